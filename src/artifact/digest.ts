@@ -1,0 +1,56 @@
+import { TollgateError } from '../errors.js';
+
+/** Digest algorithms Tollgate accepts, with the hex length each must have. */
+const ALGORITHMS: Record<string, number> = { sha256: 64, sha512: 128 };
+
+export type Digest = `${string}:${string}`;
+
+/**
+ * Checks that `value` is a digest Tollgate can trust as an identity (`sha256:<64 hex>` or
+ * `sha512:<128 hex>`, lower-case) and returns it. Anything else is refused: a tag, a short hash
+ * or an algorithm we do not support would let two different artifacts share a name.
+ * @example assertDigest('sha256:' + 'a'.repeat(64))
+ */
+export function assertDigest(value: string, what = 'digest'): Digest {
+  const match = /^([a-z0-9]+):([0-9a-fA-F]+)$/.exec(value);
+  if (!match) {
+    throw new TollgateError(
+      'DIGEST_INVALID',
+      `${what} "${value}" is not a digest: expected "sha256:" followed by 64 hex characters`,
+    );
+  }
+  const [, algorithm, hex] = match as unknown as [string, string, string];
+  const length = ALGORITHMS[algorithm];
+  if (length === undefined) {
+    throw new TollgateError(
+      'DIGEST_INVALID',
+      `${what} "${value}" uses unsupported algorithm "${algorithm}": expected one of ${Object.keys(ALGORITHMS).join(', ')}`,
+    );
+  }
+  if (hex.length !== length) {
+    throw new TollgateError(
+      'DIGEST_INVALID',
+      `${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}`,
+    );
+  }
+  if (hex !== hex.toLowerCase()) {
+    throw new TollgateError('DIGEST_INVALID', `${what} "${value}" must be lower-case hex`);
+  }
+  return value as Digest;
+}
+
+/** True when `value` is a well-formed supported digest. */
+export function isDigest(value: string): value is Digest {
+  try {
+    assertDigest(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A short form for people: `sha256:0123456789ab`. */
+export function shortDigest(digest: string): string {
+  const [algorithm, hex = ''] = digest.split(':');
+  return `${algorithm}:${hex.slice(0, 12)}`;
+}

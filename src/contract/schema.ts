@@ -1,0 +1,58 @@
+/**
+ * The contract's one definition. The TypeScript types (types.ts), the strict validation
+ * (load-contract.ts) and the editor JSON Schema (schema/tollgate.schema.json, written by
+ * `npm run build`) all come from here.
+ *
+ * Each `requires` section lives in its own file under ./requires/ and is listed once in
+ * `requiresShape` below; add a gate's contract keys there.
+ */
+import { z } from 'zod';
+import { testsRequirement } from './requires/tests.js';
+
+const stageName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a stage name: lower-case letters, digits, ".", "_" or "-"');
+
+/** Every gate section a stage may require. One line per gate. */
+export const requiresShape = {
+  tests: testsRequirement.optional(),
+};
+
+export const requiresSchema = z.strictObject(requiresShape).describe('The gates an artifact must pass to enter the stage.');
+
+export const stageSchema = z
+  .strictObject({
+    purpose: z.string().min(1).describe('Why this stage exists, in a few words (shown in decisions and status).'),
+    from: z
+      .union([stageName, z.array(stageName).min(1)])
+      .optional()
+      .describe('Upstream stage(s): the same digest must have entered each of them, and not failed there.'),
+    config: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Configuration files of this stage, relative to the contract; later files override earlier ones.'),
+    requires: requiresSchema.default({}),
+  })
+  .describe('One environment and its entry contract.');
+
+export const artifactSchema = z
+  .strictObject({
+    type: z.enum(['oci', 'file', 'package']).describe('What kind of artifact moves through the pipeline.'),
+    repository: z.string().min(1).optional().describe('OCI repository or package name, for people and VSAs.'),
+  })
+  .describe('What moves through the pipeline; it is always identified by digest.');
+
+export const contractSchema = z
+  .strictObject({
+    version: z.literal(1).describe('Contract format version; always 1.'),
+    pipeline: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a pipeline name: lower-case letters, digits, ".", "_" or "-"')
+      .describe('The deliverable this contract governs.'),
+    artifact: artifactSchema,
+    stages: z
+      .record(stageName, stageSchema)
+      .refine((stages) => Object.keys(stages).length > 0, 'at least one stage')
+      .describe('Stages by name; they form a graph through `from`.'),
+  })
+  .describe('Tollgate contract: the entry requirements of every stage of one pipeline.');

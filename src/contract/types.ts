@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+import type { contractSchema, stageSchema } from './schema.js';
+
+/** A validated contract, as the gates see it. */
+export type Contract = z.infer<typeof contractSchema> & {
+  /** Where it was read from, for messages. */
+  file: string;
+  /** `sha256:` of the contract file's bytes: the policy a decision was made under. */
+  digest: string;
+  /** The directory relative config paths resolve against. */
+  root: string;
+};
+
+export type ContractStage = z.infer<typeof stageSchema>;
+
+/** A registered artifact: its digest and immutable labels. */
+export interface Artifact {
+  digest: string;
+  labels: Record<string, string>;
+  registeredAt: string;
+  /** Where the digest came from: `file:PATH`, `digest`, `oci:REF`. */
+  source: string;
+}
+
+/** The upstream stages of a stage, always as a list. */
+export function upstreamOf(stage: ContractStage): string[] {
+  if (stage.from === undefined) return [];
+  return Array.isArray(stage.from) ? stage.from : [stage.from];
+}

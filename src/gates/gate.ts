@@ -1,0 +1,78 @@
+/**
+ * The shape every gate shares. A gate is a small pure function of its contract section and the
+ * facts; it returns a result, never throws for a normal "no". See DESIGN.md "Architecture".
+ */
+import type { Artifact, ContractStage, Contract } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { LedgerView } from '../ledger/ledger-view.js';
+
+export type GateStatus = 'pass' | 'fail' | 'pending' | 'waived';
+
+/** One line of a decision's three lists, with the evidence behind it. */
+export interface DecisionItem {
+  gate: string;
+  text: string;
+  /** Evidence ids or ledger entry ids the item rests on. */
+  evidence?: string[];
+}
+
+export interface GateResult {
+  /** The gate's key in the contract (`from`, `tests`, `drift`, …). */
+  gate: string;
+  status: GateStatus;
+  /** One line for people: "3 of 3 suites passed". */
+  summary: string;
+  validated: DecisionItem[];
+  risks: DecisionItem[];
+  required: DecisionItem[];
+  /** For `pending`: the earliest time the gate may pass (ISO 8601), when known. */
+  until?: string;
+}
+
+/** Everything a gate may look at, gathered at the edges and handed in as values. */
+export interface Facts {
+  artifact: Artifact;
+  /** All evidence recorded for the artifact's digest. */
+  evidence: EvidenceRecord[];
+  /** The ledger as seen for this pipeline: promotions, approvals, rollbacks. */
+  ledger: LedgerView;
+  /** Who is asking (the promoter for `promote`, `--as` for `check`). */
+  actor: string;
+  /** The evaluation time. */
+  now: Date;
+  /** Extra facts gathered by edges for particular gates, keyed by gate (e.g. `drift`). */
+  extra: Readonly<Record<string, unknown>>;
+}
+
+export interface GateContext {
+  contract: Contract;
+  stageName: string;
+  stage: ContractStage;
+  facts: Facts;
+}
+
+/** A gate kind: its key and its pure evaluation. */
+export interface GateDefinition<Config> {
+  key: string;
+  /** Returns the section of the stage this gate reads, or undefined when the stage does not use it. */
+  select(stage: ContractStage): Config | undefined;
+  evaluate(config: Config, context: GateContext): GateResult;
+}
+
+/** Helper to build a result with empty lists filled in. */
+export function gateResult(
+  gate: string,
+  status: GateStatus,
+  summary: string,
+  lists: Partial<Pick<GateResult, 'validated' | 'risks' | 'required' | 'until'>> = {},
+): GateResult {
+  return {
+    gate,
+    status,
+    summary,
+    validated: lists.validated ?? [],
+    risks: lists.risks ?? [],
+    required: lists.required ?? [],
+    ...(lists.until === undefined ? {} : { until: lists.until }),
+  };
+}
