@@ -41,7 +41,96 @@ export interface OpaqueSummary {
   predicateType: string;
 }
 
-export type EvidenceData = TestSummary | VerificationSummary | OpaqueSummary;
+/** One package or library listed in an SBOM. */
+export interface SbomComponent {
+  name: string;
+  version?: string;
+  /** Package URL (`pkg:npm/left-pad@1.3.0`), when the SBOM gives one. */
+  purl?: string;
+  /** Licences as SPDX expressions (each valid for spdx-expression-parse), in document order. */
+  licenses: string[];
+  /** Licence names the document gives that are not SPDX expressions ("BSD licence"). */
+  licenseNames?: string[];
+}
+
+/** A CycloneDX or SPDX SBOM, reduced to what gates need. See docs/evidence.md. */
+export interface SbomSummary {
+  kind: 'sbom';
+  /** `cyclonedx` or `spdx`. */
+  standard: 'cyclonedx' | 'spdx';
+  /** `1.4` for CycloneDX, `SPDX-2.3` or `3.0.1` for SPDX. */
+  specVersion: string;
+  /** The tool that wrote the SBOM, when the document says (`CycloneDX Maven plugin 2.0.2`). */
+  tool?: string;
+  /** What the SBOM describes (CycloneDX `metadata.component`, SPDX described package). */
+  subject?: { name: string; version?: string; purl?: string };
+  components: SbomComponent[];
+  counts: {
+    components: number;
+    withPurl: number;
+    /** Components with at least one SPDX licence expression. */
+    withLicense: number;
+    /** Components with licence names only, none of them an SPDX expression. */
+    withUnparsedLicense: number;
+    withoutLicense: number;
+  };
+}
+
+/** Normalised severity of a vulnerability finding; docs/evidence.md says how each format maps. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+
+/** Severities from worst to least known, the order decisions list them in. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'unknown'];
+
+export interface VulnerabilityFinding {
+  /** CVE, GHSA or tool rule id. */
+  id: string;
+  /** Other ids of the same vulnerability (Grype related vulnerabilities, CycloneDX references). */
+  aliases?: string[];
+  severity: Severity;
+  /** Affected package name (or, for SARIF, the file the result is in). */
+  package?: string;
+  version?: string;
+  purl?: string;
+  /** Version(s) that fix it, as the scanner reports them. */
+  fixedIn?: string;
+  /** The scanner and, where it says, its data source (`grype:nvd`, `trivy:ghsa`, `sarif:ESLint`). */
+  source: string;
+  title?: string;
+}
+
+/** A vulnerability scan (SARIF, Grype, Trivy, CycloneDX VEX/VDR, in-toto vulns), suppressions removed. */
+export interface VulnerabilitySummary {
+  kind: 'vulnerabilities';
+  /** Scanner name (`grype`, `trivy`, the SARIF driver name). */
+  scanner: string;
+  scannerVersion?: string;
+  findings: VulnerabilityFinding[];
+  counts: Record<Severity, number>;
+  /** Findings the document itself marks as suppressed, ignored or not affected; not in `findings`. */
+  suppressed: number;
+}
+
+/** SLSA provenance: who built the artifact, from what. */
+export interface ProvenanceSummary {
+  kind: 'provenance';
+  predicateType: string;
+  builderId: string;
+  buildType: string;
+  /** Source repository, normalised: no `git+` prefix, no `@ref` suffix. */
+  sourceRepository?: string;
+  sourceCommit?: string;
+  sourceRef?: string;
+  invocationId?: string;
+}
+
+export type EvidenceData =
+  | TestSummary
+  | VerificationSummary
+  | OpaqueSummary
+  | SbomSummary
+  | VulnerabilitySummary
+  | ProvenanceSummary;
 
 export type EvidenceKind = EvidenceData['kind'];
 
