@@ -1,0 +1,165 @@
+/**
+ * `stages.X.rollback`: when a promotion into the stage must be undone, and where metrics come
+ * from (the top-level `metrics` section). Semantics: docs/rollback.md.
+ */
+import { z } from 'zod';
+import { isDigest } from '../../artifact/digest.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../rollback/duration.js';
+import { conditionTiming } from '../../rollback/policy.js';
+
+const DURATION_MESSAGE = 'a duration such as "30s", "5m", "2h" or "1h30m" (units in descending order)';
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, DURATION_MESSAGE)
+  .refine((text) => parseDuration(text) !== undefined, { message: DURATION_MESSAGE });
+
+export const rollbackCondition = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .describe('Name shown in decisions and `rollback check`; keys the JSON metrics source.'),
+    prometheus: z
+      .string()
+      .min(1)
+      .describe(
+        'PromQL returning one number (or series, each checked); $digest, $stage and $pipeline are substituted, quoted.',
+      ),
+    above: z.number().optional().describe('The measurement fails when the value is above this.'),
+    below: z.number().optional().describe('The measurement fails when the value is below this.'),
+    for: duration
+      .optional()
+      .describe(
+        'How long the threshold must be crossed before the condition trips (default: one measurement).',
+      ),
+    interval: duration.optional().describe('Time between measurements (default 1m, or `for` when shorter).'),
+    failureLimit: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        'Failed measurements tolerated in the `for` window (default: all but one, i.e. trip when it held throughout).',
+      ),
+    noData: z
+      .enum(['inconclusive', 'fail', 'pass'])
+      .default('inconclusive')
+      .describe('What an empty result (or NaN) counts as; never healthy unless you say `pass`.'),
+  })
+  .superRefine((condition, ctx) => {
+    if (condition.above === undefined && condition.below === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a threshold: `above` or `below` (or both)', path: ['above'] });
+    }
+    if (
+      condition.above !== undefined &&
+      condition.below !== undefined &&
+      condition.below >= condition.above
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `\`below\` (${condition.below}) smaller than \`above\` (${condition.above}): the healthy band lies between them`,
+        path: ['below'],
+      });
+    }
+    const forMs = condition.for === undefined ? undefined : parseDuration(condition.for);
+    const intervalMs = condition.interval === undefined ? undefined : parseDuration(condition.interval);
+    if (intervalMs === 0)
+      ctx.addIssue({ code: 'custom', message: 'an `interval` longer than 0', path: ['interval'] });
+    if (forMs !== undefined && intervalMs !== undefined && intervalMs > 0 && forMs < intervalMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `\`for\` (${condition.for}) at least as long as \`interval\` (${condition.interval}): a condition cannot hold for less than one measurement interval`,
+        path: ['for'],
+      });
+      return;
+    }
+    if (
+      (forMs === undefined || forMs > 0) &&
+      (intervalMs === undefined || intervalMs > 0) &&
+      condition.failureLimit !== undefined
+    ) {
+      const { count, intervalMs: every } = conditionTiming(condition);
+      if (condition.failureLimit >= count) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a \`failureLimit\` below ${count}: the \`for\` window holds ${count} measurement(s) ${formatDuration(every)} apart, so ${condition.failureLimit} failures can never be exceeded`,
+          path: ['failureLimit'],
+        });
+      }
+    }
+  })
+  .describe('One rollback condition: a metric query, a threshold, and how long it must hold.');
+
+export const rollbackSection = z
+  .strictObject({
+    within: duration.describe('How long after a promotion the conditions are watched (`tollgate watch`).'),
+    target: z
+      .string()
+      .refine((value) => value === 'last-known-good' || isDigest(value), {
+        message: '`last-known-good` or a digest ("sha256:" and 64 hex characters)',
+      })
+      .default('last-known-good')
+      .describe(
+        'Where a rollback goes: the last known good digest of the stage (default), or a pinned digest.',
+      ),
+    when: z
+      .array(rollbackCondition)
+      .min(1)
+      .describe('The conditions; any one tripping calls for a rollback.'),
+  })
+  .superRefine((section, ctx) => {
+    const seen = new Set<string>();
+    section.when.forEach((condition, index) => {
+      if (seen.has(condition.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a unique name: "${condition.name}" is used twice`,
+          path: ['when', index, 'name'],
+        });
+      }
+      seen.add(condition.name);
+    });
+  })
+  .describe('When a promotion into this stage must be undone, and where it goes back to.');
+
+export const metricsSection = z
+  .strictObject({
+    prometheus: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+          .optional()
+          .describe('Prometheus base URL; TOLLGATE_PROMETHEUS_URL overrides it.'),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+          .optional()
+          .describe(
+            'Environment variable holding a bearer token (default TOLLGATE_PROMETHEUS_TOKEN). Never the token itself.',
+          ),
+        timeout: duration.optional().describe('Per-request timeout (default 10s).'),
+      })
+      .optional(),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A JSON metrics file (relative to the contract) instead of Prometheus; TOLLGATE_METRICS_FILE overrides it.',
+      ),
+  })
+  .superRefine((section, ctx) => {
+    if (section.prometheus?.url !== undefined && section.file !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'one metrics source: `prometheus.url` or `file`, not both',
+        path: ['file'],
+      });
+    }
+  })
+  .describe('Where rollback conditions read their metrics.');
+
+export type RollbackConditionConfig = z.infer<typeof rollbackCondition>;
+export type RollbackConfig = z.infer<typeof rollbackSection>;
+export type MetricsConfig = z.infer<typeof metricsSection>;

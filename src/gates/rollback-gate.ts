@@ -1,0 +1,122 @@
+/**
+ * The `rollback` section in every decision: which conditions will watch the promotion, for how
+ * long, against which metrics, and where a rollback would go. It answers "what rollback conditions
+ * exist" before the promotion. It never blocks on metrics (they describe the future), only on a
+ * pinned target that is not a registered artifact, since that rollback could not happen.
+ */
+import { shortDigest } from '../artifact/digest.js';
+import type { RollbackConfig } from '../contract/requires/rollback.js';
+import type { ContractStage } from '../contract/types.js';
+import type { PromotionRecord } from '../ledger/ledger-view.js';
+import { formatDuration, parseDuration } from '../rollback/duration.js';
+import { rollbackTargetIfPromoted } from '../rollback/last-known-good.js';
+import { conditionTiming, describeThreshold } from '../rollback/policy.js';
+import {
+  type DecisionItem,
+  type GateContext,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+} from './gate.js';
+
+/** Facts the edge gathers for this gate, under `facts.extra.rollback`. */
+export interface RollbackFacts {
+  /** The configured metrics source for people (from `describeMetricsSource`), or null when none is. */
+  metricsSource: string | null;
+  /** Every promotion of the pipeline into this stage (any digest), to find the rollback target. */
+  stagePromotions: PromotionRecord[];
+  /** For a pinned `target` digest: whether it is a registered artifact of the pipeline. */
+  pinnedTargetRegistered?: boolean;
+}
+
+const GATE = 'rollback';
+
+export const rollbackGate: GateDefinition<RollbackConfig> = {
+  key: GATE,
+  select: (stage: ContractStage) => (stage as ContractStage & { rollback?: RollbackConfig }).rollback,
+  evaluate: evaluateRollbackSection,
+};
+
+/** Pure: lists the conditions and the target of a stage's `rollback` section. */
+export function evaluateRollbackSection(config: RollbackConfig, context: GateContext): GateResult {
+  const facts = context.facts.extra[GATE] as RollbackFacts | undefined;
+  const stage = context.stageName;
+  const within = formatDuration(parseDuration(config.within) ?? 0);
+  const validated: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const conditions = config.when.map(describeCondition);
+  const source = facts?.metricsSource ?? null;
+
+  if (source !== null) {
+    for (const text of conditions) {
+      validated.push({
+        gate: GATE,
+        text: `rollback condition ${text}; watched ${within} after promotion via ${source}`,
+      });
+    }
+  } else {
+    risks.push({
+      gate: GATE,
+      text:
+        `${config.when.length} rollback condition(s) cannot be evaluated: no metrics source is configured ` +
+        `(set metrics.prometheus.url in the contract or TOLLGATE_PROMETHEUS_URL): ${config.when.map((c) => `"${c.name}"`).join(', ')}`,
+    });
+  }
+
+  let targetText: string;
+  let status: GateResult['status'] = 'pass';
+  if (config.target === 'last-known-good') {
+    const target = rollbackTargetIfPromoted(
+      facts?.stagePromotions ?? [],
+      stage,
+      context.facts.artifact.digest,
+    );
+    if (target) {
+      targetText = `last known good ${shortDigest(target.artifact)}`;
+      validated.push({
+        gate: GATE,
+        text: `rollback target: last known good ${target.artifact} (promoted into ${stage} ${target.at} by ${target.actor})`,
+        evidence: [`ledger:${target.seq}`],
+      });
+    } else {
+      targetText = 'last known good (none yet)';
+      risks.push({
+        gate: GATE,
+        text: `no earlier good promotion in ${stage}: if a rollback condition trips, there is no last known good digest to return to`,
+      });
+    }
+  } else {
+    targetText = `pinned ${shortDigest(config.target)}`;
+    if (facts?.pinnedTargetRegistered === false) {
+      status = 'fail';
+      required.push({
+        gate: GATE,
+        text: `register the pinned rollback target ${config.target} (tollgate register), or change stages.${stage}.rollback.target`,
+      });
+    } else {
+      validated.push({ gate: GATE, text: `rollback target: pinned digest ${config.target}` });
+    }
+  }
+
+  const summary =
+    status === 'fail'
+      ? `pinned rollback target ${shortDigest(config.target)} is not a registered artifact`
+      : `${config.when.length} rollback condition(s) watched for ${within}; target ${targetText}` +
+        (source === null ? '; no metrics source configured' : '');
+  return gateResult(GATE, status, summary, { validated, risks, required });
+}
+
+function describeCondition(condition: RollbackConfig['when'][number]): string {
+  const { forMs, intervalMs, count, failureLimit } = conditionTiming(condition);
+  const held =
+    forMs === 0
+      ? 'on one measurement'
+      : failureLimit === count - 1
+        ? `for ${formatDuration(forMs)}`
+        : `in more than ${failureLimit} of ${count} measurements over ${formatDuration(forMs)}`;
+  return (
+    `"${condition.name}": ${describeThreshold(condition)} ${held} (every ${formatDuration(intervalMs)}, ` +
+    `no data counts as ${condition.noData === 'fail' ? 'failed' : condition.noData === 'pass' ? 'passed' : 'inconclusive'})`
+  );
+}

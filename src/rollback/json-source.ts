@@ -1,0 +1,199 @@
+/**
+ * A metrics source for teams without Prometheus: a JSON file, written by whatever watches the
+ * service, holding sample series keyed by the condition's `name`:
+ *
+ * ```json
+ * {
+ *   "lookback": "5m",
+ *   "series": {
+ *     "error rate": [
+ *       { "at": "2026-11-26T10:00:00Z", "value": 0.001 },
+ *       { "at": "2026-11-26T10:01:00Z", "value": "NaN" }
+ *     ],
+ *     "p99 latency": [{ "labels": { "region": "eu" }, "samples": [{ "at": 1764151200, "value": 0.2 }] }]
+ *   }
+ * }
+ * ```
+ *
+ * A key maps either to one list of samples or to a list of `{ labels, samples }` series. `at` is
+ * an RFC 3339 time or Unix seconds; `value` a number or `"NaN"`, `"+Inf"`, `"-Inf"`. The value at
+ * an instant is, as in Prometheus, the latest sample at or before it and no older than `lookback`
+ * (default 5m); a condition with no key, or no sample in reach, has no data.
+ */
+import { readFileSync } from 'node:fs';
+import { TollgateError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import {
+  type MetricQuery,
+  type MetricsSource,
+  parseSampleValue,
+  type QueryAnswer,
+  type Sample,
+  type Series,
+} from './metrics.js';
+
+const DEFAULT_LOOKBACK_MS = 5 * 60_000;
+
+export interface JsonMetricsDocument {
+  lookbackMs: number;
+  series: Map<string, Series[]>;
+}
+
+/** Validates a parsed JSON metrics document; `file` names it in errors. */
+export function parseJsonMetrics(value: unknown, file: string): JsonMetricsDocument {
+  const fail = (path: string, message: string) =>
+    new TollgateError('METRICS_INVALID', `${file}: ${path}: ${message}`);
+  if (!isRecord(value)) throw fail('(root)', `expected an object with "series", found ${kindOf(value)}`);
+  let lookbackMs = DEFAULT_LOOKBACK_MS;
+  if (value.lookback !== undefined) {
+    const parsed = typeof value.lookback === 'string' ? parseDuration(value.lookback) : undefined;
+    if (parsed === undefined || parsed === 0)
+      throw fail('lookback', `expected a duration such as "5m", found ${JSON.stringify(value.lookback)}`);
+    lookbackMs = parsed;
+  }
+  if (!isRecord(value.series))
+    throw fail('series', `expected an object keyed by condition name, found ${kindOf(value.series)}`);
+  const series = new Map<string, Series[]>();
+  for (const [name, entry] of Object.entries(value.series)) {
+    const path = `series[${JSON.stringify(name)}]`;
+    if (!Array.isArray(entry))
+      throw fail(path, `expected a list of samples or of { labels, samples }, found ${kindOf(entry)}`);
+    const isSeriesList = entry.length > 0 && entry.every((item) => isRecord(item) && 'samples' in item);
+    const list: Series[] = isSeriesList
+      ? entry.map((item, i) => toSeries(item as Record<string, unknown>, `${path}[${i}]`, fail))
+      : [{ labels: {}, samples: toSamples(entry, path, fail) }];
+    series.set(name, list);
+  }
+  return { lookbackMs, series };
+}
+
+/** Reads and validates a JSON metrics file. */
+export function readJsonMetrics(file: string): JsonMetricsDocument {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new TollgateError(
+      'METRICS_UNAVAILABLE',
+      `metrics file ${file} cannot be read: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new TollgateError('METRICS_INVALID', `${file}: not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return parseJsonMetrics(parsed, file);
+}
+
+/**
+ * A `MetricsSource` over a JSON document. The file is read once, on the first query, so a
+ * `watch` that re-creates the source each round sees a file that another process rewrites.
+ */
+export class JsonMetricsSource implements MetricsSource {
+  readonly description: string;
+  private document: JsonMetricsDocument | undefined;
+
+  constructor(
+    private readonly file: string,
+    document?: JsonMetricsDocument,
+  ) {
+    this.description = `metrics file ${file}`;
+    this.document = document;
+  }
+
+  async instant(query: MetricQuery, at: number): Promise<QueryAnswer> {
+    return this.sampleAt(query, [at]);
+  }
+
+  async range(query: MetricQuery, start: number, end: number, stepMs: number): Promise<QueryAnswer> {
+    const times: number[] = [];
+    for (let t = start; t <= end; t += stepMs) times.push(t);
+    return this.sampleAt(query, times);
+  }
+
+  private sampleAt(query: MetricQuery, times: number[]): QueryAnswer {
+    this.document ??= readJsonMetrics(this.file);
+    const { lookbackMs } = this.document;
+    const series: Series[] = [];
+    for (const source of this.document.series.get(query.name) ?? []) {
+      const samples: Sample[] = [];
+      for (const t of times) {
+        const latest = latestAtOrBefore(source.samples, t);
+        if (latest !== undefined && t - latest.at <= lookbackMs) samples.push({ at: t, value: latest.value });
+      }
+      if (samples.length > 0) series.push({ labels: source.labels, samples });
+    }
+    return { series, warnings: [] };
+  }
+}
+
+function latestAtOrBefore(samples: Sample[], t: number): Sample | undefined {
+  let best: Sample | undefined;
+  for (const sample of samples)
+    if (sample.at <= t && (best === undefined || sample.at >= best.at)) best = sample;
+  return best;
+}
+
+function toSeries(
+  item: Record<string, unknown>,
+  path: string,
+  fail: (p: string, m: string) => Error,
+): Series {
+  const labels: Record<string, string> = {};
+  if (item.labels !== undefined) {
+    if (!isRecord(item.labels))
+      throw fail(`${path}.labels`, `expected an object of strings, found ${kindOf(item.labels)}`);
+    for (const [key, value] of Object.entries(item.labels)) {
+      if (typeof value !== 'string')
+        throw fail(`${path}.labels.${key}`, `expected a string, found ${kindOf(value)}`);
+      labels[key] = value;
+    }
+  }
+  if (!Array.isArray(item.samples))
+    throw fail(`${path}.samples`, `expected a list of samples, found ${kindOf(item.samples)}`);
+  return { labels, samples: toSamples(item.samples, `${path}.samples`, fail) };
+}
+
+function toSamples(list: unknown[], path: string, fail: (p: string, m: string) => Error): Sample[] {
+  return list.map((item, i) => {
+    const where = `${path}[${i}]`;
+    if (!isRecord(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);
+    let at: number;
+    if (typeof item.at === 'number' && Number.isFinite(item.at)) at = Math.round(item.at * 1000);
+    else if (
+      typeof item.at === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T/.test(item.at) &&
+      !Number.isNaN(Date.parse(item.at))
+    )
+      at = Date.parse(item.at);
+    else
+      throw fail(
+        `${where}.at`,
+        `expected an RFC 3339 time or Unix seconds, found ${JSON.stringify(item.at)}`,
+      );
+    try {
+      return { at, value: parseSampleValue(item.value, `${where}.value`) };
+    } catch {
+      throw fail(
+        `${where}.value`,
+        `expected a number, "NaN", "+Inf" or "-Inf", found ${JSON.stringify(item.value)}`,
+      );
+    }
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value === undefined) return 'nothing';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The rollback target computed from the ledger. Pure.
+ */
+import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
+
+/**
+ * The last known good promotion of `stage`: the most recent promotion earlier than `current`
+ * (default: the stage's latest promotion) that was neither rolled back nor failed verification,
+ * and of a different digest — going "back" to the digest being rolled back would change nothing.
+ * Returns undefined when there is none.
+ * @example lastKnownGood(promotions, 'prod')?.artifact // 'sha256:…'
+ */
+export function lastKnownGood(
+  promotions: readonly PromotionRecord[],
+  stage: string,
+  current: PromotionRecord | undefined = latestIn(promotions, stage),
+): PromotionRecord | undefined {
+  if (current === undefined) return undefined;
+  let best: PromotionRecord | undefined;
+  for (const promotion of promotions) {
+    if (promotion.stage !== stage || promotion.seq >= current.seq) continue;
+    if (!isTrusted(promotion) || promotion.artifact === current.artifact) continue;
+    if (best === undefined || promotion.seq > best.seq) best = promotion;
+  }
+  return best;
+}
+
+/**
+ * The target a rollback would have if `digest` were promoted into `stage` now: the latest trusted
+ * promotion of another digest there. Used by `check` before the promotion exists.
+ */
+export function rollbackTargetIfPromoted(
+  promotions: readonly PromotionRecord[],
+  stage: string,
+  digest: string,
+): PromotionRecord | undefined {
+  let best: PromotionRecord | undefined;
+  for (const promotion of promotions) {
+    if (promotion.stage !== stage || !isTrusted(promotion) || promotion.artifact === digest) continue;
+    if (best === undefined || promotion.seq > best.seq) best = promotion;
+  }
+  return best;
+}
+
+/** The stage's latest promotion, whatever its status. */
+export function latestIn(promotions: readonly PromotionRecord[], stage: string): PromotionRecord | undefined {
+  let latest: PromotionRecord | undefined;
+  for (const promotion of promotions) {
+    if (promotion.stage === stage && (latest === undefined || promotion.seq > latest.seq)) latest = promotion;
+  }
+  return latest;
+}

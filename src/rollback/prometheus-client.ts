@@ -1,0 +1,280 @@
+/**
+ * A small client for the Prometheus HTTP API: `/api/v1/query` and `/api/v1/query_range`.
+ *
+ * The base URL comes from configuration only (the contract's `metrics.prometheus.url` or
+ * `TOLLGATE_PROMETHEUS_URL`), never from request input, so a caller of the server cannot point
+ * Tollgate at an address of their choosing. It uses node:http(s) rather than fetch: fetch loads
+ * undici on first use, which costs ~50 ms of start-up on every `rollback check`.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { TollgateError } from '../errors.js';
+import { formatDuration } from './duration.js';
+import {
+  type MetricQuery,
+  type MetricsSource,
+  parseSampleValue,
+  type QueryAnswer,
+  type Series,
+} from './metrics.js';
+
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:9090` or `https://prom.example.com/prometheus`. */
+  url: string;
+  /** Sent as `Authorization: Bearer …` when set. */
+  bearerToken?: string;
+  /** Per request, in ms (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** Largest response body read, to keep a runaway query from exhausting memory. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+interface RawResponse {
+  status: number;
+  statusText: string;
+  contentType: string;
+  body: string;
+}
+
+/** Prometheus error types that mean "the query is wrong" rather than "Prometheus is unwell". */
+const QUERY_ERROR_TYPES = new Set(['bad_data', 'execution', 'not_found', 'not_acceptable']);
+
+export class PrometheusClient implements MetricsSource {
+  readonly description: string;
+  private readonly base: URL;
+  private readonly bearerToken: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: PrometheusClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch (cause) {
+      throw new TollgateError('CONFIG_INVALID', `Prometheus URL "${options.url}" is not a URL`, { cause });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TollgateError(
+        'CONFIG_INVALID',
+        `Prometheus URL "${options.url}" must start with http:// or https://, found ${base.protocol}`,
+      );
+    }
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.bearerToken = options.bearerToken;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    // Never show credentials embedded in the URL.
+    const shown = new URL(base);
+    shown.username = '';
+    shown.password = '';
+    this.description = `Prometheus at ${shown.toString().replace(/\/$/, '')}`;
+  }
+
+  async instant(query: MetricQuery, at: number): Promise<QueryAnswer> {
+    const data = await this.call('api/v1/query', query, { query: query.promql, time: toSeconds(at) });
+    return toAnswer(data, query);
+  }
+
+  async range(query: MetricQuery, start: number, end: number, stepMs: number): Promise<QueryAnswer> {
+    const data = await this.call('api/v1/query_range', query, {
+      query: query.promql,
+      start: toSeconds(start),
+      end: toSeconds(end),
+      step: toSeconds(stepMs),
+    });
+    return toAnswer(data, query);
+  }
+
+  private async call(path: string, query: MetricQuery, params: Record<string, string>): Promise<ApiSuccess> {
+    const url = new URL(path, this.base);
+    const form = new URLSearchParams({
+      ...params,
+      timeout: `${Math.max(1, Math.floor(this.timeoutMs / 1000))}s`,
+    });
+    const response = await this.post(url, form.toString());
+    const where = `${this.description}, condition "${query.name}"`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      // A proxy or load balancer in front of Prometheus answered (HTML error page, plain text).
+      throw new TollgateError(
+        'METRICS_UNAVAILABLE',
+        `${where}: HTTP ${response.status} ${response.statusText} with a non-JSON body` +
+          `${response.contentType ? ` (${response.contentType})` : ''}: ${excerpt(response.body)}` +
+          hintFor(response.status),
+      );
+    }
+    if (!isRecord(parsed) || (parsed.status !== 'success' && parsed.status !== 'error')) {
+      throw new TollgateError(
+        'METRICS_UNAVAILABLE',
+        `${where}: HTTP ${response.status} answer is not a Prometheus API response: ${excerpt(response.body)}`,
+      );
+    }
+    if (parsed.status === 'error') {
+      const errorType = typeof parsed.errorType === 'string' ? parsed.errorType : 'unknown';
+      const message = typeof parsed.error === 'string' ? parsed.error : excerpt(response.body);
+      const code = QUERY_ERROR_TYPES.has(errorType) ? 'METRICS_INVALID' : 'METRICS_UNAVAILABLE';
+      throw new TollgateError(
+        code,
+        `${where}: Prometheus refused the query (${errorType}): ${message}` +
+          (code === 'METRICS_INVALID' ? `\n  query: ${query.promql}` : ''),
+      );
+    }
+    const data = parsed.data;
+    if (
+      !isRecord(data) ||
+      typeof data.resultType !== 'string' ||
+      (!Array.isArray(data.result) && data.resultType !== 'scalar' && data.resultType !== 'string')
+    ) {
+      throw new TollgateError(
+        'METRICS_UNAVAILABLE',
+        `${where}: answer has no data.resultType/result: ${excerpt(response.body)}`,
+      );
+    }
+    const warnings = Array.isArray(parsed.warnings)
+      ? parsed.warnings.filter((w): w is string => typeof w === 'string')
+      : [];
+    return { resultType: data.resultType, result: data.result, warnings };
+  }
+
+  private post(url: URL, body: string): Promise<RawResponse> {
+    const transport = url.protocol === 'https:' ? https : http;
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(Buffer.byteLength(body)),
+      accept: 'application/json',
+      'user-agent': 'tollgate',
+    };
+    if (this.bearerToken) headers.authorization = `Bearer ${this.bearerToken}`;
+    if (url.username || url.password) {
+      headers.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
+    const target = new URL(url);
+    target.username = '';
+    target.password = '';
+    return new Promise((resolve, reject) => {
+      const fail = (cause: unknown, message: string) =>
+        reject(
+          new TollgateError('METRICS_UNAVAILABLE', `${this.description} is unreachable: ${message}`, {
+            cause,
+          }),
+        );
+      const request = transport.request(
+        target,
+        { method: 'POST', headers, timeout: this.timeoutMs },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) {
+              request.destroy();
+              fail(undefined, `answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              statusText: response.statusMessage ?? '',
+              contentType: String(response.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          response.on('error', (error) => fail(error, error.message));
+        },
+      );
+      request.on('timeout', () => {
+        request.destroy();
+        fail(undefined, `no answer within ${formatDuration(this.timeoutMs)}`);
+      });
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        fail(error, error.code ? `${error.code} ${error.message}` : error.message),
+      );
+      request.end(body);
+    });
+  }
+}
+
+interface ApiSuccess {
+  resultType: string;
+  result: unknown;
+  warnings: string[];
+}
+
+/** Turns `vector`, `matrix` and `scalar` results into series; a `string` result is not a number. */
+function toAnswer(data: ApiSuccess, query: MetricQuery): QueryAnswer {
+  const where = `condition "${query.name}"`;
+  const series: Series[] = [];
+  switch (data.resultType) {
+    case 'scalar': {
+      series.push({ labels: {}, samples: [toSample(data.result, where)] });
+      break;
+    }
+    case 'vector': {
+      for (const item of data.result as unknown[]) {
+        if (!isRecord(item)) throw invalidShape(where, 'vector', item);
+        series.push({ labels: toLabels(item.metric), samples: [toSample(item.value, where)] });
+      }
+      break;
+    }
+    case 'matrix': {
+      for (const item of data.result as unknown[]) {
+        if (!isRecord(item) || !Array.isArray(item.values)) throw invalidShape(where, 'matrix', item);
+        series.push({
+          labels: toLabels(item.metric),
+          samples: item.values.map((pair) => toSample(pair, where)),
+        });
+      }
+      break;
+    }
+    default:
+      throw new TollgateError(
+        'METRICS_INVALID',
+        `${where}: the query returned a ${data.resultType} result, expected a number (an instant vector or a scalar)\n  query: ${query.promql}`,
+      );
+  }
+  return { series, warnings: data.warnings };
+}
+
+function toSample(pair: unknown, where: string) {
+  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number') {
+    throw invalidShape(where, 'sample', pair);
+  }
+  return { at: Math.round(pair[0] * 1000), value: parseSampleValue(pair[1], where) };
+}
+
+function toLabels(metric: unknown): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (isRecord(metric)) for (const [key, value] of Object.entries(metric)) labels[key] = String(value);
+  return labels;
+}
+
+function invalidShape(where: string, what: string, found: unknown) {
+  return new TollgateError(
+    'METRICS_INVALID',
+    `${where}: malformed ${what} in Prometheus answer: ${excerpt(JSON.stringify(found) ?? '')}`,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Prometheus takes RFC 3339 or Unix seconds; seconds with millisecond precision keep the step grid exact. */
+function toSeconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function excerpt(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
+}
+
+function hintFor(status: number): string {
+  if (status === 401 || status === 403) return ' (check the bearer token: metrics.prometheus.tokenEnv)';
+  if (status === 404) return ' (check the URL: it should be the Prometheus base URL, without /api/v1)';
+  return '';
+}
