@@ -1,0 +1,636 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/errors.js';
+import { FAILED_NAMES_CAP } from '../../src/evidence/evidence.js';
+import {
+  FAILURE_MESSAGE_CAP,
+  type JunitTotals,
+  mergeTotals,
+  parseJunit,
+  parseSeconds,
+  toTestSummary,
+} from '../../src/evidence/junit-parser.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/junit');
+const fixture = (name: string) => join(FIXTURES, name);
+
+function fromText(text: string | Buffer[], name = 'inline.xml') {
+  const chunks = typeof text === 'string' ? [text] : text;
+  return parseJunit({ stream: Readable.from(chunks), name });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TollgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** What action-junit-report's tests assert; `failing` is upstream's failedCount (our failed + errored). */
+interface Upstream {
+  tests: number;
+  skipped: number;
+  failing: number;
+  passed?: number;
+}
+
+// Upstream = mikepenz/action-junit-report at 305cd1f47a0f (the commit the fixtures were copied
+// from), file __tests__/testParser.test.ts unless said otherwise. Where upstream only asserts the
+// failure annotations, `failing` is the number of test cases those annotations name.
+// Tests with retries use upstream's checkRetries=true results (a retried test counts once).
+const UPSTREAM: Record<string, Upstream & { where: string }> = {
+  'tests__utils__TEST-action.surefire.report.calc.CalcUtilsTest.xml': {
+    tests: 2,
+    skipped: 0,
+    failing: 2,
+    where: 'L149-150 totalCount 2, skippedCount 0; L151-186 two failure annotations',
+  },
+  'python__report.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 2,
+    where: 'L235-236 totalCount 3, skippedCount 0; L237-268 two failure annotations',
+  },
+  'marathon_tests__com.mikepenz.DummyTest_test_02_dummy.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    where: 'L329-331 totalCount 1, skippedCount 0, no failure annotation',
+  },
+  'marathon_tests__com.mikepenz.DummyTest3_test_01.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 1,
+    where: 'L339-356 totalCount 1, skippedCount 0, one failure annotation',
+  },
+  'marathon_tests__com.mikepenz.DummyUtilTest_test_01_dummy.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 1,
+    where: 'L364-383 totalCount 1, skippedCount 0, one failure annotation',
+  },
+  'cunit__testEmpty.xml': {
+    tests: 0,
+    skipped: 0,
+    failing: 0,
+    where: 'L391-393 totalCount 0, skippedCount 0',
+  },
+  'cunit__testFailure.xml': {
+    tests: 4,
+    skipped: 0,
+    failing: 1,
+    where: 'L402-419 totalCount 4, skippedCount 0, one failure annotation',
+  },
+  'nextest__basic.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 1,
+    where: 'L445-468 totalCount 3, skippedCount 0, one failure annotation',
+  },
+  'nested__junit.xml': {
+    tests: 5,
+    skipped: 0,
+    failing: 3,
+    where: 'L501-546 totalCount 5, skippedCount 0, three failure annotations',
+  },
+  'nested__multi-level.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 0,
+    passed: 3,
+    where: "table.test.ts L37 NORMAL_TABLE '3 ran', '3 passed', '0 skipped', '0 failed' (test at L56-72)",
+  },
+  'issues__testDisabled.xml': {
+    tests: 22,
+    skipped: 10,
+    failing: 6,
+    where: 'L556-558 totalCount 22, skippedCount 10, filtered (failure) annotations 6',
+  },
+  'issues__testFailedDisabled.xml': {
+    tests: 1,
+    skipped: 1,
+    failing: 0,
+    passed: 0,
+    where: 'L1558-1561 (parseTestReports) totalCount 1, skipped 1, failed 0, passed 0',
+  },
+  'mocha__mocha.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    where: 'L907-925 totalCount 1, skippedCount 0, one success annotation',
+  },
+  'xunit__report.xml': {
+    tests: 4,
+    skipped: 0,
+    failing: 1,
+    where: 'L1002-1019 totalCount 4, skippedCount 0, one failure annotation',
+  },
+  'xunit__report_fl_on_f.xml': {
+    tests: 4,
+    skipped: 0,
+    failing: 1,
+    where: 'L1028-1045 totalCount 4, skippedCount 0, one failure annotation',
+  },
+  'junit-web-test__expected.xml': {
+    tests: 6,
+    skipped: 1,
+    failing: 1,
+    where: 'L1054-1072 totalCount 6, skippedCount 1, one failure annotation',
+  },
+  'junit-web-test__expectedRetries.xml': {
+    tests: 7,
+    skipped: 1,
+    failing: 1,
+    where:
+      "L1084-1102 ('should handle retries', checkRetries=true) totalCount 7, skippedCount 1, one failure",
+  },
+  'junit_flaky_failure__marathon_junit_report.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    where: "L1179-1196 totalCount 1, skippedCount 0, annotation status 'success' with retries 1",
+  },
+  'junit_flaky_failure__mixed_flaky_and_passed.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 0,
+    passed: 3,
+    where: 'L1242-1245 totalCount 3, skippedCount 0, failedCount 0, passedCount 3',
+  },
+  'perl__result.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    where: "L1309-1325 totalCount 1, skippedCount 0, annotation status 'success'",
+  },
+  'container-structure__test.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 0,
+    where: 'L1342-1343 totalCount 3, skippedCount 0; L1344-1386 three success annotations',
+  },
+  'catch2__report.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 1,
+    where: 'L1396-1414 totalCount 1, skippedCount 0, one failure annotation',
+  },
+  'flaky_retries__flaky_with_classname_file.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 0,
+    passed: 3,
+    where: 'L1432-1436 totalCount 3, skippedCount 0, failedCount 0, passedCount 3 (retriedCount 2)',
+  },
+  'flaky_retries__flaky_all_failures.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 1,
+    passed: 0,
+    where: 'L1466-1470 totalCount 1, skippedCount 0, failedCount 1, passedCount 0',
+  },
+  'flaky_retries__flaky_success_first.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    passed: 1,
+    where: 'L1493-1497 totalCount 1, skippedCount 0, failedCount 0, passedCount 1',
+  },
+  'junit-server-test__report.xml': {
+    tests: 3,
+    skipped: 1,
+    failing: 0,
+    passed: 2,
+    where: 'L1597-1601 (parseTestReports, checkRetries=true) totalCount 3, skipped 1, failed 0, passed 2',
+  },
+  'multiple_failures__test_multiple_failures.xml': {
+    tests: 4,
+    skipped: 1,
+    failing: 2,
+    passed: 1,
+    where: 'L1654-1657 totalCount 4, skippedCount 1, failedCount 2, passedCount 1',
+  },
+  'multiple_failures__test_multiple_errors.xml': {
+    tests: 3,
+    skipped: 0,
+    failing: 2,
+    passed: 1,
+    where: 'L1717-1720 totalCount 3, skippedCount 0, failedCount 2, passedCount 1',
+  },
+  'tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    where:
+      "__tests__/action.test.fixtures.ts at 88fead4 L163 finishedSuccess '1 tests run, 0 skipped, 0 failed.'",
+  },
+};
+
+// No assertion upstream names these files on their own: their counts were read off the file by
+// hand, applying upstream's rules (src/testParser.ts: every <testcase> counts; skipped when
+// <skipped> or status disabled/ignored; failing when it has <failure> or <error> and is not skipped).
+const BY_HAND: Record<string, Upstream & { passed: number; why: string }> = {
+  'maven_surefire_flaky__surefire-report.xml': {
+    tests: 1,
+    skipped: 0,
+    failing: 0,
+    passed: 1,
+    why: 'one testcase with only a <flakyFailure>: it passed on a rerun',
+  },
+  'python__report_flaky.xml': {
+    tests: 4,
+    skipped: 0,
+    failing: 2,
+    passed: 2,
+    why: 'four testcases, two with <failure>',
+  },
+  'multiple__test_10.xml': { tests: 3, skipped: 0, failing: 0, passed: 3, why: 'three bare testcases' },
+  'multiple__test_11.xml': { tests: 3, skipped: 0, failing: 1, passed: 2, why: 'one <failure>' },
+  'multiple__test_12.xml': { tests: 3, skipped: 1, failing: 0, passed: 2, why: 'one <skipped>' },
+  'tests__email__TEST-action.surefire.report.email.EmailAddressTest.xml': {
+    tests: 9,
+    skipped: 0,
+    failing: 7,
+    passed: 2,
+    why: 'nine testcases, seven with <failure> or <error>; the four surefire files together are checked against upstream below',
+  },
+  'tests__utils__TEST-action.surefire.report.calc.StringUtilsTest.xml': {
+    tests: 5,
+    skipped: 1,
+    failing: 2,
+    passed: 2,
+    why: 'five testcases, one <skipped>, two <failure> (upstream table.test.ts L125-156 only says it has skipped and failed tests)',
+  },
+};
+
+const CORRUPT = 'corrupt-junit__e2e-tests__corrupt__target__sf-reports__TEST-test.CorruptTest.xml';
+
+function expectConsistent(totals: JunitTotals) {
+  expect(totals.passed + totals.failed + totals.errored + totals.skipped).toBe(totals.tests);
+  expect(totals.failures.length + totals.failuresOmitted).toBe(totals.failed + totals.errored);
+}
+
+describe('parseJunit on the action-junit-report fixtures', () => {
+  it('has an expectation for every fixture file', () => {
+    const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
+    const covered = new Set([...Object.keys(UPSTREAM), ...Object.keys(BY_HAND), CORRUPT]);
+    expect(files.filter((name) => !covered.has(name))).toEqual([]);
+    expect(files.length).toBe(covered.size);
+  });
+
+  for (const [name, expected] of Object.entries(UPSTREAM)) {
+    it(`${name} agrees with upstream (${expected.where})`, async () => {
+      const totals = await parseJunit({ path: fixture(name) });
+      expect(totals.tests).toBe(expected.tests);
+      expect(totals.skipped).toBe(expected.skipped);
+      expect(totals.failed + totals.errored).toBe(expected.failing);
+      expect(totals.passed).toBe(expected.passed ?? expected.tests - expected.skipped - expected.failing);
+      expectConsistent(totals);
+    });
+  }
+
+  for (const [name, expected] of Object.entries(BY_HAND)) {
+    it(`${name}: ${expected.why}`, async () => {
+      const totals = await parseJunit({ path: fixture(name) });
+      expect(totals.tests).toBe(expected.tests);
+      expect(totals.skipped).toBe(expected.skipped);
+      expect(totals.failed + totals.errored).toBe(expected.failing);
+      expect(totals.passed).toBe(expected.passed);
+      expectConsistent(totals);
+    });
+  }
+
+  it('the four surefire reports sum to upstream\'s "17 tests run, 1 skipped, 11 failed."', async () => {
+    // __tests__/action.test.fixtures.ts at 88fead4 L7 (report_paths '**/surefire-reports/TEST-*.xml').
+    const names = [
+      'tests__email__TEST-action.surefire.report.email.EmailAddressTest.xml',
+      'tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml',
+      'tests__utils__TEST-action.surefire.report.calc.CalcUtilsTest.xml',
+      'tests__utils__TEST-action.surefire.report.calc.StringUtilsTest.xml',
+    ];
+    const merged = mergeTotals(await Promise.all(names.map((name) => parseJunit({ path: fixture(name) }))));
+    expect(merged.tests).toBe(17);
+    expect(merged.skipped).toBe(1);
+    expect(merged.failed + merged.errored).toBe(11);
+    expect(merged.files).toBe(4);
+    expectConsistent(merged);
+  });
+
+  it('refuses the truncated surefire report with file, line, column and what was expected', async () => {
+    // Upstream logs the parse error and counts the file as empty (testParser.test.ts L1744-1775);
+    // a promotion gate must not read a broken report as "0 tests, 0 failed".
+    const error = await rejection(parseJunit({ path: fixture(CORRUPT) }));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.position).toEqual({ file: fixture(CORRUPT), line: 18, column: 25 });
+    expect(error.message).toContain(`${fixture(CORRUPT)}:18:25:`);
+    expect(error.message).toContain('<system-out> is still open');
+    expect(error.message).toContain('expected a complete JUnit XML document');
+  });
+});
+
+describe('parseJunit details', () => {
+  it('keeps failed names with kind, classname and message, in document order', async () => {
+    const totals = await parseJunit({ path: fixture('multiple_failures__test_multiple_errors.xml') });
+    expect(totals.failed).toBe(1);
+    expect(totals.errored).toBe(1);
+    expect(totals.failures).toEqual([
+      {
+        name: 'testWithMultipleErrors',
+        classname: 'com.example.MultipleErrorsTest',
+        kind: 'error',
+        message: 'First timeout',
+      },
+      // A failure and an error on one test case (pytest: failed call, broken teardown): one failed test.
+      {
+        name: 'testWithFailureAndError',
+        classname: 'com.example.MultipleErrorsTest',
+        kind: 'failure',
+        message: 'Assertion failed',
+      },
+    ]);
+  });
+
+  it('takes the first line of the failure text when there is no message attribute', async () => {
+    const totals = await parseJunit({ path: fixture('junit-server-test__report.xml') });
+    expect(totals.failures).toEqual([]);
+    const surefire = await parseJunit({ path: fixture('nested__junit.xml') });
+    expect(surefire.failures.map((f) => f.message)).toEqual(['failure', 'failure', 'failure']);
+    const inline = await fromText(
+      '<testsuite><testcase name="t"><failure><![CDATA[\n  java.lang.AssertionError: boom\n\tat X.y(X.java:1)]]></failure><system-out>noise</system-out></testcase></testsuite>',
+    );
+    expect(inline.failures).toEqual([
+      { name: 't', kind: 'failure', message: 'java.lang.AssertionError: boom' },
+    ]);
+  });
+
+  it('caps a long failure message', async () => {
+    const long = 'x'.repeat(FAILURE_MESSAGE_CAP * 3);
+    const totals = await fromText(
+      `<testsuite><testcase name="t"><failure message="${long}"/></testcase></testsuite>`,
+    );
+    const message = totals.failures[0]?.message ?? '';
+    expect(message.length).toBe(FAILURE_MESSAGE_CAP);
+    expect(message.endsWith('…')).toBe(true);
+  });
+
+  it('caps failure names and counts the rest', async () => {
+    const cases = Array.from(
+      { length: FAILED_NAMES_CAP + 10 },
+      (_, i) => `<testcase name="t${i}"><error/></testcase>`,
+    );
+    const totals = await fromText(
+      `<testsuites><testsuite name="s">${cases.join('')}</testsuite></testsuites>`,
+    );
+    expect(totals.errored).toBe(FAILED_NAMES_CAP + 10);
+    expect(totals.failures).toHaveLength(FAILED_NAMES_CAP);
+    expect(totals.failures[0]?.name).toBe('t0');
+    expect(totals.failuresOmitted).toBe(10);
+  });
+
+  it('a retry that passes takes the test out of the failure list (surefire-style names elsewhere stay)', async () => {
+    const totals = await fromText(
+      `<testsuite>
+        <testcase name="a" classname="C"><failure message="first"/></testcase>
+        <testcase name="b" classname="C"><failure message="stays"/></testcase>
+        <testcase name="a" classname="C"/>
+        <testcase name="a" classname="D"><failure message="other class"/></testcase>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 3, passed: 1, failed: 2, flaky: 1 });
+    expect(totals.failures.map((f) => `${f.classname}.${f.name}`)).toEqual(['C.b', 'D.a']);
+  });
+
+  it('does not merge same-named tests of different suites', async () => {
+    const totals = await fromText(
+      `<testsuites>
+        <testsuite name="chrome"><testcase name="a"><failure/></testcase></testsuite>
+        <testsuite name="firefox"><testcase name="a"/></testsuite>
+      </testsuites>`,
+    );
+    expect(totals).toMatchObject({ tests: 2, passed: 1, failed: 1, flaky: 0 });
+  });
+
+  it('counts surefire flakyFailure/flakyError as passed and rerunFailure with a failure as failed', async () => {
+    const totals = await fromText(
+      `<testsuite name="S">
+        <testcase name="flaky"><flakyFailure message="once"/><flakyError message="twice"/></testcase>
+        <testcase name="broken"><failure message="final"/><rerunFailure message="again"/></testcase>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 2, passed: 1, failed: 1, flaky: 1 });
+    expect(totals.failures).toEqual([{ name: 'broken', kind: 'failure', message: 'final' }]);
+  });
+
+  it('counts a jest-junit suite that failed to run as one errored test', async () => {
+    // Shape written by jest-junit's buildJsonResults for a suite with no results: tests="0",
+    // errors="1", and one <testcase> carrying the <error>.
+    const totals = await fromText(
+      `<testsuites name="jest tests" tests="1" failures="0" errors="1" time="1.2">
+        <testsuite name="src/a.test.js" errors="0" failures="0" skipped="0" timestamp="2026-01-01T00:00:00" time="0.3" tests="1">
+          <testcase classname="a works" name="a works" time="0.001"/>
+        </testsuite>
+        <testsuite name="src/broken.test.js" errors="1" failures="0" skipped="0" timestamp="2026-01-01T00:00:00" time="0" tests="0">
+          <testcase classname="Test suite failed to run" name="src/broken.test.js" time="0">
+            <error>  ● Test suite failed to run
+
+    Cannot find module './missing'</error>
+          </testcase>
+        </testsuite>
+      </testsuites>`,
+    );
+    expect(totals).toMatchObject({ tests: 2, passed: 1, errored: 1, failed: 0, durationSeconds: 1.2 });
+    expect(totals.failures).toEqual([
+      {
+        name: 'src/broken.test.js',
+        classname: 'Test suite failed to run',
+        kind: 'error',
+        message: '● Test suite failed to run',
+      },
+    ]);
+  });
+
+  it("reads Node's junit reporter: test cases directly under <testsuites>, todo and skip as skipped", async () => {
+    // Shape of nodejs/node test/fixtures/test-runner/output/junit_reporter.snapshot.
+    const totals = await fromText(
+      `<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+\t<testcase name="sync pass todo" time="0.1" classname="test">
+\t\t<skipped type="todo" message="true"/>
+\t</testcase>
+\t<testcase name="sync fail todo" time="0.1" classname="test" failure="thrown">
+\t\t<skipped type="todo" message="true"/>
+\t\t<failure type="testCodeFailure" message="thrown">boom</failure>
+\t</testcase>
+\t<testcase name="sync pass" time="0.1" classname="test"/>
+\t<!-- this test should pass -->
+\t<testcase name="sync throw fail" time="0.1" classname="test" failure="thrown from sync throw fail">
+\t\t<failure type="testCodeFailure" message="thrown from sync throw fail">[Error]</failure>
+\t</testcase>
+\t<testsuite name="level 0a" time="0.2" disabled="0" errors="0" tests="2" failures="0" skipped="0" hostname="h">
+\t\t<testcase name="level 1a" time="0.1" classname="test"/>
+\t\t<testcase name="&lt;anonymous>" time="0.1" classname="test"/>
+\t</testsuite>
+</testsuites>`,
+    );
+    expect(totals).toMatchObject({ tests: 6, passed: 3, failed: 1, skipped: 2, errored: 0 });
+    expect(totals.failures.map((f) => f.name)).toEqual(['sync throw fail']);
+    // No time on the root: the test cases' times add up.
+    expect(totals.durationSeconds).toBe(0.6);
+  });
+
+  it('counts <skipped/> and status disabled, ignored and skipped; a skipped failure is skipped', async () => {
+    const totals = await fromText(
+      `<testsuite>
+        <testcase name="a"><skipped/></testcase>
+        <testcase name="b" status="disabled"/>
+        <testcase name="c" status="ignored"/>
+        <testcase name="d" status="skipped"/>
+        <testcase name="e" status="disabled"><failure/></testcase>
+        <testcase name="f" status="passed"/>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 6, skipped: 5, passed: 1, failed: 0 });
+  });
+
+  it('reads time with thousands separators and ignores times that are not numbers', async () => {
+    expect(parseSeconds('1,234.5')).toBe(1234.5);
+    expect(parseSeconds('12,345,678')).toBe(12345678);
+    expect(parseSeconds(' 0.25 ')).toBe(0.25);
+    expect(parseSeconds('1e-3')).toBe(0.001);
+    expect(parseSeconds('<<computed>>')).toBeUndefined();
+    expect(parseSeconds('computed>>')).toBeUndefined();
+    expect(parseSeconds('1,5')).toBeUndefined();
+    expect(parseSeconds('-1')).toBeUndefined();
+    const totals = await fromText(
+      `<testsuite name="s"><testcase name="a" time="1,234.5"/><testcase name="b" time="0.5"/></testsuite>`,
+    );
+    expect(totals.durationSeconds).toBe(1235);
+  });
+
+  it("prefers the root element's time (wall time) over the sum of test case times", async () => {
+    const totals = await parseJunit({ path: fixture('nested__multi-level.xml') });
+    expect(totals.durationSeconds).toBe(5.922);
+    const none = await fromText('<testsuite><testcase name="a"/></testsuite>');
+    expect(none.durationSeconds).toBeUndefined();
+  });
+
+  it('decodes UTF-8 split across chunks and a byte order mark', async () => {
+    const bytes = Buffer.from(
+      '\uFEFF<testsuite><testcase name="ñandú 😋"><failure message="ü"/></testcase></testsuite>',
+    );
+    // Split inside the multi-byte characters: every single byte is its own chunk.
+    const chunks = Array.from(bytes, (byte) => Buffer.from([byte]));
+    const totals = await fromText(chunks);
+    expect(totals.failures).toEqual([{ name: 'ñandú 😋', kind: 'failure', message: 'ü' }]);
+  });
+
+  it('carries the suite option and turns totals into TestSummary evidence', async () => {
+    const totals = await parseJunit({ path: fixture('python__report.xml') }, { suite: 'unit' });
+    expect(totals.suite).toBe('unit');
+    const summary = toTestSummary(totals);
+    expect(summary).toEqual({
+      kind: 'tests',
+      suite: 'unit',
+      tests: 3,
+      passed: 1,
+      failed: 2,
+      errored: 0,
+      skipped: 0,
+      failures: totals.failures,
+      failuresOmitted: 0,
+      durationSeconds: totals.durationSeconds,
+    });
+    expect(toTestSummary(totals, 'integration').suite).toBe('integration');
+    expect(() => toTestSummary({ ...totals, suite: undefined })).toThrow(/suite name/);
+  });
+
+  it('mergeTotals sums counts, keeps the cap and adds durations', () => {
+    const one = (failures: number, duration?: number): JunitTotals => ({
+      tests: failures + 1,
+      passed: 1,
+      failed: failures,
+      errored: 0,
+      skipped: 0,
+      flaky: 0,
+      failures: Array.from({ length: Math.min(failures, FAILED_NAMES_CAP) }, (_, i) => ({
+        name: `t${i}`,
+        kind: 'failure' as const,
+      })),
+      failuresOmitted: Math.max(0, failures - FAILED_NAMES_CAP),
+      files: 1,
+      ...(duration === undefined ? {} : { durationSeconds: duration }),
+    });
+    const merged = mergeTotals([one(30, 1.5), one(40), one(0, 2.25)]);
+    expect(merged).toMatchObject({ tests: 73, passed: 3, failed: 70, files: 3, durationSeconds: 3.75 });
+    expect(merged.failures).toHaveLength(FAILED_NAMES_CAP);
+    expect(merged.failuresOmitted).toBe(20);
+    expect(mergeTotals([])).toMatchObject({ tests: 0, files: 0, failures: [] });
+    expect(mergeTotals([one(1)]).durationSeconds).toBeUndefined();
+  });
+});
+
+describe('parseJunit refuses what it must not read', () => {
+  it('refuses a billion-laughs DOCTYPE before expanding anything', async () => {
+    const laughs = `<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<testsuite><testcase name="&lol9;"/></testsuite>`;
+    const error = await rejection(fromText(laughs, 'laughs.xml'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(/^laughs\.xml:7:\d+: a DOCTYPE declaration is not allowed/);
+    expect(error.message).toContain('expected the report to start with <testsuites> or <testsuite>');
+  });
+
+  it('refuses an external entity (XXE)', async () => {
+    const xxe = `<?xml version="1.0"?>
+<!DOCTYPE testsuite [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<testsuite><testcase name="&xxe;"><failure message="&xxe;"/></testcase></testsuite>`;
+    const error = await rejection(fromText(xxe, 'xxe.xml'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toContain('DOCTYPE declaration is not allowed');
+    expect(error.message).not.toContain('root:');
+  });
+
+  it('refuses an undeclared entity reference', async () => {
+    const error = await rejection(fromText('<testsuite>\n<testcase name="&foo;"/></testsuite>', 'ent.xml'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.position).toMatchObject({ file: 'ent.xml', line: 2 });
+    expect(error.message).toContain('entities are refused');
+  });
+
+  it('refuses XML whose root is not a JUnit element', async () => {
+    const error = await rejection(fromText('<?xml version="1.0"?>\n<bom><components/></bom>', 'sbom.xml'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toContain('sbom.xml:2:');
+    expect(error.message).toContain('the root element is <bom>; expected <testsuites> or <testsuite>');
+  });
+
+  it('refuses an empty file and malformed XML', async () => {
+    const empty = await rejection(fromText('', 'empty.xml'));
+    expect(empty.message).toContain('empty.xml:1:0: the file contains no XML element');
+    const mismatched = await rejection(fromText('<testsuite>\n  <testcase name="a"></testsuite>', 'bad.xml'));
+    expect(mismatched.code).toBe('EVIDENCE_INVALID');
+    expect(mismatched.message).toMatch(
+      /^bad\.xml:2:\d+: malformed XML: .+; expected a well-formed JUnit XML report$/,
+    );
+  });
+
+  it('names the file when it cannot be read', async () => {
+    const missing = join(FIXTURES, 'does-not-exist.xml');
+    const error = await rejection(parseJunit({ path: missing }));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toBe(`cannot read ${missing}: no such file`);
+    const directory = await rejection(parseJunit({ path: FIXTURES }));
+    expect(directory.message).toContain('it is a directory');
+  });
+});
