@@ -47,7 +47,11 @@ export class TollgateError extends Error {
   readonly code: ErrorCode;
   readonly position: SourcePosition | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; position?: SourcePosition } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; position?: SourcePosition } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TollgateError';
     this.code = code;

@@ -18,11 +18,16 @@ export const requiresShape = {
   tests: testsRequirement.optional(),
 };
 
-export const requiresSchema = z.strictObject(requiresShape).describe('The gates an artifact must pass to enter the stage.');
+export const requiresSchema = z
+  .strictObject(requiresShape)
+  .describe('The gates an artifact must pass to enter the stage.');
 
 export const stageSchema = z
   .strictObject({
-    purpose: z.string().min(1).describe('Why this stage exists, in a few words (shown in decisions and status).'),
+    purpose: z
+      .string()
+      .min(1)
+      .describe('Why this stage exists, in a few words (shown in decisions and status).'),
     from: z
       .union([stageName, z.array(stageName).min(1)])
       .optional()
@@ -30,7 +35,9 @@ export const stageSchema = z
     config: z
       .array(z.string().min(1))
       .default([])
-      .describe('Configuration files of this stage, relative to the contract; later files override earlier ones.'),
+      .describe(
+        'Configuration files of this stage, relative to the contract; later files override earlier ones.',
+      ),
     requires: requiresSchema.default({}),
   })
   .describe('One environment and its entry contract.');

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { stageOf } from '../contract/load-contract.js';
+import { TollgateError } from '../errors.js';
+import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
+import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
+import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
+
+/** Opens `path` for streaming, with a clear error when it cannot be read. */
+export async function assertReadableFile(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile())
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${path}: expected a file, found a directory or special file`,
+      );
+    return info.size;
+  } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+      { cause },
+    );
+  }
+}
+
+/** Streams a file through `consume` while hashing the same bytes: one read for both. */
+export async function withSourceDigest<T>(
+  path: string,
+  consume: (stream: NodeJS.ReadableStream) => Promise<T>,
+): Promise<{ value: T; digest: string }> {
+  const hash = createHash('sha256');
+  const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  source.on('error', (error) => tee.destroy(error));
+  source.pipe(tee);
+  const value = await consume(tee);
+  return { value, digest: `sha256:${hash.digest('hex')}` };
+}
+
+export interface EvidenceInput {
+  stage: string | null;
+  format: string;
+  sourceDigest: string;
+  data: EvidenceData;
+  signer?: EvidenceSigner | null;
+}
+
+/** Builds the stored record; its id is the digest of its content, so the same fact is stored once. */
+export function toEvidenceRecord(ctx: AppContext, artifact: string, input: EvidenceInput): EvidenceRecord {
+  const content = {
+    artifact,
+    stage: input.stage,
+    format: input.format,
+    sourceDigest: input.sourceDigest,
+    data: input.data,
+  };
+  return {
+    id: sha256(canonicalJson(content)),
+    ...content,
+    signer: input.signer ?? null,
+    actor: ctx.actor,
+    recordedAt: ctx.now().toISOString(),
+  };
+}
+
+/**
+ * Stores evidence records for a registered artifact in one transaction, with one ledger entry.
+ * Records already stored (same content) are kept as they were; nothing is half-written.
+ */
+export async function recordEvidence(
+  ctx: AppContext,
+  artifact: string,
+  records: EvidenceRecord[],
+  stage: string | null,
+) {
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  return store.write(pipeline, async (tx) => {
+    const inserted = await tx.insertEvidence(pipeline, records);
+    if (inserted.length > 0) {
+      await tx.append(pipeline, {
+        kind: ENTRY.attest,
+        stage,
+        artifact,
+        actor: ctx.actor,
+        at: inserted[0]!.recordedAt,
+        payload: {
+          evidence: inserted.map((r) => ({
+            id: r.id,
+            kind: r.data.kind,
+            format: r.format,
+            source: r.sourceDigest,
+          })),
+          ...(ctx.clockSet ? { clockSet: true } : {}),
+        },
+      });
+    }
+    return inserted;
+  });
+}
+
+export interface AttestTestsOptions {
+  artifact: string;
+  suite: string;
+  /** Stage the tests ran in (`--in`). */
+  stage?: string;
+  files: string[];
+}
+
+/** `tollgate attest tests`: parses JUnit reports (streamed) and records their summed totals. */
+export async function attestTests(
+  ctx: AppContext,
+  options: AttestTestsOptions,
+): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
+  if (!options.suite.trim()) throw new TollgateError('USAGE', 'attest tests needs --suite NAME');
+  if (options.files.length === 0)
+    throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
+  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  const artifact = await requireArtifact(ctx, options.artifact);
+  const parts: JunitTotals[] = [];
+  const digests: string[] = [];
+  for (const file of options.files) {
+    await assertReadableFile(file);
+    const { value, digest } = await withSourceDigest(file, (stream) =>
+      parseJunit({ stream, name: file }, { suite: options.suite }),
+    );
+    parts.push(value);
+    digests.push(digest);
+  }
+  const totals = mergeTotals(parts);
+  const record = toEvidenceRecord(ctx, artifact.digest, {
+    stage: options.stage ?? null,
+    format: 'junit',
+    sourceDigest: digests.length === 1 ? digests[0]! : sha256(digests.join('\n')),
+    data: toTestSummary(totals, options.suite),
+  });
+  const inserted = await recordEvidence(ctx, artifact.digest, [record], options.stage ?? null);
+  return { totals, record, stored: inserted.length > 0 };
+}

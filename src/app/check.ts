@@ -1,0 +1,58 @@
+import { stageOf } from '../contract/load-contract.js';
+import { type DecideOptions, decide } from '../decide.js';
+import type { Decision } from '../decision.js';
+import type { Facts } from '../gates/gate.js';
+import type { LedgerReader } from '../ledger/ledger-store.js';
+import { buildLedgerView } from '../ledger/ledger-view.js';
+import type { AppContext } from './context.js';
+import { FACT_PROVIDERS } from './fact-providers.js';
+import { requireArtifact } from './register.js';
+
+/** Facts from outside the database (config files, metrics): gathered once, before any lock. */
+export async function gatherExternalFacts(ctx: AppContext, stageName: string, reader: LedgerReader) {
+  const stage = stageOf(ctx.contract, stageName);
+  const extra: Record<string, unknown> = {};
+  for (const provider of FACT_PROVIDERS) {
+    if (provider.applies(stage, stageName, ctx))
+      extra[provider.key] = await provider.provide(ctx, stageName, reader);
+  }
+  return extra;
+}
+
+/** Reads everything the gates look at for one digest from `reader` (the store, or a write transaction). */
+export async function gatherFacts(
+  ctx: AppContext,
+  digest: string,
+  reader: LedgerReader,
+  extra: Record<string, unknown>,
+  actor = ctx.actor,
+): Promise<Facts> {
+  const pipeline = ctx.contract.pipeline;
+  const [artifact, evidence, entries] = await Promise.all([
+    reader.getArtifact(pipeline, digest),
+    reader.listEvidence(pipeline, digest),
+    reader.entriesForArtifact(pipeline, digest),
+  ]);
+  if (!artifact) throw new RangeError(`artifact ${digest} vanished during the decision`);
+  return { artifact, evidence, ledger: buildLedgerView(entries), actor, now: ctx.now(), extra };
+}
+
+export interface CheckOptions extends DecideOptions {
+  /** Evaluate as if this actor were the promoter (`check --as`). */
+  as?: string;
+}
+
+/** `tollgate check`: evaluates the stage's contract for the digest. Read-only. */
+export async function checkStage(
+  ctx: AppContext,
+  stageName: string,
+  digest: string,
+  options: CheckOptions = {},
+): Promise<Decision> {
+  stageOf(ctx.contract, stageName);
+  const artifact = await requireArtifact(ctx, digest);
+  const store = await ctx.store();
+  const extra = await gatherExternalFacts(ctx, stageName, store);
+  const facts = await gatherFacts(ctx, artifact.digest, store, extra, options.as ?? ctx.actor);
+  return decide(ctx.contract, stageName, facts, options);
+}

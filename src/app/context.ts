@@ -1,0 +1,96 @@
+/**
+ * The one place that wires things together: flat options (flags, environment) become the contract,
+ * the store, the actor and the clock. Every use case receives an AppContext; nothing else reads
+ * process.env or decides where the ledger lives.
+ */
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { readContract } from '../contract/load-contract.js';
+import type { Contract } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
+
+export interface AppOptions {
+  /** Contract file (default `tollgate.yaml`, or TOLLGATE_CONTRACT). */
+  contract?: string;
+  /** PostgreSQL URL (default TOLLGATE_DATABASE_URL); when absent the embedded SQLite ledger is used. */
+  databaseUrl?: string;
+  /** Directory of the embedded ledger (default TOLLGATE_DATA_DIR, else `.tollgate/` beside the contract). */
+  dataDir?: string;
+  /** Who acts (`--as`). */
+  as?: string;
+  /** Evaluation time (`--now`, ISO 8601). */
+  now?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AppContext {
+  readonly contract: Contract;
+  readonly actor: string;
+  /** The clock: fixed when `--now` or TOLLGATE_NOW is set, otherwise the real time. */
+  now(): Date;
+  /** True when the clock was set by the user; recorded with every write. */
+  readonly clockSet: boolean;
+  store(): Promise<LedgerStore>;
+  close(): Promise<void>;
+}
+
+/** `--as`, else TOLLGATE_ACTOR, else the OS user. */
+export function resolveActor(options: AppOptions, env: NodeJS.ProcessEnv): string {
+  const actor = options.as ?? env.TOLLGATE_ACTOR ?? userInfo().username;
+  if (!actor.trim())
+    throw new TollgateError('USAGE', 'the actor name is empty: pass --as NAME or set TOLLGATE_ACTOR');
+  return actor.trim();
+}
+
+/** Parses `--now` / TOLLGATE_NOW; a value that is not ISO 8601 is a usage error. */
+export function resolveClock(options: AppOptions, env: NodeJS.ProcessEnv): { now: () => Date; set: boolean } {
+  const text = options.now ?? env.TOLLGATE_NOW;
+  if (text === undefined || text === '') return { now: () => new Date(), set: false };
+  const fixed = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) || Number.isNaN(fixed.getTime())) {
+    throw new TollgateError(
+      'USAGE',
+      `the clock "${text}" is not an ISO 8601 time such as 2026-11-26T09:00:00Z`,
+    );
+  }
+  return { now: () => new Date(fixed), set: true };
+}
+
+export function createContext(options: AppOptions = {}): AppContext {
+  const env = options.env ?? process.env;
+  const contract = readContract(options.contract ?? env.TOLLGATE_CONTRACT ?? 'tollgate.yaml');
+  const actor = resolveActor(options, env);
+  const clock = resolveClock(options, env);
+  const databaseUrl = options.databaseUrl ?? env.TOLLGATE_DATABASE_URL;
+  const dataDir = resolve(
+    options.dataDir ?? env.TOLLGATE_DATA_DIR ?? join(dirname(resolve(contract.file)), '.tollgate'),
+  );
+  let opened: Promise<LedgerStore> | undefined;
+  return {
+    contract,
+    actor,
+    now: clock.now,
+    clockSet: clock.set,
+    store() {
+      opened ??= openStore(databaseUrl, dataDir);
+      return opened;
+    },
+    async close() {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
+/** Opens PostgreSQL when a URL is given, else the embedded SQLite ledger in `dataDir`. */
+export async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<LedgerStore> {
+  if (databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      throw new TollgateError('USAGE', 'TOLLGATE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+    }
+    const { openPostgresStore } = await import('../ledger/postgres-store.js');
+    return openPostgresStore(databaseUrl);
+  }
+  const { openSqliteStore } = await import('../ledger/sqlite-store.js');
+  return openSqliteStore(join(dataDir, 'ledger.db'));
+}

@@ -1,0 +1,58 @@
+import type { DecideOptions } from '../decide.js';
+import { decide } from '../decide.js';
+import type { Decision } from '../decision.js';
+import type { ChainedEntry } from '../ledger/hash-chain.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import { gatherExternalFacts, gatherFacts } from './check.js';
+import type { AppContext } from './context.js';
+import { FACT_PROVIDERS } from './fact-providers.js';
+import { requireArtifact } from './register.js';
+
+export interface PromoteResult {
+  decision: Decision;
+  /** The ledger entry, when the promotion was recorded (verdict allowed). */
+  entry?: ChainedEntry;
+}
+
+/**
+ * `tollgate promote`: re-checks the contract and, only if allowed, records the promotion. The
+ * decision is made inside the write transaction, under the pipeline's lock, on what the database
+ * holds at that moment: two promotions racing into one stage are decided one after the other.
+ */
+export async function promote(
+  ctx: AppContext,
+  stageName: string,
+  digest: string,
+  options: DecideOptions = {},
+): Promise<PromoteResult> {
+  const artifact = await requireArtifact(ctx, digest);
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const extra = await gatherExternalFacts(ctx, stageName, store);
+  return store.write(pipeline, async (tx) => {
+    const facts = await gatherFacts(ctx, artifact.digest, tx, extra);
+    const decision = decide(ctx.contract, stageName, facts, options);
+    if (decision.verdict !== 'allowed') return { decision };
+    const snapshots: Record<string, unknown> = {};
+    for (const provider of FACT_PROVIDERS) {
+      if (provider.snapshot && provider.key in extra)
+        snapshots[provider.key] = provider.snapshot(extra[provider.key]);
+    }
+    const entry = await tx.append(pipeline, {
+      kind: ENTRY.promotion,
+      stage: stageName,
+      artifact: artifact.digest,
+      actor: ctx.actor,
+      at: decision.evaluatedAt,
+      payload: {
+        contractDigest: ctx.contract.digest,
+        decision,
+        evidence: facts.evidence.map((e) => e.id),
+        ...(Object.keys(snapshots).length > 0 ? { snapshots } : {}),
+        ...(options.overrides && options.overrides.length > 0 ? { overrides: options.overrides } : {}),
+        ...(ctx.clockSet ? { clockSet: true } : {}),
+      },
+    });
+    return { decision, entry };
+  });
+}

@@ -1,0 +1,114 @@
+import { assertDigest } from '../artifact/digest.js';
+import type { Artifact } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import type { AppContext } from './context.js';
+
+export interface RegisterOptions {
+  /** A file or directory to digest. */
+  file?: string;
+  /** A digest given directly (`sha256:…`). */
+  digest?: string;
+  labels?: Record<string, string>;
+}
+
+const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?$/;
+
+/** Parses `key=value` pairs; keys are lower-case, values non-empty. */
+export function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    if (!LABEL_KEY.test(key)) {
+      throw new TollgateError(
+        'USAGE',
+        `label "${pair}": the key must be lower-case letters, digits, ".", "_", "/" or "-" (e.g. version=1.4.2)`,
+      );
+    }
+    if (value === '' || value.length > 1024)
+      throw new TollgateError(
+        'USAGE',
+        `label "${pair}": expected key=value with a value of 1 to 1024 characters`,
+      );
+    if (key in labels && labels[key] !== value)
+      throw new TollgateError('USAGE', `label "${key}" is given twice with different values`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ak = Object.keys(a).sort();
+  const bk = Object.keys(b).sort();
+  return ak.length === bk.length && ak.every((k, i) => k === bk[i] && a[k] === b[k]);
+}
+
+/**
+ * Registers an artifact by digest. Registering the same digest again is idempotent; registering it
+ * with different labels is refused, because labels (version, commit, author) are part of what was
+ * validated and must not change under a digest.
+ */
+export async function registerArtifact(
+  ctx: AppContext,
+  options: RegisterOptions,
+): Promise<{ artifact: Artifact; created: boolean }> {
+  if ((options.file === undefined) === (options.digest === undefined)) {
+    throw new TollgateError('USAGE', 'register needs exactly one of --file PATH or --digest sha256:…');
+  }
+  let digest: string;
+  let source: string;
+  if (options.file !== undefined) {
+    const { digestPath } = await import('../artifact/file-digest.js');
+    digest = await digestPath(options.file);
+    source = `file:${options.file}`;
+  } else {
+    digest = assertDigest(options.digest!.trim(), '--digest');
+    source = 'digest';
+  }
+  const labels = options.labels ?? {};
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  return store.write(pipeline, async (tx) => {
+    const existing = await tx.getArtifact(pipeline, digest);
+    if (existing) {
+      if (Object.keys(labels).length > 0 && !sameLabels(existing.labels, labels)) {
+        const show = (l: Record<string, string>) =>
+          Object.entries(l)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || '(none)';
+        throw new TollgateError(
+          'ARTIFACT_LABEL_CONFLICT',
+          `${digest} is already registered with labels ${show(existing.labels)}; refusing to change them to ${show(labels)} (a digest's labels never change: a rebuilt artifact is a new digest)`,
+        );
+      }
+      return { artifact: existing, created: false };
+    }
+    const at = ctx.now().toISOString();
+    const artifact: Artifact = { digest, labels, registeredAt: at, source };
+    await tx.insertArtifact(pipeline, artifact, ctx.actor);
+    await tx.append(pipeline, {
+      kind: ENTRY.register,
+      stage: null,
+      artifact: digest,
+      actor: ctx.actor,
+      at,
+      payload: { labels, source, ...(ctx.clockSet ? { clockSet: true } : {}) },
+    });
+    return { artifact, created: true };
+  });
+}
+
+/** The registered artifact, or a clear error saying how to register it. */
+export async function requireArtifact(ctx: AppContext, digest: string): Promise<Artifact> {
+  const checked = assertDigest(digest, '--artifact');
+  const artifact = await (await ctx.store()).getArtifact(ctx.contract.pipeline, checked);
+  if (!artifact) {
+    throw new TollgateError(
+      'ARTIFACT_NOT_FOUND',
+      `artifact ${checked} is not registered in pipeline ${ctx.contract.pipeline}: run \`tollgate register --digest ${checked}\` first`,
+    );
+  }
+  return artifact;
+}

@@ -1,0 +1,88 @@
+import { stageOf } from '../contract/load-contract.js';
+import type { Artifact } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import type { ChainVerdict } from '../ledger/hash-chain.js';
+import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
+import type { AppContext } from './context.js';
+
+export interface StageStatus {
+  stage: string;
+  purpose: string;
+  /** The artifact the stage runs now: the latest promotion, or the target of a later rollback. */
+  current?: { artifact: Artifact; since: string; seq: number; status: PromotionRecord['status'] };
+}
+
+/** `tollgate status`: each stage's current artifact, in contract order. */
+export async function stageStatus(ctx: AppContext): Promise<StageStatus[]> {
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const result: StageStatus[] = [];
+  for (const [stage, definition] of Object.entries(ctx.contract.stages)) {
+    const entries = await store.entriesForStage(pipeline, stage, [ENTRY.promotion, ENTRY.rollback]);
+    let current: { digest: string; since: string; seq: number } | undefined;
+    for (const entry of entries) {
+      if (entry.kind === ENTRY.promotion && entry.artifact)
+        current = { digest: entry.artifact, since: entry.at, seq: entry.seq };
+      if (entry.kind === ENTRY.rollback && typeof entry.payload.target === 'string') {
+        current = { digest: entry.payload.target, since: entry.at, seq: entry.seq };
+      }
+    }
+    const row: StageStatus = { stage, purpose: definition.purpose };
+    if (current) {
+      const artifact = await store.getArtifact(pipeline, current.digest);
+      const view = buildLedgerView(await store.entriesForArtifact(pipeline, current.digest));
+      const promotion = view.promotions.filter((p) => p.stage === stage).at(-1);
+      if (artifact)
+        row.current = {
+          artifact,
+          since: current.since,
+          seq: current.seq,
+          status: promotion?.status ?? 'promoted',
+        };
+    }
+    result.push(row);
+  }
+  return result;
+}
+
+/** `tollgate history STAGE`: every promotion into the stage, newest first, with its current status. */
+export async function stageHistory(
+  ctx: AppContext,
+  stageName: string,
+): Promise<Array<PromotionRecord & { labels: Record<string, string> }>> {
+  stageOf(ctx.contract, stageName);
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
+  const out: Array<PromotionRecord & { labels: Record<string, string> }> = [];
+  const views = new Map<string, PromotionRecord[]>();
+  for (const entry of promotions.reverse()) {
+    const digest = entry.artifact!;
+    let list = views.get(digest);
+    if (!list) {
+      list = buildLedgerView(await store.entriesForArtifact(pipeline, digest)).promotions;
+      views.set(digest, list);
+    }
+    const record = list.find((p) => p.seq === entry.seq)!;
+    const artifact = await store.getArtifact(pipeline, digest);
+    out.push({ ...record, labels: artifact?.labels ?? {} });
+  }
+  return out;
+}
+
+/** `tollgate ledger verify`: recomputes the chain of the contract's pipeline. */
+export async function verifyLedger(
+  ctx: AppContext,
+): Promise<ChainVerdict & { pipeline: string; location: string }> {
+  const store = await ctx.store();
+  const verdict = await store.verify(ctx.contract.pipeline);
+  return { ...verdict, pipeline: ctx.contract.pipeline, location: store.location };
+}
+
+export function assertChainOk(verdict: ChainVerdict): void {
+  if (!verdict.ok)
+    throw new TollgateError(
+      'LEDGER_CORRUPT',
+      `ledger entry #${verdict.seq} does not match: ${verdict.reason}`,
+    );
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { flagsOf, withContext, write } from '../run.js';
+
+function defineAttestTests(attest: Command): void {
+  attest
+    .command('tests')
+    .description('record JUnit XML test results for an artifact (streamed; several files are summed)')
+    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+    .requiredOption('--suite <name>', 'suite name the contract refers to (requires.tests[].suite)')
+    .option('--in <stage>', 'the stage the tests ran in (for requires.tests[].in)')
+    .option('--json', 'print the recorded totals as one JSON object')
+    .argument('<files...>', 'JUnit XML report files')
+    .action(async (files: string[], _options, command: Command) => {
+      const flags = flagsOf<{ artifact: string; suite: string; in?: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { attestTests } = await import('../../app/attest.js');
+        const { totals, record, stored } = await attestTests(ctx, {
+          artifact: flags.artifact,
+          suite: flags.suite,
+          files,
+          ...(flags.in === undefined ? {} : { stage: flags.in }),
+        });
+        const summary = {
+          suite: flags.suite,
+          tests: totals.tests,
+          passed: totals.passed,
+          failed: totals.failed,
+          errored: totals.errored,
+          skipped: totals.skipped,
+          flaky: totals.flaky,
+          files: totals.files,
+          evidence: record.id,
+          stored,
+          failures:
+            record.data.kind === 'tests'
+              ? record.data.failures.map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name))
+              : [],
+        };
+        if (flags.json) {
+          write(JSON.stringify(summary, null, 2));
+          return;
+        }
+        const where = flags.in ? ` in ${flags.in}` : '';
+        write(
+          `recorded suite ${flags.suite}${where}: ${totals.tests} tests, ${totals.passed} passed, ${totals.failed} failed, ${totals.errored} errored, ${totals.skipped} skipped` +
+            `${stored ? '' : ' (already recorded: identical results)'}`,
+        );
+        for (const name of summary.failures.slice(0, 10)) write(`  failed: ${name}`);
+      });
+    });
+}
+
+/** Subcommands of `attest`, one line each. */
+export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [defineAttestTests];
+
+export function defineAttest(program: Command): void {
+  const attest = program.command('attest').description('record evidence about an artifact digest');
+  for (const define of ATTEST_SUBCOMMANDS) define(attest);
+}

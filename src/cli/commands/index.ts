@@ -1,0 +1,30 @@
+/**
+ * Every command, one line each. A command file only declares its arguments and options; its
+ * action imports the application layer when it runs.
+ */
+import type { Command } from 'commander';
+import { defineAttest } from './attest.js';
+import { defineCheck } from './check.js';
+import { defineDemo } from './demo.js';
+import { defineHistory } from './history.js';
+import { defineInit } from './init.js';
+import { defineLedger } from './ledger.js';
+import { definePromote } from './promote.js';
+import { defineRegister } from './register.js';
+import { defineSchema } from './schema.js';
+import { defineStatus } from './status.js';
+import { defineValidate } from './validate.js';
+
+export const COMMANDS: Array<(program: Command) => void> = [
+  defineInit,
+  defineValidate,
+  defineRegister,
+  defineAttest,
+  defineCheck,
+  definePromote,
+  defineStatus,
+  defineHistory,
+  defineLedger,
+  defineDemo,
+  defineSchema,
+];

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { shortDigest } from '../../artifact/digest.js';
+import { flagsOf, printDecision, withContext } from '../run.js';
+
+export function definePromote(program: Command): void {
+  program
+    .command('promote')
+    .description('re-check the contract and, only if allowed, record the promotion in the ledger')
+    .argument('<stage>', 'the stage to enter')
+    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+    .option('--json', 'print the decision as one JSON document')
+    .option('--markdown', 'print the decision as a CI step summary')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ artifact: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { promote } = await import('../../app/promote.js');
+        const { decision, entry } = await promote(ctx, stage, flags.artifact);
+        await printDecision(command, decision);
+        const line = entry
+          ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`
+          : `not promoted: the decision is ${decision.verdict}`;
+        process.stderr.write(`${line}\n`);
+      });
+    });
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { flagsOf, withContext, write } from '../run.js';
+
+export function defineRegister(program: Command): void {
+  program
+    .command('register')
+    .description('register an artifact by digest (of a file or directory, or given), with immutable labels')
+    .option('--file <path>', 'digest this file (streamed sha256) or directory (digest of its sorted files)')
+    .option('--digest <digest>', 'the artifact digest, e.g. sha256:…')
+    .option(
+      '--label <key=value>',
+      'a label such as version=1.4.2, commit=…, author=… (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--json', 'print the artifact as JSON')
+    .action(async (_options, command: Command) => {
+      const flags = flagsOf<{ file?: string; digest?: string; label: string[] }>(command);
+      await withContext(command, async (ctx) => {
+        const { registerArtifact, parseLabels } = await import('../../app/register.js');
+        const { artifact, created } = await registerArtifact(ctx, {
+          labels: parseLabels(flags.label),
+          ...(flags.file === undefined ? {} : { file: flags.file }),
+          ...(flags.digest === undefined ? {} : { digest: flags.digest }),
+        });
+        if (flags.json) {
+          write(JSON.stringify({ ...artifact, created }, null, 2));
+          return;
+        }
+        const labels = Object.entries(artifact.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        write(
+          `${created ? 'registered' : 'already registered'} ${artifact.digest}${labels ? ` ${labels}` : ''}`,
+        );
+      });
+    });
+}

@@ -1,0 +1,11 @@
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 4;
+  },
+);

@@ -1,0 +1,53 @@
+/**
+ * Shared plumbing for command actions: building the app context from global flags, printing a
+ * decision in the chosen format, and the exit code of a verdict.
+ */
+import type { Command } from 'commander';
+import type { AppContext, AppOptions } from '../app/context.js';
+import type { Decision } from '../decision.js';
+import { EXIT } from '../errors.js';
+
+export interface GlobalFlags {
+  contract?: string;
+  dataDir?: string;
+  as?: string;
+  now?: string;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+/** The flags of the command and every parent, merged. */
+export function flagsOf<T extends object = object>(command: Command): GlobalFlags & T {
+  return command.optsWithGlobals() as GlobalFlags & T;
+}
+
+/** Runs `work` with an app context built from the global flags, closing the store afterwards. */
+export async function withContext<T>(command: Command, work: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const { createContext } = await import('../app/context.js');
+  const flags = flagsOf(command);
+  const options: AppOptions = {};
+  if (flags.contract !== undefined) options.contract = flags.contract;
+  if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;
+  if (flags.as !== undefined) options.as = flags.as;
+  if (flags.now !== undefined) options.now = flags.now;
+  const ctx = createContext(options);
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function write(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Prints a decision as text, JSON or Markdown, and sets the exit code of its verdict. */
+export async function printDecision(command: Command, decision: Decision): Promise<void> {
+  const flags = flagsOf(command);
+  const report = await import('../report/decision-report.js');
+  if (flags.json) write(report.renderDecisionJson(decision));
+  else if (flags.markdown) write(report.renderDecisionMarkdown(decision));
+  else write(report.renderDecisionText(decision));
+  process.exitCode = EXIT[decision.verdict];
+}

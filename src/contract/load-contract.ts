@@ -1,0 +1,311 @@
+/**
+ * Reading a contract: YAML text → validated `Contract`, with every error located at file, line and
+ * column. `validateContract` is pure (text in, contract or error out); `readContract` does the read.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import type { z } from 'zod';
+import { inputError, TollgateError } from '../errors.js';
+import { contractSchema } from './schema.js';
+import { type Contract, upstreamOf } from './types.js';
+
+type Path = readonly PropertyKey[];
+
+/** Where a YAML node sits, as 1-based line and column. */
+interface Located {
+  line: number;
+  column: number;
+}
+
+class Locator {
+  constructor(
+    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly lines: LineCounter,
+  ) {}
+
+  private at(offset: number): Located {
+    const { line, col } = this.lines.linePos(offset);
+    return { line, column: col };
+  }
+
+  /** The node at `path`, or the deepest existing ancestor when the path does not exist. */
+  node(path: Path): Node | undefined {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = this.doc.getIn(path.slice(0, depth) as unknown[], true) as Node | undefined;
+      if (node && typeof node === 'object' && 'range' in node && node.range) return node;
+    }
+    return this.doc.contents ?? undefined;
+  }
+
+  /** Position of the value at `path`. */
+  value(path: Path): Located {
+    const node = this.node(path);
+    return this.at(node?.range?.[0] ?? 0);
+  }
+
+  /** Position of the key `key` inside the map at `path` (for unknown keys). */
+  key(path: Path, key: string): Located {
+    const map = this.node(path);
+    if (map && isMap(map)) {
+      for (const pair of (map as YAMLMap).items) {
+        if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+          return this.at(pair.key.range[0]);
+        }
+      }
+    }
+    return this.value(path);
+  }
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known key closest to `key`, when it is close enough to be a likely typo. */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 2)) ? best : undefined;
+}
+
+/** Known keys of the strict object schema at `path` of the contract, for suggestions. */
+function knownKeysAt(path: Path): string[] {
+  let schema: z.ZodType | undefined = contractSchema;
+  for (const segment of path) {
+    if (!schema) return [];
+    schema = childSchema(schema, segment);
+  }
+  const object = schema && objectOption(schema);
+  return object ? Object.keys(object.shape) : [];
+}
+
+/** The strict object a schema stands for, looking through wrappers and unions. */
+function objectOption(schema: z.ZodType): z.ZodObject | undefined {
+  const inner = unwrap(schema);
+  if (inner.def.type === 'object') return inner as unknown as z.ZodObject;
+  if (inner.def.type === 'union') {
+    for (const option of (inner as unknown as z.ZodUnion<z.ZodType[]>).def.options) {
+      const found = objectOption(option);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function childSchema(schema: z.ZodType, segment: PropertyKey): z.ZodType | undefined {
+  const inner = unwrap(schema);
+  switch (inner.def.type) {
+    case 'object':
+      return ((inner as unknown as z.ZodObject).shape as Record<string, z.ZodType>)[String(segment)];
+    case 'record':
+      return (inner as unknown as z.ZodRecord).def.valueType as z.ZodType;
+    case 'array':
+      return (inner as unknown as z.ZodArray<z.ZodType>).def.element;
+    case 'union': {
+      const wantsIndex = typeof segment === 'number';
+      for (const option of (inner as unknown as z.ZodUnion<z.ZodType[]>).def.options) {
+        const type = unwrap(option).def.type;
+        if ((wantsIndex && type === 'array') || (!wantsIndex && (type === 'object' || type === 'record'))) {
+          return childSchema(option, segment);
+        }
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+      current = def.innerType;
+    } else if (def.type === 'pipe' && def.in) {
+      current = def.in;
+    } else {
+      return current;
+    }
+  }
+}
+
+function describeExpected(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}${'input' in issue ? `, found ${kindOf(issue.input)}` : ''}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+    case 'custom':
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_union':
+      return issue.message
+        .replace(/^Invalid input: /, '')
+        .replace(/^Invalid string: must match pattern .*/, 'invalid value');
+    default:
+      return issue.message;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (value === undefined) return 'nothing';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function pathText(path: Path): string {
+  return path.map(String).join('.') || '(top level)';
+}
+
+/**
+ * Validates contract text. Pure: the file name is only used in messages.
+ * @throws TollgateError CONTRACT_INVALID with file:line:column, what was expected, and the nearest key.
+ */
+export function validateContract(text: string, file: string, root = dirname(file)): Contract {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locate = new Locator(doc, lines);
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const [line, column] = firstError.linePos?.[0]
+      ? [firstError.linePos[0].line, firstError.linePos[0].col]
+      : [1, 1];
+    throw inputError(
+      'CONTRACT_INVALID',
+      { file, line, column },
+      `invalid YAML: ${firstError.message.split('\n')[0]}`,
+    );
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw inputError(
+      'CONTRACT_INVALID',
+      { file, line: 1, column: 1 },
+      'expected a map with version, pipeline, artifact and stages',
+    );
+  }
+  const parsed = contractSchema.safeParse(raw);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => formatIssue(issue, locate, file));
+    const first = parsed.error.issues[0]!;
+    const where =
+      first.code === 'unrecognized_keys' ? locate.key(first.path, first.keys[0]!) : locate.value(first.path);
+    throw new TollgateError('CONTRACT_INVALID', messages.join('\n'), { position: { file, ...where } });
+  }
+  const contract = parsed.data;
+  checkStageGraph(contract.stages, locate, file);
+  return {
+    ...contract,
+    file,
+    root,
+    digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
+  };
+}
+
+function formatIssue(issue: z.core.$ZodIssue, locate: Locator, file: string): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    return issue.keys
+      .map((key) => {
+        const { line, column } = locate.key(issue.path, key);
+        const near = nearestKey(key, known);
+        const hint = near
+          ? `; did you mean "${near}"?`
+          : known.length
+            ? `; expected one of: ${known.join(', ')}`
+            : '';
+        return `${file}:${line}:${column}: unknown key "${key}" in ${pathText(issue.path)}${hint}`;
+      })
+      .join('\n');
+  }
+  const { line, column } = locate.value(issue.path);
+  return `${file}:${line}:${column}: ${pathText(issue.path)}: ${describeExpected(issue)}`;
+}
+
+/** `from` must name existing stages and must not form a cycle. */
+function checkStageGraph(stages: Contract['stages'], locate: Locator, file: string): void {
+  const names = Object.keys(stages);
+  for (const [name, stage] of Object.entries(stages)) {
+    upstreamOf(stage).forEach((upstream, index) => {
+      if (stages[upstream]) return;
+      const path = Array.isArray(stage.from) ? ['stages', name, 'from', index] : ['stages', name, 'from'];
+      const near = nearestKey(upstream, names);
+      throw inputError(
+        'CONTRACT_INVALID',
+        { file, ...locate.value(path) },
+        `stages.${name}.from: "${upstream}" names no stage; expected one of: ${names.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
+      );
+    });
+  }
+  // Depth-first search; a grey node met again closes a cycle.
+  const state = new Map<string, 'grey' | 'black'>();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === 'black') return;
+    if (state.get(name) === 'grey') {
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      throw inputError(
+        'CONTRACT_INVALID',
+        { file, ...locate.value(['stages', name, 'from']) },
+        `stages.${name}.from: cycle ${cycle.join(' → ')}; expected stages to form a graph without cycles`,
+      );
+    }
+    state.set(name, 'grey');
+    for (const upstream of upstreamOf(stages[name]!)) visit(upstream, [...trail, name]);
+    state.set(name, 'black');
+  };
+  for (const name of names) visit(name, []);
+}
+
+/** Reads and validates the contract at `path` (default `tollgate.yaml` in the working directory). */
+export function readContract(path = 'tollgate.yaml'): Contract {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new TollgateError(
+      'CONTRACT_NOT_FOUND',
+      `cannot read contract ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}; run \`tollgate init\` to write one, or pass --contract PATH`,
+      { cause, position: { file: path } },
+    );
+  }
+  return validateContract(text, path, dirname(file));
+}
+
+/** The stage named `name`, or a clear error listing the stages that exist. */
+export function stageOf(contract: Contract, name: string) {
+  const stage = contract.stages[name];
+  if (!stage) {
+    const names = Object.keys(contract.stages);
+    const near = nearestKey(name, names);
+    throw new TollgateError(
+      'STAGE_UNKNOWN',
+      `${contract.file}: no stage "${name}"; stages are ${names.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
+    );
+  }
+  return stage;
+}

@@ -1,0 +1,81 @@
+/**
+ * The pure core: contract × facts → Decision. No I/O here (a lint rule enforces it); the use cases
+ * in src/app gather the facts and call this.
+ */
+import type { Contract } from './contract/types.js';
+import type { Decision, Verdict } from './decision.js';
+import { type Facts, type GateResult, gateResult } from './gates/gate.js';
+import { GATES } from './gates/index.js';
+
+export interface DecideOptions {
+  /** Gates the promoter overrides (already authorised by the caller), with the reason. */
+  overrides?: ReadonlyArray<{ gate: string; reason: string; actor: string }>;
+}
+
+/**
+ * Evaluates every gate the stage uses, in registry order, and folds them into one verdict:
+ * any `fail` blocks; otherwise any `pending` makes the decision pending; otherwise allowed.
+ * @example decide(contract, 'prod', facts).verdict // 'blocked'
+ */
+export function decide(
+  contract: Contract,
+  stageName: string,
+  facts: Facts,
+  options: DecideOptions = {},
+): Decision {
+  const stage = contract.stages[stageName];
+  if (!stage) throw new RangeError(`no stage "${stageName}" in the contract`);
+  const context = { contract, stageName, stage, facts };
+  const gates: GateResult[] = [];
+  for (const gate of GATES) {
+    const config = gate.select(stage);
+    if (config === undefined) continue;
+    let result = gate.evaluate(config, context);
+    const override = options.overrides?.find((o) => o.gate === gate.key);
+    if (override && result.status !== 'pass') {
+      result = gateResult(gate.key, 'waived', `overridden by ${override.actor}: ${override.reason}`, {
+        validated: result.validated,
+        risks: [
+          ...result.risks,
+          {
+            gate: gate.key,
+            text: `gate ${gate.key} was overridden by ${override.actor} ("${override.reason}"); it was: ${result.summary}`,
+          },
+          ...result.required.map((item) => ({ ...item, text: `waived: ${item.text}` })),
+        ],
+      });
+    }
+    gates.push(result);
+  }
+  const risks = gates.flatMap((g) => g.risks);
+  if (gates.length === 0) {
+    risks.push({
+      gate: 'contract',
+      text: `stage ${stageName} has no requirements: anything registered may enter`,
+    });
+  }
+  const verdict: Verdict = gates.some((g) => g.status === 'fail')
+    ? 'blocked'
+    : gates.some((g) => g.status === 'pending')
+      ? 'pending'
+      : 'allowed';
+  const until = gates
+    .filter((g) => g.status === 'pending' && g.until)
+    .map((g) => g.until!)
+    .sort()[0];
+  return {
+    verdict,
+    pipeline: contract.pipeline,
+    stage: stageName,
+    purpose: stage.purpose,
+    artifact: { digest: facts.artifact.digest, labels: facts.artifact.labels },
+    contract: { file: contract.file, digest: contract.digest },
+    actor: facts.actor,
+    evaluatedAt: facts.now.toISOString(),
+    gates,
+    validated: gates.flatMap((g) => g.validated),
+    risks,
+    required: gates.flatMap((g) => g.required),
+    ...(verdict === 'pending' && until ? { until } : {}),
+  };
+}

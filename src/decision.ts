@@ -1,0 +1,21 @@
+import type { DecisionItem, GateResult } from './gates/gate.js';
+
+export type Verdict = 'allowed' | 'blocked' | 'pending';
+
+/** The result of evaluating one stage's contract for one artifact at one time. */
+export interface Decision {
+  verdict: Verdict;
+  pipeline: string;
+  stage: string;
+  purpose: string;
+  artifact: { digest: string; labels: Record<string, string> };
+  contract: { file: string; digest: string };
+  actor: string;
+  evaluatedAt: string;
+  gates: GateResult[];
+  validated: DecisionItem[];
+  risks: DecisionItem[];
+  required: DecisionItem[];
+  /** For `pending`: the earliest time any pending gate may pass, when known. */
+  until?: string;
+}

@@ -1,0 +1,114 @@
+import type { SuiteRequirement } from '../contract/requires/tests.js';
+import type { EvidenceRecord, TestSummary } from '../evidence/evidence.js';
+import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
+
+type TestEvidence = EvidenceRecord & { data: TestSummary };
+
+function isTestEvidence(record: EvidenceRecord): record is TestEvidence {
+  return record.data.kind === 'tests';
+}
+
+/** The latest results of `suite` for the digest (optionally produced in one stage). */
+export function latestSuiteResults(
+  evidence: readonly EvidenceRecord[],
+  suite: string,
+  stage?: string,
+): TestEvidence | undefined {
+  let latest: TestEvidence | undefined;
+  for (const record of evidence) {
+    if (!isTestEvidence(record) || record.data.suite !== suite) continue;
+    if (stage !== undefined && record.stage !== stage) continue;
+    if (latest === undefined || record.recordedAt >= latest.recordedAt) latest = record;
+  }
+  return latest;
+}
+
+function failedNames(data: TestSummary): string {
+  if (data.failures.length === 0) return '';
+  const shown = data.failures.slice(0, 5).map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name));
+  const more = data.failures.length - shown.length + data.failuresOmitted;
+  return `: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** Checks one suite; returns what it validated, risked and still requires. */
+function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRecord[]) {
+  const validated: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const { suite } = requirement;
+  const where = requirement.in ? ` produced in ${requirement.in}` : '';
+  const record = latestSuiteResults(evidence, suite, requirement.in);
+  if (!record) {
+    required.push({ gate: 'tests', text: `suite ${suite} has no results${where} for this digest` });
+    return { validated, risks, required };
+  }
+  const t = record.data;
+  const ref = [record.id];
+  const broken = t.failed + t.errored;
+  if (broken > requirement.maxFailed) {
+    required.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.failed} failed and ${t.errored} errored of ${t.tests}, at most ${requirement.maxFailed} allowed${failedNames(t)}`,
+      evidence: ref,
+    });
+  } else if (broken > 0) {
+    risks.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${broken} failing test(s) allowed by maxFailed ${requirement.maxFailed}${failedNames(t)}`,
+      evidence: ref,
+    });
+  }
+  if (requirement.minTests !== undefined && t.tests < requirement.minTests) {
+    required.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.tests} tests ran, at least ${requirement.minTests} required`,
+      evidence: ref,
+    });
+  }
+  if (requirement.maxSkipped !== undefined && t.skipped > requirement.maxSkipped) {
+    required.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.skipped} skipped, at most ${requirement.maxSkipped} allowed`,
+      evidence: ref,
+    });
+  } else if (t.skipped > 0) {
+    const allowance =
+      requirement.maxSkipped === undefined ? 'no maxSkipped set' : `maxSkipped ${requirement.maxSkipped}`;
+    risks.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.skipped} skipped test(s) not run (${allowance})`,
+      evidence: ref,
+    });
+  }
+  if (t.tests === 0) {
+    risks.push({ gate: 'tests', text: `suite ${suite}: the report holds no test cases`, evidence: ref });
+  }
+  if (required.length === 0) {
+    validated.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.passed} passed of ${t.tests}${where} (${record.format}, recorded ${record.recordedAt} by ${record.actor})`,
+      evidence: ref,
+    });
+  }
+  return { validated, risks, required };
+}
+
+/** `tests`: per suite, results present, failures within `maxFailed`, `minTests`, `maxSkipped`, optional `in`. */
+export const testsGate: GateDefinition<SuiteRequirement[]> = {
+  key: 'tests',
+  select: (stage) =>
+    stage.requires.tests && stage.requires.tests.length > 0 ? stage.requires.tests : undefined,
+  evaluate(suites, { facts }) {
+    const results = suites.map((suite) => checkSuite(suite, facts.evidence));
+    const validated = results.flatMap((r) => r.validated);
+    const risks = results.flatMap((r) => r.risks);
+    const required = results.flatMap((r) => r.required);
+    const passing = results.filter((r) => r.required.length === 0).length;
+    const summary = `${passing} of ${suites.length} suite(s) pass${required.length ? `; ${required.length} requirement(s) unmet` : ''}`;
+    return gateResult('tests', required.length === 0 ? 'pass' : 'fail', summary, {
+      validated,
+      risks,
+      required,
+    });
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * The ledger's hash chain. Each entry's body is canonical JSON (sorted keys, no whitespace) that
+ * includes the previous entry's hash; the entry's hash is sha256 of that body. Editing, removing or
+ * reordering any entry breaks every hash after it, and `verifyChain` names the first that breaks.
+ */
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
+
+/** JSON with object keys sorted at every level, so the same value always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError('non-finite number in ledger entry');
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** What every ledger entry says. `payload` is kind-specific. */
+export interface EntryContent {
+  pipeline: string;
+  seq: number;
+  kind: string;
+  stage: string | null;
+  artifact: string | null;
+  actor: string;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
+export interface ChainedEntry extends EntryContent {
+  prevHash: string;
+  hash: string;
+  /** The exact bytes that were hashed. */
+  body: string;
+}
+
+/** Builds the body and hash of the entry that follows `prevHash`. */
+export function chainEntry(content: EntryContent, prevHash: string): ChainedEntry {
+  const body = canonicalJson({ ...content, prev: prevHash });
+  return { ...content, prevHash, hash: sha256(body), body };
+}
+
+/** A stored row as the verifier needs it: the indexed columns and the hashed body. */
+export interface StoredEntry {
+  seq: number;
+  kind: string;
+  stage: string | null;
+  artifact: string | null;
+  prevHash: string;
+  hash: string;
+  body: string;
+}
+
+export type ChainVerdict =
+  | { ok: true; entries: number; head: string }
+  | { ok: false; entries: number; seq: number; reason: string };
+
+/**
+ * Recomputes the chain over entries given oldest first. Checks each body's hash, its link to the
+ * previous entry, the sequence, and that the queryable columns agree with the hashed body (so an
+ * edit to a column the application reads cannot hide behind an intact body).
+ */
+export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
+  let previous = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for (const entry of entries) {
+    count++;
+    const fail = (reason: string): ChainVerdict => ({ ok: false, entries: count, seq: entry.seq, reason });
+    if (entry.seq !== expectedSeq)
+      return fail(
+        `expected entry #${expectedSeq}, found #${entry.seq} (an entry is missing or was inserted)`,
+      );
+    if (entry.prevHash !== previous)
+      return fail(
+        `its previous-hash ${entry.prevHash} does not match entry #${entry.seq - 1}'s hash ${previous}`,
+      );
+    const actual = sha256(entry.body);
+    if (actual !== entry.hash)
+      return fail(`its body hashes to ${actual}, but ${entry.hash} is recorded (the entry was edited)`);
+    let parsed: { seq?: unknown; kind?: unknown; stage?: unknown; artifact?: unknown; prev?: unknown };
+    try {
+      parsed = JSON.parse(entry.body);
+    } catch {
+      return fail('its body is not JSON');
+    }
+    if (
+      parsed.seq !== entry.seq ||
+      parsed.kind !== entry.kind ||
+      parsed.stage !== entry.stage ||
+      parsed.artifact !== entry.artifact ||
+      parsed.prev !== entry.prevHash
+    ) {
+      return fail(
+        'its columns (seq, kind, stage, artifact) disagree with its hashed body (a column was edited)',
+      );
+    }
+    previous = entry.hash;
+    expectedSeq++;
+  }
+  return { ok: true, entries: count, head: previous };
+}

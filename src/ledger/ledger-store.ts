@@ -1,0 +1,53 @@
+/**
+ * The one storage interface. Two backends (SQLite, PostgreSQL) implement it with the same queries
+ * (sql-ledger-store.ts) and differ only in a small capability object (how to take the write lock).
+ * The ledger is append-only: promotions, rollbacks, approvals, verifications are entries; the state
+ * of a promotion is derived from the entries after it, never updated in place.
+ */
+import type { Artifact } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
+
+/** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
+export interface NewEntry {
+  kind: string;
+  stage: string | null;
+  artifact: string | null;
+  actor: string;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
+export interface LedgerReader {
+  getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined>;
+  /** Every evidence record for a digest, oldest first. */
+  listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]>;
+  /** Every ledger entry that names `artifact`, oldest first. */
+  entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]>;
+  /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
+  entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]>;
+}
+
+export interface LedgerTransaction extends LedgerReader {
+  insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void>;
+  /** Inserts records not already stored (same id = same fact); returns the ones inserted. */
+  insertEvidence(pipeline: string, records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]>;
+  append(pipeline: string, entry: NewEntry): Promise<ChainedEntry>;
+}
+
+export interface LedgerStore extends LedgerReader {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where the data lives, for messages (a file path, or the URL without its password). */
+  readonly location: string;
+  /**
+   * Runs `work` in one transaction holding the pipeline's write lock. The lock is the database's
+   * (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory transaction lock), never process memory, so
+   * any number of processes and server replicas append in a single order.
+   */
+  write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T>;
+  /** Pipelines that have entries. */
+  pipelines(): Promise<string[]>;
+  /** Recomputes one pipeline's hash chain. */
+  verify(pipeline: string): Promise<ChainVerdict>;
+  close(): Promise<void>;
+}

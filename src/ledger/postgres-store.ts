@@ -1,0 +1,54 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { TollgateError } from '../errors.js';
+import type { Database } from './schema.js';
+import { type DialectCapabilities, SqlLedgerStore } from './sql-ledger-store.js';
+
+const capabilities: DialectCapabilities = {
+  backend: 'postgres',
+  // A transaction-scoped advisory lock per pipeline: appends to one pipeline's chain are serialised
+  // across every process and server replica on this database, and released at commit or rollback.
+  beginWrite: async (db, pipeline) => {
+    await sql`begin`.execute(db);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`tollgate:${pipeline}`}, 0))`.execute(db);
+  },
+};
+
+/** The URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** Connects to the PostgreSQL ledger at `url` and brings its schema up to date. */
+export async function openPostgresStore(
+  url: string,
+  options: { poolSize?: number } = {},
+): Promise<SqlLedgerStore> {
+  const location = redactUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 4,
+    connectionTimeoutMillis: 10_000,
+  });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (cause) {
+    await pool.end().catch(() => undefined);
+    throw new TollgateError(
+      'STORE_UNAVAILABLE',
+      `cannot connect to the PostgreSQL ledger ${location}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return SqlLedgerStore.open(kysely, capabilities, location);
+}

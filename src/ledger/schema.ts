@@ -1,0 +1,114 @@
+/**
+ * Database tables and migrations, in code so the bundled CLI needs no migrations folder.
+ * The same migrations run on SQLite and PostgreSQL; column types are chosen to mean the same on both.
+ */
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+export interface ArtifactTable {
+  pipeline: string;
+  digest: string;
+  labels: string;
+  source: string;
+  registered_at: string;
+  actor: string;
+}
+
+export interface EvidenceTable {
+  pipeline: string;
+  id: string;
+  artifact: string;
+  kind: string;
+  format: string;
+  stage: string | null;
+  source_digest: string;
+  signer: string | null;
+  actor: string;
+  recorded_at: string;
+  data: string;
+}
+
+export interface LedgerEntryTable {
+  pipeline: string;
+  seq: number;
+  kind: string;
+  stage: string | null;
+  artifact: string | null;
+  actor: string;
+  at: string;
+  prev_hash: string;
+  hash: string;
+  body: string;
+}
+
+export interface Database {
+  artifacts: ArtifactTable;
+  evidence: EvidenceTable;
+  ledger_entries: LedgerEntryTable;
+}
+
+const migrations: Record<string, Migration> = {
+  '0001_ledger': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('artifacts')
+        .addColumn('pipeline', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('labels', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('registered_at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('artifacts_pk', ['pipeline', 'digest'])
+        .execute();
+      await db.schema
+        .createTable('evidence')
+        .addColumn('pipeline', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('artifact', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text')
+        .addColumn('source_digest', 'text', (c) => c.notNull())
+        .addColumn('signer', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('evidence_pk', ['pipeline', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('evidence_artifact')
+        .on('evidence')
+        .columns(['pipeline', 'artifact'])
+        .execute();
+      await db.schema
+        .createTable('ledger_entries')
+        .addColumn('pipeline', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text')
+        .addColumn('artifact', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ledger_entries_pk', ['pipeline', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('ledger_artifact')
+        .on('ledger_entries')
+        .columns(['pipeline', 'artifact', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('ledger_stage')
+        .on('ledger_entries')
+        .columns(['pipeline', 'stage', 'kind', 'seq'])
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  },
+};
+
+/** Migrations compiled into the bundle, in order. Add new ones with a higher prefix; never edit a shipped one. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,79 @@
+/**
+ * A Decision rendered for people (text), machines (JSON) and CI step summaries (Markdown).
+ * All three carry the same content: verdict, one line per gate, validated / risks / required.
+ */
+import { shortDigest } from '../artifact/digest.js';
+import type { Decision } from '../decision.js';
+import type { DecisionItem, GateStatus } from '../gates/gate.js';
+
+const MARK: Record<GateStatus, string> = { pass: '✓', fail: '✗', pending: '…', waived: '~' };
+
+function artifactName(decision: Decision): string {
+  const { labels } = decision.artifact;
+  const version = labels.version ? ` (version ${labels.version})` : '';
+  return `${shortDigest(decision.artifact.digest)}${version}`;
+}
+
+function evidenceNote(item: DecisionItem): string {
+  if (!item.evidence || item.evidence.length === 0) return '';
+  return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortDigest(e) : e)).join(', ')}]`;
+}
+
+/** Plain text for a terminal. */
+export function renderDecisionText(decision: Decision): string {
+  const lines: string[] = [];
+  const until = decision.until ? ` until ${decision.until}` : '';
+  lines.push(`${decision.stage} ← ${artifactName(decision)}: ${decision.verdict.toUpperCase()}${until}`);
+  lines.push(`  purpose: ${decision.purpose}`);
+  const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
+  for (const gate of decision.gates) {
+    lines.push(`  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${gate.status.padEnd(7)} ${gate.summary}`);
+  }
+  const section = (title: string, items: DecisionItem[]) => {
+    lines.push(`${title}:`);
+    if (items.length === 0) lines.push('  (none)');
+    for (const item of items) lines.push(`  - [${item.gate}] ${item.text}${evidenceNote(item)}`);
+  };
+  section('Validated', decision.validated);
+  section('Remaining risk', decision.risks);
+  section('Required', decision.required);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One JSON document with top-level verdict, stage, artifact, gates, validated, risks, required. */
+export function renderDecisionJson(decision: Decision): string {
+  return `${JSON.stringify(decision, null, 2)}\n`;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`);
+}
+
+/** A GitHub/GitLab step summary. */
+export function renderDecisionMarkdown(decision: Decision): string {
+  const icon = { allowed: '✅', blocked: '⛔', pending: '⏳' }[decision.verdict];
+  const out: string[] = [];
+  out.push(
+    `### ${icon} ${escapeMarkdown(decision.stage)}: ${decision.verdict}${decision.until ? ` until ${decision.until}` : ''}`,
+  );
+  out.push('');
+  out.push(
+    `Artifact \`${decision.artifact.digest}\`${decision.artifact.labels.version ? ` (version ${escapeMarkdown(decision.artifact.labels.version)})` : ''} · contract \`${shortDigest(decision.contract.digest)}\``,
+  );
+  out.push('');
+  out.push('| gate | status | summary |');
+  out.push('| --- | --- | --- |');
+  for (const gate of decision.gates)
+    out.push(`| ${gate.gate} | ${MARK[gate.status]} ${gate.status} | ${escapeMarkdown(gate.summary)} |`);
+  const section = (title: string, items: DecisionItem[]) => {
+    out.push('');
+    out.push(`**${title}**`);
+    out.push('');
+    if (items.length === 0) out.push('- (none)');
+    for (const item of items) out.push(`- **${item.gate}**: ${escapeMarkdown(item.text)}`);
+  };
+  section('Validated', decision.validated);
+  section('Remaining risk', decision.risks);
+  section('Required', decision.required);
+  return `${out.join('\n')}\n`;
+}
