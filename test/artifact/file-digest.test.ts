@@ -1,0 +1,176 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestDirectory, digestFile, digestPath } from '../../src/artifact/file-digest.js';
+import { TollgateError } from '../../src/errors.js';
+
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'tollgate-digest-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+function hasOpenssl(): boolean {
+  return spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The shell recipe in digestDirectory's doc comment. */
+function shellDirectoryDigest(dir: string): string {
+  const out = execFileSync(
+    'sh',
+    ['-c', "find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed 's|  \\./|  |' | sha256sum"],
+    { cwd: dir },
+  );
+  return `sha256:${out.toString().split(' ')[0]}`;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TollgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+function makeTree(name: string, files: Record<string, string | Buffer>): string {
+  const dir = join(work, name);
+  for (const [relative, content] of Object.entries(files)) {
+    const path = join(dir, relative);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, content);
+  }
+  return dir;
+}
+
+describe('digestFile', () => {
+  it.skipIf(!hasOpenssl() && process.env.TOLLGATE_REQUIRE_SERVICES !== '1')(
+    'equals openssl dgst -sha256 on a file spanning several 1 MiB reads',
+    async () => {
+      // 5 MiB + 12,345 bytes: several full reads, then a short one.
+      const path = join(work, 'random.bin');
+      const bytes = Buffer.alloc(5 * 1024 * 1024 + 12_345);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+      writeFileSync(path, bytes);
+      const openssl = execFileSync('openssl', ['dgst', '-sha256', '-r', path]).toString().split(' ')[0];
+      expect(openssl).toMatch(/^[0-9a-f]{64}$/);
+      expect(await digestFile(path)).toBe(`sha256:${openssl}`);
+    },
+  );
+
+  it('digests an empty file and matches node:crypto on a small one', async () => {
+    const empty = join(work, 'empty');
+    writeFileSync(empty, '');
+    expect(await digestFile(empty)).toBe(
+      'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+    const small = join(work, 'small.txt');
+    writeFileSync(small, 'hello\n');
+    expect(await digestFile(small)).toBe(`sha256:${createHash('sha256').update('hello\n').digest('hex')}`);
+  });
+
+  it('names a missing path', async () => {
+    const missing = join(work, 'nope.tar');
+    const error = await rejection(digestFile(missing));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toBe(`cannot read ${missing}: no such file or directory`);
+    expect(error.position).toEqual({ file: missing });
+  });
+
+  it('refuses a directory', async () => {
+    const error = await rejection(digestFile(work));
+    expect(error.message).toBe(`${work} is a directory: expected a file to digest`);
+  });
+});
+
+describe('digestDirectory', () => {
+  it('equals the documented find | sort | sha256sum recipe', async () => {
+    const dir = makeTree('site', {
+      'index.html': '<h1>hi</h1>\n',
+      'a-b': 'dash sorts before slash\n',
+      'a/b': 'nested\n',
+      'B.txt': 'upper case sorts first\n',
+      'assets/deep/er/app.js': 'console.log(1)\n',
+      'empty-file': '',
+    });
+    const digest = await digestDirectory(dir);
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digest).toBe(shellDirectoryDigest(dir));
+  });
+
+  it('is exactly sha256 over sorted "<hex>  <path>\\n" lines', async () => {
+    const dir = makeTree('exact', { 'z.txt': 'z', 'a/y.txt': 'y' });
+    const line = (path: string, content: string) =>
+      `${createHash('sha256').update(content).digest('hex')}  ${path}\n`;
+    const expected = createHash('sha256')
+      .update(line('a/y.txt', 'y') + line('z.txt', 'z'))
+      .digest('hex');
+    expect(await digestDirectory(dir)).toBe(`sha256:${expected}`);
+  });
+
+  it('sorts raw name bytes, also for names that are not UTF-8', async () => {
+    const dir = makeTree('bytes', { 'plain.txt': 'p' });
+    // 0xff is not valid UTF-8: the digest must use the bytes as the file system has them.
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xff])]), 'latin-1 name');
+    writeFileSync(join(dir, 'café'), 'utf-8 name');
+    expect(await digestDirectory(dir)).toBe(shellDirectoryDigest(dir));
+  });
+
+  it('changes when a file is renamed or edited, not when an empty directory is added', async () => {
+    const dir = makeTree('changes', { 'a.txt': 'one', 'sub/b.txt': 'two' });
+    const before = await digestDirectory(dir);
+    mkdirSync(join(dir, 'empty/nested'), { recursive: true });
+    expect(await digestDirectory(dir)).toBe(before);
+    writeFileSync(join(dir, 'a.txt'), 'one!');
+    const edited = await digestDirectory(dir);
+    expect(edited).not.toBe(before);
+    rmSync(join(dir, 'a.txt'));
+    writeFileSync(join(dir, 'c.txt'), 'one!');
+    expect(await digestDirectory(dir)).not.toBe(edited);
+  });
+
+  it('refuses a symbolic link inside the tree, naming it', async () => {
+    const dir = makeTree('links', { 'real.txt': 'x' });
+    symlinkSync('real.txt', join(dir, 'alias.txt'));
+    const error = await rejection(digestDirectory(dir));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toContain(`${dir}/alias.txt is a symbolic link`);
+  });
+
+  it('refuses a directory with no files', async () => {
+    const dir = join(work, 'hollow/inner');
+    mkdirSync(dir, { recursive: true });
+    const error = await rejection(digestDirectory(join(work, 'hollow')));
+    expect(error.message).toContain('contains no files');
+  });
+
+  it('refuses a missing path and a file', async () => {
+    const missing = join(work, 'gone');
+    expect((await rejection(digestDirectory(missing))).message).toBe(
+      `cannot read ${missing}: no such file or directory`,
+    );
+    const file = join(work, 'plain-file');
+    writeFileSync(file, 'x');
+    expect((await rejection(digestDirectory(file))).message).toContain('is not a directory');
+  });
+});
+
+describe('digestPath', () => {
+  it('digests files as files and directories as trees', async () => {
+    const file = join(work, 'artifact.bin');
+    writeFileSync(file, 'artifact');
+    expect(await digestPath(file)).toBe(await digestFile(file));
+    const dir = makeTree('tree', { 'x/y': 'z' });
+    expect(await digestPath(dir)).toBe(await digestDirectory(dir));
+    const missing = join(work, 'missing');
+    expect((await rejection(digestPath(missing))).message).toContain(missing);
+  });
+});
