@@ -1,0 +1,102 @@
+/**
+ * flagd flag definitions (https://flagd.dev/reference/flag-definitions/). Each flag becomes
+ * `{ state, default?, variants, targeting?, metadata? }` where `default` is the flag's effective
+ * default: `variants[defaultVariant]` when the flag is ENABLED, absent (the application's code
+ * default) when it is DISABLED or `defaultVariant` is missing or null. Shared targeting rules are
+ * kept under the key `$evaluators`, flag-set metadata under `$metadata`.
+ */
+import { TollgateError } from '../errors.js';
+import type { ConfigMap, ConfigValue } from './types.js';
+import { setOwn } from './yaml-reader.js';
+
+export interface FlagdRead {
+  flags: ConfigMap;
+  stats: { total: number; disabled: number; codeDefault: number };
+}
+
+/** True when a parsed document looks like a flagd definition: `flags` holding flag objects with `variants`. */
+export function isFlagdDocument(document: ConfigValue): boolean {
+  if (!isMap(document)) return false;
+  const flags = document.flags;
+  const list = Array.isArray(flags) ? flags : isMap(flags) ? Object.values(flags) : undefined;
+  if (list === undefined || list.length === 0) return false;
+  return list.every((flag) => isMap(flag) && isMap(flag.variants));
+}
+
+/** Normalises one parsed flagd document; a malformed flag is CONFIG_INVALID naming the file and flag. */
+export function readFlagd(document: ConfigValue, file: string): FlagdRead {
+  if (!isMap(document))
+    throw invalid(file, 'expected a flagd definition (an object with "flags"), found ' + describe(document));
+  const source = document.flags;
+  const entries: [string, ConfigValue][] = [];
+  if (Array.isArray(source)) {
+    source.forEach((flag, index) => {
+      const key = isMap(flag) ? flag.key : undefined;
+      if (typeof key !== 'string' || key === '')
+        throw invalid(file, `flags[${index}]: expected a "key" string in a flag array`);
+      entries.push([key, flag]);
+    });
+  } else if (isMap(source)) {
+    entries.push(...Object.entries(source));
+  } else {
+    throw invalid(file, `expected "flags" to be an object or an array, found ${describe(source)}`);
+  }
+  const flags: ConfigMap = {};
+  const stats = { total: 0, disabled: 0, codeDefault: 0 };
+  const seen = new Set<string>();
+  for (const [key, flag] of entries) {
+    if (seen.has(key)) throw invalid(file, `flag "${key}" is defined twice`);
+    seen.add(key);
+    if (!isMap(flag)) throw invalid(file, `flag "${key}": expected an object, found ${describe(flag)}`);
+    const { state, variants, defaultVariant } = flag;
+    if (state !== 'ENABLED' && state !== 'DISABLED') {
+      throw invalid(file, `flag "${key}": expected "state" ENABLED or DISABLED, found ${describe(state)}`);
+    }
+    if (!isMap(variants) || Object.keys(variants).length === 0) {
+      throw invalid(file, `flag "${key}": expected "variants" to be an object with at least one variant`);
+    }
+    if (defaultVariant !== undefined && defaultVariant !== null && typeof defaultVariant !== 'string') {
+      throw invalid(
+        file,
+        `flag "${key}": expected "defaultVariant" to be a string or null, found ${describe(defaultVariant)}`,
+      );
+    }
+    if (typeof defaultVariant === 'string' && !Object.hasOwn(variants, defaultVariant)) {
+      throw invalid(
+        file,
+        `flag "${key}": defaultVariant "${defaultVariant}" is not one of its variants (${Object.keys(variants).join(', ')})`,
+      );
+    }
+    stats.total++;
+    if (state === 'DISABLED') stats.disabled++;
+    else if (typeof defaultVariant !== 'string') stats.codeDefault++;
+    const normalised: ConfigMap = { state };
+    if (state === 'ENABLED' && typeof defaultVariant === 'string')
+      normalised.default = variants[defaultVariant]!;
+    normalised.variants = variants;
+    if (flag.targeting !== undefined) normalised.targeting = flag.targeting;
+    if (flag.metadata !== undefined) normalised.metadata = flag.metadata;
+    setOwn(flags, key, normalised);
+  }
+  if (document.$evaluators !== undefined) flags.$evaluators = document.$evaluators;
+  if (document.metadata !== undefined) flags.$metadata = document.metadata;
+  return { flags, stats };
+}
+
+function isMap(value: ConfigValue | undefined): value is ConfigMap {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: ConfigValue | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return JSON.stringify(value);
+}
+
+function invalid(file: string, message: string) {
+  return new TollgateError('CONFIG_INVALID', `${file}: invalid flagd definition: ${message}`, {
+    position: { file },
+  });
+}

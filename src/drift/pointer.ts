@@ -1,0 +1,110 @@
+/**
+ * Drift paths and path patterns. A path is a JSON Pointer (RFC 6901) with a namespace prefix:
+ * `/a/b` for plain config, `flagd:/flagKey/default` for flag definitions and
+ * `k8s:Kind/namespace/name/spec/…` for Kubernetes resources. List items matched by identity read
+ * `name=x`. Patterns are the same text with `*` (within one segment), `?` (one character) and `**`
+ * (any number of segments, including none); a pattern that starts with `**` matches in every
+ * namespace, one that starts with `/` only plain config.
+ */
+
+export type PathNamespace = 'plain' | 'flagd' | 'k8s';
+
+/** Escapes one segment per RFC 6901: `~` → `~0`, `/` → `~1`. */
+export function escapeSegment(segment: string): string {
+  if (segment.indexOf('~') === -1 && segment.indexOf('/') === -1) return segment;
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** Reverses `escapeSegment`. */
+export function unescapeSegment(segment: string): string {
+  if (segment.indexOf('~') === -1) return segment;
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+export interface ParsedPath {
+  namespace: PathNamespace;
+  /** Escaped segments, as written. For k8s the first three are kind, namespace and name. */
+  segments: string[];
+}
+
+/** Splits a drift path into its namespace and escaped segments. */
+export function parsePath(path: string): ParsedPath {
+  if (path.startsWith('flagd:')) return { namespace: 'flagd', segments: splitPointer(path.slice(6)) };
+  if (path.startsWith('k8s:')) return { namespace: 'k8s', segments: path.slice(4).split('/') };
+  return { namespace: 'plain', segments: splitPointer(path) };
+}
+
+function splitPointer(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return pointer === '/' ? [''] : [];
+  return (pointer.startsWith('/') ? pointer.slice(1) : pointer).split('/');
+}
+
+interface CompiledPattern {
+  namespace: PathNamespace | 'any';
+  segments: (RegExp | '**')[];
+}
+
+const compiledCache = new Map<string, CompiledPattern>();
+
+function compilePattern(pattern: string): CompiledPattern {
+  const cached = compiledCache.get(pattern);
+  if (cached !== undefined) return cached;
+  let namespace: CompiledPattern['namespace'];
+  let segments: string[];
+  if (pattern.startsWith('flagd:') || pattern.startsWith('k8s:') || pattern.startsWith('/')) {
+    const parsed = parsePath(pattern);
+    namespace = parsed.namespace;
+    segments = parsed.segments;
+  } else {
+    namespace = 'any';
+    segments = pattern.split('/');
+  }
+  const compiled: CompiledPattern = {
+    namespace,
+    segments: segments.map((segment) => (segment === '**' ? '**' : segmentRegExp(segment))),
+  };
+  compiledCache.set(pattern, compiled);
+  return compiled;
+}
+
+function segmentRegExp(segment: string): RegExp {
+  let source = '';
+  for (const char of segment) {
+    if (char === '*') source += '.*';
+    else if (char === '?') source += '.';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}
+
+/** True when `path` matches `pattern` (see the module comment for the pattern language). */
+export function matchPath(pattern: string, path: string | ParsedPath): boolean {
+  const compiled = compilePattern(pattern);
+  const parsed = typeof path === 'string' ? parsePath(path) : path;
+  if (compiled.namespace !== 'any' && compiled.namespace !== parsed.namespace) return false;
+  return matchSegments(compiled.segments, 0, parsed.segments, 0);
+}
+
+function matchSegments(pattern: (RegExp | '**')[], p: number, path: string[], s: number): boolean {
+  while (p < pattern.length) {
+    const head = pattern[p]!;
+    if (head === '**') {
+      // Collapse repeated `**` and try every split point.
+      while (p + 1 < pattern.length && pattern[p + 1] === '**') p++;
+      if (p + 1 === pattern.length) return true;
+      for (let next = s; next <= path.length; next++) {
+        if (matchSegments(pattern, p + 1, path, next)) return true;
+      }
+      return false;
+    }
+    if (s >= path.length || !head.test(path[s]!)) return false;
+    p++;
+    s++;
+  }
+  return s === path.length;
+}
+
+/** True when the pattern has glob characters; otherwise it names exactly one path. */
+export function isGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}

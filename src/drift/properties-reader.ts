@@ -1,0 +1,135 @@
+/**
+ * Java `.properties` files, following `java.util.Properties.load(Reader)`: natural lines end at
+ * `\n`, `\r` or `\r\n`; a line ending in an odd number of backslashes continues on the next line
+ * (whose leading white space is dropped); `#` or `!` as the first non-blank character starts a
+ * comment line; the key ends at the first unescaped `=`, `:` or white space, and one `=` or `:`
+ * with white space around it separates key and value; `\t \n \r \f \uXXXX` are escapes and a
+ * backslash before any other character stands for that character. The file is read as UTF-8
+ * (Java 9+ and Spring Boot read UTF-8 property files); keys stay flat (`a.b.c`).
+ */
+import { inputError } from '../errors.js';
+import type { ConfigMap } from './types.js';
+import { setOwn } from './yaml-reader.js';
+
+const WHITE = new Set([' ', '\t', '\f']);
+
+interface LogicalLine {
+  text: string;
+  line: number;
+}
+
+/** Parses a `.properties` file into a flat map of strings; a duplicate key or bad `\u` escape is CONFIG_INVALID. */
+export function parseProperties(text: string, file: string): ConfigMap {
+  const result: ConfigMap = {};
+  const seen = new Map<string, number>();
+  for (const logical of logicalLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)) {
+    const { key, value } = splitEntry(logical, file);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw inputError(
+        'CONFIG_INVALID',
+        { file, line: logical.line },
+        `duplicate key "${key}" (first set on line ${first})`,
+      );
+    }
+    seen.set(key, logical.line);
+    setOwn(result, key, value);
+  }
+  return result;
+}
+
+function* logicalLines(text: string): Generator<LogicalLine> {
+  const natural = text.split(/\r\n|\r|\n/);
+  let index = 0;
+  while (index < natural.length) {
+    const startLine = index + 1;
+    let line = stripLeading(natural[index]!);
+    index++;
+    if (line === '' || line[0] === '#' || line[0] === '!') continue;
+    let joined = '';
+    for (;;) {
+      if (!endsWithOddBackslashes(line)) {
+        joined += line;
+        break;
+      }
+      joined += line.slice(0, -1);
+      if (index >= natural.length) break;
+      line = stripLeading(natural[index]!);
+      index++;
+    }
+    yield { text: joined, line: startLine };
+  }
+}
+
+function stripLeading(line: string): string {
+  let i = 0;
+  while (i < line.length && WHITE.has(line[i]!)) i++;
+  return line.slice(i);
+}
+
+function endsWithOddBackslashes(line: string): boolean {
+  let count = 0;
+  for (let i = line.length - 1; i >= 0 && line[i] === '\\'; i--) count++;
+  return count % 2 === 1;
+}
+
+function splitEntry(logical: LogicalLine, file: string): { key: string; value: string } {
+  const text = logical.text;
+  let i = 0;
+  let keyEnd = text.length;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (char === '\\') {
+      i += 2;
+      continue;
+    }
+    if (char === '=' || char === ':' || WHITE.has(char)) {
+      keyEnd = i;
+      break;
+    }
+    i++;
+  }
+  keyEnd = Math.min(keyEnd, text.length);
+  let valueStart = keyEnd;
+  while (valueStart < text.length && WHITE.has(text[valueStart]!)) valueStart++;
+  if (valueStart < text.length && (text[valueStart] === '=' || text[valueStart] === ':')) {
+    valueStart++;
+    while (valueStart < text.length && WHITE.has(text[valueStart]!)) valueStart++;
+  }
+  return {
+    key: unescapeText(text.slice(0, keyEnd), logical.line, file),
+    value: unescapeText(text.slice(valueStart), logical.line, file),
+  };
+}
+
+function unescapeText(raw: string, line: number, file: string): string {
+  if (raw.indexOf('\\') === -1) return raw;
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i]!;
+    if (char !== '\\') {
+      out += char;
+      continue;
+    }
+    i++;
+    if (i >= raw.length) break;
+    const next = raw[i]!;
+    if (next === 'u') {
+      const hex = raw.slice(i + 1, i + 5);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+        throw inputError(
+          'CONFIG_INVALID',
+          { file, line },
+          `malformed \\uXXXX escape: expected four hex digits, found "\\u${hex}"`,
+        );
+      }
+      out += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 4;
+    } else if (next === 't') out += '\t';
+    else if (next === 'n') out += '\n';
+    else if (next === 'r') out += '\r';
+    else if (next === 'f') out += '\f';
+    else out += next;
+  }
+  return out;
+}

@@ -1,0 +1,300 @@
+/**
+ * The drift report: classified differences between an upstream and a downstream stage, each marked
+ * declared (excused by a contract declaration, with its reason) or undeclared, and every class held
+ * against its budget. Pure apart from hashing secret values.
+ */
+import { type ClassPatterns, classifyPath } from './classify.js';
+import { diffConfigs, diffValues } from './diff.js';
+import { lookupPath, pathsMatching } from './lookup.js';
+import { matchPath } from './pointer.js';
+import { holdsSecret, isSecretPath, shortHash } from './secrets.js';
+import {
+  type ConfigSet,
+  type ConfigSource,
+  type ConfigValue,
+  type DifferenceKind,
+  DRIFT_CLASSES,
+  type DriftClass,
+} from './types.js';
+
+/** A class budget: at most N undeclared differences, only declared ones, or any number. */
+export type BudgetValue = number | 'declared' | 'any';
+
+/** An intentional difference the contract declares (`requires.drift.declared[]`). */
+export interface DriftDeclaration {
+  /** Path or path pattern. */
+  path: string;
+  class: DriftClass;
+  reason: string;
+  /** Expiry: an ISO date (valid through that day, UTC) or date-time. */
+  until?: string;
+  /** The downstream value (as text) must match this regular expression. */
+  match?: string;
+  /** The downstream value must be a number (or Kubernetes quantity) greater than the upstream's. */
+  greaterThanUpstream?: boolean;
+}
+
+/** A stage's `requires.drift`. Classes missing from `budget` are `any`. */
+export interface DriftRequirementConfig {
+  budget?: Partial<Record<DriftClass, BudgetValue>>;
+  declared?: DriftDeclaration[];
+}
+
+export interface DriftDifference {
+  path: string;
+  kind: DifferenceKind;
+  class: DriftClass;
+  /** The classification rule id (see classify.ts). */
+  rule: string;
+  before?: ConfigValue;
+  after?: ConfigValue;
+  /** Set when the values are secret-looking: they are left out and only short hashes are kept. */
+  secret?: true;
+  beforeHash?: string;
+  afterHash?: string;
+  declared: boolean;
+  /** The reason of the declaration that excuses it. */
+  reason?: string;
+  /** Index into `requires.drift.declared` of the declaration that matched it. */
+  declaration?: number;
+  /** Why a matching declaration did not excuse it (expired, other class, value constraint, equal). */
+  note?: string;
+}
+
+export interface ClassUse {
+  class: DriftClass;
+  budget: BudgetValue;
+  total: number;
+  declared: number;
+  undeclared: number;
+  over: boolean;
+}
+
+export interface DeclarationNote {
+  index: number;
+  path: string;
+  class: DriftClass;
+  reason: string;
+  until?: string;
+}
+
+export interface DriftReport {
+  version: 1;
+  upstream: { stage: string; sources: ConfigSource[] };
+  downstream: { stage: string; sources: ConfigSource[] };
+  generatedAt: string;
+  differences: DriftDifference[];
+  classes: ClassUse[];
+  /** Declarations that matched no difference (and are not equal-endpoint drift): remaining risk. */
+  stale: DeclarationNote[];
+  /** Declarations past their `until`: they excuse nothing. */
+  expired: DeclarationNote[];
+  /** True when any class is over its budget. */
+  over: boolean;
+}
+
+export interface BuildDriftReportInput {
+  upstream: { stage: string; config: ConfigSet };
+  downstream: { stage: string; config: ConfigSet };
+  /** The contract's `drift.classes`. */
+  classes?: ClassPatterns;
+  /** The contract's `drift.keys`: path pattern → identity field for lists. */
+  keys?: Readonly<Record<string, string>>;
+  requirement?: DriftRequirementConfig;
+  now: Date;
+}
+
+/** Diffs, classifies, applies declarations and budgets. */
+export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
+  const requirement = input.requirement ?? {};
+  const declarations = requirement.declared ?? [];
+  const expiredSet = new Set<number>();
+  declarations.forEach((declaration, index) => {
+    if (declaration.until !== undefined && isExpired(declaration.until, input.now)) expiredSet.add(index);
+  });
+  const used = new Set<number>();
+  const raw = diffConfigs(
+    input.upstream.config,
+    input.downstream.config,
+    input.keys === undefined ? {} : { keys: input.keys },
+  );
+  const differences: DriftDifference[] = raw.map((difference) => {
+    const classification = classifyPath(difference.path, input.classes);
+    const result = withValues(
+      {
+        path: difference.path,
+        kind: difference.kind,
+        class: classification.class,
+        rule: classification.rule,
+        declared: false,
+      },
+      difference.before,
+      difference.after,
+    );
+    declarations.forEach((declaration, index) => {
+      if (result.declared || !matchPath(declaration.path, difference.path)) return;
+      used.add(index);
+      const refusal = refuse(declaration, index, result, difference.before, difference.after, expiredSet);
+      if (refusal === undefined) {
+        result.declared = true;
+        result.reason = declaration.reason;
+        result.declaration = index;
+        delete result.note;
+      } else if (result.note === undefined) {
+        result.note = refusal;
+        result.declaration = index;
+      }
+    });
+    return result;
+  });
+
+  const stale: DeclarationNote[] = [];
+  declarations.forEach((declaration, index) => {
+    if (used.has(index)) return;
+    if (declaration.class === 'endpoints' && !expiredSet.has(index)) {
+      const equal = pathsMatching(input.downstream.config, declaration.path).filter((path) => {
+        const before = lookupPath(input.upstream.config, path);
+        const after = lookupPath(input.downstream.config, path);
+        return before !== undefined && after !== undefined && diffValues(before, after).length === 0;
+      });
+      for (const path of equal) {
+        const value = lookupPath(input.downstream.config, path)!;
+        differences.push(
+          withValues(
+            {
+              path,
+              kind: 'equal',
+              class: 'endpoints',
+              rule: 'declared-to-differ',
+              declared: false,
+              declaration: index,
+              note: `declared to differ (${declaration.reason}) but equal in ${input.upstream.stage} and ${input.downstream.stage}`,
+            },
+            value,
+            value,
+          ),
+        );
+      }
+      if (equal.length > 0) return;
+    }
+    stale.push(note(declaration, index));
+  });
+
+  const classes = DRIFT_CLASSES.map((name): ClassUse => {
+    const budget = requirement.budget?.[name] ?? 'any';
+    const inClass = differences.filter((difference) => difference.class === name);
+    const declared = inClass.filter((difference) => difference.declared).length;
+    const undeclared = inClass.length - declared;
+    const over = budget === 'any' ? false : budget === 'declared' ? undeclared > 0 : undeclared > budget;
+    return { class: name, budget, total: inClass.length, declared, undeclared, over };
+  });
+
+  return {
+    version: 1,
+    upstream: { stage: input.upstream.stage, sources: input.upstream.config.sources },
+    downstream: { stage: input.downstream.stage, sources: input.downstream.config.sources },
+    generatedAt: input.now.toISOString(),
+    differences,
+    classes,
+    stale,
+    expired: [...expiredSet].map((index) => note(declarations[index]!, index)),
+    over: classes.some((use) => use.over),
+  };
+}
+
+function note(declaration: DriftDeclaration, index: number): DeclarationNote {
+  const result: DeclarationNote = {
+    index,
+    path: declaration.path,
+    class: declaration.class,
+    reason: declaration.reason,
+  };
+  if (declaration.until !== undefined) result.until = declaration.until;
+  return result;
+}
+
+function withValues(
+  difference: DriftDifference,
+  before: ConfigValue | undefined,
+  after: ConfigValue | undefined,
+): DriftDifference {
+  if (isSecretPath(difference.path) || holdsSecret(before) || holdsSecret(after)) {
+    difference.secret = true;
+    if (before !== undefined) difference.beforeHash = shortHash(before);
+    if (after !== undefined) difference.afterHash = shortHash(after);
+    return difference;
+  }
+  if (before !== undefined) difference.before = before;
+  if (after !== undefined) difference.after = after;
+  return difference;
+}
+
+/** Why a matching declaration does not excuse a difference, or undefined when it does. */
+function refuse(
+  declaration: DriftDeclaration,
+  index: number,
+  difference: DriftDifference,
+  before: ConfigValue | undefined,
+  after: ConfigValue | undefined,
+  expired: ReadonlySet<number>,
+): string | undefined {
+  const label = `declaration ${index + 1} (${declaration.reason})`;
+  if (expired.has(index)) return `${label} expired on ${declaration.until}; it no longer excuses anything`;
+  if (declaration.class !== difference.class) {
+    return `${label} is for class ${declaration.class}, but this difference is ${difference.class}`;
+  }
+  const shown = difference.secret ? 'the value' : JSON.stringify(after);
+  if (declaration.match !== undefined) {
+    if (after === undefined || after === null || typeof after === 'object') {
+      return `${label} requires the value to match /${declaration.match}/, but it is ${after === undefined ? 'removed' : 'not a scalar'}`;
+    }
+    if (!new RegExp(declaration.match).test(String(after))) {
+      return `${label} requires the value to match /${declaration.match}/; ${shown} does not`;
+    }
+  }
+  if (declaration.greaterThanUpstream === true) {
+    const upstream = toQuantity(before);
+    const downstream = toQuantity(after);
+    if (upstream === undefined || downstream === undefined) {
+      return `${label} requires a number greater than upstream, but the values are not both numbers or quantities`;
+    }
+    if (!(downstream > upstream)) {
+      return `${label} requires a value greater than upstream; ${difference.secret ? 'it' : `${shown} vs ${JSON.stringify(before)}`} is not`;
+    }
+  }
+  return undefined;
+}
+
+const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+const FACTORS: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
+
+/** A number, a numeric string, or a Kubernetes quantity (`10Gi`, `500m`) as a number. */
+export function toQuantity(value: ConfigValue | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = QUANTITY.exec(value.trim());
+  if (match === null) return undefined;
+  return Number(match[1]) * (match[2] === undefined ? 1 : FACTORS[match[2]]!);
+}
+
+/** A date-only `until` is valid through the end of that day (UTC). */
+export function isExpired(until: string, now: Date): boolean {
+  const end = /^\d{4}-\d{2}-\d{2}$/.test(until)
+    ? Date.parse(`${until}T00:00:00Z`) + 86_400_000
+    : Date.parse(until);
+  return Number.isFinite(end) && now.getTime() >= end;
+}
