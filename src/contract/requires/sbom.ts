@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { isSpdxExpression } from '../../evidence/spdx-license.js';
+
+/** A purl pattern: `pkg:TYPE/…`, where `*` matches any run of characters. */
+export const purlPattern = z
+  .string()
+  .regex(
+    /^pkg:[A-Za-z0-9.+-]+\/\S+$/,
+    'a package URL pattern such as "pkg:npm/left-pad" or "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.*"',
+  );
+
+export const spdxLicenseExpression = z.string().min(1).refine(isSpdxExpression, {
+  message: 'an SPDX licence id or expression such as "GPL-3.0-only", "AGPL-3.0-or-later" or "SSPL-1.0"',
+});
+
+export const sbomPolicy = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(true)
+      .describe('An SBOM must be attested for the digest (default true); false: checked only when present.'),
+    denyLicenses: z
+      .array(spdxLicenseExpression)
+      .default([])
+      .describe(
+        'SPDX licence ids or expressions no component may be used under. A component passes when its licence expression offers at least one choice free of denied licences; `-or-later` ranges are honoured ("GPL-2.0-or-later" denies GPL-3.0-only too).',
+      ),
+    bannedComponents: z
+      .array(purlPattern)
+      .default([])
+      .describe(
+        'Package URL patterns no component may match. Without "@" any version matches; "*" matches any run of characters; qualifiers and subpath are ignored unless the pattern has them.',
+      ),
+  })
+  .describe('SBOM policy: presence, licence deny-list, banned components.');
+
+export const sbomRequirement = z
+  .union([
+    z
+      .enum(['required', 'optional'])
+      .describe('"required": an SBOM must be attested; "optional": its absence is listed as remaining risk.'),
+    sbomPolicy,
+  ])
+  .describe('A CycloneDX or SPDX SBOM attested for the digest (`tollgate attest sbom`).');
+
+export type SbomRequirement = z.infer<typeof sbomRequirement>;
+export type SbomPolicy = z.infer<typeof sbomPolicy>;
+
+/** The object form of either shorthand. */
+export function toSbomPolicy(requirement: SbomRequirement): SbomPolicy {
+  if (requirement === 'required') return { required: true, denyLicenses: [], bannedComponents: [] };
+  if (requirement === 'optional') return { required: false, denyLicenses: [], bannedComponents: [] };
+  return requirement;
+}

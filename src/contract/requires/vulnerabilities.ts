@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const maxCount = (severity: string) =>
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      `Most ${severity} findings allowed (not counting allowed ids). Absent: no limit, and any ${severity} findings are listed as remaining risk.`,
+    );
+
+export const vulnerabilityAllowance = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .describe(
+        'Vulnerability id (CVE-…, GHSA-…, or a SARIF rule id); also matches the aliases a scanner reports.',
+      ),
+    reason: z.string().min(1).describe('Why the finding is acceptable for now (shown in every decision).'),
+    until: z
+      .union([z.iso.date(), z.iso.datetime({ offset: true })])
+      .describe(
+        'Expiry: a date (the allowance holds through the end of that day, UTC) or a date-time. After it the gate fails and says the allowance expired.',
+      ),
+  })
+  .describe('A finding accepted until a date: it moves to remaining risk instead of counting.');
+
+export const vulnerabilitiesRequirement = z
+  .strictObject({
+    critical: maxCount('critical'),
+    high: maxCount('high'),
+    medium: maxCount('medium'),
+    low: maxCount('low'),
+    unknown: maxCount('unknown-severity'),
+    allow: z
+      .array(vulnerabilityAllowance)
+      .default([])
+      .describe('Accepted findings, each with a reason and an expiry.'),
+  })
+  .describe(
+    'A vulnerability scan (SARIF, Grype, Trivy, CycloneDX VEX/VDR, in-toto vulns) attested for the digest, with at most this many findings per severity.',
+  );
+
+export type VulnerabilitiesRequirement = z.infer<typeof vulnerabilitiesRequirement>;
+export type VulnerabilityAllowance = z.infer<typeof vulnerabilityAllowance>;

@@ -1,0 +1,235 @@
+/**
+ * CycloneDX JSON (spec 1.2–1.6) → SbomSummary, and a CycloneDX document's `vulnerabilities`
+ * (VDR / VEX) → VulnerabilitySummary. Fields read are listed in docs/evidence.md.
+ */
+import type {
+  SbomComponent,
+  SbomSummary,
+  Severity,
+  VulnerabilityFinding,
+  VulnerabilitySummary,
+} from './evidence.js';
+import { isJsonObject, type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
+import { toSpdxExpression } from './spdx-license.js';
+
+const WHAT = 'CycloneDX document';
+
+/** True when a parsed JSON value looks like a CycloneDX BOM. */
+export function isCycloneDx(value: unknown): boolean {
+  return isJsonObject(value) && value.bomFormat === 'CycloneDX';
+}
+
+function readBom(value: unknown, file: string): { bom: JsonObject; reader: JsonReader; specVersion: string } {
+  const reader = new JsonReader(file, WHAT);
+  const bom = reader.object(value, '');
+  if (bom.bomFormat !== 'CycloneDX') throw shapeError(file, 'bomFormat', '"CycloneDX"', bom.bomFormat, WHAT);
+  const specVersion = reader.string(bom.specVersion, 'specVersion');
+  if (!/^1\.\d+$/.test(specVersion))
+    throw shapeError(file, 'specVersion', 'a CycloneDX 1.x version', specVersion, WHAT);
+  return { bom, reader, specVersion };
+}
+
+/**
+ * Reads a parsed CycloneDX JSON document. Nested components (`components[].components`) are
+ * flattened in document order; `metadata.component` (the thing described) is the subject, not a
+ * component.
+ * @example parseCycloneDx(JSON.parse(text), 'bom.json').counts.components
+ */
+export function parseCycloneDx(value: unknown, file: string): SbomSummary {
+  const { bom, reader, specVersion } = readBom(value, file);
+  const metadata = reader.optObject(bom.metadata, 'metadata');
+  const components: SbomComponent[] = [];
+  const counts = { components: 0, withPurl: 0, withLicense: 0, withUnparsedLicense: 0, withoutLicense: 0 };
+
+  // Depth-first, iteratively: a generated SBOM can nest deeply and hold 100,000+ entries.
+  const stack: Array<{ items: unknown[]; index: number; path: string }> = [
+    { items: reader.optArray(bom.components, 'components'), index: 0, path: 'components' },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.index >= frame.items.length) {
+      stack.pop();
+      continue;
+    }
+    const path = `${frame.path}[${frame.index}]`;
+    const raw = reader.object(frame.items[frame.index], path);
+    frame.index++;
+    const component = readComponent(raw, path, reader);
+    components.push(component);
+    counts.components++;
+    if (component.purl) counts.withPurl++;
+    if (component.licenses.length > 0) counts.withLicense++;
+    else if (component.licenseNames) counts.withUnparsedLicense++;
+    else counts.withoutLicense++;
+    if (raw.components !== undefined && raw.components !== null) {
+      stack.push({
+        items: reader.array(raw.components, `${path}.components`),
+        index: 0,
+        path: `${path}.components`,
+      });
+    }
+  }
+
+  const summary: SbomSummary = { kind: 'sbom', standard: 'cyclonedx', specVersion, components, counts };
+  const tool = metadata ? readTool(metadata, reader) : undefined;
+  if (tool) summary.tool = tool;
+  const subjectRaw = metadata ? reader.optObject(metadata.component, 'metadata.component') : undefined;
+  if (subjectRaw) {
+    const subject = readComponent(subjectRaw, 'metadata.component', reader);
+    summary.subject = { name: subject.name };
+    if (subject.version) summary.subject.version = subject.version;
+    if (subject.purl) summary.subject.purl = subject.purl;
+  }
+  return summary;
+}
+
+function readComponent(raw: JsonObject, path: string, reader: JsonReader): SbomComponent {
+  const name = reader.string(raw.name, `${path}.name`);
+  const group = reader.optString(raw.group, `${path}.group`);
+  const component: SbomComponent = { name: group ? `${group}/${name}` : name, licenses: [] };
+  const version = reader.optString(raw.version, `${path}.version`);
+  if (version) component.version = version;
+  const purl = reader.optString(raw.purl, `${path}.purl`);
+  if (purl) component.purl = purl;
+  const licenses = reader.optArray(raw.licenses, `${path}.licenses`);
+  for (let i = 0; i < licenses.length; i++) {
+    const choice = reader.object(licenses[i], `${path}.licenses[${i}]`);
+    let text: string | undefined;
+    if (choice.expression !== undefined) {
+      text = reader.string(choice.expression, `${path}.licenses[${i}].expression`);
+    } else {
+      const license = reader.object(choice.license, `${path}.licenses[${i}].license`);
+      text = reader.optString(license.id, `${path}.licenses[${i}].license.id`);
+      if (text === undefined) {
+        text = reader.optString(license.name, `${path}.licenses[${i}].license.name`);
+      }
+    }
+    if (text === undefined) continue;
+    // A licence name counts as SPDX only when it is exactly an expression ("MIT"); free text stays a name.
+    const expression = toSpdxExpression(text);
+    if (expression !== undefined) component.licenses.push(expression);
+    else if (text.trim() !== '') component.licenseNames = [...(component.licenseNames ?? []), text];
+  }
+  return component;
+}
+
+/** `metadata.tools`: an array of {vendor, name, version} up to 1.4, `{components: […]}` from 1.5. */
+function readTool(metadata: JsonObject, reader: JsonReader): string | undefined {
+  const tools = metadata.tools;
+  let list: unknown[] = [];
+  if (Array.isArray(tools)) list = tools;
+  else if (isJsonObject(tools)) list = reader.optArray(tools.components, 'metadata.tools.components');
+  const first = list.find(isJsonObject);
+  if (!first) return undefined;
+  const name = typeof first.name === 'string' ? first.name : undefined;
+  if (!name) return undefined;
+  return typeof first.version === 'string' ? `${name} ${first.version}` : name;
+}
+
+/** VEX analysis states meaning "this finding does not apply here": not counted. */
+const NOT_APPLICABLE = new Set(['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree']);
+
+const CYCLONEDX_SEVERITY: Record<string, Severity> = {
+  critical: 'critical',
+  high: 'high',
+  medium: 'medium',
+  low: 'low',
+  info: 'low',
+  none: 'low',
+  unknown: 'unknown',
+};
+
+/**
+ * Reads the `vulnerabilities` of a CycloneDX document (a VDR or VEX). A vulnerability whose
+ * `analysis.state` is not_affected, false_positive, resolved or resolved_with_pedigree is counted
+ * as suppressed; one finding is made per affected component (`affects[].ref`).
+ */
+export function parseCycloneDxVulnerabilities(value: unknown, file: string): VulnerabilitySummary {
+  const { bom, reader } = readBom(value, file);
+  const byRef = new Map<string, JsonObject>();
+  const metadata = reader.optObject(bom.metadata, 'metadata');
+  const indexRefs = (items: unknown[]) => {
+    const stack = [...items];
+    while (stack.length > 0) {
+      const item = stack.pop();
+      if (!isJsonObject(item)) continue;
+      if (typeof item['bom-ref'] === 'string') byRef.set(item['bom-ref'], item);
+      if (Array.isArray(item.components)) stack.push(...item.components);
+    }
+  };
+  if (metadata && isJsonObject(metadata.component)) indexRefs([metadata.component]);
+  indexRefs(reader.optArray(bom.components, 'components'));
+
+  const findings: VulnerabilityFinding[] = [];
+  let suppressed = 0;
+  const vulnerabilities = reader.optArray(bom.vulnerabilities, 'vulnerabilities');
+  for (let i = 0; i < vulnerabilities.length; i++) {
+    const path = `vulnerabilities[${i}]`;
+    const vuln = reader.object(vulnerabilities[i], path);
+    const id = reader.string(vuln.id, `${path}.id`);
+    const affects = reader.optArray(vuln.affects, `${path}.affects`);
+    const analysis = reader.optObject(vuln.analysis, `${path}.analysis`);
+    const state = analysis ? reader.optString(analysis.state, `${path}.analysis.state`) : undefined;
+    if (state !== undefined && NOT_APPLICABLE.has(state)) {
+      suppressed += Math.max(affects.length, 1);
+      continue;
+    }
+    const severity = ratingSeverity(reader.optArray(vuln.ratings, `${path}.ratings`), path, reader);
+    const sourceName =
+      isJsonObject(vuln.source) && typeof vuln.source.name === 'string' ? vuln.source.name : undefined;
+    const base: VulnerabilityFinding = {
+      id,
+      severity,
+      source: sourceName ? `cyclonedx:${sourceName}` : 'cyclonedx',
+    };
+    const aliases = reader
+      .optArray(vuln.references, `${path}.references`)
+      .map((ref) => (isJsonObject(ref) && typeof ref.id === 'string' ? ref.id : undefined))
+      .filter((ref): ref is string => ref !== undefined && ref !== id);
+    if (aliases.length > 0) base.aliases = aliases;
+    const title = reader.optString(vuln.description, `${path}.description`);
+    if (title) base.title = title.length > 200 ? `${title.slice(0, 199)}…` : title;
+    if (affects.length === 0) {
+      findings.push(base);
+      continue;
+    }
+    for (let j = 0; j < affects.length; j++) {
+      const affect = reader.object(affects[j], `${path}.affects[${j}]`);
+      const ref = reader.string(affect.ref, `${path}.affects[${j}].ref`);
+      const finding: VulnerabilityFinding = { ...base };
+      const component = byRef.get(ref);
+      if (component) {
+        if (typeof component.name === 'string') finding.package = component.name;
+        if (typeof component.version === 'string') finding.version = component.version;
+        if (typeof component.purl === 'string') finding.purl = component.purl;
+      } else {
+        finding.package = ref;
+      }
+      findings.push(finding);
+    }
+  }
+  const summary: VulnerabilitySummary = {
+    kind: 'vulnerabilities',
+    scanner: (metadata && readTool(metadata, reader)) ?? 'cyclonedx',
+    findings,
+    counts: countSeverities(findings),
+    suppressed,
+  };
+  return summary;
+}
+
+/** The worst severity among a vulnerability's ratings; a rating with only a score maps like CVSS. */
+function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): Severity {
+  const severities: Severity[] = [];
+  for (let i = 0; i < ratings.length; i++) {
+    const rating = reader.object(ratings[i], `${path}.ratings[${i}]`);
+    const named = reader.optString(rating.severity, `${path}.ratings[${i}].severity`);
+    if (named !== undefined) {
+      severities.push(CYCLONEDX_SEVERITY[named.toLowerCase()] ?? 'unknown');
+    } else if (typeof rating.score === 'number') {
+      severities.push(severityFromCvssScore(rating.score));
+    }
+  }
+  return worstSeverity(severities);
+}

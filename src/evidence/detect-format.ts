@@ -1,0 +1,131 @@
+/**
+ * Sniffs an evidence file's format from its content, never from its name: JUnit XML, CycloneDX,
+ * SPDX 2 JSON / SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the pre-0.20 bare array), a bare
+ * SLSA provenance predicate, an in-toto statement, a DSSE envelope or a Sigstore bundle.
+ */
+
+import { inputError } from '../errors.js';
+import { isCycloneDx } from './cyclonedx-parser.js';
+import { isGrype } from './grype-parser.js';
+import { isJsonObject, parseJsonEvidence } from './json-input.js';
+import { isSarif } from './sarif-parser.js';
+import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
+import { isSpdx2, isSpdx3 } from './spdx-parser.js';
+import { isTrivy } from './trivy-parser.js';
+
+export type EvidenceFormat =
+  | 'junit'
+  | 'cyclonedx'
+  | 'spdx'
+  | 'spdx3'
+  | 'sarif'
+  | 'grype'
+  | 'trivy'
+  | 'slsa'
+  | 'in-toto'
+  | 'dsse'
+  | 'sigstore-bundle';
+
+export interface DetectedFormat {
+  format: EvidenceFormat;
+  /** The parsed JSON value, so it is not parsed twice; absent for XML. */
+  value?: unknown;
+}
+
+export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
+  junit: 'JUnit XML',
+  cyclonedx: 'CycloneDX JSON',
+  spdx: 'SPDX 2 JSON',
+  spdx3: 'SPDX 3 JSON-LD',
+  sarif: 'SARIF 2.1.0',
+  grype: 'Grype JSON',
+  trivy: 'Trivy JSON',
+  slsa: 'SLSA provenance predicate',
+  'in-toto': 'in-toto statement',
+  dsse: 'DSSE envelope',
+  'sigstore-bundle': 'Sigstore bundle',
+};
+
+const IN_TOTO_STATEMENT = /^https:\/\/in-toto\.io\/Statement\/v(0\.1|1)$/;
+
+/** Classifies an already parsed JSON value; undefined when it is none of the known formats. */
+export function detectJsonFormat(value: unknown): EvidenceFormat | undefined {
+  if (isJsonObject(value)) {
+    if (typeof value._type === 'string' && IN_TOTO_STATEMENT.test(value._type)) return 'in-toto';
+    if (
+      typeof value.mediaType === 'string' &&
+      value.mediaType.startsWith('application/vnd.dev.sigstore.bundle')
+    ) {
+      return 'sigstore-bundle';
+    }
+    if (
+      typeof value.payloadType === 'string' &&
+      typeof value.payload === 'string' &&
+      Array.isArray(value.signatures)
+    ) {
+      return 'dsse';
+    }
+    if (isCycloneDx(value)) return 'cyclonedx';
+    if (isSpdx3(value)) return 'spdx3';
+    if (isSpdx2(value)) return 'spdx';
+    if (isSarif(value)) return 'sarif';
+    if (isGrype(value)) return 'grype';
+    if (isTrivy(value)) return 'trivy';
+    if (isSlsaProvenanceV1Predicate(value)) return 'slsa';
+    return undefined;
+  }
+  if (isTrivy(value)) return 'trivy';
+  return undefined;
+}
+
+/** The first element name of an XML document, skipping the declaration, comments and doctype. */
+function firstXmlElement(text: string): string | undefined {
+  const pattern = /<(\?[^>]*\?>|!--[\s\S]*?-->|![^>]*>|([A-Za-z_][\w:.-]*))/g;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (match[2]) return match[2];
+  }
+  return undefined;
+}
+
+/**
+ * Tells an evidence file's format from its text. JSON is parsed once here and handed back.
+ * @throws TollgateError EVIDENCE_INVALID naming the file for malformed JSON, non-JUnit XML, or
+ * JSON that is none of the known formats.
+ * @example detectFormat(await readFile('scan.json', 'utf8'), 'scan.json').format // 'trivy'
+ */
+export function detectFormat(text: string, file: string): DetectedFormat {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const start = body.search(/\S/);
+  if (start === -1) throw inputError('EVIDENCE_INVALID', { file }, 'the file is empty');
+  if (body[start] === '<') {
+    const root = firstXmlElement(body.slice(start, start + 1_000_000));
+    const local = root?.split(':').pop();
+    if (local === 'testsuites' || local === 'testsuite') return { format: 'junit' };
+    throw inputError(
+      'EVIDENCE_INVALID',
+      { file },
+      `XML with root element <${root ?? '?'}> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only`,
+    );
+  }
+  const value = parseJsonEvidence(text, file);
+  const format = detectJsonFormat(value);
+  if (format === undefined) {
+    throw inputError(
+      'EVIDENCE_INVALID',
+      { file },
+      `not a known evidence format: expected one of ${Object.values(FORMAT_NAMES).join(', ')}; found JSON ${describeTop(value)}`,
+    );
+  }
+  return { format, value };
+}
+
+function describeTop(value: unknown): string {
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value).slice(0, 6);
+    return keys.length === 0
+      ? 'an empty object'
+      : `an object with keys ${keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
+  return JSON.stringify(value)?.slice(0, 40) ?? String(value);
+}

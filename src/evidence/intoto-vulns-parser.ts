@@ -1,0 +1,75 @@
+/**
+ * The in-toto vulnerability predicate (`https://in-toto.io/attestation/vulns/v0.2`) →
+ * VulnerabilitySummary. It names vulnerabilities and their severities, but not the packages.
+ */
+import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import { JsonReader } from './json-input.js';
+import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
+
+export const INTOTO_VULNS_V02 = 'https://in-toto.io/attestation/vulns/v0.2';
+
+const NAMED: Record<string, Severity> = {
+  critical: 'critical',
+  high: 'high',
+  important: 'high',
+  medium: 'medium',
+  moderate: 'medium',
+  low: 'low',
+  negligible: 'low',
+  info: 'low',
+  none: 'low',
+  unknown: 'unknown',
+};
+
+/** One severity entry's score: a word ("HIGH", "moderate") or a CVSS number ("7.5"). */
+export function severityFromScore(score: string): Severity {
+  const word = NAMED[score.trim().toLowerCase()];
+  if (word) return word;
+  const number = Number(score);
+  return score.trim() !== '' && Number.isFinite(number) ? severityFromCvssScore(number) : 'unknown';
+}
+
+/**
+ * Reads a vulns v0.2 predicate: `scanner.uri` (a purl of the scanner), `scanner.version`,
+ * `scanner.result[]` of `{ id, severity: [{ method, score }] }`; the worst severity entry wins.
+ */
+export function parseIntotoVulns(predicate: unknown, file: string): VulnerabilitySummary {
+  const reader = new JsonReader(file, 'in-toto vulns predicate');
+  const root = reader.object(predicate, 'predicate');
+  const scanner = reader.object(root.scanner, 'predicate.scanner');
+  const uri = reader.optString(scanner.uri, 'predicate.scanner.uri');
+  const results = reader.optArray(scanner.result, 'predicate.scanner.result');
+  const scannerName = uri ? scannerNameOf(uri) : 'in-toto-vulns';
+  const findings: VulnerabilityFinding[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const path = `predicate.scanner.result[${i}]`;
+    const result = reader.object(results[i], path);
+    const severities = reader.optArray(result.severity, `${path}.severity`).map((entry, j) => {
+      const item = reader.object(entry, `${path}.severity[${j}]`);
+      const score = item.score;
+      if (typeof score === 'number') return severityFromCvssScore(score);
+      return severityFromScore(reader.string(score, `${path}.severity[${j}].score`));
+    });
+    findings.push({
+      id: reader.string(result.id, `${path}.id`),
+      severity: worstSeverity(severities),
+      source: scannerName,
+    });
+  }
+  const summary: VulnerabilitySummary = {
+    kind: 'vulnerabilities',
+    scanner: scannerName,
+    findings,
+    counts: countSeverities(findings),
+    suppressed: 0,
+  };
+  const version = reader.optString(scanner.version, 'predicate.scanner.version');
+  if (version) summary.scannerVersion = version;
+  return summary;
+}
+
+/** `pkg:github/aquasecurity/trivy@0.19.2` → `trivy`; anything else is kept as given. */
+function scannerNameOf(uri: string): string {
+  const purl = /^pkg:[^/]+\/(?:[^/]+\/)?([^@?#/]+)/.exec(uri);
+  return purl ? purl[1]! : uri;
+}

@@ -1,0 +1,146 @@
+/**
+ * Shared input handling for the JSON evidence parsers: size limit, JSON syntax errors with line and
+ * column, and shape errors that name the file and the JSON path of the offending value.
+ */
+import { inputError, type SourcePosition, TollgateError } from '../errors.js';
+
+/** Default largest evidence file accepted: 256 MiB (`--max-evidence-bytes` / config may change it). */
+export const DEFAULT_MAX_EVIDENCE_BYTES = 256 * 1024 * 1024;
+
+/** Options shared by every evidence reader. */
+export interface EvidenceInputOptions {
+  /** Largest input accepted, in bytes. Default {@link DEFAULT_MAX_EVIDENCE_BYTES}. */
+  maxBytes?: number;
+}
+
+/**
+ * Refuses an input larger than the limit before it is parsed, so a huge file never reaches memory
+ * twice. @example assertEvidenceSize(stat.size, 'bom.json')
+ */
+export function assertEvidenceSize(size: number, file: string, maxBytes = DEFAULT_MAX_EVIDENCE_BYTES): void {
+  if (size > maxBytes) {
+    throw new TollgateError(
+      'EVIDENCE_TOO_LARGE',
+      `${file}: evidence file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; raise the limit (maxEvidenceBytes) or split the file`,
+      { position: { file } },
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB (${bytes} bytes)`;
+  return `${bytes} bytes`;
+}
+
+/** 1-based line and column of character `offset` in `text`. */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(offset, 0), text.length);
+  let i = text.indexOf('\n');
+  while (i !== -1 && i < end) {
+    line++;
+    lineStart = i + 1;
+    i = text.indexOf('\n', lineStart);
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/**
+ * Parses JSON text; a syntax error becomes EVIDENCE_INVALID naming the file, line and column.
+ * A leading byte-order mark is ignored.
+ */
+export function parseJsonEvidence(text: string, file: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const position: SourcePosition = { file };
+    const at = /at position (\d+)/.exec(message);
+    if (at) Object.assign(position, lineColumnAt(body, Number(at[1])));
+    else if (/end of JSON input/.test(message)) Object.assign(position, lineColumnAt(body, body.length));
+    const found = message
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '');
+    throw inputError('EVIDENCE_INVALID', position, `malformed JSON: ${found}`, cause);
+  }
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a value is, in words, for "expected X, found Y" messages. */
+export function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** A wrong-shape error: "file: at components[3].name: expected a string, found number 3". */
+export function shapeError(
+  file: string,
+  path: string,
+  expected: string,
+  found: unknown,
+  what?: string,
+): TollgateError {
+  const where = path === '' ? '' : `at ${path}: `;
+  const prefix = what ? `not a valid ${what}: ` : '';
+  return inputError(
+    'EVIDENCE_INVALID',
+    { file },
+    `${prefix}${where}expected ${expected}, found ${describeJson(found)}`,
+  );
+}
+
+/**
+ * Small typed readers over parsed JSON, each naming the path of a wrong value. They are lenient
+ * about absent optional fields and strict about present fields of the wrong type.
+ */
+export class JsonReader {
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {}
+
+  object(value: unknown, path: string): JsonObject {
+    if (!isJsonObject(value)) throw shapeError(this.file, path, 'an object', value, this.what);
+    return value;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) throw shapeError(this.file, path, 'an array', value, this.what);
+    return value;
+  }
+
+  /** An optional array: absent or null gives []. */
+  optArray(value: unknown, path: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    return this.array(value, path);
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string') throw shapeError(this.file, path, 'a string', value, this.what);
+    return value;
+  }
+
+  /** An optional string: absent, null or empty gives undefined. */
+  optString(value: unknown, path: string): string | undefined {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'number') return String(value);
+    return this.string(value, path);
+  }
+
+  optObject(value: unknown, path: string): JsonObject | undefined {
+    if (value === undefined || value === null) return undefined;
+    return this.object(value, path);
+  }
+}

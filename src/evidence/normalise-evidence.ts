@@ -1,0 +1,193 @@
+/**
+ * One entry point from raw documents and in-toto predicates to the normalised evidence model
+ * (SBOM, vulnerability scan, provenance). The attest use case reads the file, calls
+ * `normaliseDocument` for raw files, and `normalisePredicate` for statements src/trust unwrapped.
+ */
+import { inputError } from '../errors.js';
+import { parseCycloneDx, parseCycloneDxVulnerabilities } from './cyclonedx-parser.js';
+import {
+  type DetectedFormat,
+  detectFormat,
+  detectJsonFormat,
+  type EvidenceFormat,
+  FORMAT_NAMES,
+} from './detect-format.js';
+import type { ProvenanceSummary, SbomSummary, VulnerabilitySummary } from './evidence.js';
+import { parseGrype } from './grype-parser.js';
+import { INTOTO_VULNS_V02, parseIntotoVulns } from './intoto-vulns-parser.js';
+import { assertEvidenceSize, type EvidenceInputOptions, isJsonObject } from './json-input.js';
+import { parseSarif } from './sarif-parser.js';
+import { isSlsaProvenanceType, parseSlsaProvenance, SLSA_PROVENANCE_V1 } from './slsa-provenance-parser.js';
+import { parseSpdx2, parseSpdx3 } from './spdx-parser.js';
+import { parseTrivy } from './trivy-parser.js';
+
+/** What `tollgate attest sbom|scan|provenance` asks for; undefined lets the content decide. */
+export type ExpectedEvidence = 'sbom' | 'scan' | 'provenance';
+
+export type NormalisedData = SbomSummary | VulnerabilitySummary | ProvenanceSummary;
+
+export interface NormalisedEvidence {
+  /** The input format, stored as the evidence record's `format`. */
+  format: string;
+  data: NormalisedData;
+}
+
+/** A file's content after detection: evidence data, or a wrapper/format other modules handle. */
+export type DocumentResult =
+  | ({ type: 'evidence' } & NormalisedEvidence)
+  /** in-toto statement, DSSE envelope or Sigstore bundle: unwrap in src/trust, then normalisePredicate. */
+  | { type: 'wrapped'; format: 'in-toto' | 'dsse' | 'sigstore-bundle'; value: unknown }
+  /** JUnit XML: read by the tests parser. */
+  | { type: 'junit'; format: 'junit' };
+
+const EXPECTED_NAMES: Record<ExpectedEvidence, string> = {
+  sbom: 'an SBOM (CycloneDX or SPDX)',
+  scan: 'a vulnerability scan (SARIF, Grype, Trivy or CycloneDX VEX/VDR)',
+  provenance: 'SLSA provenance',
+};
+
+const KIND_OF: Partial<Record<EvidenceFormat, ExpectedEvidence>> = {
+  spdx: 'sbom',
+  spdx3: 'sbom',
+  sarif: 'scan',
+  grype: 'scan',
+  trivy: 'scan',
+  slsa: 'provenance',
+};
+
+/**
+ * Detects and normalises one raw evidence document.
+ * @param text the file's content (its size already checked with `assertEvidenceSize`, or pass `size`)
+ * @param expected what the caller asked for; a different kind of document is refused with a message
+ * naming both. A CycloneDX document is an SBOM, unless `scan` is expected or it has vulnerabilities
+ * and no components (a VEX or VDR), then it is a scan.
+ * @example normaliseDocument(text, 'bom.json', 'sbom')
+ */
+export function normaliseDocument(
+  text: string,
+  file: string,
+  expected?: ExpectedEvidence,
+  options: EvidenceInputOptions = {},
+): DocumentResult {
+  assertEvidenceSize(Buffer.byteLength(text, 'utf8'), file, options.maxBytes);
+  return normaliseDetected(detectFormat(text, file), file, expected);
+}
+
+/** As `normaliseDocument`, for a document already detected (and parsed) by `detectFormat`. */
+export function normaliseDetected(
+  detected: DetectedFormat,
+  file: string,
+  expected?: ExpectedEvidence,
+): DocumentResult {
+  const { format, value } = detected;
+  if (format === 'junit') {
+    if (expected !== undefined) throw wrongKind(file, format, expected);
+    return { type: 'junit', format };
+  }
+  if (format === 'in-toto' || format === 'dsse' || format === 'sigstore-bundle') {
+    return { type: 'wrapped', format, value };
+  }
+  if (format === 'cyclonedx') {
+    const isVex =
+      isJsonObject(value) &&
+      Array.isArray(value.vulnerabilities) &&
+      value.vulnerabilities.length > 0 &&
+      (!Array.isArray(value.components) || value.components.length === 0);
+    if (expected === 'scan' || (expected === undefined && isVex)) {
+      return { type: 'evidence', format, data: parseCycloneDxVulnerabilities(value, file) };
+    }
+    if (expected === 'provenance') throw wrongKind(file, format, expected);
+    return { type: 'evidence', format, data: parseCycloneDx(value, file) };
+  }
+  const kind = KIND_OF[format];
+  if (expected !== undefined && kind !== expected) throw wrongKind(file, format, expected);
+  switch (format) {
+    case 'spdx':
+      return { type: 'evidence', format: 'spdx', data: parseSpdx2(value, file) };
+    case 'spdx3':
+      return { type: 'evidence', format: 'spdx', data: parseSpdx3(value, file) };
+    case 'sarif':
+      return { type: 'evidence', format, data: parseSarif(value, file) };
+    case 'grype':
+      return { type: 'evidence', format, data: parseGrype(value, file) };
+    case 'trivy':
+      return { type: 'evidence', format, data: parseTrivy(value, file) };
+    case 'slsa':
+      return { type: 'evidence', format, data: parseSlsaProvenance(value, SLSA_PROVENANCE_V1, file) };
+  }
+}
+
+function wrongKind(file: string, format: EvidenceFormat, expected: ExpectedEvidence) {
+  return inputError(
+    'EVIDENCE_INVALID',
+    { file },
+    `expected ${EXPECTED_NAMES[expected]}, found ${FORMAT_NAMES[format]}`,
+  );
+}
+
+const CYCLONEDX_PREDICATE = /^https:\/\/cyclonedx\.org\/bom(\/v?[\d.]+)?$/;
+const SPDX_PREDICATE = /^https:\/\/spdx\.dev\/Document(\/v?[\d.]+)?$/;
+const SPDX3_PREDICATE = /^https:\/\/spdx\.org\/rdf\/3\./;
+const COSIGN_VULN_PREDICATE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+
+/**
+ * Normalises the predicate of an in-toto statement (already unwrapped and subject-checked by
+ * src/trust). Returns undefined for predicate types Tollgate does not read: store those as opaque
+ * evidence. The `format` is the predicate's own format (`cyclonedx`, `spdx`, `slsa`, …).
+ *
+ * Read: CycloneDX (`https://cyclonedx.org/bom[/vX]`), SPDX 2 (`https://spdx.dev/Document[/vX]`),
+ * SPDX 3 (`https://spdx.org/rdf/3…`), SLSA provenance v1 and v0.2, in-toto vulns v0.2, and cosign's
+ * vuln predicate (its `scanner.result` holding a Grype, Trivy or SARIF report).
+ * @example normalisePredicate(statement.predicateType, statement.predicate, 'sbom.intoto.json')
+ */
+export function normalisePredicate(
+  predicateType: string,
+  predicate: unknown,
+  file: string,
+  expected?: ExpectedEvidence,
+): NormalisedEvidence | undefined {
+  const result = readPredicate(predicateType, predicate, file);
+  if (result && expected !== undefined) {
+    const kind: ExpectedEvidence =
+      result.data.kind === 'sbom' ? 'sbom' : result.data.kind === 'provenance' ? 'provenance' : 'scan';
+    if (kind !== expected) {
+      throw inputError(
+        'EVIDENCE_INVALID',
+        { file },
+        `expected ${EXPECTED_NAMES[expected]}, found a statement with predicate type ${predicateType}`,
+      );
+    }
+  }
+  return result;
+}
+
+function readPredicate(
+  predicateType: string,
+  predicate: unknown,
+  file: string,
+): NormalisedEvidence | undefined {
+  if (CYCLONEDX_PREDICATE.test(predicateType))
+    return { format: 'cyclonedx', data: parseCycloneDx(predicate, file) };
+  if (SPDX_PREDICATE.test(predicateType) || SPDX3_PREDICATE.test(predicateType)) {
+    const format = detectJsonFormat(predicate);
+    const data = format === 'spdx3' ? parseSpdx3(predicate, file) : parseSpdx2(predicate, file);
+    return { format: 'spdx', data };
+  }
+  if (isSlsaProvenanceType(predicateType)) {
+    return { format: 'slsa', data: parseSlsaProvenance(predicate, predicateType, file) };
+  }
+  if (predicateType === INTOTO_VULNS_V02)
+    return { format: 'in-toto-vulns', data: parseIntotoVulns(predicate, file) };
+  if (predicateType === COSIGN_VULN_PREDICATE) {
+    const scanner =
+      isJsonObject(predicate) && isJsonObject(predicate.scanner) ? predicate.scanner : undefined;
+    const inner = scanner?.result;
+    const format = detectJsonFormat(inner);
+    if (format === 'grype') return { format, data: parseGrype(inner, file) };
+    if (format === 'trivy') return { format, data: parseTrivy(inner, file) };
+    if (format === 'sarif') return { format, data: parseSarif(inner, file) };
+    if (format === 'cyclonedx') return { format, data: parseCycloneDxVulnerabilities(inner, file) };
+    return undefined;
+  }
+  return undefined;
+}

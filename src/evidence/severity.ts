@@ -1,0 +1,45 @@
+/** Severity helpers shared by the scan parsers. The mappings are documented in docs/evidence.md. */
+import { SEVERITIES, type Severity, type VulnerabilityFinding } from './evidence.js';
+
+/**
+ * Maps a CVSS-style score (0–10) the way GitHub maps SARIF `security-severity`: 9.0 and above
+ * critical, 7.0–8.9 high, 4.0–6.9 medium, below 4.0 low; not a number → unknown.
+ * @example severityFromCvssScore(7.5) // 'high'
+ */
+export function severityFromCvssScore(score: number): Severity {
+  if (!Number.isFinite(score) || score < 0 || score > 10) return 'unknown';
+  if (score >= 9) return 'critical';
+  if (score >= 7) return 'high';
+  if (score >= 4) return 'medium';
+  return 'low';
+}
+
+const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
+
+/** The worst known severity of a list; `unknown` only when none is known. */
+export function worstSeverity(severities: readonly Severity[]): Severity {
+  let worst: Severity = 'unknown';
+  for (const severity of severities) if (RANK[severity] > RANK[worst]) worst = severity;
+  return worst;
+}
+
+/** Compares severities for sorting, worst first. */
+export function compareSeverity(a: Severity, b: Severity): number {
+  return RANK[b] - RANK[a];
+}
+
+export function emptyCounts(): Record<Severity, number> {
+  return { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
+}
+
+/** Findings per severity. */
+export function countSeverities(findings: readonly VulnerabilityFinding[]): Record<Severity, number> {
+  const counts = emptyCounts();
+  for (const finding of findings) counts[finding.severity]++;
+  return counts;
+}
+
+/** True for one of the five normalised severity names. */
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}

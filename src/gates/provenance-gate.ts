@@ -1,0 +1,128 @@
+/**
+ * `provenance`: SLSA provenance attested for the digest, from a builder and source repository
+ * matching the contract's patterns, optionally from the commit the artifact is labelled with.
+ * Every provenance record must meet the conditions: two builds claiming one digest is a red flag.
+ */
+import {
+  type ProvenancePolicy,
+  type ProvenanceRequirement,
+  toProvenancePolicy,
+} from '../contract/requires/provenance.js';
+import type { Artifact } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import { recordsOfKind } from './evidence-select.js';
+import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
+import { matchesGlob } from './glob-pattern.js';
+
+const GATE = 'provenance';
+
+/** A repository URI compared the same way as its pattern: no git+, @ref, .git or trailing "/"; no scheme unless the pattern has one. */
+function comparableRepository(value: string, keepScheme: boolean): string {
+  let text = value.trim().replace(/^git\+/, '');
+  const schemeEnd = text.indexOf('://');
+  const pathStart = text.indexOf('/', schemeEnd === -1 ? 0 : schemeEnd + 3);
+  const at = text.lastIndexOf('@');
+  if (at !== -1 && pathStart !== -1 && at > pathStart) text = text.slice(0, at);
+  text = text.replace(/\/+$/, '').replace(/\.git$/, '');
+  if (!keepScheme) text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  return text;
+}
+
+/** Evaluates a `provenance` requirement for the artifact. Pure. */
+export function evaluateProvenance(
+  requirement: ProvenanceRequirement,
+  evidence: readonly EvidenceRecord[],
+  artifact: Pick<Artifact, 'labels'>,
+): GateResult {
+  const policy: ProvenancePolicy = toProvenancePolicy(requirement);
+  const records = recordsOfKind(evidence, 'provenance');
+  if (records.length === 0) {
+    return gateResult(GATE, 'fail', 'no provenance for this digest', {
+      required: [
+        {
+          gate: GATE,
+          text: 'SLSA provenance for this digest (an in-toto statement, DSSE envelope or Sigstore bundle): `tollgate attest provenance --artifact DIGEST FILE`',
+        },
+      ],
+    });
+  }
+  const validated: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const label = artifact.labels.commit?.trim().toLowerCase();
+  if (policy.commitMatchesLabel && !label) {
+    required.push({
+      gate: GATE,
+      text: 'the artifact has no `commit` label to compare the provenance with; register it with `--label commit=SHA`',
+    });
+  }
+  for (const record of records) {
+    const p = record.data;
+    const ref = [record.id];
+    const problems: string[] = [];
+    if (policy.builderId !== undefined && !matchesGlob(policy.builderId, p.builderId)) {
+      problems.push(`builder ${p.builderId} does not match ${policy.builderId}`);
+    }
+    if (policy.sourceRepository !== undefined) {
+      const keepScheme = policy.sourceRepository.includes('://');
+      if (!p.sourceRepository) {
+        problems.push('it names no source repository');
+      } else if (
+        !matchesGlob(
+          comparableRepository(policy.sourceRepository, keepScheme),
+          comparableRepository(p.sourceRepository, keepScheme),
+          true,
+        )
+      ) {
+        problems.push(`source ${p.sourceRepository} does not match ${policy.sourceRepository}`);
+      }
+    }
+    if (policy.commitMatchesLabel && label) {
+      if (!p.sourceCommit) problems.push('it names no source commit');
+      else if (p.sourceCommit.toLowerCase() !== label) {
+        problems.push(
+          `source commit ${p.sourceCommit} is not the artifact's commit label ${artifact.labels.commit}`,
+        );
+      }
+    }
+    const from = p.sourceRepository
+      ? ` from ${p.sourceRepository}${p.sourceCommit ? `@${p.sourceCommit.slice(0, 12)}` : ''}`
+      : '';
+    if (problems.length > 0) {
+      required.push({
+        gate: GATE,
+        text: `provenance${from} (builder ${p.builderId}): ${problems.join('; ')}`,
+        evidence: ref,
+      });
+      continue;
+    }
+    validated.push({
+      gate: GATE,
+      text: `built by ${p.builderId}${from} (build type ${p.buildType}; recorded ${record.recordedAt} by ${record.actor})`,
+      evidence: ref,
+    });
+    if (
+      policy.builderId === undefined &&
+      policy.sourceRepository === undefined &&
+      !policy.commitMatchesLabel
+    ) {
+      risks.push({
+        gate: GATE,
+        text: 'provenance is present but the contract accepts any builder and source',
+        evidence: ref,
+      });
+    }
+  }
+  const summary =
+    required.length === 0
+      ? `${records.length} provenance record(s) meet the policy`
+      : `${required.length} provenance requirement(s) unmet`;
+  return gateResult(GATE, required.length === 0 ? 'pass' : 'fail', summary, { validated, risks, required });
+}
+
+/** `provenance: required | { builderId, sourceRepository, commitMatchesLabel }`. */
+export const provenanceGate: GateDefinition<ProvenanceRequirement> = {
+  key: GATE,
+  select: (stage) => (stage.requires as { provenance?: ProvenanceRequirement }).provenance,
+  evaluate: (requirement, { facts }) => evaluateProvenance(requirement, facts.evidence, facts.artifact),
+};

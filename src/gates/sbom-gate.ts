@@ -1,0 +1,180 @@
+/**
+ * `sbom`: an SBOM attested for the digest (required or optional), no component under a denied
+ * licence, no banned component. Reads the latest SBOM per tool; components of all of them count.
+ */
+import { type SbomPolicy, type SbomRequirement, toSbomPolicy } from '../contract/requires/sbom.js';
+import type { SbomComponent } from '../evidence/evidence.js';
+import { latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
+import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
+import { matchesPurl } from './glob-pattern.js';
+import { licensePolicy } from './license-policy.js';
+
+const GATE = 'sbom';
+/** Offending components listed one per line before the rest are summed up. */
+const ITEMS_CAP = 10;
+
+function label(component: SbomComponent): string {
+  return component.version ? `${component.name}@${component.version}` : component.name;
+}
+
+/** Latest SBOM records per (standard, tool). */
+export function currentSboms(evidence: Parameters<typeof recordsOfKind>[0]): RecordOf<'sbom'>[] {
+  return latestPerSource(
+    recordsOfKind(evidence, 'sbom'),
+    (r) => `${r.format}|${r.data.standard}|${r.data.tool ?? ''}`,
+  );
+}
+
+/** Evaluates an `sbom` requirement against the facts' evidence. Pure. */
+export function evaluateSbom(
+  requirement: SbomRequirement,
+  evidence: Parameters<typeof recordsOfKind>[0],
+): GateResult {
+  const policy: SbomPolicy = toSbomPolicy(requirement);
+  const sboms = currentSboms(evidence);
+  if (sboms.length === 0) {
+    if (!policy.required) {
+      return gateResult(GATE, 'pass', 'no SBOM (optional)', {
+        risks: [
+          {
+            gate: GATE,
+            text: 'no SBOM attested for this digest (optional here): its components and licences are unchecked',
+          },
+        ],
+      });
+    }
+    return gateResult(GATE, 'fail', 'no SBOM for this digest', {
+      required: [
+        {
+          gate: GATE,
+          text: 'an SBOM (CycloneDX or SPDX JSON) for this digest: `tollgate attest sbom --artifact DIGEST FILE`',
+        },
+      ],
+    });
+  }
+
+  const validated: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const ids = sboms.map((r) => r.id);
+  for (const record of sboms) {
+    const d = record.data;
+    const standard = d.standard === 'cyclonedx' ? `CycloneDX ${d.specVersion}` : d.specVersion;
+    validated.push({
+      gate: GATE,
+      text: `SBOM of ${d.subject ? label({ ...d.subject, licenses: [] }) : 'the artifact'}: ${d.counts.components} component(s) (${standard}${d.tool ? `, ${d.tool}` : ''}; recorded ${record.recordedAt} by ${record.actor})`,
+      evidence: [record.id],
+    });
+  }
+
+  if (policy.denyLicenses.length > 0) {
+    const checker = licensePolicy(policy.denyLicenses);
+    const offenders: Array<{ component: SbomComponent; denied: string[]; record: string }> = [];
+    const unchecked: string[] = [];
+    let withoutLicense = 0;
+    for (const record of sboms) {
+      for (const component of record.data.components) {
+        if (component.licenses.length === 0) {
+          if (component.licenseNames)
+            unchecked.push(`${label(component)} ("${component.licenseNames.join('", "')}")`);
+          else withoutLicense++;
+          continue;
+        }
+        const denied = checker.deniedIn(component.licenses);
+        if (denied.length > 0) offenders.push({ component, denied, record: record.id });
+      }
+    }
+    for (const { component, denied, record } of offenders.slice(0, ITEMS_CAP)) {
+      required.push({
+        gate: GATE,
+        text: `${label(component)} is licensed ${component.licenses.join(' AND ')}, which needs denied licence ${denied.join(', ')}`,
+        evidence: [record],
+      });
+    }
+    if (offenders.length > ITEMS_CAP) {
+      required.push({
+        gate: GATE,
+        text: `${offenders.length - ITEMS_CAP} more component(s) need a denied licence: ${listSome(offenders.slice(ITEMS_CAP).map((o) => label(o.component)))}`,
+        evidence: ids,
+      });
+    }
+    if (offenders.length === 0) {
+      validated.push({
+        gate: GATE,
+        text: `no component needs a denied licence (${policy.denyLicenses.join(', ')})`,
+        evidence: ids,
+      });
+    }
+    if (unchecked.length > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${unchecked.length} component(s) name licences that are not SPDX expressions and were not checked against denyLicenses: ${listSome(unchecked, 3)}`,
+        evidence: ids,
+      });
+    }
+    if (withoutLicense > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${withoutLicense} component(s) declare no licence and were not checked against denyLicenses`,
+        evidence: ids,
+      });
+    }
+  }
+
+  if (policy.bannedComponents.length > 0) {
+    const banned: Array<{ component: SbomComponent; pattern: string; record: string }> = [];
+    let withoutPurl = 0;
+    for (const record of sboms) {
+      for (const component of record.data.components) {
+        if (!component.purl) {
+          withoutPurl++;
+          continue;
+        }
+        const pattern = policy.bannedComponents.find((p) => matchesPurl(p, component.purl!));
+        if (pattern) banned.push({ component, pattern, record: record.id });
+      }
+    }
+    for (const { component, pattern, record } of banned.slice(0, ITEMS_CAP)) {
+      required.push({
+        gate: GATE,
+        text: `banned component ${component.purl} (matches ${pattern}); remove or replace it`,
+        evidence: [record],
+      });
+    }
+    if (banned.length > ITEMS_CAP) {
+      required.push({
+        gate: GATE,
+        text: `${banned.length - ITEMS_CAP} more banned component(s): ${listSome(banned.slice(ITEMS_CAP).map((b) => b.component.purl!))}`,
+        evidence: ids,
+      });
+    }
+    if (banned.length === 0) {
+      validated.push({
+        gate: GATE,
+        text: `no banned component (${policy.bannedComponents.join(', ')})`,
+        evidence: ids,
+      });
+    }
+    if (withoutPurl > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${withoutPurl} component(s) have no package URL and were not checked against bannedComponents`,
+        evidence: ids,
+      });
+    }
+  }
+
+  const components = sboms.reduce((n, r) => n + r.data.counts.components, 0);
+  const summary =
+    required.length === 0
+      ? `${components} component(s) in ${sboms.length} SBOM(s)${policy.denyLicenses.length || policy.bannedComponents.length ? ', policy met' : ''}`
+      : `${required.length} SBOM policy violation(s) in ${components} component(s)`;
+  return gateResult(GATE, required.length === 0 ? 'pass' : 'fail', summary, { validated, risks, required });
+}
+
+/** `sbom: required | optional | { required, denyLicenses, bannedComponents }`. */
+export const sbomGate: GateDefinition<SbomRequirement> = {
+  key: GATE,
+  select: (stage) => (stage.requires as { sbom?: SbomRequirement }).sbom,
+  evaluate: (requirement, { facts }) => evaluateSbom(requirement, facts.evidence),
+};

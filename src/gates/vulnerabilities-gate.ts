@@ -1,0 +1,176 @@
+/**
+ * `vulnerabilities`: a scan attested for the digest, at most N findings per severity, and
+ * allowances (id, reason, until) that move a finding to remaining risk while active and fail the
+ * gate, saying so, once expired. Reads the latest scan per scanner; findings of all of them count,
+ * the same vulnerability in the same package once (at its worst severity).
+ */
+import type {
+  VulnerabilitiesRequirement,
+  VulnerabilityAllowance,
+} from '../contract/requires/vulnerabilities.js';
+import {
+  type EvidenceRecord,
+  SEVERITIES,
+  type Severity,
+  type VulnerabilityFinding,
+} from '../evidence/evidence.js';
+import { latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
+import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
+
+const GATE = 'vulnerabilities';
+const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
+
+interface MergedFinding extends VulnerabilityFinding {
+  evidence: string[];
+}
+
+/** Latest scan per (format, scanner). */
+export function currentScans(evidence: readonly EvidenceRecord[]): RecordOf<'vulnerabilities'>[] {
+  return latestPerSource(recordsOfKind(evidence, 'vulnerabilities'), (r) => `${r.format}|${r.data.scanner}`);
+}
+
+/** One finding per (id, package, version), at the worst severity any scan gave it. */
+function mergeFindings(scans: readonly RecordOf<'vulnerabilities'>[]): MergedFinding[] {
+  const merged = new Map<string, MergedFinding>();
+  for (const scan of scans) {
+    for (const finding of scan.data.findings) {
+      const key = `${finding.id.toUpperCase()}|${finding.package ?? ''}|${finding.version ?? ''}`;
+      const existing = merged.get(key);
+      if (!existing) {
+        merged.set(key, { ...finding, evidence: [scan.id] });
+        continue;
+      }
+      if (RANK[finding.severity] > RANK[existing.severity]) existing.severity = finding.severity;
+      if (!existing.evidence.includes(scan.id)) existing.evidence.push(scan.id);
+      existing.fixedIn ??= finding.fixedIn;
+    }
+  }
+  return [...merged.values()];
+}
+
+/** When an allowance stops holding: the end of its day (UTC) for a date, the instant for a date-time. */
+export function allowanceEnd(until: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(until))
+    return new Date(Date.parse(`${until}T00:00:00Z`) + 24 * 60 * 60 * 1000);
+  return new Date(until);
+}
+
+function matchesAllowance(allowance: VulnerabilityAllowance, finding: VulnerabilityFinding): boolean {
+  const id = allowance.id.toUpperCase();
+  return (
+    finding.id.toUpperCase() === id || (finding.aliases ?? []).some((alias) => alias.toUpperCase() === id)
+  );
+}
+
+function describe(finding: VulnerabilityFinding): string {
+  const where = finding.package
+    ? ` in ${finding.package}${finding.version ? `@${finding.version}` : ''}`
+    : '';
+  const fix = finding.fixedIn ? ` (fixed in ${finding.fixedIn})` : '';
+  return `${finding.id}${where}${fix}`;
+}
+
+/** Evaluates a `vulnerabilities` requirement at time `now`. Pure. */
+export function evaluateVulnerabilities(
+  requirement: VulnerabilitiesRequirement,
+  evidence: readonly EvidenceRecord[],
+  now: Date,
+): GateResult {
+  const scans = currentScans(evidence);
+  if (scans.length === 0) {
+    return gateResult(GATE, 'fail', 'no vulnerability scan for this digest', {
+      required: [
+        {
+          gate: GATE,
+          text: 'a vulnerability scan (SARIF, Grype or Trivy JSON) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
+        },
+      ],
+    });
+  }
+  const validated: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const ids = scans.map((s) => s.id);
+
+  const counted: Record<Severity, MergedFinding[]> = {
+    critical: [],
+    high: [],
+    medium: [],
+    low: [],
+    unknown: [],
+  };
+  const expiredSeen = new Set<VulnerabilityAllowance>();
+  for (const finding of mergeFindings(scans)) {
+    const allowance = requirement.allow.find((a) => matchesAllowance(a, finding));
+    if (allowance && now < allowanceEnd(allowance.until)) {
+      risks.push({
+        gate: GATE,
+        text: `${describe(finding)} (${finding.severity}) allowed until ${allowance.until}: ${allowance.reason}`,
+        evidence: finding.evidence,
+      });
+      continue;
+    }
+    if (allowance) {
+      expiredSeen.add(allowance);
+      required.push({
+        gate: GATE,
+        text: `the allowance for ${allowance.id} expired on ${allowance.until} ("${allowance.reason}"): ${describe(finding)} (${finding.severity}) counts again; fix it or renew the allowance`,
+        evidence: finding.evidence,
+      });
+    }
+    counted[finding.severity].push(finding);
+  }
+
+  const within: string[] = [];
+  for (const severity of SEVERITIES) {
+    const findings = counted[severity].sort((a, b) => a.id.localeCompare(b.id));
+    const limit = requirement[severity];
+    const names = listSome(findings.map(describe));
+    const evidenceOf = [...new Set(findings.flatMap((f) => f.evidence))];
+    if (limit !== undefined && findings.length > limit) {
+      required.push({
+        gate: GATE,
+        text: `${findings.length} ${severity} finding(s), at most ${limit} allowed: ${names}`,
+        evidence: evidenceOf,
+      });
+    } else if (findings.length > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${findings.length} ${severity} finding(s) ${limit === undefined ? `(no ${severity} limit set)` : `within the limit of ${limit}`}: ${names}`,
+        evidence: evidenceOf,
+      });
+    }
+    if (limit !== undefined) within.push(`${severity} ${findings.length}/${limit}`);
+  }
+
+  for (const scan of scans) {
+    const d = scan.data;
+    const total = d.findings.length;
+    validated.push({
+      gate: GATE,
+      text: `scan by ${d.scanner}${d.scannerVersion ? ` ${d.scannerVersion}` : ''} (${scan.format}; recorded ${scan.recordedAt} by ${scan.actor}): ${total} finding(s)`,
+      evidence: [scan.id],
+    });
+    if (d.suppressed > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) were not counted`,
+        evidence: [scan.id],
+      });
+    }
+  }
+  if (required.length === 0 && within.length > 0) {
+    validated.push({ gate: GATE, text: `findings within limits: ${within.join(', ')}`, evidence: ids });
+  }
+  const counts = SEVERITIES.map((s) => `${counted[s].length} ${s}`).join(', ');
+  const expired = expiredSeen.size > 0 ? `; ${expiredSeen.size} allowance(s) expired` : '';
+  const summary = `${counts}${expired}`;
+  return gateResult(GATE, required.length === 0 ? 'pass' : 'fail', summary, { validated, risks, required });
+}
+
+/** `vulnerabilities: { critical, high, medium, low, unknown, allow: [{ id, reason, until }] }`. */
+export const vulnerabilitiesGate: GateDefinition<VulnerabilitiesRequirement> = {
+  key: GATE,
+  select: (stage) => (stage.requires as { vulnerabilities?: VulnerabilitiesRequirement }).vulnerabilities,
+  evaluate: (requirement, { facts }) => evaluateVulnerabilities(requirement, facts.evidence, facts.now),
+};
