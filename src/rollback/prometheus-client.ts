@@ -162,7 +162,9 @@ export class PrometheusClient implements MetricsSource {
         );
       const request = transport.request(
         target,
-        { method: 'POST', headers, timeout: this.timeoutMs },
+        // No kept-alive sockets: a CLI makes a handful of requests, and a reused socket to a stopped
+        // Prometheus fails as "socket hang up" instead of "connection refused".
+        { method: 'POST', headers, timeout: this.timeoutMs, agent: false },
         (response) => {
           const chunks: Buffer[] = [];
           let size = 0;

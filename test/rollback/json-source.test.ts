@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rollbackSection } from '../../src/contract/requires/rollback.js';
+import { TollgateError } from '../../src/errors.js';
+import { checkRollback } from '../../src/rollback/check.js';
+import { JsonMetricsSource, parseJsonMetrics } from '../../src/rollback/json-source.js';
+import { toRollbackPolicy } from '../../src/rollback/policy.js';
+
+const T0 = Date.parse('2026-11-26T10:00:00Z');
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function writeMetrics(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-metrics-'));
+  const file = join(dir, 'metrics.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('JSON metrics source', () => {
+  const file = writeMetrics({
+    series: {
+      'error rate': [
+        { at: iso(T0), value: 0.001 },
+        { at: iso(T0 + MIN), value: 0.05 },
+        { at: (T0 + 2 * MIN) / 1000, value: '0.06' },
+        { at: iso(T0 + 3 * MIN), value: 0.07 },
+      ],
+      latency: [
+        { labels: { region: 'eu' }, samples: [{ at: iso(T0), value: 0.2 }] },
+        { labels: { region: 'us' }, samples: [{ at: iso(T0), value: '+Inf' }] },
+      ],
+    },
+  });
+  const source = new JsonMetricsSource(file);
+
+  it('answers an instant with the latest sample at or before it, within the lookback', async () => {
+    const at = await source.instant({ name: 'error rate', promql: 'ignored' }, T0 + MIN + 30_000);
+    expect(at.series[0]?.samples).toEqual([{ at: T0 + MIN + 30_000, value: 0.05 }]);
+    const stale = await source.instant({ name: 'error rate', promql: 'ignored' }, T0 + 9 * MIN);
+    expect(stale.series).toEqual([]);
+    const missing = await source.instant({ name: 'nothing', promql: 'ignored' }, T0);
+    expect(missing.series).toEqual([]);
+  });
+
+  it('answers a range on the step grid and keeps labelled series apart', async () => {
+    const range = await source.range({ name: 'error rate', promql: '' }, T0, T0 + 3 * MIN, MIN);
+    expect(range.series[0]?.samples.map((s) => s.value)).toEqual([0.001, 0.05, 0.06, 0.07]);
+    const latency = await source.instant({ name: 'latency', promql: '' }, T0);
+    expect(latency.series.map((s) => [s.labels.region, s.samples[0]?.value])).toEqual([
+      ['eu', 0.2],
+      ['us', Number.POSITIVE_INFINITY],
+    ]);
+  });
+
+  it('drives a full rollback check: trips after `for`', async () => {
+    const policy = toRollbackPolicy(
+      rollbackSection.parse({
+        within: '1h',
+        when: [{ name: 'error rate', prometheus: 'sum(errors)', above: 0.02, for: '2m', interval: '1m' }],
+      }),
+    );
+    const variables = { digest: `sha256:${'d'.repeat(64)}`, stage: 'prod', pipeline: 'shop' };
+    const early = await checkRollback({ policy, variables, source, now: T0 + 2 * MIN, promotedAt: T0 });
+    expect(early.verdict).toBe('healthy');
+    const later = await checkRollback({ policy, variables, source, now: T0 + 3 * MIN, promotedAt: T0 });
+    expect(later.verdict).toBe('tripped');
+    expect(later.exitCode).toBe(1);
+    expect(later.conditions[0]?.heldMs).toBe(2 * MIN);
+    expect(later.watchEndsAt).toBe(iso(T0 + 60 * MIN));
+  });
+
+  it('names the file and the place of bad content', () => {
+    expect(() => parseJsonMetrics({ series: { x: [{ at: iso(T0), value: 'high' }] } }, 'm.json')).toThrow(
+      'm.json: series["x"][0].value: expected a number, "NaN", "+Inf" or "-Inf", found "high"',
+    );
+    expect(() => parseJsonMetrics({ series: { x: [{ at: 'yesterday', value: 1 }] } }, 'm.json')).toThrow(
+      /series\["x"\]\[0\]\.at: expected an RFC 3339 time/,
+    );
+    expect(() => parseJsonMetrics([], 'm.json')).toThrow(/m.json: \(root\)/);
+    expect(() => parseJsonMetrics({ series: {}, lookback: 'soon' }, 'm.json')).toThrow(/lookback/);
+  });
+
+  it('reports an unreadable file as unavailable and broken JSON as invalid', async () => {
+    const gone = new JsonMetricsSource('/nonexistent/metrics.json');
+    await expect(gone.instant({ name: 'x', promql: '' }, T0)).rejects.toMatchObject({
+      code: 'METRICS_UNAVAILABLE',
+    });
+    const broken = new JsonMetricsSource(writeMetrics('{"series": '));
+    const error = await broken.instant({ name: 'x', promql: '' }, T0).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TollgateError);
+    expect((error as TollgateError).code).toBe('METRICS_INVALID');
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { PromotionRecord, PromotionStatus } from '../../src/ledger/ledger-view.js';
+import { lastKnownGood, rollbackTargetIfPromoted } from '../../src/rollback/last-known-good.js';
+
+const d = (c: string) => `sha256:${c.repeat(64)}`;
+let seq = 0;
+function promotion(stage: string, artifact: string, status: PromotionStatus = 'promoted'): PromotionRecord {
+  seq += 1;
+  return {
+    seq,
+    stage,
+    artifact,
+    actor: 'ci',
+    at: `2026-11-${10 + seq}T10:00:00Z`,
+    status,
+    contractDigest: d('0'),
+  };
+}
+
+describe('lastKnownGood', () => {
+  it('is the most recent earlier good promotion in the stage', () => {
+    const list = [
+      promotion('prod', d('a')),
+      promotion('prod', d('b')),
+      promotion('staging', d('c')),
+      promotion('prod', d('c')),
+    ];
+    expect(lastKnownGood(list, 'prod')?.artifact).toBe(d('b'));
+  });
+
+  it('skips rolled-back and failed promotions and the current digest', () => {
+    const list = [
+      promotion('prod', d('a'), 'verified'),
+      promotion('prod', d('b'), 'rolled-back'),
+      promotion('prod', d('e'), 'failed'),
+      promotion('prod', d('c')),
+      promotion('prod', d('c')),
+    ];
+    expect(lastKnownGood(list, 'prod')?.artifact).toBe(d('a'));
+  });
+
+  it('looks only before the given promotion', () => {
+    const a = promotion('prod', d('a'));
+    const b = promotion('prod', d('b'));
+    const c = promotion('prod', d('c'));
+    expect(lastKnownGood([a, b, c], 'prod', b)?.artifact).toBe(d('a'));
+  });
+
+  it('is undefined with no earlier good promotion, or none at all', () => {
+    expect(lastKnownGood([promotion('prod', d('a'))], 'prod')).toBeUndefined();
+    expect(lastKnownGood([], 'prod')).toBeUndefined();
+    expect(
+      lastKnownGood([promotion('prod', d('a'), 'failed'), promotion('prod', d('b'))], 'prod'),
+    ).toBeUndefined();
+  });
+});
+
+describe('rollbackTargetIfPromoted', () => {
+  it('is the latest trusted promotion of another digest', () => {
+    const list = [
+      promotion('prod', d('a')),
+      promotion('prod', d('b'), 'rolled-back'),
+      promotion('prod', d('c')),
+    ];
+    expect(rollbackTargetIfPromoted(list, 'prod', d('f'))?.artifact).toBe(d('c'));
+    expect(rollbackTargetIfPromoted(list, 'prod', d('c'))?.artifact).toBe(d('a'));
+    expect(rollbackTargetIfPromoted(list, 'dev', d('c'))).toBeUndefined();
+  });
+});

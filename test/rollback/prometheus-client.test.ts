@@ -1,0 +1,172 @@
+/**
+ * The client's handling of what sits between Tollgate and Prometheus: proxies, auth, timeouts.
+ * A node:http stand-in plays the proxy; the real Prometheus is exercised in prometheus.test.ts.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/errors.js';
+import { PrometheusClient } from '../../src/rollback/prometheus-client.js';
+
+type Handler = (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void;
+let handler: Handler = () => undefined;
+let server: http.Server;
+let base = '';
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => handler(request, body, response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/prom`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const query = { name: 'error rate', promql: 'sum(rate(x[5m]))' };
+
+async function failure(client: PrometheusClient): Promise<TollgateError> {
+  const error = await client.instant(query, 1_764_151_200_000).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TollgateError);
+  return error as TollgateError;
+}
+
+describe('PrometheusClient', () => {
+  it('posts the query under the base path with the bearer token and reads a vector', async () => {
+    let seen: { url?: string; auth?: string; body?: string } = {};
+    handler = (request, body, response) => {
+      seen = { url: request.url, auth: request.headers.authorization, body };
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: { job: 'a' }, value: [1764151200, '0.5'] }] },
+          warnings: ['partial response'],
+        }),
+      );
+    };
+    const client = new PrometheusClient({ url: base, bearerToken: 'tok', timeoutMs: 2000 });
+    const answer = await client.instant(query, 1_764_151_200_000);
+    expect(seen.url).toBe('/prom/api/v1/query');
+    expect(seen.auth).toBe('Bearer tok');
+    const params = new URLSearchParams(seen.body);
+    expect(params.get('query')).toBe('sum(rate(x[5m]))');
+    expect(params.get('time')).toBe('1764151200.000');
+    expect(answer.series).toEqual([
+      { labels: { job: 'a' }, samples: [{ at: 1_764_151_200_000, value: 0.5 }] },
+    ]);
+    expect(answer.warnings).toEqual(['partial response']);
+  });
+
+  it('sends query_range with start, end and step', async () => {
+    let params = new URLSearchParams();
+    let path = '';
+    handler = (request, body, response) => {
+      path = request.url ?? '';
+      params = new URLSearchParams(body);
+      response.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    };
+    const answer = await new PrometheusClient({ url: base }).range(query, 1000, 61_000, 30_000);
+    expect(path).toBe('/prom/api/v1/query_range');
+    expect([params.get('start'), params.get('end'), params.get('step')]).toEqual([
+      '1.000',
+      '61.000',
+      '30.000',
+    ]);
+    expect(answer.series).toEqual([]);
+  });
+
+  it("shows Prometheus's errorType and message; bad_data is the query's fault", async () => {
+    handler = (_request, _body, response) => {
+      response.statusCode = 400;
+      response.end(
+        JSON.stringify({
+          status: 'error',
+          errorType: 'bad_data',
+          error: '1:16: parse error: unclosed left parenthesis',
+        }),
+      );
+    };
+    const error = await failure(new PrometheusClient({ url: base }));
+    expect(error.code).toBe('METRICS_INVALID');
+    expect(error.message).toContain(
+      'Prometheus refused the query (bad_data): 1:16: parse error: unclosed left parenthesis',
+    );
+    expect(error.exitCode).toBe(3);
+
+    handler = (_request, _body, response) => {
+      response.statusCode = 503;
+      response.end(
+        JSON.stringify({
+          status: 'error',
+          errorType: 'timeout',
+          error: 'query timed out in expression evaluation',
+        }),
+      );
+    };
+    const timeout = await failure(new PrometheusClient({ url: base }));
+    expect(timeout.code).toBe('METRICS_UNAVAILABLE');
+    expect(timeout.message).toContain('(timeout)');
+    expect(timeout.exitCode).toBe(4);
+  });
+
+  it('reports a proxy error page without JSON as unavailable, with status and an excerpt', async () => {
+    handler = (_request, _body, response) => {
+      response.writeHead(502, 'Bad Gateway', { 'content-type': 'text/html' });
+      response.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+    };
+    const error = await failure(new PrometheusClient({ url: base }));
+    expect(error.code).toBe('METRICS_UNAVAILABLE');
+    expect(error.message).toContain(
+      'HTTP 502 Bad Gateway with a non-JSON body (text/html): <html><body><h1>502 Bad Gateway</h1>',
+    );
+  });
+
+  it('hints at the token on 401', async () => {
+    handler = (_request, _body, response) => {
+      response.writeHead(401, 'Unauthorized');
+      response.end('unauthorized');
+    };
+    expect((await failure(new PrometheusClient({ url: base }))).message).toContain('check the bearer token');
+  });
+
+  it('gives up after the timeout', async () => {
+    handler = () => undefined; // never answers
+    const error = await failure(new PrometheusClient({ url: base, timeoutMs: 200 }));
+    expect(error.code).toBe('METRICS_UNAVAILABLE');
+    expect(error.message).toContain('no answer within 200ms');
+  });
+
+  it('refuses non-numeric sample values and malformed answers', async () => {
+    handler = (_request, _body, response) => {
+      response.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value: [1, 'high'] }] },
+        }),
+      );
+    };
+    const error = await failure(new PrometheusClient({ url: base }));
+    expect(error.code).toBe('METRICS_INVALID');
+    expect(error.message).toContain('expected a numeric sample value');
+
+    handler = (_request, _body, response) => {
+      response.end(JSON.stringify({ hello: 'world' }));
+    };
+    expect((await failure(new PrometheusClient({ url: base }))).message).toContain(
+      'not a Prometheus API response',
+    );
+  });
+
+  it('refuses a URL that is not http(s)', () => {
+    expect(() => new PrometheusClient({ url: 'file:///etc/passwd' })).toThrow(/must start with http/);
+    expect(() => new PrometheusClient({ url: 'not a url' })).toThrow(/is not a URL/);
+  });
+});

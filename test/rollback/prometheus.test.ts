@@ -1,0 +1,230 @@
+/**
+ * Rollback conditions against a real Prometheus scraping a test exporter (test/support/prometheus.ts).
+ * Skips with a message when Prometheus is not installed, fails instead with TOLLGATE_REQUIRE_SERVICES=1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollbackSection } from '../../src/contract/requires/rollback.js';
+import { TollgateError } from '../../src/errors.js';
+import { checkRollback, type RollbackCheck } from '../../src/rollback/check.js';
+import { type RollbackPolicy, toRollbackPolicy } from '../../src/rollback/policy.js';
+import { PrometheusClient } from '../../src/rollback/prometheus-client.js';
+import {
+  findPrometheus,
+  type PrometheusServer,
+  servicesRequired,
+  sleep,
+  startPrometheus,
+  waitFor,
+} from '../support/prometheus.js';
+
+const binary = findPrometheus();
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const OTHER = `sha256:${'b'.repeat(64)}`;
+const variables = { digest: DIGEST, stage: 'prod', pipeline: 'checkout' };
+
+if (!binary) {
+  const message =
+    'Prometheus is not installed (apt-get install -y --no-install-recommends prometheus, or scripts/ci/install-prometheus.sh)';
+  if (servicesRequired) {
+    describe('rollback conditions against a real Prometheus', () => {
+      it('needs the prometheus binary (TOLLGATE_REQUIRE_SERVICES=1)', () => {
+        throw new Error(message);
+      });
+    });
+  } else {
+    console.warn(`skipping real-Prometheus rollback tests: ${message}`);
+  }
+}
+
+function policy(when: Record<string, unknown>[], within = '1h'): RollbackPolicy {
+  return toRollbackPolicy(rollbackSection.parse({ within, when }));
+}
+
+describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => {
+  let prometheus: PrometheusServer;
+  let client: PrometheusClient;
+
+  beforeAll(async () => {
+    prometheus = await startPrometheus({ binary: binary as string });
+    client = new PrometheusClient({ url: prometheus.url, timeoutMs: 5000 });
+    prometheus.exporter.set('tollgate_test_error_ratio', { digest: DIGEST }, 0.001);
+    // A series for another digest that is always failing: $digest must keep it out.
+    prometheus.exporter.set('tollgate_test_error_ratio', { digest: OTHER }, 0.9);
+    prometheus.exporter.set('tollgate_test_nan', {}, 'NaN');
+    prometheus.exporter.set('tollgate_test_pos_inf', {}, '+Inf');
+    prometheus.exporter.set('tollgate_test_neg_inf', {}, '-Inf');
+    await waitFor(
+      async () =>
+        (await check(policy([{ name: 'seen', prometheus: 'tollgate_test_nan', above: 1 }]))).conditions[0]
+          ?.current === 'NaN'
+          ? true
+          : undefined,
+      20_000,
+      'the exporter gauges in Prometheus',
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+  });
+
+  const check = (p: RollbackPolicy, promotedAt?: number): Promise<RollbackCheck> =>
+    checkRollback({
+      policy: p,
+      variables,
+      source: client,
+      now: Date.now(),
+      ...(promotedAt === undefined ? {} : { promotedAt }),
+    });
+
+  it('is healthy, then trips only after the threshold has held for `for`', async () => {
+    const exporter = prometheus.exporter;
+    const ratio = policy([
+      {
+        name: 'error ratio',
+        prometheus: 'tollgate_test_error_ratio{digest=$digest}',
+        above: 0.02,
+        for: '5s',
+        interval: '1s',
+      },
+    ]);
+    const promotedAt = Date.now();
+    await sleep(1200);
+    const healthy = await check(ratio, promotedAt);
+    expect(healthy.verdict).toBe('healthy');
+    expect(healthy.exitCode).toBe(0);
+    expect(healthy.conditions[0]?.query).toBe(`tollgate_test_error_ratio{digest="${DIGEST}"}`);
+    expect(Number(healthy.conditions[0]?.current)).toBeCloseTo(0.001);
+
+    exporter.set('tollgate_test_error_ratio', { digest: DIGEST }, 0.25);
+    // First the breach is seen but has not held for 5s: still healthy, with the failures counted.
+    const breaching = await waitFor(
+      async () => {
+        const result = await check(ratio, promotedAt);
+        return result.conditions[0]?.current === '0.25' ? result : undefined;
+      },
+      20_000,
+      'the breach to be scraped',
+    );
+    const first = breaching.conditions[0];
+    expect(first?.failures).toBeGreaterThanOrEqual(1);
+    if (first && first.failures <= first.failureLimit) {
+      expect(breaching.verdict).toBe('healthy');
+      expect(first.heldMs).toBeLessThan(5000);
+    }
+    const tripped = await waitFor(
+      async () => {
+        const result = await check(ratio, promotedAt);
+        return result.verdict === 'tripped' ? result : undefined;
+      },
+      30_000,
+      'the condition to trip',
+    );
+    const condition = tripped.conditions[0];
+    expect(tripped.exitCode).toBe(1);
+    expect(condition?.failures).toBe(6);
+    expect(condition?.measured).toBe(6);
+    expect(condition?.heldMs).toBe(5000);
+    expect(condition?.current).toBe('0.25');
+    exporter.set('tollgate_test_error_ratio', { digest: DIGEST }, 0.001);
+  }, 90_000);
+
+  it('reads a real error-rate query over counters (rate, sum, division)', async () => {
+    prometheus.exporter.errorRate = 0.5;
+    const errorRate = policy([
+      {
+        name: 'error rate',
+        prometheus:
+          'sum(rate(tollgate_test_http_requests_total{code=~"5.."}[4s])) / sum(rate(tollgate_test_http_requests_total[4s]))',
+        above: 0.02,
+      },
+    ]);
+    const tripped = await waitFor(
+      async () => {
+        const result = await check(errorRate);
+        return result.conditions[0]?.current === '0.5' ? result : undefined;
+      },
+      30_000,
+      'the error rate to reach 0.5',
+    );
+    expect(tripped.verdict).toBe('tripped');
+    prometheus.exporter.errorRate = 0;
+  }, 60_000);
+
+  it('reads no data as inconclusive (exit 2), never as healthy, unless noData says otherwise', async () => {
+    const query = 'tollgate_test_missing_metric{digest=$digest}';
+    const result = await check(
+      policy([
+        { name: 'default', prometheus: query, above: 0.02 },
+        { name: 'fail', prometheus: query, above: 0.02, noData: 'fail' },
+        { name: 'pass', prometheus: query, above: 0.02, noData: 'pass' },
+      ]),
+    );
+    expect(result.conditions.map((c) => [c.name, c.current, c.verdict])).toEqual([
+      ['default', 'no data', 'inconclusive'],
+      ['fail', 'no data', 'tripped'],
+      ['pass', 'no data', 'healthy'],
+    ]);
+    const alone = await check(policy([{ name: 'default', prometheus: query, above: 0.02 }]));
+    expect(alone.verdict).toBe('inconclusive');
+    expect(alone.exitCode).toBe(2);
+  });
+
+  it('treats NaN as no data and ±Inf as numbers', async () => {
+    const result = await check(
+      policy([
+        { name: 'nan', prometheus: 'tollgate_test_nan', above: 0.02 },
+        { name: 'pos inf', prometheus: 'tollgate_test_pos_inf', above: 0.02 },
+        { name: 'neg inf below', prometheus: 'tollgate_test_neg_inf', below: 1 },
+        { name: 'neg inf above', prometheus: 'tollgate_test_neg_inf', above: 1 },
+      ]),
+    );
+    expect(result.conditions.map((c) => [c.name, c.current, c.verdict])).toEqual([
+      ['nan', 'NaN', 'inconclusive'],
+      ['pos inf', '+Inf', 'tripped'],
+      ['neg inf below', '-Inf', 'tripped'],
+      ['neg inf above', '-Inf', 'healthy'],
+    ]);
+  });
+
+  it('evaluates scalar results and refuses string results', async () => {
+    const result = await check(
+      policy([
+        { name: 'scalar', prometheus: 'scalar(tollgate_test_error_ratio{digest=$digest}) * 100', above: 50 },
+        { name: 'string', prometheus: '"not a number"', above: 1 },
+      ]),
+    );
+    expect(result.conditions[0]?.verdict).toBe('healthy');
+    expect(Number(result.conditions[0]?.current)).toBeCloseTo(0.1);
+    expect(result.conditions[1]?.error?.code).toBe('METRICS_INVALID');
+    expect(result.conditions[1]?.error?.message).toContain('string result');
+  });
+
+  it("shows Prometheus's own error for invalid PromQL (exit 3)", async () => {
+    const result = await check(
+      policy([{ name: 'broken', prometheus: 'sum(rate(tollgate_test_nan[5m])', above: 1 }]),
+    );
+    const condition = result.conditions[0];
+    expect(condition?.verdict).toBe('inconclusive');
+    expect(condition?.error?.code).toBe('METRICS_INVALID');
+    expect(condition?.error?.message).toContain('(bad_data)');
+    expect(condition?.error?.message).toMatch(/parse error/);
+    expect(result.exitCode).toBe(3);
+    await expect(client.instant({ name: 'broken', promql: 'up{' }, Date.now())).rejects.toBeInstanceOf(
+      TollgateError,
+    );
+  });
+
+  // Last: it stops Prometheus.
+  it('says unreachable (inconclusive, exit 4) when Prometheus is stopped', async () => {
+    await prometheus.stopPrometheus();
+    const result = await check(
+      policy([{ name: 'error ratio', prometheus: 'tollgate_test_error_ratio', above: 0.02 }]),
+    );
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.exitCode).toBe(4);
+    expect(result.conditions[0]?.error?.code).toBe('METRICS_UNAVAILABLE');
+    expect(result.conditions[0]?.error?.message).toContain('ECONNREFUSED');
+    expect(result.conditions[0]?.reason).toContain('not healthy');
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { type RollbackConfig, rollbackSection } from '../../src/contract/requires/rollback.js';
+import type { Contract, ContractStage } from '../../src/contract/types.js';
+import type { Facts } from '../../src/gates/gate.js';
+import { type RollbackFacts, rollbackGate } from '../../src/gates/rollback-gate.js';
+import type { PromotionRecord } from '../../src/ledger/ledger-view.js';
+
+const d = (c: string) => `sha256:${c.repeat(64)}`;
+const config: RollbackConfig = rollbackSection.parse({
+  within: '2h',
+  when: [
+    { name: 'error rate', prometheus: 'sum(rate(e[5m]))', above: 0.02, for: '5m' },
+    {
+      name: 'availability',
+      prometheus: 'avg(up)',
+      below: 0.99,
+      for: '10m',
+      interval: '1m',
+      failureLimit: 3,
+      noData: 'fail',
+    },
+  ],
+});
+
+function previous(
+  artifact: string,
+  status: PromotionRecord['status'] = 'promoted',
+  seq = 1,
+): PromotionRecord {
+  return {
+    seq,
+    stage: 'prod',
+    artifact,
+    actor: 'alice',
+    at: '2026-11-20T10:00:00Z',
+    status,
+    contractDigest: d('0'),
+  };
+}
+
+function run(extra: RollbackFacts | undefined, cfg: RollbackConfig = config) {
+  const stage = { purpose: 'live', config: [], requires: {}, rollback: cfg } as unknown as ContractStage;
+  const facts: Facts = {
+    artifact: { digest: d('a'), labels: {}, registeredAt: '2026-11-26T00:00:00Z', source: 'digest' },
+    evidence: [],
+    ledger: { promotions: [] },
+    actor: 'bob',
+    now: new Date('2026-11-26T12:00:00Z'),
+    extra: extra === undefined ? {} : { rollback: extra },
+  };
+  const selected = rollbackGate.select(stage);
+  expect(selected).toBe(cfg);
+  return rollbackGate.evaluate(cfg, { contract: {} as Contract, stageName: 'prod', stage, facts });
+}
+
+describe('rollback section in a decision', () => {
+  it('lists each condition and the last known good target under validated', () => {
+    const result = run({
+      metricsSource: 'Prometheus at http://prom:9090',
+      stagePromotions: [previous(d('b'))],
+    });
+    expect(result.status).toBe('pass');
+    expect(result.validated.map((v) => v.text)).toEqual([
+      'rollback condition "error rate": > 0.02 for 5m (every 1m, no data counts as inconclusive); watched 2h after promotion via Prometheus at http://prom:9090',
+      'rollback condition "availability": < 0.99 in more than 3 of 11 measurements over 10m (every 1m, no data counts as failed); watched 2h after promotion via Prometheus at http://prom:9090',
+      `rollback target: last known good ${d('b')} (promoted into prod 2026-11-20T10:00:00Z by alice)`,
+    ]);
+    expect(result.validated[2]?.evidence).toEqual(['ledger:1']);
+    expect(result.risks).toEqual([]);
+    expect(result.summary).toBe(
+      '2 rollback condition(s) watched for 2h; target last known good sha256:bbbbbbbbbbbb',
+    );
+  });
+
+  it('lists conditions with no metrics source as a remaining risk', () => {
+    const result = run({ metricsSource: null, stagePromotions: [previous(d('b'))] });
+    expect(result.status).toBe('pass');
+    expect(result.risks[0]?.text).toMatch(
+      /^2 rollback condition\(s\) cannot be evaluated: no metrics source is configured/,
+    );
+    expect(result.risks[0]?.text).toContain('"error rate", "availability"');
+    expect(result.validated.some((v) => v.text.startsWith('rollback condition'))).toBe(false);
+  });
+
+  it('names the lack of a rollback target as a risk, ignoring untrusted promotions and the candidate itself', () => {
+    const result = run({
+      metricsSource: 'x',
+      stagePromotions: [previous(d('b'), 'rolled-back', 1), previous(d('a'), 'promoted', 2)],
+    });
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'no earlier good promotion in prod: if a rollback condition trips, there is no last known good digest to return to',
+    ]);
+  });
+
+  it('fails with a requirement when a pinned target is not registered', () => {
+    const pinned = rollbackSection.parse({ ...config, target: d('9') });
+    const missing = run({ metricsSource: 'x', stagePromotions: [], pinnedTargetRegistered: false }, pinned);
+    expect(missing.status).toBe('fail');
+    expect(missing.required[0]?.text).toContain(`register the pinned rollback target ${d('9')}`);
+    const present = run({ metricsSource: 'x', stagePromotions: [], pinnedTargetRegistered: true }, pinned);
+    expect(present.status).toBe('pass');
+    expect(present.validated.at(-1)?.text).toBe(`rollback target: pinned digest ${d('9')}`);
+  });
+
+  it('treats missing facts as no metrics source (never as configured)', () => {
+    expect(run(undefined).risks[0]?.text).toContain('no metrics source');
+  });
+});

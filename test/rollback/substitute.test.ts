@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/errors.js';
+import { queryVariables, substituteQuery } from '../../src/rollback/substitute.js';
+
+const vars = { digest: `sha256:${'c'.repeat(64)}`, stage: 'prod', pipeline: 'checkout' };
+
+describe('substituteQuery', () => {
+  it('replaces variables inside double- and single-quoted label values', () => {
+    expect(substituteQuery('up{digest="$digest",env=\'$stage\'}', vars, 'c')).toBe(
+      `up{digest="${vars.digest}",env='prod'}`,
+    );
+  });
+
+  it('quotes a variable written outside a string, so it stays a string', () => {
+    expect(substituteQuery('up{job=$pipeline}', vars, 'c')).toBe('up{job="checkout"}');
+  });
+
+  it('accepts the braced form, for a variable followed by letters', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a PromQL variable, not a template
+    expect(substituteQuery('x{a="${stage}_eu"}', vars, 'c')).toBe('x{a="prod_eu"}');
+  });
+
+  it('escapes quotes and backslashes in values so they cannot end the string', () => {
+    const hostile = { ...vars, stage: 'a"} or vector(1) #\\' };
+    const out = substituteQuery('up{env="$stage"}', hostile, 'c');
+    expect(out).toBe('up{env="a\\"} or vector(1) #\\\\"}');
+    const single = substituteQuery("up{env='$stage'}", { ...vars, stage: "it's" }, 'c');
+    expect(single).toBe("up{env='it\\'s'}");
+    expect(substituteQuery('up{env=$stage}', hostile, 'c')).toBe('up{env="a\\"} or vector(1) #\\\\"}');
+  });
+
+  it('refuses a backtick string when the value holds a backtick', () => {
+    expect(substituteQuery('up{env=`$stage`}', vars, 'c')).toBe('up{env=`prod`}');
+    expect(() => substituteQuery('up{env=`$stage`}', { ...vars, stage: 'a`b' }, 'c')).toThrow(/backtick/);
+  });
+
+  it('leaves regex anchors inside strings and comments alone, and refuses unknown variables outside', () => {
+    expect(substituteQuery('up{path=~"^/api$"}', vars, 'c')).toBe('up{path=~"^/api$"}');
+    expect(substituteQuery('up{path=~"^/api$end"} # $foo', vars, 'c')).toBe('up{path=~"^/api$end"} # $foo');
+    expect(() => substituteQuery('up * $foo', vars, 'condition "x"')).toThrow(TollgateError);
+    expect(() => substituteQuery('up * $foo', vars, 'condition "x"')).toThrow(
+      /condition "x": unknown variable \$foo/,
+    );
+  });
+
+  it('does not read an escaped quote as the end of a string', () => {
+    expect(substituteQuery('up{a="\\"$stage"}', vars, 'c')).toBe('up{a="\\"prod"}');
+  });
+
+  it('refuses an unterminated string', () => {
+    expect(() => substituteQuery('up{a="$stage}', vars, 'c')).toThrow(/unterminated/);
+  });
+
+  it('lists the variables a query uses', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a PromQL variable, not a template
+    expect(queryVariables('a{d="$digest"} / b{s=${stage}}')).toEqual(['digest', 'stage']);
+  });
+});
