@@ -1,0 +1,144 @@
+/**
+ * Gate `signedBy`: evidence of the covered kinds counts only when it carries a verified signature
+ * by one of the named signers. Unsigned evidence is then invisible to the other gates (decide()
+ * filters it with `evidenceTrustedFor`), and this gate says which evidence was set aside and why.
+ */
+import { SIGNABLE_KINDS, type SignedByRequirement } from '../contract/requires/signed-by.js';
+import { signerNames } from '../contract/trust-section.js';
+import type { Contract, ContractStage } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
+
+const GATE = 'signedBy';
+
+export interface SetAside {
+  record: EvidenceRecord;
+  /** "unsigned" or "signed by X, not by ci or release". */
+  reason: string;
+}
+
+export interface SignerPartition {
+  /** Evidence the other gates may use: out of scope, or signed by a named signer. */
+  kept: EvidenceRecord[];
+  /** In-scope evidence without a signature by a named signer. */
+  setAside: SetAside[];
+}
+
+function inScope(config: SignedByRequirement, record: EvidenceRecord): boolean {
+  const kinds: readonly string[] = config.kinds ?? SIGNABLE_KINDS;
+  return kinds.includes(record.data.kind);
+}
+
+function signersText(by: readonly string[]): string {
+  return by.length === 1 ? by[0]! : `${by.slice(0, -1).join(', ')} or ${by[by.length - 1]}`;
+}
+
+/** Splits evidence into what counts under `config` and what is set aside, with the reason. */
+export function partitionBySigner(
+  config: SignedByRequirement,
+  evidence: readonly EvidenceRecord[],
+): SignerPartition {
+  const kept: EvidenceRecord[] = [];
+  const setAside: SetAside[] = [];
+  for (const record of evidence) {
+    if (!inScope(config, record) || (record.signer !== null && config.by.includes(record.signer.name))) {
+      kept.push(record);
+    } else if (record.signer === null) {
+      setAside.push({ record, reason: 'unsigned' });
+    } else {
+      setAside.push({ record, reason: `signed by ${record.signer.name}, not by ${signersText(config.by)}` });
+    }
+  }
+  return { kept, setAside };
+}
+
+/** The stage's `signedBy` section, if it has one. */
+export function signedByOf(stage: ContractStage): SignedByRequirement | undefined {
+  return (stage.requires as { signedBy?: SignedByRequirement }).signedBy;
+}
+
+/**
+ * The evidence the stage's other gates may see: all of it without `signedBy`, otherwise only
+ * what is out of scope or signed by a named signer. decide() applies this before the gates run.
+ */
+export function evidenceTrustedFor(stage: ContractStage, evidence: EvidenceRecord[]): EvidenceRecord[] {
+  const config = signedByOf(stage);
+  return config === undefined ? evidence : partitionBySigner(config, evidence).kept;
+}
+
+function declaredSigners(contract: Contract): string[] {
+  return signerNames((contract as { trust?: Parameters<typeof signerNames>[0] }).trust);
+}
+
+export const signedByGate: GateDefinition<SignedByRequirement> = {
+  key: GATE,
+  select: signedByOf,
+  evaluate(config, { contract, facts }) {
+    const declared = declaredSigners(contract);
+    const unknown = config.by.filter((name) => !declared.includes(name));
+    if (unknown.length > 0) {
+      return gateResult(GATE, 'fail', `unknown signer ${unknown.join(', ')}`, {
+        required: [
+          {
+            gate: GATE,
+            text: `signedBy names ${unknown.join(', ')}, which the contract's trust section does not declare (declared: ${declared.join(', ') || 'none'})`,
+          },
+        ],
+      });
+    }
+    const { kept, setAside } = partitionBySigner(config, facts.evidence);
+    const validated: DecisionItem[] = [];
+    const risks: DecisionItem[] = [];
+    const required: DecisionItem[] = [];
+    const signedKinds = new Set<string>();
+    for (const record of kept) {
+      if (!inScope(config, record) || record.signer === null) continue;
+      signedKinds.add(record.data.kind);
+      validated.push({
+        gate: GATE,
+        text: `${record.data.kind} evidence (${record.format}) signed by ${record.signer.name}`,
+        evidence: [record.id],
+      });
+    }
+    const byKind = new Map<string, SetAside[]>();
+    for (const item of setAside) {
+      const list = byKind.get(item.record.data.kind) ?? [];
+      list.push(item);
+      byKind.set(item.record.data.kind, list);
+    }
+    for (const [kind, items] of byKind) {
+      const details = items.map((item) => `${item.record.format}: ${item.reason}`).join('; ');
+      const ids = items.map((item) => item.record.id);
+      if (signedKinds.has(kind)) {
+        risks.push({
+          gate: GATE,
+          text: `${items.length} ${kind} record(s) not signed by ${signersText(config.by)} were ignored (${details}); the signed ones are used`,
+          evidence: ids,
+        });
+      } else {
+        required.push({
+          gate: GATE,
+          text: `${kind} evidence must be signed by ${signersText(config.by)}; what was attested counts as missing (${details})`,
+          evidence: ids,
+        });
+      }
+    }
+    if (required.length > 0) {
+      return gateResult(
+        GATE,
+        'fail',
+        `unsigned evidence: ${[...byKind.keys()].filter((k) => !signedKinds.has(k)).join(', ')}`,
+        {
+          validated,
+          risks,
+          required,
+        },
+      );
+    }
+    const summary =
+      validated.length === 0
+        ? 'no evidence of the covered kinds yet'
+        : `${validated.length} record(s) signed by ${signersText(config.by)}`;
+    return gateResult(GATE, 'pass', summary, { validated, risks });
+  },
+};

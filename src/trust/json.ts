@@ -1,0 +1,40 @@
+import { inputError, type SourcePosition } from '../errors.js';
+
+/** Where character `offset` of `text` sits, as 1-based line and column. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/**
+ * Parses JSON text, turning a syntax error into an EVIDENCE_INVALID error that names the file and,
+ * when V8 reports it, the line and column.
+ */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const position: SourcePosition = { file };
+    const at = /at position (\d+)/.exec(message);
+    if (at) Object.assign(position, positionOf(text, Number(at[1])));
+    else if (/end of JSON input/.test(message)) Object.assign(position, positionOf(text, text.length));
+    const found = message
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
+    throw inputError('EVIDENCE_INVALID', position, `malformed JSON: ${found}`, cause);
+  }
+}
+
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

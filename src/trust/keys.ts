@@ -1,0 +1,144 @@
+/**
+ * PEM keys Tollgate signs and verifies with: Ed25519 and ECDSA P-256, public (SPKI) and private
+ * (PKCS#8 or SEC1). Everything else is refused with a message saying what the key is.
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TollgateError } from '../errors.js';
+
+export type KeyAlgorithm = 'ed25519' | 'ecdsa-p256';
+
+export interface PublicKeyInfo {
+  key: KeyObject;
+  algorithm: KeyAlgorithm;
+  /** Hex SHA-256 of the DER SubjectPublicKeyInfo: the DSSE `keyid` Tollgate writes and matches. */
+  keyId: string;
+}
+
+export interface PrivateKeyInfo extends PublicKeyInfo {
+  privateKey: KeyObject;
+}
+
+/** A public key known under a name in the contract's `trust.keys`. */
+export interface NamedKey extends PublicKeyInfo {
+  name: string;
+}
+
+const SUPPORTED = 'Tollgate accepts Ed25519 and ECDSA P-256 keys';
+
+function describeKey(key: KeyObject): string {
+  const type = key.asymmetricKeyType ?? 'unknown';
+  const details = key.asymmetricKeyDetails ?? {};
+  if (type === 'rsa' || type === 'rsa-pss') return `an RSA key (${details.modulusLength ?? '?'} bits)`;
+  if (type === 'ec') return `an ECDSA key on curve ${details.namedCurve ?? 'unknown'}`;
+  return `a key of type ${type}`;
+}
+
+function algorithmOf(key: KeyObject, source: string): KeyAlgorithm {
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    return 'ecdsa-p256';
+  throw new TollgateError('KEY_UNSUPPORTED', `${source}: ${describeKey(key)} is not supported: ${SUPPORTED}`);
+}
+
+function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+function pemLabel(pem: string): string | undefined {
+  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+}
+
+/**
+ * Loads a PEM public key (`-----BEGIN PUBLIC KEY-----`). A private key is accepted too and its
+ * public half used, so a CI job can verify with the key it signed with.
+ * @param source the file name (or another label) used in error messages
+ * @example loadPublicKey(readFileSync('keys/ci.pub', 'utf8'), 'keys/ci.pub')
+ */
+export function loadPublicKey(pem: string, source: string): PublicKeyInfo {
+  const label = pemLabel(pem);
+  if (label === undefined) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: not a PEM key: expected "-----BEGIN PUBLIC KEY-----"`,
+    );
+  }
+  if (label.includes('ENCRYPTED')) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: "${label}" is an encrypted private key; a public key ("PUBLIC KEY") is expected here`,
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (cause) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: the "${label}" block could not be decoded as a public key (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+  return { key, algorithm: algorithmOf(key, source), keyId: keyIdOf(key) };
+}
+
+/**
+ * Loads an unencrypted PEM private key (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
+ * @example loadPrivateKey(readFileSync('keys/ci.key', 'utf8'), 'keys/ci.key')
+ */
+export function loadPrivateKey(pem: string, source: string): PrivateKeyInfo {
+  const label = pemLabel(pem);
+  if (label === undefined) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: not a PEM key: expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN EC PRIVATE KEY-----"`,
+    );
+  }
+  if (label.includes('ENCRYPTED')) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: "${label}" is encrypted; Tollgate needs an unencrypted PKCS#8 Ed25519 or ECDSA P-256 key ` +
+        '(for example `openssl pkcs8 -topk8 -nocrypt -in KEY`)',
+    );
+  }
+  if (!label.includes('PRIVATE KEY')) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: found a "${label}" block where a private key was expected`,
+    );
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch (cause) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: the "${label}" block could not be decoded as a private key (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+  const key = createPublicKey(privateKey);
+  return { privateKey, key, algorithm: algorithmOf(privateKey, source), keyId: keyIdOf(key) };
+}
+
+/** Reads and loads a PEM public key file. */
+export function readPublicKeyFile(path: string): PublicKeyInfo {
+  return loadPublicKey(readKeyText(path), path);
+}
+
+/** Reads and loads a PEM private key file. */
+export function readPrivateKeyFile(path: string): PrivateKeyInfo {
+  return loadPrivateKey(readKeyText(path), path);
+}
+
+function readKeyText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new TollgateError('CONFIG_INVALID', `${path}: cannot read key file (${(cause as Error).message})`, {
+      cause,
+    });
+  }
+}

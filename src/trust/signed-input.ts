@@ -1,0 +1,145 @@
+/**
+ * What `tollgate attest` does with an in-toto input: a plain statement, a DSSE envelope or a
+ * Sigstore bundle. It finds the statement, checks it is about the artifact, and verifies the
+ * signature against the contract's trust. Every failure throws before anything can be stored.
+ */
+import { createHash } from 'node:crypto';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { TollgateError } from '../errors.js';
+import type { EvidenceSigner } from '../evidence/evidence.js';
+import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
+import type { SigstoreIdentity } from './identity.js';
+import { parseJsonText } from './json.js';
+import type { NamedKey } from './keys.js';
+import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './read-input.js';
+import { looksLikeBundle, parseBundle, verifyBundle } from './sigstore-bundle.js';
+import {
+  assertSubjectMatches,
+  looksLikeStatement,
+  parseStatement,
+  parseStatementBytes,
+  type Statement,
+} from './statement.js';
+
+/** The trust a contract declares, loaded: keys and identities by name. */
+export interface TrustSet {
+  keys: NamedKey[];
+  identities: SigstoreIdentity[];
+  /** Log keys for checking log entries in key-signed bundles (default: public-good snapshot). */
+  keyTrustedRoot?: TrustedRoot;
+}
+
+export type SignedInputFormat = 'in-toto' | 'dsse' | 'sigstore-bundle';
+
+export interface SignedInput {
+  format: SignedInputFormat;
+  statement: Statement;
+  /** The verified signer, or null for a plain statement, or for signed input when no trust is declared. */
+  signer: EvidenceSigner | null;
+  /** `sha256:` of the input file's bytes. */
+  sourceDigest: string;
+}
+
+export interface ReadSignedInputOptions {
+  /** The registered artifact the statement must be about. */
+  artifactDigest: string;
+  trust: TrustSet;
+  /** Largest file accepted (default 256 MiB). */
+  maxBytes?: number;
+}
+
+/** True when the trust set names no signer at all. */
+function isEmpty(trust: TrustSet): boolean {
+  return trust.keys.length === 0 && trust.identities.length === 0;
+}
+
+/**
+ * Reads an in-toto input from bytes already in memory. A signed input whose signature verifies
+ * with none of the trusted signers is refused (SIGNATURE_INVALID); when the contract trusts no
+ * signer at all, signed input is accepted as unsigned (its signer is null).
+ * @throws TollgateError EVIDENCE_INVALID, EVIDENCE_SUBJECT_MISMATCH, SIGNATURE_INVALID
+ */
+export function readSignedInputBytes(
+  bytes: Buffer,
+  source: string,
+  options: ReadSignedInputOptions,
+): SignedInput {
+  const sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const value = parseJsonText(bytes.toString('utf8'), source);
+  const { artifactDigest, trust } = options;
+
+  if (looksLikeBundle(value)) {
+    const bundle = parseBundle(value, source);
+    if (bundle.content.$case !== 'dsseEnvelope') {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${source}: this Sigstore bundle signs a blob (message signature) and carries no in-toto statement; attest a DSSE bundle (cosign attest-blob --new-bundle-format) or check it with verify-bundle`,
+      );
+    }
+    const envelope = bundle.content.dsseEnvelope;
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${source}: DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+      );
+    }
+    const statement = parseStatementBytes(envelope.payload, `${source}: DSSE payload`);
+    assertSubjectMatches(statement, artifactDigest, source);
+    if (isEmpty(trust)) return { format: 'sigstore-bundle', statement, signer: null, sourceDigest };
+    const result = verifyBundle(
+      bundle,
+      {
+        digest: artifactDigest,
+        keys: trust.keys,
+        identities: trust.identities,
+        keyTrustedRoot: trust.keyTrustedRoot,
+      },
+      source,
+    );
+    if (!result.valid)
+      throw new TollgateError('SIGNATURE_INVALID', `${source}: bundle does not verify: ${result.reason}`);
+    return { format: 'sigstore-bundle', statement, signer: result.signer, sourceDigest };
+  }
+
+  if (looksLikeEnvelope(value)) {
+    const envelope = parseEnvelope(value, source);
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${source}: DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+      );
+    }
+    // Parse the very bytes the signature covers.
+    const statement = parseStatementBytes(envelope.payload, `${source}: DSSE payload`);
+    assertSubjectMatches(statement, artifactDigest, source);
+    if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest };
+    const result = verifyEnvelope(envelope, trust.keys);
+    if (!result.valid) throw new TollgateError('SIGNATURE_INVALID', `${source}: ${result.reason}`);
+    return {
+      format: 'dsse',
+      statement,
+      signer: { name: result.key.name, method: 'key', subject: result.key.keyId },
+      sourceDigest,
+    };
+  }
+
+  if (looksLikeStatement(value)) {
+    const statement = parseStatement(value, source);
+    assertSubjectMatches(statement, artifactDigest, source);
+    return { format: 'in-toto', statement, signer: null, sourceDigest };
+  }
+
+  throw new TollgateError(
+    'EVIDENCE_INVALID',
+    `${source}: not an in-toto statement, DSSE envelope or Sigstore bundle: expected "_type", "payloadType" or a Sigstore "mediaType"`,
+  );
+}
+
+/** Reads an in-toto input file (size-checked first). See {@link readSignedInputBytes}. */
+export function readSignedInputFile(path: string, options: ReadSignedInputOptions): SignedInput {
+  return readSignedInputBytes(
+    readInputFile(path, options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES),
+    path,
+    options,
+  );
+}

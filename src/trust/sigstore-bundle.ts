@@ -1,0 +1,225 @@
+/**
+ * Sigstore bundles (v0.1–v0.3), verified offline with the maintained Sigstore libraries:
+ * @sigstore/bundle parses and validates, @sigstore/verify checks certificates, transparency-log
+ * entries, timestamps and the signature. Tollgate adds what those leave to the caller: which key
+ * or identity is trusted, and that an in-toto statement is about the artifact.
+ */
+import { createHash } from 'node:crypto';
+import {
+  BUNDLE_V01_MEDIA_TYPE,
+  BUNDLE_V02_MEDIA_TYPE,
+  BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  BUNDLE_V03_MEDIA_TYPE,
+  type Bundle,
+  bundleFromJSON,
+  ValidationError,
+} from '@sigstore/bundle';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { type SignedEntity, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { TollgateError } from '../errors.js';
+import type { EvidenceSigner } from '../evidence/evidence.js';
+import { decodeBase64Strict } from './base64.js';
+import { IN_TOTO_PAYLOAD_TYPE } from './dsse.js';
+import { matchesSubject, type SigstoreIdentity } from './identity.js';
+import { isObject } from './json.js';
+import type { NamedKey } from './keys.js';
+import { parseStatementBytes, type Statement, statementCovers, subjectDigests } from './statement.js';
+import { publicGoodTrustedRoot } from './trusted-root.js';
+
+export const BUNDLE_MEDIA_TYPES: readonly string[] = [
+  BUNDLE_V01_MEDIA_TYPE,
+  BUNDLE_V02_MEDIA_TYPE,
+  BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  BUNDLE_V03_MEDIA_TYPE,
+];
+
+/** True when a JSON value declares itself a Sigstore bundle (any version, supported or not). */
+export function looksLikeBundle(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value.mediaType === 'string' &&
+    value.mediaType.startsWith('application/vnd.dev.sigstore.bundle')
+  );
+}
+
+/**
+ * Validates bundle JSON into a Bundle. Unknown versions and missing fields are refused.
+ * @throws TollgateError EVIDENCE_INVALID
+ */
+export function parseBundle(value: unknown, source: string): Bundle {
+  if (!isObject(value))
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: a Sigstore bundle must be a JSON object`);
+  const mediaType = value.mediaType;
+  if (typeof mediaType !== 'string' || !BUNDLE_MEDIA_TYPES.includes(mediaType)) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: unsupported Sigstore bundle media type ${JSON.stringify(mediaType)}: expected one of ${BUNDLE_MEDIA_TYPES.join(', ')}`,
+    );
+  }
+  // protobuf-specs decodes base64 leniently; refuse a DSSE payload that does not decode exactly.
+  const envelope = value.dsseEnvelope;
+  if (isObject(envelope) && typeof envelope.payload === 'string') {
+    decodeBase64Strict(envelope.payload, `${source}: dsseEnvelope.payload`);
+  }
+  try {
+    return bundleFromJSON(value);
+  } catch (cause) {
+    const fields =
+      cause instanceof ValidationError && cause.fields
+        ? `: missing or invalid ${cause.fields.join(', ')}`
+        : '';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: ${message}${fields}`, { cause });
+  }
+}
+
+export interface BundleVerifyOptions {
+  /** The artifact's bytes. Required for message-signature bundles, which sign the bytes themselves. */
+  artifact?: Buffer;
+  /** The artifact's digest (`sha256:<hex>`); computed from `artifact` when that is given. */
+  digest?: string;
+  /** Trusted public keys, for bundles whose verification material is a public key. */
+  keys?: readonly NamedKey[];
+  /** Trusted keyless identities, for bundles carrying a Fulcio certificate. */
+  identities?: readonly SigstoreIdentity[];
+  /**
+   * Transparency-log keys used to check any log entries of a key-signed bundle (default: the
+   * shipped public-good root). Key-signed bundles need no log entry at all.
+   */
+  keyTrustedRoot?: TrustedRoot;
+}
+
+export type BundleVerification =
+  | { valid: true; reason: string; signer: EvidenceSigner; statement?: Statement; payload?: Buffer }
+  | { valid: false; reason: string };
+
+function failureText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function keylessSigner(
+  entity: SignedEntity,
+  identities: readonly SigstoreIdentity[],
+): { signer: EvidenceSigner } | { reason: string } {
+  if (identities.length === 0) {
+    return {
+      reason:
+        'the bundle is signed with a Sigstore certificate, but no identity (subject and issuer) is trusted',
+    };
+  }
+  const reasons: string[] = [];
+  for (const identity of identities) {
+    try {
+      // Default thresholds: at least one log entry, one SCT and one timestamp, as cosign requires.
+      const result = new Verifier(toTrustMaterial(identity.trustedRoot)).verify(entity);
+      const subject = result.identity?.subjectAlternativeName ?? '';
+      const issuer = result.identity?.extensions?.issuer ?? '';
+      if (issuer !== identity.issuer) {
+        reasons.push(
+          `${identity.name}: certificate issuer is ${JSON.stringify(issuer)}, expected ${JSON.stringify(identity.issuer)}`,
+        );
+      } else if (!matchesSubject(identity.subject, subject)) {
+        reasons.push(
+          `${identity.name}: certificate subject is ${JSON.stringify(subject)}, expected ${JSON.stringify(identity.subject)}`,
+        );
+      } else {
+        return { signer: { name: identity.name, method: 'sigstore', subject } };
+      }
+    } catch (error) {
+      reasons.push(`${identity.name}: ${failureText(error)}`);
+    }
+  }
+  return { reason: reasons.join('; ') };
+}
+
+function keySigner(
+  entity: SignedEntity,
+  keys: readonly NamedKey[],
+  root: TrustedRoot,
+): { signer: EvidenceSigner } | { reason: string } {
+  if (keys.length === 0) return { reason: 'the bundle is signed with a public key, but no key is trusted' };
+  const reasons: string[] = [];
+  for (const key of keys) {
+    const material = toTrustMaterial(root, () => ({ publicKey: key.key, validFor: () => true }));
+    // Log entries present in the bundle are still checked; a key-signed bundle needs none.
+    const verifier = new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
+    try {
+      verifier.verify(entity);
+      return { signer: { name: key.name, method: 'key', subject: key.keyId } };
+    } catch (error) {
+      reasons.push(`${key.name}: ${failureText(error)}`);
+    }
+  }
+  return { reason: reasons.join('; ') };
+}
+
+/**
+ * Verifies a parsed bundle against trusted keys or identities and, for DSSE content, checks that
+ * the in-toto statement inside names the artifact's digest. Returns a value, never throws for an
+ * invalid bundle.
+ */
+export function verifyBundle(
+  bundle: Bundle,
+  options: BundleVerifyOptions,
+  source = 'bundle',
+): BundleVerification {
+  const digest =
+    options.artifact === undefined
+      ? options.digest?.toLowerCase()
+      : `sha256:${createHash('sha256').update(options.artifact).digest('hex')}`;
+  const content = bundle.content;
+  if (content.$case === 'messageSignature' && options.artifact === undefined) {
+    return {
+      valid: false,
+      reason:
+        'this bundle signs the artifact bytes themselves (message signature): give the artifact file, not only its digest',
+    };
+  }
+  let entity: SignedEntity;
+  try {
+    entity = toSignedEntity(bundle, options.artifact);
+  } catch (error) {
+    return { valid: false, reason: `cannot read the bundle's signature material: ${failureText(error)}` };
+  }
+  const outcome =
+    bundle.verificationMaterial.content.$case === 'publicKey'
+      ? keySigner(entity, options.keys ?? [], options.keyTrustedRoot ?? publicGoodTrustedRoot())
+      : keylessSigner(entity, options.identities ?? []);
+  if ('reason' in outcome) return { valid: false, reason: outcome.reason };
+  const { signer } = outcome;
+
+  if (content.$case === 'messageSignature') {
+    return { valid: true, reason: `signature over the artifact verified (signed by ${signer.name})`, signer };
+  }
+  const envelope = content.dsseEnvelope;
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    return {
+      valid: false,
+      reason: `the DSSE payload type is ${JSON.stringify(envelope.payloadType)}, not an in-toto statement (${IN_TOTO_PAYLOAD_TYPE})`,
+    };
+  }
+  let statement: Statement;
+  try {
+    // The very bytes whose signature was just verified.
+    statement = parseStatementBytes(envelope.payload, `${source}: DSSE payload`);
+  } catch (error) {
+    return { valid: false, reason: failureText(error) };
+  }
+  if (digest !== undefined && !statementCovers(statement, digest)) {
+    return {
+      valid: false,
+      reason: `the statement is about ${subjectDigests(statement).join(', ')}, not about the artifact ${digest}`,
+    };
+  }
+  return {
+    valid: true,
+    reason: `in-toto statement (${statement.predicateType}) verified, signed by ${signer.name}`,
+    signer,
+    statement,
+    payload: envelope.payload,
+  };
+}

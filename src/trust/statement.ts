@@ -1,0 +1,114 @@
+/**
+ * in-toto Statement v1: https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md
+ */
+import { TollgateError } from '../errors.js';
+import { isObject, parseJsonText } from './json.js';
+
+export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
+/** The pre-1.0 type still written by many tools (cosign attest, older SLSA generators); same layout. */
+export const STATEMENT_TYPE_V01 = 'https://in-toto.io/Statement/v0.1';
+
+export interface ResourceDescriptor {
+  name?: string;
+  uri?: string;
+  /** Algorithm → lower-case hex digest, e.g. `{ sha256: "…" }`. */
+  digest: Record<string, string>;
+}
+
+export interface Statement {
+  _type: string;
+  subject: ResourceDescriptor[];
+  predicateType: string;
+  predicate: unknown;
+}
+
+/** True when a JSON value claims to be an in-toto statement (has `_type`, `subject` or `predicateType`). */
+export function looksLikeStatement(value: unknown): boolean {
+  return isObject(value) && ('_type' in value || ('subject' in value && 'predicateType' in value));
+}
+
+/**
+ * Validates a JSON value as an in-toto Statement (v1, or the identical v0.1 layout). Digest values
+ * are lower-cased so they compare with artifact digests.
+ * @param source names the input (file, "DSSE payload of F") in errors
+ */
+export function parseStatement(value: unknown, source: string): Statement {
+  if (!isObject(value))
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: an in-toto statement must be a JSON object`);
+  const type = value._type;
+  if (type !== STATEMENT_TYPE_V1 && type !== STATEMENT_TYPE_V01) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: wrong _type: expected "${STATEMENT_TYPE_V1}", found ${type === undefined ? 'no _type' : JSON.stringify(type)}`,
+    );
+  }
+  if (typeof value.predicateType !== 'string' || value.predicateType === '') {
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: statement needs a string "predicateType"`);
+  }
+  if (!Array.isArray(value.subject) || value.subject.length === 0) {
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: statement needs a non-empty "subject" list`);
+  }
+  const subject = value.subject.map((entry, index): ResourceDescriptor => {
+    const where = `${source}: subject[${index}]`;
+    if (!isObject(entry) || !isObject(entry.digest) || Object.keys(entry.digest).length === 0) {
+      throw new TollgateError('EVIDENCE_INVALID', `${where} needs a "digest" object such as {"sha256": "…"}`);
+    }
+    const digest: Record<string, string> = {};
+    for (const [algorithm, hex] of Object.entries(entry.digest)) {
+      if (typeof hex !== 'string' || !/^[0-9a-fA-F]+$/.test(hex)) {
+        throw new TollgateError(
+          'EVIDENCE_INVALID',
+          `${where}.digest.${algorithm} must be a hex string, found ${JSON.stringify(hex)}`,
+        );
+      }
+      digest[algorithm.toLowerCase()] = hex.toLowerCase();
+    }
+    const descriptor: ResourceDescriptor = { digest };
+    if (typeof entry.name === 'string') descriptor.name = entry.name;
+    if (typeof entry.uri === 'string') descriptor.uri = entry.uri;
+    return descriptor;
+  });
+  if ('predicate' in value && value.predicate !== undefined && !isObject(value.predicate)) {
+    throw new TollgateError('EVIDENCE_INVALID', `${source}: "predicate" must be a JSON object`);
+  }
+  return { _type: type, subject, predicateType: value.predicateType, predicate: value.predicate ?? {} };
+}
+
+/** Parses statement bytes (JSON). */
+export function parseStatementBytes(bytes: Buffer | string, source: string): Statement {
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  return parseStatement(parseJsonText(text, source), source);
+}
+
+/** The subject digests of a statement as `alg:hex` strings. */
+export function subjectDigests(statement: Statement): string[] {
+  return statement.subject.flatMap((subject) =>
+    Object.entries(subject.digest).map(([algorithm, hex]) => `${algorithm}:${hex}`),
+  );
+}
+
+/** True when some subject of the statement carries `digest` (`sha256:<hex>`). */
+export function statementCovers(statement: Statement, digest: string): boolean {
+  const [algorithm, hex] = digest.toLowerCase().split(':');
+  if (algorithm === undefined || hex === undefined) return false;
+  return statement.subject.some((subject) => subject.digest[algorithm] === hex);
+}
+
+/**
+ * Refuses a statement none of whose subjects is the artifact, naming both digests.
+ * @throws TollgateError EVIDENCE_SUBJECT_MISMATCH
+ */
+export function assertSubjectMatches(statement: Statement, digest: string, source: string): void {
+  if (statementCovers(statement, digest)) return;
+  const named = statement.subject
+    .flatMap((subject) =>
+      Object.entries(subject.digest).map(
+        ([algorithm, hex]) => `${algorithm}:${hex}${subject.name === undefined ? '' : ` (${subject.name})`}`,
+      ),
+    )
+    .join(', ');
+  throw new TollgateError(
+    'EVIDENCE_SUBJECT_MISMATCH',
+    `${source}: the statement is about ${named}, not about the artifact ${digest}`,
+  );
+}

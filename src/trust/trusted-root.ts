@@ -1,0 +1,67 @@
+/**
+ * Sigstore trusted roots (Fulcio CAs, Rekor and CT log keys, timestamp authorities). Tollgate never
+ * fetches one: the public-good root ships as a snapshot, and a contract may name its own file.
+ */
+import { readFileSync } from 'node:fs';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { TollgateError } from '../errors.js';
+import { isObject, parseJsonText } from './json.js';
+import publicGoodRootJson from './public-good-trusted-root.json' with { type: 'json' };
+
+/**
+ * Where the shipped snapshot came from (sigstore-python's embedded copy of the public-good TUF
+ * target `trusted_root.json`). Replace the JSON file to refresh it; see docs/trust.md.
+ */
+export const PUBLIC_GOOD_ROOT_SOURCE =
+  'sigstore/sigstore-python@27db13db157e sigstore/_store/https%3A%2F%2Ftuf-repo-cdn.sigstore.dev/trusted_root.json';
+
+const MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.trustedroot';
+
+/** Turns trusted-root JSON into the protobuf-specs object @sigstore/verify expects. */
+export function toTrustedRoot(value: unknown, source: string): TrustedRoot {
+  if (
+    !isObject(value) ||
+    typeof value.mediaType !== 'string' ||
+    !value.mediaType.startsWith(MEDIA_TYPE_PREFIX)
+  ) {
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `${source}: not a Sigstore trusted root: expected "mediaType": "${MEDIA_TYPE_PREFIX}+json;version=0.1"`,
+    );
+  }
+  try {
+    return TrustedRoot.fromJSON(value);
+  } catch (cause) {
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `${source}: invalid Sigstore trusted root (${(cause as Error).message})`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+let publicGood: TrustedRoot | undefined;
+
+/** The Sigstore public-good trusted root snapshot shipped with Tollgate. */
+export function publicGoodTrustedRoot(): TrustedRoot {
+  publicGood ??= toTrustedRoot(publicGoodRootJson, 'public-good trusted root snapshot');
+  return publicGood;
+}
+
+/** Reads a trusted root file, or returns the shipped public-good snapshot when `path` is undefined. */
+export function readTrustedRoot(path?: string): TrustedRoot {
+  if (path === undefined) return publicGoodTrustedRoot();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `${path}: cannot read trusted root (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+  return toTrustedRoot(parseJsonText(text, path), path);
+}

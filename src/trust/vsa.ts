@@ -1,0 +1,217 @@
+/**
+ * The signed verdict: an in-toto statement with the SLSA Verification Summary Attestation v1
+ * predicate (https://slsa.dev/spec/v1.0/verification_summary), emitted at every promotion, and
+ * its check the way an admission controller would make it.
+ */
+import { TollgateError } from '../errors.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import { type Envelope, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifyEnvelope } from './dsse.js';
+import { isObject, parseJsonText } from './json.js';
+import type { NamedKey, PrivateKeyInfo, PublicKeyInfo } from './keys.js';
+import { parseStatementBytes, STATEMENT_TYPE_V1, type Statement, statementCovers } from './statement.js';
+
+export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
+
+/** The verified level naming the stage the artifact was admitted to: `TOLLGATE_STAGE_<stage>`. */
+export function stageLevel(stage: string): string {
+  return `TOLLGATE_STAGE_${stage}`;
+}
+
+/** The VSA `policy.uri` of a stage's contract: `tollgate:<pipeline>/stages/<stage>`. */
+export function stagePolicyUri(pipeline: string, stage: string): string {
+  return `tollgate:${pipeline}/stages/${stage}`;
+}
+
+export interface InputAttestation {
+  uri: string;
+  /** `sha256:<hex>` */
+  digest: string;
+}
+
+export interface VsaOptions {
+  /** The promoted artifact's digest (`sha256:<hex>`): the statement's subject. */
+  artifactDigest: string;
+  /** The artifact as asked for, e.g. `oci://registry.example.com/shop/checkout@sha256:…`; default the digest. */
+  resourceUri?: string;
+  /** Who verified: a URI naming this Tollgate installation. */
+  verifierId: string;
+  verifierVersion?: string;
+  timeVerified: Date;
+  pipeline: string;
+  stage: string;
+  /** `sha256:` of the contract file the decision was made under. */
+  contractDigest: string;
+  /** The evidence the decision used. */
+  inputAttestations: InputAttestation[];
+  /** Levels to claim besides `TOLLGATE_STAGE_<stage>`: official `SLSA_<TRACK>_LEVEL_<n>` or custom names not starting with `SLSA_`. */
+  verifiedLevels?: string[];
+}
+
+export interface VsaPredicate {
+  verifier: { id: string; version?: Record<string, string> };
+  timeVerified: string;
+  resourceUri: string;
+  policy: { uri: string; digest: Record<string, string> };
+  inputAttestations: { uri: string; digest: Record<string, string> }[];
+  verificationResult: 'PASSED' | 'FAILED';
+  verifiedLevels: string[];
+  slsaVersion: string;
+}
+
+const OFFICIAL_LEVEL = /^SLSA_[A-Z]+_LEVEL_[0-4]$/;
+
+function digestSet(digest: string, what: string): Record<string, string> {
+  const [algorithm, hex] = digest.split(':');
+  if (algorithm === undefined || hex === undefined || hex === '') {
+    throw new TollgateError('DIGEST_INVALID', `${what} "${digest}" is not a digest such as sha256:<hex>`);
+  }
+  return { [algorithm]: hex };
+}
+
+/** How an evidence record is listed among a VSA's input attestations. */
+export function toInputAttestation(record: EvidenceRecord): InputAttestation {
+  return { uri: `tollgate:evidence/${record.id}`, digest: record.sourceDigest };
+}
+
+/**
+ * Builds the VSA statement for a PASSED decision. Custom levels must not start with `SLSA_`
+ * (the spec reserves that prefix).
+ * @throws TollgateError CONFIG_INVALID for a reserved custom level
+ */
+export function buildVsa(options: VsaOptions): Statement & { predicate: VsaPredicate } {
+  const levels = [stageLevel(options.stage), ...(options.verifiedLevels ?? [])];
+  for (const level of levels) {
+    if (level.startsWith('SLSA_') && !OFFICIAL_LEVEL.test(level)) {
+      throw new TollgateError(
+        'CONFIG_INVALID',
+        `verified level "${level}" starts with SLSA_ but is not an official SLSA_<TRACK>_LEVEL_<n>; custom levels must not start with SLSA_`,
+      );
+    }
+  }
+  const predicate: VsaPredicate = {
+    verifier: {
+      id: options.verifierId,
+      ...(options.verifierVersion === undefined ? {} : { version: { tollgate: options.verifierVersion } }),
+    },
+    timeVerified: options.timeVerified.toISOString(),
+    resourceUri: options.resourceUri ?? options.artifactDigest,
+    policy: {
+      uri: stagePolicyUri(options.pipeline, options.stage),
+      digest: digestSet(options.contractDigest, 'contract digest'),
+    },
+    inputAttestations: options.inputAttestations.map((input) => ({
+      uri: input.uri,
+      digest: digestSet(input.digest, `input attestation ${input.uri}`),
+    })),
+    verificationResult: 'PASSED',
+    verifiedLevels: [...new Set(levels)],
+    slsaVersion: '1.0',
+  };
+  return {
+    _type: STATEMENT_TYPE_V1,
+    subject: [
+      {
+        name: options.resourceUri ?? options.artifactDigest,
+        digest: digestSet(options.artifactDigest, 'artifact digest'),
+      },
+    ],
+    predicateType: VSA_PREDICATE_TYPE,
+    predicate,
+  };
+}
+
+/** Signs a VSA statement into a DSSE envelope. */
+export function signVsa(statement: Statement, key: PrivateKeyInfo): Envelope {
+  return signEnvelope(Buffer.from(JSON.stringify(statement), 'utf8'), IN_TOTO_PAYLOAD_TYPE, key);
+}
+
+export interface VerifyVsaOptions {
+  /** The verifier's public key. */
+  key: PublicKeyInfo;
+  /** The digest about to be admitted. */
+  digest: string;
+  /** The stage the artifact must have been admitted to. */
+  stage: string;
+  /** When given, the VSA's `policy.uri` must be this pipeline's stage. */
+  pipeline?: string;
+  /** When given, the VSA's `verifier.id` must equal it. */
+  verifierId?: string;
+}
+
+export type VsaVerification =
+  | { valid: true; reason: string; statement: Statement; predicate: VsaPredicate }
+  | { valid: false; reason: string };
+
+/**
+ * Checks a DSSE-signed VSA as an admission controller would: signature by the key, in-toto
+ * statement about the digest, VSA v1 predicate, result PASSED, the stage among the verified levels.
+ * @param envelope the envelope JSON text or parsed value
+ */
+export function verifyVsa(
+  envelope: string | unknown,
+  options: VerifyVsaOptions,
+  source = 'VSA',
+): VsaVerification {
+  let statement: Statement;
+  try {
+    const value = typeof envelope === 'string' ? parseJsonText(envelope, source) : envelope;
+    const parsed = parseEnvelope(value, source);
+    const key: NamedKey = { name: 'the given key', ...options.key };
+    const checked = verifyEnvelope(parsed, [key]);
+    if (!checked.valid) return { valid: false, reason: checked.reason };
+    if (parsed.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      return {
+        valid: false,
+        reason: `payload type is ${JSON.stringify(parsed.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`,
+      };
+    }
+    statement = parseStatementBytes(parsed.payload, `${source}: DSSE payload`);
+  } catch (error) {
+    if (error instanceof TollgateError) return { valid: false, reason: error.message };
+    throw error;
+  }
+  if (statement.predicateType !== VSA_PREDICATE_TYPE) {
+    return {
+      valid: false,
+      reason: `predicate type is ${statement.predicateType}, not ${VSA_PREDICATE_TYPE}`,
+    };
+  }
+  if (!statementCovers(statement, options.digest)) {
+    return { valid: false, reason: `the VSA is not about ${options.digest}` };
+  }
+  const predicate = statement.predicate;
+  if (!isObject(predicate)) return { valid: false, reason: 'the VSA has no predicate' };
+  if (predicate.verificationResult !== 'PASSED') {
+    return {
+      valid: false,
+      reason: `verification result is ${JSON.stringify(predicate.verificationResult)}, not PASSED`,
+    };
+  }
+  const levels = Array.isArray(predicate.verifiedLevels) ? predicate.verifiedLevels : [];
+  if (!levels.includes(stageLevel(options.stage))) {
+    return {
+      valid: false,
+      reason: `the VSA does not admit stage ${options.stage}: verified levels are ${JSON.stringify(levels)}`,
+    };
+  }
+  const policy = isObject(predicate.policy) ? predicate.policy : {};
+  if (options.pipeline !== undefined && policy.uri !== stagePolicyUri(options.pipeline, options.stage)) {
+    return {
+      valid: false,
+      reason: `policy is ${JSON.stringify(policy.uri)}, expected ${stagePolicyUri(options.pipeline, options.stage)}`,
+    };
+  }
+  const verifier = isObject(predicate.verifier) ? predicate.verifier : {};
+  if (options.verifierId !== undefined && verifier.id !== options.verifierId) {
+    return {
+      valid: false,
+      reason: `verifier is ${JSON.stringify(verifier.id)}, expected ${options.verifierId}`,
+    };
+  }
+  return {
+    valid: true,
+    reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}`,
+    statement,
+    predicate: predicate as unknown as VsaPredicate,
+  };
+}

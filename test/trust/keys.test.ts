@@ -1,0 +1,81 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/errors.js';
+import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
+import { pemKeyPair } from './helpers.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof TollgateError ? error.code : 'not a TollgateError';
+  }
+  return undefined;
+}
+
+describe('PEM keys', () => {
+  it('loads Ed25519 and P-256 public and private keys with the same key id', () => {
+    for (const kind of ['ed25519', 'p256'] as const) {
+      const { publicPem, privatePem } = pemKeyPair(kind);
+      const pub = loadPublicKey(publicPem, 'k.pub');
+      const priv = loadPrivateKey(privatePem, 'k.key');
+      expect(pub.algorithm).toBe(kind === 'ed25519' ? 'ed25519' : 'ecdsa-p256');
+      expect(pub.keyId).toMatch(/^[0-9a-f]{64}$/);
+      expect(priv.keyId).toBe(pub.keyId);
+    }
+  });
+
+  it('loads a SEC1 "EC PRIVATE KEY"', () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const sec1 = pair.privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    expect(sec1).toContain('BEGIN EC PRIVATE KEY');
+    expect(loadPrivateKey(sec1, 'k.key').algorithm).toBe('ecdsa-p256');
+  });
+
+  it('refuses an RSA key, naming the file and what it is', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    expect(() => loadPublicKey(rsa, 'keys/rsa.pub')).toThrow(
+      'keys/rsa.pub: an RSA key (2048 bits) is not supported: Tollgate accepts Ed25519 and ECDSA P-256 keys',
+    );
+    expect(codeOf(() => loadPublicKey(rsa, 'keys/rsa.pub'))).toBe('KEY_UNSUPPORTED');
+  });
+
+  it('refuses ECDSA on P-384 and Ed448', () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(() => loadPrivateKey(p384, 'p384.key')).toThrow(
+      'an ECDSA key on curve secp384r1 is not supported',
+    );
+    const ed448 = generateKeyPairSync('ed448').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => loadPublicKey(ed448, 'ed448.pub')).toThrow('a key of type ed448 is not supported');
+  });
+
+  it('refuses text that is not PEM, and encrypted private keys', () => {
+    expect(() => loadPublicKey('hello', 'x.pub')).toThrow('x.pub: not a PEM key');
+    const encrypted = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' })
+      .toString();
+    expect(() => loadPrivateKey(encrypted, 'ci.key')).toThrow(
+      /ci\.key: "ENCRYPTED PRIVATE KEY" is encrypted/,
+    );
+    expect(codeOf(() => loadPrivateKey(encrypted, 'ci.key'))).toBe('KEY_UNSUPPORTED');
+  });
+
+  it('refuses a public key where a private key is needed', () => {
+    const { publicPem } = pemKeyPair('p256');
+    expect(() => loadPrivateKey(publicPem, 'ci.pub')).toThrow(
+      'found a "PUBLIC KEY" block where a private key was expected',
+    );
+  });
+
+  it('refuses a corrupted PEM body', () => {
+    const { publicPem } = pemKeyPair('p256');
+    const broken = publicPem.replace(/\n([A-Za-z0-9+/]{20})/, '\n++++wrongkey');
+    expect(() => loadPublicKey(broken, 'bad.pub')).toThrow(
+      'bad.pub: the "PUBLIC KEY" block could not be decoded',
+    );
+  });
+});

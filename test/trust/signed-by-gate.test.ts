@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { SignedByRequirement } from '../../src/contract/requires/signed-by.js';
+import type { Contract, ContractStage } from '../../src/contract/types.js';
+import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../../src/evidence/evidence.js';
+import type { GateContext } from '../../src/gates/gate.js';
+import { evidenceTrustedFor, partitionBySigner, signedByGate } from '../../src/gates/signed-by-gate.js';
+import { DIGEST_A } from './helpers.js';
+
+const TESTS: EvidenceData = {
+  kind: 'tests',
+  suite: 'unit',
+  tests: 3,
+  passed: 3,
+  failed: 0,
+  errored: 0,
+  skipped: 0,
+  failures: [],
+  failuresOmitted: 0,
+};
+const OPAQUE: EvidenceData = { kind: 'opaque', predicateType: 'https://example.com/x' };
+const VERIFICATION: EvidenceData = { kind: 'verification', result: 'passed' };
+const CI: EvidenceSigner = { name: 'ci', method: 'key', subject: 'f'.repeat(64) };
+const RELEASE: EvidenceSigner = {
+  name: 'release',
+  method: 'sigstore',
+  subject: 'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1',
+};
+
+let counter = 0;
+function record(data: EvidenceData, signer: EvidenceSigner | null, format = 'junit'): EvidenceRecord {
+  counter++;
+  return {
+    id: `sha256:${String(counter).padStart(64, '0')}`,
+    artifact: DIGEST_A,
+    stage: null,
+    format,
+    sourceDigest: `sha256:${'1'.repeat(64)}`,
+    signer,
+    actor: 'ci',
+    recordedAt: `2026-11-26T10:00:0${counter % 10}Z`,
+    data,
+  };
+}
+
+function context(evidence: EvidenceRecord[], signedBy: SignedByRequirement): GateContext {
+  const stage = {
+    purpose: 'release candidates',
+    config: [],
+    requires: { signedBy },
+  } as unknown as ContractStage;
+  const contract = {
+    version: 1,
+    pipeline: 'shop',
+    artifact: { type: 'oci' },
+    trust: {
+      keys: { ci: 'keys/ci.pub' },
+      identities: { release: { issuer: 'https://token.actions.githubusercontent.com', subject: '*' } },
+    },
+    stages: { staging: stage },
+    file: 'tollgate.yaml',
+    digest: `sha256:${'c'.repeat(64)}`,
+    root: '.',
+  } as unknown as Contract;
+  return {
+    contract,
+    stageName: 'staging',
+    stage,
+    facts: {
+      artifact: { digest: DIGEST_A, labels: {}, registeredAt: '', source: 'digest' },
+      evidence,
+      ledger: { promotions: [] },
+      actor: 'me',
+      now: new Date(),
+      extra: {},
+    },
+  };
+}
+
+describe('signedBy gate', () => {
+  it('passes when every covered record is signed by a named signer', () => {
+    const evidence = [record(TESTS, CI), record(TESTS, RELEASE)];
+    const result = signedByGate.evaluate(
+      { by: ['ci', 'release'] },
+      context(evidence, { by: ['ci', 'release'] }),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.validated.map((item) => item.text)).toEqual([
+      'tests evidence (junit) signed by ci',
+      'tests evidence (junit) signed by release',
+    ]);
+    expect(result.required).toEqual([]);
+  });
+
+  it('fails when a kind has only unsigned evidence, saying which and why', () => {
+    const unsigned = record(TESTS, null);
+    const result = signedByGate.evaluate({ by: ['ci'] }, context([unsigned], { by: ['ci'] }));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('unsigned evidence: tests');
+    expect(result.required).toEqual([
+      {
+        gate: 'signedBy',
+        text: 'tests evidence must be signed by ci; what was attested counts as missing (junit: unsigned)',
+        evidence: [unsigned.id],
+      },
+    ]);
+  });
+
+  it('treats a signature by a trusted signer not named here as unsigned', () => {
+    const result = signedByGate.evaluate({ by: ['ci'] }, context([record(TESTS, RELEASE)], { by: ['ci'] }));
+    expect(result.status).toBe('fail');
+    expect(result.required[0]!.text).toContain('junit: signed by release, not by ci');
+  });
+
+  it('lists ignored unsigned records as risk when signed ones of the same kind exist', () => {
+    const result = signedByGate.evaluate(
+      { by: ['ci'] },
+      context([record(TESTS, CI), record(TESTS, null)], { by: ['ci'] }),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks).toHaveLength(1);
+    expect(result.risks[0]!.text).toBe(
+      '1 tests record(s) not signed by ci were ignored (junit: unsigned); the signed ones are used',
+    );
+  });
+
+  it('covers only the listed kinds, and never opaque evidence', () => {
+    const evidence = [
+      record(TESTS, null),
+      record(OPAQUE, null, 'in-toto'),
+      record(VERIFICATION, CI, 'tollgate'),
+    ];
+    const onlyVerification = signedByGate.evaluate(
+      { by: ['ci'], kinds: ['verification'] },
+      context(evidence, { by: ['ci'], kinds: ['verification'] }),
+    );
+    expect(onlyVerification.status).toBe('pass');
+    const all = signedByGate.evaluate({ by: ['ci'] }, context(evidence, { by: ['ci'] }));
+    expect(all.status).toBe('fail');
+    expect(all.required.map((item) => item.text.split(' ')[0])).toEqual(['tests']);
+  });
+
+  it('fails on a signer name the trust section does not declare', () => {
+    const result = signedByGate.evaluate({ by: ['ci', 'ops'] }, context([], { by: ['ci', 'ops'] }));
+    expect(result.status).toBe('fail');
+    expect(result.required[0]!.text).toBe(
+      "signedBy names ops, which the contract's trust section does not declare (declared: ci, release)",
+    );
+  });
+
+  it('hides set-aside evidence from the other gates', () => {
+    const signed = record(TESTS, CI);
+    const unsigned = record(TESTS, null);
+    const opaque = record(OPAQUE, null, 'in-toto');
+    const stage = context([], { by: ['ci'] }).stage;
+    expect(evidenceTrustedFor(stage, [signed, unsigned, opaque])).toEqual([signed, opaque]);
+    const plain = { purpose: 'x', config: [], requires: {} } as unknown as ContractStage;
+    expect(evidenceTrustedFor(plain, [signed, unsigned])).toEqual([signed, unsigned]);
+    expect(partitionBySigner({ by: ['ci'] }, [unsigned]).setAside).toEqual([
+      { record: unsigned, reason: 'unsigned' },
+    ]);
+  });
+});

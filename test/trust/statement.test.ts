@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/errors.js';
+import {
+  assertSubjectMatches,
+  parseStatement,
+  parseStatementBytes,
+  statementCovers,
+} from '../../src/trust/statement.js';
+import { DIGEST_A, DIGEST_B, statementAbout } from './helpers.js';
+
+describe('in-toto statements', () => {
+  it('parses a v1 statement and lower-cases digests', () => {
+    const value = statementAbout(DIGEST_A);
+    value.subject[0]!.digest = { SHA256: 'A'.repeat(64) } as never;
+    const statement = parseStatement(value, 's.json');
+    expect(statement.subject[0]!.digest).toEqual({ sha256: 'a'.repeat(64) });
+    expect(statementCovers(statement, DIGEST_A)).toBe(true);
+    expect(statementCovers(statement, DIGEST_B)).toBe(false);
+  });
+
+  it('accepts the v0.1 layout cosign still writes', () => {
+    const value = { ...statementAbout(DIGEST_A), _type: 'https://in-toto.io/Statement/v0.1' };
+    expect(parseStatement(value, 's.json')._type).toBe('https://in-toto.io/Statement/v0.1');
+  });
+
+  it('refuses a wrong _type, saying what it expected and found', () => {
+    const value = { ...statementAbout(DIGEST_A), _type: 'https://in-toto.io/Statement/v2' };
+    expect(() => parseStatement(value, 's.json')).toThrow(
+      's.json: wrong _type: expected "https://in-toto.io/Statement/v1", found "https://in-toto.io/Statement/v2"',
+    );
+    const { _type, ...untyped } = statementAbout(DIGEST_A);
+    expect(_type).toBeDefined();
+    expect(() => parseStatement(untyped, 's.json')).toThrow('found no _type');
+  });
+
+  it('refuses missing subjects, bad digests and a non-object predicate', () => {
+    expect(() => parseStatement({ ...statementAbout(DIGEST_A), subject: [] }, 's')).toThrow(
+      'non-empty "subject"',
+    );
+    expect(() => parseStatement({ ...statementAbout(DIGEST_A), subject: [{ name: 'x' }] }, 's')).toThrow(
+      'subject[0] needs a "digest"',
+    );
+    expect(() =>
+      parseStatement({ ...statementAbout(DIGEST_A), subject: [{ digest: { sha256: 'xyz' } }] }, 's'),
+    ).toThrow('subject[0].digest.sha256 must be a hex string');
+    expect(() => parseStatement({ ...statementAbout(DIGEST_A), predicate: [1] }, 's')).toThrow(
+      '"predicate" must be a JSON object',
+    );
+    expect(() => parseStatement({ ...statementAbout(DIGEST_A), predicateType: 3 }, 's')).toThrow(
+      '"predicateType"',
+    );
+  });
+
+  it('reports malformed JSON with the line and column', () => {
+    try {
+      parseStatementBytes('{\n  "_type": "x",\n  "subject": [],\n}', 'stmt.json');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(TollgateError);
+      expect((error as TollgateError).code).toBe('EVIDENCE_INVALID');
+      expect((error as TollgateError).message).toMatch(
+        /^stmt\.json:4:1: malformed JSON: Expected double-quoted property name/,
+      );
+    }
+  });
+
+  it('refuses a subject mismatch, naming both digests', () => {
+    const statement = parseStatement(statementAbout(DIGEST_A), 's.json');
+    try {
+      assertSubjectMatches(statement, DIGEST_B, 's.json');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as TollgateError).code).toBe('EVIDENCE_SUBJECT_MISMATCH');
+      expect((error as TollgateError).message).toBe(
+        `s.json: the statement is about ${DIGEST_A} (app.tar), not about the artifact ${DIGEST_B}`,
+      );
+    }
+    expect(() => assertSubjectMatches(statement, DIGEST_A, 's.json')).not.toThrow();
+  });
+});
