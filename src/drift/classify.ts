@@ -313,7 +313,8 @@ function builtinClass(path: string): Classification {
   if (lastWord !== undefined && ENDPOINT_LAST_WORDS.has(lastWord)) {
     return builtin('endpoints', 'name', `the name "${leaf}" ends in the endpoint word "${lastWord}"`);
   }
-  // Nearest ancestor first: `/tls/hosts` is about TLS, `/database/tls/mode` too.
+  // The value's own name decided nothing: the nearest ancestor says what it belongs to
+  // (`/database/tls/mode` is about TLS, `/database/name` about an endpoint).
   for (let index = named.ancestors.length - 1; index >= 0; index--) {
     const ancestor = named.ancestors[index]!;
     const security = securityWord(ancestor);

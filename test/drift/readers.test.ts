@@ -23,7 +23,11 @@ function errorOf(action: () => unknown): TollgateError {
 
 describe('JSON reader', () => {
   it('parses values with their types', () => {
-    expect(parseJson('{"a": "1", "b": 1, "c": [true, null]}', 'x.json')).toEqual({ a: '1', b: 1, c: [true, null] });
+    expect(parseJson('{"a": "1", "b": 1, "c": [true, null]}', 'x.json')).toEqual({
+      a: '1',
+      b: 1,
+      c: [true, null],
+    });
   });
 
   it('reports a syntax error with line and column', () => {
@@ -41,7 +45,9 @@ describe('JSON reader', () => {
   });
 
   it('treats escaped keys as the same key', () => {
-    expect(errorOf(() => parseJson('{"a": 1, "\\u0061": 2}', 'v.json')).message).toContain('duplicate key "a"');
+    expect(errorOf(() => parseJson('{"a": 1, "\\u0061": 2}', 'v.json')).message).toContain(
+      'duplicate key "a"',
+    );
   });
 
   it('reports an empty file and trailing garbage', () => {
@@ -56,7 +62,10 @@ describe('YAML reader', () => {
   });
 
   it('keeps dates and yes/no as strings (YAML 1.2 core) and applies merge keys', () => {
-    const [document] = parseYamlDocuments('d: 2026-01-01\ny: yes\nbase: &b {x: 1}\nm: {<<: *b, y: 2}\n', 'v.yaml');
+    const [document] = parseYamlDocuments(
+      'd: 2026-01-01\ny: yes\nbase: &b {x: 1}\nm: {<<: *b, y: 2}\n',
+      'v.yaml',
+    );
     expect(document).toEqual({ d: '2026-01-01', y: 'yes', base: { x: 1 }, m: { x: 1, y: 2 } });
   });
 
@@ -100,7 +109,8 @@ describe('YAML reader', () => {
 
 describe('.env reader', () => {
   it('parses with util.parseEnv semantics', () => {
-    const text = '# comment\nDB_URL=postgres://db:5432/app\nexport MODE=prod\nQUOTED="a b"\nMULTI="line1\nline2"\n';
+    const text =
+      '# comment\nDB_URL=postgres://db:5432/app\nexport MODE=prod\nQUOTED="a b"\nMULTI="line1\nline2"\n';
     expect(parseEnvFile(text, '.env')).toEqual({
       DB_URL: 'postgres://db:5432/app',
       MODE: 'prod',
@@ -131,8 +141,11 @@ describe('.properties reader (java.util.Properties.load)', () => {
   });
 
   it('joins continuation lines and drops their leading white space', () => {
-    const text = 'fruits                           apple, banana, pear, \\\n                                  cantaloupe, watermelon, \\\n                                  kiwi, mango\n';
-    expect(parseProperties(text, 'a.properties')).toEqual({ fruits: 'apple, banana, pear, cantaloupe, watermelon, kiwi, mango' });
+    const text =
+      'fruits                           apple, banana, pear, \\\n                                  cantaloupe, watermelon, \\\n                                  kiwi, mango\n';
+    expect(parseProperties(text, 'a.properties')).toEqual({
+      fruits: 'apple, banana, pear, cantaloupe, watermelon, kiwi, mango',
+    });
   });
 
   it('reads a key alone as an empty value and skips # and ! comments', () => {
@@ -151,11 +164,17 @@ describe('.properties reader (java.util.Properties.load)', () => {
   });
 
   it('continues past CRLF and CR line ends; a comment-looking continuation is value text', () => {
-    expect(parseProperties('a=1\r\nb=2\rc=x\\\r\n  #y\n', 'a.properties')).toEqual({ a: '1', b: '2', c: 'x#y' });
+    expect(parseProperties('a=1\r\nb=2\rc=x\\\r\n  #y\n', 'a.properties')).toEqual({
+      a: '1',
+      b: '2',
+      c: 'x#y',
+    });
   });
 
   it('refuses a malformed \\u escape and duplicate keys, with the line', () => {
-    expect(errorOf(() => parseProperties('a=1\nb=\\u12g4\n', 'a.properties')).message).toMatch(/^a\.properties:2: malformed/);
+    expect(errorOf(() => parseProperties('a=1\nb=\\u12g4\n', 'a.properties')).message).toMatch(
+      /^a\.properties:2: malformed/,
+    );
     expect(errorOf(() => parseProperties('a=1\n a : 2\n', 'a.properties')).message).toBe(
       'a.properties:2: duplicate key "a" (first set on line 1)',
     );
@@ -164,7 +183,10 @@ describe('.properties reader (java.util.Properties.load)', () => {
 
 describe('flagd reader', () => {
   it('computes the effective default of each flag from the upstream sample', () => {
-    const { flags, stats } = readFlagd(parseJson(fixture('samples__example_flags.flagd.json'), 'f.json'), 'f.json');
+    const { flags, stats } = readFlagd(
+      parseJson(fixture('samples__example_flags.flagd.json'), 'f.json'),
+      'f.json',
+    );
     expect(stats).toEqual({ total: 8, disabled: 0, codeDefault: 0 });
     expect((flags.myBoolFlag as { default: unknown }).default).toBe(true);
     expect((flags.myStringFlag as { default: unknown }).default).toBe('val1');
@@ -181,11 +203,17 @@ describe('flagd reader', () => {
   });
 
   it('counts null and omitted defaultVariant as the code default', () => {
-    const { flags, stats } = readFlagd(parseJson(fixture('docs__assets__cheat-sheet-flags.json'), 'c.json'), 'c.json');
+    const { flags, stats } = readFlagd(
+      parseJson(fixture('docs__assets__cheat-sheet-flags.json'), 'c.json'),
+      'c.json',
+    );
     expect(stats.codeDefault).toBe(2);
     expect(flags['code-default-flag']).not.toHaveProperty('default');
     expect(flags['code-default-flag-omitted']).not.toHaveProperty('default');
-    expect((flags['simple-object'] as { default: unknown }).default).toEqual({ theme: 'light', maxItems: 10 });
+    expect((flags['simple-object'] as { default: unknown }).default).toEqual({
+      theme: 'light',
+      maxItems: 10,
+    });
     expect(flags.$metadata).toEqual({ flagSetId: 'app-flags' });
   });
 
@@ -199,12 +227,20 @@ describe('flagd reader', () => {
   });
 
   it('accepts the array form with keys', () => {
-    const { flags } = readFlagd({ flags: [{ key: 'a', state: 'ENABLED', variants: { x: 1 }, defaultVariant: 'x' }] }, 'f.json');
+    const { flags } = readFlagd(
+      { flags: [{ key: 'a', state: 'ENABLED', variants: { x: 1 }, defaultVariant: 'x' }] },
+      'f.json',
+    );
     expect(flags.a).toMatchObject({ default: 1 });
   });
 
   it('refuses a defaultVariant that is not a variant, naming file and flag', () => {
-    const error = errorOf(() => readFlagd({ flags: { f: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'of' } } }, 'flags/prod.json'));
+    const error = errorOf(() =>
+      readFlagd(
+        { flags: { f: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'of' } } },
+        'flags/prod.json',
+      ),
+    );
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('flags/prod.json');
     expect(error.message).toContain('flag "f": defaultVariant "of" is not one of its variants (on)');
@@ -260,9 +296,14 @@ metadata: {name: deny, namespace: shop}
   });
 
   it('refuses a resource defined twice in one file and a document without a name', () => {
-    const twice = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n';
-    expect(errorOf(() => parseConfigBytes(Buffer.from(twice), 'k.yaml')).message).toContain('ConfigMap/-/a is defined twice');
+    const twice =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n';
+    expect(errorOf(() => parseConfigBytes(Buffer.from(twice), 'k.yaml')).message).toContain(
+      'ConfigMap/-/a is defined twice',
+    );
     const nameless = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n';
-    expect(errorOf(() => parseConfigBytes(Buffer.from(nameless), 'k8s.yaml', 'k8s')).message).toContain('expected metadata.name');
+    expect(errorOf(() => parseConfigBytes(Buffer.from(nameless), 'k8s.yaml', 'k8s')).message).toContain(
+      'expected metadata.name',
+    );
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * Contract sections for config drift: `requires.drift` in a stage (budget per class and declared,
+ * intentional differences) and the top-level `drift` section (classification patterns and list
+ * identity keys). See docs/drift.md.
+ */
+import { z } from 'zod';
+
+const driftClass = z.enum(['flags', 'endpoints', 'data', 'security', 'other']);
+
+const budgetValue = z
+  .union([z.number().int().nonnegative(), z.literal('declared'), z.literal('any')])
+  .describe(
+    'A number N: at most N undeclared differences (0: none). "declared": only declared differences. "any": no limit (the differences are listed as remaining risk).',
+  );
+
+const pathPattern = z
+  .string()
+  .min(1)
+  .refine((value) => /^(\/|\*|flagd:|k8s:)/.test(value), {
+    message:
+      'a drift path: "/a/b", "flagd:/flag/…", "k8s:Kind/namespace/name/…" or a pattern starting with "**"',
+  });
+
+export const driftDeclaration = z
+  .strictObject({
+    path: pathPattern.describe(
+      'The path (or pattern: `*` within a segment, `**` any segments) of the intentional difference, e.g. /database/host.',
+    ),
+    class: driftClass.describe(
+      'The class the difference must fall into; a difference of another class is not excused.',
+    ),
+    reason: z
+      .string()
+      .min(1)
+      .describe('Why the stages differ here (shown in every decision and drift report).'),
+    until: z
+      .union([z.iso.date(), z.iso.datetime({ offset: true })])
+      .optional()
+      .describe(
+        'Expiry: a date (valid through the end of that day, UTC) or a date-time. After it the declaration excuses nothing and the report says so.',
+      ),
+    match: z
+      .string()
+      .min(1)
+      .refine(
+        (value) => {
+          try {
+            new RegExp(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'a valid regular expression' },
+      )
+      .optional()
+      .describe(
+        'A regular expression this stage’s value must match (e.g. "^db\\.prod\\."); otherwise the difference is not excused.',
+      ),
+    greaterThanUpstream: z
+      .boolean()
+      .optional()
+      .describe(
+        'For data: this stage’s value must be a number or Kubernetes quantity greater than the upstream’s.',
+      ),
+  })
+  .describe('An intentional difference between this stage’s config and its upstream’s.');
+
+export const driftRequirement = z
+  .strictObject({
+    budget: z
+      .strictObject({
+        flags: budgetValue.optional(),
+        endpoints: budgetValue.optional(),
+        data: budgetValue.optional(),
+        security: budgetValue.optional(),
+        other: budgetValue.optional(),
+      })
+      .default({})
+      .describe('Budget per class of difference; a class not named here has no limit ("any").'),
+    declared: z
+      .array(driftDeclaration)
+      .default([])
+      .describe('Declared, intentional differences, each with a reason.'),
+  })
+  .describe(
+    'Config drift against the upstream stage(s): differences between the stages’ `config` files, classified, held against a budget per class.',
+  );
+
+export const driftSection = z
+  .strictObject({
+    classes: z
+      .strictObject({
+        flags: z.array(pathPattern).optional(),
+        endpoints: z.array(pathPattern).optional(),
+        data: z.array(pathPattern).optional(),
+        security: z.array(pathPattern).optional(),
+        other: z.array(pathPattern).optional(),
+      })
+      .optional()
+      .describe(
+        'Path patterns per class, tried before the built-in rules, class by class in the order written; the first match wins.',
+      ),
+    keys: z
+      .record(pathPattern, z.string().min(1))
+      .optional()
+      .describe(
+        'Identity field for lists at matching paths (e.g. "/servers": host), tried before the built-in name, id and key.',
+      ),
+  })
+  .describe('How config differences are classified and matched, for every stage.');
+
+export type DriftRequirement = z.infer<typeof driftRequirement>;
+export type DriftSection = z.infer<typeof driftSection>;
