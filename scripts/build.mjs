@@ -1,4 +1,4 @@
-// Builds the single-file CLI bundle (dist/tollgate.mjs) and the contract's JSON Schema.
+// Builds the single-file CLI bundle (dist/tollgate.cjs) and the contract's JSON Schema.
 // better-sqlite3 stays external: it is a native addon loaded from node_modules.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,22 +11,25 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 await build({
   entryPoints: [join(root, 'src/cli/entry.ts')],
-  outfile: join(root, 'dist/tollgate.mjs'),
+  outfile: join(root, 'dist/tollgate.cjs'),
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS so bin/tollgate.cjs can compile it with vm.Script and V8's code cache (Node 20 has no
+  // module compile cache); dynamic imports inside the bundle stay lazy.
+  format: 'cjs',
   target: 'node20',
   external: ['better-sqlite3', 'pg-native'],
-  define: { TOLLGATE_VERSION: JSON.stringify(pkg.version) },
-  // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-  banner: {
-    js: "import { createRequire as __tollgateRequire } from 'node:module'; const require = __tollgateRequire(import.meta.url);",
+  define: {
+    TOLLGATE_VERSION: JSON.stringify(pkg.version),
+    'import.meta.url': '__tollgateBundleUrl',
   },
+  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
 
-const schema = execFileSync(process.execPath, [join(root, 'bin/tollgate.mjs'), 'schema'], {
+const schema = execFileSync(process.execPath, [join(root, 'bin/tollgate.cjs'), 'schema'], {
   encoding: 'utf8',
 });
 mkdirSync(join(root, 'schema'), { recursive: true });

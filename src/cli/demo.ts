@@ -18,7 +18,7 @@ function packageRoot(): string {
  */
 export async function runDemo(options: { keep: boolean; print: (text: string) => void }): Promise<number> {
   const root = packageRoot();
-  const bin = join(root, 'bin', 'tollgate.mjs');
+  const bin = join(root, 'bin', 'tollgate.cjs');
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-demo-'));
   cpSync(join(root, 'examples', 'checkout'), dir, {
     recursive: true,

@@ -191,9 +191,7 @@ export function validateContract(text: string, file: string, root = dirname(file
   const locate = new Locator(doc, lines);
   const firstError = doc.errors[0];
   if (firstError) {
-    const [line, column] = firstError.linePos?.[0]
-      ? [firstError.linePos[0].line, firstError.linePos[0].col]
-      : [1, 1];
+    const { line, col: column } = lines.linePos(firstError.pos[0]);
     throw inputError(
       'CONTRACT_INVALID',
       { file, line, column },
@@ -208,7 +206,7 @@ export function validateContract(text: string, file: string, root = dirname(file
       'expected a map with version, pipeline, artifact and stages',
     );
   }
-  const parsed = contractSchema.safeParse(raw);
+  const parsed = contractSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => formatIssue(issue, locate, file));
     const first = parsed.error.issues[0]!;

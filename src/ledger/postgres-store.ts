@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TollgateError } from '../errors.js';
@@ -31,8 +32,11 @@ export async function openPostgresStore(
   options: { poolSize?: number } = {},
 ): Promise<SqlLedgerStore> {
   const location = redactUrl(url);
+  // Like libpq, default the user to the OS user when the URL names none (pg only reads $USER).
+  const user = new URL(url).username || process.env.PGUSER || process.env.USER || userInfo().username;
   const pool = new pg.Pool({
     connectionString: url,
+    user,
     max: options.poolSize ?? 4,
     connectionTimeoutMillis: 10_000,
   });

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contractJsonSchema } from '../../src/contract/json-schema.js';
+import { nearestKey, validateContract } from '../../src/contract/load-contract.js';
+import { starterContract } from '../../src/contract/starter-contract.js';
+import { TollgateError } from '../../src/errors.js';
+import { ROOT, THREE_STAGES } from '../support/cli.js';
+
+function errorOf(text: string): TollgateError {
+  try {
+    validateContract(text, 'tollgate.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected the contract to be refused');
+}
+
+describe('validateContract', () => {
+  it('accepts the three-stage contract and normalises from and config', () => {
+    const contract = validateContract(THREE_STAGES, 'tollgate.yaml');
+    expect(Object.keys(contract.stages)).toEqual(['dev', 'staging', 'prod']);
+    expect(contract.stages.staging?.from).toBe('dev');
+    expect(contract.stages.dev?.config).toEqual([]);
+    expect(contract.stages.staging?.requires.tests?.[1]).toMatchObject({
+      suite: 'integration',
+      maxSkipped: 1,
+      maxFailed: 0,
+    });
+    expect(contract.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('accepts the example pipeline and the starter contract', () => {
+    const example = readFileSync(join(ROOT, 'examples/checkout/tollgate.yaml'), 'utf8');
+    expect(validateContract(example, 'examples/checkout/tollgate.yaml').pipeline).toBe('checkout');
+    expect(validateContract(starterContract('svc'), 'tollgate.yaml').stages.prod?.from).toBe('staging');
+  });
+
+  it('names file, line, column and the nearest key for an unknown key', () => {
+    const error = errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    requries: {}'));
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toContain(
+      'tollgate.yaml:18:5: unknown key "requries" in stages.prod; did you mean "requires"?',
+    );
+    expect(error.position).toEqual({ file: 'tollgate.yaml', line: 18, column: 5 });
+  });
+
+  it('suggests keys inside a test suite requirement', () => {
+    const error = errorOf(
+      THREE_STAGES.replace('{ suite: integration, maxSkipped: 1 }', '{ suite: integration, maxSkiped: 1 }'),
+    );
+    expect(error.message).toMatch(
+      /tollgate\.yaml:15:\d+: unknown key "maxSkiped" in stages\.staging\.requires\.tests\.1; did you mean "maxSkipped"\?/,
+    );
+  });
+
+  it('reports a wrong type with what was expected and what was found', () => {
+    const error = errorOf(THREE_STAGES.replace('minTests: 2', 'minTests: "two"'));
+    expect(error.message).toMatch(
+      /tollgate\.yaml:8:\d+: stages\.dev\.requires\.tests\.0\.minTests: expected number, found string "two"/,
+    );
+  });
+
+  it('refuses a from that names no stage, suggesting the nearest', () => {
+    const error = errorOf(THREE_STAGES.replace('from: staging', 'from: stagin'));
+    expect(error.message).toContain('tollgate.yaml:18:11: stages.prod.from: "stagin" names no stage');
+    expect(error.message).toContain('did you mean "staging"?');
+  });
+
+  it('refuses a cycle in from and shows it', () => {
+    const cyclic = THREE_STAGES.replace(
+      '    purpose: fast feedback',
+      '    purpose: fast feedback\n    from: prod',
+    );
+    const error = errorOf(cyclic);
+    expect(error.message).toMatch(/tollgate\.yaml:7:11: stages\.dev\.from: cycle dev → prod → staging → dev/);
+  });
+
+  it('refuses invalid YAML and duplicate keys with a position', () => {
+    expect(errorOf('version: 1\npipeline: [unclosed\n').message).toMatch(
+      /^tollgate\.yaml:\d+:\d+: invalid YAML/,
+    );
+    expect(errorOf('version: 1\nversion: 1\n').message).toMatch(
+      /tollgate\.yaml:2:1: invalid YAML: .*[Uu]nique/,
+    );
+  });
+
+  it('refuses a contract that is not a map', () => {
+    expect(errorOf('- a\n- b\n').message).toContain('expected a map');
+  });
+
+  it('finds near keys only when they are close', () => {
+    expect(nearestKey('tets', ['tests', 'from'])).toBe('tests');
+    expect(nearestKey('zzzzzzzz', ['tests', 'from'])).toBeUndefined();
+  });
+});
+
+describe('JSON Schema', () => {
+  it('is generated from the same definition and committed up to date', () => {
+    const generated = contractJsonSchema();
+    const committed = JSON.parse(readFileSync(join(ROOT, 'schema/tollgate.schema.json'), 'utf8'));
+    expect(committed).toEqual(generated);
+    const stage = (
+      generated as {
+        properties: { stages: { additionalProperties: { properties: Record<string, unknown> } } };
+      }
+    ).properties.stages.additionalProperties;
+    expect(Object.keys(stage.properties)).toEqual(
+      expect.arrayContaining(['purpose', 'from', 'config', 'requires']),
+    );
+    expect(JSON.stringify(generated)).toContain('"additionalProperties":false');
+  });
+});

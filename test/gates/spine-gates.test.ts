@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/decide.js';
+import { contractOf, factsOf, promotion, testEvidence } from '../support/builders.js';
+import { THREE_STAGES } from '../support/cli.js';
+
+const contract = contractOf(THREE_STAGES);
+
+describe('from gate', () => {
+  it('requires the same digest to have entered the upstream stage', () => {
+    const decision = decide(
+      contract,
+      'staging',
+      factsOf({ evidence: [testEvidence({ suite: 'unit' }), testEvidence({ suite: 'integration' })] }),
+    );
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.gates.find((g) => g.gate === 'from')?.status).toBe('fail');
+    expect(decision.required).toContainEqual({
+      gate: 'from',
+      text: 'this digest has not entered dev: promote it to dev first',
+    });
+  });
+
+  it('passes with the promotion as evidence', () => {
+    const decision = decide(
+      contract,
+      'staging',
+      factsOf({
+        promotions: [promotion('dev', { seq: 7 })],
+        evidence: [testEvidence({ suite: 'unit' }), testEvidence({ suite: 'integration' })],
+      }),
+    );
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.validated.find((v) => v.gate === 'from')).toMatchObject({ evidence: ['ledger#7'] });
+  });
+
+  it('does not trust a rolled back or failed upstream promotion', () => {
+    for (const status of ['rolled-back', 'failed'] as const) {
+      const decision = decide(
+        contract,
+        'prod',
+        factsOf({
+          promotions: [promotion('staging', { status, statusReason: 'error rate above 2%' })],
+          evidence: [testEvidence({ suite: 'e2e' }, { stage: 'staging' })],
+        }),
+      );
+      expect(decision.verdict).toBe('blocked');
+      expect(decision.required[0]?.text).toContain(`is ${status} — error rate above 2%`);
+    }
+  });
+
+  it('checks every upstream of a stage with several', () => {
+    const multi = contractOf(`version: 1
+pipeline: p
+artifact: { type: file }
+stages:
+  eu: { purpose: a }
+  us: { purpose: b }
+  global: { purpose: c, from: [eu, us] }
+`);
+    const decision = decide(multi, 'global', factsOf({ promotions: [promotion('eu')] }));
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.required.map((r) => r.text)).toEqual([
+      'this digest has not entered us: promote it to us first',
+    ]);
+    expect(decision.validated).toHaveLength(1);
+  });
+});
+
+describe('tests gate', () => {
+  const dev = (evidence: ReturnType<typeof testEvidence>[]) => decide(contract, 'dev', factsOf({ evidence }));
+
+  it('requires results for every suite, naming the missing one', () => {
+    const decision = dev([]);
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.required).toEqual([{ gate: 'tests', text: 'suite unit has no results for this digest' }]);
+  });
+
+  it('blocks on failures and names the failed tests', () => {
+    const decision = dev([
+      testEvidence({
+        suite: 'unit',
+        tests: 10,
+        passed: 8,
+        failed: 1,
+        errored: 1,
+        failures: [
+          { name: 'adds', classname: 'Cart', kind: 'failure' },
+          { name: 'pays', kind: 'error' },
+        ],
+      }),
+    ]);
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.required[0]?.text).toBe(
+      'suite unit: 1 failed and 1 errored of 10, at most 0 allowed: Cart.adds, pays',
+    );
+  });
+
+  it('allows failures within maxFailed as remaining risk', () => {
+    const lenient = contractOf(
+      THREE_STAGES.replace('{ suite: unit, minTests: 2 }', '{ suite: unit, maxFailed: 1 }'),
+    );
+    const decision = decide(
+      lenient,
+      'dev',
+      factsOf({
+        evidence: [
+          testEvidence({
+            suite: 'unit',
+            passed: 9,
+            failed: 1,
+            failures: [{ name: 'flaky', kind: 'failure' }],
+          }),
+        ],
+      }),
+    );
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.risks[0]?.text).toContain('1 failing test(s) allowed by maxFailed 1: flaky');
+  });
+
+  it('enforces minTests', () => {
+    const decision = dev([testEvidence({ suite: 'unit', tests: 1, passed: 1 })]);
+    expect(decision.required[0]?.text).toBe('suite unit: 1 tests ran, at least 2 required');
+  });
+
+  it('lists skipped tests within maxSkipped as risk and blocks beyond it', () => {
+    const facts = (skipped: number) =>
+      factsOf({
+        promotions: [promotion('dev')],
+        evidence: [
+          testEvidence({ suite: 'unit' }),
+          testEvidence({ suite: 'integration', tests: 10, passed: 10 - skipped, skipped }),
+        ],
+      });
+    const within = decide(contract, 'staging', facts(1));
+    expect(within.verdict).toBe('allowed');
+    expect(within.risks.map((r) => r.text)).toEqual([
+      'suite integration: 1 skipped test(s) not run (maxSkipped 1)',
+    ]);
+    const beyond = decide(contract, 'staging', facts(2));
+    expect(beyond.verdict).toBe('blocked');
+    expect(beyond.required.map((r) => r.text)).toEqual(['suite integration: 2 skipped, at most 1 allowed']);
+  });
+
+  it('counts only evidence produced in the stage named by `in`', () => {
+    const elsewhere = decide(
+      contract,
+      'prod',
+      factsOf({ promotions: [promotion('staging')], evidence: [testEvidence({ suite: 'e2e' })] }),
+    );
+    expect(elsewhere.required.map((r) => r.text)).toEqual([
+      'suite e2e has no results produced in staging for this digest',
+    ]);
+    const there = decide(
+      contract,
+      'prod',
+      factsOf({
+        promotions: [promotion('staging')],
+        evidence: [testEvidence({ suite: 'e2e' }, { stage: 'staging' })],
+      }),
+    );
+    expect(there.verdict).toBe('allowed');
+    expect(there.validated.find((v) => v.gate === 'tests')?.text).toContain('produced in staging');
+  });
+
+  it('uses the latest results of a suite', () => {
+    const decision = dev([
+      testEvidence({ suite: 'unit', passed: 9, failed: 1 }, { recordedAt: '2026-11-26T09:00:00Z' }),
+      testEvidence({ suite: 'unit' }, { recordedAt: '2026-11-26T11:00:00Z' }),
+    ]);
+    expect(decision.verdict).toBe('allowed');
+  });
+});
+
+describe('decide', () => {
+  it('returns the documented top-level shape', () => {
+    const decision = decide(contract, 'dev', factsOf({ evidence: [testEvidence({ suite: 'unit' })] }));
+    expect(Object.keys(decision)).toEqual(
+      expect.arrayContaining(['verdict', 'stage', 'artifact', 'gates', 'validated', 'risks', 'required']),
+    );
+    expect(decision.artifact.digest).toMatch(/^sha256:/);
+    expect(decision.evaluatedAt).toBe('2026-11-26T12:00:00.000Z');
+  });
+
+  it('waives an overridden gate and keeps it as risk', () => {
+    const decision = decide(contract, 'dev', factsOf(), {
+      overrides: [{ gate: 'tests', reason: 'hotfix INC-7', actor: 'lee' }],
+    });
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.gates[0]?.status).toBe('waived');
+    expect(decision.risks.map((r) => r.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('overridden by lee ("hotfix INC-7")'),
+        'waived: suite unit has no results for this digest',
+      ]),
+    );
+  });
+
+  it('says when a stage has no requirements', () => {
+    const open = contractOf(
+      'version: 1\npipeline: p\nartifact: { type: file }\nstages:\n  dev: { purpose: anything goes }\n',
+    );
+    const decision = decide(open, 'dev', factsOf());
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.risks[0]?.text).toContain('no requirements');
+  });
+});

@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EvidenceRecord } from '../../src/evidence/evidence.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { buildLedgerView, ENTRY } from '../../src/ledger/ledger-view.js';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS, type StoreHandle } from '../support/stores.js';
+
+const D1 = fakeDigest('one');
+const D2 = fakeDigest('two');
+
+function evidence(id: string, artifact = D1): EvidenceRecord {
+  return {
+    id: `sha256:${id.padStart(64, '0')}`,
+    artifact,
+    stage: null,
+    format: 'junit',
+    sourceDigest: fakeDigest(`src-${id}`),
+    signer: null,
+    actor: 'ci',
+    recordedAt: `2026-11-26T10:00:0${id.length % 10}Z`,
+    data: {
+      kind: 'tests',
+      suite: 'unit',
+      tests: 3,
+      passed: 3,
+      failed: 0,
+      errored: 0,
+      skipped: 0,
+      failures: [],
+      failuresOmitted: 0,
+    },
+  };
+}
+
+async function promoteEntry(
+  store: LedgerStore,
+  stage: string,
+  artifact: string,
+  at = '2026-11-26T10:00:00Z',
+) {
+  return store.write('shop', (tx) =>
+    tx.append('shop', {
+      kind: ENTRY.promotion,
+      stage,
+      artifact,
+      actor: 'ci',
+      at,
+      payload: { contractDigest: fakeDigest('c') },
+    }),
+  );
+}
+
+for (const backend of BACKENDS) {
+  describe(`LedgerStore on ${backend.name}`, () => {
+    let handle: StoreHandle;
+    let store: LedgerStore;
+    beforeEach(async () => {
+      handle = await backend.open();
+      store = handle.store;
+    });
+    afterEach(async () => {
+      await handle.dispose();
+    });
+
+    it('stores and reads artifacts with labels', async () => {
+      await store.write('shop', (tx) =>
+        tx.insertArtifact(
+          'shop',
+          {
+            digest: D1,
+            labels: { version: '1.0.0' },
+            registeredAt: '2026-11-26T10:00:00Z',
+            source: 'digest',
+          },
+          'ci',
+        ),
+      );
+      expect(await store.getArtifact('shop', D1)).toEqual({
+        digest: D1,
+        labels: { version: '1.0.0' },
+        registeredAt: '2026-11-26T10:00:00Z',
+        source: 'digest',
+      });
+      expect(await store.getArtifact('other-pipeline', D1)).toBeUndefined();
+      expect(await store.getArtifact('shop', D2)).toBeUndefined();
+    });
+
+    it('inserts evidence once per id and lists it for its artifact only', async () => {
+      const inserted = await store.write('shop', (tx) =>
+        tx.insertEvidence('shop', [evidence('a'), evidence('b'), evidence('c', D2)]),
+      );
+      expect(inserted).toHaveLength(3);
+      const again = await store.write('shop', (tx) => tx.insertEvidence('shop', [evidence('a')]));
+      expect(again).toHaveLength(0);
+      const listed = await store.listEvidence('shop', D1);
+      expect(listed.map((e) => e.id).sort()).toEqual([evidence('a').id, evidence('b').id].sort());
+      expect(listed[0]!.data).toMatchObject({ kind: 'tests', suite: 'unit' });
+    });
+
+    it('chains entries and verifies the chain', async () => {
+      const first = await promoteEntry(store, 'dev', D1);
+      const second = await promoteEntry(store, 'dev', D2);
+      expect(first.seq).toBe(1);
+      expect(second.seq).toBe(2);
+      expect(second.prevHash).toBe(first.hash);
+      const verdict = await store.verify('shop');
+      expect(verdict).toEqual({ ok: true, entries: 2, head: second.hash });
+      expect((await store.entriesForStage('shop', 'dev')).map((e) => e.artifact)).toEqual([D1, D2]);
+      expect((await store.entriesForArtifact('shop', D2)).map((e) => e.seq)).toEqual([2]);
+      expect(await store.pipelines()).toEqual(['shop']);
+    });
+
+    it('rolls back everything written in a failed transaction', async () => {
+      await expect(
+        store.write('shop', async (tx) => {
+          await tx.insertEvidence('shop', [evidence('z')]);
+          await tx.append('shop', {
+            kind: ENTRY.attest,
+            stage: null,
+            artifact: D1,
+            actor: 'ci',
+            at: 'now',
+            payload: {},
+          });
+          throw new Error('disk on fire');
+        }),
+      ).rejects.toThrow('disk on fire');
+      expect(await store.listEvidence('shop', D1)).toEqual([]);
+      expect(await store.verify('shop')).toEqual({ ok: true, entries: 0, head: expect.any(String) });
+    });
+
+    it('derives rollback status of a promotion from later entries', async () => {
+      const promotion = await promoteEntry(store, 'prod', D1);
+      await store.write('shop', (tx) =>
+        tx.append('shop', {
+          kind: ENTRY.rollback,
+          stage: 'prod',
+          artifact: D1,
+          actor: 'oncall',
+          at: 'later',
+          payload: { promotion: promotion.seq, reason: 'error rate' },
+        }),
+      );
+      const view = buildLedgerView(await store.entriesForArtifact('shop', D1));
+      expect(view.promotions[0]).toMatchObject({ stage: 'prod', status: 'rolled-back' });
+      expect(view.promotions[0]!.statusReason).toContain('error rate');
+    });
+
+    it('names the first entry that was tampered with', async () => {
+      await promoteEntry(store, 'dev', D1);
+      await promoteEntry(store, 'staging', D1);
+      await promoteEntry(store, 'prod', D1);
+      const tamper = `update ledger_entries set body = replace(body, 'staging', 'prod') where seq = 2`;
+      if (backend.name === 'sqlite') {
+        const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+        db.exec(tamper);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
+        await client.connect();
+        await client.query(tamper);
+        await client.end();
+      }
+      const verdict = await store.verify('shop');
+      expect(verdict.ok).toBe(false);
+      expect(verdict).toMatchObject({ seq: 2 });
+    });
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * One store test suite, every backend: SQLite in a temp file, and PostgreSQL (127.0.0.1:5432,
+ * database `test`, or TOLLGATE_TEST_DATABASE_URL) in a fresh schema per store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
+import { serviceAvailable } from './services.js';
+
+export const POSTGRES_URL =
+  process.env.TOLLGATE_TEST_DATABASE_URL ??
+  `postgres://${encodeURIComponent(userInfo().username)}@127.0.0.1:5432/test`;
+
+async function postgresReachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const pgProblem = await postgresReachable();
+export const POSTGRES_AVAILABLE = serviceAvailable(
+  'PostgreSQL',
+  pgProblem === undefined,
+  `${POSTGRES_URL}: ${pgProblem}`,
+);
+
+export interface StoreHandle {
+  store: LedgerStore;
+  /** The URL or directory a second process can open the same store with. */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<StoreHandle>;
+}
+
+/** A URL whose connections use `schema` as search_path, so tests do not see each other's tables. */
+export function schemaUrl(schema: string): string {
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+export async function createSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `tollgate_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  return {
+    url: schemaUrl(schema),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+export const sqliteBackend: Backend = {
+  name: 'sqlite',
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-store-'));
+    const store = await openSqliteStore(join(dir, 'ledger.db'));
+    return {
+      store,
+      env: { TOLLGATE_DATA_DIR: dir },
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  async open() {
+    const schema = await createSchema();
+    const store = await openPostgresStore(schema.url);
+    return {
+      store,
+      env: { TOLLGATE_DATABASE_URL: schema.url },
+      async dispose() {
+        await store.close();
+        await schema.drop();
+      },
+    };
+  },
+};
+
+/** The backends to run a store suite against (PostgreSQL only when reachable). */
+export const BACKENDS: Backend[] = POSTGRES_AVAILABLE ? [sqliteBackend, postgresBackend] : [sqliteBackend];
