@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { matchesSubject } from '../../src/trust/identity.js';
-import { signStatement, signStatementBundle } from '../../src/trust/sign.js';
+import { signStatement } from '../../src/trust/sign.js';
+import { signStatementBundle } from '../../src/trust/sign-bundle.js';
 import { verifyBundleFile } from '../../src/trust/verify-bundle.js';
 import { pemKeyPair, statementAbout, tempDir, writeTemp } from './helpers.js';
 
