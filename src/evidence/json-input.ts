@@ -76,6 +76,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
 
 /** What a value is, in words, for "expected X, found Y" messages. */
 export function describeJson(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

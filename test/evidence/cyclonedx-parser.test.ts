@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { parseCycloneDx, parseCycloneDxVulnerabilities } from '../../src/evidence/cyclonedx-parser.js';
+import { fixtureJson, sampleJson, thrown } from './scan-helpers.js';
+
+const CDX = 'sbom/cyclonedx/';
+
+describe('parseCycloneDx on the real CycloneDX fixtures', () => {
+  it('reads dropwizard 1.3.15 (CycloneDX 1.2): 167 components, licence ids, names and one expression', () => {
+    const sbom = parseCycloneDx(fixtureJson(`${CDX}dropwizard-1.3.15__bom.json`), 'dropwizard.json');
+    expect(sbom.standard).toBe('cyclonedx');
+    expect(sbom.specVersion).toBe('1.2');
+    expect(sbom.tool).toBe('CycloneDX Maven plugin 2.0.2');
+    expect(sbom.subject).toEqual({
+      name: 'io.dropwizard/dropwizard-parent',
+      version: '1.3.15',
+      purl: 'pkg:maven/io.dropwizard/dropwizard-parent@1.3.15',
+    });
+    // 133 components carry licences: 119 with at least one SPDX id/expression, 14 with names only.
+    expect(sbom.counts).toEqual({
+      components: 167,
+      withPurl: 167,
+      withLicense: 119,
+      withUnparsedLicense: 14,
+      withoutLicense: 34,
+    });
+    const locator = sbom.components.find((c) => c.name === 'org.glassfish.hk2/osgi-resource-locator');
+    expect(locator?.licenses).toEqual(['(CDDL-1.0 OR GPL-2.0-with-classpath-exception)']);
+    const logback = sbom.components.find((c) => c.name === 'ch.qos.logback/logback-core');
+    expect(logback).toMatchObject({
+      version: '1.2.3',
+      purl: 'pkg:maven/ch.qos.logback/logback-core@1.2.3?type=jar',
+      licenses: ['EPL-1.0'],
+      licenseNames: ['GNU Lesser General Public License'],
+    });
+  });
+
+  it('reads lhc-vdm-editor (1.2), laravel (1.4) and proton-bridge (1.2) with their component counts', () => {
+    const cern = parseCycloneDx(fixtureJson(`${CDX}cern-lhc-vdm-editor-e564943__bom.json`), 'cern.json');
+    expect(cern.counts.components).toBe(43);
+    expect(cern.counts.withLicense).toBe(43);
+    expect(cern.subject?.name).toBe('lhc-vdm-editor');
+
+    const laravel = parseCycloneDx(fixtureJson(`${CDX}laravel-7.12.0__bom.1.4.json`), 'laravel.json');
+    expect(laravel.specVersion).toBe('1.4');
+    expect(laravel.counts).toMatchObject({
+      components: 62,
+      withPurl: 62,
+      withLicense: 62,
+      withoutLicense: 0,
+    });
+
+    const proton = parseCycloneDx(
+      fixtureJson(`${CDX}proton-bridge__proton-bridge-v1.8.0.bom.json`),
+      'proton.json',
+    );
+    expect(proton.counts).toMatchObject({ components: 201, withLicense: 193, withoutLicense: 8 });
+    expect(proton.tool).toBe('cyclonedx-gomod v0.6.1');
+    // LGPL-3.0 is a deprecated SPDX id, still a valid expression.
+    expect(proton.components.some((c) => c.licenses.includes('LGPL-3.0'))).toBe(true);
+  });
+
+  it('reads the VEX document as an SBOM with no components and its product as subject', () => {
+    const vex = parseCycloneDx(fixtureJson(`${CDX}VEX__CISA-Use-Cases__Case-2__vex.json`), 'vex.json');
+    expect(vex.counts.components).toBe(0);
+    expect(vex.subject).toEqual({ name: 'ABC', version: '4.2' });
+  });
+});
+
+describe('parseCycloneDxVulnerabilities', () => {
+  it('counts the 19 not_affected statements of the CISA VEX case 2 as suppressed, none as findings', () => {
+    const scan = parseCycloneDxVulnerabilities(
+      fixtureJson(`${CDX}VEX__CISA-Use-Cases__Case-2__vex.json`),
+      'vex.json',
+    );
+    expect(scan.findings).toEqual([]);
+    expect(scan.suppressed).toBe(19);
+    expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+  });
+
+  it('keeps exploitable and untriaged vulnerabilities, one finding per affected component, worst rating wins', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      components: [{ 'bom-ref': 'lib-a', name: 'lib-a', version: '1.0.0', purl: 'pkg:npm/lib-a@1.0.0' }],
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-0001',
+          ratings: [
+            { severity: 'medium', method: 'CVSSv31' },
+            { severity: 'high', method: 'OWASP' },
+          ],
+          analysis: { state: 'exploitable' },
+          affects: [{ ref: 'lib-a' }, { ref: 'unknown-ref' }],
+          references: [{ id: 'GHSA-aaaa-bbbb-cccc', source: { name: 'GitHub' } }],
+        },
+        { id: 'CVE-2026-0002', ratings: [{ score: 9.1, method: 'CVSSv31' }] },
+        { id: 'CVE-2026-0003', analysis: { state: 'false_positive' }, affects: [{ ref: 'lib-a' }] },
+      ],
+    };
+    const scan = parseCycloneDxVulnerabilities(bom, 'vdr.json');
+    expect(scan.findings).toEqual([
+      {
+        id: 'CVE-2026-0001',
+        aliases: ['GHSA-aaaa-bbbb-cccc'],
+        severity: 'high',
+        package: 'lib-a',
+        version: '1.0.0',
+        purl: 'pkg:npm/lib-a@1.0.0',
+        source: 'cyclonedx',
+      },
+      {
+        id: 'CVE-2026-0001',
+        aliases: ['GHSA-aaaa-bbbb-cccc'],
+        severity: 'high',
+        package: 'unknown-ref',
+        source: 'cyclonedx',
+      },
+      { id: 'CVE-2026-0002', severity: 'critical', source: 'cyclonedx' },
+    ]);
+    expect(scan.suppressed).toBe(1);
+    expect(scan.counts).toEqual({ critical: 1, high: 2, medium: 0, low: 0, unknown: 0 });
+  });
+});
+
+describe('parseCycloneDx on CycloneDX 1.5 and 1.6 samples', () => {
+  it('1.5: tools as an object, group/name, nested components flattened, a licence name kept as a name', () => {
+    const sbom = parseCycloneDx(sampleJson('cyclonedx-1.5.cdx.json'), 'storefront.cdx.json');
+    expect(sbom.specVersion).toBe('1.5');
+    expect(sbom.tool).toBe('cdxgen 10.10.0');
+    expect(sbom.components.map((c) => c.name)).toEqual([
+      'react',
+      '@babel/runtime',
+      'regenerator-runtime',
+      'caniuse-lite',
+      'event-stream',
+      'mysql-native',
+    ]);
+    expect(sbom.counts).toEqual({
+      components: 6,
+      withPurl: 6,
+      withLicense: 5,
+      withUnparsedLicense: 1,
+      withoutLicense: 0,
+    });
+    expect(sbom.components.find((c) => c.name === 'mysql-native')).toMatchObject({
+      licenses: [],
+      licenseNames: ['GPL v2'],
+    });
+    expect(sbom.components.find((c) => c.name === 'caniuse-lite')?.licenses).toEqual(['CC-BY-4.0']);
+  });
+
+  it('1.6: expression with acknowledgement, a file component without purl or licence', () => {
+    const sbom = parseCycloneDx(sampleJson('cyclonedx-1.6.cdx.json'), 'image.cdx.json');
+    expect(sbom.specVersion).toBe('1.6');
+    expect(sbom.tool).toBe('syft 1.18.1');
+    expect(sbom.subject?.name).toBe('registry.example.com/shop/checkout');
+    expect(sbom.counts).toEqual({
+      components: 4,
+      withPurl: 3,
+      withLicense: 3,
+      withUnparsedLicense: 0,
+      withoutLicense: 1,
+    });
+    expect(sbom.components.find((c) => c.name === 'libc6')?.licenses).toEqual([
+      'LGPL-2.1-or-later AND GPL-2.0-or-later WITH GCC-exception-2.0',
+    ]);
+  });
+});
+
+describe('parseCycloneDx refuses the wrong shape, naming the file and the path', () => {
+  it('a component without a name', () => {
+    const error = thrown(() =>
+      parseCycloneDx(
+        { bomFormat: 'CycloneDX', specVersion: '1.4', components: [{ version: '1' }] },
+        'bad.json',
+      ),
+    );
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      'bad.json: not a valid CycloneDX document: at components[0].name: expected a string, found nothing (the field is missing)',
+    );
+  });
+
+  it('components that are not an array, and a non-1.x spec version', () => {
+    expect(
+      thrown(() => parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '1.4', components: {} }, 'x.json'))
+        .message,
+    ).toContain('at components: expected an array, found an object');
+    expect(
+      thrown(() => parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '2.0' }, 'x.json')).message,
+    ).toContain('at specVersion: expected a CycloneDX 1.x version, found the string "2.0"');
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from '../../src/evidence/detect-format.js';
+import { fixtureText, sampleText, thrown } from './scan-helpers.js';
+
+const format = (text: string) => detectFormat(text, 'input').format;
+
+describe('detectFormat', () => {
+  it('tells every real fixture and sample apart by content', () => {
+    expect(format(fixtureText('sbom/cyclonedx/dropwizard-1.3.15__bom.json'))).toBe('cyclonedx');
+    expect(format(fixtureText('sbom/cyclonedx/VEX__CISA-Use-Cases__Case-2__vex.json'))).toBe('cyclonedx');
+    expect(format(fixtureText('sarif/empty-log.sarif.json'))).toBe('sarif');
+    expect(format(fixtureText('sarif/Suppressions.sarif'))).toBe('sarif');
+    expect(format(sampleText('spdx-2.3-package-manager-hyphen.spdx.json'))).toBe('spdx');
+    expect(format(sampleText('spdx-3.0.1.spdx3.json'))).toBe('spdx3');
+    expect(format(sampleText('grype.json'))).toBe('grype');
+    expect(format(sampleText('trivy.json'))).toBe('trivy');
+    expect(format(sampleText('trivy-0.19-bare-array.json'))).toBe('trivy');
+    expect(format(sampleText('slsa-v1.intoto.json'))).toBe('in-toto');
+    expect(format(fixtureText('junit/maven_surefire_flaky__surefire-report.xml'))).toBe('junit');
+  });
+
+  it('recognises JUnit roots after a declaration and comments, with or without a BOM', () => {
+    expect(format('\uFEFF<?xml version="1.0"?><!-- a --><testsuite name="x"/>')).toBe('junit');
+    expect(format('<testsuites/>')).toBe('junit');
+  });
+
+  it('recognises a DSSE envelope, a Sigstore bundle and a bare SLSA v1 predicate', () => {
+    expect(format('{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}')).toBe(
+      'dsse',
+    );
+    expect(
+      format('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{}}'),
+    ).toBe('sigstore-bundle');
+    expect(format('{"buildDefinition":{},"runDetails":{}}')).toBe('slsa');
+  });
+
+  it('hands back the parsed JSON so it is not parsed twice', () => {
+    expect(detectFormat('{"bomFormat":"CycloneDX","specVersion":"1.6"}', 'b.json').value).toEqual({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+    });
+  });
+
+  it('refuses malformed JSON with the file, line and column', () => {
+    const error = thrown(() =>
+      detectFormat('{\n  "bomFormat": "CycloneDX",\n  "specVersion" "1.4"\n}', 'bom.json'),
+    );
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.position).toEqual({ file: 'bom.json', line: 3, column: 17 });
+    expect(error.message).toMatch(/^bom\.json:3:17: malformed JSON: /);
+  });
+
+  it('refuses truncated JSON at its end', () => {
+    const error = thrown(() => detectFormat('{\n "runs": [', 'cut.sarif'));
+    expect(error.position).toEqual({ file: 'cut.sarif', line: 2, column: 11 });
+    expect(error.message).toContain('Unexpected end of JSON input');
+  });
+
+  it('refuses JSON of no known format, naming what it found', () => {
+    const error = thrown(() => detectFormat('{"hello": 1}', 'x.json'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toContain(
+      'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX JSON',
+    );
+    expect(error.message).toContain('found JSON an object with keys "hello"');
+  });
+
+  it('refuses other XML (CycloneDX XML is not read) and empty files', () => {
+    expect(
+      thrown(() =>
+        detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
+      ).message,
+    ).toBe(
+      'bom.xml: XML with root element <bom> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only',
+    );
+    expect(thrown(() => detectFormat('  \n', 'empty.json')).message).toBe('empty.json: the file is empty');
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { parseGrype } from '../../src/evidence/grype-parser.js';
+import { parseIntotoVulns, severityFromScore } from '../../src/evidence/intoto-vulns-parser.js';
+import { parseTrivy } from '../../src/evidence/trivy-parser.js';
+import { sampleJson, thrown } from './scan-helpers.js';
+
+describe('parseGrype', () => {
+  const scan = parseGrype(sampleJson('grype.json'), 'grype.json');
+
+  it('maps Critical/High/Medium/Negligible/Unknown and counts ignoredMatches as suppressed', () => {
+    expect(scan.scanner).toBe('grype');
+    expect(scan.scannerVersion).toBe('0.82.2');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['GHSA-jfh8-c2jp-5v3q', 'critical'],
+      ['CVE-2023-5678', 'medium'],
+      ['CVE-2011-3374', 'low'],
+      ['CVE-2024-45490', 'unknown'],
+      ['GHSA-4374-p667-p6c8', 'high'],
+    ]);
+    expect(scan.counts).toEqual({ critical: 1, high: 1, medium: 1, low: 1, unknown: 1 });
+    expect(scan.suppressed).toBe(1);
+  });
+
+  it('keeps package, version, purl, fix versions and related CVE ids as aliases', () => {
+    expect(scan.findings[0]).toEqual({
+      id: 'GHSA-jfh8-c2jp-5v3q',
+      aliases: ['CVE-2021-44228'],
+      severity: 'critical',
+      package: 'log4j-core',
+      version: '2.14.1',
+      purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+      fixedIn: '2.15.0',
+      source: 'grype:github:language:java',
+      title: 'Remote code injection in Log4j',
+    });
+    // A related entry with the same id is not an alias; no fix versions means no fixedIn.
+    expect(scan.findings[2]?.aliases).toBeUndefined();
+    expect(scan.findings[2]?.fixedIn).toBeUndefined();
+  });
+
+  it('refuses a match without an artifact', () => {
+    const error = thrown(() => parseGrype({ matches: [{ vulnerability: { id: 'CVE-1' } }] }, 'g.json'));
+    expect(error.message).toBe(
+      'g.json: not a valid Grype report: at matches[0].artifact: expected an object, found nothing (the field is missing)',
+    );
+  });
+});
+
+describe('parseTrivy', () => {
+  it('reads schema 2: every result, PURLs, fixed versions, VendorIDs; modified findings are suppressed', () => {
+    const scan = parseTrivy(sampleJson('trivy.json'), 'trivy.json');
+    expect(scan.scanner).toBe('trivy');
+    expect(scan.findings.map((f) => [f.id, f.severity, f.package, f.fixedIn])).toEqual([
+      ['CVE-2024-45490', 'critical', 'libexpat1', '2.5.0-1+deb12u1'],
+      ['CVE-2023-50495', 'low', 'libtinfo6', undefined],
+      ['TEMP-0290435-0B57B5', 'unknown', 'tar', undefined],
+      ['CVE-2024-21538', 'high', 'cross-spawn', '7.0.5, 6.0.6'],
+      ['CVE-2024-4068', 'high', 'braces', '3.0.3'],
+    ]);
+    expect(scan.counts).toEqual({ critical: 1, high: 2, medium: 0, low: 1, unknown: 1 });
+    expect(scan.suppressed).toBe(1);
+    expect(scan.findings[3]).toMatchObject({
+      aliases: ['GHSA-3xgq-45jj-v275'],
+      purl: 'pkg:npm/cross-spawn@7.0.3',
+      version: '7.0.3',
+      source: 'trivy:ghsa',
+    });
+  });
+
+  it('reads the bare array Trivy printed before 0.20, with null Vulnerabilities', () => {
+    const scan = parseTrivy(sampleJson('trivy-0.19-bare-array.json'), 'old-trivy.json');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2019-1549', 'medium'],
+      ['CVE-2019-1563', 'low'],
+      ['CVE-2019-14697', 'critical'],
+    ]);
+    expect(scan.counts).toEqual({ critical: 1, high: 0, medium: 1, low: 1, unknown: 0 });
+  });
+
+  it('refuses a vulnerability without an id', () => {
+    const error = thrown(() =>
+      parseTrivy(
+        { SchemaVersion: 2, Results: [{ Target: 't', Vulnerabilities: [{ PkgName: 'x' }] }] },
+        't.json',
+      ),
+    );
+    expect(error.message).toContain('at Results[0].Vulnerabilities[0].VulnerabilityID: expected a string');
+  });
+});
+
+describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
+  it('takes the worst severity entry, words or CVSS numbers; no entry is unknown', () => {
+    const statement = sampleJson('vulns-v0.2.intoto.json') as { predicate: unknown };
+    const scan = parseIntotoVulns(statement.predicate, 'vulns.json');
+    expect(scan.scanner).toBe('trivy');
+    expect(scan.scannerVersion).toBe('0.57.1');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2024-45490', 'critical'],
+      ['CVE-2024-21538', 'high'],
+      ['CVE-2023-50495', 'medium'],
+      ['TEMP-0290435-0B57B5', 'unknown'],
+    ]);
+  });
+
+  it('maps score words and numbers', () => {
+    expect(['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a'].map(severityFromScore)).toEqual([
+      'high',
+      'medium',
+      'low',
+      'critical',
+      'low',
+      'unknown',
+    ]);
+  });
+});

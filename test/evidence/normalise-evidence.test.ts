@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { assertEvidenceSize, DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/evidence/json-input.js';
+import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
+import { fixtureText, sampleJson, sampleText, thrown } from './scan-helpers.js';
+
+describe('normaliseDocument', () => {
+  it('turns each raw format into evidence of its kind, with the format recorded', () => {
+    const cases: Array<[string, string, string]> = [
+      [fixtureText('sbom/cyclonedx/laravel-7.12.0__bom.1.4.json'), 'cyclonedx', 'sbom'],
+      [sampleText('spdx-2.3-package-manager-underscore.spdx.json'), 'spdx', 'sbom'],
+      [sampleText('spdx-3.0.1.spdx3.json'), 'spdx', 'sbom'],
+      [fixtureText('sarif/simple-example.sarif'), 'sarif', 'vulnerabilities'],
+      [sampleText('grype.json'), 'grype', 'vulnerabilities'],
+      [sampleText('trivy-0.19-bare-array.json'), 'trivy', 'vulnerabilities'],
+      [
+        JSON.stringify((sampleJson('slsa-v1.intoto.json') as { predicate: unknown }).predicate),
+        'slsa',
+        'provenance',
+      ],
+    ];
+    for (const [text, format, kind] of cases) {
+      const result = normaliseDocument(text, 'f.json');
+      expect(result.type).toBe('evidence');
+      if (result.type !== 'evidence') continue;
+      expect([result.format, result.data.kind]).toEqual([format, kind]);
+    }
+  });
+
+  it('reads a CycloneDX VEX (vulnerabilities, no components) as a scan unless an SBOM is asked for', () => {
+    const vex = fixtureText('sbom/cyclonedx/VEX__CISA-Use-Cases__Case-2__vex.json');
+    const auto = normaliseDocument(vex, 'vex.json');
+    expect(auto.type === 'evidence' && auto.data.kind).toBe('vulnerabilities');
+    const asSbom = normaliseDocument(vex, 'vex.json', 'sbom');
+    expect(asSbom.type === 'evidence' && asSbom.data.kind).toBe('sbom');
+    const sbomAsScan = normaliseDocument(
+      fixtureText('sbom/cyclonedx/laravel-7.12.0__bom.1.4.json'),
+      'l.json',
+      'scan',
+    );
+    expect(sbomAsScan.type === 'evidence' && sbomAsScan.data.kind).toBe('vulnerabilities');
+  });
+
+  it('refuses a document of another kind than the one asked for, naming both', () => {
+    const error = thrown(() => normaliseDocument(sampleText('grype.json'), 'grype.json', 'sbom'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe('grype.json: expected an SBOM (CycloneDX or SPDX), found Grype JSON');
+    expect(thrown(() => normaliseDocument('<testsuite/>', 'r.xml', 'scan')).message).toBe(
+      'r.xml: expected a vulnerability scan (SARIF, Grype, Trivy or CycloneDX VEX/VDR), found JUnit XML',
+    );
+  });
+
+  it('passes statements, envelopes and bundles back for src/trust to unwrap, and JUnit to the tests parser', () => {
+    const wrapped = normaliseDocument(sampleText('slsa-v0.2.intoto.json'), 's.json', 'provenance');
+    expect(wrapped.type).toBe('wrapped');
+    expect(wrapped.format).toBe('in-toto');
+    expect(normaliseDocument('<testsuites/>', 'r.xml')).toEqual({ type: 'junit', format: 'junit' });
+  });
+
+  it('refuses a document over the size limit before parsing it', () => {
+    const error = thrown(() =>
+      normaliseDocument('{"bomFormat":"CycloneDX"}', 'big.json', 'sbom', { maxBytes: 10 }),
+    );
+    expect(error.code).toBe('EVIDENCE_TOO_LARGE');
+    expect(error.message).toBe(
+      'big.json: evidence file is 25 bytes, over the limit of 10 bytes; raise the limit (maxEvidenceBytes) or split the file',
+    );
+  });
+});
+
+describe('assertEvidenceSize', () => {
+  it('accepts up to the 256 MiB default and refuses one byte more', () => {
+    expect(() => assertEvidenceSize(DEFAULT_MAX_EVIDENCE_BYTES, 'a')).not.toThrow();
+    const error = thrown(() => assertEvidenceSize(DEFAULT_MAX_EVIDENCE_BYTES + 1, 'huge.json'));
+    expect(error.code).toBe('EVIDENCE_TOO_LARGE');
+    expect(error.message).toContain(
+      'huge.json: evidence file is 256.0 MiB (268435457 bytes), over the limit of 256.0 MiB',
+    );
+  });
+});
+
+describe('normalisePredicate', () => {
+  it('reads SLSA v1 and v0.2, in-toto vulns, CycloneDX and SPDX predicates', () => {
+    const v1 = sampleJson('slsa-v1.intoto.json') as { predicateType: string; predicate: unknown };
+    expect(normalisePredicate(v1.predicateType, v1.predicate, 'p')?.data.kind).toBe('provenance');
+    const v02 = sampleJson('slsa-v0.2.intoto.json') as { predicateType: string; predicate: unknown };
+    expect(normalisePredicate(v02.predicateType, v02.predicate, 'p')).toMatchObject({ format: 'slsa' });
+    const vulns = sampleJson('vulns-v0.2.intoto.json') as { predicateType: string; predicate: unknown };
+    expect(normalisePredicate(vulns.predicateType, vulns.predicate, 'p')).toMatchObject({
+      format: 'in-toto-vulns',
+      data: { kind: 'vulnerabilities', counts: { critical: 1, high: 1, medium: 1, low: 0, unknown: 1 } },
+    });
+    const bom = JSON.parse(fixtureText('sbom/cyclonedx/cern-lhc-vdm-editor-e564943__bom.json'));
+    expect(normalisePredicate('https://cyclonedx.org/bom', bom, 'p')).toMatchObject({
+      format: 'cyclonedx',
+      data: { kind: 'sbom', counts: { components: 43 } },
+    });
+    expect(normalisePredicate('https://cyclonedx.org/bom/v1.4', bom, 'p')?.format).toBe('cyclonedx');
+    const spdx = sampleJson('spdx-2.3-package-manager-hyphen.spdx.json');
+    expect(normalisePredicate('https://spdx.dev/Document/v2.3', spdx, 'p')).toMatchObject({
+      format: 'spdx',
+      data: { kind: 'sbom', counts: { components: 5 } },
+    });
+  });
+
+  it("reads cosign's vuln predicate by sniffing the scanner result inside it", () => {
+    const predicate = {
+      invocation: { uri: '', event_id: '', 'builder.id': '' },
+      scanner: {
+        uri: 'pkg:github/aquasecurity/trivy@v0.57.1',
+        version: '0.57.1',
+        result: sampleJson('trivy.json'),
+      },
+      metadata: { scanStartedOn: '2026-11-24T09:20:00Z', scanFinishedOn: '2026-11-24T09:20:11Z' },
+    };
+    expect(
+      normalisePredicate('https://cosign.sigstore.dev/attestation/vuln/v1', predicate, 'p'),
+    ).toMatchObject({
+      format: 'trivy',
+      data: { kind: 'vulnerabilities', counts: { critical: 1, high: 2 } },
+    });
+  });
+
+  it('returns undefined for predicate types it does not read (stored as opaque), and refuses the wrong kind', () => {
+    expect(normalisePredicate('https://in-toto.io/attestation/test-result/v0.1', {}, 'p')).toBeUndefined();
+    const v1 = sampleJson('slsa-v1.intoto.json') as { predicateType: string; predicate: unknown };
+    expect(thrown(() => normalisePredicate(v1.predicateType, v1.predicate, 'p.json', 'sbom')).message).toBe(
+      'p.json: expected an SBOM (CycloneDX or SPDX), found a statement with predicate type https://slsa.dev/provenance/v1',
+    );
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { parseSarif } from '../../src/evidence/sarif-parser.js';
+import { fixtureJson, thrown } from './scan-helpers.js';
+
+const parse = (name: string) => parseSarif(fixtureJson(`sarif/${name}`), name);
+
+describe('parseSarif on the real SARIF fixtures', () => {
+  it('falls back to the rule default level through ruleIndex: one error (high), one warning (medium)', () => {
+    const scan = parse('DefaultRuleConfiguration.sarif');
+    expect(scan.scanner).toBe('SarifSamples');
+    expect(scan.scannerVersion).toBe('1.0');
+    expect(scan.findings.map((f) => [f.id, f.severity, f.package])).toEqual([
+      ['TUT1001', 'high', 'file:///C:/code/myProject/io/kb.c'],
+      ['TUT1002', 'medium', 'file:///C:/code/myProject/io/file.c'],
+    ]);
+    expect(scan.counts).toEqual({ critical: 0, high: 1, medium: 1, low: 0, unknown: 0 });
+  });
+
+  it('fills a message string from rule metadata and reads the explicit level', () => {
+    const scan = parse('RuleMetadata.sarif');
+    expect(scan.findings).toEqual([
+      {
+        id: 'TUT1001',
+        severity: 'high',
+        source: 'sarif:SarifSamples',
+        package: 'test.json',
+        title: "The URI '//C:/code/dev' is invalid.",
+      },
+    ]);
+  });
+
+  it('does not count the 5 suppressed results of Suppressions.sarif; counts the 4 others as warnings', () => {
+    const scan = parse('Suppressions.sarif');
+    expect(scan.suppressed).toBe(5);
+    expect(scan.findings).toHaveLength(4);
+    expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 4, low: 0, unknown: 0 });
+    expect(scan.findings.map((f) => f.title)).toEqual([
+      'This result is visible because it is not suppressed.',
+      'This result is visible because its suppression was rejected.',
+      'This result is visible because its suppression is still under review.',
+      // Under review and rejected: no suppression is in effect, so it counts (the sample's text says hidden).
+      'This result is hidden because at least one suppression has not yet been rejected (it is still under review).',
+    ]);
+  });
+
+  it('reads Taxonomies.sarif: explicit error and a default warning', () => {
+    expect(parse('Taxonomies.sarif').counts).toEqual({ critical: 0, high: 1, medium: 1, low: 0, unknown: 0 });
+  });
+
+  it('reads the empty log as a scan with no findings', () => {
+    const scan = parse('empty-log.sarif.json');
+    expect(scan.scanner).toBe('CodeScanner');
+    expect(scan.findings).toEqual([]);
+    expect(scan.suppressed).toBe(0);
+    expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+  });
+
+  it("reads ESLint's simple example: one error", () => {
+    const scan = parse('simple-example.sarif');
+    expect(scan.scanner).toBe('ESLint');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([['no-unused-vars', 'high']]);
+  });
+});
+
+function log(results: unknown[], rules: unknown[] = []) {
+  return { version: '2.1.0', runs: [{ tool: { driver: { name: 'Scanner', rules } }, results }] };
+}
+
+describe('parseSarif severity mapping', () => {
+  it('maps security-severity scores: ≥9 critical, 7–8.9 high, 4–6.9 medium, below 4 low', () => {
+    const rules = [
+      { id: 'R9', properties: { 'security-severity': '9.0' } },
+      { id: 'R89', properties: { 'security-severity': '8.9' } },
+      { id: 'R7', properties: { 'security-severity': '7.0' } },
+      { id: 'R69', properties: { 'security-severity': '6.9' } },
+      { id: 'R4', properties: { 'security-severity': '4.0' } },
+      { id: 'R39', properties: { 'security-severity': '3.9' } },
+    ];
+    const results = rules.map((r) => ({ ruleId: r.id, level: 'note', message: { text: r.id } }));
+    expect(parseSarif(log(results, rules), 's.sarif').findings.map((f) => f.severity)).toEqual([
+      'critical',
+      'high',
+      'high',
+      'medium',
+      'medium',
+      'low',
+    ]);
+  });
+
+  it('prefers the result security-severity over the rule one, and falls back to levels without it', () => {
+    const rules = [
+      { id: 'R', properties: { 'security-severity': '2.0' }, defaultConfiguration: { level: 'error' } },
+    ];
+    const results = [
+      { ruleId: 'R', properties: { 'security-severity': 9.5 }, message: { text: 'a' } },
+      { ruleId: 'R', message: { text: 'b' } },
+      { ruleId: 'other', level: 'note', message: { text: 'c' } },
+      { ruleId: 'other', message: { text: 'd' } },
+      { ruleId: 'other', kind: 'review', message: { text: 'e' } },
+      { ruleId: 'other', kind: 'pass', message: { text: 'not a finding' } },
+      { ruleId: 'other', baselineState: 'absent', message: { text: 'gone' } },
+    ];
+    expect(parseSarif(log(results, rules), 's.sarif').findings.map((f) => f.severity)).toEqual([
+      'critical',
+      'low',
+      'low',
+      'medium',
+      'unknown',
+    ]);
+  });
+
+  it('finds the rule by id when ruleIndex is absent, including hierarchical ids', () => {
+    const rules = [{ id: 'CA5350', defaultConfiguration: { level: 'error' } }];
+    const scan = parseSarif(log([{ ruleId: 'CA5350/md5', message: { text: 'x' } }], rules), 's.sarif');
+    expect(scan.findings[0]).toMatchObject({ id: 'CA5350/md5', severity: 'high' });
+  });
+});
+
+describe('parseSarif refuses what is not SARIF 2.1.0', () => {
+  it('another version', () => {
+    const error = thrown(() => parseSarif({ version: '2.0.0', runs: [] }, 'old.sarif'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      'old.sarif: not a valid SARIF log: at version: expected "2.1.0", found the string "2.0.0"',
+    );
+  });
+
+  it('a run without a tool driver name', () => {
+    const error = thrown(() =>
+      parseSarif({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] }, 'x.sarif'),
+    );
+    expect(error.message).toContain('at runs[0].tool.driver.name: expected a string');
+  });
+});
