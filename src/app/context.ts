@@ -31,6 +31,8 @@ export interface AppContext {
   now(): Date;
   /** True when the clock was set by the user; recorded with every write. */
   readonly clockSet: boolean;
+  /** The environment the context was built from (metrics URL and token variables are read from it). */
+  readonly env?: NodeJS.ProcessEnv;
   store(): Promise<LedgerStore>;
   close(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export function createContext(options: AppOptions = {}): AppContext {
     actor,
     now: clock.now,
     clockSet: clock.set,
+    env,
     store() {
       opened ??= openStore(databaseUrl, dataDir);
       return opened;

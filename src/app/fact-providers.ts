@@ -6,6 +6,7 @@
 import type { ContractStage } from '../contract/types.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import type { AppContext } from './context.js';
+import { rollbackFactProvider } from './rollback-facts.js';
 
 export interface FactProvider {
   key: string;
@@ -17,4 +18,4 @@ export interface FactProvider {
 }
 
 /** Registered providers. One line per provider. */
-export const FACT_PROVIDERS: FactProvider[] = [];
+export const FACT_PROVIDERS: FactProvider[] = [rollbackFactProvider];

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { testsRequirement } from './requires/tests.js';
+import { metricsSection, rollbackSection } from './requires/rollback.js';
 
 const stageName = z
   .string()
@@ -39,6 +40,7 @@ export const stageSchema = z
         'Configuration files of this stage, relative to the contract; later files override earlier ones.',
       ),
     requires: requiresSchema.default({}),
+    rollback: rollbackSection.optional(),
   })
   .describe('One environment and its entry contract.');
 
@@ -57,6 +59,7 @@ export const contractSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a pipeline name: lower-case letters, digits, ".", "_" or "-"')
       .describe('The deliverable this contract governs.'),
     artifact: artifactSchema,
+    metrics: metricsSection.optional(),
     stages: z
       .record(stageName, stageSchema)
       .refine((stages) => Object.keys(stages).length > 0, 'at least one stage')

@@ -14,9 +14,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { MetricsConfig } from '../contract/requires/rollback.js';
 import { parseDuration } from './duration.js';
-import { JsonMetricsSource } from './json-source.js';
 import type { MetricsSource } from './metrics.js';
-import { PrometheusClient } from './prometheus-client.js';
 
 export const DEFAULT_TOKEN_ENV = 'TOLLGATE_PROMETHEUS_TOKEN';
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -67,12 +65,19 @@ export function resolveMetricsSource(
   return undefined;
 }
 
-/** Builds the source; the token is read from the environment here and nowhere else. */
-export function createMetricsSource(
+/**
+ * Builds the source; the token is read from the environment here and nowhere else. The client
+ * modules load on demand, so a `check` that only describes the source never loads node:https.
+ */
+export async function createMetricsSource(
   config: MetricsSourceConfig,
   env: Readonly<Record<string, string | undefined>>,
-): MetricsSource {
-  if (config.kind === 'file') return new JsonMetricsSource(config.path);
+): Promise<MetricsSource> {
+  if (config.kind === 'file') {
+    const { JsonMetricsSource } = await import('./json-source.js');
+    return new JsonMetricsSource(config.path);
+  }
+  const { PrometheusClient } = await import('./prometheus-client.js');
   const token = env[config.tokenEnv];
   return new PrometheusClient({
     url: config.url,

@@ -51,7 +51,7 @@ describe('resolveMetricsSource', () => {
     expect(resolveMetricsSource({ prometheus: { tokenEnv: 'X' } }, {}, '/repo')).toBeUndefined();
   });
 
-  it('hides credentials in the URL and defaults the token variable', () => {
+  it('hides credentials in the URL and defaults the token variable', async () => {
     const config = resolveMetricsSource(
       undefined,
       { TOLLGATE_PROMETHEUS_URL: 'https://user:pw@prom/' },
@@ -63,6 +63,6 @@ describe('resolveMetricsSource', () => {
       timeoutMs: 10_000,
     });
     expect(describeMetricsSource(config)).toBe('Prometheus at https://prom (TOLLGATE_PROMETHEUS_URL)');
-    expect(createMetricsSource(config, {}).description).toBe('Prometheus at https://prom');
+    expect((await createMetricsSource(config, {})).description).toBe('Prometheus at https://prom');
   });
 });

@@ -11,6 +11,7 @@ import { defineInit } from './init.js';
 import { defineLedger } from './ledger.js';
 import { definePromote } from './promote.js';
 import { defineRegister } from './register.js';
+import { defineRollback, defineWatch } from './rollback.js';
 import { defineSchema } from './schema.js';
 import { defineStatus } from './status.js';
 import { defineValidate } from './validate.js';
@@ -22,6 +23,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineAttest,
   defineCheck,
   definePromote,
+  defineRollback,
+  defineWatch,
   defineStatus,
   defineHistory,
   defineLedger,

@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { shortDigest } from '../../artifact/digest.js';
+import { EXIT } from '../../errors.js';
+import type { RollbackCheck } from '../../rollback/check.js';
+import { flagsOf, withContext, write } from '../run.js';
+
+async function printCheck(command: Command, check: RollbackCheck): Promise<void> {
+  if (flagsOf(command).json) {
+    write(JSON.stringify(check, null, 2));
+    return;
+  }
+  const { formatRollbackCheck } = await import('../../rollback/report.js');
+  write(formatRollbackCheck(check));
+}
+
+/**
+ * `tollgate rollback STAGE [--exec CMD]` and `tollgate rollback check STAGE`.
+ * Exit codes of `rollback check`: 0 healthy, 1 tripped, 2 inconclusive, 3 query error, 4 unreachable.
+ * Exit codes of `rollback`: 0 recorded (and CMD succeeded), 3 no target (nothing recorded), 4 CMD failed.
+ */
+export function defineRollback(program: Command): void {
+  const rollback = program
+    .command('rollback')
+    .description(
+      "undo the stage's current promotion: record it in the ledger, name the last known good digest, run --exec",
+    )
+    .argument('<stage>', 'the stage to roll back')
+    .option(
+      '--exec <command>',
+      'run this shell command with TOLLGATE_DIGEST (target), TOLLGATE_PREVIOUS_DIGEST, TOLLGATE_STAGE',
+    )
+    .option('--reason <text>', 'why (required when no rollback condition has tripped)')
+    .option('--json', 'print the result as JSON')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ exec?: string; reason?: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { rollbackStage, runRollbackCommand } = await import('../../app/rollback.js');
+        const result = await rollbackStage(
+          ctx,
+          stage,
+          flags.reason === undefined ? {} : { reason: flags.reason },
+        );
+        if (flags.json) {
+          write(
+            JSON.stringify(
+              {
+                seq: result.entry.seq,
+                hash: result.entry.hash,
+                stage,
+                from: result.from,
+                to: result.to,
+                reason: result.reason,
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          const target = result.to.pinned
+            ? 'pinned target'
+            : `last known good, promoted ${result.to.promotion?.at} (ledger #${result.to.promotion?.seq})`;
+          write(
+            [
+              `rolled back ${stage}: ${shortDigest(result.from.artifact)} → ${shortDigest(result.to.digest)} (${target})`,
+              `  why: ${result.reason}`,
+              `  recorded by ${ctx.actor}: ledger entry #${result.entry.seq} ${shortDigest(result.entry.hash)}; promotion #${result.from.seq} is now rolled-back`,
+              `  deploy ${result.to.digest}`,
+            ].join('\n'),
+          );
+        }
+        if (flags.exec) {
+          const code = await runRollbackCommand(flags.exec, result, stage, {
+            ...(ctx.env ? { env: ctx.env } : {}),
+            stdout: flags.json ? 'stderr' : 'inherit',
+          });
+          if (code !== 0) {
+            process.stderr.write(
+              `tollgate: the rollback is recorded, but the command exited ${code}: deploy ${result.to.digest} by hand\n`,
+            );
+            process.exitCode = EXIT.infrastructure;
+          }
+        }
+      });
+    });
+
+  rollback
+    .command('check')
+    .description(
+      "evaluate the stage's rollback conditions once; exit 0 healthy, 1 tripped, 2 inconclusive, 4 unreachable",
+    )
+    .argument('<stage>', 'the stage whose current promotion is checked')
+    .option('--artifact <digest>', 'check the latest promotion of this digest instead of the current one')
+    .option('--json', 'print the result as JSON')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ artifact?: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { rollbackCheck } = await import('../../app/rollback.js');
+        const check = await rollbackCheck(
+          ctx,
+          stage,
+          flags.artifact === undefined ? {} : { digest: flags.artifact },
+        );
+        await printCheck(command, check);
+        process.exitCode = check.exitCode;
+      });
+    });
+}
+
+/** `tollgate watch STAGE [--rollback] [--exec CMD]`. */
+export function defineWatch(program: Command): void {
+  program
+    .command('watch')
+    .description(
+      'evaluate the rollback conditions every interval until `within` has passed or a condition trips',
+    )
+    .argument('<stage>', 'the stage whose current promotion is watched')
+    .option('--rollback', 'roll back when a condition trips')
+    .option('--exec <command>', 'with --rollback: the rollback command (see `tollgate rollback --exec`)')
+    .option('--json', 'print each evaluation as one JSON line')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ rollback?: boolean; exec?: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { watchStage, rollbackStage, runRollbackCommand } = await import('../../app/rollback.js');
+        const { formatRollbackCheck } = await import('../../rollback/report.js');
+        const result = await watchStage(ctx, stage, {
+          onCheck: (check) => write(flags.json ? JSON.stringify(check) : formatRollbackCheck(check)),
+        });
+        const note = {
+          tripped: 'a condition tripped',
+          'window-ended': `the watch window ended at ${result.last.watchEndsAt}`,
+          'fixed-clock': 'the clock is fixed (--now / TOLLGATE_NOW): evaluated once',
+        }[result.ended];
+        process.stderr.write(`watch ${stage}: stopped after ${result.evaluations} evaluation(s): ${note}\n`);
+        process.exitCode = result.last.exitCode;
+        if (result.ended === 'tripped' && flags.rollback) {
+          const done = await rollbackStage(ctx, stage, { check: result.last });
+          write(
+            `rolled back ${stage}: ${shortDigest(done.from.artifact)} → ${shortDigest(done.to.digest)}; ledger entry #${done.entry.seq}`,
+          );
+          if (flags.exec) {
+            const code = await runRollbackCommand(flags.exec, done, stage, {
+              ...(ctx.env ? { env: ctx.env } : {}),
+              stdout: flags.json ? 'stderr' : 'inherit',
+            });
+            if (code !== 0) {
+              process.stderr.write(`tollgate: the rollback is recorded, but the command exited ${code}\n`);
+              process.exitCode = EXIT.infrastructure;
+            }
+          }
+        }
+      });
+    });
+}
