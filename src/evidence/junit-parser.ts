@@ -28,6 +28,11 @@ export interface JunitTotals {
   failuresOmitted: number;
   /** The root element's `time`, else the sum of the test cases' `time`; absent when the file says neither. */
   durationSeconds?: number;
+  /**
+   * Test cases counted without looking for an earlier run of the same test, because the suites
+   * open around them already held `retryMemory` test names. 0 except for giant single-suite reports.
+   */
+  retriesUntracked: number;
   /** Number of files summed into these totals. */
   files: number;
   /** The suite name given in the options, carried for `toTestSummary`. */
@@ -37,7 +42,15 @@ export interface JunitTotals {
 export interface ParseJunitOptions {
   /** Suite name under which the totals will be recorded (carried into the result). */
   suite?: string;
+  /**
+   * How many test names (of the suites open at one time) are remembered to recognise retries;
+   * default `RETRY_MEMORY` (about 30 MB). Failing tests are remembered up to twice as many.
+   */
+  retryMemory?: number;
 }
+
+/** Default `retryMemory`: 200,000 names, about 150 bytes each. */
+export const RETRY_MEMORY = 200_000;
 
 export type JunitInput = { path: string } | { stream: NodeJS.ReadableStream; name: string };
 
@@ -60,8 +73,14 @@ const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped']);
 /** One `<testsuite>` or `<testsuites>` element: retries are recognised among its direct test cases. */
 interface Scope {
   id: number;
-  /** key (name, classname, file) → outcome | FLAKY_BIT; created on the first test case. */
-  seen: Map<string, number> | undefined;
+  /** `classname NUL file` → test name → outcome | FLAKY_BIT; created on the first test case. */
+  seen: Map<string, Map<string, number>> | undefined;
+  /** The names map of the last classname and file seen: test cases of one class come in a row. */
+  lastClassname: string | undefined;
+  lastFile: string | undefined;
+  lastNames: Map<string, number> | undefined;
+  /** Names remembered in `seen`. */
+  remembered: number;
 }
 
 interface OpenTestcase {
@@ -100,7 +119,7 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
     'path' in input
       ? createReadStream(input.path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES })
       : input.stream;
-  const counter = new JunitCounter(name);
+  const counter = new JunitCounter(name, options.retryMemory ?? RETRY_MEMORY);
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of source as AsyncIterable<string | Buffer>) {
@@ -131,6 +150,7 @@ export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
     flaky: 0,
     failures: [],
     failuresOmitted: 0,
+    retriesUntracked: 0,
     files: 0,
   };
   let duration: number | undefined;
@@ -142,6 +162,7 @@ export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
     merged.skipped += totals.skipped;
     merged.flaky += totals.flaky;
     merged.files += totals.files;
+    merged.retriesUntracked += totals.retriesUntracked;
     merged.failuresOmitted += totals.failuresOmitted;
     for (const failure of totals.failures) {
       if (merged.failures.length < FAILED_NAMES_CAP) merged.failures.push(failure);
@@ -178,6 +199,8 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
   return summary;
 }
 
+const PLAIN_SECONDS = /^\d+(\.\d+)?$/;
+
 /**
  * Parses a JUnit `time` attribute in seconds. Accepts thousands separators (`1,234.5`, as some
  * surefire versions write under an English locale); anything else that is not a plain number
@@ -185,6 +208,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
  */
 export function parseSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
+  if (PLAIN_SECONDS.test(value)) return Number(value);
   let text = value.trim();
   if (/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)) text = text.replaceAll(',', '');
   if (!/^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
@@ -204,17 +228,36 @@ class JunitCounter {
   private nextScopeId = 0;
   private readonly scopes: { depth: number; scope: Scope }[] = [];
   private testcase: OpenTestcase | undefined;
+  private readonly scratch: OpenTestcase = {
+    depth: 0,
+    name: '',
+    classname: undefined,
+    file: undefined,
+    skipped: false,
+    failure: false,
+    error: false,
+    flakyRun: false,
+    time: undefined,
+    issueKind: undefined,
+    message: undefined,
+    collectDepth: 0,
+  };
   private readonly counts = [0, 0, 0, 0];
   private flaky = 0;
   private readonly failures: TestFailure[] = [];
   /** Scope-qualified keys of `failures`, so a later passing retry can take its name out again. */
   private readonly failureKeys: string[] = [];
   private failuresOmitted = 0;
+  private readonly retryMemory: number;
+  /** Test names currently remembered across the open scopes. */
+  private remembered = 0;
+  private retriesUntracked = 0;
   private collected = '';
   private readonly onText = (text: string) => this.collect(text);
 
-  constructor(file: string) {
+  constructor(file: string, retryMemory: number) {
     this.file = file;
+    this.retryMemory = retryMemory;
     const parser = this.parser;
     parser.on('error', (error) => {
       if (this.isLessThanInAttributeValue(error)) return;
@@ -249,6 +292,7 @@ class JunitCounter {
       flaky: this.flaky,
       failures: this.failures,
       failuresOmitted: this.failuresOmitted,
+      retriesUntracked: this.retriesUntracked,
       files: 1,
     };
     const duration = this.rootTime ?? (this.sawTestcaseTime ? this.testcaseTime : undefined);
@@ -274,24 +318,36 @@ class JunitCounter {
       return;
     }
     if (name === 'testsuite' || name === 'testsuites') {
-      this.scopes.push({ depth: this.depth, scope: { id: this.nextScopeId++, seen: undefined } });
+      this.scopes.push({
+        depth: this.depth,
+        scope: {
+          id: this.nextScopeId++,
+          seen: undefined,
+          lastClassname: undefined,
+          lastFile: undefined,
+          lastNames: undefined,
+          remembered: 0,
+        },
+      });
     } else if (name === 'testcase') {
       const attributes = tag.attributes;
-      const time = parseSeconds(attributes.time);
-      this.testcase = {
-        depth: this.depth,
-        name: attributes.name ?? '',
-        classname: attributes.classname,
-        file: attributes.file,
-        skipped: SKIP_STATUSES.has(attributes.status ?? ''),
-        failure: false,
-        error: false,
-        flakyRun: false,
-        time,
-        issueKind: undefined,
-        message: undefined,
-        collectDepth: 0,
-      };
+      // With a time on the root, test case times are not needed: skip parsing them.
+      const time = this.rootTime === undefined ? parseSeconds(attributes.time) : undefined;
+      // One test case is open at a time: reuse one object instead of allocating one per test.
+      const current = this.scratch;
+      current.depth = this.depth;
+      current.name = attributes.name ?? '';
+      current.classname = attributes.classname;
+      current.file = attributes.file;
+      current.skipped = attributes.status !== undefined && SKIP_STATUSES.has(attributes.status);
+      current.failure = false;
+      current.error = false;
+      current.flakyRun = false;
+      current.time = time;
+      current.issueKind = undefined;
+      current.message = undefined;
+      current.collectDepth = 0;
+      this.testcase = current;
     }
   }
 
@@ -358,6 +414,7 @@ class JunitCounter {
         (tag.name === 'testsuite' || tag.name === 'testsuites')
       ) {
         this.scopes.pop();
+        this.remembered -= top.scope.remembered;
       }
     }
     this.depth -= 1;
@@ -378,9 +435,8 @@ class JunitCounter {
           : PASSED;
     const scope = this.scopes[this.scopes.length - 1]?.scope;
     if (scope === undefined) throw this.invalid('a <testcase> outside any <testsuite>');
-    const key = `${testcase.name}\u0000${testcase.classname ?? ''}\u0000${testcase.file ?? ''}`;
-    scope.seen ??= new Map();
-    const previous = scope.seen.get(key);
+    const names = namesOf(scope, testcase.classname, testcase.file);
+    const previous = names.get(testcase.name);
     if (previous === undefined) {
       let state: number = outcome;
       this.counts[outcome] = (this.counts[outcome] ?? 0) + 1;
@@ -388,8 +444,19 @@ class JunitCounter {
         this.flaky += 1;
         state |= FLAKY_BIT;
       }
-      if (isFailing(outcome)) this.addFailure(`${scope.id}\u0000${key}`, testcase);
-      scope.seen.set(key, state);
+      if (isFailing(outcome)) this.addFailure(failureKey(scope, testcase), testcase);
+      // Remembering every name of a giant single suite would make memory grow with the file:
+      // past the limit only failing tests (the ones a retry can turn green) are remembered, then none.
+      if (
+        this.remembered < this.retryMemory ||
+        (isFailing(outcome) && this.remembered < 2 * this.retryMemory)
+      ) {
+        names.set(detach(testcase.name), state);
+        scope.remembered += 1;
+        this.remembered += 1;
+      } else {
+        this.retriesUntracked += 1;
+      }
       return;
     }
     // A retry. As action-junit-report does: the latest run that did not fail decides; if every
@@ -400,7 +467,7 @@ class JunitCounter {
     if (after !== before) {
       this.counts[before] = (this.counts[before] ?? 0) - 1;
       this.counts[after] = (this.counts[after] ?? 0) + 1;
-      if (isFailing(before)) this.removeFailure(`${scope.id}\u0000${key}`);
+      if (isFailing(before)) this.removeFailure(failureKey(scope, testcase));
       state = (state & FLAKY_BIT) | after;
     }
     const failedOnce = isFailing(before) || isFailing(outcome) || testcase.flakyRun;
@@ -411,7 +478,7 @@ class JunitCounter {
       this.flaky -= 1;
       state &= ~FLAKY_BIT;
     }
-    scope.seen.set(key, state);
+    names.set(testcase.name, state);
   }
 
   private addFailure(key: string, testcase: OpenTestcase): void {
@@ -419,9 +486,12 @@ class JunitCounter {
       this.failuresOmitted += 1;
       return;
     }
-    const failure: TestFailure = { name: testcase.name, kind: testcase.failure ? 'failure' : 'error' };
-    if (testcase.classname) failure.classname = testcase.classname;
-    if (testcase.message) failure.message = testcase.message;
+    const failure: TestFailure = {
+      name: detach(testcase.name),
+      kind: testcase.failure ? 'failure' : 'error',
+    };
+    if (testcase.classname) failure.classname = detach(testcase.classname);
+    if (testcase.message) failure.message = detach(testcase.message);
     this.failures.push(failure);
     this.failureKeys.push(key);
   }
@@ -480,6 +550,42 @@ class JunitCounter {
     }
     return this.invalid(`malformed XML: ${message}; expected a well-formed JUnit XML report`);
   }
+}
+
+/**
+ * The map of test names already seen in `scope` for one classname and file. Test cases of one
+ * class usually come in a row, so comparing with the last pair avoids hashing long keys per test.
+ */
+function namesOf(scope: Scope, classname = '', file = ''): Map<string, number> {
+  if (scope.lastNames !== undefined && classname === scope.lastClassname && file === scope.lastFile) {
+    return scope.lastNames;
+  }
+  scope.seen ??= new Map();
+  const key = `${classname}\u0000${file}`;
+  let names = scope.seen.get(key);
+  if (names === undefined) {
+    names = new Map();
+    scope.seen.set(detach(key), names);
+  }
+  scope.lastClassname = classname;
+  scope.lastFile = file;
+  scope.lastNames = names;
+  return names;
+}
+
+function failureKey(scope: Scope, testcase: OpenTestcase): string {
+  return detach(
+    `${scope.id}\u0000${testcase.classname ?? ''}\u0000${testcase.file ?? ''}\u0000${testcase.name}`,
+  );
+}
+
+/**
+ * A copy of `text` that does not point into the parser's 1 MiB chunk. Attribute values are V8
+ * slices of the chunk they came from: keeping one alive keeps the whole chunk alive, so every
+ * string kept after its chunk is parsed goes through here (slicing a concatenation flattens it).
+ */
+function detach(text: string): string {
+  return ` ${text}`.slice(1);
 }
 
 function isFailing(outcome: Outcome): boolean {

@@ -406,6 +406,26 @@ describe('parseJunit details', () => {
     expect(totals.failures.map((f) => `${f.classname}.${f.name}`)).toEqual(['C.b', 'D.a']);
   });
 
+  it('past retryMemory names, remembers only failing tests, then none, and says how many went untracked', async () => {
+    const xml = `<testsuite>
+        <testcase name="p1"/><testcase name="p2"/>
+        <testcase name="p3"/><testcase name="f1"><failure/></testcase><testcase name="f2"><failure/></testcase>
+        <testcase name="p3"/><testcase name="f1"/><testcase name="f2"/>
+      </testsuite>`;
+    // Memory for 2 names: p1, p2 remembered; p3 not (passing, past the limit); f1, f2 remembered
+    // (failing, up to twice the limit). So the rerun of p3 counts as a second test, while the
+    // reruns of f1 and f2 still turn them green.
+    const limited = await fromText(xml);
+    expect(limited).toMatchObject({ tests: 5, passed: 5, failed: 0, flaky: 2, retriesUntracked: 0 });
+    const small = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' }, { retryMemory: 2 });
+    expect(small).toMatchObject({ tests: 6, passed: 6, failed: 0, flaky: 2, retriesUntracked: 2 });
+    const tiny = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' }, { retryMemory: 1 });
+    // Memory for 1 name: p1 remembered, then only f1 (failing, below twice the limit); f2's
+    // failure stays because its rerun is not recognised.
+    expect(tiny).toMatchObject({ tests: 7, failed: 1, retriesUntracked: 5 });
+    expectConsistent(tiny);
+  });
+
   it('does not merge same-named tests of different suites', async () => {
     const totals = await fromText(
       `<testsuites>
@@ -563,6 +583,7 @@ describe('parseJunit details', () => {
         kind: 'failure' as const,
       })),
       failuresOmitted: Math.max(0, failures - FAILED_NAMES_CAP),
+      retriesUntracked: 0,
       files: 1,
       ...(duration === undefined ? {} : { durationSeconds: duration }),
     });
