@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { matchesGlob, matchesPurl } from '../../src/gates/glob-pattern.js';
+
+describe('matchesGlob', () => {
+  it('* matches any run of characters including slashes; other characters match themselves', () => {
+    expect(matchesGlob('https://github.com/*', 'https://github.com/a/b/c')).toBe(true);
+    expect(matchesGlob('a.b', 'axb')).toBe(false);
+    expect(matchesGlob('v1.(2)+', 'v1.(2)+')).toBe(true);
+    expect(matchesGlob('exact', 'exact-not')).toBe(false);
+    expect(matchesGlob('ABC', 'abc', true)).toBe(true);
+  });
+});
+
+describe('matchesPurl', () => {
+  it('matches any version when the pattern has none', () => {
+    expect(matchesPurl('pkg:npm/left-pad', 'pkg:npm/left-pad@1.3.0')).toBe(true);
+    expect(matchesPurl('pkg:npm/left-pad', 'pkg:npm/left-pad-extra@1.3.0')).toBe(false);
+  });
+
+  it('compares versions by glob and ignores qualifiers and subpath unless given', () => {
+    expect(
+      matchesPurl('pkg:deb/debian/openssl@3.0.*', 'pkg:deb/debian/openssl@3.0.11-1?arch=amd64#usr/lib'),
+    ).toBe(true);
+    expect(
+      matchesPurl('pkg:deb/debian/openssl@3.0.*?arch=arm64', 'pkg:deb/debian/openssl@3.0.11-1?arch=amd64'),
+    ).toBe(false);
+    expect(matchesPurl('pkg:deb/debian/openssl@1.*', 'pkg:deb/debian/openssl@3.0.11-1')).toBe(false);
+  });
+
+  it('decodes percent-encoding on both sides and compares the type case-insensitively', () => {
+    expect(matchesPurl('pkg:npm/@angular/core', 'pkg:npm/%40angular/core@17.0.0')).toBe(true);
+    expect(matchesPurl('pkg:NPM/%40angular/*', 'pkg:npm/@angular/router@17.0.0')).toBe(true);
+  });
+
+  it('does not match a pattern with a version against a purl without one', () => {
+    expect(matchesPurl('pkg:npm/x@1.0.0', 'pkg:npm/x')).toBe(false);
+  });
+});

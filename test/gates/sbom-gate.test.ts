@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { sbomRequirement } from '../../src/contract/requires/sbom.js';
+import { evaluateSbom } from '../../src/gates/sbom-gate.js';
+import { component, sbom, testsRecord } from './scan-evidence-builders.js';
+
+const policy = (p: unknown) => sbomRequirement.parse(p);
+
+describe('sbom gate: presence', () => {
+  it('required and missing: fails and says how to supply one', () => {
+    const result = evaluateSbom('required', [testsRecord()]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'an SBOM (CycloneDX or SPDX JSON) for this digest: `tollgate attest sbom --artifact DIGEST FILE`',
+    ]);
+  });
+
+  it('optional and missing: passes with the absence as remaining risk', () => {
+    const result = evaluateSbom('optional', []);
+    expect(result.status).toBe('pass');
+    expect(result.risks[0]?.text).toContain('no SBOM attested for this digest (optional here)');
+    expect(result.required).toEqual([]);
+  });
+
+  it('present: passes and validates it with the evidence id', () => {
+    const record = sbom([component('react', '18.3.1'), component('lodash', '4.17.21')]);
+    const result = evaluateSbom('required', [record]);
+    expect(result.status).toBe('pass');
+    expect(result.summary).toBe('2 component(s) in 1 SBOM(s)');
+    expect(result.validated[0]).toMatchObject({ gate: 'sbom', evidence: [record.id] });
+    expect(result.validated[0]?.text).toContain(
+      'SBOM of checkout@1.4.2: 2 component(s) (CycloneDX 1.6, syft 1.18.1',
+    );
+  });
+
+  it('object form with required: false behaves as optional', () => {
+    expect(evaluateSbom(policy({ required: false }), []).status).toBe('pass');
+    expect(evaluateSbom(policy({}), []).status).toBe('fail');
+  });
+
+  it('a newer SBOM from the same tool replaces the older one; another tool adds up', () => {
+    const old = sbom([component('gpl-lib', '1.0.0', ['GPL-3.0-only'])], {
+      recordedAt: '2026-11-20T00:00:00Z',
+    });
+    const fresh = sbom([component('mit-lib', '1.0.0')], { recordedAt: '2026-11-21T00:00:00Z' });
+    const deny = policy({ denyLicenses: ['GPL-3.0-only'] });
+    expect(evaluateSbom(deny, [old, fresh]).status).toBe('pass');
+    const other = sbom([component('gpl-lib', '1.0.0', ['GPL-3.0-only'])], {}, 'cdxgen 10');
+    expect(evaluateSbom(deny, [old, fresh, other]).status).toBe('fail');
+  });
+});
+
+describe('sbom gate: licence deny-list', () => {
+  const deny = policy({ denyLicenses: ['GPL-3.0-or-later', 'AGPL-3.0-only'] });
+
+  it('fails on a component that needs a denied licence, naming it and the licence', () => {
+    const result = evaluateSbom(deny, [
+      sbom([component('ok', '1.0.0'), component('copyleft', '2.1.0', ['GPL-3.0-only'])]),
+    ]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'copyleft@2.1.0 is licensed GPL-3.0-only, which needs denied licence GPL-3.0-only',
+    ]);
+  });
+
+  it('passes a dual-licensed component with an allowed choice, fails one whose every choice is denied', () => {
+    const records = [
+      sbom([
+        component('dual', '1.0.0', ['MIT OR GPL-3.0-only']),
+        component('both', '1.0.0', ['GPL-3.0-only OR AGPL-3.0-only']),
+      ]),
+    ];
+    const result = evaluateSbom(deny, records);
+    expect(result.required.map((r) => r.text)).toEqual([
+      'both@1.0.0 is licensed GPL-3.0-only OR AGPL-3.0-only, which needs denied licence GPL-3.0-only, AGPL-3.0-only',
+    ]);
+  });
+
+  it('honours -or-later ranges: denying GPL-2.0-or-later catches GPL-3.0-only', () => {
+    const result = evaluateSbom(policy({ denyLicenses: ['GPL-2.0-or-later'] }), [
+      sbom([component('x', '1', ['GPL-3.0-only'])]),
+    ]);
+    expect(result.status).toBe('fail');
+  });
+
+  it('does not deny a licence with an exception when only the plain licence is denied', () => {
+    const records = [sbom([component('jdk-lib', '1', ['GPL-2.0-only WITH Classpath-exception-2.0'])])];
+    expect(evaluateSbom(policy({ denyLicenses: ['GPL-2.0-only'] }), records).status).toBe('pass');
+  });
+
+  it('treats several licence entries on one component as all applying', () => {
+    const records = [sbom([component('multi', '1', ['MIT', 'AGPL-3.0-only'])])];
+    const result = evaluateSbom(deny, records);
+    expect(result.required[0]?.text).toBe(
+      'multi@1 is licensed MIT AND AGPL-3.0-only, which needs denied licence AGPL-3.0-only',
+    );
+  });
+
+  it('lists components with non-SPDX licence names or none as remaining risk, not failures', () => {
+    const named = { ...component('named', '1', []), licenseNames: ['BSD licence'] };
+    const result = evaluateSbom(deny, [sbom([named, component('bare', '1', [])])]);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 component(s) name licences that are not SPDX expressions and were not checked against denyLicenses: named@1 ("BSD licence")',
+      '1 component(s) declare no licence and were not checked against denyLicenses',
+    ]);
+    expect(result.validated.map((v) => v.text)).toContain(
+      'no component needs a denied licence (GPL-3.0-or-later, AGPL-3.0-only)',
+    );
+  });
+
+  it('caps the listed offenders at 10 and sums up the rest', () => {
+    const many = Array.from({ length: 13 }, (_, i) => component(`gpl-${i}`, '1', ['GPL-3.0-only']));
+    const result = evaluateSbom(deny, [sbom(many)]);
+    expect(result.required).toHaveLength(11);
+    expect(result.required[10]?.text).toBe(
+      '3 more component(s) need a denied licence: gpl-10@1, gpl-11@1, gpl-12@1',
+    );
+    expect(result.summary).toBe('11 SBOM policy violation(s) in 13 component(s)');
+  });
+
+  it('the contract refuses a deny entry that is not an SPDX expression', () => {
+    const parsed = sbomRequirement.safeParse({ denyLicenses: ['GPL v3'] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toContain('an SPDX licence id or expression');
+  });
+});
+
+describe('sbom gate: banned components', () => {
+  const banned = policy({
+    bannedComponents: [
+      'pkg:npm/event-stream@3.3.6',
+      'pkg:maven/org.apache.logging.log4j/log4j-core@2.1*',
+      'pkg:npm/%40evil/*',
+    ],
+  });
+
+  it('fails on matching purls, any version when the pattern has none, qualifiers ignored', () => {
+    const records = [
+      sbom([
+        component('event-stream', '3.3.6'),
+        component('event-stream', '3.3.5'),
+        component(
+          'log4j-core',
+          '2.14.1',
+          ['Apache-2.0'],
+          'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar',
+        ),
+        component(
+          'log4j-core',
+          '2.24.0',
+          ['Apache-2.0'],
+          'pkg:maven/org.apache.logging.log4j/log4j-core@2.24.0',
+        ),
+        component('@evil/pkg', '0.0.1', ['MIT'], 'pkg:npm/@evil/pkg@0.0.1'),
+      ]),
+    ];
+    const result = evaluateSbom(banned, records);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'banned component pkg:npm/event-stream@3.3.6 (matches pkg:npm/event-stream@3.3.6); remove or replace it',
+      'banned component pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar (matches pkg:maven/org.apache.logging.log4j/log4j-core@2.1*); remove or replace it',
+      'banned component pkg:npm/@evil/pkg@0.0.1 (matches pkg:npm/%40evil/*); remove or replace it',
+    ]);
+  });
+
+  it('passes without matches and lists components without a purl as risk', () => {
+    const noPurl: ReturnType<typeof component> = { name: 'vendored', version: '1', licenses: ['MIT'] };
+    const result = evaluateSbom(banned, [sbom([component('left-pad', '1.3.0'), noPurl])]);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 component(s) have no package URL and were not checked against bannedComponents',
+    ]);
+  });
+
+  it('the contract refuses a pattern that is not a purl', () => {
+    expect(sbomRequirement.safeParse({ bannedComponents: ['event-stream'] }).success).toBe(false);
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
+import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
+import { finding, scan, testsRecord } from './scan-evidence-builders.js';
+
+const req = (r: unknown) => vulnerabilitiesRequirement.parse(r);
+const NOW = new Date('2026-11-26T12:00:00Z');
+
+describe('vulnerabilities gate: limits per severity', () => {
+  it('fails without a scan, saying how to supply one', () => {
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [testsRecord()], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required[0]?.text).toBe(
+      'a vulnerability scan (SARIF, Grype or Trivy JSON) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
+    );
+  });
+
+  it('passes a clean scan and validates it', () => {
+    const record = scan([]);
+    const result = evaluateVulnerabilities(req({ critical: 0, high: 0 }), [record], NOW);
+    expect(result.status).toBe('pass');
+    expect(result.validated.map((v) => v.text)).toEqual([
+      `scan by grype (grype; recorded 2026-11-25T10:00:00Z by ci): 0 finding(s)`,
+      'findings within limits: critical 0/0, high 0/0',
+    ]);
+    expect(result.risks).toEqual([]);
+  });
+
+  it('fails when a severity is over its limit, naming the findings with fix versions', () => {
+    const record = scan([
+      finding('CVE-2026-0001', 'critical', 'openssl', { fixedIn: '3.0.15' }),
+      finding('CVE-2026-0002', 'high', 'zlib'),
+    ]);
+    const result = evaluateVulnerabilities(req({ critical: 0, high: 5 }), [record], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2026-0001 in openssl@1.0.0 (fixed in 3.0.15)',
+    ]);
+    expect(result.required[0]?.evidence).toEqual([record.id]);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 high finding(s) within the limit of 5: CVE-2026-0002 in zlib@1.0.0',
+    ]);
+  });
+
+  it('lists findings of severities without a limit as remaining risk', () => {
+    const result = evaluateVulnerabilities(
+      req({ critical: 0 }),
+      [scan([finding('CVE-1', 'medium'), finding('CVE-2', 'low')])],
+      NOW,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 medium finding(s) (no medium limit set): CVE-1 in lib@1.0.0',
+      '1 low finding(s) (no low limit set): CVE-2 in lib@1.0.0',
+    ]);
+  });
+
+  it('counts exactly at the limit as passing and one over as failing', () => {
+    const two = scan([finding('CVE-1', 'high', 'a'), finding('CVE-2', 'high', 'b')]);
+    expect(evaluateVulnerabilities(req({ high: 2 }), [two], NOW).status).toBe('pass');
+    expect(evaluateVulnerabilities(req({ high: 1 }), [two], NOW).status).toBe('fail');
+  });
+
+  it('limits unknown severity too', () => {
+    const result = evaluateVulnerabilities(req({ unknown: 0 }), [scan([finding('TEMP-1', 'unknown')])], NOW);
+    expect(result.required[0]?.text).toBe('1 unknown finding(s), at most 0 allowed: TEMP-1 in lib@1.0.0');
+  });
+
+  it('counts the same vulnerability in the same package once across scanners, at its worst severity', () => {
+    const grype = scan([finding('CVE-2024-45490', 'unknown', 'libexpat1')]);
+    const trivy = scan([finding('CVE-2024-45490', 'critical', 'libexpat1')], {}, 'trivy');
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [grype, trivy], NOW);
+    expect(result.summary).toBe('1 critical, 0 high, 0 medium, 0 low, 0 unknown');
+    expect(result.required[0]?.evidence).toEqual([grype.id, trivy.id]);
+  });
+
+  it('uses only the latest scan of each scanner', () => {
+    const old = scan([finding('CVE-1', 'critical')], { recordedAt: '2026-11-20T00:00:00Z' });
+    const fresh = scan([], { recordedAt: '2026-11-24T00:00:00Z' });
+    expect(evaluateVulnerabilities(req({ critical: 0 }), [fresh, old], NOW).status).toBe('pass');
+  });
+
+  it('lists findings the report itself suppressed as remaining risk', () => {
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [scan([], {}, 'trivy', 3)], NOW);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '3 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) were not counted',
+    ]);
+  });
+});
+
+describe('vulnerabilities gate: allowances', () => {
+  const allow = [{ id: 'CVE-2026-1234', reason: 'not reachable', until: '2026-11-30' }];
+
+  it('an active allowance moves the finding to remaining risk', () => {
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, allow }),
+      [scan([finding('CVE-2026-1234', 'critical', 'libfoo')])],
+      NOW,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'CVE-2026-1234 in libfoo@1.0.0 (critical) allowed until 2026-11-30: not reachable',
+    ]);
+    expect(result.summary).toBe('0 critical, 0 high, 0 medium, 0 low, 0 unknown');
+  });
+
+  it('an expired allowance fails the gate and says it expired, and the finding counts again', () => {
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, allow: [{ id: 'CVE-2026-1234', reason: 'not reachable', until: '2026-11-25' }] }),
+      [scan([finding('CVE-2026-1234', 'critical', 'libfoo')])],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'the allowance for CVE-2026-1234 expired on 2026-11-25 ("not reachable"): CVE-2026-1234 in libfoo@1.0.0 (critical) counts again; fix it or renew the allowance',
+      '1 critical finding(s), at most 0 allowed: CVE-2026-1234 in libfoo@1.0.0',
+    ]);
+    expect(result.summary).toBe('1 critical, 0 high, 0 medium, 0 low, 0 unknown; 1 allowance(s) expired');
+  });
+
+  it('an expired allowance fails even when the finding is within its limit', () => {
+    const result = evaluateVulnerabilities(
+      req({ low: 10, allow: [{ id: 'CVE-9', reason: 'noise', until: '2026-01-01' }] }),
+      [scan([finding('CVE-9', 'low')])],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+    expect(result.required[0]?.text).toContain('the allowance for CVE-9 expired on 2026-01-01');
+  });
+
+  it('a date allowance holds through the end of its day (UTC); a date-time until its instant', () => {
+    expect(allowanceEnd('2026-11-26').toISOString()).toBe('2026-11-27T00:00:00.000Z');
+    const sameDay = req({ critical: 0, allow: [{ id: 'CVE-1', reason: 'r', until: '2026-11-26' }] });
+    expect(evaluateVulnerabilities(sameDay, [scan([finding('CVE-1', 'critical')])], NOW).status).toBe('pass');
+    const instant = req({
+      critical: 0,
+      allow: [{ id: 'CVE-1', reason: 'r', until: '2026-11-26T11:59:59Z' }],
+    });
+    expect(evaluateVulnerabilities(instant, [scan([finding('CVE-1', 'critical')])], NOW).status).toBe('fail');
+  });
+
+  it('matches an allowance by alias and case-insensitively', () => {
+    const byAlias = finding('GHSA-jfh8-c2jp-5v3q', 'critical', 'log4j-core', { aliases: ['CVE-2021-44228'] });
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, allow: [{ id: 'cve-2021-44228', reason: 'JNDI disabled', until: '2027-01-31' }] }),
+      [scan([byAlias])],
+      NOW,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks[0]?.text).toContain('allowed until 2027-01-31: JNDI disabled');
+  });
+
+  it('an allowance for an id that is not found changes nothing', () => {
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, allow }),
+      [scan([finding('CVE-OTHER', 'critical')])],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+  });
+
+  it('the contract requires a reason and a valid expiry date', () => {
+    expect(
+      vulnerabilitiesRequirement.safeParse({ allow: [{ id: 'CVE-1', until: '2027-01-01' }] }).success,
+    ).toBe(false);
+    expect(
+      vulnerabilitiesRequirement.safeParse({ allow: [{ id: 'CVE-1', reason: 'r', until: 'next week' }] })
+        .success,
+    ).toBe(false);
+    expect(vulnerabilitiesRequirement.safeParse({ critical: -1 }).success).toBe(false);
+    expect(vulnerabilitiesRequirement.safeParse({ severe: 0 }).success).toBe(false);
+  });
+});
