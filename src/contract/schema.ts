@@ -7,8 +7,17 @@
  * `requiresShape` below; add a gate's contract keys there.
  */
 import { z } from 'zod';
-import { testsRequirement } from './requires/tests.js';
+import { checkPolicyReferences, peopleShape } from './people-section.js';
+import { approvalsRequirement } from './requires/approvals.js';
+import { driftRequirement, driftSection } from './requires/drift.js';
 import { metricsSection, rollbackSection } from './requires/rollback.js';
+import { rulesRequirement } from './requires/rules.js';
+import { signedByRequirement } from './requires/signed-by.js';
+import { soakRequirement } from './requires/soak.js';
+import { testsRequirement } from './requires/tests.js';
+import { verifiedInRequirement } from './requires/verified-in.js';
+import { windowsRequirement } from './requires/windows.js';
+import { checkSignerReferences, trustSection } from './trust-section.js';
 
 const stageName = z
   .string()
@@ -17,6 +26,13 @@ const stageName = z
 /** Every gate section a stage may require. One line per gate. */
 export const requiresShape = {
   tests: testsRequirement.optional(),
+  drift: driftRequirement.optional(),
+  approvals: approvalsRequirement.optional(),
+  soak: soakRequirement.optional(),
+  verifiedIn: verifiedInRequirement.optional(),
+  windows: windowsRequirement.optional(),
+  rules: rulesRequirement.optional(),
+  signedBy: signedByRequirement.optional(),
 };
 
 export const requiresSchema = z
@@ -60,9 +76,16 @@ export const contractSchema = z
       .describe('The deliverable this contract governs.'),
     artifact: artifactSchema,
     metrics: metricsSection.optional(),
+    drift: driftSection.optional(),
+    trust: trustSection.optional(),
     stages: z
       .record(stageName, stageSchema)
       .refine((stages) => Object.keys(stages).length > 0, 'at least one stage')
       .describe('Stages by name; they form a graph through `from`.'),
+    ...peopleShape,
+  })
+  .superRefine((contract, ctx) => {
+    for (const issue of checkPolicyReferences(contract)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkSignerReferences(contract)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .describe('Tollgate contract: the entry requirements of every stage of one pipeline.');

@@ -21,6 +21,61 @@ export interface PromotionRecord {
 export interface LedgerView {
   /** Promotions of the artifact being decided, in every stage, oldest first. */
   promotions: PromotionRecord[];
+  /** Who registered the artifact (the `register` entry's actor), when known. */
+  registeredBy?: string;
+  /** Approvals, rejections and withdrawals of the artifact, every stage, oldest first. */
+  approvals?: ApprovalRecord[];
+  /** Post-deploy verifications of the artifact, every stage, oldest first. */
+  verifications?: VerificationRecord[];
+  /** Rollbacks away from the artifact, oldest first. */
+  rollbacks?: RollbackRecord[];
+  /** Gates overridden when the artifact was promoted, oldest first. */
+  overrides?: OverrideRecord[];
+}
+
+/** One person's word about a digest in a stage; the latest word of each person counts. */
+export interface ApprovalRecord {
+  seq: number;
+  stage: string;
+  artifact: string;
+  actor: string;
+  at: string;
+  /** `withdraw` takes back the person's earlier approval or rejection. */
+  decision: 'approve' | 'reject' | 'withdraw';
+  comment?: string;
+}
+
+export interface VerificationRecord {
+  seq: number;
+  stage: string;
+  artifact: string;
+  actor: string;
+  at: string;
+  result: 'passed' | 'failed';
+  details?: string;
+}
+
+export interface RollbackRecord {
+  seq: number;
+  stage: string;
+  /** The digest rolled back away from. */
+  artifact: string;
+  actor: string;
+  at: string;
+  /** The promotion entry rolled back, when named. */
+  promotion?: number;
+  reason?: string;
+}
+
+export interface OverrideRecord {
+  /** The promotion entry the override was used for. */
+  seq: number;
+  stage: string;
+  artifact: string;
+  gate: string;
+  actor: string;
+  reason: string;
+  at: string;
 }
 
 /** The latest promotion of `artifact` into `stage`, if any. */
@@ -44,6 +99,7 @@ export const ENTRY = {
   promotion: 'promotion',
   rollback: 'rollback',
   verification: 'verification',
+  approval: 'approval',
 } as const;
 
 /** What `buildLedgerView` needs of an entry. */
@@ -65,6 +121,7 @@ export interface ViewEntry {
 export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
   const promotions: PromotionRecord[] = [];
   const bySeq = new Map<number, PromotionRecord>();
+  const people = collectPeopleRecords(entries);
   for (const entry of entries) {
     if (entry.kind === ENTRY.promotion && entry.stage && entry.artifact) {
       const record: PromotionRecord = {
@@ -96,5 +153,69 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
       }
     }
   }
-  return { promotions };
+  return { promotions, ...people };
+}
+
+/** Approvals, verifications, rollbacks, overrides and the registrant, from the same entries. */
+function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, 'promotions'> {
+  const approvals: ApprovalRecord[] = [];
+  const verifications: VerificationRecord[] = [];
+  const rollbacks: RollbackRecord[] = [];
+  const overrides: OverrideRecord[] = [];
+  let registeredBy: string | undefined;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  for (const entry of entries) {
+    const base = {
+      seq: entry.seq,
+      stage: entry.stage ?? '',
+      artifact: entry.artifact ?? '',
+      actor: entry.actor,
+      at: entry.at,
+    };
+    const payload = entry.payload;
+    if (entry.kind === ENTRY.register && registeredBy === undefined) registeredBy = entry.actor;
+    else if (entry.kind === ENTRY.approval && entry.stage && entry.artifact) {
+      const decision =
+        payload.decision === 'reject' || payload.decision === 'withdraw' ? payload.decision : 'approve';
+      const comment = text(payload.comment);
+      approvals.push({ ...base, decision, ...(comment ? { comment } : {}) });
+    } else if (entry.kind === ENTRY.verification && entry.stage && entry.artifact) {
+      const details = text(payload.details);
+      verifications.push({
+        ...base,
+        result: payload.result === 'failed' ? 'failed' : 'passed',
+        ...(details ? { details } : {}),
+      });
+    } else if (entry.kind === ENTRY.rollback && entry.stage && entry.artifact) {
+      const reason = text(payload.reason);
+      const promotion = typeof payload.promotion === 'number' ? payload.promotion : undefined;
+      rollbacks.push({
+        ...base,
+        ...(promotion === undefined ? {} : { promotion }),
+        ...(reason ? { reason } : {}),
+      });
+    } else if (
+      entry.kind === ENTRY.promotion &&
+      entry.stage &&
+      entry.artifact &&
+      Array.isArray(payload.overrides)
+    ) {
+      for (const o of payload.overrides as Array<Record<string, unknown>>) {
+        if (typeof o?.gate !== 'string') continue;
+        overrides.push({
+          ...base,
+          gate: o.gate,
+          actor: text(o.actor) ?? entry.actor,
+          reason: text(o.reason) ?? '',
+        });
+      }
+    }
+  }
+  return {
+    ...(registeredBy === undefined ? {} : { registeredBy }),
+    approvals,
+    verifications,
+    rollbacks,
+    overrides,
+  };
 }

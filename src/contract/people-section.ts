@@ -1,0 +1,79 @@
+/**
+ * The top-level people sections of a contract: `groups` (named lists of users) and `overrides`
+ * (who may override which gate, where). Spread `peopleShape` into the contract schema and run
+ * `checkPolicyReferences` after parsing for the references between sections.
+ */
+import { z } from 'zod';
+import { checkPeople, type PeopleIssue, peopleOf } from '../policy/people.js';
+import { principal } from './requires/approvals.js';
+
+export const groupsSection = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a group name: letters, digits, ".", "_" or "-"'),
+    z.array(principal).min(1),
+  )
+  .describe('Named groups of users, referred to as `group:NAME` in approvals and overrides.');
+
+export const overrideGrant = z
+  .strictObject({
+    by: z.array(principal).min(1).describe('Users and `group:NAME` allowed to override.'),
+    gates: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Gate keys they may override; all gates when absent.'),
+    stages: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Stages where they may; all stages when absent.'),
+  })
+  .describe('Who may pass `promote --override GATE --reason …`; the override is recorded and shown as risk.');
+
+export const overridesSection = z
+  .array(overrideGrant)
+  .describe('Who may override gates. Nobody may when absent.');
+
+/** Keys to spread into the top-level contract schema. */
+export const peopleShape = {
+  groups: groupsSection.optional(),
+  overrides: overridesSection.optional(),
+};
+
+/**
+ * References across sections that a per-section schema cannot see: `group:NAME` names a group,
+ * override stages exist, `soak.in` and `verifiedIn` name stages, soak has a stage to soak in.
+ * Paths are from the contract's top, ready for the loader's line lookup.
+ */
+export function checkPolicyReferences(contract: {
+  stages: Record<string, { from?: string | string[]; requires?: Record<string, unknown> }>;
+}): PeopleIssue[] {
+  const issues = checkPeople(peopleOf(contract), contract.stages);
+  const stageNames = Object.keys(contract.stages);
+  const checkStage = (name: string, path: (string | number)[]) => {
+    if (!(name in contract.stages))
+      issues.push({ path, message: `"${name}" names no stage; stages are ${stageNames.join(', ')}` });
+  };
+  for (const [name, stage] of Object.entries(contract.stages)) {
+    const requires = stage.requires ?? {};
+    const soak = requires.soak as string | { duration: string; in?: string | string[] } | undefined;
+    if (soak !== undefined) {
+      const base = ['stages', name, 'requires', 'soak'];
+      const inStages = typeof soak === 'object' ? soak.in : undefined;
+      if (inStages === undefined && stage.from === undefined) {
+        issues.push({
+          path: base,
+          message: `stage ${name} has no \`from\`: say where to soak with { duration, in: STAGE }`,
+        });
+      }
+      if (typeof inStages === 'string') checkStage(inStages, [...base, 'in']);
+      else for (const [i, s] of (inStages ?? []).entries()) checkStage(s, [...base, 'in', i]);
+    }
+    const verifiedIn = requires.verifiedIn as string | string[] | undefined;
+    if (typeof verifiedIn === 'string') checkStage(verifiedIn, ['stages', name, 'requires', 'verifiedIn']);
+    else
+      for (const [i, s] of (verifiedIn ?? []).entries())
+        checkStage(s, ['stages', name, 'requires', 'verifiedIn', i]);
+  }
+  return issues;
+}

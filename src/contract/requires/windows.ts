@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { checkWindows } from '../../policy/windows.js';
+
+export const windowEntry = z
+  .strictObject({
+    name: z.string().min(1).optional().describe('A name for people, shown in decisions: "weekend freeze".'),
+    rrule: z
+      .string()
+      .optional()
+      .describe('Recurring window: an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=15.'),
+    duration: z
+      .string()
+      .optional()
+      .describe(
+        'Recurring window: how long each occurrence lasts; days are calendar days in `tz`, hours exact (`2d17h`, `65h`).',
+      ),
+    start: z
+      .string()
+      .optional()
+      .describe(
+        'Recurring window: DTSTART as a local date-time (default 2001-01-01T00:00); needed for COUNT and sets INTERVAL phase.',
+      ),
+    from: z
+      .string()
+      .optional()
+      .describe(
+        'One-off window: start, a local date or date-time in `tz`, or an instant with Z or an offset.',
+      ),
+    until: z
+      .string()
+      .optional()
+      .describe('One-off window: end, exclusive; a date alone means 00:00 that day.'),
+    tz: z.string().optional().describe('IANA time zone of this window; default the section `tz`, else UTC.'),
+  })
+  .describe('One window: recurring (rrule + duration) or one-off (from + until).');
+
+export const windowsRequirement = z
+  .strictObject({
+    tz: z.string().optional().describe('Default IANA time zone for the windows below (default UTC).'),
+    allow: z
+      .array(windowEntry)
+      .optional()
+      .describe('When present, promotion is possible only inside one of these windows.'),
+    deny: z
+      .array(windowEntry)
+      .optional()
+      .describe('Freezes: promotion is never possible inside one of these windows.'),
+  })
+  .superRefine((spec, ctx) => {
+    for (const issue of checkWindows(spec))
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  })
+  .describe(
+    'When the stage may be entered, evaluated at promotion time; outside, the decision is pending until the next opening.',
+  );
+
+export type WindowsRequirement = z.infer<typeof windowsRequirement>;

@@ -1,0 +1,168 @@
+/**
+ * Gate `approvals`: a quorum of eligible people approved this digest for this stage, and nobody's
+ * rejection stands. Approvals are a policy, not a bypass: an approval by someone outside `from`, or
+ * by someone `notBy` excludes (the author, the promoter, an attester), is recorded but not counted,
+ * and the decision says why. While more approvals can still come, the gate is `pending` and names
+ * who can give them; when too few eligible people remain, it fails.
+ */
+import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
+import type { ApprovalRecord } from '../ledger/ledger-view.js';
+import { expandPrincipals, peopleOf } from '../policy/people.js';
+import {
+  type DecisionItem,
+  type GateContext,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+} from './gate.js';
+
+const KEY = 'approvals';
+
+/** The artifact's author: its `author` label, else whoever registered it. */
+export function authorOf(context: GateContext): string | undefined {
+  return context.facts.artifact.labels.author ?? context.facts.ledger.registeredBy;
+}
+
+/** The latest word of each person about this digest in this stage (withdrawals remove it). */
+export function latestWords(context: GateContext): ApprovalRecord[] {
+  const digest = context.facts.artifact.digest;
+  const latest = new Map<string, ApprovalRecord>();
+  const records = [...(context.facts.ledger.approvals ?? [])].sort((a, b) => a.seq - b.seq);
+  for (const record of records) {
+    if (record.artifact !== digest || record.stage !== context.stageName) continue;
+    if (record.decision === 'withdraw') latest.delete(record.actor);
+    else latest.set(record.actor, record);
+  }
+  return [...latest.values()];
+}
+
+/**
+ * Why `actor`'s approval would not count, or undefined when it would. Used by the gate and by
+ * `tollgate approve` to warn at once.
+ * @example ineligibility(config, 'bob', context) // 'bob is the artifact's author'
+ */
+export function ineligibility(
+  config: ApprovalsRequirement,
+  actor: string,
+  context: GateContext,
+): string | undefined {
+  const { groups } = peopleOf(context.contract);
+  if (config.from && !expandPrincipals(config.from, groups).has(actor)) {
+    return `${actor} is not among ${config.from.join(', ')}`;
+  }
+  for (const rule of config.notBy) {
+    if (rule === 'author' && authorOf(context) === actor) return `${actor} is the artifact's author`;
+    if (rule === 'promoter' && context.facts.actor === actor) return `${actor} is the promoter`;
+    if (rule.startsWith('attester:')) {
+      const what = rule.slice('attester:'.length);
+      const attested = context.facts.evidence.some(
+        (record) =>
+          record.actor === actor &&
+          (record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what)),
+      );
+      if (attested) return `${actor} attested ${what}`;
+    }
+  }
+  return undefined;
+}
+
+function describeFrom(config: ApprovalsRequirement): string {
+  return config.from ? config.from.join(', ') : 'anyone';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function evaluateApprovals(config: ApprovalsRequirement, context: GateContext): GateResult {
+  const words = latestWords(context);
+  const rejections = words.filter((w) => w.decision === 'reject');
+  const approvals = words.filter((w) => w.decision === 'approve');
+  const counted: ApprovalRecord[] = [];
+  const notCounted: Array<{ record: ApprovalRecord; why: string }> = [];
+  for (const record of approvals) {
+    const why = ineligibility(config, record.actor, context);
+    if (why === undefined) counted.push(record);
+    else notCounted.push({ record, why });
+  }
+  const validated: DecisionItem[] = counted.map((r) => ({
+    gate: KEY,
+    text: `approved by ${r.actor} at ${r.at}${r.comment ? `: "${r.comment}"` : ''}`,
+    evidence: [`ledger:${r.seq}`],
+  }));
+  const notes = notCounted.map(({ record, why }) => `${record.actor}'s approval does not count: ${why}`);
+  const noteText = notes.length ? ` (${notes.join('; ')})` : '';
+
+  if (rejections.length > 0) {
+    return gateResult(KEY, 'fail', `rejected by ${rejections.map((r) => r.actor).join(', ')}${noteText}`, {
+      validated,
+      required: rejections.map((r) => ({
+        gate: KEY,
+        text: `${r.actor} rejected at ${r.at}${r.comment ? `: "${r.comment}"` : ''}; blocked until ${r.actor} withdraws it (\`tollgate reject ${context.stageName} --artifact DIGEST --withdraw\`) or approves`,
+        evidence: [`ledger:${r.seq}`],
+      })),
+    });
+  }
+
+  if (counted.length >= config.count) {
+    return gateResult(KEY, 'pass', `${counted.length} of ${config.count} approvals${noteText}`, {
+      validated,
+    });
+  }
+
+  const missing = config.count - counted.length;
+  const candidates = eligibleCandidates(config, context, new Set(words.map((w) => w.actor)));
+  if (candidates !== undefined && candidates.length < missing) {
+    const who = candidates.length
+      ? `only ${candidates.join(', ')} can still approve`
+      : 'nobody eligible is left to approve';
+    return gateResult(KEY, 'fail', `${counted.length} of ${config.count} approvals and ${who}${noteText}`, {
+      validated,
+      required: [
+        {
+          gate: KEY,
+          text: `${plural(missing, 'more approval')} from ${describeFrom(config)}, but ${who}${noteText}; change the approvers in the contract or the promoter`,
+        },
+      ],
+    });
+  }
+  const who = candidates === undefined ? `anyone${exclusions(config, context)}` : candidates.join(', ');
+  return gateResult(KEY, 'pending', `${counted.length} of ${config.count} approvals${noteText}`, {
+    validated,
+    required: [
+      {
+        gate: KEY,
+        text: `${plural(missing, 'more approval')} from ${describeFrom(config)}; can approve: ${who} (\`tollgate approve ${context.stageName} --artifact DIGEST\`)${noteText}`,
+      },
+    ],
+  });
+}
+
+/** Eligible people who have not yet said anything; undefined when anyone may approve. */
+function eligibleCandidates(
+  config: ApprovalsRequirement,
+  context: GateContext,
+  spoke: Set<string>,
+): string[] | undefined {
+  if (!config.from) return undefined;
+  const { groups } = peopleOf(context.contract);
+  return [...expandPrincipals(config.from, groups)]
+    .filter((person) => !spoke.has(person) && ineligibility(config, person, context) === undefined)
+    .sort();
+}
+
+function exclusions(config: ApprovalsRequirement, context: GateContext): string {
+  const excluded: string[] = [];
+  const author = authorOf(context);
+  if (config.notBy.includes('author') && author) excluded.push(`${author} (author)`);
+  if (config.notBy.includes('promoter')) excluded.push(`${context.facts.actor} (promoter)`);
+  for (const rule of config.notBy.filter((r) => r.startsWith('attester:')))
+    excluded.push(`attesters of ${rule.slice(9)}`);
+  return excluded.length ? ` except ${excluded.join(', ')}` : '';
+}
+
+export const approvalsGate: GateDefinition<ApprovalsRequirement> = {
+  key: KEY,
+  select: (stage) => stage.requires.approvals,
+  evaluate: evaluateApprovals,
+};

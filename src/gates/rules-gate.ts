@@ -1,0 +1,81 @@
+/**
+ * Gate `rules`: custom CEL rules, all of which must be true. Each rule was type-checked when the
+ * contract loaded; here it is evaluated over one context built once per decision. A rule that
+ * errors (a missing key, a bad conversion) fails closed and the decision shows the error.
+ */
+import type { RulesRequirement } from '../contract/requires/rules.js';
+import { upstreamOf } from '../contract/types.js';
+import { buildRuleContext, compileRule, evaluateRule, type RuleContext } from '../policy/cel.js';
+import { groupsOf, peopleOf } from '../policy/people.js';
+import { authorOf, latestWords } from './approvals-gate.js';
+import {
+  type DecisionItem,
+  type GateContext,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+} from './gate.js';
+
+const KEY = 'rules';
+
+/** The CEL context for a decision (see src/policy/cel.ts and docs/policy.md). */
+export function ruleContextOf(context: GateContext): RuleContext {
+  const { facts } = context;
+  return buildRuleContext({
+    artifact: { ...facts.artifact, author: authorOf(context) ?? '' },
+    stage: { name: context.stageName, purpose: context.stage.purpose, from: upstreamOf(context.stage) },
+    actor: { name: facts.actor, groups: groupsOf(facts.actor, peopleOf(context.contract).groups) },
+    now: facts.now,
+    evidence: facts.evidence,
+    promotions: facts.ledger.promotions.filter((p) => p.artifact === facts.artifact.digest),
+    approvals: latestWords(context).map((w) => ({
+      actor: w.actor,
+      decision: w.decision,
+      at: w.at,
+      ...(w.comment ? { comment: w.comment } : {}),
+    })),
+  });
+}
+
+export function evaluateRules(config: RulesRequirement, context: GateContext): GateResult {
+  const cel = ruleContextOf(context);
+  const validated: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  for (const rule of config) {
+    let outcome: ReturnType<typeof evaluateRule>;
+    try {
+      outcome = evaluateRule(compileRule(rule.cel), cel, rule.cel);
+    } catch (error) {
+      // Only reachable when a contract skipped load-time checking; fail closed all the same.
+      outcome = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    if (!outcome.ok) {
+      required.push({
+        gate: KEY,
+        text: `rule "${rule.name}" could not be evaluated, so it fails closed: ${outcome.error}`,
+      });
+    } else if (!outcome.value) {
+      required.push({
+        gate: KEY,
+        text: `rule "${rule.name}": ${rule.message ?? `\`${rule.cel}\` is false`}`,
+      });
+    } else {
+      validated.push({ gate: KEY, text: `rule "${rule.name}" holds` });
+    }
+  }
+  const total = config.length;
+  if (required.length > 0) {
+    return gateResult(KEY, 'fail', `${total - required.length} of ${total} rules hold`, {
+      validated,
+      required,
+    });
+  }
+  return gateResult(KEY, 'pass', `${total} of ${total} rules hold`, { validated });
+}
+
+export const rulesGate: GateDefinition<RulesRequirement> = {
+  key: KEY,
+  select: (stage) =>
+    stage.requires.rules && stage.requires.rules.length > 0 ? stage.requires.rules : undefined,
+  evaluate: evaluateRules,
+};

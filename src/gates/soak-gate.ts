@@ -1,0 +1,119 @@
+/**
+ * Gate `soak`: the digest has spent long enough in the upstream stage since it last entered it,
+ * with no failed post-deploy verification and no rollback there since. Counted per digest, from
+ * the digest's own promotion: a newer build entering the stage does not restart an older one's
+ * soak, so frequent builds never starve a release. While time is all that is missing, the gate
+ * is `pending` with the exact end.
+ */
+
+import type { SoakRequirement } from '../contract/requires/soak.js';
+import { upstreamOf } from '../contract/types.js';
+import { isTrusted } from '../ledger/ledger-view.js';
+import { durationMs, formatDuration, parseDuration } from '../policy/duration.js';
+import {
+  type DecisionItem,
+  type GateContext,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+} from './gate.js';
+
+const KEY = 'soak';
+
+export function evaluateSoak(config: SoakRequirement, context: GateContext): GateResult {
+  const text = typeof config === 'string' ? config : config.duration;
+  const duration = parseDuration(text);
+  if (!duration) return gateResult(KEY, 'fail', `invalid soak duration "${text}"`);
+  const inStages =
+    typeof config === 'object' && config.in !== undefined ? [config.in].flat() : upstreamOf(context.stage);
+  if (inStages.length === 0) {
+    return gateResult(KEY, 'fail', `stage ${context.stageName} has no upstream stage to soak in`, {
+      required: [{ gate: KEY, text: 'name the stage to soak in: soak: { duration, in: STAGE }' }],
+    });
+  }
+  const needMs = durationMs(duration);
+  const nowMs = context.facts.now.getTime();
+  const digest = context.facts.artifact.digest;
+  const ledger = context.facts.ledger;
+  const validated: DecisionItem[] = [];
+  const required: DecisionItem[] = [];
+  const summaries: string[] = [];
+  let failed = false;
+  let until: number | undefined;
+
+  for (const stage of inStages) {
+    const promotion = ledger.promotions
+      .filter((p) => p.artifact === digest && p.stage === stage)
+      .sort((a, b) => a.seq - b.seq)
+      .at(-1);
+    if (!promotion) {
+      failed = true;
+      summaries.push(`not in ${stage}`);
+      required.push({
+        gate: KEY,
+        text: `${duration.text} soak in ${stage}: the digest has not entered ${stage}`,
+      });
+      continue;
+    }
+    const ref = [`ledger:${promotion.seq}`];
+    const broken =
+      (!isTrusted(promotion) && (promotion.statusReason ?? promotion.status)) ||
+      brokenBy(context, stage, promotion.seq, digest);
+    if (broken) {
+      failed = true;
+      summaries.push(`soak in ${stage} broken`);
+      required.push({
+        gate: KEY,
+        text: `${duration.text} soak in ${stage} since ${promotion.at} was broken: ${broken}`,
+        evidence: ref,
+      });
+      continue;
+    }
+    const enteredMs = Date.parse(promotion.at);
+    const endMs = enteredMs + needMs;
+    if (nowMs >= endMs) {
+      summaries.push(`${formatDuration(nowMs - enteredMs)} in ${stage}`);
+      validated.push({
+        gate: KEY,
+        text: `soaked ${formatDuration(nowMs - enteredMs)} in ${stage} since ${promotion.at} (${duration.text} required), no failed verification or rollback`,
+        evidence: ref,
+      });
+    } else {
+      const end = new Date(endMs).toISOString();
+      summaries.push(`${formatDuration(nowMs - enteredMs)} of ${duration.text} in ${stage}`);
+      required.push({
+        gate: KEY,
+        text: `soak in ${stage} ends ${end} (${formatDuration(endMs - nowMs)} from now; entered ${promotion.at})`,
+        evidence: ref,
+      });
+      until = until === undefined ? endMs : Math.max(until, endMs);
+    }
+  }
+  const summary = summaries.join('; ');
+  if (failed) return gateResult(KEY, 'fail', summary, { validated, required });
+  if (until !== undefined)
+    return gateResult(KEY, 'pending', summary, { validated, required, until: new Date(until).toISOString() });
+  return gateResult(KEY, 'pass', summary, { validated });
+}
+
+/** A failed verification or a rollback of the digest in `stage` after the promotion `sinceSeq`. */
+function brokenBy(context: GateContext, stage: string, sinceSeq: number, digest: string): string | undefined {
+  const ledger = context.facts.ledger;
+  const failedVerification = (ledger.verifications ?? []).find(
+    (v) => v.artifact === digest && v.stage === stage && v.seq > sinceSeq && v.result === 'failed',
+  );
+  if (failedVerification)
+    return `post-deploy verification failed at ${failedVerification.at} (reported by ${failedVerification.actor})`;
+  const rollback = (ledger.rollbacks ?? []).find(
+    (r) => r.artifact === digest && r.stage === stage && r.seq > sinceSeq,
+  );
+  if (rollback)
+    return `rolled back at ${rollback.at} by ${rollback.actor}${rollback.reason ? `: ${rollback.reason}` : ''}`;
+  return undefined;
+}
+
+export const soakGate: GateDefinition<SoakRequirement> = {
+  key: KEY,
+  select: (stage) => stage.requires.soak,
+  evaluate: evaluateSoak,
+};

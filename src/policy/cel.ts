@@ -1,0 +1,389 @@
+/**
+ * Custom rules in CEL (Common Expression Language) with @marcbachmann/cel-js. Rules are type-checked
+ * against one documented context when the contract loads (`checkRule`), compiled once per
+ * expression per process (`compileRule`), and evaluated against values only (`evaluateRule`). An
+ * evaluation error is an answer, not an exception: the gate fails closed and shows the error.
+ *
+ * The context (docs/policy.md lists it with examples):
+ * - `artifact`: { digest, labels: map<string,string>, registeredAt: timestamp, source, author }
+ * - `stage`: { name, purpose, from: list<string> }
+ * - `actor`: { name, groups: list<string> } — the promoter (or `check --as`)
+ * - `now`: timestamp — the evaluation clock
+ * - `evidence`: map<string, dyn> by kind: { count, signed, stages, latest, records } and for
+ *   `tests` also `suites` (suite name → the latest summary's fields)
+ * - `upstream`: map<string, Promotion> — the digest's latest promotion into each upstream stage it entered
+ * - `promotions`: list<Promotion> — every promotion of the digest, oldest first
+ * - `approvals`: list<Approval> — the latest word of each person about this digest and stage
+ * where Promotion is { stage, status, actor, at: timestamp, verified, trusted } and Approval is
+ * { actor, decision ("approve" or "reject"), at: timestamp, comment }.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import { TollgateError } from '../errors.js';
+
+const TIMESTAMP = 'google.protobuf.Timestamp';
+
+// cel-js checks field access against registered types by constructor, so each typed object of the
+// context is an instance of one of these small classes.
+class CelArtifact {
+  constructor(value: Record<string, unknown>) {
+    Object.assign(this, value);
+  }
+}
+class CelStage {
+  constructor(value: Record<string, unknown>) {
+    Object.assign(this, value);
+  }
+}
+class CelActor {
+  constructor(value: Record<string, unknown>) {
+    Object.assign(this, value);
+  }
+}
+class CelPromotion {
+  constructor(value: Record<string, unknown>) {
+    Object.assign(this, value);
+  }
+}
+class CelApproval {
+  constructor(value: Record<string, unknown>) {
+    Object.assign(this, value);
+  }
+}
+
+function createEnvironment(): Environment {
+  return new Environment({ unlistedVariablesAreDyn: false, enableOptionalTypes: true })
+    .registerType('tollgate.Artifact', {
+      ctor: CelArtifact,
+      fields: {
+        digest: 'string',
+        labels: 'map<string, string>',
+        registeredAt: TIMESTAMP,
+        source: 'string',
+        author: 'string',
+      },
+    })
+    .registerType('tollgate.Stage', {
+      ctor: CelStage,
+      fields: { name: 'string', purpose: 'string', from: 'list<string>' },
+    })
+    .registerType('tollgate.Actor', { ctor: CelActor, fields: { name: 'string', groups: 'list<string>' } })
+    .registerType('tollgate.Promotion', {
+      ctor: CelPromotion,
+      fields: {
+        stage: 'string',
+        status: 'string',
+        actor: 'string',
+        at: TIMESTAMP,
+        verified: 'bool',
+        trusted: 'bool',
+      },
+    })
+    .registerType('tollgate.Approval', {
+      ctor: CelApproval,
+      fields: { actor: 'string', decision: 'string', at: TIMESTAMP, comment: 'string' },
+    })
+    .registerVariable('artifact', 'tollgate.Artifact')
+    .registerVariable('stage', 'tollgate.Stage')
+    .registerVariable('actor', 'tollgate.Actor')
+    .registerVariable('now', TIMESTAMP)
+    .registerVariable('evidence', 'map<string, dyn>')
+    .registerVariable('upstream', 'map<string, tollgate.Promotion>')
+    .registerVariable('promotions', 'list<tollgate.Promotion>')
+    .registerVariable('approvals', 'list<tollgate.Approval>');
+}
+
+let environment: Environment | undefined;
+function env(): Environment {
+  environment ??= createEnvironment();
+  return environment;
+}
+
+/** A compiled rule: call it with a context from `buildRuleContext`. */
+export type CompiledRule = (context: RuleContext) => unknown;
+
+export type RuleCheck = { ok: true; type: string } | { ok: false; message: string };
+
+/**
+ * Parses and type-checks a rule against the documented context. The message names the CEL error
+ * and where in the expression it is (line and column within the expression).
+ * @example checkRule('artifact.labels["kind"] != "hotfix" || has(artifact.labels.ticket)') // { ok: true, type: 'bool' }
+ */
+export function checkRule(source: string): RuleCheck {
+  if (typeof source !== 'string' || source.trim() === '')
+    return { ok: false, message: 'expected a CEL expression' };
+  let result: ReturnType<Environment['check']>;
+  try {
+    result = env().check(source);
+  } catch (error) {
+    return { ok: false, message: `CEL: ${describeCelError(error, source)}` };
+  }
+  if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
+  const hasProblem = checkHasOperands(source);
+  if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
+  const type = result.type ?? 'dyn';
+  if (type !== 'bool' && type !== 'dyn') {
+    return { ok: false, message: `CEL: a rule must be a boolean expression; this one gives ${type}` };
+  }
+  return { ok: true, type };
+}
+
+const VARIABLES = new Set([
+  'artifact',
+  'stage',
+  'actor',
+  'now',
+  'evidence',
+  'upstream',
+  'promotions',
+  'approvals',
+]);
+
+interface AstNode {
+  op: string;
+  args: unknown;
+  start: number;
+  end: number;
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && 'op' in value && 'start' in value;
+}
+
+/**
+ * cel-js does not type-check the operand of `has()`, so `has(artifact.lables.ticket)` would load
+ * and quietly be false forever. Check each such operand as an expression of its own when it starts
+ * from a context variable (a comprehension variable is not known outside its macro).
+ */
+function checkHasOperands(source: string): string | undefined {
+  let root: unknown;
+  try {
+    root = (env().parse(source) as unknown as { ast: unknown }).ast;
+  } catch {
+    return undefined;
+  }
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    if (!isNode(node)) continue;
+    const args = node.args;
+    if (node.op === 'call' && Array.isArray(args) && args[0] === 'has') {
+      const operand = (args[1] as unknown[] | undefined)?.[0];
+      if (isNode(operand) && VARIABLES.has(rootIdentifier(operand) ?? '')) {
+        const text = source.slice(operand.start, operand.end);
+        const check = env().check(text);
+        if (!check.valid) {
+          const message = check.error?.message.split('\n')[0] ?? 'invalid operand';
+          return `${message} in has(${text}) (column ${operand.start + 1} of the expression)`;
+        }
+      }
+    }
+    stack.push(args);
+  }
+  return undefined;
+}
+
+function rootIdentifier(node: AstNode): string | undefined {
+  let current: unknown = node;
+  while (isNode(current)) {
+    if (current.op === 'id') return typeof current.args === 'string' ? current.args : undefined;
+    if (current.op !== '.' && current.op !== '.?' && current.op !== '[]') return undefined;
+    current = (current.args as unknown[])[0];
+  }
+  return undefined;
+}
+
+const compiled = new Map<string, CompiledRule>();
+
+/**
+ * The compiled form of a rule, compiled once per expression per process.
+ * @throws TollgateError CONTRACT_INVALID when the rule does not type-check.
+ */
+export function compileRule(source: string): CompiledRule {
+  const cached = compiled.get(source);
+  if (cached) return cached;
+  const check = checkRule(source);
+  if (!check.ok) throw new TollgateError('CONTRACT_INVALID', check.message);
+  const program = env().parse(source) as unknown as CompiledRule;
+  compiled.set(source, program);
+  return program;
+}
+
+export type RuleOutcome = { ok: true; value: boolean } | { ok: false; error: string };
+
+/** Evaluates a compiled rule; an error or a non-boolean result is returned, never thrown. */
+export function evaluateRule(rule: CompiledRule, context: RuleContext, source = ''): RuleOutcome {
+  let value: unknown;
+  try {
+    value = rule(context);
+  } catch (error) {
+    return { ok: false, error: describeCelError(error, source) };
+  }
+  if (typeof value !== 'boolean')
+    return { ok: false, error: `the rule gave ${describeValue(value)}, expected true or false` };
+  return { ok: true, value };
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint') return `the number ${value}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (value instanceof Promise) return 'a promise';
+  return typeof value === 'object' ? 'a map or list' : `${typeof value} ${String(value)}`;
+}
+
+/** First line of a cel-js error plus its position inside the expression, when it has one. */
+function describeCelError(error: unknown, source: string): string {
+  if (!(error instanceof Error)) return String(error);
+  const first = error.message.split('\n')[0] ?? error.message;
+  const node = (error as { node?: { pos?: number; start?: number } }).node;
+  const offset = node?.start ?? node?.pos;
+  if (offset === undefined || source === '') return first;
+  const before = source.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return line > 1
+    ? `${first} (line ${line}, column ${column} of the expression)`
+    : `${first} (column ${column} of the expression)`;
+}
+
+/** The plain facts a rule context is built from (see `buildRuleContext`). */
+export interface RuleFacts {
+  artifact: {
+    digest: string;
+    labels: Record<string, string>;
+    registeredAt: string;
+    source: string;
+    author: string;
+  };
+  stage: { name: string; purpose: string; from: string[] };
+  actor: { name: string; groups: string[] };
+  now: Date;
+  evidence: ReadonlyArray<{
+    stage: string | null;
+    format: string;
+    signer: { name: string } | null;
+    actor: string;
+    recordedAt: string;
+    data: { kind: string } & object;
+  }>;
+  promotions: ReadonlyArray<{ seq: number; stage: string; status: string; actor: string; at: string }>;
+  approvals: ReadonlyArray<{ actor: string; decision: string; at: string; comment?: string }>;
+}
+
+/** The context rules see: CEL values (BigInt integers, Date timestamps, typed objects). */
+export interface RuleContext {
+  artifact: CelArtifact;
+  stage: CelStage;
+  actor: CelActor;
+  now: Date;
+  evidence: Record<string, unknown>;
+  upstream: Record<string, CelPromotion>;
+  promotions: CelPromotion[];
+  approvals: CelApproval[];
+}
+
+/** Turns plain facts into the rule context, once per decision; every rule of the stage shares it. */
+export function buildRuleContext(facts: RuleFacts): RuleContext {
+  const promotions = [...facts.promotions]
+    .sort((a, b) => a.seq - b.seq)
+    .map(
+      (p) =>
+        new CelPromotion({
+          stage: p.stage,
+          status: p.status,
+          actor: p.actor,
+          at: new Date(p.at),
+          verified: p.status === 'verified',
+          trusted: p.status === 'promoted' || p.status === 'verified',
+        }),
+    );
+  const upstream: Record<string, CelPromotion> = {};
+  for (const name of facts.stage.from) {
+    const latest = promotions.filter((p) => (p as unknown as { stage: string }).stage === name).at(-1);
+    if (latest) upstream[name] = latest;
+  }
+  return {
+    artifact: new CelArtifact({
+      digest: facts.artifact.digest,
+      labels: { ...facts.artifact.labels },
+      registeredAt: new Date(facts.artifact.registeredAt),
+      source: facts.artifact.source,
+      author: facts.artifact.author,
+    }),
+    stage: new CelStage({
+      name: facts.stage.name,
+      purpose: facts.stage.purpose,
+      from: [...facts.stage.from],
+    }),
+    actor: new CelActor({ name: facts.actor.name, groups: [...facts.actor.groups] }),
+    now: facts.now,
+    evidence: summariseEvidence(facts.evidence),
+    upstream,
+    promotions,
+    approvals: facts.approvals.map(
+      (a) =>
+        new CelApproval({
+          actor: a.actor,
+          decision: a.decision,
+          at: new Date(a.at),
+          comment: a.comment ?? '',
+        }),
+    ),
+  };
+}
+
+function summariseEvidence(records: RuleFacts['evidence']): Record<string, unknown> {
+  const byKind: Record<
+    string,
+    {
+      count: bigint;
+      signed: bigint;
+      stages: string[];
+      latest: unknown;
+      records: unknown[];
+      suites?: Record<string, unknown>;
+    }
+  > = {};
+  const sorted = [...records].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+  for (const record of sorted) {
+    const kind = record.data.kind;
+    byKind[kind] ??= { count: 0n, signed: 0n, stages: [], latest: null, records: [] };
+    const summary = byKind[kind];
+    const value = {
+      data: toCelValue(record.data),
+      stage: record.stage ?? '',
+      format: record.format,
+      signed: record.signer !== null,
+      signer: record.signer?.name ?? '',
+      actor: record.actor,
+      recordedAt: new Date(record.recordedAt),
+    };
+    summary.count += 1n;
+    if (record.signer !== null) summary.signed += 1n;
+    if (record.stage !== null && !summary.stages.includes(record.stage)) summary.stages.push(record.stage);
+    summary.latest = value;
+    summary.records.push(value);
+    const suite = (record.data as { suite?: unknown }).suite;
+    if (kind === 'tests' && typeof suite === 'string') {
+      summary.suites ??= {};
+      summary.suites[suite] = toCelValue(record.data);
+    }
+  }
+  return byKind;
+}
+
+/** JSON-like data as CEL values: whole numbers become int (BigInt), other numbers double. */
+export function toCelValue(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCelValue);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = toCelValue(item);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,158 @@
+/**
+ * People in a contract: named groups of users (`groups: { release-managers: [alice, bob] }`),
+ * principal lists that mix users and `group:NAME`, and who may override which gate. Pure: the
+ * actor's name is resolved at the edge (src/app/actor.ts) and handed in.
+ */
+
+/** Who may override which gates, where (contract `overrides`). */
+export interface OverrideGrant {
+  /** Users or `group:NAME`. */
+  by: string[];
+  /** Gate keys this grant covers; all gates when absent. */
+  gates?: string[];
+  /** Stages this grant covers; all stages when absent. */
+  stages?: string[];
+}
+
+export interface People {
+  groups: Record<string, string[]>;
+  overrides: OverrideGrant[];
+}
+
+/** A problem found in the people sections, at a path from the contract's top. */
+export interface PeopleIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+const GROUP_PREFIX = 'group:';
+
+/** The groups and override grants of a contract (absent sections are empty). */
+export function peopleOf(contract: object): People {
+  const value = contract as { groups?: Record<string, string[]>; overrides?: OverrideGrant[] };
+  return { groups: value.groups ?? {}, overrides: value.overrides ?? [] };
+}
+
+/** The group a principal names (`group:NAME` → `NAME`), or undefined for a user. */
+export function groupName(principal: string): string | undefined {
+  return principal.startsWith(GROUP_PREFIX) ? principal.slice(GROUP_PREFIX.length) : undefined;
+}
+
+/**
+ * The users a list of principals stands for, groups expanded (groups may name groups; a cycle is
+ * reported by `checkPeople`, and expansion simply stops at a group it has seen).
+ * @example expandPrincipals(['group:release-managers', 'carol'], { 'release-managers': ['alice', 'bob'] }) // Set { alice, bob, carol }
+ */
+export function expandPrincipals(
+  principals: readonly string[],
+  groups: Record<string, string[]>,
+): Set<string> {
+  const users = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (principal: string) => {
+    const group = groupName(principal);
+    if (group === undefined) {
+      users.add(principal);
+      return;
+    }
+    if (seen.has(group)) return;
+    seen.add(group);
+    for (const member of groups[group] ?? []) visit(member);
+  };
+  for (const principal of principals) visit(principal);
+  return users;
+}
+
+/** The groups `user` belongs to, directly or through other groups, sorted. */
+export function groupsOf(user: string, groups: Record<string, string[]>): string[] {
+  return Object.keys(groups)
+    .filter((name) => expandPrincipals([`${GROUP_PREFIX}${name}`], groups).has(user))
+    .sort();
+}
+
+/** True when `user` is one of `principals` (directly or through a group). */
+export function isPrincipal(
+  user: string,
+  principals: readonly string[],
+  groups: Record<string, string[]>,
+): boolean {
+  return expandPrincipals(principals, groups).has(user);
+}
+
+/**
+ * Whether `actor` may override `gate` in `stage`, and if not, who may.
+ * @example canOverride(people, 'alice', 'soak', 'prod') // { allowed: true }
+ */
+export function canOverride(
+  people: People,
+  actor: string,
+  gate: string,
+  stage: string,
+): { allowed: true } | { allowed: false; reason: string } {
+  const grants = people.overrides.filter(
+    (grant) =>
+      (grant.gates === undefined || grant.gates.includes(gate)) &&
+      (grant.stages === undefined || grant.stages.includes(stage)),
+  );
+  if (grants.some((grant) => isPrincipal(actor, grant.by, people.groups))) return { allowed: true };
+  if (grants.length === 0)
+    return { allowed: false, reason: `the contract lets nobody override gate "${gate}" in stage ${stage}` };
+  const who = [...new Set(grants.flatMap((grant) => grant.by))].join(', ');
+  return {
+    allowed: false,
+    reason: `${actor} may not override gate "${gate}" in stage ${stage}; the contract allows: ${who}`,
+  };
+}
+
+/**
+ * Checks references between the people sections and the rest of the contract: every `group:NAME`
+ * names a group, groups do not contain themselves, and override grants name real stages.
+ */
+export function checkPeople(
+  people: People,
+  stages: Record<string, { requires?: Record<string, unknown> }>,
+): PeopleIssue[] {
+  const issues: PeopleIssue[] = [];
+  const groupNames = Object.keys(people.groups);
+  const checkRef = (principal: string, path: (string | number)[]) => {
+    const group = groupName(principal);
+    if (group !== undefined && !(group in people.groups)) {
+      issues.push({
+        path,
+        message: `"${principal}" names no group; ${groupNames.length ? `groups are ${groupNames.join(', ')}` : 'the contract has no `groups` section'}`,
+      });
+    }
+  };
+  for (const [name, members] of Object.entries(people.groups)) {
+    for (const [index, member] of members.entries()) checkRef(member, ['groups', name, index]);
+    const seen = new Set<string>();
+    const cycle = (group: string): boolean => {
+      if (seen.has(group)) return group === name;
+      seen.add(group);
+      return (people.groups[group] ?? []).some((member) => {
+        const inner = groupName(member);
+        return inner !== undefined && (inner === name || cycle(inner));
+      });
+    };
+    if (cycle(name))
+      issues.push({ path: ['groups', name], message: `group ${name} contains itself through its members` });
+  }
+  for (const [index, grant] of people.overrides.entries()) {
+    for (const [i, principal] of grant.by.entries()) checkRef(principal, ['overrides', index, 'by', i]);
+    for (const [i, stage] of (grant.stages ?? []).entries()) {
+      if (!(stage in stages)) {
+        issues.push({
+          path: ['overrides', index, 'stages', i],
+          message: `"${stage}" names no stage; stages are ${Object.keys(stages).join(', ')}`,
+        });
+      }
+    }
+  }
+  for (const [stageName, stage] of Object.entries(stages)) {
+    const approvals = stage.requires?.approvals as { from?: string[] } | undefined;
+    for (const [i, principal] of (approvals?.from ?? []).entries()) {
+      checkRef(principal, ['stages', stageName, 'requires', 'approvals', 'from', i]);
+    }
+  }
+  return issues;
+}

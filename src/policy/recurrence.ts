@@ -1,0 +1,144 @@
+/**
+ * RRULE text (RFC 5545 §3.3.10) checked part by part before it reaches the expansion library, which
+ * silently ignores unknown parts and out-of-range values (`BYDAI=FR`, `BYHOUR=25`). A window that
+ * quietly never matches is a freeze that never happens, so every part is checked here.
+ */
+
+const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+
+/** Frequencies a window may use. Finer ones would expand to hundreds of thousands of windows a year. */
+const FREQUENCIES = ['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY', 'HOURLY'] as const;
+
+interface RangeRule {
+  min: number;
+  max: number;
+  signed?: boolean;
+}
+
+const NUMBER_LISTS: Record<string, RangeRule> = {
+  BYSECOND: { min: 0, max: 60 },
+  BYMINUTE: { min: 0, max: 59 },
+  BYHOUR: { min: 0, max: 23 },
+  BYMONTHDAY: { min: 1, max: 31, signed: true },
+  BYYEARDAY: { min: 1, max: 366, signed: true },
+  BYWEEKNO: { min: 1, max: 53, signed: true },
+  BYMONTH: { min: 1, max: 12 },
+  BYSETPOS: { min: 1, max: 366, signed: true },
+};
+
+const KNOWN = ['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDAY', 'WKST', ...Object.keys(NUMBER_LISTS)];
+
+export interface ParsedRecurrence {
+  /** The rule in canonical form: upper-case keys, no `RRULE:` prefix. */
+  text: string;
+  parts: Record<string, string>;
+}
+
+/**
+ * Checks an RRULE value and returns it in canonical form, or a message saying what is wrong.
+ * @example parseRecurrence('FREQ=WEEKLY;BYDAY=FR;BYHOUR=15') // { ok: true, value: { text: 'FREQ=WEEKLY;BYDAY=FR;BYHOUR=15', … } }
+ */
+export function parseRecurrence(
+  input: string,
+): { ok: true; value: ParsedRecurrence } | { ok: false; message: string } {
+  const fail = (message: string) => ({
+    ok: false as const,
+    message: `invalid RRULE ${JSON.stringify(input)}: ${message}`,
+  });
+  if (typeof input !== 'string' || input.trim() === '')
+    return fail('expected text such as "FREQ=WEEKLY;BYDAY=FR;BYHOUR=15"');
+  const body = input.trim().replace(/^RRULE:/i, '');
+  if (/[\r\n]/.test(body)) return fail('expected one RRULE line; give DTSTART as the window\'s "start"');
+  const parts: Record<string, string> = {};
+  for (const piece of body.split(';')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    if (eq <= 0) return fail(`"${piece}" is not KEY=VALUE`);
+    const key = piece.slice(0, eq).toUpperCase();
+    const value = piece.slice(eq + 1).toUpperCase();
+    if (!KNOWN.includes(key)) {
+      const near = KNOWN.find((k) => closeTo(k, key));
+      return fail(
+        `unknown part "${key}"${near ? ` (did you mean ${near}?)` : `; expected one of ${KNOWN.join(', ')}`}`,
+      );
+    }
+    if (key in parts) return fail(`${key} is given twice`);
+    if (value === '') return fail(`${key} has no value`);
+    parts[key] = value;
+  }
+  const freq = parts.FREQ;
+  if (freq === undefined) return fail('FREQ is required, e.g. FREQ=WEEKLY');
+  if (!(FREQUENCIES as readonly string[]).includes(freq)) {
+    return fail(`FREQ=${freq} is not supported; expected one of ${FREQUENCIES.join(', ')}`);
+  }
+  for (const key of ['INTERVAL', 'COUNT']) {
+    const value = parts[key];
+    if (value !== undefined && !/^[1-9]\d{0,5}$/.test(value))
+      return fail(`${key}=${value}: expected a positive whole number`);
+  }
+  if (parts.COUNT !== undefined && parts.UNTIL !== undefined)
+    return fail('COUNT and UNTIL cannot both be given');
+  if (parts.UNTIL !== undefined && !/^\d{8}(T\d{6}Z?)?$/.test(parts.UNTIL)) {
+    return fail(`UNTIL=${parts.UNTIL}: expected a date YYYYMMDD or a UTC date-time YYYYMMDDTHHMMSSZ`);
+  }
+  if (parts.WKST !== undefined && !(WEEKDAYS as readonly string[]).includes(parts.WKST)) {
+    return fail(`WKST=${parts.WKST}: expected one of ${WEEKDAYS.join(', ')}`);
+  }
+  if (parts.BYDAY !== undefined) {
+    for (const day of parts.BYDAY.split(',')) {
+      const match = /^([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(day);
+      if (!match)
+        return fail(
+          `BYDAY value "${day}": expected a weekday MO…SU, optionally with a position such as 1MO or -1FR`,
+        );
+      const ordinal = match[2] === undefined ? undefined : Number(match[2]);
+      if (ordinal !== undefined && (ordinal < 1 || ordinal > 53))
+        return fail(`BYDAY value "${day}": position must be 1…53`);
+    }
+  }
+  for (const [key, range] of Object.entries(NUMBER_LISTS)) {
+    const value = parts[key];
+    if (value === undefined) continue;
+    for (const item of value.split(',')) {
+      const match = /^([+-]?)(\d{1,3})$/.exec(item);
+      const n = match ? Number(match[2]) : Number.NaN;
+      const signOk = range.signed || match?.[1] !== '-';
+      if (!match || !signOk || n < range.min || n > range.max) {
+        const allowed = range.signed ? `±${range.min}…${range.max}` : `${range.min}…${range.max}`;
+        return fail(`${key} value "${item}": expected whole numbers in ${allowed}`);
+      }
+    }
+  }
+  if (
+    parts.BYSETPOS !== undefined &&
+    Object.keys(parts).every((k) => !k.startsWith('BY') || k === 'BYSETPOS')
+  ) {
+    return fail('BYSETPOS needs another BY… part to select from');
+  }
+  const text = Object.entries(parts)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(';');
+  return { ok: true, value: { text, parts } };
+}
+
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let differences = 0;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0, j = 0; i < length || j < length; ) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    differences++;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+    if (differences > 1) return false;
+  }
+  return differences <= 1;
+}

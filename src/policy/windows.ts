@@ -1,0 +1,416 @@
+/**
+ * Promotion windows: when a stage may be entered. A window is either recurring (an RFC 5545 RRULE
+ * plus a duration, in a time zone) or a one-off range of local date-times. `allow` windows, when
+ * any are given, are the only times a promotion may happen; `deny` windows (freezes) always win.
+ *
+ * Everything here is a pure function of the window specs and an instant: the clock is handed in.
+ *
+ * Daylight-saving time follows RFC 5545, verified by tests rather than assumed:
+ * - an occurrence is a wall-clock time in the window's zone (`BYHOUR=15` is 15:00 in summer and
+ *   in winter);
+ * - an ambiguous wall time (the repeated hour in autumn) is its first instance;
+ * - an occurrence whose wall time does not exist (the skipped hour in spring) is left out, as
+ *   RFC 5545 requires; one-off ranges instead move such a time forward by the gap;
+ * - in a duration, days are calendar days in the zone and hours are exact: `2d17h` from Friday
+ *   15:00 ends Monday 08:00 local even when the clocks change that weekend, `65h` ends an hour
+ *   later or earlier.
+ */
+import { RRuleTemporal } from 'rrule-temporal';
+import { Temporal } from 'temporal-polyfill';
+import { TollgateError } from '../errors.js';
+import { DURATION_EXAMPLES, type Duration, formatDuration, parseDuration } from './duration.js';
+import { parseRecurrence } from './recurrence.js';
+import { describeBadTimeZone, isTimeZone } from './time-zone.js';
+
+/** One window as the contract writes it: `rrule` + `duration` (recurring) or `from` + `until` (one-off). */
+export interface WindowSpec {
+  /** A name for people: "weekend freeze". */
+  name?: string;
+  /** An RRULE (RFC 5545), e.g. `FREQ=WEEKLY;BYDAY=FR;BYHOUR=15`. */
+  rrule?: string;
+  /** How long each occurrence lasts, e.g. `65h` or `2d17h`. */
+  duration?: string;
+  /** The rule's DTSTART as a local date-time; default 2001-01-01T00:00 (a Monday). */
+  start?: string;
+  /** Start of a one-off window: a local date or date-time, or an instant with `Z` or an offset. */
+  from?: string;
+  /** End of a one-off window, exclusive; a date alone means 00:00 of that day. */
+  until?: string;
+  /** IANA time zone; default the set's `tz`, else UTC. */
+  tz?: string;
+}
+
+export interface WindowsSpec {
+  /** Default time zone for every window of the set. */
+  tz?: string;
+  allow?: WindowSpec[];
+  deny?: WindowSpec[];
+}
+
+/** A problem in a window spec, at a path relative to the `windows` section. */
+export interface WindowIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export type WindowKind = 'allow' | 'deny';
+
+/** A checked, ready-to-evaluate window. */
+export interface CompiledWindow {
+  kind: WindowKind;
+  index: number;
+  /** For people: the name, or the rule and duration, with the zone. */
+  label: string;
+  tz: string;
+  /** Occurrences `[start, end)` in epoch milliseconds that overlap `[fromMs, toMs)`, in start order. */
+  intervals(fromMs: number, toMs: number): Array<[number, number]>;
+}
+
+export interface CompiledWindows {
+  allow: CompiledWindow[];
+  deny: CompiledWindow[];
+}
+
+/** A stretch of time in which promotion is uniformly open or closed. */
+export interface WindowPeriod {
+  open: boolean;
+  from: Date;
+  /** End of the period; undefined when it lasts past the end of what was computed. */
+  until?: Date;
+  /** Why: the deny windows in force, "outside every allow window", or the allow windows in force. */
+  reasons: string[];
+}
+
+/** The answer for one instant. */
+export interface WindowState {
+  open: boolean;
+  reasons: string[];
+  /** When open: when the current open period ends, if within the horizon. */
+  closesAt?: Date;
+  /** When closed: when promotion next becomes possible, if within the horizon. */
+  opensAt?: Date;
+}
+
+const DAY_MS = 86_400_000;
+/** How far ahead the next opening is looked for. */
+export const DEFAULT_HORIZON_MS = 366 * DAY_MS;
+/** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
+const DEFAULT_START = '2001-01-01T00:00:00';
+
+/**
+ * Every problem in a `windows` section, each with its path, without stopping at the first.
+ * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }) // []
+ */
+export function checkWindows(spec: WindowsSpec): WindowIssue[] {
+  const issues: WindowIssue[] = [];
+  if (spec.tz !== undefined && !isTimeZone(spec.tz))
+    issues.push({ path: ['tz'], message: describeBadTimeZone(spec.tz) });
+  for (const kind of ['allow', 'deny'] as const) {
+    (spec[kind] ?? []).forEach((window, index) => {
+      for (const issue of checkWindow(window, spec.tz))
+        issues.push({ ...issue, path: [kind, index, ...issue.path] });
+    });
+  }
+  return issues;
+}
+
+function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowIssue[] {
+  const issues: WindowIssue[] = [];
+  const tz = window.tz ?? defaultTz ?? 'UTC';
+  if (window.tz !== undefined && !isTimeZone(window.tz))
+    issues.push({ path: ['tz'], message: describeBadTimeZone(window.tz) });
+  const recurring = window.rrule !== undefined || window.duration !== undefined || window.start !== undefined;
+  const range = window.from !== undefined || window.until !== undefined;
+  if (recurring && range) {
+    issues.push({
+      path: [],
+      message: 'a window is either recurring (rrule + duration) or one-off (from + until), not both',
+    });
+    return issues;
+  }
+  if (!recurring && !range) {
+    issues.push({
+      path: [],
+      message: 'expected a recurring window (rrule + duration) or a one-off window (from + until)',
+    });
+    return issues;
+  }
+  if (recurring) {
+    if (window.rrule === undefined)
+      issues.push({
+        path: [],
+        message: 'a recurring window needs "rrule", e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=15',
+      });
+    else {
+      const parsed = parseRecurrence(window.rrule);
+      if (!parsed.ok) issues.push({ path: ['rrule'], message: parsed.message });
+      else if (parsed.value.parts.COUNT !== undefined && window.start === undefined) {
+        issues.push({ path: ['rrule'], message: 'COUNT counts from DTSTART: give the window a "start"' });
+      }
+    }
+    if (window.duration === undefined)
+      issues.push({ path: [], message: 'a recurring window needs "duration", e.g. 65h or 2d17h' });
+    else {
+      const duration = parseDuration(window.duration);
+      if (!duration)
+        issues.push({
+          path: ['duration'],
+          message: `invalid duration ${JSON.stringify(window.duration)}; expected ${DURATION_EXAMPLES}`,
+        });
+      else if (duration.days === 0 && duration.exactMs === 0)
+        issues.push({ path: ['duration'], message: 'duration must be longer than 0s' });
+    }
+    if (window.start !== undefined && !isLocalDateTime(window.start)) {
+      issues.push({
+        path: ['start'],
+        message: `invalid start ${JSON.stringify(window.start)}; expected a local date-time such as 2026-01-05T08:00`,
+      });
+    }
+  } else {
+    if (window.from === undefined) issues.push({ path: [], message: 'a one-off window needs "from"' });
+    if (window.until === undefined) issues.push({ path: [], message: 'a one-off window needs "until"' });
+    if (window.from !== undefined && window.until !== undefined && isTimeZone(tz)) {
+      const from = toInstantMs(window.from, tz);
+      const until = toInstantMs(window.until, tz);
+      if (from === undefined) issues.push({ path: ['from'], message: badDateTime('from', window.from) });
+      if (until === undefined) issues.push({ path: ['until'], message: badDateTime('until', window.until) });
+      if (from !== undefined && until !== undefined && until <= from) {
+        issues.push({
+          path: ['until'],
+          message: `until (${window.until}) must be after from (${window.from})`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+function badDateTime(key: string, value: string): string {
+  return `invalid ${key} ${JSON.stringify(value)}; expected a date (2026-12-20), a local date-time (2026-12-20T18:00) or an instant (2026-12-20T17:00:00Z)`;
+}
+
+const cache = new Map<string, CompiledWindows>();
+
+/**
+ * Checks and compiles a `windows` section. Results are cached by content, so a contract's windows
+ * are compiled once per process however many decisions use them.
+ * @throws TollgateError CONTRACT_INVALID naming the first problem and its path.
+ */
+export function compileWindows(spec: WindowsSpec): CompiledWindows {
+  const key = JSON.stringify(spec);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const issues = checkWindows(spec);
+  if (issues.length > 0) {
+    const issue = issues[0]!;
+    throw new TollgateError(
+      'CONTRACT_INVALID',
+      `windows${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${issue.message}`,
+    );
+  }
+  const compiled: CompiledWindows = {
+    allow: (spec.allow ?? []).map((w, i) => compileWindow(w, 'allow', i, spec.tz)),
+    deny: (spec.deny ?? []).map((w, i) => compileWindow(w, 'deny', i, spec.tz)),
+  };
+  cache.set(key, compiled);
+  return compiled;
+}
+
+function compileWindow(
+  window: WindowSpec,
+  kind: WindowKind,
+  index: number,
+  defaultTz: string | undefined,
+): CompiledWindow {
+  const tz = window.tz ?? defaultTz ?? 'UTC';
+  if (window.rrule !== undefined) {
+    const recurrence = parseRecurrence(window.rrule);
+    if (!recurrence.ok) throw new TollgateError('CONTRACT_INVALID', recurrence.message);
+    const duration = parseDuration(window.duration ?? '') as Duration;
+    const start = Temporal.PlainDateTime.from(window.start ?? DEFAULT_START);
+    const dtstart = `${start.year.toString().padStart(4, '0')}${pad(start.month)}${pad(start.day)}T${pad(start.hour)}${pad(start.minute)}${pad(start.second)}`;
+    const rule = new RRuleTemporal({
+      rruleString: `DTSTART;TZID=${tz}:${dtstart}\nRRULE:${recurrence.value.text}`,
+    });
+    // A calendar day lasts at most 25 hours, so this reaches back to every occurrence still running.
+    const lookBackMs = duration.days * (DAY_MS + 3_600_000) + duration.exactMs;
+    const label = `${window.name ? `${window.name}: ` : ''}${recurrence.value.text} for ${duration.text} (${tz})`;
+    return {
+      kind,
+      index,
+      label,
+      tz,
+      intervals(fromMs, toMs) {
+        const out: Array<[number, number]> = [];
+        for (const occurrence of rule.between(new Date(fromMs - lookBackMs), new Date(toMs), true)) {
+          const startMs = occurrence.epochMilliseconds;
+          if (startMs >= toMs) continue;
+          // Days are added on the calendar of the zone, hours as exact time (RFC 5545 §3.3.6).
+          const endMs =
+            (duration.days > 0 ? occurrence.add({ days: duration.days }).epochMilliseconds : startMs) +
+            duration.exactMs;
+          if (endMs > fromMs) out.push([startMs, endMs]);
+        }
+        return out;
+      },
+    };
+  }
+  const fromMs = toInstantMs(window.from ?? '', tz) as number;
+  const untilMs = toInstantMs(window.until ?? '', tz) as number;
+  const label = `${window.name ? `${window.name}: ` : ''}${window.from} until ${window.until} (${tz})`;
+  return {
+    kind,
+    index,
+    label,
+    tz,
+    intervals: (a, b) => (untilMs > a && fromMs < b ? [[fromMs, untilMs]] : []),
+  };
+}
+
+function pad(n: number): string {
+  return n.toString().padStart(2, '0');
+}
+
+const LOCAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
+const ABSOLUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+function isLocalDateTime(text: string): boolean {
+  if (!LOCAL.test(text)) return false;
+  try {
+    Temporal.PlainDateTime.from(text, { overflow: 'reject' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An instant from a date, a local date-time (read in `tz`) or an instant with an offset. A local
+ * time skipped by a daylight-saving change moves forward by the gap; a repeated one takes its
+ * first instance (Temporal's "compatible", the same as RFC 5545 for explicit times).
+ */
+export function toInstantMs(text: string, tz: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
+    if (!LOCAL.test(text)) return undefined;
+    return Temporal.PlainDateTime.from(text, { overflow: 'reject' }).toZonedDateTime(tz, {
+      disambiguation: 'compatible',
+    }).epochMilliseconds;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Edge {
+  at: number;
+  delta: 1 | -1;
+  window: CompiledWindow;
+}
+
+/**
+ * The open and closed periods between `from` and `to`, in order, adjacent periods of the same
+ * state merged. The last period's `until` is undefined (it may go on past `to`).
+ */
+export function windowTimeline(windows: CompiledWindows, from: Date, to: Date): WindowPeriod[] {
+  const fromMs = from.getTime();
+  const toMs = to.getTime();
+  const edges: Edge[] = [];
+  for (const window of [...windows.allow, ...windows.deny]) {
+    for (const [start, end] of window.intervals(fromMs, toMs)) {
+      edges.push({ at: Math.max(start, fromMs), delta: 1, window });
+      if (end < toMs) edges.push({ at: end, delta: -1, window });
+    }
+  }
+  edges.sort((a, b) => a.at - b.at);
+  const active = new Map<CompiledWindow, number>();
+  const periods: WindowPeriod[] = [];
+  let cursor = fromMs;
+  let i = 0;
+  const hasAllow = windows.allow.length > 0;
+  const close = (end: number | undefined) => {
+    const open = isOpen(active, hasAllow);
+    const reasons = reasonsFor(active, open, hasAllow);
+    const last = periods.at(-1);
+    if (last && last.open === open) {
+      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
+      if (end === undefined) delete last.until;
+      else last.until = new Date(end);
+    } else {
+      periods.push({
+        open,
+        from: new Date(cursor),
+        ...(end === undefined ? {} : { until: new Date(end) }),
+        reasons,
+      });
+    }
+  };
+  while (i < edges.length) {
+    const at = edges[i]!.at;
+    if (at > cursor) {
+      close(at);
+      cursor = at;
+    }
+    while (i < edges.length && edges[i]!.at === at) {
+      const edge = edges[i]!;
+      active.set(edge.window, (active.get(edge.window) ?? 0) + edge.delta);
+      if (active.get(edge.window) === 0) active.delete(edge.window);
+      i++;
+    }
+  }
+  close(undefined);
+  return periods;
+}
+
+function isOpen(active: Map<CompiledWindow, number>, hasAllow: boolean): boolean {
+  let allowed = !hasAllow;
+  for (const window of active.keys()) {
+    if (window.kind === 'deny') return false;
+    allowed = true;
+  }
+  return allowed;
+}
+
+function reasonsFor(active: Map<CompiledWindow, number>, open: boolean, hasAllow: boolean): string[] {
+  const reasons: string[] = [];
+  const want: WindowKind = open ? 'allow' : 'deny';
+  for (const window of active.keys())
+    if (window.kind === want) reasons.push(`${window.kind} ${window.label}`);
+  if (reasons.length > 0) return reasons;
+  if (!open && hasAllow) return ['outside every allow window'];
+  return open ? ['no deny window in force'] : [];
+}
+
+/**
+ * Whether promotion is possible at `now`, and when that changes. Looks a week ahead first and up
+ * to `horizonMs` (default 366 days) only when nothing changes within the week.
+ * @example windowState(compileWindows(spec), new Date('2026-11-27T15:30:00Z')).opensAt
+ */
+export function windowState(
+  windows: CompiledWindows,
+  now: Date,
+  horizonMs = DEFAULT_HORIZON_MS,
+): WindowState {
+  let periods = windowTimeline(windows, now, new Date(now.getTime() + Math.min(8 * DAY_MS, horizonMs)));
+  if (periods.length === 1 && horizonMs > 8 * DAY_MS) {
+    periods = windowTimeline(windows, now, new Date(now.getTime() + horizonMs));
+  }
+  const current = periods[0]!;
+  if (current.open)
+    return { open: true, reasons: current.reasons, ...(current.until ? { closesAt: current.until } : {}) };
+  return { open: false, reasons: current.reasons, ...(current.until ? { opensAt: current.until } : {}) };
+}
+
+/** The periods from `now` over the next `horizonMs` (default 14 days), for `tollgate windows`. */
+export function upcomingPeriods(
+  windows: CompiledWindows,
+  now: Date,
+  horizonMs = 14 * DAY_MS,
+): WindowPeriod[] {
+  return windowTimeline(windows, now, new Date(now.getTime() + horizonMs));
+}
+
+/** "closed until 2026-11-30T07:00:00.000Z (in 2d16h)" style text for a period boundary. */
+export function describeAt(at: Date, now: Date): string {
+  return `${at.toISOString()} (in ${formatDuration(at.getTime() - now.getTime())})`;
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateApprovals, ineligibility } from '../../src/gates/approvals-gate.js';
+import { approval, contextOf, pipeline, register, testsEvidence } from './people-builders.js';
+
+const GROUPS = `groups:
+  release-managers: [alice, bob, carol, dana]
+  sre: [frank, group:release-managers]`;
+
+const contract = pipeline(
+  '      approvals: { count: 2, from: [group:release-managers], notBy: [author, promoter, "attester:e2e"] }',
+  GROUPS,
+);
+const config = contract.stages.prod!.requires.approvals!;
+
+describe('approvals gate: quorum with separation of duties', () => {
+  it('is pending with nobody having approved, naming everyone eligible', () => {
+    const result = evaluateApprovals(
+      config,
+      contextOf(contract, { entries: [register('2026-11-20T08:00:00Z', 'dana')], actor: 'carol' }),
+    );
+    expect(result.status).toBe('pending');
+    expect(result.summary).toBe('0 of 2 approvals');
+    // dana is the author (who registered), carol is the promoter: neither can approve.
+    expect(result.required[0]!.text).toContain(
+      '2 more approvals from group:release-managers; can approve: alice, bob',
+    );
+  });
+
+  it('passes with two eligible approvals and lists them as validated', () => {
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice', '2026-11-26T09:00:00Z', 'approve', 'prod', 'looks good'),
+      approval('bob', '2026-11-26T10:00:00Z'),
+    ];
+    const result = evaluateApprovals(config, contextOf(contract, { entries, actor: 'carol' }));
+    expect(result.status).toBe('pass');
+    expect(result.validated.map((v) => v.text)).toEqual([
+      'approved by alice at 2026-11-26T09:00:00Z: "looks good"',
+      'approved by bob at 2026-11-26T10:00:00Z',
+    ]);
+  });
+
+  it('records but does not count the author, the promoter, an attester or an outsider, and says why', () => {
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('dana', '2026-11-26T09:00:00Z'),
+      approval('carol', '2026-11-26T09:10:00Z'),
+      approval('mallory', '2026-11-26T09:20:00Z'),
+      approval('alice', '2026-11-26T09:30:00Z'),
+    ];
+    const evidence = [testsEvidence('e2e', 'bob')];
+    const result = evaluateApprovals(config, contextOf(contract, { entries, evidence, actor: 'carol' }));
+    // alice counts; bob could still approve but attested e2e; nobody else is left.
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('1 of 2 approvals and nobody eligible is left to approve');
+    expect(result.summary).toContain("dana's approval does not count: dana is the artifact's author");
+    expect(result.summary).toContain("carol's approval does not count: carol is the promoter");
+    expect(result.summary).toContain(
+      "mallory's approval does not count: mallory is not among group:release-managers",
+    );
+    expect(result.validated).toHaveLength(1);
+  });
+
+  it('uses the author label before the registrant', () => {
+    const context = contextOf(contract, {
+      entries: [register('2026-11-20T08:00:00Z', 'ci-bot')],
+      labels: { author: 'bob' },
+    });
+    expect(ineligibility(config, 'bob', context)).toBe("bob is the artifact's author");
+    expect(ineligibility(config, 'alice', context)).toBeUndefined();
+  });
+
+  it('lets a rejection block until it is withdrawn', () => {
+    const base = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice', '2026-11-26T09:00:00Z'),
+      approval('bob', '2026-11-26T09:05:00Z'),
+    ];
+    const rejected = [...base, approval('frank', '2026-11-26T09:30:00Z', 'reject', 'prod', 'incident open')];
+    const blocked = evaluateApprovals(config, contextOf(contract, { entries: rejected, actor: 'carol' }));
+    expect(blocked.status).toBe('fail');
+    expect(blocked.summary).toBe('rejected by frank');
+    expect(blocked.required[0]!.text).toContain(
+      'frank rejected at 2026-11-26T09:30:00Z: "incident open"; blocked until frank withdraws it',
+    );
+    const withdrawn = [...rejected, approval('frank', '2026-11-26T10:00:00Z', 'withdraw')];
+    expect(
+      evaluateApprovals(config, contextOf(contract, { entries: withdrawn, actor: 'carol' })).status,
+    ).toBe('pass');
+  });
+
+  it('counts approving twice once, and only approvals for this stage', () => {
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice', '2026-11-26T09:00:00Z'),
+      approval('alice', '2026-11-26T09:01:00Z'),
+      approval('bob', '2026-11-26T09:02:00Z', 'approve', 'staging'),
+    ];
+    const result = evaluateApprovals(config, contextOf(contract, { entries, actor: 'carol' }));
+    expect(result.status).toBe('pending');
+    expect(result.summary).toBe('1 of 2 approvals');
+    expect(result.required[0]!.text).toContain(
+      '1 more approval from group:release-managers; can approve: bob',
+    );
+  });
+
+  it('with no `from`, anyone but the excluded may approve', () => {
+    const open = pipeline('      approvals: { count: 1, notBy: [author, promoter] }');
+    const result = evaluateApprovals(
+      open.stages.prod!.requires.approvals!,
+      contextOf(open, { entries: [register('2026-11-20T08:00:00Z', 'dana')], actor: 'erin' }),
+    );
+    expect(result.status).toBe('pending');
+    expect(result.required[0]!.text).toContain('can approve: anyone except dana (author), erin (promoter)');
+  });
+
+  it('expands nested groups', () => {
+    const nested = pipeline('      approvals: { count: 1, from: [group:sre] }', GROUPS);
+    const cfg = nested.stages.prod!.requires.approvals!;
+    expect(ineligibility(cfg, 'alice', contextOf(nested))).toBeUndefined();
+    expect(ineligibility(cfg, 'frank', contextOf(nested))).toBeUndefined();
+    expect(ineligibility(cfg, 'zoe', contextOf(nested))).toBe('zoe is not among group:sre');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateWindows } from '../../src/gates/windows-gate.js';
+import { contextOf, pipeline } from './people-builders.js';
+
+const contract = pipeline(`      windows:
+        tz: Europe/Berlin
+        deny:
+          - { name: weekend freeze, rrule: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=15", duration: 2d17h }
+          - { name: year end, from: 2026-12-21, until: 2027-01-04 }`);
+const config = contract.stages.prod!.requires.windows!;
+
+describe('windows gate', () => {
+  it('passes inside the week and says when the freeze starts', () => {
+    const result = evaluateWindows(config, contextOf(contract, { now: '2026-11-26T12:00:00Z' }));
+    expect(result.status).toBe('pass');
+    expect(result.summary).toBe('open at 2026-11-26T12:00:00.000Z; closes 2026-11-27T14:00:00.000Z');
+  });
+
+  it('is pending during the weekend freeze until Monday 08:00 Berlin', () => {
+    const result = evaluateWindows(config, contextOf(contract, { now: '2026-11-28T10:00:00Z' }));
+    expect(result.status).toBe('pending');
+    expect(result.until).toBe('2026-11-30T07:00:00.000Z');
+    expect(result.required[0]!.text).toBe(
+      'promotion window opens 2026-11-30T07:00:00.000Z (in 1d21h); closed now: deny weekend freeze: FREQ=WEEKLY;BYDAY=FR;BYHOUR=15 for 2d17h (Europe/Berlin)',
+    );
+  });
+
+  it('evaluates at the decision clock, not when the pipeline started', () => {
+    const friday = (time: string) =>
+      evaluateWindows(config, contextOf(contract, { now: `2026-11-27T${time}Z` })).status;
+    expect(friday('13:59:59')).toBe('pass');
+    expect(friday('14:00:00')).toBe('pending');
+  });
+
+  it('fails when an allow list never opens again', () => {
+    const closed = pipeline('      windows: { allow: [{ from: 2025-01-01, until: 2025-02-01 }] }');
+    const result = evaluateWindows(closed.stages.prod!.requires.windows!, contextOf(closed));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('no opening within a year');
+  });
+});

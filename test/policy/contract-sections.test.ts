@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { validateContract } from '../../src/contract/load-contract.js';
+import { TollgateError } from '../../src/errors.js';
+
+const BASE = `version: 1
+pipeline: checkout
+artifact: { type: oci }
+groups:
+  release-managers: [alice, bob]
+overrides:
+  - { by: [group:release-managers], gates: [soak, windows], stages: [prod] }
+stages:
+  staging:
+    purpose: release candidates
+  prod:
+    purpose: live
+    from: staging
+    requires:
+      soak: 24h
+      verifiedIn: staging
+      approvals: { count: 2, from: [group:release-managers], notBy: [author, promoter] }
+      windows:
+        deny: [{ name: weekend, rrule: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=15", duration: 2d17h, tz: Europe/Berlin }]
+      rules:
+        - name: hotfixes carry a ticket
+          cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'
+`;
+
+function errorOf(text: string): TollgateError {
+  try {
+    validateContract(text, 'tollgate.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected the contract to be refused');
+}
+
+describe('people, time and policy sections of the contract', () => {
+  it('accepts every section and fills defaults', () => {
+    const contract = validateContract(BASE, 'tollgate.yaml');
+    expect(contract.stages.prod?.requires.approvals).toEqual({
+      count: 2,
+      from: ['group:release-managers'],
+      notBy: ['author', 'promoter'],
+    });
+    expect(contract.stages.prod?.requires.soak).toBe('24h');
+    expect((contract as { groups?: unknown }).groups).toEqual({ 'release-managers': ['alice', 'bob'] });
+  });
+
+  it('reports a rule that does not compile at the rule line, with the CEL error', () => {
+    const error = errorOf(BASE.replace('has(artifact.labels.ticket)', 'has(artifact.lables.ticket)'));
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:22:16: stages\.prod\.requires\.rules\.0\.cel: rule "hotfixes carry a ticket": CEL: No such key: lables in has\(artifact\.lables\.ticket\) \(column 54 of the expression\)$/,
+    );
+  });
+
+  it('refuses a rule that is not boolean and one that names an unknown variable', () => {
+    expect(
+      errorOf(
+        BASE.replace(
+          `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
+          "cel: 'artifact.digest'",
+        ),
+      ).message,
+    ).toContain('a rule must be a boolean expression; this one gives string');
+    expect(
+      errorOf(
+        BASE.replace(
+          `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
+          "cel: 'build.ok'",
+        ),
+      ).message,
+    ).toContain('tollgate.yaml:22:16');
+  });
+
+  it('reports an unknown time zone at its line with a suggestion', () => {
+    const error = errorOf(BASE.replace('tz: Europe/Berlin', 'tz: Europe/Berln'));
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:19:\d+: stages\.prod\.requires\.windows\.deny\.0\.tz: unknown time zone "Europe\/Berln".*did you mean "Europe\/Berlin"/,
+    );
+  });
+
+  it('reports an invalid RRULE and an invalid duration', () => {
+    expect(errorOf(BASE.replace('BYDAY=FR;', 'BYDAY=FRI;')).message).toContain(
+      'stages.prod.requires.windows.deny.0.rrule: invalid RRULE',
+    );
+    expect(errorOf(BASE.replace('soak: 24h', 'soak: 24 hours')).message).toMatch(
+      /tollgate\.yaml:15:\d+: stages\.prod\.requires\.soak: expected a duration such as "24h", "90m" or "1d12h"/,
+    );
+  });
+
+  it('reports a group reference that names no group', () => {
+    const error = errorOf(BASE.replace('from: [group:release-managers]', 'from: [group:release-manager]'));
+    expect(error.message).toContain(
+      'stages.prod.requires.approvals.from.0: "group:release-manager" names no group; groups are release-managers',
+    );
+  });
+
+  it('reports separation-of-duties keywords it does not know', () => {
+    expect(errorOf(BASE.replace('notBy: [author, promoter]', 'notBy: [autor]')).message).toContain(
+      'expected "author", "promoter" or "attester:SUITE"',
+    );
+  });
+
+  it('reports verifiedIn and soak stages that do not exist', () => {
+    expect(errorOf(BASE.replace('verifiedIn: staging', 'verifiedIn: stagin')).message).toContain(
+      'stages.prod.requires.verifiedIn: "stagin" names no stage',
+    );
+    expect(errorOf(BASE.replace('soak: 24h', 'soak: { duration: 24h, in: qa }')).message).toContain(
+      'stages.prod.requires.soak.in: "qa" names no stage',
+    );
+  });
+});

@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkWindows,
+  compileWindows,
+  toInstantMs,
+  upcomingPeriods,
+  type WindowsSpec,
+  windowState,
+  windowTimeline,
+} from '../../src/policy/windows.js';
+
+const at = (iso: string) => new Date(iso);
+const iso = (d: Date | undefined) => d?.toISOString();
+
+function intervalsOf(spec: WindowsSpec, from: string, to: string): string[][] {
+  const windows = compileWindows(spec);
+  const window = windows.deny[0] ?? windows.allow[0]!;
+  return window
+    .intervals(at(from).getTime(), at(to).getTime())
+    .map(([s, e]) => [new Date(s).toISOString(), new Date(e).toISOString()]);
+}
+
+describe('weekend freeze across daylight-saving changes (Europe/Berlin)', () => {
+  const exact: WindowsSpec = {
+    deny: [
+      { name: 'weekend', rrule: 'FREQ=WEEKLY;BYDAY=FR;BYHOUR=15', duration: '65h', tz: 'Europe/Berlin' },
+    ],
+  };
+  const calendar: WindowsSpec = {
+    deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR;BYHOUR=15', duration: '2d17h', tz: 'Europe/Berlin' }],
+  };
+
+  it('starts at 15:00 wall time in winter and in summer', () => {
+    expect(intervalsOf(exact, '2026-03-20T00:00:00Z', '2026-03-21T00:00:00Z')[0]?.[0]).toBe(
+      '2026-03-20T14:00:00.000Z',
+    );
+    expect(intervalsOf(exact, '2026-06-05T00:00:00Z', '2026-06-06T00:00:00Z')[0]?.[0]).toBe(
+      '2026-06-05T13:00:00.000Z',
+    );
+  });
+
+  it('counts hours as exact time: 65h over the spring change ends at 09:00 local, not 08:00', () => {
+    expect(intervalsOf(exact, '2026-03-27T00:00:00Z', '2026-03-28T00:00:00Z')).toEqual([
+      ['2026-03-27T14:00:00.000Z', '2026-03-30T07:00:00.000Z'],
+    ]);
+    // An ordinary weekend: Monday 08:00 CET.
+    expect(intervalsOf(exact, '2026-03-20T00:00:00Z', '2026-03-21T00:00:00Z')[0]?.[1]).toBe(
+      '2026-03-23T07:00:00.000Z',
+    );
+  });
+
+  it('counts days on the calendar: 2d17h ends Monday 08:00 local on both sides of each change', () => {
+    expect(intervalsOf(calendar, '2026-03-27T00:00:00Z', '2026-03-28T00:00:00Z')).toEqual([
+      ['2026-03-27T14:00:00.000Z', '2026-03-30T06:00:00.000Z'],
+    ]);
+    expect(intervalsOf(calendar, '2026-10-23T00:00:00Z', '2026-10-24T00:00:00Z')).toEqual([
+      ['2026-10-23T13:00:00.000Z', '2026-10-26T07:00:00.000Z'],
+    ]);
+  });
+
+  it('is closed on Saturday and gives the exact opening time', () => {
+    const state = windowState(compileWindows(exact), at('2026-03-28T12:00:00Z'));
+    expect(state.open).toBe(false);
+    expect(iso(state.opensAt)).toBe('2026-03-30T07:00:00.000Z');
+    expect(state.reasons).toEqual(['deny weekend: FREQ=WEEKLY;BYDAY=FR;BYHOUR=15 for 65h (Europe/Berlin)']);
+  });
+
+  it('is open on Thursday and says when the freeze begins', () => {
+    const state = windowState(compileWindows(calendar), at('2026-10-22T10:00:00Z'));
+    expect(state.open).toBe(true);
+    expect(iso(state.closesAt)).toBe('2026-10-23T13:00:00.000Z');
+  });
+});
+
+describe('occurrences at wall times the clock skips or repeats', () => {
+  const nightly = (tz: string): WindowsSpec => ({
+    deny: [{ rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30', duration: '1h', tz }],
+  });
+
+  it('leaves out an occurrence whose local time does not exist (RFC 5545)', () => {
+    expect(intervalsOf(nightly('Europe/Berlin'), '2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual([
+      ['2026-03-28T01:30:00.000Z', '2026-03-28T02:30:00.000Z'],
+      ['2026-03-30T00:30:00.000Z', '2026-03-30T01:30:00.000Z'],
+    ]);
+  });
+
+  it('takes the first of two instances of a repeated local time', () => {
+    const [first] = intervalsOf(nightly('Europe/Berlin'), '2026-10-24T23:00:00Z', '2026-10-25T12:00:00Z');
+    expect(first).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+  });
+
+  it('moves a one-off local time inside the gap forward by the gap', () => {
+    expect(new Date(toInstantMs('2026-03-29T02:30', 'Europe/Berlin')!).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
+    expect(new Date(toInstantMs('2026-10-25T02:30', 'Europe/Berlin')!).toISOString()).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
+  });
+});
+
+describe('allow windows (America/New_York office hours)', () => {
+  const office: WindowsSpec = {
+    tz: 'America/New_York',
+    allow: [{ name: 'office hours', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9', duration: '8h' }],
+  };
+
+  it('opens at 09:00 local before and after the March change', () => {
+    const state = windowState(compileWindows(office), at('2026-03-07T12:00:00Z'));
+    expect(state.open).toBe(false);
+    expect(state.reasons).toEqual(['outside every allow window']);
+    // Monday 9 March is the first weekday on daylight time: 09:00 EDT = 13:00Z (Friday was 14:00Z).
+    expect(iso(state.opensAt)).toBe('2026-03-09T13:00:00.000Z');
+    expect(windowState(compileWindows(office), at('2026-03-06T14:30:00Z')).open).toBe(true);
+    expect(windowState(compileWindows(office), at('2026-03-06T13:30:00Z')).open).toBe(false);
+  });
+
+  it('a deny window wins over an allow window', () => {
+    const spec: WindowsSpec = {
+      ...office,
+      deny: [{ name: 'holidays', from: '2026-12-24', until: '2026-12-28' }],
+    };
+    const state = windowState(compileWindows(spec), at('2026-12-24T15:00:00Z'));
+    expect(state.open).toBe(false);
+    // The reasons cover the whole closed stretch: the holiday, then the nights and the weekend.
+    expect(state.reasons).toEqual([
+      'deny holidays: 2026-12-24 until 2026-12-28 (America/New_York)',
+      'outside every allow window',
+    ]);
+    // Monday 28 December 09:00 EST.
+    expect(iso(state.opensAt)).toBe('2026-12-28T14:00:00.000Z');
+  });
+});
+
+describe('one-off ranges and the timeline', () => {
+  it('reads a date as 00:00 local and until as exclusive, merging overlapping closures', () => {
+    const spec: WindowsSpec = {
+      tz: 'Europe/Berlin',
+      deny: [
+        { name: 'year end', from: '2026-12-21', until: '2027-01-02' },
+        { name: 'weekend', rrule: 'FREQ=WEEKLY;BYDAY=FR;BYHOUR=15', duration: '2d17h' },
+      ],
+    };
+    const periods = windowTimeline(
+      compileWindows(spec),
+      at('2026-12-17T00:00:00Z'),
+      at('2027-01-06T00:00:00Z'),
+    );
+    expect(periods.map((p) => [p.open, iso(p.from), iso(p.until)])).toEqual([
+      [true, '2026-12-17T00:00:00.000Z', '2026-12-18T14:00:00.000Z'],
+      // Weekend, year end (from Monday 21 December 00:00 CET) and the weekend starting Friday
+      // 1 January overlap: one closed period until Monday 4 January 08:00 CET.
+      [false, '2026-12-18T14:00:00.000Z', '2027-01-04T07:00:00.000Z'],
+      [true, '2027-01-04T07:00:00.000Z', undefined],
+    ]);
+    expect(periods[1]!.reasons).toEqual([
+      'deny weekend: FREQ=WEEKLY;BYDAY=FR;BYHOUR=15 for 2d17h (Europe/Berlin)',
+      'deny year end: 2026-12-21 until 2027-01-02 (Europe/Berlin)',
+    ]);
+    const yearEnd = compileWindows(spec).deny[0]!.intervals(
+      at('2026-12-01T00:00:00Z').getTime(),
+      at('2027-02-01T00:00:00Z').getTime(),
+    );
+    expect(yearEnd.map(([s, e]) => [new Date(s).toISOString(), new Date(e).toISOString()])).toEqual([
+      ['2026-12-20T23:00:00.000Z', '2027-01-01T23:00:00.000Z'],
+    ]);
+  });
+
+  it('accepts instants with an offset regardless of the zone', () => {
+    const spec: WindowsSpec = {
+      deny: [{ from: '2026-05-01T10:00:00+02:00', until: '2026-05-01T12:00:00Z', tz: 'Asia/Tokyo' }],
+    };
+    const periods = upcomingPeriods(compileWindows(spec), at('2026-05-01T00:00:00Z'), 86_400_000);
+    expect(periods.map((p) => [p.open, iso(p.from)])).toEqual([
+      [true, '2026-05-01T00:00:00.000Z'],
+      [false, '2026-05-01T08:00:00.000Z'],
+      [true, '2026-05-01T12:00:00.000Z'],
+    ]);
+  });
+
+  it('has no opening time when an allow window never comes back', () => {
+    const spec: WindowsSpec = { allow: [{ from: '2025-01-01', until: '2025-02-01' }] };
+    const state = windowState(compileWindows(spec), at('2026-01-01T00:00:00Z'));
+    expect(state.open).toBe(false);
+    expect(state.opensAt).toBeUndefined();
+  });
+
+  it('with no windows at all, is always open', () => {
+    expect(windowState(compileWindows({}), at('2026-01-01T00:00:00Z'))).toEqual({
+      open: true,
+      reasons: ['no deny window in force'],
+    });
+  });
+
+  it('follows INTERVAL from the given start', () => {
+    const spec: WindowsSpec = {
+      deny: [
+        { rrule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO', duration: '1d', start: '2026-01-05T00:00', tz: 'UTC' },
+      ],
+    };
+    const starts = compileWindows(spec)
+      .deny[0]!.intervals(at('2026-01-01T00:00:00Z').getTime(), at('2026-02-01T00:00:00Z').getTime())
+      .map(([s]) => new Date(s).toISOString().slice(0, 10));
+    expect(starts).toEqual(['2026-01-05', '2026-01-19']);
+  });
+});
+
+describe('bad input', () => {
+  it('names an unknown time zone and suggests the nearest', () => {
+    const issues = checkWindows({ deny: [{ rrule: 'FREQ=DAILY', duration: '1h', tz: 'Europe/Berln' }] });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toEqual(['deny', 0, 'tz']);
+    expect(issues[0]!.message).toContain('unknown time zone "Europe/Berln"');
+    expect(issues[0]!.message).toContain('did you mean "Europe/Berlin"');
+  });
+
+  it.each([
+    ['FREQ=WEEKLY;BYDAI=FR', 'unknown part "BYDAI" (did you mean BYDAY?)'],
+    ['FREQ=WEEKLY;BYHOUR=25', 'BYHOUR value "25": expected whole numbers in 0…23'],
+    ['BYDAY=FR', 'FREQ is required'],
+    ['FREQ=MINUTELY', 'FREQ=MINUTELY is not supported'],
+    ['FREQ=DAILY;COUNT=x', 'COUNT=X: expected a positive whole number'],
+    ['FREQ=WEEKLY;BYDAY=FRI', 'BYDAY value "FRI"'],
+    ['FREQ=DAILY;COUNT=3', 'COUNT counts from DTSTART'],
+  ])('refuses RRULE %s', (rrule, message) => {
+    const issues = checkWindows({ deny: [{ rrule, duration: '1h' }] });
+    expect(issues.map((i) => i.message).join('\n')).toContain(message);
+    expect(issues[0]!.path).toEqual(['deny', 0, 'rrule']);
+  });
+
+  it('refuses bad durations, mixed shapes and reversed ranges', () => {
+    expect(checkWindows({ deny: [{ rrule: 'FREQ=DAILY', duration: '1h30' }] })[0]).toMatchObject({
+      path: ['deny', 0, 'duration'],
+      message: expect.stringContaining('invalid duration "1h30"'),
+    });
+    expect(
+      checkWindows({ deny: [{ rrule: 'FREQ=DAILY', duration: '1h', from: '2026-01-01' }] })[0]?.message,
+    ).toContain('not both');
+    expect(checkWindows({ allow: [{ from: '2026-02-01', until: '2026-01-01' }] })[0]).toMatchObject({
+      path: ['allow', 0, 'until'],
+    });
+    expect(checkWindows({ allow: [{ from: '2026-02-30', until: '2026-03-01' }] })[0]).toMatchObject({
+      path: ['allow', 0, 'from'],
+    });
+    expect(() => compileWindows({ deny: [{ rrule: 'FREQ=DAILY', duration: 'soon' }] })).toThrow(
+      /windows\.deny\[0\]\.duration: invalid duration "soon"/,
+    );
+  });
+});
