@@ -6,6 +6,7 @@ import type { Contract } from './contract/types.js';
 import type { Decision, Verdict } from './decision.js';
 import { type Facts, type GateResult, gateResult } from './gates/gate.js';
 import { GATES } from './gates/index.js';
+import { evidenceTrustedFor, signedByGate } from './gates/signed-by-gate.js';
 
 export interface DecideOptions {
   /** Gates the promoter overrides (already authorised by the caller), with the reason. */
@@ -26,11 +27,13 @@ export function decide(
   const stage = contract.stages[stageName];
   if (!stage) throw new RangeError(`no stage "${stageName}" in the contract`);
   const context = { contract, stageName, stage, facts };
+  // Under `signedBy`, evidence without a trusted signature is invisible to every other gate.
+  const trusted = { ...context, facts: { ...facts, evidence: evidenceTrustedFor(stage, facts.evidence) } };
   const gates: GateResult[] = [];
   for (const gate of GATES) {
     const config = gate.select(stage);
     if (config === undefined) continue;
-    let result = gate.evaluate(config, context);
+    let result = gate.evaluate(config, gate.key === signedByGate.key ? context : trusted);
     const override = options.overrides?.find((o) => o.gate === gate.key);
     if (override && result.status !== 'pass') {
       result = gateResult(gate.key, 'waived', `overridden by ${override.actor}: ${override.reason}`, {

@@ -41,6 +41,25 @@ export const trustSection = z
       .record(signerName, trustedIdentity)
       .default({})
       .describe('Trusted keyless Sigstore identities by name.'),
+    verifier: z
+      .strictObject({
+        id: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'The VSA `verifier.id` (a URI naming this Tollgate installation); default `tollgate:<pipeline>`.',
+          ),
+        key: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'PEM private key (Ed25519 or ECDSA P-256) that signs the VSA at every promotion, relative to the contract; TOLLGATE_VSA_KEY (a file path) overrides it. Without a key no VSA is emitted.',
+          ),
+      })
+      .optional()
+      .describe('How Tollgate signs its own verdicts (SLSA Verification Summary Attestations).'),
   })
   .superRefine((trust, context) => {
     for (const name of Object.keys(trust.identities)) {
@@ -62,4 +81,31 @@ export type TrustedIdentityConfig = z.infer<typeof trustedIdentity>;
 export function signerNames(trust: TrustSection | undefined): string[] {
   if (trust === undefined) return [];
   return [...Object.keys(trust.keys), ...Object.keys(trust.identities)];
+}
+
+/** A contract problem at a path, for the schema's superRefine. */
+export interface SignerIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** `signedBy.by` names that the trust section does not declare. */
+export function checkSignerReferences(contract: {
+  trust?: TrustSection | undefined;
+  stages: Record<string, { requires?: Record<string, unknown> }>;
+}): SignerIssue[] {
+  const declared = signerNames(contract.trust);
+  const issues: SignerIssue[] = [];
+  for (const [stage, definition] of Object.entries(contract.stages)) {
+    const signedBy = definition.requires?.signedBy as { by?: string[] } | undefined;
+    for (const [index, name] of (signedBy?.by ?? []).entries()) {
+      if (!declared.includes(name)) {
+        issues.push({
+          path: ['stages', stage, 'requires', 'signedBy', 'by', index],
+          message: `"${name}" is not a key or identity in the trust section${declared.length > 0 ? `; declared: ${declared.join(', ')}` : ' (there is none)'}`,
+        });
+      }
+    }
+  }
+  return issues;
 }

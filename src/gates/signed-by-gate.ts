@@ -54,7 +54,7 @@ export function partitionBySigner(
 
 /** The stage's `signedBy` section, if it has one. */
 export function signedByOf(stage: ContractStage): SignedByRequirement | undefined {
-  return (stage.requires as { signedBy?: SignedByRequirement }).signedBy;
+  return stage.requires.signedBy;
 }
 
 /**
@@ -67,7 +67,7 @@ export function evidenceTrustedFor(stage: ContractStage, evidence: EvidenceRecor
 }
 
 function declaredSigners(contract: Contract): string[] {
-  return signerNames((contract as { trust?: Parameters<typeof signerNames>[0] }).trust);
+  return signerNames(contract.trust);
 }
 
 export const signedByGate: GateDefinition<SignedByRequirement> = {
