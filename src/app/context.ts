@@ -3,12 +3,12 @@
  * the store, the actor and the clock. Every use case receives an AppContext; nothing else reads
  * process.env or decides where the ledger lives.
  */
-import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
+import { resolveActorIdentity, resolveClockSetting } from './actor.js';
 
 export interface AppOptions {
   /** Contract file (default `tollgate.yaml`, or TOLLGATE_CONTRACT). */
@@ -37,25 +37,15 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-/** `--as`, else TOLLGATE_ACTOR, else the OS user. */
+/** `--as`, else TOLLGATE_ACTOR, else the CI identity (GitHub Actions, GitLab CI), else the OS user (src/app/actor.ts). */
 export function resolveActor(options: AppOptions, env: NodeJS.ProcessEnv): string {
-  const actor = options.as ?? env.TOLLGATE_ACTOR ?? userInfo().username;
-  if (!actor.trim())
-    throw new TollgateError('USAGE', 'the actor name is empty: pass --as NAME or set TOLLGATE_ACTOR');
-  return actor.trim();
+  return resolveActorIdentity(options.as === undefined ? {} : { as: options.as }, env).name;
 }
 
-/** Parses `--now` / TOLLGATE_NOW; a value that is not ISO 8601 is a usage error. */
+/** Parses `--now` / TOLLGATE_NOW (src/app/actor.ts); a value that is not ISO 8601 with a zone is a usage error. */
 export function resolveClock(options: AppOptions, env: NodeJS.ProcessEnv): { now: () => Date; set: boolean } {
-  const text = options.now ?? env.TOLLGATE_NOW;
-  if (text === undefined || text === '') return { now: () => new Date(), set: false };
-  const fixed = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) || Number.isNaN(fixed.getTime())) {
-    throw new TollgateError(
-      'USAGE',
-      `the clock "${text}" is not an ISO 8601 time such as 2026-11-26T09:00:00Z`,
-    );
-  }
+  const { fixed } = resolveClockSetting(options.now === undefined ? {} : { now: options.now }, env);
+  if (fixed === undefined) return { now: () => new Date(), set: false };
   return { now: () => new Date(fixed), set: true };
 }
 
