@@ -6,6 +6,7 @@
 import type { ContractStage } from '../contract/types.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import type { AppContext } from './context.js';
+import { driftFactProvider } from './drift.js';
 import { rollbackFactProvider } from './rollback-facts.js';
 
 export interface FactProvider {
@@ -18,4 +19,4 @@ export interface FactProvider {
 }
 
 /** Registered providers. One line per provider. */
-export const FACT_PROVIDERS: FactProvider[] = [rollbackFactProvider];
+export const FACT_PROVIDERS: FactProvider[] = [rollbackFactProvider, driftFactProvider];

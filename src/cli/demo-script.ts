@@ -13,6 +13,8 @@ export interface DemoStep {
   now?: string;
   /** The exit code this step must end with; the demo stops when another one comes. */
   expect: number;
+  /** Copy a file inside the demo directory before the step (`[from, to]`), shown as `cp from to`. */
+  copy?: [from: string, to: string];
   /** Capture the digest from this step's JSON output. */
   captureDigest?: boolean;
 }
@@ -78,6 +80,12 @@ export const DEMO_STEPS: DemoStep[] = [
     expect: 0,
   },
   {
+    say: "How far is prod's config from staging's? Declared differences pass with their reasons; an undeclared flag default change is over the flags budget (0).",
+    args: ['drift', 'staging', 'prod'],
+    now: '2026-11-23T10:06:00Z',
+    expect: 1,
+  },
+  {
     say: 'Try prod straight away: BLOCKED — the required list says exactly what is missing.',
     args: ['check', 'prod', '--artifact', '{digest}'],
     actor: 'ci-bot',
@@ -99,6 +107,13 @@ export const DEMO_STEPS: DemoStep[] = [
     ],
     actor: 'ci-bot',
     now: '2026-11-23T11:00:00Z',
+    expect: 0,
+  },
+  {
+    say: 'The express-shipping default was flipped in prod by mistake: align it with staging, and the drift is within budget.',
+    copy: ['fixes/prod.flagd.json', 'flags/prod.flagd.json'],
+    args: ['drift', 'staging', 'prod'],
+    now: '2026-11-23T11:30:00Z',
     expect: 0,
   },
   {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,10 @@ export async function runDemo(options: { keep: boolean; print: (text: string) =>
       if (step.now) env.TOLLGATE_NOW = step.now;
       else delete env.TOLLGATE_NOW;
       print(`── ${index + 1}. ${step.say}`);
+      if (step.copy) {
+        copyFileSync(join(dir, step.copy[0]), join(dir, step.copy[1]));
+        print(`$ cp ${step.copy[0]} ${step.copy[1]}`);
+      }
       const who = [
         step.actor ? `TOLLGATE_ACTOR=${step.actor}` : '',
         step.now ? `TOLLGATE_NOW=${step.now}` : '',

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
 import { defineDemo } from './demo.js';
+import { defineDrift } from './drift.js';
 import { defineHistory } from './history.js';
 import { defineInit } from './init.js';
 import { defineLedger } from './ledger.js';
@@ -25,6 +26,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   definePromote,
   defineRollback,
   defineWatch,
+  defineDrift,
   defineStatus,
   defineHistory,
   defineLedger,
