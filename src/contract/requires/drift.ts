@@ -8,7 +8,9 @@ import { z } from 'zod';
 const driftClass = z.enum(['flags', 'endpoints', 'data', 'security', 'other']);
 
 const budgetValue = z
-  .union([z.number().int().nonnegative(), z.literal('declared'), z.literal('any')])
+  .union([z.number().int().nonnegative(), z.literal('declared'), z.literal('any')], {
+    error: 'a budget: a whole number of differences (0 or more), "declared" or "any"',
+  })
   .describe(
     'A number N: at most N undeclared differences (0: none). "declared": only declared differences. "any": no limit (the differences are listed as remaining risk).',
   );
