@@ -312,9 +312,10 @@ class JunitCounter {
     }
     const testcase = this.testcase;
     if (testcase !== undefined) {
-      if (this.depth === testcase.depth + 1) this.openTestcaseChild(testcase, tag);
-      else if (name === 'testcase')
+      if (name === 'testcase') {
         throw this.invalid('a <testcase> inside a <testcase>; expected them side by side');
+      }
+      if (this.depth === testcase.depth + 1) this.openTestcaseChild(testcase, tag);
       return;
     }
     if (name === 'testsuite' || name === 'testsuites') {

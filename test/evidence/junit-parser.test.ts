@@ -646,6 +646,14 @@ describe('parseJunit refuses what it must not read', () => {
     );
   });
 
+  it('refuses a <testcase> inside a <testcase> rather than guess what it counts', async () => {
+    const error = await rejection(
+      fromText('<testsuite>\n<testcase name="a">\n  <testcase name="b"/></testcase></testsuite>', 'odd.xml'),
+    );
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(/^odd\.xml:3:\d+: a <testcase> inside a <testcase>/);
+  });
+
   it('names the file when it cannot be read', async () => {
     const missing = join(FIXTURES, 'does-not-exist.xml');
     const error = await rejection(parseJunit({ path: missing }));
