@@ -98,11 +98,13 @@ export class JsonMetricsSource implements MetricsSource {
   readonly description: string;
   private document: JsonMetricsDocument | undefined;
 
+  /** `shown` is the path for people (as configured); `file` is the one read. */
   constructor(
     private readonly file: string,
     document?: JsonMetricsDocument,
+    shown = file,
   ) {
-    this.description = `metrics file ${file}`;
+    this.description = `metrics file ${shown}`;
     this.document = document;
   }
 

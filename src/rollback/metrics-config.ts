@@ -28,7 +28,12 @@ export type MetricsSourceConfig =
       hasToken: boolean;
       timeoutMs: number;
     }
-  | { kind: 'file'; path: string; from: 'env' | 'contract' };
+  | {
+      kind: 'file';
+      path: string;
+      from: 'env' | 'contract' /** The path as configured, for people. */;
+      shown: string;
+    };
 
 /**
  * Resolves the metrics source from the contract's `metrics` section and the environment, or
@@ -54,14 +59,12 @@ export function resolveMetricsSource(
   const envUrl = env.TOLLGATE_PROMETHEUS_URL?.trim();
   if (envUrl) return prometheus(envUrl, 'env');
   const envFile = env.TOLLGATE_METRICS_FILE?.trim();
-  if (envFile) return { kind: 'file', path: resolve(envFile), from: 'env' };
+  if (envFile) return { kind: 'file', path: resolve(envFile), from: 'env', shown: envFile };
   if (metrics?.prometheus?.url) return prometheus(metrics.prometheus.url, 'contract');
-  if (metrics?.file)
-    return {
-      kind: 'file',
-      path: isAbsolute(metrics.file) ? metrics.file : resolve(root, metrics.file),
-      from: 'contract',
-    };
+  if (metrics?.file) {
+    const path = isAbsolute(metrics.file) ? metrics.file : resolve(root, metrics.file);
+    return { kind: 'file', path, from: 'contract', shown: metrics.file };
+  }
   return undefined;
 }
 
@@ -75,7 +78,7 @@ export async function createMetricsSource(
 ): Promise<MetricsSource> {
   if (config.kind === 'file') {
     const { JsonMetricsSource } = await import('./json-source.js');
-    return new JsonMetricsSource(config.path);
+    return new JsonMetricsSource(config.path, undefined, config.shown);
   }
   const { PrometheusClient } = await import('./prometheus-client.js');
   const token = env[config.tokenEnv];
@@ -89,7 +92,7 @@ export async function createMetricsSource(
 /** For decisions and messages: "Prometheus at … (TOLLGATE_PROMETHEUS_URL)". Never shows a token. */
 export function describeMetricsSource(config: MetricsSourceConfig): string {
   if (config.kind === 'file') {
-    return `metrics file ${config.path}${config.from === 'env' ? ' (TOLLGATE_METRICS_FILE)' : ''}`;
+    return `metrics file ${config.shown} (${config.from === 'env' ? 'TOLLGATE_METRICS_FILE' : 'metrics.file'})`;
   }
   let shown = config.url;
   try {

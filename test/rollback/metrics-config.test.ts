@@ -38,6 +38,7 @@ describe('resolveMetricsSource', () => {
       kind: 'file',
       path: resolve('m.json'),
       from: 'env',
+      shown: 'm.json',
     });
   });
 
@@ -46,7 +47,11 @@ describe('resolveMetricsSource', () => {
       kind: 'file',
       path: '/repo/metrics/prod.json',
       from: 'contract',
+      shown: 'metrics/prod.json',
     });
+    expect(describeMetricsSource(resolveMetricsSource({ file: 'metrics/prod.json' }, {}, '/repo')!)).toBe(
+      'metrics file metrics/prod.json (metrics.file)',
+    );
     expect(resolveMetricsSource(undefined, {}, '/repo')).toBeUndefined();
     expect(resolveMetricsSource({ prometheus: { tokenEnv: 'X' } }, {}, '/repo')).toBeUndefined();
   });
