@@ -3,15 +3,20 @@ import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
+import type { Envelope } from '../trust/dsse.js';
 import { gatherExternalFacts, gatherFacts } from './check.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
 import { requireArtifact } from './register.js';
+import { loadVsaSigner } from './trust.js';
+import { emitVsa } from './vsa.js';
 
 export interface PromoteResult {
   decision: Decision;
   /** The ledger entry, when the promotion was recorded (verdict allowed). */
   entry?: ChainedEntry;
+  /** The signed VSA (DSSE envelope), when allowed and a verifier key is configured; stored in the entry. */
+  vsa?: Envelope;
 }
 
 /**
@@ -29,10 +34,22 @@ export async function promote(
   const store = await ctx.store();
   const pipeline = ctx.contract.pipeline;
   const extra = await gatherExternalFacts(ctx, stageName, store);
+  // Read the verifier key before taking the lock; a broken key fails the command, not the decision.
+  const vsaSigner = loadVsaSigner(ctx.contract, ctx.env);
   return store.write(pipeline, async (tx) => {
     const facts = await gatherFacts(ctx, artifact.digest, tx, extra);
     const decision = decide(ctx.contract, stageName, facts, options);
     if (decision.verdict !== 'allowed') return { decision };
+    const vsa = vsaSigner
+      ? emitVsa({
+          contract: ctx.contract,
+          stage: stageName,
+          artifact,
+          evidence: facts.evidence,
+          timeVerified: ctx.now(),
+          signer: vsaSigner,
+        })
+      : undefined;
     const snapshots: Record<string, unknown> = {};
     for (const provider of FACT_PROVIDERS) {
       if (provider.snapshot && provider.key in extra)
@@ -51,8 +68,9 @@ export async function promote(
         ...(Object.keys(snapshots).length > 0 ? { snapshots } : {}),
         ...(options.overrides && options.overrides.length > 0 ? { overrides: options.overrides } : {}),
         ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...(vsa ? { vsa } : {}),
       },
     });
-    return { decision, entry };
+    return { decision, entry, ...(vsa ? { vsa } : {}) };
   });
 }

@@ -133,7 +133,7 @@ export function readPrivateKeyFile(path: string): PrivateKeyInfo {
   return loadPrivateKey(readKeyText(path), path);
 }
 
-function readKeyText(path: string): string {
+export function readKeyText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {

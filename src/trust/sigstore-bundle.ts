@@ -93,6 +93,10 @@ export type BundleVerification =
   | { valid: true; reason: string; signer: EvidenceSigner; statement?: Statement; payload?: Buffer }
   | { valid: false; reason: string };
 
+function signerText(signer: EvidenceSigner): string {
+  return signer.method === 'sigstore' ? `${signer.subject} (${signer.name})` : signer.name;
+}
+
 function failureText(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -193,7 +197,7 @@ export function verifyBundle(
   const { signer } = outcome;
 
   if (content.$case === 'messageSignature') {
-    return { valid: true, reason: `signature over the artifact verified (signed by ${signer.name})`, signer };
+    return { valid: true, reason: `signature over the artifact verified (signed by ${signerText(signer)})`, signer };
   }
   const envelope = content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
@@ -217,7 +221,7 @@ export function verifyBundle(
   }
   return {
     valid: true,
-    reason: `in-toto statement (${statement.predicateType}) verified, signed by ${signer.name}`,
+    reason: `in-toto statement (${statement.predicateType}) verified, signed by ${signerText(signer)}`,
     signer,
     statement,
     payload: envelope.payload,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { flagsOf, withContext, write } from '../run.js';
+import { defineAttestStatement } from './attest-statement.js';
 
 function defineAttestTests(attest: Command): void {
   attest
@@ -51,7 +52,7 @@ function defineAttestTests(attest: Command): void {
 }
 
 /** Subcommands of `attest`, one line each. */
-export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [defineAttestTests];
+export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [defineAttestTests, defineAttestStatement];
 
 export function defineAttest(program: Command): void {
   const attest = program.command('attest').description('record evidence about an artifact digest');

@@ -7,6 +7,7 @@ import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
 import { defineDemo } from './demo.js';
 import { defineDrift } from './drift.js';
+import { defineExplain } from './explain.js';
 import { defineHistory } from './history.js';
 import { defineInit } from './init.js';
 import { defineLedger } from './ledger.js';
@@ -14,8 +15,11 @@ import { definePromote } from './promote.js';
 import { defineRegister } from './register.js';
 import { defineRollback, defineWatch } from './rollback.js';
 import { defineSchema } from './schema.js';
+import { defineSign } from './sign.js';
 import { defineStatus } from './status.js';
 import { defineValidate } from './validate.js';
+import { defineVerify } from './verify.js';
+import { defineVerifyBundle } from './verify-bundle.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   defineInit,
@@ -29,6 +33,10 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineDrift,
   defineStatus,
   defineHistory,
+  defineExplain,
+  defineSign,
+  defineVerifyBundle,
+  defineVerify,
   defineLedger,
   defineDemo,
   defineSchema,

@@ -10,16 +10,21 @@ export function definePromote(program: Command): void {
     .requiredOption('--artifact <digest>', 'the registered artifact digest')
     .option('--json', 'print the decision as one JSON document')
     .option('--markdown', 'print the decision as a CI step summary')
+    .option('--vsa-out <file>', 'write the signed verdict (VSA in a DSSE envelope) to this file')
     .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ artifact: string }>(command);
+      const flags = flagsOf<{ artifact: string; vsaOut?: string }>(command);
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
-        const { decision, entry } = await promote(ctx, stage, flags.artifact);
+        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact);
         await printDecision(command, decision);
         const line = entry
           ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`
           : `not promoted: the decision is ${decision.verdict}`;
         process.stderr.write(`${line}\n`);
+        if (entry) {
+          const { writeVsaOut } = await import('./vsa-out.js');
+          writeVsaOut(vsa, flags.vsaOut);
+        }
       });
     });
 }

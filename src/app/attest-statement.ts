@@ -1,0 +1,129 @@
+/**
+ * `tollgate attest statement`: in-toto statements, plain or in DSSE envelopes or Sigstore bundles.
+ * Each file is read, checked to be about the artifact, its signature verified against the
+ * contract's trust, and its predicate normalised; only when every file passed is anything stored,
+ * in one transaction.
+ */
+import { stageOf } from '../contract/load-contract.js';
+import { TollgateError } from '../errors.js';
+import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { type ExpectedEvidence, normalisePredicate } from '../evidence/normalise-evidence.js';
+import { readSignedInputFile, type SignedInput, type TrustSet } from '../trust/signed-input.js';
+import { parseTestResultPredicate, TEST_RESULT_V01 } from '../trust/test-result-predicate.js';
+import { recordEvidence, toEvidenceRecord } from './attest.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
+import { loadTrustSet } from './trust.js';
+
+export interface StatementEvidenceOptions {
+  /** Suite name for test-result predicates (`--suite`). */
+  suite?: string;
+  /** What the caller asked for (`attest sbom` …); another kind of predicate is refused. */
+  expected?: ExpectedEvidence;
+}
+
+/**
+ * The evidence a verified statement carries: a predicate Tollgate reads (test results, CycloneDX,
+ * SPDX, SLSA provenance, vulnerabilities) or, for any other predicate type, opaque evidence that
+ * no gate uses unless a rule asks.
+ */
+export function evidenceOfStatement(
+  input: SignedInput,
+  file: string,
+  options: StatementEvidenceOptions = {},
+): { format: string; data: EvidenceData } {
+  const { predicateType, predicate } = input.statement;
+  if (predicateType === TEST_RESULT_V01) {
+    if (options.expected !== undefined) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${file}: expected ${options.expected} evidence, found a test-result statement`,
+      );
+    }
+    if (options.suite === undefined || options.suite.trim() === '') {
+      throw new TollgateError(
+        'USAGE',
+        `${file}: a test-result statement needs --suite NAME (the suite the contract refers to)`,
+      );
+    }
+    return { format: 'test-result', data: parseTestResultPredicate(predicate, options.suite, file) };
+  }
+  const normalised = normalisePredicate(predicateType, predicate, file, options.expected);
+  if (normalised !== undefined) return normalised;
+  if (options.expected !== undefined) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${file}: expected ${options.expected} evidence, found predicate type ${predicateType}`,
+    );
+  }
+  return { format: 'in-toto', data: { kind: 'opaque', predicateType } };
+}
+
+export interface AttestStatementOptions extends StatementEvidenceOptions {
+  artifact: string;
+  files: string[];
+  /** Stage the evidence was produced in (`--in`). */
+  stage?: string;
+  /** Largest file accepted, in bytes (default 256 MiB). */
+  maxBytes?: number;
+  /** The trust to verify against (default: the contract's). */
+  trust?: TrustSet;
+}
+
+export interface AttestedStatement {
+  file: string;
+  /** `in-toto`, `dsse` or `sigstore-bundle`. */
+  wrapper: SignedInput['format'];
+  predicateType: string;
+  record: EvidenceRecord;
+  stored: boolean;
+}
+
+/** Records in-toto input files for a registered artifact; all or nothing. */
+export async function attestStatements(
+  ctx: AppContext,
+  options: AttestStatementOptions,
+): Promise<AttestedStatement[]> {
+  if (options.files.length === 0)
+    throw new TollgateError('USAGE', 'attest statement needs at least one file');
+  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  const artifact = await requireArtifact(ctx, options.artifact);
+  const trust = options.trust ?? loadTrustSet(ctx.contract);
+  const items = options.files.map((file) => {
+    const input = readSignedInputFile(file, {
+      artifactDigest: artifact.digest,
+      trust,
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    });
+    const { format, data } = evidenceOfStatement(input, file, options);
+    const record = toEvidenceRecord(ctx, artifact.digest, {
+      stage: options.stage ?? null,
+      format,
+      sourceDigest: input.sourceDigest,
+      data,
+      signer: input.signer,
+    });
+    return { file, wrapper: input.format, predicateType: input.statement.predicateType, record };
+  });
+  const inserted = await recordEvidence(
+    ctx,
+    artifact.digest,
+    items.map((item) => item.record),
+    options.stage ?? null,
+  );
+  const storedIds = new Set(inserted.map((record) => record.id));
+  return items.map((item) => ({ ...item, stored: storedIds.has(item.record.id) }));
+}
+
+/** Parses `--max-evidence-bytes`: a byte count, or a number with K, M or G (binary units). */
+export function parseSize(text: string): number {
+  const match = /^(\d+)\s*([KMG]i?B?)?$/i.exec(text.trim());
+  if (!match)
+    throw new TollgateError(
+      'USAGE',
+      `"${text}" is not a size: expected bytes, or a number with K, M or G (e.g. 512M)`,
+    );
+  const unit = (match[2] ?? '').charAt(0).toUpperCase();
+  const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
+  return Number(match[1]) * factor;
+}

@@ -1,0 +1,169 @@
+/**
+ * `tollgate explain DIGEST`: the artifact's passport. Every piece of evidence (kind, source
+ * format, signer, stage produced in, time) and its standing in each stage: promoted (and how the
+ * promotion stands now, with its signed VSA if any), or what a check would decide now.
+ */
+import type { Artifact } from '../contract/types.js';
+import type { Verdict } from '../decision.js';
+import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { buildLedgerView, ENTRY, type PromotionStatus } from '../ledger/ledger-view.js';
+import { checkStage } from './check.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
+
+export interface PassportEvidence {
+  id: string;
+  kind: EvidenceData['kind'];
+  format: string;
+  /** One line: "suite unit: 52 of 52 passed", "cyclonedx 1.4, 201 components"… */
+  summary: string;
+  signer: EvidenceRecord['signer'];
+  /** The stage it was produced in, or null for CI. */
+  stage: string | null;
+  recordedAt: string;
+  actor: string;
+}
+
+export interface PassportStage {
+  stage: string;
+  purpose: string;
+  /** The latest promotion of the digest into the stage, if any. */
+  promotion?: {
+    seq: number;
+    at: string;
+    actor: string;
+    status: PromotionStatus;
+    statusReason?: string;
+    vsa: boolean;
+  };
+  /** When not promoted (or no longer trusted there): what a check decides now. */
+  check?: { verdict: Verdict; required: string[] } | { error: string };
+}
+
+export interface Passport {
+  artifact: Artifact & { registeredBy?: string };
+  evidence: PassportEvidence[];
+  stages: PassportStage[];
+}
+
+/** A one-line summary of evidence data, for people. */
+export function summariseEvidence(data: EvidenceData): string {
+  switch (data.kind) {
+    case 'tests':
+      return `suite ${data.suite}: ${data.passed} of ${data.tests} passed, ${data.failed + data.errored} failed, ${data.skipped} skipped`;
+    case 'verification':
+      return `post-deploy verification ${data.result}${data.details ? `: ${data.details}` : ''}`;
+    case 'opaque':
+      return `predicate ${data.predicateType} (not read by gates)`;
+    case 'sbom':
+      return `${data.standard} ${data.specVersion}, ${data.counts.components} components`;
+    case 'vulnerabilities': {
+      const c = data.counts;
+      return `${data.scanner}: ${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low, ${c.unknown} unknown`;
+    }
+    case 'provenance':
+      return `built by ${data.builderId}${data.sourceRepository ? ` from ${data.sourceRepository}` : ''}${data.sourceCommit ? `@${data.sourceCommit.slice(0, 12)}` : ''}`;
+  }
+}
+
+export async function explainArtifact(ctx: AppContext, digest: string): Promise<Passport> {
+  const artifact = await requireArtifact(ctx, digest);
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const [records, entries] = await Promise.all([
+    store.listEvidence(pipeline, artifact.digest),
+    store.entriesForArtifact(pipeline, artifact.digest),
+  ]);
+  const view = buildLedgerView(entries);
+  const evidence = [...records]
+    .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
+    .map((record) => ({
+      id: record.id,
+      kind: record.data.kind,
+      format: record.format,
+      summary: summariseEvidence(record.data),
+      signer: record.signer,
+      stage: record.stage,
+      recordedAt: record.recordedAt,
+      actor: record.actor,
+    }));
+  const vsaBySeq = new Set(
+    entries
+      .filter((entry) => entry.kind === ENTRY.promotion && entry.payload.vsa !== undefined)
+      .map((entry) => entry.seq),
+  );
+  const stages: PassportStage[] = [];
+  for (const [stage, definition] of Object.entries(ctx.contract.stages)) {
+    const row: PassportStage = { stage, purpose: definition.purpose };
+    const promotion = view.promotions.filter((p) => p.stage === stage).at(-1);
+    if (promotion) {
+      row.promotion = {
+        seq: promotion.seq,
+        at: promotion.at,
+        actor: promotion.actor,
+        status: promotion.status,
+        ...(promotion.statusReason === undefined ? {} : { statusReason: promotion.statusReason }),
+        vsa: vsaBySeq.has(promotion.seq),
+      };
+    }
+    if (!promotion || promotion.status === 'failed' || promotion.status === 'rolled-back') {
+      try {
+        const decision = await checkStage(ctx, stage, artifact.digest);
+        row.check = { verdict: decision.verdict, required: decision.required.map((item) => item.text) };
+      } catch (error) {
+        row.check = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    stages.push(row);
+  }
+  return {
+    artifact: {
+      ...artifact,
+      ...(view.registeredBy === undefined ? {} : { registeredBy: view.registeredBy }),
+    },
+    evidence,
+    stages,
+  };
+}
+
+/** The passport as text for people. */
+export function renderPassport(passport: Passport): string {
+  const lines: string[] = [];
+  const { artifact } = passport;
+  const labels = Object.entries(artifact.labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  lines.push(`artifact ${artifact.digest}${labels ? `  ${labels}` : ''}`);
+  lines.push(
+    `  registered ${artifact.registeredAt}${artifact.registeredBy ? ` by ${artifact.registeredBy}` : ''} from ${artifact.source}`,
+  );
+  lines.push('', `evidence (${passport.evidence.length})`);
+  if (passport.evidence.length === 0) lines.push('  none');
+  for (const item of passport.evidence) {
+    const signer = item.signer ? `signed by ${item.signer.name} (${item.signer.method})` : 'unsigned';
+    const where = item.stage === null ? 'CI' : `in ${item.stage}`;
+    lines.push(
+      `  ${item.kind.padEnd(15)} ${item.format.padEnd(12)} ${signer}, ${where}, ${item.recordedAt} by ${item.actor}`,
+    );
+    lines.push(`  ${''.padEnd(15)} ${item.summary}`);
+  }
+  lines.push('', 'stages');
+  for (const row of passport.stages) {
+    const parts: string[] = [];
+    if (row.promotion) {
+      const p = row.promotion;
+      parts.push(`${p.status} at ${p.at} by ${p.actor} (entry #${p.seq})${p.vsa ? ', signed VSA' : ''}`);
+      if (p.statusReason) parts.push(p.statusReason);
+    }
+    if (row.check) {
+      if ('error' in row.check) parts.push(`cannot check now: ${row.check.error}`);
+      else {
+        parts.push(`check now: ${row.check.verdict}`);
+        for (const text of row.check.required.slice(0, 5)) parts.push(`  required: ${text}`);
+      }
+    }
+    lines.push(`  ${row.stage}: ${parts[0] ?? ''}`);
+    for (const part of parts.slice(1)) lines.push(`    ${part}`);
+  }
+  return lines.join('\n');
+}

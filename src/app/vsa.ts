@@ -1,0 +1,50 @@
+/**
+ * The signed verdict of a promotion: a SLSA VSA about the digest, signed with the contract's
+ * verifier key, stored in the promotion's ledger entry.
+ */
+import type { Artifact, Contract } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
+import type { Envelope } from '../trust/dsse.js';
+import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
+import type { VsaSigner } from './trust.js';
+
+/** The artifact as a URI for the VSA's `resourceUri`: `oci://REPO@DIGEST` for OCI images. */
+export function resourceUriOf(contract: Contract, digest: string): string {
+  const { type, repository } = contract.artifact;
+  if (type === 'oci' && repository !== undefined) return `oci://${repository}@${digest}`;
+  return `${type}:${repository ?? contract.pipeline}@${digest}`;
+}
+
+export interface EmitVsaInput {
+  contract: Contract;
+  stage: string;
+  artifact: Artifact;
+  /** The evidence the decision was made on. */
+  evidence: readonly EvidenceRecord[];
+  timeVerified: Date;
+  signer: VsaSigner;
+  version?: string;
+}
+
+function usedEvidence(input: EmitVsaInput): EvidenceRecord[] {
+  const stage = input.contract.stages[input.stage];
+  return stage === undefined ? [...input.evidence] : evidenceTrustedFor(stage, [...input.evidence]);
+}
+
+/** Builds and signs the VSA for an allowed promotion. */
+export function emitVsa(input: EmitVsaInput): Envelope {
+  const statement = buildVsa({
+    artifactDigest: input.artifact.digest,
+    resourceUri: resourceUriOf(input.contract, input.artifact.digest),
+    verifierId: input.signer.verifierId,
+    ...(input.version === undefined ? {} : { verifierVersion: input.version }),
+    timeVerified: input.timeVerified,
+    pipeline: input.contract.pipeline,
+    stage: input.stage,
+    contractDigest: input.contract.digest,
+    // The evidence the gates could use: under `signedBy`, untrusted evidence played no part.
+    inputAttestations: usedEvidence(input).map(toInputAttestation),
+  });
+  return signVsa(statement, input.signer.key);
+}
