@@ -52,7 +52,10 @@ export function chainEntry(content: EntryContent, prevHash: string): ChainedEntr
 
 /** A stored row as the verifier needs it: the indexed columns and the hashed body. */
 export interface StoredEntry {
+  pipeline: string;
   seq: number;
+  actor: string;
+  at: string;
   kind: string;
   stage: string | null;
   artifact: string | null;
@@ -88,21 +91,15 @@ export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
     const actual = sha256(entry.body);
     if (actual !== entry.hash)
       return fail(`its body hashes to ${actual}, but ${entry.hash} is recorded (the entry was edited)`);
-    let parsed: { seq?: unknown; kind?: unknown; stage?: unknown; artifact?: unknown; prev?: unknown };
-    try {
-      parsed = JSON.parse(entry.body);
-    } catch {
-      return fail('its body is not JSON');
-    }
-    if (
-      parsed.seq !== entry.seq ||
-      parsed.kind !== entry.kind ||
-      parsed.stage !== entry.stage ||
-      parsed.artifact !== entry.artifact ||
-      parsed.prev !== entry.prevHash
-    ) {
+    // The body is canonical JSON, so its keys are sorted: actor, artifact, at, kind, payload,
+    // pipeline, prev, seq, stage. Rebuilding the parts around the payload from the columns checks
+    // every column without parsing the body.
+    const q = JSON.stringify;
+    const prefix = `{"actor":${q(entry.actor)},"artifact":${q(entry.artifact)},"at":${q(entry.at)},"kind":${q(entry.kind)},"payload":`;
+    const suffix = `,"pipeline":${q(entry.pipeline)},"prev":${q(entry.prevHash)},"seq":${entry.seq},"stage":${q(entry.stage)}}`;
+    if (!entry.body.startsWith(prefix) || !entry.body.endsWith(suffix)) {
       return fail(
-        'its columns (seq, kind, stage, artifact) disagree with its hashed body (a column was edited)',
+        'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)',
       );
     }
     previous = entry.hash;

@@ -1,19 +1,44 @@
 import { userInfo } from 'node:os';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TollgateError } from '../errors.js';
 import type { Database } from './schema.js';
-import { type DialectCapabilities, SqlLedgerStore } from './sql-ledger-store.js';
+import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
 
-const capabilities: DialectCapabilities = {
-  backend: 'postgres',
-  // A transaction-scoped advisory lock per pipeline: appends to one pipeline's chain are serialised
-  // across every process and server replica on this database, and released at commit or rollback.
-  beginWrite: async (db, pipeline) => {
-    await sql`begin`.execute(db);
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`tollgate:${pipeline}`}, 0))`.execute(db);
-  },
-};
+/** Runs compiled queries through Kysely on the pool, or on the connection holding a transaction. */
+function kyselyRunner(db: Kysely<Database>): SqlRunner {
+  return {
+    async execute<R>(query: CompiledQuery) {
+      const result = await db.executeQuery<R>(query);
+      return { rows: result.rows, affected: Number(result.numAffectedRows ?? 0n) };
+    },
+  };
+}
+
+function capabilitiesOf(kysely: Kysely<Database>): DialectCapabilities {
+  return {
+    backend: 'postgres',
+    runner: kyselyRunner(kysely),
+    // A transaction-scoped advisory lock per pipeline: appends to one pipeline's chain are
+    // serialised across every process and server replica on this database, and released at
+    // commit or rollback.
+    write: (pipeline, work) =>
+      kysely.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        try {
+          await sql`select pg_advisory_xact_lock(hashtextextended(${`tollgate:${pipeline}`}, 0))`.execute(
+            connection,
+          );
+          const value = await work(kyselyRunner(connection));
+          await sql`commit`.execute(connection);
+          return value;
+        } catch (error) {
+          await sql`rollback`.execute(connection).catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+}
 
 /** The URL with its password hidden, for messages. */
 export function redactUrl(url: string): string {
@@ -54,5 +79,5 @@ export async function openPostgresStore(
     );
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return SqlLedgerStore.open(kysely, capabilities, location);
+  return SqlLedgerStore.open(kysely, capabilitiesOf(kysely), location);
 }

@@ -1,7 +1,7 @@
 /**
  * LedgerStore over Kysely: the queries are written once here for both dialects.
  */
-import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, type Kysely, Migrator } from 'kysely';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
@@ -14,16 +14,25 @@ import {
   verifyChain,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
+import { type Prepared, prepare } from './prepared-query.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
+
+/** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
+export interface SqlRunner {
+  execute<R>(query: CompiledQuery): Promise<{ rows: R[]; affected: number }>;
+}
 
 /** What differs between databases, kept small. */
 export interface DialectCapabilities {
   backend: 'sqlite' | 'postgres';
-  /** Opens the write transaction and takes the pipeline's lock on `db` (one connection). */
-  beginWrite(db: Kysely<Database>, pipeline: string): Promise<void>;
+  /** Runs queries outside a write transaction. */
+  runner: SqlRunner;
+  /**
+   * Runs `work` in one transaction holding the pipeline's write lock, taken by the database
+   * (never by process memory); commits when it resolves, rolls back when it throws.
+   */
+  write<T>(pipeline: string, work: (runner: SqlRunner) => Promise<T>): Promise<T>;
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 function toEntry(row: LedgerEntryTable): ChainedEntry {
   const body = JSON.parse(row.body) as { payload: Record<string, unknown> };
@@ -42,16 +51,100 @@ function toEntry(row: LedgerEntryTable): ChainedEntry {
   };
 }
 
+/**
+ * The queries, written once for both dialects and compiled once per store. The builder is a
+ * Kysely instance of the store's dialect; execution goes to whichever connection is current (the
+ * store's pool, or the connection holding the write transaction).
+ */
+function buildQueries(k: Kysely<Database>) {
+  return {
+    artifact: prepare(['pipeline', 'digest'], (p) =>
+      k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
+    ),
+    evidence: prepare(['pipeline', 'artifact'], (p) =>
+      k
+        .selectFrom('evidence')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('artifact', '=', p.artifact)
+        .orderBy('recorded_at')
+        .orderBy('id'),
+    ),
+    entriesForArtifact: prepare(['pipeline', 'artifact'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('artifact', '=', p.artifact)
+        .orderBy('seq'),
+    ),
+    entriesForStage: prepare(['pipeline', 'stage'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('stage', '=', p.stage)
+        .orderBy('seq'),
+    ),
+    head: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['seq', 'hash'])
+        .where('pipeline', '=', p.pipeline)
+        .orderBy('seq', 'desc')
+        .limit(1),
+    ),
+    insertArtifact: prepare(['pipeline', 'digest', 'labels', 'source', 'registered_at', 'actor'], (p) =>
+      k.insertInto('artifacts').values(p),
+    ),
+    insertEvidence: prepare(
+      [
+        'pipeline',
+        'id',
+        'artifact',
+        'kind',
+        'format',
+        'stage',
+        'source_digest',
+        'signer',
+        'actor',
+        'recorded_at',
+        'data',
+      ],
+      (p) =>
+        k
+          .insertInto('evidence')
+          .values(p)
+          .onConflict((c) => c.columns(['pipeline', 'id']).doNothing()),
+    ),
+    insertEntry: prepare(
+      ['pipeline', 'seq', 'kind', 'stage', 'artifact', 'actor', 'at', 'prev_hash', 'hash', 'body'],
+      (p) => k.insertInto('ledger_entries').values(p as unknown as LedgerEntryTable),
+    ),
+    chain: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['seq', 'kind', 'stage', 'artifact', 'actor', 'at', 'prev_hash', 'hash', 'body'])
+        .where('pipeline', '=', p.pipeline)
+        .orderBy('seq'),
+    ),
+  };
+}
+
+type Queries = ReturnType<typeof buildQueries>;
+
 class SqlReader implements LedgerReader {
-  constructor(protected readonly db: Executor) {}
+  constructor(
+    protected readonly runner: SqlRunner,
+    protected readonly q: Queries,
+  ) {}
+
+  protected async rows<R>(query: Prepared<string>, values: Record<string, unknown>): Promise<R[]> {
+    return (await this.runner.execute<R>(query(values))).rows;
+  }
 
   async getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined> {
-    const row = await this.db
-      .selectFrom('artifacts')
-      .selectAll()
-      .where('pipeline', '=', pipeline)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
+    const [row] = await this.rows<Database['artifacts']>(this.q.artifact, { pipeline, digest });
     return (
       row && {
         digest: row.digest,
@@ -63,14 +156,7 @@ class SqlReader implements LedgerReader {
   }
 
   async listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]> {
-    const rows = await this.db
-      .selectFrom('evidence')
-      .selectAll()
-      .where('pipeline', '=', pipeline)
-      .where('artifact', '=', digest)
-      .orderBy('recorded_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.rows<Database['evidence']>(this.q.evidence, { pipeline, artifact: digest });
     return rows.map((row) => ({
       id: row.id,
       artifact: row.artifact,
@@ -85,49 +171,35 @@ class SqlReader implements LedgerReader {
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {
-    const rows = await this.db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('pipeline', '=', pipeline)
-      .where('artifact', '=', artifact)
-      .orderBy('seq')
-      .execute();
-    return rows.map(toEntry);
+    return (await this.rows<LedgerEntryTable>(this.q.entriesForArtifact, { pipeline, artifact })).map(
+      toEntry,
+    );
   }
 
   async entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]> {
-    let query = this.db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('pipeline', '=', pipeline)
-      .where('stage', '=', stage);
-    if (kinds && kinds.length > 0) query = query.where('kind', 'in', kinds);
-    const rows = await query.orderBy('seq').execute();
-    return rows.map(toEntry);
+    const rows = await this.rows<LedgerEntryTable>(this.q.entriesForStage, { pipeline, stage });
+    const wanted = kinds && kinds.length > 0 ? new Set(kinds) : undefined;
+    return (wanted ? rows.filter((row) => wanted.has(row.kind)) : rows).map(toEntry);
   }
 }
 
 class SqlTransaction extends SqlReader implements LedgerTransaction {
   async insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void> {
-    await this.db
-      .insertInto('artifacts')
-      .values({
-        pipeline,
-        digest: artifact.digest,
-        labels: JSON.stringify(artifact.labels),
-        source: artifact.source,
-        registered_at: artifact.registeredAt,
-        actor,
-      })
-      .execute();
+    await this.rows(this.q.insertArtifact, {
+      pipeline,
+      digest: artifact.digest,
+      labels: JSON.stringify(artifact.labels),
+      source: artifact.source,
+      registered_at: artifact.registeredAt,
+      actor,
+    });
   }
 
   async insertEvidence(pipeline: string, records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]> {
     const inserted: EvidenceRecord[] = [];
     for (const record of records) {
-      const result = await this.db
-        .insertInto('evidence')
-        .values({
+      const result = await this.runner.execute(
+        this.q.insertEvidence({
           pipeline,
           id: record.id,
           artifact: record.artifact,
@@ -139,41 +211,31 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
           actor: record.actor,
           recorded_at: record.recordedAt,
           data: JSON.stringify(record.data),
-        })
-        .onConflict((c) => c.columns(['pipeline', 'id']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) inserted.push(record);
+        }),
+      );
+      if (result.affected > 0) inserted.push(record);
     }
     return inserted;
   }
 
   async append(pipeline: string, entry: NewEntry): Promise<ChainedEntry> {
-    const last = await this.db
-      .selectFrom('ledger_entries')
-      .select(['seq', 'hash'])
-      .where('pipeline', '=', pipeline)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [last] = await this.rows<{ seq: number; hash: string }>(this.q.head, { pipeline });
     const chained = chainEntry(
       { pipeline, seq: last ? Number(last.seq) + 1 : 1, ...entry },
       last?.hash ?? GENESIS_HASH,
     );
-    await this.db
-      .insertInto('ledger_entries')
-      .values({
-        pipeline,
-        seq: chained.seq,
-        kind: chained.kind,
-        stage: chained.stage,
-        artifact: chained.artifact,
-        actor: chained.actor,
-        at: chained.at,
-        prev_hash: chained.prevHash,
-        hash: chained.hash,
-        body: chained.body,
-      })
-      .execute();
+    await this.rows(this.q.insertEntry, {
+      pipeline,
+      seq: chained.seq,
+      kind: chained.kind,
+      stage: chained.stage,
+      artifact: chained.artifact,
+      actor: chained.actor,
+      at: chained.at,
+      prev_hash: chained.prevHash,
+      hash: chained.hash,
+      body: chained.body,
+    });
     return chained;
   }
 }
@@ -185,8 +247,9 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     private readonly kysely: Kysely<Database>,
     private readonly capabilities: DialectCapabilities,
     readonly location: string,
+    queries: Queries = buildQueries(kysely),
   ) {
-    super(kysely);
+    super(capabilities.runner, queries);
     this.backend = capabilities.backend;
   }
 
@@ -207,44 +270,32 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
-    return this.kysely.connection().execute(async (connection) => {
-      await this.capabilities.beginWrite(connection, pipeline);
-      let result: T;
-      try {
-        result = await work(new SqlTransaction(connection));
-      } catch (error) {
-        await sql`rollback`.execute(connection);
-        throw error;
-      }
-      await sql`commit`.execute(connection);
-      return result;
-    });
+    return this.capabilities.write(pipeline, (runner) => work(new SqlTransaction(runner, this.q)));
   }
 
   async pipelines(): Promise<string[]> {
-    const rows = await this.kysely
+    const query = this.kysely
       .selectFrom('ledger_entries')
       .select('pipeline')
       .distinct()
       .orderBy('pipeline')
-      .execute();
+      .compile();
+    const { rows } = await this.runner.execute<{ pipeline: string }>(query);
     return rows.map((r) => r.pipeline);
   }
 
   async verify(pipeline: string): Promise<ChainVerdict> {
-    const rows = await this.kysely
-      .selectFrom('ledger_entries')
-      .select(['seq', 'kind', 'stage', 'artifact', 'prev_hash', 'hash', 'body'])
-      .where('pipeline', '=', pipeline)
-      .orderBy('seq')
-      .execute();
+    const rows = await this.rows<LedgerEntryTable>(this.q.chain, { pipeline });
     return verifyChain(
       rows.map(
         (row): StoredEntry => ({
+          pipeline,
           seq: Number(row.seq),
           kind: row.kind,
           stage: row.stage,
           artifact: row.artifact,
+          actor: row.actor,
+          at: row.at,
           prevHash: row.prev_hash,
           hash: row.hash,
           body: row.body,

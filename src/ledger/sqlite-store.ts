@@ -1,37 +1,70 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { TollgateError } from '../errors.js';
 import type { Database } from './schema.js';
-import { type DialectCapabilities, SqlLedgerStore } from './sql-ledger-store.js';
-
-const capabilities: DialectCapabilities = {
-  backend: 'sqlite',
-  // IMMEDIATE takes the database's write lock at once, so two processes cannot both read the
-  // chain head and then append after it; the second waits (busy_timeout) for the first to commit.
-  beginWrite: async (db) => {
-    await sql`begin immediate`.execute(db);
-  },
-};
+import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
 
 /**
- * Kysely prepares a statement for every query; better-sqlite3 statements are reusable, so keep
- * them by SQL text. The slice of the driver Kysely uses is just `prepare` and `close`.
+ * Runs compiled queries on the one better-sqlite3 connection, keeping each prepared statement by
+ * its SQL text. SQLite calls are synchronous, so going straight to the driver (instead of through
+ * Kysely's async connection handling) is what lets a promotion cost little more than its commit.
  */
-function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => db.close(),
-    prepare: (text: string) => {
-      let statement = statements.get(text);
-      if (!statement) {
-        statement = db.prepare(text);
-        statements.set(text, statement);
+class SqliteRunner implements SqlRunner {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** Serialises this process's use of the one connection while a write transaction is open. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private inTransaction = false;
+
+  constructor(readonly db: BetterSqlite3.Database) {}
+
+  statement(text: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  run<R>(query: CompiledQuery): { rows: R[]; affected: number } {
+    const statement = this.statement(query.sql);
+    const parameters = query.parameters as unknown[];
+    if (statement.reader) return { rows: statement.all(parameters) as R[], affected: 0 };
+    return { rows: [], affected: statement.run(parameters).changes };
+  }
+
+  async execute<R>(query: CompiledQuery) {
+    // Outside a transaction a read is one synchronous call: nothing can interleave with it.
+    if (!this.inTransaction) return this.run<R>(query);
+    await this.queue;
+    return this.run<R>(query);
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the database's write lock at once, so two processes cannot both read
+   * the chain head and then append after it; the second waits (busy_timeout) for the first.
+   */
+  write<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
+    const inside: SqlRunner = { execute: async <R>(query: CompiledQuery) => this.run<R>(query) };
+    const result = this.queue.then(async () => {
+      this.statement('begin immediate').run();
+      this.inTransaction = true;
+      try {
+        const value = await work(inside);
+        this.statement('commit').run();
+        return value;
+      } catch (error) {
+        if (this.db.inTransaction) this.statement('rollback').run();
+        throw error;
+      } finally {
+        this.inTransaction = false;
       }
-      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
-    },
-  };
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /** Opens (creating when needed) the embedded SQLite ledger at `file`. */
@@ -40,17 +73,32 @@ export async function openSqliteStore(file: string): Promise<SqlLedgerStore> {
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     db = new BetterSqlite3(file);
+    db.pragma('busy_timeout = 60000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 60000');
-    db.pragma('foreign_keys = ON');
   } catch (cause) {
     throw new TollgateError(
       'STORE_UNAVAILABLE',
       `cannot open the SQLite ledger ${file}: ${(cause as Error).message}`,
-      { cause },
+      {
+        cause,
+      },
     );
   }
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  const runner = new SqliteRunner(db);
+  const capabilities: DialectCapabilities = {
+    backend: 'sqlite',
+    runner,
+    write: (_pipeline, work) => runner.write(work),
+  };
+  // Kysely builds and compiles the queries and runs the migrations; it shares the connection.
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: {
+        close: () => db.close(),
+        prepare: (text) => runner.statement(text) as unknown as ReturnType<SqliteDatabase['prepare']>,
+      },
+    }),
+  });
   return SqlLedgerStore.open(kysely, capabilities, file);
 }

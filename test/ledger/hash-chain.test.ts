@@ -25,6 +25,9 @@ function chain(n: number): StoredEntry[] {
       prev,
     );
     out.push({
+      pipeline: 'p',
+      actor: 'ci',
+      at: 't',
       seq,
       kind: e.kind,
       stage: e.stage,

@@ -1,0 +1,69 @@
+/**
+ * Shared benchmark helpers. Targets are ratios against a baseline measured in the same run,
+ * interleaved with the measurement, because these machines are shared and noisy.
+ */
+import { spawnSync } from 'node:child_process';
+
+/** The project root: bench/run.mjs runs from it (bundled benches live under node_modules/.cache). */
+export const BENCH_ROOT = process.env.TOLLGATE_BENCH_ROOT ?? process.cwd();
+
+export interface BenchResult {
+  name: string;
+  target: string;
+  value: number;
+  baseline: number;
+  ratio: number;
+  unit: string;
+  pass: boolean;
+  note?: string;
+}
+
+/** Wall time of one process run, in milliseconds. */
+export function wallMs(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0 && result.status !== 1 && result.status !== 2) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  }
+  return ms;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Runs `measure` and `baseline` alternately `rounds` times and returns both medians: any noise
+ * lands on both sides alike.
+ */
+export function interleaved(
+  rounds: number,
+  measure: () => number,
+  baseline: () => number,
+): { value: number; baseline: number } {
+  measure();
+  baseline();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    b.push(baseline());
+    a.push(measure());
+  }
+  return { value: median(a), baseline: median(b) };
+}
+
+/** The baseline every CLI start is compared with: an empty Node process in the same environment. */
+export function nodeStartMs(): number {
+  return wallMs(process.execPath, ['-e', '0']);
+}

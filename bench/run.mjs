@@ -1,0 +1,102 @@
+// `npm run bench`: bundles each bench/*.bench.ts with esbuild, runs them one after another, prints
+// the results and writes docs/benchmarks.md. Every target is a ratio against a baseline measured
+// in the same run. Pass a name fragment to run only some: `npm run bench -- spine`.
+import { execSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'node_modules', '.cache', 'tollgate-bench');
+mkdirSync(out, { recursive: true });
+process.env.TOLLGATE_BENCH_ROOT = root;
+const only = process.argv.slice(2);
+const files = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+const sections = [];
+let failed = 0;
+for (const file of files) {
+  const name = file.replace(/\.bench\.ts$/, '');
+  const outfile = join(out, `${name}.mjs`);
+  await build({
+    entryPoints: [join(root, 'bench', file)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  process.stdout.write(`bench ${name}…\n`);
+  const started = Date.now();
+  let results;
+  try {
+    results = await (await import(pathToFileURL(outfile).href)).run();
+  } catch (error) {
+    failed++;
+    sections.push({ name, error: String(error?.stack ?? error), seconds: (Date.now() - started) / 1000 });
+    process.stdout.write(`  ERROR ${error?.message ?? error}\n`);
+    continue;
+  }
+  for (const r of results) {
+    if (!r.pass) failed++;
+    process.stdout.write(
+      `  ${r.pass ? 'ok  ' : 'MISS'} ${r.name}: ${fmt(r.value)} ${r.unit} vs ${fmt(r.baseline)} → ${fmt(r.ratio)}× (target ${r.target})\n`,
+    );
+  }
+  sections.push({ name, results, seconds: (Date.now() - started) / 1000 });
+}
+
+function fmt(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+let commit = 'uncommitted';
+try {
+  commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
+} catch {}
+const lines = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (bench/run.mjs). Every target is a ratio against a baseline measured in',
+  'the same run, interleaved with the measurement, because these machines are shared and noisy.',
+  '',
+  `Last run: ${new Date().toISOString()} · commit ${commit} · Node ${process.version} · ${cpus().length} × ${cpu} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB` +
+    (process.env.NODE_EXTRA_CA_CERTS
+      ? ' · NODE_EXTRA_CA_CERTS set (slows every Node start; ratios cancel it)'
+      : ''),
+  '',
+  '| bench | measurement | value | baseline | ratio | target | met |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const section of sections) {
+  if (section.error) {
+    lines.push(`| ${section.name} | **error** | | | | | ✗ |`);
+    continue;
+  }
+  for (const r of section.results) {
+    lines.push(
+      `| ${section.name} | ${r.name}${r.note ? ` — ${r.note}` : ''} | ${fmt(r.value)} ${r.unit} | ${fmt(r.baseline)} ${r.unit} | ${fmt(r.ratio)} | ${r.target} | ${r.pass ? '✓' : '✗'} |`,
+    );
+  }
+}
+const errors = sections.filter((s) => s.error);
+if (errors.length) {
+  lines.push('', '## Errors', '');
+  for (const s of errors) lines.push(`- ${s.name}: \`${s.error.split('\n')[0]}\``);
+}
+if (only.length === 0) {
+  writeFileSync(join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+  process.stdout.write('wrote docs/benchmarks.md\n');
+} else {
+  process.stdout.write(`${lines.slice(7).join('\n')}\n(partial run: docs/benchmarks.md not written)\n`);
+}
+process.exitCode = failed > 0 ? 1 : 0;

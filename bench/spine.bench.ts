@@ -1,0 +1,192 @@
+/**
+ * Spine benchmarks (issue 2, "Speed"): CLI start, `check prod` with a 10,000-testcase report,
+ * `ledger verify` over 100,000 entries, and 10,000 promotions through the application layer
+ * against raw better-sqlite3 autocommit inserts.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createContext } from '../src/app/context.js';
+import { promote } from '../src/app/promote.js';
+import { registerArtifact } from '../src/app/register.js';
+import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import { BENCH_ROOT, type BenchResult, interleaved, nodeStartMs, wallMs } from './bench-util.js';
+
+const ROOT = BENCH_ROOT;
+const BIN = join(ROOT, 'bin', 'tollgate.cjs');
+
+function cli(args: string[], cwd: string): string {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TOLLGATE_ACTOR: 'bench' },
+  });
+  if (result.status !== 0)
+    throw new Error(`tollgate ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function junit(cases: number, suite: string): string {
+  const rows: string[] = [];
+  for (let i = 0; i < cases; i++)
+    rows.push(`<testcase classname="${suite}.C${i % 100}" name="t${i}" time="0.001"/>`);
+  return `<?xml version="1.0"?>\n<testsuites><testsuite name="${suite}" tests="${cases}">\n${rows.join('\n')}\n</testsuite></testsuites>\n`;
+}
+
+function benchVersion(): BenchResult {
+  const { value, baseline } = interleaved(
+    21,
+    () => wallMs(process.execPath, [BIN, '--version']),
+    nodeStartMs,
+  );
+  const ratio = value / baseline;
+  return {
+    name: '`tollgate --version`',
+    target: '≤ 1.5 × `node -e 0`',
+    value,
+    baseline,
+    ratio,
+    unit: 'ms',
+    pass: ratio <= 1.5,
+  };
+}
+
+function benchCheck(): BenchResult {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-check-'));
+  try {
+    cpSync(join(ROOT, 'examples', 'checkout'), dir, { recursive: true });
+    writeFileSync(join(dir, 'big-e2e.xml'), junit(10_000, 'e2e'));
+    const digest = JSON.parse(cli(['register', '--file', 'build/checkout-1.4.2.txt', '--json'], dir))
+      .digest as string;
+    cli(['attest', 'tests', '--artifact', digest, '--suite', 'unit', 'reports/unit.xml'], dir);
+    cli(['attest', 'tests', '--artifact', digest, '--suite', 'integration', 'reports/integration.xml'], dir);
+    cli(['promote', 'dev', '--artifact', digest], dir);
+    cli(['promote', 'staging', '--artifact', digest], dir);
+    cli(['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'staging', 'big-e2e.xml'], dir);
+    const { value, baseline } = interleaved(
+      15,
+      () => wallMs(process.execPath, [BIN, 'check', 'prod', '--artifact', digest], { cwd: dir }),
+      nodeStartMs,
+    );
+    const ratio = value / baseline;
+    return {
+      name: '`tollgate check prod`, 10,000-testcase report attested',
+      target: '≤ 3 × `node -e 0`',
+      value,
+      baseline,
+      ratio,
+      unit: 'ms',
+      pass: ratio <= 3,
+      note: 'example pipeline; the contract may gain gates from other issues, which this then includes',
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const digestOf = (seed: string) => `sha256:${createHash('sha256').update(seed).digest('hex')}`;
+
+async function benchLedgerVerify(): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-verify-'));
+  try {
+    writeFileSync(
+      join(dir, 'tollgate.yaml'),
+      'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
+    );
+    const store = await openSqliteStore(join(dir, '.tollgate', 'ledger.db'));
+    await store.write('bench', async (tx) => {
+      for (let i = 0; i < 100_000; i++) {
+        await tx.append('bench', {
+          kind: 'promotion',
+          stage: 'dev',
+          artifact: digestOf(String(i)),
+          actor: 'bench',
+          at: new Date(1_800_000_000_000 + i * 1000).toISOString(),
+          payload: { contractDigest: digestOf('c'), n: i },
+        });
+      }
+    });
+    await store.close();
+    const { value, baseline } = interleaved(
+      5,
+      () => wallMs(process.execPath, [BIN, 'ledger', 'verify'], { cwd: dir }),
+      () => 1000,
+    );
+    return {
+      name: '`tollgate ledger verify`, 100,000 entries (whole command, SQLite)',
+      target: '≤ 1 s',
+      value,
+      baseline,
+      ratio: value / baseline,
+      unit: 'ms',
+      pass: value <= 1000,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rawInsertsPerSecond(dir: string, n: number): number {
+  const db = new BetterSqlite3(join(dir, `raw-${Math.random()}.db`));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(
+    'create table t (pipeline text, seq integer, kind text, stage text, artifact text, actor text, at text, prev_hash text, hash text, body text, primary key (pipeline, seq))',
+  );
+  const insert = db.prepare('insert into t values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const start = performance.now();
+  for (let i = 0; i < n; i++)
+    insert.run(
+      'bench',
+      i,
+      'promotion',
+      'dev',
+      digestOf(String(i)),
+      'bench',
+      '2026-11-26T00:00:00Z',
+      digestOf('p'),
+      digestOf('h'),
+      '{"payload":{}}',
+    );
+  const seconds = (performance.now() - start) / 1000;
+  db.close();
+  return n / seconds;
+}
+
+async function benchPromotions(): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-promote-'));
+  const n = 10_000;
+  try {
+    writeFileSync(
+      join(dir, 'tollgate.yaml'),
+      'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
+    );
+    const ctx = createContext({ contract: join(dir, 'tollgate.yaml'), as: 'bench' });
+    const digests = Array.from({ length: n }, (_, i) => digestOf(`p${i}`));
+    for (const digest of digests) await registerArtifact(ctx, { digest });
+    const start = performance.now();
+    for (const digest of digests) await promote(ctx, 'dev', digest);
+    const rate = n / ((performance.now() - start) / 1000);
+    await ctx.close();
+    const raw = rawInsertsPerSecond(dir, n);
+    return {
+      name: '10,000 promotions back to back through the application layer (SQLite)',
+      target: '≥ 0.5 × raw better-sqlite3 autocommit inserts',
+      value: rate,
+      baseline: raw,
+      ratio: rate / raw,
+      unit: 'per s',
+      pass: rate / raw >= 0.5,
+      note: 'each promotion: artifact + evidence + ledger reads, decide(), hash, append, in one write transaction',
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  return [benchVersion(), benchCheck(), await benchLedgerVerify(), await benchPromotions()];
+}
