@@ -17,14 +17,14 @@ export async function assertReadableFile(path: string): Promise<number> {
     const info = await stat(path);
     if (!info.isFile())
       throw new TollgateError(
-        'EVIDENCE_INVALID',
+        'FILE_UNREADABLE',
         `${path}: expected a file, found a directory or special file`,
       );
     return info.size;
   } catch (cause) {
     if (cause instanceof TollgateError) throw cause;
     throw new TollgateError(
-      'EVIDENCE_INVALID',
+      'FILE_UNREADABLE',
       `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
       { cause },
     );

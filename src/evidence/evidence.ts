@@ -17,6 +17,8 @@ export interface TestSummary {
   failures: TestFailure[];
   /** How many failed or errored tests were left out of `failures` by the cap. */
   failuresOmitted: number;
+  /** Passed tests that failed at least once first (retries): they passed, but only on retry. */
+  flaky?: number;
   /** Wall time reported by the files, in seconds, when they say. */
   durationSeconds?: number;
 }

@@ -195,6 +195,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
     failures: totals.failures.slice(0, FAILED_NAMES_CAP),
     failuresOmitted: totals.failuresOmitted + Math.max(0, totals.failures.length - FAILED_NAMES_CAP),
   };
+  if (totals.flaky > 0) summary.flaky = totals.flaky;
   if (totals.durationSeconds !== undefined) summary.durationSeconds = totals.durationSeconds;
   return summary;
 }
