@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { flagsOf, write } from '../run.js';
 
@@ -17,7 +18,6 @@ export function defineSign(program: Command): void {
     .argument('<statement>', 'in-toto Statement v1 JSON file; signed byte for byte as given')
     .action(async (statement: string, _options, command: Command) => {
       const flags = flagsOf<{ key: string; output?: string; bundle?: boolean }>(command);
-      const { writeFileSync } = await import('node:fs');
       const { readInputFile } = await import('../../trust/read-input.js');
       const bytes = readInputFile(statement);
       const { readKeyText } = await import('../../trust/keys.js');
