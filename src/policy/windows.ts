@@ -94,6 +94,10 @@ export interface WindowState {
 const DAY_MS = 86_400_000;
 /** How far ahead the next opening is looked for. */
 export const DEFAULT_HORIZON_MS = 366 * DAY_MS;
+/** Occurrences are expanded and cached in stretches of this length (see compileWindow). */
+const CHUNK_MS = 16 * DAY_MS;
+/** Stretches kept per window: a little over two years. */
+const MAX_CHUNKS = 50;
 /** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
 const DEFAULT_START = '2001-01-01T00:00:00';
 
@@ -235,6 +239,29 @@ function compileWindow(
     // A calendar day lasts at most 25 hours, so this reaches back to every occurrence still running.
     const lookBackMs = duration.days * (DAY_MS + 3_600_000) + duration.exactMs;
     const label = `${window.name ? `${window.name}: ` : ''}${recurrence.value.text} for ${duration.text} (${tz})`;
+    // Expanding an RRULE in a time zone costs microseconds per occurrence (Temporal arithmetic), so
+    // occurrences are expanded once per fixed stretch of time and kept: a process that evaluates
+    // many decisions, or a long timeline, pays for each stretch once.
+    const chunks = new Map<number, Array<[number, number]>>();
+    const chunkIntervals = (chunk: number): Array<[number, number]> => {
+      const cached = chunks.get(chunk);
+      if (cached) return cached;
+      const startMs = chunk * CHUNK_MS;
+      const endMs = startMs + CHUNK_MS;
+      const out: Array<[number, number]> = [];
+      for (const occurrence of rule.between(new Date(startMs), new Date(endMs), true)) {
+        const at = occurrence.epochMilliseconds;
+        if (at < startMs || at >= endMs) continue;
+        // Days are added on the calendar of the zone, hours as exact time (RFC 5545 §3.3.6).
+        const end =
+          (duration.days > 0 ? occurrence.add({ days: duration.days }).epochMilliseconds : at) +
+          duration.exactMs;
+        out.push([at, end]);
+      }
+      if (chunks.size >= MAX_CHUNKS) chunks.delete(chunks.keys().next().value as number);
+      chunks.set(chunk, out);
+      return out;
+    };
     return {
       kind,
       index,
@@ -242,14 +269,11 @@ function compileWindow(
       tz,
       intervals(fromMs, toMs) {
         const out: Array<[number, number]> = [];
-        for (const occurrence of rule.between(new Date(fromMs - lookBackMs), new Date(toMs), true)) {
-          const startMs = occurrence.epochMilliseconds;
-          if (startMs >= toMs) continue;
-          // Days are added on the calendar of the zone, hours as exact time (RFC 5545 §3.3.6).
-          const endMs =
-            (duration.days > 0 ? occurrence.add({ days: duration.days }).epochMilliseconds : startMs) +
-            duration.exactMs;
-          if (endMs > fromMs) out.push([startMs, endMs]);
+        const last = Math.floor((toMs - 1) / CHUNK_MS);
+        for (let chunk = Math.floor((fromMs - lookBackMs) / CHUNK_MS); chunk <= last; chunk++) {
+          for (const interval of chunkIntervals(chunk)) {
+            if (interval[0] < toMs && interval[1] > fromMs) out.push(interval);
+          }
         }
         return out;
       },
@@ -302,83 +326,92 @@ export function toInstantMs(text: string, tz: string): number | undefined {
   }
 }
 
-interface Edge {
-  at: number;
-  delta: 1 | -1;
-  window: CompiledWindow;
+/** A period being built: the windows that kept it open or closed, in order of appearance. */
+interface OpenPeriod {
+  open: boolean;
+  from: number;
+  seen: Set<CompiledWindow>;
+  outsideAllow: boolean;
 }
 
 /**
  * The open and closed periods between `from` and `to`, in order, adjacent periods of the same
- * state merged. The last period's `until` is undefined (it may go on past `to`).
+ * state merged; each lists every window that kept it so. The last period's `until` is undefined
+ * (it may go on past `to`).
  */
 export function windowTimeline(windows: CompiledWindows, from: Date, to: Date): WindowPeriod[] {
   const fromMs = from.getTime();
   const toMs = to.getTime();
-  const edges: Edge[] = [];
-  for (const window of [...windows.allow, ...windows.deny]) {
+  const all = [...windows.allow, ...windows.deny];
+  // Each edge is one number, (time since `from`) × 2^k + window index × 2 + (1 for a start), so
+  // a plain numeric sort orders them; a year of edges sorts in well under a millisecond.
+  const shift = 2 ** Math.ceil(Math.log2(2 * all.length + 2));
+  const keys: number[] = [];
+  all.forEach((window, index) => {
     for (const [start, end] of window.intervals(fromMs, toMs)) {
-      edges.push({ at: Math.max(start, fromMs), delta: 1, window });
-      if (end < toMs) edges.push({ at: end, delta: -1, window });
+      keys.push((Math.max(start, fromMs) - fromMs) * shift + index * 2 + 1);
+      if (end < toMs) keys.push((end - fromMs) * shift + index * 2);
     }
-  }
-  edges.sort((a, b) => a.at - b.at);
-  const active = new Map<CompiledWindow, number>();
-  const periods: WindowPeriod[] = [];
-  let cursor = fromMs;
-  let i = 0;
+  });
+  const sorted = Float64Array.from(keys).sort();
   const hasAllow = windows.allow.length > 0;
-  const close = (end: number | undefined) => {
-    const open = isOpen(active, hasAllow);
-    const reasons = reasonsFor(active, open, hasAllow);
-    const last = periods.at(-1);
-    if (last && last.open === open) {
-      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
-      if (end === undefined) delete last.until;
-      else last.until = new Date(end);
-    } else {
-      periods.push({
-        open,
-        from: new Date(cursor),
-        ...(end === undefined ? {} : { until: new Date(end) }),
-        reasons,
-      });
+  const count = new Int32Array(all.length);
+  let denyActive = 0;
+  let allowActive = 0;
+  const periods: WindowPeriod[] = [];
+  let current: OpenPeriod | undefined;
+  const finish = (end: number | undefined) => {
+    if (!current) return;
+    periods.push({
+      open: current.open,
+      from: new Date(current.from),
+      ...(end === undefined ? {} : { until: new Date(end) }),
+      reasons: periodReasons(current),
+    });
+  };
+  // Called at the start of each elementary stretch, after the edges at `at` were applied.
+  const enter = (at: number) => {
+    const open = denyActive === 0 && (!hasAllow || allowActive > 0);
+    if (!current || current.open !== open) {
+      finish(at);
+      current = { open, from: at, seen: new Set(), outsideAllow: false };
+    }
+    if (!open && denyActive === 0) current.outsideAllow = true;
+    for (let w = 0; w < all.length; w++) {
+      if (count[w]! > 0 && (all[w]!.kind === 'deny') !== open) current.seen.add(all[w]!);
     }
   };
-  while (i < edges.length) {
-    const at = edges[i]!.at;
-    if (at > cursor) {
-      close(at);
-      cursor = at;
+  const apply = (key: number) => {
+    const low = key % shift;
+    const index = low >> 1;
+    const delta = low & 1 ? 1 : -1;
+    const before = count[index]!;
+    count[index] = before + delta;
+    // Counters change only when a window switches between active and inactive.
+    if ((delta === 1 && before === 0) || (delta === -1 && before === 1)) {
+      if (all[index]!.kind === 'deny') denyActive += delta;
+      else allowActive += delta;
     }
-    while (i < edges.length && edges[i]!.at === at) {
-      const edge = edges[i]!;
-      active.set(edge.window, (active.get(edge.window) ?? 0) + edge.delta);
-      if (active.get(edge.window) === 0) active.delete(edge.window);
-      i++;
-    }
+  };
+  const timeOf = (key: number) => Math.floor(key / shift) + fromMs;
+  let i = 0;
+  // Edges at the very start are applied before the first stretch begins.
+  while (i < sorted.length && timeOf(sorted[i]!) <= fromMs) apply(sorted[i++]!);
+  enter(fromMs);
+  while (i < sorted.length) {
+    const at = timeOf(sorted[i]!);
+    while (i < sorted.length && timeOf(sorted[i]!) === at) apply(sorted[i++]!);
+    enter(at);
   }
-  close(undefined);
+  finish(undefined);
   return periods;
 }
 
-function isOpen(active: Map<CompiledWindow, number>, hasAllow: boolean): boolean {
-  let allowed = !hasAllow;
-  for (const window of active.keys()) {
-    if (window.kind === 'deny') return false;
-    allowed = true;
-  }
-  return allowed;
-}
-
-function reasonsFor(active: Map<CompiledWindow, number>, open: boolean, hasAllow: boolean): string[] {
-  const reasons: string[] = [];
-  const want: WindowKind = open ? 'allow' : 'deny';
-  for (const window of active.keys())
-    if (window.kind === want) reasons.push(`${window.kind} ${window.label}`);
-  if (reasons.length > 0) return reasons;
-  if (!open && hasAllow) return ['outside every allow window'];
-  return open ? ['no deny window in force'] : [];
+function periodReasons(period: OpenPeriod): string[] {
+  const reasons = [...period.seen].map((window) => `${window.kind} ${window.label}`);
+  if (!period.open && period.outsideAllow) reasons.push('outside every allow window');
+  if (period.open && reasons.length === 0) reasons.push('no deny window in force');
+  return reasons;
 }
 
 /**
