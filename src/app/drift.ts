@@ -14,7 +14,7 @@ import type { AppContext } from './context.js';
 import type { FactProvider } from './fact-providers.js';
 
 function requirementOf(stage: ContractStage): DriftRequirement | undefined {
-  return (stage.requires as { drift?: DriftRequirement }).drift;
+  return stage.requires.drift;
 }
 
 /**

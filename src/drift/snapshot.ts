@@ -27,3 +27,29 @@ function trim(difference: DriftDifference): DriftDifference {
 export function snapshotDriftReport(report: DriftReport): DriftReport {
   return { ...report, differences: report.differences.map(trim) };
 }
+
+/**
+ * A few lines per stored report, for `tollgate explain DIGEST`: the budget use per class and each
+ * difference's path, class and status (values left out). Accepts the stored `snapshots.drift`.
+ */
+export function renderDriftSnapshotText(snapshot: unknown): string {
+  const reports = (snapshot as { reports?: DriftReport[] } | undefined)?.reports;
+  if (!Array.isArray(reports)) return 'no drift report stored';
+  if (reports.length === 0) return 'no upstream stage: no drift compared';
+  const lines: string[] = [];
+  for (const report of reports) {
+    const over = report.classes.filter((use) => use.over).map((use) => use.class);
+    lines.push(
+      `drift ${report.upstream.stage} → ${report.downstream.stage} at ${report.generatedAt}: ` +
+        `${report.differences.length} difference(s), ${over.length === 0 ? 'within budget' : `over budget in ${over.join(', ')}`}`,
+    );
+    lines.push(`  ${report.classes.map((use) => `${use.class} ${use.undeclared}/${use.budget}`).join(', ')}`);
+    for (const difference of report.differences) {
+      const status = difference.declared ? `declared: ${difference.reason}` : 'undeclared';
+      lines.push(`  ${difference.kind} ${difference.path} [${difference.class}] ${status}`);
+    }
+    for (const stale of report.stale)
+      lines.push(`  stale declaration ${stale.path} (${stale.class}): ${stale.reason}`);
+  }
+  return lines.join('\n');
+}

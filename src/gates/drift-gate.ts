@@ -33,7 +33,7 @@ export function isDriftFact(value: unknown): value is DriftFact {
 
 export const driftGate: GateDefinition<DriftRequirement> = {
   key: 'drift',
-  select: (stage: ContractStage) => (stage.requires as { drift?: DriftRequirement }).drift,
+  select: (stage: ContractStage) => stage.requires.drift,
   evaluate(_config, context) {
     const fact = context.facts.extra.drift;
     if (!isDriftFact(fact)) {

@@ -278,3 +278,28 @@ describe('renderings', () => {
     expect(JSON.parse(renderDriftJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
   });
 });
+
+describe('promotion snapshot', () => {
+  it('keeps the report shape, hashes long values and renders paths and classes without values', async () => {
+    const { snapshotDriftReport, renderDriftSnapshotText } = await import('../../src/drift/snapshot.js');
+    const long = 'x'.repeat(300);
+    const report = build(
+      { declared: [{ path: '/replicas', class: 'data', reason: 'scale' }] },
+      set({ blob: 'a' }),
+      set({ blob: long, replicas: 3 }),
+    );
+    const snapshot = snapshotDriftReport(report);
+    const blob = snapshot.differences.find((d) => d.path === '/blob')!;
+    expect(blob.before).toBe('a');
+    expect(blob).not.toHaveProperty('after');
+    expect(blob.afterHash).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(report.differences.find((d) => d.path === '/blob')!.after).toBe(long);
+    const text = renderDriftSnapshotText({ reports: [snapshot] });
+    expect(text).toContain(
+      'drift staging → prod at 2026-11-26T12:00:00.000Z: 2 difference(s), within budget',
+    );
+    expect(text).toContain('  added /replicas [data] declared: scale');
+    expect(text).not.toContain('xxxx');
+    expect(renderDriftSnapshotText(undefined)).toBe('no drift report stored');
+  });
+});
