@@ -5,6 +5,7 @@
  */
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
+import { renderDriftSnapshotText } from '../drift/snapshot.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { buildLedgerView, ENTRY, type PromotionStatus } from '../ledger/ledger-view.js';
 import { checkStage } from './check.js';
@@ -35,6 +36,8 @@ export interface PassportStage {
     status: PromotionStatus;
     statusReason?: string;
     vsa: boolean;
+    /** The config drift reports the promotion was decided on (`payload.snapshots.drift`), if any. */
+    drift?: unknown;
   };
   /** When not promoted (or no longer trusted there): what a check decides now. */
   check?: { verdict: Verdict; required: string[] } | { error: string };
@@ -105,6 +108,9 @@ export async function explainArtifact(ctx: AppContext, digest: string): Promise<
         ...(promotion.statusReason === undefined ? {} : { statusReason: promotion.statusReason }),
         vsa: vsaBySeq.has(promotion.seq),
       };
+      const snapshots = entries.find((entry) => entry.seq === promotion.seq)?.payload.snapshots;
+      const drift = (snapshots as { drift?: unknown } | undefined)?.drift;
+      if (drift !== undefined) row.promotion.drift = drift;
     }
     if (!promotion || promotion.status === 'failed' || promotion.status === 'rolled-back') {
       try {
@@ -154,6 +160,7 @@ export function renderPassport(passport: Passport): string {
       const p = row.promotion;
       parts.push(`${p.status} at ${p.at} by ${p.actor} (entry #${p.seq})${p.vsa ? ', signed VSA' : ''}`);
       if (p.statusReason) parts.push(p.statusReason);
+      if (p.drift !== undefined) parts.push(...renderDriftSnapshotText(p.drift).split('\n'));
     }
     if (row.check) {
       if ('error' in row.check) parts.push(`cannot check now: ${row.check.error}`);

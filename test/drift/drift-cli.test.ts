@@ -151,5 +151,12 @@ describe('the drift gate in check and promote', () => {
       '.env.prod',
     ]);
     expect(row.body).not.toMatch(/staging-secret|prod-secret/);
+
+    const explain = await run(['explain', digest]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/drift staging → prod at \S+: 2 difference\(s\), within budget/);
+    expect(explain.stdout).toContain(
+      'changed /database/host [endpoints] declared: each stage has its own database',
+    );
   });
 });
