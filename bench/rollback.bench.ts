@@ -5,7 +5,7 @@
  * Both sides are measured in the same run, interleaved; medians are reported. Without a
  * `prometheus` binary the CLI is measured against the JSON metrics source and the note says so.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,10 +91,21 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-function wall(args: string[], env: NodeJS.ProcessEnv, cwd: string): { ms: number; status: number | null } {
+/**
+ * Wall time of one child process. Asynchronous on purpose: the test exporter lives in this process,
+ * and a blocking spawnSync would stop it answering Prometheus's scrapes.
+ */
+function wall(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ ms: number; status: number | null }> {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore' });
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, status: result.status };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (status) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status }));
+  });
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -113,7 +124,12 @@ export async function run(): Promise<BenchResult[]> {
     ])
       delete env[key];
     const cli = (args: string[]) =>
-      execFileSync(process.execPath, [BIN, ...args], { cwd: dir, env, encoding: 'utf8' });
+      execFileSync(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     const digest = (JSON.parse(cli(['register', '--file', 'build.txt', '--json'])) as { digest: string })
       .digest;
 
@@ -136,17 +152,18 @@ export async function run(): Promise<BenchResult[]> {
       source = new JsonMetricsSource(join(dir, 'metrics.json'));
       note = 'prometheus not installed: measured against the JSON metrics source';
     }
+    const promotedAt = Date.now();
     cli(['promote', 'prod', '--artifact', digest]);
     // The promotion must be older than the longest `for`, so every measurement is taken.
     await new Promise((resolve) => setTimeout(resolve, 5500));
 
-    const first = wall([BIN, 'rollback', 'check', 'prod'], env, dir);
+    const first = await wall([BIN, 'rollback', 'check', 'prod'], env, dir);
     if (first.status !== 0) throw new Error(`rollback check exited ${first.status}, expected 0 (healthy)`);
     const ours: number[] = [];
     const bare: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      bare.push(wall(['-e', '0'], env, dir).ms);
-      ours.push(wall([BIN, 'rollback', 'check', 'prod'], env, dir).ms);
+      bare.push((await wall(['-e', '0'], env, dir)).ms);
+      ours.push((await wall([BIN, 'rollback', 'check', 'prod'], env, dir)).ms);
     }
 
     const policy = toRollbackPolicy(rollbackSection.parse({ within: '1h', when: CONDITIONS }));
@@ -154,10 +171,12 @@ export async function run(): Promise<BenchResult[]> {
     const inProcess: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const start = process.hrtime.bigint();
-      const check = await checkRollback({ policy, variables, source, now: Date.now() });
+      const check = await checkRollback({ policy, variables, source, now: Date.now(), promotedAt });
       inProcess.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (check.verdict !== 'healthy')
-        throw new Error(`in-process check is ${check.verdict}, expected healthy`);
+        throw new Error(
+          `in-process check is ${check.verdict}, expected healthy: ${check.conditions.map((c) => `${c.name}: ${c.reason}`).join('; ')}`,
+        );
     }
 
     const cliMs = median(ours);
