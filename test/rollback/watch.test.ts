@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AppContext, createContext } from '../../src/app/context.js';
+import { watchStage } from '../../src/app/rollback.js';
+import type { RollbackCheck } from '../../src/rollback/check.js';
+import { makeWorkspace, runCli } from '../support/cli.js';
+
+const CONTRACT = `version: 1
+pipeline: shop
+artifact: { type: file }
+metrics: { file: metrics.json }
+stages:
+  prod:
+    purpose: live
+    rollback:
+      within: 10m
+      when:
+        - { name: error rate, prometheus: 'sum(errors)', above: 0.02, for: 2m, interval: 1m }
+`;
+const T = (hhmm: string) => Date.parse(`2026-11-25T${hhmm}:00Z`);
+
+async function workspace(samples: { at: string; value: number }[]): Promise<string> {
+  const dir = makeWorkspace(CONTRACT, {
+    'a.txt': 'a\n',
+    'metrics.json': JSON.stringify({ series: { 'error rate': samples } }),
+  });
+  const reg = await runCli(['register', '--file', 'a.txt', '--json', '--now', '2026-11-25T09:00:00Z'], {
+    cwd: dir,
+  });
+  const digest = (JSON.parse(reg.stdout) as { digest: string }).digest;
+  expect(
+    (await runCli(['promote', 'prod', '--artifact', digest, '--now', '2026-11-25T10:00:00Z'], { cwd: dir }))
+      .code,
+  ).toBe(0);
+  return dir;
+}
+
+/** A context whose clock moves only when the watch sleeps. */
+function movingClock(dir: string, start: number): { ctx: AppContext; sleep: (ms: number) => Promise<void> } {
+  const base = createContext({ contract: join(dir, 'tollgate.yaml'), env: { TOLLGATE_ACTOR: 'watcher' } });
+  let clock = start;
+  const ctx: AppContext = { ...base, clockSet: false, now: () => new Date(clock) };
+  return {
+    ctx,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+  };
+}
+
+describe('watchStage', () => {
+  it('evaluates every interval and stops at the first trip', async () => {
+    const dir = await workspace([
+      { at: '2026-11-25T10:00:00Z', value: 0.001 },
+      { at: '2026-11-25T10:05:00Z', value: 0.3 },
+    ]);
+    const { ctx, sleep } = movingClock(dir, T('10:01'));
+    const seen: RollbackCheck[] = [];
+    const result = await watchStage(ctx, 'prod', { onCheck: (c) => seen.push(c), sleep });
+    await ctx.close();
+    expect(result.ended).toBe('tripped');
+    expect(seen.map((c) => c.verdict)).toEqual([
+      'healthy',
+      'healthy',
+      'healthy',
+      'healthy',
+      'healthy',
+      'healthy',
+      'tripped',
+    ]);
+    expect(result.last.evaluatedAt).toBe('2026-11-25T10:07:00.000Z');
+  });
+
+  it('stops when `within` has passed since the promotion', async () => {
+    // Samples every 4 minutes keep every measurement within the JSON source's 5m lookback.
+    const dir = await workspace(
+      ['10:00', '10:04', '10:08'].map((t) => ({ at: `2026-11-25T${t}:00Z`, value: 0.001 })),
+    );
+    const { ctx, sleep } = movingClock(dir, T('10:01'));
+    const result = await watchStage(ctx, 'prod', { onCheck: () => undefined, sleep });
+    await ctx.close();
+    expect(result.ended).toBe('window-ended');
+    expect(result.evaluations).toBe(10);
+    expect(result.last.evaluatedAt).toBe('2026-11-25T10:10:00.000Z');
+    expect(result.last.verdict).toBe('healthy');
+  });
+
+  it('with --rollback records the rollback when a condition trips (CLI, fixed clock: one evaluation)', async () => {
+    const dir = await workspace([
+      { at: '2026-11-25T10:00:00Z', value: 0.001 },
+      { at: '2026-11-25T10:05:00Z', value: 0.3 },
+    ]);
+    writeFileSync(join(dir, 'b.txt'), 'b\n');
+    const reg = await runCli(['register', '--file', 'b.txt', '--json', '--now', '2026-11-25T10:02:00Z'], {
+      cwd: dir,
+    });
+    const b = (JSON.parse(reg.stdout) as { digest: string }).digest;
+    expect(
+      (await runCli(['promote', 'prod', '--artifact', b, '--now', '2026-11-25T10:03:00Z'], { cwd: dir }))
+        .code,
+    ).toBe(0);
+    const healthy = await runCli(['watch', 'prod', '--rollback', '--now', '2026-11-25T10:04:00Z'], {
+      cwd: dir,
+    });
+    expect(healthy.code).toBe(0);
+    expect(healthy.stderr).toContain('evaluated once');
+    const tripped = await runCli(['watch', 'prod', '--rollback', '--now', '2026-11-25T10:07:00Z'], {
+      cwd: dir,
+    });
+    expect(tripped.code).toBe(1);
+    expect(tripped.stdout).toMatch(/rolled back prod: sha256:\w+ → sha256:\w+; ledger entry #\d+/);
+    const history = JSON.parse((await runCli(['history', 'prod', '--json'], { cwd: dir })).stdout) as {
+      artifact: string;
+      status: string;
+    }[];
+    expect(history.find((h) => h.artifact === b)?.status).toBe('rolled-back');
+  });
+});
