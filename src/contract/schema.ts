@@ -10,12 +10,15 @@ import { z } from 'zod';
 import { checkPolicyReferences, peopleShape } from './people-section.js';
 import { approvalsRequirement } from './requires/approvals.js';
 import { driftRequirement, driftSection } from './requires/drift.js';
+import { provenanceRequirement } from './requires/provenance.js';
 import { metricsSection, rollbackSection } from './requires/rollback.js';
 import { rulesRequirement } from './requires/rules.js';
+import { sbomRequirement } from './requires/sbom.js';
 import { signedByRequirement } from './requires/signed-by.js';
 import { soakRequirement } from './requires/soak.js';
 import { testsRequirement } from './requires/tests.js';
 import { verifiedInRequirement } from './requires/verified-in.js';
+import { vulnerabilitiesRequirement } from './requires/vulnerabilities.js';
 import { windowsRequirement } from './requires/windows.js';
 import { checkSignerReferences, trustSection } from './trust-section.js';
 
@@ -33,6 +36,9 @@ export const requiresShape = {
   windows: windowsRequirement.optional(),
   rules: rulesRequirement.optional(),
   signedBy: signedByRequirement.optional(),
+  sbom: sbomRequirement.optional(),
+  vulnerabilities: vulnerabilitiesRequirement.optional(),
+  provenance: provenanceRequirement.optional(),
 };
 
 export const requiresSchema = z

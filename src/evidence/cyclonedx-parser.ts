@@ -52,9 +52,10 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
       stack.pop();
       continue;
     }
-    const path = `${frame.path}[${frame.index}]`;
-    const raw = reader.object(frame.items[frame.index], path);
-    frame.index++;
+    const index = frame.index++;
+    const path = () => `${frame.path}[${index}]`;
+    const item = frame.items[index];
+    const raw = isJsonObject(item) ? item : reader.object(item, path());
     const component = readComponent(raw, path, reader);
     components.push(component);
     counts.components++;
@@ -76,7 +77,7 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
   if (tool) summary.tool = tool;
   const subjectRaw = metadata ? reader.optObject(metadata.component, 'metadata.component') : undefined;
   if (subjectRaw) {
-    const subject = readComponent(subjectRaw, 'metadata.component', reader);
+    const subject = readComponent(subjectRaw, () => 'metadata.component', reader);
     summary.subject = { name: subject.name };
     if (subject.version) summary.subject.version = subject.version;
     if (subject.purl) summary.subject.purl = subject.purl;
@@ -84,26 +85,51 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
   return summary;
 }
 
-function readComponent(raw: JsonObject, path: string, reader: JsonReader): SbomComponent {
-  const name = reader.string(raw.name, `${path}.name`);
-  const group = reader.optString(raw.group, `${path}.group`);
-  const component: SbomComponent = { name: group ? `${group}/${name}` : name, licenses: [] };
-  const version = reader.optString(raw.version, `${path}.version`);
-  if (version) component.version = version;
-  const purl = reader.optString(raw.purl, `${path}.purl`);
-  if (purl) component.purl = purl;
-  const licenses = reader.optArray(raw.licenses, `${path}.licenses`);
+/** Optional string field; anything but a string, number, null or absent is a shape error. */
+function optionalText(
+  raw: JsonObject,
+  key: string,
+  path: () => string,
+  reader: JsonReader,
+): string | undefined {
+  const value = raw[key];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (value === undefined || value === null) return undefined;
+  return reader.optString(value, `${path()}.${key}`);
+}
+
+// Paths are built only when something is wrong: this runs once per component of SBOMs with 100,000+.
+function readComponent(raw: JsonObject, path: () => string, reader: JsonReader): SbomComponent {
+  const name = typeof raw.name === 'string' ? raw.name : reader.string(raw.name, `${path()}.name`);
+  const group = optionalText(raw, 'group', path, reader);
+  // Keys in sorted order, absent ones undefined: canonical JSON of 100,000 of these then needs no re-sorting.
+  const component: SbomComponent = {
+    licenseNames: undefined,
+    licenses: [],
+    name: group ? `${group}/${name}` : name,
+    purl: optionalText(raw, 'purl', path, reader),
+    version: optionalText(raw, 'version', path, reader),
+  };
+  const licenses =
+    raw.licenses === undefined ? undefined : reader.optArray(raw.licenses, `${path()}.licenses`);
+  if (!licenses) return component;
   for (let i = 0; i < licenses.length; i++) {
-    const choice = reader.object(licenses[i], `${path}.licenses[${i}]`);
+    const choice = licenses[i];
     let text: string | undefined;
-    if (choice.expression !== undefined) {
-      text = reader.string(choice.expression, `${path}.licenses[${i}].expression`);
+    if (isJsonObject(choice) && typeof choice.expression === 'string') {
+      text = choice.expression;
+    } else if (isJsonObject(choice) && isJsonObject(choice.license)) {
+      const license = choice.license;
+      text =
+        typeof license.id === 'string'
+          ? license.id
+          : reader.optString(license.name, `${path()}.licenses[${i}].license.name`);
+      if (text === undefined) reader.optString(license.id, `${path()}.licenses[${i}].license.id`);
     } else {
-      const license = reader.object(choice.license, `${path}.licenses[${i}].license`);
-      text = reader.optString(license.id, `${path}.licenses[${i}].license.id`);
-      if (text === undefined) {
-        text = reader.optString(license.name, `${path}.licenses[${i}].license.name`);
-      }
+      const at = `${path()}.licenses[${i}]`;
+      const object = reader.object(choice, at);
+      if (object.expression !== undefined) reader.string(object.expression, `${at}.expression`);
+      reader.object(object.license, `${at}.license`);
     }
     if (text === undefined) continue;
     // A licence name counts as SPDX only when it is exactly an expression ("MIT"); free text stays a name.

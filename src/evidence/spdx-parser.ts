@@ -97,9 +97,14 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
   for (let i = 0; i < packages.length; i++) {
     const path = `packages[${i}]`;
     const pkg = reader.object(packages[i], path);
-    const component: SbomComponent = { name: reader.string(pkg.name, `${path}.name`), licenses: [] };
-    const version = reader.optString(pkg.versionInfo, `${path}.versionInfo`);
-    if (version) component.version = version;
+    // Keys in sorted order (canonical JSON of large SBOMs then needs no re-sorting); absent ones undefined.
+    const component: SbomComponent = {
+      licenseNames: undefined,
+      licenses: [],
+      name: reader.string(pkg.name, `${path}.name`),
+      purl: undefined,
+      version: reader.optString(pkg.versionInfo, `${path}.versionInfo`),
+    };
     const refs = reader.optArray(pkg.externalRefs, `${path}.externalRefs`);
     for (let j = 0; j < refs.length; j++) {
       const ref = reader.object(refs[j], `${path}.externalRefs[${j}]`);
@@ -232,12 +237,16 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
 
   const all: Array<{ id: string; component: SbomComponent }> = [];
   for (const { id, element, path } of packages) {
-    const component: SbomComponent = { name: reader.string(element.name, `${path}.name`), licenses: [] };
-    const version = reader.optString(
-      prop(element, 'packageVersion', 'software'),
-      `${path}.software_packageVersion`,
-    );
-    if (version) component.version = version;
+    const component: SbomComponent = {
+      licenseNames: undefined,
+      licenses: [],
+      name: reader.string(element.name, `${path}.name`),
+      purl: undefined,
+      version: reader.optString(
+        prop(element, 'packageVersion', 'software'),
+        `${path}.software_packageVersion`,
+      ),
+    };
     let purl = reader.optString(prop(element, 'packageUrl', 'software'), `${path}.software_packageUrl`);
     if (!purl) {
       for (const identifier of reader.optArray(element.externalIdentifier, `${path}.externalIdentifier`)) {

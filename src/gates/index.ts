@@ -6,12 +6,15 @@ import { approvalsGate } from './approvals-gate.js';
 import { driftGate } from './drift-gate.js';
 import { fromGate } from './from-gate.js';
 import type { GateDefinition } from './gate.js';
+import { provenanceGate } from './provenance-gate.js';
 import { rollbackGate } from './rollback-gate.js';
 import { rulesGate } from './rules-gate.js';
+import { sbomGate } from './sbom-gate.js';
 import { signedByGate } from './signed-by-gate.js';
 import { soakGate } from './soak-gate.js';
 import { testsGate } from './tests-gate.js';
 import { verifiedInGate } from './verified-in-gate.js';
+import { vulnerabilitiesGate } from './vulnerabilities-gate.js';
 import { windowsGate } from './windows-gate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each gate has its own config type; the registry only routes.
@@ -19,6 +22,9 @@ export const GATES: ReadonlyArray<GateDefinition<any>> = [
   fromGate,
   signedByGate,
   testsGate,
+  sbomGate,
+  vulnerabilitiesGate,
+  provenanceGate,
   driftGate,
   verifiedInGate,
   soakGate,

@@ -123,6 +123,6 @@ export function evaluateProvenance(
 /** `provenance: required | { builderId, sourceRepository, commitMatchesLabel }`. */
 export const provenanceGate: GateDefinition<ProvenanceRequirement> = {
   key: GATE,
-  select: (stage) => (stage.requires as { provenance?: ProvenanceRequirement }).provenance,
+  select: (stage) => stage.requires.provenance,
   evaluate: (requirement, { facts }) => evaluateProvenance(requirement, facts.evidence, facts.artifact),
 };

@@ -175,6 +175,6 @@ export function evaluateSbom(
 /** `sbom: required | optional | { required, denyLicenses, bannedComponents }`. */
 export const sbomGate: GateDefinition<SbomRequirement> = {
   key: GATE,
-  select: (stage) => (stage.requires as { sbom?: SbomRequirement }).sbom,
+  select: (stage) => stage.requires.sbom,
   evaluate: (requirement, { facts }) => evaluateSbom(requirement, facts.evidence),
 };

@@ -29,12 +29,20 @@ export function currentScans(evidence: readonly EvidenceRecord[]): RecordOf<'vul
   return latestPerSource(recordsOfKind(evidence, 'vulnerabilities'), (r) => `${r.format}|${r.data.scanner}`);
 }
 
-/** One finding per (id, package, version), at the worst severity any scan gave it. */
+/**
+ * Findings of all scans, the same vulnerability in the same package counted once across scanners
+ * (at the worst severity any gave it). Within one scan every finding counts: the n-th occurrence of
+ * (id, package, version) in one scan merges with the n-th occurrence in another.
+ */
 function mergeFindings(scans: readonly RecordOf<'vulnerabilities'>[]): MergedFinding[] {
   const merged = new Map<string, MergedFinding>();
   for (const scan of scans) {
+    const seen = new Map<string, number>();
     for (const finding of scan.data.findings) {
-      const key = `${finding.id.toUpperCase()}|${finding.package ?? ''}|${finding.version ?? ''}`;
+      const base = `${finding.id.toUpperCase()}|${finding.package ?? ''}|${finding.version ?? ''}`;
+      const occurrence = seen.get(base) ?? 0;
+      seen.set(base, occurrence + 1);
+      const key = `${base}|${occurrence}`;
       const existing = merged.get(key);
       if (!existing) {
         merged.set(key, { ...finding, evidence: [scan.id] });
@@ -171,6 +179,6 @@ export function evaluateVulnerabilities(
 /** `vulnerabilities: { critical, high, medium, low, unknown, allow: [{ id, reason, until }] }`. */
 export const vulnerabilitiesGate: GateDefinition<VulnerabilitiesRequirement> = {
   key: GATE,
-  select: (stage) => (stage.requires as { vulnerabilities?: VulnerabilitiesRequirement }).vulnerabilities,
+  select: (stage) => stage.requires.vulnerabilities,
   evaluate: (requirement, { facts }) => evaluateVulnerabilities(requirement, facts.evidence, facts.now),
 };

@@ -76,3 +76,23 @@ describe('detectFormat', () => {
     expect(thrown(() => detectFormat('  \n', 'empty.json')).message).toBe('empty.json: the file is empty');
   });
 });
+
+describe('jsonErrorOffset (line and column when the engine gives no position)', () => {
+  it('points at the unexpected token', async () => {
+    const { jsonErrorOffset } = await import('../../src/evidence/json-input.js');
+    const text = '{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n';
+    expect(jsonErrorOffset(text)).toBe(text.indexOf('}'));
+    expect(jsonErrorOffset('{"a": [1, 2,]}')).toBe(12);
+    expect(jsonErrorOffset('{"a": "x\\q"}')).toBe(9);
+    expect(jsonErrorOffset('[1] x')).toBe(4);
+    expect(jsonErrorOffset('{"a": [true, null, -1.5e3, "\\u00e9"]}')).toBeUndefined();
+  });
+
+  it('gives detectFormat the position for such errors', () => {
+    const error = thrown(() =>
+      detectFormat('{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n', 'g.json'),
+    );
+    expect(error.position).toEqual({ file: 'g.json', line: 3, column: 23 });
+    expect(error.message).toBe("g.json:3:23: malformed JSON: Unexpected token '}'");
+  });
+});

@@ -171,3 +171,16 @@ describe('vulnerabilities gate: allowances', () => {
     expect(vulnerabilitiesRequirement.safeParse({ severe: 0 }).success).toBe(false);
   });
 });
+
+describe('vulnerabilities gate: counting', () => {
+  it('counts repeated results of one scan (SARIF rules without packages) each time', () => {
+    const sarif = scan(
+      [finding('TUT1001', 'medium', undefined), finding('TUT1001', 'medium', undefined)],
+      {},
+      'SarifSamples',
+    );
+    const result = evaluateVulnerabilities(req({ medium: 1 }), [sarif], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('0 critical, 0 high, 2 medium, 0 low, 0 unknown');
+  });
+});

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { flagsOf, withContext, write } from '../run.js';
+import { defineAttestEvidence } from './attest-evidence.js';
 import { defineAttestStatement } from './attest-statement.js';
+import { defineAttestVerification } from './attest-verification.js';
 
 function defineAttestTests(attest: Command): void {
   attest
@@ -52,7 +54,12 @@ function defineAttestTests(attest: Command): void {
 }
 
 /** Subcommands of `attest`, one line each. */
-export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [defineAttestTests, defineAttestStatement];
+export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [
+  defineAttestTests,
+  defineAttestEvidence,
+  defineAttestStatement,
+  defineAttestVerification,
+];
 
 export function defineAttest(program: Command): void {
   const attest = program.command('attest').description('record evidence about an artifact digest');

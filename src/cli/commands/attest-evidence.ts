@@ -1,0 +1,93 @@
+/**
+ * `tollgate attest sbom|scan|provenance FILE` and `tollgate attest evidence FILE` (format and kind
+ * detected from the content). Raw files or in-toto statements, DSSE envelopes, Sigstore bundles.
+ */
+import type { Command } from 'commander';
+import type { ExpectedEvidence } from '../../evidence/normalise-evidence.js';
+import { flagsOf, withContext, write } from '../run.js';
+
+interface Flags {
+  artifact: string;
+  in?: string;
+  json?: boolean;
+}
+
+function defineOne(
+  attest: Command,
+  name: string,
+  expected: ExpectedEvidence | undefined,
+  description: string,
+): void {
+  attest
+    .command(name)
+    .description(description)
+    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+    .option('--in <stage>', 'the stage the evidence was produced in')
+    .option('--json', 'print the recorded evidence as one JSON object')
+    .argument('<file>', 'the evidence file (raw, in-toto statement, DSSE envelope or Sigstore bundle)')
+    .action(async (file: string, _options, command: Command) => {
+      const flags = flagsOf<Flags>(command);
+      await withContext(command, async (ctx) => {
+        const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
+        const { record, stored, wrapper } = await attestEvidence(ctx, {
+          artifact: flags.artifact,
+          file,
+          ...(expected === undefined ? {} : { expected }),
+          ...(flags.in === undefined ? {} : { stage: flags.in }),
+        });
+        if (flags.json) {
+          const { components: _omitted, ...rest } = record.data as { components?: unknown };
+          write(
+            JSON.stringify(
+              {
+                evidence: record.id,
+                stored,
+                kind: record.data.kind,
+                format: record.format,
+                wrapper: wrapper ?? null,
+                signer: record.signer,
+                stage: record.stage,
+                data: rest,
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const where = flags.in ? ` in ${flags.in}` : '';
+        const signed = record.signer ? `, signed by ${record.signer.name}` : '';
+        write(
+          `recorded ${describeEvidence(record)}${where}${signed}${stored ? '' : ' (already recorded: identical evidence)'}`,
+        );
+      });
+    });
+}
+
+/** Adds the sbom, scan, provenance and evidence subcommands to `attest`. */
+export function defineAttestEvidence(attest: Command): void {
+  defineOne(
+    attest,
+    'sbom',
+    'sbom',
+    'record an SBOM (CycloneDX 1.2–1.6 JSON, SPDX 2.3 JSON, SPDX 3.0 JSON-LD)',
+  );
+  defineOne(
+    attest,
+    'scan',
+    'scan',
+    'record a vulnerability scan (SARIF 2.1.0, Grype JSON, Trivy JSON, CycloneDX VEX/VDR, in-toto vulns)',
+  );
+  defineOne(
+    attest,
+    'provenance',
+    'provenance',
+    'record SLSA provenance (v1 or v0.2; usually a signed statement)',
+  );
+  defineOne(
+    attest,
+    'evidence',
+    undefined,
+    'record any evidence file, its format and kind detected from its content',
+  );
+}

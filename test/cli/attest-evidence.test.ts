@@ -1,0 +1,119 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyFixture, makeWorkspace, ROOT, runCli } from '../support/cli.js';
+
+const DIGEST = `sha256:${'2f1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
+const COMMIT = '9f3c2a1b4d5e6f708192a3b4c5d6e7f8091a2b3c';
+const CONTRACT = `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+      sbom: { denyLicenses: [AGPL-3.0-only], bannedComponents: ["pkg:npm/event-stream@3.3.6"] }
+      vulnerabilities:
+        critical: 0
+        high: 1
+        allow: [{ id: CVE-2021-44228, reason: JNDI lookups disabled, until: 2027-01-31 }]
+      provenance: { builderId: "https://github.com/slsa-framework/*", sourceRepository: "github.com/example-shop/*", commitMatchesLabel: true }
+`;
+
+function sample(dir: string, name: string): string {
+  const target = join(dir, name);
+  const text = readFileSync(join(ROOT, 'test', 'evidence', 'samples', name), 'utf8');
+  writeFileSync(target, text);
+  return target;
+}
+
+describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
+  it('records each kind, refuses the wrong kind, and check reads them in one decision', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = (args: string[]) => runCli(args, { cwd: dir, env: { TOLLGATE_NOW: '2026-11-26T12:00:00Z' } });
+    expect((await run(['register', '--digest', DIGEST, '--label', `commit=${COMMIT}`])).code).toBe(0);
+
+    const sbom = await run(['attest', 'sbom', '--artifact', DIGEST, sample(dir, 'cyclonedx-1.5.cdx.json')]);
+    expect(sbom.code).toBe(0);
+    expect(sbom.stdout).toBe(
+      'recorded SBOM (CycloneDX 1.5, cdxgen 10.10.0): 6 components, 5 with SPDX licences, 6 with package URLs\n',
+    );
+
+    const scan = await run(['attest', 'scan', '--artifact', DIGEST, '--json', sample(dir, 'grype.json')]);
+    expect(scan.code).toBe(0);
+    expect(JSON.parse(scan.stdout)).toMatchObject({
+      stored: true,
+      kind: 'vulnerabilities',
+      format: 'grype',
+      wrapper: null,
+      data: { counts: { critical: 1, high: 1, medium: 1, low: 1, unknown: 1 }, suppressed: 1 },
+    });
+
+    const provenance = await run([
+      'attest',
+      'provenance',
+      '--artifact',
+      DIGEST,
+      sample(dir, 'slsa-v1.intoto.json'),
+    ]);
+    expect(provenance.code).toBe(0);
+    expect(provenance.stdout).toContain(`from https://github.com/example-shop/checkout@${COMMIT}`);
+
+    const sarif = await run([
+      'attest',
+      'evidence',
+      '--artifact',
+      DIGEST,
+      copyFixture(dir, 'sarif/Suppressions.sarif'),
+    ]);
+    expect(sarif.stdout).toContain(
+      '0 critical, 0 high, 4 medium, 0 low, 0 unknown; 5 suppressed in the report',
+    );
+
+    const wrong = await run(['attest', 'sbom', '--artifact', DIGEST, join(dir, 'grype.json')]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toBe(
+      `tollgate: ${join(dir, 'grype.json')}: expected an SBOM (CycloneDX or SPDX), found Grype JSON\n`,
+    );
+
+    const again = await run(['attest', 'sbom', '--artifact', DIGEST, join(dir, 'cyclonedx-1.5.cdx.json')]);
+    expect(again.stdout).toContain('(already recorded: identical evidence)');
+
+    const check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    expect(check.code).toBe(1);
+    const decision = JSON.parse(check.stdout);
+    const status = Object.fromEntries(
+      decision.gates.map((g: { gate: string; status: string }) => [g.gate, g.status]),
+    );
+    expect(status).toEqual({ sbom: 'fail', vulnerabilities: 'pass', provenance: 'pass' });
+    expect(decision.required.map((r: { text: string }) => r.text)).toEqual([
+      'banned component pkg:npm/event-stream@3.3.6 (matches pkg:npm/event-stream@3.3.6); remove or replace it',
+    ]);
+    expect(decision.risks.map((r: { text: string }) => r.text)).toContain(
+      'GHSA-jfh8-c2jp-5v3q in log4j-core@2.14.1 (fixed in 2.15.0) (critical) allowed until 2027-01-31: JNDI lookups disabled',
+    );
+  });
+
+  it('refuses a statement about another digest and malformed JSON, storing nothing', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const other = `sha256:${'d'.repeat(64)}`;
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', other])).code).toBe(0);
+    const mismatch = await run([
+      'attest',
+      'provenance',
+      '--artifact',
+      other,
+      sample(dir, 'slsa-v1.intoto.json'),
+    ]);
+    expect(mismatch.code).toBe(3);
+    expect(mismatch.stderr).toContain(other);
+    writeFileSync(join(dir, 'broken.json'), '{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n');
+    const broken = await run(['attest', 'scan', '--artifact', other, join(dir, 'broken.json')]);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toMatch(/broken\.json:3:23: malformed JSON: /);
+    const check = await run(['check', 'staging', '--artifact', other, '--json']);
+    const gates = JSON.parse(check.stdout).gates.map((g: { gate: string; status: string }) => g.status);
+    expect(gates).toEqual(['fail', 'fail', 'fail']);
+  });
+});
