@@ -81,7 +81,11 @@ function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRe
     });
   }
   if (t.flaky !== undefined && t.flaky > 0) {
-    risks.push({ gate: 'tests', text: `suite ${suite}: ${t.flaky} test(s) passed only on retry (flaky)`, evidence: ref });
+    risks.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.flaky} test(s) passed only on retry (flaky)`,
+      evidence: ref,
+    });
   }
   if (t.tests === 0) {
     risks.push({ gate: 'tests', text: `suite ${suite}: the report holds no test cases`, evidence: ref });

@@ -207,7 +207,11 @@ describe('decide', () => {
 
 describe('tests gate and flaky tests', () => {
   it('lists tests that passed only on retry as remaining risk', () => {
-    const decision = decide(contract, 'dev', factsOf({ evidence: [testEvidence({ suite: 'unit', flaky: 2 })] }));
+    const decision = decide(
+      contract,
+      'dev',
+      factsOf({ evidence: [testEvidence({ suite: 'unit', flaky: 2 })] }),
+    );
     expect(decision.verdict).toBe('allowed');
     expect(decision.risks.map((r) => r.text)).toEqual(['suite unit: 2 test(s) passed only on retry (flaky)']);
   });
