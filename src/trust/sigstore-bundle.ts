@@ -197,7 +197,11 @@ export function verifyBundle(
   const { signer } = outcome;
 
   if (content.$case === 'messageSignature') {
-    return { valid: true, reason: `signature over the artifact verified (signed by ${signerText(signer)})`, signer };
+    return {
+      valid: true,
+      reason: `signature over the artifact verified (signed by ${signerText(signer)})`,
+      signer,
+    };
   }
   const envelope = content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
