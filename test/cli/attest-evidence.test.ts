@@ -112,6 +112,18 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
     const broken = await run(['attest', 'scan', '--artifact', other, join(dir, 'broken.json')]);
     expect(broken.code).toBe(3);
     expect(broken.stderr).toMatch(/broken\.json:3:23: malformed JSON: /);
+    const big = await run([
+      'attest',
+      'sbom',
+      '--artifact',
+      other,
+      '--max-evidence-bytes',
+      '1K',
+      sample(dir, 'cyclonedx-1.6.cdx.json'),
+    ]);
+    expect(big.code).toBe(3);
+    expect(big.stderr).toContain('cyclonedx-1.6.cdx.json: evidence file is');
+    expect(big.stderr).toContain('over the limit of 1024 bytes');
     const check = await run(['check', 'staging', '--artifact', other, '--json']);
     const gates = JSON.parse(check.stdout).gates.map((g: { gate: string; status: string }) => g.status);
     expect(gates).toEqual(['fail', 'fail', 'fail']);

@@ -10,6 +10,7 @@ interface Flags {
   artifact: string;
   in?: string;
   json?: boolean;
+  maxEvidenceBytes?: string;
 }
 
 function defineOne(
@@ -23,17 +24,20 @@ function defineOne(
     .description(description)
     .requiredOption('--artifact <digest>', 'the registered artifact digest')
     .option('--in <stage>', 'the stage the evidence was produced in')
+    .option('--max-evidence-bytes <size>', 'largest file accepted: bytes, or with K, M, G (default 256M)')
     .option('--json', 'print the recorded evidence as one JSON object')
     .argument('<file>', 'the evidence file (raw, in-toto statement, DSSE envelope or Sigstore bundle)')
     .action(async (file: string, _options, command: Command) => {
       const flags = flagsOf<Flags>(command);
       await withContext(command, async (ctx) => {
         const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
+        const { parseSize } = await import('../../app/attest-statement.js');
         const { record, stored, wrapper } = await attestEvidence(ctx, {
           artifact: flags.artifact,
           file,
           ...(expected === undefined ? {} : { expected }),
           ...(flags.in === undefined ? {} : { stage: flags.in }),
+          ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
         });
         if (flags.json) {
           const { components: _omitted, ...rest } = record.data as { components?: unknown };
