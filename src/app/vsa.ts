@@ -2,11 +2,15 @@
  * The signed verdict of a promotion: a SLSA VSA about the digest, signed with the contract's
  * verifier key, stored in the promotion's ledger entry.
  */
+import { stageOf } from '../contract/load-contract.js';
 import type { Artifact, Contract } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
+import { ENTRY } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
 import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
 import type { VsaSigner } from './trust.js';
 
 /** The artifact as a URI for the VSA's `resourceUri`: `oci://REPO@DIGEST` for OCI images. */
@@ -47,4 +51,22 @@ export function emitVsa(input: EmitVsaInput): Envelope {
     inputAttestations: usedEvidence(input).map(toInputAttestation),
   });
   return signVsa(statement, input.signer.key);
+}
+
+/**
+ * The VSA stored with the latest promotion of `digest` into `stage`, or undefined when the digest
+ * never entered the stage or its promotion carried no VSA (no verifier key was configured).
+ */
+export async function storedVsa(
+  ctx: AppContext,
+  stage: string,
+  digest: string,
+): Promise<{ envelope: Envelope; seq: number; at: string } | undefined> {
+  stageOf(ctx.contract, stage);
+  const artifact = await requireArtifact(ctx, digest);
+  const store = await ctx.store();
+  const entries = await store.entriesForArtifact(ctx.contract.pipeline, artifact.digest);
+  const promotion = entries.filter((entry) => entry.kind === ENTRY.promotion && entry.stage === stage).at(-1);
+  const envelope = promotion?.payload.vsa as Envelope | undefined;
+  return promotion && envelope ? { envelope, seq: promotion.seq, at: promotion.at } : undefined;
 }

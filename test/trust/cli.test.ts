@@ -133,6 +133,11 @@ describe('trust commands', () => {
     ]);
     expect(wrongKey.code).toBe(1);
 
+    const exported = await run(['vsa', 'staging', '--artifact', DIGEST]);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(envelope);
+    expect((await run(['vsa', 'dev', '--artifact', DIGEST])).code).toBe(0);
+
     const passport = await run(['explain', DIGEST, '--json']);
     expect(passport.code).toBe(0);
     const parsed = JSON.parse(passport.stdout);

@@ -20,6 +20,7 @@ import { defineStatus } from './status.js';
 import { defineValidate } from './validate.js';
 import { defineVerify } from './verify.js';
 import { defineVerifyBundle } from './verify-bundle.js';
+import { defineVsa } from './vsa.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   defineInit,
@@ -37,6 +38,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineSign,
   defineVerifyBundle,
   defineVerify,
+  defineVsa,
   defineLedger,
   defineDemo,
   defineSchema,

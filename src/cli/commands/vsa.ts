@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { shortDigest } from '../../artifact/digest.js';
+import { TollgateError } from '../../errors.js';
+import { flagsOf, withContext, write } from '../run.js';
+
+/** `tollgate vsa STAGE --artifact D`: the signed verdict stored with a promotion, e.g. to attach it to the image later. */
+export function defineVsa(program: Command): void {
+  program
+    .command('vsa')
+    .description('print (or write) the signed VSA stored with the latest promotion of a digest into a stage')
+    .argument('<stage>', 'the stage')
+    .requiredOption('--artifact <digest>', 'the promoted artifact digest')
+    .option('-o, --output <file>', 'write the envelope to this file')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ artifact: string; output?: string }>(command);
+      await withContext(command, async (ctx) => {
+        const { storedVsa } = await import('../../app/vsa.js');
+        const found = await storedVsa(ctx, stage, flags.artifact);
+        if (!found) {
+          throw new TollgateError(
+            'NOT_ALLOWED',
+            `no signed VSA for ${shortDigest(flags.artifact)} in ${stage}: it was never promoted there, or no verifier key was configured then`,
+          );
+        }
+        const text = `${JSON.stringify(found.envelope, null, 2)}\n`;
+        if (flags.output === undefined) write(text);
+        else {
+          writeFileSync(flags.output, text);
+          process.stderr.write(`VSA of promotion #${found.seq} (${found.at}) written to ${flags.output}\n`);
+        }
+      });
+    });
+}
