@@ -7,6 +7,7 @@ import type { Decision, Verdict } from './decision.js';
 import { type Facts, type GateResult, gateResult } from './gates/gate.js';
 import { GATES } from './gates/index.js';
 import { evidenceTrustedFor, signedByGate } from './gates/signed-by-gate.js';
+import { recordedOverrideRisks } from './policy/overrides.js';
 
 export interface DecideOptions {
   /** Gates the promoter overrides (already authorised by the caller), with the reason. */
@@ -50,7 +51,10 @@ export function decide(
     }
     gates.push(result);
   }
-  const risks = gates.flatMap((g) => g.risks);
+  const risks = [
+    ...gates.flatMap((g) => g.risks),
+    ...recordedOverrideRisks(facts.ledger, facts.artifact.digest),
+  ];
   if (gates.length === 0) {
     risks.push({
       gate: 'contract',

@@ -3,6 +3,7 @@
  * action imports the application layer when it runs.
  */
 import type { Command } from 'commander';
+import { defineApprove, defineReject } from './approve.js';
 import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
 import { defineDemo } from './demo.js';
@@ -21,6 +22,7 @@ import { defineValidate } from './validate.js';
 import { defineVerify } from './verify.js';
 import { defineVerifyBundle } from './verify-bundle.js';
 import { defineVsa } from './vsa.js';
+import { defineWindows } from './windows.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   defineInit,
@@ -29,6 +31,9 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineAttest,
   defineCheck,
   definePromote,
+  defineApprove,
+  defineReject,
+  defineWindows,
   defineRollback,
   defineWatch,
   defineDrift,

@@ -11,11 +11,22 @@ export function definePromote(program: Command): void {
     .option('--json', 'print the decision as one JSON document')
     .option('--markdown', 'print the decision as a CI step summary')
     .option('--vsa-out <file>', 'write the signed verdict (VSA in a DSSE envelope) to this file')
+    .option(
+      '--override <gate>',
+      'waive a gate for this promotion (repeatable; only actors under `overrides` in the contract; recorded, shown as risk)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--reason <text>', 'why the override is needed (required with --override)')
     .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ artifact: string; vsaOut?: string }>(command);
+      const flags = flagsOf<{ artifact: string; vsaOut?: string; override: string[]; reason?: string }>(
+        command,
+      );
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
-        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact);
+        const { authoriseOverrides } = await import('../../app/overrides.js');
+        const overrides = authoriseOverrides(ctx, stage, flags.override, flags.reason);
+        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact, { overrides });
         await printDecision(command, decision);
         const line = entry
           ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`

@@ -1,0 +1,118 @@
+/**
+ * `tollgate approve|reject STAGE --artifact D [--comment …] [--withdraw]`: one person's word about
+ * one digest for one stage, appended to the ledger with the actor. The latest word of each person
+ * counts; saying the same thing twice records nothing new. The answer says at once when the
+ * approval will not count (not among `from`, the author, an attester) so nobody waits for it.
+ */
+import { stageOf } from '../contract/load-contract.js';
+import { TollgateError } from '../errors.js';
+import { ineligibility, latestWords } from '../gates/approvals-gate.js';
+import type { GateContext } from '../gates/gate.js';
+import type { ChainedEntry } from '../ledger/hash-chain.js';
+import { buildLedgerView, ENTRY } from '../ledger/ledger-view.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+export interface ApprovalOptions {
+  artifact: string;
+  decision: ApprovalDecision;
+  comment?: string;
+  /** Take back this person's standing approval or rejection instead. */
+  withdraw?: boolean;
+}
+
+export interface ApprovalResult {
+  /** The ledger entry, when something new was recorded. */
+  entry?: ChainedEntry;
+  /** What happened, for people. */
+  message: string;
+  /** Why the approval will not count, when it will not. */
+  notCounted?: string;
+}
+
+const MAX_COMMENT = 2000;
+
+export async function recordApproval(
+  ctx: AppContext,
+  stageName: string,
+  options: ApprovalOptions,
+): Promise<ApprovalResult> {
+  const stage = stageOf(ctx.contract, stageName);
+  const comment = options.comment?.trim();
+  if (comment !== undefined && comment.length > MAX_COMMENT) {
+    throw new TollgateError(
+      'USAGE',
+      `--comment is ${comment.length} characters; at most ${MAX_COMMENT} are kept`,
+    );
+  }
+  if (options.withdraw && comment) throw new TollgateError('USAGE', '--withdraw takes no --comment');
+  const artifact = await requireArtifact(ctx, options.artifact);
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const actor = ctx.actor;
+  return store.write(pipeline, async (tx) => {
+    const [entries, evidence] = await Promise.all([
+      tx.entriesForArtifact(pipeline, artifact.digest),
+      tx.listEvidence(pipeline, artifact.digest),
+    ]);
+    // The promoter is not known yet: nobody is treated as promoter when judging eligibility here.
+    const context: GateContext = {
+      contract: ctx.contract,
+      stageName,
+      stage,
+      facts: { artifact, evidence, ledger: buildLedgerView(entries), actor: '', now: ctx.now(), extra: {} },
+    };
+    const standing = latestWords(context).find((word) => word.actor === actor);
+    const verb = options.decision === 'approve' ? 'approved' : 'rejected';
+    const what = `${artifact.digest} for ${stageName}`;
+    if (options.withdraw) {
+      if (!standing)
+        return { message: `${actor} has no approval or rejection of ${what} to withdraw; nothing recorded` };
+      if (standing.decision !== options.decision) {
+        throw new TollgateError(
+          'USAGE',
+          `${actor}'s standing word on ${what} is "${standing.decision}", not "${options.decision}": use \`tollgate ${standing.decision} ${stageName} --artifact ${artifact.digest} --withdraw\``,
+        );
+      }
+    } else if (standing?.decision === options.decision && (standing.comment ?? '') === (comment ?? '')) {
+      return { message: `${actor} already ${verb} ${what} at ${standing.at}; nothing new recorded` };
+    }
+    const at = ctx.now().toISOString();
+    const decision = options.withdraw ? 'withdraw' : options.decision;
+    const entry = await tx.append(pipeline, {
+      kind: ENTRY.approval,
+      stage: stageName,
+      artifact: artifact.digest,
+      actor,
+      at,
+      payload: {
+        decision,
+        ...(options.withdraw ? { withdraws: standing?.seq } : {}),
+        ...(comment ? { comment } : {}),
+        ...(ctx.clockSet ? { clockSet: true } : {}),
+      },
+    });
+    if (options.withdraw)
+      return { entry, message: `${actor} withdrew their ${standing?.decision} of ${what}` };
+    const result: ApprovalResult = { entry, message: `${actor} ${verb} ${what}` };
+    const config = stage.requires.approvals;
+    if (options.decision === 'approve' && config) {
+      const why = ineligibility(config, actor, context);
+      const promoterNote =
+        config.notBy.includes('promoter') && why === undefined
+          ? ` (it will not count if ${actor} also promotes: notBy promoter)`
+          : '';
+      if (why !== undefined) {
+        result.notCounted = why;
+        result.message += `; recorded, but it does not count: ${why}`;
+      } else {
+        result.message += promoterNote;
+      }
+    } else if (!config) {
+      result.message += `; note: stage ${stageName} requires no approvals (rules may still read them)`;
+    }
+    return result;
+  });
+}

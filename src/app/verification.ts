@@ -1,0 +1,117 @@
+/**
+ * `tollgate attest verification --artifact D --in STAGE --result passed|failed [--details FILE]`:
+ * post-deploy verification of a digest in a stage. Recorded as evidence (so rules can read it) and
+ * as a `verification` ledger entry in the same transaction (so the promotion's status, soak and
+ * verifiedIn see it in order with promotions and rollbacks).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { stageOf } from '../contract/load-contract.js';
+import { TollgateError } from '../errors.js';
+import type { VerificationSummary } from '../evidence/evidence.js';
+import type { ChainedEntry } from '../ledger/hash-chain.js';
+import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import { toEvidenceRecord } from './attest.js';
+import type { AppContext } from './context.js';
+import { requireArtifact } from './register.js';
+
+export interface VerificationOptions {
+  artifact: string;
+  stage: string;
+  result: string;
+  /** A file with details (a report, a log excerpt); its text is kept up to `MAX_DETAILS`. */
+  detailsFile?: string;
+}
+
+/** Details longer than this are refused: keep the full report elsewhere and point at it. */
+export const MAX_DETAILS = 64 * 1024;
+
+export interface VerificationResult {
+  entry: ChainedEntry;
+  evidenceId: string;
+  /** The promotion (ledger seq) the verification is about. */
+  promotion: number;
+}
+
+export async function attestVerification(
+  ctx: AppContext,
+  options: VerificationOptions,
+): Promise<VerificationResult> {
+  stageOf(ctx.contract, options.stage);
+  if (options.result !== 'passed' && options.result !== 'failed') {
+    throw new TollgateError('USAGE', `--result "${options.result}": expected passed or failed`);
+  }
+  const result: 'passed' | 'failed' = options.result;
+  let details: string | undefined;
+  let detailsDigest: string | undefined;
+  if (options.detailsFile !== undefined) {
+    const path = options.detailsFile;
+    let size: number;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new TollgateError('EVIDENCE_INVALID', `${path}: expected a file`);
+      size = info.size;
+    } catch (cause) {
+      if (cause instanceof TollgateError) throw cause;
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+        { cause },
+      );
+    }
+    if (size > MAX_DETAILS) {
+      throw new TollgateError(
+        'EVIDENCE_TOO_LARGE',
+        `${path} is ${size} bytes; --details keeps at most ${MAX_DETAILS}: pass a summary and link the full report in it`,
+      );
+    }
+    const bytes = await readFile(path);
+    details = bytes.toString('utf8');
+    detailsDigest = sha256(bytes);
+  }
+  const artifact = await requireArtifact(ctx, options.artifact);
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  return store.write(pipeline, async (tx) => {
+    const entries = await tx.entriesForArtifact(pipeline, artifact.digest);
+    const promotion = entries.filter((e) => e.kind === ENTRY.promotion && e.stage === options.stage).at(-1);
+    if (!promotion) {
+      throw new TollgateError(
+        'USAGE',
+        `${artifact.digest} was never promoted into ${options.stage}: a post-deploy verification needs a deployment there first (\`tollgate promote ${options.stage} --artifact ${artifact.digest}\`)`,
+      );
+    }
+    const at = ctx.now().toISOString();
+    const data: VerificationSummary = {
+      kind: 'verification',
+      result,
+      ...(details === undefined ? {} : { details }),
+    };
+    // Without a details file, the verification's own content and time identify it: verifying
+    // twice is two facts, not one.
+    const sourceDigest =
+      detailsDigest ?? sha256(canonicalJson({ result, stage: options.stage, at, actor: ctx.actor }));
+    const record = toEvidenceRecord(ctx, artifact.digest, {
+      stage: options.stage,
+      format: 'verification',
+      sourceDigest,
+      data,
+    });
+    await tx.insertEvidence(pipeline, [record]);
+    const entry = await tx.append(pipeline, {
+      kind: ENTRY.verification,
+      stage: options.stage,
+      artifact: artifact.digest,
+      actor: ctx.actor,
+      at,
+      payload: {
+        result,
+        promotion: promotion.seq,
+        evidence: record.id,
+        ...(details === undefined ? {} : { details: details.slice(0, 500) }),
+        ...(ctx.clockSet ? { clockSet: true } : {}),
+      },
+    });
+    return { entry, evidenceId: record.id, promotion: promotion.seq };
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * `tollgate windows STAGE`: the stage's promotion windows from now on (open and closed periods
+ * with their reasons), at the context's clock.
+ */
+import { stageOf } from '../contract/load-contract.js';
+import { TollgateError } from '../errors.js';
+import { compileWindows, upcomingPeriods, type WindowPeriod, windowState } from '../policy/windows.js';
+import type { AppContext } from './context.js';
+
+export interface StageWindows {
+  stage: string;
+  now: Date;
+  /** False when the stage has no `windows` section (always open). */
+  configured: boolean;
+  open: boolean;
+  /** When closed: the next opening within a year, if any. */
+  opensAt?: Date;
+  /** When open: when it next closes within a year, if it does. */
+  closesAt?: Date;
+  periods: WindowPeriod[];
+}
+
+const MAX_DAYS = 366;
+
+export function stageWindows(ctx: AppContext, stageName: string, days = 14): StageWindows {
+  const stage = stageOf(ctx.contract, stageName);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    throw new TollgateError('USAGE', `--days ${days}: expected a whole number of days from 1 to ${MAX_DAYS}`);
+  }
+  const now = ctx.now();
+  const spec = stage.requires.windows;
+  if (!spec) return { stage: stageName, now, configured: false, open: true, periods: [] };
+  const windows = compileWindows(spec);
+  const state = windowState(windows, now);
+  return {
+    stage: stageName,
+    now,
+    configured: true,
+    open: state.open,
+    ...(state.opensAt ? { opensAt: state.opensAt } : {}),
+    ...(state.closesAt ? { closesAt: state.closesAt } : {}),
+    periods: upcomingPeriods(windows, now, days * 86_400_000),
+  };
+}

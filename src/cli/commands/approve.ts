@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { flagsOf, withContext, write } from '../run.js';
+
+function defineWord(program: Command, decision: 'approve' | 'reject'): void {
+  const verb = decision === 'approve' ? 'approve' : 'reject';
+  program
+    .command(verb)
+    .description(
+      decision === 'approve'
+        ? 'approve an artifact for a stage (counts toward requires.approvals when you are eligible)'
+        : 'reject an artifact for a stage: blocks its approvals gate until you withdraw or approve',
+    )
+    .argument('<stage>', 'the stage the artifact is to enter')
+    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+    .option('--comment <text>', 'why, for the ledger and every later decision')
+    .option('--withdraw', `take back your standing ${decision === 'approve' ? 'approval' : 'rejection'}`)
+    .option('--json', 'print the result as one JSON object')
+    .action(async (stage: string, _options, command: Command) => {
+      const flags = flagsOf<{ artifact: string; comment?: string; withdraw?: boolean }>(command);
+      await withContext(command, async (ctx) => {
+        const { recordApproval } = await import('../../app/approve.js');
+        const result = await recordApproval(ctx, stage, {
+          artifact: flags.artifact,
+          decision,
+          ...(flags.comment === undefined ? {} : { comment: flags.comment }),
+          ...(flags.withdraw ? { withdraw: true } : {}),
+        });
+        if (flags.json) {
+          write(
+            JSON.stringify(
+              {
+                recorded: result.entry !== undefined,
+                ...(result.entry ? { seq: result.entry.seq, hash: result.entry.hash } : {}),
+                actor: ctx.actor,
+                stage,
+                decision: flags.withdraw ? 'withdraw' : decision,
+                message: result.message,
+                ...(result.notCounted ? { notCounted: result.notCounted } : {}),
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        write(result.entry ? `${result.message} (ledger entry #${result.entry.seq})` : result.message);
+      });
+    });
+}
+
+export function defineApprove(program: Command): void {
+  defineWord(program, 'approve');
+}
+
+export function defineReject(program: Command): void {
+  defineWord(program, 'reject');
+}
