@@ -8,8 +8,7 @@ import { gatherExternalFacts, gatherFacts } from './check.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
 import { requireArtifact } from './register.js';
-import { loadVsaSigner } from './trust.js';
-import { emitVsa } from './vsa.js';
+import { emitVsa, loadVsaSigner } from './vsa.js';
 
 export interface PromoteResult {
   decision: Decision;

@@ -2,16 +2,41 @@
  * The signed verdict of a promotion: a SLSA VSA about the digest, signed with the contract's
  * verifier key, stored in the promotion's ledger entry.
  */
+
+import { resolve } from 'node:path';
 import { stageOf } from '../contract/load-contract.js';
 import type { Artifact, Contract } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
+import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
 import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
 import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
-import type { VsaSigner } from './trust.js';
+
+export interface VsaSigner {
+  key: PrivateKeyInfo;
+  verifierId: string;
+}
+
+/**
+ * The key that signs VSAs: TOLLGATE_VSA_KEY (a file path), else `trust.verifier.key` relative to
+ * the contract; undefined when neither is set (then no VSA is emitted).
+ */
+export function loadVsaSigner(
+  contract: Contract,
+  env: NodeJS.ProcessEnv = process.env,
+): VsaSigner | undefined {
+  const configured = contract.trust?.verifier?.key;
+  const path =
+    env.TOLLGATE_VSA_KEY || (configured === undefined ? undefined : resolve(contract.root, configured));
+  if (path === undefined) return undefined;
+  return {
+    key: readPrivateKeyFile(path),
+    verifierId: contract.trust?.verifier?.id ?? `tollgate:${contract.pipeline}`,
+  };
+}
 
 /** The artifact as a URI for the VSA's `resourceUri`: `oci://REPO@DIGEST` for OCI images. */
 export function resourceUriOf(contract: Contract, digest: string): string {
