@@ -27,6 +27,7 @@ export async function runDemo(options: { keep: boolean; print: (text: string) =>
   const { print } = options;
   let digest = '';
   print(`Tollgate demo: pipeline "checkout" in ${dir}\n`);
+  const metrics = await (await import('./demo-prometheus.js')).startDemoPrometheus(dir, print);
   try {
     for (const [index, step] of DEMO_STEPS.entries()) {
       const args = step.args.map((a) => a.replaceAll('{digest}', digest));
@@ -34,6 +35,7 @@ export async function runDemo(options: { keep: boolean; print: (text: string) =>
         ...process.env,
         TOLLGATE_CONTRACT: 'tollgate.yaml',
         TOLLGATE_DATA_DIR: join(dir, '.tollgate'),
+        ...metrics?.env,
       };
       delete env.TOLLGATE_DATABASE_URL;
       if (step.actor) env.TOLLGATE_ACTOR = step.actor;
@@ -71,6 +73,7 @@ export async function runDemo(options: { keep: boolean; print: (text: string) =>
     );
     return 0;
   } finally {
+    await metrics?.stop();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
