@@ -181,6 +181,43 @@ describe('rollback through the CLI with the JSON metrics source', () => {
   });
 });
 
+describe('a pinned rollback target', () => {
+  it('must be registered: check requires it, rollback refuses and records nothing', async () => {
+    const pinned = `sha256:${'9'.repeat(64)}`;
+    const dir = makeWorkspace(
+      contract('metrics: { file: m.json }', 'up').replace(
+        '      within: 2h\n',
+        `      within: 2h\n      target: ${pinned}\n`,
+      ),
+      { 'a.txt': 'a\n', 'm.json': '{"series":{}}' },
+    );
+    const a = await register(dir, 'a.txt', '2026-11-24T09:00:00Z');
+    const check = await runCli(['check', 'prod', '--artifact', a, '--now', '2026-11-24T10:00:00Z'], {
+      cwd: dir,
+    });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`register the pinned rollback target ${pinned}`);
+    const forced = await runCli(['promote', 'prod', '--artifact', a, '--now', '2026-11-24T10:00:00Z'], {
+      cwd: dir,
+    });
+    expect(forced.code).toBe(1);
+    await runCli(['register', '--digest', pinned, '--now', '2026-11-24T10:30:00Z'], { cwd: dir });
+    expect(
+      (await runCli(['promote', 'prod', '--artifact', a, '--now', '2026-11-24T11:00:00Z'], { cwd: dir }))
+        .code,
+    ).toBe(0);
+    const rollback = await runCli(
+      ['rollback', 'prod', '--reason', 'bad deploy', '--now', '2026-11-24T11:30:00Z', '--json'],
+      { cwd: dir },
+    );
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({
+      to: { digest: pinned, pinned: true },
+      reason: 'bad deploy',
+    });
+  });
+});
+
 const binary = findPrometheus();
 if (!binary && servicesRequired) {
   describe('rollback through the CLI against a real Prometheus', () => {
