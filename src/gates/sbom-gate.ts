@@ -3,7 +3,7 @@
  * licence, no banned component. Reads the latest SBOM per tool; components of all of them count.
  */
 import { type SbomPolicy, type SbomRequirement, toSbomPolicy } from '../contract/requires/sbom.js';
-import type { SbomComponent } from '../evidence/evidence.js';
+import type { EvidenceRecord, SbomComponent } from '../evidence/evidence.js';
 import { latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 import { matchesPurl } from './glob-pattern.js';
@@ -18,7 +18,7 @@ function label(component: SbomComponent): string {
 }
 
 /** Latest SBOM records per (standard, tool). */
-export function currentSboms(evidence: Parameters<typeof recordsOfKind>[0]): RecordOf<'sbom'>[] {
+export function currentSboms(evidence: readonly EvidenceRecord[]): RecordOf<'sbom'>[] {
   return latestPerSource(
     recordsOfKind(evidence, 'sbom'),
     (r) => `${r.format}|${r.data.standard}|${r.data.tool ?? ''}`,
@@ -26,10 +26,7 @@ export function currentSboms(evidence: Parameters<typeof recordsOfKind>[0]): Rec
 }
 
 /** Evaluates an `sbom` requirement against the facts' evidence. Pure. */
-export function evaluateSbom(
-  requirement: SbomRequirement,
-  evidence: Parameters<typeof recordsOfKind>[0],
-): GateResult {
+export function evaluateSbom(requirement: SbomRequirement, evidence: readonly EvidenceRecord[]): GateResult {
   const policy: SbomPolicy = toSbomPolicy(requirement);
   const sboms = currentSboms(evidence);
   if (sboms.length === 0) {

@@ -24,7 +24,12 @@ export const provenancePolicy = z
   .describe('SLSA provenance constraints.');
 
 export const provenanceRequirement = z
-  .union([z.literal('required').describe('SLSA provenance must be attested; any builder.'), provenancePolicy])
+  .union(
+    [z.literal('required').describe('SLSA provenance must be attested; any builder.'), provenancePolicy],
+    {
+      error: 'expected "required" or { builderId, sourceRepository, commitMatchesLabel }',
+    },
+  )
   .describe('SLSA provenance (v1 or v0.2) attested for the digest (`tollgate attest provenance`).');
 
 export type ProvenanceRequirement = z.infer<typeof provenanceRequirement>;

@@ -35,12 +35,17 @@ export const sbomPolicy = z
   .describe('SBOM policy: presence, licence deny-list, banned components.');
 
 export const sbomRequirement = z
-  .union([
-    z
-      .enum(['required', 'optional'])
-      .describe('"required": an SBOM must be attested; "optional": its absence is listed as remaining risk.'),
-    sbomPolicy,
-  ])
+  .union(
+    [
+      z
+        .enum(['required', 'optional'])
+        .describe(
+          '"required": an SBOM must be attested; "optional": its absence is listed as remaining risk.',
+        ),
+      sbomPolicy,
+    ],
+    { error: 'expected "required", "optional", or { required, denyLicenses, bannedComponents }' },
+  )
   .describe('A CycloneDX or SPDX SBOM attested for the digest (`tollgate attest sbom`).');
 
 export type SbomRequirement = z.infer<typeof sbomRequirement>;

@@ -20,7 +20,9 @@ export const vulnerabilityAllowance = z
       ),
     reason: z.string().min(1).describe('Why the finding is acceptable for now (shown in every decision).'),
     until: z
-      .union([z.iso.date(), z.iso.datetime({ offset: true })])
+      .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+        error: 'expected a date (2027-01-31) or a date-time with offset (2027-01-31T18:00:00Z)',
+      })
       .describe(
         'Expiry: a date (the allowance holds through the end of that day, UTC) or a date-time. After it the gate fails and says the allowance expired.',
       ),
