@@ -99,8 +99,15 @@ describe('people, time and policy sections of the contract', () => {
   });
 
   it('reports a group that contains itself', () => {
-    const error = errorOf(BASE.replace('  release-managers: [alice, bob]', '  release-managers: [alice, group:sre]\n  sre: [group:release-managers]'));
-    expect(error.message).toContain('groups.release-managers: group release-managers contains itself through its members');
+    const error = errorOf(
+      BASE.replace(
+        '  release-managers: [alice, bob]',
+        '  release-managers: [alice, group:sre]\n  sre: [group:release-managers]',
+      ),
+    );
+    expect(error.message).toContain(
+      'groups.release-managers: group release-managers contains itself through its members',
+    );
   });
 
   it('reports separation-of-duties keywords it does not know', () => {
