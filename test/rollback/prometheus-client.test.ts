@@ -165,6 +165,12 @@ describe('PrometheusClient', () => {
     );
   });
 
+  it('reports an unreachable https Prometheus as unavailable', async () => {
+    const error = await failure(new PrometheusClient({ url: 'https://127.0.0.1:1', timeoutMs: 2000 }));
+    expect(error.code).toBe('METRICS_UNAVAILABLE');
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
   it('refuses a URL that is not http(s)', () => {
     expect(() => new PrometheusClient({ url: 'file:///etc/passwd' })).toThrow(/must start with http/);
     expect(() => new PrometheusClient({ url: 'not a url' })).toThrow(/is not a URL/);
