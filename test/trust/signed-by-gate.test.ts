@@ -123,17 +123,17 @@ describe('signedBy gate', () => {
     );
   });
 
-  it('covers only the listed kinds, and never opaque evidence', () => {
+  it('covers only the listed kinds, and never opaque evidence or post-deploy verifications', () => {
     const evidence = [
       record(TESTS, null),
       record(OPAQUE, null, 'in-toto'),
-      record(VERIFICATION, CI, 'tollgate'),
+      record(VERIFICATION, null, 'verification'),
     ];
-    const onlyVerification = signedByGate.evaluate(
-      { by: ['ci'], kinds: ['verification'] },
-      context(evidence, { by: ['ci'], kinds: ['verification'] }),
+    const onlySbom = signedByGate.evaluate(
+      { by: ['ci'], kinds: ['sbom'] },
+      context(evidence, { by: ['ci'], kinds: ['sbom'] }),
     );
-    expect(onlyVerification.status).toBe('pass');
+    expect(onlySbom.status).toBe('pass');
     const all = signedByGate.evaluate({ by: ['ci'] }, context(evidence, { by: ['ci'] }));
     expect(all.status).toBe('fail');
     expect(all.required.map((item) => item.text.split(' ')[0])).toEqual(['tests']);

@@ -35,5 +35,6 @@ describe('contract trust section', () => {
     });
     expect(signedByRequirement.safeParse({ by: [] }).success).toBe(false);
     expect(signedByRequirement.safeParse({ by: ['ci'], kinds: ['opaque'] }).success).toBe(false);
+    expect(signedByRequirement.safeParse({ by: ['ci'], kinds: ['verification'] }).success).toBe(false);
   });
 });

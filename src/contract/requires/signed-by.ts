@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** Evidence kinds `signedBy` can cover; opaque evidence is never read by gates, so it is not listed. */
-export const SIGNABLE_KINDS = ['tests', 'sbom', 'vulnerabilities', 'provenance', 'verification'] as const;
+/**
+ * Evidence kinds `signedBy` can cover: the kinds that can arrive signed (in-toto statements in DSSE
+ * envelopes or Sigstore bundles). Opaque evidence is never read by gates; post-deploy verifications
+ * are recorded by Tollgate itself, with their actor in the ledger, and cannot carry a signature.
+ */
+export const SIGNABLE_KINDS = ['tests', 'sbom', 'vulnerabilities', 'provenance'] as const;
 
 export const signedByRequirement = z
   .strictObject({
