@@ -2,7 +2,6 @@
  * Rollback use cases shared by the CLI and the server: `rollback check`, `watch`, and `rollback`
  * itself (ledger entry, then the user's command). The decision-section facts live in rollback-facts.ts.
  */
-import { spawn } from 'node:child_process';
 import { shortDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/load-contract.js';
 import { TollgateError } from '../errors.js';
@@ -249,12 +248,14 @@ export async function rollbackStage(
  * the rollback target), TOLLGATE_PREVIOUS_DIGEST (the digest rolled back) and TOLLGATE_STAGE.
  * Resolves with its exit code.
  */
-export function runRollbackCommand(
+export async function runRollbackCommand(
   command: string,
   result: RollbackResult,
   stageName: string,
   options: { env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'stderr' } = {},
 ): Promise<number> {
+  // Loaded here, not at the top: `rollback check` never runs a command.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(command, {
       shell: true,
