@@ -25,13 +25,31 @@ export function parseJsonText(text: string, file: string): unknown {
     const message = cause instanceof Error ? cause.message : String(cause);
     const position: SourcePosition = { file };
     const at = /at position (\d+)/.exec(message);
-    if (at) Object.assign(position, positionOf(text, Number(at[1])));
+    const offset = at ? Number(at[1]) : unexpectedTokenOffset(text, message);
+    if (offset !== undefined) Object.assign(position, positionOf(text, offset));
     else if (/end of JSON input/.test(message)) Object.assign(position, positionOf(text, text.length));
     const found = message
       .replace(/, ".*" is not valid JSON$/s, '')
       .replace(/ in JSON at position \d+.*$/s, '');
     throw inputError('EVIDENCE_INVALID', position, `malformed JSON: ${found}`, cause);
   }
+}
+
+/**
+ * V8 reports an unexpected token without its position but with the text around it: `...` and 10
+ * characters either side when the text is longer, else the whole text. Finds the token's offset
+ * from that context when it is unambiguous.
+ */
+function unexpectedTokenOffset(text: string, message: string): number | undefined {
+  const match = /^Unexpected token '(.+?)', (\.\.\.)?"(.*)"(?:\.\.\.)? is not valid JSON$/s.exec(message);
+  if (!match) return undefined;
+  const [, token = '', elided, context = ''] = match;
+  const start = text.indexOf(context);
+  if (start === -1 || text.indexOf(context, start + 1) !== -1) return undefined;
+  if (elided) return start + 10;
+  const inContext = context.indexOf(token);
+  if (inContext === -1 || context.indexOf(token, inContext + 1) !== -1) return undefined;
+  return start + inContext;
 }
 
 /** True for a plain JSON object (not null, not an array). */

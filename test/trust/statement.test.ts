@@ -78,3 +78,13 @@ describe('in-toto statements', () => {
     expect(() => assertSubjectMatches(statement, DIGEST_A, 's.json')).not.toThrow();
   });
 });
+
+describe('JSON syntax errors', () => {
+  it('locates an unexpected token V8 reports without a position', () => {
+    const text = '{\n  "aaaaaaaaaaaaaaaaaaaaa": 1,\n  "b": [,],\n  "cccccccccccccccccccccccccc": 2\n}';
+    expect(() => parseStatementBytes(text, 'x.json')).toThrow(
+      /^x\.json:3:9: malformed JSON: Unexpected token ','/,
+    );
+    expect(() => parseStatementBytes('{"a": x}', 'y.json')).toThrow(/^y\.json:1:7: malformed JSON/);
+  });
+});
