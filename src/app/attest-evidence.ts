@@ -30,9 +30,12 @@ export interface AttestEvidenceOptions {
 }
 
 export interface AttestEvidenceResult {
-  record: EvidenceRecord;
-  /** False when the identical record was already stored. */
-  stored: boolean;
+  /** One record, or two for a CycloneDX BOM with components and vulnerabilities (`attest evidence`). */
+  records: Array<{
+    record: EvidenceRecord;
+    /** False when the identical record was already stored. */
+    stored: boolean;
+  }>;
   /** The wrapper the evidence came in, when it was signed or a statement. */
   wrapper?: 'in-toto' | 'dsse' | 'sigstore-bundle';
 }
@@ -60,8 +63,7 @@ export async function attestEvidence(
   const detected = detectFormat(bytes.toString('utf8'), file);
   const result = normaliseDetected(detected, file, options.expected);
 
-  let format: string;
-  let data: EvidenceData;
+  const items: Array<{ format: string; data: EvidenceData }> = [];
   let signer: EvidenceSigner | null = null;
   let sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   let wrapper: AttestEvidenceResult['wrapper'];
@@ -91,28 +93,33 @@ export async function attestEvidence(
         `${file}: expected ${KIND_WORDS[options.expected]}, found a statement with predicate type ${predicateType}, which Tollgate does not read as one`,
       );
     }
-    format = normalised.format;
-    data = normalised.data;
+    items.push(normalised);
     signer = signed.signer;
     sourceDigest = signed.sourceDigest;
     wrapper = signed.format;
   } else {
-    format = result.format;
-    data = result.data;
+    items.push({ format: result.format, data: result.data });
+    if (result.also) items.push(result.also);
   }
 
   // As toEvidenceRecord (./attest.js), with the id hashed from the same canonical JSON computed by
   // the engine's serializer: on a 100,000-component SBOM that is the difference between ~1.5 s and ~0.4 s.
-  const content = { artifact: artifact.digest, stage: options.stage ?? null, format, sourceDigest, data };
-  const record: EvidenceRecord = {
-    id: sha256(fastCanonicalJson(content, canonicalJson)),
-    ...content,
-    signer,
-    actor: ctx.actor,
-    recordedAt: ctx.now().toISOString(),
+  const stage = options.stage ?? null;
+  const records = items.map(({ format, data }): EvidenceRecord => {
+    const content = { artifact: artifact.digest, stage, format, sourceDigest, data };
+    return {
+      id: sha256(fastCanonicalJson(content, canonicalJson)),
+      ...content,
+      signer,
+      actor: ctx.actor,
+      recordedAt: ctx.now().toISOString(),
+    };
+  });
+  const inserted = new Set((await recordEvidence(ctx, artifact.digest, records, stage)).map((r) => r.id));
+  return {
+    records: records.map((record) => ({ record, stored: inserted.has(record.id) })),
+    ...(wrapper ? { wrapper } : {}),
   };
-  const inserted = await recordEvidence(ctx, artifact.digest, [record], options.stage ?? null);
-  return { record, stored: inserted.length > 0, ...(wrapper ? { wrapper } : {}) };
 }
 
 /** One line for people about a recorded piece of evidence. */

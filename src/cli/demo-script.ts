@@ -73,6 +73,20 @@ export const DEMO_STEPS: DemoStep[] = [
     expect: 0,
   },
   {
+    say: 'CI attests the SBOM syft wrote (CycloneDX 1.6): components, SPDX licences, package URLs.',
+    args: ['attest', 'sbom', '--artifact', '{digest}', 'attestations/sbom.cdx.json'],
+    actor: 'ci-bot',
+    now: '2026-11-23T10:00:30Z',
+    expect: 0,
+  },
+  {
+    say: "And Grype's scan: one critical (libexpat) that staging allows until 2026-12-31 with a reason, one high, within the limits (critical 0, high 2).",
+    args: ['attest', 'scan', '--artifact', '{digest}', 'reports/grype.json'],
+    actor: 'ci-bot',
+    now: '2026-11-23T10:00:40Z',
+    expect: 0,
+  },
+  {
     say: 'CI signs its build provenance (an in-toto SLSA v1 statement) with its key: a DSSE envelope.',
     args: [
       'sign',
@@ -266,6 +280,19 @@ export const DEMO_STEPS: DemoStep[] = [
     ],
     actor: 'ci-bot',
     now: '2026-11-25T10:00:00Z',
+    expect: 0,
+  },
+  {
+    say: "Grype's CycloneDX output for 1.5.0 is an SBOM and a scan in one file: `attest evidence` detects it and records both.",
+    args: [
+      'attest',
+      'evidence',
+      '--artifact',
+      'sha256:64bfeb000659aeaf2426462271b749a6cc5046947b6292c00875c5d060719fd9',
+      'reports/grype-1.5.0.cdx.json',
+    ],
+    actor: 'ci-bot',
+    now: '2026-11-25T10:01:00Z',
     expect: 0,
   },
   {

@@ -34,7 +34,11 @@ export interface NormalisedEvidence {
 
 /** A file's content after detection: evidence data, or a wrapper/format other modules handle. */
 export type DocumentResult =
-  | ({ type: 'evidence' } & NormalisedEvidence)
+  | ({
+      type: 'evidence';
+      /** A second record from the same file: the scan half of a CycloneDX BOM that has both. */
+      also?: NormalisedEvidence;
+    } & NormalisedEvidence)
   /** in-toto statement, DSSE envelope or Sigstore bundle: unwrap in src/trust, then normalisePredicate. */
   | { type: 'wrapped'; format: 'in-toto' | 'dsse' | 'sigstore-bundle'; value: unknown }
   /** JUnit XML: read by the tests parser. */
@@ -60,7 +64,8 @@ const KIND_OF: Partial<Record<EvidenceFormat, ExpectedEvidence>> = {
  * @param text the file's content (its size already checked with `assertEvidenceSize`, or pass `size`)
  * @param expected what the caller asked for; a different kind of document is refused with a message
  * naming both. A CycloneDX document is an SBOM, unless `scan` is expected or it has vulnerabilities
- * and no components (a VEX or VDR), then it is a scan.
+ * and no components (a VEX or VDR), then it is a scan; with neither expected and both present, the
+ * result is the SBOM with the scan in `also`.
  * @example normaliseDocument(text, 'bom.json', 'sbom')
  */
 export function normaliseDocument(
@@ -97,7 +102,20 @@ export function normaliseDetected(
       return { type: 'evidence', format, data: parseCycloneDxVulnerabilities(value, file) };
     }
     if (expected === 'provenance') throw wrongKind(file, format, expected);
-    return { type: 'evidence', format, data: parseCycloneDx(value, file) };
+    const sbom = parseCycloneDx(value, file);
+    // A BOM with components and vulnerabilities (`grype -o cyclonedx-json`) is both an SBOM and a
+    // scan; `attest evidence` records both, `attest sbom` only the SBOM.
+    const hasVulnerabilities =
+      isJsonObject(value) && Array.isArray(value.vulnerabilities) && value.vulnerabilities.length > 0;
+    if (expected === undefined && hasVulnerabilities) {
+      return {
+        type: 'evidence',
+        format,
+        data: sbom,
+        also: { format, data: parseCycloneDxVulnerabilities(value, file) },
+      };
+    }
+    return { type: 'evidence', format, data: sbom };
   }
   const kind = KIND_OF[format];
   if (expected !== undefined && kind !== expected) throw wrongKind(file, format, expected);

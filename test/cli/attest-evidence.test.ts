@@ -94,11 +94,25 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
     );
   });
 
-  it('refuses a statement about another digest and malformed JSON, storing nothing', async () => {
+  it('records a BOM with vulnerabilities twice over; refuses another digest, malformed JSON and oversize files', async () => {
     const dir = makeWorkspace(CONTRACT);
     const other = `sha256:${'d'.repeat(64)}`;
     const run = (args: string[]) => runCli(args, { cwd: dir });
     expect((await run(['register', '--digest', other])).code).toBe(0);
+    const both = await run([
+      'attest',
+      'evidence',
+      '--artifact',
+      other,
+      '--json',
+      join(ROOT, 'examples', 'checkout', 'reports', 'grype-1.5.0.cdx.json'),
+    ]);
+    expect(both.code).toBe(0);
+    expect(JSON.parse(both.stdout).map((r: { kind: string; format: string }) => [r.kind, r.format])).toEqual([
+      ['sbom', 'cyclonedx'],
+      ['vulnerabilities', 'cyclonedx'],
+    ]);
+
     const mismatch = await run([
       'attest',
       'provenance',
@@ -126,6 +140,7 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
     expect(big.stderr).toContain('over the limit of 1024 bytes');
     const check = await run(['check', 'staging', '--artifact', other, '--json']);
     const gates = JSON.parse(check.stdout).gates.map((g: { gate: string; status: string }) => g.status);
-    expect(gates).toEqual(['fail', 'fail', 'fail']);
+    // Only the grype CycloneDX (SBOM + scan) was stored: no provenance, and its critical is not allowed here.
+    expect(gates).toEqual(['pass', 'fail', 'fail']);
   });
 });

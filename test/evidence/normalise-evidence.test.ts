@@ -40,6 +40,26 @@ describe('normaliseDocument', () => {
     expect(sbomAsScan.type === 'evidence' && sbomAsScan.data.kind).toBe('vulnerabilities');
   });
 
+  it('reads a CycloneDX BOM with components and vulnerabilities (grype -o cyclonedx-json) as SBOM plus scan', () => {
+    const bom = JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { 'bom-ref': 'a', name: 'libexpat1', version: '2.5.0-1', purl: 'pkg:deb/debian/libexpat1@2.5.0-1' },
+      ],
+      vulnerabilities: [
+        { id: 'CVE-2024-45490', ratings: [{ severity: 'critical' }], affects: [{ ref: 'a' }] },
+      ],
+    });
+    const both = normaliseDocument(bom, 'grype.cdx.json');
+    expect(both.type).toBe('evidence');
+    if (both.type !== 'evidence') return;
+    expect(both.data.kind).toBe('sbom');
+    expect(both.also?.data).toMatchObject({ kind: 'vulnerabilities', counts: { critical: 1 } });
+    const sbomOnly = normaliseDocument(bom, 'grype.cdx.json', 'sbom');
+    expect(sbomOnly.type === 'evidence' && sbomOnly.also).toBeUndefined();
+  });
+
   it('refuses a document of another kind than the one asked for, naming both', () => {
     const error = thrown(() => normaliseDocument(sampleText('grype.json'), 'grype.json', 'sbom'));
     expect(error.code).toBe('EVIDENCE_INVALID');

@@ -32,7 +32,7 @@ function defineOne(
       await withContext(command, async (ctx) => {
         const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
         const { parseSize } = await import('../../app/attest-statement.js');
-        const { record, stored, wrapper } = await attestEvidence(ctx, {
+        const { records, wrapper } = await attestEvidence(ctx, {
           artifact: flags.artifact,
           file,
           ...(expected === undefined ? {} : { expected }),
@@ -40,30 +40,30 @@ function defineOne(
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
         });
         if (flags.json) {
-          const { components: _omitted, ...rest } = record.data as { components?: unknown };
-          write(
-            JSON.stringify(
-              {
-                evidence: record.id,
-                stored,
-                kind: record.data.kind,
-                format: record.format,
-                wrapper: wrapper ?? null,
-                signer: record.signer,
-                stage: record.stage,
-                data: rest,
-              },
-              null,
-              2,
-            ),
-          );
+          const shown = records.map(({ record, stored }) => {
+            const { components: _omitted, ...data } = record.data as { components?: unknown };
+            return {
+              evidence: record.id,
+              stored,
+              kind: record.data.kind,
+              format: record.format,
+              wrapper: wrapper ?? null,
+              signer: record.signer,
+              stage: record.stage,
+              data,
+            };
+          });
+          // sbom, scan and provenance record one piece of evidence; `evidence` may record two, so it prints a list.
+          write(JSON.stringify(expected === undefined ? shown : shown[0], null, 2));
           return;
         }
         const where = flags.in ? ` in ${flags.in}` : '';
-        const signed = record.signer ? `, signed by ${record.signer.name}` : '';
-        write(
-          `recorded ${describeEvidence(record)}${where}${signed}${stored ? '' : ' (already recorded: identical evidence)'}`,
-        );
+        for (const { record, stored } of records) {
+          const signed = record.signer ? `, signed by ${record.signer.name}` : '';
+          write(
+            `recorded ${describeEvidence(record)}${where}${signed}${stored ? '' : ' (already recorded: identical evidence)'}`,
+          );
+        }
       });
     });
 }
