@@ -18,7 +18,9 @@ export function positionOf(text: string, offset: number): { line: number; column
  * Parses JSON text, turning a syntax error into an EVIDENCE_INVALID error that names the file and,
  * when V8 reports it, the line and column.
  */
-export function parseJsonText(text: string, file: string): unknown {
+export function parseJsonText(raw: string, file: string): unknown {
+  // A leading byte-order mark is not JSON, but editors on some systems write one.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
     return JSON.parse(text);
   } catch (cause) {

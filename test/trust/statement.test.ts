@@ -88,3 +88,12 @@ describe('JSON syntax errors', () => {
     expect(() => parseStatementBytes('{"a": x}', 'y.json')).toThrow(/^y\.json:1:7: malformed JSON/);
   });
 });
+
+describe('byte-order mark', () => {
+  it('ignores a leading BOM', () => {
+    const text = `\uFEFF${JSON.stringify(statementAbout(DIGEST_A))}`;
+    expect(parseStatementBytes(Buffer.from(text, 'utf8'), 's.json').predicateType).toBe(
+      'https://example.com/predicate/v1',
+    );
+  });
+});
