@@ -2,6 +2,7 @@
  * Rollback use cases shared by the CLI and the server: `rollback check`, `watch`, and `rollback`
  * itself (ledger entry, then the user's command). The decision-section facts live in rollback-facts.ts.
  */
+import { createRequire } from 'node:module';
 import { shortDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/load-contract.js';
 import { TollgateError } from '../errors.js';
@@ -14,6 +15,9 @@ import { createMetricsSource } from '../rollback/metrics-config.js';
 import { type RollbackPolicy, toRollbackPolicy } from '../rollback/policy.js';
 import type { AppContext } from './context.js';
 import { env, metricsSourceOf, stagePromotions } from './rollback-facts.js';
+
+/** Built-ins loaded on demand (`await import()` has no callback in the CLI bundle's vm.Script). */
+const lazyRequire = createRequire(import.meta.url);
 
 function policyOf(ctx: AppContext, stageName: string): RollbackPolicy {
   const stage = stageOf(ctx.contract, stageName);
@@ -248,14 +252,14 @@ export async function rollbackStage(
  * the rollback target), TOLLGATE_PREVIOUS_DIGEST (the digest rolled back) and TOLLGATE_STAGE.
  * Resolves with its exit code.
  */
-export async function runRollbackCommand(
+export function runRollbackCommand(
   command: string,
   result: RollbackResult,
   stageName: string,
   options: { env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'stderr' } = {},
 ): Promise<number> {
   // Loaded here, not at the top: `rollback check` never runs a command.
-  const { spawn } = await import('node:child_process');
+  const { spawn } = lazyRequire('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(command, {
       shell: true,

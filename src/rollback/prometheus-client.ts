@@ -7,6 +7,7 @@
  * undici on first use, which costs ~50 ms of start-up on every `rollback check`.
  */
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { TollgateError } from '../errors.js';
 import { formatDuration } from './duration.js';
 import {
@@ -25,6 +26,12 @@ export interface PrometheusClientOptions {
   /** Per request, in ms (default 10 s). */
   timeoutMs?: number;
 }
+
+/**
+ * For built-ins loaded on demand. Not `await import()`: the CLI bundle runs in a vm.Script, which
+ * has no dynamic-import callback.
+ */
+const lazyRequire = createRequire(import.meta.url);
 
 /** Largest response body read, to keep a runaway query from exhausting memory. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -137,9 +144,10 @@ export class PrometheusClient implements MetricsSource {
     return { resultType: data.resultType, result: data.result, warnings };
   }
 
-  private async post(url: URL, body: string): Promise<RawResponse> {
+  private post(url: URL, body: string): Promise<RawResponse> {
     // node:https (and TLS) loads only for https URLs: ~5 ms of start-up saved on plain http.
-    const transport = url.protocol === 'https:' ? (await import('node:https')).default : http;
+    const transport =
+      url.protocol === 'https:' ? (lazyRequire('node:https') as typeof import('node:https')) : http;
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': String(Buffer.byteLength(body)),
