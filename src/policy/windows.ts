@@ -330,7 +330,8 @@ export function toInstantMs(text: string, tz: string): number | undefined {
 interface OpenPeriod {
   open: boolean;
   from: number;
-  seen: Set<CompiledWindow>;
+  /** Indexes of the windows seen in the period, in order of appearance. */
+  seen: number[];
   outsideAllow: boolean;
 }
 
@@ -360,25 +361,33 @@ export function windowTimeline(windows: CompiledWindows, from: Date, to: Date): 
   let allowActive = 0;
   const periods: WindowPeriod[] = [];
   let current: OpenPeriod | undefined;
+  const reasonOf = all.map((window) => `${window.kind} ${window.label}`);
+  // seenIn[w] is the number of the last period window w was listed in (1-based), to list it once.
+  const seenIn = new Int32Array(all.length);
+  let periodNumber = 0;
   const finish = (end: number | undefined) => {
     if (!current) return;
-    periods.push({
-      open: current.open,
-      from: new Date(current.from),
-      ...(end === undefined ? {} : { until: new Date(end) }),
-      reasons: periodReasons(current),
-    });
+    const reasons = current.seen.map((w) => reasonOf[w]!);
+    if (!current.open && current.outsideAllow) reasons.push('outside every allow window');
+    if (current.open && reasons.length === 0) reasons.push('no deny window in force');
+    const period: WindowPeriod = { open: current.open, from: new Date(current.from), reasons };
+    if (end !== undefined) period.until = new Date(end);
+    periods.push(period);
   };
   // Called at the start of each elementary stretch, after the edges at `at` were applied.
   const enter = (at: number) => {
     const open = denyActive === 0 && (!hasAllow || allowActive > 0);
     if (!current || current.open !== open) {
       finish(at);
-      current = { open, from: at, seen: new Set(), outsideAllow: false };
+      current = { open, from: at, seen: [], outsideAllow: false };
+      periodNumber++;
     }
     if (!open && denyActive === 0) current.outsideAllow = true;
     for (let w = 0; w < all.length; w++) {
-      if (count[w]! > 0 && (all[w]!.kind === 'deny') !== open) current.seen.add(all[w]!);
+      if (count[w]! > 0 && seenIn[w] !== periodNumber && (all[w]!.kind === 'deny') !== open) {
+        seenIn[w] = periodNumber;
+        current.seen.push(w);
+      }
     }
   };
   const apply = (key: number) => {
@@ -405,13 +414,6 @@ export function windowTimeline(windows: CompiledWindows, from: Date, to: Date): 
   }
   finish(undefined);
   return periods;
-}
-
-function periodReasons(period: OpenPeriod): string[] {
-  const reasons = [...period.seen].map((window) => `${window.kind} ${window.label}`);
-  if (!period.open && period.outsideAllow) reasons.push('outside every allow window');
-  if (period.open && reasons.length === 0) reasons.push('no deny window in force');
-  return reasons;
 }
 
 /**
