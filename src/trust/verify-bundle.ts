@@ -2,14 +2,13 @@
  * `tollgate verify-bundle`: check one Sigstore bundle or DSSE envelope the way
  * `cosign verify-blob` / `verify-blob-attestation` would, offline.
  */
-import { createHash } from 'node:crypto';
 import { assertDigest } from '../artifact/digest.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
 import { parseJsonText } from './json.js';
 import { type NamedKey, readPublicKeyFile } from './keys.js';
-import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './read-input.js';
+import { DEFAULT_MAX_INPUT_BYTES, hashFileSync, readInputFile } from './read-input.js';
 import { looksLikeBundle, parseBundle, verifyBundle } from './sigstore-bundle.js';
 import { parseStatementBytes, type Statement, statementCovers, subjectDigests } from './statement.js';
 import { readTrustedRoot } from './trusted-root.js';
@@ -64,14 +63,11 @@ export function verifyBundleFile(bundlePath: string, options: VerifyBundleFileOp
   if (options.identity !== undefined && options.issuer === undefined) {
     throw new TollgateError('USAGE', 'verify-bundle: --identity needs --issuer (the OIDC issuer URL)');
   }
-  const artifact =
-    options.artifactPath === undefined
-      ? undefined
-      : readInputFile(options.artifactPath, Number.POSITIVE_INFINITY);
+  // DSSE content needs only the digest: hash the artifact in chunks rather than load it.
   const digest =
-    artifact === undefined
+    options.artifactPath === undefined
       ? assertDigest(options.digest ?? '', '--digest')
-      : `sha256:${createHash('sha256').update(artifact).digest('hex')}`;
+      : hashFileSync(options.artifactPath);
   const bytes = readInputFile(bundlePath, options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
 
   let keys: NamedKey[] = [];
@@ -98,6 +94,11 @@ export function verifyBundleFile(bundlePath: string, options: VerifyBundleFileOp
   if (looksLikeBundle(value)) {
     try {
       const bundle = parseBundle(value, bundlePath);
+      // A message signature signs the artifact's bytes themselves: only then are they read.
+      const artifact =
+        bundle.content.$case === 'messageSignature' && options.artifactPath !== undefined
+          ? readInputFile(options.artifactPath, Number.POSITIVE_INFINITY)
+          : undefined;
       const result = verifyBundle(
         bundle,
         {
