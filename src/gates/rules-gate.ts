@@ -18,15 +18,18 @@ import {
 
 const KEY = 'rules';
 
-/** The CEL context for a decision (see src/policy/cel.ts and docs/policy.md). */
-export function ruleContextOf(context: GateContext): RuleContext {
+/**
+ * The CEL context for a decision (see src/policy/cel.ts and docs/policy.md). Evidence is converted
+ * to CEL values only when some rule mentions it: an SBOM can hold 100,000 components.
+ */
+export function ruleContextOf(context: GateContext, withEvidence = true): RuleContext {
   const { facts } = context;
   return buildRuleContext({
     artifact: { ...facts.artifact, author: authorOf(context) ?? '' },
     stage: { name: context.stageName, purpose: context.stage.purpose, from: upstreamOf(context.stage) },
     actor: { name: facts.actor, groups: groupsOf(facts.actor, peopleOf(context.contract).groups) },
     now: facts.now,
-    evidence: facts.evidence,
+    evidence: withEvidence ? facts.evidence : [],
     promotions: facts.ledger.promotions.filter((p) => p.artifact === facts.artifact.digest),
     approvals: latestWords(context).map((w) => ({
       actor: w.actor,
@@ -38,7 +41,10 @@ export function ruleContextOf(context: GateContext): RuleContext {
 }
 
 export function evaluateRules(config: RulesRequirement, context: GateContext): GateResult {
-  const cel = ruleContextOf(context);
+  const cel = ruleContextOf(
+    context,
+    config.some((rule) => /\bevidence\b/.test(rule.cel)),
+  );
   const validated: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   for (const rule of config) {

@@ -99,6 +99,26 @@ describe('occurrences at wall times the clock skips or repeats', () => {
   });
 });
 
+describe('southern hemisphere and half-hour daylight saving', () => {
+  const daily = (tz: string): WindowsSpec => ({
+    deny: [{ rrule: 'FREQ=DAILY;BYHOUR=9', duration: '1h', tz }],
+  });
+
+  it('Australia/Sydney: 09:00 is +10:00 before the first Sunday of October and +11:00 after', () => {
+    expect(
+      intervalsOf(daily('Australia/Sydney'), '2026-10-02T12:00:00Z', '2026-10-04T12:00:00Z').map(([s]) => s),
+    ).toEqual(['2026-10-02T23:00:00.000Z', '2026-10-03T22:00:00.000Z']);
+  });
+
+  it('Australia/Lord_Howe: clocks move by 30 minutes (+10:30 → +11:00)', () => {
+    expect(
+      intervalsOf(daily('Australia/Lord_Howe'), '2026-10-02T12:00:00Z', '2026-10-04T12:00:00Z').map(
+        ([s]) => s,
+      ),
+    ).toEqual(['2026-10-02T22:30:00.000Z', '2026-10-03T22:00:00.000Z']);
+  });
+});
+
 describe('allow windows (America/New_York office hours)', () => {
   const office: WindowsSpec = {
     tz: 'America/New_York',
