@@ -29,6 +29,16 @@ await build({
   logLevel: 'warning',
 });
 
+// bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
+// left in the output (of a Node built-in or an external package) would fail at run time. Load those
+// with createRequire instead; import() of bundled modules is turned into a lazy require by esbuild.
+const output = readFileSync(join(root, 'dist/tollgate.cjs'), 'utf8');
+const dynamic = output.match(/\bimport\((["'`])[^"'`]*\1\)/g);
+if (dynamic) {
+  console.error(`build: the bundle keeps dynamic import() of ${[...new Set(dynamic)].join(', ')}; use createRequire for it`);
+  process.exit(1);
+}
+
 const schema = execFileSync(process.execPath, [join(root, 'bin/tollgate.cjs'), 'schema'], {
   encoding: 'utf8',
 });
