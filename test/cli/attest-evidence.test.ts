@@ -144,3 +144,79 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
     expect(gates).toEqual(['pass', 'fail', 'fail']);
   });
 });
+
+describe('signed SBOM and scan statements (built CLI)', () => {
+  it('attest sbom reads a DSSE-signed CycloneDX statement, records its signer, and signedBy accepts it', async () => {
+    const keys = join(ROOT, 'examples', 'checkout', 'keys');
+    const dir = makeWorkspace(
+      `version: 1
+pipeline: shop
+artifact: { type: oci }
+trust:
+  keys: { ci: ${join(keys, 'ci.pub')} }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+      signedBy: { by: [ci], kinds: [sbom, vulnerabilities] }
+      sbom: required
+      vulnerabilities: { critical: 0 }
+`,
+    );
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const statement = (predicateType: string, predicate: unknown) =>
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'checkout', digest: { sha256: DIGEST.slice('sha256:'.length) } }],
+        predicateType,
+        predicate,
+      });
+    const bom = JSON.parse(
+      readFileSync(join(ROOT, 'test', 'evidence', 'samples', 'cyclonedx-1.6.cdx.json'), 'utf8'),
+    );
+    writeFileSync(join(dir, 'sbom.intoto.json'), statement('https://cyclonedx.org/bom', bom));
+    const vulns = JSON.parse(
+      readFileSync(join(ROOT, 'test', 'evidence', 'samples', 'vulns-v0.2.intoto.json'), 'utf8'),
+    );
+    writeFileSync(join(dir, 'vulns.intoto.json'), statement(vulns.predicateType, vulns.predicate));
+
+    for (const name of ['sbom', 'vulns']) {
+      const signed = await run([
+        'sign',
+        '--key',
+        join(keys, 'ci.key'),
+        '--output',
+        `${name}.dsse.json`,
+        `${name}.intoto.json`,
+      ]);
+      expect(signed.code, signed.stderr).toBe(0);
+    }
+    const sbom = await run(['attest', 'sbom', '--artifact', DIGEST, '--json', 'sbom.dsse.json']);
+    expect(sbom.code, sbom.stderr).toBe(0);
+    expect(JSON.parse(sbom.stdout)).toMatchObject({
+      kind: 'sbom',
+      format: 'cyclonedx',
+      wrapper: 'dsse',
+      signer: { name: 'ci' },
+    });
+
+    // The vulns statement read as a scan; asked for as an SBOM it is refused.
+    const wrongKind = await run(['attest', 'sbom', '--artifact', DIGEST, 'vulns.dsse.json']);
+    expect(wrongKind.code).toBe(3);
+    const scan = await run(['attest', 'scan', '--artifact', DIGEST, 'vulns.dsse.json']);
+    expect(scan.stdout).toBe(
+      'recorded vulnerability scan (trivy 0.57.1, in-toto-vulns): 1 critical, 1 high, 1 medium, 0 low, 1 unknown, signed by ci\n',
+    );
+
+    const check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    const decision = JSON.parse(check.stdout);
+    const status = Object.fromEntries(
+      decision.gates.map((g: { gate: string; status: string }) => [g.gate, g.status]),
+    );
+    expect(status).toEqual({ signedBy: 'pass', sbom: 'pass', vulnerabilities: 'fail' });
+    expect(decision.required.map((r: { text: string }) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2024-45490',
+    ]);
+  });
+});
