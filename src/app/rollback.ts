@@ -171,9 +171,19 @@ export async function rollbackStage(
     );
   }
 
+  // What the person is rolling back, as seen before the lock: if another rollback or promotion
+  // lands first, this one must not silently undo a different promotion.
+  const seen = (await stagePromotions(store, pipeline, stageName)).filter(isTrusted).at(-1);
+
   return store.write(pipeline, async (tx) => {
     const promotions = await stagePromotions(tx, pipeline, stageName);
     const from = promotions.filter(isTrusted).at(-1);
+    if (seen && from && from.seq !== seen.seq) {
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        `${stageName} changed while rolling back (its current promotion is now ledger #${from.seq}, ${shortDigest(from.artifact)}); look at \`tollgate history ${stageName}\` and run the rollback again if still needed`,
+      );
+    }
     if (!from) {
       throw new TollgateError(
         'ROLLBACK_NO_TARGET',

@@ -33,7 +33,7 @@ const GATE = 'rollback';
 
 export const rollbackGate: GateDefinition<RollbackConfig> = {
   key: GATE,
-  select: (stage: ContractStage) => (stage as ContractStage & { rollback?: RollbackConfig }).rollback,
+  select: (stage: ContractStage) => stage.rollback,
   evaluate: evaluateRollbackSection,
 };
 
