@@ -79,7 +79,7 @@ export function licensePolicy(denyList: readonly string[]): LicensePolicy {
     const choices = choicesOf(node);
     let result: string[];
     if (!choices) {
-      result = termsOf(node).filter(isDenied);
+      result = [...new Set(termsOf(node).filter(isDenied))];
     } else {
       const deniedPerChoice = choices.map((choice) => choice.filter(isDenied));
       result = deniedPerChoice.every((d) => d.length > 0) ? [...new Set(deniedPerChoice.flat())] : [];
