@@ -56,6 +56,7 @@ export function generateCycloneDx(components: number): string {
 interface RunStats {
   ms: number;
   rssMb: number;
+  stdout: string;
 }
 
 /** Runs `node -r hook args…` and returns its wall time and peak RSS. */
@@ -72,7 +73,7 @@ function runChild(hook: string, args: string[], cwd: string): RunStats {
   }
   const match = /TOLLGATE_BENCH_MAXRSS_KB=(\d+)/.exec(result.stderr);
   if (!match) throw new Error(`no RSS report from ${args.join(' ')}: ${result.stderr}`);
-  return { ms, rssMb: Number(match[1]) / 1024 };
+  return { ms, rssMb: Number(match[1]) / 1024, stdout: result.stdout };
 }
 
 function median(values: number[]): number {
@@ -117,6 +118,10 @@ export async function run(): Promise<BenchResult[]> {
       if (registered.status !== 0) throw new Error(`register failed: ${registered.stderr}`);
       const p = runChild(hook, [baselineScript, sbomPath, String(COMPONENTS)], dir);
       const a = runChild(hook, [BIN, 'attest', 'sbom', '--artifact', DIGEST, sbomPath], dir);
+      // Correctness first: a fast wrong answer is no result.
+      if (!a.stdout.includes(`: ${COMPONENTS} components, ${COMPONENTS} with SPDX licences`)) {
+        throw new Error(`attest sbom did not record ${COMPONENTS} licensed components: ${a.stdout}`);
+      }
       // Round 0 warms the page cache for both sides and is not counted.
       if (round > 0) {
         parse.push(p);
