@@ -51,6 +51,16 @@ describe('stages.X.rollback schema', () => {
     expect(issues({ within: '1h', when: [] })[0]).toMatch(/^when/);
   });
 
+  it('refuses a `for` longer than `within`, and a window of more measurements than Prometheus returns', () => {
+    expect(issues({ within: '5m', when: [{ ...condition, for: '10m' }] })).toEqual([
+      'when.0.for: a `for` no longer than `within` (5m), found 10m: the watch would end before "error rate" could trip',
+    ]);
+    expect(issues({ within: '2d', when: [{ ...condition, for: '1d', interval: '1s' }] })[0]).toMatch(
+      /^when.0.interval: at most 10,000 measurements per `for` window, found 86,401/,
+    );
+    expect(issues({ within: '2d', when: [{ ...condition, for: '1d', interval: '10s' }] })).toEqual([]);
+  });
+
   it('accepts a pinned digest target', () => {
     const digest = `sha256:${'e'.repeat(64)}`;
     expect(rollbackSection.parse({ within: '1h', target: digest, when: [condition] }).target).toBe(digest);

@@ -8,6 +8,9 @@ import { DURATION_PATTERN, formatDuration, parseDuration } from '../../rollback/
 import { conditionTiming } from '../../rollback/policy.js';
 
 const DURATION_MESSAGE = 'a duration such as "30s", "5m", "2h" or "1h30m" (units in descending order)';
+/** Measurements one condition may take per evaluation (one query_range). */
+const MAX_MEASUREMENTS = 10_000;
+
 const duration = z
   .string()
   .regex(DURATION_PATTERN, DURATION_MESSAGE)
@@ -87,6 +90,14 @@ export const rollbackCondition = z
         });
       }
     }
+    const timing = conditionTiming(condition);
+    if (Number.isFinite(timing.count) && timing.count > MAX_MEASUREMENTS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most ${MAX_MEASUREMENTS.toLocaleString('en')} measurements per \`for\` window, found ${timing.count.toLocaleString('en')} (${condition.for} every ${formatDuration(timing.intervalMs)}); Prometheus answers at most 11,000 points per series: use a longer \`interval\``,
+        path: ['interval'],
+      });
+    }
   })
   .describe('One rollback condition: a metric query, a threshold, and how long it must hold.');
 
@@ -118,6 +129,15 @@ export const rollbackSection = z
         });
       }
       seen.add(condition.name);
+      const withinMs = parseDuration(section.within);
+      const forMs = condition.for === undefined ? undefined : parseDuration(condition.for);
+      if (withinMs !== undefined && forMs !== undefined && forMs > withinMs) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a \`for\` no longer than \`within\` (${section.within}), found ${condition.for}: the watch would end before "${condition.name}" could trip`,
+          path: ['when', index, 'for'],
+        });
+      }
     });
   })
   .describe('When a promotion into this stage must be undone, and where it goes back to.');
