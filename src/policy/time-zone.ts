@@ -1,9 +1,7 @@
 /**
- * IANA time zones, checked the way the window evaluation will use them (through Temporal), with a
- * suggestion when a name is close to a real one.
+ * IANA time zones, checked against the platform's time zone database (the one Temporal's polyfill
+ * uses), with a suggestion when a name is close to a real one.
  */
-import { Temporal } from 'temporal-polyfill';
-
 const checked = new Map<string, boolean>();
 
 /** True when `name` is a time zone Temporal can compute with (`UTC`, `Europe/Berlin`, `+02:00` is refused). */
@@ -12,8 +10,10 @@ export function isTimeZone(name: string): boolean {
   if (known !== undefined) return known;
   let ok = typeof name === 'string' && /^[A-Za-z]/.test(name);
   if (ok) {
+    // The platform's own time zone database, the same one Temporal's polyfill reads; asking Intl
+    // directly avoids starting the polyfill just to validate a contract.
     try {
-      Temporal.PlainDate.from('2001-01-01').toZonedDateTime(name);
+      new Intl.DateTimeFormat('en-US', { timeZone: name });
     } catch {
       ok = false;
     }
