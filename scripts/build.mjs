@@ -35,7 +35,9 @@ await build({
 const output = readFileSync(join(root, 'dist/tollgate.cjs'), 'utf8');
 const dynamic = output.match(/\bimport\((["'`])[^"'`]*\1\)/g);
 if (dynamic) {
-  console.error(`build: the bundle keeps dynamic import() of ${[...new Set(dynamic)].join(', ')}; use createRequire for it`);
+  console.error(
+    `build: the bundle keeps dynamic import() of ${[...new Set(dynamic)].join(', ')}; use createRequire for it`,
+  );
   process.exit(1);
 }
 

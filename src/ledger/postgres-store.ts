@@ -15,9 +15,10 @@ function kyselyRunner(db: Kysely<Database>): SqlRunner {
   };
 }
 
-function capabilitiesOf(kysely: Kysely<Database>): DialectCapabilities {
+function capabilitiesOf(kysely: Kysely<Database>, schema: string): DialectCapabilities {
   return {
     backend: 'postgres',
+    migrationSchema: schema,
     runner: kyselyRunner(kysely),
     // A transaction-scoped advisory lock per pipeline: appends to one pipeline's chain are
     // serialised across every process and server replica on this database, and released at
@@ -65,9 +66,15 @@ export async function openPostgresStore(
     max: options.poolSize ?? 4,
     connectionTimeoutMillis: 10_000,
   });
+  let schema: string | undefined;
   try {
     const client = await pool.connect();
-    client.release();
+    try {
+      schema = (await client.query<{ schema: string }>('select current_schema() as schema')).rows[0]?.schema;
+    } finally {
+      client.release();
+    }
+    if (!schema) throw new Error('no current schema: the search_path names no existing schema');
   } catch (cause) {
     await pool.end().catch(() => undefined);
     throw new TollgateError(
@@ -79,5 +86,5 @@ export async function openPostgresStore(
     );
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return SqlLedgerStore.open(kysely, capabilitiesOf(kysely), location);
+  return SqlLedgerStore.open(kysely, capabilitiesOf(kysely, schema), location);
 }

@@ -32,6 +32,11 @@ export interface DialectCapabilities {
    * (never by process memory); commits when it resolves, rolls back when it throws.
    */
   write<T>(pipeline: string, work: (runner: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * The schema the migration bookkeeping tables live in. Kysely looks for them in every schema
+   * unless told, so on a PostgreSQL shared by several Tollgate schemas it would find another's.
+   */
+  migrationSchema?: string;
 }
 
 function toEntry(row: LedgerEntryTable): ChainedEntry {
@@ -255,7 +260,11 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
 
   /** Opens the store and brings its schema up to date. */
   static async open(kysely: Kysely<Database>, capabilities: DialectCapabilities, location: string) {
-    const migrator = new Migrator({ db: kysely, provider: migrationProvider });
+    const migrator = new Migrator({
+      db: kysely,
+      provider: migrationProvider,
+      ...(capabilities.migrationSchema ? { migrationTableSchema: capabilities.migrationSchema } : {}),
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;

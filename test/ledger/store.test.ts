@@ -6,7 +6,7 @@ import type { EvidenceRecord } from '../../src/evidence/evidence.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { buildLedgerView, ENTRY } from '../../src/ledger/ledger-view.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, POSTGRES_AVAILABLE, postgresBackend, type StoreHandle } from '../support/stores.js';
 
 const D1 = fakeDigest('one');
 const D2 = fakeDigest('two');
@@ -170,3 +170,19 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL stores in several schemas of one database', () => {
+  it('migrates a fresh schema while another schema already holds Tollgate tables', async () => {
+    const first = await postgresBackend.open();
+    const second = await postgresBackend.open();
+    try {
+      await promoteEntry(first.store, 'dev', D1);
+      await promoteEntry(second.store, 'dev', D2);
+      expect((await first.store.entriesForStage('shop', 'dev')).map((e) => e.artifact)).toEqual([D1]);
+      expect((await second.store.entriesForStage('shop', 'dev')).map((e) => e.artifact)).toEqual([D2]);
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});
