@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { stageOf } from '../contract/load-contract.js';
 import { TollgateError } from '../errors.js';
-import { fastCanonicalJson } from '../evidence/canonical-json.js';
 import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
@@ -108,7 +107,7 @@ export async function attestEvidence(
   const records = items.map(({ format, data }): EvidenceRecord => {
     const content = { artifact: artifact.digest, stage, format, sourceDigest, data };
     return {
-      id: sha256(fastCanonicalJson(content, canonicalJson)),
+      id: sha256(canonicalJson(content)),
       ...content,
       signer,
       actor: ctx.actor,

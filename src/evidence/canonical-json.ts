@@ -1,7 +1,7 @@
 /**
  * Canonical JSON (object keys sorted by UTF-16 code units, no whitespace, undefined members left
  * out) computed by the engine's JSON.stringify with a key-sorting replacer. It gives the same text
- * as the recursive `canonicalJson` in src/ledger/hash-chain.ts, several times faster on large
+ * as the recursive `canonicalJsonReference` in src/ledger/hash-chain.ts, several times faster on large
  * evidence (a 100,000-component SBOM); any value the fast path cannot render identically (integer-like
  * keys, which engines enumerate first; toJSON; functions, symbols, bigints) falls back to `slow`.
  */
@@ -37,7 +37,7 @@ function sortedReplacer(this: unknown, key: string, value: unknown): unknown {
 
 /**
  * Canonical JSON text of `value`, byte-identical to `slow(value)`.
- * @param slow the reference implementation to fall back to (src/ledger/hash-chain.ts canonicalJson)
+ * @param slow the reference implementation to fall back to (src/ledger/hash-chain.ts canonicalJsonReference)
  */
 export function fastCanonicalJson(value: unknown, slow: (value: unknown) => string): string {
   try {

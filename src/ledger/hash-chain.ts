@@ -4,21 +4,31 @@
  * reordering any entry breaks every hash after it, and `verifyChain` names the first that breaks.
  */
 import { createHash } from 'node:crypto';
+import { fastCanonicalJson } from '../evidence/canonical-json.js';
 
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
 
-/** JSON with object keys sorted at every level, so the same value always hashes the same. */
+/**
+ * JSON with object keys sorted at every level, so the same value always hashes the same. Computed
+ * by the engine's JSON.stringify with a key-sorting replacer; `canonicalJsonReference` is the
+ * definition, and the fast path falls back to it for values it cannot render identically.
+ */
 export function canonicalJson(value: unknown): string {
+  return fastCanonicalJson(value, canonicalJsonReference);
+}
+
+/** The reference definition of canonical JSON: recursive, obvious, slower. */
+export function canonicalJsonReference(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new TypeError('non-finite number in ledger entry');
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map(canonicalJsonReference).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJsonReference(v)}`).join(',')}}`;
 }
 
 export function sha256(text: string | Uint8Array): string {

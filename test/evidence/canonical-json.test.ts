@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fastCanonicalJson } from '../../src/evidence/canonical-json.js';
 import { parseCycloneDx } from '../../src/evidence/cyclonedx-parser.js';
 import { parseSpdx } from '../../src/evidence/spdx-parser.js';
-import { canonicalJson } from '../../src/ledger/hash-chain.js';
+import { canonicalJsonReference as canonicalJson } from '../../src/ledger/hash-chain.js';
 import { fixtureJson, sampleJson } from './scan-helpers.js';
 
 const fast = (value: unknown) => fastCanonicalJson(value, canonicalJson);
