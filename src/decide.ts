@@ -66,10 +66,13 @@ export function decide(
     : gates.some((g) => g.status === 'pending')
       ? 'pending'
       : 'allowed';
+  // Every pending gate must pass before the stage opens, so the earliest the decision can change
+  // to allowed is the latest of their times (soak ending inside a freeze window waits for it).
   const until = gates
     .filter((g) => g.status === 'pending' && g.until)
     .map((g) => g.until!)
-    .sort()[0];
+    .sort()
+    .at(-1);
   return {
     verdict,
     pipeline: contract.pipeline,

@@ -16,6 +16,6 @@ export interface Decision {
   validated: DecisionItem[];
   risks: DecisionItem[];
   required: DecisionItem[];
-  /** For `pending`: the earliest time any pending gate may pass, when known. */
+  /** For `pending`: the earliest time every timed pending gate may have passed (the latest of their times). */
   until?: string;
 }
