@@ -8,8 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { rollbackSection } from '../src/contract/requires/rollback.js';
 import { checkRollback } from '../src/rollback/check.js';
 import { JsonMetricsSource } from '../src/rollback/json-source.js';
@@ -17,6 +16,7 @@ import type { MetricsSource } from '../src/rollback/metrics.js';
 import { toRollbackPolicy } from '../src/rollback/policy.js';
 import { PrometheusClient } from '../src/rollback/prometheus-client.js';
 import { findPrometheus, type PrometheusServer, startPrometheus } from '../test/support/prometheus.js';
+import { BENCH_ROOT } from './bench-util.js';
 
 export interface BenchResult {
   name: string;
@@ -30,7 +30,7 @@ export interface BenchResult {
 }
 
 const ROUNDS = 15;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = BENCH_ROOT;
 const BIN = join(ROOT, 'bin', 'tollgate.cjs');
 
 const CONDITIONS = [

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -13,7 +13,7 @@ import { createContext } from '../src/app/context.js';
 import { promote } from '../src/app/promote.js';
 import { registerArtifact } from '../src/app/register.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
-import { BENCH_ROOT, type BenchResult, interleaved, nodeStartMs, wallMs } from './bench-util.js';
+import { BENCH_ROOT, type BenchResult, interleaved, median, nodeStartMs, wallMs } from './bench-util.js';
 
 const ROOT = BENCH_ROOT;
 const BIN = join(ROOT, 'bin', 'tollgate.cjs');
@@ -54,34 +54,73 @@ function benchVersion(): BenchResult {
   };
 }
 
-function benchCheck(): BenchResult {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-check-'));
+/**
+ * The example pipeline after the demo (every gate of the spine and of the evidence, drift, policy
+ * and rollback issues in use), with a 10,000-testcase e2e report attested for release 1.4.2.
+ */
+function benchChecks(): BenchResult[] {
+  const demo = spawnSync(process.execPath, [BIN, 'demo', '--keep'], {
+    encoding: 'utf8',
+    env: { ...process.env, TOLLGATE_DEMO_PROMETHEUS: '0' },
+  });
+  const dir = /kept in (\S+):/.exec(demo.stdout)?.[1];
+  if (demo.status !== 0 || !dir)
+    throw new Error(`demo failed (exit ${demo.status}): ${demo.stdout.slice(-500)}${demo.stderr}`);
   try {
-    cpSync(join(ROOT, 'examples', 'checkout'), dir, { recursive: true });
+    const history = JSON.parse(cli(['history', 'staging', '--json'], dir)) as Array<{
+      artifact: string;
+      labels: Record<string, string>;
+    }>;
+    const digest = history.find((h) => h.labels.version === '1.4.2')?.artifact;
+    if (!digest) throw new Error('the demo left no 1.4.2 promotion into staging');
     writeFileSync(join(dir, 'big-e2e.xml'), junit(10_000, 'e2e'));
-    const digest = JSON.parse(cli(['register', '--file', 'build/checkout-1.4.2.txt', '--json'], dir))
-      .digest as string;
-    cli(['attest', 'tests', '--artifact', digest, '--suite', 'unit', 'reports/unit.xml'], dir);
-    cli(['attest', 'tests', '--artifact', digest, '--suite', 'integration', 'reports/integration.xml'], dir);
-    cli(['promote', 'dev', '--artifact', digest], dir);
-    cli(['promote', 'staging', '--artifact', digest], dir);
-    cli(['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'staging', 'big-e2e.xml'], dir);
-    const { value, baseline } = interleaved(
-      15,
-      () => wallMs(process.execPath, [BIN, 'check', 'prod', '--artifact', digest], { cwd: dir }),
-      nodeStartMs,
+    // Staging gets the one evidence gate the example leaves out (1.5.0 has no provenance), so its
+    // check runs every gate of the evidence issue: signedBy, tests, sbom, vulnerabilities, provenance.
+    const contractFile = join(dir, 'tollgate.yaml');
+    const signedBy = '      signedBy: { by: [ci], kinds: [provenance] }\n';
+    const contract = readFileSync(contractFile, 'utf8');
+    if (!contract.includes(signedBy)) throw new Error('the example contract changed: update this bench');
+    writeFileSync(
+      contractFile,
+      contract.replace(
+        signedBy,
+        `${signedBy}      provenance: { builderId: "https://github.com/actions/runner/*", sourceRepository: "github.com/example-shop/checkout" }\n`,
+      ),
     );
-    const ratio = value / baseline;
-    return {
-      name: '`tollgate check prod`, 10,000-testcase report attested',
-      target: '≤ 3 × `node -e 0`',
-      value,
-      baseline,
-      ratio,
-      unit: 'ms',
-      pass: ratio <= 3,
-      note: 'example pipeline; the contract may gain gates from other issues, which this then includes',
-    };
+    cli(['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'staging', 'big-e2e.xml'], dir);
+    const measure = (stage: string) =>
+      interleaved(
+        15,
+        () => wallMs(process.execPath, [BIN, 'check', stage, '--artifact', digest], { cwd: dir }),
+        nodeStartMs,
+      );
+    const prod = measure('prod');
+    const staging = measure('staging');
+    const verdict = spawnSync(process.execPath, [BIN, 'check', 'staging', '--artifact', digest], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (!verdict.stdout.includes('provenance'))
+      throw new Error(`check staging ran no provenance gate: ${verdict.stdout}`);
+    return [
+      {
+        name: '`tollgate check prod`, example pipeline, 10,000-testcase report attested',
+        target: '≤ 3 × `node -e 0`',
+        ...prod,
+        ratio: prod.value / prod.baseline,
+        unit: 'ms',
+        pass: prod.value / prod.baseline <= 3,
+        note: 'prod: from, drift (config files read and diffed), tests, soak, approvals, windows, CEL rules, rollback section',
+      },
+      {
+        name: '`tollgate check staging`, every evidence gate (signedBy, tests, sbom, vulnerabilities, provenance)',
+        target: '≤ 3 × `node -e 0`',
+        ...staging,
+        ratio: staging.value / staging.baseline,
+        unit: 'ms',
+        pass: staging.value / staging.baseline <= 3,
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,14 +128,15 @@ function benchCheck(): BenchResult {
 
 const digestOf = (seed: string) => `sha256:${createHash('sha256').update(seed).digest('hex')}`;
 
-async function benchLedgerVerify(): Promise<BenchResult> {
+async function benchLedgerVerify(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-verify-'));
   try {
     writeFileSync(
       join(dir, 'tollgate.yaml'),
       'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
     );
-    const store = await openSqliteStore(join(dir, '.tollgate', 'ledger.db'));
+    const file = join(dir, '.tollgate', 'ledger.db');
+    let store = await openSqliteStore(file);
     await store.write('bench', async (tx) => {
       for (let i = 0; i < 100_000; i++) {
         await tx.append('bench', {
@@ -110,20 +150,42 @@ async function benchLedgerVerify(): Promise<BenchResult> {
       }
     });
     await store.close();
-    const { value, baseline } = interleaved(
+    store = await openSqliteStore(file);
+    const inProcess: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const start = performance.now();
+      const verdict = await store.verify('bench');
+      inProcess.push(performance.now() - start);
+      if (!verdict.ok || verdict.entries !== 100_000)
+        throw new Error(`verify said ${JSON.stringify(verdict)}`);
+    }
+    await store.close();
+    const command = interleaved(
       5,
       () => wallMs(process.execPath, [BIN, 'ledger', 'verify'], { cwd: dir }),
       () => 1000,
     );
-    return {
-      name: '`tollgate ledger verify`, 100,000 entries (whole command, SQLite)',
-      target: '≤ 1 s',
-      value,
-      baseline,
-      ratio: value / baseline,
-      unit: 'ms',
-      pass: value <= 1000,
-    };
+    const verify = median(inProcess);
+    return [
+      {
+        name: 'ledger verify, 100,000 entries: recomputing the chain (read + hash + column checks, SQLite)',
+        target: '≤ 1 s',
+        value: verify,
+        baseline: 1000,
+        ratio: verify / 1000,
+        unit: 'ms',
+        pass: verify <= 1000,
+      },
+      {
+        name: '`tollgate ledger verify`, 100,000 entries: the whole command (start-up, contract, open, verify)',
+        target: '≤ 1 s',
+        value: command.value,
+        baseline: 1000,
+        ratio: command.value / 1000,
+        unit: 'ms',
+        pass: command.value <= 1000,
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -188,5 +250,5 @@ async function benchPromotions(): Promise<BenchResult> {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  return [benchVersion(), benchCheck(), await benchLedgerVerify(), await benchPromotions()];
+  return [benchVersion(), ...benchChecks(), ...(await benchLedgerVerify()), await benchPromotions()];
 }

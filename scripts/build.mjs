@@ -1,7 +1,7 @@
 // Builds the single-file CLI bundle (dist/tollgate.cjs) and the contract's JSON Schema.
 // better-sqlite3 stays external: it is a native addon loaded from node_modules.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -24,7 +24,7 @@ await build({
     'import.meta.url': '__tollgateBundleUrl',
   },
   banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  minify: true,
+  minify: process.env.TOLLGATE_BUILD_DEBUG !== '1',
   legalComments: 'none',
   logLevel: 'warning',
 });
@@ -40,6 +40,19 @@ if (dynamic) {
   );
   process.exit(1);
 }
+
+// The first run after a build writes V8's code cache (bin/tollgate.cjs) with the functions that run
+// compiled: make it one that loads and validates a full contract (YAML, zod, windows, CEL), the
+// path every command but --version takes.
+for (const file of readdirSync(join(root, 'dist')))
+  if (file.endsWith('.cache')) rmSync(join(root, 'dist', file));
+execFileSync(
+  process.execPath,
+  [join(root, 'bin/tollgate.cjs'), 'validate', join(root, 'examples/checkout/tollgate.yaml')],
+  {
+    stdio: 'ignore',
+  },
+);
 
 const schema = execFileSync(process.execPath, [join(root, 'bin/tollgate.cjs'), 'schema'], {
   encoding: 'utf8',

@@ -2,6 +2,7 @@
  * Reading a contract: YAML text → validated `Contract`, with every error located at file, line and
  * column. `validateContract` is pure (text in, contract or error out); `readContract` does the read.
  */
+import './zod-setup.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -6,6 +6,7 @@
  * Each `requires` section lives in its own file under ./requires/ and is listed once in
  * `requiresShape` below; add a gate's contract keys there.
  */
+import './zod-setup.js';
 import { z } from 'zod';
 import { checkPolicyReferences, peopleShape } from './people-section.js';
 import { approvalsRequirement } from './requires/approvals.js';

@@ -3,7 +3,7 @@
  * includes the previous entry's hash; the entry's hash is sha256 of that body. Editing, removing or
  * reordering any entry breaks every hash after it, and `verifyChain` names the first that breaks.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { fastCanonicalJson } from '../evidence/canonical-json.js';
 
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
@@ -32,7 +32,8 @@ export function canonicalJsonReference(value: unknown): string {
 }
 
 export function sha256(text: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  // One-shot crypto.hash (Node 20.12+) is about twice as fast as a Hash object for small inputs.
+  return `sha256:${hash('sha256', text, 'hex')}`;
 }
 
 /** What every ledger entry says. `payload` is kind-specific. */

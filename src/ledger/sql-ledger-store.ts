@@ -20,6 +20,11 @@ import { type Database, type LedgerEntryTable, migrationProvider } from './schem
 /** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
 export interface SqlRunner {
   execute<R>(query: CompiledQuery): Promise<{ rows: R[]; affected: number }>;
+  /**
+   * Streams a read as arrays of column values in select order, when the driver can do so without
+   * building every row first (better-sqlite3); used to walk the whole chain.
+   */
+  iterateRaw?(query: CompiledQuery): Iterable<unknown[]>;
 }
 
 /** What differs between databases, kept small. */
@@ -137,6 +142,24 @@ function buildQueries(k: Kysely<Database>) {
 }
 
 type Queries = ReturnType<typeof buildQueries>;
+
+/** Rows of the `chain` query (seq, kind, stage, artifact, actor, at, prev_hash, hash, body) as entries. */
+function* storedEntries(rows: Iterable<unknown[]>, pipeline: string): Generator<StoredEntry> {
+  for (const [seq, kind, stage, artifact, actor, at, prevHash, hash, body] of rows) {
+    yield {
+      pipeline,
+      seq: Number(seq),
+      kind: kind as string,
+      stage: stage as string | null,
+      artifact: artifact as string | null,
+      actor: actor as string,
+      at: at as string,
+      prevHash: prevHash as string,
+      hash: hash as string,
+      body: body as string,
+    };
+  }
+}
 
 class SqlReader implements LedgerReader {
   constructor(
@@ -294,21 +317,13 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async verify(pipeline: string): Promise<ChainVerdict> {
-    const rows = await this.rows<LedgerEntryTable>(this.q.chain, { pipeline });
+    const query = this.q.chain({ pipeline });
+    if (this.runner.iterateRaw) return verifyChain(storedEntries(this.runner.iterateRaw(query), pipeline));
+    const { rows } = await this.runner.execute<LedgerEntryTable>(query);
     return verifyChain(
-      rows.map(
-        (row): StoredEntry => ({
-          pipeline,
-          seq: Number(row.seq),
-          kind: row.kind,
-          stage: row.stage,
-          artifact: row.artifact,
-          actor: row.actor,
-          at: row.at,
-          prevHash: row.prev_hash,
-          hash: row.hash,
-          body: row.body,
-        }),
+      storedEntries(
+        rows.map((r) => [r.seq, r.kind, r.stage, r.artifact, r.actor, r.at, r.prev_hash, r.hash, r.body]),
+        pipeline,
       ),
     );
   }

@@ -35,6 +35,14 @@ class SqliteRunner implements SqlRunner {
     return { rows: [], affected: statement.run(parameters).changes };
   }
 
+  iterateRaw(query: CompiledQuery): Iterable<unknown[]> {
+    // A statement of its own: raw mode is a property of the statement, and cached ones return objects.
+    return this.db
+      .prepare(query.sql)
+      .raw(true)
+      .iterate(...(query.parameters as unknown[])) as Iterable<unknown[]>;
+  }
+
   async execute<R>(query: CompiledQuery) {
     // Outside a transaction a read is one synchronous call: nothing can interleave with it.
     if (!this.inTransaction) return this.run<R>(query);

@@ -101,6 +101,13 @@ const MAX_CHUNKS = 50;
 /** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
 const DEFAULT_START = '2001-01-01T00:00:00';
 
+/** The latest year, no later than the one of `ms` (UTC), whose 1 January is a Monday, as 2001's is. */
+export function alignedYearBefore(ms: number): number {
+  let year = new Date(ms).getUTCFullYear();
+  while (new Date(Date.UTC(year, 0, 1)).getUTCDay() !== 1 || Date.UTC(year, 0, 1) > ms) year--;
+  return year;
+}
+
 /**
  * Every problem in a `windows` section, each with its path, without stopping at the first.
  * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }) // []
@@ -231,11 +238,32 @@ function compileWindow(
     const recurrence = parseRecurrence(window.rrule);
     if (!recurrence.ok) throw new TollgateError('CONTRACT_INVALID', recurrence.message);
     const duration = parseDuration(window.duration ?? '') as Duration;
-    const start = Temporal.PlainDateTime.from(window.start ?? DEFAULT_START);
-    const dtstart = `${start.year.toString().padStart(4, '0')}${pad(start.month)}${pad(start.day)}T${pad(start.hour)}${pad(start.minute)}${pad(start.second)}`;
-    const rule = new RRuleTemporal({
-      rruleString: `DTSTART;TZID=${tz}:${dtstart}\nRRULE:${recurrence.value.text}`,
-    });
+    const ruleFrom = (startText: string) => {
+      const start = Temporal.PlainDateTime.from(startText);
+      const dtstart = `${start.year.toString().padStart(4, '0')}${pad(start.month)}${pad(start.day)}T${pad(start.hour)}${pad(start.minute)}${pad(start.second)}`;
+      return new RRuleTemporal({
+        rruleString: `DTSTART;TZID=${tz}:${dtstart}\nRRULE:${recurrence.value.text}`,
+      });
+    };
+    // rrule-temporal expands from DTSTART on every query, so a rule anchored in 2001 walks 25 years
+    // of occurrences to answer "now". Without its own start, COUNT or INTERVAL, a rule has the same
+    // occurrences from any Monday that is also the 1st of January (aligned to its week, month and
+    // year), so each stretch is expanded from the latest such day before it instead.
+    const { parts } = recurrence.value;
+    const phaseFree =
+      window.start === undefined && parts.COUNT === undefined && (parts.INTERVAL ?? '1') === '1';
+    const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_START);
+    const anchoredRules = new Map<number, RRuleTemporal>();
+    const ruleFor = (fromMs: number): RRuleTemporal => {
+      if (fixedRule) return fixedRule;
+      const year = alignedYearBefore(fromMs);
+      let rule = anchoredRules.get(year);
+      if (!rule) {
+        rule = ruleFrom(`${year.toString().padStart(4, '0')}-01-01T00:00:00`);
+        anchoredRules.set(year, rule);
+      }
+      return rule;
+    };
     // A calendar day lasts at most 25 hours, so this reaches back to every occurrence still running.
     const lookBackMs = duration.days * (DAY_MS + 3_600_000) + duration.exactMs;
     const label = `${window.name ? `${window.name}: ` : ''}${recurrence.value.text} for ${duration.text} (${tz})`;
@@ -249,6 +277,8 @@ function compileWindow(
       const startMs = chunk * CHUNK_MS;
       const endMs = startMs + CHUNK_MS;
       const out: Array<[number, number]> = [];
+      // Two days of margin: the anchor is a local date in any zone, the chunk an instant.
+      const rule = ruleFor(startMs - 2 * DAY_MS);
       for (const occurrence of rule.between(new Date(startMs), new Date(endMs), true)) {
         const at = occurrence.epochMilliseconds;
         if (at < startMs || at >= endMs) continue;
