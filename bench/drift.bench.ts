@@ -17,18 +17,8 @@ import jsYaml from 'js-yaml';
 import diff from 'microdiff';
 import { readStageConfig } from '../src/drift/read-config.js';
 import { buildDriftReport } from '../src/drift/report.js';
+import type { BenchResult } from './bench-util.js';
 import { generateConfigPair, generateManifests } from './generate-drift.js';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
 
 const ROUNDS = 9;
 const NOW = new Date('2026-11-26T12:00:00Z');

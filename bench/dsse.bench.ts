@@ -14,17 +14,7 @@ import {
 import { loadPublicKey, type NamedKey } from '../src/trust/keys.js';
 import { signStatement } from '../src/trust/sign.js';
 import { parseStatementBytes } from '../src/trust/statement.js';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
+import type { BenchResult } from './bench-util.js';
 
 const TARGET = 5_000;
 const ENVELOPES = 2_000;

@@ -11,17 +11,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestFile } from '../src/artifact/file-digest.js';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
+import type { BenchResult } from './bench-util.js';
 
 const SIZE = 1024 ** 3;
 const ROUNDS = 3;

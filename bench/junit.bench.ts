@@ -13,18 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
 import { parseJunit } from '../src/evidence/junit-parser.js';
+import type { BenchResult } from './bench-util.js';
 import { generateJunit } from './generate-junit.js';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
 
 const TESTCASES = 100_000;
 const ROUNDS = 7;

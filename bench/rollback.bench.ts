@@ -16,18 +16,7 @@ import type { MetricsSource } from '../src/rollback/metrics.js';
 import { toRollbackPolicy } from '../src/rollback/policy.js';
 import { PrometheusClient } from '../src/rollback/prometheus-client.js';
 import { findPrometheus, type PrometheusServer, startPrometheus } from '../test/support/prometheus.js';
-import { BENCH_ROOT } from './bench-util.js';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
+import { BENCH_ROOT, type BenchResult } from './bench-util.js';
 
 const ROUNDS = 15;
 const ROOT = BENCH_ROOT;

@@ -1,8 +1,9 @@
 // `npm run bench`: bundles each bench/*.bench.ts with esbuild, runs them one after another, prints
 // the results and writes docs/benchmarks.md. Every target is a ratio against a baseline measured
-// in the same run. Pass a name fragment to run only some: `npm run bench -- spine`.
+// in the same run. Pass a name fragment to run only some (`npm run bench -- spine`): their rows in
+// docs/benchmarks.md are replaced and the others kept.
 import { execSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -93,10 +94,21 @@ if (errors.length) {
   lines.push('', '## Errors', '');
   for (const s of errors) lines.push(`- ${s.name}: \`${s.error.split('\n')[0]}\``);
 }
-if (only.length === 0) {
-  writeFileSync(join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
-  process.stdout.write('wrote docs/benchmarks.md\n');
-} else {
-  process.stdout.write(`${lines.slice(7).join('\n')}\n(partial run: docs/benchmarks.md not written)\n`);
+const file = join(root, 'docs', 'benchmarks.md');
+if (only.length > 0 && existsSync(file)) {
+  // A partial run replaces the rows of the benches it ran and keeps the others' last results.
+  const ran = new Set(sections.map((s) => s.name));
+  const kept = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => /^\| [\w-]+ \| /.test(line) && !line.startsWith('| bench |'))
+    .filter((line) => !ran.has(line.split('|')[1].trim()));
+  const header = lines.indexOf('| --- | --- | --- | --- | --- | --- | --- |');
+  const fresh = lines.slice(header + 1).filter((line) => line.startsWith('| '));
+  const rest = lines.slice(header + 1).filter((line) => !line.startsWith('| '));
+  const rows = [...kept, ...fresh].sort((a, b) => a.split('|')[1].localeCompare(b.split('|')[1]));
+  lines.splice(header + 1, lines.length, ...rows, ...rest);
+  lines[5] = `${lines[5]} · this run: ${[...ran].join(', ')} (other rows from the previous run)`;
 }
+writeFileSync(file, `${lines.join('\n')}\n`);
+process.stdout.write('wrote docs/benchmarks.md\n');
 process.exitCode = failed > 0 ? 1 : 0;

@@ -10,17 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export interface BenchResult {
-  name: string;
-  target: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  unit: string;
-  pass: boolean;
-  note?: string;
-}
+import type { BenchResult } from './bench-util.js';
 
 const COMPONENTS = 100_000;
 const ROUNDS = 5;

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { inputError, TollgateError } from '../errors.js';
+import { nearestName } from '../text/nearest.js';
 import { contractSchema } from './schema.js';
 import { type Contract, upstreamOf } from './types.js';
 
@@ -60,33 +61,9 @@ class Locator {
   }
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The known key closest to `key`, when it is close enough to be a likely typo. */
 export function nearestKey(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const d = distance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 2)) ? best : undefined;
+  return nearestName(key, known, Math.max(2, Math.floor(key.length / 2)));
 }
 
 /** Known keys of the strict object schema at `path` of the contract, for suggestions. */

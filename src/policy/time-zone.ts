@@ -2,6 +2,8 @@
  * IANA time zones, checked against the platform's time zone database (the one Temporal's polyfill
  * uses), with a suggestion when a name is close to a real one.
  */
+import { nearestName } from '../text/nearest.js';
+
 const checked = new Map<string, boolean>();
 
 /** True when `name` is a time zone Temporal can compute with (`UTC`, `Europe/Berlin`, `+02:00` is refused). */
@@ -29,34 +31,11 @@ export function nearestTimeZone(name: string): string | undefined {
   const city = lower.split('/').at(-1) ?? lower;
   const sameCity = zones.find((zone) => zone.toLowerCase().split('/').at(-1) === city);
   if (sameCity) return sameCity;
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const zone of zones) {
-    const d = editDistance(lower, zone.toLowerCase());
-    if (d < bestDistance) {
-      best = zone;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= 3 ? best : undefined;
+  return nearestName(lower, zones, 3);
 }
 
 /** The message for an unknown zone: what was found, what was expected, and the nearest name. */
 export function describeBadTimeZone(name: unknown): string {
   const near = typeof name === 'string' ? nearestTimeZone(name) : undefined;
   return `unknown time zone ${JSON.stringify(name)}; expected an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"${near ? ` (did you mean "${near}"?)` : ''}`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
