@@ -88,33 +88,80 @@ export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
   let previous = GENESIS_HASH;
   let expectedSeq = 1;
   let count = 0;
+  let quotedPipeline = '';
+  let pipeline: string | undefined;
   for (const entry of entries) {
     count++;
-    const fail = (reason: string): ChainVerdict => ({ ok: false, entries: count, seq: entry.seq, reason });
-    if (entry.seq !== expectedSeq)
-      return fail(
-        `expected entry #${expectedSeq}, found #${entry.seq} (an entry is missing or was inserted)`,
-      );
-    if (entry.prevHash !== previous)
-      return fail(
-        `its previous-hash ${entry.prevHash} does not match entry #${entry.seq - 1}'s hash ${previous}`,
-      );
-    const actual = sha256(entry.body);
-    if (actual !== entry.hash)
-      return fail(`its body hashes to ${actual}, but ${entry.hash} is recorded (the entry was edited)`);
-    // The body is canonical JSON, so its keys are sorted: actor, artifact, at, kind, payload,
-    // pipeline, prev, seq, stage. Rebuilding the parts around the payload from the columns checks
-    // every column without parsing the body.
-    const q = JSON.stringify;
-    const prefix = `{"actor":${q(entry.actor)},"artifact":${q(entry.artifact)},"at":${q(entry.at)},"kind":${q(entry.kind)},"payload":`;
-    const suffix = `,"pipeline":${q(entry.pipeline)},"prev":${q(entry.prevHash)},"seq":${entry.seq},"stage":${q(entry.stage)}}`;
-    if (!entry.body.startsWith(prefix) || !entry.body.endsWith(suffix)) {
-      return fail(
-        'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)',
-      );
+    let reason: string | undefined;
+    const { body } = entry;
+    if (entry.seq !== expectedSeq) {
+      reason = `expected entry #${expectedSeq}, found #${entry.seq} (an entry is missing or was inserted)`;
+    } else if (entry.prevHash !== previous) {
+      reason = `its previous-hash ${entry.prevHash} does not match entry #${entry.seq - 1}'s hash ${previous}`;
+    } else {
+      const actual = sha256(body);
+      if (actual !== entry.hash) {
+        reason = `its body hashes to ${actual}, but ${entry.hash} is recorded (the entry was edited)`;
+      } else {
+        if (entry.pipeline !== pipeline) {
+          pipeline = entry.pipeline;
+          quotedPipeline = JSON.stringify(pipeline);
+        }
+        if (!columnsMatchBody(entry, body, quotedPipeline)) {
+          reason =
+            'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
+        }
+      }
     }
+    if (reason !== undefined) return { ok: false, entries: count, seq: entry.seq, reason };
     previous = entry.hash;
     expectedSeq++;
   }
   return { ok: true, entries: count, head: previous };
+}
+
+/** Characters JSON.stringify escapes in a string (and any surrogate, to be safe). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify for a string or null, without its per-call cost in the common case. */
+function quoteJson(value: string | null): string {
+  if (value === null) return 'null';
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/**
+ * The body is canonical JSON, so its keys are sorted: actor, artifact, at, kind, payload, pipeline,
+ * prev, seq, stage. Matching the parts around the payload against the columns, in place, checks
+ * every column without parsing the body or building strings the size of it.
+ */
+function columnsMatchBody(entry: StoredEntry, body: string, quotedPipeline: string): boolean {
+  // Each step checks one literal part at `at` and moves past it; -1 once anything differs.
+  const next = (at: number, part: string) => (at >= 0 && body.startsWith(part, at) ? at + part.length : -1);
+  let at = next(0, '{"actor":');
+  at = next(at, quoteJson(entry.actor));
+  at = next(at, ',"artifact":');
+  at = next(at, quoteJson(entry.artifact));
+  at = next(at, ',"at":');
+  at = next(at, quoteJson(entry.at));
+  at = next(at, ',"kind":');
+  at = next(at, quoteJson(entry.kind));
+  at = next(at, ',"payload":');
+  if (at < 0) return false;
+  const prev = quoteJson(entry.prevHash);
+  const seq = String(entry.seq);
+  const stage = quoteJson(entry.stage);
+  // ,"pipeline":P,"prev":H,"seq":N,"stage":S}
+  const tailLength = 12 + quotedPipeline.length + 8 + prev.length + 7 + seq.length + 9 + stage.length + 1;
+  let end = body.length - tailLength;
+  if (end < at) return false;
+  end = next(end, ',"pipeline":');
+  end = next(end, quotedPipeline);
+  end = next(end, ',"prev":');
+  end = next(end, prev);
+  end = next(end, ',"seq":');
+  end = next(end, seq);
+  end = next(end, ',"stage":');
+  end = next(end, stage);
+  end = next(end, '}');
+  return end === body.length;
 }
