@@ -7,6 +7,7 @@
  */
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
+import { ledgerRef } from '../ledger/ledger-view.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -88,7 +89,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
   const validated: DecisionItem[] = counted.map((r) => ({
     gate: KEY,
     text: `approved by ${r.actor} at ${r.at}${r.comment ? `: "${r.comment}"` : ''}`,
-    evidence: [`ledger:${r.seq}`],
+    evidence: [ledgerRef(r.seq)],
   }));
   const notes = notCounted.map(({ record, why }) => `${record.actor}'s approval does not count: ${why}`);
   const noteText = notes.length ? ` (${notes.join('; ')})` : '';
@@ -99,7 +100,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
       required: rejections.map((r) => ({
         gate: KEY,
         text: `${r.actor} rejected at ${r.at}${r.comment ? `: "${r.comment}"` : ''}; blocked until ${r.actor} withdraws it (\`tollgate reject ${context.stageName} --artifact DIGEST --withdraw\`) or approves`,
-        evidence: [`ledger:${r.seq}`],
+        evidence: [ledgerRef(r.seq)],
       })),
     });
   }

@@ -1,5 +1,5 @@
 import { type ContractStage, upstreamOf } from '../contract/types.js';
-import { isTrusted, latestPromotion } from '../ledger/ledger-view.js';
+import { isTrusted, latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
 
 /**
@@ -28,13 +28,13 @@ export const fromGate: GateDefinition<string[]> = {
         required.push({
           gate: 'from',
           text: `its promotion into ${upstream} (ledger #${promotion.seq}) is ${promotion.status}${promotion.statusReason ? ` — ${promotion.statusReason}` : ''}: promote it to ${upstream} again once fixed`,
-          evidence: [`ledger#${promotion.seq}`],
+          evidence: [ledgerRef(promotion.seq)],
         });
       } else {
         validated.push({
           gate: 'from',
           text: `same digest entered ${upstream} at ${promotion.at} (by ${promotion.actor}, ${promotion.status})`,
-          evidence: [`ledger#${promotion.seq}`],
+          evidence: [ledgerRef(promotion.seq)],
         });
       }
     }

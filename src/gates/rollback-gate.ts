@@ -8,6 +8,7 @@ import { shortDigest } from '../artifact/digest.js';
 import type { RollbackConfig } from '../contract/requires/rollback.js';
 import type { ContractStage } from '../contract/types.js';
 import type { PromotionRecord } from '../ledger/ledger-view.js';
+import { ledgerRef } from '../ledger/ledger-view.js';
 import { formatDuration, parseDuration } from '../rollback/duration.js';
 import { rollbackTargetIfPromoted } from '../rollback/last-known-good.js';
 import { conditionTiming, describeThreshold } from '../rollback/policy.js';
@@ -77,7 +78,7 @@ export function evaluateRollbackSection(config: RollbackConfig, context: GateCon
       validated.push({
         gate: GATE,
         text: `rollback target: last known good ${target.artifact} (promoted into ${stage} ${target.at} by ${target.actor})`,
-        evidence: [`ledger:${target.seq}`],
+        evidence: [ledgerRef(target.seq)],
       });
     } else {
       targetText = 'last known good (none yet)';

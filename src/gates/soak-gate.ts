@@ -8,7 +8,7 @@
 
 import type { SoakRequirement } from '../contract/requires/soak.js';
 import { upstreamOf } from '../contract/types.js';
-import { isTrusted } from '../ledger/ledger-view.js';
+import { isTrusted, ledgerRef } from '../ledger/ledger-view.js';
 import { durationMs, formatDuration, parseDuration } from '../policy/duration.js';
 import {
   type DecisionItem,
@@ -55,7 +55,7 @@ export function evaluateSoak(config: SoakRequirement, context: GateContext): Gat
       });
       continue;
     }
-    const ref = [`ledger:${promotion.seq}`];
+    const ref = [ledgerRef(promotion.seq)];
     const broken =
       (!isTrusted(promotion) && (promotion.statusReason ?? promotion.status)) ||
       brokenBy(context, stage, promotion.seq, digest);

@@ -6,6 +6,7 @@
  */
 import type { VerifiedInRequirement } from '../contract/requires/verified-in.js';
 import type { VerificationRecord } from '../ledger/ledger-view.js';
+import { ledgerRef } from '../ledger/ledger-view.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -36,7 +37,7 @@ function verificationsIn(context: GateContext, stage: string): Verification[] {
       order: v.seq,
       result: v.result,
       actor: v.actor,
-      ref: `ledger:${v.seq}`,
+      ref: ledgerRef(v.seq),
       ...(v.details ? { details: v.details } : {}),
     }));
   const fromEvidence = context.facts.evidence
@@ -96,7 +97,7 @@ export function evaluateVerifiedIn(config: VerifiedInRequirement, context: GateC
       required.push({
         gate: KEY,
         text: `a passing post-deploy verification in ${stage} after ${promotion.at} (\`tollgate attest verification --artifact DIGEST --in ${stage} --result passed\`)`,
-        evidence: [`ledger:${promotion.seq}`],
+        evidence: [ledgerRef(promotion.seq)],
       });
     } else if (latest.result === 'failed') {
       failed = true;

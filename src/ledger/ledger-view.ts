@@ -78,6 +78,11 @@ export interface OverrideRecord {
   at: string;
 }
 
+/** How decisions cite a ledger entry as the evidence behind an item: `ledger#12`. */
+export function ledgerRef(seq: number): string {
+  return `ledger#${seq}`;
+}
+
 /** The latest promotion of `artifact` into `stage`, if any. */
 export function latestPromotion(view: LedgerView, stage: string): PromotionRecord | undefined {
   let latest: PromotionRecord | undefined;

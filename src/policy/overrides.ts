@@ -5,6 +5,7 @@
  */
 import type { DecisionItem } from '../gates/gate.js';
 import type { LedgerView } from '../ledger/ledger-view.js';
+import { ledgerRef } from '../ledger/ledger-view.js';
 
 /**
  * One risk line per recorded override of `digest`.
@@ -16,6 +17,6 @@ export function recordedOverrideRisks(view: LedgerView, digest: string): Decisio
     .map((o) => ({
       gate: o.gate,
       text: `${o.gate} was overridden by ${o.actor} when promoting into ${o.stage} at ${o.at}: "${o.reason}"`,
-      evidence: [`ledger:${o.seq}`],
+      evidence: [ledgerRef(o.seq)],
     }));
 }

@@ -59,7 +59,7 @@ describe('overrides', () => {
       {
         gate: 'soak',
         text: 'soak was overridden by carol when promoting into prod at 2026-11-25T14:00:00.000Z: "INC-42"',
-        evidence: ['ledger:7'],
+        evidence: ['ledger#7'],
       },
     ]);
     expect(recordedOverrideRisks(view, `sha256:${'e'.repeat(64)}`)).toEqual([]);

@@ -65,7 +65,7 @@ describe('rollback section in a decision', () => {
       'rollback condition "availability": < 0.99 in more than 3 of 11 measurements over 10m (every 1m, no data counts as failed); watched 2h after promotion via Prometheus at http://prom:9090',
       `rollback target: last known good ${d('b')} (promoted into prod 2026-11-20T10:00:00Z by alice)`,
     ]);
-    expect(result.validated[2]?.evidence).toEqual(['ledger:1']);
+    expect(result.validated[2]?.evidence).toEqual(['ledger#1']);
     expect(result.risks).toEqual([]);
     expect(result.summary).toBe(
       '2 rollback condition(s) watched for 2h; target last known good sha256:bbbbbbbbbbbb',
