@@ -19,16 +19,22 @@ try {
   process.exit(4);
 }
 
-// The cache is tied to this exact bundle (its length and tail) and this Node version.
+// The cache is tied to this exact bundle (its length and tail) and this Node version. Commands that
+// decide (check, promote) run much code a lighter command never compiles, so they keep a cache of
+// their own, written by the first of them; every other command uses the general one.
 const fingerprint = `${source.length.toString(36)}-${process.version}-${source.slice(-48).replace(/\W/g, '').slice(-12)}`;
+const deciding = process.argv.slice(2).some((arg) => arg === 'check' || arg === 'promote');
+const flavour = deciding ? 'decide.cache' : 'cache';
 const candidates = [
-  `${bundle}.${fingerprint}.cache`,
-  join(require('node:os').tmpdir(), `tollgate-${fingerprint}.cache`),
+  `${bundle}.${fingerprint}.${flavour}`,
+  join(require('node:os').tmpdir(), `tollgate-${fingerprint}.${flavour}`),
 ];
 let cachedData;
-for (const file of candidates) {
+let fromGeneral = false;
+for (const file of [...candidates, ...(deciding ? [`${bundle}.${fingerprint}.cache`] : [])]) {
   try {
     cachedData = readFileSync(file);
+    fromGeneral = deciding && file.endsWith('.cache') && !file.endsWith('.decide.cache');
     break;
   } catch {}
 }
@@ -40,7 +46,7 @@ const script = new Script(`(function (exports, require, module, __filename, __di
 const bundleModule = { exports: {} };
 script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dist);
 
-if (cachedData === undefined || script.cachedDataRejected) {
+if (cachedData === undefined || fromGeneral || script.cachedDataRejected) {
   // Written at exit, after the command ran, so the cache also holds the functions it compiled.
   process.once('exit', () => {
     const data = script.createCachedData();
