@@ -168,6 +168,28 @@ for (const backend of BACKENDS) {
       expect(verdict.ok).toBe(false);
       expect(verdict).toMatchObject({ seq: 2 });
     });
+
+    it('names an entry whose column was edited behind an intact body', async () => {
+      await promoteEntry(store, 'dev', D1);
+      await promoteEntry(store, 'staging', D1);
+      await promoteEntry(store, 'prod', D1);
+      const tamper = `update ledger_entries set stage = 'dev' where seq = 3`;
+      if (backend.name === 'sqlite') {
+        const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+        db.exec(tamper);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
+        await client.connect();
+        await client.query(tamper);
+        await client.end();
+      }
+      expect(await store.verify('shop')).toMatchObject({
+        ok: false,
+        seq: 3,
+        reason: expect.stringContaining('a column was edited'),
+      });
+    });
   });
 }
 
