@@ -94,6 +94,8 @@ if (errors.length) {
   lines.push('', '## Errors', '');
   for (const s of errors) lines.push(`- ${s.name}: \`${s.error.split('\n')[0]}\``);
 }
+const notes = join(root, 'bench', 'notes.md');
+if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trimEnd());
 const file = join(root, 'docs', 'benchmarks.md');
 if (only.length > 0 && existsSync(file)) {
   // A partial run replaces the rows of the benches it ran and keeps the others' last results.
