@@ -8,7 +8,7 @@
 
 import type { SoakRequirement } from '../contract/requires/soak.js';
 import { upstreamOf } from '../contract/types.js';
-import { isTrusted, ledgerRef } from '../ledger/ledger-view.js';
+import { isTrusted, latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
 import { durationMs, formatDuration, parseDuration } from '../policy/duration.js';
 import {
   type DecisionItem,
@@ -42,10 +42,8 @@ export function evaluateSoak(config: SoakRequirement, context: GateContext): Gat
   let until: number | undefined;
 
   for (const stage of inStages) {
-    const promotion = ledger.promotions
-      .filter((p) => p.artifact === digest && p.stage === stage)
-      .sort((a, b) => a.seq - b.seq)
-      .at(-1);
+    // The view holds this digest's promotions only.
+    const promotion = latestPromotion(ledger, stage);
     if (!promotion) {
       failed = true;
       summaries.push(`not in ${stage}`);

@@ -6,7 +6,7 @@
  */
 import type { VerifiedInRequirement } from '../contract/requires/verified-in.js';
 import type { VerificationRecord } from '../ledger/ledger-view.js';
-import { ledgerRef } from '../ledger/ledger-view.js';
+import { latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -58,17 +58,14 @@ function verificationsIn(context: GateContext, stage: string): Verification[] {
 
 export function evaluateVerifiedIn(config: VerifiedInRequirement, context: GateContext): GateResult {
   const stages = [config].flat();
-  const digest = context.facts.artifact.digest;
   const validated: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   const summaries: string[] = [];
   let failed = false;
   let pending = false;
   for (const stage of stages) {
-    const promotion = context.facts.ledger.promotions
-      .filter((p) => p.artifact === digest && p.stage === stage)
-      .sort((a, b) => a.seq - b.seq)
-      .at(-1);
+    // The view holds this digest's promotions only.
+    const promotion = latestPromotion(context.facts.ledger, stage);
     if (!promotion) {
       failed = true;
       summaries.push(`not in ${stage}`);
