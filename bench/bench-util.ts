@@ -2,7 +2,8 @@
  * Shared benchmark helpers. Targets are ratios against a baseline measured in the same run,
  * interleaved with the measurement, because these machines are shared and noisy.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 /** The project root: bench/run.mjs runs from it (bundled benches live under node_modules/.cache). */
 export const BENCH_ROOT = process.env.TOLLGATE_BENCH_ROOT ?? process.cwd();
@@ -66,4 +67,34 @@ export function interleaved(
 /** The baseline every CLI start is compared with: an empty Node process in the same environment. */
 export function nodeStartMs(): number {
   return wallMs(process.execPath, ['-e', '0']);
+}
+
+/**
+ * Bundles `bench/<name>.ts` into one plain script in `work` that a child `node` can run, so peak
+ * memory can be measured in a process of its own. esbuild's bin is a dev dependency.
+ */
+export function bundleBenchChild(name: string, work: string): string {
+  const out = join(work, `${name}.mjs`);
+  execFileSync(join(BENCH_ROOT, 'node_modules/esbuild/bin/esbuild'), [
+    join(BENCH_ROOT, 'bench', `${name}.ts`),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20',
+    `--outfile=${out}`,
+    '--log-level=warning',
+  ]);
+  return out;
+}
+
+/** Arguments for a bare `node` process that reports its own peak RSS: the memory baseline. */
+export const BARE_NODE_RSS = [
+  '-e',
+  'process.stdout.write(JSON.stringify({maxRssKb:process.resourceUsage().maxRSS}))',
+];
+
+/** Runs `node ARGS`, whose last output is `{"maxRssKb": N}`, and returns N. */
+export function childRssKb(args: string[]): number {
+  const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
+  return (JSON.parse(output) as { maxRssKb: number }).maxRssKb;
 }

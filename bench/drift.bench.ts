@@ -1,23 +1,11 @@
-/**
- * Config drift speed and memory (issue 4, "Speed"):
- * - diff + classify + budget of two generated 100,000-leaf configs (1% changed, some identity-keyed
- *   lists reordered, a service moved to the front) against a plain index-based `microdiff` of the
- *   same two objects, in the same run: target ≤ 3×, while reporting only the real differences;
- * - peak RSS of a child process building that report: target ≤ 300 MB;
- * - drift report of 500 Kubernetes manifests per stage (multi-document YAML, read from files):
- *   target ≤ 1 s (baseline: js-yaml parsing the same two files, for scale).
- * Times are each side's best round: on a shared machine noise only ever adds time.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import jsYaml from 'js-yaml';
 import diff from 'microdiff';
 import { readStageConfig } from '../src/drift/read-config.js';
 import { buildDriftReport } from '../src/drift/report.js';
-import type { BenchResult } from './bench-util.js';
+import { BARE_NODE_RSS, type BenchResult, bundleBenchChild, childRssKb } from './bench-util.js';
 import { generateConfigPair, generateManifests } from './generate-drift.js';
 
 const ROUNDS = 9;
@@ -72,13 +60,11 @@ async function diffBench(): Promise<BenchResult> {
 }
 
 function rssBench(work: string): BenchResult {
-  const child = bundleChild(work);
+  const child = bundleBenchChild('drift-child', work);
   const ours: number[] = [];
   const bare: number[] = [];
   for (let round = 0; round < 3; round++) {
-    bare.push(
-      childRssKb(['-e', 'process.stdout.write(JSON.stringify({maxRssKb:process.resourceUsage().maxRSS}))']),
-    );
+    bare.push(childRssKb(BARE_NODE_RSS));
     ours.push(childRssKb([child]));
   }
   const value = median(ours) / 1024;
@@ -140,38 +126,6 @@ async function manifestsBench(work: string): Promise<BenchResult> {
     pass: value <= 1000,
     note: `best of ${ROUNDS}; ${first.differences.length} differences; baseline: js-yaml loadAll of the same two files`,
   };
-}
-
-/** Bundles bench/drift-child.ts into one plain script the child `node` can run. */
-function bundleChild(work: string): string {
-  const root = findRoot();
-  const out = join(work, 'drift-child.mjs');
-  execFileSync(join(root, 'node_modules/esbuild/bin/esbuild'), [
-    join(root, 'bench/drift-child.ts'),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node20',
-    `--outfile=${out}`,
-    '--log-level=warning',
-  ]);
-  return out;
-}
-
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'tollgate') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-function childRssKb(args: string[]): number {
-  const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return (JSON.parse(output) as { maxRssKb: number }).maxRssKb;
 }
 
 function timed(action: () => unknown): number {

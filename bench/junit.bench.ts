@@ -1,19 +1,9 @@
-/**
- * JUnit parsing speed and memory (issue 2, "Speed"):
- * - throughput of `parseJunit` on a generated 100,000-testcase report (~36 MB) against a bare
- *   streaming saxes pass over the same file, same read size: target ≥ 0.8×;
- * - peak RSS of a child process parsing that file against a bare `node` process: target ≤ 4×.
- * Both sides are measured in the same run, interleaved. Throughput takes each side's best round:
- * on a shared machine noise only ever adds time, so the minimum is the stable estimate.
- */
-import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { parseJunit } from '../src/evidence/junit-parser.js';
-import type { BenchResult } from './bench-util.js';
+import { BARE_NODE_RSS, type BenchResult, bundleBenchChild, childRssKb } from './bench-util.js';
 import { generateJunit } from './generate-junit.js';
 
 const TESTCASES = 100_000;
@@ -45,13 +35,11 @@ export async function run(): Promise<BenchResult[]> {
     const oursRate = megabytes / (Math.min(...ours) / 1000);
     const bareRate = megabytes / (Math.min(...bare) / 1000);
 
-    const child = bundleChild(work);
+    const child = bundleBenchChild('junit-child', work);
     const rss: number[] = [];
     const bareRss: number[] = [];
     for (let round = 0; round < 3; round++) {
-      bareRss.push(
-        childRssKb(['-e', 'process.stdout.write(JSON.stringify({maxRssKb:process.resourceUsage().maxRSS}))']),
-      );
+      bareRss.push(childRssKb(BARE_NODE_RSS));
       rss.push(childRssKb([child, report.path]));
     }
     const rssMb = median(rss) / 1024;
@@ -96,39 +84,6 @@ async function bareSaxesPass(path: string): Promise<number> {
   }
   parser.close();
   return testcases;
-}
-
-/** Bundles bench/junit-child.ts (and the parser) into one plain script the child `node` can run. */
-function bundleChild(work: string): string {
-  const root = process.env.TOLLGATE_BENCH_ROOT ?? findRoot();
-  const out = join(work, 'junit-child.mjs');
-  // esbuild's bin is a native executable (a dev dependency, present wherever benchmarks run).
-  execFileSync(join(root, 'node_modules/esbuild/bin/esbuild'), [
-    join(root, 'bench/junit-child.ts'),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node20',
-    `--outfile=${out}`,
-    '--log-level=warning',
-  ]);
-  return out;
-}
-
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'tollgate') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-function childRssKb(args: string[]): number {
-  const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return (JSON.parse(output) as { maxRssKb: number }).maxRssKb;
 }
 
 async function timed(action: () => Promise<unknown>): Promise<number> {
