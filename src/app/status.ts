@@ -55,17 +55,21 @@ export async function stageHistory(
   const pipeline = ctx.contract.pipeline;
   const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
   const out: Array<PromotionRecord & { labels: Record<string, string> }> = [];
-  const views = new Map<string, PromotionRecord[]>();
+  // A digest promoted several times is read once: its view and labels serve all its rows.
+  const seen = new Map<string, { promotions: PromotionRecord[]; labels: Record<string, string> }>();
   for (const entry of promotions.reverse()) {
     const digest = entry.artifact!;
-    let list = views.get(digest);
-    if (!list) {
-      list = buildLedgerView(await store.entriesForArtifact(pipeline, digest)).promotions;
-      views.set(digest, list);
+    let known = seen.get(digest);
+    if (!known) {
+      const [entries, artifact] = await Promise.all([
+        store.entriesForArtifact(pipeline, digest),
+        store.getArtifact(pipeline, digest),
+      ]);
+      known = { promotions: buildLedgerView(entries).promotions, labels: artifact?.labels ?? {} };
+      seen.set(digest, known);
     }
-    const record = list.find((p) => p.seq === entry.seq)!;
-    const artifact = await store.getArtifact(pipeline, digest);
-    out.push({ ...record, labels: artifact?.labels ?? {} });
+    const record = known.promotions.find((p) => p.seq === entry.seq)!;
+    out.push({ ...record, labels: known.labels });
   }
   return out;
 }

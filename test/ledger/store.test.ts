@@ -35,6 +35,20 @@ function evidence(id: string, artifact = D1): EvidenceRecord {
   };
 }
 
+/** Runs SQL on the store's database from outside Tollgate, as someone tampering with it would. */
+async function execBehindTheStore(backend: 'sqlite' | 'postgres', handle: StoreHandle, statement: string) {
+  if (backend === 'sqlite') {
+    const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+    db.exec(statement);
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
+  await client.connect();
+  await client.query(statement);
+  await client.end();
+}
+
 async function promoteEntry(
   store: LedgerStore,
   stage: string,
@@ -154,16 +168,7 @@ for (const backend of BACKENDS) {
       await promoteEntry(store, 'staging', D1);
       await promoteEntry(store, 'prod', D1);
       const tamper = `update ledger_entries set body = replace(body, 'staging', 'prod') where seq = 2`;
-      if (backend.name === 'sqlite') {
-        const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
-        db.exec(tamper);
-        db.close();
-      } else {
-        const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
-        await client.connect();
-        await client.query(tamper);
-        await client.end();
-      }
+      await execBehindTheStore(backend.name, handle, tamper);
       const verdict = await store.verify('shop');
       expect(verdict.ok).toBe(false);
       expect(verdict).toMatchObject({ seq: 2 });
@@ -174,16 +179,7 @@ for (const backend of BACKENDS) {
       await promoteEntry(store, 'staging', D1);
       await promoteEntry(store, 'prod', D1);
       const tamper = `update ledger_entries set stage = 'dev' where seq = 3`;
-      if (backend.name === 'sqlite') {
-        const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
-        db.exec(tamper);
-        db.close();
-      } else {
-        const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
-        await client.connect();
-        await client.query(tamper);
-        await client.end();
-      }
+      await execBehindTheStore(backend.name, handle, tamper);
       expect(await store.verify('shop')).toMatchObject({
         ok: false,
         seq: 3,
