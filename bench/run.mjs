@@ -102,7 +102,9 @@ if (only.length > 0 && existsSync(file)) {
   const ran = new Set(sections.map((s) => s.name));
   const kept = readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => /^\| [\w-]+ \| /.test(line) && !line.startsWith('| bench |') && !line.startsWith('| --- |'))
+    .filter(
+      (line) => /^\| [\w-]+ \| /.test(line) && !line.startsWith('| bench |') && !line.startsWith('| --- |'),
+    )
     .filter((line) => !ran.has(line.split('|')[1].trim()));
   const header = lines.indexOf('| --- | --- | --- | --- | --- | --- | --- |');
   const fresh = lines.slice(header + 1).filter((line) => line.startsWith('| '));
