@@ -1,3 +1,4 @@
+import { assertDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/load-contract.js';
 import { type DecideOptions, decide } from '../decide.js';
 import type { Decision } from '../decision.js';
@@ -6,7 +7,7 @@ import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView } from '../ledger/ledger-view.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
-import { requireArtifact } from './register.js';
+import { artifactNotRegistered } from './register.js';
 
 /** Facts from outside the database (config files, metrics): gathered once, before any lock. */
 export async function gatherExternalFacts(ctx: AppContext, stageName: string, reader: LedgerReader) {
@@ -19,7 +20,10 @@ export async function gatherExternalFacts(ctx: AppContext, stageName: string, re
   return extra;
 }
 
-/** Reads everything the gates look at for one digest from `reader` (the store, or a write transaction). */
+/**
+ * Reads everything the gates look at for one digest from `reader` (the store, or a write
+ * transaction). A digest the pipeline never registered is refused here, in the same read.
+ */
 export async function gatherFacts(
   ctx: AppContext,
   digest: string,
@@ -33,7 +37,7 @@ export async function gatherFacts(
     reader.listEvidence(pipeline, digest),
     reader.entriesForArtifact(pipeline, digest),
   ]);
-  if (!artifact) throw new RangeError(`artifact ${digest} vanished during the decision`);
+  if (!artifact) throw artifactNotRegistered(ctx, digest);
   return { artifact, evidence, ledger: buildLedgerView(entries), actor, now: ctx.now(), extra };
 }
 
@@ -50,9 +54,9 @@ export async function checkStage(
   options: CheckOptions = {},
 ): Promise<Decision> {
   stageOf(ctx.contract, stageName);
-  const artifact = await requireArtifact(ctx, digest);
+  const checked = assertDigest(digest, '--artifact');
   const store = await ctx.store();
   const extra = await gatherExternalFacts(ctx, stageName, store);
-  const facts = await gatherFacts(ctx, artifact.digest, store, extra, options.as ?? ctx.actor);
+  const facts = await gatherFacts(ctx, checked, store, extra, options.as ?? ctx.actor);
   return decide(ctx.contract, stageName, facts, options);
 }

@@ -1,3 +1,4 @@
+import { assertDigest } from '../artifact/digest.js';
 import type { DecideOptions } from '../decide.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
@@ -7,7 +8,6 @@ import type { Envelope } from '../trust/dsse.js';
 import { gatherExternalFacts, gatherFacts } from './check.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
-import { requireArtifact } from './register.js';
 import { emitVsa, loadVsaSigner } from './vsa.js';
 
 export interface PromoteResult {
@@ -29,14 +29,15 @@ export async function promote(
   digest: string,
   options: DecideOptions = {},
 ): Promise<PromoteResult> {
-  const artifact = await requireArtifact(ctx, digest);
+  const checked = assertDigest(digest, '--artifact');
   const store = await ctx.store();
   const pipeline = ctx.contract.pipeline;
   const extra = await gatherExternalFacts(ctx, stageName, store);
   // Read the verifier key before taking the lock; a broken key fails the command, not the decision.
   const vsaSigner = loadVsaSigner(ctx.contract, ctx.env);
   return store.write(pipeline, async (tx) => {
-    const facts = await gatherFacts(ctx, artifact.digest, tx, extra);
+    const facts = await gatherFacts(ctx, checked, tx, extra);
+    const artifact = facts.artifact;
     const decision = decide(ctx.contract, stageName, facts, options);
     if (decision.verdict !== 'allowed') return { decision };
     const vsa = vsaSigner

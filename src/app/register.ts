@@ -104,11 +104,14 @@ export async function registerArtifact(
 export async function requireArtifact(ctx: AppContext, digest: string): Promise<Artifact> {
   const checked = assertDigest(digest, '--artifact');
   const artifact = await (await ctx.store()).getArtifact(ctx.contract.pipeline, checked);
-  if (!artifact) {
-    throw new TollgateError(
-      'ARTIFACT_NOT_FOUND',
-      `artifact ${checked} is not registered in pipeline ${ctx.contract.pipeline}: run \`tollgate register --digest ${checked}\` first`,
-    );
-  }
+  if (!artifact) throw artifactNotRegistered(ctx, checked);
   return artifact;
+}
+
+/** The error for a digest the pipeline has never registered (exit 3): it says what to run. */
+export function artifactNotRegistered(ctx: AppContext, digest: string): TollgateError {
+  return new TollgateError(
+    'ARTIFACT_NOT_FOUND',
+    `artifact ${digest} is not registered in pipeline ${ctx.contract.pipeline}: run \`tollgate register --digest ${digest}\` first`,
+  );
 }

@@ -142,6 +142,19 @@ describe('tollgate attest tests', () => {
     expect(stage.stderr).toContain('no stage "qa"');
   });
 
+  it('check and promote refuse an unregistered digest and record nothing', async () => {
+    const dir = await registered();
+    const before = await runCli(['history', 'dev', '--json'], { cwd: dir });
+    for (const command of ['check', 'promote']) {
+      const result = await runCli([command, 'dev', '--artifact', fakeDigest('never')], { cwd: dir });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`artifact ${fakeDigest('never')} is not registered in pipeline`);
+      expect(result.stderr).toContain('tollgate register --digest');
+    }
+    expect((await runCli(['history', 'dev', '--json'], { cwd: dir })).stdout).toBe(before.stdout);
+    expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).toBe(0);
+  });
+
   it('refuses a DOCTYPE and stores nothing', async () => {
     const dir = await registered({
       'evil.xml':
