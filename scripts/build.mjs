@@ -29,6 +29,21 @@ await build({
   logLevel: 'warning',
 });
 
+// The worker thread `ledger verify` hands the far half of a long chain to (src/ledger/sqlite-slices.ts
+// finds it beside the bundle): small, so the thread starts in a few milliseconds.
+await build({
+  entryPoints: [join(root, 'src/ledger/verify-worker.ts')],
+  outfile: join(root, 'dist/verify-worker.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  minify: process.env.TOLLGATE_BUILD_DEBUG !== '1',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
 // left in the output (of a Node built-in or an external package) would fail at run time. Load those
 // with createRequire instead; import() of bundled modules is turned into a lazy require by esbuild.

@@ -80,53 +80,163 @@ export type ChainVerdict =
   | { ok: false; entries: number; seq: number; reason: string };
 
 /**
+ * One stored row in the order the store selects it for verification:
+ * seq, kind, stage, artifact, actor, at, prev_hash, hash, body (the pipeline is the query's).
+ */
+export type StoredRow = [
+  seq: number | bigint | string,
+  kind: string,
+  stage: string | null,
+  artifact: string | null,
+  actor: string,
+  at: string,
+  prevHash: string,
+  hash: string,
+  body: string,
+];
+
+/**
  * Recomputes the chain over entries given oldest first. Checks each body's hash, its link to the
  * previous entry, the sequence, and that the queryable columns agree with the hashed body (so an
  * edit to a column the application reads cannot hide behind an intact body).
  */
 export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
-  let previous = GENESIS_HASH;
-  let expectedSeq = 1;
-  let count = 0;
-  let quotedPipeline = '';
-  let pipeline: string | undefined;
-  for (const entry of entries) {
-    count++;
-    let reason: string | undefined;
-    const { body } = entry;
-    if (entry.seq !== expectedSeq) {
-      reason = `expected entry #${expectedSeq}, found #${entry.seq} (an entry is missing or was inserted)`;
-    } else if (entry.prevHash !== previous) {
-      reason = `its previous-hash ${entry.prevHash} does not match entry #${entry.seq - 1}'s hash ${previous}`;
-    } else {
-      const actual = sha256(body);
-      if (actual !== entry.hash) {
-        reason = `its body hashes to ${actual}, but ${entry.hash} is recorded (the entry was edited)`;
-      } else {
-        if (entry.pipeline !== pipeline) {
-          pipeline = entry.pipeline;
-          quotedPipeline = JSON.stringify(pipeline);
-        }
-        if (!columnsMatchBody(entry, body, quotedPipeline)) {
-          reason =
-            'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
-        }
-      }
-    }
-    if (reason !== undefined) return { ok: false, entries: count, seq: entry.seq, reason };
-    previous = entry.hash;
-    expectedSeq++;
+  const verifier = new ChainVerifier();
+  for (const e of entries) {
+    const reason = verifier.check(e.pipeline, [
+      e.seq,
+      e.kind,
+      e.stage,
+      e.artifact,
+      e.actor,
+      e.at,
+      e.prevHash,
+      e.hash,
+      e.body,
+    ]);
+    if (reason !== undefined) return verifier.broken(reason);
   }
-  return { ok: true, entries: count, head: previous };
+  return verifier.verdict();
 }
 
-/** Characters JSON.stringify escapes in a string (and any surrogate, to be safe). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** `verifyChain` over rows as the store reads them, without building an entry object per row. */
+export function verifyRows(rows: Iterable<StoredRow>, pipeline: string, from?: ChainStart): SliceVerdict {
+  const verifier = new ChainVerifier(from);
+  let verdict: SliceVerdict | undefined;
+  for (const row of rows) {
+    const reason = verifier.check(pipeline, row);
+    if (reason !== undefined) {
+      verdict = verifier.broken(reason);
+      break;
+    }
+  }
+  verdict ??= verifier.verdict();
+  if (from === undefined) return verdict;
+  // A slice also says where it starts, for `joinSlices` to check the seam.
+  return {
+    ...verdict,
+    ...(verifier.first === undefined ? {} : { first: verifier.first }),
+    ...(verifier.linkedTo === undefined ? {} : { linkedTo: verifier.linkedTo }),
+  };
+}
 
-/** JSON.stringify for a string or null, without its per-call cost in the common case. */
-function quoteJson(value: string | null): string {
-  if (value === null) return 'null';
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+/**
+ * A verdict over part of a chain: `first` is the sequence number of its first entry, `linkedTo`
+ * the previous-hash that entry names.
+ */
+export type SliceVerdict = ChainVerdict & { first?: number; linkedTo?: string };
+
+/**
+ * Joins the verdicts of two consecutive slices, `near` (entries 1…nearLast) and `far` (from
+ * nearLast + 1), into the verdict one pass over the whole chain gives, naming the same first
+ * broken entry.
+ */
+export function joinSlices(near: ChainVerdict, nearLast: number, far: SliceVerdict): ChainVerdict {
+  if (!near.ok) return near;
+  if (near.entries !== nearLast) {
+    // The near slice ended early: its last entries are missing, and the far slice's first entry
+    // is where one pass would have noticed.
+    const expected = near.entries + 1;
+    const found = far.first;
+    return {
+      ok: false,
+      entries: expected,
+      seq: found ?? expected,
+      reason: `expected entry #${expected}, found ${found === undefined ? 'none' : `#${found}`} (an entry is missing or was inserted)`,
+    };
+  }
+  if (far.linkedTo !== undefined && far.linkedTo !== near.head) {
+    const seq = nearLast + 1;
+    return {
+      ok: false,
+      entries: seq,
+      seq,
+      reason: `its previous-hash ${far.linkedTo} does not match entry #${nearLast}'s hash ${near.head}`,
+    };
+  }
+  if (!far.ok) return { ok: false, entries: nearLast + far.entries, seq: far.seq, reason: far.reason };
+  return { ok: true, entries: nearLast + far.entries, head: far.entries > 0 ? far.head : near.head };
+}
+
+/**
+ * Where a verification starts: at the genesis (the default), or at entry `seq` of a chain whose
+ * earlier part someone else checks; then the first entry's previous-hash is taken as given and
+ * reported as `linkedTo`, for the caller to match against that part's head.
+ */
+export interface ChainStart {
+  seq: number;
+}
+
+/** Walks a chain one row at a time; `check` returns why the row breaks it, or undefined. */
+class ChainVerifier {
+  private previous: string | undefined;
+  private expectedSeq: number;
+  private count = 0;
+  private lastSeq = 0;
+  first: number | undefined;
+  private quotedPipeline = '';
+  private pipeline: string | undefined;
+  linkedTo: string | undefined;
+
+  constructor(from?: ChainStart) {
+    this.expectedSeq = from?.seq ?? 1;
+    this.previous = from ? undefined : GENESIS_HASH;
+  }
+
+  check(pipeline: string, row: StoredRow): string | undefined {
+    const seq = Number(row[0]);
+    const prevHash = row[6];
+    const hash = row[7];
+    const body = row[8];
+    this.count++;
+    this.lastSeq = seq;
+    this.first ??= seq;
+    if (seq !== this.expectedSeq)
+      return `expected entry #${this.expectedSeq}, found #${seq} (an entry is missing or was inserted)`;
+    if (this.previous === undefined) this.linkedTo = prevHash;
+    else if (prevHash !== this.previous)
+      return `its previous-hash ${prevHash} does not match entry #${seq - 1}'s hash ${this.previous}`;
+    const actual = sha256(body);
+    if (actual !== hash)
+      return `its body hashes to ${actual}, but ${hash} is recorded (the entry was edited)`;
+    if (pipeline !== this.pipeline) {
+      this.pipeline = pipeline;
+      this.quotedPipeline = JSON.stringify(pipeline);
+    }
+    if (!columnsMatchBody(row, seq, this.quotedPipeline))
+      return 'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
+    this.previous = hash;
+    this.expectedSeq++;
+    return undefined;
+  }
+
+  broken(reason: string): ChainVerdict {
+    return { ok: false, entries: this.count, seq: this.lastSeq, reason };
+  }
+
+  verdict(): ChainVerdict {
+    return { ok: true, entries: this.count, head: this.previous ?? this.linkedTo ?? GENESIS_HASH };
+  }
 }
 
 /**
@@ -134,34 +244,51 @@ function quoteJson(value: string | null): string {
  * prev, seq, stage. Matching the parts around the payload against the columns, in place, checks
  * every column without parsing the body or building strings the size of it.
  */
-function columnsMatchBody(entry: StoredEntry, body: string, quotedPipeline: string): boolean {
-  // Each step checks one literal part at `at` and moves past it; -1 once anything differs.
-  const next = (at: number, part: string) => (at >= 0 && body.startsWith(part, at) ? at + part.length : -1);
-  let at = next(0, '{"actor":');
-  at = next(at, quoteJson(entry.actor));
-  at = next(at, ',"artifact":');
-  at = next(at, quoteJson(entry.artifact));
-  at = next(at, ',"at":');
-  at = next(at, quoteJson(entry.at));
-  at = next(at, ',"kind":');
-  at = next(at, quoteJson(entry.kind));
-  at = next(at, ',"payload":');
+function columnsMatchBody(row: StoredRow, seq: number, quotedPipeline: string): boolean {
+  const body = row[8];
+  let at = literal(body, 0, '{"actor":');
+  at = jsonString(body, at, row[4]);
+  at = literal(body, at, ',"artifact":');
+  at = jsonString(body, at, row[3]);
+  at = literal(body, at, ',"at":');
+  at = jsonString(body, at, row[5]);
+  at = literal(body, at, ',"kind":');
+  at = jsonString(body, at, row[1]);
+  at = literal(body, at, ',"payload":');
   if (at < 0) return false;
-  const prev = quoteJson(entry.prevHash);
-  const seq = String(entry.seq);
-  const stage = quoteJson(entry.stage);
-  // ,"pipeline":P,"prev":H,"seq":N,"stage":S}
-  const tailLength = 12 + quotedPipeline.length + 8 + prev.length + 7 + seq.length + 9 + stage.length + 1;
-  let end = body.length - tailLength;
+  // After the payload: ,"pipeline":P,"prev":H,"seq":N,"stage":S}. Inside a JSON string every quote
+  // is escaped, so the last `,"pipeline":` is the top-level key, not text inside the payload.
+  let end = body.lastIndexOf(',"pipeline":');
   if (end < at) return false;
-  end = next(end, ',"pipeline":');
-  end = next(end, quotedPipeline);
-  end = next(end, ',"prev":');
-  end = next(end, prev);
-  end = next(end, ',"seq":');
-  end = next(end, seq);
-  end = next(end, ',"stage":');
-  end = next(end, stage);
-  end = next(end, '}');
-  return end === body.length;
+  end = literal(body, end + 12, quotedPipeline);
+  end = literal(body, end, ',"prev":');
+  end = jsonString(body, end, row[6]);
+  end = literal(body, end, ',"seq":');
+  end = literal(body, end, String(seq));
+  end = literal(body, end, ',"stage":');
+  end = jsonString(body, end, row[2]);
+  return end === body.length - 1 && body.charCodeAt(end) === 125; // }
+}
+
+/** The position after `part` when `body` has it at `at`; -1 otherwise (and once anything differed). */
+function literal(body: string, at: number, part: string): number {
+  return at >= 0 && body.startsWith(part, at) ? at + part.length : -1;
+}
+
+/** The position after the JSON text of `value` (a string or null) when `body` has it at `at`; else -1. */
+function jsonString(body: string, at: number, value: string | null): number {
+  if (at < 0) return -1;
+  if (value === null) return literal(body, at, 'null');
+  // Without a quote or backslash in the value, "value" in the body can only be that value; this
+  // avoids building the quoted text for every column of every row. Anything else (control
+  // characters, lone surrogates, quotes) is compared as JSON.stringify writes it.
+  if (
+    value.indexOf('"') < 0 &&
+    value.indexOf('\\') < 0 &&
+    body.charCodeAt(at) === 34 &&
+    body.startsWith(value, at + 1) &&
+    body.charCodeAt(at + 1 + value.length) === 34
+  )
+    return at + value.length + 2;
+  return literal(body, at, JSON.stringify(value));
 }

@@ -10,8 +10,10 @@ import {
   type ChainVerdict,
   chainEntry,
   GENESIS_HASH,
-  type StoredEntry,
-  verifyChain,
+  joinSlices,
+  type SliceVerdict,
+  type StoredRow,
+  verifyRows,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
 import { type Prepared, prepare } from './prepared-query.js';
@@ -42,7 +44,16 @@ export interface DialectCapabilities {
    * unless told, so on a PostgreSQL shared by several Tollgate schemas it would find another's.
    */
   migrationSchema?: string;
+  /**
+   * Verifies a slice of the chain (the compiled `chainSlice` query, starting at entry `from`)
+   * somewhere other than this thread, so `verify` can split a long chain; absent where that is
+   * not possible (PostgreSQL, an in-memory SQLite, running from source).
+   */
+  verifyElsewhere?(query: CompiledQuery, pipeline: string, from: number): Promise<SliceVerdict>;
 }
+
+/** Chains at least this long are verified in two halves at once when the dialect can. */
+export const SPLIT_VERIFY_MIN_ENTRIES = 20_000;
 
 function toEntry(row: LedgerEntryTable): ChainedEntry {
   const body = JSON.parse(row.body) as { payload: Record<string, unknown> };
@@ -132,6 +143,7 @@ function buildQueries(k: Kysely<Database>) {
       ['pipeline', 'seq', 'kind', 'stage', 'artifact', 'actor', 'at', 'prev_hash', 'hash', 'body'],
       (p) => k.insertInto('ledger_entries').values(p as unknown as LedgerEntryTable),
     ),
+    // Both select the columns in the order `StoredRow` names them.
     chain: prepare(['pipeline'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -139,28 +151,19 @@ function buildQueries(k: Kysely<Database>) {
         .where('pipeline', '=', p.pipeline)
         .orderBy('seq'),
     ),
+    chainSlice: prepare(['pipeline', 'from', 'to'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['seq', 'kind', 'stage', 'artifact', 'actor', 'at', 'prev_hash', 'hash', 'body'])
+        .where('pipeline', '=', p.pipeline)
+        .where('seq', '>=', p.from as unknown as number)
+        .where('seq', '<=', p.to as unknown as number)
+        .orderBy('seq'),
+    ),
   };
 }
 
 type Queries = ReturnType<typeof buildQueries>;
-
-/** Rows of the `chain` query (seq, kind, stage, artifact, actor, at, prev_hash, hash, body) as entries. */
-function* storedEntries(rows: Iterable<unknown[]>, pipeline: string): Generator<StoredEntry> {
-  for (const [seq, kind, stage, artifact, actor, at, prevHash, hash, body] of rows) {
-    yield {
-      pipeline,
-      seq: Number(seq),
-      kind: kind as string,
-      stage: stage as string | null,
-      artifact: artifact as string | null,
-      actor: actor as string,
-      at: at as string,
-      prevHash: prevHash as string,
-      hash: hash as string,
-      body: body as string,
-    };
-  }
-}
 
 class SqlReader implements LedgerReader {
   constructor(
@@ -318,14 +321,33 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async verify(pipeline: string): Promise<ChainVerdict> {
+    const { iterateRaw } = this.runner;
+    const elsewhere = this.capabilities.verifyElsewhere;
+    if (iterateRaw && elsewhere) {
+      const [head] = await this.rows<{ seq: number }>(this.q.head, { pipeline });
+      const last = head ? Number(head.seq) : 0;
+      if (last >= SPLIT_VERIFY_MIN_ENTRIES) {
+        // Entries appended after `last` while this runs are not part of this verdict.
+        // This thread is already running; the worker starts cold, so it takes the smaller share.
+        const middle = Math.floor(last * 0.55);
+        const far = elsewhere(
+          this.q.chainSlice({ pipeline, from: middle + 1, to: last }),
+          pipeline,
+          middle + 1,
+        );
+        // The far promise settles on its own; do not leave it unhandled if the near half throws.
+        far.catch(() => undefined);
+        const nearRows = iterateRaw.call(this.runner, this.q.chainSlice({ pipeline, from: 1, to: middle }));
+        const near = verifyRows(nearRows as Iterable<StoredRow>, pipeline);
+        return joinSlices(near, middle, await far);
+      }
+    }
     const query = this.q.chain({ pipeline });
-    if (this.runner.iterateRaw) return verifyChain(storedEntries(this.runner.iterateRaw(query), pipeline));
+    if (iterateRaw) return verifyRows(iterateRaw.call(this.runner, query) as Iterable<StoredRow>, pipeline);
     const { rows } = await this.runner.execute<LedgerEntryTable>(query);
-    return verifyChain(
-      storedEntries(
-        rows.map((r) => [r.seq, r.kind, r.stage, r.artifact, r.actor, r.at, r.prev_hash, r.hash, r.body]),
-        pipeline,
-      ),
+    return verifyRows(
+      rows.map((r) => [r.seq, r.kind, r.stage, r.artifact, r.actor, r.at, r.prev_hash, r.hash, r.body]),
+      pipeline,
     );
   }
 

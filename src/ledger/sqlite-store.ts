@@ -5,6 +5,7 @@ import { type CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect } from '
 import { TollgateError } from '../errors.js';
 import type { Database } from './schema.js';
 import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
+import { sliceWorkerScript, verifySliceInWorker } from './sqlite-slices.js';
 
 /**
  * Runs compiled queries on the one better-sqlite3 connection, keeping each prepared statement by
@@ -75,8 +76,15 @@ class SqliteRunner implements SqlRunner {
   }
 }
 
-/** Opens (creating when needed) the embedded SQLite ledger at `file`. */
-export async function openSqliteStore(file: string): Promise<SqlLedgerStore> {
+/**
+ * Opens (creating when needed) the embedded SQLite ledger at `file`.
+ * @param options.sliceWorker the worker script that verifies half of a long chain
+ *   (dist/verify-worker.cjs, found beside the CLI bundle by default; `false` for none)
+ */
+export async function openSqliteStore(
+  file: string,
+  options: { sliceWorker?: string | false } = {},
+): Promise<SqlLedgerStore> {
   let db: BetterSqlite3.Database;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -96,10 +104,23 @@ export async function openSqliteStore(file: string): Promise<SqlLedgerStore> {
     );
   }
   const runner = new SqliteRunner(db);
+  const worker = file === ':memory:' ? undefined : (options.sliceWorker ?? sliceWorkerScript());
   const capabilities: DialectCapabilities = {
     backend: 'sqlite',
     runner,
     write: (_pipeline, work) => runner.write(work),
+    ...(worker
+      ? {
+          verifyElsewhere: (query, pipeline, from) =>
+            verifySliceInWorker(worker, {
+              file,
+              sql: query.sql,
+              parameters: query.parameters,
+              pipeline,
+              from,
+            }),
+        }
+      : {}),
   };
   // Kysely builds and compiles the queries and runs the migrations; it shares the connection.
   const kysely = new Kysely<Database>({

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
   chainEntry,
   GENESIS_HASH,
+  joinSlices,
   type StoredEntry,
+  type StoredRow,
   verifyChain,
+  verifyRows,
 } from '../../src/ledger/hash-chain.js';
 
 function chain(n: number): StoredEntry[] {
@@ -109,5 +113,61 @@ describe('verifyChain', () => {
       seq: 2,
       reason: expect.stringContaining('column'),
     });
+  });
+});
+
+const row = (e: StoredEntry): StoredRow => [
+  e.seq,
+  e.kind,
+  e.stage,
+  e.artifact,
+  e.actor,
+  e.at,
+  e.prevHash,
+  e.hash,
+  e.body,
+];
+
+/** Verifies `entries` as two slices split after entry `middle`, as `ledger verify` does on a long chain. */
+function verifySplit(entries: StoredEntry[], middle: number) {
+  const near = verifyRows(entries.filter((e) => e.seq <= middle).map(row), 'p');
+  const far = verifyRows(entries.filter((e) => e.seq > middle).map(row), 'p', { seq: middle + 1 });
+  return joinSlices(near, middle, far);
+}
+
+describe('verifying a chain in two slices', () => {
+  const tampers: Record<string, (entries: StoredEntry[], seq: number) => StoredEntry[]> = {
+    'an edited body': (entries, seq) =>
+      entries.map((e) => (e.seq === seq ? { ...e, body: e.body.replace('"n":', '"m":') } : e)),
+    'an edited column': (entries, seq) => entries.map((e) => (e.seq === seq ? { ...e, stage: 'prod' } : e)),
+    'a removed entry': (entries, seq) => entries.filter((e) => e.seq !== seq),
+    'a re-hashed entry that breaks the next link': (entries, seq) =>
+      entries.map((e) => {
+        if (e.seq !== seq) return e;
+        const body = e.body.replace('"n":', '"m":');
+        return { ...e, body, hash: `sha256:${createHash('sha256').update(body).digest('hex')}` };
+      }),
+  };
+
+  it('gives the same verdict as one pass for an intact chain', () => {
+    const entries = chain(10);
+    for (const middle of [1, 5, 9]) expect(verifySplit(entries, middle)).toEqual(verifyChain(entries));
+  });
+
+  for (const [name, tamper] of Object.entries(tampers)) {
+    it(`names the same first broken entry as one pass for ${name}, on either side of the seam`, () => {
+      // Not the last entry: removing or re-hashing the head is a shorter chain, which no pass can tell.
+      for (const seq of [1, 2, 5, 6, 7, 9]) {
+        const entries = tamper(chain(10), seq);
+        const single = verifyChain(entries);
+        expect(single.ok).toBe(false);
+        expect(verifySplit(entries, 5)).toMatchObject({ ok: false, seq: (single as { seq: number }).seq });
+      }
+    });
+  }
+
+  it('reports the first break when both slices are broken', () => {
+    const entries = tampers['an edited body']!(tampers['an edited column']!(chain(10), 8), 3);
+    expect(verifySplit(entries, 5)).toMatchObject({ ok: false, seq: 3 });
   });
 });

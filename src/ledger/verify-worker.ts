@@ -1,0 +1,22 @@
+/**
+ * The worker thread `ledger verify` hands the far half of a long SQLite chain to (built into
+ * dist/verify-worker.cjs). It opens the ledger read-only on a connection of its own, verifies
+ * the slice of entries the main thread compiled the query for, with the same code as the main thread, and posts the slice's verdict.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { type StoredRow, verifyRows } from './hash-chain.js';
+import type { SliceRequest } from './sqlite-slices.js';
+
+const { file, sql, parameters, pipeline, from } = workerData as SliceRequest;
+const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+try {
+  db.pragma('mmap_size = 268435456');
+  const rows = db
+    .prepare(sql)
+    .raw(true)
+    .iterate(...parameters) as Iterable<StoredRow>;
+  parentPort?.postMessage(verifyRows(rows, pipeline, { seq: from }));
+} finally {
+  db.close();
+}
