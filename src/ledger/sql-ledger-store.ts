@@ -330,13 +330,14 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
         // Entries appended after `last` while this runs are not part of this verdict.
         // This thread is already running; the worker starts cold, so it takes the smaller share.
         const middle = Math.floor(last * 0.55);
-        const far = elsewhere(
-          this.q.chainSlice({ pipeline, from: middle + 1, to: last }),
-          pipeline,
-          middle + 1,
+        const farQuery = this.q.chainSlice({ pipeline, from: middle + 1, to: last });
+        // A worker that cannot start (thread limits, a damaged install) only costs time: the far
+        // part is then verified here, after the near part.
+        const far = elsewhere(farQuery, pipeline, middle + 1).catch(() =>
+          verifyRows(iterateRaw.call(this.runner, farQuery) as Iterable<StoredRow>, pipeline, {
+            seq: middle + 1,
+          }),
         );
-        // The far promise settles on its own; do not leave it unhandled if the near half throws.
-        far.catch(() => undefined);
         const nearRows = iterateRaw.call(this.runner, this.q.chainSlice({ pipeline, from: 1, to: middle }));
         const near = verifyRows(nearRows as Iterable<StoredRow>, pipeline);
         return joinSlices(near, middle, await far);

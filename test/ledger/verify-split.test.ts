@@ -3,14 +3,14 @@
  * (dist/verify-worker.cjs, built by `npm test` before the tests run). Whatever the chain holds, the
  * split verdict must be the one a single pass gives.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT_VERIFY_MIN_ENTRIES, type SqlLedgerStore } from '../../src/ledger/sql-ledger-store.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { fakeDigest } from '../support/cli.js';
+import { fakeDigest, runCli } from '../support/cli.js';
 
 const WORKER = join(import.meta.dirname, '..', '..', 'dist', 'verify-worker.cjs');
 const ENTRIES = SPLIT_VERIFY_MIN_ENTRIES + 10;
@@ -57,14 +57,41 @@ describe('verifying a long SQLite chain on two threads', () => {
     const verdict = await split.verify('shop');
     expect(verdict).toMatchObject({ ok: true, entries: ENTRIES });
     expect(verdict).toEqual(await single.verify('shop'));
+    // The CLI bundle finds dist/verify-worker.cjs beside itself.
+    writeFileSync(
+      join(dir, 'tollgate.yaml'),
+      'version: 1\npipeline: shop\nartifact: { type: file }\nstages:\n  dev: { purpose: test }\n',
+    );
+    const cli = await runCli(['ledger', 'verify', '--json'], { cwd: dir, env: { TOLLGATE_DATA_DIR: dir } });
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({
+      ok: true,
+      entries: ENTRIES,
+      head: (verdict as { head: string }).head,
+    });
   });
 
-  it('really runs the far part on the worker', async () => {
-    const broken = await openSqliteStore(file, { sliceWorker: join(dir, 'no-such-worker.cjs') });
+  it('takes the verdict on the far part from the worker', async () => {
+    // A stand-in worker that answers with a verdict no real pass would give.
+    const fake = join(dir, 'fake-worker.cjs');
+    writeFileSync(
+      fake,
+      `require('node:worker_threads').parentPort.postMessage({ ok: false, entries: 1, seq: 19999, first: 19999, reason: 'from the stand-in worker' });`,
+    );
+    const store = await openSqliteStore(file, { sliceWorker: fake });
     try {
-      await expect(broken.verify('shop')).rejects.toThrow();
+      expect(await store.verify('shop')).toMatchObject({ ok: false, reason: 'from the stand-in worker' });
     } finally {
-      await broken.close();
+      await store.close();
+    }
+  });
+
+  it('verifies the far part on this thread when the worker cannot start', async () => {
+    const store = await openSqliteStore(file, { sliceWorker: join(dir, 'no-such-worker.cjs') });
+    try {
+      expect(await store.verify('shop')).toEqual(await single.verify('shop'));
+    } finally {
+      await store.close();
     }
   });
 
