@@ -172,6 +172,22 @@ async function benchLedgerVerify(): Promise<BenchResult[]> {
   }
 }
 
+/** Inserts a promotion-shaped row (the ledger's columns) with `insert`, a prepared 10-value insert. */
+function insertEntry(insert: BetterSqlite3.Statement, seq: number, digest: string, body: string) {
+  insert.run(
+    'bench',
+    seq,
+    'promotion',
+    'dev',
+    digest,
+    'bench',
+    '2026-11-26T00:00:00Z',
+    digestOf('p'),
+    digestOf(`h${seq}`),
+    body,
+  );
+}
+
 /**
  * The same transaction a promotion makes, written straight against better-sqlite3 with the ledger's
  * tables and indexes and a decision-sized body: BEGIN IMMEDIATE, the reads, the chain head, the
@@ -203,18 +219,7 @@ function rawPromotionShapePerSecond(dir: string, n: number): number {
     evidence.all('bench', digest);
     entries.all('bench', digest);
     const last = head.get('bench') as { seq: number } | undefined;
-    insert.run(
-      'bench',
-      (last?.seq ?? 0) + 1,
-      'promotion',
-      'dev',
-      digest,
-      'bench',
-      '2026-11-26T00:00:00Z',
-      digestOf('p'),
-      digestOf(`h${i}`),
-      body,
-    );
+    insertEntry(insert, (last?.seq ?? 0) + 1, digest, body);
     commit.run();
   }
   const seconds = (performance.now() - start) / 1000;
@@ -270,18 +275,7 @@ function rawAppendPerSecond(dir: string, n: number, indexes: string[]): number {
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     begin.run();
-    insert.run(
-      'bench',
-      i + 1,
-      'promotion',
-      'dev',
-      digestOf(`a${i}`),
-      'bench',
-      '2026-11-26T00:00:00Z',
-      digestOf('p'),
-      digestOf(`h${i}`),
-      body,
-    );
+    insertEntry(insert, i + 1, digestOf(`a${i}`), body);
     commit.run();
   }
   const seconds = (performance.now() - start) / 1000;

@@ -102,21 +102,16 @@ export type StoredRow = [
  */
 export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
   const verifier = new ChainVerifier();
-  for (const e of entries) {
-    const reason = verifier.check(e.pipeline, [
-      e.seq,
-      e.kind,
-      e.stage,
-      e.artifact,
-      e.actor,
-      e.at,
-      e.prevHash,
-      e.hash,
-      e.body,
-    ]);
+  for (const entry of entries) {
+    const reason = verifier.check(entry.pipeline, toStoredRow(entry));
     if (reason !== undefined) return verifier.broken(reason);
   }
   return verifier.verdict();
+}
+
+/** A stored entry as the row the store selects for verification. */
+export function toStoredRow(e: StoredEntry): StoredRow {
+  return [e.seq, e.kind, e.stage, e.artifact, e.actor, e.at, e.prevHash, e.hash, e.body];
 }
 
 /** `verifyChain` over rows as the store reads them, without building an entry object per row. */

@@ -6,7 +6,7 @@ import {
   GENESIS_HASH,
   joinSlices,
   type StoredEntry,
-  type StoredRow,
+  toStoredRow,
   verifyChain,
   verifyRows,
 } from '../../src/ledger/hash-chain.js';
@@ -116,22 +116,10 @@ describe('verifyChain', () => {
   });
 });
 
-const row = (e: StoredEntry): StoredRow => [
-  e.seq,
-  e.kind,
-  e.stage,
-  e.artifact,
-  e.actor,
-  e.at,
-  e.prevHash,
-  e.hash,
-  e.body,
-];
-
 /** Verifies `entries` as two slices split after entry `middle`, as `ledger verify` does on a long chain. */
 function verifySplit(entries: StoredEntry[], middle: number) {
-  const near = verifyRows(entries.filter((e) => e.seq <= middle).map(row), 'p');
-  const far = verifyRows(entries.filter((e) => e.seq > middle).map(row), 'p', { seq: middle + 1 });
+  const near = verifyRows(entries.filter((e) => e.seq <= middle).map(toStoredRow), 'p');
+  const far = verifyRows(entries.filter((e) => e.seq > middle).map(toStoredRow), 'p', { seq: middle + 1 });
   return joinSlices(near, middle, far);
 }
 
