@@ -58,22 +58,38 @@ export interface EvidenceInput {
   signer?: EvidenceSigner | null;
 }
 
-/** Builds the stored record; its id is the digest of its content, so the same fact is stored once. */
+/**
+ * Builds the stored record; its id is the digest of its content, so the same fact is stored once.
+ * The content's canonical JSON is assembled around the canonical JSON of `data`, which is
+ * computed once and also what the store keeps.
+ */
 export function toEvidenceRecord(ctx: AppContext, artifact: string, input: EvidenceInput): EvidenceRecord {
-  const content = {
+  const dataJson = canonicalJson(input.data);
+  return {
+    id: sha256(evidenceContentJson(artifact, input, dataJson)),
     artifact,
     stage: input.stage,
     format: input.format,
     sourceDigest: input.sourceDigest,
     data: input.data,
-  };
-  return {
-    id: sha256(canonicalJson(content)),
-    ...content,
+    dataJson,
     signer: input.signer ?? null,
     actor: ctx.actor,
     recordedAt: ctx.now().toISOString(),
   };
+}
+
+/**
+ * canonicalJson({ artifact, stage, format, sourceDigest, data }) given the canonical JSON of
+ * `data`: the members in sorted order around it, so the largest part is serialised only once.
+ */
+export function evidenceContentJson(
+  artifact: string,
+  input: Pick<EvidenceInput, 'stage' | 'format' | 'sourceDigest'>,
+  dataJson: string,
+): string {
+  const q = JSON.stringify;
+  return `{"artifact":${q(artifact)},"data":${dataJson},"format":${q(input.format)},"sourceDigest":${q(input.sourceDigest)},"stage":${input.stage === null ? 'null' : q(input.stage)}}`;
 }
 
 /**

@@ -165,4 +165,10 @@ export interface EvidenceRecord {
   actor: string;
   recordedAt: string;
   data: EvidenceData;
+  /**
+   * The canonical JSON of `data`, when it was already computed for the id: the store keeps this
+   * text instead of serialising `data` a second time (100,000 SBOM components are ~10 MB of it).
+   * Records read back from the store do not carry it.
+   */
+  dataJson?: string;
 }

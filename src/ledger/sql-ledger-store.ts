@@ -242,7 +242,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
           signer: record.signer === null ? null : JSON.stringify(record.signer),
           actor: record.actor,
           recorded_at: record.recordedAt,
-          data: JSON.stringify(record.data),
+          data: record.dataJson ?? JSON.stringify(record.data),
         }),
       );
       if (result.affected > 0) inserted.push(record);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evidenceContentJson } from '../../src/app/attest.js';
 import { fastCanonicalJson } from '../../src/evidence/canonical-json.js';
 import { parseCycloneDx } from '../../src/evidence/cyclonedx-parser.js';
 import { parseSpdx } from '../../src/evidence/spdx-parser.js';
@@ -37,5 +38,22 @@ describe('fastCanonicalJson gives exactly the ledger canonical JSON', () => {
 
   it('refuses non-finite numbers like the ledger does', () => {
     expect(() => fast({ n: Number.NaN })).toThrow('non-finite number');
+  });
+});
+
+describe('the evidence id', () => {
+  it('is the digest of the canonical JSON of the record content, assembled around the data text', () => {
+    const data = parseCycloneDx(fixtureJson('sbom/cyclonedx/dropwizard-1.3.15__bom.json'), 'd');
+    for (const stage of [null, 'staging', 'qa "quoted" \u2028']) {
+      const input = { stage, format: 'cyclonedx', sourceDigest: 'sha256:s\\"', data };
+      const content = {
+        artifact: 'sha256:a',
+        stage,
+        format: input.format,
+        sourceDigest: input.sourceDigest,
+        data,
+      };
+      expect(evidenceContentJson('sha256:a', input, canonicalJson(data))).toBe(canonicalJson(content));
+    }
   });
 });
