@@ -1,8 +1,8 @@
 /**
- * `ledger verify` on a long SQLite chain: the far half is verified on a worker thread (its own
- * read-only connection) while this thread verifies the near half, and the two verdicts are joined
- * at the seam. Reading rows and hashing bodies is most of the work and splits evenly, so a
- * 100,000-entry chain takes about half as long on two cores.
+ * `ledger verify` on a long SQLite chain: the later part is verified on a worker thread (its own
+ * read-only connection) while this thread verifies the earlier part, and the two verdicts are
+ * joined at the seam. Reading rows and hashing bodies is most of the work and splits evenly; on
+ * two cores a 100,000-entry chain takes about 70% of the time of one pass (0.9 s against 1.25 s).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
