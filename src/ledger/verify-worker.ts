@@ -1,7 +1,8 @@
 /**
- * The worker thread `ledger verify` hands the far half of a long SQLite chain to (built into
- * dist/verify-worker.cjs). It opens the ledger read-only on a connection of its own, verifies
- * the slice of entries the main thread compiled the query for, with the same code as the main thread, and posts the slice's verdict.
+ * The worker thread `ledger verify` hands the later part of a long SQLite chain to (built into
+ * dist/verify-worker.cjs). It opens the ledger read-only on a connection of its own, runs the
+ * query the main thread compiled for its slice, checks the rows with the same code as the main
+ * thread (`verifyRows`), and posts the slice's verdict.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
