@@ -260,7 +260,7 @@ function rawInsertsPerSecond(dir: string, n: number): number {
  * stage index. The artifact index is keyed by digest, which is random, so each commit dirties a
  * different leaf page: most of the gap to bare inserts is there.
  */
-function rawAppendPerSecond(dir: string, n: number, indexes: string[]): number {
+function rawAppendPerSecond(dir: string, n: number, indexes: string[], increasingKeys = false): number {
   const db = new BetterSqlite3(join(dir, `append-${Math.random()}.db`));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -275,7 +275,8 @@ function rawAppendPerSecond(dir: string, n: number, indexes: string[]): number {
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     begin.run();
-    insertEntry(insert, i + 1, digestOf(`a${i}`), body);
+    // An increasing key (what an artifact's registration number would be) instead of a digest.
+    insertEntry(insert, i + 1, increasingKeys ? String(i).padStart(12, '0') : digestOf(`a${i}`), body);
     commit.run();
   }
   const seconds = (performance.now() - start) / 1000;
@@ -302,10 +303,15 @@ async function benchPromotions(): Promise<BenchResult[]> {
     const shape = rawPromotionShapePerSecond(dir, n);
     const byArtifact = 'create index la on l (pipeline, artifact, seq)';
     const byStage = 'create index ls on l (pipeline, stage, kind, seq)';
-    const appends: Array<[string, string[]]> = [
+    const appends: Array<[string, string[], boolean?]> = [
       ['primary key only', []],
       ['primary key + artifact index', [byArtifact]],
       ['primary key + artifact and stage indexes (the ledger)', [byArtifact, byStage]],
+      [
+        'primary key + artifact index keyed by an increasing number + stage index',
+        [byArtifact, byStage],
+        true,
+      ],
     ];
     return [
       {
@@ -328,8 +334,8 @@ async function benchPromotions(): Promise<BenchResult[]> {
         pass: true,
         note: 'BEGIN IMMEDIATE, 3 reads, chain head, indexed insert of a decision-sized body, COMMIT',
       },
-      ...appends.map(([indexes, ddl]): BenchResult => {
-        const rate = rawAppendPerSecond(dir, n, ddl);
+      ...appends.map(([indexes, ddl, increasing]): BenchResult => {
+        const rate = rawAppendPerSecond(dir, n, ddl, increasing);
         return {
           name: `a decision-sized append in its own write transaction on raw better-sqlite3, ${indexes}, no reads`,
           target: 'informational',
