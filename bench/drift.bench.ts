@@ -5,7 +5,15 @@ import jsYaml from 'js-yaml';
 import diff from 'microdiff';
 import { readStageConfig } from '../src/drift/read-config.js';
 import { buildDriftReport } from '../src/drift/report.js';
-import { BARE_NODE_RSS, type BenchResult, bundleBenchChild, childRssKb } from './bench-util.js';
+import {
+  BARE_NODE_RSS,
+  type BenchResult,
+  bundleBenchChild,
+  childRssKb,
+  median,
+  round1,
+  round2,
+} from './bench-util.js';
 import { generateConfigPair, generateManifests } from './generate-drift.js';
 
 const ROUNDS = 9;
@@ -133,12 +141,3 @@ function timed(action: () => unknown): number {
   action();
   return performance.now() - start;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
-const round2 = (value: number) => Math.round(value * 100) / 100;

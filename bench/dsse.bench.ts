@@ -14,16 +14,11 @@ import {
 import { loadPublicKey, type NamedKey } from '../src/trust/keys.js';
 import { signStatement } from '../src/trust/sign.js';
 import { parseStatementBytes } from '../src/trust/statement.js';
-import type { BenchResult } from './bench-util.js';
+import { type BenchResult, median } from './bench-util.js';
 
 const TARGET = 5_000;
 const ENVELOPES = 2_000;
 const ROUNDS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function run(): Promise<BenchResult[]> {
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });

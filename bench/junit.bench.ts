@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { parseJunit } from '../src/evidence/junit-parser.js';
-import { BARE_NODE_RSS, type BenchResult, bundleBenchChild, childRssKb } from './bench-util.js';
+import {
+  BARE_NODE_RSS,
+  type BenchResult,
+  bundleBenchChild,
+  childRssKb,
+  median,
+  round1,
+  round2,
+} from './bench-util.js';
 import { generateJunit } from './generate-junit.js';
 
 const TESTCASES = 100_000;
@@ -91,12 +99,3 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
   await action();
   return performance.now() - start;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
-const round2 = (value: number) => Math.round(value * 100) / 100;

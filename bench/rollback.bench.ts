@@ -16,7 +16,7 @@ import type { MetricsSource } from '../src/rollback/metrics.js';
 import { toRollbackPolicy } from '../src/rollback/policy.js';
 import { PrometheusClient } from '../src/rollback/prometheus-client.js';
 import { findPrometheus, type PrometheusServer, startPrometheus } from '../test/support/prometheus.js';
-import { BENCH_ROOT, type BenchResult } from './bench-util.js';
+import { BENCH_ROOT, type BenchResult, median } from './bench-util.js';
 
 const ROUNDS = 15;
 const ROOT = BENCH_ROOT;
@@ -73,11 +73,6 @@ function contractYaml(): string {
     ].join('\n'),
   );
   return `version: 1\npipeline: bench\nartifact: { type: file }\nmetrics: { file: metrics.json }\nstages:\n  prod:\n    purpose: live\n    rollback:\n      within: 1h\n      when:\n${when.join('\n')}\n`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /**

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BenchResult } from './bench-util.js';
+import { type BenchResult, median } from './bench-util.js';
 
 const COMPONENTS = 100_000;
 const ROUNDS = 5;
@@ -64,12 +64,6 @@ function runChild(hook: string, args: string[], cwd: string): RunStats {
   const match = /TOLLGATE_BENCH_MAXRSS_KB=(\d+)/.exec(result.stderr);
   if (!match) throw new Error(`no RSS report from ${args.join(' ')}: ${result.stderr}`);
   return { ms, rssMb: Number(match[1]) / 1024, stdout: result.stdout };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export async function run(): Promise<BenchResult[]> {
