@@ -4,18 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { contractJsonSchema } from '../../src/contract/json-schema.js';
 import { nearestKey, validateContract } from '../../src/contract/load-contract.js';
 import { starterContract } from '../../src/contract/starter-contract.js';
-import { TollgateError } from '../../src/errors.js';
+import { tollgateErrorOf } from '../support/builders.js';
 import { ROOT, THREE_STAGES } from '../support/cli.js';
 
-function errorOf(text: string): TollgateError {
-  try {
-    validateContract(text, 'tollgate.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return error as TollgateError;
-  }
-  throw new Error('expected the contract to be refused');
-}
+const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
 
 describe('validateContract', () => {
   it('accepts the three-stage contract and normalises from and config', () => {

@@ -7,19 +7,9 @@ import { readK8s } from '../../src/drift/k8s-reader.js';
 import { parseProperties } from '../../src/drift/properties-reader.js';
 import { parseConfigBytes } from '../../src/drift/read-config.js';
 import { parseYamlDocuments } from '../../src/drift/yaml-reader.js';
-import { TollgateError } from '../../src/errors.js';
+import { tollgateErrorOf } from '../support/builders.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/flagd/${name}`, import.meta.url), 'utf8');
-
-function errorOf(action: () => unknown): TollgateError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a TollgateError');
-}
 
 describe('JSON reader', () => {
   it('parses values with their types', () => {
@@ -31,28 +21,30 @@ describe('JSON reader', () => {
   });
 
   it('reports a syntax error with line and column', () => {
-    const error = errorOf(() => parseJson('{\n  "a": 1,\n  "b": 2,\n}\n', 'conf/app.json'));
+    const error = tollgateErrorOf(() => parseJson('{\n  "a": 1,\n  "b": 2,\n}\n', 'conf/app.json'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.position).toEqual({ file: 'conf/app.json', line: 4, column: 1 });
     expect(error.message).toMatch(/^conf\/app\.json:4:1: invalid JSON: expected a property name/);
   });
 
   it('refuses a duplicate key that JSON.parse would silently keep', () => {
-    const error = errorOf(() => parseJson('{"db": {"host": "a",\n "host": "b"}}', 'v.json'));
+    const error = tollgateErrorOf(() => parseJson('{"db": {"host": "a",\n "host": "b"}}', 'v.json'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('duplicate key "host"');
     expect(error.position).toMatchObject({ line: 2, column: 2 });
   });
 
   it('treats escaped keys as the same key', () => {
-    expect(errorOf(() => parseJson('{"a": 1, "\\u0061": 2}', 'v.json')).message).toContain(
+    expect(tollgateErrorOf(() => parseJson('{"a": 1, "\\u0061": 2}', 'v.json')).message).toContain(
       'duplicate key "a"',
     );
   });
 
   it('reports an empty file and trailing garbage', () => {
-    expect(errorOf(() => parseJson('  ', 'e.json')).message).toContain('empty file');
-    expect(errorOf(() => parseJson('{} x', 'e.json')).message).toContain('expected the end of the file');
+    expect(tollgateErrorOf(() => parseJson('  ', 'e.json')).message).toContain('empty file');
+    expect(tollgateErrorOf(() => parseJson('{} x', 'e.json')).message).toContain(
+      'expected the end of the file',
+    );
   });
 });
 
@@ -70,7 +62,7 @@ describe('YAML reader', () => {
   });
 
   it('reports invalid YAML with line and column', () => {
-    const error = errorOf(() => parseYamlDocuments('a: 1\nb: [1, 2\nc: 3\n', 'deploy/values.yaml'));
+    const error = tollgateErrorOf(() => parseYamlDocuments('a: 1\nb: [1, 2\nc: 3\n', 'deploy/values.yaml'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.position?.file).toBe('deploy/values.yaml');
     expect(error.position?.line).toBeGreaterThanOrEqual(2);
@@ -79,7 +71,7 @@ describe('YAML reader', () => {
   });
 
   it('refuses duplicate keys', () => {
-    const error = errorOf(() => parseYamlDocuments('db:\n  host: a\n  host: b\n', 'v.yaml'));
+    const error = tollgateErrorOf(() => parseYamlDocuments('db:\n  host: a\n  host: b\n', 'v.yaml'));
     expect(error.message).toContain('duplicated mapping key');
     expect(error.position).toMatchObject({ file: 'v.yaml', line: 3 });
   });
@@ -91,13 +83,13 @@ describe('YAML reader', () => {
       const previous = String.fromCharCode(96 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
     }
-    const error = errorOf(() => parseYamlDocuments(levels.join('\n'), 'bomb.yaml'));
+    const error = tollgateErrorOf(() => parseYamlDocuments(levels.join('\n'), 'bomb.yaml'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('alias bomb');
   });
 
   it('refuses a recursive alias', () => {
-    expect(errorOf(() => parseYamlDocuments('a: &a [*a]\n', 'loop.yaml')).message).toContain('cycle');
+    expect(tollgateErrorOf(() => parseYamlDocuments('a: &a [*a]\n', 'loop.yaml')).message).toContain('cycle');
   });
 
   it('expands a modest alias into independent copies', () => {
@@ -120,7 +112,7 @@ describe('.env reader', () => {
   });
 
   it('refuses a duplicate key with both lines', () => {
-    const error = errorOf(() => parseEnvFile('A=1\nB=2\nA=3\n', 'prod.env'));
+    const error = tollgateErrorOf(() => parseEnvFile('A=1\nB=2\nA=3\n', 'prod.env'));
     expect(error.message).toBe('prod.env:3:1: duplicate key "A" (first set on line 1)');
   });
 
@@ -172,10 +164,10 @@ describe('.properties reader (java.util.Properties.load)', () => {
   });
 
   it('refuses a malformed \\u escape and duplicate keys, with the line', () => {
-    expect(errorOf(() => parseProperties('a=1\nb=\\u12g4\n', 'a.properties')).message).toMatch(
+    expect(tollgateErrorOf(() => parseProperties('a=1\nb=\\u12g4\n', 'a.properties')).message).toMatch(
       /^a\.properties:2: malformed/,
     );
-    expect(errorOf(() => parseProperties('a=1\n a : 2\n', 'a.properties')).message).toBe(
+    expect(tollgateErrorOf(() => parseProperties('a=1\n a : 2\n', 'a.properties')).message).toBe(
       'a.properties:2: duplicate key "a" (first set on line 1)',
     );
   });
@@ -235,7 +227,7 @@ describe('flagd reader', () => {
   });
 
   it('refuses a defaultVariant that is not a variant, naming file and flag', () => {
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readFlagd(
         { flags: { f: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'of' } } },
         'flags/prod.json',
@@ -298,12 +290,12 @@ metadata: {name: deny, namespace: shop}
   it('refuses a resource defined twice in one file and a document without a name', () => {
     const twice =
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n';
-    expect(errorOf(() => parseConfigBytes(Buffer.from(twice), 'k.yaml')).message).toContain(
+    expect(tollgateErrorOf(() => parseConfigBytes(Buffer.from(twice), 'k.yaml')).message).toContain(
       'ConfigMap/-/a is defined twice',
     );
     const nameless = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n';
-    expect(errorOf(() => parseConfigBytes(Buffer.from(nameless), 'k8s.yaml', 'k8s')).message).toContain(
-      'expected metadata.name',
-    );
+    expect(
+      tollgateErrorOf(() => parseConfigBytes(Buffer.from(nameless), 'k8s.yaml', 'k8s')).message,
+    ).toContain('expected metadata.name');
   });
 });

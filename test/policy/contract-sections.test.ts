@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
-import { TollgateError } from '../../src/errors.js';
+import { tollgateErrorOf } from '../support/builders.js';
 
 const BASE = `version: 1
 pipeline: checkout
@@ -26,15 +26,7 @@ stages:
           cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'
 `;
 
-function errorOf(text: string): TollgateError {
-  try {
-    validateContract(text, 'tollgate.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return error as TollgateError;
-  }
-  throw new Error('expected the contract to be refused');
-}
+const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
 
 describe('people, time and policy sections of the contract', () => {
   it('accepts every section and fills defaults', () => {

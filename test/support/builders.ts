@@ -4,6 +4,7 @@
  */
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { Contract } from '../../src/contract/types.js';
+import { TollgateError } from '../../src/errors.js';
 import type { EvidenceRecord, TestSummary } from '../../src/evidence/evidence.js';
 import type { Facts } from '../../src/gates/gate.js';
 import type { PromotionRecord } from '../../src/ledger/ledger-view.js';
@@ -14,6 +15,17 @@ export const NOW = new Date('2026-11-26T12:00:00Z');
 
 export function contractOf(yaml: string): Contract {
   return validateContract(yaml, 'tollgate.yaml');
+}
+
+/** The TollgateError `action` throws; any other error is rethrown, and no error fails the test. */
+export function tollgateErrorOf(action: () => unknown): TollgateError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof TollgateError) return error;
+    throw error;
+  }
+  throw new Error('expected a TollgateError');
 }
 
 export function testEvidence(

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TollgateError } from '../../src/errors.js';
 import type { SigstoreIdentity } from '../../src/trust/identity.js';
 import { loadPublicKey, type NamedKey } from '../../src/trust/keys.js';
 import { signStatement } from '../../src/trust/sign.js';
 import { signStatementBundle } from '../../src/trust/sign-bundle.js';
 import { readSignedInputBytes, readSignedInputFile, type TrustSet } from '../../src/trust/signed-input.js';
 import { publicGoodTrustedRoot } from '../../src/trust/trusted-root.js';
+import { tollgateErrorOf } from '../support/builders.js';
 import { DIGEST_A, DIGEST_B, pemKeyPair, statementAbout, tempDir, writeTemp } from './helpers.js';
 
 const BUNDLES = 'test/fixtures/sigstore-bundles';
@@ -22,16 +22,6 @@ const NO_TRUST: TrustSet = { keys: [], identities: [] };
 
 function named(name: string, pem: string): NamedKey {
   return { name, ...loadPublicKey(pem, `${name}.pub`) };
-}
-
-function errorOf(fn: () => unknown): TollgateError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a TollgateError');
 }
 
 describe('reading in-toto input for attest', () => {
@@ -62,7 +52,9 @@ describe('reading in-toto input for attest', () => {
     const envelope = signStatement(statementBytes, ci.privatePem);
     const other = Buffer.from(JSON.stringify(statementAbout(DIGEST_A, 'https://example.com/other')));
     const forged = Buffer.from(JSON.stringify({ ...envelope, payload: other.toString('base64') }));
-    const error = errorOf(() => readSignedInputBytes(forged, 'e.json', { artifactDigest: DIGEST_A, trust }));
+    const error = tollgateErrorOf(() =>
+      readSignedInputBytes(forged, 'e.json', { artifactDigest: DIGEST_A, trust }),
+    );
     expect(error.code).toBe('SIGNATURE_INVALID');
     expect(error.message).toMatch(
       /^e\.json: none of the 1 DSSE signature verifies with the trusted keys? \(ci\)/,
@@ -73,7 +65,8 @@ describe('reading in-toto input for attest', () => {
     const stranger = pemKeyPair('ed25519');
     const envelope = Buffer.from(JSON.stringify(signStatement(statementBytes, stranger.privatePem)));
     expect(
-      errorOf(() => readSignedInputBytes(envelope, 'e.json', { artifactDigest: DIGEST_A, trust })).code,
+      tollgateErrorOf(() => readSignedInputBytes(envelope, 'e.json', { artifactDigest: DIGEST_A, trust }))
+        .code,
     ).toBe('SIGNATURE_INVALID');
   });
 
@@ -86,7 +79,7 @@ describe('reading in-toto input for attest', () => {
 
   it('refuses a statement about another digest, naming both, before looking at signatures', () => {
     const envelope = Buffer.from(JSON.stringify(signStatement(statementBytes, ci.privatePem)));
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputBytes(envelope, 'e.json', { artifactDigest: DIGEST_B, trust }),
     );
     expect(error.code).toBe('EVIDENCE_SUBJECT_MISMATCH');
@@ -105,7 +98,7 @@ describe('reading in-toto input for attest', () => {
         signatures: [{ keyid: '', sig: 'AAAA' }],
       }),
     );
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputBytes(envelope, 'e.json', { artifactDigest: DIGEST_A, trust }),
     );
     expect(error.code).toBe('EVIDENCE_INVALID');
@@ -118,7 +111,7 @@ describe('reading in-toto input for attest', () => {
     const truncated = Buffer.from(
       JSON.stringify({ ...envelope, payload: body.slice(0, 4 * Math.floor(body.length / 4) - 3) }),
     );
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputBytes(truncated, 'e.json', { artifactDigest: DIGEST_A, trust }),
     );
     expect(error.code).toBe('EVIDENCE_INVALID');
@@ -137,7 +130,7 @@ describe('reading in-toto input for attest', () => {
   it('refuses a keyless bundle whose identity is not trusted', () => {
     const bytes = readFileSync(join(BUNDLES, 'happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'));
     const other = { ...BEACON, subject: 'https://github.com/acme/*' };
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputBytes(bytes, 'b.json', {
         artifactDigest: A_TXT,
         trust: { keys: [], identities: [other] },
@@ -149,25 +142,29 @@ describe('reading in-toto input for attest', () => {
 
   it('refuses a bundle whose DSSE signature is broken (conformance dsse-invalid-sig)', () => {
     const bytes = readFileSync(join(BUNDLES, 'dsse-invalid-sig_fail', 'bundle.sigstore.json'));
-    const error = errorOf(() => readSignedInputBytes(bytes, 'b.json', { artifactDigest: A_TXT, trust }));
+    const error = tollgateErrorOf(() =>
+      readSignedInputBytes(bytes, 'b.json', { artifactDigest: A_TXT, trust }),
+    );
     expect(error.code).toBe('SIGNATURE_INVALID');
   });
 
   it('refuses a message-signature bundle: it carries no statement', () => {
     const bytes = readFileSync(join(BUNDLES, 'happy-path-v0.3', 'bundle.sigstore.json'));
     expect(
-      errorOf(() => readSignedInputBytes(bytes, 'b.json', { artifactDigest: A_TXT, trust })).message,
+      tollgateErrorOf(() => readSignedInputBytes(bytes, 'b.json', { artifactDigest: A_TXT, trust })).message,
     ).toContain('carries no in-toto statement');
   });
 
   it('refuses an unknown bundle version and malformed bundle JSON', () => {
     const unknown = readFileSync(join(BUNDLES, 'bundle-unknown-version_fail', 'bundle.sigstore.json'));
     expect(
-      errorOf(() => readSignedInputBytes(unknown, 'b.json', { artifactDigest: A_TXT, trust })).message,
+      tollgateErrorOf(() => readSignedInputBytes(unknown, 'b.json', { artifactDigest: A_TXT, trust }))
+        .message,
     ).toContain('unsupported Sigstore bundle media type');
     const malformed = readFileSync(join(BUNDLES, 'bundle-malformed-json_fail', 'bundle.sigstore.json'));
     expect(
-      errorOf(() => readSignedInputBytes(malformed, 'b.json', { artifactDigest: A_TXT, trust })).message,
+      tollgateErrorOf(() => readSignedInputBytes(malformed, 'b.json', { artifactDigest: A_TXT, trust }))
+        .message,
     ).toMatch(/^b\.json:1:\d+: malformed JSON/);
   });
 
@@ -178,7 +175,7 @@ describe('reading in-toto input for attest', () => {
     const input = readSignedInputBytes(bytes, 'b.json', { artifactDigest: DIGEST_A, trust });
     expect(input.signer?.name).toBe('ci');
     const stranger = pemKeyPair('p256');
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputBytes(bytes, 'b.json', {
         artifactDigest: DIGEST_A,
         trust: { keys: [named('x', stranger.publicPem)], identities: [] },
@@ -189,7 +186,7 @@ describe('reading in-toto input for attest', () => {
 
   it('refuses JSON that is none of the three', () => {
     expect(
-      errorOf(() =>
+      tollgateErrorOf(() =>
         readSignedInputBytes(Buffer.from('{"bomFormat":"CycloneDX"}'), 'x.json', {
           artifactDigest: DIGEST_A,
           trust,
@@ -201,7 +198,7 @@ describe('reading in-toto input for attest', () => {
   it('refuses a file over the size limit before reading it', () => {
     const dir = tempDir();
     const path = writeTemp(dir, 'big.json', Buffer.alloc(2048, 32));
-    const error = errorOf(() =>
+    const error = tollgateErrorOf(() =>
       readSignedInputFile(path, { artifactDigest: DIGEST_A, trust, maxBytes: 1024 }),
     );
     expect(error.code).toBe('EVIDENCE_TOO_LARGE');
