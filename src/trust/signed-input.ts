@@ -54,6 +54,27 @@ function isEmpty(trust: TrustSet): boolean {
 }
 
 /**
+ * The in-toto statement a DSSE envelope (bare or in a Sigstore bundle) carries, parsed from the very
+ * bytes the signature covers, and checked to be about the artifact.
+ */
+function signedStatement(
+  payloadType: string,
+  payload: Buffer,
+  artifactDigest: string,
+  source: string,
+): Statement {
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: DSSE payload type is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+    );
+  }
+  const statement = parseStatementBytes(payload, `${source}: DSSE payload`);
+  assertSubjectMatches(statement, artifactDigest, source);
+  return statement;
+}
+
+/**
  * Reads an in-toto input from bytes already in memory. A signed input whose signature verifies
  * with none of the trusted signers is refused (SIGNATURE_INVALID); when the contract trusts no
  * signer at all, signed input is accepted as unsigned (its signer is null).
@@ -77,14 +98,7 @@ export function readSignedInputBytes(
       );
     }
     const envelope = bundle.content.dsseEnvelope;
-    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-      throw new TollgateError(
-        'EVIDENCE_INVALID',
-        `${source}: DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
-      );
-    }
-    const statement = parseStatementBytes(envelope.payload, `${source}: DSSE payload`);
-    assertSubjectMatches(statement, artifactDigest, source);
+    const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
     if (isEmpty(trust)) return { format: 'sigstore-bundle', statement, signer: null, sourceDigest };
     const result = verifyBundle(
       bundle,
@@ -103,15 +117,7 @@ export function readSignedInputBytes(
 
   if (looksLikeEnvelope(value)) {
     const envelope = parseEnvelope(value, source);
-    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-      throw new TollgateError(
-        'EVIDENCE_INVALID',
-        `${source}: DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
-      );
-    }
-    // Parse the very bytes the signature covers.
-    const statement = parseStatementBytes(envelope.payload, `${source}: DSSE payload`);
-    assertSubjectMatches(statement, artifactDigest, source);
+    const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
     if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest };
     const result = verifyEnvelope(envelope, trust.keys);
     if (!result.valid) throw new TollgateError('SIGNATURE_INVALID', `${source}: ${result.reason}`);
