@@ -9,39 +9,36 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-await build({
-  entryPoints: [join(root, 'src/cli/entry.ts')],
-  outfile: join(root, 'dist/tollgate.cjs'),
+// CommonJS so bin/tollgate.cjs can compile the CLI with vm.Script and V8's code cache (Node 20 has
+// no module compile cache); dynamic imports inside a bundle stay lazy.
+const common = {
   bundle: true,
   platform: 'node',
-  // CommonJS so bin/tollgate.cjs can compile it with vm.Script and V8's code cache (Node 20 has no
-  // module compile cache); dynamic imports inside the bundle stay lazy.
   format: 'cjs',
   target: 'node20',
   external: ['better-sqlite3', 'pg-native'],
+  minify: process.env.TOLLGATE_BUILD_DEBUG !== '1',
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/entry.ts')],
+  outfile: join(root, 'dist/tollgate.cjs'),
   define: {
     TOLLGATE_VERSION: JSON.stringify(pkg.version),
     'import.meta.url': '__tollgateBundleUrl',
   },
   banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  minify: process.env.TOLLGATE_BUILD_DEBUG !== '1',
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 
-// The worker thread `ledger verify` hands the far half of a long chain to (src/ledger/sqlite-slices.ts
+// The worker thread `ledger verify` hands the later part of a long chain to (src/ledger/sqlite-slices.ts
 // finds it beside the bundle): small, so the thread starts in a few milliseconds.
 await build({
+  ...common,
   entryPoints: [join(root, 'src/ledger/verify-worker.ts')],
   outfile: join(root, 'dist/verify-worker.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['better-sqlite3'],
-  minify: process.env.TOLLGATE_BUILD_DEBUG !== '1',
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
