@@ -109,6 +109,33 @@ export function alignedYearBefore(ms: number): number {
 }
 
 /**
+ * The local date-time (midnight, read in the rule's zone) from which a rule without its own start,
+ * COUNT or INTERVAL is expanded to find its occurrences after `ms`. It must give the occurrences
+ * the 2001 anchor gives, so it starts a whole period of the rule's frequency and keeps the
+ * defaults RFC 5545 takes from DTSTART for parts the rule leaves out: a Monday for WEEKLY, the
+ * 1st for MONTHLY, 1 January for YEARLY, 00:00:00 for all. It lies before `ms` in every zone (a
+ * UTC date read in a zone moves by at most 14 hours). The nearer it is, the fewer occurrences
+ * rrule-temporal walks (a daily rule anchored in 2024 walks a thousand to answer "now"); the
+ * fewer anchors a year, the fewer rules are built (~0.1 ms each), so most anchor on quarters:
+ * - YEARLY: the latest 1 January that is a Monday (`alignedYearBefore`);
+ * - MONTHLY and DAILY: the first day of the quarter of the day before `ms`;
+ * - WEEKLY: the Monday at least a week before that day (a whole week whatever WKST);
+ * - HOURLY: the day before `ms`.
+ */
+export function anchorBefore(freq: string, ms: number): string {
+  const day = (at: Date) =>
+    `${at.getUTCFullYear().toString().padStart(4, '0')}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T00:00:00`;
+  const at = new Date(ms - DAY_MS);
+  if (freq === 'HOURLY') return day(at);
+  if (freq === 'YEARLY') return `${alignedYearBefore(ms).toString().padStart(4, '0')}-01-01T00:00:00`;
+  const first = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - (at.getUTCMonth() % 3), 1);
+  if (freq !== 'WEEKLY') return day(new Date(first));
+  const weekBefore = new Date(first - 7 * DAY_MS);
+  const sinceMonday = (weekBefore.getUTCDay() + 6) % 7;
+  return day(new Date(weekBefore.getTime() - sinceMonday * DAY_MS));
+}
+
+/**
  * Every problem in a `windows` section, each with its path, without stopping at the first.
  * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }) // []
  */
@@ -247,20 +274,22 @@ function compileWindow(
     };
     // rrule-temporal expands from DTSTART on every query, so a rule anchored in 2001 walks 25 years
     // of occurrences to answer "now". Without its own start, COUNT or INTERVAL, a rule has the same
-    // occurrences from any Monday that is also the 1st of January (aligned to its week, month and
-    // year), so each stretch is expanded from the latest such day before it instead.
+    // occurrences from any later day that starts one of its periods and keeps its defaults, so each
+    // stretch is expanded from a near such day instead (`anchorBefore`).
     const { parts } = recurrence.value;
     const phaseFree =
       window.start === undefined && parts.COUNT === undefined && (parts.INTERVAL ?? '1') === '1';
     const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_START);
-    const anchoredRules = new Map<number, RRuleTemporal>();
+    const anchoredRules = new Map<string, RRuleTemporal>();
     const ruleFor = (fromMs: number): RRuleTemporal => {
       if (fixedRule) return fixedRule;
-      const year = alignedYearBefore(fromMs);
-      let rule = anchoredRules.get(year);
+      const anchor = anchorBefore(parts.FREQ!, fromMs);
+      let rule = anchoredRules.get(anchor);
       if (!rule) {
-        rule = ruleFrom(`${year.toString().padStart(4, '0')}-01-01T00:00:00`);
-        anchoredRules.set(year, rule);
+        rule = ruleFrom(anchor);
+        if (anchoredRules.size >= MAX_CHUNKS)
+          anchoredRules.delete(anchoredRules.keys().next().value as string);
+        anchoredRules.set(anchor, rule);
       }
       return rule;
     };
