@@ -94,6 +94,14 @@ export async function openSqliteStore(
     db.pragma('synchronous = NORMAL');
     // Whole-chain reads (ledger verify) go through the OS page cache without copies: ~20% faster.
     db.pragma('mmap_size = 268435456');
+    // A long-running writer (a server, a batch of promotions) keeps the pages a decision reads
+    // (artifact and ledger index leaves) in memory instead of re-reading them from the WAL: 64 MiB
+    // at most, grown only as pages are used (the default is 2 MiB).
+    db.pragma('cache_size = -65536');
+    // Each checkpoint syncs the WAL and the database file. Every 10,000 pages (~40 MiB of WAL)
+    // instead of every 1,000, one promotion in ~2,500 pays for one instead of one in ~250; closing
+    // the last connection still checkpoints and removes the WAL, as before.
+    db.pragma('wal_autocheckpoint = 10000');
   } catch (cause) {
     throw new TollgateError(
       'STORE_UNAVAILABLE',
