@@ -4,7 +4,7 @@ import { type DecideOptions, decide } from '../decide.js';
 import type { Decision } from '../decision.js';
 import type { Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { buildLedgerView } from '../ledger/ledger-view.js';
+import { buildLedgerView, registeredArtifact } from '../ledger/ledger-view.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
 import { artifactNotRegistered } from './register.js';
@@ -32,11 +32,13 @@ export async function gatherFacts(
   actor = ctx.actor,
 ): Promise<Facts> {
   const pipeline = ctx.contract.pipeline;
-  const [artifact, evidence, entries] = await Promise.all([
-    reader.getArtifact(pipeline, digest),
+  const [evidence, entries] = await Promise.all([
     reader.listEvidence(pipeline, digest),
     reader.entriesForArtifact(pipeline, digest),
   ]);
+  // The artifact as its hash-chained register entry recorded it: one read fewer per decision.
+  // The artifacts row is read only for a ledger whose register entry is missing or damaged.
+  const artifact = registeredArtifact(entries) ?? (await reader.getArtifact(pipeline, digest));
   if (!artifact) throw artifactNotRegistered(ctx, digest);
   return { artifact, evidence, ledger: buildLedgerView(entries), actor, now: ctx.now(), extra };
 }

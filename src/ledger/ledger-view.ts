@@ -1,6 +1,7 @@
 /**
  * What the gates see of the ledger: plain values, read by the application layer before a decision.
  */
+import type { Artifact } from '../contract/types.js';
 
 /** Where a promotion stands now. `failed` and `rolled-back` promotions are no longer trusted. */
 export type PromotionStatus = 'promoted' | 'verified' | 'failed' | 'rolled-back';
@@ -159,6 +160,27 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
     }
   }
   return { promotions, ...people };
+}
+
+/**
+ * The artifact as its `register` entry recorded it (digest, labels, source, time), or undefined
+ * when `entries` (an artifact's entries, oldest first) hold no well-formed one. Registration
+ * writes the artifacts row and this entry in one transaction from the same values; the entry is
+ * the hash-chained copy, so a decision read from it rests on what `ledger verify` checks.
+ */
+export function registeredArtifact(entries: readonly ViewEntry[]): Artifact | undefined {
+  const entry = entries.find((e) => e.kind === ENTRY.register);
+  if (!entry?.artifact) return undefined;
+  const { labels, source } = entry.payload;
+  if (typeof source !== 'string' || typeof labels !== 'object' || labels === null || Array.isArray(labels))
+    return undefined;
+  if (!Object.values(labels).every((value) => typeof value === 'string')) return undefined;
+  return {
+    digest: entry.artifact,
+    labels: labels as Record<string, string>,
+    registeredAt: entry.at,
+    source,
+  };
 }
 
 /** Approvals, verifications, rollbacks, overrides and the registrant, from the same entries. */

@@ -155,6 +155,34 @@ describe('tollgate attest tests', () => {
     expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).toBe(0);
   });
 
+  it('decides on the artifact as its hash-chained register entry recorded it', async () => {
+    const dir = await registered();
+    // An entry after the register entry, so removing it breaks the chain.
+    const attest = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], {
+      cwd: dir,
+    });
+    expect(attest.code).toBe(0);
+    const labelsIn = async () =>
+      (
+        JSON.parse((await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir })).stdout) as {
+          artifact: { labels: Record<string, string> };
+        }
+      ).artifact.labels;
+    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
+    try {
+      // A label edited in the artifacts table, behind the ledger's back, changes nothing.
+      db.prepare('update artifacts set labels = \'{"version":"9.9.9","author":"mallory"}\'').run();
+      expect(await labelsIn()).toEqual({ author: 'dana', version: '1.0.0' });
+      // A ledger without the register entry (which `ledger verify` reports) still decides, on the
+      // artifacts row.
+      db.prepare("delete from ledger_entries where kind = 'register'").run();
+      expect(await labelsIn()).toEqual({ author: 'mallory', version: '9.9.9' });
+    } finally {
+      db.close();
+    }
+    expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).not.toBe(0);
+  });
+
   it('refuses a DOCTYPE and stores nothing', async () => {
     const dir = await registered({
       'evil.xml':
