@@ -426,6 +426,29 @@ describe('parseJunit details', () => {
     expectConsistent(tiny);
   });
 
+  it('recognises retries whatever the chunks the report arrives in', async () => {
+    // Names are remembered as slices of the chunk being parsed and copied when the next chunk
+    // arrives; a suite that outlives a chunk has its later names copied at once. Both must
+    // find the earlier run of a retried test.
+    const suite = (n: number) =>
+      `<testsuite name="s${n}">
+        <testcase name="first-${n}" classname="C${n}"><failure message="once"/></testcase>
+        <testcase name="steady-${n}" classname="C${n}"/>
+        <testcase name="broken-${n}" classname="C${n}"><error message="always"/></testcase>
+        <testcase name="first-${n}" classname="C${n}"/>
+        <testcase name="broken-${n}" classname="C${n}"><error message="again"/></testcase>
+      </testsuite>`;
+    const xml = `<testsuites>${[1, 2, 3, 4, 5, 6].map(suite).join('\n')}</testsuites>`;
+    const whole = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' });
+    expect(whole).toMatchObject({ tests: 18, passed: 12, errored: 6, flaky: 6 });
+    for (const size of [7, 64, 300, 1000]) {
+      const pieces: string[] = [];
+      for (let at = 0; at < xml.length; at += size) pieces.push(xml.slice(at, at + size));
+      const chunked = await parseJunit({ stream: Readable.from(pieces), name: 'x.xml' });
+      expect(chunked, `chunks of ${size}`).toEqual(whole);
+    }
+  });
+
   it('does not merge same-named tests of different suites', async () => {
     const totals = await fromText(
       `<testsuites>
