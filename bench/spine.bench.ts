@@ -364,6 +364,11 @@ async function benchPromotions(): Promise<BenchResult[]> {
   const rate = median(rounds.map((r) => r.rate));
   const sameRows = median(rounds.map((r) => r.sameRows));
   const sameRowsTuned = median(rounds.map((r) => r.sameRowsTuned));
+  // Each round's promotions and its baseline run back to back: the ratio is the median of the
+  // rounds' own ratios, so a neighbour busy during one round moves one ratio, not both medians.
+  const ratios = rounds.map((r) => r.rate / r.sameRows);
+  const ratio = median(ratios);
+  const tunedRatio = median(rounds.map((r) => r.rate / r.sameRowsTuned));
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-raw-'));
   try {
     const raw = rawInsertsPerSecond(dir, n);
@@ -386,17 +391,17 @@ async function benchPromotions(): Promise<BenchResult[]> {
         target: '≥ 0.5 × raw better-sqlite3 autocommit inserts of the same ledger rows',
         value: rate,
         baseline: sameRows,
-        ratio: rate / sameRows,
+        ratio,
         unit: 'per s',
-        pass: rate / sameRows >= 0.5,
-        note: 'median of 5 rounds. Each promotion: BEGIN IMMEDIATE, evidence and ledger reads, decide(), chain head, hash, append, COMMIT. Baseline: the rows those promotions wrote, inserted one autocommit statement each into a fresh database with the ledger schema, WAL + synchronous NORMAL',
+        pass: ratio >= 0.5,
+        note: `median of 5 rounds (their ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}). Each promotion: BEGIN IMMEDIATE, evidence and ledger reads, decide(), chain head, hash, append, COMMIT. Baseline: the rows those promotions wrote, inserted one autocommit statement each into a fresh database with the ledger schema, WAL + synchronous NORMAL`,
       },
       {
         name: 'the same promotions against the same rows inserted with the store’s own tuning (64 MiB cache, checkpoint every 10,000 pages)',
         target: 'informational',
         value: rate,
         baseline: sameRowsTuned,
-        ratio: rate / sameRowsTuned,
+        ratio: tunedRatio,
         unit: 'per s',
         pass: true,
         note: 'what is left when the baseline gets every setting Tollgate uses: the cost of the application layer alone',
