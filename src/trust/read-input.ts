@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
 
 /** Default largest attestation, envelope or bundle file accepted: 256 MiB. */
@@ -28,33 +27,4 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
     );
   }
   return readFileSync(path);
-}
-
-/**
- * `sha256:` of a file, read in 1 MiB chunks so an artifact of any size is hashed without being held
- * in memory.
- * @throws TollgateError FILE_UNREADABLE
- */
-export function hashFileSync(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (cause) {
-    throw new TollgateError('FILE_UNREADABLE', `${path}: cannot read (${(cause as Error).message})`, {
-      cause,
-      position: { file: path },
-    });
-  }
-  try {
-    const hash = createHash('sha256');
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      hash.update(chunk.subarray(0, read));
-    }
-    return `sha256:${hash.digest('hex')}`;
-  } finally {
-    closeSync(fd);
-  }
 }

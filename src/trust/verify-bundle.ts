@@ -3,12 +3,13 @@
  * `cosign verify-blob` / `verify-blob-attestation` would, offline.
  */
 import { assertDigest } from '../artifact/digest.js';
+import { digestFile } from '../artifact/file-digest.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
 import { parseJsonText } from './json.js';
 import { type NamedKey, readPublicKeyFile } from './keys.js';
-import { DEFAULT_MAX_INPUT_BYTES, hashFileSync, readInputFile } from './read-input.js';
+import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './read-input.js';
 import { looksLikeBundle, parseBundle, verifyBundle } from './sigstore-bundle.js';
 import { parseStatementBytes, type Statement, statementCovers, subjectDigests } from './statement.js';
 import { readTrustedRoot } from './trusted-root.js';
@@ -45,9 +46,12 @@ function invalid(reason: string): VerifyBundleResult {
  * Verifies a Sigstore bundle (v0.1–v0.3) or a DSSE envelope against a key or a keyless identity,
  * and that it is about the artifact. Invalid signatures, unknown versions, malformed JSON and
  * unusable keys are results (`valid: false`); missing options and unreadable files throw.
- * @example verifyBundleFile('a.sigstore.json', { artifactPath: 'a.txt', keyPath: 'ci.pub' })
+ * @example await verifyBundleFile('a.sigstore.json', { artifactPath: 'a.txt', keyPath: 'ci.pub' })
  */
-export function verifyBundleFile(bundlePath: string, options: VerifyBundleFileOptions): VerifyBundleResult {
+export async function verifyBundleFile(
+  bundlePath: string,
+  options: VerifyBundleFileOptions,
+): Promise<VerifyBundleResult> {
   if (options.artifactPath === undefined && options.digest === undefined) {
     throw new TollgateError(
       'USAGE',
@@ -63,11 +67,12 @@ export function verifyBundleFile(bundlePath: string, options: VerifyBundleFileOp
   if (options.identity !== undefined && options.issuer === undefined) {
     throw new TollgateError('USAGE', 'verify-bundle: --identity needs --issuer (the OIDC issuer URL)');
   }
-  // DSSE content needs only the digest: hash the artifact in chunks rather than load it.
+  // DSSE content needs only the digest: hash the artifact as a stream (as `register --file`
+  // does) rather than load it.
   const digest =
     options.artifactPath === undefined
       ? assertDigest(options.digest ?? '', '--digest')
-      : hashFileSync(options.artifactPath);
+      : await digestFile(options.artifactPath);
   const bytes = readInputFile(bundlePath, options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
 
   let keys: NamedKey[] = [];

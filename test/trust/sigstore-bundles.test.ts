@@ -60,9 +60,9 @@ describe('sigstore-conformance bundle-verify fixtures', () => {
   });
 
   for (const folder of folders) {
-    it(`${folder} ${folder.endsWith('_fail') ? 'fails' : 'verifies'}`, () => {
+    it(`${folder} ${folder.endsWith('_fail') ? 'fails' : 'verifies'}`, async () => {
       const expected = EXPECTED[folder]!;
-      const result = verifyBundleFile(join(ROOT, folder, 'bundle.sigstore.json'), optionsFor(folder));
+      const result = await verifyBundleFile(join(ROOT, folder, 'bundle.sigstore.json'), optionsFor(folder));
       if ('fail' in expected) {
         expect(folder.endsWith('_fail')).toBe(true);
         expect(result.valid).toBe(false);
@@ -81,8 +81,8 @@ describe('sigstore-conformance bundle-verify fixtures', () => {
 describe('the same bundles with the wrong inputs', () => {
   const happyDsse = join(ROOT, 'happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json');
 
-  it('refuses a keyless bundle whose subject is not the trusted identity', () => {
-    const result = verifyBundleFile(happyDsse, {
+  it('refuses a keyless bundle whose subject is not the trusted identity', async () => {
+    const result = await verifyBundleFile(happyDsse, {
       artifactPath: join(ROOT, 'a.txt'),
       identity: 'https://github.com/someone-else/*',
       issuer: DEFAULT_ISSUER,
@@ -91,8 +91,8 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.reason).toContain('certificate subject is "https://github.com/sigstore-conformance/');
   });
 
-  it('refuses a keyless bundle from another issuer', () => {
-    const result = verifyBundleFile(happyDsse, {
+  it('refuses a keyless bundle from another issuer', async () => {
+    const result = await verifyBundleFile(happyDsse, {
       artifactPath: join(ROOT, 'a.txt'),
       identity: DEFAULT_IDENTITY,
       issuer: 'https://accounts.google.com',
@@ -101,8 +101,8 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.reason).toContain('certificate issuer is "https://token.actions.githubusercontent.com"');
   });
 
-  it('accepts a subject pattern with *', () => {
-    const result = verifyBundleFile(happyDsse, {
+  it('accepts a subject pattern with *', async () => {
+    const result = await verifyBundleFile(happyDsse, {
       artifactPath: join(ROOT, 'a.txt'),
       identity: 'https://github.com/sigstore-conformance/*@refs/heads/main',
       issuer: DEFAULT_ISSUER,
@@ -110,8 +110,8 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.valid, result.reason).toBe(true);
   });
 
-  it('refuses an in-toto bundle about another artifact, naming both digests', () => {
-    const result = verifyBundleFile(happyDsse, {
+  it('refuses an in-toto bundle about another artifact, naming both digests', async () => {
+    const result = await verifyBundleFile(happyDsse, {
       artifactPath: join(ROOT, 'intoto-with-custom-trust-root', 'artifact'),
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
@@ -125,8 +125,8 @@ describe('the same bundles with the wrong inputs', () => {
     );
   });
 
-  it('verifies an in-toto bundle given only the digest', () => {
-    const result = verifyBundleFile(happyDsse, {
+  it('verifies an in-toto bundle given only the digest', async () => {
+    const result = await verifyBundleFile(happyDsse, {
       digest: 'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf',
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
@@ -134,8 +134,8 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.valid, result.reason).toBe(true);
   });
 
-  it('asks for the artifact file when a message-signature bundle gets only a digest', () => {
-    const result = verifyBundleFile(join(ROOT, 'happy-path-v0.3', 'bundle.sigstore.json'), {
+  it('asks for the artifact file when a message-signature bundle gets only a digest', async () => {
+    const result = await verifyBundleFile(join(ROOT, 'happy-path-v0.3', 'bundle.sigstore.json'), {
       digest: `sha256:${'0'.repeat(64)}`,
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
@@ -144,8 +144,8 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.reason).toContain('give the artifact file');
   });
 
-  it('refuses a message-signature bundle over another artifact', () => {
-    const result = verifyBundleFile(join(ROOT, 'happy-path-v0.3', 'bundle.sigstore.json'), {
+  it('refuses a message-signature bundle over another artifact', async () => {
+    const result = await verifyBundleFile(join(ROOT, 'happy-path-v0.3', 'bundle.sigstore.json'), {
       artifactPath: join(ROOT, 'intoto-with-custom-trust-root', 'artifact'),
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
@@ -153,17 +153,20 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.valid).toBe(false);
   });
 
-  it('refuses a keyless bundle whose CA is not in the trusted root (custom-root bundle, public-good root)', () => {
-    const result = verifyBundleFile(join(ROOT, 'intoto-with-custom-trust-root', 'bundle.sigstore.json'), {
-      artifactPath: join(ROOT, 'intoto-with-custom-trust-root', 'artifact'),
-      identity: DEFAULT_IDENTITY,
-      issuer: DEFAULT_ISSUER,
-    });
+  it('refuses a keyless bundle whose CA is not in the trusted root (custom-root bundle, public-good root)', async () => {
+    const result = await verifyBundleFile(
+      join(ROOT, 'intoto-with-custom-trust-root', 'bundle.sigstore.json'),
+      {
+        artifactPath: join(ROOT, 'intoto-with-custom-trust-root', 'artifact'),
+        identity: DEFAULT_IDENTITY,
+        issuer: DEFAULT_ISSUER,
+      },
+    );
     expect(result.valid).toBe(false);
   });
 
-  it('refuses a key-signed bundle when given a keyless identity instead of the key', () => {
-    const result = verifyBundleFile(join(ROOT, 'managed-key-happy-path', 'bundle.sigstore.json'), {
+  it('refuses a key-signed bundle when given a keyless identity instead of the key', async () => {
+    const result = await verifyBundleFile(join(ROOT, 'managed-key-happy-path', 'bundle.sigstore.json'), {
       artifactPath: join(ROOT, 'a.txt'),
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
@@ -172,13 +175,19 @@ describe('the same bundles with the wrong inputs', () => {
     expect(result.reason).toContain('signed with a public key, but no key is trusted');
   });
 
-  it('needs a signer and an artifact', () => {
-    expect(() => verifyBundleFile(happyDsse, { artifactPath: join(ROOT, 'a.txt') })).toThrow(
+  it('needs a signer and an artifact', async () => {
+    await expect(verifyBundleFile(happyDsse, { artifactPath: join(ROOT, 'a.txt') })).rejects.toThrow(
       /--key PEM, or --identity/,
     );
-    expect(() => verifyBundleFile(happyDsse, { keyPath: 'x.pub' })).toThrow(/--artifact FILE or --digest/);
-    expect(() => verifyBundleFile(happyDsse, { digest: 'sha256:1', identity: DEFAULT_IDENTITY })).toThrow(
-      /--issuer/,
+    await expect(verifyBundleFile(happyDsse, { keyPath: 'x.pub' })).rejects.toThrow(
+      /--artifact FILE or --digest/,
+    );
+    await expect(
+      verifyBundleFile(happyDsse, { digest: 'sha256:1', identity: DEFAULT_IDENTITY }),
+    ).rejects.toThrow(/--issuer/);
+    // The artifact is digested as `register --file` does it: a directory is refused by name.
+    await expect(verifyBundleFile(happyDsse, { artifactPath: ROOT, keyPath: 'x.pub' })).rejects.toThrow(
+      /is a directory: expected a file to digest/,
     );
   });
 });

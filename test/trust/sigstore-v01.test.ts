@@ -11,8 +11,8 @@ const ARTIFACT = `${DIR}/test__assets__bundle.txt`;
 const STAGING_ROOT = `${DIR}/sigstore___store__https%3A%2F%2Ftuf-repo-cdn.sigstage.dev__trusted_root.json`;
 
 describe('Sigstore bundle v0.1', () => {
-  it('verifies with the staging trusted root and the signer e-mail', () => {
-    const result = verifyBundleFile(BUNDLE, {
+  it('verifies with the staging trusted root and the signer e-mail', async () => {
+    const result = await verifyBundleFile(BUNDLE, {
       artifactPath: ARTIFACT,
       identity: 'a@tny.town',
       issuer: 'https://github.com/login/oauth',
@@ -22,8 +22,8 @@ describe('Sigstore bundle v0.1', () => {
     expect(result.signer).toEqual({ name: 'a@tny.town', method: 'sigstore', subject: 'a@tny.town' });
   });
 
-  it('fails with the public-good root: the staging CA is not trusted there', () => {
-    const result = verifyBundleFile(BUNDLE, {
+  it('fails with the public-good root: the staging CA is not trusted there', async () => {
+    const result = await verifyBundleFile(BUNDLE, {
       artifactPath: ARTIFACT,
       identity: 'a@tny.town',
       issuer: 'https://github.com/login/oauth',
@@ -32,8 +32,8 @@ describe('Sigstore bundle v0.1', () => {
     expect(result.reason).toContain('CERTIFICATE_ERROR');
   });
 
-  it('fails for another e-mail', () => {
-    const result = verifyBundleFile(BUNDLE, {
+  it('fails for another e-mail', async () => {
+    const result = await verifyBundleFile(BUNDLE, {
       artifactPath: ARTIFACT,
       identity: '*@example.com',
       issuer: 'https://github.com/login/oauth',

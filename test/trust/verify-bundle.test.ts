@@ -15,14 +15,14 @@ describe('verify-bundle on files Tollgate signs', () => {
   const keyPath = writeTemp(dir, 'ci.pub', ci.publicPem);
   const otherKeyPath = writeTemp(dir, 'other.pub', pemKeyPair('p256').publicPem);
 
-  it('verifies a DSSE envelope with its key, against the artifact or its digest', () => {
+  it('verifies a DSSE envelope with its key, against the artifact or its digest', async () => {
     const path = writeTemp(dir, 'env.json', JSON.stringify(signStatement(statement, ci.privatePem)));
-    const result = verifyBundleFile(path, { artifactPath, keyPath });
+    const result = await verifyBundleFile(path, { artifactPath, keyPath });
     expect(result.valid, result.reason).toBe(true);
     expect(result.signer?.name).toBe(keyPath);
-    expect(verifyBundleFile(path, { digest, keyPath }).valid).toBe(true);
-    expect(verifyBundleFile(path, { digest, keyPath: otherKeyPath }).valid).toBe(false);
-    const elsewhere = verifyBundleFile(path, { digest: `sha256:${'9'.repeat(64)}`, keyPath });
+    expect((await verifyBundleFile(path, { digest, keyPath })).valid).toBe(true);
+    expect((await verifyBundleFile(path, { digest, keyPath: otherKeyPath })).valid).toBe(false);
+    const elsewhere = await verifyBundleFile(path, { digest: `sha256:${'9'.repeat(64)}`, keyPath });
     expect(elsewhere.valid).toBe(false);
     expect(elsewhere.reason).toBe(
       `the statement is about ${digest}, not about the artifact sha256:${'9'.repeat(64)}`,
@@ -35,24 +35,24 @@ describe('verify-bundle on files Tollgate signs', () => {
       'b.sigstore.json',
       JSON.stringify(await signStatementBundle(statement, ci.privatePem)),
     );
-    expect(verifyBundleFile(path, { artifactPath, keyPath }).valid).toBe(true);
-    const wrong = verifyBundleFile(path, { artifactPath, keyPath: otherKeyPath });
+    expect((await verifyBundleFile(path, { artifactPath, keyPath })).valid).toBe(true);
+    const wrong = await verifyBundleFile(path, { artifactPath, keyPath: otherKeyPath });
     expect(wrong.valid).toBe(false);
     expect(wrong.reason).toContain('SIGNATURE_ERROR');
   });
 
-  it('says why an envelope cannot be checked with an identity, and why a file is not a bundle', () => {
+  it('says why an envelope cannot be checked with an identity, and why a file is not a bundle', async () => {
     const path = writeTemp(dir, 'env2.json', JSON.stringify(signStatement(statement, ci.privatePem)));
-    expect(verifyBundleFile(path, { digest, identity: 'x', issuer: 'y' }).reason).toBe(
+    expect((await verifyBundleFile(path, { digest, identity: 'x', issuer: 'y' })).reason).toBe(
       'a bare DSSE envelope carries no certificate: verify it with --key',
     );
     const notBundle = writeTemp(dir, 'sbom.json', '{"bomFormat":"CycloneDX"}');
-    expect(verifyBundleFile(notBundle, { digest, keyPath }).reason).toContain(
+    expect((await verifyBundleFile(notBundle, { digest, keyPath })).reason).toContain(
       'neither a Sigstore bundle nor a DSSE envelope',
     );
   });
 
-  it('reports an unsupported key type as the reason', () => {
+  it('reports an unsupported key type as the reason', async () => {
     const rsaPem = `-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo
 4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u
@@ -65,7 +65,7 @@ mwIDAQAB
 `;
     const rsaPath = writeTemp(dir, 'rsa.pub', rsaPem);
     const path = writeTemp(dir, 'env3.json', JSON.stringify(signStatement(statement, ci.privatePem)));
-    const result = verifyBundleFile(path, { digest, keyPath: rsaPath });
+    const result = await verifyBundleFile(path, { digest, keyPath: rsaPath });
     expect(result.valid).toBe(false);
     expect(result.reason).toBe(
       `${rsaPath}: an RSA key (2048 bits) is not supported: Tollgate accepts Ed25519 and ECDSA P-256 keys`,
@@ -74,7 +74,7 @@ mwIDAQAB
 });
 
 describe('identity subject patterns', () => {
-  it('matches exactly without *, and * as any run of characters', () => {
+  it('matches exactly without *, and * as any run of characters', async () => {
     expect(matchesSubject('a@b.c', 'a@b.c')).toBe(true);
     expect(matchesSubject('a@b.c', 'a@b.cc')).toBe(false);
     expect(

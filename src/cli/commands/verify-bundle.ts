@@ -34,7 +34,7 @@ export function defineVerifyBundle(program: Command): void {
     .action(async (bundle: string, _options, command: Command) => {
       const flags = flagsOf<VerifyBundleFlags>(command);
       const { verifyBundleFile } = await import('../../trust/verify-bundle.js');
-      const result = verifyBundleFile(bundle, {
+      const result = await verifyBundleFile(bundle, {
         ...(flags.artifact === undefined ? {} : { artifactPath: flags.artifact }),
         ...(flags.digest === undefined ? {} : { digest: flags.digest }),
         ...(flags.key === undefined ? {} : { keyPath: flags.key }),
