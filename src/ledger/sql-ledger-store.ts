@@ -322,8 +322,10 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
 
   async verify(pipeline: string): Promise<ChainVerdict> {
     const { iterateRaw } = this.runner;
+    const rawRows =
+      iterateRaw && ((query: CompiledQuery) => iterateRaw.call(this.runner, query) as Iterable<StoredRow>);
     const elsewhere = this.capabilities.verifyElsewhere;
-    if (iterateRaw && elsewhere) {
+    if (rawRows && elsewhere) {
       const [head] = await this.rows<{ seq: number }>(this.q.head, { pipeline });
       const last = head ? Number(head.seq) : 0;
       if (last >= SPLIT_VERIFY_MIN_ENTRIES) {
@@ -334,17 +336,14 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
         // A worker that cannot start (thread limits, a damaged install) only costs time: the far
         // part is then verified here, after the near part.
         const far = elsewhere(farQuery, pipeline, middle + 1).catch(() =>
-          verifyRows(iterateRaw.call(this.runner, farQuery) as Iterable<StoredRow>, pipeline, {
-            seq: middle + 1,
-          }),
+          verifyRows(rawRows(farQuery), pipeline, { seq: middle + 1 }),
         );
-        const nearRows = iterateRaw.call(this.runner, this.q.chainSlice({ pipeline, from: 1, to: middle }));
-        const near = verifyRows(nearRows as Iterable<StoredRow>, pipeline);
+        const near = verifyRows(rawRows(this.q.chainSlice({ pipeline, from: 1, to: middle })), pipeline);
         return joinSlices(near, middle, await far);
       }
     }
     const query = this.q.chain({ pipeline });
-    if (iterateRaw) return verifyRows(iterateRaw.call(this.runner, query) as Iterable<StoredRow>, pipeline);
+    if (rawRows) return verifyRows(rawRows(query), pipeline);
     const { rows } = await this.runner.execute<LedgerEntryTable>(query);
     return verifyRows(
       rows.map((r) => [r.seq, r.kind, r.stage, r.artifact, r.actor, r.at, r.prev_hash, r.hash, r.body]),

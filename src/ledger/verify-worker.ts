@@ -7,12 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { type StoredRow, verifyRows } from './hash-chain.js';
-import type { SliceRequest } from './sqlite-slices.js';
+import { LEDGER_MMAP_BYTES, type SliceRequest } from './sqlite-slices.js';
 
 const { file, sql, parameters, pipeline, from } = workerData as SliceRequest;
 const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
 try {
-  db.pragma('mmap_size = 268435456');
+  db.pragma(`mmap_size = ${LEDGER_MMAP_BYTES}`);
   const rows = db
     .prepare(sql)
     .raw(true)
