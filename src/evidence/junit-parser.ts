@@ -81,8 +81,6 @@ interface Scope {
   lastNames: Map<string, number> | undefined;
   /** Names remembered in `seen`. */
   remembered: number;
-  /** Set when the suite's closing tag is read: its names are no longer looked up. */
-  closed: boolean;
   /** Set once the suite outlives a chunk: from then on its names are copied as they come. */
   spansChunks: boolean;
 }
@@ -259,13 +257,8 @@ class JunitCounter {
   private retriesUntracked = 0;
   private collected = '';
   private readonly onText = (text: string) => this.collect(text);
-  /**
-   * Test names remembered while the current chunk is parsed, still pointing into it (see
-   * `detach`): they are copied out when the next chunk arrives, if their suite is still open, and
-   * that suite's later names are copied as they come. Most suites close within the chunk they
-   * started in, and their names are never copied: about 8% off a 100,000-test report.
-   */
-  private undetached: Array<Scope | Map<string, number> | string> = [];
+  /** Set once a chunk has been parsed: names remembered from it still point into it (see `detach`). */
+  private chunkParsed = false;
 
   constructor(file: string, retryMemory: number) {
     this.file = file;
@@ -289,26 +282,29 @@ class JunitCounter {
 
   write(chunk: string): void {
     if (chunk.length === 0) return;
-    if (this.undetached.length > 0) this.detachRemembered();
+    if (this.chunkParsed) this.detachOpenScopes();
     this.parser.write(chunk);
+    this.chunkParsed = true;
   }
 
-  /** Re-keys the names of still-open suites with copies, so the chunk they came from can go. */
-  private detachRemembered(): void {
-    const list = this.undetached;
-    // Flat triples (scope, names, name): no object per remembered test.
-    for (let i = 0; i < list.length; i += 3) {
-      const scope = list[i] as Scope;
-      if (scope.closed) continue;
+  /**
+   * Before the next chunk: re-keys the names remembered by the suites still open with copies, so
+   * the chunk they were sliced from can go, and from then on those suites copy their names as
+   * they come. Most suites close in the chunk they opened in, and their names are never copied.
+   */
+  private detachOpenScopes(): void {
+    for (const { scope } of this.scopes) {
+      if (scope.spansChunks) continue;
       scope.spansChunks = true;
-      const names = list[i + 1] as Map<string, number>;
-      const name = list[i + 2] as string;
-      const state = names.get(name);
-      if (state === undefined) continue;
-      names.delete(name);
-      names.set(detach(name), state);
+      if (scope.seen === undefined) continue;
+      for (const names of scope.seen.values()) {
+        const entries = [...names];
+        names.clear();
+        for (const [name, state] of entries) names.set(detach(name), state);
+      }
+      if (scope.lastClassname !== undefined) scope.lastClassname = detach(scope.lastClassname);
+      if (scope.lastFile !== undefined) scope.lastFile = detach(scope.lastFile);
     }
-    this.undetached = [];
   }
 
   finish(): JunitTotals {
@@ -360,7 +356,6 @@ class JunitCounter {
           lastFile: undefined,
           lastNames: undefined,
           remembered: 0,
-          closed: false,
           spansChunks: false,
         },
       });
@@ -449,7 +444,6 @@ class JunitCounter {
         (tag.name === 'testsuite' || tag.name === 'testsuites')
       ) {
         this.scopes.pop();
-        top.scope.closed = true;
         this.remembered -= top.scope.remembered;
       }
     }
@@ -487,12 +481,7 @@ class JunitCounter {
         this.remembered < this.retryMemory ||
         (isFailing(outcome) && this.remembered < 2 * this.retryMemory)
       ) {
-        if (scope.spansChunks) {
-          names.set(detach(testcase.name), state);
-        } else {
-          names.set(testcase.name, state);
-          this.undetached.push(scope, names, testcase.name);
-        }
+        names.set(scope.spansChunks ? detach(testcase.name) : testcase.name, state);
         scope.remembered += 1;
         this.remembered += 1;
       } else {
