@@ -4,10 +4,10 @@ import { type DecideOptions, decide } from '../decide.js';
 import type { Decision } from '../decision.js';
 import type { Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { buildLedgerView, registeredArtifact } from '../ledger/ledger-view.js';
+import { buildLedgerView } from '../ledger/ledger-view.js';
 import type { AppContext } from './context.js';
 import { FACT_PROVIDERS } from './fact-providers.js';
-import { artifactNotRegistered } from './register.js';
+import { artifactNotRegistered, artifactOfEntries } from './register.js';
 
 /** Facts from outside the database (config files, metrics): gathered once, before any lock. */
 export async function gatherExternalFacts(ctx: AppContext, stageName: string, reader: LedgerReader) {
@@ -36,9 +36,8 @@ export async function gatherFacts(
     reader.listEvidence(pipeline, digest),
     reader.entriesForArtifact(pipeline, digest),
   ]);
-  // The artifact as its hash-chained register entry recorded it: one read fewer per decision.
-  // The artifacts row is read only for a ledger whose register entry is missing or damaged.
-  const artifact = registeredArtifact(entries) ?? (await reader.getArtifact(pipeline, digest));
+  // From the entries just read: one read fewer per decision, and the hash-chained copy.
+  const artifact = await artifactOfEntries(reader, pipeline, digest, entries);
   if (!artifact) throw artifactNotRegistered(ctx, digest);
   return { artifact, evidence, ledger: buildLedgerView(entries), actor, now: ctx.now(), extra };
 }

@@ -7,7 +7,7 @@ import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
-import { buildLedgerView, ENTRY, type PromotionStatus } from '../ledger/ledger-view.js';
+import { buildLedgerView, ENTRY, type PromotionStatus, registeredArtifact } from '../ledger/ledger-view.js';
 import { checkStage } from './check.js';
 import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
@@ -70,13 +70,15 @@ export function summariseEvidence(data: EvidenceData): string {
 }
 
 export async function explainArtifact(ctx: AppContext, digest: string): Promise<Passport> {
-  const artifact = await requireArtifact(ctx, digest);
+  const row = await requireArtifact(ctx, digest);
   const store = await ctx.store();
   const pipeline = ctx.contract.pipeline;
   const [records, entries] = await Promise.all([
-    store.listEvidence(pipeline, artifact.digest),
-    store.entriesForArtifact(pipeline, artifact.digest),
+    store.listEvidence(pipeline, row.digest),
+    store.entriesForArtifact(pipeline, row.digest),
   ]);
+  // As decisions and `status` show it: from the hash-chained register entry (see artifactOfEntries).
+  const artifact = registeredArtifact(entries) ?? row;
   const view = buildLedgerView(entries);
   const evidence = [...records]
     .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))

@@ -1,7 +1,8 @@
 import { assertDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
-import { ENTRY } from '../ledger/ledger-view.js';
+import type { LedgerReader } from '../ledger/ledger-store.js';
+import { ENTRY, registeredArtifact, type ViewEntry } from '../ledger/ledger-view.js';
 import type { AppContext } from './context.js';
 
 export interface RegisterOptions {
@@ -98,6 +99,22 @@ export async function registerArtifact(
     });
     return { artifact, created: true };
   });
+}
+
+/**
+ * The artifact as its hash-chained register entry recorded it, read from `entries` (the artifact's
+ * ledger entries, oldest first, which every caller already holds); its artifacts row only for a
+ * ledger whose register entry is missing or damaged. Decisions, `status`, `history` and `explain`
+ * all read it this way, so a label edited in the artifacts table behind the ledger's back changes
+ * nothing they say, and labels come in one order everywhere (sorted, as the entry stores them).
+ */
+export async function artifactOfEntries(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+  entries: readonly ViewEntry[],
+): Promise<Artifact | undefined> {
+  return registeredArtifact(entries) ?? (await reader.getArtifact(pipeline, digest));
 }
 
 /** The registered artifact, or a clear error saying how to register it. */

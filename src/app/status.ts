@@ -4,6 +4,7 @@ import { TollgateError } from '../errors.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
 import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
 import type { AppContext } from './context.js';
+import { artifactOfEntries } from './register.js';
 
 export interface StageStatus {
   stage: string;
@@ -29,8 +30,9 @@ export async function stageStatus(ctx: AppContext): Promise<StageStatus[]> {
     }
     const row: StageStatus = { stage, purpose: definition.purpose };
     if (current) {
-      const artifact = await store.getArtifact(pipeline, current.digest);
-      const view = buildLedgerView(await store.entriesForArtifact(pipeline, current.digest));
+      const entries = await store.entriesForArtifact(pipeline, current.digest);
+      const artifact = await artifactOfEntries(store, pipeline, current.digest, entries);
+      const view = buildLedgerView(entries);
       const promotion = view.promotions.filter((p) => p.stage === stage).at(-1);
       if (artifact)
         row.current = {
@@ -61,10 +63,8 @@ export async function stageHistory(
     const digest = entry.artifact!;
     let known = seen.get(digest);
     if (!known) {
-      const [entries, artifact] = await Promise.all([
-        store.entriesForArtifact(pipeline, digest),
-        store.getArtifact(pipeline, digest),
-      ]);
+      const entries = await store.entriesForArtifact(pipeline, digest);
+      const artifact = await artifactOfEntries(store, pipeline, digest, entries);
       known = { promotions: buildLedgerView(entries).promotions, labels: artifact?.labels ?? {} };
       seen.set(digest, known);
     }

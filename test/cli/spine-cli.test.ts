@@ -155,28 +155,48 @@ describe('tollgate attest tests', () => {
     expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).toBe(0);
   });
 
-  it('decides on the artifact as its hash-chained register entry recorded it', async () => {
+  it('decides on, and shows, the artifact as its hash-chained register entry recorded it', async () => {
     const dir = await registered();
     // An entry after the register entry, so removing it breaks the chain.
     const attest = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], {
       cwd: dir,
     });
     expect(attest.code).toBe(0);
-    const labelsIn = async () =>
-      (
-        JSON.parse((await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir })).stdout) as {
-          artifact: { labels: Record<string, string> };
-        }
-      ).artifact.labels;
+    expect((await runCli(['promote', 'dev', '--artifact', D], { cwd: dir })).code).toBe(0);
+    const json = async (args: string[]) =>
+      JSON.parse((await runCli([...args, '--json'], { cwd: dir })).stdout);
+    // Every place an artifact's labels reach the user: the decision, status, history, explain.
+    const labelsShown = async () => {
+      const [check, status, history, passport] = await Promise.all([
+        json(['check', 'dev', '--artifact', D]),
+        json(['status']),
+        json(['history', 'dev']),
+        json(['explain', D]),
+      ]);
+      return {
+        check: check.artifact.labels,
+        status: status.find((row: { stage: string }) => row.stage === 'dev').current.artifact.labels,
+        history: history[0].labels,
+        explain: passport.artifact.labels,
+      };
+    };
+    const everywhere = (labels: Record<string, string>) => ({
+      check: labels,
+      status: labels,
+      history: labels,
+      explain: labels,
+    });
     const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
     try {
       // A label edited in the artifacts table, behind the ledger's back, changes nothing.
       db.prepare('update artifacts set labels = \'{"version":"9.9.9","author":"mallory"}\'').run();
-      expect(await labelsIn()).toEqual({ author: 'dana', version: '1.0.0' });
-      // A ledger without the register entry (which `ledger verify` reports) still decides, on the
+      expect(await labelsShown()).toEqual(everywhere({ author: 'dana', version: '1.0.0' }));
+      // Labels come sorted by key everywhere, as the register entry stores them.
+      expect(Object.keys((await labelsShown()).status)).toEqual(['author', 'version']);
+      // A ledger without the register entry (which `ledger verify` reports) still works, on the
       // artifacts row.
       db.prepare("delete from ledger_entries where kind = 'register'").run();
-      expect(await labelsIn()).toEqual({ author: 'mallory', version: '9.9.9' });
+      expect(await labelsShown()).toEqual(everywhere({ author: 'mallory', version: '9.9.9' }));
     } finally {
       db.close();
     }
@@ -232,7 +252,8 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
     expect(prod.stdout).toContain('suite e2e: 1 failed and 0 errored of 2, at most 0 allowed: suite.Case.t1');
 
     const status = await run(['status']);
-    expect(status.stdout).toMatch(/dev\s+sha256:[0-9a-f]{12}\s+version=1.0.0 author=dana/);
+    // Labels as the register entry stores them: sorted by key, whatever order they were given in.
+    expect(status.stdout).toMatch(/dev\s+sha256:[0-9a-f]{12}\s+author=dana version=1.0.0/);
     expect(status.stdout).toMatch(/prod\s+\(nothing promoted yet\)/);
     const history = await run(['history', 'staging', '--json']);
     expect(JSON.parse(history.stdout)).toMatchObject([
