@@ -4,10 +4,10 @@
  * holding the document in memory. Counting rules are documented in docs/evidence-junit.md.
  */
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { TollgateError } from '../errors.js';
 import { FAILED_NAMES_CAP, type TestFailure, type TestSummary } from './evidence.js';
+import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
 
 /** Totals of one JUnit report (or of several, summed by `mergeTotals`). */
 export interface JunitTotals {
@@ -118,11 +118,10 @@ interface OpenTestcase {
 export async function parseJunit(input: JunitInput, options: ParseJunitOptions = {}): Promise<JunitTotals> {
   const name = 'path' in input ? input.path : input.name;
   const source =
-    'path' in input
-      ? createReadStream(input.path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES })
-      : input.stream;
+    'path' in input ? createReadStream(input.path, { highWaterMark: CHUNK_BYTES }) : input.stream;
   const counter = new JunitCounter(name, options.retryMemory ?? RETRY_MEMORY);
-  const decoder = new StringDecoder('utf8');
+  // UTF-8 unless a byte order mark or the XML declaration says otherwise (docs/evidence-junit.md).
+  const decoder = new XmlDecoder();
   try {
     for await (const chunk of source as AsyncIterable<string | Buffer>) {
       counter.write(typeof chunk === 'string' ? chunk : decoder.write(chunk));
@@ -130,6 +129,7 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
     counter.write(decoder.end());
   } catch (error) {
     if (error instanceof TollgateError) throw error;
+    if (error instanceof UnsupportedEncoding) throw invalidAt(name, 1, error.column, error.message);
     throw readError(name, error);
   }
   const totals = counter.finish();
@@ -537,14 +537,7 @@ class JunitCounter {
   }
 
   private invalid(message: string): TollgateError {
-    const position = { file: this.file, line: this.parser.line, column: this.parser.column };
-    return new TollgateError(
-      'EVIDENCE_INVALID',
-      `${this.file}:${position.line}:${position.column}: ${message}`,
-      {
-        position,
-      },
-    );
+    return invalidAt(this.file, this.parser.line, this.parser.column, message);
   }
 
   /**
@@ -637,6 +630,13 @@ function capMessage(message: string): string {
 /** Sums of decimal seconds drift (0.1 + 0.2); a microsecond is finer than any report. */
 function roundSeconds(seconds: number): number {
   return Math.round(seconds * 1e6) / 1e6;
+}
+
+/** `EVIDENCE_INVALID` for `file`, naming the line and column. */
+function invalidAt(file: string, line: number, column: number, message: string): TollgateError {
+  return new TollgateError('EVIDENCE_INVALID', `${file}:${line}:${column}: ${message}`, {
+    position: { file, line, column },
+  });
 }
 
 function readError(file: string, error: unknown): TollgateError {
