@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contractSchema } from './schema.js';
+import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 
 /** The editor JSON Schema, generated from the same zod definition the loader validates with. */
 export function contractJsonSchema(): Record<string, unknown> {
@@ -10,6 +10,8 @@ export function contractJsonSchema(): Record<string, unknown> {
   });
   return {
     ...schema,
+    // Top-level `x-` keys are ignored by the loader (a place for YAML anchors): editors allow them too.
+    patternProperties: { [`^${EXTENSION_PREFIX}`]: {} },
     $id: 'https://raw.githubusercontent.com/tollgate-dev/tollgate/main/schema/tollgate.schema.json',
     title: 'Tollgate contract (tollgate.yaml)',
   };

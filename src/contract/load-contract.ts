@@ -6,11 +6,20 @@ import './zod-setup.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import {
+  type Alias,
+  isMap,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from 'yaml';
 import type { z } from 'zod';
 import { inputError, TollgateError } from '../errors.js';
 import { nearestName } from '../text/nearest.js';
-import { contractSchema } from './schema.js';
+import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 import { type Contract, upstreamOf } from './types.js';
 
 type Path = readonly PropertyKey[];
@@ -165,7 +174,8 @@ function pathText(path: Path): string {
  */
 export function validateContract(text: string, file: string, root = dirname(file)): Contract {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const locate = new Locator(doc, lines);
   const firstError = doc.errors[0];
   if (firstError) {
@@ -176,7 +186,7 @@ export function validateContract(text: string, file: string, root = dirname(file
       `invalid YAML: ${firstError.message.split('\n')[0]}`,
     );
   }
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const raw = resolveAliases(doc, lines, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw inputError(
       'CONTRACT_INVALID',
@@ -184,6 +194,9 @@ export function validateContract(text: string, file: string, root = dirname(file
       'expected a map with version, pipeline, artifact and stages',
     );
   }
+  // Top-level `x-` keys are the contract's own scratch space (for anchors), as in Compose files.
+  for (const key of Object.keys(raw))
+    if (key.startsWith(EXTENSION_PREFIX)) delete (raw as Record<string, unknown>)[key];
   const parsed = contractSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => formatIssue(issue, locate, file));
@@ -200,6 +213,42 @@ export function validateContract(text: string, file: string, root = dirname(file
     root,
     digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
   };
+}
+
+/** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
+const MAX_ALIASES = 100;
+
+/**
+ * The document as plain data, aliases and merge keys resolved. An alias to no anchor above it, or
+ * more aliases than any contract needs ("billion laughs"), is CONTRACT_INVALID at the alias.
+ */
+function resolveAliases(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    let unresolved: Alias | undefined;
+    let first: Alias | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        first ??= node;
+        if (!node.resolve(doc)) {
+          unresolved = node;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    const alias = unresolved ?? first;
+    const { line, col: column } = lines.linePos(alias?.range?.[0] ?? 0);
+    throw inputError(
+      'CONTRACT_INVALID',
+      { file, line, column },
+      unresolved
+        ? `alias *${unresolved.source} names no anchor above it; expected &${unresolved.source} defined earlier in the file`
+        : `aliases expand to more than ${MAX_ALIASES} nodes; expected a contract, not a YAML expansion`,
+    );
+  }
 }
 
 function formatIssue(issue: z.core.$ZodIssue, locate: Locator, file: string): string {

@@ -74,6 +74,12 @@ export const artifactSchema = z
   })
   .describe('What moves through the pipeline; it is always identified by digest.');
 
+/**
+ * Top-level keys starting with this are not part of the contract: the loader drops them before
+ * validating, so they can hold YAML anchors (`x-defaults: &defaults …`), as in Compose files.
+ */
+export const EXTENSION_PREFIX = 'x-';
+
 export const contractSchema = z
   .strictObject({
     version: z.literal(1).describe('Contract format version; always 1.'),

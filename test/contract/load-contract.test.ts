@@ -82,6 +82,61 @@ describe('validateContract', () => {
     expect(errorOf('- a\n- b\n').message).toContain('expected a map');
   });
 
+  it('shares settings through anchors, merge keys and top-level x- keys', () => {
+    const contract = validateContract(
+      `version: 1
+pipeline: shop
+artifact: { type: file }
+x-gated: &gated
+  purpose: gated
+  requires:
+    tests: [{ suite: unit, minTests: 5 }]
+stages:
+  dev:
+    <<: *gated
+  staging:
+    <<: *gated
+    purpose: release candidate
+    from: dev
+`,
+      'tollgate.yaml',
+    );
+    expect(Object.keys(contract)).not.toContain('x-gated');
+    expect(contract.stages.dev).toMatchObject({
+      purpose: 'gated',
+      requires: { tests: [{ suite: 'unit', minTests: 5 }] },
+    });
+    // A key written beside the merge wins over the merged one.
+    expect(contract.stages.staging).toMatchObject({ purpose: 'release candidate', from: 'dev' });
+    expect(contract.stages.staging?.requires.tests?.[0]).toMatchObject({ suite: 'unit', minTests: 5 });
+    // Only top-level keys: an x- key inside a stage is still an unknown key.
+    expect(
+      errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    x-note: hi')).message,
+    ).toContain('tollgate.yaml:18:5: unknown key "x-note" in stages.prod');
+  });
+
+  it('refuses an alias to no anchor, and an alias expansion bomb, at the alias', () => {
+    const unresolved = errorOf(
+      THREE_STAGES.replace('    purpose: live', '    purpose: live\n    rollback: *nowhere'),
+    );
+    expect(unresolved.code).toBe('CONTRACT_INVALID');
+    expect(unresolved.message).toBe(
+      'tollgate.yaml:18:15: alias *nowhere names no anchor above it; expected &nowhere defined earlier in the file',
+    );
+    const bomb = errorOf(
+      `version: 1
+pipeline: shop
+artifact: { type: file }
+x-a: &a [x, x, x, x, x, x, x, x, x, x]
+x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+stages:
+  dev: { purpose: a }
+`,
+    );
+    expect(bomb.message).toMatch(/^tollgate\.yaml:5:\d+: aliases expand to more than 100 nodes/);
+  });
+
   it('finds near keys only when they are close', () => {
     expect(nearestKey('tets', ['tests', 'from'])).toBe('tests');
     expect(nearestKey('zzzzzzzz', ['tests', 'from'])).toBeUndefined();
@@ -102,5 +157,7 @@ describe('JSON Schema', () => {
       expect.arrayContaining(['purpose', 'from', 'config', 'requires']),
     );
     expect(JSON.stringify(generated)).toContain('"additionalProperties":false');
+    // Top-level x- keys, which the loader ignores, are allowed to editors too.
+    expect(generated).toMatchObject({ additionalProperties: false, patternProperties: { '^x-': {} } });
   });
 });
