@@ -70,9 +70,10 @@ export function sniffXmlEncoding(head: Buffer, complete = false): SniffedEncodin
   if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return { encoding: 'UTF-8', skip: 3 };
   if (b0 === 0xff && b1 === 0xfe) return { encoding: 'UTF-16LE', skip: 2 };
   if (b0 === 0xfe && b1 === 0xff) return { encoding: 'UTF-16BE', skip: 2 };
-  // `<?` without a byte order mark: the zeros say which UTF-16.
-  if (b0 === 0x3c && b1 === 0x00 && b2 === 0x3f && b3 === 0x00) return { encoding: 'UTF-16LE', skip: 0 };
-  if (b0 === 0x00 && b1 === 0x3c && b2 === 0x00 && b3 === 0x3f) return { encoding: 'UTF-16BE', skip: 0 };
+  // No byte order mark, but a zero byte beside each of the first two characters (`<?`, or `<t` when
+  // there is no declaration): UTF-16, and the zeros' side says which. XML in UTF-8 has no zero bytes.
+  if (b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return { encoding: 'UTF-16LE', skip: 0 };
+  if (b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return { encoding: 'UTF-16BE', skip: 0 };
   // ASCII-compatible: the declaration, if there is one, names the encoding.
   if (b0 !== 0x3c || b1 !== 0x3f) return { encoding: 'UTF-8', skip: 0 };
   const text = head.toString('latin1', 0, Math.min(head.length, SNIFF_BYTES));

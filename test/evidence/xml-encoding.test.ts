@@ -133,6 +133,15 @@ describe('sniffXmlEncoding', () => {
       Buffer.from('<?xml encoding="ISO-8859-1"?>', 'utf16le'),
     ]);
     expect(sniffXmlEncoding(marked)).toEqual({ encoding: 'UTF-16LE', skip: 2 });
+    // UTF-16 with neither mark nor declaration: the zero bytes tell.
+    expect(sniffXmlEncoding(Buffer.from('<testsuite/>', 'utf16le'))).toEqual({
+      encoding: 'UTF-16LE',
+      skip: 0,
+    });
+    expect(sniffXmlEncoding(Buffer.from('<testsuite/>', 'utf16le').swap16())).toEqual({
+      encoding: 'UTF-16BE',
+      skip: 0,
+    });
   });
 
   it('throws UnsupportedEncoding with the 1-based column of the name', () => {
