@@ -12,6 +12,7 @@ import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
 import { type ExpectedEvidence, normaliseDetected } from '../evidence/normalise-evidence.js';
+import { decodeText } from '../text/byte-order-mark.js';
 import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
@@ -58,7 +59,8 @@ export async function attestEvidence(
   const file = options.file;
   assertEvidenceSize(await assertReadableFile(file), file, options.maxBytes);
   const bytes = await readFile(file);
-  const detected = detectFormat(bytes.toString('utf8'), file);
+  // UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell 5 writes when output is redirected).
+  const detected = detectFormat(decodeText(bytes), file);
   const result = normaliseDetected(detected, file, options.expected);
 
   const items: Array<{ format: string; data: EvidenceData }> = [];

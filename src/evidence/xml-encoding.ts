@@ -5,6 +5,7 @@
  * `Out-File`), ISO-8859-1 and windows-1252 from older Java and .NET reporters.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { byteOrderMark } from '../text/byte-order-mark.js';
 
 export type XmlEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'ISO-8859-1' | 'windows-1252';
 
@@ -66,10 +67,9 @@ const DECLARED_ENCODING = /^<\?xml\s[^>]*?\bencoding\s*=\s*(["'])([A-Za-z][A-Za-
  */
 export function sniffXmlEncoding(head: Buffer, complete = false): SniffedEncoding | undefined {
   if (head.length < 4 && !complete) return undefined;
+  const mark = byteOrderMark(head);
+  if (mark) return mark;
   const [b0, b1, b2, b3] = head;
-  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return { encoding: 'UTF-8', skip: 3 };
-  if (b0 === 0xff && b1 === 0xfe) return { encoding: 'UTF-16LE', skip: 2 };
-  if (b0 === 0xfe && b1 === 0xff) return { encoding: 'UTF-16BE', skip: 2 };
   // No byte order mark, but a zero byte beside each of the first two characters (`<?`, or `<t` when
   // there is no declaration): UTF-16, and the zeros' side says which. XML in UTF-8 has no zero bytes.
   if (b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return { encoding: 'UTF-16LE', skip: 0 };

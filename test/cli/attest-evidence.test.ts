@@ -145,6 +145,29 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
   });
 });
 
+describe('evidence files written by Windows tools (built CLI)', () => {
+  it('reads JSON in UTF-16 with a byte order mark, as PowerShell 5 redirects it, and UTF-8 with one', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const text = readFileSync(join(ROOT, 'test', 'evidence', 'samples', 'grype.json'), 'utf8');
+    const encodings: Record<string, Buffer> = {
+      'utf16le.json': Buffer.from(`\ufeff${text}`, 'utf16le'),
+      'utf16be.json': Buffer.from(`\ufeff${text}`, 'utf16le').swap16(),
+      'utf8-bom.json': Buffer.from(`\ufeff${text}`, 'utf8'),
+    };
+    for (const [name, bytes] of Object.entries(encodings)) {
+      writeFileSync(join(dir, name), bytes);
+      const scan = await run(['attest', 'scan', '--artifact', DIGEST, '--json', join(dir, name)]);
+      expect(scan.code, `${name}: ${scan.stderr}`).toBe(0);
+      expect(JSON.parse(scan.stdout), name).toMatchObject({
+        format: 'grype',
+        data: { counts: { critical: 1, high: 1, medium: 1, low: 1, unknown: 1 }, suppressed: 1 },
+      });
+    }
+  });
+});
+
 describe('signed SBOM and scan statements (built CLI)', () => {
   it('attest sbom reads a DSSE-signed CycloneDX statement, records its signer, and signedBy accepts it', async () => {
     const keys = join(ROOT, 'examples', 'checkout', 'keys');

@@ -1,0 +1,33 @@
+/**
+ * Byte order marks: how a file that starts with one says it is encoded. Windows tools write them
+ * (PowerShell 5 redirects output as UTF-16LE with a mark, and `Out-File -Encoding utf8` adds a UTF-8 one).
+ */
+
+export type MarkedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
+
+/** The encoding the byte order mark at the start of `bytes` names, and the mark's length in bytes. */
+export function byteOrderMark(bytes: Uint8Array): { encoding: MarkedEncoding; skip: number } | undefined {
+  const [b0, b1, b2] = bytes;
+  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return { encoding: 'UTF-8', skip: 3 };
+  if (b0 === 0xff && b1 === 0xfe) return { encoding: 'UTF-16LE', skip: 2 };
+  if (b0 === 0xfe && b1 === 0xff) return { encoding: 'UTF-16BE', skip: 2 };
+  return undefined;
+}
+
+/**
+ * The text of a whole file: decoded as its byte order mark says, else as UTF-8; the mark left out.
+ * @example decodeText(readFileSync('trivy.json')) // a UTF-16LE report written by PowerShell 5 reads as JSON
+ */
+export function decodeText(bytes: Buffer): string {
+  const mark = byteOrderMark(bytes);
+  if (mark === undefined) return bytes.toString('utf8');
+  const body = bytes.subarray(mark.skip);
+  switch (mark.encoding) {
+    case 'UTF-8':
+      return body.toString('utf8');
+    case 'UTF-16LE':
+      return body.toString('utf16le');
+    case 'UTF-16BE':
+      return new TextDecoder('utf-16be').decode(body);
+  }
+}
