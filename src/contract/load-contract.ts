@@ -140,6 +140,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
 function describeExpected(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input))
+        return `expected a finite number, found ${Number.isNaN(issue.input) ? '.nan' : issue.input > 0 ? '.inf' : '-.inf'}`;
       return `expected ${issue.expected}${'input' in issue ? `, found ${kindOf(issue.input)}` : ''}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -200,9 +202,7 @@ export function validateContract(text: string, file: string, root = dirname(file
   const parsed = contractSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => formatIssue(issue, locate, file));
-    const first = parsed.error.issues[0]!;
-    const where =
-      first.code === 'unrecognized_keys' ? locate.key(first.path, first.keys[0]!) : locate.value(first.path);
+    const where = positionOf(parsed.error.issues[0]!, locate);
     throw new TollgateError('CONTRACT_INVALID', messages.join('\n'), { position: { file, ...where } });
   }
   const contract = parsed.data;
@@ -251,6 +251,13 @@ function resolveAliases(doc: ReturnType<typeof parseDocument>, lines: LineCounte
   }
 }
 
+/** Where an issue points: at the (first) offending key for key issues, else at the value. */
+function positionOf(issue: z.core.$ZodIssue, locate: Locator): Located {
+  if (issue.code === 'unrecognized_keys') return locate.key(issue.path, issue.keys[0]!);
+  if (issue.code === 'invalid_key') return locate.key(issue.path.slice(0, -1), String(issue.path.at(-1)));
+  return locate.value(issue.path);
+}
+
 function formatIssue(issue: z.core.$ZodIssue, locate: Locator, file: string): string {
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(issue.path);
@@ -267,7 +274,13 @@ function formatIssue(issue: z.core.$ZodIssue, locate: Locator, file: string): st
       })
       .join('\n');
   }
-  const { line, column } = locate.value(issue.path);
+  if (issue.code === 'invalid_key') {
+    // A map key that its schema refuses (a stage named "Dev"): point at the key, say what it must be.
+    const { line, column } = positionOf(issue, locate);
+    const what = issue.issues.map((inner) => inner.message).join('; ');
+    return `${file}:${line}:${column}: ${pathText(issue.path.slice(0, -1))}: key "${String(issue.path.at(-1))}" is not ${what}`;
+  }
+  const { line, column } = positionOf(issue, locate);
   return `${file}:${line}:${column}: ${pathText(issue.path)}: ${describeExpected(issue)}`;
 }
 
@@ -275,9 +288,16 @@ function formatIssue(issue: z.core.$ZodIssue, locate: Locator, file: string): st
 function checkStageGraph(stages: Contract['stages'], locate: Locator, file: string): void {
   const names = Object.keys(stages);
   for (const [name, stage] of Object.entries(stages)) {
-    upstreamOf(stage).forEach((upstream, index) => {
-      if (stages[upstream]) return;
+    upstreamOf(stage).forEach((upstream, index, all) => {
       const path = Array.isArray(stage.from) ? ['stages', name, 'from', index] : ['stages', name, 'from'];
+      if (all.indexOf(upstream) !== index) {
+        throw inputError(
+          'CONTRACT_INVALID',
+          { file, ...locate.value(path) },
+          `stages.${name}.from: "${upstream}" is listed twice; expected each upstream stage once`,
+        );
+      }
+      if (stages[upstream]) return;
       const near = nearestKey(upstream, names);
       throw inputError(
         'CONTRACT_INVALID',

@@ -54,6 +54,28 @@ describe('validateContract', () => {
     );
   });
 
+  it('points at a map key its schema refuses and says what it must be', () => {
+    const error = errorOf(
+      THREE_STAGES.replace('  staging:', '  Staging:').replace('from: staging', 'from: dev'),
+    );
+    expect(error.message).toBe(
+      'tollgate.yaml:9:3: stages: key "Staging" is not a stage name: lower-case letters, digits, ".", "_" or "-"',
+    );
+    expect(error.position).toEqual({ file: 'tollgate.yaml', line: 9, column: 3 });
+  });
+
+  it('refuses an upstream stage listed twice in from', () => {
+    const error = errorOf(THREE_STAGES.replace('    from: staging', '    from: [staging, dev, staging]'));
+    expect(error.message).toBe(
+      'tollgate.yaml:18:26: stages.prod.from: "staging" is listed twice; expected each upstream stage once',
+    );
+  });
+
+  it("names YAML's infinities instead of calling them null", () => {
+    const error = errorOf(THREE_STAGES.replace('minTests: 2', 'minTests: .inf'));
+    expect(error.message).toMatch(/minTests: expected a finite number, found \.inf$/);
+  });
+
   it('refuses a from that names no stage, suggesting the nearest', () => {
     const error = errorOf(THREE_STAGES.replace('from: staging', 'from: stagin'));
     expect(error.message).toContain('tollgate.yaml:18:11: stages.prod.from: "stagin" names no stage');
