@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { stageOf } from '../contract/load-contract.js';
 import { TollgateError } from '../errors.js';
@@ -15,10 +16,15 @@ import { requireArtifact } from './register.js';
 export async function assertReadableFile(path: string): Promise<number> {
   try {
     const info = await stat(path);
+    if (info.isDirectory())
+      throw new TollgateError(
+        'FILE_UNREADABLE',
+        `${path} is a directory; expected a file: pass the reports in it (for example ${join(path, '*.xml')}, which the shell expands)`,
+      );
     if (!info.isFile())
       throw new TollgateError(
         'FILE_UNREADABLE',
-        `${path}: expected a file, found a directory or special file`,
+        `${path}: expected a regular file, found a FIFO, socket or device`,
       );
     return info.size;
   } catch (cause) {

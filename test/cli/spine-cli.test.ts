@@ -203,6 +203,22 @@ describe('tollgate attest tests', () => {
     expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).not.toBe(0);
   });
 
+  it('refuses a directory of reports, saying how to pass the reports in it', async () => {
+    const dir = await registered({ 'reports/unit.xml': junit(['pass', 'pass']) });
+    const result = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'reports'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `reports is a directory; expected a file: pass the reports in it (for example ${join('reports', '*.xml')}, which the shell expands)`,
+    );
+    const fifo = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', '/dev/null'], {
+      cwd: dir,
+    });
+    expect(fifo.code).toBe(3);
+    expect(fifo.stderr).toContain('/dev/null: expected a regular file, found a FIFO, socket or device');
+  });
+
   it('refuses a DOCTYPE and stores nothing', async () => {
     const dir = await registered({
       'evil.xml':
