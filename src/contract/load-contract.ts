@@ -8,8 +8,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   type Alias,
+  isAlias,
+  isCollection,
   isMap,
   isScalar,
+  isSeq,
   LineCounter,
   type Node,
   parseDocument,
@@ -177,7 +180,14 @@ function pathText(path: Path): string {
 export function validateContract(text: string, file: string, root = dirname(file)): Contract {
   const lines = new LineCounter();
   // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    // Keys that are lists or maps are refused below, with a position, instead of a process warning.
+    logLevel: 'error',
+  });
   const locate = new Locator(doc, lines);
   const firstError = doc.errors[0];
   if (firstError) {
@@ -215,6 +225,45 @@ export function validateContract(text: string, file: string, root = dirname(file
   };
 }
 
+/**
+ * Keys the yaml library would turn into odd strings or throw on: a list or map used as a key, and a
+ * merge key (`<<`) whose value is not a map, an alias of one, or a list of those.
+ */
+function checkKeys(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): void {
+  const at = (node: { range?: [number, number, number] | null } | null | undefined) => {
+    const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
+    return { file, line, column };
+  };
+  // What the yaml library merges: a map, or a list of maps, each possibly given by an alias.
+  const resolved = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
+  const mergeable = (node: unknown): boolean => {
+    const value = resolved(node);
+    return isMap(value) || (isSeq(value) && value.items.every((item) => isMap(resolved(item))));
+  };
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isCollection(pair.key)) {
+        throw inputError(
+          'CONTRACT_INVALID',
+          at(pair.key),
+          `a ${isSeq(pair.key) ? 'list' : 'map'} used as a key; expected a name`,
+        );
+      }
+      // With `merge` on, a plain `<<` key is parsed as the symbol the library merges on.
+      const merge =
+        isScalar(pair.key) && typeof pair.key.value === 'symbol' && pair.key.value.description === '<<';
+      if (merge && !mergeable(pair.value)) {
+        throw inputError(
+          'CONTRACT_INVALID',
+          at((pair.value ?? pair.key) as Node | null),
+          'a merge key (<<) takes a map, an alias of one (*name), or a list of those',
+        );
+      }
+      return undefined;
+    },
+  });
+}
+
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
 const MAX_ALIASES = 100;
 
@@ -223,6 +272,7 @@ const MAX_ALIASES = 100;
  * more aliases than any contract needs ("billion laughs"), is CONTRACT_INVALID at the alias.
  */
 function resolveAliases(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
+  checkKeys(doc, lines, file);
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {

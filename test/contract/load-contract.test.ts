@@ -137,6 +137,21 @@ stages:
     ).toContain('tollgate.yaml:18:5: unknown key "x-note" in stages.prod');
   });
 
+  it('refuses a merge key that does not merge a map, and a list or map used as a key', () => {
+    const merge = errorOf(
+      THREE_STAGES.replace('stages:', 'x-list: &list [a, b]\nstages:').replace(
+        '    purpose: live',
+        '    purpose: live\n    <<: *list',
+      ),
+    );
+    expect(merge.code).toBe('CONTRACT_INVALID');
+    expect(merge.message).toBe(
+      'tollgate.yaml:19:9: a merge key (<<) takes a map, an alias of one (*name), or a list of those',
+    );
+    const listKey = errorOf(THREE_STAGES.replace('  prod:', '  ? [prod]\n  :'));
+    expect(listKey.message).toBe('tollgate.yaml:16:5: a list used as a key; expected a name');
+  });
+
   it('refuses an alias to no anchor, and an alias expansion bomb, at the alias', () => {
     const unresolved = errorOf(
       THREE_STAGES.replace('    purpose: live', '    purpose: live\n    rollback: *nowhere'),
