@@ -4,7 +4,7 @@
 import { type CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
-import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import {
   type ChainedEntry,
   type ChainVerdict,
@@ -55,8 +55,32 @@ export interface DialectCapabilities {
 /** Chains at least this long are verified in two halves at once when the dialect can. */
 export const SPLIT_VERIFY_MIN_ENTRIES = 20_000;
 
+/**
+ * JSON stored by Tollgate, read back. Text that does not parse (or is not `shape`) was changed
+ * behind Tollgate's back: LEDGER_CORRUPT naming what, instead of a crash deep in a command.
+ */
+function parseStored<T extends object>(text: string, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw damaged(what);
+  }
+  if (value === null || typeof value !== 'object') throw damaged(what);
+  return value as T;
+}
+
+function damaged(what: string): TollgateError {
+  return new TollgateError(
+    'LEDGER_CORRUPT',
+    `${what} is damaged: it no longer holds what Tollgate wrote; run \`tollgate ledger verify\` to find the first damaged entry`,
+  );
+}
+
 function toEntry(row: LedgerEntryTable): ChainedEntry {
-  const body = JSON.parse(row.body) as { payload: Record<string, unknown> };
+  const what = `ledger entry #${row.seq} of pipeline ${row.pipeline}`;
+  const body = parseStored<{ payload?: unknown }>(row.body, what);
+  if (body.payload === null || typeof body.payload !== 'object') throw damaged(what);
   return {
     pipeline: row.pipeline,
     seq: Number(row.seq),
@@ -65,7 +89,7 @@ function toEntry(row: LedgerEntryTable): ChainedEntry {
     artifact: row.artifact,
     actor: row.actor,
     at: row.at,
-    payload: body.payload,
+    payload: body.payload as Record<string, unknown>,
     prevHash: row.prev_hash,
     hash: row.hash,
     body: row.body,
@@ -180,7 +204,7 @@ class SqlReader implements LedgerReader {
     return (
       row && {
         digest: row.digest,
-        labels: JSON.parse(row.labels),
+        labels: parseStored(row.labels, `the artifacts row of ${digest}`),
         registeredAt: row.registered_at,
         source: row.source,
       }
@@ -195,10 +219,10 @@ class SqlReader implements LedgerReader {
       stage: row.stage,
       format: row.format,
       sourceDigest: row.source_digest,
-      signer: row.signer === null ? null : JSON.parse(row.signer),
+      signer: row.signer === null ? null : parseStored<EvidenceSigner>(row.signer, `evidence ${row.id}`),
       actor: row.actor,
       recordedAt: row.recorded_at,
-      data: JSON.parse(row.data),
+      data: parseStored(row.data, `evidence ${row.id}`),
     }));
   }
 

@@ -203,6 +203,41 @@ describe('tollgate attest tests', () => {
     expect((await runCli(['ledger', 'verify'], { cwd: dir })).code).not.toBe(0);
   });
 
+  it('names a damaged ledger entry or evidence row instead of crashing', async () => {
+    const dir = await registered();
+    expect(
+      (await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], { cwd: dir })).code,
+    ).toBe(0);
+    expect((await runCli(['promote', 'dev', '--artifact', D], { cwd: dir })).code).toBe(0);
+    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
+    try {
+      const { data } = db.prepare('select data from evidence').get() as { data: string };
+      db.prepare("update evidence set data = '{truncated'").run();
+      const evidence = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
+      expect(evidence.code).toBe(4);
+      expect(evidence.stderr).toMatch(
+        /^tollgate: evidence sha256:[0-9a-f]{64} is damaged: .*tollgate ledger verify/,
+      );
+      expect(evidence.stderr).not.toContain('internal error');
+      db.prepare('update evidence set data = ?').run(data);
+      db.prepare("update ledger_entries set body = '{not json' where seq = 1").run();
+      for (const args of [
+        ['check', 'dev', '--artifact', D],
+        ['status'],
+        ['history', 'dev'],
+        ['explain', D],
+      ]) {
+        const result = await runCli(args, { cwd: dir });
+        expect(result.code, args.join(' ')).toBe(4);
+        expect(result.stderr, args.join(' ')).not.toContain('internal error');
+      }
+      const check = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
+      expect(check.stderr).toContain('ledger entry #1 of pipeline shop is damaged');
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a directory of reports, saying how to pass the reports in it', async () => {
     const dir = await registered({ 'reports/unit.xml': junit(['pass', 'pass']) });
     const result = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'reports'], {
