@@ -198,7 +198,7 @@ export function validateContract(text: string, file: string, root = dirname(file
       `invalid YAML: ${firstError.message.split('\n')[0]}`,
     );
   }
-  const raw = resolveAliases(doc, lines, file);
+  const raw = toPlainData(doc, lines, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw inputError(
       'CONTRACT_INVALID',
@@ -225,78 +225,62 @@ export function validateContract(text: string, file: string, root = dirname(file
   };
 }
 
-/**
- * Keys the yaml library would turn into odd strings or throw on: a list or map used as a key, and a
- * merge key (`<<`) whose value is not a map, an alias of one, or a list of those.
- */
-function checkKeys(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): void {
-  const at = (node: { range?: [number, number, number] | null } | null | undefined) => {
-    const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
-    return { file, line, column };
-  };
-  // What the yaml library merges: a map, or a list of maps, each possibly given by an alias.
-  const resolved = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
-  const mergeable = (node: unknown): boolean => {
-    const value = resolved(node);
-    return isMap(value) || (isSeq(value) && value.items.every((item) => isMap(resolved(item))));
-  };
-  visit(doc, {
-    Pair(_key, pair) {
-      if (isCollection(pair.key)) {
-        throw inputError(
-          'CONTRACT_INVALID',
-          at(pair.key),
-          `a ${isSeq(pair.key) ? 'list' : 'map'} used as a key; expected a name`,
-        );
-      }
-      // With `merge` on, a plain `<<` key is parsed as the symbol the library merges on.
-      const merge =
-        isScalar(pair.key) && typeof pair.key.value === 'symbol' && pair.key.value.description === '<<';
-      if (merge && !mergeable(pair.value)) {
-        throw inputError(
-          'CONTRACT_INVALID',
-          at((pair.value ?? pair.key) as Node | null),
-          'a merge key (<<) takes a map, an alias of one (*name), or a list of those',
-        );
-      }
-      return undefined;
-    },
-  });
-}
-
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
 const MAX_ALIASES = 100;
 
 /**
- * The document as plain data, aliases and merge keys resolved. An alias to no anchor above it, or
- * more aliases than any contract needs ("billion laughs"), is CONTRACT_INVALID at the alias.
+ * The document as plain data, aliases and merge keys resolved. What the yaml library would throw on
+ * or quietly mangle is CONTRACT_INVALID at the node: an alias to no anchor above it, a merge key
+ * (`<<`) that merges no map, a list or map used as a key, and more aliases than any contract needs
+ * (the "billion laughs" expansion).
  */
-function resolveAliases(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
-  checkKeys(doc, lines, file);
+function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
+  const fail = (node: { range?: [number, number, number] | null } | null | undefined, message: string) => {
+    const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
+    return inputError('CONTRACT_INVALID', { file, line, column }, message);
+  };
+  visit(doc, {
+    Alias(_key, alias) {
+      if (!alias.resolve(doc))
+        throw fail(
+          alias,
+          `alias *${alias.source} names no anchor above it; expected &${alias.source} defined earlier in the file`,
+        );
+      return undefined;
+    },
+  });
+  const target = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isCollection(pair.key))
+        throw fail(pair.key, `a ${isSeq(pair.key) ? 'list' : 'map'} used as a key; expected a name`);
+      // With `merge` on, a plain `<<` key is parsed as the symbol the library merges on. It merges a
+      // map, or a list of maps, each possibly given by an alias.
+      const merge =
+        isScalar(pair.key) && typeof pair.key.value === 'symbol' && pair.key.value.description === '<<';
+      const value = target(pair.value);
+      if (merge && !isMap(value) && !(isSeq(value) && value.items.every((item) => isMap(target(item)))))
+        throw fail(
+          (pair.value ?? pair.key) as Node | null,
+          'a merge key (<<) takes a map, an alias of one (*name), or a list of those',
+        );
+      return undefined;
+    },
+  });
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
-    let unresolved: Alias | undefined;
     let first: Alias | undefined;
     visit(doc, {
-      Alias(_key, node) {
-        first ??= node;
-        if (!node.resolve(doc)) {
-          unresolved = node;
-          return visit.BREAK;
-        }
-        return undefined;
+      Alias(_key, alias) {
+        first = alias;
+        return visit.BREAK;
       },
     });
-    const alias = unresolved ?? first;
-    const { line, col: column } = lines.linePos(alias?.range?.[0] ?? 0);
-    throw inputError(
-      'CONTRACT_INVALID',
-      { file, line, column },
-      unresolved
-        ? `alias *${unresolved.source} names no anchor above it; expected &${unresolved.source} defined earlier in the file`
-        : `aliases expand to more than ${MAX_ALIASES} nodes; expected a contract, not a YAML expansion`,
+    throw fail(
+      first,
+      `aliases expand to more than ${MAX_ALIASES} nodes; expected a contract, not a YAML expansion`,
     );
   }
 }

@@ -148,6 +148,12 @@ stages:
     expect(merge.message).toBe(
       'tollgate.yaml:19:9: a merge key (<<) takes a map, an alias of one (*name), or a list of those',
     );
+    // A merge of an alias to no anchor is reported as that.
+    expect(
+      errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    <<: *nowhere')).message,
+    ).toBe(
+      'tollgate.yaml:18:9: alias *nowhere names no anchor above it; expected &nowhere defined earlier in the file',
+    );
     const listKey = errorOf(THREE_STAGES.replace('  prod:', '  ? [prod]\n  :'));
     expect(listKey.message).toBe('tollgate.yaml:16:5: a list used as a key; expected a name');
   });
