@@ -249,6 +249,8 @@ function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, 
       return undefined;
     },
   });
+  // A second pass: a pair is visited before the aliases inside it, and a merge of an alias to no
+  // anchor must be named by the pass above.
   const target = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
   visit(doc, {
     Pair(_key, pair) {

@@ -4,21 +4,19 @@
  * else UTF-8. Reports are nearly always UTF-8; UTF-16 comes from Windows tools (PowerShell 5's
  * `Out-File`), ISO-8859-1 and windows-1252 from older Java and .NET reporters.
  */
-import { StringDecoder } from 'node:string_decoder';
-import { byteOrderMark } from '../text/byte-order-mark.js';
+import {
+  byteOrderMark,
+  type ChunkDecoder,
+  type MarkedEncoding,
+  unicodeDecoder,
+} from '../text/byte-order-mark.js';
 
-export type XmlEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'ISO-8859-1' | 'windows-1252';
+export type XmlEncoding = MarkedEncoding | 'ISO-8859-1' | 'windows-1252';
 
 export interface SniffedEncoding {
   encoding: XmlEncoding;
   /** Bytes of byte order mark to skip before decoding. */
   skip: number;
-}
-
-/** Turns bytes into text chunk by chunk; characters split between chunks come out whole. */
-export interface ChunkDecoder {
-  write(bytes: Buffer): string;
-  end(): string;
 }
 
 /** An encoding the declaration names that Tollgate cannot decode; `column` is 1-based, on line 1. */
@@ -96,13 +94,9 @@ const CP1252_HIGH =
 export function createChunkDecoder(encoding: XmlEncoding): ChunkDecoder {
   switch (encoding) {
     case 'UTF-8':
-      return new StringDecoder('utf8');
     case 'UTF-16LE':
-      return new StringDecoder('utf16le');
-    case 'UTF-16BE': {
-      const decoder = new TextDecoder('utf-16be');
-      return { write: (bytes) => decoder.decode(bytes, { stream: true }), end: () => decoder.decode() };
-    }
+    case 'UTF-16BE':
+      return unicodeDecoder(encoding);
     case 'ISO-8859-1':
       return { write: (bytes) => bytes.toString('latin1'), end: () => '' };
     case 'windows-1252':

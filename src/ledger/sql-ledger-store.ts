@@ -56,8 +56,8 @@ export interface DialectCapabilities {
 export const SPLIT_VERIFY_MIN_ENTRIES = 20_000;
 
 /**
- * JSON stored by Tollgate, read back. Text that does not parse (or is not `shape`) was changed
- * behind Tollgate's back: LEDGER_CORRUPT naming what, instead of a crash deep in a command.
+ * A JSON object stored by Tollgate, read back. Text that does not parse, or is not an object, was
+ * changed behind Tollgate's back: LEDGER_CORRUPT naming what, instead of a crash deep in a command.
  */
 function parseStored<T extends object>(text: string, what: string): T {
   let value: unknown;

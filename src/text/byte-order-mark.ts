@@ -1,9 +1,32 @@
 /**
- * Byte order marks: how a file that starts with one says it is encoded. Windows tools write them
- * (PowerShell 5 redirects output as UTF-16LE with a mark, and `Out-File -Encoding utf8` adds a UTF-8 one).
+ * Byte order marks: how a file that starts with one says it is encoded, and decoders for those
+ * encodings. Windows tools write them (PowerShell 5 redirects output as UTF-16LE with a mark, and
+ * `Out-File -Encoding utf8` adds a UTF-8 one).
  */
+import { StringDecoder } from 'node:string_decoder';
 
 export type MarkedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
+
+/** Turns bytes into text chunk by chunk; characters split between chunks come out whole. */
+export interface ChunkDecoder {
+  write(bytes: Buffer): string;
+  end(): string;
+}
+
+/** A chunk decoder for one of the Unicode encodings a byte order mark can name. */
+export function unicodeDecoder(encoding: MarkedEncoding): ChunkDecoder {
+  switch (encoding) {
+    case 'UTF-8':
+      return new StringDecoder('utf8');
+    case 'UTF-16LE':
+      return new StringDecoder('utf16le');
+    case 'UTF-16BE': {
+      // Node's StringDecoder has no big-endian UTF-16.
+      const decoder = new TextDecoder('utf-16be');
+      return { write: (bytes) => decoder.decode(bytes, { stream: true }), end: () => decoder.decode() };
+    }
+  }
+}
 
 /** The encoding the byte order mark at the start of `bytes` names, and the mark's length in bytes. */
 export function byteOrderMark(bytes: Uint8Array): { encoding: MarkedEncoding; skip: number } | undefined {
@@ -21,13 +44,6 @@ export function byteOrderMark(bytes: Uint8Array): { encoding: MarkedEncoding; sk
 export function decodeText(bytes: Buffer): string {
   const mark = byteOrderMark(bytes);
   if (mark === undefined) return bytes.toString('utf8');
-  const body = bytes.subarray(mark.skip);
-  switch (mark.encoding) {
-    case 'UTF-8':
-      return body.toString('utf8');
-    case 'UTF-16LE':
-      return body.toString('utf16le');
-    case 'UTF-16BE':
-      return new TextDecoder('utf-16be').decode(body);
-  }
+  const decoder = unicodeDecoder(mark.encoding);
+  return decoder.write(bytes.subarray(mark.skip)) + decoder.end();
 }
