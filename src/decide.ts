@@ -8,6 +8,7 @@ import { type Facts, type GateResult, gateResult } from './gates/gate.js';
 import { GATES } from './gates/index.js';
 import { evidenceTrustedFor, signedByGate } from './gates/signed-by-gate.js';
 import { recordedOverrideRisks } from './policy/overrides.js';
+import { ownValue } from './records.js';
 
 export interface DecideOptions {
   /** Gates the promoter overrides (already authorised by the caller), with the reason. */
@@ -25,7 +26,7 @@ export function decide(
   facts: Facts,
   options: DecideOptions = {},
 ): Decision {
-  const stage = contract.stages[stageName];
+  const stage = ownValue(contract.stages, stageName);
   if (!stage) throw new RangeError(`no stage "${stageName}" in the contract`);
   const context = { contract, stageName, stage, facts };
   // Under `signedBy`, evidence without a trusted signature is invisible to every other gate.

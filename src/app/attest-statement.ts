@@ -114,16 +114,3 @@ export async function attestStatements(
   const storedIds = new Set(inserted.map((record) => record.id));
   return items.map((item) => ({ ...item, stored: storedIds.has(item.record.id) }));
 }
-
-/** Parses `--max-evidence-bytes`: a byte count, or a number with K, M or G (binary units). */
-export function parseSize(text: string): number {
-  const match = /^(\d+)\s*([KMG]i?B?)?$/i.exec(text.trim());
-  if (!match)
-    throw new TollgateError(
-      'USAGE',
-      `"${text}" is not a size: expected bytes, or a number with K, M or G (e.g. 512M)`,
-    );
-  const unit = (match[2] ?? '').charAt(0).toUpperCase();
-  const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
-  return Number(match[1]) * factor;
-}

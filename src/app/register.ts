@@ -3,6 +3,7 @@ import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { ENTRY, registeredArtifact, type ViewEntry } from '../ledger/ledger-view.js';
+import { emptyRecord, hasOwnKey } from '../records.js';
 import type { AppContext } from './context.js';
 
 export interface RegisterOptions {
@@ -17,7 +18,7 @@ const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?$/;
 
 /** Parses `key=value` pairs; keys are lower-case, values non-empty. */
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const labels = emptyRecord<string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
@@ -33,7 +34,7 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
         'USAGE',
         `label "${pair}": expected key=value with a value of 1 to 1024 characters`,
       );
-    if (key in labels && labels[key] !== value)
+    if (hasOwnKey(labels, key) && labels[key] !== value)
       throw new TollgateError('USAGE', `label "${key}" is given twice with different values`);
     labels[key] = value;
   }

@@ -9,6 +9,7 @@ import type { Artifact, Contract } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
 import { ENTRY } from '../ledger/ledger-view.js';
+import { ownValue } from '../records.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
 import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
@@ -57,7 +58,7 @@ export interface EmitVsaInput {
 }
 
 function usedEvidence(input: EmitVsaInput): EvidenceRecord[] {
-  const stage = input.contract.stages[input.stage];
+  const stage = ownValue(input.contract.stages, input.stage);
   return stage === undefined ? [...input.evidence] : evidenceTrustedFor(stage, [...input.evidence]);
 }
 

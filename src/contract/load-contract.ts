@@ -4,7 +4,7 @@
  */
 import './zod-setup.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   type Alias,
@@ -21,6 +21,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { inputError, TollgateError } from '../errors.js';
+import { hasOwnKey, ownValue, withoutPrototypes } from '../records.js';
 import { nearestName } from '../text/nearest.js';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 import { type Contract, upstreamOf } from './types.js';
@@ -174,10 +175,41 @@ function pathText(path: Path): string {
 }
 
 /**
+ * Largest contract read by default: 1 MiB, a hundred times the largest real contract we know of.
+ * YAML parsing takes time and memory many times the text's size (a 50 MB contract took 19 s and
+ * 2.6 GB), so the limit is checked before any parsing. TOLLGATE_CONTRACT_MAX_BYTES raises it.
+ */
+export const DEFAULT_MAX_CONTRACT_BYTES = 1024 * 1024;
+
+export interface ContractLimits {
+  /** Largest contract accepted, in bytes (UTF-8). Default {@link DEFAULT_MAX_CONTRACT_BYTES}. */
+  maxBytes?: number;
+}
+
+function tooLarge(file: string, size: number, maxBytes: number): TollgateError {
+  return new TollgateError(
+    'CONTRACT_INVALID',
+    `${file}: contract is ${size} bytes, over the limit of ${maxBytes} bytes; a contract is a few kilobytes of YAML (set TOLLGATE_CONTRACT_MAX_BYTES to raise the limit if this one is meant to be that large)`,
+    { position: { file } },
+  );
+}
+
+/**
  * Validates contract text. Pure: the file name is only used in messages.
  * @throws TollgateError CONTRACT_INVALID with file:line:column, what was expected, and the nearest key.
  */
-export function validateContract(text: string, file: string, root = dirname(file)): Contract {
+export function validateContract(
+  text: string,
+  file: string,
+  root = dirname(file),
+  limits: ContractLimits = {},
+): Contract {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_CONTRACT_BYTES;
+  // Checked before parsing: a UTF-8 byte is at most one UTF-16 unit, so a text longer than the
+  // limit in units is over it in bytes without counting them.
+  if (text.length > maxBytes) throw tooLarge(file, Buffer.byteLength(text, 'utf8'), maxBytes);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > maxBytes) throw tooLarge(file, size, maxBytes);
   const lines = new LineCounter();
   // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
   const doc = parseDocument(text, {
@@ -215,14 +247,15 @@ export function validateContract(text: string, file: string, root = dirname(file
     const where = positionOf(parsed.error.issues[0]!, locate);
     throw new TollgateError('CONTRACT_INVALID', messages.join('\n'), { position: { file, ...where } });
   }
-  const contract = parsed.data;
+  // Stage, group, signer and other names are keys the user chose; without a prototype, a stage
+  // named `constructor` or a `from: toString` finds only what the contract holds.
+  const contract = withoutPrototypes(parsed.data);
   checkStageGraph(contract.stages, locate, file);
-  return {
-    ...contract,
+  return Object.assign(contract, {
     file,
     root,
     digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
-  };
+  });
 }
 
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
@@ -333,7 +366,7 @@ function checkStageGraph(stages: Contract['stages'], locate: Locator, file: stri
           `stages.${name}.from: "${upstream}" is listed twice; expected each upstream stage once`,
         );
       }
-      if (stages[upstream]) return;
+      if (hasOwnKey(stages, upstream)) return;
       const near = nearestKey(upstream, names);
       throw inputError(
         'CONTRACT_INVALID',
@@ -355,31 +388,51 @@ function checkStageGraph(stages: Contract['stages'], locate: Locator, file: stri
       );
     }
     state.set(name, 'grey');
-    for (const upstream of upstreamOf(stages[name]!)) visit(upstream, [...trail, name]);
+    for (const upstream of upstreamOf(ownValue(stages, name)!)) visit(upstream, [...trail, name]);
     state.set(name, 'black');
   };
   for (const name of names) visit(name, []);
 }
 
-/** Reads and validates the contract at `path` (default `tollgate.yaml` in the working directory). */
-export function readContract(path = 'tollgate.yaml'): Contract {
+/**
+ * Reads and validates the contract at `path` (default `tollgate.yaml` in the working directory).
+ * A file over the size limit is refused from its size alone, before it is read.
+ */
+export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}): Contract {
   const file = resolve(path);
-  let text: string;
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_CONTRACT_BYTES;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    const fd = openSync(file, 'r');
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      const size = stat.size;
+      if (size > maxBytes) throw tooLarge(path, size, maxBytes);
+      // Read at most one byte past the limit: a file that grows after the stat is still refused.
+      const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
+      let length = 0;
+      for (let n = -1; n !== 0 && length < buffer.length; length += n)
+        n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (length > maxBytes) throw tooLarge(path, length, maxBytes);
+      bytes = buffer.subarray(0, length);
+    } finally {
+      closeSync(fd);
+    }
   } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
     throw new TollgateError(
       'CONTRACT_NOT_FOUND',
       `cannot read contract ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}; run \`tollgate init\` to write one, or pass --contract PATH`,
       { cause, position: { file: path } },
     );
   }
-  return validateContract(text, path, dirname(file));
+  return validateContract(bytes.toString('utf8'), path, dirname(file), { maxBytes });
 }
 
 /** The stage named `name`, or a clear error listing the stages that exist. */
 export function stageOf(contract: Contract, name: string) {
-  const stage = contract.stages[name];
+  const stage = ownValue(contract.stages, name);
   if (!stage) {
     const names = Object.keys(contract.stages);
     const near = nearestKey(name, names);

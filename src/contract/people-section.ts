@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { checkPeople, type PeopleIssue, peopleOf } from '../policy/people.js';
+import { hasOwnKey } from '../records.js';
 import { principal } from './requires/approvals.js';
 
 export const groupsSection = z
@@ -51,7 +52,7 @@ export function checkPolicyReferences(contract: {
   const issues = checkPeople(peopleOf(contract), contract.stages);
   const stageNames = Object.keys(contract.stages);
   const checkStage = (name: string, path: (string | number)[]) => {
-    if (!(name in contract.stages))
+    if (!hasOwnKey(contract.stages, name))
       issues.push({ path, message: `"${name}" names no stage; stages are ${stageNames.join(', ')}` });
   };
   for (const [name, stage] of Object.entries(contract.stages)) {

@@ -281,7 +281,7 @@ export interface RuleContext {
   actor: CelActor;
   now: Date;
   evidence: Record<string, unknown>;
-  upstream: Record<string, CelPromotion>;
+  upstream: Map<string, CelPromotion>;
   promotions: CelPromotion[];
   approvals: CelApproval[];
 }
@@ -301,15 +301,17 @@ export function buildRuleContext(facts: RuleFacts): RuleContext {
           trusted: p.status === 'promoted' || p.status === 'verified',
         }),
     );
-  const upstream: Record<string, CelPromotion> = {};
+  // Maps keyed by names the user chose are Maps: cel-js takes an object's `constructor` property
+  // as its type, so a label or stage named `constructor` would make a plain object unusable.
+  const upstream = new Map<string, CelPromotion>();
   for (const name of facts.stage.from) {
     const latest = promotions.filter((p) => (p as unknown as { stage: string }).stage === name).at(-1);
-    if (latest) upstream[name] = latest;
+    if (latest) upstream.set(name, latest);
   }
   return {
     artifact: new CelArtifact({
       digest: facts.artifact.digest,
-      labels: { ...facts.artifact.labels },
+      labels: new Map(Object.entries(facts.artifact.labels)),
       registeredAt: new Date(facts.artifact.registeredAt),
       source: facts.artifact.source,
       author: facts.artifact.author,
@@ -345,7 +347,7 @@ function summariseEvidence(records: RuleFacts['evidence']): Record<string, unkno
       stages: string[];
       latest: unknown;
       records: unknown[];
-      suites?: Record<string, unknown>;
+      suites?: Map<string, unknown>;
     }
   > = {};
   const sorted = [...records].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
@@ -369,20 +371,23 @@ function summariseEvidence(records: RuleFacts['evidence']): Record<string, unkno
     summary.records.push(value);
     const suite = (record.data as { suite?: unknown }).suite;
     if (kind === 'tests' && typeof suite === 'string') {
-      summary.suites ??= {};
-      summary.suites[suite] = toCelValue(record.data);
+      summary.suites ??= new Map();
+      summary.suites.set(suite, toCelValue(record.data));
     }
   }
   return byKind;
 }
 
-/** JSON-like data as CEL values: whole numbers become int (BigInt), other numbers double. */
+/**
+ * JSON-like data as CEL values: whole numbers become int (BigInt), other numbers double, objects
+ * Maps (a key such as `constructor` or `__proto__` in evidence is data, not an object's type).
+ */
 export function toCelValue(value: unknown): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCelValue);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = toCelValue(item);
+    const out = new Map<string, unknown>();
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) out.set(key, toCelValue(item));
     return out;
   }
   return value;

@@ -4,6 +4,8 @@
  * actor's name is resolved at the edge (src/app/actor.ts) and handed in.
  */
 
+import { hasOwnKey, ownValue } from '../records.js';
+
 /** Who may override which gates, where (contract `overrides`). */
 export interface OverrideGrant {
   /** Users or `group:NAME`. */
@@ -57,7 +59,7 @@ export function expandPrincipals(
     }
     if (seen.has(group)) return;
     seen.add(group);
-    for (const member of groups[group] ?? []) visit(member);
+    for (const member of ownValue(groups, group) ?? []) visit(member);
   };
   for (const principal of principals) visit(principal);
   return users;
@@ -116,7 +118,7 @@ export function checkPeople(
   const groupNames = Object.keys(people.groups);
   const checkRef = (principal: string, path: (string | number)[]) => {
     const group = groupName(principal);
-    if (group !== undefined && !(group in people.groups)) {
+    if (group !== undefined && !hasOwnKey(people.groups, group)) {
       issues.push({
         path,
         message: `"${principal}" names no group; ${groupNames.length ? `groups are ${groupNames.join(', ')}` : 'the contract has no `groups` section'}`,
@@ -129,7 +131,7 @@ export function checkPeople(
     const cycle = (group: string): boolean => {
       if (seen.has(group)) return group === name;
       seen.add(group);
-      return (people.groups[group] ?? []).some((member) => {
+      return (ownValue(people.groups, group) ?? []).some((member) => {
         const inner = groupName(member);
         return inner !== undefined && (inner === name || cycle(inner));
       });
@@ -140,7 +142,7 @@ export function checkPeople(
   for (const [index, grant] of people.overrides.entries()) {
     for (const [i, principal] of grant.by.entries()) checkRef(principal, ['overrides', index, 'by', i]);
     for (const [i, stage] of (grant.stages ?? []).entries()) {
-      if (!(stage in stages)) {
+      if (!hasOwnKey(stages, stage)) {
         issues.push({
           path: ['overrides', index, 'stages', i],
           message: `"${stage}" names no stage; stages are ${Object.keys(stages).join(', ')}`,

@@ -31,7 +31,7 @@ function defineOne(
       const flags = flagsOf<Flags>(command);
       await withContext(command, async (ctx) => {
         const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
-        const { parseSize } = await import('../../app/attest-statement.js');
+        const { parseSize } = await import('../../text/size.js');
         const { records, wrapper } = await attestEvidence(ctx, {
           artifact: flags.artifact,
           file,

@@ -22,7 +22,8 @@ export function defineAttestStatement(attest: Command): void {
         command,
       );
       await withContext(command, async (ctx) => {
-        const { attestStatements, parseSize } = await import('../../app/attest-statement.js');
+        const { attestStatements } = await import('../../app/attest-statement.js');
+        const { parseSize } = await import('../../text/size.js');
         const items = await attestStatements(ctx, {
           artifact: flags.artifact,
           files,

@@ -1,0 +1,18 @@
+import { TollgateError } from '../errors.js';
+
+/**
+ * Parses a size given by a user (`--max-evidence-bytes`, TOLLGATE_CONTRACT_MAX_BYTES): a byte count,
+ * or a number with K, M or G (binary units).
+ * @example parseSize('512M') // 536870912
+ */
+export function parseSize(text: string, what = 'a size'): number {
+  const match = /^(\d+)\s*([KMG]i?B?)?$/i.exec(text.trim());
+  if (!match)
+    throw new TollgateError(
+      'USAGE',
+      `"${text}" is not ${what}: expected bytes, or a number with K, M or G (e.g. 512M)`,
+    );
+  const unit = (match[2] ?? '').charAt(0).toUpperCase();
+  const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
+  return Number(match[1]) * factor;
+}

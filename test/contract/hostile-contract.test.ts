@@ -1,0 +1,242 @@
+/**
+ * Hostile contracts: names that are JavaScript prototype properties, and contracts too large to
+ * parse. Each case here crashed (exit 4) or was accepted before.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertDatabaseUrl } from '../../src/app/context.js';
+import {
+  DEFAULT_MAX_CONTRACT_BYTES,
+  readContract,
+  stageOf,
+  validateContract,
+} from '../../src/contract/load-contract.js';
+import { decide } from '../../src/decide.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+
+const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
+
+const base = (extra: string) => `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  dev:
+    purpose: fast feedback
+${extra}`;
+
+describe('prototype names in a contract', () => {
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])(
+    'refuses `from: %s` when no such stage exists',
+    (name) => {
+      const error = errorOf(base(`  prod:\n    purpose: live\n    from: ${name}\n`));
+      expect(error.code).toBe('CONTRACT_INVALID');
+      // A name the stage-name pattern refuses is refused by the pattern; the others name no stage.
+      expect(error.message).toMatch(
+        new RegExp(
+          `tollgate\\.yaml:9:11: stages\\.prod\\.from: (\`?"${name}" names no stage|invalid value|a stage name)`,
+        ),
+      );
+    },
+  );
+
+  it('refuses verifiedIn, soak.in and override stages that are prototype names', () => {
+    expect(errorOf(base('    requires: { verifiedIn: constructor }\n')).message).toContain(
+      'stages.dev.requires.verifiedIn: "constructor" names no stage; stages are dev',
+    );
+    expect(errorOf(base('    requires: { soak: { duration: 1h, in: toString } }\n')).message).toContain(
+      '"toString" names no stage',
+    );
+    const grant = `${base('')}overrides:\n  - { by: [alice], stages: [constructor] }\n`;
+    expect(errorOf(grant).message).toContain('overrides.0.stages.0: "constructor" names no stage');
+  });
+
+  it('refuses group:NAME references to prototype names instead of crashing', () => {
+    for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      const text = base(`    requires: { approvals: { count: 1, from: ["group:${name}"] } }\n`);
+      expect(errorOf(text).message).toContain(`"group:${name}" names no group`);
+    }
+    const grant = `${base('')}groups:\n  leads: [alice]\noverrides:\n  - { by: ["group:toString"] }\n`;
+    expect(errorOf(grant).message).toContain('"group:toString" names no group; groups are leads');
+  });
+
+  it('refuses signedBy names that are prototype names', () => {
+    const error = errorOf(base('    requires: { signedBy: { by: [toString] } }\n'));
+    expect(error.message).toContain('"toString" is not a key or identity in the trust section');
+  });
+
+  it('accepts a stage named constructor, and looks stages up by their own names only', () => {
+    const contract = validateContract(
+      base('  constructor:\n    purpose: x\n    from: dev\n'),
+      'tollgate.yaml',
+    );
+    expect(Object.keys(contract.stages)).toEqual(['dev', 'constructor']);
+    expect(stageOf(contract, 'constructor').purpose).toBe('x');
+    for (const name of ['toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const error = tollgateErrorOf(() => stageOf(contract, name));
+      expect(error.code).toBe('STAGE_UNKNOWN');
+      expect(() =>
+        decide(contract, name, {
+          artifact: { digest: fakeDigest('x'), labels: {}, registeredAt: '', source: 'digest' },
+        } as never),
+      ).toThrow(`no stage "${name}"`);
+    }
+  });
+
+  it('keeps a group named constructor as a group', () => {
+    const text = `${base('    requires: { approvals: { count: 1, from: ["group:constructor"] } }\n')}groups:\n  constructor: [alice]\n`;
+    expect(validateContract(text, 'tollgate.yaml').groups).toEqual({ constructor: ['alice'] });
+  });
+});
+
+describe('contract size limit', () => {
+  it(`refuses a contract over ${DEFAULT_MAX_CONTRACT_BYTES} bytes before parsing it`, () => {
+    // Invalid YAML past the limit: a parse would report it; the limit must be what is reported.
+    const text = `version: 1\n${'#'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n: : :\n`;
+    const error = errorOf(text);
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toContain(`over the limit of ${DEFAULT_MAX_CONTRACT_BYTES} bytes`);
+    expect(error.message).toContain('TOLLGATE_CONTRACT_MAX_BYTES');
+  });
+
+  it('counts bytes, not characters', () => {
+    // 400,000 three-byte characters: 1.2 MB in UTF-8 although under a million characters.
+    const text = base(`    # ${'€'.repeat(400_000)}\n`);
+    expect(text.length).toBeLessThan(DEFAULT_MAX_CONTRACT_BYTES);
+    expect(errorOf(text).message).toMatch(/contract is \d+ bytes, over the limit/);
+  });
+
+  it('reads a file only up to the limit, and takes a raised limit', () => {
+    const dir = makeWorkspace(base(`    # ${'x'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n`));
+    const file = join(dir, 'tollgate.yaml');
+    const error = tollgateErrorOf(() => readContract(file));
+    expect(error.message).toMatch(
+      /tollgate\.yaml: contract is 10\d{5} bytes, over the limit of 1048576 bytes/,
+    );
+    expect(readContract(file, { maxBytes: 2 * DEFAULT_MAX_CONTRACT_BYTES }).pipeline).toBe('shop');
+    writeFileSync(file, base(''));
+    expect(tollgateErrorOf(() => readContract(file, { maxBytes: 10 })).message).toContain(
+      'over the limit of 10 bytes',
+    );
+  });
+});
+
+describe('database URLs', () => {
+  it.each([
+    ['postgres://localhost:abc/test', 'has the port "abc"'],
+    ['postgres://u:hunter2@localhost:99999/test', 'has the port "99999"'],
+    ['postgres://u:hunter2@[::1/test', 'IPv6 host without its closing "]"'],
+    ['postgres://:5432/test', 'is not a valid URL'],
+    ['mysql://localhost/test', 'must be a postgres:// or postgresql:// URL'],
+  ])('refuses %s as a usage error without echoing it', (url, why) => {
+    const error = tollgateErrorOf(() => assertDatabaseUrl(url));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain(why);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('accepts the URLs PostgreSQL users write', () => {
+    for (const url of [
+      'postgres://127.0.0.1:5432/test',
+      'postgresql://user:p%40ss@db.example.com/app?sslmode=require',
+      'postgres://[::1]:5432/test',
+      'postgres:///test',
+    ])
+      expect(() => assertDatabaseUrl(url)).not.toThrow();
+  });
+});
+
+describe('the CLI with prototype names', () => {
+  const CONTRACT = `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: constructor }, { suite: __proto__ }, { suite: toString }]
+      rules:
+        - name: labels are data
+          cel: 'artifact.labels["constructor"] == "y" && has(artifact.labels.valueof) && !has(artifact.labels.tostring)'
+  constructor:
+    purpose: a stage with an unlucky name
+    from: dev
+    requires:
+      approvals: { count: 1, from: ["group:constructor"] }
+      windows: { deny: [] }
+groups:
+  constructor: [alice]
+`;
+  const D = fakeDigest('proto');
+  const report = `<testsuite name="s"><testcase classname="constructor" name="__proto__"/></testsuite>`;
+
+  it('runs every command on a stage named constructor, suites and labels named like prototype members', async () => {
+    const dir = makeWorkspace(CONTRACT, { 'r.xml': report });
+    const run = (...args: string[]) => runCli(args, { cwd: dir });
+    const reg = await run('register', '--digest', D, '--label', 'constructor=y', '--label', 'valueof=z');
+    expect(reg.code, reg.stderr).toBe(0);
+    for (const suite of ['constructor', '__proto__', 'toString']) {
+      const attest = await run('attest', 'tests', '--artifact', D, '--suite', suite, 'r.xml');
+      expect(attest.code, attest.stderr).toBe(0);
+    }
+    const dev = await run('promote', 'dev', '--artifact', D);
+    expect(dev.code, dev.stdout + dev.stderr).toBe(0);
+    expect(dev.stdout).toContain('3 of 3 suite(s) pass');
+    const pending = await run('check', 'constructor', '--artifact', D);
+    expect(pending.code, pending.stdout + pending.stderr).toBe(2);
+    expect(
+      (
+        await runCli(['approve', 'constructor', '--artifact', D], {
+          cwd: dir,
+          env: { TOLLGATE_ACTOR: 'alice' },
+        })
+      ).code,
+    ).toBe(0);
+    const promoted = await run('promote', 'constructor', '--artifact', D);
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    for (const args of [
+      ['windows', 'constructor'],
+      ['drift', 'dev', 'constructor'],
+      ['history', 'constructor'],
+      ['status'],
+      ['explain', D],
+    ]) {
+      const result = await run(...args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    }
+  });
+
+  it.each([
+    ['check', 'toString', '--artifact', D],
+    ['promote', '__proto__', '--artifact', D],
+    ['approve', 'hasOwnProperty', '--artifact', D],
+    ['windows', 'valueOf'],
+    ['drift', 'toString', 'dev'],
+    ['history', '__proto__'],
+    ['rollback', 'check', 'toString'],
+  ])('answers %s %s with "no stage" (exit 3)', async (...args) => {
+    const dir = makeWorkspace(CONTRACT);
+    expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
+    const result = await runCli(args, { cwd: dir });
+    expect(result.code, result.stderr).toBe(3);
+    const name = args.find((arg) => /^(toString|__proto__|hasOwnProperty|valueOf)$/.test(arg));
+    expect(result.stderr).toContain(`no stage "${name}"; stages are dev, constructor`);
+  });
+
+  it('refuses an oversized contract and a malformed database URL with exit 3', async () => {
+    const dir = makeWorkspace(`${CONTRACT}# ${'x'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n`);
+    const big = await runCli(['validate'], { cwd: dir });
+    expect(big.code).toBe(3);
+    expect(big.stderr).toContain('over the limit of 1048576 bytes');
+    const raised = await runCli(['validate'], { cwd: dir, env: { TOLLGATE_CONTRACT_MAX_BYTES: '2M' } });
+    expect(raised.code, raised.stderr).toBe(0);
+    const url = await runCli(['status'], {
+      cwd: makeWorkspace(CONTRACT),
+      env: { TOLLGATE_DATABASE_URL: 'postgres://u:hunter2@localhost:abc/test' },
+    });
+    expect(url.code).toBe(3);
+    expect(url.stderr).toContain('TOLLGATE_DATABASE_URL has the port "abc"');
+    expect(url.stderr).not.toContain('hunter2');
+  });
+});
