@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createContext } from '../src/app/context.js';
 import { promote } from '../src/app/promote.js';
 import { registerArtifact } from '../src/app/register.js';
+import { renewed } from '../src/app/services.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
 import { BENCH_ROOT, type BenchResult, interleaved, median, nodeStartMs, wallMs } from './bench-util.js';
 
@@ -335,11 +336,11 @@ async function promotionRound(n: number): Promise<PromotionRound> {
       join(dir, 'tollgate.yaml'),
       'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
     );
-    const ctx = createContext({ contract: join(dir, 'tollgate.yaml'), as: 'bench' });
+    const ctx = createContext({ env: process.env, contract: join(dir, 'tollgate.yaml'), as: 'bench' });
     const digests = Array.from({ length: n }, (_, i) => digestOf(`p${i}`));
-    for (const digest of digests) await registerArtifact(ctx, { digest });
+    for (const digest of digests) await registerArtifact(renewed(ctx), { digest });
     const start = performance.now();
-    for (const digest of digests) await promote(ctx, 'dev', digest);
+    for (const digest of digests) await promote(renewed(ctx), 'dev', digest);
     const rate = n / ((performance.now() - start) / 1000);
     await ctx.close();
     const ledger = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'), { readonly: true });

@@ -43,19 +43,92 @@ export interface SourcePosition {
   column?: number;
 }
 
+/**
+ * A field of a use case's request (`artifact`, `reason`, …) named inside an error message. The
+ * application layer words its errors in the domain; each shell names the field its own way (the
+ * CLI as the flag that fills it, src/cli/flags.ts), so no use case speaks in CLI flags.
+ */
+export interface FieldRef {
+  readonly field: string;
+}
+
+/** A message made of text and field references. */
+export type MessageParts = ReadonlyArray<string | FieldRef>;
+
+/** How fields read in the domain wording (`error.message`), where it differs from the field's name. */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  artifact: 'the artifact digest',
+  digest: 'the digest',
+  override: 'an override',
+  reason: 'a reason',
+  result: 'the result',
+  days: 'the number of days',
+  comment: 'the comment',
+  withdraw: 'a withdrawal',
+  file: 'a file',
+  details: 'the details file',
+  suite: 'a suite name',
+};
+
+/** References the request field `name` in a message built with {@link msg}. */
+export function field(name: string): FieldRef {
+  return { field: name };
+}
+
+/**
+ * Builds a message with field references: interpolated strings and numbers stay text (so a value a
+ * user typed can never be mistaken for a field), `field()` values stay references.
+ * @example msg`${field('result')} "${value}": expected passed or failed`
+ */
+export function msg(
+  strings: TemplateStringsArray,
+  ...values: Array<string | number | FieldRef>
+): MessageParts {
+  const parts: Array<string | FieldRef> = [];
+  strings.forEach((text, i) => {
+    if (text !== '') parts.push(text);
+    if (i < values.length) {
+      const value = values[i]!;
+      parts.push(typeof value === 'object' ? value : String(value));
+    }
+  });
+  return parts;
+}
+
+/** Renders message parts, naming each field with `name` (default: its domain wording). */
+export function renderMessage(
+  parts: MessageParts,
+  name: (field: string) => string | undefined = () => undefined,
+): string {
+  return parts
+    .map((part) =>
+      typeof part === 'string' ? part : (name(part.field) ?? FIELD_WORDS[part.field] ?? part.field),
+    )
+    .join('');
+}
+
 export class TollgateError extends Error {
   readonly code: ErrorCode;
   readonly position: SourcePosition | undefined;
+  /** The message with its field references, for shells that name fields their own way. */
+  readonly parts: MessageParts;
 
   constructor(
     code: ErrorCode,
-    message: string,
+    message: string | MessageParts,
     options: { cause?: unknown; position?: SourcePosition } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const parts = typeof message === 'string' ? [message] : message;
+    super(renderMessage(parts), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TollgateError';
     this.code = code;
     this.position = options.position;
+    this.parts = parts;
+  }
+
+  /** The message with each field named by `name` (the CLI passes its flag names). */
+  describe(name: (field: string) => string | undefined): string {
+    return renderMessage(this.parts, name);
   }
 
   /** The process exit code for this error: 4 for infrastructure, 3 for everything the user can fix. */

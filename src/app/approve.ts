@@ -4,14 +4,15 @@
  * counts; saying the same thing twice records nothing new. The answer says at once when the
  * approval will not count (not among `from`, the author, an attester) so nobody waits for it.
  */
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import { ineligibility, latestWords } from '../gates/approvals-gate.js';
 import type { GateContext } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
-import { buildLedgerView, ENTRY } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
 import { requireArtifact } from './register.js';
+import { type AppRequest, clockMark } from './services.js';
 
 export type ApprovalDecision = 'approve' | 'reject';
 
@@ -35,7 +36,7 @@ export interface ApprovalResult {
 const MAX_COMMENT = 2000;
 
 export async function recordApproval(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
   options: ApprovalOptions,
 ): Promise<ApprovalResult> {
@@ -44,25 +45,24 @@ export async function recordApproval(
   if (comment !== undefined && comment.length > MAX_COMMENT) {
     throw new TollgateError(
       'USAGE',
-      `--comment is ${comment.length} characters; at most ${MAX_COMMENT} are kept`,
+      msg`${field('comment')} is ${comment.length} characters; at most ${MAX_COMMENT} are kept`,
     );
   }
-  if (options.withdraw && comment) throw new TollgateError('USAGE', '--withdraw takes no --comment');
+  if (options.withdraw && comment)
+    throw new TollgateError('USAGE', msg`${field('withdraw')} takes no ${field('comment')}`);
   const artifact = await requireArtifact(ctx, options.artifact);
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
-  const actor = ctx.actor;
+  const actor = ctx.caller.principal;
   return store.write(pipeline, async (tx) => {
-    const [entries, evidence] = await Promise.all([
-      tx.entriesForArtifact(pipeline, artifact.digest),
-      tx.listEvidence(pipeline, artifact.digest),
-    ]);
+    const read = await readArtifactFacts(tx, pipeline, artifact.digest);
+    if (!read) throw artifactNotRegistered(pipeline, artifact.digest);
     // The promoter is not known yet: nobody is treated as promoter when judging eligibility here.
     const context: GateContext = {
       contract: ctx.contract,
       stageName,
       stage,
-      facts: { artifact, evidence, ledger: buildLedgerView(entries), actor: '', now: ctx.now(), extra: {} },
+      facts: { ...read, actor: '', now: ctx.caller.at, extra: {} },
     };
     const standing = latestWords(context).find((word) => word.actor === actor);
     const verb = options.decision === 'approve' ? 'approved' : 'rejected';
@@ -79,7 +79,7 @@ export async function recordApproval(
     } else if (standing?.decision === options.decision && (standing.comment ?? '') === (comment ?? '')) {
       return { message: `${actor} already ${verb} ${what} at ${standing.at}; nothing new recorded` };
     }
-    const at = ctx.now().toISOString();
+    const at = ctx.caller.at.toISOString();
     const decision = options.withdraw ? 'withdraw' : options.decision;
     const entry = await tx.append(pipeline, {
       kind: ENTRY.approval,
@@ -91,7 +91,7 @@ export async function recordApproval(
         decision,
         ...(options.withdraw ? { withdraws: standing?.seq } : {}),
         ...(comment ? { comment } : {}),
-        ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...clockMark(ctx),
       },
     });
     if (options.withdraw)

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { stageOf } from '../contract/load-contract.js';
+import { stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
@@ -14,8 +14,8 @@ import { assertEvidenceSize } from '../evidence/json-input.js';
 import { type ExpectedEvidence, normaliseDetected } from '../evidence/normalise-evidence.js';
 import { decodeText } from '../text/byte-order-mark.js';
 import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
-import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
+import type { AppRequest } from './services.js';
 
 export interface AttestEvidenceOptions {
   artifact: string;
@@ -51,7 +51,7 @@ const KIND_WORDS: Record<ExpectedEvidence, string> = {
  * SIGNATURE_INVALID, ARTIFACT_NOT_FOUND, STAGE_UNKNOWN
  */
 export async function attestEvidence(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: AttestEvidenceOptions,
 ): Promise<AttestEvidenceResult> {
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);

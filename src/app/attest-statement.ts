@@ -4,15 +4,15 @@
  * contract's trust, and its predicate normalised; only when every file passed is anything stored,
  * in one transaction.
  */
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { type ExpectedEvidence, normalisePredicate } from '../evidence/normalise-evidence.js';
 import { readSignedInputFile, type SignedInput, type TrustSet } from '../trust/signed-input.js';
 import { parseTestResultPredicate, TEST_RESULT_V01 } from '../trust/test-result-predicate.js';
 import { recordEvidence, toEvidenceRecord } from './attest.js';
-import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
+import type { AppRequest } from './services.js';
 import { loadTrustSet } from './trust.js';
 
 export interface StatementEvidenceOptions {
@@ -43,7 +43,7 @@ export function evidenceOfStatement(
     if (options.suite === undefined || options.suite.trim() === '') {
       throw new TollgateError(
         'USAGE',
-        `${file}: a test-result statement needs --suite NAME (the suite the contract refers to)`,
+        msg`${file}: a test-result statement needs ${field('suite')} NAME (the suite the contract refers to)`,
       );
     }
     return { format: 'test-result', data: parseTestResultPredicate(predicate, options.suite, file) };
@@ -81,7 +81,7 @@ export interface AttestedStatement {
 
 /** Records in-toto input files for a registered artifact; all or nothing. */
 export async function attestStatements(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: AttestStatementOptions,
 ): Promise<AttestedStatement[]> {
   if (options.files.length === 0)

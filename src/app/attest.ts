@@ -3,14 +3,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
+import { type AppRequest, clockMark } from './services.js';
 
 /** Opens `path` for streaming, with a clear error when it cannot be read. */
 export async function assertReadableFile(path: string): Promise<number> {
@@ -69,7 +69,7 @@ export interface EvidenceInput {
  * The content's canonical JSON is assembled around the canonical JSON of `data`, which is
  * computed once and also what the store keeps.
  */
-export function toEvidenceRecord(ctx: AppContext, artifact: string, input: EvidenceInput): EvidenceRecord {
+export function toEvidenceRecord(ctx: AppRequest, artifact: string, input: EvidenceInput): EvidenceRecord {
   const dataJson = canonicalJson(input.data);
   return {
     id: sha256(evidenceContentJson(artifact, input, dataJson)),
@@ -80,8 +80,8 @@ export function toEvidenceRecord(ctx: AppContext, artifact: string, input: Evide
     data: input.data,
     dataJson,
     signer: input.signer ?? null,
-    actor: ctx.actor,
-    recordedAt: ctx.now().toISOString(),
+    actor: ctx.caller.principal,
+    recordedAt: ctx.caller.at.toISOString(),
   };
 }
 
@@ -103,12 +103,12 @@ export function evidenceContentJson(
  * Records already stored (same content) are kept as they were; nothing is half-written.
  */
 export async function recordEvidence(
-  ctx: AppContext,
+  ctx: AppRequest,
   artifact: string,
   records: EvidenceRecord[],
   stage: string | null,
 ) {
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
     const inserted = await tx.insertEvidence(pipeline, records);
@@ -117,7 +117,7 @@ export async function recordEvidence(
         kind: ENTRY.attest,
         stage,
         artifact,
-        actor: ctx.actor,
+        actor: ctx.caller.principal,
         at: inserted[0]!.recordedAt,
         payload: {
           evidence: inserted.map((r) => ({
@@ -126,7 +126,7 @@ export async function recordEvidence(
             format: r.format,
             source: r.sourceDigest,
           })),
-          ...(ctx.clockSet ? { clockSet: true } : {}),
+          ...clockMark(ctx),
         },
       });
     }
@@ -144,10 +144,10 @@ export interface AttestTestsOptions {
 
 /** `tollgate attest tests`: parses JUnit reports (streamed) and records their summed totals. */
 export async function attestTests(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: AttestTestsOptions,
 ): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
-  if (!options.suite.trim()) throw new TollgateError('USAGE', 'attest tests needs --suite NAME');
+  if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')} NAME`);
   if (options.files.length === 0)
     throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);

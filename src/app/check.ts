@@ -1,63 +1,49 @@
+/**
+ * `tollgate check`: one pass, downhill. Read the stage from the contract, gather the facts from
+ * outside the ledger (only those the stage's gates need), read the ledger's view of the artifact
+ * once, and decide.
+ */
 import { assertDigest } from '../artifact/digest.js';
-import { stageOf } from '../contract/load-contract.js';
-import { type DecideOptions, decide } from '../decide.js';
+import { stageOf } from '../contract/types.js';
+import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
+import { field } from '../errors.js';
+import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { buildLedgerView } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
-import { FACT_PROVIDERS } from './fact-providers.js';
-import { artifactNotRegistered, artifactOfEntries } from './register.js';
+import { type ArtifactFacts, artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
+import { gatherExtraFacts } from './fact-provider.js';
+import type { AppRequest } from './services.js';
 
-/** Facts from outside the database (config files, metrics): gathered once, before any lock. */
-export async function gatherExternalFacts(ctx: AppContext, stageName: string, reader: LedgerReader) {
+/** Facts from outside the ledger (config files, metrics) the stage's gates need: gathered before any lock. */
+export function gatherStageFacts(
+  ctx: AppRequest,
+  stageName: string,
+  reader: LedgerReader,
+): Promise<ExtraFacts> {
   const stage = stageOf(ctx.contract, stageName);
-  const extra: Record<string, unknown> = {};
-  for (const provider of FACT_PROVIDERS) {
-    if (provider.applies(stage, stageName, ctx))
-      extra[provider.key] = await provider.provide(ctx, stageName, reader);
-  }
-  return extra;
+  return gatherExtraFacts(ctx.services.factProviders, { request: ctx, stageName, stage, reader });
 }
 
 /**
- * Reads everything the gates look at for one digest from `reader` (the store, or a write
- * transaction). A digest the pipeline never registered is refused here, in the same read.
+ * Everything the gates look at for one digest, read from `reader` (the store, or a write
+ * transaction) in one read. A digest the pipeline never registered is refused here.
  */
-export async function gatherFacts(
-  ctx: AppContext,
+export async function readFacts(
+  ctx: AppRequest,
   digest: string,
   reader: LedgerReader,
-  extra: Record<string, unknown>,
-  actor = ctx.actor,
-): Promise<Facts> {
-  const pipeline = ctx.contract.pipeline;
-  const [evidence, entries] = await Promise.all([
-    reader.listEvidence(pipeline, digest),
-    reader.entriesForArtifact(pipeline, digest),
-  ]);
-  // From the entries just read: one read fewer per decision, and the hash-chained copy.
-  const artifact = await artifactOfEntries(reader, pipeline, digest, entries);
-  if (!artifact) throw artifactNotRegistered(ctx, digest);
-  return { artifact, evidence, ledger: buildLedgerView(entries), actor, now: ctx.now(), extra };
+  extra: ExtraFacts,
+): Promise<Facts & ArtifactFacts> {
+  const read = await readArtifactFacts(reader, ctx.contract.pipeline, digest);
+  if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
+  return { ...read, actor: ctx.caller.principal, now: ctx.caller.at, extra };
 }
 
-export interface CheckOptions extends DecideOptions {
-  /** Evaluate as if this actor were the promoter (`check --as`). */
-  as?: string;
-}
-
-/** `tollgate check`: evaluates the stage's contract for the digest. Read-only. */
-export async function checkStage(
-  ctx: AppContext,
-  stageName: string,
-  digest: string,
-  options: CheckOptions = {},
-): Promise<Decision> {
-  stageOf(ctx.contract, stageName);
-  const checked = assertDigest(digest, '--artifact');
-  const store = await ctx.store();
-  const extra = await gatherExternalFacts(ctx, stageName, store);
-  const facts = await gatherFacts(ctx, checked, store, extra, options.as ?? ctx.actor);
-  return decide(ctx.contract, stageName, facts, options);
+/** `tollgate check`: evaluates the stage's contract for the digest, as the caller. Read-only. */
+export async function checkStage(ctx: AppRequest, stageName: string, digest: string): Promise<Decision> {
+  const checked = assertDigest(digest, field('artifact'));
+  const store = await ctx.services.store();
+  const extra = await gatherStageFacts(ctx, stageName, store);
+  return decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
 }

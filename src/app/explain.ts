@@ -3,14 +3,16 @@
  * format, signer, stage produced in, time) and its standing in each stage: promoted (and how the
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
+import { assertDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
+import { field } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
-import { buildLedgerView, ENTRY, type PromotionStatus, registeredArtifact } from '../ledger/ledger-view.js';
+import { ENTRY, type PromotionStatus } from '../ledger/ledger-view.js';
+import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
 import { checkStage } from './check.js';
-import type { AppContext } from './context.js';
-import { requireArtifact } from './register.js';
+import type { AppRequest } from './services.js';
 
 export interface PassportEvidence {
   id: string;
@@ -69,17 +71,13 @@ export function summariseEvidence(data: EvidenceData): string {
   }
 }
 
-export async function explainArtifact(ctx: AppContext, digest: string): Promise<Passport> {
-  const row = await requireArtifact(ctx, digest);
-  const store = await ctx.store();
-  const pipeline = ctx.contract.pipeline;
-  const [records, entries] = await Promise.all([
-    store.listEvidence(pipeline, row.digest),
-    store.entriesForArtifact(pipeline, row.digest),
-  ]);
-  // As decisions and `status` show it: from the hash-chained register entry (see artifactOfEntries).
-  const artifact = registeredArtifact(entries) ?? row;
-  const view = buildLedgerView(entries);
+export async function explainArtifact(ctx: AppRequest, digest: string): Promise<Passport> {
+  const checked = assertDigest(digest, field('artifact'));
+  const store = await ctx.services.store();
+  // As decisions and `status` show it: from the hash-chained register entry (see artifactOf).
+  const read = await readArtifactFacts(store, ctx.contract.pipeline, checked);
+  if (!read) throw artifactNotRegistered(ctx.contract.pipeline, checked);
+  const { artifact, evidence: records, entries, ledger: view } = read;
   const evidence = [...records]
     .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
     .map((record) => ({

@@ -1,22 +1,31 @@
 /**
- * Facts some gates need beyond the ledger (a drift report from config files, metrics, …). Each
- * provider runs at the edge, only when the stage uses its gate, and its value reaches the gate as
- * `facts.extra[key]`. A provider's `snapshot` (when given) is stored with the promotion.
+ * The built-in fact providers, one entry each; `createServices` uses these unless given others.
+ * Each says here which stages need it and loads its work on demand, so wiring the services (every
+ * command does) loads neither config readers nor metrics code.
  */
-import type { ContractStage } from '../contract/types.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
-import type { AppContext } from './context.js';
-import { driftFactProvider } from './drift.js';
-import { rollbackFactProvider } from './rollback-facts.js';
+import { snapshotDriftReport } from '../drift/snapshot.js';
+import type { AnyFactProvider, FactProvider } from './fact-provider.js';
 
-export interface FactProvider {
-  key: string;
-  /** True when the stage needs this fact. */
-  applies(stage: ContractStage, stageName: string, ctx: AppContext): boolean;
-  provide(ctx: AppContext, stageName: string, reader: LedgerReader): Promise<unknown>;
-  /** What of the fact to keep with a promotion (no secret values). */
-  snapshot?(value: unknown): unknown;
-}
+/** Hands the drift gate one report per upstream stage; the reports are stored with a promotion. */
+export const driftFactProvider: FactProvider<'drift'> = {
+  key: 'drift',
+  applies: (stage) => stage.requires.drift !== undefined,
+  async provide({ request, stageName }) {
+    const { driftFactFor } = await import('./drift.js');
+    return driftFactFor(request, stageName);
+  },
+  snapshot: (fact) => ({ reports: fact.reports.map(snapshotDriftReport) }),
+};
 
-/** Registered providers. One line per provider. */
-export const FACT_PROVIDERS: FactProvider[] = [rollbackFactProvider, driftFactProvider];
+/** The rollback decision section's facts (src/app/rollback-facts.ts); the metrics source is kept. */
+export const rollbackFactProvider: FactProvider<'rollback'> = {
+  key: 'rollback',
+  applies: (stage) => stage.rollback !== undefined,
+  async provide(input) {
+    const { rollbackFactsFor } = await import('./rollback-facts.js');
+    return rollbackFactsFor(input);
+  },
+  snapshot: (fact) => ({ metricsSource: fact.metricsSource }),
+};
+
+export const DEFAULT_FACT_PROVIDERS: readonly AnyFactProvider[] = [rollbackFactProvider, driftFactProvider];

@@ -1,10 +1,10 @@
 import { assertDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
-import { TollgateError } from '../errors.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
-import { ENTRY, registeredArtifact, type ViewEntry } from '../ledger/ledger-view.js';
+import { field, msg, TollgateError } from '../errors.js';
+import { ENTRY } from '../ledger/ledger-view.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
-import type { AppContext } from './context.js';
+import { artifactNotRegistered } from './artifact-facts.js';
+import { type AppRequest, clockMark } from './services.js';
 
 export interface RegisterOptions {
   /** A file or directory to digest. */
@@ -53,11 +53,14 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
  * validated and must not change under a digest.
  */
 export async function registerArtifact(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: RegisterOptions,
 ): Promise<{ artifact: Artifact; created: boolean }> {
   if ((options.file === undefined) === (options.digest === undefined)) {
-    throw new TollgateError('USAGE', 'register needs exactly one of --file PATH or --digest sha256:…');
+    throw new TollgateError(
+      'USAGE',
+      msg`register needs exactly one of ${field('file')} PATH or ${field('digest')} sha256:…`,
+    );
   }
   let digest: string;
   let source: string;
@@ -66,11 +69,11 @@ export async function registerArtifact(
     digest = await digestPath(options.file);
     source = `file:${options.file}`;
   } else {
-    digest = assertDigest(options.digest!.trim(), '--digest');
+    digest = assertDigest(options.digest!.trim(), field('digest'));
     source = 'digest';
   }
   const labels = options.labels ?? {};
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
     const existing = await tx.getArtifact(pipeline, digest);
@@ -87,49 +90,25 @@ export async function registerArtifact(
       }
       return { artifact: existing, created: false };
     }
-    const at = ctx.now().toISOString();
+    const at = ctx.caller.at.toISOString();
     const artifact: Artifact = { digest, labels, registeredAt: at, source };
-    await tx.insertArtifact(pipeline, artifact, ctx.actor);
+    await tx.insertArtifact(pipeline, artifact, ctx.caller.principal);
     await tx.append(pipeline, {
       kind: ENTRY.register,
       stage: null,
       artifact: digest,
-      actor: ctx.actor,
+      actor: ctx.caller.principal,
       at,
-      payload: { labels, source, ...(ctx.clockSet ? { clockSet: true } : {}) },
+      payload: { labels, source, ...clockMark(ctx) },
     });
     return { artifact, created: true };
   });
 }
 
-/**
- * The artifact as its hash-chained register entry recorded it, read from `entries` (the artifact's
- * ledger entries, oldest first, which every caller already holds); its artifacts row only for a
- * ledger whose register entry is missing or damaged. Decisions, `status`, `history` and `explain`
- * all read it this way, so a label edited in the artifacts table behind the ledger's back changes
- * nothing they say, and labels come in one order everywhere (sorted, as the entry stores them).
- */
-export async function artifactOfEntries(
-  reader: LedgerReader,
-  pipeline: string,
-  digest: string,
-  entries: readonly ViewEntry[],
-): Promise<Artifact | undefined> {
-  return registeredArtifact(entries) ?? (await reader.getArtifact(pipeline, digest));
-}
-
 /** The registered artifact, or a clear error saying how to register it. */
-export async function requireArtifact(ctx: AppContext, digest: string): Promise<Artifact> {
-  const checked = assertDigest(digest, '--artifact');
-  const artifact = await (await ctx.store()).getArtifact(ctx.contract.pipeline, checked);
-  if (!artifact) throw artifactNotRegistered(ctx, checked);
+export async function requireArtifact(ctx: AppRequest, digest: string): Promise<Artifact> {
+  const checked = assertDigest(digest, field('artifact'));
+  const artifact = await (await ctx.services.store()).getArtifact(ctx.contract.pipeline, checked);
+  if (!artifact) throw artifactNotRegistered(ctx.contract.pipeline, checked);
   return artifact;
-}
-
-/** The error for a digest the pipeline has never registered (exit 3): it says what to run. */
-export function artifactNotRegistered(ctx: AppContext, digest: string): TollgateError {
-  return new TollgateError(
-    'ARTIFACT_NOT_FOUND',
-    `artifact ${digest} is not registered in pipeline ${ctx.contract.pipeline}: run \`tollgate register --digest ${digest}\` first`,
-  );
 }

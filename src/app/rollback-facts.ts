@@ -4,15 +4,13 @@
  * whether it is registered. Kept apart from the rollback use cases so `check` loads little.
  */
 
-import { stageOf } from '../contract/load-contract.js';
-import type { ContractStage } from '../contract/types.js';
-import type { RollbackFacts } from '../gates/rollback-gate.js';
+import type { RollbackFacts } from '../gates/extra-facts.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
 import { describeMetricsSource, resolveMetricsSource } from '../rollback/metrics-config.js';
-import type { AppContext } from './context.js';
-import type { FactProvider } from './fact-providers.js';
+import type { FactRequest } from './fact-provider.js';
+import type { AppRequest } from './services.js';
 
 const STAGE_KINDS = [ENTRY.promotion, ENTRY.rollback, ENTRY.verification] as const;
 
@@ -40,31 +38,27 @@ export async function stagePromotions(
   return promotions.sort((a, b) => a.seq - b.seq);
 }
 
-export function env(ctx: AppContext): NodeJS.ProcessEnv {
-  return ctx.env ?? process.env;
-}
-
-/** The metrics source configured for this contract and environment, if any. */
-export function metricsSourceOf(ctx: AppContext) {
-  return resolveMetricsSource(ctx.contract.metrics, env(ctx), ctx.contract.root);
+/** The metrics source configured for this contract and the process's environment, if any. */
+export function metricsSourceOf(ctx: AppRequest) {
+  return resolveMetricsSource(ctx.contract.metrics, ctx.services.env, ctx.contract.root);
 }
 
 /** Facts for the `rollback` decision section (src/gates/rollback-gate.ts). */
-export const rollbackFactProvider: FactProvider = {
-  key: 'rollback',
-  applies: (stage: ContractStage) => stage.rollback !== undefined,
-  async provide(ctx, stageName, reader): Promise<RollbackFacts> {
-    const stage = stageOf(ctx.contract, stageName);
-    const source = metricsSourceOf(ctx);
-    const facts: RollbackFacts = {
-      metricsSource: source ? describeMetricsSource(source) : null,
-      stagePromotions: await stagePromotions(reader, ctx.contract.pipeline, stageName),
-    };
-    const target = stage.rollback?.target;
-    if (target && target !== 'last-known-good') {
-      facts.pinnedTargetRegistered = (await reader.getArtifact(ctx.contract.pipeline, target)) !== undefined;
-    }
-    return facts;
-  },
-  snapshot: (value) => ({ metricsSource: (value as RollbackFacts).metricsSource }),
-};
+export async function rollbackFactsFor({
+  request,
+  stageName,
+  stage,
+  reader,
+}: FactRequest): Promise<RollbackFacts> {
+  const pipeline = request.contract.pipeline;
+  const source = metricsSourceOf(request);
+  const facts: RollbackFacts = {
+    metricsSource: source ? describeMetricsSource(source) : null,
+    stagePromotions: await stagePromotions(reader, pipeline, stageName),
+  };
+  const target = stage.rollback?.target;
+  if (target && target !== 'last-known-good') {
+    facts.pinnedTargetRegistered = (await reader.getArtifact(pipeline, target)) !== undefined;
+  }
+  return facts;
+}

@@ -2,10 +2,9 @@
  * Rollback use cases shared by the CLI and the server: `rollback check`, `watch`, and `rollback`
  * itself (ledger entry, then the user's command). The decision-section facts live in rollback-facts.ts.
  */
-import { createRequire } from 'node:module';
 import { shortDigest } from '../artifact/digest.js';
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY, isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
@@ -13,13 +12,10 @@ import { formatDuration } from '../rollback/duration.js';
 import { lastKnownGood } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import { type RollbackPolicy, toRollbackPolicy } from '../rollback/policy.js';
-import type { AppContext } from './context.js';
-import { env, metricsSourceOf, stagePromotions } from './rollback-facts.js';
+import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
+import { type AppRequest, clockMark, renewed } from './services.js';
 
-/** Built-ins loaded on demand (`await import()` has no callback in the CLI bundle's vm.Script). */
-const lazyRequire = createRequire(import.meta.url);
-
-function policyOf(ctx: AppContext, stageName: string): RollbackPolicy {
+function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
   const stage = stageOf(ctx.contract, stageName);
   if (!stage.rollback) {
     throw new TollgateError(
@@ -32,11 +28,11 @@ function policyOf(ctx: AppContext, stageName: string): RollbackPolicy {
 
 /** The promotion being watched: the stage's latest trusted one, or the latest of `digest` there. */
 async function currentPromotion(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
   digest?: string,
 ): Promise<PromotionRecord> {
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const promotions = await stagePromotions(store, ctx.contract.pipeline, stageName);
   const candidates = promotions.filter((p) => (digest ? p.artifact === digest : isTrusted(p)));
   const current = candidates.at(-1);
@@ -58,7 +54,7 @@ export interface RollbackCheckOptions {
 
 /** `tollgate rollback check STAGE`: evaluates the stage's rollback conditions once. */
 export async function rollbackCheck(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
   options: RollbackCheckOptions = {},
 ): Promise<RollbackCheck> {
@@ -74,8 +70,8 @@ export async function rollbackCheck(
   return checkRollback({
     policy,
     variables: { digest: current.artifact, stage: stageName, pipeline: ctx.contract.pipeline },
-    source: await createMetricsSource(config, env(ctx)),
-    now: ctx.now().getTime(),
+    source: await createMetricsSource(config, ctx.services.env),
+    now: ctx.caller.at.getTime(),
     promotedAt: Date.parse(current.at),
   });
 }
@@ -96,26 +92,27 @@ export interface WatchResult {
 
 /**
  * `tollgate watch STAGE`: evaluates every `interval` (the shortest of the conditions) until a
- * condition trips or `within` has passed since the promotion. With a fixed clock (`--now`) time
- * does not move, so it evaluates once.
+ * condition trips or `within` has passed since the promotion. Each evaluation is at the services'
+ * clock's time then; with a fixed clock (`--now`) time does not move, so it evaluates once.
  */
 export async function watchStage(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
   options: WatchOptions,
 ): Promise<WatchResult> {
   const policy = policyOf(ctx, stageName);
   const every = Math.min(...policy.conditions.map((c) => c.intervalMs));
   const pause = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const clock = ctx.services.clock;
   let evaluations = 0;
-  for (;;) {
-    const check = await rollbackCheck(ctx, stageName);
+  for (let request = ctx; ; request = renewed(request)) {
+    const check = await rollbackCheck(request, stageName);
     evaluations += 1;
     options.onCheck(check);
     if (check.verdict === 'tripped') return { last: check, ended: 'tripped', evaluations };
-    if (ctx.clockSet) return { last: check, ended: 'fixed-clock', evaluations };
+    if (clock.fixed) return { last: check, ended: 'fixed-clock', evaluations };
     const endsAt = check.watchEndsAt ? Date.parse(check.watchEndsAt) : 0;
-    const left = endsAt - ctx.now().getTime();
+    const left = endsAt - clock.now().getTime();
     if (left <= 0) return { last: check, ended: 'window-ended', evaluations };
     await pause(Math.min(every, left));
   }
@@ -145,13 +142,13 @@ export interface RollbackResult {
  * target it throws `ROLLBACK_NO_TARGET` and records nothing.
  */
 export async function rollbackStage(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
   const stage = stageOf(ctx.contract, stageName);
   const pipeline = ctx.contract.pipeline;
-  const store = await ctx.store();
+  const store = await ctx.services.store();
 
   // Metrics first, outside the lock: say which condition tripped and with what values.
   let check = options.check;
@@ -167,7 +164,7 @@ export async function rollbackStage(
   if (!reason) {
     throw new TollgateError(
       'USAGE',
-      `no rollback condition of ${stageName} has tripped${check ? ` (verdict: ${check.verdict})` : ''}: give --reason to roll back by hand`,
+      msg`no rollback condition of ${stageName} has tripped${check ? ` (verdict: ${check.verdict})` : ''}: give ${field('reason')} to roll back by hand`,
     );
   }
 
@@ -227,8 +224,8 @@ export async function rollbackStage(
       kind: ENTRY.rollback,
       stage: stageName,
       artifact: from.artifact,
-      actor: ctx.actor,
-      at: ctx.now().toISOString(),
+      actor: ctx.caller.principal,
+      at: ctx.caller.at.toISOString(),
       payload: {
         promotion: from.seq,
         reason,
@@ -250,38 +247,9 @@ export async function rollbackStage(
               })),
             }
           : {}),
-        ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...clockMark(ctx),
       },
     });
     return { entry, from, to, reason, ...(check ? { check } : {}) };
-  });
-}
-
-/**
- * Runs the user's rollback command through the shell with TOLLGATE_DIGEST (the digest to deploy:
- * the rollback target), TOLLGATE_PREVIOUS_DIGEST (the digest rolled back) and TOLLGATE_STAGE.
- * Resolves with its exit code.
- */
-export function runRollbackCommand(
-  command: string,
-  result: RollbackResult,
-  stageName: string,
-  options: { env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'stderr' } = {},
-): Promise<number> {
-  // Loaded here, not at the top: `rollback check` never runs a command.
-  const { spawn } = lazyRequire('node:child_process') as typeof import('node:child_process');
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, {
-      shell: true,
-      stdio: ['ignore', options.stdout === 'stderr' ? process.stderr : 'inherit', 'inherit'],
-      env: {
-        ...(options.env ?? process.env),
-        TOLLGATE_DIGEST: result.to.digest,
-        TOLLGATE_PREVIOUS_DIGEST: result.from.artifact,
-        TOLLGATE_STAGE: stageName,
-      },
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }

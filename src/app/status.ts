@@ -1,10 +1,9 @@
-import { stageOf } from '../contract/load-contract.js';
-import type { Artifact } from '../contract/types.js';
+import { type Artifact, stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
-import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
-import { artifactOfEntries } from './register.js';
+import { ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
+import { readArtifactHistory } from './artifact-facts.js';
+import type { AppRequest } from './services.js';
 
 export interface StageStatus {
   stage: string;
@@ -14,8 +13,8 @@ export interface StageStatus {
 }
 
 /** `tollgate status`: each stage's current artifact, in contract order. */
-export async function stageStatus(ctx: AppContext): Promise<StageStatus[]> {
-  const store = await ctx.store();
+export async function stageStatus(ctx: AppRequest): Promise<StageStatus[]> {
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const result: StageStatus[] = [];
   for (const [stage, definition] of Object.entries(ctx.contract.stages)) {
@@ -30,10 +29,8 @@ export async function stageStatus(ctx: AppContext): Promise<StageStatus[]> {
     }
     const row: StageStatus = { stage, purpose: definition.purpose };
     if (current) {
-      const entries = await store.entriesForArtifact(pipeline, current.digest);
-      const artifact = await artifactOfEntries(store, pipeline, current.digest, entries);
-      const view = buildLedgerView(entries);
-      const promotion = view.promotions.filter((p) => p.stage === stage).at(-1);
+      const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
+      const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
       if (artifact)
         row.current = {
           artifact,
@@ -49,11 +46,11 @@ export async function stageStatus(ctx: AppContext): Promise<StageStatus[]> {
 
 /** `tollgate history STAGE`: every promotion into the stage, newest first, with its current status. */
 export async function stageHistory(
-  ctx: AppContext,
+  ctx: AppRequest,
   stageName: string,
 ): Promise<Array<PromotionRecord & { labels: Record<string, string> }>> {
   stageOf(ctx.contract, stageName);
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
   const out: Array<PromotionRecord & { labels: Record<string, string> }> = [];
@@ -63,9 +60,8 @@ export async function stageHistory(
     const digest = entry.artifact!;
     let known = seen.get(digest);
     if (!known) {
-      const entries = await store.entriesForArtifact(pipeline, digest);
-      const artifact = await artifactOfEntries(store, pipeline, digest, entries);
-      known = { promotions: buildLedgerView(entries).promotions, labels: artifact?.labels ?? {} };
+      const { artifact, ledger } = await readArtifactHistory(store, pipeline, digest);
+      known = { promotions: ledger.promotions, labels: artifact?.labels ?? {} };
       seen.set(digest, known);
     }
     const record = known.promotions.find((p) => p.seq === entry.seq)!;
@@ -76,9 +72,9 @@ export async function stageHistory(
 
 /** `tollgate ledger verify`: recomputes the chain of the contract's pipeline. */
 export async function verifyLedger(
-  ctx: AppContext,
+  ctx: AppRequest,
 ): Promise<ChainVerdict & { pipeline: string; location: string }> {
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const verdict = await store.verify(ctx.contract.pipeline);
   return { ...verdict, pipeline: ctx.contract.pipeline, location: store.location };
 }

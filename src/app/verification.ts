@@ -5,15 +5,15 @@
  * verifiedIn see it in order with promotions and rollbacks).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import type { VerificationSummary } from '../evidence/evidence.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { toEvidenceRecord } from './attest.js';
-import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
+import { type AppRequest, clockMark } from './services.js';
 
 export interface VerificationOptions {
   artifact: string;
@@ -34,12 +34,12 @@ export interface VerificationResult {
 }
 
 export async function attestVerification(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: VerificationOptions,
 ): Promise<VerificationResult> {
   stageOf(ctx.contract, options.stage);
   if (options.result !== 'passed' && options.result !== 'failed') {
-    throw new TollgateError('USAGE', `--result "${options.result}": expected passed or failed`);
+    throw new TollgateError('USAGE', msg`${field('result')} "${options.result}": expected passed or failed`);
   }
   const result: 'passed' | 'failed' = options.result;
   let details: string | undefined;
@@ -62,7 +62,7 @@ export async function attestVerification(
     if (size > MAX_DETAILS) {
       throw new TollgateError(
         'EVIDENCE_TOO_LARGE',
-        `${path} is ${size} bytes; --details keeps at most ${MAX_DETAILS}: pass a summary and link the full report in it`,
+        msg`${path} is ${size} bytes; ${field('details')} keeps at most ${MAX_DETAILS}: pass a summary and link the full report in it`,
       );
     }
     const bytes = await readFile(path);
@@ -70,7 +70,7 @@ export async function attestVerification(
     detailsDigest = sha256(bytes);
   }
   const artifact = await requireArtifact(ctx, options.artifact);
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
     const entries = await tx.entriesForArtifact(pipeline, artifact.digest);
@@ -81,7 +81,7 @@ export async function attestVerification(
         `${artifact.digest} was never promoted into ${options.stage}: a post-deploy verification needs a deployment there first (\`tollgate promote ${options.stage} --artifact ${artifact.digest}\`)`,
       );
     }
-    const at = ctx.now().toISOString();
+    const at = ctx.caller.at.toISOString();
     const data: VerificationSummary = {
       kind: 'verification',
       result,
@@ -90,7 +90,8 @@ export async function attestVerification(
     // Without a details file, the verification's own content and time identify it: verifying
     // twice is two facts, not one.
     const sourceDigest =
-      detailsDigest ?? sha256(canonicalJson({ result, stage: options.stage, at, actor: ctx.actor }));
+      detailsDigest ??
+      sha256(canonicalJson({ result, stage: options.stage, at, actor: ctx.caller.principal }));
     const record = toEvidenceRecord(ctx, artifact.digest, {
       stage: options.stage,
       format: 'verification',
@@ -102,14 +103,14 @@ export async function attestVerification(
       kind: ENTRY.verification,
       stage: options.stage,
       artifact: artifact.digest,
-      actor: ctx.actor,
+      actor: ctx.caller.principal,
       at,
       payload: {
         result,
         promotion: promotion.seq,
         evidence: record.id,
         ...(details === undefined ? {} : { details: details.slice(0, 500) }),
-        ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...clockMark(ctx),
       },
     });
     return { entry, evidenceId: record.id, promotion: promotion.seq };

@@ -4,8 +4,8 @@
  */
 
 import { resolve } from 'node:path';
-import { stageOf } from '../contract/load-contract.js';
 import type { Artifact, Contract } from '../contract/types.js';
+import { stageOf } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
 import { ENTRY } from '../ledger/ledger-view.js';
@@ -13,8 +13,8 @@ import { ownValue } from '../records.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
 import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
-import type { AppContext } from './context.js';
 import { requireArtifact } from './register.js';
+import type { AppRequest, Environment } from './services.js';
 
 export interface VsaSigner {
   key: PrivateKeyInfo;
@@ -25,10 +25,7 @@ export interface VsaSigner {
  * The key that signs VSAs: TOLLGATE_VSA_KEY (a file path), else `trust.verifier.key` relative to
  * the contract; undefined when neither is set (then no VSA is emitted).
  */
-export function loadVsaSigner(
-  contract: Contract,
-  env: NodeJS.ProcessEnv = process.env,
-): VsaSigner | undefined {
+export function loadVsaSigner(contract: Contract, env: Environment): VsaSigner | undefined {
   const configured = contract.trust?.verifier?.key;
   const path =
     env.TOLLGATE_VSA_KEY || (configured === undefined ? undefined : resolve(contract.root, configured));
@@ -84,13 +81,13 @@ export function emitVsa(input: EmitVsaInput): Envelope {
  * never entered the stage or its promotion carried no VSA (no verifier key was configured).
  */
 export async function storedVsa(
-  ctx: AppContext,
+  ctx: AppRequest,
   stage: string,
   digest: string,
 ): Promise<{ envelope: Envelope; seq: number; at: string } | undefined> {
   stageOf(ctx.contract, stage);
   const artifact = await requireArtifact(ctx, digest);
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const entries = await store.entriesForArtifact(ctx.contract.pipeline, artifact.digest);
   const promotion = entries.filter((entry) => entry.kind === ENTRY.promotion && entry.stage === stage).at(-1);
   const envelope = promotion?.payload.vsa as Envelope | undefined;

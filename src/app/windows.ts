@@ -2,10 +2,10 @@
  * `tollgate windows STAGE`: the stage's promotion windows from now on (open and closed periods
  * with their reasons), at the context's clock.
  */
-import { stageOf } from '../contract/load-contract.js';
-import { TollgateError } from '../errors.js';
+import { stageOf } from '../contract/types.js';
+import { field, msg, TollgateError } from '../errors.js';
 import { compileWindows, upcomingPeriods, type WindowPeriod, windowState } from '../policy/windows.js';
-import type { AppContext } from './context.js';
+import type { AppRequest } from './services.js';
 
 export interface StageWindows {
   stage: string;
@@ -22,12 +22,15 @@ export interface StageWindows {
 
 const MAX_DAYS = 366;
 
-export function stageWindows(ctx: AppContext, stageName: string, days = 14): StageWindows {
+export function stageWindows(ctx: AppRequest, stageName: string, days = 14): StageWindows {
   const stage = stageOf(ctx.contract, stageName);
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
-    throw new TollgateError('USAGE', `--days ${days}: expected a whole number of days from 1 to ${MAX_DAYS}`);
+    throw new TollgateError(
+      'USAGE',
+      msg`${field('days')} ${days}: expected a whole number of days from 1 to ${MAX_DAYS}`,
+    );
   }
-  const now = ctx.now();
+  const now = ctx.caller.at;
   const spec = stage.requires.windows;
   if (!spec) return { stage: stageName, now, configured: false, open: true, periods: [] };
   const windows = compileWindows(spec);

@@ -1,4 +1,4 @@
-import { TollgateError } from '../errors.js';
+import { type FieldRef, msg, TollgateError } from '../errors.js';
 
 /** Digest algorithms Tollgate accepts, with the hex length each must have. */
 const ALGORITHMS: Record<string, number> = { sha256: 64, sha512: 128 };
@@ -11,12 +11,12 @@ export type Digest = `${string}:${string}`;
  * or an algorithm we do not support would let two different artifacts share a name.
  * @example assertDigest('sha256:' + 'a'.repeat(64))
  */
-export function assertDigest(value: string, what = 'digest'): Digest {
+export function assertDigest(value: string, what: string | FieldRef = 'digest'): Digest {
   const match = /^([a-z0-9]+):([0-9a-fA-F]+)$/.exec(value);
   if (!match) {
     throw new TollgateError(
       'DIGEST_INVALID',
-      `${what} "${value}" is not a digest: expected "sha256:" followed by 64 hex characters`,
+      msg`${what} "${value}" is not a digest: expected "sha256:" followed by 64 hex characters`,
     );
   }
   const [, algorithm, hex] = match as unknown as [string, string, string];
@@ -24,17 +24,17 @@ export function assertDigest(value: string, what = 'digest'): Digest {
   if (length === undefined) {
     throw new TollgateError(
       'DIGEST_INVALID',
-      `${what} "${value}" uses unsupported algorithm "${algorithm}": expected one of ${Object.keys(ALGORITHMS).join(', ')}`,
+      msg`${what} "${value}" uses unsupported algorithm "${algorithm}": expected one of ${Object.keys(ALGORITHMS).join(', ')}`,
     );
   }
   if (hex.length !== length) {
     throw new TollgateError(
       'DIGEST_INVALID',
-      `${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}`,
+      msg`${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}`,
     );
   }
   if (hex !== hex.toLowerCase()) {
-    throw new TollgateError('DIGEST_INVALID', `${what} "${value}" must be lower-case hex`);
+    throw new TollgateError('DIGEST_INVALID', msg`${what} "${value}" must be lower-case hex`);
   }
   return value as Digest;
 }

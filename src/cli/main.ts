@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, TollgateError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
+import { flagOf } from './flags.js';
 
 declare const TOLLGATE_VERSION: string;
 
@@ -49,7 +50,8 @@ function reportError(error: unknown): number {
     return EXIT.input;
   }
   if (error instanceof TollgateError) {
-    process.stderr.write(`tollgate: ${error.message}\n`);
+    // Use cases name request fields in domain words; here they are named by the flags that fill them.
+    process.stderr.write(`tollgate: ${error.describe(flagOf)}\n`);
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

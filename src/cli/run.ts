@@ -25,7 +25,7 @@ export function flagsOf<T extends object = object>(command: Command): GlobalFlag
 export async function withContext<T>(command: Command, work: (ctx: AppContext) => Promise<T>): Promise<T> {
   const { createContext } = await import('../app/context.js');
   const flags = flagsOf(command);
-  const options: AppOptions = {};
+  const options: AppOptions = { env: process.env };
   if (flags.contract !== undefined) options.contract = flags.contract;
   if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;
   if (flags.as !== undefined) options.as = flags.as;

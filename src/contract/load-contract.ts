@@ -429,17 +429,3 @@ export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}
   }
   return validateContract(bytes.toString('utf8'), path, dirname(file), { maxBytes });
 }
-
-/** The stage named `name`, or a clear error listing the stages that exist. */
-export function stageOf(contract: Contract, name: string) {
-  const stage = ownValue(contract.stages, name);
-  if (!stage) {
-    const names = Object.keys(contract.stages);
-    const near = nearestKey(name, names);
-    throw new TollgateError(
-      'STAGE_UNKNOWN',
-      `${contract.file}: no stage "${name}"; stages are ${names.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
-    );
-  }
-  return stage;
-}

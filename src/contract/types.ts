@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import { TollgateError } from '../errors.js';
+import { ownValue } from '../records.js';
+import { nearestName } from '../text/nearest.js';
 import type { contractSchema, stageSchema } from './schema.js';
 
 /** A validated contract, as the gates see it. */
@@ -26,4 +29,21 @@ export interface Artifact {
 export function upstreamOf(stage: ContractStage): string[] {
   if (stage.from === undefined) return [];
   return Array.isArray(stage.from) ? stage.from : [stage.from];
+}
+
+/**
+ * The stage named `name`, or a STAGE_UNKNOWN error listing the stages that exist (and the nearest
+ * name, for a likely typo).
+ */
+export function stageOf(contract: Contract, name: string): ContractStage {
+  const stage = ownValue(contract.stages, name);
+  if (!stage) {
+    const names = Object.keys(contract.stages);
+    const near = nearestName(name, names, Math.max(2, Math.floor(name.length / 2)));
+    throw new TollgateError(
+      'STAGE_UNKNOWN',
+      `${contract.file}: no stage "${name}"; stages are ${names.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
+    );
+  }
+  return stage;
 }

@@ -8,13 +8,8 @@
 import type { DriftRequirement } from '../contract/requires/drift.js';
 import type { ContractStage } from '../contract/types.js';
 import { formatChange } from '../drift/render.js';
-import type { DriftDifference, DriftReport } from '../drift/report.js';
+import type { DriftDifference } from '../drift/report.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
-
-/** What the edge hands in under `facts.extra.drift`: one report per upstream stage. */
-export interface DriftFact {
-  reports: DriftReport[];
-}
 
 const SHOWN = 10;
 
@@ -27,16 +22,12 @@ function listPaths(differences: DriftDifference[]): string {
   return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
-export function isDriftFact(value: unknown): value is DriftFact {
-  return typeof value === 'object' && value !== null && Array.isArray((value as DriftFact).reports);
-}
-
 export const driftGate: GateDefinition<DriftRequirement> = {
   key: 'drift',
   select: (stage: ContractStage) => stage.requires.drift,
   evaluate(_config, context) {
     const fact = context.facts.extra.drift;
-    if (!isDriftFact(fact)) {
+    if (fact === undefined) {
       return gateResult('drift', 'fail', 'no drift report', {
         required: [
           {

@@ -5,6 +5,7 @@
 import type { Artifact, Contract, ContractStage } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { LedgerView } from '../ledger/ledger-view.js';
+import type { ExtraFacts } from './extra-facts.js';
 
 export type GateStatus = 'pass' | 'fail' | 'pending' | 'waived';
 
@@ -40,8 +41,8 @@ export interface Facts {
   actor: string;
   /** The evaluation time. */
   now: Date;
-  /** Extra facts gathered by edges for particular gates, keyed by gate (e.g. `drift`). */
-  extra: Readonly<Record<string, unknown>>;
+  /** Facts gathered at the edges for particular gates (src/gates/extra-facts.ts). */
+  extra: Readonly<ExtraFacts>;
 }
 
 export interface GateContext {

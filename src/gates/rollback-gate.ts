@@ -7,7 +7,6 @@
 import { shortDigest } from '../artifact/digest.js';
 import type { RollbackConfig } from '../contract/requires/rollback.js';
 import type { ContractStage } from '../contract/types.js';
-import type { PromotionRecord } from '../ledger/ledger-view.js';
 import { ledgerRef } from '../ledger/ledger-view.js';
 import { formatDuration, parseDuration } from '../rollback/duration.js';
 import { rollbackTargetIfPromoted } from '../rollback/last-known-good.js';
@@ -20,16 +19,6 @@ import {
   gateResult,
 } from './gate.js';
 
-/** Facts the edge gathers for this gate, under `facts.extra.rollback`. */
-export interface RollbackFacts {
-  /** The configured metrics source for people (from `describeMetricsSource`), or null when none is. */
-  metricsSource: string | null;
-  /** Every promotion of the pipeline into this stage (any digest), to find the rollback target. */
-  stagePromotions: PromotionRecord[];
-  /** For a pinned `target` digest: whether it is a registered artifact of the pipeline. */
-  pinnedTargetRegistered?: boolean;
-}
-
 const GATE = 'rollback';
 
 export const rollbackGate: GateDefinition<RollbackConfig> = {
@@ -40,7 +29,7 @@ export const rollbackGate: GateDefinition<RollbackConfig> = {
 
 /** Pure: lists the conditions and the target of a stage's `rollback` section. */
 export function evaluateRollbackSection(config: RollbackConfig, context: GateContext): GateResult {
-  const facts = context.facts.extra[GATE] as RollbackFacts | undefined;
+  const facts = context.facts.extra.rollback;
   const stage = context.stageName;
   const within = formatDuration(parseDuration(config.within) ?? 0);
   const validated: DecisionItem[] = [];

@@ -52,14 +52,22 @@ export function redactUrl(url: string): string {
   }
 }
 
+export interface PostgresStoreOptions {
+  poolSize?: number;
+  /**
+   * The user when the URL names none. The wiring passes what libpq would use (PGUSER, else USER,
+   * else the OS user), since pg itself only reads $USER; default: the OS user.
+   */
+  defaultUser?: string;
+}
+
 /** Connects to the PostgreSQL ledger at `url` and brings its schema up to date. */
 export async function openPostgresStore(
   url: string,
-  options: { poolSize?: number } = {},
+  options: PostgresStoreOptions = {},
 ): Promise<SqlLedgerStore> {
   const location = redactUrl(url);
-  // Like libpq, default the user to the OS user when the URL names none (pg only reads $USER).
-  const user = new URL(url).username || process.env.PGUSER || process.env.USER || userInfo().username;
+  const user = new URL(url).username || options.defaultUser || userInfo().username;
   const pool = new pg.Pool({
     connectionString: url,
     user,

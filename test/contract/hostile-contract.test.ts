@@ -9,9 +9,9 @@ import { assertDatabaseUrl } from '../../src/app/context.js';
 import {
   DEFAULT_MAX_CONTRACT_BYTES,
   readContract,
-  stageOf,
   validateContract,
 } from '../../src/contract/load-contract.js';
+import { stageOf } from '../../src/contract/types.js';
 import { decide } from '../../src/decide.js';
 import { tollgateErrorOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';

@@ -3,6 +3,7 @@ import type { Contract, ContractStage } from '../../src/contract/types.js';
 import { buildDriftReport, type DriftRequirementConfig } from '../../src/drift/report.js';
 import type { ConfigMap, ConfigSet } from '../../src/drift/types.js';
 import { driftGate } from '../../src/gates/drift-gate.js';
+import type { ExtraFacts } from '../../src/gates/extra-facts.js';
 import type { GateContext } from '../../src/gates/gate.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -25,7 +26,7 @@ const requirement = {
   ],
 } satisfies DriftRequirementConfig;
 
-function context(extra: Record<string, unknown>, stageName = 'prod'): GateContext {
+function context(extra: ExtraFacts, stageName = 'prod'): GateContext {
   const stage = {
     purpose: 'live',
     from: 'staging',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type RollbackConfig, rollbackSection } from '../../src/contract/requires/rollback.js';
 import type { Contract, ContractStage } from '../../src/contract/types.js';
+import type { RollbackFacts } from '../../src/gates/extra-facts.js';
 import type { Facts } from '../../src/gates/gate.js';
-import { type RollbackFacts, rollbackGate } from '../../src/gates/rollback-gate.js';
+import { rollbackGate } from '../../src/gates/rollback-gate.js';
 import type { PromotionRecord } from '../../src/ledger/ledger-view.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

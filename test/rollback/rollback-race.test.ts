@@ -29,14 +29,14 @@ describe('rollbackStage under a concurrent change', () => {
       expect(promoted.code).toBe(0);
     }
     const ctx = createContext({ contract: join(dir, 'tollgate.yaml'), env: { TOLLGATE_ACTOR: 'kim' } });
-    const real = await ctx.store();
+    const real = await ctx.services.store();
     // Another rollback lands between this one's look at the stage and its write.
     const racing = Object.create(real) as LedgerStore;
     racing.write = async (pipeline, work) => {
       await rollbackStage(ctx, 'prod', { reason: 'the other one' });
       return real.write(pipeline, work);
     };
-    const raced: AppContext = { ...ctx, store: async () => racing };
+    const raced: AppContext = { ...ctx, services: { ...ctx.services, store: async () => racing } };
     const error = await rollbackStage(raced, 'prod', { reason: 'mine' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TollgateError);
     expect((error as TollgateError).code).toBe('NOT_ALLOWED');

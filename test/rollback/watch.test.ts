@@ -40,7 +40,11 @@ async function workspace(samples: { at: string; value: number }[]): Promise<stri
 function movingClock(dir: string, start: number): { ctx: AppContext; sleep: (ms: number) => Promise<void> } {
   const base = createContext({ contract: join(dir, 'tollgate.yaml'), env: { TOLLGATE_ACTOR: 'watcher' } });
   let clock = start;
-  const ctx: AppContext = { ...base, clockSet: false, now: () => new Date(clock) };
+  const ctx: AppContext = {
+    ...base,
+    services: { ...base.services, clock: { now: () => new Date(clock), fixed: false } },
+    caller: { principal: base.caller.principal, at: new Date(clock) },
+  };
   return {
     ctx,
     sleep: async (ms) => {

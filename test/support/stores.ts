@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pgUserOf } from '../../src/app/context.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
@@ -91,7 +92,7 @@ export const postgresBackend: Backend = {
   name: 'postgres',
   async open() {
     const schema = await createSchema();
-    const store = await openPostgresStore(schema.url);
+    const store = await openPostgresStore(schema.url, pgUserOf(process.env));
     return {
       store,
       env: { TOLLGATE_DATABASE_URL: schema.url },

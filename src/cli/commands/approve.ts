@@ -31,7 +31,7 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
               {
                 recorded: result.entry !== undefined,
                 ...(result.entry ? { seq: result.entry.seq, hash: result.entry.hash } : {}),
-                actor: ctx.actor,
+                actor: ctx.caller.principal,
                 stage,
                 decision: flags.withdraw ? 'withdraw' : decision,
                 message: result.message,

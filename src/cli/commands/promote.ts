@@ -24,9 +24,10 @@ export function definePromote(program: Command): void {
       );
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
-        const { authoriseOverrides } = await import('../../app/overrides.js');
-        const overrides = authoriseOverrides(ctx, stage, flags.override, flags.reason);
-        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact, { overrides });
+        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact, {
+          overrides: flags.override,
+          ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+        });
         await printDecision(command, decision);
         const line = entry
           ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`

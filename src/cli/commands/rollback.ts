@@ -34,7 +34,7 @@ export function defineRollback(program: Command): void {
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ exec?: string; reason?: string }>(command);
       await withContext(command, async (ctx) => {
-        const { rollbackStage, runRollbackCommand } = await import('../../app/rollback.js');
+        const { rollbackStage } = await import('../../app/rollback.js');
         const result = await rollbackStage(
           ctx,
           stage,
@@ -63,14 +63,15 @@ export function defineRollback(program: Command): void {
             [
               `rolled back ${stage}: ${shortDigest(result.from.artifact)} → ${shortDigest(result.to.digest)} (${target})`,
               `  why: ${result.reason}`,
-              `  recorded by ${ctx.actor}: ledger entry #${result.entry.seq} ${shortDigest(result.entry.hash)}; promotion #${result.from.seq} is now rolled-back`,
+              `  recorded by ${ctx.caller.principal}: ledger entry #${result.entry.seq} ${shortDigest(result.entry.hash)}; promotion #${result.from.seq} is now rolled-back`,
               `  deploy ${result.to.digest}`,
             ].join('\n'),
           );
         }
         if (flags.exec) {
+          const { runRollbackCommand } = await import('../rollback-command.js');
           const code = await runRollbackCommand(flags.exec, result, stage, {
-            ...(ctx.env ? { env: ctx.env } : {}),
+            env: ctx.services.env,
             stdout: flags.json ? 'stderr' : 'inherit',
           });
           if (code !== 0) {
@@ -120,7 +121,8 @@ export function defineWatch(program: Command): void {
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ rollback?: boolean; exec?: string }>(command);
       await withContext(command, async (ctx) => {
-        const { watchStage, rollbackStage, runRollbackCommand } = await import('../../app/rollback.js');
+        const { watchStage, rollbackStage } = await import('../../app/rollback.js');
+        const { renewed } = await import('../../app/services.js');
         const { formatRollbackCheck } = await import('../../rollback/report.js');
         const result = await watchStage(ctx, stage, {
           onCheck: (check) => write(flags.json ? JSON.stringify(check) : formatRollbackCheck(check)),
@@ -133,13 +135,15 @@ export function defineWatch(program: Command): void {
         process.stderr.write(`watch ${stage}: stopped after ${result.evaluations} evaluation(s): ${note}\n`);
         process.exitCode = result.last.exitCode;
         if (result.ended === 'tripped' && flags.rollback) {
-          const done = await rollbackStage(ctx, stage, { check: result.last });
+          // Recorded at the time the condition tripped, not when the watch began.
+          const done = await rollbackStage(renewed(ctx), stage, { check: result.last });
           write(
             `rolled back ${stage}: ${shortDigest(done.from.artifact)} → ${shortDigest(done.to.digest)}; ledger entry #${done.entry.seq}`,
           );
           if (flags.exec) {
+            const { runRollbackCommand } = await import('../rollback-command.js');
             const code = await runRollbackCommand(flags.exec, done, stage, {
-              ...(ctx.env ? { env: ctx.env } : {}),
+              env: ctx.services.env,
               stdout: flags.json ? 'stderr' : 'inherit',
             });
             if (code !== 0) {

@@ -18,18 +18,12 @@ export function defineSign(program: Command): void {
     .argument('<statement>', 'in-toto Statement v1 JSON file; signed byte for byte as given')
     .action(async (statement: string, _options, command: Command) => {
       const flags = flagsOf<{ key: string; output?: string; bundle?: boolean }>(command);
-      const { readInputFile } = await import('../../trust/read-input.js');
-      const bytes = readInputFile(statement);
-      const { readKeyText } = await import('../../trust/keys.js');
-      const pem = readKeyText(flags.key);
-      let signed: unknown;
-      if (flags.bundle) {
-        const { signStatementBundle } = await import('../../trust/sign-bundle.js');
-        signed = await signStatementBundle(bytes, pem, statement, flags.key);
-      } else {
-        const { signStatement } = await import('../../trust/sign.js');
-        signed = signStatement(bytes, pem, statement, flags.key);
-      }
+      const { signStatementFile } = await import('../../app/signing.js');
+      const signed = await signStatementFile({
+        statementFile: statement,
+        keyFile: flags.key,
+        ...(flags.bundle ? { bundle: true } : {}),
+      });
       const text = `${JSON.stringify(signed, null, 2)}\n`;
       if (flags.output === undefined) write(text);
       else {

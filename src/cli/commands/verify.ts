@@ -27,24 +27,15 @@ export function defineVerify(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (envelope: string, _options, command: Command) => {
       const flags = flagsOf<VerifyFlags>(command);
-      const { assertDigest } = await import('../../artifact/digest.js');
-      const { readInputFile } = await import('../../trust/read-input.js');
-      const { readPublicKeyFile } = await import('../../trust/keys.js');
-      const { verifyVsa } = await import('../../trust/vsa.js');
-      const digest = assertDigest(flags.digest, '--digest');
-      const key = readPublicKeyFile(flags.key);
-      const text = readInputFile(envelope).toString('utf8');
-      const result = verifyVsa(
-        text,
-        {
-          key,
-          digest,
-          stage: flags.stage,
-          ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
-          ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
-        },
-        envelope,
-      );
+      const { verifyVerdictFile } = await import('../../app/signing.js');
+      const result = await verifyVerdictFile({
+        envelopeFile: envelope,
+        keyFile: flags.key,
+        digest: flags.digest,
+        stage: flags.stage,
+        ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
+        ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
+      });
       if (flags.json) {
         write(
           JSON.stringify(

@@ -1,0 +1,67 @@
+/**
+ * One read of what the ledger holds about one artifact: its registration, its evidence and its
+ * entries, with the view the gates see. Every use case that looks at an artifact (check, promote,
+ * approve, explain, status, history) reads it this way, in one place.
+ */
+import type { Artifact } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { ChainedEntry } from '../ledger/hash-chain.js';
+import type { LedgerReader } from '../ledger/ledger-store.js';
+import { buildLedgerView, type LedgerView, registeredArtifact } from '../ledger/ledger-view.js';
+
+export interface ArtifactFacts {
+  artifact: Artifact;
+  evidence: EvidenceRecord[];
+  /** The artifact's ledger entries, oldest first. */
+  entries: ChainedEntry[];
+  ledger: LedgerView;
+}
+
+/**
+ * The artifact as its hash-chained register entry recorded it (its artifacts row only for a ledger
+ * whose register entry is missing or damaged), so a label edited in the artifacts table behind the
+ * ledger's back changes nothing a decision, `status`, `history` or `explain` says, and labels come
+ * in one order everywhere. Undefined when the pipeline never registered the digest.
+ */
+export async function artifactOf(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+  entries: readonly ChainedEntry[],
+): Promise<Artifact | undefined> {
+  return registeredArtifact(entries) ?? (await reader.getArtifact(pipeline, digest));
+}
+
+/** Reads everything the ledger holds about `digest` from `reader` (the store, or a write transaction). */
+export async function readArtifactFacts(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+): Promise<ArtifactFacts | undefined> {
+  const [evidence, history] = await Promise.all([
+    reader.listEvidence(pipeline, digest),
+    readArtifactHistory(reader, pipeline, digest),
+  ]);
+  const { artifact, entries, ledger } = history;
+  return artifact ? { artifact, evidence, entries, ledger } : undefined;
+}
+
+/** The artifact's entries and ledger view without its evidence (`status`, `history`). */
+export async function readArtifactHistory(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+): Promise<{ artifact: Artifact | undefined; entries: ChainedEntry[]; ledger: LedgerView }> {
+  const entries = await reader.entriesForArtifact(pipeline, digest);
+  const artifact = await artifactOf(reader, pipeline, digest, entries);
+  return { artifact, entries, ledger: buildLedgerView(entries) };
+}
+
+/** The error for a digest the pipeline has never registered (exit 3): it says what to run. */
+export function artifactNotRegistered(pipeline: string, digest: string): TollgateError {
+  return new TollgateError(
+    'ARTIFACT_NOT_FOUND',
+    `artifact ${digest} is not registered in pipeline ${pipeline}: run \`tollgate register --digest ${digest}\` first`,
+  );
+}

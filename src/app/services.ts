@@ -1,0 +1,189 @@
+/**
+ * Services and requests apart. A process builds its services once — where contracts come from, the
+ * ledger store, the clock, the environment it was started with, the fact providers — and every
+ * use-case call carries an `AppRequest`: the contract it is about and its caller (who acts, and the
+ * time of the request). The CLI builds one of each per run (src/app/context.ts); a long-running
+ * server holds one `AppServices` with one store and serves many pipelines and many callers with it.
+ *
+ * Nothing below the shells reads `process.env` or the real clock: they read `services.env` and
+ * `caller.at` (or `services.clock` when time must move, as in `watch`).
+ */
+import type { Contract } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
+import type { AnyFactProvider } from './fact-provider.js';
+import { DEFAULT_FACT_PROVIDERS } from './fact-providers.js';
+
+/** The environment a process was started with (variables by name), injected, never read globally. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Where time comes from. */
+export interface ClockSource {
+  now(): Date;
+  /** True when the time is fixed by the operator (`--now`, TOLLGATE_NOW); recorded with every write. */
+  readonly fixed: boolean;
+}
+
+/** The real clock. */
+export const systemClock: ClockSource = { now: () => new Date(), fixed: false };
+
+/** A clock stopped at `at` (demos, tests, `--now`). */
+export function fixedClock(at: Date): ClockSource {
+  const ms = at.getTime();
+  return { now: () => new Date(ms), fixed: true };
+}
+
+/** Where contracts come from: the CLI reads one file; a server holds one contract per pipeline. */
+export interface ContractSource {
+  /**
+   * The contract of `pipeline`; without a name, the source's only contract.
+   * @throws TollgateError CONTRACT_NOT_FOUND for a pipeline the source does not hold
+   */
+  get(pipeline?: string): Contract;
+  /** The pipelines the source holds, in the order given. */
+  pipelines(): string[];
+}
+
+/**
+ * A source over contracts already loaded, one per pipeline (a pipeline named twice is refused).
+ * @example contractSource([readContract('checkout/tollgate.yaml'), readContract('billing/tollgate.yaml')])
+ */
+export function contractSource(contracts: readonly Contract[]): ContractSource {
+  const byPipeline = new Map<string, Contract>();
+  for (const contract of contracts) {
+    const other = byPipeline.get(contract.pipeline);
+    if (other) {
+      throw new TollgateError(
+        'CONFIG_INVALID',
+        `pipeline ${contract.pipeline} is defined twice: in ${other.file} and ${contract.file}`,
+      );
+    }
+    byPipeline.set(contract.pipeline, contract);
+  }
+  return {
+    get(pipeline) {
+      if (pipeline === undefined) {
+        if (byPipeline.size === 1) return byPipeline.values().next().value as Contract;
+        throw new TollgateError(
+          'USAGE',
+          `name a pipeline: this process holds ${byPipeline.size === 0 ? 'none' : [...byPipeline.keys()].join(', ')}`,
+        );
+      }
+      const contract = byPipeline.get(pipeline);
+      if (!contract) {
+        throw new TollgateError(
+          'CONTRACT_NOT_FOUND',
+          `no contract for pipeline ${pipeline}; known pipelines: ${[...byPipeline.keys()].join(', ') || 'none'}`,
+        );
+      }
+      return contract;
+    },
+    pipelines: () => [...byPipeline.keys()],
+  };
+}
+
+/** Process-wide services, built once and shared by every request. */
+export interface AppServices {
+  readonly contracts: ContractSource;
+  /** The ledger, opened on first use and then shared (one store for every pipeline and caller). */
+  store(): Promise<LedgerStore>;
+  readonly clock: ClockSource;
+  readonly env: Environment;
+  /** Facts from outside the ledger, each gathered only for a stage that uses its gate. */
+  readonly factProviders: readonly AnyFactProvider[];
+  /** Closes the store, when it was opened. */
+  close(): Promise<void>;
+}
+
+export interface AppServicesOptions {
+  contracts: ContractSource;
+  /** An open store, or how to open one on first use. */
+  store: LedgerStore | (() => Promise<LedgerStore>);
+  /** Default: the real clock. */
+  clock?: ClockSource;
+  /** Default: empty (nothing is read from the process's environment unless the shell passes it). */
+  env?: Environment;
+  /** Default: the built-in providers (drift, rollback). */
+  factProviders?: readonly AnyFactProvider[];
+}
+
+/**
+ * Builds the services a process shares.
+ * @example
+ * const services = createServices({ contracts: contractSource([contract]), store: await openSqliteStore(path) });
+ */
+export function createServices(options: AppServicesOptions): AppServices {
+  const given = options.store;
+  let opened: Promise<LedgerStore> | undefined =
+    typeof given === 'function' ? undefined : Promise.resolve(given);
+  return {
+    contracts: options.contracts,
+    store() {
+      opened ??= (given as () => Promise<LedgerStore>)();
+      return opened;
+    },
+    clock: options.clock ?? systemClock,
+    env: options.env ?? {},
+    factProviders: options.factProviders ?? DEFAULT_FACT_PROVIDERS,
+    async close() {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
+/** Who makes a request, and when. A server decides both; the CLI takes them from flags and the OS. */
+export interface Caller {
+  /** The acting principal's name, as recorded in the ledger. */
+  readonly principal: string;
+  /** The time of the request: what a use case decides at and records. */
+  readonly at: Date;
+  /** True when `at` was set by someone (`--now`, a test) rather than read from a real clock. */
+  readonly timeSet?: boolean;
+}
+
+/** What every use-case call carries: the services, the contract it is about, and its caller. */
+export interface AppRequest {
+  readonly services: AppServices;
+  readonly contract: Contract;
+  readonly caller: Caller;
+}
+
+export interface RequestOptions {
+  principal: string;
+  /** The pipeline the request is about (default: the source's only contract). */
+  pipeline?: string;
+  /** Default: the services' clock, now. */
+  at?: Date;
+}
+
+/**
+ * One request against shared services.
+ * @example await checkStage(requestOf(services, { principal: 'ci', pipeline: 'checkout' }), 'prod', digest)
+ */
+export function requestOf(services: AppServices, options: RequestOptions): AppRequest {
+  const timeSet = options.at !== undefined || services.clock.fixed;
+  return {
+    services,
+    contract: services.contracts.get(options.pipeline),
+    caller: {
+      principal: options.principal,
+      at: options.at ?? services.clock.now(),
+      ...(timeSet ? { timeSet: true } : {}),
+    },
+  };
+}
+
+/** The same request at the clock's current time (for a use case that runs on, like `watch`). */
+export function renewed<R extends AppRequest>(request: R): R {
+  const { principal } = request.caller;
+  const fixed = request.services.clock.fixed;
+  return {
+    ...request,
+    caller: { principal, at: request.services.clock.now(), ...(fixed ? { timeSet: true } : {}) },
+  };
+}
+
+/** `{ clockSet: true }` for records made at a time someone set, so nobody mistakes a demo for history. */
+export function clockMark(request: AppRequest): { clockSet?: true } {
+  return request.caller.timeSet ? { clockSet: true } : {};
+}

@@ -1,0 +1,67 @@
+/**
+ * Signing and checking outside the ledger: `tollgate sign` (an in-toto statement into a DSSE
+ * envelope or Sigstore bundle) and `tollgate verify` (an admission controller's check of a signed
+ * Tollgate verdict). Neither needs a contract or a store; they are use cases all the same, so a
+ * server or a library user signs and checks exactly as the CLI does.
+ */
+import { assertDigest } from '../artifact/digest.js';
+import { field } from '../errors.js';
+import type { Envelope } from '../trust/dsse.js';
+import { readKeyText, readPublicKeyFile } from '../trust/keys.js';
+import { readInputFile } from '../trust/read-input.js';
+import type { VsaVerification } from '../trust/vsa.js';
+
+export interface SignStatementOptions {
+  /** The in-toto Statement v1 JSON file; signed byte for byte as given. */
+  statementFile: string;
+  /** PEM private key file (Ed25519 or ECDSA P-256, PKCS#8 or SEC1, unencrypted). */
+  keyFile: string;
+  /** A Sigstore bundle v0.3 (key hint, no transparency-log entry) instead of a bare envelope. */
+  bundle?: boolean;
+}
+
+/** Signs a statement file; the result is the envelope or bundle as JSON-ready data. */
+export async function signStatementFile(options: SignStatementOptions): Promise<Envelope | object> {
+  const bytes = readInputFile(options.statementFile);
+  const pem = readKeyText(options.keyFile);
+  if (options.bundle) {
+    const { signStatementBundle } = await import('../trust/sign-bundle.js');
+    return signStatementBundle(bytes, pem, options.statementFile, options.keyFile);
+  }
+  const { signStatement } = await import('../trust/sign.js');
+  return signStatement(bytes, pem, options.statementFile, options.keyFile);
+}
+
+export interface VerifyVerdictOptions {
+  /** The VSA in a DSSE envelope (written by `promote --vsa-out`). */
+  envelopeFile: string;
+  /** The verifier's PEM public key file. */
+  keyFile: string;
+  /** The digest about to be admitted. */
+  digest: string;
+  /** The stage it must have been admitted to. */
+  stage: string;
+  /** Also require the VSA's policy to be this pipeline's stage. */
+  pipeline?: string;
+  /** Also require this verifier id. */
+  verifierId?: string;
+}
+
+/** Checks a signed Tollgate verdict for a digest and stage; a "no" is a value, not an error. */
+export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<VsaVerification> {
+  const digest = assertDigest(options.digest, field('digest'));
+  const key = readPublicKeyFile(options.keyFile);
+  const text = readInputFile(options.envelopeFile).toString('utf8');
+  const { verifyVsa } = await import('../trust/vsa.js');
+  return verifyVsa(
+    text,
+    {
+      key,
+      digest,
+      stage: options.stage,
+      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+      ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
+    },
+    options.envelopeFile,
+  );
+}

@@ -1,0 +1,31 @@
+/**
+ * Facts some gates need from outside the ledger, gathered at the edge by fact providers
+ * (src/app/fact-provider.ts) only for a stage that uses the gate, and handed in as typed values.
+ * A gate reads `facts.extra.drift`, never a cast out of an untyped record.
+ *
+ * A library user adding a provider of their own declares its fact here by module augmentation:
+ * `declare module 'tollgate' { interface ExtraFacts { owner?: OwnerFact } }`.
+ */
+import type { DriftReport } from '../drift/report.js';
+import type { PromotionRecord } from '../ledger/ledger-view.js';
+
+/** The drift gate's fact: one report per upstream stage (none for a stage without `from`). */
+export interface DriftFact {
+  reports: DriftReport[];
+}
+
+/** The `rollback` decision section's facts. */
+export interface RollbackFacts {
+  /** The configured metrics source for people (from `describeMetricsSource`), or null when none is. */
+  metricsSource: string | null;
+  /** Every promotion of the pipeline into this stage (any digest), to find the rollback target. */
+  stagePromotions: PromotionRecord[];
+  /** For a pinned `target` digest: whether it is a registered artifact of the pipeline. */
+  pinnedTargetRegistered?: boolean;
+}
+
+/** Every extra fact, by the key its provider hands it in under. Absent: not gathered for this stage. */
+export interface ExtraFacts {
+  drift?: DriftFact;
+  rollback?: RollbackFacts;
+}
