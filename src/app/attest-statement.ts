@@ -43,7 +43,7 @@ export function evidenceOfStatement(
     if (options.suite === undefined || options.suite.trim() === '') {
       throw new TollgateError(
         'USAGE',
-        msg`${file}: a test-result statement needs ${field('suite')} NAME (the suite the contract refers to)`,
+        msg`${file}: a test-result statement needs ${field('suite')} (the suite the contract refers to)`,
       );
     }
     return { format: 'test-result', data: parseTestResultPredicate(predicate, options.suite, file) };

@@ -147,7 +147,7 @@ export async function attestTests(
   ctx: AppRequest,
   options: AttestTestsOptions,
 ): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
-  if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')} NAME`);
+  if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')}`);
   if (options.files.length === 0)
     throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);

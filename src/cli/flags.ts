@@ -15,7 +15,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   days: '--days',
   comment: '--comment',
   withdraw: '--withdraw',
-  suite: '--suite',
+  suite: '--suite NAME',
 };
 
 export function flagOf(field: string): string | undefined {

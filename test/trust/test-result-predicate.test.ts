@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evidenceOfStatement } from '../../src/app/attest-statement.js';
+import { flagOf } from '../../src/cli/flags.js';
 import { parseStatement } from '../../src/trust/statement.js';
 import { parseTestResultPredicate, TEST_RESULT_V01 } from '../../src/trust/test-result-predicate.js';
+import { tollgateErrorOf } from '../support/builders.js';
 import { DIGEST_A, statementAbout } from './helpers.js';
 
 describe('in-toto test-result predicate', () => {
@@ -48,10 +50,12 @@ describe('evidence of a verified statement', () => {
     sourceDigest: DIGEST_A,
   });
 
-  it('needs --suite for test results', () => {
-    expect(() => evidenceOfStatement(input(TEST_RESULT_V01, { result: 'PASSED' }), 't.json')).toThrow(
-      't.json: a test-result statement needs --suite NAME',
+  it('needs a suite name for test results (--suite NAME on the CLI)', () => {
+    const error = tollgateErrorOf(() =>
+      evidenceOfStatement(input(TEST_RESULT_V01, { result: 'PASSED' }), 't.json'),
     );
+    expect(error.message).toContain('t.json: a test-result statement needs a suite name');
+    expect(error.describe(flagOf)).toContain('t.json: a test-result statement needs --suite NAME');
     expect(
       evidenceOfStatement(input(TEST_RESULT_V01, { result: 'PASSED', passedTests: ['x'] }), 't.json', {
         suite: 'unit',
