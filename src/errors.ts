@@ -25,6 +25,11 @@ export type ErrorCode =
   | 'METRICS_INVALID'
   | 'LEDGER_CORRUPT'
   | 'STORE_UNAVAILABLE'
+  | 'IMAGE_NOT_FOUND'
+  | 'TAG_MOVED'
+  | 'REGISTRY_DENIED'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_INVALID'
   | 'INTERNAL';
 
 /** Exit codes, documented in docs/cli.md: 0 allowed, 1 blocked, 2 pending, 3 usage or input, 4 infrastructure. */
@@ -34,6 +39,8 @@ const INFRASTRUCTURE: ReadonlySet<ErrorCode> = new Set([
   'STORE_UNAVAILABLE',
   'METRICS_UNAVAILABLE',
   'LEDGER_CORRUPT',
+  'REGISTRY_UNAVAILABLE',
+  'REGISTRY_INVALID',
   'INTERNAL',
 ]);
 

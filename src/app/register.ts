@@ -4,6 +4,7 @@ import { field, msg, TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
+import type { ImageRecord } from './image.js';
 import { type AppRequest, clockMark } from './services.js';
 
 export interface RegisterOptions {
@@ -11,6 +12,8 @@ export interface RegisterOptions {
   file?: string;
   /** A digest given directly (`sha256:…`). */
   digest?: string;
+  /** An image in a registry (`REGISTRY/REPO:TAG` or `REGISTRY/REPO@sha256:…`), resolved to its digest. */
+  image?: string;
   labels?: Record<string, string>;
 }
 
@@ -56,15 +59,24 @@ export async function registerArtifact(
   ctx: AppRequest,
   options: RegisterOptions,
 ): Promise<{ artifact: Artifact; created: boolean }> {
-  if ((options.file === undefined) === (options.digest === undefined)) {
+  const given = [options.file, options.digest, options.image].filter((v) => v !== undefined).length;
+  if (given !== 1) {
     throw new TollgateError(
       'USAGE',
-      msg`register needs exactly one of ${field('file')} PATH or ${field('digest')} sha256:…`,
+      msg`register needs exactly one of ${field('file')} PATH, ${field('digest')} sha256:… or ${field('image')} REGISTRY/REPO:TAG`,
     );
   }
   let digest: string;
   let source: string;
-  if (options.file !== undefined) {
+  let image: ImageRecord | undefined;
+  if (options.image !== undefined) {
+    // Resolved before the ledger is opened: a registry fault (exit 4) leaves nothing recorded.
+    const { resolveImage, imageSource } = await import('./image.js');
+    const resolved = await resolveImage(ctx.services.env, options.image);
+    digest = resolved.digest;
+    source = imageSource(resolved.ref, digest);
+    image = resolved.record;
+  } else if (options.file !== undefined) {
     const { digestPath } = await import('../artifact/file-digest.js');
     digest = await digestPath(options.file);
     source = `file:${options.file}`;
@@ -77,6 +89,22 @@ export async function registerArtifact(
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
     const existing = await tx.getArtifact(pipeline, digest);
+    if (existing && image?.tag !== undefined) {
+      // A known digest under another tag: the tag's registration is recorded (check --image reads it).
+      const { registeredDigestOfTag } = await import('./image.js');
+      const tagged = await registeredDigestOfTag(tx, pipeline, { ...image, tag: image.tag });
+      if (tagged !== digest && (Object.keys(labels).length === 0 || sameLabels(existing.labels, labels))) {
+        await tx.append(pipeline, {
+          kind: ENTRY.register,
+          stage: null,
+          artifact: digest,
+          actor: ctx.caller.principal,
+          at: ctx.caller.at.toISOString(),
+          payload: { labels: existing.labels, source, image, ...clockMark(ctx) },
+        });
+        return { artifact: existing, created: false };
+      }
+    }
     if (existing) {
       if (Object.keys(labels).length > 0 && !sameLabels(existing.labels, labels)) {
         const show = (l: Record<string, string>) =>
@@ -99,7 +127,7 @@ export async function registerArtifact(
       artifact: digest,
       actor: ctx.caller.principal,
       at,
-      payload: { labels, source, ...clockMark(ctx) },
+      payload: { labels, source, ...(image ? { image } : {}), ...clockMark(ctx) },
     });
     return { artifact, created: true };
   });

@@ -20,6 +20,8 @@ export interface NewEntry {
 
 export interface LedgerReader {
   getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined>;
+  /** Ledger entries of one kind that belong to no stage (registrations, copies), oldest first. */
+  unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]>;
   /** Every evidence record for a digest, oldest first. */
   listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]>;
   /** Every ledger entry that names `artifact`, oldest first. */

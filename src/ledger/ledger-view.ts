@@ -106,6 +106,10 @@ export const ENTRY = {
   rollback: 'rollback',
   verification: 'verification',
   approval: 'approval',
+  /** An image copied by digest to another registry or repository (`tollgate copy`). */
+  copy: 'copy',
+  /** Signed verdicts and evidence published next to an image in its registry (`tollgate publish`). */
+  publish: 'publish',
 } as const;
 
 /** What `buildLedgerView` needs of an entry. */

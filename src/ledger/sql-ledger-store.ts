@@ -106,6 +106,15 @@ function buildQueries(k: Kysely<Database>) {
     artifact: prepare(['pipeline', 'digest'], (p) =>
       k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
     ),
+    unstagedEntries: prepare(['pipeline', 'kind'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('stage', 'is', null)
+        .where('kind', '=', p.kind)
+        .orderBy('seq'),
+    ),
     evidence: prepare(['pipeline', 'artifact'], (p) =>
       k
         .selectFrom('evidence')
@@ -224,6 +233,10 @@ class SqlReader implements LedgerReader {
       recordedAt: row.recorded_at,
       data: parseStored(row.data, `evidence ${row.id}`),
     }));
+  }
+
+  async unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]> {
+    return (await this.rows<LedgerEntryTable>(this.q.unstagedEntries, { pipeline, kind })).map(toEntry);
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {

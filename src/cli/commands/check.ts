@@ -1,19 +1,22 @@
 import type { Command } from 'commander';
 import { flagsOf, printDecision, withContext } from '../run.js';
+import { artifactDigestOf, artifactOptions } from './artifact-option.js';
 
 export function defineCheck(program: Command): void {
-  program
-    .command('check')
-    .description("evaluate a stage's contract for an artifact; exit 0 allowed, 1 blocked, 2 pending")
-    .argument('<stage>', 'the stage to enter')
-    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+  artifactOptions(
+    program
+      .command('check')
+      .description("evaluate a stage's contract for an artifact; exit 0 allowed, 1 blocked, 2 pending")
+      .argument('<stage>', 'the stage to enter'),
+  )
     .option('--json', 'print the decision as one JSON document')
     .option('--markdown', 'print the decision as a CI step summary')
     .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ artifact: string }>(command);
+      const flags = flagsOf<{ artifact?: string; image?: string }>(command);
       await withContext(command, async (ctx) => {
         const { checkStage } = await import('../../app/check.js');
-        await printDecision(command, await checkStage(ctx, stage, flags.artifact));
+        const digest = await artifactDigestOf(ctx, flags);
+        await printDecision(command, await checkStage(ctx, stage, digest));
       });
     });
 }

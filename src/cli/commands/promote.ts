@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
 import { flagsOf, printDecision, withContext } from '../run.js';
+import { artifactDigestOf, artifactOptions } from './artifact-option.js';
 
 export function definePromote(program: Command): void {
-  program
-    .command('promote')
-    .description('re-check the contract and, only if allowed, record the promotion in the ledger')
-    .argument('<stage>', 'the stage to enter')
-    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+  artifactOptions(
+    program
+      .command('promote')
+      .description('re-check the contract and, only if allowed, record the promotion in the ledger')
+      .argument('<stage>', 'the stage to enter'),
+  )
     .option('--json', 'print the decision as one JSON document')
     .option('--markdown', 'print the decision as a CI step summary')
     .option('--vsa-out <file>', 'write the signed verdict (VSA in a DSSE envelope) to this file')
@@ -19,12 +21,17 @@ export function definePromote(program: Command): void {
     )
     .option('--reason <text>', 'why the override is needed (required with --override)')
     .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ artifact: string; vsaOut?: string; override: string[]; reason?: string }>(
-        command,
-      );
+      const flags = flagsOf<{
+        artifact?: string;
+        image?: string;
+        vsaOut?: string;
+        override: string[];
+        reason?: string;
+      }>(command);
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
-        const { decision, entry, vsa } = await promote(ctx, stage, flags.artifact, {
+        const digest = await artifactDigestOf(ctx, flags);
+        const { decision, entry, vsa } = await promote(ctx, stage, digest, {
           overrides: flags.override,
           ...(flags.reason === undefined ? {} : { reason: flags.reason }),
         });

@@ -8,6 +8,10 @@ export function defineRegister(program: Command): void {
     .option('--file <path>', 'digest this file (streamed sha256) or directory (digest of its sorted files)')
     .option('--digest <digest>', 'the artifact digest, e.g. sha256:…')
     .option(
+      '--image <ref>',
+      'an image in an OCI registry, REGISTRY/REPO:TAG (resolved to its digest) or REGISTRY/REPO@sha256:… (checked to exist)',
+    )
+    .option(
       '--label <key=value>',
       'a label such as version=1.4.2, commit=…, author=… (repeatable)',
       (v: string, all: string[]) => [...all, v],
@@ -15,13 +19,14 @@ export function defineRegister(program: Command): void {
     )
     .option('--json', 'print the artifact as JSON')
     .action(async (_options, command: Command) => {
-      const flags = flagsOf<{ file?: string; digest?: string; label: string[] }>(command);
+      const flags = flagsOf<{ file?: string; digest?: string; image?: string; label: string[] }>(command);
       await withContext(command, async (ctx) => {
         const { registerArtifact, parseLabels } = await import('../../app/register.js');
         const { artifact, created } = await registerArtifact(ctx, {
           labels: parseLabels(flags.label),
           ...(flags.file === undefined ? {} : { file: flags.file }),
           ...(flags.digest === undefined ? {} : { digest: flags.digest }),
+          ...(flags.image === undefined ? {} : { image: flags.image }),
         });
         if (flags.json) {
           write(JSON.stringify({ ...artifact, created }, null, 2));
@@ -30,8 +35,9 @@ export function defineRegister(program: Command): void {
         const labels = Object.entries(artifact.labels)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
+        const from = flags.image === undefined ? '' : ` (${flags.image})`;
         write(
-          `${created ? 'registered' : 'already registered'} ${artifact.digest}${labels ? ` ${labels}` : ''}`,
+          `${created ? 'registered' : 'already registered'} ${artifact.digest}${from}${labels ? ` ${labels}` : ''}`,
         );
       });
     });

@@ -1,0 +1,399 @@
+/**
+ * The OCI distribution API (https://github.com/opencontainers/distribution-spec, v1.1) as Tollgate
+ * uses it: manifests by tag or digest (asked for with every manifest type, so a registry never
+ * answers with one platform's manifest in place of the index), blobs (exists, read, mount, upload),
+ * and the referrers API. Every manifest read is hashed here; a registry that answers bytes whose
+ * digest is not the one asked for, or not the one it claims, is refused.
+ */
+import { createHash } from 'node:crypto';
+import { TollgateError } from '../errors.js';
+import { type Digest, isDigest } from './digest.js';
+import type { ImageReference } from './oci-reference.js';
+import {
+  type RegistryRequest,
+  RegistryTransport,
+  type RegistryTransportOptions,
+  type RequestBody,
+} from './oci-transport.js';
+
+export const MEDIA_TYPE = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  ociEmpty: 'application/vnd.oci.empty.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  dsse: 'application/vnd.dsse.envelope.v1+json',
+} as const;
+
+/** Every manifest type Tollgate reads, for the Accept header. */
+export const MANIFEST_MEDIA_TYPES: readonly string[] = [
+  MEDIA_TYPE.ociIndex,
+  MEDIA_TYPE.ociManifest,
+  MEDIA_TYPE.dockerList,
+  MEDIA_TYPE.dockerManifest,
+];
+
+/** True for the two index types (a manifest list of platforms). */
+export function isIndexType(mediaType: string): boolean {
+  return mediaType === MEDIA_TYPE.ociIndex || mediaType === MEDIA_TYPE.dockerList;
+}
+
+/** Largest manifest accepted: 4 MiB, the size the distribution spec says registries should accept. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  platform?: { architecture?: string; os?: string; variant?: string };
+  data?: string;
+}
+
+export interface ManifestJson {
+  schemaVersion?: number;
+  mediaType?: string;
+  artifactType?: string;
+  config?: Descriptor;
+  layers?: Descriptor[];
+  manifests?: Descriptor[];
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
+}
+
+export interface FetchedManifest {
+  digest: Digest;
+  mediaType: string;
+  bytes: Buffer;
+  json: ManifestJson;
+}
+
+/** A repository on a registry. */
+export type Repository = Pick<ImageReference, 'registry' | 'repository'>;
+
+/** `sha256:<hex>` of bytes. */
+export function sha256Digest(bytes: Uint8Array): Digest {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
+}
+
+async function errorDetail(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
+    const first = parsed.errors?.[0];
+    if (first)
+      return `${String(first.code ?? '')}${first.message ? `: ${String(first.message)}` : ''}`.slice(0, 300);
+  } catch {
+    // not the registry's JSON error shape
+  }
+  return text.slice(0, 200).replace(/\s+/g, ' ').trim();
+}
+
+/** Reads a response body up to `limit` bytes; more is refused before it is all read. */
+async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw new TollgateError('REGISTRY_INVALID', `${what} is ${declared} bytes, over the ${limit}-byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (response.body) {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > limit)
+        throw new TollgateError('REGISTRY_INVALID', `${what} is over the ${limit}-byte limit`);
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+const pull = (repo: Repository) => `repository:${repo.repository}:pull`;
+const push = (repo: Repository) => `repository:${repo.repository}:pull,push`;
+
+/** A client for any number of registries, one transport (and auth state) each. */
+export class RegistryClient {
+  private readonly transports = new Map<string, RegistryTransport>();
+
+  constructor(private readonly options: RegistryTransportOptions) {}
+
+  transport(registry: string): RegistryTransport {
+    let transport = this.transports.get(registry);
+    if (!transport) {
+      transport = new RegistryTransport(registry, this.options);
+      this.transports.set(registry, transport);
+    }
+    return transport;
+  }
+
+  private send(repo: Repository, request: RegistryRequest): Promise<Response> {
+    return this.transport(repo.registry).send(request);
+  }
+
+  private async fail(response: Response, repo: Repository, what: string): Promise<never> {
+    const detail = await errorDetail(response);
+    const where = `${repo.registry}/${repo.repository}`;
+    if (response.status === 401 || response.status === 403) {
+      throw new TollgateError(
+        'REGISTRY_DENIED',
+        `${where}: ${what} was refused (${response.status}${detail ? ` ${detail}` : ''}); check the credentials for ${repo.registry} (docker login, podman login, REGISTRY_AUTH_FILE)`,
+      );
+    }
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${where}: ${what} failed with ${response.status}${detail ? ` (${detail})` : ''}`,
+    );
+  }
+
+  /**
+   * Reads a manifest by tag or digest, with every manifest type accepted, and checks its digest:
+   * against the one asked for, and against the `Docker-Content-Digest` the registry sent.
+   * @throws TollgateError IMAGE_NOT_FOUND when the registry has no such tag or digest
+   */
+  async getManifest(repo: Repository, reference: string): Promise<FetchedManifest> {
+    const response = await this.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      scopes: [pull(repo)],
+      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    });
+    const name = `${repo.registry}/${repo.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+    if (response.status === 404) {
+      const detail = await errorDetail(response);
+      throw new TollgateError(
+        'IMAGE_NOT_FOUND',
+        `${name} does not exist on the registry${detail ? ` (${detail})` : ''}`,
+      );
+    }
+    if (!response.ok) return this.fail(response, repo, `reading manifest ${reference}`);
+    const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the manifest of ${name}`);
+    const digest = sha256Digest(bytes);
+    if (isDigest(reference) && reference !== digest) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${name}: the registry answered a manifest whose digest is ${digest}, not the one asked for`,
+      );
+    }
+    const claimed = response.headers.get('docker-content-digest');
+    if (claimed?.startsWith('sha256:') && claimed !== digest) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${name}: the registry says the manifest is ${claimed}, but its bytes hash to ${digest}`,
+      );
+    }
+    let json: ManifestJson;
+    try {
+      json = JSON.parse(bytes.toString('utf8')) as ManifestJson;
+    } catch (cause) {
+      throw new TollgateError('REGISTRY_INVALID', `${name}: the manifest is not JSON`, { cause });
+    }
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const mediaType = json.mediaType ?? contentType;
+    if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${name}: manifest media type "${mediaType || '(none)'}" is none of ${MANIFEST_MEDIA_TYPES.join(', ')}`,
+      );
+    }
+    return { digest, mediaType, bytes, json };
+  }
+
+  /** True when the repository holds a manifest with this digest (HEAD, no body). */
+  async hasManifest(repo: Repository, digest: string): Promise<boolean> {
+    const response = await this.send(repo, {
+      method: 'HEAD',
+      path: `/v2/${repo.repository}/manifests/${digest}`,
+      scopes: [pull(repo)],
+      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    });
+    if (response.status === 404) return false;
+    if (!response.ok) return this.fail(response, repo, `looking for manifest ${digest}`);
+    return true;
+  }
+
+  /**
+   * Stores a manifest under a tag or its digest and returns the digest of the bytes sent, after
+   * checking that the registry computed the same one.
+   */
+  async putManifest(
+    repo: Repository,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<{ digest: Digest; subjectHeader: string | null }> {
+    const digest = sha256Digest(bytes);
+    const response = await this.send(repo, {
+      method: 'PUT',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      scopes: [push(repo)],
+      headers: { 'content-type': mediaType },
+      body: () => bytes,
+    });
+    if (!response.ok) return this.fail(response, repo, `storing manifest ${reference}`);
+    await response.body?.cancel();
+    const claimed = response.headers.get('docker-content-digest');
+    if (claimed && claimed !== digest) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: stored manifest ${reference} as ${claimed}, but the bytes sent hash to ${digest}`,
+      );
+    }
+    return { digest, subjectHeader: response.headers.get('oci-subject') };
+  }
+
+  async hasBlob(repo: Repository, digest: string): Promise<boolean> {
+    const response = await this.send(repo, {
+      method: 'HEAD',
+      path: `/v2/${repo.repository}/blobs/${digest}`,
+      scopes: [pull(repo)],
+    });
+    if (response.status === 404) return false;
+    if (!response.ok) return this.fail(response, repo, `looking for blob ${digest}`);
+    return true;
+  }
+
+  /** Opens a blob for streaming (redirects to storage followed). */
+  async openBlob(repo: Repository, digest: string): Promise<Response> {
+    const response = await this.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/blobs/${digest}`,
+      scopes: [pull(repo)],
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new TollgateError(
+        'IMAGE_NOT_FOUND',
+        `${repo.registry}/${repo.repository}: blob ${digest} does not exist`,
+      );
+    }
+    if (!response.ok) return this.fail(response, repo, `reading blob ${digest}`);
+    return response;
+  }
+
+  /** Reads a small blob whole and checks its digest. */
+  async readBlob(repo: Repository, digest: string, limit = MAX_MANIFEST_BYTES): Promise<Buffer> {
+    const bytes = await readLimited(await this.openBlob(repo, digest), limit, `blob ${digest}`);
+    if (sha256Digest(bytes) !== digest) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: blob ${digest} hashes to ${sha256Digest(bytes)}`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * Asks the registry to mount a blob from another repository on it. Returns true when mounted;
+   * false when the registry started an ordinary upload instead (then that upload is used).
+   */
+  async mountBlob(
+    repo: Repository,
+    digest: string,
+    from: Repository,
+  ): Promise<{ mounted: true } | { mounted: false; location: string }> {
+    const response = await this.send(repo, {
+      method: 'POST',
+      path: `/v2/${repo.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`,
+      scopes: [push(repo), pull(from)],
+      manualRedirect: true,
+    });
+    await response.body?.cancel();
+    if (response.status === 201) return { mounted: true };
+    if (response.status === 202) return { mounted: false, location: this.location(repo, response) };
+    return this.fail(response, repo, `mounting blob ${digest} from ${from.repository}`);
+  }
+
+  private location(repo: Repository, response: Response): string {
+    const location = response.headers.get('location');
+    if (!location)
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the registry started an upload without a Location`,
+      );
+    const origin = this.transport(repo.registry).origin;
+    const url = new URL(location, origin);
+    if (url.origin !== origin) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the upload location points at another host (${url.host})`,
+      );
+    }
+    return `${url.pathname}${url.search}`;
+  }
+
+  async startUpload(repo: Repository): Promise<string> {
+    const response = await this.send(repo, {
+      method: 'POST',
+      path: `/v2/${repo.repository}/blobs/uploads/`,
+      scopes: [push(repo)],
+      manualRedirect: true,
+    });
+    await response.body?.cancel();
+    if (response.status !== 202) return this.fail(response, repo, 'starting a blob upload');
+    return this.location(repo, response);
+  }
+
+  /**
+   * Finishes an upload with the whole blob in one PUT (`body` is made for each attempt; a stream
+   * is sent once). The registry checks the bytes against `digest`.
+   */
+  async finishUpload(
+    repo: Repository,
+    location: string,
+    digest: string,
+    size: number,
+    body: () => RequestBody,
+    retryable: boolean,
+  ): Promise<void> {
+    const separator = location.includes('?') ? '&' : '?';
+    const response = await this.send(repo, {
+      method: 'PUT',
+      path: `${location}${separator}digest=${encodeURIComponent(digest)}`,
+      scopes: [push(repo)],
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body,
+      retryBody: retryable,
+      timeout: false,
+      manualRedirect: true,
+    });
+    await response.body?.cancel();
+    if (response.status !== 201) return this.fail(response, repo, `uploading blob ${digest}`);
+  }
+
+  /** Uploads a blob held in memory unless the repository has it. */
+  async pushBlob(repo: Repository, bytes: Buffer, mediaType?: string): Promise<Descriptor> {
+    const digest = sha256Digest(bytes);
+    if (!(await this.hasBlob(repo, digest))) {
+      const location = await this.startUpload(repo);
+      await this.finishUpload(repo, location, digest, bytes.length, () => bytes, true);
+    }
+    return { mediaType: mediaType ?? 'application/octet-stream', digest, size: bytes.length };
+  }
+
+  /**
+   * The referrers of a digest through the referrers API, or undefined when the registry has none
+   * (404: then clients use the `sha256-<hex>` tag schema).
+   */
+  async referrers(repo: Repository, digest: string): Promise<Descriptor[] | undefined> {
+    const response = await this.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/referrers/${digest}`,
+      scopes: [pull(repo)],
+      headers: { accept: MEDIA_TYPE.ociIndex },
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) return this.fail(response, repo, `listing referrers of ${digest}`);
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the referrers of ${digest}`);
+    // A registry without the API may answer 200 with something else (an HTML page, a proxy's error).
+    if (contentType !== MEDIA_TYPE.ociIndex) return undefined;
+    const index = JSON.parse(bytes.toString('utf8')) as ManifestJson;
+    return index.manifests ?? [];
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * HTTP to one OCI registry: the scheme (HTTPS, plain HTTP only for loopback registries and those in
+ * TOLLGATE_INSECURE_REGISTRIES, as Docker allows), the `WWW-Authenticate` challenge (Basic, or a
+ * Bearer token fetched from the realm for the scopes a request needs), and retries: a timeout, a
+ * refused or reset connection, a 5xx or a 429 (honouring `Retry-After`) is retried with
+ * exponential backoff and jitter until a total time budget is spent; then REGISTRY_UNAVAILABLE
+ * (exit 4). Credentials go into Authorization headers and nowhere else: no message, log or ledger
+ * entry carries them.
+ */
+import { TollgateError } from '../errors.js';
+import { findCredentials, type RegistryCredentials } from './oci-credentials.js';
+import { hostOf, isLoopbackRegistry, registryApiHost } from './oci-reference.js';
+
+export interface RegistryTransportOptions {
+  /** Total time for one operation's retries, in ms (TOLLGATE_REGISTRY_TIMEOUT, default 120 s). */
+  budgetMs: number;
+  /** Longest wait for one response's headers, in ms (default 30 s, never past the budget). */
+  attemptTimeoutMs: number;
+  /** Registries (host[:port]) reached over plain HTTP besides loopback ones. */
+  insecure: readonly string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Durations in the registry variables: `90`, `90s`, `500ms`, `2m`. */
+function parseMs(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text.trim() === '') return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
+  if (!match)
+    throw new TollgateError('USAGE', `${name}="${text}": expected a duration such as 90s, 500ms or 2m`);
+  const unit = match[2] ?? 's';
+  return Number(match[1]) * (unit === 'ms' ? 1 : unit === 'm' ? 60_000 : 1000);
+}
+
+/** Transport options from the environment (the one place registry variables are read). */
+export function transportOptionsFromEnv(env: NodeJS.ProcessEnv): RegistryTransportOptions {
+  const budgetMs = parseMs(env.TOLLGATE_REGISTRY_TIMEOUT, 120_000, 'TOLLGATE_REGISTRY_TIMEOUT');
+  return {
+    budgetMs,
+    attemptTimeoutMs: Math.min(
+      parseMs(env.TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT, 30_000, 'TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT'),
+      budgetMs,
+    ),
+    insecure: (env.TOLLGATE_INSECURE_REGISTRIES ?? '')
+      .split(',')
+      .map((entry) => entry.trim().toLowerCase())
+      .filter((entry) => entry !== ''),
+    env,
+  };
+}
+
+/** One challenge parsed from a `WWW-Authenticate` header. */
+export interface AuthChallenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parses `WWW-Authenticate` (RFC 7235): `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+export function parseAuthenticate(header: string): AuthChallenge[] {
+  const challenges: AuthChallenge[] = [];
+  // A token alone starts a challenge (its scheme); token=value pairs are that challenge's parameters.
+  const pattern = /([\w!#$%&'*+.^`|~-]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*)))?/g;
+  let current: AuthChallenge | undefined;
+  for (const match of header.matchAll(pattern)) {
+    const [, name = '', quoted, bare] = match;
+    if (quoted === undefined && bare === undefined) {
+      current = { scheme: name.toLowerCase(), params: {} };
+      challenges.push(current);
+    } else if (current) {
+      current.params[name.toLowerCase()] =
+        quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
+    }
+  }
+  return challenges;
+}
+
+/** What a request may send: bytes, a string or a stream. */
+export type RequestBody = NonNullable<RequestInit['body']>;
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path and query under the registry's origin, e.g. `/v2/shop/app/manifests/1.0`. */
+  path: string;
+  /** Scopes this request needs, e.g. `repository:shop/app:pull`. */
+  scopes: readonly string[];
+  headers?: Record<string, string>;
+  /** The body, made afresh for each attempt (a stream cannot be sent twice: see `retryBody`). */
+  body?: () => RequestBody;
+  /** False for bodies that can be sent once only (a streamed blob): then no retry after sending. */
+  retryBody?: boolean;
+  /** Do not follow redirects (upload locations answer 201/202 with Location). */
+  manualRedirect?: boolean;
+  /** Apply the per-attempt timeout to the headers (default true; off for long uploads). */
+  timeout?: boolean;
+}
+
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return 'timed out';
+  return cause?.message ?? (error as Error).message;
+}
+
+/** HTTP to one registry, with its authentication state. */
+export class RegistryTransport {
+  readonly registry: string;
+  readonly origin: string;
+  private readonly options: RegistryTransportOptions;
+  private challenge: AuthChallenge | undefined;
+  private readonly tokens = new Map<string, { token: string; expires: number }>();
+  private credentials: RegistryCredentials | undefined | null = null;
+
+  constructor(registry: string, options: RegistryTransportOptions) {
+    this.registry = registry;
+    this.options = options;
+    this.origin = `${this.plainHttpAllowed(registry) ? 'http' : 'https'}://${registryApiHost(registry)}`;
+  }
+
+  private plainHttpAllowed(host: string): boolean {
+    const lower = host.toLowerCase();
+    return (
+      isLoopbackRegistry(lower) ||
+      this.options.insecure.includes(lower) ||
+      this.options.insecure.includes(hostOf(lower))
+    );
+  }
+
+  private creds(repository: string): RegistryCredentials | undefined {
+    if (this.credentials === null)
+      this.credentials = findCredentials(this.registry, repository, this.options.env);
+    return this.credentials;
+  }
+
+  /** Sends a request, authenticating and retrying as needed; returns any response below 500 that is not 401/429. */
+  async send(request: RegistryRequest, started = Date.now()): Promise<Response> {
+    const deadline = started + this.options.budgetMs;
+    let authenticated = false;
+    let attempt = 0;
+    let last = '';
+    for (;;) {
+      attempt += 1;
+      const headers: Record<string, string> = { ...request.headers };
+      const authorization = await this.authorization(request.scopes, deadline);
+      if (authorization) headers.authorization = authorization;
+      let response: Response | undefined;
+      const remaining = deadline - Date.now();
+      try {
+        const controller = new AbortController();
+        const limit =
+          request.timeout === false
+            ? undefined
+            : Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining));
+        const timer =
+          limit === undefined
+            ? undefined
+            : setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), limit);
+        try {
+          const body = request.body?.();
+          response = await fetch(`${this.origin}${request.path}`, {
+            method: request.method,
+            headers,
+            signal: controller.signal,
+            redirect: request.manualRedirect ? 'manual' : 'follow',
+            ...(body === undefined ? {} : { body, duplex: 'half' }),
+          } as RequestInit);
+        } finally {
+          if (timer) clearTimeout(timer);
+        }
+      } catch (error) {
+        last = describeCause(error);
+        if (request.body && request.retryBody === false)
+          throw this.unavailable(request, attempt, started, last, error);
+      }
+      if (response) {
+        if (response.status === 401 && !authenticated) {
+          await response.body?.cancel();
+          authenticated = true;
+          this.authenticate(response.headers.get('www-authenticate'), request);
+          attempt -= 1;
+          continue;
+        }
+        if (!RETRY_STATUS.has(response.status)) return response;
+        last = `${response.status} ${response.statusText}`.trim();
+        const wait =
+          response.status === 429 || response.status === 503
+            ? retryAfterMs(response.headers.get('retry-after'), Date.now())
+            : undefined;
+        await response.body?.cancel();
+        if (request.body && request.retryBody === false)
+          throw this.unavailable(request, attempt, started, last);
+        if (wait !== undefined) {
+          if (Date.now() + wait > deadline) {
+            throw this.unavailable(
+              request,
+              attempt,
+              started,
+              `${last}, asked to retry after ${Math.ceil(wait / 1000)} s, past the time budget`,
+            );
+          }
+          await sleep(wait);
+          continue;
+        }
+      }
+      const backoff = Math.min(5000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      if (Date.now() + backoff >= deadline) throw this.unavailable(request, attempt, started, last);
+      await sleep(backoff);
+    }
+  }
+
+  private unavailable(
+    request: RegistryRequest,
+    attempts: number,
+    started: number,
+    last: string,
+    cause?: unknown,
+  ): TollgateError {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    return new TollgateError(
+      'REGISTRY_UNAVAILABLE',
+      `registry ${this.registry} did not answer ${request.method} ${request.path.split('?')[0]} after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s (last: ${last || 'no answer'}); nothing was recorded (TOLLGATE_REGISTRY_TIMEOUT sets the time budget)`,
+      cause === undefined ? {} : { cause },
+    );
+  }
+
+  private async authorization(scopes: readonly string[], deadline: number): Promise<string | undefined> {
+    if (!this.challenge) return undefined;
+    if (this.challenge.scheme === 'basic') {
+      const creds = this.creds(scopeRepository(scopes));
+      if (!creds?.username || creds.password === undefined) return undefined;
+      return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    }
+    if (this.challenge.scheme === 'bearer') return `Bearer ${await this.token(scopes, deadline)}`;
+    return undefined;
+  }
+
+  private authenticate(header: string | null, request: RegistryRequest): void {
+    const challenges = header ? parseAuthenticate(header) : [];
+    const chosen =
+      challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    if (!chosen) {
+      throw new TollgateError(
+        'REGISTRY_DENIED',
+        `registry ${this.registry} refused ${request.method} ${request.path.split('?')[0]} (401) without a Basic or Bearer challenge Tollgate can answer`,
+      );
+    }
+    this.challenge = chosen;
+    this.tokens.clear();
+    if (chosen.scheme === 'basic') {
+      const creds = this.creds(scopeRepository(request.scopes));
+      if (!creds?.username) {
+        throw new TollgateError(
+          'REGISTRY_DENIED',
+          `registry ${this.registry} needs credentials: log in with \`docker login ${this.registry}\` or \`podman login\` (or set REGISTRY_AUTH_FILE)`,
+        );
+      }
+    }
+  }
+
+  /** A bearer token for the scopes, from the cache or the challenge's realm. */
+  private async token(scopes: readonly string[], deadline: number): Promise<string> {
+    const key = [...scopes].sort().join(' ');
+    const cached = this.tokens.get(key);
+    if (cached && cached.expires > Date.now()) return cached.token;
+    const params = this.challenge?.params ?? {};
+    const realm = params.realm;
+    if (!realm)
+      throw new TollgateError(
+        'REGISTRY_DENIED',
+        `registry ${this.registry} asked for a bearer token without naming a realm`,
+      );
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch (cause) {
+      throw new TollgateError(
+        'REGISTRY_DENIED',
+        `registry ${this.registry} named a token realm that is not a URL`,
+        { cause },
+      );
+    }
+    // Credentials travel to the realm only over HTTPS, unless it is on loopback or listed as insecure.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.plainHttpAllowed(url.host))) {
+      throw new TollgateError(
+        'REGISTRY_DENIED',
+        `registry ${this.registry} named a token realm over ${url.protocol.replace(':', '')} (${url.host}); Tollgate sends credentials over HTTPS only (or to loopback and TOLLGATE_INSECURE_REGISTRIES hosts)`,
+      );
+    }
+    const creds = this.creds(scopeRepository(scopes));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let init: RequestInit;
+    if (creds?.identityToken) {
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.identityToken,
+        client_id: 'tollgate',
+        scope: scopes.join(' '),
+      });
+      if (params.service) form.set('service', params.service);
+      init = {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      };
+    } else {
+      if (params.service) url.searchParams.set('service', params.service);
+      for (const scope of scopes) url.searchParams.append('scope', scope);
+      if (creds?.username && creds.password !== undefined)
+        headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      init = { method: 'GET', headers };
+    }
+    let attempt = 0;
+    for (;;) {
+      attempt += 1;
+      let response: Response | undefined;
+      let last = '';
+      try {
+        response = await fetch(url, {
+          ...init,
+          signal: AbortSignal.timeout(
+            Math.max(1, Math.min(this.options.attemptTimeoutMs, deadline - Date.now())),
+          ),
+        });
+      } catch (error) {
+        last = describeCause(error);
+      }
+      if (response && !RETRY_STATUS.has(response.status)) {
+        if (response.status === 401 || response.status === 403) {
+          await response.body?.cancel();
+          throw new TollgateError(
+            'REGISTRY_DENIED',
+            `the token service of ${this.registry} (${url.host}) refused ${creds ? `the credentials from ${creds.from}` : 'anonymous access'} for ${scopes.join(', ')}${creds ? '' : ': log in with `docker login` or `podman login` (or set REGISTRY_AUTH_FILE)'}`,
+          );
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new TollgateError(
+            'REGISTRY_DENIED',
+            `the token service of ${this.registry} (${url.host}) answered ${response.status}`,
+          );
+        }
+        const body = (await response.json().catch(() => ({}))) as {
+          token?: unknown;
+          access_token?: unknown;
+          expires_in?: unknown;
+        };
+        const token = typeof body.token === 'string' && body.token !== '' ? body.token : body.access_token;
+        if (typeof token !== 'string' || token === '') {
+          throw new TollgateError(
+            'REGISTRY_DENIED',
+            `the token service of ${this.registry} (${url.host}) answered without a token`,
+          );
+        }
+        const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+        // Renew 10 s early so a token does not expire between the check and the request.
+        this.tokens.set(key, { token, expires: Date.now() + Math.max(1, lifetime - 10) * 1000 });
+        return token;
+      }
+      if (response) {
+        last = `${response.status}`;
+        await response.body?.cancel();
+      }
+      const backoff = Math.min(5000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      if (Date.now() + backoff >= deadline) {
+        throw new TollgateError(
+          'REGISTRY_UNAVAILABLE',
+          `the token service of ${this.registry} (${url.host}) did not answer after ${attempt} attempt(s) (last: ${last || 'no answer'}); nothing was recorded`,
+        );
+      }
+      await sleep(backoff);
+    }
+  }
+}
+
+/** The repository a scope list is about (its first `repository:NAME:…` scope), for scoped credentials. */
+function scopeRepository(scopes: readonly string[]): string {
+  const first = scopes.find((scope) => scope.startsWith('repository:')) ?? '';
+  const parts = first.split(':');
+  return parts.slice(1, -1).join(':');
+}
