@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { defineApprove, defineReject } from './approve.js';
 import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
+import { defineCopy } from './copy.js';
 import { defineDemo } from './demo.js';
 import { defineDrift } from './drift.js';
 import { defineExplain } from './explain.js';
@@ -13,6 +14,7 @@ import { defineHistory } from './history.js';
 import { defineInit } from './init.js';
 import { defineLedger } from './ledger.js';
 import { definePromote } from './promote.js';
+import { definePublish } from './publish.js';
 import { defineRegister } from './register.js';
 import { defineRollback, defineWatch } from './rollback.js';
 import { defineSchema } from './schema.js';
@@ -31,6 +33,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineAttest,
   defineCheck,
   definePromote,
+  defineCopy,
+  definePublish,
   defineApprove,
   defineReject,
   defineWindows,

@@ -20,6 +20,14 @@ export function definePromote(program: Command): void {
       [] as string[],
     )
     .option('--reason <text>', 'why the override is needed (required with --override)')
+    .option(
+      '--publish',
+      'after a recorded promotion, publish the VSA and evidence next to the image (see `tollgate publish`)',
+    )
+    .option(
+      '--copy-to <ref>',
+      'after a recorded promotion, copy the digest to REGISTRY/REPO[:TAG] (see `tollgate copy`)',
+    )
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{
         artifact?: string;
@@ -27,6 +35,8 @@ export function definePromote(program: Command): void {
         vsaOut?: string;
         override: string[];
         reason?: string;
+        copyTo?: string;
+        publish?: boolean;
       }>(command);
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
@@ -43,6 +53,27 @@ export function definePromote(program: Command): void {
         if (entry) {
           const { writeVsaOut } = await import('./vsa-out.js');
           writeVsaOut(vsa, flags.vsaOut);
+          if (flags.publish) {
+            const { publishVerdict } = await import('../../app/publish.js');
+            const { printPublish } = await import('./publish.js');
+            const published = await publishVerdict(ctx, { stage, digest: decision.artifact.digest });
+            process.stderr.write(`${printPublish(published)}\n`);
+          }
+          if (flags.copyTo !== undefined) {
+            const { copyAfterPromotion } = await import('../../app/copy.js');
+            const { printCopy } = await import('./copy.js');
+            const copied = await copyAfterPromotion(ctx, stage, decision.artifact.digest, flags.copyTo);
+            process.stderr.write(`${printCopy(copied)}\n`);
+            if (flags.publish) {
+              // The verdict travels with the copy: the production registry's admission checks find it there.
+              const { publishVerdict } = await import('../../app/publish.js');
+              const { printPublish } = await import('./publish.js');
+              const { parseImageReference, repositoryName } = await import('../../artifact/oci-reference.js');
+              const to = repositoryName(parseImageReference(flags.copyTo));
+              const published = await publishVerdict(ctx, { stage, digest: decision.artifact.digest, to });
+              process.stderr.write(`${printPublish(published)}\n`);
+            }
+          }
         }
       });
     });

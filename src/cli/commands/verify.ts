@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { EXIT } from '../../errors.js';
+import { EXIT, TollgateError } from '../../errors.js';
 import { flagsOf, write } from '../run.js';
 
 interface VerifyFlags {
   key: string;
-  digest: string;
+  digest?: string;
+  image?: string;
   stage: string;
   pipeline?: string;
   verifier?: string;
@@ -18,15 +19,35 @@ export function defineVerify(program: Command): void {
     .description(
       'check a signed Tollgate verdict (VSA in a DSSE envelope) for a digest and stage; exit 0 admitted, 1 not',
     )
-    .argument('<envelope>', 'the VSA envelope (written by `promote --vsa-out`)')
+    .argument('[envelope]', 'the VSA envelope (written by `promote --vsa-out`); or use --image')
     .requiredOption('--key <file>', "the verifier's PEM public key")
-    .requiredOption('--digest <digest>', 'the digest about to be admitted')
+    .option('--digest <digest>', 'the digest about to be admitted (with an envelope file)')
+    .option(
+      '--image <ref>',
+      'read the VSAs published next to REGISTRY/REPO@sha256:… (referrers and cosign .att) and verify them',
+    )
     .requiredOption('--stage <stage>', 'the stage it must have been admitted to')
     .option('--pipeline <name>', "also require the VSA's policy to be this pipeline's stage")
     .option('--verifier <id>', 'also require this verifier id')
     .option('--json', 'print the result as JSON')
-    .action(async (envelope: string, _options, command: Command) => {
+    .action(async (envelope: string | undefined, _options, command: Command) => {
       const flags = flagsOf<VerifyFlags>(command);
+      if (flags.image !== undefined) {
+        if (envelope !== undefined || flags.digest !== undefined) {
+          throw new TollgateError(
+            'USAGE',
+            'verify takes an envelope file with --digest, or --image REPO@DIGEST, not both',
+          );
+        }
+        await verifyImageCommand(flags);
+        return;
+      }
+      if (envelope === undefined || flags.digest === undefined) {
+        throw new TollgateError(
+          'USAGE',
+          'verify needs an envelope file and --digest, or --image REGISTRY/REPO@sha256:…',
+        );
+      }
       const { verifyVerdictFile } = await import('../../app/signing.js');
       const result = await verifyVerdictFile({
         envelopeFile: envelope,
@@ -53,4 +74,46 @@ export function defineVerify(program: Command): void {
       }
       process.exitCode = result.valid ? EXIT.allowed : EXIT.blocked;
     });
+}
+
+/** `verify --image REPO@DIGEST`: every VSA published next to the image, each checked. */
+async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
+  const { verifyImage } = await import('../../app/publish.js');
+  const { readPublicKeyFile } = await import('../../trust/keys.js');
+  const key = readPublicKeyFile(flags.key);
+  const result = await verifyImage(process.env, flags.image!, {
+    key,
+    stage: flags.stage,
+    ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
+    ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
+  });
+  if (flags.json) {
+    write(
+      JSON.stringify(
+        {
+          image: result.image,
+          valid: result.admitted,
+          found: result.checks.map((c) => ({
+            location: c.location,
+            blob: c.blob,
+            valid: c.result.valid,
+            reason: c.result.reason,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    if (result.checks.length === 0) write(`NOT admitted: no VSA is published next to ${result.image}`);
+    else {
+      write(`${result.admitted ? 'admitted' : 'NOT admitted'}: ${result.image}`);
+      for (const check of result.checks) {
+        write(
+          `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${check.blob.slice(0, 19)}: ${check.result.reason}`,
+        );
+      }
+    }
+  }
+  process.exitCode = result.admitted ? EXIT.allowed : EXIT.blocked;
 }

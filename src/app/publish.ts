@@ -1,0 +1,252 @@
+/**
+ * `tollgate publish` (and `promote --publish`): the signed VSA of a promotion, and a signed
+ * statement of the evidence it was decided on, put next to the image in its registry, as an OCI
+ * 1.1 referrer (referrers API, or the `sha256-<hex>` fallback tag) and in cosign's
+ * `sha256-<hex>.att` layout; and `verify --image`, which reads them back and checks them.
+ */
+import { shortDigest } from '../artifact/digest.js';
+import { type Descriptor, MEDIA_TYPE, type RegistryClient, type Repository } from '../artifact/oci-client.js';
+import { formatImageReference, parseImageReference, repositoryName } from '../artifact/oci-reference.js';
+import {
+  attachCosignAttestations,
+  COSIGN_PREDICATE_ANNOTATION,
+  cosignAttestationLayers,
+  listReferrers,
+  PREDICATE_ANNOTATION,
+  pushReferrer,
+} from '../artifact/oci-referrers.js';
+import { TollgateError } from '../errors.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { ChainedEntry } from '../ledger/hash-chain.js';
+import { ENTRY } from '../ledger/ledger-view.js';
+import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse.js';
+import type { PublicKeyInfo } from '../trust/keys.js';
+import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
+import { VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
+import type { AppContext } from './context.js';
+import { registeredImages, registryClient } from './image.js';
+import { loadVsaSigner, storedVsa } from './vsa.js';
+
+/** The predicate type of the evidence statement Tollgate publishes beside its VSA. */
+export const EVIDENCE_PREDICATE_TYPE = 'https://tollgate.dev/attestation/evidence/v1';
+
+export interface PublishOptions {
+  stage: string;
+  digest: string;
+  /** Repository to publish to, `REGISTRY/REPO` (default: where the digest was registered from). */
+  to?: string;
+}
+
+export interface PublishResult {
+  repository: string;
+  referrers: Array<{ digest: string; predicateType: string; via: 'referrers-api' | 'fallback-tag' }>;
+  cosignTag: string;
+  entry: ChainedEntry;
+}
+
+/** The evidence a promotion used, without the bulk an admission check never reads (SBOM component lists). */
+function evidenceSummary(records: readonly EvidenceRecord[]) {
+  return records.map((record) => {
+    const { components: _omitted, ...data } = record.data as { components?: unknown };
+    return {
+      id: record.id,
+      kind: record.data.kind,
+      format: record.format,
+      stage: record.stage,
+      sourceDigest: record.sourceDigest,
+      signer: record.signer?.name ?? null,
+      recordedAt: record.recordedAt,
+      data,
+    };
+  });
+}
+
+async function targetRepository(
+  ctx: AppContext,
+  digest: string,
+  to: string | undefined,
+): Promise<Repository> {
+  if (to !== undefined) {
+    const ref = parseImageReference(to);
+    if (ref.digest !== undefined && ref.digest !== digest)
+      throw new TollgateError('USAGE', `--to ${to} names another digest than ${digest}`);
+    return ref;
+  }
+  const [image] = await registeredImages(await ctx.store(), ctx.contract.pipeline, digest);
+  if (!image) {
+    throw new TollgateError(
+      'USAGE',
+      `${shortDigest(digest)} was not registered from a registry: say where to publish with --to REGISTRY/REPO`,
+    );
+  }
+  return image;
+}
+
+/** Publishes the VSA (and the evidence statement) of the latest promotion of `digest` into `stage`. */
+export async function publishVerdict(
+  ctx: AppContext,
+  options: PublishOptions,
+  client: RegistryClient = registryClient(ctx),
+): Promise<PublishResult> {
+  const found = await storedVsa(ctx, options.stage, options.digest);
+  if (!found) {
+    throw new TollgateError(
+      'NOT_ALLOWED',
+      `no signed VSA for ${shortDigest(options.digest)} in ${options.stage}: it was never promoted there, or no verifier key was configured then (trust.verifier.key or TOLLGATE_VSA_KEY)`,
+    );
+  }
+  const signer = loadVsaSigner(ctx.contract, ctx.env);
+  if (!signer) {
+    throw new TollgateError(
+      'USAGE',
+      'publishing signs the evidence statement with the verifier key: set trust.verifier.key in the contract or TOLLGATE_VSA_KEY',
+    );
+  }
+  const store = await ctx.store();
+  const pipeline = ctx.contract.pipeline;
+  const repo = await targetRepository(ctx, options.digest, options.to);
+  const image = await client.getManifest(repo, options.digest);
+  const subject: Descriptor = { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length };
+
+  const entries = await store.entriesForArtifact(pipeline, options.digest);
+  const promotion = entries.find((entry) => entry.seq === found.seq);
+  const used = new Set(
+    Array.isArray(promotion?.payload.evidence) ? (promotion.payload.evidence as string[]) : [],
+  );
+  const evidence = (await store.listEvidence(pipeline, options.digest)).filter((record) =>
+    used.has(record.id),
+  );
+  const statement = {
+    _type: STATEMENT_TYPE_V1,
+    subject: [
+      { name: `oci://${repositoryName(repo)}`, digest: { sha256: options.digest.slice('sha256:'.length) } },
+    ],
+    predicateType: EVIDENCE_PREDICATE_TYPE,
+    predicate: {
+      pipeline,
+      stage: options.stage,
+      promotion: { seq: found.seq, at: found.at },
+      evidence: evidenceSummary(evidence),
+    },
+  };
+  const evidenceEnvelope = signEnvelope(
+    Buffer.from(JSON.stringify(statement)),
+    IN_TOTO_PAYLOAD_TYPE,
+    signer.key,
+  );
+  const envelopes: Array<{ envelope: Envelope; predicateType: string }> = [
+    { envelope: found.envelope, predicateType: VSA_PREDICATE_TYPE },
+    { envelope: evidenceEnvelope, predicateType: EVIDENCE_PREDICATE_TYPE },
+  ];
+  const referrers: PublishResult['referrers'] = [];
+  for (const { envelope, predicateType } of envelopes) {
+    const annotations = { [PREDICATE_ANNOTATION]: predicateType, 'dev.tollgate.stage': options.stage };
+    const pushed = await pushReferrer(
+      client,
+      repo,
+      subject,
+      MEDIA_TYPE.dsse,
+      [{ bytes: Buffer.from(JSON.stringify(envelope)), mediaType: MEDIA_TYPE.dsse, annotations }],
+      annotations,
+    );
+    referrers.push({ ...pushed, predicateType });
+  }
+  const cosignTag = await attachCosignAttestations(
+    client,
+    repo,
+    options.digest,
+    envelopes.map(({ envelope, predicateType }) => ({
+      bytes: Buffer.from(JSON.stringify(envelope)),
+      predicateType,
+    })),
+  );
+  const entry = await store.write(pipeline, (tx) =>
+    tx.append(pipeline, {
+      kind: ENTRY.publish,
+      stage: options.stage,
+      artifact: options.digest,
+      actor: ctx.actor,
+      at: ctx.now().toISOString(),
+      payload: {
+        promotion: found.seq,
+        repository: { registry: repo.registry, repository: repo.repository },
+        referrers,
+        cosignTag,
+        ...(ctx.clockSet ? { clockSet: true } : {}),
+      },
+    }),
+  );
+  return { repository: repositoryName(repo), referrers, cosignTag, entry };
+}
+
+export interface ImageVsaCheck {
+  /** Where the envelope was found: `referrers-api`, `fallback-tag` or `cosign`. */
+  location: 'referrers-api' | 'fallback-tag' | 'cosign';
+  /** The blob holding the envelope. */
+  blob: string;
+  result: VsaVerification;
+}
+
+export interface VerifyImageResult {
+  image: string;
+  admitted: boolean;
+  checks: ImageVsaCheck[];
+}
+
+/**
+ * Reads every VSA published next to an image (referrers and cosign's `.att` tag) and verifies each
+ * as an admission controller would; admitted when at least one is valid for the stage.
+ */
+export async function verifyImage(
+  env: NodeJS.ProcessEnv,
+  text: string,
+  options: { key: PublicKeyInfo; stage: string; pipeline?: string; verifierId?: string },
+): Promise<VerifyImageResult> {
+  const ref = parseImageReference(text);
+  if (ref.digest === undefined) {
+    throw new TollgateError(
+      'USAGE',
+      `--image ${text}: verify by digest (REGISTRY/REPO@sha256:…): a tag can move after it was verified`,
+    );
+  }
+  const digest = ref.digest;
+  const client = registryClient({ env });
+  await client.getManifest(ref, digest);
+  const found: Array<{ location: ImageVsaCheck['location']; layer: Descriptor }> = [];
+  const { referrers, via } = await listReferrers(client, ref, digest);
+  for (const referrer of referrers) {
+    const type = referrer.annotations?.[PREDICATE_ANNOTATION];
+    if (referrer.artifactType !== MEDIA_TYPE.dsse || (type !== undefined && type !== VSA_PREDICATE_TYPE))
+      continue;
+    const manifest = await client.getManifest(ref, referrer.digest);
+    if (manifest.json.subject?.digest !== digest) continue;
+    for (const layer of manifest.json.layers ?? []) {
+      if (
+        layer.mediaType === MEDIA_TYPE.dsse &&
+        layer.annotations?.[PREDICATE_ANNOTATION] === VSA_PREDICATE_TYPE
+      )
+        found.push({ location: via, layer });
+    }
+  }
+  for (const layer of await cosignAttestationLayers(client, ref, digest)) {
+    if (layer.annotations?.[COSIGN_PREDICATE_ANNOTATION] === VSA_PREDICATE_TYPE)
+      found.push({ location: 'cosign', layer });
+  }
+  const checks: ImageVsaCheck[] = [];
+  for (const { location, layer } of found) {
+    const bytes = await client.readBlob(ref, layer.digest, 16 * 1024 * 1024);
+    const result = verifyVsa(
+      bytes.toString('utf8'),
+      {
+        key: options.key,
+        digest,
+        stage: options.stage,
+        ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+        ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
+      },
+      `${repositoryName(ref)}@${digest} (${location} ${shortDigest(layer.digest)})`,
+    );
+    checks.push({ location, blob: layer.digest, result });
+  }
+  return { image: formatImageReference(ref), admitted: checks.some((c) => c.result.valid), checks };
+}

@@ -1,0 +1,162 @@
+/**
+ * Copy by digest between repositories or registries: every manifest of an index, every blob, and
+ * the manifests last (children before the index, the index before its tag), so a reader of the
+ * destination never sees a manifest whose content is missing. A blob the destination holds is
+ * skipped; one in another repository of the same registry is mounted; the rest stream from the
+ * source to the destination without touching the disk, several at a time. The destination's digest
+ * is read back and must be the source's.
+ */
+import { TollgateError } from '../errors.js';
+import {
+  type Descriptor,
+  type FetchedManifest,
+  isIndexType,
+  MANIFEST_MEDIA_TYPES,
+  type RegistryClient,
+  type Repository,
+} from './oci-client.js';
+
+export interface CopyOptions {
+  /** Blobs copied at the same time (default 4). */
+  concurrency?: number;
+  /** Called after each blob, for progress output. */
+  onBlob?: (blob: Descriptor, how: 'skipped' | 'mounted' | 'uploaded') => void;
+}
+
+export interface CopyResult {
+  digest: string;
+  mediaType: string;
+  /** Manifests written (the index and each platform's). */
+  manifests: number;
+  blobs: { total: number; skipped: number; mounted: number; uploaded: number };
+  /** Bytes streamed from source to destination. */
+  bytes: number;
+}
+
+// Layers that may not be redistributed (Windows base layers): registries refuse them and copying
+// tools leave them where their `urls` point.
+const FOREIGN = new Set([
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+]);
+
+/** Reads the manifest tree under `digest`: the manifest, and for an index every child manifest. */
+async function readTree(
+  client: RegistryClient,
+  from: Repository,
+  digest: string,
+): Promise<FetchedManifest[]> {
+  const top = await client.getManifest(from, digest);
+  if (!isIndexType(top.mediaType)) return [top];
+  const children = (top.json.manifests ?? []).filter((d) => MANIFEST_MEDIA_TYPES.includes(d.mediaType));
+  const read = await Promise.all(children.map((child) => readTree(client, from, child.digest)));
+  // Children first: the order manifests are written in.
+  return [...read.flat(), top];
+}
+
+function blobsOf(manifests: readonly FetchedManifest[]): Descriptor[] {
+  const blobs = new Map<string, Descriptor>();
+  for (const manifest of manifests) {
+    if (isIndexType(manifest.mediaType)) continue;
+    const { config, layers = [] } = manifest.json;
+    for (const blob of [...(config ? [config] : []), ...layers]) {
+      if (FOREIGN.has(blob.mediaType)) continue;
+      if (typeof blob.digest !== 'string' || typeof blob.size !== 'number') {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `manifest ${manifest.digest} has a blob descriptor without digest and size`,
+        );
+      }
+      blobs.set(blob.digest, blob);
+    }
+  }
+  return [...blobs.values()];
+}
+
+async function copyBlob(
+  client: RegistryClient,
+  from: Repository,
+  to: Repository,
+  blob: Descriptor,
+): Promise<'skipped' | 'mounted' | 'uploaded'> {
+  if (await client.hasBlob(to, blob.digest)) return 'skipped';
+  let location: string;
+  if (from.registry === to.registry && from.repository !== to.repository) {
+    const mount = await client.mountBlob(to, blob.digest, from);
+    if (mount.mounted) return 'mounted';
+    location = mount.location;
+  } else {
+    location = await client.startUpload(to);
+  }
+  const source = await client.openBlob(from, blob.digest);
+  if (!source.body)
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${from.registry}/${from.repository}: blob ${blob.digest} came without a body`,
+    );
+  const body = source.body;
+  await client.finishUpload(to, location, blob.digest, blob.size, () => body, false);
+  return 'uploaded';
+}
+
+/** Runs `work` over `items`, `limit` at a time; the first failure stops new work and is thrown. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+/**
+ * Copies the image `digest` from one repository to another (`tag` optional) and checks that the
+ * destination holds the same digest.
+ * @throws TollgateError REGISTRY_INVALID when the destination digest differs
+ */
+export async function copyImage(
+  client: RegistryClient,
+  from: Repository,
+  digest: string,
+  to: Repository & { tag?: string },
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const manifests = await readTree(client, from, digest);
+  const top = manifests.at(-1)!;
+  const blobs = blobsOf(manifests);
+  const counts = { total: blobs.length, skipped: 0, mounted: 0, uploaded: 0 };
+  let bytes = 0;
+  await pool(blobs, options.concurrency ?? 4, async (blob) => {
+    const how = await copyBlob(client, from, to, blob);
+    counts[how] += 1;
+    if (how === 'uploaded') bytes += blob.size;
+    options.onBlob?.(blob, how);
+  });
+  for (const manifest of manifests) {
+    const reference = manifest === top && to.tag !== undefined ? to.tag : manifest.digest;
+    // The exact bytes read from the source: re-serialising would change the digest.
+    const { digest: written } = await client.putManifest(to, reference, manifest.bytes, manifest.mediaType);
+    if (written !== manifest.digest) {
+      throw new TollgateError('REGISTRY_INVALID', `copy of ${manifest.digest} was stored as ${written}`);
+    }
+  }
+  // Read back what a user of the destination will get.
+  const check = await client.getManifest(to, to.tag ?? digest);
+  if (check.digest !== digest) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${to.registry}/${to.repository}${to.tag ? `:${to.tag}` : ''} holds ${check.digest} after the copy, not ${digest}`,
+    );
+  }
+  return { digest, mediaType: top.mediaType, manifests: manifests.length, blobs: counts, bytes };
+}
