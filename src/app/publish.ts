@@ -44,6 +44,20 @@ export interface PublishResult {
   entry: ChainedEntry;
 }
 
+/**
+ * An envelope's bytes as published: members in DSSE's order, whatever order a stored copy came
+ * back in (the ledger keeps canonical JSON), so the same envelope is always the same blob.
+ */
+function envelopeBytes(envelope: Envelope): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      payloadType: envelope.payloadType,
+      payload: envelope.payload,
+      signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })),
+    }),
+  );
+}
+
 /** The evidence a promotion used, without the bulk an admission check never reads (SBOM component lists). */
 function evidenceSummary(records: readonly EvidenceRecord[]) {
   return records.map((record) => {
@@ -129,11 +143,15 @@ export async function publishVerdict(
       evidence: evidenceSummary(evidence),
     },
   };
-  const evidenceEnvelope = signEnvelope(
-    Buffer.from(JSON.stringify(statement)),
-    IN_TOTO_PAYLOAD_TYPE,
-    signer.key,
+  // Signed once per promotion and kept in the ledger: publishing again (to this or another
+  // repository) puts the very same bytes next to the image, so nothing is listed twice.
+  const earlier = entries.find(
+    (entry) =>
+      entry.kind === ENTRY.publish && entry.payload.promotion === found.seq && entry.payload.evidenceEnvelope,
   );
+  const evidenceEnvelope =
+    (earlier?.payload.evidenceEnvelope as Envelope | undefined) ??
+    signEnvelope(Buffer.from(JSON.stringify(statement)), IN_TOTO_PAYLOAD_TYPE, signer.key);
   const envelopes: Array<{ envelope: Envelope; predicateType: string }> = [
     { envelope: found.envelope, predicateType: VSA_PREDICATE_TYPE },
     { envelope: evidenceEnvelope, predicateType: EVIDENCE_PREDICATE_TYPE },
@@ -146,7 +164,7 @@ export async function publishVerdict(
       repo,
       subject,
       MEDIA_TYPE.dsse,
-      [{ bytes: Buffer.from(JSON.stringify(envelope)), mediaType: MEDIA_TYPE.dsse, annotations }],
+      [{ bytes: envelopeBytes(envelope), mediaType: MEDIA_TYPE.dsse, annotations }],
       annotations,
     );
     referrers.push({ ...pushed, predicateType });
@@ -156,7 +174,7 @@ export async function publishVerdict(
     repo,
     options.digest,
     envelopes.map(({ envelope, predicateType }) => ({
-      bytes: Buffer.from(JSON.stringify(envelope)),
+      bytes: envelopeBytes(envelope),
       predicateType,
     })),
   );
@@ -172,6 +190,7 @@ export async function publishVerdict(
         repository: { registry: repo.registry, repository: repo.repository },
         referrers,
         cosignTag,
+        evidenceEnvelope,
         ...(ctx.clockSet ? { clockSet: true } : {}),
       },
     }),

@@ -332,7 +332,9 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
     expect(unknownStage.stderr).toContain('no stage "qa"; stages are dev, staging, prod');
     const missingFlag = await runCli(['check', 'dev'], { cwd: dir });
     expect(missingFlag.code).toBe(3);
-    expect(missingFlag.stderr).toContain('give exactly one of --artifact sha256:… or --image REGISTRY/REPO:TAG');
+    expect(missingFlag.stderr).toContain(
+      'give exactly one of --artifact sha256:… or --image REGISTRY/REPO:TAG',
+    );
     const badClock = await runCli(['check', 'dev', '--artifact', D, '--now', 'tomorrow'], { cwd: dir });
     expect(badClock.code).toBe(3);
     expect(badClock.stderr).toContain('not an ISO 8601 time');

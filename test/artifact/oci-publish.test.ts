@@ -1,0 +1,239 @@
+/**
+ * `promote --publish`, `publish` and `verify --image` against a real registry (distribution 2.8,
+ * which has no referrers API: the `sha256-<hex>` fallback tag is used), checked with skopeo.
+ */
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../src/artifact/oci-client.js';
+import { attachCosignAttestations } from '../../src/artifact/oci-referrers.js';
+import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
+import { loadPrivateKey } from '../../src/trust/keys.js';
+import { buildVsa, signVsa } from '../../src/trust/vsa.js';
+import { junit, makeWorkspace, runCli } from '../support/cli.js';
+import {
+  type LayoutImage,
+  pushTestImage,
+  registryAvailable,
+  SKOPEO_BIN,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry.js';
+import { pemKeyPair } from '../trust/helpers.js';
+
+const CONTRACT = `version: 1
+pipeline: shop
+artifact: { type: oci, repository: registry.example.com/shop }
+trust:
+  verifier: { id: https://tollgate.example.com/shop, key: keys/verifier.key }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      tests: [{ suite: unit }]
+`;
+
+function skopeoRaw(ref: string): Record<string, unknown> {
+  const raw = execFileSync(SKOPEO_BIN!, ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], {
+    env: { ...process.env, HOME: tmpdir() },
+  });
+  return JSON.parse(raw.toString('utf8'));
+}
+
+describe.runIf(registryAvailable())('publishing the verdict next to the image', () => {
+  let registry: TestRegistry;
+  let prod: TestRegistry;
+  let image: LayoutImage;
+  let ref: string;
+  const verifier = pemKeyPair('p256');
+  const other = pemKeyPair('p256');
+  beforeAll(async () => {
+    [registry, prod] = await Promise.all([startRegistry(), startRegistry()]);
+    ref = `${registry.host}/shop/checkout:2.0.0`;
+    image = await pushTestImage(ref, [
+      { architecture: 'amd64', layers: [4096] },
+      { architecture: 'arm64', layers: [4096] },
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([registry?.stop(), prod?.stop()]);
+  });
+
+  async function promoted(extra: string[] = []) {
+    const dir = makeWorkspace(CONTRACT, {
+      'keys/verifier.key': verifier.privatePem,
+      'keys/verifier.pub': verifier.publicPem,
+      'keys/other.pub': other.publicPem,
+      'unit.xml': junit(['pass', 'pass']),
+    });
+    expect((await runCli(['register', '--image', ref], { cwd: dir })).code).toBe(0);
+    expect(
+      (
+        await runCli(['attest', 'tests', '--artifact', image.digest, '--suite', 'unit', 'unit.xml'], {
+          cwd: dir,
+        })
+      ).code,
+    ).toBe(0);
+    const result = await runCli(['promote', 'dev', '--image', ref, '--publish', ...extra], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    return { dir, result };
+  }
+
+  it('publishes the VSA and the evidence as referrers (fallback tag) and in cosign .att, and verify --image admits it', async () => {
+    const { dir, result } = await promoted();
+    expect(result.stderr).toContain(`published next to ${registry.host}/shop/checkout`);
+    expect(result.stderr).toContain('via fallback-tag');
+    const hex = image.digest.slice('sha256:'.length);
+
+    // What another client sees: the fallback tag's index lists two DSSE referrers about the image.
+    const index = skopeoRaw(`${registry.host}/shop/checkout:sha256-${hex}`) as {
+      manifests: Array<Record<string, unknown>>;
+    };
+    expect(index.manifests).toHaveLength(2);
+    for (const d of index.manifests) expect(d.artifactType).toBe('application/vnd.dsse.envelope.v1+json');
+    const referrer = skopeoRaw(`${registry.host}/shop/checkout@${index.manifests[0]!.digest}`) as {
+      subject: { digest: string };
+    };
+    expect(referrer.subject.digest).toBe(image.digest);
+    // cosign's layout: DSSE layers annotated with their predicate types.
+    const att = skopeoRaw(`${registry.host}/shop/checkout:sha256-${hex}.att`) as {
+      layers: Array<{ mediaType: string; annotations: Record<string, string> }>;
+    };
+    expect(att.layers.map((l) => l.annotations.predicateType)).toEqual([
+      'https://slsa.dev/verification_summary/v1',
+      'https://tollgate.dev/attestation/evidence/v1',
+    ]);
+    expect(att.layers.every((l) => l.mediaType === 'application/vnd.dsse.envelope.v1+json')).toBe(true);
+
+    const verify = await runCli(
+      [
+        'verify',
+        '--image',
+        `${registry.host}/shop/checkout@${image.digest}`,
+        '--stage',
+        'dev',
+        '--key',
+        'keys/verifier.pub',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(verify.code, verify.stderr).toBe(0);
+    const report = JSON.parse(verify.stdout);
+    expect(report.valid).toBe(true);
+    expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+      ['fallback-tag', true],
+      ['cosign', true],
+    ]);
+
+    // Publishing again adds nothing twice.
+    const again = await runCli(['publish', 'dev', '--artifact', image.digest], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(
+      (skopeoRaw(`${registry.host}/shop/checkout:sha256-${hex}`) as { manifests: unknown[] }).manifests,
+    ).toHaveLength(2);
+    expect(
+      (skopeoRaw(`${registry.host}/shop/checkout:sha256-${hex}.att`) as { layers: unknown[] }).layers,
+    ).toHaveLength(2);
+  });
+
+  it('does not admit with another key, for a stage never entered, or by tag', async () => {
+    const { dir } = await promoted();
+    const at = `${registry.host}/shop/checkout@${image.digest}`;
+    const otherKey = await runCli(['verify', '--image', at, '--stage', 'dev', '--key', 'keys/other.pub'], {
+      cwd: dir,
+    });
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.stdout).toContain('NOT admitted');
+    const prodStage = await runCli(
+      ['verify', '--image', at, '--stage', 'prod', '--key', 'keys/verifier.pub'],
+      { cwd: dir },
+    );
+    expect(prodStage.code).toBe(1);
+    expect(prodStage.stdout).toContain('does not admit stage prod');
+    const byTag = await runCli(['verify', '--image', ref, '--stage', 'dev', '--key', 'keys/verifier.pub'], {
+      cwd: dir,
+    });
+    expect(byTag.code).toBe(3);
+    expect(byTag.stderr).toContain('verify by digest');
+  });
+
+  it('is not fooled by a VSA for another digest, or by a forged one, planted next to an image', async () => {
+    const victimRef = `${registry.host}/shop/victim:1.0`;
+    const victim = await pushTestImage(victimRef, [{ architecture: 'amd64', layers: [2048] }]);
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    const key = loadPrivateKey(verifier.privatePem, 'verifier');
+    const forgedKey = loadPrivateKey(other.privatePem, 'attacker');
+    const vsaFor = (digest: string, signer: typeof key) =>
+      Buffer.from(
+        JSON.stringify(
+          signVsa(
+            buildVsa({
+              artifactDigest: digest,
+              verifierId: 'https://tollgate.example.com/shop',
+              timeVerified: new Date(),
+              pipeline: 'shop',
+              stage: 'dev',
+              contractDigest: `sha256:${'c'.repeat(64)}`,
+              inputAttestations: [],
+            }),
+            signer,
+          ),
+        ),
+      );
+    const predicateType = 'https://slsa.dev/verification_summary/v1';
+    // A genuine VSA about another image, and a VSA about this one signed by another key.
+    await attachCosignAttestations(
+      client,
+      { registry: registry.host, repository: 'shop/victim' },
+      victim.digest,
+      [
+        { bytes: vsaFor(image.digest, key), predicateType },
+        { bytes: vsaFor(victim.digest, forgedKey), predicateType },
+      ],
+    );
+    const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+    const verify = await runCli(
+      [
+        'verify',
+        '--image',
+        `${registry.host}/shop/victim@${victim.digest}`,
+        '--stage',
+        'dev',
+        '--key',
+        'keys/verifier.pub',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(verify.code).toBe(1);
+    const report = JSON.parse(verify.stdout);
+    expect(report.found).toHaveLength(2);
+    expect(report.found[0].reason).toContain(`not about ${victim.digest}`);
+    expect(report.found[1].reason).toContain('none of the 1 DSSE signature');
+  });
+
+  it('promote --copy-to --publish leaves the verdict next to the copy in the production registry', async () => {
+    const dest = `${prod.host}/prod/checkout:2.0.0`;
+    const { dir } = await promoted(['--copy-to', dest]);
+    const verify = await runCli(
+      [
+        'verify',
+        '--image',
+        `${prod.host}/prod/checkout@${image.digest}`,
+        '--stage',
+        'dev',
+        '--key',
+        join(dir, 'keys/verifier.pub'),
+      ],
+      { cwd: dir },
+    );
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+});
