@@ -9,9 +9,9 @@ import { formatImageReference, parseImageReference, repositoryName } from '../ar
 import { TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { buildLedgerView, ENTRY, isTrusted, latestPromotion } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
 import { registeredImages, registryClient } from './image.js';
 import { requireArtifact } from './register.js';
+import { type AppRequest, clockMark } from './services.js';
 
 export interface CopyArtifactOptions {
   /** The registered digest to copy. */
@@ -32,12 +32,12 @@ export interface CopyArtifactResult extends CopyResult {
 
 /** Copies a registered image by digest and records the copy. */
 export async function copyArtifact(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: CopyArtifactOptions,
 ): Promise<CopyArtifactResult> {
   const digest = assertDigest(options.digest, '--artifact');
   const artifact = await requireArtifact(ctx, digest);
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const to = parseImageReference(options.to);
   if (to.digest !== undefined && to.digest !== digest) {
@@ -73,7 +73,7 @@ export async function copyArtifact(
     );
   }
   const { copyImage } = await import('../artifact/oci-copy.js');
-  const result = await copyImage(registryClient(ctx), from, digest, {
+  const result = await copyImage(registryClient(ctx.services.env), from, digest, {
     registry: to.registry,
     repository: to.repository,
     ...(to.tag === undefined ? {} : { tag: to.tag }),
@@ -89,8 +89,8 @@ export async function copyArtifact(
       kind: ENTRY.copy,
       stage: null,
       artifact: digest,
-      actor: ctx.actor,
-      at: ctx.now().toISOString(),
+      actor: ctx.caller.principal,
+      at: ctx.caller.at.toISOString(),
       payload: {
         from: { registry: from.registry, repository: from.repository },
         to: {
@@ -103,7 +103,7 @@ export async function copyArtifact(
         blobs: result.blobs,
         bytes: result.bytes,
         ...(options.stage === undefined ? {} : { promotedIn: options.stage }),
-        ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...clockMark(ctx),
       },
     }),
   );
@@ -115,7 +115,7 @@ export async function copyArtifact(
  * copy fails; the error says so and how to retry.
  */
 export async function copyAfterPromotion(
-  ctx: AppContext,
+  ctx: AppRequest,
   stage: string,
   digest: string,
   to: string,

@@ -15,7 +15,7 @@ import { transportOptionsFromEnv } from '../artifact/oci-transport.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { ENTRY } from '../ledger/ledger-view.js';
-import type { AppContext } from './context.js';
+import type { AppRequest, Environment } from './services.js';
 
 /** What a register entry records about an image (never credentials). */
 export interface ImageRecord {
@@ -27,8 +27,8 @@ export interface ImageRecord {
 }
 
 /** The registry client for a command, from the context's environment. */
-export function registryClient(ctx: Pick<AppContext, 'env'>): RegistryClient {
-  return new RegistryClient(transportOptionsFromEnv(ctx.env ?? process.env));
+export function registryClient(env: Environment): RegistryClient {
+  return new RegistryClient(transportOptionsFromEnv(env));
 }
 
 /** Parses `--image` and insists on a tag or a digest: Tollgate never guesses `latest`. */
@@ -61,9 +61,9 @@ export interface ResolvedImage {
  * (the index itself for a multi-platform image, never one platform's), a digest checked to exist.
  */
 export async function resolveImage(
-  ctx: Pick<AppContext, 'env'>,
+  env: Environment,
   text: string,
-  client = registryClient(ctx),
+  client = registryClient(env),
 ): Promise<ResolvedImage> {
   const ref = parseImageOption(text);
   const manifest = await client.getManifest(ref, ref.digest ?? ref.tag!);
@@ -139,9 +139,9 @@ export async function registeredImages(
  * digests: it is never promoted silently.
  */
 export async function digestForImage(
-  ctx: AppContext,
+  ctx: AppRequest,
   text: string,
-  client = registryClient(ctx),
+  client = registryClient(ctx.services.env),
 ): Promise<string> {
   const ref = parseImageOption(text);
   if (ref.digest !== undefined) {
@@ -153,7 +153,7 @@ export async function digestForImage(
     }
     return ref.digest;
   }
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const registered = await registeredDigestOfTag(store, ctx.contract.pipeline, ref);
   const name = formatImageReference(ref);
   if (registered === undefined) {

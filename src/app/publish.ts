@@ -23,8 +23,8 @@ import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse
 import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
 import { VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
-import type { AppContext } from './context.js';
 import { registeredImages, registryClient } from './image.js';
+import { type AppRequest, clockMark, type Environment } from './services.js';
 import { loadVsaSigner, storedVsa } from './vsa.js';
 
 /** The predicate type of the evidence statement Tollgate publishes beside its VSA. */
@@ -76,7 +76,7 @@ function evidenceSummary(records: readonly EvidenceRecord[]) {
 }
 
 async function targetRepository(
-  ctx: AppContext,
+  ctx: AppRequest,
   digest: string,
   to: string | undefined,
 ): Promise<Repository> {
@@ -86,7 +86,7 @@ async function targetRepository(
       throw new TollgateError('USAGE', `--to ${to} names another digest than ${digest}`);
     return ref;
   }
-  const [image] = await registeredImages(await ctx.store(), ctx.contract.pipeline, digest);
+  const [image] = await registeredImages(await ctx.services.store(), ctx.contract.pipeline, digest);
   if (!image) {
     throw new TollgateError(
       'USAGE',
@@ -98,9 +98,9 @@ async function targetRepository(
 
 /** Publishes the VSA (and the evidence statement) of the latest promotion of `digest` into `stage`. */
 export async function publishVerdict(
-  ctx: AppContext,
+  ctx: AppRequest,
   options: PublishOptions,
-  client: RegistryClient = registryClient(ctx),
+  client: RegistryClient = registryClient(ctx.services.env),
 ): Promise<PublishResult> {
   const found = await storedVsa(ctx, options.stage, options.digest);
   if (!found) {
@@ -109,14 +109,14 @@ export async function publishVerdict(
       `no signed VSA for ${shortDigest(options.digest)} in ${options.stage}: it was never promoted there, or no verifier key was configured then (trust.verifier.key or TOLLGATE_VSA_KEY)`,
     );
   }
-  const signer = loadVsaSigner(ctx.contract, ctx.env);
+  const signer = loadVsaSigner(ctx.contract, ctx.services.env);
   if (!signer) {
     throw new TollgateError(
       'USAGE',
       'publishing signs the evidence statement with the verifier key: set trust.verifier.key in the contract or TOLLGATE_VSA_KEY',
     );
   }
-  const store = await ctx.store();
+  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const repo = await targetRepository(ctx, options.digest, options.to);
   const image = await client.getManifest(repo, options.digest);
@@ -183,15 +183,15 @@ export async function publishVerdict(
       kind: ENTRY.publish,
       stage: options.stage,
       artifact: options.digest,
-      actor: ctx.actor,
-      at: ctx.now().toISOString(),
+      actor: ctx.caller.principal,
+      at: ctx.caller.at.toISOString(),
       payload: {
         promotion: found.seq,
         repository: { registry: repo.registry, repository: repo.repository },
         referrers,
         cosignTag,
         evidenceEnvelope,
-        ...(ctx.clockSet ? { clockSet: true } : {}),
+        ...clockMark(ctx),
       },
     }),
   );
@@ -217,7 +217,7 @@ export interface VerifyImageResult {
  * as an admission controller would; admitted when at least one is valid for the stage.
  */
 export async function verifyImage(
-  env: NodeJS.ProcessEnv,
+  env: Environment,
   text: string,
   options: { key: PublicKeyInfo; stage: string; pipeline?: string; verifierId?: string },
 ): Promise<VerifyImageResult> {
@@ -229,7 +229,7 @@ export async function verifyImage(
     );
   }
   const digest = ref.digest;
-  const client = registryClient({ env });
+  const client = registryClient(env);
   await client.getManifest(ref, digest);
   const found: Array<{ location: ImageVsaCheck['location']; layer: Descriptor }> = [];
   const { referrers, via } = await listReferrers(client, ref, digest);

@@ -13,6 +13,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.js';
 
+/** Environment variables by name (the process's, passed in; never read globally). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 export interface RegistryCredentials {
   username?: string;
   password?: string;
@@ -36,7 +39,7 @@ interface AuthFile {
 }
 
 /** The auth files to look in, most specific first. */
-export function authFiles(env: NodeJS.ProcessEnv): string[] {
+export function authFiles(env: Environment): string[] {
   const home = env.HOME || homedir();
   const files: string[] = [];
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
@@ -152,7 +155,7 @@ function fromHelper(helper: string, registry: string, file: string): RegistryCre
 export function findCredentials(
   registry: string,
   repository: string,
-  env: NodeJS.ProcessEnv,
+  env: Environment,
 ): RegistryCredentials | undefined {
   const keys = candidateKeys(registry, repository);
   for (const file of authFiles(env)) {

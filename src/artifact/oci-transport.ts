@@ -8,7 +8,7 @@
  * entry carries them.
  */
 import { TollgateError } from '../errors.js';
-import { findCredentials, type RegistryCredentials } from './oci-credentials.js';
+import { type Environment, findCredentials, type RegistryCredentials } from './oci-credentials.js';
 import { hostOf, isLoopbackRegistry, registryApiHost } from './oci-reference.js';
 
 export interface RegistryTransportOptions {
@@ -18,7 +18,7 @@ export interface RegistryTransportOptions {
   attemptTimeoutMs: number;
   /** Registries (host[:port]) reached over plain HTTP besides loopback ones. */
   insecure: readonly string[];
-  env: NodeJS.ProcessEnv;
+  env: Environment;
 }
 
 /** Durations in the registry variables: `90`, `90s`, `500ms`, `2m`. */
@@ -32,7 +32,7 @@ function parseMs(text: string | undefined, fallback: number, name: string): numb
 }
 
 /** Transport options from the environment (the one place registry variables are read). */
-export function transportOptionsFromEnv(env: NodeJS.ProcessEnv): RegistryTransportOptions {
+export function transportOptionsFromEnv(env: Environment): RegistryTransportOptions {
   const budgetMs = parseMs(env.TOLLGATE_REGISTRY_TIMEOUT, 120_000, 'TOLLGATE_REGISTRY_TIMEOUT');
   return {
     budgetMs,
