@@ -8,7 +8,9 @@
  *   the same rule written as a plain JavaScript function.
  */
 import { buildRuleContext, compileRule, evaluateRule } from '../src/policy/cel.js';
-import { compileWindows, type WindowSpec, windowState, windowTimeline } from '../src/policy/windows.js';
+import { compileWindows } from '../src/policy/window-compile.js';
+import type { WindowSpec } from '../src/policy/window-spec.js';
+import { windowState, windowTimeline } from '../src/policy/window-timeline.js';
 import { type BenchResult, interleaved } from './bench-util.js';
 
 const DAY = 86_400_000;
@@ -160,7 +162,12 @@ function benchCel(): BenchResult[] {
     promotions: [{ seq: 3, stage: 'staging', status: 'verified', actor: 'ci', at: '2026-11-26T09:00:00Z' }],
     approvals: [],
   });
-  const rules = [compileRule(source), compileRule(second)];
+  const program = (text: string) => {
+    const compiled = compileRule(text);
+    if (!compiled.ok) throw new Error(compiled.message);
+    return compiled.program.run;
+  };
+  const rules = [program(source), program(second)];
   const N = 20_000;
   let ok = 0;
   const cel = () => {

@@ -13,7 +13,7 @@ import { rollbackSection } from '../src/contract/requires/rollback.js';
 import { checkRollback } from '../src/rollback/check.js';
 import { JsonMetricsSource } from '../src/rollback/json-source.js';
 import type { MetricsSource } from '../src/rollback/metrics.js';
-import { toRollbackPolicy } from '../src/rollback/policy.js';
+
 import { PrometheusClient } from '../src/rollback/prometheus-client.js';
 import { findPrometheus, type PrometheusServer, startPrometheus } from '../test/support/prometheus.js';
 import { BENCH_ROOT, type BenchResult, median } from './bench-util.js';
@@ -150,7 +150,7 @@ export async function run(): Promise<BenchResult[]> {
       ours.push((await wall([BIN, 'rollback', 'check', 'prod'], env, dir)).ms);
     }
 
-    const policy = toRollbackPolicy(rollbackSection.parse({ within: '1h', when: CONDITIONS }));
+    const policy = rollbackSection.parse({ within: '1h', when: CONDITIONS });
     const variables = { digest, stage: 'prod', pipeline: 'bench' };
     const inProcess: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {

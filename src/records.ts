@@ -57,3 +57,19 @@ export function withoutPrototypes<T>(value: T): T {
   }
   return root as T;
 }
+
+/**
+ * Freezes `value` and every plain object and list inside it (compiled values such as functions and
+ * regular expressions are left as they are). Iterative, like `withoutPrototypes`.
+ */
+export function freezeDeep<T>(value: T): T {
+  const pending: unknown[] = [value];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next === null || typeof next !== 'object' || Object.isFrozen(next)) continue;
+    const proto = Object.getPrototypeOf(next);
+    if (!Array.isArray(next) && proto !== null && proto !== Object.prototype) continue;
+    Object.freeze(next);
+    for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
+  }
+  return value;
+}

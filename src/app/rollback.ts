@@ -7,11 +7,11 @@ import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY, isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
+import { formatDuration } from '../policy/duration.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
-import { formatDuration } from '../rollback/duration.js';
 import { lastKnownGood } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
-import { type RollbackPolicy, toRollbackPolicy } from '../rollback/policy.js';
+import type { RollbackPolicy } from '../rollback/policy.js';
 import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
 import { type AppRequest, clockMark, renewed } from './services.js';
 
@@ -23,7 +23,7 @@ function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
       `stage ${stageName} has no rollback conditions: add stages.${stageName}.rollback to ${ctx.contract.file}`,
     );
   }
-  return toRollbackPolicy(stage.rollback);
+  return stage.rollback;
 }
 
 /** The promotion being watched: the stage's latest trusted one, or the latest of `digest` there. */

@@ -4,7 +4,7 @@
  */
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
-import { compileWindows, upcomingPeriods, type WindowPeriod, windowState } from '../policy/windows.js';
+import { upcomingPeriods, type WindowPeriod, windowState } from '../policy/window-timeline.js';
 import type { AppRequest } from './services.js';
 
 export interface StageWindows {
@@ -31,9 +31,8 @@ export function stageWindows(ctx: AppRequest, stageName: string, days = 14): Sta
     );
   }
   const now = ctx.caller.at;
-  const spec = stage.requires.windows;
-  if (!spec) return { stage: stageName, now, configured: false, open: true, periods: [] };
-  const windows = compileWindows(spec);
+  const windows = stage.requires.windows;
+  if (!windows) return { stage: stageName, now, configured: false, open: true, periods: [] };
   const state = windowState(windows, now);
   return {
     stage: stageName,

@@ -47,7 +47,7 @@ export function demoOpenMetrics(contractFile: string): string | undefined {
   const document = readJsonMetrics(resolve(contract.root, contract.metrics.file));
   const families = new Map<string, string[]>();
   for (const stage of Object.values(contract.stages)) {
-    for (const condition of stage.rollback?.when ?? []) {
+    for (const condition of stage.rollback?.conditions ?? []) {
       const name = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{|$)/.exec(condition.prometheus)?.[1];
       const series = document.series.get(condition.name);
       if (!name || !series || families.has(name)) continue;

@@ -21,7 +21,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { inputError, TollgateError } from '../errors.js';
-import { hasOwnKey, ownValue, withoutPrototypes } from '../records.js';
+import { freezeDeep, hasOwnKey, ownValue, withoutPrototypes } from '../records.js';
 import { nearestName } from '../text/nearest.js';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 import { type Contract, upstreamOf } from './types.js';
@@ -251,11 +251,14 @@ export function validateContract(
   // named `constructor` or a `from: toString` finds only what the contract holds.
   const contract = withoutPrototypes(parsed.data);
   checkStageGraph(contract.stages, locate, file);
-  return Object.assign(contract, {
-    file,
-    root,
-    digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
-  });
+  // One immutable object: nothing downstream can change the policy a decision is made under.
+  return freezeDeep(
+    Object.assign(contract, {
+      file,
+      root,
+      digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
+    }),
+  );
 }
 
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */

@@ -57,18 +57,20 @@ export function checkPolicyReferences(contract: {
   };
   for (const [name, stage] of Object.entries(contract.stages)) {
     const requires = stage.requires ?? {};
-    const soak = requires.soak as string | { duration: string; in?: string | string[] } | undefined;
+    // Loaded form (src/contract/requires/soak.ts): `in` is always a list when given.
+    const soak = requires.soak as { in?: string[] } | undefined;
     if (soak !== undefined) {
       const base = ['stages', name, 'requires', 'soak'];
-      const inStages = typeof soak === 'object' ? soak.in : undefined;
+      const inStages = soak.in;
       if (inStages === undefined && stage.from === undefined) {
         issues.push({
           path: base,
           message: `stage ${name} has no \`from\`: say where to soak with { duration, in: STAGE }`,
         });
       }
-      if (typeof inStages === 'string') checkStage(inStages, [...base, 'in']);
-      else for (const [i, s] of (inStages ?? []).entries()) checkStage(s, [...base, 'in', i]);
+      // One stage is most often written bare (`in: staging`): point at `in` itself then.
+      for (const [i, s] of (inStages ?? []).entries())
+        checkStage(s, inStages?.length === 1 ? [...base, 'in'] : [...base, 'in', i]);
     }
     const verifiedIn = requires.verifiedIn as string | string[] | undefined;
     if (typeof verifiedIn === 'string') checkStage(verifiedIn, ['stages', name, 'requires', 'verifiedIn']);

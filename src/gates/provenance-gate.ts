@@ -3,38 +3,20 @@
  * matching the contract's patterns, optionally from the commit the artifact is labelled with.
  * Every provenance record must meet the conditions: two builds claiming one digest is a red flag.
  */
-import {
-  type ProvenancePolicy,
-  type ProvenanceRequirement,
-  toProvenancePolicy,
-} from '../contract/requires/provenance.js';
+import { comparableRepository, type ProvenancePolicy } from '../contract/requires/provenance.js';
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
-import { matchesGlob } from './glob-pattern.js';
 
 const GATE = 'provenance';
 
-/** A repository URI compared the same way as its pattern: no git+, @ref, .git or trailing "/"; no scheme unless the pattern has one. */
-function comparableRepository(value: string, keepScheme: boolean): string {
-  let text = value.trim().replace(/^git\+/, '');
-  const schemeEnd = text.indexOf('://');
-  const pathStart = text.indexOf('/', schemeEnd === -1 ? 0 : schemeEnd + 3);
-  const at = text.lastIndexOf('@');
-  if (at !== -1 && pathStart !== -1 && at > pathStart) text = text.slice(0, at);
-  text = text.replace(/\/+$/, '').replace(/\.git$/, '');
-  if (!keepScheme) text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-  return text;
-}
-
 /** Evaluates a `provenance` requirement for the artifact. Pure. */
 export function evaluateProvenance(
-  requirement: ProvenanceRequirement,
+  policy: ProvenancePolicy,
   evidence: readonly EvidenceRecord[],
   artifact: Pick<Artifact, 'labels'>,
 ): GateResult {
-  const policy: ProvenancePolicy = toProvenancePolicy(requirement);
   const records = recordsOfKind(evidence, 'provenance');
   if (records.length === 0) {
     return gateResult(GATE, 'fail', 'no provenance for this digest', {
@@ -60,21 +42,15 @@ export function evaluateProvenance(
     const p = record.data;
     const ref = [record.id];
     const problems: string[] = [];
-    if (policy.builderId !== undefined && !matchesGlob(policy.builderId, p.builderId)) {
-      problems.push(`builder ${p.builderId} does not match ${policy.builderId}`);
+    if (policy.builderId !== undefined && !policy.builderId.matches(p.builderId)) {
+      problems.push(`builder ${p.builderId} does not match ${policy.builderId.pattern}`);
     }
-    if (policy.sourceRepository !== undefined) {
-      const keepScheme = policy.sourceRepository.includes('://');
+    const source = policy.sourceRepository;
+    if (source !== undefined) {
       if (!p.sourceRepository) {
         problems.push('it names no source repository');
-      } else if (
-        !matchesGlob(
-          comparableRepository(policy.sourceRepository, keepScheme),
-          comparableRepository(p.sourceRepository, keepScheme),
-          true,
-        )
-      ) {
-        problems.push(`source ${p.sourceRepository} does not match ${policy.sourceRepository}`);
+      } else if (!source.glob.matches(comparableRepository(p.sourceRepository, source.keepScheme))) {
+        problems.push(`source ${p.sourceRepository} does not match ${source.pattern}`);
       }
     }
     if (policy.commitMatchesLabel && label) {
@@ -121,7 +97,7 @@ export function evaluateProvenance(
 }
 
 /** `provenance: required | { builderId, sourceRepository, commitMatchesLabel }`. */
-export const provenanceGate: GateDefinition<ProvenanceRequirement> = {
+export const provenanceGate: GateDefinition<ProvenancePolicy> = {
   key: GATE,
   select: (stage) => stage.requires.provenance,
   evaluate: (requirement, { facts }) => evaluateProvenance(requirement, facts.evidence, facts.artifact),

@@ -5,12 +5,11 @@
  * pinned target that is not a registered artifact, since that rollback could not happen.
  */
 import { shortDigest } from '../artifact/digest.js';
-import type { RollbackConfig } from '../contract/requires/rollback.js';
 import type { ContractStage } from '../contract/types.js';
 import { ledgerRef } from '../ledger/ledger-view.js';
-import { formatDuration, parseDuration } from '../rollback/duration.js';
+import { formatDuration } from '../policy/duration.js';
 import { rollbackTargetIfPromoted } from '../rollback/last-known-good.js';
-import { conditionTiming, describeThreshold } from '../rollback/policy.js';
+import { type ConditionPolicy, describeThreshold, type RollbackPolicy } from '../rollback/policy.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -21,21 +20,21 @@ import {
 
 const GATE = 'rollback';
 
-export const rollbackGate: GateDefinition<RollbackConfig> = {
+export const rollbackGate: GateDefinition<RollbackPolicy> = {
   key: GATE,
   select: (stage: ContractStage) => stage.rollback,
   evaluate: evaluateRollbackSection,
 };
 
 /** Pure: lists the conditions and the target of a stage's `rollback` section. */
-export function evaluateRollbackSection(config: RollbackConfig, context: GateContext): GateResult {
+export function evaluateRollbackSection(config: RollbackPolicy, context: GateContext): GateResult {
   const facts = context.facts.extra.rollback;
   const stage = context.stageName;
-  const within = formatDuration(parseDuration(config.within) ?? 0);
+  const within = formatDuration(config.withinMs);
   const validated: DecisionItem[] = [];
   const risks: DecisionItem[] = [];
   const required: DecisionItem[] = [];
-  const conditions = config.when.map(describeCondition);
+  const conditions = config.conditions.map(describeCondition);
   const source = facts?.metricsSource ?? null;
 
   if (source !== null) {
@@ -49,8 +48,8 @@ export function evaluateRollbackSection(config: RollbackConfig, context: GateCon
     risks.push({
       gate: GATE,
       text:
-        `${config.when.length} rollback condition(s) cannot be evaluated: no metrics source is configured ` +
-        `(set metrics.prometheus.url in the contract or TOLLGATE_PROMETHEUS_URL): ${config.when.map((c) => `"${c.name}"`).join(', ')}`,
+        `${config.conditions.length} rollback condition(s) cannot be evaluated: no metrics source is configured ` +
+        `(set metrics.prometheus.url in the contract or TOLLGATE_PROMETHEUS_URL): ${config.conditions.map((c) => `"${c.name}"`).join(', ')}`,
     });
   }
 
@@ -92,13 +91,13 @@ export function evaluateRollbackSection(config: RollbackConfig, context: GateCon
   const summary =
     status === 'fail'
       ? `pinned rollback target ${shortDigest(config.target)} is not a registered artifact`
-      : `${config.when.length} rollback condition(s) watched for ${within}; target ${targetText}` +
+      : `${config.conditions.length} rollback condition(s) watched for ${within}; target ${targetText}` +
         (source === null ? '; no metrics source configured' : '');
   return gateResult(GATE, status, summary, { validated, risks, required });
 }
 
-function describeCondition(condition: RollbackConfig['when'][number]): string {
-  const { forMs, intervalMs, count, failureLimit } = conditionTiming(condition);
+function describeCondition(condition: ConditionPolicy): string {
+  const { forMs, intervalMs, count, failureLimit } = condition;
   const held =
     forMs === 0
       ? 'on one measurement'

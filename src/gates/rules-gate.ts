@@ -3,9 +3,9 @@
  * contract loaded; here it is evaluated over one context built once per decision. A rule that
  * errors (a missing key, a bad conversion) fails closed and the decision shows the error.
  */
-import type { RulesRequirement } from '../contract/requires/rules.js';
+import type { CompiledRuleEntry } from '../contract/requires/rules.js';
 import { upstreamOf } from '../contract/types.js';
-import { buildRuleContext, compileRule, evaluateRule, type RuleContext } from '../policy/cel.js';
+import { buildRuleContext, evaluateRule, type RuleContext } from '../policy/cel.js';
 import { groupsOf, peopleOf } from '../policy/people.js';
 import { authorOf, latestWords } from './approvals-gate.js';
 import {
@@ -40,21 +40,15 @@ export function ruleContextOf(context: GateContext, withEvidence = true): RuleCo
   });
 }
 
-export function evaluateRules(config: RulesRequirement, context: GateContext): GateResult {
+export function evaluateRules(config: readonly CompiledRuleEntry[], context: GateContext): GateResult {
   const cel = ruleContextOf(
     context,
-    config.some((rule) => /\bevidence\b/.test(rule.cel)),
+    config.some((rule) => rule.program.readsEvidence),
   );
   const validated: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   for (const rule of config) {
-    let outcome: ReturnType<typeof evaluateRule>;
-    try {
-      outcome = evaluateRule(compileRule(rule.cel), cel, rule.cel);
-    } catch (error) {
-      // Only reachable when a contract skipped load-time checking; fail closed all the same.
-      outcome = { ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
+    const outcome = evaluateRule(rule.program.run, cel, rule.cel);
     if (!outcome.ok) {
       required.push({
         gate: KEY,
@@ -79,7 +73,7 @@ export function evaluateRules(config: RulesRequirement, context: GateContext): G
   return gateResult(KEY, 'pass', `${total} of ${total} rules hold`, { validated });
 }
 
-export const rulesGate: GateDefinition<RulesRequirement> = {
+export const rulesGate: GateDefinition<readonly CompiledRuleEntry[]> = {
   key: KEY,
   select: (stage) =>
     stage.requires.rules && stage.requires.rules.length > 0 ? stage.requires.rules : undefined,

@@ -2,11 +2,10 @@
  * `sbom`: an SBOM attested for the digest (required or optional), no component under a denied
  * licence, no banned component. Reads the latest SBOM per tool; components of all of them count.
  */
-import { type SbomPolicy, type SbomRequirement, toSbomPolicy } from '../contract/requires/sbom.js';
+import type { SbomPolicy } from '../contract/requires/sbom.js';
 import type { EvidenceRecord, SbomComponent } from '../evidence/evidence.js';
 import { latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
-import { matchesPurl } from './glob-pattern.js';
 import { licensePolicy } from './license-policy.js';
 
 const GATE = 'sbom';
@@ -26,8 +25,7 @@ export function currentSboms(evidence: readonly EvidenceRecord[]): RecordOf<'sbo
 }
 
 /** Evaluates an `sbom` requirement against the facts' evidence. Pure. */
-export function evaluateSbom(requirement: SbomRequirement, evidence: readonly EvidenceRecord[]): GateResult {
-  const policy: SbomPolicy = toSbomPolicy(requirement);
+export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceRecord[]): GateResult {
   const sboms = currentSboms(evidence);
   if (sboms.length === 0) {
     if (!policy.required) {
@@ -127,8 +125,8 @@ export function evaluateSbom(requirement: SbomRequirement, evidence: readonly Ev
           withoutPurl++;
           continue;
         }
-        const pattern = policy.bannedComponents.find((p) => matchesPurl(p, component.purl!));
-        if (pattern) banned.push({ component, pattern, record: record.id });
+        const pattern = policy.bannedComponents.find((p) => p.matches(component.purl!));
+        if (pattern) banned.push({ component, pattern: pattern.pattern, record: record.id });
       }
     }
     for (const { component, pattern, record } of banned.slice(0, ITEMS_CAP)) {
@@ -148,7 +146,7 @@ export function evaluateSbom(requirement: SbomRequirement, evidence: readonly Ev
     if (banned.length === 0) {
       validated.push({
         gate: GATE,
-        text: `no banned component (${policy.bannedComponents.join(', ')})`,
+        text: `no banned component (${policy.bannedComponents.map((p) => p.pattern).join(', ')})`,
         evidence: ids,
       });
     }
@@ -170,8 +168,8 @@ export function evaluateSbom(requirement: SbomRequirement, evidence: readonly Ev
 }
 
 /** `sbom: required | optional | { required, denyLicenses, bannedComponents }`. */
-export const sbomGate: GateDefinition<SbomRequirement> = {
+export const sbomGate: GateDefinition<SbomPolicy> = {
   key: GATE,
   select: (stage) => stage.requires.sbom,
-  evaluate: (requirement, { facts }) => evaluateSbom(requirement, facts.evidence),
+  evaluate: (policy, { facts }) => evaluateSbom(policy, facts.evidence),
 };

@@ -6,10 +6,10 @@
  * is `pending` with the exact end.
  */
 
-import type { SoakRequirement } from '../contract/requires/soak.js';
+import type { SoakPolicy } from '../contract/requires/soak.js';
 import { upstreamOf } from '../contract/types.js';
 import { isTrusted, latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
-import { durationMs, formatDuration, parseDuration } from '../policy/duration.js';
+import { formatDuration } from '../policy/duration.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -20,18 +20,15 @@ import {
 
 const KEY = 'soak';
 
-export function evaluateSoak(config: SoakRequirement, context: GateContext): GateResult {
-  const text = typeof config === 'string' ? config : config.duration;
-  const duration = parseDuration(text);
-  if (!duration) return gateResult(KEY, 'fail', `invalid soak duration "${text}"`);
-  const inStages =
-    typeof config === 'object' && config.in !== undefined ? [config.in].flat() : upstreamOf(context.stage);
+export function evaluateSoak(config: SoakPolicy, context: GateContext): GateResult {
+  const duration = config.duration;
+  const inStages = config.in ?? upstreamOf(context.stage);
   if (inStages.length === 0) {
     return gateResult(KEY, 'fail', `stage ${context.stageName} has no upstream stage to soak in`, {
       required: [{ gate: KEY, text: 'name the stage to soak in: soak: { duration, in: STAGE }' }],
     });
   }
-  const needMs = durationMs(duration);
+  const needMs = duration.ms;
   const nowMs = context.facts.now.getTime();
   const digest = context.facts.artifact.digest;
   const ledger = context.facts.ledger;
@@ -110,7 +107,7 @@ function brokenBy(context: GateContext, stage: string, sinceSeq: number, digest:
   return undefined;
 }
 
-export const soakGate: GateDefinition<SoakRequirement> = {
+export const soakGate: GateDefinition<SoakPolicy> = {
   key: KEY,
   select: (stage) => stage.requires.soak,
   evaluate: evaluateSoak,

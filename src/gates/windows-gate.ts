@@ -3,16 +3,16 @@
  * decision's clock (promotion time, not pipeline start). Closed now → `pending` until the next
  * opening; no opening within a year → `fail`.
  */
-import type { WindowsRequirement } from '../contract/requires/windows.js';
 import { formatDuration } from '../policy/duration.js';
-import { compileWindows, windowState } from '../policy/windows.js';
+import type { CompiledWindows } from '../policy/window-compile.js';
+import { windowState } from '../policy/window-timeline.js';
 import { type GateContext, type GateDefinition, type GateResult, gateResult } from './gate.js';
 
 const KEY = 'windows';
 
-export function evaluateWindows(config: WindowsRequirement, context: GateContext): GateResult {
+export function evaluateWindows(config: CompiledWindows, context: GateContext): GateResult {
   const now = context.facts.now;
-  const state = windowState(compileWindows(config), now);
+  const state = windowState(config, now);
   const why = state.reasons.join('; ');
   if (state.open) {
     const closes = state.closesAt ? `; closes ${state.closesAt.toISOString()}` : '';
@@ -37,7 +37,7 @@ export function evaluateWindows(config: WindowsRequirement, context: GateContext
   });
 }
 
-export const windowsGate: GateDefinition<WindowsRequirement> = {
+export const windowsGate: GateDefinition<CompiledWindows> = {
   key: KEY,
   select: (stage) => stage.requires.windows,
   evaluate: evaluateWindows,

@@ -1,8 +1,8 @@
 /**
  * Custom rules in CEL (Common Expression Language) with @marcbachmann/cel-js. Rules are type-checked
- * against one documented context when the contract loads (`checkRule`), compiled once per
- * expression per process (`compileRule`), and evaluated against values only (`evaluateRule`). An
- * evaluation error is an answer, not an exception: the gate fails closed and shows the error.
+ * against one documented context and compiled when the contract loads (`compileRule`; the loaded
+ * contract holds the program), and evaluated against values only (`evaluateRule`). An evaluation
+ * error is an answer, not an exception: the gate fails closed and shows the error.
  *
  * The context (docs/policy.md lists it with examples):
  * - `artifact`: { digest, labels: map<string,string>, registeredAt: timestamp, source, author }
@@ -18,7 +18,6 @@
  * { actor, decision ("approve" or "reject"), at: timestamp, comment }.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import { TollgateError } from '../errors.js';
 
 const TIMESTAMP = 'google.protobuf.Timestamp';
 
@@ -92,6 +91,8 @@ function createEnvironment(): Environment {
     .registerVariable('approvals', 'list<tollgate.Approval>');
 }
 
+// The environment is the documented context's definition, the same for every rule; it is built on
+// first use rather than at start-up, so commands that read no contract rules never pay for it.
 let environment: Environment | undefined;
 function env(): Environment {
   environment ??= createEnvironment();
@@ -196,20 +197,24 @@ function rootIdentifier(node: AstNode): string | undefined {
   return undefined;
 }
 
-const compiled = new Map<string, CompiledRule>();
+/** A rule ready to evaluate. */
+export interface RuleProgram {
+  run: CompiledRule;
+  /** The rule mentions `evidence`, whose conversion to CEL values is the costly part of a context. */
+  readsEvidence: boolean;
+}
 
 /**
- * The compiled form of a rule, compiled once per expression per process.
- * @throws TollgateError CONTRACT_INVALID when the rule does not type-check.
+ * Type-checks and compiles a rule (`checkRule`, then the program).
+ * @example compileRule('now > artifact.registeredAt') // { ok: true, program: { run, readsEvidence: false } }
  */
-export function compileRule(source: string): CompiledRule {
-  const cached = compiled.get(source);
-  if (cached) return cached;
+export function compileRule(
+  source: string,
+): { ok: true; program: RuleProgram } | { ok: false; message: string } {
   const check = checkRule(source);
-  if (!check.ok) throw new TollgateError('CONTRACT_INVALID', check.message);
-  const program = env().parse(source) as unknown as CompiledRule;
-  compiled.set(source, program);
-  return program;
+  if (!check.ok) return check;
+  const run = env().parse(source) as unknown as CompiledRule;
+  return { ok: true, program: { run, readsEvidence: /\bevidence\b/.test(source) } };
 }
 
 export type RuleOutcome = { ok: true; value: boolean } | { ok: false; error: string };

@@ -1,12 +1,14 @@
 /**
  * Durations as contracts write them: `24h`, `90m`, `1d12h`, `2w`, `30s`. Units are w (7 days),
  * d (days), h, m, s and ms, each at most once, largest first, no spaces: the grammar Prometheus
- * uses for `for:` and the one src/rollback uses, so a user learns one.
+ * uses for `for:`, one grammar for every duration a user writes.
  *
- * A duration keeps its calendar part (weeks and days) apart from its exact part (hours and below),
- * because RFC 5545 gives them different meanings inside a time zone: a day is a calendar day (23 or
- * 25 hours across a daylight-saving change), an hour is always 3,600 seconds. Where no time zone is
- * involved (soak time), a day is 24 hours.
+ * The text has two meanings, each with its own parser:
+ * - `parseCalendarDuration`: inside a time zone (promotion windows), a day is a calendar day (23
+ *   or 25 hours across a daylight-saving change) and an hour is always 3,600 seconds (RFC 5545), so
+ *   the calendar part (weeks and days) is kept apart from the exact part;
+ * - `parseExactDuration`: everywhere else (soak, rollback timing, timeouts), a day is 24 hours and
+ *   the duration is a number of milliseconds.
  */
 
 const EXACT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
@@ -19,7 +21,7 @@ export const DURATION_PATTERN = /^(?:\d+(?:ms|[wdhms]))+$/;
 /** Words for messages: what a valid duration looks like. */
 export const DURATION_EXAMPLES = '"24h", "90m" or "1d12h" (units w, d, h, m, s, ms; largest first)';
 
-export interface Duration {
+export interface CalendarDuration {
   /** Calendar days (weeks count 7). */
   days: number;
   /** Hours, minutes, seconds and milliseconds, as exact milliseconds. */
@@ -29,10 +31,11 @@ export interface Duration {
 }
 
 /**
- * Parses `text`, or returns undefined when it is not a duration.
- * @example parseDuration('1d12h') // { days: 1, exactMs: 43_200_000, text: '1d12h' }
+ * Parses `text` as a calendar duration (days apart from exact time), or returns undefined when it
+ * is not a duration.
+ * @example parseCalendarDuration('1d12h') // { days: 1, exactMs: 43_200_000, text: '1d12h' }
  */
-export function parseDuration(text: string): Duration | undefined {
+export function parseCalendarDuration(text: string): CalendarDuration | undefined {
   if (typeof text !== 'string' || !DURATION_PATTERN.test(text)) return undefined;
   let days = 0;
   let exactMs = 0;
@@ -52,14 +55,20 @@ export function parseDuration(text: string): Duration | undefined {
   return { days, exactMs, text };
 }
 
-/** True when `text` parses as a duration. */
-export function isDuration(text: string): boolean {
-  return parseDuration(text) !== undefined;
+/**
+ * Parses `text` as exact milliseconds, a day counting 24 hours, or returns undefined when it is not
+ * a duration.
+ * @example parseExactDuration('1h30m') // 5_400_000
+ */
+export function parseExactDuration(text: string): number | undefined {
+  const duration = parseCalendarDuration(text);
+  return duration === undefined ? undefined : duration.days * DAY_MS + duration.exactMs;
 }
 
-/** The duration as exact milliseconds, counting a day as 24 hours. */
-export function durationMs(duration: Duration): number {
-  return duration.days * DAY_MS + duration.exactMs;
+/** A duration as a contract holds it once loaded: its text, for people, and its length. */
+export interface ExactDuration {
+  text: string;
+  ms: number;
 }
 
 /**

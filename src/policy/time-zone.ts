@@ -4,24 +4,20 @@
  */
 import { nearestName } from '../text/nearest.js';
 
-const checked = new Map<string, boolean>();
-
-/** True when `name` is a time zone Temporal can compute with (`UTC`, `Europe/Berlin`, `+02:00` is refused). */
+/**
+ * True when `name` is a time zone Temporal can compute with (`UTC`, `Europe/Berlin`; `+02:00` is
+ * refused). Asked when a contract is compiled, never per decision.
+ */
 export function isTimeZone(name: string): boolean {
-  const known = checked.get(name);
-  if (known !== undefined) return known;
-  let ok = typeof name === 'string' && /^[A-Za-z]/.test(name);
-  if (ok) {
-    // The platform's own time zone database, the same one Temporal's polyfill reads; asking Intl
-    // directly avoids starting the polyfill just to validate a contract.
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-    } catch {
-      ok = false;
-    }
+  if (typeof name !== 'string' || !/^[A-Za-z]/.test(name)) return false;
+  // The platform's own time zone database, the same one Temporal's polyfill reads; asking Intl
+  // directly avoids starting the polyfill just to validate a contract.
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
   }
-  checked.set(name, ok);
-  return ok;
 }
 
 /** The known zone closest to `name` (same last segment, or a small edit distance), for messages. */

@@ -13,7 +13,7 @@
  * - Across conditions the worst wins: tripped > inconclusive > healthy.
  */
 import type { ErrorCode } from '../errors.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../policy/duration.js';
 import type { QueryAnswer } from './metrics.js';
 import type { ConditionPolicy } from './policy.js';
 import { describeThreshold } from './policy.js';

@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { parseExactDuration } from '../policy/duration.js';
 import {
   type MetricQuery,
   type MetricsSource,
@@ -46,7 +46,7 @@ export function parseJsonMetrics(value: unknown, file: string): JsonMetricsDocum
   if (!isRecord(value)) throw fail('(root)', `expected an object with "series", found ${kindOf(value)}`);
   let lookbackMs = DEFAULT_LOOKBACK_MS;
   if (value.lookback !== undefined) {
-    const parsed = typeof value.lookback === 'string' ? parseDuration(value.lookback) : undefined;
+    const parsed = typeof value.lookback === 'string' ? parseExactDuration(value.lookback) : undefined;
     if (parsed === undefined || parsed === 0)
       throw fail('lookback', `expected a duration such as "5m", found ${JSON.stringify(value.lookback)}`);
     lookbackMs = parsed;

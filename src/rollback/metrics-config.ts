@@ -13,7 +13,6 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { MetricsConfig } from '../contract/requires/rollback.js';
-import { parseDuration } from './duration.js';
 import type { MetricsSource } from './metrics.js';
 
 export const DEFAULT_TOKEN_ENV = 'TOLLGATE_PROMETHEUS_TOKEN';
@@ -45,9 +44,7 @@ export function resolveMetricsSource(
   root: string,
 ): MetricsSourceConfig | undefined {
   const tokenEnv = metrics?.prometheus?.tokenEnv ?? DEFAULT_TOKEN_ENV;
-  const timeoutMs = metrics?.prometheus?.timeout
-    ? (parseDuration(metrics.prometheus.timeout) ?? DEFAULT_TIMEOUT_MS)
-    : DEFAULT_TIMEOUT_MS;
+  const timeoutMs = metrics?.prometheus?.timeout?.ms ?? DEFAULT_TIMEOUT_MS;
   const prometheus = (url: string, from: 'env' | 'contract'): MetricsSourceConfig => ({
     kind: 'prometheus',
     url,

@@ -1,5 +1,6 @@
 /**
- * A stage's `rollback` section turned into numbers: durations in ms, defaults filled in. Pure.
+ * A stage's rollback policy: the `rollback` section as the contract's compilation leaves it
+ * (src/contract/requires/rollback.ts), durations in ms and defaults filled in. Pure.
  *
  * Defaults (docs/rollback.md explains them against Argo Rollouts):
  * - `interval`: 1m, or `for` when `for` is shorter;
@@ -9,9 +10,6 @@
  *   in the `for` window crossed the threshold, which is what "above 0.02 for 5m" says;
  * - `noData`: inconclusive.
  */
-import type { RollbackConditionConfig, RollbackConfig } from '../contract/requires/rollback.js';
-import { parseDuration } from './duration.js';
-
 export const DEFAULT_INTERVAL_MS = 60_000;
 
 export type NoDataPolicy = 'inconclusive' | 'fail' | 'pass';
@@ -37,41 +35,23 @@ export interface RollbackPolicy {
   conditions: ConditionPolicy[];
 }
 
-/** The numbers of one condition; `undefined` durations mean the contract was not validated. */
-export function conditionTiming(
-  condition: Pick<RollbackConditionConfig, 'for' | 'interval' | 'failureLimit'>,
-): {
+/**
+ * The measurement plan of one condition from its `for` and `interval` (in ms, absent when not
+ * written) and `failureLimit`: the defaults above, filled in.
+ * @example conditionTiming({ forMs: 300_000 }) // { forMs: 300000, intervalMs: 60000, count: 6, failureLimit: 5 }
+ */
+export function conditionTiming(condition: { forMs?: number; intervalMs?: number; failureLimit?: number }): {
   forMs: number;
   intervalMs: number;
   count: number;
   failureLimit: number;
 } {
-  const forMs = condition.for === undefined ? 0 : (parseDuration(condition.for) ?? Number.NaN);
+  const forMs = condition.forMs ?? 0;
   const intervalMs =
-    condition.interval === undefined
-      ? forMs > 0 && forMs < DEFAULT_INTERVAL_MS
-        ? forMs
-        : DEFAULT_INTERVAL_MS
-      : (parseDuration(condition.interval) ?? Number.NaN);
+    condition.intervalMs ?? (forMs > 0 && forMs < DEFAULT_INTERVAL_MS ? forMs : DEFAULT_INTERVAL_MS);
   const count = forMs === 0 ? 1 : Math.floor(forMs / intervalMs) + 1;
   const failureLimit = condition.failureLimit ?? count - 1;
   return { forMs, intervalMs, count, failureLimit };
-}
-
-/** Converts a validated `rollback` section. */
-export function toRollbackPolicy(config: RollbackConfig): RollbackPolicy {
-  return {
-    withinMs: parseDuration(config.within) ?? 0,
-    target: config.target,
-    conditions: config.when.map((condition) => ({
-      name: condition.name,
-      prometheus: condition.prometheus,
-      ...(condition.above === undefined ? {} : { above: condition.above }),
-      ...(condition.below === undefined ? {} : { below: condition.below }),
-      ...conditionTiming(condition),
-      noData: condition.noData,
-    })),
-  };
 }
 
 /** "> 0.02", "< 0.9", "outside [0.1, 0.9]" — the threshold for people. */

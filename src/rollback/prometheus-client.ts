@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { TollgateError } from '../errors.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../policy/duration.js';
 import {
   type MetricQuery,
   type MetricsSource,

@@ -3,8 +3,8 @@
  * threshold, how long it has held and the verdict, then the overall verdict in a sentence.
  */
 import { shortDigest } from '../artifact/digest.js';
+import { formatDuration } from '../policy/duration.js';
 import type { RollbackCheck } from './check.js';
-import { formatDuration } from './duration.js';
 
 const MARK = { healthy: 'ok', tripped: 'TRIPPED', inconclusive: '??' } as const;
 

@@ -10,14 +10,14 @@ const GENERATOR = 'https://github.com/slsa-framework/slsa-github-generator/.gith
 
 describe('provenance gate', () => {
   it('fails without provenance, saying how to supply it', () => {
-    const result = evaluateProvenance('required', [testsRecord()], labelled);
+    const result = evaluateProvenance(req('required'), [testsRecord()], labelled);
     expect(result.status).toBe('fail');
     expect(result.required[0]?.text).toContain('`tollgate attest provenance --artifact DIGEST FILE`');
   });
 
   it('"required" accepts any builder, validates it, and notes that nothing was constrained', () => {
     const record = provenance();
-    const result = evaluateProvenance('required', [record], labelled);
+    const result = evaluateProvenance(req('required'), [record], labelled);
     expect(result.status).toBe('pass');
     expect(result.validated[0]?.text).toContain(
       'from https://github.com/example-shop/checkout@9f3c2a1b4d5e (build type https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1',

@@ -7,7 +7,7 @@ const policy = (p: unknown) => sbomRequirement.parse(p);
 
 describe('sbom gate: presence', () => {
   it('required and missing: fails and says how to supply one', () => {
-    const result = evaluateSbom('required', [testsRecord()]);
+    const result = evaluateSbom(policy('required'), [testsRecord()]);
     expect(result.status).toBe('fail');
     expect(result.required.map((r) => r.text)).toEqual([
       'an SBOM (CycloneDX or SPDX JSON) for this digest: `tollgate attest sbom --artifact DIGEST FILE`',
@@ -15,7 +15,7 @@ describe('sbom gate: presence', () => {
   });
 
   it('optional and missing: passes with the absence as remaining risk', () => {
-    const result = evaluateSbom('optional', []);
+    const result = evaluateSbom(policy('optional'), []);
     expect(result.status).toBe('pass');
     expect(result.risks[0]?.text).toContain('no SBOM attested for this digest (optional here)');
     expect(result.required).toEqual([]);
@@ -23,7 +23,7 @@ describe('sbom gate: presence', () => {
 
   it('present: passes and validates it with the evidence id', () => {
     const record = sbom([component('react', '18.3.1'), component('lodash', '4.17.21')]);
-    const result = evaluateSbom('required', [record]);
+    const result = evaluateSbom(policy('required'), [record]);
     expect(result.status).toBe('pass');
     expect(result.summary).toBe('2 component(s) in 1 SBOM(s)');
     expect(result.validated[0]).toMatchObject({ gate: 'sbom', evidence: [record.id] });

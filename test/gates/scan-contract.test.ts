@@ -16,16 +16,18 @@ describe('sbom, vulnerabilities and provenance contract sections', () => {
       'tollgate.yaml',
     );
     const requires = loaded.stages.s!.requires;
-    expect(requires.sbom).toEqual({
+    expect(requires.sbom).toMatchObject({
       required: true,
       denyLicenses: ['GPL-3.0-or-later', 'MIT OR Apache-2.0'],
-      bannedComponents: ['pkg:npm/left-pad'],
     });
+    // Compiled when the contract loads: ready to match.
+    expect(requires.sbom?.bannedComponents.map((p) => p.pattern)).toEqual(['pkg:npm/left-pad']);
+    expect(requires.sbom?.bannedComponents[0]?.matches('pkg:npm/left-pad@1.3.0')).toBe(true);
     expect(requires.vulnerabilities).toEqual({
       critical: 0,
       allow: [{ id: 'CVE-1', reason: 'r', until: '2027-01-31' }],
     });
-    expect(requires.provenance).toBe('required');
+    expect(requires.provenance).toEqual({ commitMatchesLabel: false });
   });
 
   it('name the line and column of a bad licence, a bad date and a misspelt shorthand', () => {

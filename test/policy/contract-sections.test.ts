@@ -36,7 +36,7 @@ describe('people, time and policy sections of the contract', () => {
       from: ['group:release-managers'],
       notBy: ['author', 'promoter'],
     });
-    expect(contract.stages.prod?.requires.soak).toBe('24h');
+    expect(contract.stages.prod?.requires.soak).toEqual({ duration: { text: '24h', ms: 86_400_000 } });
     expect((contract as { groups?: unknown }).groups).toEqual({ 'release-managers': ['alice', 'bob'] });
   });
 

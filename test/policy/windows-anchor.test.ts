@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignedYearBefore, anchorBefore, compileWindows, windowTimeline } from '../../src/policy/windows.js';
+import { alignedYearBefore, anchorBefore, compileWindows } from '../../src/policy/window-compile.js';
+import { windowTimeline } from '../../src/policy/window-timeline.js';
 
 const rules = [
   'FREQ=WEEKLY;BYDAY=FR;BYHOUR=15',

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkWindows,
-  compileWindows,
-  toInstantMs,
-  upcomingPeriods,
-  type WindowsSpec,
-  windowState,
-  windowTimeline,
-} from '../../src/policy/windows.js';
+import { compileWindows } from '../../src/policy/window-compile.js';
+import { checkWindows, toInstantMs, type WindowsSpec } from '../../src/policy/window-spec.js';
+import { upcomingPeriods, windowState, windowTimeline } from '../../src/policy/window-timeline.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date | undefined) => d?.toISOString();

@@ -16,8 +16,17 @@ describe('stages.X.rollback schema', () => {
       when: [{ ...condition, for: '5m', noData: 'inconclusive' }],
     });
     expect(parsed.target).toBe('last-known-good');
-    expect(parsed.when[0]?.noData).toBe('inconclusive');
-    expect(rollbackSection.parse({ within: '1h', when: [condition] }).when[0]?.noData).toBe('inconclusive');
+    expect(parsed.conditions[0]?.noData).toBe('inconclusive');
+    expect(parsed.conditions[0]).toMatchObject({
+      forMs: 300_000,
+      intervalMs: 60_000,
+      count: 6,
+      failureLimit: 5,
+    });
+    expect(parsed.withinMs).toBe(7_200_000);
+    expect(rollbackSection.parse({ within: '1h', when: [condition] }).conditions[0]?.noData).toBe(
+      'inconclusive',
+    );
   });
 
   it('refuses a `for` shorter than `interval`', () => {
@@ -39,7 +48,7 @@ describe('stages.X.rollback schema', () => {
   });
 
   it('refuses bad durations, bad targets, duplicate names, unknown keys and bad noData', () => {
-    expect(issues({ within: '2 hours', when: [condition] })[0]).toMatch(/^within: a duration/);
+    expect(issues({ within: '2 hours', when: [condition] })[0]).toMatch(/^within: expected a duration/);
     expect(issues({ within: '1h', target: 'latest', when: [condition] })[0]).toMatch(
       /^target: `last-known-good` or a digest/,
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseExactDuration } from '../../src/policy/duration.js';
 import {
   combineVerdicts,
   erroredCondition,
@@ -17,8 +18,8 @@ function condition(
 ): ConditionPolicy {
   const { for: forText, interval, ...rest } = overrides;
   const timing = conditionTiming({
-    ...(forText === undefined ? {} : { for: forText }),
-    ...(interval === undefined ? {} : { interval }),
+    ...(forText === undefined ? {} : { forMs: parseExactDuration(forText)! }),
+    ...(interval === undefined ? {} : { intervalMs: parseExactDuration(interval)! }),
     ...(rest.failureLimit === undefined ? {} : { failureLimit: rest.failureLimit }),
   });
   return { name: 'error rate', prometheus: 'q', above: 0.02, noData: 'inconclusive', ...timing, ...rest };
@@ -54,19 +55,19 @@ describe('planMeasurements', () => {
 
   it('defaults interval to 1m, or to `for` when shorter; no `for` is one measurement', () => {
     expect(conditionTiming({})).toEqual({ forMs: 0, intervalMs: MIN, count: 1, failureLimit: 0 });
-    expect(conditionTiming({ for: '30s' })).toEqual({
+    expect(conditionTiming({ forMs: 30_000 })).toEqual({
       forMs: 30_000,
       intervalMs: 30_000,
       count: 2,
       failureLimit: 1,
     });
-    expect(conditionTiming({ for: '5m' })).toEqual({
+    expect(conditionTiming({ forMs: 5 * MIN })).toEqual({
       forMs: 5 * MIN,
       intervalMs: MIN,
       count: 6,
       failureLimit: 5,
     });
-    expect(conditionTiming({ for: '5m', failureLimit: 2 }).failureLimit).toBe(2);
+    expect(conditionTiming({ forMs: 5 * MIN, failureLimit: 2 }).failureLimit).toBe(2);
   });
 });
 

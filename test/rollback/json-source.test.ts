@@ -6,7 +6,6 @@ import { rollbackSection } from '../../src/contract/requires/rollback.js';
 import { TollgateError } from '../../src/errors.js';
 import { checkRollback } from '../../src/rollback/check.js';
 import { JsonMetricsSource, parseJsonMetrics } from '../../src/rollback/json-source.js';
-import { toRollbackPolicy } from '../../src/rollback/policy.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MIN = 60_000;
@@ -56,12 +55,10 @@ describe('JSON metrics source', () => {
   });
 
   it('drives a full rollback check: trips after `for`', async () => {
-    const policy = toRollbackPolicy(
-      rollbackSection.parse({
-        within: '1h',
-        when: [{ name: 'error rate', prometheus: 'sum(errors)', above: 0.02, for: '2m', interval: '1m' }],
-      }),
-    );
+    const policy = rollbackSection.parse({
+      within: '1h',
+      when: [{ name: 'error rate', prometheus: 'sum(errors)', above: 0.02, for: '2m', interval: '1m' }],
+    });
     const variables = { digest: `sha256:${'d'.repeat(64)}`, stage: 'prod', pipeline: 'shop' };
     const early = await checkRollback({ policy, variables, source, now: T0 + 2 * MIN, promotedAt: T0 });
     expect(early.verdict).toBe('healthy');

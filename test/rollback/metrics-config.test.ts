@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { metricsSection } from '../../src/contract/requires/rollback.js';
 import {
   createMetricsSource,
   describeMetricsSource,
@@ -7,7 +8,9 @@ import {
 } from '../../src/rollback/metrics-config.js';
 
 describe('resolveMetricsSource', () => {
-  const contract = { prometheus: { url: 'https://prom.example.com', tokenEnv: 'PROM_TOKEN', timeout: '3s' } };
+  const contract = metricsSection.parse({
+    prometheus: { url: 'https://prom.example.com', tokenEnv: 'PROM_TOKEN', timeout: '3s' },
+  });
 
   it('uses the contract, with the token variable and timeout', () => {
     const config = resolveMetricsSource(contract, { PROM_TOKEN: 's3cret' }, '/repo');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollbackSection } from '../../src/contract/requires/rollback.js';
 import { TollgateError } from '../../src/errors.js';
 import { checkRollback, type RollbackCheck } from '../../src/rollback/check.js';
-import { type RollbackPolicy, toRollbackPolicy } from '../../src/rollback/policy.js';
+import type { RollbackPolicy } from '../../src/rollback/policy.js';
 import { PrometheusClient } from '../../src/rollback/prometheus-client.js';
 import {
   findPrometheus,
@@ -37,7 +37,7 @@ if (!binary) {
 }
 
 function policy(when: Record<string, unknown>[], within = '1h'): RollbackPolicy {
-  return toRollbackPolicy(rollbackSection.parse({ within, when }));
+  return rollbackSection.parse({ within, when });
 }
 
 describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => {

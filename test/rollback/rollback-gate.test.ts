@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type RollbackConfig, rollbackSection } from '../../src/contract/requires/rollback.js';
+import { rollbackSection } from '../../src/contract/requires/rollback.js';
 import type { Contract, ContractStage } from '../../src/contract/types.js';
 import type { RollbackFacts } from '../../src/gates/extra-facts.js';
 import type { Facts } from '../../src/gates/gate.js';
 import { rollbackGate } from '../../src/gates/rollback-gate.js';
 import type { PromotionRecord } from '../../src/ledger/ledger-view.js';
+import type { RollbackPolicy } from '../../src/rollback/policy.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
-const config: RollbackConfig = rollbackSection.parse({
+const config: RollbackPolicy = rollbackSection.parse({
   within: '2h',
   when: [
     { name: 'error rate', prometheus: 'sum(rate(e[5m]))', above: 0.02, for: '5m' },
@@ -39,7 +40,7 @@ function previous(
   };
 }
 
-function run(extra: RollbackFacts | undefined, cfg: RollbackConfig = config) {
+function run(extra: RollbackFacts | undefined, cfg: RollbackPolicy = config) {
   const stage = { purpose: 'live', config: [], requires: {}, rollback: cfg } as unknown as ContractStage;
   const facts: Facts = {
     artifact: { digest: d('a'), labels: {}, registeredAt: '2026-11-26T00:00:00Z', source: 'digest' },
@@ -94,7 +95,7 @@ describe('rollback section in a decision', () => {
   });
 
   it('fails with a requirement when a pinned target is not registered', () => {
-    const pinned = rollbackSection.parse({ ...config, target: d('9') });
+    const pinned: RollbackPolicy = { ...config, target: d('9') };
     const missing = run({ metricsSource: 'x', stagePromotions: [], pinnedTargetRegistered: false }, pinned);
     expect(missing.status).toBe('fail');
     expect(missing.required[0]?.text).toContain(`register the pinned rollback target ${d('9')}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileGlob, type Glob } from '../../text/glob.js';
 
 export const provenancePolicy = z
   .strictObject({
@@ -30,11 +31,41 @@ export const provenanceRequirement = z
       error: 'expected "required" or { builderId, sourceRepository, commitMatchesLabel }',
     },
   )
+  .transform(compileProvenancePolicy)
   .describe('SLSA provenance (v1 or v0.2) attested for the digest (`tollgate attest provenance`).');
 
-export type ProvenanceRequirement = z.infer<typeof provenanceRequirement>;
-export type ProvenancePolicy = z.infer<typeof provenancePolicy>;
+/** A stage's provenance policy once loaded: the shorthand as the object form, patterns compiled. */
+export interface ProvenancePolicy {
+  builderId?: Glob;
+  /** The pattern as written, and compiled against repositories made comparable. */
+  sourceRepository?: { pattern: string; glob: Glob; keepScheme: boolean };
+  commitMatchesLabel: boolean;
+}
 
-export function toProvenancePolicy(requirement: ProvenanceRequirement): ProvenancePolicy {
-  return requirement === 'required' ? { commitMatchesLabel: false } : requirement;
+/**
+ * A repository as provenance and contracts name it, made comparable: without `git+`, `@ref`,
+ * trailing slashes and `.git`, and without its scheme unless the pattern names one.
+ */
+export function comparableRepository(value: string, keepScheme: boolean): string {
+  let text = value.trim().replace(/^git\+/, '');
+  const schemeEnd = text.indexOf('://');
+  const pathStart = text.indexOf('/', schemeEnd === -1 ? 0 : schemeEnd + 3);
+  const at = text.lastIndexOf('@');
+  if (at !== -1 && pathStart !== -1 && at > pathStart) text = text.slice(0, at);
+  text = text.replace(/\/+$/, '').replace(/\.git$/, '');
+  if (!keepScheme) text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  return text;
+}
+
+function compileProvenancePolicy(policy: z.infer<typeof provenancePolicy> | 'required'): ProvenancePolicy {
+  if (policy === 'required') return { commitMatchesLabel: false };
+  const out: ProvenancePolicy = { commitMatchesLabel: policy.commitMatchesLabel };
+  if (policy.builderId !== undefined) out.builderId = compileGlob(policy.builderId);
+  if (policy.sourceRepository !== undefined) {
+    const keepScheme = policy.sourceRepository.includes('://');
+    // Hosts and paths of repositories compare without regard to case (github.com/Acme = acme).
+    const glob = compileGlob(comparableRepository(policy.sourceRepository, keepScheme), { ignoreCase: true });
+    out.sourceRepository = { pattern: policy.sourceRepository, glob, keepScheme };
+  }
+  return out;
 }

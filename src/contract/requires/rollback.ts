@@ -4,17 +4,12 @@
  */
 import { z } from 'zod';
 import { isDigest } from '../../artifact/digest.js';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../rollback/duration.js';
-import { conditionTiming } from '../../rollback/policy.js';
+import { formatDuration } from '../../policy/duration.js';
+import { type ConditionPolicy, conditionTiming, type RollbackPolicy } from '../../rollback/policy.js';
+import { exactDuration as duration } from './duration.js';
 
-const DURATION_MESSAGE = 'a duration such as "30s", "5m", "2h" or "1h30m" (units in descending order)';
 /** Measurements one condition may take per evaluation (one query_range). */
 const MAX_MEASUREMENTS = 10_000;
-
-const duration = z
-  .string()
-  .regex(DURATION_PATTERN, DURATION_MESSAGE)
-  .refine((text) => parseDuration(text) !== undefined, { message: DURATION_MESSAGE });
 
 export const rollbackCondition = z
   .strictObject({
@@ -64,14 +59,14 @@ export const rollbackCondition = z
         path: ['below'],
       });
     }
-    const forMs = condition.for === undefined ? undefined : parseDuration(condition.for);
-    const intervalMs = condition.interval === undefined ? undefined : parseDuration(condition.interval);
+    const forMs = condition.for?.ms;
+    const intervalMs = condition.interval?.ms;
     if (intervalMs === 0)
       ctx.addIssue({ code: 'custom', message: 'an `interval` longer than 0', path: ['interval'] });
     if (forMs !== undefined && intervalMs !== undefined && intervalMs > 0 && forMs < intervalMs) {
       ctx.addIssue({
         code: 'custom',
-        message: `\`for\` (${condition.for}) at least as long as \`interval\` (${condition.interval}): a condition cannot hold for less than one measurement interval`,
+        message: `\`for\` (${condition.for?.text}) at least as long as \`interval\` (${condition.interval?.text}): a condition cannot hold for less than one measurement interval`,
         path: ['for'],
       });
       return;
@@ -81,7 +76,7 @@ export const rollbackCondition = z
       (intervalMs === undefined || intervalMs > 0) &&
       condition.failureLimit !== undefined
     ) {
-      const { count, intervalMs: every } = conditionTiming(condition);
+      const { count, intervalMs: every } = timingOf(condition);
       if (condition.failureLimit >= count) {
         ctx.addIssue({
           code: 'custom',
@@ -90,15 +85,25 @@ export const rollbackCondition = z
         });
       }
     }
-    const timing = conditionTiming(condition);
+    const timing = timingOf(condition);
     if (Number.isFinite(timing.count) && timing.count > MAX_MEASUREMENTS) {
       ctx.addIssue({
         code: 'custom',
-        message: `at most ${MAX_MEASUREMENTS.toLocaleString('en')} measurements per \`for\` window, found ${timing.count.toLocaleString('en')} (${condition.for} every ${formatDuration(timing.intervalMs)}); Prometheus answers at most 11,000 points per series: use a longer \`interval\``,
+        message: `at most ${MAX_MEASUREMENTS.toLocaleString('en')} measurements per \`for\` window, found ${timing.count.toLocaleString('en')} (${condition.for?.text} every ${formatDuration(timing.intervalMs)}); Prometheus answers at most 11,000 points per series: use a longer \`interval\``,
         path: ['interval'],
       });
     }
   })
+  .transform(
+    (condition): ConditionPolicy => ({
+      name: condition.name,
+      prometheus: condition.prometheus,
+      ...(condition.above === undefined ? {} : { above: condition.above }),
+      ...(condition.below === undefined ? {} : { below: condition.below }),
+      ...timingOf(condition),
+      noData: condition.noData,
+    }),
+  )
   .describe('One rollback condition: a metric query, a threshold, and how long it must hold.');
 
 export const rollbackSection = z
@@ -129,17 +134,22 @@ export const rollbackSection = z
         });
       }
       seen.add(condition.name);
-      const withinMs = parseDuration(section.within);
-      const forMs = condition.for === undefined ? undefined : parseDuration(condition.for);
-      if (withinMs !== undefined && forMs !== undefined && forMs > withinMs) {
+      if (condition.forMs > section.within.ms) {
         ctx.addIssue({
           code: 'custom',
-          message: `a \`for\` no longer than \`within\` (${section.within}), found ${condition.for}: the watch would end before "${condition.name}" could trip`,
+          message: `a \`for\` no longer than \`within\` (${section.within.text}), found ${formatDuration(condition.forMs)}: the watch would end before "${condition.name}" could trip`,
           path: ['when', index, 'for'],
         });
       }
     });
   })
+  .transform(
+    (section): RollbackPolicy => ({
+      withinMs: section.within.ms,
+      target: section.target,
+      conditions: section.when,
+    }),
+  )
   .describe('When a promotion into this stage must be undone, and where it goes back to.');
 
 export const metricsSection = z
@@ -180,6 +190,17 @@ export const metricsSection = z
   })
   .describe('Where rollback conditions read their metrics.');
 
-export type RollbackConditionConfig = z.infer<typeof rollbackCondition>;
-export type RollbackConfig = z.infer<typeof rollbackSection>;
 export type MetricsConfig = z.infer<typeof metricsSection>;
+
+/** The timing of a condition as written: its durations already parsed. */
+function timingOf(condition: {
+  for?: { ms: number } | undefined;
+  interval?: { ms: number } | undefined;
+  failureLimit?: number | undefined;
+}) {
+  return conditionTiming({
+    ...(condition.for === undefined ? {} : { forMs: condition.for.ms }),
+    ...(condition.interval === undefined ? {} : { intervalMs: condition.interval.ms }),
+    ...(condition.failureLimit === undefined ? {} : { failureLimit: condition.failureLimit }),
+  });
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compilePurlPattern, type PurlPattern } from '../../artifact/purl-pattern.js';
 import { isSpdxExpression } from '../../evidence/spdx-license.js';
 
 /** A purl pattern: `pkg:TYPE/…`, where `*` matches any run of characters. */
@@ -7,7 +8,8 @@ export const purlPattern = z
   .regex(
     /^pkg:[A-Za-z0-9.+-]+\/\S+$/,
     'a package URL pattern such as "pkg:npm/left-pad" or "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.*"',
-  );
+  )
+  .transform(compilePurlPattern);
 
 export const spdxLicenseExpression = z.string().min(1).refine(isSpdxExpression, {
   message: 'an SPDX licence id or expression such as "GPL-3.0-only", "AGPL-3.0-or-later" or "SSPL-1.0"',
@@ -46,14 +48,17 @@ export const sbomRequirement = z
     ],
     { error: 'expected "required", "optional", or { required, denyLicenses, bannedComponents }' },
   )
+  .transform(
+    (requirement): SbomPolicy =>
+      typeof requirement === 'object'
+        ? requirement
+        : { required: requirement === 'required', denyLicenses: [], bannedComponents: [] },
+  )
   .describe('A CycloneDX or SPDX SBOM attested for the digest (`tollgate attest sbom`).');
 
-export type SbomRequirement = z.infer<typeof sbomRequirement>;
-export type SbomPolicy = z.infer<typeof sbomPolicy>;
-
-/** The object form of either shorthand. */
-export function toSbomPolicy(requirement: SbomRequirement): SbomPolicy {
-  if (requirement === 'required') return { required: true, denyLicenses: [], bannedComponents: [] };
-  if (requirement === 'optional') return { required: false, denyLicenses: [], bannedComponents: [] };
-  return requirement;
+/** A stage's SBOM policy once loaded: either shorthand as the object form, patterns compiled. */
+export interface SbomPolicy {
+  required: boolean;
+  denyLicenses: string[];
+  bannedComponents: PurlPattern[];
 }

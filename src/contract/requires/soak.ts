@@ -1,25 +1,34 @@
 import { z } from 'zod';
-import { DURATION_EXAMPLES, isDuration } from '../../policy/duration.js';
-
-export const durationText = z
-  .string()
-  .refine(isDuration, { message: `expected a duration such as ${DURATION_EXAMPLES}` })
-  .describe('A duration: `24h`, `90m`, `1d12h` (units w, d, h, m, s, ms; largest first).');
+import { DURATION_EXAMPLES, type ExactDuration } from '../../policy/duration.js';
+import { exactDuration } from './duration.js';
 
 const stageList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+/** A stage's soak requirement once loaded: how long, and in which stages (default: its upstream). */
+export interface SoakPolicy {
+  duration: ExactDuration;
+  in?: string[];
+}
+
 export const soakRequirement = z
-  .union([
-    durationText,
-    z.strictObject({
-      duration: durationText,
-      in: stageList
-        .optional()
-        .describe('The stage(s) the digest must soak in; default the upstream stage(s) named by `from`.'),
-    }),
-  ])
+  .union(
+    [
+      exactDuration,
+      z.strictObject({
+        duration: exactDuration,
+        in: stageList
+          .optional()
+          .describe('The stage(s) the digest must soak in; default the upstream stage(s) named by `from`.'),
+      }),
+    ],
+    { error: `expected a duration such as ${DURATION_EXAMPLES}, or { duration, in: STAGE }` },
+  )
+  .transform(
+    (value): SoakPolicy =>
+      'ms' in value
+        ? { duration: value }
+        : { duration: value.duration, ...(value.in === undefined ? {} : { in: [value.in].flat() }) },
+  )
   .describe(
     'Time the digest must have spent in the upstream stage since it last entered it, with no failed verification or rollback there since.',
   );
-
-export type SoakRequirement = z.infer<typeof soakRequirement>;

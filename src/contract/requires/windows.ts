@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { checkWindows } from '../../policy/windows.js';
+import { buildWindows, type CompiledWindows } from '../../policy/window-compile.js';
+import { checkWindows } from '../../policy/window-spec.js';
 
 export const windowEntry = z
   .strictObject({
@@ -46,12 +47,13 @@ export const windowsRequirement = z
       .optional()
       .describe('Freezes: promotion is never possible inside one of these windows.'),
   })
-  .superRefine((spec, ctx) => {
-    for (const issue of checkWindows(spec))
-      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  // Checked once, then compiled once: a loaded contract holds its windows ready to evaluate.
+  .transform((spec, ctx): CompiledWindows => {
+    const issues = checkWindows(spec);
+    for (const issue of issues)
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: spec });
+    return issues.length > 0 ? z.NEVER : buildWindows(spec);
   })
   .describe(
     'When the stage may be entered, evaluated at promotion time; outside, the decision is pending until the next opening.',
   );
-
-export type WindowsRequirement = z.infer<typeof windowsRequirement>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesGlob, matchesPurl } from '../../src/gates/glob-pattern.js';
+import { matchesPurl } from '../../src/artifact/purl-pattern.js';
+import { matchesGlob } from '../../src/text/glob.js';
 
 describe('matchesGlob', () => {
   it('* matches any run of characters including slashes; other characters match themselves', () => {
@@ -7,7 +8,32 @@ describe('matchesGlob', () => {
     expect(matchesGlob('a.b', 'axb')).toBe(false);
     expect(matchesGlob('v1.(2)+', 'v1.(2)+')).toBe(true);
     expect(matchesGlob('exact', 'exact-not')).toBe(false);
-    expect(matchesGlob('ABC', 'abc', true)).toBe(true);
+    expect(matchesGlob('ABC', 'abc', { ignoreCase: true })).toBe(true);
+  });
+});
+
+describe('compileGlob', () => {
+  it('goes back to the last * when a later part does not match', () => {
+    expect(matchesGlob('*ab*c', 'aabxabc')).toBe(true);
+    expect(matchesGlob('a*b*c', 'abcabc')).toBe(true);
+    expect(matchesGlob('a*b*c', 'acb')).toBe(false);
+    expect(matchesGlob('*', '')).toBe(true);
+    expect(matchesGlob('**', 'anything/at/all')).toBe(true);
+    expect(matchesGlob('a*', '')).toBe(false);
+  });
+
+  it('treats ? as one character only when asked, and as itself otherwise', () => {
+    expect(matchesGlob('v?', 'v1', { question: true })).toBe(true);
+    expect(matchesGlob('v?', 'v12', { question: true })).toBe(false);
+    expect(matchesGlob('v?', 'v1')).toBe(false);
+    expect(matchesGlob('v?', 'v?')).toBe(true);
+  });
+
+  it('matches a pattern built to make regular expressions backtrack, quickly and correctly', () => {
+    // As a RegExp, ^(.*a){25}$ on 25 a's and a b takes exponential time; here it is one pass.
+    const pattern = `${'*a'.repeat(25)}*b`;
+    expect(matchesGlob(pattern, `${'a'.repeat(5000)}c`)).toBe(false);
+    expect(matchesGlob(pattern, `${'a'.repeat(5000)}b`)).toBe(true);
   });
 });
 

@@ -1,0 +1,218 @@
+/**
+ * Promotion windows, compiled: when a stage may be entered. A window is either recurring (an RFC
+ * 5545 RRULE plus a duration, in a time zone) or a one-off range of local date-times. `allow` windows, when
+ * any are given, are the only times a promotion may happen; `deny` windows (freezes) always win.
+ *
+ * A compiled window gives its occurrences in any span of time; expanding RRULEs is the costly part,
+ * so each compiled window keeps what it expanded (it belongs to the contract that compiled it).
+ *
+ * Daylight-saving time follows RFC 5545, verified by tests rather than assumed:
+ * - an occurrence is a wall-clock time in the window's zone (`BYHOUR=15` is 15:00 in summer and
+ *   in winter);
+ * - an ambiguous wall time (the repeated hour in autumn) is its first instance;
+ * - an occurrence whose wall time does not exist (the skipped hour in spring) is left out, as
+ *   RFC 5545 requires; one-off ranges instead move such a time forward by the gap;
+ * - in a duration, days are calendar days in the zone and hours are exact: `2d17h` from Friday
+ *   15:00 ends Monday 08:00 local even when the clocks change that weekend, `65h` ends an hour
+ *   later or earlier.
+ */
+import { RRuleTemporal } from 'rrule-temporal';
+import { Temporal } from 'temporal-polyfill';
+import { TollgateError } from '../errors.js';
+import { parseCalendarDuration } from './duration.js';
+import { parseRecurrence } from './recurrence.js';
+import {
+  checkWindows,
+  toInstantMs,
+  type WindowKind,
+  type WindowSpec,
+  type WindowsSpec,
+} from './window-spec.js';
+
+/** A checked, ready-to-evaluate window. */
+export interface CompiledWindow {
+  kind: WindowKind;
+  index: number;
+  /** For people: the name, or the rule and duration, with the zone. */
+  label: string;
+  tz: string;
+  /** Occurrences `[start, end)` in epoch milliseconds that overlap `[fromMs, toMs)`, in start order. */
+  intervals(fromMs: number, toMs: number): Array<[number, number]>;
+}
+
+export interface CompiledWindows {
+  allow: CompiledWindow[];
+  deny: CompiledWindow[];
+}
+
+const DAY_MS = 86_400_000;
+/** Occurrences are expanded and cached in stretches of this length (see compileWindow). */
+const CHUNK_MS = 16 * DAY_MS;
+/** Stretches kept per window: a little over two years. */
+const MAX_CHUNKS = 50;
+/** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
+const DEFAULT_START = '2001-01-01T00:00:00';
+
+/** The latest year, no later than the one of `ms` (UTC), whose 1 January is a Monday, as 2001's is. */
+export function alignedYearBefore(ms: number): number {
+  let year = new Date(ms).getUTCFullYear();
+  while (new Date(Date.UTC(year, 0, 1)).getUTCDay() !== 1 || Date.UTC(year, 0, 1) > ms) year--;
+  return year;
+}
+
+/**
+ * The local date-time (midnight, read in the rule's zone) from which a rule without its own start,
+ * COUNT or INTERVAL is expanded to find its occurrences after `ms`. It must give the occurrences
+ * the 2001 anchor gives, so it starts a whole period of the rule's frequency and keeps the
+ * defaults RFC 5545 takes from DTSTART for parts the rule leaves out: a Monday for WEEKLY, the
+ * 1st for MONTHLY, 1 January for YEARLY, 00:00:00 for all. It lies before `ms` in every zone (a
+ * UTC date read in a zone moves by at most 14 hours). The nearer it is, the fewer occurrences
+ * rrule-temporal walks (a daily rule anchored in 2024 walks a thousand to answer "now"); the
+ * fewer anchors a year, the fewer rules are built (~0.1 ms each), so most anchor on quarters:
+ * - YEARLY: the latest 1 January that is a Monday (`alignedYearBefore`);
+ * - MONTHLY and DAILY: the first day of the quarter of the day before `ms`;
+ * - WEEKLY: the Monday at least a week before that day (a whole week whatever WKST);
+ * - HOURLY: the day before `ms`.
+ */
+export function anchorBefore(freq: string, ms: number): string {
+  const day = (at: Date) =>
+    `${at.getUTCFullYear().toString().padStart(4, '0')}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T00:00:00`;
+  const at = new Date(ms - DAY_MS);
+  if (freq === 'HOURLY') return day(at);
+  if (freq === 'YEARLY') return `${alignedYearBefore(ms).toString().padStart(4, '0')}-01-01T00:00:00`;
+  const first = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - (at.getUTCMonth() % 3), 1);
+  if (freq !== 'WEEKLY') return day(new Date(first));
+  const weekBefore = new Date(first - 7 * DAY_MS);
+  const sinceMonday = (weekBefore.getUTCDay() + 6) % 7;
+  return day(new Date(weekBefore.getTime() - sinceMonday * DAY_MS));
+}
+
+/**
+ * Checks and compiles a `windows` section (library use; a loaded contract holds its windows
+ * compiled already).
+ * @throws TollgateError CONTRACT_INVALID naming the first problem and its path.
+ */
+export function compileWindows(spec: WindowsSpec): CompiledWindows {
+  const issues = checkWindows(spec);
+  if (issues.length > 0) {
+    const issue = issues[0]!;
+    throw new TollgateError(
+      'CONTRACT_INVALID',
+      `windows${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${issue.message}`,
+    );
+  }
+  return buildWindows(spec);
+}
+
+/** Compiles a section `checkWindows` found no problem in; it is not checked again. */
+export function buildWindows(spec: WindowsSpec): CompiledWindows {
+  return {
+    allow: (spec.allow ?? []).map((w, i) => compileWindow(w, 'allow', i, spec.tz)),
+    deny: (spec.deny ?? []).map((w, i) => compileWindow(w, 'deny', i, spec.tz)),
+  };
+}
+
+function compileWindow(
+  window: WindowSpec,
+  kind: WindowKind,
+  index: number,
+  defaultTz: string | undefined,
+): CompiledWindow {
+  const tz = window.tz ?? defaultTz ?? 'UTC';
+  if (window.rrule !== undefined) {
+    const recurrence = parseRecurrence(window.rrule);
+    const duration = parseCalendarDuration(window.duration ?? '');
+    // checkWindows refused both already; a caller that skipped it gets the same refusal.
+    if (!recurrence.ok || duration === undefined)
+      throw new TollgateError(
+        'CONTRACT_INVALID',
+        recurrence.ok ? 'invalid window duration' : recurrence.message,
+      );
+    const ruleFrom = (startText: string) => {
+      const start = Temporal.PlainDateTime.from(startText);
+      const dtstart = `${start.year.toString().padStart(4, '0')}${pad(start.month)}${pad(start.day)}T${pad(start.hour)}${pad(start.minute)}${pad(start.second)}`;
+      return new RRuleTemporal({
+        rruleString: `DTSTART;TZID=${tz}:${dtstart}\nRRULE:${recurrence.value.text}`,
+      });
+    };
+    // rrule-temporal expands from DTSTART on every query, so a rule anchored in 2001 walks 25 years
+    // of occurrences to answer "now". Without its own start, COUNT or INTERVAL, a rule has the same
+    // occurrences from any later day that starts one of its periods and keeps its defaults, so each
+    // stretch is expanded from a near such day instead (`anchorBefore`).
+    const { parts } = recurrence.value;
+    const phaseFree =
+      window.start === undefined && parts.COUNT === undefined && (parts.INTERVAL ?? '1') === '1';
+    const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_START);
+    const anchoredRules = new Map<string, RRuleTemporal>();
+    const ruleFor = (fromMs: number): RRuleTemporal => {
+      if (fixedRule) return fixedRule;
+      const anchor = anchorBefore(parts.FREQ!, fromMs);
+      let rule = anchoredRules.get(anchor);
+      if (!rule) {
+        rule = ruleFrom(anchor);
+        if (anchoredRules.size >= MAX_CHUNKS)
+          anchoredRules.delete(anchoredRules.keys().next().value as string);
+        anchoredRules.set(anchor, rule);
+      }
+      return rule;
+    };
+    // A calendar day lasts at most 25 hours, so this reaches back to every occurrence still running.
+    const lookBackMs = duration.days * (DAY_MS + 3_600_000) + duration.exactMs;
+    const label = `${window.name ? `${window.name}: ` : ''}${recurrence.value.text} for ${duration.text} (${tz})`;
+    // Expanding an RRULE in a time zone costs microseconds per occurrence (Temporal arithmetic), so
+    // occurrences are expanded once per fixed stretch of time and kept: a process that evaluates
+    // many decisions, or a long timeline, pays for each stretch once.
+    const chunks = new Map<number, Array<[number, number]>>();
+    const chunkIntervals = (chunk: number): Array<[number, number]> => {
+      const cached = chunks.get(chunk);
+      if (cached) return cached;
+      const startMs = chunk * CHUNK_MS;
+      const endMs = startMs + CHUNK_MS;
+      const out: Array<[number, number]> = [];
+      // Two days of margin: the anchor is a local date in any zone, the chunk an instant.
+      const rule = ruleFor(startMs - 2 * DAY_MS);
+      for (const occurrence of rule.between(new Date(startMs), new Date(endMs), true)) {
+        const at = occurrence.epochMilliseconds;
+        if (at < startMs || at >= endMs) continue;
+        // Days are added on the calendar of the zone, hours as exact time (RFC 5545 §3.3.6).
+        const end =
+          (duration.days > 0 ? occurrence.add({ days: duration.days }).epochMilliseconds : at) +
+          duration.exactMs;
+        out.push([at, end]);
+      }
+      if (chunks.size >= MAX_CHUNKS) chunks.delete(chunks.keys().next().value as number);
+      chunks.set(chunk, out);
+      return out;
+    };
+    return {
+      kind,
+      index,
+      label,
+      tz,
+      intervals(fromMs, toMs) {
+        const out: Array<[number, number]> = [];
+        const last = Math.floor((toMs - 1) / CHUNK_MS);
+        for (let chunk = Math.floor((fromMs - lookBackMs) / CHUNK_MS); chunk <= last; chunk++) {
+          for (const interval of chunkIntervals(chunk)) {
+            if (interval[0] < toMs && interval[1] > fromMs) out.push(interval);
+          }
+        }
+        return out;
+      },
+    };
+  }
+  const fromMs = toInstantMs(window.from ?? '', tz) as number;
+  const untilMs = toInstantMs(window.until ?? '', tz) as number;
+  const label = `${window.name ? `${window.name}: ` : ''}${window.from} until ${window.until} (${tz})`;
+  return {
+    kind,
+    index,
+    label,
+    tz,
+    intervals: (a, b) => (untilMs > a && fromMs < b ? [[fromMs, untilMs]] : []),
+  };
+}
+
+function pad(n: number): string {
+  return n.toString().padStart(2, '0');
+}

@@ -1,0 +1,166 @@
+/**
+ * Promotion windows as the contract writes them, and the rules a `windows` section must follow.
+ * Checking is separate from compiling (window-compile.ts) and evaluating (window-timeline.ts): the
+ * contract's compilation checks a section once, reports every problem with its path, and compiles
+ * it only when there are none.
+ */
+import { Temporal } from 'temporal-polyfill';
+import { DURATION_EXAMPLES, parseCalendarDuration } from './duration.js';
+import { parseRecurrence } from './recurrence.js';
+import { describeBadTimeZone, isTimeZone } from './time-zone.js';
+
+/** One window as the contract writes it: `rrule` + `duration` (recurring) or `from` + `until` (one-off). */
+export interface WindowSpec {
+  /** A name for people: "weekend freeze". */
+  name?: string;
+  /** An RRULE (RFC 5545), e.g. `FREQ=WEEKLY;BYDAY=FR;BYHOUR=15`. */
+  rrule?: string;
+  /** How long each occurrence lasts, e.g. `65h` or `2d17h`. */
+  duration?: string;
+  /** The rule's DTSTART as a local date-time; default 2001-01-01T00:00 (a Monday). */
+  start?: string;
+  /** Start of a one-off window: a local date or date-time, or an instant with `Z` or an offset. */
+  from?: string;
+  /** End of a one-off window, exclusive; a date alone means 00:00 of that day. */
+  until?: string;
+  /** IANA time zone; default the set's `tz`, else UTC. */
+  tz?: string;
+}
+
+export interface WindowsSpec {
+  /** Default time zone for every window of the set. */
+  tz?: string;
+  allow?: WindowSpec[];
+  deny?: WindowSpec[];
+}
+
+/** A problem in a window spec, at a path relative to the `windows` section. */
+export interface WindowIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export type WindowKind = 'allow' | 'deny';
+
+/**
+ * Every problem in a `windows` section, each with its path, without stopping at the first.
+ * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }) // []
+ */
+export function checkWindows(spec: WindowsSpec): WindowIssue[] {
+  const issues: WindowIssue[] = [];
+  if (spec.tz !== undefined && !isTimeZone(spec.tz))
+    issues.push({ path: ['tz'], message: describeBadTimeZone(spec.tz) });
+  for (const kind of ['allow', 'deny'] as const) {
+    (spec[kind] ?? []).forEach((window, index) => {
+      for (const issue of checkWindow(window, spec.tz))
+        issues.push({ ...issue, path: [kind, index, ...issue.path] });
+    });
+  }
+  return issues;
+}
+
+function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowIssue[] {
+  const issues: WindowIssue[] = [];
+  const tz = window.tz ?? defaultTz ?? 'UTC';
+  if (window.tz !== undefined && !isTimeZone(window.tz))
+    issues.push({ path: ['tz'], message: describeBadTimeZone(window.tz) });
+  const recurring = window.rrule !== undefined || window.duration !== undefined || window.start !== undefined;
+  const range = window.from !== undefined || window.until !== undefined;
+  if (recurring && range) {
+    issues.push({
+      path: [],
+      message: 'a window is either recurring (rrule + duration) or one-off (from + until), not both',
+    });
+    return issues;
+  }
+  if (!recurring && !range) {
+    issues.push({
+      path: [],
+      message: 'expected a recurring window (rrule + duration) or a one-off window (from + until)',
+    });
+    return issues;
+  }
+  if (recurring) {
+    if (window.rrule === undefined)
+      issues.push({
+        path: [],
+        message: 'a recurring window needs "rrule", e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=15',
+      });
+    else {
+      const parsed = parseRecurrence(window.rrule);
+      if (!parsed.ok) issues.push({ path: ['rrule'], message: parsed.message });
+      else if (parsed.value.parts.COUNT !== undefined && window.start === undefined) {
+        issues.push({ path: ['rrule'], message: 'COUNT counts from DTSTART: give the window a "start"' });
+      }
+    }
+    if (window.duration === undefined)
+      issues.push({ path: [], message: 'a recurring window needs "duration", e.g. 65h or 2d17h' });
+    else {
+      const duration = parseCalendarDuration(window.duration);
+      if (!duration)
+        issues.push({
+          path: ['duration'],
+          message: `invalid duration ${JSON.stringify(window.duration)}; expected ${DURATION_EXAMPLES}`,
+        });
+      else if (duration.days === 0 && duration.exactMs === 0)
+        issues.push({ path: ['duration'], message: 'duration must be longer than 0s' });
+    }
+    if (window.start !== undefined && !isLocalDateTime(window.start)) {
+      issues.push({
+        path: ['start'],
+        message: `invalid start ${JSON.stringify(window.start)}; expected a local date-time such as 2026-01-05T08:00`,
+      });
+    }
+  } else {
+    if (window.from === undefined) issues.push({ path: [], message: 'a one-off window needs "from"' });
+    if (window.until === undefined) issues.push({ path: [], message: 'a one-off window needs "until"' });
+    if (window.from !== undefined && window.until !== undefined && isTimeZone(tz)) {
+      const from = toInstantMs(window.from, tz);
+      const until = toInstantMs(window.until, tz);
+      if (from === undefined) issues.push({ path: ['from'], message: badDateTime('from', window.from) });
+      if (until === undefined) issues.push({ path: ['until'], message: badDateTime('until', window.until) });
+      if (from !== undefined && until !== undefined && until <= from) {
+        issues.push({
+          path: ['until'],
+          message: `until (${window.until}) must be after from (${window.from})`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+function badDateTime(key: string, value: string): string {
+  return `invalid ${key} ${JSON.stringify(value)}; expected a date (2026-12-20), a local date-time (2026-12-20T18:00) or an instant (2026-12-20T17:00:00Z)`;
+}
+
+const LOCAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
+const ABSOLUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+export function isLocalDateTime(text: string): boolean {
+  if (!LOCAL.test(text)) return false;
+  try {
+    Temporal.PlainDateTime.from(text, { overflow: 'reject' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An instant from a date, a local date-time (read in `tz`) or an instant with an offset. A local
+ * time skipped by a daylight-saving change moves forward by the gap; a repeated one takes its
+ * first instance (Temporal's "compatible", the same as RFC 5545 for explicit times).
+ */
+export function toInstantMs(text: string, tz: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
+    if (!LOCAL.test(text)) return undefined;
+    return Temporal.PlainDateTime.from(text, { overflow: 'reject' }).toZonedDateTime(tz, {
+      disambiguation: 'compatible',
+    }).epochMilliseconds;
+  } catch {
+    return undefined;
+  }
+}
