@@ -6,9 +6,11 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { type ContractLimits, readContract } from '../contract/load-contract.js';
+import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { PostgresStoreOptions } from '../ledger/postgres-store.js';
+import { durationSetting } from '../text/duration-setting.js';
 import { parseSize } from '../text/size.js';
 import { resolveActorIdentity, resolveClockSetting } from './actor.js';
 import {
@@ -81,9 +83,46 @@ export function createCliServices(options: AppOptions): AppServices {
   );
   return createServices({
     contracts: contractSource([contract]),
-    store: () => openStore(databaseUrl, dataDir, pgUserOf(env)),
+    store: async () =>
+      withEventSinks(await openStore(databaseUrl, dataDir, pgUserOf(env)), env, dataDir, contract),
     clock,
     env,
+  });
+}
+
+/**
+ * The store, emitting CDEvents for what it records when TOLLGATE_EVENT_SINKS names sinks
+ * (src/events/); undelivered events go to TOLLGATE_EVENT_DEAD_LETTER (default
+ * `<data dir>/events-dead-letter.jsonl`).
+ */
+async function withEventSinks(
+  store: LedgerStore,
+  env: Environment,
+  dataDir: string,
+  contract: Contract,
+): Promise<LedgerStore> {
+  if (!env.TOLLGATE_EVENT_SINKS?.trim()) return store;
+  const { EventSinks, parseSinkUrls } = await import('../events/sinks.js');
+  const { emittingStore } = await import('../events/emitting-store.js');
+  let urls: string[];
+  let budgetMs: number;
+  try {
+    urls = parseSinkUrls(env.TOLLGATE_EVENT_SINKS);
+    budgetMs = durationSetting(env.TOLLGATE_EVENT_TIMEOUT, 'TOLLGATE_EVENT_TIMEOUT', 10_000);
+  } catch (error) {
+    await store.close();
+    throw error instanceof TollgateError ? error : new TollgateError('USAGE', (error as Error).message);
+  }
+  const sinks = new EventSinks({
+    urls,
+    deadLetterFile: env.TOLLGATE_EVENT_DEAD_LETTER || join(dataDir, 'events-dead-letter.jsonl'),
+    budgetMs,
+  });
+  return emittingStore(store, {
+    sinks,
+    contractOf: (pipeline) => (pipeline === contract.pipeline ? contract : undefined),
+    ...(env.TOLLGATE_EVENT_SOURCE ? { source: env.TOLLGATE_EVENT_SOURCE } : {}),
+    warn: (line) => process.stderr.write(`tollgate: warning: ${line}\n`),
   });
 }
 

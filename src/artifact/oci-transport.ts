@@ -8,6 +8,7 @@
  * entry carries them.
  */
 import { TollgateError } from '../errors.js';
+import { durationSetting } from '../text/duration-setting.js';
 import { type Environment, findCredentials, type RegistryCredentials } from './oci-credentials.js';
 import { hostOf, isLoopbackRegistry, registryApiHost } from './oci-reference.js';
 
@@ -21,23 +22,13 @@ export interface RegistryTransportOptions {
   env: Environment;
 }
 
-/** Durations in the registry variables: `90`, `90s`, `500ms`, `2m`. */
-function parseMs(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined || text.trim() === '') return fallback;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
-  if (!match)
-    throw new TollgateError('USAGE', `${name}="${text}": expected a duration such as 90s, 500ms or 2m`);
-  const unit = match[2] ?? 's';
-  return Number(match[1]) * (unit === 'ms' ? 1 : unit === 'm' ? 60_000 : 1000);
-}
-
 /** Transport options from the environment (the one place registry variables are read). */
 export function transportOptionsFromEnv(env: Environment): RegistryTransportOptions {
-  const budgetMs = parseMs(env.TOLLGATE_REGISTRY_TIMEOUT, 120_000, 'TOLLGATE_REGISTRY_TIMEOUT');
+  const budgetMs = durationSetting(env.TOLLGATE_REGISTRY_TIMEOUT, 'TOLLGATE_REGISTRY_TIMEOUT', 120_000);
   return {
     budgetMs,
     attemptTimeoutMs: Math.min(
-      parseMs(env.TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT, 30_000, 'TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT'),
+      durationSetting(env.TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT, 'TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT', 30_000),
       budgetMs,
     ),
     insecure: (env.TOLLGATE_INSECURE_REGISTRIES ?? '')

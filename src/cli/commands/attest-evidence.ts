@@ -26,19 +26,24 @@ function defineOne(
     .option('--in <stage>', 'the stage the evidence was produced in')
     .option('--max-evidence-bytes <size>', 'largest file accepted: bytes, or with K, M, G (default 256M)')
     .option('--json', 'print the recorded evidence as one JSON object')
-    .argument('<file>', 'the evidence file (raw, in-toto statement, DSSE envelope or Sigstore bundle)')
-    .action(async (file: string, _options, command: Command) => {
+    .argument(
+      '<file>',
+      'the evidence file (raw, in-toto statement, DSSE envelope or Sigstore bundle), a glob matching one file, or - for standard input',
+    )
+    .action(async (arg: string, _options, command: Command) => {
       const flags = flagsOf<Flags>(command);
       await withContext(command, async (ctx) => {
         const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
         const { parseSize } = await import('../../text/size.js');
+        const { expandOneInput } = await import('../input-files.js');
+        const input = await expandOneInput(arg, process.stdin);
         const { records, wrapper } = await attestEvidence(ctx, {
           artifact: flags.artifact,
-          file,
+          file: input.file,
           ...(expected === undefined ? {} : { expected }),
           ...(flags.in === undefined ? {} : { stage: flags.in }),
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
-        });
+        }).finally(input.dispose);
         if (flags.json) {
           const shown = records.map(({ record, stored }) => {
             const { components: _omitted, ...data } = record.data as { components?: unknown };

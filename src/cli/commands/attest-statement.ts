@@ -16,21 +16,23 @@ export function defineAttestStatement(attest: Command): void {
     .option('--suite <name>', 'suite name for test-result statements (requires.tests[].suite)')
     .option('--max-evidence-bytes <size>', 'largest file accepted: bytes, or with K/M/G (default 256M)')
     .option('--json', 'print what was recorded as JSON')
-    .argument('<files...>', 'statement, envelope or bundle files')
-    .action(async (files: string[], _options, command: Command) => {
+    .argument('<files...>', 'statement, envelope or bundle files, globs, or - for standard input')
+    .action(async (args: string[], _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; in?: string; suite?: string; maxEvidenceBytes?: string }>(
         command,
       );
       await withContext(command, async (ctx) => {
         const { attestStatements } = await import('../../app/attest-statement.js');
         const { parseSize } = await import('../../text/size.js');
+        const { expandInputs } = await import('../input-files.js');
+        const inputs = await expandInputs(args, process.stdin);
         const items = await attestStatements(ctx, {
           artifact: flags.artifact,
-          files,
+          files: inputs.files,
           ...(flags.in === undefined ? {} : { stage: flags.in }),
           ...(flags.suite === undefined ? {} : { suite: flags.suite }),
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
-        });
+        }).finally(inputs.dispose);
         if (flags.json) {
           const rows = items.map((item) => ({
             file: item.file,

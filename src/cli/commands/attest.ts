@@ -12,17 +12,19 @@ function defineAttestTests(attest: Command): void {
     .requiredOption('--suite <name>', 'suite name the contract refers to (requires.tests[].suite)')
     .option('--in <stage>', 'the stage the tests ran in (for requires.tests[].in)')
     .option('--json', 'print the recorded totals as one JSON object')
-    .argument('<files...>', 'JUnit XML report files')
-    .action(async (files: string[], _options, command: Command) => {
+    .argument('<files...>', 'JUnit XML report files, globs (reports/**/*.xml) or - for standard input')
+    .action(async (args: string[], _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; suite: string; in?: string }>(command);
       await withContext(command, async (ctx) => {
         const { attestTests } = await import('../../app/attest.js');
+        const { expandInputs } = await import('../input-files.js');
+        const inputs = await expandInputs(args, process.stdin);
         const { totals, record, stored } = await attestTests(ctx, {
           artifact: flags.artifact,
           suite: flags.suite,
-          files,
+          files: inputs.files,
           ...(flags.in === undefined ? {} : { stage: flags.in }),
-        });
+        }).finally(inputs.dispose);
         const summary = {
           suite: flags.suite,
           tests: totals.tests,

@@ -1,0 +1,79 @@
+/** `attest … -` reads standard input; globs are expanded by Tollgate, as CI users write them. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
+
+const D = fakeDigest('inputs');
+
+async function workspace(files: Record<string, string>) {
+  const dir = makeWorkspace(THREE_STAGES, files);
+  expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
+  return dir;
+}
+
+describe('attest inputs', () => {
+  it('expands reports/**/*.xml itself (no shell), summing every match', async () => {
+    const dir = await workspace({
+      'reports/unit/a.xml': junit(['pass', 'pass']),
+      'reports/unit/nested/b.xml': junit(['pass', 'fail', 'skip']),
+      'reports/notes.txt': 'not a report',
+    });
+    const result = await runCli(
+      ['attest', 'tests', '--artifact', D, '--suite', 'unit', 'reports/**/*.xml', '--json'],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ tests: 5, passed: 3, failed: 1, skipped: 1, files: 2 });
+  });
+
+  it('refuses a glob that matches nothing, naming it', async () => {
+    const dir = await workspace({});
+    const result = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'reports/**/*.xml'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('no file matches reports/**/*.xml');
+  });
+
+  it('takes a file whose name looks like a glob literally when it exists', async () => {
+    const dir = await workspace({ 'report[1].xml': junit(['pass']) });
+    const result = await runCli(
+      ['attest', 'tests', '--artifact', D, '--suite', 'unit', 'report[1].xml', '--json'],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).tests).toBe(1);
+  });
+
+  it('reads JUnit from standard input with -', async () => {
+    const dir = await workspace({});
+    const result = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', '-', '--json'], {
+      cwd: dir,
+      input: junit(['pass', 'pass', 'error']),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ tests: 3, passed: 2, errored: 1 });
+  });
+
+  it('reads an SBOM from standard input, and locates a broken one in it', async () => {
+    const dir = await workspace({});
+    const sbom = readFileSync(join(FIXTURES, 'sbom', 'cyclonedx', 'dropwizard-1.3.15__bom.json'), 'utf8');
+    const ok = await runCli(['attest', 'sbom', '--artifact', D, '-', '--json'], { cwd: dir, input: sbom });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).kind).toBe('sbom');
+    const bad = await runCli(['attest', 'sbom', '--artifact', D, '-'], {
+      cwd: dir,
+      input: '{"bomFormat": "CycloneDX",\n  "specVersion": ',
+    });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/stdin:2/);
+  });
+
+  it('refuses a glob matching several files for a one-file command', async () => {
+    const dir = await workspace({ 'a.json': '{}', 'b.json': '{}' });
+    const result = await runCli(['attest', 'sbom', '--artifact', D, '*.json'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('*.json matches 2 files (a.json, b.json)');
+  });
+});

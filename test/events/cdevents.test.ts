@@ -1,0 +1,219 @@
+/**
+ * CDEvents: every event Tollgate emits is validated against the CDEvents specification's own JSON
+ * schemas (test/fixtures/cdevents, copied from cdevents/spec), and delivered as CloudEvents 1.0 to
+ * real HTTP sinks on loopback, one of which fails first and one of which never answers well.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CdEvent, cdEventsOf, type EventEntry } from '../../src/events/cdevents.js';
+import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli } from '../support/cli.js';
+
+const SCHEMAS = join(FIXTURES, 'cdevents');
+
+/** A validator holding every copied schema, found by event type. */
+function loadValidator() {
+  const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: unknown) => void)(ajv);
+  const byType = new Map<string, ReturnType<typeof ajv.compile>>();
+  for (const version of ['0.5.1', '0.6.0-draft']) {
+    for (const file of readdirSync(join(SCHEMAS, version, 'links'))) {
+      ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, version, 'links', file), 'utf8')));
+    }
+  }
+  for (const version of ['0.5.1', '0.6.0-draft']) {
+    for (const file of readdirSync(join(SCHEMAS, version))) {
+      if (!file.endsWith('.json')) continue;
+      const schema = JSON.parse(readFileSync(join(SCHEMAS, version, file), 'utf8'));
+      const type = schema.properties.context.properties.type.enum[0] as string;
+      byType.set(`${version} ${type}`, ajv.compile(schema));
+    }
+  }
+  return (event: CdEvent) => {
+    const validate = byType.get(`${event.context.specversion} ${event.context.type}`);
+    if (!validate) return [`no schema for ${event.context.specversion} ${event.context.type}`];
+    return validate(event) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  };
+}
+
+const validate = loadValidator();
+const D1 = fakeDigest('one');
+const D2 = fakeDigest('two');
+
+function entry(kind: string, over: Partial<EventEntry> = {}): EventEntry {
+  return {
+    seq: 7,
+    hash: `sha256:${'e'.repeat(64)}`,
+    kind,
+    stage: 'prod',
+    artifact: D1,
+    actor: 'dana',
+    at: '2026-12-05T10:00:00.000Z',
+    payload: {},
+    ...over,
+  };
+}
+
+const context = {
+  pipeline: 'checkout',
+  source: '/tollgate/checkout',
+  artifactType: 'oci',
+  repository: 'registry.example.com/shop/checkout',
+};
+
+describe('CDEvents built from ledger entries', () => {
+  it('a first promotion is service.deployed, a later one service.upgraded, each valid against the spec', () => {
+    const [deployed] = cdEventsOf(entry('promotion'), context);
+    const [upgraded] = cdEventsOf(entry('promotion', { artifact: D2 }), { ...context, previousDigest: D1 });
+    expect(deployed!.context.type).toBe('dev.cdevents.service.deployed.0.3.0');
+    expect(upgraded!.context.type).toBe('dev.cdevents.service.upgraded.0.3.0');
+    expect(deployed!.subject.content).toEqual({
+      environment: { id: 'prod', source: '/tollgate/checkout' },
+      artifactId: `pkg:oci/checkout@${encodeURIComponent(D1)}?repository_url=registry.example.com%2Fshop%2Fcheckout`,
+    });
+    expect(validate(deployed!)).toEqual([]);
+    expect(validate(upgraded!)).toEqual([]);
+  });
+
+  it('a rollback is service.rolledback naming the digest rolled back to; approvals are approval.updated', () => {
+    const [rolledback] = cdEventsOf(entry('rollback', { payload: { target: D2, promotion: 3 } }), context);
+    expect(rolledback!.subject.content.artifactId).toContain(encodeURIComponent(D2));
+    expect(validate(rolledback!)).toEqual([]);
+    const [approved] = cdEventsOf(entry('approval', { payload: { decision: 'approve' } }), context);
+    const [rejected] = cdEventsOf(entry('approval', { payload: { decision: 'reject' } }), context);
+    expect(approved!.subject.content.decision).toBe('approved');
+    expect(rejected!.subject.content.decision).toBe('rejected');
+    expect(validate(approved!)).toEqual([]);
+    expect(validate(rejected!)).toEqual([]);
+    expect(cdEventsOf(entry('approval', { payload: { decision: 'withdraw' } }), context)).toEqual([]);
+    expect(cdEventsOf(entry('attest'), context)).toEqual([]);
+  });
+
+  it('the schemas are strict enough to catch a wrong event', () => {
+    const [event] = cdEventsOf(entry('promotion'), context);
+    const broken = structuredClone(event!);
+    delete (broken.subject.content as Record<string, unknown>).environment;
+    expect(validate(broken).join()).toContain('environment');
+  });
+});
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real HTTP sink on loopback; `failFirst` requests are answered 503. */
+async function startSink(failFirst = 0, alwaysStatus?: number) {
+  const received: Received[] = [];
+  let failures = failFirst;
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    request.on('end', () => {
+      if (alwaysStatus !== undefined) {
+        response.writeHead(alwaysStatus).end();
+      } else if (failures > 0) {
+        failures -= 1;
+        response.writeHead(503).end();
+      } else {
+        received.push({ headers: request.headers, body });
+        response.writeHead(202).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/events`;
+  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const CONTRACT = `version: 1
+pipeline: checkout
+artifact: { type: oci, repository: registry.example.com/shop/checkout }
+groups:
+  release-managers: [rita, sam]
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, from: [group:release-managers] }
+`;
+
+describe('delivery to HTTP sinks', () => {
+  let good: Awaited<ReturnType<typeof startSink>>;
+  let flaky: Awaited<ReturnType<typeof startSink>>;
+  let broken: Awaited<ReturnType<typeof startSink>>;
+  beforeAll(async () => {
+    [good, flaky, broken] = await Promise.all([startSink(), startSink(2), startSink(0, 500)]);
+  });
+  afterAll(async () => {
+    await Promise.all([good?.close(), flaky?.close(), broken?.close()]);
+  });
+
+  it('emits valid CloudEvents for promotions, approvals and rollbacks; retries a failing sink; dead-letters what never arrives; never fails the command', async () => {
+    const dir = makeWorkspace(CONTRACT, { 'unit.xml': junit(['pass']) });
+    const env = {
+      TOLLGATE_EVENT_SINKS: `${good.url},${flaky.url},${broken.url}`,
+      TOLLGATE_EVENT_TIMEOUT: '2s',
+    };
+    for (const digest of [D1, D2]) {
+      expect((await runCli(['register', '--digest', digest], { cwd: dir, env })).code).toBe(0);
+      expect(
+        (
+          await runCli(['attest', 'tests', '--artifact', digest, '--suite', 'unit', 'unit.xml'], {
+            cwd: dir,
+            env,
+          })
+        ).code,
+      ).toBe(0);
+      const promoted = await runCli(['promote', 'dev', '--artifact', digest], { cwd: dir, env });
+      expect(promoted.code, promoted.stderr).toBe(0);
+      expect(promoted.stderr).toContain('event not delivered');
+    }
+    expect(
+      (await runCli(['approve', 'prod', '--artifact', D2, '--as', 'rita'], { cwd: dir, env })).code,
+    ).toBe(0);
+    const rollback = await runCli(['rollback', 'dev', '--reason', 'smoke test failed'], { cwd: dir, env });
+    expect(rollback.code, rollback.stderr).toBe(0);
+
+    const types = (sink: typeof good) => sink.received.map((r) => r.headers['ce-type']);
+    const expected = [
+      'dev.cdevents.service.deployed.0.3.0',
+      'dev.cdevents.service.upgraded.0.3.0',
+      'dev.cdevents.approval.updated.0.1.0',
+      'dev.cdevents.service.rolledback.0.3.0',
+    ];
+    expect(types(good)).toEqual(expected);
+    expect(types(flaky)).toEqual(expected); // the two 503s were retried
+    for (const { headers, body } of [...good.received, ...flaky.received]) {
+      expect(headers['ce-specversion']).toBe('1.0');
+      const event = JSON.parse(body) as CdEvent;
+      expect(headers['ce-id']).toBe(event.context.id);
+      expect(validate(event)).toEqual([]);
+    }
+    const rolledBack = JSON.parse(good.received[3]!.body) as CdEvent;
+    expect(rolledBack.subject.content.artifactId).toContain(encodeURIComponent(D1));
+
+    const deadLetter = join(dir, '.tollgate', 'events-dead-letter.jsonl');
+    expect(existsSync(deadLetter)).toBe(true);
+    const dead = readFileSync(deadLetter, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(dead.map((d) => d.cloudEvent.type)).toEqual(expected);
+    expect(dead.every((d) => d.sink === broken.url && d.error.includes('HTTP 500'))).toBe(true);
+
+    const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
+    expect(history.stdout).toContain(D2);
+  });
+});
