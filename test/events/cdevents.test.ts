@@ -217,3 +217,93 @@ describe('delivery to HTTP sinks', () => {
     expect(history.stdout).toContain(D2);
   });
 });
+
+describe('CDEvents as evidence (attest cdevent)', () => {
+  const EVIDENCE_CONTRACT = `version: 1
+pipeline: checkout
+artifact: { type: oci, repository: registry.example.com/shop/checkout }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: auth, in: dev }]
+`;
+  const conformance = (name: string) => readFileSync(join(SCHEMAS, 'conformance', `${name}.json`), 'utf8');
+
+  it('the conformance example of service.deployed validates against the copied schemas (the validator reads the spec as its authors do)', () => {
+    expect(validate(JSON.parse(conformance('service_deployed')))).toEqual([]);
+  });
+
+  it("reads the spec's testsuiterun.finished example as a failed suite in its environment, so the stage is blocked", async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'event.json': conformance('testsuiterun_finished') });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const result = await runCli(
+      ['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', 'event.json', '--json'],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const recorded = JSON.parse(result.stdout);
+    expect(recorded).toMatchObject({
+      type: 'dev.cdevents.testsuiterun.finished.0.3.0',
+      stage: 'dev',
+      data: { kind: 'tests', suite: 'auth', failed: 1 },
+    });
+    expect(recorded.data.failures[0].name).toContain('Host 123.34.23.32 not found');
+    const check = await runCli(['check', 'dev', '--artifact', D1], { cwd: dir });
+    expect(check.code).toBe(1);
+  });
+
+  it('a successful suite run, sent as a structured CloudEvent on standard input, passes with the missing counts as risk', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT);
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const event = JSON.parse(conformance('testsuiterun_finished'));
+    event.subject.content.outcome = 'success';
+    const cloudEvent = {
+      specversion: '1.0',
+      id: 'x1',
+      source: '/ci',
+      type: event.context.type,
+      datacontenttype: 'application/json',
+      data: event,
+    };
+    const result = await runCli(['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', '-'], {
+      cwd: dir,
+      input: JSON.stringify(cloudEvent),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const check = await runCli(['check', 'dev', '--artifact', D1, '--json'], { cwd: dir });
+    expect(check.code, check.stdout).toBe(0);
+    expect(
+      JSON.parse(check.stdout)
+        .risks.map((r: { text: string }) => r.text)
+        .join(),
+    ).toContain('holds no test cases');
+  });
+
+  it('refuses an artifact.signed event about another artifact, and records one about this digest', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'signed.json': conformance('artifact_signed') });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const other = await runCli(['attest', 'cdevent', '--artifact', D1, 'signed.json'], { cwd: dir });
+    expect(other.code).toBe(3);
+    expect(other.stderr).toContain('is about pkg:golang/mygit.com/myorg/myapp@234fd47e07d1004f0aed9c, not');
+    const event = JSON.parse(conformance('artifact_signed'));
+    event.subject.id = `pkg:oci/checkout@${encodeURIComponent(D1)}?repository_url=registry.example.com%2Fshop%2Fcheckout`;
+    const ours = await runCli(['attest', 'cdevent', '--artifact', D1, '-', '--json'], {
+      cwd: dir,
+      input: JSON.stringify(event),
+    });
+    expect(ours.code, ours.stderr).toBe(0);
+    expect(JSON.parse(ours.stdout).data).toEqual({
+      kind: 'opaque',
+      predicateType: 'https://cdevents.dev/artifact.signed',
+    });
+  });
+
+  it('refuses event types that carry no evidence', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'deployed.json': conformance('service_deployed') });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const result = await runCli(['attest', 'cdevent', '--artifact', D1, 'deployed.json'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('carries no evidence Tollgate reads');
+  });
+});

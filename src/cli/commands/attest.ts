@@ -55,12 +55,53 @@ function defineAttestTests(attest: Command): void {
     });
 }
 
+function defineAttestCdEvent(attest: Command): void {
+  attest
+    .command('cdevent')
+    .description(
+      'record a CDEvent (or a CloudEvent carrying one): testsuiterun.finished as test results, artifact.signed as opaque evidence',
+    )
+    .requiredOption('--artifact <digest>', 'the registered artifact digest')
+    .option('--suite <name>', "suite name for testsuiterun events (default: the event's test suite)")
+    .option('--in <stage>', "the stage it happened in (default: the event's environment, when it is a stage)")
+    .option('--json', 'print the recorded evidence as JSON')
+    .argument('<file>', 'the event as JSON, a glob matching one file, or - for standard input')
+    .action(async (arg: string, _options, command: Command) => {
+      const flags = flagsOf<{ artifact: string; suite?: string; in?: string; json?: boolean }>(command);
+      await withContext(command, async (ctx) => {
+        const { attestCdEvent } = await import('../../app/attest-cdevent.js');
+        const { expandOneInput } = await import('../input-files.js');
+        const input = await expandOneInput(arg, process.stdin);
+        const { record, stored, type } = await attestCdEvent(ctx, {
+          artifact: flags.artifact,
+          file: input.file,
+          ...(flags.suite === undefined ? {} : { suite: flags.suite }),
+          ...(flags.in === undefined ? {} : { stage: flags.in }),
+        }).finally(input.dispose);
+        if (flags.json) {
+          write(
+            JSON.stringify(
+              { evidence: record.id, stored, type, stage: record.stage, data: record.data },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        write(
+          `recorded ${type}${record.stage ? ` in ${record.stage}` : ''} as ${record.data.kind} evidence${stored ? '' : ' (already recorded)'}`,
+        );
+      });
+    });
+}
+
 /** Subcommands of `attest`, one line each. */
 export const ATTEST_SUBCOMMANDS: Array<(attest: Command) => void> = [
   defineAttestTests,
   defineAttestEvidence,
   defineAttestStatement,
   defineAttestVerification,
+  defineAttestCdEvent,
 ];
 
 export function defineAttest(program: Command): void {

@@ -1,0 +1,44 @@
+/** `tollgate attest cdevent FILE`: a CDEvent (or a CloudEvent carrying one) recorded as evidence. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { stageOf } from '../contract/types.js';
+import { cdEventEvidence } from '../events/cdevent-evidence.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import { assertEvidenceSize, parseJsonEvidence } from '../evidence/json-input.js';
+import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
+import { requireArtifact } from './register.js';
+import type { AppRequest } from './services.js';
+
+export interface AttestCdEventOptions {
+  artifact: string;
+  file: string;
+  /** Suite name for testsuiterun events (default: the event's test suite). */
+  suite?: string;
+  /** The stage the event happened in (default: its environment, when that is a stage of the contract). */
+  stage?: string;
+}
+
+export async function attestCdEvent(
+  ctx: AppRequest,
+  options: AttestCdEventOptions,
+): Promise<{ record: EvidenceRecord; stored: boolean; type: string }> {
+  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  const artifact = await requireArtifact(ctx, options.artifact);
+  assertEvidenceSize(await assertReadableFile(options.file), options.file);
+  const bytes = await readFile(options.file);
+  const value = parseJsonEvidence(bytes.toString('utf8'), options.file);
+  const evidence = cdEventEvidence(value, options.file, artifact.digest, options.suite);
+  const stage =
+    options.stage ??
+    (evidence.environment !== undefined && Object.hasOwn(ctx.contract.stages, evidence.environment)
+      ? evidence.environment
+      : null);
+  const record = toEvidenceRecord(ctx, artifact.digest, {
+    stage,
+    format: evidence.format,
+    sourceDigest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    data: evidence.data,
+  });
+  const inserted = await recordEvidence(ctx, artifact.digest, [record], stage);
+  return { record, stored: inserted.length > 0, type: evidence.type };
+}
