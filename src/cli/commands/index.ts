@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { defineApprove, defineReject } from './approve.js';
 import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
+import { defineCi } from './ci.js';
 import { defineCopy } from './copy.js';
 import { defineDemo } from './demo.js';
 import { defineDrift } from './drift.js';
@@ -51,4 +52,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineLedger,
   defineDemo,
   defineSchema,
+  defineCi,
 ];

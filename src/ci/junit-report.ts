@@ -1,0 +1,63 @@
+/**
+ * A decision as a JUnit XML report, so GitLab shows it in the merge request's test widget: one
+ * test suite for the decision, one test case per gate. A passing or waived gate passes (a waiver's
+ * risk in its system-out), a failing gate is a failure naming what is required, a pending gate is a
+ * failure of type `pending` (the stage cannot be entered yet). A command that ended in an input or
+ * infrastructure error is one test case with an error.
+ */
+import type { Decision } from '../decision.js';
+
+function xml(text: string): string {
+  return text
+    .replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+export function decisionToJunit(decision: Decision): string {
+  const short = decision.artifact.digest.slice(0, 19);
+  const cases = decision.gates.map((gate) => {
+    const name = `${gate.gate}: ${gate.summary}`;
+    const open = `    <testcase classname="tollgate.${xml(decision.pipeline)}.${xml(decision.stage)}" name="${xml(name)}" time="0">`;
+    const required = gate.required.map((item) => `- ${item.text}`).join('\n');
+    const risks = gate.risks.map((item) => `- ${item.text}`).join('\n');
+    const out = risks ? `\n      <system-out>${xml(`remaining risk:\n${risks}`)}</system-out>` : '';
+    if (gate.status === 'fail') {
+      return `${open}\n      <failure type="blocked" message="${xml(gate.summary)}">${xml(required || gate.summary)}</failure>${out}\n    </testcase>`;
+    }
+    if (gate.status === 'pending') {
+      const until = gate.until ? ` (until ${gate.until})` : '';
+      return `${open}\n      <failure type="pending" message="${xml(`pending${until}: ${gate.summary}`)}">${xml(required || gate.summary)}</failure>${out}\n    </testcase>`;
+    }
+    return `${open}${out}\n    </testcase>`;
+  });
+  const failures = decision.gates.filter((g) => g.status === 'fail' || g.status === 'pending').length;
+  const suite = `${decision.stage} ← ${short}: ${decision.verdict}`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="tollgate" tests="${decision.gates.length}" failures="${failures}" errors="0">`,
+    `  <testsuite name="${xml(suite)}" tests="${decision.gates.length}" failures="${failures}" errors="0" skipped="0" timestamp="${xml(decision.evaluatedAt)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** A command that ended without a decision (an input or infrastructure error). */
+export function errorToJunit(command: string, exitCode: number, message: string): string {
+  const kind = exitCode === 4 ? 'infrastructure' : 'input';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites name="tollgate" tests="1" failures="0" errors="1">',
+    `  <testsuite name="tollgate ${xml(command)}" tests="1" failures="0" errors="1" skipped="0">`,
+    `    <testcase classname="tollgate" name="${xml(command)}" time="0">`,
+    `      <error type="${kind}" message="${xml(message.split('\n')[0] ?? '')}">${xml(message)}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
