@@ -1,5 +1,5 @@
 import { TollgateError } from '../errors.js';
-import { DURATION_EXAMPLES, durationMs, parseDuration } from '../policy/duration.js';
+import { DURATION_EXAMPLES, parseExactDuration } from '../policy/duration.js';
 
 /**
  * A duration setting from the environment in milliseconds (the contract's grammar: `90s`, `500ms`,
@@ -10,9 +10,9 @@ export function durationSetting(value: string | undefined, name: string, fallbac
   const text = value?.trim();
   if (!text) return fallback;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const duration = parseDuration(text);
-  if (duration === undefined) {
+  const ms = parseExactDuration(text);
+  if (ms === undefined) {
     throw new TollgateError('USAGE', `${name}="${text}": expected a duration such as ${DURATION_EXAMPLES}`);
   }
-  return durationMs(duration);
+  return ms;
 }
