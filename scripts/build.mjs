@@ -42,6 +42,16 @@ await build({
   outfile: join(root, 'dist/verify-worker.cjs'),
 });
 
+// The server (`tollgate serve`): a bundle of its own, loaded only by that command
+// (src/cli/server-module.ts), so hono and the API's schemas cost the other commands nothing.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/server/main.ts')],
+  outfile: join(root, 'dist/server.cjs'),
+  define: { TOLLGATE_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__tollgateBundleUrl' },
+  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
 // left in the output (of a Node built-in or an external package) would fail at run time. Load those
 // with createRequire instead; import() of bundled modules is turned into a lazy require by esbuild.

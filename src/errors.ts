@@ -30,6 +30,12 @@ export type ErrorCode =
   | 'REGISTRY_DENIED'
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_INVALID'
+  | 'UNAUTHENTICATED'
+  | 'NOT_FOUND'
+  | 'MEDIA_TYPE_UNSUPPORTED'
+  | 'BODY_TOO_LARGE'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 /** Exit codes, documented in docs/cli.md: 0 allowed, 1 blocked, 2 pending, 3 usage or input, 4 infrastructure. */
@@ -37,6 +43,7 @@ export const EXIT = { allowed: 0, blocked: 1, pending: 2, input: 3, infrastructu
 
 const INFRASTRUCTURE: ReadonlySet<ErrorCode> = new Set([
   'STORE_UNAVAILABLE',
+  'RATE_LIMITED',
   'METRICS_UNAVAILABLE',
   'LEDGER_CORRUPT',
   'REGISTRY_UNAVAILABLE',

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { stageOf } from '../contract/types.js';
-import { TollgateError } from '../errors.js';
+import { field, msg, TollgateError } from '../errors.js';
 import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
@@ -21,7 +21,10 @@ export interface AttestEvidenceOptions {
   artifact: string;
   /** Stage the evidence was produced in (`--in`). */
   stage?: string;
-  file: string;
+  /** The evidence file (the CLI), or… */
+  file?: string;
+  /** …its bytes, already received (an upload to the server, read up to `maxBytes`). */
+  content?: { name: string; bytes: Buffer };
   /** What the command asked for (`attest sbom|scan|provenance`); undefined detects it (`attest evidence`). */
   expected?: ExpectedEvidence;
   /** Largest file accepted (default 256 MiB). */
@@ -56,9 +59,7 @@ export async function attestEvidence(
 ): Promise<AttestEvidenceResult> {
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
-  const file = options.file;
-  assertEvidenceSize(await assertReadableFile(file), file, options.maxBytes);
-  const bytes = await readFile(file);
+  const { file, bytes } = await evidenceBytes(options);
   // UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell 5 writes when output is redirected).
   const detected = detectFormat(decodeText(bytes), file);
   const result = normaliseDetected(detected, file, options.expected);
@@ -111,6 +112,18 @@ export async function attestEvidence(
     records: records.map((record) => ({ record, stored: inserted.has(record.id) })),
     ...(wrapper ? { wrapper } : {}),
   };
+}
+
+/** The evidence's name and bytes: the content given, or the file read (after its size is checked). */
+async function evidenceBytes(options: AttestEvidenceOptions): Promise<{ file: string; bytes: Buffer }> {
+  if (options.content !== undefined) {
+    assertEvidenceSize(options.content.bytes.length, options.content.name, options.maxBytes);
+    return { file: options.content.name, bytes: options.content.bytes };
+  }
+  const file = options.file;
+  if (file === undefined) throw new TollgateError('USAGE', msg`attest needs ${field('file')}`);
+  assertEvidenceSize(await assertReadableFile(file), file, options.maxBytes);
+  return { file, bytes: await readFile(file) };
 }
 
 /** One line for people about a recorded piece of evidence. */

@@ -7,8 +7,15 @@
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { assertEvidenceSize } from '../evidence/json-input.js';
 import { type ExpectedEvidence, normalisePredicate } from '../evidence/normalise-evidence.js';
-import { readSignedInputFile, type SignedInput, type TrustSet } from '../trust/signed-input.js';
+import {
+  type ReadSignedInputOptions,
+  readSignedInputBytes,
+  readSignedInputFile,
+  type SignedInput,
+  type TrustSet,
+} from '../trust/signed-input.js';
 import { parseTestResultPredicate, TEST_RESULT_V01 } from '../trust/test-result-predicate.js';
 import { recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
@@ -61,7 +68,10 @@ export function evidenceOfStatement(
 
 export interface AttestStatementOptions extends StatementEvidenceOptions {
   artifact: string;
-  files: string[];
+  /** Statement, envelope or bundle files (the CLI), or… */
+  files?: string[];
+  /** …their bytes, already received (uploads to the server, each read up to `maxBytes`). */
+  contents?: Array<{ name: string; bytes: Buffer }>;
   /** Stage the evidence was produced in (`--in`). */
   stage?: string;
   /** Largest file accepted, in bytes (default 256 MiB). */
@@ -84,13 +94,25 @@ export async function attestStatements(
   ctx: AppRequest,
   options: AttestStatementOptions,
 ): Promise<AttestedStatement[]> {
-  if (options.files.length === 0)
-    throw new TollgateError('USAGE', 'attest statement needs at least one file');
+  const inputs: Array<{ name: string; read: (o: ReadSignedInputOptions) => SignedInput }> = [
+    ...(options.files ?? []).map((file) => ({
+      name: file,
+      read: (o: ReadSignedInputOptions) => readSignedInputFile(file, o),
+    })),
+    ...(options.contents ?? []).map(({ name, bytes }) => ({
+      name,
+      read: (o: ReadSignedInputOptions) => {
+        assertEvidenceSize(bytes.length, name, o.maxBytes);
+        return readSignedInputBytes(bytes, name, o);
+      },
+    })),
+  ];
+  if (inputs.length === 0) throw new TollgateError('USAGE', 'attest statement needs at least one file');
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   const trust = options.trust ?? loadTrustSet(ctx.contract);
-  const items = options.files.map((file) => {
-    const input = readSignedInputFile(file, {
+  const items = inputs.map(({ name: file, read }) => {
+    const input = read({
       artifactDigest: artifact.digest,
       trust,
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),

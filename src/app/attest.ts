@@ -37,20 +37,31 @@ export async function assertReadableFile(path: string): Promise<number> {
   }
 }
 
-/** Streams a file through `consume` while hashing the same bytes: one read for both. */
+/**
+ * A report's bytes, as a stream: a file the CLI opens, or an upload the server receives. Either is
+ * read once, never held whole in memory.
+ */
+export interface ReportStream {
+  /** The name used in messages (a file path, or `upload`). */
+  name: string;
+  stream: NodeJS.ReadableStream;
+}
+
+/** Streams a file (or a stream already open) through `consume` while hashing the same bytes: one read for both. */
 export async function withSourceDigest<T>(
-  path: string,
+  input: string | NodeJS.ReadableStream,
   consume: (stream: NodeJS.ReadableStream) => Promise<T>,
 ): Promise<{ value: T; digest: string }> {
   const hash = createHash('sha256');
-  const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const source: NodeJS.ReadableStream =
+    typeof input === 'string' ? createReadStream(input, { highWaterMark: 1024 * 1024 }) : input;
   const tee = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       callback(null, chunk);
     },
   });
-  source.on('error', (error) => tee.destroy(error));
+  source.on('error', (error: Error) => tee.destroy(error));
   source.pipe(tee);
   const value = await consume(tee);
   return { value, digest: `sha256:${hash.digest('hex')}` };
@@ -139,7 +150,10 @@ export interface AttestTestsOptions {
   suite: string;
   /** Stage the tests ran in (`--in`). */
   stage?: string;
-  files: string[];
+  /** JUnit XML files (the CLI), or… */
+  files?: string[];
+  /** …reports already open as streams (an upload to the server). */
+  reports?: ReportStream[];
 }
 
 /** `tollgate attest tests`: parses JUnit reports (streamed) and records their summed totals. */
@@ -148,20 +162,26 @@ export async function attestTests(
   options: AttestTestsOptions,
 ): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
   if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')}`);
-  if (options.files.length === 0)
+  const files = options.files ?? [];
+  const reports = options.reports ?? [];
+  if (files.length + reports.length === 0)
     throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   const parts: JunitTotals[] = [];
   const digests: string[] = [];
-  for (const file of options.files) {
-    await assertReadableFile(file);
-    const { value, digest } = await withSourceDigest(file, (stream) =>
-      parseJunit({ stream, name: file }, { suite: options.suite }),
+  const parse = async (input: string | NodeJS.ReadableStream, name: string) => {
+    const { value, digest } = await withSourceDigest(input, (stream) =>
+      parseJunit({ stream, name }, { suite: options.suite }),
     );
     parts.push(value);
     digests.push(digest);
+  };
+  for (const file of files) {
+    await assertReadableFile(file);
+    await parse(file, file);
   }
+  for (const report of reports) await parse(report.stream, report.name);
   const totals = mergeTotals(parts);
   const record = toEvidenceRecord(ctx, artifact.digest, {
     stage: options.stage ?? null,

@@ -11,6 +11,7 @@
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
+import type { Grant } from './authorise.js';
 import type { AnyFactProvider } from './fact-provider.js';
 import { DEFAULT_FACT_PROVIDERS } from './fact-providers.js';
 
@@ -135,6 +136,8 @@ export function createServices(options: AppServicesOptions): AppServices {
 export interface Caller {
   /** The acting principal's name, as recorded in the ledger. */
   readonly principal: string;
+  /** What a server granted the caller (src/app/authorise.ts); absent for the CLI on a local ledger. */
+  readonly grant?: Grant;
   /** The time of the request: what a use case decides at and records. */
   readonly at: Date;
   /** True when `at` was set by someone (`--now`, a test) rather than read from a real clock. */
@@ -150,6 +153,8 @@ export interface AppRequest {
 
 export interface RequestOptions {
   principal: string;
+  /** What the caller was granted (a server's callers); default none: not limited by roles. */
+  grant?: Grant;
   /** The pipeline the request is about (default: the source's only contract). */
   pipeline?: string;
   /** Default: the services' clock, now. */
@@ -167,6 +172,7 @@ export function requestOf(services: AppServices, options: RequestOptions): AppRe
     contract: services.contracts.get(options.pipeline),
     caller: {
       principal: options.principal,
+      ...(options.grant ? { grant: options.grant } : {}),
       at: options.at ?? services.clock.now(),
       ...(timeSet ? { timeSet: true } : {}),
     },
@@ -175,11 +181,11 @@ export function requestOf(services: AppServices, options: RequestOptions): AppRe
 
 /** The same request at the clock's current time (for a use case that runs on, like `watch`). */
 export function renewed<R extends AppRequest>(request: R): R {
-  const { principal } = request.caller;
   const fixed = request.services.clock.fixed;
+  const { timeSet: _earlier, ...caller } = request.caller;
   return {
     ...request,
-    caller: { principal, at: request.services.clock.now(), ...(fixed ? { timeSet: true } : {}) },
+    caller: { ...caller, at: request.services.clock.now(), ...(fixed ? { timeSet: true } : {}) },
   };
 }
 

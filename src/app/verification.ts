@@ -21,6 +21,8 @@ export interface VerificationOptions {
   result: string;
   /** A file with details (a report, a log excerpt); its text is kept up to `MAX_DETAILS`. */
   detailsFile?: string;
+  /** The details' text itself (a request to the server), instead of a file. */
+  details?: string;
 }
 
 /** Details longer than this are refused: keep the full report elsewhere and point at it. */
@@ -67,6 +69,16 @@ export async function attestVerification(
     }
     const bytes = await readFile(path);
     details = bytes.toString('utf8');
+    detailsDigest = sha256(bytes);
+  } else if (options.details !== undefined) {
+    const bytes = Buffer.from(options.details, 'utf8');
+    if (bytes.length > MAX_DETAILS) {
+      throw new TollgateError(
+        'EVIDENCE_TOO_LARGE',
+        msg`${field('details')} are ${bytes.length} bytes; at most ${MAX_DETAILS} are kept: pass a summary and link the full report in it`,
+      );
+    }
+    details = options.details;
     detailsDigest = sha256(bytes);
   }
   const artifact = await requireArtifact(ctx, options.artifact);

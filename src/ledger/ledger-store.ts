@@ -7,6 +7,7 @@
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
+import type { TokenStore } from './token-store.js';
 
 /** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
 export interface NewEntry {
@@ -51,5 +52,7 @@ export interface LedgerStore extends LedgerReader {
   pipelines(): Promise<string[]>;
   /** Recomputes one pipeline's hash chain. */
   verify(pipeline: string): Promise<ChainVerdict>;
+  /** A server's API tokens, kept in the same database (src/ledger/token-store.ts). */
+  readonly tokens: TokenStore;
   close(): Promise<void>;
 }

@@ -40,10 +40,28 @@ export interface LedgerEntryTable {
   body: string;
 }
 
+/** A server's API token: only a hash of its secret is kept (src/ledger/token-store.ts). */
+export interface ApiTokenTable {
+  id: string;
+  secret_hash: string;
+  principal: string;
+  role: string;
+  /** JSON: a list of pipeline names, or "*". */
+  pipelines: string;
+  /** JSON list of stage names, or null for every stage. */
+  stages: string | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 export interface Database {
   artifacts: ArtifactTable;
   evidence: EvidenceTable;
   ledger_entries: LedgerEntryTable;
+  api_tokens: ApiTokenTable;
 }
 
 const migrations: Record<string, Migration> = {
@@ -104,6 +122,24 @@ const migrations: Record<string, Migration> = {
         .columns(['pipeline', 'stage', 'kind', 'seq'])
         .execute();
       await sql`select 1`.execute(db);
+    },
+  },
+  '0002_server_tokens': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('pipelines', 'text', (c) => c.notNull())
+        .addColumn('stages', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoked_by', 'text')
+        .execute();
     },
   },
 };

@@ -26,21 +26,9 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
           ...(flags.withdraw ? { withdraw: true } : {}),
         });
         if (flags.json) {
-          write(
-            JSON.stringify(
-              {
-                recorded: result.entry !== undefined,
-                ...(result.entry ? { seq: result.entry.seq, hash: result.entry.hash } : {}),
-                actor: ctx.caller.principal,
-                stage,
-                decision: flags.withdraw ? 'withdraw' : decision,
-                message: result.message,
-                ...(result.notCounted ? { notCounted: result.notCounted } : {}),
-              },
-              null,
-              2,
-            ),
-          );
+          const { approvalDocument } = await import('../../app/documents.js');
+          const request = { actor: ctx.caller.principal, stage, decision, withdraw: flags.withdraw === true };
+          write(JSON.stringify(approvalDocument(result, request), null, 2));
           return;
         }
         write(result.entry ? `${result.message} (ledger entry #${result.entry.seq})` : result.message);

@@ -37,7 +37,7 @@ function defineOne(
         const { parseSize } = await import('../../text/size.js');
         const { expandOneInput } = await import('../input-files.js');
         const input = await expandOneInput(arg, process.stdin);
-        const { records, wrapper } = await attestEvidence(ctx, {
+        const result = await attestEvidence(ctx, {
           artifact: flags.artifact,
           file: input.file,
           ...(expected === undefined ? {} : { expected }),
@@ -45,23 +45,11 @@ function defineOne(
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
         }).finally(input.dispose);
         if (flags.json) {
-          const shown = records.map(({ record, stored }) => {
-            const { components: _omitted, ...data } = record.data as { components?: unknown };
-            return {
-              evidence: record.id,
-              stored,
-              kind: record.data.kind,
-              format: record.format,
-              wrapper: wrapper ?? null,
-              signer: record.signer,
-              stage: record.stage,
-              data,
-            };
-          });
-          // sbom, scan and provenance record one piece of evidence; `evidence` may record two, so it prints a list.
-          write(JSON.stringify(expected === undefined ? shown : shown[0], null, 2));
+          const { evidenceDocument } = await import('../../app/documents.js');
+          write(JSON.stringify(evidenceDocument(result, expected), null, 2));
           return;
         }
+        const { records } = result;
         const where = flags.in ? ` in ${flags.in}` : '';
         for (const { record, stored } of records) {
           const signed = record.signer ? `, signed by ${record.signer.name}` : '';

@@ -34,17 +34,8 @@ export function defineAttestStatement(attest: Command): void {
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
         }).finally(inputs.dispose);
         if (flags.json) {
-          const rows = items.map((item) => ({
-            file: item.file,
-            wrapper: item.wrapper,
-            predicateType: item.predicateType,
-            kind: item.record.data.kind,
-            format: item.record.format,
-            signer: item.record.signer,
-            evidence: item.record.id,
-            stored: item.stored,
-          }));
-          write(JSON.stringify(rows, null, 2));
+          const { statementsDocument } = await import('../../app/documents.js');
+          write(JSON.stringify(statementsDocument(items), null, 2));
           return;
         }
         for (const item of items) {

@@ -22,18 +22,8 @@ export function defineAttestVerification(attest: Command): void {
           ...(flags.details === undefined ? {} : { detailsFile: flags.details }),
         });
         if (flags.json) {
-          write(
-            JSON.stringify(
-              {
-                seq: result.entry.seq,
-                evidence: result.evidenceId,
-                promotion: result.promotion,
-                result: flags.result,
-              },
-              null,
-              2,
-            ),
-          );
+          const { verificationDocument } = await import('../../app/documents.js');
+          write(JSON.stringify(verificationDocument(result, flags.result), null, 2));
           return;
         }
         write(

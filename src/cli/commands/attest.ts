@@ -18,29 +18,16 @@ function defineAttestTests(attest: Command): void {
       await withContext(command, async (ctx) => {
         const { attestTests } = await import('../../app/attest.js');
         const { expandInputs } = await import('../input-files.js');
+        const { testsDocument } = await import('../../app/documents.js');
         const inputs = await expandInputs(args, process.stdin);
-        const { totals, record, stored } = await attestTests(ctx, {
+        const result = await attestTests(ctx, {
           artifact: flags.artifact,
           suite: flags.suite,
           files: inputs.files,
           ...(flags.in === undefined ? {} : { stage: flags.in }),
         }).finally(inputs.dispose);
-        const summary = {
-          suite: flags.suite,
-          tests: totals.tests,
-          passed: totals.passed,
-          failed: totals.failed,
-          errored: totals.errored,
-          skipped: totals.skipped,
-          flaky: totals.flaky,
-          files: totals.files,
-          evidence: record.id,
-          stored,
-          failures:
-            record.data.kind === 'tests'
-              ? record.data.failures.map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name))
-              : [],
-        };
+        const { totals, stored } = result;
+        const summary = testsDocument(flags.suite, result);
         if (flags.json) {
           write(JSON.stringify(summary, null, 2));
           return;

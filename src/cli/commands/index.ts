@@ -19,8 +19,10 @@ import { definePublish } from './publish.js';
 import { defineRegister } from './register.js';
 import { defineRollback, defineWatch } from './rollback.js';
 import { defineSchema } from './schema.js';
+import { defineServe } from './serve.js';
 import { defineSign } from './sign.js';
 import { defineStatus } from './status.js';
+import { defineToken } from './token.js';
 import { defineValidate } from './validate.js';
 import { defineVerify } from './verify.js';
 import { defineVerifyBundle } from './verify-bundle.js';
@@ -50,6 +52,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineVerify,
   defineVsa,
   defineLedger,
+  defineServe,
+  defineToken,
   defineDemo,
   defineSchema,
   defineCi,

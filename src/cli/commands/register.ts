@@ -22,16 +22,18 @@ export function defineRegister(program: Command): void {
       const flags = flagsOf<{ file?: string; digest?: string; image?: string; label: string[] }>(command);
       await withContext(command, async (ctx) => {
         const { registerArtifact, parseLabels } = await import('../../app/register.js');
-        const { artifact, created } = await registerArtifact(ctx, {
+        const { registerDocument } = await import('../../app/documents.js');
+        const result = await registerArtifact(ctx, {
           labels: parseLabels(flags.label),
           ...(flags.file === undefined ? {} : { file: flags.file }),
           ...(flags.digest === undefined ? {} : { digest: flags.digest }),
           ...(flags.image === undefined ? {} : { image: flags.image }),
         });
         if (flags.json) {
-          write(JSON.stringify({ ...artifact, created }, null, 2));
+          write(JSON.stringify(registerDocument(result), null, 2));
           return;
         }
+        const { artifact, created } = result;
         const labels = Object.entries(artifact.labels)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');

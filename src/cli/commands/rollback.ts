@@ -41,20 +41,8 @@ export function defineRollback(program: Command): void {
           flags.reason === undefined ? {} : { reason: flags.reason },
         );
         if (flags.json) {
-          write(
-            JSON.stringify(
-              {
-                seq: result.entry.seq,
-                hash: result.entry.hash,
-                stage,
-                from: result.from,
-                to: result.to,
-                reason: result.reason,
-              },
-              null,
-              2,
-            ),
-          );
+          const { rollbackDocument } = await import('../../app/documents.js');
+          write(JSON.stringify(rollbackDocument(result, stage), null, 2));
         } else {
           const target = result.to.pinned
             ? 'pinned target'

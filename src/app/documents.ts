@@ -1,0 +1,129 @@
+/**
+ * The JSON documents of the verbs: what `tollgate VERB --json` prints and what the server answers
+ * for the same verb, built in one place so the two can never drift apart. Each takes what the use
+ * case returned; documents that are the use case's value as it is (a Decision, status rows, a
+ * passport, a windows view, a rollback check, a chain verdict) need no builder here.
+ */
+import type { Artifact } from '../contract/types.js';
+import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { JunitTotals } from '../evidence/junit-parser.js';
+import type { ApprovalDecision, ApprovalResult } from './approve.js';
+import type { AttestEvidenceResult } from './attest-evidence.js';
+import type { AttestedStatement } from './attest-statement.js';
+import type { RollbackResult } from './rollback.js';
+import type { VerificationResult } from './verification.js';
+
+/** `register --json`: the artifact, and whether this call registered it. */
+export function registerDocument(result: { artifact: Artifact; created: boolean }) {
+  return { ...result.artifact, created: result.created };
+}
+
+/** `attest tests --json`: the summed totals of the reports and the evidence recorded. */
+export function testsDocument(
+  suite: string,
+  result: { totals: JunitTotals; record: EvidenceRecord; stored: boolean },
+) {
+  const { totals, record, stored } = result;
+  return {
+    suite,
+    tests: totals.tests,
+    passed: totals.passed,
+    failed: totals.failed,
+    errored: totals.errored,
+    skipped: totals.skipped,
+    flaky: totals.flaky,
+    files: totals.files,
+    evidence: record.id,
+    stored,
+    failures:
+      record.data.kind === 'tests'
+        ? record.data.failures.map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name))
+        : [],
+  };
+}
+
+export type EvidenceDocument = ReturnType<typeof evidenceDocuments>[number];
+
+/**
+ * `attest sbom|scan|provenance|evidence --json`: one object per record (components left out: an
+ * SBOM's list can be long). sbom, scan and provenance record one piece of evidence and print it;
+ * `evidence` may record two, so it prints the list ({@link evidenceDocument}).
+ */
+export function evidenceDocuments(result: AttestEvidenceResult) {
+  return result.records.map(({ record, stored }) => {
+    const { components: _omitted, ...data } = record.data as { components?: unknown };
+    return {
+      evidence: record.id,
+      stored,
+      kind: record.data.kind,
+      format: record.format,
+      wrapper: result.wrapper ?? null,
+      signer: record.signer,
+      stage: record.stage,
+      data,
+    };
+  });
+}
+
+/** The document of `attest KIND` (one object) or `attest evidence` (a list, `kind` undefined). */
+export function evidenceDocument(result: AttestEvidenceResult, kind: string | undefined) {
+  const shown = evidenceDocuments(result);
+  return kind === undefined ? shown : shown[0];
+}
+
+/** `attest statement --json`: one row per input. */
+export function statementsDocument(items: readonly AttestedStatement[]) {
+  return items.map((item) => ({
+    file: item.file,
+    wrapper: item.wrapper,
+    predicateType: item.predicateType,
+    kind: item.record.data.kind,
+    format: item.record.format,
+    signer: item.record.signer,
+    evidence: item.record.id,
+    stored: item.stored,
+  }));
+}
+
+/** `attest verification --json`. */
+export function verificationDocument(result: VerificationResult, verdict: string) {
+  return {
+    seq: result.entry.seq,
+    evidence: result.evidenceId,
+    promotion: result.promotion,
+    result: verdict,
+  };
+}
+
+/** `approve|reject --json`: what was recorded (if anything) and whether it counts. */
+export function approvalDocument(
+  result: ApprovalResult,
+  request: { actor: string; stage: string; decision: ApprovalDecision; withdraw?: boolean },
+) {
+  return {
+    recorded: result.entry !== undefined,
+    ...(result.entry ? { seq: result.entry.seq, hash: result.entry.hash } : {}),
+    actor: request.actor,
+    stage: request.stage,
+    decision: request.withdraw ? 'withdraw' : request.decision,
+    message: result.message,
+    ...(result.notCounted ? { notCounted: result.notCounted } : {}),
+  };
+}
+
+/** `rollback --json`: the entry recorded, from which promotion to which digest, and why. */
+export function rollbackDocument(result: RollbackResult, stage: string) {
+  return {
+    seq: result.entry.seq,
+    hash: result.entry.hash,
+    stage,
+    from: result.from,
+    to: result.to,
+    reason: result.reason,
+  };
+}
+
+/** Every document is printed and served the same way: two-space indented JSON and a newline. */
+export function documentText(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

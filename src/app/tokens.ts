@@ -1,0 +1,176 @@
+/**
+ * API tokens: made by an admin (on the server's database directly, or over the API), shown once,
+ * stored as a hash, scoped to pipelines (and optionally stages), with an expiry, revocable.
+ *
+ * A token reads `tg_<id>_<secret>`: the id finds the row, the secret (32 random bytes) is checked
+ * against the stored SHA-256 of it in constant time. The secret has 256 bits of entropy, so a fast
+ * hash is enough: nobody can guess their way to it, and a leaked table gives nothing usable.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { TollgateError } from '../errors.js';
+import { sha256 } from '../ledger/hash-chain.js';
+import type { TokenRecord } from '../ledger/token-store.js';
+import { parseExactDuration } from '../policy/duration.js';
+import { type Grant, ROLES, type Role } from './authorise.js';
+import type { AppServices } from './services.js';
+
+const TOKEN = /^tg_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const PRINCIPAL = /^[^\s\p{Cc}]{1,200}$/u;
+
+/** Tokens last this long unless told otherwise; a year at most, so a forgotten token dies. */
+export const DEFAULT_TOKEN_LIFETIME = '90d';
+export const MAX_TOKEN_LIFETIME_MS = 366 * 86_400_000;
+
+export interface CreateTokenOptions {
+  role: string;
+  /** Pipeline names, or `*` for every pipeline (admins of the whole server). */
+  pipelines: readonly string[];
+  /** Only these stages, for stage-bound acts (promote, approve, rollback, override). */
+  stages?: readonly string[];
+  /** The name the ledger records for its holder (default `<role>-<pipeline>`). */
+  principal?: string;
+  /** How long it lasts: a duration such as `30d` (default 90d, at most 366d). */
+  expiresIn?: string;
+}
+
+export interface CreatedToken {
+  /** The token itself: shown once, never stored. */
+  token: string;
+  record: TokenRecord;
+}
+
+/** Who a token authenticates, and what it was granted. */
+export interface TokenIdentity {
+  principal: string;
+  grant: Grant;
+  tokenId: string;
+}
+
+function isRole(role: string): role is Role {
+  return (ROLES as readonly string[]).includes(role);
+}
+
+function secretHash(secret: string): string {
+  return sha256(secret);
+}
+
+/**
+ * Makes a token. `by` is who makes it (recorded with it), `at` when.
+ * @throws TollgateError USAGE for an unknown role, a bad pipeline or stage name, or a bad lifetime
+ */
+export async function createToken(
+  services: AppServices,
+  options: CreateTokenOptions,
+  by: string,
+  at: Date,
+): Promise<CreatedToken> {
+  if (!isRole(options.role))
+    throw new TollgateError('USAGE', `role "${options.role}": expected one of ${ROLES.join(', ')}`);
+  if (options.pipelines.length === 0)
+    throw new TollgateError('USAGE', 'a token needs at least one pipeline (or * for every pipeline)');
+  const every = options.pipelines.includes('*');
+  if (every && options.pipelines.length > 1)
+    throw new TollgateError('USAGE', 'a token covers * (every pipeline) or named pipelines, not both');
+  for (const name of [...(every ? [] : options.pipelines), ...(options.stages ?? [])]) {
+    if (!NAME.test(name))
+      throw new TollgateError(
+        'USAGE',
+        `"${name}" is not a pipeline or stage name: lower-case letters, digits, ".", "_" or "-"`,
+      );
+  }
+  const principal = options.principal ?? `${options.role}-${every ? 'all' : options.pipelines[0]}`;
+  if (!PRINCIPAL.test(principal))
+    throw new TollgateError(
+      'USAGE',
+      `the principal name ${JSON.stringify(principal)} is not usable: one word of at most 200 characters, without spaces or control characters`,
+    );
+  const lifetimeMs = parseExactDuration(options.expiresIn ?? DEFAULT_TOKEN_LIFETIME) ?? Number.NaN;
+  if (!(lifetimeMs > 0) || lifetimeMs > MAX_TOKEN_LIFETIME_MS)
+    throw new TollgateError(
+      'USAGE',
+      `token lifetime "${options.expiresIn}": expected a duration of at most 366d, such as 30d or 12h`,
+    );
+  const id = randomBytes(10).toString('hex').slice(0, 16);
+  const secret = randomBytes(32).toString('base64url');
+  const record: TokenRecord = {
+    id,
+    principal,
+    role: options.role,
+    pipelines: every ? '*' : [...new Set(options.pipelines)],
+    ...(options.stages && options.stages.length > 0 ? { stages: [...new Set(options.stages)] } : {}),
+    createdAt: at.toISOString(),
+    createdBy: by,
+    expiresAt: new Date(at.getTime() + lifetimeMs).toISOString(),
+  };
+  const store = await services.store();
+  await store.tokens.insert(record, secretHash(secret));
+  return { token: `tg_${id}_${secret}`, record };
+}
+
+const unauthenticated = (why: string) => new TollgateError('UNAUTHENTICATED', why);
+
+/** True when `text` has the shape of an API token (so other bearer credentials go elsewhere). */
+export function looksLikeApiToken(text: string): boolean {
+  return text.startsWith('tg_');
+}
+
+/**
+ * Who a presented token authenticates, at time `at`.
+ * @throws TollgateError UNAUTHENTICATED for a malformed, unknown, wrong, revoked or expired token
+ * (saying which, but never echoing the token)
+ */
+export async function verifyToken(
+  services: AppServices,
+  presented: string,
+  at: Date,
+): Promise<TokenIdentity> {
+  const match = TOKEN.exec(presented);
+  if (!match) throw unauthenticated('the API token is malformed: expected tg_<id>_<secret>');
+  const [, id, secret] = match as unknown as [string, string, string];
+  const store = await services.store();
+  const found = await store.tokens.find(id);
+  const expected = Buffer.from(found?.secretHash ?? secretHash('no such token'));
+  const actual = Buffer.from(secretHash(secret));
+  // Compared in constant time, and compared even for an unknown id, so timing tells nothing.
+  const same = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!found || !same) throw unauthenticated('the API token is not valid');
+  const { record } = found;
+  if (record.revokedAt !== undefined)
+    throw unauthenticated(`the API token ${id} was revoked at ${record.revokedAt}`);
+  if (Date.parse(record.expiresAt) <= at.getTime())
+    throw unauthenticated(`the API token ${id} expired at ${record.expiresAt}`);
+  if (!isRole(record.role))
+    throw new TollgateError('LEDGER_CORRUPT', `token ${id} holds the unknown role ${record.role}`);
+  return {
+    principal: record.principal,
+    tokenId: id,
+    grant: {
+      role: record.role,
+      pipelines: record.pipelines,
+      ...(record.stages ? { stages: record.stages } : {}),
+    },
+  };
+}
+
+/** Every token, newest first, without secrets. */
+export async function listTokens(services: AppServices): Promise<TokenRecord[]> {
+  return (await services.store()).tokens.list();
+}
+
+/**
+ * Revokes a token; revoking one already revoked changes nothing and answers the same.
+ * @throws TollgateError NOT_FOUND when there is no such token
+ */
+export async function revokeToken(
+  services: AppServices,
+  id: string,
+  by: string,
+  at: Date,
+): Promise<TokenRecord> {
+  const store = await services.store();
+  await store.tokens.revoke(id, by, at.toISOString());
+  const found = await store.tokens.find(id);
+  if (!found) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
+  return found.record;
+}

@@ -1,0 +1,120 @@
+/**
+ * A server's API tokens, in the same database as its ledger. Only a hash of each token's secret is
+ * kept; the token itself is shown once, when it is made (src/app/tokens.ts). Queries are written
+ * once for both dialects, like the ledger's.
+ */
+import type { Kysely } from 'kysely';
+import { TollgateError } from '../errors.js';
+import { prepare } from './prepared-query.js';
+import type { ApiTokenTable, Database } from './schema.js';
+import type { SqlRunner } from './sql-ledger-store.js';
+
+/** A stored token, without its secret. */
+export interface TokenRecord {
+  id: string;
+  principal: string;
+  role: string;
+  pipelines: string[] | '*';
+  /** The stages it may act in, or undefined for every stage. */
+  stages?: string[];
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+export interface TokenStore {
+  insert(record: TokenRecord, secretHash: string): Promise<void>;
+  /** The token and its secret's hash, or undefined when no token has this id. */
+  find(id: string): Promise<{ record: TokenRecord; secretHash: string } | undefined>;
+  /** Every token, newest first. */
+  list(): Promise<TokenRecord[]>;
+  /** Marks the token revoked; false when there is no such token or it was already revoked. */
+  revoke(id: string, by: string, at: string): Promise<boolean>;
+}
+
+function toRecord(row: ApiTokenTable): TokenRecord {
+  let pipelines: unknown;
+  let stages: unknown;
+  try {
+    pipelines = JSON.parse(row.pipelines);
+    stages = row.stages === null ? undefined : JSON.parse(row.stages);
+  } catch (cause) {
+    throw new TollgateError('LEDGER_CORRUPT', `the api_tokens row of token ${row.id} is damaged`, { cause });
+  }
+  return {
+    id: row.id,
+    principal: row.principal,
+    role: row.role,
+    pipelines: pipelines as string[] | '*',
+    ...(stages === undefined ? {} : { stages: stages as string[] }),
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+    ...(row.revoked_by === null ? {} : { revokedBy: row.revoked_by }),
+  };
+}
+
+/** The token store over a ledger database's connection(s). */
+export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner): TokenStore {
+  const q = {
+    insert: prepare(
+      [
+        'id',
+        'secret_hash',
+        'principal',
+        'role',
+        'pipelines',
+        'stages',
+        'created_at',
+        'created_by',
+        'expires_at',
+        'revoked_at',
+        'revoked_by',
+      ],
+      (p) => k.insertInto('api_tokens').values(p),
+    ),
+    find: prepare(['id'], (p) => k.selectFrom('api_tokens').selectAll().where('id', '=', p.id)),
+    list: prepare([], () =>
+      k.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id'),
+    ),
+    revoke: prepare(['id', 'at', 'by'], (p) =>
+      k
+        .updateTable('api_tokens')
+        .set({ revoked_at: p.at, revoked_by: p.by })
+        .where('id', '=', p.id)
+        .where('revoked_at', 'is', null),
+    ),
+  };
+  return {
+    async insert(record, secretHash) {
+      await runner.execute(
+        q.insert({
+          id: record.id,
+          secret_hash: secretHash,
+          principal: record.principal,
+          role: record.role,
+          pipelines: JSON.stringify(record.pipelines),
+          stages: record.stages ? JSON.stringify(record.stages) : null,
+          created_at: record.createdAt,
+          created_by: record.createdBy,
+          expires_at: record.expiresAt,
+          revoked_at: null,
+          revoked_by: null,
+        }),
+      );
+    },
+    async find(id) {
+      const [row] = (await runner.execute<ApiTokenTable>(q.find({ id }))).rows;
+      return row && { record: toRecord(row), secretHash: row.secret_hash };
+    },
+    async list() {
+      return (await runner.execute<ApiTokenTable>(q.list({}))).rows.map(toRecord);
+    },
+    async revoke(id, by, at) {
+      return (await runner.execute(q.revoke({ id, by, at }))).affected > 0;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The server as a hono app: a thin shell over the same use cases the CLI wraps. Request by
+ * request: an id, authentication (the server decides who acts), the route's authorisation and
+ * validation, one use case, and its `--json` document as the answer; anything thrown becomes the
+ * one error shape `{ error: { code, message } }`.
+ *
+ * `createServerApp` builds the app without a socket, so tests call it as a function
+ * (`app.request('/api/v1/…')`); src/server/serve.ts puts it on a port.
+ */
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { getCookie } from 'hono/cookie';
+import type { AppServices } from '../app/services.js';
+import { TollgateError } from '../errors.js';
+import { toErrorAnswer } from './http-errors.js';
+import type { Authenticator, Identity } from './identity.js';
+import { API, type ApiRoute, defineRoutes, type ServerEnv } from './routes.js';
+
+declare const TOLLGATE_VERSION: string;
+
+export interface ServerAppOptions {
+  services: AppServices;
+  /** Tried in order for every API request; the first that recognises the credential decides. */
+  authenticators: readonly Authenticator[];
+  /** Pipelines whose callers may set who acts and when (--as, --now): demos, never production. Default none. */
+  demoPipelines?: readonly string[];
+  /** Largest evidence upload, in bytes (default 256 MiB). */
+  maxEvidenceBytes?: number;
+  /** Largest JSON request body, in bytes (default 1 MiB). */
+  maxJsonBytes?: number;
+  /** Called with every failure the server answers 500 for, with the request id (logs). */
+  onInternalError?: (error: unknown, requestId: string) => void;
+  /** Reports whether the server can serve (database reachable, migrations applied); default: a store query. */
+  ready?: () => Promise<void>;
+}
+
+export interface ServerApp {
+  app: OpenAPIHono<ServerEnv>;
+  /** Every API route, as the table defines it (the authorisation matrix test reads it). */
+  routes: ApiRoute[];
+}
+
+export const DEFAULT_MAX_EVIDENCE_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
+
+/** The `Authorization: Bearer …` credential, if any. */
+function bearerOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new TollgateError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+/** Builds the API app over the process's services. */
+export function createServerApp(options: ServerAppOptions): ServerApp {
+  const { services } = options;
+  const app = new OpenAPIHono<ServerEnv>({
+    // Validation failures answer the one error shape: which field, and what was expected.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const issues = result.error.issues.slice(0, 5).map((issue) => {
+        const where = [result.target, ...issue.path].join('.');
+        return `${where}: ${issue.message}`;
+      });
+      throw new TollgateError('USAGE', `the request is not valid: ${issues.join('; ')}`);
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    c.set('requestId', id);
+    await next();
+    c.header('x-request-id', id);
+  });
+
+  app.onError((error, c) => {
+    const { status, body } = toErrorAnswer(error);
+    if (status >= 500 && !(error instanceof TollgateError))
+      options.onInternalError?.(error, c.get('requestId'));
+    return c.json(body, status);
+  });
+
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: 'NOT_FOUND',
+          message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /openapi.json`,
+        },
+      },
+      404,
+    ),
+  );
+
+  // Every API request is authenticated before anything else is looked at.
+  app.use(`${API}/*`, async (c, next) => {
+    const at = services.clock.now();
+    const credentials = { cookies: getCookie(c), ...optionalBearer(c.req.header('authorization')) };
+    let identity: Identity | undefined;
+    for (const authenticate of options.authenticators) {
+      identity = await authenticate(credentials, at);
+      if (identity) break;
+    }
+    if (!identity) {
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        credentials.bearer === undefined
+          ? 'this API needs a credential: Authorization: Bearer <token> (TOLLGATE_TOKEN for the CLI)'
+          : 'the bearer credential is neither an API token nor an ID token from a configured issuer',
+      );
+    }
+    c.set('identity', identity);
+    await next();
+  });
+
+  const routes = defineRoutes(app, {
+    services,
+    demoPipelines: new Set(options.demoPipelines ?? []),
+    maxEvidenceBytes: options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES,
+    maxJsonBytes: options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (tg_…) or an OIDC ID token from a configured issuer',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'tollgate_session',
+    description: 'A signed-in person (OIDC authorization code + PKCE)',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tollgate',
+      version: typeof TOLLGATE_VERSION === 'string' ? TOLLGATE_VERSION : '0.0.0-dev',
+      description:
+        'Environment promotion as entry contracts. Every answer is the document `tollgate VERB --json` prints; every error is { error: { code, message } }.',
+    },
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    try {
+      if (options.ready) await options.ready();
+      else await (await services.store()).pipelines();
+      return c.json({ ok: true });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return c.json({ error: { code: 'STORE_UNAVAILABLE', message: `not ready: ${message}` } }, 503);
+    }
+  });
+
+  return { app, routes };
+}
+
+function optionalBearer(header: string | undefined): { bearer?: string } {
+  const bearer = bearerOf(header);
+  return bearer === undefined ? {} : { bearer };
+}

@@ -1,0 +1,86 @@
+/**
+ * One JSON error shape for every failure the server answers: `{ error: { code, message } }`, with
+ * the stable codes of src/errors.ts and the HTTP status each code means. The CLI's one catch maps
+ * the same codes to exit codes (src/cli/main.ts); a remote CLI maps them back.
+ */
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, TollgateError } from '../errors.js';
+
+/** The HTTP status of each error code. */
+export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
+  USAGE: 400,
+  DIGEST_INVALID: 400,
+  FILE_UNREADABLE: 400,
+  UNAUTHENTICATED: 401,
+  NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  CONTRACT_NOT_FOUND: 404,
+  ARTIFACT_NOT_FOUND: 404,
+  IMAGE_NOT_FOUND: 404,
+  STAGE_UNKNOWN: 404,
+  ARTIFACT_LABEL_CONFLICT: 409,
+  PROMOTION_BLOCKED: 409,
+  ROLLBACK_NO_TARGET: 409,
+  TAG_MOVED: 409,
+  EVIDENCE_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
+  MEDIA_TYPE_UNSUPPORTED: 415,
+  CONTRACT_INVALID: 422,
+  EVIDENCE_INVALID: 422,
+  EVIDENCE_SUBJECT_MISMATCH: 422,
+  SIGNATURE_INVALID: 422,
+  KEY_UNSUPPORTED: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  CONFIG_INVALID: 500,
+  LEDGER_CORRUPT: 500,
+  INTERNAL: 500,
+  METRICS_INVALID: 502,
+  REGISTRY_DENIED: 502,
+  REGISTRY_INVALID: 502,
+  REGISTRY_UNAVAILABLE: 503,
+  METRICS_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
+};
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Codes hono's own middleware raises (body limits, malformed JSON, media types), as ours. */
+function codeOfHttpStatus(status: number): ErrorCode {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'NOT_ALLOWED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 413) return 'BODY_TOO_LARGE';
+  if (status === 415) return 'MEDIA_TYPE_UNSUPPORTED';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL';
+  return 'USAGE';
+}
+
+/**
+ * The status and body for anything thrown while answering. Unexpected errors answer INTERNAL
+ * without their message (it may name server paths or SQL); the caller logs them in full.
+ */
+export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
+  if (error instanceof TollgateError) {
+    return { status: STATUS_OF[error.code], body: { error: { code: error.code, message: error.message } } };
+  }
+  if (error instanceof HTTPException) {
+    const code = codeOfHttpStatus(error.status);
+    const message =
+      error.message === 'Malformed JSON in request body'
+        ? 'the request body is not valid JSON'
+        : error.message || `HTTP ${error.status}`;
+    return { status: STATUS_OF[code], body: { error: { code, message } } };
+  }
+  return {
+    status: 500,
+    body: {
+      error: { code: 'INTERNAL', message: 'internal error; the server logged it with this request id' },
+    },
+  };
+}

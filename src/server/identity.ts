@@ -1,0 +1,29 @@
+/**
+ * Who is calling: the server, never the client, decides. Each authenticator looks at the request's
+ * credential (a bearer API token, an OIDC ID token from CI, a signed-in person's session cookie)
+ * and either vouches for a principal with a grant, refuses it (401), or passes it on to the next.
+ */
+import type { Grant } from '../app/authorise.js';
+
+/** A caller the server vouched for. */
+export interface Identity {
+  /** The name recorded in the ledger for every write the caller makes. */
+  principal: string;
+  grant: Grant;
+  /** How the caller authenticated: `token:<id>`, `oidc:<issuer>`, `session`. */
+  via: string;
+}
+
+/** What a request presents. */
+export interface Credentials {
+  /** The `Authorization: Bearer …` value. */
+  bearer?: string;
+  /** Cookies by name. */
+  cookies: Readonly<Record<string, string>>;
+}
+
+/**
+ * One way of authenticating. Returns undefined when the credential is not its kind (the next one
+ * is asked); throws TollgateError UNAUTHENTICATED when it is its kind and not valid.
+ */
+export type Authenticator = (credentials: Credentials, at: Date) => Promise<Identity | undefined>;

@@ -1,0 +1,95 @@
+/**
+ * The server's wiring, in one place: flags and the environment become the process's services
+ * (contracts, store, clock), its authenticators and its socket. The CLI's `serve` command loads
+ * this module (as dist/server.cjs, a bundle of its own, so no other command pays for the server's
+ * code) and calls {@link runServe}.
+ */
+import { resolve } from 'node:path';
+import { contractLimits, openStore, pgUserOf } from '../app/context.js';
+import { readContractDir } from '../app/contract-dir.js';
+import { type AppServices, contractSource, createServices, type Environment } from '../app/services.js';
+import { readContract } from '../contract/load-contract.js';
+import type { Contract } from '../contract/types.js';
+import { parseSize } from '../text/size.js';
+import { DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
+import { DEFAULT_LISTEN, parseListen, type RunningServer, startServer } from './serve.js';
+import { apiTokenAuthenticator } from './token-auth.js';
+
+export interface ServeFlags {
+  listen?: string;
+  /** A folder of contracts (`--contracts DIR`). */
+  contracts?: string;
+  /** One contract file (the global `--contract`), when no folder is given. */
+  contract?: string;
+  dataDir?: string;
+  /** Pipelines in demo mode (`--demo NAME`, repeatable): their callers may set --as and --now. */
+  demo?: string[];
+  maxEvidenceBytes?: string;
+}
+
+/** The contracts a server starts with: the folder's, else the one contract file, else none. */
+function startContracts(flags: ServeFlags, env: Environment): Contract[] {
+  const limits = contractLimits({}, env);
+  const dir = flags.contracts ?? env.TOLLGATE_CONTRACTS_DIR;
+  if (dir) return readContractDir(dir, limits);
+  const file = flags.contract ?? env.TOLLGATE_CONTRACT;
+  if (file) return [readContract(file, limits)];
+  return [];
+}
+
+/** The services of a server process: its contracts, the store (PostgreSQL or the SQLite ledger), the real clock. */
+export function createServerServices(flags: ServeFlags, env: Environment): AppServices {
+  const contracts = startContracts(flags, env);
+  const databaseUrl = env.TOLLGATE_DATABASE_URL;
+  const dataDir = resolve(flags.dataDir ?? env.TOLLGATE_DATA_DIR ?? '.tollgate');
+  return createServices({
+    contracts: contractSource(contracts),
+    store: () => openStore(databaseUrl, dataDir, pgUserOf(env)),
+    env,
+  });
+}
+
+/**
+ * Starts the server and keeps it running until SIGTERM or SIGINT, then shuts down gracefully.
+ * Resolves once listening, with the running server.
+ */
+export async function runServe(flags: ServeFlags, env: Environment): Promise<RunningServer> {
+  const listen = parseListen(flags.listen ?? env.TOLLGATE_LISTEN ?? DEFAULT_LISTEN);
+  const services = createServerServices(flags, env);
+  const demo = flags.demo ?? [];
+  for (const pipeline of demo) services.contracts.get(pipeline);
+  // Open the store now: a wrong URL or an unwritable folder stops the start, not the first request.
+  await services.store();
+  const maxEvidence = flags.maxEvidenceBytes ?? env.TOLLGATE_MAX_EVIDENCE_BYTES;
+  const server = await startServer({
+    listen,
+    services,
+    authenticators: [apiTokenAuthenticator(services)],
+    demoPipelines: demo,
+    maxEvidenceBytes: maxEvidence
+      ? parseSize(maxEvidence, 'a size for --max-evidence-bytes')
+      : DEFAULT_MAX_EVIDENCE_BYTES,
+    onInternalError: (error, requestId) =>
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })}\n`,
+      ),
+  });
+  const store = await services.store();
+  const pipelines = services.contracts.pipelines();
+  process.stderr.write(
+    `tollgate serve: listening on ${server.url} (${store.backend} ledger ${store.location}; pipelines: ${pipelines.join(', ') || 'none'}${demo.length ? `; demo mode: ${demo.join(', ')}` : ''})\n`,
+  );
+  const shutdown = (signal: string) => {
+    process.stderr.write(`tollgate serve: ${signal}: finishing requests in flight, then stopping\n`);
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`tollgate serve: shutdown failed: ${String(error)}\n`);
+        process.exit(4);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return server;
+}

@@ -1,0 +1,811 @@
+/**
+ * The route table: every route of the API, one definition each. A route names the act it is
+ * (checked against the caller's grant in the application layer, src/app/authorise.ts), its
+ * request schemas (which validate requests and make `/openapi.json`) and a handler that calls one
+ * use case of src/app and answers the document the CLI prints with `--json` for the same verb.
+ */
+import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { type Action, authorise } from '../app/authorise.js';
+import {
+  approvalDocument,
+  documentText,
+  evidenceDocument,
+  registerDocument,
+  rollbackDocument,
+  statementsDocument,
+  testsDocument,
+  verificationDocument,
+} from '../app/documents.js';
+import type { AppRequest, AppServices } from '../app/services.js';
+import { upstreamOf } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
+import type { Identity } from './identity.js';
+import * as s from './schemas.js';
+import { assertMediaType, uploadBytes, uploadStream } from './uploads.js';
+
+/** What every handler has: the process's services and the server's settings. */
+export interface RouteDeps {
+  services: AppServices;
+  /** Pipelines whose callers may say who acts and when (Tollgate-As, Tollgate-Now): demos only. */
+  demoPipelines: ReadonlySet<string>;
+  /** Largest evidence upload, in bytes. */
+  maxEvidenceBytes: number;
+  /** Largest JSON request body (register, promote, approve…), in bytes. */
+  maxJsonBytes: number;
+}
+
+export interface ServerVariables {
+  identity: Identity;
+  requestId: string;
+}
+export type ServerEnv = { Variables: ServerVariables };
+export type ServerContext = Context<ServerEnv>;
+
+/** One route of the table. */
+export interface ApiRoute {
+  /** The OpenAPI operationId. */
+  id: string;
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** The path in OpenAPI form (`/api/v1/pipelines/{pipeline}/status`). */
+  path: string;
+  /** What the caller's grant must allow. */
+  action: Action;
+  /** True for routes that change something (they accept an Idempotency-Key). */
+  write: boolean;
+}
+
+export const API = '/api/v1';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Answers a document exactly as the CLI prints it with `--json`. */
+export function answer(
+  c: Context,
+  document: unknown,
+  status: 200 | 201 = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return c.body(documentText(document), status, { 'content-type': JSON_TYPE, ...headers });
+}
+
+function valid<T>(c: Context, target: 'json' | 'query' | 'param'): T {
+  return (c.req.valid as (t: string) => unknown)(target) as T;
+}
+
+const errorResponses = {
+  400: 'The request is malformed (a bad name, digest, query or body)',
+  401: 'No credential, or one that is expired, revoked, forged or meant for someone else',
+  403: "The caller's role or scope does not allow this",
+  404: 'No such pipeline, stage, artifact or route',
+  413: 'The body is over the limit; nothing was stored',
+  415: 'The body has the wrong Content-Type',
+  422: 'The input was read but is not valid evidence, contract or request',
+  429: 'Too many requests from this principal; retry after the Retry-After seconds',
+} as const;
+
+function responsesOf(ok: { status: 200 | 201; schema: z.ZodType; description: string }) {
+  const out: Record<number, unknown> = {
+    [ok.status]: { description: ok.description, content: { 'application/json': { schema: ok.schema } } },
+  };
+  for (const [status, description] of Object.entries(errorResponses)) {
+    out[Number(status)] = { description, content: { 'application/json': { schema: s.errorSchema } } };
+  }
+  return out as RouteConfig['responses'];
+}
+
+/**
+ * The acting caller of a request on `pipeline`: the principal the server authenticated, at the
+ * server's clock. `Tollgate-As` and `Tollgate-Now` (the CLI's --as and --now) are refused unless
+ * the pipeline is in demo mode, so nobody can approve as someone else or move time past a soak.
+ */
+export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string): AppRequest {
+  const identity = c.get('identity');
+  const as = c.req.header('tollgate-as');
+  const now = c.req.header('tollgate-now');
+  if ((as !== undefined || now !== undefined) && !deps.demoPipelines.has(pipeline)) {
+    throw new TollgateError(
+      'NOT_ALLOWED',
+      `the server decides who acts and what time it is: --as and --now (Tollgate-As, Tollgate-Now) are refused unless pipeline ${pipeline} is in demo mode`,
+    );
+  }
+  const contract = deps.services.contracts.get(pipeline);
+  let at = deps.services.clock.now();
+  if (now !== undefined) {
+    at = new Date(now);
+    if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/i.test(now))
+      throw new TollgateError('USAGE', `Tollgate-Now "${now}": expected an ISO 8601 time with a zone`);
+  }
+  const principal = as?.trim() || identity.principal;
+  if (/[\s\p{Cc}]/u.test(principal) || principal.length > 200)
+    throw new TollgateError('USAGE', 'Tollgate-As: expected one name without spaces or control characters');
+  return {
+    services: deps.services,
+    contract,
+    caller: {
+      principal,
+      grant: identity.grant,
+      at,
+      ...(now !== undefined || deps.services.clock.fixed ? { timeSet: true } : {}),
+    },
+  };
+}
+
+/** An admin of some pipelines makes and revokes tokens for those pipelines only. */
+function assertTokenScope(identity: Identity, pipelines: readonly string[]): void {
+  for (const pipeline of pipelines) {
+    if (pipeline === '*' && identity.grant.pipelines !== '*')
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        'only an admin of every pipeline manages tokens for every pipeline (*)',
+      );
+    if (pipeline !== '*') authorise(identity.grant, 'tokens', pipeline);
+  }
+}
+
+/**
+ * Registers every route on `app` and returns the table. `authorise` runs before a route's body is
+ * read or validated: a caller without the grant learns nothing about the body's problems.
+ */
+export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiRoute[] {
+  const table: ApiRoute[] = [];
+  const jsonLimit = bodyLimit({
+    maxSize: deps.maxJsonBytes,
+    onError: () => {
+      throw new TollgateError(
+        'BODY_TOO_LARGE',
+        `the request body is over ${deps.maxJsonBytes} bytes; evidence goes to the upload routes`,
+      );
+    },
+  });
+  const define = (
+    spec: Omit<ApiRoute, 'write'> & {
+      summary: string;
+      request?: RouteConfig['request'];
+      ok: { status?: 200 | 201; schema: z.ZodType; description: string };
+      tag: string;
+      /** The body is evidence, streamed and limited by the handler (not a JSON request). */
+      upload?: boolean;
+    },
+    handler: (c: ServerContext) => Promise<Response>,
+  ) => {
+    const write = spec.method !== 'get';
+    table.push({ id: spec.id, method: spec.method, path: spec.path, action: spec.action, write });
+    const route = createRoute({
+      operationId: spec.id,
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tags: [spec.tag],
+      security: [{ bearer: [] }, { session: [] }],
+      ...(spec.request ? { request: spec.request } : {}),
+      ...(write
+        ? {
+            parameters: [
+              {
+                name: 'Idempotency-Key',
+                in: 'header' as const,
+                required: false,
+                description: 'Retry-safe writes: the first answer is replayed for the same key and body.',
+                schema: { type: 'string' as const, maxLength: 200 },
+              },
+            ],
+          }
+        : {}),
+      responses: responsesOf({ status: spec.ok.status ?? 200, ...spec.ok }),
+      middleware: [
+        async (c: ServerContext, next: () => Promise<void>) => {
+          authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
+          await next();
+        },
+        ...(spec.upload ? [] : [jsonLimit]),
+      ] as never,
+    });
+    app.openapi(route, handler as never);
+  };
+
+  const P = `${API}/pipelines/{pipeline}`;
+  const S = `${P}/stages/{stage}`;
+  const A = `${P}/artifacts/{digest}`;
+  const pipelineOf = (c: Context) => c.req.param('pipeline') as string;
+
+  // ── Pipelines and the ledger ────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'listPipelines',
+      method: 'get',
+      path: `${API}/pipelines`,
+      action: 'read',
+      tag: 'pipelines',
+      summary: 'The pipelines the caller may see, each with its stages and contract digest',
+      ok: { schema: s.pipelinesSchema, description: 'The pipelines' },
+    },
+    async (c) => {
+      const grant = c.get('identity').grant;
+      const names = deps.services.contracts
+        .pipelines()
+        .filter((name) => grant.pipelines === '*' || grant.pipelines.includes(name));
+      return answer(
+        c,
+        names.map((name) => {
+          const contract = deps.services.contracts.get(name);
+          return {
+            pipeline: name,
+            contract: { digest: contract.digest },
+            stages: Object.entries(contract.stages).map(([stage, definition]) => ({
+              stage,
+              purpose: definition.purpose,
+              from: upstreamOf(definition),
+            })),
+          };
+        }),
+      );
+    },
+  );
+
+  define(
+    {
+      id: 'status',
+      method: 'get',
+      path: `${P}/status`,
+      action: 'read',
+      tag: 'pipelines',
+      summary: 'What each stage runs now (tollgate status)',
+      request: { params: s.pipelinePath },
+      ok: { schema: s.statusSchema, description: 'One row per stage, in contract order' },
+    },
+    async (c) => {
+      const { stageStatus } = await import('../app/status.js');
+      return answer(c, await stageStatus(requestFor(c, deps, pipelineOf(c))));
+    },
+  );
+
+  define(
+    {
+      id: 'verifyLedger',
+      method: 'get',
+      path: `${P}/ledger/verify`,
+      action: 'read',
+      tag: 'pipelines',
+      summary: "Recompute the pipeline's hash chain (tollgate ledger verify)",
+      request: { params: s.pipelinePath },
+      ok: { schema: s.ledgerVerdictSchema, description: 'The chain verdict' },
+    },
+    async (c) => {
+      const { verifyLedger } = await import('../app/status.js');
+      return answer(c, await verifyLedger(requestFor(c, deps, pipelineOf(c))));
+    },
+  );
+
+  define(
+    {
+      id: 'drift',
+      method: 'get',
+      path: `${P}/drift`,
+      action: 'read',
+      tag: 'pipelines',
+      summary: "Two stages' config compared and held against the second's budget (tollgate drift A B)",
+      request: { params: s.pipelinePath, query: s.driftQuery },
+      ok: { schema: s.driftSchema, description: 'The drift report' },
+    },
+    async (c) => {
+      const { driftBetween } = await import('../app/drift.js');
+      const query = valid<z.infer<typeof s.driftQuery>>(c, 'query');
+      return answer(c, await driftBetween(requestFor(c, deps, pipelineOf(c)), query.from, query.to));
+    },
+  );
+
+  // ── Artifacts and evidence ──────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'register',
+      method: 'post',
+      path: `${P}/artifacts`,
+      action: 'register',
+      tag: 'artifacts',
+      summary: 'Register an artifact by digest with immutable labels (tollgate register)',
+      request: {
+        params: s.pipelinePath,
+        body: { required: true, content: { 'application/json': { schema: s.registerBody } } },
+      },
+      ok: {
+        status: 201,
+        schema: s.artifactSchema,
+        description: 'The artifact (created: false when it was already registered)',
+      },
+    },
+    async (c) => {
+      const { registerArtifact, parseLabels } = await import('../app/register.js');
+      const body = valid<z.infer<typeof s.registerBody>>(c, 'json');
+      const request = requestFor(c, deps, pipelineOf(c));
+      // The same label rules as the CLI's --label key=value.
+      const labels = parseLabels(Object.entries(body.labels ?? {}).map(([k, v]) => `${k}=${v}`));
+      const result = await registerArtifact(request, { digest: body.digest, labels });
+      return answer(c, registerDocument(result), result.created ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'explain',
+      method: 'get',
+      path: A,
+      action: 'read',
+      tag: 'artifacts',
+      summary: "The artifact's passport: its evidence and its standing in every stage (tollgate explain)",
+      request: { params: s.artifactPath },
+      ok: { schema: s.passportSchema, description: 'The passport' },
+    },
+    async (c) => {
+      const { explainArtifact } = await import('../app/explain.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      return answer(c, await explainArtifact(requestFor(c, deps, pipelineOf(c)), digest));
+    },
+  );
+
+  const xmlTypes = ['application/xml', 'text/xml', '+xml', 'application/octet-stream'];
+  const jsonTypes = ['application/json', '+json', 'application/octet-stream'];
+
+  define(
+    {
+      id: 'attestTests',
+      upload: true,
+      method: 'post',
+      path: `${A}/tests`,
+      action: 'attest',
+      tag: 'artifacts',
+      summary: 'Record a JUnit XML report, streamed (tollgate attest tests)',
+      request: {
+        params: s.artifactPath,
+        query: s.testsQuery,
+        body: {
+          required: true,
+          description: 'One JUnit XML report, streamed; over the limit: 413 and nothing stored.',
+          content: { 'application/xml': { schema: { type: 'string', format: 'binary' } as never } },
+        },
+      },
+      ok: { status: 201, schema: s.testsSchema, description: 'The totals recorded' },
+    },
+    async (c) => {
+      const { attestTests } = await import('../app/attest.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      const query = valid<z.infer<typeof s.testsQuery>>(c, 'query');
+      const request = requestFor(c, deps, pipelineOf(c));
+      assertMediaType(c, xmlTypes);
+      const stream = uploadStream(c, 'upload', deps.maxEvidenceBytes);
+      const result = await attestTests(request, {
+        artifact: digest,
+        suite: query.suite,
+        reports: [{ name: 'upload', stream }],
+        ...(query.in === undefined ? {} : { stage: query.in }),
+      });
+      return answer(c, testsDocument(query.suite, result), result.stored ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'attestEvidence',
+      upload: true,
+      method: 'post',
+      path: `${A}/evidence`,
+      action: 'attest',
+      tag: 'artifacts',
+      summary:
+        'Record an SBOM, a scan, provenance or any evidence file (tollgate attest sbom|scan|provenance|evidence)',
+      request: {
+        params: s.artifactPath,
+        query: s.evidenceQuery,
+        body: {
+          required: true,
+          description: 'The evidence file: raw, an in-toto statement, a DSSE envelope or a Sigstore bundle.',
+          content: { 'application/json': { schema: { type: 'string', format: 'binary' } as never } },
+        },
+      },
+      ok: { status: 201, schema: s.evidenceSchema, description: 'What was recorded' },
+    },
+    async (c) => {
+      const { attestEvidence } = await import('../app/attest-evidence.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      const query = valid<z.infer<typeof s.evidenceQuery>>(c, 'query');
+      const request = requestFor(c, deps, pipelineOf(c));
+      assertMediaType(c, jsonTypes);
+      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+      const result = await attestEvidence(request, {
+        artifact: digest,
+        content: { name: 'upload', bytes },
+        maxBytes: deps.maxEvidenceBytes,
+        ...(query.kind === undefined ? {} : { expected: query.kind }),
+        ...(query.in === undefined ? {} : { stage: query.in }),
+      });
+      const stored = result.records.some((r) => r.stored);
+      return answer(c, evidenceDocument(result, query.kind), stored ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'attestStatement',
+      upload: true,
+      method: 'post',
+      path: `${A}/statements`,
+      action: 'attest',
+      tag: 'artifacts',
+      summary:
+        "Record an in-toto statement, DSSE envelope or Sigstore bundle, verified against the contract's trust (tollgate attest statement)",
+      request: {
+        params: s.artifactPath,
+        query: s.statementQuery,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'string', format: 'binary' } as never } },
+        },
+      },
+      ok: { status: 201, schema: s.statementsSchema, description: 'What was recorded' },
+    },
+    async (c) => {
+      const { attestStatements } = await import('../app/attest-statement.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      const query = valid<z.infer<typeof s.statementQuery>>(c, 'query');
+      const request = requestFor(c, deps, pipelineOf(c));
+      assertMediaType(c, jsonTypes);
+      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+      const items = await attestStatements(request, {
+        artifact: digest,
+        contents: [{ name: 'upload', bytes }],
+        maxBytes: deps.maxEvidenceBytes,
+        ...(query.in === undefined ? {} : { stage: query.in }),
+        ...(query.suite === undefined ? {} : { suite: query.suite }),
+      });
+      return answer(c, statementsDocument(items), items.some((i) => i.stored) ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'attestVerification',
+      method: 'post',
+      path: `${A}/verifications`,
+      action: 'attest',
+      tag: 'artifacts',
+      summary: 'Record a post-deploy verification in a stage (tollgate attest verification)',
+      request: {
+        params: s.artifactPath,
+        body: { required: true, content: { 'application/json': { schema: s.verificationBody } } },
+      },
+      ok: { status: 201, schema: s.verificationSchema, description: 'What was recorded' },
+    },
+    async (c) => {
+      const { attestVerification } = await import('../app/verification.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      const body = valid<z.infer<typeof s.verificationBody>>(c, 'json');
+      const result = await attestVerification(requestFor(c, deps, pipelineOf(c)), {
+        artifact: digest,
+        stage: body.stage,
+        result: body.result,
+        ...(body.details === undefined ? {} : { details: body.details }),
+      });
+      return answer(c, verificationDocument(result, body.result), 201);
+    },
+  );
+
+  // ── Stages ─────────────────────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'check',
+      method: 'get',
+      path: `${S}/check`,
+      action: 'read',
+      tag: 'stages',
+      summary: "Evaluate the stage's contract for an artifact; records nothing (tollgate check)",
+      request: { params: s.stagePath, query: s.artifactQuery },
+      ok: { schema: s.decisionSchema, description: 'The decision (allowed, blocked or pending)' },
+    },
+    async (c) => {
+      const { checkStage } = await import('../app/check.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
+      return answer(c, await checkStage(requestFor(c, deps, pipelineOf(c)), stage, artifact));
+    },
+  );
+
+  define(
+    {
+      id: 'promote',
+      method: 'post',
+      path: `${S}/promotions`,
+      action: 'promote',
+      tag: 'stages',
+      summary:
+        'Re-check and, only if allowed, record the promotion (tollgate promote); 201 when recorded, 200 with the decision when not',
+      request: {
+        params: s.stagePath,
+        body: { required: true, content: { 'application/json': { schema: s.promoteBody } } },
+      },
+      ok: {
+        status: 201,
+        schema: s.decisionSchema,
+        description: 'The decision; Tollgate-Entry names the ledger entry when recorded',
+      },
+    },
+    async (c) => {
+      const { promote } = await import('../app/promote.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const body = valid<z.infer<typeof s.promoteBody>>(c, 'json');
+      const { decision, entry, vsa } = await promote(
+        requestFor(c, deps, pipelineOf(c)),
+        stage,
+        body.artifact,
+        {
+          overrides: body.overrides ?? [],
+          ...(body.reason === undefined ? {} : { reason: body.reason }),
+        },
+      );
+      if (!entry) return answer(c, decision);
+      return answer(c, decision, 201, {
+        'tollgate-entry': `${entry.seq} ${entry.hash}`,
+        'tollgate-vsa': vsa ? 'stored' : 'none',
+      });
+    },
+  );
+
+  define(
+    {
+      id: 'history',
+      method: 'get',
+      path: `${S}/promotions`,
+      action: 'read',
+      tag: 'stages',
+      summary: 'Every promotion into the stage, newest first, with its status now (tollgate history)',
+      request: { params: s.stagePath },
+      ok: { schema: s.historySchema, description: 'The promotions' },
+    },
+    async (c) => {
+      const { stageHistory } = await import('../app/status.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      return answer(c, await stageHistory(requestFor(c, deps, pipelineOf(c)), stage));
+    },
+  );
+
+  define(
+    {
+      id: 'approve',
+      method: 'post',
+      path: `${S}/approvals`,
+      action: 'approve',
+      tag: 'stages',
+      summary:
+        'Approve or reject an artifact for the stage, as the authenticated principal (tollgate approve|reject)',
+      request: {
+        params: s.stagePath,
+        body: { required: true, content: { 'application/json': { schema: s.approvalBody } } },
+      },
+      ok: { status: 201, schema: s.approvalSchema, description: 'What was recorded, and whether it counts' },
+    },
+    async (c) => {
+      const { recordApproval } = await import('../app/approve.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const body = valid<z.infer<typeof s.approvalBody>>(c, 'json');
+      const request = requestFor(c, deps, pipelineOf(c));
+      const result = await recordApproval(request, stage, {
+        artifact: body.artifact,
+        decision: body.decision,
+        ...(body.comment === undefined ? {} : { comment: body.comment }),
+        ...(body.withdraw ? { withdraw: true } : {}),
+      });
+      const document = approvalDocument(result, {
+        actor: request.caller.principal,
+        stage,
+        decision: body.decision,
+        withdraw: body.withdraw === true,
+      });
+      return answer(c, document, result.entry ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'windows',
+      method: 'get',
+      path: `${S}/windows`,
+      action: 'read',
+      tag: 'stages',
+      summary: "The stage's promotion windows: open now or not, and the next periods (tollgate windows)",
+      request: { params: s.stagePath, query: s.windowsQuery },
+      ok: { schema: s.windowsSchema, description: 'The windows view' },
+    },
+    async (c) => {
+      const { stageWindows } = await import('../app/windows.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const { days } = valid<z.infer<typeof s.windowsQuery>>(c, 'query');
+      return answer(
+        c,
+        stageWindows(requestFor(c, deps, pipelineOf(c)), stage, days === undefined ? 14 : Number(days)),
+      );
+    },
+  );
+
+  define(
+    {
+      id: 'rollbackCheck',
+      method: 'get',
+      path: `${S}/rollback-check`,
+      action: 'read',
+      tag: 'stages',
+      summary: "Evaluate the stage's rollback conditions once (tollgate rollback check)",
+      request: { params: s.stagePath, query: s.rollbackCheckQuery },
+      ok: { schema: s.rollbackCheckSchema, description: 'The check; exitCode is what the CLI exits with' },
+    },
+    async (c) => {
+      const { rollbackCheck } = await import('../app/rollback.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const { artifact } = valid<z.infer<typeof s.rollbackCheckQuery>>(c, 'query');
+      return answer(
+        c,
+        await rollbackCheck(
+          requestFor(c, deps, pipelineOf(c)),
+          stage,
+          artifact === undefined ? {} : { digest: artifact },
+        ),
+      );
+    },
+  );
+
+  define(
+    {
+      id: 'rollback',
+      method: 'post',
+      path: `${S}/rollbacks`,
+      action: 'rollback',
+      tag: 'stages',
+      summary:
+        "Roll the stage back to the last known good digest and record it (tollgate rollback); the deploy is the caller's",
+      request: {
+        params: s.stagePath,
+        body: { required: true, content: { 'application/json': { schema: s.rollbackBody } } },
+      },
+      ok: { status: 201, schema: s.rollbackSchema, description: 'The rollback recorded' },
+    },
+    async (c) => {
+      const { rollbackStage } = await import('../app/rollback.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const body = valid<z.infer<typeof s.rollbackBody>>(c, 'json');
+      const result = await rollbackStage(
+        requestFor(c, deps, pipelineOf(c)),
+        stage,
+        body.reason === undefined ? {} : { reason: body.reason },
+      );
+      return answer(c, rollbackDocument(result, stage), 201);
+    },
+  );
+
+  define(
+    {
+      id: 'vsa',
+      method: 'get',
+      path: `${S}/vsa`,
+      action: 'read',
+      tag: 'stages',
+      summary: 'The signed VSA stored with the latest promotion of a digest into the stage (tollgate vsa)',
+      request: { params: s.stagePath, query: s.artifactQuery },
+      ok: { schema: s.envelopeSchema, description: 'The DSSE envelope' },
+    },
+    async (c) => {
+      const { storedVsa } = await import('../app/vsa.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
+      const found = await storedVsa(requestFor(c, deps, pipelineOf(c)), stage, artifact);
+      if (!found) {
+        throw new TollgateError(
+          'NOT_FOUND',
+          `no signed VSA for ${artifact} in ${stage}: it was never promoted there, or no verifier key was configured then`,
+        );
+      }
+      return answer(c, found.envelope);
+    },
+  );
+
+  // ── Who am I ───────────────────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'whoami',
+      method: 'get',
+      path: `${API}/whoami`,
+      action: 'read',
+      tag: 'identity',
+      summary: 'The principal the server authenticated, and its grant',
+      ok: { schema: s.whoamiSchema, description: 'The caller' },
+    },
+    async (c) => {
+      const identity = c.get('identity');
+      return answer(c, {
+        principal: identity.principal,
+        role: identity.grant.role,
+        pipelines: identity.grant.pipelines,
+        ...(identity.grant.stages ? { stages: identity.grant.stages } : {}),
+        via: identity.via,
+      });
+    },
+  );
+
+  // ── Tokens (admin) ─────────────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'createToken',
+      method: 'post',
+      path: `${API}/tokens`,
+      action: 'tokens',
+      tag: 'identity',
+      summary: 'Make an API token (tollgate token create); the token is in this answer only',
+      request: { body: { required: true, content: { 'application/json': { schema: s.tokenBody } } } },
+      ok: { status: 201, schema: s.createdTokenSchema, description: 'The token, shown once' },
+    },
+    async (c) => {
+      const { createToken } = await import('../app/tokens.js');
+      const body = valid<z.infer<typeof s.tokenBody>>(c, 'json');
+      const identity = c.get('identity');
+      assertTokenScope(identity, body.pipelines);
+      const { token, record } = await createToken(
+        deps.services,
+        {
+          role: body.role,
+          pipelines: body.pipelines,
+          ...(body.stages ? { stages: body.stages } : {}),
+          ...(body.principal ? { principal: body.principal } : {}),
+          ...(body.expiresIn ? { expiresIn: body.expiresIn } : {}),
+        },
+        identity.principal,
+        deps.services.clock.now(),
+      );
+      return answer(c, { token, ...record }, 201);
+    },
+  );
+
+  define(
+    {
+      id: 'listTokens',
+      method: 'get',
+      path: `${API}/tokens`,
+      action: 'tokens',
+      tag: 'identity',
+      summary: 'Every API token, without secrets (tollgate token list)',
+      ok: { schema: s.tokenRecordSchema.array(), description: 'The tokens' },
+    },
+    async (c) => {
+      const { listTokens } = await import('../app/tokens.js');
+      const grant = c.get('identity').grant;
+      const visible = (await listTokens(deps.services)).filter(
+        (t) =>
+          grant.pipelines === '*' ||
+          (t.pipelines !== '*' &&
+            t.pipelines.every((p) => (grant.pipelines as readonly string[]).includes(p))),
+      );
+      return answer(c, visible);
+    },
+  );
+
+  define(
+    {
+      id: 'revokeToken',
+      method: 'delete',
+      path: `${API}/tokens/{id}`,
+      action: 'tokens',
+      tag: 'identity',
+      summary: 'Revoke an API token (tollgate token revoke)',
+      request: { params: s.tokenPath },
+      ok: { schema: s.tokenRecordSchema, description: 'The token, revoked' },
+    },
+    async (c) => {
+      const { revokeToken, listTokens } = await import('../app/tokens.js');
+      const { id } = valid<z.infer<typeof s.tokenPath>>(c, 'param');
+      const identity = c.get('identity');
+      const target = (await listTokens(deps.services)).find((t) => t.id === id);
+      if (!target) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
+      assertTokenScope(identity, target.pipelines === '*' ? ['*'] : target.pipelines);
+      return answer(c, await revokeToken(deps.services, id, identity.principal, deps.services.clock.now()));
+    },
+  );
+
+  return table;
+}

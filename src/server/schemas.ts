@@ -1,0 +1,467 @@
+/**
+ * The API's schemas, one definition each: they validate requests (path, query and JSON bodies)
+ * and generate the OpenAPI 3.1 document (`/openapi.json`). Response bodies are the documents the
+ * CLI prints with `--json` for the same verb (src/app/documents.ts); their schemas here describe
+ * them for readers of the API and are not used to rewrite them.
+ */
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../app/authorise.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const DIGEST = /^sha(256|384|512):[0-9a-f]{64,128}$/;
+
+export const pipelineParam = z
+  .string()
+  .regex(NAME, 'a pipeline name: lower-case letters, digits, ".", "_" or "-" (no "/" or "..")')
+  .openapi({ param: { name: 'pipeline', in: 'path' }, example: 'checkout' });
+
+export const stageParam = z
+  .string()
+  .regex(NAME, 'a stage name: lower-case letters, digits, ".", "_" or "-"')
+  .openapi({ param: { name: 'stage', in: 'path' }, example: 'prod' });
+
+export const digestParam = z
+  .string()
+  .regex(DIGEST, 'an artifact digest: sha256: and 64 hex digits')
+  .openapi({ param: { name: 'digest', in: 'path' }, example: `sha256:${'ab'.repeat(32)}` });
+
+const digestValue = z
+  .string()
+  .regex(DIGEST, 'an artifact digest: sha256: and 64 hex digits')
+  .openapi({ example: `sha256:${'ab'.repeat(32)}` });
+
+export const pipelinePath = z.object({ pipeline: pipelineParam });
+export const stagePath = z.object({ pipeline: pipelineParam, stage: stageParam });
+export const artifactPath = z.object({ pipeline: pipelineParam, digest: digestParam });
+
+export const artifactQuery = z.object({
+  artifact: digestValue.openapi({ param: { name: 'artifact', in: 'query' } }),
+});
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'ARTIFACT_NOT_FOUND' }),
+      message: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+// ── Request bodies ────────────────────────────────────────────────────────────────────────────
+
+const labels = z.record(z.string(), z.string()).openapi({ example: { version: '1.4.2', commit: '9f3c2ab' } });
+
+export const registerBody = z
+  .object({
+    digest: digestValue,
+    labels: labels.optional(),
+  })
+  .strict()
+  .openapi('RegisterRequest');
+
+export const promoteBody = z
+  .object({
+    artifact: digestValue,
+    overrides: z
+      .array(z.string())
+      .max(32)
+      .optional()
+      .describe('Gates to waive (admins named under `overrides`).'),
+    reason: z.string().max(2000).optional().describe('Why the overrides are needed (required with them).'),
+  })
+  .strict()
+  .openapi('PromoteRequest');
+
+export const approvalBody = z
+  .object({
+    artifact: digestValue,
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().max(2000).optional(),
+    withdraw: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('ApprovalRequest');
+
+export const verificationBody = z
+  .object({
+    stage: z.string().regex(NAME),
+    result: z.enum(['passed', 'failed']),
+    details: z
+      .string()
+      .optional()
+      .describe('At most 64 KiB of text: a summary, with a link to the full report.'),
+  })
+  .strict()
+  .openapi('VerificationRequest');
+
+export const rollbackBody = z
+  .object({ reason: z.string().max(2000).optional() })
+  .strict()
+  .openapi('RollbackRequest');
+
+export const testsQuery = z.object({
+  suite: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'suite', in: 'query' }, example: 'unit' }),
+  in: z
+    .string()
+    .regex(NAME)
+    .optional()
+    .openapi({ param: { name: 'in', in: 'query' }, description: 'The stage the tests ran in.' }),
+});
+
+export const evidenceQuery = z.object({
+  kind: z
+    .enum(['sbom', 'scan', 'provenance'])
+    .optional()
+    .openapi({
+      param: { name: 'kind', in: 'query' },
+      description:
+        'What the upload must be (attest sbom|scan|provenance); absent: detected (attest evidence).',
+    }),
+  in: z
+    .string()
+    .regex(NAME)
+    .optional()
+    .openapi({ param: { name: 'in', in: 'query' } }),
+});
+
+export const statementQuery = z.object({
+  in: z
+    .string()
+    .regex(NAME)
+    .optional()
+    .openapi({ param: { name: 'in', in: 'query' } }),
+  suite: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      param: { name: 'suite', in: 'query' },
+      description: 'Suite name for test-result statements.',
+    }),
+});
+
+export const windowsQuery = z.object({
+  days: z
+    .string()
+    .regex(/^\d{1,3}$/, 'a whole number of days')
+    .optional()
+    .openapi({ param: { name: 'days', in: 'query' }, example: '14' }),
+});
+
+export const driftQuery = z.object({
+  from: z
+    .string()
+    .regex(NAME)
+    .openapi({ param: { name: 'from', in: 'query' }, example: 'staging' }),
+  to: z
+    .string()
+    .regex(NAME)
+    .openapi({ param: { name: 'to', in: 'query' }, example: 'prod' }),
+});
+
+export const rollbackCheckQuery = z.object({
+  artifact: digestValue.optional().openapi({ param: { name: 'artifact', in: 'query' } }),
+});
+
+export const tokenBody = z
+  .object({
+    role: z.enum(ROLES),
+    pipelines: z
+      .array(z.string())
+      .min(1)
+      .max(100)
+      .openapi({ example: ['checkout'] }),
+    stages: z.array(z.string()).max(100).optional(),
+    principal: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('The name the ledger records (default <role>-<pipeline>).'),
+    expiresIn: z.string().max(20).optional().openapi({ example: '30d' }),
+  })
+  .strict()
+  .openapi('TokenRequest');
+
+export const tokenPath = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]{16}$/)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+// ── Response documents (what `tollgate VERB --json` prints) ─────────────────────────────────────
+
+const item = z.object({ gate: z.string(), text: z.string(), evidence: z.array(z.string()).optional() });
+const artifactRef = z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) });
+
+export const decisionSchema = z
+  .object({
+    verdict: z.enum(['allowed', 'blocked', 'pending']),
+    pipeline: z.string(),
+    stage: z.string(),
+    purpose: z.string(),
+    artifact: artifactRef,
+    contract: z.object({ file: z.string(), digest: z.string() }),
+    actor: z.string(),
+    evaluatedAt: z.string(),
+    gates: z.array(
+      z.object({
+        gate: z.string(),
+        status: z.enum(['pass', 'fail', 'pending', 'waived']),
+        summary: z.string(),
+        validated: z.array(item),
+        risks: z.array(item),
+        required: z.array(item),
+        until: z.string().optional(),
+      }),
+    ),
+    validated: z.array(item),
+    risks: z.array(item),
+    required: z.array(item),
+    until: z.string().optional(),
+  })
+  .openapi('Decision', { description: 'What `tollgate check --json` prints.' });
+
+export const artifactSchema = z
+  .object({
+    digest: z.string(),
+    labels: z.record(z.string(), z.string()),
+    registeredAt: z.string(),
+    source: z.string(),
+    created: z.boolean(),
+  })
+  .openapi('RegisteredArtifact', { description: 'What `tollgate register --json` prints.' });
+
+export const testsSchema = z
+  .object({
+    suite: z.string(),
+    tests: z.number(),
+    passed: z.number(),
+    failed: z.number(),
+    errored: z.number(),
+    skipped: z.number(),
+    flaky: z.number(),
+    files: z.number(),
+    evidence: z.string(),
+    stored: z.boolean(),
+    failures: z.array(z.string()),
+  })
+  .openapi('TestsRecorded', { description: 'What `tollgate attest tests --json` prints.' });
+
+const evidenceRow = z.object({
+  evidence: z.string(),
+  stored: z.boolean(),
+  kind: z.string(),
+  format: z.string(),
+  wrapper: z.string().nullable(),
+  signer: z.unknown(),
+  stage: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const evidenceSchema = z.union([evidenceRow, z.array(evidenceRow)]).openapi('EvidenceRecorded', {
+  description:
+    'What `tollgate attest sbom|scan|provenance --json` (one object) or `attest evidence --json` (a list) prints.',
+});
+
+export const statementsSchema = z
+  .array(
+    z.object({
+      file: z.string(),
+      wrapper: z.string(),
+      predicateType: z.string(),
+      kind: z.string(),
+      format: z.string(),
+      signer: z.unknown(),
+      evidence: z.string(),
+      stored: z.boolean(),
+    }),
+  )
+  .openapi('StatementsRecorded', { description: 'What `tollgate attest statement --json` prints.' });
+
+export const verificationSchema = z
+  .object({ seq: z.number(), evidence: z.string(), promotion: z.number(), result: z.string() })
+  .openapi('VerificationRecorded', { description: 'What `tollgate attest verification --json` prints.' });
+
+export const approvalSchema = z
+  .object({
+    recorded: z.boolean(),
+    seq: z.number().optional(),
+    hash: z.string().optional(),
+    actor: z.string(),
+    stage: z.string(),
+    decision: z.enum(['approve', 'reject', 'withdraw']),
+    message: z.string(),
+    notCounted: z.string().optional(),
+  })
+  .openapi('ApprovalRecorded', { description: 'What `tollgate approve|reject --json` prints.' });
+
+const promotionRecord = z.object({
+  seq: z.number(),
+  stage: z.string(),
+  artifact: z.string(),
+  actor: z.string(),
+  at: z.string(),
+  status: z.string(),
+  statusReason: z.string().optional(),
+  contractDigest: z.string(),
+});
+
+export const statusSchema = z
+  .array(
+    z.object({
+      stage: z.string(),
+      purpose: z.string(),
+      current: z
+        .object({
+          artifact: z.object({
+            digest: z.string(),
+            labels: z.record(z.string(), z.string()),
+            registeredAt: z.string(),
+            source: z.string(),
+          }),
+          since: z.string(),
+          seq: z.number(),
+          status: z.string(),
+        })
+        .optional(),
+    }),
+  )
+  .openapi('Status', { description: 'What `tollgate status --json` prints.' });
+
+export const historySchema = z
+  .array(promotionRecord.extend({ labels: z.record(z.string(), z.string()) }))
+  .openapi('History', { description: 'What `tollgate history STAGE --json` prints.' });
+
+export const passportSchema = z
+  .object({
+    artifact: z.record(z.string(), z.unknown()),
+    evidence: z.array(z.record(z.string(), z.unknown())),
+    stages: z.array(z.record(z.string(), z.unknown())),
+  })
+  .openapi('Passport', { description: 'What `tollgate explain DIGEST --json` prints.' });
+
+export const windowsSchema = z
+  .object({
+    stage: z.string(),
+    now: z.string(),
+    configured: z.boolean(),
+    open: z.boolean(),
+    opensAt: z.string().optional(),
+    closesAt: z.string().optional(),
+    periods: z.array(
+      z.object({
+        open: z.boolean(),
+        from: z.string(),
+        until: z.string().optional(),
+        reasons: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi('Windows', { description: 'What `tollgate windows STAGE --json` prints.' });
+
+export const driftSchema = z
+  .object({
+    version: z.literal(1),
+    upstream: z.record(z.string(), z.unknown()),
+    downstream: z.record(z.string(), z.unknown()),
+    generatedAt: z.string(),
+    differences: z.array(z.record(z.string(), z.unknown())),
+    classes: z.array(z.record(z.string(), z.unknown())),
+    stale: z.array(z.record(z.string(), z.unknown())),
+    expired: z.array(z.record(z.string(), z.unknown())),
+    over: z.boolean(),
+  })
+  .openapi('DriftReport', { description: 'What `tollgate drift A B --json` prints.' });
+
+export const rollbackCheckSchema = z
+  .object({
+    stage: z.string(),
+    pipeline: z.string(),
+    digest: z.string(),
+    source: z.string(),
+    evaluatedAt: z.string(),
+    promotedAt: z.string().optional(),
+    watchEndsAt: z.string().optional(),
+    watching: z.boolean(),
+    verdict: z.string(),
+    exitCode: z.number(),
+    conditions: z.array(z.record(z.string(), z.unknown())),
+  })
+  .openapi('RollbackCheck', { description: 'What `tollgate rollback check STAGE --json` prints.' });
+
+export const rollbackSchema = z
+  .object({
+    seq: z.number(),
+    hash: z.string(),
+    stage: z.string(),
+    from: promotionRecord,
+    to: z.object({ digest: z.string(), promotion: promotionRecord.optional(), pinned: z.boolean() }),
+    reason: z.string(),
+  })
+  .openapi('RollbackRecorded', { description: 'What `tollgate rollback STAGE --json` prints.' });
+
+export const envelopeSchema = z
+  .object({
+    payloadType: z.string(),
+    payload: z.string(),
+    signatures: z.array(z.object({ keyid: z.string().optional(), sig: z.string() })),
+  })
+  .openapi('VsaEnvelope', { description: 'What `tollgate vsa STAGE --artifact D` prints: a DSSE envelope.' });
+
+export const ledgerVerdictSchema = z
+  .object({
+    ok: z.boolean(),
+    entries: z.number(),
+    head: z.string().optional(),
+    seq: z.number().optional(),
+    reason: z.string().optional(),
+    pipeline: z.string(),
+    location: z.string(),
+  })
+  .openapi('LedgerVerdict', { description: 'What `tollgate ledger verify --json` prints.' });
+
+export const pipelinesSchema = z
+  .array(
+    z.object({
+      pipeline: z.string(),
+      contract: z.object({ digest: z.string() }),
+      stages: z.array(z.object({ stage: z.string(), purpose: z.string(), from: z.array(z.string()) })),
+    }),
+  )
+  .openapi('Pipelines');
+
+export const whoamiSchema = z
+  .object({
+    principal: z.string(),
+    role: z.enum(ROLES),
+    pipelines: z.union([z.literal('*'), z.array(z.string())]),
+    stages: z.array(z.string()).optional(),
+    via: z.string(),
+  })
+  .openapi('Whoami');
+
+export const tokenRecordSchema = z
+  .object({
+    id: z.string(),
+    principal: z.string(),
+    role: z.string(),
+    pipelines: z.union([z.literal('*'), z.array(z.string())]),
+    stages: z.array(z.string()).optional(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    expiresAt: z.string(),
+    revokedAt: z.string().optional(),
+    revokedBy: z.string().optional(),
+  })
+  .openapi('Token');
+
+export const createdTokenSchema = z
+  .object({ token: z.string().describe('Shown once; only its hash is stored.') })
+  .extend(tokenRecordSchema.shape)
+  .openapi('CreatedToken', { description: 'What `tollgate token create --json` prints.' });

@@ -1,0 +1,461 @@
+/**
+ * The API over a real store: each route answers exactly the document `tollgate VERB --json`
+ * prints for the same verb (compared byte for byte with the built CLI on the same ledger), writes
+ * record the principal the server authenticated at the server's clock, and bad input of every kind
+ * gets the one error shape, the right status, and stores nothing.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/app/services.js';
+import { validateContract } from '../../src/contract/load-contract.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { FIXTURES, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+import { BACKENDS, sqliteBackend } from '../support/stores.js';
+import { BILLING, CHECKOUT, openTestServer, type TestServer } from './support.js';
+
+const NOW = '2026-11-24T09:00:00.000Z';
+const D = fakeDigest('server-api');
+const CHECKOUT_YAML = `version: 1
+pipeline: checkout
+artifact: { type: oci }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [promoter] }
+      windows: { deny: [{ rrule: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=15", duration: 65h, tz: Europe/Berlin }] }
+`;
+const PASSING = readFileSync(
+  join(FIXTURES, 'junit/tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml'),
+);
+
+let server: TestServer | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await server?.dispose();
+  server = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function upload(
+  s: TestServer,
+  path: string,
+  token: string,
+  body: RequestInit['body'],
+  type: string,
+  headers = {},
+) {
+  return Promise.resolve(
+    s.app.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type, ...headers },
+      body,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit),
+  );
+}
+
+async function entries(store: LedgerStore, pipeline = 'checkout'): Promise<number> {
+  return (await store.verify(pipeline)).entries;
+}
+
+describe.each(BACKENDS)('the API on $name', (backend) => {
+  it('answers every read verb with the document the CLI prints, on the same ledger', async () => {
+    const workspace = makeWorkspace(CHECKOUT_YAML);
+    dirs.push(workspace);
+    // As the CLI reads it from its working directory: `contract.file` is in the decision.
+    const contract = validateContract(CHECKOUT_YAML, 'tollgate.yaml', workspace);
+    server = await openTestServer(backend, { contracts: [contract], clock: fixedClock(new Date(NOW)) });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'tester' });
+    const approver = await s.token({ role: 'approver', pipelines: ['checkout'], principal: 'erin' });
+    const base = '/api/v1/pipelines/checkout';
+
+    const registered = await s.call('POST', `${base}/artifacts`, ci, {
+      digest: D,
+      labels: { version: '1.4.2' },
+    });
+    expect(registered.status).toBe(201);
+    const tests = await upload(s, `${base}/artifacts/${D}/tests?suite=unit`, ci, PASSING, 'application/xml');
+    expect(tests.status).toBe(201);
+    expect(await tests.json()).toMatchObject({ suite: 'unit', tests: 1, passed: 1, failed: 0, stored: true });
+    const promoted = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D });
+    expect(promoted.status).toBe(201);
+    expect(promoted.headers.get('tollgate-entry')).toMatch(/^3 sha256:[0-9a-f]{64}$/);
+    const approved = await s.call('POST', `${base}/stages/prod/approvals`, approver, {
+      artifact: D,
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(201);
+    // The approval records the principal the server authenticated, whatever the body might say.
+    expect(await approved.json()).toMatchObject({ recorded: true, actor: 'erin', decision: 'approve' });
+
+    const cli = (...args: string[]) =>
+      runCli([...args, '--json'], { cwd: workspace, env: { ...s.handle.env, TOLLGATE_NOW: NOW } });
+    const reads: Array<[string, string[]]> = [
+      [`${base}/status`, ['status']],
+      [`${base}/stages/dev/promotions`, ['history', 'dev']],
+      [`${base}/artifacts/${D}`, ['explain', D]],
+      [`${base}/stages/prod/check?artifact=${D}`, ['check', 'prod', '--artifact', D]],
+      [`${base}/stages/prod/windows?days=3`, ['windows', 'prod', '--days', '3']],
+      [`${base}/ledger/verify`, ['ledger', 'verify']],
+    ];
+    for (const [path, args] of reads) {
+      const answer = await s.call('GET', path, ci);
+      expect(answer.status, path).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      const local = await cli(...args);
+      expect(local.stderr, args.join(' ')).toBe('');
+      expect(await answer.text(), args.join(' ')).toBe(local.stdout);
+    }
+  });
+
+  it('records what the server authenticated, at its clock; --as and --now only for demo pipelines', async () => {
+    server = await openTestServer(backend, { demoPipelines: ['billing'], clock: fixedClock(new Date(NOW)) });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout', 'billing'], principal: 'ci-bot' });
+    const before = await entries(s.handle.store);
+    const headers: Array<Record<string, string>> = [
+      { 'tollgate-as': 'erin' },
+      { 'tollgate-now': '2030-01-01T00:00:00Z' },
+    ];
+    for (const header of headers) {
+      const refused = await s.call('POST', '/api/v1/pipelines/checkout/artifacts', ci, { digest: D }, header);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({
+        error: { code: 'NOT_ALLOWED', message: expect.stringContaining('demo mode') },
+      });
+    }
+    expect(await entries(s.handle.store)).toBe(before);
+
+    const plain = await s.call('POST', '/api/v1/pipelines/checkout/artifacts', ci, { digest: D });
+    expect(await plain.json()).toMatchObject({ registeredAt: NOW });
+    const [entry] = await s.handle.store.entriesForArtifact('checkout', D);
+    expect(entry).toMatchObject({ actor: 'ci-bot', at: NOW });
+
+    const demo = await s.call(
+      'POST',
+      '/api/v1/pipelines/billing/artifacts',
+      ci,
+      { digest: D },
+      {
+        'tollgate-as': 'dana',
+        'tollgate-now': '2030-01-01T00:00:00Z',
+      },
+    );
+    expect(demo.status).toBe(201);
+    const [demoEntry] = await s.handle.store.entriesForArtifact('billing', D);
+    expect(demoEntry).toMatchObject({ actor: 'dana', at: '2030-01-01T00:00:00.000Z' });
+    expect(demoEntry?.payload.clockSet).toBe(true);
+  });
+});
+
+describe('bad input gets one error shape, the right status, and stores nothing', () => {
+  it('refuses missing, malformed, forged, expired and revoked credentials with 401', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    const good = await s.token({ role: 'admin', pipelines: ['*'] });
+    const [, id] = /^tg_([a-z0-9]{16})_/.exec(good)!;
+    const forged = `tg_${id}_${'A'.repeat(43)}`;
+    const expired = (
+      await (
+        await import('../../src/app/tokens.js')
+      ).createToken(
+        s.services,
+        { role: 'admin', pipelines: ['*'], expiresIn: '1h' },
+        'test',
+        new Date(Date.now() - 2 * 3_600_000),
+      )
+    ).token;
+    const revoked = await s.token({ role: 'admin', pipelines: ['*'] });
+    const revokedId = /^tg_([a-z0-9]{16})_/.exec(revoked)![1]!;
+    expect((await s.call('DELETE', `/api/v1/tokens/${revokedId}`, good)).status).toBe(200);
+
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['none', {}, /needs a credential/],
+      ['not bearer', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }, /Bearer/],
+      ['malformed', { authorization: 'Bearer tg_short' }, /malformed/],
+      ['forged secret', { authorization: `Bearer ${forged}` }, /not valid/],
+      ['unknown id', { authorization: `Bearer tg_${'0'.repeat(16)}_${'A'.repeat(43)}` }, /not valid/],
+      ['expired', { authorization: `Bearer ${expired}` }, /expired at/],
+      ['revoked', { authorization: `Bearer ${revoked}` }, /revoked at/],
+      ['not a token at all', { authorization: 'Bearer hello' }, /neither an API token nor an ID token/],
+    ];
+    for (const [what, headers, message] of cases) {
+      const res = await s.app.request('/api/v1/pipelines/checkout/status', { headers });
+      expect(res.status, what).toBe(401);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, what).toBe('UNAUTHENTICATED');
+      expect(body.error.message, what).toMatch(message);
+      // A token is never echoed back.
+      expect(body.error.message).not.toContain('A'.repeat(43));
+    }
+    expect((await s.call('GET', '/api/v1/pipelines/checkout/status', good)).status).toBe(200);
+  });
+
+  it('answers malformed JSON, wrong types, oversize bodies, traversal and unknown routes clearly', async () => {
+    server = await openTestServer(sqliteBackend, { maxEvidenceBytes: 4096, maxJsonBytes: 2048 });
+    const s = server;
+    const admin = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const billingCi = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const base = '/api/v1/pipelines/checkout';
+    expect((await s.call('POST', `${base}/artifacts`, admin, { digest: D })).status).toBe(201);
+    const stored = await entries(s.handle.store);
+
+    const big = Buffer.from(
+      `<testsuite name="big" tests="200">${'<testcase name="a-rather-long-test-case-name"/>'.repeat(200)}</testsuite>`,
+    );
+    const chunked = () =>
+      new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < big.length; i += 1000) controller.enqueue(big.subarray(i, i + 1000));
+          controller.close();
+        },
+      });
+    const cases: Array<[string, () => Promise<Response>, number, string]> = [
+      ['malformed JSON', () => s.call('POST', `${base}/artifacts`, admin, '{"digest": '), 400, 'USAGE'],
+      [
+        'a field of the wrong type',
+        () => s.call('POST', `${base}/artifacts`, admin, { digest: 42 }),
+        400,
+        'USAGE',
+      ],
+      [
+        'an unknown field',
+        () => s.call('POST', `${base}/artifacts`, admin, { digest: D, as: 'erin' }),
+        400,
+        'USAGE',
+      ],
+      [
+        'JSON sent as text',
+        () =>
+          s.call('POST', `${base}/artifacts`, admin, JSON.stringify({ digest: D }), {
+            'content-type': 'text/plain',
+          }),
+        415,
+        'MEDIA_TYPE_UNSUPPORTED',
+      ],
+      [
+        'JUnit sent as JSON',
+        () => upload(s, `${base}/artifacts/${D}/tests?suite=unit`, admin, big, 'application/json'),
+        415,
+        'MEDIA_TYPE_UNSUPPORTED',
+      ],
+      [
+        'an oversize report with its length',
+        () => upload(s, `${base}/artifacts/${D}/tests?suite=unit`, admin, big, 'application/xml'),
+        413,
+        'EVIDENCE_TOO_LARGE',
+      ],
+      [
+        'an oversize report, chunked',
+        () => upload(s, `${base}/artifacts/${D}/tests?suite=unit`, admin, chunked(), 'application/xml'),
+        413,
+        'EVIDENCE_TOO_LARGE',
+      ],
+      [
+        'an oversize SBOM',
+        () =>
+          upload(
+            s,
+            `${base}/artifacts/${D}/evidence?kind=sbom`,
+            admin,
+            Buffer.alloc(5000, 32),
+            'application/json',
+          ),
+        413,
+        'EVIDENCE_TOO_LARGE',
+      ],
+      [
+        'an oversize JSON body',
+        () => s.call('POST', `${base}/artifacts`, admin, { digest: D, labels: { a: 'x'.repeat(3000) } }),
+        413,
+        'BODY_TOO_LARGE',
+      ],
+      [
+        'a broken report',
+        () =>
+          upload(
+            s,
+            `${base}/artifacts/${D}/tests?suite=unit`,
+            admin,
+            '<testsuite><testcase',
+            'application/xml',
+          ),
+        422,
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'a traversing pipeline name',
+        () => s.call('GET', '/api/v1/pipelines/..%2F..%2Fetc%2Fpasswd/status', admin),
+        400,
+        'USAGE',
+      ],
+      [
+        'a traversing stage name',
+        () => s.call('GET', `${base}/stages/..%2Fprod/check?artifact=${D}`, admin),
+        400,
+        'USAGE',
+      ],
+      [
+        'a pipeline the server does not hold',
+        () => s.call('GET', '/api/v1/pipelines/nope/status', admin),
+        404,
+        'CONTRACT_NOT_FOUND',
+      ],
+      [
+        'a stage the contract does not have',
+        () => s.call('GET', `${base}/stages/qa/check?artifact=${D}`, admin),
+        404,
+        'STAGE_UNKNOWN',
+      ],
+      [
+        'an unregistered artifact',
+        () => s.call('GET', `${base}/stages/dev/check?artifact=${fakeDigest('nope')}`, admin),
+        404,
+        'ARTIFACT_NOT_FOUND',
+      ],
+      [
+        'a bad digest',
+        () => s.call('GET', `${base}/stages/dev/check?artifact=sha256:xyz`, admin),
+        400,
+        'USAGE',
+      ],
+      ['an unknown route', () => s.call('GET', '/api/v1/nothing-here', admin), 404, 'NOT_FOUND'],
+      ['an unknown route outside the API', () => s.call('GET', '/etc/passwd', undefined), 404, 'NOT_FOUND'],
+      [
+        "another pipeline's token",
+        () => s.call('POST', `${base}/stages/dev/promotions`, billingCi, { artifact: D }),
+        403,
+        'NOT_ALLOWED',
+      ],
+    ];
+    for (const [what, send, status, code] of cases) {
+      const res = await send();
+      expect(res.status, what).toBe(status);
+      expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(Object.keys(body), what).toEqual(['error']);
+      expect(body.error.code, what).toBe(code);
+      expect(body.error.message.length, what).toBeGreaterThan(10);
+    }
+    // Nothing was stored by any of them, and the server still serves.
+    expect(await entries(s.handle.store)).toBe(stored);
+    expect(await s.handle.store.listEvidence('checkout', D)).toEqual([]);
+    expect((await s.call('GET', `${base}/status`, admin)).status).toBe(200);
+    expect((await s.app.request('/healthz')).status).toBe(200);
+  });
+});
+
+describe('API tokens', () => {
+  it('are made and revoked by admins of the pipelines they cover, shown once and stored hashed', async () => {
+    server = await openTestServer(sqliteBackend, { contracts: [CHECKOUT, BILLING] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const checkoutAdmin = await s.token({ role: 'admin', pipelines: ['checkout'], principal: 'carol' });
+
+    const made = await s.call('POST', '/api/v1/tokens', checkoutAdmin, {
+      role: 'ci',
+      pipelines: ['checkout'],
+      stages: ['dev'],
+    });
+    expect(made.status).toBe(201);
+    const created = (await made.json()) as {
+      token: string;
+      id: string;
+      principal: string;
+      createdBy: string;
+    };
+    expect(created).toMatchObject({ principal: 'ci-checkout', createdBy: 'carol' });
+    const found = await s.handle.store.tokens.find(created.id);
+    expect(found?.secretHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(JSON.stringify(found)).not.toContain(created.token.slice(20));
+
+    // The new token works, within its stages only.
+    const whoami = await s.call('GET', '/api/v1/whoami', created.token);
+    expect(await whoami.json()).toEqual({
+      principal: 'ci-checkout',
+      role: 'ci',
+      pipelines: ['checkout'],
+      stages: ['dev'],
+      via: `token:${created.id}`,
+    });
+    const prod = await s.call('POST', '/api/v1/pipelines/checkout/stages/prod/promotions', created.token, {
+      artifact: D,
+    });
+    expect(prod.status).toBe(403);
+
+    // A pipeline admin cannot reach beyond its pipelines.
+    for (const pipelines of [['billing'], ['*']]) {
+      const beyond = await s.call('POST', '/api/v1/tokens', checkoutAdmin, { role: 'admin', pipelines });
+      expect(beyond.status).toBe(403);
+    }
+    const listed = (await (await s.call('GET', '/api/v1/tokens', root)).json()) as Array<
+      Record<string, unknown>
+    >;
+    expect(listed).toHaveLength(3);
+    for (const row of listed) expect(Object.keys(row)).not.toContain('token');
+
+    expect((await s.call('DELETE', `/api/v1/tokens/${created.id}`, checkoutAdmin)).status).toBe(200);
+    expect((await s.call('GET', '/api/v1/whoami', created.token)).status).toBe(401);
+  });
+
+  it('are made by the operator on the database with `tollgate token create`', async () => {
+    const workspace = makeWorkspace(CHECKOUT_YAML);
+    dirs.push(workspace);
+    const env = { TOLLGATE_DATA_DIR: join(workspace, 'state') };
+    const made = await runCli(
+      [
+        'token',
+        'create',
+        '--role',
+        'approver',
+        '--pipeline',
+        'checkout',
+        '--stage',
+        'prod',
+        '--name',
+        'erin',
+        '--expires',
+        '7d',
+        '--json',
+      ],
+      { cwd: workspace, env },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const document = JSON.parse(made.stdout) as {
+      token: string;
+      id: string;
+      createdBy: string;
+      expiresAt: string;
+    };
+    expect(document.token).toMatch(/^tg_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(document.createdBy).toBe('tester');
+    const plain = await runCli(['token', 'create', '--role', 'ci', '--pipeline', 'checkout'], {
+      cwd: workspace,
+      env,
+    });
+    expect(plain.stdout.trim()).toMatch(/^tg_/);
+    expect(plain.stderr).toMatch(/shown only now/);
+    const bad = await runCli(['token', 'create', '--role', 'owner', '--pipeline', 'checkout'], {
+      cwd: workspace,
+      env,
+    });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/expected one of reader, ci, approver, admin/);
+
+    const listed = await runCli(['token', 'list', '--json'], { cwd: workspace, env });
+    expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(2);
+    expect(listed.stdout).not.toContain(document.token);
+    const revoked = await runCli(['token', 'revoke', document.id], { cwd: workspace, env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/^revoked .* erin {2}approver/);
+    writeFileSync(join(workspace, 'unused'), '');
+  });
+});

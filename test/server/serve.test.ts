@@ -1,0 +1,137 @@
+/**
+ * `tollgate serve` as a user runs it: the built CLI on a real socket (loopback, a free port),
+ * tokens made with `tollgate token create` on the same database, and SIGTERM while an upload is
+ * still streaming in: the request finishes and is stored whole, then the process exits 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
+import { BIN, FIXTURES, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+
+const CONTRACT = `version: 1
+pipeline: checkout
+artifact: { type: oci }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+`;
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `tollgate serve` and resolves with its URL once it listens. */
+function serve(cwd: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return { child, url, exited, stderr: () => stderr };
+}
+
+describe('tollgate serve', () => {
+  it('serves over a socket and finishes an upload in flight on SIGTERM before exiting', async () => {
+    const workspace = makeWorkspace(CONTRACT);
+    dirs.push(workspace);
+    const env = { TOLLGATE_DATA_DIR: join(workspace, 'state') };
+    const made = await runCli(
+      ['token', 'create', '--role', 'ci', '--pipeline', 'checkout', '--name', 'ci-bot'],
+      {
+        cwd: workspace,
+        env,
+      },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const token = made.stdout.trim();
+    const server = serve(workspace, ['--contract', 'tollgate.yaml'], env);
+    const url = await server.url;
+    const headers = { authorization: `Bearer ${token}` };
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/api/v1/pipelines/checkout/status`)).status).toBe(401);
+
+    const digest = fakeDigest('serve');
+    const registered = await fetch(`${url}/api/v1/pipelines/checkout/artifacts`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ digest }),
+    });
+    expect(registered.status).toBe(201);
+
+    // An upload that is still arriving when SIGTERM comes.
+    const report = readFileSync(
+      join(FIXTURES, 'junit/tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml'),
+    );
+    let finish!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(report.subarray(0, 100));
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        controller.enqueue(report.subarray(100));
+        controller.close();
+      },
+    });
+    const inFlight = fetch(`${url}/api/v1/pipelines/checkout/artifacts/${digest}/tests?suite=unit`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/xml' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.child.exitCode).toBeNull();
+    finish();
+    const answer = await inFlight;
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toMatchObject({ suite: 'unit', tests: 1, stored: true });
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/SIGTERM: finishing requests in flight/);
+
+    const store = await openSqliteStore(join(workspace, 'state', 'ledger.db'));
+    try {
+      const entries = await store.entriesForArtifact('checkout', digest);
+      expect(entries.map((e) => [e.kind, e.actor])).toEqual([
+        ['register', 'ci-bot'],
+        ['attest', 'ci-bot'],
+      ]);
+      expect((await store.verify('checkout')).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to start on a bad listen address or an invalid contract folder', async () => {
+    const workspace = makeWorkspace('version: 1\npipeline: Bad Name\n');
+    dirs.push(workspace);
+    const listen = await runCli(['serve', '--listen', 'localhost:99999'], { cwd: workspace });
+    expect(listen.code).toBe(3);
+    expect(listen.stderr).toMatch(/--listen "localhost:99999"/);
+    const contracts = await runCli(['serve', '--contracts', '.', '--listen', '127.0.0.1:0'], {
+      cwd: workspace,
+    });
+    expect(contracts.code).toBe(3);
+    expect(contracts.stderr).toMatch(/tollgate\.yaml:2/);
+  });
+});

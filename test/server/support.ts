@@ -1,0 +1,103 @@
+/**
+ * A server app over a real store (SQLite file or a fresh PostgreSQL schema) with real API tokens,
+ * called as a function (`app.request`), the way hono's own tests call theirs.
+ */
+import {
+  type AppServices,
+  type ClockSource,
+  contractSource,
+  createServices,
+} from '../../src/app/services.js';
+import { createToken } from '../../src/app/tokens.js';
+import type { Contract } from '../../src/contract/types.js';
+import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/server/app.js';
+import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
+import { contractOf } from '../support/builders.js';
+import type { Backend, StoreHandle } from '../support/stores.js';
+
+export const CHECKOUT = contractOf(`version: 1
+pipeline: checkout
+artifact: { type: oci }
+overrides:
+  - { by: [root], gates: [tests] }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [promoter] }
+`);
+
+export const BILLING = contractOf(`version: 1
+pipeline: billing
+artifact: { type: file }
+stages:
+  dev: { purpose: fast feedback }
+`);
+
+export interface TestServer extends ServerApp {
+  services: AppServices;
+  handle: StoreHandle;
+  /** Makes a token (directly on the store, as `tollgate token create` does). */
+  token(options: {
+    role: string;
+    pipelines: string[];
+    stages?: string[];
+    principal?: string;
+    expiresIn?: string;
+  }): Promise<string>;
+  /** `app.request` with a bearer token and JSON body. */
+  call(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+export async function openTestServer(
+  backend: Backend,
+  options: { contracts?: Contract[]; clock?: ClockSource } & Partial<Omit<ServerAppOptions, 'services'>> = {},
+): Promise<TestServer> {
+  const handle = await backend.open();
+  const services = createServices({
+    contracts: contractSource(options.contracts ?? [CHECKOUT, BILLING]),
+    store: handle.store,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const server = createServerApp({
+    authenticators: [apiTokenAuthenticator(services)],
+    ...options,
+    services,
+  });
+  return {
+    ...server,
+    services,
+    handle,
+    async token(o) {
+      const { token } = await createToken(services, o, 'test-setup', services.clock.now());
+      return token;
+    },
+    call(method, path, token, body, headers = {}) {
+      const init: RequestInit = {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      };
+      return Promise.resolve(server.app.request(path, init));
+    },
+    async dispose() {
+      await handle.dispose();
+    },
+  };
+}
