@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import jsYaml from 'js-yaml';
 import diff from 'microdiff';
 import { readStageConfig } from '../src/drift/read-config.js';
-import { buildDriftReport } from '../src/drift/report.js';
+import { buildDriftReport, compileDriftRequirement } from '../src/drift/report.js';
 import {
   BARE_NODE_RSS,
   type BenchResult,
@@ -34,7 +34,7 @@ async function diffBench(): Promise<BenchResult> {
     buildDriftReport({
       upstream: { stage: 'staging', config: { plain: pair.upstream, flagd: {}, k8s: {}, sources: [] } },
       downstream: { stage: 'prod', config: { plain: pair.downstream, flagd: {}, k8s: {}, sources: [] } },
-      requirement: { budget: { flags: 0, endpoints: 'declared', other: 5000 } },
+      requirement: compileDriftRequirement({ budget: { flags: 0, endpoints: 'declared', other: 5000 } }),
       now: NOW,
     });
   // Correctness first: exactly the changed leaves, no reordering noise.
@@ -101,7 +101,7 @@ async function manifestsBench(work: string): Promise<BenchResult> {
     return buildDriftReport({
       upstream: { stage: 'staging', config: upstream },
       downstream: { stage: 'prod', config: downstream },
-      requirement: { budget: { endpoints: 'declared', data: 'declared' } },
+      requirement: compileDriftRequirement({ budget: { endpoints: 'declared', data: 'declared' } }),
       now: NOW,
     });
   };

@@ -5,11 +5,22 @@
  * decided and why, for `tollgate drift --explain PATH`.
  */
 import { namePath, wordsOf } from './names.js';
-import { matchPath } from './pointer.js';
+import { compilePathPattern, type PathPattern } from './pointer.js';
 import type { DriftClass } from './types.js';
 
-/** The contract's `drift.classes`: class → path patterns. */
-export type ClassPatterns = Readonly<Partial<Record<DriftClass, readonly string[]>>>;
+/** The contract's `drift.classes`, compiled when it loads: class → path patterns. */
+export type ClassPatterns = Readonly<Partial<Record<DriftClass, readonly PathPattern[]>>>;
+
+/** Compiles `drift.classes` as written (class → pattern texts). */
+export function compileClassPatterns(
+  classes: Readonly<Partial<Record<DriftClass, readonly string[]>>>,
+): ClassPatterns {
+  const out: Partial<Record<DriftClass, PathPattern[]>> = {};
+  for (const [name, patterns] of Object.entries(classes) as [DriftClass, readonly string[] | undefined][]) {
+    if (patterns !== undefined) out[name] = patterns.map(compilePathPattern);
+  }
+  return out;
+}
 
 export interface Classification {
   class: DriftClass;
@@ -266,13 +277,13 @@ function dataWord(name: string): string | undefined {
 
 /** Classifies one path: contract patterns first, then built-in rules, then `other`. */
 export function classifyPath(path: string, classes: ClassPatterns = {}): Classification {
-  for (const [name, patterns] of Object.entries(classes) as [DriftClass, readonly string[]][]) {
+  for (const [name, patterns] of Object.entries(classes) as [DriftClass, readonly PathPattern[]][]) {
     for (const pattern of patterns ?? []) {
-      if (matchPath(pattern, path)) {
+      if (pattern.matches(path)) {
         return {
           class: name,
-          rule: `contract:${name}:${pattern}`,
-          reason: `contract drift.classes.${name} pattern "${pattern}"`,
+          rule: `contract:${name}:${pattern.text}`,
+          reason: `contract drift.classes.${name} pattern "${pattern.text}"`,
         };
       }
     }

@@ -5,15 +5,26 @@
  * matter: `"1"` and `1` differ. One walk does the identity-keying and the comparison, so nothing is
  * copied. Pure: no I/O.
  */
-import { escapeSegment, matchPath } from './pointer.js';
+import { compilePathPattern, escapeSegment, type PathPattern } from './pointer.js';
 import type { ConfigMap, ConfigSet, ConfigValue, RawDifference } from './types.js';
 
 /** Built-in identity fields, tried in this order after the contract's key for the path. */
 export const IDENTITY_FIELDS = ['name', 'id', 'key'] as const;
 
+/** Lists at paths matching `pattern` are matched item by item on `field`. */
+export interface KeyRule {
+  pattern: PathPattern;
+  field: string;
+}
+
+/** Compiles `drift.keys` as written (path pattern → identity field), in the order written. */
+export function compileKeyRules(keys: Readonly<Record<string, string>>): KeyRule[] {
+  return Object.entries(keys).map(([pattern, field]) => ({ pattern: compilePathPattern(pattern), field }));
+}
+
 export interface DiffOptions {
-  /** Path pattern → identity field for lists at matching paths (the contract's `drift.keys`). */
-  keys?: Readonly<Record<string, string>>;
+  /** Identity fields for lists at matching paths (the contract's `drift.keys`, compiled), tried in order. */
+  keys?: readonly KeyRule[];
 }
 
 /** Differences between two stages' configurations, upstream first. */
@@ -51,10 +62,10 @@ export function diffValues(
 class Differ {
   readonly differences: RawDifference[] = [];
   private readonly segments: string[] = [];
-  private readonly keyPatterns: [string, string][];
+  private readonly keyPatterns: readonly KeyRule[];
 
   constructor(options: DiffOptions) {
-    this.keyPatterns = Object.entries(options.keys ?? {});
+    this.keyPatterns = options.keys ?? [];
   }
 
   emit(
@@ -154,8 +165,8 @@ class Differ {
     if (a.length === 0 && b.length === 0) return undefined;
     if (this.keyPatterns.length > 0) {
       const path = this.here(prefix);
-      for (const [pattern, field] of this.keyPatterns) {
-        if (matchPath(pattern, path) && uniqueOn(a, field) && uniqueOn(b, field)) return field;
+      for (const { pattern, field } of this.keyPatterns) {
+        if (pattern.matches(path) && uniqueOn(a, field) && uniqueOn(b, field)) return field;
       }
     }
     for (const field of IDENTITY_FIELDS) {

@@ -1,9 +1,15 @@
 /** Config drift: read stage configs, diff by identity, classify, hold against a budget, render. */
-export { type Classification, type ClassPatterns, classifyPath, explainPath } from './classify.js';
-export { type DiffOptions, diffConfigs, diffValues } from './diff.js';
+export {
+  type Classification,
+  type ClassPatterns,
+  classifyPath,
+  compileClassPatterns,
+  explainPath,
+} from './classify.js';
+export { compileKeyRules, type DiffOptions, diffConfigs, diffValues, type KeyRule } from './diff.js';
 export { lookupPath, pathsMatching } from './lookup.js';
 export { type ConfigPart, mergeConfig } from './merge.js';
-export { matchPath, parsePath } from './pointer.js';
+export { compilePathPattern, matchPath, type PathPattern, parsePath } from './pointer.js';
 export {
   parseConfigBytes,
   type ReadConfigOptions,
@@ -16,10 +22,12 @@ export {
   type BuildDriftReportInput,
   buildDriftReport,
   type ClassUse,
+  compileDriftRequirement,
   type DeclarationNote,
   type DriftDeclaration,
+  type DriftDeclarationSpec,
   type DriftDifference,
   type DriftReport,
-  type DriftRequirementConfig,
+  type DriftRequirement,
 } from './report.js';
 export * from './types.js';

@@ -4,7 +4,7 @@
  * every path of the stage's configuration. Pure.
  */
 import { IDENTITY_FIELDS, uniqueOn } from './diff.js';
-import { escapeSegment, isGlob, matchPath, parsePath, unescapeSegment } from './pointer.js';
+import { escapeSegment, isGlob, type PathPattern, parsePath, unescapeSegment } from './pointer.js';
 import type { ConfigMap, ConfigSet, ConfigValue } from './types.js';
 
 /** The value at an exact path, or undefined when the path does not exist. */
@@ -46,11 +46,11 @@ export function lookupPath(set: ConfigSet, path: string): ConfigValue | undefine
 }
 
 /** Every path of the set that a pattern names: the path itself when it is exact, else each match (outermost). */
-export function pathsMatching(set: ConfigSet, pattern: string): string[] {
-  if (!isGlob(pattern)) return lookupPath(set, pattern) === undefined ? [] : [pattern];
+export function pathsMatching(set: ConfigSet, pattern: PathPattern): string[] {
+  if (!isGlob(pattern.text)) return lookupPath(set, pattern.text) === undefined ? [] : [pattern.text];
   const found: string[] = [];
   const walk = (value: ConfigValue, path: string, depth: number) => {
-    if (depth > 0 && matchPath(pattern, path)) {
+    if (depth > 0 && pattern.matches(path)) {
       found.push(path);
       return;
     }
@@ -71,7 +71,7 @@ export function pathsMatching(set: ConfigSet, pattern: string): string[] {
   walk(set.plain, '', 0);
   walk(set.flagd, 'flagd:', 0);
   for (const [key, resource] of Object.entries(set.k8s)) {
-    if (matchPath(pattern, `k8s:${key}`)) found.push(`k8s:${key}`);
+    if (pattern.matches(`k8s:${key}`)) found.push(`k8s:${key}`);
     else walk(resource, `k8s:${key}`, 1);
   }
   return found;

@@ -6,6 +6,7 @@
  * (any number of segments, including none); a pattern that starts with `**` matches in every
  * namespace, one that starts with `/` only plain config.
  */
+import { compileGlob, type Glob } from '../text/glob.js';
 
 export type PathNamespace = 'plain' | 'flagd' | 'k8s';
 
@@ -39,53 +40,51 @@ function splitPointer(pointer: string): string[] {
   return (pointer.startsWith('/') ? pointer.slice(1) : pointer).split('/');
 }
 
-interface CompiledPattern {
-  namespace: PathNamespace | 'any';
-  segments: (RegExp | '**')[];
+/** A compiled drift path pattern. */
+export interface PathPattern {
+  /** The pattern as written. */
+  readonly text: string;
+  /** True when `path` matches (see the module comment for the pattern language). */
+  matches(path: string | ParsedPath): boolean;
 }
 
-const compiledCache = new Map<string, CompiledPattern>();
+type Segment = Glob | '**';
 
-function compilePattern(pattern: string): CompiledPattern {
-  const cached = compiledCache.get(pattern);
-  if (cached !== undefined) return cached;
-  let namespace: CompiledPattern['namespace'];
+/**
+ * Compiles a drift path pattern once: the contract's `drift.classes`, `drift.keys` and declared
+ * paths are compiled when it loads, the built-in rules when this module loads.
+ * @example compilePathPattern('**\/replicas').matches('k8s:Deployment/shop/web/spec/replicas') // true
+ */
+export function compilePathPattern(text: string): PathPattern {
+  let namespace: PathNamespace | 'any';
   let segments: string[];
-  if (pattern.startsWith('flagd:') || pattern.startsWith('k8s:') || pattern.startsWith('/')) {
-    const parsed = parsePath(pattern);
+  if (text.startsWith('flagd:') || text.startsWith('k8s:') || text.startsWith('/')) {
+    const parsed = parsePath(text);
     namespace = parsed.namespace;
     segments = parsed.segments;
   } else {
     namespace = 'any';
-    segments = pattern.split('/');
+    segments = text.split('/');
   }
-  const compiled: CompiledPattern = {
-    namespace,
-    segments: segments.map((segment) => (segment === '**' ? '**' : segmentRegExp(segment))),
+  const compiled: Segment[] = segments.map((segment) =>
+    segment === '**' ? '**' : compileGlob(segment, { question: true }),
+  );
+  return {
+    text,
+    matches(path) {
+      const parsed = typeof path === 'string' ? parsePath(path) : path;
+      if (namespace !== 'any' && namespace !== parsed.namespace) return false;
+      return matchSegments(compiled, 0, parsed.segments, 0);
+    },
   };
-  compiledCache.set(pattern, compiled);
-  return compiled;
 }
 
-function segmentRegExp(segment: string): RegExp {
-  let source = '';
-  for (const char of segment) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
-}
-
-/** True when `path` matches `pattern` (see the module comment for the pattern language). */
+/** True when `path` matches `pattern` (compiled for this one call). */
 export function matchPath(pattern: string, path: string | ParsedPath): boolean {
-  const compiled = compilePattern(pattern);
-  const parsed = typeof path === 'string' ? parsePath(path) : path;
-  if (compiled.namespace !== 'any' && compiled.namespace !== parsed.namespace) return false;
-  return matchSegments(compiled.segments, 0, parsed.segments, 0);
+  return compilePathPattern(pattern).matches(path);
 }
 
-function matchSegments(pattern: (RegExp | '**')[], p: number, path: string[], s: number): boolean {
+function matchSegments(pattern: Segment[], p: number, path: string[], s: number): boolean {
   while (p < pattern.length) {
     const head = pattern[p]!;
     if (head === '**') {
@@ -97,7 +96,7 @@ function matchSegments(pattern: (RegExp | '**')[], p: number, path: string[], s:
       }
       return false;
     }
-    if (s >= path.length || !head.test(path[s]!)) return false;
+    if (s >= path.length || !head.matches(path[s]!)) return false;
     p++;
     s++;
   }

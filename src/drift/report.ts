@@ -4,9 +4,9 @@
  * against its budget. Pure apart from hashing secret values.
  */
 import { type ClassPatterns, classifyPath } from './classify.js';
-import { diffConfigs, diffValues } from './diff.js';
+import { diffConfigs, diffValues, type KeyRule } from './diff.js';
 import { lookupPath, pathsMatching } from './lookup.js';
-import { matchPath } from './pointer.js';
+import { compilePathPattern, type PathPattern } from './pointer.js';
 import { holdsSecret, isSecretPath, shortHash } from './secrets.js';
 import {
   type ConfigSet,
@@ -20,8 +20,8 @@ import {
 /** A class budget: at most N undeclared differences, only declared ones, or any number. */
 export type BudgetValue = number | 'declared' | 'any';
 
-/** An intentional difference the contract declares (`requires.drift.declared[]`). */
-export interface DriftDeclaration {
+/** An intentional difference the contract declares (`requires.drift.declared[]`), as written. */
+export interface DriftDeclarationSpec {
   /** Path or path pattern. */
   path: string;
   class: DriftClass;
@@ -34,10 +34,37 @@ export interface DriftDeclaration {
   greaterThanUpstream?: boolean;
 }
 
-/** A stage's `requires.drift`. Classes missing from `budget` are `any`. */
-export interface DriftRequirementConfig {
+/** A declaration compiled when the contract loads: its pattern, expiry and expression ready to use. */
+export interface DriftDeclaration extends DriftDeclarationSpec {
+  pattern: PathPattern;
+  /** `until` as epoch milliseconds: the first instant the declaration no longer holds. */
+  expiresAt?: number;
+  /** `match`, compiled. */
+  matcher?: RegExp;
+}
+
+/** A stage's `requires.drift`, compiled. Classes missing from `budget` are `any`. */
+export interface DriftRequirement {
+  budget: Partial<Record<DriftClass, BudgetValue>>;
+  declared: DriftDeclaration[];
+}
+
+/** Compiles one declaration (the contract's `requires.drift` does this for every one it holds). */
+export function compileDeclaration(spec: DriftDeclarationSpec): DriftDeclaration {
+  return {
+    ...spec,
+    pattern: compilePathPattern(spec.path),
+    ...(spec.until === undefined ? {} : { expiresAt: expiryOf(spec.until) }),
+    ...(spec.match === undefined ? {} : { matcher: new RegExp(spec.match) }),
+  };
+}
+
+/** Compiles a `requires.drift` section as written. */
+export function compileDriftRequirement(spec: {
   budget?: Partial<Record<DriftClass, BudgetValue>>;
-  declared?: DriftDeclaration[];
+  declared?: DriftDeclarationSpec[];
+}): DriftRequirement {
+  return { budget: spec.budget ?? {}, declared: (spec.declared ?? []).map(compileDeclaration) };
 }
 
 export interface DriftDifference {
@@ -98,19 +125,20 @@ export interface BuildDriftReportInput {
   downstream: { stage: string; config: ConfigSet };
   /** The contract's `drift.classes`. */
   classes?: ClassPatterns;
-  /** The contract's `drift.keys`: path pattern → identity field for lists. */
-  keys?: Readonly<Record<string, string>>;
-  requirement?: DriftRequirementConfig;
+  /** The contract's `drift.keys`: identity fields for lists at matching paths. */
+  keys?: readonly KeyRule[];
+  requirement?: DriftRequirement;
   now: Date;
 }
 
 /** Diffs, classifies, applies declarations and budgets. */
 export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
-  const requirement = input.requirement ?? {};
-  const declarations = requirement.declared ?? [];
+  const requirement = input.requirement ?? { budget: {}, declared: [] };
+  const declarations = requirement.declared;
   const expiredSet = new Set<number>();
+  const nowMs = input.now.getTime();
   declarations.forEach((declaration, index) => {
-    if (declaration.until !== undefined && isExpired(declaration.until, input.now)) expiredSet.add(index);
+    if (declaration.expiresAt !== undefined && nowMs >= declaration.expiresAt) expiredSet.add(index);
   });
   const used = new Set<number>();
   const raw = diffConfigs(
@@ -132,7 +160,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       difference.after,
     );
     declarations.forEach((declaration, index) => {
-      if (result.declared || !matchPath(declaration.path, difference.path)) return;
+      if (result.declared || !declaration.pattern.matches(difference.path)) return;
       used.add(index);
       const refusal = refuse(declaration, index, result, difference.before, difference.after, expiredSet);
       if (refusal === undefined) {
@@ -152,7 +180,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
   declarations.forEach((declaration, index) => {
     if (used.has(index)) return;
     if (declaration.class === 'endpoints' && !expiredSet.has(index)) {
-      const equal = pathsMatching(input.downstream.config, declaration.path).filter((path) => {
+      const equal = pathsMatching(input.downstream.config, declaration.pattern).filter((path) => {
         const before = lookupPath(input.upstream.config, path);
         const after = lookupPath(input.downstream.config, path);
         return before !== undefined && after !== undefined && diffValues(before, after).length === 0;
@@ -244,11 +272,11 @@ function refuse(
     return `${label} is for class ${declaration.class}, but this difference is ${difference.class}`;
   }
   const shown = difference.secret ? 'the value' : JSON.stringify(after);
-  if (declaration.match !== undefined) {
+  if (declaration.matcher !== undefined) {
     if (after === undefined || after === null || typeof after === 'object') {
       return `${label} requires the value to match /${declaration.match}/, but it is ${after === undefined ? 'removed' : 'not a scalar'}`;
     }
-    if (!new RegExp(declaration.match).test(String(after))) {
+    if (!declaration.matcher.test(String(after))) {
       return `${label} requires the value to match /${declaration.match}/; ${shown} does not`;
     }
   }
@@ -291,10 +319,15 @@ export function toQuantity(value: ConfigValue | undefined): number | undefined {
   return Number(match[1]) * (match[2] === undefined ? 1 : FACTORS[match[2]]!);
 }
 
-/** A date-only `until` is valid through the end of that day (UTC). */
-export function isExpired(until: string, now: Date): boolean {
-  const end = /^\d{4}-\d{2}-\d{2}$/.test(until)
+/** When an `until` stops holding: a date-only `until` is valid through the end of that day (UTC). */
+export function expiryOf(until: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(until)
     ? Date.parse(`${until}T00:00:00Z`) + 86_400_000
     : Date.parse(until);
+}
+
+/** True when `until` has passed at `now`. */
+export function isExpired(until: string, now: Date): boolean {
+  const end = expiryOf(until);
   return Number.isFinite(end) && now.getTime() >= end;
 }

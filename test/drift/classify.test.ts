@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyPath, explainPath } from '../../src/drift/classify.js';
+import { classifyPath, compileClassPatterns, explainPath } from '../../src/drift/classify.js';
 
 describe('built-in classification', () => {
   it.each([
@@ -42,12 +42,12 @@ describe('built-in classification', () => {
 });
 
 describe('contract drift.classes', () => {
-  const classes = {
+  const classes = compileClassPatterns({
     flags: ['flagd:/**', '/features/**'],
     endpoints: ['**/url', '**/host', '**/*_URL'],
     security: ['k8s:NetworkPolicy/**'],
     data: ['/cache/key'],
-  };
+  });
 
   it('wins over the built-ins, first class and pattern first', () => {
     expect(classifyPath('/cache/key', classes)).toMatchObject({
@@ -58,7 +58,9 @@ describe('contract drift.classes', () => {
       class: 'endpoints',
       rule: 'contract:endpoints:**/host',
     });
-    expect(classifyPath('/DB_PASSWORD', { other: ['/DB_PASSWORD'] })).toMatchObject({ class: 'other' });
+    expect(classifyPath('/DB_PASSWORD', compileClassPatterns({ other: ['/DB_PASSWORD'] }))).toMatchObject({
+      class: 'other',
+    });
     expect(classifyPath('/cache/key')).toMatchObject({ class: 'other' });
   });
 

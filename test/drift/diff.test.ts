@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffConfigs, diffValues } from '../../src/drift/diff.js';
+import { compileKeyRules, diffConfigs, diffValues } from '../../src/drift/diff.js';
 import { mergeConfig } from '../../src/drift/merge.js';
 import { matchPath } from '../../src/drift/pointer.js';
 import type { ConfigMap, ConfigSet } from '../../src/drift/types.js';
@@ -129,7 +129,7 @@ describe('semantic diff', () => {
         { name: 'same', host: 'a', w: 1 },
       ],
     };
-    expect(diffValues(a, b, '', { keys: { '/servers': 'host' } })).toEqual([
+    expect(diffValues(a, b, '', { keys: compileKeyRules({ '/servers': 'host' }) })).toEqual([
       { path: '/servers/host=b/w', kind: 'changed', before: 1, after: 2 },
     ]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Contract, ContractStage } from '../../src/contract/types.js';
-import { buildDriftReport, type DriftRequirementConfig } from '../../src/drift/report.js';
+import { buildDriftReport, compileDriftRequirement } from '../../src/drift/report.js';
 import type { ConfigMap, ConfigSet } from '../../src/drift/types.js';
 import { driftGate } from '../../src/gates/drift-gate.js';
 import type { ExtraFacts } from '../../src/gates/extra-facts.js';
@@ -17,14 +17,14 @@ const prod = set(
   { checkout: { state: 'ENABLED', default: true } },
 );
 
-const requirement = {
+const requirement = compileDriftRequirement({
   budget: { flags: 0, security: 0, endpoints: 'declared', data: 'declared', other: 3 },
   declared: [
     { path: '/database/host', class: 'endpoints', reason: 'each stage has its own database' },
     { path: '/replicas', class: 'data', reason: 'prod runs at full scale' },
     { path: '/queue/url', class: 'endpoints', reason: 'left over' },
   ],
-} satisfies DriftRequirementConfig;
+});
 
 function context(extra: ExtraFacts, stageName = 'prod'): GateContext {
   const stage = {

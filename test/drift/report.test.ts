@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../../src/drift/render.js';
 import {
   buildDriftReport,
-  type DriftRequirementConfig,
+  compileDriftRequirement,
+  type DriftDeclarationSpec,
+  type DriftRequirement,
   isExpired,
   toQuantity,
 } from '../../src/drift/report.js';
@@ -35,11 +37,17 @@ const prod = set(
   { 'new-checkout': { state: 'ENABLED', default: true, variants: { on: true, off: false } } },
 );
 
-function build(requirement: DriftRequirementConfig, up = staging, down = prod, now = NOW) {
+/** Builds a report for a `requires.drift` as written, compiled as the contract compiles it. */
+function build(
+  requirement: { budget?: DriftRequirement['budget']; declared?: DriftDeclarationSpec[] },
+  up = staging,
+  down = prod,
+  now = NOW,
+) {
   return buildDriftReport({
     upstream: { stage: 'staging', config: up },
     downstream: { stage: 'prod', config: down },
-    requirement,
+    requirement: compileDriftRequirement(requirement),
     now,
   });
 }

@@ -22,8 +22,7 @@ export function defineDrift(program: Command): void {
         ]);
         const report = await driftBetween(ctx, upstream, stage);
         if (flags.explain !== undefined) {
-          const classes =
-            (ctx.contract as { drift?: { classes?: Record<string, string[]> } }).drift?.classes ?? {};
+          const classes = ctx.contract.drift?.classes ?? {};
           const lines = [explainPath(flags.explain, classes)];
           const difference = report.differences.find((entry) => entry.path === flags.explain);
           if (difference === undefined)

@@ -4,6 +4,9 @@
  * identity keys). See docs/drift.md.
  */
 import { z } from 'zod';
+import { type ClassPatterns, compileClassPatterns } from '../../drift/classify.js';
+import { compileKeyRules, type KeyRule } from '../../drift/diff.js';
+import { compileDriftRequirement, type DriftRequirement } from '../../drift/report.js';
 
 const driftClass = z.enum(['flags', 'endpoints', 'data', 'security', 'other']);
 
@@ -85,6 +88,8 @@ export const driftRequirement = z
       .default([])
       .describe('Declared, intentional differences, each with a reason.'),
   })
+  // Patterns, expressions and expiry dates compiled once, when the contract loads.
+  .transform((spec): DriftRequirement => compileDriftRequirement(spec))
   .describe(
     'Config drift against the upstream stage(s): differences between the stages’ `config` files, classified, held against a budget per class.',
   );
@@ -110,7 +115,18 @@ export const driftSection = z
         'Identity field for lists at matching paths (e.g. "/servers": host), tried before the built-in name, id and key.',
       ),
   })
+  .transform(
+    (section): DriftSection => ({
+      ...(section.classes === undefined ? {} : { classes: compileClassPatterns(section.classes) }),
+      ...(section.keys === undefined ? {} : { keys: compileKeyRules(section.keys) }),
+    }),
+  )
   .describe('How config differences are classified and matched, for every stage.');
 
-export type DriftRequirement = z.infer<typeof driftRequirement>;
-export type DriftSection = z.infer<typeof driftSection>;
+/** The top-level `drift` section, compiled. */
+export interface DriftSection {
+  classes?: ClassPatterns;
+  keys?: readonly KeyRule[];
+}
+
+export type { DriftRequirement };
