@@ -13,12 +13,12 @@ import type { PostgresStoreOptions } from '../ledger/postgres-store.js';
 import { durationSetting } from '../text/duration-setting.js';
 import { parseSize } from '../text/size.js';
 import { resolveActorIdentity, resolveClockSetting } from './actor.js';
+import { createServices } from './create-services.js';
 import {
   type AppRequest,
   type AppServices,
   type ClockSource,
   contractSource,
-  createServices,
   type Environment,
   fixedClock,
   requestOf,

@@ -1,34 +1,13 @@
 /**
- * The shape of a fact provider: facts some gates need beyond the ledger (a drift report from config
+ * Running fact providers (their shape is declared with the services, src/app/services.ts): facts
+ * some gates need beyond the ledger (a drift report from config
  * files, the rollback section's metrics source, …). A provider runs at the edge, only when the
  * stage uses its gate, once per check or promotion, before any write lock; its value reaches the
  * gates as `facts.extra[key]`, typed by `ExtraFacts` (src/gates/extra-facts.ts). Its `snapshot`
  * (when given) is what of the fact is stored with a promotion.
  */
-import type { ContractStage } from '../contract/types.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
-import type { AppRequest } from './services.js';
-
-/** What a provider is asked with: the request, the stage (already looked up) and a ledger reader. */
-export interface FactRequest {
-  request: AppRequest;
-  stageName: string;
-  stage: ContractStage;
-  reader: LedgerReader;
-}
-
-export interface FactProvider<K extends keyof ExtraFacts> {
-  readonly key: K;
-  /** True when the stage needs this fact. */
-  applies(stage: ContractStage): boolean;
-  provide(input: FactRequest): Promise<NonNullable<ExtraFacts[K]>>;
-  /** What of the fact to keep with a promotion (no secret values). */
-  snapshot?(value: NonNullable<ExtraFacts[K]>): unknown;
-}
-
-/** A provider of any one of the extra facts. */
-export type AnyFactProvider = { [K in keyof ExtraFacts]-?: FactProvider<K> }[keyof ExtraFacts];
+import type { AnyFactProvider, FactProvider, FactRequest } from './services.js';
 
 /** Runs every provider the stage needs, in order, and returns the facts they gathered. */
 export async function gatherExtraFacts(

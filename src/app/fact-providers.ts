@@ -4,7 +4,7 @@
  * command does) loads neither config readers nor metrics code.
  */
 import { snapshotDriftReport } from '../drift/snapshot.js';
-import type { AnyFactProvider, FactProvider } from './fact-provider.js';
+import type { AnyFactProvider, FactProvider } from './services.js';
 
 /** Hands the drift gate one report per upstream stage; the reports are stored with a promotion. */
 export const driftFactProvider: FactProvider<'drift'> = {

@@ -9,8 +9,7 @@ import type { ChainedEntry } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
 import { describeMetricsSource, resolveMetricsSource } from '../rollback/metrics-config.js';
-import type { FactRequest } from './fact-provider.js';
-import type { AppRequest } from './services.js';
+import type { AppRequest, FactRequest } from './services.js';
 
 const STAGE_KINDS = [ENTRY.promotion, ENTRY.rollback, ENTRY.verification] as const;
 

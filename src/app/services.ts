@@ -8,12 +8,11 @@
  * Nothing below the shells reads `process.env` or the real clock: they read `services.env` and
  * `caller.at` (or `services.clock` when time must move, as in `watch`).
  */
-import type { Contract } from '../contract/types.js';
+import type { Contract, ContractStage } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
-import type { LedgerStore } from '../ledger/ledger-store.js';
+import type { ExtraFacts } from '../gates/extra-facts.js';
+import type { LedgerReader, LedgerStore } from '../ledger/ledger-store.js';
 import type { Grant } from './authorise.js';
-import type { AnyFactProvider } from './fact-provider.js';
-import { DEFAULT_FACT_PROVIDERS } from './fact-providers.js';
 
 /** The environment a process was started with (variables by name), injected, never read globally. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -96,41 +95,32 @@ export interface AppServices {
   close(): Promise<void>;
 }
 
-export interface AppServicesOptions {
-  contracts: ContractSource;
-  /** An open store, or how to open one on first use. */
-  store: LedgerStore | (() => Promise<LedgerStore>);
-  /** Default: the real clock. */
-  clock?: ClockSource;
-  /** Default: empty (nothing is read from the process's environment unless the shell passes it). */
-  env?: Environment;
-  /** Default: the built-in providers (drift, rollback). */
-  factProviders?: readonly AnyFactProvider[];
+/** What a provider is asked with: the request, the stage (already looked up) and a ledger reader. */
+export interface FactRequest {
+  request: AppRequest;
+  stageName: string;
+  stage: ContractStage;
+  reader: LedgerReader;
 }
 
 /**
- * Builds the services a process shares.
- * @example
- * const services = createServices({ contracts: contractSource([contract]), store: await openSqliteStore(path) });
+ * A fact provider: facts some gates need beyond the ledger (a drift report from config files,
+ * the rollback section's metrics source, …), gathered at the edge only for a stage that uses the
+ * gate, once per check or promotion, before any write lock. Its value reaches the gates as
+ * `facts.extra[key]`, typed by `ExtraFacts` (src/gates/extra-facts.ts); its `snapshot` (when
+ * given) is what of the fact is stored with a promotion.
  */
-export function createServices(options: AppServicesOptions): AppServices {
-  const given = options.store;
-  let opened: Promise<LedgerStore> | undefined =
-    typeof given === 'function' ? undefined : Promise.resolve(given);
-  return {
-    contracts: options.contracts,
-    store() {
-      opened ??= (given as () => Promise<LedgerStore>)();
-      return opened;
-    },
-    clock: options.clock ?? systemClock,
-    env: options.env ?? {},
-    factProviders: options.factProviders ?? DEFAULT_FACT_PROVIDERS,
-    async close() {
-      if (opened) await (await opened).close();
-    },
-  };
+export interface FactProvider<K extends keyof ExtraFacts> {
+  readonly key: K;
+  /** True when the stage needs this fact. */
+  applies(stage: ContractStage): boolean;
+  provide(input: FactRequest): Promise<NonNullable<ExtraFacts[K]>>;
+  /** What of the fact to keep with a promotion (no secret values). */
+  snapshot?(value: NonNullable<ExtraFacts[K]>): unknown;
 }
+
+/** A provider of any one of the extra facts. */
+export type AnyFactProvider = { [K in keyof ExtraFacts]-?: FactProvider<K> }[keyof ExtraFacts];
 
 /** Who makes a request, and when. A server decides both; the CLI takes them from flags and the OS. */
 export interface Caller {

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { contractLimits, openStore, pgUserOf } from '../app/context.js';
 import { readContractDir } from '../app/contract-dir.js';
-import { type AppServices, contractSource, createServices, type Environment } from '../app/services.js';
+import { createServices } from '../app/create-services.js';
+import { type AppServices, contractSource, type Environment } from '../app/services.js';
 import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { parseSize } from '../text/size.js';

@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
-import type { FactProvider } from '../../src/app/fact-provider.js';
+import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import {
   type AppServices,
   contractSource,
-  createServices,
   type Environment,
+  type FactProvider,
   fixedClock,
   requestOf,
 } from '../../src/app/services.js';

@@ -2,12 +2,8 @@
  * A server app over a real store (SQLite file or a fresh PostgreSQL schema) with real API tokens,
  * called as a function (`app.request`), the way hono's own tests call theirs.
  */
-import {
-  type AppServices,
-  type ClockSource,
-  contractSource,
-  createServices,
-} from '../../src/app/services.js';
+import { createServices } from '../../src/app/create-services.js';
+import { type AppServices, type ClockSource, contractSource } from '../../src/app/services.js';
 import { createToken } from '../../src/app/tokens.js';
 import type { Contract } from '../../src/contract/types.js';
 import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/server/app.js';

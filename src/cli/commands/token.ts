@@ -20,7 +20,8 @@ async function withTokenServices<T>(
   flags: TokenFlags,
   work: (services: import('../../app/services.js').AppServices, by: string) => Promise<T>,
 ): Promise<T> {
-  const { createServices, contractSource } = await import('../../app/services.js');
+  const { contractSource } = await import('../../app/services.js');
+  const { createServices } = await import('../../app/create-services.js');
   const { openStore, pgUserOf, resolveActor } = await import('../../app/context.js');
   const env = process.env;
   const dataDir = resolve(flags.dataDir ?? env.TOLLGATE_DATA_DIR ?? '.tollgate');
