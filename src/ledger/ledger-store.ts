@@ -7,6 +7,7 @@
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
+import type { SessionStore } from './session-store.js';
 import type { TokenStore } from './token-store.js';
 
 /** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
@@ -54,5 +55,7 @@ export interface LedgerStore extends LedgerReader {
   verify(pipeline: string): Promise<ChainVerdict>;
   /** A server's API tokens, kept in the same database (src/ledger/token-store.ts). */
   readonly tokens: TokenStore;
+  /** A server's sessions of signed-in people (src/ledger/session-store.ts). */
+  readonly sessions: SessionStore;
   close(): Promise<void>;
 }

@@ -57,11 +57,23 @@ export interface ApiTokenTable {
   revoked_by: string | null;
 }
 
+/** A signed-in person's session, or a sign-in under way (src/ledger/session-store.ts). */
+export interface SessionTable {
+  /** sha256 of the cookie's value: a leaked table opens no session. */
+  id_hash: string;
+  kind: string;
+  /** JSON: what the session holds (principal and grant; or the sign-in's state, nonce, verifier). */
+  data: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   artifacts: ArtifactTable;
   evidence: EvidenceTable;
   ledger_entries: LedgerEntryTable;
   api_tokens: ApiTokenTable;
+  sessions: SessionTable;
 }
 
 const migrations: Record<string, Migration> = {
@@ -140,6 +152,19 @@ const migrations: Record<string, Migration> = {
         .addColumn('revoked_at', 'text')
         .addColumn('revoked_by', 'text')
         .execute();
+    },
+  },
+  '0003_server_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
     },
   },
 };

@@ -18,6 +18,7 @@ import {
 import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
 import { type Prepared, prepare } from './prepared-query.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
+import { type SessionStore, sqlSessionStore } from './session-store.js';
 import { sqlTokenStore, type TokenStore } from './token-store.js';
 
 /** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
@@ -313,6 +314,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
 export class SqlLedgerStore extends SqlReader implements LedgerStore {
   readonly backend: 'sqlite' | 'postgres';
   readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
 
   private constructor(
     private readonly kysely: Kysely<Database>,
@@ -323,6 +325,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     super(capabilities.runner, queries);
     this.backend = capabilities.backend;
     this.tokens = sqlTokenStore(kysely, capabilities.runner);
+    this.sessions = sqlSessionStore(kysely, capabilities.runner);
   }
 
   /** Opens the store and brings its schema up to date. */

@@ -14,6 +14,7 @@ import type { AppServices } from '../app/services.js';
 import { TollgateError } from '../errors.js';
 import { toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
+import { defineLogin, type LoginOptions } from './login.js';
 import { API, type ApiRoute, defineRoutes, type ServerEnv } from './routes.js';
 
 declare const TOLLGATE_VERSION: string;
@@ -32,6 +33,8 @@ export interface ServerAppOptions {
   onInternalError?: (error: unknown, requestId: string) => void;
   /** Reports whether the server can serve (database reachable, migrations applied); default: a store query. */
   ready?: () => Promise<void>;
+  /** People sign in with this OpenID provider (authorization code + PKCE); default: no sign-in. */
+  login?: Omit<LoginOptions, 'services'>;
 }
 
 export interface ServerApp {
@@ -93,12 +96,17 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     ),
   );
 
+  const authenticators = [
+    ...options.authenticators,
+    ...(options.login ? [defineLogin(app, { ...options.login, services })] : []),
+  ];
+
   // Every API request is authenticated before anything else is looked at.
   app.use(`${API}/*`, async (c, next) => {
     const at = services.clock.now();
     const credentials = { cookies: getCookie(c), ...optionalBearer(c.req.header('authorization')) };
     let identity: Identity | undefined;
-    for (const authenticate of options.authenticators) {
+    for (const authenticate of authenticators) {
       identity = await authenticate(credentials, at);
       if (identity) break;
     }
@@ -109,6 +117,16 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
           ? 'this API needs a credential: Authorization: Bearer <token> (TOLLGATE_TOKEN for the CLI)'
           : 'the bearer credential is neither an API token nor an ID token from a configured issuer',
       );
+    }
+    // A browser sends the session cookie with any request, even one another site makes it send:
+    // a write on a session must come from a page of this server (SameSite=Lax covers the rest).
+    if (identity.via === 'session' && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      if (origin === undefined || origin !== new URL(c.req.url).origin)
+        throw new TollgateError(
+          'NOT_ALLOWED',
+          'a write with a session cookie must come from a page of this server (Origin)',
+        );
     }
     c.set('identity', identity);
     await next();

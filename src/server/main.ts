@@ -13,6 +13,8 @@ import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { parseSize } from '../text/size.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
+import { DEFAULT_SERVER_CONFIG, readServerConfig } from './config.js';
+import { ciTokenAuthenticator } from './oidc-ci.js';
 import { DEFAULT_LISTEN, parseListen, type RunningServer, startServer } from './serve.js';
 import { apiTokenAuthenticator } from './token-auth.js';
 
@@ -26,6 +28,8 @@ export interface ServeFlags {
   /** Pipelines in demo mode (`--demo NAME`, repeatable): their callers may set --as and --now. */
   demo?: string[];
   maxEvidenceBytes?: string;
+  /** The server's configuration file (`--config`): OIDC issuers, sign-in, rate limits. */
+  config?: string;
 }
 
 /** The contracts a server starts with: the folder's, else the one contract file, else none. */
@@ -62,10 +66,14 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
   // Open the store now: a wrong URL or an unwritable folder stops the start, not the first request.
   await services.store();
   const maxEvidence = flags.maxEvidenceBytes ?? env.TOLLGATE_MAX_EVIDENCE_BYTES;
+  const configFile = flags.config ?? env.TOLLGATE_SERVER_CONFIG;
+  const config = configFile ? readServerConfig(configFile) : DEFAULT_SERVER_CONFIG;
+  const clientSecret = config.login?.clientSecret ?? env.TOLLGATE_OIDC_CLIENT_SECRET;
   const server = await startServer({
     listen,
     services,
-    authenticators: [apiTokenAuthenticator(services)],
+    authenticators: [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
+    ...(config.login ? { login: { config: config.login, ...(clientSecret ? { clientSecret } : {}) } } : {}),
     demoPipelines: demo,
     maxEvidenceBytes: maxEvidence
       ? parseSize(maxEvidence, 'a size for --max-evidence-bytes')

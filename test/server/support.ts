@@ -7,6 +7,7 @@ import { type AppServices, type ClockSource, contractSource } from '../../src/ap
 import { createToken } from '../../src/app/tokens.js';
 import type { Contract } from '../../src/contract/types.js';
 import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/server/app.js';
+import type { Authenticator } from '../../src/server/identity.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
 import type { Backend, StoreHandle } from '../support/stores.js';
@@ -59,7 +60,12 @@ export interface TestServer extends ServerApp {
 
 export async function openTestServer(
   backend: Backend,
-  options: { contracts?: Contract[]; clock?: ClockSource } & Partial<Omit<ServerAppOptions, 'services'>> = {},
+  options: {
+    contracts?: Contract[];
+    clock?: ClockSource;
+    /** The authenticators (default: API tokens only). */
+    authenticate?: (services: AppServices) => Authenticator[];
+  } & Partial<Omit<ServerAppOptions, 'services' | 'authenticators'>> = {},
 ): Promise<TestServer> {
   const handle = await backend.open();
   const services = createServices({
@@ -67,9 +73,10 @@ export async function openTestServer(
     store: handle.store,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const { authenticate, ...rest } = options;
   const server = createServerApp({
-    authenticators: [apiTokenAuthenticator(services)],
-    ...options,
+    ...rest,
+    authenticators: authenticate ? authenticate(services) : [apiTokenAuthenticator(services)],
     services,
   });
   return {

@@ -19,12 +19,17 @@ export function defineServe(program: Command): void {
       [] as string[],
     )
     .option('--max-evidence-bytes <size>', 'largest evidence upload: bytes, or with K, M, G (default 256M)')
+    .option(
+      '--config <file>',
+      'server configuration: OIDC issuers for CI, sign-in for people (or TOLLGATE_SERVER_CONFIG)',
+    )
     .action(async (_options, command: Command) => {
       const flags = flagsOf<{
         listen?: string;
         contracts?: string;
         demo: string[];
         maxEvidenceBytes?: string;
+        config?: string;
       }>(command);
       const { loadServerModule, adoptServerError } = await import('../server-module.js');
       const server = await loadServerModule();
@@ -37,6 +42,7 @@ export function defineServe(program: Command): void {
             ...(flags.contract === undefined ? {} : { contract: flags.contract }),
             ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
             ...(flags.maxEvidenceBytes === undefined ? {} : { maxEvidenceBytes: flags.maxEvidenceBytes }),
+            ...(flags.config === undefined ? {} : { config: flags.config }),
           },
           process.env,
         );

@@ -1,0 +1,138 @@
+/**
+ * The server's own configuration (`tollgate serve --config FILE`): who may call it. OIDC issuers
+ * whose ID tokens CI jobs present (GitHub Actions, GitLab CI, any issuer), with rules that map a
+ * token's claims to a principal and a grant; the OpenID provider people sign in with; rate limits.
+ * Read once at start; an invalid file stops the start with its file, line and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ROLES } from '../app/authorise.js';
+import { inputError, TollgateError } from '../errors.js';
+import { parseExactDuration } from '../policy/duration.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const scope = z
+  .array(
+    z.string().refine((name) => name === '*' || NAME.test(name), 'a pipeline name, or * for every pipeline'),
+  )
+  .min(1);
+
+/**
+ * A rule: when every claim named in `match` has a value matching its pattern (`*` matches any run
+ * of characters; a list matches any of its patterns), the caller is `principal` (a template whose
+ * `{claim}` parts are filled from the token) with `role` on `pipelines` (and `stages`).
+ */
+export const claimRuleSchema = z.strictObject({
+  match: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])),
+  principal: z.string().min(1).max(200),
+  role: z.enum(ROLES),
+  pipelines: scope,
+  stages: z.array(z.string().regex(NAME)).optional(),
+});
+export type ClaimRule = z.infer<typeof claimRuleSchema>;
+
+/** Signature algorithms accepted by default: asymmetric only (never `none`, never an HMAC). */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+export const ciIssuerSchema = z.strictObject({
+  issuer: z.url(),
+  /** The `aud` the ID token must carry (what the CI job asks its issuer for). */
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Where the keys are; default: the issuer's discovery document's `jwks_uri`. */
+  jwksUri: z.url().optional(),
+  algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1).optional(),
+  rules: z.array(claimRuleSchema).min(1),
+});
+export type CiIssuerConfig = z.infer<typeof ciIssuerSchema>;
+
+const duration = z
+  .string()
+  .refine((text) => parseExactDuration(text) !== undefined, 'a duration such as 8h or 30m');
+
+export const loginSchema = z.strictObject({
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  /** The client secret; default TOLLGATE_OIDC_CLIENT_SECRET (public clients with PKCE need none). */
+  clientSecret: z.string().min(1).optional(),
+  /** This server's callback URL as registered with the provider (`…/auth/callback`). */
+  redirectUri: z.url(),
+  scopes: z.array(z.string()).default(['openid', 'email', 'profile']),
+  /** The ID token claim that names a person in the ledger (it must match the contract's people). */
+  principalClaim: z.string().default('email'),
+  /** Rules as for CI issuers, without `principal`: a person is named by `principalClaim`. */
+  rules: z.array(claimRuleSchema.omit({ principal: true })).min(1),
+  sessionTtl: duration.default('8h'),
+});
+export type LoginConfig = z.infer<typeof loginSchema>;
+
+export const serverConfigSchema = z.strictObject({
+  ciIssuers: z.array(ciIssuerSchema).default([]),
+  login: loginSchema.optional(),
+  rateLimit: z
+    .strictObject({
+      /** Requests a principal may make per minute on one replica (default 600). */
+      perMinute: z.number().int().min(1).default(600),
+      /** How many of them may come at once (default 120). */
+      burst: z.number().int().min(1).default(120),
+    })
+    .default({ perMinute: 600, burst: 120 }),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = serverConfigSchema.parse({});
+
+/**
+ * Validates server configuration text.
+ * @throws TollgateError CONFIG_INVALID at file:line:column, naming the key and what was expected
+ */
+export function parseServerConfig(text: string, file: string): ServerConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const { line, col } = lines.linePos(first.pos[0]);
+    throw inputError(
+      'CONFIG_INVALID',
+      { file, line, column: col },
+      `invalid YAML: ${first.message.split('\n')[0]}`,
+    );
+  }
+  const result = serverConfigSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String);
+  // The deepest node that exists along the path gives the line.
+  let node: unknown;
+  for (let depth = path.length; depth >= 0 && !node; depth--) node = doc.getIn(path.slice(0, depth), true);
+  const offset = (node as { range?: [number] } | undefined)?.range?.[0] ?? 0;
+  const { line, col } = lines.linePos(offset);
+  const where = path.length > 0 ? path.join('.') : 'the file';
+  throw inputError('CONFIG_INVALID', { file, line, column: col }, `${where}: ${issue.message}`);
+}
+
+/** Reads the server configuration file. */
+export function readServerConfig(file: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new TollgateError(
+      'USAGE',
+      `--config ${file}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+      { cause },
+    );
+  }
+  return parseServerConfig(text, file);
+}

@@ -1,0 +1,175 @@
+/**
+ * People sign in with OpenID Connect, authorization code + PKCE (`openid-client`):
+ * `GET /auth/login` sends the browser to the provider with a fresh state, nonce and PKCE
+ * challenge (kept server-side, in the database, under a random cookie); `GET /auth/callback`
+ * exchanges the code, checks state, nonce and the ID token, maps its claims to a principal and a
+ * grant by the configured rules, and starts a session: an httpOnly, SameSite=Lax cookie whose
+ * random value only the database knows the hash of. Any replica serves any step.
+ */
+import { randomBytes } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import * as oidc from 'openid-client';
+import type { Grant } from '../app/authorise.js';
+import type { AppServices } from '../app/services.js';
+import { TollgateError } from '../errors.js';
+import { sha256 } from '../ledger/hash-chain.js';
+import { parseExactDuration } from '../policy/duration.js';
+import { mapClaims } from './claim-rules.js';
+import type { LoginConfig } from './config.js';
+import type { Authenticator } from './identity.js';
+import type { ServerEnv } from './routes.js';
+
+export const SESSION_COOKIE = 'tollgate_session';
+const LOGIN_COOKIE = 'tollgate_login';
+const LOGIN_TTL_MS = 10 * 60_000;
+
+export interface LoginOptions {
+  config: LoginConfig;
+  services: AppServices;
+  /** The client secret (the config's, else TOLLGATE_OIDC_CLIENT_SECRET); none for a public client. */
+  clientSecret?: string;
+}
+
+function newId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Only a path on this server: never an absolute URL or `//host` (no open redirect). */
+function safeReturn(text: string | undefined): string {
+  if (!text?.startsWith('/') || text.startsWith('//') || text.includes('\\')) return '/';
+  return text;
+}
+
+/**
+ * Adds the sign-in routes to `app` and returns the authenticator of their sessions.
+ */
+export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions): Authenticator {
+  const { config, services } = options;
+  const redirect = new URL(config.redirectUri);
+  const secure = redirect.protocol === 'https:';
+  const sessionMs = parseExactDuration(config.sessionTtl) ?? 8 * 3_600_000;
+  let discovered: Promise<oidc.Configuration> | undefined;
+  const configuration = () => {
+    discovered ??= oidc
+      .discovery(
+        new URL(config.issuer),
+        config.clientId,
+        options.clientSecret,
+        undefined,
+        new URL(config.issuer).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
+      .catch((cause: unknown) => {
+        discovered = undefined;
+        throw new TollgateError(
+          'STORE_UNAVAILABLE',
+          `cannot reach the OpenID provider ${config.issuer}: ${(cause as Error).message}`,
+          { cause },
+        );
+      });
+    return discovered;
+  };
+  const cookie = { httpOnly: true, secure, sameSite: 'Lax' as const, path: '/' };
+
+  app.get('/auth/login', async (c) => {
+    const provider = await configuration();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const id = newId();
+    const now = services.clock.now();
+    const store = await services.store();
+    await store.sessions.purge(now);
+    await store.sessions.insert({
+      idHash: sha256(id),
+      kind: 'login',
+      data: { verifier, state, nonce, return: safeReturn(c.req.query('return')) },
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
+    });
+    setCookie(c, LOGIN_COOKIE, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
+    const url = oidc.buildAuthorizationUrl(provider, {
+      redirect_uri: config.redirectUri,
+      scope: config.scopes.join(' '),
+      response_type: 'code',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return c.redirect(url.href, 302);
+  });
+
+  app.get('/auth/callback', async (c) => {
+    const id = getCookie(c, LOGIN_COOKIE);
+    const store = await services.store();
+    const now = services.clock.now();
+    const login = id ? await store.sessions.find(sha256(id), now) : undefined;
+    if (!id || !login || login.kind !== 'login') {
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        'no sign-in is under way in this browser (or it took over 10 minutes): start again at /auth/login',
+      );
+    }
+    // One use: a replayed callback finds nothing.
+    await store.sessions.delete(sha256(id));
+    deleteCookie(c, LOGIN_COOKIE, cookie);
+    const data = login.data as { verifier: string; state: string; nonce: string; return: string };
+    // The URL the provider redirected to, as registered (a proxy in front may change the host).
+    const current = new URL(config.redirectUri);
+    current.search = new URL(c.req.url).search;
+    let claims: Record<string, unknown>;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
+        pkceCodeVerifier: data.verifier,
+        expectedState: data.state,
+        expectedNonce: data.nonce,
+        idTokenExpected: true,
+      });
+      claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+    } catch (cause) {
+      if (cause instanceof TollgateError) throw cause;
+      throw new TollgateError('UNAUTHENTICATED', `the sign-in failed: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    const named = claims[config.principalClaim];
+    if (typeof named !== 'string' || named === '')
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        `the ID token has no ${config.principalClaim} claim to name you by`,
+      );
+    const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
+    const { principal, grant } = mapClaims(rules, claims, config.issuer);
+    const session = newId();
+    await store.sessions.insert({
+      idHash: sha256(session),
+      kind: 'session',
+      data: { principal, grant, issuer: config.issuer, subject: claims.sub },
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + sessionMs).toISOString(),
+    });
+    setCookie(c, SESSION_COOKIE, session, { ...cookie, maxAge: Math.floor(sessionMs / 1000) });
+    return c.redirect(data.return, 302);
+  });
+
+  app.post('/auth/logout', async (c) => {
+    const id = getCookie(c, SESSION_COOKIE);
+    if (id) await (await services.store()).sessions.delete(sha256(id));
+    deleteCookie(c, SESSION_COOKIE, cookie);
+    return c.json({ signedOut: true });
+  });
+
+  return async (credentials, at) => {
+    const id = credentials.cookies[SESSION_COOKIE];
+    if (credentials.bearer !== undefined || id === undefined) return undefined;
+    const found = await (await services.store()).sessions.find(sha256(id), at);
+    if (found?.kind !== 'session')
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        'the session has ended or was signed out: sign in again at /auth/login',
+      );
+    const data = found.data as { principal: string; grant: Grant };
+    return { principal: data.principal, grant: data.grant, via: 'session' };
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * OIDC ID tokens from CI (GitHub Actions, GitLab CI, any issuer) as bearer credentials: the token's
+ * `iss` picks a configured issuer, its signature is checked against that issuer's JWKS (fetched
+ * and cached by `jose`), then its audience, expiry and not-before at the server's clock, and the
+ * issuer's claim rules turn it into a principal and a grant. Only asymmetric algorithms are
+ * accepted, so neither `alg: none` nor an HMAC "signed" with the public key gets through.
+ */
+import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { TollgateError } from '../errors.js';
+import { mapClaims } from './claim-rules.js';
+import { ASYMMETRIC_ALGORITHMS, type CiIssuerConfig } from './config.js';
+import type { Authenticator } from './identity.js';
+
+const unauthenticated = (why: string, cause?: unknown) =>
+  new TollgateError('UNAUTHENTICATED', why, cause === undefined ? {} : { cause });
+
+/** Where an issuer's keys are: configured, or its discovery document's `jwks_uri`. */
+async function jwksUriOf(config: CiIssuerConfig): Promise<URL> {
+  if (config.jwksUri) return new URL(config.jwksUri);
+  const discovery = new URL(`${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  const response = await fetch(discovery, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${discovery} answered ${response.status}`);
+  const document = (await response.json()) as { jwks_uri?: unknown; issuer?: unknown };
+  if (document.issuer !== config.issuer)
+    throw new Error(`${discovery} names the issuer ${String(document.issuer)}`);
+  if (typeof document.jwks_uri !== 'string') throw new Error(`${discovery} has no jwks_uri`);
+  return new URL(document.jwks_uri);
+}
+
+/** Looks like a JWT (three base64url parts). */
+export function looksLikeJwt(text: string): boolean {
+  return /^[\w-]+\.[\w-]*\.[\w-]*$/.test(text);
+}
+
+function reason(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'the ID token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'the ID token is for another audience';
+    if (error.claim === 'iss') return 'the ID token is from another issuer';
+    if (error.claim === 'nbf') return 'the ID token is not valid yet';
+    return `the ID token's ${error.claim} claim is not acceptable (${error.reason})`;
+  }
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return "no key of the issuer's JWKS matches the ID token's key id";
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return "the ID token's algorithm is not accepted (asymmetric signatures only)";
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return "the ID token's signature does not verify";
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError)
+    return `the ID token cannot be verified (${(error as Error).message})`;
+  return `the ID token cannot be verified: ${(error as Error).message}`;
+}
+
+/** The authenticator for the configured CI issuers. */
+export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authenticator {
+  const keys = new Map<string, Promise<JWTVerifyGetKey>>();
+  const keysOf = (config: CiIssuerConfig) => {
+    let found = keys.get(config.issuer);
+    if (!found) {
+      found = jwksUriOf(config).then((uri) => createRemoteJWKSet(uri, { timeoutDuration: 10_000 }));
+      // A failed discovery is retried on the next token rather than remembered.
+      found.catch(() => keys.delete(config.issuer));
+      keys.set(config.issuer, found);
+    }
+    return found;
+  };
+  return async (credentials, at) => {
+    const token = credentials.bearer;
+    if (token === undefined || !looksLikeJwt(token) || issuers.length === 0) return undefined;
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch (cause) {
+      throw unauthenticated('the bearer token is not a readable JWT', cause);
+    }
+    const config = issuers.find((candidate) => candidate.issuer === issuer);
+    if (!config) throw unauthenticated(`ID tokens from ${String(issuer)} are not accepted by this server`);
+    let claims: Record<string, unknown>;
+    try {
+      const verified = await jwtVerify(token, await keysOf(config), {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: config.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
+        currentDate: at,
+        clockTolerance: 30,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      claims = verified.payload as Record<string, unknown>;
+    } catch (cause) {
+      throw unauthenticated(reason(cause), cause);
+    }
+    const { principal, grant } = mapClaims(config.rules, claims, config.issuer);
+    return { principal, grant, via: `oidc:${config.issuer}` };
+  };
+}

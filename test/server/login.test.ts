@@ -1,0 +1,192 @@
+/**
+ * People sign in with OpenID Connect (authorization code + PKCE) against a real, certified OpenID
+ * provider run locally (`oidc-provider`, with its development login and consent pages), driven the
+ * way a browser would: redirects followed by hand, cookies kept per site. The session is an
+ * httpOnly cookie; approvals made with it record the person the provider vouched for.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseServerConfig } from '../../src/server/config.js';
+import { sqliteBackend } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+const TOLLGATE = 'http://localhost:8787';
+let providerServer: Server;
+let issuer: string;
+let server: TestServer;
+
+const PEOPLE: Record<string, { email: string; groups: string[] }> = {
+  erin: { email: 'erin@example.com', groups: ['release-managers'] },
+  mallory: { email: 'mallory@example.com', groups: ['contractors'] },
+};
+
+beforeAll(async () => {
+  providerServer = createServer();
+  await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'tollgate',
+        client_secret: 'tollgate-secret',
+        redirect_uris: [`${TOLLGATE}/auth/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    pkce: { required: () => true },
+    claims: { openid: ['sub'], email: ['email'], profile: ['groups'] },
+    conformIdTokenClaims: false,
+    cookies: { keys: ['a test cookie key'] },
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, ...(PEOPLE[id] ?? { email: `${id}@example.com`, groups: [] }) }),
+    }),
+  });
+  providerServer.on('request', provider.callback());
+  const config = parseServerConfig(
+    `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  principalClaim: email
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+`,
+    'server.yaml',
+  );
+  server = await openTestServer(sqliteBackend, {
+    login: { config: config.login!, clientSecret: 'tollgate-secret' },
+  });
+});
+afterAll(async () => {
+  await server.dispose();
+  providerServer.closeAllConnections();
+  await new Promise((resolve) => providerServer.close(resolve));
+});
+
+/** A browser: follows redirects by hand, keeps cookies per origin, sends Tollgate's requests to the app. */
+function browser() {
+  const jars = new Map<string, Map<string, string>>();
+  const jarOf = (origin: string) => jars.get(origin) ?? jars.set(origin, new Map()).get(origin)!;
+  async function request(url: string, init: RequestInit = {}): Promise<Response> {
+    const origin = new URL(url).origin;
+    const cookie = [...jarOf(origin)].map(([k, v]) => `${k}=${v}`).join('; ');
+    const headers = { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) };
+    const res =
+      origin === TOLLGATE
+        ? await server.app.request(url, { ...init, headers })
+        : await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const [name, value] = [pair!.slice(0, eq).trim(), pair!.slice(eq + 1)];
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) jarOf(origin).delete(name);
+      else jarOf(origin).set(name, value);
+    }
+    return res;
+  }
+  /** Follows redirects from `url` until a page that is not one; returns it and where it is. */
+  async function follow(url: string, init: RequestInit = {}): Promise<{ res: Response; url: string }> {
+    let res = await request(url, init);
+    let at = url;
+    while (res.status >= 300 && res.status < 400) {
+      at = new URL(res.headers.get('location')!, at).href;
+      res = await request(at);
+    }
+    return { res, url: at };
+  }
+  return { request, follow, jarOf };
+}
+
+/** Signs `login` in through the provider's login and consent pages; returns the browser. */
+async function signIn(login: string, back = '/dashboard') {
+  const b = browser();
+  const { res, url } = await b.follow(`${TOLLGATE}/auth/login?return=${encodeURIComponent(back)}`);
+  expect(url).toMatch(/\/interaction\//);
+  expect(await res.text()).toMatch(/name="login"/);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  let page = await b.follow(url, {
+    method: 'POST',
+    headers: form,
+    body: new URLSearchParams({ prompt: 'login', login, password: 'any' }).toString(),
+  });
+  if (/\/interaction\//.test(page.url)) {
+    page = await b.follow(page.url, { method: 'POST', headers: form, body: 'prompt=consent' });
+  }
+  return { b, landed: page };
+}
+
+describe('people sign in with OIDC code + PKCE', () => {
+  it('starts a session whose principal is the email the provider vouched for', async () => {
+    const { b, landed } = await signIn('erin');
+    expect(landed.url).toBe(`${TOLLGATE}/dashboard`);
+    const session = b.jarOf(TOLLGATE).get('tollgate_session');
+    expect(session).toMatch(/^[\w-]{43}$/);
+    // The cookie's value is not what the database keeps.
+    expect(await server.handle.store.sessions.find(session!, new Date())).toBeUndefined();
+
+    const me = await b.request(`${TOLLGATE}/api/v1/whoami`);
+    expect(await me.json()).toEqual({
+      principal: 'erin@example.com',
+      role: 'approver',
+      pipelines: ['checkout'],
+      via: 'session',
+    });
+
+    // A write from another site's page is refused; from this server's own page it goes through.
+    const digest = `sha256:${'cd'.repeat(32)}`;
+    const body = JSON.stringify({ artifact: digest, decision: 'approve' });
+    const json = { 'content-type': 'application/json' };
+    const foreign = await b.request(`${TOLLGATE}/api/v1/pipelines/checkout/stages/prod/approvals`, {
+      method: 'POST',
+      headers: { ...json, origin: 'https://evil.example' },
+      body,
+    });
+    expect(foreign.status).toBe(403);
+    const own = await b.request(`${TOLLGATE}/api/v1/pipelines/checkout/stages/prod/approvals`, {
+      method: 'POST',
+      headers: { ...json, origin: TOLLGATE },
+      body,
+    });
+    // Authenticated and allowed: the artifact simply is not registered.
+    expect(own.status).toBe(404);
+
+    const out = await b.request(`${TOLLGATE}/auth/logout`, { method: 'POST', headers: { origin: TOLLGATE } });
+    expect(out.status).toBe(200);
+    expect(
+      (await server.app.request('/api/v1/whoami', { headers: { cookie: `tollgate_session=${session}` } }))
+        .status,
+    ).toBe(401);
+  });
+
+  it('refuses a person no rule grants anything, a replayed callback and a forged session', async () => {
+    const { landed } = await signIn('mallory');
+    expect(landed.res.status).toBe(403);
+    expect(((await landed.res.json()) as { error: { message: string } }).error.message).toMatch(/no rule/);
+
+    const b = browser();
+    const start = await b.request(`${TOLLGATE}/auth/login`);
+    expect(start.status).toBe(302);
+    const callback = await b.request(`${TOLLGATE}/auth/callback?code=made-up&state=made-up`);
+    expect(callback.status).toBe(401);
+    // The sign-in was used up by that attempt: replaying it finds nothing.
+    expect((await b.request(`${TOLLGATE}/auth/callback?code=made-up&state=made-up`)).status).toBe(401);
+
+    const forged = await server.app.request('/api/v1/whoami', {
+      headers: { cookie: `tollgate_session=${'A'.repeat(43)}` },
+    });
+    expect(forged.status).toBe(401);
+  });
+
+  it('never redirects off the server after sign-in', async () => {
+    for (const back of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const { landed } = await signIn('erin', back);
+      expect(landed.url, back).toBe(`${TOLLGATE}/`);
+    }
+  });
+});

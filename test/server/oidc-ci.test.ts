@@ -1,0 +1,173 @@
+/**
+ * CI identity from OIDC ID tokens, against a real local issuer: a discovery document and a JWKS
+ * served on loopback, tokens signed with its key by `jose`. Every forgery a hurried or hostile
+ * caller could try is refused with 401: expired, another audience, another issuer, an unknown key
+ * id, `alg: none`, and HS256 "signed" with the issuer's public key.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+import { parseServerConfig } from '../../src/server/config.js';
+import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
+import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
+import { sqliteBackend } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+let issuerServer: Server;
+let issuer: string;
+let privateKey: CryptoKey;
+let publicPem: string;
+let otherKey: CryptoKey;
+let server: TestServer;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  privateKey = pair.privateKey;
+  publicPem = await exportSPKI(pair.publicKey);
+  otherKey = (await generateKeyPair('RS256')).privateKey;
+  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  issuerServer = createServer((req, res) => {
+    const base = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/openid-configuration')
+      res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
+    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
+    else res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+  const config = parseServerConfig(
+    `ciIssuers:
+  - issuer: ${issuer}
+    audience: tollgate
+    rules:
+      - match: { repository: shop/checkout, ref: refs/heads/main }
+        principal: "github:{repository}"
+        role: ci
+        pipelines: [checkout]
+        stages: [dev]
+      - match: { repository: shop/checkout, environment: [prod, production] }
+        principal: "github:{repository}@{environment}"
+        role: ci
+        pipelines: [checkout]
+`,
+    'server.yaml',
+  );
+  server = await openTestServer(sqliteBackend, {
+    authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
+  });
+});
+afterAll(async () => {
+  await server.dispose();
+  await new Promise((resolve) => issuerServer.close(resolve));
+});
+
+const CLAIMS = {
+  repository: 'shop/checkout',
+  ref: 'refs/heads/main',
+  sub: 'repo:shop/checkout:ref:refs/heads/main',
+};
+
+function sign(
+  claims: Record<string, unknown> = CLAIMS,
+  options: { iss?: string; aud?: string; exp?: string | number; kid?: string; key?: CryptoKey } = {},
+) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
+    .setIssuer(options.iss ?? issuer)
+    .setAudience(options.aud ?? 'tollgate')
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? '10m')
+    .sign(options.key ?? privateKey);
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const payload = () => ({
+  ...CLAIMS,
+  iss: issuer,
+  aud: 'tollgate',
+  iat: Math.floor(Date.now() / 1000),
+  exp: Math.floor(Date.now() / 1000) + 600,
+});
+
+async function whoami(token: string) {
+  const res = await server.call('GET', '/api/v1/whoami', token);
+  return {
+    status: res.status,
+    body: (await res.json()) as { error: { code: string; message: string } } & Record<string, unknown>,
+  };
+}
+
+describe('OIDC ID tokens from CI', () => {
+  it('maps a genuine token to the principal and grant of the first matching rule', async () => {
+    const answer = await whoami(await sign());
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        principal: 'github:shop/checkout',
+        role: 'ci',
+        pipelines: ['checkout'],
+        stages: ['dev'],
+        via: `oidc:${issuer}`,
+      },
+    });
+    const prod = await whoami(await sign({ ...CLAIMS, ref: 'refs/tags/v1', environment: 'production' }));
+    expect(prod.body.principal).toBe('github:shop/checkout@production');
+    expect(prod.body.stages).toBeUndefined();
+  });
+
+  it('refuses every forgery with 401', async () => {
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload())}.`;
+    const hsHeader = b64({ alg: 'HS256', typ: 'JWT', kid: 'k1' });
+    const hsBody = b64(payload());
+    const hs = `${hsHeader}.${hsBody}.${createHmac('sha256', publicPem).update(`${hsHeader}.${hsBody}`).digest('base64url')}`;
+    const cases: Array<[string, string | Promise<string>, RegExp]> = [
+      ['expired', sign(CLAIMS, { exp: Math.floor(Date.now() / 1000) - 3600 }), /expired/],
+      ['another audience', sign(CLAIMS, { aud: 'someone-else' }), /another audience/],
+      [
+        'an issuer not configured',
+        sign(CLAIMS, { iss: 'https://token.actions.githubusercontent.com' }),
+        /not accepted/,
+      ],
+      ['an unknown key id', sign(CLAIMS, { kid: 'k2', key: otherKey }), /key id/],
+      ['the right kid, another key', sign(CLAIMS, { key: otherKey }), /signature does not verify/],
+      ['alg none', unsigned, /algorithm is not accepted|cannot be verified/],
+      ['HS256 with the public key', hs, /algorithm is not accepted/],
+      ['garbage', 'a.b.c', /not a readable JWT/],
+    ];
+    for (const [what, token, message] of cases) {
+      const answer = await whoami(await token);
+      expect(answer.status, what).toBe(401);
+      expect(answer.body.error.code, what).toBe('UNAUTHENTICATED');
+      expect(answer.body.error.message, what).toMatch(message);
+    }
+  });
+
+  it('refuses a genuine token that no rule grants anything with 403, and keeps a rule to its stages', async () => {
+    const other = await whoami(await sign({ ...CLAIMS, repository: 'shop/billing' }));
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toMatch(/no rule/);
+    const token = await sign();
+    const prod = await server.call('POST', '/api/v1/pipelines/checkout/stages/prod/promotions', token, {
+      artifact: `sha256:${'ab'.repeat(32)}`,
+    });
+    expect(prod.status).toBe(403);
+  });
+
+  it('says where a server configuration is wrong', () => {
+    expect(() =>
+      parseServerConfig('ciIssuers:\n  - issuer: not a url\n    audience: x\n    rules: []\n', 's.yaml'),
+    ).toThrow(/s\.yaml:2:\d+: ciIssuers\.0\.issuer/);
+    expect(() =>
+      parseServerConfig(
+        `ciIssuers:\n  - issuer: ${'https://x.example'}\n    audience: x\n    algorithms: [HS256]\n    rules: [{ match: {}, principal: p, role: ci, pipelines: [a] }]\n`,
+        's.yaml',
+      ),
+    ).toThrow(/algorithms\.0/);
+  });
+});
