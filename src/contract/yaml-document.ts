@@ -1,0 +1,157 @@
+/**
+ * Contract YAML as plain data with positions: the document parsed once, with aliases and merge keys
+ * resolved and checked, and a `Locator` that finds the line and column of any path in it, so every
+ * later error (schema issues, the stage graph) can point at what the user wrote.
+ */
+import {
+  type Alias,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from 'yaml';
+import { inputError } from '../errors.js';
+
+/** A path into the document: map keys and list indexes. */
+export type Path = readonly PropertyKey[];
+
+/** Where a YAML node sits, as 1-based line and column. */
+export interface Located {
+  line: number;
+  column: number;
+}
+
+export class Locator {
+  constructor(
+    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly lines: LineCounter,
+  ) {}
+
+  private at(offset: number): Located {
+    const { line, col } = this.lines.linePos(offset);
+    return { line, column: col };
+  }
+
+  /** The node at `path`, or the deepest existing ancestor when the path does not exist. */
+  node(path: Path): Node | undefined {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = this.doc.getIn(path.slice(0, depth) as unknown[], true) as Node | undefined;
+      if (node && typeof node === 'object' && 'range' in node && node.range) return node;
+    }
+    return this.doc.contents ?? undefined;
+  }
+
+  /** Position of the value at `path`. */
+  value(path: Path): Located {
+    const node = this.node(path);
+    return this.at(node?.range?.[0] ?? 0);
+  }
+
+  /** Position of the key `key` inside the map at `path` (for unknown keys). */
+  key(path: Path, key: string): Located {
+    const map = this.node(path);
+    if (map && isMap(map)) {
+      for (const pair of (map as YAMLMap).items) {
+        if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+          return this.at(pair.key.range[0]);
+        }
+      }
+    }
+    return this.value(path);
+  }
+}
+
+/**
+ * Parses contract YAML into plain data and a locator for it.
+ * @throws TollgateError CONTRACT_INVALID at the line and column of the first YAML problem
+ */
+export function readYamlDocument(text: string, file: string): { data: unknown; locate: Locator } {
+  const lines = new LineCounter();
+  // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    // Keys that are lists or maps are refused below, with a position, instead of a process warning.
+    logLevel: 'error',
+  });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const { line, col: column } = lines.linePos(firstError.pos[0]);
+    throw inputError(
+      'CONTRACT_INVALID',
+      { file, line, column },
+      `invalid YAML: ${firstError.message.split('\n')[0]}`,
+    );
+  }
+  return { data: toPlainData(doc, lines, file), locate: new Locator(doc, lines) };
+}
+
+/** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
+const MAX_ALIASES = 100;
+
+/**
+ * The document as plain data, aliases and merge keys resolved. What the yaml library would throw on
+ * or quietly mangle is CONTRACT_INVALID at the node: an alias to no anchor above it, a merge key
+ * (`<<`) that merges no map, a list or map used as a key, and more aliases than any contract needs
+ * (the "billion laughs" expansion).
+ */
+function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
+  const fail = (node: { range?: [number, number, number] | null } | null | undefined, message: string) => {
+    const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
+    return inputError('CONTRACT_INVALID', { file, line, column }, message);
+  };
+  visit(doc, {
+    Alias(_key, alias) {
+      if (!alias.resolve(doc))
+        throw fail(
+          alias,
+          `alias *${alias.source} names no anchor above it; expected &${alias.source} defined earlier in the file`,
+        );
+      return undefined;
+    },
+  });
+  // A second pass: a pair is visited before the aliases inside it, and a merge of an alias to no
+  // anchor must be named by the pass above.
+  const target = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isCollection(pair.key))
+        throw fail(pair.key, `a ${isSeq(pair.key) ? 'list' : 'map'} used as a key; expected a name`);
+      // With `merge` on, a plain `<<` key is parsed as the symbol the library merges on. It merges a
+      // map, or a list of maps, each possibly given by an alias.
+      const merge =
+        isScalar(pair.key) && typeof pair.key.value === 'symbol' && pair.key.value.description === '<<';
+      const value = target(pair.value);
+      if (merge && !isMap(value) && !(isSeq(value) && value.items.every((item) => isMap(target(item)))))
+        throw fail(
+          (pair.value ?? pair.key) as Node | null,
+          'a merge key (<<) takes a map, an alias of one (*name), or a list of those',
+        );
+      return undefined;
+    },
+  });
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    let first: Alias | undefined;
+    visit(doc, {
+      Alias(_key, alias) {
+        first = alias;
+        return visit.BREAK;
+      },
+    });
+    throw fail(
+      first,
+      `aliases expand to more than ${MAX_ALIASES} nodes; expected a contract, not a YAML expansion`,
+    );
+  }
+}
