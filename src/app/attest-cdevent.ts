@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { stageOf } from '../contract/types.js';
 import { cdEventEvidence } from '../events/cdevent-evidence.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
-import { assertEvidenceSize, parseJsonEvidence } from '../evidence/json-input.js';
+import { assertEvidenceSize } from '../evidence/json-input.js';
+import { parseJsonText } from '../text/json-text.js';
 import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
@@ -26,7 +27,7 @@ export async function attestCdEvent(
   const artifact = await requireArtifact(ctx, options.artifact);
   assertEvidenceSize(await assertReadableFile(options.file), options.file);
   const bytes = await readFile(options.file);
-  const value = parseJsonEvidence(bytes.toString('utf8'), options.file);
+  const value = parseJsonText(bytes.toString('utf8'), options.file);
   const evidence = cdEventEvidence(value, options.file, artifact.digest, options.suite);
   const stage =
     options.stage ??

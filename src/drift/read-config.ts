@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { TollgateError } from '../errors.js';
+import { parseStrictJson } from '../text/json-text.js';
 import { parseEnvFile } from './env-reader.js';
 import { isFlagdDocument, readFlagd } from './flagd-reader.js';
-import { parseJson } from './json-reader.js';
 import { isK8sDocument, readK8s } from './k8s-reader.js';
 import { type ConfigPart, mergeConfig } from './merge.js';
 import { parseProperties } from './properties-reader.js';
@@ -76,7 +76,8 @@ export function parseConfigBytes(bytes: Uint8Array, file: string, forced?: Confi
     case 'yaml':
     case 'flagd':
     case 'k8s': {
-      const documents = format === 'json' ? [parseJson(text, file)] : parseYamlDocuments(text, file);
+      const documents =
+        format === 'json' ? [parseStrictJson(text, file) as ConfigValue] : parseYamlDocuments(text, file);
       return documentsToParts(documents, source, forced, file);
     }
   }

@@ -11,7 +11,7 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceData, TestSummary } from '../evidence/evidence.js';
-import { isJsonObject } from '../evidence/json-input.js';
+import { isJsonObject } from '../text/json-text.js';
 
 export interface CdEventEvidence {
   format: 'cdevents';

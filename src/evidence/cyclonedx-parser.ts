@@ -2,6 +2,8 @@
  * CycloneDX JSON (spec 1.2–1.6) → SbomSummary, and a CycloneDX document's `vulnerabilities`
  * (VDR / VEX) → VulnerabilitySummary. Fields read are listed in docs/evidence.md.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type {
   SbomComponent,
   SbomSummary,
@@ -9,7 +11,7 @@ import type {
   VulnerabilityFinding,
   VulnerabilitySummary,
 } from './evidence.js';
-import { isJsonObject, type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
 import { toSpdxExpression } from './spdx-license.js';
 

@@ -5,9 +5,9 @@
  */
 
 import { inputError } from '../errors.js';
+import { isJsonObject, parseJsonText } from '../text/json-text.js';
 import { isCycloneDx } from './cyclonedx-parser.js';
 import { isGrype } from './grype-parser.js';
-import { isJsonObject, parseJsonEvidence } from './json-input.js';
 import { isSarif } from './sarif-parser.js';
 import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
 import { isSpdx2, isSpdx3 } from './spdx-parser.js';
@@ -107,7 +107,7 @@ export function detectFormat(text: string, file: string): DetectedFormat {
       `XML with root element <${root ?? '?'}> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only`,
     );
   }
-  const value = parseJsonEvidence(text, file);
+  const value = parseJsonText(text, file);
   const format = detectJsonFormat(value);
   if (format === undefined) {
     throw inputError(

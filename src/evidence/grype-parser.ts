@@ -2,8 +2,10 @@
  * Grype JSON (`grype -o json`) → VulnerabilitySummary. Reads `matches[]`; `ignoredMatches[]`
  * (findings Grype's own ignore rules or VEX removed) count as suppressed.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { isJsonObject, JsonReader } from './json-input.js';
+import { JsonReader } from './json-input.js';
 import { countSeverities } from './severity.js';
 
 const WHAT = 'Grype report';

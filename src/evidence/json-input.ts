@@ -1,8 +1,10 @@
 /**
- * Shared input handling for the JSON evidence parsers: size limit, JSON syntax errors with line and
- * column, and shape errors that name the file and the JSON path of the offending value.
+ * Shared input handling for the JSON evidence parsers: size limit and shape errors that name the
+ * file and the JSON path of the offending value (JSON syntax errors with line and column are
+ * src/text/json-text.ts's).
  */
-import { inputError, type SourcePosition, TollgateError } from '../errors.js';
+import { inputError, TollgateError } from '../errors.js';
+import { isJsonObject } from '../text/json-text.js';
 
 /** Default largest evidence file accepted: 256 MiB (`--max-evidence-bytes` / config may change it). */
 export const DEFAULT_MAX_EVIDENCE_BYTES = 256 * 1024 * 1024;
@@ -32,156 +34,7 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** 1-based line and column of character `offset` in `text`. */
-export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(Math.max(offset, 0), text.length);
-  let i = text.indexOf('\n');
-  while (i !== -1 && i < end) {
-    line++;
-    lineStart = i + 1;
-    i = text.indexOf('\n', lineStart);
-  }
-  return { line, column: end - lineStart + 1 };
-}
-
-/**
- * Parses JSON text; a syntax error becomes EVIDENCE_INVALID naming the file, line and column.
- * A leading byte-order mark is ignored.
- */
-export function parseJsonEvidence(text: string, file: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    return JSON.parse(body);
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    const position: SourcePosition = { file };
-    const at = /at position (\d+)/.exec(message);
-    // Node 20's V8 gives a position for some errors only ("Unexpected token '}', ..."); find it then.
-    const offset = at
-      ? Number(at[1])
-      : /end of JSON input/.test(message)
-        ? body.length
-        : jsonErrorOffset(body);
-    if (offset !== undefined) Object.assign(position, lineColumnAt(body, offset));
-    const found = message
-      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/ \(line \d+ column \d+\)$/, '');
-    throw inputError('EVIDENCE_INVALID', position, `malformed JSON: ${found}`, cause);
-  }
-}
-
-/**
- * Where JSON text first stops being valid JSON: a small scanner run only after JSON.parse failed,
- * to name the line and column when the engine's message does not. Undefined if it finds no error.
- */
-export function jsonErrorOffset(text: string): number | undefined {
-  let i = 0;
-  const n = text.length;
-  const space = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const string = () => {
-    i++;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 34) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c === 92) {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-            i += 2;
-            fail();
-          }
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else {
-          i++;
-          fail();
-        }
-      } else i++;
-    }
-    fail();
-  };
-  const value = (depth: number): void => {
-    if (depth > 10_000) fail();
-    space();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail();
-        string();
-        space();
-        if (text[i] !== ':') fail();
-        i++;
-        value(depth + 1);
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else {
-      const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-      if (!number) fail();
-      i += number![0].length;
-    }
-  };
-  try {
-    value(0);
-    space();
-    return i < n ? i : undefined;
-  } catch (offset) {
-    return typeof offset === 'number' ? offset : undefined;
-  }
-}
-
 export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** What a value is, in words, for "expected X, found Y" messages. */
 export function describeJson(value: unknown): string {

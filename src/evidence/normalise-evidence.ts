@@ -4,6 +4,7 @@
  * `normaliseDocument` for raw files, and `normalisePredicate` for statements src/trust unwrapped.
  */
 import { inputError } from '../errors.js';
+import { isJsonObject } from '../text/json-text.js';
 import { parseCycloneDx, parseCycloneDxVulnerabilities } from './cyclonedx-parser.js';
 import {
   type DetectedFormat,
@@ -15,7 +16,7 @@ import {
 import type { ProvenanceSummary, SbomSummary, VulnerabilitySummary } from './evidence.js';
 import { parseGrype } from './grype-parser.js';
 import { INTOTO_VULNS_V02, parseIntotoVulns } from './intoto-vulns-parser.js';
-import { assertEvidenceSize, type EvidenceInputOptions, isJsonObject } from './json-input.js';
+import { assertEvidenceSize, type EvidenceInputOptions } from './json-input.js';
 import { parseSarif } from './sarif-parser.js';
 import { isSlsaProvenanceType, parseSlsaProvenance, SLSA_PROVENANCE_V1 } from './slsa-provenance-parser.js';
 import { parseSpdx2, parseSpdx3 } from './spdx-parser.js';

@@ -3,8 +3,10 @@
  * as a CVSS-like score; otherwise the result's level, falling back to the rule's
  * `defaultConfiguration.level`, then `warning` (SARIF §3.27.10). docs/evidence.md has the table.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { isJsonObject, type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore } from './severity.js';
 
 const WHAT = 'SARIF log';

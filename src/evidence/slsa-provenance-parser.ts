@@ -3,8 +3,10 @@
  * older v0.2 that many builders still emit. The in-toto statement around the predicate (subject
  * check, signature) is handled in src/trust; this reads the predicate only.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type { ProvenanceSummary } from './evidence.js';
-import { isJsonObject, type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 export const SLSA_PROVENANCE_V02 = 'https://slsa.dev/provenance/v0.2';

@@ -2,8 +2,10 @@
  * SPDX SBOMs → SbomSummary: SPDX 2.2/2.3 JSON (`spdxVersion`, `packages`) and SPDX 3.0 JSON-LD
  * (a flat `@graph` of elements indexed by `spdxId`). Fields read are listed in docs/evidence.md.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type { SbomComponent, SbomSummary } from './evidence.js';
-import { isJsonObject, type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import { toSpdxExpression } from './spdx-license.js';
 
 /** True for an SPDX 2.x JSON document. */

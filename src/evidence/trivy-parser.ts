@@ -3,8 +3,10 @@
  * (schema 2, Trivy ≥ 0.20) or the bare array of results older versions print. Findings Trivy moved
  * to `ModifiedFindings` / `ExperimentalModifiedFindings` (ignored or VEX-suppressed) count as suppressed.
  */
+
+import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { isJsonObject, JsonReader } from './json-input.js';
+import { JsonReader } from './json-input.js';
 import { countSeverities } from './severity.js';
 
 const WHAT = 'Trivy report';

@@ -4,8 +4,8 @@
  */
 import { type KeyObject, sign, verify } from 'node:crypto';
 import { TollgateError } from '../errors.js';
+import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import { decodeBase64Strict } from './base64.js';
-import { isObject, parseJsonText } from './json.js';
 import type { KeyAlgorithm, NamedKey, PrivateKeyInfo } from './keys.js';
 
 /** The payload type of an in-toto statement inside DSSE. */

@@ -2,7 +2,7 @@
  * in-toto Statement v1: https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md
  */
 import { TollgateError } from '../errors.js';
-import { isObject, parseJsonText } from './json.js';
+import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
 /** The pre-1.0 type still written by many tools (cosign attest, older SLSA generators); same layout. */

@@ -4,7 +4,7 @@
  */
 import { TollgateError } from '../errors.js';
 import { FAILED_NAMES_CAP, type TestSummary } from '../evidence/evidence.js';
-import { isObject } from './json.js';
+import { isJsonObject as isObject } from '../text/json-text.js';
 
 export const TEST_RESULT_V01 = 'https://in-toto.io/attestation/test-result/v0.1';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TollgateError } from '../errors.js';
-import { isObject, parseJsonText } from './json.js';
+import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import publicGoodRootJson from './public-good-trusted-root.json' with { type: 'json' };
 
 /**

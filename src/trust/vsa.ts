@@ -5,8 +5,8 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifyEnvelope } from './dsse.js';
-import { isObject, parseJsonText } from './json.js';
 import type { NamedKey, PrivateKeyInfo, PublicKeyInfo } from './keys.js';
 import { parseStatementBytes, STATEMENT_TYPE_V1, type Statement, statementCovers } from './statement.js';
 

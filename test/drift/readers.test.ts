@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../src/drift/env-reader.js';
 import { readFlagd } from '../../src/drift/flagd-reader.js';
-import { parseJson } from '../../src/drift/json-reader.js';
 import { readK8s } from '../../src/drift/k8s-reader.js';
 import { parseProperties } from '../../src/drift/properties-reader.js';
 import { parseConfigBytes } from '../../src/drift/read-config.js';
+import type { ConfigValue } from '../../src/drift/types.js';
 import { parseYamlDocuments } from '../../src/drift/yaml-reader.js';
+import { parseStrictJson } from '../../src/text/json-text.js';
+
+const parseJson = (text: string, file: string) => parseStrictJson(text, file) as ConfigValue;
+
 import { tollgateErrorOf } from '../support/builders.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/flagd/${name}`, import.meta.url), 'utf8');

@@ -77,9 +77,10 @@ describe('detectFormat', () => {
   });
 });
 
-describe('jsonErrorOffset (line and column when the engine gives no position)', () => {
+describe('jsonSyntaxError (line and column when the engine gives no position)', () => {
   it('points at the unexpected token', async () => {
-    const { jsonErrorOffset } = await import('../../src/evidence/json-input.js');
+    const { jsonSyntaxError } = await import('../../src/text/json-text.js');
+    const jsonErrorOffset = (text: string) => jsonSyntaxError(text)?.offset;
     const text = '{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n';
     expect(jsonErrorOffset(text)).toBe(text.indexOf('}'));
     expect(jsonErrorOffset('{"a": [1, 2,]}')).toBe(12);

@@ -1,0 +1,282 @@
+/**
+ * The one JSON reader with positions. `JSON.parse` builds values fastest but names neither line nor
+ * column for most errors and keeps the last of duplicate keys silently; a small scanner finds where
+ * text stops being JSON and, when asked, refuses duplicate keys. Evidence, signed statements and
+ * config files all read JSON through here:
+ * - `parseJsonText`: `JSON.parse` first (large reports stay fast); on an error, the engine's words
+ *   at the line and column the scanner finds ("malformed JSON: Unexpected token '}'");
+ * - `parseStrictJson`: the scanner first, duplicate keys refused ("invalid JSON: duplicate key …"),
+ *   for config files whose every key is compared.
+ */
+import { type ErrorCode, inputError, type SourcePosition } from '../errors.js';
+
+/** 1-based line and column of character `offset` in `text` (clamped to the text). */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(offset, 0), text.length);
+  let i = text.indexOf('\n');
+  while (i !== -1 && i < end) {
+    line++;
+    lineStart = i + 1;
+    i = text.indexOf('\n', lineStart);
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/** True for a plain JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where JSON text stops being JSON, and why. */
+export interface JsonSyntaxError {
+  offset: number;
+  message: string;
+}
+
+export interface JsonScanOptions {
+  /** Refuse an object that names a key twice (default: allowed, as JSON.parse allows it). */
+  refuseDuplicateKeys?: boolean;
+  /** Deepest nesting accepted (default 10,000). */
+  maxDepth?: number;
+}
+
+/**
+ * The first syntax error in `text` (RFC 8259), or undefined when it is valid JSON.
+ * @example jsonSyntaxError('{"a": [1, 2,]}')?.offset // 12
+ */
+export function jsonSyntaxError(text: string, options: JsonScanOptions = {}): JsonSyntaxError | undefined {
+  try {
+    new JsonScanner(text, options.refuseDuplicateKeys === true, options.maxDepth ?? 10_000).scanDocument();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ScanError) return { offset: error.offset, message: error.message };
+    // Nesting deep enough to exhaust the stack: the position cannot be found this way.
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+function withoutByteOrderMark(text: string): string {
+  // A leading byte-order mark is not JSON, but editors on some systems write one.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Parses JSON text; a syntax error becomes `code` (default EVIDENCE_INVALID) naming the file, line
+ * and column, in the engine's words. A leading byte-order mark is ignored.
+ */
+export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVIDENCE_INVALID'): unknown {
+  const text = withoutByteOrderMark(raw);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const position: SourcePosition = { file };
+    const at = /at position (\d+)/.exec(message);
+    // Node 20's V8 gives a position for some errors only ("Unexpected token '}', ..."); find it then.
+    const offset = at
+      ? Number(at[1])
+      : /end of JSON input/.test(message)
+        ? text.length
+        : jsonSyntaxError(text)?.offset;
+    if (offset !== undefined) Object.assign(position, lineColumnAt(text, offset));
+    const found = message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '');
+    throw inputError(code, position, `malformed JSON: ${found}`, cause);
+  }
+}
+
+/**
+ * Parses JSON text whose every key matters: scanned first, so a syntax error or a key named twice
+ * in one object is `code` (default CONFIG_INVALID) at its line and column. Nesting deeper than
+ * `maxDepth` (default 1,000) is refused.
+ */
+export function parseStrictJson(
+  raw: string,
+  file: string,
+  code: ErrorCode = 'CONFIG_INVALID',
+  maxDepth = 1000,
+): unknown {
+  const text = withoutByteOrderMark(raw);
+  const error = jsonSyntaxError(text, { refuseDuplicateKeys: true, maxDepth });
+  if (error)
+    throw inputError(code, { file, ...lineColumnAt(text, error.offset) }, `invalid JSON: ${error.message}`);
+  return JSON.parse(text);
+}
+
+class ScanError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+class JsonScanner {
+  private i = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly refuseDuplicateKeys: boolean,
+    private readonly maxDepth: number,
+  ) {}
+
+  scanDocument(): void {
+    this.skipSpace();
+    if (this.i >= this.text.length) throw this.fail('expected a JSON value, found an empty file');
+    this.value(0);
+    this.skipSpace();
+    if (this.i < this.text.length) throw this.fail(`expected the end of the file, found ${this.found()}`);
+  }
+
+  private value(depth: number): void {
+    if (depth > this.maxDepth) throw this.fail(`expected at most ${this.maxDepth} levels of nesting`);
+    const char = this.text[this.i];
+    if (char === '{') {
+      this.object(depth);
+      return;
+    }
+    if (char === '[') {
+      this.array(depth);
+      return;
+    }
+    if (char === '"') {
+      this.string();
+      return;
+    }
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) {
+      NUMBER.lastIndex = this.i;
+      if (!NUMBER.test(this.text)) throw this.fail(`expected a number, found ${this.found()}`);
+      this.i = NUMBER.lastIndex;
+      return;
+    }
+    for (const literal of ['true', 'false', 'null']) {
+      if (this.text.startsWith(literal, this.i)) {
+        this.i += literal.length;
+        return;
+      }
+    }
+    throw this.fail(`expected a value, found ${this.found()}`);
+  }
+
+  private object(depth: number): void {
+    const start = this.i;
+    this.i++;
+    const keys = this.refuseDuplicateKeys ? new Set<string>() : undefined;
+    this.skipSpace();
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.i] !== '"')
+        throw this.fail(`expected a property name in double quotes, found ${this.found()}`);
+      const keyAt = this.i;
+      const raw = this.string();
+      if (keys) {
+        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (keys.has(key)) {
+          const at = lineColumnAt(this.text, start);
+          throw this.fail(
+            `duplicate key ${JSON.stringify(key)} in the object that starts at line ${at.line}`,
+            keyAt,
+          );
+        }
+        keys.add(key);
+      }
+      this.skipSpace();
+      if (this.text[this.i] !== ':')
+        throw this.fail(`expected ':' after a property name, found ${this.found()}`);
+      this.i++;
+      this.skipSpace();
+      this.value(depth + 1);
+      this.skipSpace();
+      const next = this.text[this.i];
+      if (next === '}') {
+        this.i++;
+        return;
+      }
+      if (next !== ',') throw this.fail(`expected ',' or '}' after a property value, found ${this.found()}`);
+      this.i++;
+    }
+  }
+
+  private array(depth: number): void {
+    this.i++;
+    this.skipSpace();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.skipSpace();
+      this.value(depth + 1);
+      this.skipSpace();
+      const next = this.text[this.i];
+      if (next === ']') {
+        this.i++;
+        return;
+      }
+      if (next !== ',') throw this.fail(`expected ',' or ']' after an array item, found ${this.found()}`);
+      this.i++;
+    }
+  }
+
+  private string(): string {
+    STRING.lastIndex = this.i;
+    if (!STRING.test(this.text)) throw this.fail(this.stringProblem());
+    const raw = this.text.slice(this.i, STRING.lastIndex);
+    this.i = STRING.lastIndex;
+    return raw;
+  }
+
+  /** Moves to the character that breaks a string and says what is wrong there. */
+  private stringProblem(): string {
+    let i = this.i + 1;
+    while (i < this.text.length) {
+      const code = this.text.charCodeAt(i);
+      if (code === 0x22) break;
+      if (code < 0x20) {
+        this.i = i;
+        return 'expected a valid string: a raw control character must be escaped';
+      }
+      if (code === 0x5c) {
+        const escape = this.text[i + 1];
+        const hex = /^[0-9a-fA-F]{4}$/.test(this.text.slice(i + 2, i + 6));
+        if (escape === 'u' ? !hex : escape === undefined || !'"\\/bfnrt'.includes(escape)) {
+          this.i = i + 1;
+          return 'expected a valid string: an invalid escape';
+        }
+        i += escape === 'u' ? 6 : 2;
+      } else i++;
+    }
+    this.i = i;
+    return 'expected a valid string (closed quote, valid escapes, no raw control characters)';
+  }
+
+  private skipSpace(): void {
+    for (;;) {
+      const code = this.text.charCodeAt(this.i);
+      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) this.i++;
+      else return;
+    }
+  }
+
+  private found(): string {
+    if (this.i >= this.text.length) return 'the end of the file';
+    return JSON.stringify(this.text.slice(this.i, this.i + 12));
+  }
+
+  private fail(message: string, at = this.i): ScanError {
+    return new ScanError(message, at);
+  }
+}
