@@ -250,13 +250,13 @@ class JsonScanner {
         return 'expected a valid string: a raw control character must be escaped';
       }
       if (code === 0x5c) {
-        const escape = this.text[i + 1];
+        const escaped = this.text[i + 1];
         const hex = /^[0-9a-fA-F]{4}$/.test(this.text.slice(i + 2, i + 6));
-        if (escape === 'u' ? !hex : escape === undefined || !'"\\/bfnrt'.includes(escape)) {
+        if (escaped === 'u' ? !hex : escaped === undefined || !'"\\/bfnrt'.includes(escaped)) {
           this.i = i + 1;
           return 'expected a valid string: an invalid escape';
         }
-        i += escape === 'u' ? 6 : 2;
+        i += escaped === 'u' ? 6 : 2;
       } else i++;
     }
     this.i = i;

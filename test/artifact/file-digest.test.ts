@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestDirectory, digestFile, digestPath } from '../../src/artifact/file-digest.js';
 import { TollgateError } from '../../src/errors.js';
+import { serviceAvailable } from '../support/services.js';
 
 let work: string;
 
@@ -52,7 +53,7 @@ function makeTree(name: string, files: Record<string, string | Buffer>): string 
 }
 
 describe('digestFile', () => {
-  it.skipIf(!hasOpenssl() && process.env.TOLLGATE_REQUIRE_SERVICES !== '1')(
+  it.skipIf(!serviceAvailable('openssl', hasOpenssl(), 'the openssl command is not installed'))(
     'equals openssl dgst -sha256 on a file spanning several 1 MiB reads',
     async () => {
       // 5 MiB + 12,345 bytes: several full reads, then a short one.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCycloneDx, parseCycloneDxVulnerabilities } from '../../src/evidence/cyclonedx-parser.js';
-import { fixtureJson, sampleJson, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fixtureJson, sampleJson } from './scan-helpers.js';
 
 const CDX = 'sbom/cyclonedx/';
 
@@ -169,7 +170,7 @@ describe('parseCycloneDx on CycloneDX 1.5 and 1.6 samples', () => {
 
 describe('parseCycloneDx refuses the wrong shape, naming the file and the path', () => {
   it('a component without a name', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       parseCycloneDx(
         { bomFormat: 'CycloneDX', specVersion: '1.4', components: [{ version: '1' }] },
         'bad.json',
@@ -183,11 +184,12 @@ describe('parseCycloneDx refuses the wrong shape, naming the file and the path',
 
   it('components that are not an array, and a non-1.x spec version', () => {
     expect(
-      thrown(() => parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '1.4', components: {} }, 'x.json'))
-        .message,
+      tollgateErrorOf(() =>
+        parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '1.4', components: {} }, 'x.json'),
+      ).message,
     ).toContain('at components: expected an array, found an object');
     expect(
-      thrown(() => parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '2.0' }, 'x.json')).message,
+      tollgateErrorOf(() => parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '2.0' }, 'x.json')).message,
     ).toContain('at specVersion: expected a CycloneDX 1.x version, found the string "2.0"');
   });
 });

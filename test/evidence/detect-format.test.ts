@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../src/evidence/detect-format.js';
-import { fixtureText, sampleText, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fixtureText, sampleText } from './scan-helpers.js';
 
 const format = (text: string) => detectFormat(text, 'input').format;
 
@@ -42,7 +43,7 @@ describe('detectFormat', () => {
   });
 
   it('refuses malformed JSON with the file, line and column', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       detectFormat('{\n  "bomFormat": "CycloneDX",\n  "specVersion" "1.4"\n}', 'bom.json'),
     );
     expect(error.code).toBe('EVIDENCE_INVALID');
@@ -51,13 +52,13 @@ describe('detectFormat', () => {
   });
 
   it('refuses truncated JSON at its end', () => {
-    const error = thrown(() => detectFormat('{\n "runs": [', 'cut.sarif'));
+    const error = tollgateErrorOf(() => detectFormat('{\n "runs": [', 'cut.sarif'));
     expect(error.position).toEqual({ file: 'cut.sarif', line: 2, column: 11 });
     expect(error.message).toContain('Unexpected end of JSON input');
   });
 
   it('refuses JSON of no known format, naming what it found', () => {
-    const error = thrown(() => detectFormat('{"hello": 1}', 'x.json'));
+    const error = tollgateErrorOf(() => detectFormat('{"hello": 1}', 'x.json'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toContain(
       'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX JSON',
@@ -67,13 +68,15 @@ describe('detectFormat', () => {
 
   it('refuses other XML (CycloneDX XML is not read) and empty files', () => {
     expect(
-      thrown(() =>
+      tollgateErrorOf(() =>
         detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
       ).message,
     ).toBe(
       'bom.xml: XML with root element <bom> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only',
     );
-    expect(thrown(() => detectFormat('  \n', 'empty.json')).message).toBe('empty.json: the file is empty');
+    expect(tollgateErrorOf(() => detectFormat('  \n', 'empty.json')).message).toBe(
+      'empty.json: the file is empty',
+    );
   });
 });
 
@@ -90,7 +93,7 @@ describe('jsonSyntaxError (line and column when the engine gives no position)', 
   });
 
   it('gives detectFormat the position for such errors', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       detectFormat('{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n', 'g.json'),
     );
     expect(error.position).toEqual({ file: 'g.json', line: 3, column: 23 });

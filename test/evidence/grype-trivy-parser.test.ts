@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseGrype } from '../../src/evidence/grype-parser.js';
 import { parseIntotoVulns, severityFromScore } from '../../src/evidence/intoto-vulns-parser.js';
 import { parseTrivy } from '../../src/evidence/trivy-parser.js';
-import { sampleJson, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { sampleJson } from './scan-helpers.js';
 
 describe('parseGrype', () => {
   const scan = parseGrype(sampleJson('grype.json'), 'grype.json');
@@ -39,7 +40,9 @@ describe('parseGrype', () => {
   });
 
   it('refuses a match without an artifact', () => {
-    const error = thrown(() => parseGrype({ matches: [{ vulnerability: { id: 'CVE-1' } }] }, 'g.json'));
+    const error = tollgateErrorOf(() =>
+      parseGrype({ matches: [{ vulnerability: { id: 'CVE-1' } }] }, 'g.json'),
+    );
     expect(error.message).toBe(
       'g.json: not a valid Grype report: at matches[0].artifact: expected an object, found nothing (the field is missing)',
     );
@@ -78,7 +81,7 @@ describe('parseTrivy', () => {
   });
 
   it('refuses a vulnerability without an id', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       parseTrivy(
         { SchemaVersion: 2, Results: [{ Target: 't', Vulnerabilities: [{ PkgName: 'x' }] }] },
         't.json',

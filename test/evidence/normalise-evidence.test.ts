@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assertEvidenceSize, DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/evidence/json-input.js';
 import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
-import { fixtureText, sampleJson, sampleText, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fixtureText, sampleJson, sampleText } from './scan-helpers.js';
 
 describe('normaliseDocument', () => {
   it('turns each raw format into evidence of its kind, with the format recorded', () => {
@@ -61,10 +62,10 @@ describe('normaliseDocument', () => {
   });
 
   it('refuses a document of another kind than the one asked for, naming both', () => {
-    const error = thrown(() => normaliseDocument(sampleText('grype.json'), 'grype.json', 'sbom'));
+    const error = tollgateErrorOf(() => normaliseDocument(sampleText('grype.json'), 'grype.json', 'sbom'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toBe('grype.json: expected an SBOM (CycloneDX or SPDX), found Grype JSON');
-    expect(thrown(() => normaliseDocument('<testsuite/>', 'r.xml', 'scan')).message).toBe(
+    expect(tollgateErrorOf(() => normaliseDocument('<testsuite/>', 'r.xml', 'scan')).message).toBe(
       'r.xml: expected a vulnerability scan (SARIF, Grype, Trivy or CycloneDX VEX/VDR), found JUnit XML',
     );
   });
@@ -77,7 +78,7 @@ describe('normaliseDocument', () => {
   });
 
   it('refuses a document over the size limit before parsing it', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       normaliseDocument('{"bomFormat":"CycloneDX"}', 'big.json', 'sbom', { maxBytes: 10 }),
     );
     expect(error.code).toBe('EVIDENCE_TOO_LARGE');
@@ -90,7 +91,7 @@ describe('normaliseDocument', () => {
 describe('assertEvidenceSize', () => {
   it('accepts up to the 256 MiB default and refuses one byte more', () => {
     expect(() => assertEvidenceSize(DEFAULT_MAX_EVIDENCE_BYTES, 'a')).not.toThrow();
-    const error = thrown(() => assertEvidenceSize(DEFAULT_MAX_EVIDENCE_BYTES + 1, 'huge.json'));
+    const error = tollgateErrorOf(() => assertEvidenceSize(DEFAULT_MAX_EVIDENCE_BYTES + 1, 'huge.json'));
     expect(error.code).toBe('EVIDENCE_TOO_LARGE');
     expect(error.message).toContain(
       'huge.json: evidence file is 256.0 MiB (268435457 bytes), over the limit of 256.0 MiB',
@@ -143,7 +144,9 @@ describe('normalisePredicate', () => {
   it('returns undefined for predicate types it does not read (stored as opaque), and refuses the wrong kind', () => {
     expect(normalisePredicate('https://in-toto.io/attestation/test-result/v0.1', {}, 'p')).toBeUndefined();
     const v1 = sampleJson('slsa-v1.intoto.json') as { predicateType: string; predicate: unknown };
-    expect(thrown(() => normalisePredicate(v1.predicateType, v1.predicate, 'p.json', 'sbom')).message).toBe(
+    expect(
+      tollgateErrorOf(() => normalisePredicate(v1.predicateType, v1.predicate, 'p.json', 'sbom')).message,
+    ).toBe(
       'p.json: expected an SBOM (CycloneDX or SPDX), found a statement with predicate type https://slsa.dev/provenance/v1',
     );
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSarif } from '../../src/evidence/sarif-parser.js';
-import { fixtureJson, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fixtureJson } from './scan-helpers.js';
 
 const parse = (name: string) => parseSarif(fixtureJson(`sarif/${name}`), name);
 
@@ -118,7 +119,7 @@ describe('parseSarif severity mapping', () => {
 
 describe('parseSarif refuses what is not SARIF 2.1.0', () => {
   it('another version', () => {
-    const error = thrown(() => parseSarif({ version: '2.0.0', runs: [] }, 'old.sarif'));
+    const error = tollgateErrorOf(() => parseSarif({ version: '2.0.0', runs: [] }, 'old.sarif'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toBe(
       'old.sarif: not a valid SARIF log: at version: expected "2.1.0", found the string "2.0.0"',
@@ -126,7 +127,7 @@ describe('parseSarif refuses what is not SARIF 2.1.0', () => {
   });
 
   it('a run without a tool driver name', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       parseSarif({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] }, 'x.sarif'),
     );
     expect(error.message).toContain('at runs[0].tool.driver.name: expected a string');

@@ -21,15 +21,3 @@ export function sampleText(name: string): string {
 export function sampleJson(name: string): unknown {
   return JSON.parse(sampleText(name));
 }
-
-/** Runs `fn` and returns the error it throws (the test fails when it does not throw). */
-export function thrown(
-  fn: () => unknown,
-): Error & { code?: string; position?: { file: string; line?: number; column?: number } } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected an error, none was thrown');
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRepository, parseSlsaProvenance } from '../../src/evidence/slsa-provenance-parser.js';
-import { sampleJson, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { sampleJson } from './scan-helpers.js';
 
 type Statement = { predicateType: string; predicate: unknown };
 
@@ -55,7 +56,7 @@ describe('parseSlsaProvenance', () => {
   });
 
   it('refuses a v1 predicate without a builder id, and an unknown predicate type', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       parseSlsaProvenance(
         { buildDefinition: { buildType: 't' }, runDetails: { builder: {} } },
         'https://slsa.dev/provenance/v1',
@@ -64,9 +65,9 @@ describe('parseSlsaProvenance', () => {
     );
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toContain('at predicate.runDetails.builder.id: expected a string');
-    expect(thrown(() => parseSlsaProvenance({}, 'https://example.com/other', 'p.json')).message).toContain(
-      'at predicateType: expected "https://slsa.dev/provenance/v1"',
-    );
+    expect(
+      tollgateErrorOf(() => parseSlsaProvenance({}, 'https://example.com/other', 'p.json')).message,
+    ).toContain('at predicateType: expected "https://slsa.dev/provenance/v1"');
   });
 });
 

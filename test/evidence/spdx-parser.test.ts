@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpdx, parseSpdx2, parseSpdx3 } from '../../src/evidence/spdx-parser.js';
-import { sampleJson, thrown } from './scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { sampleJson } from './scan-helpers.js';
 
 describe('parseSpdx2 (SPDX 2.3 JSON)', () => {
   it('reads purls written with PACKAGE-MANAGER and takes the described package as subject', () => {
@@ -88,10 +89,12 @@ describe('parseSpdx2 (SPDX 2.3 JSON)', () => {
   });
 
   it('refuses an SPDX 1.x or 3 version string and a package without a name', () => {
-    expect(thrown(() => parseSpdx2({ spdxVersion: 'SPDX-1.2', packages: [] }, 'old.json')).message).toBe(
+    expect(
+      tollgateErrorOf(() => parseSpdx2({ spdxVersion: 'SPDX-1.2', packages: [] }, 'old.json')).message,
+    ).toBe(
       'old.json: not a valid SPDX 2 document: at spdxVersion: expected "SPDX-2.2" or "SPDX-2.3", found the string "SPDX-1.2"',
     );
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       parseSpdx2({ spdxVersion: 'SPDX-2.3', packages: [{ SPDXID: 'SPDXRef-x' }] }, 'p.json'),
     );
     expect(error.code).toBe('EVIDENCE_INVALID');
@@ -161,7 +164,7 @@ describe('parseSpdx3 (SPDX 3.0 JSON-LD)', () => {
 
   it('refuses a graph without CreationInfo', () => {
     const doc = { '@context': 'https://spdx.org/rdf/3.0.1/spdx-context.jsonld', '@graph': [] };
-    const error = thrown(() => parseSpdx3(doc, 'empty.json'));
+    const error = tollgateErrorOf(() => parseSpdx3(doc, 'empty.json'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toContain(
       'empty.json: not a valid SPDX 3 document: at @graph: expected a CreationInfo element',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateApprovals, ineligibility } from '../../src/gates/approvals-gate.js';
-import { approval, contextOf, pipeline, register, testsEvidence } from './people-builders.js';
+import { approval, contextOf, pipeline, register, testsEvidence } from '../support/builders.js';
 
 const GROUPS = `groups:
   release-managers: [alice, bob, carol, dana]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
-import { contextOf, pipeline, promotion } from './people-builders.js';
+import { contextOf, pipeline, promotionEntry } from '../support/builders.js';
 
 describe('decide: until of a pending decision', () => {
   it('is the latest time among pending gates, since every one must pass first', () => {
@@ -10,7 +10,7 @@ describe('decide: until of a pending decision', () => {
         deny:
           - { name: release freeze, from: '2026-11-27T00:00:00', until: '2026-11-30T08:00:00', tz: Europe/Berlin }`);
     const { facts } = contextOf(contract, {
-      entries: [promotion('staging', '2026-11-26T09:00:00.000Z')],
+      entries: [promotionEntry('staging', '2026-11-26T09:00:00.000Z')],
       now: '2026-11-27T06:00:00Z',
     });
     const decision = decide(contract, 'prod', facts);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { provenanceRequirement } from '../../src/contract/requires/provenance.js';
 import { evaluateProvenance } from '../../src/gates/provenance-gate.js';
-import { provenance, testsRecord } from './scan-evidence-builders.js';
+import { provenance, testsRecord } from '../support/builders.js';
 
 const req = (r: unknown) => provenanceRequirement.parse(r);
 const COMMIT = '9f3c2a1b4d5e6f708192a3b4c5d6e7f8091a2b3c';

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRules } from '../../src/gates/rules-gate.js';
-import { approval, contextOf, pipeline, promotion, testsEvidence, verification } from './people-builders.js';
+import {
+  approval,
+  contextOf,
+  pipeline,
+  promotionEntry,
+  testsEvidence,
+  verification,
+} from '../support/builders.js';
 
 const contract = pipeline(
   `      rules:
@@ -18,7 +25,7 @@ const contract = pipeline(
 const rules = contract.stages.prod!.requires.rules!;
 
 const entries = [
-  promotion('staging', '2026-11-25T09:00:00.000Z'),
+  promotionEntry('staging', '2026-11-25T09:00:00.000Z'),
   verification('staging', '2026-11-25T09:30:00.000Z', 'passed'),
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sbomRequirement } from '../../src/contract/requires/sbom.js';
 import { evaluateSbom } from '../../src/gates/sbom-gate.js';
-import { component, sbom, testsRecord } from './scan-evidence-builders.js';
+import { component, sbom, testsRecord } from '../support/builders.js';
 
 const policy = (p: unknown) => sbomRequirement.parse(p);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
-import { thrown } from '../evidence/scan-helpers.js';
+import { tollgateErrorOf } from '../support/builders.js';
 
 const contract = (requires: string) =>
   `version: 1\npipeline: p\nartifact: { type: oci }\nstages:\n  s:\n    purpose: x\n    requires:\n${requires}`;
@@ -31,7 +31,7 @@ describe('sbom, vulnerabilities and provenance contract sections', () => {
   });
 
   it('name the line and column of a bad licence, a bad date and a misspelt shorthand', () => {
-    const error = thrown(() =>
+    const error = tollgateErrorOf(() =>
       validateContract(
         contract(
           '      sbom: { denyLicenses: [MIT, "GPL v3"] }\n' +

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateSoak } from '../../src/gates/soak-gate.js';
-import { contextOf, D1, D2, D3, entry, pipeline, promotion, verification } from './people-builders.js';
+import { contextOf, D1, D2, D3, entry, pipeline, promotionEntry, verification } from '../support/builders.js';
 
 const contract = pipeline('      soak: 24h');
 const config = contract.stages.prod!.requires.soak!;
 
 describe('soak gate', () => {
   it('is pending with the exact end while the digest soaks in the from stage', () => {
-    const entries = [promotion('staging', '2026-11-26T09:00:00.000Z')];
+    const entries = [promotionEntry('staging', '2026-11-26T09:00:00.000Z')];
     const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-26T12:00:00Z' }));
     expect(result.status).toBe('pending');
     expect(result.until).toBe('2026-11-27T09:00:00.000Z');
@@ -18,7 +18,7 @@ describe('soak gate', () => {
   });
 
   it('passes once the time has passed', () => {
-    const entries = [promotion('staging', '2026-11-26T09:00:00.000Z')];
+    const entries = [promotionEntry('staging', '2026-11-26T09:00:00.000Z')];
     const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-27T09:00:00Z' }));
     expect(result.status).toBe('pass');
     expect(result.validated[0]!.text).toContain(
@@ -27,9 +27,9 @@ describe('soak gate', () => {
   });
 
   it('counts per digest: newer builds entering staging every hour do not restart it', () => {
-    const entries = [promotion('staging', '2026-11-26T09:00:00.000Z', D1)];
+    const entries = [promotionEntry('staging', '2026-11-26T09:00:00.000Z', D1)];
     for (let hour = 10; hour < 24; hour++) {
-      entries.push(promotion('staging', `2026-11-26T${hour}:00:00.000Z`, hour % 2 ? D2 : D3));
+      entries.push(promotionEntry('staging', `2026-11-26T${hour}:00:00.000Z`, hour % 2 ? D2 : D3));
     }
     const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-27T09:30:00Z' }));
     expect(result.status).toBe('pass');
@@ -44,8 +44,8 @@ describe('soak gate', () => {
 
   it('restarts when the digest re-enters the stage', () => {
     const entries = [
-      promotion('staging', '2026-11-24T09:00:00.000Z'),
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-24T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
     ];
     expect(evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-26T12:00:00Z' })).until).toBe(
       '2026-11-27T09:00:00.000Z',
@@ -54,7 +54,7 @@ describe('soak gate', () => {
 
   it('fails after a failed post-deploy verification in the stage', () => {
     const entries = [
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
       verification('staging', '2026-11-26T10:00:00.000Z', 'failed'),
     ];
     const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-28T12:00:00Z' }));
@@ -64,7 +64,7 @@ describe('soak gate', () => {
 
   it('ignores a failed verification of another digest in the same stage', () => {
     const entries = [
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
       verification('staging', '2026-11-26T10:00:00.000Z', 'failed', D2),
     ];
     expect(evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-28T12:00:00Z' })).status).toBe(
@@ -73,7 +73,7 @@ describe('soak gate', () => {
   });
 
   it('fails after a rollback of the digest there', () => {
-    const promoted = promotion('staging', '2026-11-26T09:00:00.000Z');
+    const promoted = promotionEntry('staging', '2026-11-26T09:00:00.000Z');
     const rollback = entry('rollback', {
       stage: 'staging',
       at: '2026-11-26T11:00:00.000Z',
@@ -99,8 +99,8 @@ describe('soak gate', () => {
   it('soaks in an explicit stage and with calendar units', () => {
     const explicit = pipeline('      soak: { duration: 1d12h, in: dev }');
     const entries = [
-      promotion('dev', '2026-11-25T00:00:00.000Z'),
-      promotion('staging', '2026-11-26T11:00:00.000Z'),
+      promotionEntry('dev', '2026-11-25T00:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T11:00:00.000Z'),
     ];
     const result = evaluateSoak(
       explicit.stages.prod!.requires.soak!,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvidenceRecord } from '../../src/evidence/evidence.js';
 import { evaluateVerifiedIn } from '../../src/gates/verified-in-gate.js';
-import { contextOf, D1, D2, pipeline, promotion, verification } from './people-builders.js';
+import { contextOf, D1, D2, pipeline, promotionEntry, verification } from '../support/builders.js';
 
 const contract = pipeline('      verifiedIn: staging');
 const config = contract.stages.prod!.requires.verifiedIn!;
@@ -9,7 +9,7 @@ const config = contract.stages.prod!.requires.verifiedIn!;
 describe('verifiedIn gate', () => {
   it('passes with a passing verification after the latest promotion', () => {
     const entries = [
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
       verification('staging', '2026-11-26T09:20:00.000Z', 'passed'),
     ];
     const result = evaluateVerifiedIn(config, contextOf(contract, { entries }));
@@ -21,9 +21,9 @@ describe('verifiedIn gate', () => {
 
   it('does not accept a verification from before the digest re-entered the stage', () => {
     const entries = [
-      promotion('staging', '2026-11-25T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-25T09:00:00.000Z'),
       verification('staging', '2026-11-25T09:20:00.000Z', 'passed'),
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
     ];
     const result = evaluateVerifiedIn(config, contextOf(contract, { entries }));
     expect(result.status).toBe('pending');
@@ -34,7 +34,7 @@ describe('verifiedIn gate', () => {
 
   it('fails when the latest verification failed, even after a pass', () => {
     const entries = [
-      promotion('staging', '2026-11-26T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
       verification('staging', '2026-11-26T09:20:00.000Z', 'passed'),
       verification('staging', '2026-11-26T10:20:00.000Z', 'failed'),
     ];
@@ -43,7 +43,7 @@ describe('verifiedIn gate', () => {
 
   it("ignores another digest's verification and fails when the digest never entered", () => {
     const entries = [
-      promotion('staging', '2026-11-26T09:00:00.000Z', D2),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z', D2),
       verification('staging', '2026-11-26T09:20:00.000Z', 'passed', D2),
     ];
     const result = evaluateVerifiedIn(config, contextOf(contract, { entries }));
@@ -63,7 +63,7 @@ describe('verifiedIn gate', () => {
       recordedAt: '2026-11-26T09:30:00.000Z',
       data: { kind: 'verification', result: 'passed' },
     };
-    const entries = [promotion('staging', '2026-11-26T09:00:00.000Z')];
+    const entries = [promotionEntry('staging', '2026-11-26T09:00:00.000Z')];
     expect(evaluateVerifiedIn(config, contextOf(contract, { entries, evidence: [evidence] })).status).toBe(
       'pass',
     );

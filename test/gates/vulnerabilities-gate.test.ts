@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
-import { finding, scan, testsRecord } from './scan-evidence-builders.js';
+import { finding, scan, testsRecord } from '../support/builders.js';
 
 const req = (r: unknown) => vulnerabilitiesRequirement.parse(r);
 const NOW = new Date('2026-11-26T12:00:00Z');

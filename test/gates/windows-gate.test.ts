@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateWindows } from '../../src/gates/windows-gate.js';
-import { contextOf, pipeline } from './people-builders.js';
+import { contextOf, pipeline } from '../support/builders.js';
 
 const contract = pipeline(`      windows:
         tz: Europe/Berlin

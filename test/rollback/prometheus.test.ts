@@ -9,32 +9,17 @@ import { checkRollback, type RollbackCheck } from '../../src/rollback/check.js';
 import type { RollbackPolicy } from '../../src/rollback/policy.js';
 import { PrometheusClient } from '../../src/rollback/prometheus-client.js';
 import {
-  findPrometheus,
   type PrometheusServer,
-  servicesRequired,
+  prometheusForTests,
   sleep,
   startPrometheus,
   waitFor,
 } from '../support/prometheus.js';
 
-const binary = findPrometheus();
+const binary = prometheusForTests();
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OTHER = `sha256:${'b'.repeat(64)}`;
 const variables = { digest: DIGEST, stage: 'prod', pipeline: 'checkout' };
-
-if (!binary) {
-  const message =
-    'Prometheus is not installed (apt-get install -y --no-install-recommends prometheus, or scripts/ci/install-prometheus.sh)';
-  if (servicesRequired) {
-    describe('rollback conditions against a real Prometheus', () => {
-      it('needs the prometheus binary (TOLLGATE_REQUIRE_SERVICES=1)', () => {
-        throw new Error(message);
-      });
-    });
-  } else {
-    console.warn(`skipping real-Prometheus rollback tests: ${message}`);
-  }
-}
 
 function policy(when: Record<string, unknown>[], within = '1h'): RollbackPolicy {
   return rollbackSection.parse({ within, when });

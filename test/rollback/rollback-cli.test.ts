@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli } from '../support/cli.js';
 import {
-  findPrometheus,
   type PrometheusServer,
-  servicesRequired,
+  prometheusForTests,
   startPrometheus,
   waitFor,
 } from '../support/prometheus.js';
@@ -218,14 +217,7 @@ describe('a pinned rollback target', () => {
   });
 });
 
-const binary = findPrometheus();
-if (!binary && servicesRequired) {
-  describe('rollback through the CLI against a real Prometheus', () => {
-    it('needs the prometheus binary (TOLLGATE_REQUIRE_SERVICES=1)', () => {
-      throw new Error('Prometheus is not installed: run scripts/ci/install-prometheus.sh');
-    });
-  });
-}
+const binary = prometheusForTests();
 
 describe.skipIf(!binary)('rollback through the CLI against a real Prometheus', () => {
   let prometheus: PrometheusServer;

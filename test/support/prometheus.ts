@@ -5,7 +5,7 @@
  * own handles (the Prometheus child by its PID), never by name.
  *
  * When the binary is missing the tests skip with a message, unless TOLLGATE_REQUIRE_SERVICES=1
- * (CI): then they fail.
+ * (CI): then they fail (`prometheusForTests`, through the one policy in ./services.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,23 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { serviceAvailable } from './services.js';
 
-export const servicesRequired = process.env.TOLLGATE_REQUIRE_SERVICES === '1';
+/**
+ * The prometheus binary when it is installed; otherwise undefined after the one service policy
+ * (test/support/services.ts) skipped with a message, or failed the run under
+ * TOLLGATE_REQUIRE_SERVICES=1.
+ */
+export function prometheusForTests(): string | undefined {
+  const binary = findPrometheus();
+  return serviceAvailable(
+    'Prometheus',
+    binary !== undefined,
+    'Prometheus is not installed (apt-get install -y --no-install-recommends prometheus, or scripts/ci/install-prometheus.sh)',
+  )
+    ? binary
+    : undefined;
+}
 
 /** Path of the prometheus binary, or undefined when it is not installed. */
 export function findPrometheus(): string | undefined {
