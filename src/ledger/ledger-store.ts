@@ -7,6 +7,7 @@
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
+import type { RequestMemory, RequestStore } from './request-store.js';
 import type { SessionStore } from './session-store.js';
 import type { TokenStore } from './token-store.js';
 
@@ -37,6 +38,8 @@ export interface LedgerTransaction extends LedgerReader {
   /** Inserts records not already stored (same id = same fact); returns the ones inserted. */
   insertEvidence(pipeline: string, records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]>;
   append(pipeline: string, entry: NewEntry): Promise<ChainedEntry>;
+  /** Keyed writes of a server's callers, remembered in the same transaction (src/ledger/request-store.ts). */
+  readonly requests: RequestMemory;
 }
 
 export interface LedgerStore extends LedgerReader {
@@ -57,5 +60,11 @@ export interface LedgerStore extends LedgerReader {
   readonly tokens: TokenStore;
   /** A server's sessions of signed-in people (src/ledger/session-store.ts). */
   readonly sessions: SessionStore;
+  /** A server's keyed writes and the answers sent (src/ledger/request-store.ts). */
+  readonly requests: RequestStore;
+  /** The sequence number of the pipeline's last entry (0 when it has none). */
+  head(pipeline: string): Promise<number>;
+  /** Up to `limit` entries after `seq`, oldest first (live events). */
+  entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]>;
   close(): Promise<void>;
 }

@@ -68,12 +68,23 @@ export interface SessionTable {
   expires_at: string;
 }
 
+/** A keyed write of a server's caller (`Idempotency-Key`, src/ledger/request-store.ts). */
+export interface RequestKeyTable {
+  principal: string;
+  key: string;
+  fingerprint: string;
+  value: string;
+  answer: string | null;
+  created_at: string;
+}
+
 export interface Database {
   artifacts: ArtifactTable;
   evidence: EvidenceTable;
   ledger_entries: LedgerEntryTable;
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
+  request_keys: RequestKeyTable;
 }
 
 const migrations: Record<string, Migration> = {
@@ -165,6 +176,21 @@ const migrations: Record<string, Migration> = {
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+    },
+  },
+  '0004_server_request_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('request_keys')
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('request_keys_pk', ['principal', 'key'])
+        .execute();
+      await db.schema.createIndex('request_keys_age').on('request_keys').column('created_at').execute();
     },
   },
 };

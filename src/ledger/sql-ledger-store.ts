@@ -17,6 +17,7 @@ import {
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
 import { type Prepared, prepare } from './prepared-query.js';
+import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
 import { type SessionStore, sqlSessionStore } from './session-store.js';
 import { sqlTokenStore, type TokenStore } from './token-store.js';
@@ -186,6 +187,16 @@ function buildQueries(k: Kysely<Database>) {
         .where('pipeline', '=', p.pipeline)
         .orderBy('seq'),
     ),
+    entriesAfter: prepare(['pipeline', 'after', 'limit'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('seq', '>', p.after as unknown as number)
+        .orderBy('seq')
+        .limit(p.limit as unknown as number),
+    ),
+    requests: sqlRequestQueries(k),
     chainSlice: prepare(['pipeline', 'from', 'to'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -255,6 +266,8 @@ class SqlReader implements LedgerReader {
 }
 
 class SqlTransaction extends SqlReader implements LedgerTransaction {
+  readonly requests = requestMemory(this.q.requests, this.runner);
+
   async insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void> {
     await this.rows(this.q.insertArtifact, {
       pipeline,
@@ -315,6 +328,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   readonly backend: 'sqlite' | 'postgres';
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly requests: RequestStore;
 
   private constructor(
     private readonly kysely: Kysely<Database>,
@@ -326,6 +340,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     this.backend = capabilities.backend;
     this.tokens = sqlTokenStore(kysely, capabilities.runner);
     this.sessions = sqlSessionStore(kysely, capabilities.runner);
+    this.requests = sqlRequestStore(queries.requests, capabilities.runner);
   }
 
   /** Opens the store and brings its schema up to date. */
@@ -350,6 +365,17 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
     return this.capabilities.write(pipeline, (runner) => work(new SqlTransaction(runner, this.q)));
+  }
+
+  async head(pipeline: string): Promise<number> {
+    const [last] = await this.rows<{ seq: number }>(this.q.head, { pipeline });
+    return last ? Number(last.seq) : 0;
+  }
+
+  async entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
+    return (await this.rows<LedgerEntryTable>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
+      toEntry,
+    );
   }
 
   async pipelines(): Promise<string[]> {

@@ -12,9 +12,18 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import type { AppServices } from '../app/services.js';
 import { TollgateError } from '../errors.js';
+import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
 import { defineLogin, type LoginOptions } from './login.js';
+import {
+  type LogSink,
+  observeRequests,
+  RateLimited,
+  type RateLimitOptions,
+  rateLimit,
+  ServerMetrics,
+} from './observe.js';
 import { API, type ApiRoute, defineRoutes, type ServerEnv } from './routes.js';
 
 declare const TOLLGATE_VERSION: string;
@@ -35,12 +44,21 @@ export interface ServerAppOptions {
   ready?: () => Promise<void>;
   /** People sign in with this OpenID provider (authorization code + PKCE); default: no sign-in. */
   login?: Omit<LoginOptions, 'services'>;
+  /** Where the JSON log lines go (one per request); default: none. */
+  log?: LogSink;
+  /** Per-principal limits on this replica; default 3000 a minute, bursts of 600. */
+  rateLimit?: RateLimitOptions;
+  /** How often live event streams look for new entries (default 500 ms). */
+  eventPollMs?: number;
 }
 
 export interface ServerApp {
   app: OpenAPIHono<ServerEnv>;
   /** Every API route, as the table defines it (the authorisation matrix test reads it). */
   routes: ApiRoute[];
+  metrics: ServerMetrics;
+  /** Ends what would keep a stopping server open (live event streams). */
+  shutdown(): void;
 }
 
 export const DEFAULT_MAX_EVIDENCE_BYTES = 256 * 1024 * 1024;
@@ -69,6 +87,11 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     },
   });
 
+  const metrics = new ServerMetrics();
+  const stopping = new AbortController();
+  // Real time, whatever the services' clock: limits are about this process's load.
+  const limit = rateLimit(options.rateLimit ?? DEFAULT_SERVER_CONFIG.rateLimit, metrics);
+
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
     const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
@@ -76,11 +99,14 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     await next();
     c.header('x-request-id', id);
   });
+  app.use('*', observeRequests(metrics, options.log));
 
   app.onError((error, c) => {
     const { status, body } = toErrorAnswer(error);
     if (status >= 500 && !(error instanceof TollgateError))
       options.onInternalError?.(error, c.get('requestId'));
+    c.set('errorCode', body.error.code);
+    if (error instanceof RateLimited) c.header('retry-after', String(error.retryAfter));
     return c.json(body, status);
   });
 
@@ -129,11 +155,15 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         );
     }
     c.set('identity', identity);
+    limit(identity.principal);
     await next();
   });
 
   const routes = defineRoutes(app, {
     services,
+    metrics,
+    stopping: stopping.signal,
+    ...(options.eventPollMs === undefined ? {} : { eventPollMs: options.eventPollMs }),
     demoPipelines: new Set(options.demoPipelines ?? []),
     maxEvidenceBytes: options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
@@ -161,6 +191,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
   app.get('/readyz', async (c) => {
     try {
       if (options.ready) await options.ready();
@@ -172,7 +205,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     }
   });
 
-  return { app, routes };
+  return { app, routes, metrics, shutdown: () => stopping.abort() };
 }
 
 function optionalBearer(header: string | undefined): { bearer?: string } {

@@ -82,12 +82,12 @@ export const serverConfigSchema = z.strictObject({
   login: loginSchema.optional(),
   rateLimit: z
     .strictObject({
-      /** Requests a principal may make per minute on one replica (default 600). */
-      perMinute: z.number().int().min(1).default(600),
-      /** How many of them may come at once (default 120). */
-      burst: z.number().int().min(1).default(120),
+      /** Requests a principal may make per minute on one replica (default 3000). */
+      perMinute: z.number().int().min(1).default(3000),
+      /** How many of them may come at once (default 600). */
+      burst: z.number().int().min(1).default(600),
     })
-    .default({ perMinute: 600, burst: 120 }),
+    .default({ perMinute: 3000, burst: 600 }),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

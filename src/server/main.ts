@@ -14,6 +14,7 @@ import type { Contract } from '../contract/types.js';
 import { parseSize } from '../text/size.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
 import { DEFAULT_SERVER_CONFIG, readServerConfig } from './config.js';
+import { stdoutLog } from './observe.js';
 import { ciTokenAuthenticator } from './oidc-ci.js';
 import { DEFAULT_LISTEN, parseListen, type RunningServer, startServer } from './serve.js';
 import { apiTokenAuthenticator } from './token-auth.js';
@@ -75,6 +76,8 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     authenticators: [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
     ...(config.login ? { login: { config: config.login, ...(clientSecret ? { clientSecret } : {}) } } : {}),
     demoPipelines: demo,
+    rateLimit: config.rateLimit,
+    log: stdoutLog,
     maxEvidenceBytes: maxEvidence
       ? parseSize(maxEvidence, 'a size for --max-evidence-bytes')
       : DEFAULT_MAX_EVIDENCE_BYTES,

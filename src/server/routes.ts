@@ -21,7 +21,10 @@ import {
 import type { AppRequest, AppServices } from '../app/services.js';
 import { upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import { streamEntries } from './events.js';
+import { idempotency } from './idempotency.js';
 import type { Identity } from './identity.js';
+import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
 import { assertMediaType, uploadBytes, uploadStream } from './uploads.js';
 
@@ -34,11 +37,20 @@ export interface RouteDeps {
   maxEvidenceBytes: number;
   /** Largest JSON request body (register, promote, approve…), in bytes. */
   maxJsonBytes: number;
+  metrics: ServerMetrics;
+  /** Aborted when the server stops: live event streams end. */
+  stopping: AbortSignal;
+  /** How often event streams look for new entries (default 500 ms). */
+  eventPollMs?: number;
 }
 
 export interface ServerVariables {
   identity: Identity;
   requestId: string;
+  /** The services of this request, when they differ from the process's (a keyed write's store). */
+  services?: AppServices;
+  /** The code of the error answered, for the log line. */
+  errorCode?: string;
 }
 export type ServerEnv = { Variables: ServerVariables };
 export type ServerContext = Context<ServerEnv>;
@@ -110,8 +122,9 @@ export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string):
       `the server decides who acts and what time it is: --as and --now (Tollgate-As, Tollgate-Now) are refused unless pipeline ${pipeline} is in demo mode`,
     );
   }
-  const contract = deps.services.contracts.get(pipeline);
-  let at = deps.services.clock.now();
+  const services = c.get('services') ?? deps.services;
+  const contract = services.contracts.get(pipeline);
+  let at = services.clock.now();
   if (now !== undefined) {
     at = new Date(now);
     if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/i.test(now))
@@ -121,7 +134,7 @@ export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string):
   if (/[\s\p{Cc}]/u.test(principal) || principal.length > 200)
     throw new TollgateError('USAGE', 'Tollgate-As: expected one name without spaces or control characters');
   return {
-    services: deps.services,
+    services,
     contract,
     caller: {
       principal,
@@ -200,6 +213,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           await next();
         },
         ...(spec.upload ? [] : [jsonLimit]),
+        ...(write ? [idempotency(deps.services, spec.upload === true)] : []),
       ] as never,
     });
     app.openapi(route, handler as never);
@@ -373,7 +387,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const query = valid<z.infer<typeof s.testsQuery>>(c, 'query');
       const request = requestFor(c, deps, pipelineOf(c));
       assertMediaType(c, xmlTypes);
-      const stream = uploadStream(c, 'upload', deps.maxEvidenceBytes);
+      const stream = uploadStream(c, 'upload', deps.maxEvidenceBytes, (n) =>
+        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'tests' }, n),
+      );
       const result = await attestTests(request, {
         artifact: digest,
         suite: query.suite,
@@ -412,6 +428,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const request = requestFor(c, deps, pipelineOf(c));
       assertMediaType(c, jsonTypes);
       const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'evidence' }, bytes.length);
       const result = await attestEvidence(request, {
         artifact: digest,
         content: { name: 'upload', bytes },
@@ -451,6 +468,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const request = requestFor(c, deps, pipelineOf(c));
       assertMediaType(c, jsonTypes);
       const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'statements' }, bytes.length);
       const items = await attestStatements(request, {
         artifact: digest,
         contents: [{ name: 'upload', bytes }],
@@ -506,7 +524,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { checkStage } = await import('../app/check.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
-      return answer(c, await checkStage(requestFor(c, deps, pipelineOf(c)), stage, artifact));
+      const decision = await checkStage(requestFor(c, deps, pipelineOf(c)), stage, artifact);
+      deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
+      return answer(c, decision);
     },
   );
 
@@ -542,7 +562,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           ...(body.reason === undefined ? {} : { reason: body.reason }),
         },
       );
+      deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
       if (!entry) return answer(c, decision);
+      deps.metrics.promotions.inc({ pipeline: decision.pipeline, stage });
       return answer(c, decision, 201, {
         'tollgate-entry': `${entry.seq} ${entry.hash}`,
         'tollgate-vsa': vsa ? 'stored' : 'none',
@@ -703,6 +725,40 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         );
       }
       return answer(c, found.envelope);
+    },
+  );
+
+  define(
+    {
+      id: 'events',
+      method: 'get',
+      path: `${P}/events`,
+      action: 'read',
+      tag: 'pipelines',
+      summary:
+        "The pipeline's ledger entries as Server-Sent Events, live; resumable with Last-Event-ID (the entry's seq)",
+      request: { params: s.pipelinePath, query: s.eventsQuery },
+      ok: {
+        schema: s.entryEventSchema,
+        description: 'text/event-stream: one event per ledger entry (id: seq, event: kind)',
+      },
+    },
+    async (c) => {
+      const { after } = valid<z.infer<typeof s.eventsQuery>>(c, 'query');
+      const request = requestFor(c, deps, pipelineOf(c));
+      const last = c.req.header('last-event-id') ?? after;
+      if (last !== undefined && !/^\d{1,15}$/.test(last))
+        throw new TollgateError(
+          'USAGE',
+          `Last-Event-ID "${last.slice(0, 40)}": expected the seq of an entry`,
+        );
+      return streamEntries(c, {
+        store: await request.services.store(),
+        pipeline: request.contract.pipeline,
+        ...(last === undefined ? {} : { after: Number(last) }),
+        stopping: deps.stopping,
+        ...(deps.eventPollMs === undefined ? {} : { pollMs: deps.eventPollMs }),
+      });
     },
   );
 

@@ -168,6 +168,34 @@ export const rollbackCheckQuery = z.object({
   artifact: digestValue.optional().openapi({ param: { name: 'artifact', in: 'query' } }),
 });
 
+export const eventsQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional()
+    .openapi({
+      param: { name: 'after', in: 'query' },
+      description: 'Start after this entry (as Last-Event-ID does); absent: only entries from now on.',
+    }),
+});
+
+export const entryEventSchema = z
+  .object({
+    pipeline: z.string(),
+    seq: z.number(),
+    kind: z.string(),
+    stage: z.string().nullable(),
+    artifact: z.string().nullable(),
+    actor: z.string(),
+    at: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .openapi('LedgerEntryEvent', {
+    description: 'The data of one event: a ledger entry as the chain holds it.',
+  });
+
 export const tokenBody = z
   .object({
     role: z.enum(ROLES),

@@ -52,7 +52,7 @@ export interface StartServerOptions extends ServerAppOptions {
 
 /** Starts the API on `options.listen`. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { app } = createServerApp(options);
+  const { app, shutdown } = createServerApp(options);
   const server = createAdaptorServer({
     fetch: app.fetch,
     hostname: options.listen.host,
@@ -80,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     stop(graceMs = 30_000) {
       stopping ??= (async () => {
         const http = server as import('node:http').Server;
+        shutdown();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         // Keep-alive connections with no request in flight close now, busy ones as soon as their
         // answer is out; whatever is still open after the grace period is cut.

@@ -47,7 +47,12 @@ function declaredLength(c: Context): number | undefined {
 }
 
 /** The body as a Node stream that fails with EVIDENCE_TOO_LARGE once more than `maxBytes` came. */
-export function uploadStream(c: Context, name: string, maxBytes: number): NodeJS.ReadableStream {
+export function uploadStream(
+  c: Context,
+  name: string,
+  maxBytes: number,
+  count?: (bytes: number) => void,
+): NodeJS.ReadableStream {
   const declared = declaredLength(c);
   if (declared !== undefined && declared > maxBytes) throw tooLarge(name, maxBytes, declared);
   const body = c.req.raw.body;
@@ -57,6 +62,7 @@ export function uploadStream(c: Context, name: string, maxBytes: number): NodeJS
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
+      count?.(chunk.length);
       if (seen > maxBytes) callback(tooLarge(name, maxBytes));
       else callback(null, chunk);
     },

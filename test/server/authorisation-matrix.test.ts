@@ -81,6 +81,7 @@ const SAMPLES: Record<string, Sample> = {
   rollbackCheck: { scoped: true, send: get(`${base}/stages/dev/rollback-check`) },
   rollback: { scoped: true, send: post(`${base}/stages/dev/rollbacks`, { reason: 'matrix' }) },
   vsa: { scoped: true, send: get(`${base}/stages/dev/vsa?artifact=${D}`) },
+  events: { scoped: true, send: get(`${base}/events?after=0`) },
   whoami: { scoped: false, send: get('/api/v1/whoami') },
   createToken: { scoped: true, send: post('/api/v1/tokens', { role: 'reader', pipelines: ['checkout'] }) },
   listTokens: { scoped: false, send: get('/api/v1/tokens') },
@@ -126,7 +127,12 @@ describe('the authorisation matrix', () => {
       const sample = SAMPLES[route.id]!;
       const allowed = roleAllows(role as Role, route.action) && (scope === 'in' || !sample.scoped);
       const res = await sample.send(server, tokens.get(`${role}:${scope}`)!);
-      const body = (await res.clone().json()) as { error?: { code: string; message: string } };
+      // A live event stream is answered with its headers; its body would never end.
+      const streaming = res.headers.get('content-type')?.startsWith('text/event-stream');
+      if (streaming) await res.body?.cancel();
+      const body = (streaming ? {} : await res.clone().json()) as {
+        error?: { code: string; message: string };
+      };
       const got = res.status === 403 || res.status === 401 ? 'refused' : 'allowed';
       outcomes.push(`${route.id}: ${got}${allowed ? '' : ` (${res.status} ${body.error?.code})`}`);
       if (allowed) {

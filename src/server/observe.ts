@@ -1,0 +1,144 @@
+/**
+ * Operations: Prometheus metrics (`GET /metrics`), one JSON log line per request (with its request
+ * id and principal — never a credential), and per-principal rate limits (429 with Retry-After).
+ */
+
+import type { MiddlewareHandler } from 'hono';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { TollgateError } from '../errors.js';
+import type { ServerEnv } from './routes.js';
+
+/** The server's metrics, on a registry of its own (several apps in one process do not collide). */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Histogram({
+    name: 'tollgate_http_request_duration_seconds',
+    help: 'HTTP requests by method, route and status, in seconds',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: 'tollgate_decisions_total',
+    help: 'Decisions made (check and promote) by pipeline, stage and verdict',
+    labelNames: ['pipeline', 'stage', 'verdict'] as const,
+    registers: [this.registry],
+  });
+  readonly promotions = new Counter({
+    name: 'tollgate_promotions_total',
+    help: 'Promotions recorded in the ledger, by pipeline and stage',
+    labelNames: ['pipeline', 'stage'] as const,
+    registers: [this.registry],
+  });
+  readonly evidenceBytes = new Counter({
+    name: 'tollgate_evidence_bytes_total',
+    help: 'Bytes of evidence uploaded, by pipeline and route (tests, evidence, statements)',
+    labelNames: ['pipeline', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'tollgate_rate_limited_total',
+    help: 'Requests refused with 429',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_' });
+  }
+}
+
+/** Where log lines go (stdout by default): one JSON object a line. */
+export type LogSink = (line: string) => void;
+
+export const stdoutLog: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * Logs each request once answered and observes its latency. The route is the table's template
+ * (`/api/v1/pipelines/{pipeline}/status`), so metrics have few labels and logs no query strings.
+ */
+export function observeRequests(
+  metrics: ServerMetrics,
+  log: LogSink | undefined,
+): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route =
+        c.req.routePath && c.req.routePath !== '/*'
+          ? c.req.routePath.replace(/:(\w+)/g, '{$1}')
+          : 'unmatched';
+      const status = c.res.status;
+      metrics.requests.observe({ method: c.req.method, route, status: String(status) }, seconds);
+      if (log) {
+        const identity = c.get('identity');
+        const error = status >= 400 ? c.get('errorCode') : undefined;
+        log(
+          JSON.stringify({
+            level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+            time: new Date().toISOString(),
+            requestId: c.get('requestId'),
+            method: c.req.method,
+            route,
+            status,
+            ms: Math.round(seconds * 1e5) / 100,
+            ...(identity ? { principal: identity.principal, via: identity.via } : {}),
+            ...(error ? { error } : {}),
+          }),
+        );
+      }
+    }
+  };
+}
+
+export interface RateLimitOptions {
+  /** Requests per minute a principal may make on this replica. */
+  perMinute: number;
+  /** How many may come at once. */
+  burst: number;
+}
+
+/**
+ * A token bucket per principal, in this process: each replica enforces the limit for what it
+ * serves (so N replicas allow up to N times it; set the limit per replica). Answers 429 with
+ * Retry-After, the whole seconds until a token is back.
+ */
+export function rateLimit(options: RateLimitOptions, metrics: ServerMetrics, now: () => number = Date.now) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const perMs = options.perMinute / 60_000;
+  return (principal: string): void => {
+    const t = now();
+    const bucket = buckets.get(principal) ?? { tokens: options.burst, at: t };
+    bucket.tokens = Math.min(options.burst, bucket.tokens + (t - bucket.at) * perMs);
+    bucket.at = t;
+    buckets.set(principal, bucket);
+    if (buckets.size > 10_000) {
+      // Forget full buckets: they are what a new bucket would be.
+      for (const [name, b] of buckets)
+        if (b.tokens + (t - b.at) * perMs >= options.burst) buckets.delete(name);
+    }
+    if (bucket.tokens < 1) {
+      metrics.rateLimited.inc();
+      const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+      throw new RateLimited(seconds, principal, options.perMinute);
+    }
+    bucket.tokens -= 1;
+  };
+}
+
+export class RateLimited extends TollgateError {
+  constructor(
+    readonly retryAfter: number,
+    principal: string,
+    perMinute: number,
+  ) {
+    super(
+      'RATE_LIMITED',
+      `${principal} is over ${perMinute} requests a minute on this server; retry after ${retryAfter} s`,
+    );
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Idempotency-Key on writes: a retry records nothing twice and gets the first answer back, byte
+ * for byte — whether the first answer was kept, or its replica died after the commit and before
+ * the answer (simulated by forgetting the kept answer), or the two arrive at once.
+ */
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.dispose();
+  server = undefined;
+});
+
+const base = '/api/v1/pipelines/billing';
+
+/** What a replica killed between its commit and keeping its answer leaves: the write, no answer. */
+async function forgetAnswer(s: TestServer, principal: string, key: string): Promise<void> {
+  const sql = 'update request_keys set answer = null where principal = $1 and key = $2';
+  if (s.handle.env.TOLLGATE_DATABASE_URL) {
+    const client = new pg.Client({ connectionString: s.handle.env.TOLLGATE_DATABASE_URL });
+    await client.connect();
+    try {
+      expect((await client.query(sql, [principal, key])).rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+  } else {
+    const db = new BetterSqlite3(join(s.handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+    try {
+      expect(db.prepare(sql.replace('$1', '?').replace('$2', '?')).run(principal, key).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+  }
+}
+
+async function promotions(s: TestServer, stage = 'dev') {
+  return (await s.handle.store.entriesForStage('billing', stage, ['promotion'])).length;
+}
+
+describe.each(BACKENDS)('Idempotency-Key on $name', (backend) => {
+  it('replays the first answer to a retry and records the write once', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const D = fakeDigest(`idem-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const key = { 'idempotency-key': 'promote-1' };
+    const first = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key);
+    expect(first.status).toBe(201);
+    const firstBody = await first.text();
+    const again = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('tollgate-entry')).toBe(first.headers.get('tollgate-entry'));
+    expect(await again.text()).toBe(firstBody);
+    expect(await promotions(s)).toBe(1);
+
+    // Without the key the same request is a new promotion: the key is what makes a retry a retry.
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    expect(await promotions(s)).toBe(2);
+
+    // The same key with another request is refused, and records nothing.
+    const other = await s.call(
+      'POST',
+      `${base}/stages/dev/promotions`,
+      ci,
+      { artifact: fakeDigest('other') },
+      key,
+    );
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Keys are per principal: another caller's same key is its own.
+    const ci2 = await s.token({ role: 'ci', pipelines: ['billing'], principal: 'ci-two' });
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci2, { artifact: D }, key)).status).toBe(
+      201,
+    );
+    expect(await promotions(s)).toBe(3);
+  });
+
+  it('answers a retry after a crash between commit and answer from the write itself, appending nothing', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'], principal: 'ci-bot' });
+    const D = fakeDigest(`crash-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const key = { 'idempotency-key': 'crash-1' };
+    const first = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key);
+    const firstBody = await first.text();
+    // The replica died after the commit, before the answer was kept.
+    await forgetAnswer(s, 'ci-bot', 'crash-1');
+    const retry = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retry.text()).toBe(firstBody);
+    expect(await promotions(s)).toBe(1);
+    expect((await s.handle.store.verify('billing')).ok).toBe(true);
+  });
+
+  it('decides two identical keyed requests arriving at once one after the other: one write', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const D = fakeDigest(`race-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const send = () =>
+      s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, { 'idempotency-key': 'race' });
+    const answers = await Promise.all([send(), send(), send()]);
+    const bodies = await Promise.all(answers.map((a) => a.text()));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    expect(new Set(bodies).size).toBe(1);
+    expect(await promotions(s)).toBe(1);
+  });
+
+  it('refuses a malformed key and keeps nothing for a request that failed', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const bad = await s.call(
+      'POST',
+      `${base}/artifacts`,
+      ci,
+      { digest: fakeDigest('k') },
+      { 'idempotency-key': 'has space' },
+    );
+    expect(bad.status).toBe(400);
+    const D = fakeDigest(`fail-${backend.name}`);
+    const key = { 'idempotency-key': 'try-again' };
+    // Not registered yet: 404, nothing remembered, so the retry after registering goes through.
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key)).status).toBe(
+      404,
+    );
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D }, key)).status).toBe(
+      201,
+    );
+  });
+});

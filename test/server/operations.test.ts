@@ -1,0 +1,147 @@
+/**
+ * Operations: Prometheus metrics, one JSON log line per request (request id and principal, never a
+ * credential), per-principal rate limits (429 with Retry-After), and the live event stream of a
+ * pipeline's ledger entries, resumable with Last-Event-ID.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/ledger/hash-chain.js';
+import { BACKENDS, sqliteBackend } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  server?.shutdown();
+  await server?.dispose();
+  server = undefined;
+});
+
+const base = '/api/v1/pipelines/billing';
+const XML = '<testsuite name="unit" tests="2"><testcase name="a"/><testcase name="b"/></testsuite>';
+
+/** Reads server-sent events from `res` until `count` entry events came; returns them. */
+async function readEvents(
+  res: Response,
+  count: number,
+): Promise<Array<{ id: string; event: string; data: { seq: number; kind: string } }>> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: Array<{ id: string; event: string; data: { seq: number; kind: string } }> = [];
+  let buffer = '';
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((line) => line && !line.startsWith(':'))
+          .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+      ) as Record<string, string>;
+      if (fields.id)
+        events.push({ id: fields.id, event: fields.event ?? '', data: JSON.parse(fields.data ?? '{}') });
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe('operations', () => {
+  it('exposes request latency, decisions by verdict, promotions and evidence bytes at /metrics', async () => {
+    const lines: string[] = [];
+    server = await openTestServer(sqliteBackend, { log: (line) => lines.push(line) });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'], principal: 'ci-bot' });
+    const D = sha256('metrics');
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const upload = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ci}`, 'content-type': 'application/xml' },
+      body: XML,
+    });
+    expect(upload.status).toBe(201);
+    expect((await s.call('GET', `${base}/stages/dev/check?artifact=${D}`, ci)).status).toBe(200);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    expect((await s.call('GET', `${base}/status`, 'tg_wrong')).status).toBe(401);
+
+    const metrics = await (await s.app.request('/metrics')).text();
+    expect(metrics).toMatch(
+      /tollgate_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/pipelines\/\{pipeline\}\/stages\/\{stage\}\/check",status="200"\} 1/,
+    );
+    expect(metrics).toMatch(/tollgate_decisions_total\{pipeline="billing",stage="dev",verdict="allowed"\} 2/);
+    expect(metrics).toMatch(/tollgate_promotions_total\{pipeline="billing",stage="dev"\} 1/);
+    expect(metrics).toContain(`tollgate_evidence_bytes_total{pipeline="billing",kind="tests"} ${XML.length}`);
+
+    // One line per request, with its id and principal; never the token.
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Five API requests and the scrape of /metrics.
+    expect(logged).toHaveLength(6);
+    expect(logged.at(-1)).toMatchObject({ method: 'GET', route: '/metrics', status: 200 });
+    expect(logged[0]).toMatchObject({
+      level: 'info',
+      method: 'POST',
+      status: 201,
+      principal: 'ci-bot',
+      via: expect.stringMatching(/^token:/),
+    });
+    expect(logged[0]?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(logged.at(-2)).toMatchObject({ level: 'warn', status: 401, error: 'UNAUTHENTICATED' });
+    for (const line of lines) {
+      expect(line).not.toContain(ci);
+      expect(line).not.toContain(ci.slice(20));
+    }
+  });
+
+  it('answers a principal over its limit with 429 and Retry-After, others still served', async () => {
+    server = await openTestServer(sqliteBackend, { rateLimit: { perMinute: 60, burst: 3 } });
+    const s = server;
+    const busy = await s.token({ role: 'reader', pipelines: ['billing'], principal: 'busy' });
+    const calm = await s.token({ role: 'reader', pipelines: ['billing'], principal: 'calm' });
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      const res = await s.call('GET', `${base}/status`, busy);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await limited!.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect((await s.call('GET', `${base}/status`, calm)).status).toBe(200);
+  });
+});
+
+describe.each(BACKENDS)('live events on $name', (backend) => {
+  it('streams ledger entries as they are appended, and resumes after Last-Event-ID', async () => {
+    server = await openTestServer(backend, { eventPollMs: 20 });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const reader = await s.token({ role: 'reader', pipelines: ['billing'] });
+    const D = sha256(`events-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+
+    // From now on: the registration is history, the promotion made while listening is news.
+    const live = await s.call('GET', `${base}/events`, reader);
+    expect(live.status).toBe(200);
+    expect(live.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const coming = readEvents(live, 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    const [promotion] = await coming;
+    expect(promotion).toMatchObject({ id: '2', event: 'promotion', data: { seq: 2, kind: 'promotion' } });
+
+    // A client that saw entry 1 reconnects: it gets 2 and nothing twice.
+    const resumed = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': '1' });
+    const again = await readEvents(resumed, 1);
+    expect(again.map((e) => e.id)).toEqual(['2']);
+    const all = await readEvents(await s.call('GET', `${base}/events?after=0`, reader), 2);
+    expect(all.map((e) => `${e.id} ${e.event}`)).toEqual(['1 register', '2 promotion']);
+
+    const bad = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': 'yesterday' });
+    expect(bad.status).toBe(400);
+  });
+});
