@@ -5,12 +5,14 @@
  * and the referrers API. Every manifest read is hashed here; a registry that answers bytes whose
  * digest is not the one asked for, or not the one it claims, is refused.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { finished, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { TollgateError } from '../errors.js';
 import { type Digest, isDigest } from './digest.js';
 import type { ImageReference } from './oci-reference.js';
 import {
   type RegistryRequest,
+  type RegistryResponse,
   RegistryTransport,
   type RegistryTransportOptions,
   type RequestBody,
@@ -78,8 +80,8 @@ export function sha256Digest(bytes: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 }
 
-async function errorDetail(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+async function errorDetail(response: RegistryResponse): Promise<string> {
+  const text = await response.text();
   try {
     const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     const first = parsed.errors?.[0];
@@ -92,23 +94,96 @@ async function errorDetail(response: Response): Promise<string> {
 }
 
 /** Reads a response body up to `limit` bytes; more is refused before it is all read. */
-async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? '');
+async function readLimited(response: RegistryResponse, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(response.header('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel();
+    response.discard();
     throw new TollgateError('REGISTRY_INVALID', `${what} is ${declared} bytes, over the ${limit}-byte limit`);
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > limit)
-        throw new TollgateError('REGISTRY_INVALID', `${what} is over the ${limit}-byte limit`);
-      chunks.push(Buffer.from(chunk));
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      response.body.destroy();
+      throw new TollgateError('REGISTRY_INVALID', `${what} is over the ${limit}-byte limit`);
     }
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Checks a blob as it streams past: its length against the descriptor's size and its bytes against
+ * the descriptor's digest. The last chunk is held until the digest is known, so whatever reads this
+ * stream (an upload to another registry) never receives the whole of a blob that is not what its
+ * descriptor says; the stream fails instead, and the upload with it.
+ */
+export class BlobCheck extends Transform {
+  private received = 0;
+  private readonly hash: Hash;
+  private checked = false;
+
+  constructor(
+    private readonly digest: string,
+    private readonly size: number,
+    /** How messages name the blob: `REGISTRY/REPO blob sha256:…`. */
+    private readonly what: string,
+  ) {
+    super();
+    const algorithm = digest.slice(0, digest.indexOf(':'));
+    if (algorithm !== 'sha256' && algorithm !== 'sha512') {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${what}: digest algorithm "${algorithm}" is not supported`,
+      );
+    }
+    this.hash = createHash(algorithm);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.received += chunk.length;
+    if (this.received > this.size) {
+      callback(
+        new TollgateError(
+          'REGISTRY_INVALID',
+          `${this.what} is longer than the ${this.size} bytes its descriptor says`,
+        ),
+      );
+      return;
+    }
+    this.hash.update(chunk);
+    if (this.received === this.size) {
+      const error = this.verify();
+      if (error) {
+        callback(error);
+        return;
+      }
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.received < this.size) {
+      callback(
+        new TollgateError(
+          'REGISTRY_INVALID',
+          `${this.what} ended after ${this.received} of the ${this.size} bytes its descriptor says`,
+        ),
+      );
+      return;
+    }
+    callback(this.checked ? null : this.verify());
+  }
+
+  private verify(): TollgateError | null {
+    this.checked = true;
+    const algorithm = this.digest.slice(0, this.digest.indexOf(':'));
+    const actual = `${algorithm}:${this.hash.digest('hex')}`;
+    return actual === this.digest
+      ? null
+      : new TollgateError('REGISTRY_INVALID', `${this.what} hashes to ${actual}, not to its digest`);
+  }
 }
 
 const pull = (repo: Repository) => `repository:${repo.repository}:pull`;
@@ -129,11 +204,11 @@ export class RegistryClient {
     return transport;
   }
 
-  private send(repo: Repository, request: RegistryRequest): Promise<Response> {
+  private send(repo: Repository, request: RegistryRequest): Promise<RegistryResponse> {
     return this.transport(repo.registry).send(request);
   }
 
-  private async fail(response: Response, repo: Repository, what: string): Promise<never> {
+  private async fail(response: RegistryResponse, repo: Repository, what: string): Promise<never> {
     const detail = await errorDetail(response);
     const where = `${repo.registry}/${repo.repository}`;
     if (response.status === 401 || response.status === 403) {
@@ -177,7 +252,7 @@ export class RegistryClient {
         `${name}: the registry answered a manifest whose digest is ${digest}, not the one asked for`,
       );
     }
-    const claimed = response.headers.get('docker-content-digest');
+    const claimed = response.header('docker-content-digest');
     if (claimed?.startsWith('sha256:') && claimed !== digest) {
       throw new TollgateError(
         'REGISTRY_INVALID',
@@ -190,7 +265,7 @@ export class RegistryClient {
     } catch (cause) {
       throw new TollgateError('REGISTRY_INVALID', `${name}: the manifest is not JSON`, { cause });
     }
-    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const contentType = (response.header('content-type') ?? '').split(';')[0]!.trim();
     const mediaType = json.mediaType ?? contentType;
     if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
       throw new TollgateError(
@@ -209,6 +284,7 @@ export class RegistryClient {
       scopes: [pull(repo)],
       headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
     });
+    response.discard();
     if (response.status === 404) return false;
     if (!response.ok) return this.fail(response, repo, `looking for manifest ${digest}`);
     return true;
@@ -233,15 +309,15 @@ export class RegistryClient {
       body: () => bytes,
     });
     if (!response.ok) return this.fail(response, repo, `storing manifest ${reference}`);
-    await response.body?.cancel();
-    const claimed = response.headers.get('docker-content-digest');
+    response.discard();
+    const claimed = response.header('docker-content-digest');
     if (claimed && claimed !== digest) {
       throw new TollgateError(
         'REGISTRY_INVALID',
         `${repo.registry}/${repo.repository}: stored manifest ${reference} as ${claimed}, but the bytes sent hash to ${digest}`,
       );
     }
-    return { digest, subjectHeader: response.headers.get('oci-subject') };
+    return { digest, subjectHeader: response.header('oci-subject') };
   }
 
   async hasBlob(repo: Repository, digest: string): Promise<boolean> {
@@ -250,20 +326,21 @@ export class RegistryClient {
       path: `/v2/${repo.repository}/blobs/${digest}`,
       scopes: [pull(repo)],
     });
+    response.discard();
     if (response.status === 404) return false;
     if (!response.ok) return this.fail(response, repo, `looking for blob ${digest}`);
     return true;
   }
 
   /** Opens a blob for streaming (redirects to storage followed). */
-  async openBlob(repo: Repository, digest: string): Promise<Response> {
+  async openBlob(repo: Repository, digest: string): Promise<RegistryResponse> {
     const response = await this.send(repo, {
       method: 'GET',
       path: `/v2/${repo.repository}/blobs/${digest}`,
       scopes: [pull(repo)],
     });
     if (response.status === 404) {
-      await response.body?.cancel();
+      response.discard();
       throw new TollgateError(
         'IMAGE_NOT_FOUND',
         `${repo.registry}/${repo.repository}: blob ${digest} does not exist`,
@@ -271,6 +348,36 @@ export class RegistryClient {
     }
     if (!response.ok) return this.fail(response, repo, `reading blob ${digest}`);
     return response;
+  }
+
+  /**
+   * Opens a blob as a stream checked against its descriptor while it is read (see BlobCheck). A
+   * connection cut while reading fails the stream with REGISTRY_UNAVAILABLE naming this registry.
+   */
+  async openCheckedBlob(repo: Repository, blob: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
+    const response = await this.openBlob(repo, blob.digest);
+    const where = `${repo.registry}/${repo.repository}`;
+    const check = new BlobCheck(blob.digest, blob.size, `${where} blob ${blob.digest}`);
+    const body = response.body;
+    body.pipe(check);
+    // A connection cut mid-body (with an error or a bare close) fails the check with a message that
+    // names the registry it was reading from; a check that fails stops the download.
+    finished(body, (error) => {
+      if (error && !check.destroyed) {
+        const code = (error as NodeJS.ErrnoException).code ?? error.message;
+        check.destroy(
+          new TollgateError(
+            'REGISTRY_UNAVAILABLE',
+            `${where}: reading blob ${blob.digest} was cut off (${code}); nothing was recorded`,
+            { cause: error },
+          ),
+        );
+      }
+    });
+    check.once('close', () => {
+      if (!body.readableEnded) body.destroy();
+    });
+    return check;
   }
 
   /** Reads a small blob whole and checks its digest. */
@@ -300,14 +407,15 @@ export class RegistryClient {
       scopes: [push(repo), pull(from)],
       manualRedirect: true,
     });
-    await response.body?.cancel();
+    if (response.status !== 201 && response.status !== 202)
+      return this.fail(response, repo, `mounting blob ${digest} from ${from.repository}`);
+    response.discard();
     if (response.status === 201) return { mounted: true };
-    if (response.status === 202) return { mounted: false, location: this.location(repo, response) };
-    return this.fail(response, repo, `mounting blob ${digest} from ${from.repository}`);
+    return { mounted: false, location: this.location(repo, response) };
   }
 
-  private location(repo: Repository, response: Response): string {
-    const location = response.headers.get('location');
+  private location(repo: Repository, response: RegistryResponse): string {
+    const location = response.header('location');
     if (!location)
       throw new TollgateError(
         'REGISTRY_INVALID',
@@ -331,8 +439,8 @@ export class RegistryClient {
       scopes: [push(repo)],
       manualRedirect: true,
     });
-    await response.body?.cancel();
     if (response.status !== 202) return this.fail(response, repo, 'starting a blob upload');
+    response.discard();
     return this.location(repo, response);
   }
 
@@ -359,8 +467,8 @@ export class RegistryClient {
       timeout: false,
       manualRedirect: true,
     });
-    await response.body?.cancel();
     if (response.status !== 201) return this.fail(response, repo, `uploading blob ${digest}`);
+    response.discard();
   }
 
   /** Uploads a blob held in memory unless the repository has it. */
@@ -385,11 +493,11 @@ export class RegistryClient {
       headers: { accept: MEDIA_TYPE.ociIndex },
     });
     if (response.status === 404) {
-      await response.body?.cancel();
+      response.discard();
       return undefined;
     }
     if (!response.ok) return this.fail(response, repo, `listing referrers of ${digest}`);
-    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const contentType = (response.header('content-type') ?? '').split(';')[0]!.trim();
     const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the referrers of ${digest}`);
     // A registry without the API may answer 200 with something else (an HTML page, a proxy's error).
     if (contentType !== MEDIA_TYPE.ociIndex) return undefined;

@@ -90,14 +90,14 @@ async function copyBlob(
   } else {
     location = await client.startUpload(to);
   }
-  const source = await client.openBlob(from, blob.digest);
-  if (!source.body)
-    throw new TollgateError(
-      'REGISTRY_INVALID',
-      `${from.registry}/${from.repository}: blob ${blob.digest} came without a body`,
-    );
-  const body = source.body;
-  await client.finishUpload(to, location, blob.digest, blob.size, () => body, false);
+  // Checked as it streams: the destination is sent the last bytes only once they hash to the digest.
+  const source = await client.openCheckedBlob(from, blob);
+  try {
+    await client.finishUpload(to, location, blob.digest, blob.size, () => source, false);
+  } finally {
+    // Unread when the upload failed before sending: its connection is closed, not left waiting.
+    source.destroy();
+  }
   return 'uploaded';
 }
 

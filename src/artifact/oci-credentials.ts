@@ -2,10 +2,12 @@
  * Registry credentials from the files `docker login` and `podman login` write, in Podman's order:
  * REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, $XDG_CONFIG_HOME/containers/auth.json
  * (~/.config), then Docker's $DOCKER_CONFIG/config.json (~/.docker). The first file with an entry
- * for the registry wins. An entry may hold `auth` (base64 user:password), `username`/`password`,
- * an `identitytoken`, or name a credential helper (`credHelpers`, `credsStore`), which is run as
- * `docker-credential-<name> get`. Credentials are only ever handed to the transport: never printed,
- * never stored.
+ * for the registry wins. In each file a credential helper comes first, as in Docker: the one
+ * `credHelpers` names for the registry, else the `credsStore`, run as `docker-credential-<name> get`
+ * (the docker-credential-helpers protocol: the server on stdin, `{ServerURL, Username, Secret}` on
+ * stdout, `Username` `<token>` for an identity token); then the `auths` entry, which may hold `auth`
+ * (base64 user:password), `username`/`password` or an `identitytoken`. Credentials are only ever
+ * handed to the transport: never printed, never stored.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -114,6 +116,13 @@ function fromEntry(entry: AuthEntry, file: string, key: string): RegistryCredent
 
 /** Runs `docker-credential-<helper> get` for the registry, as Docker does. */
 function fromHelper(helper: string, registry: string, file: string): RegistryCredentials | undefined {
+  // The name becomes part of a program name looked up on PATH: a path in it would run anything.
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(helper)) {
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `${file}: credential helper "${helper}" is not a helper name (expected letters, digits, ".", "_" or "-"; it is run as docker-credential-NAME)`,
+    );
+  }
   const program = `docker-credential-${helper}`;
   const server = registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
   let output: string;
@@ -158,11 +167,23 @@ export function findCredentials(
   env: Environment,
 ): RegistryCredentials | undefined {
   const keys = candidateKeys(registry, repository);
+  const helperKeys = registry === 'docker.io' ? HUB_KEYS : [registry];
   for (const file of authFiles(env)) {
     const config = readAuthFile(file);
     if (!config) continue;
-    const helper = config.credHelpers?.[registry];
-    if (typeof helper === 'string' && helper !== '') return fromHelper(helper, registry, file);
+    // Docker's order: the registry's own helper (credHelpers), else the default store (credsStore),
+    // which Docker asks for every registry. A helper with nothing for it ("credentials not found")
+    // leaves the file's own entry, then the next file, to answer.
+    const named = helperKeys
+      .map((key) => config.credHelpers?.[key])
+      .find((name) => typeof name === 'string' && name !== '');
+    const helper =
+      named ??
+      (typeof config.credsStore === 'string' && config.credsStore !== '' ? config.credsStore : undefined);
+    if (helper !== undefined) {
+      const found = fromHelper(helper, registry, file);
+      if (found) return found;
+    }
     const auths = config.auths ?? {};
     for (const key of keys) {
       const entry = auths[key];
@@ -171,13 +192,9 @@ export function findCredentials(
         if (found) return found;
       }
     }
-    if (
-      typeof config.credsStore === 'string' &&
-      config.credsStore !== '' &&
-      keys.some((key) => key in auths)
-    ) {
-      return fromHelper(config.credsStore, registry, file);
-    }
   }
   return undefined;
 }
+
+/** The names Docker Hub goes by in auth files and helper maps. */
+const HUB_KEYS = ['docker.io', 'index.docker.io', 'https://index.docker.io/v1/', 'registry-1.docker.io'];

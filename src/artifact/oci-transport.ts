@@ -7,6 +7,10 @@
  * (exit 4). Credentials go into Authorization headers and nowhere else: no message, log or ledger
  * entry carries them.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TollgateError } from '../errors.js';
 import { durationSetting } from '../text/duration-setting.js';
 import { type Environment, findCredentials, type RegistryCredentials } from './oci-credentials.js';
@@ -64,8 +68,11 @@ export function parseAuthenticate(header: string): AuthChallenge[] {
   return challenges;
 }
 
-/** What a request may send: bytes, a string or a stream. */
-export type RequestBody = NonNullable<RequestInit['body']>;
+/**
+ * What a request may send: bytes, or a stream sent as it is read (with a known Content-Length, so
+ * the registry takes it as one monolithic body rather than chunked transfer).
+ */
+export type RequestBody = Buffer | string | Readable;
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -85,6 +92,75 @@ export interface RegistryRequest {
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/**
+ * A registry's answer. The body is Node's own stream of the socket's chunks: a blob streams from
+ * one registry to another without the copies and promise hops of WHATWG streams (fetch's
+ * `Response.body`), which cost more CPU than the hashing and the copy together.
+ */
+export class RegistryResponse {
+  constructor(
+    readonly message: IncomingMessage,
+    /** Where the answer came from, after redirects. */
+    readonly url: URL,
+  ) {}
+
+  get status(): number {
+    return this.message.statusCode ?? 0;
+  }
+
+  get statusText(): string {
+    return this.message.statusMessage ?? '';
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** A header's value (repeated headers joined with ", "), or null. */
+  header(name: string): string | null {
+    const value = this.message.headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  /** The body as a stream, to read once. */
+  get body(): Readable {
+    return this.message;
+  }
+
+  /** The body as text, up to `limit` bytes (an error page is cut there, a body never read past it). */
+  async text(limit = 64 * 1024): Promise<string> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of this.message as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        total += chunk.length;
+        if (total >= limit) break;
+      }
+    } catch {
+      // a body cut short: what arrived is all there is
+    }
+    this.discard();
+    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+  }
+
+  /**
+   * Done with the body without reading it: a short one is drained so its connection is reused, a
+   * long one (or one of unknown length) is dropped with its connection.
+   */
+  discard(): void {
+    const message = this.message;
+    if (message.readableEnded || message.destroyed) return;
+    // `complete` means every byte has arrived, though perhaps not been read: reading frees the socket.
+    const length = Number(message.headers['content-length']);
+    if (message.complete || (Number.isFinite(length) && length <= 64 * 1024)) message.resume();
+    else message.destroy();
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,11 +174,71 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
 function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return cause.code;
-  if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return 'timed out';
-  return cause?.message ?? (error as Error).message;
+  if (error instanceof TimeoutError) return error.message;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code;
+  return (error as Error).message;
+}
+
+interface ExchangeOptions {
+  method: string;
+  headers: Record<string, string>;
+  body?: RequestBody | undefined;
+  /** Longest wait for the response's headers (undefined: no limit beyond `idleMs`). */
+  headersMs?: number | undefined;
+  /** Longest silence on the connection, while sending or receiving. */
+  idleMs: number;
+}
+
+/**
+ * One HTTP exchange with node:http(s): resolves when the response's headers arrive. A streamed
+ * body is piped with backpressure; an error of the body's source aborts the request, so the
+ * receiver never sees a complete body that was not meant to be complete.
+ */
+function exchange(url: URL, options: ExchangeOptions): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: options.method,
+      headers: options.headers,
+    });
+    const timer =
+      options.headersMs === undefined
+        ? undefined
+        : setTimeout(
+            () => request.destroy(new TimeoutError(`no answer within ${options.headersMs} ms`)),
+            options.headersMs,
+          );
+    request.setTimeout(options.idleMs, () =>
+      request.destroy(new TimeoutError(`the connection was silent for ${options.idleMs} ms`)),
+    );
+    request.once('response', (message) => {
+      clearTimeout(timer);
+      resolve(message);
+    });
+    // When the body's source fails, the request is destroyed with a "socket hang up" of its own:
+    // the source's error is the one that says what happened.
+    let bodyError: Error | undefined;
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(bodyError ?? error);
+    });
+    const body = options.body;
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+      request.end(body);
+    } else {
+      body.once('error', (error: Error) => {
+        bodyError = error;
+      });
+      pipeline(body, request).catch((error: unknown) => {
+        request.destroy(error instanceof Error ? error : new Error(String(error)));
+      });
+    }
+  });
 }
 
 /** HTTP to one registry, with its authentication state. */
@@ -136,7 +272,7 @@ export class RegistryTransport {
   }
 
   /** Sends a request, authenticating and retrying as needed; returns any response below 500 that is not 401/429. */
-  async send(request: RegistryRequest, started = Date.now()): Promise<Response> {
+  async send(request: RegistryRequest, started = Date.now()): Promise<RegistryResponse> {
     const deadline = started + this.options.budgetMs;
     let authenticated = false;
     let attempt = 0;
@@ -146,40 +282,32 @@ export class RegistryTransport {
       const headers: Record<string, string> = { ...request.headers };
       const authorization = await this.authorization(request.scopes, deadline);
       if (authorization) headers.authorization = authorization;
-      let response: Response | undefined;
+      let response: RegistryResponse | undefined;
       const remaining = deadline - Date.now();
       try {
-        const controller = new AbortController();
-        const limit =
-          request.timeout === false
-            ? undefined
-            : Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining));
-        const timer =
-          limit === undefined
-            ? undefined
-            : setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), limit);
-        try {
-          const body = request.body?.();
-          response = await fetch(`${this.origin}${request.path}`, {
-            method: request.method,
-            headers,
-            signal: controller.signal,
-            redirect: request.manualRedirect ? 'manual' : 'follow',
-            ...(body === undefined ? {} : { body, duplex: 'half' }),
-          } as RequestInit);
-        } finally {
-          if (timer) clearTimeout(timer);
-        }
+        response = await this.perform(new URL(`${this.origin}${request.path}`), {
+          method: request.method,
+          headers,
+          body: request.body?.(),
+          headersMs:
+            request.timeout === false
+              ? undefined
+              : Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining)),
+          idleMs: this.options.attemptTimeoutMs,
+          follow: !request.manualRedirect,
+        });
       } catch (error) {
+        // A body that refused itself (a blob whose bytes are not its digest) is not a network fault.
+        if (error instanceof TollgateError) throw error;
         last = describeCause(error);
         if (request.body && request.retryBody === false)
           throw this.unavailable(request, attempt, started, last, error);
       }
       if (response) {
         if (response.status === 401 && !authenticated) {
-          await response.body?.cancel();
+          response.discard();
           authenticated = true;
-          this.authenticate(response.headers.get('www-authenticate'), request);
+          this.authenticate(response.header('www-authenticate'), request);
           attempt -= 1;
           continue;
         }
@@ -187,9 +315,9 @@ export class RegistryTransport {
         last = `${response.status} ${response.statusText}`.trim();
         const wait =
           response.status === 429 || response.status === 503
-            ? retryAfterMs(response.headers.get('retry-after'), Date.now())
+            ? retryAfterMs(response.header('retry-after'), Date.now())
             : undefined;
-        await response.body?.cancel();
+        response.discard();
         if (request.body && request.retryBody === false)
           throw this.unavailable(request, attempt, started, last);
         if (wait !== undefined) {
@@ -208,6 +336,49 @@ export class RegistryTransport {
       const backoff = Math.min(5000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       if (Date.now() + backoff >= deadline) throw this.unavailable(request, attempt, started, last);
       await sleep(backoff);
+    }
+  }
+
+  /**
+   * One attempt, following redirects for reads (registries send blob reads to their storage, S3 or
+   * a CDN, with a signed URL). The Authorization header goes only to the registry's own origin: a
+   * storage URL carries its own signature, and credentials must not travel to another host. A
+   * redirect from HTTPS to plain HTTP is refused unless the target could be reached over HTTP anyway.
+   */
+  private async perform(url: URL, options: ExchangeOptions & { follow: boolean }): Promise<RegistryResponse> {
+    let current = url;
+    let headers = options.headers;
+    for (let hops = 0; ; hops++) {
+      const message = await exchange(current, { ...options, headers });
+      // An answer to HEAD has no body, but its end must still be read for the connection to be reused.
+      if (options.method === 'HEAD') message.resume();
+      const status = message.statusCode ?? 0;
+      const location = message.headers.location;
+      if (!options.follow || !REDIRECT_STATUS.has(status) || !location) {
+        return new RegistryResponse(message, current);
+      }
+      new RegistryResponse(message, current).discard();
+      const next = new URL(location, current);
+      if (hops >= MAX_REDIRECTS) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `registry ${this.registry}: more than ${MAX_REDIRECTS} redirects for ${url.pathname}`,
+        );
+      }
+      if (
+        next.protocol !== 'https:' &&
+        !(next.protocol === 'http:' && (current.protocol === 'http:' || this.plainHttpAllowed(next.host)))
+      ) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `registry ${this.registry} redirected ${url.pathname} to ${next.protocol}//${next.host}, which Tollgate does not follow (HTTPS only)`,
+        );
+      }
+      if (next.origin !== current.origin && headers.authorization !== undefined) {
+        const { authorization: _dropped, ...rest } = headers;
+        headers = rest;
+      }
+      current = next;
     }
   }
 
@@ -291,8 +462,11 @@ export class RegistryTransport {
     }
     const creds = this.creds(scopeRepository(scopes));
     const headers: Record<string, string> = { accept: 'application/json' };
-    let init: RequestInit;
+    let method: 'GET' | 'POST';
+    let body: string | undefined;
     if (creds?.identityToken) {
+      // An identity token is an OAuth2 refresh token: exchanged with a POST, as distribution's
+      // token specification describes (docs/spec/auth/oauth.md), never sent as a query parameter.
       const form = new URLSearchParams({
         grant_type: 'refresh_token',
         refresh_token: creds.identityToken,
@@ -300,68 +474,68 @@ export class RegistryTransport {
         scope: scopes.join(' '),
       });
       if (params.service) form.set('service', params.service);
-      init = {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      };
+      method = 'POST';
+      body = form.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
     } else {
       if (params.service) url.searchParams.set('service', params.service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
       if (creds?.username && creds.password !== undefined)
         headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-      init = { method: 'GET', headers };
+      method = 'GET';
     }
     let attempt = 0;
     for (;;) {
       attempt += 1;
-      let response: Response | undefined;
+      let response: RegistryResponse | undefined;
       let last = '';
       try {
-        response = await fetch(url, {
-          ...init,
-          signal: AbortSignal.timeout(
-            Math.max(1, Math.min(this.options.attemptTimeoutMs, deadline - Date.now())),
-          ),
-        });
+        const wait = Math.max(1, Math.min(this.options.attemptTimeoutMs, deadline - Date.now()));
+        response = new RegistryResponse(
+          await exchange(url, { method, headers, body, headersMs: wait, idleMs: wait }),
+          url,
+        );
       } catch (error) {
         last = describeCause(error);
       }
       if (response && !RETRY_STATUS.has(response.status)) {
         if (response.status === 401 || response.status === 403) {
-          await response.body?.cancel();
+          response.discard();
           throw new TollgateError(
             'REGISTRY_DENIED',
             `the token service of ${this.registry} (${url.host}) refused ${creds ? `the credentials from ${creds.from}` : 'anonymous access'} for ${scopes.join(', ')}${creds ? '' : ': log in with `docker login` or `podman login` (or set REGISTRY_AUTH_FILE)'}`,
           );
         }
         if (!response.ok) {
-          await response.body?.cancel();
+          response.discard();
           throw new TollgateError(
             'REGISTRY_DENIED',
             `the token service of ${this.registry} (${url.host}) answered ${response.status}`,
           );
         }
-        const body = (await response.json().catch(() => ({}))) as {
-          token?: unknown;
-          access_token?: unknown;
-          expires_in?: unknown;
-        };
-        const token = typeof body.token === 'string' && body.token !== '' ? body.token : body.access_token;
+        let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown } = {};
+        try {
+          parsed = JSON.parse(await response.text(1024 * 1024)) as typeof parsed;
+        } catch {
+          // not JSON: no token below
+        }
+        const token =
+          typeof parsed.token === 'string' && parsed.token !== '' ? parsed.token : parsed.access_token;
         if (typeof token !== 'string' || token === '') {
           throw new TollgateError(
             'REGISTRY_DENIED',
             `the token service of ${this.registry} (${url.host}) answered without a token`,
           );
         }
-        const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+        const lifetime =
+          typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 60;
         // Renew 10 s early so a token does not expire between the check and the request.
         this.tokens.set(key, { token, expires: Date.now() + Math.max(1, lifetime - 10) * 1000 });
         return token;
       }
       if (response) {
         last = `${response.status}`;
-        await response.body?.cancel();
+        response.discard();
       }
       const backoff = Math.min(5000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       if (Date.now() + backoff >= deadline) {

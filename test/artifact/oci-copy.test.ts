@@ -141,6 +141,81 @@ describe.runIf(registryAvailable())('tollgate copy', () => {
     expect(skopeoDigest(dest)).toBe(image.digest);
   });
 
+  /** A workspace with the image registered through `host` (a proxy in front of a registry). */
+  async function registeredThrough(host: string, repo: string, env: Record<string, string> = {}) {
+    const dir = makeWorkspace(THREE_STAGES);
+    const reg = await runCli(['register', '--image', `${host}/${repo}`], {
+      cwd: dir,
+      env: { HOME: dir, ...env },
+    });
+    expect(reg.code, reg.stderr).toBe(0);
+    return dir;
+  }
+
+  for (const [fault, expected] of [
+    ['corrupt', /blob sha256:[0-9a-f]{64} hashes to sha256:[0-9a-f]{64}, not to its digest/],
+    ['truncate', /reading blob sha256:[0-9a-f]{64} was cut off|ended after \d+ of the \d+ bytes/],
+  ] as const) {
+    it(`refuses a source blob that is ${fault === 'corrupt' ? 'not its digest' : 'cut off'}: exit 4, no manifest at the destination, nothing recorded`, async () => {
+      const proxy = await startFaultProxy(source.host);
+      try {
+        const dir = await registeredThrough(proxy.host, 'shop/checkout:1.4.2');
+        // Only the largest layer is damaged: the manifests and the other blobs are what they say.
+        proxy.rules.push({ when: new RegExp(`^GET /v2/shop/checkout/blobs/${image.layers[0]}$`), fault });
+        const dest = `${source.host}/damaged-${fault}/checkout:1.4.2`;
+        const result = await runCli(['copy', '--artifact', image.digest, '--to', dest], {
+          cwd: dir,
+          env: { HOME: dir },
+        });
+        expect(result.code, result.stderr).toBe(4);
+        expect(result.stderr).toMatch(expected);
+        expect(result.stderr).toContain(`${proxy.host}/shop/checkout`);
+        expect(proxy.seen).toContain(`GET /v2/shop/checkout/blobs/${image.layers[0]}`);
+        expect(skopeoDigest(dest)).toBeUndefined();
+        const blob = await fetch(
+          `http://${source.host}/v2/damaged-${fault}/checkout/blobs/${image.layers[0]}`,
+          {
+            method: 'HEAD',
+          },
+        );
+        expect(blob.status).toBe(404);
+        expect(ledgerText(dir)).not.toContain('"kind":"copy"');
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
+
+  it('follows a blob read redirected to storage on another host without sending it the credentials', async () => {
+    // The image on the authenticated registry; blob reads are redirected to a "storage" origin that
+    // signs its own way to the registry (as S3 or a CDN URL does), and records what the client sent.
+    const vault = `${target.host}/vault/checkout:1.0`;
+    const pushed = await pushTestImage(vault, PLATFORMS, { user: 'ci', password: 'ci-secret-password' });
+    const storage = await startFaultProxy(target.host, {
+      upstreamHeaders: { authorization: `Basic ${Buffer.from('ci:ci-secret-password').toString('base64')}` },
+    });
+    const front = await startFaultProxy(target.host);
+    try {
+      front.rules.push({ when: /^GET \/v2\/vault\/checkout\/blobs\//, fault: { redirect: storage.host } });
+      const env = { DOCKER_CONFIG: dockerConfigDir(front.host, 'ci', 'ci-secret-password') };
+      const dir = await registeredThrough(front.host, 'vault/checkout:1.0', env);
+      const dest = `${source.host}/mirror/checkout:1.0`;
+      const result = await runCli(['copy', '--artifact', pushed.digest, '--to', dest, '--json'], {
+        cwd: dir,
+        env: { HOME: dir, ...env },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).blobs.uploaded).toBe(7);
+      expect(skopeoDigest(dest)).toBe(pushed.digest);
+      // The registry itself was sent the credentials; the storage origin never was.
+      expect(front.headers.some((h) => h.authorization?.startsWith('Basic '))).toBe(true);
+      expect(storage.seen.filter((line) => line.includes('/blobs/'))).toHaveLength(7);
+      expect(storage.headers.filter((h) => h.authorization !== undefined)).toEqual([]);
+    } finally {
+      await Promise.all([front.close(), storage.close()]);
+    }
+  });
+
   it('records nothing when the destination fails (exit 4)', async () => {
     const dir = await registered();
     const proxy = await startFaultProxy(target.host);

@@ -3,12 +3,14 @@
  * anonymous, behind htpasswd basic auth and behind a bearer-token flow; and the network faults a
  * registry gives (5xx, 429 Retry-After, no answer), through a fault-injecting proxy in front of it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import {
+  credentialHelper,
   dockerConfigDir,
   type LayoutImage,
   pushTestImage,
@@ -32,8 +34,19 @@ function ledgerBytes(dir: string): string {
     .join('');
 }
 
-function ledgerJson(dir: string, env: Record<string, string>) {
-  return runCli(['history', '--json'], { cwd: dir, env });
+/** A DOCKER_CONFIG directory holding `config` as its config.json. */
+function dockerConfig(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-docker-config-'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+/** Asserts that none of `texts` holds `secret` (nor its base64 in a user:secret pair). */
+function expectNoSecret(texts: string[], secret: string) {
+  for (const text of texts) {
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(Buffer.from(`ci:${secret}`).toString('base64'));
+  }
 }
 
 describe.runIf(registryAvailable())('register --image against a real registry', () => {
@@ -161,7 +174,11 @@ describe.runIf(registryAvailable())('registry credentials', () => {
           expect(text).not.toContain(encoded);
         }
         if (auth === 'token') {
-          expect(registry.tokenRequests.at(-1)).toEqual({ user: 'ci', scopes: ['repository:team/api:pull'] });
+          expect(registry.tokenRequests.at(-1)).toEqual({
+            user: 'ci',
+            scopes: ['repository:team/api:pull'],
+            grant: 'basic',
+          });
         }
       });
 
@@ -175,6 +192,81 @@ describe.runIf(registryAvailable())('registry credentials', () => {
           env,
         });
         expect(result.code, result.stderr).toBe(0);
+      });
+
+      it('asks the credential helper credHelpers names (docker-credential-NAME get), never printing nor storing the secret', async () => {
+        const dir = makeWorkspace(THREE_STAGES);
+        const helper = credentialHelper('tollgate-test', {
+          [registry.host]: { username: 'ci', secret: PASSWORD },
+        });
+        // The file's own entry is wrong: the helper comes first, as in Docker.
+        const config = dockerConfig({
+          auths: { [registry.host]: { auth: Buffer.from('ci:wrong-password').toString('base64') } },
+          credHelpers: { [registry.host]: 'tollgate-test' },
+        });
+        const env = {
+          DOCKER_CONFIG: config,
+          HOME: dir,
+          PATH: `${helper.dir}${delimiter}${process.env.PATH}`,
+        };
+        const result = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+          cwd: dir,
+          env,
+        });
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain(image.digest);
+        expect(readFileSync(helper.log, 'utf8')).toBe(`get ${registry.host}\n`);
+        expectNoSecret([result.stdout, result.stderr, ledgerBytes(dir)], PASSWORD);
+      });
+
+      it('asks the credsStore for any registry; a helper with nothing for it leaves the file entry to answer', async () => {
+        const dir = makeWorkspace(THREE_STAGES);
+        const helper = credentialHelper('tollgate-store', {
+          [registry.host]: { username: 'ci', secret: PASSWORD },
+        });
+        const path = `${helper.dir}${delimiter}${process.env.PATH}`;
+        // `docker login` with a credsStore writes no entry in auths: the store is asked anyway.
+        const stored = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+          cwd: dir,
+          env: { DOCKER_CONFIG: dockerConfig({ credsStore: 'tollgate-store' }), HOME: dir, PATH: path },
+        });
+        expect(stored.code, stored.stderr).toBe(0);
+        expectNoSecret([stored.stdout, stored.stderr], PASSWORD);
+
+        const empty = credentialHelper('tollgate-empty', {});
+        const fallback = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+          cwd: dir,
+          env: {
+            DOCKER_CONFIG: dockerConfigDir(registry.host, 'ci', PASSWORD),
+            REGISTRY_AUTH_FILE: join(dockerConfig({ credsStore: 'tollgate-empty' }), 'config.json'),
+            HOME: dir,
+            PATH: `${empty.dir}${delimiter}${process.env.PATH}`,
+          },
+        });
+        expect(fallback.code, fallback.stderr).toBe(0);
+        expect(readFileSync(empty.log, 'utf8')).toBe(`get ${registry.host}\n`);
+      });
+
+      it('refuses a credential helper that fails or is named with a path (exit 3), naming the config file', async () => {
+        const dir = makeWorkspace(THREE_STAGES);
+        const missing = dockerConfig({ credHelpers: { [registry.host]: 'not-installed-anywhere' } });
+        const failed = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+          cwd: dir,
+          env: { DOCKER_CONFIG: missing, HOME: dir },
+        });
+        expect(failed.code).toBe(3);
+        expect(failed.stderr).toContain(
+          `${join(missing, 'config.json')}: credential helper docker-credential-not-installed-anywhere failed for ${registry.host}`,
+        );
+        const pathy = dockerConfig({ credsStore: '../../bin/sh' });
+        const refused = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+          cwd: dir,
+          env: { DOCKER_CONFIG: pathy, HOME: dir },
+        });
+        expect(refused.code).toBe(3);
+        expect(refused.stderr).toContain('credential helper "../../bin/sh" is not a helper name');
+        const status = await runCli(['status', '--json'], { cwd: dir });
+        expect(status.stdout).not.toContain('sha256:');
       });
 
       it('refuses without credentials or with wrong ones (exit 3), saying how to log in, and records nothing', async () => {
@@ -201,6 +293,70 @@ describe.runIf(registryAvailable())('registry credentials', () => {
       });
     });
   }
+
+  describe('identity tokens (OAuth2 refresh tokens)', () => {
+    const REFRESH = 'refresh-9f8e7d6c5b4a';
+    let registry: TestRegistry;
+    let image: LayoutImage;
+    beforeAll(async () => {
+      registry = await startRegistry({ auth: 'token', refreshTokens: { [REFRESH]: 'ci' } });
+      image = await pushTestImage(`${registry.host}/team/api:2.0`, TWO_PLATFORMS, CREDS);
+    });
+    afterAll(() => registry?.stop());
+
+    it('spends an identitytoken with a POST grant_type=refresh_token and uses the access token it gets', async () => {
+      const dir = makeWorkspace(THREE_STAGES);
+      const env = {
+        DOCKER_CONFIG: dockerConfig({ auths: { [registry.host]: { identitytoken: REFRESH } } }),
+        HOME: dir,
+      };
+      const result = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+        cwd: dir,
+        env,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(image.digest);
+      expect(registry.tokenRequests.at(-1)).toEqual({
+        user: 'ci',
+        scopes: ['repository:team/api:pull'],
+        grant: 'refresh_token',
+      });
+      expectNoSecret([result.stdout, result.stderr, ledgerBytes(dir)], REFRESH);
+    });
+
+    it('takes an identity token from a credential helper (Username "<token>")', async () => {
+      const dir = makeWorkspace(THREE_STAGES);
+      const helper = credentialHelper('tollgate-oauth', {
+        [registry.host]: { username: '<token>', secret: REFRESH },
+      });
+      const before = registry.tokenRequests.length;
+      const result = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+        cwd: dir,
+        env: {
+          DOCKER_CONFIG: dockerConfig({ credHelpers: { [registry.host]: 'tollgate-oauth' } }),
+          HOME: dir,
+          PATH: `${helper.dir}${delimiter}${process.env.PATH}`,
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(registry.tokenRequests.slice(before).map((r) => r.grant)).toEqual(['refresh_token']);
+      expectNoSecret([result.stdout, result.stderr, ledgerBytes(dir)], REFRESH);
+    });
+
+    it('refuses a refresh token the token server does not know (exit 3), naming the file but not the token', async () => {
+      const dir = makeWorkspace(THREE_STAGES);
+      const config = dockerConfig({ auths: { [registry.host]: { identitytoken: 'refresh-revoked-0000' } } });
+      const result = await runCli(['register', '--image', `${registry.host}/team/api:2.0`], {
+        cwd: dir,
+        env: { DOCKER_CONFIG: config, HOME: dir },
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`refused the credentials from ${join(config, 'config.json')}`);
+      expect(result.stderr).not.toContain('refresh-revoked-0000');
+      const status = await runCli(['status', '--json'], { cwd: dir });
+      expect(status.stdout).not.toContain('sha256:');
+    });
+  });
 
   it('the token flow is real: the registry refuses a token signed by another key', async () => {
     const registry = await startRegistry({ auth: 'token' });

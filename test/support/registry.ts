@@ -52,14 +52,19 @@ export interface TestRegistryOptions {
   /** `basic`: htpasswd users; `token`: a bearer-token server started beside the registry. */
   auth?: 'basic' | 'token';
   users?: Record<string, string>;
+  /** For `token`: OAuth2 refresh tokens the token server accepts (token → user), as identity tokens. */
+  refreshTokens?: Record<string, string>;
 }
+
+/** How a token request authenticated: no credentials, Basic, or an OAuth2 refresh token (POST). */
+export type TokenGrant = 'anonymous' | 'basic' | 'refresh_token';
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT` */
   host: string;
   dir: string;
-  /** The token server's request log (scopes asked for, user), for `auth: token`. */
-  tokenRequests: Array<{ user: string | undefined; scopes: string[] }>;
+  /** The token server's request log (scopes asked for, user, how), for `auth: token`. */
+  tokenRequests: Array<{ user: string | undefined; scopes: string[]; grant: TokenGrant }>;
   stop(): Promise<void>;
 }
 
@@ -68,8 +73,20 @@ function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
 }
 
-/** A token server in distribution's format: JWTs (ES256, x5c header) granting what a user asks for. */
-async function startTokenServer(dir: string, users: Record<string, string>, issuer: string, service: string) {
+/**
+ * A token server in distribution's format: JWTs (ES256, x5c header) granting what a user asks for.
+ * GET is the token flow (docs/spec/auth/token.md: Basic credentials, `scope` and `service` in the
+ * query, `{token}` back); POST is the OAuth2 flow (docs/spec/auth/oauth.md: a form with
+ * `grant_type=refresh_token`, `refresh_token`, `client_id`, `service` and space-separated `scope`,
+ * `{access_token}` back), which is how clients spend an identity token.
+ */
+async function startTokenServer(
+  dir: string,
+  users: Record<string, string>,
+  refreshTokens: Record<string, string>,
+  issuer: string,
+  service: string,
+) {
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
   execFileSync(
@@ -101,20 +118,53 @@ async function startTokenServer(dir: string, users: Record<string, string>, issu
     'base64',
   );
   const requests: TestRegistry['tokenRequests'] = [];
-  const server = http.createServer((request, response) => {
+  const refuse = (response: http.ServerResponse, status: number, error: string) => {
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+  };
+  const server = http.createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://token');
-    const header = request.headers.authorization ?? '';
     let user: string | undefined;
-    if (header.startsWith('Basic ')) {
-      const [name, password] = Buffer.from(header.slice(6), 'base64').toString().split(':');
-      if (name === undefined || users[name] !== password) {
-        response.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
+    let scopes: string[];
+    let grant: TokenGrant = 'anonymous';
+    if (request.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        refuse(response, 400, 'invalid_request');
         return;
       }
-      user = name;
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      if (
+        form.get('grant_type') !== 'refresh_token' ||
+        !form.get('client_id') ||
+        form.get('service') !== service
+      ) {
+        refuse(response, 400, 'invalid_request');
+        return;
+      }
+      user = refreshTokens[form.get('refresh_token') ?? ''];
+      if (user === undefined) {
+        refuse(response, 401, 'invalid_grant');
+        return;
+      }
+      grant = 'refresh_token';
+      scopes = (form.get('scope') ?? '').split(' ').filter((scope) => scope !== '');
+    } else {
+      const header = request.headers.authorization ?? '';
+      if (header.startsWith('Basic ')) {
+        const [name, password] = Buffer.from(header.slice(6), 'base64').toString().split(':');
+        if (name === undefined || users[name] !== password) {
+          response
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"details":"bad credentials"}');
+          return;
+        }
+        user = name;
+        grant = 'basic';
+      }
+      scopes = url.searchParams.getAll('scope');
     }
-    const scopes = url.searchParams.getAll('scope');
-    requests.push({ user, scopes });
+    requests.push({ user, scopes, grant });
     // Anonymous users get nothing; known users get every action they ask for.
     const access = user
       ? scopes.flatMap((scope) => {
@@ -139,9 +189,16 @@ async function startTokenServer(dir: string, users: Record<string, string>, issu
     );
     const signature = sign('sha256', Buffer.from(`${head}.${claims}`), { key, dsaEncoding: 'ieee-p1363' });
     const token = `${head}.${claims}.${b64url(signature)}`;
-    response
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ token, expires_in: 300 }));
+    const answer =
+      grant === 'refresh_token'
+        ? {
+            access_token: token,
+            scope: scopes.join(' '),
+            expires_in: 300,
+            issued_at: new Date(now * 1000).toISOString(),
+          }
+        : { token, expires_in: 300 };
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -165,7 +222,13 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
     }
     auth = `auth:\n  htpasswd:\n    realm: tollgate-test\n    path: ${file}\n`;
   } else if (options.auth === 'token') {
-    token = await startTokenServer(dir, users, 'tollgate-test-issuer', 'tollgate-test-registry');
+    token = await startTokenServer(
+      dir,
+      users,
+      options.refreshTokens ?? {},
+      'tollgate-test-issuer',
+      'tollgate-test-registry',
+    );
     auth = `auth:\n  token:\n    realm: http://127.0.0.1:${token.port}/token\n    service: tollgate-test-registry\n    issuer: tollgate-test-issuer\n    rootcertbundle: ${token.certFile}\n`;
   }
   mkdirSync(join(dir, 'storage'));
@@ -375,4 +438,41 @@ export function dockerConfigDir(registry: string, user: string, password: string
     }),
   );
   return dir;
+}
+
+/**
+ * Writes an executable `docker-credential-NAME` into a fresh directory (put it first on PATH): a
+ * helper speaking the docker-credential-helpers protocol. `get` reads the server on stdin and
+ * prints `{ServerURL, Username, Secret}` for a server it knows, or "credentials not found in native
+ * keychain" with exit 1, as the real helpers do; anything else fails. Each call is logged to
+ * `log` as `ACTION SERVER`.
+ */
+export function credentialHelper(
+  name: string,
+  known: Record<string, { username: string; secret: string }>,
+): { dir: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cred-helper-'));
+  const log = join(dir, 'calls.log');
+  const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const cases = Object.entries(known)
+    .map(
+      ([server, creds]) =>
+        `  ${quote(server)}) printf '%s' ${quote(JSON.stringify({ ServerURL: server, Username: creds.username, Secret: creds.secret }))} ;;`,
+    )
+    .join('\n');
+  const script = `#!/bin/sh
+action="$1"
+server=""
+IFS= read -r server || true
+printf '%s %s\\n' "$action" "$server" >> ${quote(log)}
+if [ "$action" != get ]; then echo "unsupported action $action" >&2; exit 1; fi
+case "$server" in
+${cases}
+  *) echo "credentials not found in native keychain"; exit 1 ;;
+esac
+`;
+  const file = join(dir, `docker-credential-${name}`);
+  writeFileSync(file, script, { mode: 0o755 });
+  writeFileSync(log, '');
+  return { dir, log };
 }
