@@ -1,0 +1,372 @@
+/**
+ * The team server's speed, each target a ratio against a baseline measured in the same run:
+ * - GET of a pipeline's status at 64 connections (autocannon, loopback) against a bare node:http
+ *   server answering the same precomputed bytes; and the p99 latency;
+ * - promotions over HTTP, one after the other, against the same promotions through the
+ *   application layer in process (SQLite, and PostgreSQL when it is reachable);
+ * - evidence writes (a 1,000-testcase JUnit report) from 16 clients on PostgreSQL;
+ * - 3 replicas on one PostgreSQL, 8 clients × 50 promotions into one stage, one replica killed
+ *   with SIGKILL mid-run, clients retrying with Idempotency-Key: lost, duplicated, chain verdict.
+ * Servers run as child processes (`tollgate serve`), so the load generator does not share their
+ * event loop.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createServices } from '../src/app/create-services.js';
+import { promote } from '../src/app/promote.js';
+import { registerArtifact } from '../src/app/register.js';
+import { contractSource, requestOf } from '../src/app/services.js';
+import { validateContract } from '../src/contract/load-contract.js';
+import { openPostgresStore } from '../src/ledger/postgres-store.js';
+import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import { BENCH_ROOT, type BenchResult, median, round1, round2 } from './bench-util.js';
+import { generateJunit } from './generate-junit.js';
+
+const BIN = join(BENCH_ROOT, 'bin', 'tollgate.cjs');
+const CONTRACT = `version: 1
+pipeline: checkout
+artifact: { type: oci }
+stages:
+  dev: { purpose: fast feedback }
+  prod: { purpose: live, from: dev }
+`;
+const SERVER_CONFIG = 'rateLimit: { perMinute: 100000000, burst: 10000000 }\n';
+const PG_URL =
+  process.env.TOLLGATE_TEST_DATABASE_URL ??
+  `postgres://${encodeURIComponent(process.env.USER ?? 'root')}@127.0.0.1:5432/test`;
+
+const digestOf = (i: number, salt: string) =>
+  `sha256:${(salt + i.toString(16)).padStart(64, '0').slice(-64)}`;
+
+interface Child {
+  child: ChildProcess;
+  url: string;
+}
+
+function startServe(dir: string, env: Record<string, string>): Promise<Child> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--contract', 'tollgate.yaml', '--config', 'server.yaml', '--listen', '127.0.0.1:0'],
+    {
+      cwd: dir,
+      env: { ...process.env, ...env, TOLLGATE_ACTOR: 'bench' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+}
+
+/** A bare node:http server in a child process, answering `body` to everything. */
+function startBare(body: string): Promise<Child> {
+  const script = `const b=Buffer.from(${JSON.stringify(body)});require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':b.length});s.end(b)}).listen(0,'127.0.0.1',function(){process.stderr.write('listening on http://127.0.0.1:'+this.address().port+'\\n')})`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const match = /listening on (http:\/\/\S+)/.exec(chunk.toString());
+      if (match) resolve({ child, url: match[1]! });
+    });
+  });
+}
+
+function stop(child: Child | undefined) {
+  if (child && child.child.exitCode === null) child.child.kill('SIGKILL');
+}
+
+async function cannon(url: string, headers: Record<string, string>) {
+  const result = await autocannon({ url, connections: 64, duration: 5, headers, pipelining: 1 });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+function tokenFor(dir: string, env: Record<string, string>): string {
+  return execFileSync(
+    process.execPath,
+    [BIN, 'token', 'create', '--role', 'admin', '--pipeline', '*', '--name', 'bench'],
+    {
+      cwd: dir,
+      env: { ...process.env, ...env, TOLLGATE_ACTOR: 'bench' },
+      encoding: 'utf8',
+    },
+  ).trim();
+}
+
+async function post(url: string, token: string, body: unknown, extra: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  return res;
+}
+
+async function newSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `tollgate_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Promotions per second over HTTP against the same through the application layer, on one backend. */
+async function promotionRates(dir: string, env: Record<string, string>, n: number, label: string) {
+  const contract = validateContract(CONTRACT, 'tollgate.yaml', dir);
+  // In process: the use case the route calls, on its own store.
+  const store = env.TOLLGATE_DATABASE_URL
+    ? await openPostgresStore(env.TOLLGATE_DATABASE_URL)
+    : await openSqliteStore(join(env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+  const services = createServices({ contracts: contractSource([contract]), store });
+  for (let i = 0; i < n; i++)
+    await registerArtifact(requestOf(services, { principal: 'bench' }), { digest: digestOf(i, `a${label}`) });
+  let start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++)
+    await promote(requestOf(services, { principal: 'bench' }), 'dev', digestOf(i, `a${label}`));
+  const inProcess = n / (Number(process.hrtime.bigint() - start) / 1e9);
+  await services.close();
+
+  const token = tokenFor(dir, env);
+  const server = await startServe(dir, env);
+  try {
+    const base = `${server.url}/api/v1/pipelines/checkout`;
+    for (let i = 0; i < n; i++) await post(`${base}/artifacts`, token, { digest: digestOf(i, `h${label}`) });
+    start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++)
+      await post(`${base}/stages/dev/promotions`, token, { artifact: digestOf(i, `h${label}`) });
+    const overHttp = n / (Number(process.hrtime.bigint() - start) / 1e9);
+    return { overHttp, inProcess };
+  } finally {
+    stop(server);
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-server-bench-'));
+  const children: Child[] = [];
+  const drops: Array<() => Promise<void>> = [];
+  try {
+    writeFileSync(join(dir, 'tollgate.yaml'), CONTRACT);
+    writeFileSync(join(dir, 'server.yaml'), SERVER_CONFIG);
+    const sqlite = { TOLLGATE_DATA_DIR: join(dir, 'sqlite') };
+
+    // 1. GET status at 64 connections, against bare node:http answering the same bytes.
+    {
+      const token = tokenFor(dir, sqlite);
+      const server = await startServe(dir, sqlite);
+      children.push(server);
+      const base = `${server.url}/api/v1/pipelines/checkout`;
+      await post(`${base}/artifacts`, token, { digest: digestOf(1, 's'), labels: { version: '1.0.0' } });
+      await post(`${base}/stages/dev/promotions`, token, { artifact: digestOf(1, 's') });
+      const headers = { authorization: `Bearer ${token}` };
+      const body = await (await fetch(`${base}/status`, { headers })).text();
+      const bare = await startBare(body);
+      children.push(bare);
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      const p99s: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const b = await cannon(bare.url, {});
+        theirs.push(b.rps);
+        const o = await cannon(`${base}/status`, headers);
+        ours.push(o.rps);
+        p99s.push(o.p99);
+      }
+      const value = median(ours);
+      const baseline = median(theirs);
+      results.push({
+        name: `GET status, 64 connections, 5 s × 2 rounds interleaved (autocannon; server and baseline in child processes; ${body.length}-byte answer)`,
+        target: '≥ 0.5 × bare node:http answering the same bytes',
+        value: round1(value),
+        baseline: round1(baseline),
+        ratio: round2(value / baseline),
+        unit: 'req/s',
+        pass: value / baseline >= 0.5,
+      });
+      const p99 = Math.max(...p99s);
+      results.push({
+        name: 'GET status, 64 connections: p99 latency (worst round)',
+        target: '≤ 25 ms',
+        value: p99,
+        baseline: 25,
+        ratio: round2(p99 / 25),
+        unit: 'ms',
+        pass: p99 <= 25,
+      });
+      stop(bare);
+      stop(server);
+    }
+
+    // 2. Promotions over HTTP against in process.
+    const backends: Array<[string, Record<string, string>]> = [
+      ['SQLite', { TOLLGATE_DATA_DIR: join(dir, 'promote-sqlite') }],
+    ];
+    const pgUp = await postgresReachable();
+    if (pgUp) {
+      const schema = await newSchema();
+      drops.push(schema.drop);
+      backends.push(['PostgreSQL', { TOLLGATE_DATABASE_URL: schema.url }]);
+    }
+    for (const [label, env] of backends) {
+      const n = 500;
+      const { overHttp, inProcess } = await promotionRates(dir, env, n, label);
+      results.push({
+        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back; baseline: the same promote() use case in process`,
+        target: '≥ 0.5 × in process',
+        value: round1(overHttp),
+        baseline: round1(inProcess),
+        ratio: round2(overHttp / inProcess),
+        unit: 'per s',
+        pass: overHttp / inProcess >= 0.5,
+      });
+    }
+
+    if (pgUp) {
+      // 3. Evidence writes on PostgreSQL: 1,000-testcase JUnit, 16 clients.
+      const schema = await newSchema();
+      drops.push(schema.drop);
+      const env = { TOLLGATE_DATABASE_URL: schema.url };
+      const token = tokenFor(dir, env);
+      const server = await startServe(dir, env);
+      children.push(server);
+      const report = await generateJunit(join(dir, 'report.xml'), 1000);
+      const xml = readFileSync(report.path);
+      const base = `${server.url}/api/v1/pipelines/checkout`;
+      const artifacts = 16;
+      for (let i = 0; i < artifacts; i++)
+        await post(`${base}/artifacts`, token, { digest: digestOf(i, 'e') });
+      const total = 640;
+      let next = 0;
+      const start = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, client) => {
+          while (next < total) {
+            const i = next++;
+            // A suite name per write: each is a new piece of evidence, not a duplicate the store skips.
+            const res = await fetch(`${base}/artifacts/${digestOf(client, 'e')}/tests?suite=s${i}`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
+              body: xml,
+            });
+            if (res.status !== 201) throw new Error(`attest: ${res.status} ${await res.text()}`);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      const rate = total / (Number(process.hrtime.bigint() - start) / 1e9);
+      results.push({
+        name: `evidence writes on PostgreSQL: ${total} uploads of a 1,000-testcase JUnit report (${(report.bytes / 1024).toFixed(0)} KiB, streamed, parsed, stored) from 16 clients`,
+        target: '≥ 1,000 per s',
+        value: round1(rate),
+        baseline: 1000,
+        ratio: round2(rate / 1000),
+        unit: 'per s',
+        pass: rate >= 1000,
+      });
+      stop(server);
+
+      // 4. Three replicas, one killed mid-run, clients retrying with idempotency keys.
+      const rschema = await newSchema();
+      drops.push(rschema.drop);
+      const renv = { TOLLGATE_DATABASE_URL: rschema.url };
+      const rtoken = tokenFor(dir, renv);
+      const replicas = await Promise.all([0, 1, 2].map(() => startServe(dir, renv)));
+      children.push(...replicas);
+      const count = 8 * 50;
+      for (let i = 0; i < count; i++)
+        await post(`${replicas[0]!.url}/api/v1/pipelines/checkout/artifacts`, rtoken, {
+          digest: digestOf(i, 'r'),
+        });
+      let done = 0;
+      let retries = 0;
+      let killedAt = 0;
+      const rstart = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, client) => {
+          for (let n = 0; n < 50; n++) {
+            const i = client * 50 + n;
+            for (let attempt = 0; ; attempt++) {
+              const replica = replicas[(client + n + attempt) % 3]!;
+              try {
+                await post(
+                  `${replica.url}/api/v1/pipelines/checkout/stages/dev/promotions`,
+                  rtoken,
+                  { artifact: digestOf(i, 'r') },
+                  { 'idempotency-key': `c${client}-n${n}` },
+                );
+                break;
+              } catch {
+                retries++;
+                if (attempt > 50) throw new Error(`c${client}-n${n}: no replica answered`);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+              }
+            }
+            done++;
+            if (done === count / 3) {
+              killedAt = done;
+              replicas[1]!.child.kill('SIGKILL');
+            }
+          }
+        }),
+      );
+      const seconds = Number(process.hrtime.bigint() - rstart) / 1e9;
+      const store = await openPostgresStore(rschema.url);
+      const promoted = (await store.entriesForStage('checkout', 'dev', ['promotion'])).map((e) => e.artifact);
+      const verdict = await store.verify('checkout');
+      await store.close();
+      const unique = new Set(promoted).size;
+      const lost = count - unique;
+      const duplicated = promoted.length - unique;
+      results.push({
+        name: `3 replicas on one PostgreSQL, 8 clients × 50 promotions into one stage, replica 2 SIGKILLed after ${killedAt}; ${retries} retries with Idempotency-Key; ${round1(count / seconds)} promotions/s overall; lost ${lost}, duplicated ${duplicated}, ledger verify ${verdict.ok ? 'passes' : 'FAILS'}`,
+        target: '0 lost, 0 duplicated, chain intact',
+        value: lost + duplicated,
+        baseline: 0,
+        ratio: lost + duplicated,
+        unit: 'lost + duplicated',
+        pass: lost === 0 && duplicated === 0 && verdict.ok,
+      });
+    }
+    return results;
+  } finally {
+    for (const child of children) stop(child);
+    for (const drop of drops) await drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
