@@ -21,6 +21,7 @@ import { promote } from '../src/app/promote.js';
 import { registerArtifact } from '../src/app/register.js';
 import { contractSource, requestOf } from '../src/app/services.js';
 import { validateContract } from '../src/contract/load-contract.js';
+import { sha256 } from '../src/ledger/hash-chain.js';
 import { openPostgresStore } from '../src/ledger/postgres-store.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
 import { BENCH_ROOT, type BenchResult, median, round1, round2 } from './bench-util.js';
@@ -39,8 +40,7 @@ const PG_URL =
   process.env.TOLLGATE_TEST_DATABASE_URL ??
   `postgres://${encodeURIComponent(process.env.USER ?? 'root')}@127.0.0.1:5432/test`;
 
-const digestOf = (i: number, salt: string) =>
-  `sha256:${(salt + i.toString(16)).padStart(64, '0').slice(-64)}`;
+const digestOf = (i: number, salt: string) => sha256(`${salt}-${i}`);
 
 interface Child {
   child: ChildProcess;
@@ -338,7 +338,7 @@ export async function run(): Promise<BenchResult[]> {
               }
             }
             done++;
-            if (done === count / 3) {
+            if (done >= Math.floor(count / 3) && killedAt === 0) {
               killedAt = done;
               replicas[1]!.child.kill('SIGKILL');
             }
