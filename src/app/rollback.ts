@@ -159,7 +159,7 @@ export async function rollbackStage(
   const reason =
     options.reason?.trim() ||
     (tripped.length > 0
-      ? `tripped: ${tripped.map((c) => `${c.name} ${c.current} ${c.threshold} (held ${formatDuration(c.heldMs)})`).join('; ')}`
+      ? `tripped: ${tripped.map((c) => `${c.name} ${c.current}${c.series === undefined ? '' : ` in ${c.series}`} ${c.threshold} (held ${formatDuration(c.heldMs)})`).join('; ')}`
       : '');
   if (!reason) {
     throw new TollgateError(
@@ -240,6 +240,7 @@ export async function rollbackStage(
                 name: c.name,
                 verdict: c.verdict,
                 value: c.current,
+                ...(c.series === undefined ? {} : { series: c.series }),
                 threshold: c.threshold,
                 heldMs: c.heldMs,
                 query: c.query,

@@ -5,9 +5,14 @@
  * - A condition takes `count` measurements, one every `interval`, at `now`, `now - interval`, …
  *   back to `now - for`; measurements from before the promotion are not taken (they describe the
  *   previous digest).
- * - A measurement fails when the value crosses the threshold (`above` / `below`: Argo's
- *   failureCondition; not crossing it is success). No data, or NaN, counts as `noData` says:
- *   inconclusive (default), failed, or successful. ±Inf are numbers: +Inf is above every threshold.
+ * - A measurement is judged on every series the query returned: it fails when any series crosses
+ *   the threshold (`above` / `below`: Argo's failureCondition; not crossing it is success), and that
+ *   series is named by its labels. Otherwise, when any series is NaN or has no sample at that time
+ *   (a series the query returned at another time of the window), or the query returned nothing,
+ *   the measurement counts as `noData` says: inconclusive (default), failed, or successful — one
+ *   healthy series never speaks for a silent one. ±Inf are numbers: +Inf is above every threshold.
+ * - The work is linear in the samples and never spreads a list into arguments, so a vector of
+ *   hundreds of thousands of series is judged like one of two.
  * - The condition trips when failed measurements > `failureLimit`; otherwise it is inconclusive
  *   when any measurement is (Argo's inconclusiveLimit 0); otherwise healthy.
  * - Across conditions the worst wins: tripped > inconclusive > healthy.
@@ -29,6 +34,14 @@ export interface Measurement {
   /** The value for people and JSON: `0.031`, `NaN`, `+Inf`, `-Inf`, `no data`. */
   text: string;
   phase: MeasurementPhase;
+  /**
+   * The series that decided the measurement, by its labels (`{pod="b"}`): the one furthest past
+   * the threshold when it failed, the first NaN or missing one when it had no data. Absent for a
+   * query that returned one unlabelled series or nothing.
+   */
+  series?: string;
+  /** How many series were NaN or had no sample at this time, when any. */
+  silentSeries?: number;
 }
 
 export interface ConditionEvaluation {
@@ -41,6 +54,11 @@ export interface ConditionEvaluation {
   verdict: Verdict;
   /** The latest measurement's value for people (`0.031`, `NaN`, `no data`, `error`). */
   current: string;
+  /**
+   * When the query returned several series: the labels of the one that tripped the condition (the
+   * latest failed measurement's), or of the first NaN or missing one that made it inconclusive.
+   */
+  series?: string;
   /** How long the threshold has been crossed without a break, up to the latest measurement (ms). */
   heldMs: number;
   forMs: number;
@@ -84,17 +102,90 @@ export function evaluateCondition(
   answer: QueryAnswer,
   times: number[],
 ): ConditionEvaluation {
-  const byTime = new Map<number, number[]>();
-  for (const series of answer.series) {
-    for (const sample of series.samples) {
-      const key = Math.round(sample.at);
-      const list = byTime.get(key);
-      if (list) list.push(sample.value);
-      else byTime.set(key, [sample.value]);
+  const tallies = new Map<number, Tally>();
+  for (const time of times) tallies.set(time, newTally(time));
+  const { series } = answer;
+  for (let index = 0; index < series.length; index += 1) {
+    const samples = (series[index] as QueryAnswer['series'][number]).samples;
+    for (let s = 0; s < samples.length; s += 1) {
+      const sample = samples[s] as { at: number; value: number };
+      const tally = tallies.get(Math.round(sample.at));
+      if (tally === undefined || tally.lastSeries === index) continue;
+      tally.lastSeries = index;
+      tally.present += 1;
+      const value = sample.value;
+      if (Number.isNaN(value)) {
+        tally.nan += 1;
+        if (tally.firstNan < 0) tally.firstNan = index;
+        continue;
+      }
+      tally.numbers += 1;
+      if (tally.maxSeries < 0 || value > tally.max) {
+        tally.max = value;
+        tally.maxSeries = index;
+      }
+      if (tally.minSeries < 0 || value < tally.min) {
+        tally.min = value;
+        tally.minSeries = index;
+      }
     }
   }
-  const measurements = times.map((at) => measure(policy, at, byTime.get(at) ?? []));
+  // Series are named only when there are several: one series speaks for itself.
+  const label = (index: number): string | undefined =>
+    index < 0 || series.length < 2 ? undefined : formatLabels(series[index]?.labels ?? {});
+  const firstMissing = (tally: Tally): number => {
+    // Looked for only when a series is missing, once per measurement: still linear in the samples.
+    for (let index = 0; index < series.length; index += 1) {
+      const samples = (series[index] as QueryAnswer['series'][number]).samples;
+      if (!samples.some((sample) => Math.round(sample.at) === tally.at)) return index;
+    }
+    return -1;
+  };
+  const measurements = times.map((at) =>
+    measure(policy, at, tallies.get(at) as Tally, series.length, label, firstMissing),
+  );
   return summarise(policy, query, measurements, answer.warnings);
+}
+
+/** What one measurement time saw across every series, gathered in one pass. */
+interface Tally {
+  at: number;
+  /** Series with a sample at this time (NaN included). */
+  present: number;
+  nan: number;
+  numbers: number;
+  max: number;
+  maxSeries: number;
+  min: number;
+  minSeries: number;
+  firstNan: number;
+  /** The series last counted here, so a series repeating a timestamp counts once. */
+  lastSeries: number;
+}
+
+function newTally(at: number): Tally {
+  return {
+    at,
+    present: 0,
+    nan: 0,
+    numbers: 0,
+    max: Number.NaN,
+    maxSeries: -1,
+    min: Number.NaN,
+    minSeries: -1,
+    firstNan: -1,
+    lastSeries: -1,
+  };
+}
+
+/** `{code="500",pod="b"}`, or `name{…}` when the series keeps its metric name, as Prometheus prints it. */
+export function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const name = Object.hasOwn(labels, '__name__') ? (labels.__name__ as string) : '';
+  const pairs = Object.keys(labels)
+    .filter((key) => key !== '__name__')
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(labels[key])}`);
+  return pairs.length === 0 && name ? name : `${name}{${pairs.join(',')}}`;
 }
 
 /** A condition whose query failed: every planned measurement is an error, the verdict inconclusive. */
@@ -123,25 +214,58 @@ export function erroredCondition(
   };
 }
 
-function measure(policy: ConditionPolicy, at: number, values: number[]): Measurement {
+function measure(
+  policy: ConditionPolicy,
+  at: number,
+  tally: Tally,
+  seriesCount: number,
+  label: (index: number) => string | undefined,
+  firstMissing: (tally: Tally) => number,
+): Measurement {
   const iso = new Date(at).toISOString();
-  const numbers = values.filter((value) => !Number.isNaN(value));
-  if (numbers.length === 0) {
-    // NaN almost always comes from 0/0 (no traffic): it is no data, never a passing value.
-    const text = values.length > 0 ? 'NaN' : 'no data';
+  const named = (index: number) => {
+    const text = label(index);
+    return text === undefined ? {} : { series: text };
+  };
+  // Any series past the threshold fails the measurement, whatever the others say.
+  if (policy.above !== undefined && tally.numbers > 0 && tally.max > policy.above)
+    return {
+      at: iso,
+      value: tally.max,
+      text: formatValue(tally.max),
+      phase: 'failed',
+      ...named(tally.maxSeries),
+    };
+  if (policy.below !== undefined && tally.numbers > 0 && tally.min < policy.below)
+    return {
+      at: iso,
+      value: tally.min,
+      text: formatValue(tally.min),
+      phase: 'failed',
+      ...named(tally.minSeries),
+    };
+  const missing = seriesCount - tally.present;
+  const silent = tally.nan + missing;
+  if (tally.numbers === 0 || (silent > 0 && policy.noData !== 'pass')) {
+    // NaN almost always comes from 0/0 (no traffic): it is no data, never a passing value. A series
+    // that is NaN or absent beside healthy ones is no data too: it may be the one that is failing.
     const phase: MeasurementPhase =
       policy.noData === 'fail' ? 'failed' : policy.noData === 'pass' ? 'successful' : 'inconclusive';
-    return { at: iso, value: values.length > 0 ? Number.NaN : null, text, phase };
+    const nan = tally.nan > 0;
+    const which = nan ? tally.firstNan : firstMissing(tally);
+    return {
+      at: iso,
+      value: nan ? Number.NaN : null,
+      text: nan ? 'NaN' : 'no data',
+      phase,
+      ...(seriesCount > 0 ? named(which) : {}),
+      ...(silent > 0 && seriesCount > 1 ? { silentSeries: silent } : {}),
+    };
   }
-  const max = Math.max(...numbers);
-  const min = Math.min(...numbers);
-  // With several series, the one furthest past (or closest to) the threshold speaks for all.
-  if (policy.above !== undefined && max > policy.above)
-    return { at: iso, value: max, text: formatValue(max), phase: 'failed' };
-  if (policy.below !== undefined && min < policy.below)
-    return { at: iso, value: min, text: formatValue(min), phase: 'failed' };
-  const shown = policy.above !== undefined ? max : min;
-  return { at: iso, value: shown, text: formatValue(shown), phase: 'successful' };
+  // With several series, the one closest to the threshold speaks for all.
+  const [shown, index] =
+    policy.above !== undefined ? [tally.max, tally.maxSeries] : [tally.min, tally.minSeries];
+  return { at: iso, value: shown, text: formatValue(shown), phase: 'successful', ...named(index) };
 }
 
 function summarise(
@@ -157,16 +281,28 @@ function summarise(
   const threshold = describeThreshold(policy);
   let verdict: Verdict;
   let reason: string;
+  // The series to name: the latest failed measurement's when the condition trips, else the latest
+  // silent one's when it is inconclusive.
+  let series: string | undefined;
   if (failures > policy.failureLimit) {
     verdict = 'tripped';
+    series = latestOf(measurements, 'failed')?.series;
     reason =
-      policy.failureLimit === policy.count - 1
+      (policy.failureLimit === policy.count - 1
         ? `crossed ${threshold} in all ${measurements.length} measurements over ${formatDuration(policy.forMs)}`
-        : `${failures} of ${measurements.length} measurements crossed ${threshold}, more than failureLimit ${policy.failureLimit}`;
+        : `${failures} of ${measurements.length} measurements crossed ${threshold}, more than failureLimit ${policy.failureLimit}`) +
+      (series === undefined ? '' : `; breaching series ${series}`);
   } else if (inconclusives > 0) {
     verdict = 'inconclusive';
-    const noData = measurements.filter((m) => m.phase === 'inconclusive').map((m) => m.text);
-    reason = `${inconclusives} of ${measurements.length} measurements had ${noData.includes('NaN') ? 'no data or NaN' : 'no data'} (noData: inconclusive); no data is never healthy`;
+    const silent = measurements.filter((m) => m.phase === 'inconclusive');
+    const noData = silent.map((m) => m.text);
+    const last = latestOf(measurements, 'inconclusive');
+    series = last?.series;
+    reason =
+      `${inconclusives} of ${measurements.length} measurements had ${noData.includes('NaN') ? 'no data or NaN' : 'no data'} (noData: inconclusive); no data is never healthy` +
+      (series === undefined
+        ? ''
+        : `; ${last?.silentSeries ?? 1} series silent (NaN or no sample), first ${series}`);
   } else {
     verdict = 'healthy';
     if (failures > 0) {
@@ -185,6 +321,7 @@ function summarise(
     ...(policy.below === undefined ? {} : { below: policy.below }),
     verdict,
     current: latest?.text ?? 'no data',
+    ...(series === undefined ? {} : { series }),
     heldMs,
     forMs: policy.forMs,
     intervalMs: policy.intervalMs,
@@ -198,6 +335,13 @@ function summarise(
     reason,
     warnings,
   };
+}
+
+function latestOf(measurements: Measurement[], phase: MeasurementPhase): Measurement | undefined {
+  for (let i = measurements.length - 1; i >= 0; i -= 1) {
+    if (measurements[i]?.phase === phase) return measurements[i];
+  }
+  return undefined;
 }
 
 /** Time from the first of the unbroken run of failed measurements ending at the latest one, to the latest. */

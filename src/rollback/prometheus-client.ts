@@ -257,9 +257,9 @@ function toSample(pair: unknown, where: string) {
 }
 
 function toLabels(metric: unknown): Record<string, string> {
-  const labels: Record<string, string> = {};
-  if (isRecord(metric)) for (const [key, value] of Object.entries(metric)) labels[key] = String(value);
-  return labels;
+  // fromEntries defines own properties, so a label named `__proto__` stays a label.
+  if (!isRecord(metric)) return {};
+  return Object.fromEntries(Object.entries(metric).map(([key, value]) => [key, String(value)]));
 }
 
 function invalidShape(where: string, what: string, found: unknown) {

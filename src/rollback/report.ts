@@ -23,7 +23,7 @@ export function formatRollbackCheck(check: RollbackCheck): string {
     lines.push('');
     lines.push(`  [${MARK[c.verdict]}] ${c.name}: ${c.verdict}`);
     lines.push(
-      `      value ${c.current}, threshold ${c.threshold}${c.forMs > 0 ? ` for ${formatDuration(c.forMs)}` : ''}`,
+      `      value ${c.current}${c.series === undefined ? '' : ` in ${c.series}`}, threshold ${c.threshold}${c.forMs > 0 ? ` for ${formatDuration(c.forMs)}` : ''}`,
     );
     if (!c.error) {
       lines.push(

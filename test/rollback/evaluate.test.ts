@@ -132,11 +132,104 @@ describe('evaluateCondition', () => {
     expect([negInf.verdict, negInf.current]).toEqual(['tripped', '-Inf']);
   });
 
-  it('checks every series: one crossing fails the measurement; NaN series are ignored next to numbers', () => {
+  it('checks every series: one crossing fails the measurement, and a NaN beside it does not hide it', () => {
     const single = [NOW];
     const result = evaluateCondition(condition(), 'q', answer(single, [[0.01], [0.3], [Number.NaN]]), single);
     expect(result.verdict).toBe('tripped');
     expect(result.current).toBe('0.3');
+  });
+
+  /** Series with labels `pod=<name>`, one sample list each (null = no sample at that time). */
+  function pods(times: number[], values: Record<string, (number | null)[]>): QueryAnswer {
+    return {
+      series: Object.entries(values).map(([pod, list]) => ({
+        labels: { pod },
+        samples: list.flatMap((value, i) => (value === null ? [] : [{ at: times[i] as number, value }])),
+      })),
+      warnings: [],
+    };
+  }
+
+  it('is inconclusive, never healthy, when one series is healthy and another NaN, and names the NaN one', () => {
+    const single = [NOW];
+    const result = evaluateCondition(condition(), 'q', pods(single, { a: [0.001], b: [Number.NaN] }), single);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.current).toBe('NaN');
+    expect(result.series).toBe('{pod="b"}');
+    expect(result.measurements[0]?.silentSeries).toBe(1);
+    expect(result.reason).toContain('{pod="b"}');
+    // noData: fail makes that silent series a failure; noData: pass lets the healthy one speak.
+    expect(
+      evaluateCondition(
+        condition({ noData: 'fail' }),
+        'q',
+        pods(single, { a: [0.001], b: [Number.NaN] }),
+        single,
+      ).verdict,
+    ).toBe('tripped');
+    const pass = evaluateCondition(
+      condition({ noData: 'pass' }),
+      'q',
+      pods(single, { a: [0.001], b: [Number.NaN] }),
+      single,
+    );
+    expect([pass.verdict, pass.current]).toEqual(['healthy', '0.001']);
+  });
+
+  it('is inconclusive when a series the query returned has no sample at a measurement time', () => {
+    const result = evaluateCondition(
+      policy,
+      'q',
+      pods(times, { a: [0.01, 0.01, 0.01, 0.01, 0.01, 0.01], b: [0.01, 0.01, 0.01, null, 0.01, 0.01] }),
+      times,
+    );
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.inconclusives).toBe(1);
+    expect(result.measurements[3]?.text).toBe('no data');
+    expect(result.measurements[3]?.series).toBe('{pod="b"}');
+    expect(result.series).toBe('{pod="b"}');
+  });
+
+  it('names the breaching series by its labels, whichever position it has', () => {
+    const single = [NOW];
+    const result = evaluateCondition(
+      condition(),
+      'q',
+      {
+        series: [
+          { labels: { __name__: 'errors', pod: 'a', zone: 'x' }, samples: [{ at: NOW, value: 0.001 }] },
+          { labels: { zone: 'y', pod: 'b' }, samples: [{ at: NOW, value: 0.4 }] },
+          { labels: { pod: 'c' }, samples: [{ at: NOW, value: 0.03 }] },
+        ],
+        warnings: [],
+      },
+      single,
+    );
+    expect(result.verdict).toBe('tripped');
+    expect(result.current).toBe('0.4');
+    expect(result.series).toBe('{pod="b",zone="y"}');
+    expect(result.reason).toContain('breaching series {pod="b",zone="y"}');
+    const low = condition({ below: 0.5 });
+    delete low.above;
+    const below = evaluateCondition(low, 'q', pods(single, { a: [0.9], b: [0.2], c: [0.7] }), single);
+    expect([below.verdict, below.series]).toEqual(['tripped', '{pod="b"}']);
+  });
+
+  it('judges a vector of 150,000 series without recursion: one breaching or one NaN series decides', () => {
+    const single = [NOW];
+    const many = (odd: { at: number; value: number }): QueryAnswer => ({
+      series: Array.from({ length: 150_000 }, (_, i) => ({
+        labels: { pod: `p${i}` },
+        samples: [i === 123_456 ? odd : { at: NOW, value: 0.001 }],
+      })),
+      warnings: [],
+    });
+    const breach = evaluateCondition(condition(), 'q', many({ at: NOW, value: 0.5 }), single);
+    expect([breach.verdict, breach.current, breach.series]).toEqual(['tripped', '0.5', '{pod="p123456"}']);
+    const nan = evaluateCondition(condition(), 'q', many({ at: NOW, value: Number.NaN }), single);
+    expect([nan.verdict, nan.series]).toEqual(['inconclusive', '{pod="p123456"}']);
+    const healthy = evaluateCondition(condition(), 'q', many({ at: NOW, value: 0.002 }), single);
+    expect([healthy.verdict, healthy.current]).toEqual(['healthy', '0.002']);
   });
 
   it('handles a band (below and above)', () => {

@@ -4,7 +4,9 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollbackSection } from '../../src/contract/requires/rollback.js';
 import { TollgateError } from '../../src/errors.js';
+import { checkRollback } from '../../src/rollback/check.js';
 import { PrometheusClient } from '../../src/rollback/prometheus-client.js';
 
 type Handler = (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void;
@@ -175,4 +177,29 @@ describe('PrometheusClient', () => {
     expect(() => new PrometheusClient({ url: 'file:///etc/passwd' })).toThrow(/must start with http/);
     expect(() => new PrometheusClient({ url: 'not a url' })).toThrow(/is not a URL/);
   });
+});
+
+describe('a vector of 150,000 series over HTTP', () => {
+  it('is parsed and judged without recursion; the one breaching series is named', async () => {
+    const at = 1_764_151_200;
+    const result = Array.from({ length: 150_000 }, (_, i) => ({
+      metric: { __name__: 'errors', pod: `p${i}` },
+      value: [at, i === 140_001 ? '0.7' : '0.001'],
+    }));
+    handler = (_request, _body, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+    };
+    const checked = await checkRollback({
+      policy: rollbackSection.parse({
+        within: '1h',
+        when: [{ name: 'errors', prometheus: 'errors', above: 0.02 }],
+      }),
+      variables: { digest: `sha256:${'a'.repeat(64)}`, stage: 'prod', pipeline: 'checkout' },
+      source: new PrometheusClient({ url: base, timeoutMs: 20_000 }),
+      now: at * 1000,
+    });
+    expect(checked.verdict).toBe('tripped');
+    expect(checked.conditions[0]?.series).toBe('errors{pod="p140001"}');
+  }, 60_000);
 });

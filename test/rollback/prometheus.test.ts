@@ -38,6 +38,11 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
     prometheus.exporter.set('tollgate_test_nan', {}, 'NaN');
     prometheus.exporter.set('tollgate_test_pos_inf', {}, '+Inf');
     prometheus.exporter.set('tollgate_test_neg_inf', {}, '-Inf');
+    // Several series per query: one healthy beside one NaN, and one healthy beside one breaching.
+    prometheus.exporter.set('tollgate_test_pods', { pod: 'a' }, 0.001);
+    prometheus.exporter.set('tollgate_test_pods', { pod: 'b' }, 'NaN');
+    prometheus.exporter.set('tollgate_test_pods_breach', { pod: 'a' }, 0.001);
+    prometheus.exporter.set('tollgate_test_pods_breach', { pod: 'b', zone: 'eu' }, 0.3);
     await waitFor(
       async () =>
         (await check(policy([{ name: 'seen', prometheus: 'tollgate_test_nan', above: 1 }]))).conditions[0]
@@ -170,6 +175,23 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
       ['neg inf below', '-Inf', 'tripped'],
       ['neg inf above', '-Inf', 'healthy'],
     ]);
+  });
+
+  it('judges every series: a NaN series beside a healthy one is inconclusive; a breaching one is named', async () => {
+    const result = await check(
+      policy([
+        { name: 'nan beside healthy', prometheus: 'tollgate_test_pods', above: 0.02 },
+        { name: 'breach beside healthy', prometheus: 'tollgate_test_pods_breach', above: 0.02 },
+      ]),
+    );
+    const [nan, breach] = result.conditions;
+    expect([nan?.verdict, nan?.current]).toEqual(['inconclusive', 'NaN']);
+    expect(nan?.series).toMatch(/^tollgate_test_pods\{.*job="tollgate-test",pod="b"\}$/);
+    expect(breach?.verdict).toBe('tripped');
+    expect(breach?.current).toBe('0.3');
+    expect(breach?.series).toMatch(/^tollgate_test_pods_breach\{.*pod="b",zone="eu"\}$/);
+    expect(breach?.reason).toContain('pod="b",zone="eu"');
+    expect(result.verdict).toBe('tripped');
   });
 
   it('evaluates scalar results and refuses string results', async () => {
