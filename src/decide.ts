@@ -88,5 +88,6 @@ export function decide(
     risks,
     required: gates.flatMap((g) => g.required),
     ...(verdict === 'pending' && until ? { until } : {}),
+    ...(contract.demo === true ? { demo: true as const } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface Decision {
   validated: DecisionItem[];
   risks: DecisionItem[];
   required: DecisionItem[];
+  /** The contract declares a demo pipeline (`demo: true`): recording commands may run at a set clock. */
+  demo?: true;
   /** For `pending`: the earliest time every timed pending gate may have passed (the latest of their times). */
   until?: string;
 }

@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'STAGE_UNKNOWN'
   | 'NOT_ALLOWED'
   | 'PROMOTION_BLOCKED'
+  | 'CLOCK_SET'
+  | 'CONTRACT_CHANGED'
+  | 'NAME_INVALID'
   | 'ROLLBACK_NO_TARGET'
   | 'METRICS_UNAVAILABLE'
   | 'METRICS_INVALID'
@@ -82,6 +85,7 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   file: 'a file',
   details: 'the details file',
   suite: 'a suite name',
+  now: 'a set clock',
 };
 
 /** References the request field `name` in a message built with {@link msg}. */

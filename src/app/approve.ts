@@ -12,7 +12,7 @@ import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
 
 export type ApprovalDecision = 'approve' | 'reject';
 
@@ -40,6 +40,7 @@ export async function recordApproval(
   stageName: string,
   options: ApprovalOptions,
 ): Promise<ApprovalResult> {
+  assertRecordingClock(ctx, options.decision);
   const stage = stageOf(ctx.contract, stageName);
   const comment = options.comment?.trim();
   if (comment !== undefined && comment.length > MAX_COMMENT) {

@@ -10,7 +10,7 @@ import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evi
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
 
 /** Opens `path` for streaming, with a clear error when it cannot be read. */
 export async function assertReadableFile(path: string): Promise<number> {
@@ -119,6 +119,7 @@ export async function recordEvidence(
   records: EvidenceRecord[],
   stage: string | null,
 ) {
+  assertRecordingClock(ctx, 'attest');
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
@@ -161,6 +162,7 @@ export async function attestTests(
   ctx: AppRequest,
   options: AttestTestsOptions,
 ): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
+  assertRecordingClock(ctx, 'attest');
   if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')}`);
   const files = options.files ?? [];
   const reports = options.reports ?? [];

@@ -8,7 +8,7 @@ import type { Envelope } from '../trust/dsse.js';
 import { authoriseOverrides } from './authorise.js';
 import { gatherStageFacts, readFacts } from './check.js';
 import { snapshotsOf } from './fact-provider.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
 import { emitVsa, loadVsaSigner } from './vsa.js';
 
 export interface PromoteOptions {
@@ -38,6 +38,7 @@ export async function promote(
   digest: string,
   options: PromoteOptions = {},
 ): Promise<PromoteResult> {
+  assertRecordingClock(ctx, 'promote');
   const overrides = authoriseOverrides(ctx, stageName, options.overrides ?? [], options.reason);
   const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();

@@ -13,7 +13,7 @@ import { lastKnownGood } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
 import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
-import { type AppRequest, clockMark, renewed } from './services.js';
+import { type AppRequest, assertRecordingClock, clockMark, renewed } from './services.js';
 
 function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
   const stage = stageOf(ctx.contract, stageName);
@@ -146,6 +146,7 @@ export async function rollbackStage(
   stageName: string,
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
+  assertRecordingClock(ctx, 'rollback');
   const stage = stageOf(ctx.contract, stageName);
   const pipeline = ctx.contract.pipeline;
   const store = await ctx.services.store();

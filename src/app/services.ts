@@ -9,7 +9,7 @@
  * `caller.at` (or `services.clock` when time must move, as in `watch`).
  */
 import type { Contract, ContractStage } from '../contract/types.js';
-import { TollgateError } from '../errors.js';
+import { field, msg, TollgateError } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { LedgerReader, LedgerStore } from '../ledger/ledger-store.js';
 import type { Grant } from './authorise.js';
@@ -182,4 +182,18 @@ export function renewed<R extends AppRequest>(request: R): R {
 /** `{ clockSet: true }` for records made at a time someone set, so nobody mistakes a demo for history. */
 export function clockMark(request: AppRequest): { clockSet?: true } {
   return request.caller.timeSet ? { clockSet: true } : {};
+}
+
+/**
+ * Refuses a set clock for a use case that records (promote, approve, attest, rollback) unless the
+ * contract declares the pipeline a demo: what is recorded at a time someone chose could start a
+ * soak in the past or step out of a freeze window. `check` at a set clock stays a "what if".
+ * @throws TollgateError CLOCK_SET naming the verb, the time set and what to do
+ */
+export function assertRecordingClock(request: AppRequest, verb: string): void {
+  if (!request.caller.timeSet || request.contract.demo === true) return;
+  throw new TollgateError(
+    'CLOCK_SET',
+    msg`${verb} records what it decides, so it runs on the real clock, not at ${field('now')} ${request.caller.at.toISOString()}: only a demo pipeline (\`demo: true\` in ${request.contract.file}) may set the clock. \`tollgate check\` at a set time asks "what if" and records nothing.`,
+  );
 }

@@ -13,7 +13,7 @@ import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
 
 export interface VerificationOptions {
   artifact: string;
@@ -39,6 +39,7 @@ export async function attestVerification(
   ctx: AppRequest,
   options: VerificationOptions,
 ): Promise<VerificationResult> {
+  assertRecordingClock(ctx, 'attest verification');
   stageOf(ctx.contract, options.stage);
   if (options.result !== 'passed' && options.result !== 'failed') {
     throw new TollgateError('USAGE', msg`${field('result')} "${options.result}": expected passed or failed`);

@@ -12,7 +12,7 @@ import { ENTRY } from '../ledger/ledger-view.js';
 import { ownValue } from '../records.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
-import { buildVsa, signVsa, toInputAttestation } from '../trust/vsa.js';
+import { buildVsa, DEMO_LEVEL, signVsa, toInputAttestation } from '../trust/vsa.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest, Environment } from './services.js';
 
@@ -72,6 +72,8 @@ export function emitVsa(input: EmitVsaInput): Envelope {
     contractDigest: input.contract.digest,
     // The evidence the gates could use: under `signedBy`, untrusted evidence played no part.
     inputAttestations: usedEvidence(input).map(toInputAttestation),
+    // A demo pipeline may have decided at a set clock: its VSAs say so where verifiers look.
+    ...(input.contract.demo === true ? { verifiedLevels: [DEMO_LEVEL] } : {}),
   });
   return signVsa(statement, input.signer.key);
 }

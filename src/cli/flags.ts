@@ -16,6 +16,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   comment: '--comment',
   withdraw: '--withdraw',
   suite: '--suite NAME',
+  now: '--now / TOLLGATE_NOW',
 };
 
 export function flagOf(field: string): string | undefined {

@@ -88,6 +88,12 @@ export const contractSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a pipeline name: lower-case letters, digits, ".", "_" or "-"')
       .describe('The deliverable this contract governs.'),
     artifact: artifactSchema,
+    demo: z
+      .boolean()
+      .optional()
+      .describe(
+        'A demo pipeline: recording commands may run at a set clock (`--now`, TOLLGATE_NOW), and every decision and VSA says it is a demo. Never set it for a real pipeline.',
+      ),
     metrics: metricsSection.optional(),
     drift: driftSection.optional(),
     trust: trustSection.optional(),

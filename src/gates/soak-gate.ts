@@ -51,6 +51,18 @@ export function evaluateSoak(config: SoakPolicy, context: GateContext): GateResu
       continue;
     }
     const ref = [ledgerRef(promotion.seq)];
+    // Time is counted only from a real clock: an entry made at a set time (`--now`) could start a
+    // soak in the past. Only a demo pipeline lets a set clock count.
+    if (promotion.clockSet && context.contract.demo !== true) {
+      failed = true;
+      summaries.push(`entry into ${stage} at a set clock`);
+      required.push({
+        gate: KEY,
+        text: `${duration.text} soak in ${stage}: the digest's promotion into ${stage} (${ledgerRef(promotion.seq)}) was recorded at a time someone set (${promotion.at}), which counts for no soak outside a demo pipeline; promote it into ${stage} again on the real clock`,
+        evidence: ref,
+      });
+      continue;
+    }
     const broken =
       (!isTrusted(promotion) && (promotion.statusReason ?? promotion.status)) ||
       brokenBy(context, stage, promotion.seq, digest);

@@ -17,6 +17,8 @@ export interface PromotionRecord {
   /** Why the status changed from `promoted`, when it did. */
   statusReason?: string;
   contractDigest: string;
+  /** Recorded at a time someone set (`--now`), not read from a real clock. */
+  clockSet?: true;
 }
 
 export interface LedgerView {
@@ -142,6 +144,7 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
         at: entry.at,
         status: 'promoted',
         contractDigest: String(entry.payload.contractDigest ?? ''),
+        ...(entry.payload.clockSet === true ? { clockSet: true as const } : {}),
       };
       promotions.push(record);
       bySeq.set(entry.seq, record);

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
-import type { AppServices } from '../app/services.js';
+import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { toErrorAnswer } from './http-errors.js';
@@ -159,6 +159,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     await next();
   });
 
+  assertDemoPipelines(services.contracts, options.demoPipelines ?? []);
+
   const routes = defineRoutes(app, {
     services,
     metrics,
@@ -211,4 +213,21 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
 function optionalBearer(header: string | undefined): { bearer?: string } {
   const bearer = bearerOf(header);
   return bearer === undefined ? {} : { bearer };
+}
+
+/**
+ * Pipelines a server runs in demo mode (`serve --demo NAME`), whose callers may set --as and
+ * --now: each must exist and its contract must declare `demo: true`. One rule for a set clock,
+ * CLI and server alike.
+ * @throws TollgateError CONTRACT_NOT_FOUND or USAGE
+ */
+export function assertDemoPipelines(contracts: ContractSource, pipelines: readonly string[]): void {
+  for (const pipeline of pipelines) {
+    const contract = contracts.get(pipeline);
+    if (contract.demo !== true)
+      throw new TollgateError(
+        'USAGE',
+        `--demo ${pipeline}: the contract of pipeline ${pipeline} (${contract.file}) does not declare \`demo: true\`; a real pipeline never runs at a clock its callers set`,
+      );
+  }
 }

@@ -10,10 +10,12 @@ import { type ErrorCode, TollgateError } from '../errors.js';
 /** The HTTP status of each error code. */
 export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   USAGE: 400,
+  NAME_INVALID: 400,
   DIGEST_INVALID: 400,
   FILE_UNREADABLE: 400,
   UNAUTHENTICATED: 401,
   NOT_ALLOWED: 403,
+  CLOCK_SET: 403,
   NOT_FOUND: 404,
   CONTRACT_NOT_FOUND: 404,
   ARTIFACT_NOT_FOUND: 404,
@@ -21,6 +23,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   STAGE_UNKNOWN: 404,
   ARTIFACT_LABEL_CONFLICT: 409,
   PROMOTION_BLOCKED: 409,
+  CONTRACT_CHANGED: 409,
   ROLLBACK_NO_TARGET: 409,
   TAG_MOVED: 409,
   EVIDENCE_TOO_LARGE: 413,

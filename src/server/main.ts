@@ -12,7 +12,7 @@ import { type AppServices, contractSource, type Environment } from '../app/servi
 import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { parseSize } from '../text/size.js';
-import { DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
+import { assertDemoPipelines, DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
 import { DEFAULT_SERVER_CONFIG, readServerConfig } from './config.js';
 import { stdoutLog } from './observe.js';
 import { ciTokenAuthenticator } from './oidc-ci.js';
@@ -63,7 +63,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
   const listen = parseListen(flags.listen ?? env.TOLLGATE_LISTEN ?? DEFAULT_LISTEN);
   const services = createServerServices(flags, env);
   const demo = flags.demo ?? [];
-  for (const pipeline of demo) services.contracts.get(pipeline);
+  assertDemoPipelines(services.contracts, demo);
   // Open the store now: a wrong URL or an unwritable folder stops the start, not the first request.
   await services.store();
   const maxEvidence = flags.maxEvidenceBytes ?? env.TOLLGATE_MAX_EVIDENCE_BYTES;

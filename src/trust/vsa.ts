@@ -17,6 +17,12 @@ export function stageLevel(stage: string): string {
   return `TOLLGATE_STAGE_${stage}`;
 }
 
+/**
+ * The verified level every VSA of a demo pipeline (`demo: true`) carries, so a verifier can refuse
+ * a verdict made at a clock somebody set.
+ */
+export const DEMO_LEVEL = 'TOLLGATE_DEMO';
+
 /** The VSA `policy.uri` of a stage's contract: `tollgate:<pipeline>/stages/<stage>`. */
 export function stagePolicyUri(pipeline: string, stage: string): string {
   return `tollgate:${pipeline}/stages/${stage}`;

@@ -27,6 +27,8 @@ import { BACKENDS, type StoreHandle } from '../support/stores.js';
 
 const SHOP = contractOf(`version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+demo: true
 artifact: { type: oci }
 overrides:
   - { by: [carol], gates: [soak] }
@@ -40,6 +42,8 @@ stages:
 
 const BILLING = contractOf(`version: 1
 pipeline: billing
+# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+demo: true
 artifact: { type: file }
 stages:
   dev: { purpose: fast feedback }

@@ -30,7 +30,10 @@ function sample(dir: string, name: string): string {
 describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
   it('records each kind, refuses the wrong kind, and check reads them in one decision', async () => {
     const dir = makeWorkspace(CONTRACT);
-    const run = (args: string[]) => runCli(args, { cwd: dir, env: { TOLLGATE_NOW: '2026-11-26T12:00:00Z' } });
+    // Recording runs on the real clock; the decision is asked at a fixed time (a "what if"), so the
+    // allowance's expiry date does not age the test.
+    const run = (args: string[]) =>
+      runCli(args[0] === 'check' ? [...args, '--now', '2026-11-26T12:00:00Z'] : args, { cwd: dir });
     expect((await run(['register', '--digest', DIGEST, '--label', `commit=${COMMIT}`])).code).toBe(0);
 
     const sbom = await run(['attest', 'sbom', '--artifact', DIGEST, sample(dir, 'cyclonedx-1.5.cdx.json')]);

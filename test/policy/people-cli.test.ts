@@ -9,6 +9,8 @@ import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
 const CONTRACT = `version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+demo: true
 artifact: { type: oci }
 groups:
   release-managers: [alice, bob, carol, dave]

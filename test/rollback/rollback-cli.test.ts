@@ -15,6 +15,8 @@ import {
 
 const contract = (metrics: string, condition: string) => `version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+demo: true
 artifact: { type: file }
 ${metrics}
 stages:

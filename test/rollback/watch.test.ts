@@ -8,6 +8,8 @@ import { makeWorkspace, runCli } from '../support/cli.js';
 
 const CONTRACT = `version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+demo: true
 artifact: { type: file }
 metrics: { file: metrics.json }
 stages:

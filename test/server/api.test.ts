@@ -18,6 +18,8 @@ const NOW = '2026-11-24T09:00:00.000Z';
 const D = fakeDigest('server-api');
 const CHECKOUT_YAML = `version: 1
 pipeline: checkout
+# A demo pipeline: the server's clock is fixed so the CLI and the API decide at one time.
+demo: true
 artifact: { type: oci }
 stages:
   dev:

@@ -31,6 +31,8 @@ stages:
 
 export const BILLING = contractOf(`version: 1
 pipeline: billing
+# A demo pipeline: its callers may set the clock (serve --demo billing).
+demo: true
 artifact: { type: file }
 stages:
   dev: { purpose: fast feedback }
