@@ -11,7 +11,7 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceData, TestSummary } from '../evidence/evidence.js';
-import { isJsonObject } from '../text/json-text.js';
+import { isJsonObject, parseJsonText } from '../text/json-text.js';
 
 export interface CdEventEvidence {
   format: 'cdevents';
@@ -26,7 +26,10 @@ const TYPE = /^dev\.cdevents\.([a-z]+)\.([a-z]+)\.(\d+\.\d+\.\d+)(?:-[\w.]+)?$/;
 /** The CDEvent in a parsed JSON value (a CDEvent, or a structured CloudEvent holding one). */
 function unwrap(value: unknown, file: string): Record<string, unknown> {
   if (isJsonObject(value) && value.specversion === '1.0' && 'data' in value) {
-    const data = typeof value.data === 'string' ? safeParse(value.data, file) : value.data;
+    const data =
+      typeof value.data === 'string'
+        ? parseJsonText(value.data, `${file}: the CloudEvent's data`)
+        : value.data;
     return unwrap(data, file);
   }
   if (!isJsonObject(value) || !isJsonObject(value.context) || !isJsonObject(value.subject)) {
@@ -36,14 +39,6 @@ function unwrap(value: unknown, file: string): Record<string, unknown> {
     );
   }
   return value;
-}
-
-function safeParse(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new TollgateError('EVIDENCE_INVALID', `${file}: the CloudEvent's data is not JSON`, { cause });
-  }
 }
 
 /** True when a JSON value looks like a CDEvent or a CloudEvent carrying one. */

@@ -1,12 +1,13 @@
 /**
  * The one JSON reader with positions. `JSON.parse` builds values fastest but names neither line nor
  * column for most errors and keeps the last of duplicate keys silently; a small scanner finds where
- * text stops being JSON and, when asked, refuses duplicate keys. Evidence, signed statements and
- * config files all read JSON through here:
- * - `parseJsonText`: `JSON.parse` first (large reports stay fast); on an error, the engine's words
- *   at the line and column the scanner finds ("malformed JSON: Unexpected token '}'");
- * - `parseStrictJson`: the scanner first, duplicate keys refused ("invalid JSON: duplicate key …"),
- *   for config files whose every key is compared.
+ * text stops being JSON and refuses duplicate keys. Evidence, signed statements and config files
+ * all read JSON through here, and none of them accepts a key named twice in one object: with
+ * `"results": [critical…], "results": []` the last would win silently and a gate would pass.
+ * - `parseJsonText`: `JSON.parse` first (its words for a syntax error, at the line and column the
+ *   scanner finds: "malformed JSON: Unexpected token '}'"), then the scanner for duplicate keys
+ *   ("duplicate key "results" …" at the second one);
+ * - `parseStrictJson`: the scanner first, then `JSON.parse` ("invalid JSON: …"), for config files.
  */
 import { type ErrorCode, inputError, type SourcePosition } from '../errors.js';
 
@@ -63,14 +64,20 @@ function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Deepest nesting `parseJsonText` accepts: no evidence format nests anywhere near this. */
+export const MAX_JSON_DEPTH = 1000;
+
 /**
- * Parses JSON text; a syntax error becomes `code` (default EVIDENCE_INVALID) naming the file, line
- * and column, in the engine's words. A leading byte-order mark is ignored.
+ * Parses JSON text; a syntax error or a key named twice in one object becomes `code` (default
+ * EVIDENCE_INVALID) naming the file, line and column. Nesting deeper than {@link MAX_JSON_DEPTH} is
+ * refused (duplicate keys could not be looked for beyond it). A leading byte-order mark is ignored.
+ * @example parseJsonText('{"a": 1, "a": 2}', 'scan.json') // throws: scan.json:1:10: duplicate key "a" …
  */
 export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVIDENCE_INVALID'): unknown {
   const text = withoutByteOrderMark(raw);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     const position: SourcePosition = { file };
@@ -87,6 +94,32 @@ export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVID
       .replace(/ in JSON at position \d+.*$/s, '')
       .replace(/ \(line \d+ column \d+\)$/, '');
     throw inputError(code, position, `malformed JSON: ${found}`, cause);
+  }
+  // Valid JSON: scalars and flat arrays cannot repeat a key, so only text with an object is scanned.
+  if (typeof value === 'object' && value !== null && text.includes('{')) {
+    const error = duplicateKeyError(text);
+    if (error) {
+      const why = error.message.startsWith('duplicate key')
+        ? '; each key may appear once (readers disagree on which value counts, so the document is ambiguous)'
+        : '';
+      throw inputError(code, { file, ...lineColumnAt(text, error.offset) }, `${error.message}${why}`);
+    }
+  }
+  return value;
+}
+
+/** The first duplicate key (or nesting past {@link MAX_JSON_DEPTH}) in text already known to be valid JSON. */
+function duplicateKeyError(text: string): JsonSyntaxError | undefined {
+  try {
+    new JsonScanner(text, true, MAX_JSON_DEPTH).scanDocument();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ScanError) return { offset: error.offset, message: error.message };
+    if (error instanceof RangeError) {
+      // The scanner recurses; a stack smaller than MAX_JSON_DEPTH levels must not let a key pass unchecked.
+      return { offset: 0, message: 'JSON nested too deeply to check for duplicate keys' };
+    }
+    throw error;
   }
 }
 

@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { jsonSyntaxError, lineColumnAt, parseJsonText, parseStrictJson } from '../../src/text/json-text.js';
+import {
+  jsonSyntaxError,
+  lineColumnAt,
+  MAX_JSON_DEPTH,
+  parseJsonText,
+  parseStrictJson,
+} from '../../src/text/json-text.js';
 import { tollgateErrorOf } from '../support/builders.js';
 
 describe('the one JSON reader with positions', () => {
-  it('keeps the last of duplicate keys where JSON allows it, and refuses them where every key matters', () => {
-    expect(parseJsonText('{"a": 1, "a": 2}', 'e.json')).toEqual({ a: 2 });
+  it('refuses duplicate keys in evidence and in config files, at the second key', () => {
+    const evidence = tollgateErrorOf(() => parseJsonText('{"b": {"a": 1,\n "a": 2}}', 'e.json'));
+    expect(evidence.code).toBe('EVIDENCE_INVALID');
+    expect(evidence.message).toBe(
+      'e.json:2:2: duplicate key "a" in the object that starts at line 1; each key may appear once ' +
+        '(readers disagree on which value counts, so the document is ambiguous)',
+    );
+    // The same key in different objects, and in an array of objects, is fine.
+    expect(parseJsonText('[{"a": 1}, {"a": 2, "b": {"a": 3}}]', 'e.json')).toEqual([
+      { a: 1 },
+      { a: 2, b: { a: 3 } },
+    ]);
+    // Scalars and strings that look like objects are not scanned for keys.
+    expect(parseJsonText('"{\\"a\\": 1, \\"a\\": 2}"', 'e.json')).toBe('{"a": 1, "a": 2}');
     const error = tollgateErrorOf(() => parseStrictJson('{"a": 1,\n "a": 2}', 'c.json'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe(
@@ -26,6 +44,14 @@ describe('the one JSON reader with positions', () => {
     const error = tollgateErrorOf(() => parseJsonText(deep, 'd.json'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toMatch(/^d\.json/);
+  });
+
+  it('refuses nesting deeper than it can check for duplicate keys, though JSON.parse reads it', () => {
+    const deep = `{"a": 1, "x": ${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}, "a": 2}`;
+    const error = tollgateErrorOf(() => parseJsonText(deep, 'd.json'));
+    expect(error.message).toMatch(/^d\.json:1:\d+: expected at most 1000 levels of nesting/);
+    const fine = `{"a": ${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}}`;
+    expect(parseJsonText(fine, 'd.json')).toBeTypeOf('object');
   });
 
   it('counts lines and columns from 1', () => {
