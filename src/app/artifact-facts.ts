@@ -6,6 +6,7 @@
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import { verifyEvidence } from '../ledger/evidence-chain.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView, type LedgerView, registeredArtifact } from '../ledger/ledger-view.js';
@@ -44,7 +45,8 @@ export async function readArtifactFacts(
     readArtifactHistory(reader, pipeline, digest),
   ]);
   const { artifact, entries, ledger } = history;
-  return artifact ? { artifact, evidence, entries, ledger } : undefined;
+  if (!artifact) return undefined;
+  return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger };
 }
 
 /** The artifact's entries and ledger view without its evidence (`status`, `history`). */

@@ -7,6 +7,7 @@ import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
+import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { requireArtifact } from './register.js';
@@ -83,7 +84,7 @@ export interface EvidenceInput {
 export function toEvidenceRecord(ctx: AppRequest, artifact: string, input: EvidenceInput): EvidenceRecord {
   const dataJson = canonicalJson(input.data);
   return {
-    id: sha256(evidenceContentJson(artifact, input, dataJson)),
+    id: evidenceId(artifact, input, dataJson),
     artifact,
     stage: input.stage,
     format: input.format,
@@ -94,19 +95,6 @@ export function toEvidenceRecord(ctx: AppRequest, artifact: string, input: Evide
     actor: ctx.caller.principal,
     recordedAt: ctx.caller.at.toISOString(),
   };
-}
-
-/**
- * canonicalJson({ artifact, stage, format, sourceDigest, data }) given the canonical JSON of
- * `data`: the members in sorted order around it, so the largest part is serialised only once.
- */
-export function evidenceContentJson(
-  artifact: string,
-  input: Pick<EvidenceInput, 'stage' | 'format' | 'sourceDigest'>,
-  dataJson: string,
-): string {
-  const q = JSON.stringify;
-  return `{"artifact":${q(artifact)},"data":${dataJson},"format":${q(input.format)},"sourceDigest":${q(input.sourceDigest)},"stage":${input.stage === null ? 'null' : q(input.stage)}}`;
 }
 
 /**
@@ -132,12 +120,16 @@ export async function recordEvidence(
         actor: ctx.caller.principal,
         at: inserted[0]!.recordedAt,
         payload: {
-          evidence: inserted.map((r) => ({
-            id: r.id,
-            kind: r.data.kind,
-            format: r.format,
-            source: r.sourceDigest,
-          })),
+          // The signer is chained with the id: the evidence table's signer column is only a copy.
+          evidence: inserted.map(
+            (r): EvidenceReference => ({
+              id: r.id,
+              kind: r.data.kind,
+              format: r.format,
+              source: r.sourceDigest,
+              signer: r.signer,
+            }),
+          ),
           ...clockMark(ctx),
         },
       });

@@ -4,6 +4,7 @@
  * 1.1 referrer (referrers API, or the `sha256-<hex>` fallback tag) and in cosign's
  * `sha256-<hex>.att` layout; and `verify --image`, which reads them back and checks them.
  */
+
 import { shortDigest } from '../artifact/digest.js';
 import { type Descriptor, MEDIA_TYPE, type RegistryClient, type Repository } from '../artifact/oci-client.js';
 import { formatImageReference, parseImageReference, repositoryName } from '../artifact/oci-reference.js';
@@ -17,6 +18,7 @@ import {
 } from '../artifact/oci-referrers.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import { verifyEvidence } from '../ledger/evidence-chain.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse.js';
@@ -127,9 +129,11 @@ export async function publishVerdict(
   const used = new Set(
     Array.isArray(promotion?.payload.evidence) ? (promotion.payload.evidence as string[]) : [],
   );
-  const evidence = (await store.listEvidence(pipeline, options.digest)).filter((record) =>
-    used.has(record.id),
-  );
+  const evidence = verifyEvidence(
+    pipeline,
+    await store.listEvidence(pipeline, options.digest),
+    entries,
+  ).filter((record) => used.has(record.id));
   const statement = {
     _type: STATEMENT_TYPE_V1,
     subject: [

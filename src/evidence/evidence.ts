@@ -168,7 +168,7 @@ export interface EvidenceRecord {
   /**
    * The canonical JSON of `data`, when it was already computed for the id: the store keeps this
    * text instead of serialising `data` a second time (100,000 SBOM components are ~10 MB of it).
-   * Records read back from the store do not carry it.
+   * Records read back from the store carry the stored text, which their id is checked against.
    */
   dataJson?: string;
 }

@@ -77,7 +77,15 @@ export interface StoredEntry {
 
 export type ChainVerdict =
   | { ok: true; entries: number; head: string }
-  | { ok: false; entries: number; seq: number; reason: string };
+  | {
+      ok: false;
+      entries: number;
+      /** The first entry that fails (for an evidence row, the entry that recorded it, or 0). */
+      seq: number;
+      reason: string;
+      /** The evidence record that fails, when it is the evidence table that was changed. */
+      evidence?: string;
+    };
 
 /**
  * One stored row in the order the store selects it for verification:
@@ -182,6 +190,22 @@ export interface ChainStart {
   seq: number;
 }
 
+/**
+ * What is wrong with one stored row on its own, or undefined: its body must hash to its recorded
+ * hash, and its columns must say what the body says. Every read of an entry for a decision runs
+ * this (src/ledger/sql-ledger-store.ts), so an edited row is never acted on.
+ */
+export function rowProblem(pipeline: string, row: StoredRow): string | undefined {
+  const actual = sha256(row[8]);
+  if (actual !== row[7])
+    return `its body hashes to ${actual}, but ${row[7]} is recorded (the entry was edited)`;
+  if (!columnsMatchBody(row, Number(row[0]), JSON.stringify(pipeline))) return COLUMNS_EDITED;
+  return undefined;
+}
+
+const COLUMNS_EDITED =
+  'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
+
 /** Walks a chain one row at a time; `check` returns why the row breaks it, or undefined. */
 class ChainVerifier {
   private previous: string | undefined;
@@ -218,8 +242,7 @@ class ChainVerifier {
       this.pipeline = pipeline;
       this.quotedPipeline = JSON.stringify(pipeline);
     }
-    if (!columnsMatchBody(row, seq, this.quotedPipeline))
-      return 'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
+    if (!columnsMatchBody(row, seq, this.quotedPipeline)) return COLUMNS_EDITED;
     this.previous = hash;
     this.expectedSeq++;
     return undefined;

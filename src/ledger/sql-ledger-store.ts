@@ -5,17 +5,20 @@ import { type CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
+import { checkEvidence, type EvidenceProblem } from './evidence-chain.js';
 import {
   type ChainedEntry,
   type ChainVerdict,
   chainEntry,
   GENESIS_HASH,
   joinSlices,
+  rowProblem,
   type SliceVerdict,
   type StoredRow,
   verifyRows,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
+import { ENTRY } from './ledger-view.js';
 import { type Prepared, prepare } from './prepared-query.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
@@ -80,6 +83,14 @@ function damaged(what: string): TollgateError {
   );
 }
 
+/** A ledger row read for use, with what its neighbours say about it (see `linkedEntries`). */
+interface LinkedEntryRow extends LedgerEntryTable {
+  /** The hash of entry seq − 1, or null when there is none. */
+  before_hash: string | null;
+  /** The previous-hash entry seq + 1 names, or null when there is none (yet). */
+  after_prev: string | null;
+}
+
 function toEntry(row: LedgerEntryTable): ChainedEntry {
   const what = `ledger entry #${row.seq} of pipeline ${row.pipeline}`;
   const body = parseStored<{ payload?: unknown }>(row.body, what);
@@ -99,6 +110,83 @@ function toEntry(row: LedgerEntryTable): ChainedEntry {
   };
 }
 
+function toEvidenceRecord(row: Database['evidence']): EvidenceRecord {
+  return {
+    id: row.id,
+    artifact: row.artifact,
+    stage: row.stage,
+    format: row.format,
+    sourceDigest: row.source_digest,
+    signer: row.signer === null ? null : parseStored<EvidenceSigner>(row.signer, `evidence ${row.id}`),
+    actor: row.actor,
+    recordedAt: row.recorded_at,
+    data: parseStored(row.data, `evidence ${row.id}`),
+    // The stored text, which the id is checked against (src/ledger/evidence-chain.ts).
+    dataJson: row.data,
+  };
+}
+
+/**
+ * An entry read for use, verified first: its body hashes to its hash, its columns say what its
+ * body says, it links to the entry before it, and the entry after it (if any) links to it. So an
+ * edited row, a column edited behind an intact body, or a single entry rewritten with a fresh hash
+ * stops the command (exit 4) before anything acts on it. Rewriting every entry from one onwards is
+ * what only a checkpoint can show (docs/ledger.md).
+ */
+function toVerifiedEntry(row: LinkedEntryRow): ChainedEntry {
+  const problem = linkProblem(row);
+  if (problem !== undefined) throw entryBroken(row.pipeline, Number(row.seq), problem);
+  return toEntry(row);
+}
+
+function linkProblem(row: LinkedEntryRow): string | undefined {
+  const seq = Number(row.seq);
+  const own = rowProblem(row.pipeline, [
+    seq,
+    row.kind,
+    row.stage,
+    row.artifact,
+    row.actor,
+    row.at,
+    row.prev_hash,
+    row.hash,
+    row.body,
+  ]);
+  if (own !== undefined) return own;
+  const before = seq === 1 ? GENESIS_HASH : row.before_hash;
+  if (before === null) return `entry #${seq - 1} before it is missing (an entry was removed)`;
+  if (row.prev_hash !== before)
+    return `its previous-hash ${row.prev_hash} does not match entry #${seq - 1}'s hash ${before}`;
+  if (row.after_prev !== null && row.after_prev !== row.hash)
+    return `entry #${seq + 1} names ${row.after_prev} as its previous hash, but this entry's hash is ${row.hash} (the entry was rewritten)`;
+  return undefined;
+}
+
+/** LEDGER_CORRUPT (exit 4) naming the entry that failed verification and why. */
+export function entryBroken(pipeline: string, seq: number, reason: string): TollgateError {
+  return new TollgateError(
+    'LEDGER_CORRUPT',
+    `ledger entry #${seq} of pipeline ${pipeline} fails verification: ${reason}; nothing was decided or recorded; run \`tollgate ledger verify\``,
+  );
+}
+
+/**
+ * Ledger rows with their neighbours' links: the hash of the entry before each one and the
+ * previous-hash of the entry after it, both found by primary key in the same query.
+ */
+function linkedEntries(k: Kysely<Database>) {
+  return k
+    .selectFrom('ledger_entries as e')
+    .leftJoin('ledger_entries as b', (j) =>
+      j.onRef('b.pipeline', '=', 'e.pipeline').on(sql<boolean>`b.seq = e.seq - 1`),
+    )
+    .leftJoin('ledger_entries as n', (j) =>
+      j.onRef('n.pipeline', '=', 'e.pipeline').on(sql<boolean>`n.seq = e.seq + 1`),
+    )
+    .selectAll('e')
+    .select(['b.hash as before_hash', 'n.prev_hash as after_prev']);
+}
+
 /**
  * The queries, written once for both dialects and compiled once per store. The builder is a
  * Kysely instance of the store's dialect; execution goes to whichever connection is current (the
@@ -110,13 +198,11 @@ function buildQueries(k: Kysely<Database>) {
       k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
     ),
     unstagedEntries: prepare(['pipeline', 'kind'], (p) =>
-      k
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('pipeline', '=', p.pipeline)
-        .where('stage', 'is', null)
-        .where('kind', '=', p.kind)
-        .orderBy('seq'),
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.stage', 'is', null)
+        .where('e.kind', '=', p.kind)
+        .orderBy('e.seq'),
     ),
     evidence: prepare(['pipeline', 'artifact'], (p) =>
       k
@@ -128,20 +214,17 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('id'),
     ),
     entriesForArtifact: prepare(['pipeline', 'artifact'], (p) =>
-      k
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('pipeline', '=', p.pipeline)
-        .where('artifact', '=', p.artifact)
-        .orderBy('seq'),
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.artifact', '=', p.artifact)
+        .orderBy('e.seq'),
     ),
     entriesForStage: prepare(['pipeline', 'stage'], (p) =>
-      k
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('pipeline', '=', p.pipeline)
-        .where('stage', '=', p.stage)
-        .orderBy('seq'),
+      linkedEntries(k).where('e.pipeline', '=', p.pipeline).where('e.stage', '=', p.stage).orderBy('e.seq'),
+    ),
+    // The head as `append` reads it: the whole row, checked before anything is chained to it.
+    headEntry: prepare(['pipeline'], (p) =>
+      linkedEntries(k).where('e.pipeline', '=', p.pipeline).orderBy('e.seq', 'desc').limit(sql.lit(1)),
     ),
     head: prepare(['pipeline'], (p) =>
       k
@@ -188,15 +271,29 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('seq'),
     ),
     entriesAfter: prepare(['pipeline', 'after', 'limit'], (p) =>
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.seq', '>', p.after as unknown as number)
+        .orderBy('e.seq')
+        .limit(p.limit as unknown as number),
+    ),
+    requests: sqlRequestQueries(k),
+    evidenceEntries: prepare(['pipeline'], (p) =>
       k
         .selectFrom('ledger_entries')
         .selectAll()
         .where('pipeline', '=', p.pipeline)
-        .where('seq', '>', p.after as unknown as number)
-        .orderBy('seq')
-        .limit(p.limit as unknown as number),
+        .where('kind', 'in', [ENTRY.attest, ENTRY.verification])
+        .orderBy('seq'),
     ),
-    requests: sqlRequestQueries(k),
+    allEvidence: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('evidence')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .orderBy('recorded_at')
+        .orderBy('id'),
+    ),
     chainSlice: prepare(['pipeline', 'from', 'to'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -235,33 +332,26 @@ class SqlReader implements LedgerReader {
 
   async listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]> {
     const rows = await this.rows<Database['evidence']>(this.q.evidence, { pipeline, artifact: digest });
-    return rows.map((row) => ({
-      id: row.id,
-      artifact: row.artifact,
-      stage: row.stage,
-      format: row.format,
-      sourceDigest: row.source_digest,
-      signer: row.signer === null ? null : parseStored<EvidenceSigner>(row.signer, `evidence ${row.id}`),
-      actor: row.actor,
-      recordedAt: row.recorded_at,
-      data: parseStored(row.data, `evidence ${row.id}`),
-    }));
+    return rows.map(toEvidenceRecord);
   }
 
   async unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]> {
-    return (await this.rows<LedgerEntryTable>(this.q.unstagedEntries, { pipeline, kind })).map(toEntry);
+    return (await this.rows<LinkedEntryRow>(this.q.unstagedEntries, { pipeline, kind })).map(toVerifiedEntry);
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {
-    return (await this.rows<LedgerEntryTable>(this.q.entriesForArtifact, { pipeline, artifact })).map(
-      toEntry,
+    return (await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact })).map(
+      toVerifiedEntry,
     );
   }
 
   async entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]> {
-    const rows = await this.rows<LedgerEntryTable>(this.q.entriesForStage, { pipeline, stage });
+    const rows = await this.rows<LinkedEntryRow>(this.q.entriesForStage, { pipeline, stage });
     const wanted = kinds && kinds.length > 0 ? new Set(kinds) : undefined;
-    return (wanted ? rows.filter((row) => wanted.has(row.kind)) : rows).map(toEntry);
+    // Every row is verified, also those of other kinds: an entry whose kind column was edited
+    // (a rejection made to look like something else) must stop the read, not drop out of it.
+    const entries = rows.map(toVerifiedEntry);
+    return wanted ? entries.filter((entry) => wanted.has(entry.kind)) : entries;
   }
 }
 
@@ -303,7 +393,12 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
   }
 
   async append(pipeline: string, entry: NewEntry): Promise<ChainedEntry> {
-    const [last] = await this.rows<{ seq: number; hash: string }>(this.q.head, { pipeline });
+    // Nothing is chained to a head that does not verify (edited, or not linked to its predecessor).
+    const [last] = await this.rows<LinkedEntryRow>(this.q.headEntry, { pipeline });
+    if (last) {
+      const problem = linkProblem(last);
+      if (problem !== undefined) throw entryBroken(pipeline, Number(last.seq), problem);
+    }
     const chained = chainEntry(
       { pipeline, seq: last ? Number(last.seq) + 1 : 1, ...entry },
       last?.hash ?? GENESIS_HASH,
@@ -373,8 +468,8 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
-    return (await this.rows<LedgerEntryTable>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
-      toEntry,
+    return (await this.rows<LinkedEntryRow>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
+      toVerifiedEntry,
     );
   }
 
@@ -389,7 +484,51 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     return rows.map((r) => r.pipeline);
   }
 
+  /**
+   * The chain, then the evidence table against it: every row's content must hash to its id, and
+   * be recorded (with its signer, actor and time) by an entry, and every id the entries record
+   * must have its row.
+   */
   async verify(pipeline: string): Promise<ChainVerdict> {
+    const chain = await this.verifyChain(pipeline);
+    if (!chain.ok) return chain;
+    const problem = await this.evidenceProblem(pipeline);
+    if (problem === undefined) return chain;
+    return {
+      ok: false,
+      entries: chain.entries,
+      seq: problem.seq ?? 0,
+      evidence: problem.id,
+      reason: `evidence ${problem.id}: ${problem.reason}`,
+    };
+  }
+
+  private async evidenceProblem(pipeline: string): Promise<EvidenceProblem | undefined> {
+    const { rows: recording } = await this.runner.execute<LedgerEntryTable>(
+      this.q.evidenceEntries({ pipeline }),
+    );
+    const { rows: stored } = await this.runner.execute<Database['evidence']>(
+      this.q.allEvidence({ pipeline }),
+    );
+    const byArtifact = new Map<string, { entries: ChainedEntry[]; records: EvidenceRecord[] }>();
+    const of = (artifact: string) => {
+      let group = byArtifact.get(artifact);
+      if (!group) {
+        group = { entries: [], records: [] };
+        byArtifact.set(artifact, group);
+      }
+      return group;
+    };
+    for (const row of recording) if (row.artifact !== null) of(row.artifact).entries.push(toEntry(row));
+    for (const row of stored) of(row.artifact).records.push(toEvidenceRecord(row));
+    for (const group of byArtifact.values()) {
+      const checked = checkEvidence(group.records, group.entries);
+      if ('problem' in checked) return checked.problem;
+    }
+    return undefined;
+  }
+
+  private async verifyChain(pipeline: string): Promise<ChainVerdict> {
     const { iterateRaw } = this.runner;
     const rawRows =
       iterateRaw && ((query: CompiledQuery) => iterateRaw.call(this.runner, query) as Iterable<StoredRow>);

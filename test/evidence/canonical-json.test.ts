@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evidenceContentJson } from '../../src/app/attest.js';
 import { fastCanonicalJson } from '../../src/evidence/canonical-json.js';
 import { parseCycloneDx } from '../../src/evidence/cyclonedx-parser.js';
 import { parseSpdx } from '../../src/evidence/spdx-parser.js';
+import { evidenceContentJson } from '../../src/ledger/evidence-chain.js';
 import { canonicalJsonReference as canonicalJson } from '../../src/ledger/hash-chain.js';
 import { fixtureJson, sampleJson } from './scan-helpers.js';
 

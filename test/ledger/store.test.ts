@@ -1,12 +1,15 @@
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EvidenceRecord } from '../../src/evidence/evidence.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { buildLedgerView, ENTRY } from '../../src/ledger/ledger-view.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, POSTGRES_AVAILABLE, postgresBackend, type StoreHandle } from '../support/stores.js';
+import {
+  BACKENDS,
+  execBehindTheStore,
+  POSTGRES_AVAILABLE,
+  postgresBackend,
+  type StoreHandle,
+} from '../support/stores.js';
 
 const D1 = fakeDigest('one');
 const D2 = fakeDigest('two');
@@ -33,20 +36,6 @@ function evidence(id: string, artifact = D1): EvidenceRecord {
       failuresOmitted: 0,
     },
   };
-}
-
-/** Runs SQL on the store's database from outside Tollgate, as someone tampering with it would. */
-async function execBehindTheStore(backend: 'sqlite' | 'postgres', handle: StoreHandle, statement: string) {
-  if (backend === 'sqlite') {
-    const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
-    db.exec(statement);
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
-  await client.connect();
-  await client.query(statement);
-  await client.end();
 }
 
 async function promoteEntry(

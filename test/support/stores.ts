@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { pgUserOf } from '../../src/app/context.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
@@ -106,3 +107,45 @@ export const postgresBackend: Backend = {
 
 /** The backends to run a store suite against (PostgreSQL only when reachable). */
 export const BACKENDS: Backend[] = POSTGRES_AVAILABLE ? [sqliteBackend, postgresBackend] : [sqliteBackend];
+
+/**
+ * Runs SQL on a store's database from outside Tollgate, as someone tampering with it would: a
+ * separate connection to the SQLite file or the PostgreSQL schema. Returns the rows of the last
+ * statement (SQLite: only for a single query).
+ */
+export async function execBehindTheStore(
+  backend: 'sqlite' | 'postgres',
+  handle: StoreHandle,
+  statement: string,
+  params: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  if (backend === 'sqlite') {
+    const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+    try {
+      const prepared = params.length > 0 || /^\s*select/i.test(statement) ? db.prepare(statement) : undefined;
+      if (!prepared) {
+        db.exec(statement);
+        return [];
+      }
+      if (prepared.reader) return prepared.all(...params) as Record<string, unknown>[];
+      prepared.run(...params);
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: handle.env.TOLLGATE_DATABASE_URL });
+  await client.connect();
+  try {
+    const pgStatement = statement.replace(
+      /\?/g,
+      (() => {
+        let n = 0;
+        return () => `$${++n}`;
+      })(),
+    );
+    return (await client.query(pgStatement, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

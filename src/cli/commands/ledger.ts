@@ -19,7 +19,7 @@ export function defineLedger(program: Command): void {
           );
         else
           write(
-            `ledger of ${verdict.pipeline} BROKEN at entry #${verdict.seq}: ${verdict.reason} (${verdict.location})`,
+            `ledger of ${verdict.pipeline} BROKEN at ${verdict.evidence === undefined ? `entry #${verdict.seq}` : `evidence ${verdict.evidence}`}: ${verdict.reason} (${verdict.location})`,
           );
         if (!verdict.ok) process.exitCode = EXIT.infrastructure;
       });
