@@ -25,6 +25,8 @@ import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/store
 
 const CONTRACT = contractOf(`version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
 artifact: { type: file }
 trust: { keys: { ci: keys/ci.pub } }
 stages:
