@@ -3,6 +3,8 @@
  * error: it is a Decision. Each error carries a stable code; the CLI maps codes to exit codes in
  * one place (src/cli/main.ts) and the server maps them to `{ error: { code, message } }`.
  */
+import { maskSecretsInText } from './text/secret-detector.js';
+
 export type ErrorCode =
   | 'USAGE'
   | 'CONTRACT_INVALID'
@@ -113,16 +115,22 @@ export function msg(
   return parts;
 }
 
-/** Renders message parts, naming each field with `name` (default: its domain wording). */
+/**
+ * Renders message parts, naming each field with `name` (default: its domain wording). Secrets a
+ * message quotes (a URL's password, a token, `Password=` in a connection string) are masked by the
+ * one secret detector, whatever code built the message.
+ */
 export function renderMessage(
   parts: MessageParts,
   name: (field: string) => string | undefined = () => undefined,
 ): string {
-  return parts
-    .map((part) =>
-      typeof part === 'string' ? part : (name(part.field) ?? FIELD_WORDS[part.field] ?? part.field),
-    )
-    .join('');
+  return maskSecretsInText(
+    parts
+      .map((part) =>
+        typeof part === 'string' ? part : (name(part.field) ?? FIELD_WORDS[part.field] ?? part.field),
+      )
+      .join(''),
+  );
 }
 
 export class TollgateError extends Error {

@@ -7,16 +7,19 @@ import { stageOf, upstreamOf } from '../contract/types.js';
 import { readStageConfig } from '../drift/read-config.js';
 import { buildDriftReport, type DriftReport } from '../drift/report.js';
 import type { DriftFact } from '../gates/extra-facts.js';
+import { type SecretHasher, secretHasherFrom } from '../text/secret-hash.js';
 import type { AppRequest } from './services.js';
 
 /**
  * The drift report from `upstreamName`'s config to `downstreamName`'s, held against the
- * downstream stage's `requires.drift` (budget and declarations; none: every class `any`).
+ * downstream stage's `requires.drift` (budget and declarations; none: every class `any`). Secret
+ * values are marked with `hashSecret` (default: keyed by TOLLGATE_SECRET_HASH_KEY, else per run).
  */
 export async function driftBetween(
   ctx: AppRequest,
   upstreamName: string,
   downstreamName: string,
+  hashSecret: SecretHasher = secretHasherFrom(ctx.services.env),
 ): Promise<DriftReport> {
   const contract = ctx.contract;
   const upstream = stageOf(contract, upstreamName);
@@ -35,6 +38,7 @@ export async function driftBetween(
     ...(section?.keys === undefined ? {} : { keys: section.keys }),
     ...(requirement === undefined ? {} : { requirement }),
     now: ctx.caller.at,
+    hashSecret,
   });
 }
 
@@ -42,6 +46,9 @@ export async function driftBetween(
 export async function driftFactFor(ctx: AppRequest, stageName: string): Promise<DriftFact> {
   const stage = stageOf(ctx.contract, stageName);
   const reports: DriftReport[] = [];
-  for (const upstream of upstreamOf(stage)) reports.push(await driftBetween(ctx, upstream, stageName));
+  // One key for every report of this decision: a secret equal in two upstreams shows equal.
+  const hashSecret = secretHasherFrom(ctx.services.env);
+  for (const upstream of upstreamOf(stage))
+    reports.push(await driftBetween(ctx, upstream, stageName, hashSecret));
   return { reports };
 }

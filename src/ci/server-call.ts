@@ -5,6 +5,7 @@
  * The server, never the job, decides who acts (from the token's claims) and what time it is.
  */
 import { TollgateError } from '../errors.js';
+import { maskUrl } from '../text/secret-detector.js';
 import type { VerbRun } from './run-verb.js';
 
 /**
@@ -40,7 +41,7 @@ export async function runOnServer(server: string, token: string, argv: string[])
   try {
     url = new URL('api/v1/cli', server.endsWith('/') ? server : `${server}/`);
   } catch {
-    throw new TollgateError('USAGE', `server-url "${server}" is not a URL`);
+    throw new TollgateError('USAGE', `server-url "${maskUrl(server)}" is not a URL`);
   }
   let response: Response;
   try {

@@ -1,3 +1,4 @@
+import { maskSecretsInText } from '../text/secret-detector.js';
 import { main } from './main.js';
 
 main(process.argv.slice(2)).then(
@@ -5,7 +6,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `tollgate: ${maskSecretsInText(error instanceof Error ? error.message : String(error))}\n`,
+    );
     process.exitCode = 4;
   },
 );

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT, TollgateError } from '../errors.js';
+import { maskSecretsInText } from '../text/secret-detector.js';
 import { COMMANDS } from './commands/index.js';
 import { flagOf } from './flags.js';
 
@@ -55,6 +56,7 @@ function reportError(error: unknown): number {
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`tollgate: internal error (please report it): ${detail}\n`);
+  // An unexpected error can quote anything (a URL, a file's text): the secret detector masks it.
+  process.stderr.write(`tollgate: internal error (please report it): ${maskSecretsInText(detail)}\n`);
   return EXIT.infrastructure;
 }

@@ -4,6 +4,7 @@
  * wins. Then the built-in rules below, in order; then `other`. `explainPath` says which rule
  * decided and why, for `tollgate drift --explain PATH`.
  */
+import { strongSecretWordIn } from '../text/secret-detector.js';
 import { namePath, wordsOf } from './names.js';
 import { compilePathPattern, type PathPattern } from './pointer.js';
 import type { DriftClass } from './types.js';
@@ -74,17 +75,11 @@ const DATA_KINDS = new Set([
   'HorizontalPodAutoscaler',
 ]);
 
+/**
+ * Security words besides the secret detector's (src/text/secret-detector.ts: password, secret,
+ * token, credential, api key, id_rsa…), which are security too.
+ */
 const SECURITY_WORDS = new Set([
-  'password',
-  'passwd',
-  'passphrase',
-  'secret',
-  'secrets',
-  'token',
-  'tokens',
-  'credential',
-  'credentials',
-  'creds',
   'tls',
   'ssl',
   'mtls',
@@ -119,7 +114,6 @@ const SECURITY_WORDS = new Set([
   'privileged',
   'capabilities',
   'security',
-  'apikey',
   'firewall',
   'allowlist',
   'denylist',
@@ -258,7 +252,7 @@ function anyWord(words: string[], set: ReadonlySet<string>): string | undefined 
 
 function securityWord(name: string): string | undefined {
   const words = wordsOf(name);
-  const found = anyWord(words, SECURITY_WORDS);
+  const found = strongSecretWordIn(name) ?? anyWord(words, SECURITY_WORDS);
   if (found !== undefined) return found;
   const keyAt = words.indexOf('key');
   if (keyAt > 0 && KEY_QUALIFIERS.has(words[keyAt - 1]!)) return `${words[keyAt - 1]} key`;

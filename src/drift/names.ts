@@ -1,7 +1,8 @@
 /**
- * Splitting path segments into lower-case words, shared by classification and secret detection:
+ * Splitting path segments into lower-case words (the secret detector's tokeniser), for classification:
  * `DB_PASSWORD` → db, password; `apiKey` → api, key; `name=DB_URL` → name, db, url.
  */
+import { keyWords } from '../text/secret-detector.js';
 import { parsePath, unescapeSegment } from './pointer.js';
 
 const cache = new Map<string, string[]>();
@@ -10,12 +11,7 @@ const cache = new Map<string, string[]>();
 export function wordsOf(segment: string): string[] {
   const cached = cache.get(segment);
   if (cached !== undefined) return cached;
-  const words = unescapeSegment(segment)
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== '');
+  const words = keyWords(unescapeSegment(segment));
   if (cache.size > 10_000) cache.clear();
   cache.set(segment, words);
   return words;

@@ -3,6 +3,7 @@
  * Secret-looking values were already replaced by short hashes when the report was built, so no
  * rendering can print them.
  */
+import { type ClassPatterns, explainPath } from './classify.js';
 import type { DriftDifference, DriftReport } from './report.js';
 import { DRIFT_CLASSES } from './types.js';
 
@@ -120,4 +121,21 @@ export function renderDriftMarkdown(report: DriftReport): string {
 /** The JSON report (the report object itself, pretty-printed). */
 export function renderDriftJson(report: DriftReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/**
+ * `tollgate drift A B --explain PATH`: which rule classifies PATH, and its difference (a secret's
+ * as keyed hashes, like every other rendering).
+ */
+export function renderDriftExplain(report: DriftReport, path: string, classes: ClassPatterns = {}): string {
+  const lines = [explainPath(path, classes)];
+  const difference = report.differences.find((entry) => entry.path === path);
+  if (difference === undefined) {
+    lines.push(
+      `  no difference at this path between ${report.upstream.stage} and ${report.downstream.stage}`,
+    );
+  } else {
+    lines.push(`  ${difference.kind}: ${formatChange(difference)}`, `  ${status(difference)}`);
+  }
+  return lines.join('\n');
 }

@@ -1,13 +1,15 @@
 /**
  * The drift report: classified differences between an upstream and a downstream stage, each marked
  * declared (excused by a contract declaration, with its reason) or undeclared, and every class held
- * against its budget. Pure apart from hashing secret values.
+ * against its budget. Pure apart from hashing secret values (with the hasher it is given).
  */
+
+import { createSecretHasher, type SecretHasher } from '../text/secret-hash.js';
 import { type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
 import { lookupPath, pathsMatching } from './lookup.js';
 import { compilePathPattern, type PathPattern } from './pointer.js';
-import { holdsSecret, isSecretPath, shortHash } from './secrets.js';
+import { isSecretDifference } from './secrets.js';
 import {
   type ConfigSet,
   type ConfigSource,
@@ -75,7 +77,7 @@ export interface DriftDifference {
   rule: string;
   before?: ConfigValue;
   after?: ConfigValue;
-  /** Set when the values are secret-looking: they are left out and only short hashes are kept. */
+  /** Set when the values are secret-looking: they are left out and only keyed hashes are kept. */
   secret?: true;
   beforeHash?: string;
   afterHash?: string;
@@ -129,6 +131,11 @@ export interface BuildDriftReportInput {
   keys?: readonly KeyRule[];
   requirement?: DriftRequirement;
   now: Date;
+  /**
+   * Marks secret values (src/text/secret-hash.ts); one hasher for every report of a run keeps
+   * equal secrets equal across them. Default: a hasher with a fresh random key.
+   */
+  hashSecret?: SecretHasher;
 }
 
 /** Diffs, classifies, applies declarations and budgets. */
@@ -141,6 +148,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
     if (declaration.expiresAt !== undefined && nowMs >= declaration.expiresAt) expiredSet.add(index);
   });
   const used = new Set<number>();
+  const hashSecret = input.hashSecret ?? createSecretHasher();
   const raw = diffConfigs(
     input.upstream.config,
     input.downstream.config,
@@ -158,6 +166,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       },
       difference.before,
       difference.after,
+      hashSecret,
     );
     declarations.forEach((declaration, index) => {
       if (result.declared || !declaration.pattern.matches(difference.path)) return;
@@ -200,6 +209,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
             },
             value,
             value,
+            hashSecret,
           ),
         );
       }
@@ -245,11 +255,12 @@ function withValues(
   difference: DriftDifference,
   before: ConfigValue | undefined,
   after: ConfigValue | undefined,
+  hashSecret: SecretHasher,
 ): DriftDifference {
-  if (isSecretPath(difference.path) || holdsSecret(before) || holdsSecret(after)) {
+  if (isSecretDifference(difference.path, before, after)) {
     difference.secret = true;
-    if (before !== undefined) difference.beforeHash = shortHash(before);
-    if (after !== undefined) difference.afterHash = shortHash(after);
+    if (before !== undefined) difference.beforeHash = hashSecret(before);
+    if (after !== undefined) difference.afterHash = hashSecret(after);
     return difference;
   }
   if (before !== undefined) difference.before = before;

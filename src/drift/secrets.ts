@@ -1,66 +1,85 @@
 /**
- * Secret-looking values are never printed. A value is secret when any name on its path (the
- * Kubernetes kind included, resource names excluded) or any key inside it has a word such as
- * password, secret, token, credential or key, or when it is a URL with a password in it. Reports
- * show such a value as a short hash: enough to see that it changed, not to read it. A short hash of
- * a weak password can still be guessed offline, so keep secrets out of config files anyway.
+ * Which drift values are never printed, decided by the one secret detector
+ * (`src/text/secret-detector.ts`). A value is secret when:
+ * - the Kubernetes kind or a map above it names secrets all the way down (`Secret`, `secrets:`,
+ *   `credentials:`, `apiKeys:`);
+ * - its own name is a secret key (`db_pass`, `PASSWORDS`, `jwt`, `auth_header`, `id_rsa`…), unless
+ *   the name only describes a secret (`password_min_length`, `token_ttl`, `secret_name`);
+ * - it holds a secret whatever its key (a token format, a PEM private key, a JWT, a URL with a
+ *   password, a secret query parameter, `Password=` in a connection string), or a map inside it has
+ *   a secret key;
+ * - it looks random (key material) under a suspicious name (`/auth/client`, `webhook`, `nonce`).
+ * Booleans and null are never secret: they carry no credential, and `password_required: true` reads
+ * better shown. Reports show a secret value as a keyed hash (`src/text/secret-hash.ts`).
  */
-import { createHash } from 'node:crypto';
-import { namePath, wordsOf } from './names.js';
+import {
+  isSecretContainer,
+  isSecretKey,
+  isSuspiciousKey,
+  looksRandom,
+  secretInValue,
+  secretKeyVerdict,
+} from '../text/secret-detector.js';
+import { namePath } from './names.js';
 import type { ConfigValue } from './types.js';
 
-const SECRET_WORDS = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'passphrase',
-  'secret',
-  'secrets',
-  'token',
-  'tokens',
-  'credential',
-  'credentials',
-  'creds',
-  'key',
-  'keys',
-  'apikey',
-  'privatekey',
-  'cookie',
-  'salt',
-  'signature',
-]);
+/** What a path's names say about the value there. */
+export type PathSecrecy = 'secret' | 'suspicious' | 'plain';
 
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
-
-/** True when a segment's words include a secret-looking word. */
-export function isSecretName(segment: string): boolean {
-  return wordsOf(segment).some((word) => SECRET_WORDS.has(word));
-}
-
-/** True when the value at `path` must not be printed. */
-export function isSecretPath(path: string): boolean {
+/** The names on `path` (the Kubernetes kind, maps above, the value's own name), judged. */
+export function pathSecrecy(path: string): PathSecrecy {
   const named = namePath(path);
-  if (named.kind !== undefined && isSecretName(named.kind)) return true;
-  // For an identity segment `name=DB_PASSWORD` only the identity says what the value is.
-  return named.segments.some((segment) => {
-    const equals = segment.indexOf('=');
-    return isSecretName(equals > 0 ? segment.slice(equals + 1) : segment);
-  });
+  if (named.kind !== undefined && isSecretContainer(named.kind)) return 'secret';
+  if (named.ancestors.some(isSecretContainer)) return 'secret';
+  if (isSecretKey(named.leaf)) return 'secret';
+  if (isSuspiciousKey(named.leaf) || named.ancestors.some(isSuspiciousKey)) return 'suspicious';
+  return 'plain';
 }
 
-/** True when the value itself holds a secret-looking key or a URL with a password. */
-export function holdsSecret(value: ConfigValue | undefined, depth = 0): boolean {
-  if (value === undefined || value === null || depth > 64) return false;
-  if (typeof value === 'string') return URL_WITH_PASSWORD.test(value);
-  if (typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((item) => holdsSecret(item, depth + 1));
+/** True when the value at `path` must not be printed because of its names alone. */
+export function isSecretPath(path: string): boolean {
+  return pathSecrecy(path) === 'secret';
+}
+
+/**
+ * True when `value` at a path of `secrecy` must not be printed: a string holding a secret, a random
+ * string under a suspicious name, a non-boolean under a secret name, or a map or list holding any
+ * of these (its keys judged as names).
+ */
+export function holdsSecret(
+  value: ConfigValue | undefined,
+  secrecy: PathSecrecy = 'plain',
+  depth = 0,
+): boolean {
+  if (value === undefined || value === null || typeof value === 'boolean') return false;
+  if (depth > 64) return true;
+  if (typeof value === 'number') return secrecy === 'secret';
+  if (typeof value === 'string') {
+    if (secrecy === 'secret') return true;
+    if (secretInValue(value) !== undefined) return true;
+    return secrecy === 'suspicious' && looksRandom(value);
+  }
+  if (Array.isArray(value)) return value.some((item) => holdsSecret(item, secrecy, depth + 1));
   for (const [key, item] of Object.entries(value)) {
-    if (isSecretName(key) || holdsSecret(item, depth + 1)) return true;
+    if (holdsSecret(item, secrecyBelow(secrecy, key), depth + 1)) return true;
   }
   return false;
 }
 
-/** `sha256:` and the first 12 hex digits of the value's JSON: what reports show instead of a secret. */
-export function shortHash(value: ConfigValue): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
+function secrecyBelow(above: PathSecrecy, key: string): PathSecrecy {
+  if (above === 'secret' || isSecretContainer(key)) return 'secret';
+  const verdict = secretKeyVerdict(key);
+  if (verdict === 'secret') return 'secret';
+  if (above === 'suspicious' || verdict === 'describes-secret' || isSuspiciousKey(key)) return 'suspicious';
+  return 'plain';
+}
+
+/** True when the difference at `path` between `before` and `after` must be shown as hashes only. */
+export function isSecretDifference(
+  path: string,
+  before: ConfigValue | undefined,
+  after: ConfigValue | undefined,
+): boolean {
+  const secrecy = pathSecrecy(path);
+  return holdsSecret(before, secrecy) || holdsSecret(after, secrecy);
 }

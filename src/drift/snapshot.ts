@@ -3,9 +3,15 @@
  * renderers show it later) with large values replaced by a short hash. Secret values were never in
  * the report; this keeps promotion entries small as well.
  */
+
+import { createHash } from 'node:crypto';
 import type { DriftDifference, DriftReport } from './report.js';
-import { shortHash } from './secrets.js';
 import type { ConfigValue } from './types.js';
+
+/** `sha256:` and the first 12 hex digits of a (non-secret) value's JSON, for values too long to keep. */
+export function shortHash(value: ConfigValue): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
+}
 
 /** Values whose JSON is longer than this are stored as a hash. */
 export const SNAPSHOT_VALUE_LIMIT = 200;

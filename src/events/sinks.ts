@@ -7,6 +7,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CloudEvent, HTTP } from 'cloudevents';
+import { TollgateError } from '../errors.js';
+import { maskUrl } from '../text/secret-detector.js';
 import type { CdEvent } from './cdevents.js';
 
 export interface EventSinksOptions {
@@ -51,10 +53,13 @@ export function parseSinkUrls(text: string | undefined): string[] {
       try {
         parsed = new URL(url);
       } catch {
-        throw new Error(`TOLLGATE_EVENT_SINKS: "${url}" is not a URL`);
+        throw new TollgateError('USAGE', `TOLLGATE_EVENT_SINKS: "${maskUrl(url)}" is not a URL`);
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        throw new Error(`TOLLGATE_EVENT_SINKS: "${url}" is not an http or https URL`);
+        throw new TollgateError(
+          'USAGE',
+          `TOLLGATE_EVENT_SINKS: "${maskUrl(url)}" is not an http or https URL`,
+        );
       }
       return parsed.href;
     });
@@ -64,12 +69,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Where a URL's password would be: never written to the dead-letter file or a warning. */
-function safeUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.href;
-}
+/** A sink's URL as written to the dead-letter file or a warning: no credentials, no secret parameters. */
+const safeUrl = maskUrl;
 
 export class EventSinks {
   constructor(private readonly options: EventSinksOptions) {}

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TollgateError } from '../errors.js';
+import { maskUrl } from '../text/secret-detector.js';
 import type { Database } from './schema.js';
 import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
 
@@ -41,15 +42,9 @@ function capabilitiesOf(kysely: Kysely<Database>, schema: string): DialectCapabi
   };
 }
 
-/** The URL with its password hidden, for messages. */
+/** The URL with its user information and secret parameters hidden, for messages. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
+  return URL.canParse(url) ? maskUrl(url) : 'postgres://(unparseable URL)';
 }
 
 export interface PostgresStoreOptions {

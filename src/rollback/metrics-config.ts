@@ -13,6 +13,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { MetricsConfig } from '../contract/requires/rollback.js';
+import { maskUrl } from '../text/secret-detector.js';
 import type { MetricsSource } from './metrics.js';
 
 export const DEFAULT_TOKEN_ENV = 'TOLLGATE_PROMETHEUS_TOKEN';
@@ -91,15 +92,8 @@ export function describeMetricsSource(config: MetricsSourceConfig): string {
   if (config.kind === 'file') {
     return `metrics file ${config.shown} (${config.from === 'env' ? 'TOLLGATE_METRICS_FILE' : 'metrics.file'})`;
   }
-  let shown = config.url;
-  try {
-    const url = new URL(config.url);
-    url.username = '';
-    url.password = '';
-    shown = url.toString();
-  } catch {
-    // An invalid URL is reported when the client is built; show it as configured.
-  }
+  // Credentials and secret query parameters are masked, even in a URL that does not parse.
+  const shown = maskUrl(URL.canParse(config.url) ? new URL(config.url).toString() : config.url);
   const where = config.from === 'env' ? 'TOLLGATE_PROMETHEUS_URL' : 'metrics.prometheus.url';
   return `Prometheus at ${shown.replace(/\/$/, '')} (${where}${config.hasToken ? `, token from ${config.tokenEnv}` : ''})`;
 }

@@ -10,6 +10,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { TollgateError } from '../errors.js';
 import { formatDuration } from '../policy/duration.js';
+import { maskUrl } from '../text/secret-detector.js';
 import {
   type MetricQuery,
   type MetricsSource,
@@ -57,23 +58,22 @@ export class PrometheusClient implements MetricsSource {
     try {
       base = new URL(options.url);
     } catch (cause) {
-      throw new TollgateError('CONFIG_INVALID', `Prometheus URL "${options.url}" is not a URL`, { cause });
+      throw new TollgateError('CONFIG_INVALID', `Prometheus URL "${maskUrl(options.url)}" is not a URL`, {
+        cause,
+      });
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new TollgateError(
         'CONFIG_INVALID',
-        `Prometheus URL "${options.url}" must start with http:// or https://, found ${base.protocol}`,
+        `Prometheus URL "${maskUrl(options.url)}" must start with http:// or https://, found ${base.protocol}`,
       );
     }
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
     this.bearerToken = options.bearerToken;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    // Never show credentials embedded in the URL.
-    const shown = new URL(base);
-    shown.username = '';
-    shown.password = '';
-    this.description = `Prometheus at ${shown.toString().replace(/\/$/, '')}`;
+    // Never show credentials embedded in the URL, nor secret query parameters.
+    this.description = `Prometheus at ${maskUrl(base.toString()).replace(/\/$/, '')}`;
   }
 
   async instant(query: MetricQuery, at: number): Promise<QueryAnswer> {

@@ -11,6 +11,7 @@ import { createServices } from '../app/create-services.js';
 import { type AppServices, contractSource, type Environment } from '../app/services.js';
 import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
+import { maskSecretsInText } from '../text/secret-detector.js';
 import { parseSize } from '../text/size.js';
 import { assertDemoPipelines, DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
 import { DEFAULT_SERVER_CONFIG, readServerConfig } from './config.js';
@@ -83,7 +84,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
       : DEFAULT_MAX_EVIDENCE_BYTES,
     onInternalError: (error, requestId) =>
       process.stderr.write(
-        `${JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })}\n`,
+        `${JSON.stringify({ level: 'error', requestId, error: maskSecretsInText(error instanceof Error ? (error.stack ?? error.message) : String(error)) })}\n`,
       ),
   });
   const store = await services.store();
@@ -96,7 +97,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`tollgate serve: shutdown failed: ${String(error)}\n`);
+        process.stderr.write(`tollgate serve: shutdown failed: ${maskSecretsInText(String(error))}\n`);
         process.exit(4);
       },
     );

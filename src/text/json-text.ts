@@ -4,9 +4,10 @@
  * text stops being JSON and refuses duplicate keys. Evidence, signed statements and config files
  * all read JSON through here, and none of them accepts a key named twice in one object: with
  * `"results": [critical…], "results": []` the last would win silently and a gate would pass.
- * - `parseJsonText`: `JSON.parse` first (its words for a syntax error, at the line and column the
- *   scanner finds: "malformed JSON: Unexpected token '}'"), then the scanner for duplicate keys
- *   ("duplicate key "results" …" at the second one);
+ * - `parseJsonText`: `JSON.parse` first (large reports stay fast); on a syntax error, the scanner's
+ *   words at the line and column it finds ("malformed JSON: expected a value, found '}'"), which
+ *   describe what stands there without quoting the file (it may hold a secret); then the scanner
+ *   for duplicate keys ("duplicate key "results" …" at the second one);
  * - `parseStrictJson`: the scanner first, then `JSON.parse` ("invalid JSON: …"), for config files.
  */
 import { type ErrorCode, inputError, type SourcePosition } from '../errors.js';
@@ -79,21 +80,16 @@ export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVID
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
+    // The scanner's words, not the engine's: V8 quotes the text where it stopped ("Unexpected token
+    // 'p', "password=…" is not valid JSON"), and an evidence file may hold secrets. Nor is the
+    // engine's error kept as the cause, for the same reason: position and expectation are enough.
+    const syntax = jsonSyntaxError(text);
     const position: SourcePosition = { file };
-    const at = /at position (\d+)/.exec(message);
-    // Node 20's V8 gives a position for some errors only ("Unexpected token '}', ..."); find it then.
-    const offset = at
-      ? Number(at[1])
-      : /end of JSON input/.test(message)
-        ? text.length
-        : jsonSyntaxError(text)?.offset;
+    const engine = cause instanceof Error ? cause.message : '';
+    const at = /at position (\d+)/.exec(engine);
+    const offset = syntax?.offset ?? (at ? Number(at[1]) : undefined);
     if (offset !== undefined) Object.assign(position, lineColumnAt(text, offset));
-    const found = message
-      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/ \(line \d+ column \d+\)$/, '');
-    throw inputError(code, position, `malformed JSON: ${found}`, cause);
+    throw inputError(code, position, `malformed JSON: ${syntax?.message ?? 'expected valid JSON'}`);
   }
   // Valid JSON: scalars and flat arrays cannot repeat a key, so only text with an object is scanned.
   if (typeof value === 'object' && value !== null && text.includes('{')) {
@@ -304,9 +300,18 @@ class JsonScanner {
     }
   }
 
+  /**
+   * What stands at the error, described, never quoted: JSON punctuation by itself, anything else by
+   * its kind. The text may be an evidence file holding a secret.
+   */
   private found(): string {
     if (this.i >= this.text.length) return 'the end of the file';
-    return JSON.stringify(this.text.slice(this.i, this.i + 12));
+    const char = this.text[this.i]!;
+    if ('{}[],:"'.includes(char)) return `'${char}'`;
+    if (/[A-Za-z]/.test(char)) return 'a letter';
+    if (/[0-9]/.test(char)) return 'a digit';
+    if (char === "'") return 'a single quote (JSON strings take double quotes)';
+    return `a character (U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
   }
 
   private fail(message: string, at = this.i): ScanError {

@@ -215,7 +215,7 @@ describe('secrets', () => {
     expect(difference.secret).toBe(true);
     expect(difference).not.toHaveProperty('before');
     expect(difference).not.toHaveProperty('after');
-    expect(difference.beforeHash).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(difference.beforeHash).toMatch(/^hmac:[0-9a-f]{12}$/);
     expect(difference.beforeHash).not.toBe(difference.afterHash);
     for (const text of texts) {
       expect(text).not.toContain('staging-pw');

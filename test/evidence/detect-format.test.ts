@@ -54,7 +54,7 @@ describe('detectFormat', () => {
   it('refuses truncated JSON at its end', () => {
     const error = tollgateErrorOf(() => detectFormat('{\n "runs": [', 'cut.sarif'));
     expect(error.position).toEqual({ file: 'cut.sarif', line: 2, column: 11 });
-    expect(error.message).toContain('Unexpected end of JSON input');
+    expect(error.message).toContain('expected a value, found the end of the file');
   });
 
   it('refuses JSON of no known format, naming what it found', () => {
@@ -97,6 +97,6 @@ describe('jsonSyntaxError (line and column when the engine gives no position)', 
       detectFormat('{\n  "matches": [\n    {"vulnerability": }\n  ]\n}\n', 'g.json'),
     );
     expect(error.position).toEqual({ file: 'g.json', line: 3, column: 23 });
-    expect(error.message).toBe("g.json:3:23: malformed JSON: Unexpected token '}'");
+    expect(error.message).toBe("g.json:3:23: malformed JSON: expected a value, found '}'");
   });
 });

@@ -70,7 +70,7 @@ describe('resolveMetricsSource', () => {
       hasToken: false,
       timeoutMs: 10_000,
     });
-    expect(describeMetricsSource(config)).toBe('Prometheus at https://prom (TOLLGATE_PROMETHEUS_URL)');
-    expect((await createMetricsSource(config, {})).description).toBe('Prometheus at https://prom');
+    expect(describeMetricsSource(config)).toBe('Prometheus at https://***@prom (TOLLGATE_PROMETHEUS_URL)');
+    expect((await createMetricsSource(config, {})).description).toBe('Prometheus at https://***@prom');
   });
 });

@@ -60,3 +60,38 @@ describe('the one JSON reader with positions', () => {
     expect(lineColumnAt('ab', 99)).toEqual({ line: 1, column: 3 });
   });
 });
+
+describe('malformed JSON never echoes the file', () => {
+  it('says where and what was expected, not what stands there', () => {
+    for (const [text, where, expected] of [
+      ['password=hunter2-swordfish', { line: 1, column: 1 }, 'expected a value, found a letter'],
+      [
+        '{"db": {"password": hunter2-swordfish}}',
+        { line: 1, column: 21 },
+        'expected a value, found a letter',
+      ],
+      [
+        "{'token': 'hunter2-swordfish'}",
+        { line: 1, column: 2 },
+        'expected a property name in double quotes, found a single quote',
+      ],
+      [
+        '{"token": "hunter2-swordfish"',
+        { line: 1, column: 30 },
+        "expected ',' or '}' after a property value, found the end of the file",
+      ],
+      [
+        '{"token": 42hunter2-swordfish}',
+        { line: 1, column: 13 },
+        "expected ',' or '}' after a property value, found a letter",
+      ],
+    ] as const) {
+      const error = tollgateErrorOf(() => parseJsonText(text, 'scan.json'));
+      expect(error.position).toMatchObject({ file: 'scan.json', ...where });
+      expect(error.message).toContain(expected);
+      expect(error.message).not.toMatch(/hunter|swordfish|passw/);
+      // The engine's own error quotes the text: it is not kept as the cause either.
+      expect(error.cause).toBeUndefined();
+    }
+  });
+});

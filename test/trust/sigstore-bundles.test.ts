@@ -16,7 +16,7 @@ const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
 /** Why each `_fail` folder must fail (a pattern of the reason) and what a happy folder proves. */
 const EXPECTED: Record<string, { fail: RegExp } | { signer: RegExp; predicateType?: string }> = {
-  'bundle-malformed-json_fail': { fail: /malformed JSON: Unterminated string/ },
+  'bundle-malformed-json_fail': { fail: /malformed JSON: expected a valid string \(closed quote/ },
   'bundle-unknown-version_fail': { fail: /unsupported Sigstore bundle media type ".*version=99\.9"/ },
   'dsse-invalid-sig_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },
   'dsse-mismatch-envelope_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },

@@ -59,7 +59,7 @@ describe('in-toto statements', () => {
       expect(error).toBeInstanceOf(TollgateError);
       expect((error as TollgateError).code).toBe('EVIDENCE_INVALID');
       expect((error as TollgateError).message).toMatch(
-        /^stmt\.json:4:1: malformed JSON: Expected double-quoted property name/,
+        /^stmt\.json:4:1: malformed JSON: expected a property name in double quotes, found '}'/,
       );
     }
   });
@@ -83,7 +83,7 @@ describe('JSON syntax errors', () => {
   it('locates an unexpected token V8 reports without a position', () => {
     const text = '{\n  "aaaaaaaaaaaaaaaaaaaaa": 1,\n  "b": [,],\n  "cccccccccccccccccccccccccc": 2\n}';
     expect(() => parseStatementBytes(text, 'x.json')).toThrow(
-      /^x\.json:3:9: malformed JSON: Unexpected token ','/,
+      /^x\.json:3:9: malformed JSON: expected a value, found ','/,
     );
     expect(() => parseStatementBytes('{"a": x}', 'y.json')).toThrow(/^y\.json:1:7: malformed JSON/);
   });

@@ -15,25 +15,13 @@ export function defineDrift(program: Command): void {
     .action(async (upstream: string, stage: string, _options, command: Command) => {
       const flags = flagsOf<{ explain?: string }>(command);
       await withContext(command, async (ctx) => {
-        const [{ driftBetween }, render, { explainPath }] = await Promise.all([
+        const [{ driftBetween }, render] = await Promise.all([
           import('../../app/drift.js'),
           import('../../drift/render.js'),
-          import('../../drift/classify.js'),
         ]);
         const report = await driftBetween(ctx, upstream, stage);
         if (flags.explain !== undefined) {
-          const classes = ctx.contract.drift?.classes ?? {};
-          const lines = [explainPath(flags.explain, classes)];
-          const difference = report.differences.find((entry) => entry.path === flags.explain);
-          if (difference === undefined)
-            lines.push(`  no difference at this path between ${upstream} and ${stage}`);
-          else {
-            lines.push(`  ${difference.kind}: ${render.formatChange(difference)}`);
-            lines.push(
-              `  ${difference.declared ? `declared: ${difference.reason}` : `undeclared${difference.note ? `: ${difference.note}` : ''}`}`,
-            );
-          }
-          write(lines.join('\n'));
+          write(render.renderDriftExplain(report, flags.explain, ctx.contract.drift?.classes ?? {}));
           return;
         }
         if (flags.json) write(render.renderDriftJson(report));

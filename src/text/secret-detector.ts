@@ -1,0 +1,537 @@
+/**
+ * The one secret detector: which key names hold secrets, which values look like secrets whatever
+ * their key, and how to mask secrets inside text (URLs, messages, logs). Drift reports, error
+ * messages and logs all ask it; no other list of secret words exists in the codebase (drift's
+ * classifier builds its security words on top of this one).
+ *
+ * Pure (no I/O, no clock, no hashing): error messages are masked with it in `src/errors.ts`, which
+ * the decision core reaches. Hashing of secret values lives at the edge (`secret-hash.ts`).
+ *
+ * Sources for the lists: gitleaks' `config/gitleaks.toml` (the generic-api-key keywords and the
+ * provider rules) and detect-secrets' `KeywordDetector` deny list and provider plugins, plus the
+ * names of issue 13 (`list_of_passwords`, `PASSWORDS`, `mysecret`, `db_pass`, `pass`, `pw`, `jwt`,
+ * `bearer`, `authorization`, `auth_header`, `hmac`, `sig`, `id_rsa`, `otp_seed`).
+ */
+
+/**
+ * The lower-case words of a key: split on `_ - . / space`, camelCase and digit boundaries
+ * (`DB_PASSWORD` → db, password; `apiKey` → api, key; `HTTPToken` → http, token).
+ */
+export function keyWords(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '');
+}
+
+/**
+ * Words that make a key secret wherever they stand in a path: a map named `secrets` holds secrets
+ * all the way down. Also found inside unseparated names (`mysecret`, `listofpasswords`), so
+ * `secretary` counts too: hiding a harmless value costs less than printing a password.
+ */
+const STRONG_STEMS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'credential',
+  'contrasena',
+  'contrasenya',
+];
+
+/** Whole words that make a key secret wherever they stand (plurals included). */
+const STRONG_WORDS = new Set(['creds', 'cred', 'token', 'tokens', 'apikey', 'apikeys', 'privatekey']);
+
+/**
+ * Whole words that make a key secret when they name the value itself (the last words of its key),
+ * not a map above it: `/auth/header` is secret, `/auth/provider` under `auth` is not (its value is
+ * still hidden when it looks random). Each has been seen holding credentials in real configs.
+ */
+const LEAF_WORDS = new Set([
+  'pass',
+  'pw',
+  'pwd',
+  'pswd',
+  'passcode',
+  'pin',
+  'key',
+  'keys',
+  'auth',
+  'sig',
+  'signature',
+  'jwt',
+  'bearer',
+  'authorization',
+  'hmac',
+  'cookie',
+  'cookies',
+  'salt',
+  'otp',
+  'totp',
+  'hotp',
+  'mfa',
+  'dsn',
+  'pem',
+  'pkcs12',
+  'pfx',
+  'keystore',
+  'truststore',
+  'jks',
+  'kubeconfig',
+  'netrc',
+  'htpasswd',
+  'sas',
+]);
+
+/**
+ * Unseparated compounds (the words of a key joined): `id_rsa`, `dbpass`, `accessKey`… Found anywhere
+ * in the joined words, so `aws_secret_access_key` and `AWSAccessKeyId` count.
+ */
+const COMPOUNDS = [
+  'apikey',
+  'privatekey',
+  'privkey',
+  'accesskey',
+  'secretkey',
+  'signingkey',
+  'encryptionkey',
+  'masterkey',
+  'clientkey',
+  'sshkey',
+  'authkey',
+  'servicekey',
+  'accountkey',
+  'sharedaccesskey',
+  'licensekey',
+  'idrsa',
+  'iddsa',
+  'idecdsa',
+  'ided25519',
+  'otpseed',
+  'totpseed',
+  'mfaseed',
+  'dbpass',
+  'dbpw',
+  'userpass',
+  'adminpass',
+  'rootpass',
+  'mypass',
+  'keypass',
+  'storepass',
+  'authtoken',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'sessiontoken',
+  'sessionid',
+  'sessionkey',
+  'bearertoken',
+  'authheader',
+  'webhooksecret',
+  'connectionstring',
+  'connstr',
+  'sasl',
+];
+
+/**
+ * Words that say a key describes a secret without holding it: `password_min_length`, `token_ttl`,
+ * `max_tokens`, `secret_name`, `password_file`. Their values are shown unless the value itself
+ * looks like a secret (a URL with a password still is one).
+ */
+const META_WORDS = new Set([
+  'ttl',
+  'timeout',
+  'length',
+  'len',
+  'min',
+  'max',
+  'count',
+  'size',
+  'enabled',
+  'disabled',
+  'enable',
+  'required',
+  'expiry',
+  'expires',
+  'expiration',
+  'lifetime',
+  'age',
+  'rotation',
+  'policy',
+  'file',
+  'path',
+  'dir',
+  'name',
+  'names',
+  'ref',
+  'type',
+  'mode',
+  'format',
+  'algorithm',
+  'alg',
+  'version',
+  'id',
+  'url',
+  'uri',
+  'endpoint',
+  'issuer',
+  'audience',
+  'scope',
+  'scopes',
+  'header',
+  'prefix',
+  'env',
+  'field',
+  'kind',
+  'provider',
+  'strength',
+  'complexity',
+  'hint',
+  'reset',
+  'limit',
+  'interval',
+  'seconds',
+  'minutes',
+  'hours',
+  'days',
+  'ms',
+]);
+
+/** `auth_header`, `sessionId`, `AWSAccessKeyId` hold the secret even though a meta word is in them. */
+const META_EXCEPTIONS = [
+  'authheader',
+  'sessionid',
+  'accesskeyid',
+  'apikeyid',
+  'idrsa',
+  'iddsa',
+  'idecdsa',
+  'ided25519',
+];
+
+export type KeyVerdict = 'secret' | 'describes-secret' | 'plain';
+
+function hasStem(joined: string): boolean {
+  return STRONG_STEMS.some((stem) => joined.includes(stem));
+}
+
+/**
+ * What a key name says about its value: `secret` (never show it), `describes-secret` (a setting of
+ * a secret, such as its TTL or file path: show it unless the value looks secret) or `plain`.
+ * @example secretKeyVerdict('list_of_passwords') // 'secret'
+ */
+export function secretKeyVerdict(name: string): KeyVerdict {
+  const words = keyWords(name);
+  if (words.length === 0) return 'plain';
+  const joined = words.join('');
+  const secretWord =
+    hasStem(joined) ||
+    words.some((word) => STRONG_WORDS.has(word) || LEAF_WORDS.has(word)) ||
+    COMPOUNDS.some((compound) => joined.includes(compound));
+  if (!secretWord) return 'plain';
+  if (META_EXCEPTIONS.some((exception) => joined.includes(exception))) return 'secret';
+  return words.some((word) => META_WORDS.has(word)) ? 'describes-secret' : 'secret';
+}
+
+/**
+ * The word that makes `name` name secrets wherever it stands (`password`, `secret`, `token`,
+ * `credential`, a compound such as `apikey` or `id_rsa`), or undefined. Drift's classifier files
+ * such names under security.
+ */
+export function strongSecretWordIn(name: string): string | undefined {
+  const words = keyWords(name);
+  const joined = words.join('');
+  return (
+    STRONG_STEMS.find((stem) => joined.includes(stem)) ??
+    words.find((word) => STRONG_WORDS.has(word)) ??
+    COMPOUNDS.find((compound) => joined.includes(compound))
+  );
+}
+
+/** True when a key names a secret value (`db_pass`, `mySecret`, `id_rsa`, `Authorization`). */
+export function isSecretKey(name: string): boolean {
+  return secretKeyVerdict(name) === 'secret';
+}
+
+/**
+ * True when a map named `name` holds secrets all the way down (`secrets`, `credentials`, `tokens`),
+ * as opposed to a leaf word such as `auth`, whose map may hold plain settings.
+ */
+export function isSecretContainer(name: string): boolean {
+  const words = keyWords(name);
+  const joined = words.join('');
+  if (words.some((word) => META_WORDS.has(word))) return false;
+  return (
+    hasStem(joined) ||
+    words.some((word) => STRONG_WORDS.has(word)) ||
+    COMPOUNDS.some((compound) => joined.includes(compound))
+  );
+}
+
+/**
+ * True when a key is worth a second look: any secret word, as a leaf or a container, or a word
+ * such as `key`, `hash`, `nonce`, `seed`, `license`, `webhook`. A random-looking value under such a
+ * key is treated as a secret.
+ */
+export function isSuspiciousKey(name: string): boolean {
+  if (secretKeyVerdict(name) !== 'plain') return true;
+  return keyWords(name).some((word) => SUSPICIOUS_WORDS.has(word));
+}
+
+const SUSPICIOUS_WORDS = new Set([
+  'hash',
+  'nonce',
+  'seed',
+  'license',
+  'licence',
+  'webhook',
+  'hook',
+  'private',
+  'access',
+  'session',
+  'signing',
+  'encryption',
+  'client',
+  'account',
+  'api',
+  'code',
+  'sentry',
+  'secure',
+  'fingerprint',
+]);
+
+/** A known token format: `name` says which (for tests and docs), `pattern` finds it in text. */
+export interface SecretShape {
+  name: string;
+  pattern: RegExp;
+}
+
+/**
+ * Known secret formats, after gitleaks' and detect-secrets' provider rules. Each pattern is global
+ * and anchored on a distinctive prefix, so it finds the secret inside longer text.
+ */
+export const SECRET_SHAPES: readonly SecretShape[] = [
+  {
+    name: 'PEM private key',
+    pattern:
+      /-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)/g,
+  },
+  { name: 'JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
+  {
+    name: 'AWS access key id',
+    pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b/g,
+  },
+  { name: 'GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g },
+  { name: 'GitLab token', pattern: /\bgl(?:pat|dt|ptt|rt|soat|cbt|imt|agent|oas|ffct)-[A-Za-z0-9_-]{20,}/g },
+  { name: 'Slack token', pattern: /\bxox[abposer]-[A-Za-z0-9-]{10,}/g },
+  {
+    name: 'Slack webhook',
+    pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20,}/g,
+  },
+  { name: 'Discord webhook', pattern: /discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]{20,}/g },
+  { name: 'Stripe key', pattern: /\b(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,}/g },
+  { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
+  { name: 'Google OAuth client secret', pattern: /\bGOCSPX-[A-Za-z0-9_-]{20,}/g },
+  { name: 'npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { name: 'PyPI token', pattern: /\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{40,}/g },
+  { name: 'SendGrid key', pattern: /\bSG\.[A-Za-z0-9_-]{20,24}\.[A-Za-z0-9_-]{39,50}/g },
+  { name: 'Twilio key', pattern: /\bSK[0-9a-f]{32}\b/g },
+  {
+    name: 'OpenAI or Anthropic key',
+    pattern: /\bsk-(?:proj-|ant-(?:api|admin)\d\d-|svcacct-)?[A-Za-z0-9_-]{20,}/g,
+  },
+  { name: 'DigitalOcean token', pattern: /\bdo[opr]_v1_[a-f0-9]{64}\b/g },
+  { name: 'Shopify token', pattern: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g },
+  { name: 'Mailgun key', pattern: /\bkey-[0-9a-zA-Z]{32}\b/g },
+  { name: 'Vault token', pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g },
+  { name: 'Doppler token', pattern: /\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}/g },
+  { name: 'Square token', pattern: /\b(?:sq0atp|sq0csp|EAAA)[A-Za-z0-9_-]{22,}/g },
+  { name: 'Telegram bot token', pattern: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
+  { name: 'Databricks token', pattern: /\bdapi[a-f0-9]{32}(?:-\d)?\b/g },
+  { name: 'Hugging Face token', pattern: /\bhf_[A-Za-z]{34}\b/g },
+  { name: 'age secret key', pattern: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g },
+  { name: 'Azure storage key', pattern: /\bAccountKey=[A-Za-z0-9+/]{86}==/g },
+  { name: 'Atlassian token', pattern: /\bATATT3[A-Za-z0-9_=-]{100,}/g },
+  { name: 'Heroku key', pattern: /\bHRKU-[A-Za-z0-9_-]{60}\b/g },
+  { name: 'Grafana token', pattern: /\bglsa_[A-Za-z0-9]{32}_[a-f0-9]{8}\b/g },
+  { name: 'Tollgate API token', pattern: /\btg_[a-z0-9]{16}_[A-Za-z0-9_-]{43}/g },
+  { name: 'Linear key', pattern: /\blin_api_[A-Za-z0-9]{40}\b/g },
+  { name: 'Postman key', pattern: /\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b/g },
+  { name: 'Pulumi token', pattern: /\bpul-[a-f0-9]{40}\b/g },
+  { name: 'New Relic key', pattern: /\bNRAK-[A-Z0-9]{27}\b/g },
+  // A credential after the scheme has a digit, `=` padding or a capital inside it, so that prose
+  // such as "Basic authentication" is not one.
+  {
+    name: 'Authorization header',
+    pattern: /(?<=\b(?:Bearer|Basic)\s+)(?=[A-Za-z._~+/-]*(?:[0-9=]|[a-z][A-Z]))[A-Za-z0-9._~+/=-]{8,}/g,
+  },
+];
+
+/**
+ * A URL's user information: `scheme://user:password@` (redis' `:password@` too) or a token standing
+ * as the user (`https://ghp_…@github.com`, Sentry's `https://PUBLIC_KEY@o1.ingest.sentry.io/2`).
+ * Groups: 1 scheme and slashes, 2 user, 3 `:password` or undefined.
+ */
+const URL_USERINFO =
+  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:'"<>]*)(:[^\s/?#@'"<>]*)?@(?=[^\s@/?#'"<>]*[a-z0-9\]])/gi;
+
+/** Go's MySQL DSN: `user:password@tcp(host:3306)/db`. Groups: 1 user, 2 password. */
+const MYSQL_DSN = /(^|[\s"'=])([^\s:@/"']+):([^\s@"']+)@(?=(?:tcp|tcp6|unix|udp)\()/g;
+
+/** `name=value` pairs of query strings, connection strings (`;`) and libpq DSNs (spaces). */
+const PAIR = /(^|[?&;\s"'])([A-Za-z][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
+
+/** Query parameter names that carry secrets although no secret word is in them (Azure SAS, AWS). */
+const SECRET_PARAMS = new Set(['sig', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token']);
+
+function isSecretPairName(name: string): boolean {
+  const trimmed = name.trim();
+  return SECRET_PARAMS.has(trimmed.toLowerCase()) || isSecretKey(trimmed);
+}
+
+/**
+ * Stand-ins that hold no secret: an upper-case placeholder in documentation
+ * (`postgres://USER:PASSWORD@HOST`), an already masked value, or a reference resolved elsewhere
+ * (`${DB_PASSWORD}`, `$(cat /run/secrets/db)`, `{{ .Values.password }}`).
+ */
+export function isPlaceholder(value: string): boolean {
+  return (
+    /^(?:PASSWORD|PASS|PW|PWD|SECRET|TOKEN|KEY|USER|VALUE|VAL|V|value|\*+|x+|X+|<[^<>]*>)$/.test(value) ||
+    /^(?:\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|%\([^()]*\)s)$/.test(value)
+  );
+}
+
+/** What a finding is, for messages: the kind of secret, never the secret. */
+export interface SecretFinding {
+  kind: string;
+  /** Start and end of the secret characters in the text. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Every secret inside `text`: known token formats, PEM private keys, JWTs, credentials in URLs,
+ * secret query parameters, `Password=` in connection strings. Overlaps are kept; callers mask
+ * each range.
+ */
+export function findSecrets(text: string): SecretFinding[] {
+  const found: SecretFinding[] = [];
+  for (const shape of SECRET_SHAPES) {
+    for (const match of text.matchAll(shape.pattern)) {
+      found.push({ kind: shape.name, start: match.index, end: match.index + match[0].length });
+    }
+  }
+  for (const match of text.matchAll(URL_USERINFO)) {
+    const user = match[2] ?? '';
+    const password = match[3];
+    const userStart = match.index + match[1]!.length;
+    if (password !== undefined && password.length > 1 && !isPlaceholder(decodeLoosely(password.slice(1)))) {
+      found.push({
+        kind: 'password in a URL',
+        start: userStart,
+        end: userStart + user.length + password.length,
+      });
+    } else if (user !== '' && looksRandom(decodeLoosely(user), 16)) {
+      found.push({ kind: 'token in a URL', start: userStart, end: userStart + user.length });
+    }
+  }
+  for (const match of text.matchAll(MYSQL_DSN)) {
+    const start = match.index + match[1]!.length;
+    found.push({ kind: 'password in a DSN', start, end: start + match[2]!.length + 1 + match[3]!.length });
+  }
+  if (text.includes('=')) {
+    for (const match of text.matchAll(PAIR)) {
+      const value = match[3] ?? '';
+      const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
+      if (bare === '' || isPlaceholder(bare) || !isSecretPairName(match[2]!)) continue;
+      const end = match.index + match[0].length;
+      found.push({ kind: `${match[2]!.trim()}=`, start: end - value.length, end });
+    }
+  }
+  return found;
+}
+
+function decodeLoosely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The mark left where a secret was. */
+export const MASK = '***';
+
+/**
+ * `text` with every secret `findSecrets` finds replaced by `***`: for error messages, logs and
+ * anything printed that may quote a URL or a file. A URL keeps its user name only when no token
+ * stands there; the password always goes.
+ * @example maskSecretsInText('postgres://app:hunter2@db/app?sslmode=require') // 'postgres://***@db/app?sslmode=require'
+ */
+export function maskSecretsInText(text: string): string {
+  if (text.length === 0) return text;
+  const found = findSecrets(text);
+  if (found.length === 0) return text;
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (const finding of found) {
+    if (finding.end <= at) continue;
+    out += text.slice(at, Math.max(at, finding.start)) + (finding.start >= at ? MASK : '');
+    at = finding.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * A URL for printing: user information replaced by `***` and the values of secret query
+ * parameters (`api_key`, `token`, `sig`, `password`…) by `***`. Text that is not a URL is masked
+ * as any text is (never echoed as it came).
+ * @example maskUrl('https://u:p@prom.example/?token=abc&x=1') // 'https://***@prom.example/?token=***&x=1'
+ */
+export function maskUrl(url: string): string {
+  const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(url);
+  const masked = userinfo ? `${userinfo[1]}${MASK}@${url.slice(userinfo[0].length)}` : url;
+  return maskSecretsInText(masked);
+}
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const char of text) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let bits = 0;
+  const length = [...text].length;
+  for (const count of counts.values()) {
+    const p = count / length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * True when a string looks like random key material: at least `minLength` characters of one
+ * token alphabet (base64, base64url, hex), letters and digits mixed, and entropy near what random
+ * text of that alphabet has (hex ≥ 3.0 bits a character, others ≥ 3.5; detect-secrets' limits are
+ * 3.0 and 4.5 for whole strings, which misses shorter keys).
+ */
+export function looksRandom(text: string, minLength = 16): boolean {
+  if (text.length < minLength || text.length > 4096) return false;
+  if (!/^[A-Za-z0-9+/=_.~-]+$/.test(text)) return false;
+  if (!/[0-9]/.test(text) || !/[A-Za-z]/.test(text)) return false;
+  const entropy = shannonEntropy(text);
+  if (/^[0-9a-fA-F]+$/.test(text)) return text.length >= 20 && entropy >= 3.0;
+  return entropy >= 3.5;
+}
+
+/**
+ * Why a string value must not be shown whatever its key, or undefined: a known token format, a
+ * PEM private key, a JWT, credentials in a URL or DSN, a secret query parameter or connection
+ * string field.
+ */
+export function secretInValue(value: string): string | undefined {
+  return findSecrets(value)[0]?.kind;
+}
