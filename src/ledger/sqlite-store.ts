@@ -138,5 +138,30 @@ export async function openSqliteStore(
       },
     }),
   });
-  return SqlLedgerStore.open(kysely, capabilities, file);
+  // Kysely runs SQLite migrations without a transaction (its adapter has no transactional DDL and no
+  // migration lock), so processes opening a fresh ledger at once all read "nothing applied" and race
+  // to create the tables ("table artifacts already exists"). One immediate transaction around the
+  // whole migration takes the write lock first (waiting up to busy_timeout): whoever comes second
+  // reads the migrations the first committed and has nothing left to do. SQLite's DDL is
+  // transactional, so a failed migration leaves nothing behind either.
+  try {
+    runner.statement('begin immediate').run();
+  } catch (cause) {
+    db.close();
+    throw new TollgateError(
+      'STORE_UNAVAILABLE',
+      `cannot lock the SQLite ledger ${file}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  try {
+    const store = await SqlLedgerStore.open(kysely, capabilities, file);
+    runner.statement('commit').run();
+    return store;
+  } catch (error) {
+    if (db.open && db.inTransaction) db.exec('rollback');
+    throw error;
+  }
 }

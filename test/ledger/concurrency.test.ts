@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY } from '../../src/ledger/ledger-view.js';
-import { ROOT } from '../support/cli.js';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
+import { fakeDigest, ROOT, runCli } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';
 
 const WORKERS = 8;
@@ -76,3 +77,31 @@ for (const backend of BACKENDS) {
     }, 300_000);
   });
 }
+
+describe('concurrent first use of a fresh SQLite data directory', () => {
+  // Eight `register`s started at once on a directory with no ledger yet all run the first migration:
+  // before, one of them failed with "table artifacts already exists" (exit 4). Three fresh
+  // directories make the race near certain to show if the migration were unsafe.
+  it('eight `register` processes in parallel all succeed, and every artifact is recorded once', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const fresh = mkdtempSync(join(tmpdir(), 'tollgate-fresh-'));
+      try {
+        writeFileSync(join(fresh, 'tollgate.yaml'), CONTRACT);
+        const digests = Array.from({ length: WORKERS }, (_, i) => fakeDigest(`fresh-${round}-${i}`));
+        const results = await Promise.all(
+          digests.map((digest) => runCli(['register', '--digest', digest], { cwd: fresh })),
+        );
+        for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+        const store = await openSqliteStore(join(fresh, '.tollgate', 'ledger.db'), { sliceWorker: false });
+        try {
+          for (const digest of digests) expect(await store.getArtifact('race', digest)).toBeDefined();
+          expect(await store.verify('race')).toMatchObject({ ok: true });
+        } finally {
+          await store.close();
+        }
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
+});
