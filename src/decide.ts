@@ -37,7 +37,8 @@ export function decide(
     if (config === undefined) continue;
     let result = gate.evaluate(config, gate.key === signedByGate.key ? context : trusted);
     const override = options.overrides?.find((o) => o.gate === gate.key);
-    if (override && result.status !== 'pass') {
+    // Nothing to waive in a pass, nor in a gate that had nothing to judge.
+    if (override && result.status !== 'pass' && result.status !== 'not-applicable') {
       result = gateResult(gate.key, 'waived', `overridden by ${override.actor}: ${override.reason}`, {
         validated: result.validated,
         risks: [

@@ -31,14 +31,19 @@ export function decisionToJunit(decision: Decision): string {
       const until = gate.until ? ` (until ${gate.until})` : '';
       return `${open}\n      <failure type="pending" message="${xml(`pending${until}: ${gate.summary}`)}">${xml(required || gate.summary)}</failure>${out}\n    </testcase>`;
     }
+    if (gate.status === 'not-applicable') {
+      // A gate with nothing to judge is no passed test: CI tools show it as skipped.
+      return `${open}\n      <skipped message="${xml(`not applicable: ${gate.summary}`)}"/>${out}\n    </testcase>`;
+    }
     return `${open}${out}\n    </testcase>`;
   });
   const failures = decision.gates.filter((g) => g.status === 'fail' || g.status === 'pending').length;
+  const skipped = decision.gates.filter((g) => g.status === 'not-applicable').length;
   const suite = `${decision.stage} ← ${short}: ${decision.verdict}`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="tollgate" tests="${decision.gates.length}" failures="${failures}" errors="0">`,
-    `  <testsuite name="${xml(suite)}" tests="${decision.gates.length}" failures="${failures}" errors="0" skipped="0" timestamp="${xml(decision.evaluatedAt)}">`,
+    `  <testsuite name="${xml(suite)}" tests="${decision.gates.length}" failures="${failures}" errors="0" skipped="${skipped}" timestamp="${xml(decision.evaluatedAt)}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -7,7 +7,12 @@ import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { LedgerView } from '../ledger/ledger-view.js';
 import type { ExtraFacts } from './extra-facts.js';
 
-export type GateStatus = 'pass' | 'fail' | 'pending' | 'waived';
+/**
+ * `not-applicable`: the gate had nothing to judge (signedBy with no evidence of its kinds). It does
+ * not block, and it is never shown as a pass: reports print it as "n/a", and the decision lists it
+ * as remaining risk, because nothing was checked.
+ */
+export type GateStatus = 'pass' | 'fail' | 'pending' | 'waived' | 'not-applicable';
 
 /** One line of a decision's three lists, with the evidence behind it. */
 export interface DecisionItem {

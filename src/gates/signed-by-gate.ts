@@ -33,6 +33,10 @@ function signersText(by: readonly string[]): string {
   return by.length === 1 ? by[0]! : `${by.slice(0, -1).join(', ')} or ${by[by.length - 1]}`;
 }
 
+function kindsText(kinds: readonly string[]): string {
+  return kinds.length === 1 ? kinds[0]! : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
+}
+
 /** Splits evidence into what counts under `config` and what is set aside, with the reason. */
 export function partitionBySigner(
   config: SignedByRequirement,
@@ -123,22 +127,32 @@ export const signedByGate: GateDefinition<SignedByRequirement> = {
         });
       }
     }
-    if (required.length > 0) {
-      return gateResult(
-        GATE,
-        'fail',
-        `unsigned evidence: ${[...byKind.keys()].filter((k) => !signedKinds.has(k)).join(', ')}`,
-        {
-          validated,
-          risks,
-          required,
-        },
-      );
+    // A kind the contract requires must be there, signed; unsigned records of it are already required above.
+    const absent = (config.require ?? []).filter((kind) => !signedKinds.has(kind) && !byKind.has(kind));
+    for (const kind of absent) {
+      required.push({
+        gate: GATE,
+        text: `${kind} evidence signed by ${signersText(config.by)} is required (signedBy.require), and none was attested`,
+      });
     }
-    const summary =
-      validated.length === 0
-        ? 'no evidence of the covered kinds yet'
-        : `${validated.length} record(s) signed by ${signersText(config.by)}`;
-    return gateResult(GATE, 'pass', summary, { validated, risks });
+    if (required.length > 0) {
+      const unsigned = [...byKind.keys()].filter((k) => !signedKinds.has(k));
+      const summary = [
+        ...(unsigned.length > 0 ? [`unsigned evidence: ${unsigned.join(', ')}`] : []),
+        ...(absent.length > 0 ? [`no ${absent.join(', ')} evidence`] : []),
+      ].join('; ');
+      return gateResult(GATE, 'fail', summary, { validated, risks, required });
+    }
+    if (validated.length === 0 && setAside.length === 0) {
+      // Nothing of the covered kinds: no signature was checked, so this is not a pass. It says so
+      // as remaining risk; `require` turns it into a requirement.
+      const kinds = config.kinds ?? SIGNABLE_KINDS;
+      const text = `nothing to judge: no ${kindsText(kinds)} evidence, so no signature was checked (signedBy.require can demand a kind)`;
+      return gateResult(GATE, 'not-applicable', text, { risks: [{ gate: GATE, text: `signedBy ${text}` }] });
+    }
+    return gateResult(GATE, 'pass', `${validated.length} record(s) signed by ${signersText(config.by)}`, {
+      validated,
+      risks,
+    });
   },
 };

@@ -6,7 +6,18 @@ import { shortDigest } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
 
-const MARK: Record<GateStatus, string> = { pass: '✓', fail: '✗', pending: '…', waived: '~' };
+const MARK: Record<GateStatus, string> = {
+  pass: '✓',
+  fail: '✗',
+  pending: '…',
+  waived: '~',
+  'not-applicable': '–',
+};
+
+/** The status word for people: `n/a` for a gate with nothing to judge, never anything like "pass". */
+function statusWord(status: GateStatus): string {
+  return status === 'not-applicable' ? 'n/a' : status;
+}
 
 function artifactName(decision: Decision): string {
   const { labels } = decision.artifact;
@@ -27,7 +38,9 @@ export function renderDecisionText(decision: Decision): string {
   lines.push(`  purpose: ${decision.purpose}`);
   const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
   for (const gate of decision.gates) {
-    lines.push(`  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${gate.status.padEnd(7)} ${gate.summary}`);
+    lines.push(
+      `  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${statusWord(gate.status).padEnd(7)} ${gate.summary}`,
+    );
   }
   const section = (title: string, items: DecisionItem[]) => {
     lines.push(`${title}:`);
@@ -64,7 +77,9 @@ export function renderDecisionMarkdown(decision: Decision): string {
   out.push('| gate | status | summary |');
   out.push('| --- | --- | --- |');
   for (const gate of decision.gates)
-    out.push(`| ${gate.gate} | ${MARK[gate.status]} ${gate.status} | ${escapeMarkdown(gate.summary)} |`);
+    out.push(
+      `| ${gate.gate} | ${MARK[gate.status]} ${statusWord(gate.status)} | ${escapeMarkdown(gate.summary)} |`,
+    );
   const section = (title: string, items: DecisionItem[]) => {
     out.push('');
     out.push(`**${title}**`);

@@ -240,7 +240,7 @@ export const decisionSchema = z
     gates: z.array(
       z.object({
         gate: z.string(),
-        status: z.enum(['pass', 'fail', 'pending', 'waived']),
+        status: z.enum(['pass', 'fail', 'pending', 'waived', 'not-applicable']),
         summary: z.string(),
         validated: z.array(item),
         risks: z.array(item),

@@ -133,10 +133,58 @@ describe('signedBy gate', () => {
       { by: ['ci'], kinds: ['sbom'] },
       context(evidence, { by: ['ci'], kinds: ['sbom'] }),
     );
-    expect(onlySbom.status).toBe('pass');
+    // No sbom evidence at all: nothing to judge, which is not a pass.
+    expect(onlySbom.status).toBe('not-applicable');
     const all = signedByGate.evaluate({ by: ['ci'] }, context(evidence, { by: ['ci'] }));
     expect(all.status).toBe('fail');
     expect(all.required.map((item) => item.text.split(' ')[0])).toEqual(['tests']);
+  });
+
+  it('is not applicable, never a pass, with no evidence of its kinds, and says so as remaining risk', () => {
+    const result = signedByGate.evaluate({ by: ['ci'] }, context([], { by: ['ci'] }));
+    expect(result.status).toBe('not-applicable');
+    expect(result.summary).toBe(
+      'nothing to judge: no tests, sbom, vulnerabilities or provenance evidence, so no signature was checked (signedBy.require can demand a kind)',
+    );
+    expect(result.validated).toEqual([]);
+    expect(result.required).toEqual([]);
+    expect(result.risks.map((item) => item.text)).toEqual([`signedBy ${result.summary}`]);
+    const opaqueOnly = signedByGate.evaluate(
+      { by: ['ci'], kinds: ['provenance'] },
+      context([record(OPAQUE, null, 'in-toto'), record(TESTS, null)], { by: ['ci'], kinds: ['provenance'] }),
+    );
+    expect([opaqueOnly.status, opaqueOnly.summary]).toEqual([
+      'not-applicable',
+      'nothing to judge: no provenance evidence, so no signature was checked (signedBy.require can demand a kind)',
+    ]);
+  });
+
+  it('fails when a kind listed in `require` has no evidence, and passes once it is there, signed', () => {
+    const config: SignedByRequirement = { by: ['ci'], require: ['tests', 'sbom'] };
+    const none = signedByGate.evaluate(config, context([], config));
+    expect(none.status).toBe('fail');
+    expect(none.summary).toBe('no tests, sbom evidence');
+    expect(none.required.map((item) => item.text)).toEqual([
+      'tests evidence signed by ci is required (signedBy.require), and none was attested',
+      'sbom evidence signed by ci is required (signedBy.require), and none was attested',
+    ]);
+    const SBOM: EvidenceData = {
+      kind: 'sbom',
+      format: 'cyclonedx',
+      components: [],
+    } as unknown as EvidenceData;
+    const half = signedByGate.evaluate(
+      config,
+      context([record(TESTS, CI), record(SBOM, null, 'cyclonedx')], config),
+    );
+    expect(half.status).toBe('fail');
+    expect(half.summary).toBe('unsigned evidence: sbom');
+    expect(half.required).toHaveLength(1);
+    const both = signedByGate.evaluate(
+      config,
+      context([record(TESTS, CI), record(SBOM, CI, 'cyclonedx')], config),
+    );
+    expect(both.status).toBe('pass');
   });
 
   it('fails on a signer name the trust section does not declare', () => {

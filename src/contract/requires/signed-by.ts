@@ -22,6 +22,29 @@ export const signedByRequirement = z
       .describe(
         'Evidence kinds that must be signed (default: all of them). Unsigned evidence of these kinds counts as missing.',
       ),
+    require: z
+      .array(z.enum(SIGNABLE_KINDS))
+      .min(1)
+      .optional()
+      .describe(
+        'Evidence kinds that must exist, signed by a named signer (each one also covered by `kinds`). Without it, a stage with no evidence of the covered kinds is "not applicable" for signedBy: nothing was judged.',
+      ),
+  })
+  .superRefine((value, context) => {
+    const covered: readonly string[] = value.kinds ?? SIGNABLE_KINDS;
+    const seen = new Set<string>();
+    value.require?.forEach((kind, index) => {
+      if (seen.has(kind)) {
+        context.addIssue({ code: 'custom', path: ['require', index], message: `"${kind}" is given twice` });
+      } else if (!covered.includes(kind)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['require', index],
+          message: `"${kind}" is required but not covered by kinds (${covered.join(', ')}): add it to kinds`,
+        });
+      }
+      seen.add(kind);
+    });
   })
   .describe('Evidence must carry a verified signature by a trusted signer.');
 
