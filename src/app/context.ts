@@ -11,6 +11,7 @@ import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { PostgresStoreOptions } from '../ledger/postgres-store.js';
 import { durationSetting } from '../text/duration-setting.js';
+import { maskSecretsInText } from '../text/secret-detector.js';
 import { parseSize } from '../text/size.js';
 import { resolveActorIdentity, resolveClockSetting } from './actor.js';
 import { createServices } from './create-services.js';
@@ -122,7 +123,8 @@ async function withEventSinks(
     sinks,
     contractOf: (pipeline) => (pipeline === contract.pipeline ? contract : undefined),
     ...(env.TOLLGATE_EVENT_SOURCE ? { source: env.TOLLGATE_EVENT_SOURCE } : {}),
-    warn: (line) => process.stderr.write(`tollgate: warning: ${line}\n`),
+    // A delivery failure quotes what the sink answered: the secret detector masks it.
+    warn: (line) => process.stderr.write(`tollgate: warning: ${maskSecretsInText(line)}\n`),
   });
 }
 

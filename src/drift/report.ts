@@ -9,7 +9,7 @@ import { type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
 import { lookupPath, pathsMatching } from './lookup.js';
 import { compilePathPattern, type PathPattern } from './pointer.js';
-import { isSecretDifference } from './secrets.js';
+import { isSecretDifference, maskPathSecrets } from './secrets.js';
 import {
   type ConfigSet,
   type ConfigSource,
@@ -257,7 +257,9 @@ function withValues(
   after: ConfigValue | undefined,
   hashSecret: SecretHasher,
 ): DriftDifference {
-  if (isSecretDifference(difference.path, before, after)) {
+  const path = difference.path;
+  difference.path = maskPathSecrets(difference.path);
+  if (isSecretDifference(path, before, after)) {
     difference.secret = true;
     if (before !== undefined) difference.beforeHash = hashSecret(before);
     if (after !== undefined) difference.afterHash = hashSecret(after);

@@ -17,10 +17,12 @@ import {
   isSecretKey,
   isSuspiciousKey,
   looksRandom,
+  maskSecretsInText,
   secretInValue,
   secretKeyVerdict,
 } from '../text/secret-detector.js';
 import { namePath } from './names.js';
+import { escapeSegment, unescapeSegment } from './pointer.js';
 import type { ConfigValue } from './types.js';
 
 /** What a path's names say about the value there. */
@@ -72,6 +74,26 @@ function secrecyBelow(above: PathSecrecy, key: string): PathSecrecy {
   if (verdict === 'secret') return 'secret';
   if (above === 'suspicious' || verdict === 'describes-secret' || isSuspiciousKey(key)) return 'suspicious';
   return 'plain';
+}
+
+/**
+ * `path` with any segment that holds a secret masked (`/tokens/ghp_…` → `/tokens/***`): a map keyed
+ * by a token or a URL with a password would otherwise print the secret in the path itself.
+ */
+export function maskPathSecrets(path: string): string {
+  const start = path.startsWith('flagd:') ? 6 : path.startsWith('k8s:') ? 4 : 0;
+  let changed = false;
+  const segments = path
+    .slice(start)
+    .split('/')
+    .map((segment) => {
+      const plain = unescapeSegment(segment);
+      const masked = maskSecretsInText(plain);
+      if (masked === plain) return segment;
+      changed = true;
+      return escapeSegment(masked);
+    });
+  return changed ? path.slice(0, start) + segments.join('/') : path;
 }
 
 /** True when the difference at `path` between `before` and `after` must be shown as hashes only. */

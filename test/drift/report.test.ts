@@ -253,6 +253,26 @@ describe('secrets', () => {
     ]);
     expect(renderDriftJson(k8s)).not.toMatch(/tok-1|tok-2|"v1"|"v2"/);
   });
+
+  it('masks a secret that stands in a path: a map keyed by a token or by a URL with a password', () => {
+    const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
+    const keyed = build(
+      {},
+      set({ ci: { runners: {} }, mirrors: {} }),
+      set({
+        ci: { runners: { [token]: 'linux' } },
+        mirrors: { 'https://bob:hunter2@mirror.example/': 'eu' },
+      }),
+    );
+    expect(keyed.differences.map((d) => d.path)).toEqual([
+      '/ci/runners/***',
+      '/mirrors/https:~1~1***@mirror.example~1',
+    ]);
+    for (const text of [renderDriftText(keyed), renderDriftMarkdown(keyed), renderDriftJson(keyed)]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('hunter2');
+    }
+  });
 });
 
 describe('renderings', () => {
