@@ -11,7 +11,7 @@ import type {
   VulnerabilityFinding,
   VulnerabilitySummary,
 } from './evidence.js';
-import { type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
 import { toSpdxExpression } from './spdx-license.js';
 
@@ -175,6 +175,13 @@ const CYCLONEDX_SEVERITY: Record<string, Severity> = {
  */
 export function parseCycloneDxVulnerabilities(value: unknown, file: string): VulnerabilitySummary {
   const { bom, reader } = readBom(value, file);
+  // An SBOM (what cyclonedx-npm, syft or cdxgen write) has no "vulnerabilities" key: nothing was scanned.
+  if (bom.vulnerabilities === undefined || bom.vulnerabilities === null) {
+    throw notAScan(
+      file,
+      'this CycloneDX document has no "vulnerabilities" key (it is an SBOM: record it with `attest sbom`)',
+    );
+  }
   const byRef = new Map<string, JsonObject>();
   const metadata = reader.optObject(bom.metadata, 'metadata');
   const indexRefs = (items: unknown[]) => {

@@ -107,3 +107,19 @@ export class JsonReader {
     return this.object(value, path);
   }
 }
+
+/** What a vulnerability scan looks like, for the message that refuses something else. */
+export const SCAN_SHAPES =
+  'a scan is CycloneDX with a "vulnerabilities" array (VEX/VDR, `grype -o cyclonedx-json`), SARIF 2.1.0 ' +
+  'with at least one run of a tool and its "results" array, Grype JSON with "matches", or Trivy JSON ' +
+  'with "Results" from its vulnerability scanner';
+
+/**
+ * Refuses a document that has the right format but records no vulnerability scan (a plain SBOM, a
+ * SARIF log with no run, a Trivy report of secrets only): read as a scan it would say "0 critical"
+ * about something nobody scanned.
+ * @example throw notAScan('bom.json', 'this CycloneDX document has no "vulnerabilities" key')
+ */
+export function notAScan(file: string, why: string): TollgateError {
+  return inputError('EVIDENCE_INVALID', { file }, `not a vulnerability scan: ${why}; ${SCAN_SHAPES}`);
+}

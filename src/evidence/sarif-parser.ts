@@ -6,7 +6,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { type JsonObject, JsonReader, shapeError } from './json-input.js';
+import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore } from './severity.js';
 
 const WHAT = 'SARIF log';
@@ -42,6 +42,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
     throw shapeError(file, 'version', '"2.1.0"', log.version, WHAT);
   }
   const runs = reader.array(log.runs, 'runs');
+  if (runs.length === 0) throw notAScan(file, 'the SARIF log has no run ("runs" is empty)');
   const findings: VulnerabilityFinding[] = [];
   let suppressed = 0;
   const scanners: string[] = [];
@@ -65,7 +66,23 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       if (isJsonObject(rule) && typeof rule.id === 'string') rulesById.set(rule.id, rule);
     }
 
-    const results = reader.optArray(run.results, `${runPath}.results`);
+    // SARIF §3.14.23: absent or null results mean the tool did not complete its analysis; an
+    // empty array means it found nothing. A failed invocation (§3.20.14) is no scan either.
+    if (run.results === undefined || run.results === null) {
+      throw notAScan(
+        file,
+        `${runPath} of ${driverName} has no "results" array (the analysis did not complete)`,
+      );
+    }
+    const invocations = reader.optArray(run.invocations, `${runPath}.invocations`);
+    const failed = invocations.findIndex((item) => isJsonObject(item) && item.executionSuccessful === false);
+    if (failed !== -1) {
+      throw notAScan(
+        file,
+        `${runPath}.invocations[${failed}] of ${driverName} says executionSuccessful: false`,
+      );
+    }
+    const results = reader.array(run.results, `${runPath}.results`);
     for (let i = 0; i < results.length; i++) {
       const path = `${runPath}.results[${i}]`;
       const result = reader.object(results[i], path);

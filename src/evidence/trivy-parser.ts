@@ -6,7 +6,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { JsonReader } from './json-input.js';
+import { JsonReader, notAScan } from './json-input.js';
 import { countSeverities } from './severity.js';
 
 const WHAT = 'Trivy report';
@@ -30,6 +30,25 @@ export function isTrivy(value: unknown): boolean {
   return typeof value.SchemaVersion === 'number' && ('Results' in value || 'ArtifactName' in value);
 }
 
+/** Result classes of Trivy's vulnerability scanner; `secret`, `config` and `license` come from others. */
+const VULNERABILITY_CLASSES = new Set(['os-pkgs', 'lang-pkgs']);
+
+/**
+ * Refuses a report whose every result names a class and none is a package class: Trivy was run
+ * with `--scanners secret,misconfig` (or similar) and looked for no vulnerability at all.
+ * Results without `Class` (older Trivy) are taken as vulnerability results.
+ */
+function assertVulnerabilityClasses(results: unknown[], file: string): void {
+  const classes = new Set<string>();
+  for (const result of results) {
+    const resultClass = isJsonObject(result) ? result.Class : undefined;
+    if (typeof resultClass !== 'string' || VULNERABILITY_CLASSES.has(resultClass)) return;
+    classes.add(resultClass);
+  }
+  const found = classes.size === 0 ? 'no result' : `results of class ${[...classes].join(', ')} only`;
+  throw notAScan(file, `the Trivy report has ${found} (run it with the vuln scanner, \`--scanners vuln\`)`);
+}
+
 /** Reads a parsed Trivy JSON report: one finding per entry of each result's `Vulnerabilities`. */
 export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   const reader = new JsonReader(file, WHAT);
@@ -41,7 +60,11 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     resultsPath = '';
   } else {
     const report = reader.object(value, '');
-    results = reader.optArray(report.Results, 'Results');
+    if (report.Results === undefined || report.Results === null) {
+      throw notAScan(file, 'the Trivy report has no "Results" (Trivy found nothing to scan)');
+    }
+    results = reader.array(report.Results, 'Results');
+    assertVulnerabilityClasses(results, file);
     resultsPath = 'Results';
     const trivy = reader.optObject(report.Trivy, 'Trivy');
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;

@@ -148,6 +148,33 @@ describe('tollgate attest sbom|scan|provenance|evidence (built CLI)', () => {
   });
 });
 
+describe('attest scan refuses what is not a scan, and JSON that says two things (built CLI)', () => {
+  it('exits 3 for a cyclonedx-npm SBOM and for SARIF with "results" twice, and records neither', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const sbom = copyFixture(dir, 'sbom/cyclonedx-npm/saxes-project.cdx.json', 'bom.json');
+    const asScan = await run(['attest', 'scan', '--artifact', DIGEST, sbom]);
+    expect(asScan.code).toBe(3);
+    expect(asScan.stderr).toMatch(
+      /^tollgate: .*bom\.json: not a vulnerability scan: this CycloneDX document has no "vulnerabilities" key .*; a scan is CycloneDX with a "vulnerabilities" array/,
+    );
+    writeFileSync(
+      join(dir, 'twice.sarif'),
+      `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "s"}},
+  "results": [{"ruleId": "CVE-1", "level": "error", "message": {"text": "x"}, "properties": {"security-severity": "9.8"}}],
+  "results": []}]}`,
+    );
+    const twice = await run(['attest', 'scan', '--artifact', DIGEST, join(dir, 'twice.sarif')]);
+    expect(twice.code).toBe(3);
+    expect(twice.stderr).toContain('twice.sarif:3:3: duplicate key "results"');
+    const check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    const gates = JSON.parse(check.stdout).gates as Array<{ gate: string; status: string }>;
+    // Nothing was recorded: the vulnerabilities gate still has no scan to judge.
+    expect(gates.find((g) => g.gate === 'vulnerabilities')?.status).toBe('fail');
+  });
+});
+
 describe('evidence files written by Windows tools (built CLI)', () => {
   it('reads JSON in UTF-16 with a byte order mark, as PowerShell 5 redirects it, and UTF-8 with one', async () => {
     const dir = makeWorkspace(CONTRACT);

@@ -33,12 +33,13 @@ describe('normaliseDocument', () => {
     expect(auto.type === 'evidence' && auto.data.kind).toBe('vulnerabilities');
     const asSbom = normaliseDocument(vex, 'vex.json', 'sbom');
     expect(asSbom.type === 'evidence' && asSbom.data.kind).toBe('sbom');
-    const sbomAsScan = normaliseDocument(
-      fixtureText('sbom/cyclonedx/laravel-7.12.0__bom.1.4.json'),
-      'l.json',
-      'scan',
+    // A plain SBOM has no "vulnerabilities" key: given as a scan, it is refused, never "0 critical".
+    const sbomAsScan = tollgateErrorOf(() =>
+      normaliseDocument(fixtureText('sbom/cyclonedx/laravel-7.12.0__bom.1.4.json'), 'l.json', 'scan'),
     );
-    expect(sbomAsScan.type === 'evidence' && sbomAsScan.data.kind).toBe('vulnerabilities');
+    expect(sbomAsScan.message).toMatch(
+      /^l\.json: not a vulnerability scan: this CycloneDX document has no "vulnerabilities" key/,
+    );
   });
 
   it('reads a CycloneDX BOM with components and vulnerabilities (grype -o cyclonedx-json) as SBOM plus scan', () => {
