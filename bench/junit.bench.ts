@@ -32,6 +32,11 @@ export async function run(): Promise<BenchResult[]> {
         );
       }
     }
+    if (totals.repeats !== report.repeats || (totals.reruns?.flaky ?? 0) !== report.repeats) {
+      throw new Error(
+        `parseJunit found ${totals.repeats} repeated test cases (${totals.reruns?.flaky ?? 0} flaky when merged), expected ${report.repeats}`,
+      );
+    }
 
     const ours: number[] = [];
     const bare: number[] = [];

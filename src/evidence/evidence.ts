@@ -17,10 +17,35 @@ export interface TestSummary {
   failures: TestFailure[];
   /** How many failed or errored tests were left out of `failures` by the cap. */
   failuresOmitted: number;
-  /** Passed tests that failed at least once first (retries): they passed, but only on retry. */
+  /**
+   * Passed tests whose test case records an earlier failed attempt (surefire `flakyFailure`,
+   * pytest-rerunfailures `rerun`): they passed, but only on rerun.
+   */
   flaky?: number;
+  /**
+   * The same reports with repeated test cases (same name, classname and file in one suite) merged
+   * as reruns of one test; a failure is cleared only by a later pass. Present when some test case
+   * repeats. The `tests` gate reads it for a suite the contract declares retried (`reruns: true`);
+   * otherwise every test case counts (the fields above).
+   */
+  reruns?: RerunCounts;
   /** Wall time reported by the files, in seconds, when they say. */
   durationSeconds?: number;
+}
+
+/** A test summary's counts with repeated test cases merged as reruns. */
+export interface RerunCounts {
+  /** Test cases that repeated an earlier one and were merged into it. */
+  repeats: number;
+  tests: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  /** Passed tests that failed at least once first. */
+  flaky: number;
+  failures: TestFailure[];
+  failuresOmitted: number;
 }
 
 export interface TestFailure {

@@ -1,31 +1,38 @@
 /**
  * Streaming JUnit XML reader: turns one report (surefire, pytest, jest-junit, Node's reporter,
  * mocha, catch2, cunit, nextest, marathon, xunit, go-junit-report…) into test totals without ever
- * holding the document in memory. Counting rules are documented in docs/evidence-junit.md.
+ * holding the document in memory. This file is the driver (XML in, test cases out); the counting
+ * rules are src/evidence/junit-counting.ts's, documented in docs/evidence-junit.md.
  */
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { TollgateError } from '../errors.js';
-import { FAILED_NAMES_CAP, type TestFailure, type TestSummary } from './evidence.js';
+import { FAILED_NAMES_CAP, type TestSummary } from './evidence.js';
+import {
+  type CaseRun,
+  ERRORED,
+  FAILED,
+  JunitTally,
+  type Outcome,
+  PASSED,
+  RETRY_MEMORY,
+  SKIPPED,
+  type TallyCounts,
+} from './junit-counting.js';
 import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
 
-/** Totals of one JUnit report (or of several, summed by `mergeTotals`). */
-export interface JunitTotals {
-  /** Test cases counted once each; a retried test case (same name, classname and file in one suite) is one. */
-  tests: number;
-  passed: number;
-  /** Test cases with a `<failure>` (a failure wins over an `<error>` on the same test case). */
-  failed: number;
-  /** Test cases with an `<error>` and no `<failure>`. */
-  errored: number;
-  /** `<skipped/>`, or `status="disabled" | "ignored" | "skipped"`; a skipped test never fails. */
-  skipped: number;
-  /** Passed test cases that failed at least once first (retries, surefire `flakyFailure`/`flakyError`). */
-  flaky: number;
-  /** Failed and errored test cases, first `FAILED_NAMES_CAP` in document order. */
-  failures: TestFailure[];
-  /** Failed and errored test cases left out of `failures` by the cap. */
-  failuresOmitted: number;
+export { RETRY_MEMORY } from './junit-counting.js';
+
+/**
+ * Totals of one JUnit report (or of several, summed by `mergeTotals`): every `<testcase>` is a
+ * test. `reruns` is the same report with repeated test cases merged as reruns, present when some
+ * test case repeats an earlier one (same name, classname and file in one suite).
+ */
+export interface JunitTotals extends TallyCounts {
+  /** Test cases merged as reruns when the suite is declared retried; absent when none repeats. */
+  reruns?: TallyCounts;
+  /** Test cases that repeat an earlier one's name, classname and file in the same suite. */
+  repeats: number;
   /** The root element's `time`, else the sum of the test cases' `time`; absent when the file says neither. */
   durationSeconds?: number;
   /**
@@ -49,9 +56,6 @@ export interface ParseJunitOptions {
   retryMemory?: number;
 }
 
-/** Default `retryMemory`: 200,000 names, about 150 bytes each. */
-export const RETRY_MEMORY = 200_000;
-
 export type JunitInput = { path: string } | { stream: NodeJS.ReadableStream; name: string };
 
 /** Longest failure message kept, in characters. */
@@ -60,30 +64,11 @@ export const FAILURE_MESSAGE_CAP = 500;
 /** Read size: large reads keep the parser busy instead of the event loop (see docs/evidence-junit.md). */
 const CHUNK_BYTES = 1024 * 1024;
 
-const PASSED = 0;
-const FAILED = 1;
-const ERRORED = 2;
-const SKIPPED = 3;
-type Outcome = typeof PASSED | typeof FAILED | typeof ERRORED | typeof SKIPPED;
-/** Set in a scope map entry once the test case was counted as flaky. */
-const FLAKY_BIT = 4;
-
 const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped']);
 
-/** One `<testsuite>` or `<testsuites>` element: retries are recognised among its direct test cases. */
-interface Scope {
-  id: number;
-  /** `classname NUL file` → test name → outcome | FLAKY_BIT; created on the first test case. */
-  seen: Map<string, Map<string, number>> | undefined;
-  /** The names map of the last classname and file seen: test cases of one class come in a row. */
-  lastClassname: string | undefined;
-  lastFile: string | undefined;
-  lastNames: Map<string, number> | undefined;
-  /** Names remembered in `seen`. */
-  remembered: number;
-  /** Set once the suite outlives a chunk: from then on its names are copied as they come. */
-  spansChunks: boolean;
-}
+/** `time="<<computed>>"` as @web/test-runner writes it: a raw `<` in an attribute value (see `maskComputed`). */
+const COMPUTED = '"<<computed>>';
+const COMPUTED_MASKED = '"  computed>>';
 
 interface OpenTestcase {
   depth: number;
@@ -93,7 +78,8 @@ interface OpenTestcase {
   skipped: boolean;
   failure: boolean;
   error: boolean;
-  flakyRun: boolean;
+  /** The report marks an earlier failed attempt inside this test case. */
+  rerunMarked: boolean;
   time: number | undefined;
   /** First failure or error: its kind and message. */
   issueKind: 'failure' | 'error' | undefined;
@@ -140,10 +126,27 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
 /**
  * Sums the totals of several files (one `attest tests` call with several reports). Failure names
  * stay capped at `FAILED_NAMES_CAP`, the rest counted in `failuresOmitted`; durations add up.
+ * Reruns are recognised within a file, never across files; the merged view of a file without
+ * repeats is its own counts.
  * @example mergeTotals([await parseJunit({ path: 'a.xml' }), await parseJunit({ path: 'b.xml' })])
  */
 export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
-  const merged: JunitTotals = {
+  const merged: JunitTotals = { ...sumCounts(list), repeats: 0, retriesUntracked: 0, files: 0 };
+  let duration: number | undefined;
+  for (const totals of list) {
+    merged.repeats += totals.repeats;
+    merged.files += totals.files;
+    merged.retriesUntracked += totals.retriesUntracked;
+    if (totals.durationSeconds !== undefined) duration = (duration ?? 0) + totals.durationSeconds;
+    if (merged.suite === undefined && totals.suite !== undefined) merged.suite = totals.suite;
+  }
+  if (merged.repeats > 0) merged.reruns = sumCounts(list.map((totals) => totals.reruns ?? totals));
+  if (duration !== undefined) merged.durationSeconds = roundSeconds(duration);
+  return merged;
+}
+
+function sumCounts(list: readonly TallyCounts[]): TallyCounts {
+  const sum: TallyCounts = {
     tests: 0,
     passed: 0,
     failed: 0,
@@ -152,33 +155,26 @@ export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
     flaky: 0,
     failures: [],
     failuresOmitted: 0,
-    retriesUntracked: 0,
-    files: 0,
   };
-  let duration: number | undefined;
-  for (const totals of list) {
-    merged.tests += totals.tests;
-    merged.passed += totals.passed;
-    merged.failed += totals.failed;
-    merged.errored += totals.errored;
-    merged.skipped += totals.skipped;
-    merged.flaky += totals.flaky;
-    merged.files += totals.files;
-    merged.retriesUntracked += totals.retriesUntracked;
-    merged.failuresOmitted += totals.failuresOmitted;
-    for (const failure of totals.failures) {
-      if (merged.failures.length < FAILED_NAMES_CAP) merged.failures.push(failure);
-      else merged.failuresOmitted += 1;
+  for (const counts of list) {
+    sum.tests += counts.tests;
+    sum.passed += counts.passed;
+    sum.failed += counts.failed;
+    sum.errored += counts.errored;
+    sum.skipped += counts.skipped;
+    sum.flaky += counts.flaky;
+    sum.failuresOmitted += counts.failuresOmitted;
+    for (const failure of counts.failures) {
+      if (sum.failures.length < FAILED_NAMES_CAP) sum.failures.push(failure);
+      else sum.failuresOmitted += 1;
     }
-    if (totals.durationSeconds !== undefined) duration = (duration ?? 0) + totals.durationSeconds;
-    if (merged.suite === undefined && totals.suite !== undefined) merged.suite = totals.suite;
   }
-  if (duration !== undefined) merged.durationSeconds = roundSeconds(duration);
-  return merged;
+  return sum;
 }
 
 /**
- * Turns totals into the `tests` evidence recorded for an artifact.
+ * Turns totals into the `tests` evidence recorded for an artifact: every test case counted, and
+ * the reruns-merged counts beside them when some test case repeats (the gate picks by the contract).
  * @param suite the contract's suite name (`--suite`); defaults to the one given to `parseJunit`.
  * @example toTestSummary(mergeTotals(list), 'unit')
  */
@@ -186,20 +182,25 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
   if (suite === undefined || suite === '') {
     throw new TollgateError('USAGE', 'a test summary needs a suite name (for example --suite unit)');
   }
-  const summary: TestSummary = {
-    kind: 'tests',
-    suite,
-    tests: totals.tests,
-    passed: totals.passed,
-    failed: totals.failed,
-    errored: totals.errored,
-    skipped: totals.skipped,
-    failures: totals.failures.slice(0, FAILED_NAMES_CAP),
-    failuresOmitted: totals.failuresOmitted + Math.max(0, totals.failures.length - FAILED_NAMES_CAP),
-  };
+  const summary: TestSummary = { kind: 'tests', suite, ...summaryCounts(totals) };
   if (totals.flaky > 0) summary.flaky = totals.flaky;
+  if (totals.reruns !== undefined && totals.repeats > 0) {
+    summary.reruns = { repeats: totals.repeats, ...summaryCounts(totals.reruns), flaky: totals.reruns.flaky };
+  }
   if (totals.durationSeconds !== undefined) summary.durationSeconds = totals.durationSeconds;
   return summary;
+}
+
+function summaryCounts(counts: TallyCounts) {
+  return {
+    tests: counts.tests,
+    passed: counts.passed,
+    failed: counts.failed,
+    errored: counts.errored,
+    skipped: counts.skipped,
+    failures: counts.failures.slice(0, FAILED_NAMES_CAP),
+    failuresOmitted: counts.failuresOmitted + Math.max(0, counts.failures.length - FAILED_NAMES_CAP),
+  };
 }
 
 const PLAIN_SECONDS = /^\d+(\.\d+)?$/;
@@ -219,17 +220,18 @@ export function parseSeconds(value: string | undefined): number | undefined {
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-/** The state machine behind `parseJunit`; one instance per file. */
+/** The XML side of `parseJunit`: saxes events in, closed test cases out to a `JunitTally`; one instance per file. */
 class JunitCounter {
   private readonly parser = new SaxesParser({ position: true });
   private readonly file: string;
+  private readonly tally: JunitTally;
   private depth = 0;
   private sawRoot = false;
   private rootTime: number | undefined;
   private testcaseTime = 0;
   private sawTestcaseTime = false;
-  private nextScopeId = 0;
-  private readonly scopes: { depth: number; scope: Scope }[] = [];
+  /** Depths of the open `<testsuite>`/`<testsuites>` elements, innermost last. */
+  private readonly scopeDepths: number[] = [];
   private testcase: OpenTestcase | undefined;
   private readonly scratch: OpenTestcase = {
     depth: 0,
@@ -239,33 +241,32 @@ class JunitCounter {
     skipped: false,
     failure: false,
     error: false,
-    flakyRun: false,
+    rerunMarked: false,
     time: undefined,
     issueKind: undefined,
     message: undefined,
     collectDepth: 0,
   };
-  private readonly counts = [0, 0, 0, 0];
-  private flaky = 0;
-  private readonly failures: TestFailure[] = [];
-  /** Scope-qualified keys of `failures`, so a later passing retry can take its name out again. */
-  private readonly failureKeys: string[] = [];
-  private failuresOmitted = 0;
-  private readonly retryMemory: number;
-  /** Test names currently remembered across the open scopes. */
-  private remembered = 0;
-  private retriesUntracked = 0;
+  private readonly run: CaseRun = {
+    name: '',
+    classname: undefined,
+    file: undefined,
+    outcome: PASSED,
+    rerunMarked: false,
+    message: undefined,
+  };
   private collected = '';
   private readonly onText = (text: string) => this.collect(text);
-  /** Set once a chunk has been parsed: names remembered from it still point into it (see `detach`). */
+  /** Set once a chunk has been parsed: names remembered from it still point into it (see `detachOpenScopes`). */
   private chunkParsed = false;
+  /** The end of the previous chunk when it could be the start of `"<<computed>>` (see `maskComputed`). */
+  private carry = '';
 
   constructor(file: string, retryMemory: number) {
     this.file = file;
-    this.retryMemory = retryMemory;
+    this.tally = new JunitTally(retryMemory);
     const parser = this.parser;
     parser.on('error', (error) => {
-      if (this.isLessThanInAttributeValue(error)) return;
       throw this.xmlError(error.message);
     });
     // Refuse a DOCTYPE outright: JUnit needs none, and an internal subset is how entity
@@ -281,48 +282,44 @@ class JunitCounter {
   }
 
   write(chunk: string): void {
-    if (chunk.length === 0) return;
-    if (this.chunkParsed) this.detachOpenScopes();
-    this.parser.write(chunk);
+    const text = this.maskComputed(chunk);
+    if (text.length === 0) return;
+    if (this.chunkParsed) this.tally.detachOpenScopes();
+    this.parser.write(text);
     this.chunkParsed = true;
   }
 
   /**
-   * Before the next chunk: re-keys the names remembered by the suites still open with copies, so
-   * the chunk they were sliced from can go, and from then on those suites copy their names as
-   * they come. Most suites close in the chunk they opened in, and their names are never copied.
+   * @web/test-runner writes `time="<<computed>>"`: a raw `<` inside an attribute value, which is
+   * not well-formed XML, from a common reporter whose meaning is plain. Its two `<` become spaces
+   * before the parser sees them (same length, so every line and column stays true), and the time
+   * reads as unknown. Any other raw `<` in a value is still refused. A chunk ending in a prefix of
+   * the pattern keeps that tail for the next chunk.
    */
-  private detachOpenScopes(): void {
-    for (const { scope } of this.scopes) {
-      if (scope.spansChunks) continue;
-      scope.spansChunks = true;
-      if (scope.seen === undefined) continue;
-      for (const names of scope.seen.values()) {
-        const entries = [...names];
-        names.clear();
-        for (const [name, state] of entries) names.set(detach(name), state);
+  private maskComputed(chunk: string): string {
+    let text = this.carry + chunk;
+    this.carry = '';
+    if (text.includes(COMPUTED)) text = text.replaceAll(COMPUTED, COMPUTED_MASKED);
+    for (let keep = Math.min(COMPUTED.length - 1, text.length); keep > 0; keep--) {
+      if (text.endsWith(COMPUTED.slice(0, keep))) {
+        this.carry = text.slice(-keep);
+        return text.slice(0, -keep);
       }
-      if (scope.lastClassname !== undefined) scope.lastClassname = detach(scope.lastClassname);
-      if (scope.lastFile !== undefined) scope.lastFile = detach(scope.lastFile);
     }
+    return text;
   }
 
   finish(): JunitTotals {
+    if (this.carry !== '') {
+      const rest = this.carry;
+      this.carry = '';
+      this.parser.write(rest);
+    }
     this.parser.close();
     if (!this.sawRoot) throw this.invalid('the file contains no XML element; expected a JUnit report');
-    const [passed = 0, failed = 0, errored = 0, skipped = 0] = this.counts;
-    const totals: JunitTotals = {
-      tests: passed + failed + errored + skipped,
-      passed,
-      failed,
-      errored,
-      skipped,
-      flaky: this.flaky,
-      failures: this.failures,
-      failuresOmitted: this.failuresOmitted,
-      retriesUntracked: this.retriesUntracked,
-      files: 1,
-    };
+    const { everyCase, merged, repeats, retriesUntracked } = this.tally.result();
+    const totals: JunitTotals = { ...everyCase, repeats, retriesUntracked, files: 1 };
+    if (repeats > 0) totals.reruns = merged;
     const duration = this.rootTime ?? (this.sawTestcaseTime ? this.testcaseTime : undefined);
     if (duration !== undefined) totals.durationSeconds = roundSeconds(duration);
     return totals;
@@ -347,18 +344,8 @@ class JunitCounter {
       return;
     }
     if (name === 'testsuite' || name === 'testsuites') {
-      this.scopes.push({
-        depth: this.depth,
-        scope: {
-          id: this.nextScopeId++,
-          seen: undefined,
-          lastClassname: undefined,
-          lastFile: undefined,
-          lastNames: undefined,
-          remembered: 0,
-          spansChunks: false,
-        },
-      });
+      this.scopeDepths.push(this.depth);
+      this.tally.openScope();
     } else if (name === 'testcase') {
       const attributes = tag.attributes;
       // With a time on the root, test case times are not needed: skip parsing them.
@@ -372,7 +359,7 @@ class JunitCounter {
       current.skipped = attributes.status !== undefined && SKIP_STATUSES.has(attributes.status);
       current.failure = false;
       current.error = false;
-      current.flakyRun = false;
+      current.rerunMarked = false;
       current.time = time;
       current.issueKind = undefined;
       current.message = undefined;
@@ -392,12 +379,17 @@ class JunitCounter {
       case 'error':
         testcase.error = true;
         break;
+      // Earlier failed attempts of this test case, as the report records them: surefire's flaky
+      // and rerun elements, pytest-rerunfailures' <rerun>. The test case's own outcome decides
+      // (a <failure>/<error> beside them when every attempt failed); passed, it is flaky.
       case 'flakyFailure':
       case 'flakyError':
-        testcase.flakyRun = true;
+      case 'rerunFailure':
+      case 'rerunError':
+      case 'rerun':
+        testcase.rerunMarked = true;
         return;
       default:
-        // rerunFailure/rerunError come with a <failure>/<error> that already decides the outcome.
         return;
     }
     // The first issue names the failure; a later <failure> still turns an error into a failure.
@@ -436,26 +428,23 @@ class JunitCounter {
         this.testcase = undefined;
         this.record(testcase);
       }
-    } else {
-      const top = this.scopes[this.scopes.length - 1];
-      if (
-        top !== undefined &&
-        top.depth === this.depth &&
-        (tag.name === 'testsuite' || tag.name === 'testsuites')
-      ) {
-        this.scopes.pop();
-        this.remembered -= top.scope.remembered;
-      }
+    } else if (
+      this.scopeDepths[this.scopeDepths.length - 1] === this.depth &&
+      (tag.name === 'testsuite' || tag.name === 'testsuites')
+    ) {
+      this.scopeDepths.pop();
+      this.tally.closeScope();
     }
     this.depth -= 1;
   }
 
-  /** Counts a closed test case, merging it with an earlier run of the same test in the same suite. */
+  /** Hands a closed test case to the counting rules. */
   private record(testcase: OpenTestcase): void {
     if (testcase.time !== undefined) {
       this.testcaseTime += testcase.time;
       this.sawTestcaseTime = true;
     }
+    if (this.scopeDepths.length === 0) throw this.invalid('a <testcase> outside any <testsuite>');
     const outcome: Outcome = testcase.skipped
       ? SKIPPED
       : testcase.failure
@@ -463,95 +452,18 @@ class JunitCounter {
         : testcase.error
           ? ERRORED
           : PASSED;
-    const scope = this.scopes[this.scopes.length - 1]?.scope;
-    if (scope === undefined) throw this.invalid('a <testcase> outside any <testsuite>');
-    const names = namesOf(scope, testcase.classname, testcase.file);
-    const previous = names.get(testcase.name);
-    if (previous === undefined) {
-      let state: number = outcome;
-      this.counts[outcome] = (this.counts[outcome] ?? 0) + 1;
-      if (outcome === PASSED && testcase.flakyRun) {
-        this.flaky += 1;
-        state |= FLAKY_BIT;
-      }
-      if (isFailing(outcome)) this.addFailure(failureKey(scope, testcase), testcase);
-      // Remembering every name of a giant single suite would make memory grow with the file:
-      // past the limit only failing tests (the ones a retry can turn green) are remembered, then none.
-      if (
-        this.remembered < this.retryMemory ||
-        (isFailing(outcome) && this.remembered < 2 * this.retryMemory)
-      ) {
-        names.set(scope.spansChunks ? detach(testcase.name) : testcase.name, state);
-        scope.remembered += 1;
-        this.remembered += 1;
-      } else {
-        this.retriesUntracked += 1;
-      }
-      return;
-    }
-    // A retry. As action-junit-report does: the latest run that did not fail decides; if every
-    // run failed, the first failure stays.
-    const before = (previous & 3) as Outcome;
-    const after: Outcome = !isFailing(outcome) ? outcome : before;
-    let state = previous;
-    if (after !== before) {
-      this.counts[before] = (this.counts[before] ?? 0) - 1;
-      this.counts[after] = (this.counts[after] ?? 0) + 1;
-      if (isFailing(before)) this.removeFailure(failureKey(scope, testcase));
-      state = (state & FLAKY_BIT) | after;
-    }
-    const failedOnce = isFailing(before) || isFailing(outcome) || testcase.flakyRun;
-    if ((state & FLAKY_BIT) === 0 && after === PASSED && failedOnce) {
-      this.flaky += 1;
-      state |= FLAKY_BIT;
-    } else if ((state & FLAKY_BIT) !== 0 && after !== PASSED) {
-      this.flaky -= 1;
-      state &= ~FLAKY_BIT;
-    }
-    names.set(testcase.name, state);
-  }
-
-  private addFailure(key: string, testcase: OpenTestcase): void {
-    if (this.failures.length >= FAILED_NAMES_CAP) {
-      this.failuresOmitted += 1;
-      return;
-    }
-    const failure: TestFailure = {
-      name: detach(testcase.name),
-      kind: testcase.failure ? 'failure' : 'error',
-    };
-    if (testcase.classname) failure.classname = detach(testcase.classname);
-    if (testcase.message) failure.message = detach(testcase.message);
-    this.failures.push(failure);
-    this.failureKeys.push(key);
-  }
-
-  private removeFailure(key: string): void {
-    const index = this.failureKeys.indexOf(key);
-    if (index === -1) {
-      this.failuresOmitted -= 1;
-      return;
-    }
-    this.failures.splice(index, 1);
-    this.failureKeys.splice(index, 1);
+    const run = this.run;
+    run.name = testcase.name;
+    run.classname = testcase.classname;
+    run.file = testcase.file;
+    run.outcome = outcome;
+    run.rerunMarked = testcase.rerunMarked;
+    run.message = testcase.message;
+    this.tally.add(run);
   }
 
   private invalid(message: string): TollgateError {
     return invalidAt(this.file, this.parser.line, this.parser.column, message);
-  }
-
-  /**
-   * True for a raw `<` inside a quoted attribute value (`time="<<computed>>"`, written by
-   * @web/test-runner-junit-reporter). It is not well-formed XML, but the reporter is common and
-   * the meaning is plain, so the character is dropped and parsing goes on, as lenient parsers do.
-   * saxes resumes inside the value after reporting it; we check its scanner state to be sure
-   * this is that case and no other "disallowed character".
-   */
-  private isLessThanInAttributeValue(error: Error): boolean {
-    if (!error.message.endsWith(': disallowed character.')) return false;
-    const scanner = this.parser as unknown as { chunk: string; prevI: number; q: number | null };
-    const quoted = scanner.q === 0x22 || scanner.q === 0x27;
-    return quoted && scanner.chunk.charCodeAt(scanner.prevI) === 0x3c;
   }
 
   /** Rephrases a saxes message ("12:4: unclosed tag: system-out") for people. */
@@ -573,46 +485,6 @@ class JunitCounter {
     }
     return this.invalid(`malformed XML: ${message}; expected a well-formed JUnit XML report`);
   }
-}
-
-/**
- * The map of test names already seen in `scope` for one classname and file. Test cases of one
- * class usually come in a row, so comparing with the last pair avoids hashing long keys per test.
- */
-function namesOf(scope: Scope, classname = '', file = ''): Map<string, number> {
-  if (scope.lastNames !== undefined && classname === scope.lastClassname && file === scope.lastFile) {
-    return scope.lastNames;
-  }
-  scope.seen ??= new Map();
-  const key = `${classname}\u0000${file}`;
-  let names = scope.seen.get(key);
-  if (names === undefined) {
-    names = new Map();
-    scope.seen.set(detach(key), names);
-  }
-  scope.lastClassname = classname;
-  scope.lastFile = file;
-  scope.lastNames = names;
-  return names;
-}
-
-function failureKey(scope: Scope, testcase: OpenTestcase): string {
-  return detach(
-    `${scope.id}\u0000${testcase.classname ?? ''}\u0000${testcase.file ?? ''}\u0000${testcase.name}`,
-  );
-}
-
-/**
- * A copy of `text` that does not point into the parser's 1 MiB chunk. Attribute values are V8
- * slices of the chunk they came from: keeping one alive keeps the whole chunk alive, so every
- * string kept after its chunk is parsed goes through here (slicing a concatenation flattens it).
- */
-function detach(text: string): string {
-  return ` ${text}`.slice(1);
-}
-
-function isFailing(outcome: Outcome): boolean {
-  return outcome === FAILED || outcome === ERRORED;
 }
 
 function firstLine(text: string): string | undefined {

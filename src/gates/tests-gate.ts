@@ -23,11 +23,20 @@ export function latestSuiteResults(
   return latest;
 }
 
-function failedNames(data: TestSummary): string {
+function failedNames(data: { failures: TestSummary['failures']; failuresOmitted: number }): string {
   if (data.failures.length === 0) return '';
   const shown = data.failures.slice(0, 5).map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name));
   const more = data.failures.length - shown.length + data.failuresOmitted;
   return `: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/**
+ * The counts a suite is judged on: every test case, or, for a suite the contract declares
+ * retried, the reruns-merged counts the record carries when some test case repeated.
+ */
+function countsFor(requirement: SuiteRequirement, data: TestSummary) {
+  if (requirement.reruns && data.reruns !== undefined) return { ...data.reruns, merged: data.reruns.repeats };
+  return { ...data, flaky: data.flaky ?? 0, merged: 0 };
 }
 
 /** Checks one suite; returns what it validated, risked and still requires. */
@@ -42,7 +51,7 @@ function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRe
     required.push({ gate: 'tests', text: `suite ${suite} has no results${where} for this digest` });
     return { validated, risks, required };
   }
-  const t = record.data;
+  const t = countsFor(requirement, record.data);
   const ref = [record.id];
   const broken = t.failed + t.errored;
   if (broken > requirement.maxFailed) {
@@ -80,10 +89,31 @@ function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRe
       evidence: ref,
     });
   }
-  if (t.flaky !== undefined && t.flaky > 0) {
+  if (requirement.maxFlaky !== undefined && t.flaky > requirement.maxFlaky) {
+    required.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.flaky} test(s) passed only on rerun (flaky), at most ${requirement.maxFlaky} allowed`,
+      evidence: ref,
+    });
+  } else if (t.flaky > 0) {
+    const allowance =
+      requirement.maxFlaky === undefined ? 'no maxFlaky set' : `maxFlaky ${requirement.maxFlaky}`;
     risks.push({
       gate: 'tests',
-      text: `suite ${suite}: ${t.flaky} test(s) passed only on retry (flaky)`,
+      text: `suite ${suite}: ${t.flaky} test(s) passed only on rerun (flaky; ${allowance})`,
+      evidence: ref,
+    });
+  }
+  if (t.merged > 0) {
+    risks.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${t.merged} repeated test case(s) merged as reruns (reruns: true); a failure counts as cleared only by a later pass`,
+      evidence: ref,
+    });
+  } else if (record.data.reruns !== undefined && !requirement.reruns) {
+    risks.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${record.data.reruns.repeats} test case(s) repeat an earlier one's name; each is counted as a test (declare reruns: true if the suite retries failed tests)`,
       evidence: ref,
     });
   }
@@ -100,7 +130,7 @@ function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRe
   return { validated, risks, required };
 }
 
-/** `tests`: per suite, results present, failures within `maxFailed`, `minTests`, `maxSkipped`, optional `in`. */
+/** `tests`: per suite, results present, failures within `maxFailed`, `minTests`, `maxSkipped`, `maxFlaky`, optional `in`, `reruns`. */
 export const testsGate: GateDefinition<SuiteRequirement[]> = {
   key: 'tests',
   select: (stage) =>

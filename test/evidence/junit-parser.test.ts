@@ -43,7 +43,7 @@ interface Upstream {
 // Upstream = mikepenz/action-junit-report at 305cd1f47a0f (the commit the fixtures were copied
 // from), file __tests__/testParser.test.ts unless said otherwise. Where upstream only asserts the
 // failure annotations, `failing` is the number of test cases those annotations name.
-// Tests with retries use upstream's checkRetries=true results (a retried test counts once).
+// Reports with repeated test cases are in RERUNS below.
 const UPSTREAM: Record<string, Upstream & { where: string }> = {
   'tests__utils__TEST-action.surefire.report.calc.CalcUtilsTest.xml': {
     tests: 2,
@@ -143,13 +143,7 @@ const UPSTREAM: Record<string, Upstream & { where: string }> = {
     failing: 1,
     where: 'L1054-1072 totalCount 6, skippedCount 1, one failure annotation',
   },
-  'junit-web-test__expectedRetries.xml': {
-    tests: 7,
-    skipped: 1,
-    failing: 1,
-    where:
-      "L1084-1102 ('should handle retries', checkRetries=true) totalCount 7, skippedCount 1, one failure",
-  },
+
   'junit_flaky_failure__marathon_junit_report.xml': {
     tests: 1,
     skipped: 0,
@@ -181,34 +175,7 @@ const UPSTREAM: Record<string, Upstream & { where: string }> = {
     failing: 1,
     where: 'L1396-1414 totalCount 1, skippedCount 0, one failure annotation',
   },
-  'flaky_retries__flaky_with_classname_file.xml': {
-    tests: 3,
-    skipped: 0,
-    failing: 0,
-    passed: 3,
-    where: 'L1432-1436 totalCount 3, skippedCount 0, failedCount 0, passedCount 3 (retriedCount 2)',
-  },
-  'flaky_retries__flaky_all_failures.xml': {
-    tests: 1,
-    skipped: 0,
-    failing: 1,
-    passed: 0,
-    where: 'L1466-1470 totalCount 1, skippedCount 0, failedCount 1, passedCount 0',
-  },
-  'flaky_retries__flaky_success_first.xml': {
-    tests: 1,
-    skipped: 0,
-    failing: 0,
-    passed: 1,
-    where: 'L1493-1497 totalCount 1, skippedCount 0, failedCount 0, passedCount 1',
-  },
-  'junit-server-test__report.xml': {
-    tests: 3,
-    skipped: 1,
-    failing: 0,
-    passed: 2,
-    where: 'L1597-1601 (parseTestReports, checkRetries=true) totalCount 3, skipped 1, failed 0, passed 2',
-  },
+
   'multiple_failures__test_multiple_failures.xml': {
     tests: 4,
     skipped: 1,
@@ -269,6 +236,53 @@ const BY_HAND: Record<string, Upstream & { passed: number; why: string }> = {
   },
 };
 
+/**
+ * Reports whose test cases repeat (same name, classname and file in one suite). Every test case
+ * counts, as upstream counts them by default (checkRetries false: src/testParser.ts counts each
+ * <testcase>; counted here by hand from the file). Merged as reruns (`reruns: true` in a
+ * contract) they match upstream's checkRetries=true results, except where a failure comes after
+ * the last pass: upstream lets the earlier pass win, Tollgate keeps the failure.
+ */
+const RERUNS: Record<
+  string,
+  {
+    everyCase: Upstream & { passed: number };
+    merged: Upstream & { passed: number; flaky: number };
+    where: string;
+  }
+> = {
+  'junit-web-test__expectedRetries.xml': {
+    everyCase: { tests: 8, skipped: 1, failing: 2, passed: 5 },
+    merged: { tests: 7, skipped: 1, failing: 1, passed: 5, flaky: 1 },
+    where:
+      "merged: L1084-1102 ('should handle retries', checkRetries=true) totalCount 7, skippedCount 1, one failure",
+  },
+  'flaky_retries__flaky_with_classname_file.xml': {
+    everyCase: { tests: 5, skipped: 0, failing: 2, passed: 3 },
+    merged: { tests: 3, skipped: 0, failing: 0, passed: 3, flaky: 1 },
+    where: 'merged: L1432-1436 totalCount 3, skippedCount 0, failedCount 0, passedCount 3 (retriedCount 2)',
+  },
+  'flaky_retries__flaky_all_failures.xml': {
+    everyCase: { tests: 3, skipped: 0, failing: 3, passed: 0 },
+    merged: { tests: 1, skipped: 0, failing: 1, passed: 0, flaky: 0 },
+    where: 'merged: L1466-1470 totalCount 1, skippedCount 0, failedCount 1, passedCount 0',
+  },
+  'flaky_retries__flaky_success_first.xml': {
+    everyCase: { tests: 3, skipped: 0, failing: 2, passed: 1 },
+    // Upstream (L1493-1497) says passed 1, failed 0: its pass came first, then a failure and an
+    // error. A failure is cleared only by a later pass, so Tollgate counts the test as failed.
+    merged: { tests: 1, skipped: 0, failing: 1, passed: 0, flaky: 0 },
+    where:
+      'merged: deliberately failed where upstream L1493-1497 says passed (the failures came after the pass)',
+  },
+  'junit-server-test__report.xml': {
+    everyCase: { tests: 4, skipped: 1, failing: 1, passed: 2 },
+    merged: { tests: 3, skipped: 1, failing: 0, passed: 2, flaky: 1 },
+    where:
+      'merged: L1597-1601 (parseTestReports, checkRetries=true) totalCount 3, skipped 1, failed 0, passed 2',
+  },
+};
+
 const CORRUPT = 'corrupt-junit__e2e-tests__corrupt__target__sf-reports__TEST-test.CorruptTest.xml';
 
 function expectConsistent(totals: JunitTotals) {
@@ -279,7 +293,12 @@ function expectConsistent(totals: JunitTotals) {
 describe('parseJunit on the action-junit-report fixtures', () => {
   it('has an expectation for every fixture file', () => {
     const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
-    const covered = new Set([...Object.keys(UPSTREAM), ...Object.keys(BY_HAND), CORRUPT]);
+    const covered = new Set([
+      ...Object.keys(UPSTREAM),
+      ...Object.keys(BY_HAND),
+      ...Object.keys(RERUNS),
+      CORRUPT,
+    ]);
     expect(files.filter((name) => !covered.has(name))).toEqual([]);
     expect(files.length).toBe(covered.size);
   });
@@ -303,6 +322,27 @@ describe('parseJunit on the action-junit-report fixtures', () => {
       expect(totals.failed + totals.errored).toBe(expected.failing);
       expect(totals.passed).toBe(expected.passed);
       expectConsistent(totals);
+    });
+  }
+
+  for (const [name, expected] of Object.entries(RERUNS)) {
+    it(`${name}: every test case counts; merged as reruns (${expected.where})`, async () => {
+      const totals = await parseJunit({ path: fixture(name) });
+      const { everyCase, merged } = expected;
+      expect(totals.tests).toBe(everyCase.tests);
+      expect(totals.skipped).toBe(everyCase.skipped);
+      expect(totals.failed + totals.errored).toBe(everyCase.failing);
+      expect(totals.passed).toBe(everyCase.passed);
+      expect(totals.flaky).toBe(0);
+      expectConsistent(totals);
+      const reruns = totals.reruns!;
+      expect(totals.repeats).toBe(everyCase.tests - merged.tests);
+      expect(reruns.tests).toBe(merged.tests);
+      expect(reruns.skipped).toBe(merged.skipped);
+      expect(reruns.failed + reruns.errored).toBe(merged.failing);
+      expect(reruns.passed).toBe(merged.passed);
+      expect(reruns.flaky).toBe(merged.flaky);
+      expectConsistent({ ...totals, ...reruns });
     });
   }
 
@@ -358,7 +398,9 @@ describe('parseJunit details', () => {
 
   it('takes the first line of the failure text when there is no message attribute', async () => {
     const totals = await parseJunit({ path: fixture('junit-server-test__report.xml') });
-    expect(totals.failures).toEqual([]);
+    expect(totals.failures.map((f) => f.message)).toEqual(['Failed']);
+    // Merged as reruns, the later pass clears it.
+    expect(totals.reruns?.failures).toEqual([]);
     const surefire = await parseJunit({ path: fixture('nested__junit.xml') });
     expect(surefire.failures.map((f) => f.message)).toEqual(['failure', 'failure', 'failure']);
     const inline = await fromText(
@@ -393,7 +435,7 @@ describe('parseJunit details', () => {
     expect(totals.failuresOmitted).toBe(10);
   });
 
-  it('a retry that passes takes the test out of the failure list (surefire-style names elsewhere stay)', async () => {
+  it('merged as reruns, a later pass takes the test out of the failure list; every test case still counts', async () => {
     const totals = await fromText(
       `<testsuite>
         <testcase name="a" classname="C"><failure message="first"/></testcase>
@@ -402,8 +444,10 @@ describe('parseJunit details', () => {
         <testcase name="a" classname="D"><failure message="other class"/></testcase>
       </testsuite>`,
     );
-    expect(totals).toMatchObject({ tests: 3, passed: 1, failed: 2, flaky: 1 });
-    expect(totals.failures.map((f) => `${f.classname}.${f.name}`)).toEqual(['C.b', 'D.a']);
+    expect(totals).toMatchObject({ tests: 4, passed: 1, failed: 3, flaky: 0, repeats: 1 });
+    expect(totals.failures.map((f) => `${f.classname}.${f.name}`)).toEqual(['C.a', 'C.b', 'D.a']);
+    expect(totals.reruns).toMatchObject({ tests: 3, passed: 1, failed: 2, flaky: 1 });
+    expect(totals.reruns?.failures.map((f) => `${f.classname}.${f.name}`)).toEqual(['C.b', 'D.a']);
   });
 
   it('past retryMemory names, remembers only failing tests, then none, and says how many went untracked', async () => {
@@ -416,32 +460,36 @@ describe('parseJunit details', () => {
     // (failing, up to twice the limit). So the rerun of p3 counts as a second test, while the
     // reruns of f1 and f2 still turn them green.
     const limited = await fromText(xml);
-    expect(limited).toMatchObject({ tests: 5, passed: 5, failed: 0, flaky: 2, retriesUntracked: 0 });
+    expect(limited).toMatchObject({ tests: 8, passed: 6, failed: 2, retriesUntracked: 0 });
+    expect(limited.reruns).toMatchObject({ tests: 5, passed: 5, failed: 0, flaky: 2 });
     const small = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' }, { retryMemory: 2 });
-    expect(small).toMatchObject({ tests: 6, passed: 6, failed: 0, flaky: 2, retriesUntracked: 2 });
+    expect(small).toMatchObject({ tests: 8, failed: 2, retriesUntracked: 2 });
+    expect(small.reruns).toMatchObject({ tests: 6, passed: 6, failed: 0, flaky: 2 });
     const tiny = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' }, { retryMemory: 1 });
     // Memory for 1 name: p1 remembered, then only f1 (failing, below twice the limit); f2's
     // failure stays because its rerun is not recognised.
-    expect(tiny).toMatchObject({ tests: 7, failed: 1, retriesUntracked: 5 });
-    expectConsistent(tiny);
+    expect(tiny).toMatchObject({ tests: 8, failed: 2, retriesUntracked: 5 });
+    expect(tiny.reruns).toMatchObject({ tests: 7, failed: 1 });
+    expectConsistent({ ...tiny, ...tiny.reruns! });
   });
 
-  it('recognises retries whatever the chunks the report arrives in', async () => {
+  it('recognises reruns whatever the chunks the report arrives in', async () => {
     // Names are remembered as slices of the chunk being parsed and copied when the next chunk
     // arrives; a suite that outlives a chunk has its later names copied at once. Both must
     // find the earlier run of a retried test.
     const suite = (n: number) =>
       `<testsuite name="s${n}">
         <testcase name="first-${n}" classname="C${n}"><failure message="once"/></testcase>
-        <testcase name="steady-${n}" classname="C${n}"/>
+        <testcase name="steady-${n}" classname="C${n}" time="<<computed>>"/>
         <testcase name="broken-${n}" classname="C${n}"><error message="always"/></testcase>
         <testcase name="first-${n}" classname="C${n}"/>
         <testcase name="broken-${n}" classname="C${n}"><error message="again"/></testcase>
       </testsuite>`;
     const xml = `<testsuites>${[1, 2, 3, 4, 5, 6].map(suite).join('\n')}</testsuites>`;
     const whole = await parseJunit({ stream: Readable.from([xml]), name: 'x.xml' });
-    expect(whole).toMatchObject({ tests: 18, passed: 12, errored: 6, flaky: 6 });
-    for (const size of [7, 64, 300, 1000]) {
+    expect(whole).toMatchObject({ tests: 30, passed: 12, failed: 6, errored: 12, repeats: 12 });
+    expect(whole.reruns).toMatchObject({ tests: 18, passed: 12, errored: 6, flaky: 6 });
+    for (const size of [1, 7, 13, 64, 300, 1000]) {
       const pieces: string[] = [];
       for (let at = 0; at < xml.length; at += size) pieces.push(xml.slice(at, at + size));
       const chunked = await parseJunit({ stream: Readable.from(pieces), name: 'x.xml' });
@@ -606,6 +654,7 @@ describe('parseJunit details', () => {
         kind: 'failure' as const,
       })),
       failuresOmitted: Math.max(0, failures - FAILED_NAMES_CAP),
+      repeats: 0,
       retriesUntracked: 0,
       files: 1,
       ...(duration === undefined ? {} : { durationSeconds: duration }),

@@ -213,6 +213,8 @@ describe('tests gate and flaky tests', () => {
       factsOf({ evidence: [testEvidence({ suite: 'unit', flaky: 2 })] }),
     );
     expect(decision.verdict).toBe('allowed');
-    expect(decision.risks.map((r) => r.text)).toEqual(['suite unit: 2 test(s) passed only on retry (flaky)']);
+    expect(decision.risks.map((r) => r.text)).toEqual([
+      'suite unit: 2 test(s) passed only on rerun (flaky; no maxFlaky set)',
+    ]);
   });
 });

@@ -21,6 +21,20 @@ export const suiteRequirement = z
       .nonnegative()
       .optional()
       .describe('Skipped test cases allowed; skipped tests within the allowance are listed as risk.'),
+    reruns: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The suite retries failed tests as separate test cases (gotestsum --rerun-fails, TestNG retry analyzers, ' +
+          '@web/test-runner): test cases with the same name, classname and file in one suite are runs of one test, ' +
+          'and a failure is cleared only by a later pass. Default false: every test case is a test.',
+      ),
+    maxFlaky: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Tests that passed only on rerun allowed; within the allowance they are listed as risk.'),
   })
   .describe('One test suite that must have passing results for this digest.');
 

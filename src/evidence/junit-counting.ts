@@ -1,0 +1,305 @@
+/**
+ * The counting rules of a JUnit report, apart from the XML: the streaming driver
+ * (junit-parser.ts) hands each closed `<testcase>` and each suite boundary to a `JunitTally`.
+ *
+ * Two views are kept in one pass (docs/evidence-junit.md):
+ * - **every test case** — each `<testcase>` is a test, as action-junit-report (by default),
+ *   Jenkins and GitLab count them. Reruns inside one test case that the report marks (surefire's
+ *   `flakyFailure`/`flakyError`/`rerunFailure`/`rerunError`, pytest-rerunfailures' `rerun`) are
+ *   that test case's history: it counts once, by its own outcome.
+ * - **reruns merged** — test cases with the same name, classname and file directly inside one
+ *   suite are runs of one test, for suites the contract declares retried (`reruns: true`).
+ *   A failure is cleared only by a *later pass*: never by a skip, never by an earlier pass.
+ */
+import { FAILED_NAMES_CAP, type TestFailure } from './evidence.js';
+
+export const PASSED = 0;
+export const FAILED = 1;
+export const ERRORED = 2;
+export const SKIPPED = 3;
+export type Outcome = typeof PASSED | typeof FAILED | typeof ERRORED | typeof SKIPPED;
+
+/** One closed `<testcase>`, as the driver read it. Strings may be slices of the parser's chunk. */
+export interface CaseRun {
+  name: string;
+  classname: string | undefined;
+  file: string | undefined;
+  outcome: Outcome;
+  /** The report marks an earlier failed attempt inside this test case (it passed only on rerun if it passed). */
+  rerunMarked: boolean;
+  message: string | undefined;
+}
+
+/** Counts of one view. `tests = passed + failed + errored + skipped`. */
+export interface TallyCounts {
+  tests: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  /** Passed tests that failed at least once first. */
+  flaky: number;
+  /** Failed and errored tests, first `FAILED_NAMES_CAP` in document order. */
+  failures: TestFailure[];
+  /** Failed and errored tests left out of `failures` by the cap. */
+  failuresOmitted: number;
+}
+
+/** Default memory for recognising reruns: 200,000 names, about 150 bytes each. */
+export const RETRY_MEMORY = 200_000;
+
+/** State bits of a remembered test in the merged view, beside its outcome (bits 0-1). */
+const FLAKY_BIT = 4;
+const FAILED_ONCE_BIT = 8;
+const OUTCOME_BITS = 3;
+
+/** One `<testsuite>` or `<testsuites>`: reruns are recognised among its direct test cases. */
+interface Scope {
+  id: number;
+  /** `classname NUL file` → test name → merged state; created on the first test case. */
+  seen: Map<string, Map<string, number>> | undefined;
+  /** The names map of the last classname and file seen: test cases of one class come in a row. */
+  lastClassname: string | undefined;
+  lastFile: string | undefined;
+  lastNames: Map<string, number> | undefined;
+  /** Names remembered in `seen`. */
+  remembered: number;
+  /** Set once the suite outlives a chunk: from then on its names are copied as they come. */
+  spansChunks: boolean;
+}
+
+/** A view's running counts and failure names. */
+class View {
+  readonly counts = [0, 0, 0, 0];
+  flaky = 0;
+  readonly failures: TestFailure[] = [];
+  /** Identity keys of `failures` (merged view only), so a later pass can take a name out again. */
+  readonly keys: string[] = [];
+  failuresOmitted = 0;
+
+  move(from: Outcome, to: Outcome): void {
+    this.counts[from] = (this.counts[from] ?? 0) - 1;
+    this.counts[to] = (this.counts[to] ?? 0) + 1;
+  }
+
+  addFailure(run: CaseRun, key: string | undefined): void {
+    if (this.failures.length >= FAILED_NAMES_CAP) {
+      this.failuresOmitted += 1;
+      return;
+    }
+    const failure: TestFailure = {
+      name: detach(run.name),
+      kind: run.outcome === FAILED ? 'failure' : 'error',
+    };
+    if (run.classname) failure.classname = detach(run.classname);
+    if (run.message) failure.message = detach(run.message);
+    this.failures.push(failure);
+    if (key !== undefined) this.keys.push(key);
+  }
+
+  removeFailure(key: string): void {
+    const index = this.keys.indexOf(key);
+    if (index === -1) {
+      this.failuresOmitted -= 1;
+      return;
+    }
+    this.failures.splice(index, 1);
+    this.keys.splice(index, 1);
+  }
+
+  result(): TallyCounts {
+    const [passed = 0, failed = 0, errored = 0, skipped = 0] = this.counts;
+    return {
+      tests: passed + failed + errored + skipped,
+      passed,
+      failed,
+      errored,
+      skipped,
+      flaky: this.flaky,
+      failures: this.failures,
+      failuresOmitted: this.failuresOmitted,
+    };
+  }
+}
+
+/** What a tally found: both views, and how many test cases repeated an earlier one. */
+export interface TallyResult {
+  everyCase: TallyCounts;
+  merged: TallyCounts;
+  /** Test cases that repeat the name, classname and file of an earlier one in the same suite. */
+  repeats: number;
+  /** Test cases counted without looking for an earlier run (memory cap reached). */
+  retriesUntracked: number;
+}
+
+/** The counting rules of one file; fed by the streaming driver. */
+export class JunitTally {
+  private readonly everyCase = new View();
+  private readonly merged = new View();
+  private readonly scopes: Scope[] = [];
+  private nextScopeId = 0;
+  /** Test names currently remembered across the open scopes. */
+  private remembered = 0;
+  private repeats = 0;
+  private retriesUntracked = 0;
+
+  /** @param retryMemory how many test names (of the suites open at one time) are remembered. */
+  constructor(private readonly retryMemory = RETRY_MEMORY) {}
+
+  get openScopes(): number {
+    return this.scopes.length;
+  }
+
+  openScope(): void {
+    this.scopes.push({
+      id: this.nextScopeId++,
+      seen: undefined,
+      lastClassname: undefined,
+      lastFile: undefined,
+      lastNames: undefined,
+      remembered: 0,
+      spansChunks: false,
+    });
+  }
+
+  closeScope(): void {
+    const scope = this.scopes.pop();
+    if (scope !== undefined) this.remembered -= scope.remembered;
+  }
+
+  /**
+   * Before the driver feeds the next chunk: re-keys the names remembered by the suites still open
+   * with copies, so the chunk they were sliced from can go, and from then on those suites copy
+   * their names as they come. Most suites close in the chunk they opened in, and are never copied.
+   */
+  detachOpenScopes(): void {
+    for (const scope of this.scopes) {
+      if (scope.spansChunks) continue;
+      scope.spansChunks = true;
+      if (scope.seen === undefined) continue;
+      for (const names of scope.seen.values()) {
+        const entries = [...names];
+        names.clear();
+        for (const [name, state] of entries) names.set(detach(name), state);
+      }
+      if (scope.lastClassname !== undefined) scope.lastClassname = detach(scope.lastClassname);
+      if (scope.lastFile !== undefined) scope.lastFile = detach(scope.lastFile);
+    }
+  }
+
+  /** Counts one closed test case in both views. The driver guarantees a scope is open. */
+  add(run: CaseRun): void {
+    const { outcome } = run;
+    const failing = isFailing(outcome);
+    // Every test case is a test.
+    this.everyCase.counts[outcome] = (this.everyCase.counts[outcome] ?? 0) + 1;
+    if (outcome === PASSED && run.rerunMarked) this.everyCase.flaky += 1;
+    if (failing) this.everyCase.addFailure(run, undefined);
+
+    const scope = this.scopes[this.scopes.length - 1]!;
+    const names = namesOf(scope, run.classname, run.file);
+    const previous = names.get(run.name);
+    if (previous === undefined) {
+      this.addFirstRun(scope, names, run);
+      return;
+    }
+    this.repeats += 1;
+    names.set(run.name, this.addRerun(scope, previous, run));
+  }
+
+  private addFirstRun(scope: Scope, names: Map<string, number>, run: CaseRun): void {
+    const { outcome } = run;
+    const failing = isFailing(outcome);
+    let state: number = outcome;
+    this.merged.counts[outcome] = (this.merged.counts[outcome] ?? 0) + 1;
+    if (failing || run.rerunMarked) state |= FAILED_ONCE_BIT;
+    if (outcome === PASSED && run.rerunMarked) {
+      this.merged.flaky += 1;
+      state |= FLAKY_BIT;
+    }
+    if (failing) this.merged.addFailure(run, failureKey(scope, run));
+    // Remembering every name of a giant single suite would make memory grow with the file: past
+    // the limit only failing tests (the ones a rerun can clear) are remembered, then none.
+    if (this.remembered < this.retryMemory || (failing && this.remembered < 2 * this.retryMemory)) {
+      names.set(scope.spansChunks ? detach(run.name) : run.name, state);
+      scope.remembered += 1;
+      this.remembered += 1;
+    } else {
+      this.retriesUntracked += 1;
+    }
+  }
+
+  /** A later run of a remembered test: the merged outcome after it, and the new state. */
+  private addRerun(scope: Scope, previous: number, run: CaseRun): number {
+    const before = (previous & OUTCOME_BITS) as Outcome;
+    const { outcome } = run;
+    // A pass clears an earlier failure; a skip changes nothing (a skipped rerun says nothing about
+    // the failure before it); a failure after a pass or a skip fails the test again.
+    const after: Outcome =
+      outcome === PASSED ? PASSED : outcome === SKIPPED ? before : isFailing(before) ? before : outcome;
+    let state = previous;
+    if (isFailing(outcome) || run.rerunMarked) state |= FAILED_ONCE_BIT;
+    if (after !== before) {
+      this.merged.move(before, after);
+      if (isFailing(before)) this.merged.removeFailure(failureKey(scope, run));
+      if (isFailing(after)) this.merged.addFailure(run, failureKey(scope, run));
+      state = (state & ~OUTCOME_BITS) | after;
+    }
+    const flaky = after === PASSED && (state & FAILED_ONCE_BIT) !== 0;
+    if (flaky && (state & FLAKY_BIT) === 0) {
+      this.merged.flaky += 1;
+      state |= FLAKY_BIT;
+    } else if (!flaky && (state & FLAKY_BIT) !== 0) {
+      this.merged.flaky -= 1;
+      state &= ~FLAKY_BIT;
+    }
+    return state;
+  }
+
+  result(): TallyResult {
+    return {
+      everyCase: this.everyCase.result(),
+      merged: this.merged.result(),
+      repeats: this.repeats,
+      retriesUntracked: this.retriesUntracked,
+    };
+  }
+}
+
+/**
+ * The map of test names already seen in `scope` for one classname and file. Test cases of one
+ * class usually come in a row, so comparing with the last pair avoids hashing long keys per test.
+ */
+function namesOf(scope: Scope, classname = '', file = ''): Map<string, number> {
+  if (scope.lastNames !== undefined && classname === scope.lastClassname && file === scope.lastFile) {
+    return scope.lastNames;
+  }
+  scope.seen ??= new Map();
+  const key = `${classname}\u0000${file}`;
+  let names = scope.seen.get(key);
+  if (names === undefined) {
+    names = new Map();
+    scope.seen.set(detach(key), names);
+  }
+  scope.lastClassname = classname;
+  scope.lastFile = file;
+  scope.lastNames = names;
+  return names;
+}
+
+function failureKey(scope: Scope, run: CaseRun): string {
+  return detach(`${scope.id}\u0000${run.classname ?? ''}\u0000${run.file ?? ''}\u0000${run.name}`);
+}
+
+export function isFailing(outcome: Outcome): boolean {
+  return outcome === FAILED || outcome === ERRORED;
+}
+
+/**
+ * A copy of `text` that does not point into the parser's 1 MiB chunk. Attribute values are V8
+ * slices of the chunk they came from: keeping one alive keeps the whole chunk alive, so every
+ * string kept after its chunk is parsed goes through here (slicing a concatenation flattens it).
+ */
+export function detach(text: string): string {
+  return ` ${text}`.slice(1);
+}
