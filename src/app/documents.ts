@@ -39,6 +39,19 @@ export function testsDocument(
       record.data.kind === 'tests'
         ? record.data.failures.map((f) => (f.classname ? `${f.classname}.${f.name}` : f.name))
         : [],
+    ...(totals.reruns === undefined
+      ? {}
+      : {
+          reruns: {
+            repeats: totals.repeats,
+            tests: totals.reruns.tests,
+            passed: totals.reruns.passed,
+            failed: totals.reruns.failed,
+            errored: totals.reruns.errored,
+            skipped: totals.reruns.skipped,
+            flaky: totals.reruns.flaky,
+          },
+        }),
   };
 }
 

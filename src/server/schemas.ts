@@ -278,6 +278,20 @@ export const testsSchema = z
     evidence: z.string(),
     stored: z.boolean(),
     failures: z.array(z.string()),
+    reruns: z
+      .object({
+        repeats: z.number(),
+        tests: z.number(),
+        passed: z.number(),
+        failed: z.number(),
+        errored: z.number(),
+        skipped: z.number(),
+        flaky: z.number(),
+      })
+      .optional()
+      .describe(
+        'Present when some test case repeats an earlier one: the counts with repeats merged as reruns, read by the tests gate for a suite declared `reruns: true`.',
+      ),
   })
   .openapi('TestsRecorded', { description: 'What `tollgate attest tests --json` prints.' });
 

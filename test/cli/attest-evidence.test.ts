@@ -175,6 +175,39 @@ describe('attest scan refuses what is not a scan, and JSON that says two things 
   });
 });
 
+describe('attest tests with repeated test cases (built CLI)', () => {
+  it('counts every test case, records the merged view, and the contract decides which the gate reads', async () => {
+    const contract = (reruns: boolean) => `version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+      tests: [{ suite: e2e, reruns: ${reruns} }]
+`;
+    const dir = makeWorkspace(contract(false));
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const report = copyFixture(dir, 'junit-runners/gotestsum-rerun-fails.xml');
+    const attest = await run(['attest', 'tests', '--artifact', DIGEST, '--suite', 'e2e', report]);
+    expect(attest.code).toBe(0);
+    expect(attest.stdout).toBe(
+      'recorded suite e2e: 5 tests, 3 passed, 1 failed, 0 errored, 1 skipped\n' +
+        '  failed: example.com/shop/cart.TestCheckoutRace\n' +
+        "  1 test case(s) repeat an earlier one's name; merged as reruns (contract reruns: true): 4 tests, 3 passed (1 flaky), 0 failed, 0 errored, 1 skipped\n",
+    );
+    const strict = await run(['check', 'staging', '--artifact', DIGEST]);
+    expect(strict.code).toBe(1);
+    writeFileSync(join(dir, 'tollgate.yaml'), contract(true));
+    const retried = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout).risks.map((r: { text: string }) => r.text)).toContain(
+      'suite e2e: 1 test(s) passed only on rerun (flaky; no maxFlaky set)',
+    );
+  });
+});
+
 describe('evidence files written by Windows tools (built CLI)', () => {
   it('reads JSON in UTF-16 with a byte order mark, as PowerShell 5 redirects it, and UTF-8 with one', async () => {
     const dir = makeWorkspace(CONTRACT);

@@ -38,6 +38,13 @@ function defineAttestTests(attest: Command): void {
             `${stored ? '' : ' (already recorded: identical results)'}`,
         );
         for (const name of summary.failures.slice(0, 10)) write(`  failed: ${name}`);
+        const reruns = summary.reruns;
+        if (reruns !== undefined) {
+          write(
+            `  ${reruns.repeats} test case(s) repeat an earlier one's name; merged as reruns (contract reruns: true): ` +
+              `${reruns.tests} tests, ${reruns.passed} passed (${reruns.flaky} flaky), ${reruns.failed} failed, ${reruns.errored} errored, ${reruns.skipped} skipped`,
+          );
+        }
       });
     });
 }
