@@ -2,8 +2,10 @@ import { assertDigest } from '../artifact/digest.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
 import { field } from '../errors.js';
+import type { Facts } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/hash-chain.js';
-import { ENTRY } from '../ledger/ledger-view.js';
+import type { LedgerTransaction } from '../ledger/ledger-store.js';
+import { ENTRY, isTrusted } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
 import { authoriseOverrides } from './authorise.js';
 import { gatherStageFacts, readFacts } from './check.js';
@@ -16,6 +18,21 @@ export interface PromoteOptions {
   overrides?: readonly string[];
   /** Why the overrides are needed (required with them); recorded and shown in every later decision. */
   reason?: string;
+  /**
+   * Record a new promotion even when the digest is already the stage's current, healthy one
+   * (`--again`). Without it such a promotion records nothing and answers with the existing entry.
+   */
+  again?: boolean;
+}
+
+/** The stage's current promotion when it is already this digest, healthy: a retry records nothing. */
+export interface ExistingPromotion {
+  seq: number;
+  hash: string;
+  at: string;
+  actor: string;
+  /** `promoted` or `verified`. */
+  status: string;
 }
 
 export interface PromoteResult {
@@ -24,6 +41,44 @@ export interface PromoteResult {
   entry?: ChainedEntry;
   /** The signed VSA (DSSE envelope), when allowed and a verifier key is configured; stored in the entry. */
   vsa?: Envelope;
+  /**
+   * Set when nothing was recorded because the digest already is the stage's current, healthy
+   * promotion; `entry` is then that existing entry and `decision` the one it was recorded under.
+   */
+  existing?: ExistingPromotion;
+}
+
+/**
+ * A CI retry of a promotion that already happened: when the stage's latest promotion is this digest
+ * and it is still healthy (not rolled back, no failed verification), the answer is that entry and
+ * the decision it was recorded under. Recording another would restart every soak measured from it.
+ */
+async function currentHealthyPromotion(
+  tx: LedgerTransaction,
+  pipeline: string,
+  stageName: string,
+  facts: Facts,
+): Promise<PromoteResult | undefined> {
+  const latest = await tx.latestInStage(pipeline, stageName, ENTRY.promotion);
+  if (latest?.artifact !== facts.artifact.digest) return undefined;
+  const promotion = facts.ledger.promotions.find((p) => p.seq === latest.seq);
+  if (promotion === undefined || !isTrusted(promotion)) return undefined;
+  const recorded = latest.payload.decision as Decision | undefined;
+  if (recorded === undefined || typeof recorded !== 'object' || recorded.verdict !== 'allowed')
+    return undefined;
+  const vsa = latest.payload.vsa as Envelope | undefined;
+  return {
+    decision: recorded,
+    entry: latest,
+    ...(vsa ? { vsa } : {}),
+    existing: {
+      seq: latest.seq,
+      hash: latest.hash,
+      at: latest.at,
+      actor: latest.actor,
+      status: promotion.status,
+    },
+  };
 }
 
 /**
@@ -49,6 +104,10 @@ export async function promote(
   return store.write(pipeline, async (tx) => {
     const facts = await readFacts(ctx, checked, tx, extra);
     const artifact = facts.artifact;
+    if (!options.again) {
+      const existing = await currentHealthyPromotion(tx, pipeline, stageName, facts);
+      if (existing) return existing;
+    }
     const decision = decide(ctx.contract, stageName, facts, { overrides });
     if (decision.verdict !== 'allowed') return { decision };
     const vsa = vsaSigner

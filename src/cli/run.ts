@@ -43,10 +43,15 @@ export function write(text: string): void {
 }
 
 /** Prints a decision as text, JSON or Markdown, and sets the exit code of its verdict. */
-export async function printDecision(command: Command, decision: Decision): Promise<void> {
+export async function printDecision(
+  command: Command,
+  decision: Decision,
+  /** Extra top-level fields for `--json` (a promotion retry's `promotion`). */
+  more?: Record<string, unknown>,
+): Promise<void> {
   const flags = flagsOf(command);
   const report = await import('../report/decision-report.js');
-  if (flags.json) write(report.renderDecisionJson(decision));
+  if (flags.json) write(report.renderDecisionJson(more ? { ...decision, ...more } : decision));
   else if (flags.markdown) write(report.renderDecisionMarkdown(decision));
   else write(report.renderDecisionText(decision));
   process.exitCode = EXIT[decision.verdict];

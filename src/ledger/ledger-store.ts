@@ -31,6 +31,8 @@ export interface LedgerReader {
   entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
   entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]>;
+  /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */
+  latestInStage(pipeline: string, stage: string, kind: string): Promise<ChainedEntry | undefined>;
 }
 
 export interface LedgerTransaction extends LedgerReader {

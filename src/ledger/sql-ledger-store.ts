@@ -226,6 +226,16 @@ function buildQueries(k: Kysely<Database>) {
     headEntry: prepare(['pipeline'], (p) =>
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).orderBy('e.seq', 'desc').limit(sql.lit(1)),
     ),
+    latestInStage: prepare(['pipeline', 'stage', 'kind'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('stage', '=', p.stage)
+        .where('kind', '=', p.kind)
+        .orderBy('seq', 'desc')
+        .limit(1),
+    ),
     head: prepare(['pipeline'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -352,6 +362,11 @@ class SqlReader implements LedgerReader {
     // (a rejection made to look like something else) must stop the read, not drop out of it.
     const entries = rows.map(toVerifiedEntry);
     return wanted ? entries.filter((entry) => wanted.has(entry.kind)) : entries;
+  }
+
+  async latestInStage(pipeline: string, stage: string, kind: string): Promise<ChainedEntry | undefined> {
+    const [row] = await this.rows<LedgerEntryTable>(this.q.latestInStage, { pipeline, stage, kind });
+    return row && toEntry(row);
   }
 }
 

@@ -553,17 +553,24 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { promote } = await import('../app/promote.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const body = valid<z.infer<typeof s.promoteBody>>(c, 'json');
-      const { decision, entry, vsa } = await promote(
+      const { decision, entry, vsa, existing } = await promote(
         requestFor(c, deps, pipelineOf(c)),
         stage,
         body.artifact,
         {
           overrides: body.overrides ?? [],
           ...(body.reason === undefined ? {} : { reason: body.reason }),
+          ...(body.again ? { again: true } : {}),
         },
       );
       deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
       if (!entry) return answer(c, decision);
+      // A retry of a promotion already in place: 200 with the decision it was recorded under.
+      if (existing)
+        return answer(c, decision, 200, {
+          'tollgate-entry': `${entry.seq} ${entry.hash}`,
+          'tollgate-promotion': 'existing',
+        });
       deps.metrics.promotions.inc({ pipeline: decision.pipeline, stage });
       return answer(c, decision, 201, {
         'tollgate-entry': `${entry.seq} ${entry.hash}`,

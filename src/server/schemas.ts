@@ -68,6 +68,12 @@ export const promoteBody = z
       .optional()
       .describe('Gates to waive (admins named under `overrides`).'),
     reason: z.string().max(2000).optional().describe('Why the overrides are needed (required with them).'),
+    again: z
+      .boolean()
+      .optional()
+      .describe(
+        "Record a new promotion even when the digest already is the stage's current, healthy one; otherwise such a retry records nothing and answers 200 with the existing entry (Tollgate-Promotion: existing).",
+      ),
   })
   .strict()
   .openapi('PromoteRequest');

@@ -62,8 +62,16 @@ describe.each(BACKENDS)('Idempotency-Key on $name', (backend) => {
     expect(await again.text()).toBe(firstBody);
     expect(await promotions(s)).toBe(1);
 
-    // Without the key the same request is a new promotion: the key is what makes a retry a retry.
-    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    // Without the key, promoting the stage's current, healthy digest again records nothing either
+    // (promote is idempotent): 200 with the existing entry. `again` forces a new promotion.
+    const plain = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('tollgate-promotion')).toBe('existing');
+    expect(plain.headers.get('tollgate-entry')).toBe(first.headers.get('tollgate-entry'));
+    expect(await promotions(s)).toBe(1);
+    expect(
+      (await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D, again: true })).status,
+    ).toBe(201);
     expect(await promotions(s)).toBe(2);
 
     // The same key with another request is refused, and records nothing.
@@ -78,9 +86,9 @@ describe.each(BACKENDS)('Idempotency-Key on $name', (backend) => {
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     // Keys are per principal: another caller's same key is its own.
     const ci2 = await s.token({ role: 'ci', pipelines: ['billing'], principal: 'ci-two' });
-    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci2, { artifact: D }, key)).status).toBe(
-      201,
-    );
+    const own = await s.call('POST', `${base}/stages/dev/promotions`, ci2, { artifact: D, again: true }, key);
+    expect(own.status).toBe(201);
+    expect(own.headers.get('idempotent-replayed')).toBeNull();
     expect(await promotions(s)).toBe(3);
   });
 

@@ -21,6 +21,10 @@ export function definePromote(program: Command): void {
     )
     .option('--reason <text>', 'why the override is needed (required with --override)')
     .option(
+      '--again',
+      "record a new promotion even when the digest already is the stage's current, healthy one (a retry otherwise records nothing)",
+    )
+    .option(
       '--publish',
       'after a recorded promotion, publish the VSA and evidence next to the image (see `tollgate publish`)',
     )
@@ -37,20 +41,32 @@ export function definePromote(program: Command): void {
         reason?: string;
         copyTo?: string;
         publish?: boolean;
+        again?: boolean;
       }>(command);
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
         const digest = await artifactDigestOf(ctx, flags);
-        const { decision, entry, vsa } = await promote(ctx, stage, digest, {
+        const { decision, entry, vsa, existing } = await promote(ctx, stage, digest, {
           overrides: flags.override,
           ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+          ...(flags.again ? { again: true } : {}),
         });
-        await printDecision(command, decision);
-        const line = entry
-          ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`
-          : `not promoted: the decision is ${decision.verdict}`;
+        const already = existing
+          ? `already promoted: ${shortDigest(decision.artifact.digest)} is ${stage}'s current promotion (${existing.status}), ledger entry #${existing.seq} ${shortDigest(existing.hash)} at ${existing.at} by ${existing.actor}; nothing new recorded (--again records a new one)`
+          : undefined;
+        // A retry answers with the existing entry and the decision it was recorded under, and says so.
+        await printDecision(
+          command,
+          decision,
+          existing ? { promotion: { recorded: false, ...existing, message: already } } : undefined,
+        );
+        const line =
+          already ??
+          (entry
+            ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`
+            : `not promoted: the decision is ${decision.verdict}`);
         process.stderr.write(`${line}\n`);
-        if (entry) {
+        if (entry && !existing) {
           const { writeVsaOut } = await import('./vsa-out.js');
           writeVsaOut(vsa, flags.vsaOut);
           if (flags.publish) {

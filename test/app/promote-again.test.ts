@@ -1,0 +1,95 @@
+/**
+ * Idempotent promote (issue 13): promoting a digest that already is the stage's current, healthy
+ * promotion records nothing and answers with the existing entry; `again` forces a new one. A CI
+ * retry therefore never restarts a downstream soak. On every store backend.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkStage } from '../../src/app/check.js';
+import { createServices } from '../../src/app/create-services.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
+import { stageHistory } from '../../src/app/status.js';
+import { ENTRY } from '../../src/ledger/ledger-view.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS, type StoreHandle } from '../support/stores.js';
+
+const SHOP = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  staging: { purpose: release candidates }
+  prod:
+    purpose: live
+    from: staging
+    requires: { soak: 24h }
+`);
+
+const D = fakeDigest('retry');
+const E = fakeDigest('next');
+const T0 = new Date('2026-11-24T09:00:00Z');
+const hours = (n: number) => new Date(T0.getTime() + n * 3_600_000);
+
+let handle: StoreHandle | undefined;
+afterEach(async () => {
+  await handle?.dispose();
+  handle = undefined;
+});
+
+describe.each(BACKENDS)('promote twice ($name)', (backend) => {
+  async function setup() {
+    handle = await backend.open();
+    const services = createServices({
+      contracts: contractSource([SHOP]),
+      store: handle.store,
+      clock: fixedClock(T0),
+    });
+    const as = (principal: string, when: Date) =>
+      requestOf(services, { principal, pipeline: 'shop', at: when });
+    await registerArtifact(as('ci', hours(0)), { digest: D });
+    await registerArtifact(as('ci', hours(0)), { digest: E });
+    return { as, store: handle.store };
+  }
+
+  it('a retry records nothing, answers with the existing entry, and the downstream soak keeps running', async () => {
+    const { as, store } = await setup();
+    const first = await promote(as('ci', hours(1)), 'staging', D);
+    expect(first.existing).toBeUndefined();
+    const head = await store.head('shop');
+    const retry = await promote(as('ci-retry', hours(20)), 'staging', D);
+    expect(retry.existing).toEqual({
+      seq: first.entry?.seq,
+      hash: first.entry?.hash,
+      at: hours(1).toISOString(),
+      actor: 'ci',
+      status: 'promoted',
+    });
+    expect(retry.entry?.seq).toBe(first.entry?.seq);
+    expect(retry.decision).toEqual(first.decision);
+    expect(await store.head('shop')).toBe(head);
+    expect(await store.entriesForStage('shop', 'staging', [ENTRY.promotion])).toHaveLength(1);
+    // 24h of soak from the first promotion: had the retry been recorded, prod would wait until 44h.
+    const prod = await checkStage(as('viewer', hours(25.5)), 'prod', D);
+    expect(prod.verdict).toBe('allowed');
+  });
+
+  it('`again` records a new promotion (and so restarts the soak measured from it)', async () => {
+    const { as, store } = await setup();
+    const first = await promote(as('ci', hours(1)), 'staging', D);
+    const forced = await promote(as('ci', hours(20)), 'staging', D, { again: true });
+    expect(forced.existing).toBeUndefined();
+    expect(forced.entry?.seq).toBeGreaterThan(first.entry?.seq ?? 0);
+    expect(await store.entriesForStage('shop', 'staging', [ENTRY.promotion])).toHaveLength(2);
+    expect((await checkStage(as('viewer', hours(25.5)), 'prod', D)).verdict).toBe('pending');
+  });
+
+  it('records again when another digest entered the stage since', async () => {
+    const { as } = await setup();
+    await promote(as('ci', hours(1)), 'staging', D);
+    await promote(as('ci', hours(2)), 'staging', E);
+    const back = await promote(as('ci', hours(3)), 'staging', D);
+    expect(back.existing).toBeUndefined();
+    expect((await stageHistory(as('viewer', hours(4)), 'staging')).map((p) => p.artifact)).toEqual([D, E, D]);
+  });
+});
