@@ -34,7 +34,7 @@ export function decide(
   const gates: GateResult[] = [];
   for (const gate of GATES) {
     const config = gate.select(stage);
-    if (config === undefined) continue;
+    if (config === undefined || (gate.appliesTo !== undefined && !gate.appliesTo(context))) continue;
     let result = gate.evaluate(config, gate.key === signedByGate.key ? context : trusted);
     const override = options.overrides?.find((o) => o.gate === gate.key);
     // Nothing to waive in a pass, nor in a gate that had nothing to judge.

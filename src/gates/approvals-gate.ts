@@ -7,7 +7,7 @@
  */
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
-import { ledgerRef } from '../ledger/ledger-view.js';
+import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -24,13 +24,18 @@ export function authorOf(context: GateContext): string | undefined {
   return context.facts.artifact.labels.author ?? context.facts.ledger.registeredBy;
 }
 
-/** The latest word of each person about this digest in this stage (withdrawals remove it). */
+/**
+ * The latest word of each person about this digest in this stage (withdrawals remove it). Words
+ * given before the digest was last rolled back out of the stage no longer count: they approved
+ * what was then known, and the rollback is news.
+ */
 export function latestWords(context: GateContext): ApprovalRecord[] {
   const digest = context.facts.artifact.digest;
+  const since = lastRollbackOutOf(context.facts.ledger, digest, context.stageName)?.seq ?? 0;
   const latest = new Map<string, ApprovalRecord>();
   const records = [...(context.facts.ledger.approvals ?? [])].sort((a, b) => a.seq - b.seq);
   for (const record of records) {
-    if (record.artifact !== digest || record.stage !== context.stageName) continue;
+    if (record.artifact !== digest || record.stage !== context.stageName || record.seq < since) continue;
     if (record.decision === 'withdraw') latest.delete(record.actor);
     else latest.set(record.actor, record);
   }

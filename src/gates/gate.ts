@@ -62,6 +62,11 @@ export interface GateDefinition<Config> {
   key: string;
   /** Returns the section of the stage this gate reads, or undefined when the stage does not use it. */
   select(stage: ContractStage): Config | undefined;
+  /**
+   * For a gate every stage has (`rolledBack`): whether it has anything to say about this artifact.
+   * When false the decision leaves it out. Absent: the gate applies whenever `select` finds its section.
+   */
+  appliesTo?(context: GateContext): boolean;
   evaluate(config: Config, context: GateContext): GateResult;
 }
 

@@ -8,6 +8,7 @@ import { fromGate } from './from-gate.js';
 import type { GateDefinition } from './gate.js';
 import { provenanceGate } from './provenance-gate.js';
 import { rollbackGate } from './rollback-gate.js';
+import { rolledBackGate } from './rolled-back-gate.js';
 import { rulesGate } from './rules-gate.js';
 import { sbomGate } from './sbom-gate.js';
 import { signedByGate } from './signed-by-gate.js';
@@ -20,6 +21,7 @@ import { windowsGate } from './windows-gate.js';
 // biome-ignore lint/suspicious/noExplicitAny: each gate has its own config type; the registry only routes.
 export const GATES: ReadonlyArray<GateDefinition<any>> = [
   fromGate,
+  rolledBackGate,
   signedByGate,
   testsGate,
   sbomGate,

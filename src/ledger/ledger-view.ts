@@ -95,6 +95,41 @@ export function latestPromotion(view: LedgerView, stage: string): PromotionRecor
   return latest;
 }
 
+/** The latest rollback of `digest` out of `stage`, if it was ever rolled back from there. */
+export function lastRollbackOutOf(
+  view: LedgerView,
+  digest: string,
+  stage: string,
+): RollbackRecord | undefined {
+  let last: RollbackRecord | undefined;
+  for (const rollback of view.rollbacks ?? []) {
+    if (
+      rollback.artifact === digest &&
+      rollback.stage === stage &&
+      (last === undefined || rollback.seq > last.seq)
+    )
+      last = rollback;
+  }
+  return last;
+}
+
+/**
+ * The rollback that still holds `digest` out of `stage`: its latest rollback from there, unless the
+ * digest has been promoted into the stage again since (re-approved or overridden, then admitted).
+ */
+export function standingRollback(
+  view: LedgerView,
+  digest: string,
+  stage: string,
+): RollbackRecord | undefined {
+  const rollback = lastRollbackOutOf(view, digest, stage);
+  if (rollback === undefined) return undefined;
+  const readmitted = view.promotions.some(
+    (p) => p.stage === stage && p.artifact === digest && p.seq > rollback.seq,
+  );
+  return readmitted ? undefined : rollback;
+}
+
 /** True when a promotion is still trusted: not failed, not rolled back. */
 export function isTrusted(promotion: PromotionRecord): boolean {
   return promotion.status === 'promoted' || promotion.status === 'verified';
