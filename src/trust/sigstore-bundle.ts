@@ -4,7 +4,7 @@
  * entries, timestamps and the signature. Tollgate adds what those leave to the caller: which key
  * or identity is trusted, and that an in-toto statement is about the artifact.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   BUNDLE_V01_MEDIA_TYPE,
   BUNDLE_V02_MEDIA_TYPE,
@@ -162,6 +162,33 @@ function keySigner(
 }
 
 /**
+ * Rekor v2 logs a DSSE envelope as a `hashedrekord` 0.0.2 entry whose digest is the SHA-256 of the
+ * envelope's pre-authentication encoding (PAE), the bytes actually signed (rekor-v2 spec §6.1.4).
+ * @sigstore/verify 3.x compares that digest with the SHA-256 of the payload alone and refuses the
+ * bundle ("digest mismatch"); the 4.x line that fixes it declares Node >= 22.22, and Tollgate still
+ * runs on Node 20. So for DSSE content with such an entry, the digest of the PAE is accepted too.
+ * It binds the same signed bytes as the payload digest does (the PAE holds the payload and its
+ * type), and the entry's signature must still equal the envelope's.
+ */
+function withRekorV2DsseDigest(entity: SignedEntity): SignedEntity {
+  const hashedRekordV2 = entity.tlogEntries.some(
+    (entry) => entry.kindVersion?.kind === 'hashedrekord' && entry.kindVersion.version === '0.0.2',
+  );
+  const content = entity.signature as SignedEntity['signature'] & { preAuthEncoding?: unknown };
+  if (!hashedRekordV2 || !Buffer.isBuffer(content.preAuthEncoding)) return entity;
+  const paeDigest = createHash('sha256').update(content.preAuthEncoding).digest();
+  const signature: SignedEntity['signature'] = {
+    signature: content.signature,
+    compareDigest: (digest) =>
+      content.compareDigest(digest) ||
+      (digest.length === paeDigest.length && timingSafeEqual(digest, paeDigest)),
+    compareSignature: (bytes) => content.compareSignature(bytes),
+    verifySignature: (key) => content.verifySignature(key),
+  };
+  return { ...entity, signature };
+}
+
+/**
  * Verifies a parsed bundle against trusted keys or identities and, for DSSE content, checks that
  * the in-toto statement inside names the artifact's digest. Returns a value, never throws for an
  * invalid bundle.
@@ -185,7 +212,7 @@ export function verifyBundle(
   }
   let entity: SignedEntity;
   try {
-    entity = toSignedEntity(bundle, options.artifact);
+    entity = withRekorV2DsseDigest(toSignedEntity(bundle, options.artifact));
   } catch (error) {
     return { valid: false, reason: `cannot read the bundle's signature material: ${failureText(error)}` };
   }

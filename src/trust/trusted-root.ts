@@ -29,6 +29,7 @@ export function toTrustedRoot(value: unknown, source: string): TrustedRoot {
       `${source}: not a Sigstore trusted root: expected "mediaType": "${MEDIA_TYPE_PREFIX}+json;version=0.1"`,
     );
   }
+  checkValidityPeriods(value, source);
   try {
     return TrustedRoot.fromJSON(value);
   } catch (cause) {
@@ -39,6 +40,42 @@ export function toTrustedRoot(value: unknown, source: string): TrustedRoot {
         cause,
       },
     );
+  }
+}
+
+/**
+ * Every `validFor` in a trusted root must have a `start` (protobuf-specs TimeRange: start is
+ * required, end optional). @sigstore/verify reads a missing start as the beginning of time, which
+ * would make a key trusted for signatures older than the key itself: such a root is malformed.
+ */
+function checkValidityPeriods(root: Record<string, unknown>, source: string): void {
+  const lists: Array<[string, string]> = [
+    ['tlogs', 'publicKey'],
+    ['ctlogs', 'publicKey'],
+    ['certificateAuthorities', ''],
+    ['timestampAuthorities', ''],
+  ];
+  for (const [list, inner] of lists) {
+    const items = root[list];
+    if (items === undefined) continue;
+    if (!Array.isArray(items)) {
+      throw new TollgateError(
+        'CONFIG_INVALID',
+        `${source}: malformed Sigstore trusted root: ${list} must be a list`,
+      );
+    }
+    items.forEach((item, index) => {
+      const holder = inner === '' ? item : isObject(item) ? item[inner] : undefined;
+      const where = `${list}[${index}]${inner ? `.${inner}` : ''}.validFor`;
+      if (!isObject(holder) || holder.validFor === undefined) return;
+      const validFor = holder.validFor;
+      if (!isObject(validFor) || typeof validFor.start !== 'string' || validFor.start === '') {
+        throw new TollgateError(
+          'CONFIG_INVALID',
+          `${source}: malformed Sigstore trusted root: ${where} has no start (a validity period must say when the key became valid)`,
+        );
+      }
+    });
   }
 }
 
