@@ -17,6 +17,8 @@ import { BACKENDS, type StoreHandle } from '../support/stores.js';
 
 const SHOP = contractOf(`version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with the request's clock.
+demo: true
 artifact: { type: oci }
 stages:
   staging: { purpose: release candidates }

@@ -19,6 +19,8 @@ import { BACKENDS, type StoreHandle } from '../support/stores.js';
 // Prod is closed on 2026-11-24 from 10:00 to 11:00 (UTC): the rollback happens inside it.
 const SHOP = contractOf(`version: 1
 pipeline: shop
+# A demo pipeline: the test plays time forward with the request's clock.
+demo: true
 artifact: { type: oci }
 overrides:
   - { by: [carol], gates: [windows, rolledBack, approvals] }
