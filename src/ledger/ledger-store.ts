@@ -10,6 +10,7 @@ import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
 import type { RequestMemory, RequestStore } from './request-store.js';
 import type { SessionStore } from './session-store.js';
 import type { TokenStore } from './token-store.js';
+import type { ConsistencyProof, InclusionProof, RecomputedTree, TreeHead } from './tree-store.js';
 
 /** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
 export interface NewEntry {
@@ -66,6 +67,14 @@ export interface LedgerStore extends LedgerReader {
   readonly requests: RequestStore;
   /** The sequence number of the pipeline's last entry (0 when it has none). */
   head(pipeline: string): Promise<number>;
+  /** The Merkle tree over the pipeline's first `size` entries (default: all of them). */
+  treeHead(pipeline: string, size?: number): Promise<TreeHead>;
+  /** RFC 9162 inclusion proof of entry `seq` in the tree of `size` entries (default: all). */
+  inclusionProof(pipeline: string, seq: number, size?: number): Promise<InclusionProof>;
+  /** RFC 9162 consistency proof from the tree of `first` entries to that of `second` (default: all). */
+  consistencyProof(pipeline: string, first: number, second?: number): Promise<ConsistencyProof>;
+  /** The tree recomputed from the entries' bodies, compared with the stored nodes. */
+  recomputeTree(pipeline: string, at?: number): Promise<RecomputedTree>;
   /** Up to `limit` entries after `seq`, oldest first (live events). */
   entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]>;
   close(): Promise<void>;

@@ -78,6 +78,17 @@ export interface RequestKeyTable {
   created_at: string;
 }
 
+/**
+ * The ledger's Merkle tree: the hash of every perfect subtree of two or more entries
+ * (src/ledger/tree-store.ts). `node` is index × 64 + level.
+ */
+export interface LedgerTreeTable {
+  pipeline: string;
+  node: number;
+  /** Hex SHA-256. */
+  hash: string;
+}
+
 export interface Database {
   artifacts: ArtifactTable;
   evidence: EvidenceTable;
@@ -85,6 +96,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
   request_keys: RequestKeyTable;
+  ledger_tree: LedgerTreeTable;
 }
 
 const migrations: Record<string, Migration> = {
@@ -191,6 +203,19 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('request_keys_pk', ['principal', 'key'])
         .execute();
       await db.schema.createIndex('request_keys_age').on('request_keys').column('created_at').execute();
+    },
+  },
+  // Existing ledgers keep working: their tree is built from the entries' bodies the first time a
+  // node is needed (an append that completes one, a checkpoint, a proof).
+  '0005_ledger_tree': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('ledger_tree')
+        .addColumn('pipeline', 'text', (c) => c.notNull())
+        .addColumn('node', 'bigint', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ledger_tree_pk', ['pipeline', 'node'])
+        .execute();
     },
   },
 };

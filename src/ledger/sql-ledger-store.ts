@@ -24,6 +24,14 @@ import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } 
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
 import { type SessionStore, sqlSessionStore } from './session-store.js';
 import { sqlTokenStore, type TokenStore } from './token-store.js';
+import {
+  type ConsistencyProof,
+  type InclusionProof,
+  type RecomputedTree,
+  type TreeHead,
+  TreeStore,
+  treeQueries,
+} from './tree-store.js';
 
 /** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
 export interface SqlRunner {
@@ -288,6 +296,7 @@ function buildQueries(k: Kysely<Database>) {
         .limit(p.limit as unknown as number),
     ),
     requests: sqlRequestQueries(k),
+    tree: treeQueries(k),
     evidenceEntries: prepare(['pipeline'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -373,6 +382,14 @@ class SqlReader implements LedgerReader {
 class SqlTransaction extends SqlReader implements LedgerTransaction {
   readonly requests = requestMemory(this.q.requests, this.runner);
 
+  constructor(
+    runner: SqlRunner,
+    q: Queries,
+    readonly tree: TreeStore,
+  ) {
+    super(runner, q);
+  }
+
   async insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void> {
     await this.rows(this.q.insertArtifact, {
       pipeline,
@@ -430,8 +447,16 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       hash: chained.hash,
       body: chained.body,
     });
+    await this.tree.extend(pipeline, chained.seq, chained.body, last?.body);
     return chained;
   }
+}
+
+/** `size` when it is a tree size the ledger has (1 … head); a USAGE error otherwise. */
+function sizeWithin(size: number, head: number, what: string): number {
+  if (!(Number.isInteger(size) && size >= 0 && size <= head))
+    throw new TollgateError('USAGE', `${what} of ${size} entries: the ledger has ${head}`);
+  return size;
 }
 
 export class SqlLedgerStore extends SqlReader implements LedgerStore {
@@ -474,12 +499,60 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
-    return this.capabilities.write(pipeline, (runner) => work(new SqlTransaction(runner, this.q)));
+    return this.capabilities.write(pipeline, (runner) =>
+      work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree))),
+    );
   }
 
   async head(pipeline: string): Promise<number> {
     const [last] = await this.rows<{ seq: number }>(this.q.head, { pipeline });
     return last ? Number(last.seq) : 0;
+  }
+
+  /**
+   * Runs `work` on the pipeline's tree under its write lock, with the ledger's size: a proof is
+   * about one size, and a missing node is rebuilt in the same transaction.
+   */
+  private onTree<T>(pipeline: string, work: (tree: TreeStore, size: number) => Promise<T>): Promise<T> {
+    return this.capabilities.write(pipeline, async (runner) => {
+      const { rows } = await runner.execute<{ seq: number }>(this.q.head({ pipeline }));
+      const size = rows[0] ? Number(rows[0].seq) : 0;
+      return work(new TreeStore(this.kysely, runner, this.q.tree), size);
+    });
+  }
+
+  async treeHead(pipeline: string, size?: number): Promise<TreeHead> {
+    return this.onTree(pipeline, (tree, head) =>
+      tree.head(pipeline, sizeWithin(size ?? head, head, 'the tree')),
+    );
+  }
+
+  async inclusionProof(pipeline: string, seq: number, size?: number): Promise<InclusionProof> {
+    return this.onTree(pipeline, (tree, head) => {
+      const at = sizeWithin(size ?? head, head, 'the tree');
+      if (!(Number.isInteger(seq) && seq >= 1 && seq <= at))
+        throw new TollgateError(
+          'USAGE',
+          `no entry #${seq} in a tree of ${at} entries of pipeline ${pipeline}`,
+        );
+      return tree.inclusion(pipeline, seq, at);
+    });
+  }
+
+  async consistencyProof(pipeline: string, first: number, second?: number): Promise<ConsistencyProof> {
+    return this.onTree(pipeline, (tree, head) => {
+      const to = sizeWithin(second ?? head, head, 'the newer tree');
+      if (!(Number.isInteger(first) && first >= 1 && first <= to))
+        throw new TollgateError(
+          'USAGE',
+          `the ledger of pipeline ${pipeline} has ${to} entries; it cannot extend a tree of ${first}`,
+        );
+      return tree.consistency(pipeline, first, to);
+    });
+  }
+
+  async recomputeTree(pipeline: string, at?: number): Promise<RecomputedTree> {
+    return new TreeStore(this.kysely, this.runner, this.q.tree).recompute(pipeline, at);
   }
 
   async entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
