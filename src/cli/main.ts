@@ -8,6 +8,7 @@ import { EXIT, TollgateError } from '../errors.js';
 import { maskSecretsInText } from '../text/secret-detector.js';
 import { COMMANDS } from './commands/index.js';
 import { flagOf } from './flags.js';
+import { assertRemoteVerb } from './remote.js';
 
 declare const TOLLGATE_VERSION: string;
 
@@ -22,8 +23,14 @@ export function buildProgram(): Command {
     )
     .option('--as <name>', 'act as this person (default: TOLLGATE_ACTOR, the CI identity, or the OS user)')
     .option('--now <time>', 'evaluate at this ISO 8601 time (default: TOLLGATE_NOW, or the real time)')
+    .option(
+      '--server <url>',
+      'run the verb on this Tollgate server (or TOLLGATE_SERVER; credential in TOLLGATE_TOKEN, pipeline from TOLLGATE_PIPELINE or the contract)',
+    )
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // A ledger verb without a route must never run locally when a server is named.
+    .hook('preAction', (_program, action) => assertRemoteVerb(action, process.env));
   for (const define of COMMANDS) define(program);
   return program;
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { AppContext, AppOptions } from '../app/context.js';
 import type { Decision } from '../decision.js';
-import { EXIT } from '../errors.js';
+import { EXIT, TollgateError } from '../errors.js';
 
 export interface GlobalFlags {
   contract?: string;
@@ -36,6 +36,18 @@ export async function withContext<T>(command: Command, work: (ctx: AppContext) =
   } finally {
     await ctx.close();
   }
+}
+
+/** The server this run talks to (`--server`, TOLLGATE_SERVER), or undefined to run on the local ledger. */
+export async function remoteOfCommand(command: Command): Promise<import('./remote.js').Remote | undefined> {
+  const { remoteOf } = await import('./remote.js');
+  return remoteOf(command, process.env);
+}
+
+/** Refuses a flag that needs the local ledger or registry when the verb runs on a server. */
+export function assertLocalOnly(flag: string, given: unknown, instead: string): void {
+  if (given === undefined || given === false) return;
+  throw new TollgateError('USAGE', `${flag} does not work with --server: ${instead}`);
 }
 
 export function write(text: string): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 function defineWord(program: Command, decision: 'approve' | 'reject'): void {
   const verb = decision === 'approve' ? 'approve' : 'reject';
@@ -17,6 +17,25 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; comment?: string; withdraw?: boolean }>(command);
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        const { document } = await remote.request<{ recorded: boolean; seq?: number; message: string }>(
+          'POST',
+          remote.stagePath(stage, '/approvals'),
+          {
+            json: {
+              artifact: flags.artifact,
+              decision,
+              ...(flags.comment === undefined ? {} : { comment: flags.comment }),
+              ...(flags.withdraw ? { withdraw: true } : {}),
+            },
+          },
+        );
+        if (flags.json) write(JSON.stringify(document, null, 2));
+        else
+          write(document.recorded ? `${document.message} (ledger entry #${document.seq})` : document.message);
+        return;
+      }
       await withContext(command, async (ctx) => {
         const { recordApproval } = await import('../../app/approve.js');
         const result = await recordApproval(ctx, stage, {

@@ -24,3 +24,14 @@ export async function artifactDigestOf(
   const { digestForImage } = await import('../../app/image.js');
   return digestForImage(ctx, flags.image!);
 }
+
+/** The digest of a verb run on a server: `--artifact` only (an image is resolved where the registry is reachable). */
+export function remoteDigestOf(flags: { artifact?: string; image?: string }): string {
+  if (flags.image !== undefined)
+    throw new TollgateError(
+      'USAGE',
+      '--image does not work with --server: give --artifact sha256:… (the digest `tollgate register --image` printed)',
+    );
+  if (flags.artifact === undefined) throw new TollgateError('USAGE', 'give --artifact sha256:…');
+  return flags.artifact;
+}

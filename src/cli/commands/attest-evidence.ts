@@ -3,8 +3,10 @@
  * detected from the content). Raw files or in-toto statements, DSSE envelopes, Sigstore bundles.
  */
 import type { Command } from 'commander';
+import type { EvidenceDocument } from '../../app/documents.js';
+import type { EvidenceRecord } from '../../evidence/evidence.js';
 import type { ExpectedEvidence } from '../../evidence/normalise-evidence.js';
-import { flagsOf, withContext, write } from '../run.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 interface Flags {
   artifact: string;
@@ -32,10 +34,46 @@ function defineOne(
     )
     .action(async (arg: string, _options, command: Command) => {
       const flags = flagsOf<Flags>(command);
+      const { describeEvidence } = await import('../../app/attest-evidence.js');
+      const print = (shown: EvidenceDocument | EvidenceDocument[]) => {
+        if (flags.json) {
+          write(JSON.stringify(shown, null, 2));
+          return;
+        }
+        const where = flags.in ? ` in ${flags.in}` : '';
+        for (const item of Array.isArray(shown) ? shown : [shown]) {
+          // The document carries what the description reads: kind, format, data (less an SBOM's components).
+          const record = {
+            data: item.data,
+            format: item.format,
+            signer: item.signer,
+          } as unknown as EvidenceRecord;
+          const signed = item.signer ? `, signed by ${item.signer.name}` : '';
+          write(
+            `recorded ${describeEvidence(record)}${where}${signed}${item.stored ? '' : ' (already recorded: identical evidence)'}`,
+          );
+        }
+      };
+      const { expandOneInput } = await import('../input-files.js');
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        assertLocalOnly('--max-evidence-bytes', flags.maxEvidenceBytes, "the server's own limit applies");
+        const input = await expandOneInput(arg, process.stdin);
+        try {
+          const { document } = await remote.request<EvidenceDocument | EvidenceDocument[]>(
+            'POST',
+            remote.artifactPath(flags.artifact, '/evidence'),
+            { query: { kind: expected, in: flags.in }, file: input.file, contentType: 'application/json' },
+          );
+          print(document);
+        } finally {
+          input.dispose();
+        }
+        return;
+      }
       await withContext(command, async (ctx) => {
-        const { attestEvidence, describeEvidence } = await import('../../app/attest-evidence.js');
+        const { attestEvidence } = await import('../../app/attest-evidence.js');
         const { parseSize } = await import('../../text/size.js');
-        const { expandOneInput } = await import('../input-files.js');
         const input = await expandOneInput(arg, process.stdin);
         const result = await attestEvidence(ctx, {
           artifact: flags.artifact,
@@ -44,19 +82,8 @@ function defineOne(
           ...(flags.in === undefined ? {} : { stage: flags.in }),
           ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
         }).finally(input.dispose);
-        if (flags.json) {
-          const { evidenceDocument } = await import('../../app/documents.js');
-          write(JSON.stringify(evidenceDocument(result, expected), null, 2));
-          return;
-        }
-        const { records } = result;
-        const where = flags.in ? ` in ${flags.in}` : '';
-        for (const { record, stored } of records) {
-          const signed = record.signer ? `, signed by ${record.signer.name}` : '';
-          write(
-            `recorded ${describeEvidence(record)}${where}${signed}${stored ? '' : ' (already recorded: identical evidence)'}`,
-          );
-        }
+        const { evidenceDocument } = await import('../../app/documents.js');
+        print(evidenceDocument(result, expected) as EvidenceDocument | EvidenceDocument[]);
       });
     });
 }

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { testsDocument } from '../../app/documents.js';
+import { TollgateError } from '../../errors.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 import { defineAttestEvidence } from './attest-evidence.js';
 import { defineAttestStatement } from './attest-statement.js';
 import { defineAttestVerification } from './attest-verification.js';
+
+type TestsDocument = ReturnType<typeof testsDocument>;
 
 function defineAttestTests(attest: Command): void {
   attest
@@ -15,27 +19,15 @@ function defineAttestTests(attest: Command): void {
     .argument('<files...>', 'JUnit XML report files, globs (reports/**/*.xml) or - for standard input')
     .action(async (args: string[], _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; suite: string; in?: string }>(command);
-      await withContext(command, async (ctx) => {
-        const { attestTests } = await import('../../app/attest.js');
-        const { expandInputs } = await import('../input-files.js');
-        const { testsDocument } = await import('../../app/documents.js');
-        const inputs = await expandInputs(args, process.stdin);
-        const result = await attestTests(ctx, {
-          artifact: flags.artifact,
-          suite: flags.suite,
-          files: inputs.files,
-          ...(flags.in === undefined ? {} : { stage: flags.in }),
-        }).finally(inputs.dispose);
-        const { totals, stored } = result;
-        const summary = testsDocument(flags.suite, result);
+      const print = (summary: TestsDocument) => {
         if (flags.json) {
           write(JSON.stringify(summary, null, 2));
           return;
         }
         const where = flags.in ? ` in ${flags.in}` : '';
         write(
-          `recorded suite ${flags.suite}${where}: ${totals.tests} tests, ${totals.passed} passed, ${totals.failed} failed, ${totals.errored} errored, ${totals.skipped} skipped` +
-            `${stored ? '' : ' (already recorded: identical results)'}`,
+          `recorded suite ${flags.suite}${where}: ${summary.tests} tests, ${summary.passed} passed, ${summary.failed} failed, ${summary.errored} errored, ${summary.skipped} skipped` +
+            `${summary.stored ? '' : ' (already recorded: identical results)'}`,
         );
         for (const name of summary.failures.slice(0, 10)) write(`  failed: ${name}`);
         const reruns = summary.reruns;
@@ -45,6 +37,43 @@ function defineAttestTests(attest: Command): void {
               `${reruns.tests} tests, ${reruns.passed} passed (${reruns.flaky} flaky), ${reruns.failed} failed, ${reruns.errored} errored, ${reruns.skipped} skipped`,
           );
         }
+      };
+      const { expandInputs } = await import('../input-files.js');
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        const inputs = await expandInputs(args, process.stdin);
+        try {
+          if (inputs.files.length !== 1)
+            throw new TollgateError(
+              'USAGE',
+              `with --server, attest tests sends one JUnit report per run (${inputs.files.length} given): run it once per file, or merge them into one <testsuites> report`,
+            );
+          const { document } = await remote.request<TestsDocument>(
+            'POST',
+            remote.artifactPath(flags.artifact, '/tests'),
+            {
+              query: { suite: flags.suite, in: flags.in },
+              file: inputs.files[0]!,
+              contentType: 'application/xml',
+            },
+          );
+          print(document);
+        } finally {
+          inputs.dispose();
+        }
+        return;
+      }
+      await withContext(command, async (ctx) => {
+        const { attestTests } = await import('../../app/attest.js');
+        const { testsDocument } = await import('../../app/documents.js');
+        const inputs = await expandInputs(args, process.stdin);
+        const result = await attestTests(ctx, {
+          artifact: flags.artifact,
+          suite: flags.suite,
+          files: inputs.files,
+          ...(flags.in === undefined ? {} : { stage: flags.in }),
+        }).finally(inputs.dispose);
+        print(testsDocument(flags.suite, result));
       });
     });
 }

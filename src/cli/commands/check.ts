@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { flagsOf, printDecision, withContext } from '../run.js';
-import { artifactDigestOf, artifactOptions } from './artifact-option.js';
+import type { Decision } from '../../decision.js';
+import { flagsOf, printDecision, remoteOfCommand, withContext } from '../run.js';
+import { artifactDigestOf, artifactOptions, remoteDigestOf } from './artifact-option.js';
 
 export function defineCheck(program: Command): void {
   artifactOptions(
@@ -13,6 +14,15 @@ export function defineCheck(program: Command): void {
     .option('--markdown', 'print the decision as a CI step summary')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ artifact?: string; image?: string }>(command);
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        const digest = remoteDigestOf(flags);
+        const { document } = await remote.request<Decision>('GET', remote.stagePath(stage, '/check'), {
+          query: { artifact: digest },
+        });
+        await printDecision(command, document);
+        return;
+      }
       await withContext(command, async (ctx) => {
         const { checkStage } = await import('../../app/check.js');
         const digest = await artifactDigestOf(ctx, flags);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { Passport } from '../../app/explain.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 /** `tollgate explain DIGEST`: the artifact's passport. */
 export function defineExplain(program: Command): void {
@@ -9,10 +10,11 @@ export function defineExplain(program: Command): void {
     .argument('<digest>', 'the registered artifact digest')
     .option('--json', 'print as JSON')
     .action(async (digest: string, _options, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const { explainArtifact, renderPassport } = await import('../../app/explain.js');
-        const passport = await explainArtifact(ctx, digest);
-        write(flagsOf(command).json ? JSON.stringify(passport, null, 2) : renderPassport(passport));
-      });
+      const { explainArtifact, renderPassport } = await import('../../app/explain.js');
+      const remote = await remoteOfCommand(command);
+      const passport: Passport = remote
+        ? (await remote.request<Passport>('GET', remote.artifactPath(digest))).document
+        : await withContext(command, (ctx) => explainArtifact(ctx, digest));
+      write(flagsOf(command).json ? JSON.stringify(passport, null, 2) : renderPassport(passport));
     });
 }

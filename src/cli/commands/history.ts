@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
-import { flagsOf, withContext, write } from '../run.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
+
+type HistoryRow = Awaited<ReturnType<typeof import('../../app/status.js').stageHistory>>[number];
 
 export function defineHistory(program: Command): void {
   program
@@ -9,21 +11,24 @@ export function defineHistory(program: Command): void {
     .argument('<stage>', 'the stage')
     .option('--json', 'print as JSON')
     .action(async (stage: string, _options, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const { stageHistory } = await import('../../app/status.js');
-        const rows = await stageHistory(ctx, stage);
-        if (flagsOf(command).json) {
-          write(JSON.stringify(rows, null, 2));
-          return;
-        }
-        if (rows.length === 0) write(`no promotions into ${stage} yet`);
-        for (const row of rows) {
-          const version = row.labels.version ? ` version=${row.labels.version}` : '';
-          const reason = row.statusReason ? ` — ${row.statusReason}` : '';
-          write(
-            `#${row.seq}  ${row.at}  ${shortDigest(row.artifact)}${version}  by ${row.actor}  ${row.status}${reason}`,
-          );
-        }
-      });
+      const remote = await remoteOfCommand(command);
+      const rows: HistoryRow[] = remote
+        ? (await remote.request<HistoryRow[]>('GET', remote.stagePath(stage, '/promotions'))).document
+        : await withContext(command, async (ctx) => {
+            const { stageHistory } = await import('../../app/status.js');
+            return stageHistory(ctx, stage);
+          });
+      if (flagsOf(command).json) {
+        write(JSON.stringify(rows, null, 2));
+        return;
+      }
+      if (rows.length === 0) write(`no promotions into ${stage} yet`);
+      for (const row of rows) {
+        const version = row.labels.version ? ` version=${row.labels.version}` : '';
+        const reason = row.statusReason ? ` — ${row.statusReason}` : '';
+        write(
+          `#${row.seq}  ${row.at}  ${shortDigest(row.artifact)}${version}  by ${row.actor}  ${row.status}${reason}`,
+        );
+      }
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, TollgateError } from '../../errors.js';
-import { flagsOf, withContext, write } from '../run.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineLedger(program: Command): void {
   const ledger = program.command('ledger').description('the tamper-evident ledger');
@@ -16,6 +16,16 @@ export function defineLedger(program: Command): void {
     )
     .option('--key <public-key>', 'with --since: the Ed25519 public key the checkpoint must be signed with')
     .action(async (options: { since?: string; key?: string }, command: Command) => {
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        assertLocalOnly('--since', options.since, 'prove a checkpoint where the ledger is reachable');
+        assertLocalOnly('--key', options.key, 'it goes with --since');
+        const { document: verdict } = await remote.request<
+          Awaited<ReturnType<typeof import('../../app/status.js').verifyLedger>>
+        >('GET', remote.pipelinePath('/ledger/verify'));
+        printVerdict(command, verdict);
+        return;
+      }
       await withContext(command, async (ctx) => {
         const json = flagsOf(command).json;
         if (options.since !== undefined) {
@@ -35,17 +45,7 @@ export function defineLedger(program: Command): void {
         }
         if (options.key !== undefined) throw new TollgateError('USAGE', '--key goes with --since CHECKPOINT');
         const { verifyLedger } = await import('../../app/status.js');
-        const verdict = await verifyLedger(ctx);
-        if (json) write(JSON.stringify(verdict, null, 2));
-        else if (verdict.ok)
-          write(
-            `ledger of ${verdict.pipeline} intact: ${verdict.entries} entries, head ${verdict.head} (${verdict.location})`,
-          );
-        else
-          write(
-            `ledger of ${verdict.pipeline} BROKEN at ${verdict.evidence === undefined ? `entry #${verdict.seq}` : `evidence ${verdict.evidence}`}: ${verdict.reason} (${verdict.location})`,
-          );
-        if (!verdict.ok) process.exitCode = EXIT.infrastructure;
+        printVerdict(command, await verifyLedger(ctx));
       });
     });
   ledger
@@ -85,4 +85,21 @@ export function defineLedger(program: Command): void {
         write(JSON.stringify(proof, null, 2));
       });
     });
+}
+
+/** Prints a chain verdict (local or from the server) and sets exit 4 when it is broken. */
+function printVerdict(
+  command: Command,
+  verdict: Awaited<ReturnType<typeof import('../../app/status.js').verifyLedger>>,
+): void {
+  if (flagsOf(command).json) write(JSON.stringify(verdict, null, 2));
+  else if (verdict.ok)
+    write(
+      `ledger of ${verdict.pipeline} intact: ${verdict.entries} entries, head ${verdict.head} (${verdict.location})`,
+    );
+  else
+    write(
+      `ledger of ${verdict.pipeline} BROKEN at ${verdict.evidence === undefined ? `entry #${verdict.seq}` : `evidence ${verdict.evidence}`}: ${verdict.reason} (${verdict.location})`,
+    );
+  if (!verdict.ok) process.exitCode = EXIT.infrastructure;
 }

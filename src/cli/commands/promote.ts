@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
-import { flagsOf, printDecision, withContext } from '../run.js';
-import { artifactDigestOf, artifactOptions } from './artifact-option.js';
+import type { Decision } from '../../decision.js';
+import { assertLocalOnly, flagsOf, printDecision, remoteOfCommand, withContext } from '../run.js';
+import { artifactDigestOf, artifactOptions, remoteDigestOf } from './artifact-option.js';
 
 export function definePromote(program: Command): void {
   artifactOptions(
@@ -43,6 +44,46 @@ export function definePromote(program: Command): void {
         publish?: boolean;
         again?: boolean;
       }>(command);
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        assertLocalOnly('--publish', flags.publish, 'run `tollgate publish` where the registry is reachable');
+        assertLocalOnly('--copy-to', flags.copyTo, 'run `tollgate copy` where the registry is reachable');
+        const digest = remoteDigestOf(flags);
+        const { status, headers, document } = await remote.request<Decision>(
+          'POST',
+          remote.stagePath(stage, '/promotions'),
+          {
+            json: {
+              artifact: digest,
+              ...(flags.override.length > 0 ? { overrides: flags.override } : {}),
+              ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+            },
+          },
+        );
+        await printDecision(command, document);
+        const [seq, hash] = (headers.get('tollgate-entry') ?? '').split(' ');
+        const recorded = status === 201 && seq !== undefined && hash !== undefined;
+        process.stderr.write(
+          recorded
+            ? `promoted ${shortDigest(document.artifact.digest)} into ${stage}: ledger entry #${seq} ${shortDigest(hash)}\n`
+            : `not promoted: the decision is ${document.verdict}\n`,
+        );
+        if (recorded) {
+          const { writeVsaOut } = await import('./vsa-out.js');
+          const vsa =
+            headers.get('tollgate-vsa') === 'stored'
+              ? (
+                  await remote.request<import('../../trust/dsse.js').Envelope>(
+                    'GET',
+                    remote.stagePath(stage, '/vsa'),
+                    { query: { artifact: document.artifact.digest } },
+                  )
+                ).document
+              : undefined;
+          writeVsaOut(vsa, flags.vsaOut);
+        }
+        return;
+      }
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
         const digest = await artifactDigestOf(ctx, flags);

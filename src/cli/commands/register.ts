@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import { TollgateError } from '../../errors.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineRegister(program: Command): void {
   program
@@ -20,20 +21,13 @@ export function defineRegister(program: Command): void {
     .option('--json', 'print the artifact as JSON')
     .action(async (_options, command: Command) => {
       const flags = flagsOf<{ file?: string; digest?: string; image?: string; label: string[] }>(command);
-      await withContext(command, async (ctx) => {
-        const { registerArtifact, parseLabels } = await import('../../app/register.js');
-        const { registerDocument } = await import('../../app/documents.js');
-        const result = await registerArtifact(ctx, {
-          labels: parseLabels(flags.label),
-          ...(flags.file === undefined ? {} : { file: flags.file }),
-          ...(flags.digest === undefined ? {} : { digest: flags.digest }),
-          ...(flags.image === undefined ? {} : { image: flags.image }),
-        });
+      const print = (document: { digest: string; labels: Record<string, string>; created: boolean }) => {
         if (flags.json) {
-          write(JSON.stringify(registerDocument(result), null, 2));
+          write(JSON.stringify(document, null, 2));
           return;
         }
-        const { artifact, created } = result;
+        const { created } = document;
+        const artifact = document;
         const labels = Object.entries(artifact.labels)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
@@ -41,6 +35,34 @@ export function defineRegister(program: Command): void {
         write(
           `${created ? 'registered' : 'already registered'} ${artifact.digest}${from}${labels ? ` ${labels}` : ''}`,
         );
+      };
+      const { parseLabels } = await import('../../app/register.js');
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        assertLocalOnly('--image', flags.image, 'give --digest (or --file, digested here)');
+        if ((flags.file === undefined) === (flags.digest === undefined))
+          throw new TollgateError('USAGE', 'register needs exactly one of --file PATH or --digest sha256:…');
+        // The file is digested here, where it is; only the digest and labels go to the server.
+        const { digestPath } = await import('../../artifact/file-digest.js');
+        const digest = flags.digest ?? (await digestPath(flags.file!));
+        const { document } = await remote.request<Parameters<typeof print>[0]>(
+          'POST',
+          remote.pipelinePath('/artifacts'),
+          { json: { digest, labels: parseLabels(flags.label) } },
+        );
+        print(document);
+        return;
+      }
+      await withContext(command, async (ctx) => {
+        const { registerArtifact } = await import('../../app/register.js');
+        const { registerDocument } = await import('../../app/documents.js');
+        const result = await registerArtifact(ctx, {
+          labels: parseLabels(flags.label),
+          ...(flags.file === undefined ? {} : { file: flags.file }),
+          ...(flags.digest === undefined ? {} : { digest: flags.digest }),
+          ...(flags.image === undefined ? {} : { image: flags.image }),
+        });
+        print(registerDocument(result));
       });
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
 import { EXIT } from '../../errors.js';
 import type { RollbackCheck } from '../../rollback/check.js';
-import { flagsOf, withContext, write } from '../run.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 async function printCheck(command: Command, check: RollbackCheck): Promise<void> {
   if (flagsOf(command).json) {
@@ -82,16 +82,19 @@ export function defineRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ artifact?: string }>(command);
-      await withContext(command, async (ctx) => {
-        const { rollbackCheck } = await import('../../app/rollback.js');
-        const check = await rollbackCheck(
-          ctx,
-          stage,
-          flags.artifact === undefined ? {} : { digest: flags.artifact },
-        );
-        await printCheck(command, check);
-        process.exitCode = check.exitCode;
-      });
+      const remote = await remoteOfCommand(command);
+      const check: RollbackCheck = remote
+        ? (
+            await remote.request<RollbackCheck>('GET', remote.stagePath(stage, '/rollback-check'), {
+              query: { artifact: flags.artifact },
+            })
+          ).document
+        : await withContext(command, async (ctx) => {
+            const { rollbackCheck } = await import('../../app/rollback.js');
+            return rollbackCheck(ctx, stage, flags.artifact === undefined ? {} : { digest: flags.artifact });
+          });
+      await printCheck(command, check);
+      process.exitCode = check.exitCode;
     });
 }
 

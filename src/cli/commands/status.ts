@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
-import { flagsOf, withContext, write } from '../run.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineStatus(program: Command): void {
   program
@@ -8,28 +8,39 @@ export function defineStatus(program: Command): void {
     .description('show the artifact each stage runs now')
     .option('--json', 'print as JSON')
     .action(async (_options, command: Command) => {
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        const { document } = await remote.request<StatusRow[]>('GET', remote.pipelinePath('/status'));
+        print(command, remote.pipeline, document);
+        return;
+      }
       await withContext(command, async (ctx) => {
         const { stageStatus } = await import('../../app/status.js');
-        const rows = await stageStatus(ctx);
-        if (flagsOf(command).json) {
-          write(JSON.stringify(rows, null, 2));
-          return;
-        }
-        write(`pipeline ${ctx.contract.pipeline}`);
-        const width = Math.max(...rows.map((r) => r.stage.length));
-        for (const row of rows) {
-          if (!row.current) {
-            write(`  ${row.stage.padEnd(width)}  (nothing promoted yet)`);
-            continue;
-          }
-          const { artifact, since, status } = row.current;
-          const labels = Object.entries(artifact.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ');
-          write(
-            `  ${row.stage.padEnd(width)}  ${shortDigest(artifact.digest)}  ${labels}  since ${since}  (${status})`,
-          );
-        }
+        print(command, ctx.contract.pipeline, await stageStatus(ctx));
       });
     });
+}
+
+type StatusRow = Awaited<ReturnType<typeof import('../../app/status.js').stageStatus>>[number];
+
+function print(command: Command, pipeline: string, rows: StatusRow[]): void {
+  if (flagsOf(command).json) {
+    write(JSON.stringify(rows, null, 2));
+    return;
+  }
+  write(`pipeline ${pipeline}`);
+  const width = Math.max(...rows.map((r) => r.stage.length));
+  for (const row of rows) {
+    if (!row.current) {
+      write(`  ${row.stage.padEnd(width)}  (nothing promoted yet)`);
+      continue;
+    }
+    const { artifact, since, status } = row.current;
+    const labels = Object.entries(artifact.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    write(
+      `  ${row.stage.padEnd(width)}  ${shortDigest(artifact.digest)}  ${labels}  since ${since}  (${status})`,
+    );
+  }
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { StageWindows } from '../../app/windows.js';
+import type { WindowPeriod } from '../../policy/window-timeline.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineWindows(program: Command): void {
   program
@@ -10,10 +12,21 @@ export function defineWindows(program: Command): void {
     .option('--json', 'print as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ days: string }>(command);
-      await withContext(command, async (ctx) => {
-        const { stageWindows } = await import('../../app/windows.js');
-        const { formatDuration } = await import('../../policy/duration.js');
-        const view = stageWindows(ctx, stage, Number(flags.days));
+      const { formatDuration } = await import('../../policy/duration.js');
+      const remote = await remoteOfCommand(command);
+      const view: StageWindows = remote
+        ? reviveWindows(
+            (
+              await remote.request<WindowsDocument>('GET', remote.stagePath(stage, '/windows'), {
+                query: { days: flags.days },
+              })
+            ).document,
+          )
+        : await withContext(command, async (ctx) => {
+            const { stageWindows } = await import('../../app/windows.js');
+            return stageWindows(ctx, stage, Number(flags.days));
+          });
+      {
         if (flags.json) {
           write(JSON.stringify(view, null, 2));
           return;
@@ -35,6 +48,30 @@ export function defineWindows(program: Command): void {
             `  ${period.open ? 'open  ' : 'closed'} ${period.from.toISOString()} → ${until}  ${period.reasons.join('; ')}`,
           );
         }
-      });
+      }
     });
+}
+
+/** The windows view as JSON carries its times as ISO strings; the text prints them from Dates. */
+type WindowsDocument = Omit<StageWindows, 'now' | 'opensAt' | 'closesAt' | 'periods'> & {
+  now: string;
+  opensAt?: string;
+  closesAt?: string;
+  periods: Array<Omit<WindowPeriod, 'from' | 'until'> & { from: string; until?: string | null }>;
+};
+
+function reviveWindows(document: WindowsDocument): StageWindows {
+  // Key order kept: `--json` prints the revived view, as the local one is printed.
+  const dated = (value: Record<string, unknown>, keys: readonly string[]) =>
+    Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [
+        key,
+        keys.includes(key) && typeof v === 'string' ? new Date(v) : v,
+      ]),
+    );
+  const view = dated(document, ['now', 'opensAt', 'closesAt']) as unknown as StageWindows;
+  view.periods = document.periods.map((period) =>
+    dated(period, ['from', 'until']),
+  ) as unknown as WindowPeriod[];
+  return view;
 }

@@ -1,0 +1,244 @@
+/**
+ * The CLI talking to a Tollgate server (`--server URL` or TOLLGATE_SERVER, the credential in
+ * TOLLGATE_TOKEN): each verb calls its route under /api/v1 and prints the document the server
+ * answers, which is byte for byte what the same verb prints locally with `--json`, so the text,
+ * `--json` and `--markdown` output and the exit codes are the local ones. The server decides who
+ * acts and what time it is; `--as` and `--now` are only passed on (Tollgate-As, Tollgate-Now),
+ * and the server refuses them unless the pipeline is a demo.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { type ErrorCode, TollgateError } from '../errors.js';
+
+/** The command paths that have a route; every other ledger verb is refused with --server. */
+export const REMOTE_VERBS: ReadonlySet<string> = new Set([
+  'check',
+  'promote',
+  'register',
+  'attest tests',
+  'attest sbom',
+  'attest scan',
+  'attest provenance',
+  'attest evidence',
+  'approve',
+  'reject',
+  'status',
+  'history',
+  'explain',
+  'windows',
+  'rollback check',
+  'vsa',
+  'ledger verify',
+]);
+
+/**
+ * Commands that never touch a ledger (or talk to the server their own way): they run as they do
+ * without a server, so a CI job with TOLLGATE_SERVER in its environment can still validate a contract.
+ */
+export const LOCAL_VERBS: ReadonlySet<string> = new Set([
+  'init',
+  'validate',
+  'schema',
+  'sign',
+  'verify',
+  'verify-bundle',
+  'serve',
+  'token create',
+  'token list',
+  'token revoke',
+  'demo',
+  'ci github',
+  'ci gitlab',
+]);
+
+/** `attest tests` as a path: the names of the command and its parents below the program. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** The server URL of this run, if any: `--server`, else TOLLGATE_SERVER. */
+export function serverOf(command: Command, env: NodeJS.ProcessEnv): string | undefined {
+  const flag = (command.optsWithGlobals() as { server?: string }).server;
+  const value = (flag ?? env.TOLLGATE_SERVER ?? '').trim();
+  return value === '' ? undefined : value;
+}
+
+/** A URL as it may be printed: user name, password and query values masked. */
+export function maskUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    if (u.username) u.username = '***';
+    if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) u.searchParams.set(key, '***');
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/**
+ * Refuses, before anything runs, a ledger verb that has no route when a server is set: it must
+ * never quietly run on a local ledger instead.
+ */
+export function assertRemoteVerb(command: Command, env: NodeJS.ProcessEnv): void {
+  const path = commandPath(command);
+  if (serverOf(command, env) === undefined || LOCAL_VERBS.has(path) || REMOTE_VERBS.has(path)) return;
+  throw new TollgateError(
+    'USAGE',
+    `tollgate ${path} has no route on a Tollgate server: run it without --server (and without TOLLGATE_SERVER), on a ledger you can reach`,
+  );
+}
+
+export interface RemoteAnswer<T = unknown> {
+  status: number;
+  headers: Headers;
+  document: T;
+}
+
+export interface RemoteRequest {
+  query?: Record<string, string | undefined>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A file streamed as the body (evidence uploads). */
+  file?: string;
+  contentType?: string;
+}
+
+/** A server, a credential and the pipeline the verbs are about. */
+export class Remote {
+  constructor(
+    readonly base: URL,
+    private readonly token: string,
+    readonly pipeline: string,
+    private readonly extraHeaders: Record<string, string>,
+  ) {}
+
+  /** `/api/v1/pipelines/{pipeline}` + rest. */
+  pipelinePath(rest: string): string {
+    return `pipelines/${encodeURIComponent(this.pipeline)}${rest}`;
+  }
+
+  stagePath(stage: string, rest: string): string {
+    return this.pipelinePath(`/stages/${encodeURIComponent(stage)}${rest}`);
+  }
+
+  artifactPath(digest: string, rest = ''): string {
+    return this.pipelinePath(`/artifacts/${encodeURIComponent(digest)}${rest}`);
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RemoteRequest = {},
+  ): Promise<RemoteAnswer<T>> {
+    const url = new URL(`api/v1/${path}`, this.base);
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, value);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: 'application/json',
+      ...this.extraHeaders,
+    };
+    const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(options.json);
+    } else if (options.file !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+      // Streamed: a large report is never read whole into this process's memory either.
+      init.body = Readable.toWeb(createReadStream(options.file)) as ReadableStream<Uint8Array>;
+      init.duplex = 'half';
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (cause) {
+      const reason =
+        cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : '';
+      throw new TollgateError(
+        'STORE_UNAVAILABLE',
+        `the Tollgate server at ${maskUrl(this.base)} did not answer${reason ? `: ${reason}` : ''}`,
+        { cause },
+      );
+    }
+    const text = await response.text();
+    let document: unknown;
+    try {
+      document = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      document = undefined;
+    }
+    if (!response.ok) {
+      const error = (document as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (typeof error?.code === 'string' && typeof error.message === 'string')
+        throw new TollgateError(error.code as ErrorCode, `${error.message} (server ${maskUrl(this.base)})`);
+      throw new TollgateError(
+        response.status >= 500 ? 'STORE_UNAVAILABLE' : 'USAGE',
+        `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} ${response.statusText} without an error document`,
+      );
+    }
+    if (document === undefined)
+      throw new TollgateError(
+        'STORE_UNAVAILABLE',
+        `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} without a JSON document`,
+      );
+    return { status: response.status, headers: response.headers, document: document as T };
+  }
+}
+
+/**
+ * The remote of this run, or undefined when no server is set. The pipeline is TOLLGATE_PIPELINE, else the `pipeline:` of the local contract file when there is one, else the
+ * one pipeline the caller may see on the server.
+ */
+export async function remoteOf(command: Command, env: NodeJS.ProcessEnv): Promise<Remote | undefined> {
+  const server = serverOf(command, env);
+  if (server === undefined) return undefined;
+  let base: URL;
+  try {
+    base = new URL(server.endsWith('/') ? server : `${server}/`);
+  } catch {
+    throw new TollgateError('USAGE', `--server "${maskUrl(server)}": expected an http(s) URL`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new TollgateError('USAGE', `--server ${maskUrl(base)}: expected an http(s) URL`);
+  // The credential is TOLLGATE_TOKEN; a user name or password in the URL is never sent (nor printed).
+  base.username = '';
+  base.password = '';
+  const token = (env.TOLLGATE_TOKEN ?? '').trim();
+  if (token === '')
+    throw new TollgateError(
+      'USAGE',
+      `--server ${maskUrl(base)} needs a credential in TOLLGATE_TOKEN (an API token or a CI OIDC ID token)`,
+    );
+  const flags = command.optsWithGlobals() as {
+    as?: string;
+    now?: string;
+    pipeline?: string;
+    contract?: string;
+  };
+  const headers: Record<string, string> = {};
+  if (flags.as !== undefined) headers['tollgate-as'] = flags.as;
+  if (flags.now !== undefined) headers['tollgate-now'] = flags.now;
+  let pipeline = env.TOLLGATE_PIPELINE?.trim() || undefined;
+  if (pipeline === undefined) {
+    const file = flags.contract ?? env.TOLLGATE_CONTRACT ?? 'tollgate.yaml';
+    if (existsSync(file)) {
+      const { readContract } = await import('../contract/load-contract.js');
+      pipeline = readContract(file).pipeline;
+    }
+  }
+  if (pipeline === undefined) {
+    const probe = new Remote(base, token, '', headers);
+    const { document } = await probe.request<Array<{ pipeline: string }>>('GET', 'pipelines');
+    if (document.length !== 1)
+      throw new TollgateError(
+        'USAGE',
+        `--server ${maskUrl(base)}: name the pipeline in TOLLGATE_PIPELINE (or give the contract with --contract) (you may see ${document.map((p) => p.pipeline).join(', ') || 'none'})`,
+      );
+    pipeline = document[0]!.pipeline;
+  }
+  return new Remote(base, token, pipeline, headers);
+}
