@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { TollgateError } from '../errors.js';
 import { renderDecisionMarkdown } from '../report/decision-report.js';
 import { digestOf, errorMessage, runVerb, type VerbRun, verbArgv } from './run-verb.js';
-import { githubIdToken, runOnServer } from './server-call.js';
+import { githubIdToken, serverEnv } from './server-call.js';
 
 /** An input as the runner passes it: `INPUT_<NAME>` with the name upper-cased (hyphens kept). */
 export function input(env: NodeJS.ProcessEnv, name: string): string {
@@ -57,13 +57,12 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
       argv.push('--vsa-out', vsaPath);
     }
     const server = input(env, 'server-url');
-    if (server) {
-      vsaPath = undefined; // the server keeps the VSA; `tollgate vsa` fetches it
-      const token = await githubIdToken(env, input(env, 'oidc-audience') || 'tollgate');
-      run = await runOnServer(server, token, argv);
-    } else {
-      run = await runVerb(bin, argv, childEnv);
-    }
+    // With a server the same CLI runs the verb through the server's routes (--server), the job's
+    // OIDC ID token as its credential; --vsa-out fetches the VSA the server signed.
+    const verbEnv = server
+      ? serverEnv(childEnv, server, await githubIdToken(env, input(env, 'oidc-audience') || 'tollgate'))
+      : childEnv;
+    run = await runVerb(bin, argv, verbEnv);
   } catch (error) {
     const message = error instanceof TollgateError ? error.message : String(error);
     const code = error instanceof TollgateError ? error.exitCode : 4;

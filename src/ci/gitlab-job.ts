@@ -10,7 +10,7 @@ import { TollgateError } from '../errors.js';
 import { renderDecisionMarkdown, renderDecisionText } from '../report/decision-report.js';
 import { decisionToJunit, errorToJunit } from './junit-report.js';
 import { digestOf, errorMessage, runVerb, type VerbRun, verbArgv } from './run-verb.js';
-import { runOnServer } from './server-call.js';
+import { serverEnv } from './server-call.js';
 
 export async function runGitlabJob(env: NodeJS.ProcessEnv, bin: string): Promise<number> {
   const dir = env.CI_PROJECT_DIR ?? process.cwd();
@@ -27,6 +27,7 @@ export async function runGitlabJob(env: NodeJS.ProcessEnv, bin: string): Promise
       vsaPath = resolve(dir, env.TOLLGATE_CI_VSA_PATH);
       argv.push('--vsa-out', vsaPath);
     }
+    let verbEnv = env;
     if (env.TOLLGATE_SERVER_URL) {
       // GitLab hands the job an ID token through `id_tokens:`; the template names it TOLLGATE_ID_TOKEN.
       if (!env.TOLLGATE_ID_TOKEN)
@@ -34,11 +35,9 @@ export async function runGitlabJob(env: NodeJS.ProcessEnv, bin: string): Promise
           'USAGE',
           'TOLLGATE_SERVER_URL needs TOLLGATE_ID_TOKEN (id_tokens: in the job)',
         );
-      vsaPath = undefined;
-      run = await runOnServer(env.TOLLGATE_SERVER_URL, env.TOLLGATE_ID_TOKEN, argv);
-    } else {
-      run = await runVerb(bin, argv, env);
+      verbEnv = serverEnv(env, env.TOLLGATE_SERVER_URL, env.TOLLGATE_ID_TOKEN);
     }
+    run = await runVerb(bin, argv, verbEnv);
   } catch (error) {
     const message = error instanceof TollgateError ? error.message : String(error);
     writeFileSync(

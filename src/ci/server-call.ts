@@ -1,12 +1,24 @@
 /**
- * The CI shells' path to a Tollgate server (the server itself is issue 15's): the verb is sent as
- * `POST {server}/api/v1/cli` with `{"argv": [...]}` and the CI job's OIDC ID token as
- * `Authorization: Bearer`; the server answers `{"exitCode": n, "stdout": "...", "stderr": "..."}`.
- * The server, never the job, decides who acts (from the token's claims) and what time it is.
+ * The CI shells' path to a Tollgate server: the verb runs as the CLI runs it with `--server`
+ * (TOLLGATE_SERVER, src/cli/remote.ts), with the CI job's OIDC ID token as TOLLGATE_TOKEN. The
+ * server, never the job, decides who acts (from the token's claims) and what time it is.
  */
 import { TollgateError } from '../errors.js';
 import { maskUrl } from '../text/secret-detector.js';
-import type { VerbRun } from './run-verb.js';
+
+/**
+ * The environment of the child `tollgate` for a server: its URL and the job's ID token as the
+ * credential. A TOLLGATE_DATABASE_URL is dropped: the verb must run on the server, not on a ledger.
+ */
+export function serverEnv(env: NodeJS.ProcessEnv, server: string, idToken: string): NodeJS.ProcessEnv {
+  try {
+    new URL(server);
+  } catch {
+    throw new TollgateError('USAGE', `server-url "${maskUrl(server)}" is not a URL`);
+  }
+  const { TOLLGATE_DATABASE_URL: _ledger, ...rest } = env;
+  return { ...rest, TOLLGATE_SERVER: server, TOLLGATE_TOKEN: idToken };
+}
 
 /**
  * The job's ID token from GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN, present when the
@@ -33,61 +45,4 @@ export async function githubIdToken(env: NodeJS.ProcessEnv, audience: string): P
   if (typeof body.value !== 'string' || body.value === '')
     throw new TollgateError('STORE_UNAVAILABLE', 'the OIDC token request answered no token');
   return body.value;
-}
-
-/** Runs the verb on the server. */
-export async function runOnServer(server: string, token: string, argv: string[]): Promise<VerbRun> {
-  let url: URL;
-  try {
-    url = new URL('api/v1/cli', server.endsWith('/') ? server : `${server}/`);
-  } catch {
-    throw new TollgateError('USAGE', `server-url "${maskUrl(server)}" is not a URL`);
-  }
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
-      body: JSON.stringify({ argv }),
-      signal: AbortSignal.timeout(120_000),
-    });
-  } catch (cause) {
-    throw new TollgateError('STORE_UNAVAILABLE', `the Tollgate server at ${url.origin} did not answer`, {
-      cause,
-    });
-  }
-  const body = (await response.json().catch(() => undefined)) as
-    | { exitCode?: unknown; stdout?: unknown; stderr?: unknown; error?: { message?: unknown } }
-    | undefined;
-  if (!response.ok || typeof body?.exitCode !== 'number') {
-    const message = typeof body?.error?.message === 'string' ? body.error.message : `HTTP ${response.status}`;
-    throw new TollgateError(
-      response.status === 401 || response.status === 403 ? 'NOT_ALLOWED' : 'STORE_UNAVAILABLE',
-      `the Tollgate server refused the request: ${message}`,
-    );
-  }
-  const run: VerbRun = {
-    argv,
-    exitCode: body.exitCode,
-    stdout: String(body.stdout ?? ''),
-    stderr: String(body.stderr ?? ''),
-  };
-  try {
-    run.json = JSON.parse(run.stdout);
-    if (
-      (argv[0] === 'check' || argv[0] === 'promote') &&
-      typeof run.json === 'object' &&
-      run.json &&
-      'verdict' in run.json
-    ) {
-      run.decision = run.json as VerbRun['decision'];
-    }
-  } catch {
-    // not JSON
-  }
-  return run;
 }

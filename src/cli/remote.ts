@@ -10,6 +10,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { type ErrorCode, TollgateError } from '../errors.js';
+import { maskUrl as maskText } from '../text/secret-detector.js';
+
+const maskUrl = (url: string | URL) => maskText(String(url));
 
 /** The command paths that have a route; every other ledger verb is refused with --server. */
 export const REMOTE_VERBS: ReadonlySet<string> = new Set([
@@ -64,19 +67,6 @@ export function serverOf(command: Command, env: NodeJS.ProcessEnv): string | und
   const flag = (command.optsWithGlobals() as { server?: string }).server;
   const value = (flag ?? env.TOLLGATE_SERVER ?? '').trim();
   return value === '' ? undefined : value;
-}
-
-/** A URL as it may be printed: user name, password and query values masked. */
-export function maskUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    if (u.username) u.username = '***';
-    if (u.password) u.password = '***';
-    for (const key of [...u.searchParams.keys()]) u.searchParams.set(key, '***');
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
 }
 
 /**

@@ -4,12 +4,14 @@
  * inputs interpolated and GitLab's variables set. Assertions are on what they write.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseJunit } from '../../src/evidence/junit-parser.js';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { BIN, fakeDigest, junit, makeWorkspace, ROOT, runCli } from '../support/cli.js';
 
 const D = fakeDigest('ci');
@@ -223,60 +225,144 @@ describe('GitHub Action (action/index.cjs)', () => {
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('"tests": 3');
   });
 
-  it("with server-url, sends the verb to the server with the job's OIDC token and reports its answer", async () => {
-    const dir = await workspace();
-    const decision = JSON.parse(
-      (await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir })).stdout,
-    );
-    const seen: Array<{ url: string; authorization: string | undefined; body: string }> = [];
-    const server = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      request.on('end', () => {
-        seen.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
-        if (request.url?.startsWith('/token')) {
-          response
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ value: 'job-id-token' }));
-        } else {
-          response
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ exitCode: 0, stdout: JSON.stringify(decision), stderr: '' }));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+  it("with server-url, runs the verbs on a real server with the job's OIDC token from a real issuer", async () => {
+    const dir = makeWorkspace(CONTRACT, { 'unit.xml': junit(['pass', 'pass']) });
+    const oidc = await startIssuer();
+    const server = await startServer(dir, oidc.issuer);
     try {
-      const env = githubEnv(
-        dir,
-        {
-          command: 'check dev',
-          args: `--artifact ${D}`,
-          'server-url': `http://127.0.0.1:${port}/tollgate`,
-          'oidc-audience': 'tollgate.example.com',
-        },
-        {
-          ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
-        },
+      const step = async (command: string, args: string, inputs: Record<string, string> = {}) => {
+        const env = githubEnv(
+          dir,
+          {
+            command,
+            args,
+            'server-url': `${server.url}/`,
+            'oidc-audience': 'tollgate.example.com',
+            ...inputs,
+          },
+          {
+            ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.issuer}/token?api-version=2.0`,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
+          },
+        );
+        const result = await run(process.execPath, [ACTION], dir, env);
+        return { result, outputs: outputs(dir), summary: readFileSync(join(dir, 'summary.md'), 'utf8') };
+      };
+      expect((await step('register', `--digest ${D}`)).result.code).toBe(0);
+      const attested = await step('attest tests', `--artifact ${D} --suite unit unit.xml`);
+      expect(attested.result.code, attested.result.stdout + attested.result.stderr).toBe(0);
+      const promoted = await step('promote dev', `--artifact ${D}`);
+      expect(promoted.result.code, promoted.result.stdout + promoted.result.stderr).toBe(0);
+      expect(promoted.outputs).toEqual({ verdict: 'allowed', digest: D });
+      expect(promoted.summary).toContain('### ✅ dev: allowed');
+      expect(promoted.summary).toContain('suite unit: 2 passed of 2');
+      // The runner was asked for a token for the audience given, with its request token.
+      expect(oidc.requests).toContain(
+        '/token?api-version=2.0&audience=tollgate.example.com|Bearer runner-request-token',
       );
-      const result = await run(process.execPath, [ACTION], dir, env);
-      expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(seen[0]).toMatchObject({
-        url: '/token?api-version=2.0&audience=tollgate.example.com',
-        authorization: 'Bearer runner-request-token',
-      });
-      expect(seen[1]).toMatchObject({ url: '/tollgate/api/v1/cli', authorization: 'Bearer job-id-token' });
-      expect(JSON.parse(seen[1]!.body)).toEqual({ argv: ['check', 'dev', '--artifact', D, '--json'] });
-      expect(outputs(dir)).toEqual({ verdict: 'allowed', digest: D });
+      // prod needs an approval from a release manager: pending, and the step fails.
+      const pending = await step('check prod', `--artifact ${D}`);
+      expect(pending.result.code).toBe(1);
+      expect(pending.outputs.verdict).toBe('pending');
+
+      // The server recorded it all, as the principal its rule made of the token's claims; the job's
+      // own directory has no ledger: nothing ran locally.
+      const store = await openSqliteStore(join(server.dataDir, 'ledger.db'));
+      try {
+        const entries = await store.entriesForArtifact('shop', D);
+        expect(entries.map((e) => [e.kind, e.actor])).toEqual([
+          ['register', 'github:acme/shop'],
+          ['attest', 'github:acme/shop'],
+          ['promotion', 'github:acme/shop'],
+        ]);
+      } finally {
+        await store.close();
+      }
+      expect(existsSync(join(dir, '.tollgate'))).toBe(false);
+
+      // A token for another audience is refused by the server: the step fails with its message.
+      const refused = await step('check dev', `--artifact ${D}`, { 'oidc-audience': 'someone-else' });
+      expect(refused.result.code).toBe(1);
+      expect(refused.outputs.verdict).toBe('error');
+      expect(refused.result.stdout).toMatch(/::error title=Tollgate input error::.*(token|credential)/i);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.child.kill('SIGKILL');
+      await new Promise<void>((resolve) => oidc.close(resolve));
     }
-  });
+  }, 300_000);
 });
+
+/**
+ * A real OIDC issuer on loopback: discovery, a JWKS, and the runner's token endpoint
+ * (ACTIONS_ID_TOKEN_REQUEST_URL), which signs a GitHub-shaped ID token for the audience asked.
+ */
+async function startIssuer() {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const requests: string[] = [];
+  let issuer = '';
+  const server = http.createServer(async (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/openid-configuration')
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
+    else if (req.url?.startsWith('/token')) {
+      requests.push(`${req.url}|${req.headers.authorization}`);
+      const audience = new URL(req.url, issuer).searchParams.get('audience') ?? 'none';
+      const value = await new SignJWT({
+        repository: 'acme/shop',
+        ref: 'refs/heads/main',
+        workflow: 'deliver',
+      })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(issuer)
+        .setSubject('repo:acme/shop:ref:refs/heads/main')
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(pair.privateKey);
+      res.end(JSON.stringify({ value }));
+    } else res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { issuer, requests, close: (done: () => void) => server.close(() => done()) };
+}
+
+/** `tollgate serve` on its own ledger, trusting the issuer's tokens for acme/shop on main. */
+async function startServer(dir: string, issuer: string) {
+  writeFileSync(
+    join(dir, 'server.yaml'),
+    `ciIssuers:
+  - issuer: ${issuer}
+    audience: tollgate.example.com
+    rules:
+      - match: { repository: acme/shop, ref: refs/heads/main }
+        principal: "github:{repository}"
+        role: ci
+        pipelines: [shop]
+`,
+  );
+  const dataDir = join(dir, 'server-ledger');
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TOLLGATE_')) env[key] = value;
+  env.TOLLGATE_DATA_DIR = dataDir;
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--listen', '127.0.0.1:0', '--contract', 'tollgate.yaml', '--config', 'server.yaml'],
+    { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return { url, child, dataDir };
+}
 
 interface GitlabJob {
   stage: string;
