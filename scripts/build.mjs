@@ -40,6 +40,8 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/ledger/verify-worker.ts')],
   outfile: join(root, 'dist/verify-worker.cjs'),
+  define: { 'import.meta.url': '__tollgateBundleUrl' },
+  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 // The server (`tollgate serve`): a bundle of its own, loaded only by that command

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { SliceVerdict } from './hash-chain.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
 
 /**
  * How much of the ledger file the store and the verify worker map into memory: whole-chain reads
@@ -18,6 +19,8 @@ export const LEDGER_MMAP_BYTES = 256 * 1024 * 1024;
 /** What the worker is given: the ledger file and the compiled query for its slice, starting at `from`. */
 export interface SliceRequest {
   file: string;
+  /** The driver the main thread opened the ledger with; the worker opens it with the same one. */
+  driver: SqliteDriverName;
   sql: string;
   parameters: readonly unknown[];
   pipeline: string;

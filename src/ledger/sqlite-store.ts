@@ -1,26 +1,26 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { type CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { TollgateError } from '../errors.js';
 import type { Database } from './schema.js';
 import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
+import { openSqlite, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { LEDGER_MMAP_BYTES, sliceWorkerScript, verifySliceInWorker } from './sqlite-slices.js';
 
 /**
- * Runs compiled queries on the one better-sqlite3 connection, keeping each prepared statement by
+ * Runs compiled queries on the one SQLite connection (node:sqlite or better-sqlite3), keeping each prepared statement by
  * its SQL text. SQLite calls are synchronous, so going straight to the driver (instead of through
  * Kysely's async connection handling) is what lets a promotion cost little more than its commit.
  */
 class SqliteRunner implements SqlRunner {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
   /** Serialises this process's use of the one connection while a write transaction is open. */
   private queue: Promise<unknown> = Promise.resolve();
   private inTransaction = false;
 
-  constructor(readonly db: BetterSqlite3.Database) {}
+  constructor(readonly db: SqliteConnection) {}
 
-  statement(text: string): BetterSqlite3.Statement {
+  statement(text: string): SqliteStatement {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
@@ -38,10 +38,7 @@ class SqliteRunner implements SqlRunner {
 
   iterateRaw(query: CompiledQuery): Iterable<unknown[]> {
     // A statement of its own: raw mode is a property of the statement, and cached ones return objects.
-    return this.db
-      .prepare(query.sql)
-      .raw(true)
-      .iterate(...(query.parameters as unknown[])) as Iterable<unknown[]>;
+    return this.db.prepare(query.sql).iterateRaw(query.parameters);
   }
 
   async execute<R>(query: CompiledQuery) {
@@ -80,28 +77,30 @@ class SqliteRunner implements SqlRunner {
  * Opens (creating when needed) the embedded SQLite ledger at `file`.
  * @param options.sliceWorker the worker script that verifies half of a long chain
  *   (dist/verify-worker.cjs, found beside the CLI bundle by default; `false` for none)
+ * @param options.driver node:sqlite or better-sqlite3 (default: node:sqlite where the runtime has it)
  */
 export async function openSqliteStore(
   file: string,
-  options: { sliceWorker?: string | false } = {},
+  options: { sliceWorker?: string | false; driver?: SqliteDriverName } = {},
 ): Promise<SqlLedgerStore> {
-  let db: BetterSqlite3.Database;
+  let db: SqliteConnection;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    db = new BetterSqlite3(file);
-    db.pragma('busy_timeout = 60000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`mmap_size = ${LEDGER_MMAP_BYTES}`);
+    db = openSqlite(file, options.driver ? { driver: options.driver } : {});
+    db.exec('pragma busy_timeout = 60000');
+    db.exec('pragma journal_mode = WAL');
+    db.exec('pragma synchronous = NORMAL');
+    db.exec(`pragma mmap_size = ${LEDGER_MMAP_BYTES}`);
     // A long-running writer (a server, a batch of promotions) keeps the pages a decision reads
     // (artifact and ledger index leaves) in memory instead of re-reading them from the WAL: 64 MiB
     // at most, grown only as pages are used (the default is 2 MiB).
-    db.pragma('cache_size = -65536');
+    db.exec('pragma cache_size = -65536');
     // Each checkpoint syncs the WAL and the database file. Every 10,000 pages (~40 MiB of WAL)
     // instead of every 1,000, one promotion in ~2,500 pays for one instead of one in ~250; closing
     // the last connection still checkpoints and removes the WAL, as before.
-    db.pragma('wal_autocheckpoint = 10000');
+    db.exec('pragma wal_autocheckpoint = 10000');
   } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
     throw new TollgateError(
       'STORE_UNAVAILABLE',
       `cannot open the SQLite ledger ${file}: ${(cause as Error).message}`,
@@ -121,6 +120,7 @@ export async function openSqliteStore(
           verifyElsewhere: (query, pipeline, from) =>
             verifySliceInWorker(worker, {
               file,
+              driver: db.driver,
               sql: query.sql,
               parameters: query.parameters,
               pipeline,

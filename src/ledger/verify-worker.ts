@@ -5,18 +5,15 @@
  * thread (`verifyRows`), and posts the slice's verdict.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import BetterSqlite3 from 'better-sqlite3';
 import { type StoredRow, verifyRows } from './hash-chain.js';
+import { openSqlite } from './sqlite-driver.js';
 import { LEDGER_MMAP_BYTES, type SliceRequest } from './sqlite-slices.js';
 
-const { file, sql, parameters, pipeline, from } = workerData as SliceRequest;
-const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+const { file, driver, sql, parameters, pipeline, from } = workerData as SliceRequest;
+const db = openSqlite(file, { readonly: true, fileMustExist: true, driver });
 try {
-  db.pragma(`mmap_size = ${LEDGER_MMAP_BYTES}`);
-  const rows = db
-    .prepare(sql)
-    .raw(true)
-    .iterate(...parameters) as Iterable<StoredRow>;
+  db.exec(`pragma mmap_size = ${LEDGER_MMAP_BYTES}`);
+  const rows = db.prepare(sql).iterateRaw(parameters) as Iterable<StoredRow>;
   parentPort?.postMessage(verifyRows(rows, pipeline, { seq: from }));
 } finally {
   db.close();

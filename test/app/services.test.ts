@@ -79,7 +79,7 @@ function servicesOver(
   });
 }
 
-describe.each(BACKENDS)('one process, one store ($name)', (backend) => {
+describe.each(BACKENDS)('one process, one store ($title)', (backend) => {
   it('serves two pipelines and several callers, each write recording its own caller and time', async () => {
     handle = await backend.open();
     const services = servicesOver(handle.store, [SHOP, BILLING]);

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { fakeDigest, junit, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
 import { createSchema, POSTGRES_AVAILABLE } from '../support/stores.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 const D = fakeDigest('cli');
 
@@ -186,7 +186,7 @@ describe('tollgate attest tests', () => {
       history: labels,
       explain: labels,
     });
-    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
+    const db = openSqlite(join(dir, '.tollgate', 'ledger.db'));
     try {
       // A label edited in the artifacts table, behind the ledger's back, changes nothing.
       db.prepare('update artifacts set labels = \'{"version":"9.9.9","author":"mallory"}\'').run();
@@ -213,7 +213,7 @@ describe('tollgate attest tests', () => {
       (await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], { cwd: dir })).code,
     ).toBe(0);
     expect((await runCli(['promote', 'dev', '--artifact', D], { cwd: dir })).code).toBe(0);
-    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
+    const db = openSqlite(join(dir, '.tollgate', 'ledger.db'));
     try {
       const { data } = db.prepare('select data from evidence').get() as { data: string };
       db.prepare("update evidence set data = '{truncated'").run();
@@ -223,7 +223,7 @@ describe('tollgate attest tests', () => {
         /^tollgate: evidence sha256:[0-9a-f]{64} is damaged: .*tollgate ledger verify/,
       );
       expect(evidence.stderr).not.toContain('internal error');
-      db.prepare('update evidence set data = ?').run(data);
+      db.prepare('update evidence set data = ?').run([data]);
       db.prepare("update ledger_entries set body = '{not json' where seq = 1").run();
       for (const args of [
         ['check', 'dev', '--artifact', D],
@@ -321,7 +321,7 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/intact: \d+ entries/);
 
-    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'));
+    const db = openSqlite(join(dir, '.tollgate', 'ledger.db'));
     db.prepare(
       "update ledger_entries set actor = 'mallory', body = replace(body, '\"tester\"', '\"mallory\"') where seq = 3",
     ).run();

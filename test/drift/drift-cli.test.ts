@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../src/drift/report.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 const CONTRACT = `version: 1
 pipeline: shop
@@ -133,7 +133,7 @@ describe('the drift gate in check and promote', () => {
     const promoted = await run(['promote', 'prod', '--artifact', digest]);
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
 
-    const db = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'), { readonly: true });
+    const db = openSqlite(join(dir, '.tollgate', 'ledger.db'), { readonly: true });
     const row = db
       .prepare("select body from ledger_entries where kind = 'promotion' and stage = 'prod'")
       .get() as { body: string };

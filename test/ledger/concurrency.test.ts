@@ -58,7 +58,7 @@ function runWorker(id: number, env: Record<string, string>): Promise<{ code: num
 }
 
 for (const backend of BACKENDS) {
-  describe(`concurrent promotions on ${backend.name}`, () => {
+  describe(`concurrent promotions on ${backend.title}`, () => {
     it(`${WORKERS} processes × ${PER_WORKER} promotions into one stage: each recorded once, chain intact`, async () => {
       const handle = await backend.open();
       try {

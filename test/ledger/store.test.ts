@@ -57,7 +57,7 @@ async function promoteEntry(
 }
 
 for (const backend of BACKENDS) {
-  describe(`LedgerStore on ${backend.name}`, () => {
+  describe(`LedgerStore on ${backend.title}`, () => {
     let handle: StoreHandle;
     let store: LedgerStore;
     beforeEach(async () => {

@@ -6,11 +6,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT_VERIFY_MIN_ENTRIES, type SqlLedgerStore } from '../../src/ledger/sql-ledger-store.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { fakeDigest, runCli } from '../support/cli.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 const WORKER = join(import.meta.dirname, '..', '..', 'dist', 'verify-worker.cjs');
 const ENTRIES = SPLIT_VERIFY_MIN_ENTRIES + 10;
@@ -48,7 +48,7 @@ describe('verifying a long SQLite chain on two threads', () => {
   });
 
   const tamper = (sql: string) => {
-    const db = new BetterSqlite3(file);
+    const db = openSqlite(file);
     db.exec(sql);
     db.close();
   };

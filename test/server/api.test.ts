@@ -67,7 +67,7 @@ async function entries(store: LedgerStore, pipeline = 'checkout'): Promise<numbe
   return (await store.verify(pipeline)).entries;
 }
 
-describe.each(BACKENDS)('the API on $name', (backend) => {
+describe.each(BACKENDS)('the API on $title', (backend) => {
   it('answers every read verb with the document the CLI prints, on the same ledger', async () => {
     const workspace = makeWorkspace(CHECKOUT_YAML);
     dirs.push(workspace);

@@ -4,12 +4,12 @@
  * the answer (simulated by forgetting the kept answer), or the two arrive at once.
  */
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -31,9 +31,9 @@ async function forgetAnswer(s: TestServer, principal: string, key: string): Prom
       await client.end();
     }
   } else {
-    const db = new BetterSqlite3(join(s.handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+    const db = openSqlite(join(s.handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
     try {
-      expect(db.prepare(sql.replace('$1', '?').replace('$2', '?')).run(principal, key).changes).toBe(1);
+      expect(db.prepare(sql.replace('$1', '?').replace('$2', '?')).run([principal, key]).changes).toBe(1);
     } finally {
       db.close();
     }
@@ -44,7 +44,7 @@ async function promotions(s: TestServer, stage = 'dev') {
   return (await s.handle.store.entriesForStage('billing', stage, ['promotion'])).length;
 }
 
-describe.each(BACKENDS)('Idempotency-Key on $name', (backend) => {
+describe.each(BACKENDS)('Idempotency-Key on $title', (backend) => {
   it('replays the first answer to a retry and records the write once', async () => {
     server = await openTestServer(backend);
     const s = server;

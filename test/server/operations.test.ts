@@ -115,7 +115,7 @@ describe('operations', () => {
   });
 });
 
-describe.each(BACKENDS)('live events on $name', (backend) => {
+describe.each(BACKENDS)('live events on $title', (backend) => {
   it('streams ledger entries as they are appended, and resumes after Last-Event-ID', async () => {
     server = await openTestServer(backend, { eventPollMs: 20 });
     const s = server;

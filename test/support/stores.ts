@@ -5,11 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { pgUserOf } from '../../src/app/context.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import {
+  defaultSqliteDriver,
+  openSqlite,
+  type SqliteDriverName,
+  sqliteDriverAvailable,
+} from '../../src/ledger/sqlite-driver.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { serviceAvailable } from './services.js';
 
@@ -46,6 +51,8 @@ export interface StoreHandle {
 
 export interface Backend {
   name: 'sqlite' | 'postgres';
+  /** What a test title calls it: the SQLite backends name their driver. */
+  title: string;
   open(): Promise<StoreHandle>;
 }
 
@@ -73,24 +80,41 @@ export async function createSchema(): Promise<{ url: string; drop(): Promise<voi
   };
 }
 
-export const sqliteBackend: Backend = {
-  name: 'sqlite',
-  async open() {
-    const dir = mkdtempSync(join(tmpdir(), 'tollgate-store-'));
-    const store = await openSqliteStore(join(dir, 'ledger.db'));
-    return {
-      store,
-      env: { TOLLGATE_DATA_DIR: dir },
-      async dispose() {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+function sqliteWith(driver: SqliteDriverName): Backend {
+  return {
+    name: 'sqlite',
+    title: `sqlite (${driver})`,
+    open: () => openSqliteHandle(driver),
+  };
+}
+
+async function openSqliteHandle(driver: SqliteDriverName): Promise<StoreHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-store-'));
+  const store = await openSqliteStore(join(dir, 'ledger.db'), { driver });
+  return {
+    store,
+    env: { TOLLGATE_DATA_DIR: dir },
+    async dispose() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The embedded ledger as a user of this runtime gets it: node:sqlite on Node ≥ 22.13, else better-sqlite3. */
+export const sqliteBackend: Backend = sqliteWith(defaultSqliteDriver());
+
+/**
+ * Every SQLite driver this runtime can load: on Node 20 better-sqlite3 only; on Node 22/24 node:sqlite,
+ * and better-sqlite3 too when its addon was built for this runtime.
+ */
+export const SQLITE_BACKENDS: Backend[] = (['node:sqlite', 'better-sqlite3'] as const)
+  .filter((driver) => sqliteDriverAvailable(driver))
+  .map((driver) => (driver === defaultSqliteDriver() ? sqliteBackend : sqliteWith(driver)));
 
 export const postgresBackend: Backend = {
   name: 'postgres',
+  title: 'postgres',
   async open() {
     const schema = await createSchema();
     const store = await openPostgresStore(schema.url, pgUserOf(process.env));
@@ -106,7 +130,9 @@ export const postgresBackend: Backend = {
 };
 
 /** The backends to run a store suite against (PostgreSQL only when reachable). */
-export const BACKENDS: Backend[] = POSTGRES_AVAILABLE ? [sqliteBackend, postgresBackend] : [sqliteBackend];
+export const BACKENDS: Backend[] = POSTGRES_AVAILABLE
+  ? [...SQLITE_BACKENDS, postgresBackend]
+  : SQLITE_BACKENDS;
 
 /**
  * Runs SQL on a store's database from outside Tollgate, as someone tampering with it would: a
@@ -120,15 +146,15 @@ export async function execBehindTheStore(
   params: unknown[] = [],
 ): Promise<Record<string, unknown>[]> {
   if (backend === 'sqlite') {
-    const db = new BetterSqlite3(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
+    const db = openSqlite(join(handle.env.TOLLGATE_DATA_DIR!, 'ledger.db'));
     try {
       const prepared = params.length > 0 || /^\s*select/i.test(statement) ? db.prepare(statement) : undefined;
       if (!prepared) {
         db.exec(statement);
         return [];
       }
-      if (prepared.reader) return prepared.all(...params) as Record<string, unknown>[];
-      prepared.run(...params);
+      if (prepared.reader) return prepared.all(params) as Record<string, unknown>[];
+      prepared.run(params);
       return [];
     } finally {
       db.close();
