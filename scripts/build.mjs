@@ -54,6 +54,27 @@ await build({
   banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
+// The library (`import … from 'tollgate'`, package.json "exports"): src/index.ts as ESM and as
+// CommonJS, with the dependencies left to node_modules (a library must not carry copies of them).
+// Its type declarations and API report come from scripts/build-types.mjs.
+const library = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  legalComments: 'none',
+  logLevel: 'warning',
+  entryPoints: [join(root, 'src/index.ts')],
+};
+await build({ ...library, format: 'esm', outfile: join(root, 'dist/lib/index.mjs') });
+await build({
+  ...library,
+  format: 'cjs',
+  outfile: join(root, 'dist/lib/index.cjs'),
+  define: { 'import.meta.url': '__tollgateBundleUrl' },
+  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
 // left in the output (of a Node built-in or an external package) would fail at run time. Load those
 // with createRequire instead; import() of bundled modules is turned into a lazy require by esbuild.

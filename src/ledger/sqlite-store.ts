@@ -4,7 +4,12 @@ import { type CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect } from '
 import { TollgateError } from '../errors.js';
 import type { Database } from './schema.js';
 import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
-import { openSqlite, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
+import {
+  openSqlite,
+  type SqliteConnection,
+  type SqliteDriverName,
+  type SqliteStatement,
+} from './sqlite-driver.js';
 import { LEDGER_MMAP_BYTES, sliceWorkerScript, verifySliceInWorker } from './sqlite-slices.js';
 
 /**

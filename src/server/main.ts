@@ -5,9 +5,10 @@
  * code) and calls {@link runServe}.
  */
 import { resolve } from 'node:path';
-import { contractLimits, openStore, pgUserOf } from '../app/context.js';
+import { contractLimits } from '../app/context.js';
 import { readContractDir } from '../app/contract-dir.js';
 import { createServices } from '../app/create-services.js';
+import { openStore, pgUserOf } from '../app/open-ledger.js';
 import { type AppServices, contractSource, type Environment } from '../app/services.js';
 import { readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { fakeDigest, junit, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
 import { createSchema, POSTGRES_AVAILABLE } from '../support/stores.js';
-import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 const D = fakeDigest('cli');
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertDatabaseUrl } from '../../src/app/context.js';
+import { assertDatabaseUrl } from '../../src/app/open-ledger.js';
 import {
   DEFAULT_MAX_CONTRACT_BYTES,
   readContract,

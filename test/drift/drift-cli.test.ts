@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../src/drift/report.js';
-import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
 const CONTRACT = `version: 1
 pipeline: shop

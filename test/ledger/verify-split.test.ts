@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT_VERIFY_MIN_ENTRIES, type SqlLedgerStore } from '../../src/ledger/sql-ledger-store.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { fakeDigest, runCli } from '../support/cli.js';
-import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 const WORKER = join(import.meta.dirname, '..', '..', 'dist', 'verify-worker.cjs');
 const ENTRIES = SPLIT_VERIFY_MIN_ENTRIES + 10;

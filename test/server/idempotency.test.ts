@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
-import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pgUserOf } from '../../src/app/context.js';
+import { pgUserOf } from '../../src/app/open-ledger.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import {

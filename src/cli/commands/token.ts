@@ -22,7 +22,8 @@ async function withTokenServices<T>(
 ): Promise<T> {
   const { contractSource } = await import('../../app/services.js');
   const { createServices } = await import('../../app/create-services.js');
-  const { openStore, pgUserOf, resolveActor } = await import('../../app/context.js');
+  const { resolveActor } = await import('../../app/context.js');
+  const { openStore, pgUserOf } = await import('../../app/open-ledger.js');
   const env = process.env;
   const dataDir = resolve(flags.dataDir ?? env.TOLLGATE_DATA_DIR ?? '.tollgate');
   const services = createServices({

@@ -1,0 +1,58 @@
+/**
+ * Tollgate as a library: `import { readContract, decide, openLedger, … } from 'tollgate'`.
+ *
+ * Everything exported here is the public, semver-tracked API (its report is etc/tollgate.api.md,
+ * checked by the tests, so an accidental change fails). Anything else under src/ may change in any
+ * release. docs/library.md shows how the pieces fit: evaluate a contract in a test, embed a decision
+ * in another tool, add a fact provider.
+ *
+ * @packageDocumentation
+ */
+
+export type { ApprovalDecision, ApprovalOptions, ApprovalResult } from './app/approve.js';
+export { recordApproval } from './app/approve.js';
+export { attestTests } from './app/attest.js';
+export { checkStage } from './app/check.js';
+export type { AppServicesOptions } from './app/create-services.js';
+// Services and requests: the same use cases the CLI and the server run.
+export { createServices } from './app/create-services.js';
+export { DEFAULT_FACT_PROVIDERS } from './app/fact-providers.js';
+export type { LedgerLocation } from './app/open-ledger.js';
+export { openLedger } from './app/open-ledger.js';
+export type { PromoteOptions, PromoteResult } from './app/promote.js';
+export { promote } from './app/promote.js';
+export type { RegisterOptions } from './app/register.js';
+export { registerArtifact } from './app/register.js';
+export type {
+  AnyFactProvider,
+  AppRequest,
+  AppServices,
+  Caller,
+  ClockSource,
+  ContractSource,
+  Environment,
+  FactProvider,
+  FactRequest,
+  RequestOptions,
+} from './app/services.js';
+export { contractSource, fixedClock, requestOf, systemClock } from './app/services.js';
+export type { ContractLimits } from './contract/load-contract.js';
+// The contract: read and validate once; the result is compiled, typed and frozen.
+export { DEFAULT_MAX_CONTRACT_BYTES, readContract, validateContract } from './contract/load-contract.js';
+export type { Artifact, Contract, ContractStage } from './contract/types.js';
+export { stageOf, upstreamOf } from './contract/types.js';
+export type { DecideOptions } from './decide.js';
+// The pure core: contract × facts → decision.
+export { decide } from './decide.js';
+export type { Decision, Verdict } from './decision.js';
+export type { ErrorCode, SourcePosition } from './errors.js';
+// Errors: one class, stable codes, and the CLI's exit codes.
+export { EXIT, TollgateError } from './errors.js';
+export type { DriftFact, ExtraFacts, RollbackFacts } from './gates/extra-facts.js';
+export type { EvidenceData, EvidenceRecord, TestSummary } from './evidence/evidence.js';
+export { buildLedgerView } from './ledger/ledger-view.js';
+export type { LedgerView, PromotionRecord, ViewEntry } from './ledger/ledger-view.js';
+export type { DecisionItem, Facts, GateResult, GateStatus } from './gates/gate.js';
+// The ledger.
+export type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger/ledger-store.js';
+export { renderDecisionJson, renderDecisionMarkdown, renderDecisionText } from './report/decision-report.js';

@@ -1,0 +1,48 @@
+/**
+ * The public library: the example outside src/ runs on the built package through its own name
+ * (package.json "exports"), CommonJS users can require it, and the API report is up to date, so a
+ * change to the public API cannot slip in unnoticed.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+const run = promisify(execFile);
+
+describe('the library', () => {
+  it('runs examples/library through `import … from "tollgate"`: ledger, gates and the pure core', async () => {
+    const { stdout } = await run(process.execPath, ['promote-with-the-library.mjs'], {
+      cwd: join(ROOT, 'examples/library'),
+    });
+    expect(stdout).toContain('dev before tests: blocked');
+    expect(stdout).toMatch(/dev after tests: allowed, ledger entry \d+/);
+    expect(stdout).toContain('prod: pending');
+    expect(stdout).toContain('0 of 2 approvals');
+    expect(stdout).toContain('dev with a failed test, decided in memory: blocked');
+  });
+
+  it('is the same API from CommonJS', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        "const t = require('tollgate'); console.log(typeof t.decide, typeof t.readContract, typeof t.openLedger, t.EXIT.blocked)",
+      ],
+      { cwd: ROOT },
+    );
+    expect(stdout.trim()).toBe('function function function 1');
+  });
+
+  it('matches its API report (etc/tollgate.api.md): an unreviewed change to the public API fails', async () => {
+    const result = await run(process.execPath, [join(ROOT, 'scripts/build-types.mjs'), '--check'], {
+      cwd: ROOT,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.stderr).not.toContain('the public API changed');
+    expect(result.code).toBe(0);
+  }, 300_000);
+});
