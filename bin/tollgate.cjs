@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Tollgate CLI launcher. Node 20 has no module compile cache, so this compiles the single-file
-// bundle with vm.Script and keeps V8's code cache beside it (or in the temp directory when the
-// package is read-only): later starts skip parsing and compiling the bundle. CommonJS, because
-// starting Node's ESM loader alone costs more than the rest of `tollgate --version`.
+// Tollgate CLI launcher. Node 20 has no module compile cache, so this compiles each bundle with
+// vm.Script and keeps V8's code cache beside it (or in the temp directory when the package is
+// read-only): later starts skip parsing and compiling. CommonJS, because starting Node's ESM loader
+// alone costs more than the rest of `tollgate --version`.
+//
+// The CLI is two bundles (scripts/build.mjs): the shell (dist/tollgate.cjs: commander, the command
+// table) runs first; the core (dist/core.cjs: contract, ledger, gates, use cases) is loaded only
+// when a command's action needs it, through globalThis.__tollgateLoadBundle.
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -10,53 +14,60 @@ const { join } = require('node:path');
 const { Script } = require('node:vm');
 
 const dist = join(__dirname, '..', 'dist');
-const bundle = join(dist, 'tollgate.cjs');
-let source;
-try {
-  source = readFileSync(bundle, 'utf8');
-} catch {
-  process.stderr.write('tollgate: the CLI is not built yet; run `npm run build` (or `npm install`) first\n');
-  process.exit(4);
-}
-
-// The cache is tied to this exact bundle (its length and tail) and this Node version. Commands that
-// decide (check, promote) run much code a lighter command never compiles, so they keep a cache of
-// their own, written by the first of them; every other command uses the general one.
-const fingerprint = `${source.length.toString(36)}-${process.version}-${source.slice(-48).replace(/\W/g, '').slice(-12)}`;
+// Commands that decide (check, promote) run much code a lighter command never compiles, so the core
+// keeps a cache of their own for them, written by the first of them.
 const deciding = process.argv.slice(2).some((arg) => arg === 'check' || arg === 'promote');
-const flavour = deciding ? 'decide.cache' : 'cache';
-const candidates = [
-  `${bundle}.${fingerprint}.${flavour}`,
-  join(require('node:os').tmpdir(), `tollgate-${fingerprint}.${flavour}`),
-];
-let cachedData;
-let fromGeneral = false;
-for (const file of [...candidates, ...(deciding ? [`${bundle}.${fingerprint}.cache`] : [])]) {
+
+function loadBundle(name, flavours) {
+  const bundle = join(dist, name);
+  let source;
   try {
-    cachedData = readFileSync(file);
-    fromGeneral = deciding && file.endsWith('.cache') && !file.endsWith('.decide.cache');
-    break;
-  } catch {}
-}
-
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-  filename: bundle,
-  cachedData,
-});
-const bundleModule = { exports: {} };
-script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dist);
-
-if (cachedData === undefined || fromGeneral || script.cachedDataRejected) {
-  // Written at exit, after the command ran, so the cache also holds the functions it compiled.
-  process.once('exit', () => {
-    const data = script.createCachedData();
-    for (const file of candidates) {
-      try {
-        const partial = `${file}.${process.pid}`;
-        writeFileSync(partial, data);
-        renameSync(partial, file);
-        return;
-      } catch {}
-    }
+    source = readFileSync(bundle, 'utf8');
+  } catch {
+    process.stderr.write(
+      'tollgate: the CLI is not built yet; run `npm run build` (or `npm install`) first\n',
+    );
+    process.exit(4);
+  }
+  // The cache is tied to this exact bundle (its length and tail) and this Node version.
+  const fingerprint = `${source.length.toString(36)}-${process.version}-${source.slice(-48).replace(/\W/g, '').slice(-12)}`;
+  const [flavour, fallback] = flavours;
+  const candidates = [
+    `${bundle}.${fingerprint}.${flavour}`,
+    join(require('node:os').tmpdir(), `tollgate-${name}-${fingerprint}.${flavour}`),
+  ];
+  let cachedData;
+  let fromFallback = false;
+  for (const file of [...candidates, ...(fallback ? [`${bundle}.${fingerprint}.${fallback}`] : [])]) {
+    try {
+      cachedData = readFileSync(file);
+      fromFallback = fallback !== undefined && file.endsWith(`.${fallback}`);
+      break;
+    } catch {}
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
   });
+  const bundleModule = { exports: {} };
+  script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dist);
+  if (cachedData === undefined || fromFallback || script.cachedDataRejected) {
+    // Written at exit, after the command ran, so the cache also holds the functions it compiled.
+    process.once('exit', () => {
+      const data = script.createCachedData();
+      for (const file of candidates) {
+        try {
+          const partial = `${file}.${process.pid}`;
+          writeFileSync(partial, data);
+          renameSync(partial, file);
+          return;
+        } catch {}
+      }
+    });
+  }
+  return bundleModule.exports;
 }
+
+globalThis.__tollgateLoadBundle = (name) =>
+  loadBundle(name, name === 'core.cjs' && deciding ? ['decide.cache', 'cache'] : ['cache']);
+loadBundle('tollgate.cjs', ['cache']);

@@ -1,4 +1,5 @@
-// Builds the single-file CLI bundle (dist/tollgate.cjs) and the contract's JSON Schema.
+// Builds the CLI's bundles (dist/tollgate.cjs, the shell, and dist/core.cjs, loaded on demand), the
+// server's, the verify worker's and the library's, and the contract's JSON Schema.
 // better-sqlite3 stays external: it is a native addon loaded from node_modules.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,15 +24,70 @@ const common = {
   logLevel: 'warning',
 };
 
+// The CLI is two bundles. The shell (dist/tollgate.cjs) holds commander, the command table and
+// the top-level catch: all `tollgate --version` or `--help` needs. Everything a command's action
+// imports when it runs (`await import(…)` in src/cli: the application layer, the contract loader,
+// the ledger, the reports…) goes to the core (dist/core.cjs), which the shell loads on first use
+// through bin/tollgate.cjs (with its own V8 code cache). Each dynamic import becomes a lookup of
+// that module's namespace in the core.
+const bundleBanner = "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;";
+const coreModules = new Map(); // key → absolute source path or package name
+const toCore = {
+  name: 'tollgate-core',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || args.namespace !== 'file') return undefined;
+      if (!args.importer.startsWith(join(root, 'src', 'cli'))) return undefined;
+      const relative = args.path.startsWith('.');
+      const target = relative ? join(dirname(args.importer), args.path).replace(/\.js$/, '.ts') : args.path;
+      const key = relative
+        ? target.slice(join(root, 'src').length + 1).replace(/\.ts$/, '')
+        : `package:${args.path}`;
+      coreModules.set(key, target);
+      return { path: key, namespace: 'tollgate-core' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'tollgate-core' }, (args) => ({
+      contents: `module.exports = __tollgateCore(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   ...common,
   entryPoints: [join(root, 'src/cli/entry.ts')],
   outfile: join(root, 'dist/tollgate.cjs'),
+  plugins: [toCore],
   define: {
     TOLLGATE_VERSION: JSON.stringify(pkg.version),
     'import.meta.url': '__tollgateBundleUrl',
   },
-  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: `${bundleBanner}
+let __tollgateCoreExports;
+function __tollgateCore(key) {
+  __tollgateCoreExports ??= typeof globalThis.__tollgateLoadBundle === 'function'
+    ? globalThis.__tollgateLoadBundle('core.cjs')
+    : require(require('node:path').join(__dirname, 'core.cjs'));
+  return __tollgateCoreExports[key];
+}`,
+  },
+});
+await build({
+  ...common,
+  stdin: {
+    contents: [...coreModules]
+      .map(([key, target]) => `export * as ${JSON.stringify(key)} from ${JSON.stringify(target)};`)
+      .join('\n'),
+    resolveDir: join(root, 'src'),
+    sourcefile: 'core-entry.ts',
+    loader: 'ts',
+  },
+  outfile: join(root, 'dist/core.cjs'),
+  define: {
+    TOLLGATE_VERSION: JSON.stringify(pkg.version),
+    'import.meta.url': '__tollgateBundleUrl',
+  },
+  banner: { js: bundleBanner },
 });
 
 // The worker thread `ledger verify` hands the later part of a long chain to (src/ledger/sqlite-slices.ts
@@ -78,7 +134,9 @@ await build({
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
 // left in the output (of a Node built-in or an external package) would fail at run time. Load those
 // with createRequire instead; import() of bundled modules is turned into a lazy require by esbuild.
-const output = readFileSync(join(root, 'dist/tollgate.cjs'), 'utf8');
+const output = ['tollgate.cjs', 'core.cjs']
+  .map((file) => readFileSync(join(root, 'dist', file), 'utf8'))
+  .join('\n');
 const dynamic = output.match(/\bimport\((["'`])[^"'`]*\1\)/g);
 if (dynamic) {
   console.error(

@@ -134,7 +134,23 @@ export function renderMessage(
   );
 }
 
+/** Marks every TollgateError, whichever copy of this module made it (see `Symbol.hasInstance` below). */
+const TOLLGATE_ERROR = Symbol.for('tollgate.TollgateError');
+
 export class TollgateError extends Error {
+  /**
+   * `instanceof TollgateError` holds for an error made by any copy of this class: the CLI's bundles
+   * (the shell and the core it loads on demand, the server's) and the library's ESM and CommonJS
+   * builds each carry one, and an error crossing from one to another must keep its code and exit code.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass (RateLimited, …) is matched by its own prototype chain, as usual.
+    // biome-ignore lint/complexity/noThisInStatic: the class instanceof was asked about, which may be a subclass
+    if (this !== TollgateError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && TOLLGATE_ERROR in value;
+  }
+
+  readonly [TOLLGATE_ERROR] = true;
   readonly code: ErrorCode;
   readonly position: SourcePosition | undefined;
   /** The message with its field references, for shells that name fields their own way. */

@@ -6,6 +6,9 @@
  * release. docs/library.md shows how the pieces fit: evaluate a contract in a test, embed a decision
  * in another tool, add a fact provider.
  *
+ * Grouped by module path: contract (`contract/`), the pure core (`decide`, `gates/`, `report/`), the
+ * ledger (`ledger/`, `app/open-ledger`), services and use cases (`app/`), errors (`errors`).
+ *
  * @packageDocumentation
  */
 
@@ -14,7 +17,6 @@ export { recordApproval } from './app/approve.js';
 export { attestTests } from './app/attest.js';
 export { checkStage } from './app/check.js';
 export type { AppServicesOptions } from './app/create-services.js';
-// Services and requests: the same use cases the CLI and the server run.
 export { createServices } from './app/create-services.js';
 export { DEFAULT_FACT_PROVIDERS } from './app/fact-providers.js';
 export type { LedgerLocation } from './app/open-ledger.js';
@@ -37,22 +39,18 @@ export type {
 } from './app/services.js';
 export { contractSource, fixedClock, requestOf, systemClock } from './app/services.js';
 export type { ContractLimits } from './contract/load-contract.js';
-// The contract: read and validate once; the result is compiled, typed and frozen.
 export { DEFAULT_MAX_CONTRACT_BYTES, readContract, validateContract } from './contract/load-contract.js';
 export type { Artifact, Contract, ContractStage } from './contract/types.js';
 export { stageOf, upstreamOf } from './contract/types.js';
 export type { DecideOptions } from './decide.js';
-// The pure core: contract × facts → decision.
 export { decide } from './decide.js';
 export type { Decision, Verdict } from './decision.js';
 export type { ErrorCode, SourcePosition } from './errors.js';
-// Errors: one class, stable codes, and the CLI's exit codes.
 export { EXIT, TollgateError } from './errors.js';
-export type { DriftFact, ExtraFacts, RollbackFacts } from './gates/extra-facts.js';
 export type { EvidenceData, EvidenceRecord, TestSummary } from './evidence/evidence.js';
-export { buildLedgerView } from './ledger/ledger-view.js';
-export type { LedgerView, PromotionRecord, ViewEntry } from './ledger/ledger-view.js';
+export type { DriftFact, ExtraFacts, RollbackFacts } from './gates/extra-facts.js';
 export type { DecisionItem, Facts, GateResult, GateStatus } from './gates/gate.js';
-// The ledger.
 export type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger/ledger-store.js';
+export type { LedgerView, PromotionRecord, ViewEntry } from './ledger/ledger-view.js';
+export { buildLedgerView } from './ledger/ledger-view.js';
 export { renderDecisionJson, renderDecisionMarkdown, renderDecisionText } from './report/decision-report.js';
