@@ -11,11 +11,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readStageConfig } from '../../src/drift/read-config.js';
 import { renderDriftExplain } from '../../src/drift/render.js';
 import { buildDriftReport, type DriftReport } from '../../src/drift/report.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { type CliResult, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
 /** mulberry32: the same corpus on every run. */
@@ -516,7 +516,7 @@ describe('the secret corpus', () => {
 
     it('stores no secret in the ledger: not in any row of any table, not in the file', () => {
       const file = join(dir, '.tollgate', 'ledger.db');
-      const db = new BetterSqlite3(file, { readonly: true });
+      const db = openSqlite(file, { readonly: true });
       const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{
         name: string;
       }>;
@@ -524,7 +524,9 @@ describe('the secret corpus', () => {
       for (const { name } of tables) {
         for (const row of db.prepare(`select * from "${name}"`).all() as Array<Record<string, unknown>>) {
           const text = Object.values(row)
-            .map((value) => (Buffer.isBuffer(value) ? value.toString('latin1') : String(value)))
+            .map((value) =>
+              value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : String(value),
+            )
             .join('\n');
           expect([name, leaks(text)]).toEqual([name, []]);
           if (text.includes('"snapshots"') && text.includes('hmac:')) promotionBodies++;
