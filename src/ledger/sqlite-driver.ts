@@ -28,6 +28,8 @@ export interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   readonly inTransaction: boolean;
+  /** False once closed. */
+  readonly open: boolean;
   close(): void;
 }
 
@@ -110,6 +112,7 @@ function openBuiltin(Database: NodeDatabaseConstructor, file: string, options: O
     throw new Error(`unable to open database file: ${file} does not exist`);
   const db = new Database(file, { readOnly: options.readonly === true });
   let transactionDepth = 0;
+  let open = true;
   const connection: SqliteConnection = {
     driver: 'node:sqlite',
     prepare(sql) {
@@ -148,7 +151,13 @@ function openBuiltin(Database: NodeDatabaseConstructor, file: string, options: O
     get inTransaction() {
       return typeof db.isTransaction === 'boolean' ? db.isTransaction : transactionDepth > 0;
     },
-    close: () => db.close(),
+    get open() {
+      return open;
+    },
+    close() {
+      db.close();
+      open = false;
+    },
   };
   return connection;
 }
@@ -169,6 +178,7 @@ interface NativeDatabase {
   exec(sql: string): void;
   close(): void;
   readonly inTransaction: boolean;
+  readonly open: boolean;
 }
 type NativeDatabaseConstructor = new (
   file: string,
@@ -212,6 +222,9 @@ function openNative(file: string, options: OpenSqliteOptions): SqliteConnection 
     exec: (sql) => db.exec(sql),
     get inTransaction() {
       return db.inTransaction;
+    },
+    get open() {
+      return db.open;
     },
     close: () => db.close(),
   };
