@@ -148,5 +148,5 @@ describe.skipIf(!POSTGRES_AVAILABLE)('replicas on one PostgreSQL', () => {
     } finally {
       await store.close();
     }
-  });
+  }, 300_000); // 3 replicas, 400 promotions and a restart: minutes on a machine shared with other jobs
 });
