@@ -14,6 +14,7 @@
  */
 import { userInfo } from 'node:os';
 import { TollgateError } from '../errors.js';
+import { normaliseName } from '../policy/names.js';
 
 export type ActorSource = 'flag' | 'env' | 'github-actions' | 'gitlab-ci' | 'os';
 
@@ -98,6 +99,14 @@ function checkName(raw: string, where: string): string {
       `the actor name ${JSON.stringify(raw)} from ${where} is not usable: expected a single word without spaces or control characters`,
     );
   }
+  // Names are compared as identities: one that hides characters or mixes scripts is refused here,
+  // where it is typed (the request normalises it: src/app/services.ts principalOf).
+  const checked = normaliseName(name);
+  if (!checked.ok)
+    throw new TollgateError(
+      'NAME_INVALID',
+      `the actor name ${JSON.stringify(raw)} from ${where} ${checked.problem}`,
+    );
   return name;
 }
 

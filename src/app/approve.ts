@@ -12,7 +12,7 @@ import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
 export type ApprovalDecision = 'approve' | 'reject';
 
@@ -92,7 +92,7 @@ export async function recordApproval(
         decision,
         ...(options.withdraw ? { withdraws: standing?.seq } : {}),
         ...(comment ? { comment } : {}),
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
       },
     });
     if (options.withdraw)

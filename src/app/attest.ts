@@ -11,7 +11,7 @@ import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js'
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
 /** Opens `path` for streaming, with a clear error when it cannot be read. */
 export async function assertReadableFile(path: string): Promise<number> {
@@ -130,7 +130,7 @@ export async function recordEvidence(
               signer: r.signer,
             }),
           ),
-          ...clockMark(ctx),
+          ...callerMarks(ctx),
         },
       });
     }

@@ -11,7 +11,7 @@ import type { ChainedEntry } from '../ledger/hash-chain.js';
 import { buildLedgerView, ENTRY, isTrusted, latestPromotion } from '../ledger/ledger-view.js';
 import { registeredImages, registryClient } from './image.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, callerMarks } from './services.js';
 
 export interface CopyArtifactOptions {
   /** The registered digest to copy. */
@@ -103,7 +103,7 @@ export async function copyArtifact(
         blobs: result.blobs,
         bytes: result.bytes,
         ...(options.stage === undefined ? {} : { promotedIn: options.stage }),
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
       },
     }),
   );

@@ -10,7 +10,7 @@ import type { Envelope } from '../trust/dsse.js';
 import { authoriseOverrides } from './authorise.js';
 import { gatherStageFacts, readFacts } from './check.js';
 import { snapshotsOf } from './fact-provider.js';
-import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 import { emitVsa, loadVsaSigner } from './vsa.js';
 
 export interface PromoteOptions {
@@ -133,7 +133,7 @@ export async function promote(
         evidence: facts.evidence.map((e) => e.id),
         ...(snapshots ? { snapshots } : {}),
         ...(overrides.length > 0 ? { overrides } : {}),
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
         ...(vsa ? { vsa } : {}),
       },
     });

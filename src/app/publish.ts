@@ -26,7 +26,7 @@ import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
 import { VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
 import { registeredImages, registryClient } from './image.js';
-import { type AppRequest, clockMark, type Environment } from './services.js';
+import { type AppRequest, callerMarks, type Environment } from './services.js';
 import { loadVsaSigner, storedVsa } from './vsa.js';
 
 /** The predicate type of the evidence statement Tollgate publishes beside its VSA. */
@@ -195,7 +195,7 @@ export async function publishVerdict(
         referrers,
         cosignTag,
         evidenceEnvelope,
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
       },
     }),
   );

@@ -5,7 +5,7 @@ import { ENTRY } from '../ledger/ledger-view.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
 import type { ImageRecord } from './image.js';
-import { type AppRequest, clockMark } from './services.js';
+import { type AppRequest, callerMarks } from './services.js';
 
 export interface RegisterOptions {
   /** A file or directory to digest. */
@@ -100,7 +100,7 @@ export async function registerArtifact(
           artifact: digest,
           actor: ctx.caller.principal,
           at: ctx.caller.at.toISOString(),
-          payload: { labels: existing.labels, source, image, ...clockMark(ctx) },
+          payload: { labels: existing.labels, source, image, ...callerMarks(ctx) },
         });
         return { artifact: existing, created: false };
       }
@@ -127,7 +127,7 @@ export async function registerArtifact(
       artifact: digest,
       actor: ctx.caller.principal,
       at,
-      payload: { labels, source, ...(image ? { image } : {}), ...clockMark(ctx) },
+      payload: { labels, source, ...(image ? { image } : {}), ...callerMarks(ctx) },
     });
     return { artifact, created: true };
   });

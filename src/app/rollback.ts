@@ -13,7 +13,7 @@ import { lastKnownGood } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
 import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
-import { type AppRequest, assertRecordingClock, clockMark, renewed } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks, renewed } from './services.js';
 
 function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
   const stage = stageOf(ctx.contract, stageName);
@@ -249,7 +249,7 @@ export async function rollbackStage(
               })),
             }
           : {}),
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
       },
     });
     return { entry, from, to, reason, ...(check ? { check } : {}) };

@@ -12,6 +12,7 @@ import type { Contract, ContractStage } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { LedgerReader, LedgerStore } from '../ledger/ledger-store.js';
+import { normaliseName } from '../policy/names.js';
 import type { Grant } from './authorise.js';
 
 /** The environment a process was started with (variables by name), injected, never read globally. */
@@ -124,8 +125,10 @@ export type AnyFactProvider = { [K in keyof ExtraFacts]-?: FactProvider<K> }[key
 
 /** Who makes a request, and when. A server decides both; the CLI takes them from flags and the OS. */
 export interface Caller {
-  /** The acting principal's name, as recorded in the ledger. */
+  /** The acting principal's name, normalised (src/policy/names.ts), as recorded and compared. */
   readonly principal: string;
+  /** The name as the caller wrote it, when it differs from `principal` (kept in records as `actorTyped`). */
+  readonly typed?: string;
   /** What a server granted the caller (src/app/authorise.ts); absent for the CLI on a local ledger. */
   readonly grant?: Grant;
   /** The time of the request: what a use case decides at and records. */
@@ -157,11 +160,12 @@ export interface RequestOptions {
  */
 export function requestOf(services: AppServices, options: RequestOptions): AppRequest {
   const timeSet = options.at !== undefined || services.clock.fixed;
+  const who = principalOf(options.principal);
   return {
     services,
     contract: services.contracts.get(options.pipeline),
     caller: {
-      principal: options.principal,
+      ...who,
       ...(options.grant ? { grant: options.grant } : {}),
       at: options.at ?? services.clock.now(),
       ...(timeSet ? { timeSet: true } : {}),
@@ -179,9 +183,29 @@ export function renewed<R extends AppRequest>(request: R): R {
   };
 }
 
-/** `{ clockSet: true }` for records made at a time someone set, so nobody mistakes a demo for history. */
-export function clockMark(request: AppRequest): { clockSet?: true } {
-  return request.caller.timeSet ? { clockSet: true } : {};
+/**
+ * What a record keeps about its caller beside the actor column: `clockSet` for records made at a
+ * time someone set, so nobody mistakes a demo for history, and `actorTyped`, the name as the caller
+ * wrote it when it differs from the normalised principal recorded as the actor.
+ */
+export function callerMarks(request: AppRequest): { clockSet?: true; actorTyped?: string } {
+  const { timeSet, typed } = request.caller;
+  return { ...(timeSet ? { clockSet: true as const } : {}), ...(typed ? { actorTyped: typed } : {}) };
+}
+
+/**
+ * A principal as recorded and compared: the name normalised (src/policy/names.ts), and the name as
+ * typed when it differs. Every shell's caller passes through here (requestOf, the server's
+ * requestFor), so "Dana", "dana" and "DANA" are one person everywhere.
+ * @throws TollgateError NAME_INVALID for an empty name, an invisible character or mixed scripts
+ * @example principalOf('Dana') // { principal: 'dana', typed: 'Dana' }
+ */
+export function principalOf(typed: string, where = 'the actor name'): { principal: string; typed?: string } {
+  const checked = normaliseName(typed);
+  if (!checked.ok)
+    throw new TollgateError('NAME_INVALID', `${where} ${JSON.stringify(typed)} ${checked.problem}`);
+  const trimmed = typed.trim();
+  return { principal: checked.name, ...(trimmed === checked.name ? {} : { typed: trimmed }) };
 }
 
 /**

@@ -13,7 +13,7 @@ import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { ENTRY } from '../ledger/ledger-view.js';
 import { toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, assertRecordingClock, clockMark } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
 export interface VerificationOptions {
   artifact: string;
@@ -123,7 +123,7 @@ export async function attestVerification(
         promotion: promotion.seq,
         evidence: record.id,
         ...(details === undefined ? {} : { details: details.slice(0, 500) }),
-        ...clockMark(ctx),
+        ...callerMarks(ctx),
       },
     });
     return { entry, evidenceId: record.id, promotion: promotion.seq };

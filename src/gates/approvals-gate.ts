@@ -8,6 +8,7 @@
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
 import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
+import { foldName } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -21,7 +22,9 @@ const KEY = 'approvals';
 
 /** The artifact's author: its `author` label, else whoever registered it. */
 export function authorOf(context: GateContext): string | undefined {
-  return context.facts.artifact.labels.author ?? context.facts.ledger.registeredBy;
+  const label = context.facts.artifact.labels.author;
+  // A label is free text as registered: compared as a name, like every actor.
+  return label === undefined ? context.facts.ledger.registeredBy : foldName(label);
 }
 
 /**
@@ -63,7 +66,7 @@ export function ineligibility(
       const what = rule.slice('attester:'.length);
       const attested = context.facts.evidence.some(
         (record) =>
-          record.actor === actor &&
+          foldName(record.actor) === actor &&
           (record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what)),
       );
       if (attested) return `${actor} attested ${what}`;

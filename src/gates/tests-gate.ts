@@ -1,5 +1,6 @@
 import type { SuiteRequirement } from '../contract/requires/tests.js';
 import type { EvidenceRecord, TestSummary } from '../evidence/evidence.js';
+import { type LedgerView, ledgerRef, type PromotionRecord, recordedAfter } from '../ledger/ledger-view.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
 
 type TestEvidence = EvidenceRecord & { data: TestSummary };
@@ -39,14 +40,48 @@ function countsFor(requirement: SuiteRequirement, data: TestSummary) {
   return { ...data, flaky: data.flaky ?? 0, merged: 0 };
 }
 
+/**
+ * Evidence produced in `stage` counts only from when the digest entered it: results attested
+ * `--in staging` before the digest was ever promoted there ran against something else.
+ */
+function enteredAt(ledger: LedgerView, stage: string): PromotionRecord | undefined {
+  let first: PromotionRecord | undefined;
+  for (const promotion of ledger.promotions)
+    if (promotion.stage === stage && (first === undefined || promotion.seq < first.seq)) first = promotion;
+  return first;
+}
+
 /** Checks one suite; returns what it validated, risked and still requires. */
-function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRecord[]) {
+function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRecord[], ledger: LedgerView) {
   const validated: DecisionItem[] = [];
   const risks: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   const { suite } = requirement;
   const where = requirement.in ? ` produced in ${requirement.in}` : '';
-  const record = latestSuiteResults(evidence, suite, requirement.in);
+  let usable = evidence;
+  if (requirement.in !== undefined) {
+    const stage = requirement.in;
+    const entered = enteredAt(ledger, stage);
+    const early = latestSuiteResults(evidence, suite, stage);
+    if (!entered) {
+      required.push({
+        gate: 'tests',
+        text: `suite ${suite}${where}: the digest has not entered ${stage}${early ? `; results attested in ${stage} before it did (recorded ${early.recordedAt}) do not count` : ''}`,
+        ...(early ? { evidence: [early.id] } : {}),
+      });
+      return { validated, risks, required };
+    }
+    usable = evidence.filter((record) => record.stage !== stage || recordedAfter(ledger, record, entered));
+    if (early && !latestSuiteResults(usable, suite, stage)) {
+      required.push({
+        gate: 'tests',
+        text: `suite ${suite}${where}: the only results were recorded ${early.recordedAt}, before the digest entered ${stage} (${ledgerRef(entered.seq)}, ${entered.at}); run it there again`,
+        evidence: [early.id, ledgerRef(entered.seq)],
+      });
+      return { validated, risks, required };
+    }
+  }
+  const record = latestSuiteResults(usable, suite, requirement.in);
   if (!record) {
     required.push({ gate: 'tests', text: `suite ${suite} has no results${where} for this digest` });
     return { validated, risks, required };
@@ -136,7 +171,7 @@ export const testsGate: GateDefinition<SuiteRequirement[]> = {
   select: (stage) =>
     stage.requires.tests && stage.requires.tests.length > 0 ? stage.requires.tests : undefined,
   evaluate(suites, { facts }) {
-    const results = suites.map((suite) => checkSuite(suite, facts.evidence));
+    const results = suites.map((suite) => checkSuite(suite, facts.evidence, facts.ledger));
     const validated = results.flatMap((r) => r.validated);
     const risks = results.flatMap((r) => r.risks);
     const required = results.flatMap((r) => r.required);

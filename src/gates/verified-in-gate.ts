@@ -7,6 +7,7 @@
 import type { VerifiedInRequirement } from '../contract/requires/verified-in.js';
 import type { VerificationRecord } from '../ledger/ledger-view.js';
 import { latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
+import { ownValue } from '../records.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -46,7 +47,8 @@ function verificationsIn(context: GateContext, stage: string): Verification[] {
       const data = e.data as { result: 'passed' | 'failed'; details?: string };
       return {
         at: e.recordedAt,
-        order: Number.MAX_SAFE_INTEGER,
+        // Where the ledger recorded it, when known: ledger order, which no clock can move.
+        order: ownValue(context.facts.ledger.evidenceSeq ?? {}, e.id) ?? Number.MAX_SAFE_INTEGER,
         result: data.result,
         actor: e.actor,
         ref: e.id,

@@ -2,6 +2,8 @@
  * What the gates see of the ledger: plain values, read by the application layer before a decision.
  */
 import type { Artifact } from '../contract/types.js';
+import { foldName } from '../policy/names.js';
+import { emptyRecord, hasOwnKey, ownValue, setOwn } from '../records.js';
 
 /** Where a promotion stands now. `failed` and `rolled-back` promotions are no longer trusted. */
 export type PromotionStatus = 'promoted' | 'verified' | 'failed' | 'rolled-back';
@@ -34,6 +36,11 @@ export interface LedgerView {
   rollbacks?: RollbackRecord[];
   /** Gates overridden when the artifact was promoted, oldest first. */
   overrides?: OverrideRecord[];
+  /**
+   * The ledger entry that first recorded each evidence record (`attest`, `verification`), by
+   * evidence id: where the record stands in the ledger's order, which no clock can move.
+   */
+  evidenceSeq?: Readonly<Record<string, number>>;
 }
 
 /** One person's word about a digest in a stage; the latest word of each person counts. */
@@ -84,6 +91,19 @@ export interface OverrideRecord {
 /** How decisions cite a ledger entry as the evidence behind an item: `ledger#12`. */
 export function ledgerRef(seq: number): string {
   return `ledger#${seq}`;
+}
+
+/**
+ * Whether evidence `record` was recorded after the promotion `since`: by ledger order when the
+ * entry that recorded it is known, else by time.
+ */
+export function recordedAfter(
+  view: LedgerView,
+  record: { id: string; recordedAt: string },
+  since: Pick<PromotionRecord, 'seq' | 'at'>,
+): boolean {
+  const seq = view.evidenceSeq === undefined ? undefined : ownValue(view.evidenceSeq, record.id);
+  return seq === undefined ? record.recordedAt > since.at : seq > since.seq;
 }
 
 /** The latest promotion of `artifact` into `stage`, if any. */
@@ -175,7 +195,7 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
         seq: entry.seq,
         stage: entry.stage,
         artifact: entry.artifact,
-        actor: entry.actor,
+        actor: foldName(entry.actor),
         at: entry.at,
         status: 'promoted',
         contractDigest: String(entry.payload.contractDigest ?? ''),
@@ -201,7 +221,24 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
       }
     }
   }
-  return { promotions, ...people };
+  return { promotions, ...people, evidenceSeq: evidenceSeqOf(entries) };
+}
+
+/** Evidence id → the seq of the first entry that recorded it. */
+function evidenceSeqOf(entries: readonly ViewEntry[]): Record<string, number> {
+  const seqs = emptyRecord<number>();
+  const note = (id: unknown, seq: number) => {
+    if (typeof id === 'string' && !hasOwnKey(seqs, id)) setOwn(seqs, id, seq);
+  };
+  for (const entry of entries) {
+    if (entry.kind === ENTRY.attest && Array.isArray(entry.payload.evidence)) {
+      for (const item of entry.payload.evidence as Array<Record<string, unknown> | null>)
+        note(item?.id, entry.seq);
+    } else if (entry.kind === ENTRY.verification) {
+      note(entry.payload.evidence, entry.seq);
+    }
+  }
+  return seqs;
 }
 
 /**
@@ -238,11 +275,11 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
       seq: entry.seq,
       stage: entry.stage ?? '',
       artifact: entry.artifact ?? '',
-      actor: entry.actor,
+      actor: foldName(entry.actor),
       at: entry.at,
     };
     const payload = entry.payload;
-    if (entry.kind === ENTRY.register && registeredBy === undefined) registeredBy = entry.actor;
+    if (entry.kind === ENTRY.register && registeredBy === undefined) registeredBy = base.actor;
     else if (entry.kind === ENTRY.approval && entry.stage && entry.artifact) {
       const decision =
         payload.decision === 'reject' || payload.decision === 'withdraw' ? payload.decision : 'approve';
@@ -274,7 +311,7 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
         overrides.push({
           ...base,
           gate: o.gate,
-          actor: text(o.actor) ?? entry.actor,
+          actor: foldName(text(o.actor) ?? entry.actor),
           reason: text(o.reason) ?? '',
         });
       }

@@ -54,7 +54,9 @@ export function renderDecisionText(decision: Decision): string {
 }
 
 /** One JSON document with top-level verdict, stage, artifact, gates, validated, risks, required. */
-export function renderDecisionJson(decision: Decision): string {
+export function renderDecisionJson(
+  decision: Decision & { ledgerEntry?: { seq: number; hash: string } },
+): string {
   return `${JSON.stringify(decision, null, 2)}\n`;
 }
 

@@ -18,7 +18,7 @@ import {
   testsDocument,
   verificationDocument,
 } from '../app/documents.js';
-import type { AppRequest, AppServices } from '../app/services.js';
+import { type AppRequest, type AppServices, principalOf } from '../app/services.js';
 import { upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { streamEntries } from './events.js';
@@ -130,14 +130,15 @@ export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string):
     if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/i.test(now))
       throw new TollgateError('USAGE', `Tollgate-Now "${now}": expected an ISO 8601 time with a zone`);
   }
-  const principal = as?.trim() || identity.principal;
-  if (/[\s\p{Cc}]/u.test(principal) || principal.length > 200)
-    throw new TollgateError('USAGE', 'Tollgate-As: expected one name without spaces or control characters');
+  const who =
+    as === undefined || as.trim() === ''
+      ? principalOf(identity.principal, 'the principal')
+      : principalOf(as, 'Tollgate-As');
   return {
     services,
     contract,
     caller: {
-      principal,
+      ...who,
       grant: identity.grant,
       at,
       ...(now !== undefined || deps.services.clock.fixed ? { timeSet: true } : {}),

@@ -204,6 +204,13 @@ describe('the CLI and the server hold the same rule', () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: 1 });
     const check = await runCli(['check', 'staging', '--artifact', D, '--now', '2020-01-01'], { cwd: dir });
     expect(check.code).toBe(0);
+    // On the real clock it is recorded, and --json names the ledger entry.
+    const promoted = await runCli(['promote', 'staging', '--artifact', D, '--json'], { cwd: dir });
+    expect(promoted.code).toBe(0);
+    expect(JSON.parse(promoted.stdout)).toMatchObject({
+      verdict: 'allowed',
+      ledgerEntry: { seq: 2, hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+    });
   });
 
   it('refuses to serve a pipeline in demo mode unless its contract declares demo: true', () => {

@@ -1,9 +1,15 @@
 import { z } from 'zod';
+import { foldName } from '../../policy/names.js';
 
-/** A user name or `group:NAME`. */
+/**
+ * A user name or `group:NAME`. User names load normalised (src/policy/names.ts: `Dana` is
+ * `dana`), as every actor is, so approvals, `notBy`, overrides and admins compare by identity;
+ * group names stay as written, being keys of `groups`.
+ */
 export const principal = z
   .string()
   .regex(/^(group:)?[A-Za-z0-9][A-Za-z0-9._@+-]*$/, 'expected a user name or group:NAME')
+  .transform((name) => (name.startsWith('group:') ? name : foldName(name)))
   .describe('A user name, or `group:NAME` for a group from the top-level `groups`.');
 
 export const approvalsRequirement = z
