@@ -52,14 +52,21 @@ function enteredAt(ledger: LedgerView, stage: string): PromotionRecord | undefin
 }
 
 /** Checks one suite; returns what it validated, risked and still requires. */
-function checkSuite(requirement: SuiteRequirement, evidence: readonly EvidenceRecord[], ledger: LedgerView) {
+function checkSuite(
+  requirement: SuiteRequirement,
+  evidence: readonly EvidenceRecord[],
+  ledger: LedgerView,
+  stageName: string,
+) {
   const validated: DecisionItem[] = [];
   const risks: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   const { suite } = requirement;
   const where = requirement.in ? ` produced in ${requirement.in}` : '';
   let usable = evidence;
-  if (requirement.in !== undefined) {
+  // Results produced in the very stage being entered ran before its promotion is recorded (deploy,
+  // test, then promote): only results from another stage are held to that stage's entry.
+  if (requirement.in !== undefined && requirement.in !== stageName) {
     const stage = requirement.in;
     const entered = enteredAt(ledger, stage);
     const early = latestSuiteResults(evidence, suite, stage);
@@ -170,8 +177,8 @@ export const testsGate: GateDefinition<SuiteRequirement[]> = {
   key: 'tests',
   select: (stage) =>
     stage.requires.tests && stage.requires.tests.length > 0 ? stage.requires.tests : undefined,
-  evaluate(suites, { facts }) {
-    const results = suites.map((suite) => checkSuite(suite, facts.evidence, facts.ledger));
+  evaluate(suites, { facts, stageName }) {
+    const results = suites.map((suite) => checkSuite(suite, facts.evidence, facts.ledger, stageName));
     const validated = results.flatMap((r) => r.validated);
     const risks = results.flatMap((r) => r.risks);
     const required = results.flatMap((r) => r.required);
