@@ -54,9 +54,7 @@ export function renderDecisionText(decision: Decision): string {
 }
 
 /** One JSON document with top-level verdict, stage, artifact, gates, validated, risks, required. */
-export function renderDecisionJson(
-  decision: Decision & { ledgerEntry?: { seq: number; hash: string } },
-): string {
+export function renderDecisionJson(decision: Decision): string {
   return `${JSON.stringify(decision, null, 2)}\n`;
 }
 
