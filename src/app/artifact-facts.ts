@@ -6,8 +6,8 @@
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { ChainedEntry } from '../ledger/entry.js';
 import { verifyEvidence } from '../ledger/evidence-chain.js';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView, type LedgerView, registeredArtifact } from '../ledger/ledger-view.js';
 

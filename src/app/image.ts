@@ -13,8 +13,8 @@ import {
 } from '../artifact/oci-reference.js';
 import { transportOptionsFromEnv } from '../artifact/oci-transport.js';
 import { TollgateError } from '../errors.js';
+import { ENTRY } from '../ledger/entry.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { ENTRY } from '../ledger/ledger-view.js';
 import type { AppRequest, Environment } from './services.js';
 
 /** What a register entry records about an image (never credentials). */

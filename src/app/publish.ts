@@ -18,9 +18,9 @@ import {
 } from '../artifact/oci-referrers.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { ChainedEntry } from '../ledger/entry.js';
+import { ENTRY } from '../ledger/entry.js';
 import { verifyEvidence } from '../ledger/evidence-chain.js';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
-import { ENTRY } from '../ledger/ledger-view.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse.js';
 import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';

@@ -1,7 +1,7 @@
 import { assertDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
-import { ENTRY } from '../ledger/ledger-view.js';
+import { ENTRY } from '../ledger/entry.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
 import type { ImageRecord } from './image.js';

@@ -5,9 +5,10 @@
  */
 
 import type { RollbackFacts } from '../gates/extra-facts.js';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
+import type { ChainedEntry } from '../ledger/entry.js';
+import { ENTRY } from '../ledger/entry.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { buildLedgerView, ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
+import { buildLedgerView, type PromotionRecord } from '../ledger/ledger-view.js';
 import { describeMetricsSource, resolveMetricsSource } from '../rollback/metrics-config.js';
 import type { AppRequest, FactRequest } from './services.js';
 

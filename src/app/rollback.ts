@@ -5,8 +5,9 @@
 import { shortDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
-import { ENTRY, isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
+import type { ChainedEntry } from '../ledger/entry.js';
+import { ENTRY } from '../ledger/entry.js';
+import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
 import { lastKnownGood } from '../rollback/last-known-good.js';

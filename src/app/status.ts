@@ -1,7 +1,8 @@
 import { type Artifact, stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import { ENTRY } from '../ledger/entry.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
-import { ENTRY, type PromotionRecord } from '../ledger/ledger-view.js';
+import type { PromotionRecord } from '../ledger/ledger-view.js';
 import { readArtifactHistory } from './artifact-facts.js';
 import type { AppRequest } from './services.js';
 

@@ -8,7 +8,7 @@ import type { Artifact, Contract } from '../contract/types.js';
 import { stageOf } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
-import { ENTRY } from '../ledger/ledger-view.js';
+import { ENTRY } from '../ledger/entry.js';
 import { ownValue } from '../records.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';

@@ -7,7 +7,7 @@
  * wraps its one store the same way.
  */
 import type { Contract } from '../contract/types.js';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
+import type { ChainedEntry } from '../ledger/entry.js';
 import type { LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import { cdEventsOf } from './cdevents.js';
 import type { EventSinks } from './sinks.js';

@@ -8,8 +8,8 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
-import { type ChainedEntry, canonicalJson, sha256 } from './hash-chain.js';
-import { ENTRY } from './ledger-view.js';
+import { type ChainedEntry, ENTRY } from './entry.js';
+import { canonicalJson, sha256 } from './hash-chain.js';
 
 /** What the content-addressed id of an evidence record covers. */
 export interface EvidenceContent {

@@ -5,6 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import { fastCanonicalJson } from '../evidence/canonical-json.js';
+import type { ChainedEntry, EntryContent, StoredEntry } from './entry.js';
 
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
 
@@ -36,43 +37,10 @@ export function sha256(text: string | Uint8Array): string {
   return `sha256:${hash('sha256', text, 'hex')}`;
 }
 
-/** What every ledger entry says. `payload` is kind-specific. */
-export interface EntryContent {
-  pipeline: string;
-  seq: number;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  payload: Record<string, unknown>;
-}
-
-export interface ChainedEntry extends EntryContent {
-  prevHash: string;
-  hash: string;
-  /** The exact bytes that were hashed. */
-  body: string;
-}
-
 /** Builds the body and hash of the entry that follows `prevHash`. */
 export function chainEntry(content: EntryContent, prevHash: string): ChainedEntry {
   const body = canonicalJson({ ...content, prev: prevHash });
   return { ...content, prevHash, hash: sha256(body), body };
-}
-
-/** A stored row as the verifier needs it: the indexed columns and the hashed body. */
-export interface StoredEntry {
-  pipeline: string;
-  seq: number;
-  actor: string;
-  at: string;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  prevHash: string;
-  hash: string;
-  body: string;
 }
 
 export type ChainVerdict =

@@ -6,34 +6,25 @@
  */
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
-import type { ChainedEntry, ChainVerdict } from './hash-chain.js';
+import type { ChainedEntry, EntryKind, NewEntry } from './entry.js';
+import type { ChainVerdict } from './hash-chain.js';
 import type { RequestMemory, RequestStore } from './request-store.js';
 import type { SessionStore } from './session-store.js';
 import type { TokenStore } from './token-store.js';
 import type { ConsistencyProof, InclusionProof, RecomputedTree, TreeHead } from './tree-store.js';
 
-/** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
-export interface NewEntry {
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  payload: Record<string, unknown>;
-}
-
 export interface LedgerReader {
   getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined>;
   /** Ledger entries of one kind that belong to no stage (registrations, copies), oldest first. */
-  unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]>;
+  unstagedEntries(pipeline: string, kind: EntryKind): Promise<ChainedEntry[]>;
   /** Every evidence record for a digest, oldest first. */
   listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]>;
   /** Every ledger entry that names `artifact`, oldest first. */
   entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
-  entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]>;
+  entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
   /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */
-  latestInStage(pipeline: string, stage: string, kind: string): Promise<ChainedEntry | undefined>;
+  latestInStage(pipeline: string, stage: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
 }
 
 export interface LedgerTransaction extends LedgerReader {

@@ -4,6 +4,7 @@
 import type { Artifact } from '../contract/types.js';
 import { foldName } from '../policy/names.js';
 import { emptyRecord, hasOwnKey, ownValue, setOwn } from '../records.js';
+import { ENTRY, type ViewEntry } from './entry.js';
 
 /** Where a promotion stands now. `failed` and `rolled-back` promotions are no longer trusted. */
 export type PromotionStatus = 'promoted' | 'verified' | 'failed' | 'rolled-back';
@@ -153,31 +154,6 @@ export function standingRollback(
 /** True when a promotion is still trusted: not failed, not rolled back. */
 export function isTrusted(promotion: PromotionRecord): boolean {
   return promotion.status === 'promoted' || promotion.status === 'verified';
-}
-
-/** The ledger entry kinds Tollgate writes. */
-export const ENTRY = {
-  register: 'register',
-  attest: 'attest',
-  promotion: 'promotion',
-  rollback: 'rollback',
-  verification: 'verification',
-  approval: 'approval',
-  /** An image copied by digest to another registry or repository (`tollgate copy`). */
-  copy: 'copy',
-  /** Signed verdicts and evidence published next to an image in its registry (`tollgate publish`). */
-  publish: 'publish',
-} as const;
-
-/** What `buildLedgerView` needs of an entry. */
-export interface ViewEntry {
-  seq: number;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  payload: Record<string, unknown>;
 }
 
 /**

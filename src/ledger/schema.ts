@@ -3,6 +3,7 @@
  * The same migrations run on SQLite and PostgreSQL; column types are chosen to mean the same on both.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { StoredEntry } from './entry.js';
 
 export interface ArtifactTable {
   pipeline: string;
@@ -27,18 +28,8 @@ export interface EvidenceTable {
   data: string;
 }
 
-export interface LedgerEntryTable {
-  pipeline: string;
-  seq: number;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  prev_hash: string;
-  hash: string;
-  body: string;
-}
+/** A ledger row: the stored entry (src/ledger/entry.ts) with the database's column names. */
+export type LedgerEntryTable = Omit<StoredEntry, 'prevHash'> & { prev_hash: string };
 
 /** A server's API token: only a hash of its secret is kept (src/ledger/token-store.ts). */
 export interface ApiTokenTable {

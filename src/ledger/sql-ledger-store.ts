@@ -5,9 +5,9 @@ import { type CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
+import { type ChainedEntry, ENTRY, isEntryKind, type NewEntry } from './entry.js';
 import { checkEvidence, type EvidenceProblem } from './evidence-chain.js';
 import {
-  type ChainedEntry,
   type ChainVerdict,
   chainEntry,
   GENESIS_HASH,
@@ -17,8 +17,7 @@ import {
   type StoredRow,
   verifyRows,
 } from './hash-chain.js';
-import type { LedgerReader, LedgerStore, LedgerTransaction, NewEntry } from './ledger-store.js';
-import { ENTRY } from './ledger-view.js';
+import type { LedgerReader, LedgerStore, LedgerTransaction } from './ledger-store.js';
 import { type Prepared, prepare } from './prepared-query.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
@@ -103,6 +102,13 @@ function toEntry(row: LedgerEntryTable): ChainedEntry {
   const what = `ledger entry #${row.seq} of pipeline ${row.pipeline}`;
   const body = parseStored<{ payload?: unknown }>(row.body, what);
   if (body.payload === null || typeof body.payload !== 'object') throw damaged(what);
+  // A kind this version never writes (a rewritten chain, or a newer Tollgate's ledger) is not
+  // something a decision can read: stop rather than ignore it.
+  if (!isEntryKind(row.kind))
+    throw new TollgateError(
+      'LEDGER_CORRUPT',
+      `${what} is of kind "${row.kind}", which this version of Tollgate does not write; expected one of ${Object.values(ENTRY).join(', ')}`,
+    );
   return {
     pipeline: row.pipeline,
     seq: Number(row.seq),

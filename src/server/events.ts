@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { ChainedEntry } from '../ledger/hash-chain.js';
+import type { ChainedEntry } from '../ledger/entry.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 
 export interface EventStreamOptions {

@@ -10,7 +10,7 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { stageHistory } from '../../src/app/status.js';
-import { ENTRY } from '../../src/ledger/ledger-view.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, type StoreHandle } from '../support/stores.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENTRY } from '../../src/ledger/ledger-view.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { fakeDigest, ROOT, runCli } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { StoredEntry } from '../../src/ledger/entry.js';
 import {
   canonicalJson,
   chainEntry,
   GENESIS_HASH,
   joinSlices,
-  type StoredEntry,
   toStoredRow,
   verifyChain,
   verifyRows,

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EvidenceRecord } from '../../src/evidence/evidence.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
-import { buildLedgerView, ENTRY } from '../../src/ledger/ledger-view.js';
+import { buildLedgerView } from '../../src/ledger/ledger-view.js';
 import { fakeDigest } from '../support/cli.js';
 import {
   BACKENDS,

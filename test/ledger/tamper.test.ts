@@ -266,6 +266,30 @@ for (const backend of BACKENDS) {
         await expectRefused('prod', hours(30), new RegExp(`ledger entry #${seq} .*entry #${seq + 1} names`));
       });
 
+      it('a head entry rewritten, fresh hash, into a kind Tollgate never writes stops the read', async () => {
+        // A rejection made unrecognisable (so the view would skip it) with a correct hash: the chain
+        // links, but the entry is of no kind this version writes, and a decision will not ignore it.
+        await recordApproval(as('dana', hours(2)), 'prod', { artifact: D, decision: 'reject' });
+        const last = await head();
+        const [entry] = await sql(`select body from ledger_entries where seq = ${last}`);
+        const body = String(entry!.body).replace('"kind":"approval"', '"kind":"approval-note"');
+        expect(body).not.toBe(String(entry!.body));
+        await sql('update ledger_entries set body = ?, hash = ?, kind = ? where seq = ?', [
+          body,
+          sha256(body),
+          'approval-note',
+          last,
+        ]);
+        const check = await corruption(checkStage(as('ci', hours(30)), 'prod', D));
+        expect(check.code).toBe('LEDGER_CORRUPT');
+        expect(check.message).toMatch(
+          new RegExp(`ledger entry #${last} .*kind "approval-note".*expected one of`),
+        );
+        const promoted = await corruption(promote(as('ci', hours(30)), 'prod', D));
+        expect(promoted.code).toBe('LEDGER_CORRUPT');
+        expect(await head()).toBe(last);
+      });
+
       it('nothing is appended to a chain whose head was edited', async () => {
         const last = await head();
         await sql(`update ledger_entries set body = replace(body, '"ci"', '"mallory"') where seq = ${last}`);

@@ -17,7 +17,7 @@ import { contractSource, type Environment, requestOf } from '../../src/app/servi
 import { attestVerification } from '../../src/app/verification.js';
 import type { Contract } from '../../src/contract/types.js';
 import { TollgateError } from '../../src/errors.js';
-import { ENTRY } from '../../src/ledger/ledger-view.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import { createServerApp } from '../../src/server/app.js';
 import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest, makeWorkspace, ROOT, runCli } from '../support/cli.js';

@@ -17,7 +17,8 @@ import type {
   VulnerabilitySummary,
 } from '../../src/evidence/evidence.js';
 import type { Facts, GateContext } from '../../src/gates/gate.js';
-import { buildLedgerView, type PromotionRecord, type ViewEntry } from '../../src/ledger/ledger-view.js';
+import type { EntryKind, ViewEntry } from '../../src/ledger/entry.js';
+import { buildLedgerView, type PromotionRecord } from '../../src/ledger/ledger-view.js';
 import { fakeDigest } from './cli.js';
 
 export const DIGEST = fakeDigest('artifact');
@@ -128,7 +129,7 @@ ${prodRequires}
 
 let seq = 0;
 /** A ledger entry; seq increases in call order. */
-export function entry(kind: string, over: Partial<ViewEntry> & { at: string }): ViewEntry {
+export function entry(kind: EntryKind, over: Partial<ViewEntry> & { at: string }): ViewEntry {
   seq += 1;
   return { seq, kind, stage: null, artifact: D1, actor: 'ci', payload: {}, ...over };
 }
