@@ -97,7 +97,7 @@ await build({
   entryPoints: [join(root, 'src/ledger/verify-worker.ts')],
   outfile: join(root, 'dist/verify-worker.cjs'),
   define: { 'import.meta.url': '__tollgateBundleUrl' },
-  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: bundleBanner },
 });
 
 // The server (`tollgate serve`): a bundle of its own, loaded only by that command
@@ -107,7 +107,7 @@ await build({
   entryPoints: [join(root, 'src/server/main.ts')],
   outfile: join(root, 'dist/server.cjs'),
   define: { TOLLGATE_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__tollgateBundleUrl' },
-  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: bundleBanner },
 });
 
 // The library (`import … from 'tollgate'`, package.json "exports"): src/index.ts as ESM and as
@@ -128,7 +128,7 @@ await build({
   format: 'cjs',
   outfile: join(root, 'dist/lib/index.cjs'),
   define: { 'import.meta.url': '__tollgateBundleUrl' },
-  banner: { js: "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: bundleBanner },
 });
 
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()

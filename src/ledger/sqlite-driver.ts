@@ -12,6 +12,9 @@ import { TollgateError } from '../errors.js';
 /** Which SQLite driver opens the embedded ledger. */
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
 
+/** Every SQLite driver Tollgate knows, preferred first; `sqliteDriverAvailable` says which load here. */
+export const SQLITE_DRIVERS: readonly SqliteDriverName[] = ['node:sqlite', 'better-sqlite3'];
+
 /** A prepared statement: parameters are given as one array, in the order of the `?` marks. */
 export interface SqliteStatement {
   /** True when the statement returns rows (a SELECT, a PRAGMA that answers, a RETURNING clause). */

@@ -3,17 +3,16 @@
  * promotion records nothing and answers with the existing entry; `again` forces a new one. A CI
  * retry therefore never restarts a downstream soak. On every store backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
-import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { stageHistory } from '../../src/app/status.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { pipelines } from '../support/pipeline.js';
+import { BACKENDS } from '../support/stores.js';
 
 const SHOP = contractOf(`version: 1
 pipeline: shop
@@ -33,25 +32,14 @@ const E = fakeDigest('next');
 const T0 = new Date('2026-11-24T09:00:00Z');
 const hours = (n: number) => new Date(T0.getTime() + n * 3_600_000);
 
-let handle: StoreHandle | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-});
+const openPipeline = pipelines();
 
 describe.each(BACKENDS)('promote twice ($name)', (backend) => {
   async function setup() {
-    handle = await backend.open();
-    const services = createServices({
-      contracts: contractSource([SHOP]),
-      store: handle.store,
-      clock: fixedClock(T0),
-    });
-    const as = (principal: string, when: Date) =>
-      requestOf(services, { principal, pipeline: 'shop', at: when });
+    const { as, store } = await openPipeline(backend, SHOP, { clock: T0 });
     await registerArtifact(as('ci', hours(0)), { digest: D });
     await registerArtifact(as('ci', hours(0)), { digest: E });
-    return { as, store: handle.store };
+    return { as, store };
   }
 
   it('a retry records nothing, answers with the existing entry, and the downstream soak keeps running', async () => {

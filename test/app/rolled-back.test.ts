@@ -3,18 +3,17 @@
  * recorded after the rollback, or an override naming the rollback (`rolledBack`); the decision
  * says when and why; approvals from before the rollback no longer count. On every store backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordApproval } from '../../src/app/approve.js';
 import { checkStage } from '../../src/app/check.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
-import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { stageHistory } from '../../src/app/status.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { pipelines } from '../support/pipeline.js';
+import { BACKENDS } from '../support/stores.js';
 
 // Prod is closed on 2026-11-24 from 10:00 to 11:00 (UTC): the rollback happens inside it.
 const SHOP = contractOf(`version: 1
@@ -39,22 +38,11 @@ const V102 = fakeDigest('1.0.2');
 const T0 = new Date('2026-11-24T09:00:00Z');
 const at = (minutes: number, seconds = 0) => new Date(T0.getTime() + minutes * 60_000 + seconds * 1000);
 
-let handle: StoreHandle | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-});
+const openPipeline = pipelines();
 
 describe.each(BACKENDS)('a digest rolled back out of a stage ($name)', (backend) => {
   async function rolledBackScenario() {
-    handle = await backend.open();
-    const services = createServices({
-      contracts: contractSource([SHOP]),
-      store: handle.store,
-      clock: fixedClock(T0),
-    });
-    const as = (principal: string, when: Date) =>
-      requestOf(services, { principal, pipeline: 'shop', at: when });
+    const { as } = await openPipeline(backend, SHOP, { clock: T0 });
     for (const digest of [V101, V102]) {
       await registerArtifact(as('ci', at(0)), { digest });
       expect((await promote(as('ci', at(1)), 'staging', digest)).entry).toBeDefined();

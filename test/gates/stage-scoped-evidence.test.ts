@@ -5,16 +5,15 @@
  * promoted there — on SQLite and PostgreSQL.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
-import { contractSource, requestOf } from '../../src/app/services.js';
 import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { pipelines } from '../support/pipeline.js';
+import { BACKENDS } from '../support/stores.js';
 
 const CONTRACT = contractOf(`version: 1
 pipeline: shop
@@ -30,17 +29,11 @@ stages:
 const D = fakeDigest('stage-scoped');
 const JUNIT = join(FIXTURES, 'junit/tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml');
 
-let handle: StoreHandle | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-});
+const openPipeline = pipelines();
 
 describe.each(BACKENDS)('evidence --in STAGE counts from the digest entering STAGE ($name)', (backend) => {
   it('does not count e2e results attested in staging before the digest entered staging', async () => {
-    handle = await backend.open();
-    const services = createServices({ contracts: contractSource([CONTRACT]), store: handle.store });
-    const ci = requestOf(services, { principal: 'ci' });
+    const ci = (await openPipeline(backend, CONTRACT)).as('ci');
     await registerArtifact(ci, { digest: D });
 
     const early = await attestTests(ci, { artifact: D, suite: 'e2e', stage: 'staging', files: [JUNIT] });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   defaultSqliteDriver,
   openSqlite,
-  type SqliteDriverName,
+  SQLITE_DRIVERS,
   sqliteDriverAvailable,
 } from '../../src/ledger/sqlite-driver.js';
 
@@ -23,7 +23,7 @@ describe('the default driver', () => {
   });
 });
 
-const drivers = (['node:sqlite', 'better-sqlite3'] as SqliteDriverName[]).filter(sqliteDriverAvailable);
+const drivers = SQLITE_DRIVERS.filter(sqliteDriverAvailable);
 
 describe.each(drivers)('%s', (driver) => {
   let dir: string;

@@ -12,6 +12,7 @@ import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import {
   defaultSqliteDriver,
   openSqlite,
+  SQLITE_DRIVERS,
   type SqliteDriverName,
   sqliteDriverAvailable,
 } from '../../src/ledger/sqlite-driver.js';
@@ -108,9 +109,9 @@ export const sqliteBackend: Backend = sqliteWith(defaultSqliteDriver());
  * Every SQLite driver this runtime can load: on Node 20 better-sqlite3 only; on Node 22/24 node:sqlite,
  * and better-sqlite3 too when its addon was built for this runtime.
  */
-export const SQLITE_BACKENDS: Backend[] = (['node:sqlite', 'better-sqlite3'] as const)
-  .filter((driver) => sqliteDriverAvailable(driver))
-  .map((driver) => (driver === defaultSqliteDriver() ? sqliteBackend : sqliteWith(driver)));
+export const SQLITE_BACKENDS: Backend[] = SQLITE_DRIVERS.filter((driver) =>
+  sqliteDriverAvailable(driver),
+).map((driver) => (driver === defaultSqliteDriver() ? sqliteBackend : sqliteWith(driver)));
 
 export const postgresBackend: Backend = {
   name: 'postgres',
