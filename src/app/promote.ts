@@ -8,9 +8,9 @@ import { ENTRY } from '../ledger/entry.js';
 import type { LedgerTransaction } from '../ledger/ledger-store.js';
 import { isTrusted } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
-import { authoriseOverrides } from './authorise.js';
 import { gatherStageFacts, readFacts } from './check.js';
 import { snapshotsOf } from './fact-provider.js';
+import { authoriseOverrides } from './overrides.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 import { emitVsa, loadVsaSigner } from './vsa.js';
 

@@ -3,8 +3,9 @@ import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TollgateError } from '../errors.js';
 import { maskUrl } from '../text/secret-detector.js';
+import type { SqlRunner } from './prepared-query.js';
 import type { Database } from './schema.js';
-import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
+import { type DialectCapabilities, SqlLedgerStore } from './sql-ledger-store.js';
 
 /** Runs compiled queries through Kysely on the pool, or on the connection holding a transaction. */
 function kyselyRunner(db: Kysely<Database>): SqlRunner {

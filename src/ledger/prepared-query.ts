@@ -42,3 +42,13 @@ export function prepare<N extends string>(
     return { ...query, parameters: order.map((p) => ('name' in p ? values[p.name] : p.constant)) };
   };
 }
+
+/** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
+export interface SqlRunner {
+  execute<R>(query: CompiledQuery): Promise<{ rows: R[]; affected: number }>;
+  /**
+   * Streams a read as arrays of column values in select order, when the driver can do so without
+   * building every row first (better-sqlite3); used to walk the whole chain.
+   */
+  iterateRaw?(query: CompiledQuery): Iterable<unknown[]>;
+}

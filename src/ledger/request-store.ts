@@ -6,9 +6,8 @@
  */
 import type { Kysely } from 'kysely';
 import { TollgateError } from '../errors.js';
-import { prepare } from './prepared-query.js';
+import { prepare, type SqlRunner } from './prepared-query.js';
 import type { Database, RequestKeyTable } from './schema.js';
-import type { SqlRunner } from './sql-ledger-store.js';
 
 /** A keyed request's write, as remembered. */
 export interface RememberedRequest {

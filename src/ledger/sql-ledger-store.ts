@@ -18,7 +18,7 @@ import {
   verifyRows,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from './ledger-store.js';
-import { type Prepared, prepare } from './prepared-query.js';
+import { type Prepared, prepare, type SqlRunner } from './prepared-query.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
 import { type SessionStore, sqlSessionStore } from './session-store.js';
@@ -31,16 +31,6 @@ import {
   TreeStore,
   treeQueries,
 } from './tree-store.js';
-
-/** Runs compiled queries: on the store's connection(s), or on the one holding a write transaction. */
-export interface SqlRunner {
-  execute<R>(query: CompiledQuery): Promise<{ rows: R[]; affected: number }>;
-  /**
-   * Streams a read as arrays of column values in select order, when the driver can do so without
-   * building every row first (better-sqlite3); used to walk the whole chain.
-   */
-  iterateRaw?(query: CompiledQuery): Iterable<unknown[]>;
-}
 
 /** What differs between databases, kept small. */
 export interface DialectCapabilities {

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { TollgateError } from '../errors.js';
+import type { SqlRunner } from './prepared-query.js';
 import type { Database } from './schema.js';
-import { type DialectCapabilities, SqlLedgerStore, type SqlRunner } from './sql-ledger-store.js';
+import { type DialectCapabilities, SqlLedgerStore } from './sql-ledger-store.js';
 import {
   openSqlite,
   type SqliteConnection,

@@ -5,9 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import { TollgateError } from '../errors.js';
-import { prepare } from './prepared-query.js';
+import { prepare, type SqlRunner } from './prepared-query.js';
 import type { ApiTokenTable, Database } from './schema.js';
-import type { SqlRunner } from './sql-ledger-store.js';
 
 /** A stored token, without its secret. */
 export interface TokenRecord {

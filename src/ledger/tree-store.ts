@@ -20,9 +20,8 @@ import {
   rangeNodes,
   StreamingTree,
 } from './merkle.js';
-import { prepare } from './prepared-query.js';
+import { prepare, type SqlRunner } from './prepared-query.js';
 import type { Database } from './schema.js';
-import type { SqlRunner } from './sql-ledger-store.js';
 
 /** The tree over a ledger's first `size` entries. */
 export interface TreeHead {
