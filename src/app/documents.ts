@@ -130,6 +130,8 @@ export function rollbackDocument(result: RollbackResult, stage: string) {
     seq: result.entry.seq,
     hash: result.entry.hash,
     stage,
+    /** Who the ledger records as rolling back (the server's principal, remotely). */
+    actor: result.entry.actor,
     from: result.from,
     to: result.to,
     reason: result.reason,

@@ -35,6 +35,33 @@ export interface VerificationResult {
   promotion: number;
 }
 
+/**
+ * A `--details` file, read within the limit: its bytes. The CLI reads it this way also when the
+ * verification is recorded on a server (which is sent the text).
+ */
+export async function readDetailsFile(path: string): Promise<Buffer> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new TollgateError('EVIDENCE_INVALID', `${path}: expected a file`);
+    size = info.size;
+  } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+      { cause },
+    );
+  }
+  if (size > MAX_DETAILS) {
+    throw new TollgateError(
+      'EVIDENCE_TOO_LARGE',
+      msg`${path} is ${size} bytes; ${field('details')} keeps at most ${MAX_DETAILS}: pass a summary and link the full report in it`,
+    );
+  }
+  return readFile(path);
+}
+
 export async function attestVerification(
   ctx: AppRequest,
   options: VerificationOptions,
@@ -48,27 +75,7 @@ export async function attestVerification(
   let details: string | undefined;
   let detailsDigest: string | undefined;
   if (options.detailsFile !== undefined) {
-    const path = options.detailsFile;
-    let size: number;
-    try {
-      const info = await stat(path);
-      if (!info.isFile()) throw new TollgateError('EVIDENCE_INVALID', `${path}: expected a file`);
-      size = info.size;
-    } catch (cause) {
-      if (cause instanceof TollgateError) throw cause;
-      throw new TollgateError(
-        'EVIDENCE_INVALID',
-        `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-        { cause },
-      );
-    }
-    if (size > MAX_DETAILS) {
-      throw new TollgateError(
-        'EVIDENCE_TOO_LARGE',
-        msg`${path} is ${size} bytes; ${field('details')} keeps at most ${MAX_DETAILS}: pass a summary and link the full report in it`,
-      );
-    }
-    const bytes = await readFile(path);
+    const bytes = await readDetailsFile(options.detailsFile);
     details = bytes.toString('utf8');
     detailsDigest = sha256(bytes);
   } else if (options.details !== undefined) {

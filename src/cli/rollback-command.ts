@@ -16,7 +16,8 @@ const lazyRequire = createRequire(import.meta.url);
  */
 export function runRollbackCommand(
   command: string,
-  result: RollbackResult,
+  /** The rollback recorded: a result of the application layer, or the document a server answered. */
+  result: { to: Pick<RollbackResult['to'], 'digest'>; from: Pick<RollbackResult['from'], 'artifact'> },
   stageName: string,
   options: { env: Environment; stdout?: 'inherit' | 'stderr' },
 ): Promise<number> {

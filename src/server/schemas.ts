@@ -448,6 +448,7 @@ export const rollbackSchema = z
     seq: z.number(),
     hash: z.string(),
     stage: z.string(),
+    actor: z.string(),
     from: promotionRecord,
     to: z.object({ digest: z.string(), promotion: promotionRecord.optional(), pinned: z.boolean() }),
     reason: z.string(),

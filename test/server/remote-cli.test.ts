@@ -6,9 +6,10 @@
  * `serve --demo`) so times match too. Then what a careless or hostile caller might try.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REMOTE_VERBS } from '../../src/cli/remote.js';
 import {
   BIN,
   type CliResult,
@@ -16,6 +17,7 @@ import {
   fakeDigest,
   junit,
   makeWorkspace,
+  ROOT,
   runCli,
 } from '../support/cli.js';
 
@@ -23,16 +25,34 @@ const CONTRACT = `version: 1
 pipeline: shop
 demo: true
 artifact: { type: file }
+metrics: { file: metrics.json }
+overrides:
+  - { by: [tester], gates: [tests], stages: [dev] }
 stages:
   dev:
     purpose: fast feedback
+    config: [config/dev.yaml]
+    rollback:
+      within: 10m
+      when:
+        - { name: error rate, prometheus: 'sum(errors)', above: 0.02 }
     requires:
       tests: [{ suite: unit }]
   prod:
     purpose: live
     from: dev
+    config: [config/prod.yaml]
     requires:
       approvals: { count: 1 }
+  qa:
+    purpose: drift held to a budget nobody meets
+    from: dev
+    config: [config/prod.yaml]
+    requires:
+      drift:
+        budget: { endpoints: 0, data: declared }
+        declared:
+          - { path: /replicas, class: data, reason: prod runs at full scale, greaterThanUpstream: true }
 `;
 
 const NOT_DEMO = `version: 1
@@ -43,6 +63,10 @@ stages:
 `;
 
 const D = fakeDigest('remote-parity');
+const D2 = fakeDigest('second build');
+const D3 = fakeDigest('third build');
+/** The subject of the SLSA provenance sample (test/evidence/samples). */
+const P = `sha256:${'2f1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
 const NOW = '2026-03-02T10:00:00Z';
 
 let dir: string;
@@ -56,8 +80,16 @@ beforeAll(async () => {
     'unit-ok.xml': junit(['pass', 'pass']),
     'contracts/shop.yaml': CONTRACT,
     'contracts/billing.yaml': NOT_DEMO,
+    'contracts/config/dev.yaml': 'replicas: 1\ndatabase: { host: db.dev.internal }\n',
+    'contracts/config/prod.yaml': 'replicas: 3\ndatabase: { host: db.prod.internal }\n',
+    'contracts/metrics.json': JSON.stringify({
+      series: { 'error rate': [{ at: '2026-03-02T09:59:30Z', value: 0.5 }] },
+    }),
+    'details.txt': 'smoke tests passed: https://ci.example.com/run/42\n',
   });
   copyFixture(dir, 'sbom/cyclonedx/dropwizard-1.3.15__bom.json', 'bom.json');
+  for (const name of ['grype.json', 'slsa-v1.intoto.json'])
+    copyFileSync(join(ROOT, 'test', 'evidence', 'samples', name), join(dir, name));
   const serverEnv = { TOLLGATE_DATA_DIR: join(dir, 'server-ledger') };
   const made = await runCli(
     ['token', 'create', '--role', 'admin', '--pipeline', 'shop', '--pipeline', 'billing', '--name', 'tester'],
@@ -112,49 +144,148 @@ async function same(args: string[], where = false): Promise<CliResult> {
   return there;
 }
 
+/**
+ * One step of the parity run: the arguments (after `--now`), and what both sides must show — the
+ * exit code, and a pattern stdout must match (so a step that prints nothing on both sides fails).
+ * `where`: the output names the ledger's own file, which differs.
+ */
+interface Step {
+  args: string[];
+  code?: number;
+  out?: RegExp;
+  where?: boolean;
+}
+
+const unit = ['--suite', 'unit'];
+const STEPS: Step[] = [
+  { args: ['register', '--digest', D, '--label', 'version=1.0.0'], code: 0 },
+  // Again: already registered, 0 both ways.
+  { args: ['register', '--digest', D, '--label', 'version=1.0.0', '--json'], out: /"created": false/ },
+  // A failing suite first (streamed upload), then a passing one.
+  { args: ['attest', 'tests', '--artifact', D, ...unit, 'unit.xml'], out: /3 tests, 2 passed, 1 failed/ },
+  { args: ['check', 'dev', '--artifact', D], code: 1 },
+  { args: ['check', 'dev', '--artifact', D, '--json'], code: 1 },
+  { args: ['attest', 'tests', '--artifact', D, ...unit, 'unit-ok.xml', '--json'], code: 0 },
+  { args: ['check', 'dev', '--artifact', D, '--markdown'], code: 0 },
+  { args: ['attest', 'sbom', '--artifact', D, 'bom.json'], out: /^recorded SBOM/ },
+  { args: ['attest', 'evidence', '--artifact', D, 'bom.json', '--json'], code: 0 },
+  { args: ['register', '--digest', P], code: 0 },
+  { args: ['attest', 'scan', '--artifact', P, 'grype.json'], code: 0 },
+  { args: ['attest', 'provenance', '--artifact', P, 'slsa-v1.intoto.json', '--json'], code: 0 },
+  // Provenance about another digest: refused, exit 3, nothing recorded.
+  { args: ['attest', 'provenance', '--artifact', D, 'slsa-v1.intoto.json'], code: 3 },
+  { args: ['promote', 'dev', '--artifact', D], code: 0 },
+  // prod needs an approval: pending (2), then approved by someone else, then allowed.
+  { args: ['check', 'prod', '--artifact', D], code: 2 },
+  { args: ['--as', 'rita', 'approve', 'prod', '--artifact', D, '--comment', 'ok'], code: 0 },
+  { args: ['--as', 'sam', 'reject', 'prod', '--artifact', D, '--json'], code: 0 },
+  { args: ['--as', 'sam', 'reject', 'prod', '--artifact', D, '--withdraw'], code: 0 },
+  { args: ['promote', 'prod', '--artifact', D, '--json'], code: 0 },
+  // Overrides: one the contract does not allow rita (refused, exit 3), then the tester's, recorded.
+  {
+    args: ['--as', 'rita', 'promote', 'dev', '--artifact', P, '--override', 'tests', '--reason', 'hotfix'],
+    code: 3,
+  },
+  {
+    args: ['promote', 'dev', '--artifact', P, '--override', 'tests', '--reason', 'hotfix INC-42'],
+    code: 0,
+    out: /overrid/i,
+  },
+  // Post-deploy verification: text, JSON with a details file, and of a digest never deployed there.
+  {
+    args: ['attest', 'verification', '--artifact', D, '--in', 'dev', '--result', 'passed'],
+    out: /^recorded: verification passed in dev/,
+  },
+  {
+    args: [
+      'attest',
+      'verification',
+      '--artifact',
+      D,
+      '--in',
+      'prod',
+      '--result',
+      'failed',
+      '--details',
+      'details.txt',
+      '--json',
+    ],
+    out: /"result": "failed"/,
+  },
+  { args: ['attest', 'verification', '--artifact', P, '--in', 'prod', '--result', 'passed'], code: 3 },
+  // A second build through dev, rolled back to the first (the deploy command runs on the caller's machine).
+  { args: ['register', '--digest', D2], code: 0 },
+  { args: ['attest', 'tests', '--artifact', D2, ...unit, 'unit-ok.xml'], code: 0 },
+  { args: ['promote', 'dev', '--artifact', D2], code: 0 },
+  {
+    args: [
+      'rollback',
+      'dev',
+      '--reason',
+      'bad build',
+      '--exec',
+      'echo "deploying $TOLLGATE_DIGEST to $TOLLGATE_STAGE"',
+    ],
+    out: /^rolled back dev: [\s\S]*recorded by tester: [\s\S]*deploying sha256:\w+ to dev$/m,
+  },
+  { args: ['register', '--digest', D3], code: 0 },
+  { args: ['attest', 'tests', '--artifact', D3, ...unit, 'unit-ok.xml'], code: 0 },
+  { args: ['promote', 'dev', '--artifact', D3], code: 0 },
+  { args: ['rollback', 'dev', '--reason', 'bad build again', '--json'], out: /"actor": "tester"/ },
+  // Nothing to go back to in prod: exit 3, nothing recorded.
+  { args: ['rollback', 'prod', '--reason', 'no target'], code: 3 },
+  { args: ['rollback', 'check', 'dev'], out: /error rate/ },
+  { args: ['rollback', 'check', 'dev', '--json'], out: /"exitCode"/ },
+  // No conditions in prod: exit 3 both ways.
+  { args: ['rollback', 'check', 'prod'], code: 3 },
+  { args: ['status'], out: /pipeline shop/ },
+  { args: ['status', '--json'], code: 0 },
+  { args: ['history', 'dev'], out: /^#\d+ {2}2026-03-02T10:00:00/ },
+  { args: ['history', 'prod', '--json'], code: 0 },
+  { args: ['explain', D], code: 0 },
+  { args: ['explain', D2, '--json'], code: 0 },
+  { args: ['windows', 'dev'], code: 0 },
+  { args: ['windows', 'prod', '--json', '--days', '3'], code: 0 },
+  // Drift: prod's differences (no budget, exit 0), qa's over its budget (exit 1).
+  { args: ['drift', 'dev', 'prod'], code: 0, out: /replicas/ },
+  { args: ['drift', 'dev', 'qa'], code: 1 },
+  { args: ['drift', 'dev', 'qa', '--json'], code: 1 },
+  { args: ['drift', 'dev', 'qa', '--markdown'], code: 1 },
+  { args: ['drift', 'dev', 'nowhere'], code: 3 },
+  // No verifier key: no VSA, exit 3 both ways.
+  { args: ['vsa', 'dev', '--artifact', D], code: 3 },
+  { args: ['ledger', 'verify'], out: /^ledger of shop intact: \d+ entries/, where: true },
+  { args: ['ledger', 'verify', '--json'], code: 0, where: true },
+  // Bad input answers with the same exit code: an unknown stage, an unregistered digest.
+  { args: ['check', 'qa2', '--artifact', D], code: 3 },
+  { args: ['promote', 'dev', '--artifact', fakeDigest('never')], code: 3 },
+];
+
+/** The command path a step runs (`attest tests`, `rollback check`, `rollback`). */
+function verbOf(args: string[]): string {
+  let i = 0;
+  while (args[i] === '--as') i += 2;
+  const [first, second] = args.slice(i);
+  if (first === 'attest' || first === 'ledger') return `${first} ${second}`;
+  if (first === 'rollback' && second === 'check') return 'rollback check';
+  return first!;
+}
+
 describe('the CLI against a server: the same output and exit codes as locally', () => {
-  it('runs every verb with a route, in order, with identical stdout and exit codes', async () => {
-    expect((await same(['register', '--digest', D, '--label', 'version=1.0.0'])).code).toBe(0);
-    // Again: already registered, 0 both ways.
-    expect((await same(['register', '--digest', D, '--label', 'version=1.0.0', '--json'])).stdout).toContain(
-      '"created": false',
-    );
-    // A failing suite first (streamed upload), then a passing one.
-    expect((await same(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'])).stdout).toMatch(
-      /3 tests, 2 passed, 1 failed/,
-    );
-    expect((await same(['check', 'dev', '--artifact', D])).code).toBe(1);
-    expect((await same(['check', 'dev', '--artifact', D, '--json'])).code).toBe(1);
-    await same(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit-ok.xml', '--json']);
-    expect((await same(['check', 'dev', '--artifact', D, '--markdown'])).code).toBe(0);
-    expect((await same(['attest', 'sbom', '--artifact', D, 'bom.json'])).stdout).toMatch(/^recorded SBOM/);
-    await same(['attest', 'evidence', '--artifact', D, 'bom.json', '--json']);
-    expect((await same(['promote', 'dev', '--artifact', D])).code).toBe(0);
-    // prod needs an approval: pending (2), then approved by someone else, then allowed.
-    expect((await same(['check', 'prod', '--artifact', D])).code).toBe(2);
-    expect((await same(['--as', 'rita', 'approve', 'prod', '--artifact', D, '--comment', 'ok'])).code).toBe(
-      0,
-    );
-    await same(['--as', 'sam', 'reject', 'prod', '--artifact', D, '--json']);
-    await same(['--as', 'sam', 'reject', 'prod', '--artifact', D, '--withdraw']);
-    expect((await same(['promote', 'prod', '--artifact', D, '--json'])).code).toBe(0);
-    expect((await same(['status'])).stdout).toContain('pipeline shop');
-    await same(['status', '--json']);
-    expect((await same(['history', 'dev'])).stdout).toMatch(/^#\d+ {2}2026-03-02T10:00:00/);
-    await same(['history', 'prod', '--json']);
-    await same(['explain', D]);
-    await same(['explain', D, '--json']);
-    await same(['windows', 'dev']);
-    await same(['windows', 'prod', '--json', '--days', '3']);
-    await same(['rollback', 'check', 'dev']);
-    // No verifier key: no VSA, exit 3 both ways.
-    expect((await same(['vsa', 'dev', '--artifact', D])).code).toBe(3);
-    expect((await same(['ledger', 'verify'], true)).stdout).toMatch(/^ledger of shop intact: 9 entries/);
-    await same(['ledger', 'verify', '--json'], true);
-    // Bad input answers with the same exit code: an unknown stage, an unregistered digest.
-    expect((await same(['check', 'qa', '--artifact', D])).code).toBe(3);
-    expect((await same(['promote', 'dev', '--artifact', fakeDigest('never')])).code).toBe(3);
-  }, 600_000);
+  it('the table covers every verb that has a route', () => {
+    const covered = new Set(STEPS.map((step) => verbOf(step.args)));
+    expect([...REMOTE_VERBS].filter((verb) => !covered.has(verb))).toEqual([]);
+  });
+
+  it('runs every step, in order, with identical stdout and exit codes', async () => {
+    for (const step of STEPS) {
+      const there = await same(step.args, step.where);
+      const label = `${step.args.join(' ')}\n${there.stdout}\n${there.stderr}`;
+      if (step.code !== undefined) expect(there.code, label).toBe(step.code);
+      if (step.out !== undefined) expect(there.stdout, label).toMatch(step.out);
+      expect(there.stdout.length + there.stderr.length, label).toBeGreaterThan(0);
+    }
+  }, 900_000);
 });
 
 describe('the CLI against a server: refusals', () => {

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { verificationDocument } from '../../app/documents.js';
+import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
+
+type VerificationDocument = ReturnType<typeof verificationDocument>;
 
 /** `tollgate attest verification`: post-deploy verification of a digest in a stage. */
 export function defineAttestVerification(attest: Command): void {
@@ -13,22 +16,45 @@ export function defineAttestVerification(attest: Command): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (_options, command: Command) => {
       const flags = flagsOf<{ artifact: string; in: string; result: string; details?: string }>(command);
-      await withContext(command, async (ctx) => {
-        const { attestVerification } = await import('../../app/verification.js');
-        const result = await attestVerification(ctx, {
-          artifact: flags.artifact,
-          stage: flags.in,
-          result: flags.result,
-          ...(flags.details === undefined ? {} : { detailsFile: flags.details }),
-        });
-        if (flags.json) {
-          const { verificationDocument } = await import('../../app/documents.js');
-          write(JSON.stringify(verificationDocument(result, flags.result), null, 2));
-          return;
-        }
-        write(
-          `recorded: verification ${flags.result} in ${flags.in} for the promotion at ledger entry #${result.promotion} (ledger entry #${result.entry.seq})`,
-        );
-      });
+      const remote = await remoteOfCommand(command);
+      const document: VerificationDocument = remote
+        ? (
+            await remote.request<VerificationDocument>(
+              'POST',
+              remote.artifactPath(flags.artifact, '/verifications'),
+              {
+                json: {
+                  stage: flags.in,
+                  result: flags.result,
+                  // The details file is read here, with the local limits; the server keeps its text.
+                  ...(flags.details === undefined
+                    ? {}
+                    : {
+                        details: (
+                          await (await import('../../app/verification.js')).readDetailsFile(flags.details)
+                        ).toString('utf8'),
+                      }),
+                },
+              },
+            )
+          ).document
+        : await withContext(command, async (ctx) => {
+            const { attestVerification } = await import('../../app/verification.js');
+            const { verificationDocument } = await import('../../app/documents.js');
+            const result = await attestVerification(ctx, {
+              artifact: flags.artifact,
+              stage: flags.in,
+              result: flags.result,
+              ...(flags.details === undefined ? {} : { detailsFile: flags.details }),
+            });
+            return verificationDocument(result, flags.result);
+          });
+      if (flags.json) {
+        write(JSON.stringify(document, null, 2));
+        return;
+      }
+      write(
+        `recorded: verification ${flags.result} in ${flags.in} for the promotion at ledger entry #${document.promotion} (ledger entry #${document.seq})`,
+      );
     });
 }

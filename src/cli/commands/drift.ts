@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { DriftReport } from '../../drift/report.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineDrift(program: Command): void {
   program
@@ -14,20 +15,36 @@ export function defineDrift(program: Command): void {
     .option('--markdown', 'print the report as a CI step summary')
     .action(async (upstream: string, stage: string, _options, command: Command) => {
       const flags = flagsOf<{ explain?: string }>(command);
-      await withContext(command, async (ctx) => {
-        const [{ driftBetween }, render] = await Promise.all([
-          import('../../app/drift.js'),
-          import('../../drift/render.js'),
-        ]);
-        const report = await driftBetween(ctx, upstream, stage);
-        if (flags.explain !== undefined) {
-          write(render.renderDriftExplain(report, flags.explain, ctx.contract.drift?.classes ?? {}));
-          return;
-        }
+      const print = async (report: DriftReport) => {
+        const render = await import('../../drift/render.js');
         if (flags.json) write(render.renderDriftJson(report));
         else if (flags.markdown) write(render.renderDriftMarkdown(report));
         else write(render.renderDriftText(report));
         process.exitCode = report.over ? 1 : 0;
+      };
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        // The classes --explain names are the contract's own rules, which the server's report does not carry.
+        assertLocalOnly(
+          '--explain',
+          flags.explain,
+          "it reads the contract's drift classes: run it where the contract is, without --server",
+        );
+        const { document } = await remote.request<DriftReport>('GET', remote.pipelinePath('/drift'), {
+          query: { from: upstream, to: stage },
+        });
+        await print(document);
+        return;
+      }
+      await withContext(command, async (ctx) => {
+        const { driftBetween } = await import('../../app/drift.js');
+        const report = await driftBetween(ctx, upstream, stage);
+        if (flags.explain !== undefined) {
+          const render = await import('../../drift/render.js');
+          write(render.renderDriftExplain(report, flags.explain, ctx.contract.drift?.classes ?? {}));
+          return;
+        }
+        await print(report);
       });
     });
 }

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import type { rollbackDocument } from '../../app/documents.js';
 import { shortDigest } from '../../artifact/digest.js';
 import { EXIT } from '../../errors.js';
 import type { RollbackCheck } from '../../rollback/check.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
+
+type RollbackDocument = ReturnType<typeof rollbackDocument>;
 
 async function printCheck(command: Command, check: RollbackCheck): Promise<void> {
   if (flagsOf(command).json) {
@@ -33,43 +36,51 @@ export function defineRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ exec?: string; reason?: string }>(command);
-      await withContext(command, async (ctx) => {
-        const { rollbackStage } = await import('../../app/rollback.js');
-        const result = await rollbackStage(
-          ctx,
-          stage,
-          flags.reason === undefined ? {} : { reason: flags.reason },
-        );
-        if (flags.json) {
-          const { rollbackDocument } = await import('../../app/documents.js');
-          write(JSON.stringify(rollbackDocument(result, stage), null, 2));
-        } else {
-          const target = result.to.pinned
-            ? 'pinned target'
-            : `last known good, promoted ${result.to.promotion?.at} (ledger #${result.to.promotion?.seq})`;
-          write(
-            [
-              `rolled back ${stage}: ${shortDigest(result.from.artifact)} → ${shortDigest(result.to.digest)} (${target})`,
-              `  why: ${result.reason}`,
-              `  recorded by ${ctx.caller.principal}: ledger entry #${result.entry.seq} ${shortDigest(result.entry.hash)}; promotion #${result.from.seq} is now rolled-back`,
-              `  deploy ${result.to.digest}`,
-            ].join('\n'),
-          );
-        }
-        if (flags.exec) {
-          const { runRollbackCommand } = await import('../rollback-command.js');
-          const code = await runRollbackCommand(flags.exec, result, stage, {
-            env: ctx.services.env,
-            stdout: flags.json ? 'stderr' : 'inherit',
-          });
-          if (code !== 0) {
-            process.stderr.write(
-              `tollgate: the rollback is recorded, but the command exited ${code}: deploy ${result.to.digest} by hand\n`,
+      const remote = await remoteOfCommand(command);
+      const done: RollbackDocument = remote
+        ? (
+            await remote.request<RollbackDocument>('POST', remote.stagePath(stage, '/rollbacks'), {
+              json: flags.reason === undefined ? {} : { reason: flags.reason },
+            })
+          ).document
+        : await withContext(command, async (ctx) => {
+            const { rollbackStage } = await import('../../app/rollback.js');
+            const { rollbackDocument } = await import('../../app/documents.js');
+            const result = await rollbackStage(
+              ctx,
+              stage,
+              flags.reason === undefined ? {} : { reason: flags.reason },
             );
-            process.exitCode = EXIT.infrastructure;
-          }
+            return rollbackDocument(result, stage);
+          });
+      if (flags.json) write(JSON.stringify(done, null, 2));
+      else {
+        const target = done.to.pinned
+          ? 'pinned target'
+          : `last known good, promoted ${done.to.promotion?.at} (ledger #${done.to.promotion?.seq})`;
+        write(
+          [
+            `rolled back ${stage}: ${shortDigest(done.from.artifact)} → ${shortDigest(done.to.digest)} (${target})`,
+            `  why: ${done.reason}`,
+            `  recorded by ${done.actor}: ledger entry #${done.seq} ${shortDigest(done.hash)}; promotion #${done.from.seq} is now rolled-back`,
+            `  deploy ${done.to.digest}`,
+          ].join('\n'),
+        );
+      }
+      if (flags.exec) {
+        // The deploy is this machine's, also when the rollback was recorded on a server.
+        const { runRollbackCommand } = await import('../rollback-command.js');
+        const code = await runRollbackCommand(flags.exec, done, stage, {
+          env: process.env,
+          stdout: flags.json ? 'stderr' : 'inherit',
+        });
+        if (code !== 0) {
+          process.stderr.write(
+            `tollgate: the rollback is recorded, but the command exited ${code}: deploy ${done.to.digest} by hand\n`,
+          );
+          process.exitCode = EXIT.infrastructure;
         }
-      });
+      }
     });
 
   rollback
