@@ -13,8 +13,19 @@ export interface StageStatus {
   current?: { artifact: Artifact; since: string; seq: number; status: PromotionRecord['status'] };
 }
 
-/** `tollgate status`: each stage's current artifact, in contract order. */
+/**
+ * `tollgate status`: each stage's current artifact, in contract order. Read and verified as any
+ * read is, and kept while the database is unchanged (a server answers it to every dashboard poll):
+ * it depends on nothing else than the ledger and the contract's stages (its digest is in the key).
+ * The rows are shared (frozen): do not change them.
+ */
 export async function stageStatus(ctx: AppRequest): Promise<StageStatus[]> {
+  const store = await ctx.services.store();
+  const { pipeline, digest } = ctx.contract;
+  return store.whileUnchanged(['status', pipeline, digest], () => readStageStatus(ctx));
+}
+
+async function readStageStatus(ctx: AppRequest): Promise<StageStatus[]> {
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const result: StageStatus[] = [];

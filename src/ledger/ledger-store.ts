@@ -56,6 +56,15 @@ export interface LedgerStore extends LedgerReader {
   readonly sessions: SessionStore;
   /** A server's keyed writes and the answers sent (src/ledger/request-store.ts). */
   readonly requests: RequestStore;
+  /**
+   * The result of `load` (reads of this store, verified as every read is), kept and answered again
+   * while the database is unchanged: when no row changed since, reading and verifying the same rows
+   * would give the same result. Any change, by any process, forgets everything kept; a backend that
+   * cannot tell (PostgreSQL) runs `load` every time. The result is frozen and shared: callers must
+   * not change it. `key` names the read and everything it depends on besides the database.
+   * See src/ledger/read-memo.ts.
+   */
+  whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T>;
   /** The sequence number of the pipeline's last entry (0 when it has none). */
   head(pipeline: string): Promise<number>;
   /** The Merkle tree over the pipeline's first `size` entries (default: all of them). */

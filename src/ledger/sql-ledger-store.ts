@@ -19,6 +19,7 @@ import {
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from './ledger-store.js';
 import { type Prepared, prepare, type SqlRunner } from './prepared-query.js';
+import { ReadMemo } from './read-memo.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
 import { type SessionStore, sqlSessionStore } from './session-store.js';
@@ -53,6 +54,12 @@ export interface DialectCapabilities {
    * not possible (PostgreSQL, an in-memory SQLite, running from source).
    */
   verifyElsewhere?(query: CompiledQuery, pipeline: string, from: number): Promise<SliceVerdict>;
+  /**
+   * A value that differs whenever any row of the database may have changed since it was last
+   * asked (by this connection or any other); absent where the database cannot tell cheaply.
+   * Verified reads are kept while it stays the same (src/ledger/read-memo.ts).
+   */
+  changeStamp?(): Promise<string>;
 }
 
 /** Chains at least this long are verified in two halves at once when the dialect can. */
@@ -460,6 +467,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
   readonly requests: RequestStore;
+  private readonly memo: ReadMemo;
 
   private constructor(
     private readonly kysely: Kysely<Database>,
@@ -468,8 +476,9 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     queries: Queries = buildQueries(kysely),
   ) {
     super(capabilities.runner, queries);
+    this.memo = new ReadMemo(capabilities.changeStamp?.bind(capabilities));
     this.backend = capabilities.backend;
-    this.tokens = sqlTokenStore(kysely, capabilities.runner);
+    this.tokens = sqlTokenStore(kysely, capabilities.runner, this.memo);
     this.sessions = sqlSessionStore(kysely, capabilities.runner);
     this.requests = sqlRequestStore(queries.requests, capabilities.runner);
   }
@@ -498,6 +507,10 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     return this.capabilities.write(pipeline, (runner) =>
       work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree))),
     );
+  }
+
+  whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T> {
+    return this.memo.read(JSON.stringify(key), load);
   }
 
   async head(pipeline: string): Promise<number> {
@@ -551,9 +564,12 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     return new TreeStore(this.kysely, this.runner, this.q.tree).recompute(pipeline, at);
   }
 
-  async entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
-    return (await this.rows<LinkedEntryRow>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
-      toVerifiedEntry,
+  entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
+    // Every live event stream asks this at every poll; with nothing new, the database says so.
+    return this.whileUnchanged(['entriesAfter', pipeline, seq, limit], async () =>
+      (await this.rows<LinkedEntryRow>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
+        toVerifiedEntry,
+      ),
     );
   }
 
@@ -644,6 +660,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    this.memo.clear();
     await this.kysely.destroy();
   }
 }

@@ -47,6 +47,19 @@ class SqliteRunner implements SqlRunner {
     return this.db.prepare(query.sql).iterateRaw(query.parameters);
   }
 
+  /**
+   * data_version moves when another connection (another process, `sqlite3` on the file) commits;
+   * total_changes() counts every row this connection changed. Together: whether anything in the
+   * database changed since the last time they were asked (src/ledger/read-memo.ts). Two small
+   * statements, about 3 µs: no table is read.
+   */
+  async changeStamp(): Promise<string> {
+    if (this.inTransaction) await this.queue;
+    const version = this.statement('pragma data_version').get() as { data_version: number };
+    const changes = this.statement('select total_changes() as changes').get() as { changes: number };
+    return `${version.data_version}:${changes.changes}`;
+  }
+
   async execute<R>(query: CompiledQuery) {
     // Outside a transaction a read is one synchronous call: nothing can interleave with it.
     if (!this.inTransaction) return this.run<R>(query);
@@ -121,6 +134,8 @@ export async function openSqliteStore(
     backend: 'sqlite',
     runner,
     write: (_pipeline, work) => runner.write(work),
+    // data_version moves when another connection commits; total_changes() counts this one's rows.
+    changeStamp: () => runner.changeStamp(),
     ...(worker
       ? {
           verifyElsewhere: (query, pipeline, from) =>

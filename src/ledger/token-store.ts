@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { TollgateError } from '../errors.js';
 import { prepare, type SqlRunner } from './prepared-query.js';
+import type { ReadMemo } from './read-memo.js';
 import type { ApiTokenTable, Database } from './schema.js';
 
 /** A stored token, without its secret. */
@@ -57,7 +58,7 @@ function toRecord(row: ApiTokenTable): TokenRecord {
 }
 
 /** The token store over a ledger database's connection(s). */
-export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner): TokenStore {
+export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: ReadMemo): TokenStore {
   const q = {
     insert: prepare(
       [
@@ -105,9 +106,14 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner): TokenStor
         }),
       );
     },
-    async find(id) {
-      const [row] = (await runner.execute<ApiTokenTable>(q.find({ id }))).rows;
-      return row && { record: toRecord(row), secretHash: row.secret_hash };
+    find(id) {
+      // Every API request reads its token: kept while the database is unchanged (a revocation,
+      // by this replica or any other process, is a change).
+      const load = async () => {
+        const [row] = (await runner.execute<ApiTokenTable>(q.find({ id }))).rows;
+        return row && { record: toRecord(row), secretHash: row.secret_hash };
+      };
+      return memo ? memo.read(JSON.stringify(['token', id]), load) : load();
     },
     async list() {
       return (await runner.execute<ApiTokenTable>(q.list({}))).rows.map(toRecord);

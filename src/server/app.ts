@@ -96,8 +96,12 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const given = c.req.header('x-request-id');
     const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     c.set('requestId', id);
-    await next();
+    // Set before the answer is made, so it is part of it: setting a header on a finished answer
+    // makes the adapter rebuild it as a stream (measured: a fifth of a status request's time).
     c.header('x-request-id', id);
+    await next();
+    // Answers not made through the context (a replayed idempotent answer) get it here.
+    if (c.res.headers.get('x-request-id') !== id) c.header('x-request-id', id);
   });
   app.use('*', observeRequests(metrics, options.log));
 

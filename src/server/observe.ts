@@ -50,8 +50,33 @@ export class ServerMetrics {
 /** Where log lines go (stdout by default): one JSON object a line. */
 export type LogSink = (line: string) => void;
 
+/**
+ * Lines waiting for the end of this turn of the event loop. Writing to stdout is a system call
+ * each time (synchronous for files and pipes), one per request; gathered, a busy server makes
+ * one per turn. They are written before the process exits, and a crash loses at most one turn's.
+ */
+let pendingLines: string[] = [];
+let flushScheduled = false;
+let flushOnExit = false;
+
+function flushLines(): void {
+  flushScheduled = false;
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join('');
+  pendingLines = [];
+  process.stdout.write(text);
+}
+
 export const stdoutLog: LogSink = (line) => {
-  process.stdout.write(`${line}\n`);
+  pendingLines.push(`${line}\n`);
+  if (pendingLines.length >= 512) return flushLines();
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushLines);
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.once('exit', flushLines);
+  }
 };
 
 /**

@@ -213,7 +213,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
           await next();
         },
-        ...(spec.upload ? [] : [jsonLimit]),
+        // A GET has no body to limit (and looking for one costs a whole Fetch Request per call).
+        ...(spec.upload || !write ? [] : [jsonLimit]),
         ...(write ? [idempotency(deps.services, spec.upload === true)] : []),
       ] as never,
     });

@@ -96,6 +96,36 @@ describe('operations', () => {
     }
   });
 
+  it('names every answer with its request id: a given one kept, a made one logged, replays included', async () => {
+    const lines: string[] = [];
+    server = await openTestServer(sqliteBackend, { log: (line) => lines.push(line) });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const D = sha256('request-ids');
+    const given = await s.call('GET', `${base}/status`, ci, undefined, { 'x-request-id': 'job-42.step_7' });
+    expect(given.status).toBe(200);
+    expect(given.headers.get('x-request-id')).toBe('job-42.step_7');
+    // An id that is not a plain token is replaced, not echoed.
+    const odd = await s.call('GET', `${base}/status`, ci, undefined, { 'x-request-id': 'a b<script>' });
+    expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await s.call('GET', `${base}/status`, 'tg_wrong');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const missing = await s.call('GET', '/api/v2/nothing', ci);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const key = { 'idempotency-key': 'request-ids-1' };
+    const first = await s.call('POST', `${base}/artifacts`, ci, { digest: D }, key);
+    const replay = await s.call('POST', `${base}/artifacts`, ci, { digest: D }, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replay.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
+    const logged = lines.map((line) => JSON.parse(line) as { requestId: string });
+    expect(logged.map((l) => l.requestId)).toEqual(
+      [given, odd, refused, missing, first, replay].map((r) => r.headers.get('x-request-id')),
+    );
+  });
+
   it('answers a principal over its limit with 429 and Retry-After, others still served', async () => {
     server = await openTestServer(sqliteBackend, { rateLimit: { perMinute: 60, burst: 3 } });
     const s = server;
