@@ -4,14 +4,44 @@
  * case returned; documents that are the use case's value as it is (a Decision, status rows, a
  * passport, a windows view, a rollback check, a chain verdict) need no builder here.
  */
+
+import { shortDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { JunitTotals } from '../evidence/junit-parser.js';
 import type { ApprovalDecision, ApprovalResult } from './approve.js';
 import type { AttestEvidenceResult } from './attest-evidence.js';
 import type { AttestedStatement } from './attest-statement.js';
+import type { PromoteResult } from './promote.js';
 import type { RollbackResult } from './rollback.js';
 import type { VerificationResult } from './verification.js';
+
+/** A promotion retry's one line: the digest already is the stage's current, healthy promotion. */
+export function alreadyPromotedText(result: PromoteResult): string | undefined {
+  const { existing, decision } = result;
+  if (!existing) return undefined;
+  return `already promoted: ${shortDigest(decision.artifact.digest)} is ${decision.stage}'s current promotion (${existing.status}), ledger entry #${existing.seq} ${shortDigest(existing.hash)} at ${existing.at} by ${existing.actor}; nothing new recorded (--again records a new one)`;
+}
+
+/**
+ * What `promote --json` adds to the decision: the ledger entry the promotion is (`ledgerEntry`),
+ * the checkpoint that seals it when a verifier key is configured (`checkpoint`: its entry, the tree
+ * size and root, the signed note), and for a retry that recorded nothing, `promotion`.
+ */
+export function promotionExtras(result: PromoteResult) {
+  const { entry, checkpoint, existing } = result;
+  const message = alreadyPromotedText(result);
+  return {
+    ...(entry ? { ledgerEntry: { seq: entry.seq, hash: entry.hash } } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(existing ? { promotion: { recorded: false, ...existing, message } } : {}),
+  };
+}
+
+/** `promote --json`: the decision and `promotionExtras`; the server answers the same document. */
+export function promotionDocument(result: PromoteResult) {
+  return { ...result.decision, ...promotionExtras(result) };
+}
 
 /** `register --json`: the artifact, and whether this call registered it. */
 export function registerDocument(result: { artifact: Artifact; created: boolean }) {

@@ -91,10 +91,17 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
       recordedAt: record.recordedAt,
       actor: record.actor,
     }));
+  // A promotion's VSA is in the `checkpoint` entry that seals it (before checkpoints: in its own payload).
   const vsaBySeq = new Set(
-    entries
-      .filter((entry) => entry.kind === ENTRY.promotion && entry.payload.vsa !== undefined)
-      .map((entry) => entry.seq),
+    entries.flatMap((entry) =>
+      entry.payload.vsa === undefined
+        ? []
+        : entry.kind === ENTRY.promotion
+          ? [entry.seq]
+          : entry.kind === ENTRY.checkpoint
+            ? [Number(entry.payload.promotion)]
+            : [],
+    ),
   );
   const stages: PassportStage[] = [];
   for (const [stage, definition] of Object.entries(ctx.contract.stages)) {

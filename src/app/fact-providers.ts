@@ -28,4 +28,23 @@ export const rollbackFactProvider: FactProvider<'rollback'> = {
   snapshot: (fact) => ({ metricsSource: fact.metricsSource }),
 };
 
-export const DEFAULT_FACT_PROVIDERS: readonly AnyFactProvider[] = [rollbackFactProvider, driftFactProvider];
+/** The key a promotion's checkpoint would be signed with (`requires.checkpoint`); a broken key is a reason, not an error. */
+export const checkpointFactProvider: FactProvider<'checkpoint'> = {
+  key: 'checkpoint',
+  applies: (stage) => stage.requires.checkpoint === true,
+  async provide({ request }) {
+    const { loadVsaSigner } = await import('./vsa.js');
+    try {
+      const signer = loadVsaSigner(request.contract, request.services.env);
+      return signer ? { signer: signer.source, algorithm: signer.key.algorithm } : {};
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
+  },
+};
+
+export const DEFAULT_FACT_PROVIDERS: readonly AnyFactProvider[] = [
+  rollbackFactProvider,
+  driftFactProvider,
+  checkpointFactProvider,
+];

@@ -12,7 +12,7 @@ import { gatherStageFacts, readFacts } from './check.js';
 import { snapshotsOf } from './fact-provider.js';
 import { authoriseOverrides } from './overrides.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
-import { emitVsa, loadVsaSigner } from './vsa.js';
+import { loadVsaSigner, sealPromotion } from './vsa.js';
 
 export interface PromoteOptions {
   /** Gates the caller asks to override for this promotion; authorised against the contract's `overrides`. */
@@ -36,12 +36,29 @@ export interface ExistingPromotion {
   status: string;
 }
 
+/** The checkpoint that seals a promotion: the tree ending with it, signed, recorded in the next entry. */
+export interface PromotionCheckpoint {
+  /** The `checkpoint` entry that records the checkpoint and the VSA. */
+  seq: number;
+  hash: string;
+  /** The tree size (the promotion's entry number) and its root hash (base64). */
+  size: number;
+  rootHash: string;
+  /** The signed C2SP checkpoint; absent when the verifier key is ECDSA. */
+  note?: string;
+}
+
 export interface PromoteResult {
   decision: Decision;
   /** The ledger entry, when the promotion was recorded (verdict allowed). */
   entry?: ChainedEntry;
-  /** The signed VSA (DSSE envelope), when allowed and a verifier key is configured; stored in the entry. */
+  /**
+   * The signed VSA (DSSE envelope), when allowed and a verifier key is configured; it carries the
+   * promotion's entry, inclusion proof and checkpoint, and is recorded in the `checkpoint` entry.
+   */
   vsa?: Envelope;
+  /** The checkpoint sealing the promotion, when a verifier key is configured. */
+  checkpoint?: PromotionCheckpoint;
   /**
    * Set when nothing was recorded because the digest already is the stage's current, healthy
    * promotion; `entry` is then that existing entry and `decision` the one it was recorded under.
@@ -67,11 +84,15 @@ async function currentHealthyPromotion(
   const recorded = latest.payload.decision as Decision | undefined;
   if (recorded === undefined || typeof recorded !== 'object' || recorded.verdict !== 'allowed')
     return undefined;
-  const vsa = latest.payload.vsa as Envelope | undefined;
+  // Its VSA and checkpoint are in the `checkpoint` entry after it (or, before checkpoints, in it).
+  const latestSeal = await tx.latestInStage(pipeline, stageName, ENTRY.checkpoint);
+  const seal = latestSeal?.payload.promotion === latest.seq ? latestSeal : undefined;
+  const vsa = (seal ?? latest).payload.vsa as Envelope | undefined;
   return {
     decision: recorded,
     entry: latest,
     ...(vsa ? { vsa } : {}),
+    ...(seal ? { checkpoint: checkpointField(seal) } : {}),
     existing: {
       seq: latest.seq,
       hash: latest.hash,
@@ -79,6 +100,17 @@ async function currentHealthyPromotion(
       actor: latest.actor,
       status: promotion.status,
     },
+  };
+}
+
+function checkpointField(entry: ChainedEntry): PromotionCheckpoint {
+  const { size, rootHash, checkpoint } = entry.payload;
+  return {
+    seq: entry.seq,
+    hash: entry.hash,
+    size: Number(size),
+    rootHash: String(rootHash),
+    ...(typeof checkpoint === 'string' ? { note: checkpoint } : {}),
   };
 }
 
@@ -111,16 +143,6 @@ export async function promote(
     }
     const decision = decide(ctx.contract, stageName, facts, { overrides });
     if (decision.verdict !== 'allowed') return { decision };
-    const vsa = vsaSigner
-      ? emitVsa({
-          contract: ctx.contract,
-          stage: stageName,
-          artifact,
-          evidence: facts.evidence,
-          timeVerified: ctx.caller.at,
-          signer: vsaSigner,
-        })
-      : undefined;
     const snapshots = snapshotsOf(ctx.services.factProviders, extra);
     const entry = await tx.append(pipeline, {
       kind: ENTRY.promotion,
@@ -135,9 +157,23 @@ export async function promote(
         ...(snapshots ? { snapshots } : {}),
         ...(overrides.length > 0 ? { overrides } : {}),
         ...callerMarks(ctx),
-        ...(vsa ? { vsa } : {}),
       },
     });
-    return { decision, entry, ...(vsa ? { vsa } : {}) };
+    if (!vsaSigner) return { decision, entry };
+    // The VSA carries the promotion's inclusion proof and the checkpoint of the tree ending with it.
+    const sealed = await sealPromotion(
+      tx,
+      entry,
+      {
+        contract: ctx.contract,
+        stage: stageName,
+        artifact,
+        evidence: facts.evidence,
+        timeVerified: ctx.caller.at,
+        signer: vsaSigner,
+      },
+      callerMarks(ctx),
+    );
+    return { decision, entry, vsa: sealed.vsa, checkpoint: checkpointField(sealed.entry) };
   });
 }

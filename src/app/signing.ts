@@ -5,11 +5,12 @@
  * server or a library user signs and checks exactly as the CLI does.
  */
 import { assertDigest } from '../artifact/digest.js';
-import { field } from '../errors.js';
+import { field, TollgateError } from '../errors.js';
 import type { Envelope } from '../trust/dsse.js';
 import { readKeyText, readPublicKeyFile } from '../trust/keys.js';
 import { readInputFile } from '../trust/read-input.js';
 import type { VsaVerification } from '../trust/vsa.js';
+import { readCheckpoint } from './ledger-proofs.js';
 
 export interface SignStatementOptions {
   /** The in-toto Statement v1 JSON file; signed byte for byte as given. */
@@ -45,6 +46,19 @@ export interface VerifyVerdictOptions {
   pipeline?: string;
   /** Also require this verifier id. */
   verifierId?: string;
+  /** Refuse a VSA that carries no ledger entry, inclusion proof and checkpoint (`tollgateLedger`). */
+  requireLedger?: boolean;
+  /**
+   * A checkpoint kept from earlier (a file): the VSA's ledger must be consistent with it — the same
+   * ledger, neither forked, rewritten nor truncated since. Implies `requireLedger`.
+   */
+  since?: string;
+  /**
+   * Reads the RFC 9162 consistency proof between two tree sizes from the ledger, needed when the
+   * kept checkpoint and the VSA's differ in size. The proof is checked against both signed roots,
+   * so the ledger cannot make it up.
+   */
+  consistencyProof?: (first: number, second: number) => Promise<Buffer[]>;
 }
 
 /** Checks a signed Tollgate verdict for a digest and stage; a "no" is a value, not an error. */
@@ -53,7 +67,9 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
   const key = readPublicKeyFile(options.keyFile);
   const text = readInputFile(options.envelopeFile).toString('utf8');
   const { verifyVsa } = await import('../trust/vsa.js');
-  return verifyVsa(
+  // The kept checkpoint is read (and its signature checked) first: a bad file is a usage error.
+  const kept = options.since === undefined ? undefined : readCheckpoint(options.since, options.keyFile);
+  const result = verifyVsa(
     text,
     {
       key,
@@ -61,7 +77,31 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
       stage: options.stage,
       ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
       ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
+      ...(options.requireLedger || kept ? { requireLedger: true } : {}),
     },
     options.envelopeFile,
   );
+  if (!kept || !result.valid || !result.ledger) return result;
+  const { inconsistency } = await import('../trust/vsa-ledger.js');
+  const vsa = result.ledger;
+  const small = Math.min(kept.checkpoint.size, vsa.size);
+  const large = Math.max(kept.checkpoint.size, vsa.size);
+  let proof: Buffer[] | undefined;
+  if (kept.checkpoint.origin === vsa.origin && small > 0 && small !== large && options.consistencyProof) {
+    try {
+      proof = await options.consistencyProof(small, large);
+    } catch (error) {
+      if (!(error instanceof TollgateError)) throw error;
+      return {
+        valid: false,
+        reason: `the ledger cannot prove that its ${small}-entry tree extends to ${large} entries (${error.message}): it was truncated, or it is not the ledger of ${options.since}`,
+      };
+    }
+  }
+  const problem = inconsistency(kept.checkpoint, vsa, proof);
+  if (problem) return { valid: false, reason: `against ${options.since}: ${problem}` };
+  return {
+    ...result,
+    reason: `${result.reason}; consistent with ${options.since} (${kept.checkpoint.size} entries)`,
+  };
 }

@@ -6,19 +6,27 @@
 import { resolve } from 'node:path';
 import type { Artifact, Contract } from '../contract/types.js';
 import { stageOf } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
-import { ENTRY } from '../ledger/entry.js';
+import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
+import type { LedgerTransaction } from '../ledger/ledger-store.js';
+import { verifyInclusion } from '../ledger/merkle.js';
 import { ownValue } from '../records.js';
+import { signCheckpoint } from '../trust/checkpoint.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
 import { buildVsa, DEMO_LEVEL, signVsa, toInputAttestation } from '../trust/vsa.js';
+import type { VsaLedger } from '../trust/vsa-ledger.js';
+import { defaultOrigin } from './ledger-proofs.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest, Environment } from './services.js';
 
 export interface VsaSigner {
   key: PrivateKeyInfo;
   verifierId: string;
+  /** Where the key was read from, for messages. */
+  source: string;
 }
 
 /**
@@ -32,6 +40,7 @@ export function loadVsaSigner(contract: Contract, env: Environment): VsaSigner |
   if (path === undefined) return undefined;
   return {
     key: readPrivateKeyFile(path),
+    source: env.TOLLGATE_VSA_KEY ? 'TOLLGATE_VSA_KEY' : `trust.verifier.key (${path})`,
     verifierId: contract.trust?.verifier?.id ?? `tollgate:${contract.pipeline}`,
   };
 }
@@ -52,6 +61,8 @@ export interface EmitVsaInput {
   timeVerified: Date;
   signer: VsaSigner;
   version?: string;
+  /** The promotion's ledger entry, inclusion proof and checkpoint (see `sealPromotion`). */
+  ledger?: VsaLedger;
 }
 
 function usedEvidence(input: EmitVsaInput): EvidenceRecord[] {
@@ -74,8 +85,95 @@ export function emitVsa(input: EmitVsaInput): Envelope {
     inputAttestations: usedEvidence(input).map(toInputAttestation),
     // A demo pipeline may have decided at a set clock: its VSAs say so where verifiers look.
     ...(input.contract.demo === true ? { verifiedLevels: [DEMO_LEVEL] } : {}),
+    ...(input.ledger ? { ledger: input.ledger } : {}),
   });
   return signVsa(statement, input.signer.key);
+}
+
+export interface SealedPromotion {
+  /** The VSA, carrying the promotion's entry, inclusion proof and checkpoint. */
+  vsa: Envelope;
+  /** The `checkpoint` entry that records them, right after the promotion. */
+  entry: ChainedEntry;
+  /** The signed C2SP checkpoint (absent for an ECDSA verifier key). */
+  checkpoint?: string;
+}
+
+/**
+ * Seals a promotion just appended in `tx`: the tree that ends with it is checkpointed (signed with
+ * the verifier key, the key VSAs are signed with; checkpoints are Ed25519, so an ECDSA key yields
+ * the tree head inside the VSA and no separate note), the promotion's inclusion proof is read and
+ * checked, the VSA carrying both is signed, and a `checkpoint` entry records the checkpoint and the
+ * VSA. The VSA cannot sit in the promotion's own entry: the entry's hash, and so the proof, would
+ * depend on the VSA.
+ */
+export async function sealPromotion(
+  tx: LedgerTransaction,
+  promotion: ChainedEntry,
+  input: EmitVsaInput,
+  marks: Record<string, unknown>,
+): Promise<SealedPromotion> {
+  const pipeline = input.contract.pipeline;
+  const proof = await tx.inclusionProof(pipeline, promotion.seq, promotion.seq);
+  if (!verifyInclusion(proof.leaf, proof.index, proof.size, proof.hashes, proof.root))
+    throw new TollgateError(
+      'LEDGER_CORRUPT',
+      `the stored Merkle tree gives promotion entry #${promotion.seq} a proof that does not verify: run \`tollgate ledger verify\``,
+    );
+  const origin = defaultOrigin(pipeline);
+  const rootHash = proof.root.toString('base64');
+  const checkpoint =
+    input.signer.key.algorithm === 'ed25519'
+      ? signCheckpoint({ origin, size: proof.size, root: proof.root }, input.signer.key, input.signer.source)
+      : undefined;
+  const vsa = emitVsa({
+    ...input,
+    ledger: {
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+      treeHead: { origin, size: proof.size, rootHash },
+      entry: { seq: promotion.seq, hash: promotion.hash, body: promotion.body },
+      inclusionProof: {
+        leafIndex: proof.index,
+        treeSize: proof.size,
+        hashes: proof.hashes.map((h) => h.toString('base64')),
+      },
+    },
+  });
+  const entry = await tx.append(pipeline, {
+    kind: ENTRY.checkpoint,
+    stage: input.stage,
+    artifact: input.artifact.digest,
+    actor: promotion.actor,
+    at: promotion.at,
+    payload: {
+      promotion: promotion.seq,
+      size: proof.size,
+      rootHash,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+      vsa,
+      ...marks,
+    },
+  });
+  return { vsa, entry, ...(checkpoint === undefined ? {} : { checkpoint }) };
+}
+
+/**
+ * The VSA and checkpoint that seal promotion `seq` in `entries` (its `checkpoint` entry), or — in a
+ * ledger from before checkpoints — the VSA stored in the promotion's own payload.
+ */
+export function sealOf(
+  entries: readonly ChainedEntry[],
+  promotion: ChainedEntry,
+): { vsa: Envelope; checkpoint?: string; seq: number } | undefined {
+  const seal = entries.find((e) => e.kind === ENTRY.checkpoint && e.payload.promotion === promotion.seq);
+  if (seal?.payload.vsa)
+    return {
+      vsa: seal.payload.vsa as Envelope,
+      seq: seal.seq,
+      ...(typeof seal.payload.checkpoint === 'string' ? { checkpoint: seal.payload.checkpoint } : {}),
+    };
+  const old = promotion.payload.vsa as Envelope | undefined;
+  return old ? { vsa: old, seq: promotion.seq } : undefined;
 }
 
 /**
@@ -92,6 +190,6 @@ export async function storedVsa(
   const store = await ctx.services.store();
   const entries = await store.entriesForArtifact(ctx.contract.pipeline, artifact.digest);
   const promotion = entries.filter((entry) => entry.kind === ENTRY.promotion && entry.stage === stage).at(-1);
-  const envelope = promotion?.payload.vsa as Envelope | undefined;
-  return promotion && envelope ? { envelope, seq: promotion.seq, at: promotion.at } : undefined;
+  const seal = promotion ? sealOf(entries, promotion) : undefined;
+  return promotion && seal ? { envelope: seal.vsa, seq: promotion.seq, at: promotion.at } : undefined;
 }

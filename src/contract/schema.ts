@@ -10,6 +10,7 @@ import './zod-setup.js';
 import { z } from 'zod';
 import { checkPolicyReferences, peopleShape } from './people-section.js';
 import { approvalsRequirement } from './requires/approvals.js';
+import { checkpointRequirement } from './requires/checkpoint.js';
 import { driftRequirement, driftSection } from './requires/drift.js';
 import { provenanceRequirement } from './requires/provenance.js';
 import { metricsSection, rollbackSection } from './requires/rollback.js';
@@ -40,6 +41,7 @@ export const requiresShape = {
   sbom: sbomRequirement.optional(),
   vulnerabilities: vulnerabilitiesRequirement.optional(),
   provenance: provenanceRequirement.optional(),
+  checkpoint: checkpointRequirement.optional(),
 };
 
 export const requiresSchema = z

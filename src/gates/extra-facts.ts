@@ -24,8 +24,18 @@ export interface RollbackFacts {
   pinnedTargetRegistered?: boolean;
 }
 
+/** The `checkpoint` gate's fact: the key that would sign a promotion's checkpoint, if any. */
+export interface CheckpointFact {
+  /** Where the key comes from (TOLLGATE_VSA_KEY or trust.verifier.key), when one is configured and readable. */
+  signer?: string;
+  algorithm?: 'ed25519' | 'ecdsa-p256';
+  /** Why a configured key cannot be used (unreadable, unsupported). */
+  problem?: string;
+}
+
 /** Every extra fact, by the key its provider hands it in under. Absent: not gathered for this stage. */
 export interface ExtraFacts {
   drift?: DriftFact;
   rollback?: RollbackFacts;
+  checkpoint?: CheckpointFact;
 }

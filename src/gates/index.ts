@@ -3,6 +3,7 @@
  */
 
 import { approvalsGate } from './approvals-gate.js';
+import { checkpointGate } from './checkpoint-gate.js';
 import { driftGate } from './drift-gate.js';
 import { fromGate } from './from-gate.js';
 import type { GateDefinition } from './gate.js';
@@ -33,5 +34,6 @@ export const GATES: ReadonlyArray<GateDefinition<any>> = [
   approvalsGate,
   windowsGate,
   rulesGate,
+  checkpointGate,
   rollbackGate,
 ];

@@ -15,6 +15,11 @@ export const ENTRY = {
   copy: 'copy',
   /** Signed verdicts and evidence published next to an image in its registry (`tollgate publish`). */
   publish: 'publish',
+  /**
+   * The signed checkpoint of the tree ending with a promotion, and the VSA that carries it with the
+   * promotion's inclusion proof (written right after the promotion, src/app/vsa.ts).
+   */
+  checkpoint: 'checkpoint',
 } as const;
 
 export type EntryKind = (typeof ENTRY)[keyof typeof ENTRY];

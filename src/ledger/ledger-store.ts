@@ -32,6 +32,11 @@ export interface LedgerTransaction extends LedgerReader {
   /** Inserts records not already stored (same id = same fact); returns the ones inserted. */
   insertEvidence(pipeline: string, records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]>;
   append(pipeline: string, entry: NewEntry): Promise<ChainedEntry>;
+  /**
+   * RFC 9162 inclusion proof of entry `seq` in the tree of the first `size` entries, read in this
+   * transaction: after an append, the proof of the new entry in the tree it completes.
+   */
+  inclusionProof(pipeline: string, seq: number, size: number): Promise<InclusionProof>;
   /** Keyed writes of a server's callers, remembered in the same transaction (src/ledger/request-store.ts). */
   readonly requests: RequestMemory;
 }

@@ -453,6 +453,15 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     await this.tree.extend(pipeline, chained.seq, chained.body, last?.body);
     return chained;
   }
+
+  async inclusionProof(pipeline: string, seq: number, size: number): Promise<InclusionProof> {
+    if (!(Number.isInteger(seq) && Number.isInteger(size) && seq >= 1 && seq <= size))
+      throw new TollgateError(
+        'USAGE',
+        `no entry #${seq} in a tree of ${size} entries of pipeline ${pipeline}`,
+      );
+    return this.tree.inclusion(pipeline, seq, size);
+  }
 }
 
 /** `size` when it is a tree size the ledger has (1 … head); a USAGE error otherwise. */

@@ -12,6 +12,7 @@ import {
   approvalDocument,
   documentText,
   evidenceDocument,
+  promotionDocument,
   registerDocument,
   rollbackDocument,
   statementsDocument,
@@ -547,34 +548,33 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       },
       ok: {
         status: 201,
-        schema: s.decisionSchema,
-        description: 'The decision; Tollgate-Entry names the ledger entry when recorded',
+        schema: s.promotionSchema,
+        description:
+          'The decision, with the ledger entry and checkpoint when recorded; Tollgate-Entry names the ledger entry too',
       },
     },
     async (c) => {
       const { promote } = await import('../app/promote.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const body = valid<z.infer<typeof s.promoteBody>>(c, 'json');
-      const { decision, entry, vsa, existing } = await promote(
-        requestFor(c, deps, pipelineOf(c)),
-        stage,
-        body.artifact,
-        {
-          overrides: body.overrides ?? [],
-          ...(body.reason === undefined ? {} : { reason: body.reason }),
-          ...(body.again ? { again: true } : {}),
-        },
-      );
+      const result = await promote(requestFor(c, deps, pipelineOf(c)), stage, body.artifact, {
+        overrides: body.overrides ?? [],
+        ...(body.reason === undefined ? {} : { reason: body.reason }),
+        ...(body.again ? { again: true } : {}),
+      });
+      const { decision, entry, vsa, existing } = result;
       deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
-      if (!entry) return answer(c, decision);
+      // The document `promote --json` prints: the decision, the ledger entry and its checkpoint.
+      const document = promotionDocument(result);
+      if (!entry) return answer(c, document);
       // A retry of a promotion already in place: 200 with the decision it was recorded under.
       if (existing)
-        return answer(c, decision, 200, {
+        return answer(c, document, 200, {
           'tollgate-entry': `${entry.seq} ${entry.hash}`,
           'tollgate-promotion': 'existing',
         });
       deps.metrics.promotions.inc({ pipeline: decision.pipeline, stage });
-      return answer(c, decision, 201, {
+      return answer(c, document, 201, {
         'tollgate-entry': `${entry.seq} ${entry.hash}`,
         'tollgate-vsa': vsa ? 'stored' : 'none',
       });

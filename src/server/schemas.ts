@@ -261,6 +261,32 @@ export const decisionSchema = z
   })
   .openapi('Decision', { description: 'What `tollgate check --json` prints.' });
 
+export const promotionSchema = decisionSchema
+  .extend({
+    ledgerEntry: z
+      .object({ seq: z.number().int(), hash: z.string() })
+      .optional()
+      .describe('The promotion ledger entry, when recorded (or already in place)'),
+    checkpoint: z
+      .object({
+        seq: z.number().int(),
+        hash: z.string(),
+        size: z.number().int(),
+        rootHash: z.string(),
+        note: z.string().optional(),
+      })
+      .optional()
+      .describe(
+        'The checkpoint sealing the promotion (when a verifier key is configured): its entry, the tree size and root hash, the signed C2SP note',
+      ),
+    promotion: z
+      .object({ recorded: z.literal(false), seq: z.number().int(), message: z.string() })
+      .passthrough()
+      .optional()
+      .describe('A retry that recorded nothing: the promotion already in place'),
+  })
+  .openapi('Promotion', { description: 'What `tollgate promote --json` prints.' });
+
 export const artifactSchema = z
   .object({
     digest: z.string(),

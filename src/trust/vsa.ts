@@ -9,6 +9,7 @@ import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifyEnvelope } from './dsse.js';
 import type { NamedKey, PrivateKeyInfo, PublicKeyInfo } from './keys.js';
 import { parseStatementBytes, STATEMENT_TYPE_V1, type Statement, statementCovers } from './statement.js';
+import { checkVsaLedger, type LedgerHead, type VsaLedger } from './vsa-ledger.js';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
 
@@ -51,6 +52,8 @@ export interface VsaOptions {
   inputAttestations: InputAttestation[];
   /** Levels to claim besides `TOLLGATE_STAGE_<stage>`: official `SLSA_<TRACK>_LEVEL_<n>` or custom names not starting with `SLSA_`. */
   verifiedLevels?: string[];
+  /** The promotion's ledger entry, inclusion proof and checkpoint (src/trust/vsa-ledger.ts). */
+  ledger?: VsaLedger;
 }
 
 export interface VsaPredicate {
@@ -62,6 +65,8 @@ export interface VsaPredicate {
   verificationResult: 'PASSED' | 'FAILED';
   verifiedLevels: string[];
   slsaVersion: string;
+  /** Tollgate's extension: the ledger entry behind the verdict, provable against a checkpoint. */
+  tollgateLedger?: VsaLedger;
 }
 
 const OFFICIAL_LEVEL = /^SLSA_[A-Z]+_LEVEL_[0-4]$/;
@@ -112,6 +117,7 @@ export function buildVsa(options: VsaOptions): Statement & { predicate: VsaPredi
     verificationResult: 'PASSED',
     verifiedLevels: [...new Set(levels)],
     slsaVersion: '1.0',
+    ...(options.ledger ? { tollgateLedger: options.ledger } : {}),
   };
   return {
     _type: STATEMENT_TYPE_V1,
@@ -142,10 +148,22 @@ export interface VerifyVsaOptions {
   pipeline?: string;
   /** When given, the VSA's `verifier.id` must equal it. */
   verifierId?: string;
+  /**
+   * Refuse a VSA without `tollgateLedger` (one from before checkpoints, or from a promotion without
+   * a verifier key). A VSA that carries it always has it checked.
+   */
+  requireLedger?: boolean;
 }
 
 export type VsaVerification =
-  | { valid: true; reason: string; statement: Statement; predicate: VsaPredicate }
+  | {
+      valid: true;
+      reason: string;
+      statement: Statement;
+      predicate: VsaPredicate;
+      /** The tree head the VSA's ledger entry was proven against, when it carried one. */
+      ledger?: LedgerHead;
+    }
   | { valid: false; reason: string };
 
 /**
@@ -214,10 +232,28 @@ export function verifyVsa(
       reason: `verifier is ${JSON.stringify(verifier.id)}, expected ${options.verifierId}`,
     };
   }
+  let ledger: LedgerHead | undefined;
+  if (predicate.tollgateLedger !== undefined) {
+    const checked = checkVsaLedger(predicate.tollgateLedger, {
+      key: options.key,
+      digest: options.digest,
+      stage: options.stage,
+      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+    });
+    if (!checked.ok) return { valid: false, reason: checked.reason };
+    ledger = checked.head;
+  } else if (options.requireLedger) {
+    return {
+      valid: false,
+      reason: 'the VSA carries no tollgateLedger (ledger entry, inclusion proof and checkpoint)',
+    };
+  }
+  const where = ledger ? `, ledger entry #${ledger.entry.seq} of ${ledger.size} (${ledger.origin})` : '';
   return {
     valid: true,
-    reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}`,
+    reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}${where}`,
     statement,
     predicate: predicate as unknown as VsaPredicate,
+    ...(ledger ? { ledger } : {}),
   };
 }

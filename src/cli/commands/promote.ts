@@ -49,24 +49,22 @@ export function definePromote(program: Command): void {
         assertLocalOnly('--publish', flags.publish, 'run `tollgate publish` where the registry is reachable');
         assertLocalOnly('--copy-to', flags.copyTo, 'run `tollgate copy` where the registry is reachable');
         const digest = remoteDigestOf(flags);
-        const { status, headers, document } = await remote.request<Decision>(
-          'POST',
-          remote.stagePath(stage, '/promotions'),
-          {
-            json: {
-              artifact: digest,
-              ...(flags.override.length > 0 ? { overrides: flags.override } : {}),
-              ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-            },
+        const { status, headers, document } = await remote.request<
+          Decision & { promotion?: { message?: string } }
+        >('POST', remote.stagePath(stage, '/promotions'), {
+          json: {
+            artifact: digest,
+            ...(flags.override.length > 0 ? { overrides: flags.override } : {}),
+            ...(flags.reason === undefined ? {} : { reason: flags.reason }),
           },
-        );
+        });
         await printDecision(command, document);
         const [seq, hash] = (headers.get('tollgate-entry') ?? '').split(' ');
         const recorded = status === 201 && seq !== undefined && hash !== undefined;
         process.stderr.write(
           recorded
             ? `promoted ${shortDigest(document.artifact.digest)} into ${stage}: ledger entry #${seq} ${shortDigest(hash)}\n`
-            : `not promoted: the decision is ${document.verdict}\n`,
+            : `${document.promotion?.message ?? `not promoted: the decision is ${document.verdict}`}\n`,
         );
         if (recorded) {
           const { writeVsaOut } = await import('./vsa-out.js');
@@ -87,20 +85,17 @@ export function definePromote(program: Command): void {
       await withContext(command, async (ctx) => {
         const { promote } = await import('../../app/promote.js');
         const digest = await artifactDigestOf(ctx, flags);
-        const { decision, entry, vsa, existing } = await promote(ctx, stage, digest, {
+        const result = await promote(ctx, stage, digest, {
           overrides: flags.override,
           ...(flags.reason === undefined ? {} : { reason: flags.reason }),
           ...(flags.again ? { again: true } : {}),
         });
-        const already = existing
-          ? `already promoted: ${shortDigest(decision.artifact.digest)} is ${stage}'s current promotion (${existing.status}), ledger entry #${existing.seq} ${shortDigest(existing.hash)} at ${existing.at} by ${existing.actor}; nothing new recorded (--again records a new one)`
-          : undefined;
-        // A retry answers with the existing entry and the decision it was recorded under, and says so.
-        await printDecision(
-          command,
-          decision,
-          existing ? { promotion: { recorded: false, ...existing, message: already } } : undefined,
-        );
+        const { decision, entry, vsa, existing } = result;
+        const { alreadyPromotedText, promotionExtras } = await import('../../app/documents.js');
+        const already = alreadyPromotedText(result);
+        // --json adds the ledger entry and its checkpoint; a retry answers with the existing entry
+        // and the decision it was recorded under, and says so.
+        await printDecision(command, decision, promotionExtras(result));
         const line =
           already ??
           (entry

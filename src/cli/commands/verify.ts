@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, TollgateError } from '../../errors.js';
-import { flagsOf, write } from '../run.js';
+import { flagsOf, withContext, write } from '../run.js';
 
 interface VerifyFlags {
   key: string;
@@ -10,6 +10,8 @@ interface VerifyFlags {
   pipeline?: string;
   verifier?: string;
   json?: boolean;
+  since?: string;
+  requireLedger?: boolean;
 }
 
 /** `tollgate verify VSA --key --digest --stage`: an admission controller's check of a Tollgate verdict. */
@@ -29,6 +31,14 @@ export function defineVerify(program: Command): void {
     .requiredOption('--stage <stage>', 'the stage it must have been admitted to')
     .option('--pipeline <name>', "also require the VSA's policy to be this pipeline's stage")
     .option('--verifier <id>', 'also require this verifier id')
+    .option(
+      '--require-ledger',
+      "refuse a VSA without the promotion's ledger entry, inclusion proof and signed checkpoint",
+    )
+    .option(
+      '--since <checkpoint>',
+      'a checkpoint kept from earlier: the VSA must come from the same ledger, not forked, rewritten or truncated since (a consistency proof is read from the ledger when the sizes differ)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (envelope: string | undefined, _options, command: Command) => {
       const flags = flagsOf<VerifyFlags>(command);
@@ -56,6 +66,18 @@ export function defineVerify(program: Command): void {
         stage: flags.stage,
         ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
         ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
+        ...(flags.requireLedger ? { requireLedger: true } : {}),
+        ...(flags.since === undefined
+          ? {}
+          : {
+              since: flags.since,
+              // Only when the two trees differ in size: read from the ledger the contract names.
+              consistencyProof: (first: number, second: number) =>
+                withContext(command, async (ctx) => {
+                  const store = await ctx.services.store();
+                  return (await store.consistencyProof(ctx.contract.pipeline, first, second)).hashes;
+                }),
+            }),
       });
       if (flags.json) {
         write(

@@ -1,0 +1,416 @@
+/**
+ * Every VSA carries the promotion's ledger entry, its inclusion proof and the signed checkpoint of
+ * the tree that ends with it (issue 12), and an admission controller that keeps checkpoints
+ * refuses a verdict from a forked, rewritten or truncated ledger. On SQLite and PostgreSQL, with
+ * the real store, the real signing and Sigstore's own Merkle verifier as the independent check.
+ * Also `requires.checkpoint: true`: the gate says what it needs and never passes without a key.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkStage } from '../../src/app/check.js';
+import { createServices } from '../../src/app/create-services.js';
+import { ledgerCheckpoint } from '../../src/app/ledger-proofs.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import { verifyVerdictFile } from '../../src/app/signing.js';
+import { storedVsa } from '../../src/app/vsa.js';
+import { ENTRY } from '../../src/ledger/entry.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/trust/dsse.js';
+import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
+import { buildVsa, signVsa, verifyVsa } from '../../src/trust/vsa.js';
+import { checkVsaLedger, type VsaLedger } from '../../src/trust/vsa-ledger.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+
+const require = createRequire(import.meta.url);
+const sigstore = require('@sigstore/verify/dist/tlog/merkle.js') as {
+  verifyMerkleInclusion(
+    entry: { canonicalizedBody: Buffer; inclusionProof: { logIndex: string; hashes: Buffer[] } },
+    checkpoint: { logSize: bigint; logHash: Buffer },
+  ): void;
+};
+
+const CONTRACT = `version: 1
+pipeline: shop
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
+artifact: { type: file }
+stages:
+  dev: { purpose: dev }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      checkpoint: true
+`;
+
+const A = fakeDigest('avsackpt');
+const B = fakeDigest('bvsackpt');
+const C = fakeDigest('cvsackpt');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-vsa-ckpt-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function keyFile(type: 'ed25519' | 'ec', name: string): { privateFile: string; publicFile: string } {
+  const pair =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const privateFile = join(dir, `${name}.key`);
+  const publicFile = join(dir, `${name}.pub`);
+  writeFileSync(privateFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  return { privateFile, publicFile };
+}
+
+function payloadOf(envelope: { payload: string }): {
+  predicate: { tollgateLedger: VsaLedger; [key: string]: unknown };
+  [key: string]: unknown;
+} {
+  return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+}
+
+function requestFor(store: LedgerStore, env: Environment, minute = 0) {
+  const services = createServices({
+    contracts: contractSource([contractOf(CONTRACT)]),
+    store,
+    env,
+    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+  });
+  return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+}
+
+for (const backend of BACKENDS) {
+  describe(`VSAs sealed by a checkpoint on ${backend.name}`, () => {
+    const handles: StoreHandle[] = [];
+    const open = async () => {
+      const handle = await backend.open();
+      handles.push(handle);
+      return handle;
+    };
+    afterEach(async () => {
+      for (const handle of handles.splice(0)) await handle.dispose();
+    });
+
+    /** Registers and promotes `digest` into dev; returns the result and the VSA written to a file. */
+    async function promoteDev(store: LedgerStore, env: Environment, digest: string, minute: number) {
+      await registerArtifact(requestFor(store, env, minute), { digest });
+      const result = await promote(requestFor(store, env, minute), 'dev', digest);
+      expect(result.decision.verdict).toBe('allowed');
+      const file = join(dir, `${digest.slice(7, 15)}-${minute}.vsa.json`);
+      writeFileSync(file, JSON.stringify(result.vsa));
+      return { result, file };
+    }
+
+    it('puts the entry, its inclusion proof and a signed checkpoint in the VSA, and records them', async () => {
+      const { store } = await open();
+      const key = keyFile('ed25519', 'verifier');
+      const env = { TOLLGATE_VSA_KEY: key.privateFile };
+      await promoteDev(store, env, A, 1);
+      const { result, file } = await promoteDev(store, env, B, 2);
+      const ledger = payloadOf(result.vsa!).predicate.tollgateLedger;
+      // register A, promote A, seal A, register B, promote B = entry 5: the tree of 5 ends with it.
+      expect(result.entry!.seq).toBe(5);
+      expect(ledger.entry).toMatchObject({ seq: 5, hash: result.entry!.hash, body: result.entry!.body });
+      expect(ledger.treeHead).toMatchObject({ origin: 'tollgate/shop', size: 5 });
+      expect(ledger.checkpoint).toMatch(/^tollgate\/shop\n5\n[A-Za-z0-9+/]{43}=\n\n\u2014 tollgate\/shop /);
+      // Sigstore's Merkle verifier, an independent implementation, accepts the proof.
+      expect(() =>
+        sigstore.verifyMerkleInclusion(
+          {
+            canonicalizedBody: Buffer.from(ledger.entry.body),
+            inclusionProof: {
+              logIndex: String(ledger.inclusionProof.leafIndex),
+              hashes: ledger.inclusionProof.hashes.map((h) => Buffer.from(h, 'base64')),
+            },
+          },
+          { logSize: 5n, logHash: Buffer.from(ledger.treeHead.rootHash, 'base64') },
+        ),
+      ).not.toThrow();
+      // The checkpoint entry after the promotion records the note and the VSA.
+      const entries = await store.entriesForArtifact('shop', B);
+      const seal = entries.find((e) => e.kind === ENTRY.checkpoint)!;
+      expect(seal).toMatchObject({ seq: 6, stage: 'dev', payload: { promotion: 5, size: 5 } });
+      expect(seal.payload.checkpoint).toBe(ledger.checkpoint);
+      expect(seal.payload.vsa).toEqual(result.vsa);
+      expect(result.checkpoint).toMatchObject({ seq: 6, size: 5, note: ledger.checkpoint });
+      expect((await storedVsa(requestFor(store, env, 3), 'dev', B))?.envelope).toEqual(result.vsa);
+      expect((await store.verify('shop')).ok).toBe(true);
+      // The admission check accepts it, with the entry named.
+      const verdict = await verifyVerdictFile({
+        envelopeFile: file,
+        keyFile: key.publicFile,
+        digest: B,
+        stage: 'dev',
+        pipeline: 'shop',
+        requireLedger: true,
+      });
+      expect(verdict).toMatchObject({ valid: true });
+      expect(verdict.reason).toContain('ledger entry #5 of 5 (tollgate/shop)');
+      // A retry of the same promotion answers with the same VSA and checkpoint, recording nothing.
+      const again = await promote(requestFor(store, env, 4), 'dev', B);
+      expect(again.existing?.seq).toBe(5);
+      expect(again.vsa).toEqual(result.vsa);
+      expect(again.checkpoint).toEqual(result.checkpoint);
+    });
+
+    it('refuses a tampered proof, a swapped entry, a foreign checkpoint and a checkpoint by another key', async () => {
+      const { store } = await open();
+      const key = keyFile('ed25519', 'verifier');
+      const env = { TOLLGATE_VSA_KEY: key.privateFile };
+      await promoteDev(store, env, A, 1);
+      const { result } = await promoteDev(store, env, B, 2);
+      const good = payloadOf(result.vsa!).predicate.tollgateLedger;
+      const pub = loadPublicKey(readText(key.publicFile), key.publicFile);
+      const options = { key: pub, digest: B, stage: 'dev', pipeline: 'shop' };
+      expect(checkVsaLedger(good, options).ok).toBe(true);
+      const refused = (ledger: unknown) => {
+        const checked = checkVsaLedger(ledger, options);
+        expect(checked.ok).toBe(false);
+        return checked.ok ? '' : checked.reason;
+      };
+      // A tampered audit path.
+      const hashes = [...good.inclusionProof.hashes];
+      hashes[0] = Buffer.alloc(32, 7).toString('base64');
+      expect(refused({ ...good, inclusionProof: { ...good.inclusionProof, hashes } })).toContain(
+        'inclusion proof of entry #5 does not lead to the root',
+      );
+      // Another entry's body (A's promotion) under B's proof.
+      const [promotionA] = (await store.entriesForArtifact('shop', A)).filter((e) => e.kind === 'promotion');
+      expect(refused({ ...good, entry: { seq: 5, hash: promotionA!.hash, body: promotionA!.body } })).toMatch(
+        /entry #5 is numbered 2, expected 5|about/,
+      );
+      // An edited body (the hash no longer matches).
+      expect(
+        refused({ ...good, entry: { ...good.entry, body: good.entry.body.replace('"dev"', '"prd"') } }),
+      ).toContain('its body hashes to');
+      // A checkpoint of another ledger: a second store, same pipeline, other entries.
+      const other = await open();
+      await promoteDev(other.store, env, C, 1);
+      const foreign = payloadOf((await storedVsa(requestFor(other.store, env, 2), 'dev', C))!.envelope)
+        .predicate.tollgateLedger;
+      expect(refused({ ...good, checkpoint: foreign.checkpoint })).toContain(
+        'is not the tree head the proof is against',
+      );
+      // A checkpoint signed by another key.
+      const stranger = keyFile('ed25519', 'stranger');
+      const strange = await promoteDev(other.store, { TOLLGATE_VSA_KEY: stranger.privateFile }, A, 3);
+      expect(
+        checkVsaLedger(payloadOf(strange.result.vsa!).predicate.tollgateLedger, { ...options, digest: A }),
+      ).toMatchObject({ ok: false, reason: expect.stringContaining('no signature by tollgate/shop') });
+      // The extension stripped, or tampered, under the VSA's signature: the envelope no longer verifies.
+      const tampered = payloadOf(result.vsa!);
+      tampered.predicate.tollgateLedger = { ...good, inclusionProof: { ...good.inclusionProof, hashes } };
+      const forged = { ...result.vsa!, payload: Buffer.from(JSON.stringify(tampered)).toString('base64') };
+      expect(verifyVsa(forged, options)).toMatchObject({ valid: false });
+      // Re-signed by whoever holds the key (a promoter lying about the ledger): the proof still fails.
+      const resigned = signEnvelope(
+        Buffer.from(JSON.stringify(tampered)),
+        IN_TOTO_PAYLOAD_TYPE,
+        loadPrivateKey(readText(key.privateFile), key.privateFile),
+      );
+      expect(verifyVsa(resigned, options)).toMatchObject({
+        valid: false,
+        reason: expect.stringContaining('does not lead to the root'),
+      });
+    });
+
+    it('against a kept checkpoint: the same ledger passes; a fork, a rewrite or a truncation is refused', async () => {
+      const handle = await open();
+      const { store } = handle;
+      const key = keyFile('ed25519', 'verifier');
+      const env = { TOLLGATE_VSA_KEY: key.privateFile };
+      const proofFrom = (s: LedgerStore) => async (first: number, second: number) =>
+        (await s.consistencyProof('shop', first, second)).hashes;
+      const first = await promoteDev(store, env, A, 1);
+      // The controller keeps the checkpoint of the first VSA it admitted (size 2).
+      const keptFile = join(dir, 'kept.checkpoint');
+      writeFileSync(keptFile, payloadOf(first.result.vsa!).predicate.tollgateLedger.checkpoint!);
+      const second = await promoteDev(store, env, B, 2);
+      const check = (file: string, digest: string, s: LedgerStore, since = keptFile) =>
+        verifyVerdictFile({
+          envelopeFile: file,
+          keyFile: key.publicFile,
+          digest,
+          stage: 'dev',
+          since,
+          consistencyProof: proofFrom(s),
+        });
+      const same = await check(second.file, B, store);
+      expect(same).toMatchObject({ valid: true });
+      expect(same.reason).toContain('consistent with');
+      // The same size: the very same VSA against its own checkpoint.
+      expect(await check(first.file, A, store)).toMatchObject({ valid: true });
+      // Without a way to read the proof, two different sizes cannot be compared: refused.
+      expect(
+        await verifyVerdictFile({
+          envelopeFile: second.file,
+          keyFile: key.publicFile,
+          digest: B,
+          stage: 'dev',
+          since: keptFile,
+        }),
+      ).toMatchObject({ valid: false, reason: expect.stringContaining('a consistency proof from 2 to 5') });
+
+      // A fork: another ledger of the same pipeline, signed with the same key, that never had entry 1–2.
+      const fork = await open();
+      await registerArtifact(requestFor(fork.store, env, 1), { digest: C });
+      const forked = await promoteDev(fork.store, env, B, 2);
+      expect(await check(forked.file, B, fork.store)).toMatchObject({
+        valid: false,
+        reason: expect.stringMatching(/not a prefix|forked/),
+      });
+
+      // A truncation: the ledger cut back to its first entry, then a new promotion (entry 2 again).
+      await execBehindTheStore(backend.name, handle, 'delete from ledger_entries where seq > 1');
+      await execBehindTheStore(backend.name, handle, 'delete from ledger_tree');
+      const after = await promote(requestFor(store, env, 9), 'dev', A, { again: true });
+      const afterFile = join(dir, 'after.vsa.json');
+      writeFileSync(afterFile, JSON.stringify(after.vsa));
+      // The controller now keeps the 5-entry checkpoint it saw with B's VSA.
+      const keptLater = join(dir, 'kept-later.checkpoint');
+      writeFileSync(keptLater, payloadOf(second.result.vsa!).predicate.tollgateLedger.checkpoint!);
+      const truncated = await check(afterFile, A, store, keptLater);
+      expect(truncated.valid).toBe(false);
+      expect(truncated.reason).toMatch(/truncated|not a prefix|forked/);
+      // A kept checkpoint signed by another key is no checkpoint of this verifier: a usage error.
+      const stranger = keyFile('ed25519', 'stranger');
+      const strangerCkpt = join(dir, 'stranger.checkpoint');
+      writeFileSync(
+        strangerCkpt,
+        (await ledgerCheckpoint(requestFor(store, env, 10), { key: stranger.privateFile })).note,
+      );
+      await expect(check(afterFile, A, store, strangerCkpt)).rejects.toThrow(/no signature line/);
+    });
+
+    it('requires.checkpoint: blocked without a key or with an ECDSA key, allowed and sealed with Ed25519', async () => {
+      const { store } = await open();
+      const ed = keyFile('ed25519', 'verifier');
+      await promoteDev(store, { TOLLGATE_VSA_KEY: ed.privateFile }, A, 1);
+      const none = await checkStage(requestFor(store, {}, 2), 'prod', A);
+      expect(none.verdict).toBe('blocked');
+      const gate = none.gates.find((g) => g.gate === 'checkpoint')!;
+      expect(gate.status).toBe('fail');
+      expect(none.required.map((r) => r.text).join('\n')).toContain(
+        'no checkpoint key: neither TOLLGATE_VSA_KEY nor trust.verifier.key is set',
+      );
+      const noKey = await promote(requestFor(store, {}, 2), 'prod', A);
+      expect(noKey.decision.verdict).toBe('blocked');
+      expect(noKey.entry).toBeUndefined();
+      const ec = keyFile('ec', 'ecdsa');
+      const ecdsa = await promote(requestFor(store, { TOLLGATE_VSA_KEY: ec.privateFile }, 3), 'prod', A);
+      expect(ecdsa.decision.verdict).toBe('blocked');
+      expect(ecdsa.decision.required.map((r) => r.text).join('\n')).toContain(
+        'is an ecdsa-p256 key; checkpoints (C2SP signed notes) are signed with Ed25519',
+      );
+      const sealed = await promote(requestFor(store, { TOLLGATE_VSA_KEY: ed.privateFile }, 4), 'prod', A);
+      expect(sealed.decision.verdict).toBe('allowed');
+      expect(sealed.decision.gates.find((g) => g.gate === 'checkpoint')?.status).toBe('pass');
+      expect(sealed.checkpoint).toMatchObject({ seq: sealed.entry!.seq + 1, size: sealed.entry!.seq });
+      expect(sealed.checkpoint?.note).toMatch(/^tollgate\/shop\n/);
+    });
+
+    it('a VSA without the ledger extension is refused when the ledger is required', async () => {
+      const key = keyFile('ed25519', 'verifier');
+      const statement = buildVsa({
+        artifactDigest: A,
+        verifierId: 'tollgate:shop',
+        timeVerified: new Date('2026-12-01T00:00:00Z'),
+        pipeline: 'shop',
+        stage: 'dev',
+        contractDigest: A,
+        inputAttestations: [],
+      });
+      const envelope = signVsa(statement, loadPrivateKey(readText(key.privateFile), key.privateFile));
+      const options = {
+        key: loadPublicKey(readText(key.publicFile), key.publicFile),
+        digest: A,
+        stage: 'dev',
+      };
+      expect(verifyVsa(envelope, options)).toMatchObject({ valid: true });
+      expect(verifyVsa(envelope, { ...options, requireLedger: true })).toMatchObject({
+        valid: false,
+        reason: expect.stringContaining('carries no tollgateLedger'),
+      });
+    });
+
+    it('an ECDSA verifier key: the VSA carries the entry, proof and tree head, but no separate note', async () => {
+      const { store } = await open();
+      const ec = keyFile('ec', 'ecdsa');
+      const { result, file } = await promoteDev(store, { TOLLGATE_VSA_KEY: ec.privateFile }, A, 1);
+      const ledger = payloadOf(result.vsa!).predicate.tollgateLedger;
+      expect(ledger.checkpoint).toBeUndefined();
+      expect(ledger.treeHead.size).toBe(2);
+      expect(
+        await verifyVerdictFile({
+          envelopeFile: file,
+          keyFile: ec.publicFile,
+          digest: A,
+          stage: 'dev',
+          requireLedger: true,
+        }),
+      ).toMatchObject({ valid: true });
+    });
+  });
+}
+
+describe('tollgate verify --since on the command line', () => {
+  it('promote --json names the entry and the checkpoint; verify --since admits a VSA consistent with the kept checkpoint', async () => {
+    const work = makeWorkspace(CONTRACT);
+    const pair = generateKeyPairSync('ed25519');
+    writeFileSync(join(work, 'v.key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(work, 'v.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const env = { TOLLGATE_VSA_KEY: join(work, 'v.key') };
+    const run = (args: string[]) => runCli(args, { cwd: work, env });
+    for (const d of [A, B]) {
+      expect((await run(['register', '--digest', d])).code).toBe(0);
+      const promoted = await run([
+        'promote',
+        'dev',
+        '--artifact',
+        d,
+        '--json',
+        '--vsa-out',
+        `${d.slice(7, 12)}.vsa`,
+      ]);
+      expect(promoted.code, promoted.stderr).toBe(0);
+      const document = JSON.parse(promoted.stdout);
+      expect(document).toMatchObject({
+        verdict: 'allowed',
+        ledgerEntry: { seq: expect.any(Number), hash: expect.stringMatching(/^sha256:/) },
+        checkpoint: { size: document.ledgerEntry.seq, note: expect.stringMatching(/^tollgate\/shop\n/) },
+      });
+      if (d === A) writeFileSync(join(work, 'kept.checkpoint'), document.checkpoint.note);
+    }
+    const verify = await run([
+      'verify',
+      `${B.slice(7, 12)}.vsa`,
+      '--key',
+      'v.pub',
+      '--digest',
+      B,
+      '--stage',
+      'dev',
+      '--since',
+      'kept.checkpoint',
+    ]);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(
+      /^admitted: .*ledger entry #5 of 5 \(tollgate\/shop\); consistent with kept\.checkpoint \(2 entries\)/,
+    );
+  }, 120_000);
+});
+
+function readText(file: string): string {
+  return require('node:fs').readFileSync(file, 'utf8') as string;
+}
