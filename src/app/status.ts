@@ -2,6 +2,7 @@ import { type Artifact, stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
+import type { LedgerReader } from '../ledger/ledger-store.js';
 import type { PromotionRecord } from '../ledger/ledger-view.js';
 import { readArtifactHistory } from './artifact-facts.js';
 import type { AppRequest } from './services.js';
@@ -11,6 +12,51 @@ export interface StageStatus {
   purpose: string;
   /** The artifact the stage runs now: the latest promotion, or the target of a later rollback. */
   current?: { artifact: Artifact; since: string; seq: number; status: PromotionRecord['status'] };
+}
+
+/**
+ * The digest a stage runs now: its latest promotion, or the target of a later rollback. Two
+ * indexed reads of the newest entry of each kind, however long the stage's history.
+ */
+export async function currentOfStage(
+  store: LedgerReader,
+  pipeline: string,
+  stage: string,
+): Promise<{ digest: string; since: string; seq: number } | undefined> {
+  const [promotion, rollback] = await Promise.all([
+    store.latestInStage(pipeline, stage, ENTRY.promotion),
+    store.latestInStage(pipeline, stage, ENTRY.rollback),
+  ]);
+  const promoted =
+    promotion?.artifact != null
+      ? { digest: promotion.artifact, since: promotion.at, seq: promotion.seq }
+      : undefined;
+  if (rollback && typeof rollback.payload.target === 'string' && rollback.seq > (promotion?.seq ?? 0))
+    return { digest: rollback.payload.target, since: rollback.at, seq: rollback.seq };
+  return promoted;
+}
+
+/** One stage's row of `status`: what it runs now and how that promotion stands. */
+export async function stageRow(
+  store: LedgerReader,
+  pipeline: string,
+  stage: string,
+  purpose: string,
+): Promise<StageStatus> {
+  const current = await currentOfStage(store, pipeline, stage);
+  const row: StageStatus = { stage, purpose };
+  if (current) {
+    const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
+    const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
+    if (artifact)
+      row.current = {
+        artifact,
+        since: current.since,
+        seq: current.seq,
+        status: promotion?.status ?? 'promoted',
+      };
+  }
+  return row;
 }
 
 /**
@@ -28,32 +74,11 @@ export async function stageStatus(ctx: AppRequest): Promise<StageStatus[]> {
 async function readStageStatus(ctx: AppRequest): Promise<StageStatus[]> {
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
-  const result: StageStatus[] = [];
-  for (const [stage, definition] of Object.entries(ctx.contract.stages)) {
-    const entries = await store.entriesForStage(pipeline, stage, [ENTRY.promotion, ENTRY.rollback]);
-    let current: { digest: string; since: string; seq: number } | undefined;
-    for (const entry of entries) {
-      if (entry.kind === ENTRY.promotion && entry.artifact)
-        current = { digest: entry.artifact, since: entry.at, seq: entry.seq };
-      if (entry.kind === ENTRY.rollback && typeof entry.payload.target === 'string') {
-        current = { digest: entry.payload.target, since: entry.at, seq: entry.seq };
-      }
-    }
-    const row: StageStatus = { stage, purpose: definition.purpose };
-    if (current) {
-      const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
-      const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
-      if (artifact)
-        row.current = {
-          artifact,
-          since: current.since,
-          seq: current.seq,
-          status: promotion?.status ?? 'promoted',
-        };
-    }
-    result.push(row);
-  }
-  return result;
+  return Promise.all(
+    Object.entries(ctx.contract.stages).map(([stage, definition]) =>
+      stageRow(store, pipeline, stage, definition.purpose),
+    ),
+  );
 }
 
 /** `tollgate history STAGE`: every promotion into the stage, newest first, with its current status. */

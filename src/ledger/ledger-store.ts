@@ -82,5 +82,7 @@ export interface LedgerStore extends LedgerReader {
   recomputeTree(pipeline: string, at?: number): Promise<RecomputedTree>;
   /** Up to `limit` entries after `seq`, oldest first (live events). */
   entriesAfter(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]>;
+  /** Up to `limit` entries before `seq`, newest first (a page of the dashboard's timeline). */
+  entriesBefore(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]>;
   close(): Promise<void>;
 }

@@ -298,6 +298,15 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('e.seq')
         .limit(p.limit as unknown as number),
     ),
+    // Newest first, by primary key: a page of the pipeline's timeline (the dashboard) reads only
+    // the rows it shows, however long the ledger.
+    entriesBefore: prepare(['pipeline', 'before', 'limit'], (p) =>
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.seq', '<', p.before as unknown as number)
+        .orderBy('e.seq', 'desc')
+        .limit(p.limit as unknown as number),
+    ),
     requests: sqlRequestQueries(k),
     tree: treeQueries(k),
     evidenceEntries: prepare(['pipeline'], (p) =>
@@ -579,6 +588,12 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
       (await this.rows<LinkedEntryRow>(this.q.entriesAfter, { pipeline, after: seq, limit })).map(
         toVerifiedEntry,
       ),
+    );
+  }
+
+  async entriesBefore(pipeline: string, seq: number, limit: number): Promise<ChainedEntry[]> {
+    return (await this.rows<LinkedEntryRow>(this.q.entriesBefore, { pipeline, before: seq, limit })).map(
+      toVerifiedEntry,
     );
   }
 

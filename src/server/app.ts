@@ -13,6 +13,7 @@ import { getCookie } from 'hono/cookie';
 import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
+import { defineDashboard } from './dashboard.js';
 import { toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
 import { defineLogin, type LoginOptions } from './login.js';
@@ -50,6 +51,8 @@ export interface ServerAppOptions {
   rateLimit?: RateLimitOptions;
   /** How often live event streams look for new entries (default 500 ms). */
   eventPollMs?: number;
+  /** The dashboard's built files (dist/ui), served at `/`; default: no dashboard. */
+  dashboardDir?: string;
 }
 
 export interface ServerApp {
@@ -195,6 +198,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         'Environment promotion as entry contracts. Every answer is the document `tollgate VERB --json` prints; every error is { error: { code, message } }.',
     },
   });
+
+  if (options.dashboardDir)
+    defineDashboard(app, { dir: options.dashboardDir, login: options.login !== undefined });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) =>

@@ -140,7 +140,17 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         `the ID token has no ${config.principalClaim} claim to name you by`,
       );
     const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
-    const { principal, grant } = mapClaims(rules, claims, config.issuer);
+    let mapped: ReturnType<typeof mapClaims>;
+    try {
+      mapped = mapClaims(rules, claims, config.issuer);
+    } catch (error) {
+      // A genuine person this server grants nothing: the dashboard's "not allowed" page says so
+      // (a browser is what follows this redirect), rather than a JSON error.
+      if (error instanceof TollgateError && error.code === 'NOT_ALLOWED')
+        return c.redirect(`/#/not-allowed?who=${encodeURIComponent(named)}`, 302);
+      throw error;
+    }
+    const { principal, grant } = mapped;
     const session = newId();
     await store.sessions.insert({
       idHash: sha256(session),

@@ -4,7 +4,9 @@
  * this module (as dist/server.cjs, a bundle of its own, so no other command pays for the server's
  * code) and calls {@link runServe}.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { contractLimits } from '../app/context.js';
 import { readContractDir } from '../app/contract-dir.js';
 import { createServices } from '../app/create-services.js';
@@ -33,6 +35,16 @@ export interface ServeFlags {
   maxEvidenceBytes?: string;
   /** The server's configuration file (`--config`): OIDC issuers, sign-in, rate limits. */
   config?: string;
+}
+
+/**
+ * Where the dashboard's files are: dist/ui beside this bundle (dist/server.cjs), or the repository's
+ * dist/ui when running from source.
+ */
+export function dashboardDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'ui');
+  return existsSync(beside) ? beside : join(here, '..', '..', 'dist', 'ui');
 }
 
 /** The contracts a server starts with: the folder's, else the one contract file, else none. */
@@ -78,6 +90,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     authenticators: [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
     ...(config.login ? { login: { config: config.login, ...(clientSecret ? { clientSecret } : {}) } } : {}),
     demoPipelines: demo,
+    dashboardDir: dashboardDir(),
     rateLimit: config.rateLimit,
     log: stdoutLog,
     maxEvidenceBytes: maxEvidence

@@ -520,14 +520,21 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       action: 'read',
       tag: 'stages',
       summary: "Evaluate the stage's contract for an artifact; records nothing (tollgate check)",
-      request: { params: s.stagePath, query: s.artifactQuery },
+      request: { params: s.stagePath, query: s.checkQuery },
       ok: { schema: s.decisionSchema, description: 'The decision (allowed, blocked or pending)' },
     },
     async (c) => {
       const { checkStage } = await import('../app/check.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
-      const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
-      const decision = await checkStage(requestFor(c, deps, pipelineOf(c)), stage, artifact);
+      const { artifact, promoter } = valid<z.infer<typeof s.checkQuery>>(c, 'query');
+      const request = requestFor(c, deps, pipelineOf(c));
+      // Read-only: who would promote changes only whom `notBy: promoter` excludes (the dashboard
+      // asks as the stage's usual promoter, so an approver sees their own approval count).
+      const asPromoter =
+        promoter === undefined
+          ? request
+          : { ...request, caller: { ...request.caller, ...principalOf(promoter, 'promoter') } };
+      const decision = await checkStage(asPromoter, stage, artifact);
       deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
       return answer(c, decision);
     },
@@ -768,6 +775,114 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         stopping: deps.stopping,
         ...(deps.eventPollMs === undefined ? {} : { pollMs: deps.eventPollMs }),
       });
+    },
+  );
+
+  // ── The dashboard's read models ─────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'overview',
+      method: 'get',
+      path: `${API}/overview`,
+      action: 'read',
+      tag: 'dashboard',
+      summary:
+        "A page of the pipelines the caller may read: each stage's current digest and status, and what waits at its door",
+      request: { query: s.overviewQuery },
+      ok: { schema: s.overviewSchema, description: 'The page' },
+    },
+    async (c) => {
+      const { pipelinesOverview, pageNumber, MAX_PAGE_SIZE } = await import('../app/dashboard.js');
+      const query = valid<z.infer<typeof s.overviewQuery>>(c, 'query');
+      const identity = c.get('identity');
+      const caller = {
+        ...principalOf(identity.principal, 'the principal'),
+        grant: identity.grant,
+        at: deps.services.clock.now(),
+      };
+      return answer(
+        c,
+        await pipelinesOverview(deps.services, caller, {
+          ...(query.q === undefined ? {} : { q: query.q }),
+          page: pageNumber(query.page, 'page', 1, 1_000_000),
+          size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
+        }),
+      );
+    },
+  );
+
+  define(
+    {
+      id: 'pipelineSummary',
+      method: 'get',
+      path: `${P}/summary`,
+      action: 'read',
+      tag: 'dashboard',
+      summary:
+        "One pipeline as the dashboard shows it: each stage's current digest, status and `from` edges, and what waits at its door",
+      request: { params: s.pipelinePath },
+      ok: { schema: s.overviewPipelineSchema, description: 'The pipeline' },
+    },
+    async (c) => {
+      const { pipelineSummary } = await import('../app/dashboard.js');
+      return answer(c, await pipelineSummary(requestFor(c, deps, pipelineOf(c))));
+    },
+  );
+
+  define(
+    {
+      id: 'timeline',
+      method: 'get',
+      path: `${P}/timeline`,
+      action: 'read',
+      tag: 'dashboard',
+      summary: "A page of the pipeline's timeline: artifacts moving through the stages, newest first",
+      request: { params: s.pipelinePath, query: s.timelineQuery },
+      ok: { schema: s.timelineSchema, description: 'The page; `next` fetches the older one' },
+    },
+    async (c) => {
+      const { pipelineTimeline, pageNumber } = await import('../app/dashboard.js');
+      const query = valid<z.infer<typeof s.timelineQuery>>(c, 'query');
+      return answer(
+        c,
+        await pipelineTimeline(requestFor(c, deps, pipelineOf(c)), {
+          ...(query.before === undefined
+            ? {}
+            : { before: pageNumber(query.before, 'before', 1, Number.MAX_SAFE_INTEGER) }),
+          limit: pageNumber(query.limit, 'limit', 50, 200),
+        }),
+      );
+    },
+  );
+
+  define(
+    {
+      id: 'inbox',
+      method: 'get',
+      path: `${API}/inbox`,
+      action: 'read',
+      tag: 'dashboard',
+      summary:
+        "Digests waiting for approvals, in the pipelines the caller may read, with whether the caller's approval would count",
+      ok: { schema: s.inboxSchema, description: 'The inbox' },
+    },
+    async (c) => {
+      const { approvalsInbox } = await import('../app/dashboard.js');
+      const identity = c.get('identity');
+      const caller = {
+        ...principalOf(identity.principal, 'the principal'),
+        grant: identity.grant,
+        at: deps.services.clock.now(),
+      };
+      const mayApprove = (pipeline: string, stage: string) => {
+        try {
+          authorise(identity.grant, 'approve', pipeline, stage);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      return answer(c, await approvalsInbox(deps.services, caller, mayApprove));
     },
   );
 

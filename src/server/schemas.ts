@@ -38,6 +38,19 @@ export const artifactQuery = z.object({
   artifact: digestValue.openapi({ param: { name: 'artifact', in: 'query' } }),
 });
 
+export const checkQuery = artifactQuery.extend({
+  promoter: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      param: { name: 'promoter', in: 'query' },
+      description:
+        "Evaluate as if this principal promotes (default: the caller). A check records nothing; the name only decides who the approvals gate's `notBy: promoter` excludes, as `tollgate check --as` does locally.",
+    }),
+});
+
 export const errorSchema = z
   .object({
     error: z.object({
@@ -381,7 +394,7 @@ const promotionRecord = z.object({
   artifact: z.string(),
   actor: z.string(),
   at: z.string(),
-  status: z.string(),
+  status: z.enum(['promoted', 'verified', 'failed', 'rolled-back']),
   statusReason: z.string().optional(),
   contractDigest: z.string(),
 });
@@ -540,3 +553,136 @@ export const createdTokenSchema = z
   .object({ token: z.string().describe('Shown once; only its hash is stored.') })
   .extend(tokenRecordSchema.shape)
   .openapi('CreatedToken', { description: 'What `tollgate token create --json` prints.' });
+
+// ── The dashboard's read models (src/app/dashboard.ts) ─────────────────────────────────────────
+
+const pageParam = (name: string, description: string) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'a whole number')
+    .optional()
+    .openapi({ param: { name, in: 'query' }, description });
+
+export const overviewQuery = z.object({
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({
+      param: { name: 'q', in: 'query' },
+      description: "Text a pipeline's name or one of its stages' names contains.",
+    }),
+  page: pageParam('page', 'The page, from 1 (default 1).'),
+  size: pageParam('size', 'Pipelines a page (default 20, at most 100).'),
+});
+
+const stageRow = z.object({
+  stage: z.string(),
+  purpose: z.string(),
+  current: z
+    .object({
+      artifact: z.object({
+        digest: z.string(),
+        labels: z.record(z.string(), z.string()),
+        registeredAt: z.string(),
+        source: z.string(),
+      }),
+      since: z.string(),
+      seq: z.number(),
+      status: z.string(),
+    })
+    .optional(),
+});
+
+export const overviewPipelineSchema = z
+  .object({
+    pipeline: z.string(),
+    contract: z.object({ digest: z.string() }),
+    entries: z.number(),
+    stages: z.array(
+      stageRow.extend({
+        from: z.array(z.string()),
+        rollback: z.boolean(),
+        waiting: z.array(
+          z.object({
+            digest: z.string(),
+            labels: z.record(z.string(), z.string()),
+            from: z.string(),
+            verdict: z.enum(['allowed', 'blocked', 'pending']),
+            pending: z.array(
+              z.object({
+                gate: z.string(),
+                status: z.enum(['fail', 'pending']),
+                summary: z.string(),
+                until: z.string().optional(),
+              }),
+            ),
+            until: z.string().optional(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('PipelineSummary', {
+    description:
+      "One pipeline on the dashboard: each stage's current digest and status, and the digests waiting at its door with what `check` says they wait for.",
+  });
+
+export const overviewSchema = z
+  .object({
+    total: z.number(),
+    page: z.number(),
+    size: z.number(),
+    pipelines: z.array(overviewPipelineSchema),
+  })
+  .openapi('Overview', { description: 'A page of the pipelines the caller may read.' });
+
+export const timelineQuery = z.object({
+  before: pageParam(
+    'before',
+    'Entries before this seq (the `next` of the previous page); default: the newest.',
+  ),
+  limit: pageParam('limit', 'Rows a page (default 50, at most 200).'),
+});
+
+export const timelineSchema = z
+  .object({
+    pipeline: z.string(),
+    entries: z.array(
+      z.object({
+        seq: z.number(),
+        kind: z.string(),
+        stage: z.string().nullable(),
+        artifact: z.string().nullable(),
+        actor: z.string(),
+        at: z.string(),
+        status: z.string().optional(),
+        decision: z.string().optional(),
+        result: z.string().optional(),
+        target: z.string().optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+      }),
+    ),
+    next: z.number().optional(),
+  })
+  .openapi('Timeline', {
+    description: 'Registrations, promotions, rollbacks, verifications and approvals, newest first.',
+  });
+
+export const inboxSchema = z
+  .array(
+    z.object({
+      pipeline: z.string(),
+      stage: z.string(),
+      artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) }),
+      from: z.string(),
+      gate: z.object({ status: z.string(), summary: z.string(), required: z.array(z.string()) }),
+      mine: z.object({ decision: z.string(), at: z.string(), comment: z.string().optional() }).optional(),
+      notCounted: z
+        .string()
+        .optional()
+        .describe('Why your approval would not count (separation of duties), when it would not.'),
+      mayApprove: z.boolean(),
+    }),
+  )
+  .openapi('Inbox', { description: 'Digests waiting for approvals the caller could give.' });

@@ -83,6 +83,11 @@ const SAMPLES: Record<string, Sample> = {
   vsa: { scoped: true, send: get(`${base}/stages/dev/vsa?artifact=${D}`) },
   events: { scoped: true, send: get(`${base}/events?after=0`) },
   whoami: { scoped: false, send: get('/api/v1/whoami') },
+  // The dashboard's read models: the overview and the inbox list only the pipelines a grant covers.
+  overview: { scoped: false, send: get('/api/v1/overview?page=1&size=5') },
+  pipelineSummary: { scoped: true, send: get(`${base}/summary`) },
+  timeline: { scoped: true, send: get(`${base}/timeline?limit=5`) },
+  inbox: { scoped: false, send: get('/api/v1/inbox') },
   createToken: { scoped: true, send: post('/api/v1/tokens', { role: 'reader', pipelines: ['checkout'] }) },
   listTokens: { scoped: false, send: get('/api/v1/tokens') },
   revokeToken: {

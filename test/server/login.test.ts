@@ -165,9 +165,11 @@ describe('people sign in with OIDC code + PKCE', () => {
   });
 
   it('refuses a person no rule grants anything, a replayed callback and a forged session', async () => {
-    const { landed } = await signIn('mallory');
-    expect(landed.res.status).toBe(403);
-    expect(((await landed.res.json()) as { error: { message: string } }).error.message).toMatch(/no rule/);
+    // Sent to the dashboard's "not allowed" page, with no session.
+    const { b: refused, landed } = await signIn('mallory');
+    expect(landed.url).toBe(`${TOLLGATE}/#/not-allowed?who=mallory%40example.com`);
+    expect(refused.jarOf(TOLLGATE).get('tollgate_session')).toBeUndefined();
+    expect((await refused.request(`${TOLLGATE}/api/v1/whoami`)).status).toBe(401);
 
     const b = browser();
     const start = await b.request(`${TOLLGATE}/auth/login`);

@@ -1,0 +1,202 @@
+/**
+ * The dashboard: a single page served by `tollgate serve` at `/` (and written by
+ * `tollgate report --html` with its answers embedded). Routes live in the URL's hash, so the same
+ * page works from a server and from file://, and a sign-in comes back to the same place.
+ */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Whoami } from './api.js';
+import { get, snapshot } from './api.js';
+import { LiveStatus, useLive } from './live.js';
+import { href, NotAllowed, NotFound, signIn } from './ui.js';
+import { DecisionView, StageView } from './views/decision.js';
+import { DriftView } from './views/drift.js';
+import { HealthView } from './views/health.js';
+import { InboxView } from './views/inbox.js';
+import { OverviewView } from './views/overview.js';
+import { PassportView } from './views/passport.js';
+import { PipelineView } from './views/pipeline.js';
+
+type Route =
+  | { view: 'overview'; q: string; page: number }
+  | { view: 'inbox' }
+  | { view: 'pipeline'; pipeline: string }
+  | { view: 'stage'; pipeline: string; stage: string }
+  | { view: 'decision'; pipeline: string; stage: string; digest: string }
+  | { view: 'health'; pipeline: string; stage: string }
+  | { view: 'passport'; pipeline: string; digest: string }
+  | { view: 'drift'; pipeline: string; from: string; to: string }
+  | { view: 'signed-out' }
+  | { view: 'not-allowed'; who: string }
+  | { view: 'not-found' };
+
+/** The route a hash names (`#/p/checkout/s/prod/a/sha256:…`). */
+export function parseRoute(hash: string): Route {
+  const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
+  const parts = path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return '\u0000';
+      }
+    });
+  const query = new URLSearchParams(search);
+  const [a, b, c, d, e, f] = parts;
+  if (parts.length === 0) {
+    const page = Number(query.get('page') ?? '1');
+    return { view: 'overview', q: query.get('q') ?? '', page: Number.isInteger(page) && page > 0 ? page : 1 };
+  }
+  if (a === 'inbox' && parts.length === 1) return { view: 'inbox' };
+  if (a === 'signed-out' && parts.length === 1) return { view: 'signed-out' };
+  if (a === 'not-allowed' && parts.length === 1) return { view: 'not-allowed', who: query.get('who') ?? '' };
+  if (a === 'p' && b) {
+    if (parts.length === 2) return { view: 'pipeline', pipeline: b };
+    if (c === 's' && d && parts.length === 4) return { view: 'stage', pipeline: b, stage: d };
+    if (c === 's' && d && e === 'a' && f && parts.length === 6)
+      return { view: 'decision', pipeline: b, stage: d, digest: f };
+    if (c === 's' && d && e === 'health' && parts.length === 5)
+      return { view: 'health', pipeline: b, stage: d };
+    if (c === 'a' && d && parts.length === 4) return { view: 'passport', pipeline: b, digest: d };
+    if (c === 'drift' && d && e && parts.length === 5) return { view: 'drift', pipeline: b, from: d, to: e };
+  }
+  return { view: 'not-found' };
+}
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onChange = () => {
+      setRoute(parseRoute(location.hash));
+      // A new view: move focus to its heading, as a page load would, for keyboard and screen reader users.
+      requestAnimationFrame(() => document.getElementById('main')?.focus());
+    };
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
+
+function pipelineOf(route: Route): string | undefined {
+  return 'pipeline' in route ? route.pipeline : undefined;
+}
+
+function View(props: { route: Route; version: number }) {
+  const { route, version } = props;
+  switch (route.view) {
+    case 'overview':
+      return <OverviewView q={route.q} page={route.page} version={version} />;
+    case 'inbox':
+      return <InboxView version={version} />;
+    case 'pipeline':
+      return <PipelineView pipeline={route.pipeline} version={version} />;
+    case 'stage':
+      return <StageView pipeline={route.pipeline} stage={route.stage} version={version} />;
+    case 'decision':
+      return (
+        <DecisionView pipeline={route.pipeline} stage={route.stage} digest={route.digest} version={version} />
+      );
+    case 'health':
+      return <HealthView pipeline={route.pipeline} stage={route.stage} version={version} />;
+    case 'passport':
+      return <PassportView pipeline={route.pipeline} digest={route.digest} version={version} />;
+    case 'drift':
+      return <DriftView pipeline={route.pipeline} from={route.from} to={route.to} />;
+    case 'signed-out':
+      return (
+        <section>
+          <h1>Signed out</h1>
+          <p>
+            <a href="/auth/login?return=%2F">Sign in again</a>
+          </p>
+        </section>
+      );
+    case 'not-allowed':
+      return (
+        <NotAllowed
+          message={`${route.who || 'You'} signed in, but this Tollgate server grants ${route.who ? 'them' : 'you'} no role: no sign-in rule matches.`}
+        />
+      );
+    case 'not-found':
+      return <NotFound />;
+  }
+}
+
+function Me() {
+  const [me, setMe] = useState<Whoami | undefined>();
+  useEffect(() => {
+    if (snapshot()) return;
+    get<Whoami>('/whoami').then(setMe, () => undefined);
+  }, []);
+  if (snapshot())
+    return (
+      <span class="muted">
+        Static report of {snapshot()?.pipeline}, made {snapshot()?.generatedAt}
+      </span>
+    );
+  if (!me) return null;
+  return (
+    <span class="me">
+      {me.principal} <span class="muted">({me.role})</span>
+      {me.via === 'session' ? (
+        <button
+          type="button"
+          class="link"
+          onClick={async () => {
+            await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+            location.hash = '/signed-out';
+          }}
+        >
+          Sign out
+        </button>
+      ) : null}
+    </span>
+  );
+}
+
+function App() {
+  const route = useRoute();
+  const live = useLive(pipelineOf(route));
+  const [signedIn, setSignedIn] = useState(
+    snapshot() !== undefined || route.view === 'signed-out' || route.view === 'not-allowed',
+  );
+  useEffect(() => {
+    if (signedIn) return;
+    get<Whoami>('/whoami').then(
+      () => setSignedIn(true),
+      (error: { status?: number }) => (error.status === 401 ? signIn() : setSignedIn(true)),
+    );
+  }, [signedIn]);
+  return (
+    <>
+      {/* A button, not a #main link: the hash holds the route. */}
+      <button type="button" class="skip" onClick={() => document.getElementById('main')?.focus()}>
+        Skip to content
+      </button>
+      <header>
+        <nav aria-label="Main">
+          <a class="brand" href={href('/')}>
+            Tollgate
+          </a>
+          <a href={href('/')} aria-current={route.view === 'overview' ? 'page' : undefined}>
+            Pipelines
+          </a>
+          {snapshot() ? null : (
+            <a href={href('/inbox')} aria-current={route.view === 'inbox' ? 'page' : undefined}>
+              Approvals
+            </a>
+          )}
+        </nav>
+        {pipelineOf(route) ? <LiveStatus live={live} /> : null}
+        <Me />
+      </header>
+      <main id="main" tabIndex={-1}>
+        {signedIn ? <View route={route} version={live.version} /> : <p aria-busy="true">Signing in…</p>}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,214 @@
+/**
+ * What every view shares: loading an API answer (with the three outcomes that leave the view —
+ * sign-in, not allowed, not found), the little pieces (digest, status, time), and navigation.
+ */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError, get, snapshot } from './api.js';
+
+/** Where a link goes: hash routes, so the same page works from a server and from file://. */
+export function href(path: string): string {
+  return `#${path}`;
+}
+
+/** Sends the browser to sign in, coming back to where it was. */
+export function signIn(): void {
+  const back = `/${location.hash}`;
+  location.assign(`/auth/login?return=${encodeURIComponent(back)}`);
+}
+
+export type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'error'; error: ApiError };
+
+/**
+ * GETs `path` and re-GETs it when `path` or `version` changes (a live event bumps `version`). A
+ * 401 sends the browser to sign in with its place kept; other errors are returned to the view.
+ */
+export function useApi<T>(path: string | undefined, version = 0): [Loaded<T>, () => void] {
+  const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (path === undefined) return;
+    let live = true;
+    get<T>(path).then(
+      (data) => live && setLoaded({ state: 'ok', data }),
+      (error: unknown) => {
+        if (!live) return;
+        const failure =
+          error instanceof ApiError
+            ? error
+            : new ApiError(0, 'NETWORK', `the server cannot be reached: ${String(error)}`);
+        if (failure.status === 401 && !snapshot()) return signIn();
+        setLoaded({ state: 'error', error: failure });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [path, version, tick]);
+  return [loaded, useCallback(() => setTick((t) => t + 1), [])];
+}
+
+/** Renders a loaded answer, or the page for why it could not be loaded. */
+export function Load<T>(props: {
+  loaded: Loaded<T>;
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  const { loaded } = props;
+  if (loaded.state === 'loading') return <p aria-busy="true">Loading {props.what}…</p>;
+  if (loaded.state === 'error') return <Failure error={loaded.error} what={props.what} />;
+  return <>{props.children(loaded.data)}</>;
+}
+
+const NOT_FOUND = new Set([
+  'NOT_FOUND',
+  'CONTRACT_NOT_FOUND',
+  'ARTIFACT_NOT_FOUND',
+  'STAGE_UNKNOWN',
+  'NOT_IN_REPORT',
+]);
+
+/** Why a view has nothing to show: not found, not allowed, or another failure, each with a way on. */
+export function Failure(props: { error: ApiError; what: string }) {
+  const { error } = props;
+  if (NOT_FOUND.has(error.code) || (error.status === 400 && /DIGEST|NAME|USAGE/.test(error.code)))
+    return <NotFound message={error.message} />;
+  // The server says the same for a pipeline that does not exist and one the sign-in does not
+  // cover (it tells nobody which pipelines exist beyond their grant).
+  const uncovered = error.status === 403 ? /does not cover pipeline (\S+)/.exec(error.message) : null;
+  if (uncovered)
+    return (
+      <NotFound
+        message={`There is no pipeline "${uncovered[1]}" among those your sign-in covers. If it exists, ask an admin of this Tollgate server for a role that covers it.`}
+      />
+    );
+  if (error.status === 403) return <NotAllowed message={error.message} />;
+  return (
+    <section class="failure" role="alert">
+      <h1>Could not load {props.what}</h1>
+      <p>{error.message}</p>
+      <p class="muted">Code {error.code}</p>
+      <p>
+        <a href={href('/')}>Back to all pipelines</a>
+      </p>
+    </section>
+  );
+}
+
+export function NotFound(props: { message?: string }) {
+  return (
+    <section class="failure" role="alert">
+      <h1>Not found</h1>
+      <p>{props.message ?? 'There is no page at this address.'}</p>
+      <p>
+        Check the pipeline, stage or digest in the address, or start from{' '}
+        <a href={href('/')}>all pipelines</a>.
+      </p>
+    </section>
+  );
+}
+
+export function NotAllowed(props: { message?: string }) {
+  return (
+    <section class="failure" role="alert">
+      <h1>Not allowed</h1>
+      <p>{props.message ?? 'Your sign-in does not allow this.'}</p>
+      <p>
+        Ask an admin of this Tollgate server for a role that covers it, or go back to{' '}
+        <a href={href('/')}>the pipelines you can see</a>.
+      </p>
+    </section>
+  );
+}
+
+/** A digest, short, with the full one for screen readers and on hover. */
+export function Digest(props: { digest: string; link?: string }) {
+  const short = props.digest.replace(/^(sha\d+:)([0-9a-f]{12})[0-9a-f]*$/, '$1$2');
+  const text = (
+    <code class="digest" title={props.digest}>
+      {short}
+    </code>
+  );
+  return props.link ? <a href={props.link}>{text}</a> : text;
+}
+
+/** Labels worth a glance (version first). */
+export function Labels(props: { labels: Record<string, string> | undefined }) {
+  const entries = Object.entries(props.labels ?? {}).sort(([a], [b]) =>
+    a === 'version' ? -1 : b === 'version' ? 1 : a.localeCompare(b),
+  );
+  if (entries.length === 0) return null;
+  return (
+    <span class="labels">
+      {entries.slice(0, 3).map(([k, v]) => (
+        <span class="label" key={k}>
+          {k === 'version' ? v : `${k}=${v}`}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  promoted: 'promoted',
+  verified: 'verified',
+  failed: 'failed',
+  'rolled-back': 'rolled back',
+  allowed: 'allowed',
+  blocked: 'blocked',
+  pending: 'pending',
+  pass: 'pass',
+  fail: 'fail',
+  waived: 'waived',
+  'not-applicable': 'not applicable',
+};
+
+/** A status word in a badge; colour only adds to the word. */
+export function Badge(props: { status: string }) {
+  return <span class={`badge badge-${props.status}`}>{STATUS_TEXT[props.status] ?? props.status}</span>;
+}
+
+/** A time, as the reader's locale writes it, with the exact instant in `datetime`. */
+export function When(props: { at: string | undefined }) {
+  if (!props.at) return null;
+  const date = new Date(props.at);
+  return (
+    <time dateTime={props.at} title={props.at}>
+      {Number.isNaN(date.getTime()) ? props.at : date.toLocaleString()}
+    </time>
+  );
+}
+
+/** "in 3 h 20 min" from now to `at`, re-rendered every second by the caller's clock. */
+export function countdown(at: string, now: number): string {
+  let ms = new Date(at).getTime() - now;
+  if (Number.isNaN(ms)) return at;
+  if (ms <= 0) return 'now';
+  const d = Math.floor(ms / 86_400_000);
+  ms -= d * 86_400_000;
+  const h = Math.floor(ms / 3_600_000);
+  ms -= h * 3_600_000;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.floor((ms - m * 60_000) / 1000);
+  if (d > 0) return `in ${d} d ${h} h`;
+  if (h > 0) return `in ${h} h ${m} min`;
+  if (m > 0) return `in ${m} min ${s} s`;
+  return `in ${s} s`;
+}
+
+/** The current time, ticking every second (for countdowns). */
+export function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+/** Sets the document's title, so each view is named for screen readers and history. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Tollgate`;
+  }, [title]);
+}

@@ -1,0 +1,134 @@
+/** What waits for my word: approve or reject with a comment, as the signed-in principal. */
+import { useState } from 'preact/hooks';
+import type { Approval, ApprovalRequest, Inbox } from '../api.js';
+import { ApiError, enc, post } from '../api.js';
+import { Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
+
+type Item = Inbox[number];
+
+function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: string }) => void }) {
+  const { item } = props;
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+  const id = `${item.pipeline}-${item.stage}-${item.artifact.digest.slice(7, 19)}`;
+  const send = async (decision: ApprovalRequest['decision']) => {
+    setBusy(true);
+    try {
+      const body: ApprovalRequest = {
+        artifact: item.artifact.digest,
+        decision,
+        ...(comment.trim() ? { comment } : {}),
+      };
+      const answer = await post<Approval>(
+        `/pipelines/${enc(item.pipeline)}/stages/${enc(item.stage)}/approvals`,
+        body,
+      );
+      // The item may leave the inbox (its gate is met now): the notice is kept above the list.
+      props.onDone({ ok: !answer.notCounted, text: answer.message });
+    } catch (error) {
+      setResult({ ok: false, text: error instanceof ApiError ? error.message : String(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const decisionLink = href(`/p/${enc(item.pipeline)}/s/${enc(item.stage)}/a/${enc(item.artifact.digest)}`);
+  return (
+    <li class="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>
+        {item.pipeline}: <Labels labels={item.artifact.labels} /> <Digest digest={item.artifact.digest} />{' '}
+        into {item.stage}
+      </h2>
+      <p>
+        Runs in {item.from}. Approvals: {item.gate.summary}. <a href={decisionLink}>See the whole decision</a>
+      </p>
+      {item.gate.required.length ? (
+        <ul>
+          {item.gate.required.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : null}
+      {item.mine ? (
+        <p>
+          Your word: <strong>{item.mine.decision}</strong> at <When at={item.mine.at} />
+          {item.mine.comment ? ` ("${item.mine.comment}")` : ''}
+        </p>
+      ) : null}
+      {item.notCounted ? (
+        <p class="warn" role="note">
+          Your approval would not count: {item.notCounted}.
+        </p>
+      ) : null}
+      {item.mayApprove ? (
+        <form
+          class="approve"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send('approve');
+          }}
+        >
+          <label for={`${id}-comment`}>Comment (optional)</label>
+          <textarea
+            id={`${id}-comment`}
+            rows={2}
+            maxLength={2000}
+            value={comment}
+            onInput={(e) => setComment(e.currentTarget.value)}
+          />
+          <div class="buttons">
+            <button type="submit" disabled={busy}>
+              Approve
+            </button>
+            <button type="button" class="secondary" disabled={busy} onClick={() => void send('reject')}>
+              Reject
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p class="muted">Your role may not approve in {item.stage}.</p>
+      )}
+      {result ? (
+        <p class={result.ok ? 'good' : 'warn'} role="status">
+          {result.text}
+        </p>
+      ) : null}
+    </li>
+  );
+}
+
+export function InboxView(props: { version: number }) {
+  useTitle('Approvals');
+  const [loaded, reload] = useApi<Inbox>('/inbox', props.version);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
+  return (
+    <section>
+      <h1>Waiting for approval</h1>
+      {notice ? (
+        <p class={notice.ok ? 'notice good' : 'notice warn'} role="status">
+          {notice.text}
+        </p>
+      ) : null}
+      <Load loaded={loaded} what="the approvals inbox">
+        {(items) =>
+          items.length === 0 ? (
+            <p class="muted">Nothing waits for an approval you could give.</p>
+          ) : (
+            <ul class="inbox">
+              {items.map((item) => (
+                <InboxItem
+                  key={`${item.pipeline}/${item.stage}/${item.artifact.digest}`}
+                  item={item}
+                  onDone={(n) => {
+                    setNotice(n);
+                    reload();
+                  }}
+                />
+              ))}
+            </ul>
+          )
+        }
+      </Load>
+    </section>
+  );
+}

@@ -1,0 +1,347 @@
+/**
+ * The dashboard end to end: Debian's Chromium (playwright-core) against a real `tollgate serve`
+ * with a real SQLite ledger, people signing in through a real local OpenID provider. The views'
+ * screenshots go to docs/screenshots/ (README and docs/dashboard.md show them).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/app/open-ledger.js';
+import { ROOT } from '../support/cli.js';
+import { CHROMIUM, chromiumAvailable, openWorld, SECRETS, type World, writeMetrics } from './support.js';
+
+const available = chromiumAvailable();
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let world: World;
+let browser: Browser;
+const digests: Record<string, string> = {};
+
+describe.skipIf(!available)('the dashboard in Chromium', () => {
+  beforeAll(async () => {
+    world = await openWorld();
+    // History written three hours ago (a demo pipeline's set clock), so prod has a watch period.
+    const t0 = Date.now() - 3 * 3_600_000;
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000);
+    const v0 = await world.register('0.9.0', at(-40));
+    for (const [i, stage] of ['dev', 'perf', 'staging'].entries())
+      await world.cli(['promote', stage, '--artifact', v0], 'ci-bot', at(-39 + i));
+    await world.cli(['approve', 'prod', '--artifact', v0], 'alice@example.com', at(-35));
+    await world.cli(['promote', 'prod', '--artifact', v0], 'ci-bot', at(-34));
+    const v1 = await world.register('1.0.0', at(0));
+    for (const [i, stage] of ['dev', 'perf', 'staging'].entries())
+      await world.cli(['promote', stage, '--artifact', v1], 'ci-bot', at(1 + i));
+    await world.cli(
+      ['approve', 'prod', '--artifact', v1, '--comment', 'release 1.0'],
+      'alice@example.com',
+      at(5),
+    );
+    await world.cli(['promote', 'prod', '--artifact', v1], 'ci-bot', at(6));
+    const v2 = await world.register('1.1.0', at(60));
+    for (const [i, stage] of ['dev', 'staging', 'perf'].entries())
+      await world.cli(['promote', stage, '--artifact', v2], 'ci-bot', at(61 + i));
+    Object.assign(digests, { v0, v1, v2 });
+    writeMetrics(world, [0.011, 0.014, 0.012, 0.018, 0.013]);
+    await world.startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.dispose();
+  });
+
+  /** A browser of its own for `login` (cookies apart), every API answer it reads kept. */
+  async function personOf(login: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const bodies: string[] = [];
+    page.on('response', async (res) => {
+      if (!res.url().startsWith(world.url)) return;
+      try {
+        bodies.push(await res.text());
+      } catch {
+        // A stream or a redirect has no body to read.
+      }
+    });
+    return { context, page, bodies, login };
+  }
+
+  /** Goes to `path` (a hash route); signs in through the provider if the page sends us there. */
+  async function open(person: { page: Page; login: string }, hash: string) {
+    const { page } = person;
+    await page.goto(`${world.url}/${hash}`);
+    await page.waitForLoadState('networkidle');
+    if (page.url().startsWith(world.issuer)) await providerSignIn(page, person.login);
+    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
+  }
+
+  async function providerSignIn(page: Page, login: string) {
+    const field = page.locator('input[name="login"]');
+    if (await field.count()) {
+      await field.fill(login);
+      await page.locator('input[name="password"]').fill('any');
+      await page.locator('button[type="submit"]').click();
+      await page.waitForLoadState('networkidle');
+    }
+    if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count())) {
+      await page.locator('button[type="submit"]').click();
+    }
+  }
+
+  async function shoot(page: Page, name: string) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** axe-core in the page (run through the debugger protocol, which the page's CSP does not govern). */
+  async function seriousViolations(page: Page): Promise<string[]> {
+    await page.evaluate(AXE);
+    const found = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(): Promise<{
+              violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }>;
+            }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.map((n) => n.target).slice(0, 3))}`);
+    });
+    return found;
+  }
+
+  /** Presses Tab until the focused element's text matches, as a keyboard user would. */
+  async function tabTo(page: Page, text: RegExp, max = 40) {
+    for (let i = 0; i < max; i += 1) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return el ? `${el.innerText ?? ''} ${el.getAttribute('aria-label') ?? ''} ${el.id}` : '';
+      });
+      if (text.test(focused)) return;
+    }
+    throw new Error(`no element matching ${text} within ${max} Tab presses`);
+  }
+
+  let erin: Awaited<ReturnType<typeof personOf>>;
+
+  it('signs a person in through the OpenID provider and brings them back to the page they asked for', async () => {
+    erin = await personOf('erin');
+    await open(erin, '#/p/shop');
+    await erin.page.getByRole('heading', { name: 'Pipeline shop' }).waitFor();
+    expect(new URL(erin.page.url()).hash).toBe('#/p/shop');
+    await expect(erin.page.locator('header').innerText()).resolves.toContain('erin@example.com');
+    // The stage graph from the contract's `from` edges, fan-in included.
+    const graph = await erin.page.locator('figure.graph figcaption').textContent();
+    expect(graph).toContain('prod from staging and perf');
+    expect(await erin.page.locator('figure.graph path[marker-end]').count()).toBe(4);
+    await erin.page.getByText('hash chain verified').waitFor();
+    await erin.page.getByText('Live', { exact: true }).waitFor();
+    await shoot(erin.page, 'pipeline');
+  });
+
+  it('shows every pipeline with each stage, its current version and what waits where, and searches', async () => {
+    const { page } = erin;
+    await open(erin, '#/');
+    const shop = page.locator('li.card', { has: page.getByRole('heading', { name: 'shop' }) });
+    await shop.waitFor();
+    const prodRow = shop.locator('tr', { has: page.getByRole('rowheader', { name: 'prod' }) });
+    await expect(prodRow.innerText()).resolves.toMatch(
+      /1\.0\.0[\s\S]*promoted[\s\S]*1\.1\.0[\s\S]*pending[\s\S]*approvals/,
+    );
+    await page.getByText('hash chain verified').first().waitFor();
+    expect(await page.locator('li.card').count()).toBe(2);
+    await shoot(page, 'overview');
+    await page.getByLabel('Find a pipeline or stage').fill('bill');
+    await page.keyboard.press('Enter');
+    await page.getByText('1 pipeline matching "bill"').waitFor();
+    expect(await page.locator('li.card h2').allInnerTexts()).toEqual(['billing']);
+  });
+
+  it('tells a person whose approval would not count why, before they give it', async () => {
+    const dave = await personOf('dave');
+    await open(dave, '#/inbox');
+    await dave.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+    await dave.page.getByText('Your approval would not count').waitFor();
+    await expect(dave.page.locator('main').innerText()).resolves.toContain(
+      'dave@example.com is not among group:release-managers',
+    );
+    await dave.context.close();
+  });
+
+  it('approves from the inbox with the keyboard alone, and the decision changes', async () => {
+    const { page } = erin;
+    await open(erin, '#/');
+    await page.locator('li.card').first().waitFor();
+    await tabTo(page, /^Approvals/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+    await page.locator('ul.inbox li.card').first().waitFor();
+    await shoot(page, 'inbox');
+    const before = await page.evaluate(() => document.querySelector('ul.inbox')?.textContent ?? '');
+    expect(before).toContain('1.1.0');
+    await tabTo(page, /Comment/);
+    await page.keyboard.type('load tests look fine');
+    await tabTo(page, /^Approve/);
+    await page.keyboard.press('Enter');
+    await page.getByText(/erin@example\.com approved/).waitFor();
+    await page.getByText('Nothing waits for an approval you could give.').waitFor();
+
+    await open(erin, `#/p/shop/s/prod/a/${digests.v2}`);
+    await page.getByRole('heading', { name: /enter prod/ }).waitFor();
+    const approvals = page.locator('table.gates tr', {
+      has: page.getByRole('rowheader', { name: 'approvals' }),
+    });
+    await expect(approvals.innerText()).resolves.toMatch(/pass/);
+    await expect(page.locator('h1').innerText()).resolves.toMatch(/allowed/);
+    await expect(page.locator('#validated + ul').innerText()).resolves.toContain('erin@example.com');
+    await shoot(page, 'decision');
+  });
+
+  it("shows an artifact's passport and a stage's rollback health with its chart", async () => {
+    const { page } = erin;
+    await open(erin, `#/p/shop/a/${digests.v1}`);
+    await page.getByRole('heading', { name: /Passport of/ }).waitFor();
+    await expect(page.locator('main').innerText()).resolves.toMatch(
+      /prod[\s\S]*(promoted|rolled back|verified)/,
+    );
+    await shoot(page, 'passport');
+    await open(erin, '#/p/shop/s/prod/health');
+    await page.getByRole('heading', { name: 'error rate' }).waitFor();
+    await page.locator('svg.chart').waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('Last known good target');
+    // Prod runs 1.0.0 (promoted three hours ago); it would go back to 0.9.0.
+    await expect(page.locator('main').innerText()).resolves.toMatch(/Last known good target: \S+\s+0\.9\.0/);
+    expect(await page.locator('svg.chart circle').count()).toBeGreaterThanOrEqual(3);
+    await shoot(page, 'health');
+  });
+
+  it('shows a promotion arriving live, without a reload', async () => {
+    const { page } = erin;
+    await open(erin, '#/p/shop');
+    await page.getByText('Live', { exact: true }).waitFor();
+    const marker = await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+      return true;
+    });
+    expect(marker).toBe(true);
+    await world.cli(['promote', 'prod', '--artifact', digests.v2!], 'ci-bot');
+    await page
+      .locator('ol.timeline li')
+      .first()
+      .filter({ hasText: 'promoted into prod' })
+      .waitFor({ timeout: 20_000 });
+    await expect(page.locator('ol.timeline li').first().innerText()).resolves.toContain('1.1.0');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+  });
+
+  it('shows the drift between two stages with no secret value in the page or in any API answer', async () => {
+    const { page, bodies } = erin;
+    bodies.length = 0;
+    await open(erin, '#/p/shop/drift/staging/prod');
+    await page.getByRole('heading', { name: /Drift staging → prod/ }).waitFor();
+    const text = await page.locator('main').innerText();
+    expect(text).toMatch(/secret value changed/);
+    expect(text).toContain('each stage has its own database');
+    const html = await page.content();
+    for (const secret of SECRETS) {
+      expect(html).not.toContain(secret);
+      for (const body of bodies) expect(body).not.toContain(secret);
+    }
+    expect(bodies.some((b) => b.includes('"differences"'))).toBe(true);
+    await shoot(page, 'drift');
+  });
+
+  it('says "not found" for an unknown pipeline, stage, digest or page, and "not allowed" to a person granted nothing', async () => {
+    const { page } = erin;
+    await open(erin, '#/p/nope');
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('no pipeline "nope"');
+    await open(erin, `#/p/shop/a/sha256:${'0'.repeat(64)}`);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('is not registered in pipeline shop');
+    await open(erin, '#/p/shop/a/sha256:nothex');
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await open(erin, '#/p/shop/s/nostage');
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('no stage "nostage"');
+    await open(erin, '#/what/is/this');
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    // A pipeline the sign-in does not cover looks like one that does not exist, and says why it may.
+    const mallory = await personOf('mallory');
+    await open(mallory, '#/p/shop');
+    await mallory.page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expect(mallory.page.locator('main').innerText()).resolves.toContain('ask an admin');
+    await mallory.context.close();
+    const zoe = await personOf('zoe');
+    await open(zoe, '#/p/shop');
+    await zoe.page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await expect(zoe.page.locator('main').innerText()).resolves.toContain('zoe@example.com signed in');
+    await shoot(zoe.page, 'not-allowed');
+    await zoe.context.close();
+  });
+
+  it('shows "reconnecting" while the server is away, and goes live again when it is back', async () => {
+    const { page } = erin;
+    await open(erin, '#/p/shop');
+    await page.getByText('Live', { exact: true }).waitFor();
+    await world.stopServer();
+    await page.getByText(/Reconnecting to the server/).waitFor({ timeout: 20_000 });
+    await world.startServer();
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 30_000 });
+  });
+
+  it('sends a person whose session ended back to sign in, and then to the same place', async () => {
+    const store = await openStore(undefined, join(world.dir, 'data'));
+    await store.sessions.purge(new Date(Date.now() + 365 * 86_400_000));
+    await store.close();
+    const { page } = erin;
+    await page.goto(`${world.url}/#/p/shop/s/prod`);
+    await page.waitForURL((url) => !url.href.startsWith(`${world.url}/#`) || url.hash === '#/p/shop/s/prod', {
+      timeout: 30_000,
+    });
+    if (page.url().startsWith(world.issuer)) await providerSignIn(page, 'erin');
+    await page.getByRole('heading', { name: 'Stage prod' }).waitFor({ timeout: 30_000 });
+    expect(new URL(page.url()).hash).toBe('#/p/shop/s/prod');
+  });
+
+  it('has no serious accessibility violations on the main views (axe-core)', async () => {
+    const { page } = erin;
+    const views = [
+      '#/',
+      '#/p/shop',
+      `#/p/shop/s/prod/a/${digests.v2}`,
+      '#/inbox',
+      '#/p/shop/drift/staging/prod',
+      `#/p/shop/a/${digests.v1}`,
+      '#/p/shop/s/prod/health',
+    ];
+    const problems: string[] = [];
+    for (const view of views) {
+      await open(erin, view);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      for (const v of await seriousViolations(page)) problems.push(`${view}: ${v}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('signs out', async () => {
+    const { page } = erin;
+    await open(erin, '#/');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    const res = await page.evaluate(async () => (await fetch('/api/v1/whoami')).status);
+    expect(res).toBe(401);
+    await erin.context.close();
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * The dashboard's end-to-end world: a real `tollgate serve` (the built binary) over a real SQLite
+ * ledger filled through the CLI, people signing in through a real local OpenID provider
+ * (`oidc-provider`), and Debian's Chromium driven by playwright-core. Chromium is a service like
+ * PostgreSQL: missing, the tests skip with a message, unless TOLLGATE_REQUIRE_SERVICES=1.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Provider from 'oidc-provider';
+import { BIN, runCli } from '../support/cli.js';
+import { serviceAvailable } from '../support/services.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** True when Chromium can be driven; otherwise skips (or fails under TOLLGATE_REQUIRE_SERVICES=1). */
+export function chromiumAvailable(): boolean {
+  return serviceAvailable(
+    'Chromium',
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing (bash scripts/ci/install-chromium.sh installs Debian's chromium)`,
+  );
+}
+
+/** Secret values in the stages' config: they must never reach the page or an API answer. */
+export const SECRETS = ['s3cr3t-Staging-Db-Passw0rd-7781', 'Pr0d-Db-Passw0rd-Very-Secret-4432'];
+
+export const PEOPLE: Record<string, { email: string; groups: string[] }> = {
+  erin: { email: 'erin@example.com', groups: ['release-managers'] },
+  dave: { email: 'dave@example.com', groups: ['helpers'] },
+  mallory: { email: 'mallory@example.com', groups: ['contractors'] },
+};
+
+// A demo pipeline (demo: true) only so the history can be written at past times (TOLLGATE_NOW):
+// the rollback chart then has a watch period full of measurements.
+const SHOP = `version: 1
+pipeline: shop
+demo: true
+artifact: { type: file }
+groups:
+  release-managers: [erin@example.com, alice@example.com]
+metrics:
+  file: metrics.json
+stages:
+  dev:
+    purpose: fast feedback
+  perf:
+    purpose: load tests
+    from: dev
+    config: [config/staging.yaml]
+  staging:
+    purpose: release candidates
+    from: dev
+    config: [config/staging.yaml]
+  prod:
+    purpose: live traffic
+    from: [staging, perf]
+    config: [config/prod.yaml]
+    rollback:
+      within: 1000d
+      when:
+        - name: error rate
+          prometheus: shop_error_ratio
+          above: 0.05
+          for: 15m
+          interval: 5m
+    requires:
+      approvals: { count: 1, from: [group:release-managers], notBy: [promoter] }
+      drift:
+        budget: { endpoints: declared, security: any, other: 5, flags: 2, data: any }
+        declared:
+          - { path: /db/host, class: endpoints, reason: each stage has its own database }
+`;
+
+const BILLING = `version: 1
+pipeline: billing
+artifact: { type: file }
+stages:
+  dev: { purpose: fast feedback }
+`;
+
+export interface World {
+  dir: string;
+  url: string;
+  issuer: string;
+  /** Runs the CLI on the server's ledger as `actor`, at `at` (default: the real clock). */
+  cli(args: string[], actor?: string, at?: Date): Promise<string>;
+  /** Registers a build file with a version label; returns its digest. */
+  register(version: string, at?: Date): Promise<string>;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Builds the world: contracts, config, OIDC provider, and a ledger with some history. */
+export async function openWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-dashboard-'));
+  const contracts = join(dir, 'contracts');
+  const shop = join(contracts, 'shop');
+  mkdirSync(join(shop, 'config'), { recursive: true });
+  mkdirSync(join(contracts, 'billing'), { recursive: true });
+  mkdirSync(join(dir, 'builds'));
+  writeFileSync(join(shop, 'tollgate.yaml'), SHOP);
+  writeFileSync(join(contracts, 'billing', 'tollgate.yaml'), BILLING);
+  writeFileSync(
+    join(shop, 'config/staging.yaml'),
+    `db:\n  host: staging-db.internal\n  password: ${SECRETS[0]}\nfeatures:\n  cache: 60\n`,
+  );
+  writeFileSync(
+    join(shop, 'config/prod.yaml'),
+    `db:\n  host: prod-db.internal\n  password: ${SECRETS[1]}\nfeatures:\n  cache: 300\n`,
+  );
+
+  const providerServer: Server = createServer();
+  await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'tollgate',
+        client_secret: 'tollgate-secret',
+        redirect_uris: [`${url}/auth/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    pkce: { required: () => true },
+    claims: { openid: ['sub'], email: ['email'], profile: ['groups'] },
+    conformIdTokenClaims: false,
+    cookies: { keys: ['a test cookie key'] },
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, ...(PEOPLE[id] ?? { email: `${id}@example.com`, groups: [] }) }),
+    }),
+  });
+  providerServer.on('request', provider.callback());
+  writeFileSync(
+    join(dir, 'server.yaml'),
+    `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: ${url}/auth/callback
+  principalClaim: email
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [shop, billing]
+    - match: { groups: helpers }
+      role: approver
+      pipelines: [shop]
+    - match: { groups: contractors }
+      role: reader
+      pipelines: [billing]
+`,
+  );
+
+  const data = join(dir, 'data');
+  const cli = async (args: string[], actor = 'ci-bot', at?: Date) => {
+    const result = await runCli([...args, '--contract', join(shop, 'tollgate.yaml'), '--data-dir', data], {
+      cwd: shop,
+      env: { TOLLGATE_ACTOR: actor, ...(at ? { TOLLGATE_NOW: at.toISOString() } : {}) },
+    });
+    if (result.code !== 0 && !args.includes('--allow-blocked'))
+      throw new Error(`tollgate ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+    return result.stdout;
+  };
+  const register = async (version: string, at?: Date) => {
+    const file = join(dir, 'builds', `shop-${version}.txt`);
+    writeFileSync(file, `shop ${version}\n`);
+    const out = await cli(
+      ['register', '--file', file, '--label', `version=${version}`, '--json'],
+      'ci-bot',
+      at,
+    );
+    return (JSON.parse(out) as { digest: string }).digest;
+  };
+
+  let child: ChildProcess | undefined;
+  let log = '';
+  const startServer = async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('TOLLGATE_')) delete env[key];
+    env.TOLLGATE_OIDC_CLIENT_SECRET = 'tollgate-secret';
+    child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'serve',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--contracts',
+        contracts,
+        '--data-dir',
+        data,
+        '--config',
+        join(dir, 'server.yaml'),
+      ],
+      { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tollgate serve did not start: ${log}`)), 60_000);
+      child!.stderr!.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`tollgate serve exited ${code}: ${log}`)));
+    });
+  };
+  const stopServer = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    log = '';
+  };
+
+  return {
+    dir,
+    url,
+    issuer,
+    cli,
+    register,
+    startServer,
+    stopServer,
+    async dispose() {
+      await stopServer();
+      providerServer.closeAllConnections();
+      await new Promise((resolve) => providerServer.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes the metrics file the prod rollback condition reads: error ratio of `digest` over the last hour. */
+export function writeMetrics(world: World, values: number[]): void {
+  const now = Date.now();
+  const samples = values.map((value, i) => ({
+    at: new Date(now - (values.length - 1 - i) * 5 * 60_000).toISOString(),
+    value,
+  }));
+  writeFileSync(
+    join(world.dir, 'contracts/shop/metrics.json'),
+    JSON.stringify({ lookback: '10m', series: { 'error rate': [{ labels: {}, samples }] } }),
+  );
+}
