@@ -7,6 +7,7 @@ import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { type ChainedEntry, ENTRY, isEntryKind, type NewEntry } from './entry.js';
 import { checkEvidence, type EvidenceProblem } from './evidence-chain.js';
+import { GroupCommit } from './group-commit.js';
 import {
   type ChainVerdict,
   chainEntry,
@@ -486,6 +487,8 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   readonly sessions: SessionStore;
   readonly requests: RequestStore;
   private readonly memo: ReadMemo;
+  /** Writes to one pipeline waiting at once are made in one transaction (src/ledger/group-commit.ts). */
+  readonly writes: GroupCommit;
 
   private constructor(
     private readonly kysely: Kysely<Database>,
@@ -495,6 +498,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   ) {
     super(capabilities.runner, queries);
     this.memo = new ReadMemo(capabilities.changeStamp?.bind(capabilities));
+    this.writes = new GroupCommit((pipeline, body) => capabilities.write(pipeline, body));
     this.backend = capabilities.backend;
     this.tokens = sqlTokenStore(kysely, capabilities.runner, this.memo);
     this.sessions = sqlSessionStore(kysely, capabilities.runner);
@@ -522,7 +526,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
-    return this.capabilities.write(pipeline, (runner) =>
+    return this.writes.run(pipeline, (runner) =>
       work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree))),
     );
   }
