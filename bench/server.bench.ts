@@ -14,6 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createServices } from '../src/app/create-services.js';
@@ -21,6 +22,7 @@ import { promote } from '../src/app/promote.js';
 import { registerArtifact } from '../src/app/register.js';
 import { contractSource, requestOf } from '../src/app/services.js';
 import { validateContract } from '../src/contract/load-contract.js';
+import { parseJunit } from '../src/evidence/junit-parser.js';
 import { sha256 } from '../src/ledger/hash-chain.js';
 import { openPostgresStore } from '../src/ledger/postgres-store.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
@@ -110,8 +112,7 @@ async function post(url: string, token: string, body: unknown, extra: Record<str
     body: JSON.stringify(body),
   });
   if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-  return res;
+  return { status: res.status, text: await res.text() };
 }
 
 async function newSchema(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -167,10 +168,24 @@ async function promotionRates(dir: string, env: Record<string, string>, n: numbe
     const base = `${server.url}/api/v1/pipelines/checkout`;
     for (let i = 0; i < n; i++) await post(`${base}/artifacts`, token, { digest: digestOf(i, `h${label}`) });
     start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++)
-      await post(`${base}/stages/dev/promotions`, token, { artifact: digestOf(i, `h${label}`) });
+    let answer = '';
+    for (let i = 0; i < n; i++) {
+      const res = await post(`${base}/stages/dev/promotions`, token, { artifact: digestOf(i, `h${label}`) });
+      if (i === 0) answer = res.text;
+    }
     const overHttp = n / (Number(process.hrtime.bigint() - start) / 1e9);
-    return { overHttp, inProcess };
+    stop(server);
+    // The floor of HTTP itself on this machine: the same client, the same POSTs one after the
+    // other, against a bare node:http server answering the decision's bytes.
+    const bare = await startBare(answer);
+    try {
+      start = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await post(bare.url, token, { artifact: digestOf(i, `h${label}`) });
+      const bareHttp = n / (Number(process.hrtime.bigint() - start) / 1e9);
+      return { overHttp, inProcess, bareHttp };
+    } finally {
+      stop(bare);
+    }
   } finally {
     stop(server);
   }
@@ -245,9 +260,9 @@ export async function run(): Promise<BenchResult[]> {
     }
     for (const [label, env] of backends) {
       const n = 500;
-      const { overHttp, inProcess } = await promotionRates(dir, env, n, label);
+      const { overHttp, inProcess, bareHttp } = await promotionRates(dir, env, n, label);
       results.push({
-        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back; baseline: the same promote() use case in process`,
+        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back; baseline: the same promote() use case in process. The same POSTs against a bare node:http server answering the same bytes: ${round1(bareHttp)}/s (HTTP and the client alone)`,
         target: '≥ 0.5 × in process',
         value: round1(overHttp),
         baseline: round1(inProcess),
@@ -267,6 +282,12 @@ export async function run(): Promise<BenchResult[]> {
       children.push(server);
       const report = await generateJunit(join(dir, 'report.xml'), 1000);
       const xml = readFileSync(report.path);
+      // What one core can parse of this report, with no HTTP and no database: the ceiling of a
+      // server process (its other core runs the 16 clients sending 337 KiB each).
+      const parses = 200;
+      const parseStart = process.hrtime.bigint();
+      for (let i = 0; i < parses; i++) await parseJunit({ stream: Readable.from([xml]), name: 'report.xml' });
+      const parseRate = parses / (Number(process.hrtime.bigint() - parseStart) / 1e9);
       const base = `${server.url}/api/v1/pipelines/checkout`;
       const artifacts = 16;
       for (let i = 0; i < artifacts; i++)
@@ -298,6 +319,15 @@ export async function run(): Promise<BenchResult[]> {
         ratio: round2(rate / 1000),
         unit: 'per s',
         pass: rate >= 1000,
+      });
+      results.push({
+        name: `evidence ceiling (informational): parseJunit of the same report in this process, ${parses} back to back — one core, no HTTP, no database`,
+        target: 'none: a bound on the row above per server core',
+        value: round1(parseRate),
+        baseline: 1000,
+        ratio: round2(parseRate / 1000),
+        unit: 'per s',
+        pass: true,
       });
       stop(server);
 
