@@ -4,12 +4,11 @@
  * this module (as dist/server.cjs, a bundle of its own, so no other command pays for the server's
  * code) and calls {@link runServe}.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { contractLimits } from '../app/context.js';
 import { readContractDir } from '../app/contract-dir.js';
 import { createServices } from '../app/create-services.js';
+import { dashboardDir } from '../app/dashboard-files.js';
 import { openStore, pgUserOf } from '../app/open-ledger.js';
 import { type AppServices, contractSource, type Environment } from '../app/services.js';
 import { readContract } from '../contract/load-contract.js';
@@ -35,16 +34,6 @@ export interface ServeFlags {
   maxEvidenceBytes?: string;
   /** The server's configuration file (`--config`): OIDC issuers, sign-in, rate limits. */
   config?: string;
-}
-
-/**
- * Where the dashboard's files are: dist/ui beside this bundle (dist/server.cjs), or the repository's
- * dist/ui when running from source.
- */
-export function dashboardDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, 'ui');
-  return existsSync(beside) ? beside : join(here, '..', '..', 'dist', 'ui');
 }
 
 /** The contracts a server starts with: the folder's, else the one contract file, else none. */

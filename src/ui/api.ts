@@ -83,7 +83,11 @@ export async function get<T>(path: string): Promise<T> {
         'NOT_IN_REPORT',
         `this static report does not hold ${path}; open it on the server`,
       );
-    return snap.answers[path] as T;
+    const answer = snap.answers[path] as { __error?: { code: string; message: string } };
+    // What the API answered with an error when the report was made.
+    if (answer && typeof answer === 'object' && answer.__error)
+      throw new ApiError(0, answer.__error.code, answer.__error.message);
+    return answer as T;
   }
   const res = await fetch(`${API}${path}`, {
     headers: { accept: 'application/json' },

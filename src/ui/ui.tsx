@@ -71,18 +71,22 @@ const NOT_FOUND = new Set([
 /** Why a view has nothing to show: not found, not allowed, or another failure, each with a way on. */
 export function Failure(props: { error: ApiError; what: string }) {
   const { error } = props;
-  if (NOT_FOUND.has(error.code) || (error.status === 400 && /DIGEST|NAME|USAGE/.test(error.code)))
+  if (
+    NOT_FOUND.has(error.code) ||
+    /^(DIGEST_INVALID|NAME_INVALID)$/.test(error.code) ||
+    (error.status === 400 && error.code === 'USAGE')
+  )
     return <NotFound message={error.message} />;
   // The server says the same for a pipeline that does not exist and one the sign-in does not
   // cover (it tells nobody which pipelines exist beyond their grant).
-  const uncovered = error.status === 403 ? /does not cover pipeline (\S+)/.exec(error.message) : null;
+  const uncovered = error.code === 'NOT_ALLOWED' ? /does not cover pipeline (\S+)/.exec(error.message) : null;
   if (uncovered)
     return (
       <NotFound
         message={`There is no pipeline "${uncovered[1]}" among those your sign-in covers. If it exists, ask an admin of this Tollgate server for a role that covers it.`}
       />
     );
-  if (error.status === 403) return <NotAllowed message={error.message} />;
+  if (error.code === 'NOT_ALLOWED') return <NotAllowed message={error.message} />;
   return (
     <section class="failure" role="alert">
       <h1>Could not load {props.what}</h1>

@@ -17,6 +17,7 @@ import { defineLedger } from './ledger.js';
 import { definePromote } from './promote.js';
 import { definePublish } from './publish.js';
 import { defineRegister } from './register.js';
+import { defineReport } from './report.js';
 import { defineRollback, defineWatch } from './rollback.js';
 import { defineSchema } from './schema.js';
 import { defineServe } from './serve.js';
@@ -47,6 +48,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineStatus,
   defineHistory,
   defineExplain,
+  defineReport,
   defineSign,
   defineVerifyBundle,
   defineVerify,
