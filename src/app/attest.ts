@@ -145,8 +145,11 @@ export interface AttestTestsOptions {
   stage?: string;
   /** JUnit XML files (the CLI), or… */
   files?: string[];
-  /** …reports already open as streams (an upload to the server). */
-  reports?: ReportStream[];
+  /**
+   * …reports already open as streams (an upload to the server), or arriving one after the other
+   * (the parts of a multipart upload: each is read to its end before the next is asked for).
+   */
+  reports?: ReportStream[] | AsyncIterable<ReportStream>;
 }
 
 /** `tollgate attest tests`: parses JUnit reports (streamed) and records their summed totals. */
@@ -158,7 +161,7 @@ export async function attestTests(
   if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')}`);
   const files = options.files ?? [];
   const reports = options.reports ?? [];
-  if (files.length + reports.length === 0)
+  if (files.length === 0 && Array.isArray(reports) && reports.length === 0)
     throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
@@ -175,7 +178,8 @@ export async function attestTests(
     await assertReadableFile(file);
     await parse(file, file);
   }
-  for (const report of reports) await parse(report.stream, report.name);
+  for await (const report of reports) await parse(report.stream, report.name);
+  if (parts.length === 0) throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
   const totals = mergeTotals(parts);
   const record = toEvidenceRecord(ctx, artifact.digest, {
     stage: options.stage ?? null,

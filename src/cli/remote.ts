@@ -6,6 +6,7 @@
  * acts and what time it is; `--as` and `--now` are only passed on (Tollgate-As, Tollgate-Now),
  * and the server refuses them unless the pipeline is a demo.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
@@ -24,6 +25,7 @@ export const REMOTE_VERBS: ReadonlySet<string> = new Set([
   'attest scan',
   'attest provenance',
   'attest evidence',
+  'attest statement',
   'attest verification',
   'approve',
   'reject',
@@ -97,7 +99,34 @@ export interface RemoteRequest {
   json?: unknown;
   /** A file streamed as the body (evidence uploads). */
   file?: string;
+  /**
+   * Several files streamed as the file parts of one `multipart/form-data` body, each named by
+   * the path given (the server quotes it in messages and documents, as the CLI does locally).
+   */
+  files?: readonly string[];
+  /** The body's media type (`file`), or each part's (`files`). */
   contentType?: string;
+}
+
+/** A file name as a quoted-string of a Content-Disposition header. */
+function quoted(name: string): string {
+  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, ' ')}"`;
+}
+
+/** The multipart body of `files`, produced as it is sent: one file open at a time. */
+async function* multipartBody(
+  boundary: string,
+  files: readonly string[],
+  contentType: string,
+): AsyncGenerator<Buffer> {
+  for (const file of files) {
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename=${quoted(file)}\r\nContent-Type: ${contentType}\r\n\r\n`,
+    );
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+    yield Buffer.from('\r\n');
+  }
+  yield Buffer.from(`--${boundary}--\r\n`);
 }
 
 /** A server, a credential and the pipeline the verbs are about. */
@@ -143,6 +172,12 @@ export class Remote {
       headers['content-type'] = options.contentType ?? 'application/octet-stream';
       // Streamed: a large report is never read whole into this process's memory either.
       init.body = Readable.toWeb(createReadStream(options.file)) as ReadableStream<Uint8Array>;
+      init.duplex = 'half';
+    } else if (options.files !== undefined) {
+      const boundary = `tollgate-${randomUUID()}`;
+      headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
+      const parts = multipartBody(boundary, options.files, options.contentType ?? 'application/octet-stream');
+      init.body = Readable.toWeb(Readable.from(parts)) as ReadableStream<Uint8Array>;
       init.duplex = 'half';
     }
     let response: Response;

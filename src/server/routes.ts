@@ -27,7 +27,14 @@ import { idempotency } from './idempotency.js';
 import type { Identity } from './identity.js';
 import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
-import { assertMediaType, uploadBytes, uploadStream } from './uploads.js';
+import {
+  assertMediaType,
+  isMultipart,
+  uploadBytes,
+  uploadPartBytes,
+  uploadParts,
+  uploadStream,
+} from './uploads.js';
 
 /** What every handler has: the process's services and the server's settings. */
 export interface RouteDeps {
@@ -361,6 +368,11 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
   );
 
+  /** Several files in one request: the file parts of a form, each streamed in turn. */
+  const multipartFiles = {
+    type: 'object',
+    properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } },
+  } as never;
   const xmlTypes = ['application/xml', 'text/xml', '+xml', 'application/octet-stream'];
   const jsonTypes = ['application/json', '+json', 'application/octet-stream'];
 
@@ -378,8 +390,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         query: s.testsQuery,
         body: {
           required: true,
-          description: 'One JUnit XML report, streamed; over the limit: 413 and nothing stored.',
-          content: { 'application/xml': { schema: { type: 'string', format: 'binary' } as never } },
+          description:
+            'One JUnit XML report, or several as the file parts of multipart/form-data (each part named by its filename, summed as the CLI sums files); streamed. Over the limit (the whole body): 413 and nothing stored.',
+          content: {
+            'application/xml': { schema: { type: 'string', format: 'binary' } as never },
+            'multipart/form-data': { schema: multipartFiles },
+          },
         },
       },
       ok: { status: 201, schema: s.testsSchema, description: 'The totals recorded' },
@@ -389,14 +405,17 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.testsQuery>>(c, 'query');
       const request = requestFor(c, deps, pipelineOf(c));
-      assertMediaType(c, xmlTypes);
-      const stream = uploadStream(c, 'upload', deps.maxEvidenceBytes, (n) =>
-        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'tests' }, n),
-      );
+      const count = (n: number) =>
+        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'tests' }, n);
+      // Several reports: multipart/form-data, each part streamed to the parser in turn.
+      if (!isMultipart(c)) assertMediaType(c, xmlTypes);
+      const reports = isMultipart(c)
+        ? uploadParts(c, 'upload', deps.maxEvidenceBytes, xmlTypes, count)
+        : [{ name: 'upload', stream: uploadStream(c, 'upload', deps.maxEvidenceBytes, count) }];
       const result = await attestTests(request, {
         artifact: digest,
         suite: query.suite,
-        reports: [{ name: 'upload', stream }],
+        reports,
         ...(query.in === undefined ? {} : { stage: query.in }),
       });
       return answer(c, testsDocument(query.suite, result), result.stored ? 201 : 200);
@@ -459,7 +478,10 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         query: s.statementQuery,
         body: {
           required: true,
-          content: { 'application/json': { schema: { type: 'string', format: 'binary' } as never } },
+          content: {
+            'application/json': { schema: { type: 'string', format: 'binary' } as never },
+            'multipart/form-data': { schema: multipartFiles },
+          },
         },
       },
       ok: { status: 201, schema: s.statementsSchema, description: 'What was recorded' },
@@ -469,12 +491,21 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.statementQuery>>(c, 'query');
       const request = requestFor(c, deps, pipelineOf(c));
-      assertMediaType(c, jsonTypes);
-      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
-      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'statements' }, bytes.length);
+      const count = (n: number) =>
+        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'statements' }, n);
+      // Several files: multipart/form-data, recorded all or nothing as the CLI does locally.
+      let contents: Array<{ name: string; bytes: Buffer }>;
+      if (isMultipart(c))
+        contents = await uploadPartBytes(c, 'upload', deps.maxEvidenceBytes, jsonTypes, count);
+      else {
+        assertMediaType(c, jsonTypes);
+        const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+        count(bytes.length);
+        contents = [{ name: 'upload', bytes }];
+      }
       const items = await attestStatements(request, {
         artifact: digest,
-        contents: [{ name: 'upload', bytes }],
+        contents,
         maxBytes: deps.maxEvidenceBytes,
         ...(query.in === undefined ? {} : { stage: query.in }),
         ...(query.suite === undefined ? {} : { suite: query.suite }),

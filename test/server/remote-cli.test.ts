@@ -69,6 +69,16 @@ const D3 = fakeDigest('third build');
 const P = `sha256:${'2f1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
 const NOW = '2026-03-02T10:00:00Z';
 
+/** An unsigned in-toto test-result statement about `digest`. */
+function statement(digest: string, passed: string[]): string {
+  return JSON.stringify({
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'shop', digest: { sha256: digest.slice(7) } }],
+    predicateType: 'https://in-toto.io/attestation/test-result/v0.1',
+    predicate: { result: 'PASSED', configuration: [{ name: 'ci' }], passedTests: passed, failedTests: [] },
+  });
+}
+
 let dir: string;
 let url: string;
 let token: string;
@@ -85,6 +95,12 @@ beforeAll(async () => {
     'contracts/metrics.json': JSON.stringify({
       series: { 'error rate': [{ at: '2026-03-02T09:59:30Z', value: 0.5 }] },
     }),
+    'broken.xml': '<testsuite>\n  <testcase name="a"',
+    'reports/one.xml': junit(['pass', 'pass'], 'one'),
+    'reports/two.xml': junit(['pass', 'pass'], 'two'),
+    'statements/a.intoto.json': statement(D, ['a']),
+    'statements/b.intoto.json': statement(D, ['b', 'c']),
+    'other.intoto.json': statement(fakeDigest('another artifact'), ['d']),
     'details.txt': 'smoke tests passed: https://ci.example.com/run/42\n',
   });
   copyFixture(dir, 'sbom/cyclonedx/dropwizard-1.3.15__bom.json', 'bom.json');
@@ -165,7 +181,46 @@ const STEPS: Step[] = [
   { args: ['attest', 'tests', '--artifact', D, ...unit, 'unit.xml'], out: /3 tests, 2 passed, 1 failed/ },
   { args: ['check', 'dev', '--artifact', D], code: 1 },
   { args: ['check', 'dev', '--artifact', D, '--json'], code: 1 },
+  // Several reports in one run (one multipart request, streamed part by part), summed as locally.
+  {
+    args: ['attest', 'tests', '--artifact', D, ...unit, 'unit.xml', 'unit-ok.xml'],
+    out: /5 tests, 4 passed, 1 failed/,
+  },
+  // One broken report among several: exit 3, nothing recorded.
+  { args: ['attest', 'tests', '--artifact', D, ...unit, 'unit-ok.xml', 'broken.xml'], code: 3 },
   { args: ['attest', 'tests', '--artifact', D, ...unit, 'unit-ok.xml', '--json'], code: 0 },
+  // Statements: several files by glob, recorded together and named by their paths; again (already
+  // recorded); and one about another digest among them (exit 3, nothing recorded).
+  {
+    args: ['attest', 'statement', '--artifact', D, '--suite', 'integration', 'statements/*.json'],
+    out: /^recorded statements\/a\.intoto\.json: tests \(test-result\) from in-toto, unsigned\nrecorded statements\/b/,
+  },
+  {
+    args: [
+      'attest',
+      'statement',
+      '--artifact',
+      D,
+      '--suite',
+      'integration',
+      'statements/a.intoto.json',
+      '--json',
+    ],
+    out: /"stored": false/,
+  },
+  {
+    args: [
+      'attest',
+      'statement',
+      '--artifact',
+      D,
+      '--suite',
+      'integration',
+      'statements/b.intoto.json',
+      'other.intoto.json',
+    ],
+    code: 3,
+  },
   { args: ['check', 'dev', '--artifact', D, '--markdown'], code: 0 },
   { args: ['attest', 'sbom', '--artifact', D, 'bom.json'], out: /^recorded SBOM/ },
   { args: ['attest', 'evidence', '--artifact', D, 'bom.json', '--json'], code: 0 },
@@ -215,7 +270,7 @@ const STEPS: Step[] = [
   { args: ['attest', 'verification', '--artifact', P, '--in', 'prod', '--result', 'passed'], code: 3 },
   // A second build through dev, rolled back to the first (the deploy command runs on the caller's machine).
   { args: ['register', '--digest', D2], code: 0 },
-  { args: ['attest', 'tests', '--artifact', D2, ...unit, 'unit-ok.xml'], code: 0 },
+  { args: ['attest', 'tests', '--artifact', D2, ...unit, 'reports/*.xml'], out: /4 tests, 4 passed/ },
   { args: ['promote', 'dev', '--artifact', D2], code: 0 },
   {
     args: [

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { flagsOf, withContext, write } from '../run.js';
+import type { statementsDocument } from '../../app/documents.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
+
+type StatementsDocument = ReturnType<typeof statementsDocument>;
 
 /** `tollgate attest statement`: in-toto statements, DSSE envelopes and Sigstore bundles. */
 export function defineAttestStatement(attest: Command): void {
@@ -21,30 +24,58 @@ export function defineAttestStatement(attest: Command): void {
       const flags = flagsOf<{ artifact: string; in?: string; suite?: string; maxEvidenceBytes?: string }>(
         command,
       );
-      await withContext(command, async (ctx) => {
-        const { attestStatements } = await import('../../app/attest-statement.js');
-        const { parseSize } = await import('../../text/size.js');
-        const { expandInputs } = await import('../input-files.js');
+      const { expandInputs } = await import('../input-files.js');
+      const remote = await remoteOfCommand(command);
+      let items: StatementsDocument;
+      if (remote) {
+        assertLocalOnly(
+          '--max-evidence-bytes',
+          flags.maxEvidenceBytes,
+          "the server's operator sets its limit",
+        );
         const inputs = await expandInputs(args, process.stdin);
-        const items = await attestStatements(ctx, {
-          artifact: flags.artifact,
-          files: inputs.files,
-          ...(flags.in === undefined ? {} : { stage: flags.in }),
-          ...(flags.suite === undefined ? {} : { suite: flags.suite }),
-          ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
-        }).finally(inputs.dispose);
-        if (flags.json) {
+        try {
+          const { assertReadableFile } = await import('../../app/attest.js');
+          for (const file of inputs.files) await assertReadableFile(file);
+          // All files in one request: verified and recorded all or nothing, as locally.
+          ({ document: items } = await remote.request<StatementsDocument>(
+            'POST',
+            remote.artifactPath(flags.artifact, '/statements'),
+            {
+              query: { in: flags.in, suite: flags.suite },
+              files: inputs.files,
+              contentType: 'application/json',
+            },
+          ));
+        } finally {
+          inputs.dispose();
+        }
+      } else {
+        items = await withContext(command, async (ctx) => {
+          const { attestStatements } = await import('../../app/attest-statement.js');
           const { statementsDocument } = await import('../../app/documents.js');
-          write(JSON.stringify(statementsDocument(items), null, 2));
-          return;
-        }
-        for (const item of items) {
-          const signer = item.record.signer ? `signed by ${item.record.signer.name}` : 'unsigned';
-          write(
-            `recorded ${item.file}: ${item.record.data.kind} (${item.record.format}) from ${item.wrapper}, ${signer}` +
-              `${item.stored ? '' : ' (already recorded)'}`,
-          );
-        }
-      });
+          const { parseSize } = await import('../../text/size.js');
+          const inputs = await expandInputs(args, process.stdin);
+          const recorded = await attestStatements(ctx, {
+            artifact: flags.artifact,
+            files: inputs.files,
+            ...(flags.in === undefined ? {} : { stage: flags.in }),
+            ...(flags.suite === undefined ? {} : { suite: flags.suite }),
+            ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
+          }).finally(inputs.dispose);
+          return statementsDocument(recorded);
+        });
+      }
+      if (flags.json) {
+        write(JSON.stringify(items, null, 2));
+        return;
+      }
+      for (const item of items) {
+        const signer = item.signer ? `signed by ${item.signer.name}` : 'unsigned';
+        write(
+          `recorded ${item.file}: ${item.kind} (${item.format}) from ${item.wrapper}, ${signer}` +
+            `${item.stored ? '' : ' (already recorded)'}`,
+        );
+      }
     });
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { testsDocument } from '../../app/documents.js';
-import { TollgateError } from '../../errors.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 import { defineAttestEvidence } from './attest-evidence.js';
 import { defineAttestStatement } from './attest-statement.js';
@@ -43,17 +42,16 @@ function defineAttestTests(attest: Command): void {
       if (remote) {
         const inputs = await expandInputs(args, process.stdin);
         try {
-          if (inputs.files.length !== 1)
-            throw new TollgateError(
-              'USAGE',
-              `with --server, attest tests sends one JUnit report per run (${inputs.files.length} given): run it once per file, or merge them into one <testsuites> report`,
-            );
+          // Checked here as locally: a missing file is the same error, and nothing is sent.
+          const { assertReadableFile } = await import('../../app/attest.js');
+          for (const file of inputs.files) await assertReadableFile(file);
+          // Every report in one request, streamed part after part; summed on the server as here.
           const { document } = await remote.request<TestsDocument>(
             'POST',
             remote.artifactPath(flags.artifact, '/tests'),
             {
               query: { suite: flags.suite, in: flags.in },
-              file: inputs.files[0]!,
+              files: inputs.files,
               contentType: 'application/xml',
             },
           );
