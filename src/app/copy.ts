@@ -12,7 +12,7 @@ import { ENTRY } from '../ledger/entry.js';
 import { buildLedgerView, isTrusted, latestPromotion } from '../ledger/ledger-view.js';
 import { registeredImages, registryClient } from './image.js';
 import { requireArtifact } from './register.js';
-import { type AppRequest, callerMarks } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
 export interface CopyArtifactOptions {
   /** The registered digest to copy. */
@@ -36,6 +36,7 @@ export async function copyArtifact(
   ctx: AppRequest,
   options: CopyArtifactOptions,
 ): Promise<CopyArtifactResult> {
+  assertRecordingClock(ctx, 'copy');
   const digest = assertDigest(options.digest, '--artifact');
   const artifact = await requireArtifact(ctx, digest);
   const store = await ctx.services.store();

@@ -26,7 +26,7 @@ import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
 import { VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
 import { registeredImages, registryClient } from './image.js';
-import { type AppRequest, callerMarks, type Environment } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks, type Environment } from './services.js';
 import { loadVsaSigner, storedVsa } from './vsa.js';
 
 /** The predicate type of the evidence statement Tollgate publishes beside its VSA. */
@@ -104,6 +104,7 @@ export async function publishVerdict(
   options: PublishOptions,
   client: RegistryClient = registryClient(ctx.services.env),
 ): Promise<PublishResult> {
+  assertRecordingClock(ctx, 'publish');
   const found = await storedVsa(ctx, options.stage, options.digest);
   if (!found) {
     throw new TollgateError(

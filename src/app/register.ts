@@ -5,7 +5,7 @@ import { ENTRY } from '../ledger/entry.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
 import type { ImageRecord } from './image.js';
-import { type AppRequest, callerMarks } from './services.js';
+import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
 export interface RegisterOptions {
   /** A file or directory to digest. */
@@ -59,6 +59,8 @@ export async function registerArtifact(
   ctx: AppRequest,
   options: RegisterOptions,
 ): Promise<{ artifact: Artifact; created: boolean }> {
+  // A registration is a fact decisions and history read (registeredAt, the entry's time): one clock.
+  assertRecordingClock(ctx, 'register');
   const given = [options.file, options.digest, options.image].filter((v) => v !== undefined).length;
   if (given !== 1) {
     throw new TollgateError(

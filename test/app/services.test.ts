@@ -205,8 +205,10 @@ describe('fact providers are injected services', () => {
         return { reports: [] };
       },
     };
+    // A demo pipeline: these services run on a fixed clock, and register records at it.
     const contract = contractOf(`version: 1
 pipeline: shop
+demo: true
 artifact: { type: oci }
 stages:
   dev: { purpose: fast feedback, requires: { drift: {} } }

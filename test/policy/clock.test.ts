@@ -9,8 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { recordApproval } from '../../src/app/approve.js';
 import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
+import { copyArtifact } from '../../src/app/copy.js';
 import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
+import { publishVerdict } from '../../src/app/publish.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { contractSource, type Environment, requestOf } from '../../src/app/services.js';
@@ -168,6 +170,36 @@ describe.each(BACKENDS)('one clock for decisions that record ($name)', (backend)
     expect(demoDecision.demo).toBe(true);
   });
 
+  it('refuses register, copy and publish at a set clock outside a demo, recording nothing', async () => {
+    handle = await backend.open();
+    const services = servicesOf(contractOf(REAL), handle.store);
+    const setAt = (at: Date) => requestOf(services, { principal: 'ci', at });
+    for (const [verb, work] of [
+      ['register', () => registerArtifact(setAt(PAST), { digest: D })],
+      ['copy', () => copyArtifact(setAt(FUTURE), { digest: D, to: 'registry.example.com/shop/app:1' })],
+      ['publish', () => publishVerdict(setAt(FUTURE), { stage: 'staging', digest: D })],
+    ] as const) {
+      const error = await refusal(work());
+      expect(error.code, verb).toBe('CLOCK_SET');
+      expect(error.message).toMatch(
+        new RegExp(`^${verb} records what it decides, so it runs on the real clock`),
+      );
+    }
+    expect(await handle.store.head('shop')).toBe(0);
+    // On the real clock it records; in a demo pipeline a set clock is recorded as such.
+    expect((await registerArtifact(requestOf(services, { principal: 'ci' }), { digest: D })).created).toBe(
+      true,
+    );
+    const demo = servicesOf(contractOf(DEMO.replace('pipeline: shop', 'pipeline: demo')), handle.store);
+    await registerArtifact(requestOf(demo, { principal: 'ci', at: PAST, pipeline: 'demo' }), { digest: D });
+    const [entry] = await handle.store.entriesForArtifact('demo', D);
+    expect(entry).toMatchObject({
+      kind: ENTRY.register,
+      at: PAST.toISOString(),
+      payload: { clockSet: true },
+    });
+  });
+
   it('lets a demo pipeline record at a set clock, and says so in the decision, the entry and the VSA', async () => {
     handle = await backend.open();
     const keys = join(ROOT, 'examples', 'checkout', 'keys');
@@ -190,6 +222,9 @@ describe.each(BACKENDS)('one clock for decisions that record ($name)', (backend)
 describe('the CLI and the server hold the same rule', () => {
   it('refuses --now and TOLLGATE_NOW for promote (exit 3) and answers check --now', async () => {
     const dir = makeWorkspace(REAL);
+    const early = await runCli(['register', '--digest', D, '--now', '2020-01-01'], { cwd: dir });
+    expect(early.code).toBe(3);
+    expect(early.stderr).toContain('register records what it decides, so it runs on the real clock');
     expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
     const flag = await runCli(['promote', 'staging', '--artifact', D, '--now', '2020-01-01'], { cwd: dir });
     expect(flag.code).toBe(3);

@@ -119,7 +119,8 @@ describe.each(BACKENDS)('the API on $title', (backend) => {
   });
 
   it('records what the server authenticated, at its clock; --as and --now only for demo pipelines', async () => {
-    server = await openTestServer(backend, { demoPipelines: ['billing'], clock: fixedClock(new Date(NOW)) });
+    // The server's real clock: a recording act outside a demo pipeline never runs at a set one.
+    server = await openTestServer(backend, { demoPipelines: ['billing'] });
     const s = server;
     const ci = await s.token({ role: 'ci', pipelines: ['checkout', 'billing'], principal: 'ci-bot' });
     const before = await entries(s.handle.store);
@@ -136,10 +137,14 @@ describe.each(BACKENDS)('the API on $title', (backend) => {
     }
     expect(await entries(s.handle.store)).toBe(before);
 
+    const sent = Date.now();
     const plain = await s.call('POST', '/api/v1/pipelines/checkout/artifacts', ci, { digest: D });
-    expect(await plain.json()).toMatchObject({ registeredAt: NOW });
+    const { registeredAt } = (await plain.json()) as { registeredAt: string };
+    expect(Date.parse(registeredAt)).toBeGreaterThanOrEqual(sent - 1000);
+    expect(Date.parse(registeredAt)).toBeLessThanOrEqual(Date.now());
     const [entry] = await s.handle.store.entriesForArtifact('checkout', D);
-    expect(entry).toMatchObject({ actor: 'ci-bot', at: NOW });
+    expect(entry).toMatchObject({ actor: 'ci-bot', at: registeredAt });
+    expect(entry?.payload.clockSet).toBeUndefined();
 
     const demo = await s.call(
       'POST',
