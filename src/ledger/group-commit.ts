@@ -23,9 +23,9 @@ export type Transaction = <T>(pipeline: string, body: (runner: SqlRunner) => Pro
 /** Writes gathered into one transaction at most: a bound on how long one holds the lock. */
 export const GROUP_COMMIT_MAX = 64;
 
-const SAVEPOINT = CompiledQuery.raw('savepoint tollgate_write');
-const RELEASE = CompiledQuery.raw('release savepoint tollgate_write');
-const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint tollgate_write');
+const SAVEPOINT = 'savepoint tollgate_write';
+const RELEASE = 'release savepoint tollgate_write';
+const ROLLBACK_TO = 'rollback to savepoint tollgate_write';
 
 interface Waiting {
   work: (runner: SqlRunner) => Promise<unknown>;
@@ -42,6 +42,11 @@ export class GroupCommit {
   constructor(
     private readonly transaction: Transaction,
     private readonly max = GROUP_COMMIT_MAX,
+    /**
+     * True when the database takes several statements in one query (PostgreSQL's simple query
+     * protocol): ending one work's savepoint and opening the next's is then one round trip.
+     */
+    private readonly joinStatements = false,
   ) {}
 
   /** Runs `work` in a transaction of `pipeline`, with the other works waiting for it. */
@@ -79,18 +84,27 @@ export class GroupCommit {
     const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
     try {
       await this.transaction(pipeline, async (runner) => {
-        for (const item of batch) {
-          await runner.execute(SAVEPOINT);
+        const run = (...statements: string[]) =>
+          this.joinStatements
+            ? runner.execute(CompiledQuery.raw(statements.join('; ')))
+            : statements.reduce<Promise<unknown>>(
+                (done, statement) => done.then(() => runner.execute(CompiledQuery.raw(statement))),
+                Promise.resolve(),
+              );
+        await run(SAVEPOINT);
+        for (const [i, item] of batch.entries()) {
+          // After each work its savepoint ends and, but for the last, the next one's begins.
+          const next = i < batch.length - 1 ? [SAVEPOINT] : [];
+          let outcome: { value: unknown } | { error: unknown };
           try {
-            const value = await item.work(runner);
-            await runner.execute(RELEASE);
-            outcomes.push({ value });
+            outcome = { value: await item.work(runner) };
           } catch (error) {
-            // This work only: what it wrote is undone, the works before it stay.
-            await runner.execute(ROLLBACK_TO);
-            await runner.execute(RELEASE);
-            outcomes.push({ error });
+            outcome = { error };
           }
+          // A failed work only: what it wrote is undone, the works before it stay.
+          if ('error' in outcome) await run(ROLLBACK_TO, RELEASE, ...next);
+          else await run(RELEASE, ...next);
+          outcomes.push(outcome);
         }
       });
     } catch (error) {

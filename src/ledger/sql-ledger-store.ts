@@ -498,7 +498,11 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   ) {
     super(capabilities.runner, queries);
     this.memo = new ReadMemo(capabilities.changeStamp?.bind(capabilities));
-    this.writes = new GroupCommit((pipeline, body) => capabilities.write(pipeline, body));
+    this.writes = new GroupCommit(
+      (pipeline, body) => capabilities.write(pipeline, body),
+      undefined,
+      capabilities.backend === 'postgres',
+    );
     this.backend = capabilities.backend;
     this.tokens = sqlTokenStore(kysely, capabilities.runner, this.memo);
     this.sessions = sqlSessionStore(kysely, capabilities.runner);
