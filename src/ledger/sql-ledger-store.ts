@@ -174,6 +174,11 @@ function linkProblem(row: LinkedEntryRow): string | undefined {
   return undefined;
 }
 
+/** PostgreSQL's invalid_schema_name: a schema named in the catalogue was dropped under the query. */
+function isVanishedSchema(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000';
+}
+
 /** LEDGER_CORRUPT (exit 4) naming the entry that failed verification and why. */
 export function entryBroken(pipeline: string, seq: number, reason: string): TollgateError {
   return new TollgateError(
@@ -516,7 +521,14 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
       provider: migrationProvider,
       ...(capabilities.migrationSchema ? { migrationTableSchema: capabilities.migrationSchema } : {}),
     });
-    const { error, results } = await migrator.migrateToLatest();
+    let { error, results } = await migrator.migrateToLatest();
+    // Kysely's migrator looks for its tables across every schema of the database; a schema another
+    // client drops at that moment (tests, tenants) fails the look-up with "schema … does not exist"
+    // (3F000) although nothing of ours is wrong. Migrations run in a transaction, so try again.
+    for (let attempt = 1; error && isVanishedSchema(error) && attempt < 5; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      ({ error, results } = await migrator.migrateToLatest());
+    }
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
       await kysely.destroy();
