@@ -11,6 +11,7 @@ import type { GateContext } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
+import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
@@ -56,6 +57,7 @@ export async function recordApproval(
   const pipeline = ctx.contract.pipeline;
   const actor = ctx.caller.principal;
   return store.write(pipeline, async (tx) => {
+    await assertContractPinned(ctx, tx, `${options.decision} ${stageName}`);
     const read = await readArtifactFacts(tx, pipeline, artifact.digest);
     if (!read) throw artifactNotRegistered(pipeline, artifact.digest);
     // The promoter is not known yet: nobody is treated as promoter when judging eligibility here.

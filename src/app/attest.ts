@@ -10,6 +10,7 @@ import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evi
 import { ENTRY } from '../ledger/entry.js';
 import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
@@ -111,6 +112,7 @@ export async function recordEvidence(
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
+    await assertContractPinned(ctx, tx, 'attest');
     const inserted = await tx.insertEvidence(pipeline, records);
     if (inserted.length > 0) {
       await tx.append(pipeline, {

@@ -9,6 +9,7 @@ import type { LedgerTransaction } from '../ledger/ledger-store.js';
 import { isTrusted } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
 import { gatherStageFacts, readFacts } from './check.js';
+import { assertContractPinned, recordFirstPin } from './contract-pin.js';
 import { snapshotsOf } from './fact-provider.js';
 import { authoriseOverrides } from './overrides.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
@@ -135,6 +136,7 @@ export async function promote(
   // Read the verifier key before taking the lock; a broken key fails the command, not the decision.
   const vsaSigner = loadVsaSigner(ctx.contract, ctx.services.env);
   return store.write(pipeline, async (tx) => {
+    const pin = await assertContractPinned(ctx, tx, `promote ${stageName}`);
     const facts = await readFacts(ctx, checked, tx, extra);
     const artifact = facts.artifact;
     if (!options.again) {
@@ -144,6 +146,8 @@ export async function promote(
     const decision = decide(ctx.contract, stageName, facts, { overrides });
     if (decision.verdict !== 'allowed') return { decision };
     const snapshots = snapshotsOf(ctx.services.factProviders, extra);
+    // The pipeline's first promotion pins the contract it was decided under.
+    if (pin === undefined) await recordFirstPin(ctx, tx);
     const entry = await tx.append(pipeline, {
       kind: ENTRY.promotion,
       stage: stageName,

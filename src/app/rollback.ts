@@ -13,6 +13,7 @@ import { checkRollback, type RollbackCheck } from '../rollback/check.js';
 import { lastKnownGood } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
+import { assertContractPinned } from './contract-pin.js';
 import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
 import { type AppRequest, assertRecordingClock, callerMarks, renewed } from './services.js';
 
@@ -175,6 +176,7 @@ export async function rollbackStage(
   const seen = (await stagePromotions(store, pipeline, stageName)).filter(isTrusted).at(-1);
 
   return store.write(pipeline, async (tx) => {
+    await assertContractPinned(ctx, tx, `rollback ${stageName}`);
     const promotions = await stagePromotions(tx, pipeline, stageName);
     const from = promotions.filter(isTrusted).at(-1);
     if (seen && from && from.seq !== seen.seq) {

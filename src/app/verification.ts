@@ -12,6 +12,7 @@ import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
 import { toEvidenceRecord } from './attest.js';
+import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
@@ -93,6 +94,7 @@ export async function attestVerification(
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
+    await assertContractPinned(ctx, tx, 'attest verification');
     const entries = await tx.entriesForArtifact(pipeline, artifact.digest);
     const promotion = entries.filter((e) => e.kind === ENTRY.promotion && e.stage === options.stage).at(-1);
     if (!promotion) {

@@ -79,6 +79,7 @@ export function validateContract(
     Object.assign(contract, {
       file,
       root,
+      text,
       digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
     }),
   );

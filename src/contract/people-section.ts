@@ -35,8 +35,16 @@ export const overridesSection = z
   .array(overrideGrant)
   .describe('Who may override gates. Nobody may when absent.');
 
+export const adminsSection = z
+  .array(principal)
+  .min(1)
+  .describe(
+    'Who may change this contract once a pipeline has pinned it (`tollgate contract update`, `contract push`): users and `group:NAME`. The admins of the contract in force decide, never those of the new one. Nobody may change it when absent.',
+  );
+
 /** Keys to spread into the top-level contract schema. */
 export const peopleShape = {
+  admins: adminsSection.optional(),
   groups: groupsSection.optional(),
   overrides: overridesSection.optional(),
 };

@@ -10,6 +10,8 @@ export type Contract = z.infer<typeof contractSchema> & {
   file: string;
   /** `sha256:` of the contract file's bytes: the policy a decision was made under. */
   digest: string;
+  /** The contract's text as read (what `digest` hashes): recorded when the contract is pinned or changed. */
+  text: string;
   /** The directory relative config paths resolve against. */
   root: string;
 };

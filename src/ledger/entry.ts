@@ -20,6 +20,11 @@ export const ENTRY = {
    * promotion's inclusion proof (written right after the promotion, src/app/vsa.ts).
    */
   checkpoint: 'checkpoint',
+  /**
+   * The contract in force for the pipeline: recorded by its first promotion and by every
+   * `tollgate contract update` (or server upload), with the contract's text and what changed.
+   */
+  contract: 'contract',
 } as const;
 
 export type EntryKind = (typeof ENTRY)[keyof typeof ENTRY];

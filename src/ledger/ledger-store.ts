@@ -17,6 +17,11 @@ export interface LedgerReader {
   getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined>;
   /** Ledger entries of one kind that belong to no stage (registrations, copies), oldest first. */
   unstagedEntries(pipeline: string, kind: EntryKind): Promise<ChainedEntry[]>;
+  /**
+   * The newest entry of one kind that belongs to no stage (the pipeline's contract in force), one
+   * indexed read, verified as every read for a decision is; undefined when there is none.
+   */
+  latestUnstaged(pipeline: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
   /** Every evidence record for a digest, oldest first. */
   listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]>;
   /** Every ledger entry that names `artifact`, oldest first. */

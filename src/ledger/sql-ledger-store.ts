@@ -221,6 +221,14 @@ function buildQueries(k: Kysely<Database>) {
         .where('e.kind', '=', p.kind)
         .orderBy('e.seq'),
     ),
+    latestUnstaged: prepare(['pipeline', 'kind'], (p) =>
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.stage', 'is', null)
+        .where('e.kind', '=', p.kind)
+        .orderBy('e.seq', 'desc')
+        .limit(sql.lit(1)),
+    ),
     evidence: prepare(['pipeline', 'artifact'], (p) =>
       k
         .selectFrom('evidence')
@@ -374,6 +382,11 @@ class SqlReader implements LedgerReader {
 
   async unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]> {
     return (await this.rows<LinkedEntryRow>(this.q.unstagedEntries, { pipeline, kind })).map(toVerifiedEntry);
+  }
+
+  async latestUnstaged(pipeline: string, kind: string): Promise<ChainedEntry | undefined> {
+    const [row] = await this.rows<LinkedEntryRow>(this.q.latestUnstaged, { pipeline, kind });
+    return row && toVerifiedEntry(row);
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {

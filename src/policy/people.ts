@@ -17,6 +17,8 @@ export interface OverrideGrant {
 }
 
 export interface People {
+  /** Who may change the contract once pinned (users or `group:NAME`); nobody when empty. */
+  admins: string[];
   groups: Record<string, string[]>;
   overrides: OverrideGrant[];
 }
@@ -29,10 +31,14 @@ export interface PeopleIssue {
 
 const GROUP_PREFIX = 'group:';
 
-/** The groups and override grants of a contract (absent sections are empty). */
+/** The admins, groups and override grants of a contract (absent sections are empty). */
 export function peopleOf(contract: object): People {
-  const value = contract as { groups?: Record<string, string[]>; overrides?: OverrideGrant[] };
-  return { groups: value.groups ?? {}, overrides: value.overrides ?? [] };
+  const value = contract as {
+    admins?: string[];
+    groups?: Record<string, string[]>;
+    overrides?: OverrideGrant[];
+  };
+  return { admins: value.admins ?? [], groups: value.groups ?? {}, overrides: value.overrides ?? [] };
 }
 
 /** The group a principal names (`group:NAME` → `NAME`), or undefined for a user. */
@@ -139,6 +145,7 @@ export function checkPeople(
     if (cycle(name))
       issues.push({ path: ['groups', name], message: `group ${name} contains itself through its members` });
   }
+  for (const [index, principal] of people.admins.entries()) checkRef(principal, ['admins', index]);
   for (const [index, grant] of people.overrides.entries()) {
     for (const [i, principal] of grant.by.entries()) checkRef(principal, ['overrides', index, 'by', i]);
     for (const [i, stage] of (grant.stages ?? []).entries()) {

@@ -5,6 +5,7 @@ import { canOverride, expandPrincipals, groupsOf, type People } from '../../src/
 
 const D = `sha256:${'d'.repeat(64)}`;
 const people: People = {
+  admins: [],
   groups: { 'release-managers': ['alice', 'bob'], sre: ['frank', 'group:release-managers'] },
   overrides: [
     { by: ['group:release-managers'], gates: ['soak', 'windows'], stages: ['prod'] },
@@ -37,7 +38,9 @@ describe('overrides', () => {
       allowed: false,
       reason: 'the contract lets nobody override gate "approvals" in stage prod',
     });
-    expect(canOverride({ groups: {}, overrides: [] }, 'alice', 'soak', 'prod').allowed).toBe(false);
+    expect(canOverride({ admins: [], groups: {}, overrides: [] }, 'alice', 'soak', 'prod').allowed).toBe(
+      false,
+    );
   });
 
   it('turns recorded overrides of the digest into remaining risk', () => {

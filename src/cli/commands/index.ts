@@ -7,6 +7,7 @@ import { defineApprove, defineReject } from './approve.js';
 import { defineAttest } from './attest.js';
 import { defineCheck } from './check.js';
 import { defineCi } from './ci.js';
+import { defineContract } from './contract.js';
 import { defineCopy } from './copy.js';
 import { defineDemo } from './demo.js';
 import { defineDrift } from './drift.js';
@@ -54,6 +55,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   defineVerify,
   defineVsa,
   defineLedger,
+  defineContract,
   defineServe,
   defineToken,
   defineDemo,

@@ -1,0 +1,235 @@
+/**
+ * Issue 12, "the contract is pinned": the first promotion records the contract; recording under
+ * any other contract is refused (CONTRACT_CHANGED, naming both digests) until the change is
+ * recorded by an admin of the contract in force — never by one the new contract names. On every
+ * store backend, with the attacks as an attacker would make them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { recordApproval } from '../../src/app/approve.js';
+import { attestTests } from '../../src/app/attest.js';
+import { checkStage } from '../../src/app/check.js';
+import { pinnedContract, updateContract } from '../../src/app/contract-pin.js';
+import { createServices } from '../../src/app/create-services.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { rollbackStage } from '../../src/app/rollback.js';
+import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
+import { verifyLedger } from '../../src/app/status.js';
+import type { Contract } from '../../src/contract/types.js';
+import { TollgateError } from '../../src/errors.js';
+import { ENTRY } from '../../src/ledger/entry.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest, junit } from '../support/cli.js';
+import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+
+const head = `version: 1
+pipeline: shop
+artifact: { type: file }
+`;
+const STRICT = contractOf(`${head}admins: [Alice, group:release]
+groups: { release: [bob] }
+stages:
+  dev:
+    purpose: unit tests
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1 }
+`);
+/** The attacker's contract: every requirement gone, and himself named admin. */
+const LOOSE = contractOf(`${head}admins: [mallory]
+stages:
+  dev: { purpose: anything goes }
+  prod: { purpose: anything goes, from: dev }
+`);
+/** A real change: prod also needs unit tests, and a canary stage appears. */
+const NEXT = contractOf(`${head}admins: [alice, group:release]
+groups: { release: [bob, carol] }
+stages:
+  dev:
+    purpose: unit tests
+    requires:
+      tests: [{ suite: unit }]
+  canary: { purpose: a few users, from: dev }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 2 }
+      tests: [{ suite: unit }]
+`);
+const NO_ADMINS = contractOf(`${head}stages:
+  dev: { purpose: unit tests }
+`);
+
+const D = fakeDigest('pinned');
+
+let handle: StoreHandle | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await handle?.dispose();
+  handle = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function refusal(promise: Promise<unknown>): Promise<TollgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TollgateError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal, but it succeeded');
+}
+
+describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
+  async function setup(first: Contract = STRICT) {
+    handle = await backend.open();
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-'));
+    writeFileSync(join(dir, 'unit.xml'), junit(['pass', 'pass'], 'unit'));
+    const store = handle.store;
+    // One services object per contract, all on the one shared ledger: what `-c FILE` does.
+    const servicesOf = (contract: Contract) =>
+      createServices({ contracts: contractSource([contract]), store, clock: systemClock });
+    const as = (principal: string, contract: Contract = first) =>
+      requestOf(servicesOf(contract), { principal, pipeline: 'shop' });
+    await registerArtifact(as('ci'), { digest: D });
+    await attestTests(as('ci'), { artifact: D, suite: 'unit', files: [join(dir, 'unit.xml')] });
+    return { as, store };
+  }
+
+  it('the first promotion records the contract it was decided under, just before itself', async () => {
+    const { as, store } = await setup();
+    expect(await pinnedContract(store, 'shop')).toBeUndefined();
+    const result = await promote(as('ci'), 'dev', D);
+    const pin = await pinnedContract(store, 'shop');
+    expect(pin?.digest).toBe(STRICT.digest);
+    expect(pin?.text).toBe(STRICT.text);
+    expect(pin?.seq).toBe(result.entry!.seq - 1);
+    expect(result.decision.contract.digest).toBe(STRICT.digest);
+    // A second promotion under the same contract records no second pin.
+    await recordApproval(as('dana'), 'prod', { artifact: D, decision: 'approve' });
+    await promote(as('ci'), 'prod', D);
+    expect((await pinnedContract(store, 'shop'))?.seq).toBe(pin?.seq);
+  });
+
+  it('`-c loose.yaml` against the shared ledger: promote, approve, attest and rollback are refused, nothing recorded', async () => {
+    const { as, store } = await setup();
+    await promote(as('ci'), 'dev', D);
+    const before = await store.head('shop');
+    // Under the loose contract prod would be allowed: the attack is worth making.
+    expect((await checkStage(as('mallory', LOOSE), 'prod', D)).verdict).toBe('allowed');
+    for (const attempt of [
+      () => promote(as('mallory', LOOSE), 'prod', D),
+      () => recordApproval(as('mallory', LOOSE), 'prod', { artifact: D, decision: 'approve' }),
+      () => attestTests(as('mallory', LOOSE), { artifact: D, suite: 'e2e', files: [join(dir!, 'unit.xml')] }),
+      () => rollbackStage(as('mallory', LOOSE), 'dev', { reason: 'because' }),
+    ]) {
+      const error = await refusal(attempt());
+      expect(error.code).toBe('CONTRACT_CHANGED');
+      expect(error.message).toContain(LOOSE.digest);
+      expect(error.message).toContain(STRICT.digest);
+    }
+    expect(await store.head('shop')).toBe(before);
+  });
+
+  it('an admin listed only in the new contract cannot update it; nor can anyone not an admin', async () => {
+    const { as, store } = await setup();
+    await promote(as('ci'), 'dev', D);
+    const before = await store.head('shop');
+    const mallory = await refusal(updateContract(as('mallory', LOOSE)));
+    expect(mallory.code).toBe('NOT_ALLOWED');
+    expect(mallory.message).toMatch(
+      /mallory may not change the contract of shop: the contract in force .* allows alice, group:release/,
+    );
+    // carol is in the release group only in the new contract.
+    expect((await refusal(updateContract(as('carol', NEXT)))).code).toBe('NOT_ALLOWED');
+    expect(await store.head('shop')).toBe(before);
+    expect((await pinnedContract(store, 'shop'))?.digest).toBe(STRICT.digest);
+  });
+
+  it('an admin of the contract in force records the change, with what changed per stage; then only the new one is accepted', async () => {
+    const { as, store } = await setup();
+    await promote(as('ci'), 'dev', D);
+    // `ALICE` is alice: admins compare as identities. bob counts through the group.
+    const update = await updateContract(as('ALICE', NEXT), { reason: 'prod needs unit tests' });
+    expect(update.recorded).toBe(true);
+    expect(update.previous).toBe(STRICT.digest);
+    expect(update.digest).toBe(NEXT.digest);
+    expect(update.changes).toEqual({
+      stages: [
+        { stage: 'canary', change: 'added', added: [], removed: [], changed: [], settings: [] },
+        {
+          stage: 'prod',
+          change: 'changed',
+          added: ['tests'],
+          removed: [],
+          changed: ['approvals'],
+          settings: [],
+        },
+      ],
+      sections: ['admins', 'groups'],
+    });
+    const [entry] = await store.unstagedEntries('shop', ENTRY.contract).then((all) => all.slice(-1));
+    expect(entry).toMatchObject({ actor: 'alice', kind: 'contract', stage: null, artifact: null });
+    expect(entry!.payload).toMatchObject({
+      digest: NEXT.digest,
+      previous: STRICT.digest,
+      text: NEXT.text,
+      via: 'update',
+      reason: 'prod needs unit tests',
+    });
+    // The old contract is now the changed one.
+    expect((await refusal(promote(as('ci', STRICT), 'prod', D))).code).toBe('CONTRACT_CHANGED');
+    await recordApproval(as('dana', NEXT), 'prod', { artifact: D, decision: 'approve' });
+    await recordApproval(as('erin', NEXT), 'prod', { artifact: D, decision: 'approve' });
+    expect((await promote(as('ci', NEXT), 'prod', D)).entry).toBeDefined();
+    // The same contract again records nothing; bob (through his group) may change it back.
+    expect((await updateContract(as('alice', NEXT))).recorded).toBe(false);
+    expect((await updateContract(as('bob', STRICT))).recorded).toBe(true);
+    expect((await verifyLedger(as('ci', STRICT))).ok).toBe(true);
+  });
+
+  it('a contract without admins can never be changed', async () => {
+    const { as } = await setup(NO_ADMINS);
+    await promote(as('ci'), 'dev', D);
+    const error = await refusal(updateContract(as('alice', STRICT)));
+    expect(error.code).toBe('NOT_ALLOWED');
+    expect(error.message).toContain('declares no `admins`, so nobody may change it');
+  });
+
+  it('a pipeline with no pin gets its first contract from `contract update`, by anyone', async () => {
+    const { as, store } = await setup();
+    const first = await updateContract(as('dana'));
+    expect(first).toMatchObject({ recorded: true, digest: STRICT.digest });
+    expect(first.previous).toBeUndefined();
+    expect((await refusal(promote(as('ci', LOOSE), 'dev', D))).code).toBe('CONTRACT_CHANGED');
+    expect((await promote(as('ci'), 'dev', D)).entry).toBeDefined();
+    expect(await store.unstagedEntries('shop', ENTRY.contract)).toHaveLength(1);
+  });
+
+  it('a contract entry edited in the database stops the next recording act (exit 4), naming it', async () => {
+    const { as, store } = await setup();
+    await promote(as('ci'), 'dev', D);
+    const pin = await pinnedContract(store, 'shop');
+    // The attacker swaps the pinned digest for his own contract's, in the hashed body itself.
+    await execBehindTheStore(
+      backend.name,
+      handle!,
+      'update ledger_entries set body = replace(body, ?, ?) where seq = ?',
+      [STRICT.digest, LOOSE.digest, pin!.seq],
+    );
+    const error = await refusal(promote(as('mallory', LOOSE), 'prod', D));
+    expect(error.code).toBe('LEDGER_CORRUPT');
+    expect(error.message).toContain(`ledger entry #${pin!.seq} of pipeline shop fails verification`);
+    const verdict = await verifyLedger(as('ci'));
+    expect(verdict.ok).toBe(false);
+  });
+});
