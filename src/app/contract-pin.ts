@@ -8,6 +8,7 @@
  * may record a change, never those of the new one: otherwise whoever writes the new contract
  * could name himself its admin. A contract without `admins` can never be changed.
  */
+import { isAbsolute } from 'node:path';
 import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
 import { validateContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
@@ -16,7 +17,7 @@ import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
 import { authorise } from './authorise.js';
-import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
+import { type AppRequest, type AppServices, assertRecordingClock, callerMarks } from './services.js';
 
 /** The contract in force for a pipeline, as its latest `contract` entry records it. */
 export interface PinnedContract {
@@ -238,4 +239,133 @@ export async function updateContract(
         : `contract ${contract.digest} pinned for ${contract.pipeline} by ${entry.actor}`,
     };
   });
+}
+
+/**
+ * The contracts a process has compiled from recorded text, by digest: a version is compiled
+ * once, whichever request first needs it. One per process (a server's routes hold one).
+ */
+export type CompiledContracts = Map<string, Contract>;
+
+/**
+ * The contract in force for `pipeline` where contracts change while the process runs (a server):
+ * the one pinned in the ledger, which every replica reads alike. The contract the process started
+ * with (`--contracts DIR`) serves while nothing is pinned, and whenever it is the pinned one; a
+ * start-up file that differs from the pin is not in force until it is pushed. A pinned version is
+ * compiled with the start-up contract's folder (for its relative paths), else `root`.
+ * @throws TollgateError CONTRACT_NOT_FOUND for a pipeline with neither
+ */
+export async function contractInForce(
+  services: AppServices,
+  pipeline: string,
+  compiled: CompiledContracts,
+  root: string,
+): Promise<Contract> {
+  const base = services.contracts.pipelines().includes(pipeline)
+    ? services.contracts.get(pipeline)
+    : undefined;
+  const pin = await pinnedContract(await services.store(), pipeline);
+  if (pin === undefined || base?.digest === pin.digest) return base ?? services.contracts.get(pipeline);
+  let contract = compiled.get(pin.digest);
+  if (contract === undefined) {
+    contract = validateContract(pin.text, `${pipeline}@ledger#${pin.seq}`, base?.root ?? root);
+    compiled.set(pin.digest, contract);
+  }
+  return contract;
+}
+
+/**
+ * Refuses an uploaded contract whose file references (trust keys, trusted roots, the verifier key,
+ * the metrics file, stage config files) are absolute or climb out of its folder: a pipeline's
+ * admin must not be able to make the server read, and a drift report show, any file it can read.
+ * @throws TollgateError CONTRACT_INVALID naming the key and the path
+ */
+export function assertFilesInside(contract: Contract): void {
+  const refs: Array<[string, string]> = [];
+  for (const [name, path] of Object.entries(contract.trust?.keys ?? {}))
+    refs.push([`trust.keys.${name}`, path]);
+  for (const [name, identity] of Object.entries(contract.trust?.identities ?? {}))
+    if (identity.trustedRoot) refs.push([`trust.identities.${name}.trustedRoot`, identity.trustedRoot]);
+  if (contract.trust?.verifier?.key) refs.push(['trust.verifier.key', contract.trust.verifier.key]);
+  if (contract.metrics?.file) refs.push(['metrics.file', contract.metrics.file]);
+  for (const [name, stage] of Object.entries(contract.stages))
+    for (const [i, path] of stage.config.entries()) refs.push([`stages.${name}.config[${i}]`, path]);
+  for (const [key, path] of refs) {
+    if (isAbsolute(path) || path.split(/[\\/]/).includes('..') || /^[A-Za-z]:/.test(path)) {
+      throw new TollgateError(
+        'CONTRACT_INVALID',
+        `${contract.file}: ${key} is ${JSON.stringify(path)}: an uploaded contract may only name files inside its pipeline's folder (a relative path without "..")`,
+      );
+    }
+  }
+}
+
+/** One recorded version of a pipeline's contract (a `contract` entry). */
+export interface ContractVersion {
+  digest: string;
+  /** The digest it replaced; null for the pipeline's first. */
+  previous: string | null;
+  /** The `contract` entry that recorded it. */
+  seq: number;
+  actor: string;
+  at: string;
+  via: ContractEntryPayload['via'];
+  reason?: string;
+  changes?: ContractChanges;
+  /** True for the version in force (the latest). */
+  inForce: boolean;
+  /** Recorded at a time someone set (demo pipelines). */
+  clockSet?: true;
+}
+
+export interface ContractVersions {
+  pipeline: string;
+  /** The digest in force, absent while nothing is pinned. */
+  inForce?: string;
+  /** Newest first. */
+  versions: ContractVersion[];
+}
+
+function versionOf(entry: ChainedEntry, inForce: boolean): ContractVersion {
+  const pin = pinOf(entry);
+  const payload = entry.payload as Partial<ContractEntryPayload> & { clockSet?: unknown };
+  return {
+    digest: pin.digest,
+    previous: pin.previous ?? null,
+    seq: entry.seq,
+    actor: entry.actor,
+    at: entry.at,
+    via: payload.via ?? 'update',
+    ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+    ...(payload.changes ? { changes: payload.changes } : {}),
+    inForce,
+    ...(payload.clockSet === true ? { clockSet: true as const } : {}),
+  };
+}
+
+/** `tollgate contract versions`, `GET …/contract/versions`: every recorded version, newest first. */
+export async function contractVersions(ctx: AppRequest): Promise<ContractVersions> {
+  const pipeline = ctx.contract.pipeline;
+  const store = await ctx.services.store();
+  const entries = await store.unstagedEntries(pipeline, ENTRY.contract);
+  const versions = entries.map((entry, i) => versionOf(entry, i === entries.length - 1)).reverse();
+  return { pipeline, ...(versions[0] ? { inForce: versions[0].digest } : {}), versions };
+}
+
+/**
+ * One version with its text (`GET …/contract/versions/{digest}`): the latest entry that recorded it.
+ * @throws TollgateError NOT_FOUND when the pipeline never had that contract
+ */
+export async function contractVersion(
+  ctx: AppRequest,
+  digest: string,
+): Promise<ContractVersion & { pipeline: string; text: string }> {
+  const pipeline = ctx.contract.pipeline;
+  const store = await ctx.services.store();
+  const entries = await store.unstagedEntries(pipeline, ENTRY.contract);
+  const index = entries.findLastIndex((entry) => entry.payload.digest === digest);
+  const entry = entries[index];
+  if (entry === undefined)
+    throw new TollgateError('NOT_FOUND', `pipeline ${pipeline} never had the contract ${digest}`);
+  return { pipeline, ...versionOf(entry, index === entries.length - 1), text: pinOf(entry).text };
 }

@@ -38,6 +38,8 @@ export const REMOTE_VERBS: ReadonlySet<string> = new Set([
   'rollback check',
   'vsa',
   'ledger verify',
+  'contract push',
+  'contract versions',
 ]);
 
 /**
@@ -221,7 +223,12 @@ export class Remote {
  * The remote of this run, or undefined when no server is set. The pipeline is TOLLGATE_PIPELINE, else the `pipeline:` of the local contract file when there is one, else the
  * one pipeline the caller may see on the server.
  */
-export async function remoteOf(command: Command, env: NodeJS.ProcessEnv): Promise<Remote | undefined> {
+export async function remoteOf(
+  command: Command,
+  env: NodeJS.ProcessEnv,
+  /** The pipeline, when the verb already knows it (`contract push FILE`: the file's). */
+  known?: string,
+): Promise<Remote | undefined> {
   const server = serverOf(command, env);
   if (server === undefined) return undefined;
   let base: URL;
@@ -250,7 +257,7 @@ export async function remoteOf(command: Command, env: NodeJS.ProcessEnv): Promis
   const headers: Record<string, string> = {};
   if (flags.as !== undefined) headers['tollgate-as'] = flags.as;
   if (flags.now !== undefined) headers['tollgate-now'] = flags.now;
-  let pipeline = env.TOLLGATE_PIPELINE?.trim() || undefined;
+  let pipeline = known ?? (env.TOLLGATE_PIPELINE?.trim() || undefined);
   if (pipeline === undefined) {
     const file = flags.contract ?? env.TOLLGATE_CONTRACT ?? 'tollgate.yaml';
     if (existsSync(file)) {

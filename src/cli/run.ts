@@ -22,11 +22,17 @@ export function flagsOf<T extends object = object>(command: Command): GlobalFlag
 }
 
 /** Runs `work` with an app context built from the global flags, closing the store afterwards. */
-export async function withContext<T>(command: Command, work: (ctx: AppContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  command: Command,
+  work: (ctx: AppContext) => Promise<T>,
+  /** The contract file, when the verb names it itself (`contract push FILE`) rather than --contract. */
+  contract?: string,
+): Promise<T> {
   const { createContext } = await import('../app/context.js');
   const flags = flagsOf(command);
   const options: AppOptions = { env: process.env };
-  if (flags.contract !== undefined) options.contract = flags.contract;
+  const file = contract ?? flags.contract;
+  if (file !== undefined) options.contract = file;
   if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;
   if (flags.as !== undefined) options.as = flags.as;
   if (flags.now !== undefined) options.now = flags.now;
@@ -39,9 +45,12 @@ export async function withContext<T>(command: Command, work: (ctx: AppContext) =
 }
 
 /** The server this run talks to (`--server`, TOLLGATE_SERVER), or undefined to run on the local ledger. */
-export async function remoteOfCommand(command: Command): Promise<import('./remote.js').Remote | undefined> {
+export async function remoteOfCommand(
+  command: Command,
+  pipeline?: string,
+): Promise<import('./remote.js').Remote | undefined> {
   const { remoteOf } = await import('./remote.js');
-  return remoteOf(command, process.env);
+  return remoteOf(command, process.env, pipeline);
 }
 
 /** Refuses a flag that needs the local ledger or registry when the verb runs on a server. */

@@ -90,7 +90,7 @@ export function diffContracts(beforeText: string, afterText: string): ContractCh
 
 /**
  * The changes in words, one line each, for `contract update`, `history` and `status`.
- * @example describeChanges(changes) // ['prod: requirements added: approvals; changed: tests', 'sections changed: admins']
+ * @example describeChanges(changes) // ['prod: requirements added: approvals, changed: tests', 'sections changed: admins']
  */
 export function describeChanges(changes: ContractChanges): string[] {
   const lines: string[] = [];
@@ -105,10 +105,11 @@ export function describeChanges(changes: ContractChanges): string[] {
       );
       continue;
     }
-    const parts: string[] = [];
-    if (s.added.length) parts.push(`requirements added: ${s.added.join(', ')}`);
-    if (s.removed.length) parts.push(`removed: ${s.removed.join(', ')}`);
-    if (s.changed.length) parts.push(`changed: ${s.changed.join(', ')}`);
+    const requirements: string[] = [];
+    if (s.added.length) requirements.push(`added: ${s.added.join(', ')}`);
+    if (s.removed.length) requirements.push(`removed: ${s.removed.join(', ')}`);
+    if (s.changed.length) requirements.push(`changed: ${s.changed.join(', ')}`);
+    const parts = requirements.length ? [`requirements ${requirements.join(', ')}`] : [];
     if (s.settings.length) parts.push(`settings changed: ${s.settings.join(', ')}`);
     lines.push(`${s.stage}: ${parts.join('; ')}`);
   }

@@ -13,6 +13,10 @@ artifact:
   type: oci                      # oci | file | package; artifacts are always identified by digest
   # repository: registry.example.com/team/${pipeline}
 
+# The first promotion pins this contract: changing it later takes \`tollgate contract update\`, by one
+# of these admins. Without admins nobody can change it, so name them before the first promotion.
+# admins: [your-name, group:release-managers]
+
 stages:
   dev:
     purpose: fast change feedback

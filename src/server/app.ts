@@ -7,7 +7,9 @@
  * `createServerApp` builds the app without a socket, so tests call it as a function
  * (`app.request('/api/v1/…')`); src/server/serve.ts puts it on a port.
  */
+
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import type { AppServices, ContractSource } from '../app/services.js';
@@ -53,6 +55,11 @@ export interface ServerAppOptions {
   eventPollMs?: number;
   /** The dashboard's built files (dist/ui), served at `/`; default: no dashboard. */
   dashboardDir?: string;
+  /**
+   * Where an uploaded contract's relative paths resolve when its pipeline had no start-up file
+   * (default: the working directory); a pipeline started from a file keeps that file's folder.
+   */
+  contractsRoot?: string;
 }
 
 export interface ServerApp {
@@ -174,6 +181,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     stopping: stopping.signal,
     ...(options.eventPollMs === undefined ? {} : { eventPollMs: options.eventPollMs }),
     demoPipelines: new Set(options.demoPipelines ?? []),
+    compiledContracts: new Map(),
+    contractsRoot: resolve(options.contractsRoot ?? '.'),
     maxEvidenceBytes: options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
   });

@@ -50,7 +50,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
 
 /** The body of every error answer. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  /** `line` and `column` locate the problem in an uploaded file (a contract), when known. */
+  error: { code: ErrorCode; message: string; line?: number; column?: number };
 }
 
 /** Codes hono's own middleware raises (body limits, malformed JSON, media types), as ours. */
@@ -71,7 +72,12 @@ function codeOfHttpStatus(status: number): ErrorCode {
  */
 export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof TollgateError) {
-    return { status: STATUS_OF[error.code], body: { error: { code: error.code, message: error.message } } };
+    const { line, column } = error.position ?? {};
+    const where = { ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
+    return {
+      status: STATUS_OF[error.code],
+      body: { error: { code: error.code, message: error.message, ...where } },
+    };
   }
   if (error instanceof HTTPException) {
     const code = codeOfHttpStatus(error.status);

@@ -8,6 +8,7 @@ import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/z
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type Action, authorise } from '../app/authorise.js';
+import { type CompiledContracts, contractInForce } from '../app/contract-pin.js';
 import {
   approvalDocument,
   documentText,
@@ -20,7 +21,7 @@ import {
   verificationDocument,
 } from '../app/documents.js';
 import { type AppRequest, type AppServices, principalOf } from '../app/services.js';
-import { upstreamOf } from '../contract/types.js';
+import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { streamEntries } from './events.js';
 import { idempotency } from './idempotency.js';
@@ -50,6 +51,10 @@ export interface RouteDeps {
   stopping: AbortSignal;
   /** How often event streams look for new entries (default 500 ms). */
   eventPollMs?: number;
+  /** Contract versions compiled from the ledger, by digest (src/app/contract-pin.ts). */
+  compiledContracts: CompiledContracts;
+  /** The folder an uploaded contract's relative paths resolve against when its pipeline had no start-up file. */
+  contractsRoot: string;
 }
 
 export interface ServerVariables {
@@ -120,7 +125,13 @@ function responsesOf(ok: { status: 200 | 201; schema: z.ZodType; description: st
  * server's clock. `Tollgate-As` and `Tollgate-Now` (the CLI's --as and --now) are refused unless
  * the pipeline is in demo mode, so nobody can approve as someone else or move time past a soak.
  */
-export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string): AppRequest {
+export async function requestFor(
+  c: ServerContext,
+  deps: RouteDeps,
+  pipeline: string,
+  /** The contract the request is about; default: the pipeline's contract in force. */
+  given?: Contract,
+): Promise<AppRequest> {
   const identity = c.get('identity');
   const as = c.req.header('tollgate-as');
   const now = c.req.header('tollgate-now');
@@ -131,7 +142,9 @@ export function requestFor(c: ServerContext, deps: RouteDeps, pipeline: string):
     );
   }
   const services = c.get('services') ?? deps.services;
-  const contract = services.contracts.get(pipeline);
+  // The contract in force is the ledger's (every replica reads the same), not this process's file.
+  const contract =
+    given ?? (await contractInForce(services, pipeline, deps.compiledContracts, deps.contractsRoot));
   let at = services.clock.now();
   if (now !== undefined) {
     at = new Date(now);
@@ -247,24 +260,34 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const grant = c.get('identity').grant;
-      const names = deps.services.contracts
-        .pipelines()
-        .filter((name) => grant.pipelines === '*' || grant.pipelines.includes(name));
-      return answer(
-        c,
-        names.map((name) => {
-          const contract = deps.services.contracts.get(name);
-          return {
-            pipeline: name,
-            contract: { digest: contract.digest },
-            stages: Object.entries(contract.stages).map(([stage, definition]) => ({
-              stage,
-              purpose: definition.purpose,
-              from: upstreamOf(definition),
-            })),
-          };
-        }),
-      );
+      const store = await deps.services.store();
+      // The start-up contracts' pipelines, and those whose contract was uploaded since.
+      const names = [
+        ...new Set([...deps.services.contracts.pipelines(), ...(await store.pipelines())]),
+      ].filter((name) => grant.pipelines === '*' || grant.pipelines.includes(name));
+      const rows = [];
+      for (const name of names) {
+        const contract = await contractInForce(
+          deps.services,
+          name,
+          deps.compiledContracts,
+          deps.contractsRoot,
+        ).catch((error: unknown) => {
+          if (error instanceof TollgateError && error.code === 'CONTRACT_NOT_FOUND') return undefined;
+          throw error;
+        });
+        if (contract === undefined) continue;
+        rows.push({
+          pipeline: name,
+          contract: { digest: contract.digest },
+          stages: Object.entries(contract.stages).map(([stage, definition]) => ({
+            stage,
+            purpose: definition.purpose,
+            from: upstreamOf(definition),
+          })),
+        });
+      }
+      return answer(c, rows);
     },
   );
 
@@ -281,7 +304,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const { stageStatus } = await import('../app/status.js');
-      return answer(c, await stageStatus(requestFor(c, deps, pipelineOf(c))));
+      return answer(c, await stageStatus(await requestFor(c, deps, pipelineOf(c))));
     },
   );
 
@@ -298,7 +321,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const { verifyLedger } = await import('../app/status.js');
-      return answer(c, await verifyLedger(requestFor(c, deps, pipelineOf(c))));
+      return answer(c, await verifyLedger(await requestFor(c, deps, pipelineOf(c))));
     },
   );
 
@@ -316,7 +339,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     async (c) => {
       const { driftBetween } = await import('../app/drift.js');
       const query = valid<z.infer<typeof s.driftQuery>>(c, 'query');
-      return answer(c, await driftBetween(requestFor(c, deps, pipelineOf(c)), query.from, query.to));
+      return answer(c, await driftBetween(await requestFor(c, deps, pipelineOf(c)), query.from, query.to));
     },
   );
 
@@ -342,7 +365,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     async (c) => {
       const { registerArtifact, parseLabels } = await import('../app/register.js');
       const body = valid<z.infer<typeof s.registerBody>>(c, 'json');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       // The same label rules as the CLI's --label key=value.
       const labels = parseLabels(Object.entries(body.labels ?? {}).map(([k, v]) => `${k}=${v}`));
       const result = await registerArtifact(request, { digest: body.digest, labels });
@@ -364,7 +387,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     async (c) => {
       const { explainArtifact } = await import('../app/explain.js');
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
-      return answer(c, await explainArtifact(requestFor(c, deps, pipelineOf(c)), digest));
+      return answer(c, await explainArtifact(await requestFor(c, deps, pipelineOf(c)), digest));
     },
   );
 
@@ -373,6 +396,14 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     type: 'object',
     properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } },
   } as never;
+  const contractTypes = [
+    'application/yaml',
+    'application/x-yaml',
+    'text/yaml',
+    'text/x-yaml',
+    'text/plain',
+    '+yaml',
+  ];
   const xmlTypes = ['application/xml', 'text/xml', '+xml', 'application/octet-stream'];
   const jsonTypes = ['application/json', '+json', 'application/octet-stream'];
 
@@ -404,7 +435,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { attestTests } = await import('../app/attest.js');
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.testsQuery>>(c, 'query');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       const count = (n: number) =>
         deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'tests' }, n);
       // Several reports: multipart/form-data, each part streamed to the parser in turn.
@@ -447,7 +478,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { attestEvidence } = await import('../app/attest-evidence.js');
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.evidenceQuery>>(c, 'query');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       assertMediaType(c, jsonTypes);
       const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
       deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'evidence' }, bytes.length);
@@ -490,7 +521,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { attestStatements } = await import('../app/attest-statement.js');
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.statementQuery>>(c, 'query');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       const count = (n: number) =>
         deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'statements' }, n);
       // Several files: multipart/form-data, recorded all or nothing as the CLI does locally.
@@ -532,7 +563,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { attestVerification } = await import('../app/verification.js');
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const body = valid<z.infer<typeof s.verificationBody>>(c, 'json');
-      const result = await attestVerification(requestFor(c, deps, pipelineOf(c)), {
+      const result = await attestVerification(await requestFor(c, deps, pipelineOf(c)), {
         artifact: digest,
         stage: body.stage,
         result: body.result,
@@ -558,7 +589,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { checkStage } = await import('../app/check.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const { artifact, promoter } = valid<z.infer<typeof s.checkQuery>>(c, 'query');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       // Read-only: who would promote changes only whom `notBy: promoter` excludes (the dashboard
       // asks as the stage's usual promoter, so an approver sees their own approval count).
       const asPromoter =
@@ -595,7 +626,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { promote } = await import('../app/promote.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const body = valid<z.infer<typeof s.promoteBody>>(c, 'json');
-      const result = await promote(requestFor(c, deps, pipelineOf(c)), stage, body.artifact, {
+      const result = await promote(await requestFor(c, deps, pipelineOf(c)), stage, body.artifact, {
         overrides: body.overrides ?? [],
         ...(body.reason === undefined ? {} : { reason: body.reason }),
         ...(body.again ? { again: true } : {}),
@@ -633,7 +664,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     async (c) => {
       const { stageHistory } = await import('../app/status.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
-      return answer(c, await stageHistory(requestFor(c, deps, pipelineOf(c)), stage));
+      return answer(c, await stageHistory(await requestFor(c, deps, pipelineOf(c)), stage));
     },
   );
 
@@ -656,7 +687,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { recordApproval } = await import('../app/approve.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const body = valid<z.infer<typeof s.approvalBody>>(c, 'json');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       const result = await recordApproval(request, stage, {
         artifact: body.artifact,
         decision: body.decision,
@@ -690,7 +721,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { days } = valid<z.infer<typeof s.windowsQuery>>(c, 'query');
       return answer(
         c,
-        stageWindows(requestFor(c, deps, pipelineOf(c)), stage, days === undefined ? 14 : Number(days)),
+        stageWindows(await requestFor(c, deps, pipelineOf(c)), stage, days === undefined ? 14 : Number(days)),
       );
     },
   );
@@ -713,7 +744,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       return answer(
         c,
         await rollbackCheck(
-          requestFor(c, deps, pipelineOf(c)),
+          await requestFor(c, deps, pipelineOf(c)),
           stage,
           artifact === undefined ? {} : { digest: artifact },
         ),
@@ -741,7 +772,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const body = valid<z.infer<typeof s.rollbackBody>>(c, 'json');
       const result = await rollbackStage(
-        requestFor(c, deps, pipelineOf(c)),
+        await requestFor(c, deps, pipelineOf(c)),
         stage,
         body.reason === undefined ? {} : { reason: body.reason },
       );
@@ -764,7 +795,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { storedVsa } = await import('../app/vsa.js');
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
-      const found = await storedVsa(requestFor(c, deps, pipelineOf(c)), stage, artifact);
+      const found = await storedVsa(await requestFor(c, deps, pipelineOf(c)), stage, artifact);
       if (!found) {
         throw new TollgateError(
           'NOT_FOUND',
@@ -792,7 +823,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const { after } = valid<z.infer<typeof s.eventsQuery>>(c, 'query');
-      const request = requestFor(c, deps, pipelineOf(c));
+      const request = await requestFor(c, deps, pipelineOf(c));
       const last = c.req.header('last-event-id') ?? after;
       if (last !== undefined && !/^\d{1,15}$/.test(last))
         throw new TollgateError(
@@ -856,7 +887,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const { pipelineSummary } = await import('../app/dashboard.js');
-      return answer(c, await pipelineSummary(requestFor(c, deps, pipelineOf(c))));
+      return answer(c, await pipelineSummary(await requestFor(c, deps, pipelineOf(c))));
     },
   );
 
@@ -876,7 +907,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const query = valid<z.infer<typeof s.timelineQuery>>(c, 'query');
       return answer(
         c,
-        await pipelineTimeline(requestFor(c, deps, pipelineOf(c)), {
+        await pipelineTimeline(await requestFor(c, deps, pipelineOf(c)), {
           ...(query.before === undefined
             ? {}
             : { before: pageNumber(query.before, 'before', 1, Number.MAX_SAFE_INTEGER) }),
@@ -914,6 +945,94 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         }
       };
       return answer(c, await approvalsInbox(deps.services, caller, mayApprove));
+    },
+  );
+
+  // ── Contracts (issue 15) ───────────────────────────────────────────────────────────────────
+  define(
+    {
+      id: 'pushContract',
+      method: 'put',
+      path: `${P}/contract`,
+      action: 'contract',
+      tag: 'contracts',
+      summary:
+        "Upload the pipeline's contract (tollgate contract push): recorded as the contract in force, by an admin of the one in force",
+      request: {
+        params: s.pipelinePath,
+        body: {
+          required: true,
+          description: 'The contract, as YAML text (at most 1 MiB).',
+          content: { 'application/yaml': { schema: { type: 'string' } as never } },
+        },
+      },
+      ok: {
+        status: 201,
+        schema: s.contractUpdateSchema,
+        description: 'The change recorded (201), or the contract already in force (200, recorded: false)',
+      },
+    },
+    async (c) => {
+      const { assertFilesInside, updateContract } = await import('../app/contract-pin.js');
+      const { validateContract } = await import('../contract/load-contract.js');
+      const pipeline = pipelineOf(c);
+      assertMediaType(c, contractTypes);
+      const text = await c.req.text();
+      if (text.trim() === '')
+        throw new TollgateError('USAGE', 'the request body is empty: send the contract');
+      const services = c.get('services') ?? deps.services;
+      const started = services.contracts.pipelines().includes(pipeline)
+        ? services.contracts.get(pipeline)
+        : undefined;
+      const contract = validateContract(
+        text,
+        `${pipeline}.yaml (upload)`,
+        started?.root ?? deps.contractsRoot,
+      );
+      if (contract.pipeline !== pipeline) {
+        throw new TollgateError(
+          'CONTRACT_INVALID',
+          `the uploaded contract is for pipeline ${contract.pipeline}, not ${pipeline}: upload it to /api/v1/pipelines/${contract.pipeline}/contract`,
+        );
+      }
+      assertFilesInside(contract);
+      const result = await updateContract(await requestFor(c, deps, pipeline, contract), { via: 'upload' });
+      return answer(c, result, result.recorded ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'contractVersions',
+      method: 'get',
+      path: `${P}/contract/versions`,
+      action: 'read',
+      tag: 'contracts',
+      summary: "Every recorded version of the pipeline's contract, newest first: who, when, what changed",
+      request: { params: s.pipelinePath },
+      ok: { schema: s.contractVersionsSchema, description: 'The versions' },
+    },
+    async (c) => {
+      const { contractVersions } = await import('../app/contract-pin.js');
+      return answer(c, await contractVersions(await requestFor(c, deps, pipelineOf(c))));
+    },
+  );
+
+  define(
+    {
+      id: 'contractVersion',
+      method: 'get',
+      path: `${P}/contract/versions/{digest}`,
+      action: 'read',
+      tag: 'contracts',
+      summary: 'One recorded version of the contract, with its text',
+      request: { params: s.contractVersionPath },
+      ok: { schema: s.contractVersionSchema, description: 'The version and its text' },
+    },
+    async (c) => {
+      const { contractVersion } = await import('../app/contract-pin.js');
+      const { digest } = valid<z.infer<typeof s.contractVersionPath>>(c, 'param');
+      return answer(c, await contractVersion(await requestFor(c, deps, pipelineOf(c)), digest));
     },
   );
 

@@ -56,6 +56,12 @@ export const errorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'ARTIFACT_NOT_FOUND' }),
       message: z.string(),
+      line: z
+        .number()
+        .int()
+        .optional()
+        .describe('For an invalid uploaded file (a contract): the line of the problem.'),
+      column: z.number().int().optional().describe('…and its column.'),
     }),
   })
   .openapi('Error');
@@ -523,6 +529,69 @@ export const pipelinesSchema = z
     }),
   )
   .openapi('Pipelines');
+
+const contractDigest = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'a contract digest: sha256: and 64 hex digits')
+  .openapi({ example: `sha256:${'c0'.repeat(32)}` });
+
+export const contractVersionPath = z.object({
+  pipeline: pipelineParam,
+  digest: contractDigest.openapi({ param: { name: 'digest', in: 'path' } }),
+});
+
+const contractChanges = z
+  .object({
+    stages: z.array(
+      z.object({
+        stage: z.string(),
+        change: z.enum(['added', 'removed', 'changed']),
+        added: z.array(z.string()).describe('Requirements (gate keys) added'),
+        removed: z.array(z.string()),
+        changed: z.array(z.string()),
+        settings: z.array(z.string()).describe('Other stage keys changed (from, config, rollback…)'),
+      }),
+    ),
+    sections: z.array(z.string()).describe('Top-level keys changed (admins, groups, trust…)'),
+  })
+  .openapi('ContractChanges');
+
+export const contractUpdateSchema = z
+  .object({
+    recorded: z.boolean(),
+    pipeline: z.string(),
+    digest: z.string(),
+    previous: z.string().optional(),
+    entry: z.object({ seq: z.number(), hash: z.string(), actor: z.string(), at: z.string() }),
+    changes: contractChanges.optional(),
+    message: z.string(),
+  })
+  .openapi('ContractUpdate', { description: 'What `tollgate contract update --json` prints.' });
+
+const contractVersionShape = {
+  digest: z.string(),
+  previous: z.string().nullable(),
+  seq: z.number(),
+  actor: z.string(),
+  at: z.string(),
+  via: z.enum(['first promotion', 'update', 'upload']),
+  reason: z.string().optional(),
+  changes: contractChanges.optional(),
+  inForce: z.boolean(),
+  clockSet: z.literal(true).optional(),
+};
+
+export const contractVersionsSchema = z
+  .object({
+    pipeline: z.string(),
+    inForce: z.string().optional(),
+    versions: z.array(z.object(contractVersionShape)),
+  })
+  .openapi('ContractVersions', { description: 'What `tollgate contract versions --json` prints.' });
+
+export const contractVersionSchema = z
+  .object({ pipeline: z.string(), ...contractVersionShape, text: z.string() })
+  .openapi('ContractVersion');
 
 export const whoamiSchema = z
   .object({

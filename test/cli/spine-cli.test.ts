@@ -283,7 +283,8 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
     await run(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml']);
     const promoted = await run(['promote', 'dev', '--artifact', D]);
     expect(promoted.code).toBe(0);
-    expect(promoted.stderr).toMatch(/promoted sha256:[0-9a-f]{12} into dev: ledger entry #3/);
+    // Entry #3 is the contract this first promotion pins; the promotion is #4.
+    expect(promoted.stderr).toMatch(/promoted sha256:[0-9a-f]{12} into dev: ledger entry #4/);
 
     const blocked = await run(['promote', 'staging', '--artifact', D, '--json']);
     expect(blocked.code).toBe(1);
@@ -354,7 +355,8 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
       await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], { cwd: dir, env });
       expect((await runCli(['promote', 'dev', '--artifact', D], { cwd: dir, env })).code).toBe(0);
       const verify = await runCli(['ledger', 'verify'], { cwd: dir, env });
-      expect(verify.stdout).toContain('intact: 3 entries');
+      // register, attest, the contract the first promotion pins, the promotion
+      expect(verify.stdout).toContain('intact: 4 entries');
       expect(verify.stdout).toContain('postgres://');
       writeFileSync(join(dir, 'note'), 'no sqlite file was made');
       expect(() => readFileSync(join(dir, '.tollgate', 'ledger.db'))).toThrow();

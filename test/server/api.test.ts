@@ -89,7 +89,8 @@ describe.each(BACKENDS)('the API on $title', (backend) => {
     expect(await tests.json()).toMatchObject({ suite: 'unit', tests: 1, passed: 1, failed: 0, stored: true });
     const promoted = await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D });
     expect(promoted.status).toBe(201);
-    expect(promoted.headers.get('tollgate-entry')).toMatch(/^3 sha256:[0-9a-f]{64}$/);
+    // Entry 3 is the contract the pipeline's first promotion pins.
+    expect(promoted.headers.get('tollgate-entry')).toMatch(/^4 sha256:[0-9a-f]{64}$/);
     const approved = await s.call('POST', `${base}/stages/prod/approvals`, approver, {
       artifact: D,
       decision: 'approve',

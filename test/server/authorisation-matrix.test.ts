@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role, roleAllows } from '../../src/app/authorise.js';
 import { FIXTURES, fakeDigest } from '../support/cli.js';
 import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import { CHECKOUT, openTestServer, type TestServer } from './support.js';
 
 const D = fakeDigest('matrix');
 const base = '/api/v1/pipelines/checkout';
@@ -88,6 +88,20 @@ const SAMPLES: Record<string, Sample> = {
   pipelineSummary: { scoped: true, send: get(`${base}/summary`) },
   timeline: { scoped: true, send: get(`${base}/timeline?limit=5`) },
   inbox: { scoped: false, send: get('/api/v1/inbox') },
+  // The contract in force again: recorded nothing, so the sample can run for every admin cell.
+  pushContract: {
+    scoped: true,
+    send: (s, token) =>
+      Promise.resolve(
+        s.app.request(`${base}/contract`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/yaml' },
+          body: CHECKOUT.text,
+        }),
+      ),
+  },
+  contractVersions: { scoped: true, send: get(`${base}/contract/versions`) },
+  contractVersion: { scoped: true, send: get(`${base}/contract/versions/${CHECKOUT.digest}`) },
   createToken: { scoped: true, send: post('/api/v1/tokens', { role: 'reader', pipelines: ['checkout'] }) },
   listTokens: { scoped: false, send: get('/api/v1/tokens') },
   revokeToken: {

@@ -158,18 +158,20 @@ describe.each(BACKENDS)('live events on $title', (backend) => {
     const live = await s.call('GET', `${base}/events`, reader);
     expect(live.status).toBe(200);
     expect(live.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const coming = readEvents(live, 1);
+    const coming = readEvents(live, 2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
-    const [promotion] = await coming;
-    expect(promotion).toMatchObject({ id: '2', event: 'promotion', data: { seq: 2, kind: 'promotion' } });
+    // The pipeline's first promotion pins its contract just before itself.
+    const [pin, promotion] = await coming;
+    expect(pin).toMatchObject({ id: '2', event: 'contract', data: { seq: 2, kind: 'contract' } });
+    expect(promotion).toMatchObject({ id: '3', event: 'promotion', data: { seq: 3, kind: 'promotion' } });
 
-    // A client that saw entry 1 reconnects: it gets 2 and nothing twice.
-    const resumed = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': '1' });
+    // A client that saw entry 2 reconnects: it gets 3 and nothing twice.
+    const resumed = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': '2' });
     const again = await readEvents(resumed, 1);
-    expect(again.map((e) => e.id)).toEqual(['2']);
-    const all = await readEvents(await s.call('GET', `${base}/events?after=0`, reader), 2);
-    expect(all.map((e) => `${e.id} ${e.event}`)).toEqual(['1 register', '2 promotion']);
+    expect(again.map((e) => e.id)).toEqual(['3']);
+    const all = await readEvents(await s.call('GET', `${base}/events?after=0`, reader), 3);
+    expect(all.map((e) => `${e.id} ${e.event}`)).toEqual(['1 register', '2 contract', '3 promotion']);
 
     const bad = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': 'yesterday' });
     expect(bad.status).toBe(400);

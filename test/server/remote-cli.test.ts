@@ -230,6 +230,10 @@ const STEPS: Step[] = [
   // Provenance about another digest: refused, exit 3, nothing recorded.
   { args: ['attest', 'provenance', '--artifact', D, 'slsa-v1.intoto.json'], code: 3 },
   { args: ['promote', 'dev', '--artifact', D], code: 0 },
+  // The first promotion pinned the contract; pushing the same one records nothing.
+  { args: ['contract', 'versions'], out: /first promotion {2}\(in force\)/ },
+  { args: ['contract', 'push', 'tollgate.yaml', '--json'], out: /"recorded": false/ },
+  { args: ['contract', 'versions', '--json'], out: /"via": "first promotion"/ },
   // prod needs an approval: pending (2), then approved by someone else, then allowed.
   { args: ['check', 'prod', '--artifact', D], code: 2 },
   { args: ['--as', 'rita', 'approve', 'prod', '--artifact', D, '--comment', 'ok'], code: 0 },
@@ -321,7 +325,7 @@ function verbOf(args: string[]): string {
   let i = 0;
   while (args[i] === '--as') i += 2;
   const [first, second] = args.slice(i);
-  if (first === 'attest' || first === 'ledger') return `${first} ${second}`;
+  if (first === 'attest' || first === 'ledger' || first === 'contract') return `${first} ${second}`;
   if (first === 'rollback' && second === 'check') return 'rollback check';
   return first!;
 }

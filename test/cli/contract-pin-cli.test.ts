@@ -1,0 +1,72 @@
+/**
+ * The pinned contract through the built CLI: `-c loose.yaml` against the shared ledger exits 3
+ * naming both digests, and `tollgate contract update` records a change (text and --json) only for
+ * an admin of the contract in force.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateContract } from '../../src/contract/load-contract.js';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+
+const STRICT = `version: 1
+pipeline: shop
+artifact: { type: file }
+admins: [alice]
+stages:
+  dev:
+    purpose: unit tests
+    requires:
+      tests: [{ suite: unit }]
+`;
+const LOOSE = `version: 1
+pipeline: shop
+artifact: { type: file }
+admins: [mallory]
+stages:
+  dev: { purpose: anything goes }
+`;
+
+const D = fakeDigest('cli-pin');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tollgate contract update', () => {
+  it('refuses -c loose.yaml after the first promotion, and records an admin’s change', async () => {
+    const dir = makeWorkspace(STRICT, { 'loose.yaml': LOOSE });
+    dirs.push(dir);
+    const run = (args: string[], as = 'ci') => runCli([...args, '--as', as], { cwd: dir });
+    expect((await run(['register', '--digest', D])).code).toBe(0);
+    // The strict contract blocks dev (no unit tests); loose lets it in.
+    expect((await run(['promote', 'dev', '--artifact', D])).code).toBe(1);
+    writeFileSync(join(dir, 'unit.xml'), '<testsuite name="unit"><testcase name="a"/></testsuite>');
+    expect((await run(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'])).code).toBe(0);
+    expect((await run(['promote', 'dev', '--artifact', D])).code).toBe(0);
+
+    const strict = validateContract(STRICT, 'tollgate.yaml').digest;
+    const loose = validateContract(LOOSE, 'loose.yaml').digest;
+    const refused = await run(['-c', 'loose.yaml', 'promote', 'dev', '--artifact', D, '--again'], 'mallory');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`the contract loose.yaml is ${loose}`);
+    expect(refused.stderr).toContain(`pipeline shop is pinned to ${strict}`);
+
+    const notAdmin = await run(['-c', 'loose.yaml', 'contract', 'update'], 'mallory');
+    expect(notAdmin.code).toBe(3);
+    expect(notAdmin.stderr).toContain('mallory may not change the contract of shop');
+
+    const text = await run(['-c', 'loose.yaml', 'contract', 'update', '--reason', 'demo'], 'Alice');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`contract of shop changed from ${strict} to ${loose} by alice`);
+    expect(text.stdout).toContain('dev: requirements removed: tests; settings changed: purpose');
+    expect(text.stdout).toContain('sections changed: admins');
+
+    const again = await run(['-c', 'loose.yaml', 'contract', 'update', '--json'], 'alice');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ recorded: false, digest: loose, previous: strict });
+    expect((await run(['-c', 'loose.yaml', 'promote', 'dev', '--artifact', D, '--again'])).code).toBe(0);
+    expect((await run(['promote', 'dev', '--artifact', D, '--again'])).code).toBe(3);
+    expect((await run(['ledger', 'verify'])).code).toBe(0);
+  }, 60_000);
+});

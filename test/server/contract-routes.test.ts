@@ -1,0 +1,147 @@
+/**
+ * Issue 15, contracts on the server: an upload (`PUT …/contract`) is the recorded contract change,
+ * made by the authenticated principal and allowed only to an admin of the contract in force; each
+ * version is kept by digest; a replica started with the old file serves the contract in force.
+ * Bad input is refused with nothing stored. On every store backend.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/app/create-services.js';
+import { contractSource } from '../../src/app/services.js';
+import { createServerApp } from '../../src/server/app.js';
+import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+const V1 = `version: 1
+pipeline: shop
+artifact: { type: oci }
+admins: [root]
+stages:
+  dev: { purpose: fast feedback }
+  prod:
+    purpose: live
+    from: dev
+`;
+const V2 = `${V1}    requires:
+      approvals: { count: 1 }
+admins: [root, mallory]
+`.replace('admins: [root]\n', '');
+const D = fakeDigest('contract-routes');
+const base = '/api/v1/pipelines/shop';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.dispose();
+  server = undefined;
+});
+
+function put(s: TestServer, path: string, token: string, text: string, type = 'application/yaml') {
+  return Promise.resolve(
+    s.app.request(path, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body: text,
+    }),
+  );
+}
+
+describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
+  it('an upload is the recorded change, by an admin of the contract in force; versions are kept by digest', async () => {
+    const v1 = contractOf(V1);
+    const v2 = contractOf(V2);
+    server = await openTestServer(backend, { contracts: [v1] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+    const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci' });
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    const head = await s.handle.store.head('shop');
+
+    // Bad input: each a clear error, nothing stored.
+    const broken = await put(
+      s,
+      `${base}/contract`,
+      root,
+      'version: 1\npipeline: shop\nstages: {}\nartifact: { type: oci }\n',
+    );
+    expect(broken.status).toBe(422);
+    const error = ((await broken.json()) as { error: { code: string; message: string; line?: number } })
+      .error;
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.line).toBe(3);
+    expect((await put(s, `${base}/contract`, root, V1.replace('shop', 'other'))).status).toBe(422);
+    expect((await put(s, `${base}/contract`, root, V2, 'application/json')).status).toBe(415);
+    const outside = V2.replace(
+      'dev: { purpose: fast feedback }',
+      "dev: { purpose: fast feedback, config: ['../../etc/passwd'] }",
+    );
+    const escaped = await put(s, `${base}/contract`, root, outside);
+    expect(escaped.status).toBe(422);
+    expect(await escaped.text()).toContain('may only name files inside');
+    expect((await put(s, `${base}/contract`, ci, V2)).status).toBe(403);
+    // mallory is an admin only in the new contract: the one in force decides.
+    const attacker = await put(s, `${base}/contract`, mallory, V2);
+    expect(attacker.status).toBe(403);
+    expect(await attacker.text()).toContain('mallory may not change the contract of shop');
+    expect(await s.handle.store.head('shop')).toBe(head);
+
+    const pushed = await put(s, `${base}/contract`, root, V2);
+    expect(pushed.status).toBe(201);
+    expect(await pushed.json()).toMatchObject({
+      recorded: true,
+      digest: v2.digest,
+      previous: v1.digest,
+      entry: { actor: 'root' },
+      changes: {
+        stages: [{ stage: 'prod', change: 'changed', added: ['approvals'], removed: [], changed: [] }],
+        sections: ['admins'],
+      },
+    });
+    // The same text again records nothing.
+    expect((await put(s, `${base}/contract`, root, V2)).status).toBe(200);
+
+    // Decisions are now made under the new contract: prod needs an approval.
+    const check = await s.call('GET', `${base}/stages/prod/check?artifact=${D}`, ci);
+    expect(await check.json()).toMatchObject({ verdict: 'pending', contract: { digest: v2.digest } });
+
+    const versions = (await (await s.call('GET', `${base}/contract/versions`, ci)).json()) as {
+      inForce: string;
+      versions: Array<{ digest: string; via: string; inForce: boolean; actor: string }>;
+    };
+    expect(versions.inForce).toBe(v2.digest);
+    expect(versions.versions.map((v) => [v.digest, v.via, v.inForce, v.actor])).toEqual([
+      [v2.digest, 'upload', true, 'root'],
+      [v1.digest, 'first promotion', false, 'ci'],
+    ]);
+    const first = await s.call('GET', `${base}/contract/versions/${v1.digest}`, ci);
+    expect(await first.json()).toMatchObject({ digest: v1.digest, text: V1, inForce: false });
+    expect((await s.call('GET', `${base}/contract/versions/${fakeDigest('never')}`, ci)).status).toBe(404);
+    expect((await s.call('GET', `${base}/contract/versions/latest`, ci)).status).toBe(400);
+
+    // A replica started with the old file serves the contract in force, not the file.
+    const replica = createServerApp({
+      services: createServices({ contracts: contractSource([v1]), store: s.handle.store }),
+      authenticators: [apiTokenAuthenticator(s.services)],
+    });
+    const there = await replica.app.request(`${base}/stages/prod/check?artifact=${D}`, {
+      headers: { authorization: `Bearer ${ci}` },
+    });
+    expect(await there.json()).toMatchObject({ contract: { digest: v2.digest } });
+  });
+
+  it('a pipeline can start from an upload, and is then listed', async () => {
+    server = await openTestServer(backend, { contracts: [] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    expect((await s.call('GET', `${base}/status`, root)).status).toBe(404);
+    expect((await put(s, `${base}/contract`, root, V1)).status).toBe(201);
+    const listed = (await (await s.call('GET', '/api/v1/pipelines', root)).json()) as Array<{
+      pipeline: string;
+    }>;
+    expect(listed.map((p) => p.pipeline)).toEqual(['shop']);
+    expect((await s.call('GET', `${base}/status`, root)).status).toBe(200);
+  });
+});
