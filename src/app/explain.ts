@@ -39,6 +39,12 @@ export interface PassportStage {
     status: PromotionStatus;
     statusReason?: string;
     vsa: boolean;
+    /** The contract the promotion was decided under. */
+    contractDigest?: string;
+    /** Recorded at a time someone set (a demo pipeline). */
+    clockSet?: true;
+    /** Gates overridden at the promotion: who, which gate, why. */
+    overrides?: Array<{ gate: string; actor: string; reason: string }>;
     /** The config drift reports the promotion was decided on (`payload.snapshots.drift`), if any. */
     drift?: unknown;
   };
@@ -115,7 +121,13 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
         status: promotion.status,
         ...(promotion.statusReason === undefined ? {} : { statusReason: promotion.statusReason }),
         vsa: vsaBySeq.has(promotion.seq),
+        ...(promotion.contractDigest ? { contractDigest: promotion.contractDigest } : {}),
+        ...(promotion.clockSet ? { clockSet: true as const } : {}),
       };
+      const overrides = (view.overrides ?? [])
+        .filter((o) => o.seq === promotion.seq)
+        .map((o) => ({ gate: o.gate, actor: o.actor, reason: o.reason }));
+      if (overrides.length) row.promotion.overrides = overrides;
       const snapshots = entries.find((entry) => entry.seq === promotion.seq)?.payload.snapshots;
       const drift = (snapshots as { drift?: unknown } | undefined)?.drift;
       if (drift !== undefined) row.promotion.drift = drift;
@@ -168,6 +180,9 @@ export function renderPassport(passport: Passport): string {
       const p = row.promotion;
       parts.push(`${p.status} at ${p.at} by ${p.actor} (entry #${p.seq})${p.vsa ? ', signed VSA' : ''}`);
       if (p.statusReason) parts.push(p.statusReason);
+      if (p.contractDigest)
+        parts.push(`under contract ${p.contractDigest}${p.clockSet ? ', at a set clock' : ''}`);
+      for (const o of p.overrides ?? []) parts.push(`override: ${o.gate} by ${o.actor} ("${o.reason}")`);
       if (p.drift !== undefined) parts.push(...renderDriftSnapshotText(p.drift).split('\n'));
     }
     if (row.check) {

@@ -3,15 +3,47 @@ import { TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import type { PromotionRecord } from '../ledger/ledger-view.js';
+import type { LedgerView, PromotionRecord } from '../ledger/ledger-view.js';
 import { readArtifactHistory } from './artifact-facts.js';
 import type { AppRequest } from './services.js';
+
+/** A gate overridden at a promotion: who, which gate, why. */
+export interface PromotionOverride {
+  gate: string;
+  actor: string;
+  reason: string;
+}
 
 export interface StageStatus {
   stage: string;
   purpose: string;
   /** The artifact the stage runs now: the latest promotion, or the target of a later rollback. */
-  current?: { artifact: Artifact; since: string; seq: number; status: PromotionRecord['status'] };
+  current?: {
+    artifact: Artifact;
+    since: string;
+    seq: number;
+    status: PromotionRecord['status'];
+    /** The contract its promotion was decided under. */
+    contractDigest?: string;
+    /** Its promotion was recorded at a time someone set (a demo pipeline). */
+    clockSet?: true;
+    /** Gates overridden at its promotion. */
+    overrides?: PromotionOverride[];
+  };
+}
+
+/** A row of `tollgate history`: a promotion, how it stands now, and what it was decided with. */
+export type HistoryRow = PromotionRecord & {
+  labels: Record<string, string>;
+  /** Gates overridden at this promotion: who, which gate, why. */
+  overrides?: PromotionOverride[];
+};
+
+/** The overrides recorded with promotion `seq`. */
+function overridesAt(ledger: LedgerView, seq: number): PromotionOverride[] {
+  return (ledger.overrides ?? [])
+    .filter((o) => o.seq === seq)
+    .map((o) => ({ gate: o.gate, actor: o.actor, reason: o.reason }));
 }
 
 /**
@@ -48,12 +80,16 @@ export async function stageRow(
   if (current) {
     const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
     const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
+    const overrides = promotion ? overridesAt(ledger, promotion.seq) : [];
     if (artifact)
       row.current = {
         artifact,
         since: current.since,
         seq: current.seq,
         status: promotion?.status ?? 'promoted',
+        ...(promotion?.contractDigest ? { contractDigest: promotion.contractDigest } : {}),
+        ...(promotion?.clockSet ? { clockSet: true as const } : {}),
+        ...(overrides.length ? { overrides } : {}),
       };
   }
   return row;
@@ -82,27 +118,25 @@ async function readStageStatus(ctx: AppRequest): Promise<StageStatus[]> {
 }
 
 /** `tollgate history STAGE`: every promotion into the stage, newest first, with its current status. */
-export async function stageHistory(
-  ctx: AppRequest,
-  stageName: string,
-): Promise<Array<PromotionRecord & { labels: Record<string, string> }>> {
+export async function stageHistory(ctx: AppRequest, stageName: string): Promise<HistoryRow[]> {
   stageOf(ctx.contract, stageName);
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
-  const out: Array<PromotionRecord & { labels: Record<string, string> }> = [];
+  const out: HistoryRow[] = [];
   // A digest promoted several times is read once: its view and labels serve all its rows.
-  const seen = new Map<string, { promotions: PromotionRecord[]; labels: Record<string, string> }>();
+  const seen = new Map<string, { ledger: LedgerView; labels: Record<string, string> }>();
   for (const entry of promotions.reverse()) {
     const digest = entry.artifact!;
     let known = seen.get(digest);
     if (!known) {
       const { artifact, ledger } = await readArtifactHistory(store, pipeline, digest);
-      known = { promotions: ledger.promotions, labels: artifact?.labels ?? {} };
+      known = { ledger, labels: artifact?.labels ?? {} };
       seen.set(digest, known);
     }
-    const record = known.promotions.find((p) => p.seq === entry.seq)!;
-    out.push({ ...record, labels: known.labels });
+    const record = known.ledger.promotions.find((p) => p.seq === entry.seq)!;
+    const overrides = overridesAt(known.ledger, entry.seq);
+    out.push({ ...record, labels: known.labels, ...(overrides.length ? { overrides } : {}) });
   }
   return out;
 }

@@ -36,6 +36,8 @@ export function renderDecisionText(decision: Decision): string {
   const until = decision.until ? ` until ${decision.until}` : '';
   lines.push(`${decision.stage} ← ${artifactName(decision)}: ${decision.verdict.toUpperCase()}${until}`);
   lines.push(`  purpose: ${decision.purpose}`);
+  // The rules it was decided under: the contract pinned for the pipeline (docs/contract.md).
+  lines.push(`  contract: ${decision.contract.digest}${decision.demo ? ' (a demo pipeline)' : ''}`);
   const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
   for (const gate of decision.gates) {
     lines.push(

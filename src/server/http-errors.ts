@@ -50,7 +50,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
 
 /** The body of every error answer. */
 export interface ErrorBody {
-  /** `line` and `column` locate the problem in an uploaded file (a contract), when known. */
+  /** `line` and `column` locate the problem in an uploaded contract (CONTRACT_INVALID), when known. */
   error: { code: ErrorCode; message: string; line?: number; column?: number };
 }
 
@@ -72,7 +72,8 @@ function codeOfHttpStatus(status: number): ErrorCode {
  */
 export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof TollgateError) {
-    const { line, column } = error.position ?? {};
+    // An uploaded contract's problem is located for the uploader (its message names the place too).
+    const { line, column } = error.code === 'CONTRACT_INVALID' ? (error.position ?? {}) : {};
     const where = { ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
     return {
       status: STATUS_OF[error.code],

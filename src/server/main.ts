@@ -92,6 +92,16 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
   });
   const store = await services.store();
   const pipelines = services.contracts.pipelines();
+  // A start-up file changed after its pipeline was pinned is not in force: say so once, at start.
+  const { pinnedContract } = await import('../app/contract-pin.js');
+  for (const name of pipelines) {
+    const file = services.contracts.get(name);
+    const pin = await pinnedContract(store, name);
+    if (pin && pin.digest !== file.digest)
+      process.stderr.write(
+        `tollgate serve: ${file.file} is ${file.digest}, but pipeline ${name} is pinned to ${pin.digest} (ledger entry #${pin.seq}): the pinned contract stays in force until an admin runs \`tollgate contract push ${file.file}\`\n`,
+      );
+  }
   process.stderr.write(
     `tollgate serve: listening on ${server.url} (${store.backend} ledger ${store.location}; pipelines: ${pipelines.join(', ') || 'none'}${demo.length ? `; demo mode: ${demo.join(', ')}` : ''})\n`,
   );

@@ -405,6 +405,10 @@ const promotionRecord = z.object({
   contractDigest: z.string(),
 });
 
+const promotionOverride = z
+  .object({ gate: z.string(), actor: z.string(), reason: z.string() })
+  .openapi('PromotionOverride', { description: 'A gate overridden at a promotion: which, by whom, why.' });
+
 export const statusSchema = z
   .array(
     z.object({
@@ -421,6 +425,9 @@ export const statusSchema = z
           since: z.string(),
           seq: z.number(),
           status: z.string(),
+          contractDigest: z.string().optional().describe('The contract its promotion was decided under'),
+          clockSet: z.literal(true).optional(),
+          overrides: z.array(promotionOverride).optional(),
         })
         .optional(),
     }),
@@ -428,7 +435,12 @@ export const statusSchema = z
   .openapi('Status', { description: 'What `tollgate status --json` prints.' });
 
 export const historySchema = z
-  .array(promotionRecord.extend({ labels: z.record(z.string(), z.string()) }))
+  .array(
+    promotionRecord.extend({
+      labels: z.record(z.string(), z.string()),
+      overrides: z.array(promotionOverride).optional(),
+    }),
+  )
   .openapi('History', { description: 'What `tollgate history STAGE --json` prints.' });
 
 export const passportSchema = z

@@ -68,5 +68,19 @@ describe('tollgate contract update', () => {
     expect((await run(['-c', 'loose.yaml', 'promote', 'dev', '--artifact', D, '--again'])).code).toBe(0);
     expect((await run(['promote', 'dev', '--artifact', D, '--again'])).code).toBe(3);
     expect((await run(['ledger', 'verify'])).code).toBe(0);
+
+    // What people read: the change in history, the contract in status and in each decision.
+    const history = await run(['-c', 'loose.yaml', 'history', 'dev']);
+    expect(history.stdout).toContain(`contract changed before this: ${strict} → ${loose}`);
+    const status = await run(['-c', 'loose.yaml', 'status']);
+    expect(status.stdout).toContain(`contract ${loose.slice(0, 19)}`);
+    const check = await run(['-c', 'loose.yaml', 'check', 'dev', '--artifact', D]);
+    expect(check.stdout).toContain(`contract: ${loose}`);
+    const versions = await run(['-c', 'loose.yaml', 'contract', 'versions']);
+    expect(versions.stdout).toMatch(
+      new RegExp(`^#\\d+ +\\S+ +${loose} +by alice +update +\\(in force\\)`, 'm'),
+    );
+    expect(versions.stdout).toContain('  reason: demo');
+    expect(versions.stdout).toMatch(new RegExp(`${strict} +by ci +first promotion`));
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { shortDigest } from '../../artifact/digest.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
-type HistoryRow = Awaited<ReturnType<typeof import('../../app/status.js').stageHistory>>[number];
+type HistoryRow = import('../../app/status.js').HistoryRow;
 
 export function defineHistory(program: Command): void {
   program
@@ -23,12 +23,20 @@ export function defineHistory(program: Command): void {
         return;
       }
       if (rows.length === 0) write(`no promotions into ${stage} yet`);
-      for (const row of rows) {
+      for (const [i, row] of rows.entries()) {
         const version = row.labels.version ? ` version=${row.labels.version}` : '';
         const reason = row.statusReason ? ` — ${row.statusReason}` : '';
+        const clock = row.clockSet ? '  [clock set]' : '';
         write(
-          `#${row.seq}  ${row.at}  ${shortDigest(row.artifact)}${version}  by ${row.actor}  ${row.status}${reason}`,
+          `#${row.seq}  ${row.at}  ${shortDigest(row.artifact)}${version}  by ${row.actor}  ${row.status}${reason}${clock}`,
         );
+        for (const o of row.overrides ?? []) write(`    override: ${o.gate} by ${o.actor} ("${o.reason}")`);
+        // Rows are newest first: say where the contract they were decided under changed.
+        const older = rows[i + 1];
+        if (older && older.contractDigest !== row.contractDigest)
+          write(
+            `    contract changed before this: ${older.contractDigest || 'none'} → ${row.contractDigest}`,
+          );
       }
     });
 }

@@ -35,12 +35,15 @@ function print(command: Command, pipeline: string, rows: StatusRow[]): void {
       write(`  ${row.stage.padEnd(width)}  (nothing promoted yet)`);
       continue;
     }
-    const { artifact, since, status } = row.current;
+    const { artifact, since, status, contractDigest, clockSet, overrides } = row.current;
     const labels = Object.entries(artifact.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
+    const contract = contractDigest ? `  contract ${shortDigest(contractDigest)}` : '';
     write(
-      `  ${row.stage.padEnd(width)}  ${shortDigest(artifact.digest)}  ${labels}  since ${since}  (${status})`,
+      `  ${row.stage.padEnd(width)}  ${shortDigest(artifact.digest)}  ${labels}  since ${since}  (${status})${contract}${clockSet ? '  [clock set]' : ''}`,
     );
+    for (const o of overrides ?? [])
+      write(`  ${''.padEnd(width)}  override: ${o.gate} by ${o.actor} ("${o.reason}")`);
   }
 }
