@@ -102,11 +102,11 @@ async function waitingAt(
   ctx: AppRequest,
   stage: string,
   rows: ReadonlyMap<string, StageStatus>,
-): Promise<WaitingArtifact[]> {
+): Promise<Array<WaitingArtifact & { decision: Decision }>> {
   const definition = ctx.contract.stages[stage]!;
   const here = rows.get(stage)?.current?.artifact.digest;
   const seen = new Set<string>();
-  const out: WaitingArtifact[] = [];
+  const out: Array<WaitingArtifact & { decision: Decision }> = [];
   for (const upstream of upstreamOf(definition)) {
     const there = rows.get(upstream)?.current;
     if (!there || there.artifact.digest === here || seen.has(there.artifact.digest)) continue;
@@ -127,6 +127,7 @@ async function waitingAt(
           ...(gate.until === undefined ? {} : { until: gate.until }),
         })),
       ...(decision.until === undefined ? {} : { until: decision.until }),
+      decision,
     });
   }
   return out;
@@ -148,7 +149,7 @@ export async function pipelineSummary(ctx: AppRequest): Promise<OverviewPipeline
       ...rows.get(stage)!,
       from: upstreamOf(ctx.contract.stages[stage]!),
       rollback: ctx.contract.stages[stage]!.rollback !== undefined,
-      waiting: await waitingAt(ctx, stage, rows),
+      waiting: (await waitingAt(ctx, stage, rows)).map(({ decision: _, ...waiting }) => waiting),
     });
   }
   return { pipeline, contract: { digest: ctx.contract.digest }, entries: entries as number, stages };
@@ -311,8 +312,7 @@ export async function approvalsInbox(
       rows.set(stage, await stageRow(store, name, stage, contract.stages[stage]!.purpose));
     for (const [stage, definition] of gated) {
       for (const waiting of await waitingAt(ctx, stage, rows)) {
-        const decision = await checkStage(asNoPromoter(ctx), stage, waiting.digest);
-        const gate = decision.gates.find((g) => g.gate === 'approvals');
+        const gate = waiting.decision.gates.find((g) => g.gate === 'approvals');
         if (!gate || gate.status === 'pass' || gate.status === 'waived') continue;
         const facts = await readArtifactFacts(store, name, waiting.digest);
         if (!facts) continue;

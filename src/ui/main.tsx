@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Whoami } from './api.js';
 import { get, snapshot } from './api.js';
 import { LiveStatus, useLive } from './live.js';
-import { href, NotAllowed, NotFound, signIn } from './ui.js';
+import { href, NotAllowed, NotFound } from './ui.js';
 import { DecisionView, StageView } from './views/decision.js';
 import { DriftView } from './views/drift.js';
 import { HealthView } from './views/health.js';
@@ -159,16 +159,6 @@ function Me() {
 function App() {
   const route = useRoute();
   const live = useLive(pipelineOf(route));
-  const [signedIn, setSignedIn] = useState(
-    snapshot() !== undefined || route.view === 'signed-out' || route.view === 'not-allowed',
-  );
-  useEffect(() => {
-    if (signedIn) return;
-    get<Whoami>('/whoami').then(
-      () => setSignedIn(true),
-      (error: { status?: number }) => (error.status === 401 ? signIn() : setSignedIn(true)),
-    );
-  }, [signedIn]);
   return (
     <>
       {/* A button, not a #main link: the hash holds the route. */}
@@ -193,7 +183,8 @@ function App() {
         <Me />
       </header>
       <main id="main" tabIndex={-1}>
-        {signedIn ? <View route={route} version={live.version} /> : <p aria-busy="true">Signing in…</p>}
+        {/* No sign-in round trip first: the view's own first call sends a stranger to sign in (401). */}
+        <View route={route} version={live.version} />
       </main>
     </>
   );

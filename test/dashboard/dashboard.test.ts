@@ -32,6 +32,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await world.cli(['approve', 'prod', '--artifact', v0], 'alice@example.com', at(-35));
     await world.cli(['promote', 'prod', '--artifact', v0], 'ci-bot', at(-34));
     const v1 = await world.register('1.0.0', at(0));
+    await world.cli(['attest', 'tests', '--artifact', v1, '--suite', 'unit', 'unit.xml'], 'ci-bot', at(0.5));
     for (const [i, stage] of ['dev', 'perf', 'staging'].entries())
       await world.cli(['promote', stage, '--artifact', v1], 'ci-bot', at(1 + i));
     await world.cli(
@@ -212,6 +213,10 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await expect(page.locator('main').innerText()).resolves.toMatch(
       /prod[\s\S]*(promoted|rolled back|verified)/,
     );
+    // The VSA stored with each promotion, read in the browser: about this digest, signed.
+    await page.getByText('PASSED').first().waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('about this digest');
+    await expect(page.locator('main').innerText()).resolves.toMatch(/tests\s+junit[\s\S]*suite unit/);
     await shoot(page, 'passport');
     await open(erin, '#/p/shop/s/prod/health');
     await page.getByRole('heading', { name: 'error rate' }).waitFor();

@@ -5,13 +5,13 @@
  * PostgreSQL: missing, the tests skip with a message, unless TOLLGATE_REQUIRE_SERVICES=1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { BIN, runCli } from '../support/cli.js';
+import { BIN, ROOT, runCli } from '../support/cli.js';
 import { serviceAvailable } from '../support/services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -40,6 +40,9 @@ const SHOP = `version: 1
 pipeline: shop
 demo: true
 artifact: { type: file }
+trust:
+  keys: { ci: keys/ci.pub }
+  verifier: { id: https://tollgate.example.com/shop, key: keys/verifier.key }
 groups:
   release-managers: [erin@example.com, alice@example.com]
 metrics:
@@ -112,6 +115,9 @@ export async function openWorld(): Promise<World> {
   mkdirSync(join(contracts, 'billing'), { recursive: true });
   mkdirSync(join(dir, 'builds'));
   writeFileSync(join(shop, 'tollgate.yaml'), SHOP);
+  // The example pipeline's demo keys (evidence signer, VSA verifier) and its unit test report.
+  cpSync(join(ROOT, 'examples/checkout/keys'), join(shop, 'keys'), { recursive: true });
+  cpSync(join(ROOT, 'examples/checkout/reports/unit.xml'), join(shop, 'unit.xml'));
   writeFileSync(join(contracts, 'billing', 'tollgate.yaml'), BILLING);
   writeFileSync(
     join(shop, 'config/staging.yaml'),

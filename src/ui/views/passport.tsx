@@ -81,7 +81,7 @@ export function PassportView(props: { pipeline: string; digest: string; version:
           </table>
           <h2>Evidence</h2>
           {p.evidence.length === 0 ? <p class="muted">No evidence recorded.</p> : null}
-          <table>
+          <table hidden={p.evidence.length === 0}>
             <thead>
               <tr>
                 <th scope="col">Kind</th>

@@ -1,0 +1,341 @@
+/**
+ * Dashboard benchmarks (issue 16, "Speed"), on a generated SQLite ledger of 500 pipelines and
+ * 1,000,000 entries (2,000 a pipeline: artifacts registered, promoted dev → staging → prod with an
+ * approval; the newest waiting at prod's door for its approval):
+ * - the overview's and a pipeline view's API answers (summary, timeline), server time in process
+ *   (`app.request`, the whole hono stack), each ≤ 100 ms;
+ * - the decision view's answer (the check route) ≤ 1.5 × `check` in process for the same stage;
+ * - the first load of the overview in Chromium, from navigation to the pipelines painted, ≤ 1 s;
+ * - the page's JavaScript ≤ 150 KB gzipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import BetterSqlite3 from 'better-sqlite3';
+import { checkStage } from '../src/app/check.js';
+import { createServices } from '../src/app/create-services.js';
+import { contractSource } from '../src/app/services.js';
+import { readContract, validateContract } from '../src/contract/load-contract.js';
+import type { EntryKind } from '../src/ledger/entry.js';
+import { chainEntry, GENESIS_HASH } from '../src/ledger/hash-chain.js';
+import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import { createServerApp } from '../src/server/app.js';
+import type { Identity } from '../src/server/identity.js';
+import { startServer } from '../src/server/serve.js';
+import type { BenchResult } from './bench-util.js';
+import { BENCH_ROOT, median } from './bench-util.js';
+
+const PIPELINES = 500;
+const ARTIFACTS = 400; // × 5 entries = 2,000 a pipeline
+const CHROMIUM = '/usr/bin/chromium';
+
+const contractYaml = (name: string) => `version: 1
+pipeline: ${name}
+artifact: { type: file }
+stages:
+  dev: { purpose: fast feedback }
+  staging: { purpose: release candidates, from: dev }
+  prod:
+    purpose: live
+    from: staging
+    requires:
+      approvals: { count: 1 }
+`;
+
+const digestOf = (p: number, a: number) =>
+  `sha256:${p.toString(16).padStart(8, '0')}${a.toString(16).padStart(56, '0')}`;
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await work();
+  return { ms: performance.now() - start, value };
+}
+
+function budget(name: string, ms: number, limit: number, note: string): BenchResult {
+  return {
+    name,
+    target: `≤ ${limit} ms`,
+    value: ms,
+    baseline: limit,
+    ratio: ms / limit,
+    unit: 'ms',
+    pass: ms <= limit,
+    note,
+  };
+}
+
+/** Writes the ledger straight into the table, chained as `append` chains it. */
+function generate(file: string, names: string[]): number {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  const entry = db.prepare('insert into ledger_entries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const artifact = db.prepare(
+    'insert into artifacts (pipeline, digest, labels, source, registered_at, actor) values (?, ?, ?, ?, ?, ?)',
+  );
+  let total = 0;
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  db.transaction(() => {
+    names.forEach((pipeline, p) => {
+      let prev = GENESIS_HASH;
+      let seq = 0;
+      const append = (
+        kind: EntryKind,
+        stage: string | null,
+        digest: string,
+        actor: string,
+        payload: Record<string, unknown>,
+      ) => {
+        seq += 1;
+        const e = chainEntry(
+          {
+            pipeline,
+            seq,
+            kind,
+            stage,
+            artifact: digest,
+            actor,
+            at: new Date(t0 + seq * 60_000).toISOString(),
+            payload,
+          },
+          prev,
+        );
+        entry.run(pipeline, seq, e.kind, e.stage, e.artifact, e.actor, e.at, e.prevHash, e.hash, e.body);
+        prev = e.hash;
+        total += 1;
+      };
+      for (let a = 0; a < ARTIFACTS; a++) {
+        const digest = digestOf(p, a);
+        const labels = { version: `1.${Math.floor(a / 10)}.${a % 10}` };
+        artifact.run(pipeline, digest, JSON.stringify(labels), 'digest', new Date(t0).toISOString(), 'ci');
+        append('register', null, digest, 'ci', { labels, source: 'digest' });
+        append('promotion', 'dev', digest, 'ci', { contractDigest: 'sha256:bench' });
+        append('promotion', 'staging', digest, 'ci', { contractDigest: 'sha256:bench' });
+        append('approval', 'prod', digest, 'erin', { decision: 'approve' });
+        // The newest waits at prod's door (its approval withdrawn): what the overview shows pending.
+        if (a < ARTIFACTS - 1) append('promotion', 'prod', digest, 'ci', { contractDigest: 'sha256:bench' });
+        else append('approval', 'prod', digest, 'erin', { decision: 'withdraw' });
+      }
+    });
+  })();
+  db.close();
+  return total;
+}
+
+/** The check route against `check` in process on the example pipeline's prod stage. */
+async function richDecision(): Promise<{ api: number; inProcess: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decision-'));
+  try {
+    cpSync(join(BENCH_ROOT, 'examples/checkout'), dir, { recursive: true });
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [join(BENCH_ROOT, 'bin/tollgate.cjs'), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, TOLLGATE_ACTOR: 'ci', TOLLGATE_DATABASE_URL: '' },
+      });
+    const digest = (
+      JSON.parse(cli('register', '--file', 'build/checkout-1.4.2.txt', '--json')) as { digest: string }
+    ).digest;
+    cli('attest', 'tests', '--artifact', digest, '--suite', 'unit', 'reports/unit.xml');
+    const contract = readContract(join(dir, 'tollgate.yaml'));
+    const services = createServices({
+      contracts: contractSource([contract]),
+      store: () => openSqliteStore(join(dir, '.tollgate', 'ledger.db')),
+    });
+    const who: Identity = { principal: 'bench', grant: { role: 'admin', pipelines: '*' }, via: 'bench' };
+    const { app } = createServerApp({ services, authenticators: [async () => who] });
+    const ctx = { services, contract, caller: { principal: 'bench', grant: who.grant, at: new Date() } };
+    const path = `/api/v1/pipelines/checkout/stages/prod/check?artifact=${digest}`;
+    const api: number[] = [];
+    const inProcess: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      inProcess.push((await timed(() => checkStage(ctx, 'prod', digest))).ms);
+      api.push(
+        (
+          await timed(async () => {
+            const res = await app.request(path);
+            if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+            return res.json();
+          })
+        ).ms,
+      );
+    }
+    await services.close();
+    return { api: median(api), inProcess: median(inProcess) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-dashboard-'));
+  try {
+    const names = Array.from({ length: PIPELINES }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+    const contracts = names.map((name) =>
+      validateContract(contractYaml(name), join(dir, `${name}.yaml`), dir),
+    );
+    const file = join(dir, 'ledger.db');
+    await (await openSqliteStore(file)).close();
+    const generated = await timed(async () => generate(file, names));
+    const services = createServices({
+      contracts: contractSource(contracts),
+      store: () => openSqliteStore(file),
+    });
+    const bench: Identity = { principal: 'bench', grant: { role: 'admin', pipelines: '*' }, via: 'bench' };
+    const dashboardDir = join(BENCH_ROOT, 'dist', 'ui');
+    const { app } = createServerApp({ services, authenticators: [async () => bench], dashboardDir });
+    const get = async (path: string) => {
+      const res = await app.request(path);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    // Every row: one cold call (first after start), then the median of 21.
+    const measure = async (path: string) => {
+      const cold = (await timed(() => get(path))).ms;
+      const warm: number[] = [];
+      for (let i = 0; i < 21; i++) warm.push((await timed(() => get(path))).ms);
+      return { cold, median: median(warm) };
+    };
+    const overview = await measure('/api/v1/overview?page=1&size=20');
+    const later = await measure('/api/v1/overview?page=3&size=20&q=svc-2');
+    const summary = await measure('/api/v1/pipelines/svc-250/summary');
+    const timeline = await measure('/api/v1/pipelines/svc-250/timeline?limit=30');
+    const deep = await measure('/api/v1/pipelines/svc-250/timeline?limit=30&before=1000');
+
+    // The decision view against `check` in process, interleaved.
+    const waiting = digestOf(250, ARTIFACTS - 1);
+    const ctx = {
+      services,
+      contract: services.contracts.get('svc-250'),
+      caller: { principal: 'bench', grant: bench.grant, at: new Date() },
+    };
+    const viaApi: number[] = [];
+    const inProcess: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      inProcess.push((await timed(() => checkStage(ctx, 'prod', waiting))).ms);
+      viaApi.push(
+        (await timed(() => get(`/api/v1/pipelines/svc-250/stages/prod/check?artifact=${waiting}`))).ms,
+      );
+    }
+    const decisionRatio = median(viaApi) / median(inProcess);
+
+    const rich = await richDecision();
+
+    const shipped = gzipSync(readFileSync(join(dashboardDir, 'assets/app.js'))).length;
+    const results: BenchResult[] = [
+      budget(
+        'overview API (page 1 of 500 pipelines, 20 a page, each stage current + what waits at its door) on 1,000,000 entries',
+        overview.median,
+        100,
+        `median of 21 in process (app.request); first call ${overview.cold.toFixed(0)} ms; ledger of ${PIPELINES} pipelines generated in ${(generated.ms / 1000).toFixed(0)} s`,
+      ),
+      budget(
+        'overview API, searched and paged (q=svc-2: 100 pipelines, page 3)',
+        later.median,
+        100,
+        `median of 21; first ${later.cold.toFixed(0)} ms`,
+      ),
+      budget(
+        'pipeline view API: summary of one pipeline (2,000 entries)',
+        summary.median,
+        100,
+        `median of 21; first ${summary.cold.toFixed(0)} ms`,
+      ),
+      budget(
+        'pipeline view API: newest timeline page (30 rows)',
+        timeline.median,
+        100,
+        `median of 21; first ${timeline.cold.toFixed(0)} ms`,
+      ),
+      budget(
+        'pipeline view API: an older timeline page (before #1000)',
+        deep.median,
+        100,
+        `median of 21; first ${deep.cold.toFixed(0)} ms`,
+      ),
+      {
+        name: 'decision view API (check route, whole HTTP stack in process) vs `check` in process, same stage and digest',
+        target: '≤ 1.5×',
+        value: median(viaApi),
+        baseline: median(inProcess),
+        ratio: decisionRatio,
+        unit: 'ms',
+        pass: decisionRatio <= 1.5,
+        note: 'medians of 31, interleaved',
+      },
+      {
+        name: "decision view API vs `check` in process on the example pipeline's prod stage (drift reading config, signatures, SBOM, scan, windows, rollback)",
+        target: '≤ 1.5×',
+        value: rich.api,
+        baseline: rich.inProcess,
+        ratio: rich.api / rich.inProcess,
+        unit: 'ms',
+        pass: rich.api / rich.inProcess <= 1.5,
+        note: 'medians of 31, interleaved; examples/checkout with one artifact registered and its unit tests attested',
+      },
+      {
+        name: 'dashboard JavaScript shipped, gzipped (dist/ui/assets/app.js)',
+        target: '≤ 150 KB',
+        value: shipped / 1024,
+        baseline: 150,
+        ratio: shipped / 1024 / 150,
+        unit: 'KB',
+        pass: shipped <= 150 * 1024,
+      },
+    ];
+
+    if (existsSync(CHROMIUM)) {
+      const { chromium } = await import('playwright-core');
+      const server = await startServer({
+        listen: { host: '127.0.0.1', port: 0 },
+        services,
+        authenticators: [async () => bench],
+        dashboardDir,
+      });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const loads: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          // A fresh context each time: no cache, as a first visit.
+          const context = await browser.newContext();
+          const page = await context.newPage();
+          // The browser's own clock: from navigation start to the moment the pipelines are in the
+          // page (a MutationObserver installed before the page's scripts), then the next frame.
+          await page.addInitScript(() => {
+            new MutationObserver((_, observer) => {
+              if (!document.querySelector('li.card')) return;
+              observer.disconnect();
+              requestAnimationFrame(() => {
+                (window as unknown as { painted: number }).painted = performance.now();
+              });
+            }).observe(document, { childList: true, subtree: true });
+          });
+          await page.goto(`${server.url}/`);
+          await page.waitForFunction(() => (window as unknown as { painted?: number }).painted !== undefined);
+          const painted = await page.evaluate(() => (window as unknown as { painted: number }).painted);
+          loads.push(painted);
+          // Let the page's ledger checks finish, so the next load does not queue behind them.
+          await page.waitForLoadState('networkidle');
+          await context.close();
+        }
+        results.push(
+          budget(
+            'first load of the overview in Chromium, navigation to the 20 pipelines painted (same ledger)',
+            median(loads),
+            1000,
+            `median of 5 fresh browser contexts (no cache), over a socket, measured by the page's performance.now(); slowest ${Math.max(...loads).toFixed(0)} ms`,
+          ),
+        );
+      } finally {
+        await browser.close();
+        await server.stop();
+      }
+    } else {
+      await services.close();
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
