@@ -27,8 +27,15 @@ const SAVEPOINT = 'savepoint tollgate_write';
 const RELEASE = 'release savepoint tollgate_write';
 const ROLLBACK_TO = 'rollback to savepoint tollgate_write';
 
+/**
+ * A work of a batch: the runner of the transaction, and what the works before it in the same
+ * transaction left for the ones after (the chain's head they appended). Forgotten whenever a work
+ * is rolled back to its savepoint.
+ */
+export type Work<T> = (runner: SqlRunner, shared: Map<string, unknown>) => Promise<T>;
+
 interface Waiting {
-  work: (runner: SqlRunner) => Promise<unknown>;
+  work: Work<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -50,7 +57,7 @@ export class GroupCommit {
   ) {}
 
   /** Runs `work` in a transaction of `pipeline`, with the other works waiting for it. */
-  run<T>(pipeline: string, work: (runner: SqlRunner) => Promise<T>): Promise<T> {
+  run<T>(pipeline: string, work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const item: Waiting = { work, resolve: resolve as (value: unknown) => void, reject };
       const queue = this.waiting.get(pipeline);
@@ -74,7 +81,7 @@ export class GroupCommit {
     if (batch.length === 1) {
       const [only] = batch as [Waiting];
       try {
-        only.resolve(await this.transaction(pipeline, only.work));
+        only.resolve(await this.transaction(pipeline, (runner) => only.work(runner, new Map())));
         this.works++;
       } catch (error) {
         only.reject(error);
@@ -84,6 +91,7 @@ export class GroupCommit {
     const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
     try {
       await this.transaction(pipeline, async (runner) => {
+        const shared = new Map<string, unknown>();
         const run = (...statements: string[]) =>
           this.joinStatements
             ? runner.execute(CompiledQuery.raw(statements.join('; ')))
@@ -97,13 +105,15 @@ export class GroupCommit {
           const next = i < batch.length - 1 ? [SAVEPOINT] : [];
           let outcome: { value: unknown } | { error: unknown };
           try {
-            outcome = { value: await item.work(runner) };
+            outcome = { value: await item.work(runner, shared) };
           } catch (error) {
             outcome = { error };
           }
           // A failed work only: what it wrote is undone, the works before it stay.
-          if ('error' in outcome) await run(ROLLBACK_TO, RELEASE, ...next);
-          else await run(RELEASE, ...next);
+          if ('error' in outcome) {
+            shared.clear();
+            await run(ROLLBACK_TO, RELEASE, ...next);
+          } else await run(RELEASE, ...next);
           outcomes.push(outcome);
         }
       });

@@ -417,6 +417,8 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     runner: SqlRunner,
     q: Queries,
     readonly tree: TreeStore,
+    /** What the writes before this one in the same transaction left (src/ledger/group-commit.ts). */
+    private readonly shared?: Map<string, unknown>,
   ) {
     super(runner, q);
   }
@@ -457,10 +459,17 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
 
   async append(pipeline: string, entry: NewEntry): Promise<ChainedEntry> {
     // Nothing is chained to a head that does not verify (edited, or not linked to its predecessor).
-    const [last] = await this.rows<LinkedEntryRow>(this.q.headEntry, { pipeline });
-    if (last) {
-      const problem = linkProblem(last);
-      if (problem !== undefined) throw entryBroken(pipeline, Number(last.seq), problem);
+    // A head this transaction appended itself (an earlier write of the same batch, under the
+    // same lock) is known without reading it back.
+    const headKey = `head:${pipeline}`;
+    let last = this.shared?.get(headKey) as Pick<LinkedEntryRow, 'seq' | 'hash' | 'body'> | undefined;
+    if (!last) {
+      const [stored] = await this.rows<LinkedEntryRow>(this.q.headEntry, { pipeline });
+      if (stored) {
+        const problem = linkProblem(stored);
+        if (problem !== undefined) throw entryBroken(pipeline, Number(stored.seq), problem);
+      }
+      last = stored;
     }
     const chained = chainEntry(
       { pipeline, seq: last ? Number(last.seq) + 1 : 1, ...entry },
@@ -479,6 +488,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       body: chained.body,
     });
     await this.tree.extend(pipeline, chained.seq, chained.body, last?.body);
+    this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body });
     return chained;
   }
 
@@ -555,8 +565,8 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   }
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
-    return this.writes.run(pipeline, (runner) =>
-      work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree))),
+    return this.writes.run(pipeline, (runner, shared) =>
+      work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree), shared)),
     );
   }
 
