@@ -172,9 +172,14 @@ async function promotionRates(dir: string, env: Record<string, string>, n: numbe
       });
       await post(`${base}/artifacts`, token, { digest: digestOf(i, `h${label}`) });
     }
-    const rate = async (work: (i: number) => Promise<unknown>, from: number) => {
+    const trips: number[] = [];
+    const rate = async (work: (i: number) => Promise<unknown>, from: number, timed?: number[]) => {
       const start = process.hrtime.bigint();
-      for (let i = from; i < from + perRound; i++) await work(i);
+      for (let i = from; i < from + perRound; i++) {
+        const t = process.hrtime.bigint();
+        await work(i);
+        timed?.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
       return perRound / (Number(process.hrtime.bigint() - start) / 1e9);
     };
     const inProcess: number[] = [];
@@ -190,18 +195,29 @@ async function promotionRates(dir: string, env: Record<string, string>, n: numbe
       );
       let answer = '';
       overHttp.push(
-        await rate(async (i) => {
-          const res = await post(`${base}/stages/dev/promotions`, token, {
-            artifact: digestOf(i, `h${label}`),
-          });
-          answer ||= res.text;
-        }, from),
+        await rate(
+          async (i) => {
+            const res = await post(`${base}/stages/dev/promotions`, token, {
+              artifact: digestOf(i, `h${label}`),
+            });
+            answer ||= res.text;
+          },
+          from,
+          trips,
+        ),
       );
       bare ??= await startBare(answer);
       const bareUrl = bare.url;
       bareHttp.push(await rate((i) => post(bareUrl, token, { artifact: digestOf(i, `h${label}`) }), from));
     }
-    return { overHttp: median(overHttp), inProcess: median(inProcess), bareHttp: median(bareHttp), rounds };
+    return {
+      overHttp: median(overHttp),
+      inProcess: median(inProcess),
+      bareHttp: median(bareHttp),
+      rounds,
+      // Rates are totals, so the slowest round trips (a process waiting for a core) weigh in full.
+      medianMs: median(trips),
+    };
   } finally {
     await services.close();
     stop(bare);
@@ -278,9 +294,9 @@ export async function run(): Promise<BenchResult[]> {
     }
     for (const [label, env] of backends) {
       const n = 500;
-      const { overHttp, inProcess, bareHttp, rounds } = await promotionRates(dir, env, n, label);
+      const { overHttp, inProcess, bareHttp, rounds, medianMs } = await promotionRates(dir, env, n, label);
       results.push({
-        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back; baseline: the same promote() use case in process; ${rounds} interleaved rounds, medians. The same POSTs against a bare node:http server answering the same bytes: ${round1(bareHttp)}/s (HTTP and the client alone)`,
+        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back; baseline: the same promote() use case in process; ${rounds} interleaved rounds, medians. The same POSTs against a bare node:http server answering the same bytes: ${round1(bareHttp)}/s (HTTP and the client alone); median round trip of a promotion over HTTP ${round2(medianMs)} ms`,
         target: '≥ 0.5 × in process',
         value: round1(overHttp),
         baseline: round1(inProcess),
