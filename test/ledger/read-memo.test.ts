@@ -69,7 +69,7 @@ for (const backend of BACKENDS) {
       await sql("update ledger_entries set at = '2020-01-01T00:00:00.000Z' where kind = 'promotion'");
       const error = await rejection(stageStatus(as('reader')));
       expect(error.code).toBe('LEDGER_CORRUPT');
-      expect(error.message).toMatch(/ledger entry #3 of pipeline shop fails verification/);
+      expect(error.message).toMatch(/ledger entry #\d+ of pipeline shop fails verification/);
     });
 
     it("the store's own writes show at the next read", async () => {
