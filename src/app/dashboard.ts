@@ -74,6 +74,12 @@ export interface OverviewOptions {
 
 export const MAX_PAGE_SIZE = 100;
 
+/**
+ * The contract in force of a pipeline (a server's: the one pinned in the ledger, when a newer one
+ * was uploaded; src/app/contract-pin.ts). Default: the process's own.
+ */
+export type ContractOf = (pipeline: string) => Promise<Contract>;
+
 /** The pipelines a grant may read (every one for no grant: the CLI's local ledger). */
 export function readablePipelines(services: AppServices, grant: Grant | undefined): string[] {
   return services.contracts
@@ -160,18 +166,20 @@ export async function pipelinesOverview(
   services: AppServices,
   caller: Caller,
   options: OverviewOptions,
+  contractOf: ContractOf = async (name) => services.contracts.get(name),
 ): Promise<Overview> {
   const q = options.q?.trim().toLowerCase();
-  const names = readablePipelines(services, caller.grant).filter((name) => {
-    if (!q) return true;
-    if (name.toLowerCase().includes(q)) return true;
-    return Object.keys(services.contracts.get(name).stages).some((stage) => stage.includes(q));
-  });
+  const names: string[] = [];
+  for (const name of readablePipelines(services, caller.grant)) {
+    if (!q || name.toLowerCase().includes(q)) names.push(name);
+    else if (Object.keys((await contractOf(name)).stages).some((stage) => stage.includes(q)))
+      names.push(name);
+  }
   const start = (options.page - 1) * options.size;
   const pipelines = await Promise.all(
     names
       .slice(start, start + options.size)
-      .map((name) => pipelineSummary(requestOf(services, services.contracts.get(name), caller))),
+      .map(async (name) => pipelineSummary(requestOf(services, await contractOf(name), caller))),
   );
   return { total: names.length, page: options.page, size: options.size, pipelines };
 }
@@ -298,11 +306,12 @@ export async function approvalsInbox(
   services: AppServices,
   caller: Caller,
   mayApprove: (pipeline: string, stage: string) => boolean,
+  contractOf: ContractOf = async (name) => services.contracts.get(name),
 ): Promise<InboxItem[]> {
   const items: InboxItem[] = [];
   const store = await services.store();
   for (const name of readablePipelines(services, caller.grant)) {
-    const contract = services.contracts.get(name);
+    const contract = await contractOf(name);
     const gated = Object.entries(contract.stages).filter(([, stage]) => stage.requires.approvals);
     if (gated.length === 0) continue;
     const ctx = requestOf(services, contract, caller);

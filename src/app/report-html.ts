@@ -8,7 +8,7 @@
  * What the snapshot holds: the overview and summary of the pipeline, its ledger verdict, the
  * newest `timelinePages` pages of its timeline, every stage's promotions, the decision of every
  * digest current or waiting in a stage and of every promotion on those pages, the passport of
- * every digest named, the VSAs stored with their promotions, the drift between each stage and its
+ * every digest named, the VSAs stored with their promotions (verified), the drift between each stage and its
  * upstream stages, and the rollback health of stages that declare conditions. A view outside it
  * says so ("this static report does not hold …"). Secret values are left out as the API leaves
  * them out: the drift report keeps only keyed hashes.
@@ -25,7 +25,7 @@ import { explainArtifact } from './explain.js';
 import { rollbackCheck } from './rollback.js';
 import type { AppRequest } from './services.js';
 import { stageHistory, verifyLedger } from './status.js';
-import { storedVsa } from './vsa.js';
+import { verifyStoredVsa } from './vsa.js';
 
 export interface HtmlReportOptions {
   /** The folder to write (created; files of the same names are replaced). */
@@ -130,10 +130,10 @@ export async function writeHtmlReport(ctx: AppRequest, options: HtmlReportOption
     };
     for (const stage of passport.stages ?? []) {
       if (!stage.promotion?.vsa) continue;
-      await keep(`${p}/stages/${enc(stage.stage)}/vsa?artifact=${enc(digest)}`, async () => {
-        const found = await storedVsa(ctx, stage.stage, digest);
+      await keep(`${p}/stages/${enc(stage.stage)}/vsa/verification?artifact=${enc(digest)}`, async () => {
+        const found = await verifyStoredVsa(ctx, stage.stage, digest);
         if (!found) throw new TollgateError('NOT_FOUND', `no signed VSA for ${digest} in ${stage.stage}`);
-        return found.envelope;
+        return found;
       });
     }
   }

@@ -16,7 +16,7 @@ import { ownValue } from '../records.js';
 import { signCheckpoint } from '../trust/checkpoint.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
-import { buildVsa, DEMO_LEVEL, signVsa, toInputAttestation } from '../trust/vsa.js';
+import { buildVsa, DEMO_LEVEL, signVsa, toInputAttestation, verifyVsa } from '../trust/vsa.js';
 import type { VsaLedger } from '../trust/vsa-ledger.js';
 import { defaultOrigin } from './ledger-proofs.js';
 import { requireArtifact } from './register.js';
@@ -192,4 +192,55 @@ export async function storedVsa(
   const promotion = entries.filter((entry) => entry.kind === ENTRY.promotion && entry.stage === stage).at(-1);
   const seal = promotion ? sealOf(entries, promotion) : undefined;
   return promotion && seal ? { envelope: seal.vsa, seq: promotion.seq, at: promotion.at } : undefined;
+}
+
+/** The stored VSA checked as an admission controller checks it, with this server's verifier key. */
+export interface StoredVsaVerification {
+  valid: boolean;
+  reason: string;
+  /** The ledger entry of the promotion it seals. */
+  seq: number;
+  verifier?: string;
+  result?: string;
+  timeVerified?: string;
+  /** True when it carries its ledger entry, inclusion proof and signed checkpoint, all checked. */
+  ledger: boolean;
+}
+
+/**
+ * The VSA stored with the digest's latest promotion into `stage`, verified (signature, subject
+ * digest, stage, pipeline, verifier id, and its ledger proof when it carries one) with the public
+ * half of the key that signs this pipeline's VSAs now. Undefined when none is stored.
+ * @throws TollgateError CONFIG_INVALID when no verifier key is configured to check it with
+ */
+export async function verifyStoredVsa(
+  ctx: AppRequest,
+  stage: string,
+  digest: string,
+): Promise<StoredVsaVerification | undefined> {
+  const found = await storedVsa(ctx, stage, digest);
+  if (!found) return undefined;
+  const signer = loadVsaSigner(ctx.contract, ctx.services.env);
+  if (!signer)
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `no verifier key to check the VSA with: set trust.verifier.key in ${ctx.contract.file} or TOLLGATE_VSA_KEY`,
+    );
+  const result = verifyVsa(found.envelope, {
+    key: signer.key,
+    digest,
+    stage,
+    pipeline: ctx.contract.pipeline,
+    verifierId: signer.verifierId,
+  });
+  if (!result.valid) return { valid: false, reason: result.reason, seq: found.seq, ledger: false };
+  return {
+    valid: true,
+    reason: result.reason,
+    seq: found.seq,
+    verifier: result.predicate.verifier.id,
+    result: result.predicate.verificationResult,
+    timeVerified: result.predicate.timeVerified,
+    ledger: result.ledger !== undefined,
+  };
 }

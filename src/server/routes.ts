@@ -808,6 +808,32 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
 
   define(
     {
+      id: 'vsaVerification',
+      method: 'get',
+      path: `${S}/vsa/verification`,
+      action: 'read',
+      tag: 'dashboard',
+      summary:
+        "The VSA stored with the digest's latest promotion into the stage, verified with the pipeline's verifier key (signature, digest, stage, ledger proof)",
+      request: { params: s.stagePath, query: s.artifactQuery },
+      ok: { schema: s.vsaVerificationSchema, description: 'The verification; valid: false says why' },
+    },
+    async (c) => {
+      const { verifyStoredVsa } = await import('../app/vsa.js');
+      const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
+      const { artifact } = valid<z.infer<typeof s.artifactQuery>>(c, 'query');
+      const found = await verifyStoredVsa(await requestFor(c, deps, pipelineOf(c)), stage, artifact);
+      if (!found)
+        throw new TollgateError(
+          'NOT_FOUND',
+          `no signed VSA for ${artifact} in ${stage}: it was never promoted there with a verifier key`,
+        );
+      return answer(c, found);
+    },
+  );
+
+  define(
+    {
       id: 'events',
       method: 'get',
       path: `${P}/events`,
@@ -864,11 +890,16 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       };
       return answer(
         c,
-        await pipelinesOverview(deps.services, caller, {
-          ...(query.q === undefined ? {} : { q: query.q }),
-          page: pageNumber(query.page, 'page', 1, 1_000_000),
-          size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
-        }),
+        await pipelinesOverview(
+          deps.services,
+          caller,
+          {
+            ...(query.q === undefined ? {} : { q: query.q }),
+            page: pageNumber(query.page, 'page', 1, 1_000_000),
+            size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
+          },
+          (name) => contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+        ),
       );
     },
   );
@@ -944,7 +975,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           return false;
         }
       };
-      return answer(c, await approvalsInbox(deps.services, caller, mayApprove));
+      return answer(
+        c,
+        await approvalsInbox(deps.services, caller, mayApprove, (name) =>
+          contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+        ),
+      );
     },
   );
 

@@ -767,3 +767,18 @@ export const inboxSchema = z
     }),
   )
   .openapi('Inbox', { description: 'Digests waiting for approvals the caller could give.' });
+
+export const vsaVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    reason: z.string(),
+    seq: z.number(),
+    verifier: z.string().optional(),
+    result: z.string().optional(),
+    timeVerified: z.string().optional(),
+    ledger: z.boolean(),
+  })
+  .openapi('VsaVerification', {
+    description:
+      "The stored VSA checked as `tollgate verify` checks it, with the public half of the pipeline's verifier key.",
+  });

@@ -29,6 +29,7 @@ export type Approval = z.infer<typeof s.approvalSchema>;
 export type ApprovalRequest = z.infer<typeof s.approvalBody>;
 export type RollbackCheck = z.infer<typeof s.rollbackCheckSchema>;
 export type Envelope = z.infer<typeof s.envelopeSchema>;
+export type VsaVerification = z.infer<typeof s.vsaVerificationSchema>;
 export type Windows = z.infer<typeof s.windowsSchema>;
 export type EntryEvent = z.infer<typeof s.entryEventSchema>;
 

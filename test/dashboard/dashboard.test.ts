@@ -213,9 +213,9 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await expect(page.locator('main').innerText()).resolves.toMatch(
       /prod[\s\S]*(promoted|rolled back|verified)/,
     );
-    // The VSA stored with each promotion, read in the browser: about this digest, signed.
-    await page.getByText('PASSED').first().waitFor();
-    await expect(page.locator('main').innerText()).resolves.toContain('about this digest');
+    // The VSA stored with each promotion, verified by the server with the pipeline's verifier key.
+    await page.getByText('signature valid').first().waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain('PASSED for this digest and stage');
     await expect(page.locator('main').innerText()).resolves.toMatch(/tests\s+junit[\s\S]*suite unit/);
     await shoot(page, 'passport');
     await open(erin, '#/p/shop/s/prod/health');

@@ -61,6 +61,15 @@ describe('tollgate report --html', () => {
     expect(keys).toContain(`/pipelines/checkout/artifacts/${encodeURIComponent(digest)}`);
     expect(keys).toContain('/pipelines/checkout/drift?from=staging&to=prod');
     expect(keys.some((k) => k.startsWith(`/pipelines/checkout/stages/dev/check?artifact=`))).toBe(true);
+    // The example signs VSAs: the one sealing the dev promotion is in the report, verified.
+    expect(
+      snapshot.answers[
+        `/pipelines/checkout/stages/dev/vsa/verification?artifact=${encodeURIComponent(digest)}`
+      ],
+    ).toMatchObject({
+      valid: true,
+      result: 'PASSED',
+    });
     // The drift report's secrets are hashed, as the API's are: no config value marked secret is here.
     const drift = snapshot.answers['/pipelines/checkout/drift?from=staging&to=prod'] as {
       differences?: Array<{ secret?: boolean; before?: unknown; after?: unknown }>;

@@ -88,6 +88,7 @@ const SAMPLES: Record<string, Sample> = {
   pipelineSummary: { scoped: true, send: get(`${base}/summary`) },
   timeline: { scoped: true, send: get(`${base}/timeline?limit=5`) },
   inbox: { scoped: false, send: get('/api/v1/inbox') },
+  vsaVerification: { scoped: true, send: get(`${base}/stages/dev/vsa/verification?artifact=${D}`) },
   // The contract in force again: recorded nothing, so the sample can run for every admin cell.
   pushContract: {
     scoped: true,
