@@ -13,8 +13,16 @@ import { createContext } from '../src/app/context.js';
 import { promote } from '../src/app/promote.js';
 import { registerArtifact } from '../src/app/register.js';
 import { renewed } from '../src/app/services.js';
+import type { LedgerStore } from '../src/ledger/ledger-store.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
 import { BENCH_ROOT, type BenchResult, interleaved, median, nodeStartMs, wallMs } from './bench-util.js';
+import {
+  BEFORE_ISSUE_12,
+  type TollgateAt,
+  tollgateAt,
+  tollgatePatched,
+  UNVERIFIED_READS,
+} from './code-at.js';
 
 const ROOT = BENCH_ROOT;
 const BIN = join(ROOT, 'bin', 'tollgate.cjs');
@@ -139,19 +147,9 @@ async function benchLedgerVerify(): Promise<BenchResult[]> {
     );
     const file = join(dir, '.tollgate', 'ledger.db');
     const store = await openSqliteStore(file);
-    await store.write('bench', async (tx) => {
-      for (let i = 0; i < 100_000; i++) {
-        await tx.append('bench', {
-          kind: 'promotion',
-          stage: 'dev',
-          artifact: digestOf(String(i)),
-          actor: 'bench',
-          at: new Date(1_800_000_000_000 + i * 1000).toISOString(),
-          payload: { contractDigest: digestOf('c'), n: i },
-        });
-      }
-    });
+    await fillLedger(store);
     await store.close();
+    const inProcess = await verifyAgainstEarlier(dir);
     const command = interleaved(
       5,
       () => wallMs(process.execPath, [BIN, 'ledger', 'verify'], { cwd: dir }),
@@ -167,10 +165,95 @@ async function benchLedgerVerify(): Promise<BenchResult[]> {
         unit: 'ms',
         pass: command.value <= 1000,
       },
+      ...inProcess,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Appends the 100,000 promotion-shaped entries `benchLedgerVerify` verifies, with `store`'s own code. */
+async function fillLedger(store: Pick<LedgerStore, 'write'>) {
+  await store.write('bench', async (tx) => {
+    for (let i = 0; i < 100_000; i++) {
+      await tx.append('bench', {
+        kind: 'promotion',
+        stage: 'dev',
+        artifact: digestOf(String(i)),
+        actor: 'bench',
+        at: new Date(1_800_000_000_000 + i * 1000).toISOString(),
+        payload: { contractDigest: digestOf('c'), n: i },
+      });
+    }
+  });
+}
+
+/**
+ * `ledger verify` of the same 100,000 entries in process, today's code against the code before
+ * issue 12 (each on a ledger its own code wrote: the bodies and hashes are the same), interleaved,
+ * chain slices verified on the main thread by both; and bare hashing of the rows for scale.
+ */
+async function verifyAgainstEarlier(dir: string): Promise<BenchResult[]> {
+  const earlier = await tollgateAt(BEFORE_ISSUE_12);
+  const beforeFile = join(dir, 'before.db');
+  const old = await earlier.openSqliteStore(beforeFile, { sliceWorker: false });
+  await fillLedger(old);
+  const now = await openSqliteStore(join(dir, '.tollgate', 'ledger.db'), { sliceWorker: false });
+  const timed = async (work: () => Promise<{ ok: boolean }>) => {
+    const start = performance.now();
+    const verdict = await work();
+    if (!verdict.ok) throw new Error('the bench ledger does not verify');
+    return performance.now() - start;
+  };
+  const today: number[] = [];
+  const before: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    if (i % 2 === 0) {
+      today.push(await timed(() => now.verify('bench')));
+      before.push(await timed(() => old.verify('bench')));
+    } else {
+      before.push(await timed(() => old.verify('bench')));
+      today.push(await timed(() => now.verify('bench')));
+    }
+  }
+  await now.close();
+  await old.close();
+  // Bare hashing: read every body and its hash and hash the body, nothing else.
+  const raw = new BetterSqlite3(join(dir, '.tollgate', 'ledger.db'), { readonly: true });
+  const select = raw.prepare("select body, hash from ledger_entries where pipeline = 'bench' order by seq");
+  const bare: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    for (const row of select.iterate() as Iterable<{ body: string; hash: string }>)
+      if (`sha256:${createHash('sha256').update(row.body).digest('hex')}` !== row.hash)
+        throw new Error('bad row');
+    bare.push(performance.now() - start);
+  }
+  raw.close();
+  const value = median(today);
+  const baseline = median(before);
+  return [
+    {
+      name: '`ledger verify` of 100,000 entries in process, today against the code before issue 12',
+      target: '≤ 1.2 × the same verify before issue 12',
+      value,
+      baseline,
+      ratio: value / baseline,
+      unit: 'ms',
+      pass: value / baseline <= 1.2,
+      note: `median of 7, interleaved. Baseline: commit ${BEFORE_ISSUE_12.slice(0, 7)}'s store.verify on the same 100,000 entries (written by its own code; same bodies and hashes), both on the main thread (no slice worker). Today's verify also checks the evidence table against the chain (empty here) and each entry's columns against its body`,
+    },
+    {
+      name: 'the same verify against bare hashing of the rows (read body and hash, SHA-256 the body), for scale',
+      target: 'informational',
+      value,
+      baseline: median(bare),
+      ratio: value / median(bare),
+      unit: 'ms',
+      pass: true,
+      note: 'the floor any verify of these rows pays: reading them and one SHA-256 each',
+    },
+  ];
 }
 
 /**
@@ -320,6 +403,10 @@ function rawSameRowsPerSecond(
 
 interface PromotionRound {
   rate: number;
+  /** The same promotions on today's code with the read verification taken out (UNVERIFIED_READS). */
+  unverified: number;
+  /** The same promotions on the code before issue 12 (BEFORE_ISSUE_12). */
+  before: number;
   sameRows: number;
   sameRowsTuned: number;
 }
@@ -329,9 +416,19 @@ interface PromotionRound {
  * then insert the very ledger rows those promotions wrote, with raw better-sqlite3, into a fresh
  * database with the ledger's schema.
  */
-async function promotionRound(n: number): Promise<PromotionRound> {
+async function promotionRound(
+  n: number,
+  others: { unverified: TollgateAt; earlier: TollgateAt },
+  othersFirst: boolean,
+): Promise<PromotionRound> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-promote-'));
   try {
+    const first = othersFirst
+      ? {
+          unverified: await promotionsAt(others.unverified, n),
+          before: await promotionsAt(others.earlier, n),
+        }
+      : undefined;
     writeFileSync(
       join(dir, 'tollgate.yaml'),
       'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
@@ -356,9 +453,35 @@ async function promotionRound(n: number): Promise<PromotionRound> {
     if (rows.length !== n) throw new Error(`expected ${n} promotions in the ledger, found ${rows.length}`);
     return {
       rate,
+      unverified: first ? first.unverified : await promotionsAt(others.unverified, n),
+      before: first ? first.before : await promotionsAt(others.earlier, n),
       sameRows: rawSameRowsPerSecond(dir, schema, rows),
       sameRowsTuned: rawSameRowsPerSecond(dir, schema, rows, STORE_TUNING),
     };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same `n` promotions (register, then promote each into `dev`, through the application layer
+ * on a fresh SQLite ledger) on an earlier Tollgate: promotions per second.
+ */
+async function promotionsAt(code: TollgateAt, n: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-promote-before-'));
+  try {
+    writeFileSync(
+      join(dir, 'tollgate.yaml'),
+      'version: 1\npipeline: bench\nartifact: { type: file }\nstages:\n  dev: { purpose: bench }\n',
+    );
+    const ctx = code.createContext({ env: process.env, contract: join(dir, 'tollgate.yaml'), as: 'bench' });
+    const digests = Array.from({ length: n }, (_, i) => digestOf(`p${i}`));
+    for (const digest of digests) await code.registerArtifact(code.renewed(ctx), { digest });
+    const start = performance.now();
+    for (const digest of digests) await code.promote(code.renewed(ctx), 'dev', digest);
+    const rate = n / ((performance.now() - start) / 1000);
+    await ctx.close();
+    return rate;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -378,7 +501,15 @@ function informationalRate(
 async function benchPromotions(): Promise<BenchResult[]> {
   const n = 10_000;
   const rounds: PromotionRound[] = [];
-  for (let i = 0; i < 5; i++) rounds.push(await promotionRound(n));
+  const others = {
+    unverified: await tollgatePatched('unverified-reads', UNVERIFIED_READS),
+    earlier: await tollgateAt(BEFORE_ISSUE_12),
+  };
+  // Today's code and the baselines take turns going first, so none always runs on a warmer (or
+  // busier) machine.
+  for (let i = 0; i < 5; i++) rounds.push(await promotionRound(n, others, i % 2 === 1));
+  const verifiedRatios = rounds.map((r) => r.rate / r.unverified);
+  const beforeRatios = rounds.map((r) => r.rate / r.before);
   const rate = median(rounds.map((r) => r.rate));
   const sameRows = median(rounds.map((r) => r.sameRows));
   const sameRowsTuned = median(rounds.map((r) => r.sameRowsTuned));
@@ -404,6 +535,23 @@ async function benchPromotions(): Promise<BenchResult[]> {
       ],
     ];
     return [
+      {
+        name: '10,000 promotions with every read verified (entries against their hash, columns and both neighbours; evidence against the chain; the head before appending), against the same promotions with the verification taken out',
+        target: '≥ 0.8 × the same promotions without read verification',
+        value: rate,
+        baseline: median(rounds.map((r) => r.unverified)),
+        ratio: median(verifiedRatios),
+        unit: 'per s',
+        pass: median(verifiedRatios) >= 0.8,
+        note: `median of 5 rounds (their ratios: ${verifiedRatios.map((r) => r.toFixed(2)).join(', ')}). Baseline: today's code bundled in the same run with the checks replaced by pass-throughs (bench/code-at.ts UNVERIFIED_READS: entries read without the neighbour joins and unchecked, the head appended to unchecked, evidence rows used as stored), doing the same work — register 10,000 digests, promote each into dev through the application layer on a fresh SQLite ledger, better-sqlite3 on Node 20 — in the same round, taking turns going first. Everything else (Merkle tree, decisions, names) is the same code, so the ratio is what verifying costs`,
+      },
+      informationalRate(
+        'the same promotions against the code before issue 12',
+        rate,
+        median(rounds.map((r) => r.before)),
+        `commit ${BEFORE_ISSUE_12.slice(0, 7)} (the last before decisions read only verified entries), bundled from git in the same round (ratios: ${beforeRatios.map((r) => r.toFixed(2)).join(', ')}): no read verification, no Merkle tree, no promote retry check, no rolledBack gate, no name normalisation — the price of everything since, not of verification alone`,
+        median(beforeRatios),
+      ),
       {
         name: '10,000 promotions back to back through the application layer (SQLite)',
         target: '≥ 0.5 × raw better-sqlite3 autocommit inserts of the same ledger rows',
