@@ -95,7 +95,7 @@ export const UNVERIFIED_READS: readonly SourcePatch[] = [
   },
   {
     file: 'src/ledger/sql-ledger-store.ts',
-    from: /const problem = linkProblem\(last\);\s*if \(problem !== undefined\) throw entryBroken\(pipeline, Number\(last\.seq\), problem\);/,
+    from: /const problem = linkProblem\((\w+)\);\s*if \(problem !== undefined\) throw entryBroken\(pipeline, Number\(\1\.seq\), problem\);/,
     to: '',
   },
   {
