@@ -25,6 +25,7 @@ import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/trust/dsse.js';
 import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
 import { buildVsa, signVsa, verifyVsa } from '../../src/trust/vsa.js';
 import { checkVsaLedger, type VsaLedger } from '../../src/trust/vsa-ledger.js';
+import { openTestServer } from '../server/support.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
@@ -431,3 +432,43 @@ describe('tollgate verify --since on the command line', () => {
 function readText(file: string): string {
   return require('node:fs').readFileSync(file, 'utf8') as string;
 }
+
+describe('promote over the server answers the document promote --json prints', () => {
+  it('names the ledger entry and the checkpoint, and the stored VSA carries that checkpoint', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const keyPath = join(dir, 'server-verifier.key');
+    writeFileSync(keyPath, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const server = await openTestServer(BACKENDS[0]!, {
+      contracts: [contractOf(`${CONTRACT}trust:\n  verifier: { key: ${JSON.stringify(keyPath)} }\n`)],
+    });
+    try {
+      const ci = await server.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      expect((await server.call('POST', '/api/v1/pipelines/shop/artifacts', ci, { digest: A })).status).toBe(
+        201,
+      );
+      const answer = await server.call('POST', '/api/v1/pipelines/shop/stages/dev/promotions', ci, {
+        artifact: A,
+      });
+      expect(answer.status).toBe(201);
+      const [seq, hash] = (answer.headers.get('tollgate-entry') ?? '').split(' ');
+      const document = (await answer.json()) as {
+        verdict: string;
+        ledgerEntry: { seq: number; hash: string };
+        checkpoint: { seq: number; size: number; rootHash: string; note: string };
+      };
+      expect(document).toMatchObject({
+        verdict: 'allowed',
+        ledgerEntry: { seq: Number(seq), hash },
+        checkpoint: { seq: Number(seq) + 1, size: Number(seq) },
+      });
+      const vsa = await server.call('GET', `/api/v1/pipelines/shop/stages/dev/vsa?artifact=${A}`, ci);
+      const ledger = payloadOf((await vsa.json()) as { payload: string }).predicate.tollgateLedger;
+      expect(ledger.checkpoint).toBe(document.checkpoint.note);
+      expect(ledger.treeHead.rootHash).toBe(document.checkpoint.rootHash);
+      // The same document the CLI prints: the server answers what promotionDocument builds.
+      expect(Object.keys(document)).toEqual(expect.arrayContaining(['gates', 'ledgerEntry', 'checkpoint']));
+    } finally {
+      await server.dispose();
+    }
+  });
+});
