@@ -264,7 +264,11 @@ export async function contractInForce(
   const base = services.contracts.pipelines().includes(pipeline)
     ? services.contracts.get(pipeline)
     : undefined;
-  const pin = await pinnedContract(await services.store(), pipeline);
+  const store = await services.store();
+  // Asked by every request: kept while the database is unchanged (src/ledger/read-memo.ts).
+  const pin = await store.whileUnchanged(['contract in force', pipeline], () =>
+    pinnedContract(store, pipeline),
+  );
   if (pin === undefined || base?.digest === pin.digest) return base ?? services.contracts.get(pipeline);
   let contract = compiled.get(pin.digest);
   if (contract === undefined) {
