@@ -159,6 +159,13 @@ function Me() {
 function App() {
   const route = useRoute();
   const live = useLive(pipelineOf(route));
+  // Views across pipelines (overview, inbox) have no one stream to follow: they refresh every 30 s.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (pipelineOf(route) || snapshot()) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 30_000);
+    return () => clearInterval(timer);
+  }, [route]);
   return (
     <>
       {/* A button, not a #main link: the hash holds the route. */}
@@ -184,7 +191,7 @@ function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {/* No sign-in round trip first: the view's own first call sends a stranger to sign in (401). */}
-        <View route={route} version={live.version} />
+        <View route={route} version={live.version + tick} />
       </main>
     </>
   );

@@ -124,7 +124,10 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
-        return el ? `${el.innerText ?? ''} ${el.getAttribute('aria-label') ?? ''} ${el.id}` : '';
+        if (!el) return '';
+        // An SVG link (the stage graph's boxes) has no innerText: its text content, marked as such.
+        if (el.innerText === undefined) return `svg:${el.textContent ?? ''}`;
+        return `${el.innerText} ${el.getAttribute('aria-label') ?? ''} ${el.id}`;
       });
       if (text.test(focused)) return;
     }
@@ -175,6 +178,25 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
       'dave@example.com is not among group:release-managers',
     );
     await dave.context.close();
+  });
+
+  it('walks overview → pipeline → stage → decision with the keyboard alone', async () => {
+    const { page } = erin;
+    await open(erin, '#/');
+    await page.locator('li.card').first().waitFor();
+    await tabTo(page, /^shop\b/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Pipeline shop' }).waitFor();
+    // The stage graph's boxes are links too.
+    await tabTo(page, /^svg:prod/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Stage prod' }).waitFor();
+    await tabTo(page, /sha256:/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /enter prod\?/ }).waitFor();
+    await tabTo(page, /^Re-run check/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /enter prod\?/ }).waitFor();
   });
 
   it('approves from the inbox with the keyboard alone, and the decision changes', async () => {
