@@ -223,6 +223,27 @@ export const DEMO_STEPS: DemoStep[] = [
     now: '2026-11-24T11:00:00Z',
     expect: 0,
   },
+  // The contract is pinned (docs/contract.md): the first promotion recorded it in the ledger.
+  {
+    say: 'The rules are pinned: the first promotion recorded this contract. Promoting under a looser file is refused (exit 3), naming both digests.',
+    args: ['-c', 'fixes/loose.yaml', 'promote', 'prod', '--artifact', '{digest}', '--again'],
+    actor: 'mallory',
+    now: '2026-11-24T11:10:00Z',
+    expect: 3,
+  },
+  {
+    say: 'Recording the looser contract needs an admin of the contract in force; the admins it names itself do not count.',
+    args: ['-c', 'fixes/loose.yaml', 'contract', 'update'],
+    actor: 'mallory',
+    now: '2026-11-24T11:11:00Z',
+    expect: 3,
+  },
+  {
+    say: 'Every version of the contract, with who recorded it and how.',
+    args: ['contract', 'versions'],
+    now: '2026-11-24T11:12:00Z',
+    expect: 0,
+  },
   // Rollback (docs/rollback.md): 1.5.0 follows 1.4.2 into prod, its error rate trips, and the
   // ledger names 1.4.2 as the last known good digest. The digest is that of build/checkout-1.5.0.txt.
   {

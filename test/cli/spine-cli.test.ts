@@ -379,5 +379,10 @@ describe('tollgate demo', () => {
     expect(result.stdout).toContain('BLOCKED');
     expect(result.stdout).toContain('suite e2e has no results produced in staging for this digest');
     expect(result.stdout).toContain('ledger of checkout intact');
+    // The pinned contract: a looser file is refused, and its own admins do not count.
+    expect(result.stdout).toMatch(
+      /promote prod refused: the contract fixes\/loose\.yaml is sha256:\w+, but pipeline checkout is pinned to/,
+    );
+    expect(result.stdout).toContain('mallory may not change the contract of checkout');
   }, 600_000); // 39 CLI processes: on a machine shared with other jobs each can take several seconds
 });
