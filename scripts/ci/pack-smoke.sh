@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The package as a user gets it, on the Node in PATH: `npm pack`, then in a fresh folder with npm's
 # default settings `npm install ./tollgate-*.tgz` (library and `npx tollgate`), and, with --global,
-# `npm install -g` into a fresh prefix. Each runs `tollgate --version`, a register and a `check`
-# of the example pipeline, and imports the library by name.
+# `npm install -g` into a fresh prefix. Each runs `tollgate --version`, a register, a `check` and a
+# `report --html` of the example pipeline, and imports the library by name.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
@@ -23,6 +23,11 @@ exercise() { # $1: the tollgate command, $2: a folder to run in
   set -e
   # dev needs unit tests nobody attested: blocked (exit 1) is the right answer; 3 or 4 is a failure.
   if [ "$code" != 1 ]; then echo "check dev exited $code, expected 1 (blocked)" >&2; exit 1; fi
+  # The dashboard's files ship in the package (dist/ui): a static report finds them.
+  (cd "$dir" && TOLLGATE_ACTOR=smoke $cli report --html report >/dev/null)
+  for file in index.html assets/app.js assets/app.css assets/snapshot.js; do
+    if [ ! -s "$dir/report/$file" ]; then echo "report --html wrote no $file" >&2; exit 1; fi
+  done
 }
 
 project="$work/project"

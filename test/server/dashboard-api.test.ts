@@ -195,6 +195,46 @@ describe.each(BACKENDS)('the dashboard read models on $title', (backend) => {
   });
 });
 
+describe('the overview says when what waits can pass', () => {
+  it('a soak with the time it ends and a closed window with its next opening, as check computes them', async () => {
+    const web = contractOf(`version: 1
+pipeline: checkout
+demo: true
+artifact: { type: oci }
+stages:
+  dev: { purpose: fast feedback, requires: { tests: [{ suite: unit }] } }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      soak: 24h
+      # Closed all of Tuesday 2026-11-24 (Berlin), when the server's clock stands.
+      windows: { deny: [{ rrule: "FREQ=WEEKLY;BYDAY=TU", duration: 24h, tz: Europe/Berlin }] }
+`);
+    server = await openTestServer(sqliteBackend, { contracts: [web], clock: fixedClock(new Date(NOW)) });
+    const ci = await server.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const digest = fakeDigest('dash-soak');
+    await intoDev(server, ci, digest, '2.0.0');
+    const page = await json<{
+      pipelines: Array<{
+        stages: Array<{ waiting: Array<{ pending: Array<{ gate: string; until?: string }> }> }>;
+      }>;
+    }>(server.call('GET', '/api/v1/overview', ci));
+    const pending = page.pipelines[0]!.stages[1]!.waiting[0]!.pending;
+    const check = await json<{ gates: Array<{ gate: string; until?: string }> }>(
+      server.call('GET', `${base}/stages/prod/check?artifact=${digest}`, ci),
+    );
+    const untilOf = (gates: Array<{ gate: string; until?: string }>, gate: string) =>
+      gates.find((g) => g.gate === gate)?.until;
+    // Soak: 24 h after it entered dev (at the server's clock).
+    expect(untilOf(pending, 'soak')).toBe('2026-11-25T09:00:00.000Z');
+    // The window opens at the end of Tuesday in Berlin.
+    expect(untilOf(pending, 'windows')).toBe('2026-11-24T23:00:00.000Z');
+    expect(untilOf(pending, 'soak')).toBe(untilOf(check.gates, 'soak'));
+    expect(untilOf(pending, 'windows')).toBe(untilOf(check.gates, 'windows'));
+  });
+});
+
 describe('the dashboard page', () => {
   it('is served at / with a strict Content-Security-Policy, and only its own assets', async () => {
     server = await openTestServer(sqliteBackend, { dashboardDir: join(ROOT, 'dist', 'ui') });
