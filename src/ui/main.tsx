@@ -27,6 +27,7 @@ type Route =
   | { view: 'passport'; pipeline: string; digest: string }
   | { view: 'drift'; pipeline: string; from: string; to: string }
   | { view: 'signed-out' }
+  | { view: 'no-sign-in' }
   | { view: 'not-allowed'; who: string }
   | { view: 'not-found' };
 
@@ -51,6 +52,7 @@ export function parseRoute(hash: string): Route {
   }
   if (a === 'inbox' && parts.length === 1) return { view: 'inbox' };
   if (a === 'signed-out' && parts.length === 1) return { view: 'signed-out' };
+  if (a === 'no-sign-in' && parts.length === 1) return { view: 'no-sign-in' };
   if (a === 'not-allowed' && parts.length === 1) return { view: 'not-allowed', who: query.get('who') ?? '' };
   if (a === 'p' && b) {
     if (parts.length === 2) return { view: 'pipeline', pipeline: b };
@@ -110,6 +112,18 @@ function View(props: { route: Route; version: number }) {
           <h1>Signed out</h1>
           <p>
             <a href="/auth/login?return=%2F">Sign in again</a>
+          </p>
+        </section>
+      );
+    case 'no-sign-in':
+      return (
+        <section>
+          <h1>Sign-in is not set up on this server</h1>
+          <p>
+            The dashboard shows what a signed-in person may see, and this Tollgate server has no OpenID
+            provider configured for people to sign in with. Its operator adds a <code>login</code> section to
+            the server's configuration (<code>tollgate serve --config server.yaml</code>; see docs/server.md,
+            "People sign in"). The API still answers API tokens (<code>/openapi.json</code>).
           </p>
         </section>
       );

@@ -13,6 +13,11 @@ export function href(path: string): string {
 
 /** Sends the browser to sign in, coming back to where it was. */
 export function signIn(): void {
+  // A server without sign-in configured says so in the page (meta tollgate-login): no dead link.
+  if (document.querySelector('meta[name="tollgate-login"]')?.getAttribute('content') === 'off') {
+    if (!location.hash.startsWith('#/no-sign-in')) location.hash = '/no-sign-in';
+    return;
+  }
   const back = `/${location.hash}`;
   location.assign(`/auth/login?return=${encodeURIComponent(back)}`);
 }
