@@ -20,7 +20,9 @@ let world: World;
 let browser: Browser;
 const digests: Record<string, string> = {};
 
-describe.skipIf(!available)('the dashboard in Chromium', () => {
+// A shared machine runs this beside the whole suite: a browser, a server and ~25 CLI runs to seed
+// need more than the default timeouts there.
+describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     world = await openWorld();
     // History written three hours ago (a demo pipeline's set clock), so prod has a watch period.
@@ -48,7 +50,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     writeMetrics(world, [0.011, 0.014, 0.012, 0.018, 0.013]);
     await world.startServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -35,10 +35,10 @@ beforeAll(async () => {
     (await cli('attest', 'tests', '--artifact', digest, '--suite', 'unit', 'reports/unit.xml')).code,
   ).toBe(0);
   expect((await cli('promote', 'dev', '--artifact', digest)).code).toBe(0);
-});
+}, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('tollgate report --html', () => {
+describe('tollgate report --html', { timeout: 180_000 }, () => {
   it('writes the page, its assets and the answers it needs into the folder', async () => {
     const result = await cli('report', '--html', 'out');
     expect(result.code, result.stderr).toBe(0);
