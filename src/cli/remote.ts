@@ -40,6 +40,7 @@ export const REMOTE_VERBS: ReadonlySet<string> = new Set([
   'ledger verify',
   'contract push',
   'contract versions',
+  'watch',
 ]);
 
 /**
@@ -153,20 +154,23 @@ export class Remote {
     return this.pipelinePath(`/artifacts/${encodeURIComponent(digest)}${rest}`);
   }
 
-  async request<T = unknown>(
+  /** Sends a request; a server that does not answer is STORE_UNAVAILABLE (exit 4). */
+  private async send(
     method: string,
     path: string,
-    options: RemoteRequest = {},
-  ): Promise<RemoteAnswer<T>> {
+    options: RemoteRequest & { accept?: string; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<Response> {
     const url = new URL(`api/v1/${path}`, this.base);
     for (const [key, value] of Object.entries(options.query ?? {}))
       if (value !== undefined) url.searchParams.set(key, value);
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.token}`,
-      accept: 'application/json',
+      accept: options.accept ?? 'application/json',
       ...this.extraHeaders,
+      ...options.headers,
     };
     const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    if (options.signal) init.signal = options.signal;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(options.json);
@@ -182,9 +186,8 @@ export class Remote {
       init.body = Readable.toWeb(Readable.from(parts)) as ReadableStream<Uint8Array>;
       init.duplex = 'half';
     }
-    let response: Response;
     try {
-      response = await fetch(url, init);
+      return await fetch(url, init);
     } catch (cause) {
       const reason =
         cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : '';
@@ -194,6 +197,10 @@ export class Remote {
         { cause },
       );
     }
+  }
+
+  /** The error a refused request stands for: the server's code and message, or its status. */
+  private async refusal(response: Response): Promise<TollgateError> {
     const text = await response.text();
     let document: unknown;
     try {
@@ -201,14 +208,28 @@ export class Remote {
     } catch {
       document = undefined;
     }
-    if (!response.ok) {
-      const error = (document as { error?: { code?: string; message?: string } } | undefined)?.error;
-      if (typeof error?.code === 'string' && typeof error.message === 'string')
-        throw new TollgateError(error.code as ErrorCode, `${error.message} (server ${maskUrl(this.base)})`);
-      throw new TollgateError(
-        response.status >= 500 ? 'STORE_UNAVAILABLE' : 'USAGE',
-        `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} ${response.statusText} without an error document`,
-      );
+    const error = (document as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (typeof error?.code === 'string' && typeof error.message === 'string')
+      return new TollgateError(error.code as ErrorCode, `${error.message} (server ${maskUrl(this.base)})`);
+    return new TollgateError(
+      response.status >= 500 ? 'STORE_UNAVAILABLE' : 'USAGE',
+      `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} ${response.statusText} without an error document`,
+    );
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RemoteRequest = {},
+  ): Promise<RemoteAnswer<T>> {
+    const response = await this.send(method, path, options);
+    if (!response.ok) throw await this.refusal(response);
+    const text = await response.text();
+    let document: unknown;
+    try {
+      document = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      document = undefined;
     }
     if (document === undefined)
       throw new TollgateError(
@@ -216,6 +237,28 @@ export class Remote {
         `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} without a JSON document`,
       );
     return { status: response.status, headers: response.headers, document: document as T };
+  }
+
+  /**
+   * Opens a Server-Sent Events stream (GET), resuming after `lastEventId` when given. A refusal
+   * (401, 403, 404…) throws its error; the open stream is the answer's body.
+   */
+  async openEvents(
+    path: string,
+    options: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.send('GET', path, {
+      accept: 'text/event-stream',
+      ...(options.lastEventId === undefined ? {} : { headers: { 'last-event-id': options.lastEventId } }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (!response.ok) throw await this.refusal(response);
+    if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      throw new TollgateError(
+        'STORE_UNAVAILABLE',
+        `the Tollgate server at ${maskUrl(this.base)} answered ${path} without an event stream`,
+      );
+    return response.body;
   }
 }
 
@@ -257,7 +300,7 @@ export async function remoteOf(
   const headers: Record<string, string> = {};
   if (flags.as !== undefined) headers['tollgate-as'] = flags.as;
   if (flags.now !== undefined) headers['tollgate-now'] = flags.now;
-  let pipeline = known ?? (env.TOLLGATE_PIPELINE?.trim() || undefined);
+  let pipeline = known ?? (flags.pipeline?.trim() || env.TOLLGATE_PIPELINE?.trim() || undefined);
   if (pipeline === undefined) {
     const file = flags.contract ?? env.TOLLGATE_CONTRACT ?? 'tollgate.yaml';
     if (existsSync(file)) {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { rollbackDocument } from '../../app/documents.js';
 import { shortDigest } from '../../artifact/digest.js';
-import { EXIT } from '../../errors.js';
+import { EXIT, TollgateError } from '../../errors.js';
 import type { RollbackCheck } from '../../rollback/check.js';
-import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
+import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 type RollbackDocument = ReturnType<typeof rollbackDocument>;
 
@@ -116,12 +116,44 @@ export function defineWatch(program: Command): void {
     .description(
       'evaluate the rollback conditions every interval until `within` has passed or a condition trips',
     )
-    .argument('<stage>', 'the stage whose current promotion is watched')
+    .argument(
+      '[stage]',
+      "the stage whose current promotion is watched; with --server, only this stage's entries are shown",
+    )
     .option('--rollback', 'roll back when a condition trips')
     .option('--exec <command>', 'with --rollback: the rollback command (see `tollgate rollback --exec`)')
-    .option('--json', 'print each evaluation as one JSON line')
-    .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ rollback?: boolean; exec?: string }>(command);
+    .option('--json', 'print each evaluation (with --server: each ledger entry) as one JSON line')
+    .option(
+      '--pipeline <name>',
+      "with --server: the pipeline to follow (default TOLLGATE_PIPELINE, the contract's)",
+    )
+    .option(
+      '--after <seq>',
+      'with --server: start after this ledger entry (0: from the first); default: only new entries',
+    )
+    .option('--count <n>', 'with --server: stop after this many entries')
+    .action(async (stage: string | undefined, _options, command: Command) => {
+      const flags = flagsOf<{ rollback?: boolean; exec?: string; after?: string; count?: string }>(command);
+      const remote = await remoteOfCommand(command);
+      if (remote) {
+        await followRemote(remote, stage, flags);
+        return;
+      }
+      for (const [flag, value] of [
+        ['--pipeline', flagsOf<{ pipeline?: string }>(command).pipeline],
+        ['--after', flags.after],
+        ['--count', flags.count],
+      ] as const)
+        if (value !== undefined)
+          throw new TollgateError(
+            'USAGE',
+            `${flag} works with --server (it follows a server's event stream)`,
+          );
+      if (stage === undefined)
+        throw new TollgateError(
+          'USAGE',
+          "watch needs the stage whose rollback conditions it evaluates (with --server and no stage, it follows the pipeline's ledger entries)",
+        );
       await withContext(command, async (ctx) => {
         const { watchStage, rollbackStage } = await import('../../app/rollback.js');
         const { renewed } = await import('../../app/services.js');
@@ -156,4 +188,50 @@ export function defineWatch(program: Command): void {
         }
       });
     });
+}
+
+/** A whole number flag (`--after`, `--count`). */
+function wholeNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value))
+    throw new TollgateError('USAGE', `${flag} "${value}": expected a whole number`);
+  return Number(value);
+}
+
+/**
+ * `tollgate watch [STAGE] --server URL`: one line per ledger entry as the server appends it (JSON
+ * with --json), following the pipeline's event stream and resuming it after a dropped connection.
+ */
+async function followRemote(
+  remote: import('../remote.js').Remote,
+  stage: string | undefined,
+  flags: { json?: boolean; rollback?: boolean; exec?: string; after?: string; count?: string },
+): Promise<void> {
+  assertLocalOnly(
+    '--rollback',
+    flags.rollback,
+    'the server records rollbacks with `tollgate rollback STAGE --server`',
+  );
+  assertLocalOnly('--exec', flags.exec, 'use `tollgate rollback STAGE --exec CMD --server`');
+  const after = wholeNumber('--after', flags.after);
+  const count = wholeNumber('--count', flags.count);
+  if (count === 0) return;
+  const { followEvents } = await import('../event-follow.js');
+  let shown = 0;
+  await followEvents(remote, {
+    ...(after === undefined ? {} : { after }),
+    onNotice: (text) => process.stderr.write(`watch: ${text}\n`),
+    onEntry: (entry) => {
+      if (stage !== undefined && entry.stage !== stage) return true;
+      if (flags.json) write(JSON.stringify(entry));
+      else {
+        const what = [entry.kind, entry.stage, entry.artifact ? shortDigest(entry.artifact) : null]
+          .filter((part) => part !== null)
+          .join(' ');
+        write(`#${entry.seq}  ${entry.at}  ${what}  by ${entry.actor}`);
+      }
+      shown += 1;
+      return count === undefined || shown < count;
+    },
+  });
 }
