@@ -288,6 +288,11 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     }
     expect(bodies.some((b) => b.includes('"differences"'))).toBe(true);
     await shoot(page, 'drift');
+    // Nor in a static report of the pipeline, which embeds the same answers.
+    await world.cli(['report', '--html', join(world.dir, 'report')]);
+    const snapshot = readFileSync(join(world.dir, 'report/assets/snapshot.js'), 'utf8');
+    expect(snapshot).toContain('"/pipelines/shop/drift?from=staging&to=prod"');
+    for (const secret of SECRETS) expect(snapshot).not.toContain(secret);
   });
 
   it('says "not found" for an unknown pipeline, stage, digest or page, and "not allowed" to a person granted nothing', async () => {
