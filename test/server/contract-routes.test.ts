@@ -37,11 +37,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-function put(s: TestServer, path: string, token: string, text: string, type = 'application/yaml') {
+function put(
+  s: TestServer,
+  path: string,
+  token: string,
+  text: string,
+  type = 'application/yaml',
+  headers: Record<string, string> = {},
+) {
   return Promise.resolve(
     s.app.request(path, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      headers: { authorization: `Bearer ${token}`, 'content-type': type, ...headers },
       body: text,
     }),
   );
@@ -130,6 +137,26 @@ describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
       headers: { authorization: `Bearer ${ci}` },
     });
     expect(await there.json()).toMatchObject({ contract: { digest: v2.digest } });
+  });
+
+  it('a retried upload with its Idempotency-Key records one change and gets the first answer back', async () => {
+    server = await openTestServer(backend, { contracts: [contractOf(V1)] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci' });
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+    const key = { 'idempotency-key': 'push-v2-1' };
+    const first = await put(s, `${base}/contract`, root, V2, 'application/yaml', key);
+    expect(first.status).toBe(201);
+    const head = await s.handle.store.head('shop');
+    const retry = await put(s, `${base}/contract`, root, V2, 'application/yaml', key);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retry.text()).toBe(await first.text());
+    expect(await s.handle.store.head('shop')).toBe(head);
+    // The same key with another contract is a caller's mistake, refused.
+    expect((await put(s, `${base}/contract`, root, V1, 'application/yaml', key)).status).toBe(422);
   });
 
   it('a pipeline can start from an upload, and is then listed', async () => {
