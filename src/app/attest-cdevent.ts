@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { stageOf } from '../contract/types.js';
+import { TollgateError } from '../errors.js';
 import { cdEventEvidence } from '../events/cdevent-evidence.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
@@ -12,7 +13,12 @@ import type { AppRequest } from './services.js';
 
 export interface AttestCdEventOptions {
   artifact: string;
-  file: string;
+  /** The event's file (the CLI), or… */
+  file?: string;
+  /** …its bytes (an upload to the server), named for messages. */
+  content?: { name: string; bytes: Buffer };
+  /** Largest event accepted, in bytes (default 256 MiB). */
+  maxBytes?: number;
   /** Suite name for testsuiterun events (default: the event's test suite). */
   suite?: string;
   /** The stage the event happened in (default: its environment, when that is a stage of the contract). */
@@ -25,10 +31,19 @@ export async function attestCdEvent(
 ): Promise<{ record: EvidenceRecord; stored: boolean; type: string }> {
   if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
-  assertEvidenceSize(await assertReadableFile(options.file), options.file);
-  const bytes = await readFile(options.file);
-  const value = parseJsonText(bytes.toString('utf8'), options.file);
-  const evidence = cdEventEvidence(value, options.file, artifact.digest, options.suite);
+  let name: string;
+  let bytes: Buffer;
+  if (options.content !== undefined) {
+    ({ name, bytes } = options.content);
+    assertEvidenceSize(bytes.length, name, options.maxBytes);
+  } else {
+    if (options.file === undefined) throw new TollgateError('USAGE', 'attest cdevent needs the event file');
+    name = options.file;
+    assertEvidenceSize(await assertReadableFile(name), name, options.maxBytes);
+    bytes = await readFile(name);
+  }
+  const value = parseJsonText(bytes.toString('utf8'), name);
+  const evidence = cdEventEvidence(value, name, artifact.digest, options.suite);
   const stage =
     options.stage ??
     (evidence.environment !== undefined && Object.hasOwn(ctx.contract.stages, evidence.environment)

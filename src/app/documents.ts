@@ -128,6 +128,12 @@ export function statementsDocument(items: readonly AttestedStatement[]) {
   }));
 }
 
+/** `attest cdevent --json`. */
+export function cdEventDocument(result: { record: EvidenceRecord; stored: boolean; type: string }) {
+  const { record, stored, type } = result;
+  return { evidence: record.id, stored, type, stage: record.stage, data: record.data };
+}
+
 /** `attest verification --json`. */
 export function verificationDocument(result: VerificationResult, verdict: string) {
   return {

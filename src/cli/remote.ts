@@ -26,6 +26,7 @@ export const REMOTE_VERBS: ReadonlySet<string> = new Set([
   'attest provenance',
   'attest evidence',
   'attest statement',
+  'attest cdevent',
   'attest verification',
   'approve',
   'reject',

@@ -11,6 +11,7 @@ import { type Action, authorise } from '../app/authorise.js';
 import { type CompiledContracts, contractInForce } from '../app/contract-pin.js';
 import {
   approvalDocument,
+  cdEventDocument,
   documentText,
   evidenceDocument,
   promotionDocument,
@@ -542,6 +543,49 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         ...(query.suite === undefined ? {} : { suite: query.suite }),
       });
       return answer(c, statementsDocument(items), items.some((i) => i.stored) ? 201 : 200);
+    },
+  );
+
+  define(
+    {
+      id: 'attestCdEvent',
+      upload: true,
+      method: 'post',
+      path: `${A}/cdevents`,
+      action: 'attest',
+      tag: 'artifacts',
+      summary:
+        'Record a CDEvent, or a CloudEvent carrying one: testsuiterun.finished as test results, artifact.signed as opaque evidence (tollgate attest cdevent)',
+      request: {
+        params: s.artifactPath,
+        query: s.statementQuery,
+        body: {
+          required: true,
+          description: 'The event as JSON (a CDEvent, or a structured CloudEvent carrying one).',
+          content: {
+            'application/json': { schema: { type: 'string', format: 'binary' } as never },
+            'application/cloudevents+json': { schema: { type: 'string', format: 'binary' } as never },
+          },
+        },
+      },
+      ok: { status: 201, schema: s.cdEventSchema, description: 'What was recorded' },
+    },
+    async (c) => {
+      const { attestCdEvent } = await import('../app/attest-cdevent.js');
+      const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
+      const query = valid<z.infer<typeof s.statementQuery>>(c, 'query');
+      const request = await requestFor(c, deps, pipelineOf(c));
+      assertMediaType(c, jsonTypes);
+      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'cdevents' }, bytes.length);
+      const result = await attestCdEvent(request, {
+        artifact: digest,
+        content: { name: 'upload', bytes },
+        maxBytes: deps.maxEvidenceBytes,
+        ...(query.in === undefined ? {} : { stage: query.in }),
+        ...(query.suite === undefined ? {} : { suite: query.suite }),
+      });
+      return answer(c, cdEventDocument(result), result.stored ? 201 : 200);
     },
   );
 

@@ -377,6 +377,16 @@ export const statementsSchema = z
   )
   .openapi('StatementsRecorded', { description: 'What `tollgate attest statement --json` prints.' });
 
+export const cdEventSchema = z
+  .object({
+    evidence: z.string(),
+    stored: z.boolean(),
+    type: z.string(),
+    stage: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('CdEventRecorded', { description: 'What `tollgate attest cdevent --json` prints.' });
+
 export const verificationSchema = z
   .object({ seq: z.number(), evidence: z.string(), promotion: z.number(), result: z.string() })
   .openapi('VerificationRecorded', { description: 'What `tollgate attest verification --json` prints.' });

@@ -17,6 +17,7 @@ const XML = readFileSync(
   join(FIXTURES, 'junit/tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml'),
 );
 const SBOM = readFileSync(join(FIXTURES, 'sbom/cyclonedx/dropwizard-1.3.15__bom.json'));
+const CDEVENT = readFileSync(join(FIXTURES, 'cdevents/conformance/testsuiterun_finished.json'));
 const statement = () =>
   JSON.stringify({
     _type: 'https://in-toto.io/Statement/v1',
@@ -65,6 +66,10 @@ const SAMPLES: Record<string, Sample> = {
   attestStatement: {
     scoped: true,
     send: raw(`${base}/artifacts/${D}/statements`, statement, 'application/vnd.in-toto+json'),
+  },
+  attestCdEvent: {
+    scoped: true,
+    send: raw(`${base}/artifacts/${D}/cdevents?suite=unit`, () => CDEVENT, 'application/json'),
   },
   attestVerification: {
     scoped: true,

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import type { testsDocument } from '../../app/documents.js';
+import type { cdEventDocument, testsDocument } from '../../app/documents.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 import { defineAttestEvidence } from './attest-evidence.js';
 import { defineAttestStatement } from './attest-statement.js';
 import { defineAttestVerification } from './attest-verification.js';
 
 type TestsDocument = ReturnType<typeof testsDocument>;
+type CdEventDocument = ReturnType<typeof cdEventDocument>;
 
 function defineAttestTests(attest: Command): void {
   attest
@@ -89,30 +90,47 @@ function defineAttestCdEvent(attest: Command): void {
     .argument('<file>', 'the event as JSON, a glob matching one file, or - for standard input')
     .action(async (arg: string, _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; suite?: string; in?: string; json?: boolean }>(command);
-      await withContext(command, async (ctx) => {
-        const { attestCdEvent } = await import('../../app/attest-cdevent.js');
-        const { expandOneInput } = await import('../input-files.js');
+      const { expandOneInput } = await import('../input-files.js');
+      const remote = await remoteOfCommand(command);
+      let recorded: CdEventDocument;
+      if (remote) {
         const input = await expandOneInput(arg, process.stdin);
-        const { record, stored, type } = await attestCdEvent(ctx, {
-          artifact: flags.artifact,
-          file: input.file,
-          ...(flags.suite === undefined ? {} : { suite: flags.suite }),
-          ...(flags.in === undefined ? {} : { stage: flags.in }),
-        }).finally(input.dispose);
-        if (flags.json) {
-          write(
-            JSON.stringify(
-              { evidence: record.id, stored, type, stage: record.stage, data: record.data },
-              null,
-              2,
-            ),
-          );
-          return;
+        try {
+          const { assertReadableFile } = await import('../../app/attest.js');
+          await assertReadableFile(input.file);
+          ({ document: recorded } = await remote.request<CdEventDocument>(
+            'POST',
+            remote.artifactPath(flags.artifact, '/cdevents'),
+            {
+              query: { suite: flags.suite, in: flags.in },
+              file: input.file,
+              contentType: 'application/json',
+            },
+          ));
+        } finally {
+          input.dispose();
         }
-        write(
-          `recorded ${type}${record.stage ? ` in ${record.stage}` : ''} as ${record.data.kind} evidence${stored ? '' : ' (already recorded)'}`,
-        );
-      });
+      } else {
+        recorded = await withContext(command, async (ctx) => {
+          const { attestCdEvent } = await import('../../app/attest-cdevent.js');
+          const { cdEventDocument } = await import('../../app/documents.js');
+          const input = await expandOneInput(arg, process.stdin);
+          const result = await attestCdEvent(ctx, {
+            artifact: flags.artifact,
+            file: input.file,
+            ...(flags.suite === undefined ? {} : { suite: flags.suite }),
+            ...(flags.in === undefined ? {} : { stage: flags.in }),
+          }).finally(input.dispose);
+          return cdEventDocument(result);
+        });
+      }
+      if (flags.json) {
+        write(JSON.stringify(recorded, null, 2));
+        return;
+      }
+      write(
+        `recorded ${recorded.type}${recorded.stage ? ` in ${recorded.stage}` : ''} as ${recorded.data.kind} evidence${recorded.stored ? '' : ' (already recorded)'}`,
+      );
     });
 }
 
