@@ -1,10 +1,13 @@
 /**
  * The dashboard end to end: Debian's Chromium (playwright-core) against a real `tollgate serve`
- * with a real SQLite ledger, people signing in through a real local OpenID provider. The views'
- * screenshots go to docs/screenshots/ (README and docs/dashboard.md show them).
+ * with a real SQLite ledger, people signing in through a real local OpenID provider. Every run
+ * takes the views' screenshots; with TOLLGATE_UPDATE_SCREENSHOTS=1 they replace docs/screenshots/
+ * (README and docs/dashboard.md show them), otherwise they go to a scratch folder so a test run
+ * leaves the checkout as it found it.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +16,10 @@ import { ROOT } from '../support/cli.js';
 import { CHROMIUM, chromiumAvailable, openWorld, SECRETS, type World, writeMetrics } from './support.js';
 
 const available = chromiumAvailable();
-const SHOTS = join(ROOT, 'docs', 'screenshots');
+const SHOTS =
+  process.env.TOLLGATE_UPDATE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'tollgate-screenshots-'));
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let world: World;
@@ -55,6 +61,7 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
   afterAll(async () => {
     await browser?.close();
     await world?.dispose();
+    if (!SHOTS.startsWith(ROOT)) rmSync(SHOTS, { recursive: true, force: true });
   });
 
   /** A browser of its own for `login` (cookies apart), every API answer it reads kept. */
