@@ -6,7 +6,8 @@
  * `serve --demo`) so times match too. Then what a careless or hostile caller might try.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMOTE_VERBS } from '../../src/cli/remote.js';
@@ -26,6 +27,9 @@ pipeline: shop
 demo: true
 artifact: { type: file }
 metrics: { file: metrics.json }
+# Both sides sign VSAs with the same Ed25519 key (deterministic signatures): vsa output compares byte for byte.
+trust:
+  verifier: { key: keys/verifier.key }
 overrides:
   - { by: [tester], gates: [tests], stages: [dev] }
 stages:
@@ -104,6 +108,12 @@ beforeAll(async () => {
     'details.txt': 'smoke tests passed: https://ci.example.com/run/42\n',
   });
   copyFixture(dir, 'sbom/cyclonedx/dropwizard-1.3.15__bom.json', 'bom.json');
+  const { privateKey } = generateKeyPairSync('ed25519');
+  mkdirSync(join(dir, 'contracts', 'keys'));
+  writeFileSync(
+    join(dir, 'contracts', 'keys', 'verifier.key'),
+    privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
   copyFixture(dir, 'cdevents/conformance/testsuiterun_finished.json', 'event.json');
   copyFixture(dir, 'cdevents/conformance/artifact_signed.json', 'signed.json');
   for (const name of ['grype.json', 'slsa-v1.intoto.json'])
@@ -324,8 +334,13 @@ const STEPS: Step[] = [
   { args: ['drift', 'dev', 'qa', '--json'], code: 1 },
   { args: ['drift', 'dev', 'qa', '--markdown'], code: 1 },
   { args: ['drift', 'dev', 'nowhere'], code: 3 },
-  // No verifier key: no VSA, exit 3 both ways.
-  { args: ['vsa', 'dev', '--artifact', D], code: 3 },
+  // The VSA signed at D's promotion into prod, the same envelope both ways; none for a digest never promoted there (exit 3).
+  {
+    args: ['vsa', 'prod', '--artifact', D],
+    code: 0,
+    out: /"payloadType": "application\/vnd\.in-toto\+json"/,
+  },
+  { args: ['vsa', 'prod', '--artifact', P], code: 3 },
   { args: ['ledger', 'verify'], out: /^ledger of shop intact: \d+ entries/, where: true },
   { args: ['ledger', 'verify', '--json'], code: 0, where: true },
   // Bad input answers with the same exit code: an unknown stage, an unregistered digest.
