@@ -16,6 +16,7 @@ import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
+import type { ServerEnv } from './env.js';
 import { toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
 import { defineLogin, type LoginOptions } from './login.js';
@@ -27,7 +28,7 @@ import {
   rateLimit,
   ServerMetrics,
 } from './observe.js';
-import { API, type ApiRoute, defineRoutes, type ServerEnv } from './routes.js';
+import { API, type ApiRoute, defineRoutes } from './routes.js';
 
 declare const TOLLGATE_VERSION: string;
 

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { ServerEnv } from './routes.js';
+import type { ServerEnv } from './env.js';
 
 export interface DashboardOptions {
   /** The folder holding index.html and assets/ (the build's dist/ui). */

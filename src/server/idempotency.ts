@@ -15,7 +15,7 @@ import { TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
 import type { LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import type { RememberedRequest } from '../ledger/request-store.js';
-import type { ServerEnv } from './routes.js';
+import type { ServerEnv } from './env.js';
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
 /** Answers kept for replay carry these headers besides the body. */

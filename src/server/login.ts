@@ -17,8 +17,8 @@ import { sha256 } from '../ledger/hash-chain.js';
 import { parseExactDuration } from '../policy/duration.js';
 import { mapClaims } from './claim-rules.js';
 import type { LoginConfig } from './config.js';
+import type { ServerEnv } from './env.js';
 import type { Authenticator } from './identity.js';
-import type { ServerEnv } from './routes.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
 const LOGIN_COOKIE = 'tollgate_login';

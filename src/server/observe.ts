@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
-import type { ServerEnv } from './routes.js';
+import type { ServerEnv } from './env.js';
 
 /** The server's metrics, on a registry of its own (several apps in one process do not collide). */
 export class ServerMetrics {

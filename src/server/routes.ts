@@ -24,6 +24,7 @@ import {
 import { type AppRequest, type AppServices, principalOf } from '../app/services.js';
 import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { idempotency } from './idempotency.js';
 import type { Identity } from './identity.js';
@@ -57,17 +58,6 @@ export interface RouteDeps {
   /** The folder an uploaded contract's relative paths resolve against when its pipeline had no start-up file. */
   contractsRoot: string;
 }
-
-export interface ServerVariables {
-  identity: Identity;
-  requestId: string;
-  /** The services of this request, when they differ from the process's (a keyed write's store). */
-  services?: AppServices;
-  /** The code of the error answered, for the log line. */
-  errorCode?: string;
-}
-export type ServerEnv = { Variables: ServerVariables };
-export type ServerContext = Context<ServerEnv>;
 
 /** One route of the table. */
 export interface ApiRoute {
