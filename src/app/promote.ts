@@ -78,6 +78,9 @@ async function currentHealthyPromotion(
   stageName: string,
   facts: Facts,
 ): Promise<PromoteResult | undefined> {
+  // The artifact's own (verified) entries say whether it was ever promoted here: a first
+  // promotion, the usual case, needs no read of the stage.
+  if (!facts.ledger.promotions.some((p) => p.stage === stageName && isTrusted(p))) return undefined;
   const latest = await tx.latestInStage(pipeline, stageName, ENTRY.promotion);
   if (latest?.artifact !== facts.artifact.digest) return undefined;
   const promotion = facts.ledger.promotions.find((p) => p.seq === latest.seq);
