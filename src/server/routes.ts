@@ -382,6 +382,26 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
   );
 
+  /**
+   * One evidence file: the body itself, or the one file part of a multipart body (which names it,
+   * so messages name the caller's file as the CLI does locally).
+   */
+  const oneUpload = async (
+    c: ServerContext,
+    accepted: readonly string[],
+    count: (bytes: number) => void,
+  ): Promise<{ name: string; bytes: Buffer }> => {
+    if (isMultipart(c)) {
+      const parts = await uploadPartBytes(c, 'upload', deps.maxEvidenceBytes, accepted, count);
+      if (parts.length !== 1)
+        throw new TollgateError('USAGE', `upload: expected one file part, found ${parts.length}`);
+      return parts[0]!;
+    }
+    assertMediaType(c, accepted);
+    const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
+    count(bytes.length);
+    return { name: 'upload', bytes };
+  };
   /** Several files in one request: the file parts of a form, each streamed in turn. */
   const multipartFiles = {
     type: 'object',
@@ -459,8 +479,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         query: s.evidenceQuery,
         body: {
           required: true,
-          description: 'The evidence file: raw, an in-toto statement, a DSSE envelope or a Sigstore bundle.',
-          content: { 'application/json': { schema: { type: 'string', format: 'binary' } as never } },
+          description:
+            'The evidence file: raw, an in-toto statement, a DSSE envelope or a Sigstore bundle; or one file part of multipart/form-data, named by its filename.',
+          content: {
+            'application/json': { schema: { type: 'string', format: 'binary' } as never },
+            'multipart/form-data': { schema: multipartFiles },
+          },
         },
       },
       ok: { status: 201, schema: s.evidenceSchema, description: 'What was recorded' },
@@ -470,12 +494,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.evidenceQuery>>(c, 'query');
       const request = await requestFor(c, deps, pipelineOf(c));
-      assertMediaType(c, jsonTypes);
-      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
-      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'evidence' }, bytes.length);
+      const content = await oneUpload(c, jsonTypes, (n) =>
+        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'evidence' }, n),
+      );
       const result = await attestEvidence(request, {
         artifact: digest,
-        content: { name: 'upload', bytes },
+        content,
         maxBytes: deps.maxEvidenceBytes,
         ...(query.kind === undefined ? {} : { expected: query.kind }),
         ...(query.in === undefined ? {} : { stage: query.in }),
@@ -555,6 +579,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           content: {
             'application/json': { schema: { type: 'string', format: 'binary' } as never },
             'application/cloudevents+json': { schema: { type: 'string', format: 'binary' } as never },
+            'multipart/form-data': { schema: multipartFiles },
           },
         },
       },
@@ -565,12 +590,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const { digest } = valid<z.infer<typeof s.artifactPath>>(c, 'param');
       const query = valid<z.infer<typeof s.statementQuery>>(c, 'query');
       const request = await requestFor(c, deps, pipelineOf(c));
-      assertMediaType(c, jsonTypes);
-      const bytes = await uploadBytes(c, 'upload', deps.maxEvidenceBytes);
-      deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'cdevents' }, bytes.length);
+      const content = await oneUpload(c, jsonTypes, (n) =>
+        deps.metrics.evidenceBytes.inc({ pipeline: pipelineOf(c), kind: 'cdevents' }, n),
+      );
       const result = await attestCdEvent(request, {
         artifact: digest,
-        content: { name: 'upload', bytes },
+        content,
         maxBytes: deps.maxEvidenceBytes,
         ...(query.in === undefined ? {} : { stage: query.in }),
         ...(query.suite === undefined ? {} : { suite: query.suite }),

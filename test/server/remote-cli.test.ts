@@ -384,6 +384,29 @@ describe('the CLI against a server: refusals', () => {
     expect(copy.stderr).toContain('tollgate copy has no route on a Tollgate server');
   });
 
+  it("an upload's errors name the caller's file, as locally (each file goes as a named part)", async () => {
+    const sbom = await remote(['attest', 'sbom', '--artifact', D, 'grype.json']);
+    expect(sbom.code).toBe(3);
+    expect(sbom.stderr).toContain(
+      'tollgate: grype.json: expected an SBOM (CycloneDX or SPDX), found Grype JSON',
+    );
+    const tests = await remote([
+      'attest',
+      'tests',
+      '--artifact',
+      D,
+      '--suite',
+      'unit',
+      'unit-ok.xml',
+      'broken.xml',
+    ]);
+    expect(tests.code).toBe(3);
+    expect(tests.stderr).toMatch(/^tollgate: broken\.xml:\d+:\d+: /m);
+    const missing = await remote(['attest', 'cdevent', '--artifact', D, 'nowhere.json']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nowhere.json: cannot read (ENOENT)');
+  });
+
   it('needs a credential; a wrong one is refused by the server (exit 3)', async () => {
     const none = await remote(['status'], { TOLLGATE_TOKEN: undefined });
     expect(none.code).toBe(3);

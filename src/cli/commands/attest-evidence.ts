@@ -60,10 +60,13 @@ function defineOne(
         assertLocalOnly('--max-evidence-bytes', flags.maxEvidenceBytes, "the server's own limit applies");
         const input = await expandOneInput(arg, process.stdin);
         try {
+          // Checked here as locally (the same error, nothing sent); sent as a file part named by its path.
+          const { assertReadableFile } = await import('../../app/attest.js');
+          await assertReadableFile(input.file);
           const { document } = await remote.request<EvidenceDocument | EvidenceDocument[]>(
             'POST',
             remote.artifactPath(flags.artifact, '/evidence'),
-            { query: { kind: expected, in: flags.in }, file: input.file, contentType: 'application/json' },
+            { query: { kind: expected, in: flags.in }, files: [input.file], contentType: 'application/json' },
           );
           print(document);
         } finally {

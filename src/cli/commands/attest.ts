@@ -103,7 +103,7 @@ function defineAttestCdEvent(attest: Command): void {
             remote.artifactPath(flags.artifact, '/cdevents'),
             {
               query: { suite: flags.suite, in: flags.in },
-              file: input.file,
+              files: [input.file],
               contentType: 'application/json',
             },
           ));
