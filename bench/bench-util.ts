@@ -101,3 +101,24 @@ export function childRssKb(args: string[]): number {
   const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
   return (JSON.parse(output) as { maxRssKb: number }).maxRssKb;
 }
+
+/** Runs `work` once: how long it took, and what it returned. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await work();
+  return { ms: performance.now() - start, value };
+}
+
+/** A row held to an absolute time budget: `ms` against `limit` milliseconds. */
+export function budgetRow(name: string, ms: number, limit: number, note: string): BenchResult {
+  return {
+    name,
+    target: `≤ ${limit} ms`,
+    value: ms,
+    baseline: limit,
+    ratio: ms / limit,
+    unit: 'ms',
+    pass: ms <= limit,
+    note,
+  };
+}

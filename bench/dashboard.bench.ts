@@ -25,7 +25,7 @@ import { createServerApp } from '../src/server/app.js';
 import type { Identity } from '../src/server/identity.js';
 import { startServer } from '../src/server/serve.js';
 import type { BenchResult } from './bench-util.js';
-import { BENCH_ROOT, median } from './bench-util.js';
+import { BENCH_ROOT, budgetRow, median, timed } from './bench-util.js';
 
 const PIPELINES = 500;
 const ARTIFACTS = 400; // × 5 entries = 2,000 a pipeline
@@ -46,25 +46,6 @@ stages:
 
 const digestOf = (p: number, a: number) =>
   `sha256:${p.toString(16).padStart(8, '0')}${a.toString(16).padStart(56, '0')}`;
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = performance.now();
-  const value = await work();
-  return { ms: performance.now() - start, value };
-}
-
-function budget(name: string, ms: number, limit: number, note: string): BenchResult {
-  return {
-    name,
-    target: `≤ ${limit} ms`,
-    value: ms,
-    baseline: limit,
-    ratio: ms / limit,
-    unit: 'ms',
-    pass: ms <= limit,
-    note,
-  };
-}
 
 /** Writes the ledger straight into the table, chained as `append` chains it. */
 function generate(file: string, names: string[]): number {
@@ -224,31 +205,31 @@ export async function run(): Promise<BenchResult[]> {
 
     const shipped = gzipSync(readFileSync(join(dashboardDir, 'assets/app.js'))).length;
     const results: BenchResult[] = [
-      budget(
+      budgetRow(
         'overview API (page 1 of 500 pipelines, 20 a page, each stage current + what waits at its door) on 1,000,000 entries',
         overview.median,
         100,
         `median of 21 in process (app.request); first call ${overview.cold.toFixed(0)} ms; ledger of ${PIPELINES} pipelines generated in ${(generated.ms / 1000).toFixed(0)} s`,
       ),
-      budget(
+      budgetRow(
         'overview API, searched and paged (q=svc-2: 100 pipelines, page 3)',
         later.median,
         100,
         `median of 21; first ${later.cold.toFixed(0)} ms`,
       ),
-      budget(
+      budgetRow(
         'pipeline view API: summary of one pipeline (2,000 entries)',
         summary.median,
         100,
         `median of 21; first ${summary.cold.toFixed(0)} ms`,
       ),
-      budget(
+      budgetRow(
         'pipeline view API: newest timeline page (30 rows)',
         timeline.median,
         100,
         `median of 21; first ${timeline.cold.toFixed(0)} ms`,
       ),
-      budget(
+      budgetRow(
         'pipeline view API: an older timeline page (before #1000)',
         deep.median,
         100,
@@ -320,7 +301,7 @@ export async function run(): Promise<BenchResult[]> {
           await context.close();
         }
         results.push(
-          budget(
+          budgetRow(
             'first load of the overview in Chromium, navigation to the 20 pipelines painted (same ledger)',
             median(loads),
             1000,

@@ -14,27 +14,9 @@ import { chainEntry, GENESIS_HASH } from '../src/ledger/hash-chain.js';
 import { verifyConsistency, verifyInclusion } from '../src/ledger/merkle.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
 import type { BenchResult } from './bench-util.js';
-import { median } from './bench-util.js';
+import { budgetRow, median, timed } from './bench-util.js';
 
 const ENTRIES = 1_000_000;
-
-function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = performance.now();
-  return work().then((value) => ({ ms: performance.now() - start, value }));
-}
-
-function row(name: string, ms: number, limit: number, note: string): BenchResult {
-  return {
-    name,
-    target: `≤ ${limit} ms`,
-    value: ms,
-    baseline: limit,
-    ratio: ms / limit,
-    unit: 'ms',
-    pass: ms <= limit,
-    note,
-  };
-}
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-ledger-'));
@@ -107,19 +89,19 @@ export async function run(): Promise<BenchResult[]> {
     }
     await ctx.close();
     return [
-      row(
+      budgetRow(
         'signed checkpoint of a 1,000,000-entry ledger (`ledger checkpoint`, in process: tree head from stored nodes + Ed25519 note)',
         median(checkpoints),
         2000,
         `median of 5; building the tree of the upgraded ledger from its entries the first time took ${(build.ms / 1000).toFixed(1)} s (once per ledger)`,
       ),
-      row(
+      budgetRow(
         'inclusion proof of one entry in a 1,000,000-entry ledger',
         median(inclusions),
         5,
         `median of 101 entries across the ledger, each verified after; slowest ${Math.max(...inclusions).toFixed(2)} ms`,
       ),
-      row(
+      budgetRow(
         'consistency proof from an earlier size to 1,000,000 entries',
         median(consistencies),
         20,
