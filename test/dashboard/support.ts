@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider from 'oidc-provider';
 import { BIN, ROOT, runCli } from '../support/cli.js';
+import { startOpenIdProvider } from '../support/openid-provider.js';
 import { serviceAvailable } from '../support/services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -128,31 +128,10 @@ export async function openWorld(): Promise<World> {
     `db:\n  host: prod-db.internal\n  password: ${SECRETS[1]}\nfeatures:\n  cache: 300\n`,
   );
 
-  const providerServer: Server = createServer();
-  await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'tollgate',
-        client_secret: 'tollgate-secret',
-        redirect_uris: [`${url}/auth/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email'], profile: ['groups'] },
-    conformIdTokenClaims: false,
-    cookies: { keys: ['a test cookie key'] },
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, ...(PEOPLE[id] ?? { email: `${id}@example.com`, groups: [] }) }),
-    }),
-  });
-  providerServer.on('request', provider.callback());
+  const provider = await startOpenIdProvider(`${url}/auth/callback`, PEOPLE);
+  const issuer = provider.issuer;
   writeFileSync(
     join(dir, 'server.yaml'),
     `login:
@@ -247,8 +226,7 @@ export async function openWorld(): Promise<World> {
     stopServer,
     async dispose() {
       await stopServer();
-      providerServer.closeAllConnections();
-      await new Promise((resolve) => providerServer.close(resolve));
+      await provider.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,16 +4,14 @@
  * way a browser would: redirects followed by hand, cookies kept per site. The session is an
  * httpOnly cookie; approvals made with it record the person the provider vouched for.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../../src/server/config.js';
+import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
 import { sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
 const TOLLGATE = 'http://localhost:8787';
-let providerServer: Server;
+let provider: OpenIdProvider;
 let issuer: string;
 let server: TestServer;
 
@@ -23,29 +21,8 @@ const PEOPLE: Record<string, { email: string; groups: string[] }> = {
 };
 
 beforeAll(async () => {
-  providerServer = createServer();
-  await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'tollgate',
-        client_secret: 'tollgate-secret',
-        redirect_uris: [`${TOLLGATE}/auth/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email'], profile: ['groups'] },
-    conformIdTokenClaims: false,
-    cookies: { keys: ['a test cookie key'] },
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, ...(PEOPLE[id] ?? { email: `${id}@example.com`, groups: [] }) }),
-    }),
-  });
-  providerServer.on('request', provider.callback());
+  provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, PEOPLE);
+  issuer = provider.issuer;
   const config = parseServerConfig(
     `login:
   issuer: ${issuer}
@@ -65,8 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.dispose();
-  providerServer.closeAllConnections();
-  await new Promise((resolve) => providerServer.close(resolve));
+  await provider.close();
 });
 
 /** A browser: follows redirects by hand, keeps cookies per origin, sends Tollgate's requests to the app. */
