@@ -419,29 +419,30 @@ const promotionOverride = z
   .object({ gate: z.string(), actor: z.string(), reason: z.string() })
   .openapi('PromotionOverride', { description: 'A gate overridden at a promotion: which, by whom, why.' });
 
+/** A stage's row as `status` has it (src/app/status.ts StageStatus): also each overview stage's. */
+const stageStatusRow = z.object({
+  stage: z.string(),
+  purpose: z.string(),
+  current: z
+    .object({
+      artifact: z.object({
+        digest: z.string(),
+        labels: z.record(z.string(), z.string()),
+        registeredAt: z.string(),
+        source: z.string(),
+      }),
+      since: z.string(),
+      seq: z.number(),
+      status: z.string(),
+      contractDigest: z.string().optional().describe('The contract its promotion was decided under'),
+      clockSet: z.literal(true).optional(),
+      overrides: z.array(promotionOverride).optional(),
+    })
+    .optional(),
+});
+
 export const statusSchema = z
-  .array(
-    z.object({
-      stage: z.string(),
-      purpose: z.string(),
-      current: z
-        .object({
-          artifact: z.object({
-            digest: z.string(),
-            labels: z.record(z.string(), z.string()),
-            registeredAt: z.string(),
-            source: z.string(),
-          }),
-          since: z.string(),
-          seq: z.number(),
-          status: z.string(),
-          contractDigest: z.string().optional().describe('The contract its promotion was decided under'),
-          clockSet: z.literal(true).optional(),
-          overrides: z.array(promotionOverride).optional(),
-        })
-        .optional(),
-    }),
-  )
+  .array(stageStatusRow)
   .openapi('Status', { description: 'What `tollgate status --json` prints.' });
 
 export const historySchema = z
@@ -667,31 +668,13 @@ export const overviewQuery = z.object({
   size: pageParam('size', 'Pipelines a page (default 20, at most 100).'),
 });
 
-const stageRow = z.object({
-  stage: z.string(),
-  purpose: z.string(),
-  current: z
-    .object({
-      artifact: z.object({
-        digest: z.string(),
-        labels: z.record(z.string(), z.string()),
-        registeredAt: z.string(),
-        source: z.string(),
-      }),
-      since: z.string(),
-      seq: z.number(),
-      status: z.string(),
-    })
-    .optional(),
-});
-
 export const overviewPipelineSchema = z
   .object({
     pipeline: z.string(),
     contract: z.object({ digest: z.string() }),
     entries: z.number(),
     stages: z.array(
-      stageRow.extend({
+      stageStatusRow.extend({
         from: z.array(z.string()),
         rollback: z.boolean(),
         waiting: z.array(
