@@ -179,7 +179,7 @@ function linkProblem(row: LinkedEntryRow): string | undefined {
  * invalid_schema_name (3F000), undefined_table (42P01, from pg_get_serial_sequence on a table just
  * dropped) or a catalogue cache miss (XX000 "cache lookup failed").
  */
-function isVanishedSchema(error: unknown): boolean {
+function droppedUnderScan(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (code === '3F000' || code === '42P01') return true;
   return code === 'XX000' && typeof message === 'string' && message.startsWith('cache lookup failed');
@@ -554,7 +554,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     // Kysely's migrator looks for its tables across every schema of the database; a schema another
     // client drops at that moment (tests, tenants) fails the look-up ("schema … does not exist",
     // "relation … does not exist") although nothing of ours is wrong. Migrations run in a transaction, so try again (up to 10 times).
-    for (let attempt = 1; error && isVanishedSchema(error) && attempt < 10; attempt++) {
+    for (let attempt = 1; error && droppedUnderScan(error) && attempt < 10; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       ({ error, results } = await migrator.migrateToLatest());
     }
