@@ -1,0 +1,123 @@
+/**
+ * JSON request bodies over a real socket (@hono/node-server, as `tollgate serve` runs the app):
+ * a body with a Content-Length is limited on that number and read straight from the socket, a
+ * chunked one is counted as it streams in. Either way an oversize body is refused with 413 and
+ * nothing stored, a body within the limit is written once, a malformed one is a 400, and an
+ * Idempotency-Key retry still gets the first answer back (its fingerprint reads the same body).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeDigest } from '../support/cli.js';
+import { sqliteBackend } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+let server: TestServer | undefined;
+let socket: http.Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
+  socket = undefined;
+  await server?.dispose();
+  server = undefined;
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: { error?: { code: string }; [key: string]: unknown };
+}
+
+/** One POST over loopback; `chunked` sends the body in pieces without a Content-Length. */
+function post(
+  url: string,
+  token: string,
+  body: string,
+  options: { chunked?: boolean; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const bytes = Buffer.from(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          ...(options.chunked ? {} : { 'content-length': String(bytes.length) }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(Buffer.concat(chunks).toString()),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    if (options.chunked) {
+      for (let i = 0; i < bytes.length; i += 100) req.write(bytes.subarray(i, i + 100));
+      req.end();
+    } else req.end(bytes);
+  });
+}
+
+describe('JSON bodies over a socket', () => {
+  it('limits by Content-Length or while streaming, stores nothing refused, and replays keyed retries', async () => {
+    server = await openTestServer(sqliteBackend, { maxJsonBytes: 2048 });
+    const s = server;
+    socket = createAdaptorServer({ fetch: s.app.fetch }) as http.Server;
+    await new Promise<void>((resolve) => socket!.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(socket.address() as AddressInfo).port}/api/v1/pipelines/checkout`;
+    const admin = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const register = (name: string, labels: Record<string, string> = {}) =>
+      JSON.stringify({ digest: fakeDigest(name), labels });
+    // Ledger entries about the artifact: 1 once registered, 0 when nothing was stored.
+    const registered = async (name: string) =>
+      (await (await s.services.store()).entriesForArtifact('checkout', fakeDigest(name))).length;
+
+    for (const chunked of [false, true]) {
+      const how = chunked ? 'chunked' : 'with a Content-Length';
+      const big = await post(
+        `${base}/artifacts`,
+        admin,
+        register(`big-${chunked}`, { a: 'x'.repeat(3000) }),
+        {
+          chunked,
+        },
+      );
+      expect(big.status, how).toBe(413);
+      expect(big.body.error?.code, how).toBe('BODY_TOO_LARGE');
+      expect(await registered(`big-${chunked}`), how).toBe(0);
+
+      const broken = await post(`${base}/artifacts`, admin, '{"digest": ', { chunked });
+      expect(broken.status, how).toBe(400);
+      expect(broken.body.error?.code, how).toBe('USAGE');
+
+      const small = await post(`${base}/artifacts`, admin, register(`small-${chunked}`, { v: '1' }), {
+        chunked,
+      });
+      expect(small.status, how).toBe(201);
+      expect(await registered(`small-${chunked}`), how).toBe(1);
+    }
+
+    // A retry with the same key and body is answered the first answer; another body is refused.
+    const keyed = { headers: { 'idempotency-key': 'retry-1' } };
+    const first = await post(`${base}/artifacts`, admin, register('keyed'), keyed);
+    const again = await post(`${base}/artifacts`, admin, register('keyed'), { ...keyed, chunked: true });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await registered('keyed')).toBe(1);
+    const other = await post(`${base}/artifacts`, admin, register('keyed', { v: '2' }), keyed);
+    expect(other.status).toBe(422);
+    expect(other.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});
