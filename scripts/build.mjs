@@ -30,6 +30,39 @@ const common = {
 // the ledger, the reports…) goes to the core (dist/core.cjs), which the shell loads on first use
 // through bin/tollgate.cjs (with its own V8 code cache). Each dynamic import becomes a lookup of
 // that module's namespace in the core.
+// commander requires node:child_process at load only to spawn executable subcommands, which
+// Tollgate has none of: loading it cost every command (`--version` too) 5–7 ms. The shell gets a
+// stand-in that requires it on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'commander')}`)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: `for (const name of ['spawn', 'execFile', 'fork', 'exec'])
+  Object.defineProperty(exports, name, { enumerable: true, get: () => require('node:child_process')[name] });`,
+      loader: 'js',
+    }));
+  },
+};
+// zod's classic API re-exports every error-message locale (`z.locales`, 260 KB minified, half the
+// zod in the core), and Tollgate uses none of them: zod registers English by itself, from
+// locales/en.js, which stays. Dropping them keeps the core bundle, and its code cache, smaller.
+const noZodLocales = {
+  name: 'no-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'zod')}`)
+        ? { path: 'zod-locales', namespace: 'no-zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-zod-locales' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 const bundleBanner = "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;";
 const coreModules = new Map(); // key → absolute source path or package name
 const toCore = {
@@ -56,7 +89,7 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/cli/entry.ts')],
   outfile: join(root, 'dist/tollgate.cjs'),
-  plugins: [toCore],
+  plugins: [toCore, lazyChildProcess],
   define: {
     TOLLGATE_VERSION: JSON.stringify(pkg.version),
     'import.meta.url': '__tollgateBundleUrl',
@@ -75,14 +108,21 @@ function __tollgateCore(key) {
 await build({
   ...common,
   stdin: {
+    // Each module is reached through a getter that require()s it: esbuild then wraps every module of
+    // the core in a lazy initialiser, so a command runs the top level (schemas built, Node built-ins
+    // such as node:http or node:child_process loaded) of only the modules it uses, not of all of them.
     contents: [...coreModules]
-      .map(([key, target]) => `export * as ${JSON.stringify(key)} from ${JSON.stringify(target)};`)
+      .map(
+        ([key, target]) =>
+          `Object.defineProperty(exports, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(target)}) });`,
+      )
       .join('\n'),
     resolveDir: join(root, 'src'),
-    sourcefile: 'core-entry.ts',
-    loader: 'ts',
+    sourcefile: 'core-entry.js',
+    loader: 'js',
   },
   outfile: join(root, 'dist/core.cjs'),
+  plugins: [noZodLocales],
   define: {
     TOLLGATE_VERSION: JSON.stringify(pkg.version),
     'import.meta.url': '__tollgateBundleUrl',
@@ -182,6 +222,17 @@ await build({
   define: { 'import.meta.url': '__tollgateBundleUrl' },
   banner: { js: bundleBanner },
 });
+
+// bin/tollgate.cjs reads a bundle that is all ASCII as Latin-1, which costs a copy, where decoding
+// UTF-8 costs 20–30 ms for the core. esbuild leaves a few characters as they are (in regular
+// expressions and tagged templates): write them as \u escapes, which mean the same character there
+// (no template tag in the bundles reads `.raw`, where an escape would read differently).
+for (const file of ['tollgate.cjs', 'core.cjs']) {
+  const path = join(root, 'dist', file);
+  const text = readFileSync(path, 'utf8');
+  const ascii = text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(path, ascii);
+}
 
 // bin/tollgate.cjs runs the bundle with vm.Script, which has no loader for import(): an import()
 // left in the output (of a Node built-in or an external package) would fail at run time. Load those

@@ -1,10 +1,13 @@
 /**
  * `tollgate --version` and `--help` load only the CLI's shell bundle; the core (contract, ledger,
- * gates) is read from disk only when a command's action needs it. A preload records every bundle
- * file the launcher reads.
+ * gates) is read from disk only when a command's action needs it, and a deciding command starts
+ * only the modules (and Node built-ins) it uses. A preload records every bundle file the launcher
+ * reads, every code cache it writes and every built-in module Node loaded.
  */
+
+import { isAscii } from 'node:buffer';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +25,43 @@ fs.readFileSync = function (file, ...rest) {
   if (typeof file === 'string' && /dist[\\\\/][^\\\\/]+\\.cjs$/.test(file)) seen.push(require('node:path').basename(file));
   return read.call(this, file, ...rest);
 };
-process.on('exit', () => process.stderr.write('BUNDLES ' + JSON.stringify(seen) + '\\n'));
+// Printed at once: the launcher writes its caches in an exit handler that runs after this file's.
+const write = fs.writeFileSync;
+fs.writeFileSync = function (file, ...rest) {
+  if (typeof file === 'string' && /\\.cache\\.\\d+$/.test(file))
+    process.stderr.write('CACHE ' + require('node:path').basename(file) + '\\n');
+  return write.call(this, file, ...rest);
+};
+process.on('exit', () => {
+  process.stderr.write('BUNDLES ' + JSON.stringify(seen) + '\\n');
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  process.stderr.write('BUILTINS ' + JSON.stringify(builtins) + '\\n');
+});
 `,
 );
+
+interface Run {
+  code: number;
+  stdout: string;
+  /** The lines the preload printed, by their first word. */
+  recorded: Record<'BUNDLES' | 'CACHES' | 'BUILTINS', string[]>;
+}
+
+async function recordedRun(args: string[], cwd = ROOT): Promise<Run> {
+  const result = await run(process.execPath, ['--require', preload, BIN, ...args], {
+    cwd,
+    env: { ...process.env, TOLLGATE_ACTOR: 'tester', TOLLGATE_DATABASE_URL: '', TOLLGATE_SERVER: '' },
+  }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  const recorded = {} as Run['recorded'];
+  const lines = result.stderr.split('\n');
+  for (const key of ['BUNDLES', 'BUILTINS'] as const) {
+    const line = lines.find((l) => l.startsWith(`${key} `));
+    expect(line, result.stderr).toBeDefined();
+    recorded[key] = JSON.parse(line!.slice(key.length + 1)) as string[];
+  }
+  recorded.CACHES = lines.filter((l) => l.startsWith('CACHE ')).map((l) => l.slice('CACHE '.length));
+  return { code: 'code' in result ? (result.code as number) : 0, stdout: result.stdout, recorded };
+}
 
 async function bundlesReadBy(args: string[]): Promise<string[]> {
   const result = await run(process.execPath, ['--require', preload, BIN, ...args], { cwd: ROOT }).catch(
@@ -52,5 +89,27 @@ describe('start-up', () => {
     expect((missing as { code: number }).code).toBe(3);
     expect((missing as { stderr: string }).stderr).toContain('cannot read contract');
     expect((missing as { stderr: string }).stderr).not.toContain('internal error');
+  });
+
+  it('runs a deciding command on the cache the build wrote, and leaves it as it found it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-startup-check-'));
+    cpSync(join(ROOT, 'examples', 'checkout'), dir, { recursive: true });
+    const registered = await recordedRun(['register', '--file', 'build/checkout-1.4.2.txt', '--json'], dir);
+    const { digest } = JSON.parse(registered.stdout) as { digest: string };
+    for (const stage of ['prod', 'staging', 'prod']) {
+      const check = await recordedRun(['check', stage, '--artifact', digest], dir);
+      expect(check.stdout).toContain(`${stage} ←`);
+      // A cache that loaded and was accepted is not written again at exit (2 MB, 35–50 ms).
+      expect(check.recorded.CACHES).toEqual([]);
+      // Nothing on the way to a local decision talks HTTP or starts a process (node:net is there
+      // for the piped stdout).
+      for (const builtin of ['http', 'https', 'tls', 'child_process', 'worker_threads'])
+        expect(check.recorded.BUILTINS).not.toContain(builtin);
+    }
+  });
+
+  it('keeps its bundles in ASCII, which the launcher reads without decoding UTF-8', () => {
+    for (const bundle of ['tollgate.cjs', 'core.cjs'])
+      expect(isAscii(readFileSync(join(ROOT, 'dist', bundle))), bundle).toBe(true);
   });
 });
