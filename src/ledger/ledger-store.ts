@@ -75,6 +75,15 @@ export interface LedgerStore extends LedgerReader {
    * See src/ledger/read-memo.ts.
    */
   whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T>;
+  /**
+   * Opens a batch of reads that ends with this turn of the event loop: until then, whether another
+   * process committed is asked once, not before every {@link whileUnchanged} read (this store's
+   * own writes still show at the next read). A socket server calls it as each request arrives, so
+   * the requests that arrived together are answered from one look at the database, taken after
+   * they arrived; nobody else needs it. Does nothing where nothing is kept (PostgreSQL); optional, so
+   * a store of your own need not have it.
+   */
+  batchReads?(): void;
   /** The sequence number of the pipeline's last entry (0 when it has none). */
   head(pipeline: string): Promise<number>;
   /** The Merkle tree over the pipeline's first `size` entries (default: all of them). */

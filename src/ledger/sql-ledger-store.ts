@@ -61,6 +61,8 @@ export interface DialectCapabilities {
    * Verified reads are kept while it stays the same (src/ledger/read-memo.ts).
    */
   changeStamp?(): Promise<string>;
+  /** See {@link LedgerStore.batchReads}; absent where there is no change stamp to share. */
+  batchReads?(): void;
 }
 
 /** Chains at least this long are verified in two halves at once when the dialect can. */
@@ -578,6 +580,10 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
 
   whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T> {
     return this.memo.read(JSON.stringify(key), load);
+  }
+
+  batchReads(): void {
+    this.capabilities.batchReads?.();
   }
 
   async head(pipeline: string): Promise<number> {

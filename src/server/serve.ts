@@ -58,6 +58,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     hostname: options.listen.host,
     port: options.listen.port,
   });
+  // Requests that arrive in one turn of the event loop share one look at whether another process
+  // committed (src/ledger/read-memo.ts): the first read of the turn asks, after all of them
+  // arrived. Here, at the socket, not in the app: a test calling app.request() in one turn
+  // means each call to see every change made before it.
+  let batchReads: (() => void) | undefined;
+  options.services.store().then(
+    (store) => {
+      batchReads = () => store.batchReads?.();
+    },
+    // The store's failure to open is answered by the requests that need it (and /readyz).
+    () => undefined,
+  );
+  server.prependListener('request', () => batchReads?.());
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

@@ -112,6 +112,46 @@ for (const backend of BACKENDS) {
   });
 }
 
+describe('a batch of reads (a socket server: one turn of the event loop)', () => {
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("asks about other connections' commits once a turn, and sees its own writes at once", async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openSqlite } = await import('../../src/ledger/sqlite-driver.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-memo-'));
+    const store = await openSqliteStore(join(dir, 'ledger.db'), { sliceWorker: false });
+    const writer = openSqlite(join(dir, 'ledger.db'));
+    const insert = writer.prepare(
+      'insert into request_keys (principal, key, fingerprint, value, answer, created_at) values (?, ?, ?, ?, ?, ?)',
+    );
+    try {
+      let loads = 0;
+      const read = () => store.whileUnchanged(['probe'], async () => ++loads);
+      store.batchReads();
+      expect(await read()).toBe(1);
+      // Another connection commits within the turn: the batch's one look was taken before it.
+      insert.run(['p', 'k1', 'f', 'null', null, new Date().toISOString()]);
+      expect(await read()).toBe(1);
+      // The store's own write shows at once, batch or not.
+      await store.requests.purge(new Date(Date.now() + 60_000));
+      expect(await read()).toBe(2);
+      // The batch ends with the turn: the next one looks again and sees the other commit.
+      await turn();
+      insert.run(['p', 'k2', 'f', 'null', null, new Date().toISOString()]);
+      expect(await read()).toBe(3);
+      // Without a batch every read looks, as in the tests above.
+      insert.run(['p', 'k3', 'f', 'null', null, new Date().toISOString()]);
+      expect(await read()).toBe(4);
+    } finally {
+      writer.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ReadMemo', () => {
   it('loads once while the stamp stays, again after it moves, and keeps nothing without a stamp', async () => {
     let stamp = 's1';

@@ -122,6 +122,48 @@ describe('tollgate serve', () => {
     }
   });
 
+  // Over a socket, requests arriving in one turn of the server's event loop share one look at
+  // whether another process committed (src/ledger/read-memo.ts): a revocation by another process
+  // must still stop the very next request, and a status must still show another process's write.
+  it('a token revoked by another process stops working at the next request over the socket', async () => {
+    const workspace = makeWorkspace(CONTRACT.replace(/\n {4}requires:\n.*\n$/, '\n'));
+    dirs.push(workspace);
+    const env = { TOLLGATE_DATA_DIR: join(workspace, 'state') };
+    const made = await runCli(
+      ['token', 'create', '--role', 'admin', '--pipeline', 'checkout', '--name', 'ops', '--json'],
+      { cwd: workspace, env },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const { token, id } = JSON.parse(made.stdout) as { token: string; id: string };
+    const server = serve(workspace, ['--contract', 'tollgate.yaml'], env);
+    const url = await server.url;
+    const headers = { authorization: `Bearer ${token}` };
+    const status = `${url}/api/v1/pipelines/checkout/status`;
+    // Many at once, so the server answers several in one turn from its kept reads.
+    const before = await Promise.all(Array.from({ length: 16 }, () => fetch(status, { headers })));
+    expect(before.map((r) => r.status)).toEqual(Array(16).fill(200));
+    for (const r of before) expect((await r.json())[0].current).toBeUndefined();
+
+    // Another process registers and promotes: the next status shows it.
+    const digest = fakeDigest('served-status');
+    const cli = { cwd: workspace, env: { ...env, TOLLGATE_ACTOR: 'ops' } };
+    const registered = await runCli(['register', '--digest', digest], cli);
+    expect(registered.code, registered.stderr).toBe(0);
+    const promoted = await runCli(['promote', 'dev', '--artifact', digest], cli);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const after = await fetch(status, { headers });
+    expect(
+      ((await after.json()) as Array<{ current?: { artifact: { digest: string } } }>)[0]!.current?.artifact
+        .digest,
+    ).toBe(digest);
+
+    const revoked = await runCli(['token', 'revoke', id], { cwd: workspace, env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const refused = await fetch(status, { headers });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
+  });
+
   it('refuses to start on a bad listen address or an invalid contract folder', async () => {
     const workspace = makeWorkspace('version: 1\npipeline: Bad Name\n');
     dirs.push(workspace);
