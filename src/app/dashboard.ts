@@ -6,7 +6,9 @@
  *
  * Cost: the overview reads, per pipeline on the page, two indexed rows per stage and one artifact
  * history per current digest, and checks only the digests waiting at a stage's door; never a scan
- * of the ledger.
+ * of the ledger. Filtering by status and paging the inbox select their pipelines and stages from
+ * the listing index (src/ledger/overview-index.ts: one row per stage, kept with every append),
+ * then compute what they show from verified reads, as without a filter.
  */
 import type { Artifact, Contract } from '../contract/types.js';
 import { upstreamOf } from '../contract/types.js';
@@ -15,6 +17,7 @@ import { TollgateError } from '../errors.js';
 import { ineligibility, latestWords } from '../gates/approvals-gate.js';
 import type { GateContext } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
+import type { IndexedStage, LedgerStore } from '../ledger/ledger-store.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { readArtifactFacts, readArtifactHistory } from './artifact-facts.js';
 import type { Grant } from './authorise.js';
@@ -64,9 +67,20 @@ export interface Overview {
   pipelines: OverviewPipeline[];
 }
 
+/**
+ * What the overview can be filtered by: a stage whose current promotion is promoted (not yet
+ * verified), verified, failed, or rolled back (the stage went back to an earlier digest, or its
+ * current promotion was rolled back with nothing to go back to); or a digest waiting at a stage's
+ * door (current upstream, not failed or rolled back there, not current here).
+ */
+export const OVERVIEW_STATUSES = ['promoted', 'verified', 'failed', 'rolled-back', 'waiting'] as const;
+export type OverviewStatus = (typeof OVERVIEW_STATUSES)[number];
+
 export interface OverviewOptions {
   /** Case-insensitive text a pipeline's name or one of its stages' names contains. */
   q?: string;
+  /** Only pipelines with a stage in this state. */
+  status?: OverviewStatus;
   /** 1-based. */
   page: number;
   size: number;
@@ -80,11 +94,124 @@ export const MAX_PAGE_SIZE = 100;
  */
 export type ContractOf = (pipeline: string) => Promise<Contract>;
 
+/** Where the dashboard's listings find their pipelines and each one's contract in force. */
+export interface PipelineCatalogue {
+  /** Every pipeline, in listing order. */
+  names(): Promise<string[]>;
+  contractOf: ContractOf;
+}
+
+/** The process's own contracts: the CLI's (and `report --html`'s) catalogue. */
+export function processCatalogue(services: AppServices): PipelineCatalogue {
+  return {
+    names: async () => services.contracts.pipelines(),
+    contractOf: async (name) => services.contracts.get(name),
+  };
+}
+
+/**
+ * A server's catalogue: the pipelines it was started with (`--contracts`, in that order), then
+ * those that exist only by an uploaded contract (recorded in the ledger), by name.
+ */
+export function serverCatalogue(services: AppServices, contractOf: ContractOf): PipelineCatalogue {
+  return {
+    async names() {
+      const started = services.contracts.pipelines();
+      const known = new Set(started);
+      const { pipelines } = await indexOf(await services.store());
+      return [...started, ...pipelines.filter((name) => !known.has(name))];
+    },
+    contractOf,
+  };
+}
+
+/** The listing index, read once while the database is unchanged. */
+function indexOf(store: LedgerStore) {
+  return store.whileUnchanged(['overview index'], () => store.overview.read());
+}
+
 /** The pipelines a grant may read (every one for no grant: the CLI's local ledger). */
-export function readablePipelines(services: AppServices, grant: Grant | undefined): string[] {
-  return services.contracts
-    .pipelines()
-    .filter((name) => !grant || grant.pipelines === '*' || grant.pipelines.includes(name));
+export async function readablePipelines(
+  catalogue: PipelineCatalogue,
+  grant: Grant | undefined,
+): Promise<string[]> {
+  return (await catalogue.names()).filter(
+    (name) => !grant || grant.pipelines === '*' || grant.pipelines.includes(name),
+  );
+}
+
+/** A stage as a filter sees it: its upstream stages and what it runs now. */
+interface StageLook {
+  stage: string;
+  from: string[];
+  current?: { digest: string; status: string | null; rolledBack: boolean };
+}
+
+const UNTRUSTED: ReadonlySet<string | null> = new Set(['failed', 'rolled-back', null]);
+
+/** The stages where a digest waits at the door: current upstream (and trusted there), not here. */
+function doorsWithWaiting(looks: readonly StageLook[]): StageLook[] {
+  const byStage = new Map(looks.map((look) => [look.stage, look] as const));
+  return looks.filter((look) =>
+    look.from.some((upstream) => {
+      const there = byStage.get(upstream)?.current;
+      return there !== undefined && !UNTRUSTED.has(there.status) && there.digest !== look.current?.digest;
+    }),
+  );
+}
+
+/** True when a stage of the pipeline is in `status`. One rule for the index's rows and the verified ones. */
+function inStatus(looks: readonly StageLook[], status: OverviewStatus): boolean {
+  switch (status) {
+    case 'promoted':
+    case 'verified':
+    case 'failed':
+      return looks.some((look) => look.current?.status === status);
+    case 'rolled-back':
+      return looks.some((look) => look.current?.rolledBack || look.current?.status === 'rolled-back');
+    case 'waiting':
+      return doorsWithWaiting(looks).length > 0;
+  }
+}
+
+/** The contract's stages as the listing index has them. */
+function indexedLooks(contract: Contract, rows: ReadonlyMap<string, IndexedStage>): StageLook[] {
+  return Object.entries(contract.stages).map(([stage, definition]) => {
+    const row = rows.get(stage);
+    return {
+      stage,
+      from: upstreamOf(definition),
+      ...(row ? { current: { digest: row.digest, status: row.status, rolledBack: row.rolledBack } } : {}),
+    };
+  });
+}
+
+/** The index's rows by pipeline, then stage. */
+function rowsByPipeline(stages: readonly IndexedStage[]): Map<string, Map<string, IndexedStage>> {
+  const out = new Map<string, Map<string, IndexedStage>>();
+  for (const row of stages) {
+    const rows = out.get(row.pipeline) ?? new Map<string, IndexedStage>();
+    out.set(row.pipeline, rows);
+    rows.set(row.stage, row);
+  }
+  return out;
+}
+
+/** A summary's stages, as computed from verified reads, as a filter sees them. */
+function summaryLooks(summary: OverviewPipeline): StageLook[] {
+  return summary.stages.map((stage) => ({
+    stage: stage.stage,
+    from: stage.from,
+    ...(stage.current
+      ? {
+          current: {
+            digest: stage.current.artifact.digest,
+            status: stage.current.status,
+            rolledBack: stage.current.rolledBack === true,
+          },
+        }
+      : {}),
+  }));
 }
 
 function requestOf(services: AppServices, contract: Contract, caller: Caller): AppRequest {
@@ -161,27 +288,51 @@ export async function pipelineSummary(ctx: AppRequest): Promise<OverviewPipeline
   return { pipeline, contract: { digest: ctx.contract.digest }, entries: entries as number, stages };
 }
 
-/** The overview: the readable pipelines that match, one page of them, each summarised. */
+/**
+ * The overview: the readable pipelines that match, one page of them, each summarised. With a
+ * status, the pipelines are selected by the listing index before paging (page 1 of "failed" holds
+ * failed pipelines), and each one on the page is checked against its summary from verified reads:
+ * a pipeline whose index rows disagree has them rebuilt and the selection is made again, once; one
+ * that still does not match (it changed meanwhile) is left out rather than shown under the wrong
+ * filter.
+ */
 export async function pipelinesOverview(
   services: AppServices,
   caller: Caller,
   options: OverviewOptions,
-  contractOf: ContractOf = async (name) => services.contracts.get(name),
+  catalogue: PipelineCatalogue = processCatalogue(services),
 ): Promise<Overview> {
   const q = options.q?.trim().toLowerCase();
   const names: string[] = [];
-  for (const name of readablePipelines(services, caller.grant)) {
+  for (const name of await readablePipelines(catalogue, caller.grant)) {
     if (!q || name.toLowerCase().includes(q)) names.push(name);
-    else if (Object.keys((await contractOf(name)).stages).some((stage) => stage.includes(q)))
+    else if (Object.keys((await catalogue.contractOf(name)).stages).some((stage) => stage.includes(q)))
       names.push(name);
   }
   const start = (options.page - 1) * options.size;
-  const pipelines = await Promise.all(
-    names
-      .slice(start, start + options.size)
-      .map(async (name) => pipelineSummary(requestOf(services, await contractOf(name), caller))),
-  );
-  return { total: names.length, page: options.page, size: options.size, pipelines };
+  const summarise = (name: string) =>
+    catalogue.contractOf(name).then((contract) => pipelineSummary(requestOf(services, contract, caller)));
+  const { status } = options;
+  if (status === undefined) {
+    const pipelines = await Promise.all(names.slice(start, start + options.size).map(summarise));
+    return { total: names.length, page: options.page, size: options.size, pipelines };
+  }
+  const store = await services.store();
+  for (let attempt = 1; ; attempt++) {
+    const rows = rowsByPipeline((await indexOf(store)).stages);
+    const matching: string[] = [];
+    for (const name of names) {
+      const looks = indexedLooks(await catalogue.contractOf(name), rows.get(name) ?? new Map());
+      if (inStatus(looks, status)) matching.push(name);
+    }
+    const page = await Promise.all(matching.slice(start, start + options.size).map(summarise));
+    const stale = page.filter((summary) => !inStatus(summaryLooks(summary), status));
+    if (stale.length === 0 || attempt === 2) {
+      const pipelines = page.filter((summary) => !stale.includes(summary));
+      return { total: matching.length - stale.length, page: options.page, size: options.size, pipelines };
+    }
+    for (const summary of stale) await store.overview.rebuild(summary.pipeline);
+  }
 }
 
 /** One row of a pipeline's timeline: a ledger entry about an artifact, with what it is now. */
@@ -298,64 +449,103 @@ export interface InboxItem {
   mayApprove: boolean;
 }
 
+/** A page of the inbox; `next` continues after it. */
+export interface InboxPage {
+  items: InboxItem[];
+  /** Pass as `after` for the next page; absent on the last. */
+  next?: number;
+}
+
+export interface InboxOptions {
+  /** Where the previous page ended (its `next`); 0 for the first. */
+  after: number;
+  /** Items a page: a page ends once it holds this many (a stage with several digests waiting at its door adds them all). */
+  size: number;
+}
+
+/**
+ * Doors looked at in one page at most, per item asked for: a bound on the work of a page when
+ * most doors hold nothing for the caller (their approvals are already given); the page then ends
+ * early, with `next`.
+ */
+const DOORS_PER_ITEM = 4;
+
 /**
  * What waits for the caller's word: in every pipeline the caller may read, each digest current
- * upstream of a stage that requires approvals, whose approvals gate `check` does not pass yet.
+ * upstream of a stage that requires approvals, whose approvals gate `check` does not pass yet. A
+ * page at a time: the listing index names the doors where a digest waits (a stage with approvals
+ * whose upstream runs a digest it does not), in pipeline and contract order; each door on the page
+ * is then read and checked from verified reads, and only those whose approvals gate is not met
+ * become items. So a page costs one `check` per door on it, not one per door of every pipeline.
  */
 export async function approvalsInbox(
   services: AppServices,
   caller: Caller,
   mayApprove: (pipeline: string, stage: string) => boolean,
-  contractOf: ContractOf = async (name) => services.contracts.get(name),
-): Promise<InboxItem[]> {
-  const items: InboxItem[] = [];
+  catalogue: PipelineCatalogue = processCatalogue(services),
+  options: InboxOptions = { after: 0, size: MAX_PAGE_SIZE },
+): Promise<InboxPage> {
   const store = await services.store();
-  for (const name of readablePipelines(services, caller.grant)) {
-    const contract = await contractOf(name);
-    const gated = Object.entries(contract.stages).filter(([, stage]) => stage.requires.approvals);
-    if (gated.length === 0) continue;
+  const rows = rowsByPipeline((await indexOf(store)).stages);
+  // Every door where a digest waits, by the index: (pipeline, stage) in listing and contract order.
+  const doors: Array<{ pipeline: string; stage: string }> = [];
+  const contracts = new Map<string, Contract>();
+  for (const name of await readablePipelines(catalogue, caller.grant)) {
+    const contract = await catalogue.contractOf(name);
+    if (!Object.values(contract.stages).some((stage) => stage.requires.approvals)) continue;
+    contracts.set(name, contract);
+    for (const look of doorsWithWaiting(indexedLooks(contract, rows.get(name) ?? new Map())))
+      if (contract.stages[look.stage]!.requires.approvals) doors.push({ pipeline: name, stage: look.stage });
+  }
+  const items: InboxItem[] = [];
+  const verified = new Map<string, Map<string, StageStatus>>();
+  let at = options.after;
+  const last = Math.min(doors.length, options.after + options.size * DOORS_PER_ITEM);
+  for (; at < last && items.length < options.size; at++) {
+    const { pipeline: name, stage } = doors[at]!;
+    const contract = contracts.get(name)!;
+    const definition = contract.stages[stage]!;
     const ctx = requestOf(services, contract, caller);
-    const needed = new Set(gated.flatMap(([stage, definition]) => [stage, ...upstreamOf(definition)]));
-    const rows = new Map<string, StageStatus>();
-    for (const stage of needed)
-      rows.set(stage, await stageRow(store, name, stage, contract.stages[stage]!.purpose));
-    for (const [stage, definition] of gated) {
-      for (const waiting of await waitingAt(ctx, stage, rows)) {
-        const gate = waiting.decision.gates.find((g) => g.gate === 'approvals');
-        if (!gate || gate.status === 'pass' || gate.status === 'waived') continue;
-        const facts = await readArtifactFacts(store, name, waiting.digest);
-        if (!facts) continue;
-        // As `approve` judges it: nobody is the promoter yet.
-        const context: GateContext = {
-          contract,
-          stageName: stage,
-          stage: definition,
-          facts: { ...facts, actor: '', now: caller.at, extra: {} },
-        };
-        const word = latestWords(context).find((w) => w.actor === caller.principal);
-        const why = ineligibility(definition.requires.approvals!, caller.principal, context);
-        items.push({
-          pipeline: name,
-          stage,
-          artifact: { digest: waiting.digest, labels: waiting.labels },
-          from: waiting.from,
-          gate: { status: gate.status, summary: gate.summary, required: gate.required.map((r) => r.text) },
-          ...(word
-            ? {
-                mine: {
-                  decision: word.decision,
-                  at: word.at,
-                  ...(word.comment ? { comment: word.comment } : {}),
-                },
-              }
-            : {}),
-          ...(why === undefined ? {} : { notCounted: why }),
-          mayApprove: mayApprove(name, stage),
-        });
-      }
+    const stageRows = verified.get(name) ?? new Map<string, StageStatus>();
+    verified.set(name, stageRows);
+    for (const needed of [stage, ...upstreamOf(definition)])
+      if (!stageRows.has(needed))
+        stageRows.set(needed, await stageRow(store, name, needed, contract.stages[needed]!.purpose));
+    for (const waiting of await waitingAt(ctx, stage, stageRows)) {
+      const gate = waiting.decision.gates.find((g) => g.gate === 'approvals');
+      if (!gate || gate.status === 'pass' || gate.status === 'waived') continue;
+      const facts = await readArtifactFacts(store, name, waiting.digest);
+      if (!facts) continue;
+      // As `approve` judges it: nobody is the promoter yet.
+      const context: GateContext = {
+        contract,
+        stageName: stage,
+        stage: definition,
+        facts: { ...facts, actor: '', now: caller.at, extra: {} },
+      };
+      const word = latestWords(context).find((w) => w.actor === caller.principal);
+      const why = ineligibility(definition.requires.approvals!, caller.principal, context);
+      items.push({
+        pipeline: name,
+        stage,
+        artifact: { digest: waiting.digest, labels: waiting.labels },
+        from: waiting.from,
+        gate: { status: gate.status, summary: gate.summary, required: gate.required.map((r) => r.text) },
+        ...(word
+          ? {
+              mine: {
+                decision: word.decision,
+                at: word.at,
+                ...(word.comment ? { comment: word.comment } : {}),
+              },
+            }
+          : {}),
+        ...(why === undefined ? {} : { notCounted: why }),
+        mayApprove: mayApprove(name, stage),
+      });
     }
   }
-  return items;
+  return { items, ...(at < doors.length ? { next: at } : {}) };
 }
 
 /** A page number or size from a query string, checked. */

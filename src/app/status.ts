@@ -3,7 +3,8 @@ import { TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import type { LedgerView, PromotionRecord } from '../ledger/ledger-view.js';
+import { type LedgerView, type PromotionRecord, stageStatusOf } from '../ledger/ledger-view.js';
+import { stageNowOf } from '../ledger/overview-index.js';
 import { readArtifactHistory } from './artifact-facts.js';
 import type { AppRequest } from './services.js';
 
@@ -23,6 +24,8 @@ export interface StageStatus {
     since: string;
     seq: number;
     status: PromotionRecord['status'];
+    /** A rollback made it current: the stage went back to it (`seq` and `since` are the rollback's). */
+    rolledBack?: true;
     /** The contract its promotion was decided under. */
     contractDigest?: string;
     /** Its promotion was recorded at a time someone set (a demo pipeline). */
@@ -46,28 +49,6 @@ function overridesAt(ledger: LedgerView, seq: number): PromotionOverride[] {
     .map((o) => ({ gate: o.gate, actor: o.actor, reason: o.reason }));
 }
 
-/**
- * The digest a stage runs now: its latest promotion, or the target of a later rollback. Two
- * indexed reads of the newest entry of each kind, however long the stage's history.
- */
-export async function currentOfStage(
-  store: LedgerReader,
-  pipeline: string,
-  stage: string,
-): Promise<{ digest: string; since: string; seq: number } | undefined> {
-  const [promotion, rollback] = await Promise.all([
-    store.latestInStage(pipeline, stage, ENTRY.promotion),
-    store.latestInStage(pipeline, stage, ENTRY.rollback),
-  ]);
-  const promoted =
-    promotion?.artifact != null
-      ? { digest: promotion.artifact, since: promotion.at, seq: promotion.seq }
-      : undefined;
-  if (rollback && typeof rollback.payload.target === 'string' && rollback.seq > (promotion?.seq ?? 0))
-    return { digest: rollback.payload.target, since: rollback.at, seq: rollback.seq };
-  return promoted;
-}
-
 /** One stage's row of `status`: what it runs now and how that promotion stands. */
 export async function stageRow(
   store: LedgerReader,
@@ -75,7 +56,7 @@ export async function stageRow(
   stage: string,
   purpose: string,
 ): Promise<StageStatus> {
-  const current = await currentOfStage(store, pipeline, stage);
+  const current = await stageNowOf(store, pipeline, stage);
   const row: StageStatus = { stage, purpose };
   if (current) {
     const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
@@ -86,7 +67,8 @@ export async function stageRow(
         artifact,
         since: current.since,
         seq: current.seq,
-        status: promotion?.status ?? 'promoted',
+        status: stageStatusOf(ledger, stage),
+        ...(current.rolledBack ? { rolledBack: true as const } : {}),
         ...(promotion?.contractDigest ? { contractDigest: promotion.contractDigest } : {}),
         ...(promotion?.clockSet ? { clockSet: true as const } : {}),
         ...(overrides.length ? { overrides } : {}),

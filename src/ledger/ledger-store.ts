@@ -8,6 +8,7 @@ import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { ChainedEntry, EntryKind, NewEntry } from './entry.js';
 import type { ChainVerdict } from './hash-chain.js';
+import type { PromotionStatus } from './ledger-view.js';
 import type { RequestMemory, RequestStore } from './request-store.js';
 import type { SessionStore } from './session-store.js';
 import type { TokenStore } from './token-store.js';
@@ -30,6 +31,28 @@ export interface LedgerReader {
   entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
   /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */
   latestInStage(pipeline: string, stage: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
+}
+
+/** A row of the index: a stage's current digest and its promotion's status. */
+export interface IndexedStage {
+  pipeline: string;
+  stage: string;
+  digest: string;
+  seq: number;
+  /** Null when the rows it is derived from could not be read (a damaged ledger). */
+  status: PromotionStatus | null;
+  rolledBack: boolean;
+}
+
+/** The dashboard's listing index (src/ledger/overview-index.ts). */
+export interface OverviewIndex {
+  /**
+   * Every row, and the pipelines with a recorded contract, sorted by name; the index is rebuilt
+   * first when it is not built (a ledger from before it). A few thousand rows for 500 pipelines.
+   */
+  read(): Promise<{ pipelines: string[]; stages: IndexedStage[] }>;
+  /** Recomputes one pipeline's rows from its verified entries, under its write lock. */
+  rebuild(pipeline: string): Promise<void>;
 }
 
 export interface LedgerTransaction extends LedgerReader {
@@ -66,6 +89,11 @@ export interface LedgerStore extends LedgerReader {
   readonly sessions: SessionStore;
   /** A server's keyed writes and the answers sent (src/ledger/request-store.ts). */
   readonly requests: RequestStore;
+  /**
+   * The dashboard's listing index (src/ledger/overview-index.ts): each stage's current digest and
+   * status, kept with every append; for listing and filtering only, never for a decision.
+   */
+  readonly overview: OverviewIndex;
   /**
    * The result of `load` (reads of this store, verified as every read is), kept and answered again
    * while the database is unchanged: when no row changed since, reading and verifying the same rows

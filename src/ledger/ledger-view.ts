@@ -151,6 +151,15 @@ export function standingRollback(
   return readmitted ? undefined : rollback;
 }
 
+/**
+ * How the stage's current promotion of the artifact whose view this is stands: its latest
+ * promotion into `stage` (`promoted` when the view holds none, as for a digest a stage went back
+ * to without a promotion of its own in view).
+ */
+export function stageStatusOf(view: LedgerView, stage: string): PromotionStatus {
+  return view.promotions.filter((p) => p.stage === stage).at(-1)?.status ?? 'promoted';
+}
+
 /** True when a promotion is still trusted: not failed, not rolled back. */
 export function isTrusted(promotion: PromotionRecord): boolean {
   return promotion.status === 'promoted' || promotion.status === 'verified';

@@ -80,6 +80,27 @@ export interface LedgerTreeTable {
   hash: string;
 }
 
+/** The dashboard's listing index (src/ledger/overview-index.ts): a cache, never read for a decision. */
+export interface OverviewStageTable {
+  pipeline: string;
+  stage: string;
+  digest: string;
+  seq: number;
+  status: string | null;
+  /** 1 when a rollback made the digest current. */
+  rolled_back: number;
+}
+
+export interface OverviewPipelineTable {
+  pipeline: string;
+}
+
+/** Whether a derived table is built (1) or must be rebuilt from the ledger (0). */
+export interface ReadModelTable {
+  name: string;
+  built: number;
+}
+
 export interface Database {
   artifacts: ArtifactTable;
   evidence: EvidenceTable;
@@ -88,6 +109,9 @@ export interface Database {
   sessions: SessionTable;
   request_keys: RequestKeyTable;
   ledger_tree: LedgerTreeTable;
+  overview_stages: OverviewStageTable;
+  overview_pipelines: OverviewPipelineTable;
+  read_models: ReadModelTable;
 }
 
 const migrations: Record<string, Migration> = {
@@ -207,6 +231,32 @@ const migrations: Record<string, Migration> = {
         .addColumn('hash', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('ledger_tree_pk', ['pipeline', 'node'])
         .execute();
+    },
+  },
+  // Existing ledgers are indexed by the first reader (the marker starts at 0), one pipeline at a
+  // time under its write lock, not here: a migration must not hold every pipeline's lock at once.
+  '0006_overview_index': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('overview_stages')
+        .addColumn('pipeline', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text')
+        .addColumn('rolled_back', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('overview_stages_pk', ['pipeline', 'stage'])
+        .execute();
+      await db.schema
+        .createTable('overview_pipelines')
+        .addColumn('pipeline', 'text', (c) => c.primaryKey())
+        .execute();
+      await db.schema
+        .createTable('read_models')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('built', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`insert into read_models (name, built) values ('overview', 0)`.execute(db);
     },
   },
 };

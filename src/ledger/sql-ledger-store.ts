@@ -18,7 +18,8 @@ import {
   type StoredRow,
   verifyRows,
 } from './hash-chain.js';
-import type { LedgerReader, LedgerStore, LedgerTransaction } from './ledger-store.js';
+import type { LedgerReader, LedgerStore, LedgerTransaction, OverviewIndex } from './ledger-store.js';
+import { indexEntry, overviewQueries, sqlOverviewIndex } from './overview-index.js';
 import { type Prepared, prepare, type SqlRunner } from './prepared-query.js';
 import { ReadMemo } from './read-memo.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
@@ -331,6 +332,7 @@ function buildQueries(k: Kysely<Database>) {
     ),
     requests: sqlRequestQueries(k),
     tree: treeQueries(k),
+    overview: overviewQueries(k),
     evidenceEntries: prepare(['pipeline'], (p) =>
       k
         .selectFrom('ledger_entries')
@@ -496,6 +498,8 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       body: chained.body,
     });
     await this.tree.extend(pipeline, chained.seq, chained.body, last?.body);
+    // The dashboard's listing index moves with the entry, in the same transaction.
+    await indexEntry(this, this.runner, this.q.overview, chained);
     this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body });
     return chained;
   }
@@ -522,6 +526,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
   readonly requests: RequestStore;
+  readonly overview: OverviewIndex;
   private readonly memo: ReadMemo;
   /** Writes to one pipeline waiting at once are made in one transaction (src/ledger/group-commit.ts). */
   readonly writes: GroupCommit;
@@ -543,6 +548,17 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     this.tokens = sqlTokenStore(kysely, capabilities.runner, this.memo);
     this.sessions = sqlSessionStore(kysely, capabilities.runner);
     this.requests = sqlRequestStore(queries.requests, capabilities.runner);
+    this.overview = sqlOverviewIndex({
+      runner: capabilities.runner,
+      q: queries.overview,
+      write: (pipeline, work) =>
+        this.writes.run(pipeline, (runner, shared) =>
+          work(
+            new SqlTransaction(runner, queries, new TreeStore(kysely, runner, queries.tree), shared),
+            runner,
+          ),
+        ),
+    });
   }
 
   /**

@@ -949,7 +949,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       ok: { schema: s.overviewSchema, description: 'The page' },
     },
     async (c) => {
-      const { pipelinesOverview, pageNumber, MAX_PAGE_SIZE } = await import('../app/dashboard.js');
+      const { pipelinesOverview, pageNumber, MAX_PAGE_SIZE, serverCatalogue } = await import(
+        '../app/dashboard.js'
+      );
       const query = valid<z.infer<typeof s.overviewQuery>>(c, 'query');
       const identity = c.get('identity');
       const caller = {
@@ -964,10 +966,13 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           caller,
           {
             ...(query.q === undefined ? {} : { q: query.q }),
+            ...(query.status === undefined ? {} : { status: query.status }),
             page: pageNumber(query.page, 'page', 1, 1_000_000),
             size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
           },
-          (name) => contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+          serverCatalogue(deps.services, (name) =>
+            contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+          ),
         ),
       );
     },
@@ -1025,11 +1030,15 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       action: 'read',
       tag: 'dashboard',
       summary:
-        "Digests waiting for approvals, in the pipelines the caller may read, with whether the caller's approval would count",
-      ok: { schema: s.inboxSchema, description: 'The inbox' },
+        "Digests waiting for approvals, in the pipelines the caller may read, with whether the caller's approval would count; a page at a time",
+      request: { query: s.inboxQuery },
+      ok: { schema: s.inboxSchema, description: 'A page of the inbox; `next` fetches the following one' },
     },
     async (c) => {
-      const { approvalsInbox } = await import('../app/dashboard.js');
+      const { approvalsInbox, pageNumber, MAX_PAGE_SIZE, serverCatalogue } = await import(
+        '../app/dashboard.js'
+      );
+      const query = valid<z.infer<typeof s.inboxQuery>>(c, 'query');
       const identity = c.get('identity');
       const caller = {
         ...principalOf(identity.principal, 'the principal'),
@@ -1046,8 +1055,18 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       };
       return answer(
         c,
-        await approvalsInbox(deps.services, caller, mayApprove, (name) =>
-          contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+        await approvalsInbox(
+          deps.services,
+          caller,
+          mayApprove,
+          serverCatalogue(deps.services, (name) =>
+            contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+          ),
+          {
+            after:
+              query.after === undefined ? 0 : pageNumber(query.after, 'after', 1, Number.MAX_SAFE_INTEGER),
+            size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
+          },
         ),
       );
     },

@@ -434,6 +434,10 @@ const stageStatusRow = z.object({
       since: z.string(),
       seq: z.number(),
       status: z.string(),
+      rolledBack: z
+        .literal(true)
+        .optional()
+        .describe("A rollback made it current: the stage went back to it (seq and since are the rollback's)"),
       contractDigest: z.string().optional().describe('The contract its promotion was decided under'),
       clockSet: z.literal(true).optional(),
       overrides: z.array(promotionOverride).optional(),
@@ -664,6 +668,14 @@ export const overviewQuery = z.object({
       param: { name: 'q', in: 'query' },
       description: "Text a pipeline's name or one of its stages' names contains.",
     }),
+  status: z
+    .enum(['promoted', 'verified', 'failed', 'rolled-back', 'waiting'])
+    .optional()
+    .openapi({
+      param: { name: 'status', in: 'query' },
+      description:
+        "Only pipelines with a stage whose current promotion is promoted (not yet verified), verified, failed or rolled-back (the stage went back to an earlier digest), or with a digest waiting at a stage's door. Selected before paging.",
+    }),
   page: pageParam('page', 'The page, from 1 (default 1).'),
   size: pageParam('size', 'Pipelines a page (default 20, at most 100).'),
 });
@@ -743,23 +755,40 @@ export const timelineSchema = z
     description: 'Registrations, promotions, rollbacks, verifications and approvals, newest first.',
   });
 
-export const inboxSchema = z
-  .array(
-    z.object({
-      pipeline: z.string(),
-      stage: z.string(),
-      artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) }),
-      from: z.string(),
-      gate: z.object({ status: z.string(), summary: z.string(), required: z.array(z.string()) }),
-      mine: z.object({ decision: z.string(), at: z.string(), comment: z.string().optional() }).optional(),
-      notCounted: z
-        .string()
-        .optional()
-        .describe('Why your approval would not count (separation of duties), when it would not.'),
-      mayApprove: z.boolean(),
+export const inboxQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, 'a whole number')
+    .optional()
+    .openapi({
+      param: { name: 'after', in: 'query' },
+      description: 'Where the previous page ended (its `next`); default: the first page.',
     }),
-  )
-  .openapi('Inbox', { description: 'Digests waiting for approvals the caller could give.' });
+  size: pageParam('size', 'Items a page (default 20, at most 100).'),
+});
+
+const inboxItemSchema = z
+  .object({
+    pipeline: z.string(),
+    stage: z.string(),
+    artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) }),
+    from: z.string(),
+    gate: z.object({ status: z.string(), summary: z.string(), required: z.array(z.string()) }),
+    mine: z.object({ decision: z.string(), at: z.string(), comment: z.string().optional() }).optional(),
+    notCounted: z
+      .string()
+      .optional()
+      .describe('Why your approval would not count (separation of duties), when it would not.'),
+    mayApprove: z.boolean(),
+  })
+  .openapi('InboxItem', { description: 'A digest waiting at a stage for approvals the caller could give.' });
+
+export const inboxSchema = z
+  .object({
+    items: z.array(inboxItemSchema),
+    next: z.number().optional().describe('Pass as `after` for the next page; absent on the last page.'),
+  })
+  .openapi('Inbox', { description: 'A page of the digests waiting for approvals the caller could give.' });
 
 export const vsaVerificationSchema = z
   .object({

@@ -18,8 +18,8 @@ import { PassportView } from './views/passport.js';
 import { PipelineView } from './views/pipeline.js';
 
 type Route =
-  | { view: 'overview'; q: string; page: number }
-  | { view: 'inbox' }
+  | { view: 'overview'; q: string; status: string; page: number }
+  | { view: 'inbox'; after: number }
   | { view: 'pipeline'; pipeline: string }
   | { view: 'stage'; pipeline: string; stage: string }
   | { view: 'decision'; pipeline: string; stage: string; digest: string }
@@ -48,9 +48,17 @@ export function parseRoute(hash: string): Route {
   const [a, b, c, d, e, f] = parts;
   if (parts.length === 0) {
     const page = Number(query.get('page') ?? '1');
-    return { view: 'overview', q: query.get('q') ?? '', page: Number.isInteger(page) && page > 0 ? page : 1 };
+    return {
+      view: 'overview',
+      q: query.get('q') ?? '',
+      status: query.get('status') ?? '',
+      page: Number.isInteger(page) && page > 0 ? page : 1,
+    };
   }
-  if (a === 'inbox' && parts.length === 1) return { view: 'inbox' };
+  if (a === 'inbox' && parts.length === 1) {
+    const after = Number(query.get('after') ?? '0');
+    return { view: 'inbox', after: Number.isInteger(after) && after > 0 ? after : 0 };
+  }
   if (a === 'signed-out' && parts.length === 1) return { view: 'signed-out' };
   if (a === 'no-sign-in' && parts.length === 1) return { view: 'no-sign-in' };
   if (a === 'not-allowed' && parts.length === 1) return { view: 'not-allowed', who: query.get('who') ?? '' };
@@ -89,9 +97,9 @@ function View(props: { route: Route; version: number }) {
   const { route, version } = props;
   switch (route.view) {
     case 'overview':
-      return <OverviewView q={route.q} page={route.page} version={version} />;
+      return <OverviewView q={route.q} status={route.status} page={route.page} version={version} />;
     case 'inbox':
-      return <InboxView version={version} />;
+      return <InboxView after={route.after} version={version} />;
     case 'pipeline':
       return <PipelineView pipeline={route.pipeline} version={version} />;
     case 'stage':

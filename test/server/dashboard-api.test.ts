@@ -123,23 +123,26 @@ describe.each(BACKENDS)('the dashboard read models on $title', (backend) => {
     }
 
     // The inbox: erin may approve and it would count; dave's would not (not a release manager).
-    type Inbox = Array<{
-      stage: string;
-      artifact: { digest: string };
-      notCounted?: string;
-      mayApprove: boolean;
-    }>;
-    expect(await json<Inbox>(s.call('GET', '/api/v1/inbox', erin))).toMatchObject([
-      { stage: 'prod', artifact: { digest: d1 }, mayApprove: true },
-    ]);
-    const [forDave] = await json<Inbox>(s.call('GET', '/api/v1/inbox', dave));
+    type Inbox = {
+      items: Array<{
+        stage: string;
+        artifact: { digest: string };
+        notCounted?: string;
+        mayApprove: boolean;
+      }>;
+      next?: number;
+    };
+    expect(await json<Inbox>(s.call('GET', '/api/v1/inbox', erin))).toMatchObject({
+      items: [{ stage: 'prod', artifact: { digest: d1 }, mayApprove: true }],
+    });
+    const [forDave] = (await json<Inbox>(s.call('GET', '/api/v1/inbox', dave))).items;
     expect(forDave?.notCounted).toBe('dave is not among group:release-managers');
-    expect((await json<Inbox>(s.call('GET', '/api/v1/inbox', billingOnly))).length).toBe(0);
+    expect((await json<Inbox>(s.call('GET', '/api/v1/inbox', billingOnly))).items.length).toBe(0);
     expect(
       (await s.call('POST', `${base}/stages/prod/approvals`, erin, { artifact: d1, decision: 'approve' }))
         .status,
     ).toBe(201);
-    expect(await json<Inbox>(s.call('GET', '/api/v1/inbox', erin))).toEqual([]);
+    expect(await json<Inbox>(s.call('GET', '/api/v1/inbox', erin))).toEqual({ items: [] });
     const summary = await json<Overview['pipelines'][number]>(s.call('GET', `${base}/summary`, erin));
     expect(summary.stages[1]!.waiting).toMatchObject([{ digest: d1, verdict: 'allowed', pending: [] }]);
     // The decision as the dashboard asks it (the stage's usual promoter), and as erin herself would

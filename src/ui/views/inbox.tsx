@@ -4,7 +4,7 @@ import type { Approval, ApprovalRequest, Inbox } from '../api.js';
 import { ApiError, enc, post } from '../api.js';
 import { Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
 
-type Item = Inbox[number];
+type Item = Inbox['items'][number];
 
 function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: string }) => void }) {
   const { item } = props;
@@ -97,9 +97,12 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
   );
 }
 
-export function InboxView(props: { version: number }) {
+export function InboxView(props: { after: number; version: number }) {
   useTitle('Approvals');
-  const [loaded, reload] = useApi<Inbox>('/inbox', props.version);
+  const [loaded, reload] = useApi<Inbox>(
+    `/inbox?size=20${props.after > 0 ? `&after=${props.after}` : ''}`,
+    props.version,
+  );
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
   return (
     <section>
@@ -110,24 +113,36 @@ export function InboxView(props: { version: number }) {
         </p>
       ) : null}
       <Load loaded={loaded} what="the approvals inbox">
-        {(items) =>
-          items.length === 0 ? (
-            <p class="muted">Nothing waits for an approval you could give.</p>
-          ) : (
-            <ul class="inbox">
-              {items.map((item) => (
-                <InboxItem
-                  key={`${item.pipeline}/${item.stage}/${item.artifact.digest}`}
-                  item={item}
-                  onDone={(n) => {
-                    setNotice(n);
-                    reload();
-                  }}
-                />
-              ))}
-            </ul>
-          )
-        }
+        {(page) => (
+          <>
+            {page.items.length === 0 ? (
+              <p class="muted">
+                {props.after > 0
+                  ? 'Nothing more on this page waits for an approval you could give.'
+                  : 'Nothing waits for an approval you could give.'}
+              </p>
+            ) : (
+              <ul class="inbox">
+                {page.items.map((item) => (
+                  <InboxItem
+                    key={`${item.pipeline}/${item.stage}/${item.artifact.digest}`}
+                    item={item}
+                    onDone={(n) => {
+                      setNotice(n);
+                      reload();
+                    }}
+                  />
+                ))}
+              </ul>
+            )}
+            {page.next !== undefined || props.after > 0 ? (
+              <nav aria-label="Pages" class="pager">
+                {props.after > 0 ? <a href={href('/inbox')}>First page</a> : null}
+                {page.next !== undefined ? <a href={href(`/inbox?after=${page.next}`)}>Next page</a> : null}
+              </nav>
+            ) : null}
+          </>
+        )}
       </Load>
     </section>
   );

@@ -1,18 +1,46 @@
-/** All pipelines the principal may read, a page at a time, searchable. */
+/** All pipelines the principal may read, a page at a time, searchable and filtered by status. */
 import { useEffect, useState } from 'preact/hooks';
 import type { LedgerVerdict, Overview, PipelineSummary } from '../api.js';
 import { enc } from '../api.js';
 import { Badge, countdown, Digest, href, Labels, Load, useApi, useNow, useTitle } from '../ui.js';
 
-export function OverviewView(props: { q: string; page: number; version: number }) {
+/** The overview's status filter: the API's `status` values, as a person reads them. */
+export const STATUS_FILTERS: ReadonlyArray<readonly [string, string]> = [
+  ['', 'Any status'],
+  ['promoted', 'Promoted, not yet verified'],
+  ['verified', 'Verified'],
+  ['failed', 'Failed'],
+  ['rolled-back', 'Rolled back'],
+  ['waiting', 'Waiting at a stage'],
+];
+
+const FILTER_TEXT: Record<string, string> = {
+  promoted: 'with a stage promoted and not yet verified',
+  verified: 'with a verified stage',
+  failed: 'with a failed stage',
+  'rolled-back': 'with a stage rolled back',
+  waiting: 'with a digest waiting at a stage',
+};
+
+export function OverviewView(props: { q: string; status: string; page: number; version: number }) {
   useTitle('Pipelines');
   const [query, setQuery] = useState(props.q);
+  const [status, setStatus] = useState(props.status);
   useEffect(() => setQuery(props.q), [props.q]);
-  const path = `/overview?page=${props.page}&size=20${props.q ? `&q=${enc(props.q)}` : ''}`;
+  useEffect(() => setStatus(props.status), [props.status]);
+  const filter = FILTER_TEXT[props.status] ? props.status : '';
+  const path = `/overview?page=${props.page}&size=20${props.q ? `&q=${enc(props.q)}` : ''}${filter ? `&status=${filter}` : ''}`;
   const [loaded] = useApi<Overview>(path, props.version);
-  const go = (q: string, page: number) => {
-    location.hash = `/?${new URLSearchParams({ ...(q ? { q } : {}), ...(page > 1 ? { page: String(page) } : {}) })}`;
+  const go = (q: string, state: string, page: number) => {
+    location.hash = `/?${new URLSearchParams({
+      ...(q ? { q } : {}),
+      ...(state ? { status: state } : {}),
+      ...(page > 1 ? { page: String(page) } : {}),
+    })}`;
   };
+  const described = [props.q ? `matching "${props.q}"` : '', filter ? FILTER_TEXT[filter] : '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <section>
       <h1>Pipelines</h1>
@@ -20,29 +48,47 @@ export function OverviewView(props: { q: string; page: number; version: number }
         class="search"
         onSubmit={(e) => {
           e.preventDefault();
-          go(query, 1);
+          go(query, status, 1);
         }}
       >
         <label for="q">Find a pipeline or stage</label>
         <input id="q" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        <label for="status">Status</label>
+        <select id="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          {STATUS_FILTERS.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
         <button type="submit">Search</button>
+        {props.q || filter ? (
+          <a href={href('/')} class="clear">
+            Show all
+          </a>
+        ) : null}
       </form>
       <Load loaded={loaded} what="the pipelines">
         {(data) => (
           <>
-            <p class="muted">
+            <p class="muted" role="status">
               {data.total === 0
-                ? props.q
-                  ? `No pipeline or stage matches "${props.q}".`
+                ? described
+                  ? `No pipeline ${described}.`
                   : 'No pipelines you may read.'
-                : `${data.total} pipeline${data.total === 1 ? '' : 's'}${props.q ? ` matching "${props.q}"` : ''}; page ${data.page} of ${Math.max(1, Math.ceil(data.total / data.size))}`}
+                : `${data.total} pipeline${data.total === 1 ? '' : 's'}${described ? ` ${described}` : ''}; page ${data.page} of ${Math.max(1, Math.ceil(data.total / data.size))}`}
             </p>
             <ul class="pipelines">
               {data.pipelines.map((p) => (
                 <PipelineCard key={p.pipeline} pipeline={p} />
               ))}
             </ul>
-            <Pager total={data.total} page={data.page} size={data.size} go={(page) => go(props.q, page)} />
+            <Pager
+              total={data.total}
+              page={data.page}
+              size={data.size}
+              go={(page) => go(props.q, filter, page)}
+            />
           </>
         )}
       </Load>
@@ -104,7 +150,10 @@ function PipelineCard(props: { pipeline: PipelineSummary }) {
                   <span class="muted">nothing yet</span>
                 )}
               </td>
-              <td>{stage.current ? <Badge status={stage.current.status} /> : null}</td>
+              <td>
+                {stage.current ? <Badge status={stage.current.status} /> : null}
+                {stage.current?.rolledBack ? <span class="muted"> (rolled back to it)</span> : null}
+              </td>
               <td>
                 {stage.waiting.length === 0 ? (
                   <span class="muted">—</span>

@@ -1,0 +1,257 @@
+/**
+ * The dashboard's listing index: for every (pipeline, stage), the digest it runs now and how that
+ * promotion stands (promoted, verified, failed, rolled back); and the pipelines whose contract is
+ * recorded in the ledger (pushed to a server, or pinned by a first promotion). It lets the overview
+ * filter 500 pipelines by status and page them by reading a few thousand rows, not a million
+ * entries.
+ *
+ * It is a cache of what the verified entries say, never a source of truth: nothing decides from
+ * it, and the rows the dashboard shows are computed from verified reads (src/app/dashboard.ts
+ * checks each listed pipeline against them and rebuilds its rows when they disagree). Each row is
+ * written in the same transaction as the ledger entry that changes it (`indexEntry`, called by
+ * `append`), by the same derivation `status` uses (`stageNowOf`). A database written before the
+ * index existed (or by a version that does not keep it) is marked unbuilt and rebuilt, one
+ * pipeline at a time under its write lock, by the first reader.
+ */
+import type { Kysely } from 'kysely';
+import { type ChainedEntry, ENTRY } from './entry.js';
+import type { LedgerReader, OverviewIndex } from './ledger-store.js';
+import { buildLedgerView, type PromotionStatus, stageStatusOf } from './ledger-view.js';
+import { prepare, type SqlRunner } from './prepared-query.js';
+import type { Database } from './schema.js';
+
+/** What a stage runs now, as the ledger's newest promotion and rollback in it say. */
+export interface StageNow {
+  digest: string;
+  /** The entry that made it current: its promotion, or the rollback back to it. */
+  seq: number;
+  since: string;
+  /** True when a rollback made it current (the stage went back to it). */
+  rolledBack: boolean;
+}
+
+/** Entry kinds that change what a stage runs or how its promotion stands. */
+const STAGE_KINDS: ReadonlySet<string> = new Set([ENTRY.promotion, ENTRY.rollback, ENTRY.verification]);
+
+/**
+ * The digest a stage runs now: its latest promotion, or the target of a later rollback. Two
+ * indexed reads of the newest entry of each kind, however long the stage's history.
+ */
+export async function stageNowOf(
+  reader: LedgerReader,
+  pipeline: string,
+  stage: string,
+): Promise<StageNow | undefined> {
+  const [promotion, rollback] = await Promise.all([
+    reader.latestInStage(pipeline, stage, ENTRY.promotion),
+    reader.latestInStage(pipeline, stage, ENTRY.rollback),
+  ]);
+  if (rollback && typeof rollback.payload.target === 'string' && rollback.seq > (promotion?.seq ?? 0))
+    return { digest: rollback.payload.target, since: rollback.at, seq: rollback.seq, rolledBack: true };
+  return promotion?.artifact != null
+    ? { digest: promotion.artifact, since: promotion.at, seq: promotion.seq, rolledBack: false }
+    : undefined;
+}
+
+export function overviewQueries(k: Kysely<Database>) {
+  return {
+    upsertStage: prepare(['pipeline', 'stage', 'digest', 'seq', 'status', 'rolled_back'], (p) =>
+      k
+        .insertInto('overview_stages')
+        .values(p as never)
+        .onConflict((c) =>
+          c.columns(['pipeline', 'stage']).doUpdateSet({
+            digest: (e) => e.ref('excluded.digest'),
+            seq: (e) => e.ref('excluded.seq'),
+            status: (e) => e.ref('excluded.status'),
+            rolled_back: (e) => e.ref('excluded.rolled_back'),
+          }),
+        ),
+    ),
+    deleteStage: prepare(['pipeline', 'stage'], (p) =>
+      k.deleteFrom('overview_stages').where('pipeline', '=', p.pipeline).where('stage', '=', p.stage),
+    ),
+    deletePipelineStages: prepare(['pipeline'], (p) =>
+      k.deleteFrom('overview_stages').where('pipeline', '=', p.pipeline),
+    ),
+    addPipeline: prepare(['pipeline'], (p) =>
+      k
+        .insertInto('overview_pipelines')
+        .values({ pipeline: p.pipeline })
+        .onConflict((c) => c.column('pipeline').doNothing()),
+    ),
+    deletePipeline: prepare(['pipeline'], (p) =>
+      k.deleteFrom('overview_pipelines').where('pipeline', '=', p.pipeline),
+    ),
+    stages: prepare([], () =>
+      k.selectFrom('overview_stages').selectAll().orderBy('pipeline').orderBy('stage'),
+    ),
+    pipelines: prepare([], () => k.selectFrom('overview_pipelines').select('pipeline').orderBy('pipeline')),
+    built: prepare([], () => k.selectFrom('read_models').select('built').where('name', '=', 'overview')),
+    markBuilt: prepare(['built'], (p) =>
+      k
+        .updateTable('read_models')
+        .set({ built: p.built as unknown as number })
+        .where('name', '=', 'overview'),
+    ),
+    // Only on a rebuild: every (pipeline, stage) ever promoted into, every pipeline with a contract.
+    promotedStages: prepare([], () =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['pipeline', 'stage'])
+        .distinct()
+        .where('kind', '=', ENTRY.promotion)
+        .where('stage', 'is not', null),
+    ),
+    promotedStagesOf: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select('stage')
+        .distinct()
+        .where('pipeline', '=', p.pipeline)
+        .where('kind', '=', ENTRY.promotion)
+        .where('stage', 'is not', null),
+    ),
+    contractPipelines: prepare([], () =>
+      k
+        .selectFrom('ledger_entries')
+        .select('pipeline')
+        .distinct()
+        .where('kind', '=', ENTRY.contract)
+        .where('stage', 'is', null),
+    ),
+  };
+}
+
+export type OverviewQueries = ReturnType<typeof overviewQueries>;
+
+/**
+ * Keeps the index in step with `entry`, just appended in the transaction `runner` holds (`reader`
+ * reads in it). A row that cannot be derived (a damaged entry of the current digest) is kept with
+ * no status rather than failing the append: the append itself was checked, and the dashboard
+ * reports the damage when it reads the pipeline.
+ */
+export async function indexEntry(
+  reader: LedgerReader,
+  runner: SqlRunner,
+  q: OverviewQueries,
+  entry: Pick<ChainedEntry, 'pipeline' | 'kind' | 'stage'>,
+): Promise<void> {
+  if (entry.kind === ENTRY.contract && entry.stage === null) {
+    await runner.execute(q.addPipeline({ pipeline: entry.pipeline }));
+    return;
+  }
+  if (entry.stage === null || !STAGE_KINDS.has(entry.kind)) return;
+  await indexStage(reader, runner, q, entry.pipeline, entry.stage);
+}
+
+async function indexStage(
+  reader: LedgerReader,
+  runner: SqlRunner,
+  q: OverviewQueries,
+  pipeline: string,
+  stage: string,
+): Promise<void> {
+  let now: StageNow | undefined;
+  let status: PromotionStatus | null = null;
+  try {
+    now = await stageNowOf(reader, pipeline, stage);
+    if (now)
+      status = stageStatusOf(buildLedgerView(await reader.entriesForArtifact(pipeline, now.digest)), stage);
+  } catch {
+    status = null;
+  }
+  if (!now) {
+    await runner.execute(q.deleteStage({ pipeline, stage }));
+    return;
+  }
+  await runner.execute(
+    q.upsertStage({
+      pipeline,
+      stage,
+      digest: now.digest,
+      seq: now.seq,
+      status,
+      rolled_back: now.rolledBack ? 1 : 0,
+    }),
+  );
+}
+
+/** What the store lends the index: a runner outside transactions, and its write lock. */
+export interface OverviewIndexHost {
+  runner: SqlRunner;
+  q: OverviewQueries;
+  /** Runs `work` in a transaction holding `pipeline`'s write lock, reading in that transaction. */
+  write<T>(pipeline: string, work: (reader: LedgerReader, runner: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+interface StageRow {
+  pipeline: string;
+  stage: string;
+  digest: string;
+  seq: number | string;
+  status: string | null;
+  rolled_back: number | string | boolean;
+}
+
+export function sqlOverviewIndex(host: OverviewIndexHost): OverviewIndex {
+  const { runner, q } = host;
+  let building: Promise<void> | undefined;
+
+  async function rebuild(pipeline: string): Promise<void> {
+    const { rows } = await runner.execute<{ stage: string }>(q.promotedStagesOf({ pipeline }));
+    const stages = rows.map((r) => r.stage);
+    await host.write(pipeline, async (reader, tx) => {
+      await tx.execute(q.deletePipelineStages({ pipeline }));
+      for (const stage of stages) await indexStage(reader, tx, q, pipeline, stage);
+      const contract = await reader.latestUnstaged(pipeline, ENTRY.contract).catch(() => undefined);
+      await tx.execute(contract ? q.addPipeline({ pipeline }) : q.deletePipeline({ pipeline }));
+    });
+  }
+
+  async function buildAll(): Promise<void> {
+    const [{ rows: promoted }, { rows: contracted }] = await Promise.all([
+      runner.execute<{ pipeline: string; stage: string }>(q.promotedStages({})),
+      runner.execute<{ pipeline: string }>(q.contractPipelines({})),
+    ]);
+    const pipelines = new Set([...promoted.map((r) => r.pipeline), ...contracted.map((r) => r.pipeline)]);
+    for (const pipeline of pipelines) {
+      const stages = promoted.filter((r) => r.pipeline === pipeline).map((r) => r.stage);
+      await host.write(pipeline, async (reader, tx) => {
+        await tx.execute(q.deletePipelineStages({ pipeline }));
+        for (const stage of stages) await indexStage(reader, tx, q, pipeline, stage);
+        if (contracted.some((r) => r.pipeline === pipeline)) await tx.execute(q.addPipeline({ pipeline }));
+      });
+    }
+    await runner.execute(q.markBuilt({ built: 1 }));
+  }
+
+  return {
+    async read() {
+      const { rows: marks } = await runner.execute<{ built: number | string }>(q.built({}));
+      if (Number(marks[0]?.built ?? 0) !== 1) {
+        // One rebuild at a time in this process; another process rebuilding at once writes the same rows.
+        building ??= buildAll().finally(() => {
+          building = undefined;
+        });
+        await building;
+      }
+      const [{ rows: stages }, { rows: pipelines }] = await Promise.all([
+        runner.execute<StageRow>(q.stages({})),
+        runner.execute<{ pipeline: string }>(q.pipelines({})),
+      ]);
+      return {
+        pipelines: pipelines.map((r) => r.pipeline),
+        stages: stages.map((r) => ({
+          pipeline: r.pipeline,
+          stage: r.stage,
+          digest: r.digest,
+          seq: Number(r.seq),
+          status: (r.status as PromotionStatus | null) ?? null,
+          rolledBack: r.rolled_back === true || Number(r.rolled_back) === 1,
+        })),
+      };
+    },
+    rebuild,
+  };
+}
