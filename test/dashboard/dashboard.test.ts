@@ -178,6 +178,29 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     expect(await page.locator('li.card h2').allInnerTexts()).toEqual(['billing']);
   });
 
+  it('filters the overview by status with the keyboard, the filter kept in the address', async () => {
+    const { page } = erin;
+    await open(erin, '#/');
+    await page.locator('li.card').first().waitFor();
+    // The select, by its keyboard: type-ahead picks "Waiting at a stage"; then the Search button.
+    await tabTo(page, /\sstatus$/);
+    await page.keyboard.press('w');
+    await tabTo(page, /^Search/);
+    await page.keyboard.press('Enter');
+    await page.getByText('1 pipeline with a digest waiting at a stage').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/?status=waiting');
+    expect(await page.locator('li.card h2').allInnerTexts()).toEqual(['shop']);
+    expect(await page.getByLabel('Status').inputValue()).toBe('waiting');
+    expect(await seriousViolations(page)).toEqual([]);
+    // The address alone brings the filter back, and one nothing matches says so.
+    await open(erin, '#/?status=failed');
+    await page.getByText('No pipeline with a failed stage.').waitFor();
+    expect(await page.getByLabel('Status').inputValue()).toBe('failed');
+    await tabTo(page, /^Show all/);
+    await page.keyboard.press('Enter');
+    await page.getByText('2 pipelines; page 1 of 1').waitFor();
+  });
+
   it('tells a person whose approval would not count why, before they give it', async () => {
     const dave = await personOf('dave');
     await open(dave, '#/inbox');
