@@ -121,7 +121,12 @@ function post(
   extra: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
   const payload = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => send(true, resolve, reject));
+  function send(
+    first: boolean,
+    resolve: (answer: { status: number; text: string }) => void,
+    reject: (error: unknown) => void,
+  ) {
     const req = http.request(
       url,
       {
@@ -146,9 +151,14 @@ function post(
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept connection the server closed as idle just as this request went out: the server
+      // never read the request, so it is sent again once on a new connection (Node's advice).
+      if (first && req.reusedSocket && error.code === 'ECONNRESET') send(false, resolve, reject);
+      else reject(error);
+    });
     req.end(payload);
-  });
+  }
 }
 
 async function newSchema(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -331,8 +341,10 @@ export async function run(): Promise<BenchResult[]> {
     for (const [label, env] of backends) {
       const n = 500;
       const { overHttp, inProcess, bareHttp, rounds, medianMs } = await promotionRates(dir, env, n, label);
+      // Each promotion over HTTP pays the promotion and a bare round trip at least.
+      const ceiling = 1 / (1 / inProcess + 1 / bareHttp);
       results.push({
-        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back, client node:http with a keep-alive Agent; baseline: the same promote() use case in process; ${rounds} interleaved rounds, medians. The same POSTs from the same client against a bare node:http server answering the same bytes: ${round1(bareHttp)}/s (HTTP and the client alone); median round trip of a promotion over HTTP ${round2(medianMs)} ms`,
+        name: `${n} promotions one after the other over HTTP (${label}) — each a POST with its decision document back, client node:http with a keep-alive Agent; baseline: the same promote() use case in process; ${rounds} interleaved rounds, medians. The same POSTs from the same client against a bare node:http server answering the same bytes: ${round1(bareHttp)}/s (HTTP and the client alone), so a server that cost nothing would reach 1 / (1/${round1(inProcess)} + 1/${round1(bareHttp)}) = ${round1(ceiling)}/s, ${round2(ceiling / inProcess)}× in process; median round trip of a promotion over HTTP ${round2(medianMs)} ms`,
         target: '≥ 0.5 × in process',
         value: round1(overHttp),
         baseline: round1(inProcess),
