@@ -9,6 +9,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
@@ -107,6 +108,15 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const given = c.req.header('x-request-id');
     const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     c.set('requestId', id);
+    // On a socket the id goes on Node's response itself, which writes it with whatever answer is
+    // made (error, replay, stream): the answer's own headers then stay one plain object, which
+    // @hono/node-server writes as it is, without building Fetch Headers for it and reading them
+    // back. Called as a function (app.request), the answer carries it.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
+      outgoing.setHeader('x-request-id', id);
+      return next();
+    }
     // Set before the answer is made, so it is part of it: setting a header on a finished answer
     // makes the adapter rebuild it as a stream (measured: a fifth of a status request's time).
     c.header('x-request-id', id);

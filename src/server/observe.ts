@@ -87,27 +87,36 @@ export function observeRequests(
   metrics: ServerMetrics,
   log: LogSink | undefined,
 ): MiddlewareHandler<ServerEnv> {
+  // The route table's paths in OpenAPI form, made once per path, not once per request.
+  const routes = new Map<string, string>();
+  const routeOf = (path: string | undefined): string => {
+    if (!path || path === '/*') return 'unmatched';
+    let route = routes.get(path);
+    if (route === undefined) {
+      route = path.replace(/:(\w+)/g, '{$1}');
+      routes.set(path, route);
+    }
+    return route;
+  };
   return async (c, next) => {
     const start = process.hrtime.bigint();
     try {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route =
-        c.req.routePath && c.req.routePath !== '/*'
-          ? c.req.routePath.replace(/:(\w+)/g, '{$1}')
-          : 'unmatched';
+      const route = routeOf(c.req.routePath);
       const status = c.res.status;
-      metrics.requests.observe({ method: c.req.method, route, status: String(status) }, seconds);
+      const method = c.req.method;
+      metrics.requests.observe({ method, route, status: String(status) }, seconds);
       if (log) {
         const identity = c.get('identity');
         const error = status >= 400 ? c.get('errorCode') : undefined;
         log(
           JSON.stringify({
             level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
-            time: new Date().toISOString(),
+            time: isoNow(),
             requestId: c.get('requestId'),
-            method: c.req.method,
+            method,
             route,
             status,
             ms: Math.round(seconds * 1e5) / 100,
@@ -118,6 +127,18 @@ export function observeRequests(
       }
     }
   };
+}
+
+let isoMs = Number.NaN;
+let isoText = '';
+/** `new Date().toISOString()`, made once per millisecond (a busy server logs many lines in one). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
 }
 
 export interface RateLimitOptions {
