@@ -83,6 +83,13 @@ export function overviewQueries(k: Kysely<Database>) {
     deletePipeline: prepare(['pipeline'], (p) =>
       k.deleteFrom('overview_pipelines').where('pipeline', '=', p.pipeline),
     ),
+    stageRow: prepare(['pipeline', 'stage'], (p) =>
+      k
+        .selectFrom('overview_stages')
+        .select('digest')
+        .where('pipeline', '=', p.pipeline)
+        .where('stage', '=', p.stage),
+    ),
     stages: prepare([], () =>
       k.selectFrom('overview_stages').selectAll().orderBy('pipeline').orderBy('stage'),
     ),
@@ -135,14 +142,35 @@ export async function indexEntry(
   reader: LedgerReader,
   runner: SqlRunner,
   q: OverviewQueries,
-  entry: Pick<ChainedEntry, 'pipeline' | 'kind' | 'stage'>,
+  entry: Pick<ChainedEntry, 'pipeline' | 'seq' | 'kind' | 'stage' | 'artifact'>,
 ): Promise<void> {
   if (entry.kind === ENTRY.contract && entry.stage === null) {
     await runner.execute(q.addPipeline({ pipeline: entry.pipeline }));
     return;
   }
   if (entry.stage === null || !STAGE_KINDS.has(entry.kind)) return;
-  await indexStage(reader, runner, q, entry.pipeline, entry.stage);
+  const { pipeline, stage } = entry;
+  // The hot path, every promotion: the entry just appended is the stage's newest, so the stage runs
+  // its digest, promoted, with nothing after it: what `stageNowOf` and `stageStatusOf` would read.
+  if (entry.kind === ENTRY.promotion && entry.artifact !== null) {
+    await runner.execute(
+      q.upsertStage({
+        pipeline,
+        stage,
+        digest: entry.artifact,
+        seq: entry.seq,
+        status: 'promoted',
+        rolled_back: 0,
+      }),
+    );
+    return;
+  }
+  // A verification changes only its own digest's promotion: nothing to do when another one runs here.
+  if (entry.kind === ENTRY.verification && entry.artifact !== null) {
+    const { rows } = await runner.execute<{ digest: string }>(q.stageRow({ pipeline, stage }));
+    if (rows[0] !== undefined && rows[0].digest !== entry.artifact) return;
+  }
+  await indexStage(reader, runner, q, pipeline, stage);
 }
 
 async function indexStage(

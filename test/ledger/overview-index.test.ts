@@ -68,10 +68,24 @@ describe.each(BACKENDS)('the listing index on $title', (backend) => {
     );
     // Back to a, which a rollback made current; its own promotion stays verified.
     expect(await rows()).toEqual([['shop', 'dev', a, 'verified', true]]);
+    // A verification of a digest the stage does not run changes nothing here.
+    await store.write('shop', (tx) =>
+      tx.append('shop', entry(ENTRY.verification, 'dev', b, { result: 'failed' })),
+    );
+    expect(await rows()).toEqual([['shop', 'dev', a, 'verified', true]]);
+    // A failed verification of the digest it runs does.
+    await store.write('shop', (tx) =>
+      tx.append('shop', entry(ENTRY.verification, 'dev', a, { result: 'failed' })),
+    );
+    expect(await rows()).toEqual([['shop', 'dev', a, 'failed', true]]);
     // Entries of other kinds leave the index alone.
     await store.write('shop', (tx) =>
       tx.append('shop', entry(ENTRY.approval, 'prod', a, { decision: 'approve' })),
     );
-    expect(await rows()).toEqual([['shop', 'dev', a, 'verified', true]]);
+    expect(await rows()).toEqual([['shop', 'dev', a, 'failed', true]]);
+    // And a rebuild from the entries alone says the same as the rows kept by the appends.
+    const kept = await rows();
+    await store.overview.rebuild('shop');
+    expect(await rows()).toEqual(kept);
   });
 });
