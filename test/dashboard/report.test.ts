@@ -95,6 +95,8 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
       const index = pathToFileURL(join(dir, 'out/index.html')).href;
       await page.goto(index);
       await page.getByRole('heading', { name: 'Pipelines' }).waitFor();
+      // One pipeline, the unfiltered page only: no search or status filter to lead nowhere.
+      expect(await page.getByLabel('Status').count()).toBe(0);
       await page.getByRole('link', { name: 'checkout' }).click();
       await page.getByRole('heading', { name: 'Pipeline checkout' }).waitFor();
       await expect(page.locator('header').innerText()).resolves.toContain('Static report of checkout');

@@ -1,7 +1,7 @@
 /** All pipelines the principal may read, a page at a time, searchable and filtered by status. */
 import { useEffect, useState } from 'preact/hooks';
 import type { LedgerVerdict, Overview, PipelineSummary } from '../api.js';
-import { enc } from '../api.js';
+import { enc, snapshot } from '../api.js';
 import { Badge, countdown, Digest, href, Labels, Load, useApi, useNow, useTitle } from '../ui.js';
 
 /** The overview's status filter: the API's `status` values, as a person reads them. */
@@ -44,30 +44,33 @@ export function OverviewView(props: { q: string; status: string; page: number; v
   return (
     <section>
       <h1>Pipelines</h1>
-      <form
-        class="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          go(query, status, 1);
-        }}
-      >
-        <label for="q">Find a pipeline or stage</label>
-        <input id="q" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
-        <label for="status">Status</label>
-        <select id="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-          {STATUS_FILTERS.map(([value, text]) => (
-            <option key={value} value={value}>
-              {text}
-            </option>
-          ))}
-        </select>
-        <button type="submit">Search</button>
-        {props.q || filter ? (
-          <a href={href('/')} class="clear">
-            Show all
-          </a>
-        ) : null}
-      </form>
+      {/* A static report holds one pipeline and only the unfiltered page: nothing to search or filter. */}
+      {snapshot() ? null : (
+        <form
+          class="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            go(query, status, 1);
+          }}
+        >
+          <label for="q">Find a pipeline or stage</label>
+          <input id="q" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          <label for="status">Status</label>
+          <select id="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            {STATUS_FILTERS.map(([value, text]) => (
+              <option key={value} value={value}>
+                {text}
+              </option>
+            ))}
+          </select>
+          <button type="submit">Search</button>
+          {props.q || filter ? (
+            <a href={href('/')} class="clear">
+              Show all
+            </a>
+          ) : null}
+        </form>
+      )}
       <Load loaded={loaded} what="the pipelines">
         {(data) => (
           <>
