@@ -44,13 +44,20 @@ export interface IndexedStage {
   rolledBack: boolean;
 }
 
+/** A pipeline with a contract recorded in the ledger, and the digest of the one in force. */
+export interface IndexedPipeline {
+  pipeline: string;
+  /** `sha256:` of the contract its latest contract entry pins; null if that entry names none. */
+  contract: string | null;
+}
+
 /** The dashboard's listing index (src/ledger/overview-index.ts). */
 export interface OverviewIndex {
   /**
-   * Every row, and the pipelines with a recorded contract, sorted by name; the index is rebuilt
+   * Every row, and the pipelines with a recorded contract (with its digest), sorted by name; the index is rebuilt
    * first when it is not built (a ledger from before it). A few thousand rows for 500 pipelines.
    */
-  read(): Promise<{ pipelines: string[]; stages: IndexedStage[] }>;
+  read(): Promise<{ pipelines: IndexedPipeline[]; stages: IndexedStage[] }>;
   /** Recomputes one pipeline's rows from its verified entries, under its write lock. */
   rebuild(pipeline: string): Promise<void>;
 }

@@ -74,11 +74,11 @@ export function overviewQueries(k: Kysely<Database>) {
     deletePipelineStages: prepare(['pipeline'], (p) =>
       k.deleteFrom('overview_stages').where('pipeline', '=', p.pipeline),
     ),
-    addPipeline: prepare(['pipeline'], (p) =>
+    addPipeline: prepare(['pipeline', 'contract'], (p) =>
       k
         .insertInto('overview_pipelines')
-        .values({ pipeline: p.pipeline })
-        .onConflict((c) => c.column('pipeline').doNothing()),
+        .values({ pipeline: p.pipeline, contract: p.contract })
+        .onConflict((c) => c.column('pipeline').doUpdateSet({ contract: (e) => e.ref('excluded.contract') })),
     ),
     deletePipeline: prepare(['pipeline'], (p) =>
       k.deleteFrom('overview_pipelines').where('pipeline', '=', p.pipeline),
@@ -93,7 +93,9 @@ export function overviewQueries(k: Kysely<Database>) {
     stages: prepare([], () =>
       k.selectFrom('overview_stages').selectAll().orderBy('pipeline').orderBy('stage'),
     ),
-    pipelines: prepare([], () => k.selectFrom('overview_pipelines').select('pipeline').orderBy('pipeline')),
+    pipelines: prepare([], () =>
+      k.selectFrom('overview_pipelines').select(['pipeline', 'contract']).orderBy('pipeline'),
+    ),
     built: prepare([], () => k.selectFrom('read_models').select('built').where('name', '=', 'overview')),
     markBuilt: prepare(['built'], (p) =>
       k
@@ -142,10 +144,10 @@ export async function indexEntry(
   reader: LedgerReader,
   runner: SqlRunner,
   q: OverviewQueries,
-  entry: Pick<ChainedEntry, 'pipeline' | 'seq' | 'kind' | 'stage' | 'artifact'>,
+  entry: Pick<ChainedEntry, 'pipeline' | 'seq' | 'kind' | 'stage' | 'artifact' | 'payload'>,
 ): Promise<void> {
   if (entry.kind === ENTRY.contract && entry.stage === null) {
-    await runner.execute(q.addPipeline({ pipeline: entry.pipeline }));
+    await runner.execute(q.addPipeline({ pipeline: entry.pipeline, contract: contractDigestOf(entry) }));
     return;
   }
   if (entry.stage === null || !STAGE_KINDS.has(entry.kind)) return;
@@ -171,6 +173,29 @@ export async function indexEntry(
     if (rows[0] !== undefined && rows[0].digest !== entry.artifact) return;
   }
   await indexStage(reader, runner, q, pipeline, stage);
+}
+
+/** The digest a contract entry pins, as its payload says (null when it says none). */
+function contractDigestOf(entry: Pick<ChainedEntry, 'payload'>): string | null {
+  return typeof entry.payload.digest === 'string' ? entry.payload.digest : null;
+}
+
+/** Rewrites one pipeline's rows from its verified entries, in the transaction `tx` runs. */
+async function indexPipeline(
+  reader: LedgerReader,
+  tx: SqlRunner,
+  q: OverviewQueries,
+  pipeline: string,
+  stages: readonly string[],
+): Promise<void> {
+  await tx.execute(q.deletePipelineStages({ pipeline }));
+  for (const stage of stages) await indexStage(reader, tx, q, pipeline, stage);
+  const contract = await reader.latestUnstaged(pipeline, ENTRY.contract).catch(() => undefined);
+  await tx.execute(
+    contract
+      ? q.addPipeline({ pipeline, contract: contractDigestOf(contract) })
+      : q.deletePipeline({ pipeline }),
+  );
 }
 
 async function indexStage(
@@ -229,12 +254,7 @@ export function sqlOverviewIndex(host: OverviewIndexHost): OverviewIndex {
   async function rebuild(pipeline: string): Promise<void> {
     const { rows } = await runner.execute<{ stage: string }>(q.promotedStagesOf({ pipeline }));
     const stages = rows.map((r) => r.stage);
-    await host.write(pipeline, async (reader, tx) => {
-      await tx.execute(q.deletePipelineStages({ pipeline }));
-      for (const stage of stages) await indexStage(reader, tx, q, pipeline, stage);
-      const contract = await reader.latestUnstaged(pipeline, ENTRY.contract).catch(() => undefined);
-      await tx.execute(contract ? q.addPipeline({ pipeline }) : q.deletePipeline({ pipeline }));
-    });
+    await host.write(pipeline, (reader, tx) => indexPipeline(reader, tx, q, pipeline, stages));
   }
 
   async function buildAll(): Promise<void> {
@@ -245,11 +265,7 @@ export function sqlOverviewIndex(host: OverviewIndexHost): OverviewIndex {
     const pipelines = new Set([...promoted.map((r) => r.pipeline), ...contracted.map((r) => r.pipeline)]);
     for (const pipeline of pipelines) {
       const stages = promoted.filter((r) => r.pipeline === pipeline).map((r) => r.stage);
-      await host.write(pipeline, async (reader, tx) => {
-        await tx.execute(q.deletePipelineStages({ pipeline }));
-        for (const stage of stages) await indexStage(reader, tx, q, pipeline, stage);
-        if (contracted.some((r) => r.pipeline === pipeline)) await tx.execute(q.addPipeline({ pipeline }));
-      });
+      await host.write(pipeline, (reader, tx) => indexPipeline(reader, tx, q, pipeline, stages));
     }
     await runner.execute(q.markBuilt({ built: 1 }));
   }
@@ -266,10 +282,10 @@ export function sqlOverviewIndex(host: OverviewIndexHost): OverviewIndex {
       }
       const [{ rows: stages }, { rows: pipelines }] = await Promise.all([
         runner.execute<StageRow>(q.stages({})),
-        runner.execute<{ pipeline: string }>(q.pipelines({})),
+        runner.execute<{ pipeline: string; contract: string | null }>(q.pipelines({})),
       ]);
       return {
-        pipelines: pipelines.map((r) => r.pipeline),
+        pipelines: pipelines.map((r) => ({ pipeline: r.pipeline, contract: r.contract ?? null })),
         stages: stages.map((r) => ({
           pipeline: r.pipeline,
           stage: r.stage,

@@ -93,6 +93,8 @@ export interface OverviewStageTable {
 
 export interface OverviewPipelineTable {
   pipeline: string;
+  /** The digest of the contract in force (0007). */
+  contract: string | null;
 }
 
 /** Whether a derived table is built (1) or must be rebuilt from the ledger (0). */
@@ -257,6 +259,14 @@ const migrations: Record<string, Migration> = {
         .addColumn('built', 'integer', (c) => c.notNull())
         .execute();
       await sql`insert into read_models (name, built) values ('overview', 0)`.execute(db);
+    },
+  },
+  // The contract in force's digest, so the dashboard lists pipelines without reading each pin (one
+  // query on PostgreSQL, which keeps no reads). Marked unbuilt: the first reader fills it in.
+  '0007_overview_contract': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('overview_pipelines').addColumn('contract', 'text').execute();
+      await sql`update read_models set built = 0 where name = 'overview'`.execute(db);
     },
   },
 };

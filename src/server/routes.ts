@@ -1005,8 +1005,10 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
             page: pageNumber(query.page, 'page', 1, 1_000_000),
             size: pageNumber(query.size, 'size', 20, MAX_PAGE_SIZE),
           },
-          serverCatalogue(deps.services, (name) =>
-            contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+          serverCatalogue(
+            deps.services,
+            (name) => contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+            deps.compiledContracts,
           ),
         ),
       );
@@ -1094,8 +1096,10 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           deps.services,
           caller,
           mayApprove,
-          serverCatalogue(deps.services, (name) =>
-            contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+          serverCatalogue(
+            deps.services,
+            (name) => contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot),
+            deps.compiledContracts,
           ),
           {
             after:

@@ -40,7 +40,7 @@ describe.each(BACKENDS)('the listing index on $title', (backend) => {
       await tx.append('shop', entry(ENTRY.promotion, 'dev', a));
     });
     expect(await rows()).toEqual([['shop', 'dev', a, 'promoted', false]]);
-    expect((await store.overview.read()).pipelines).toEqual(['shop']);
+    expect((await store.overview.read()).pipelines).toEqual([{ pipeline: 'shop', contract: 'sha256:x' }]);
 
     await store.write('shop', (tx) =>
       tx.append('shop', entry(ENTRY.verification, 'dev', a, { result: 'passed' })),
