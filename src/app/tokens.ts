@@ -138,7 +138,7 @@ export async function verifyToken(
   const { record } = found;
   if (record.revokedAt !== undefined)
     throw unauthenticated(`the API token ${id} was revoked at ${record.revokedAt}`);
-  if (Date.parse(record.expiresAt) <= at.getTime())
+  if (expiryOf(record) <= at.getTime())
     throw unauthenticated(`the API token ${id} expired at ${record.expiresAt}`);
   if (!isRole(record.role))
     throw new TollgateError('LEDGER_CORRUPT', `token ${id} holds the unknown role ${record.role}`);
@@ -151,6 +151,17 @@ export async function verifyToken(
       ...(record.stages ? { stages: record.stages } : {}),
     },
   };
+}
+
+/** A kept token record's expiry in ms, parsed once per record (every request reads it). */
+const expiries = new WeakMap<TokenRecord, number>();
+function expiryOf(record: TokenRecord): number {
+  let ms = expiries.get(record);
+  if (ms === undefined) {
+    ms = Date.parse(record.expiresAt);
+    expiries.set(record, ms);
+  }
+  return ms;
 }
 
 /** Every token, newest first, without secrets. */

@@ -32,10 +32,19 @@ class SqliteRunner implements SqlRunner {
 
   constructor(readonly db: SqliteConnection) {}
 
+  /**
+   * Runs of statements on this connection that may change a row: every statement (Kysely's too)
+   * is prepared here, so this counts what SQLite's total_changes() would show, without asking
+   * it (a native call per read). A statement that may write is counted before it runs, whether it
+   * changes anything or fails: counting too often only costs a kept read.
+   */
+  private writes = 0;
+
   statement(text: string): SqliteStatement {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
+      if (mayWrite(text)) statement = countedRuns(statement, () => this.writes++);
       this.statements.set(text, statement);
     }
     return statement;
@@ -49,18 +58,20 @@ class SqliteRunner implements SqlRunner {
   }
 
   iterateRaw(query: CompiledQuery): Iterable<unknown[]> {
+    if (mayWrite(query.sql)) this.writes++;
     // A statement of its own: raw mode is a property of the statement, and cached ones return objects.
     return this.db.prepare(query.sql).iterateRaw(query.parameters);
   }
 
   /**
    * data_version moves when another connection (another process, `sqlite3` on the file) commits;
-   * total_changes() counts every row this connection changed. Together: whether anything in the
-   * database changed since the last time they were asked (src/ledger/read-memo.ts). No table is
-   * read, but data_version opens and closes a read transaction (the WAL's shared-memory lock and a
-   * check of the file: 6 system calls, ~10 µs), so while a batch of reads is open
-   * ({@link batchReads}) it is asked once for the batch; total_changes() (no lock, ~0.3 µs) is
-   * asked every time, so this connection's own writes always show at the next read.
+   * the count of this connection's writes ({@link writes}) moves with every statement of its own
+   * that may change a row. Together: whether anything in the database changed since the last time
+   * they were asked (src/ledger/read-memo.ts). No table is read, but data_version opens and closes
+   * a read transaction (the WAL's shared-memory lock and a check of the file: 6 system calls,
+   * ~10 µs), so while a batch of reads is open ({@link batchReads}) it is asked once for the batch;
+   * the write count is read every time, so this connection's own writes always show at the next
+   * read.
    */
   async changeStamp(): Promise<string> {
     if (this.inTransaction) await this.queue;
@@ -69,8 +80,7 @@ class SqliteRunner implements SqlRunner {
       version = (this.statement('pragma data_version').get() as { data_version: number }).data_version;
       if (this.batchOpen) this.batchVersion = version;
     }
-    const changes = this.statement('select total_changes() as changes').get() as { changes: number };
-    return `${version}:${changes.changes}`;
+    return `${version}:${this.writes}`;
   }
 
   private batchOpen = false;
@@ -135,6 +145,41 @@ async function appliedEveryMigration(runner: SqliteRunner): Promise<boolean> {
   }
   const known = Object.keys(await migrationProvider.getMigrations()).sort();
   return applied.length === known.length && applied.every((name, i) => name === known[i]);
+}
+
+/**
+ * Whether running `sql` may change a row: anything but a plain read (SELECT, WITH … SELECT). Errs
+ * towards yes (a read that names a writing keyword anywhere, any PRAGMA but data_version, BEGIN
+ * and COMMIT).
+ */
+function mayWrite(sql: string): boolean {
+  return (
+    !/^\s*(select|with|pragma\s+data_version)\b/i.test(sql) ||
+    /\b(insert|update|delete|replace|returning|upsert)\b/i.test(sql)
+  );
+}
+
+/** `statement`, counting each of its runs with `count` before it runs. */
+function countedRuns(statement: SqliteStatement, count: () => void): SqliteStatement {
+  return {
+    reader: statement.reader,
+    all(parameters) {
+      count();
+      return statement.all(parameters);
+    },
+    get(parameters) {
+      count();
+      return statement.get(parameters);
+    },
+    run(parameters) {
+      count();
+      return statement.run(parameters);
+    },
+    iterateRaw(parameters) {
+      count();
+      return statement.iterateRaw(parameters);
+    },
+  };
 }
 
 /**

@@ -76,6 +76,17 @@ export const API = '/api/v1';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * A use-case module the hottest routes import on first use (status, check): imported once, then
+ * reached without another dynamic import per request (each is a couple of promise turns).
+ */
+function importedOnce<T>(load: () => Promise<T>): () => T | Promise<T> {
+  let loaded: T | undefined;
+  return () => loaded ?? load().then((module) => (loaded = module));
+}
+const statusModule = importedOnce(() => import('../app/status.js'));
+const checkModule = importedOnce(() => import('../app/check.js'));
+
 /** Answers a document exactly as the CLI prints it with `--json`. */
 export function answer(
   c: Context,
@@ -330,7 +341,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       ok: { schema: s.statusSchema, description: 'One row per stage, in contract order' },
     },
     async (c) => {
-      const { stageStatus } = await import('../app/status.js');
+      const { stageStatus } = await statusModule();
       const request = await requestFor(c, deps, pipelineOf(c));
       const { pipeline, digest } = request.contract;
       // The answer's text is kept beside the rows it is made of, under the same rule (while the
@@ -690,7 +701,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       ok: { schema: s.decisionSchema, description: 'The decision (allowed, blocked or pending)' },
     },
     async (c) => {
-      const { checkStage } = await import('../app/check.js');
+      const { checkStage } = await checkModule();
       const { stage } = valid<z.infer<typeof s.stagePath>>(c, 'param');
       const { artifact, promoter } = valid<z.infer<typeof s.checkQuery>>(c, 'query');
       const request = await requestFor(c, deps, pipelineOf(c));
