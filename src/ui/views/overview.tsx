@@ -24,11 +24,12 @@ const FILTER_TEXT: Record<string, string> = {
 
 export function OverviewView(props: { q: string; status: string; page: number; version: number }) {
   useTitle('Pipelines');
-  const [query, setQuery] = useState(props.q);
-  const [status, setStatus] = useState(props.status);
-  useEffect(() => setQuery(props.q), [props.q]);
-  useEffect(() => setStatus(props.status), [props.status]);
+  // An unknown status in the address (an old link, a typo) shows every pipeline, the select on "Any status".
   const filter = FILTER_TEXT[props.status] ? props.status : '';
+  const [query, setQuery] = useState(props.q);
+  const [status, setStatus] = useState(filter);
+  useEffect(() => setQuery(props.q), [props.q]);
+  useEffect(() => setStatus(filter), [filter]);
   const path = `/overview?page=${props.page}&size=20${props.q ? `&q=${enc(props.q)}` : ''}${filter ? `&status=${filter}` : ''}`;
   const [loaded] = useApi<Overview>(path, props.version);
   const go = (q: string, state: string, page: number) => {
