@@ -1,7 +1,10 @@
 // `npm run bench`: bundles each bench/*.bench.ts with esbuild, runs them one after another, prints
 // the results and writes docs/benchmarks.md. Every target is a ratio against a baseline measured
 // in the same run. Pass a name fragment to run only some (`npm run bench -- spine`): their rows in
-// docs/benchmarks.md are replaced and the others kept.
+// docs/benchmarks.md are replaced and the others kept. TOLLGATE_BENCH_ROWS=TEXT narrows that to
+// the rows whose measurement contains TEXT (`TOLLGATE_BENCH_ROWS='decision view' npm run bench --
+// dashboard`): those are replaced, the bench's other rows keep their last results (a bench may
+// also skip the work for them).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -97,7 +100,9 @@ if (errors.length) {
 const notes = join(root, 'bench', 'notes.md');
 if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trimEnd());
 const file = join(root, 'docs', 'benchmarks.md');
-if (only.length > 0 && existsSync(file)) {
+const rowFilter = process.env.TOLLGATE_BENCH_ROWS;
+const measurementOf = (line) => line.split('|')[2] ?? '';
+if ((only.length > 0 || rowFilter) && existsSync(file)) {
   // A partial run replaces the rows of the benches it ran and keeps the others' last results.
   const ran = new Set(sections.map((s) => s.name));
   const kept = readFileSync(file, 'utf8')
@@ -105,13 +110,20 @@ if (only.length > 0 && existsSync(file)) {
     .filter(
       (line) => /^\| [\w-]+ \| /.test(line) && !line.startsWith('| bench |') && !line.startsWith('| --- |'),
     )
-    .filter((line) => !ran.has(line.split('|')[1].trim()));
+    .filter(
+      (line) =>
+        !ran.has(line.split('|')[1].trim()) ||
+        (rowFilter !== undefined && !measurementOf(line).includes(rowFilter)),
+    );
   const header = lines.indexOf('| --- | --- | --- | --- | --- | --- | --- |');
-  const fresh = lines.slice(header + 1).filter((line) => line.startsWith('| '));
+  const fresh = lines
+    .slice(header + 1)
+    .filter((line) => line.startsWith('| '))
+    .filter((line) => rowFilter === undefined || measurementOf(line).includes(rowFilter));
   const rest = lines.slice(header + 1).filter((line) => !line.startsWith('| '));
   const rows = [...kept, ...fresh].sort((a, b) => a.split('|')[1].localeCompare(b.split('|')[1]));
   lines.splice(header + 1, lines.length, ...rows, ...rest);
-  lines[5] = `${lines[5]} · this run: ${[...ran].join(', ')} (other rows from the previous run)`;
+  lines[5] = `${lines[5]} · this run: ${[...ran].join(', ')}${rowFilter ? ` rows "${rowFilter}"` : ''} (other rows from the previous run)`;
 }
 writeFileSync(file, `${lines.join('\n')}\n`);
 process.stdout.write('wrote docs/benchmarks.md\n');

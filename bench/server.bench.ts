@@ -366,6 +366,9 @@ export async function run(): Promise<BenchResult[]> {
       stop(server);
     }
 
+    // Asked for the status rows only (TOLLGATE_BENCH_ROWS, bench/run.mjs): the rest keep theirs.
+    if (process.env.TOLLGATE_BENCH_ROWS?.startsWith('GET status')) return results;
+
     // 2. Promotions over HTTP against in process.
     const backends: Array<[string, Record<string, string>]> = [
       ['SQLite', { TOLLGATE_DATA_DIR: join(dir, 'promote-sqlite') }],
