@@ -100,11 +100,25 @@ function stop(child: Child | undefined) {
   if (child && child.child.exitCode === null) child.child.kill('SIGKILL');
 }
 
+/**
+ * CPU time a child process has used (user + system), in µs, from /proc (Linux; clock ticks of
+ * 10 ms); undefined elsewhere. Per request, it is the server's own cost, which the load of the
+ * shared machine changes far less than the requests per second.
+ */
+function cpuMicros(child: Child): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${child.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
 async function cannon(url: string, headers: Record<string, string>, duration = 5) {
   const result = await autocannon({ url, connections: 64, duration, headers, pipelining: 1 });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
 }
 
 function tokenFor(dir: string, env: Record<string, string>): string {
@@ -323,20 +337,32 @@ export async function run(): Promise<BenchResult[]> {
       const theirs: number[] = [];
       const p99s: number[] = [];
       const bareP99s: number[] = [];
+      const ourCpu: number[] = [];
+      const bareCpu: number[] = [];
+      const perRequest = async (child: Child, cpu: number[], work: () => Promise<{ requests: number }>) => {
+        const before = cpuMicros(child);
+        const { requests } = await work();
+        const after = cpuMicros(child);
+        if (before !== undefined && after !== undefined) cpu.push((after - before) / requests);
+      };
       const rounds = 3;
       for (let round = 0; round < rounds; round++) {
         // Taking turns going first, so neither always meets the machine right after the other.
         const pair = [
-          async () => {
-            const b = await cannon(bare.url, {});
-            theirs.push(b.rps);
-            bareP99s.push(b.p99);
-          },
-          async () => {
-            const o = await cannon(`${base}/status`, headers);
-            ours.push(o.rps);
-            p99s.push(o.p99);
-          },
+          () =>
+            perRequest(bare, bareCpu, async () => {
+              const b = await cannon(bare.url, {});
+              theirs.push(b.rps);
+              bareP99s.push(b.p99);
+              return b;
+            }),
+          () =>
+            perRequest(server, ourCpu, async () => {
+              const o = await cannon(`${base}/status`, headers);
+              ours.push(o.rps);
+              p99s.push(o.p99);
+              return o;
+            }),
         ];
         if (round % 2 === 1) pair.reverse();
         for (const measure of pair) await measure();
@@ -344,7 +370,7 @@ export async function run(): Promise<BenchResult[]> {
       const value = median(ours);
       const baseline = median(theirs);
       results.push({
-        name: `GET status, 64 connections, 5 s × ${rounds} rounds interleaved after a 2 s warm-up each (autocannon; server and baseline in child processes; ${body.length}-byte answer); medians (rounds: Tollgate ${ours.map((r) => Math.round(r)).join(', ')}; bare ${theirs.map((r) => Math.round(r)).join(', ')} req/s)`,
+        name: `GET status, 64 connections, 5 s × ${rounds} rounds interleaved after a 2 s warm-up each (autocannon; server and baseline in child processes; ${body.length}-byte answer); medians (rounds: Tollgate ${ours.map((r) => Math.round(r)).join(', ')}; bare ${theirs.map((r) => Math.round(r)).join(', ')} req/s)${ourCpu.length ? `; server CPU per request (user + system, /proc), median of the rounds: Tollgate ${Math.round(median(ourCpu))} µs, bare ${Math.round(median(bareCpu))} µs` : ''}`,
         target: '≥ 0.5 × bare node:http answering the same bytes',
         value: round1(value),
         baseline: round1(baseline),
