@@ -19,7 +19,7 @@ import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
 import { toErrorAnswer } from './http-errors.js';
-import type { Authenticator, Credentials, Identity } from './identity.js';
+import type { Authenticator, Identity } from './identity.js';
 import { defineLogin, type LoginOptions } from './login.js';
 import {
   type LogSink,
@@ -155,15 +155,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   // Every API request is authenticated before anything else is looked at.
   app.use(`${API}/*`, async (c, next) => {
     const at = services.clock.now();
-    // Cookies are parsed only if an authenticator asks (a session's); a bearer token never needs them.
-    let cookies: Record<string, string> | undefined;
-    const credentials: Credentials = {
-      get cookies() {
-        cookies ??= getCookie(c);
-        return cookies;
-      },
-      ...optionalBearer(c.req.header('authorization')),
-    };
+    const credentials = { cookies: getCookie(c), ...optionalBearer(c.req.header('authorization')) };
     let identity: Identity | undefined;
     for (const authenticate of authenticators) {
       identity = await authenticate(credentials, at);
