@@ -63,6 +63,37 @@ const noZodLocales = {
   },
 };
 
+// The core bundle carries better-sqlite3's JavaScript (scripts/bundle/better-sqlite3.mjs); the
+// package's `bindings` finds the addon from the calling file's path, which would be the bundle's:
+// this stand-in loads it from the installed package instead, build/Release first (where its
+// install and `npm rebuild` put it), then `bindings`' own search rooted at the package.
+const betterSqlite3Addon = {
+  name: 'better-sqlite3-addon',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'better-sqlite3')}`)
+        ? { path: 'bindings', namespace: 'better-sqlite3-addon' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'better-sqlite3-addon' }, () => ({
+      contents: `const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+module.exports = function bindings(name) {
+  const installed = 'better-sqlite3';
+  const root = dirname(dirname(require.resolve(installed)));
+  const fromPackage = createRequire(join(root, 'package.json'));
+  try {
+    return fromPackage(join(root, 'build', 'Release', name));
+  } catch (error) {
+    if (error?.code !== 'MODULE_NOT_FOUND') throw error;
+    return fromPackage('bindings')({ bindings: name, module_root: root });
+  }
+};`,
+      loader: 'js',
+    }));
+  },
+};
+
 const bundleBanner = "const __tollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;";
 const coreModules = new Map(); // key → absolute source path or package name
 const toCore = {
@@ -122,7 +153,9 @@ await build({
     loader: 'js',
   },
   outfile: join(root, 'dist/core.cjs'),
-  plugins: [noZodLocales],
+  external: ['pg-native'],
+  inject: [join(root, 'scripts/bundle/better-sqlite3.mjs')],
+  plugins: [noZodLocales, betterSqlite3Addon],
   define: {
     TOLLGATE_VERSION: JSON.stringify(pkg.version),
     'import.meta.url': '__tollgateBundleUrl',

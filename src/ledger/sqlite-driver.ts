@@ -47,6 +47,22 @@ export interface OpenSqliteOptions {
 // In the CommonJS bundles __filename exists; from source (ESM: tests, the library) import.meta.url does.
 const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
 
+/**
+ * Defined only in the CLI's core bundle (scripts/build.mjs), which carries better-sqlite3's
+ * JavaScript and loads just its addon from node_modules: Node's module loader took ~5% of a `check`
+ * to find, read and compile the package's thirteen files. Elsewhere (the library, the server,
+ * tests) the package is required from node_modules.
+ */
+declare const TOLLGATE_BUNDLED_BETTER_SQLITE3: (() => unknown) | undefined;
+
+function requireBetterSqlite3(): NativeDatabaseConstructor {
+  return (
+    typeof TOLLGATE_BUNDLED_BETTER_SQLITE3 === 'function'
+      ? TOLLGATE_BUNDLED_BETTER_SQLITE3()
+      : load('better-sqlite3')
+  ) as NativeDatabaseConstructor;
+}
+
 // ---------------------------------------------------------------------------------------------
 // node:sqlite
 
@@ -190,7 +206,7 @@ type NativeDatabaseConstructor = new (
 
 function nativeSqlite(): NativeDatabaseConstructor {
   try {
-    return load('better-sqlite3') as NativeDatabaseConstructor;
+    return requireBetterSqlite3();
   } catch (cause) {
     throw new TollgateError(
       'STORE_UNAVAILABLE',
@@ -242,7 +258,7 @@ export function defaultSqliteDriver(): SqliteDriverName {
 export function sqliteDriverAvailable(driver: SqliteDriverName): boolean {
   if (driver === 'node:sqlite') return builtinSqlite() !== null;
   try {
-    const Database = load('better-sqlite3') as NativeDatabaseConstructor;
+    const Database = requireBetterSqlite3();
     new Database(':memory:').close();
     return true;
   } catch {

@@ -15,6 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../support/cli.js';
 
 const run = promisify(execFile);
+const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+/** node:sqlite, the ledger's default driver from Node 22.13 on (src/ledger/sqlite-driver.ts). */
+const builtinSqlite = major > 22 || (major === 22 && minor >= 13);
 const preload = join(mkdtempSync(join(tmpdir(), 'tollgate-startup-')), 'record-reads.cjs');
 writeFileSync(
   preload,
@@ -36,6 +39,7 @@ process.on('exit', () => {
   process.stderr.write('BUNDLES ' + JSON.stringify(seen) + '\\n');
   const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
   process.stderr.write('BUILTINS ' + JSON.stringify(builtins) + '\\n');
+  process.stderr.write('MODULES ' + JSON.stringify(Object.keys(require.cache)) + '\\n');
 });
 `,
 );
@@ -44,7 +48,7 @@ interface Run {
   code: number;
   stdout: string;
   /** The lines the preload printed, by their first word. */
-  recorded: Record<'BUNDLES' | 'CACHES' | 'BUILTINS', string[]>;
+  recorded: Record<'BUNDLES' | 'CACHES' | 'BUILTINS' | 'MODULES', string[]>;
 }
 
 async function recordedRun(args: string[], cwd = ROOT): Promise<Run> {
@@ -54,7 +58,7 @@ async function recordedRun(args: string[], cwd = ROOT): Promise<Run> {
   }).catch((error: { code: number; stdout: string; stderr: string }) => error);
   const recorded = {} as Run['recorded'];
   const lines = result.stderr.split('\n');
-  for (const key of ['BUNDLES', 'BUILTINS'] as const) {
+  for (const key of ['BUNDLES', 'BUILTINS', 'MODULES'] as const) {
     const line = lines.find((l) => l.startsWith(`${key} `));
     expect(line, result.stderr).toBeDefined();
     recorded[key] = JSON.parse(line!.slice(key.length + 1)) as string[];
@@ -105,6 +109,13 @@ describe('start-up', () => {
       // for the piped stdout).
       for (const builtin of ['http', 'https', 'tls', 'child_process', 'worker_threads'])
         expect(check.recorded.BUILTINS).not.toContain(builtin);
+      // better-sqlite3's JavaScript comes with the core; only its addon is loaded from the package
+      // (where the runtime has no node:sqlite).
+      const fromPackage = check.recorded.MODULES.filter((m) =>
+        /[\\/]node_modules[\\/](better-sqlite3|bindings)[\\/]/.test(m),
+      );
+      expect(fromPackage.filter((m) => !m.endsWith('.node'))).toEqual([]);
+      if (!builtinSqlite) expect(fromPackage.some((m) => m.endsWith('better_sqlite3.node'))).toBe(true);
     }
   });
 
