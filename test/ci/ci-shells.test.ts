@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseJunit } from '../../src/evidence/junit-parser.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { BIN, fakeDigest, junit, makeWorkspace, ROOT, runCli } from '../support/cli.js';
+import { BIN, fakeDigest, junit, makeWorkspace, ROOT, runCli, startServe } from '../support/cli.js';
 
 const D = fakeDigest('ci');
 
@@ -286,7 +286,7 @@ describe('GitHub Action (action/index.cjs)', () => {
       expect(refused.outputs.verdict).toBe('error');
       expect(refused.result.stdout).toMatch(/::error title=Tollgate input error::.*(token|credential)/i);
     } finally {
-      server.child.kill('SIGKILL');
+      await server.stop();
       await new Promise<void>((resolve) => oidc.close(resolve));
     }
   }, 300_000);
@@ -344,24 +344,11 @@ async function startServer(dir: string, issuer: string) {
 `,
   );
   const dataDir = join(dir, 'server-ledger');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TOLLGATE_')) env[key] = value;
-  env.TOLLGATE_DATA_DIR = dataDir;
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--listen', '127.0.0.1:0', '--contract', 'tollgate.yaml', '--config', 'server.yaml'],
-    { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  const server = await startServe(['--contract', 'tollgate.yaml', '--config', 'server.yaml'], {
+    cwd: dir,
+    env: { TOLLGATE_DATA_DIR: dataDir },
   });
-  return { url, child, dataDir };
+  return { ...server, dataDir };
 }
 
 interface GitlabJob {

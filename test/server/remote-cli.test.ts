@@ -5,14 +5,12 @@
  * standard output and exit codes are compared byte for byte. The clock is set (a demo pipeline,
  * `serve --demo`) so times match too. Then what a careless or hostile caller might try.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMOTE_VERBS } from '../../src/cli/remote.js';
 import {
-  BIN,
   type CliResult,
   copyFixture,
   fakeDigest,
@@ -20,6 +18,8 @@ import {
   makeWorkspace,
   ROOT,
   runCli,
+  type Served,
+  startServe,
 } from '../support/cli.js';
 
 const CONTRACT = `version: 1
@@ -86,7 +86,7 @@ function statement(digest: string, passed: string[]): string {
 let dir: string;
 let url: string;
 let token: string;
-let child: ChildProcess;
+let server: Served | undefined;
 
 beforeAll(async () => {
   dir = makeWorkspace(CONTRACT, {
@@ -125,26 +125,12 @@ beforeAll(async () => {
   );
   expect(made.code, made.stderr).toBe(0);
   token = made.stdout.trim();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...serverEnv };
-  for (const key of Object.keys(env)) if (key.startsWith('TOLLGATE_') && !(key in serverEnv)) delete env[key];
-  child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--listen', '127.0.0.1:0', '--contracts', 'contracts', '--demo', 'shop'],
-    { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
+  server = await startServe(['--contracts', 'contracts', '--demo', 'shop'], { cwd: dir, env: serverEnv });
+  url = server.url;
 });
 
-afterAll(() => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

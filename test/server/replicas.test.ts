@@ -5,12 +5,11 @@
  * SIGKILL mid-run. Afterwards every promotion is in the ledger exactly once — none lost, none
  * twice — and the chain verifies. (Timings are the benchmark's business, not this test's.)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/ledger/hash-chain.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
-import { BIN, makeWorkspace, runCli } from '../support/cli.js';
+import { makeWorkspace, runCli, type Served, startServe } from '../support/cli.js';
 import { createSchema, POSTGRES_AVAILABLE } from '../support/stores.js';
 
 const CONTRACT = `version: 1
@@ -22,36 +21,17 @@ stages:
 const CLIENTS = 8;
 const EACH = 50;
 
-const children: ChildProcess[] = [];
+const servers: Served[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const server of servers) await server.stop();
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-function startReplica(
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--contract', 'tollgate.yaml', '--config', 'server.yaml', '--listen', '127.0.0.1:0'],
-    {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`replica exited ${code}: ${stderr}`)));
-  });
+async function startReplica(cwd: string, env: Record<string, string>): Promise<Served> {
+  const server = await startServe(['--contract', 'tollgate.yaml', '--config', 'server.yaml'], { cwd, env });
+  servers.push(server);
+  return server;
 }
 
 describe.skipIf(!POSTGRES_AVAILABLE)('replicas on one PostgreSQL', () => {

@@ -3,12 +3,11 @@
  * tokens made with `tollgate token create` on the same database, and SIGTERM while an upload is
  * still streaming in: the request finishes and is stored whole, then the process exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { BIN, FIXTURES, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+import { FIXTURES, fakeDigest, makeWorkspace, runCli, type Served, startServe } from '../support/cli.js';
 
 const CONTRACT = `version: 1
 pipeline: checkout
@@ -20,32 +19,18 @@ stages:
       tests: [{ suite: unit }]
 `;
 
-const children: ChildProcess[] = [];
+const servers: Served[] = [];
 const dirs: string[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `tollgate serve` and resolves with its URL once it listens. */
-function serve(cwd: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  return { child, url, exited, stderr: () => stderr };
+/** Starts `tollgate serve` and resolves once it listens; stopped after the test. */
+async function serve(cwd: string, args: string[], env: Record<string, string>): Promise<Served> {
+  const server = await startServe(args, { cwd, env });
+  servers.push(server);
+  return server;
 }
 
 describe('tollgate serve', () => {
@@ -62,8 +47,8 @@ describe('tollgate serve', () => {
     );
     expect(made.code, made.stderr).toBe(0);
     const token = made.stdout.trim();
-    const server = serve(workspace, ['--contract', 'tollgate.yaml'], env);
-    const url = await server.url;
+    const server = await serve(workspace, ['--contract', 'tollgate.yaml'], env);
+    const { url } = server;
     const headers = { authorization: `Bearer ${token}` };
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -135,8 +120,8 @@ describe('tollgate serve', () => {
     );
     expect(made.code, made.stderr).toBe(0);
     const { token, id } = JSON.parse(made.stdout) as { token: string; id: string };
-    const server = serve(workspace, ['--contract', 'tollgate.yaml'], env);
-    const url = await server.url;
+    const server = await serve(workspace, ['--contract', 'tollgate.yaml'], env);
+    const { url } = server;
     const headers = { authorization: `Bearer ${token}` };
     const status = `${url}/api/v1/pipelines/checkout/status`;
     // Many at once, so the server answers several in one turn from its kept reads.

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, fakeDigest, junit, makeWorkspace, runCli } from '../support/cli.js';
+import { BIN, fakeDigest, junit, makeWorkspace, runCli, type Served, startServe } from '../support/cli.js';
 
 const CONTRACT = `version: 1
 pipeline: shop
@@ -33,28 +33,15 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts `tollgate serve` on `listen` and resolves with its URL once it listens. */
-async function serve(listen: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--listen', listen, '--contracts', 'contracts', '--demo', 'shop'],
-    {
-      cwd: dir,
-      env: cleanEnv({ TOLLGATE_DATA_DIR: join(dir, 'server-ledger') }),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  children.push(child);
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+/** Starts `tollgate serve` on `listen` and resolves once it listens. */
+async function serve(listen: string): Promise<Served> {
+  const server = await startServe(['--contracts', 'contracts', '--demo', 'shop'], {
+    cwd: dir,
+    env: { TOLLGATE_DATA_DIR: join(dir, 'server-ledger') },
+    listen,
   });
-  return { child, url };
+  children.push(server.child);
+  return server;
 }
 
 /** Resolves when `check` holds, looking every 50 ms (a wait, not a timing assertion). */
@@ -132,8 +119,7 @@ describe('tollgate watch --server', () => {
     await until(() => lines().length === 3, 'three entries');
 
     // The server dies mid-stream; two entries are appended to its ledger while it is down.
-    server.child.kill('SIGKILL');
-    await new Promise((resolve) => server.child.once('exit', resolve));
+    await server.stop('SIGKILL');
     for (const digest of [digests[2]!, digests[3]!]) {
       const local = await runCli(
         ['--now', NOW, '--contract', 'contracts/shop.yaml', 'register', '--digest', digest],

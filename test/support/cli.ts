@@ -2,7 +2,7 @@
  * End-to-end CLI tests run the built binary (bin/tollgate.cjs → dist/tollgate.cjs) in throwaway
  * directories, the way a user or a CI job does. `npm test` builds first.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,6 +57,56 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface ServeOptions {
+  cwd: string;
+  /** Added to the server's environment; the test runner's own TOLLGATE_* settings are not passed on. */
+  env?: Record<string, string>;
+  /** The `--listen` address: a free loopback port unless given. */
+  listen?: string;
+}
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** What the server has written to its standard error so far. */
+  stderr(): string;
+  /** Sends `signal` (SIGKILL unless given) unless the process has already exited; resolves once it has. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `tollgate serve --listen ADDRESS ARGS` and resolves once it says where it listens;
+ * rejects with its standard error when it exits first.
+ */
+export function startServe(args: string[], options: ServeOptions): Promise<Served> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TOLLGATE_')) env[key] = value;
+  Object.assign(env, options.env);
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', ...args],
+    { cwd: options.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolveServed, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // The whole address: the line goes on after it, so a chunk ending inside it does not match.
+      const match = /listening on (http:\/\/\S+) /.exec(stderr);
+      if (match) resolveServed({ url: match[1]!, child, exited, stderr: () => stderr, stop });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
 }
 
