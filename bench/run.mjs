@@ -75,7 +75,7 @@ const lines = [
   '',
   `Last run: ${new Date().toISOString()} · commit ${commit} · Node ${process.version} · ${cpus().length} × ${cpu} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB` +
     (process.env.NODE_EXTRA_CA_CERTS
-      ? ' · NODE_EXTRA_CA_CERTS set (slows every Node start; ratios cancel it)'
+      ? ' · NODE_EXTRA_CA_CERTS set here, and unset for every timed process (bench/bench-util.ts timedEnv: a constant added to both sides of a start-up ratio pulls it towards 1)'
       : ''),
   '',
   '| bench | measurement | value | baseline | ratio | target | met |',

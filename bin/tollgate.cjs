@@ -17,7 +17,8 @@ const { Script } = require('node:vm');
 const dist = join(__dirname, '..', 'dist');
 // Commands that decide (check, promote) run much code a lighter command never compiles, so the core
 // keeps a cache of their own for them, written by the first of them.
-const deciding = process.argv.slice(2).some((arg) => arg === 'check' || arg === 'promote');
+const args = process.argv.slice(2);
+const deciding = args.some((arg) => arg === 'check' || arg === 'promote');
 
 function loadBundle(name, flavours) {
   const bundle = join(dist, name);
@@ -75,6 +76,12 @@ function loadBundle(name, flavours) {
   return bundleModule.exports;
 }
 
-globalThis.__tollgateLoadBundle = (name) =>
-  loadBundle(name, name === 'core.cjs' && deciding ? ['decide.cache', 'cache'] : ['cache']);
-loadBundle('tollgate.cjs', ['cache']);
+// `tollgate --version` alone needs no bundle: the version is the package's, the one the build puts
+// in the shell for commander's `-V, --version` (scripts/build.mjs reads the same package.json).
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${require('../package.json').version}\n`);
+} else {
+  globalThis.__tollgateLoadBundle = (name) =>
+    loadBundle(name, name === 'core.cjs' && deciding ? ['decide.cache', 'cache'] : ['cache']);
+  loadBundle('tollgate.cjs', ['cache']);
+}

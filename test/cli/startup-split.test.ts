@@ -77,9 +77,16 @@ async function bundlesReadBy(args: string[]): Promise<string[]> {
 }
 
 describe('start-up', () => {
-  it('reads only the shell bundle for --version and --help', async () => {
-    expect(await bundlesReadBy(['--version'])).toEqual(['tollgate.cjs']);
+  it('reads no bundle for --version, only the shell bundle for --help', async () => {
+    expect(await bundlesReadBy(['--version'])).toEqual([]);
+    expect(await bundlesReadBy(['-V'])).toEqual([]);
     expect(await bundlesReadBy(['--help'])).toEqual(['tollgate.cjs']);
+    // The launcher's answer is the package's version, the same commander prints from the shell.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['-V'], ['--version', '--no-color']]) {
+      const { stdout } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
+      expect(stdout).toBe(`${pkg.version}\n`);
+    }
   });
 
   it('loads the core when a command runs, and its errors keep their exit codes', async () => {
