@@ -16,7 +16,7 @@ import type { Decision } from '../decision.js';
 import { TollgateError } from '../errors.js';
 import { ineligibility, latestWords } from '../gates/approvals-gate.js';
 import type { GateContext } from '../gates/gate.js';
-import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
+import { type ChainedEntry, ENTRY, type WireEntry } from '../ledger/entry.js';
 import type { IndexedStage, LedgerStore } from '../ledger/ledger-store.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { readArtifactFacts, readArtifactHistory } from './artifact-facts.js';
@@ -365,13 +365,8 @@ export async function pipelinesOverview(
 }
 
 /** One row of a pipeline's timeline: a ledger entry about an artifact, with what it is now. */
-export interface TimelineEntry {
-  seq: number;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
+export interface TimelineEntry
+  extends Pick<WireEntry, 'seq' | 'kind' | 'stage' | 'artifact' | 'actor' | 'at'> {
   /** Promotions: how the promotion stands now (promoted, verified, failed, rolled-back). */
   status?: PromotionStatus;
   /** Approvals: approve, reject or withdraw; verifications: passed or failed. */

@@ -6,6 +6,7 @@
  * — since sequence numbers only grow — nothing is shown twice.
  */
 import { TollgateError } from '../errors.js';
+import type { WireEntry } from '../ledger/entry.js';
 import type { Remote } from './remote.js';
 
 /** One event of a Server-Sent Events stream. */
@@ -74,25 +75,11 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerato
   }
 }
 
-/** A ledger entry as the events route sends it. */
-export interface EntryEvent {
-  pipeline: string;
-  seq: number;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  payload: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
 export interface FollowOptions {
   /** Start after this entry; default: the server's head when the stream opens (only new entries). */
   after?: number;
   /** Called for each entry, in order, once; return `false` to stop following. */
-  onEntry: (entry: EntryEvent) => boolean | undefined;
+  onEntry: (entry: WireEntry) => boolean | undefined;
   /** Progress and reconnections, for standard error. */
   onNotice: (text: string) => void;
   /** Longest wait between two attempts while the server does not answer (default 5 s). */
@@ -141,7 +128,7 @@ export async function followEvents(remote: Remote, options: FollowOptions): Prom
         // Sequence numbers only grow: an entry at or before the last one shown was shown.
         if (last !== undefined && seq <= last) continue;
         last = seq;
-        if (options.onEntry(JSON.parse(event.data) as EntryEvent) === false) {
+        if (options.onEntry(JSON.parse(event.data) as WireEntry) === false) {
           await body.cancel().catch(() => undefined);
           return;
         }

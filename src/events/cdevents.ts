@@ -10,6 +10,7 @@
  * none is emitted for them.
  */
 import { randomUUID } from 'node:crypto';
+import type { WireEntry } from '../ledger/entry.js';
 
 /** A CDEvent: the `data` of its CloudEvent. */
 export interface CdEvent {
@@ -33,16 +34,7 @@ export const CDEVENT_TYPES = {
 } as const;
 
 /** What a ledger entry carries that the events need. */
-export interface EventEntry {
-  seq: number;
-  hash: string;
-  kind: string;
-  stage: string | null;
-  artifact: string | null;
-  actor: string;
-  at: string;
-  payload: Record<string, unknown>;
-}
+export type EventEntry = Omit<WireEntry, 'pipeline' | 'prevHash'>;
 
 export interface EventContext {
   pipeline: string;

@@ -56,6 +56,14 @@ export interface ChainedEntry extends EntryContent {
   body: string;
 }
 
+/**
+ * An entry as it travels: what the server's events stream sends (described for the API by
+ * `entryEventSchema` in src/server/schemas.ts) and what `tollgate watch --server`, CDEvents and the
+ * dashboard's timeline read. The chained entry without its hashed bytes; its kind is any text, since
+ * a newer version may write kinds this one does not know.
+ */
+export type WireEntry = Omit<ChainedEntry, 'body' | 'kind'> & { kind: string };
+
 /** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
 export type NewEntry = Omit<EntryContent, 'pipeline' | 'seq'>;
 
