@@ -158,6 +158,17 @@ async function* multipartBody(
   yield Buffer.from(`--${boundary}--\r\n`);
 }
 
+/** An answer's body as a JSON document; undefined when it is empty or not JSON. */
+async function parseBody(response: Pick<RemoteResponse, 'text'>): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A server, a credential and the pipeline the verbs are about. */
 export class Remote {
   constructor(
@@ -260,13 +271,7 @@ export class Remote {
 
   /** The error a refused request stands for: the server's code and message, or its status. */
   private async refusal(response: RemoteResponse | Response): Promise<TollgateError> {
-    const text = await response.text();
-    let document: unknown;
-    try {
-      document = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      document = undefined;
-    }
+    const document = await parseBody(response);
     const error = (document as { error?: { code?: string; message?: string } } | undefined)?.error;
     if (typeof error?.code === 'string' && typeof error.message === 'string')
       return new TollgateError(error.code as ErrorCode, `${error.message} (server ${maskUrl(this.base)})`);
@@ -283,13 +288,7 @@ export class Remote {
   ): Promise<RemoteAnswer<T>> {
     const response = await this.send(method, path, options);
     if (!response.ok) throw await this.refusal(response);
-    const text = await response.text();
-    let document: unknown;
-    try {
-      document = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      document = undefined;
-    }
+    const document = await parseBody(response);
     if (document === undefined)
       throw new TollgateError(
         'STORE_UNAVAILABLE',
