@@ -6,6 +6,9 @@
  * the next request. And the memo itself: one load while nothing changes, a new one after any
  * change, results frozen, arrays copied per caller.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
@@ -15,6 +18,7 @@ import { stageStatus } from '../../src/app/status.js';
 import { createToken, verifyToken } from '../../src/app/tokens.js';
 import { TollgateError } from '../../src/errors.js';
 import { ReadMemo } from '../../src/ledger/read-memo.js';
+import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
@@ -39,6 +43,31 @@ async function rejection(promise: Promise<unknown>): Promise<TollgateError> {
     throw error;
   }
   throw new Error('expected a TollgateError, but the call succeeded');
+}
+
+/**
+ * A SQLite ledger in a fresh directory (no slice worker) and a second connection to the same file:
+ * `read` counts its loads while the store keeps them, `commitElsewhere` commits through the other
+ * connection, behind the store's back.
+ */
+async function scratchLedger() {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-memo-'));
+  const store = await openSqliteStore(join(dir, 'ledger.db'), { sliceWorker: false });
+  const writer = openSqlite(join(dir, 'ledger.db'));
+  const insert = writer.prepare(
+    'insert into request_keys (principal, key, fingerprint, value, answer, created_at) values (?, ?, ?, ?, ?, ?)',
+  );
+  let loads = 0;
+  return {
+    store,
+    read: () => store.whileUnchanged(['probe'], async () => ++loads),
+    commitElsewhere: (key: string) => insert.run(['p', key, 'f', 'null', null, new Date().toISOString()]),
+    async dispose() {
+      writer.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 for (const backend of BACKENDS) {
@@ -116,38 +145,25 @@ describe('a batch of reads (a socket server: one turn of the event loop)', () =>
   const turn = () => new Promise((resolve) => setImmediate(resolve));
 
   it("asks about other connections' commits once a turn, and sees its own writes at once", async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openSqlite } = await import('../../src/ledger/sqlite-driver.js');
-    const dir = mkdtempSync(join(tmpdir(), 'tollgate-memo-'));
-    const store = await openSqliteStore(join(dir, 'ledger.db'), { sliceWorker: false });
-    const writer = openSqlite(join(dir, 'ledger.db'));
-    const insert = writer.prepare(
-      'insert into request_keys (principal, key, fingerprint, value, answer, created_at) values (?, ?, ?, ?, ?, ?)',
-    );
+    const { store, read, commitElsewhere, dispose } = await scratchLedger();
     try {
-      let loads = 0;
-      const read = () => store.whileUnchanged(['probe'], async () => ++loads);
       store.batchReads();
       expect(await read()).toBe(1);
       // Another connection commits within the turn: the batch's one look was taken before it.
-      insert.run(['p', 'k1', 'f', 'null', null, new Date().toISOString()]);
+      commitElsewhere('k1');
       expect(await read()).toBe(1);
       // The store's own write shows at once, batch or not.
       await store.requests.purge(new Date(Date.now() + 60_000));
       expect(await read()).toBe(2);
       // The batch ends with the turn: the next one looks again and sees the other commit.
       await turn();
-      insert.run(['p', 'k2', 'f', 'null', null, new Date().toISOString()]);
+      commitElsewhere('k2');
       expect(await read()).toBe(3);
       // Without a batch every read looks, as in the tests above.
-      insert.run(['p', 'k3', 'f', 'null', null, new Date().toISOString()]);
+      commitElsewhere('k3');
       expect(await read()).toBe(4);
     } finally {
-      writer.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     }
   });
 });
@@ -193,30 +209,16 @@ describe('ReadMemo', () => {
   });
 
   it('the SQLite stamp moves on a commit by another connection and on its own writes', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openSqlite } = await import('../../src/ledger/sqlite-driver.js');
-    const dir = mkdtempSync(join(tmpdir(), 'tollgate-memo-'));
-    const store = await openSqliteStore(join(dir, 'ledger.db'), { sliceWorker: false });
+    const { store, read, commitElsewhere, dispose } = await scratchLedger();
     try {
-      let loads = 0;
-      const read = () => store.whileUnchanged(['probe'], async () => ++loads);
       expect(await read()).toBe(1);
       expect(await read()).toBe(1);
-      const writer = openSqlite(join(dir, 'ledger.db'));
-      writer
-        .prepare(
-          'insert into request_keys (principal, key, fingerprint, value, answer, created_at) values (?, ?, ?, ?, ?, ?)',
-        )
-        .run(['p', 'k', 'f', 'null', null, new Date().toISOString()]);
-      writer.close();
+      commitElsewhere('k');
       expect(await read()).toBe(2);
       await store.requests.purge(new Date(Date.now() + 60_000));
       expect(await read()).toBe(3);
     } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     }
   });
 });
