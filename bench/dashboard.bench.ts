@@ -210,6 +210,9 @@ export async function run(): Promise<BenchResult[]> {
       for (let i = 0; i < 21; i++) warm.push((await timed(() => get(path))).ms);
       return { cold, median: median(warm) };
     };
+    // A measured route against its 100 ms budget.
+    const apiRow = (name: string, measured: { cold: number; median: number }, more = '') =>
+      budgetRow(name, measured.median, 100, `median of 21; first ${measured.cold.toFixed(0)} ms${more}`);
     // The ledger was written straight into its table: the listing index is built by the first
     // filtered read, as for a database from before the index.
     const indexBuilt = (await timed(() => get('/api/v1/overview?status=failed'))).ms;
@@ -260,60 +263,22 @@ export async function run(): Promise<BenchResult[]> {
         100,
         `median of 21 in process (app.request); first call ${overview.cold.toFixed(0)} ms; ledger of ${PIPELINES} pipelines generated in ${(generated.ms / 1000).toFixed(0)} s`,
       ),
-      budgetRow(
-        'overview API, searched and paged (q=svc-2: 100 pipelines, page 3)',
-        later.median,
-        100,
-        `median of 21; first ${later.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
+      apiRow('overview API, searched and paged (q=svc-2: 100 pipelines, page 3)', later),
+      apiRow(
         'overview API filtered by status (status=failed: 50 of 500 pipelines, page 1)',
-        failed.median,
-        100,
-        `median of 21; first ${failed.cold.toFixed(0)} ms; the listing index (1,500 stage rows) was built from the 1,000,000-entry ledger by the first filtered call, in ${indexBuilt.toFixed(0)} ms`,
+        failed,
+        `; the listing index (1,500 stage rows) was built from the 1,000,000-entry ledger by the first filtered call, in ${indexBuilt.toFixed(0)} ms`,
       ),
-      budgetRow(
-        'overview API filtered by status (status=rolled-back: 50 pipelines, page 3)',
-        rolledPage.median,
-        100,
-        `median of 21; first ${rolledPage.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
+      apiRow('overview API filtered by status (status=rolled-back: 50 pipelines, page 3)', rolledPage),
+      apiRow(
         'overview API filtered by status (status=waiting: 500 pipelines, page 25, the last)',
-        waitingPage.median,
-        100,
-        `median of 21; first ${waitingPage.cold.toFixed(0)} ms`,
+        waitingPage,
       ),
-      budgetRow(
-        'approvals inbox API, page 1 (20 of 500 digests waiting at prod, one check each)',
-        inbox.median,
-        100,
-        `median of 21; first ${inbox.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
-        'approvals inbox API, the last page (after=480)',
-        inboxLater.median,
-        100,
-        `median of 21; first ${inboxLater.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
-        'pipeline view API: summary of one pipeline (2,000 entries)',
-        summary.median,
-        100,
-        `median of 21; first ${summary.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
-        'pipeline view API: newest timeline page (30 rows)',
-        timeline.median,
-        100,
-        `median of 21; first ${timeline.cold.toFixed(0)} ms`,
-      ),
-      budgetRow(
-        'pipeline view API: an older timeline page (before #1000)',
-        deep.median,
-        100,
-        `median of 21; first ${deep.cold.toFixed(0)} ms`,
-      ),
+      apiRow('approvals inbox API, page 1 (20 of 500 digests waiting at prod, one check each)', inbox),
+      apiRow('approvals inbox API, the last page (after=480)', inboxLater),
+      apiRow('pipeline view API: summary of one pipeline (2,000 entries)', summary),
+      apiRow('pipeline view API: newest timeline page (30 rows)', timeline),
+      apiRow('pipeline view API: an older timeline page (before #1000)', deep),
       {
         name: 'decision view API (check route, whole HTTP stack in process: routing, authentication, rate limit, authorisation, validation, metrics, the answer as JSON text) vs `check` in process, same stage and digest',
         target: '≤ 1.5×',
