@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { ChainedEntry } from '../ledger/entry.js';
+import type { ChainedEntry, WireEntry } from '../ledger/entry.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 
 export interface EventStreamOptions {
@@ -21,8 +21,8 @@ export interface EventStreamOptions {
   stopping: AbortSignal;
 }
 
-/** What one event carries: the ledger entry as the chain holds it. */
-export function entryEvent(entry: ChainedEntry) {
+/** What one event carries: the ledger entry as the chain holds it (without the hashed bytes). */
+export function entryEvent(entry: ChainedEntry): WireEntry {
   return {
     pipeline: entry.pipeline,
     seq: entry.seq,
