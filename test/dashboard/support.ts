@@ -4,13 +4,12 @@
  * (`oidc-provider`), and Debian's Chromium driven by playwright-core. Chromium is a service like
  * PostgreSQL: missing, the tests skip with a message, unless TOLLGATE_REQUIRE_SERVICES=1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, runCli } from '../support/cli.js';
+import { ROOT, runCli, type Served, startServe } from '../support/cli.js';
 import { startOpenIdProvider } from '../support/openid-provider.js';
 import { serviceAvailable } from '../support/services.js';
 
@@ -173,47 +172,15 @@ export async function openWorld(): Promise<World> {
     return (JSON.parse(out) as { digest: string }).digest;
   };
 
-  let child: ChildProcess | undefined;
-  let log = '';
+  let server: Served | undefined;
   const startServer = async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith('TOLLGATE_')) delete env[key];
-    env.TOLLGATE_OIDC_CLIENT_SECRET = 'tollgate-secret';
-    child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'serve',
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--contracts',
-        contracts,
-        '--data-dir',
-        data,
-        '--config',
-        join(dir, 'server.yaml'),
-      ],
-      { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    server = await startServe(
+      ['--contracts', contracts, '--data-dir', data, '--config', join(dir, 'server.yaml')],
+      { cwd: dir, listen: `127.0.0.1:${port}`, env: { TOLLGATE_OIDC_CLIENT_SECRET: 'tollgate-secret' } },
     );
-    child.stdout?.on('data', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`tollgate serve did not start: ${log}`)), 60_000);
-      child!.stderr!.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child!.once('exit', (code) => reject(new Error(`tollgate serve exited ${code}: ${log}`)));
-    });
   };
   const stopServer = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    log = '';
+    await server?.stop('SIGTERM');
   };
 
   return {
