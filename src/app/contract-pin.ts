@@ -17,7 +17,13 @@ import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
 import { authorise } from './authorise.js';
-import { type AppRequest, type AppServices, assertRecordingClock, callerMarks } from './services.js';
+import {
+  type AppRequest,
+  type AppServices,
+  assertRecordingClock,
+  callerMarks,
+  holdsPipeline,
+} from './services.js';
 
 /** The contract in force for a pipeline, as its latest `contract` entry records it. */
 export interface PinnedContract {
@@ -261,9 +267,7 @@ export async function contractInForce(
   compiled: CompiledContracts,
   root: string,
 ): Promise<Contract> {
-  const base = services.contracts.pipelines().includes(pipeline)
-    ? services.contracts.get(pipeline)
-    : undefined;
+  const base = holdsPipeline(services.contracts, pipeline) ? services.contracts.get(pipeline) : undefined;
   const store = await services.store();
   // Asked by every request: kept while the database is unchanged (src/ledger/read-memo.ts).
   const pin = await store.whileUnchanged(['contract in force', pipeline], () =>

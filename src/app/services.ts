@@ -43,6 +43,16 @@ export interface ContractSource {
   get(pipeline?: string): Contract;
   /** The pipelines the source holds, in the order given. */
   pipelines(): string[];
+  /**
+   * Whether the source holds `pipeline`, without listing them all (a server asks on every
+   * request). Optional: a source without it is asked for {@link pipelines}.
+   */
+  has?(pipeline: string): boolean;
+}
+
+/** Whether `contracts` holds `pipeline` (its `has`, or a look through its pipelines). */
+export function holdsPipeline(contracts: ContractSource, pipeline: string): boolean {
+  return contracts.has ? contracts.has(pipeline) : contracts.pipelines().includes(pipeline);
 }
 
 /**
@@ -80,6 +90,7 @@ export function contractSource(contracts: readonly Contract[]): ContractSource {
       return contract;
     },
     pipelines: () => [...byPipeline.keys()],
+    has: (pipeline) => byPipeline.has(pipeline),
   };
 }
 

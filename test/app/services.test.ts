@@ -14,6 +14,7 @@ import {
   type Environment,
   type FactProvider,
   fixedClock,
+  holdsPipeline,
   requestOf,
 } from '../../src/app/services.js';
 import { stageHistory, verifyLedger } from '../../src/app/status.js';
@@ -235,5 +236,13 @@ describe('contractSource', () => {
     expect(() => source.get()).toThrow(/name a pipeline: this process holds shop, billing/);
     expect(contractSource([SHOP]).get()).toBe(SHOP);
     expect(() => contractSource([SHOP, SHOP])).toThrow(/pipeline shop is defined twice/);
+  });
+
+  it('says whether it holds a pipeline, as its list does; a source without `has` is looked through', () => {
+    const source = contractSource([SHOP, BILLING]);
+    expect([source.has?.('billing'), source.has?.('payments')]).toEqual([true, false]);
+    expect([holdsPipeline(source, 'shop'), holdsPipeline(source, 'payments')]).toEqual([true, false]);
+    const listed = { get: source.get, pipelines: () => ['shop'] };
+    expect([holdsPipeline(listed, 'shop'), holdsPipeline(listed, 'billing')]).toEqual([true, false]);
   });
 });
