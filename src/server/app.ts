@@ -18,7 +18,7 @@ import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
-import { toErrorAnswer } from './http-errors.js';
+import { requestInvalid, toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
 import { defineLogin, type LoginOptions } from './login.js';
 import {
@@ -91,11 +91,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     // Validation failures answer the one error shape: which field, and what was expected.
     defaultHook: (result) => {
       if (result.success) return;
-      const issues = result.error.issues.slice(0, 5).map((issue) => {
-        const where = [result.target, ...issue.path].join('.');
-        return `${where}: ${issue.message}`;
-      });
-      throw new TollgateError('USAGE', `the request is not valid: ${issues.join('; ')}`);
+      throw requestInvalid(result.target, result.error);
     },
   });
 

@@ -54,6 +54,18 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; line?: number; column?: number };
 }
 
+/** USAGE for a request a route's schema refuses: which field, and what was expected (five at most). */
+export function requestInvalid(
+  target: string,
+  error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+): TollgateError {
+  const issues = error.issues.slice(0, 5).map((issue) => {
+    const where = [target, ...issue.path.map(String)].join('.');
+    return `${where}: ${issue.message}`;
+  });
+  return new TollgateError('USAGE', `the request is not valid: ${issues.join('; ')}`);
+}
+
 /** Codes hono's own middleware raises (body limits, malformed JSON, media types), as ours. */
 function codeOfHttpStatus(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHENTICATED';

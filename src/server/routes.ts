@@ -26,6 +26,7 @@ import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
+import { requestInvalid } from './http-errors.js';
 import { idempotency } from './idempotency.js';
 import type { Identity } from './identity.js';
 import type { ServerMetrics } from './observe.js';
@@ -105,6 +106,32 @@ function answerText(
   headers: Record<string, string> = {},
 ): Response {
   return c.body(text, status, { 'content-type': JSON_TYPE, ...headers });
+}
+
+/**
+ * Validates a request's query, then its path (the order @hono/zod-openapi validates them in),
+ * with the route's schemas and zod's synchronous parse (which uses the JIT the schemas are built
+ * with, src/server/schemas.ts), and refuses a bad one as the app's `defaultHook` refuses a bad
+ * body. @hono/zod-openapi's validators did the same with an async parse (never the JIT's) and an
+ * async hook for each part, and looked for a Content-Type a GET never has.
+ */
+function pathAndQuery(query: z.ZodType | undefined, params: z.ZodType | undefined) {
+  const parsed = (schema: z.ZodType, target: 'query' | 'param', value: unknown) => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw requestInvalid(target, result.error);
+    return result.data as object;
+  };
+  return async (c: Context, next: () => Promise<void>) => {
+    if (query) {
+      // A repeated key is an array, a single one its value: as hono's validator reads a query.
+      const values = Object.fromEntries(
+        Object.entries(c.req.queries()).map(([k, v]) => (v.length === 1 ? [k, v[0]] : [k, v])),
+      );
+      c.req.addValidatedData('query', parsed(query, 'query', values));
+    }
+    if (params) c.req.addValidatedData('param', parsed(params, 'param', c.req.param()));
+    await next();
+  };
 }
 
 function valid<T>(c: Context, target: 'json' | 'query' | 'param'): T {
@@ -245,6 +272,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
   ) => {
     const write = spec.method !== 'get';
     table.push({ id: spec.id, method: spec.method, path: spec.path, action: spec.action, write });
+    // The whole request is documented; the path and query are validated here (see
+    // pathAndQuery), the body by @hono/zod-openapi's validators as before.
+    const { params, query, ...body } = spec.request ?? {};
     const route = createRoute({
       operationId: spec.id,
       method: spec.method,
@@ -267,17 +297,30 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           }
         : {}),
       responses: responsesOf({ status: spec.ok.status ?? 200, ...spec.ok }),
-      middleware: [
-        async (c: ServerContext, next: () => Promise<void>) => {
-          authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
-          await next();
-        },
-        // A GET has no body to limit (and looking for one costs a whole Fetch Request per call).
-        ...(spec.upload || !write ? [] : [jsonLimit]),
-        ...(write ? [idempotency(deps.services, spec.upload === true)] : []),
-      ] as never,
     });
-    app.openapi(route, handler as never);
+    app.openAPIRegistry.registerPath(route);
+    app.openapi(
+      {
+        ...route,
+        // Documented above, with the path and query.
+        hide: true,
+        request: Object.keys(body).length > 0 ? body : undefined,
+        middleware: [
+          async (c: ServerContext, next: () => Promise<void>) => {
+            authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
+            await next();
+          },
+          // A GET has no body to limit (and looking for one costs a whole Fetch Request per call).
+          ...(spec.upload || !write ? [] : [jsonLimit]),
+          ...(write ? [idempotency(deps.services, spec.upload === true)] : []),
+          // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
+          ...(params || query
+            ? [pathAndQuery(query as z.ZodType | undefined, params as z.ZodType | undefined)]
+            : []),
+        ],
+      } as never,
+      handler as never,
+    );
   };
 
   const P = `${API}/pipelines/{pipeline}`;

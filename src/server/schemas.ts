@@ -8,6 +8,14 @@ import { z } from '@hono/zod-openapi';
 import { ROLES } from '../app/authorise.js';
 import type { WireEntry } from '../ledger/entry.js';
 
+// These schemas validate every request's path, query and body, so they are built with zod's JIT
+// (a parser generated per object schema, used by synchronous parses): the contract's schemas are
+// built without it (src/contract/zod-setup.ts: parsed once a process, where generating costs more
+// than it saves). The setting is read when a schema is built; the previous one is put back at the
+// end of this module.
+const jitlessBefore = z.config().jitless;
+z.config({ jitless: false });
+
 /** The fields of a zod object that describes `T`: each of T's keys and no other, each a schema of its type. */
 type ShapeOf<T> = { [K in keyof T]-?: z.ZodType<T[K]> };
 
@@ -810,3 +818,5 @@ export const vsaVerificationSchema = z
     description:
       "The stored VSA checked as `tollgate verify` checks it, with the public half of the pipeline's verifier key.",
   });
+
+z.config({ jitless: jitlessBefore });

@@ -359,6 +359,33 @@ describe('bad input gets one error shape, the right status, and stores nothing',
     expect((await s.call('GET', `${base}/status`, admin)).status).toBe(200);
     expect((await s.app.request('/healthz')).status).toBe(200);
   });
+
+  it('says which part of the path or query is wrong, the query first, a repeated key refused', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    const admin = await s.token({ role: 'admin', pipelines: ['*'] });
+    const base = '/api/v1/pipelines/checkout';
+    const message = async (path: string) => {
+      const res = await s.call('GET', path, admin);
+      expect(res.status, path).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, path).toBe('USAGE');
+      return body.error.message;
+    };
+    expect(await message(`${base}/stages/dev/check?artifact=sha256:xyz`)).toBe(
+      'the request is not valid: query.artifact: an artifact digest: sha256: and 64 hex digits',
+    );
+    expect(await message(`${base}/stages/Dev/check?artifact=${D}`)).toBe(
+      'the request is not valid: param.stage: a stage name: lower-case letters, digits, ".", "_" or "-"',
+    );
+    expect(await message(`${base}/stages/Dev/check?artifact=nope`)).toMatch(
+      /^the request is not valid: query\.artifact: /,
+    );
+    expect(await message(`${base}/stages/dev/check?artifact=${D}&artifact=${D}`)).toMatch(
+      /^the request is not valid: query\.artifact: .*expected string, received array/i,
+    );
+    expect((await s.call('GET', `${base}/stages/dev/check?artifact=${D}`, admin)).status).not.toBe(400);
+  });
 });
 
 describe('API tokens', () => {
