@@ -129,6 +129,15 @@ function generate(file: string, names: string[]): number {
 
 /** Decision-view timings, interleaved with `check` in process; medians. */
 const DECISION_ROUNDS = 201;
+/**
+ * Interleaved rounds of both before the measured ones. `check`'s code is hot by then (the inbox
+ * rows ran ~900 decisions); the check route's own code (its validation, the contract in force,
+ * the answer) had run only in these rounds: measured from its first call, the route's median was
+ * 130–300 µs over `check`'s, against 50–90 µs once both are warm, on a 10,000-entry ledger as on
+ * this one (bench/notes.md). Both are measured warm, as in a serving process; the first 201
+ * rounds are reported beside them.
+ */
+const DECISION_WARM_UP = 3000;
 
 /**
  * The server's time for one request in process: `app.request` until the answer is made (its JSON
@@ -197,7 +206,14 @@ export async function run(): Promise<BenchResult[]> {
     });
     const bench: Identity = { principal: 'bench', grant: { role: 'admin', pipelines: '*' }, via: 'bench' };
     const dashboardDir = join(BENCH_ROOT, 'dist', 'ui');
-    const { app } = createServerApp({ services, authenticators: [async () => bench], dashboardDir });
+    // The bench's own requests (~4,000 for the decision view) must not be refused: the limiter runs
+    // for every request as always, with room for them.
+    const { app } = createServerApp({
+      services,
+      authenticators: [async () => bench],
+      dashboardDir,
+      rateLimit: { perMinute: 1_000_000, burst: 10_000 },
+    });
     const get = async (path: string) => {
       const res = await app.request(path);
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -245,11 +261,21 @@ export async function run(): Promise<BenchResult[]> {
     const viaApi: number[] = [];
     const viaApiRead: number[] = [];
     const inProcess: number[] = [];
+    const coldApi: number[] = [];
+    const coldInProcess: number[] = [];
     const checkPath = `/api/v1/pipelines/svc-250/stages/prod/check?artifact=${waiting}`;
-    for (let i = 0; i < DECISION_ROUNDS; i++) {
-      inProcess.push((await timed(() => checkStage(ctx, 'prod', waiting))).ms);
-      viaApi.push((await timed(() => answerMade(app, checkPath))).ms);
-      viaApiRead.push((await timed(() => get(checkPath))).ms);
+    for (let i = 0; i < DECISION_WARM_UP + DECISION_ROUNDS; i++) {
+      const check = (await timed(() => checkStage(ctx, 'prod', waiting))).ms;
+      const api = (await timed(() => answerMade(app, checkPath))).ms;
+      const read = (await timed(() => get(checkPath))).ms;
+      if (i < DECISION_ROUNDS) {
+        coldInProcess.push(check);
+        coldApi.push(api);
+      }
+      if (i < DECISION_WARM_UP) continue;
+      inProcess.push(check);
+      viaApi.push(api);
+      viaApiRead.push(read);
     }
     const decisionRatio = median(viaApi) / median(inProcess);
 
@@ -287,7 +313,7 @@ export async function run(): Promise<BenchResult[]> {
         ratio: decisionRatio,
         unit: 'ms',
         pass: decisionRatio <= 1.5,
-        note: `server time (app.request until the answer is made); medians of ${DECISION_ROUNDS}, interleaved; with the body read back and parsed by the caller ${median(viaApiRead).toFixed(2)} ms (${(median(viaApiRead) / median(inProcess)).toFixed(2)}×)`,
+        note: `server time (app.request until the answer is made); medians of ${DECISION_ROUNDS}, interleaved, after ${DECISION_WARM_UP} rounds of both; the first ${DECISION_ROUNDS} rounds ${median(coldApi).toFixed(2)} vs ${median(coldInProcess).toFixed(2)} ms (${(median(coldApi) / median(coldInProcess)).toFixed(2)}×); with the body read back and parsed by the caller ${median(viaApiRead).toFixed(2)} ms (${(median(viaApiRead) / median(inProcess)).toFixed(2)}×)`,
       },
       {
         name: "decision view API vs `check` in process on the example pipeline's prod stage (drift reading config, signatures, SBOM, scan, windows, rollback)",
