@@ -31,12 +31,13 @@ export class ReadMemo {
    * @param changeStamp what the database says about its changes, or undefined when it cannot
    *   (then nothing is kept)
    */
-  constructor(private readonly changeStamp: (() => Promise<string>) | undefined) {}
+  constructor(private readonly changeStamp: (() => string | Promise<string>) | undefined) {}
 
   /** The result of `load` for `key`, read again only when the database changed since it was kept. */
   async read<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (!this.changeStamp) return load();
-    const stamp = await this.changeStamp();
+    const asked = this.changeStamp();
+    const stamp = typeof asked === 'string' ? asked : await asked;
     if (stamp !== this.stamp) {
       this.kept.clear();
       this.stamp = stamp;

@@ -61,7 +61,7 @@ export interface DialectCapabilities {
    * asked (by this connection or any other); absent where the database cannot tell cheaply.
    * Verified reads are kept while it stays the same (src/ledger/read-memo.ts).
    */
-  changeStamp?(): Promise<string>;
+  changeStamp?(): string | Promise<string>;
   /** See {@link LedgerStore.batchReads}; absent where there is no change stamp to share. */
   batchReads?(): void;
 }
