@@ -22,7 +22,7 @@ import {
   type AppServices,
   assertRecordingClock,
   callerMarks,
-  holdsPipeline,
+  heldContract,
 } from './services.js';
 
 /** The contract in force for a pipeline, as its latest `contract` entry records it. */
@@ -267,7 +267,7 @@ export async function contractInForce(
   compiled: CompiledContracts,
   root: string,
 ): Promise<Contract> {
-  const base = holdsPipeline(services.contracts, pipeline) ? services.contracts.get(pipeline) : undefined;
+  const base = heldContract(services.contracts, pipeline);
   const store = await services.store();
   // Asked by every request: kept while the database is unchanged (src/ledger/read-memo.ts).
   const pin = await store.whileUnchanged(['contract in force', pipeline], () =>

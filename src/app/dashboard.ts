@@ -22,7 +22,7 @@ import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { readArtifactFacts, readArtifactHistory } from './artifact-facts.js';
 import type { Grant } from './authorise.js';
 import { checkStage } from './check.js';
-import { type AppRequest, type AppServices, type Caller, holdsPipeline } from './services.js';
+import { type AppRequest, type AppServices, type Caller, heldContract } from './services.js';
 import { type StageStatus, stageRow } from './status.js';
 
 /** A gate that is not passing yet for a digest waiting at a stage, as `check` put it. */
@@ -143,7 +143,7 @@ export function serverCatalogue(
     contractOf,
     async listingContractOf(name) {
       const digest = (await pins()).get(name);
-      const started = holdsPipeline(services.contracts, name) ? services.contracts.get(name) : undefined;
+      const started = heldContract(services.contracts, name);
       // No contract entry yet: the start-up file is in force, as contractInForce says.
       if (digest === undefined && started) return started;
       if (digest && started?.digest === digest) return started;

@@ -50,9 +50,13 @@ export interface ContractSource {
   has?(pipeline: string): boolean;
 }
 
-/** Whether `contracts` holds `pipeline` (its `has`, or a look through its pipelines). */
-export function holdsPipeline(contracts: ContractSource, pipeline: string): boolean {
-  return contracts.has ? contracts.has(pipeline) : contracts.pipelines().includes(pipeline);
+/**
+ * The contract `contracts` holds for `pipeline`, or undefined when it holds none (asked through its
+ * `has`, or a look through its pipelines where it has no `has`).
+ */
+export function heldContract(contracts: ContractSource, pipeline: string): Contract | undefined {
+  const held = contracts.has ? contracts.has(pipeline) : contracts.pipelines().includes(pipeline);
+  return held ? contracts.get(pipeline) : undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   testsDocument,
   verificationDocument,
 } from '../app/documents.js';
-import { type AppRequest, type AppServices, holdsPipeline, principalOf } from '../app/services.js';
+import { type AppRequest, type AppServices, heldContract, principalOf } from '../app/services.js';
 import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { ServerContext, ServerEnv } from './env.js';
@@ -1198,9 +1198,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       if (text.trim() === '')
         throw new TollgateError('USAGE', 'the request body is empty: send the contract');
       const services = c.get('services') ?? deps.services;
-      const started = holdsPipeline(services.contracts, pipeline)
-        ? services.contracts.get(pipeline)
-        : undefined;
+      const started = heldContract(services.contracts, pipeline);
       const contract = validateContract(
         text,
         `${pipeline}.yaml (upload)`,

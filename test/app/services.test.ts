@@ -14,7 +14,7 @@ import {
   type Environment,
   type FactProvider,
   fixedClock,
-  holdsPipeline,
+  heldContract,
   requestOf,
 } from '../../src/app/services.js';
 import { stageHistory, verifyLedger } from '../../src/app/status.js';
@@ -241,8 +241,8 @@ describe('contractSource', () => {
   it('says whether it holds a pipeline, as its list does; a source without `has` is looked through', () => {
     const source = contractSource([SHOP, BILLING]);
     expect([source.has?.('billing'), source.has?.('payments')]).toEqual([true, false]);
-    expect([holdsPipeline(source, 'shop'), holdsPipeline(source, 'payments')]).toEqual([true, false]);
+    expect([heldContract(source, 'shop'), heldContract(source, 'payments')]).toEqual([SHOP, undefined]);
     const listed = { get: source.get, pipelines: () => ['shop'] };
-    expect([holdsPipeline(listed, 'shop'), holdsPipeline(listed, 'billing')]).toEqual([true, false]);
+    expect([heldContract(listed, 'shop'), heldContract(listed, 'billing')]).toEqual([SHOP, undefined]);
   });
 });
