@@ -23,8 +23,8 @@ export interface BenchResult {
  * The environment every timed process runs in: the caller's, without NODE_EXTRA_CA_CERTS. Node reads
  * that bundle of certificates at every start (~40 ms for Debian's on this machine), which adds the
  * same constant to `node -e 0` and to a Tollgate command: a constant does not cancel in a ratio, it
- * pulls every start-up ratio towards 1 (`check prod` measured 3.0x with it set and 4.6x without, in
- * the same minute). Issue 14 states its start-up targets without it, and no timed command here
+ * pulls every start-up ratio towards 1 (`check prod` measured 3.0x with it set and 4.6x without, two
+ * minutes apart). Issue 14 states its start-up targets without it, and no timed command here
  * makes a TLS connection that would need it.
  */
 export function timedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
