@@ -34,9 +34,19 @@ export class ReadMemo {
   constructor(private readonly changeStamp: (() => string | Promise<string>) | undefined) {}
 
   /** The result of `load` for `key`, read again only when the database changed since it was kept. */
-  async read<T>(key: string, load: () => Promise<T>): Promise<T> {
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (!this.changeStamp) return load();
     const asked = this.changeStamp();
+    // The database answered at once (no write of this connection open): a kept result is
+    // answered without another turn through an async function.
+    if (typeof asked === 'string' && asked === this.stamp && this.kept.has(key)) {
+      this.hits++;
+      return Promise.resolve(copied(this.kept.get(key) as T));
+    }
+    return this.readAt(key, asked, load);
+  }
+
+  private async readAt<T>(key: string, asked: string | Promise<string>, load: () => Promise<T>): Promise<T> {
     const stamp = typeof asked === 'string' ? asked : await asked;
     if (stamp !== this.stamp) {
       this.kept.clear();

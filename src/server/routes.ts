@@ -121,17 +121,28 @@ function pathAndQuery(query: z.ZodType | undefined, params: z.ZodType | undefine
     if (!result.success) throw requestInvalid(target, result.error);
     return result.data as object;
   };
-  return async (c: Context, next: () => Promise<void>) => {
-    if (query) {
-      // A repeated key is an array, a single one its value: as hono's validator reads a query.
-      const values = Object.fromEntries(
-        Object.entries(c.req.queries()).map(([k, v]) => (v.length === 1 ? [k, v[0]] : [k, v])),
-      );
-      c.req.addValidatedData('query', parsed(query, 'query', values));
-    }
+  return (c: Context): void => {
+    if (query) c.req.addValidatedData('query', parsed(query, 'query', queryValues(c.req.url)));
     if (params) c.req.addValidatedData('param', parsed(params, 'param', c.req.param()));
-    await next();
   };
+}
+
+/**
+ * A request's query as its schema reads it: each key's value, a repeated key as an array of them
+ * (as hono's validator reads a query, so a second `artifact=` is refused, never silently dropped).
+ * Decoded as HTML forms are (URLSearchParams: `+` is a space, `%XX` bytes as UTF-8).
+ */
+export function queryValues(url: string): Record<string, string | string[]> {
+  const values = new Map<string, string | string[]>();
+  const start = url.indexOf('?');
+  if (start !== -1) {
+    for (const [key, value] of new URLSearchParams(url.slice(start + 1))) {
+      const seen = values.get(key);
+      values.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]);
+    }
+  }
+  // Own properties, whatever the keys (`__proto__` too).
+  return Object.fromEntries(values);
 }
 
 function valid<T>(c: Context, target: 'json' | 'query' | 'param'): T {
@@ -299,25 +310,45 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       responses: responsesOf({ status: spec.ok.status ?? 200, ...spec.ok }),
     });
     app.openAPIRegistry.registerPath(route);
+    const authorised = (c: ServerContext) =>
+      authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
+    const validate =
+      params || query
+        ? pathAndQuery(query as z.ZodType | undefined, params as z.ZodType | undefined)
+        : undefined;
     app.openapi(
       {
         ...route,
         // Documented above, with the path and query.
         hide: true,
         request: Object.keys(body).length > 0 ? body : undefined,
-        middleware: [
-          async (c: ServerContext, next: () => Promise<void>) => {
-            authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
-            await next();
-          },
-          // A GET has no body to limit (and looking for one costs a whole Fetch Request per call).
-          ...(spec.upload || !write ? [] : [jsonLimit]),
-          ...(write ? [idempotency(deps.services, spec.upload === true)] : []),
-          // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
-          ...(params || query
-            ? [pathAndQuery(query as z.ZodType | undefined, params as z.ZodType | undefined)]
-            : []),
-        ],
+        middleware: write
+          ? [
+              async (c: ServerContext, next: () => Promise<void>) => {
+                authorised(c);
+                await next();
+              },
+              ...(spec.upload ? [] : [jsonLimit]),
+              idempotency(deps.services, spec.upload === true),
+              // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
+              ...(validate
+                ? [
+                    async (c: ServerContext, next: () => Promise<void>) => {
+                      validate(c);
+                      await next();
+                    },
+                  ]
+                : []),
+            ]
+          : [
+              // A read has no body to limit (looking for one costs a whole Fetch Request per
+              // call) and is not idempotent-keyed: authorised, then its path and query validated.
+              async (c: ServerContext, next: () => Promise<void>) => {
+                authorised(c);
+                validate?.(c);
+                await next();
+              },
+            ],
       } as never,
       handler as never,
     );

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/app/services.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { queryValues } from '../../src/server/routes.js';
 import { FIXTURES, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { BACKENDS, sqliteBackend } from '../support/stores.js';
 import { BILLING, CHECKOUT, openTestServer, type TestServer } from './support.js';
@@ -385,6 +386,29 @@ describe('bad input gets one error shape, the right status, and stores nothing',
       /^the request is not valid: query\.artifact: .*expected string, received array/i,
     );
     expect((await s.call('GET', `${base}/stages/dev/check?artifact=${D}`, admin)).status).not.toBe(400);
+    // Percent-encoded as a client's URL encoder writes it: the same digest.
+    const encoded = `${base}/stages/dev/check?artifact=${encodeURIComponent(D)}`;
+    expect(encoded).toContain('%3A');
+    expect((await s.call('GET', encoded, admin)).status).not.toBe(400);
+  });
+
+  it('reads a query as forms are decoded, every repeat kept, no key able to reach a prototype', () => {
+    const q = queryValues('http://h/p?a=1&b=x+y%2Bz&a=2&flag&a=3&=empty&%C3%A9t%C3%A9=%E2%9C%93&__proto__=p');
+    expect(q).toEqual({
+      a: ['1', '2', '3'],
+      b: 'x y+z',
+      flag: '',
+      '': 'empty',
+      été: '✓',
+      ['__proto__']: 'p',
+    });
+    expect(Object.hasOwn(q, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(q)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
+    expect(queryValues('http://h/p')).toEqual({});
+    expect(queryValues('http://h/p?')).toEqual({});
+    // A bad escape is kept as it was written (and then refused by the schema that reads it).
+    expect(queryValues('http://h/p?artifact=%zz')).toEqual({ artifact: '%zz' });
   });
 });
 
