@@ -16,13 +16,16 @@ export function formatValue(value: unknown): string {
   return text.length > VALUE_WIDTH ? `${text.slice(0, VALUE_WIDTH - 1)}…` : text;
 }
 
-/** `before → after`, or `changed (sha256:… → sha256:…)` for secrets. */
+/**
+ * The change without its kind, which every caller prints before it: `before → after`, or
+ * `secret hmac:… → hmac:…` for secrets (never their values).
+ */
 export function formatChange(difference: DriftDifference): string {
   if (difference.secret) {
     const hashes = [difference.beforeHash, difference.afterHash]
       .filter((hash) => hash !== undefined)
       .join(' → ');
-    return `${difference.kind} (secret; ${hashes})`;
+    return `secret ${hashes}`;
   }
   switch (difference.kind) {
     case 'added':

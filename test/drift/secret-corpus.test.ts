@@ -470,10 +470,21 @@ describe('the secret corpus', () => {
 
     it('shows the changed secret as changed in text, and the unchanged secret not at all', () => {
       expect(outputs.driftText!.stdout).toMatch(
-        /changed \/db_pass {2}changed \(secret; hmac:([0-9a-f]{12}) → hmac:(?!\1)[0-9a-f]{12}\)/,
+        /changed \/db_pass {2}secret hmac:([0-9a-f]{12}) → hmac:(?!\1)[0-9a-f]{12}$/m,
       );
       expect(outputs.driftText!.stdout).not.toContain('unchanged_password');
-      expect(outputs['explain /db_pass']!.stdout).toMatch(/changed: changed \(secret; hmac:\w+ → hmac:\w+\)/);
+      expect(outputs['explain /db_pass']!.stdout).toMatch(/changed: secret hmac:\w+ → hmac:\w+$/m);
+      // The decision's drift gate says the kind once (it read "changed changed (secret; …)").
+      for (const name of ['checkText', 'checkJson', 'checkMarkdown']) {
+        const text = outputs[name]!.stdout;
+        expect([name, /\b(added|removed|changed) \1\b/.exec(text)?.[0]]).toEqual([name, undefined]);
+      }
+      expect(outputs.checkText!.stdout).toMatch(
+        /\/db_pass \(changed secret hmac:[0-9a-f]{12} → hmac:[0-9a-f]{12}\)/,
+      );
+      expect(outputs.checkJson!.stdout).toMatch(
+        /\/db_pass \(changed secret hmac:[0-9a-f]{12} → hmac:[0-9a-f]{12}\)/,
+      );
     });
 
     it('still shows harmless values, names that merely resemble secret words included', () => {
@@ -510,7 +521,7 @@ describe('the secret corpus', () => {
         now: new Date('2026-12-05T00:00:00Z'),
       });
       const explained = corpus.cases.map((entry) => renderDriftExplain(inProcess, entry.path)).join('\n');
-      expect(explained.match(/changed: changed \(secret; /g)?.length).toBe(corpus.cases.length);
+      expect(explained.match(/changed: secret hmac:/g)?.length).toBe(corpus.cases.length);
       expect(leaks(explained)).toEqual([]);
     });
 
