@@ -145,25 +145,27 @@ const DECISION_WARM_UP = 3000;
  * Request by @hono/node-server, made lazily over Node's own request; making a whole Fetch Request
  * from a URL first, as `app.request(path)` does (~5–7 µs, and each later read of its URL or headers
  * through undici), is the caller's cost, made before the timing starts: `requestTo`. The rows say
- * the figure with it inside too. Reading the body back through a Fetch Response's stream is the
+ * the figure with it inside too (`answerMade` given the path). Reading the body back through a Fetch Response's stream is the
  * caller's cost as well, and not one the deployed server pays: @hono/node-server writes the text
  * straight to the socket. The rows say that figure too.
  */
-async function answerMade(app: { fetch(request: Request): Response | Promise<Response> }, request: Request) {
-  const res = await app.fetch(request);
-  if (res.status !== 200) throw new Error(`${request.url}: ${res.status} ${await res.text()}`);
+async function answerMade(
+  app: {
+    fetch(request: Request): Response | Promise<Response>;
+    request(path: string): Response | Promise<Response>;
+  },
+  request: Request | string,
+) {
+  const res = await (typeof request === 'string' ? app.request(request) : app.fetch(request));
+  if (res.status !== 200) {
+    const url = typeof request === 'string' ? request : request.url;
+    throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  }
   return res;
 }
 
 /** A GET of `path` on the app, as `app.request(path)` makes it. */
 const requestTo = (path: string) => new Request(new URL(path, 'http://localhost'));
-
-/** The same, with the Request made inside the timing (`app.request`). */
-async function requestedAnswer(app: { request(path: string): Response | Promise<Response> }, path: string) {
-  const res = await app.request(path);
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
 
 /** The check route against `check` in process on the example pipeline's prod stage. */
 async function richDecision(): Promise<{ api: number; apiRead: number; inProcess: number }> {
@@ -196,7 +198,7 @@ async function richDecision(): Promise<{ api: number; apiRead: number; inProcess
       inProcess.push((await timed(() => checkStage(ctx, 'prod', digest))).ms);
       const request = requestTo(path);
       api.push((await timed(() => answerMade(app, request))).ms);
-      apiRead.push((await timed(async () => (await requestedAnswer(app, path)).json())).ms);
+      apiRead.push((await timed(async () => (await answerMade(app, path)).json())).ms);
     }
     await services.close();
     return { api: median(api), apiRead: median(apiRead), inProcess: median(inProcess) };
@@ -229,11 +231,7 @@ export async function run(): Promise<BenchResult[]> {
       dashboardDir,
       rateLimit: { perMinute: 1_000_000, burst: 10_000 },
     });
-    const get = async (path: string) => {
-      const res = await app.request(path);
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
+    const get = async (path: string) => (await answerMade(app, path)).json();
     // Every row: one cold call (first after start), then the median of 21.
     const measure = async (path: string) => {
       const cold = (await timed(() => get(path))).ms;
@@ -284,7 +282,7 @@ export async function run(): Promise<BenchResult[]> {
       const check = (await timed(() => checkStage(ctx, 'prod', waiting))).ms;
       const request = requestTo(checkPath);
       const api = (await timed(() => answerMade(app, request))).ms;
-      const requested = (await timed(() => requestedAnswer(app, checkPath))).ms;
+      const requested = (await timed(() => answerMade(app, checkPath))).ms;
       const read = (await timed(() => get(checkPath))).ms;
       if (i < DECISION_ROUNDS) {
         coldInProcess.push(check);

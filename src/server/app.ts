@@ -118,14 +118,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     await next();
     // Called as a function (app.request, app.fetch): on the answer once it is made, in its own
     // headers (through the context, hono would rebuild a finished answer with a new body).
+    // Every answer here is made by hono's context or `new Response`, whose headers can change.
     const headers = c.res.headers;
-    if (headers.get('x-request-id') !== id) {
-      try {
-        headers.set('x-request-id', id);
-      } catch {
-        c.header('x-request-id', id); // an answer whose headers cannot change (Response.redirect)
-      }
-    }
+    if (headers.get('x-request-id') !== id) headers.set('x-request-id', id);
   });
   app.use('*', observeRequests(metrics, options.log));
 

@@ -145,6 +145,14 @@ export function queryValues(url: string): Record<string, string | string[]> {
   return Object.fromEntries(values);
 }
 
+/** A middleware that runs `check` (which throws to refuse) and goes on. */
+function step(check: (c: ServerContext) => void) {
+  return async (c: ServerContext, next: () => Promise<void>) => {
+    check(c);
+    await next();
+  };
+}
+
 function valid<T>(c: Context, target: 'json' | 'query' | 'param'): T {
   return (c.req.valid as (t: string) => unknown)(target) as T;
 }
@@ -324,30 +332,19 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         request: Object.keys(body).length > 0 ? body : undefined,
         middleware: write
           ? [
-              async (c: ServerContext, next: () => Promise<void>) => {
-                authorised(c);
-                await next();
-              },
+              step(authorised),
               ...(spec.upload ? [] : [jsonLimit]),
               idempotency(deps.services, spec.upload === true),
               // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
-              ...(validate
-                ? [
-                    async (c: ServerContext, next: () => Promise<void>) => {
-                      validate(c);
-                      await next();
-                    },
-                  ]
-                : []),
+              ...(validate ? [step(validate)] : []),
             ]
-          : [
-              // A read has no body to limit (looking for one costs a whole Fetch Request per
-              // call) and is not idempotent-keyed: authorised, then its path and query validated.
-              async (c: ServerContext, next: () => Promise<void>) => {
+          : // A read has no body to limit (looking for one costs a whole Fetch Request per call)
+            // and is not idempotent-keyed: authorised, then its path and query validated, in one step.
+            [
+              step((c) => {
                 authorised(c);
                 validate?.(c);
-                await next();
-              },
+              }),
             ],
       } as never,
       handler as never,
