@@ -372,6 +372,12 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
 ];
 
 /**
+ * Matches where any of SECRET_SHAPES matches (each pattern's flags are `g` alone, so the sources
+ * combine as they are): whether to look for each one.
+ */
+const ANY_SHAPE = new RegExp(SECRET_SHAPES.map((shape) => `(?:${shape.pattern.source})`).join('|'));
+
+/**
  * A URL's user information: `scheme://user:password@` (redis' `:password@` too) or a token standing
  * as the user (`https://ghp_…@github.com`, Sentry's `https://PUBLIC_KEY@o1.ingest.sentry.io/2`).
  * Groups: 1 scheme and slashes, 2 user, 3 `:password` or undefined.
@@ -420,28 +426,35 @@ export interface SecretFinding {
  */
 export function findSecrets(text: string): SecretFinding[] {
   const found: SecretFinding[] = [];
-  for (const shape of SECRET_SHAPES) {
-    for (const match of text.matchAll(shape.pattern)) {
-      found.push({ kind: shape.name, start: match.index, end: match.index + match[0].length });
+  // Most text holds no token (a drift report asks for every segment of every path): one pass of
+  // all the shapes at once says so, where looking for each shape in turn cost ~25 times as much.
+  if (ANY_SHAPE.test(text)) {
+    for (const shape of SECRET_SHAPES) {
+      for (const match of text.matchAll(shape.pattern)) {
+        found.push({ kind: shape.name, start: match.index, end: match.index + match[0].length });
+      }
     }
   }
-  for (const match of text.matchAll(URL_USERINFO)) {
-    const user = match[2] ?? '';
-    const password = match[3];
-    const userStart = match.index + match[1]!.length;
-    if (password !== undefined && password.length > 1 && !isPlaceholder(decodeLoosely(password.slice(1)))) {
-      found.push({
-        kind: 'password in a URL',
-        start: userStart,
-        end: userStart + user.length + password.length,
-      });
-    } else if (user !== '' && looksRandom(decodeLoosely(user), 16)) {
-      found.push({ kind: 'token in a URL', start: userStart, end: userStart + user.length });
+  // A credential in a URL or a DSN stands before an `@`.
+  if (text.includes('@')) {
+    for (const match of text.matchAll(URL_USERINFO)) {
+      const user = match[2] ?? '';
+      const password = match[3];
+      const userStart = match.index + match[1]!.length;
+      if (password !== undefined && password.length > 1 && !isPlaceholder(decodeLoosely(password.slice(1)))) {
+        found.push({
+          kind: 'password in a URL',
+          start: userStart,
+          end: userStart + user.length + password.length,
+        });
+      } else if (user !== '' && looksRandom(decodeLoosely(user), 16)) {
+        found.push({ kind: 'token in a URL', start: userStart, end: userStart + user.length });
+      }
     }
-  }
-  for (const match of text.matchAll(MYSQL_DSN)) {
-    const start = match.index + match[1]!.length;
-    found.push({ kind: 'password in a DSN', start, end: start + match[2]!.length + 1 + match[3]!.length });
+    for (const match of text.matchAll(MYSQL_DSN)) {
+      const start = match.index + match[1]!.length;
+      found.push({ kind: 'password in a DSN', start, end: start + match[2]!.length + 1 + match[3]!.length });
+    }
   }
   if (text.includes('=')) {
     for (const match of text.matchAll(PAIR)) {

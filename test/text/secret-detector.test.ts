@@ -7,6 +7,7 @@ import {
   looksRandom,
   maskSecretsInText,
   maskUrl,
+  SECRET_SHAPES,
   secretKeyVerdict,
 } from '../../src/text/secret-detector.js';
 import { createSecretHasher } from '../../src/text/secret-hash.js';
@@ -164,6 +165,61 @@ describe('secrets in text', () => {
       'deploy with AKIAIOSFODNN7EXAMPLE and ghp_0123456789abcdefghijABCDEFGHIJ012345',
     ).map((finding) => finding.kind);
     expect(kinds).toEqual(['AWS access key id', 'GitHub token']);
+  });
+
+  it('finds every known token format, alone, inside prose and beside another', () => {
+    // `n` characters cycled from `chars`: key material of the length and alphabet a shape asks for.
+    const of = (chars: string, n: number) => chars.repeat(Math.ceil(n / chars.length)).slice(0, n);
+    const alnum = 'aB3dE5gH7k';
+    const hex = '0a1b2c3d4e5f6789';
+    const samples: Record<string, string> = {
+      'PEM private key': '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
+      'JSON Web Token': 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+      'AWS access key id': `AKIA${of('ABCDEFGH23456789', 16)}`,
+      'GitHub token': `ghp_${of(alnum, 36)}`,
+      'GitLab token': `glpat-${of(alnum, 20)}`,
+      'Slack token': 'xoxb-1234567890-abcdef',
+      'Slack webhook': `https://hooks.slack.com/services/T0001/B0001/${of(alnum, 24)}`,
+      'Discord webhook': `https://discord.com/api/webhooks/123456/${of(alnum, 24)}`,
+      'Stripe key': `sk_live_${of(alnum, 24)}`,
+      'Google API key': `AIza${of(alnum, 35)}`,
+      'Google OAuth client secret': `GOCSPX-${of(alnum, 28)}`,
+      'npm token': `npm_${of(alnum, 36)}`,
+      'PyPI token': `pypi-AgEIcHlwaS5vcmc${of(alnum, 60)}`,
+      'SendGrid key': `SG.${of(alnum, 22)}.${of(alnum, 43)}`,
+      'Twilio key': `SK${of(hex, 32)}`,
+      'OpenAI or Anthropic key': `sk-proj-${of(alnum, 48)}`,
+      'DigitalOcean token': `dop_v1_${of(hex, 64)}`,
+      'Shopify token': `shpat_${of(hex, 32)}`,
+      'Mailgun key': `key-${of(alnum, 32)}`,
+      'Vault token': `hvs.${of(alnum, 90)}`,
+      'Doppler token': `dp.pt.${of(alnum, 43)}`,
+      'Square token': `EAAA${of(alnum, 60)}`,
+      'Telegram bot token': `123456789:AA${of(alnum, 33)}`,
+      'Databricks token': `dapi${of(hex, 32)}`,
+      'Hugging Face token': `hf_${of('abcdEFGH', 34)}`,
+      'age secret key': `AGE-SECRET-KEY-1${of('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58)}`,
+      'Azure storage key': `AccountKey=${of(`${alnum}+/`, 86)}==`,
+      'Atlassian token': `ATATT3${of(alnum, 120)}`,
+      'Heroku key': `HRKU-${of(alnum, 60)}`,
+      'Grafana token': `glsa_${of(alnum, 32)}_${of(hex, 8)}`,
+      'Tollgate API token': `tg_${of(hex, 16)}_${of(alnum, 43)}`,
+      'Linear key': `lin_api_${of(alnum, 40)}`,
+      'Postman key': `PMAK-${of(hex, 24)}-${of(hex, 34)}`,
+      'Pulumi token': `pul-${of(hex, 40)}`,
+      'New Relic key': `NRAK-${of('ABC123', 27)}`,
+      'Authorization header': 'Authorization: Bearer abc123def456ghi',
+    };
+    // A new shape needs a sample here: findSecrets looks for all of them at once first.
+    expect(Object.keys(samples).sort()).toEqual(SECRET_SHAPES.map((shape) => shape.name).sort());
+    for (const [kind, sample] of Object.entries(samples)) {
+      for (const text of [sample, `set it to ${sample} and restart`, `${sample} AKIA${of('Z9', 16)}`]) {
+        expect(
+          findSecrets(text).map((finding) => finding.kind),
+          `${kind} in ${JSON.stringify(text)}`,
+        ).toContain(kind);
+      }
+    }
   });
 
   it('tells random key material from words, digests of known length aside', () => {
