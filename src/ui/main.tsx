@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Whoami } from './api.js';
 import { get, snapshot } from './api.js';
 import { LiveStatus, useLive } from './live.js';
-import { href, NotAllowed, NotFound } from './ui.js';
+import { href, NotAllowed, NotFound, setSigningOut } from './ui.js';
 import { DecisionView, StageView } from './views/decision.js';
 import { DriftView } from './views/drift.js';
 import { HealthView } from './views/health.js';
@@ -148,6 +148,7 @@ function View(props: { route: Route; version: number }) {
 
 function Me() {
   const [me, setMe] = useState<Whoami | undefined>();
+  const [failed, setFailed] = useState<string | undefined>();
   useEffect(() => {
     if (snapshot()) return;
     get<Whoami>('/whoami').then(setMe, () => undefined);
@@ -167,12 +168,29 @@ function Me() {
           type="button"
           class="link"
           onClick={async () => {
-            await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
-            location.hash = '/signed-out';
+            setSigningOut(true);
+            setFailed(undefined);
+            const answer = await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(
+              () => undefined,
+            );
+            if (answer?.ok) {
+              location.hash = '/signed-out';
+              return;
+            }
+            // Still signed in: say so, never "Signed out".
+            setSigningOut(false);
+            setFailed(
+              `Sign-out failed (${answer ? `HTTP ${answer.status}` : 'the server cannot be reached'}): you are still signed in; try again.`,
+            );
           }}
         >
           Sign out
         </button>
+      ) : null}
+      {failed ? (
+        <span class="sign-out-failed" role="alert">
+          {failed}
+        </span>
       ) : null}
     </span>
   );

@@ -11,8 +11,21 @@ export function href(path: string): string {
   return `#${path}`;
 }
 
-/** Sends the browser to sign in, coming back to where it was. */
+/**
+ * Set while a person signs out, and kept: a view's request answered 401 after the session was
+ * deleted must not send them to sign in, where the provider, still knowing them, would sign them
+ * straight back in. The page's "Sign in again" link loads a new page.
+ */
+let signingOut = false;
+
+/** From now on a 401 leaves the page where it is (see `signingOut`); `false` if sign-out failed. */
+export function setSigningOut(value: boolean): void {
+  signingOut = value;
+}
+
+/** Sends the browser to sign in, coming back to where it was (not while signing out). */
 export function signIn(): void {
+  if (signingOut) return;
   // A server without sign-in configured says so in the page (meta tollgate-login): no dead link.
   if (document.querySelector('meta[name="tollgate-login"]')?.getAttribute('content') === 'off') {
     if (!location.hash.startsWith('#/no-sign-in')) location.hash = '/no-sign-in';

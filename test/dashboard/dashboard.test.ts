@@ -399,11 +399,50 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     expect(problems).toEqual([]);
   });
 
-  it('signs out', async () => {
+  it('signs out, and stays signed out when a view was still loading', async () => {
     const { page } = erin;
     await open(erin, '#/');
+    // A sign-out the server did not make is not reported as made.
+    await page.route('**/auth/logout', (route) => route.fulfill({ status: 503, body: 'down' }));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Sign-out failed (HTTP 503): you are still signed in; try again.');
+    expect(new URL(page.url()).hash).toBe('#/');
+    expect(await page.evaluate(async () => (await fetch('/api/v1/whoami')).status)).toBe(200);
+    await page.unroute('**/auth/logout');
+    // A view's request answered after the session is gone gets 401, which sends a person to sign
+    // in; the provider still knows them, so that would sign them straight back in. Hold the
+    // inbox's requests, sign out, and let them through after the session was deleted but before
+    // the page hears the sign-out's answer: the worst order the network can pick.
+    const held: Array<() => void> = [];
+    const late: Array<Promise<unknown>> = [];
+    await page.route('**/api/v1/inbox**', (route) => {
+      held.push(() => late.push(route.continue()));
+    });
+    await page.evaluate(() => {
+      location.hash = '/inbox';
+    });
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    const signInsAfter: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/auth/login')) signInsAfter.push(request.url());
+    });
+    await page.route('**/auth/logout', async (route) => {
+      const answer = await route.fetch();
+      expect(answer.status()).toBe(200);
+      const answered = held.length;
+      for (const release of held.splice(0)) release();
+      await Promise.all(late);
+      await expect.poll(() => late.length).toBe(answered);
+      await page.waitForTimeout(100);
+      await route.fulfill({ response: answer });
+    });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(signInsAfter).toEqual([]);
+    expect(new URL(page.url()).hash).toBe('#/signed-out');
     const res = await page.evaluate(async () => (await fetch('/api/v1/whoami')).status);
     expect(res).toBe(401);
     await erin.context.close();
