@@ -145,9 +145,9 @@ const DECISION_WARM_UP = 3000;
  * Request by @hono/node-server, made lazily over Node's own request; making a whole Fetch Request
  * from a URL first, as `app.request(path)` does (~5–7 µs, and each later read of its URL or headers
  * through undici), is the caller's cost, made before the timing starts: `requestTo`. The rows say
- * the figure with it inside too (`answerMade` given the path). Reading the body back through a Fetch Response's stream is the
- * caller's cost as well, and not one the deployed server pays: @hono/node-server writes the text
- * straight to the socket. The rows say that figure too.
+ * the figure with it inside too (`answerMade` given the path). Reading the body back through a
+ * Fetch Response's stream is the caller's cost as well, and not one the deployed server pays:
+ * @hono/node-server writes the text straight to the socket. The rows say that figure too.
  */
 async function answerMade(
   app: {

@@ -138,7 +138,10 @@ export function queryValues(url: string): Record<string, string | string[]> {
   if (start !== -1) {
     for (const [key, value] of new URLSearchParams(url.slice(start + 1))) {
       const seen = values.get(key);
-      values.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]);
+      if (seen === undefined) values.set(key, value);
+      // Appended in place: a query repeating one key thousands of times costs linear time.
+      else if (Array.isArray(seen)) seen.push(value);
+      else values.set(key, [seen, value]);
     }
   }
   // Own properties, whatever the keys (`__proto__` too).

@@ -409,6 +409,9 @@ describe('bad input gets one error shape, the right status, and stores nothing',
     expect(queryValues('http://h/p?')).toEqual({});
     // A bad escape is kept as it was written (and then refused by the schema that reads it).
     expect(queryValues('http://h/p?artifact=%zz')).toEqual({ artifact: '%zz' });
+    // As many repeats as a request line can hold, all kept in order.
+    const many = Array.from({ length: 4000 }, (_, i) => `a=${i}`).join('&');
+    expect(queryValues(`http://h/p?${many}`).a).toEqual(Array.from({ length: 4000 }, (_, i) => String(i)));
   });
 });
 
