@@ -37,18 +37,27 @@ export function signIn(): void {
 
 export type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'error'; error: ApiError };
 
+/** What a view shows while its answer is on the way. */
+const LOADING: Loaded<never> = { state: 'loading' };
+
 /**
  * GETs `path` and re-GETs it when `path` or `version` changes (a live event bumps `version`). A
  * 401 sends the browser to sign in with its place kept; other errors are returned to the view.
+ *
+ * An answer is shown only for the path it answers: after `path` changes the view is loading until
+ * the new answer comes, so a view never labels one query's rows with another's words ("1 pipeline
+ * waiting at a stage" over last search's pipelines), even for the frame before its effect runs or
+ * when the old answer lands after the change. A new `version` of the same path keeps the old
+ * answer on screen until the fresh one replaces it.
  */
 export function useApi<T>(path: string | undefined, version = 0): [Loaded<T>, () => void] {
-  const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
+  const [answer, setAnswer] = useState<{ path: string; loaded: Loaded<T> } | undefined>(undefined);
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (path === undefined) return;
     let live = true;
     get<T>(path).then(
-      (data) => live && setLoaded({ state: 'ok', data }),
+      (data) => live && setAnswer({ path, loaded: { state: 'ok', data } }),
       (error: unknown) => {
         if (!live) return;
         const failure =
@@ -56,14 +65,15 @@ export function useApi<T>(path: string | undefined, version = 0): [Loaded<T>, ()
             ? error
             : new ApiError(0, 'NETWORK', `the server cannot be reached: ${String(error)}`);
         if (failure.status === 401 && !snapshot()) return signIn();
-        setLoaded({ state: 'error', error: failure });
+        setAnswer({ path, loaded: { state: 'error', error: failure } });
       },
     );
     return () => {
       live = false;
     };
   }, [path, version, tick]);
-  return [loaded, useCallback(() => setTick((t) => t + 1), [])];
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  return [answer !== undefined && answer.path === path ? answer.loaded : LOADING, refresh];
 }
 
 /** Renders a loaded answer, or the page for why it could not be loaded. */

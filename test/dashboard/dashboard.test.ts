@@ -201,6 +201,31 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await page.getByText('2 pipelines; page 1 of 1').waitFor();
   });
 
+  it("never words one query's answer with another's while the new answer is on its way", async () => {
+    const { page } = erin;
+    await open(erin, '#/?q=bill');
+    await page.getByText('1 pipeline matching "bill"').waitFor();
+    // Hold the filtered answer: until it comes, the page must not call billing (found by the last
+    // search, and not waiting anywhere) "1 pipeline with a digest waiting at a stage".
+    const held: Array<() => Promise<void>> = [];
+    const waiting = (url: URL) =>
+      url.pathname.endsWith('/overview') && url.searchParams.get('status') === 'waiting';
+    await page.route(waiting, (route) => {
+      held.push(() => route.continue());
+    });
+    await page.evaluate(() => {
+      location.hash = '/?status=waiting';
+    });
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await page.getByText('Loading the pipelines').waitFor();
+    expect(await page.locator('li.card').count()).toBe(0);
+    expect(await page.getByText('with a digest waiting at a stage').count()).toBe(0);
+    for (const release of held.splice(0)) await release();
+    await page.unroute(waiting);
+    await page.getByText('1 pipeline with a digest waiting at a stage').waitFor();
+    expect(await page.locator('li.card h2').allInnerTexts()).toEqual(['shop']);
+  });
+
   it('tells a person whose approval would not count why, before they give it', async () => {
     const dave = await personOf('dave');
     await open(dave, '#/inbox');
