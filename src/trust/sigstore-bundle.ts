@@ -4,7 +4,7 @@
  * entries, timestamps and the signature. Tollgate adds what those leave to the caller: which key
  * or identity is trusted, and that an in-toto statement is about the artifact.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import {
   BUNDLE_V01_MEDIA_TYPE,
   BUNDLE_V02_MEDIA_TYPE,
@@ -56,13 +56,10 @@ export function parseBundle(value: unknown, source: string): Bundle {
       `${source}: unsupported Sigstore bundle media type ${JSON.stringify(mediaType)}: expected one of ${BUNDLE_MEDIA_TYPES.join(', ')}`,
     );
   }
-  // protobuf-specs decodes base64 leniently; refuse a DSSE payload that does not decode exactly.
-  const envelope = value.dsseEnvelope;
-  if (isObject(envelope) && typeof envelope.payload === 'string') {
-    decodeBase64Strict(envelope.payload, `${source}: dsseEnvelope.payload`);
-  }
+  refuseLenientFields(value, source);
+  let bundle: Bundle;
   try {
-    return bundleFromJSON(value);
+    bundle = bundleFromJSON(value);
   } catch (cause) {
     const fields =
       cause instanceof ValidationError && cause.fields
@@ -71,6 +68,104 @@ export function parseBundle(value: unknown, source: string): Bundle {
     const message = cause instanceof Error ? cause.message : String(cause);
     throw new TollgateError('EVIDENCE_INVALID', `${source}: ${message}${fields}`, { cause });
   }
+  refuseCarriedRoot(bundle, source);
+  refuseUnsignedProofs(bundle, source);
+  return bundle;
+}
+
+/**
+ * What protobuf-specs would read leniently, refused by name: base64 that does not decode exactly
+ * (it drops what it cannot read, so "INVALID!!!" becomes some bytes and the failure a confusing
+ * log error) and a negative log index (sigstore-conformance `bundle-invalid-base64-signature_fail`,
+ * `bundle-negative-log-index_fail`).
+ */
+function refuseLenientFields(value: Record<string, unknown>, source: string): void {
+  const base64 = (text: unknown, path: string) => {
+    if (typeof text === 'string') decodeBase64Strict(text, `${source}: ${path}`);
+  };
+  const index = (found: unknown, path: string) => {
+    if (found === undefined) return;
+    if (
+      typeof found === 'number' ? Number.isSafeInteger(found) && found >= 0 : /^[0-9]+$/.test(String(found))
+    )
+      return;
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: ${path} is ${JSON.stringify(found)}: a transparency log index is a whole number, 0 or more`,
+    );
+  };
+  const message = value.messageSignature;
+  if (isObject(message)) {
+    base64(message.signature, 'messageSignature.signature');
+    if (isObject(message.messageDigest))
+      base64(message.messageDigest.digest, 'messageSignature.messageDigest.digest');
+  }
+  const envelope = value.dsseEnvelope;
+  if (isObject(envelope)) {
+    base64(envelope.payload, 'dsseEnvelope.payload');
+    if (Array.isArray(envelope.signatures))
+      envelope.signatures.forEach((signature, i) => {
+        if (isObject(signature)) base64(signature.sig, `dsseEnvelope.signatures[${i}].sig`);
+      });
+  }
+  const material = value.verificationMaterial;
+  if (!isObject(material) || !Array.isArray(material.tlogEntries)) return;
+  material.tlogEntries.forEach((entry, i) => {
+    if (!isObject(entry)) return;
+    const path = `verificationMaterial.tlogEntries[${i}]`;
+    index(entry.logIndex, `${path}.logIndex`);
+    base64(entry.canonicalizedBody, `${path}.canonicalizedBody`);
+    if (isObject(entry.inclusionPromise))
+      base64(entry.inclusionPromise.signedEntryTimestamp, `${path}.inclusionPromise.signedEntryTimestamp`);
+    const proof = entry.inclusionProof;
+    if (!isObject(proof)) return;
+    index(proof.logIndex, `${path}.inclusionProof.logIndex`);
+    base64(proof.rootHash, `${path}.inclusionProof.rootHash`);
+    if (Array.isArray(proof.hashes))
+      proof.hashes.forEach((hash, h) => {
+        base64(hash, `${path}.inclusionProof.hashes[${h}]`);
+      });
+  });
+}
+
+/**
+ * A bundle's certificate chain leads up to a root in the trusted root; it must not carry a root
+ * itself (Sigstore's client spec; sigstore-conformance `bundle-with-root-cert_fail`). Such a chain
+ * means its maker confused the chain with the trust anchor, or hopes a verifier will take its word.
+ */
+function refuseCarriedRoot(bundle: Bundle, source: string): void {
+  const material = bundle.verificationMaterial.content;
+  if (material.$case !== 'x509CertificateChain') return;
+  material.x509CertificateChain.certificates.forEach((certificate, index) => {
+    let parsed: X509Certificate;
+    try {
+      parsed = new X509Certificate(certificate.rawBytes);
+    } catch {
+      return; // An unreadable certificate is refused, by name, when the chain is verified.
+    }
+    if (parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${source}: verificationMaterial.x509CertificateChain.certificates[${index}] is a root certificate (${parsed.subject.replaceAll('\n', ', ')}); a bundle must not carry its own root: roots come only from the trusted root`,
+      );
+    }
+  });
+}
+
+/**
+ * An inclusion proof is checked against the log's signed tree head (its checkpoint). Bundles from
+ * v0.2 on must have one; a v0.1 bundle may omit it, and @sigstore/verify then fails on a missing
+ * property rather than saying what is missing.
+ */
+function refuseUnsignedProofs(bundle: Bundle, source: string): void {
+  bundle.verificationMaterial.tlogEntries.forEach((entry, index) => {
+    if (entry.inclusionProof && !entry.inclusionProof.checkpoint?.envelope) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${source}: verificationMaterial.tlogEntries[${index}].inclusionProof has no checkpoint: without the log's signed tree head the proof proves nothing`,
+      );
+    }
+  });
 }
 
 export interface BundleVerifyOptions {

@@ -4,7 +4,8 @@
  * from the folder's files, defaults from README.upstream.md. `_fail` folders must fail, and for
  * the reason the folder is about.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyBundleFile } from '../../src/trust/verify-bundle.js';
@@ -14,26 +15,136 @@ const DEFAULT_IDENTITY =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
-/** Why each `_fail` folder must fail (a pattern of the reason) and what a happy folder proves. */
-const EXPECTED: Record<string, { fail: RegExp } | { signer: RegExp; predicateType?: string }> = {
+/**
+ * Why each `_fail` folder must fail (a pattern of the reason), what a happy folder proves, and the
+ * one folder whose trusted root is refused before any bundle is read (the command stops with an
+ * error rather than reporting a verdict).
+ */
+const EXPECTED: Record<
+  string,
+  { fail: RegExp } | { throws: RegExp } | { signer: RegExp; predicateType?: string }
+> = {
+  'bundle-empty-certificate-chain_fail': {
+    fail: /invalid v0\.1 bundle: missing or invalid verificationMaterial\.content\.x509CertificateChain\.certificates/,
+  },
+  'bundle-from-wrong-instance_fail': { fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/ },
+  'bundle-invalid-base64-signature_fail': { fail: /messageSignature\.signature is not base64/ },
   'bundle-malformed-json_fail': { fail: /malformed JSON: expected a valid string \(closed quote/ },
+  'bundle-negative-log-index_fail': {
+    fail: /tlogEntries\[0\]\.logIndex is "-1": a transparency log index is a whole number/,
+  },
   'bundle-unknown-version_fail': { fail: /unsupported Sigstore bundle media type ".*version=99\.9"/ },
+  'bundle-with-root-cert_fail': {
+    fail: /x509CertificateChain\.certificates\[1\] is a root certificate \(O=sigstore\.dev, CN=sigstore\); a bundle must not carry its own root/,
+  },
+  'bundle-with-sct-with-extensions': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'checkpoint-bad-keyhint_fail': { fail: /TLOG_INCLUSION_PROOF_ERROR: invalid checkpoint signature/ },
+  'checkpoint-wrong-roothash_fail': { fail: /TLOG_INCLUSION_PROOF_ERROR: invalid hash count/ },
   'dsse-invalid-sig_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },
   'dsse-mismatch-envelope_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },
+  'dsse-mismatch-sig_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },
   'happy-path-intoto-in-dsse-v3': {
     signer: /^https:\/\/github\.com\/sigstore-conformance\//,
     predicateType: 'https://slsa.dev/provenance/v1',
   },
+  'happy-path-v0.1': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'happy-path-v0.2': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
   'happy-path-v0.3': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'happy-path-v0.3-new-mediaType': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'inclusion-proof-corrupted-hash_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: calculated root hash does not match inclusion proof/,
+  },
   'incorrect-public-key_fail': { fail: /TLOG_INCLUSION_PROMISE_ERROR/ },
+  'integrated-time-in-future_fail': { fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/ },
+  'intoto-expired-certificate_fail': { fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/ },
+  'intoto-log-entry-mismatch_fail': { fail: /TLOG_BODY_ERROR: tlog entry signature mismatch/ },
+  'intoto-missing-inclusion-proof_fail': {
+    fail: /invalid v0\.2 bundle: missing or invalid verificationMaterial\.tlogEntries\[0\]\.inclusionProof$/,
+  },
+  'intoto-set-outside-signing-cert-validity_fail': {
+    fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/,
+  },
+  'intoto-tsa-timestamp-outside-cert-validity_fail': {
+    fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/,
+  },
   'intoto-with-custom-trust-root': {
     signer: /^https:\/\/github\.com\/sigstore-conformance\//,
     predicateType: 'https://slsa.dev/provenance/v1',
   },
+  'invalid-checkpoint-signature_fail': { fail: /TLOG_INCLUSION_PROOF_ERROR: invalid checkpoint signature/ },
+  'invalid-ct-key_fail': { fail: /CERTIFICATE_ERROR: SCT verification failed/ },
+  'invalid-inclusion-proof_fail': {
+    fail: /invalid v0\.2 bundle: missing or invalid verificationMaterial\.tlogEntries\[0\]\.inclusionProof\.checkpoint/,
+  },
+  'managed-key-and-trusted-root': { signer: /^[0-9a-f]{64}$/ },
   'managed-key-happy-path': { signer: /^[0-9a-f]{64}$/ },
+  'managed-key-no-key_fail': { fail: /^the bundle is signed with a public key, but no key is trusted$/ },
   'managed-key-wrong-key_fail': { fail: /could not be decoded as a public key/ },
   'message-digest-mismatch_fail': { fail: /TLOG_BODY_ERROR: digest mismatch/ },
+  'rekor2-checkpoint-cosigned': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-checkpoint-missing-log-signature_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: no signatures found in checkpoint/,
+  },
+  'rekor2-checkpoint-missing-origin_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: too few lines in checkpoint header/,
+  },
+  'rekor2-checkpoint-missing-root-hash_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: too few lines in checkpoint header/,
+  },
+  'rekor2-checkpoint-missing-size_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: too few lines in checkpoint header/,
+  },
+  'rekor2-checkpoint-multiple-cosigs': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-checkpoint-no-matching-signature_fail': {
+    fail: /TLOG_INCLUSION_PROOF_ERROR: invalid checkpoint signature/,
+  },
+  'rekor2-checkpoint-origin-not-first': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-checkpoint-two-sigs-cosigned': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-checkpoint-two-sigs-from-origin': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-dsse-happy-path': {
+    signer: /^https:\/\/github\.com\/sigstore-conformance\//,
+    predicateType: 'https://slsa.dev/provenance/v1',
+  },
+  'rekor2-dsse-invalid-sig_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'rekor2-dsse-mismatch-envelope_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'rekor2-dsse-mismatch-sig_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'rekor2-happy-path': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-no-inclusion-proof_fail': {
+    fail: /invalid bundle: missing or invalid verificationMaterial\.tlogEntries\[0\]\.inclusionProof$/,
+  },
+  'rekor2-no-timestamp_fail': { fail: /TIMESTAMP_ERROR: expected 1 timestamps, got 0/ },
+  'rekor2-timestamp-outside-trust-root-tsa-validity_fail': {
+    fail: /TIMESTAMP_ERROR: timestamp could not be verified/,
+  },
+  'rekor2-timestamp-outside-tsa-cert-validity_fail': {
+    fail: /TIMESTAMP_ERROR: timestamp could not be verified/,
+  },
+  'rekor2-timestamp-payload-mismatch_fail': { fail: /TIMESTAMP_ERROR: timestamp could not be verified/ },
+  'rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail': {
+    fail: /TIMESTAMP_ERROR: timestamp could not be verified/,
+  },
+  'rekor2-timestamp-untrusted-tsa-without-embedded-cert_fail': {
+    fail: /TIMESTAMP_ERROR: timestamp could not be verified/,
+  },
+  'rekor2-timestamp-with-embedded-cert': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-timestamp-with-expired-cert-chain': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'rekor2-timestamp-with-incorrect-time_fail': {
+    fail: /CERTIFICATE_ERROR: Failed to verify certificate chain/,
+  },
+  'rekor2-timestamp-without-embedded-cert': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'set-invalid-signature_fail': {
+    fail: /TLOG_INCLUSION_PROMISE_ERROR: inclusion promise could not be verified/,
+  },
   'signature-mismatch_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'trust-root-tlog-missing-validity-start_fail': {
+    throws: /malformed Sigstore trusted root: tlogs\[1\]\.publicKey\.validFor has no start/,
+  },
+  'trust-root-tlog-validity-end-inclusive': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'trust-root-tsa-validity-end-inclusive': { signer: /^https:\/\/github\.com\/sigstore-conformance\// },
+  'wrong-hashedrekord-artifact_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'wrong-hashedrekord-cert-and-sig_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'wrong-hashedrekord-entry_fail': { fail: /TLOG_BODY_ERROR: signature mismatch/ },
+  'wrong-material_fail': { fail: /SIGNATURE_ERROR: signature verification failed/ },
 };
 
 const folders = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory());
@@ -62,7 +173,13 @@ describe('sigstore-conformance bundle-verify fixtures', () => {
   for (const folder of folders) {
     it(`${folder} ${folder.endsWith('_fail') ? 'fails' : 'verifies'}`, async () => {
       const expected = EXPECTED[folder]!;
-      const result = await verifyBundleFile(join(ROOT, folder, 'bundle.sigstore.json'), optionsFor(folder));
+      const verifying = verifyBundleFile(join(ROOT, folder, 'bundle.sigstore.json'), optionsFor(folder));
+      if ('throws' in expected) {
+        expect(folder.endsWith('_fail')).toBe(true);
+        await expect(verifying).rejects.toThrow(expected.throws);
+        return;
+      }
+      const result = await verifying;
       if ('fail' in expected) {
         expect(folder.endsWith('_fail')).toBe(true);
         expect(result.valid).toBe(false);
@@ -173,6 +290,35 @@ describe('the same bundles with the wrong inputs', () => {
     });
     expect(result.valid).toBe(false);
     expect(result.reason).toContain('signed with a public key, but no key is trusted');
+  });
+
+  it('names what a bundle holds that no verifier should read past', async () => {
+    // The root-cert bundle without its root: a v0.1 inclusion proof with no checkpoint, which
+    // @sigstore/verify would fail on as "cannot read properties of undefined".
+    const folder = 'bundle-with-root-cert_fail';
+    const bundle = JSON.parse(readFileSync(join(ROOT, folder, 'bundle.sigstore.json'), 'utf8'));
+    const variant = (name: string, edit: (copy: typeof bundle) => void) => {
+      const copy = structuredClone(bundle);
+      edit(copy);
+      const path = join(mkdtempSync(join(tmpdir(), 'tollgate-bundle-')), `${name}.sigstore.json`);
+      writeFileSync(path, JSON.stringify(copy));
+      return verifyBundleFile(path, optionsFor(folder));
+    };
+    const unsigned = await variant('no-root', (copy) =>
+      copy.verificationMaterial.x509CertificateChain.certificates.splice(1, 1),
+    );
+    expect(unsigned.valid).toBe(false);
+    expect(unsigned.reason).toMatch(
+      /tlogEntries\[0\]\.inclusionProof has no checkpoint: without the log's signed tree head/,
+    );
+    const negative = await variant('negative', (copy) => {
+      copy.verificationMaterial.tlogEntries[0].inclusionProof.logIndex = -5;
+    });
+    expect(negative.reason).toMatch(/tlogEntries\[0\]\.inclusionProof\.logIndex is -5/);
+    const hash = await variant('hash', (copy) => {
+      copy.verificationMaterial.tlogEntries[0].inclusionProof.hashes[2] = 'not base64!';
+    });
+    expect(hash.reason).toMatch(/inclusionProof\.hashes\[2\] is not base64/);
   });
 
   it('needs a signer and an artifact', async () => {
