@@ -13,7 +13,8 @@ const WHAT = 'SARIF log';
 
 /** True when a parsed JSON value looks like a SARIF log. */
 export function isSarif(value: unknown): boolean {
-  if (!isJsonObject(value) || !Array.isArray(value.runs)) return false;
+  // `runs: null` is still SARIF: the tool could not start its analysis (SARIF 2.1.0 §3.13.4).
+  if (!isJsonObject(value) || !(Array.isArray(value.runs) || value.runs === null)) return false;
   const schema = typeof value.$schema === 'string' ? value.$schema : '';
   return value.version === '2.1.0' || /sarif/i.test(schema);
 }
@@ -41,6 +42,8 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   if (log.version !== undefined && log.version !== '2.1.0') {
     throw shapeError(file, 'version', '"2.1.0"', log.version, WHAT);
   }
+  if (log.runs === null)
+    throw notAScan(file, 'the SARIF log\'s "runs" is null: the tool could not start its analysis');
   const runs = reader.array(log.runs, 'runs');
   if (runs.length === 0) throw notAScan(file, 'the SARIF log has no run ("runs" is empty)');
   const findings: VulnerabilityFinding[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { parseSarif } from '../../src/evidence/sarif-parser.js';
 import { tollgateErrorOf } from '../support/builders.js';
-import { fixtureJson } from './scan-helpers.js';
+import { fixtureJson, fixtureText } from './scan-helpers.js';
 
 const parse = (name: string) => parseSarif(fixtureJson(`sarif/${name}`), name);
 
@@ -131,5 +132,42 @@ describe('parseSarif refuses what is not SARIF 2.1.0', () => {
       parseSarif({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] }, 'x.sarif'),
     );
     expect(error.message).toContain('at runs[0].tool.driver.name: expected a string');
+  });
+});
+
+describe("SARIF's exceptional conditions (sarif-tutorials samples/ExceptionalConditions)", () => {
+  const read = (name: string) => () => normaliseDocument(fixtureText(`sarif/${name}`), name, 'scan');
+
+  it('reads a run that completed, with or without results', () => {
+    const empty = read('ExceptionalConditions__One run empty results.sarif')();
+    expect(empty.type === 'evidence' && empty.data.kind === 'vulnerabilities' && empty.data.findings).toEqual(
+      [],
+    );
+    const one = read('ExceptionalConditions__One run with results.sarif')();
+    expect(one.type === 'evidence' && one.data.kind === 'vulnerabilities' && one.data.findings.length).toBe(
+      1,
+    );
+  });
+
+  it('refuses, as no scan, every log whose analysis did not run or did not finish', () => {
+    const refusals: Array<[string, RegExp]> = [
+      ['ExceptionalConditions__No runs.sarif', /"runs" is null: the tool could not start its analysis/],
+      ['ExceptionalConditions__Empty runs.sarif', /has no run \("runs" is empty\)/],
+      ['ExceptionalConditions__One run no results.sarif', /runs\[0\] of CodeScanner has no "results" array/],
+      [
+        'ExceptionalConditions__Catastrophic configuration error.sarif',
+        /runs\[0\] of CodeScanner has no "results"/,
+      ],
+      [
+        'ExceptionalConditions__Catastrophic execution error.sarif',
+        /runs\[0\] of CodeScanner has no "results"/,
+      ],
+      ['Notifications.sarif', /runs\[0\]\.invocations\[0\] of SarifSamples says executionSuccessful: false/],
+    ];
+    for (const [name, reason] of refusals) {
+      const error = tollgateErrorOf(read(name));
+      expect(error.message, name).toMatch(/not a vulnerability scan/);
+      expect(error.message, name).toMatch(reason);
+    }
   });
 });
