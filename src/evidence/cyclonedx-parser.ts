@@ -1,6 +1,7 @@
 /**
- * CycloneDX JSON (spec 1.2–1.6) → SbomSummary, and a CycloneDX document's `vulnerabilities`
- * (VDR / VEX) → VulnerabilitySummary. Fields read are listed in docs/evidence.md.
+ * CycloneDX JSON (spec 1.2–1.6, and XML 1.0–1.6 through cyclonedx-xml.ts) → SbomSummary, and a
+ * CycloneDX document's `vulnerabilities` (VDR / VEX) → VulnerabilitySummary. Fields read are listed in
+ * docs/evidence.md.
  */
 
 import { isJsonObject } from '../text/json-text.js';

@@ -1,12 +1,14 @@
 /**
- * Sniffs an evidence file's format from its content, never from its name: JUnit XML, CycloneDX,
- * SPDX 2 JSON / SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the pre-0.20 bare array), a bare
- * SLSA provenance predicate, an in-toto statement, a DSSE envelope or a Sigstore bundle.
+ * Sniffs an evidence file's format from its content, never from its name: JUnit XML, CycloneDX
+ * (JSON or XML), SPDX 2 JSON / SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the pre-0.20 bare
+ * array), a bare SLSA provenance predicate, an in-toto statement, a DSSE envelope or a Sigstore
+ * bundle.
  */
 
 import { inputError } from '../errors.js';
 import { isJsonObject, parseJsonText } from '../text/json-text.js';
 import { isCycloneDx } from './cyclonedx-parser.js';
+import { parseCycloneDxXml } from './cyclonedx-xml.js';
 import { isGrype } from './grype-parser.js';
 import { isSarif } from './sarif-parser.js';
 import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
@@ -28,13 +30,13 @@ export type EvidenceFormat =
 
 export interface DetectedFormat {
   format: EvidenceFormat;
-  /** The parsed JSON value, so it is not parsed twice; absent for XML. */
+  /** The parsed JSON value (CycloneDX XML: its JSON document model), so it is not parsed twice; absent for JUnit. */
   value?: unknown;
 }
 
 export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
   junit: 'JUnit XML',
-  cyclonedx: 'CycloneDX JSON',
+  cyclonedx: 'CycloneDX',
   spdx: 'SPDX 2 JSON',
   spdx3: 'SPDX 3 JSON-LD',
   sarif: 'SARIF 2.1.0',
@@ -101,10 +103,11 @@ export function detectFormat(text: string, file: string): DetectedFormat {
     const root = firstXmlElement(body.slice(start, start + 1_000_000));
     const local = root?.split(':').pop();
     if (local === 'testsuites' || local === 'testsuite') return { format: 'junit' };
+    if (local === 'bom') return { format: 'cyclonedx', value: parseCycloneDxXml(body, file) };
     throw inputError(
       'EVIDENCE_INVALID',
       { file },
-      `XML with root element <${root ?? '?'}> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only`,
+      `XML with root element <${root ?? '?'}> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON only`,
     );
   }
   const value = parseJsonText(text, file);

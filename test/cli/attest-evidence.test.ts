@@ -175,6 +175,51 @@ describe('attest scan refuses what is not a scan, and JSON that says two things 
   });
 });
 
+describe('attest sbom reads CycloneDX XML (built CLI)', () => {
+  it('records the XML SBOM a Maven or PHP build writes, the sbom gate judges it, and a truncated one is refused', async () => {
+    const dir = makeWorkspace(CONTRACT.replace('AGPL-3.0-only', 'BSD-3-Clause'));
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const xml = copyFixture(dir, 'sbom/cyclonedx/laravel-7.12.0__bom.1.4.xml', 'bom.xml');
+    const recorded = await run(['attest', 'sbom', '--artifact', DIGEST, xml]);
+    expect(recorded.stderr).toBe('');
+    expect(recorded.stdout).toMatch(
+      /^recorded SBOM \(CycloneDX 1\.4, cyclonedx-php-composer in-dev\): 62 components, /,
+    );
+    const check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    const sbomGate = (
+      JSON.parse(check.stdout).gates as Array<{ gate: string; status: string; summary: string }>
+    ).find((g) => g.gate === 'sbom');
+    // laravel ships four BSD-3-Clause components: the gate finds the denied licence in the XML,
+    // with the same verdict and words as for the JSON of the same build.
+    expect(sbomGate?.status).toBe('fail');
+    expect(sbomGate?.summary).toBe('4 SBOM policy violation(s) in 62 component(s)');
+    const twin = makeWorkspace(CONTRACT.replace('AGPL-3.0-only', 'BSD-3-Clause'));
+    expect((await runCli(['register', '--digest', DIGEST], { cwd: twin })).code).toBe(0);
+    const json = copyFixture(twin, 'sbom/cyclonedx/laravel-7.12.0__bom.1.4.json', 'bom.json');
+    expect((await runCli(['attest', 'sbom', '--artifact', DIGEST, json], { cwd: twin })).code).toBe(0);
+    const twinCheck = await runCli(['check', 'staging', '--artifact', DIGEST, '--json'], { cwd: twin });
+    const twinGate = (JSON.parse(twinCheck.stdout).gates as Array<{ gate: string }>).find(
+      (g) => g.gate === 'sbom',
+    );
+    // The same findings and words; only the evidence ids (each the digest of its own file) and the
+    // times they were recorded differ.
+    const withoutIds = (gate: unknown) =>
+      JSON.stringify(gate)
+        .replace(/sha256:[0-9a-f]{64}/g, 'ID')
+        .replace(/recorded [0-9T:.-]+Z/g, 'recorded AT');
+    expect(withoutIds(sbomGate)).toBe(withoutIds(twinGate));
+    expect(withoutIds(sbomGate)).toContain('league/commonmark@1.6.7 is licensed BSD-3-Clause');
+
+    writeFileSync(join(dir, 'cut.xml'), readFileSync(xml, 'utf8').slice(0, 2000));
+    const cut = await run(['attest', 'sbom', '--artifact', DIGEST, join(dir, 'cut.xml')]);
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(
+      /cut\.xml:\d+:\d+: the file ends while <\w+> is still open; expected a complete CycloneDX XML document/,
+    );
+  });
+});
+
 describe('attest tests with repeated test cases (built CLI)', () => {
   it('counts every test case, records the merged view, and the contract decides which the gate reads', async () => {
     const contract = (reruns: boolean) => `version: 1

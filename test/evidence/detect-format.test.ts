@@ -61,18 +61,17 @@ describe('detectFormat', () => {
     const error = tollgateErrorOf(() => detectFormat('{"hello": 1}', 'x.json'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toContain(
-      'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX JSON',
+      'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX, SPDX 2 JSON',
     );
     expect(error.message).toContain('found JSON an object with keys "hello"');
   });
 
-  it('refuses other XML (CycloneDX XML is not read) and empty files', () => {
+  it('reads CycloneDX XML, refuses other XML and empty files', () => {
     expect(
-      tollgateErrorOf(() =>
-        detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
-      ).message,
-    ).toBe(
-      'bom.xml: XML with root element <bom> is not JUnit XML (<testsuites> or <testsuite>); CycloneDX and SPDX are read as JSON only',
+      detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
+    ).toEqual({ format: 'cyclonedx', value: { bomFormat: 'CycloneDX', specVersion: '1.4' } });
+    expect(tollgateErrorOf(() => detectFormat('<?xml version="1.0"?><report/>', 'r.xml')).message).toBe(
+      'r.xml: XML with root element <report> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON only',
     );
     expect(tollgateErrorOf(() => detectFormat('  \n', 'empty.json')).message).toBe(
       'empty.json: the file is empty',

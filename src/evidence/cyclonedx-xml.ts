@@ -1,0 +1,246 @@
+/**
+ * CycloneDX XML (schema 1.0–1.6) → the same BOM in CycloneDX's JSON document model, so that one
+ * reader (cyclonedx-parser.ts) reads both encodings and they cannot drift apart. Maven's and
+ * Gradle's CycloneDX plugins write XML beside JSON, and the .NET tool writes XML by default.
+ *
+ * The two encodings differ in regular ways, which is all this converts: a list is a wrapper
+ * element holding one element per item (`<components><component>`), attributes are fields
+ * (`bom-ref`, `type`), a leaf element's text is a string, `<hash alg>` and `<property name>` carry
+ * their value as text, a licence choice is `<license>` or `<expression>`, and a vulnerability's
+ * `affects` are `<target>` elements. Elements of other namespaces (extensions) are left out.
+ * Missing names and ids are refused here, where the line is known.
+ */
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { TollgateError } from '../errors.js';
+import type { JsonObject } from './json-input.js';
+
+const NAMESPACE = /^http:\/\/cyclonedx\.org\/schema\/bom\/(1\.\d+)$/;
+
+/** Wrapper elements whose children are the items of a JSON array (those with their own forms below). */
+const LISTS = new Set([
+  'components',
+  'services',
+  'externalReferences',
+  'vulnerabilities',
+  'ratings',
+  'references',
+  'advisories',
+  'authors',
+  'dependencies',
+  'ancestors',
+  'descendants',
+  'variants',
+  'commits',
+  'patches',
+  'versions',
+  'endpoints',
+  'licenses',
+  'hashes',
+  'properties',
+  'affects',
+  'cwes',
+]);
+
+/**
+ * Parses CycloneDX XML into the JSON document model (`bomFormat`, `specVersion` from the
+ * namespace, `components`, `metadata`, `vulnerabilities`, …). Built as the parser streams, one
+ * open element at a time: no tree of the whole document is kept (100,000 components).
+ * @throws TollgateError EVIDENCE_INVALID at `file:line:column` for malformed XML, a DOCTYPE, a
+ * root outside CycloneDX's namespace, or a component, vulnerability or affected target without
+ * its name, id or ref.
+ */
+export function parseCycloneDxXml(text: string, file: string): JsonObject {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const invalid: Invalid = (line, column, message) =>
+    new TollgateError('EVIDENCE_INVALID', `${file}:${line}:${column}: ${message}`, {
+      position: { file, line, column },
+    });
+  let uri: string | undefined;
+  let bom: JsonObject | undefined;
+  const open: Frame[] = [];
+  // Depth inside an element of another namespace: it and all it holds are skipped.
+  let foreign = 0;
+  parser.on('error', (error) => {
+    const message = error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
+    const unclosed = /^unclosed tag: (.+)$/.exec(message);
+    throw invalid(
+      parser.line,
+      parser.column,
+      unclosed
+        ? `the file ends while <${unclosed[1]}> is still open; expected a complete CycloneDX XML document (is the file truncated?)`
+        : `malformed XML: ${message}; expected a well-formed CycloneDX XML document`,
+    );
+  });
+  parser.on('doctype', () => {
+    throw invalid(
+      parser.line,
+      parser.column,
+      'a DOCTYPE declaration is not allowed in a CycloneDX document (it could declare entities: expansion and external entities are refused)',
+    );
+  });
+  parser.on('opentag', (tag) => {
+    const element = tag as SaxesTagNS;
+    if (uri === undefined) {
+      uri = element.uri;
+      if (!NAMESPACE.test(uri)) {
+        throw invalid(
+          parser.line,
+          parser.column,
+          `the root <${element.name}> is in namespace ${JSON.stringify(uri)}; expected CycloneDX's, http://cyclonedx.org/schema/bom/1.x`,
+        );
+      }
+    }
+    if (foreign > 0 || element.uri !== uri) {
+      foreign++;
+      return;
+    }
+    let attributes: Record<string, string> | undefined;
+    for (const key in element.attributes) {
+      const attribute = element.attributes[key]!;
+      // Namespace declarations and attributes of other namespaces (xsi:schemaLocation) are not fields.
+      if (attribute.prefix !== '' || attribute.local === 'xmlns') continue;
+      (attributes ??= {})[attribute.local] = attribute.value;
+    }
+    const parent = open[open.length - 1];
+    if (parent) parent.parent = true;
+    open.push({
+      name: element.local,
+      attributes,
+      line: parser.line,
+      column: parser.column,
+      text: '',
+      parent: false,
+    });
+  });
+  // Text and CDATA sections alike (cyclonedx-php-composer writes every value as CDATA).
+  const addText = (chunk: string) => {
+    const top = open[open.length - 1];
+    if (foreign === 0 && top && !top.parent) top.text += chunk;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('closetag', () => {
+    if (foreign > 0) {
+      foreign--;
+      return;
+    }
+    const frame = open.pop()!;
+    const value = finish(frame);
+    const parent = open[open.length - 1];
+    if (parent) attach(parent, frame, value, invalid);
+    else bom = value as JsonObject;
+  });
+  parser.write(text).close();
+  if (bom === undefined || uri === undefined) {
+    throw invalid(1, 1, 'the file contains no XML element; expected a CycloneDX <bom>');
+  }
+  const out: JsonObject = { bomFormat: 'CycloneDX', specVersion: NAMESPACE.exec(uri)![1]!, ...bom };
+  if (typeof out.version === 'string' && /^\d+$/.test(out.version)) out.version = Number(out.version);
+  return out;
+}
+
+type Invalid = (line: number, column: number, message: string) => TollgateError;
+
+/** An element being read: its own fields, the items of a list, or a leaf's text. */
+interface Frame {
+  name: string;
+  attributes: Record<string, string> | undefined;
+  line: number;
+  column: number;
+  text: string;
+  /** True once a child element opened: then it is an object or a list, and its text is not kept. */
+  parent: boolean;
+  fields?: JsonObject;
+  items?: unknown[];
+  /** `<dependency ref>` elements inside a `<dependency>`: JSON's `dependsOn`. */
+  dependsOn?: string[];
+}
+
+/** A leaf's text with its whitespace runs (line breaks and indentation of wrapped values) as one space. */
+function textOf(frame: Frame): string {
+  return frame.text.replace(/\s+/g, ' ').trim();
+}
+
+/** The JSON value of a closed element. */
+function finish(frame: Frame): unknown {
+  // <tools>: <tool> items up to 1.4 (a JSON array); from 1.5 an object of <components>/<services>.
+  if (frame.name === 'tools') return frame.items ?? frame.fields ?? [];
+  if (LISTS.has(frame.name)) return frame.items ?? [];
+  if (!frame.parent) {
+    const text = textOf(frame);
+    if (frame.attributes === undefined) return frame.name === 'score' ? numberOr(text) : text;
+    return { ...frame.attributes, content: text };
+  }
+  const fields = frame.fields ?? fieldsOf(frame);
+  if (frame.name === 'dependency' && frame.dependsOn) fields.dependsOn = frame.dependsOn;
+  return fields;
+}
+
+/** Puts a closed child's value where the JSON form has it: an item of its parent's list, or a field. */
+function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): void {
+  if (
+    (parent.name === 'tools' && child.name === 'tool') ||
+    (parent.name !== 'tools' && LISTS.has(parent.name))
+  ) {
+    (parent.items ??= []).push(itemOf(parent.name, child, value, invalid));
+    return;
+  }
+  if (parent.name === 'dependency' && child.name === 'dependency') {
+    (parent.dependsOn ??= []).push(child.attributes?.ref ?? '');
+    return;
+  }
+  (parent.fields ??= fieldsOf(parent))[child.name] = value;
+}
+
+/** One item of a list, in the JSON form of that list's items. */
+function itemOf(list: string, child: Frame, value: unknown, invalid: Invalid): unknown {
+  switch (list) {
+    case 'licenses':
+      // A licence choice: { license: {id | name, …} } or { expression }.
+      return child.name === 'expression' ? { expression: textOf(child) } : { license: asObject(value) };
+    case 'hashes':
+      return { alg: child.attributes?.alg ?? '', content: textOf(child) };
+    case 'properties':
+      return { name: child.attributes?.name ?? '', value: textOf(child) };
+    case 'cwes':
+      return numberOr(textOf(child));
+    case 'components':
+    case 'ancestors':
+    case 'descendants':
+    case 'variants':
+      return required(child, value, 'name', 'component', invalid);
+    case 'vulnerabilities':
+      return required(child, value, 'id', 'vulnerability', invalid);
+    case 'affects':
+      return required(child, value, 'ref', 'affected target', invalid);
+    default:
+      return value;
+  }
+}
+
+/** A new object for an element's fields, holding its attributes. */
+function fieldsOf(frame: Frame): JsonObject {
+  const fields: JsonObject = {};
+  if (frame.attributes) for (const key in frame.attributes) fields[key] = frame.attributes[key];
+  return fields;
+}
+
+/** A leaf read as an object (an empty `<license/>`): its attributes, or nothing. */
+function asObject(value: unknown): JsonObject {
+  return typeof value === 'object' && value !== null ? (value as JsonObject) : {};
+}
+
+function required(child: Frame, value: unknown, field: string, what: string, invalid: Invalid): JsonObject {
+  const object = asObject(value);
+  if (typeof object[field] === 'string' && object[field] !== '') return object;
+  throw invalid(
+    child.line,
+    child.column,
+    `<${child.name}> has no <${field}>; expected every ${what} to have its ${field}`,
+  );
+}
+
+function numberOr(text: string): number | string {
+  const number = Number(text);
+  return text !== '' && Number.isFinite(number) ? number : text;
+}

@@ -1,0 +1,200 @@
+/**
+ * CycloneDX XML: the XML twins of the real JSON fixtures (CycloneDX/bom-examples writes both from
+ * one build) read to the same SBOM, a VEX written in 1.4 XML reads as a scan, and broken XML is
+ * refused at its line.
+ */
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from '../../src/evidence/detect-format.js';
+import type { SbomSummary, VulnerabilitySummary } from '../../src/evidence/evidence.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { fixtureText } from './scan-helpers.js';
+
+const CDX = 'sbom/cyclonedx/';
+
+function sbomOf(name: string): SbomSummary {
+  const result = normaliseDocument(fixtureText(`${CDX}${name}`), name, 'sbom');
+  if (result.type !== 'evidence' || result.data.kind !== 'sbom') throw new Error(`${name} is no SBOM`);
+  return result.data;
+}
+
+function scanOf(text: string): VulnerabilitySummary {
+  const result = normaliseDocument(text, 'vex.xml');
+  if (result.type !== 'evidence' || result.data.kind !== 'vulnerabilities') throw new Error('no scan');
+  return result.data;
+}
+
+describe('CycloneDX XML, against the JSON of the same build', () => {
+  it.each([
+    ['cern-lhc-vdm-editor-e564943__bom.xml', 'cern-lhc-vdm-editor-e564943__bom.json', 43],
+    ['laravel-7.12.0__bom.1.4.xml', 'laravel-7.12.0__bom.1.4.json', 62],
+    ['proton-bridge__proton-bridge-v1.8.0.bom.xml', 'proton-bridge__proton-bridge-v1.8.0.bom.json', 201],
+  ])('%s reads to exactly what %s does (%i components)', (xml, json, components) => {
+    const fromXml = sbomOf(xml);
+    expect(fromXml).toEqual(sbomOf(json));
+    expect(fromXml.counts.components).toBe(components);
+  });
+
+  it('dropwizard: the same 167 components, but for the one licence expression only the JSON file holds', () => {
+    const fromXml = sbomOf('dropwizard-1.3.15__bom.xml');
+    const fromJson = sbomOf('dropwizard-1.3.15__bom.json');
+    expect(fromXml.components.map((c) => c.purl)).toEqual(fromJson.components.map((c) => c.purl));
+    const differ = fromXml.components.filter(
+      (c, i) => JSON.stringify(c) !== JSON.stringify(fromJson.components[i]),
+    );
+    // The upstream XML has no <licenses> for osgi-resource-locator; its JSON twin was given an expression.
+    expect(differ.map((c) => [c.name, c.licenses])).toEqual([
+      ['org.glassfish.hk2/osgi-resource-locator', []],
+    ]);
+    expect(fromXml.counts).toEqual({ ...fromJson.counts, withLicense: 118, withoutLicense: 35 });
+    expect(fromXml.tool).toBe('CycloneDX Maven plugin 2.0.2');
+    expect(fromXml.subject).toEqual(fromJson.subject);
+  });
+
+  it('reads CycloneDX 1.1, which exists only as XML: values in CDATA, licences as ids', () => {
+    const sbom = sbomOf('laravel-7.12.0__bom.1.1.xml');
+    expect(sbom.specVersion).toBe('1.1');
+    expect(sbom.counts.components).toBe(62);
+    expect(sbom.components[0]).toEqual({
+      licenseNames: undefined,
+      licenses: ['MIT'],
+      name: 'asm89/stack-cors',
+      purl: 'pkg:composer/asm89/stack-cors@1.3.0',
+      version: '1.3.0',
+    });
+    expect(detectFormat(fixtureText(`${CDX}laravel-7.12.0__bom.1.1.xml`), 'bom.xml').format).toBe(
+      'cyclonedx',
+    );
+  });
+});
+
+const VEX_14 = `<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.4" serialNumber="urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79" version="1">
+  <metadata>
+    <tools><tool><vendor>Example</vendor><name>scanner</name><version>2.1</version></tool></tools>
+  </metadata>
+  <components>
+    <component type="library" bom-ref="pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4">
+      <group>com.fasterxml.jackson.core</group>
+      <name>jackson-databind</name>
+      <version>2.9.4</version>
+      <purl>pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4</purl>
+    </component>
+  </components>
+  <vulnerabilities>
+    <vulnerability bom-ref="v1">
+      <id>CVE-2018-7489</id>
+      <source><name>NVD</name><url>https://nvd.nist.gov/vuln/detail/CVE-2018-7489</url></source>
+      <references><reference><id>GHSA-645p-88qh-w398</id><source><name>GitHub</name></source></reference></references>
+      <ratings>
+        <rating><source><name>NVD</name></source><score>9.8</score><severity>critical</severity><method>CVSSv3</method></rating>
+      </ratings>
+      <cwes><cwe>184</cwe><cwe>502</cwe></cwes>
+      <description>FasterXML jackson-databind before 2.9.5 allows unauthenticated remote code execution</description>
+      <affects><target><ref>pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4</ref></target></affects>
+    </vulnerability>
+    <vulnerability>
+      <id>CVE-2020-0001</id>
+      <ratings><rating><score>7.5</score><method>CVSSv31</method></rating></ratings>
+      <affects><target><ref>pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4</ref></target></affects>
+    </vulnerability>
+    <vulnerability>
+      <id>CVE-2021-0002</id>
+      <ratings><rating><severity>high</severity></rating></ratings>
+      <analysis><state>not_affected</state><justification>code_not_reachable</justification></analysis>
+      <affects><target><ref>pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4</ref></target></affects>
+    </vulnerability>
+  </vulnerabilities>
+</bom>
+`;
+
+describe('CycloneDX XML vulnerabilities (1.4 schema)', () => {
+  it('reads ratings, scores, aliases and VEX analysis as the JSON form is read', () => {
+    const scan = scanOf(VEX_14.replace(/<components>[\s\S]*<\/components>/, ''));
+    // Without components it is a VEX: read as a scan, findings keyed by the ref itself.
+    expect(scan.findings.map((f) => [f.id, f.severity, f.package])).toEqual([
+      ['CVE-2018-7489', 'critical', 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4'],
+      ['CVE-2020-0001', 'high', 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4'],
+    ]);
+    expect(scan.suppressed).toBe(1);
+    expect(scan.scanner).toBe('scanner 2.1');
+    expect(scan.findings[0]).toMatchObject({ source: 'cyclonedx:NVD', aliases: ['GHSA-645p-88qh-w398'] });
+  });
+
+  it('reads a BOM with components and vulnerabilities as an SBOM with a scan beside it', () => {
+    const result = normaliseDocument(VEX_14, 'bom.xml');
+    if (result.type !== 'evidence' || !result.also) throw new Error('expected an SBOM and a scan');
+    expect(result.data.kind === 'sbom' && result.data.components.map((c) => c.name)).toEqual([
+      'com.fasterxml.jackson.core/jackson-databind',
+    ]);
+    const scan = result.also.data as VulnerabilitySummary;
+    expect(scan.findings[0]).toMatchObject({
+      id: 'CVE-2018-7489',
+      package: 'jackson-databind',
+      version: '2.9.4',
+    });
+  });
+
+  it('reads 1.5 tools (components, not <tool>) and leaves out elements of other namespaces', () => {
+    const bom = `<bom xmlns="http://cyclonedx.org/schema/bom/1.5" xmlns:x="urn:example:ext" version="1">
+  <metadata><tools><components><component type="application"><name>syft</name><version>1.0.0</version></component></components></tools></metadata>
+  <components>
+    <component type="library"><name>left-pad</name><x:name>not this</x:name><x:component><name>nor this</name></x:component></component>
+  </components>
+</bom>`;
+    const result = normaliseDocument(bom, 'bom.xml', 'sbom');
+    if (result.type !== 'evidence' || result.data.kind !== 'sbom') throw new Error('no SBOM');
+    expect(result.data.tool).toBe('syft 1.0.0');
+    expect(result.data.components.map((c) => c.name)).toEqual(['left-pad']);
+    expect(result.data.specVersion).toBe('1.5');
+  });
+});
+
+describe('broken CycloneDX XML, refused at its line', () => {
+  const refuse = (text: string) => tollgateErrorOf(() => normaliseDocument(text, 'bom.xml', 'sbom')).message;
+
+  it('names a component without a name, a vulnerability without an id, a target without a ref', () => {
+    expect(
+      refuse(
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.4">\n<components>\n<component type="library"><version>1</version></component></components></bom>',
+      ),
+    ).toMatch(/^bom\.xml:3:\d+: <component> has no <name>; expected every component to have its name$/);
+    expect(
+      tollgateErrorOf(() =>
+        normaliseDocument(
+          '<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><vulnerabilities>\n<vulnerability><description>x</description></vulnerability></vulnerabilities></bom>',
+          'vex.xml',
+        ),
+      ).message,
+    ).toMatch(/^vex\.xml:2:\d+: <vulnerability> has no <id>/);
+    expect(
+      tollgateErrorOf(() =>
+        normaliseDocument(
+          '<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><vulnerabilities><vulnerability><id>CVE-1</id><affects>\n\n<target><versions/></target></affects></vulnerability></vulnerabilities></bom>',
+          'vex.xml',
+        ),
+      ).message,
+    ).toMatch(/^vex\.xml:3:\d+: <target> has no <ref>/);
+  });
+
+  it('refuses a truncated file, a DOCTYPE, and a <bom> outside CycloneDX', () => {
+    expect(refuse('<bom xmlns="http://cyclonedx.org/schema/bom/1.4">\n<components>\n<component>')).toMatch(
+      /^bom\.xml:3:\d+: the file ends while <component> is still open; expected a complete CycloneDX XML document/,
+    );
+    expect(
+      refuse(
+        '<?xml version="1.0"?>\n<!DOCTYPE bom [<!ENTITY x "y">]>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>',
+      ),
+    ).toMatch(/^bom\.xml:2:\d+: a DOCTYPE declaration is not allowed/);
+    expect(refuse('<bom xmlns="urn:other"><components/></bom>')).toMatch(
+      /^bom\.xml:1:\d+: the root <bom> is in namespace "urn:other"; expected CycloneDX's/,
+    );
+    expect(refuse('<bom><components/></bom>')).toMatch(/the root <bom> is in namespace ""/);
+  });
+
+  it('still refuses other XML by its root element', () => {
+    expect(refuse('<spdx:Document xmlns:spdx="http://spdx.org/rdf/terms#"/>')).toMatch(
+      /XML with root element <spdx:Document> is neither JUnit XML .* nor CycloneDX XML \(<bom>\)/,
+    );
+  });
+});
