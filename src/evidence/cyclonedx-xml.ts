@@ -99,7 +99,8 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
       const attribute = element.attributes[key]!;
       // Namespace declarations and attributes of other namespaces (xsi:schemaLocation) are not fields.
       if (attribute.prefix !== '' || attribute.local === 'xmlns') continue;
-      (attributes ??= {})[attribute.local] = attribute.value;
+      attributes ??= {};
+      attributes[attribute.local] = attribute.value;
     }
     const parent = open[open.length - 1];
     if (parent) parent.parent = true;
@@ -182,14 +183,17 @@ function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): 
     (parent.name === 'tools' && child.name === 'tool') ||
     (parent.name !== 'tools' && LISTS.has(parent.name))
   ) {
-    (parent.items ??= []).push(itemOf(parent.name, child, value, invalid));
+    parent.items ??= [];
+    parent.items.push(itemOf(parent.name, child, value, invalid));
     return;
   }
   if (parent.name === 'dependency' && child.name === 'dependency') {
-    (parent.dependsOn ??= []).push(child.attributes?.ref ?? '');
+    parent.dependsOn ??= [];
+    parent.dependsOn.push(child.attributes?.ref ?? '');
     return;
   }
-  (parent.fields ??= fieldsOf(parent))[child.name] = value;
+  parent.fields ??= fieldsOf(parent);
+  parent.fields[child.name] = value;
 }
 
 /** One item of a list, in the JSON form of that list's items. */
