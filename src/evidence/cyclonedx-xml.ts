@@ -41,6 +41,33 @@ const LISTS = new Set([
   'cwes',
 ]);
 
+/** Fields the readers use: given twice in one element, the document is refused. */
+const READ_ONCE = new Set([
+  'metadata',
+  'component',
+  'tools',
+  'components',
+  'name',
+  'group',
+  'version',
+  'purl',
+  'licenses',
+  'license',
+  'id',
+  'expression',
+  'vulnerabilities',
+  'source',
+  'references',
+  'ratings',
+  'score',
+  'severity',
+  'description',
+  'analysis',
+  'state',
+  'affects',
+  'ref',
+]);
+
 /**
  * Parses CycloneDX XML into the JSON document model (`bomFormat`, `specVersion` from the
  * namespace, `components`, `metadata`, `vulnerabilities`, …). Built as the parser streams, one
@@ -155,6 +182,8 @@ interface Frame {
   items?: unknown[];
   /** `<dependency ref>` elements inside a `<dependency>`: JSON's `dependsOn`. */
   dependsOn?: string[];
+  /** Fields given more than once (and not read by Tollgate), already turned into a list. */
+  repeated?: Set<string>;
 }
 
 /** A leaf's text with its whitespace runs (line breaks and indentation of wrapped values) as one space. */
@@ -193,7 +222,25 @@ function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): 
     return;
   }
   parent.fields ??= fieldsOf(parent);
-  parent.fields[child.name] = value;
+  if (!(child.name in parent.fields)) {
+    parent.fields[child.name] = value;
+    return;
+  }
+  // A field Tollgate reads, given twice: the second would silently replace the first (a second
+  // <licenses> hiding a denied licence, a second <components> a banned package). JSON's duplicate
+  // keys are refused the same way. Other repeated elements (<url>, <contact>) become a list.
+  if (READ_ONCE.has(child.name)) {
+    throw invalid(
+      child.line,
+      child.column,
+      `<${child.name}> appears twice in <${parent.name}>: the second would hide what the first says; expected one`,
+    );
+  }
+  parent.repeated ??= new Set();
+  const existing = parent.fields[child.name];
+  if (parent.repeated.has(child.name)) (existing as unknown[]).push(value);
+  else parent.fields[child.name] = [existing, value];
+  parent.repeated.add(child.name);
 }
 
 /** One item of a list, in the JSON form of that list's items. */

@@ -4,6 +4,7 @@
  * refused at its line.
  */
 import { describe, expect, it } from 'vitest';
+import { parseCycloneDxXml } from '../../src/evidence/cyclonedx-xml.js';
 import { detectFormat } from '../../src/evidence/detect-format.js';
 import type { SbomSummary, VulnerabilitySummary } from '../../src/evidence/evidence.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
@@ -190,6 +191,53 @@ describe('broken CycloneDX XML, refused at its line', () => {
       /^bom\.xml:1:\d+: the root <bom> is in namespace "urn:other"; expected CycloneDX's/,
     );
     expect(refuse('<bom><components/></bom>')).toMatch(/the root <bom> is in namespace ""/);
+  });
+
+  it('refuses a field given twice that would hide the first, and lists other repeated elements', () => {
+    const bom = (inner: string) => `<bom xmlns="http://cyclonedx.org/schema/bom/1.4">\n${inner}\n</bom>`;
+    // A second <licenses> would replace the first, hiding its denied licence.
+    expect(
+      refuse(
+        bom(
+          '<components><component><name>a</name>\n<licenses><license><id>AGPL-3.0-only</id></license></licenses>\n<licenses><license><id>MIT</id></license></licenses></component></components>',
+        ),
+      ),
+    ).toMatch(
+      /^bom\.xml:4:\d+: <licenses> appears twice in <component>: the second would hide what the first says/,
+    );
+    // A second <components> would hide the first's (banned) package.
+    expect(
+      refuse(
+        bom(
+          '<components><component><name>event-stream</name></component></components>\n<components><component><name>left-pad</name></component></components>',
+        ),
+      ),
+    ).toMatch(/^bom\.xml:3:\d+: <components> appears twice in <bom>/);
+    expect(
+      refuse(
+        bom(
+          '<components><component><name>a</name><version>1</version><version>2</version></component></components>',
+        ),
+      ),
+    ).toMatch(/<version> appears twice in <component>/);
+    // <url> may repeat in an organisational entity (JSON: a list); nothing read is hidden.
+    const supplied = normaliseDocument(
+      bom(
+        '<components><component><supplier><name>S</name><url>https://a</url><url>https://b</url><url>https://c</url></supplier><name>a</name></component></components>',
+      ),
+      'bom.xml',
+      'sbom',
+    );
+    expect(
+      supplied.type === 'evidence' && supplied.data.kind === 'sbom' && supplied.data.counts.components,
+    ).toBe(1);
+    const model = parseCycloneDxXml(
+      bom(
+        '<metadata><supplier><url>https://a</url><url>https://b</url><url>https://c</url></supplier></metadata>',
+      ),
+      'bom.xml',
+    );
+    expect(model.metadata).toEqual({ supplier: { url: ['https://a', 'https://b', 'https://c'] } });
   });
 
   it('still refuses other XML by its root element', () => {
