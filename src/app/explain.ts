@@ -11,6 +11,7 @@ import { field } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
+import { byCodeUnits } from '../text/order.js';
 import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
 import { checkStage } from './check.js';
 import type { AppRequest } from './services.js';
@@ -86,7 +87,7 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, checked);
   const { artifact, evidence: records, entries, ledger: view } = read;
   const evidence = [...records]
-    .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
+    .sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt))
     .map((record) => ({
       id: record.id,
       kind: record.data.kind,

@@ -1,5 +1,6 @@
 /** Picking the evidence records a gate reads. */
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { byCodeUnits } from '../text/order.js';
 
 export type RecordOf<K extends EvidenceData['kind']> = EvidenceRecord & {
   data: Extract<EvidenceData, { kind: K }>;
@@ -33,9 +34,7 @@ export function latestPerSource<R extends EvidenceRecord>(
       latest.set(key, record);
     }
   }
-  return [...latest.values()].sort((a, b) =>
-    a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0,
-  );
+  return [...latest.values()].sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt));
 }
 
 /** "a, b, c and 4 more" for lists in decision lines. */

@@ -8,6 +8,7 @@ import type { VerifiedInRequirement } from '../contract/requires/verified-in.js'
 import type { VerificationRecord } from '../ledger/ledger-view.js';
 import { latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
 import { ownValue } from '../records.js';
+import { byCodeUnits } from '../text/order.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -55,7 +56,7 @@ function verificationsIn(context: GateContext, stage: string): Verification[] {
         ...(data.details ? { details: data.details } : {}),
       };
     });
-  return [...fromLedger, ...fromEvidence].sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
+  return [...fromLedger, ...fromEvidence].sort((a, b) => byCodeUnits(a.at, b.at) || a.order - b.order);
 }
 
 export function evaluateVerifiedIn(config: VerifiedInRequirement, context: GateContext): GateResult {

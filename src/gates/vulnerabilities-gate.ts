@@ -14,6 +14,7 @@ import {
   type Severity,
   type VulnerabilityFinding,
 } from '../evidence/evidence.js';
+import { byCodeUnits } from '../text/order.js';
 import { latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 
@@ -131,7 +132,7 @@ export function evaluateVulnerabilities(
 
   const within: string[] = [];
   for (const severity of SEVERITIES) {
-    const findings = counted[severity].sort((a, b) => a.id.localeCompare(b.id));
+    const findings = counted[severity].sort((a, b) => byCodeUnits(a.id, b.id));
     const limit = requirement[severity];
     const names = listSome(findings.map(describe));
     const evidenceOf = [...new Set(findings.flatMap((f) => f.evidence))];

@@ -18,6 +18,7 @@
  * { actor, decision ("approve" or "reject"), at: timestamp, comment }.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { byCodeUnits } from '../text/order.js';
 
 const TIMESTAMP = 'google.protobuf.Timestamp';
 
@@ -355,7 +356,7 @@ function summariseEvidence(records: RuleFacts['evidence']): Record<string, unkno
       suites?: Map<string, unknown>;
     }
   > = {};
-  const sorted = [...records].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+  const sorted = [...records].sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt));
   for (const record of sorted) {
     const kind = record.data.kind;
     byKind[kind] ??= { count: 0n, signed: 0n, stages: [], latest: null, records: [] };
