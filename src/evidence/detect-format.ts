@@ -1,8 +1,8 @@
 /**
  * Sniffs an evidence file's format from its content, never from its name: JUnit XML, CycloneDX
- * (JSON or XML), SPDX 2 JSON / SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the pre-0.20 bare
- * array), a bare SLSA provenance predicate, an in-toto statement, a DSSE envelope or a Sigstore
- * bundle.
+ * (JSON or XML), SPDX 2 (JSON or tag-value), SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the
+ * pre-0.20 bare array), a bare SLSA provenance predicate, an in-toto statement, a DSSE envelope or
+ * a Sigstore bundle.
  */
 
 import { inputError } from '../errors.js';
@@ -13,6 +13,7 @@ import { isGrype } from './grype-parser.js';
 import { isSarif } from './sarif-parser.js';
 import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
 import { isSpdx2, isSpdx3 } from './spdx-parser.js';
+import { isSpdxTagValue, parseSpdxTagValue } from './spdx-tag-value.js';
 import { isTrivy } from './trivy-parser.js';
 
 export type EvidenceFormat =
@@ -37,7 +38,7 @@ export interface DetectedFormat {
 export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
   junit: 'JUnit XML',
   cyclonedx: 'CycloneDX',
-  spdx: 'SPDX 2 JSON',
+  spdx: 'SPDX 2',
   spdx3: 'SPDX 3 JSON-LD',
   sarif: 'SARIF 2.1.0',
   grype: 'Grype JSON',
@@ -107,9 +108,10 @@ export function detectFormat(text: string, file: string): DetectedFormat {
     throw inputError(
       'EVIDENCE_INVALID',
       { file },
-      `XML with root element <${root ?? '?'}> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON only`,
+      `XML with root element <${root ?? '?'}> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON or tag-value`,
     );
   }
+  if (isSpdxTagValue(body)) return { format: 'spdx', value: parseSpdxTagValue(body, file) };
   const value = parseJsonText(text, file);
   const format = detectJsonFormat(value);
   if (format === undefined) {

@@ -220,6 +220,28 @@ describe('attest sbom reads CycloneDX XML (built CLI)', () => {
   });
 });
 
+describe('attest sbom reads SPDX tag-value (built CLI)', () => {
+  it("records the spec's tag-value example as its JSON twin would be recorded", async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const tagValue = copyFixture(dir, 'sbom/spdx/examples__SPDXTagExample-v2.3.spdx', 'sbom.spdx');
+    const recorded = await run(['attest', 'sbom', '--artifact', DIGEST, '--json', tagValue]);
+    expect(recorded.stderr).toBe('');
+    expect(JSON.parse(recorded.stdout)).toMatchObject({
+      stored: true,
+      kind: 'sbom',
+      format: 'spdx',
+      data: {
+        specVersion: 'SPDX-2.3',
+        tool: 'LicenseFind-1.0',
+        subject: { name: 'glibc' },
+        counts: { components: 3 },
+      },
+    });
+  });
+});
+
 describe('attest tests with repeated test cases (built CLI)', () => {
   it('counts every test case, records the merged view, and the contract decides which the gate reads', async () => {
     const contract = (reruns: boolean) => `version: 1

@@ -61,7 +61,7 @@ describe('detectFormat', () => {
     const error = tollgateErrorOf(() => detectFormat('{"hello": 1}', 'x.json'));
     expect(error.code).toBe('EVIDENCE_INVALID');
     expect(error.message).toContain(
-      'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX, SPDX 2 JSON',
+      'x.json: not a known evidence format: expected one of JUnit XML, CycloneDX, SPDX 2, SPDX 3 JSON-LD',
     );
     expect(error.message).toContain('found JSON an object with keys "hello"');
   });
@@ -71,7 +71,7 @@ describe('detectFormat', () => {
       detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
     ).toEqual({ format: 'cyclonedx', value: { bomFormat: 'CycloneDX', specVersion: '1.4' } });
     expect(tollgateErrorOf(() => detectFormat('<?xml version="1.0"?><report/>', 'r.xml')).message).toBe(
-      'r.xml: XML with root element <report> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON only',
+      'r.xml: XML with root element <report> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON or tag-value',
     );
     expect(tollgateErrorOf(() => detectFormat('  \n', 'empty.json')).message).toBe(
       'empty.json: the file is empty',
