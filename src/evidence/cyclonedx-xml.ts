@@ -41,32 +41,23 @@ const LISTS = new Set([
   'cwes',
 ]);
 
-/** Fields the readers use: given twice in one element, the document is refused. */
-const READ_ONCE = new Set([
-  'metadata',
-  'component',
-  'tools',
-  'components',
-  'name',
-  'group',
-  'version',
-  'purl',
-  'licenses',
-  'license',
-  'id',
-  'expression',
-  'vulnerabilities',
-  'source',
-  'references',
-  'ratings',
-  'score',
-  'severity',
-  'description',
-  'analysis',
-  'state',
-  'affects',
-  'ref',
-]);
+/**
+ * The fields the readers use, by the element that holds them: given twice in one such element, the
+ * document is refused. Elsewhere a repeated element becomes a list, as the schema allows.
+ */
+const READ_ONCE: Readonly<Record<string, ReadonlySet<string>>> = {
+  bom: new Set(['metadata', 'components', 'vulnerabilities']),
+  metadata: new Set(['component', 'tools']),
+  component: new Set(['name', 'group', 'version', 'purl', 'licenses', 'components']),
+  license: new Set(['id', 'name']),
+  tool: new Set(['name', 'version']),
+  vulnerability: new Set(['id', 'source', 'references', 'ratings', 'description', 'analysis', 'affects']),
+  source: new Set(['name']),
+  reference: new Set(['id']),
+  rating: new Set(['score', 'severity']),
+  analysis: new Set(['state']),
+  target: new Set(['ref']),
+};
 
 /**
  * Parses CycloneDX XML into the JSON document model (`bomFormat`, `specVersion` from the
@@ -229,7 +220,7 @@ function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): 
   // A field Tollgate reads, given twice: the second would silently replace the first (a second
   // <licenses> hiding a denied licence, a second <components> a banned package). JSON's duplicate
   // keys are refused the same way. Other repeated elements (<url>, <contact>) become a list.
-  if (READ_ONCE.has(child.name)) {
+  if (READ_ONCE[parent.name]?.has(child.name)) {
     throw invalid(
       child.line,
       child.column,

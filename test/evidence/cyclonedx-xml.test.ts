@@ -238,6 +238,15 @@ describe('broken CycloneDX XML, refused at its line', () => {
       'bom.xml',
     );
     expect(model.metadata).toEqual({ supplier: { url: ['https://a', 'https://b', 'https://c'] } });
+    // Only where a reader looks: a <name> repeated inside a <supplier> (not read) is a list, not an error.
+    expect(
+      parseCycloneDxXml(
+        bom(
+          '<components><component><supplier><name>S</name><name>T</name></supplier><name>a</name></component></components>',
+        ),
+        'bom.xml',
+      ).components,
+    ).toEqual([{ supplier: { name: ['S', 'T'] }, name: 'a' }]);
   });
 
   it('still refuses other XML by its root element', () => {
