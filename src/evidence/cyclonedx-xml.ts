@@ -13,6 +13,15 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { TollgateError } from '../errors.js';
 import type { JsonObject } from './json-input.js';
+import { doctypeText, type XmlDocumentKind, xmlErrorText } from './xml-errors.js';
+
+/** How messages name a CycloneDX XML document. */
+const CYCLONEDX: XmlDocumentKind = {
+  format: 'CycloneDX XML',
+  document: 'a CycloneDX document',
+  wellFormed: 'a well-formed CycloneDX XML document',
+  start: 'the document to start with <bom>',
+};
 
 const NAMESPACE = /^http:\/\/cyclonedx\.org\/schema\/bom\/(1\.\d+)$/;
 
@@ -79,22 +88,10 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
   // Depth inside an element of another namespace: it and all it holds are skipped.
   let foreign = 0;
   parser.on('error', (error) => {
-    const message = error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
-    const unclosed = /^unclosed tag: (.+)$/.exec(message);
-    throw invalid(
-      parser.line,
-      parser.column,
-      unclosed
-        ? `the file ends while <${unclosed[1]}> is still open; expected a complete CycloneDX XML document (is the file truncated?)`
-        : `malformed XML: ${message}; expected a well-formed CycloneDX XML document`,
-    );
+    throw invalid(parser.line, parser.column, xmlErrorText(error.message, CYCLONEDX));
   });
   parser.on('doctype', () => {
-    throw invalid(
-      parser.line,
-      parser.column,
-      'a DOCTYPE declaration is not allowed in a CycloneDX document (it could declare entities: expansion and external entities are refused)',
-    );
+    throw invalid(parser.line, parser.column, doctypeText(CYCLONEDX));
   });
   parser.on('opentag', (tag) => {
     const element = tag as SaxesTagNS;
@@ -150,9 +147,9 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
     else bom = value as JsonObject;
   });
   parser.write(text).close();
-  if (bom === undefined || uri === undefined) {
-    throw invalid(1, 1, 'the file contains no XML element; expected a CycloneDX <bom>');
-  }
+  // saxes has already refused a document with no element; this tells TypeScript.
+  if (bom === undefined || uri === undefined)
+    throw invalid(1, 1, xmlErrorText('document must contain a root element', CYCLONEDX));
   const out: JsonObject = { bomFormat: 'CycloneDX', specVersion: NAMESPACE.exec(uri)![1]!, ...bom };
   if (typeof out.version === 'string' && /^\d+$/.test(out.version)) out.version = Number(out.version);
   return out;

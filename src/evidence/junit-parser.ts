@@ -20,6 +20,7 @@ import {
   type TallyCounts,
 } from './junit-counting.js';
 import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
+import { doctypeText, type XmlDocumentKind, xmlErrorText } from './xml-errors.js';
 
 export { RETRY_MEMORY } from './junit-counting.js';
 
@@ -63,6 +64,14 @@ export const FAILURE_MESSAGE_CAP = 500;
 
 /** Read size: large reads keep the parser busy instead of the event loop (see docs/evidence-junit.md). */
 const CHUNK_BYTES = 1024 * 1024;
+
+/** How messages name a JUnit report. */
+const JUNIT: XmlDocumentKind = {
+  format: 'JUnit XML',
+  document: 'a JUnit report',
+  wellFormed: 'a well-formed JUnit XML report',
+  start: 'the report to start with <testsuites> or <testsuite>',
+};
 
 const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped']);
 
@@ -267,15 +276,10 @@ class JunitCounter {
     this.tally = new JunitTally(retryMemory);
     const parser = this.parser;
     parser.on('error', (error) => {
-      throw this.xmlError(error.message);
+      throw this.invalid(xmlErrorText(error.message, JUNIT));
     });
-    // Refuse a DOCTYPE outright: JUnit needs none, and an internal subset is how entity
-    // expansion (billion laughs) and external entities (XXE) get in.
     parser.on('doctype', () => {
-      throw this.invalid(
-        'a DOCTYPE declaration is not allowed in a JUnit report (it could declare entities: expansion ' +
-          'and external entities are refused); expected the report to start with <testsuites> or <testsuite>',
-      );
+      throw this.invalid(doctypeText(JUNIT));
     });
     parser.on('opentag', (tag) => this.open(tag as SaxesTagPlain));
     parser.on('closetag', (tag) => this.close(tag as SaxesTagPlain));
@@ -466,26 +470,6 @@ class JunitCounter {
 
   private invalid(message: string): TollgateError {
     return invalidAt(this.file, this.parser.line, this.parser.column, message);
-  }
-
-  /** Rephrases a saxes message ("12:4: unclosed tag: system-out") for people. */
-  private xmlError(raw: string): TollgateError {
-    const message = raw.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
-    const unclosed = /^unclosed tag: (.+)$/.exec(message);
-    if (unclosed) {
-      return this.invalid(
-        `the file ends while <${unclosed[1]}> is still open; expected a complete JUnit XML document (is the file truncated?)`,
-      );
-    }
-    if (message === 'undefined entity') {
-      return this.invalid(
-        "an entity reference that is not one of XML's five (&lt; &gt; &amp; &quot; &apos;) or a character reference; entities are refused",
-      );
-    }
-    if (message === 'document must contain a root element') {
-      return this.invalid('the file contains no XML element; expected a JUnit report');
-    }
-    return this.invalid(`malformed XML: ${message}; expected a well-formed JUnit XML report`);
   }
 }
 

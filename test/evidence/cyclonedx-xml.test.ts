@@ -191,6 +191,10 @@ describe('broken CycloneDX XML, refused at its line', () => {
       /^bom\.xml:1:\d+: the root <bom> is in namespace "urn:other"; expected CycloneDX's/,
     );
     expect(refuse('<bom><components/></bom>')).toMatch(/the root <bom> is in namespace ""/);
+    // The same words as the JUnit reader's: one rephrasing of saxes for both.
+    expect(
+      refuse('<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><components>&evil;</components></bom>'),
+    ).toMatch(/^bom\.xml:1:\d+: an entity reference that is not one of XML's five .*; entities are refused$/);
   });
 
   it('refuses a field given twice that would hide the first, and lists other repeated elements', () => {
