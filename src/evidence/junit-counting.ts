@@ -10,6 +10,9 @@
  * - **reruns merged** — test cases with the same name, classname and file directly inside one
  *   suite are runs of one test, for suites the contract declares retried (`reruns: true`).
  *   A failure is cleared only by a *later pass*: never by a skip, never by an earlier pass.
+ *
+ * Tests no `<testcase>` lists (a suite-level `<failure>`/`<error>`, the failures a suite declares
+ * without listing one: `unlistedTests`) count in both views alike (`addUnlisted`).
  */
 import { FAILED_NAMES_CAP, type TestFailure } from './evidence.js';
 
@@ -43,6 +46,45 @@ export interface TallyCounts {
   failures: TestFailure[];
   /** Failed and errored tests left out of `failures` by the cap. */
   failuresOmitted: number;
+}
+
+/** A suite's declared counts beside what the test cases in it show (`unlistedTests`). */
+export interface SuiteListing {
+  /** Its `tests`, `failures`, `errors` and `skipped` attributes; 0 when absent or not a count. */
+  declared: { tests: number; failures: number; errors: number; skipped: number };
+  /** Test cases in it at any depth, and the tests nested suites counted from their attributes. */
+  listed: number;
+  /** Of those, the ones with a `<failure>`, with an `<error>` (a test case may have both), skipped. */
+  withFailure: number;
+  withError: number;
+  skipped: number;
+}
+
+/**
+ * The tests a suite declares but does not list. A suite's `tests`, `failures`, `errors` and
+ * `skipped` attributes are not counted: nested suites repeat their children's, converters list a
+ * suite's test cases beside it, and producers count differently (surefire-style reports count
+ * `<failure>` elements, @web/test-runner counts one failed test in both `failures` and `errors`).
+ * One exception keeps a declared failure from being lost: a suite that declares failures or
+ * errors but holds no failing test case lists only part of what ran (a trimmed or stripped
+ * report), and the tests it does not list count from its attributes: its failures and errors,
+ * its skipped beyond those listed, the rest of its `tests` as passed.
+ */
+export function unlistedTests(suite: SuiteListing): {
+  failed: number;
+  errored: number;
+  skipped: number;
+  passed: number;
+} {
+  const { declared } = suite;
+  if (suite.withFailure + suite.withError > 0 || declared.failures + declared.errors === 0) {
+    return { failed: 0, errored: 0, skipped: 0, passed: 0 };
+  }
+  const failed = declared.failures;
+  const errored = declared.errors;
+  const skipped = Math.max(0, declared.skipped - suite.skipped);
+  const passed = Math.max(0, declared.tests - suite.listed - failed - errored - skipped);
+  return { failed, errored, skipped, passed };
 }
 
 /** Default memory for recognising reruns: 200,000 names, about 150 bytes each. */
@@ -142,6 +184,8 @@ export class JunitTally {
   private remembered = 0;
   private repeats = 0;
   private retriesUntracked = 0;
+  /** Entries added by `addUnlisted`, to give each a key of its own. */
+  private unlisted = 0;
 
   /** @param retryMemory how many test names (of the suites open at one time) are remembered. */
   constructor(private readonly retryMemory = RETRY_MEMORY) {}
@@ -197,6 +241,11 @@ export class JunitTally {
     if (failing) this.everyCase.addFailure(run, undefined);
 
     const scope = this.scopes[this.scopes.length - 1]!;
+    // A test case without a name is no test one can name again: never the rerun of another.
+    if (run.name === '') {
+      this.addFirstRun(scope, undefined, run);
+      return;
+    }
     const names = namesOf(scope, run.classname, run.file);
     const previous = names.get(run.name);
     if (previous === undefined) {
@@ -207,7 +256,30 @@ export class JunitTally {
     names.set(run.name, this.addRerun(scope, previous, run));
   }
 
-  private addFirstRun(scope: Scope, names: Map<string, number>, run: CaseRun): void {
+  /**
+   * Counts `count` tests that no `<testcase>` lists: a suite-level `<failure>`/`<error>` (Ant's
+   * formatter writes one when a suite fails outside its tests), or what a suite declares in its
+   * attributes beyond its listing (see the driver's `closeSuite`). They are counted in both views
+   * alike and never take part in rerun matching: nothing can clear them.
+   * @param run the outcome, and the name and message every failure entry carries
+   */
+  addUnlisted(run: CaseRun, count = 1): void {
+    const { outcome } = run;
+    for (const view of [this.everyCase, this.merged]) {
+      view.counts[outcome] = (view.counts[outcome] ?? 0) + count;
+      if (!isFailing(outcome)) continue;
+      let named = 0;
+      while (named < count && view.failures.length < FAILED_NAMES_CAP) {
+        // A key no test case can have, so that no later pass takes the entry out again.
+        view.addFailure(run, view === this.merged ? `\u0001unlisted\u0000${this.unlisted++}` : undefined);
+        named += 1;
+      }
+      view.failuresOmitted += count - named;
+    }
+  }
+
+  /** `names` is where the test is remembered for its reruns; undefined for one never matched. */
+  private addFirstRun(scope: Scope, names: Map<string, number> | undefined, run: CaseRun): void {
     const { outcome } = run;
     const failing = isFailing(outcome);
     let state: number = outcome;
@@ -218,6 +290,7 @@ export class JunitTally {
       state |= FLAKY_BIT;
     }
     if (failing) this.merged.addFailure(run, failureKey(scope, run));
+    if (names === undefined) return;
     // Remembering every name of a giant single suite would make memory grow with the file: past
     // the limit only failing tests (the ones a rerun can clear) are remembered, then none.
     if (this.remembered < this.retryMemory || (failing && this.remembered < 2 * this.retryMemory)) {

@@ -17,7 +17,9 @@ import {
   PASSED,
   RETRY_MEMORY,
   SKIPPED,
+  type SuiteListing,
   type TallyCounts,
+  unlistedTests,
 } from './junit-counting.js';
 import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
 import { doctypeText, type XmlDocumentKind, xmlErrorText } from './xml-errors.js';
@@ -90,9 +92,12 @@ interface OpenTestcase {
   /** The report marks an earlier failed attempt inside this test case. */
   rerunMarked: boolean;
   time: number | undefined;
-  /** First failure or error: its kind and message. */
+  /** First failure or error: its kind, message and `type` (the message when it has no other). */
   issueKind: 'failure' | 'error' | undefined;
   message: string | undefined;
+  issueType: string | undefined;
+  /** A `<failure>`/`<error>` directly in a suite, read as a test case of its own (`openSuiteIssue`). */
+  suiteLevel: boolean;
   /** Depth of the first issue element while its text is being collected. */
   collectDepth: number;
 }
@@ -239,8 +244,8 @@ class JunitCounter {
   private rootTime: number | undefined;
   private testcaseTime = 0;
   private sawTestcaseTime = false;
-  /** Depths of the open `<testsuite>`/`<testsuites>` elements, innermost last. */
-  private readonly scopeDepths: number[] = [];
+  /** The open `<testsuite>`/`<testsuites>` elements, innermost last. */
+  private readonly suites: OpenSuite[] = [];
   private testcase: OpenTestcase | undefined;
   private readonly scratch: OpenTestcase = {
     depth: 0,
@@ -254,6 +259,8 @@ class JunitCounter {
     time: undefined,
     issueKind: undefined,
     message: undefined,
+    issueType: undefined,
+    suiteLevel: false,
     collectDepth: 0,
   };
   private readonly run: CaseRun = {
@@ -346,32 +353,63 @@ class JunitCounter {
       if (name === 'testcase') {
         throw this.invalid('a <testcase> inside a <testcase>; expected them side by side');
       }
-      if (this.depth === testcase.depth + 1) this.openTestcaseChild(testcase, tag);
+      // A <failure> or <error> anywhere in a test case fails it, even one a reporter wrote inside
+      // <system-out> or another child: a failure must never be hidden by where it was put.
+      if (name === 'failure' || name === 'error') this.openIssue(testcase, name, tag);
+      else if (this.depth === testcase.depth + 1) this.openTestcaseChild(testcase, tag);
       return;
     }
     if (name === 'testsuite' || name === 'testsuites') {
-      this.scopeDepths.push(this.depth);
+      this.suites.push(openSuite(this.depth, tag.attributes));
       this.tally.openScope();
+    } else if ((name === 'failure' || name === 'error') && this.suites.at(-1)?.depth === this.depth - 1) {
+      this.openSuiteIssue(name, tag);
     } else if (name === 'testcase') {
       const attributes = tag.attributes;
       // With a time on the root, test case times are not needed: skip parsing them.
       const time = this.rootTime === undefined ? parseSeconds(attributes.time) : undefined;
-      // One test case is open at a time: reuse one object instead of allocating one per test.
-      const current = this.scratch;
-      current.depth = this.depth;
-      current.name = attributes.name ?? '';
-      current.classname = attributes.classname;
-      current.file = attributes.file;
+      const current = this.openCase(attributes.name ?? '', attributes.classname, attributes.file, false);
       current.skipped = attributes.status !== undefined && SKIP_STATUSES.has(attributes.status);
-      current.failure = false;
-      current.error = false;
-      current.rerunMarked = false;
       current.time = time;
-      current.issueKind = undefined;
-      current.message = undefined;
-      current.collectDepth = 0;
-      this.testcase = current;
     }
+  }
+
+  /** Starts a test case at the current depth. */
+  private openCase(
+    name: string,
+    classname: string | undefined,
+    file: string | undefined,
+    suiteLevel: boolean,
+  ): OpenTestcase {
+    // One test case is open at a time: reuse one object instead of allocating one per test.
+    const current = this.scratch;
+    current.depth = this.depth;
+    current.name = name;
+    current.classname = classname;
+    current.file = file;
+    current.skipped = false;
+    current.failure = false;
+    current.error = false;
+    current.rerunMarked = false;
+    current.time = undefined;
+    current.issueKind = undefined;
+    current.message = undefined;
+    current.issueType = undefined;
+    current.suiteLevel = suiteLevel;
+    current.collectDepth = 0;
+    this.testcase = current;
+    return current;
+  }
+
+  /**
+   * A `<failure>` or `<error>` directly inside a suite, outside any test case: Ant's XML formatter
+   * writes one when a suite fails before or after its tests (a class that cannot load, a failing
+   * `@BeforeClass`). It is read as one more failing test, named after the suite, so that it is
+   * never lost; the same machinery as a test case's collects its message.
+   */
+  private openSuiteIssue(name: 'failure' | 'error', tag: SaxesTagPlain): void {
+    const current = this.openCase(suiteName(this.suites.at(-1)), undefined, undefined, true);
+    this.openIssue(current, name, tag);
   }
 
   private openTestcaseChild(testcase: OpenTestcase, tag: SaxesTagPlain): void {
@@ -379,12 +417,6 @@ class JunitCounter {
       case 'skipped':
         testcase.skipped = true;
         return;
-      case 'failure':
-        testcase.failure = true;
-        break;
-      case 'error':
-        testcase.error = true;
-        break;
       // Earlier failed attempts of this test case, as the report records them: surefire's flaky
       // and rerun elements, pytest-rerunfailures' <rerun>. The test case's own outcome decides
       // (a <failure>/<error> beside them when every attempt failed); passed, it is flaky.
@@ -398,9 +430,16 @@ class JunitCounter {
       default:
         return;
     }
-    // The first issue names the failure; a later <failure> still turns an error into a failure.
+  }
+
+  /** A `<failure>` or `<error>` in `testcase`; the first one names the failure. */
+  private openIssue(testcase: OpenTestcase, name: 'failure' | 'error', tag: SaxesTagPlain): void {
+    if (name === 'failure') testcase.failure = true;
+    else testcase.error = true;
+    // A later <failure> still turns an error into a failure, but the first issue keeps the message.
     if (testcase.issueKind === undefined) {
-      testcase.issueKind = tag.name;
+      testcase.issueKind = name;
+      testcase.issueType = tag.attributes.type?.trim() || undefined;
       const message = tag.attributes.message?.trim();
       if (message) {
         testcase.message = capMessage(message);
@@ -426,7 +465,8 @@ class JunitCounter {
         this.parser.off('text');
         this.parser.off('cdata');
         testcase.collectDepth = 0;
-        const line = firstLine(this.collected);
+        // A <failure type="AssertionError"/> with neither message nor text is named by its type.
+        const line = firstLine(this.collected) ?? testcase.issueType;
         if (line) testcase.message = capMessage(line);
         this.collected = '';
       }
@@ -435,13 +475,45 @@ class JunitCounter {
         this.record(testcase);
       }
     } else if (
-      this.scopeDepths[this.scopeDepths.length - 1] === this.depth &&
+      this.suites.at(-1)?.depth === this.depth &&
       (tag.name === 'testsuite' || tag.name === 'testsuites')
     ) {
-      this.scopeDepths.pop();
+      this.closeSuite(this.suites.pop()!);
       this.tally.closeScope();
     }
     this.depth -= 1;
+  }
+
+  /**
+   * Counts the tests a closing suite declares but does not list (`unlistedTests`), and hands what
+   * it listed and added to the suite around it: what a nested suite added counts as listed there,
+   * so that a declaration is honoured once.
+   */
+  private closeSuite(suite: OpenSuite): void {
+    const { failed, errored, skipped, passed } = unlistedTests(suite);
+    const name = suiteName(suite);
+    const run = this.run;
+    const add = (outcome: Outcome, count: number, what: string) => {
+      if (count === 0) return;
+      run.name = name;
+      run.classname = undefined;
+      run.file = undefined;
+      run.outcome = outcome;
+      run.rerunMarked = false;
+      run.message = `the suite declares ${count} ${what} that no <testcase> in it shows`;
+      this.tally.addUnlisted(run, count);
+    };
+    add(FAILED, failed, failed === 1 ? 'failure' : 'failures');
+    add(ERRORED, errored, errored === 1 ? 'error' : 'errors');
+    add(SKIPPED, skipped, 'skipped');
+    add(PASSED, passed, 'passed');
+    const parent = this.suites.at(-1);
+    if (parent !== undefined) {
+      parent.listed += suite.listed + failed + errored + skipped + passed;
+      parent.withFailure += suite.withFailure + failed;
+      parent.withError += suite.withError + errored;
+      parent.skipped += suite.skipped + skipped;
+    }
   }
 
   /** Hands a closed test case to the counting rules. */
@@ -450,14 +522,21 @@ class JunitCounter {
       this.testcaseTime += testcase.time;
       this.sawTestcaseTime = true;
     }
-    if (this.scopeDepths.length === 0) throw this.invalid('a <testcase> outside any <testsuite>');
-    const outcome: Outcome = testcase.skipped
-      ? SKIPPED
-      : testcase.failure
-        ? FAILED
-        : testcase.error
-          ? ERRORED
+    const suite = this.suites.at(-1);
+    if (suite === undefined) throw this.invalid('a <testcase> outside any <testsuite>');
+    // A failure or error wins over a skip: JUnit's schema allows a test case one of them, and a
+    // report that says both (Node's failing todo, a disabled test that ran) carries a failure.
+    const outcome: Outcome = testcase.failure
+      ? FAILED
+      : testcase.error
+        ? ERRORED
+        : testcase.skipped
+          ? SKIPPED
           : PASSED;
+    suite.listed += 1;
+    if (testcase.failure) suite.withFailure += 1;
+    if (testcase.error) suite.withError += 1;
+    if (outcome === SKIPPED) suite.skipped += 1;
     const run = this.run;
     run.name = testcase.name;
     run.classname = testcase.classname;
@@ -465,12 +544,47 @@ class JunitCounter {
     run.outcome = outcome;
     run.rerunMarked = testcase.rerunMarked;
     run.message = testcase.message;
-    this.tally.add(run);
+    if (testcase.suiteLevel) this.tally.addUnlisted(run);
+    else this.tally.add(run);
   }
 
   private invalid(message: string): TollgateError {
     return invalidAt(this.file, this.parser.line, this.parser.column, message);
   }
+}
+
+/** An open `<testsuite>`/`<testsuites>`: what it declares, and what the test cases in it show. */
+interface OpenSuite extends SuiteListing {
+  depth: number;
+  name: string | undefined;
+}
+
+function openSuite(depth: number, attributes: Record<string, string>): OpenSuite {
+  return {
+    depth,
+    name: attributes.name,
+    declared: {
+      tests: parseCount(attributes.tests),
+      failures: parseCount(attributes.failures),
+      errors: parseCount(attributes.errors),
+      skipped: parseCount(attributes.skipped),
+    },
+    listed: 0,
+    withFailure: 0,
+    withError: 0,
+    skipped: 0,
+  };
+}
+
+/** A count attribute: a whole number, else 0 (a value that is not a count declares nothing). */
+function parseCount(value: string | undefined): number {
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return 0;
+  const count = Number(value);
+  return Number.isSafeInteger(count) ? count : 0;
+}
+
+function suiteName(suite: OpenSuite | undefined): string {
+  return suite?.name?.trim() || '(unnamed suite)';
 }
 
 function firstLine(text: string): string | undefined {
