@@ -75,7 +75,10 @@ const JUNIT: XmlDocumentKind = {
   start: 'the report to start with <testsuites> or <testsuite>',
 };
 
-const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped']);
+/** `status` values of a test case that did not run; `notrun` is GoogleTest's, for `DISABLED_` tests. */
+const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped', 'notrun']);
+/** GoogleTest's `result` of a test that did not run: `GTEST_SKIP()` (1.10 writes no <skipped>), `DISABLED_`. */
+const SKIP_RESULTS = new Set(['skipped', 'suppressed']);
 
 /** `time="<<computed>>"` as @web/test-runner writes it: a raw `<` in an attribute value (see `maskComputed`). */
 const COMPUTED = '"<<computed>>';
@@ -369,7 +372,9 @@ class JunitCounter {
       // With a time on the root, test case times are not needed: skip parsing them.
       const time = this.rootTime === undefined ? parseSeconds(attributes.time) : undefined;
       const current = this.openCase(attributes.name ?? '', attributes.classname, attributes.file, false);
-      current.skipped = attributes.status !== undefined && SKIP_STATUSES.has(attributes.status);
+      current.skipped =
+        (attributes.status !== undefined && SKIP_STATUSES.has(attributes.status)) ||
+        (attributes.result !== undefined && SKIP_RESULTS.has(attributes.result));
       current.time = time;
     }
   }

@@ -610,6 +610,30 @@ describe('parseJunit details', () => {
     expect(totals.failures.map((f) => f.name)).toEqual(['e', 'g']);
   });
 
+  it("reads GoogleTest's report: a DISABLED_ test (status notrun) is skipped, GTEST_SKIP too", async () => {
+    // Shape of google/googletest googletest/test/gtest_xml_output_unittest.py's expected XML; the
+    // last test case is GTEST_SKIP() as gtest 1.10 writes it, without a <skipped> child.
+    const totals = await fromText(
+      `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="5" failures="1" disabled="1" skipped="2" errors="0" time="*" name="AllTests">
+  <testsuite name="MixedResultTest" tests="3" failures="1" disabled="1" skipped="0" errors="0" time="*">
+    <testcase name="Succeeds" file="gtest_xml_test_utils.cc" line="1" status="run" result="completed" time="*" classname="MixedResultTest"/>
+    <testcase name="Fails" file="gtest_xml_test_utils.cc" line="2" status="run" result="completed" time="*" classname="MixedResultTest">
+      <failure message="gtest_xml_output_unittest_.cc:*&#x0A;Expected equality of these values:" type=""><![CDATA[Expected equality]]></failure>
+    </testcase>
+    <testcase name="DISABLED_test" file="gtest_xml_test_utils.cc" line="3" status="notrun" result="suppressed" time="*" classname="MixedResultTest"/>
+  </testsuite>
+  <testsuite name="SkippedTest" tests="2" failures="0" disabled="0" skipped="2" errors="0" time="*">
+    <testcase name="Skipped" status="run" file="gtest_xml_test_utils.cc" line="4" result="skipped" time="*" classname="SkippedTest">
+      <skipped message="gtest_xml_test_utils.cc:4&#x0A;"><![CDATA[gtest_xml_test_utils.cc:4]]></skipped>
+    </testcase>
+    <testcase name="SkippedOld" status="run" result="skipped" time="*" classname="SkippedTest"/>
+  </testsuite>
+</testsuites>`,
+    );
+    expect(totals).toMatchObject({ tests: 5, passed: 1, failed: 1, skipped: 3, errored: 0 });
+  });
+
   it('fails a test case whose <failure> or <error> sits deeper than a direct child', async () => {
     const totals = await fromText(
       `<testsuite name="s">
