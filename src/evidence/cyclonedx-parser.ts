@@ -1,5 +1,5 @@
 /**
- * CycloneDX JSON (spec 1.2–1.6, and XML 1.0–1.6 through cyclonedx-xml.ts) → SbomSummary, and a
+ * CycloneDX JSON (spec 1.2–1.7, and XML 1.0–1.7 through cyclonedx-xml.ts) → SbomSummary, and a
  * CycloneDX document's `vulnerabilities` (VDR / VEX) → VulnerabilitySummary. Fields read are listed in
  * docs/evidence.md.
  */
@@ -36,7 +36,8 @@ function readBom(value: unknown, file: string): { bom: JsonObject; reader: JsonR
 /**
  * Reads a parsed CycloneDX JSON document. Nested components (`components[].components`) are
  * flattened in document order; `metadata.component` (the thing described) is the subject, not a
- * component.
+ * component, but the components it holds are. A component's licences are its `licenses` and those
+ * of its `evidence.licenses`.
  * @example parseCycloneDx(JSON.parse(text), 'bom.json').counts.components
  */
 export function parseCycloneDx(value: unknown, file: string): SbomSummary {
@@ -45,10 +46,16 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
   const components: SbomComponent[] = [];
   const counts = { components: 0, withPurl: 0, withLicense: 0, withUnparsedLicense: 0, withoutLicense: 0 };
 
-  // Depth-first, iteratively: a generated SBOM can nest deeply and hold 100,000+ entries.
-  const stack: Array<{ items: unknown[]; index: number; path: string }> = [
-    { items: reader.optArray(bom.components, 'components'), index: 0, path: 'components' },
-  ];
+  const subjectRaw = metadata ? reader.optObject(metadata.component, 'metadata.component') : undefined;
+  // Depth-first, iteratively: a generated SBOM can nest deeply and hold 100,000+ entries. The
+  // subject's own sub-components (`metadata.component.components`) are components too, after the
+  // top-level ones (the stack's last frame is read first).
+  const stack: Array<{ items: unknown[]; index: number; path: string }> = [];
+  if (subjectRaw && subjectRaw.components !== undefined && subjectRaw.components !== null) {
+    const path = 'metadata.component.components';
+    stack.push({ items: reader.array(subjectRaw.components, path), index: 0, path });
+  }
+  stack.push({ items: reader.optArray(bom.components, 'components'), index: 0, path: 'components' });
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.index >= frame.items.length) {
@@ -78,7 +85,6 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
   const summary: SbomSummary = { kind: 'sbom', standard: 'cyclonedx', specVersion, components, counts };
   const tool = metadata ? readTool(metadata, reader) : undefined;
   if (tool) summary.tool = tool;
-  const subjectRaw = metadata ? reader.optObject(metadata.component, 'metadata.component') : undefined;
   if (subjectRaw) {
     const subject = readComponent(subjectRaw, () => 'metadata.component', reader);
     summary.subject = { name: subject.name };
@@ -113,34 +119,56 @@ function readComponent(raw: JsonObject, path: () => string, reader: JsonReader):
     purl: optionalText(raw, 'purl', path, reader),
     version: optionalText(raw, 'version', path, reader),
   };
-  const licenses =
-    raw.licenses === undefined ? undefined : reader.optArray(raw.licenses, `${path()}.licenses`);
-  if (!licenses) return component;
-  for (let i = 0; i < licenses.length; i++) {
-    const choice = licenses[i];
-    let text: string | undefined;
-    if (isJsonObject(choice) && typeof choice.expression === 'string') {
-      text = choice.expression;
-    } else if (isJsonObject(choice) && isJsonObject(choice.license)) {
-      const license = choice.license;
-      text =
-        typeof license.id === 'string'
-          ? license.id
-          : reader.optString(license.name, `${path()}.licenses[${i}].license.name`);
-      if (text === undefined) reader.optString(license.id, `${path()}.licenses[${i}].license.id`);
-    } else {
-      const at = `${path()}.licenses[${i}]`;
-      const object = reader.object(choice, at);
-      if (object.expression !== undefined) reader.string(object.expression, `${at}.expression`);
-      reader.object(object.license, `${at}.license`);
-    }
-    if (text === undefined) continue;
-    // A licence name counts as SPDX only when it is exactly an expression ("MIT"); free text stays a name.
-    const expression = toSpdxExpression(text);
-    if (expression !== undefined) component.licenses.push(expression);
-    else if (text.trim() !== '') component.licenseNames = [...(component.licenseNames ?? []), text];
+  readLicenseChoices(raw.licenses, () => `${path()}.licenses`, reader, component);
+  // Licences a tool found in the component's files (1.3+): a denied one there must be seen too.
+  const evidence = raw.evidence;
+  if (evidence !== undefined && evidence !== null) {
+    const object = isJsonObject(evidence) ? evidence : reader.object(evidence, `${path()}.evidence`);
+    readLicenseChoices(object.licenses, () => `${path()}.evidence.licenses`, reader, component);
   }
   return component;
+}
+
+/**
+ * Adds a `licenses` array (a licence choice list) to the component: each item is `{license: {id |
+ * name}}` or `{expression}`. A malformed item holding both, or a licence with both id and name,
+ * gives both rather than hiding one; an item with neither is refused.
+ */
+function readLicenseChoices(
+  value: unknown,
+  path: () => string,
+  reader: JsonReader,
+  component: SbomComponent,
+): void {
+  if (value === undefined) return;
+  const licenses = reader.optArray(value, path());
+  for (let i = 0; i < licenses.length; i++) {
+    const choice = licenses[i];
+    const at = () => `${path()}[${i}]`;
+    const object = isJsonObject(choice) ? choice : reader.object(choice, at());
+    if (object.expression === undefined && object.license === undefined) {
+      throw shapeError(reader.file, at(), 'a licence choice with "license" or "expression"', choice, WHAT);
+    }
+    if (object.expression !== undefined)
+      addLicenseText(component, reader.string(object.expression, `${at()}.expression`));
+    if (object.license !== undefined) {
+      const license = reader.object(object.license, `${at()}.license`);
+      const id = reader.optString(license.id, `${at()}.license.id`);
+      const name = reader.optString(license.name, `${at()}.license.name`);
+      if (id !== undefined) addLicenseText(component, id);
+      if (name !== undefined && name !== id) addLicenseText(component, name);
+    }
+  }
+}
+
+/** A licence counts as SPDX only when it is exactly an expression ("MIT"); free text stays a name. */
+function addLicenseText(component: SbomComponent, text: string): void {
+  const expression = toSpdxExpression(text);
+  if (expression !== undefined) {
+    if (!component.licenses.includes(expression)) component.licenses.push(expression);
+  } else if (text.trim() !== '' && !component.licenseNames?.includes(text)) {
+    component.licenseNames = [...(component.licenseNames ?? []), text];
+  }
 }
 
 /** `metadata.tools`: an array of {vendor, name, version} up to 1.4, `{components: […]}` from 1.5. */

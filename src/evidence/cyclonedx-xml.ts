@@ -1,12 +1,13 @@
 /**
- * CycloneDX XML (schema 1.0–1.6) → the same BOM in CycloneDX's JSON document model, so that one
+ * CycloneDX XML (schema 1.0–1.7) → the same BOM in CycloneDX's JSON document model, so that one
  * reader (cyclonedx-parser.ts) reads both encodings and they cannot drift apart. Maven's and
  * Gradle's CycloneDX plugins write XML beside JSON, and the .NET tool writes XML by default.
  *
  * The two encodings differ in regular ways, which is all this converts: a list is a wrapper
  * element holding one element per item (`<components><component>`), attributes are fields
  * (`bom-ref`, `type`), a leaf element's text is a string, `<hash alg>` and `<property name>` carry
- * their value as text, a licence choice is `<license>` or `<expression>`, and a vulnerability's
+ * their value as text, a licence choice is `<license>`, `<expression>` or (1.7) `<expression-detailed
+ * expression>`, a composition's lists hold references (`<vulnerability ref>`), and a vulnerability's
  * `affects` are `<target>` elements. Elements of other namespaces (extensions) are left out.
  * Missing names and ids are refused here, where the line is known.
  */
@@ -143,7 +144,7 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
     const frame = open.pop()!;
     const value = finish(frame);
     const parent = open[open.length - 1];
-    if (parent) attach(parent, frame, value, invalid);
+    if (parent) attach(parent, frame, value, invalid, open[open.length - 2]?.name);
     else bom = value as JsonObject;
   });
   parser.write(text).close();
@@ -194,14 +195,29 @@ function finish(frame: Frame): unknown {
   return fields;
 }
 
-/** Puts a closed child's value where the JSON form has it: an item of its parent's list, or a field. */
-function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): void {
+/**
+ * Puts a closed child's value where the JSON form has it: an item of its parent's list, or a field.
+ * `owner` is the element holding the parent (a list's items depend on whose list it is).
+ */
+function attach(
+  parent: Frame,
+  child: Frame,
+  value: unknown,
+  invalid: Invalid,
+  owner: string | undefined,
+): void {
   if (
     (parent.name === 'tools' && child.name === 'tool') ||
     (parent.name !== 'tools' && LISTS.has(parent.name))
   ) {
     parent.items ??= [];
-    parent.items.push(itemOf(parent.name, child, value, invalid));
+    // A composition's <assemblies>, <dependencies> and <vulnerabilities> list references
+    // (`<vulnerability ref="…"/>`): JSON's arrays of bom-ref strings, not vulnerabilities.
+    const item =
+      owner === 'composition'
+        ? (child.attributes?.ref ?? textOf(child))
+        : itemOf(parent.name, child, value, invalid);
+    parent.items.push(item);
     return;
   }
   if (parent.name === 'dependency' && child.name === 'dependency') {
@@ -235,8 +251,7 @@ function attach(parent: Frame, child: Frame, value: unknown, invalid: Invalid): 
 function itemOf(list: string, child: Frame, value: unknown, invalid: Invalid): unknown {
   switch (list) {
     case 'licenses':
-      // A licence choice: { license: {id | name, …} } or { expression }.
-      return child.name === 'expression' ? { expression: textOf(child) } : { license: asObject(value) };
+      return licenseChoiceOf(child, value, invalid);
     case 'hashes':
       return { alg: child.attributes?.alg ?? '', content: textOf(child) };
     case 'properties':
@@ -255,6 +270,33 @@ function itemOf(list: string, child: Frame, value: unknown, invalid: Invalid): u
     default:
       return value;
   }
+}
+
+/**
+ * A licence choice: `{ license: {id | name, …} }` or `{ expression }`. 1.7's `<expression-detailed
+ * expression="…">` is JSON's `{ expression, expressionDetails }`; only the expression is read (its
+ * details name parts of it). Anything else in `<licenses>` is refused: a licence form this reader
+ * does not know would otherwise vanish from the summary.
+ */
+function licenseChoiceOf(child: Frame, value: unknown, invalid: Invalid): JsonObject {
+  if (child.name === 'license') return { license: asObject(value) };
+  if (child.name === 'expression') return { expression: textOf(child) };
+  if (child.name === 'expression-detailed') {
+    const expression = child.attributes?.expression;
+    if (expression === undefined || expression.trim() === '') {
+      throw invalid(
+        child.line,
+        child.column,
+        '<expression-detailed> has no expression attribute; expected the SPDX licence expression it details',
+      );
+    }
+    return { expression };
+  }
+  throw invalid(
+    child.line,
+    child.column,
+    `<${child.name}> in <licenses>; expected <license>, <expression> or <expression-detailed> (CycloneDX 1.0–1.7)`,
+  );
 }
 
 /** A new object for an element's fields, holding its attributes. */

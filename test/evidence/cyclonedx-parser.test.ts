@@ -168,6 +168,80 @@ describe('parseCycloneDx on CycloneDX 1.5 and 1.6 samples', () => {
   });
 });
 
+describe('parseCycloneDx never drops a licence or a component', () => {
+  it('counts the components the subject holds (metadata.component.components) as components', () => {
+    const sbom = parseCycloneDx(
+      {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        metadata: {
+          component: {
+            type: 'application',
+            name: 'app',
+            components: [{ type: 'library', name: 'bundled', licenses: [{ expression: 'GPL-3.0-only' }] }],
+          },
+        },
+        components: [{ type: 'library', name: 'top' }],
+      },
+      'bom.json',
+    );
+    expect(sbom.subject).toEqual({ name: 'app' });
+    expect(sbom.components.map((c) => [c.name, c.licenses])).toEqual([
+      ['top', []],
+      ['bundled', ['GPL-3.0-only']],
+    ]);
+    expect(sbom.counts.components).toBe(2);
+  });
+
+  it('keeps both halves of a malformed choice (expression and licence; id and name)', () => {
+    const sbom = parseCycloneDx(
+      {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        components: [
+          {
+            name: 'a',
+            licenses: [
+              { expression: 'MIT', license: { id: 'GPL-3.0-only' } },
+              { license: { id: 'Apache-2.0', name: 'AGPL-3.0-only' } },
+            ],
+          },
+        ],
+      },
+      'bom.json',
+    );
+    expect(sbom.components[0]?.licenses).toEqual(['MIT', 'GPL-3.0-only', 'Apache-2.0', 'AGPL-3.0-only']);
+  });
+
+  it('refuses a licence choice with neither a licence nor an expression', () => {
+    const error = tollgateErrorOf(() =>
+      parseCycloneDx(
+        {
+          bomFormat: 'CycloneDX',
+          specVersion: '1.7',
+          components: [{ name: 'a', licenses: [{ acknowledgement: 'declared' }] }],
+        },
+        'bom.json',
+      ),
+    );
+    expect(error.message).toBe(
+      'bom.json: not a valid CycloneDX document: at components[0].licenses[0]: expected a licence choice with "license" or "expression", found an object',
+    );
+    expect(
+      tollgateErrorOf(() =>
+        parseCycloneDx(
+          {
+            bomFormat: 'CycloneDX',
+            specVersion: '1.7',
+            components: [{ name: 'a', evidence: { licenses: [{}] } }],
+          },
+          'bom.json',
+        ),
+      ).message,
+    ).toContain('at components[0].evidence.licenses[0]: expected a licence choice');
+  });
+});
+
 describe('parseCycloneDx refuses the wrong shape, naming the file and the path', () => {
   it('a component without a name', () => {
     const error = tollgateErrorOf(() =>

@@ -178,6 +178,18 @@ describe('broken CycloneDX XML, refused at its line', () => {
     ).toMatch(/^vex\.xml:3:\d+: <target> has no <ref>/);
   });
 
+  it('refuses a licence form it does not know, and a 1.7 <expression-detailed> without its expression', () => {
+    const bom = (licenses: string) =>
+      `<bom xmlns="http://cyclonedx.org/schema/bom/1.7"><components><component type="library"><name>a</name>\n<licenses>\n${licenses}</licenses></component></components></bom>`;
+    // A future licence element would otherwise vanish from the summary with whatever it names.
+    expect(refuse(bom('<license-set><id>GPL-3.0-only</id></license-set>'))).toMatch(
+      /^bom\.xml:3:\d+: <license-set> in <licenses>; expected <license>, <expression> or <expression-detailed>/,
+    );
+    expect(
+      refuse(bom('<expression-detailed><details license-identifier="MIT"/></expression-detailed>')),
+    ).toMatch(/^bom\.xml:3:\d+: <expression-detailed> has no expression attribute/);
+  });
+
   it('refuses a truncated file, a DOCTYPE, and a <bom> outside CycloneDX', () => {
     expect(refuse('<bom xmlns="http://cyclonedx.org/schema/bom/1.4">\n<components>\n<component>')).toMatch(
       /^bom\.xml:3:\d+: the file ends while <component> is still open; expected a complete CycloneDX XML document/,
