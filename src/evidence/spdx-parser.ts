@@ -169,8 +169,14 @@ function baseType(element: JsonObject): string {
 const LISTED_LICENSE = /^https?:\/\/spdx\.org\/licenses\/(.+)$/;
 
 /**
+ * SPDX 3 element types that are packages: `software_Package` and its subclasses in the AI and
+ * Dataset profiles (`ai_AIPackage`, `dataset_DatasetPackage`), which an AI BOM lists beside code.
+ */
+const PACKAGE_TYPES = new Set(['Package', 'AIPackage', 'DatasetPackage']);
+
+/**
  * SPDX 3.0 JSON-LD: elements in a flat `@graph`, referring to each other by `spdxId`. Packages are
- * `software_Package` elements; licences hang off `hasConcludedLicense` / `hasDeclaredLicense`
+ * `software_Package`, `ai_AIPackage` and `dataset_DatasetPackage` elements; licences hang off `hasConcludedLicense` / `hasDeclaredLicense`
  * relationships; the subject is the document's (or SBOM's) `rootElement`.
  */
 export function parseSpdx3(value: unknown, file: string): SbomSummary {
@@ -216,7 +222,7 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
         list.push(reader.string(to, `${path}.to[${j}]`));
         target.set(from, list);
       }
-    } else if (type === 'Package') {
+    } else if (PACKAGE_TYPES.has(type)) {
       const id = element.spdxId ?? element['@id'];
       packages.push({ id: reader.string(id, `${path}.spdxId`), element, path });
     }
@@ -225,16 +231,47 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
     throw shapeError(file, '@graph', 'a CreationInfo element with specVersion', undefined, what);
   }
 
-  const licenseText = (ref: string): string | undefined => {
+  // A licence reference as SPDX expression text: a listed licence's IRI, a LicenseExpression, or an
+  // expanded-licensing element (AND/OR sets, "or later", WITH) spelled out. NoAssertion and None
+  // give undefined. Anything else gives its name or IRI (a CustomLicense with only its text): never
+  // nothing, so that the gate can say which licence it could not check.
+  const licenseText = (ref: unknown, depth = 0): string | undefined => {
+    if (isJsonObject(ref))
+      return elementLicense(ref, typeof ref.spdxId === 'string' ? ref.spdxId : '', depth);
+    if (typeof ref !== 'string') return undefined;
     const listed = LISTED_LICENSE.exec(ref);
     if (listed) return listed[1];
     const element = byId.get(ref);
     if (!element) return /NoAssertionLicense|NoneLicense/.test(ref) ? undefined : ref;
+    return elementLicense(element, ref, depth);
+  };
+  const elementLicense = (element: JsonObject, ref: string, depth: number): string | undefined => {
     const expression = prop(element, 'licenseExpression', 'simplelicensing');
     if (typeof expression === 'string') return expression;
     const listedId = typeof element.spdxId === 'string' ? LISTED_LICENSE.exec(element.spdxId) : null;
     if (listedId) return listedId[1];
-    return typeof element.name === 'string' ? element.name : undefined;
+    const type = baseType(element);
+    if (/^(NoAssertion|None)License$/.test(type)) return undefined;
+    const part = (key: string) =>
+      depth < 32 ? licenseText(prop(element, key, 'expandedlicensing'), depth + 1) : undefined;
+    if (type === 'ConjunctiveLicenseSet' || type === 'DisjunctiveLicenseSet') {
+      const members = prop(element, 'member', 'expandedlicensing');
+      const texts = (Array.isArray(members) ? members : [])
+        .map((member) => (depth < 32 ? licenseText(member, depth + 1) : undefined))
+        .filter(isLicenseValue);
+      if (texts.length > 0) {
+        const operator = type === 'ConjunctiveLicenseSet' ? ' AND ' : ' OR ';
+        return texts.length === 1 ? texts[0] : `(${texts.join(operator)})`;
+      }
+    } else if (type === 'OrLaterOperator') {
+      const subject = part('subjectLicense');
+      if (subject) return `${subject}+`;
+    } else if (type === 'WithAdditionOperator') {
+      const subject = part('subjectExtendableLicense');
+      const addition = part('subjectAddition');
+      if (subject && addition) return `${subject} WITH ${addition}`;
+    }
+    return typeof element.name === 'string' && element.name !== '' ? element.name : ref;
   };
 
   const all: Array<{ id: string; component: SbomComponent }> = [];
@@ -259,8 +296,17 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
       }
     }
     if (purl) component.purl = purl;
-    const refs = concluded.get(id)?.map(licenseText).filter(isLicenseValue);
-    const chosen = refs && refs.length > 0 ? refs : declared.get(id)?.map(licenseText).filter(isLicenseValue);
+    const refs = concluded
+      .get(id)
+      ?.map((ref) => licenseText(ref))
+      .filter(isLicenseValue);
+    const chosen =
+      refs && refs.length > 0
+        ? refs
+        : declared
+            .get(id)
+            ?.map((ref) => licenseText(ref))
+            .filter(isLicenseValue);
     for (const text of chosen ?? []) addLicense(component, text);
     all.push({ id, component });
   }

@@ -162,6 +162,66 @@ describe('parseSpdx3 (SPDX 3.0 JSON-LD)', () => {
     ]);
   });
 
+  it('spells out expanded licences (AND/OR sets, or-later, WITH) and names a custom licence it cannot', () => {
+    const doc = {
+      '@context': 'https://spdx.org/rdf/3.0.1/spdx-context.jsonld',
+      '@graph': [
+        { type: 'CreationInfo', '@id': '_:c', specVersion: '3.0.1', created: '2026-01-01T00:00:00Z' },
+        { type: 'software_Package', spdxId: 'urn:a', name: 'a' },
+        { type: 'ai_AIPackage', spdxId: 'urn:model', name: 'model' },
+        { type: 'dataset_DatasetPackage', spdxId: 'urn:data', name: 'data' },
+        {
+          type: 'expandedlicensing_ConjunctiveLicenseSet',
+          spdxId: 'urn:set',
+          expandedlicensing_member: ['urn:later', 'urn:with'],
+        },
+        {
+          type: 'expandedlicensing_OrLaterOperator',
+          spdxId: 'urn:later',
+          expandedlicensing_subjectLicense: 'https://spdx.org/licenses/LGPL-2.1',
+        },
+        {
+          type: 'expandedlicensing_WithAdditionOperator',
+          spdxId: 'urn:with',
+          expandedlicensing_subjectExtendableLicense: 'https://spdx.org/licenses/GPL-2.0-only',
+          expandedlicensing_subjectAddition: 'https://spdx.org/licenses/Classpath-exception-2.0',
+        },
+        {
+          type: 'expandedlicensing_CustomLicense',
+          spdxId: 'urn:custom',
+          simplelicensing_licenseText: 'research only',
+        },
+        {
+          type: 'Relationship',
+          spdxId: 'urn:r1',
+          from: 'urn:a',
+          relationshipType: 'hasConcludedLicense',
+          to: ['urn:set'],
+        },
+        {
+          type: 'Relationship',
+          spdxId: 'urn:r2',
+          from: 'urn:model',
+          relationshipType: 'hasDeclaredLicense',
+          to: ['https://spdx.org/licenses/MIT'],
+        },
+        {
+          type: 'Relationship',
+          spdxId: 'urn:r3',
+          from: 'urn:data',
+          relationshipType: 'hasConcludedLicense',
+          to: ['urn:custom'],
+        },
+      ],
+    };
+    const sbom = parseSpdx3(doc, 'ai.spdx3.json');
+    expect(sbom.components).toEqual([
+      { name: 'a', licenses: ['(LGPL-2.1+ AND GPL-2.0-only WITH Classpath-exception-2.0)'] },
+      { name: 'model', licenses: ['MIT'] },
+      { name: 'data', licenses: [], licenseNames: ['urn:custom'] },
+    ]);
+  });
+
   it('refuses a graph without CreationInfo', () => {
     const doc = { '@context': 'https://spdx.org/rdf/3.0.1/spdx-context.jsonld', '@graph': [] };
     const error = tollgateErrorOf(() => parseSpdx3(doc, 'empty.json'));
