@@ -105,6 +105,13 @@ export function detectFormat(text: string, file: string): DetectedFormat {
     const local = root?.split(':').pop();
     if (local === 'testsuites' || local === 'testsuite') return { format: 'junit' };
     if (local === 'bom') return { format: 'cyclonedx', value: parseCycloneDxXml(body, file) };
+    if (local === 'RDF') {
+      throw inputError(
+        'EVIDENCE_INVALID',
+        { file },
+        `RDF/XML (root <${root}>, as SPDX 2 can be written) is not read; expected SPDX as JSON, tag-value or SPDX 3 JSON-LD: convert it (e.g. \`pyspdxtools -i ${file} -o out.spdx.json\`)`,
+      );
+    }
     throw inputError(
       'EVIDENCE_INVALID',
       { file },
@@ -112,16 +119,51 @@ export function detectFormat(text: string, file: string): DetectedFormat {
     );
   }
   if (isSpdxTagValue(body)) return { format: 'spdx', value: parseSpdxTagValue(body, file) };
-  const value = parseJsonText(text, file);
-  const format = detectJsonFormat(value);
-  if (format === undefined) {
+  const expected = `expected one of ${Object.values(FORMAT_NAMES).join(', ')}`;
+  // Evidence JSON is an object or an array; anything else is some other text (a table, a purl list,
+  // YAML), named as such rather than as a JSON syntax error at 1:1. Its content is not echoed.
+  if (body[start] !== '{' && body[start] !== '[') {
+    if (SPDX_YAML.test(body.slice(0, 4096))) {
+      throw inputError(
+        'EVIDENCE_INVALID',
+        { file },
+        `SPDX 2 YAML is not read; expected SPDX as JSON, tag-value or SPDX 3 JSON-LD: convert it (e.g. \`pyspdxtools -i ${file} -o out.spdx.json\`)`,
+      );
+    }
     throw inputError(
       'EVIDENCE_INVALID',
       { file },
-      `not a known evidence format: expected one of ${Object.values(FORMAT_NAMES).join(', ')}; found JSON ${describeTop(value)}`,
+      `not a known evidence format: the file is neither JSON, XML nor SPDX tag-value; ${expected}`,
+    );
+  }
+  const value = parseJsonText(text, file);
+  const format = detectJsonFormat(value);
+  if (format === undefined) {
+    const known = unsupportedJson(value);
+    throw inputError(
+      'EVIDENCE_INVALID',
+      { file },
+      known
+        ? `not a known evidence format: found ${known}, which Tollgate does not read; ${expected}`
+        : `not a known evidence format: ${expected}; found JSON ${describeTop(value)}`,
     );
   }
   return { format, value };
+}
+
+/** An SPDX 2 YAML document: a top-level `spdxVersion:` key (YAML's spelling of the JSON field). */
+const SPDX_YAML = /^["']?spdxVersion["']?[ \t]*:/m;
+
+/** JSON formats other tools write beside SBOMs, named so that the refusal says what was found. */
+function unsupportedJson(value: unknown): string | undefined {
+  if (!isJsonObject(value)) return undefined;
+  if (Array.isArray(value.artifacts) && isJsonObject(value.descriptor) && value.descriptor.name === 'syft') {
+    return "syft's own JSON (`syft -o syft-json`; ask it for `-o cyclonedx-json` or `-o spdx-json`)";
+  }
+  if (isJsonObject(value.detector) && isJsonObject(value.manifests) && 'job' in value) {
+    return 'a GitHub dependency snapshot (`syft -o github-json`; ask it for `-o cyclonedx-json` or `-o spdx-json`)';
+  }
+  return undefined;
 }
 
 function describeTop(value: unknown): string {

@@ -66,6 +66,29 @@ describe('detectFormat', () => {
     expect(error.message).toContain('found JSON an object with keys "hello"');
   });
 
+  it('names SPDX YAML, RDF/XML, syft JSON and plain text when it refuses them', () => {
+    const refuse = (text: string, file: string) => tollgateErrorOf(() => detectFormat(text, file)).message;
+    expect(refuse('spdxVersion: SPDX-2.3\ndataLicense: CC0-1.0\n', 'doc.spdx.yaml')).toBe(
+      'doc.spdx.yaml: SPDX 2 YAML is not read; expected SPDX as JSON, tag-value or SPDX 3 JSON-LD: convert it (e.g. `pyspdxtools -i doc.spdx.yaml -o out.spdx.json`)',
+    );
+    expect(
+      refuse(
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
+        'doc.spdx.rdf',
+      ),
+    ).toMatch(
+      /^doc\.spdx\.rdf: RDF\/XML \(root <rdf:RDF>, as SPDX 2 can be written\) is not read; expected SPDX as JSON/,
+    );
+    expect(
+      refuse('{"artifacts": [], "source": {}, "descriptor": {"name": "syft", "version": "1.0.0"}}', 's.json'),
+    ).toMatch(
+      /^s\.json: not a known evidence format: found syft's own JSON .* which Tollgate does not read; expected one of/,
+    );
+    expect(refuse('NAME  VERSION  TYPE\nleft-pad  1.3.0  npm\n', 'table.txt')).toMatch(
+      /^table\.txt: not a known evidence format: the file is neither JSON, XML nor SPDX tag-value; expected one of JUnit XML, CycloneDX/,
+    );
+  });
+
   it('reads CycloneDX XML, refuses other XML and empty files', () => {
     expect(
       detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
