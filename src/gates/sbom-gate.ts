@@ -69,10 +69,12 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
     let withoutLicense = 0;
     for (const record of sboms) {
       for (const component of record.data.components) {
+        // A licence name beside SPDX licences ("Apache-2.0" and "My Own License") also applies and
+        // is no more checked than when it stands alone: it is listed either way.
+        if (component.licenseNames)
+          unchecked.push(`${label(component)} ("${component.licenseNames.join('", "')}")`);
         if (component.licenses.length === 0) {
-          if (component.licenseNames)
-            unchecked.push(`${label(component)} ("${component.licenseNames.join('", "')}")`);
-          else withoutLicense++;
+          if (!component.licenseNames) withoutLicense++;
           continue;
         }
         const denied = checker.deniedIn(component.licenses);

@@ -108,6 +108,21 @@ describe('sbom gate: licence deny-list', () => {
     );
   });
 
+  it('lists a licence name given beside SPDX licences as unchecked too, and still checks the SPDX ones', () => {
+    // As CycloneDX's own 1.7 example valid-license-choice-1.7.json gives a component: an id, an
+    // expression and a name ("My Own License") that no deny-list can judge.
+    const mixed = { ...component('mixed', '1', ['Apache-2.0']), licenseNames: ['My Own License'] };
+    const denied = { ...component('denied', '1', ['AGPL-3.0-only']), licenseNames: ['Vendor terms'] };
+    const result = evaluateSbom(deny, [sbom([mixed, denied])]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'denied@1 is licensed AGPL-3.0-only, which needs denied licence AGPL-3.0-only',
+    ]);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '2 component(s) name licences that are not SPDX expressions and were not checked against denyLicenses: mixed@1 ("My Own License"), denied@1 ("Vendor terms")',
+    ]);
+  });
+
   it('caps the listed offenders at 10 and sums up the rest', () => {
     const many = Array.from({ length: 13 }, (_, i) => component(`gpl-${i}`, '1', ['GPL-3.0-only']));
     const result = evaluateSbom(deny, [sbom(many)]);
