@@ -55,11 +55,21 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
   for (const record of sboms) {
     const d = record.data;
     const standard = d.standard === 'cyclonedx' ? `CycloneDX ${d.specVersion}` : d.specVersion;
+    const of = d.subject?.name ? label({ ...d.subject, licenses: [] }) : 'the artifact';
     validated.push({
       gate: GATE,
-      text: `SBOM of ${d.subject ? label({ ...d.subject, licenses: [] }) : 'the artifact'}: ${d.counts.components} component(s) (${standard}${d.tool ? `, ${d.tool}` : ''}; recorded ${record.recordedAt} by ${record.actor})`,
+      text: `SBOM of ${of}: ${d.counts.components} component(s) (${standard}${d.tool ? `, ${d.tool}` : ''}; recorded ${record.recordedAt} by ${record.actor})`,
       evidence: [record.id],
     });
+    // An SBOM listing nothing (an SPDX 3 document whose root is a file, a minimal CycloneDX BOM)
+    // passes every licence and component rule by having nothing to judge: say so.
+    if (d.counts.components === 0) {
+      risks.push({
+        gate: GATE,
+        text: `the SBOM of ${of} (${standard}) lists no components: no licence or component in it was checked`,
+        evidence: [record.id],
+      });
+    }
   }
 
   if (policy.denyLicenses.length > 0) {

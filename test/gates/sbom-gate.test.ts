@@ -32,6 +32,15 @@ describe('sbom gate: presence', () => {
     );
   });
 
+  it('an SBOM with no components passes, with the emptiness as remaining risk', () => {
+    const empty = sbom([], {}, 'syft 1.18.1');
+    const result = evaluateSbom(policy({ denyLicenses: ['GPL-3.0-only'] }), [empty]);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'the SBOM of checkout@1.4.2 (CycloneDX 1.6) lists no components: no licence or component in it was checked',
+    ]);
+  });
+
   it('object form with required: false behaves as optional', () => {
     expect(evaluateSbom(policy({ required: false }), []).status).toBe('pass');
     expect(evaluateSbom(policy({}), []).status).toBe('fail');
