@@ -146,12 +146,14 @@ function readLicenseChoices(
     const choice = licenses[i];
     const at = () => `${path()}[${i}]`;
     const object = isJsonObject(choice) ? choice : reader.object(choice, at());
-    if (object.expression === undefined && object.license === undefined) {
+    // null is absent, as some serialisers write every field.
+    const hasExpression = object.expression !== undefined && object.expression !== null;
+    const hasLicense = object.license !== undefined && object.license !== null;
+    if (!hasExpression && !hasLicense) {
       throw shapeError(reader.file, at(), 'a licence choice with "license" or "expression"', choice, WHAT);
     }
-    if (object.expression !== undefined)
-      addLicenseText(component, reader.string(object.expression, `${at()}.expression`));
-    if (object.license !== undefined) {
+    if (hasExpression) addLicenseText(component, reader.string(object.expression, `${at()}.expression`));
+    if (hasLicense) {
       const license = reader.object(object.license, `${at()}.license`);
       const id = reader.optString(license.id, `${at()}.license.id`);
       const name = reader.optString(license.name, `${at()}.license.name`);

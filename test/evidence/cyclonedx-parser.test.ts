@@ -204,6 +204,7 @@ describe('parseCycloneDx never drops a licence or a component', () => {
             licenses: [
               { expression: 'MIT', license: { id: 'GPL-3.0-only' } },
               { license: { id: 'Apache-2.0', name: 'AGPL-3.0-only' } },
+              { expression: null, license: { id: 'MIT', name: null } },
             ],
           },
         ],

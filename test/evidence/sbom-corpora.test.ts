@@ -442,6 +442,21 @@ describe('SBOM corpora: each file reads to what it holds', () => {
   });
 });
 
+describe('SBOM corpora: syft writes one catalogue in four encodings', () => {
+  it('its CycloneDX XML reads to what its CycloneDX JSON does, its SPDX tag-value to its SPDX JSON', () => {
+    const cdxJson = read(`${SYFT}cyclonedxjson__testdata__snapshot__TestCycloneDxImageEncoder.golden`);
+    const cdxXml = read(`${SYFT}cyclonedxxml__testdata__snapshot__TestCycloneDxImageEncoder.golden`);
+    expect(cdxXml.components).toEqual(cdxJson.components);
+    // syft orders packages differently per writer: compared by name.
+    const byName = (s: SbomSummary) => [...s.components].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const spdxJson = read(`${SYFT}spdxjson__testdata__snapshot__TestSPDXJSONImageEncoder.golden`);
+    const spdxTag = read(`${SYFT}spdxtagvalue__testdata__snapshot__TestSPDXTagValueImageEncoder.golden`);
+    expect(byName(spdxTag)).toEqual(byName(spdxJson));
+    // The two standards agree on the packages; CycloneDX adds the distro as a component.
+    expect(byName(spdxJson)).toEqual(byName(cdxJson).filter((c) => c.name !== 'debian'));
+  });
+});
+
 describe('SBOM corpora: licences as the sbom gate sees them', () => {
   const policy = (denyLicenses: string[]) => sbomRequirement.parse({ denyLicenses });
 
