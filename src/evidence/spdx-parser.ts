@@ -69,7 +69,8 @@ const PACKAGE_MANAGER = new Set(['PACKAGE-MANAGER', 'PACKAGE_MANAGER']);
 
 /**
  * SPDX 2.2/2.3 JSON. The licence of a package is `licenseConcluded`, or `licenseDeclared` when the
- * concluded one is NOASSERTION/NONE/absent. Its purl is the `externalRefs` entry of type `purl`.
+ * concluded one is NOASSERTION/NONE/absent, or, when neither says anything, every licence of
+ * `licenseInfoFromFiles`. Its purl is the `externalRefs` entry of type `purl`.
  * Packages the document DESCRIBES are its subject, not components (unless it describes them all).
  */
 export function parseSpdx2(value: unknown, file: string): SbomSummary {
@@ -122,7 +123,16 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
     }
     const concluded = reader.optString(pkg.licenseConcluded, `${path}.licenseConcluded`);
     const declared = reader.optString(pkg.licenseDeclared, `${path}.licenseDeclared`);
-    addLicense(component, isLicenseValue(concluded) ? concluded : declared);
+    if (isLicenseValue(concluded) || isLicenseValue(declared)) {
+      addLicense(component, isLicenseValue(concluded) ? concluded : declared);
+    } else {
+      // Neither concluded nor declared: the licences found in its files are all the document
+      // knows, and all of them apply (a GPL header found there must not read as "no licence").
+      const found = reader.optArray(pkg.licenseInfoFromFiles, `${path}.licenseInfoFromFiles`);
+      for (let j = 0; j < found.length; j++) {
+        addLicense(component, reader.string(found[j], `${path}.licenseInfoFromFiles[${j}]`));
+      }
+    }
     all.push({ id: reader.optString(pkg.SPDXID, `${path}.SPDXID`), component });
   }
 

@@ -4,8 +4,9 @@
  * apart. What it converts is what that reader uses: `SPDXVersion`, the document's `SPDXID`,
  * `Creator`, `Relationship`, and per package (from `PackageName` to the next package, file,
  * snippet or licence section) `SPDXID`, `PackageVersion`, `PackageLicenseConcluded`,
- * `PackageLicenseDeclared` and `ExternalRef`. A `<text>…</text>` value may span lines; what it
- * holds is never read as tags. Other tags are skipped.
+ * `PackageLicenseDeclared`, `PackageLicenseInfoFromFiles` (repeated) and `ExternalRef`. A
+ * `<text>…</text>` value may span lines; what it holds is never read as tags. Other tags are
+ * skipped.
  */
 import { TollgateError } from '../errors.js';
 import type { JsonObject } from './json-input.js';
@@ -87,7 +88,12 @@ export function parseSpdxTagValue(text: string, file: string): JsonObject {
     if (tag === 'SPDXVersion') doc.spdxVersion = value;
     else if (tag === 'Creator') creators.push(value);
     else if (tag === 'Relationship') relationships.push(relationshipOf(value, lineNumber, invalid));
-    else if (current !== undefined && tag === 'ExternalRef') {
+    else if (current !== undefined && tag === 'PackageLicenseInfoFromFiles') {
+      // One licence per line, repeated: JSON's licenseInfoFromFiles array.
+      const found = (current.licenseInfoFromFiles as string[] | undefined) ?? [];
+      found.push(value);
+      current.licenseInfoFromFiles = found;
+    } else if (current !== undefined && tag === 'ExternalRef') {
       const refs = (current.externalRefs as JsonObject[] | undefined) ?? [];
       refs.push(externalRefOf(value, lineNumber, invalid));
       current.externalRefs = refs;

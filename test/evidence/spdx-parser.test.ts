@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { parseSpdx, parseSpdx2, parseSpdx3 } from '../../src/evidence/spdx-parser.js';
 import { tollgateErrorOf } from '../support/builders.js';
 import { sampleJson } from './scan-helpers.js';
@@ -40,6 +41,42 @@ describe('parseSpdx2 (SPDX 2.3 JSON)', () => {
       'internal-metrics': ['LicenseRef-Example-Proprietary'],
       zlib: [],
     });
+  });
+
+  it('falls back to licenseInfoFromFiles when neither concluded nor declared says anything', () => {
+    const pkg = (name: string, fields: Record<string, unknown>) => ({
+      SPDXID: `SPDXRef-${name}`,
+      name,
+      ...fields,
+    });
+    const sbom = parseSpdx2(
+      {
+        spdxVersion: 'SPDX-2.3',
+        SPDXID: 'SPDXRef-DOCUMENT',
+        packages: [
+          pkg('scanned', {
+            licenseConcluded: 'NOASSERTION',
+            licenseDeclared: 'NOASSERTION',
+            licenseInfoFromFiles: ['GPL-3.0-only', 'NOASSERTION', 'MIT'],
+          }),
+          // A conclusion stands: the files' licences were what it was drawn from.
+          pkg('concluded', { licenseConcluded: 'Apache-2.0', licenseInfoFromFiles: ['GPL-3.0-only'] }),
+        ],
+      },
+      'scan.spdx.json',
+    );
+    expect(sbom.components.map((c) => [c.name, c.licenses])).toEqual([
+      ['scanned', ['GPL-3.0-only', 'MIT']],
+      ['concluded', ['Apache-2.0']],
+    ]);
+    const fromTags = normaliseDocument(
+      'SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\nPackageName: scanned\nSPDXID: SPDXRef-scanned\nPackageLicenseConcluded: NOASSERTION\nPackageLicenseInfoFromFiles: GPL-3.0-only\nPackageLicenseInfoFromFiles: MIT\n',
+      'scan.spdx',
+      'sbom',
+    );
+    expect(
+      fromTags.type === 'evidence' && fromTags.data.kind === 'sbom' && fromTags.data.components[0]?.licenses,
+    ).toEqual(['GPL-3.0-only', 'MIT']);
   });
 
   it('reads purls written with PACKAGE_MANAGER (older tools), the subject from a DESCRIBES relationship', () => {
