@@ -159,8 +159,22 @@ function checkSuite(
       evidence: ref,
     });
   }
-  if (t.tests === 0) {
-    risks.push({ gate: 'tests', text: `suite ${suite}: the report holds no test cases`, evidence: ref });
+  // A suite in which no test case ran tested nothing: a filter that matched nothing, a runner
+  // that crashed before its first test, every test skipped. Only a contract that says so
+  // (`minTests: 0`) lets it through. A CDEvent says how the run ended, not how many ran.
+  const ran = t.tests - t.skipped;
+  const emptyText =
+    t.tests === 0
+      ? 'the report holds no test cases'
+      : `all ${t.tests} test case(s) were skipped: none ran`;
+  if (record.format === 'cdevents' || requirement.minTests === 0) {
+    if (ran === 0) risks.push({ gate: 'tests', text: `suite ${suite}: ${emptyText}`, evidence: ref });
+  } else if (ran === 0 && !(requirement.minTests !== undefined && t.tests < requirement.minTests)) {
+    required.push({
+      gate: 'tests',
+      text: `suite ${suite}: ${emptyText}, so nothing was tested (minTests: 0 accepts an empty suite)`,
+      evidence: ref,
+    });
   }
   if (required.length === 0) {
     validated.push({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
+import type { TestSummary } from '../../src/evidence/evidence.js';
 import { contractOf, factsOf, promotion, testEvidence } from '../support/builders.js';
 import { THREE_STAGES } from '../support/cli.js';
 
@@ -160,6 +161,47 @@ describe('tests gate', () => {
     );
     expect(there.verdict).toBe('allowed');
     expect(there.validated.find((v) => v.gate === 'tests')?.text).toContain('produced in staging');
+  });
+
+  it('blocks a suite in which no test case ran, unless the contract accepts an empty suite', () => {
+    const staging = (integration: Partial<TestSummary>, text = THREE_STAGES) =>
+      decide(
+        contractOf(text),
+        'staging',
+        factsOf({
+          promotions: [promotion('dev')],
+          evidence: [
+            testEvidence({ suite: 'unit' }),
+            testEvidence({ suite: 'integration', passed: 0, failed: 0, ...integration }),
+          ],
+        }),
+      );
+    // A report with no test cases (a filter that matched nothing) tested nothing.
+    const empty = staging({ tests: 0 });
+    expect(empty.verdict).toBe('blocked');
+    expect(empty.required.map((r) => r.text)).toEqual([
+      'suite integration: the report holds no test cases, so nothing was tested (minTests: 0 accepts an empty suite)',
+    ]);
+    // Every test case skipped is no run either, even within maxSkipped.
+    const lenient = THREE_STAGES.replace('{ suite: integration, maxSkipped: 1 }', '{ suite: integration }');
+    const skipped = staging({ tests: 3, skipped: 3 }, lenient);
+    expect(skipped.verdict).toBe('blocked');
+    expect(skipped.required.map((r) => r.text)).toEqual([
+      'suite integration: all 3 test case(s) were skipped: none ran, so nothing was tested (minTests: 0 accepts an empty suite)',
+    ]);
+    // One test case that ran is a run.
+    expect(staging({ tests: 3, skipped: 2, passed: 1 }, lenient).verdict).toBe('allowed');
+    // Said in the contract, an empty suite passes, and the decision still says it was empty.
+    const accepted = staging(
+      { tests: 0 },
+      THREE_STAGES.replace('{ suite: integration, maxSkipped: 1 }', '{ suite: integration, minTests: 0 }'),
+    );
+    expect(accepted.verdict).toBe('allowed');
+    expect(accepted.risks.map((r) => r.text)).toEqual(['suite integration: the report holds no test cases']);
+    // A minTests the report falls short of says so once, in its own words.
+    expect(dev([testEvidence({ suite: 'unit', tests: 0, passed: 0 })]).required.map((r) => r.text)).toEqual([
+      'suite unit: 0 tests ran, at least 2 required',
+    ]);
   });
 
   it('uses the latest results of a suite', () => {
