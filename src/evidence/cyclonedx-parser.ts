@@ -186,6 +186,18 @@ function readTool(metadata: JsonObject, reader: JsonReader): string | undefined 
   return typeof first.version === 'string' ? `${name} ${first.version}` : name;
 }
 
+/** Names of the tools in `metadata.tools`: the ≤1.4 array, or 1.5's `components` and `services`. */
+function toolNames(metadata: JsonObject): string[] {
+  const tools = metadata.tools;
+  const list: unknown[] = [];
+  if (Array.isArray(tools)) list.push(...tools);
+  else if (isJsonObject(tools)) {
+    if (Array.isArray(tools.components)) list.push(...tools.components);
+    if (Array.isArray(tools.services)) list.push(...tools.services);
+  }
+  return list.flatMap((tool) => (isJsonObject(tool) && typeof tool.name === 'string' ? [tool.name] : []));
+}
+
 /** VEX analysis states meaning "this finding does not apply here": not counted. */
 const NOT_APPLICABLE = new Set(['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree']);
 
@@ -213,8 +225,19 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       'this CycloneDX document has no "vulnerabilities" key (it is an SBOM: record it with `attest sbom`)',
     );
   }
-  const byRef = new Map<string, JsonObject>();
   const metadata = reader.optObject(bom.metadata, 'metadata');
+  // Trivy writes `"vulnerabilities": []` into every CycloneDX document, also when no vulnerability
+  // scanner ran (`--format cyclonedx` turns scanning off unless `--scanners vuln` is given), so
+  // from Trivy an empty list cannot show that anything was scanned.
+  if (Array.isArray(bom.vulnerabilities) && bom.vulnerabilities.length === 0 && metadata) {
+    if (toolNames(metadata).some((name) => name.toLowerCase() === 'trivy')) {
+      throw notAScan(
+        file,
+        'this CycloneDX document from Trivy has an empty "vulnerabilities" list, which Trivy writes also when no vulnerability scanner ran (`--format cyclonedx` scans nothing unless `--scanners vuln` is given); record Trivy\'s JSON report (`-f json`) instead, whose package results show the scan',
+      );
+    }
+  }
+  const byRef = new Map<string, JsonObject>();
   const indexRefs = (items: unknown[]) => {
     const stack = [...items];
     while (stack.length > 0) {

@@ -1,12 +1,15 @@
 /**
  * Trivy JSON (`trivy image -f json`) → VulnerabilitySummary. Reads `Results[].Vulnerabilities[]`
- * (schema 2, Trivy ≥ 0.20) or the bare array of results older versions print. Findings Trivy moved
- * to `ModifiedFindings` / `ExperimentalModifiedFindings` (ignored or VEX-suppressed) count as suppressed.
+ * (schema 2, Trivy ≥ 0.20) or the bare array of results older versions print, and beside them the
+ * failed `Misconfigurations[]` and the `Secrets[]` of the same report: Trivy's SARIF output of the
+ * same run lists those as results too, and a secret found must never read as a clean scan. Findings
+ * Trivy moved to `ModifiedFindings` / `ExperimentalModifiedFindings` (ignored or VEX-suppressed) and
+ * misconfigurations with status EXCEPTION count as suppressed.
  */
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { JsonReader, notAScan } from './json-input.js';
+import { type JsonObject, JsonReader, notAScan } from './json-input.js';
 import { countSeverities } from './severity.js';
 
 const WHAT = 'Trivy report';
@@ -23,11 +26,17 @@ function looksLikeResult(value: unknown): boolean {
   return isJsonObject(value) && typeof value.Target === 'string';
 }
 
-/** True for a Trivy JSON report: schema 2 (`SchemaVersion`, `Results`) or the pre-0.20 bare array. */
+/**
+ * True for a Trivy JSON report: schema 2 (`SchemaVersion`, `Results`), the pre-0.20 bare array, or
+ * an object whose `Results` are Trivy results without a `SchemaVersion` (the shape of Trivy's own
+ * `pkg/report/testdata/new.json.golden`, written between the two).
+ */
 export function isTrivy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0 && value.every(looksLikeResult);
   if (!isJsonObject(value)) return false;
-  return typeof value.SchemaVersion === 'number' && ('Results' in value || 'ArtifactName' in value);
+  if (typeof value.SchemaVersion === 'number') return 'Results' in value || 'ArtifactName' in value;
+  const results = value.Results;
+  return Array.isArray(results) && results.length > 0 && results.every(looksLikeResult);
 }
 
 /** Result classes of Trivy's vulnerability scanner; `secret`, `config` and `license` come from others. */
@@ -35,21 +44,60 @@ const VULNERABILITY_CLASSES = new Set(['os-pkgs', 'lang-pkgs']);
 
 /**
  * Refuses a report whose every result names a class and none is a package class: Trivy was run
- * with `--scanners secret,misconfig` (or similar) and looked for no vulnerability at all.
+ * with `--scanners secret,misconfig` (or similar) and looked for no vulnerability at all. The
+ * refusal says what those results hold, so a secret found is not lost in "not a scan".
  * Results without `Class` (older Trivy) are taken as vulnerability results.
  */
 function assertVulnerabilityClasses(results: unknown[], file: string): void {
   const classes = new Set<string>();
+  let secrets = 0;
+  let misconfigurations = 0;
   for (const result of results) {
     const resultClass = isJsonObject(result) ? result.Class : undefined;
     if (typeof resultClass !== 'string' || VULNERABILITY_CLASSES.has(resultClass)) return;
     classes.add(resultClass);
+    if (!isJsonObject(result)) continue;
+    if (Array.isArray(result.Secrets)) secrets += result.Secrets.length;
+    if (Array.isArray(result.Misconfigurations)) {
+      misconfigurations += result.Misconfigurations.filter(
+        (m) => isJsonObject(m) && misconfigurationState(m.Status) === 'failed',
+      ).length;
+    }
   }
   const found = classes.size === 0 ? 'no result' : `results of class ${[...classes].join(', ')} only`;
-  throw notAScan(file, `the Trivy report has ${found} (run it with the vuln scanner, \`--scanners vuln\`)`);
+  const parts = [
+    ...(secrets > 0 ? [`${secrets} secret(s)`] : []),
+    ...(misconfigurations > 0 ? [`${misconfigurations} failed misconfiguration(s)`] : []),
+  ];
+  const held = parts.length > 0 ? `; they report ${parts.join(' and ')}, not recorded` : '';
+  throw notAScan(
+    file,
+    `the Trivy report has ${found} (run it with the vuln scanner, \`--scanners vuln\`)${held}`,
+  );
 }
 
-/** Reads a parsed Trivy JSON report: one finding per entry of each result's `Vulnerabilities`. */
+/**
+ * A misconfiguration's `Status`: FAIL (or none, as Trivy before 0.30 wrote only failures) is a
+ * finding, EXCEPTION one the policy excepted (suppressed), PASS (`--include-non-failures`) none.
+ */
+function misconfigurationState(status: unknown): 'failed' | 'excepted' | 'passed' {
+  if (status === 'PASS') return 'passed';
+  if (status === 'EXCEPTION') return 'excepted';
+  return 'failed';
+}
+
+/** `ModifiedFindings[].Type` values whose findings this reader counts; `license` is not read. */
+const COUNTED_TYPES = new Set(['vulnerability', 'misconfiguration', 'secret']);
+
+function severityOf(raw: string | undefined): Severity {
+  return TRIVY_SEVERITY[(raw ?? 'UNKNOWN').toUpperCase()] ?? 'unknown';
+}
+
+/**
+ * Reads a parsed Trivy JSON report: one finding per entry of each result's `Vulnerabilities`, per
+ * failed misconfiguration and per secret. A vulnerability Trivy reports in several targets (the same
+ * module in three `go.mod` files) counts once per target, as Trivy's own summary counts it.
+ */
 export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   const reader = new JsonReader(file, WHAT);
   let results: unknown[];
@@ -76,35 +124,27 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     const result = reader.object(results[r], resultPath);
     const vulnerabilities = reader.optArray(result.Vulnerabilities, `${resultPath}.Vulnerabilities`);
     for (let i = 0; i < vulnerabilities.length; i++) {
-      const path = `${resultPath}.Vulnerabilities[${i}]`;
-      const vuln = reader.object(vulnerabilities[i], path);
-      const rawSeverity = reader.optString(vuln.Severity, `${path}.Severity`) ?? 'UNKNOWN';
-      const dataSource = reader.optObject(vuln.DataSource, `${path}.DataSource`);
-      const sourceId = dataSource ? reader.optString(dataSource.ID, `${path}.DataSource.ID`) : undefined;
-      const finding: VulnerabilityFinding = {
-        id: reader.string(vuln.VulnerabilityID, `${path}.VulnerabilityID`),
-        severity: TRIVY_SEVERITY[rawSeverity.toUpperCase()] ?? 'unknown',
-        package: reader.string(vuln.PkgName, `${path}.PkgName`),
-        source: sourceId ? `trivy:${sourceId}` : 'trivy',
-      };
-      const installed = reader.optString(vuln.InstalledVersion, `${path}.InstalledVersion`);
-      if (installed) finding.version = installed;
-      const identifier = reader.optObject(vuln.PkgIdentifier, `${path}.PkgIdentifier`);
-      const purl = identifier ? reader.optString(identifier.PURL, `${path}.PkgIdentifier.PURL`) : undefined;
-      if (purl) finding.purl = purl;
-      const fixed = reader.optString(vuln.FixedVersion, `${path}.FixedVersion`);
-      if (fixed) finding.fixedIn = fixed;
-      const vendorIds = reader
-        .optArray(vuln.VendorIDs, `${path}.VendorIDs`)
-        .filter((id): id is string => typeof id === 'string');
-      if (vendorIds.length > 0) finding.aliases = vendorIds;
-      const title = reader.optString(vuln.Title, `${path}.Title`);
-      if (title) finding.title = title;
-      findings.push(finding);
+      findings.push(readVulnerability(reader, vulnerabilities[i], `${resultPath}.Vulnerabilities[${i}]`));
+    }
+    const misconfigurations = reader.optArray(result.Misconfigurations, `${resultPath}.Misconfigurations`);
+    for (let i = 0; i < misconfigurations.length; i++) {
+      const path = `${resultPath}.Misconfigurations[${i}]`;
+      const misconfiguration = reader.object(misconfigurations[i], path);
+      const state = misconfigurationState(misconfiguration.Status);
+      if (state === 'excepted') suppressed++;
+      if (state !== 'failed') continue;
+      findings.push(readMisconfiguration(reader, misconfiguration, path, result.Target));
+    }
+    const secrets = reader.optArray(result.Secrets, `${resultPath}.Secrets`);
+    for (let i = 0; i < secrets.length; i++) {
+      findings.push(readSecret(reader, secrets[i], `${resultPath}.Secrets[${i}]`, result.Target));
     }
     for (const key of ['ModifiedFindings', 'ExperimentalModifiedFindings']) {
       for (const modified of reader.optArray(result[key], `${resultPath}.${key}`)) {
-        if (isJsonObject(modified) && (modified.Type === undefined || modified.Type === 'vulnerability'))
+        if (
+          isJsonObject(modified) &&
+          (modified.Type === undefined || COUNTED_TYPES.has(String(modified.Type)))
+        )
           suppressed++;
       }
     }
@@ -118,4 +158,67 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   };
   if (version) summary.scannerVersion = version;
   return summary;
+}
+
+function readVulnerability(reader: JsonReader, value: unknown, path: string): VulnerabilityFinding {
+  const vuln = reader.object(value, path);
+  const dataSource = reader.optObject(vuln.DataSource, `${path}.DataSource`);
+  const sourceId = dataSource ? reader.optString(dataSource.ID, `${path}.DataSource.ID`) : undefined;
+  const finding: VulnerabilityFinding = {
+    id: reader.string(vuln.VulnerabilityID, `${path}.VulnerabilityID`),
+    severity: severityOf(reader.optString(vuln.Severity, `${path}.Severity`)),
+    package: reader.string(vuln.PkgName, `${path}.PkgName`),
+    source: sourceId ? `trivy:${sourceId}` : 'trivy',
+  };
+  const installed = reader.optString(vuln.InstalledVersion, `${path}.InstalledVersion`);
+  if (installed) finding.version = installed;
+  const identifier = reader.optObject(vuln.PkgIdentifier, `${path}.PkgIdentifier`);
+  const purl = identifier ? reader.optString(identifier.PURL, `${path}.PkgIdentifier.PURL`) : undefined;
+  if (purl) finding.purl = purl;
+  const fixed = reader.optString(vuln.FixedVersion, `${path}.FixedVersion`);
+  if (fixed) finding.fixedIn = fixed;
+  const vendorIds = reader
+    .optArray(vuln.VendorIDs, `${path}.VendorIDs`)
+    .filter((id): id is string => typeof id === 'string');
+  if (vendorIds.length > 0) finding.aliases = vendorIds;
+  const title = reader.optString(vuln.Title, `${path}.Title`);
+  if (title) finding.title = title;
+  return finding;
+}
+
+/** A failed misconfiguration: its check id (`DS-0002`, `AVD-AWS-0089`), in the result's file. */
+function readMisconfiguration(
+  reader: JsonReader,
+  misconfiguration: JsonObject,
+  path: string,
+  target: unknown,
+): VulnerabilityFinding {
+  const id =
+    reader.optString(misconfiguration.ID, `${path}.ID`) ??
+    reader.string(misconfiguration.AVDID, `${path}.AVDID`);
+  const finding: VulnerabilityFinding = {
+    id,
+    severity: severityOf(reader.optString(misconfiguration.Severity, `${path}.Severity`)),
+    source: 'trivy:misconfig',
+  };
+  const avdId = reader.optString(misconfiguration.AVDID, `${path}.AVDID`);
+  if (avdId && avdId !== id) finding.aliases = [avdId];
+  if (typeof target === 'string' && target !== '') finding.package = target;
+  const title = reader.optString(misconfiguration.Title, `${path}.Title`);
+  if (title) finding.title = title;
+  return finding;
+}
+
+/** A secret found: its rule id (`aws-access-key-id`), in the result's file. The secret itself is not kept. */
+function readSecret(reader: JsonReader, value: unknown, path: string, target: unknown): VulnerabilityFinding {
+  const secret = reader.object(value, path);
+  const finding: VulnerabilityFinding = {
+    id: reader.string(secret.RuleID, `${path}.RuleID`),
+    severity: severityOf(reader.optString(secret.Severity, `${path}.Severity`)),
+    source: 'trivy:secret',
+  };
+  if (typeof target === 'string' && target !== '') finding.package = target;
+  const title = reader.optString(secret.Title, `${path}.Title`);
+  if (title) finding.title = title;
+  return finding;
 }
