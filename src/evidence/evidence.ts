@@ -126,6 +126,19 @@ export interface VulnerabilityFinding {
   title?: string;
 }
 
+/** A finding the report itself set aside (ignore rule, VEX statement, policy exception), and why. */
+export interface SuppressedFinding {
+  id: string;
+  severity: Severity;
+  package?: string;
+  version?: string;
+  /** The report's reason: `fix-state wont-fix`, `vex-status not_affected`, an ignore rule's own reason… */
+  reason: string;
+}
+
+/** Cap on suppressed findings kept per scan (worst first); `suppressed` still counts them all. */
+export const SUPPRESSED_FINDINGS_CAP = 50;
+
 /** A vulnerability scan (SARIF, Grype, Trivy, CycloneDX VEX/VDR, in-toto vulns), suppressions removed. */
 export interface VulnerabilitySummary {
   kind: 'vulnerabilities';
@@ -136,6 +149,11 @@ export interface VulnerabilitySummary {
   counts: Record<Severity, number>;
   /** Findings the document itself marks as suppressed, ignored or not affected; not in `findings`. */
   suppressed: number;
+  /**
+   * Which findings were suppressed and why, worst first, at most `SUPPRESSED_FINDINGS_CAP`; present
+   * when the reader knows (Grype `ignoredMatches`, Trivy modified findings and exceptions).
+   */
+  suppressedFindings?: SuppressedFinding[];
 }
 
 /** SLSA provenance: who built the artifact, from what. */

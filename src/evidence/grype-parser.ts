@@ -1,12 +1,13 @@
 /**
  * Grype JSON (`grype -o json`) → VulnerabilitySummary. Reads `matches[]`; `ignoredMatches[]`
- * (findings Grype's own ignore rules or VEX removed) count as suppressed.
+ * (findings Grype's ignore rules, VEX, `--only-fixed` and the like set aside) count as suppressed,
+ * and are kept with the rules that set them aside.
  */
 
 import { isJsonObject } from '../text/json-text.js';
-import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { JsonReader } from './json-input.js';
-import { countSeverities } from './severity.js';
+import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import { type JsonObject, JsonReader } from './json-input.js';
+import { countSeverities, keepSuppressed } from './severity.js';
 
 const WHAT = 'Grype report';
 
@@ -27,41 +28,36 @@ export function isGrype(value: unknown): boolean {
   return (isJsonObject(descriptor) && descriptor.name === 'grype') || isJsonObject(value.source);
 }
 
-/** Reads a parsed Grype JSON report: one finding per match (vulnerability × package). */
+/**
+ * Reads a parsed Grype JSON report: one finding per match (vulnerability × package). Each of
+ * `ignoredMatches` is kept as a suppressed finding with the ignore rules Grype applied to it.
+ */
 export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
   const reader = new JsonReader(file, WHAT);
   const report = reader.object(value, '');
   const matches = reader.array(report.matches, 'matches');
   const findings: VulnerabilityFinding[] = [];
   for (let i = 0; i < matches.length; i++) {
-    const path = `matches[${i}]`;
-    const match = reader.object(matches[i], path);
-    const vuln = reader.object(match.vulnerability, `${path}.vulnerability`);
-    const artifact = reader.object(match.artifact, `${path}.artifact`);
-    const rawSeverity = reader.optString(vuln.severity, `${path}.vulnerability.severity`) ?? 'Unknown';
-    const namespace = reader.optString(vuln.namespace, `${path}.vulnerability.namespace`);
-    const finding: VulnerabilityFinding = {
-      id: reader.string(vuln.id, `${path}.vulnerability.id`),
-      severity: GRYPE_SEVERITY[rawSeverity.toLowerCase()] ?? 'unknown',
-      package: reader.string(artifact.name, `${path}.artifact.name`),
-      source: namespace ? `grype:${namespace}` : 'grype',
+    findings.push(readMatch(reader, reader.object(matches[i], `matches[${i}]`), `matches[${i}]`));
+  }
+  const ignored = reader.optArray(report.ignoredMatches, 'ignoredMatches');
+  const suppressedFindings: SuppressedFinding[] = [];
+  for (let i = 0; i < ignored.length; i++) {
+    const path = `ignoredMatches[${i}]`;
+    const match = reader.object(ignored[i], path);
+    const finding = readMatch(reader, match, path);
+    const rules = reader.optArray(match.appliedIgnoreRules, `${path}.appliedIgnoreRules`);
+    const reasons = rules.map((rule, j) =>
+      describeIgnoreRule(reader.object(rule, `${path}.appliedIgnoreRules[${j}]`)),
+    );
+    const suppressed: SuppressedFinding = {
+      id: finding.id,
+      severity: finding.severity,
+      reason: reasons.filter((r) => r !== '').join('; ') || 'ignored by Grype',
     };
-    const version = reader.optString(artifact.version, `${path}.artifact.version`);
-    if (version) finding.version = version;
-    const purl = reader.optString(artifact.purl, `${path}.artifact.purl`);
-    if (purl) finding.purl = purl;
-    const fix = reader.optObject(vuln.fix, `${path}.vulnerability.fix`);
-    const fixVersions = fix ? reader.optArray(fix.versions, `${path}.vulnerability.fix.versions`) : [];
-    const fixed = fixVersions.filter((v): v is string => typeof v === 'string');
-    if (fixed.length > 0) finding.fixedIn = fixed.join(', ');
-    const aliases = reader
-      .optArray(match.relatedVulnerabilities, `${path}.relatedVulnerabilities`)
-      .map((related) => (isJsonObject(related) && typeof related.id === 'string' ? related.id : undefined))
-      .filter((id): id is string => id !== undefined && id !== finding.id);
-    if (aliases.length > 0) finding.aliases = [...new Set(aliases)];
-    const description = reader.optString(vuln.description, `${path}.vulnerability.description`);
-    if (description) finding.title = description.length > 200 ? `${description.slice(0, 199)}…` : description;
-    findings.push(finding);
+    if (finding.package) suppressed.package = finding.package;
+    if (finding.version) suppressed.version = finding.version;
+    suppressedFindings.push(suppressed);
   }
   const descriptor = reader.optObject(report.descriptor, 'descriptor');
   const summary: VulnerabilitySummary = {
@@ -69,9 +65,67 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
     scanner: 'grype',
     findings,
     counts: countSeverities(findings),
-    suppressed: reader.optArray(report.ignoredMatches, 'ignoredMatches').length,
+    suppressed: ignored.length,
   };
+  if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   const version = descriptor ? reader.optString(descriptor.version, 'descriptor.version') : undefined;
   if (version) summary.scannerVersion = version;
   return summary;
+}
+
+function readMatch(reader: JsonReader, match: JsonObject, path: string): VulnerabilityFinding {
+  const vuln = reader.object(match.vulnerability, `${path}.vulnerability`);
+  const artifact = reader.object(match.artifact, `${path}.artifact`);
+  const rawSeverity = reader.optString(vuln.severity, `${path}.vulnerability.severity`) ?? 'Unknown';
+  const namespace = reader.optString(vuln.namespace, `${path}.vulnerability.namespace`);
+  const finding: VulnerabilityFinding = {
+    id: reader.string(vuln.id, `${path}.vulnerability.id`),
+    severity: GRYPE_SEVERITY[rawSeverity.toLowerCase()] ?? 'unknown',
+    package: reader.string(artifact.name, `${path}.artifact.name`),
+    source: namespace ? `grype:${namespace}` : 'grype',
+  };
+  const version = reader.optString(artifact.version, `${path}.artifact.version`);
+  if (version) finding.version = version;
+  const purl = reader.optString(artifact.purl, `${path}.artifact.purl`);
+  if (purl) finding.purl = purl;
+  const fix = reader.optObject(vuln.fix, `${path}.vulnerability.fix`);
+  const fixVersions = fix ? reader.optArray(fix.versions, `${path}.vulnerability.fix.versions`) : [];
+  const fixed = fixVersions.filter((v): v is string => typeof v === 'string');
+  if (fixed.length > 0) finding.fixedIn = fixed.join(', ');
+  const aliases = reader
+    .optArray(match.relatedVulnerabilities, `${path}.relatedVulnerabilities`)
+    .map((related) => (isJsonObject(related) && typeof related.id === 'string' ? related.id : undefined))
+    .filter((id): id is string => id !== undefined && id !== finding.id);
+  if (aliases.length > 0) finding.aliases = [...new Set(aliases)];
+  const description = reader.optString(vuln.description, `${path}.vulnerability.description`);
+  if (description) finding.title = description.length > 200 ? `${description.slice(0, 199)}…` : description;
+  return finding;
+}
+
+/**
+ * One applied ignore rule in words: its own `reason` when the user gave one, else its criteria
+ * (`fix-state wont-fix`, `vex-status not_affected (…)`, `package linux-headers-.*`).
+ */
+function describeIgnoreRule(rule: JsonObject): string {
+  const text = (key: string) => (typeof rule[key] === 'string' && rule[key] !== '' ? rule[key] : undefined);
+  const criteria: string[] = [];
+  const vulnerability = text('vulnerability');
+  if (vulnerability) criteria.push(`vulnerability ${vulnerability}`);
+  const fixState = text('fix-state');
+  if (fixState) criteria.push(`fix-state ${fixState}`);
+  const vexStatus = text('vex-status');
+  const justification = text('vex-justification');
+  if (vexStatus) criteria.push(`vex-status ${vexStatus}${justification ? ` (${justification})` : ''}`);
+  const pkg = isJsonObject(rule.package) ? rule.package : undefined;
+  if (pkg) {
+    const parts = ['name', 'version', 'type', 'location', 'upstream-name']
+      .map((key) => (typeof pkg[key] === 'string' && pkg[key] !== '' ? `${key} ${pkg[key]}` : ''))
+      .filter((part) => part !== '');
+    if (parts.length > 0) criteria.push(`package ${parts.join(' ')}`);
+  }
+  const matchType = text('match-type');
+  if (matchType) criteria.push(`match-type ${matchType}`);
+  const reason = text('reason');
+  if (reason) return criteria.length > 0 ? `${reason} (${criteria.join(', ')})` : reason;
+  return criteria.join(', ');
 }

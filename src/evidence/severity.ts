@@ -1,5 +1,11 @@
 /** Severity helpers shared by the scan parsers. The mappings are documented in docs/evidence.md. */
-import { SEVERITIES, type Severity, type VulnerabilityFinding } from './evidence.js';
+import {
+  SEVERITIES,
+  type Severity,
+  SUPPRESSED_FINDINGS_CAP,
+  type SuppressedFinding,
+  type VulnerabilityFinding,
+} from './evidence.js';
 
 /**
  * Maps a CVSS-style score (0–10) the way GitHub maps SARIF `security-severity`: 9.0 and above
@@ -37,6 +43,13 @@ export function countSeverities(findings: readonly VulnerabilityFinding[]): Reco
   const counts = emptyCounts();
   for (const finding of findings) counts[finding.severity]++;
   return counts;
+}
+
+/** Suppressed findings worst first (then by id), capped at `SUPPRESSED_FINDINGS_CAP`. */
+export function keepSuppressed(findings: readonly SuppressedFinding[]): SuppressedFinding[] {
+  return [...findings]
+    .sort((a, b) => compareSeverity(a.severity, b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, SUPPRESSED_FINDINGS_CAP);
 }
 
 /** True for one of the five normalised severity names. */

@@ -8,9 +8,9 @@
  */
 
 import { isJsonObject } from '../text/json-text.js';
-import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { type JsonObject, JsonReader, notAScan } from './json-input.js';
-import { countSeverities } from './severity.js';
+import { countSeverities, keepSuppressed } from './severity.js';
 
 const WHAT = 'Trivy report';
 
@@ -118,7 +118,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;
   }
   const findings: VulnerabilityFinding[] = [];
-  let suppressed = 0;
+  const suppressedFindings: SuppressedFinding[] = [];
   for (let r = 0; r < results.length; r++) {
     const resultPath = `${resultsPath}[${r}]`;
     const result = reader.object(results[r], resultPath);
@@ -131,21 +131,23 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
       const path = `${resultPath}.Misconfigurations[${i}]`;
       const misconfiguration = reader.object(misconfigurations[i], path);
       const state = misconfigurationState(misconfiguration.Status);
-      if (state === 'excepted') suppressed++;
-      if (state !== 'failed') continue;
-      findings.push(readMisconfiguration(reader, misconfiguration, path, result.Target));
+      if (state === 'passed') continue;
+      const finding = readMisconfiguration(reader, misconfiguration, path, result.Target);
+      if (state === 'failed') findings.push(finding);
+      else suppressedFindings.push(suppressedOf(finding, 'misconfiguration status EXCEPTION'));
     }
     const secrets = reader.optArray(result.Secrets, `${resultPath}.Secrets`);
     for (let i = 0; i < secrets.length; i++) {
       findings.push(readSecret(reader, secrets[i], `${resultPath}.Secrets[${i}]`, result.Target));
     }
     for (const key of ['ModifiedFindings', 'ExperimentalModifiedFindings']) {
-      for (const modified of reader.optArray(result[key], `${resultPath}.${key}`)) {
-        if (
-          isJsonObject(modified) &&
-          (modified.Type === undefined || COUNTED_TYPES.has(String(modified.Type)))
-        )
-          suppressed++;
+      const modifiedFindings = reader.optArray(result[key], `${resultPath}.${key}`);
+      for (let i = 0; i < modifiedFindings.length; i++) {
+        const path = `${resultPath}.${key}[${i}]`;
+        const modified = reader.object(modifiedFindings[i], path);
+        const type = reader.optString(modified.Type, `${path}.Type`) ?? 'vulnerability';
+        if (!COUNTED_TYPES.has(type)) continue;
+        suppressedFindings.push(readModified(reader, modified, type, path, result.Target));
       }
     }
   }
@@ -154,8 +156,9 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     scanner: 'trivy',
     findings,
     counts: countSeverities(findings),
-    suppressed,
+    suppressed: suppressedFindings.length,
   };
+  if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (version) summary.scannerVersion = version;
   return summary;
 }
@@ -221,4 +224,39 @@ function readSecret(reader: JsonReader, value: unknown, path: string, target: un
   const title = reader.optString(secret.Title, `${path}.Title`);
   if (title) finding.title = title;
   return finding;
+}
+
+function suppressedOf(finding: VulnerabilityFinding, reason: string): SuppressedFinding {
+  const suppressed: SuppressedFinding = { id: finding.id, severity: finding.severity, reason };
+  if (finding.package) suppressed.package = finding.package;
+  if (finding.version) suppressed.version = finding.version;
+  return suppressed;
+}
+
+/**
+ * A finding Trivy set aside (`--show-suppressed`): its `Finding` read as the kind `Type` names, the
+ * reason from `Status`, `Statement` and `Source` (`not_affected: vulnerable_code_not_in_execute_path (./vex.json)`).
+ */
+function readModified(
+  reader: JsonReader,
+  modified: JsonObject,
+  type: string,
+  path: string,
+  target: unknown,
+): SuppressedFinding {
+  const findingPath = `${path}.Finding`;
+  const inner = reader.object(modified.Finding, findingPath);
+  const finding =
+    type === 'misconfiguration'
+      ? readMisconfiguration(reader, inner, findingPath, target)
+      : type === 'secret'
+        ? readSecret(reader, inner, findingPath, target)
+        : readVulnerability(reader, inner, findingPath);
+  const status = reader.optString(modified.Status, `${path}.Status`) ?? 'suppressed';
+  const statement = reader.optString(modified.Statement, `${path}.Statement`);
+  const source = reader.optString(modified.Source, `${path}.Source`);
+  return suppressedOf(
+    finding,
+    `${status}${statement ? `: ${statement}` : ''}${source ? ` (${source})` : ''}`,
+  );
 }

@@ -161,9 +161,16 @@ export function evaluateVulnerabilities(
       evidence: [scan.id],
     });
     if (d.suppressed > 0) {
+      // Name what the report set aside, worst first, when the reader kept it: an ignored critical
+      // must be visible in the decision, not only a number.
+      const named = (d.suppressedFindings ?? []).map(
+        (s) =>
+          `${s.id} (${s.severity})${s.package ? ` in ${s.package}${s.version ? `@${s.version}` : ''}` : ''}: ${s.reason}`,
+      );
+      const listed = named.length > 0 ? `: ${listSome(named)}` : '';
       risks.push({
         gate: GATE,
-        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) were not counted`,
+        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) were not counted${listed}`,
         evidence: [scan.id],
       });
     }

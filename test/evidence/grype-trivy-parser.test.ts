@@ -22,6 +22,44 @@ describe('parseGrype', () => {
     expect(scan.suppressed).toBe(1);
   });
 
+  it('keeps each ignored match with the ignore rules Grype applied to it', () => {
+    expect(scan.suppressedFindings).toEqual([
+      {
+        id: 'CVE-2022-0563',
+        severity: 'low',
+        package: 'util-linux',
+        version: '2.38.1-5+deb12u1',
+        reason: 'fix-state wont-fix',
+      },
+    ]);
+  });
+
+  it('describes ignore rules by their reason and criteria, and refuses an ignored match without an artifact', () => {
+    const grype = sampleJson('grype.json') as {
+      matches: unknown[];
+      ignoredMatches: Record<string, unknown>[];
+    };
+    const ignored = grype.ignoredMatches[0]!;
+    const rules = [
+      { vulnerability: 'CVE-2022-0563', reason: 'not reachable', namespace: '' },
+      { 'vex-status': 'not_affected', 'vex-justification': 'vulnerable_code_not_present' },
+      {
+        package: { name: 'linux-headers-.*', 'upstream-name': 'linux.*', type: 'deb' },
+        'match-type': 'exact-indirect-match',
+      },
+    ];
+    const read = parseGrype(
+      { ...grype, ignoredMatches: [{ ...ignored, appliedIgnoreRules: rules }] },
+      'g.json',
+    );
+    expect(read.suppressedFindings?.[0]?.reason).toBe(
+      'not reachable (vulnerability CVE-2022-0563); vex-status not_affected (vulnerable_code_not_present); package name linux-headers-.* type deb upstream-name linux.*, match-type exact-indirect-match',
+    );
+    const { artifact: _artifact, ...noArtifact } = ignored;
+    const error = tollgateErrorOf(() => parseGrype({ ...grype, ignoredMatches: [noArtifact] }, 'g.json'));
+    expect(error.message).toContain('at ignoredMatches[0].artifact: expected an object');
+  });
+
   it('keeps package, version, purl, fix versions and related CVE ids as aliases', () => {
     expect(scan.findings[0]).toEqual({
       id: 'GHSA-jfh8-c2jp-5v3q',
@@ -62,6 +100,15 @@ describe('parseTrivy', () => {
     ]);
     expect(scan.counts).toEqual({ critical: 1, high: 2, medium: 0, low: 1, unknown: 1 });
     expect(scan.suppressed).toBe(1);
+    expect(scan.suppressedFindings).toEqual([
+      {
+        id: 'CVE-2017-16137',
+        severity: 'low',
+        package: 'debug',
+        version: '2.6.8',
+        reason: 'not_affected: vulnerable_code_not_in_execute_path (./vex.openvex.json)',
+      },
+    ]);
     expect(scan.findings[3]).toMatchObject({
       aliases: ['GHSA-3xgq-45jj-v275'],
       purl: 'pkg:npm/cross-spawn@7.0.3',
@@ -78,6 +125,61 @@ describe('parseTrivy', () => {
       ['CVE-2019-14697', 'critical'],
     ]);
     expect(scan.counts).toEqual({ critical: 1, high: 0, medium: 1, low: 1, unknown: 0 });
+  });
+
+  it('counts failed misconfigurations and secrets; an EXCEPTION and a suppressed secret are suppressed, a PASS nothing', () => {
+    const report = {
+      SchemaVersion: 2,
+      Results: [
+        { Target: 'alpine (alpine 3.20)', Class: 'os-pkgs', Type: 'alpine' },
+        {
+          Target: 'Dockerfile',
+          Class: 'config',
+          Misconfigurations: [
+            { ID: 'DS-0002', AVDID: 'AVD-DS-0002', Severity: 'HIGH', Status: 'FAIL', Title: 'root user' },
+            { ID: 'DS-0026', Severity: 'LOW', Status: 'EXCEPTION' },
+            { ID: 'DS-0001', Severity: 'MEDIUM', Status: 'PASS' },
+          ],
+        },
+        {
+          Target: 'app/.env',
+          Class: 'secret',
+          Secrets: [{ RuleID: 'github-pat', Severity: 'CRITICAL', Title: 'GitHub PAT', Match: 'TOKEN=****' }],
+          ModifiedFindings: [
+            {
+              Type: 'secret',
+              Status: 'ignored',
+              Source: '.trivyignore',
+              Finding: { RuleID: 'aws-secret-access-key', Severity: 'CRITICAL' },
+            },
+            { Type: 'license', Status: 'ignored', Finding: { Name: 'GPL-3.0' } },
+          ],
+        },
+      ],
+    };
+    const scan = parseTrivy(report, 't.json');
+    expect(scan.findings).toEqual([
+      {
+        id: 'DS-0002',
+        aliases: ['AVD-DS-0002'],
+        severity: 'high',
+        package: 'Dockerfile',
+        source: 'trivy:misconfig',
+        title: 'root user',
+      },
+      {
+        id: 'github-pat',
+        severity: 'critical',
+        package: 'app/.env',
+        source: 'trivy:secret',
+        title: 'GitHub PAT',
+      },
+    ]);
+    expect(scan.suppressed).toBe(2);
+    expect(scan.suppressedFindings?.map((s) => [s.id, s.severity, s.reason])).toEqual([
+      ['aws-secret-access-key', 'critical', 'ignored (.trivyignore)'],
+      ['DS-0026', 'low', 'misconfiguration status EXCEPTION'],
+    ]);
   });
 
   it('refuses a vulnerability without an id', () => {

@@ -22,6 +22,8 @@ interface ScanRow {
   /** Findings with a fixed version. */
   fixable: number;
   suppressed: number;
+  /** What the report set aside and why, as `id (severity) reason`; none when absent. */
+  suppressedFindings?: string[];
   ids: string[];
   source: string;
 }
@@ -113,6 +115,9 @@ const SCANS: ScanRow[] = [
     counts: counts(0, 1, 0, 0),
     fixable: 1,
     suppressed: 1,
+    suppressedFindings: [
+      'CVE-2017-16137 (low) not_affected: vulnerable_code_not_in_execute_path (./vex.json)',
+    ],
     ids: ['CVE-2017-20165'],
     source:
       'CVE-2017-20165 HIGH counted; CVE-2017-16137 is in ExperimentalModifiedFindings (VEX not_affected, `--show-suppressed`): suppressed',
@@ -250,6 +255,9 @@ describe("Trivy's and Grype's own outputs", () => {
     expect(data.counts).toEqual(row.counts);
     expect(data.findings.filter((f) => f.fixedIn !== undefined)).toHaveLength(row.fixable);
     expect(data.suppressed).toBe(row.suppressed);
+    expect(data.suppressedFindings?.map((f) => `${f.id} (${f.severity}) ${f.reason}`)).toEqual(
+      row.suppressedFindings,
+    );
     expect([...new Set(data.findings.map((f) => f.id))].sort()).toEqual(row.ids);
   });
 

@@ -80,6 +80,26 @@ describe('vulnerabilities gate: limits per severity', () => {
     expect(evaluateVulnerabilities(req({ critical: 0 }), [fresh, old], NOW).status).toBe('pass');
   });
 
+  it('names the suppressed findings, worst first, when the report says which and why', () => {
+    const record = scan([], {}, 'grype', 7);
+    if (record.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    record.data.suppressedFindings = [
+      {
+        id: 'CVE-2026-9',
+        severity: 'critical',
+        package: 'openssl',
+        version: '3.0.1',
+        reason: 'fix-state not-fixed',
+      },
+      { id: 'CVE-2026-8', severity: 'low', reason: 'vex-status not_affected' },
+    ];
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '7 finding(s) suppressed in the grype report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-9 (critical) in openssl@3.0.1: fix-state not-fixed, CVE-2026-8 (low): vex-status not_affected',
+    ]);
+  });
+
   it('lists findings the report itself suppressed as remaining risk', () => {
     const result = evaluateVulnerabilities(req({ critical: 0 }), [scan([], {}, 'trivy', 3)], NOW);
     expect(result.risks.map((r) => r.text)).toEqual([
