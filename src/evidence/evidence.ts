@@ -154,6 +154,11 @@ export interface VulnerabilitySummary {
    * when the reader knows (Grype `ignoredMatches`, Trivy modified findings and exceptions).
    */
   suppressedFindings?: SuppressedFinding[];
+  /**
+   * What the scanner itself says limits its findings (an OS past its end of service life, whose
+   * advisories may be incomplete), in words; the gate lists each as remaining risk.
+   */
+  caveats?: string[];
 }
 
 /** SLSA provenance: who built the artifact, from what. */

@@ -68,9 +68,35 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
     suppressed: ignored.length,
   };
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
+  const caveats = distroEolCaveats(reader, reader.optArray(report.alertsByPackage, 'alertsByPackage'));
+  if (caveats.length > 0) summary.caveats = caveats;
   const version = descriptor ? reader.optString(descriptor.version, 'descriptor.version') : undefined;
   if (version) summary.scannerVersion = version;
   return summary;
+}
+
+/**
+ * `alertsByPackage[].alerts[]` of type `distro-eol` (Grype ≥ 0.100): packages from a distro past its
+ * end of life, one caveat per distro.
+ */
+function distroEolCaveats(reader: JsonReader, alertsByPackage: unknown[]): string[] {
+  const packagesByDistro = new Map<string, number>();
+  for (let i = 0; i < alertsByPackage.length; i++) {
+    const entry = reader.object(alertsByPackage[i], `alertsByPackage[${i}]`);
+    const alerts = reader.optArray(entry.alerts, `alertsByPackage[${i}].alerts`);
+    for (const alert of alerts) {
+      if (!isJsonObject(alert) || alert.type !== 'distro-eol') continue;
+      const meta = isJsonObject(alert.metadata) ? alert.metadata : {};
+      const distro = [meta.name, meta.version].filter((p) => typeof p === 'string' && p !== '').join(' ');
+      const key = distro || 'unknown';
+      packagesByDistro.set(key, (packagesByDistro.get(key) ?? 0) + 1);
+      break;
+    }
+  }
+  return [...packagesByDistro].map(
+    ([distro, count]) =>
+      `${count} package(s) are from the end-of-life distro ${distro}: Grype's advisories for them may be incomplete`,
+  );
 }
 
 function readMatch(reader: JsonReader, match: JsonObject, path: string): VulnerabilityFinding {

@@ -103,6 +103,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   let results: unknown[];
   let resultsPath: string;
   let version: string | undefined;
+  let caveat: string | undefined;
   if (Array.isArray(value)) {
     results = value;
     resultsPath = '';
@@ -116,6 +117,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     resultsPath = 'Results';
     const trivy = reader.optObject(report.Trivy, 'Trivy');
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;
+    caveat = eoslCaveat(reader, report);
   }
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
@@ -159,6 +161,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     suppressed: suppressedFindings.length,
   };
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
+  if (caveat) summary.caveats = [caveat];
   if (version) summary.scannerVersion = version;
   return summary;
 }
@@ -224,6 +227,15 @@ function readSecret(reader: JsonReader, value: unknown, path: string, target: un
   const title = reader.optString(secret.Title, `${path}.Title`);
   if (title) finding.title = title;
   return finding;
+}
+
+/** `Metadata.OS.EOSL`: Trivy warns that the OS is past its end of service life. */
+function eoslCaveat(reader: JsonReader, report: JsonObject): string | undefined {
+  const metadata = reader.optObject(report.Metadata, 'Metadata');
+  const os = metadata ? reader.optObject(metadata.OS, 'Metadata.OS') : undefined;
+  if (os?.EOSL !== true) return undefined;
+  const name = [os.Family, os.Name].filter((part) => typeof part === 'string' && part !== '').join(' ');
+  return `the OS ${name || '(unnamed)'} is past its end of service life: Trivy's advisories for it may be incomplete`;
 }
 
 function suppressedOf(finding: VulnerabilityFinding, reason: string): SuppressedFinding {

@@ -160,6 +160,9 @@ export function evaluateVulnerabilities(
       text: `scan by ${d.scanner}${d.scannerVersion ? ` ${d.scannerVersion}` : ''} (${scan.format}; recorded ${scan.recordedAt} by ${scan.actor}): ${total} finding(s)`,
       evidence: [scan.id],
     });
+    for (const caveat of d.caveats ?? []) {
+      risks.push({ gate: GATE, text: `scan by ${d.scanner}: ${caveat}`, evidence: [scan.id] });
+    }
     if (d.suppressed > 0) {
       // Name what the report set aside, worst first, when the reader kept it: an ignored critical
       // must be visible in the decision, not only a number.

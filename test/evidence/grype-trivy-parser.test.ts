@@ -34,6 +34,25 @@ describe('parseGrype', () => {
     ]);
   });
 
+  it("turns Grype's distro-eol alerts into one caveat per distro", () => {
+    const grype = sampleJson('grype.json') as Record<string, unknown>;
+    const alert = (name: string) => ({
+      package: { name },
+      alerts: [
+        {
+          type: 'distro-eol',
+          message: 'Package is from end-of-life distro: ubuntu 18.04',
+          metadata: { name: 'ubuntu', version: '18.04' },
+        },
+      ],
+    });
+    const read = parseGrype({ ...grype, alertsByPackage: [alert('bash'), alert('zlib1g')] }, 'g.json');
+    expect(read.caveats).toEqual([
+      "2 package(s) are from the end-of-life distro ubuntu 18.04: Grype's advisories for them may be incomplete",
+    ]);
+    expect(scan.caveats).toBeUndefined();
+  });
+
   it('describes ignore rules by their reason and criteria, and refuses an ignored match without an artifact', () => {
     const grype = sampleJson('grype.json') as {
       matches: unknown[];

@@ -24,6 +24,8 @@ interface ScanRow {
   suppressed: number;
   /** What the report set aside and why, as `id (severity) reason`; none when absent. */
   suppressedFindings?: string[];
+  /** What the scanner says limits the scan (Trivy `Metadata.OS.EOSL`). */
+  caveats?: string[];
   ids: string[];
   source: string;
 }
@@ -45,9 +47,12 @@ const SCANS: ScanRow[] = [
     counts: counts(0, 0, 4, 0),
     fixable: 4,
     suppressed: 0,
+    caveats: [
+      "the OS alpine 3.10.2 is past its end of service life: Trivy's advisories for it may be incomplete",
+    ],
     ids: ['CVE-2019-1549', 'CVE-2019-1551'],
     source:
-      'one os-pkgs result: 4 Vulnerabilities, all MEDIUM with a FixedVersion (2 CVEs × libcrypto1.1, libssl1.1)',
+      'one os-pkgs result: 4 Vulnerabilities, all MEDIUM with a FixedVersion (2 CVEs × libcrypto1.1, libssl1.1); Metadata.OS.EOSL true',
   },
   {
     file: 'trivy/integration__testdata__alpine-310.sarif.golden',
@@ -255,6 +260,7 @@ describe("Trivy's and Grype's own outputs", () => {
     expect(data.counts).toEqual(row.counts);
     expect(data.findings.filter((f) => f.fixedIn !== undefined)).toHaveLength(row.fixable);
     expect(data.suppressed).toBe(row.suppressed);
+    expect(data.caveats).toEqual(row.caveats);
     expect(data.suppressedFindings?.map((f) => `${f.id} (${f.severity}) ${f.reason}`)).toEqual(
       row.suppressedFindings,
     );

@@ -100,6 +100,17 @@ describe('vulnerabilities gate: limits per severity', () => {
     ]);
   });
 
+  it("lists the scanner's own caveats (an end-of-life OS) as remaining risk", () => {
+    const record = scan([], {}, 'trivy');
+    if (record.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    record.data.caveats = ['the OS alpine 3.10.2 is past its end of service life'];
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'scan by trivy: the OS alpine 3.10.2 is past its end of service life',
+    ]);
+  });
+
   it('lists findings the report itself suppressed as remaining risk', () => {
     const result = evaluateVulnerabilities(req({ critical: 0 }), [scan([], {}, 'trivy', 3)], NOW);
     expect(result.risks.map((r) => r.text)).toEqual([
