@@ -175,6 +175,60 @@ describe('attest scan refuses what is not a scan, and JSON that says two things 
   });
 });
 
+describe("attest scan on Trivy's own outputs (built CLI)", () => {
+  it('refuses a Trivy SBOM-only CycloneDX and a secrets-only report, records a Trivy JSON scan with its suppressed finding named', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const cdx = copyFixture(
+      dir,
+      'scans/trivy/integration__testdata__conda-cyclonedx.json.golden',
+      'conda.cdx.json',
+    );
+    const sbomOnly = await run(['attest', 'scan', '--artifact', DIGEST, cdx]);
+    expect(sbomOnly.code).toBe(3);
+    expect(sbomOnly.stderr).toMatch(
+      /conda\.cdx\.json: not a vulnerability scan: this CycloneDX document from Trivy has an empty "vulnerabilities" list/,
+    );
+    // The same file is recorded as an SBOM, with no scan beside it.
+    const asEvidence = await run(['attest', 'evidence', '--artifact', DIGEST, '--json', cdx]);
+    expect(asEvidence.code).toBe(0);
+    expect((JSON.parse(asEvidence.stdout) as Array<{ kind: string }>).map((r) => r.kind)).toEqual(['sbom']);
+    const secrets = copyFixture(
+      dir,
+      'scans/trivy/integration__testdata__secrets.json.golden',
+      'secrets.json',
+    );
+    const secretOnly = await run(['attest', 'scan', '--artifact', DIGEST, secrets]);
+    expect(secretOnly.code).toBe(3);
+    expect(secretOnly.stderr).toContain('they report 2 secret(s), not recorded');
+    let check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    let gates = JSON.parse(check.stdout).gates as Array<{ gate: string; status: string }>;
+    expect(gates.find((g) => g.gate === 'vulnerabilities')?.status).toBe('fail');
+
+    const npm = copyFixture(
+      dir,
+      'scans/trivy/integration__testdata__fixtures__convert__npm-with-suppressed.json.golden',
+      'npm.json',
+    );
+    const scan = await run(['attest', 'scan', '--artifact', DIGEST, npm]);
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toContain(
+      '0 critical, 1 high, 0 medium, 0 low, 0 unknown; 1 suppressed in the report',
+    );
+    check = await run(['check', 'staging', '--artifact', DIGEST, '--json']);
+    const decision = JSON.parse(check.stdout) as {
+      gates: Array<{ gate: string; status: string }>;
+      risks: Array<{ text: string }>;
+    };
+    gates = decision.gates;
+    expect(gates.find((g) => g.gate === 'vulnerabilities')?.status).toBe('pass');
+    expect(decision.risks.map((r) => r.text)).toContain(
+      '1 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) were not counted: CVE-2017-16137 (low) in debug@3.0.1: not_affected: vulnerable_code_not_in_execute_path (./vex.json)',
+    );
+  });
+});
+
 describe('attest sbom reads CycloneDX XML (built CLI)', () => {
   it('records the XML SBOM a Maven or PHP build writes, the sbom gate judges it, and a truncated one is refused', async () => {
     const dir = makeWorkspace(CONTRACT.replace('AGPL-3.0-only', 'BSD-3-Clause'));
