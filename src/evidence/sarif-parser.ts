@@ -1,23 +1,87 @@
 /**
  * SARIF 2.1.0 → VulnerabilitySummary. Severity: `properties.security-severity` (result, then rule)
- * as a CVSS-like score; otherwise the result's level, falling back to the rule's
- * `defaultConfiguration.level`, then `warning` (SARIF §3.27.10). docs/evidence.md has the table.
+ * as a CVSS-like score; otherwise the result's effective level (SARIF §3.27.10: its own `level`,
+ * else the invocation's rule configuration override, else the rule's `defaultConfiguration.level`,
+ * else `warning`), raised by any policy in the log. docs/evidence.md has the table and the rules.
  */
 
+import { inputError } from '../errors.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
+import {
+  defaultLevel,
+  overriddenLevel,
+  policyLevels,
+  SarifTool,
+  UnresolvedReference,
+} from './sarif-descriptors.js';
 import { countSeverities, severityFromCvssScore } from './severity.js';
 
 const WHAT = 'SARIF log';
 
-/** True when a parsed JSON value looks like a SARIF log. */
+/** The $schema of a SARIF external property file (§4), which a log's run may refer to (§3.15). */
+const EXTERNAL_PROPERTY_FILE = /sarif-external-property-file/i;
+
+/** How to bring an older SARIF log to 2.1.0, for the messages that refuse one. */
+const CONVERT =
+  'convert it with the SARIF Multitool (`npx @microsoft/sarif-multitool rewrite FILE --sarif-output-version Current --output NEW.sarif`) or have the tool write SARIF 2.1.0';
+
+/**
+ * True when a parsed JSON value looks like a SARIF log of any version: `runs` (an array, or null
+ * for a tool that could not start, §3.13.4) with a SARIF `$schema` or a `version` of the form 1.x.y
+ * or 2.x.y; or a SARIF external property file. Older versions and external property files are
+ * recognised so that they are refused as what they are, not as an unknown format.
+ */
 export function isSarif(value: unknown): boolean {
-  // `runs: null` is still SARIF: the tool could not start its analysis (SARIF 2.1.0 §3.13.4).
-  if (!isJsonObject(value) || !(Array.isArray(value.runs) || value.runs === null)) return false;
+  if (!isJsonObject(value)) return false;
   const schema = typeof value.$schema === 'string' ? value.$schema : '';
-  return value.version === '2.1.0' || /sarif/i.test(schema);
+  if (EXTERNAL_PROPERTY_FILE.test(schema)) return true;
+  if (!(Array.isArray(value.runs) || value.runs === null)) return false;
+  return (
+    (typeof value.version === 'string' && /^[12]\.\d+\.\d+/.test(value.version)) || /sarif/i.test(schema)
+  );
 }
+
+/**
+ * Refuses any SARIF version but 2.1.0, naming what was found. SARIF 1.0.0 is another format
+ * altogether, and the 2.0.0 committee drafts ("2.0.0", "2.0.0-csd.2.beta.…") changed the meaning
+ * of the very fields counted here (result `level` still held "pass"/"open"/"notApplicable", rules
+ * were an object keyed by id, suppressions had another shape) with no rule in the 2.1.0 spec for
+ * reading them. Logs that say "2.1.0" under a pre-release `$schema` (2.1.0-beta.N, -rtm.0 to
+ * -rtm.4) are read: the two renamings that matter to a count are read under both names below.
+ */
+function checkVersion(log: JsonObject, file: string): void {
+  const schema = typeof log.$schema === 'string' ? log.$schema : undefined;
+  const fromSchema = schema?.match(/sarif-(\d+\.\d+\.\d+[\w.-]*?)(?:\.json)?$/i)?.[1];
+  if (log.version === '2.1.0') return;
+  // A log without "version" (required, §3.13.2) is taken at its $schema's word.
+  if (log.version === undefined && fromSchema?.replace(/-.*/, '') === '2.1.0') return;
+  const version = log.version ?? fromSchema;
+  const refuse = (what: string) =>
+    inputError(
+      'EVIDENCE_INVALID',
+      { file },
+      `${what}; Tollgate reads SARIF 2.1.0 (version "2.1.0"): ${CONVERT}`,
+    );
+  if (typeof version !== 'string') {
+    if (log.version === undefined)
+      throw refuse('this SARIF log has no "version" (nor a versioned "$schema")');
+    throw shapeError(file, 'version', '"2.1.0"', log.version, WHAT);
+  }
+  const said = log.version === undefined ? `its $schema names SARIF ${version}` : `version "${version}"`;
+  if (version.startsWith('1.'))
+    throw refuse(`this is SARIF ${version.split('-')[0]} (${said}), the format before SARIF 2`);
+  if (version.startsWith('2.0.0')) {
+    throw refuse(
+      `this is a pre-release draft of SARIF 2 (${said}), whose results, rules and suppressions are shaped differently`,
+    );
+  }
+  throw refuse(`SARIF version "${version}" is not one Tollgate knows`);
+}
+
+/** Run properties that, when kept in an external property file (§3.15), take counted facts with them. */
+const EXTERNAL_COUNTED = ['results', 'invocations', 'driver', 'extensions', 'policies'];
 
 const LEVEL_SEVERITY: Record<string, Severity> = {
   error: 'high',
@@ -26,22 +90,34 @@ const LEVEL_SEVERITY: Record<string, Severity> = {
   none: 'unknown',
 };
 
-/** Result kinds that report no problem: not findings at all. */
+/** How bad a level is, to take the worst of the tool's and the policies' (§3.19.5). */
+const LEVEL_RANK: Record<string, number> = { error: 3, warning: 2, note: 1, none: 0 };
+
+/** A level that says a problem was found: any but "none" (§3.27.10). */
+function hasLevel(level: string | undefined): boolean {
+  return level !== undefined && level !== 'none';
+}
+
+/** Result kinds that report no problem: not findings at all (§3.27.9). */
 const NOT_A_PROBLEM = new Set(['pass', 'notApplicable', 'informational']);
 
 /**
  * Reads a parsed SARIF 2.1.0 log. Suppressed results are counted in `suppressed`, not in
- * `findings`: a result is suppressed when at least one of its suppressions is accepted or has no
- * status; suppressions that are all rejected or under review leave it counted. Results with
- * `baselineState: absent` (gone since the baseline) and results of kind pass, notApplicable or
- * informational are not findings.
+ * `findings`: a result is suppressed when it has suppressions and every one is accepted (or has no
+ * status); one rejected or under review leaves it counted. Results with `baselineState: absent`
+ * (gone since the baseline) and results of kind pass, notApplicable or informational (with no
+ * level but `none`) are not findings. A log whose run did not complete or failed is refused.
  */
 export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   const reader = new JsonReader(file, WHAT);
   const log = reader.object(value, '');
-  if (log.version !== undefined && log.version !== '2.1.0') {
-    throw shapeError(file, 'version', '"2.1.0"', log.version, WHAT);
+  if (typeof log.$schema === 'string' && EXTERNAL_PROPERTY_FILE.test(log.$schema)) {
+    throw notAScan(
+      file,
+      'this is a SARIF external property file (SARIF §4: properties of a run kept outside its log), not a log; attest the log, with these properties merged into it',
+    );
   }
+  checkVersion(log, file);
   if (log.runs === null)
     throw notAScan(file, 'the SARIF log\'s "runs" is null: the tool could not start its analysis');
   const runs = reader.array(log.runs, 'runs');
@@ -54,43 +130,56 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   for (let r = 0; r < runs.length; r++) {
     const runPath = `runs[${r}]`;
     const run = reader.object(runs[r], runPath);
-    const tool = reader.object(run.tool, `${runPath}.tool`);
-    const driver = reader.object(tool.driver, `${runPath}.tool.driver`);
+    const toolObject = reader.object(run.tool, `${runPath}.tool`);
+    const driver = reader.object(toolObject.driver, `${runPath}.tool.driver`);
     const driverName = reader.string(driver.name, `${runPath}.tool.driver.name`);
     if (!scanners.includes(driverName)) scanners.push(driverName);
     scannerVersion ??= reader.optString(
       driver.version ?? driver.semanticVersion,
       `${runPath}.tool.driver.version`,
     );
-    const driverRules = reader.optArray(driver.rules, `${runPath}.tool.driver.rules`);
-    const extensions = reader.optArray(tool.extensions, `${runPath}.tool.extensions`);
-    const rulesById = new Map<string, JsonObject>();
-    for (const rule of driverRules) {
-      if (isJsonObject(rule) && typeof rule.id === 'string') rulesById.set(rule.id, rule);
-    }
+    reader.optArray(driver.rules, `${runPath}.tool.driver.rules`);
+    const tool = new SarifTool(driver, reader.optArray(toolObject.extensions, `${runPath}.tool.extensions`));
+    const policies = reader.optArray(run.policies, `${runPath}.policies`);
+    const who = `${runPath} of ${driverName}`;
 
-    // SARIF §3.14.23: absent or null results mean the tool did not complete its analysis; an
-    // empty array means it found nothing. A failed invocation (§3.20.14) is no scan either.
-    if (run.results === undefined || run.results === null) {
-      throw notAScan(
-        file,
-        `${runPath} of ${driverName} has no "results" array (the analysis did not complete)`,
+    // §3.15.2: an externalized array is appended to the inline one, so "results": [] beside
+    // external results is no clean run; externalized invocations or rules hide failures and levels.
+    const external = reader.optObject(
+      run.externalPropertyFileReferences,
+      `${runPath}.externalPropertyFileReferences`,
+    );
+    const externalized = EXTERNAL_COUNTED.filter((key) => external?.[key] != null);
+    if (externalized.length > 0) {
+      throw inputError(
+        'EVIDENCE_INVALID',
+        { file },
+        `${who} keeps ${externalized.map((k) => `"${k}"`).join(', ')} in external property files (externalPropertyFileReferences, SARIF §3.15); Tollgate reads one self-contained log: merge them into it`,
       );
+    }
+    // SARIF §3.14.23: absent or null results mean the tool did not complete its analysis; an
+    // empty array means it found nothing. A failed invocation (§3.20.14, §3.20.21, §3.20.22) is
+    // no scan either, nor is a failed conversion of the tool's output (§3.22.3).
+    if (run.results === undefined || run.results === null) {
+      throw notAScan(file, `${who} has no "results" array (the analysis did not complete)`);
     }
     const invocations = reader.optArray(run.invocations, `${runPath}.invocations`);
-    const failed = invocations.findIndex((item) => isJsonObject(item) && item.executionSuccessful === false);
-    if (failed !== -1) {
-      throw notAScan(
-        file,
-        `${runPath}.invocations[${failed}] of ${driverName} says executionSuccessful: false`,
-      );
+    for (let i = 0; i < invocations.length; i++) {
+      const path = `${runPath}.invocations[${i}]`;
+      checkInvocation(reader.object(invocations[i], path), path, driverName, tool, file);
     }
+    const conversion = reader.optObject(run.conversion, `${runPath}.conversion`);
+    const converter = reader.optObject(conversion?.invocation, `${runPath}.conversion.invocation`);
+    if (converter) checkInvocation(converter, `${runPath}.conversion.invocation`, driverName, tool, file);
+
     const results = reader.array(run.results, `${runPath}.results`);
     for (let i = 0; i < results.length; i++) {
       const path = `${runPath}.results[${i}]`;
       const result = reader.object(results[i], path);
       const kind = reader.optString(result.kind, `${path}.kind`) ?? 'fail';
-      if (NOT_A_PROBLEM.has(kind)) continue;
+      const ownLevel = reader.optString(result.level, `${path}.level`);
+      // §3.27.9: a level other than "none" means kind "fail"; a log that says both is read by its level.
+      if (NOT_A_PROBLEM.has(kind) && !hasLevel(ownLevel)) continue;
       if (result.baselineState === 'absent') continue;
       if (isSuppressed(reader.optArray(result.suppressions, `${path}.suppressions`), path, reader)) {
         suppressed++;
@@ -99,10 +188,18 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       const ref = reader.optObject(result.rule, `${path}.rule`);
       const ruleId =
         reader.optString(ref?.id, `${path}.rule.id`) ?? reader.optString(result.ruleId, `${path}.ruleId`);
-      const rule = findRule(result, ref, ruleId, driverRules, extensions, rulesById);
+      const rule = resolved(
+        tool.descriptor(ref, 'rules', { index: result.ruleIndex, id: ruleId }),
+        `${path}.rule`,
+        runPath,
+        file,
+      );
+      const invocation = invocationOf(result, invocations);
       const finding: VulnerabilityFinding = {
         id: ruleId ?? (typeof rule?.id === 'string' ? rule.id : 'unnamed-result'),
-        severity: severityOf(result, rule, kind, path, reader),
+        severity: severityOf(result, rule, hasLevel(ownLevel) ? 'fail' : kind, () =>
+          effectiveLevel(ownLevel, rule, tool, invocation, policies),
+        ),
         source: `sarif:${driverName}`,
       };
       const location = firstLocation(result);
@@ -123,39 +220,129 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   return summary;
 }
 
-function isSuppressed(suppressions: unknown[], path: string, reader: JsonReader): boolean {
-  for (let i = 0; i < suppressions.length; i++) {
-    const suppression = reader.object(suppressions[i], `${path}.suppressions[${i}]`);
-    const status = suppression.status;
-    if (status === undefined || status === null || status === 'accepted') return true;
+/**
+ * Refuses a failed invocation: `executionSuccessful: false` (§3.20.14; `toolExecutionSuccessful`
+ * before 2.1.0-rtm.0), or, when neither is given, a non-zero `exitCode` (how the SARIF SDK upgrades
+ * such logs), or a tool execution or configuration notification whose level is "error", which
+ * "SHALL mean that the run failed" (§3.20.21, §3.20.22).
+ */
+function checkInvocation(
+  invocation: JsonObject,
+  path: string,
+  driverName: string,
+  tool: SarifTool,
+  file: string,
+): void {
+  const success = invocation.executionSuccessful ?? invocation.toolExecutionSuccessful;
+  const name =
+    invocation.executionSuccessful === undefined && invocation.toolExecutionSuccessful !== undefined
+      ? 'toolExecutionSuccessful'
+      : 'executionSuccessful';
+  if (success === false) {
+    throw notAScan(file, `${path} of ${driverName} says ${name}: false (the tool failed)`);
   }
-  return false;
+  if (success === undefined && typeof invocation.exitCode === 'number' && invocation.exitCode !== 0) {
+    throw notAScan(
+      file,
+      `${path} of ${driverName} has exitCode ${invocation.exitCode} and no "executionSuccessful" (required by SARIF §3.20.14), so the tool may have failed`,
+    );
+  }
+  for (const list of ['toolExecutionNotifications', 'toolConfigurationNotifications'] as const) {
+    const notifications = invocation[list];
+    if (!Array.isArray(notifications)) continue;
+    for (let n = 0; n < notifications.length; n++) {
+      const notification = notifications[n];
+      if (!isJsonObject(notification) || notificationLevel(notification, tool, invocation) !== 'error')
+        continue;
+      const message =
+        isJsonObject(notification.message) && typeof notification.message.text === 'string'
+          ? ` (${JSON.stringify(notification.message.text.length > 120 ? `${notification.message.text.slice(0, 119)}…` : notification.message.text)})`
+          : '';
+      throw notAScan(
+        file,
+        `${path}.${list}[${n}] of ${driverName} is an error${message}: the run failed and its results may be incomplete (SARIF §3.20.21)`,
+      );
+    }
+  }
 }
 
-/** The rule a result refers to: by index (in the driver or the named extension), else by id. */
-function findRule(
-  result: JsonObject,
-  ref: JsonObject | undefined,
-  ruleId: string | undefined,
-  driverRules: unknown[],
-  extensions: unknown[],
-  rulesById: Map<string, JsonObject>,
+/** A notification's level (§3.58.6): its own, else its descriptor's override or default, else warning. */
+function notificationLevel(notification: JsonObject, tool: SarifTool, invocation: JsonObject): string {
+  if (typeof notification.level === 'string') return notification.level;
+  const ref = isJsonObject(notification.descriptor) ? notification.descriptor : undefined;
+  const found = ref ? tool.descriptor(ref, 'notifications') : undefined;
+  const descriptor = found instanceof UnresolvedReference ? undefined : found;
+  return (
+    overriddenLevel(tool, invocation, descriptor, 'notifications') ?? defaultLevel(descriptor) ?? 'warning'
+  );
+}
+
+/** The descriptor, or a refusal naming the reference that points nowhere (an invalid log). */
+function resolved(
+  found: JsonObject | UnresolvedReference | undefined,
+  path: string,
+  runPath: string,
+  file: string,
 ): JsonObject | undefined {
+  if (!(found instanceof UnresolvedReference)) return found;
+  throw inputError(
+    'EVIDENCE_INVALID',
+    { file },
+    `not a valid SARIF log: ${path} refers to ${found.missing.startsWith('tool.') ? `${runPath}.${found.missing}` : found.missing}, but ${found.found}; the rule, and so the level, of the result cannot be known`,
+  );
+}
+
+/**
+ * The invocation that produced a result, whose rule configuration overrides apply to it: the one
+ * `provenance.invocationIndex` names (§3.27.29, §3.48.6), else the run's only invocation.
+ */
+function invocationOf(result: JsonObject, invocations: unknown[]): JsonObject | undefined {
+  const provenance = isJsonObject(result.provenance) ? result.provenance : undefined;
   const index =
-    typeof ref?.index === 'number' ? ref.index : typeof result.ruleIndex === 'number' ? result.ruleIndex : -1;
-  let rules = driverRules;
-  const component = isJsonObject(ref?.toolComponent) ? ref.toolComponent : undefined;
-  if (component && typeof component.index === 'number') {
-    const extension = extensions[component.index];
-    rules = isJsonObject(extension) && Array.isArray(extension.rules) ? extension.rules : [];
+    typeof provenance?.invocationIndex === 'number'
+      ? provenance.invocationIndex
+      : invocations.length === 1
+        ? 0
+        : -1;
+  const invocation = index >= 0 ? invocations[index] : undefined;
+  return isJsonObject(invocation) ? invocation : undefined;
+}
+
+/**
+ * The level of a result of kind "fail" (§3.27.10): its own, else the invocation's override of its
+ * rule, else the rule's default, else "warning"; then the worst of that and every policy's level
+ * for the rule (§3.19.5).
+ */
+function effectiveLevel(
+  ownLevel: string | undefined,
+  rule: JsonObject | undefined,
+  tool: SarifTool,
+  invocation: JsonObject | undefined,
+  policies: unknown[],
+): string {
+  let level = ownLevel ?? overriddenLevel(tool, invocation, rule, 'rules') ?? defaultLevel(rule) ?? 'warning';
+  if (rule && policies.length > 0) {
+    for (const policy of policyLevels(tool, policies, rule)) {
+      if ((LEVEL_RANK[policy] ?? -1) > (LEVEL_RANK[level] ?? -1)) level = policy;
+    }
   }
-  if (index >= 0) {
-    const rule = rules[index];
-    if (isJsonObject(rule)) return rule;
+  return level;
+}
+
+/**
+ * Suppressed (§3.27.23, §3.35.3) when there is at least one suppression and every one is in
+ * effect: status "accepted", or no status (`state` before 2.1.0-rtm.5). One "underReview" or
+ * "rejected" — or a status Tollgate does not know — leaves the result counted, as the SARIF SDK's
+ * `Result.TryIsSuppressed` and the sarif-tutorials viewer guidance decide.
+ */
+function isSuppressed(suppressions: unknown[], path: string, reader: JsonReader): boolean {
+  if (suppressions.length === 0) return false;
+  for (let i = 0; i < suppressions.length; i++) {
+    const suppression = reader.object(suppressions[i], `${path}.suppressions[${i}]`);
+    const status = suppression.status ?? suppression.state;
+    if (status !== undefined && status !== null && status !== 'accepted') return false;
   }
-  if (ruleId === undefined) return undefined;
-  // A ruleId may carry extra hierarchical components ("CA5350/md5"); the rule is the leading one.
-  return rulesById.get(ruleId) ?? rulesById.get(ruleId.split('/')[0]!);
+  return true;
 }
 
 function securitySeverity(properties: unknown): number | undefined {
@@ -170,20 +357,13 @@ function severityOf(
   result: JsonObject,
   rule: JsonObject | undefined,
   kind: string,
-  path: string,
-  reader: JsonReader,
+  level: () => string,
 ): Severity {
   const score = securitySeverity(result.properties) ?? securitySeverity(rule?.properties);
   if (score !== undefined) return severityFromCvssScore(score);
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
   if (kind !== 'fail') return 'unknown';
-  let level = reader.optString(result.level, `${path}.level`);
-  if (level === undefined && rule && isJsonObject(rule.defaultConfiguration)) {
-    const fallback = rule.defaultConfiguration.level;
-    if (typeof fallback === 'string') level = fallback;
-  }
-  level ??= 'warning';
-  return LEVEL_SEVERITY[level] ?? 'unknown';
+  return LEVEL_SEVERITY[level()] ?? 'unknown';
 }
 
 function firstLocation(result: JsonObject): string | undefined {
