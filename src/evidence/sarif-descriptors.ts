@@ -81,6 +81,7 @@ export class SarifTool {
     const { component, path } = found;
     const descriptors = Array.isArray(component[kind]) ? (component[kind] as unknown[]) : [];
     const index = typeof ref.index === 'number' ? ref.index : defaults.index;
+    // -1 is an array index "not set" (§3.7.4): look further, by guid or id.
     if (typeof index === 'number' && index >= 0) {
       const descriptor = descriptors[index];
       if (isJsonObject(descriptor)) return descriptor;

@@ -260,7 +260,7 @@ function checkInvocation(
           : '';
       throw notAScan(
         file,
-        `${path}.${list}[${n}] of ${driverName} is an error${message}: the run failed and its results may be incomplete (SARIF §3.20.21)`,
+        `${path}.${list}[${n}] of ${driverName} is an error${message}: the run failed and its results may be incomplete (SARIF ${list === 'toolExecutionNotifications' ? '§3.20.21' : '§3.20.22'})`,
       );
     }
   }

@@ -180,3 +180,280 @@ describe("SARIF's exceptional conditions (sarif-tutorials samples/ExceptionalCon
     }
   });
 });
+
+/** A one-run 2.1.0 log around the given run fields. */
+function runLog(run: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    version: '2.1.0',
+    ...extra,
+    runs: [{ tool: { driver: { name: 'Scanner' } }, results: [], ...run }],
+  };
+}
+const severities = (value: unknown) => parseSarif(value, 's.sarif').findings.map((f) => f.severity);
+const refusalOf = (value: unknown) => tollgateErrorOf(() => parseSarif(value, 's.sarif')).message;
+
+describe('parseSarif: kind and level (SARIF 2.1.0 §3.27.9, §3.27.10)', () => {
+  it('counts level "none" with kind fail (stated or by default) as a finding of unknown severity', () => {
+    const results = [
+      { ruleId: 'R', level: 'none', message: { text: 'a' } },
+      { ruleId: 'R', kind: 'fail', level: 'none', message: { text: 'b' } },
+    ];
+    expect(severities(runLog({ results }))).toEqual(['unknown', 'unknown']);
+  });
+
+  it('reads a result by its level when kind says otherwise (a level other than none means kind fail)', () => {
+    const results = [
+      { ruleId: 'R', kind: 'pass', level: 'error', message: { text: 'contradicts itself' } },
+      { ruleId: 'R', kind: 'informational', level: 'none', message: { text: 'not a finding' } },
+      { ruleId: 'R', kind: 'notApplicable', message: { text: 'not a finding' } },
+    ];
+    expect(severities(runLog({ results }))).toEqual(['high']);
+  });
+});
+
+describe('parseSarif: finding the rule (§3.27.6, §3.27.7, §3.52.3, §3.54.2)', () => {
+  const driver = {
+    name: 'Scanner',
+    rules: [
+      { id: 'N1', defaultConfiguration: { level: 'note' } },
+      { id: 'E1', defaultConfiguration: { level: 'error' } },
+      { id: 'abc/def', defaultConfiguration: { level: 'error' } },
+    ],
+  };
+  const extensions = [
+    { name: 'pack-a', rules: [{ id: 'X', defaultConfiguration: { level: 'note' } }] },
+    {
+      name: 'pack-b',
+      guid: '11111111-2222-3333-4444-555555555555',
+      rules: [
+        { id: 'X', defaultConfiguration: { level: 'error' } },
+        {
+          id: 'ONLY_IN_EXTENSION',
+          guid: 'aaaaaaaa-0000-0000-0000-000000000000',
+          defaultConfiguration: { level: 'error' },
+        },
+      ],
+    },
+  ];
+  const tool = { driver, extensions };
+
+  it('takes ruleIndex over a ruleId that names another rule: the index is the lookup, the id is not', () => {
+    expect(
+      severities(runLog({ tool, results: [{ ruleId: 'N1', ruleIndex: 1, message: { text: 'x' } }] })),
+    ).toEqual(['high']);
+  });
+
+  it("reads defaultConfiguration.level from an extension's rule, named by toolComponent index or guid", () => {
+    const results = [
+      { rule: { id: 'X', index: 0, toolComponent: { index: 1 } }, message: { text: 'by index' } },
+      { rule: { id: 'X', index: 0, toolComponent: { index: 0 } }, message: { text: 'other pack' } },
+      {
+        rule: { id: 'X', toolComponent: { guid: '11111111-2222-3333-4444-555555555555' } },
+        message: { text: 'by guid' },
+      },
+      {
+        ruleId: 'X',
+        ruleIndex: 0,
+        rule: { toolComponent: { index: 1 } },
+        message: { text: 'ruleIndex is rule.index' },
+      },
+      {
+        rule: { guid: 'AAAAAAAA-0000-0000-0000-000000000000', toolComponent: { index: 1 } },
+        message: { text: 'rule guid' },
+      },
+    ];
+    expect(severities(runLog({ tool, results }))).toEqual(['high', 'low', 'high', 'high', 'high']);
+  });
+
+  it('finds a rule named only by ruleId in an extension, and an id with one more hierarchical component', () => {
+    const results = [
+      { ruleId: 'ONLY_IN_EXTENSION', message: { text: 'x' } },
+      { ruleId: 'abc/def/ghi', message: { text: 'y' } },
+    ];
+    expect(severities(runLog({ tool, results }))).toEqual(['high', 'high']);
+  });
+
+  it('refuses a rule reference that points outside its rules, naming it', () => {
+    expect(
+      refusalOf(runLog({ tool, results: [{ ruleId: 'E1', ruleIndex: 7, message: { text: 'x' } }] })),
+    ).toBe(
+      's.sarif: not a valid SARIF log: runs[0].results[0].rule refers to runs[0].tool.driver.rules[7], but tool.driver has 3 rules; the rule, and so the level, of the result cannot be known',
+    );
+  });
+});
+
+describe('parseSarif: configuration overrides and policies (§3.20.5, §3.27.10, §3.19.5)', () => {
+  const driver = { name: 'Scanner', rules: [{ id: 'R', defaultConfiguration: { level: 'note' } }] };
+  const raise = {
+    ruleConfigurationOverrides: [{ descriptor: { index: 0 }, configuration: { level: 'error' } }],
+  };
+
+  it("applies the result's invocation's override to a result without level, never over the result's own", () => {
+    const results = [
+      { ruleId: 'R', ruleIndex: 0, message: { text: 'override' } },
+      { ruleId: 'R', ruleIndex: 0, level: 'note', message: { text: 'own level' } },
+    ];
+    const one = runLog({ tool: { driver }, invocations: [{ executionSuccessful: true, ...raise }], results });
+    expect(severities(one)).toEqual(['high', 'low']);
+    // With two invocations, provenance.invocationIndex says which one produced the result.
+    const picked = [
+      { ruleId: 'R', ruleIndex: 0, provenance: { invocationIndex: 1 }, message: { text: 'second' } },
+      { ruleId: 'R', ruleIndex: 0, provenance: { invocationIndex: 0 }, message: { text: 'first' } },
+    ];
+    const two = runLog({
+      tool: { driver },
+      invocations: [{ executionSuccessful: true }, { executionSuccessful: true, ...raise }],
+      results: picked,
+    });
+    expect(severities(two)).toEqual(['high', 'low']);
+  });
+
+  it('lets a policy in the log raise a level, never lower one', () => {
+    const policies = [
+      {
+        name: 'Example Corp. Security Policy',
+        rules: [
+          { id: 'R', defaultConfiguration: { level: 'error' } },
+          { id: 'S', defaultConfiguration: { level: 'note' } },
+        ],
+      },
+    ];
+    const rules = [...driver.rules, { id: 'S', defaultConfiguration: { level: 'error' } }];
+    const results = [
+      { ruleId: 'R', message: { text: 'raised' } },
+      { ruleId: 'S', message: { text: 'not lowered' } },
+    ];
+    expect(severities(runLog({ tool: { driver: { ...driver, rules } }, policies, results }))).toEqual([
+      'high',
+      'high',
+    ]);
+  });
+});
+
+describe('parseSarif: suppressions (§3.27.23, §3.35.3)', () => {
+  it('suppresses a result only when every suppression is accepted or has no status', () => {
+    const cases: Array<[unknown, boolean]> = [
+      [[], false],
+      [[{ kind: 'inSource' }], true],
+      [[{ kind: 'external', status: 'accepted' }], true],
+      [[{ kind: 'external', status: 'underReview' }], false],
+      [[{ kind: 'external', status: 'rejected' }], false],
+      [[{ kind: 'inSource' }, { kind: 'external', status: 'rejected' }], false],
+      [
+        [
+          { kind: 'external', status: 'accepted' },
+          { kind: 'external', status: 'underReview' },
+        ],
+        false,
+      ],
+      [[{ kind: 'external', state: 'rejected' }], false],
+      [[{ kind: 'external', status: 'waived' }], false],
+    ];
+    const results = cases.map(([suppressions], i) => ({
+      ruleId: 'R',
+      suppressions,
+      message: { text: `${i}` },
+    }));
+    const scan = parseSarif(runLog({ results }), 's.sarif');
+    expect(scan.suppressed).toBe(cases.filter(([, hidden]) => hidden).length);
+    expect(scan.findings.map((f) => Number(f.title))).toEqual(
+      cases.flatMap(([, hidden], i) => (hidden ? [] : [i])),
+    );
+  });
+});
+
+describe('parseSarif: a run that failed or is not all here is no scan (§3.20, §3.15)', () => {
+  it('refuses an error notification, also one whose level comes from its descriptor', () => {
+    const failed = runLog({
+      invocations: [
+        {
+          executionSuccessful: true,
+          toolConfigurationNotifications: [{ level: 'error', message: { text: 'rule ABC0001 unknown' } }],
+        },
+      ],
+    });
+    expect(refusalOf(failed)).toMatch(
+      /^s\.sarif: not a vulnerability scan: runs\[0\]\.invocations\[0\]\.toolConfigurationNotifications\[0\] of Scanner is an error \("rule ABC0001 unknown"\): the run failed and its results may be incomplete \(SARIF §3\.20\.22\); /,
+    );
+    const byDescriptor = runLog({
+      tool: {
+        driver: {
+          name: 'Scanner',
+          notifications: [{ id: 'CRASH', defaultConfiguration: { level: 'error' } }],
+        },
+      },
+      invocations: [
+        {
+          executionSuccessful: true,
+          toolExecutionNotifications: [{ descriptor: { id: 'CRASH' }, message: { text: 'x' } }],
+        },
+      ],
+    });
+    expect(refusalOf(byDescriptor)).toMatch(/toolExecutionNotifications\[0\] of Scanner is an error/);
+    // A warning notification, or one with no level and no descriptor (warning), leaves the scan.
+    const warned = runLog({
+      invocations: [
+        {
+          executionSuccessful: true,
+          toolExecutionNotifications: [
+            { level: 'warning', message: { text: 'slow' } },
+            { message: { text: 'x' } },
+          ],
+        },
+      ],
+    });
+    expect(parseSarif(warned, 's.sarif').findings).toEqual([]);
+  });
+
+  it('refuses a failed conversion, externalized results, and a failed second run', () => {
+    expect(
+      refusalOf(
+        runLog({
+          conversion: { tool: { driver: { name: 'conv' } }, invocation: { executionSuccessful: false } },
+        }),
+      ),
+    ).toMatch(/runs\[0\]\.conversion\.invocation of Scanner says executionSuccessful: false/);
+    expect(
+      refusalOf(
+        runLog({
+          externalPropertyFileReferences: { results: [{ location: { uri: 'r.sarif-external-properties' } }] },
+        }),
+      ),
+    ).toBe(
+      's.sarif: runs[0] of Scanner keeps "results" in external property files (externalPropertyFileReferences, SARIF §3.15); Tollgate reads one self-contained log: merge them into it',
+    );
+    const two = runLog({ results: [{ ruleId: 'R', level: 'error', message: { text: 'x' } }] });
+    const second = {
+      tool: { driver: { name: 'Other' } },
+      results: [],
+      invocations: [{ executionSuccessful: false }],
+    };
+    expect(refusalOf({ ...two, runs: [...two.runs, second] })).toMatch(
+      /runs\[1\]\.invocations\[0\] of Other says executionSuccessful: false/,
+    );
+  });
+
+  it('adds up the results of several runs', () => {
+    const first = runLog({ results: [{ ruleId: 'R', level: 'error', message: { text: 'x' } }] }).runs[0];
+    const second = {
+      tool: { driver: { name: 'Other' } },
+      results: [{ ruleId: 'S', level: 'note', message: { text: 'y' } }],
+    };
+    const scan = parseSarif({ version: '2.1.0', runs: [first, second] }, 's.sarif');
+    expect([scan.scanner, scan.counts.high, scan.counts.low]).toEqual(['Scanner, Other', 1, 1]);
+  });
+});
+
+describe('parseSarif: version', () => {
+  it('takes a log without "version" at its $schema word, and refuses one with neither', () => {
+    const { version: _version, ...noVersion } = runLog({});
+    const schema = 'https://json.schemastore.org/sarif-2.1.0.json';
+    expect(parseSarif({ $schema: schema, ...noVersion }, 's.sarif').findings).toEqual([]);
+    expect(refusalOf({ $schema: 'http://json.schemastore.org/sarif-1.0.0', ...noVersion })).toMatch(
+      /^s\.sarif: this is SARIF 1\.0\.0 \(its \$schema names SARIF 1\.0\.0\), the format before SARIF 2; Tollgate reads SARIF 2\.1\.0/,
+    );
+    expect(refusalOf(noVersion)).toMatch(
+      /^s\.sarif: this SARIF log has no "version" \(nor a versioned "\$schema"\); Tollgate reads SARIF 2\.1\.0/,
+    );
+  });
+});
