@@ -39,7 +39,8 @@ export function isSarif(value: unknown): boolean {
   if (EXTERNAL_PROPERTY_FILE.test(schema)) return true;
   if (!(Array.isArray(value.runs) || value.runs === null)) return false;
   return (
-    (typeof value.version === 'string' && /^[12]\.\d+\.\d+/.test(value.version)) || /sarif/i.test(schema)
+    (typeof value.version === 'string' && /^(1\.0\.0|2\.\d+\.\d+)/.test(value.version)) ||
+    /sarif/i.test(schema)
   );
 }
 
@@ -170,7 +171,14 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
     }
     const conversion = reader.optObject(run.conversion, `${runPath}.conversion`);
     const converter = reader.optObject(conversion?.invocation, `${runPath}.conversion.invocation`);
-    if (converter) checkInvocation(converter, `${runPath}.conversion.invocation`, driverName, tool, file);
+    if (converter) {
+      // The converter's notifications name the converter's own descriptors (§3.22.2).
+      const convTool = isJsonObject(conversion?.tool) ? conversion.tool : {};
+      const convDriver = isJsonObject(convTool.driver) ? convTool.driver : {};
+      const convExtensions = Array.isArray(convTool.extensions) ? convTool.extensions : [];
+      const converterTool = new SarifTool(convDriver, convExtensions);
+      checkInvocation(converter, `${runPath}.conversion.invocation`, driverName, converterTool, file);
+    }
 
     const results = reader.array(run.results, `${runPath}.results`);
     for (let i = 0; i < results.length; i++) {
@@ -241,7 +249,11 @@ function checkInvocation(
   if (success === false) {
     throw notAScan(file, `${path} of ${driverName} says ${name}: false (the tool failed)`);
   }
-  if (success === undefined && typeof invocation.exitCode === 'number' && invocation.exitCode !== 0) {
+  if (
+    (success === undefined || success === null) &&
+    typeof invocation.exitCode === 'number' &&
+    invocation.exitCode !== 0
+  ) {
     throw notAScan(
       file,
       `${path} of ${driverName} has exitCode ${invocation.exitCode} and no "executionSuccessful" (required by SARIF §3.20.14), so the tool may have failed`,
