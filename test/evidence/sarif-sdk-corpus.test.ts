@@ -18,6 +18,8 @@ const DIR = fileURLToPath(new URL('../fixtures/sarif-sdk/', import.meta.url));
 const FUNCTIONAL = 'src/Test.FunctionalTests.Sarif/';
 const PRERELEASE = 'src/Test.UnitTests.Sarif/TestData/PrereleaseCompatibilityTransformer/Inputs/';
 const MULTITOOL = `${FUNCTIONAL}TestData/Multitool/`;
+const UNIT = 'src/Test.UnitTests.Sarif/TestData/';
+const APPLY_POLICY = 'src/Test.UnitTests.Sarif.Multitool.Library/TestData/ApplyPolicyCommand/';
 
 /** The fixture's file name: its upstream path with `/` as `__`. */
 const fixtureName = (upstream: string) => upstream.replaceAll('/', '__');
@@ -88,6 +90,20 @@ const READ: Read[] = [
     counts: { medium: 1 },
     suppressed: 0,
     why: 'ruleIndex -1 is "not set" (§3.7.4): the rule is found by ruleId; it has no default level → warning',
+  },
+  {
+    upstream: `${APPLY_POLICY}WithPolicy.sarif`,
+    scanner: 'Test',
+    counts: { high: 1 },
+    suppressed: 0,
+    why: "the rule has no default level (warning) but run.policies sets it to error (§3.19.5); the SDK's ApplyPolicyCommandTests expects FailureLevel.Error after apply-policy",
+  },
+  {
+    upstream: `${APPLY_POLICY}WithPolicy2.sarif`,
+    scanner: 'Test',
+    counts: { high: 1 },
+    suppressed: 0,
+    why: "two policies, error then note: the SDK's apply-policy applies them in order (last wins: Note), but Tollgate selects no policy and takes the worst, so a policy in the log never lowers a level — deliberately different",
   },
 ];
 
@@ -172,6 +188,21 @@ describe('microsoft/sarif-sdk logs Tollgate reads', () => {
       expect(scan.suppressed).toBe(row.suppressed);
     });
   }
+
+  it("applies the invocation's ruleConfigurationOverrides as the SDK's round-trip test file names each result", () => {
+    // The rule is error by default; the run's only invocation overrides it to note (§3.20.5,
+    // §3.27.10). Each result's ruleId says what its level should be.
+    const scan = readScan(
+      `${UNIT}RoundTripping/Inputs/InvocationOverridesRuleDefaultConfigurationOfError.sarif`,
+    );
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['ExplicitDefaultLevel/ShouldBeNone', 'unknown'],
+      ['ExplicitDefaultLevel/ShouldBeNone', 'unknown'],
+      ['ExplicitDefaultLevel/ShouldBeNote', 'low'],
+      ['ExplicitDefaultLevel/ShouldBeWarning', 'medium'],
+      ['ExplicitDefaultLevel/ShouldBeError', 'high'],
+    ]);
+  });
 
   it('reads a suppression "state" of rejected as not suppressed, as it reads "status"', () => {
     const name = fixtureName(`${PRERELEASE}ExercisesSchemaRtm5Changes.sarif`);
