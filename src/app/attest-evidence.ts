@@ -13,6 +13,7 @@ import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/e
 import { assertEvidenceSize } from '../evidence/json-input.js';
 import { type ExpectedEvidence, normaliseDetected } from '../evidence/normalise-evidence.js';
 import { decodeText } from '../text/byte-order-mark.js';
+import type { SignedInput } from '../trust/signed-input.js';
 import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
@@ -38,7 +39,7 @@ export interface AttestEvidenceResult {
     /** False when the identical record was already stored. */
     stored: boolean;
   }>;
-  /** The wrapper the evidence came in, when it was signed or a statement. */
+  /** The wrapper the evidence came in, when it was signed or a statement (of a list: its first entry's). */
   wrapper?: 'in-toto' | 'dsse' | 'sigstore-bundle';
 }
 
@@ -64,8 +65,7 @@ export async function attestEvidence(
   const detected = detectFormat(decodeText(bytes), file);
   const result = normaliseDetected(detected, file, options.expected);
 
-  const items: Array<{ format: string; data: EvidenceData }> = [];
-  let signer: EvidenceSigner | null = null;
+  const items: Array<{ format: string; data: EvidenceData; signer?: EvidenceSigner | null }> = [];
   let sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   let wrapper: AttestEvidenceResult['wrapper'];
   if (result.type === 'junit') {
@@ -78,34 +78,49 @@ export async function attestEvidence(
     const { readSignedInputBytes } = await import('../trust/signed-input.js');
     const { loadTrustSet } = await import('./trust.js');
     const { evidenceOfStatement } = await import('./attest-statement.js');
-    const signed = readSignedInputBytes(bytes, file, {
-      artifactDigest: artifact.digest,
-      trust: loadTrustSet(ctx.contract),
-    });
-    const predicateType = signed.statement.predicateType;
-    const normalised = evidenceOfStatement(
-      signed,
-      file,
-      options.expected === undefined ? {} : { expected: options.expected },
-    );
-    if (normalised.data.kind === 'opaque' && options.expected !== undefined) {
-      throw new TollgateError(
-        'EVIDENCE_INVALID',
-        `${file}: expected ${KIND_WORDS[options.expected]}, found a statement with predicate type ${predicateType}, which Tollgate does not read as one`,
-      );
+    const readOptions = { artifactDigest: artifact.digest, trust: loadTrustSet(ctx.contract) };
+    let inputs: SignedInput[];
+    if (result.format === 'attestation-list') {
+      const { readAttestationList } = await import('../trust/attestation-list.js');
+      const { predicateKind } = await import('../evidence/normalise-evidence.js');
+      const expected = options.expected;
+      inputs = readAttestationList(result.value, file, sourceDigest, {
+        ...readOptions,
+        wants: (type) => {
+          const kind = predicateKind(type);
+          return expected === undefined ? kind !== undefined : kind === expected;
+        },
+        wanted: expected === undefined ? 'evidence Tollgate reads' : KIND_WORDS[expected],
+      });
+    } else {
+      inputs = [readSignedInputBytes(bytes, file, readOptions)];
     }
-    items.push(normalised);
-    signer = signed.signer;
-    sourceDigest = signed.sourceDigest;
-    wrapper = signed.format;
+    for (const signed of inputs) {
+      const predicateType = signed.statement.predicateType;
+      const normalised = evidenceOfStatement(
+        signed,
+        file,
+        options.expected === undefined ? {} : { expected: options.expected },
+      );
+      if (normalised.data.kind === 'opaque' && options.expected !== undefined) {
+        throw new TollgateError(
+          'EVIDENCE_INVALID',
+          `${file}: expected ${KIND_WORDS[options.expected]}, found a statement with predicate type ${predicateType}, which Tollgate does not read as one`,
+        );
+      }
+      // Each record carries its own signer: one list may hold attestations signed by different parties.
+      items.push({ ...normalised, signer: signed.signer });
+      sourceDigest = signed.sourceDigest;
+      wrapper ??= signed.format;
+    }
   } else {
     items.push({ format: result.format, data: result.data });
     if (result.also) items.push(result.also);
   }
 
   const stage = options.stage ?? null;
-  const records = items.map(({ format, data }) =>
-    toEvidenceRecord(ctx, artifact.digest, { stage, format, sourceDigest, data, signer }),
+  const records = items.map(({ format, data, signer }) =>
+    toEvidenceRecord(ctx, artifact.digest, { stage, format, sourceDigest, data, signer: signer ?? null }),
   );
   const inserted = new Set((await recordEvidence(ctx, artifact.digest, records, stage)).map((r) => r.id));
   return {

@@ -108,10 +108,13 @@ export function evidenceDocuments(result: AttestEvidenceResult) {
   });
 }
 
-/** The document of `attest KIND` (one object) or `attest evidence` (a list, `kind` undefined). */
+/**
+ * The document of `attest KIND` (one object, or a list when the file was a list of attestations
+ * that held several of the kind) or `attest evidence` (a list, `kind` undefined).
+ */
 export function evidenceDocument(result: AttestEvidenceResult, kind: string | undefined) {
   const shown = evidenceDocuments(result);
-  return kind === undefined ? shown : shown[0];
+  return kind === undefined || shown.length > 1 ? shown : shown[0];
 }
 
 /** `attest statement --json`: one row per input. */

@@ -1,8 +1,8 @@
 /**
  * Sniffs an evidence file's format from its content, never from its name: JUnit XML, CycloneDX
  * (JSON or XML), SPDX 2 (JSON or tag-value), SPDX 3 JSON-LD, SARIF, Grype, Trivy (including the
- * pre-0.20 bare array), a bare SLSA provenance predicate, an in-toto statement, a DSSE envelope or
- * a Sigstore bundle.
+ * pre-0.20 bare array), a bare SLSA provenance predicate, an in-toto statement, a DSSE envelope,
+ * a Sigstore bundle, or a list of attestations (npm, GitHub, gcloud).
  */
 
 import { inputError } from '../errors.js';
@@ -27,7 +27,8 @@ export type EvidenceFormat =
   | 'slsa'
   | 'in-toto'
   | 'dsse'
-  | 'sigstore-bundle';
+  | 'sigstore-bundle'
+  | 'attestation-list';
 
 export interface DetectedFormat {
   format: EvidenceFormat;
@@ -47,7 +48,26 @@ export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
   'in-toto': 'in-toto statement',
   dsse: 'DSSE envelope',
   'sigstore-bundle': 'Sigstore bundle',
+  'attestation-list': 'attestation list (npm or GitHub attestations, gcloud --show-provenance)',
 };
+
+/**
+ * True for a file of several attestations: npm's registry and GitHub's attestations API,
+ * `{"attestations": [{"bundle": …}]}`, or gcloud's `--show-provenance` output,
+ * `{"provenance_summary": {"provenance": [{"envelope": …}]}}`. Read by src/trust/attestation-list.ts.
+ */
+export function isAttestationList(value: unknown): boolean {
+  if (!isJsonObject(value)) return false;
+  if (Array.isArray(value.attestations)) {
+    return value.attestations.some((item) => isJsonObject(item) && isJsonObject(item.bundle));
+  }
+  const summary = value.provenance_summary;
+  return (
+    isJsonObject(summary) &&
+    Array.isArray(summary.provenance) &&
+    summary.provenance.some((item) => isJsonObject(item) && isJsonObject(item.envelope))
+  );
+}
 
 const IN_TOTO_STATEMENT = /^https:\/\/in-toto\.io\/Statement\/v(0\.1|1)$/;
 
@@ -68,6 +88,7 @@ export function detectJsonFormat(value: unknown): EvidenceFormat | undefined {
     ) {
       return 'dsse';
     }
+    if (isAttestationList(value)) return 'attestation-list';
     if (isCycloneDx(value)) return 'cyclonedx';
     if (isSpdx3(value)) return 'spdx3';
     if (isSpdx2(value)) return 'spdx';

@@ -40,8 +40,11 @@ export type DocumentResult =
       /** A second record from the same file: the scan half of a CycloneDX BOM that has both. */
       also?: NormalisedEvidence;
     } & NormalisedEvidence)
-  /** in-toto statement, DSSE envelope or Sigstore bundle: unwrap in src/trust, then normalisePredicate. */
-  | { type: 'wrapped'; format: 'in-toto' | 'dsse' | 'sigstore-bundle'; value: unknown }
+  /**
+   * in-toto statement, DSSE envelope, Sigstore bundle or a list of them: unwrap in src/trust,
+   * then normalisePredicate.
+   */
+  | { type: 'wrapped'; format: 'in-toto' | 'dsse' | 'sigstore-bundle' | 'attestation-list'; value: unknown }
   /** JUnit XML: read by the tests parser. */
   | { type: 'junit'; format: 'junit' };
 
@@ -90,7 +93,12 @@ export function normaliseDetected(
     if (expected !== undefined) throw wrongKind(file, format, expected);
     return { type: 'junit', format };
   }
-  if (format === 'in-toto' || format === 'dsse' || format === 'sigstore-bundle') {
+  if (
+    format === 'in-toto' ||
+    format === 'dsse' ||
+    format === 'sigstore-bundle' ||
+    format === 'attestation-list'
+  ) {
     return { type: 'wrapped', format, value };
   }
   if (format === 'cyclonedx') {
@@ -178,6 +186,18 @@ export function normalisePredicate(
     }
   }
   return result;
+}
+
+/**
+ * The kind of evidence a predicate type is read as (by the same patterns as normalisePredicate),
+ * or undefined for types read as no kind here (test results, opaque).
+ */
+export function predicateKind(predicateType: string): ExpectedEvidence | undefined {
+  if (CYCLONEDX_PREDICATE.test(predicateType)) return 'sbom';
+  if (SPDX_PREDICATE.test(predicateType) || SPDX3_PREDICATE.test(predicateType)) return 'sbom';
+  if (isSlsaProvenanceType(predicateType)) return 'provenance';
+  if (predicateType === INTOTO_VULNS_V02 || predicateType === COSIGN_VULN_PREDICATE) return 'scan';
+  return undefined;
 }
 
 function readPredicate(

@@ -1,6 +1,6 @@
 /**
- * SLSA provenance predicates → ProvenanceSummary: v1 (`https://slsa.dev/provenance/v1`) and the
- * older v0.2 that many builders still emit. The in-toto statement around the predicate (subject
+ * SLSA provenance predicates → ProvenanceSummary: v1 (`https://slsa.dev/provenance/v1`), the
+ * older v0.2 that many builders still emit, and v0.1 (Google Cloud Build's signed statements). The in-toto statement around the predicate (subject
  * check, signature) is handled in src/trust; this reads the predicate only.
  */
 
@@ -10,10 +10,15 @@ import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 export const SLSA_PROVENANCE_V02 = 'https://slsa.dev/provenance/v0.2';
+export const SLSA_PROVENANCE_V01 = 'https://slsa.dev/provenance/v0.1';
 
 /** True for a predicate type this parser reads. */
 export function isSlsaProvenanceType(predicateType: string): boolean {
-  return predicateType === SLSA_PROVENANCE_V1 || predicateType === SLSA_PROVENANCE_V02;
+  return (
+    predicateType === SLSA_PROVENANCE_V1 ||
+    predicateType === SLSA_PROVENANCE_V02 ||
+    predicateType === SLSA_PROVENANCE_V01
+  );
 }
 
 /** True for a bare SLSA v1 predicate (no statement around it). */
@@ -34,7 +39,8 @@ export function normaliseRepository(uri: string): { repository: string; ref?: st
   const pathStart = rest.indexOf('/', schemeEnd === -1 ? 0 : schemeEnd + 3);
   if (at !== -1 && pathStart !== -1 && at > pathStart) {
     ref = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+    // Cloud Build writes `repo@@refs/heads/main`: every "@" before the ref is a separator.
+    rest = rest.slice(0, at).replace(/@+$/, '');
   }
   rest = rest.replace(/\/+$/, '').replace(/\.git$/, '');
   return ref ? { repository: rest, ref } : { repository: rest };
@@ -50,11 +56,12 @@ export function parseSlsaProvenance(
   file: string,
 ): ProvenanceSummary {
   if (predicateType === SLSA_PROVENANCE_V02) return parseV02(predicate, file);
+  if (predicateType === SLSA_PROVENANCE_V01) return parseV01(predicate, file);
   if (predicateType !== SLSA_PROVENANCE_V1) {
     throw shapeError(
       file,
       'predicateType',
-      `"${SLSA_PROVENANCE_V1}" or "${SLSA_PROVENANCE_V02}"`,
+      `"${SLSA_PROVENANCE_V1}", "${SLSA_PROVENANCE_V02}" or "${SLSA_PROVENANCE_V01}"`,
       predicateType,
     );
   }
@@ -84,10 +91,14 @@ export function parseSlsaProvenance(
     .optArray(definition.resolvedDependencies, 'predicate.buildDefinition.resolvedDependencies')
     .map((dep, i) => reader.object(dep, `predicate.buildDefinition.resolvedDependencies[${i}]`));
 
-  // GitHub Actions workflow build type: externalParameters.workflow = { repository, ref, path }.
+  // The object naming where the build's definition came from, { repository, ref, path }: GitHub
+  // Actions' workflow build type calls it `workflow`, Cloud Build's google-worker `buildConfigSource`.
   let repository: string | undefined;
   let ref: string | undefined;
-  const workflow = external && isJsonObject(external.workflow) ? external.workflow : undefined;
+  const workflow = [external?.workflow, external?.buildConfigSource].find(
+    (candidate): candidate is JsonObject =>
+      isJsonObject(candidate) && typeof candidate.repository === 'string',
+  );
   if (workflow && typeof workflow.repository === 'string') {
     repository = normaliseRepository(workflow.repository).repository;
     if (typeof workflow.ref === 'string') ref = workflow.ref;
@@ -155,12 +166,63 @@ function parseV02(predicate: unknown, file: string): ProvenanceSummary {
         (m): m is JsonObject => isJsonObject(m) && typeof m.uri === 'string' && commitOf(m) !== undefined,
       );
   }
-  if (source && typeof source.uri === 'string') {
-    const { repository, ref } = normaliseRepository(source.uri);
-    summary.sourceRepository = repository;
-    if (ref) summary.sourceRef = ref;
-    const commit = commitOf(source);
-    if (commit) summary.sourceCommit = commit;
+  setSource(summary, source);
+  return summary;
+}
+
+/** The source repository, ref and commit of a material (`{uri, digest}`), when it names a URI. */
+function setSource(summary: ProvenanceSummary, source: JsonObject | undefined): void {
+  if (!source || typeof source.uri !== 'string') return;
+  const { repository, ref } = normaliseRepository(source.uri);
+  summary.sourceRepository = repository;
+  if (ref) summary.sourceRef = ref;
+  const commit = commitOf(source);
+  if (commit) summary.sourceCommit = commit;
+}
+
+/**
+ * SLSA v0.1: builder.id, recipe.type (the build type), recipe.definedInMaterial (the index of the
+ * material holding the build's definition: the source), metadata.buildInvocationId.
+ */
+function parseV01(predicate: unknown, file: string): ProvenanceSummary {
+  const reader = new JsonReader(file, 'SLSA provenance v0.1 predicate');
+  const root = reader.object(predicate, 'predicate');
+  const builder = reader.object(root.builder, 'predicate.builder');
+  const recipe = reader.object(root.recipe, 'predicate.recipe');
+  const summary: ProvenanceSummary = {
+    kind: 'provenance',
+    predicateType: SLSA_PROVENANCE_V01,
+    builderId: reader.string(builder.id, 'predicate.builder.id'),
+    buildType: reader.string(recipe.type, 'predicate.recipe.type'),
+  };
+  const metadata = reader.optObject(root.metadata, 'predicate.metadata');
+  const invocationId = metadata
+    ? reader.optString(metadata.buildInvocationId, 'predicate.metadata.buildInvocationId')
+    : undefined;
+  if (invocationId) summary.invocationId = invocationId;
+  const materials = reader.optArray(root.materials, 'predicate.materials');
+  // An integer, or one written as a string (protobuf's JSON form of int64, as Cloud Build writes
+  // it); a negative index (Cloud Build's -1) says that no material defines the recipe.
+  const defined = recipe.definedInMaterial;
+  const index = typeof defined === 'string' && /^-?\d+$/.test(defined) ? Number(defined) : defined;
+  let source: JsonObject | undefined;
+  if (index !== undefined && !(typeof index === 'number' && Number.isInteger(index) && index < 0)) {
+    if (typeof index !== 'number' || !Number.isInteger(index) || index >= materials.length) {
+      throw shapeError(
+        file,
+        'predicate.recipe.definedInMaterial',
+        `the index of one of the ${materials.length} materials`,
+        defined,
+        'SLSA provenance v0.1 predicate',
+      );
+    }
+    source = reader.object(materials[index], `predicate.materials[${index}]`);
+  } else {
+    // No material defines the recipe: the source is the first material with a git commit.
+    source = materials.find(
+      (m): m is JsonObject => isJsonObject(m) && typeof m.uri === 'string' && commitOf(m) !== undefined,
+    );
   }
+  setSource(summary, source);
   return summary;
 }

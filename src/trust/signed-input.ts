@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TollgateError } from '../errors.js';
+import { isAttestationList } from '../evidence/detect-format.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
-import { parseJsonText } from '../text/json-text.js';
+import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
 import type { SigstoreIdentity } from './identity.js';
 import type { NamedKey } from './keys.js';
@@ -86,7 +87,19 @@ export function readSignedInputBytes(
   options: ReadSignedInputOptions,
 ): SignedInput {
   const sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const value = parseJsonText(bytes.toString('utf8'), source);
+  return readSignedInputValue(parseJsonText(bytes.toString('utf8'), source), source, sourceDigest, options);
+}
+
+/**
+ * As {@link readSignedInputBytes}, for a JSON value already parsed: one statement, envelope or
+ * bundle, possibly taken out of a larger file (`sourceDigest` is that file's digest).
+ */
+export function readSignedInputValue(
+  value: unknown,
+  source: string,
+  sourceDigest: string,
+  options: ReadSignedInputOptions,
+): SignedInput {
   const { artifactDigest, trust } = options;
 
   if (looksLikeBundle(value)) {
@@ -119,6 +132,19 @@ export function readSignedInputBytes(
     const envelope = parseEnvelope(value, source);
     const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
     if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest };
+    if (trust.keys.length === 0 && isObject(value) && Array.isArray(value.signatures)) {
+      // A bare envelope signed keylessly (a Fulcio certificate beside the signature, as
+      // slsa-github-generator wrote before v2) proves nothing offline: the certificate expired
+      // minutes after signing, and only the transparency-log entry, which the envelope does not
+      // carry, shows it was used in time. Say so rather than "no trusted key".
+      const keyless = value.signatures.some((entry) => isObject(entry) && typeof entry.cert === 'string');
+      if (keyless) {
+        throw new TollgateError(
+          'SIGNATURE_INVALID',
+          `${source}: this DSSE envelope is signed keylessly (its signature carries a Sigstore certificate) but holds no transparency-log entry, so it cannot be verified offline; attest the Sigstore bundle of the same attestation (slsa-github-generator v2 and \`cosign attest --new-bundle-format\` write one), or trust a key`,
+        );
+      }
+    }
     const result = verifyEnvelope(envelope, trust.keys);
     if (!result.valid) throw new TollgateError('SIGNATURE_INVALID', `${source}: ${result.reason}`);
     return {
@@ -135,6 +161,12 @@ export function readSignedInputBytes(
     return { format: 'in-toto', statement, signer: null, sourceDigest };
   }
 
+  if (isAttestationList(value)) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: this is a list of attestations (npm or GitHub attestations, gcloud --show-provenance), not one statement: record it with \`tollgate attest provenance\` (or sbom, scan, evidence), which reads the entries of that kind`,
+    );
+  }
   throw new TollgateError(
     'EVIDENCE_INVALID',
     `${source}: not an in-toto statement, DSSE envelope or Sigstore bundle: expected "_type", "payloadType" or a Sigstore "mediaType"`,

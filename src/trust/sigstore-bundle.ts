@@ -68,7 +68,9 @@ export function parseBundle(value: unknown, source: string): Bundle {
     const message = cause instanceof Error ? cause.message : String(cause);
     throw new TollgateError('EVIDENCE_INVALID', `${source}: ${message}${fields}`, { cause });
   }
-  refuseCarriedRoot(bundle, source);
+  // Checked again against each identity's own trusted root when the bundle is verified.
+  const carried = carriedRootProblem(bundle, publicGoodTrustedRoot());
+  if (carried !== undefined) throw new TollgateError('EVIDENCE_INVALID', `${source}: ${carried}`);
   refuseUnsignedProofs(bundle, source);
   return bundle;
 }
@@ -130,26 +132,31 @@ function refuseLenientFields(value: Record<string, unknown>, source: string): vo
 
 /**
  * A bundle's certificate chain leads up to a root in the trusted root; it must not carry a root
- * itself (Sigstore's client spec; sigstore-conformance `bundle-with-root-cert_fail`). Such a chain
- * means its maker confused the chain with the trust anchor, or hopes a verifier will take its word.
+ * of its own (Sigstore's client spec; sigstore-conformance `bundle-with-root-cert_fail`). Such a
+ * chain means its maker confused the chain with the trust anchor, or hopes a verifier will take its
+ * word. A carried root that is byte for byte a certificate of the trusted root the bundle is
+ * checked against adds nothing and hides nothing, and sigstore-js wrote whole chains into v0.1 and
+ * v0.2 bundles (npm's provenance of 2023, slsa-github-generator v1): those are read.
+ * @returns the refusal, or undefined when the chain carries no foreign root
  */
-function refuseCarriedRoot(bundle: Bundle, source: string): void {
+function carriedRootProblem(bundle: Bundle, root: TrustedRoot): string | undefined {
   const material = bundle.verificationMaterial.content;
-  if (material.$case !== 'x509CertificateChain') return;
-  material.x509CertificateChain.certificates.forEach((certificate, index) => {
+  if (material.$case !== 'x509CertificateChain') return undefined;
+  const anchors = root.certificateAuthorities.flatMap(
+    (authority) => authority.certChain?.certificates.map((certificate) => certificate.rawBytes) ?? [],
+  );
+  for (const [index, certificate] of material.x509CertificateChain.certificates.entries()) {
     let parsed: X509Certificate;
     try {
       parsed = new X509Certificate(certificate.rawBytes);
     } catch {
-      return; // An unreadable certificate is refused, by name, when the chain is verified.
+      continue; // An unreadable certificate is refused, by name, when the chain is verified.
     }
-    if (parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
-      throw new TollgateError(
-        'EVIDENCE_INVALID',
-        `${source}: verificationMaterial.x509CertificateChain.certificates[${index}] is a root certificate (${parsed.subject.replaceAll('\n', ', ')}); a bundle must not carry its own root: roots come only from the trusted root`,
-      );
-    }
-  });
+    if (!parsed.checkIssued(parsed) || !parsed.verify(parsed.publicKey)) continue;
+    if (anchors.some((anchor) => anchor.equals(certificate.rawBytes))) continue;
+    return `verificationMaterial.x509CertificateChain.certificates[${index}] is a root certificate (${parsed.subject.replaceAll('\n', ', ')}); a bundle must not carry its own root: roots come only from the trusted root`;
+  }
+  return undefined;
 }
 
 /**
@@ -201,6 +208,7 @@ function failureText(error: unknown): string {
 }
 
 function keylessSigner(
+  bundle: Bundle,
   entity: SignedEntity,
   identities: readonly SigstoreIdentity[],
 ): { signer: EvidenceSigner } | { reason: string } {
@@ -212,6 +220,11 @@ function keylessSigner(
   }
   const reasons: string[] = [];
   for (const identity of identities) {
+    const carried = carriedRootProblem(bundle, identity.trustedRoot);
+    if (carried !== undefined) {
+      reasons.push(`${identity.name}: ${carried}`);
+      continue;
+    }
     try {
       // Default thresholds: at least one log entry, one SCT and one timestamp, as cosign requires.
       const result = new Verifier(toTrustMaterial(identity.trustedRoot)).verify(entity);
@@ -314,7 +327,7 @@ export function verifyBundle(
   const outcome =
     bundle.verificationMaterial.content.$case === 'publicKey'
       ? keySigner(entity, options.keys ?? [], options.keyTrustedRoot ?? publicGoodTrustedRoot())
-      : keylessSigner(entity, options.identities ?? []);
+      : keylessSigner(bundle, entity, options.identities ?? []);
   if ('reason' in outcome) return { valid: false, reason: outcome.reason };
   const { signer } = outcome;
 

@@ -8,10 +8,43 @@ export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
 /** The pre-1.0 type still written by many tools (cosign attest, older SLSA generators); same layout. */
 export const STATEMENT_TYPE_V01 = 'https://in-toto.io/Statement/v0.1';
 
+/**
+ * The DigestSet algorithms whose values the in-toto spec defines as hex (spec/v1/digest_set.md),
+ * lower-cased. Values of any other algorithm are identifier-specific (`{"arn": "arn:aws:…"}`) and
+ * must be accepted, and ignored when they are not understood.
+ */
+const HEX_ALGORITHMS: ReadonlySet<string> = new Set([
+  'sha256',
+  'sha224',
+  'sha384',
+  'sha512',
+  'sha512_224',
+  'sha512_256',
+  'sha3_224',
+  'sha3_256',
+  'sha3_384',
+  'sha3_512',
+  'shake128',
+  'shake256',
+  'blake2b',
+  'blake2s',
+  'ripemd160',
+  'sm3',
+  'gost',
+  'sha1',
+  'md5',
+  'dirhash',
+  'dirhash1',
+  'gitcommit',
+  'gittree',
+  'gitblob',
+  'gittag',
+]);
+
 export interface ResourceDescriptor {
   name?: string;
   uri?: string;
-  /** Algorithm → lower-case hex digest, e.g. `{ sha256: "…" }`. */
+  /** Algorithm (lower-cased) → digest, e.g. `{ sha256: "…" }`; hex values lower-cased. */
   digest: Record<string, string>;
 }
 
@@ -54,14 +87,16 @@ export function parseStatement(value: unknown, source: string): Statement {
       throw new TollgateError('EVIDENCE_INVALID', `${where} needs a "digest" object such as {"sha256": "…"}`);
     }
     const digest: Record<string, string> = {};
-    for (const [algorithm, hex] of Object.entries(entry.digest)) {
-      if (typeof hex !== 'string' || !/^[0-9a-fA-F]+$/.test(hex)) {
+    for (const [algorithm, value] of Object.entries(entry.digest)) {
+      const hexAlgorithm = HEX_ALGORITHMS.has(algorithm.toLowerCase());
+      if (typeof value !== 'string' || value === '' || (hexAlgorithm && !/^[0-9a-fA-F]+$/.test(value))) {
         throw new TollgateError(
           'EVIDENCE_INVALID',
-          `${where}.digest.${algorithm} must be a hex string, found ${JSON.stringify(hex)}`,
+          `${where}.digest.${algorithm} must be a ${hexAlgorithm ? 'hex ' : ''}string, found ${JSON.stringify(value)}`,
         );
       }
-      digest[algorithm.toLowerCase()] = hex.toLowerCase();
+      // Other algorithms (an AWS ARN for a VM image) are kept as written; they match no artifact.
+      digest[algorithm.toLowerCase()] = hexAlgorithm ? value.toLowerCase() : value;
     }
     const descriptor: ResourceDescriptor = { digest };
     if (typeof entry.name === 'string') descriptor.name = entry.name;
