@@ -11,9 +11,13 @@ import { field, msg, TollgateError } from '../errors.js';
 import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
-import { type ExpectedEvidence, normaliseDetected } from '../evidence/normalise-evidence.js';
+import {
+  type DocumentResult,
+  type ExpectedEvidence,
+  normaliseDetected,
+} from '../evidence/normalise-evidence.js';
 import { decodeText } from '../text/byte-order-mark.js';
-import type { SignedInput } from '../trust/signed-input.js';
+import type { SignedInput, TrustSet } from '../trust/signed-input.js';
 import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
@@ -75,44 +79,15 @@ export async function attestEvidence(
     );
   }
   if (result.type === 'wrapped') {
-    const { readSignedInputBytes } = await import('../trust/signed-input.js');
     const { loadTrustSet } = await import('./trust.js');
-    const { evidenceOfStatement } = await import('./attest-statement.js');
-    const readOptions = { artifactDigest: artifact.digest, trust: loadTrustSet(ctx.contract) };
-    let inputs: SignedInput[];
-    if (result.format === 'attestation-list') {
-      const { readAttestationList } = await import('../trust/attestation-list.js');
-      const { predicateKind } = await import('../evidence/normalise-evidence.js');
-      const expected = options.expected;
-      inputs = readAttestationList(result.value, file, sourceDigest, {
-        ...readOptions,
-        wants: (type) => {
-          const kind = predicateKind(type);
-          return expected === undefined ? kind !== undefined : kind === expected;
-        },
-        wanted: expected === undefined ? 'evidence Tollgate reads' : KIND_WORDS[expected],
-      });
-    } else {
-      inputs = [readSignedInputBytes(bytes, file, readOptions)];
-    }
-    for (const signed of inputs) {
-      const predicateType = signed.statement.predicateType;
-      const normalised = evidenceOfStatement(
-        signed,
-        file,
-        options.expected === undefined ? {} : { expected: options.expected },
-      );
-      if (normalised.data.kind === 'opaque' && options.expected !== undefined) {
-        throw new TollgateError(
-          'EVIDENCE_INVALID',
-          `${file}: expected ${KIND_WORDS[options.expected]}, found a statement with predicate type ${predicateType}, which Tollgate does not read as one`,
-        );
-      }
-      // Each record carries its own signer: one list may hold attestations signed by different parties.
-      items.push({ ...normalised, signer: signed.signer });
-      sourceDigest = signed.sourceDigest;
-      wrapper ??= signed.format;
-    }
+    const read = await readWrappedEvidence(result, bytes, file, {
+      artifactDigest: artifact.digest,
+      trust: loadTrustSet(ctx.contract),
+      ...(options.expected === undefined ? {} : { expected: options.expected }),
+    });
+    items.push(...read.items);
+    sourceDigest = read.sourceDigest;
+    wrapper = read.wrapper;
   } else {
     items.push({ format: result.format, data: result.data });
     if (result.also) items.push(result.also);
@@ -127,6 +102,63 @@ export async function attestEvidence(
     records: records.map((record) => ({ record, stored: inserted.has(record.id) })),
     ...(wrapper ? { wrapper } : {}),
   };
+}
+
+export interface ReadWrappedOptions {
+  artifactDigest: string;
+  trust: TrustSet;
+  expected?: ExpectedEvidence;
+}
+
+/**
+ * The evidence in a statement, DSSE envelope, Sigstore bundle or attestation list, each piece
+ * subject-checked and verified against `trust` (src/trust), with its own signer (null when
+ * unsigned or when no signer is trusted). Nothing is stored.
+ * @throws TollgateError EVIDENCE_INVALID, EVIDENCE_SUBJECT_MISMATCH, SIGNATURE_INVALID
+ */
+export async function readWrappedEvidence(
+  result: Extract<DocumentResult, { type: 'wrapped' }>,
+  bytes: Buffer,
+  file: string,
+  options: ReadWrappedOptions,
+): Promise<{
+  items: Array<{ format: string; data: EvidenceData; signer: EvidenceSigner | null }>;
+  sourceDigest: string;
+  wrapper: NonNullable<AttestEvidenceResult['wrapper']>;
+}> {
+  const { readSignedInputBytes } = await import('../trust/signed-input.js');
+  const { evidenceOfStatement } = await import('./attest-statement.js');
+  const { expected } = options;
+  const readOptions = { artifactDigest: options.artifactDigest, trust: options.trust };
+  let inputs: SignedInput[];
+  if (result.format === 'attestation-list') {
+    const { readAttestationList } = await import('../trust/attestation-list.js');
+    const { predicateKind } = await import('../evidence/normalise-evidence.js');
+    const sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    inputs = readAttestationList(result.value, file, sourceDigest, {
+      ...readOptions,
+      wants: (type) => {
+        const kind = predicateKind(type);
+        return expected === undefined ? kind !== undefined : kind === expected;
+      },
+      wanted: expected === undefined ? 'evidence Tollgate reads' : KIND_WORDS[expected],
+    });
+  } else {
+    inputs = [readSignedInputBytes(bytes, file, readOptions)];
+  }
+  const items = inputs.map((signed) => {
+    const normalised = evidenceOfStatement(signed, file, expected === undefined ? {} : { expected });
+    if (normalised.data.kind === 'opaque' && expected !== undefined) {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${file}: expected ${KIND_WORDS[expected]}, found a statement with predicate type ${signed.statement.predicateType}, which Tollgate does not read as one`,
+      );
+    }
+    // Each record carries its own signer: one list may hold attestations signed by different parties.
+    return { ...normalised, signer: signed.signer };
+  });
+  const first = inputs[0] as SignedInput;
+  return { items, sourceDigest: first.sourceDigest, wrapper: first.format };
 }
 
 /** The evidence's name and bytes: the content given, or the file read (after its size is checked). */
