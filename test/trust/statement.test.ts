@@ -51,6 +51,27 @@ describe('in-toto statements', () => {
     );
   });
 
+  // in-toto spec/v1/digest_set.md: algorithms it defines are lower-case hex; a consumer MUST ignore
+  // the ones it does not understand, e.g. its own example {"arn": "arn:aws:ec2:region:123:image/ami-123abcd"}.
+  it('keeps and ignores a digest of an algorithm the spec does not define as hex, and requires hex of gitCommit', () => {
+    const arn = 'arn:aws:ec2:region:123:image/ami-123abcd';
+    const statement = parseStatement(
+      {
+        ...statementAbout(DIGEST_A),
+        subject: [{ digest: { arn } }, { digest: { sha256: DIGEST_A.slice(7) } }],
+      },
+      's',
+    );
+    expect(statement.subject[0]?.digest).toEqual({ arn });
+    expect(statementCovers(statement, DIGEST_A)).toBe(true);
+    expect(() =>
+      parseStatement({ ...statementAbout(DIGEST_A), subject: [{ digest: { gitCommit: 'main' } }] }, 's'),
+    ).toThrow('subject[0].digest.gitCommit must be a hex string');
+    expect(() =>
+      parseStatement({ ...statementAbout(DIGEST_A), subject: [{ digest: { arn: 7 } }] }, 's'),
+    ).toThrow('subject[0].digest.arn must be a string, found 7');
+  });
+
   it('reports malformed JSON with the line and column', () => {
     try {
       parseStatementBytes('{\n  "_type": "x",\n  "subject": [],\n}', 'stmt.json');
