@@ -610,7 +610,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         body: {
           required: true,
           description:
-            'The evidence file: raw, an in-toto statement, a DSSE envelope or a Sigstore bundle; or one file part of multipart/form-data, named by its filename.',
+            'The evidence file: raw, an in-toto statement, a DSSE envelope, a Sigstore bundle or a list of them (npm, GitHub, gcloud); or one file part of multipart/form-data, named by its filename.',
           content: {
             'application/json': { schema: { type: 'string', format: 'binary' } as never },
             'multipart/form-data': { schema: multipartFiles },

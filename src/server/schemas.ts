@@ -373,7 +373,7 @@ const evidenceRow = z.object({
 
 export const evidenceSchema = z.union([evidenceRow, z.array(evidenceRow)]).openapi('EvidenceRecorded', {
   description:
-    'What `tollgate attest sbom|scan|provenance --json` (one object) or `attest evidence --json` (a list) prints.',
+    'What `tollgate attest sbom|scan|provenance --json` (one object; a list when the file was an attestation list holding several of the kind) or `attest evidence --json` (a list) prints.',
 });
 
 export const statementsSchema = z
