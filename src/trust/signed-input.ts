@@ -132,18 +132,27 @@ export function readSignedInputValue(
     const envelope = parseEnvelope(value, source);
     const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
     if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest };
-    if (trust.keys.length === 0 && isObject(value) && Array.isArray(value.signatures)) {
+    if (trust.keys.length === 0) {
       // A bare envelope signed keylessly (a Fulcio certificate beside the signature, as
       // slsa-github-generator wrote before v2) proves nothing offline: the certificate expired
       // minutes after signing, and only the transparency-log entry, which the envelope does not
       // carry, shows it was used in time. Say so rather than "no trusted key".
-      const keyless = value.signatures.some((entry) => isObject(entry) && typeof entry.cert === 'string');
+      const keyless =
+        isObject(value) &&
+        Array.isArray(value.signatures) &&
+        value.signatures.some((entry) => isObject(entry) && typeof entry.cert === 'string');
       if (keyless) {
         throw new TollgateError(
           'SIGNATURE_INVALID',
           `${source}: this DSSE envelope is signed keylessly (its signature carries a Sigstore certificate) but holds no transparency-log entry, so it cannot be verified offline; attest the Sigstore bundle of the same attestation (slsa-github-generator v2 and \`cosign attest --new-bundle-format\` write one), or trust a key`,
         );
       }
+      // Only identities are trusted: a bare envelope (cosign keeps the certificate and log entry of
+      // an OCI attestation in the layer's annotations, not in the envelope) has nothing to check them with.
+      throw new TollgateError(
+        'SIGNATURE_INVALID',
+        `${source}: a bare DSSE envelope can only be verified with a trusted key, and the contract trusts only keyless identities (${trust.identities.map((identity) => identity.name).join(', ')}), which Tollgate verifies from Sigstore bundles; attest the Sigstore bundle of the same attestation, or trust the signing key`,
+      );
     }
     const result = verifyEnvelope(envelope, trust.keys);
     if (!result.valid) throw new TollgateError('SIGNATURE_INVALID', `${source}: ${result.reason}`);

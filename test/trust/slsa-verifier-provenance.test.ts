@@ -365,6 +365,17 @@ const ROWS: Row[] = [
     },
   },
   {
+    file: `${CLI}gcb_container__v0.3__gcloud-container-github.json`,
+    artifact: 'sha256:f472ca4b68898c951ac3b476cba919d0d56fca4ced631fabcead51e4b2b690e7',
+    trust: GENERATOR_TRUST,
+    upstream: `${REGRESSION} "valid main branch default": a key-signed envelope, while this contract trusts only keyless identities`,
+    refused: {
+      code: 'SIGNATURE_INVALID',
+      message:
+        /provenance\[0\]\.envelope: a bare DSSE envelope can only be verified with a trusted key, and the contract trusts only keyless identities \(generator\)/,
+    },
+  },
+  {
     file: `${CLI}gcb_container__v0.3__gcloud-container-gcs.json`,
     artifact: 'sha256:71efcbb3f03f5914dcde87e38d3813f63982b475f76887babf25f76fff760d3c',
     trust: NO_TRUST,
