@@ -58,15 +58,18 @@ export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
  */
 export function isAttestationList(value: unknown): boolean {
   if (!isJsonObject(value)) return false;
+  // An empty list is one too: the package or image has no attestation, which must be said, not passed.
   if (Array.isArray(value.attestations)) {
-    return value.attestations.some((item) => isJsonObject(item) && isJsonObject(item.bundle));
+    return (
+      value.attestations.length === 0 ||
+      value.attestations.some((item) => isJsonObject(item) && isJsonObject(item.bundle))
+    );
   }
+  // gcloud's image description; without provenance (none recorded, or no --show-provenance) it
+  // holds no attestation, which the reader then says.
+  if (!isJsonObject(value.image_summary)) return false;
   const summary = value.provenance_summary;
-  return (
-    isJsonObject(summary) &&
-    Array.isArray(summary.provenance) &&
-    summary.provenance.some((item) => isJsonObject(item) && isJsonObject(item.envelope))
-  );
+  return summary === undefined || summary === null || isJsonObject(summary);
 }
 
 const IN_TOTO_STATEMENT = /^https:\/\/in-toto\.io\/Statement\/v(0\.1|1)$/;

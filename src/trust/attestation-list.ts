@@ -36,7 +36,14 @@ function entriesOf(value: unknown, source: string): ListEntry[] {
     });
   }
   const summary = isObject(value) ? value.provenance_summary : undefined;
-  const list = isObject(summary) && Array.isArray(summary.provenance) ? summary.provenance : [];
+  const provenance = isObject(summary) ? summary.provenance : undefined;
+  if (provenance !== undefined && !Array.isArray(provenance)) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: provenance_summary.provenance must be a list of {"envelope": …}, found ${provenance === null ? 'null' : typeof provenance === 'object' ? 'an object' : JSON.stringify(provenance)}`,
+    );
+  }
+  const list = provenance ?? [];
   return list.map((item, index) => {
     const path = `provenance_summary.provenance[${index}]`;
     if (!isObject(item) || !isObject(item.envelope)) {
@@ -101,6 +108,12 @@ export function readAttestationList(
   options: ReadAttestationListOptions,
 ): SignedInput[] {
   const entries = entriesOf(value, source);
+  if (entries.length === 0) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: this list holds no attestation, so there is no ${options.wanted} to record (an npm package version published without provenance; an image with no build provenance, or gcloud run without --show-provenance)`,
+    );
+  }
   // A type the list declares is trusted only to skip an entry; a chosen entry's statement must agree.
   const candidates = entries.filter(
     (entry) => entry.declaredType === undefined || options.wants(entry.declaredType),

@@ -445,6 +445,27 @@ const ROWS: Row[] = [
     signer: null,
   },
   {
+    file: 'verifiers__internal__gcb__testdata__gcloud-container-empty-provenance.json',
+    artifact: 'sha256:f472ca4b68898c951ac3b476cba919d0d56fca4ced631fabcead51e4b2b690e7',
+    trust: NO_TRUST,
+    upstream: 'verifiers/internal/gcb/provenance_test.go "invalid provenance empty": ErrorInvalidDssePayload',
+    refused: {
+      code: 'EVIDENCE_INVALID',
+      message: /provenance_summary\.provenance must be a list of \{"envelope": …\}, found an object/,
+    },
+  },
+  {
+    file: 'verifiers__internal__gcb__testdata__gcloud-container-no-provenance.json',
+    artifact: 'sha256:f472ca4b68898c951ac3b476cba919d0d56fca4ced631fabcead51e4b2b690e7',
+    trust: NO_TRUST,
+    upstream:
+      'verifiers/internal/gcb/testdata (no upstream test reads it): gcloud output with no provenance_summary',
+    refused: {
+      code: 'EVIDENCE_INVALID',
+      message: /this list holds no attestation, so there is no SLSA provenance to record/,
+    },
+  },
+  {
     file: 'verifiers__internal__gha__testdata__bundle__mismatch-tlog.intoto.sigstore',
     artifact: 'sha256:2e38b952523576057f5ca8cf6d179ad6b66f6d0221b9a0eb621caf3507773c71',
     trust: GENERATOR_TRUST,
