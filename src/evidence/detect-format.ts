@@ -139,7 +139,7 @@ export function detectFormat(text: string, file: string): DetectedFormat {
     throw inputError(
       'EVIDENCE_INVALID',
       { file },
-      `XML with root element <${root ?? '?'}> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON or tag-value`,
+      `XML with root element <${root ?? '?'}> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON, tag-value or SPDX 3 JSON-LD`,
     );
   }
   if (isSpdxTagValue(body)) return { format: 'spdx', value: parseSpdxTagValue(body, file) };

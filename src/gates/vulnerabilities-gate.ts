@@ -91,7 +91,7 @@ export function evaluateVulnerabilities(
       required: [
         {
           gate: GATE,
-          text: 'a vulnerability scan (SARIF, Grype or Trivy JSON) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
+          text: 'a vulnerability scan (SARIF, Grype or Trivy JSON, CycloneDX with vulnerabilities, in-toto vulns) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
         },
       ],
     });

@@ -94,7 +94,7 @@ describe('detectFormat', () => {
       detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
     ).toEqual({ format: 'cyclonedx', value: { bomFormat: 'CycloneDX', specVersion: '1.4' } });
     expect(tollgateErrorOf(() => detectFormat('<?xml version="1.0"?><report/>', 'r.xml')).message).toBe(
-      'r.xml: XML with root element <report> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON or tag-value',
+      'r.xml: XML with root element <report> is neither JUnit XML (<testsuites> or <testsuite>) nor CycloneDX XML (<bom>); SPDX is read as JSON, tag-value or SPDX 3 JSON-LD',
     );
     expect(tollgateErrorOf(() => detectFormat('  \n', 'empty.json')).message).toBe(
       'empty.json: the file is empty',

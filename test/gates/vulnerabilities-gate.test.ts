@@ -11,7 +11,7 @@ describe('vulnerabilities gate: limits per severity', () => {
     const result = evaluateVulnerabilities(req({ critical: 0 }), [testsRecord()], NOW);
     expect(result.status).toBe('fail');
     expect(result.required[0]?.text).toBe(
-      'a vulnerability scan (SARIF, Grype or Trivy JSON) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
+      'a vulnerability scan (SARIF, Grype or Trivy JSON, CycloneDX with vulnerabilities, in-toto vulns) for this digest: `tollgate attest scan --artifact DIGEST FILE`',
     );
   });
 
