@@ -142,18 +142,9 @@ function commitOf(dep: JsonObject): string | undefined {
 function parseV02(predicate: unknown, file: string): ProvenanceSummary {
   const reader = new JsonReader(file, 'SLSA provenance v0.2 predicate');
   const root = reader.object(predicate, 'predicate');
-  const builder = reader.object(root.builder, 'predicate.builder');
-  const summary: ProvenanceSummary = {
-    kind: 'provenance',
-    predicateType: SLSA_PROVENANCE_V02,
-    builderId: reader.string(builder.id, 'predicate.builder.id'),
-    buildType: reader.string(root.buildType, 'predicate.buildType'),
-  };
-  const metadata = reader.optObject(root.metadata, 'predicate.metadata');
-  const invocationId = metadata
-    ? reader.optString(metadata.buildInvocationId, 'predicate.metadata.buildInvocationId')
-    : undefined;
-  if (invocationId) summary.invocationId = invocationId;
+  const summary = v0Summary(reader, root, SLSA_PROVENANCE_V02, () =>
+    reader.string(root.buildType, 'predicate.buildType'),
+  );
   const invocation = reader.optObject(root.invocation, 'predicate.invocation');
   const configSource = invocation
     ? reader.optObject(invocation.configSource, 'predicate.invocation.configSource')
@@ -167,6 +158,31 @@ function parseV02(predicate: unknown, file: string): ProvenanceSummary {
       );
   }
   setSource(summary, source);
+  return summary;
+}
+
+/**
+ * What SLSA v0.1 and v0.2 share: `builder.id` and `metadata.buildInvocationId`, beside the build
+ * type, which each keeps in its own place (`buildType`, `recipe.type`).
+ */
+function v0Summary(
+  reader: JsonReader,
+  root: JsonObject,
+  predicateType: string,
+  buildType: () => string,
+): ProvenanceSummary {
+  const builder = reader.object(root.builder, 'predicate.builder');
+  const summary: ProvenanceSummary = {
+    kind: 'provenance',
+    predicateType,
+    builderId: reader.string(builder.id, 'predicate.builder.id'),
+    buildType: buildType(),
+  };
+  const metadata = reader.optObject(root.metadata, 'predicate.metadata');
+  const invocationId = metadata
+    ? reader.optString(metadata.buildInvocationId, 'predicate.metadata.buildInvocationId')
+    : undefined;
+  if (invocationId) summary.invocationId = invocationId;
   return summary;
 }
 
@@ -187,19 +203,11 @@ function setSource(summary: ProvenanceSummary, source: JsonObject | undefined): 
 function parseV01(predicate: unknown, file: string): ProvenanceSummary {
   const reader = new JsonReader(file, 'SLSA provenance v0.1 predicate');
   const root = reader.object(predicate, 'predicate');
-  const builder = reader.object(root.builder, 'predicate.builder');
-  const recipe = reader.object(root.recipe, 'predicate.recipe');
-  const summary: ProvenanceSummary = {
-    kind: 'provenance',
-    predicateType: SLSA_PROVENANCE_V01,
-    builderId: reader.string(builder.id, 'predicate.builder.id'),
-    buildType: reader.string(recipe.type, 'predicate.recipe.type'),
-  };
-  const metadata = reader.optObject(root.metadata, 'predicate.metadata');
-  const invocationId = metadata
-    ? reader.optString(metadata.buildInvocationId, 'predicate.metadata.buildInvocationId')
-    : undefined;
-  if (invocationId) summary.invocationId = invocationId;
+  let recipe: JsonObject = {};
+  const summary = v0Summary(reader, root, SLSA_PROVENANCE_V01, () => {
+    recipe = reader.object(root.recipe, 'predicate.recipe');
+    return reader.string(recipe.type, 'predicate.recipe.type');
+  });
   const materials = reader.optArray(root.materials, 'predicate.materials');
   // An integer, or one written as a string (protobuf's JSON form of int64, as Cloud Build writes
   // it); a negative index (Cloud Build's -1) says that no material defines the recipe.
