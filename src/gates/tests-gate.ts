@@ -164,9 +164,7 @@ function checkSuite(
   // (`minTests: 0`) lets it through. A CDEvent says how the run ended, not how many ran.
   const ran = t.tests - t.skipped;
   const emptyText =
-    t.tests === 0
-      ? 'the report holds no test cases'
-      : `all ${t.tests} test case(s) were skipped: none ran`;
+    t.tests === 0 ? 'the report holds no test cases' : `all ${t.tests} test case(s) were skipped: none ran`;
   if (record.format === 'cdevents' || requirement.minTests === 0) {
     if (ran === 0) risks.push({ gate: 'tests', text: `suite ${suite}: ${emptyText}`, evidence: ref });
   } else if (ran === 0 && !(requirement.minTests !== undefined && t.tests < requirement.minTests)) {
