@@ -11,7 +11,13 @@ import { TollgateError } from '../errors.js';
 import type { ConfigMap, ConfigValue } from './types.js';
 import { setOwn } from './yaml-reader.js';
 
-const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'autoscaling', 'policy']);
+// `extensions` held Deployment, DaemonSet, ReplicaSet, Ingress, NetworkPolicy and PodSecurityPolicy
+// before they moved to apps, networking.k8s.io and policy under the same kind names: the same objects.
+const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'autoscaling', 'policy', 'extensions']);
+// A namespace is an RFC 1123 label.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// Placeholders of a template that was not rendered: {{ … }}, ${…}, <% … %>.
+const PLACEHOLDER = /\{\{|\}\}|\$\{|<%/;
 const CLUSTER_FIELDS = [
   'managedFields',
   'uid',
@@ -60,14 +66,54 @@ export function readK8s(documents: ConfigValue[], file: string): ConfigMap {
     if (!isMap(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
       throw invalid(file, `${where} (${document.kind}): expected metadata.name`);
     }
+    checkName(metadata.name, `${where} (${document.kind}) metadata.name`, file);
+    if (
+      metadata.namespace !== undefined &&
+      metadata.namespace !== null &&
+      typeof metadata.namespace !== 'string'
+    ) {
+      throw invalid(
+        file,
+        `${where} (${document.kind} ${metadata.name}): expected metadata.namespace to be text`,
+      );
+    }
     const namespace =
       typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
+    if (namespace !== undefined) {
+      if (PLACEHOLDER.test(namespace))
+        checkName(namespace, `${where} (${document.kind}) metadata.namespace`, file);
+      if (!NAMESPACE.test(namespace)) {
+        throw invalid(
+          file,
+          `${where} (${document.kind} ${metadata.name}): metadata.namespace "${namespace}" is not a Kubernetes namespace name (lower-case letters, digits and "-", at most 63)`,
+        );
+      }
+    }
     const key = resourceKey(document.apiVersion, document.kind, namespace, metadata.name);
     if (Object.hasOwn(resources, key)) throw invalid(file, `${where}: ${key} is defined twice in this file`);
     setOwn(resources, key, withoutClusterFields(document));
   };
   for (const [index, document] of documents.entries()) visit(document, `document ${index + 1}`);
   return resources;
+}
+
+/**
+ * A name every kind accepts: not `.` or `..`, no `/` or `%` (it is a URL path segment), and no
+ * placeholder of an unrendered template (`etcd-{{cell}}`), which would compare as a name of its own.
+ */
+function checkName(name: string, what: string, file: string): void {
+  if (PLACEHOLDER.test(name)) {
+    throw invalid(
+      file,
+      `${what} "${name}" holds a template placeholder; render the template first and compare its output`,
+    );
+  }
+  if (name === '.' || name === '..' || /[/%]/.test(name)) {
+    throw invalid(
+      file,
+      `${what} "${name}" is not a Kubernetes name (it may not be "." or ".." or hold "/" or "%")`,
+    );
+  }
 }
 
 function withoutClusterFields(resource: ConfigMap): ConfigMap {

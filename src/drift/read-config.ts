@@ -78,6 +78,12 @@ export function parseConfigBytes(bytes: Uint8Array, file: string, forced?: Confi
     case 'k8s': {
       const documents =
         format === 'json' ? [parseStrictJson(text, file) as ConfigValue] : parseYamlDocuments(text, file);
+      if (documents.length === 0) {
+        throw invalid(
+          file,
+          'the file holds no YAML document (only comments, blank lines or empty documents): nothing to compare',
+        );
+      }
       return documentsToParts(documents, source, forced, file);
     }
   }
@@ -102,6 +108,9 @@ function documentsToParts(
   const k8sCount = documents.filter(isK8sDocument).length;
   if (source.format === 'k8s' || (forced === undefined && k8sCount > 0 && k8sCount === documents.length)) {
     const resources = readK8s(documents, file);
+    if (Object.keys(resources).length === 0) {
+      throw invalid(file, 'the file holds no Kubernetes object (an empty List?): nothing to compare');
+    }
     source.format = 'k8s';
     source.resources = Object.keys(resources).length;
     return [{ source, namespace: 'k8s', value: resources }];

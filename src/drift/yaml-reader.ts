@@ -30,10 +30,40 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
     throw error;
   }
   const present = documents.filter((document) => document !== null && document !== undefined);
+  // js-yaml turns a mapping key that is itself a map into the text "[object Object]", so an
+  // unrendered template (`config: {{data}}`) would read as a map with that key. Refused instead.
+  if ((text.includes('{') || text.includes('?')) && !text.includes(OBJECT_KEY)) {
+    for (const document of present) {
+      if (hasObjectKey(document, 0)) throw mapAsKey(text, file);
+    }
+  }
   // Without an anchor there is no alias, so nothing is shared and no copy is needed.
   if (text.indexOf('&') === -1) return present as ConfigValue[];
   const budget = { left: 100_000 + 4 * text.length };
   return present.map((document) => expandAliases(document, file, budget, new Set()));
+}
+
+const OBJECT_KEY = '[object Object]';
+
+function hasObjectKey(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object' || depth > 1000) return false;
+  if (Array.isArray(value)) return value.some((item) => hasObjectKey(item, depth + 1));
+  for (const [key, item] of Object.entries(value)) {
+    if (key === OBJECT_KEY || hasObjectKey(item, depth + 1)) return true;
+  }
+  return false;
+}
+
+function mapAsKey(text: string, file: string): TollgateError {
+  const line = text
+    .split(/\r\n|\r|\n/)
+    .findIndex((candidate) => /(?:^\s*(?:-\s+)?|[:?]\s+|[,[{]\s*)\{\s*\{/.test(candidate));
+  const position = line === -1 ? { file } : { file, line: line + 1 };
+  return inputError(
+    'CONFIG_INVALID',
+    position,
+    'invalid YAML for a config file: a mapping key is itself a map (an unrendered template such as "{{ value }}"?); quote it, or render the template first',
+  );
 }
 
 function expandAliases(
