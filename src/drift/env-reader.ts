@@ -142,5 +142,5 @@ function unquote(inner: string, quote: string): string {
 function whyNotAssignment(trimmed: string): string {
   if (!/[=:]/.test(trimmed))
     return 'the line has no "=" (a bare KEY takes its value from the environment in docker compose, which a file comparison cannot see)';
-  return 'the text before "=" is not a key';
+  return 'the text before "=" (or ": ") is not a key of letters, digits, "_", "." and "-"';
 }
