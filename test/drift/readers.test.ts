@@ -302,4 +302,27 @@ metadata: {name: deny, namespace: shop}
       tollgateErrorOf(() => parseConfigBytes(Buffer.from(nameless), 'k8s.yaml', 'k8s')).message,
     ).toContain('expected metadata.name');
   });
+
+  it('refuses identities no cluster accepts, and keys extensions/v1beta1 objects as their successors', () => {
+    const object = (apiVersion: string, kind: string, metadata: string) =>
+      Buffer.from(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: ${metadata}\n`);
+    expect(
+      tollgateErrorOf(() =>
+        parseConfigBytes(object('v1', 'ConfigMap', '{name: a, namespace: Shop_1}'), 'k.yaml'),
+      ).message,
+    ).toContain('metadata.namespace "Shop_1" is not a Kubernetes namespace name');
+    expect(
+      tollgateErrorOf(() => parseConfigBytes(object('v1', 'ConfigMap', '{name: "cfg-<%= env %>"}'), 'k.yaml'))
+        .message,
+    ).toContain('metadata.name "cfg-<%= env %>" holds a template placeholder');
+    expect(
+      tollgateErrorOf(() => parseConfigBytes(object('v1', 'ConfigMap', '{name: a/b}'), 'k.yaml')).message,
+    ).toContain('is not a Kubernetes name');
+    const ingress = (apiVersion: string) =>
+      Object.keys(
+        parseConfigBytes(object(apiVersion, 'Ingress', '{name: web, namespace: shop}'), 'i.yaml')[0]!.value,
+      );
+    expect(ingress('extensions/v1beta1')).toEqual(['Ingress/shop/web']);
+    expect(ingress('networking.k8s.io/v1')).toEqual(['Ingress/shop/web']);
+  });
 });
