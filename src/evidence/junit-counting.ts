@@ -58,6 +58,13 @@ export interface SuiteListing {
   withFailure: number;
   withError: number;
   skipped: number;
+  /**
+   * Earlier failed attempts its test cases record as surefire does (`<flakyFailure>`/`<rerunFailure>`,
+   * `<flakyError>`/`<rerunError>`): surefire counts every attempt in the suite's `tests` and
+   * `failures`/`errors`, so a suite whose one flaky test failed twice declares `tests="3" failures="2"`.
+   */
+  failedAttempts: number;
+  erroredAttempts: number;
 }
 
 /**
@@ -68,7 +75,8 @@ export interface SuiteListing {
  * One exception keeps a declared failure from being lost: a suite that declares failures or
  * errors but holds no failing test case lists only part of what ran (a trimmed or stripped
  * report), and the tests it does not list count from its attributes: its failures and errors,
- * its skipped beyond those listed, the rest of its `tests` as passed.
+ * its skipped beyond those listed, the rest of its `tests` as passed. Failures and errors that the
+ * earlier attempts of rerun test cases account for (surefire counts attempts) are not unlisted.
  */
 export function unlistedTests(suite: SuiteListing): {
   failed: number;
@@ -77,13 +85,15 @@ export function unlistedTests(suite: SuiteListing): {
   passed: number;
 } {
   const { declared } = suite;
-  if (suite.withFailure + suite.withError > 0 || declared.failures + declared.errors === 0) {
-    return { failed: 0, errored: 0, skipped: 0, passed: 0 };
-  }
-  const failed = declared.failures;
-  const errored = declared.errors;
+  if (suite.withFailure + suite.withError > 0) return { failed: 0, errored: 0, skipped: 0, passed: 0 };
+  // The failed attempts a test case records (surefire's reruns) are the failures surefire declares
+  // for them: only what they do not account for is unlisted.
+  const failed = Math.max(0, declared.failures - suite.failedAttempts);
+  const errored = Math.max(0, declared.errors - suite.erroredAttempts);
+  if (failed + errored === 0) return { failed: 0, errored: 0, skipped: 0, passed: 0 };
   const skipped = Math.max(0, declared.skipped - suite.skipped);
-  const passed = Math.max(0, declared.tests - suite.listed - failed - errored - skipped);
+  const attempts = suite.failedAttempts + suite.erroredAttempts;
+  const passed = Math.max(0, declared.tests - suite.listed - attempts - failed - errored - skipped);
   return { failed, errored, skipped, passed };
 }
 

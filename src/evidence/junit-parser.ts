@@ -426,15 +426,33 @@ class JunitCounter {
       // and rerun elements, pytest-rerunfailures' <rerun>. The test case's own outcome decides
       // (a <failure>/<error> beside them when every attempt failed); passed, it is flaky.
       case 'flakyFailure':
-      case 'flakyError':
       case 'rerunFailure':
+        testcase.rerunMarked = true;
+        this.countAttempt(true);
+        return;
+      case 'flakyError':
       case 'rerunError':
+        testcase.rerunMarked = true;
+        this.countAttempt(false);
+        return;
       case 'rerun':
         testcase.rerunMarked = true;
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * A failed attempt a surefire test case records: surefire counts it in its suite's `tests` and
+   * `failures`/`errors`, so it accounts for that much of what the suite declares. pytest-rerunfailures'
+   * `<rerun>` is not counted: pytest declares only the final outcomes.
+   */
+  private countAttempt(failure: boolean): void {
+    const suite = this.suites.at(-1);
+    if (suite === undefined) return;
+    if (failure) suite.failedAttempts += 1;
+    else suite.erroredAttempts += 1;
   }
 
   /** A `<failure>` or `<error>` in `testcase`; the first one names the failure. */
@@ -518,6 +536,8 @@ class JunitCounter {
       parent.withFailure += suite.withFailure + failed;
       parent.withError += suite.withError + errored;
       parent.skipped += suite.skipped + skipped;
+      parent.failedAttempts += suite.failedAttempts;
+      parent.erroredAttempts += suite.erroredAttempts;
     }
   }
 
@@ -578,6 +598,8 @@ function openSuite(depth: number, attributes: Record<string, string>): OpenSuite
     withFailure: 0,
     withError: 0,
     skipped: 0,
+    failedAttempts: 0,
+    erroredAttempts: 0,
   };
 }
 

@@ -710,6 +710,39 @@ describe('parseJunit details', () => {
     expect(totals).toMatchObject({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0 });
   });
 
+  it("reads surefire's failed attempts as part of what a suite declares, and counts only what they leave unlisted", async () => {
+    // surefire with rerunFailingTestsCount counts every attempt in tests and failures/errors: a test
+    // that failed twice and then passed declares tests="3" failures="2" (junit-plugin's gh-237).
+    const flaky = await fromText(
+      `<testsuites tests="3" failures="2">
+        <testsuite name="s" tests="3" failures="2">
+          <testcase name="t"><flakyFailure message="1st"/><flakyFailure message="2nd"/></testcase>
+        </testsuite>
+      </testsuites>`,
+    );
+    expect(flaky).toMatchObject({ tests: 1, passed: 1, failed: 0, errored: 0, flaky: 1 });
+    const flakyError = await fromText(
+      `<testsuite name="s" tests="2" errors="1"><testcase name="t"><flakyError/></testcase></testsuite>`,
+    );
+    expect(flakyError).toMatchObject({ tests: 1, passed: 1, errored: 0 });
+    // More failures declared than attempts shown: the rest is unlisted (1 failed, and 5 - 1 listed
+    // - 2 attempts - 1 failed = 1 passed).
+    const trimmed = await fromText(
+      `<testsuite name="s" tests="5" failures="3"><testcase name="t"><flakyFailure/><flakyFailure/></testcase></testsuite>`,
+    );
+    expect(trimmed).toMatchObject({ tests: 3, passed: 2, failed: 1, errored: 0 });
+    // A failed attempt never accounts for a declared error, nor a flaky error for a failure.
+    const otherKind = await fromText(
+      `<testsuite name="s" tests="2" errors="1"><testcase name="t"><flakyFailure/></testcase></testsuite>`,
+    );
+    expect(otherKind).toMatchObject({ tests: 2, passed: 1, errored: 1 });
+    // pytest-rerunfailures declares final outcomes only: its <rerun> accounts for nothing.
+    const pytest = await fromText(
+      `<testsuite name="s" tests="1" failures="1"><testcase name="t"><rerun/></testcase></testsuite>`,
+    );
+    expect(pytest).toMatchObject({ tests: 2, passed: 1, failed: 1 });
+  });
+
   it('ignores count attributes that are not whole numbers, and caps failure names of declared failures', async () => {
     const odd = await fromText(`<testsuite failures="one" errors="-1" tests="1e3"/>`);
     expect(odd).toMatchObject({ tests: 0, failed: 0, errored: 0 });
