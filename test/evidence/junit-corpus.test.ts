@@ -10,6 +10,11 @@
  * - dorny/test-reporter, `__tests__/fixtures/` → junit-test-reporter/. Upstream's expectation is the
  *   report's row in `__tests__/__outputs__/*.md` (passed, failed = failed + errored, skipped) or an
  *   assertion in `__tests__/*.test.ts`.
+ * - jenkinsci/junit-plugin, `src/test/resources/hudson/tasks/junit/` → junit-jenkins/ (the files of
+ *   a sweep of all 52 that exercise something the other corpora do not). Upstream's expectation is
+ *   an assertion in its Java tests under `src/test/java/hudson/tasks/junit/` (`getTotalCount`,
+ *   `getFailCount`, `getFailedTests`, `getCases().size()`); Jenkins counts errors as failures, so
+ *   its fail count is Tollgate's `failed + errored`.
  *
  * Every test case counts (the summary's counts); `merged` is the reruns-merged view, checked where
  * upstream gives a merged count. `differs` says why Tollgate deliberately reads a file otherwise.
@@ -30,7 +35,7 @@ interface Counts {
 }
 
 type Expectation = { upstream: string; differs?: string } & (
-  | { counts: Counts; merged?: Counts }
+  | { counts: Counts; merged?: Counts; flaky?: number; durationSeconds?: number }
   | { refused: RegExp }
 );
 
@@ -334,6 +339,63 @@ const TEST_REPORTER: Record<string, Expectation> = {
   },
 };
 
+// c(tests, passed, failed, errored, skipped). `upstream` cites the Java test (file:line) under
+// src/test/java/hudson/tasks/junit/ whose assertion gives the expectation.
+const JENKINS: Record<string, Expectation> = {
+  'gh-237__TEST-io.olamy.FlakyTest.xml': {
+    counts: c(1, 1, 0, 0, 0),
+    flaky: 1,
+    upstream:
+      'TestResultTest.java:511-512 (includeFlakyAndRerun): 2 test cases over this file and AlwaysFailTest.xml, 1 each; L517-522: this one has 2 flaky failures and passed',
+  },
+  'gh-237__TEST-io.olamy.AlwaysFailTest.xml': {
+    counts: c(1, 0, 1, 0, 0),
+    upstream:
+      'TestResultTest.java:511-512 (includeFlakyAndRerun): 1 test case here; L572-577: 3 rerun failures beside its <failure>',
+  },
+  'junit-report-6700.xml': {
+    counts: c(1, 0, 0, 1, 0),
+    upstream:
+      'SuiteResultTest.java:477-480 (testErrorInTestInitialization): no <testcase>, the suite-level <error> is 1 case with fail count 1',
+  },
+  'junit-report-empty-testcasename.xml': {
+    counts: c(1, 0, 1, 0, 0),
+    upstream:
+      'TestResultTest.java:285-296 (testTestcaseWithEmptyName): 1 suite, 1 test case named "(?)" (surefire\'s name="" for a failing @BeforeAll)',
+  },
+  'SKIPPED_MESSAGE__afterSkippedResult.xml': {
+    counts: c(1, 0, 0, 1, 0),
+    upstream:
+      'TestResultLinksTest.java:168 (testFailedSinceAfterSkip): getFailedTests().get(0), the one test case with an <error> in a suite that declares skipped="1"',
+  },
+  'junit-report-bad-duration.xml': {
+    counts: c(2, 2, 0, 0, 0),
+    merged: c(1, 1, 0, 0, 0),
+    durationSeconds: 100,
+    upstream:
+      'TestResultTest.java:349-351 (clampDuration): duration 100 (the time="-345345" counts as 0), 1 suite, 2 test cases',
+  },
+  'junit-report-1463.xml': {
+    counts: c(6, 6, 0, 0, 0),
+    upstream: 'JUnitResultsStepTest.java:143-144 (singleStep): SoapUI Pro 1.7.6 report, 1 suite, 6 tests',
+  },
+  'junitResult.xml': {
+    refused: /:2:8: the root element is <result>; expected <testsuites> or <testsuite>/,
+    upstream:
+      "TestResultTest.java:91-98 (testXmlCompatibility): Jenkins' own stored build result (XStream), read by XmlFile, not as a JUnit report",
+  },
+  'testXxe-xxe.xml': {
+    refused: /:7:2: a DOCTYPE declaration is not allowed in a JUnit report/,
+    upstream:
+      'JUnitResultArchiverTest.java:478-503 (testXxe, SECURITY-521): an XXE with parameter entities; no entity may be resolved (triggerCount 0)',
+  },
+  'testXxe-oob.xml': {
+    refused: /:1:9: malformed XML: incorrect syntax; expected a well-formed JUnit XML report/,
+    upstream:
+      'JUnitResultArchiverTest.java:482-487 (testXxe, SECURITY-521): the external parameter-entity file the XXE loads; not a report',
+  },
+};
+
 function countsOf(totals: Counts): Counts {
   const { tests, passed, failed, errored, skipped } = totals;
   return { tests, passed, failed, errored, skipped };
@@ -347,10 +409,12 @@ function expectConsistent(totals: JunitTotals) {
 for (const [folder, corpus] of [
   ['junit-publish-unit-test-result', PUBLISH_UNIT_TEST_RESULT],
   ['junit-test-reporter', TEST_REPORTER],
+  ['junit-jenkins', JENKINS],
 ] as const) {
   describe(`parseJunit on test/fixtures/${folder}`, () => {
     it('has an expectation for every file', () => {
-      const files = readdirSync(join(FIXTURES, folder));
+      // A licence copied beside the reports is no report.
+      const files = readdirSync(join(FIXTURES, folder)).filter((name) => name !== 'LICENSE');
       expect(files.filter((name) => !(name in corpus))).toEqual([]);
       expect(Object.keys(corpus).filter((name) => !files.includes(name))).toEqual([]);
     });
@@ -377,6 +441,9 @@ for (const [folder, corpus] of [
         expect(countsOf(totals)).toEqual(expected.counts);
         expectConsistent(totals);
         if (expected.merged !== undefined) expect(countsOf(totals.reruns ?? totals)).toEqual(expected.merged);
+        if (expected.flaky !== undefined) expect(totals.flaky).toBe(expected.flaky);
+        if (expected.durationSeconds !== undefined)
+          expect(totals.durationSeconds).toBe(expected.durationSeconds);
       });
     }
   });
