@@ -7,7 +7,7 @@
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { type JsonObject, JsonReader } from './json-input.js';
-import { countSeverities, keepSuppressed } from './severity.js';
+import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
 const WHAT = 'Grype report';
 
@@ -50,14 +50,9 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
     const reasons = rules.map((rule, j) =>
       describeIgnoreRule(reader.object(rule, `${path}.appliedIgnoreRules[${j}]`)),
     );
-    const suppressed: SuppressedFinding = {
-      id: finding.id,
-      severity: finding.severity,
-      reason: reasons.filter((r) => r !== '').join('; ') || 'ignored by Grype',
-    };
-    if (finding.package) suppressed.package = finding.package;
-    if (finding.version) suppressed.version = finding.version;
-    suppressedFindings.push(suppressed);
+    suppressedFindings.push(
+      suppressedOf(finding, reasons.filter((r) => r !== '').join('; ') || 'ignored by Grype'),
+    );
   }
   const descriptor = reader.optObject(report.descriptor, 'descriptor');
   const summary: VulnerabilitySummary = {

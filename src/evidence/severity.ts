@@ -45,6 +45,14 @@ export function countSeverities(findings: readonly VulnerabilityFinding[]): Reco
   return counts;
 }
 
+/** A finding the scanner set aside, kept with its reason (its id, severity, package and version). */
+export function suppressedOf(finding: VulnerabilityFinding, reason: string): SuppressedFinding {
+  const suppressed: SuppressedFinding = { id: finding.id, severity: finding.severity, reason };
+  if (finding.package) suppressed.package = finding.package;
+  if (finding.version) suppressed.version = finding.version;
+  return suppressed;
+}
+
 /** Suppressed findings worst first (then by id), capped at `SUPPRESSED_FINDINGS_CAP`. */
 export function keepSuppressed(findings: readonly SuppressedFinding[]): SuppressedFinding[] {
   return [...findings]

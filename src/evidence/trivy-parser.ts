@@ -10,7 +10,7 @@
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { type JsonObject, JsonReader, notAScan } from './json-input.js';
-import { countSeverities, keepSuppressed } from './severity.js';
+import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
 const WHAT = 'Trivy report';
 
@@ -236,13 +236,6 @@ function eoslCaveat(reader: JsonReader, report: JsonObject): string | undefined 
   if (os?.EOSL !== true) return undefined;
   const name = [os.Family, os.Name].filter((part) => typeof part === 'string' && part !== '').join(' ');
   return `the OS ${name || '(unnamed)'} is past its end of service life: Trivy's advisories for it may be incomplete`;
-}
-
-function suppressedOf(finding: VulnerabilityFinding, reason: string): SuppressedFinding {
-  const suppressed: SuppressedFinding = { id: finding.id, severity: finding.severity, reason };
-  if (finding.package) suppressed.package = finding.package;
-  if (finding.version) suppressed.version = finding.version;
-  return suppressed;
 }
 
 /**
