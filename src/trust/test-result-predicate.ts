@@ -1,6 +1,8 @@
 /**
  * The in-toto test-result predicate (https://in-toto.io/attestation/test-result/v0.1) →
- * TestSummary. Warned tests ran and passed with warnings; they count as passed.
+ * TestSummary. Warned tests ran and passed with warnings; they count as passed. A name is one test:
+ * listed twice it counts once, and listed as failed it is failed wherever else it is listed (the
+ * predicate gives no order of attempts, so a pass beside a failure cannot be read as a rerun).
  */
 import { TollgateError } from '../errors.js';
 import { FAILED_NAMES_CAP, type TestSummary } from '../evidence/evidence.js';
@@ -34,16 +36,22 @@ export function parseTestResultPredicate(predicate: unknown, suite: string, sour
       `${source}: test-result predicate: "result" must be PASSED, WARNED or FAILED, found ${JSON.stringify(result)}`,
     );
   }
-  const passed = names(predicate.passedTests, 'passedTests', source);
-  const warned = names(predicate.warnedTests, 'warnedTests', source);
-  const failed = names(predicate.failedTests, 'failedTests', source);
+  // Sets: a name repeated would otherwise count as more tests than ran (and meet a `minTests` it
+  // does not), and a name both passed and failed would count as a pass beside its failure.
+  const failed = new Set(names(predicate.failedTests, 'failedTests', source));
+  const passed = new Set(
+    [
+      ...names(predicate.passedTests, 'passedTests', source),
+      ...names(predicate.warnedTests, 'warnedTests', source),
+    ].filter((name) => !failed.has(name)),
+  );
   // A FAILED result that names no failed test still failed: count one unnamed failure.
-  const failedNames = result === 'FAILED' && failed.length === 0 ? ['(test run reported FAILED)'] : failed;
+  const failedNames = result === 'FAILED' && failed.size === 0 ? ['(test run reported FAILED)'] : [...failed];
   return {
     kind: 'tests',
     suite,
-    tests: passed.length + warned.length + failedNames.length,
-    passed: passed.length + warned.length,
+    tests: passed.size + failedNames.length,
+    passed: passed.size,
     failed: failedNames.length,
     errored: 0,
     skipped: 0,

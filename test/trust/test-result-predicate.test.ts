@@ -32,6 +32,25 @@ describe('in-toto test-result predicate', () => {
     expect(summary.tests).toBe(1);
   });
 
+  it('counts a name once, and as failed when it is listed as failed anywhere', () => {
+    const summary = parseTestResultPredicate(
+      {
+        result: 'PASSED',
+        passedTests: ['a', 'a', 'b', 'c'],
+        warnedTests: ['a', 'd'],
+        failedTests: ['c', 'c'],
+      },
+      'unit',
+      's.json',
+    );
+    expect(summary).toMatchObject({
+      tests: 4,
+      passed: 3,
+      failed: 1,
+      failures: [{ name: 'c', kind: 'failure' }],
+    });
+  });
+
   it('refuses an unknown result and non-string test names', () => {
     expect(() => parseTestResultPredicate({ result: 'OK' }, 'u', 's.json')).toThrow(
       's.json: test-result predicate: "result" must be PASSED, WARNED or FAILED, found "OK"',
