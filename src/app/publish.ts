@@ -224,7 +224,7 @@ export interface VerifyImageResult {
 export async function verifyImage(
   env: Environment,
   text: string,
-  options: { key: PublicKeyInfo; stage: string; pipeline?: string; verifierId?: string },
+  options: { key: PublicKeyInfo; stage: string; pipeline?: string; verifierId?: string; allowDemo?: boolean },
 ): Promise<VerifyImageResult> {
   const ref = parseImageReference(text);
   if (ref.digest === undefined) {
@@ -267,6 +267,7 @@ export async function verifyImage(
         stage: options.stage,
         ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
         ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
+        ...(options.allowDemo ? { allowDemo: true } : {}),
       },
       `${repositoryName(ref)}@${digest} (${location} ${shortDigest(layer.digest)})`,
     );

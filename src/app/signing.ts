@@ -48,6 +48,8 @@ export interface VerifyVerdictOptions {
   verifierId?: string;
   /** Refuse a VSA that carries no ledger entry, inclusion proof and checkpoint (`tollgateLedger`). */
   requireLedger?: boolean;
+  /** Admit a demo pipeline's VSA (`TOLLGATE_DEMO`), which is refused otherwise. */
+  allowDemo?: boolean;
   /**
    * A checkpoint kept from earlier (a file): the VSA's ledger must be consistent with it — the same
    * ledger, neither forked, rewritten nor truncated since. Implies `requireLedger`.
@@ -78,6 +80,7 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
       ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
       ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
       ...(options.requireLedger || kept ? { requireLedger: true } : {}),
+      ...(options.allowDemo ? { allowDemo: true } : {}),
     },
     options.envelopeFile,
   );

@@ -232,6 +232,8 @@ export async function verifyStoredVsa(
     stage,
     pipeline: ctx.contract.pipeline,
     verifierId: signer.verifierId,
+    // The pipeline's own VSA, checked under its own contract: a demo's is a demo's.
+    allowDemo: ctx.contract.demo === true,
   });
   if (!result.valid) return { valid: false, reason: result.reason, seq: found.seq, ledger: false };
   return {

@@ -115,7 +115,7 @@ export const DEMO_STEPS: DemoStep[] = [
     expect: 0,
   },
   {
-    say: "An admission controller's view: the signed verdict admits this digest to staging (checked with the verifier's public key only).",
+    say: "An admission controller's view, with the verifier's public key only: the verdict is signed and names staging, but it is a demo's, decided at a clock the demo set, so it admits nothing (exit 1).",
     args: [
       'verify',
       'staging.vsa.json',
@@ -125,6 +125,21 @@ export const DEMO_STEPS: DemoStep[] = [
       '{digest}',
       '--stage',
       'staging',
+    ],
+    expect: 1,
+  },
+  {
+    say: 'Told that this is a demo (--allow-demo), the same check admits this digest to staging.',
+    args: [
+      'verify',
+      'staging.vsa.json',
+      '--key',
+      'keys/verifier.pub',
+      '--digest',
+      '{digest}',
+      '--stage',
+      'staging',
+      '--allow-demo',
     ],
     expect: 0,
   },
@@ -139,6 +154,7 @@ export const DEMO_STEPS: DemoStep[] = [
       '{digest}',
       '--stage',
       'prod',
+      '--allow-demo',
     ],
     expect: 1,
   },

@@ -153,6 +153,11 @@ export interface VerifyVsaOptions {
    * a verifier key). A VSA that carries it always has it checked.
    */
   requireLedger?: boolean;
+  /**
+   * Admit a demo pipeline's VSA (verified level `TOLLGATE_DEMO`: decided at a clock somebody set).
+   * Without it such a VSA admits nothing.
+   */
+  allowDemo?: boolean;
 }
 
 export type VsaVerification =
@@ -168,7 +173,8 @@ export type VsaVerification =
 
 /**
  * Checks a DSSE-signed VSA as an admission controller would: signature by the key, in-toto
- * statement about the digest, VSA v1 predicate, result PASSED, the stage among the verified levels.
+ * statement about the digest, VSA v1 predicate, result PASSED, the stage among the verified levels,
+ * and not a demo pipeline's unless `allowDemo` says so.
  * @param envelope the envelope JSON text or parsed value
  */
 export function verifyVsa(
@@ -216,6 +222,12 @@ export function verifyVsa(
     return {
       valid: false,
       reason: `the VSA does not admit stage ${options.stage}: verified levels are ${JSON.stringify(levels)}`,
+    };
+  }
+  if (levels.includes(DEMO_LEVEL) && !options.allowDemo) {
+    return {
+      valid: false,
+      reason: `the VSA comes from a demo pipeline (verified level ${DEMO_LEVEL}): its decision was made at a clock somebody set, so it admits nothing outside a demo (--allow-demo admits it)`,
     };
   }
   const policy = isObject(predicate.policy) ? predicate.policy : {};

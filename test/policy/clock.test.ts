@@ -21,6 +21,8 @@ import type { Contract } from '../../src/contract/types.js';
 import { TollgateError } from '../../src/errors.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { createServerApp } from '../../src/server/app.js';
+import { readPublicKeyFile } from '../../src/trust/keys.js';
+import { verifyVsa } from '../../src/trust/vsa.js';
 import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest, makeWorkspace, ROOT, runCli } from '../support/cli.js';
 import { BACKENDS, type StoreHandle } from '../support/stores.js';
@@ -216,6 +218,13 @@ describe.each(BACKENDS)('one clock for decisions that record ($name)', (backend)
       predicate: { verifiedLevels: string[] };
     };
     expect(statement.predicate.verifiedLevels).toEqual(['TOLLGATE_STAGE_prod', 'TOLLGATE_DEMO']);
+    // Its own signature and stage hold, but a verdict made at a set clock admits nothing unless
+    // the verifier says it is checking a demo.
+    const options = { key: readPublicKeyFile(join(keys, 'verifier.pub')), digest: D, stage: 'prod' };
+    const refused = verifyVsa(prod.vsa, options);
+    expect(refused).toMatchObject({ valid: false });
+    expect(refused.reason).toContain('the VSA comes from a demo pipeline (verified level TOLLGATE_DEMO)');
+    expect(verifyVsa(prod.vsa, { ...options, allowDemo: true })).toMatchObject({ valid: true });
   });
 });
 

@@ -154,6 +154,7 @@ for (const backend of BACKENDS) {
       const verdict = await verifyVerdictFile({
         envelopeFile: file,
         keyFile: key.publicFile,
+        allowDemo: true, // the test's demo pipeline plays time forward
         digest: B,
         stage: 'dev',
         pipeline: 'shop',
@@ -217,14 +218,14 @@ for (const backend of BACKENDS) {
       const tampered = payloadOf(result.vsa!);
       tampered.predicate.tollgateLedger = { ...good, inclusionProof: { ...good.inclusionProof, hashes } };
       const forged = { ...result.vsa!, payload: Buffer.from(JSON.stringify(tampered)).toString('base64') };
-      expect(verifyVsa(forged, options)).toMatchObject({ valid: false });
+      expect(verifyVsa(forged, { ...options, allowDemo: true })).toMatchObject({ valid: false });
       // Re-signed by whoever holds the key (a promoter lying about the ledger): the proof still fails.
       const resigned = signEnvelope(
         Buffer.from(JSON.stringify(tampered)),
         IN_TOTO_PAYLOAD_TYPE,
         loadPrivateKey(readText(key.privateFile), key.privateFile),
       );
-      expect(verifyVsa(resigned, options)).toMatchObject({
+      expect(verifyVsa(resigned, { ...options, allowDemo: true })).toMatchObject({
         valid: false,
         reason: expect.stringContaining('does not lead to the root'),
       });
@@ -246,6 +247,7 @@ for (const backend of BACKENDS) {
         verifyVerdictFile({
           envelopeFile: file,
           keyFile: key.publicFile,
+          allowDemo: true, // the test's demo pipeline plays time forward
           digest,
           stage: 'dev',
           since,
@@ -261,6 +263,7 @@ for (const backend of BACKENDS) {
         await verifyVerdictFile({
           envelopeFile: second.file,
           keyFile: key.publicFile,
+          allowDemo: true, // the test's demo pipeline plays time forward
           digest: B,
           stage: 'dev',
           since: keptFile,
@@ -369,6 +372,7 @@ for (const backend of BACKENDS) {
         await verifyVerdictFile({
           envelopeFile: file,
           keyFile: ec.publicFile,
+          allowDemo: true, // the test's demo pipeline plays time forward
           digest: A,
           stage: 'dev',
           requireLedger: true,
@@ -419,6 +423,7 @@ describe('tollgate verify --since on the command line', () => {
       'dev',
       '--since',
       'kept.checkpoint',
+      '--allow-demo',
     ]);
     expect(verify.code, verify.stderr).toBe(0);
     const [a, b] = seqs;

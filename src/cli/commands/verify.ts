@@ -12,6 +12,7 @@ interface VerifyFlags {
   json?: boolean;
   since?: string;
   requireLedger?: boolean;
+  allowDemo?: boolean;
 }
 
 /** `tollgate verify VSA --key --digest --stage`: an admission controller's check of a Tollgate verdict. */
@@ -38,6 +39,10 @@ export function defineVerify(program: Command): void {
     .option(
       '--since <checkpoint>',
       'a checkpoint kept from earlier: the VSA must come from the same ledger, not forked, rewritten or truncated since (a consistency proof is read from the ledger when the sizes differ)',
+    )
+    .option(
+      '--allow-demo',
+      "admit a demo pipeline's verdict (verified level TOLLGATE_DEMO, decided at a set clock); refused without it",
     )
     .option('--json', 'print the result as JSON')
     .action(async (envelope: string | undefined, _options, command: Command) => {
@@ -67,6 +72,7 @@ export function defineVerify(program: Command): void {
         ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
         ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
         ...(flags.requireLedger ? { requireLedger: true } : {}),
+        ...(flags.allowDemo ? { allowDemo: true } : {}),
         ...(flags.since === undefined
           ? {}
           : {
@@ -108,6 +114,7 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
     stage: flags.stage,
     ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
     ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
+    ...(flags.allowDemo ? { allowDemo: true } : {}),
   });
   if (flags.json) {
     write(
