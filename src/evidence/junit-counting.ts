@@ -57,6 +57,8 @@ export interface SuiteListing {
   /** Of those, the ones with a `<failure>`, with an `<error>` (a test case may have both), skipped. */
   withFailure: number;
   withError: number;
+  /** The `<failure>` and `<error>` elements of those test cases (one may hold several). */
+  issueElements: number;
   skipped: number;
   /**
    * Earlier failed attempts its test cases record as surefire does (`<flakyFailure>`/`<rerunFailure>`,
@@ -72,11 +74,17 @@ export interface SuiteListing {
  * `skipped` attributes are not counted: nested suites repeat their children's, converters list a
  * suite's test cases beside it, and producers count differently (surefire-style reports count
  * `<failure>` elements, @web/test-runner counts one failed test in both `failures` and `errors`).
- * One exception keeps a declared failure from being lost: a suite that declares failures or
+ * Two exceptions keep a declared failure from being lost. A suite that declares failures or
  * errors but holds no failing test case lists only part of what ran (a trimmed or stripped
  * report), and the tests it does not list count from its attributes: its failures and errors,
- * its skipped beyond those listed, the rest of its `tests` as passed. Failures and errors that the
- * earlier attempts of rerun test cases account for (surefire counts attempts) are not unlisted.
+ * its skipped beyond those listed, the rest of its `tests` as passed. A suite that shows some
+ * failures but declares more than any producer's way of counting explains lists only some of its
+ * failures: the difference counts as failed tests. What no convention explains is the larger of
+ * its `failures` and `errors` (producers that count one failed test in both, @web/test-runner,
+ * declare it twice, once in each) beyond the `<failure>`/`<error>` elements it shows (producers
+ * that count elements declare a test with three `<failure>`s as three): a lower bound on the
+ * failures missing. Failures and errors that the earlier attempts of rerun test cases account for
+ * (surefire counts attempts) are not unlisted.
  */
 export function unlistedTests(suite: SuiteListing): {
   failed: number;
@@ -85,11 +93,14 @@ export function unlistedTests(suite: SuiteListing): {
   passed: number;
 } {
   const { declared } = suite;
-  if (suite.withFailure + suite.withError > 0) return { failed: 0, errored: 0, skipped: 0, passed: 0 };
   // The failed attempts a test case records (surefire's reruns) are the failures surefire declares
   // for them: only what they do not account for is unlisted.
   const failed = Math.max(0, declared.failures - suite.failedAttempts);
   const errored = Math.max(0, declared.errors - suite.erroredAttempts);
+  if (suite.withFailure + suite.withError > 0) {
+    const missing = Math.max(failed, errored) - suite.issueElements;
+    return { failed: Math.max(0, missing), errored: 0, skipped: 0, passed: 0 };
+  }
   if (failed + errored === 0) return { failed: 0, errored: 0, skipped: 0, passed: 0 };
   const skipped = Math.max(0, declared.skipped - suite.skipped);
   const attempts = suite.failedAttempts + suite.erroredAttempts;

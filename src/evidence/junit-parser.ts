@@ -92,6 +92,8 @@ interface OpenTestcase {
   skipped: boolean;
   failure: boolean;
   error: boolean;
+  /** Its `<failure>` and `<error>` elements (a test case may hold several). */
+  issues: number;
   /** The report marks an earlier failed attempt inside this test case. */
   rerunMarked: boolean;
   time: number | undefined;
@@ -258,6 +260,7 @@ class JunitCounter {
     skipped: false,
     failure: false,
     error: false,
+    issues: 0,
     rerunMarked: false,
     time: undefined,
     issueKind: undefined,
@@ -394,6 +397,7 @@ class JunitCounter {
     current.file = file;
     current.skipped = false;
     current.failure = false;
+    current.issues = 0;
     current.error = false;
     current.rerunMarked = false;
     current.time = undefined;
@@ -459,6 +463,7 @@ class JunitCounter {
   private openIssue(testcase: OpenTestcase, name: 'failure' | 'error', tag: SaxesTagPlain): void {
     if (name === 'failure') testcase.failure = true;
     else testcase.error = true;
+    testcase.issues += 1;
     // A later <failure> still turns an error into a failure, but the first issue keeps the message.
     if (testcase.issueKind === undefined) {
       testcase.issueKind = name;
@@ -535,6 +540,7 @@ class JunitCounter {
       parent.listed += suite.listed + failed + errored + skipped + passed;
       parent.withFailure += suite.withFailure + failed;
       parent.withError += suite.withError + errored;
+      parent.issueElements += suite.issueElements + failed + errored;
       parent.skipped += suite.skipped + skipped;
       parent.failedAttempts += suite.failedAttempts;
       parent.erroredAttempts += suite.erroredAttempts;
@@ -561,6 +567,7 @@ class JunitCounter {
     suite.listed += 1;
     if (testcase.failure) suite.withFailure += 1;
     if (testcase.error) suite.withError += 1;
+    suite.issueElements += testcase.issues;
     if (outcome === SKIPPED) suite.skipped += 1;
     const run = this.run;
     run.name = testcase.name;
@@ -597,6 +604,7 @@ function openSuite(depth: number, attributes: Record<string, string>): OpenSuite
     listed: 0,
     withFailure: 0,
     withError: 0,
+    issueElements: 0,
     skipped: 0,
     failedAttempts: 0,
     erroredAttempts: 0,

@@ -695,6 +695,39 @@ describe('parseJunit details', () => {
     expect(totals.reruns).toBeUndefined();
   });
 
+  it('counts the failures a suite declares beyond the ones it shows, once, whatever the convention', async () => {
+    // A trimmed report: 5 failures declared, 2 shown. Nested in a root that declares the same 5.
+    const trimmed = await fromText(
+      `<testsuites tests="7" failures="5">
+        <testsuite name="checkout" tests="7" failures="5">
+          <testcase name="a"><failure message="boom"/></testcase>
+          <testcase name="b"><failure/></testcase>
+          <testcase name="c"/><testcase name="d"/>
+        </testsuite>
+      </testsuites>`,
+    );
+    expect(trimmed).toMatchObject({ tests: 7, passed: 2, failed: 5, errored: 0 });
+    expect(trimmed.failures.at(-1)).toEqual({
+      name: 'checkout',
+      kind: 'failure',
+      message: 'the suite declares 3 failures that no <testcase> in it shows',
+    });
+    // @web/test-runner counts one failed test in both failures and errors: nothing is missing.
+    const twice = await fromText(
+      `<testsuite name="w" tests="2" failures="1" errors="1">
+        <testcase name="x"><failure/></testcase><testcase name="y"/>
+      </testsuite>`,
+    );
+    expect(twice).toMatchObject({ tests: 2, passed: 1, failed: 1, errored: 0 });
+    // Failures and errors declared apart, more errors than shown: the larger count is the floor.
+    const errors = await fromText(
+      `<testsuite name="e" tests="5" failures="1" errors="3">
+        <testcase name="x"><failure/></testcase><testcase name="y"><error/></testcase><testcase name="z"/>
+      </testsuite>`,
+    );
+    expect(errors.failed + errors.errored).toBe(3);
+  });
+
   it('does not add to the test cases of a suite whose attributes count differently', async () => {
     // failures counts <failure> elements (3 for one test), errors counts a failed test again,
     // tests over-counts; a suite with no test case that declares only passes adds nothing.
