@@ -16,11 +16,35 @@ export type LedgerLocation =
 /**
  * Opens (creating and migrating when needed) the ledger at `location`.
  * @example const store = await openLedger({ dataDir: '.tollgate' });
- * @throws TollgateError USAGE for a malformed URL, STORE_UNAVAILABLE when it cannot be opened
+ * @throws TollgateError USAGE for a missing, empty or malformed URL or directory, STORE_UNAVAILABLE
+ *   when it cannot be opened
  */
-export function openLedger(location: LedgerLocation): Promise<LedgerStore> {
-  if ('databaseUrl' in location) return openStore(location.databaseUrl, '', location.postgres ?? {});
-  return openStore(undefined, location.dataDir);
+export async function openLedger(location: LedgerLocation): Promise<LedgerStore> {
+  // Checked here, not trusted to the types: a JavaScript caller passing an unset variable
+  // (`{ databaseUrl: process.env.X }`) would otherwise get a SQLite ledger.db in the working
+  // directory, and a decision about an empty ledger instead of an error.
+  if ('databaseUrl' in location) {
+    if (typeof location.databaseUrl !== 'string' || location.databaseUrl === '')
+      throw new TollgateError(
+        'USAGE',
+        `openLedger: databaseUrl is ${describe(location.databaseUrl)}; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE (or pass { dataDir } for the embedded ledger)`,
+      );
+    return openStore(location.databaseUrl, '', location.postgres ?? {});
+  }
+  const dataDir = (location as { dataDir?: unknown }).dataDir;
+  if (typeof dataDir !== 'string' || dataDir === '')
+    throw new TollgateError(
+      'USAGE',
+      `openLedger: dataDir is ${describe(dataDir)}; expected the directory of the embedded ledger (for example '.tollgate'), or pass { databaseUrl }`,
+    );
+  return openStore(undefined, dataDir);
+}
+
+/** How a location field that is not a usable string reads in a message. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing (undefined)';
+  if (value === '') return 'empty';
+  return `a ${value === null ? 'null' : typeof value}, not a string`;
 }
 
 export function pgUserOf(env: Environment): PostgresStoreOptions {
