@@ -8,7 +8,7 @@ export function defineWindows(program: Command): void {
     .command('windows')
     .description("show a stage's promotion windows: open now or not, and the next open and closed periods")
     .argument('<stage>', 'the stage')
-    .option('--days <n>', 'how far ahead to list periods (default 14, at most 366)', '14')
+    .option('--days <n>', 'how far ahead to list periods, in days (at most 366)', '14')
     .option('--json', 'print as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ days: string }>(command);
