@@ -104,7 +104,11 @@ export function canOverride(
   );
   if (grants.some((grant) => isPrincipal(actor, grant.by, people.groups))) return { allowed: true };
   if (grants.length === 0)
-    return { allowed: false, reason: `the contract lets nobody override gate "${gate}" in stage ${stage}` };
+    return {
+      allowed: false,
+      // Say how to allow it: the fix is in the contract, not in the command.
+      reason: `the contract lets nobody override gate "${gate}" in stage ${stage}; an entry of its \`overrides\` ({ by: [...], gates: [${gate}], stages: [${stage}] }) names who may`,
+    };
   const who = [...new Set(grants.flatMap((grant) => grant.by))].join(', ');
   return {
     allowed: false,

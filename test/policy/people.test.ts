@@ -36,7 +36,8 @@ describe('overrides', () => {
     });
     expect(canOverride(people, 'alice', 'approvals', 'prod')).toEqual({
       allowed: false,
-      reason: 'the contract lets nobody override gate "approvals" in stage prod',
+      reason:
+        'the contract lets nobody override gate "approvals" in stage prod; an entry of its `overrides` ({ by: [...], gates: [approvals], stages: [prod] }) names who may',
     });
     expect(canOverride({ admins: [], groups: {}, overrides: [] }, 'alice', 'soak', 'prod').allowed).toBe(
       false,
