@@ -89,6 +89,8 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   details: 'the details file',
   suite: 'a suite name',
   now: 'a set clock',
+  pipelines: 'pipeline',
+  expiresIn: 'token lifetime',
 };
 
 /** References the request field `name` in a message built with {@link msg}. */

@@ -7,7 +7,7 @@
  * hash is enough: nobody can guess their way to it, and a leaked table gives nothing usable.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { TollgateError } from '../errors.js';
+import { field, msg, TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
 import type { TokenRecord } from '../ledger/token-store.js';
 import { parseExactDuration } from '../policy/duration.js';
@@ -66,9 +66,15 @@ export async function createToken(
   at: Date,
 ): Promise<CreatedToken> {
   if (!isRole(options.role))
-    throw new TollgateError('USAGE', `role "${options.role}": expected one of ${ROLES.join(', ')}`);
+    throw new TollgateError(
+      'USAGE',
+      msg`${field('role')} "${options.role}": expected one of ${ROLES.join(', ')}`,
+    );
   if (options.pipelines.length === 0)
-    throw new TollgateError('USAGE', 'a token needs at least one pipeline (or * for every pipeline)');
+    throw new TollgateError(
+      'USAGE',
+      msg`a token needs at least one ${field('pipelines')} (or * for every pipeline)`,
+    );
   const every = options.pipelines.includes('*');
   if (every && options.pipelines.length > 1)
     throw new TollgateError('USAGE', 'a token covers * (every pipeline) or named pipelines, not both');
@@ -89,7 +95,7 @@ export async function createToken(
   if (!(lifetimeMs > 0) || lifetimeMs > MAX_TOKEN_LIFETIME_MS)
     throw new TollgateError(
       'USAGE',
-      `token lifetime "${options.expiresIn}": expected a duration of at most 366d, such as 30d or 12h`,
+      msg`${field('expiresIn')} "${options.expiresIn ?? ''}": expected a duration of at most 366d, such as 30d or 12h`,
     );
   const id = randomBytes(10).toString('hex').slice(0, 16);
   const secret = randomBytes(32).toString('base64url');

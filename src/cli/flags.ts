@@ -17,6 +17,9 @@ const FLAGS: Readonly<Record<string, string>> = {
   withdraw: '--withdraw',
   suite: '--suite NAME',
   now: '--now / TOLLGATE_NOW',
+  role: '--role',
+  pipelines: '--pipeline NAME',
+  expiresIn: '--expires',
 };
 
 export function flagOf(field: string): string | undefined {

@@ -510,7 +510,22 @@ describe('API tokens', () => {
       env,
     });
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/expected one of reader, ci, approver, admin/);
+    // The CLI names its flags; the server says the same in domain words (role, pipeline, token lifetime).
+    expect(bad.stderr).toMatch(/--role "owner": expected one of reader, ci, approver, admin/);
+    const noPipeline = await runCli(['token', 'create', '--role', 'ci'], { cwd: workspace, env });
+    expect(noPipeline.code).toBe(3);
+    expect(noPipeline.stderr).toContain(
+      'a token needs at least one --pipeline NAME (or * for every pipeline)',
+    );
+    const tooLong = await runCli(
+      ['token', 'create', '--role', 'ci', '--pipeline', 'checkout', '--expires', '400d'],
+      {
+        cwd: workspace,
+        env,
+      },
+    );
+    expect(tooLong.code).toBe(3);
+    expect(tooLong.stderr).toMatch(/--expires "400d": expected a duration of at most 366d/);
 
     const listed = await runCli(['token', 'list', '--json'], { cwd: workspace, env });
     expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(2);
