@@ -199,7 +199,7 @@ export async function requestFor(
   if ((as !== undefined || now !== undefined) && !deps.demoPipelines.has(pipeline)) {
     throw new TollgateError(
       'NOT_ALLOWED',
-      `the server decides who acts and what time it is: --as and --now (Tollgate-As, Tollgate-Now) are refused unless pipeline ${pipeline} is in demo mode`,
+      `the server decides who acts and what time it is: --as and --now (Tollgate-As, Tollgate-Now) are refused unless pipeline ${pipeline} is in demo mode (an operator starts the server with \`--demo ${pipeline}\`, and its contract declares \`demo: true\`)`,
     );
   }
   const services = c.get('services') ?? deps.services;
