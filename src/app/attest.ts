@@ -158,7 +158,7 @@ export interface AttestTestsOptions {
 export async function attestTests(
   ctx: AppRequest,
   options: AttestTestsOptions,
-): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean }> {
+): Promise<{ totals: JunitTotals; record: EvidenceRecord; stored: boolean; notice?: string }> {
   assertRecordingClock(ctx, 'attest');
   if (!options.suite.trim()) throw new TollgateError('USAGE', msg`attest tests needs ${field('suite')}`);
   const files = options.files ?? [];
@@ -190,5 +190,19 @@ export async function attestTests(
     data: toTestSummary(totals, options.suite),
   });
   const inserted = await recordEvidence(ctx, artifact.digest, [record], options.stage ?? null);
-  return { totals, record, stored: inserted.length > 0 };
+  const notice =
+    options.stage === undefined ? undefined : await notEnteredNotice(ctx, artifact.digest, options.stage);
+  return { totals, record, stored: inserted.length > 0, ...(notice === undefined ? {} : { notice }) };
+}
+
+/**
+ * Results `--in STAGE` for a digest that never entered the stage are kept, but no `in: STAGE`
+ * requirement will ever count them (they precede any promotion there): say so now, while the job
+ * that produced them can still run again after promoting, rather than at the next stage's check.
+ */
+async function notEnteredNotice(ctx: AppRequest, digest: string, stage: string): Promise<string | undefined> {
+  const store = await ctx.services.store();
+  const entries = await store.entriesForArtifact(ctx.contract.pipeline, digest);
+  if (entries.some((entry) => entry.kind === ENTRY.promotion && entry.stage === stage)) return undefined;
+  return `${digest} has not entered ${stage}: results recorded in ${stage} before it does never count for \`in: ${stage}\`; promote it into ${stage} first, then attest the suite's run there`;
 }

@@ -51,9 +51,9 @@ export function registerDocument(result: { artifact: Artifact; created: boolean 
 /** `attest tests --json`: the summed totals of the reports and the evidence recorded. */
 export function testsDocument(
   suite: string,
-  result: { totals: JunitTotals; record: EvidenceRecord; stored: boolean },
+  result: { totals: JunitTotals; record: EvidenceRecord; stored: boolean; notice?: string },
 ) {
-  const { totals, record, stored } = result;
+  const { totals, record, stored, notice } = result;
   return {
     suite,
     tests: totals.tests,
@@ -82,6 +82,7 @@ export function testsDocument(
             flaky: totals.reruns.flaky,
           },
         }),
+    ...(notice === undefined ? {} : { notice }),
   };
 }
 

@@ -357,6 +357,12 @@ export const testsSchema = z
       .describe(
         'Present when some test case repeats an earlier one: the counts with repeats merged as reruns, read by the tests gate for a suite declared `reruns: true`.',
       ),
+    notice: z
+      .string()
+      .optional()
+      .describe(
+        'Present when results were attested in a stage the digest has not entered: they are kept, but no `in:` requirement will count them.',
+      ),
   })
   .openapi('TestsRecorded', { description: 'What `tollgate attest tests --json` prints.' });
 

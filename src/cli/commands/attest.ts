@@ -20,6 +20,8 @@ function defineAttestTests(attest: Command): void {
     .action(async (args: string[], _options, command: Command) => {
       const flags = flagsOf<{ artifact: string; suite: string; in?: string }>(command);
       const print = (summary: TestsDocument) => {
+        // On standard error, so the recorded totals on standard output read as before.
+        if (summary.notice !== undefined) process.stderr.write(`tollgate: note: ${summary.notice}\n`);
         if (flags.json) {
           write(JSON.stringify(summary, null, 2));
           return;
