@@ -338,17 +338,11 @@ export class Remote {
 }
 
 /**
- * The remote of this run, or undefined when no server is set. The pipeline is TOLLGATE_PIPELINE, else the `pipeline:` of the local contract file when there is one, else the
- * one pipeline the caller may see on the server.
+ * The base URL of a server given with `--server` (or TOLLGATE_SERVER): an http(s) URL ending in `/`,
+ * without the user name and password it may carry.
+ * @throws TollgateError USAGE when it is not an http(s) URL
  */
-export async function remoteOf(
-  command: Command,
-  env: NodeJS.ProcessEnv,
-  /** The pipeline, when the verb already knows it (`contract push FILE`: the file's). */
-  known?: string,
-): Promise<Remote | undefined> {
-  const server = serverOf(command, env);
-  if (server === undefined) return undefined;
+export function serverBase(server: string): URL {
   let base: URL;
   try {
     base = new URL(server.endsWith('/') ? server : `${server}/`);
@@ -360,6 +354,22 @@ export async function remoteOf(
   // The credential is TOLLGATE_TOKEN; a user name or password in the URL is never sent (nor printed).
   base.username = '';
   base.password = '';
+  return base;
+}
+
+/**
+ * The remote of this run, or undefined when no server is set. The pipeline is TOLLGATE_PIPELINE, else the `pipeline:` of the local contract file when there is one, else the
+ * one pipeline the caller may see on the server.
+ */
+export async function remoteOf(
+  command: Command,
+  env: NodeJS.ProcessEnv,
+  /** The pipeline, when the verb already knows it (`contract push FILE`: the file's). */
+  known?: string,
+): Promise<Remote | undefined> {
+  const server = serverOf(command, env);
+  if (server === undefined) return undefined;
+  const base = serverBase(server);
   const token = (env.TOLLGATE_TOKEN ?? '').trim();
   if (token === '')
     throw new TollgateError(

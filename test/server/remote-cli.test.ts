@@ -427,6 +427,26 @@ describe('the CLI against a server: refusals', () => {
     expect(run.stderr).not.toContain('s3cret');
   });
 
+  it('token list|create --server drop the user name and password in the URL, as every verb does', async () => {
+    const withPassword = url.replace('://', '://ci:s3cret@');
+    const listed = await runCli(['token', 'list', '--json', '--server', withPassword], {
+      cwd: dir,
+      env: { TOLLGATE_TOKEN: token },
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
+    const refused = await runCli(
+      ['token', 'create', '--role', 'ci', '--pipeline', 'other', '--server', withPassword],
+      {
+        cwd: dir,
+        env: { TOLLGATE_TOKEN: token },
+      },
+    );
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`(server ${url.endsWith('/') ? url : `${url}/`})`);
+    expect(refused.stderr + listed.stderr).not.toContain('s3cret');
+  });
+
   it('--image and --publish need a registry the CLI reaches: refused with --server', async () => {
     const image = await remote([
       'check',

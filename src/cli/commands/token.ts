@@ -41,11 +41,14 @@ async function withTokenServices<T>(
 /** A call to the server's API with TOLLGATE_TOKEN; its error answer becomes a TollgateError. */
 async function callServer(server: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const { TollgateError } = await import('../../errors.js');
+  // As every other verb with --server: the URL's user name and password are neither sent nor shown.
+  const { serverBase } = await import('../remote.js');
+  const base = serverBase(server);
   const token = process.env.TOLLGATE_TOKEN;
   if (!token) throw new TollgateError('USAGE', '--server needs an admin token in TOLLGATE_TOKEN');
   let response: Response;
   try {
-    response = await fetch(new URL(`api/v1${path}`, server.endsWith('/') ? server : `${server}/`), {
+    response = await fetch(new URL(`api/v1${path}`, base), {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
@@ -53,7 +56,7 @@ async function callServer(server: string, method: string, path: string, body?: u
   } catch (cause) {
     throw new TollgateError(
       'STORE_UNAVAILABLE',
-      `cannot reach the server ${server}: ${(cause as Error).message}`,
+      `cannot reach the server ${base.href}: ${((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message}`,
       {
         cause,
       },
@@ -66,7 +69,7 @@ async function callServer(server: string, method: string, path: string, body?: u
     const error = value?.error;
     throw new TollgateError(
       error?.code ?? 'INTERNAL',
-      `the server answered ${response.status}: ${error?.message ?? 'no error document'}`,
+      `${error?.message ?? `the server answered ${response.status} without an error document`} (server ${base.href})`,
     );
   }
   return value;
