@@ -10,7 +10,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
-import { validateContract } from '../contract/load-contract.js';
+import { validateContractInForce } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
@@ -143,7 +143,7 @@ async function appendContract(
 /** The contract in force, loaded from its recorded text (to read its admins). */
 function loadPinned(pin: PinnedContract, pipeline: string): Contract {
   try {
-    return validateContract(
+    return validateContractInForce(
       pin.text,
       `the contract in force for ${pipeline} (ledger entry #${pin.seq})`,
       '.',
@@ -276,7 +276,7 @@ export async function contractInForce(
   if (pin === undefined || base?.digest === pin.digest) return base ?? services.contracts.get(pipeline);
   let contract = compiled.get(pin.digest);
   if (contract === undefined) {
-    contract = validateContract(pin.text, `${pipeline}@ledger#${pin.seq}`, base?.root ?? root);
+    contract = validateContractInForce(pin.text, `${pipeline}@ledger#${pin.seq}`, base?.root ?? root);
     compiled.set(pin.digest, contract);
   }
   return contract;

@@ -44,8 +44,8 @@ function keysDiffering(before: Data, after: Data, skip: readonly string[] = []):
  * @example diffContracts(oldText, newText).stages // [{ stage: 'prod', change: 'changed', added: ['approvals'], … }]
  */
 export function diffContracts(beforeText: string, afterText: string): ContractChanges {
-  const before = asMap(readYamlDocument(beforeText, 'the contract in force').data);
-  const after = asMap(readYamlDocument(afterText, 'the new contract').data);
+  const before = asMap(readYamlDocument(beforeText, 'the contract in force', { traps: false }).data);
+  const after = asMap(readYamlDocument(afterText, 'the new contract', { traps: false }).data);
   const stagesBefore = asMap(before.stages);
   const stagesAfter = asMap(after.stages);
   const stages: StageChange[] = [];

@@ -47,13 +47,32 @@ export function validateContract(
   root = dirname(file),
   limits: ContractLimits = {},
 ): Contract {
+  return loadContractText(text, file, root, limits, true);
+}
+
+/**
+ * Validates the text of a contract already in force (recorded in the ledger) without the YAML-trap
+ * refusals (yaml-traps.ts), which a contract pinned by an older Tollgate may not pass: its admins
+ * can still be read, and it can still be replaced.
+ */
+export function validateContractInForce(text: string, file: string, root: string): Contract {
+  return loadContractText(text, file, root, {}, false);
+}
+
+function loadContractText(
+  text: string,
+  file: string,
+  root: string,
+  limits: ContractLimits,
+  traps: boolean,
+): Contract {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_CONTRACT_BYTES;
   // Checked before parsing: a UTF-8 byte is at most one UTF-16 unit, so a text longer than the
   // limit in units is over it in bytes without counting them.
   if (text.length > maxBytes) throw tooLarge(file, Buffer.byteLength(text, 'utf8'), maxBytes);
   const size = Buffer.byteLength(text, 'utf8');
   if (size > maxBytes) throw tooLarge(file, size, maxBytes);
-  const { data: raw, locate } = readYamlDocument(text, file);
+  const { data: raw, locate } = readYamlDocument(text, file, { traps });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw inputError(
       'CONTRACT_INVALID',

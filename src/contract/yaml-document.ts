@@ -17,6 +17,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { inputError } from '../errors.js';
+import { checkYamlTraps } from './yaml-traps.js';
 
 /** A path into the document: map keys and list indexes. */
 export type Path = readonly PropertyKey[];
@@ -67,11 +68,23 @@ export class Locator {
   }
 }
 
+export interface ReadYamlOptions {
+  /**
+   * Refuse YAML that reads differently than it loads (yaml-traps.ts). Default true; false only to
+   * read a contract already in force, which an older Tollgate may have accepted.
+   */
+  traps?: boolean;
+}
+
 /**
  * Parses contract YAML into plain data and a locator for it.
  * @throws TollgateError CONTRACT_INVALID at the line and column of the first YAML problem
  */
-export function readYamlDocument(text: string, file: string): { data: unknown; locate: Locator } {
+export function readYamlDocument(
+  text: string,
+  file: string,
+  options: ReadYamlOptions = {},
+): { data: unknown; locate: Locator } {
   const lines = new LineCounter();
   // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
   const doc = parseDocument(text, {
@@ -91,7 +104,14 @@ export function readYamlDocument(text: string, file: string): { data: unknown; l
       `invalid YAML: ${firstError.message.split('\n')[0]}`,
     );
   }
-  return { data: toPlainData(doc, lines, file), locate: new Locator(doc, lines) };
+  const data = toPlainData(doc, lines, file);
+  // After the expansion is known to be bounded (toPlainData): the traps compare merged values.
+  if (options.traps !== false)
+    checkYamlTraps(doc, text, (node, message) => {
+      const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
+      return inputError('CONTRACT_INVALID', { file, line, column }, message);
+    });
+  return { data, locate: new Locator(doc, lines) };
 }
 
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
@@ -138,8 +158,9 @@ function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, 
       return undefined;
     },
   });
+  let data: unknown;
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     let first: Alias | undefined;
@@ -154,4 +175,5 @@ function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, 
       `aliases expand to more than ${MAX_ALIASES} nodes; expected a contract, not a YAML expansion`,
     );
   }
+  return data;
 }
