@@ -5,6 +5,7 @@
  */
 
 import { hasOwnKey, ownValue } from '../records.js';
+import { foldName } from './names.js';
 
 /** Who may override which gates, where (contract `overrides`). */
 export interface OverrideGrant {
@@ -126,8 +127,29 @@ export function checkPeople(
 ): PeopleIssue[] {
   const issues: PeopleIssue[] = [];
   const groupNames = Object.keys(people.groups);
+  // Group names as identities compare them: a user written like a group, or two groups that differ
+  // only in case, read as one name to a reviewer.
+  const groupByFolded = new Map<string, string>();
+  for (const name of groupNames) {
+    const folded = foldName(name);
+    const first = groupByFolded.get(folded);
+    if (first === undefined) groupByFolded.set(folded, name);
+    else
+      issues.push({
+        path: ['groups', name],
+        message: `group "${name}" differs from group "${first}" only in case; names that read alike must not be two groups: rename one`,
+      });
+  }
   const checkRef = (principal: string, path: (string | number)[]) => {
     const group = groupName(principal);
+    const lookalike = group === undefined ? groupByFolded.get(principal) : undefined;
+    if (lookalike !== undefined) {
+      issues.push({
+        path,
+        message: `"${principal}" is a user, but the contract has a group "${lookalike}"; as written it is one user of that name: write "group:${lookalike}" for the group, or rename the group`,
+      });
+      return;
+    }
     if (group !== undefined && !hasOwnKey(people.groups, group)) {
       issues.push({
         path,

@@ -90,6 +90,42 @@ describe('prototype names in a contract', () => {
   });
 });
 
+describe('names that read alike', () => {
+  it('refuses a user written where a group of that name exists, wherever principals are listed', () => {
+    // Loaded before: the approval of anyone calling themselves "release-managers" counted.
+    const groups = 'groups:\n  release-managers: [alice, bob]\n';
+    const approvals = errorOf(
+      `${base('    requires: { approvals: { count: 1, from: [release-managers] } }\n')}${groups}`,
+    );
+    expect(approvals.message).toBe(
+      'tollgate.yaml:7:47: stages.dev.requires.approvals.from.0: "release-managers" is a user, but the contract has a group "release-managers"; as written it is one user of that name: write "group:release-managers" for the group, or rename the group',
+    );
+    // User names load case-folded: `Release-Managers` is the same user.
+    for (const section of [
+      'admins: [Release-Managers]\n',
+      'overrides:\n  - { by: [release-managers] }\n',
+      'groups:\n  sre: [release-managers]\n  release-managers: [alice]\n',
+    ]) {
+      const text = `${base('')}${section}${section.startsWith('groups') ? '' : groups}`;
+      expect(errorOf(text).message).toContain('"release-managers" is a user, but the contract has a group');
+    }
+    const group = `${base('    requires: { approvals: { count: 1, from: ["group:release-managers"] } }\n')}${groups}`;
+    expect(validateContract(group, 'tollgate.yaml').groups).toEqual({ 'release-managers': ['alice', 'bob'] });
+  });
+
+  it('refuses two groups whose names differ only in case', () => {
+    // Loaded before: `group:Leads` named mallory's group, not alice's `leads`.
+    const text = `${base('    requires: { approvals: { count: 1, from: ["group:Leads"] } }\n')}groups:\n  leads: [alice]\n  Leads: [mallory]\n`;
+    expect(errorOf(text).message).toBe(
+      'tollgate.yaml:10:10: groups.Leads: group "Leads" differs from group "leads" only in case; names that read alike must not be two groups: rename one',
+    );
+    // Full-width and other non-ASCII group names are not group names at all.
+    expect(errorOf(`${base('')}groups:\n  ops: [alice]\n  ｏｐｓ: [mallory]\n`).message).toContain(
+      'key "ｏｐｓ" is not a group name',
+    );
+  });
+});
+
 describe('contract size limit', () => {
   it(`refuses a contract over ${DEFAULT_MAX_CONTRACT_BYTES} bytes before parsing it`, () => {
     // Invalid YAML past the limit: a parse would report it; the limit must be what is reported.
