@@ -34,6 +34,40 @@ export function nearestTimeZone(name: string): string | undefined {
 
 /** The message for an unknown zone: what was found, what was expected, and the nearest name. */
 export function describeBadTimeZone(name: unknown): string {
+  // "UTC+2" is nearest to "UTC", which would silently drop the offset: say what to name instead.
+  if (typeof name === 'string' && /^(UTC|GMT|Z)?\s*[+−-]\s*\d/i.test(name))
+    return `unknown time zone ${JSON.stringify(name)}: an offset is not a time zone; name the region whose clock you mean, such as "Europe/Berlin" or "America/New_York"`;
   const near = typeof name === 'string' ? nearestTimeZone(name) : undefined;
   return `unknown time zone ${JSON.stringify(name)}; expected an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"${near ? ` (did you mean "${near}"?)` : ''}`;
+}
+
+/**
+ * Zones that exist but keep another clock than their name reads as, and the region to name
+ * instead. `EST` and `MST` are fixed offsets all year (Panama's and Phoenix's), not the clocks of
+ * New York and Denver, which change in summer.
+ */
+const FIXED_ABBREVIATIONS: Readonly<Record<string, { offset: string; region: string; fixed: string }>> = {
+  EST: { offset: 'UTC−05:00', region: 'America/New_York', fixed: 'America/Panama' },
+  MST: { offset: 'UTC−07:00', region: 'America/Denver', fixed: 'America/Phoenix' },
+};
+
+/**
+ * What is wrong with a window's time zone, or undefined when it is a zone that means what it says.
+ * Besides unknown names, refuses `Etc/GMT+N` and `Etc/GMT-N`, whose POSIX signs are inverted
+ * (`Etc/GMT+2` is UTC−02:00), and `EST`/`MST`, fixed offsets that read as regional clocks.
+ * @example describeTimeZoneProblem('Etc/GMT+2') // '"Etc/GMT+2" is UTC−02:00, not UTC+02:00: …'
+ */
+export function describeTimeZoneProblem(name: string): string | undefined {
+  if (!isTimeZone(name)) return describeBadTimeZone(name);
+  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  const posix = /^Etc\/GMT([+-])(\d+)$/.exec(canonical);
+  if (posix) {
+    const hours = posix[2]!.padStart(2, '0');
+    const [reads, is] = posix[1] === '+' ? ['+', '−'] : ['−', '+'];
+    return `time zone ${JSON.stringify(name)} is UTC${is}${hours}:00, not UTC${reads}${hours}:00: POSIX "Etc/GMT" names invert the sign; name the region whose clock you mean, such as "Europe/Berlin" or "America/Sao_Paulo"`;
+  }
+  const fixed = FIXED_ABBREVIATIONS[name.toUpperCase()];
+  if (fixed)
+    return `time zone ${JSON.stringify(name)} is a fixed ${fixed.offset} all year, not the clock of ${fixed.region}, which changes in summer; name the region: "${fixed.region}", or "${fixed.fixed}" for a fixed ${fixed.offset}`;
+  return undefined;
 }

@@ -7,7 +7,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { DURATION_EXAMPLES, parseCalendarDuration } from './duration.js';
 import { parseRecurrence } from './recurrence.js';
-import { describeBadTimeZone, isTimeZone } from './time-zone.js';
+import { describeTimeZoneProblem, isTimeZone } from './time-zone.js';
 
 /** One window as the contract writes it: `rrule` + `duration` (recurring) or `from` + `until` (one-off). */
 export interface WindowSpec {
@@ -48,8 +48,8 @@ export type WindowKind = 'allow' | 'deny';
  */
 export function checkWindows(spec: WindowsSpec): WindowIssue[] {
   const issues: WindowIssue[] = [];
-  if (spec.tz !== undefined && !isTimeZone(spec.tz))
-    issues.push({ path: ['tz'], message: describeBadTimeZone(spec.tz) });
+  const tzProblem = spec.tz === undefined ? undefined : describeTimeZoneProblem(spec.tz);
+  if (tzProblem !== undefined) issues.push({ path: ['tz'], message: tzProblem });
   for (const kind of ['allow', 'deny'] as const) {
     (spec[kind] ?? []).forEach((window, index) => {
       for (const issue of checkWindow(window, spec.tz))
@@ -62,8 +62,8 @@ export function checkWindows(spec: WindowsSpec): WindowIssue[] {
 function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowIssue[] {
   const issues: WindowIssue[] = [];
   const tz = window.tz ?? defaultTz ?? 'UTC';
-  if (window.tz !== undefined && !isTimeZone(window.tz))
-    issues.push({ path: ['tz'], message: describeBadTimeZone(window.tz) });
+  const tzProblem = window.tz === undefined ? undefined : describeTimeZoneProblem(window.tz);
+  if (tzProblem !== undefined) issues.push({ path: ['tz'], message: tzProblem });
   const recurring = window.rrule !== undefined || window.duration !== undefined || window.start !== undefined;
   const range = window.from !== undefined || window.until !== undefined;
   if (recurring && range) {

@@ -229,6 +229,33 @@ describe('bad input', () => {
   });
 
   it.each([
+    // Loaded before: POSIX inverts the sign, so this freeze fell four hours off the one it reads as.
+    ['Etc/GMT+2', 'time zone "Etc/GMT+2" is UTC−02:00, not UTC+02:00: POSIX "Etc/GMT" names invert the sign'],
+    ['etc/gmt-3', 'time zone "etc/gmt-3" is UTC+03:00, not UTC−03:00'],
+    // Loaded before: a fixed offset all year, an hour off New York's clock in summer.
+    ['EST', 'time zone "EST" is a fixed UTC−05:00 all year, not the clock of America/New_York'],
+    [
+      'MST',
+      'not the clock of America/Denver, which changes in summer; name the region: "America/Denver", or "America/Phoenix"',
+    ],
+    // Refused before too, but with "did you mean UTC?", which drops the offset.
+    [
+      'UTC+2',
+      'unknown time zone "UTC+2": an offset is not a time zone; name the region whose clock you mean',
+    ],
+  ])('refuses the time zone %s, which keeps another clock than it reads as', (tz, message) => {
+    const issues = checkWindows({ tz, deny: [{ rrule: 'FREQ=DAILY', duration: '1h', tz }] });
+    expect(issues.map((issue) => issue.path)).toEqual([['tz'], ['deny', 0, 'tz']]);
+    expect(issues[0]!.message).toContain(message);
+    expect(issues[0]!.message).not.toContain('did you mean');
+  });
+
+  it('takes zones that mean what they say: UTC, Etc/GMT, regions, CET, HST', () => {
+    for (const tz of ['UTC', 'Etc/UTC', 'Etc/GMT', 'Etc/GMT+0', 'Europe/Berlin', 'CET', 'HST', 'EST5EDT'])
+      expect(checkWindows({ tz, deny: [{ rrule: 'FREQ=DAILY', duration: '1h' }] }), tz).toEqual([]);
+  });
+
+  it.each([
     ['FREQ=WEEKLY;BYDAI=FR', 'unknown part "BYDAI" (did you mean BYDAY?)'],
     ['FREQ=WEEKLY;BYHOUR=25', 'BYHOUR value "25": expected whole numbers in 0…23'],
     ['BYDAY=FR', 'FREQ is required'],
