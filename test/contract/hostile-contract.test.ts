@@ -126,6 +126,35 @@ describe('names that read alike', () => {
   });
 });
 
+describe('gates that check nothing', () => {
+  // Each loaded before as a gate a reviewer sees in the YAML: tests and rules showed no gate at
+  // all in the decision, windows showed "promotion window open" as validated.
+  it.each([
+    [
+      'tests: []',
+      'stages.dev.requires.tests: at least one suite ({ suite: NAME }): an empty `tests` requires no test results',
+    ],
+    [
+      'rules: []',
+      'stages.dev.requires.rules: at least one rule ({ name, cel }): an empty `rules` checks nothing',
+    ],
+    ['windows: {}', 'stages.dev.requires.windows: at least one window in `allow` or `deny`'],
+    [
+      'windows: { deny: [] }',
+      'stages.dev.requires.windows.deny: at least one window: an empty `deny` denies nothing',
+    ],
+    ['windows: { allow: [] }', 'an empty `allow` restricts nothing, though it reads as allowing no time'],
+  ])('refuses `%s`', (gate, message) => {
+    const error = errorOf(base(`    requires: { ${gate} }\n`));
+    expect(error.message).toMatch(/^tollgate\.yaml:7:\d+: /);
+    expect(error.message).toContain(message);
+  });
+
+  it('still loads a stage that requires nothing, which every decision lists as risk', () => {
+    expect(validateContract(base('    requires: {}\n'), 'tollgate.yaml').stages.dev?.requires).toEqual({});
+  });
+});
+
 describe('contract size limit', () => {
   it(`refuses a contract over ${DEFAULT_MAX_CONTRACT_BYTES} bytes before parsing it`, () => {
     // Invalid YAML past the limit: a parse would report it; the limit must be what is reported.
@@ -200,7 +229,7 @@ stages:
     from: dev
     requires:
       approvals: { count: 1, from: ["group:constructor"] }
-      windows: { deny: [] }
+      windows: { deny: [{ from: 2000-01-01, until: 2000-01-02 }] }
 groups:
   constructor: [alice]
 `;

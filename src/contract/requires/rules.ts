@@ -17,6 +17,7 @@ export type CompiledRuleEntry = z.infer<typeof ruleEntry> & { program: RuleProgr
 
 export const rulesRequirement = z
   .array(ruleEntry)
+  .min(1, 'at least one rule ({ name, cel }): an empty `rules` checks nothing (remove `rules`)')
   // Each rule is type-checked and compiled here, once; the gate only evaluates the programs.
   .transform((rules, ctx): CompiledRuleEntry[] => {
     const seen = new Set<string>();

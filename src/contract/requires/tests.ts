@@ -40,6 +40,8 @@ export const suiteRequirement = z
 
 export const testsRequirement = z
   .array(suiteRequirement)
+  // An empty list would load as a tests gate that requires no suite, and show no gate at all.
+  .min(1, 'at least one suite ({ suite: NAME }): an empty `tests` requires no test results (remove `tests`)')
   .describe('Test suites with results attested for the digest.');
 
 export type SuiteRequirement = z.infer<typeof suiteRequirement>;

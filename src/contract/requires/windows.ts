@@ -40,15 +40,30 @@ export const windowsRequirement = z
     tz: z.string().optional().describe('Default IANA time zone for the windows below (default UTC).'),
     allow: z
       .array(windowEntry)
+      .min(
+        1,
+        'at least one window: an empty `allow` restricts nothing, though it reads as allowing no time; list the windows, or remove `allow`',
+      )
       .optional()
       .describe('When present, promotion is possible only inside one of these windows.'),
     deny: z
       .array(windowEntry)
+      .min(1, 'at least one window: an empty `deny` denies nothing; list the freezes, or remove `deny`')
       .optional()
       .describe('Freezes: promotion is never possible inside one of these windows.'),
   })
   // Checked once, then compiled once: a loaded contract holds its windows ready to evaluate.
   .transform((spec, ctx): CompiledWindows => {
+    // A windows gate without a window would show "promotion window open" as validated.
+    if (spec.allow === undefined && spec.deny === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'at least one window in `allow` or `deny`; without one this gate checks nothing (remove `windows`)',
+        input: spec,
+      });
+      return z.NEVER;
+    }
     const issues = checkWindows(spec);
     for (const issue of issues)
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: spec });
