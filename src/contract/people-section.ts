@@ -51,7 +51,7 @@ export const peopleShape = {
 
 /**
  * References across sections that a per-section schema cannot see: `group:NAME` names a group,
- * override stages exist, `soak.in` and `verifiedIn` name stages, soak has a stage to soak in.
+ * override stages exist, `soak.in`, `verifiedIn` and a suite's `in` name stages, soak has a stage to soak in.
  * Paths are from the contract's top, ready for the loader's line lookup.
  */
 export function checkPolicyReferences(contract: {
@@ -80,6 +80,10 @@ export function checkPolicyReferences(contract: {
       for (const [i, s] of (inStages ?? []).entries())
         checkStage(s, inStages?.length === 1 ? [...base, 'in'] : [...base, 'in', i]);
     }
+    // A suite's `in` names the stage its evidence must come from; a typo would never match.
+    const tests = requires.tests as { in?: string }[] | undefined;
+    for (const [i, suite] of (tests ?? []).entries())
+      if (suite.in !== undefined) checkStage(suite.in, ['stages', name, 'requires', 'tests', i, 'in']);
     const verifiedIn = requires.verifiedIn as string | string[] | undefined;
     if (typeof verifiedIn === 'string') checkStage(verifiedIn, ['stages', name, 'requires', 'verifiedIn']);
     else

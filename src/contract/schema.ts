@@ -8,6 +8,7 @@
  */
 import './zod-setup.js';
 import { z } from 'zod';
+import { nearestName } from '../text/nearest.js';
 import { checkPolicyReferences, peopleShape } from './people-section.js';
 import { approvalsRequirement } from './requires/approvals.js';
 import { checkpointRequirement } from './requires/checkpoint.js';
@@ -43,6 +44,28 @@ export const requiresShape = {
   provenance: provenanceRequirement.optional(),
   checkpoint: checkpointRequirement.optional(),
 };
+
+/**
+ * Every gate key a decision can hold, for `overrides.gates`: the `requires` keys, and the gates
+ * every stage has (`from`, `rolledBack`) or that `rollback` adds. The registry (src/gates/index.ts)
+ * lists the same keys; a test holds the two together.
+ */
+export const GATE_KEYS: readonly string[] = ['from', 'rolledBack', ...Object.keys(requiresShape), 'rollback'];
+
+/** Override grants naming a gate no stage can have: a typo would grant nothing it reads as. */
+function checkOverrideGates(contract: { overrides?: { gates?: string[] }[] | undefined }) {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const [index, grant] of (contract.overrides ?? []).entries())
+    for (const [i, gate] of (grant.gates ?? []).entries())
+      if (!GATE_KEYS.includes(gate)) {
+        const near = nearestName(gate, GATE_KEYS, Math.max(2, Math.floor(gate.length / 2)));
+        issues.push({
+          path: ['overrides', index, 'gates', i],
+          message: `"${gate}" is not a gate${near ? `; did you mean "${near}"?` : `; gates are ${GATE_KEYS.join(', ')}`}`,
+        });
+      }
+  return issues;
+}
 
 export const requiresSchema = z
   .strictObject(requiresShape)
@@ -108,5 +131,6 @@ export const contractSchema = z
   .superRefine((contract, ctx) => {
     for (const issue of checkPolicyReferences(contract)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of checkSignerReferences(contract)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of checkOverrideGates(contract)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .describe('Tollgate contract: the entry requirements of every stage of one pipeline.');

@@ -11,8 +11,10 @@ import {
   readContract,
   validateContract,
 } from '../../src/contract/load-contract.js';
+import { GATE_KEYS } from '../../src/contract/schema.js';
 import { stageOf } from '../../src/contract/types.js';
 import { decide } from '../../src/decide.js';
+import { GATES } from '../../src/gates/index.js';
 import { tollgateErrorOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
@@ -152,6 +154,37 @@ describe('gates that check nothing', () => {
 
   it('still loads a stage that requires nothing, which every decision lists as risk', () => {
     expect(validateContract(base('    requires: {}\n'), 'tollgate.yaml').stages.dev?.requires).toEqual({});
+  });
+});
+
+describe('names and settings that would silently match nothing', () => {
+  const twoStages = (requires: string, extra = '') =>
+    `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: ${requires}\n${extra}`;
+
+  it("refuses a suite's `in` that names no stage", () => {
+    // Loaded before: evidence "in stagin" never exists, and the reviewer read staging.
+    expect(errorOf(twoStages('{ tests: [{ suite: e2e, in: stagin }] }')).message).toBe(
+      'tollgate.yaml:10:43: stages.prod.requires.tests.0.in: "stagin" names no stage; stages are dev, prod',
+    );
+    expect(validateContract(twoStages('{ tests: [{ suite: e2e, in: dev }] }'), 'tollgate.yaml')).toBeTruthy();
+  });
+
+  it('refuses an override grant for a gate that does not exist, suggesting the nearest', () => {
+    const text = twoStages('{ soak: 1h }', 'overrides:\n  - { by: [alice], gates: [sok] }\n');
+    expect(errorOf(text).message).toBe(
+      'tollgate.yaml:12:28: overrides.0.gates.0: "sok" is not a gate; did you mean "soak"?',
+    );
+  });
+
+  it('knows every gate key the registry has, and no other', () => {
+    expect([...GATE_KEYS].sort()).toEqual(GATES.map((gate) => gate.key).sort());
+  });
+
+  it('refuses a rollback watched for no time', () => {
+    const text = `${base('')}    rollback: { within: 0s, when: [{ name: errors, prometheus: up, above: 1 }] }\n`;
+    expect(errorOf(text).message).toBe(
+      'tollgate.yaml:7:25: stages.dev.rollback.within: a `within` longer than 0: the conditions would never be watched after a promotion',
+    );
   });
 });
 

@@ -124,6 +124,13 @@ export const rollbackSection = z
       .describe('The conditions; any one tripping calls for a rollback.'),
   })
   .superRefine((section, ctx) => {
+    // A watch of no time would never measure a condition: rollback written, never tripped.
+    if (section.within.ms === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `a \`within\` longer than 0: the conditions would never be watched after a promotion`,
+        path: ['within'],
+      });
     const seen = new Set<string>();
     section.when.forEach((condition, index) => {
       if (seen.has(condition.name)) {
