@@ -122,6 +122,12 @@ export function checkRule(source: string): RuleCheck {
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
   const hasProblem = checkHasOperands(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
+  const depth = comprehensionDepth(source);
+  if (depth > MAX_COMPREHENSION_DEPTH)
+    return {
+      ok: false,
+      message: `CEL: comprehensions (all, exists, exists_one, map, filter) nested ${depth} deep; at most ${MAX_COMPREHENSION_DEPTH}: each level multiplies the evaluation time by its list's length (up to 1,000 items written in a rule), so a rule would stall every decision`,
+    };
   const type = result.type ?? 'dyn';
   if (type !== 'bool' && type !== 'dyn') {
     return { ok: false, message: `CEL: a rule must be a boolean expression; this one gives ${type}` };
@@ -186,6 +192,44 @@ function checkHasOperands(source: string): string | undefined {
     stack.push(args);
   }
   return undefined;
+}
+
+/**
+ * Most comprehensions nested inside one another's bodies. cel-js bounds a rule's size when it is
+ * parsed (list literals of at most 1,000 items, 100,000 nodes), not its evaluation: three lists of
+ * 1,000 nested are a billion steps. Two levels cover every rule we know (an approval whose actor is
+ * in a list; a suite whose records all pass).
+ */
+const MAX_COMPREHENSION_DEPTH = 2;
+
+const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+
+/** How deep comprehensions nest in their bodies (a receiver is evaluated once, not per item). */
+function comprehensionDepth(source: string): number {
+  let root: unknown;
+  try {
+    root = (env().parse(source) as unknown as { ast: unknown }).ast;
+  } catch {
+    return 0;
+  }
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth]);
+      continue;
+    }
+    if (!isNode(node)) continue;
+    const args = node.args;
+    if (node.op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) {
+      deepest = Math.max(deepest, depth + 1);
+      stack.push([args[1], depth], [args[2], depth + 1]);
+      continue;
+    }
+    stack.push([args, depth]);
+  }
+  return deepest;
 }
 
 function rootIdentifier(node: AstNode): string | undefined {

@@ -188,6 +188,28 @@ describe('names and settings that would silently match nothing', () => {
   });
 });
 
+describe('CEL rules whose evaluation would stall decisions', () => {
+  const rule = (cel: string) =>
+    base(`    requires:\n      rules:\n        - name: r\n          cel: '${cel}'\n`);
+  const list = `[${Array.from({ length: 1000 }, (_, i) => i).join(',')}]`;
+
+  it('refuses comprehensions nested three deep: a billion steps from three lists of 1,000', () => {
+    // Loaded before; evaluating it would take tens of seconds per decision (10^7 steps took 0.3 s).
+    const error = errorOf(rule(`${list}.all(a, ${list}.all(b, ${list}.all(c, a + b + c >= 0)))`));
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: comprehensions \(all, exists, exists_one, map, filter\) nested 3 deep; at most 2/,
+    );
+  });
+
+  it('takes two levels, and comprehensions chained or side by side', () => {
+    for (const cel of [
+      'approvals.exists(a, a.decision == "approve" && ["alice", "bob"].exists(n, n == a.actor))',
+      'promotions.filter(p, p.trusted).map(p, p.stage).all(s, s != "") && approvals.all(a, [1].all(x, x == 1))',
+    ])
+      expect(validateContract(rule(cel), 'tollgate.yaml').stages.dev?.requires.rules).toHaveLength(1);
+  });
+});
+
 describe('contract size limit', () => {
   it(`refuses a contract over ${DEFAULT_MAX_CONTRACT_BYTES} bytes before parsing it`, () => {
     // Invalid YAML past the limit: a parse would report it; the limit must be what is reported.
