@@ -10,7 +10,11 @@
  */
 import { isAbsolute } from 'node:path';
 import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
-import { validateContractInForce } from '../contract/load-contract.js';
+import {
+  type ContractPeople,
+  readPeopleInForce,
+  validateContractInForce,
+} from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
@@ -140,14 +144,20 @@ async function appendContract(
   });
 }
 
-/** The contract in force, loaded from its recorded text (to read its admins). */
-function loadPinned(pin: PinnedContract, pipeline: string): Contract {
+/**
+ * Who may change the contract in force, read from its recorded text: the whole contract when it
+ * still loads, else its people sections alone (a rule added since may refuse something else in it,
+ * and must not lock the pipeline to a contract nobody may change).
+ */
+function loadPinned(pin: PinnedContract, pipeline: string): ContractPeople {
+  const file = `the contract in force for ${pipeline} (ledger entry #${pin.seq})`;
   try {
-    return validateContractInForce(
-      pin.text,
-      `the contract in force for ${pipeline} (ledger entry #${pin.seq})`,
-      '.',
-    );
+    return validateContractInForce(pin.text, file, '.');
+  } catch {
+    // Fall through to the people sections alone.
+  }
+  try {
+    return readPeopleInForce(pin.text, file);
   } catch (cause) {
     throw new TollgateError(
       'CONTRACT_INVALID',
@@ -161,7 +171,7 @@ function loadPinned(pin: PinnedContract, pipeline: string): Contract {
  * Who may replace the contract in force: its own `admins` (users or groups of its own `groups`).
  * @throws TollgateError NOT_ALLOWED when the caller is not one of them, or nobody is
  */
-export function assertContractAdmin(inForce: Contract, pin: PinnedContract, actor: string): void {
+export function assertContractAdmin(inForce: ContractPeople, pin: PinnedContract, actor: string): void {
   const { admins, groups } = peopleOf(inForce);
   if (admins.length === 0) {
     throw new TollgateError(

@@ -9,8 +9,10 @@ import './zod-setup.js';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
 import { inputError, TollgateError } from '../errors.js';
 import { freezeDeep, withoutPrototypes } from '../records.js';
+import { adminsSection, groupsSection } from './people-section.js';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 import { formatIssue, positionOf } from './schema-issues.js';
 import { checkStageGraph } from './stage-graph.js';
@@ -57,6 +59,38 @@ export function validateContract(
  */
 export function validateContractInForce(text: string, file: string, root: string): Contract {
   return loadContractText(text, file, root, {}, false);
+}
+
+/** Who may change a contract: what `contract update` reads of the contract in force. */
+export interface ContractPeople {
+  pipeline: string;
+  admins?: string[] | undefined;
+  groups?: Record<string, string[]> | undefined;
+}
+
+const peopleOnlySchema = z.object({
+  pipeline: z.string(),
+  admins: adminsSection.optional(),
+  groups: groupsSection.optional(),
+});
+
+/**
+ * Reads only the pipeline, `admins` and `groups` of a contract already in force, for when the whole
+ * of it no longer loads (a rule added since refuses something in it). Its admins were valid when it
+ * was pinned and are what decide who may replace it: without this, a stricter Tollgate would lock
+ * the pipeline to a contract nobody may change.
+ * @throws TollgateError CONTRACT_INVALID when even those sections do not read
+ */
+export function readPeopleInForce(text: string, file: string): ContractPeople {
+  const { data, locate } = readYamlDocument(text, file, { traps: false });
+  const parsed = peopleOnlySchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TollgateError('CONTRACT_INVALID', formatIssue(issue, locate, file), {
+      position: { file, ...positionOf(issue, locate) },
+    });
+  }
+  return withoutPrototypes(parsed.data);
 }
 
 function loadContractText(

@@ -4,6 +4,7 @@
  * recorded by an admin of the contract in force — never by one the new contract names. On every
  * store backend, with the attacks as an attacker would make them.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +196,29 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     expect((await updateContract(as('alice', NEXT))).recorded).toBe(false);
     expect((await updateContract(as('bob', STRICT))).recorded).toBe(true);
     expect((await verifyLedger(as('ci', STRICT))).ok).toBe(true);
+  });
+
+  it('a contract in force that a stricter Tollgate refuses can still be replaced by its admins', async () => {
+    // Pinned by an older Tollgate that took an empty deny list; today the whole contract is refused,
+    // and its admins must still decide, or the pipeline would be locked to it for good.
+    const oldText = STRICT.text.replace(
+      '      approvals: { count: 1 }\n',
+      '      approvals: { count: 1 }\n      windows: { deny: [] }\n',
+    );
+    expect(oldText).not.toBe(STRICT.text);
+    expect(() => contractOf(oldText)).toThrow('an empty `deny` denies nothing');
+    const OLD = {
+      ...STRICT,
+      text: oldText,
+      digest: `sha256:${createHash('sha256').update(oldText).digest('hex')}`,
+    };
+    const { as, store } = await setup(OLD);
+    await promote(as('ci'), 'dev', D);
+    expect((await pinnedContract(store, 'shop'))?.digest).toBe(OLD.digest);
+    expect((await refusal(updateContract(as('mallory', LOOSE)))).code).toBe('NOT_ALLOWED');
+    const update = await updateContract(as('alice', NEXT), { reason: 'upgrade' });
+    expect(update.recorded).toBe(true);
+    expect(update.previous).toBe(OLD.digest);
   });
 
   it('a contract without admins can never be changed', async () => {
