@@ -156,7 +156,9 @@ function checkMerges(doc: Document, map: YAMLMap, fail: Fail): void {
     if (merged === undefined) continue;
     const written = resolved(doc, pair.value);
     const mergedValue = resolved(doc, merged.pair.value);
-    if (!isCollection(written) || !isCollection(mergedValue)) continue;
+    // The same value written again (often the same alias) replaces nothing.
+    if (!isCollection(written) || !isCollection(mergedValue) || sameValue(doc, written, mergedValue))
+      continue;
     const dropped = isMap(written) && isMap(mergedValue) ? droppedKeys(doc, mergedValue, written) : [];
     throw fail(
       pair.key as Node,

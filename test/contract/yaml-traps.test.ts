@@ -96,7 +96,7 @@ stages:
     );
   });
 
-  it('still takes a scalar written beside a merge, and maps merged without conflict', () => {
+  it('still takes a scalar written beside a merge, the same map written again, and maps merged without conflict', () => {
     const contract = validateContract(
       `${HEAD}x-gated: &gated
   purpose: gated
@@ -107,6 +107,7 @@ stages:
   dev:
     <<: *gated
     purpose: fast feedback
+    requires: { tests: [{ suite: unit }] }
   prod:
     purpose: live
     from: dev
