@@ -12,6 +12,13 @@ import type {
   VulnerabilityFinding,
   VulnerabilitySummary,
 } from './evidence.js';
+import {
+  describedImages,
+  imageDigestOf,
+  purlImageDigestOf,
+  repoDigestOf,
+  sha256HexOf,
+} from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
 import { toSpdxExpression } from './spdx-license.js';
@@ -90,8 +97,32 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
     summary.subject = { name: subject.name };
     if (subject.version) summary.subject.version = subject.version;
     if (subject.purl) summary.subject.purl = subject.purl;
+    const describes = componentImages(subjectRaw);
+    if (describes) summary.describes = describes;
   }
   return summary;
+}
+
+/**
+ * The image digests `metadata.component` names: an image purl's version (`pkg:oci/app@sha256%3A…`,
+ * `pkg:docker/…@sha256:…`), Trivy's `aquasecurity:trivy:RepoDigest` property, a `version` that is
+ * `sha256:<hex>` (what syft and Grype write for an image), the `SHA-256` hashes of a `container`,
+ * then Trivy's `aquasecurity:trivy:ImageID` (the config digest). Entries of other shapes are skipped.
+ */
+function componentImages(component: JsonObject): string[] | undefined {
+  const properties = Array.isArray(component.properties) ? component.properties.filter(isJsonObject) : [];
+  const property = (name: string) => properties.filter((p) => p.name === name).map((p) => p.value);
+  const hashes =
+    component.type === 'container' && Array.isArray(component.hashes)
+      ? component.hashes.filter(isJsonObject).filter((hash) => hash.alg === 'SHA-256')
+      : [];
+  return describedImages([
+    purlImageDigestOf(component.purl),
+    ...property('aquasecurity:trivy:RepoDigest').map(repoDigestOf),
+    imageDigestOf(component.version),
+    ...hashes.map((hash) => sha256HexOf(hash.content)),
+    ...property('aquasecurity:trivy:ImageID').map(imageDigestOf),
+  ]);
 }
 
 /** Optional string field; anything but a string, number, null or absent is a shape error. */
@@ -305,6 +336,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     counts: countSeverities(findings),
     suppressed,
   };
+  const describes =
+    metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : undefined;
+  if (describes) summary.describes = describes;
   return summary;
 }
 

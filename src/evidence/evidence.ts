@@ -91,6 +91,12 @@ export interface SbomSummary {
   tool?: string;
   /** What the SBOM describes (CycloneDX `metadata.component`, SPDX described package). */
   subject?: { name: string; version?: string; purl?: string };
+  /**
+   * The image digests (`sha256:<hex>`, lower-case, de-duplicated) the document says it describes,
+   * when it names any: the purl, container hashes or digest version of its subject. What the
+   * document claims, not checked against the record's artifact; the `sbom` gate says when they differ.
+   */
+  describes?: string[];
   components: SbomComponent[];
   counts: {
     components: number;
@@ -159,6 +165,13 @@ export interface VulnerabilitySummary {
    * advisories may be incomplete), in words; the gate lists each as remaining risk.
    */
   caveats?: string[];
+  /**
+   * The image digests (`sha256:<hex>`, lower-case, de-duplicated) the report says it scanned, when
+   * the format names any (Trivy `Metadata.RepoDigests` and `ImageID`, Grype `source.target`,
+   * CycloneDX `metadata.component`). Not checked against the record's artifact: the
+   * `vulnerabilities` gate says when they differ.
+   */
+  describes?: string[];
 }
 
 /** SLSA provenance: who built the artifact, from what. */

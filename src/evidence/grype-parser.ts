@@ -6,6 +6,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import { describedImages, imageDigestOf, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader } from './json-input.js';
 import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
@@ -67,7 +68,26 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
   if (caveats.length > 0) summary.caveats = caveats;
   const version = descriptor ? reader.optString(descriptor.version, 'descriptor.version') : undefined;
   if (version) summary.scannerVersion = version;
+  const describes = scannedImages(report);
+  if (describes) summary.describes = describes;
   return summary;
+}
+
+/**
+ * The image the report says it scanned, when `source.type` is `image`: `source.target`'s
+ * `manifestDigest`, the digests of its `repoDigests` (`repo@sha256:…`), then its `imageID` (the
+ * config digest). Other sources (a directory, an SBOM) name no image.
+ */
+function scannedImages(report: JsonObject): string[] | undefined {
+  const source = isJsonObject(report.source) ? report.source : undefined;
+  if (source?.type !== 'image' || !isJsonObject(source.target)) return undefined;
+  const target = source.target;
+  const repoDigests = Array.isArray(target.repoDigests) ? target.repoDigests : [];
+  return describedImages([
+    imageDigestOf(target.manifestDigest),
+    ...repoDigests.map(repoDigestOf),
+    imageDigestOf(target.imageID),
+  ]);
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { SbomComponent, SbomSummary } from './evidence.js';
+import { describedImages, imageDigestOf, purlImageDigestOf, sha256HexOf } from './image-digests.js';
 import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import { toSpdxExpression } from './spdx-license.js';
 
@@ -97,6 +98,7 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
   }
 
   const all: Array<{ id: string | undefined; component: SbomComponent }> = [];
+  const images: Array<string | undefined> = [];
   for (let i = 0; i < packages.length; i++) {
     const path = `packages[${i}]`;
     const pkg = reader.object(packages[i], path);
@@ -133,7 +135,9 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
         addLicense(component, reader.string(found[j], `${path}.licenseInfoFromFiles[${j}]`));
       }
     }
-    all.push({ id: reader.optString(pkg.SPDXID, `${path}.SPDXID`), component });
+    const id = reader.optString(pkg.SPDXID, `${path}.SPDXID`);
+    if (id !== undefined && described.has(id)) images.push(...packageImages(pkg));
+    all.push({ id, component });
   }
 
   const describesAll = all.length > 0 && all.every((p) => p.id !== undefined && described.has(p.id));
@@ -153,7 +157,29 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
   const tool = creators.find((c): c is string => typeof c === 'string' && c.startsWith('Tool:'));
   if (tool) summary.tool = tool.slice('Tool:'.length).trim();
   if (subject) summary.subject = subjectOf(subject);
+  const describes = describedImages(images);
+  if (describes) summary.describes = describes;
   return summary;
+}
+
+/**
+ * The image digests a described package names: an image purl among its `externalRefs`
+ * (`pkg:oci/app@sha256%3A…`), a `versionInfo` that is `sha256:<hex>` (syft's image version), and
+ * its `SHA256` checksums when its `primaryPackagePurpose` is `CONTAINER`. Other shapes are skipped.
+ */
+function packageImages(pkg: JsonObject): Array<string | undefined> {
+  const refs = Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isJsonObject) : [];
+  const checksums =
+    pkg.primaryPackagePurpose === 'CONTAINER' && Array.isArray(pkg.checksums)
+      ? pkg.checksums.filter(isJsonObject).filter((checksum) => checksum.algorithm === 'SHA256')
+      : [];
+  return [
+    ...refs
+      .filter((ref) => ref.referenceType === 'purl')
+      .map((ref) => purlImageDigestOf(ref.referenceLocator)),
+    imageDigestOf(pkg.versionInfo),
+    ...checksums.map((checksum) => sha256HexOf(checksum.checksumValue)),
+  ];
 }
 
 function subjectOf(component: SbomComponent): NonNullable<SbomSummary['subject']> {

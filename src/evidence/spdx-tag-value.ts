@@ -4,7 +4,8 @@
  * apart. What it converts is what that reader uses: `SPDXVersion`, the document's `SPDXID`,
  * `Creator`, `Relationship`, and per package (from `PackageName` to the next package, file,
  * snippet or licence section) `SPDXID`, `PackageVersion`, `PackageLicenseConcluded`,
- * `PackageLicenseDeclared`, `PackageLicenseInfoFromFiles` (repeated) and `ExternalRef`. A
+ * `PackageLicenseDeclared`, `PackageLicenseInfoFromFiles` (repeated), `ExternalRef` (repeated),
+ * `PackageChecksum` (repeated) and `PrimaryPackagePurpose` (for a container's image digest). A
  * `<text>…</text>` value may span lines; what it holds is never read as tags. Other tags are
  * skipped.
  */
@@ -23,6 +24,7 @@ const PACKAGE_FIELDS: Record<string, string> = {
   PackageVersion: 'versionInfo',
   PackageLicenseConcluded: 'licenseConcluded',
   PackageLicenseDeclared: 'licenseDeclared',
+  PrimaryPackagePurpose: 'primaryPackagePurpose',
 };
 
 /** Tags that end a package: what follows belongs to a file, a snippet or an extracted licence. */
@@ -93,6 +95,15 @@ export function parseSpdxTagValue(text: string, file: string): JsonObject {
       const found = (current.licenseInfoFromFiles as string[] | undefined) ?? [];
       found.push(value);
       current.licenseInfoFromFiles = found;
+    } else if (current !== undefined && tag === 'PackageChecksum') {
+      // `SHA256: <hex>`, repeated: JSON's checksums array. Read only for a container's image
+      // digest, which never refuses a document, so a checksum of another shape is skipped.
+      const match = /^([A-Za-z0-9-]+):\s*(\S+)$/.exec(value);
+      if (match) {
+        const checksums = (current.checksums as JsonObject[] | undefined) ?? [];
+        checksums.push({ algorithm: match[1], checksumValue: match[2] });
+        current.checksums = checksums;
+      }
     } else if (current !== undefined && tag === 'ExternalRef') {
       const refs = (current.externalRefs as JsonObject[] | undefined) ?? [];
       refs.push(externalRefOf(value, lineNumber, invalid));

@@ -9,6 +9,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import { describedImages, imageDigestOf, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan } from './json-input.js';
 import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
@@ -104,6 +105,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   let resultsPath: string;
   let version: string | undefined;
   let caveat: string | undefined;
+  let describes: string[] | undefined;
   if (Array.isArray(value)) {
     results = value;
     resultsPath = '';
@@ -118,6 +120,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     const trivy = reader.optObject(report.Trivy, 'Trivy');
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;
     caveat = eoslCaveat(reader, report);
+    describes = scannedImages(report);
   }
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
@@ -163,7 +166,20 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (caveat) summary.caveats = [caveat];
   if (version) summary.scannerVersion = version;
+  if (describes) summary.describes = describes;
   return summary;
+}
+
+/**
+ * The image the report says it scanned: the digests of `Metadata.RepoDigests` (`repo@sha256:…`,
+ * the manifest digests a registry knows it by), then `Metadata.ImageID` (its config digest). A scan
+ * of an image tarball or a file system names no repo digest; entries of other shapes are skipped.
+ */
+function scannedImages(report: JsonObject): string[] | undefined {
+  const metadata = isJsonObject(report.Metadata) ? report.Metadata : undefined;
+  if (!metadata) return undefined;
+  const repoDigests = Array.isArray(metadata.RepoDigests) ? metadata.RepoDigests : [];
+  return describedImages([...repoDigests.map(repoDigestOf), imageDigestOf(metadata.ImageID)]);
 }
 
 function readVulnerability(reader: JsonReader, value: unknown, path: string): VulnerabilityFinding {
