@@ -3,7 +3,7 @@
  * format, signer, stage produced in, time) and its standing in each stage: promoted (and how the
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
-import { assertDigest } from '../artifact/digest.js';
+import { assertDigest, shortDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
@@ -69,14 +69,20 @@ export function summariseEvidence(data: EvidenceData): string {
     case 'opaque':
       return `predicate ${data.predicateType} (not read by gates)`;
     case 'sbom':
-      return `${data.standard} ${data.specVersion}, ${data.counts.components} components`;
+      return `${data.standard} ${data.specVersion}, ${data.counts.components} components${imagesNamed(data.describes)}`;
     case 'vulnerabilities': {
       const c = data.counts;
-      return `${data.scanner}: ${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low, ${c.unknown} unknown`;
+      return `${data.scanner}: ${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low, ${c.unknown} unknown${imagesNamed(data.describes)}`;
     }
     case 'provenance':
       return `built by ${data.builderId}${data.sourceRepository ? ` from ${data.sourceRepository}` : ''}${data.sourceCommit ? `@${data.sourceCommit.slice(0, 12)}` : ''}`;
   }
+}
+
+/** The images a scan or SBOM names itself (`describes`), shortened: "; names image sha256:961769676411…". */
+function imagesNamed(describes: readonly string[] | undefined): string {
+  if (!describes || describes.length === 0) return '';
+  return `; names image ${describes.map((digest) => `${shortDigest(digest)}…`).join(', ')}`;
 }
 
 export async function explainArtifact(ctx: AppRequest, digest: string): Promise<Passport> {

@@ -1,4 +1,5 @@
 /** Picking the evidence records a gate reads. */
+import { shortDigest } from '../artifact/digest.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { byCodeUnits } from '../text/order.js';
 
@@ -41,4 +42,29 @@ export function latestPerSource<R extends EvidenceRecord>(
 export function listSome(items: readonly string[], max = 5): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** What a scan or SBOM says it describes, against the record's artifact. */
+export type NamedImages = { kind: 'this-artifact' } | { kind: 'other'; risk: string };
+
+/**
+ * Compares a scan's or SBOM's own `describes` with the record's artifact: `this-artifact` when the
+ * document names the artifact's digest among its images, `other` with a remaining-risk line naming
+ * the first image it names, undefined when it names none. Such a document is never refused: a
+ * multi-platform image registered by its index digest is scanned as one platform's manifest, and
+ * scanners also name the config digest, so a mismatch is something to look at, not proof of a rebuild.
+ * @example namedImages('scan', record) // { kind: 'other', risk: 'scan from trivy names image sha256:961769676411… …' }
+ */
+export function namedImages(
+  what: string,
+  record: EvidenceRecord & { data: { describes?: string[] } },
+): NamedImages | undefined {
+  const describes = record.data.describes ?? [];
+  if (describes.length === 0) return undefined;
+  if (describes.includes(record.artifact)) return { kind: 'this-artifact' };
+  const more = describes.length > 1 ? ` (and ${describes.length - 1} more)` : '';
+  return {
+    kind: 'other',
+    risk: `${what} from ${record.format} names image ${shortDigest(describes[0]!)}…${more}, not this artifact's ${shortDigest(record.artifact)}…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
+  };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sbomRequirement } from '../../src/contract/requires/sbom.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { evaluateSbom } from '../../src/gates/sbom-gate.js';
+import { fixtureText } from '../evidence/scan-helpers.js';
 import { component, sbom, testsRecord } from '../support/builders.js';
 
 const policy = (p: unknown) => sbomRequirement.parse(p);
@@ -198,5 +200,43 @@ describe('sbom gate: banned components', () => {
 
   it('the contract refuses a pattern that is not a purl', () => {
     expect(sbomRequirement.safeParse({ bannedComponents: ['event-stream'] }).success).toBe(false);
+  });
+});
+
+describe('sbom gate: the image the SBOM names', () => {
+  // syft spdxjson/testdata/snapshot/TestSPDXJSONImageEncoder.golden: the described image package's
+  // versionInfo, SHA256 checksum and pkg:oci purl all name sha256:2731251dc349…
+  const SYFT = 'sbom/syft/spdxjson__testdata__snapshot__TestSPDXJSONImageEncoder.golden';
+  const IMAGE = 'sha256:2731251dc34951c0e50fcc643b4c5f74922dad1a5d98f302b504cf46cd5d9368';
+
+  function realSbom(artifact: string) {
+    const result = normaliseDocument(fixtureText(SYFT), SYFT, 'sbom');
+    if (result.type !== 'evidence') throw new Error('not evidence');
+    return sbom([], { data: result.data, format: result.format, artifact });
+  }
+
+  it('lists an SBOM naming another image as remaining risk, and still passes', () => {
+    const record = realSbom(`sha256:${'a'.repeat(64)}`);
+    const result = evaluateSbom(policy('required'), [record]);
+    expect(result.status).toBe('pass');
+    expect(result.risks.filter((r) => r.text.includes('names image'))).toEqual([
+      {
+        gate: 'sbom',
+        text: "SBOM from spdx names image sha256:2731251dc349…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+        evidence: [record.id],
+      },
+    ]);
+  });
+
+  it('adds no risk when the SBOM names the artifact, and says it names it', () => {
+    const result = evaluateSbom(policy('required'), [realSbom(IMAGE)]);
+    expect(result.risks.some((r) => r.text.includes('names image'))).toBe(false);
+    expect(result.validated[0]?.text).toMatch(/; it names this digest$/);
+  });
+
+  it('says nothing of images for an SBOM that names none', () => {
+    const result = evaluateSbom(policy('required'), [sbom([component('a', '1.0.0')])]);
+    expect(result.validated[0]?.text).not.toContain('names');
+    expect(result.risks).toEqual([]);
   });
 });

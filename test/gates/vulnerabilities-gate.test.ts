@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
+import { fixtureText } from '../evidence/scan-helpers.js';
 import { finding, scan, testsRecord } from '../support/builders.js';
 
 const req = (r: unknown) => vulnerabilitiesRequirement.parse(r);
@@ -213,5 +215,58 @@ describe('vulnerabilities gate: counting', () => {
     const result = evaluateVulnerabilities(req({ medium: 1 }), [sarif], NOW);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('0 critical, 0 high, 2 medium, 0 low, 0 unknown');
+  });
+});
+
+describe('vulnerabilities gate: the image the scan names', () => {
+  // trivy integration/testdata/alpine-310.json.golden: Metadata.ImageID sha256:961769676411…
+  const TRIVY = 'scans/trivy/integration__testdata__alpine-310.json.golden';
+  const IMAGE_ID = 'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4';
+  // grype explain/testdata/keycloak-test.json: manifestDigest, one repo digest, imageID
+  const GRYPE = 'scans/grype/grype__presenter__explain__testdata__keycloak-test.json';
+
+  function realScan(path: string, artifact: string) {
+    const result = normaliseDocument(fixtureText(path), path, 'scan');
+    if (result.type !== 'evidence') throw new Error('not evidence');
+    return scan([], { data: result.data, format: result.format, artifact });
+  }
+
+  it('lists a Trivy scan naming another image as remaining risk, and still passes', () => {
+    const record = realScan(TRIVY, `sha256:${'a'.repeat(64)}`);
+    const result = evaluateVulnerabilities(req({}), [record], NOW);
+    expect(result.status).toBe('pass');
+    const risk = result.risks.filter((r) => r.text.startsWith('scan from'));
+    expect(risk).toEqual([
+      {
+        gate: 'vulnerabilities',
+        text: "scan from trivy names image sha256:961769676411…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+        evidence: [record.id],
+      },
+    ]);
+  });
+
+  it('counts the other images the scan names', () => {
+    const result = evaluateVulnerabilities(req({}), [realScan(GRYPE, `sha256:${'a'.repeat(64)}`)], NOW);
+    expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
+      "scan from grype names image sha256:d1630d3eb828… (and 2 more), not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+    ]);
+  });
+
+  it('adds no risk when one of the images it names is the artifact, and says it names it', () => {
+    // The repo digest keycloak/keycloak@sha256:347a… is the second digest the report names.
+    const record = realScan(GRYPE, 'sha256:347a0d748d05a050dc64b92de2246d2240db6eb38afbc17c3c08d0acb0db1b50');
+    const result = evaluateVulnerabilities(req({}), [record], NOW);
+    expect(result.risks.some((r) => r.text.includes('names image'))).toBe(false);
+    expect(result.validated[0]?.text).toMatch(/: \d+ finding\(s\); the report names this digest$/);
+    const trivy = evaluateVulnerabilities(req({}), [realScan(TRIVY, IMAGE_ID)], NOW);
+    expect(trivy.risks.some((r) => r.text.includes('names image'))).toBe(false);
+  });
+
+  it('says nothing of images for a scan that names none', () => {
+    const result = evaluateVulnerabilities(req({}), [scan([])], NOW);
+    expect(result.validated[0]?.text).toBe(
+      'scan by grype (grype; recorded 2026-11-25T10:00:00Z by ci): 0 finding(s)',
+    );
+    expect(result.risks).toEqual([]);
   });
 });
