@@ -426,4 +426,34 @@ stages:
       '1 critical finding(s), at most 0 allowed: CVE-2024-45490',
     ]);
   });
+
+  it('records a Trivy scan that names another image, and check lists that as remaining risk', async () => {
+    const dir = makeWorkspace(`version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+      vulnerabilities: { critical: 100, high: 100 }
+`);
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    const digest = `sha256:${'e'.repeat(64)}`;
+    expect((await run(['register', '--digest', digest])).code).toBe(0);
+    // trivy integration/testdata/alpine-310.json.golden: Metadata.ImageID sha256:961769676411…
+    const file = copyFixture(dir, 'scans/trivy/integration__testdata__alpine-310.json.golden', 'trivy.json');
+    const scan = await run(['attest', 'scan', '--artifact', digest, '--json', file]);
+    expect(scan.code).toBe(0);
+    expect(JSON.parse(scan.stdout).data.describes).toEqual([
+      'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
+    ]);
+
+    const check = await run(['check', 'staging', '--artifact', digest]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(
+      "scan from trivy names image sha256:961769676411…, not this artifact's sha256:eeeeeeeeeeee…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+    );
+    const explain = await run(['explain', digest]);
+    expect(explain.stdout).toContain('; names image sha256:961769676411…');
+  });
 });

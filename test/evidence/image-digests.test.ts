@@ -10,8 +10,8 @@ import {
   repoDigestOf,
   sha256HexOf,
 } from '../../src/evidence/image-digests.js';
-import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
-import { fixtureText } from './scan-helpers.js';
+import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
+import { fixtureJson, fixtureText } from './scan-helpers.js';
 
 function describesOf(path: string, expected?: 'sbom' | 'scan'): string[] | undefined {
   const result = normaliseDocument(fixtureText(path), path, expected);
@@ -119,6 +119,18 @@ describe('which image a raw SBOM names', () => {
     expect(describesOf('sbom/spdx/examples__SPDXJSONExample-v2.3.spdx.json')).toBeUndefined();
     expect(describesOf('sbom/spdx/examples__SPDXTagExample-v2.3.spdx')).toBeUndefined();
     expect(describesOf('sbom/cyclonedx/dropwizard-1.3.15__bom.json')).toBeUndefined();
+  });
+});
+
+describe('inside a statement', () => {
+  it('keeps no describes: the statement subject, checked against the artifact, names the image', () => {
+    // The same Grype CycloneDX document that names sha256:ca738abb87a8… when attested raw.
+    const bom = fixtureJson(
+      'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterImage.golden',
+    );
+    const read = normalisePredicate('https://cyclonedx.org/bom', bom, 'statement.json');
+    expect(read?.data.kind).toBe('sbom');
+    expect(read?.data).not.toHaveProperty('describes');
   });
 });
 
