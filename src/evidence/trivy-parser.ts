@@ -172,14 +172,19 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
 
 /**
  * The image the report says it scanned: the digests of `Metadata.RepoDigests` (`repo@sha256:…`,
- * the manifest digests a registry knows it by), then `Metadata.ImageID` (its config digest). A scan
- * of an image tarball or a file system names no repo digest; entries of other shapes are skipped.
+ * the manifest digests a registry knows it by), then `Metadata.ImageID` (its config digest); the
+ * same two at the top level in the schema between the bare array and `Metadata` (Trivy's
+ * `pkg/report/testdata/new.json.golden`). A scan of an image tarball or a file system names no repo
+ * digest; entries of other shapes are skipped.
  */
 function scannedImages(report: JsonObject): string[] | undefined {
-  const metadata = isJsonObject(report.Metadata) ? report.Metadata : undefined;
-  if (!metadata) return undefined;
-  const repoDigests = Array.isArray(metadata.RepoDigests) ? metadata.RepoDigests : [];
-  return describedImages([...repoDigests.map(repoDigestOf), imageDigestOf(metadata.ImageID)]);
+  const holders = [isJsonObject(report.Metadata) ? report.Metadata : {}, report];
+  return describedImages(
+    holders.flatMap((holder) => [
+      ...(Array.isArray(holder.RepoDigests) ? holder.RepoDigests : []).map(repoDigestOf),
+      imageDigestOf(holder.ImageID),
+    ]),
+  );
 }
 
 function readVulnerability(reader: JsonReader, value: unknown, path: string): VulnerabilityFinding {

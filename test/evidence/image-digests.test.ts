@@ -33,6 +33,15 @@ describe('which image a raw scan names', () => {
     ]);
   });
 
+  it('Trivy JSON before Metadata: RepoDigests and ImageID at the top level', () => {
+    // pkg/report/testdata/new.json.golden lines 2-8: "ImageID": "sha256:5c53…", "RepoDigests":
+    // ["test@sha256:0bd0…"]
+    expect(describesOf('scans/trivy/pkg__report__testdata__new.json.golden', 'scan')).toEqual([
+      'sha256:0bd0e9e03a022c3b0226667621da84fc9bf562a9056130424b5bfbd8bcb0397f',
+      'sha256:5c534be56eca62e756ef2ef51523feda0f19cd7c15bb0c015e3d6e3ae090bf6e',
+    ]);
+  });
+
   it('Trivy JSON of a file system, and the pre-0.20 array, name no image', () => {
     expect(describesOf('scans/trivy/integration__testdata__gomod.json.golden', 'scan')).toBeUndefined();
     expect(describesOf('scans/trivy/pkg__report__testdata__old.json.golden', 'scan')).toBeUndefined();
@@ -104,6 +113,15 @@ describe('which image a raw SBOM names', () => {
     ).toEqual(['sha256:2731251dc34951c0e50fcc643b4c5f74922dad1a5d98f302b504cf46cd5d9368']);
   });
 
+  it("CycloneDX SBOM from Trivy: the container component's aquasecurity:trivy:ImageID property", () => {
+    // integration/testdata/fluentd-multiple-lockfiles.cdx.json.golden lines 22-53: metadata.component
+    // "type": "container", no purl or RepoDigest (an image tarball), property
+    // aquasecurity:trivy:ImageID "sha256:5a99…"; its aquasecurity:trivy:DiffID layers are not images.
+    const file = 'scans/trivy/integration__testdata__fluentd-multiple-lockfiles.cdx.json.golden';
+    const expected = ['sha256:5a992077baba51b97f27591a10d54d2f2723dc9c81a3fe419e261023f2554933'];
+    expect(describesOf(file, 'sbom')).toEqual(expected);
+  });
+
   it('CycloneDX JSON and XML from syft: "sha256:redacted" upstream is no digest', () => {
     // TestCycloneDxImageEncoder.golden: "type": "container", "version": "sha256:redacted"
     expect(
@@ -138,7 +156,8 @@ describe('digest forms', () => {
   const hex = '2731251dc34951c0e50fcc643b4c5f74922dad1a5d98f302b504cf46cd5d9368';
 
   it('reads repo digests as Trivy and Grype write them', () => {
-    // trivy integration/testdata/alpine-310-registry.json.golden, Metadata.RepoDigests[0]
+    // trivy integration/testdata/alpine-310-registry.json.golden at 74ca2113c524 (not in the fixtures'
+    // commit), Metadata.RepoDigests[0]
     expect(
       repoDigestOf(
         'localhost:55844/alpine@sha256:b1c5a500182b21d0bfa5a584a8526b56d8be316f89e87d951be04abed2446e60',
