@@ -13,8 +13,9 @@ import type {
   VulnerabilitySummary,
 } from './evidence.js';
 import {
-  describedImages,
   imageDigestOf,
+  type NamedImageDigests,
+  namedImageDigests,
   purlImageDigestOf,
   repoDigestOf,
   sha256HexOf,
@@ -97,8 +98,7 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
     summary.subject = { name: subject.name };
     if (subject.version) summary.subject.version = subject.version;
     if (subject.purl) summary.subject.purl = subject.purl;
-    const describes = componentImages(subjectRaw);
-    if (describes) summary.describes = describes;
+    Object.assign(summary, componentImages(subjectRaw));
   }
   return summary;
 }
@@ -109,20 +109,22 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
  * `sha256:<hex>` (what syft and Grype write for an image), the `SHA-256` hashes of a `container`,
  * then Trivy's `aquasecurity:trivy:ImageID` (the config digest). Entries of other shapes are skipped.
  */
-function componentImages(component: JsonObject): string[] | undefined {
+function componentImages(component: JsonObject): NamedImageDigests {
   const properties = Array.isArray(component.properties) ? component.properties.filter(isJsonObject) : [];
   const property = (name: string) => properties.filter((p) => p.name === name).map((p) => p.value);
   const hashes =
     component.type === 'container' && Array.isArray(component.hashes)
       ? component.hashes.filter(isJsonObject).filter((hash) => hash.alg === 'SHA-256')
       : [];
-  return describedImages([
-    purlImageDigestOf(component.purl),
-    ...property('aquasecurity:trivy:RepoDigest').map(repoDigestOf),
-    imageDigestOf(component.version),
-    ...hashes.map((hash) => sha256HexOf(hash.content)),
-    ...property('aquasecurity:trivy:ImageID').map(imageDigestOf),
-  ]);
+  return namedImageDigests(
+    [
+      purlImageDigestOf(component.purl),
+      ...property('aquasecurity:trivy:RepoDigest').map(repoDigestOf),
+      imageDigestOf(component.version),
+      ...hashes.map((hash) => sha256HexOf(hash.content)),
+    ],
+    property('aquasecurity:trivy:ImageID').map(imageDigestOf),
+  );
 }
 
 /** Optional string field; anything but a string, number, null or absent is a shape error. */
@@ -336,9 +338,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     counts: countSeverities(findings),
     suppressed,
   };
-  const describes =
-    metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : undefined;
-  if (describes) summary.describes = describes;
+  if (metadata && isJsonObject(metadata.component))
+    Object.assign(summary, componentImages(metadata.component));
   return summary;
 }
 

@@ -97,6 +97,11 @@ export interface SbomSummary {
    * document claims, not checked against the record's artifact; the `sbom` gate says when they differ.
    */
   describes?: string[];
+  /**
+   * Of `describes`, the image ids (config digests) the document names: they can show it is about
+   * this artifact, never that it is about another (an image is registered by its manifest digest).
+   */
+  imageIds?: string[];
   components: SbomComponent[];
   counts: {
     components: number;
@@ -172,6 +177,11 @@ export interface VulnerabilitySummary {
    * `vulnerabilities` gate says when they differ.
    */
   describes?: string[];
+  /**
+   * Of `describes`, the image ids (config digests) the document names: they can show it is about
+   * this artifact, never that it is about another (an image is registered by its manifest digest).
+   */
+  imageIds?: string[];
 }
 
 /** SLSA provenance: who built the artifact, from what. */

@@ -6,7 +6,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { describedImages, imageDigestOf, repoDigestOf } from './image-digests.js';
+import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader } from './json-input.js';
 import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
@@ -68,8 +68,7 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
   if (caveats.length > 0) summary.caveats = caveats;
   const version = descriptor ? reader.optString(descriptor.version, 'descriptor.version') : undefined;
   if (version) summary.scannerVersion = version;
-  const describes = scannedImages(report);
-  if (describes) summary.describes = describes;
+  Object.assign(summary, scannedImages(report));
   return summary;
 }
 
@@ -78,16 +77,15 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
  * `manifestDigest`, the digests of its `repoDigests` (`repo@sha256:…`), then its `imageID` (the
  * config digest). Other sources (a directory, an SBOM) name no image.
  */
-function scannedImages(report: JsonObject): string[] | undefined {
+function scannedImages(report: JsonObject): NamedImageDigests {
   const source = isJsonObject(report.source) ? report.source : undefined;
-  if (source?.type !== 'image' || !isJsonObject(source.target)) return undefined;
+  if (source?.type !== 'image' || !isJsonObject(source.target)) return {};
   const target = source.target;
   const repoDigests = Array.isArray(target.repoDigests) ? target.repoDigests : [];
-  return describedImages([
-    imageDigestOf(target.manifestDigest),
-    ...repoDigests.map(repoDigestOf),
-    imageDigestOf(target.imageID),
-  ]);
+  return namedImageDigests(
+    [imageDigestOf(target.manifestDigest), ...repoDigests.map(repoDigestOf)],
+    [imageDigestOf(target.imageID)],
+  );
 }
 
 /**

@@ -54,3 +54,28 @@ export function describedImages(candidates: ReadonlyArray<string | undefined>): 
   const digests = [...new Set(candidates.filter((c): c is string => c !== undefined))];
   return digests.length > 0 ? digests : undefined;
 }
+
+/** What a document names: `describes`, and of those the image ids (config digests) as `imageIds`. */
+export interface NamedImageDigests {
+  describes?: string[];
+  imageIds?: string[];
+}
+
+/**
+ * The digests a document names for its image: the manifest digests (repo digests, a manifest
+ * digest, an image purl's) and the image ids (config digests: Trivy's and Grype's `ImageID`). An
+ * image id is never the digest an image is registered by (that is its manifest's or its index's),
+ * so it can confirm the artifact (a registry that stores images by config digest) but never
+ * contradict it: `imageIds` says which of `describes` they are.
+ */
+export function namedImageDigests(
+  manifests: ReadonlyArray<string | undefined>,
+  imageIds: ReadonlyArray<string | undefined>,
+): NamedImageDigests {
+  const describes = describedImages([...manifests, ...imageIds]);
+  const ids = describedImages(imageIds)?.filter((id) => !manifests.includes(id));
+  return {
+    ...(describes ? { describes } : {}),
+    ...(ids && ids.length > 0 ? { imageIds: ids } : {}),
+  };
+}

@@ -176,7 +176,10 @@ export function normalisePredicate(
   const result = readPredicate(predicateType, predicate, file);
   // A statement's subject, already checked against the artifact, is what names the image: the
   // digests its predicate names (a platform's manifest under an index's statement) are not kept.
-  if (result && result.data.kind !== 'provenance') delete result.data.describes;
+  if (result && result.data.kind !== 'provenance') {
+    delete result.data.describes;
+    delete result.data.imageIds;
+  }
   if (result && expected !== undefined) {
     const kind: ExpectedEvidence =
       result.data.kind === 'sbom' ? 'sbom' : result.data.kind === 'provenance' ? 'provenance' : 'scan';

@@ -9,7 +9,7 @@
 
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { describedImages, imageDigestOf, repoDigestOf } from './image-digests.js';
+import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan } from './json-input.js';
 import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
 
@@ -105,7 +105,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   let resultsPath: string;
   let version: string | undefined;
   let caveat: string | undefined;
-  let describes: string[] | undefined;
+  let named: NamedImageDigests = {};
   if (Array.isArray(value)) {
     results = value;
     resultsPath = '';
@@ -120,7 +120,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     const trivy = reader.optObject(report.Trivy, 'Trivy');
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;
     caveat = eoslCaveat(reader, report);
-    describes = scannedImages(report);
+    named = scannedImages(report);
   }
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
@@ -166,7 +166,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (caveat) summary.caveats = [caveat];
   if (version) summary.scannerVersion = version;
-  if (describes) summary.describes = describes;
+  Object.assign(summary, named);
   return summary;
 }
 
@@ -177,13 +177,13 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
  * `pkg/report/testdata/new.json.golden`). A scan of an image tarball or a file system names no repo
  * digest; entries of other shapes are skipped.
  */
-function scannedImages(report: JsonObject): string[] | undefined {
+function scannedImages(report: JsonObject): NamedImageDigests {
   const holders = [isJsonObject(report.Metadata) ? report.Metadata : {}, report];
-  return describedImages(
-    holders.flatMap((holder) => [
-      ...(Array.isArray(holder.RepoDigests) ? holder.RepoDigests : []).map(repoDigestOf),
-      imageDigestOf(holder.ImageID),
-    ]),
+  return namedImageDigests(
+    holders.flatMap((holder) =>
+      (Array.isArray(holder.RepoDigests) ? holder.RepoDigests : []).map(repoDigestOf),
+    ),
+    holders.map((holder) => imageDigestOf(holder.ImageID)),
   );
 }
 

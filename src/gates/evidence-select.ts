@@ -57,14 +57,17 @@ export type NamedImages = { kind: 'this-artifact' } | { kind: 'other'; risk: str
  */
 export function namedImages(
   what: string,
-  record: EvidenceRecord & { data: { describes?: string[] } },
+  record: EvidenceRecord & { data: { describes?: string[]; imageIds?: string[] } },
 ): NamedImages | undefined {
   const describes = record.data.describes ?? [];
-  if (describes.length === 0) return undefined;
   if (describes.includes(record.artifact)) return { kind: 'this-artifact' };
-  const more = describes.length > 1 ? ` (and ${describes.length - 1} more)` : '';
+  // An image id (config digest) is never what an image is registered by: it cannot contradict.
+  const ids = record.data.imageIds ?? [];
+  const manifests = describes.filter((digest) => !ids.includes(digest));
+  if (manifests.length === 0) return undefined;
+  const more = manifests.length > 1 ? ` (and ${manifests.length - 1} more)` : '';
   return {
     kind: 'other',
-    risk: `${what} from ${record.format} names image ${shortDigest(describes[0]!)}…${more}, not this artifact's ${shortDigest(record.artifact)}…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
+    risk: `${what} from ${record.format} names image ${shortDigest(manifests[0]!)}…${more}, not this artifact's ${shortDigest(record.artifact)}…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
   };
 }

@@ -440,20 +440,24 @@ stages:
     const run = (args: string[]) => runCli(args, { cwd: dir });
     const digest = `sha256:${'e'.repeat(64)}`;
     expect((await run(['register', '--digest', digest])).code).toBe(0);
-    // trivy integration/testdata/alpine-310.json.golden: Metadata.ImageID sha256:961769676411…
-    const file = copyFixture(dir, 'scans/trivy/integration__testdata__alpine-310.json.golden', 'trivy.json');
+    // trivy pkg/report/testdata/new.json.golden: RepoDigests test@sha256:0bd0e9e03a02…, ImageID sha256:5c534be56eca…
+    const file = copyFixture(dir, 'scans/trivy/pkg__report__testdata__new.json.golden', 'trivy.json');
     const scan = await run(['attest', 'scan', '--artifact', digest, '--json', file]);
     expect(scan.code).toBe(0);
-    expect(JSON.parse(scan.stdout).data.describes).toEqual([
-      'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
-    ]);
+    expect(JSON.parse(scan.stdout).data).toMatchObject({
+      describes: [
+        'sha256:0bd0e9e03a022c3b0226667621da84fc9bf562a9056130424b5bfbd8bcb0397f',
+        'sha256:5c534be56eca62e756ef2ef51523feda0f19cd7c15bb0c015e3d6e3ae090bf6e',
+      ],
+      imageIds: ['sha256:5c534be56eca62e756ef2ef51523feda0f19cd7c15bb0c015e3d6e3ae090bf6e'],
+    });
 
     const check = await run(['check', 'staging', '--artifact', digest]);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(
-      "scan from trivy names image sha256:961769676411…, not this artifact's sha256:eeeeeeeeeeee…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+      "scan from trivy names image sha256:0bd0e9e03a02…, not this artifact's sha256:eeeeeeeeeeee…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
     );
     const explain = await run(['explain', digest]);
-    expect(explain.stdout).toContain('; names image sha256:961769676411…');
+    expect(explain.stdout).toContain('; names image sha256:0bd0e9e03a02…, sha256:5c534be56eca…');
   });
 });

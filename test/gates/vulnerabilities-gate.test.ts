@@ -222,6 +222,8 @@ describe('vulnerabilities gate: the image the scan names', () => {
   // trivy integration/testdata/alpine-310.json.golden: Metadata.ImageID sha256:961769676411…
   const TRIVY = 'scans/trivy/integration__testdata__alpine-310.json.golden';
   const IMAGE_ID = 'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4';
+  // trivy pkg/report/testdata/new.json.golden: RepoDigests test@sha256:0bd0e9e03a02…, ImageID sha256:5c534be56eca…
+  const TRIVY_REPO = 'scans/trivy/pkg__report__testdata__new.json.golden';
   // grype explain/testdata/keycloak-test.json: manifestDigest, one repo digest, imageID
   const GRYPE = 'scans/grype/grype__presenter__explain__testdata__keycloak-test.json';
 
@@ -232,23 +234,31 @@ describe('vulnerabilities gate: the image the scan names', () => {
   }
 
   it('lists a Trivy scan naming another image as remaining risk, and still passes', () => {
-    const record = realScan(TRIVY, `sha256:${'a'.repeat(64)}`);
+    const record = realScan(TRIVY_REPO, `sha256:${'a'.repeat(64)}`);
     const result = evaluateVulnerabilities(req({}), [record], NOW);
     expect(result.status).toBe('pass');
     const risk = result.risks.filter((r) => r.text.startsWith('scan from'));
     expect(risk).toEqual([
       {
         gate: 'vulnerabilities',
-        text: "scan from trivy names image sha256:961769676411…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+        text: "scan from trivy names image sha256:0bd0e9e03a02…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
         evidence: [record.id],
       },
     ]);
   });
 
-  it('counts the other images the scan names', () => {
+  it('says nothing against the artifact when the scan names only its image id (a config digest)', () => {
+    // An image is registered by its manifest's (or index's) digest, never by its config's: an
+    // image id that differs shows nothing. Trivy's scans of image tarballs name only the image id.
+    const result = evaluateVulnerabilities(req({}), [realScan(TRIVY, `sha256:${'a'.repeat(64)}`)], NOW);
+    expect(result.risks.some((r) => r.text.includes('names image'))).toBe(false);
+    expect(result.validated[0]?.text).not.toContain('names this digest');
+  });
+
+  it('counts the other manifests the scan names, not its image id', () => {
     const result = evaluateVulnerabilities(req({}), [realScan(GRYPE, `sha256:${'a'.repeat(64)}`)], NOW);
     expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
-      "scan from grype names image sha256:d1630d3eb828… (and 2 more), not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+      "scan from grype names image sha256:d1630d3eb828… (and 1 more), not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
     ]);
   });
 
