@@ -1,13 +1,12 @@
 /** `tollgate attest cdevent FILE`: a CDEvent (or a CloudEvent carrying one) recorded as evidence. */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { cdEventEvidence } from '../events/cdevent-evidence.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
 import { parseJsonText } from '../text/json-text.js';
-import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
+import { assertEvidenceStage, assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
 
@@ -29,7 +28,7 @@ export async function attestCdEvent(
   ctx: AppRequest,
   options: AttestCdEventOptions,
 ): Promise<{ record: EvidenceRecord; stored: boolean; type: string }> {
-  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  if (options.stage !== undefined) assertEvidenceStage(ctx, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   let name: string;
   let bytes: Buffer;

@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { detectFormat } from '../evidence/detect-format.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
@@ -18,7 +17,7 @@ import {
 } from '../evidence/normalise-evidence.js';
 import { decodeText } from '../text/byte-order-mark.js';
 import type { SignedInput, TrustSet } from '../trust/signed-input.js';
-import { assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
+import { assertEvidenceStage, assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
 
@@ -62,7 +61,7 @@ export async function attestEvidence(
   ctx: AppRequest,
   options: AttestEvidenceOptions,
 ): Promise<AttestEvidenceResult> {
-  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  if (options.stage !== undefined) assertEvidenceStage(ctx, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   const { file, bytes } = await evidenceBytes(options);
   // UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell 5 writes when output is redirected).

@@ -4,7 +4,6 @@
  * contract's trust, and its predicate normalised; only when every file passed is anything stored,
  * in one transaction.
  */
-import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { assertEvidenceSize } from '../evidence/json-input.js';
@@ -17,7 +16,7 @@ import {
   type TrustSet,
 } from '../trust/signed-input.js';
 import { parseTestResultPredicate, TEST_RESULT_V01 } from '../trust/test-result-predicate.js';
-import { recordEvidence, toEvidenceRecord } from './attest.js';
+import { assertEvidenceStage, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
 import { loadTrustSet } from './trust.js';
@@ -108,7 +107,7 @@ export async function attestStatements(
     })),
   ];
   if (inputs.length === 0) throw new TollgateError('USAGE', 'attest statement needs at least one file');
-  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  if (options.stage !== undefined) assertEvidenceStage(ctx, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   const trust = options.trust ?? loadTrustSet(ctx.contract);
   const items = inputs.map(({ name: file, read }) => {

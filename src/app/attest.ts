@@ -10,6 +10,7 @@ import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evi
 import { ENTRY } from '../ledger/entry.js';
 import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { authorise } from './authorise.js';
 import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
@@ -99,6 +100,17 @@ export function toEvidenceRecord(ctx: AppRequest, artifact: string, input: Evide
 }
 
 /**
+ * Checks the stage evidence is produced in (`--in STAGE`, a verification's stage): one of the
+ * contract's, and covered by the caller's grant. Results or a verification *in staging* are an
+ * act in staging: a job that may act only in dev must not satisfy a gate that asks for them.
+ * @throws TollgateError STAGE_UNKNOWN, NOT_ALLOWED
+ */
+export function assertEvidenceStage(ctx: AppRequest, stage: string): void {
+  stageOf(ctx.contract, stage);
+  authorise(ctx.caller.grant, 'attest', ctx.contract.pipeline, stage);
+}
+
+/**
  * Stores evidence records for a registered artifact in one transaction, with one ledger entry.
  * Records already stored (same content) are kept as they were; nothing is half-written.
  */
@@ -109,6 +121,8 @@ export async function recordEvidence(
   stage: string | null,
 ) {
   assertRecordingClock(ctx, 'attest');
+  // Also where the stage was read from the evidence itself (a CDEvent's environment).
+  if (stage !== null) authorise(ctx.caller.grant, 'attest', ctx.contract.pipeline, stage);
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
@@ -165,7 +179,7 @@ export async function attestTests(
   const reports = options.reports ?? [];
   if (files.length === 0 && Array.isArray(reports) && reports.length === 0)
     throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
-  if (options.stage !== undefined) stageOf(ctx.contract, options.stage);
+  if (options.stage !== undefined) assertEvidenceStage(ctx, options.stage);
   const artifact = await requireArtifact(ctx, options.artifact);
   const parts: JunitTotals[] = [];
   const digests: string[] = [];

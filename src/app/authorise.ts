@@ -35,8 +35,13 @@ const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = {
   admin: ACTIONS,
 };
 
-/** Acts that are about one stage, so a grant limited to some stages is checked against the stage. */
-const STAGE_ACTIONS: ReadonlySet<Action> = new Set(['promote', 'rollback', 'approve', 'override']);
+/**
+ * Acts that are about one stage, so a grant limited to some stages is checked against the stage.
+ * `attest` is one when the evidence is produced in a stage (`--in STAGE`, a verification's stage, a
+ * CDEvent's environment): a gate that asks for results or a verification *in staging* must not be
+ * satisfied by a job that may act only in dev. Evidence about the artifact itself has no stage.
+ */
+const STAGE_ACTIONS: ReadonlySet<Action> = new Set(['promote', 'rollback', 'approve', 'override', 'attest']);
 
 /**
  * What a server granted its caller: a role, on some pipelines (or every one) and, optionally, only
@@ -46,7 +51,10 @@ export interface Grant {
   role: Role;
   /** The pipelines the grant covers; `'*'` for every pipeline. */
   pipelines: readonly string[] | '*';
-  /** When given, stage-bound acts (promote, approve, rollback, override) only in these stages. */
+  /**
+   * When given, stage-bound acts (promote, approve, rollback, override, and evidence recorded in a
+   * stage) only in these stages; tokens made with such a grant cover these stages at most.
+   */
   stages?: readonly string[];
 }
 
@@ -80,4 +88,42 @@ export function authorise(
       `this credential may ${action} only in ${grant.stages.join(', ')}, not in ${stage}`,
     );
   }
+}
+
+/** What a token covers, as far as who may make or revoke it is concerned. */
+export interface TokenScope {
+  /** Pipeline names, `*` among them for every pipeline (or `'*'` itself, as a kept token says it). */
+  pipelines: readonly string[] | '*';
+  stages?: readonly string[];
+}
+
+/**
+ * Checks that a grant may make or revoke a token of `scope`: an admin of some pipelines manages
+ * tokens for those pipelines only, and an admin of some stages manages only tokens bound to those
+ * stages. A token never does more than the credential that made it could: otherwise an admin of
+ * `dev` would make itself an admin of every stage, `prod` included, in one request.
+ * @throws TollgateError NOT_ALLOWED saying what the grant lacks
+ * @example authoriseTokenScope({ role: 'admin', pipelines: ['shop'], stages: ['dev'] }, { pipelines: ['shop'] }) // throws
+ */
+export function authoriseTokenScope(grant: Grant | undefined, scope: TokenScope): void {
+  if (!grant) return;
+  for (const pipeline of scope.pipelines === '*' ? ['*'] : scope.pipelines) {
+    authorise(grant, 'tokens', pipeline === '*' ? undefined : pipeline);
+    if (pipeline === '*' && grant.pipelines !== '*')
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        'only an admin of every pipeline manages tokens for every pipeline (*)',
+      );
+  }
+  if (!grant.stages) return;
+  const allowed = grant.stages;
+  const beyond =
+    scope.stages === undefined || scope.stages.length === 0
+      ? 'every stage'
+      : scope.stages.filter((stage) => !allowed.includes(stage)).join(', ');
+  if (beyond !== '')
+    throw new TollgateError(
+      'NOT_ALLOWED',
+      `this credential manages tokens only for stages ${allowed.join(', ')}, not for ${beyond}: a token never covers more than the credential that makes it`,
+    );
 }

@@ -171,7 +171,11 @@ function loadPinned(pin: PinnedContract, pipeline: string): ContractPeople {
  * Who may replace the contract in force: its own `admins` (users or groups of its own `groups`).
  * @throws TollgateError NOT_ALLOWED when the caller is not one of them, or nobody is
  */
-export function assertContractAdmin(inForce: ContractPeople, pin: PinnedContract, actor: string): void {
+export function assertContractAdmin(
+  inForce: ContractPeople,
+  pin: Pick<PinnedContract, 'digest'>,
+  actor: string,
+): void {
   const { admins, groups } = peopleOf(inForce);
   if (admins.length === 0) {
     throw new TollgateError(
@@ -208,9 +212,10 @@ export interface ContractUpdateResult {
 }
 
 /**
- * `tollgate contract update`: records the request's contract as the one in force. The first
- * contract of a pipeline with no pin is recorded for anyone (a promotion would pin it anyway);
- * replacing a pinned contract needs an admin of the pinned one.
+ * `tollgate contract update`: records the request's contract as the one in force. The contract
+ * a pipeline started with is pinned for anyone (a promotion would pin it anyway), and the first
+ * contract of a pipeline that has none is recorded for anyone; replacing a pinned contract, or the
+ * one the process started with, needs an admin of that one.
  * @throws TollgateError NOT_ALLOWED, CLOCK_SET, CONTRACT_INVALID (the pinned text no longer loads)
  */
 export async function updateContract(
@@ -237,6 +242,15 @@ export async function updateContract(
       };
     }
     if (pin) assertContractAdmin(loadPinned(pin, contract.pipeline), pin, ctx.caller.principal);
+    else {
+      // Nothing pinned yet: the contract the process started with is in force. Pinning it as it is
+      // needs nobody's leave (its first promotion would), but replacing it needs its admins, as
+      // replacing a pinned one does: a server's pipeline admin must not rewrite a fresh server's
+      // rules before anything was promoted under them.
+      const started = heldContract(ctx.services.contracts, contract.pipeline);
+      if (started !== undefined && started.digest !== contract.digest)
+        assertContractAdmin(started, started, ctx.caller.principal);
+    }
     const entry = await appendContract(ctx, tx, {
       previous: pin,
       via: options.via ?? 'update',

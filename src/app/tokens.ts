@@ -7,10 +7,13 @@
  * hash is enough: nobody can guess their way to it, and a leaked table gives nothing usable.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Contract } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
 import type { TokenRecord } from '../ledger/token-store.js';
 import { parseExactDuration } from '../policy/duration.js';
+import { normaliseName } from '../policy/names.js';
+import { namedUsers, peopleOf } from '../policy/people.js';
 import { type Grant, ROLES, type Role } from './authorise.js';
 import type { AppServices } from './services.js';
 
@@ -85,11 +88,18 @@ export async function createToken(
         `"${name}" is not a pipeline or stage name: lower-case letters, digits, ".", "_" or "-"`,
       );
   }
-  const principal = options.principal ?? `${options.role}-${every ? 'all' : options.pipelines[0]}`;
+  const principal = tokenPrincipal(options);
   if (!PRINCIPAL.test(principal))
     throw new TollgateError(
       'USAGE',
       `the principal name ${JSON.stringify(principal)} is not usable: one word of at most 200 characters, without spaces or control characters`,
+    );
+  // A name every request would be refused for (an invisible character, mixed scripts) is refused now.
+  const checked = normaliseName(principal);
+  if (!checked.ok)
+    throw new TollgateError(
+      'NAME_INVALID',
+      `the principal name ${JSON.stringify(principal)} ${checked.problem}`,
     );
   const lifetimeMs = parseExactDuration(options.expiresIn ?? DEFAULT_TOKEN_LIFETIME) ?? Number.NaN;
   if (!(lifetimeMs > 0) || lifetimeMs > MAX_TOKEN_LIFETIME_MS)
@@ -112,6 +122,39 @@ export async function createToken(
   const store = await services.store();
   await store.tokens.insert(record, secretHash(secret));
   return { token: `tg_${id}_${secret}`, record };
+}
+
+/** The name a token records for its holder: the one given, else `<role>-<pipeline>` (`<role>-all` for `*`). */
+export function tokenPrincipal(
+  options: Pick<CreateTokenOptions, 'role' | 'pipelines' | 'principal'>,
+): string {
+  return (
+    options.principal ?? `${options.role}-${options.pipelines.includes('*') ? 'all' : options.pipelines[0]}`
+  );
+}
+
+/**
+ * Refuses a token made over the API in a name that one of `contracts` (those in force for the
+ * token's pipelines) gives a standing to: an admin of the contract, a member of one of its groups,
+ * someone who may override a gate or approve. Only that person may make a token in their own name
+ * over the API; the operator names anyone on the database (`tollgate token create`). Otherwise an
+ * admin of the pipeline could make itself `root` and override as root, or approve as each of the
+ * contract's approvers, and the ledger would name people who did nothing.
+ * @throws TollgateError NOT_ALLOWED naming the contract and the name
+ */
+export function assertTokenName(maker: string, principal: string, contracts: readonly Contract[]): void {
+  const name = normaliseName(principal);
+  if (!name.ok) return; // createToken refuses it, saying why.
+  const self = normaliseName(maker);
+  if (self.ok && self.name === name.name) return;
+  for (const contract of contracts) {
+    const approvers = Object.values(contract.stages).map((stage) => stage.requires.approvals?.from ?? []);
+    if (namedUsers(peopleOf(contract), approvers).has(name.name))
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        `the contract of ${contract.pipeline} names ${name.name} (an admin, a group member, an approver or who may override): only ${name.name} may make a token in that name over the API; the operator makes one on the database with \`tollgate token create --name ${name.name}\``,
+      );
+  }
 }
 
 const unauthenticated = (why: string) => new TollgateError('UNAUTHENTICATED', why);

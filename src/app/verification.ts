@@ -5,13 +5,12 @@
  * verifiedIn see it in order with promotions and rollbacks).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { VerificationSummary } from '../evidence/evidence.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
-import { toEvidenceRecord } from './attest.js';
+import { assertEvidenceStage, toEvidenceRecord } from './attest.js';
 import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
@@ -68,7 +67,7 @@ export async function attestVerification(
   options: VerificationOptions,
 ): Promise<VerificationResult> {
   assertRecordingClock(ctx, 'attest verification');
-  stageOf(ctx.contract, options.stage);
+  assertEvidenceStage(ctx, options.stage);
   if (options.result !== 'passed' && options.result !== 'failed') {
     throw new TollgateError('USAGE', msg`${field('result')} "${options.result}": expected passed or failed`);
   }

@@ -25,7 +25,11 @@ export interface RememberedRequest {
 /** Inside a write transaction. */
 export interface RequestMemory {
   recall(principal: string, key: string): Promise<RememberedRequest | undefined>;
-  remember(request: RememberedRequest): Promise<void>;
+  /**
+   * Remembers a keyed request's write; false when the key was remembered meanwhile by a write to
+   * another pipeline (another lock), which committed first: the caller must then not keep its own.
+   */
+  remember(request: RememberedRequest): Promise<boolean>;
 }
 
 /** Outside one. */
@@ -60,8 +64,12 @@ export function sqlRequestQueries(k: Kysely<Database>) {
     find: prepare(['principal', 'key'], (p) =>
       k.selectFrom('request_keys').selectAll().where('principal', '=', p.principal).where('key', '=', p.key),
     ),
+    // A key taken meanwhile is not an error of the database's: the caller decides what it means.
     insert: prepare(['principal', 'key', 'fingerprint', 'value', 'answer', 'created_at'], (p) =>
-      k.insertInto('request_keys').values(p),
+      k
+        .insertInto('request_keys')
+        .values(p)
+        .onConflict((c) => c.columns(['principal', 'key']).doNothing()),
     ),
     answer: prepare(['principal', 'key', 'answer'], (p) =>
       k
@@ -83,7 +91,7 @@ export function requestMemory(q: RequestQueries, runner: SqlRunner): RequestMemo
       return row && toRequest(row);
     },
     async remember(request) {
-      await runner.execute(
+      const { affected } = await runner.execute(
         q.insert({
           principal: request.principal,
           key: request.key,
@@ -93,6 +101,7 @@ export function requestMemory(q: RequestQueries, runner: SqlRunner): RequestMemo
           created_at: request.createdAt,
         }),
       );
+      return affected > 0;
     },
   };
 }

@@ -72,6 +72,23 @@ export function expandPrincipals(
   return users;
 }
 
+/**
+ * Every user a contract gives a standing to by name, groups expanded: its admins, the members of
+ * its groups, who may override a gate, and who may approve in a stage (`approvals.from`).
+ * @example namedUsers({ admins: ['root'], groups: { rm: ['alice'] }, overrides: [] }, [['group:rm', 'bob']]) // Set { root, alice, bob }
+ */
+export function namedUsers(people: People, approvers: ReadonlyArray<readonly string[]>): Set<string> {
+  return expandPrincipals(
+    [
+      ...people.admins,
+      ...Object.keys(people.groups).map((group) => `${GROUP_PREFIX}${group}`),
+      ...people.overrides.flatMap((grant) => grant.by),
+      ...approvers.flat(),
+    ],
+    people.groups,
+  );
+}
+
 /** The groups `user` belongs to, directly or through other groups, sorted. */
 export function groupsOf(user: string, groups: Record<string, string[]>): string[] {
   return Object.keys(groups)

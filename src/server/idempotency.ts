@@ -7,7 +7,9 @@
  * finds the answer kept gets it replayed as it was sent. A retry that finds the write but no
  * answer (the first is still answering, or its replica died after the commit) runs the use case
  * again with that write replaced by the remembered value, so its answer is made from the same
- * facts and nothing is appended. The same key with a different request is refused (422).
+ * facts and nothing is appended. The same key with a different request is refused (422): another
+ * method, path, query or body — an upload's body too, digested as it streams — or, in a demo
+ * pipeline, another `Tollgate-As` or `Tollgate-Now`.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppServices } from '../app/services.js';
@@ -15,7 +17,9 @@ import { TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
 import type { LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import type { RememberedRequest } from '../ledger/request-store.js';
-import type { ServerEnv } from './env.js';
+import type { ServerContext, ServerEnv } from './env.js';
+import { UploadDigest } from './upload-digest.js';
+import { uploadStream } from './uploads.js';
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
 /** Answers kept for replay carry these headers besides the body. */
@@ -31,13 +35,22 @@ function reused(key: string): TollgateError {
   );
 }
 
+/** Where a keyed request's write is remembered, and how to tell the request from another. */
+interface Slot {
+  principal: string;
+  key: string;
+  /** The request's fingerprint; an upload's is known once its body was read. */
+  fingerprint: () => Promise<string>;
+  at: Date;
+}
+
 /**
  * A view of `store` whose first `write` is the keyed request's: it replays `remembered` when the
  * request's write happened already, and otherwise remembers the write with the key.
  */
 function keyedStore(
   store: LedgerStore,
-  slot: { principal: string; key: string; fingerprint: string; at: Date },
+  slot: Slot,
   state: { wrote: boolean; replayed: boolean },
 ): LedgerStore {
   const write = async <T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> => {
@@ -45,21 +58,26 @@ function keyedStore(
       throw new TollgateError('INTERNAL', 'a keyed request made a second write; only one is remembered');
     }
     state.wrote = true;
+    // Before the lock: the rest of an upload's body is read to digest it, never while holding it.
+    const fingerprint = await slot.fingerprint();
     return store.write(pipeline, async (tx) => {
       const found = await tx.requests.recall(slot.principal, slot.key);
       if (found) {
-        if (found.fingerprint !== slot.fingerprint) throw reused(slot.key);
+        if (found.fingerprint !== fingerprint) throw reused(slot.key);
         state.replayed = true;
         return JSON.parse(found.value) as T;
       }
       const value = await work(tx);
-      await tx.requests.remember({
+      const kept = await tx.requests.remember({
         principal: slot.principal,
         key: slot.key,
-        fingerprint: slot.fingerprint,
+        fingerprint,
         value: JSON.stringify(value ?? null),
         createdAt: slot.at.toISOString(),
       });
+      // The same key, first used at the same moment for a write to another pipeline (another
+      // lock), which committed first: another request. Throwing undoes this one's write.
+      if (!kept) throw reused(slot.key);
       return value;
     });
   };
@@ -72,11 +90,21 @@ function keyedStore(
   });
 }
 
-/** The fingerprint of a request: method, path with query, and the body (unless it is an upload). */
-async function fingerprintOf(request: Request, withBody: boolean): Promise<string> {
-  const url = new URL(request.url);
-  const body = withBody && request.body ? Buffer.from(await request.clone().arrayBuffer()) : Buffer.alloc(0);
-  return sha256(`${request.method} ${url.pathname}${url.search}\n${sha256(body)}`);
+/**
+ * What a request is, but for its body: method, path with query and, when a caller sets who acts
+ * or when (a demo pipeline), those too — another name or time is another request.
+ */
+function requestLine(c: ServerContext): string {
+  const url = new URL(c.req.url);
+  const line = `${c.req.method} ${url.pathname}${url.search}`;
+  const as = c.req.header('tollgate-as');
+  const now = c.req.header('tollgate-now');
+  if (as === undefined && now === undefined) return line;
+  return `${line}\nTollgate-As: ${as ?? ''}\nTollgate-Now: ${now ?? ''}`;
+}
+
+function fingerprintOf(line: string, bodyDigest: string): string {
+  return sha256(`${line}\n${bodyDigest}`);
 }
 
 function replay(found: RememberedRequest): Response {
@@ -87,11 +115,22 @@ function replay(found: RememberedRequest): Response {
   });
 }
 
+export interface IdempotencyOptions {
+  /** The route streams its body as evidence: its digest is taken as the route reads it. */
+  upload: boolean;
+  /** Largest upload (the route's own limit), for reading a retried upload's body to compare it. */
+  maxUploadBytes: number;
+}
+
 /**
- * The middleware of write routes. `upload` routes stream their body, so their fingerprint leaves
- * the body out (a retried upload is the same report, or a caller's mistake the key cannot see).
+ * The middleware of write routes. A JSON or YAML body is read here (hono keeps it for the
+ * validator); an upload's body is digested as the route streams it, and read here only to compare
+ * a retry with the answer already kept.
  */
-export function idempotency(services: AppServices, upload: boolean): MiddlewareHandler<ServerEnv> {
+export function idempotency(
+  services: AppServices,
+  options: IdempotencyOptions,
+): MiddlewareHandler<ServerEnv> {
   let lastPurge = 0;
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
@@ -102,7 +141,7 @@ export function idempotency(services: AppServices, upload: boolean): MiddlewareH
         'Idempotency-Key: expected 1 to 200 visible ASCII characters (a UUID is usual)',
       );
     const principal = c.get('identity').principal;
-    const fingerprint = await fingerprintOf(c.req.raw, !upload);
+    const line = requestLine(c);
     const store = await services.store();
     const at = services.clock.now();
     if (at.getTime() - lastPurge > 60_000) {
@@ -110,8 +149,26 @@ export function idempotency(services: AppServices, upload: boolean): MiddlewareH
       await store.requests.purge(new Date(at.getTime() - KEY_LIFETIME_MS));
     }
     const found = await store.requests.recall(principal, key);
-    if (found && found.fingerprint !== fingerprint) throw reused(key);
-    if (found?.answer) return replay(found);
+    let fingerprint: () => Promise<string>;
+    if (options.upload) {
+      const digest = new UploadDigest();
+      c.set('uploadDigest', digest);
+      const whole = async () => fingerprintOf(line, await digest.digest());
+      if (found?.answer) {
+        // A retry of an upload answered already: its body is read (digested, never held) and
+        // compared, so another report under the same key is refused, never answered as the first.
+        for await (const _ of uploadStream(c, 'upload', options.maxUploadBytes) as AsyncIterable<Buffer>);
+        if ((await whole()) !== found.fingerprint) throw reused(key);
+        return replay(found);
+      }
+      let memo: Promise<string> | undefined;
+      fingerprint = () => (memo ??= whole());
+    } else {
+      const known = fingerprintOf(line, sha256(await c.req.text()));
+      if (found && found.fingerprint !== known) throw reused(key);
+      if (found?.answer) return replay(found);
+      fingerprint = () => Promise.resolve(known);
+    }
     const state = { wrote: false, replayed: false };
     const keyed = keyedStore(store, { principal, key, fingerprint, at }, state);
     c.set('services', { ...services, store: () => Promise.resolve(keyed) });

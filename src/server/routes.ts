@@ -7,7 +7,7 @@
 import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { type Action, authorise } from '../app/authorise.js';
+import { type Action, authorise, authoriseTokenScope } from '../app/authorise.js';
 import { type CompiledContracts, contractInForce } from '../app/contract-pin.js';
 import {
   approvalDocument,
@@ -24,16 +24,17 @@ import {
 import { type AppRequest, type AppServices, heldContract, principalOf } from '../app/services.js';
 import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import { jsonSyntaxError, lineColumnAt } from '../text/json-text.js';
 import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { requestInvalid } from './http-errors.js';
 import { idempotency } from './idempotency.js';
-import type { Identity } from './identity.js';
 import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
 import {
   assertMediaType,
   isMultipart,
+  mediaTypeOf,
   uploadBytes,
   uploadPartBytes,
   uploadParts,
@@ -69,13 +70,17 @@ export interface ApiRoute {
   path: string;
   /** What the caller's grant must allow. */
   action: Action;
-  /** True for routes that change something (they accept an Idempotency-Key). */
+  /** True for routes that change something (all but token creation accept an Idempotency-Key). */
   write: boolean;
 }
 
 export const API = '/api/v1';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** A JSON media type, as hono's validator recognises one (parameters removed). */
+const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/;
+/** Deepest nesting a JSON request body may have: none of them nests beyond three levels. */
+const MAX_BODY_DEPTH = 32;
 
 /**
  * A use-case module the hottest routes import on first use (status, check): imported once, then
@@ -244,18 +249,6 @@ function principalOfIdentity(name: string): ReturnType<typeof principalOf> {
   return who;
 }
 
-/** An admin of some pipelines makes and revokes tokens for those pipelines only. */
-function assertTokenScope(identity: Identity, pipelines: readonly string[]): void {
-  for (const pipeline of pipelines) {
-    if (pipeline === '*' && identity.grant.pipelines !== '*')
-      throw new TollgateError(
-        'NOT_ALLOWED',
-        'only an admin of every pipeline manages tokens for every pipeline (*)',
-      );
-    if (pipeline !== '*') authorise(identity.grant, 'tokens', pipeline);
-  }
-}
-
 /**
  * Registers every route on `app` and returns the table. `authorise` runs before a route's body is
  * read or validated: a caller without the grant learns nothing about the body's problems.
@@ -281,6 +274,36 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     if (Number.parseInt(length, 10) > deps.maxJsonBytes) tooLarge();
     await next();
   };
+  /**
+   * A JSON body is refused when it names a key twice in one object: JSON.parse keeps the last one
+   * silently, so `{"decision": "reject", "decision": "approve"}` would mean what a proxy, a log or
+   * a reviewer reading the first one did not see (src/text/json-text.ts refuses it in evidence and
+   * configuration for the same reason). Read as text, which hono keeps for the validator's parse.
+   */
+  const strictJson = async (c: Context, next: () => Promise<void>) => {
+    if (JSON_MEDIA.test(mediaTypeOf(c))) {
+      const text = await c.req.text();
+      if (text.trim() === '')
+        throw new TollgateError('USAGE', 'the request body is empty: send a JSON object');
+      const problem = jsonSyntaxError(text, { refuseDuplicateKeys: true, maxDepth: MAX_BODY_DEPTH });
+      if (problem) {
+        const { line, column } = lineColumnAt(text, problem.offset);
+        const why = problem.message.startsWith('duplicate key') ? '; each key may appear once' : '';
+        throw new TollgateError(
+          'USAGE',
+          `the request body is not valid JSON at line ${line}, column ${column}: ${problem.message}${why}`,
+        );
+      }
+    }
+    await next();
+  };
+  const refuseKey = (c: ServerContext) => {
+    if (c.req.header('idempotency-key') !== undefined)
+      throw new TollgateError(
+        'USAGE',
+        'this write takes no Idempotency-Key: its answer holds a secret shown once and never kept, so it cannot be replayed; after a timeout, list the tokens and revoke one made twice',
+      );
+  };
   const define = (
     spec: Omit<ApiRoute, 'write'> & {
       summary: string;
@@ -289,6 +312,11 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       tag: string;
       /** The body is evidence, streamed and limited by the handler (not a JSON request). */
       upload?: boolean;
+      /**
+       * False for a write whose answer must never be kept (it holds a secret shown once): an
+       * Idempotency-Key is refused rather than silently ignored.
+       */
+      keyed?: false;
     },
     handler: (c: ServerContext) => Promise<Response>,
   ) => {
@@ -305,7 +333,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       tags: [spec.tag],
       security: [{ bearer: [] }, { session: [] }],
       ...(spec.request ? { request: spec.request } : {}),
-      ...(write
+      ...(write && spec.keyed !== false
         ? {
             parameters: [
               {
@@ -327,6 +355,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       params || query
         ? pathAndQuery(query as z.ZodType | undefined, params as z.ZodType | undefined)
         : undefined;
+    // A JSON body is read once, checked for a key named twice, and kept for the validator.
+    const jsonBody = !spec.upload && body.body?.content?.['application/json'] !== undefined;
     app.openapi(
       {
         ...route,
@@ -337,7 +367,13 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           ? [
               step(authorised),
               ...(spec.upload ? [] : [jsonLimit]),
-              idempotency(deps.services, spec.upload === true),
+              ...(jsonBody ? [strictJson] : []),
+              spec.keyed === false
+                ? step(refuseKey)
+                : idempotency(deps.services, {
+                    upload: spec.upload === true,
+                    maxUploadBytes: deps.maxEvidenceBytes,
+                  }),
               // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
               ...(validate ? [step(validate)] : []),
             ]
@@ -353,6 +389,22 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       handler as never,
     );
   };
+
+  /** The start-up contracts' pipelines, and those whose contract was uploaded since. */
+  const pipelineNames = async () => [
+    ...new Set([
+      ...deps.services.contracts.pipelines(),
+      ...(await (await deps.services.store()).pipelines()),
+    ]),
+  ];
+  /** The contract in force for a pipeline, or undefined when it has none. */
+  const inForceOrNone = (name: string) =>
+    contractInForce(deps.services, name, deps.compiledContracts, deps.contractsRoot).catch(
+      (error: unknown) => {
+        if (error instanceof TollgateError && error.code === 'CONTRACT_NOT_FOUND') return undefined;
+        throw error;
+      },
+    );
 
   const P = `${API}/pipelines/{pipeline}`;
   const S = `${P}/stages/{stage}`;
@@ -372,22 +424,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const grant = c.get('identity').grant;
-      const store = await deps.services.store();
-      // The start-up contracts' pipelines, and those whose contract was uploaded since.
-      const names = [
-        ...new Set([...deps.services.contracts.pipelines(), ...(await store.pipelines())]),
-      ].filter((name) => grant.pipelines === '*' || grant.pipelines.includes(name));
+      const names = (await pipelineNames()).filter(
+        (name) => grant.pipelines === '*' || grant.pipelines.includes(name),
+      );
       const rows = [];
       for (const name of names) {
-        const contract = await contractInForce(
-          deps.services,
-          name,
-          deps.compiledContracts,
-          deps.contractsRoot,
-        ).catch((error: unknown) => {
-          if (error instanceof TollgateError && error.code === 'CONTRACT_NOT_FOUND') return undefined;
-          throw error;
-        });
+        const contract = await inForceOrNone(name);
         if (contract === undefined) continue;
         rows.push({
           pipeline: name,
@@ -1309,6 +1351,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
   define(
     {
       id: 'createToken',
+      keyed: false,
       method: 'post',
       path: `${API}/tokens`,
       action: 'tokens',
@@ -1318,10 +1361,18 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       ok: { status: 201, schema: s.createdTokenSchema, description: 'The token, shown once' },
     },
     async (c) => {
-      const { createToken } = await import('../app/tokens.js');
+      const { assertTokenName, createToken, tokenPrincipal } = await import('../app/tokens.js');
       const body = valid<z.infer<typeof s.tokenBody>>(c, 'json');
       const identity = c.get('identity');
-      assertTokenScope(identity, body.pipelines);
+      authoriseTokenScope(identity.grant, body);
+      // Not in the name of someone the contracts of its pipelines name, unless the maker is them.
+      const covered = body.pipelines.includes('*') ? await pipelineNames() : body.pipelines;
+      const contracts = [];
+      for (const name of covered) {
+        const contract = await inForceOrNone(name);
+        if (contract) contracts.push(contract);
+      }
+      assertTokenName(identity.principal, tokenPrincipal(body), contracts);
       const { token, record } = await createToken(
         deps.services,
         {
@@ -1378,7 +1429,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const identity = c.get('identity');
       const target = (await listTokens(deps.services)).find((t) => t.id === id);
       if (!target) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
-      assertTokenScope(identity, target.pipelines === '*' ? ['*'] : target.pipelines);
+      authoriseTokenScope(identity.grant, target);
       return answer(c, await revokeToken(deps.services, id, identity.principal, deps.services.clock.now()));
     },
   );

@@ -8,6 +8,7 @@
 import { PassThrough, Readable, Transform } from 'node:stream';
 import type { Context } from 'hono';
 import { TollgateError } from '../errors.js';
+import type { ServerEnv } from './env.js';
 
 function tooLarge(name: string, maxBytes: number, seen?: number): TollgateError {
   const size = seen === undefined ? 'over' : `${seen} bytes, over`;
@@ -48,7 +49,7 @@ function declaredLength(c: Context): number | undefined {
 
 /** The body as a Node stream that fails with EVIDENCE_TOO_LARGE once more than `maxBytes` came. */
 export function uploadStream(
-  c: Context,
+  c: Context<ServerEnv>,
   name: string,
   maxBytes: number,
   count?: (bytes: number) => void,
@@ -58,22 +59,29 @@ export function uploadStream(
   const body = c.req.raw.body;
   if (!body)
     throw new TollgateError('USAGE', `${name}: the request has no body; send the report as the body`);
+  const digest = c.get('uploadDigest');
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
       count?.(chunk.length);
-      if (seen > maxBytes) callback(tooLarge(name, maxBytes));
-      else callback(null, chunk);
+      if (seen > maxBytes) return callback(tooLarge(name, maxBytes));
+      digest?.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      digest?.finish();
+      callback();
     },
   });
+  digest?.watch(counter);
   const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
   source.on('error', (error) => counter.destroy(error));
   return source.pipe(counter);
 }
 
 /** The whole body, refused with EVIDENCE_TOO_LARGE once more than `maxBytes` came. */
-export async function uploadBytes(c: Context, name: string, maxBytes: number): Promise<Buffer> {
+export async function uploadBytes(c: Context<ServerEnv>, name: string, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of uploadStream(c, name, maxBytes) as AsyncIterable<Buffer>) chunks.push(chunk);
   if (chunks.length === 0) throw new TollgateError('USAGE', `${name}: the request body is empty`);
@@ -105,7 +113,7 @@ function partName(filename: string | undefined, index: number): string {
  * `accepted` media types (or carry none). A malformed body is USAGE (400).
  */
 export async function* uploadParts(
-  c: Context,
+  c: Context<ServerEnv>,
   name: string,
   maxBytes: number,
   accepted: readonly string[],
@@ -211,7 +219,7 @@ export async function* uploadParts(
 
 /** Every part of a `multipart/form-data` body, each read whole (JSON evidence, parsed as a document). */
 export async function uploadPartBytes(
-  c: Context,
+  c: Context<ServerEnv>,
   name: string,
   maxBytes: number,
   accepted: readonly string[],

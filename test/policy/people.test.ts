@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLedgerView } from '../../src/ledger/ledger-view.js';
 import { recordedOverrideRisks } from '../../src/policy/overrides.js';
-import { canOverride, expandPrincipals, groupsOf, type People } from '../../src/policy/people.js';
+import { canOverride, expandPrincipals, groupsOf, namedUsers, type People } from '../../src/policy/people.js';
 
 const D = `sha256:${'d'.repeat(64)}`;
 const people: People = {
@@ -23,6 +23,17 @@ describe('groups', () => {
     ]);
     expect(groupsOf('alice', people.groups)).toEqual(['release-managers', 'sre']);
     expect(groupsOf('frank', people.groups)).toEqual(['sre']);
+  });
+});
+
+describe('named users', () => {
+  it('are every user the contract gives a standing to: admins, group members, overriders, approvers', () => {
+    const named = namedUsers(
+      { ...people, admins: ['root', 'group:sre'], groups: { ...people.groups, idle: ['ivy'] } },
+      [['group:release-managers', 'paul'], []],
+    );
+    expect([...named].sort()).toEqual(['alice', 'bob', 'frank', 'ivy', 'paul', 'root']);
+    expect(namedUsers({ admins: [], groups: {}, overrides: [] }, []).size).toBe(0);
   });
 });
 

@@ -11,6 +11,7 @@ import { fixedClock } from '../../src/app/services.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { queryValues } from '../../src/server/routes.js';
+import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { BACKENDS, sqliteBackend } from '../support/stores.js';
 import { BILLING, CHECKOUT, openTestServer, type TestServer } from './support.js';
@@ -472,6 +473,109 @@ describe('API tokens', () => {
 
     expect((await s.call('DELETE', `/api/v1/tokens/${created.id}`, checkoutAdmin)).status).toBe(200);
     expect((await s.call('GET', '/api/v1/whoami', created.token)).status).toBe(401);
+  });
+
+  it('never cover more than their maker: an admin of some stages makes and revokes tokens of those stages only', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    const devAdmin = await s.token({
+      role: 'admin',
+      pipelines: ['checkout'],
+      stages: ['dev'],
+      principal: 'dev-lead',
+    });
+    const prodApprover = await s.token({ role: 'approver', pipelines: ['checkout'], stages: ['prod'] });
+    const before = (await s.handle.store.tokens.list()).length;
+    // An admin of dev making itself an admin of every stage, or an approver of prod: refused.
+    for (const [beyond, body] of [
+      ['every stage', { role: 'admin', pipelines: ['checkout'] }],
+      ['prod', { role: 'approver', pipelines: ['checkout'], stages: ['prod'] }],
+      ['prod', { role: 'ci', pipelines: ['checkout'], stages: ['dev', 'prod'] }],
+    ] as const) {
+      const refused = await s.call('POST', '/api/v1/tokens', devAdmin, body);
+      expect(refused.status, JSON.stringify(body)).toBe(403);
+      expect(await refused.text()).toContain(`manages tokens only for stages dev, not for ${beyond}`);
+    }
+    expect((await s.handle.store.tokens.list()).length).toBe(before);
+    const ci = await s.call('POST', '/api/v1/tokens', devAdmin, {
+      role: 'ci',
+      pipelines: ['checkout'],
+      stages: ['dev'],
+    });
+    expect(ci.status).toBe(201);
+    const { id } = (await ci.json()) as { id: string };
+    // Nor can it take away a credential of a stage it does not cover.
+    const prodId = /^tg_([a-z0-9]{16})_/.exec(prodApprover)![1]!;
+    expect((await s.call('DELETE', `/api/v1/tokens/${prodId}`, devAdmin)).status).toBe(403);
+    expect((await s.call('GET', '/api/v1/whoami', prodApprover)).status).toBe(200);
+    expect((await s.call('DELETE', `/api/v1/tokens/${id}`, devAdmin)).status).toBe(200);
+  });
+
+  it('are never made over the API in the name of someone a contract names, unless by that person', async () => {
+    const shop = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+admins: [root]
+groups: { release: [rita] }
+overrides:
+  - { by: [root], gates: [approvals] }
+stages:
+  dev: { purpose: dev }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, from: [group:release, Paul] }
+`);
+    server = await openTestServer(sqliteBackend, { contracts: [shop, CHECKOUT] });
+    const s = server;
+    const mallory = await s.token({ role: 'admin', pipelines: ['shop', 'checkout'], principal: 'mallory' });
+    const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'Root' });
+    const before = (await s.handle.store.tokens.list()).length;
+    // A pipeline admin the contract does not name, making itself root (who may override and change
+    // the contract) or an approver (directly, through a group, by another spelling): refused.
+    for (const [principal, role] of [
+      ['root', 'admin'],
+      ['ROOT', 'admin'],
+      ['rita', 'approver'],
+      ['paul', 'approver'],
+      ['ｐａｕｌ', 'approver'],
+    ]) {
+      const refused = await s.call('POST', '/api/v1/tokens', mallory, {
+        role,
+        pipelines: ['shop'],
+        principal,
+      });
+      expect(refused.status, principal).toBe(403);
+      expect(await refused.text(), principal).toContain('the contract of shop names');
+    }
+    expect((await s.handle.store.tokens.list()).length).toBe(before);
+    // The same names where no contract names them, root's own, and a name nobody holds: made.
+    const made = async (token: string, body: Record<string, unknown>) =>
+      (await s.call('POST', '/api/v1/tokens', token, body)).status;
+    expect(await made(mallory, { role: 'approver', pipelines: ['checkout'], principal: 'paul' })).toBe(201);
+    expect(
+      await made(root, { role: 'admin', pipelines: ['shop'], stages: ['prod'], principal: 'root' }),
+    ).toBe(201);
+    expect(await made(mallory, { role: 'ci', pipelines: ['shop'], principal: 'shop-ci' })).toBe(201);
+    // A name no request could be made with is refused when made, not at every request after.
+    const hidden = await s.call('POST', '/api/v1/tokens', mallory, {
+      role: 'ci',
+      pipelines: ['shop'],
+      principal: 'p\u0430ul',
+    });
+    expect(hidden.status).toBe(400);
+    expect(((await hidden.json()) as { error: { code: string } }).error.code).toBe('NAME_INVALID');
+    // Its secret is shown once and never kept, so an Idempotency-Key (a promise to replay) is refused.
+    const keyed = await s.call(
+      'POST',
+      '/api/v1/tokens',
+      mallory,
+      { role: 'ci', pipelines: ['shop'], principal: 'shop-ci-2' },
+      { 'idempotency-key': 'token-1' },
+    );
+    expect(keyed.status).toBe(400);
+    expect(await keyed.text()).toContain('takes no Idempotency-Key');
   });
 
   it('are made by the operator on the database with `tollgate token create`', async () => {

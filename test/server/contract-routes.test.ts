@@ -139,6 +139,36 @@ describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
     expect(await there.json()).toMatchObject({ contract: { digest: v2.digest } });
   });
 
+  it('before the first promotion, the contract a server started with is replaced only by its admins', async () => {
+    const v1 = contractOf(V1);
+    const BARE = V1.replace('pipeline: shop', 'pipeline: bare').replace('admins: [root]\n', '');
+    server = await openTestServer(backend, { contracts: [v1, contractOf(BARE)] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const mallory = await s.token({ role: 'admin', pipelines: ['shop', 'bare'], principal: 'mallory' });
+    // Nothing is pinned yet: a pipeline admin the start-up contract does not name rewrites it.
+    const loose = V1.replace('admins: [root]', 'admins: [mallory]');
+    const attacker = await put(s, `${base}/contract`, mallory, loose);
+    expect(attacker.status).toBe(403);
+    expect(await attacker.text()).toContain('mallory may not change the contract of shop');
+    const noAdmins = await put(s, '/api/v1/pipelines/bare/contract', mallory, `${BARE}# changed\n`);
+    expect(noAdmins.status).toBe(403);
+    expect(await noAdmins.text()).toContain('declares no `admins`, so nobody may change it');
+    expect((await s.handle.store.verify('shop')).entries).toBe(0);
+    expect((await s.handle.store.verify('bare')).entries).toBe(0);
+    // Pinning a start-up contract as it is needs nobody's leave (a first promotion would do it).
+    const pinned = await put(s, '/api/v1/pipelines/bare/contract', mallory, BARE);
+    expect(pinned.status).toBe(201);
+    // Its admins replace it before any promotion.
+    const pushed = await put(s, `${base}/contract`, root, V2);
+    expect(pushed.status).toBe(201);
+    expect(await pushed.json()).toMatchObject({
+      recorded: true,
+      digest: contractOf(V2).digest,
+      entry: { actor: 'root' },
+    });
+  });
+
   it('a retried upload with its Idempotency-Key records one change and gets the first answer back', async () => {
     server = await openTestServer(backend, { contracts: [contractOf(V1)] });
     const s = server;

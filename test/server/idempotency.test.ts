@@ -1,13 +1,15 @@
 /**
  * Idempotency-Key on writes: a retry records nothing twice and gets the first answer back, byte
  * for byte — whether the first answer was kept, or its replica died after the commit and before
- * the answer (simulated by forgetting the kept answer), or the two arrive at once.
+ * the answer (simulated by forgetting the kept answer), or the two arrive at once. Another request
+ * under the same key is refused, never answered with the first one's answer: another body (an
+ * upload's too), another pipeline, even one first used at the same moment, another demo actor.
  */
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
-import { fakeDigest } from '../support/cli.js';
+import { fakeDigest, junit } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
@@ -124,6 +126,112 @@ describe.each(BACKENDS)('Idempotency-Key on $title', (backend) => {
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
     expect(new Set(bodies).size).toBe(1);
     expect(await promotions(s)).toBe(1);
+  });
+
+  it("an upload's body is part of the request: another report under the same key is refused, never answered as the first", async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const D = fakeDigest(`upload-key-${backend.name}`);
+    const checkout = '/api/v1/pipelines/checkout';
+    expect((await s.call('POST', `${checkout}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const send = (report: string, key: string, type = 'application/xml') =>
+      Promise.resolve(
+        s.app.request(`${checkout}/artifacts/${D}/tests?suite=unit`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ci}`, 'content-type': type, 'idempotency-key': key },
+          body: report,
+        }),
+      );
+    const passing = junit(['pass', 'pass'], 'unit');
+    const failing = junit(['pass', 'fail'], 'unit');
+    const first = await send(passing, 'unit-1');
+    expect(first.status).toBe(201);
+    const firstBody = await first.text();
+    const head = await s.handle.store.head('checkout');
+
+    const again = await send(passing, 'unit-1');
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.text()).toBe(firstBody);
+    // A failing report under the key of a passing one: refused, not answered "2 passed".
+    const other = await send(failing, 'unit-1');
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // The same when the first answer was never kept: compared once the body was read, nothing appended.
+    await forgetAnswer(s, 'ci-bot', 'unit-1');
+    expect((await send(failing, 'unit-1')).status).toBe(422);
+    const recovered = await send(passing, 'unit-1');
+    expect(recovered.headers.get('idempotent-replayed')).toBe('true');
+    expect(await recovered.text()).toBe(firstBody);
+    expect(await s.handle.store.head('checkout')).toBe(head);
+
+    // Several reports in one multipart body, with bytes after its last boundary (which a parser
+    // never reads): the whole body is its fingerprint, and a retry is answered as the first.
+    const boundary = 'b-7f3a';
+    const form = (reports: string[]) =>
+      `${reports.map((r, i) => `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="r${i}.xml"\r\nContent-Type: application/xml\r\n\r\n${r}\r\n`).join('')}--${boundary}--\r\nepilogue`;
+    const type = `multipart/form-data; boundary=${boundary}`;
+    const parts = await send(form([passing, passing]), 'unit-2', type);
+    expect(parts.status).toBe(201);
+    const retried = await send(form([passing, passing]), 'unit-2', type);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retried.text()).toBe(await parts.text());
+    expect((await send(form([passing, failing]), 'unit-2', type)).status).toBe(422);
+
+    // Under a key of its own, the failing report is recorded and the gate says so.
+    expect((await send(failing, 'unit-3')).status).toBe(201);
+    const check = await s.call('GET', `${checkout}/stages/dev/check?artifact=${D}`, ci);
+    expect(((await check.json()) as { verdict: string }).verdict).toBe('blocked');
+  });
+
+  it('one key first used at the same moment for writes to two pipelines: one is recorded, the other refused (422, never 500)', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout', 'billing'], principal: 'ci-bot' });
+    for (let round = 0; round < 5; round++) {
+      const D = fakeDigest(`${round}-both-${backend.name}`);
+      const key = { 'idempotency-key': `both-${round}` };
+      const pipelines = ['checkout', 'billing'];
+      const answers = await Promise.all(
+        pipelines.map((p) => s.call('POST', `/api/v1/pipelines/${p}/artifacts`, ci, { digest: D }, key)),
+      );
+      expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([201, 422]);
+      const recorded = await Promise.all(
+        pipelines.map(async (p) => (await s.handle.store.entriesForArtifact(p, D)).length),
+      );
+      expect(recorded.sort(), `round ${round}`).toEqual([0, 1]);
+    }
+  });
+
+  it('in a demo pipeline, another Tollgate-As or Tollgate-Now under the same key is another request', async () => {
+    server = await openTestServer(backend, { demoPipelines: ['billing'] });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'], principal: 'ci-bot' });
+    const D = fakeDigest(`demo-key-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const promote = (headers: Record<string, string>) =>
+      s.call(
+        'POST',
+        `${base}/stages/dev/promotions`,
+        ci,
+        { artifact: D },
+        { 'idempotency-key': 'demo-1', ...headers },
+      );
+    const at = '2030-01-01T00:00:00Z';
+    expect((await promote({ 'tollgate-as': 'dana', 'tollgate-now': at })).status).toBe(201);
+    const others: Array<Record<string, string>> = [
+      { 'tollgate-as': 'erin', 'tollgate-now': at },
+      { 'tollgate-as': 'dana', 'tollgate-now': '2030-01-02T00:00:00Z' },
+      {},
+    ];
+    for (const other of others) {
+      const refused = await promote(other);
+      expect(refused.status, JSON.stringify(other)).toBe(422);
+    }
+    const retry = await promote({ 'tollgate-as': 'dana', 'tollgate-now': at });
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const entries = await s.handle.store.entriesForStage('billing', 'dev', ['promotion']);
+    expect(entries.map((e) => e.actor)).toEqual(['dana']);
   });
 
   it('refuses a malformed key and keeps nothing for a request that failed', async () => {

@@ -4,6 +4,7 @@
  * chunked one is counted as it streams in. Either way an oversize body is refused with 413 and
  * nothing stored, a body within the limit is written once, a malformed one is a 400, and an
  * Idempotency-Key retry still gets the first answer back (its fingerprint reads the same body).
+ * A body that names a key twice is refused, not read as its last value.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +26,7 @@ afterEach(async () => {
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: { error?: { code: string }; [key: string]: unknown };
+  body: { error?: { code: string; message?: string }; [key: string]: unknown };
 }
 
 /** One POST over loopback; `chunked` sends the body in pieces without a Content-Length. */
@@ -119,5 +120,62 @@ describe('JSON bodies over a socket', () => {
     const other = await post(`${base}/artifacts`, admin, register('keyed', { v: '2' }), keyed);
     expect(other.status).toBe(422);
     expect(other.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('refuses a key named twice, nesting no request has, and bodies that are not an object: 400, nothing stored', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    socket = createAdaptorServer({ fetch: s.app.fetch }) as http.Server;
+    await new Promise<void>((resolve) => socket!.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(socket.address() as AddressInfo).port}/api/v1/pipelines/checkout`;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const approver = await s.token({ role: 'approver', pipelines: ['checkout'], principal: 'erin' });
+    const D = fakeDigest('dup-keys');
+    const E = fakeDigest('other-one');
+    expect((await post(`${base}/artifacts`, ci, JSON.stringify({ digest: D }))).status).toBe(201);
+    const head = await s.handle.store.head('checkout');
+
+    const cases: Array<[string, string, string, string, RegExp]> = [
+      // JSON.parse keeps the last: a reader of the first would see a rejection, the ledger an approval.
+      [
+        'a decision named twice',
+        `${base}/stages/prod/approvals`,
+        approver,
+        `{"artifact": "${D}", "decision": "reject", "decision": "approve"}`,
+        /line 1, column \d+: duplicate key "decision"/,
+      ],
+      [
+        'a digest named twice',
+        `${base}/artifacts`,
+        ci,
+        `{"digest": "${D}",\n "digest": "${E}"}`,
+        /line 2, column 2: duplicate key "digest"/,
+      ],
+      [
+        'a label named twice',
+        `${base}/artifacts`,
+        ci,
+        `{"digest": "${E}", "labels": {"commit": "9f3c2ab", "commit": "0000000"}}`,
+        /duplicate key "commit"/,
+      ],
+      [
+        'nesting no request has',
+        `${base}/artifacts`,
+        ci,
+        `{"digest": "${E}", "labels": ${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        /at most 32 levels of nesting/,
+      ],
+      ['an array', `${base}/artifacts`, ci, `[{"digest": "${E}"}]`, /expected object, received array/],
+      ['a string', `${base}/artifacts`, ci, `"${E}"`, /expected object, received string/],
+      ['nothing', `${base}/artifacts`, ci, '', /the request body is empty/],
+    ];
+    for (const [what, url, token, body, message] of cases) {
+      const answer = await post(url, token, body);
+      expect(answer.status, what).toBe(400);
+      expect(answer.body.error?.code, what).toBe('USAGE');
+      expect(answer.body.error?.message, what).toMatch(message);
+    }
+    expect(await s.handle.store.head('checkout')).toBe(head);
+    expect(await (await s.services.store()).entriesForArtifact('checkout', E)).toEqual([]);
   });
 });
