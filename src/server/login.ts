@@ -139,6 +139,18 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         'UNAUTHENTICATED',
         `the ID token has no ${config.principalClaim} claim to name you by`,
       );
+    // An address the provider has not verified is one anybody may have typed: signing up with
+    // alice@example.com would otherwise sign in as alice (OpenID Connect Core §5.1, email_verified).
+    // Absent counts as not verified; Cognito sends the string "true".
+    if (
+      config.principalClaim === 'email' &&
+      claims.email_verified !== true &&
+      claims.email_verified !== 'true'
+    )
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        `the ID token's email ${JSON.stringify(named)} is not verified by the provider (email_verified is ${claims.email_verified === undefined ? 'absent' : JSON.stringify(claims.email_verified)}): anybody may have typed it; have the provider verify addresses, or name people by another claim (login.principalClaim)`,
+      );
     const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
     let mapped: ReturnType<typeof mapClaims>;
     try {

@@ -15,9 +15,15 @@ let provider: OpenIdProvider;
 let issuer: string;
 let server: TestServer;
 
-const PEOPLE: Record<string, { email: string; groups: string[] }> = {
+const PEOPLE: Record<string, { email: string; groups: string[]; email_verified?: boolean | string }> = {
   erin: { email: 'erin@example.com', groups: ['release-managers'] },
   mallory: { email: 'mallory@example.com', groups: ['contractors'] },
+  // Signed up with erin's address, which the provider never verified.
+  trudy: { email: 'erin@example.com', groups: ['release-managers'], email_verified: false },
+  // A provider that does not say (some leave the claim out): not vouched for either.
+  uma: { email: 'uma@example.com', groups: ['release-managers'], email_verified: undefined },
+  // Cognito writes the claim as a string.
+  vic: { email: 'vic@example.com', groups: ['release-managers'], email_verified: 'true' },
 };
 
 beforeAll(async () => {
@@ -159,6 +165,24 @@ describe('people sign in with OIDC code + PKCE', () => {
       headers: { cookie: `tollgate_session=${'A'.repeat(43)}` },
     });
     expect(forged.status).toBe(401);
+  });
+
+  it('refuses an email the provider has not verified, so nobody signs in as its owner', async () => {
+    for (const [login, said] of [
+      ['trudy', 'false'],
+      ['uma', 'absent'],
+    ] as const) {
+      const { b, landed } = await signIn(login);
+      expect(landed.res.status).toBe(401);
+      const body = (await landed.res.json()) as { error: { message: string } };
+      expect(body.error.message).toContain(`is not verified by the provider (email_verified is ${said})`);
+      expect(b.jarOf(TOLLGATE).get('tollgate_session')).toBeUndefined();
+      expect((await b.request(`${TOLLGATE}/api/v1/whoami`)).status).toBe(401);
+    }
+    const { b } = await signIn('vic');
+    expect(await (await b.request(`${TOLLGATE}/api/v1/whoami`)).json()).toMatchObject({
+      principal: 'vic@example.com',
+    });
   });
 
   it('never redirects off the server after sign-in', async () => {

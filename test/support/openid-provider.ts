@@ -16,7 +16,7 @@ export interface OpenIdProvider {
 
 export async function startOpenIdProvider(
   redirectUri: string,
-  people: Readonly<Record<string, { email: string; groups: string[] }>>,
+  people: Readonly<Record<string, { email: string; groups: string[]; email_verified?: boolean | string }>>,
 ): Promise<OpenIdProvider> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,12 +32,17 @@ export async function startOpenIdProvider(
       },
     ],
     pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email'], profile: ['groups'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['groups'] },
     conformIdTokenClaims: false,
     cookies: { keys: ['a test cookie key'] },
     findAccount: async (_ctx: unknown, id: string) => ({
       accountId: id,
-      claims: async () => ({ sub: id, ...(people[id] ?? { email: `${id}@example.com`, groups: [] }) }),
+      // The provider has verified every address unless the person says otherwise.
+      claims: async () => ({
+        sub: id,
+        email_verified: true,
+        ...(people[id] ?? { email: `${id}@example.com`, groups: [] }),
+      }),
     }),
   });
   server.on('request', provider.callback());
