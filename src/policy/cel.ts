@@ -288,6 +288,10 @@ function describeValue(value: unknown): string {
 /** First line of a cel-js error plus its position inside the expression, when it has one. */
 function describeCelError(error: unknown, source: string): string {
   if (!(error instanceof Error)) return String(error);
+  // The parser and the evaluator recurse once per operator: a chain of thousands of `||` runs out
+  // of stack, which says nothing to whoever wrote the rule.
+  if (error instanceof RangeError && /call stack/i.test(error.message))
+    return 'the expression nests too deeply to read (thousands of operators in one chain); split it into several rules, or test membership with `in` and a list';
   const first = error.message.split('\n')[0] ?? error.message;
   const node = (error as { node?: { pos?: number; start?: number } }).node;
   const offset = node?.start ?? node?.pos;

@@ -201,6 +201,14 @@ describe('CEL rules whose evaluation would stall decisions', () => {
     );
   });
 
+  it('refuses a chain of operators too long to read, saying so rather than the stack overflow', () => {
+    const error = errorOf(
+      rule(Array.from({ length: 10_000 }, (_, i) => `artifact.labels.v == "${i}"`).join(' || ')),
+    );
+    expect(error.message).toContain('rule "r": CEL: the expression nests too deeply to read');
+    expect(error.message).not.toContain('call stack');
+  });
+
   it('takes two levels, and comprehensions chained or side by side', () => {
     for (const cel of [
       'approvals.exists(a, a.decision == "approve" && ["alice", "bob"].exists(n, n == a.actor))',
