@@ -44,30 +44,38 @@ export function listSome(items: readonly string[], max = 5): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-/** What a scan or SBOM says it describes, against the record's artifact. */
-export type NamedImages = { kind: 'this-artifact' } | { kind: 'other'; risk: string };
+/** What a scan's or SBOM's own image naming adds to its gate's lines. */
+export interface ImageNaming {
+  /** Appended to the record's validated line: says the document names this digest, or nothing. */
+  suffix: string;
+  /** A remaining-risk line when the document names another image's manifest. */
+  risk?: string;
+}
 
 /**
- * Compares a scan's or SBOM's own `describes` with the record's artifact: `this-artifact` when the
- * document names the artifact's digest among its images, `other` with a remaining-risk line naming
- * the first image it names, undefined when it names none. Such a document is never refused: a
- * multi-platform image registered by its index digest is scanned as one platform's manifest, and
- * scanners also name the config digest, so a mismatch is something to look at, not proof of a rebuild.
- * @example namedImages('scan', record) // { kind: 'other', risk: 'scan from trivy names image sha256:961769676411… …' }
+ * Compares a scan's or SBOM's own `describes` with the record's artifact: a suffix for its
+ * validated line when the document names the artifact's digest among its images, a remaining-risk
+ * line naming the first other manifest it names, neither when it names none. Such a document is
+ * never refused: a multi-platform image registered by its index digest is scanned as one platform's
+ * manifest. An image id (config digest, Trivy's only name for a scanned tarball) never raises it.
+ * @example imageNaming('scan', record) // { suffix: '', risk: 'scan from trivy names image sha256:0b5e4a6fd7a1… …' }
+ * @example imageNaming('SBOM', record) // { suffix: '; it names this digest' }
  */
-export function namedImages(
-  what: string,
+export function imageNaming(
+  what: 'scan' | 'SBOM',
   record: EvidenceRecord & { data: { describes?: string[]; imageIds?: string[] } },
-): NamedImages | undefined {
+): ImageNaming {
   const describes = record.data.describes ?? [];
-  if (describes.includes(record.artifact)) return { kind: 'this-artifact' };
+  if (describes.includes(record.artifact)) {
+    return { suffix: `; ${what === 'scan' ? 'the report' : 'it'} names this digest` };
+  }
   // An image id (config digest) is never what an image is registered by: it cannot contradict.
   const ids = record.data.imageIds ?? [];
   const manifests = describes.filter((digest) => !ids.includes(digest));
-  if (manifests.length === 0) return undefined;
+  if (manifests.length === 0) return { suffix: '' };
   const more = manifests.length > 1 ? ` (and ${manifests.length - 1} more)` : '';
   return {
-    kind: 'other',
+    suffix: '',
     risk: `${what} from ${record.format} names image ${shortDigest(manifests[0]!)}…${more}, not this artifact's ${shortDigest(record.artifact)}…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { SbomPolicy } from '../contract/requires/sbom.js';
 import type { EvidenceRecord, SbomComponent } from '../evidence/evidence.js';
-import { latestPerSource, listSome, namedImages, type RecordOf, recordsOfKind } from './evidence-select.js';
+import { imageNaming, latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 import { licensePolicy } from './license-policy.js';
 
@@ -57,13 +57,13 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
     const standard = d.standard === 'cyclonedx' ? `CycloneDX ${d.specVersion}` : d.specVersion;
     const of = d.subject?.name ? label({ ...d.subject, licenses: [] }) : 'the artifact';
     // The image the SBOM itself names: another one is remaining risk, never a refusal.
-    const named = namedImages('SBOM', record);
+    const named = imageNaming('SBOM', record);
     validated.push({
       gate: GATE,
-      text: `SBOM of ${of}: ${d.counts.components} component(s) (${standard}${d.tool ? `, ${d.tool}` : ''}; recorded ${record.recordedAt} by ${record.actor})${named?.kind === 'this-artifact' ? '; it names this digest' : ''}`,
+      text: `SBOM of ${of}: ${d.counts.components} component(s) (${standard}${d.tool ? `, ${d.tool}` : ''}; recorded ${record.recordedAt} by ${record.actor})${named.suffix}`,
       evidence: [record.id],
     });
-    if (named?.kind === 'other') risks.push({ gate: GATE, text: named.risk, evidence: [record.id] });
+    if (named.risk) risks.push({ gate: GATE, text: named.risk, evidence: [record.id] });
     // An SBOM listing nothing (an SPDX 3 document whose root is a file, a minimal CycloneDX BOM)
     // passes every licence and component rule by having nothing to judge: say so.
     if (d.counts.components === 0) {

@@ -15,7 +15,7 @@ import {
   type VulnerabilityFinding,
 } from '../evidence/evidence.js';
 import { byCodeUnits } from '../text/order.js';
-import { latestPerSource, listSome, namedImages, type RecordOf, recordsOfKind } from './evidence-select.js';
+import { imageNaming, latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 
 const GATE = 'vulnerabilities';
@@ -156,13 +156,13 @@ export function evaluateVulnerabilities(
     const d = scan.data;
     const total = d.findings.length;
     // The image the report itself names: another one is remaining risk, never a refusal.
-    const named = namedImages('scan', scan);
+    const named = imageNaming('scan', scan);
     validated.push({
       gate: GATE,
-      text: `scan by ${d.scanner}${d.scannerVersion ? ` ${d.scannerVersion}` : ''} (${scan.format}; recorded ${scan.recordedAt} by ${scan.actor}): ${total} finding(s)${named?.kind === 'this-artifact' ? '; the report names this digest' : ''}`,
+      text: `scan by ${d.scanner}${d.scannerVersion ? ` ${d.scannerVersion}` : ''} (${scan.format}; recorded ${scan.recordedAt} by ${scan.actor}): ${total} finding(s)${named.suffix}`,
       evidence: [scan.id],
     });
-    if (named?.kind === 'other') risks.push({ gate: GATE, text: named.risk, evidence: [scan.id] });
+    if (named.risk) risks.push({ gate: GATE, text: named.risk, evidence: [scan.id] });
     for (const caveat of d.caveats ?? []) {
       risks.push({ gate: GATE, text: `scan by ${d.scanner}: ${caveat}`, evidence: [scan.id] });
     }
