@@ -19,6 +19,18 @@ export interface DemoStep {
   captureDigest?: boolean;
 }
 
+/** An admission controller's check of the staging verdict, with the verifier's public key only. */
+const VERIFY_STAGING = [
+  'verify',
+  'staging.vsa.json',
+  '--key',
+  'keys/verifier.pub',
+  '--digest',
+  '{digest}',
+  '--stage',
+  'staging',
+];
+
 export const DEMO_STEPS: DemoStep[] = [
   {
     say: 'The contract: dev → staging → prod, each stage with its entry requirements.',
@@ -116,31 +128,12 @@ export const DEMO_STEPS: DemoStep[] = [
   },
   {
     say: "An admission controller's view, with the verifier's public key only: the verdict is signed and names staging, but it is a demo's, decided at a clock the demo set, so it admits nothing (exit 1).",
-    args: [
-      'verify',
-      'staging.vsa.json',
-      '--key',
-      'keys/verifier.pub',
-      '--digest',
-      '{digest}',
-      '--stage',
-      'staging',
-    ],
+    args: VERIFY_STAGING,
     expect: 1,
   },
   {
     say: 'Told that this is a demo (--allow-demo), the same check admits this digest to staging.',
-    args: [
-      'verify',
-      'staging.vsa.json',
-      '--key',
-      'keys/verifier.pub',
-      '--digest',
-      '{digest}',
-      '--stage',
-      'staging',
-      '--allow-demo',
-    ],
+    args: [...VERIFY_STAGING, '--allow-demo'],
     expect: 0,
   },
   {
