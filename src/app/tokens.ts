@@ -48,6 +48,8 @@ export interface TokenIdentity {
   principal: string;
   grant: Grant;
   tokenId: string;
+  /** Who made the token over the API, when that was someone other than its principal. */
+  madeBy?: string;
 }
 
 function isRole(role: string): role is Role {
@@ -59,7 +61,8 @@ function secretHash(secret: string): string {
 }
 
 /**
- * Makes a token. `by` is who makes it (recorded with it), `at` when.
+ * Makes a token. `by` is who makes it (recorded with it), `at` when, `via` how: `api` for a caller
+ * of the server's API, `database` for the operator (or a program) on the database itself.
  * @throws TollgateError USAGE for an unknown role, a bad pipeline or stage name, or a bad lifetime
  */
 export async function createToken(
@@ -67,6 +70,7 @@ export async function createToken(
   options: CreateTokenOptions,
   by: string,
   at: Date,
+  via: 'api' | 'database' = 'database',
 ): Promise<CreatedToken> {
   if (!isRole(options.role))
     throw new TollgateError(
@@ -118,6 +122,7 @@ export async function createToken(
     createdAt: at.toISOString(),
     createdBy: by,
     expiresAt: new Date(at.getTime() + lifetimeMs).toISOString(),
+    ...(via === 'api' ? { madeVia: 'api' as const } : {}),
   };
   const store = await services.store();
   await store.tokens.insert(record, secretHash(secret));
@@ -148,13 +153,41 @@ export function assertTokenName(maker: string, principal: string, contracts: rea
   const self = normaliseName(maker);
   if (self.ok && self.name === name.name) return;
   for (const contract of contracts) {
-    const approvers = Object.values(contract.stages).map((stage) => stage.requires.approvals?.from ?? []);
-    if (namedUsers(peopleOf(contract), approvers).has(name.name))
+    if (namesWithStanding(contract).has(name.name))
       throw new TollgateError(
         'NOT_ALLOWED',
         `the contract of ${contract.pipeline} names ${name.name} (an admin, a group member, an approver or who may override): only ${name.name} may make a token in that name over the API; the operator makes one on the database with \`tollgate token create --name ${name.name}\``,
       );
   }
+}
+
+/** Everyone `contract` gives a standing to: its admins, group members, approvers and who may override. */
+function namesWithStanding(contract: Contract): ReadonlySet<string> {
+  const approvers = Object.values(contract.stages).map((stage) => stage.requires.approvals?.from ?? []);
+  return namedUsers(peopleOf(contract), approvers);
+}
+
+/**
+ * Refuses a token made over the API by someone else in a name that `contract` gives a standing to
+ * now: {@link assertTokenName} refuses it when made, but a contract changed later can start naming
+ * it (an admin of the pipeline makes a token `erin` today; `erin` becomes an approver tomorrow).
+ * `principal` is the token's normalised name, `madeBy` its maker.
+ * @throws TollgateError NOT_ALLOWED naming the token's name, its maker and what to do
+ */
+export function assertTokenActsForItsName(principal: string, madeBy: string, contract: Contract): void {
+  if (!namesWithStanding(contract).has(principal)) return;
+  throw new TollgateError(
+    'NOT_ALLOWED',
+    `this API token is named ${principal} and was made over the API by ${madeBy}, but the contract of ${contract.pipeline} now names ${principal} (an admin, a group member, an approver or who may override): a token acts in that name only when ${principal} made it, or the operator on the database (\`tollgate token create --name ${principal}\`); revoke this one`,
+  );
+}
+
+/** True for a token an API caller made in a name other than their own. */
+function madeByAnother(record: TokenRecord): boolean {
+  if (record.madeVia !== 'api') return false;
+  const maker = normaliseName(record.createdBy);
+  const name = normaliseName(record.principal);
+  return !(maker.ok && name.ok && maker.name === name.name);
 }
 
 const unauthenticated = (why: string) => new TollgateError('UNAUTHENTICATED', why);
@@ -199,6 +232,7 @@ export async function verifyToken(
       pipelines: record.pipelines,
       ...(record.stages ? { stages: record.stages } : {}),
     },
+    ...(madeByAnother(record) ? { madeBy: record.createdBy } : {}),
   };
 }
 

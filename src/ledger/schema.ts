@@ -46,6 +46,8 @@ export interface ApiTokenTable {
   expires_at: string;
   revoked_at: string | null;
   revoked_by: string | null;
+  /** 'api' for a token made over the API, null for one the operator made on the database (0008). */
+  made_via: string | null;
 }
 
 /** A signed-in person's session, or a sign-in under way (src/ledger/session-store.ts). */
@@ -267,6 +269,13 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('overview_pipelines').addColumn('contract', 'text').execute();
       await sql`update read_models set built = 0 where name = 'overview'`.execute(db);
+    },
+  },
+  // How a token was made: over the API ('api'), or on the database by the operator (null). Tokens
+  // made before this migration read as the operator's.
+  '0008_token_made_via': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('api_tokens').addColumn('made_via', 'text').execute();
     },
   },
 };

@@ -22,6 +22,8 @@ export interface TokenRecord {
   expiresAt: string;
   revokedAt?: string;
   revokedBy?: string;
+  /** `api` when an API caller made it (`createdBy` is that caller); absent when the operator did, on the database. */
+  madeVia?: 'api';
 }
 
 export interface TokenStore {
@@ -54,6 +56,7 @@ function toRecord(row: ApiTokenTable): TokenRecord {
     expiresAt: row.expires_at,
     ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
     ...(row.revoked_by === null ? {} : { revokedBy: row.revoked_by }),
+    ...(row.made_via === 'api' ? { madeVia: 'api' as const } : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
         'expires_at',
         'revoked_at',
         'revoked_by',
+        'made_via',
       ],
       (p) => k.insertInto('api_tokens').values(p),
     ),
@@ -103,6 +107,7 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
           expires_at: record.expiresAt,
           revoked_at: null,
           revoked_by: null,
+          made_via: record.madeVia ?? null,
         }),
       );
     },

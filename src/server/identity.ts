@@ -12,6 +12,8 @@ export interface Identity {
   grant: Grant;
   /** How the caller authenticated: `token:<id>`, `oidc:<issuer>`, `session`. */
   via: string;
+  /** For an API token made over the API by someone else: its maker (see assertTokenActsForItsName). */
+  madeBy?: string;
 }
 
 /** What a request presents. */

@@ -221,6 +221,11 @@ export async function requestFor(
     as === undefined || as.trim() === ''
       ? principalOfIdentity(identity.principal)
       : principalOf(as, 'Tollgate-As');
+  // A token someone else made in a name the contract has come to give a standing to acts for nobody.
+  if (identity.madeBy !== undefined) {
+    const { assertTokenActsForItsName } = await import('../app/tokens.js');
+    assertTokenActsForItsName(principalOfIdentity(identity.principal).principal, identity.madeBy, contract);
+  }
   return {
     services,
     contract,
@@ -1284,6 +1289,19 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         );
       }
       assertFilesInside(contract);
+      // The contract in force decides who may replace it: a token acting in a name it now gives a
+      // standing to is judged against it too (requestFor judges it against the upload).
+      const identity = c.get('identity');
+      if (identity.madeBy !== undefined) {
+        const { assertTokenActsForItsName } = await import('../app/tokens.js');
+        const inForce = await inForceOrNone(pipeline);
+        if (inForce)
+          assertTokenActsForItsName(
+            principalOfIdentity(identity.principal).principal,
+            identity.madeBy,
+            inForce,
+          );
+      }
       const result = await updateContract(await requestFor(c, deps, pipeline, contract), { via: 'upload' });
       return answer(c, result, result.recorded ? 201 : 200);
     },
@@ -1384,6 +1402,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         },
         identity.principal,
         deps.services.clock.now(),
+        'api',
       );
       return answer(c, { token, ...record }, 201);
     },

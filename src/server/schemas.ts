@@ -662,6 +662,10 @@ export const tokenRecordSchema = z
     expiresAt: z.string(),
     revokedAt: z.string().optional(),
     revokedBy: z.string().optional(),
+    madeVia: z
+      .literal('api')
+      .optional()
+      .describe('api when made over the API by createdBy; absent when the operator made it on the database'),
   })
   .openapi('Token');
 

@@ -6,7 +6,7 @@ import type { Authenticator } from './identity.js';
 export function apiTokenAuthenticator(services: AppServices): Authenticator {
   return async (credentials, at) => {
     if (credentials.bearer === undefined || !looksLikeApiToken(credentials.bearer)) return undefined;
-    const { principal, grant, tokenId } = await verifyToken(services, credentials.bearer, at);
-    return { principal, grant, via: `token:${tokenId}` };
+    const { principal, grant, tokenId, madeBy } = await verifyToken(services, credentials.bearer, at);
+    return { principal, grant, via: `token:${tokenId}`, ...(madeBy === undefined ? {} : { madeBy }) };
   };
 }

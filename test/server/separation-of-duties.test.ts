@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest, junit } from '../support/cli.js';
-import { sqliteBackend } from '../support/stores.js';
+import { BACKENDS, sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
 const SHOP = contractOf(`version: 1
@@ -245,3 +245,96 @@ describe('separation of duties over HTTP', () => {
     expect(rollback).toMatchObject({ actor: 'ci-bot', artifact: fakeDigest('bad-two1') });
   });
 });
+
+const TEAM_V1 = `version: 1
+pipeline: shop
+artifact: { type: oci }
+admins: [root, boss]
+stages:
+  dev: { purpose: unit tests }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, from: [lead] }
+`;
+const YAML = { 'content-type': 'application/yaml' };
+const TEAM_V2 = TEAM_V1.replace('from: [lead]', 'from: [lead, erin]');
+
+describe.each(BACKENDS)(
+  'a token made over the API in a name the contract comes to give a standing to ($title)',
+  (backend) => {
+    it('acts for nobody once the contract names that person; a token of their own still acts', async () => {
+      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
+      const s = server;
+      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      // Today nobody called erin has a standing: mallory, an admin of the pipeline, may make the token.
+      const made = await s.call('POST', '/api/v1/tokens', mallory, {
+        role: 'approver',
+        pipelines: ['shop'],
+        principal: 'erin',
+      });
+      expect(made.status).toBe(201);
+      const forged = (await made.json()) as { token: string; createdBy: string; madeVia?: string };
+      expect(forged).toMatchObject({ createdBy: 'mallory', madeVia: 'api' });
+      const D = fakeDigest('made-in-her-name');
+      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+
+      // Then the admins make erin an approver of prod.
+      const pushed = await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML);
+      expect(pushed.status).toBe(201);
+      const head = await s.handle.store.head('shop');
+      const refused = await s.call('POST', `${base}/stages/prod/approvals`, forged.token, {
+        artifact: D,
+        decision: 'approve',
+      });
+      expect(refused.status).toBe(403);
+      expect((await errorOf(refused)).message).toContain(
+        'this API token is named erin and was made over the API by mallory, but the contract of shop now names erin',
+      );
+      expect(await s.handle.store.head('shop')).toEqual(head);
+
+      // Erin's own token, made by the operator on the database, approves as erin.
+      const erin = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'erin' });
+      const approved = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+        artifact: D,
+        decision: 'approve',
+      });
+      expect(approved.status).toBe(201);
+      expect(((await approved.json()) as { actor: string }).actor).toBe('erin');
+    });
+
+    it("a contract admin's name made over the API by another admin cannot replace the contract", async () => {
+      server = await openTestServer(backend, {
+        contracts: [contractOf(TEAM_V1.replace('[root, boss]', '[root]'))],
+      });
+      const s = server;
+      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+      const made = await s.call('POST', '/api/v1/tokens', mallory, {
+        role: 'admin',
+        pipelines: ['shop'],
+        principal: 'boss',
+      });
+      expect(made.status).toBe(201);
+      const boss = ((await made.json()) as { token: string }).token;
+      // The admins add boss; the token mallory made in that name would now replace the contract
+      // with one that no longer names boss (so the upload itself gives it no standing).
+      expect((await s.call('PUT', `${base}/contract`, root, TEAM_V1, YAML)).status).toBe(201);
+      const head = await s.handle.store.head('shop');
+      const takeover = await s.call(
+        'PUT',
+        `${base}/contract`,
+        boss,
+        TEAM_V1.replace('[root, boss]', '[mallory]'),
+        YAML,
+      );
+      expect(takeover.status).toBe(403);
+      expect((await errorOf(takeover)).message).toContain('made over the API by mallory');
+      expect(await s.handle.store.head('shop')).toEqual(head);
+    });
+  },
+);
