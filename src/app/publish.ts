@@ -224,7 +224,15 @@ export interface VerifyImageResult {
 export async function verifyImage(
   env: Environment,
   text: string,
-  options: { key: PublicKeyInfo; stage: string; pipeline?: string; verifierId?: string; allowDemo?: boolean },
+  options: {
+    key: PublicKeyInfo;
+    stage: string;
+    pipeline?: string;
+    verifierId?: string;
+    allowDemo?: boolean;
+    /** Refuse a VSA without its ledger entry, inclusion proof and checkpoint (`--require-ledger`). */
+    requireLedger?: boolean;
+  },
 ): Promise<VerifyImageResult> {
   const ref = parseImageReference(text);
   if (ref.digest === undefined) {
@@ -268,6 +276,7 @@ export async function verifyImage(
         ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
         ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
         ...(options.allowDemo ? { allowDemo: true } : {}),
+        ...(options.requireLedger ? { requireLedger: true } : {}),
       },
       `${repositoryName(ref)}@${digest} (${location} ${shortDigest(layer.digest)})`,
     );

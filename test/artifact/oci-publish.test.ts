@@ -219,6 +219,46 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     expect(report.found[1].reason).toContain('none of the 1 DSSE signature');
   });
 
+  it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
+    const oldRef = `${registry.host}/shop/old:1.0`;
+    const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    // A genuine VSA, signed by the verifier key, from before checkpoints: no tollgateLedger.
+    const bytes = Buffer.from(
+      JSON.stringify(
+        signVsa(
+          buildVsa({
+            artifactDigest: old.digest,
+            verifierId: 'https://tollgate.example.com/shop',
+            timeVerified: new Date(),
+            pipeline: 'shop',
+            stage: 'dev',
+            contractDigest: `sha256:${'c'.repeat(64)}`,
+            inputAttestations: [],
+          }),
+          loadPrivateKey(verifier.privatePem, 'verifier'),
+        ),
+      ),
+    );
+    await attachCosignAttestations(client, { registry: registry.host, repository: 'shop/old' }, old.digest, [
+      { bytes, predicateType: 'https://slsa.dev/verification_summary/v1' },
+    ]);
+    const dir = makeWorkspace(CONTRACT, {
+      'keys/verifier.pub': verifier.publicPem,
+      'kept.checkpoint': 'x\n',
+    });
+    const at = `${registry.host}/shop/old@${old.digest}`;
+    const base = ['verify', '--image', at, '--stage', 'dev', '--key', 'keys/verifier.pub'];
+    expect((await runCli(base, { cwd: dir })).code).toBe(0);
+    const strict = await runCli([...base, '--require-ledger'], { cwd: dir });
+    expect(strict.code, strict.stdout).toBe(1);
+    expect(strict.stdout).toContain('NOT admitted');
+    expect(strict.stdout).toContain('carries no tollgateLedger');
+    const since = await runCli([...base, '--since', 'kept.checkpoint'], { cwd: dir });
+    expect(since.code).toBe(3);
+    expect(since.stderr).toContain('does not take --since');
+  });
+
   it('promote --copy-to --publish leaves the verdict next to the copy in the production registry', async () => {
     const dest = `${prod.host}/prod/checkout:2.0.0`;
     const { dir } = await promoted(['--copy-to', dest]);

@@ -54,6 +54,13 @@ export function defineVerify(program: Command): void {
             'verify takes an envelope file with --digest, or --image REPO@DIGEST, not both',
           );
         }
+        if (flags.since !== undefined) {
+          // Not silently dropped: a VSA admitted without the comparison would look compared.
+          throw new TollgateError(
+            'USAGE',
+            'verify --image does not take --since: verify the VSA envelope file (`tollgate vsa STAGE --artifact DIGEST -o vsa.json` writes it) with --digest and --since',
+          );
+        }
         await verifyImageCommand(flags);
         return;
       }
@@ -115,6 +122,7 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
     ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
     ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
     ...(flags.allowDemo ? { allowDemo: true } : {}),
+    ...(flags.requireLedger ? { requireLedger: true } : {}),
   });
   if (flags.json) {
     write(
