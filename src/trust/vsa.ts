@@ -158,7 +158,15 @@ export interface VerifyVsaOptions {
    * Without it such a VSA admits nothing.
    */
   allowDemo?: boolean;
+  /** The verifier's clock, for refusing a verdict dated in the future (default: now). */
+  now?: Date;
 }
+
+/** How far ahead of the verifier's clock a VSA's `timeVerified` may be (clocks drift). */
+export const VSA_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** RFC 3339 date-time, as `timeVerified` is written (`2026-11-26T10:00:00.000Z`). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export type VsaVerification =
   | {
@@ -228,6 +236,23 @@ export function verifyVsa(
     return {
       valid: false,
       reason: `the VSA comes from a demo pipeline (verified level ${DEMO_LEVEL}): its decision was made at a clock somebody set, so it admits nothing outside a demo (--allow-demo admits it)`,
+    };
+  }
+  // A verdict made after the moment it is checked was made at a wrong clock (or ahead of time):
+  // it admits nothing. A demo pipeline's clock is set on purpose, and --allow-demo says so.
+  const time = predicate.timeVerified;
+  const at = typeof time === 'string' && RFC3339.test(time) ? Date.parse(time) : Number.NaN;
+  if (Number.isNaN(at)) {
+    return {
+      valid: false,
+      reason: `timeVerified is ${JSON.stringify(time)}, not an RFC 3339 time such as 2026-11-26T10:00:00Z`,
+    };
+  }
+  const now = (options.now ?? new Date()).getTime();
+  if (at > now + VSA_CLOCK_SKEW_MS && !(levels.includes(DEMO_LEVEL) && options.allowDemo)) {
+    return {
+      valid: false,
+      reason: `timeVerified ${time} is in the future (the verifier's clock says ${new Date(now).toISOString()}): a verdict dated ahead was made at a wrong clock, and admits nothing`,
     };
   }
   const policy = isObject(predicate.policy) ? predicate.policy : {};

@@ -128,6 +128,32 @@ describe('VSA', () => {
     );
   });
 
+  it('refuses a VSA dated in the future, or whose timeVerified is not a time, unless a demo is allowed', () => {
+    const now = new Date('2026-11-26T10:00:00Z');
+    const dated = (timeVerified: unknown, levels: string[] = ['TOLLGATE_STAGE_prod']) => {
+      const vsa = vsaFor('prod');
+      const statement = { ...vsa, predicate: { ...vsa.predicate, timeVerified, verifiedLevels: levels } };
+      return signEnvelope(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json', signer);
+    };
+    const options = { key, digest: DIGEST_A, stage: 'prod', now };
+    // Within the allowed clock skew: admitted.
+    expect(verifyVsa(dated('2026-11-26T10:04:00Z'), options).valid).toBe(true);
+    const ahead = verifyVsa(dated('2027-01-01T00:00:00Z'), options);
+    expect(ahead.valid).toBe(false);
+    expect(ahead.reason).toBe(
+      "timeVerified 2027-01-01T00:00:00Z is in the future (the verifier's clock says 2026-11-26T10:00:00.000Z): a verdict dated ahead was made at a wrong clock, and admits nothing",
+    );
+    for (const bad of [undefined, 'yesterday', '2026-11-26', 1764151200]) {
+      const result = verifyVsa(dated(bad), options);
+      expect(result.valid).toBe(false);
+      expect(result.reason).toContain('not an RFC 3339 time');
+    }
+    // A demo pipeline's clock is set on purpose: --allow-demo admits its dates as they are.
+    const demo = dated('2027-01-01T00:00:00Z', ['TOLLGATE_STAGE_prod', 'TOLLGATE_DEMO']);
+    expect(verifyVsa(demo, { ...options, allowDemo: true }).valid).toBe(true);
+    expect(verifyVsa(demo, options).valid).toBe(false);
+  });
+
   it('reports malformed envelope JSON as an invalid VSA', () => {
     const result = verifyVsa('{"payloadType": ', { key, digest: DIGEST_A, stage: 'prod' }, 'vsa.json');
     expect(result.valid).toBe(false);
