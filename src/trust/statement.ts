@@ -95,8 +95,17 @@ export function parseStatement(value: unknown, source: string): Statement {
           `${where}.digest.${algorithm} must be a ${hexAlgorithm ? 'hex ' : ''}string, found ${JSON.stringify(value)}`,
         );
       }
+      // `sha256` and `SHA256` are one algorithm here; a reader that compares names exactly sees
+      // two. Two values of it make the subject mean one thing to Tollgate and another to cosign.
+      const key = algorithm.toLowerCase();
+      if (Object.hasOwn(digest, key)) {
+        throw new TollgateError(
+          'EVIDENCE_INVALID',
+          `${where}.digest names algorithm ${key} twice (as ${JSON.stringify(Object.keys(entry.digest).filter((name) => name.toLowerCase() === key))}): each algorithm may appear once`,
+        );
+      }
       // Other algorithms (an AWS ARN for a VM image) are kept as written; they match no artifact.
-      digest[algorithm.toLowerCase()] = hexAlgorithm ? value.toLowerCase() : value;
+      digest[key] = hexAlgorithm ? value.toLowerCase() : value;
     }
     const descriptor: ResourceDescriptor = { digest };
     if (typeof entry.name === 'string') descriptor.name = entry.name;

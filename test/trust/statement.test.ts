@@ -18,6 +18,16 @@ describe('in-toto statements', () => {
     expect(statementCovers(statement, DIGEST_B)).toBe(false);
   });
 
+  it('refuses a subject that names one algorithm twice in different cases', () => {
+    // Tollgate reads both as sha256 (the last would win); a reader comparing names exactly reads
+    // "sha256" only: the statement would be about the other digest there.
+    const value = statementAbout(DIGEST_A);
+    value.subject[0]!.digest = { sha256: 'b'.repeat(64), SHA256: 'a'.repeat(64) } as never;
+    expect(() => parseStatement(value, 's.json')).toThrow(
+      's.json: subject[0].digest names algorithm sha256 twice (as ["sha256","SHA256"]): each algorithm may appear once',
+    );
+  });
+
   it('accepts the v0.1 layout cosign still writes', () => {
     const value = { ...statementAbout(DIGEST_A), _type: 'https://in-toto.io/Statement/v0.1' };
     expect(parseStatement(value, 's.json')._type).toBe('https://in-toto.io/Statement/v0.1');
