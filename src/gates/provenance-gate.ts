@@ -88,6 +88,14 @@ export function evaluateProvenance(
         evidence: ref,
       });
     }
+    if (record.signer === null) {
+      // Under `signedBy` covering provenance, decide() has already set unsigned records aside.
+      risks.push({
+        gate: GATE,
+        text: `provenance${from} is unsigned: its builder and source are only what the attester wrote (\`signedBy\` with kinds [provenance] makes only signed provenance count)`,
+        evidence: ref,
+      });
+    }
   }
   const summary =
     required.length === 0

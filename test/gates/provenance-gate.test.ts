@@ -28,6 +28,18 @@ describe('provenance gate', () => {
     );
   });
 
+  it('passes unsigned provenance as the attester wrote it, but says it is unsigned; signed provenance is not flagged', () => {
+    const unsigned = evaluateProvenance(req({ builderId: GENERATOR }), [provenance()], labelled);
+    expect(unsigned.status).toBe('pass');
+    expect(unsigned.risks.map((risk) => risk.text)).toEqual([
+      'provenance from https://github.com/example-shop/checkout@9f3c2a1b4d5e is unsigned: its builder and source are only what the attester wrote (`signedBy` with kinds [provenance] makes only signed provenance count)',
+    ]);
+    const signed = provenance({}, { signer: { name: 'ci', method: 'key', subject: 'k' } });
+    const result = evaluateProvenance(req({ builderId: GENERATOR }), [signed], labelled);
+    expect(result.status).toBe('pass');
+    expect(result.risks).toEqual([]);
+  });
+
   it('passes a builder id matching the pattern and fails one that does not, naming both', () => {
     expect(evaluateProvenance(req({ builderId: GENERATOR }), [provenance()], labelled).status).toBe('pass');
     const result = evaluateProvenance(
