@@ -88,6 +88,38 @@ export interface AttestedStatement {
   stored: boolean;
 }
 
+/**
+ * A test-result statement names no suite: `--suite` does. A signed one vouches for one test run, so
+ * it may stand for one suite only; recorded for a second, one run's signature would pass a suite
+ * that never ran (the e2e requirement met with the unit tests' statement).
+ * @throws TollgateError EVIDENCE_INVALID naming the file and the suite it already stands for
+ */
+async function refuseSuiteRelabel(
+  ctx: AppRequest,
+  digest: string,
+  items: ReadonlyArray<{ file: string; record: EvidenceRecord }>,
+): Promise<void> {
+  const signed = items.filter((item) => item.record.data.kind === 'tests' && item.record.signer !== null);
+  if (signed.length === 0) return;
+  const store = await ctx.services.store();
+  const earlier = (await store.listEvidence(ctx.contract.pipeline, digest)).filter(
+    (record) => record.format === 'test-result' && record.data.kind === 'tests',
+  );
+  for (const { file, record } of signed) {
+    if (record.data.kind !== 'tests') continue;
+    const suite = record.data.suite;
+    const other = earlier.find(
+      (e) => e.sourceDigest === record.sourceDigest && e.data.kind === 'tests' && e.data.suite !== suite,
+    );
+    if (other !== undefined && other.data.kind === 'tests') {
+      throw new TollgateError(
+        'EVIDENCE_INVALID',
+        `${file}: this signed test-result statement is already recorded as suite "${other.data.suite}" (evidence ${other.id}); a statement names no suite, so one signed test run cannot also stand for suite "${suite}"`,
+      );
+    }
+  }
+}
+
 /** Records in-toto input files for a registered artifact; all or nothing. */
 export async function attestStatements(
   ctx: AppRequest,
@@ -126,6 +158,7 @@ export async function attestStatements(
     });
     return { file, wrapper: input.format, predicateType: input.statement.predicateType, record };
   });
+  await refuseSuiteRelabel(ctx, artifact.digest, items);
   const inserted = await recordEvidence(
     ctx,
     artifact.digest,

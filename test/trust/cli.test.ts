@@ -52,6 +52,28 @@ function testResult(digest: string, result = 'PASSED') {
 }
 
 describe('trust commands', () => {
+  it('refuses one signed test-result statement as a second suite: it names no suite, --suite does', async () => {
+    const dir = workspace();
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'unit.intoto.json'), testResult(DIGEST));
+    expect(
+      (await run(['sign', '--key', 'keys/ci.key', '--output', 'unit.dsse.json', 'unit.intoto.json'])).code,
+    ).toBe(0);
+    const attest = (suite: string) =>
+      run(['attest', 'statement', '--artifact', DIGEST, '--suite', suite, 'unit.dsse.json']);
+    expect((await attest('unit')).code).toBe(0);
+    // The same file again for the same suite is the same fact: accepted, stored once.
+    expect((await attest('unit')).code).toBe(0);
+    const relabelled = await attest('e2e');
+    expect(relabelled.code).toBe(3);
+    expect(relabelled.stderr).toContain(
+      'unit.dsse.json: this signed test-result statement is already recorded as suite "unit"',
+    );
+    expect(relabelled.stderr).toContain('cannot also stand for suite "e2e"');
+  });
+
   it('signs, attests, promotes with a signed VSA, and verifies it like an admission controller', async () => {
     const dir = workspace();
     const run = (args: string[]) => runCli(args, { cwd: dir });
