@@ -30,7 +30,10 @@ export function decide(
   if (!stage) throw new RangeError(`no stage "${stageName}" in the contract`);
   const context = { contract, stageName, stage, facts };
   // Under `signedBy`, evidence without a trusted signature is invisible to every other gate.
-  const trusted = { ...context, facts: { ...facts, evidence: evidenceTrustedFor(stage, facts.evidence) } };
+  const trusted = {
+    ...context,
+    facts: { ...facts, evidence: evidenceTrustedFor(stage, facts.evidence, facts.extra.signers) },
+  };
   const gates: GateResult[] = [];
   for (const gate of GATES) {
     const config = gate.select(stage);

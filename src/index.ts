@@ -48,7 +48,13 @@ export type { Decision, Verdict } from './decision.js';
 export type { ErrorCode, SourcePosition } from './errors.js';
 export { EXIT, TollgateError } from './errors.js';
 export type { EvidenceData, EvidenceRecord, TestSummary } from './evidence/evidence.js';
-export type { CheckpointFact, DriftFact, ExtraFacts, RollbackFacts } from './gates/extra-facts.js';
+export type {
+  CheckpointFact,
+  DriftFact,
+  ExtraFacts,
+  RollbackFacts,
+  SignersFact,
+} from './gates/extra-facts.js';
 export type { DecisionItem, Facts, GateResult, GateStatus } from './gates/gate.js';
 export type { ChainedEntry, EntryKind, NewEntry, ViewEntry } from './ledger/entry.js';
 export { ENTRY } from './ledger/entry.js';

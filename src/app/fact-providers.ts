@@ -3,6 +3,7 @@
  * Each says here which stages need it and loads its work on demand, so wiring the services (every
  * command does) loads neither config readers nor metrics code.
  */
+import { resolve } from 'node:path';
 import { snapshotDriftReport } from '../drift/snapshot.js';
 import type { AnyFactProvider, FactProvider } from './services.js';
 
@@ -43,8 +44,33 @@ export const checkpointFactProvider: FactProvider<'checkpoint'> = {
   },
 };
 
+/** Whom the contract trusts under each signer name now (`requires.signedBy`): key ids and subject patterns. */
+export const signersFactProvider: FactProvider<'signers'> = {
+  key: 'signers',
+  applies: (stage) => stage.requires.signedBy !== undefined,
+  async provide({ request }) {
+    const { readPublicKeyFile } = await import('../trust/keys.js');
+    const trust = request.contract.trust;
+    const keys: Record<string, string> = {};
+    const unreadable: Record<string, string> = {};
+    for (const [name, path] of Object.entries(trust?.keys ?? {})) {
+      // A key that cannot be read is a reason on the records it signed, not an error of the check.
+      try {
+        keys[name] = readPublicKeyFile(resolve(request.contract.root, path)).keyId;
+      } catch (error) {
+        unreadable[name] = (error as Error).message;
+      }
+    }
+    const identities = Object.fromEntries(
+      Object.entries(trust?.identities ?? {}).map(([name, identity]) => [name, identity.subject]),
+    );
+    return { keys, identities, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}) };
+  },
+};
+
 export const DEFAULT_FACT_PROVIDERS: readonly AnyFactProvider[] = [
   rollbackFactProvider,
   driftFactProvider,
   checkpointFactProvider,
+  signersFactProvider,
 ];

@@ -176,6 +176,7 @@ export async function promote(
         stage: stageName,
         artifact,
         evidence: facts.evidence,
+        ...(facts.extra.signers === undefined ? {} : { signers: facts.extra.signers }),
         timeVerified: ctx.caller.at,
         signer: vsaSigner,
       },

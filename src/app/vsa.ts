@@ -8,6 +8,7 @@ import type { Artifact, Contract } from '../contract/types.js';
 import { stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { SignersFact } from '../gates/extra-facts.js';
 import { evidenceTrustedFor } from '../gates/signed-by-gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerTransaction } from '../ledger/ledger-store.js';
@@ -58,6 +59,8 @@ export interface EmitVsaInput {
   artifact: Artifact;
   /** The evidence the decision was made on. */
   evidence: readonly EvidenceRecord[];
+  /** Whom the contract trusts under each signer name now (the decision's `signers` fact), if gathered. */
+  signers?: SignersFact;
   timeVerified: Date;
   signer: VsaSigner;
   version?: string;
@@ -67,7 +70,9 @@ export interface EmitVsaInput {
 
 function usedEvidence(input: EmitVsaInput): EvidenceRecord[] {
   const stage = ownValue(input.contract.stages, input.stage);
-  return stage === undefined ? [...input.evidence] : evidenceTrustedFor(stage, [...input.evidence]);
+  return stage === undefined
+    ? [...input.evidence]
+    : evidenceTrustedFor(stage, [...input.evidence], input.signers);
 }
 
 /** Builds and signs the VSA for an allowed promotion. */

@@ -33,9 +33,24 @@ export interface CheckpointFact {
   problem?: string;
 }
 
+/**
+ * The `signedBy` gate's fact: whom the contract trusts under each name *now*. A signer is recorded
+ * with the evidence when it is attested; a key replaced since (rotated after a compromise) or an
+ * identity narrowed since must not keep vouching for what it signed.
+ */
+export interface SignersFact {
+  /** Key name → the key id (`subject` of a key signer) of the key the contract names now. */
+  keys: Record<string, string>;
+  /** Identity name → the certificate subject pattern the contract names now. */
+  identities: Record<string, string>;
+  /** Key name → why the key file the contract names cannot be read now. */
+  unreadable?: Record<string, string>;
+}
+
 /** Every extra fact, by the key its provider hands it in under. Absent: not gathered for this stage. */
 export interface ExtraFacts {
   drift?: DriftFact;
   rollback?: RollbackFacts;
   checkpoint?: CheckpointFact;
+  signers?: SignersFact;
 }

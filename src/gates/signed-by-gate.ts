@@ -6,7 +6,9 @@
 import { SIGNABLE_KINDS, type SignedByRequirement } from '../contract/requires/signed-by.js';
 import { signerNames } from '../contract/trust-section.js';
 import type { Contract, ContractStage } from '../contract/types.js';
-import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
+import { matchesGlob } from '../text/glob.js';
+import type { SignersFact } from './extra-facts.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
 
 const GATE = 'signedBy';
@@ -37,15 +39,49 @@ function kindsText(kinds: readonly string[]): string {
   return kinds.length === 1 ? kinds[0]! : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
 }
 
-/** Splits evidence into what counts under `config` and what is set aside, with the reason. */
+/**
+ * Why a signer recorded at attest time is no longer trusted under its name, or undefined when it
+ * still is (or when whom the contract trusts now is not known).
+ */
+function noLongerTrusted(signer: EvidenceSigner, current: SignersFact | undefined): string | undefined {
+  if (current === undefined) return undefined;
+  if (signer.method === 'key') {
+    const problem = current.unreadable && Object.hasOwn(current.unreadable, signer.name);
+    if (problem) {
+      return `signed by ${signer.name}, whose key cannot be read now to confirm it is still trusted (${current.unreadable?.[signer.name]})`;
+    }
+    const keyId = Object.hasOwn(current.keys, signer.name) ? current.keys[signer.name] : undefined;
+    if (keyId === signer.subject) return undefined;
+    return `signed by ${signer.name} with key ${signer.subject.slice(0, 16)}…, which the contract no longer trusts as ${signer.name}${keyId === undefined ? '' : ` (its key is now ${keyId.slice(0, 16)}…)`}`;
+  }
+  const pattern = Object.hasOwn(current.identities, signer.name)
+    ? current.identities[signer.name]
+    : undefined;
+  if (pattern !== undefined && matchesGlob(pattern, signer.subject)) return undefined;
+  return `signed by ${signer.name} as ${signer.subject}, which the contract no longer trusts as ${signer.name}${pattern === undefined ? '' : ` (subject now ${pattern})`}`;
+}
+
+/**
+ * Splits evidence into what counts under `config` and what is set aside, with the reason. With
+ * `current` (whom the contract trusts under each name now), a record whose signer's key or subject
+ * the contract no longer trusts under that name is set aside too.
+ */
 export function partitionBySigner(
   config: SignedByRequirement,
   evidence: readonly EvidenceRecord[],
+  current?: SignersFact,
 ): SignerPartition {
   const kept: EvidenceRecord[] = [];
   const setAside: SetAside[] = [];
   for (const record of evidence) {
-    if (!inScope(config, record) || (record.signer !== null && config.by.includes(record.signer.name))) {
+    const stale =
+      record.signer !== null && inScope(config, record) ? noLongerTrusted(record.signer, current) : undefined;
+    if (stale !== undefined && record.signer !== null && config.by.includes(record.signer.name)) {
+      setAside.push({ record, reason: stale });
+    } else if (
+      !inScope(config, record) ||
+      (record.signer !== null && config.by.includes(record.signer.name))
+    ) {
       kept.push(record);
     } else if (record.signer === null) {
       setAside.push({ record, reason: 'unsigned' });
@@ -65,9 +101,13 @@ export function signedByOf(stage: ContractStage): SignedByRequirement | undefine
  * The evidence the stage's other gates may see: all of it without `signedBy`, otherwise only
  * what is out of scope or signed by a named signer. decide() applies this before the gates run.
  */
-export function evidenceTrustedFor(stage: ContractStage, evidence: EvidenceRecord[]): EvidenceRecord[] {
+export function evidenceTrustedFor(
+  stage: ContractStage,
+  evidence: EvidenceRecord[],
+  current?: SignersFact,
+): EvidenceRecord[] {
   const config = signedByOf(stage);
-  return config === undefined ? evidence : partitionBySigner(config, evidence).kept;
+  return config === undefined ? evidence : partitionBySigner(config, evidence, current).kept;
 }
 
 function declaredSigners(contract: Contract): string[] {
@@ -90,7 +130,7 @@ export const signedByGate: GateDefinition<SignedByRequirement> = {
         ],
       });
     }
-    const { kept, setAside } = partitionBySigner(config, facts.evidence);
+    const { kept, setAside } = partitionBySigner(config, facts.evidence, facts.extra.signers);
     const validated: DecisionItem[] = [];
     const risks: DecisionItem[] = [];
     const required: DecisionItem[] = [];

@@ -52,6 +52,31 @@ function testResult(digest: string, result = 'PASSED') {
 }
 
 describe('trust commands', () => {
+  it('sets aside evidence signed with a key the contract has since replaced under the same name', async () => {
+    const dir = workspace();
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    expect((await run(['register', '--digest', DIGEST])).code).toBe(0);
+    expect((await run(['attest', 'tests', '--artifact', DIGEST, '--suite', 'unit', 'unit.xml'])).code).toBe(
+      0,
+    );
+    expect((await run(['promote', 'dev', '--artifact', DIGEST])).code).toBe(0);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'unit.intoto.json'), testResult(DIGEST));
+    expect(
+      (await run(['sign', '--key', 'keys/ci.key', '--output', 'unit.dsse.json', 'unit.intoto.json'])).code,
+    ).toBe(0);
+    expect(
+      (await run(['attest', 'statement', '--artifact', DIGEST, '--suite', 'unit', 'unit.dsse.json'])).code,
+    ).toBe(0);
+    expect((await run(['check', 'staging', '--artifact', DIGEST])).code).toBe(0);
+    // The ci key leaked and was replaced: what the old key signed no longer counts as ci's.
+    writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('p256').publicPem);
+    const rotated = await run(['check', 'staging', '--artifact', DIGEST]);
+    expect(rotated.code, rotated.stdout).toBe(1);
+    expect(rotated.stdout).toContain('tests evidence must be signed by ci');
+    expect(rotated.stdout).toContain('which the contract no longer trusts as ci');
+  });
+
   it('refuses one signed test-result statement as a second suite: it names no suite, --suite does', async () => {
     const dir = workspace();
     const run = (args: string[]) => runCli(args, { cwd: dir });

@@ -76,6 +76,38 @@ function context(evidence: EvidenceRecord[], signedBy: SignedByRequirement): Gat
   };
 }
 
+describe('signedBy against whom the contract trusts now', () => {
+  const config: SignedByRequirement = { by: ['ci', 'release'] };
+  it('sets aside records whose key or subject the contract no longer trusts under that name', () => {
+    const byCi = record(TESTS, CI, 'test-result');
+    const byRelease = record(TESTS, RELEASE, 'test-result');
+    const now = {
+      keys: { ci: 'f'.repeat(64) },
+      identities: { release: 'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*' },
+    };
+    expect(partitionBySigner(config, [byCi, byRelease], now).kept).toEqual([byCi, byRelease]);
+    const rotated = partitionBySigner(config, [byCi, byRelease], {
+      keys: { ci: 'e'.repeat(64) },
+      identities: { release: 'https://github.com/acme/shop/.github/workflows/deploy.yml@*' },
+    });
+    expect(rotated.kept).toEqual([]);
+    expect(rotated.setAside.map((item) => item.reason)).toEqual([
+      `signed by ci with key ${'f'.repeat(16)}…, which the contract no longer trusts as ci (its key is now ${'e'.repeat(16)}…)`,
+      `signed by release as ${RELEASE.subject}, which the contract no longer trusts as release (subject now https://github.com/acme/shop/.github/workflows/deploy.yml@*)`,
+    ]);
+    const unreadable = partitionBySigner(config, [byCi], {
+      keys: {},
+      identities: {},
+      unreadable: { ci: 'keys/ci.pub: cannot read key file' },
+    });
+    expect(unreadable.setAside[0]?.reason).toBe(
+      'signed by ci, whose key cannot be read now to confirm it is still trusted (keys/ci.pub: cannot read key file)',
+    );
+    // Without the fact (a library caller that gathers none), the recorded name is taken as before.
+    expect(partitionBySigner(config, [byCi]).kept).toEqual([byCi]);
+  });
+});
+
 describe('signedBy gate', () => {
   it('passes when every covered record is signed by a named signer', () => {
     const evidence = [record(TESTS, CI), record(TESTS, RELEASE)];
