@@ -122,13 +122,16 @@ export class JsonMetricsSource implements MetricsSource {
     this.document ??= readJsonMetrics(this.file);
     const { lookbackMs } = this.document;
     const series: Series[] = [];
-    for (const source of this.document.series.get(query.name) ?? []) {
+    const declared = this.document.series.get(query.name) ?? [];
+    for (const source of declared) {
       const samples: Sample[] = [];
       for (const t of times) {
         const latest = latestAtOrBefore(source.samples, t);
         if (latest !== undefined && t - latest.at <= lookbackMs) samples.push({ at: t, value: latest.value });
       }
-      if (samples.length > 0) series.push({ labels: source.labels, samples });
+      // A labelled series the file declares but that has gone stale stays in the answer with no
+      // samples, so it counts as silent: a healthy series beside it never speaks for it.
+      if (samples.length > 0 || declared.length > 1) series.push({ labels: source.labels, samples });
     }
     return { series, warnings: [] };
   }

@@ -69,6 +69,28 @@ describe('JSON metrics source', () => {
     expect(later.watchEndsAt).toBe(iso(T0 + 60 * MIN));
   });
 
+  it('keeps a declared labelled series that went stale as silent: the healthy one does not speak for it', async () => {
+    const stale = new JsonMetricsSource(
+      writeMetrics({
+        series: {
+          latency: [
+            { labels: { region: 'eu' }, samples: [{ at: iso(T0 + 10 * MIN), value: 0.2 }] },
+            // us last reported 10 minutes earlier: past the 5m lookback, it has no data now.
+            { labels: { region: 'us' }, samples: [{ at: iso(T0), value: 9 }] },
+          ],
+        },
+      }),
+    );
+    const policy = rollbackSection.parse({
+      within: '1h',
+      when: [{ name: 'latency', prometheus: 'max(latency)', above: 1 }],
+    });
+    const variables = { digest: `sha256:${'d'.repeat(64)}`, stage: 'prod', pipeline: 'shop' };
+    const check = await checkRollback({ policy, variables, source: stale, now: T0 + 10 * MIN });
+    expect(check.verdict).toBe('inconclusive');
+    expect(check.conditions[0]?.series).toBe('{region="us"}');
+  });
+
   it('names the file and the place of bad content', () => {
     expect(() => parseJsonMetrics({ series: { x: [{ at: iso(T0), value: 'high' }] } }, 'm.json')).toThrow(
       'm.json: series["x"][0].value: expected a number, "NaN", "+Inf" or "-Inf", found "high"',
