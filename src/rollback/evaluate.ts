@@ -14,7 +14,8 @@
  * - The work is linear in the samples and never spreads a list into arguments, so a vector of
  *   hundreds of thousands of series is judged like one of two.
  * - The condition trips when failed measurements > `failureLimit`; otherwise it is inconclusive
- *   when any measurement is (Argo's inconclusiveLimit 0); otherwise healthy.
+ *   when any measurement is (Argo's inconclusiveLimit 0), or when the source warned about its
+ *   answer (a partial response can leave out the failing series); otherwise healthy.
  * - Across conditions the worst wins: tripped > inconclusive > healthy.
  */
 import type { ErrorCode } from '../errors.js';
@@ -303,6 +304,12 @@ function summarise(
       (series === undefined
         ? ''
         : `; ${last?.silentSeries ?? 1} series silent (NaN or no sample), first ${series}`);
+  } else if (warnings.length > 0) {
+    // Prometheus (or Thanos, Cortex, Mimir) warns when the answer may be partial or wrong: a
+    // remote store that did not answer, a malformed histogram. Series missing from a partial answer
+    // cannot fail, so a warned answer is never healthy; a trip in it is still acted on.
+    verdict = 'inconclusive';
+    reason = `the metrics source warned that its answer may be incomplete or wrong, so within threshold is not healthy: ${warnings.join('; ')}`;
   } else {
     verdict = 'healthy';
     if (failures > 0) {

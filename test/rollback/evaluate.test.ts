@@ -113,6 +113,21 @@ describe('evaluateCondition', () => {
     expect(none.current).toBe('no data');
   });
 
+  it('is inconclusive, not healthy, when the source warned about its answer (a partial response)', () => {
+    const single = [NOW];
+    const warned: QueryAnswer = {
+      ...answer(single, [[0.001]]),
+      warnings: ['partial response: store eu-2 unavailable'],
+    };
+    const result = evaluateCondition(condition(), 'q', warned, single);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reason).toContain('store eu-2 unavailable');
+    expect(rollbackExitCode([result])).toBe(2);
+    // A breach in a warned answer is still a breach.
+    const breach = { ...answer(single, [[0.5]]), warnings: warned.warnings };
+    expect(evaluateCondition(condition(), 'q', breach, single).verdict).toBe('tripped');
+  });
+
   it('applies noData: fail and noData: pass', () => {
     const empty: QueryAnswer = { series: [], warnings: [] };
     const single = [NOW];
