@@ -41,6 +41,8 @@ interface RawResponse {
   status: number;
   statusText: string;
   contentType: string;
+  /** The `Location` of a redirect, which is never followed. */
+  location: string;
   body: string;
 }
 
@@ -117,6 +119,16 @@ export class PrometheusClient implements MetricsSource {
         `${where}: HTTP ${response.status} answer is not a Prometheus API response: ${excerpt(response.body)}`,
       );
     }
+    if (parsed.status === 'success' && (response.status < 200 || response.status > 299)) {
+      // Prometheus answers success with 200 only. A success body with a redirect (not followed: it
+      // may point at another host) or an error status is a proxy's or a cache's, not an answer.
+      throw new TollgateError(
+        'METRICS_UNAVAILABLE',
+        `${where}: HTTP ${response.status} ${response.statusText} with a success body is not a Prometheus answer` +
+          (response.location ? ` (redirect to ${maskUrl(response.location)}, not followed)` : '') +
+          hintFor(response.status),
+      );
+    }
     if (parsed.status === 'error') {
       const errorType = typeof parsed.errorType === 'string' ? parsed.errorType : 'unknown';
       const message = typeof parsed.error === 'string' ? parsed.error : excerpt(response.body);
@@ -190,6 +202,7 @@ export class PrometheusClient implements MetricsSource {
               status: response.statusCode ?? 0,
               statusText: response.statusMessage ?? '',
               contentType: String(response.headers['content-type'] ?? ''),
+              location: String(response.headers.location ?? ''),
               body: Buffer.concat(chunks).toString('utf8'),
             }),
           );

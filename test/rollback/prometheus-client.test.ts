@@ -131,6 +131,39 @@ describe('PrometheusClient', () => {
     );
   });
 
+  it('refuses a success body that came with a redirect or an error status', async () => {
+    const success = JSON.stringify({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: {}, value: [1764151200, '0'] }] },
+    });
+    handler = (_request, _body, response) => {
+      // A redirect to another host is not followed, and its body is not Prometheus's answer.
+      response.writeHead(302, 'Found', { location: 'http://elsewhere.example/api/v1/query' });
+      response.end(success);
+    };
+    const redirect = await failure(new PrometheusClient({ url: base }));
+    expect(redirect.code).toBe('METRICS_UNAVAILABLE');
+    expect(redirect.message).toContain('HTTP 302');
+    expect(redirect.message).toContain('http://elsewhere.example/api/v1/query');
+    handler = (_request, _body, response) => {
+      response.writeHead(500, 'Internal Server Error', { 'content-type': 'application/json' });
+      response.end(success);
+    };
+    const stale = await failure(new PrometheusClient({ url: base }));
+    expect(stale.code).toBe('METRICS_UNAVAILABLE');
+    expect(stale.message).toContain('HTTP 500');
+  });
+
+  it('reports an answer cut off before its end as unavailable', async () => {
+    handler = (_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      response.write('{"status":"success","data":{"resultType":"vector","result":[]}}');
+      setTimeout(() => response.socket?.destroy(), 20);
+    };
+    const error = await failure(new PrometheusClient({ url: base, timeoutMs: 2000 }));
+    expect(error.code).toBe('METRICS_UNAVAILABLE');
+  });
+
   it('hints at the token on 401', async () => {
     handler = (_request, _body, response) => {
       response.writeHead(401, 'Unauthorized');
