@@ -10,7 +10,7 @@ import { ENTRY } from '../ledger/entry.js';
 import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
-import { lastKnownGood } from '../rollback/last-known-good.js';
+import { describeUntrusted, lastKnownGood, untrustedPinnedTarget } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
 import { assertContractPinned } from './contract-pin.js';
@@ -211,6 +211,13 @@ export async function rollbackStage(
         throw new TollgateError(
           'ROLLBACK_NO_TARGET',
           `the pinned rollback target ${shortDigest(digest)} is what runs in ${stageName} now; nothing was recorded`,
+        );
+      }
+      const bad = untrustedPinnedTarget(promotions, stageName, digest);
+      if (bad) {
+        throw new TollgateError(
+          'ROLLBACK_NO_TARGET',
+          `the pinned rollback target ${shortDigest(digest)} (stages.${stageName}.rollback.target) ${describeUntrusted(bad, stageName)}: going back to it would return to a digest known bad there; change the target; nothing was recorded`,
         );
       }
       to = { digest, pinned: true };

@@ -2,13 +2,18 @@
  * The `rollback` section in every decision: which conditions will watch the promotion, for how
  * long, against which metrics, and where a rollback would go. It answers "what rollback conditions
  * exist" before the promotion. It never blocks on metrics (they describe the future), only on a
- * pinned target that is not a registered artifact, since that rollback could not happen.
+ * pinned target that is not a registered artifact, since that rollback could not happen, or one
+ * whose latest promotion into the stage was rolled back or failed verification (known bad there).
  */
 import { shortDigest } from '../artifact/digest.js';
 import type { ContractStage } from '../contract/types.js';
-import { ledgerRef } from '../ledger/ledger-view.js';
+import { ledgerRef, type PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
-import { rollbackTargetIfPromoted } from '../rollback/last-known-good.js';
+import {
+  describeUntrusted,
+  rollbackTargetIfPromoted,
+  untrustedPinnedTarget,
+} from '../rollback/last-known-good.js';
 import { type ConditionPolicy, describeThreshold, type RollbackPolicy } from '../rollback/policy.js';
 import {
   type DecisionItem,
@@ -55,6 +60,8 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
 
   let targetText: string;
   let status: GateResult['status'] = 'pass';
+  // A pinned target whose latest promotion into the stage was rolled back or failed verification.
+  let bad: PromotionRecord | undefined;
   if (config.target === 'last-known-good') {
     const target = rollbackTargetIfPromoted(
       facts?.stagePromotions ?? [],
@@ -77,11 +84,19 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
     }
   } else {
     targetText = `pinned ${shortDigest(config.target)}`;
+    bad = untrustedPinnedTarget(facts?.stagePromotions ?? [], stage, config.target);
     if (facts?.pinnedTargetRegistered === false) {
       status = 'fail';
       required.push({
         gate: GATE,
         text: `register the pinned rollback target ${config.target} (tollgate register), or change stages.${stage}.rollback.target`,
+      });
+    } else if (bad) {
+      status = 'fail';
+      required.push({
+        gate: GATE,
+        text: `the pinned rollback target ${config.target} ${describeUntrusted(bad, stage)}: a rollback would return to a digest known bad there; change stages.${stage}.rollback.target`,
+        evidence: [ledgerRef(bad.seq)],
       });
     } else {
       validated.push({ gate: GATE, text: `rollback target: pinned digest ${config.target}` });
@@ -90,7 +105,7 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
 
   const summary =
     status === 'fail'
-      ? `pinned rollback target ${shortDigest(config.target)} is not a registered artifact`
+      ? `pinned rollback target ${shortDigest(config.target)} ${bad === undefined ? 'is not a registered artifact' : `is not good in ${stage} (${bad.status})`}`
       : `${config.conditions.length} rollback condition(s) watched for ${within}; target ${targetText}` +
         (source === null ? '; no metrics source configured' : '');
   return gateResult(GATE, status, summary, { validated, risks, required });

@@ -50,3 +50,31 @@ export function latestIn(promotions: readonly PromotionRecord[], stage: string):
   }
   return latest;
 }
+
+/**
+ * Why a pinned target must not be rolled back to in `stage`: its latest promotion there was itself
+ * rolled back or failed post-deploy verification (going "back" to a digest known bad in the stage).
+ * Returns that promotion, or undefined when the digest's last word in the stage is good or it never
+ * entered the stage.
+ */
+export function untrustedPinnedTarget(
+  promotions: readonly PromotionRecord[],
+  stage: string,
+  digest: string,
+): PromotionRecord | undefined {
+  let latest: PromotionRecord | undefined;
+  for (const promotion of promotions) {
+    if (promotion.stage !== stage || promotion.artifact !== digest) continue;
+    if (latest === undefined || promotion.seq > latest.seq) latest = promotion;
+  }
+  return latest !== undefined && !isTrusted(latest) ? latest : undefined;
+}
+
+/** "was rolled back out of prod (reason)" / "failed post-deploy verification in prod (reason)". */
+export function describeUntrusted(promotion: PromotionRecord, stage: string): string {
+  const what =
+    promotion.status === 'rolled-back'
+      ? `was rolled back out of ${stage}`
+      : `failed post-deploy verification in ${stage}`;
+  return `${what} after its promotion at ${promotion.at} (ledger #${promotion.seq})${promotion.statusReason ? `: ${promotion.statusReason}` : ''}`;
+}

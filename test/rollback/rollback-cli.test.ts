@@ -219,6 +219,64 @@ describe('a pinned rollback target', () => {
   });
 });
 
+describe('a pinned rollback target known bad in the stage', () => {
+  it('is refused by check and by rollback when its promotion there failed verification', async () => {
+    const pinned = `sha256:${'8'.repeat(64)}`;
+    const dir = makeWorkspace(
+      contract('metrics: { file: m.json }', 'up').replace(
+        '      within: 2h\n',
+        `      within: 2h\n      target: ${pinned}\n`,
+      ),
+      { 'a.txt': 'a\n', 'b.txt': 'b\n', 'm.json': '{"series":{}}' },
+    );
+    await runCli(['register', '--digest', pinned, '--now', '2026-11-24T09:00:00Z'], { cwd: dir });
+    const a = await register(dir, 'a.txt', '2026-11-24T09:00:00Z');
+    const b = await register(dir, 'b.txt', '2026-11-24T09:00:00Z');
+    for (const [digest, at] of [
+      [pinned, '2026-11-24T10:00:00Z'],
+      [a, '2026-11-24T11:00:00Z'],
+    ] as const) {
+      const promoted = await runCli(['promote', 'prod', '--artifact', digest, '--now', at], { cwd: dir });
+      expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    }
+    const failed = await runCli(
+      [
+        'attest',
+        'verification',
+        '--artifact',
+        pinned,
+        '--in',
+        'prod',
+        '--result',
+        'failed',
+        '--now',
+        '2026-11-24T11:10:00Z',
+      ],
+      { cwd: dir },
+    );
+    expect(failed.code, failed.stderr).toBe(0);
+    const check = await runCli(['check', 'prod', '--artifact', b, '--now', '2026-11-24T11:20:00Z'], {
+      cwd: dir,
+    });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(
+      `the pinned rollback target ${pinned} failed post-deploy verification in prod`,
+    );
+    const rollback = await runCli(
+      ['rollback', 'prod', '--reason', 'bad deploy', '--now', '2026-11-24T11:30:00Z'],
+      { cwd: dir },
+    );
+    expect(rollback.code).toBe(3);
+    expect(rollback.stderr).toContain('failed post-deploy verification in prod');
+    expect(rollback.stderr).toContain('nothing was recorded');
+    const history = JSON.parse((await runCli(['history', 'prod', '--json'], { cwd: dir })).stdout) as {
+      artifact: string;
+      status: string;
+    }[];
+    expect(history.find((h) => h.artifact === a)?.status).toBe('promoted');
+  });
+});
+
 const binary = prometheusForTests();
 
 describe.skipIf(!binary)('rollback through the CLI against a real Prometheus', () => {

@@ -104,6 +104,31 @@ describe('rollback section in a decision', () => {
     expect(present.validated.at(-1)?.text).toBe(`rollback target: pinned digest ${d('9')}`);
   });
 
+  it('fails when the pinned target was rolled back out of the stage, until it is promoted there again', () => {
+    const pinned: RollbackPolicy = { ...config, target: d('9') };
+    const rolledBack = run(
+      {
+        metricsSource: 'x',
+        stagePromotions: [previous(d('9'), 'rolled-back', 1)],
+        pinnedTargetRegistered: true,
+      },
+      pinned,
+    );
+    expect(rolledBack.status).toBe('fail');
+    expect(rolledBack.required[0]?.text).toContain(
+      `the pinned rollback target ${d('9')} was rolled back out of prod`,
+    );
+    const again = run(
+      {
+        metricsSource: 'x',
+        stagePromotions: [previous(d('9'), 'rolled-back', 1), previous(d('9'), 'promoted', 5)],
+        pinnedTargetRegistered: true,
+      },
+      pinned,
+    );
+    expect(again.status).toBe('pass');
+  });
+
   it('treats missing facts as no metrics source (never as configured)', () => {
     expect(run(undefined).risks[0]?.text).toContain('no metrics source');
   });
