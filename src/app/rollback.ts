@@ -7,10 +7,15 @@ import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
-import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
+import type { PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
-import { describeUntrusted, lastKnownGood, untrustedPinnedTarget } from '../rollback/last-known-good.js';
+import {
+  currentIn,
+  describeUntrusted,
+  lastKnownGood,
+  untrustedPinnedTarget,
+} from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
 import { assertContractPinned } from './contract-pin.js';
@@ -36,8 +41,9 @@ async function currentPromotion(
 ): Promise<PromotionRecord> {
   const store = await ctx.services.store();
   const promotions = await stagePromotions(store, ctx.contract.pipeline, stageName);
-  const candidates = promotions.filter((p) => (digest ? p.artifact === digest : isTrusted(p)));
-  const current = candidates.at(-1);
+  const current = digest
+    ? promotions.filter((p) => p.artifact === digest).at(-1)
+    : currentIn(promotions, stageName);
   if (!current) {
     throw new TollgateError(
       'USAGE',
@@ -173,12 +179,13 @@ export async function rollbackStage(
 
   // What the person is rolling back, as seen before the lock: if another rollback or promotion
   // lands first, this one must not silently undo a different promotion.
-  const seen = (await stagePromotions(store, pipeline, stageName)).filter(isTrusted).at(-1);
+  const seen = currentIn(await stagePromotions(store, pipeline, stageName), stageName);
 
   return store.write(pipeline, async (tx) => {
     await assertContractPinned(ctx, tx, `rollback ${stageName}`);
     const promotions = await stagePromotions(tx, pipeline, stageName);
-    const from = promotions.filter(isTrusted).at(-1);
+    // The promotion running now: one that failed verification is still running, and is the one to undo.
+    const from = currentIn(promotions, stageName);
     if (seen && from && from.seq !== seen.seq) {
       throw new TollgateError(
         'NOT_ALLOWED',

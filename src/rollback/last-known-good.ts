@@ -78,3 +78,26 @@ export function describeUntrusted(promotion: PromotionRecord, stage: string): st
       : `failed post-deploy verification in ${stage}`;
   return `${what} after its promotion at ${promotion.at} (ledger #${promotion.seq})${promotion.statusReason ? `: ${promotion.statusReason}` : ''}`;
 }
+
+/**
+ * The promotion that runs in `stage` now, as far as the ledger says: its latest promotion unless
+ * that was rolled back — a promotion that failed post-deploy verification still runs, and is what
+ * a rollback must undo — else the latest trusted one (where the rollback went back to).
+ */
+export function currentIn(
+  promotions: readonly PromotionRecord[],
+  stage: string,
+): PromotionRecord | undefined {
+  const latest = latestIn(promotions, stage);
+  if (latest === undefined || latest.status !== 'rolled-back') return latest;
+  let trusted: PromotionRecord | undefined;
+  for (const promotion of promotions) {
+    if (
+      promotion.stage === stage &&
+      isTrusted(promotion) &&
+      (trusted === undefined || promotion.seq > trusted.seq)
+    )
+      trusted = promotion;
+  }
+  return trusted;
+}

@@ -277,6 +277,51 @@ describe('a pinned rollback target known bad in the stage', () => {
   });
 });
 
+describe('rolling back a promotion that failed post-deploy verification', () => {
+  it('undoes that promotion (it still runs), not the good one before it', async () => {
+    const dir = makeWorkspace(contract('metrics: { file: m.json }', 'up'), {
+      'g.txt': 'g\n',
+      'a.txt': 'a\n',
+      'c.txt': 'c\n',
+      'm.json': '{"series":{}}',
+    });
+    const [g, a, c] = [
+      await register(dir, 'g.txt', '2026-11-24T08:00:00Z'),
+      await register(dir, 'a.txt', '2026-11-24T08:00:00Z'),
+      await register(dir, 'c.txt', '2026-11-24T08:00:00Z'),
+    ];
+    for (const [digest, at] of [
+      [g, '2026-11-24T09:00:00Z'],
+      [a, '2026-11-24T10:00:00Z'],
+      [c, '2026-11-24T11:00:00Z'],
+    ] as const) {
+      const promoted = await runCli(['promote', 'prod', '--artifact', digest, '--now', at], { cwd: dir });
+      expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    }
+    const failed = await runCli(
+      ['attest', 'verification', '--artifact', c, '--in', 'prod', '--result', 'failed'].concat([
+        '--now',
+        '2026-11-24T11:10:00Z',
+      ]),
+      { cwd: dir },
+    );
+    expect(failed.code, failed.stderr).toBe(0);
+    const rollback = await runCli(
+      ['rollback', 'prod', '--reason', 'verification failed', '--now', '2026-11-24T11:20:00Z', '--json'],
+      { cwd: dir },
+    );
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const result = JSON.parse(rollback.stdout) as { from: { artifact: string }; to: { digest: string } };
+    expect([result.from.artifact, result.to.digest]).toEqual([c, a]);
+    const history = JSON.parse((await runCli(['history', 'prod', '--json'], { cwd: dir })).stdout) as {
+      artifact: string;
+      status: string;
+    }[];
+    // a, which was good, is not marked rolled back.
+    expect(history.find((h) => h.artifact === a)?.status).toBe('promoted');
+  });
+});
+
 const binary = prometheusForTests();
 
 describe.skipIf(!binary)('rollback through the CLI against a real Prometheus', () => {
