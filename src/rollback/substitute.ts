@@ -5,6 +5,8 @@
  * escaped for that literal; inside a backtick raw string (which has no escapes) a value containing
  * a backtick is refused; outside any string the value is inserted as a double-quoted literal, so
  * `{image_digest=$digest}` becomes `{image_digest="sha256:…"}` and can never become an operator.
+ * In the pattern of a regex matcher (`=~`, `!~`) the value's regex metacharacters are escaped too,
+ * so `{stage=~"$stage"}` for stage `prod.eu` matches `prod.eu` only, never `prod-eu`.
  * `${digest}` is accepted too, for a variable directly followed by a letter.
  */
 import { TollgateError } from '../errors.js';
@@ -24,6 +26,8 @@ const NAMES = new Set(['digest', 'stage', 'pipeline']);
 export function substituteQuery(promql: string, variables: QueryVariables, where: string): string {
   let out = '';
   let quote: '"' | "'" | '`' | null = null;
+  // True inside a string that is the pattern of a regex matcher (`=~` / `!~`).
+  let regex = false;
   let i = 0;
   while (i < promql.length) {
     const ch = promql[i] as string;
@@ -34,8 +38,10 @@ export function substituteQuery(promql: string, variables: QueryVariables, where
       continue;
     }
     if (ch === '"' || ch === "'" || ch === '`') {
-      if (quote === null) quote = ch;
-      else if (quote === ch) quote = null;
+      if (quote === null) {
+        quote = ch;
+        regex = afterRegexMatcher(out);
+      } else if (quote === ch) quote = null;
       out += ch;
       i += 1;
       continue;
@@ -65,7 +71,9 @@ export function substituteQuery(promql: string, variables: QueryVariables, where
           );
         }
         const value = variables[name as keyof QueryVariables];
-        out += quoteValue(value, quote, name, where);
+        // In a regex matcher the value is matched literally: `prod.eu` must not match `prod-eu`.
+        const literal = quote === null ? afterRegexMatcher(out) : regex;
+        out += quoteValue(literal ? escapeRegex(value) : value, quote, name, where);
         i += match[0].length;
         continue;
       }
@@ -87,6 +95,16 @@ export function queryVariables(promql: string): string[] {
     if (name !== undefined) found.add(name);
   }
   return [...found];
+}
+
+/** True when `text` (PromQL so far) ends with a regex matcher `=~` or `!~`, spaces allowed. */
+function afterRegexMatcher(text: string): boolean {
+  return /[=!]~\s*$/.test(text);
+}
+
+/** RE2 metacharacters escaped, so a value is matched as itself. */
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function quoteValue(value: string, quote: '"' | "'" | '`' | null, name: string, where: string): string {

@@ -43,6 +43,18 @@ describe('substituteQuery', () => {
     );
   });
 
+  it('escapes regex metacharacters in a regex matcher, so another stage cannot match', () => {
+    const dotted = { ...vars, stage: 'prod.eu', pipeline: 'shop+1' };
+    // RE2 must see `prod\.eu`; inside a "…" or '…' string that backslash is written twice.
+    expect(substituteQuery('up{env=~"$stage"}', dotted, 'c')).toBe('up{env=~"prod\\\\.eu"}');
+    expect(substituteQuery("up{env!~ '$stage-.*'}", dotted, 'c')).toBe("up{env!~ 'prod\\\\.eu-.*'}");
+    // A backtick string has no escapes: RE2 sees the backslash as written.
+    expect(substituteQuery('up{env=~`$stage|$pipeline`}', dotted, 'c')).toBe('up{env=~`prod\\.eu|shop\\+1`}');
+    expect(substituteQuery('up{env=~$stage}', dotted, 'c')).toBe('up{env=~"prod\\\\.eu"}');
+    // Equality matchers take the value as it is.
+    expect(substituteQuery('up{env="$stage"}', dotted, 'c')).toBe('up{env="prod.eu"}');
+  });
+
   it('does not read an escaped quote as the end of a string', () => {
     expect(substituteQuery('up{a="\\"$stage"}', vars, 'c')).toBe('up{a="\\"prod"}');
   });
