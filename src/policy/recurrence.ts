@@ -78,7 +78,9 @@ export function parseRecurrence(
   }
   if (parts.COUNT !== undefined && parts.UNTIL !== undefined)
     return fail('COUNT and UNTIL cannot both be given');
-  if (parts.UNTIL !== undefined && !/^\d{8}(T\d{6}Z?)?$/.test(parts.UNTIL)) {
+  // RFC 5545: with a DTSTART in a time zone, a date-time UNTIL MUST be UTC. A floating one
+  // (no Z) passed here and then made the expansion library throw at decision time.
+  if (parts.UNTIL !== undefined && !/^\d{8}(T\d{6}Z)?$/.test(parts.UNTIL)) {
     return fail(`UNTIL=${parts.UNTIL}: expected a date YYYYMMDD or a UTC date-time YYYYMMDDTHHMMSSZ`);
   }
   if (parts.WKST !== undefined && !(WEEKDAYS as readonly string[]).includes(parts.WKST)) {

@@ -288,3 +288,29 @@ describe('bad input', () => {
     );
   });
 });
+
+describe('UNTIL', () => {
+  it('refuses a floating date-time UNTIL at compile time instead of failing at decision time', () => {
+    const floating: WindowsSpec = {
+      deny: [{ rrule: 'FREQ=DAILY;BYHOUR=9;UNTIL=20261203T093000', duration: '1h', tz: 'America/New_York' }],
+    };
+    expect(checkWindows(floating)[0]).toMatchObject({
+      path: ['deny', 0, 'rrule'],
+      message: expect.stringContaining('UNTIL=20261203T093000: expected a date YYYYMMDD or a UTC date-time'),
+    });
+    // A UTC date-time and a date are taken: the last occurrence is the one at or before UNTIL.
+    for (const until of ['20261203T140000Z', '20261203']) {
+      const windows = compileWindows({
+        deny: [{ rrule: `FREQ=DAILY;BYHOUR=9;UNTIL=${until}`, duration: '1h', tz: 'America/New_York' }],
+      });
+      const starts = windows.deny[0]
+        ?.intervals(Date.parse('2026-12-01T00:00:00Z'), Date.parse('2026-12-06T00:00:00Z'))
+        .map(([start]) => new Date(start).toISOString());
+      expect(starts).toEqual([
+        '2026-12-01T14:00:00.000Z',
+        '2026-12-02T14:00:00.000Z',
+        '2026-12-03T14:00:00.000Z',
+      ]);
+    }
+  });
+});
