@@ -100,6 +100,13 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
       });
     } else {
       validated.push({ gate: GATE, text: `rollback target: pinned digest ${config.target}` });
+      const promotions = facts?.stagePromotions ?? [];
+      if (!promotions.some((p) => p.stage === stage && p.artifact === config.target)) {
+        risks.push({
+          gate: GATE,
+          text: `the pinned rollback target ${config.target} was never promoted into ${stage}: a rollback would deploy a digest never validated there`,
+        });
+      }
     }
   }
 

@@ -129,6 +129,23 @@ describe('rollback section in a decision', () => {
     expect(again.status).toBe('pass');
   });
 
+  it('names a pinned target never promoted into the stage as a risk', () => {
+    const pinned: RollbackPolicy = { ...config, target: d('9') };
+    const never = run(
+      { metricsSource: 'x', stagePromotions: [previous(d('b'))], pinnedTargetRegistered: true },
+      pinned,
+    );
+    expect(never.status).toBe('pass');
+    expect(never.risks.map((r) => r.text)).toContain(
+      `the pinned rollback target ${d('9')} was never promoted into prod: a rollback would deploy a digest never validated there`,
+    );
+    const known = run(
+      { metricsSource: 'x', stagePromotions: [previous(d('9'))], pinnedTargetRegistered: true },
+      pinned,
+    );
+    expect(known.risks).toEqual([]);
+  });
+
   it('treats missing facts as no metrics source (never as configured)', () => {
     expect(run(undefined).risks[0]?.text).toContain('no metrics source');
   });
