@@ -6,6 +6,8 @@
 import { stageOf, upstreamOf } from '../contract/types.js';
 import { readStageConfig } from '../drift/read-config.js';
 import { buildDriftReport, type DriftReport } from '../drift/report.js';
+import type { ConfigSet } from '../drift/types.js';
+import { TollgateError } from '../errors.js';
 import type { DriftFact } from '../gates/extra-facts.js';
 import { type SecretHasher, secretHasherFrom } from '../text/secret-hash.js';
 import type { AppRequest } from './services.js';
@@ -25,10 +27,24 @@ export async function driftBetween(
   const upstream = stageOf(contract, upstreamName);
   const downstream = stageOf(contract, downstreamName);
   const options = { root: contract.root };
+  // Two empty configurations have no difference, and "no drift" would be a yes about nothing.
+  for (const [name, stage] of [
+    [upstreamName, upstream],
+    [downstreamName, downstream],
+  ] as const) {
+    if (stage.config.length === 0) {
+      throw new TollgateError(
+        'CONFIG_INVALID',
+        `stage "${name}" lists no config files ("config" is empty or missing), so there is nothing to compare ${downstreamName}'s config with ${upstreamName}'s; list the stage's configuration files in the contract`,
+      );
+    }
+  }
   const [upstreamConfig, downstreamConfig] = await Promise.all([
     readStageConfig(upstream.config, options),
     readStageConfig(downstream.config, options),
   ]);
+  refuseEmpty(upstreamName, upstreamConfig);
+  refuseEmpty(downstreamName, downstreamConfig);
   const section = contract.drift;
   const requirement = downstream.requires.drift;
   return buildDriftReport({
@@ -40,6 +56,17 @@ export async function driftBetween(
     now: ctx.caller.at,
     hashSecret,
   });
+}
+
+/** A stage whose files hold no value at all (`{}` each) has nothing to compare. */
+function refuseEmpty(stageName: string, config: ConfigSet): void {
+  const empty = (map: object) => Object.keys(map).length === 0;
+  if (empty(config.plain) && empty(config.flagd) && empty(config.k8s)) {
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `the config files of stage "${stageName}" (${config.sources.map((source) => source.file).join(', ')}) hold no value: nothing to compare`,
+    );
+  }
 }
 
 /** One report per upstream stage of `stageName` (none for a stage without `from`). */

@@ -69,9 +69,16 @@ export function parseConfigBytes(bytes: Uint8Array, file: string, forced?: Confi
   const source: ConfigSource = { file, format, digest };
   switch (format) {
     case 'env':
-      return [{ source, namespace: 'plain', value: parseEnvFile(text, file) }];
-    case 'properties':
-      return [{ source, namespace: 'plain', value: parseProperties(text, file) }];
+    case 'properties': {
+      const value = format === 'env' ? parseEnvFile(text, file) : parseProperties(text, file);
+      if (Object.keys(value).length === 0) {
+        throw invalid(
+          file,
+          'the file holds no assignment (only comments or blank lines): nothing to compare',
+        );
+      }
+      return [{ source, namespace: 'plain', value }];
+    }
     case 'json':
     case 'yaml':
     case 'flagd':
@@ -101,6 +108,7 @@ function documentsToParts(
   ) {
     if (documents.length !== 1) throw invalid(file, `expected one flagd document, found ${documents.length}`);
     const { flags, stats } = readFlagd(documents[0]!, file);
+    if (stats.total === 0) throw invalid(file, 'the flagd definition holds no flag: nothing to compare');
     source.format = 'flagd';
     source.flags = stats;
     return [{ source, namespace: 'flagd', value: flags }];

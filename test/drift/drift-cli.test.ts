@@ -95,6 +95,26 @@ describe('tollgate drift', () => {
     expect(invalid.stderr).toMatch(/values\/prod\.yaml:\d+:\d+: invalid YAML/);
   });
 
+  it('exits 3 instead of "no drift" when a stage lists no config files or its files hold nothing', async () => {
+    const noConfig = makeWorkspace(
+      CONTRACT.replace(
+        'config: [values/staging.yaml, flags/staging.flagd.json, .env.staging]',
+        '# no config',
+      ),
+      { 'values/prod.yaml': 'replicas: 6\n', 'flags/prod.flagd.json': flags('on'), '.env.prod': 'A=1\n' },
+    );
+    const missing = await runCli(['drift', 'staging', 'prod'], { cwd: noConfig });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('stage "staging" lists no config files');
+    const bothEmpty = makeWorkspace(
+      CONTRACT.replaceAll(/config: \[values\/(staging|prod)\.yaml, .*\]/g, 'config: [values/$1.yaml]'),
+      { 'values/staging.yaml': '{}\n', 'values/prod.yaml': '{}\n' },
+    );
+    const empty = await runCli(['drift', 'staging', 'prod'], { cwd: bothEmpty });
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toContain('the config files of stage "staging" (values/staging.yaml) hold no value');
+  });
+
   it('refuses a contract with a bad budget, at its line', async () => {
     const dir = workspace();
     writeFileSync(

@@ -106,4 +106,19 @@ describe('reading a stage config', () => {
       /1 of 2 documents are Kubernetes objects/,
     );
   });
+
+  it('refuses a .env, .properties or flagd file that holds nothing, as it refuses an empty YAML file', async () => {
+    write('empty.env', '# all commented out\n# DB_HOST=db\n\n');
+    write('empty.properties', '! nothing here\n');
+    write('none.flagd.json', '{"flags": {}}');
+    await expect(readStageConfig(['empty.env'], { root })).rejects.toThrow(
+      'empty.env: the file holds no assignment (only comments or blank lines): nothing to compare',
+    );
+    await expect(readStageConfig(['empty.properties'], { root })).rejects.toThrow(
+      'empty.properties: the file holds no assignment',
+    );
+    await expect(readStageConfig(['none.flagd.json'], { root })).rejects.toThrow(
+      'none.flagd.json: the flagd definition holds no flag: nothing to compare',
+    );
+  });
 });
