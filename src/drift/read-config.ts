@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { TollgateError } from '../errors.js';
-import { parseStrictJson } from '../text/json-text.js';
+import { inputError, TollgateError } from '../errors.js';
+import { lineColumnAt, parseStrictJson } from '../text/json-text.js';
 import { parseEnvFile } from './env-reader.js';
 import { isFlagdDocument, readFlagd } from './flagd-reader.js';
 import { isK8sDocument, readK8s } from './k8s-reader.js';
 import { type ConfigPart, mergeConfig } from './merge.js';
+import { firstInexactJsonNumber } from './numbers.js';
 import { parseProperties } from './properties-reader.js';
 import type { ConfigFormat, ConfigSet, ConfigSource, ConfigValue } from './types.js';
 import { parseYamlDocuments } from './yaml-reader.js';
@@ -83,8 +84,7 @@ export function parseConfigBytes(bytes: Uint8Array, file: string, forced?: Confi
     case 'yaml':
     case 'flagd':
     case 'k8s': {
-      const documents =
-        format === 'json' ? [parseStrictJson(text, file) as ConfigValue] : parseYamlDocuments(text, file);
+      const documents = format === 'json' ? [parseJson(text, file)] : parseYamlDocuments(text, file);
       if (documents.length === 0) {
         throw invalid(
           file,
@@ -139,6 +139,16 @@ function documentsToParts(
     }
     return { source, namespace: 'plain' as const, value: document };
   });
+}
+
+/** Strict JSON (duplicate keys refused), and no number the diff could not compare as written. */
+function parseJson(text: string, file: string): ConfigValue {
+  const value = parseStrictJson(text, file) as ConfigValue;
+  const inexact = firstInexactJsonNumber(text);
+  if (inexact !== undefined) {
+    throw inputError('CONFIG_INVALID', { file, ...lineColumnAt(text, inexact.offset) }, inexact.message);
+  }
+  return value;
 }
 
 function sniff(text: string, file: string): ConfigFormat {

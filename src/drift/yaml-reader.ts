@@ -5,6 +5,8 @@
  */
 import jsYaml from 'js-yaml';
 import { inputError, TollgateError } from '../errors.js';
+import { lineColumnAt } from '../text/json-text.js';
+import { inexactNumber } from './numbers.js';
 import type { ConfigValue } from './types.js';
 
 // @types/js-yaml lags js-yaml 4.3: it lacks `types` and the `maxDepth` option.
@@ -19,8 +21,11 @@ const LOAD_OPTIONS = { schema: SCHEMA, maxDepth: 1000 } as jsYaml.LoadOptions;
  */
 export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   let documents: unknown[];
+  const options = NUMBER_HINT.test(text)
+    ? { ...LOAD_OPTIONS, filename: file, listener: numberChecker(file) }
+    : { ...LOAD_OPTIONS, filename: file };
   try {
-    documents = jsYaml.loadAll(text, null, { ...LOAD_OPTIONS, filename: file });
+    documents = jsYaml.loadAll(text, null, options);
   } catch (error) {
     if (error instanceof jsYaml.YAMLException) {
       const mark = (error as { mark?: { line: number; column: number } }).mark;
@@ -44,6 +49,39 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
 }
 
 const OBJECT_KEY = '[object Object]';
+
+// A number of 16 or more digits, or one with a leading zero: only then are numbers looked at.
+const NUMBER_HINT = /[0-9.]{16}|(?:^|[^\w.])[-+]?0\d/m;
+
+interface ListenerState {
+  position: number;
+  input: string;
+  result: unknown;
+}
+
+/**
+ * A js-yaml listener that refuses a number the diff could not compare as written (src/drift/numbers.ts):
+ * a scalar's events are an `open` at its start and a `close` at its end, so its text lies between.
+ */
+function numberChecker(file: string): (event: 'open' | 'close', state: ListenerState) => void {
+  let open = 0;
+  return (event, state) => {
+    if (event === 'open') {
+      open = state.position;
+      return;
+    }
+    if (typeof state.result !== 'number') return;
+    const raw = state.input.slice(open, state.position);
+    // Anchors and tags stand before the scalar (`&n 010`, `!!int "010"`); an alias (`*n`) was checked at its anchor.
+    const written = raw.trim().split(/\s+/).pop() ?? '';
+    if (written.startsWith('*')) return;
+    const unquoted = /^(["']).*\1$/.test(written) ? written.slice(1, -1) : written;
+    const why = inexactNumber(unquoted, state.result, true);
+    if (why === undefined) return;
+    const { line, column } = lineColumnAt(state.input, open + raw.lastIndexOf(written));
+    throw inputError('CONFIG_INVALID', { file, line, column }, why);
+  };
+}
 
 function hasObjectKey(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== 'object' || depth > 1000) return false;

@@ -326,3 +326,44 @@ metadata: {name: deny, namespace: shop}
     expect(ingress('networking.k8s.io/v1')).toEqual(['Ingress/shop/web']);
   });
 });
+
+describe('numbers the diff could not compare as written', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
+  it('refuses an integer beyond float precision, in YAML and JSON, with its line (it would hide a change)', () => {
+    // 9007199254740993 reads as 9007199254740992: an id changed in its last digit compared as equal.
+    const yaml = tollgateErrorOf(() => parseYamlDocuments('a: 1\naccountId: 9007199254740993\n', 'v.yaml'));
+    expect(yaml.code).toBe('CONFIG_INVALID');
+    expect(yaml.position).toEqual({ file: 'v.yaml', line: 2, column: 12 });
+    expect(yaml.message).toContain(
+      'the number 9007199254740993 has more digits than can be compared exactly',
+    );
+    const json = tollgateErrorOf(() =>
+      parseConfigBytes(bytes('{\n  "s": "9007199254740993",\n  "n": 9007199254740993\n}'), 'v.json'),
+    );
+    expect(json.position).toEqual({ file: 'v.json', line: 3, column: 8 });
+    expect(json.message).toContain('quote it to compare it as text');
+  });
+
+  it('refuses a YAML integer with a leading zero, octal to YAML 1.1 readers and decimal to 1.2 ones', () => {
+    const error = tollgateErrorOf(() => parseYamlDocuments('mode:\n  - 0644\n', 'v.yaml'));
+    expect(error.position).toEqual({ file: 'v.yaml', line: 2, column: 5 });
+    expect(error.message).toContain('the number 0644 is octal 420 to YAML 1.1 readers');
+    expect(tollgateErrorOf(() => parseYamlDocuments('a: &n 010\nb: *n\n', 'v.yaml')).message).toContain(
+      'octal 8',
+    );
+  });
+
+  it('still reads ordinary numbers, dates, quoted digits and exactly representable long numbers', () => {
+    expect(
+      parseYamlDocuments(
+        'd: 2026-01-01\nz: 0\nf: 0.5\nq: "0644"\nbig: 9007199254740992\nr: 1.0000000000000000\n',
+        'v.yaml',
+      ),
+    ).toEqual([{ d: '2026-01-01', z: 0, f: 0.5, q: '0644', big: 9007199254740992, r: 1 }]);
+    expect(parseConfigBytes(bytes('{"id": "12345678901234567890", "p": 0.1}'), 'v.json')[0]!.value).toEqual({
+      id: '12345678901234567890',
+      p: 0.1,
+    });
+  });
+});
