@@ -4,6 +4,7 @@
  * (`<<`), so `2026-01-01` stays a string and `on` stays a string, as Kubernetes and Helm read them.
  */
 import jsYaml from 'js-yaml';
+import { isMap, isScalar, parseAllDocuments, Scalar, visit } from 'yaml';
 import { inputError, TollgateError } from '../errors.js';
 import { lineColumnAt } from '../text/json-text.js';
 import { inexactNumber } from './numbers.js';
@@ -34,6 +35,7 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
     }
     throw error;
   }
+  if (text.indexOf('<<') !== text.lastIndexOf('<<')) refuseTwoMergeKeys(text, file);
   const present = documents.filter((document) => document !== null && document !== undefined);
   // js-yaml turns a mapping key that is itself a map into the text "[object Object]", so an
   // unrendered template (`config: {{data}}`) would read as a map with that key. Refused instead.
@@ -46,6 +48,36 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   if (text.indexOf('&') === -1) return present as ConfigValue[];
   const budget = { left: 100_000 + 4 * text.length };
   return present.map((document) => expandAliases(document, file, budget, new Set()));
+}
+
+/**
+ * Two merge keys in one map (`<<: *a` then `<<: *b`): js-yaml takes the first for a key both give,
+ * PyYAML and ruamel the last, so the value compared may not be the one the consumer reads; the
+ * `yaml` package finds the map (js-yaml keeps no positions). Refused at the second `<<`.
+ */
+function refuseTwoMergeKeys(text: string, file: string): void {
+  for (const document of parseAllDocuments(text, { uniqueKeys: false })) {
+    if (!('contents' in document)) continue;
+    let second: number | undefined;
+    visit(document, {
+      Map(_, map) {
+        if (!isMap(map)) return undefined;
+        const merges = map.items.filter(
+          (pair) => isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === Scalar.PLAIN,
+        );
+        if (merges.length < 2) return undefined;
+        second = (merges[1]!.key as Scalar).range?.[0];
+        return visit.BREAK;
+      },
+    });
+    if (second !== undefined) {
+      throw inputError(
+        'CONFIG_INVALID',
+        { file, ...lineColumnAt(text, second) },
+        'a second merge key (<<) in one map: YAML readers disagree on which merged map gives a key both give (js-yaml the first, PyYAML the last), so the value compared may not be the one your application reads; merge them with one `<<: [*first, *second]`, or write the keys here',
+      );
+    }
+  }
 }
 
 const OBJECT_KEY = '[object Object]';

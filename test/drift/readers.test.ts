@@ -367,3 +367,22 @@ describe('numbers the diff could not compare as written', () => {
     });
   });
 });
+
+describe('YAML merge keys readers disagree on', () => {
+  it('refuses two merge keys in one map at the second, since js-yaml keeps the first and PyYAML the last', () => {
+    const text = 'a: &a {timeout: 1}\nb: &b {timeout: 30}\nsvc:\n  <<: *a\n  <<: *b\n';
+    const error = tollgateErrorOf(() => parseYamlDocuments(text, 'values.yaml'));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.position).toEqual({ file: 'values.yaml', line: 5, column: 3 });
+    expect(error.message).toContain('a second merge key (<<) in one map');
+  });
+
+  it('still reads one merge key per map, a list of merges, and a quoted "<<" key', () => {
+    const text = 'a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc: {<<: *a}\nd: {<<: [*a, *b]}\ne: {"<<": 1, <<: *b}\n';
+    expect(parseYamlDocuments(text, 'v.yaml')[0]).toMatchObject({
+      c: { x: 1 },
+      d: { x: 1, y: 3 },
+      e: { '<<': 1, x: 2, y: 3 },
+    });
+  });
+});
