@@ -4,7 +4,8 @@
  * float precision (an account id, a snowflake id, a 17-digit price) would compare as no change. And
  * YAML `010` is 10 to a YAML 1.2 reader but 8 to the YAML 1.1 readers many consumers use (kubectl's
  * sigs.k8s.io/yaml, PyYAML, Spring's SnakeYAML), so `010` against `10` would read as no change while
- * the consumer sees 8 against 10. Both are refused with the line, not compared. Pure.
+ * the consumer sees 8 against 10. Both are refused with the line, not compared; the messages do not
+ * quote the number, which may be a PIN or a card number. Pure.
  */
 
 const DECIMAL = /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/;
@@ -13,9 +14,9 @@ const DECIMAL = /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/;
 export function inexactNumber(written: string, value: number, yaml: boolean): string | undefined {
   if (yaml && /^[-+]?0\d+$/.test(written)) {
     const octal = /^[-+]?0[0-7]+$/.test(written)
-      ? `octal ${Number.parseInt(written, 8)} to YAML 1.1 readers (kubectl, PyYAML, Spring's SnakeYAML)`
+      ? 'octal to YAML 1.1 readers (kubectl, PyYAML, Spring’s SnakeYAML)'
       : 'text to YAML 1.1 readers (kubectl, PyYAML, Spring)';
-    return `the number ${written} is ${octal} but ${value} to YAML 1.2 readers; quote it, or write it without the leading zero (0o… for octal)`;
+    return `an integer written with a leading zero is ${octal} but decimal to YAML 1.2 readers; quote it, or write it without the leading zero (0o… for octal)`;
   }
   if (!Number.isFinite(value)) return undefined;
   const exact = normalise(written);
@@ -23,7 +24,7 @@ export function inexactNumber(written: string, value: number, yaml: boolean): st
   const read = normalise(String(value));
   if (read !== undefined && read.digits === exact.digits && read.exponent === exact.exponent)
     return undefined;
-  return `the number ${written} has more digits than can be compared exactly (it reads as ${String(value)}, so a change in its last digits would not show); quote it to compare it as text`;
+  return 'a number with more significant digits than a 64-bit float holds exactly (a change in its last digits would not show); quote it to compare it as text';
 }
 
 /** Significant digits and exponent of a decimal, without sign; undefined when it is not one. */

@@ -120,7 +120,8 @@ function unescapeText(raw: string, line: number, file: string): string {
         throw inputError(
           'CONFIG_INVALID',
           { file, line },
-          `malformed \\uXXXX escape: expected four hex digits, found "\\u${hex}"`,
+          // Not quoted: the value may be a password (Java refuses it the same way, "Malformed \uxxxx encoding").
+          'malformed \\uXXXX escape: expected four hex digits after "\\u"',
         );
       }
       out += String.fromCharCode(Number.parseInt(hex, 16));
