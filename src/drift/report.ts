@@ -9,7 +9,7 @@ import { type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
 import { lookupPath, pathsMatching } from './lookup.js';
 import { compilePathPattern, type PathPattern } from './pointer.js';
-import { isSecretDifference, maskPathSecrets } from './secrets.js';
+import { isSecretDifference, maskPathSecrets, pairName } from './secrets.js';
 import {
   type ConfigSet,
   type ConfigSource,
@@ -149,6 +149,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
   });
   const used = new Set<number>();
   const hashSecret = input.hashSecret ?? createSecretHasher();
+  const configs = [input.upstream.config, input.downstream.config];
   const raw = diffConfigs(
     input.upstream.config,
     input.downstream.config,
@@ -167,6 +168,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       difference.before,
       difference.after,
       hashSecret,
+      configs,
     );
     declarations.forEach((declaration, index) => {
       if (result.declared || !declaration.pattern.matches(difference.path)) return;
@@ -210,6 +212,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
             value,
             value,
             hashSecret,
+            configs,
           ),
         );
       }
@@ -251,15 +254,33 @@ function note(declaration: DriftDeclaration, index: number): DeclarationNote {
   return result;
 }
 
+/**
+ * The `name`/`key` beside the `value` of a list item reached by position (`/env/3/value`): the
+ * path alone does not say it is `DB_PASSWORD`'s value.
+ */
+function siblingNames(path: string, configs: readonly ConfigSet[]): string[] {
+  const slash = path.lastIndexOf('/');
+  if (slash <= 0 || path.slice(slash + 1) !== 'value') return [];
+  const parent = path.slice(0, slash);
+  if (!/\/\d+$/.test(parent)) return [];
+  const names: string[] = [];
+  for (const config of configs) {
+    const name = pairName(lookupPath(config, parent));
+    if (name !== undefined) names.push(name);
+  }
+  return names;
+}
+
 function withValues(
   difference: DriftDifference,
   before: ConfigValue | undefined,
   after: ConfigValue | undefined,
   hashSecret: SecretHasher,
+  configs: readonly ConfigSet[],
 ): DriftDifference {
   const path = difference.path;
   difference.path = maskPathSecrets(difference.path);
-  if (isSecretDifference(path, before, after)) {
+  if (isSecretDifference(path, before, after, siblingNames(path, configs))) {
     difference.secret = true;
     if (before !== undefined) difference.beforeHash = hashSecret(before);
     if (after !== undefined) difference.afterHash = hashSecret(after);

@@ -62,10 +62,29 @@ export function holdsSecret(
     return secrecy === 'suspicious' && looksRandom(value);
   }
   if (Array.isArray(value)) return value.some((item) => holdsSecret(item, secrecy, depth + 1));
+  // A name/value pair (`{name: DB_PASSWORD, value: …}`, `{key: API_TOKEN, value: …}`): the value is
+  // named by its sibling, as in a Kubernetes `env` list compared by position.
+  const named = pairName(value);
   for (const [key, item] of Object.entries(value)) {
-    if (holdsSecret(item, secrecyBelow(secrecy, key), depth + 1)) return true;
+    let below = secrecyBelow(secrecy, key);
+    if (named !== undefined && key === 'value') below = stricter(below, secrecyBelow(below, named));
+    if (holdsSecret(item, below, depth + 1)) return true;
   }
   return false;
+}
+
+/** The `name` (else `key`) text of a map, which names its `value` in a name/value list. */
+export function pairName(value: ConfigValue | undefined): string | undefined {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value))
+    return undefined;
+  if (typeof value.name === 'string') return value.name;
+  return typeof value.key === 'string' ? value.key : undefined;
+}
+
+const RANK: Record<PathSecrecy, number> = { plain: 0, suspicious: 1, secret: 2 };
+
+function stricter(a: PathSecrecy, b: PathSecrecy): PathSecrecy {
+  return RANK[a] >= RANK[b] ? a : b;
 }
 
 function secrecyBelow(above: PathSecrecy, key: string): PathSecrecy {
@@ -96,12 +115,18 @@ export function maskPathSecrets(path: string): string {
   return changed ? path.slice(0, start) + segments.join('/') : path;
 }
 
-/** True when the difference at `path` between `before` and `after` must be shown as hashes only. */
+/**
+ * True when the difference at `path` between `before` and `after` must be shown as hashes only.
+ * `siblingNames`: the `name`/`key` beside a `value` whose path does not carry them (`/env/3/value`,
+ * in a list compared by position).
+ */
 export function isSecretDifference(
   path: string,
   before: ConfigValue | undefined,
   after: ConfigValue | undefined,
+  siblingNames: readonly string[] = [],
 ): boolean {
-  const secrecy = pathSecrecy(path);
+  let secrecy = pathSecrecy(path);
+  for (const name of siblingNames) secrecy = stricter(secrecy, secrecyBelow('plain', name));
   return holdsSecret(before, secrecy) || holdsSecret(after, secrecy);
 }

@@ -254,6 +254,32 @@ describe('secrets', () => {
     expect(renderDriftJson(k8s)).not.toMatch(/tok-1|tok-2|"v1"|"v2"/);
   });
 
+  it('hides the value of a name/value entry in a list compared by position, changed or added', () => {
+    // Two entries named A: no unique identity, so the env list compares by position and the path
+    // (/env/2/value) no longer carries the name DB_PASSWORD.
+    const env = (password: string, extra: ConfigMap[] = []): ConfigMap => ({
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'A', value: '2' },
+        { name: 'DB_PASSWORD', value: password },
+        ...extra,
+      ],
+      vars: [{ key: 'API_TOKEN', value: password }, { value: 'x' }] as ConfigMap[],
+    });
+    const report = build(
+      {},
+      set(env('old-pass-1')),
+      set(env('new-pass-2', [{ name: 'REDIS_PASSWORD', value: 'added-pass-3' }])),
+    );
+    expect(report.differences.map((d) => [d.path, d.secret])).toEqual([
+      ['/env/2/value', true],
+      ['/env/3', true],
+      ['/vars/0/value', true],
+    ]);
+    for (const text of [renderDriftText(report), renderDriftMarkdown(report), renderDriftJson(report)])
+      expect(text).not.toMatch(/old-pass-1|new-pass-2|added-pass-3/);
+  });
+
   it('masks a secret that stands in a path: a map keyed by a token or by a URL with a password', () => {
     const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
     const keyed = build(
