@@ -5,10 +5,10 @@
  */
 
 import { createSecretHasher, type SecretHasher } from '../text/secret-hash.js';
-import { type ClassPatterns, classifyPath } from './classify.js';
+import { type Classification, type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
 import { lookupPath, pathsMatching } from './lookup.js';
-import { compilePathPattern, type PathPattern } from './pointer.js';
+import { compilePathPattern, escapeSegment, type PathPattern } from './pointer.js';
 import { isSecretDifference, maskPathSecrets, pairName } from './secrets.js';
 import {
   type ConfigSet,
@@ -17,6 +17,7 @@ import {
   type DifferenceKind,
   DRIFT_CLASSES,
   type DriftClass,
+  type RawDifference,
 } from './types.js';
 
 /** A class budget: at most N undeclared differences, only declared ones, or any number. */
@@ -156,7 +157,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
     input.keys === undefined ? {} : { keys: input.keys },
   );
   const differences: DriftDifference[] = raw.map((difference) => {
-    const classification = classifyPath(difference.path, input.classes);
+    const classification = classifyDifference(difference, configs, input.classes);
     const result = withValues(
       {
         path: difference.path,
@@ -252,6 +253,38 @@ function note(declaration: DriftDeclaration, index: number): DeclarationNote {
   };
   if (declaration.until !== undefined) result.until = declaration.until;
   return result;
+}
+
+/**
+ * The class of a difference. A list item reached by position (`/env/3/value`, `/env/3`) has lost
+ * its name from the path, so the built-in rules would put `DB_PASSWORD`'s value in `other`; when
+ * only the default rule decided, the path with the item's `name`/`key` (`/env/name=DB_PASSWORD/value`)
+ * is classified instead.
+ */
+function classifyDifference(
+  difference: RawDifference,
+  configs: readonly ConfigSet[],
+  classes: ClassPatterns | undefined,
+): Classification {
+  const classification = classifyPath(difference.path, classes);
+  if (classification.class !== 'other' || classification.rule.startsWith('contract:')) return classification;
+  const path = difference.path;
+  const slash = path.lastIndexOf('/');
+  const last = path.slice(slash + 1);
+  const variants: string[] = [];
+  if (last === 'value' && /\/\d+$/.test(path.slice(0, slash))) {
+    const item = path.slice(0, slash);
+    for (const name of siblingNames(path, configs))
+      variants.push(`${item.slice(0, item.lastIndexOf('/'))}/name=${escapeSegment(name)}/value`);
+  } else if (slash > 0 && /^\d+$/.test(last)) {
+    const name = pairName(difference.after ?? difference.before);
+    if (name !== undefined) variants.push(`${path.slice(0, slash)}/name=${escapeSegment(name)}`);
+  }
+  for (const variant of variants) {
+    const named = classifyPath(variant, classes);
+    if (named.class !== 'other') return { ...named, reason: `${named.reason} (the list entry's name)` };
+  }
+  return classification;
 }
 
 /**

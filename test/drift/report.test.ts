@@ -254,7 +254,7 @@ describe('secrets', () => {
     expect(renderDriftJson(k8s)).not.toMatch(/tok-1|tok-2|"v1"|"v2"/);
   });
 
-  it('hides the value of a name/value entry in a list compared by position, changed or added', () => {
+  it('hides the value of a name/value entry in a list compared by position, and classes it by the name', () => {
     // Two entries named A: no unique identity, so the env list compares by position and the path
     // (/env/2/value) no longer carries the name DB_PASSWORD.
     const env = (password: string, extra: ConfigMap[] = []): ConfigMap => ({
@@ -271,10 +271,10 @@ describe('secrets', () => {
       set(env('old-pass-1')),
       set(env('new-pass-2', [{ name: 'REDIS_PASSWORD', value: 'added-pass-3' }])),
     );
-    expect(report.differences.map((d) => [d.path, d.secret])).toEqual([
-      ['/env/2/value', true],
-      ['/env/3', true],
-      ['/vars/0/value', true],
+    expect(report.differences.map((d) => [d.path, d.secret, d.class])).toEqual([
+      ['/env/2/value', true, 'security'],
+      ['/env/3', true, 'security'],
+      ['/vars/0/value', true, 'security'],
     ]);
     for (const text of [renderDriftText(report), renderDriftMarkdown(report), renderDriftJson(report)])
       expect(text).not.toMatch(/old-pass-1|new-pass-2|added-pass-3/);
