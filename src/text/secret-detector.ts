@@ -388,8 +388,11 @@ const URL_USERINFO =
 /** Go's MySQL DSN: `user:password@tcp(host:3306)/db`. Groups: 1 user, 2 password. */
 const MYSQL_DSN = /(^|[\s"'=])([^\s:@/"']+):([^\s@"']+)@(?=(?:tcp|tcp6|unix|udp)\()/g;
 
-/** `name=value` pairs of query strings, connection strings (`;`) and libpq DSNs (spaces). */
-const PAIR = /(^|[?&;\s"'])([A-Za-z][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
+/**
+ * `name=value` pairs of query strings, connection strings (`;`), libpq DSNs (spaces) and command-line
+ * options (`--db-password=…`, `-Dspring.datasource.password=…`).
+ */
+const PAIR = /(^|[?&;\s"'-])([A-Za-z][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
 
 /** Query parameter names that carry secrets although no secret word is in them (Azure SAS, AWS). */
 const SECRET_PARAMS = new Set(['sig', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token']);

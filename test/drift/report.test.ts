@@ -280,6 +280,25 @@ describe('secrets', () => {
       expect(text).not.toMatch(/old-pass-1|new-pass-2|added-pass-3/);
   });
 
+  it('hides a password given as a command-line option in args or a command', () => {
+    const args = (password: string) => ({
+      args: [`--db-password=${password}`, `-Dspring.datasource.password=${password}`, '--port=8080'],
+    });
+    const report = build({}, set(args('old-pass-1')), set(args('new-pass-2')));
+    expect(report.differences.map((d) => [d.path, d.secret])).toEqual([
+      ['/args/0', true],
+      ['/args/1', true],
+    ]);
+    for (const text of [renderDriftText(report), renderDriftMarkdown(report), renderDriftJson(report)])
+      expect(text).not.toMatch(/old-pass-1|new-pass-2/);
+    const port = build({}, set({ args: ['--port=8080'] }), set({ args: ['--port=9090'] }));
+    expect(port.differences[0]).toMatchObject({
+      path: '/args/0',
+      before: '--port=8080',
+      after: '--port=9090',
+    });
+  });
+
   it('masks a secret that stands in a path: a map keyed by a token or by a URL with a password', () => {
     const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
     const keyed = build(
