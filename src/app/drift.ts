@@ -33,8 +33,9 @@ export async function driftBetween(
     [downstreamName, downstream],
   ] as const) {
     if (stage.config.length === 0) {
+      // The contract's omission, not a file's: CONTRACT_INVALID (exit 3; 422 from the server).
       throw new TollgateError(
-        'CONFIG_INVALID',
+        'CONTRACT_INVALID',
         `stage "${name}" lists no config files ("config" is empty or missing), so there is nothing to compare ${downstreamName}'s config with ${upstreamName}'s; list the stage's configuration files in the contract`,
       );
     }
