@@ -2,21 +2,18 @@
  * Numbers whose written form says more than the value the diff compares. Readers turn numbers into
  * 64-bit floats, so `9007199254740993` reads as `9007199254740992`: a change in the digits beyond
  * float precision (an account id, a snowflake id, a 17-digit price) would compare as no change. And
- * YAML `010` is 10 to a YAML 1.2 reader but 8 to the YAML 1.1 readers many consumers use (kubectl's
- * sigs.k8s.io/yaml, PyYAML, Spring's SnakeYAML), so `010` against `10` would read as no change while
- * the consumer sees 8 against 10. Both are refused with the line, not compared; the messages do not
- * quote the number, which may be a PIN or a card number. Pure.
+ * YAML `089` is no octal number (`0644` is read as octal, as its consumers read it): text to YAML 1.1
+ * readers (PyYAML, Spring's SnakeYAML), 89 to YAML 1.2 ones. Both are refused with the line, not
+ * compared; the messages do not quote the number, which may be a PIN or a card number. Pure.
  */
 
 const DECIMAL = /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/;
 
 /** Why `written` (a decimal number as written in a file) cannot be compared as `value`; undefined when it can. */
 export function inexactNumber(written: string, value: number, yaml: boolean): string | undefined {
-  if (yaml && /^[-+]?0\d+$/.test(written)) {
-    const octal = /^[-+]?0[0-7]+$/.test(written)
-      ? 'octal to YAML 1.1 readers (kubectl, PyYAML, Spring’s SnakeYAML)'
-      : 'text to YAML 1.1 readers (kubectl, PyYAML, Spring)';
-    return `an integer written with a leading zero is ${octal} but decimal to YAML 1.2 readers; quote it, or write it without the leading zero (0o… for octal)`;
+  // `0644` is read as octal (src/drift/yaml-reader.ts), as its consumers read it; `089` is no octal.
+  if (yaml && /^[-+]?0\d*[89]\d*$/.test(written)) {
+    return 'an integer written with a leading zero and an 8 or 9 is no octal number: YAML 1.1 readers (PyYAML, Spring’s SnakeYAML) read it as text, YAML 1.2 readers as a decimal; quote it, or write it without the leading zero';
   }
   if (!Number.isFinite(value)) return undefined;
   const exact = normalise(written);

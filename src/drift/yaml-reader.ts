@@ -1,7 +1,8 @@
 /**
  * YAML config files, multi-document. js-yaml is used because it is ten times faster than `yaml` on
  * large files (DESIGN.md); its errors carry line and column. Schema: YAML 1.2 core plus merge keys
- * (`<<`), so `2026-01-01` stays a string and `on` stays a string, as Kubernetes and Helm read them.
+ * (`<<`), so `2026-01-01` stays a string and `on` stays a string, as Kubernetes and Helm read them,
+ * and a leading-zero octal integer (`0644`) read as octal, as they read it too.
  */
 import jsYaml from 'js-yaml';
 import { isMap, isScalar, parseAllDocuments, Scalar, visit } from 'yaml';
@@ -11,8 +12,38 @@ import { inexactNumber } from './numbers.js';
 import type { ConfigValue } from './types.js';
 
 // @types/js-yaml lags js-yaml 4.3: it lacks `types` and the `maxDepth` option.
-const yamlTypes = (jsYaml as unknown as { types: { merge: jsYaml.Type } }).types;
-const SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [yamlTypes.merge] });
+const yamlTypes = (
+  jsYaml as unknown as {
+    types: Record<'merge' | 'null' | 'bool' | 'int' | 'float', jsYaml.Type>;
+  }
+).types;
+
+/**
+ * An integer written with a leading zero and octal digits (`defaultMode: 0644`) is octal, as the
+ * readers of these files read it: kubectl and Helm (Go's YAML libraries, v2 and v3 alike), PyYAML,
+ * Spring's SnakeYAML. The YAML 1.2 core schema alone would read 644, so `0644` against `420` would
+ * show a change nobody made, and `0644` against `644` none where the consumer sees one.
+ */
+const LEGACY_OCTAL = /^[-+]?0[0-7]+$/;
+const coreInt = yamlTypes.int as jsYaml.Type & {
+  resolve(data: string | null): boolean;
+  construct(data: string): number;
+};
+/** The core schema's `int`, with a leading-zero octal read as octal (one type per tag: js-yaml keeps the last). */
+const INT = new jsYaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => (data !== null && LEGACY_OCTAL.test(data)) || coreInt.resolve(data),
+  construct: (data: string) => {
+    if (!LEGACY_OCTAL.test(data)) return coreInt.construct(data);
+    const sign = data.startsWith('-') ? -1 : 1;
+    return sign * Number.parseInt(data.replace(/^[-+]/, ''), 8);
+  },
+});
+
+// Loading only: nothing is dumped with this schema.
+const SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [yamlTypes.null, yamlTypes.bool, INT, yamlTypes.float, yamlTypes.merge],
+});
 const LOAD_OPTIONS = { schema: SCHEMA, maxDepth: 1000 } as jsYaml.LoadOptions;
 
 /**
@@ -82,8 +113,8 @@ function refuseTwoMergeKeys(text: string, file: string): void {
 
 const OBJECT_KEY = '[object Object]';
 
-// A number of 16 or more digits, or one with a leading zero: only then are numbers looked at.
-const NUMBER_HINT = /[0-9.]{16}|(?:^|[^\w.])[-+]?0\d/m;
+// A number of 16 or more digits, or one with a leading zero and an 8 or 9: only then are numbers looked at.
+const NUMBER_HINT = /[0-9.]{16}|(?:^|[^\w.])[-+]?0\d*[89]/m;
 
 interface ListenerState {
   position: number;

@@ -352,13 +352,26 @@ describe('numbers the diff could not compare as written', () => {
     expect(json.message).toContain('quote it to compare it as text');
   });
 
-  it('refuses a YAML integer with a leading zero, octal to YAML 1.1 readers and decimal to 1.2 ones', () => {
-    const error = tollgateErrorOf(() => parseYamlDocuments('mode:\n  - 0644\n', 'v.yaml'));
+  it('reads a YAML integer with a leading zero as octal, as kubectl, Helm, PyYAML and SnakeYAML do', () => {
+    expect(
+      parseYamlDocuments('defaultMode: 0644\nneg: -010\nalias: &m 0755\nagain: *m\nzero: 0\n', 'v.yaml'),
+    ).toEqual([{ defaultMode: 420, neg: -8, alias: 493, again: 493, zero: 0 }]);
+    // `0644` against `420` is the same mode; against `644` it is a change the consumer sees.
+    const [same] = parseYamlDocuments('defaultMode: 420\n', 'v.yaml');
+    const [other] = parseYamlDocuments('defaultMode: 644\n', 'v.yaml');
+    expect(same).toEqual({ defaultMode: 420 });
+    expect(other).not.toEqual(parseYamlDocuments('defaultMode: 0644\n', 'v.yaml')[0]);
+  });
+
+  it('refuses a YAML integer with a leading zero and an 8 or 9, which no reader reads as octal', () => {
+    const error = tollgateErrorOf(() => parseYamlDocuments('mode:\n  - 0648\n', 'v.yaml'));
     expect(error.position).toEqual({ file: 'v.yaml', line: 2, column: 5 });
-    expect(error.message).toContain('an integer written with a leading zero is octal to YAML 1.1 readers');
-    const pin = tollgateErrorOf(() => parseYamlDocuments('pin: &n 0421\nb: *n\n', 'v.yaml'));
+    expect(error.message).toContain(
+      'an integer written with a leading zero and an 8 or 9 is no octal number',
+    );
+    const pin = tollgateErrorOf(() => parseYamlDocuments('pin: &n 0429\nb: *n\n', 'v.yaml'));
     expect(pin.position).toMatchObject({ line: 1, column: 9 });
-    expect(pin.message).not.toMatch(/421|273/); // not the PIN, not its octal value
+    expect(pin.message).not.toMatch(/429/); // not the PIN
   });
 
   it('still reads ordinary numbers, dates, quoted digits and exactly representable long numbers', () => {
