@@ -282,6 +282,7 @@ artifact: { type: oci }
 stages:
   dev:
     purpose: fast feedback
+    config: [dev.env]
     requires:
       tests: [{ suite: constructor }, { suite: __proto__ }, { suite: toString }]
       rules:
@@ -290,6 +291,7 @@ stages:
   constructor:
     purpose: a stage with an unlucky name
     from: dev
+    config: [constructor.env]
     requires:
       approvals: { count: 1, from: ["group:constructor"] }
       windows: { deny: [{ from: 2000-01-01, until: 2000-01-02 }] }
@@ -300,7 +302,11 @@ groups:
   const report = `<testsuite name="s"><testcase classname="constructor" name="__proto__"/></testsuite>`;
 
   it('runs every command on a stage named constructor, suites and labels named like prototype members', async () => {
-    const dir = makeWorkspace(CONTRACT, { 'r.xml': report });
+    const dir = makeWorkspace(CONTRACT, {
+      'r.xml': report,
+      'dev.env': 'constructor=1\nvalueOf=a\n',
+      'constructor.env': 'constructor=2\nvalueOf=a\n',
+    });
     const run = (...args: string[]) => runCli(args, { cwd: dir });
     const reg = await run('register', '--digest', D, '--label', 'constructor=y', '--label', 'valueof=z');
     expect(reg.code, reg.stderr).toBe(0);
