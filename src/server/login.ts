@@ -35,10 +35,24 @@ function newId(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Only a path on this server: never an absolute URL or `//host` (no open redirect). */
+const HERE = 'http://tollgate.invalid';
+
+/**
+ * Only a path on this server: never an absolute URL or `//host` (no open redirect). A browser
+ * drops tabs and newlines from a URL and reads `\` as `/`, so `/<tab>/evil.example` would be
+ * `//evil.example`: any control character or backslash sends the person to `/` instead, and what
+ * is kept is the path as a URL parser resolves it on this server.
+ */
 function safeReturn(text: string | undefined): string {
-  if (!text?.startsWith('/') || text.startsWith('//') || text.includes('\\')) return '/';
-  return text;
+  if (!text?.startsWith('/') || text.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(text)) return '/';
+  let url: URL;
+  try {
+    url = new URL(text, HERE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== HERE) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 /**

@@ -186,7 +186,15 @@ describe('people sign in with OIDC code + PKCE', () => {
   });
 
   it('never redirects off the server after sign-in', async () => {
-    for (const back of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+    // A browser drops tabs and newlines from a URL: "/<tab>/evil.example" is "//evil.example".
+    for (const back of [
+      '//evil.example/x',
+      'https://evil.example/',
+      '/\\evil.example',
+      '/\t/evil.example/x',
+      '/\n/evil.example/x',
+      '/\r\n/evil.example/x',
+    ]) {
       const { landed } = await signIn('erin', back);
       expect(landed.url, back).toBe(`${TOLLGATE}/`);
     }
