@@ -5,6 +5,7 @@
  * httpOnly cookie; approvals made with it record the person the provider vouched for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/ledger/hash-chain.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
 import { sqliteBackend } from '../support/stores.js';
@@ -197,6 +198,49 @@ describe('people sign in with OIDC code + PKCE', () => {
     ]) {
       const { landed } = await signIn('erin', back);
       expect(landed.url, back).toBe(`${TOLLGATE}/`);
+    }
+  });
+
+  it('takes a write from its own https page behind a proxy that ends TLS, and still none from another site', async () => {
+    // Deployed behind a proxy: the redirect URI (where the cookie is set, where the pages are) is
+    // https, the request this process sees is http to the same host.
+    const config = parseServerConfig(
+      `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: https://tollgate.example.com/auth/callback
+  principalClaim: email
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+`,
+      'server.yaml',
+    );
+    const proxied = await openTestServer(sqliteBackend, {
+      login: { config: config.login!, clientSecret: 'tollgate-secret' },
+    });
+    try {
+      const now = new Date();
+      await proxied.handle.store.sessions.insert({
+        idHash: sha256('a-session'),
+        kind: 'session',
+        data: { principal: 'erin@example.com', grant: { role: 'approver', pipelines: ['checkout'] } },
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+      });
+      const approve = (origin: string) =>
+        proxied.app.request('http://tollgate.example.com/api/v1/pipelines/checkout/stages/prod/approvals', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: 'tollgate_session=a-session', origin },
+          body: JSON.stringify({ artifact: `sha256:${'cd'.repeat(32)}`, decision: 'approve' }),
+        });
+      // Authenticated and allowed: the artifact simply is not registered.
+      expect((await approve('https://tollgate.example.com')).status).toBe(404);
+      for (const origin of ['https://evil.example', 'http://tollgate.example.com.evil.example', 'null'])
+        expect((await approve(origin)).status, origin).toBe(403);
+    } finally {
+      await proxied.dispose();
     }
   });
 });
