@@ -160,6 +160,46 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await shoot(erin.page, 'pipeline');
   });
 
+  it("keeps each stage box's digest inside the box, whatever version label the registrant chose", async () => {
+    const { page } = erin;
+    const long = `1.1.0-${'x'.repeat(60)}`;
+    const summary = (url: URL) => url.pathname.endsWith('/pipelines/shop/summary');
+    await page.route(summary, async (route) => {
+      const answer = (await (await route.fetch()).json()) as {
+        stages: Array<{ current?: { artifact: { labels: Record<string, string> } } }>;
+      };
+      for (const stage of answer.stages) if (stage.current) stage.current.artifact.labels.version = long;
+      await route.fulfill({ json: answer });
+    });
+    try {
+      await open(erin, '#/p/shop');
+      // A fresh page, so the summary is asked for (through the route) rather than kept.
+      await page.reload();
+      await page.locator('figure.graph').waitFor();
+      await expect.poll(() => page.locator('figure.graph svg').innerHTML()).toContain('x'.repeat(10));
+      const boxes = await page.evaluate(() =>
+        [...document.querySelectorAll('figure.graph svg a')].map((a) => {
+          const rect = a.querySelector('rect.node') as SVGRectElement;
+          const right = rect.x.baseVal.value + rect.width.baseVal.value;
+          return {
+            texts: [...a.querySelectorAll('text')].map((t) => t.textContent ?? ''),
+            overflow: [...a.querySelectorAll('text')].some((t) => {
+              const box = (t as SVGTextElement).getBBox();
+              return box.x + box.width > right;
+            }),
+          };
+        }),
+      );
+      expect(boxes.length).toBe(4);
+      for (const box of boxes) {
+        expect(box.overflow, box.texts.join(' | ')).toBe(false);
+        expect(box.texts[1]).toMatch(/^sha256:[0-9a-f]{12}$/);
+      }
+    } finally {
+      await page.unroute(summary);
+    }
+  });
+
   it('shows every pipeline with each stage, its current version and what waits where, and searches', async () => {
     const { page } = erin;
     await open(erin, '#/');
@@ -169,6 +209,8 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await expect(prodRow.innerText()).resolves.toMatch(
       /1\.0\.0[\s\S]*promoted[\s\S]*1\.1\.0[\s\S]*pending[\s\S]*approvals/,
     );
+    // What waits is named by its digest, not only by labels its registrant chose.
+    await expect(prodRow.locator('ul.waiting').innerText()).resolves.toContain(digests.v2!.slice(0, 19));
     await page.getByText('hash chain verified').first().waitFor();
     expect(await page.locator('li.card').count()).toBe(2);
     await shoot(page, 'overview');

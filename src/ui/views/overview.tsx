@@ -166,7 +166,8 @@ function PipelineCard(props: { pipeline: PipelineSummary }) {
                     {stage.waiting.map((w) => (
                       <li key={w.digest}>
                         <a href={href(`/p/${enc(p.pipeline)}/s/${enc(stage.stage)}/a/${enc(w.digest)}`)}>
-                          <Labels labels={w.labels} /> <Badge status={w.verdict} />
+                          <Digest digest={w.digest} /> <Labels labels={w.labels} />{' '}
+                          <Badge status={w.verdict} />
                         </a>
                         {w.pending.map((g) => (
                           <span class="pending" key={g.gate}>

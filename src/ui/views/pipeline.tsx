@@ -43,6 +43,14 @@ export function PipelineView(props: { pipeline: string; version: number }) {
   );
 }
 
+/** Characters of the boxes' monospace text that fit in a box (250 px wide, 12.5 px type). */
+const NODE_CHARS = 29;
+
+/** `text`, cut to `max` characters with an ellipsis when longer. */
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** Stages laid out by depth (longest path from a stage with no `from`), edges drawn from each upstream. */
 export function StageGraph(props: { pipeline: PipelineSummary }) {
   const stages = props.pipeline.stages;
@@ -112,11 +120,27 @@ export function StageGraph(props: { pipeline: PipelineSummary }) {
             );
           }),
         )}
-        {stages.map((s) => {
+        {stages.map((s, i) => {
           const at = pos.get(s.stage)!;
           const version = s.current?.artifact.labels.version;
+          // The digest has a line of its own: a long version label (any text the registrant
+          // chose) must not push it out of the box, nor spill into the next one.
+          const state = [s.current?.status, s.waiting.length ? `${s.waiting.length} waiting` : undefined]
+            .filter(Boolean)
+            .join(' · ');
+          const room = NODE_CHARS - (state ? state.length + 3 : 0);
+          const line3 = version
+            ? [shorten(version, Math.max(room, 8)), state].filter(Boolean).join(' · ')
+            : state;
           return (
             <a key={s.stage} href={href(`/p/${enc(p)}/s/${enc(s.stage)}`)}>
+              <title>
+                {s.stage}:{' '}
+                {s.current ? `${s.current.artifact.digest}${version ? ` (${version})` : ''}` : 'nothing yet'}
+              </title>
+              <clipPath id={`node-clip-${i}`}>
+                <rect x={at.x} y={at.y} width={W - 8} height={H} />
+              </clipPath>
               <rect
                 x={at.x}
                 y={at.y}
@@ -125,18 +149,17 @@ export function StageGraph(props: { pipeline: PipelineSummary }) {
                 rx="8"
                 class={`node node-${s.current?.status ?? 'empty'}`}
               />
-              <text x={at.x + 12} y={at.y + 24} class="node-title">
-                {s.stage}
-              </text>
-              <text x={at.x + 12} y={at.y + 46} class="node-text">
-                {s.current
-                  ? `${version ? `${version} · ` : ''}${s.current.artifact.digest.slice(0, 19)}`
-                  : 'nothing yet'}
-              </text>
-              <text x={at.x + 12} y={at.y + 68} class="node-text">
-                {s.current ? s.current.status : ''}
-                {s.waiting.length ? ` · ${s.waiting.length} waiting` : ''}
-              </text>
+              <g clip-path={`url(#node-clip-${i})`}>
+                <text x={at.x + 12} y={at.y + 24} class="node-title">
+                  {s.stage}
+                </text>
+                <text x={at.x + 12} y={at.y + 46} class="node-text">
+                  {s.current ? s.current.artifact.digest.slice(0, 19) : 'nothing yet'}
+                </text>
+                <text x={at.x + 12} y={at.y + 68} class="node-text">
+                  {line3}
+                </text>
+              </g>
             </a>
           );
         })}
