@@ -378,6 +378,11 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     const text = await page.locator('main').innerText();
     expect(text).toMatch(/secret value changed/);
     expect(text).toContain('each stage has its own database');
+    // The undeclared secret change is accepted by the budget (security: any), not gone: it is
+    // remaining risk, as check's decision lists it.
+    const risk = await page.locator('h2:text-is("Remaining risk") + ul').innerText();
+    expect(risk).toMatch(/\/db\/host \(endpoints\): declared: each stage has its own database/);
+    expect(risk).toMatch(/\/db\/password \(security\): undeclared, within the security budget/);
     const html = await page.content();
     for (const secret of SECRETS) {
       expect(html).not.toContain(secret);

@@ -1,7 +1,8 @@
 /**
- * The drift between two stages: differences by class, each class's budget and use, declared
- * differences as remaining risk. Secret-looking values never reach the page: the server's report
- * leaves them out (only keyed hashes), and this view shows that a secret changed, never its value.
+ * The drift between two stages: differences by class, each class's budget and use, and as
+ * remaining risk every difference that does not block (declared, or undeclared within budget).
+ * Secret-looking values never reach the page: the server's report leaves them out (only keyed
+ * hashes), and this view shows that a secret changed, never its value.
  */
 import type { Drift } from '../api.js';
 import { enc } from '../api.js';
@@ -34,7 +35,10 @@ export function DriftView(props: { pipeline: string; from: string; to: string })
   return (
     <Load loaded={loaded} what={`the drift from ${from} to ${to}`}>
       {(r) => {
-        const risks = r.differences.filter((d) => d.declared);
+        // What check lists as remaining risk: every difference that does not block, declared or
+        // not (an undeclared one within its class's budget is accepted, not gone).
+        const over = new Set(r.classes.filter((c) => c.over).map((c) => c.class));
+        const risks = r.differences.filter((d) => d.declared || !over.has(d.class));
         return (
           <section>
             <p class="crumbs">
@@ -90,12 +94,15 @@ export function DriftView(props: { pipeline: string; from: string; to: string })
                 })}
               </tbody>
             </table>
-            <h2>Remaining risk: declared differences</h2>
-            {risks.length === 0 ? <p class="muted">None declared.</p> : null}
+            <h2>Remaining risk</h2>
+            {risks.length === 0 && r.stale.length === 0 && r.expired.length === 0 ? (
+              <p class="muted">None.</p>
+            ) : null}
             <ul>
               {risks.map((d) => (
                 <li key={`r-${d.path}`}>
-                  <code>{d.path}</code> ({d.class}): {d.reason}
+                  <code>{d.path}</code> ({d.class}):{' '}
+                  {d.declared ? `declared: ${d.reason}` : `undeclared, within the ${d.class} budget`}
                 </li>
               ))}
               {r.stale.map((n) => (
