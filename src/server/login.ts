@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
-import type { Grant } from '../app/authorise.js';
 import type { AppServices } from '../app/services.js';
 import { TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
@@ -84,6 +83,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     return discovered;
   };
   const cookie = { httpOnly: true, secure, sameSite: 'Lax' as const, path: '/' };
+  const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
 
   app.get('/auth/login', async (c) => {
     const provider = await configuration();
@@ -165,7 +165,6 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         'UNAUTHENTICATED',
         `the ID token's email ${JSON.stringify(named)} is not verified by the provider (email_verified is ${claims.email_verified === undefined ? 'absent' : JSON.stringify(claims.email_verified)}): anybody may have typed it; have the provider verify addresses, or name people by another claim (login.principalClaim)`,
       );
-    const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
     let mapped: ReturnType<typeof mapClaims>;
     try {
       mapped = mapClaims(rules, claims, config.issuer);
@@ -181,7 +180,8 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     await store.sessions.insert({
       idHash: sha256(session),
       kind: 'session',
-      data: { principal, grant, issuer: config.issuer, subject: claims.sub },
+      // The claims, so each request maps them by the rules the server runs with then (below).
+      data: { principal, grant, issuer: config.issuer, subject: claims.sub, claims },
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + sessionMs).toISOString(),
     });
@@ -205,7 +205,26 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         'UNAUTHENTICATED',
         'the session has ended or was signed out: sign in again at /auth/login',
       );
-    const data = found.data as { principal: string; grant: Grant };
-    return { principal: data.principal, grant: data.grant, via: 'session' };
+    // The grant is the rules' of this server now, not of when the person signed in: a rule taken
+    // out of the configuration (a person moved out of a group here, a pipeline withdrawn) ends
+    // what it granted at the next restart, not when the session expires.
+    const data = found.data as { issuer?: string; claims?: Record<string, unknown> };
+    if (data.issuer !== config.issuer || data.claims === undefined)
+      throw new TollgateError(
+        'UNAUTHENTICATED',
+        'the session was started under another sign-in configuration: sign in again at /auth/login',
+      );
+    let mapped: ReturnType<typeof mapClaims>;
+    try {
+      mapped = mapClaims(rules, data.claims, config.issuer);
+    } catch (error) {
+      if (error instanceof TollgateError && error.code === 'NOT_ALLOWED')
+        throw new TollgateError(
+          'NOT_ALLOWED',
+          `no sign-in rule of this server grants ${String(data.claims[config.principalClaim])} anything any more (the rules changed since the sign-in)`,
+        );
+      throw error;
+    }
+    return { principal: mapped.principal, grant: mapped.grant, via: 'session' };
   };
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/ledger/hash-chain.js';
+import { createServerApp } from '../../src/server/app.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
 import { sqliteBackend } from '../support/stores.js';
@@ -225,7 +226,17 @@ describe('people sign in with OIDC code + PKCE', () => {
       await proxied.handle.store.sessions.insert({
         idHash: sha256('a-session'),
         kind: 'session',
-        data: { principal: 'erin@example.com', grant: { role: 'approver', pipelines: ['checkout'] } },
+        data: {
+          principal: 'erin@example.com',
+          grant: { role: 'approver', pipelines: ['checkout'] },
+          issuer,
+          claims: {
+            sub: 'erin',
+            email: 'erin@example.com',
+            email_verified: true,
+            groups: ['release-managers'],
+          },
+        },
         createdAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
       });
@@ -242,5 +253,52 @@ describe('people sign in with OIDC code + PKCE', () => {
     } finally {
       await proxied.dispose();
     }
+  });
+
+  it('grants a session what the rules grant now, not what they granted at sign-in', async () => {
+    const { b } = await signIn('erin');
+    const session = b.jarOf(TOLLGATE).get('tollgate_session')!;
+    // The same database, the server restarted with other rules.
+    const restarted = (rules: string, issuerNow = issuer) =>
+      createServerApp({
+        services: server.services,
+        authenticators: [],
+        login: {
+          config: parseServerConfig(
+            `login:
+  issuer: ${issuerNow}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  principalClaim: email
+  rules:
+${rules}`,
+            'server.yaml',
+          ).login!,
+          clientSecret: 'tollgate-secret',
+        },
+      }).app;
+    const whoami = (app: ReturnType<typeof restarted>) =>
+      app.request('/api/v1/whoami', { headers: { cookie: `tollgate_session=${session}` } });
+
+    const reader = await whoami(
+      restarted(
+        '    - match: { groups: release-managers }\n      role: reader\n      pipelines: [checkout]\n',
+      ),
+    );
+    expect(await reader.json()).toMatchObject({ principal: 'erin@example.com', role: 'reader' });
+    const none = await whoami(
+      restarted('    - match: { groups: admins }\n      role: admin\n      pipelines: ["*"]\n'),
+    );
+    expect(none.status).toBe(403);
+    expect(JSON.stringify(await none.json())).toContain('erin@example.com');
+    const otherIssuer = await whoami(
+      restarted(
+        '    - match: { groups: release-managers }\n      role: approver\n      pipelines: [checkout]\n',
+        'https://other-idp.example.com',
+      ),
+    );
+    expect(otherIssuer.status).toBe(401);
+    // The rules that granted it still grant it.
+    expect((await whoami(server.app)).status).toBe(200);
   });
 });
