@@ -51,6 +51,10 @@ interface SnapshotError {
 
 const enc = encodeURIComponent;
 
+/** The static report's Content-Security-Policy (frame-ancestors cannot be set by a meta element). */
+export const REPORT_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'";
+
 export async function writeHtmlReport(ctx: AppRequest, options: HtmlReportOptions): Promise<HtmlReport> {
   const source = options.source ?? dashboardDir();
   if (!existsSync(join(source, 'index.html')))
@@ -157,9 +161,12 @@ export async function writeHtmlReport(ctx: AppRequest, options: HtmlReportOption
   // A script, not JSON fetched: a page opened from file:// may not fetch its neighbours.
   const script = `window.__TOLLGATE_SNAPSHOT__ = ${JSON.stringify(snapshot).replace(/</g, '\\u003c')};\n`;
   writeFileSync(join(options.dir, 'assets', 'snapshot.js'), script);
+  // The policy the server sends with the page, as a meta element (a file has no headers): only
+  // the folder's own script and styles, no connection anywhere, no inline script. A report opened
+  // from a CI artifact store's web server, or from disk, runs nothing a label could smuggle in.
   const page = readFileSync(join(source, 'index.html'), 'utf8').replace(
     '<!--snapshot-->',
-    '<script src="assets/snapshot.js"></script>',
+    `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">\n<script src="assets/snapshot.js"></script>`,
   );
   writeFileSync(join(options.dir, 'index.html'), page);
   return { dir: options.dir, pipeline, answers: Object.keys(answers).length, bytes: script.length };

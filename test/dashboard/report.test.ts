@@ -47,6 +47,10 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
       expect(existsSync(join(dir, 'out', file)), file).toBe(true);
     const html = readFileSync(join(dir, 'out/index.html'), 'utf8');
     expect(html).toContain('<script src="assets/snapshot.js"></script>');
+    // The server's page comes with a Content-Security-Policy header; a file has none: a meta element.
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self';[^"]*connect-src 'none';[^"]*">/,
+    );
     const script = readFileSync(join(dir, 'out/assets/snapshot.js'), 'utf8');
     const snapshot = JSON.parse(
       script.replace(/^window\.__TOLLGATE_SNAPSHOT__ = /, '').replace(/;\n$/, ''),
@@ -92,6 +96,10 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
       const page = await browser.newPage();
       const requests: string[] = [];
       page.on('request', (req) => requests.push(req.url()));
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+      });
       const index = pathToFileURL(join(dir, 'out/index.html')).href;
       await page.goto(index);
       await page.getByRole('heading', { name: 'Pipelines' }).waitFor();
@@ -110,6 +118,21 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
       await page.goto(`${index}#/p/checkout/a/sha256:${'0'.repeat(64)}`);
       await page.getByText('this static report does not hold').waitFor();
       expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
+      // The page's own files all load under the report's policy…
+      expect(refused).toEqual([]);
+      // (app.css lays the header out as a flex row; unstyled, it is a block.)
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector('header')!).display)).toBe(
+        'flex',
+      );
+      // …and an inline script finds nothing to run.
+      expect(
+        await page.evaluate(() => {
+          const s = document.createElement('script');
+          s.textContent = 'window.__ran = true';
+          document.head.append(s);
+          return (window as unknown as { __ran?: boolean }).__ran === true;
+        }),
+      ).toBe(false);
     } finally {
       await browser.close();
     }
