@@ -182,6 +182,17 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         );
     }
     c.set('identity', identity);
+    c.set('reauthenticate', async () => {
+      try {
+        for (const authenticate of authenticators) {
+          const again = await authenticate(credentials, services.clock.now());
+          if (again) return again;
+        }
+      } catch {
+        // Refused now (ended, revoked, granted nothing): no identity.
+      }
+      return undefined;
+    });
     limit(identity.principal);
     await next();
   });

@@ -9,6 +9,11 @@ import type { UploadDigest } from './upload-digest.js';
 
 export interface ServerVariables {
   identity: Identity;
+  /**
+   * Authenticates the request's credential again, now (undefined when it no longer is one: a
+   * session signed out or expired, a token revoked): a long answer (a live stream) asks it.
+   */
+  reauthenticate: () => Promise<Identity | undefined>;
   requestId: string;
   /** The services of this request, when they differ from the process's (a keyed write's store). */
   services?: AppServices;

@@ -19,6 +19,12 @@ export interface EventStreamOptions {
   pollMs?: number;
   /** Ends the stream (the server is stopping). */
   stopping: AbortSignal;
+  /**
+   * Asked every `recheckPolls` polls (default 10: every 5 s): false ends the stream, so a session
+   * signed out, a token revoked or a grant withdrawn stops receiving entries.
+   */
+  stillAllowed?: () => Promise<boolean>;
+  recheckPolls?: number;
 }
 
 /** What one event carries: the ledger entry as the chain holds it (without the hashed bytes). */
@@ -51,7 +57,21 @@ export function streamEntries(c: Context, options: EventStreamOptions): Response
       data: JSON.stringify({ pipeline: options.pipeline, after: last }),
       retry: 2000,
     });
+    let polls = 0;
     while (!stream.aborted && !options.stopping.aborted) {
+      polls += 1;
+      if (
+        options.stillAllowed &&
+        polls % (options.recheckPolls ?? 10) === 0 &&
+        !(await options.stillAllowed())
+      ) {
+        // The client reconnects by itself, and is then answered 401 or 403.
+        await stream.writeSSE({
+          event: 'ended',
+          data: JSON.stringify({ reason: 'the credential no longer holds' }),
+        });
+        break;
+      }
       const entries = await options.store.entriesAfter(options.pipeline, last, BATCH);
       for (const entry of entries) {
         await stream.writeSSE({

@@ -1092,9 +1092,22 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           'USAGE',
           `Last-Event-ID "${last.slice(0, 40)}": expected the seq of an entry`,
         );
+      const { principal } = c.get('identity');
+      const reauthenticate = c.get('reauthenticate');
       return streamEntries(c, {
         store: await request.services.store(),
         pipeline: request.contract.pipeline,
+        // Only as long as the caller is still who they were and may still read the pipeline.
+        stillAllowed: async () => {
+          const now = await reauthenticate?.();
+          if (now?.principal !== principal) return false;
+          try {
+            authorise(now.grant, 'read', request.contract.pipeline, undefined);
+            return true;
+          } catch {
+            return false;
+          }
+        },
         ...(last === undefined ? {} : { after: Number(last) }),
         stopping: deps.stopping,
         ...(deps.eventPollMs === undefined ? {} : { pollMs: deps.eventPollMs }),

@@ -4,6 +4,7 @@
  * pipeline's ledger entries, resumable with Last-Event-ID.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createToken, revokeToken } from '../../src/app/tokens.js';
 import { sha256 } from '../../src/ledger/hash-chain.js';
 import { BACKENDS, sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
@@ -175,5 +176,32 @@ describe.each(BACKENDS)('live events on $title', (backend) => {
 
     const bad = await s.call('GET', `${base}/events`, reader, undefined, { 'last-event-id': 'yesterday' });
     expect(bad.status).toBe(400);
+  });
+
+  it('ends a live stream once its credential is revoked, and refuses a new one', async () => {
+    server = await openTestServer(backend, { eventPollMs: 20 });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const at = s.services.clock.now();
+    const made = await createToken(s.services, { role: 'reader', pipelines: ['billing'] }, 'test-setup', at);
+    const live = await s.call('GET', `${base}/events`, made.token);
+    expect(live.status).toBe(200);
+    const reader = live.body!.getReader();
+    await reader.read(); // ready
+    await revokeToken(s.services, made.record.id, 'test-setup', at);
+    // Rechecked every 10 polls (200 ms here): the stream ends, saying so.
+    const decoder = new TextDecoder();
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += decoder.decode(value, { stream: true });
+    }
+    expect(rest).toContain('event: ended');
+    // What is appended after carries on no stream of that token, and a new one is refused.
+    expect(
+      (await s.call('POST', `${base}/artifacts`, ci, { digest: sha256(`revoked-${backend.name}`) })).status,
+    ).toBe(201);
+    expect((await s.call('GET', `${base}/events`, made.token)).status).toBe(401);
   });
 });
