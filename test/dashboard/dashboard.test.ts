@@ -342,7 +342,8 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await open(erin, '#/p/shop/s/prod/health');
     await page.getByRole('heading', { name: 'error rate' }).waitFor();
     await page.locator('svg.chart').waitFor();
-    await expect(page.locator('main').innerText()).resolves.toContain('Last known good target');
+    // The promotions (and with them the target) load after the health answer: wait for them.
+    await page.getByText('Last known good target', { exact: false }).waitFor();
     // Prod runs 1.0.0 (promoted three hours ago); it would go back to 0.9.0.
     await expect(page.locator('main').innerText()).resolves.toMatch(/Last known good target: \S+\s+0\.9\.0/);
     expect(await page.locator('svg.chart circle').count()).toBeGreaterThanOrEqual(3);
