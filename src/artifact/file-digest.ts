@@ -4,7 +4,7 @@
  * standard tools can reproduce.
  */
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, stat } from 'node:fs/promises';
 import { TollgateError } from '../errors.js';
 import type { Digest } from './digest.js';
@@ -83,7 +83,9 @@ export async function digestPath(path: string): Promise<Digest> {
 async function sha256File(path: string | Buffer, shown: string): Promise<string> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: opening a FIFO (or /dev/stdin as one) for reading would otherwise wait for a
+    // writer forever; opened at once, it is refused below as not a regular file.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw unreadable(shown, error);
   }

@@ -165,6 +165,20 @@ describe('digestDirectory', () => {
 });
 
 describe('digestPath', () => {
+  it('refuses a FIFO at once instead of waiting for a writer forever', async () => {
+    const fifo = join(work, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const hung = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 2000));
+    const outcome = await Promise.race([
+      digestPath(fifo).then(
+        () => 'digested',
+        (error: unknown) => (error as Error).message,
+      ),
+      hung,
+    ]);
+    expect(outcome).toBe(`${fifo} is not a regular file: expected a file to digest`);
+  });
+
   it('digests files as files and directories as trees', async () => {
     const file = join(work, 'artifact.bin');
     writeFileSync(file, 'artifact');
