@@ -67,6 +67,17 @@ export async function resolveImage(
 ): Promise<ResolvedImage> {
   const ref = parseImageOption(text);
   const manifest = await client.getManifest(ref, ref.digest ?? ref.tag!);
+  if (ref.digest !== undefined && ref.tag !== undefined) {
+    // The registration records the tag as where the digest came from (check --image REPO:TAG reads
+    // it back): a tag that names another digest is refused, not recorded as this one's source.
+    const { digest: tagged } = await client.getManifest(ref, ref.tag);
+    if (tagged !== ref.digest) {
+      throw new TollgateError(
+        'TAG_MOVED',
+        `${text}: the tag ${ref.tag} points at ${tagged}, not at ${ref.digest}; name the digest alone (${repositoryName(ref)}@${ref.digest}) or the tag alone`,
+      );
+    }
+  }
   return {
     ref,
     digest: manifest.digest,

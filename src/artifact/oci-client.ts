@@ -186,6 +186,57 @@ export class BlobCheck extends Transform {
   }
 }
 
+/**
+ * Refuses a manifest that two readers could take for two different things (CVE-2021-41190, the
+ * OCI "media type confusion"): a `mediaType` field that contradicts the registry's Content-Type,
+ * or a document holding both an index's `manifests` and an image's `config`/`layers`. Tollgate
+ * would inspect, copy and sign one reading while a runtime pulls the other. Every descriptor's
+ * digest must be a digest: a path or a tag there would name something else on the registry.
+ */
+function checkManifestShape(name: string, json: ManifestJson, mediaType: string, contentType: string): void {
+  if (
+    json.mediaType !== undefined &&
+    MANIFEST_MEDIA_TYPES.includes(contentType) &&
+    contentType !== json.mediaType
+  ) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${name}: the manifest says its media type is "${json.mediaType}" but the registry served it as "${contentType}": an ambiguous manifest is refused`,
+    );
+  }
+  const index = isIndexType(mediaType);
+  const imageFields = json.config !== undefined || json.layers !== undefined;
+  if ((index && imageFields) || (!index && json.manifests !== undefined)) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${name}: the ${index ? 'index' : 'manifest'} (${mediaType}) also holds ${index ? '"config"/"layers"' : '"manifests"'}: an ambiguous manifest is refused`,
+    );
+  }
+  if (index ? !Array.isArray(json.manifests) : json.config === undefined) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${name}: the ${index ? 'index has no "manifests" list' : 'manifest has no "config"'} (${mediaType})`,
+    );
+  }
+  if (!index && json.layers !== undefined && !Array.isArray(json.layers)) {
+    throw new TollgateError('REGISTRY_INVALID', `${name}: "layers" is not a list`);
+  }
+  const descriptors = [
+    ...(index ? json.manifests! : [json.config!, ...(json.layers ?? [])]),
+    ...(json.subject === undefined ? [] : [json.subject]),
+  ];
+  for (const descriptor of descriptors) {
+    const digest = (descriptor as Partial<Descriptor> | null)?.digest;
+    const size = (descriptor as Partial<Descriptor> | null)?.size;
+    if (typeof digest !== 'string' || !isDigest(digest) || !Number.isSafeInteger(size) || size! < 0) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${name}: a descriptor has digest ${JSON.stringify(digest)} and size ${JSON.stringify(size)}: expected a sha256:… digest and a size in bytes`,
+      );
+    }
+  }
+}
+
 const pull = (repo: Repository) => `repository:${repo.repository}:pull`;
 const push = (repo: Repository) => `repository:${repo.repository}:pull,push`;
 
@@ -265,6 +316,9 @@ export class RegistryClient {
     } catch (cause) {
       throw new TollgateError('REGISTRY_INVALID', `${name}: the manifest is not JSON`, { cause });
     }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new TollgateError('REGISTRY_INVALID', `${name}: the manifest is not a JSON object`);
+    }
     const contentType = (response.header('content-type') ?? '').split(';')[0]!.trim();
     const mediaType = json.mediaType ?? contentType;
     if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
@@ -273,6 +327,7 @@ export class RegistryClient {
         `${name}: manifest media type "${mediaType || '(none)'}" is none of ${MANIFEST_MEDIA_TYPES.join(', ')}`,
       );
     }
+    checkManifestShape(name, json, mediaType, contentType);
     return { digest, mediaType, bytes, json };
   }
 

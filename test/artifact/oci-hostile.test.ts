@@ -1,0 +1,258 @@
+/**
+ * A registry is untrusted input: a tiny in-memory registry on loopback that answers whatever a test
+ * plants (any bytes, any Content-Type, any Docker-Content-Digest), to check what Tollgate refuses.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resolveImage } from '../../src/app/image.js';
+import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
+import { copyImage } from '../../src/artifact/oci-copy.js';
+import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
+import { TollgateError } from '../../src/errors.js';
+
+interface Planted {
+  body: Buffer;
+  contentType: string;
+  /** Docker-Content-Digest sent (default: the body's digest). */
+  claimed?: string;
+}
+
+const sha = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** Manifests by `repo/reference`, blobs by digest; PUT manifests are stored, uploads accepted. */
+const manifests = new Map<string, Planted>();
+const blobs = new Map<string, Buffer>();
+let server: http.Server;
+let host: string;
+
+function plant(repo: string, json: unknown, contentType: string, tag?: string): string {
+  const body = Buffer.from(JSON.stringify(json));
+  const digest = sha(body);
+  manifests.set(`${repo}/${digest}`, { body, contentType });
+  if (tag) manifests.set(`${repo}/${tag}`, { body, contentType });
+  return digest;
+}
+
+function blob(bytes: string): { mediaType: string; digest: string; size: number } {
+  const buffer = Buffer.from(bytes);
+  blobs.set(sha(buffer), buffer);
+  return { mediaType: 'application/octet-stream', digest: sha(buffer), size: buffer.length };
+}
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
+      const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
+      if (manifest && (req.method === 'GET' || req.method === 'HEAD')) {
+        const planted = manifests.get(`${manifest[1]}/${manifest[2]}`);
+        if (!planted) return void res.writeHead(404).end();
+        res.writeHead(200, {
+          'content-type': planted.contentType,
+          'docker-content-digest': planted.claimed ?? sha(planted.body),
+          'content-length': planted.body.length,
+        });
+        return void res.end(req.method === 'HEAD' ? undefined : planted.body);
+      }
+      if (manifest && req.method === 'PUT') {
+        const body = Buffer.concat(chunks);
+        const planted = { body, contentType: String(req.headers['content-type']) };
+        manifests.set(`${manifest[1]}/${manifest[2]}`, planted);
+        manifests.set(`${manifest[1]}/${sha(body)}`, planted);
+        return void res.writeHead(201, { 'docker-content-digest': sha(body) }).end();
+      }
+      if (blobPath && (req.method === 'GET' || req.method === 'HEAD')) {
+        const bytes = blobs.get(blobPath[2]!);
+        if (!bytes) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-length': bytes.length });
+        return void res.end(req.method === 'HEAD' ? undefined : bytes);
+      }
+      if (req.method === 'POST' && url.pathname.endsWith('/blobs/uploads/')) {
+        return void res.writeHead(202, { location: `${url.pathname}upload-1` }).end();
+      }
+      if (req.method === 'PUT' && url.pathname.includes('/blobs/uploads/')) {
+        const bytes = Buffer.concat(chunks);
+        blobs.set(sha(bytes), bytes);
+        return void res.writeHead(201).end();
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+beforeEach(() => {
+  manifests.clear();
+  blobs.clear();
+});
+
+const client = () => new RegistryClient(transportOptionsFromEnv({ TOLLGATE_REGISTRY_TIMEOUT: '5s' }));
+
+async function refusal(promise: Promise<unknown>): Promise<TollgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('a hostile registry', () => {
+  const repo = () => ({ registry: host, repository: 'shop/app' });
+
+  it('refuses a manifest whose mediaType contradicts the Content-Type it is served with', async () => {
+    const config = blob('{}');
+    const digest = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociIndex,
+      '1.0',
+    );
+    for (const reference of ['1.0', digest]) {
+      const error = await refusal(client().getManifest(repo(), reference));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain('ambiguous manifest');
+    }
+  });
+
+  it('refuses a document that is both an index and an image manifest (CVE-2021-41190)', async () => {
+    const config = blob('{}');
+    const layer = blob('the layer a runtime would run');
+    const child = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const both = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.ociIndex,
+      manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: child, size: 1 }],
+      config,
+      layers: [layer],
+    };
+    plant('shop/app', both, MEDIA_TYPE.ociIndex, 'both');
+    const noType = { schemaVersion: 2, config, layers: [layer], manifests: both.manifests };
+    plant('shop/app', noType, MEDIA_TYPE.ociManifest, 'untyped');
+    for (const tag of ['both', 'untyped']) {
+      const error = await refusal(client().getManifest(repo(), tag));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain('ambiguous manifest');
+    }
+  });
+
+  it('refuses a descriptor whose digest is not a digest (a path or a tag names something else)', async () => {
+    const config = blob('{}');
+    const index = plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociIndex,
+        manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: 'latest', size: 10 }],
+      },
+      MEDIA_TYPE.ociIndex,
+    );
+    const traversal = plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociManifest,
+        config,
+        layers: [{ ...config, digest: `../../../other/blobs/${config.digest}` }],
+      },
+      MEDIA_TYPE.ociManifest,
+    );
+    for (const digest of [index, traversal]) {
+      const error = await refusal(client().getManifest(repo(), digest));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain('expected a sha256:… digest');
+    }
+  });
+
+  it('does not copy an index whose child is a tag: nothing is written at the destination', async () => {
+    const config = blob('{}');
+    plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+      'moving',
+    );
+    const index = plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociIndex,
+        manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: 'moving', size: 10 }],
+      },
+      MEDIA_TYPE.ociIndex,
+    );
+    const error = await refusal(
+      copyImage(client(), repo(), index, { registry: host, repository: 'prod/app', tag: '1.0' }),
+    );
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect([...manifests.keys()].filter((key) => key.startsWith('prod/'))).toEqual([]);
+  });
+
+  it('does not register REPO:TAG@DIGEST as coming from a tag that points at another digest', async () => {
+    const config = blob('{}');
+    const tested = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('tested')] },
+      MEDIA_TYPE.ociManifest,
+      '1.0',
+    );
+    const other = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('other')] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const error = await refusal(resolveImage({}, `${host}/shop/app:1.0@${other}`, client()));
+    expect(error.code).toBe('TAG_MOVED');
+    expect(error.message).toContain(`the tag 1.0 points at ${tested}, not at ${other}`);
+    const agreed = await resolveImage({}, `${host}/shop/app:1.0@${tested}`, client());
+    expect(agreed.digest).toBe(tested);
+    expect(agreed.record.tag).toBe('1.0');
+  });
+
+  it('still reads honest manifests: an index of two platforms and a Docker v2 manifest', async () => {
+    const config = blob('{}');
+    const amd = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.dockerManifest, config, layers: [blob('a')] },
+      MEDIA_TYPE.dockerManifest,
+    );
+    const arm = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('b')] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const index = plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociIndex,
+        manifests: [
+          { mediaType: MEDIA_TYPE.dockerManifest, digest: amd, size: 1 },
+          { mediaType: MEDIA_TYPE.ociManifest, digest: arm, size: 1 },
+        ],
+      },
+      MEDIA_TYPE.ociIndex,
+      '1.0',
+    );
+    expect((await client().getManifest(repo(), '1.0')).digest).toBe(index);
+    const copied = await copyImage(client(), repo(), index, {
+      registry: host,
+      repository: 'prod/app',
+      tag: '1.0',
+    });
+    expect(copied.manifests).toBe(3);
+  });
+});
