@@ -556,7 +556,23 @@ export class RegistryClient {
     const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the referrers of ${digest}`);
     // A registry without the API may answer 200 with something else (an HTML page, a proxy's error).
     if (contentType !== MEDIA_TYPE.ociIndex) return undefined;
-    const index = JSON.parse(bytes.toString('utf8')) as ManifestJson;
-    return index.manifests ?? [];
+    let index: ManifestJson | null;
+    try {
+      index = JSON.parse(bytes.toString('utf8')) as ManifestJson | null;
+    } catch (cause) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the referrers of ${digest} are not JSON`,
+        { cause },
+      );
+    }
+    const manifests = typeof index === 'object' && index !== null ? (index.manifests ?? []) : undefined;
+    if (!Array.isArray(manifests) || manifests.some((d) => typeof d !== 'object' || d === null)) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the referrers of ${digest} are not an index (expected "manifests": a list of descriptors)`,
+      );
+    }
+    return manifests;
   }
 }

@@ -50,8 +50,30 @@ async function readTree(
 ): Promise<FetchedManifest[]> {
   const top = await client.getManifest(from, digest);
   if (!isIndexType(top.mediaType)) return [top];
-  const children = (top.json.manifests ?? []).filter((d) => MANIFEST_MEDIA_TYPES.includes(d.mediaType));
-  const read = await Promise.all(children.map((child) => readTree(client, from, child.digest)));
+  const children = top.json.manifests ?? [];
+  // A child left behind would leave an index at the destination naming a manifest it does not
+  // hold, reported as a copy: a child Tollgate cannot copy fails the copy instead.
+  for (const child of children) {
+    if (!MANIFEST_MEDIA_TYPES.includes(child.mediaType)) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${from.registry}/${from.repository}@${digest}: the index lists ${child.digest} of media type "${child.mediaType}", which Tollgate cannot copy (expected one of ${MANIFEST_MEDIA_TYPES.join(', ')}); nothing was copied`,
+      );
+    }
+  }
+  const read = await Promise.all(
+    children.map(async (child) => {
+      const tree = await readTree(client, from, child.digest);
+      const manifest = tree.at(-1)!;
+      if (manifest.mediaType !== child.mediaType) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${from.registry}/${from.repository}@${digest}: the index lists ${child.digest} as ${child.mediaType}, but it is ${manifest.mediaType}`,
+        );
+      }
+      return tree;
+    }),
+  );
   // Children first: the order manifests are written in.
   return [...read.flat(), top];
 }

@@ -49,6 +49,12 @@ beforeAll(async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
       const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
+      const referrers = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname);
+      if (referrers && req.method === 'GET') {
+        const planted = manifests.get(`${referrers[1]}/referrers/${referrers[2]}`);
+        if (!planted) return void res.writeHead(404).end();
+        return void res.writeHead(200, { 'content-type': planted.contentType }).end(planted.body);
+      }
       if (manifest && (req.method === 'GET' || req.method === 'HEAD')) {
         const planted = manifests.get(`${manifest[1]}/${manifest[2]}`);
         if (!planted) return void res.writeHead(404).end();
@@ -199,6 +205,53 @@ describe('a hostile registry', () => {
     );
     expect(error.code).toBe('REGISTRY_INVALID');
     expect([...manifests.keys()].filter((key) => key.startsWith('prod/'))).toEqual([]);
+  });
+
+  it('does not copy an index with a child it cannot copy, nor report the index copied without it', async () => {
+    const config = blob('{}');
+    const child = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const indexOf = (mediaType: string) =>
+      plant(
+        'shop/app',
+        {
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPE.ociIndex,
+          manifests: [{ mediaType, digest: child, size: 10 }],
+        },
+        MEDIA_TYPE.ociIndex,
+      );
+    for (const [mediaType, message] of [
+      ['application/vnd.example.unknown+json', 'which Tollgate cannot copy'],
+      [MEDIA_TYPE.dockerManifest, `but it is ${MEDIA_TYPE.ociManifest}`],
+    ] as const) {
+      const error = await refusal(
+        copyImage(client(), repo(), indexOf(mediaType), {
+          registry: host,
+          repository: 'prod/app',
+          tag: '1.0',
+        }),
+      );
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain(message);
+      expect([...manifests.keys()].filter((key) => key.startsWith('prod/'))).toEqual([]);
+    }
+  });
+
+  it('refuses a referrers answer that is not an index with a clear error, not a crash', async () => {
+    const subject = `sha256:${'a'.repeat(64)}`;
+    for (const body of ['not json {', '{"manifests": 7}', 'null', '{"manifests": [null]}']) {
+      manifests.set(`shop/app/referrers/${subject}`, {
+        body: Buffer.from(body),
+        contentType: MEDIA_TYPE.ociIndex,
+      });
+      const error = await refusal(client().referrers(repo(), subject));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain(`the referrers of ${subject}`);
+    }
   });
 
   it('does not register REPO:TAG@DIGEST as coming from a tag that points at another digest', async () => {
