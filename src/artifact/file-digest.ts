@@ -110,6 +110,21 @@ async function sha256File(path: string | Buffer, shown: string): Promise<string>
       hash.update(current.subarray(0, bytesRead));
       [current, spare] = [spare, current];
     }
+    // A file written to while it was read hashes to a mix of two versions that never existed as a
+    // whole: refused rather than registered as the artifact.
+    const after = await handle.stat();
+    if (
+      after.size !== info.size ||
+      after.mtimeMs !== info.mtimeMs ||
+      after.ctimeMs !== info.ctimeMs ||
+      after.ino !== info.ino
+    ) {
+      throw new TollgateError(
+        'FILE_UNREADABLE',
+        `${shown} changed while it was being digested: register it once it is complete and no longer written to`,
+        { position: { file: shown } },
+      );
+    }
     return hash.digest('hex');
   } catch (error) {
     if (error instanceof TollgateError) throw error;

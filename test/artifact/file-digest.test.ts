@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +165,20 @@ describe('digestDirectory', () => {
 });
 
 describe('digestPath', () => {
+  it('refuses a file that is written to while it is digested', async () => {
+    const file = join(work, 'growing.bin');
+    writeFileSync(file, Buffer.alloc(64 * 1024 * 1024, 7));
+    const writer = setInterval(() => appendFileSync(file, 'more'), 1);
+    try {
+      const error = await rejection(digestPath(file));
+      expect(error.message).toBe(
+        `${file} changed while it was being digested: register it once it is complete and no longer written to`,
+      );
+    } finally {
+      clearInterval(writer);
+    }
+  });
+
   it('refuses a FIFO at once instead of waiting for a writer forever', async () => {
     const fifo = join(work, 'pipe');
     execFileSync('mkfifo', [fifo]);
