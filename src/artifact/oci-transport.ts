@@ -248,7 +248,8 @@ export class RegistryTransport {
   private readonly options: RegistryTransportOptions;
   private challenge: AuthChallenge | undefined;
   private readonly tokens = new Map<string, { token: string; expires: number }>();
-  private credentials: RegistryCredentials | undefined | null = null;
+  /** Credentials by repository: Podman's scoped entries give each namespace its own. */
+  private readonly credentials = new Map<string, RegistryCredentials | undefined>();
 
   constructor(registry: string, options: RegistryTransportOptions) {
     this.registry = registry;
@@ -266,9 +267,9 @@ export class RegistryTransport {
   }
 
   private creds(repository: string): RegistryCredentials | undefined {
-    if (this.credentials === null)
-      this.credentials = findCredentials(this.registry, repository, this.options.env);
-    return this.credentials;
+    if (!this.credentials.has(repository))
+      this.credentials.set(repository, findCredentials(this.registry, repository, this.options.env));
+    return this.credentials.get(repository);
   }
 
   /** Sends a request, authenticating and retrying as needed; returns any response below 500 that is not 401/429. */

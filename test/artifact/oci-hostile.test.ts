@@ -3,8 +3,11 @@
  * plants (any bytes, any Content-Type, any Docker-Content-Digest), to check what Tollgate refuses.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveImage } from '../../src/app/image.js';
 import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
@@ -24,6 +27,8 @@ const sha = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(by
 /** Manifests by `repo/reference`, blobs by digest; PUT manifests are stored, uploads accepted. */
 const manifests = new Map<string, Planted>();
 const blobs = new Map<string, Buffer>();
+/** `path authorization` of each request under /v2/private/. */
+const authorizations: string[] = [];
 let server: http.Server;
 let host: string;
 
@@ -47,6 +52,11 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname.startsWith('/v2/private/')) {
+        authorizations.push(`${url.pathname} ${req.headers.authorization ?? '(none)'}`);
+        if (!req.headers.authorization)
+          return void res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+      }
       const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
       const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
       const referrers = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname);
@@ -98,6 +108,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   manifests.clear();
   blobs.clear();
+  authorizations.length = 0;
 });
 
 const client = () => new RegistryClient(transportOptionsFromEnv({ TOLLGATE_REGISTRY_TIMEOUT: '5s' }));
@@ -273,6 +284,34 @@ describe('a hostile registry', () => {
     const agreed = await resolveImage({}, `${host}/shop/app:1.0@${tested}`, client());
     expect(agreed.digest).toBe(tested);
     expect(agreed.record.tag).toBe('1.0');
+  });
+
+  it("sends each repository its own scoped credentials, not the first repository's", async () => {
+    const config = blob('{}');
+    const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] };
+    plant('private/team-a/app', manifest, MEDIA_TYPE.ociManifest, '1.0');
+    plant('private/team-b/app', manifest, MEDIA_TYPE.ociManifest, '1.0');
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-scoped-auth-'));
+    const basic = (user: string) => Buffer.from(`${user}:${user}-secret`).toString('base64');
+    writeFileSync(
+      join(dir, 'auth.json'),
+      JSON.stringify({
+        auths: {
+          [`${host}/private/team-a`]: { auth: basic('team-a') },
+          [`${host}/private/team-b`]: { auth: basic('team-b') },
+        },
+      }),
+    );
+    const scoped = new RegistryClient(
+      transportOptionsFromEnv({ REGISTRY_AUTH_FILE: join(dir, 'auth.json'), HOME: dir }),
+    );
+    await scoped.getManifest({ registry: host, repository: 'private/team-a/app' }, '1.0');
+    await scoped.getManifest({ registry: host, repository: 'private/team-b/app' }, '1.0');
+    expect(authorizations).toEqual([
+      '/v2/private/team-a/app/manifests/1.0 (none)',
+      `/v2/private/team-a/app/manifests/1.0 Basic ${basic('team-a')}`,
+      `/v2/private/team-b/app/manifests/1.0 Basic ${basic('team-b')}`,
+    ]);
   });
 
   it('still reads honest manifests: an index of two platforms and a Docker v2 manifest', async () => {
