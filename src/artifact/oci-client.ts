@@ -80,17 +80,28 @@ export function sha256Digest(bytes: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 }
 
+/**
+ * Credentials a registry or a proxy echoes back in an error page (some print the request's
+ * headers) are cut out before the text reaches a message: CI logs are read by more people than the
+ * registry's owners.
+ */
+function redactCredentials(text: string): string {
+  return text.replace(/\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1$2[redacted]');
+}
+
 async function errorDetail(response: RegistryResponse): Promise<string> {
   const text = await response.text();
   try {
     const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     const first = parsed.errors?.[0];
     if (first)
-      return `${String(first.code ?? '')}${first.message ? `: ${String(first.message)}` : ''}`.slice(0, 300);
+      return redactCredentials(
+        `${String(first.code ?? '')}${first.message ? `: ${String(first.message)}` : ''}`,
+      ).slice(0, 300);
   } catch {
     // not the registry's JSON error shape
   }
-  return text.slice(0, 200).replace(/\s+/g, ' ').trim();
+  return redactCredentials(text.slice(0, 2000).replace(/\s+/g, ' ').trim()).slice(0, 200);
 }
 
 /** Reads a response body up to `limit` bytes; more is refused before it is all read. */

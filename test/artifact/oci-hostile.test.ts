@@ -56,6 +56,15 @@ beforeAll(async () => {
         authorizations.push(`${url.pathname} ${req.headers.authorization ?? '(none)'}`);
         if (!req.headers.authorization)
           return void res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+        // A proxy that prints the request's headers in its error page.
+        if (url.pathname.includes('/echo-json/'))
+          return void res.writeHead(400, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              errors: [{ code: 'BAD', message: `rejected Authorization: ${req.headers.authorization}` }],
+            }),
+          );
+        if (url.pathname.includes('/echo-text/'))
+          return void res.writeHead(400).end(`<html>Authorization: ${req.headers.authorization}</html>`);
       }
       const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
       const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
@@ -312,6 +321,24 @@ describe('a hostile registry', () => {
       `/v2/private/team-a/app/manifests/1.0 Basic ${basic('team-a')}`,
       `/v2/private/team-b/app/manifests/1.0 Basic ${basic('team-b')}`,
     ]);
+  });
+
+  it('never prints credentials a registry echoes back in its error page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-echo-auth-'));
+    const auth = Buffer.from('ci:echoed-secret-password').toString('base64');
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [host]: { auth } } }));
+    const echoing = new RegistryClient(
+      transportOptionsFromEnv({ REGISTRY_AUTH_FILE: join(dir, 'auth.json'), HOME: dir }),
+    );
+    for (const kind of ['echo-json', 'echo-text']) {
+      const error = await refusal(
+        echoing.getManifest({ registry: host, repository: `private/${kind}/app` }, '1.0'),
+      );
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain('failed with 400');
+      expect(error.message).toContain('Basic [redacted]');
+      expect(error.message).not.toContain(auth);
+    }
   });
 
   it('still reads honest manifests: an index of two platforms and a Docker v2 manifest', async () => {
