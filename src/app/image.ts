@@ -156,12 +156,9 @@ export async function digestForImage(
 ): Promise<string> {
   const ref = parseImageOption(text);
   if (ref.digest !== undefined) {
-    if (!(await client.hasManifest(ref, ref.digest))) {
-      throw new TollgateError(
-        'IMAGE_NOT_FOUND',
-        `${formatImageReference(ref)} does not exist on the registry`,
-      );
-    }
+    // Read and hashed, not asked with HEAD: a registry (or a proxy) that answers 200 to any HEAD
+    // would otherwise vouch for an image it does not hold. A missing one is IMAGE_NOT_FOUND.
+    await client.getManifest(ref, ref.digest);
     return ref.digest;
   }
   const store = await ctx.services.store();

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveImage } from '../../src/app/image.js';
+import { digestForImage, resolveImage } from '../../src/app/image.js';
+import type { AppRequest } from '../../src/app/services.js';
 import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
 import { copyImage } from '../../src/artifact/oci-copy.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
@@ -74,6 +75,8 @@ beforeAll(async () => {
         if (!planted) return void res.writeHead(404).end();
         return void res.writeHead(200, { 'content-type': planted.contentType }).end(planted.body);
       }
+      if (manifest && req.method === 'HEAD' && url.pathname.startsWith('/v2/catch-all/'))
+        return void res.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end();
       if (manifest && (req.method === 'GET' || req.method === 'HEAD')) {
         const planted = manifests.get(`${manifest[1]}/${manifest[2]}`);
         if (!planted) return void res.writeHead(404).end();
@@ -339,6 +342,14 @@ describe('a hostile registry', () => {
       expect(error.message).toContain('Basic [redacted]');
       expect(error.message).not.toContain(auth);
     }
+  });
+
+  it('check --image REPO@DIGEST: a registry that answers 200 to any HEAD does not vouch for a missing image', async () => {
+    const missing = `sha256:${'0'.repeat(64)}`;
+    const ctx = { services: { env: {} } } as unknown as AppRequest;
+    const error = await refusal(digestForImage(ctx, `${host}/catch-all/app@${missing}`, client()));
+    expect(error.code).toBe('IMAGE_NOT_FOUND');
+    expect(error.message).toContain(`${host}/catch-all/app@${missing} does not exist on the registry`);
   });
 
   it('still reads honest manifests: an index of two platforms and a Docker v2 manifest', async () => {
