@@ -3,7 +3,12 @@
  * spdx-expression-parse's; this module only decides what counts and caches the answer, because an
  * SBOM repeats the same few licences across thousands of components.
  */
+import { createRequire } from 'node:module';
 import parseSpdx from 'spdx-expression-parse';
+
+// The id lists spdx-expression-parse itself reads; required, as JSON, the same way in the CommonJS
+// bundles (__filename) and from source or the ESM library (import.meta.url).
+const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
 
 const cache = new Map<string, string | null>();
 
@@ -24,16 +29,55 @@ export function toSpdxExpression(text: string): string | undefined {
   return result;
 }
 
-function normalise(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (NO_LICENSE.has(trimmed)) return undefined;
-  const candidate = trimmed.replace(/\s+(and|or|with)\s+/gi, (_, op: string) => ` ${op.toUpperCase()} `);
+/** SPDX licence and exception ids by their lower-case form: SPDX ids match case-insensitively. */
+let canonicalIds: Map<string, string> | undefined;
+
+function canonicalId(token: string): string | undefined {
+  if (canonicalIds === undefined) {
+    const ids: string[] = [
+      ...(load('spdx-license-ids') as string[]),
+      ...(load('spdx-license-ids/deprecated') as string[]),
+      ...(load('spdx-exceptions') as string[]),
+    ];
+    canonicalIds = new Map(ids.map((id) => [id.toLowerCase(), id]));
+  }
+  return canonicalIds.get(token.toLowerCase());
+}
+
+/**
+ * Writes each licence and exception id of an expression in its SPDX spelling (`gpl-3.0-only` →
+ * `GPL-3.0-only`, `apache-2.0+` → `Apache-2.0+`) and `LicenseRef-`/`DocumentRef-` prefixes in
+ * theirs: SPDX matches ids case-insensitively (SPDX 2.3 Annex D.2), so `gpl-3.0-only` is the
+ * licence a deny-list names as `GPL-3.0-only`, not free text beyond its reach.
+ */
+function withCanonicalCase(expression: string): string {
+  return expression.replace(/[A-Za-z0-9.+:-]+/g, (token) => {
+    if (token === 'AND' || token === 'OR' || token === 'WITH') return token;
+    const ref = token.match(/^(documentref-[^:]+:)?licenseref-(.+)$/i);
+    if (ref)
+      return `${ref[1] ? `DocumentRef-${ref[1].slice('documentref-'.length)}` : ''}LicenseRef-${ref[2]}`;
+    const plus = token.endsWith('+') ? '+' : '';
+    const id = canonicalId(plus ? token.slice(0, -1) : token);
+    return id === undefined ? token : `${id}${plus}`;
+  });
+}
+
+function parses(candidate: string): boolean {
   try {
     parseSpdx(candidate);
-    return candidate;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+function normalise(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (NO_LICENSE.has(trimmed.toUpperCase())) return undefined;
+  const candidate = trimmed.replace(/\s+(and|or|with)\s+/gi, (_, op: string) => ` ${op.toUpperCase()} `);
+  if (parses(candidate)) return candidate;
+  const recased = withCanonicalCase(candidate);
+  return recased !== candidate && parses(recased) ? recased : undefined;
 }
 
 /** True when `text` parses as an SPDX licence expression. */

@@ -98,6 +98,37 @@ describe('sbom gate: licence deny-list', () => {
     expect(evaluateSbom(policy({ denyLicenses: ['GPL-2.0-only'] }), records).status).toBe('pass');
   });
 
+  it('denies a licence written in another case: SPDX ids match case-insensitively', () => {
+    // A CycloneDX document whose licences are written in lower case ("gpl-3.0-only", as some
+    // ecosystems' metadata has them) once read as free text: unchecked, and the gate passed.
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { name: 'lower-id', version: '1', licenses: [{ license: { id: 'gpl-3.0-only' } }] },
+        { name: 'lower-expr', version: '2', licenses: [{ expression: 'mit and agpl-3.0-only' }] },
+        { name: 'lower-plus', version: '3', licenses: [{ license: { name: 'gpl-3.0+' } }] },
+        { name: 'ref', version: '4', licenses: [{ expression: 'licenseref-vendor or Mit' }] },
+      ],
+    };
+    const parsed = normaliseDocument(JSON.stringify(bom), 'bom.json', 'sbom');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'sbom') throw new Error('not an SBOM');
+    expect(parsed.data.components.map((c) => c.licenses)).toEqual([
+      ['GPL-3.0-only'],
+      ['MIT AND AGPL-3.0-only'],
+      ['GPL-3.0+'],
+      ['LicenseRef-vendor OR MIT'],
+    ]);
+    const result = evaluateSbom(deny, [sbom([], { data: parsed.data, format: parsed.format })]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'lower-id@1 is licensed GPL-3.0-only, which needs denied licence GPL-3.0-only',
+      'lower-expr@2 is licensed MIT AND AGPL-3.0-only, which needs denied licence AGPL-3.0-only',
+      'lower-plus@3 is licensed GPL-3.0+, which needs denied licence GPL-3.0+',
+    ]);
+    expect(result.risks.map((r) => r.text).join('\n')).not.toContain('not SPDX expressions');
+  });
+
   it('treats several licence entries on one component as all applying', () => {
     const records = [sbom([component('multi', '1', ['MIT', 'AGPL-3.0-only'])])];
     const result = evaluateSbom(deny, records);
