@@ -9,6 +9,7 @@ import type {
   SbomComponent,
   SbomSummary,
   Severity,
+  SuppressedFinding,
   VulnerabilityFinding,
   VulnerabilitySummary,
 } from './evidence.js';
@@ -21,7 +22,13 @@ import {
   sha256HexOf,
 } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
-import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
+import {
+  countSeverities,
+  keepSuppressed,
+  severityFromCvssScore,
+  suppressedOf,
+  worstSeverity,
+} from './severity.js';
 import { toSpdxExpression } from './spdx-license.js';
 
 const WHAT = 'CycloneDX document';
@@ -284,7 +291,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   indexRefs(reader.optArray(bom.components, 'components'));
 
   const findings: VulnerabilityFinding[] = [];
-  let suppressed = 0;
+  const suppressedFindings: SuppressedFinding[] = [];
+  const unjustified: string[] = [];
   const vulnerabilities = reader.optArray(bom.vulnerabilities, 'vulnerabilities');
   for (let i = 0; i < vulnerabilities.length; i++) {
     const path = `vulnerabilities[${i}]`;
@@ -293,10 +301,14 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const affects = reader.optArray(vuln.affects, `${path}.affects`);
     const analysis = reader.optObject(vuln.analysis, `${path}.analysis`);
     const state = analysis ? reader.optString(analysis.state, `${path}.analysis.state`) : undefined;
-    if (state !== undefined && NOT_APPLICABLE.has(state)) {
-      suppressed += Math.max(affects.length, 1);
-      continue;
-    }
+    const justification = analysis
+      ? reader.optString(analysis.justification, `${path}.analysis.justification`)
+      : undefined;
+    const detail = analysis ? reader.optString(analysis.detail, `${path}.analysis.detail`) : undefined;
+    // "not_affected" is a claim that needs its reason (CISA's minimum requirements for VEX: a
+    // justification or an impact statement): without either it sets nothing aside.
+    const bareNotAffected = state === 'not_affected' && !justification && !detail?.trim();
+    if (bareNotAffected) unjustified.push(id);
     const severity = ratingSeverity(reader.optArray(vuln.ratings, `${path}.ratings`), path, reader);
     const sourceName =
       isJsonObject(vuln.source) && typeof vuln.source.name === 'string' ? vuln.source.name : undefined;
@@ -312,10 +324,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     if (aliases.length > 0) base.aliases = aliases;
     const title = reader.optString(vuln.description, `${path}.description`);
     if (title) base.title = title.length > 200 ? `${title.slice(0, 199)}…` : title;
-    if (affects.length === 0) {
-      findings.push(base);
-      continue;
-    }
+    const affected: VulnerabilityFinding[] = [];
+    if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
       const ref = reader.string(affect.ref, `${path}.affects[${j}].ref`);
@@ -328,16 +338,31 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       } else {
         finding.package = ref;
       }
-      findings.push(finding);
+      affected.push(finding);
     }
+    if (state !== undefined && NOT_APPLICABLE.has(state) && !bareNotAffected) {
+      const why = detail?.trim()
+        ? `: ${detail.trim().length > 120 ? `${detail.trim().slice(0, 119)}…` : detail.trim()}`
+        : '';
+      const reason = `analysis.state ${state}${justification ? ` (${justification})` : ''}${why}`;
+      for (const finding of affected) suppressedFindings.push(suppressedOf(finding, reason));
+      continue;
+    }
+    findings.push(...affected);
   }
   const summary: VulnerabilitySummary = {
     kind: 'vulnerabilities',
     scanner: (metadata && readTool(metadata, reader)) ?? 'cyclonedx',
     findings,
     counts: countSeverities(findings),
-    suppressed,
+    suppressed: suppressedFindings.length,
   };
+  if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
+  if (unjustified.length > 0) {
+    summary.caveats = [
+      `${unjustified.length} vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: ${[...new Set(unjustified)].slice(0, 5).join(', ')}${unjustified.length > 5 ? ', …' : ''}`,
+    ];
+  }
   if (metadata && isJsonObject(metadata.component))
     Object.assign(summary, componentImages(metadata.component));
   return summary;

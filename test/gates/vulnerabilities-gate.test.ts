@@ -280,3 +280,49 @@ describe('vulnerabilities gate: the image the scan names', () => {
     expect(result.risks).toEqual([]);
   });
 });
+
+describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', () => {
+  function recordOf(document: unknown, file: string) {
+    const parsed = normaliseDocument(JSON.stringify(document), file, 'scan');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    return scan([], { data: parsed.data, format: parsed.format });
+  }
+
+  const vex = (analysis: Record<string, string>) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    components: [{ 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1' }],
+    vulnerabilities: [
+      {
+        id: 'CVE-2026-7777',
+        ratings: [{ severity: 'critical' }],
+        analysis,
+        affects: [{ ref: 'ssl' }],
+      },
+    ],
+  });
+
+  it('names a critical a CycloneDX VEX statement set aside, with its justification', () => {
+    const record = recordOf(
+      vex({ state: 'not_affected', justification: 'code_not_reachable', detail: 'never loaded' }),
+      'vex.json',
+    );
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-7777 (critical) in openssl@3.0.1: analysis.state not_affected (code_not_reachable): never loaded',
+    ]);
+  });
+
+  it('counts a critical whose VEX statement says not_affected with no justification nor detail', () => {
+    const record = recordOf(vex({ state: 'not_affected' }), 'vex.json');
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2026-7777 in openssl@3.0.1',
+    ]);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'scan by cyclonedx: 1 vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: CVE-2026-7777',
+    ]);
+  });
+});
