@@ -7,7 +7,7 @@
 
 import { inputError } from '../errors.js';
 import { isJsonObject } from '../text/json-text.js';
-import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import {
   defaultLevel,
@@ -16,7 +16,7 @@ import {
   SarifTool,
   UnresolvedReference,
 } from './sarif-descriptors.js';
-import { countSeverities, severityFromCvssScore } from './severity.js';
+import { countSeverities, keepSuppressed, severityFromCvssScore, suppressedOf } from './severity.js';
 
 const WHAT = 'SARIF log';
 
@@ -124,7 +124,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   const runs = reader.array(log.runs, 'runs');
   if (runs.length === 0) throw notAScan(file, 'the SARIF log has no run ("runs" is empty)');
   const findings: VulnerabilityFinding[] = [];
-  let suppressed = 0;
+  const suppressedFindings: SuppressedFinding[] = [];
   const scanners: string[] = [];
   let scannerVersion: string | undefined;
 
@@ -189,10 +189,8 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       // §3.27.9: a level other than "none" means kind "fail"; a log that says both is read by its level.
       if (NOT_A_PROBLEM.has(kind) && !hasLevel(ownLevel)) continue;
       if (result.baselineState === 'absent') continue;
-      if (isSuppressed(reader.optArray(result.suppressions, `${path}.suppressions`), path, reader)) {
-        suppressed++;
-        continue;
-      }
+      const suppressions = reader.optArray(result.suppressions, `${path}.suppressions`);
+      const isSetAside = isSuppressed(suppressions, path, reader);
       const ref = reader.optObject(result.rule, `${path}.rule`);
       const ruleId =
         reader.optString(ref?.id, `${path}.rule.id`) ?? reader.optString(result.ruleId, `${path}.ruleId`);
@@ -214,7 +212,8 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       if (location) finding.package = location;
       const title = messageText(result, rule);
       if (title) finding.title = title.length > 200 ? `${title.slice(0, 199)}…` : title;
-      findings.push(finding);
+      if (isSetAside) suppressedFindings.push(suppressedOf(finding, suppressionReason(suppressions)));
+      else findings.push(finding);
     }
   }
   const summary: VulnerabilitySummary = {
@@ -222,8 +221,9 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
     scanner: scanners.join(', ') || 'sarif',
     findings,
     counts: countSeverities(findings),
-    suppressed,
+    suppressed: suppressedFindings.length,
   };
+  if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (scannerVersion) summary.scannerVersion = scannerVersion;
   return summary;
 }
@@ -355,6 +355,25 @@ function isSuppressed(suppressions: unknown[], path: string, reader: JsonReader)
     if (status !== undefined && status !== null && status !== 'accepted') return false;
   }
   return true;
+}
+
+/** Why a result is suppressed, in words: each suppression's kind, status and justification. */
+function suppressionReason(suppressions: unknown[]): string {
+  return suppressions
+    .filter(isJsonObject)
+    .map((suppression) => {
+      const kind = typeof suppression.kind === 'string' ? suppression.kind : 'suppression';
+      const status = suppression.status ?? suppression.state;
+      const justification =
+        typeof suppression.justification === 'string' && suppression.justification.trim() !== ''
+          ? suppression.justification.trim()
+          : undefined;
+      const said = justification
+        ? `: ${justification.length > 120 ? `${justification.slice(0, 119)}…` : justification}`
+        : '';
+      return `suppressed ${kind}${typeof status === 'string' ? ` (${status})` : ''}${said}`;
+    })
+    .join('; ');
 }
 
 function securitySeverity(properties: unknown): number | undefined {

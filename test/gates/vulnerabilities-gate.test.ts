@@ -325,4 +325,36 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       'scan by cyclonedx: 1 vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: CVE-2026-7777',
     ]);
   });
+
+  it('names a SARIF result set aside by an accepted suppression, with its justification', () => {
+    const log = {
+      version: '2.1.0',
+      runs: [
+        {
+          tool: {
+            driver: {
+              name: 'scanner',
+              rules: [{ id: 'CVE-2026-5555', properties: { 'security-severity': '9.8' } }],
+            },
+          },
+          results: [
+            {
+              ruleId: 'CVE-2026-5555',
+              message: { text: 'openssl 3.0.1' },
+              locations: [{ physicalLocation: { artifactLocation: { uri: 'usr/lib/libssl.so.3' } } }],
+              suppressions: [
+                { kind: 'external', status: 'accepted', justification: 'vendor says unaffected' },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const record = recordOf(log, 'scan.sarif');
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
+    ]);
+  });
 });
