@@ -182,6 +182,13 @@ export interface VulnerabilitySummary {
    * this artifact, never that it is about another (an image is registered by its manifest digest).
    */
   imageIds?: string[];
+  /**
+   * What the report says it scanned, when the format says: Trivy's `ArtifactType` and
+   * `ArtifactName` (`container_image`, `filesystem`, `repository`, …), Grype's `source.type` and
+   * target (`image`, `directory`, `file`, …). A re-scan replaces an earlier one only of the same
+   * type, and the gate names a scan of no image for an OCI artifact.
+   */
+  target?: { type: string; name?: string };
 }
 
 /** SLSA provenance: who built the artifact, from what. */

@@ -69,7 +69,23 @@ export function parseGrype(value: unknown, file: string): VulnerabilitySummary {
   const version = descriptor ? reader.optString(descriptor.version, 'descriptor.version') : undefined;
   if (version) summary.scannerVersion = version;
   Object.assign(summary, scannedImages(report));
+  const target = scannedTarget(report);
+  if (target) summary.target = target;
   return summary;
+}
+
+/** `source.type` and what it names: `source.target.userInput`, or the target itself when a string (a path). */
+function scannedTarget(report: JsonObject): VulnerabilitySummary['target'] {
+  const source = isJsonObject(report.source) ? report.source : undefined;
+  if (typeof source?.type !== 'string' || source.type === '') return undefined;
+  const target = source.target;
+  const name =
+    typeof target === 'string'
+      ? target
+      : isJsonObject(target) && typeof target.userInput === 'string'
+        ? target.userInput
+        : undefined;
+  return name ? { type: source.type, name } : { type: source.type };
 }
 
 /**

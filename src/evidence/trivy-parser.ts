@@ -106,6 +106,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   let version: string | undefined;
   let caveat: string | undefined;
   let named: NamedImageDigests = {};
+  let target: VulnerabilitySummary['target'];
   if (Array.isArray(value)) {
     results = value;
     resultsPath = '';
@@ -121,6 +122,11 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;
     caveat = eoslCaveat(reader, report);
     named = scannedImages(report);
+    const artifactType = reader.optString(report.ArtifactType, 'ArtifactType');
+    if (artifactType) {
+      const name = reader.optString(report.ArtifactName, 'ArtifactName');
+      target = name ? { type: artifactType, name } : { type: artifactType };
+    }
   }
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
@@ -166,6 +172,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (caveat) summary.caveats = [caveat];
   if (version) summary.scannerVersion = version;
+  if (target) summary.target = target;
   Object.assign(summary, named);
   return summary;
 }

@@ -25,10 +25,19 @@ interface MergedFinding extends VulnerabilityFinding {
   evidence: string[];
 }
 
-/** Latest scan per (format, scanner). */
+/**
+ * Latest scan per (format, scanner, type of target scanned): a re-scan of a directory or a lockfile
+ * does not replace the scanner's scan of the image, whose findings it cannot see.
+ */
 export function currentScans(evidence: readonly EvidenceRecord[]): RecordOf<'vulnerabilities'>[] {
-  return latestPerSource(recordsOfKind(evidence, 'vulnerabilities'), (r) => `${r.format}|${r.data.scanner}`);
+  return latestPerSource(
+    recordsOfKind(evidence, 'vulnerabilities'),
+    (r) => `${r.format}|${r.data.scanner}|${r.data.target?.type ?? ''}`,
+  );
 }
+
+/** Target types of the scanners that read a report as an image scan (Trivy, Grype). */
+const IMAGE_TARGETS = new Set(['container_image', 'image']);
 
 /**
  * Findings of all scans, the same vulnerability in the same package counted once across scanners
@@ -84,6 +93,7 @@ export function evaluateVulnerabilities(
   requirement: VulnerabilitiesRequirement,
   evidence: readonly EvidenceRecord[],
   now: Date,
+  artifactType?: 'oci' | 'file' | 'package',
 ): GateResult {
   const scans = currentScans(evidence);
   if (scans.length === 0) {
@@ -163,6 +173,13 @@ export function evaluateVulnerabilities(
       evidence: [scan.id],
     });
     if (named.risk) risks.push({ gate: GATE, text: named.risk, evidence: [scan.id] });
+    if (artifactType === 'oci' && d.target && !IMAGE_TARGETS.has(d.target.type)) {
+      risks.push({
+        gate: GATE,
+        text: `scan by ${d.scanner} is of a ${d.target.type}${d.target.name ? ` (${d.target.name})` : ''}, not of an image: what the image holds beyond it (OS packages, other layers) was not scanned`,
+        evidence: [scan.id],
+      });
+    }
     for (const caveat of d.caveats ?? []) {
       risks.push({ gate: GATE, text: `scan by ${d.scanner}: ${caveat}`, evidence: [scan.id] });
     }
@@ -194,5 +211,6 @@ export function evaluateVulnerabilities(
 export const vulnerabilitiesGate: GateDefinition<VulnerabilitiesRequirement> = {
   key: GATE,
   select: (stage) => stage.requires.vulnerabilities,
-  evaluate: (requirement, { facts }) => evaluateVulnerabilities(requirement, facts.evidence, facts.now),
+  evaluate: (requirement, { facts, contract }) =>
+    evaluateVulnerabilities(requirement, facts.evidence, facts.now, contract.artifact.type),
 };

@@ -357,4 +357,42 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
     ]);
   });
+
+  it("a Trivy scan of a lockfile does not replace the scanner's image scan, and is named as no image scan", () => {
+    // Real Trivy output: an image scan (alpine 3.10, 4 medium) recorded first, then a
+    // filesystem scan of a package-lock.json (1 high). Keyed by (format, scanner) alone the second
+    // replaced the first and `medium: 0` passed on a scan that never looked at the image.
+    const image = normaliseDocument(
+      fixtureText('scans/trivy/integration__testdata__alpine-310.json.golden'),
+      'image.json',
+      'scan',
+    );
+    const lockfile = normaliseDocument(
+      fixtureText('scans/trivy/integration__testdata__fixtures__convert__npm-with-suppressed.json.golden'),
+      'fs.json',
+      'scan',
+    );
+    if (image.type !== 'evidence' || lockfile.type !== 'evidence') throw new Error('not evidence');
+    const first = scan([], {
+      id: 'ev-image',
+      data: image.data,
+      format: image.format,
+      recordedAt: '2026-11-24T00:00:00Z',
+    });
+    const second = scan([], {
+      id: 'ev-fs',
+      data: lockfile.data,
+      format: lockfile.format,
+      recordedAt: '2026-11-25T00:00:00Z',
+    });
+    const result = evaluateVulnerabilities(req({ medium: 0 }), [first, second], NOW, 'oci');
+    expect(result.status).toBe('fail');
+    expect(result.required[0]?.text).toMatch(/^4 medium finding\(s\), at most 0 allowed/);
+    expect(result.risks.map((r) => r.text)).toContain(
+      'scan by trivy is of a filesystem (package-lock.json), not of an image: what the image holds beyond it (OS packages, other layers) was not scanned',
+    );
+    // A file artifact scanned as a file system is what it should be: nothing said.
+    const asFile = evaluateVulnerabilities(req({}), [second], NOW, 'file');
+    expect(asFile.risks.some((r) => r.text.includes('not of an image'))).toBe(false);
+  });
 });
