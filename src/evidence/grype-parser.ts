@@ -8,7 +8,13 @@ import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader } from './json-input.js';
-import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
+import {
+  countSeverities,
+  keepSuppressed,
+  severityFromCvssScore,
+  suppressedOf,
+  worstSeverity,
+} from './severity.js';
 
 const WHAT = 'Grype report';
 
@@ -128,6 +134,35 @@ function distroEolCaveats(reader: JsonReader, alertsByPackage: unknown[]): strin
   );
 }
 
+/** The worst CVSS base score of a vulnerability record's `cvss[]`, as a severity. */
+function cvssSeverities(record: JsonObject): Severity[] {
+  const scores = Array.isArray(record.cvss) ? record.cvss.filter(isJsonObject) : [];
+  return scores.flatMap((cvss) => {
+    const metrics = isJsonObject(cvss.metrics) ? cvss.metrics : undefined;
+    return typeof metrics?.baseScore === 'number' ? [severityFromCvssScore(metrics.baseScore)] : [];
+  });
+}
+
+/**
+ * The match's severity; when Grype says Unknown but the vulnerability's CVSS or a related record
+ * (the NVD entry of a GHSA) rates it, the worst of those: "no severity" must not hide a 9.8.
+ */
+function matchSeverity(severity: Severity, vuln: JsonObject, match: JsonObject): Severity {
+  if (severity !== 'unknown') return severity;
+  const related = Array.isArray(match.relatedVulnerabilities)
+    ? match.relatedVulnerabilities.filter(isJsonObject)
+    : [];
+  return worstSeverity([
+    ...cvssSeverities(vuln),
+    ...related.flatMap((record) => [
+      ...(typeof record.severity === 'string'
+        ? [GRYPE_SEVERITY[record.severity.toLowerCase()] ?? 'unknown']
+        : []),
+      ...cvssSeverities(record),
+    ]),
+  ]);
+}
+
 function readMatch(reader: JsonReader, match: JsonObject, path: string): VulnerabilityFinding {
   const vuln = reader.object(match.vulnerability, `${path}.vulnerability`);
   const artifact = reader.object(match.artifact, `${path}.artifact`);
@@ -135,7 +170,7 @@ function readMatch(reader: JsonReader, match: JsonObject, path: string): Vulnera
   const namespace = reader.optString(vuln.namespace, `${path}.vulnerability.namespace`);
   const finding: VulnerabilityFinding = {
     id: reader.string(vuln.id, `${path}.vulnerability.id`),
-    severity: GRYPE_SEVERITY[rawSeverity.toLowerCase()] ?? 'unknown',
+    severity: matchSeverity(GRYPE_SEVERITY[rawSeverity.toLowerCase()] ?? 'unknown', vuln, match),
     package: reader.string(artifact.name, `${path}.artifact.name`),
     source: namespace ? `grype:${namespace}` : 'grype',
   };

@@ -11,7 +11,13 @@ import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan } from './json-input.js';
-import { countSeverities, keepSuppressed, suppressedOf } from './severity.js';
+import {
+  countSeverities,
+  keepSuppressed,
+  severityFromCvssScore,
+  suppressedOf,
+  worstSeverity,
+} from './severity.js';
 
 const WHAT = 'Trivy report';
 
@@ -194,13 +200,41 @@ function scannedImages(report: JsonObject): NamedImageDigests {
   );
 }
 
+/** Trivy's `VendorSeverity` numbers (its `dbTypes.Severity`): 0 unknown … 4 critical. */
+const VENDOR_SEVERITY: readonly Severity[] = ['unknown', 'low', 'medium', 'high', 'critical'];
+
+/**
+ * A vulnerability's `Severity`; when that is UNKNOWN (or missing) but a source rated it, the worst
+ * of `VendorSeverity` and the `CVSS` v3 (else v2) scores: "no severity" must not hide an NVD 9.8
+ * from a `critical` limit.
+ */
+function vulnerabilitySeverity(reader: JsonReader, vuln: JsonObject, path: string): Severity {
+  const severity = severityOf(reader.optString(vuln.Severity, `${path}.Severity`));
+  if (severity !== 'unknown') return severity;
+  const rated: Severity[] = [];
+  if (isJsonObject(vuln.VendorSeverity)) {
+    for (const level of Object.values(vuln.VendorSeverity)) {
+      if (typeof level === 'number' && Number.isInteger(level))
+        rated.push(VENDOR_SEVERITY[level] ?? 'unknown');
+    }
+  }
+  if (isJsonObject(vuln.CVSS)) {
+    for (const cvss of Object.values(vuln.CVSS)) {
+      if (!isJsonObject(cvss)) continue;
+      const score = typeof cvss.V3Score === 'number' ? cvss.V3Score : cvss.V2Score;
+      if (typeof score === 'number') rated.push(severityFromCvssScore(score));
+    }
+  }
+  return worstSeverity(rated);
+}
+
 function readVulnerability(reader: JsonReader, value: unknown, path: string): VulnerabilityFinding {
   const vuln = reader.object(value, path);
   const dataSource = reader.optObject(vuln.DataSource, `${path}.DataSource`);
   const sourceId = dataSource ? reader.optString(dataSource.ID, `${path}.DataSource.ID`) : undefined;
   const finding: VulnerabilityFinding = {
     id: reader.string(vuln.VulnerabilityID, `${path}.VulnerabilityID`),
-    severity: severityOf(reader.optString(vuln.Severity, `${path}.Severity`)),
+    severity: vulnerabilitySeverity(reader, vuln, path),
     package: reader.string(vuln.PkgName, `${path}.PkgName`),
     source: sourceId ? `trivy:${sourceId}` : 'trivy',
   };

@@ -395,4 +395,48 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const asFile = evaluateVulnerabilities(req({}), [second], NOW, 'file');
     expect(asFile.risks.some((r) => r.text.includes('not of an image'))).toBe(false);
   });
+
+  it('counts an UNKNOWN Trivy severity or Unknown Grype severity by the CVSS or related rating it has', () => {
+    const trivy = {
+      SchemaVersion: 2,
+      ArtifactName: 'shop/checkout:1.4.2',
+      ArtifactType: 'container_image',
+      Results: [
+        {
+          Target: 'shop/checkout:1.4.2 (alpine 3.20.0)',
+          Class: 'os-pkgs',
+          Type: 'alpine',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2026-1111',
+              PkgName: 'openssl',
+              InstalledVersion: '3.0.1',
+              Severity: 'UNKNOWN',
+              CVSS: { nvd: { V3Score: 9.8 } },
+            },
+          ],
+        },
+      ],
+    };
+    const grype = {
+      descriptor: { name: 'grype', version: '0.80.0' },
+      source: { type: 'image', target: { userInput: 'shop/checkout:1.4.2' } },
+      matches: [
+        {
+          vulnerability: { id: 'GHSA-aaaa-bbbb-cccc', severity: 'Unknown' },
+          relatedVulnerabilities: [{ id: 'CVE-2026-2222', severity: 'Critical' }],
+          artifact: { name: 'left-pad', version: '1.0.0' },
+        },
+      ],
+    };
+    const result = evaluateVulnerabilities(
+      req({ critical: 0 }),
+      [recordOf(trivy, 'trivy.json'), recordOf(grype, 'grype.json')],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '2 critical finding(s), at most 0 allowed: CVE-2026-1111 in openssl@3.0.1, GHSA-aaaa-bbbb-cccc in left-pad@1.0.0',
+    ]);
+  });
 });
