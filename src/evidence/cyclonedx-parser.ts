@@ -368,16 +368,18 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   return summary;
 }
 
-/** The worst severity among a vulnerability's ratings; a rating with only a score maps like CVSS. */
+/** The worst severity among a vulnerability's ratings; a rating with only a score, or an unknown one with a score, maps like CVSS. */
 function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): Severity {
   const severities: Severity[] = [];
   for (let i = 0; i < ratings.length; i++) {
     const rating = reader.object(ratings[i], `${path}.ratings[${i}]`);
     const named = reader.optString(rating.severity, `${path}.ratings[${i}].severity`);
-    if (named !== undefined) {
-      severities.push(CYCLONEDX_SEVERITY[named.toLowerCase()] ?? 'unknown');
-    } else if (typeof rating.score === 'number') {
+    const severity = named === undefined ? 'unknown' : (CYCLONEDX_SEVERITY[named.toLowerCase()] ?? 'unknown');
+    // A rating named "unknown" (or a word not in the spec) beside a score is rated by its score.
+    if (severity === 'unknown' && typeof rating.score === 'number') {
       severities.push(severityFromCvssScore(rating.score));
+    } else if (named !== undefined) {
+      severities.push(severity);
     }
   }
   return worstSeverity(severities);

@@ -123,6 +123,24 @@ describe('parseCycloneDxVulnerabilities', () => {
   });
 });
 
+describe('parseCycloneDxVulnerabilities: ratings', () => {
+  it('rates a rating named "unknown" by the score beside it', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [
+        { id: 'CVE-2026-3333', ratings: [{ severity: 'unknown', score: 9.8, method: 'CVSSv31' }] },
+        { id: 'CVE-2026-4444', ratings: [{ severity: 'unknown' }] },
+      ],
+    };
+    const scan = parseCycloneDxVulnerabilities(bom, 'vdr.json');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2026-3333', 'critical'],
+      ['CVE-2026-4444', 'unknown'],
+    ]);
+  });
+});
+
 describe('parseCycloneDx on CycloneDX 1.5 and 1.6 samples', () => {
   it('1.5: tools as an object, group/name, nested components flattened, a licence name kept as a name', () => {
     const sbom = parseCycloneDx(sampleJson('cyclonedx-1.5.cdx.json'), 'storefront.cdx.json');
