@@ -80,6 +80,7 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
     const offenders: Array<{ component: SbomComponent; denied: string[]; record: string }> = [];
     const unchecked: string[] = [];
     let withoutLicense = 0;
+    let checked = 0;
     for (const record of sboms) {
       for (const component of record.data.components) {
         // A licence name beside SPDX licences ("Apache-2.0" and "My Own License") also applies and
@@ -90,6 +91,7 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
           if (!component.licenseNames) withoutLicense++;
           continue;
         }
+        checked++;
         const denied = checker.deniedIn(component.licenses);
         if (denied.length > 0) offenders.push({ component, denied, record: record.id });
       }
@@ -108,7 +110,8 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
         evidence: ids,
       });
     }
-    if (offenders.length === 0) {
+    // Only a licence that was checked can be validated: with none, the risk lines say why.
+    if (offenders.length === 0 && checked > 0) {
       validated.push({
         gate: GATE,
         text: `no component needs a denied licence (${policy.denyLicenses.join(', ')})`,
@@ -134,12 +137,14 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
   if (policy.bannedComponents.length > 0) {
     const banned: Array<{ component: SbomComponent; pattern: string; record: string }> = [];
     let withoutPurl = 0;
+    let withPurl = 0;
     for (const record of sboms) {
       for (const component of record.data.components) {
         if (!component.purl) {
           withoutPurl++;
           continue;
         }
+        withPurl++;
         const pattern = policy.bannedComponents.find((p) => p.matches(component.purl!));
         if (pattern) banned.push({ component, pattern: pattern.pattern, record: record.id });
       }
@@ -158,7 +163,7 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
         evidence: ids,
       });
     }
-    if (banned.length === 0) {
+    if (banned.length === 0 && withPurl > 0) {
       validated.push({
         gate: GATE,
         text: `no banned component (${policy.bannedComponents.map((p) => p.pattern).join(', ')})`,

@@ -129,6 +129,24 @@ describe('sbom gate: licence deny-list', () => {
     expect(result.risks.map((r) => r.text).join('\n')).not.toContain('not SPDX expressions');
   });
 
+  it('validates no licence or banned-component check when no component could be checked', () => {
+    // Two components with neither a licence nor a purl: nothing was judged, so nothing is validated.
+    const bare = { ...component('bare', '1', []), purl: undefined };
+    const other = { ...component('other', '2', []), purl: undefined };
+    const result = evaluateSbom(
+      policy({ denyLicenses: ['GPL-3.0-only'], bannedComponents: ['pkg:npm/event-stream'] }),
+      [sbom([bare, other])],
+    );
+    expect(result.status).toBe('pass');
+    expect(result.validated.map((v) => v.text)).toEqual([
+      'SBOM of checkout@1.4.2: 2 component(s) (CycloneDX 1.6, syft 1.18.1; recorded 2026-11-25T10:00:00Z by ci)',
+    ]);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '2 component(s) declare no licence and were not checked against denyLicenses',
+      '2 component(s) have no package URL and were not checked against bannedComponents',
+    ]);
+  });
+
   it('treats several licence entries on one component as all applying', () => {
     const records = [sbom([component('multi', '1', ['MIT', 'AGPL-3.0-only'])])];
     const result = evaluateSbom(deny, records);
@@ -145,9 +163,8 @@ describe('sbom gate: licence deny-list', () => {
       '1 component(s) name licences that are not SPDX expressions and were not checked against denyLicenses: named@1 ("BSD licence")',
       '1 component(s) declare no licence and were not checked against denyLicenses',
     ]);
-    expect(result.validated.map((v) => v.text)).toContain(
-      'no component needs a denied licence (GPL-3.0-or-later, AGPL-3.0-only)',
-    );
+    // Neither component had an SPDX licence to check: nothing is validated about licences.
+    expect(result.validated.map((v) => v.text).join('\n')).not.toContain('denied licence');
   });
 
   it('lists a licence name given beside SPDX licences as unchecked too, and still checks the SPDX ones', () => {
