@@ -342,20 +342,6 @@ export class RegistryClient {
     return { digest, mediaType, bytes, json };
   }
 
-  /** True when the repository holds a manifest with this digest (HEAD, no body). */
-  async hasManifest(repo: Repository, digest: string): Promise<boolean> {
-    const response = await this.send(repo, {
-      method: 'HEAD',
-      path: `/v2/${repo.repository}/manifests/${digest}`,
-      scopes: [pull(repo)],
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
-    });
-    response.discard();
-    if (response.status === 404) return false;
-    if (!response.ok) return this.fail(response, repo, `looking for manifest ${digest}`);
-    return true;
-  }
-
   /**
    * Stores a manifest under a tag or its digest and returns the digest of the bytes sent, after
    * checking that the registry computed the same one.
