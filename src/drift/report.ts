@@ -4,6 +4,7 @@
  * against its budget. Pure apart from hashing secret values (with the hasher it is given).
  */
 
+import { secretOptionName } from '../text/secret-detector.js';
 import { createSecretHasher, type SecretHasher } from '../text/secret-hash.js';
 import { type Classification, type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
@@ -289,11 +290,22 @@ function classifyDifference(
 
 /**
  * The `name`/`key` beside the `value` of a list item reached by position (`/env/3/value`): the
- * path alone does not say it is `DB_PASSWORD`'s value.
+ * path alone does not say it is `DB_PASSWORD`'s value. For a list item itself (`/args/4`), the
+ * secret option standing before it in either config (`--password`, as in `[--password, hunter2]`).
  */
 function siblingNames(path: string, configs: readonly ConfigSet[]): string[] {
   const slash = path.lastIndexOf('/');
-  if (slash <= 0 || path.slice(slash + 1) !== 'value') return [];
+  if (slash <= 0) return [];
+  const index = /^[1-9]\d*$/.test(path.slice(slash + 1)) ? Number(path.slice(slash + 1)) : undefined;
+  if (index !== undefined) {
+    const options: string[] = [];
+    for (const config of configs) {
+      const option = secretOptionName(lookupPath(config, `${path.slice(0, slash)}/${index - 1}`));
+      if (option !== undefined) options.push(option);
+    }
+    return options;
+  }
+  if (path.slice(slash + 1) !== 'value') return [];
   const parent = path.slice(0, slash);
   if (!/\/\d+$/.test(parent)) return [];
   const names: string[] = [];

@@ -8,6 +8,7 @@
  * - it holds a secret whatever its key (a token format, a PEM private key, a JWT, a URL with a
  *   password, a secret query parameter, `Password=` in a connection string), or a map inside it has
  *   a secret key;
+ * - it follows an option named like a secret in a list (`args: [--password, hunter2]`);
  * - it looks random (key material) under a suspicious name (`/auth/client`, `webhook`, `nonce`).
  * Booleans and null are never secret: they carry no credential, and `password_required: true` reads
  * better shown. Reports show a secret value as a keyed hash (`src/text/secret-hash.ts`).
@@ -20,6 +21,7 @@ import {
   maskSecretsInText,
   secretInValue,
   secretKeyVerdict,
+  secretOptionName,
 } from '../text/secret-detector.js';
 import { namePath } from './names.js';
 import { escapeSegment, unescapeSegment } from './pointer.js';
@@ -61,7 +63,13 @@ export function holdsSecret(
     if (secretInValue(value) !== undefined) return true;
     return secrecy === 'suspicious' && looksRandom(value);
   }
-  if (Array.isArray(value)) return value.some((item) => holdsSecret(item, secrecy, depth + 1));
+  // `[--password, hunter2]`: an option named like a secret makes the next item its value.
+  if (Array.isArray(value))
+    return value.some(
+      (item, index) =>
+        holdsSecret(item, secrecy, depth + 1) ||
+        (secretOptionName(value[index - 1]) !== undefined && holdsSecret(item, 'secret', depth + 1)),
+    );
   // A name/value pair (`{name: DB_PASSWORD, value: …}`, `{key: API_TOKEN, value: …}`): the value is
   // named by its sibling, as in a Kubernetes `env` list compared by position.
   const named = pairName(value);
@@ -118,7 +126,8 @@ export function maskPathSecrets(path: string): string {
 /**
  * True when the difference at `path` between `before` and `after` must be shown as hashes only.
  * `siblingNames`: the `name`/`key` beside a `value` whose path does not carry them (`/env/3/value`,
- * in a list compared by position).
+ * in a list compared by position), or the secret option an item follows (`--password` before
+ * `/args/4`).
  */
 export function isSecretDifference(
   path: string,

@@ -394,6 +394,35 @@ const MYSQL_DSN = /(^|[\s"'=])([^\s:@/"']+):([^\s@"']+)@(?=(?:tcp|tcp6|unix|udp)
  */
 const PAIR = /(^|[?&;\s"'-])([A-Za-z][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
 
+/**
+ * A command-line option and its value as two words (`--password hunter2`, `-token 'a b'`): the
+ * value of an option named like a secret. Groups: 1 what stands before, 2 the option's name
+ * without its dashes, 3 the value (quoted or one word not starting with a dash).
+ */
+const SPACED_OPTION = /(^|\s)--?([A-Za-z][A-Za-z0-9_.-]{0,40})\s+('[^']*'|"[^"]*"|[^\s"'-][^\s"']*)/g;
+
+/**
+ * Whether an unquoted word after a secret option in free text reads as its value rather than prose
+ * or a file: not a path (`/run/secrets/db`, `cosign.pub`), and holding more than letters or long
+ * (`hunter2`, `k3y-v4lue`, a 12-letter word) — "use --token or --oidc" keeps its "or".
+ */
+function looksLikeOptionValue(text: string): boolean {
+  const word = text.replace(/[,;:.!?)\]]+$/, '');
+  if (/[/\\]|^[.~]|\.[A-Za-z]{1,5}$/.test(word)) return false;
+  return /[^A-Za-z]/.test(word) || word.length >= 12;
+}
+
+/**
+ * The secret name of a command-line option standing alone as one item of a list (`--password`,
+ * `-db-token`), which makes the next item its value; undefined for anything else.
+ * @example secretOptionName('--db-password') // 'db-password'
+ */
+export function secretOptionName(item: unknown): string | undefined {
+  if (typeof item !== 'string') return undefined;
+  const option = /^--?([A-Za-z][A-Za-z0-9_.-]{0,40})$/.exec(item);
+  return option && isSecretKey(option[1]!) ? option[1] : undefined;
+}
+
 /** Query parameter names that carry secrets although no secret word is in them (Azure SAS, AWS). */
 const SECRET_PARAMS = new Set(['sig', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token']);
 
@@ -424,7 +453,7 @@ export interface SecretFinding {
 
 /**
  * Every secret inside `text`: known token formats, PEM private keys, JWTs, credentials in URLs,
- * secret query parameters, `Password=` in connection strings. Overlaps are kept; callers mask
+ * secret query parameters, `Password=` in connection strings, `--password VALUE` in commands. Overlaps are kept; callers mask
  * each range.
  */
 export function findSecrets(text: string): SecretFinding[] {
@@ -466,6 +495,16 @@ export function findSecrets(text: string): SecretFinding[] {
       if (bare === '' || isPlaceholder(bare) || !isSecretPairName(match[2]!)) continue;
       const end = match.index + match[0].length;
       found.push({ kind: `${match[2]!.trim()}=`, start: end - value.length, end });
+    }
+  }
+  if (text.includes('-') && /\s/.test(text)) {
+    for (const match of text.matchAll(SPACED_OPTION)) {
+      const value = match[3]!;
+      const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
+      if (bare === '' || isPlaceholder(bare) || !isSecretKey(match[2]!)) continue;
+      if (bare === value && !looksLikeOptionValue(bare)) continue;
+      const end = match.index + match[0].length;
+      found.push({ kind: `--${match[2]}`, start: end - value.length, end });
     }
   }
   return found;

@@ -299,6 +299,33 @@ describe('secrets', () => {
     });
   });
 
+  it('hides a password given as an option and its value in two items, or two words of a command', () => {
+    const args = (password: string) => ({
+      args: ['--port', '8080', '--db-password', password, '-token', `tok-${password}`],
+      command: `server --listen :80 --password ${password} --verbose`,
+    });
+    const report = build({}, set(args('old-pass-1')), set(args('new-pass-2')));
+    expect(report.differences.map((d) => [d.path, d.secret])).toEqual([
+      ['/args/3', true],
+      ['/args/5', true],
+      ['/command', true],
+    ]);
+    for (const text of [renderDriftText(report), renderDriftMarkdown(report), renderDriftJson(report)])
+      expect(text).not.toMatch(/old-pass-1|new-pass-2/);
+    // The option added downstream only still hides its value; a port after `--port` is shown.
+    const added = build(
+      {},
+      set({ args: ['--port', '8080'] }),
+      set({ args: ['--port', '9090', '--password', 'p4ss-9'] }),
+    );
+    expect(added.differences.map((d) => [d.path, d.secret, d.after])).toEqual([
+      ['/args/1', undefined, '9090'],
+      ['/args/2', undefined, '--password'],
+      ['/args/3', true, undefined],
+    ]);
+    expect(renderDriftJson(added)).not.toContain('p4ss-9');
+  });
+
   it('masks a secret that stands in a path: a map keyed by a token or by a URL with a password', () => {
     const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
     const keyed = build(

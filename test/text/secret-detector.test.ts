@@ -123,6 +123,9 @@ describe('secrets in text', () => {
         'https://***@o42.ingest.sentry.io/7',
       ],
       ['Authorization: Bearer abc.DEF-123_456', 'Authorization: Bearer ***'],
+      ['server --password hunter2 --port 80', 'server --password *** --port 80'],
+      ['app -api-key "two words" -v', 'app -api-key *** -v'],
+      ['run --db-token correcthorsebattery', 'run --db-token ***'],
     ];
     for (const [text, masked] of cases) expect(maskSecretsInText(text)).toBe(masked);
   });
@@ -137,6 +140,9 @@ describe('secrets in text', () => {
       'expected --label key=value',
       'sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
       'the token service answered 401',
+      'use --token or --oidc, not both',
+      'sign with --key cosign.key, verify with --key /keys/cosign.pub',
+      'expected --password PASSWORD or --password-file /run/secrets/db',
     ]) {
       expect(maskSecretsInText(text)).toBe(text);
     }
