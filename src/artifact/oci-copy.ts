@@ -42,40 +42,82 @@ const FOREIGN = new Set([
   'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
 ]);
 
-/** Reads the manifest tree under `digest`: the manifest, and for an index every child manifest. */
+/** Indexes inside indexes deeper than this are refused (real images nest one or two). */
+export const MAX_INDEX_DEPTH = 8;
+/** Distinct manifests one copy reads at most (a multi-platform image with attestations holds ~20). */
+export const MAX_TREE_MANIFESTS = 1000;
+
+/**
+ * Reads the manifest tree under `digest`: the manifest, and for an index every child manifest,
+ * each distinct digest once, `concurrency` requests at a time, level by level. A hostile index
+ * cannot make Tollgate open thousands of requests at once or walk without end: more than
+ * MAX_TREE_MANIFESTS manifests, or indexes nested deeper than MAX_INDEX_DEPTH, are refused before
+ * they are read. Returned children before their index (the order manifests are written in).
+ */
 async function readTree(
   client: RegistryClient,
   from: Repository,
   digest: string,
+  concurrency: number,
 ): Promise<FetchedManifest[]> {
-  const top = await client.getManifest(from, digest);
-  if (!isIndexType(top.mediaType)) return [top];
-  const children = top.json.manifests ?? [];
-  // A child left behind would leave an index at the destination naming a manifest it does not
-  // hold, reported as a copy: a child Tollgate cannot copy fails the copy instead.
-  for (const child of children) {
-    if (!MANIFEST_MEDIA_TYPES.includes(child.mediaType)) {
+  const read = new Map<string, FetchedManifest>();
+  const name = `${from.registry}/${from.repository}@${digest}`;
+  let level: Array<{ digest: string; listedAs?: string; parent?: string }> = [{ digest }];
+  for (let depth = 0; level.length > 0; depth += 1) {
+    const fresh = [...new Set(level.map((entry) => entry.digest))].filter((d) => !read.has(d));
+    if (read.size + fresh.length > MAX_TREE_MANIFESTS) {
       throw new TollgateError(
         'REGISTRY_INVALID',
-        `${from.registry}/${from.repository}@${digest}: the index lists ${child.digest} of media type "${child.mediaType}", which Tollgate cannot copy (expected one of ${MANIFEST_MEDIA_TYPES.join(', ')}); nothing was copied`,
+        `${name}: the image lists more than ${MAX_TREE_MANIFESTS} manifests (${read.size + fresh.length} so far); Tollgate refuses to read a tree that large, and nothing was copied`,
       );
     }
-  }
-  const read = await Promise.all(
-    children.map(async (child) => {
-      const tree = await readTree(client, from, child.digest);
-      const manifest = tree.at(-1)!;
-      if (manifest.mediaType !== child.mediaType) {
+    await pool(fresh, concurrency, async (child) => {
+      read.set(child, await client.getManifest(from, child));
+    });
+    const next: typeof level = [];
+    for (const entry of level) {
+      const manifest = read.get(entry.digest)!;
+      if (entry.listedAs !== undefined && manifest.mediaType !== entry.listedAs) {
         throw new TollgateError(
           'REGISTRY_INVALID',
-          `${from.registry}/${from.repository}@${digest}: the index lists ${child.digest} as ${child.mediaType}, but it is ${manifest.mediaType}`,
+          `${from.registry}/${from.repository}@${entry.parent}: the index lists ${entry.digest} as ${entry.listedAs}, but it is ${manifest.mediaType}`,
         );
       }
-      return tree;
-    }),
-  );
-  // Children first: the order manifests are written in.
-  return [...read.flat(), top];
+      if (!isIndexType(manifest.mediaType)) continue;
+      const children = manifest.json.manifests ?? [];
+      if (children.length > 0 && depth + 1 > MAX_INDEX_DEPTH) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${name}: indexes nest deeper than ${MAX_INDEX_DEPTH} levels (at ${manifest.digest}); Tollgate refuses to walk further, and nothing was copied`,
+        );
+      }
+      // A child left behind would leave an index at the destination naming a manifest it does not
+      // hold, reported as a copy: a child Tollgate cannot copy fails the copy instead.
+      for (const child of children) {
+        if (!MANIFEST_MEDIA_TYPES.includes(child.mediaType)) {
+          throw new TollgateError(
+            'REGISTRY_INVALID',
+            `${from.registry}/${from.repository}@${manifest.digest}: the index lists ${child.digest} of media type "${child.mediaType}", which Tollgate cannot copy (expected one of ${MANIFEST_MEDIA_TYPES.join(', ')}); nothing was copied`,
+          );
+        }
+        next.push({ digest: child.digest, listedAs: child.mediaType, parent: manifest.digest });
+      }
+    }
+    level = next;
+  }
+  // Children first, each manifest once.
+  const ordered: FetchedManifest[] = [];
+  const placed = new Set<string>();
+  const place = (at: string) => {
+    if (placed.has(at)) return;
+    placed.add(at);
+    const manifest = read.get(at)!;
+    if (isIndexType(manifest.mediaType))
+      for (const child of manifest.json.manifests ?? []) place(child.digest);
+    ordered.push(manifest);
+  };
+  place(digest);
+  return ordered;
 }
 
 function blobsOf(manifests: readonly FetchedManifest[]): Descriptor[] {
@@ -153,7 +195,7 @@ export async function copyImage(
   to: Repository & { tag?: string },
   options: CopyOptions = {},
 ): Promise<CopyResult> {
-  const manifests = await readTree(client, from, digest);
+  const manifests = await readTree(client, from, digest, options.concurrency ?? 4);
   const top = manifests.at(-1)!;
   const blobs = blobsOf(manifests);
   const counts = { total: blobs.length, skipped: 0, mounted: 0, uploaded: 0 };

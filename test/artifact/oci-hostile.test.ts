@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { digestForImage, resolveImage } from '../../src/app/image.js';
 import type { AppRequest } from '../../src/app/services.js';
 import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
-import { copyImage } from '../../src/artifact/oci-copy.js';
+import { copyImage, MAX_INDEX_DEPTH, MAX_TREE_MANIFESTS } from '../../src/artifact/oci-copy.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
 import { TollgateError } from '../../src/errors.js';
 
@@ -30,6 +30,10 @@ const manifests = new Map<string, Planted>();
 const blobs = new Map<string, Buffer>();
 /** `path authorization` of each request under /v2/private/. */
 const authorizations: string[] = [];
+/** Manifest GETs by path, and the most answered at once (each answer under /v2/slow/ waits 15 ms). */
+const manifestGets: string[] = [];
+let inFlight = 0;
+let mostInFlight = 0;
 let server: http.Server;
 let host: string;
 
@@ -77,15 +81,25 @@ beforeAll(async () => {
       }
       if (manifest && req.method === 'HEAD' && url.pathname.startsWith('/v2/catch-all/'))
         return void res.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end();
+      if (manifest && req.method === 'GET') manifestGets.push(url.pathname);
       if (manifest && (req.method === 'GET' || req.method === 'HEAD')) {
-        const planted = manifests.get(`${manifest[1]}/${manifest[2]}`);
-        if (!planted) return void res.writeHead(404).end();
-        res.writeHead(200, {
-          'content-type': planted.contentType,
-          'docker-content-digest': planted.claimed ?? sha(planted.body),
-          'content-length': planted.body.length,
-        });
-        return void res.end(req.method === 'HEAD' ? undefined : planted.body);
+        const answer = () => {
+          const planted = manifests.get(`${manifest[1]}/${manifest[2]}`);
+          if (!planted) return void res.writeHead(404).end();
+          res.writeHead(200, {
+            'content-type': planted.contentType,
+            'docker-content-digest': planted.claimed ?? sha(planted.body),
+            'content-length': planted.body.length,
+          });
+          res.end(req.method === 'HEAD' ? undefined : planted.body);
+        };
+        if (!url.pathname.startsWith('/v2/slow/')) return answer();
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        return void setTimeout(() => {
+          inFlight -= 1;
+          answer();
+        }, 15);
       }
       if (manifest && req.method === 'PUT') {
         const body = Buffer.concat(chunks);
@@ -121,6 +135,8 @@ beforeEach(() => {
   manifests.clear();
   blobs.clear();
   authorizations.length = 0;
+  manifestGets.length = 0;
+  mostInFlight = 0;
 });
 
 const client = () => new RegistryClient(transportOptionsFromEnv({ TOLLGATE_REGISTRY_TIMEOUT: '5s' }));
@@ -262,6 +278,90 @@ describe('a hostile registry', () => {
       expect(error.message).toContain(message);
       expect([...manifests.keys()].filter((key) => key.startsWith('prod/'))).toEqual([]);
     }
+  });
+
+  it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
+    const config = blob('{}');
+    let digest = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    let mediaType: string = MEDIA_TYPE.ociManifest;
+    const wrap = () => {
+      digest = plant(
+        'shop/app',
+        { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [{ mediaType, digest, size: 10 }] },
+        MEDIA_TYPE.ociIndex,
+      );
+      mediaType = MEDIA_TYPE.ociIndex;
+    };
+    for (let i = 0; i < MAX_INDEX_DEPTH; i += 1) wrap();
+    const to = { registry: host, repository: 'prod/app', tag: '1.0' };
+    // Exactly at the limit: copied.
+    expect((await copyImage(client(), repo(), digest, to)).manifests).toBe(MAX_INDEX_DEPTH + 1);
+    manifests.delete('prod/app/1.0');
+    wrap();
+    const error = await refusal(copyImage(client(), repo(), digest, { ...to, tag: '2.0' }));
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(`indexes nest deeper than ${MAX_INDEX_DEPTH} levels`);
+    expect(manifests.has('prod/app/2.0')).toBe(false);
+  });
+
+  it('refuses an index of more manifests than the limit before reading them', async () => {
+    const children = Array.from({ length: MAX_TREE_MANIFESTS }, (_, i) => ({
+      mediaType: MEDIA_TYPE.ociManifest,
+      digest: sha(`child ${i}`),
+      size: 10,
+    }));
+    const index = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: children },
+      MEDIA_TYPE.ociIndex,
+    );
+    const error = await refusal(
+      copyImage(client(), repo(), index, { registry: host, repository: 'prod/app', tag: '1.0' }),
+    );
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(`more than ${MAX_TREE_MANIFESTS} manifests`);
+    expect(manifestGets).toEqual([`/v2/shop/app/manifests/${index}`]);
+  });
+
+  it('reads a child listed twice once, and a wide index a few requests at a time', async () => {
+    const config = blob('{}');
+    const children = Array.from({ length: 12 }, (_, i) => ({
+      mediaType: MEDIA_TYPE.ociManifest,
+      digest: plant(
+        'slow/app',
+        {
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPE.ociManifest,
+          config,
+          layers: [],
+          annotations: { i: `${i}` },
+        },
+        MEDIA_TYPE.ociManifest,
+      ),
+      size: 10,
+    }));
+    const index = plant(
+      'slow/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [...children, children[0]] },
+      MEDIA_TYPE.ociIndex,
+    );
+    const copied = await copyImage(
+      client(),
+      { registry: host, repository: 'slow/app' },
+      index,
+      { registry: host, repository: 'prod/app', tag: '1.0' },
+      { concurrency: 3 },
+    );
+    expect(copied.manifests).toBe(13);
+    const reads = manifestGets.filter((path) => path.startsWith('/v2/slow/app/manifests/sha256:'));
+    expect(reads).toHaveLength(13);
+    expect(new Set(reads).size).toBe(13);
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(mostInFlight).toBeLessThanOrEqual(3);
   });
 
   it('refuses a referrers answer that is not an index with a clear error, not a crash', async () => {
