@@ -8,7 +8,8 @@
  * may record a change, never those of the new one: otherwise whoever writes the new contract
  * could name himself its admin. A contract without `admins` can never be changed.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { digestFile } from '../artifact/file-digest.js';
 import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
 import {
   type ContractPeople,
@@ -42,6 +43,8 @@ export interface PinnedContract {
   at: string;
   /** The contract in force before it (absent for the first pin). */
   previous?: string;
+  /** The files it trusted when pinned ({@link trustFilesOf}); absent in pins recorded before they were. */
+  trustFiles?: Record<string, string>;
 }
 
 /** What a `contract` entry's payload holds. */
@@ -55,6 +58,8 @@ export interface ContractEntryPayload {
   /** Why it was recorded: `first promotion`, `update`, `upload`. */
   via: 'first promotion' | 'update' | 'upload';
   reason?: string;
+  /** The files the contract trusts by reference, by contract key: `sha256:` of each file's bytes. */
+  trustFiles?: Record<string, string>;
 }
 
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
@@ -72,6 +77,19 @@ export function pinOf(entry: ChainedEntry): PinnedContract {
       `ledger entry #${entry.seq} of pipeline ${entry.pipeline} is a contract entry without a contract digest and text; run \`tollgate ledger verify\``,
     );
   }
+  const trustFiles = payload.trustFiles;
+  if (
+    trustFiles !== undefined &&
+    (trustFiles === null ||
+      typeof trustFiles !== 'object' ||
+      Array.isArray(trustFiles) ||
+      Object.values(trustFiles).some((value) => typeof value !== 'string'))
+  ) {
+    throw new TollgateError(
+      'LEDGER_CORRUPT',
+      `ledger entry #${entry.seq} of pipeline ${entry.pipeline} is a contract entry whose trusted files are not a map of digests; run \`tollgate ledger verify\``,
+    );
+  }
   return {
     digest: payload.digest,
     text: payload.text,
@@ -80,7 +98,49 @@ export function pinOf(entry: ChainedEntry): PinnedContract {
     actor: entry.actor,
     at: entry.at,
     ...(typeof payload.previous === 'string' ? { previous: payload.previous } : {}),
+    ...(trustFiles === undefined ? {} : { trustFiles: { ...trustFiles } }),
   };
+}
+
+/** What a trusted file that cannot be read is recorded as: it differs from any digest it may later have. */
+const UNREADABLE = 'unreadable';
+
+/**
+ * The files a contract trusts by reference — `trust.keys.NAME` and
+ * `trust.identities.NAME.trustedRoot` — each as the `sha256:` of its bytes (or `unreadable`), by
+ * contract key. They are part of what the pin holds: the contract's digest covers its text only, and
+ * whoever replaces `keys/ci.pub` would otherwise choose whom an unchanged contract trusts as `ci`.
+ * The verifier key, config files and metrics file are not policy: they sign or feed decisions.
+ */
+export async function trustFilesOf(contract: Contract): Promise<Record<string, string>> {
+  const refs: Array<[string, string]> = [];
+  for (const [name, path] of Object.entries(contract.trust?.keys ?? {}))
+    refs.push([`trust.keys.${name}`, path]);
+  for (const [name, identity] of Object.entries(contract.trust?.identities ?? {}))
+    if (identity.trustedRoot !== undefined)
+      refs.push([`trust.identities.${name}.trustedRoot`, identity.trustedRoot]);
+  const files: Record<string, string> = {};
+  for (const [key, path] of refs)
+    files[key] = await digestFile(resolve(contract.root, path)).catch(() => UNREADABLE);
+  return files;
+}
+
+/** The contract keys whose trusted file differs between `before` and `after`, sorted. */
+function changedTrustFiles(before: Record<string, string>, after: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((key) => before[key] !== after[key]).sort();
+}
+
+/** Where a trusted file of the contract lives, for messages: `trust.keys.ci (keys/ci.pub)`. */
+function describeTrustFile(contract: Contract, key: string): string {
+  const [, section, name] = key.split('.');
+  const path =
+    section === 'keys'
+      ? contract.trust?.keys[name!]
+      : section === 'identities'
+        ? contract.trust?.identities[name!]?.trustedRoot
+        : undefined;
+  return path === undefined ? key : `${key} (${path})`;
 }
 
 /** The contract in force for `pipeline`, or undefined while nothing has pinned one. */
@@ -111,8 +171,34 @@ export async function assertContractPinned(
   verb: string,
 ): Promise<PinnedContract | undefined> {
   const pin = await pinnedContract(tx, ctx.contract.pipeline);
-  if (pin !== undefined && pin.digest !== ctx.contract.digest) throw contractChanged(ctx.contract, pin, verb);
+  if (pin === undefined) return pin;
+  if (pin.digest !== ctx.contract.digest) throw contractChanged(ctx.contract, pin, verb);
+  if (pin.trustFiles !== undefined) {
+    const now = await trustFilesOf(ctx.contract);
+    const changed = changedTrustFiles(pin.trustFiles, now);
+    if (changed.length > 0) throw trustFilesChanged(ctx.contract, pin, changed, now, verb);
+  }
   return pin;
+}
+
+/** CONTRACT_CHANGED for a pinned contract whose trusted files were replaced since it was pinned. */
+function trustFilesChanged(
+  contract: Contract,
+  pin: PinnedContract,
+  changed: string[],
+  now: Record<string, string>,
+  verb: string,
+): TollgateError {
+  const which = changed
+    .map(
+      (key) =>
+        `${describeTrustFile(contract, key)} is ${now[key] ?? 'no longer named'}, pinned ${pin.trustFiles?.[key] ?? 'absent'}`,
+    )
+    .join('; ');
+  return new TollgateError(
+    'CONTRACT_CHANGED',
+    `${verb} refused: the contract ${contract.file} is the one pinned for ${contract.pipeline} (${pin.digest}, ledger entry #${pin.seq}), but a file it trusts changed since: ${which}; a replaced key file changes whom the contract trusts. Nothing was recorded. Restore the file, or record the change with \`tollgate contract update --contract ${contract.file}\` (only the pinned contract's admins may)`,
+  );
 }
 
 /** Records the request's contract as the pipeline's first (the first promotion calls it). */
@@ -126,13 +212,23 @@ async function appendContract(
   what: { previous: PinnedContract | undefined; via: ContractEntryPayload['via']; reason?: string },
 ): Promise<ChainedEntry> {
   const { contract } = ctx;
+  const trustFiles = await trustFilesOf(contract);
+  const files = what.previous ? changedTrustFiles(what.previous.trustFiles ?? {}, trustFiles) : [];
   const payload: ContractEntryPayload = {
     digest: contract.digest,
     previous: what.previous?.digest ?? null,
     text: contract.text,
-    ...(what.previous ? { changes: diffContracts(what.previous.text, contract.text) } : {}),
+    ...(what.previous
+      ? {
+          changes: {
+            ...diffContracts(what.previous.text, contract.text),
+            ...(files.length > 0 ? { files } : {}),
+          },
+        }
+      : {}),
     via: what.via,
     ...(what.reason ? { reason: what.reason } : {}),
+    trustFiles,
   };
   return tx.append(contract.pipeline, {
     kind: ENTRY.contract,
@@ -231,7 +327,11 @@ export async function updateContract(
   const store = await ctx.services.store();
   return store.write(contract.pipeline, async (tx) => {
     const pin = await pinnedContract(tx, contract.pipeline);
-    if (pin?.digest === contract.digest) {
+    // The same text trusting other files is a change too (a replaced key file), and so is the
+    // first record of the files a pin from before they were recorded trusts.
+    const filesChanged =
+      pin !== undefined && changedTrustFiles(pin.trustFiles ?? {}, await trustFilesOf(contract)).length > 0;
+    if (pin?.digest === contract.digest && !filesChanged) {
       return {
         recorded: false,
         pipeline: contract.pipeline,
@@ -264,9 +364,11 @@ export async function updateContract(
       ...(pin ? { previous: pin.digest } : {}),
       entry: { seq: entry.seq, hash: entry.hash, actor: entry.actor, at: entry.at },
       ...(changes ? { changes } : {}),
-      message: pin
-        ? `contract of ${contract.pipeline} changed from ${pin.digest} to ${contract.digest} by ${entry.actor}`
-        : `contract ${contract.digest} pinned for ${contract.pipeline} by ${entry.actor}`,
+      message: !pin
+        ? `contract ${contract.digest} pinned for ${contract.pipeline} by ${entry.actor}`
+        : pin.digest === contract.digest
+          ? `contract ${contract.digest} of ${contract.pipeline} now trusts the files it names as they are, recorded by ${entry.actor}`
+          : `contract of ${contract.pipeline} changed from ${pin.digest} to ${contract.digest} by ${entry.actor}`,
     };
   });
 }

@@ -27,6 +27,12 @@ export interface ContractChanges {
   stages: StageChange[];
   /** Top-level keys other than `stages` that differ (`admins`, `groups`, `trust`, `demo`, …). */
   sections: string[];
+  /**
+   * Files the contract trusts by reference whose content changed (`trust.keys.ci`,
+   * `trust.identities.NAME.trustedRoot`): the text may be the same while whom it trusts is not.
+   * Absent when none did.
+   */
+  files?: string[];
 }
 
 type Data = Record<string, unknown>;
@@ -114,6 +120,7 @@ export function describeChanges(changes: ContractChanges): string[] {
     lines.push(`${s.stage}: ${parts.join('; ')}`);
   }
   if (changes.sections.length) lines.push(`sections changed: ${changes.sections.join(', ')}`);
+  if (changes.files?.length) lines.push(`trusted files changed: ${changes.files.join(', ')}`);
   if (lines.length === 0) lines.push('no change in meaning (the text differs: layout or comments)');
   return lines;
 }

@@ -600,6 +600,10 @@ const contractChanges = z
       }),
     ),
     sections: z.array(z.string()).describe('Top-level keys changed (admins, groups, trust…)'),
+    files: z
+      .array(z.string())
+      .optional()
+      .describe('Trusted files whose content changed (trust.keys.NAME, trust.identities.NAME.trustedRoot)'),
   })
   .openapi('ContractChanges');
 

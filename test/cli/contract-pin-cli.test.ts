@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+import { pemKeyPair } from '../trust/helpers.js';
 
 const STRICT = `version: 1
 pipeline: shop
@@ -82,5 +83,75 @@ describe('tollgate contract update', () => {
     );
     expect(versions.stdout).toContain('  reason: demo');
     expect(versions.stdout).toMatch(new RegExp(`${strict} +by ci +first promotion`));
+  }, 60_000);
+});
+
+const TRUSTING = `version: 1
+pipeline: shop
+artifact: { type: file }
+admins: [alice]
+trust:
+  keys: { ci: keys/ci.pub }
+stages:
+  dev:
+    purpose: fast feedback
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      signedBy: { by: [ci], require: [tests] }
+      tests: [{ suite: unit }]
+`;
+
+function testResult(digest: string): string {
+  return JSON.stringify({
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'shop', digest: { sha256: digest.slice(7) } }],
+    predicateType: 'https://in-toto.io/attestation/test-result/v0.1',
+    predicate: { result: 'PASSED', configuration: [{ name: 'ci' }], passedTests: ['a'], failedTests: [] },
+  });
+}
+
+describe('the files a pinned contract trusts', () => {
+  it('refuses to record once the key file behind a trusted name was swapped, until an admin records it', async () => {
+    const ci = pemKeyPair('ed25519');
+    const mallory = pemKeyPair('ed25519');
+    const dir = makeWorkspace(TRUSTING, {
+      'keys/ci.pub': ci.publicPem,
+      'mallory.key': mallory.privatePem,
+      'unit.intoto.json': testResult(D),
+    });
+    dirs.push(dir);
+    const run = (args: string[], as = 'ci') => runCli([...args, '--as', as], { cwd: dir });
+    expect((await run(['register', '--digest', D])).code).toBe(0);
+    expect((await run(['promote', 'dev', '--artifact', D])).code).toBe(0);
+    // The attack: the contract is untouched (same digest), only the file its `ci` names is his.
+    writeFileSync(join(dir, 'keys/ci.pub'), mallory.publicPem);
+    expect(
+      (await run(['sign', '--key', 'mallory.key', '--output', 'unit.dsse.json', 'unit.intoto.json'])).code,
+    ).toBe(0);
+    const attest = await run(
+      ['attest', 'statement', '--artifact', D, '--suite', 'unit', 'unit.dsse.json'],
+      'mallory',
+    );
+    expect(attest.code, attest.stdout).toBe(3);
+    expect(attest.stderr).toContain('attest refused');
+    expect(attest.stderr).toContain('a file it trusts changed since: trust.keys.ci (keys/ci.pub) is sha256:');
+    const promote = await run(['promote', 'prod', '--artifact', D], 'mallory');
+    expect(promote.code).toBe(3);
+    expect(promote.stderr).toContain('promote prod refused');
+    // Nobody but the pinned contract's admins may make the new key the trusted one.
+    const notAdmin = await run(['contract', 'update'], 'mallory');
+    expect(notAdmin.code).toBe(3);
+    expect(notAdmin.stderr).toContain('mallory may not change the contract of shop');
+    const rotated = await run(['contract', 'update', '--reason', 'ci key rotated'], 'alice');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('now trusts the files it names as they are, recorded by alice');
+    expect(rotated.stdout).toContain('trusted files changed: trust.keys.ci');
+    expect((await run(['contract', 'update', '--json'], 'alice')).stdout).toContain('"recorded": false');
+    expect(
+      (await run(['attest', 'statement', '--artifact', D, '--suite', 'unit', 'unit.dsse.json'])).code,
+    ).toBe(0);
+    expect((await run(['ledger', 'verify'])).code).toBe(0);
   }, 60_000);
 });
