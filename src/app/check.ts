@@ -12,6 +12,7 @@ import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { type ArtifactFacts, artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
+import { notInForceRisk, pinnedContract } from './contract-pin.js';
 import { gatherExtraFacts } from './fact-provider.js';
 import type { AppRequest } from './services.js';
 
@@ -45,5 +46,14 @@ export async function checkStage(ctx: AppRequest, stageName: string, digest: str
   const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();
   const extra = await gatherStageFacts(ctx, stageName, store);
-  return decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
+  const decision = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
+  // `check` runs under any contract (a proposal's "what if"); it says so when that is not the
+  // contract in force, since recording commands would refuse it.
+  const pipeline = ctx.contract.pipeline;
+  // The same memo as the server's contract in force: the dashboard checks many doors per page.
+  const pin = await store.whileUnchanged(['contract in force', pipeline], () =>
+    pinnedContract(store, pipeline),
+  );
+  const whatIf = await notInForceRisk(ctx.contract, pin);
+  return whatIf === undefined ? decision : { ...decision, risks: [whatIf, ...decision.risks] };
 }

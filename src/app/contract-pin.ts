@@ -181,6 +181,32 @@ export async function assertContractPinned(
   return pin;
 }
 
+/**
+ * For a read-only decision (`check`) made under another contract than the one in force, or under
+ * the pinned text with trusted files changed since: the remaining risk that says it is a "what
+ * if", so a CI gate that runs `check -c loose.yaml` (or a branch's edited tollgate.yaml) does not
+ * read as the pipeline's answer. Undefined when the contract is the one in force, or none is pinned.
+ */
+export async function notInForceRisk(
+  contract: Contract,
+  pin: PinnedContract | undefined,
+): Promise<{ gate: string; text: string } | undefined> {
+  if (pin === undefined) return undefined;
+  const whatIf = 'a "what if": promote and every recording command refuse to run under it';
+  if (pin.digest !== contract.digest)
+    return {
+      gate: 'contract',
+      text: `decided under ${contract.file} (${contract.digest}), which is not the contract in force for ${contract.pipeline} (${pin.digest}, ledger entry #${pin.seq}): ${whatIf}`,
+    };
+  if (pin.trustFiles === undefined) return undefined;
+  const changed = changedTrustFiles(pin.trustFiles, await trustFilesOf(contract));
+  if (changed.length === 0) return undefined;
+  return {
+    gate: 'contract',
+    text: `decided under the contract in force, but ${changed.map((key) => describeTrustFile(contract, key)).join(', ')} changed since it was pinned (ledger entry #${pin.seq}): ${whatIf} until an admin records the change (\`tollgate contract update\`)`,
+  };
+}
+
 /** CONTRACT_CHANGED for a pinned contract whose trusted files were replaced since it was pinned. */
 function trustFilesChanged(
   contract: Contract,

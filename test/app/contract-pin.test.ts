@@ -141,6 +141,24 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     expect(await store.head('shop')).toBe(before);
   });
 
+  it('check under another contract than the one in force says it is a what if, not the answer', async () => {
+    const { as } = await setup();
+    expect((await checkStage(as('ci'), 'dev', D)).risks.map((r) => r.gate)).not.toContain('contract');
+    await promote(as('ci'), 'dev', D);
+    // A CI gate running `check` with a branch's loosened contract: allowed, and it must say why that is no answer.
+    const loose = await checkStage(as('mallory', LOOSE), 'prod', D);
+    expect(loose.verdict).toBe('allowed');
+    expect(loose.risks[0]).toEqual({
+      gate: 'contract',
+      text: expect.stringContaining(
+        `(${LOOSE.digest}), which is not the contract in force for shop (${STRICT.digest}, ledger entry #`,
+      ),
+    });
+    expect(loose.risks[0]!.text).toContain('a "what if": promote and every recording command refuse');
+    const strict = await checkStage(as('ci'), 'prod', D);
+    expect(strict.risks.map((r) => r.gate)).not.toContain('contract');
+  });
+
   it('an admin listed only in the new contract cannot update it; nor can anyone not an admin', async () => {
     const { as, store } = await setup();
     await promote(as('ci'), 'dev', D);

@@ -137,6 +137,10 @@ describe('the files a pinned contract trusts', () => {
     expect(attest.code, attest.stdout).toBe(3);
     expect(attest.stderr).toContain('attest refused');
     expect(attest.stderr).toContain('a file it trusts changed since: trust.keys.ci (keys/ci.pub) is sha256:');
+    const check = await run(['check', 'prod', '--artifact', D], 'mallory');
+    expect(check.stdout).toContain(
+      '[contract] decided under the contract in force, but trust.keys.ci (keys/ci.pub) changed since it was pinned',
+    );
     const promote = await run(['promote', 'prod', '--artifact', D], 'mallory');
     expect(promote.code).toBe(3);
     expect(promote.stderr).toContain('promote prod refused');
