@@ -146,6 +146,15 @@ describe('gates that check nothing', () => {
       'stages.dev.requires.windows.deny: at least one window: an empty `deny` denies nothing',
     ],
     ['windows: { allow: [] }', 'an empty `allow` restricts nothing, though it reads as allowing no time'],
+    // `soak: 0s` passed as "soaked 0s" the moment the digest entered upstream, which `from` already asks.
+    [
+      'soak: 0s',
+      'stages.dev.requires.soak: a soak longer than 0: 0s waits for nothing (to require that the digest entered a stage, name it in `from`)',
+    ],
+    [
+      'soak: { duration: 0h }',
+      'stages.dev.requires.soak: a soak longer than 0: 0h waits for nothing (to require that the digest entered a stage, name it in `from`)',
+    ],
   ])('refuses `%s`', (gate, message) => {
     const error = errorOf(base(`    requires: { ${gate} }\n`));
     expect(error.message).toMatch(/^tollgate\.yaml:7:\d+: /);

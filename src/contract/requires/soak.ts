@@ -29,6 +29,12 @@ export const soakRequirement = z
         ? { duration: value }
         : { duration: value.duration, ...(value.in === undefined ? {} : { in: [value.in].flat() }) },
   )
+  // A soak of no time passes the moment the digest is in the stage, which is what `from` asks: a
+  // gate a reviewer reads as a wait that waits for nothing.
+  .refine((policy) => policy.duration.ms > 0, {
+    error: (issue) =>
+      `a soak longer than 0: ${(issue.input as SoakPolicy).duration.text} waits for nothing (to require that the digest entered a stage, name it in \`from\`)`,
+  })
   .describe(
     'Time the digest must have spent in the upstream stage since it last entered it, with no failed verification or rollback there since.',
   );
