@@ -6,6 +6,8 @@ import type { Contract } from './contract/types.js';
 import type { Decision, Verdict } from './decision.js';
 import { type Facts, type GateResult, gateResult } from './gates/gate.js';
 import { GATES } from './gates/index.js';
+import { rollbackGate } from './gates/rollback-gate.js';
+import { rolledBackGate } from './gates/rolled-back-gate.js';
 import { evidenceTrustedFor, signedByGate } from './gates/signed-by-gate.js';
 import { recordedOverrideRisks } from './policy/overrides.js';
 import { ownValue } from './records.js';
@@ -60,7 +62,9 @@ export function decide(
     ...gates.flatMap((g) => g.risks),
     ...recordedOverrideRisks(facts.ledger, facts.artifact.digest),
   ];
-  if (gates.length === 0) {
+  // The rollback section says what will watch the promotion, and `rolledBack` only keeps a rolled-back
+  // digest out: neither asks anything of an artifact entering, so alone they are no requirement.
+  if (gates.every((g) => g.gate === rollbackGate.key || g.gate === rolledBackGate.key)) {
     risks.push({
       gate: 'contract',
       text: `stage ${stageName} has no requirements: anything registered may enter`,

@@ -245,6 +245,24 @@ describe('decide', () => {
     expect(decision.verdict).toBe('allowed');
     expect(decision.risks[0]?.text).toContain('no requirements');
   });
+
+  it('says so too when the stage has only a rollback section, which judges nothing about entering', () => {
+    // Before, the rollback section counted as a gate: "allowed", rollback "pass", and no word that
+    // anything registered could enter.
+    const watched = contractOf(
+      'version: 1\npipeline: p\nartifact: { type: file }\nstages:\n  dev:\n    purpose: anything goes\n    rollback: { within: 1h, when: [{ name: errors, prometheus: up, above: 1 }] }\n',
+    );
+    const decision = decide(
+      watched,
+      'dev',
+      factsOf({ extra: { rollback: { metricsSource: 'prometheus', stagePromotions: [] } } }),
+    );
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.gates.map((g) => g.gate)).toEqual(['rollback']);
+    expect(decision.risks.map((r) => r.text)).toContain(
+      'stage dev has no requirements: anything registered may enter',
+    );
+  });
 });
 
 describe('tests gate and flaky tests', () => {
