@@ -171,5 +171,27 @@ export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}
       { cause, position: { file: path } },
     );
   }
-  return validateContract(bytes.toString('utf8'), path, dirname(file), { maxBytes });
+  return validateContract(utf8TextOf(bytes, path), path, dirname(file), { maxBytes });
+}
+
+/**
+ * The contract's text, refusing bytes that are not UTF-8. Decoded leniently, invalid bytes would
+ * become U+FFFD: the digest (of the decoded text) would then match no `sha256sum` of the file, and
+ * two different files would share one digest.
+ * @throws TollgateError CONTRACT_INVALID at the line and column of the first invalid byte
+ */
+function utf8TextOf(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const lenient = bytes.toString('utf8');
+    const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    throw inputError(
+      'CONTRACT_INVALID',
+      { file, line, column },
+      'the file is not UTF-8 text; expected a contract saved as UTF-8 (convert it, e.g. with `iconv -t UTF-8`)',
+    );
+  }
 }

@@ -2,6 +2,7 @@
  * Hostile contracts: names that are JavaScript prototype properties, and contracts too large to
  * parse. Each case here crashed (exit 4) or was accepted before.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -256,6 +257,23 @@ describe('contract size limit', () => {
     expect(tollgateErrorOf(() => readContract(file, { maxBytes: 10 })).message).toContain(
       'over the limit of 10 bytes',
     );
+  });
+
+  it('refuses a file that is not UTF-8 at the first invalid byte, and keeps the digest of the bytes', () => {
+    // Decoded leniently before, a Latin-1 "é" became U+FFFD: the contract loaded with a digest that no
+    // sha256sum of the file gives, the same for any other invalid byte there.
+    const text = base('    # caf\u00e9\n');
+    const dir = makeWorkspace(text);
+    const file = join(dir, 'tollgate.yaml');
+    writeFileSync(file, Buffer.from(text, 'latin1'));
+    const error = tollgateErrorOf(() => readContract(file));
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toBe(
+      `${file}:7:10: the file is not UTF-8 text; expected a contract saved as UTF-8 (convert it, e.g. with \`iconv -t UTF-8\`)`,
+    );
+    const bytes = Buffer.from(`\ufeff${text}`, 'utf8');
+    writeFileSync(file, bytes);
+    expect(readContract(file).digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
   });
 });
 
