@@ -171,7 +171,7 @@ export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}
       { cause, position: { file: path } },
     );
   }
-  return validateContract(utf8TextOf(bytes, path), path, dirname(file), { maxBytes });
+  return validateContract(contractTextOf(bytes, path), path, dirname(file), { maxBytes });
 }
 
 /**
@@ -180,11 +180,11 @@ export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}
  * two different files would share one digest.
  * @throws TollgateError CONTRACT_INVALID at the line and column of the first invalid byte
  */
-function utf8TextOf(bytes: Buffer, file: string): string {
+export function contractTextOf(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    const lenient = bytes.toString('utf8');
+    const lenient = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');

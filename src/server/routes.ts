@@ -1282,10 +1282,11 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     },
     async (c) => {
       const { assertFilesInside, updateContract } = await import('../app/contract-pin.js');
-      const { validateContract } = await import('../contract/load-contract.js');
+      const { contractTextOf, validateContract } = await import('../contract/load-contract.js');
       const pipeline = pipelineOf(c);
       assertMediaType(c, contractTypes);
-      const text = await c.req.text();
+      // Decoded strictly, as a contract file is: the digest recorded is that of the bytes sent.
+      const text = contractTextOf(new Uint8Array(await c.req.arrayBuffer()), `${pipeline}.yaml (upload)`);
       if (text.trim() === '')
         throw new TollgateError('USAGE', 'the request body is empty: send the contract');
       const services = c.get('services') ?? deps.services;

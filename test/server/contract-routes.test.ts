@@ -201,4 +201,21 @@ describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
     expect(listed.map((p) => p.pipeline)).toEqual(['shop']);
     expect((await s.call('GET', `${base}/status`, root)).status).toBe(200);
   });
+
+  it('refuses an upload that is not UTF-8 instead of recording a digest of replaced bytes', async () => {
+    server = await openTestServer(backend, { contracts: [] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const latin1 = Buffer.from(`${V1}# caf\u00e9\n`, 'latin1');
+    const response = await s.app.request(`${base}/contract`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${root}`, 'content-type': 'application/yaml' },
+      body: latin1,
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      'shop.yaml (upload):10:6: the file is not UTF-8 text; expected a contract saved as UTF-8 (convert it, e.g. with `iconv -t UTF-8`)',
+    );
+    expect((await s.call('GET', `${base}/status`, root)).status).toBe(404);
+  });
 });
