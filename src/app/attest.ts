@@ -183,10 +183,20 @@ export async function attestTests(
   const artifact = await requireArtifact(ctx, options.artifact);
   const parts: JunitTotals[] = [];
   const digests: string[] = [];
+  // The same report given twice (`r.xml ./r.xml`, a symlink or hard link, a copy a glob also
+  // matches, an upload repeated) would count its tests twice and meet a `minTests` it does not.
+  const namesByDigest = new Map<string, string>();
+  const repeated: string[] = [];
   const parse = async (input: string | NodeJS.ReadableStream, name: string) => {
     const { value, digest } = await withSourceDigest(input, (stream) =>
       parseJunit({ stream, name }, { suite: options.suite }),
     );
+    const first = namesByDigest.get(digest);
+    if (first !== undefined) {
+      repeated.push(`${name} holds the same bytes as ${first}`);
+      return;
+    }
+    namesByDigest.set(digest, name);
     parts.push(value);
     digests.push(digest);
   };
@@ -204,8 +214,13 @@ export async function attestTests(
     data: toTestSummary(totals, options.suite),
   });
   const inserted = await recordEvidence(ctx, artifact.digest, [record], options.stage ?? null);
-  const notice =
-    options.stage === undefined ? undefined : await notEnteredNotice(ctx, artifact.digest, options.stage);
+  const notices = [
+    ...(repeated.length === 0
+      ? []
+      : [`${repeated.join('; ')}: each report is counted once (${parts.length} distinct)`]),
+    ...(options.stage === undefined ? [] : [await notEnteredNotice(ctx, artifact.digest, options.stage)]),
+  ].filter((line): line is string => line !== undefined);
+  const notice = notices.length === 0 ? undefined : notices.join('\n');
   return { totals, record, stored: inserted.length > 0, ...(notice === undefined ? {} : { notice }) };
 }
 

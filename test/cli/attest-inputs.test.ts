@@ -1,5 +1,5 @@
 /** `attest … -` reads standard input; globs are expanded by Tollgate, as CI users write them. */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, linkSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
@@ -25,6 +25,36 @@ describe('attest inputs', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ tests: 5, passed: 3, failed: 1, skipped: 1, files: 2 });
+  });
+
+  it('counts a report given twice (./x and x, a hard link, a symlink, a copy) once', async () => {
+    const dir = await workspace({ 'r.xml': junit(['pass']) });
+    linkSync(join(dir, 'r.xml'), join(dir, 'hard.xml'));
+    symlinkSync('r.xml', join(dir, 'soft.xml'));
+    copyFileSync(join(dir, 'r.xml'), join(dir, 'copy.xml'));
+    const result = await runCli(
+      [
+        'attest',
+        'tests',
+        '--artifact',
+        D,
+        '--suite',
+        'unit',
+        'r.xml',
+        './r.xml',
+        'hard.xml',
+        'soft.xml',
+        '*.xml',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ tests: 1, passed: 1, files: 1 });
+    expect(result.stderr).toContain('./r.xml holds the same bytes as r.xml');
+    // The contract asks for two tests in dev: one report given twice is still one test.
+    const check = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
+    expect(check.code, check.stdout).toBe(1);
   });
 
   it('refuses a glob that matches nothing, naming it', async () => {

@@ -21,7 +21,8 @@ function defineAttestTests(attest: Command): void {
       const flags = flagsOf<{ artifact: string; suite: string; in?: string }>(command);
       const print = (summary: TestsDocument) => {
         // On standard error, so the recorded totals on standard output read as before.
-        if (summary.notice !== undefined) process.stderr.write(`tollgate: note: ${summary.notice}\n`);
+        for (const line of summary.notice?.split('\n') ?? [])
+          process.stderr.write(`tollgate: note: ${line}\n`);
         if (flags.json) {
           write(JSON.stringify(summary, null, 2));
           return;
