@@ -72,6 +72,23 @@ function sleep(ms: number): Promise<void> {
 /** A sink's URL as written to the dead-letter file or a warning: no credentials, no secret parameters. */
 const safeUrl = maskUrl;
 
+/**
+ * `https://user:secret@host/…` as fetch can send it: the URL without its credentials (fetch refuses
+ * a URL that holds them) and the credentials as HTTP Basic authorization, as curl sends them.
+ */
+function splitCredentials(url: string): { target: string; authorization?: string } {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { target: url };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    target: parsed.href,
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  };
+}
+
 export class EventSinks {
   constructor(private readonly options: EventSinksOptions) {}
 
@@ -99,6 +116,9 @@ export class EventSinks {
   /** One event to one sink, retried on network errors, 408, 429 and 5xx; the last error, or undefined when delivered. */
   private async send(url: string, event: CdEvent, deadline: number): Promise<string | undefined> {
     const message = HTTP.binary(toCloudEvent(event));
+    const { target, authorization } = splitCredentials(url);
+    const headers: Record<string, string> = { ...(message.headers as Record<string, string>) };
+    if (authorization !== undefined) headers.authorization = authorization;
     let attempt = 0;
     let last = '';
     for (;;) {
@@ -108,15 +128,22 @@ export class EventSinks {
         return `not delivered within the time budget after ${attempt - 1} attempt(s) (last: ${last || 'none'})`;
       let retryAfter: number | undefined;
       try {
-        const response = await fetch(url, {
+        const response = await fetch(target, {
           method: 'POST',
-          headers: message.headers as Record<string, string>,
+          headers,
           body: typeof message.body === 'string' ? message.body : JSON.stringify(message.body),
+          // Followed, a 301, 302 or 303 turns the POST into a GET without its body, and the 200 that
+          // answers the GET would read as delivered while the event is lost: a redirect is a failure.
+          redirect: 'manual',
           signal: AbortSignal.timeout(Math.min(this.options.attemptTimeoutMs ?? 5000, remaining)),
         });
         await response.body?.cancel();
         if (response.ok) return undefined;
         last = `HTTP ${response.status}`;
+        if (response.status >= 300 && response.status < 400) {
+          const location = response.headers.get('location');
+          return `${last} redirect${location ? ` to ${safeUrl(location)}` : ''}: events are not sent on to another address; set TOLLGATE_EVENT_SINKS to the sink's own URL`;
+        }
         if (!(response.status === 408 || response.status === 429 || response.status >= 500)) return last;
         const header = response.headers.get('retry-after');
         if (header && /^\d+$/.test(header)) retryAfter = Number(header) * 1000;
