@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { AppContext, AppOptions } from '../app/context.js';
 import type { Decision } from '../decision.js';
 import { EXIT, TollgateError } from '../errors.js';
+import { toTerminalText } from '../text/terminal-text.js';
 
 export interface GlobalFlags {
   contract?: string;
@@ -60,7 +61,9 @@ export function assertLocalOnly(flag: string, given: unknown, instead: string): 
 }
 
 export function write(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // Names and reasons quoted from reports, events and arguments must not drive the terminal.
+  const safe = toTerminalText(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
 /** Prints a decision as text, JSON or Markdown, and sets the exit code of its verdict. */
