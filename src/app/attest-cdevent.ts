@@ -43,11 +43,19 @@ export async function attestCdEvent(
   }
   const value = parseJsonText(bytes.toString('utf8'), name);
   const evidence = cdEventEvidence(value, name, artifact.digest, options.suite);
-  const stage =
-    options.stage ??
-    (evidence.environment !== undefined && Object.hasOwn(ctx.contract.stages, evidence.environment)
+  const namedStage =
+    evidence.environment !== undefined && Object.hasOwn(ctx.contract.stages, evidence.environment)
       ? evidence.environment
-      : null);
+      : undefined;
+  // `--in` maps an environment the contract does not know to a stage; it must not move a run the
+  // event itself places in another of the contract's stages (dev results counted `in: staging`).
+  if (options.stage !== undefined && namedStage !== undefined && namedStage !== options.stage) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${name}: the event happened in stage ${namedStage} (subject.content.environment.id), not ${options.stage}; drop --in ${options.stage}, or attest the event of the run in ${options.stage}`,
+    );
+  }
+  const stage = options.stage ?? namedStage ?? null;
   const record = toEvidenceRecord(ctx, artifact.digest, {
     stage,
     format: evidence.format,

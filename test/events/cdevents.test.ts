@@ -280,6 +280,37 @@ stages:
     ).toContain('holds no test cases');
   });
 
+  it('refuses --in naming another stage than the one the event says it ran in, and maps an unknown environment', async () => {
+    const contract = EVIDENCE_CONTRACT.replace(
+      'stages:\n',
+      'stages:\n  staging:\n    purpose: rc\n    requires:\n      tests: [{ suite: auth, in: staging }]\n',
+    );
+    const event = JSON.parse(conformance('testsuiterun_finished'));
+    event.subject.content.outcome = 'success';
+    event.subject.content.environment.id = 'dev';
+    const dir = makeWorkspace(contract, { 'dev.json': JSON.stringify(event) });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const moved = await runCli(
+      ['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', '--in', 'staging', 'dev.json'],
+      { cwd: dir },
+    );
+    expect(moved.code).toBe(3);
+    expect(moved.stderr).toContain(
+      'the event happened in stage dev (subject.content.environment.id), not staging',
+    );
+    // Nothing was recorded in staging.
+    const explain = await runCli(['explain', D1, '--json'], { cwd: dir });
+    expect(JSON.parse(explain.stdout).evidence).toEqual([]);
+    // An environment the contract does not name is mapped by --in.
+    event.subject.content.environment.id = 'k8s-staging-eu';
+    const mapped = await runCli(
+      ['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', '--in', 'staging', '-', '--json'],
+      { cwd: dir, input: JSON.stringify(event) },
+    );
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(JSON.parse(mapped.stdout).stage).toBe('staging');
+  });
+
   it('refuses an artifact.signed event about another artifact, and records one about this digest', async () => {
     const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'signed.json': conformance('artifact_signed') });
     expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
