@@ -108,8 +108,15 @@ async function refuseSuiteRelabel(
   for (const { file, record } of signed) {
     if (record.data.kind !== 'tests') continue;
     const suite = record.data.suite;
+    // The same run is the same signed statement, whatever bytes around it (reformatted JSON, an
+    // extra signature, a bundle instead of the bare envelope) make the file's digest differ.
+    const statement = record.data.statementDigest;
     const other = earlier.find(
-      (e) => e.sourceDigest === record.sourceDigest && e.data.kind === 'tests' && e.data.suite !== suite,
+      (e) =>
+        e.data.kind === 'tests' &&
+        e.data.suite !== suite &&
+        (e.sourceDigest === record.sourceDigest ||
+          (statement !== undefined && e.data.statementDigest === statement)),
     );
     if (other !== undefined && other.data.kind === 'tests') {
       throw new TollgateError(
@@ -148,7 +155,12 @@ export async function attestStatements(
       trust,
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     });
-    const { format, data } = evidenceOfStatement(input, file, options);
+    const normalised = evidenceOfStatement(input, file, options);
+    const { format } = normalised;
+    const data =
+      normalised.data.kind === 'tests' && input.payloadDigest !== undefined
+        ? { ...normalised.data, statementDigest: input.payloadDigest }
+        : normalised.data;
     const record = toEvidenceRecord(ctx, artifact.digest, {
       stage: options.stage ?? null,
       format,

@@ -31,6 +31,11 @@ export interface TestSummary {
   reruns?: RerunCounts;
   /** Wall time reported by the files, in seconds, when they say. */
   durationSeconds?: number;
+  /**
+   * For results read from a signed test-result statement: `sha256:` of the statement as signed (the
+   * DSSE payload), which names one test run whatever file, wrapper or formatting carries it.
+   */
+  statementDigest?: string;
 }
 
 /** A test summary's counts with repeated test cases merged as reruns. */

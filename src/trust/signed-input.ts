@@ -39,6 +39,11 @@ export interface SignedInput {
   signer: EvidenceSigner | null;
   /** `sha256:` of the input file's bytes. */
   sourceDigest: string;
+  /**
+   * `sha256:` of the statement's bytes as signed (the DSSE payload): the same for one signed
+   * statement whatever file, wrapper or formatting carries it. Absent for a plain statement.
+   */
+  payloadDigest?: string;
 }
 
 export interface ReadSignedInputOptions {
@@ -73,6 +78,10 @@ function signedStatement(
   const statement = parseStatementBytes(payload, `${source}: DSSE payload`);
   assertSubjectMatches(statement, artifactDigest, source);
   return statement;
+}
+
+function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**
@@ -112,7 +121,9 @@ export function readSignedInputValue(
     }
     const envelope = bundle.content.dsseEnvelope;
     const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
-    if (isEmpty(trust)) return { format: 'sigstore-bundle', statement, signer: null, sourceDigest };
+    const payloadDigest = digestOf(envelope.payload);
+    if (isEmpty(trust))
+      return { format: 'sigstore-bundle', statement, signer: null, sourceDigest, payloadDigest };
     const result = verifyBundle(
       bundle,
       {
@@ -125,13 +136,14 @@ export function readSignedInputValue(
     );
     if (!result.valid)
       throw new TollgateError('SIGNATURE_INVALID', `${source}: bundle does not verify: ${result.reason}`);
-    return { format: 'sigstore-bundle', statement, signer: result.signer, sourceDigest };
+    return { format: 'sigstore-bundle', statement, signer: result.signer, sourceDigest, payloadDigest };
   }
 
   if (looksLikeEnvelope(value)) {
     const envelope = parseEnvelope(value, source);
     const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
-    if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest };
+    const payloadDigest = digestOf(envelope.payload);
+    if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest, payloadDigest };
     if (trust.keys.length === 0) {
       // A bare envelope signed keylessly (a Fulcio certificate beside the signature, as
       // slsa-github-generator wrote before v2) proves nothing offline: the certificate expired
@@ -161,6 +173,7 @@ export function readSignedInputValue(
       statement,
       signer: { name: result.key.name, method: 'key', subject: result.key.keyId },
       sourceDigest,
+      payloadDigest,
     };
   }
 

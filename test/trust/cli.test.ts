@@ -97,6 +97,19 @@ describe('trust commands', () => {
       'unit.dsse.json: this signed test-result statement is already recorded as suite "unit"',
     );
     expect(relabelled.stderr).toContain('cannot also stand for suite "e2e"');
+    // Reformatted, or with an extra signature that verifies nothing, the file's bytes differ but
+    // the signed statement is the same run: still refused.
+    const envelope = JSON.parse(readFileSync(join(dir, 'unit.dsse.json'), 'utf8'));
+    writeFileSync(join(dir, 'pretty.dsse.json'), JSON.stringify(envelope, null, 2));
+    envelope.signatures.push({ keyid: 'junk', sig: Buffer.from('junk').toString('base64') });
+    writeFileSync(join(dir, 'padded.dsse.json'), JSON.stringify(envelope));
+    for (const file of ['pretty.dsse.json', 'padded.dsse.json']) {
+      const copied = await run(['attest', 'statement', '--artifact', DIGEST, '--suite', 'e2e', file]);
+      expect(copied.code, copied.stderr).toBe(3);
+      expect(copied.stderr).toContain(
+        `${file}: this signed test-result statement is already recorded as suite "unit"`,
+      );
+    }
   });
 
   it('signs, attests, promotes with a signed VSA, and verifies it like an admission controller', async () => {
