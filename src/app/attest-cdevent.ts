@@ -56,6 +56,23 @@ export async function attestCdEvent(
     );
   }
   const stage = options.stage ?? namedStage ?? null;
+  // Likewise `--suite` maps a suite name the contract does not use; it must not relabel a run of
+  // one of the contract's suites as another (the unit run's success passing the e2e requirement).
+  const suites = new Set(
+    Object.values(ctx.contract.stages).flatMap((s) => (s.requires.tests ?? []).map((t) => t.suite)),
+  );
+  const namedSuite = evidence.namedSuite;
+  if (
+    options.suite !== undefined &&
+    namedSuite !== undefined &&
+    namedSuite !== options.suite &&
+    suites.has(namedSuite)
+  ) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${name}: the event is a run of suite ${namedSuite} (subject.content.testSuite), not ${options.suite}; drop --suite ${options.suite}, or attest the event of the ${options.suite} run`,
+    );
+  }
   const record = toEvidenceRecord(ctx, artifact.digest, {
     stage,
     format: evidence.format,

@@ -18,6 +18,8 @@ export interface CdEventEvidence {
   data: EvidenceData;
   /** The stage the event names as its environment, when it names one. */
   environment?: string;
+  /** The test suite a testsuiterun event names (`testSuite.name`, else its `id`), when it names one. */
+  namedSuite?: string;
   type: string;
 }
 
@@ -86,13 +88,13 @@ export function cdEventEvidence(
       );
     }
     const testSuite = isJsonObject(content.testSuite) ? content.testSuite : {};
-    const name =
-      suite ??
-      (typeof testSuite.name === 'string' && testSuite.name !== ''
+    const named =
+      typeof testSuite.name === 'string' && testSuite.name !== ''
         ? testSuite.name
-        : typeof testSuite.id === 'string'
+        : typeof testSuite.id === 'string' && testSuite.id !== ''
           ? testSuite.id
-          : undefined);
+          : undefined;
+    const name = suite ?? named;
     if (!name) throw new TollgateError('USAGE', `${file}: the event names no test suite: give --suite NAME`);
     const reason = typeof content.reason === 'string' && content.reason !== '' ? `: ${content.reason}` : '';
     const failedName = `(test suite run ${typeof subject.id === 'string' ? subject.id : ''} reported ${outcome}${reason})`;
@@ -114,7 +116,13 @@ export function cdEventEvidence(
       isJsonObject(content.environment) && typeof content.environment.id === 'string'
         ? content.environment.id
         : undefined;
-    return { format: 'cdevents', data, type, ...(environment ? { environment } : {}) };
+    return {
+      format: 'cdevents',
+      data,
+      type,
+      ...(environment ? { environment } : {}),
+      ...(named === undefined ? {} : { namedSuite: named }),
+    };
   }
   if (noun === 'artifact' && verb === 'signed') {
     const id = typeof subject.id === 'string' ? subject.id : '';

@@ -311,6 +311,35 @@ stages:
     expect(JSON.parse(mapped.stdout).stage).toBe('staging');
   });
 
+  it('refuses --suite relabelling a run of another of the contract suites, and maps a suite name it does not use', async () => {
+    const contract = EVIDENCE_CONTRACT.replace(
+      'tests: [{ suite: auth, in: dev }]',
+      'tests: [{ suite: auth }, { suite: e2e }]',
+    );
+    const event = JSON.parse(conformance('testsuiterun_finished'));
+    event.subject.content.outcome = 'success';
+    event.subject.content.testSuite.name = 'auth';
+    const dir = makeWorkspace(contract, { 'auth.json': JSON.stringify(event) });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const relabelled = await runCli(['attest', 'cdevent', '--artifact', D1, '--suite', 'e2e', 'auth.json'], {
+      cwd: dir,
+    });
+    expect(relabelled.code).toBe(3);
+    expect(relabelled.stderr).toContain(
+      'the event is a run of suite auth (subject.content.testSuite), not e2e',
+    );
+    const explain = await runCli(['explain', D1, '--json'], { cwd: dir });
+    expect(JSON.parse(explain.stdout).evidence).toEqual([]);
+    // A name the contract does not use ("Auth TestSuite") is mapped by --suite.
+    event.subject.content.testSuite.name = 'Auth TestSuite';
+    const mapped = await runCli(['attest', 'cdevent', '--artifact', D1, '--suite', 'e2e', '-', '--json'], {
+      cwd: dir,
+      input: JSON.stringify(event),
+    });
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(JSON.parse(mapped.stdout).data.suite).toBe('e2e');
+  });
+
   it('refuses an artifact.signed event about another artifact, and records one about this digest', async () => {
     const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'signed.json': conformance('artifact_signed') });
     expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
