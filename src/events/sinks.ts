@@ -79,8 +79,16 @@ const safeUrl = maskUrl;
 function splitCredentials(url: string): { target: string; authorization?: string } {
   const parsed = new URL(url);
   if (parsed.username === '' && parsed.password === '') return { target: url };
-  const user = decodeURIComponent(parsed.username);
-  const password = decodeURIComponent(parsed.password);
+  // A stray `%` is sent as written (curl does the same), not a crash of the delivery.
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const user = decode(parsed.username);
+  const password = decode(parsed.password);
   parsed.username = '';
   parsed.password = '';
   return {
