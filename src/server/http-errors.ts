@@ -30,6 +30,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   BODY_TOO_LARGE: 413,
   MEDIA_TYPE_UNSUPPORTED: 415,
   CONTRACT_INVALID: 422,
+  // A pipeline's config files, metrics source or keys: its own to fix, not a fault of the server.
+  CONFIG_INVALID: 422,
   EVIDENCE_INVALID: 422,
   CHECKPOINT_INVALID: 422,
   EVIDENCE_SUBJECT_MISMATCH: 422,
@@ -37,7 +39,6 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   KEY_UNSUPPORTED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
-  CONFIG_INVALID: 500,
   LEDGER_CORRUPT: 500,
   INTERNAL: 500,
   METRICS_INVALID: 502,
@@ -50,7 +51,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
 
 /** The body of every error answer. */
 export interface ErrorBody {
-  /** `line` and `column` locate the problem in an uploaded contract (CONTRACT_INVALID), when known. */
+  /** `line` and `column` locate the problem in a contract or config file (CONTRACT_INVALID, CONFIG_INVALID), when known. */
   error: { code: ErrorCode; message: string; line?: number; column?: number };
 }
 
@@ -84,8 +85,9 @@ function codeOfHttpStatus(status: number): ErrorCode {
  */
 export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof TollgateError) {
-    // An uploaded contract's problem is located for the uploader (its message names the place too).
-    const { line, column } = error.code === 'CONTRACT_INVALID' ? (error.position ?? {}) : {};
+    // A contract's or config file's problem is located for the caller (its message names the place too).
+    const located = error.code === 'CONTRACT_INVALID' || error.code === 'CONFIG_INVALID';
+    const { line, column } = located ? (error.position ?? {}) : {};
     const where = { ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
     return {
       status: STATUS_OF[error.code],
