@@ -1,7 +1,7 @@
 /**
  * OIDC ID tokens from CI (GitHub Actions, GitLab CI, any issuer) as bearer credentials: the token's
  * `iss` picks a configured issuer, its signature is checked against that issuer's JWKS (fetched
- * and cached by `jose`), then its audience, expiry and not-before at the server's clock, and the
+ * and cached by `jose`), then its audience, expiry, not-before and issue time at the server's clock, and the
  * issuer's claim rules turn it into a principal and a grant. Only asymmetric algorithms are
  * accepted, so neither `alg: none` nor an HMAC "signed" with the public key gets through.
  */
@@ -10,6 +10,9 @@ import { TollgateError } from '../errors.js';
 import { mapClaims } from './claim-rules.js';
 import { ASYMMETRIC_ALGORITHMS, type CiIssuerConfig } from './config.js';
 import type { Authenticator } from './identity.js';
+
+/** Seconds of clock difference allowed between an issuer and this server. */
+const CLOCK_TOLERANCE_S = 30;
 
 const unauthenticated = (why: string, cause?: unknown) =>
   new TollgateError('UNAUTHENTICATED', why, cause === undefined ? {} : { cause });
@@ -82,13 +85,20 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
         audience: config.audience,
         algorithms: config.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
         currentDate: at,
-        clockTolerance: 30,
+        clockTolerance: CLOCK_TOLERANCE_S,
         requiredClaims: ['exp', 'iat', 'sub'],
       });
       claims = verified.payload as Record<string, unknown>;
     } catch (cause) {
       throw unauthenticated(reason(cause), cause);
     }
+    // jose checks `iat` only against a maximum age: a token issued after now (minted for later
+    // use, or by an issuer whose clock runs ahead) would pass as long as it had not expired.
+    const issuedAt = claims.iat as number;
+    if (issuedAt > at.getTime() / 1000 + CLOCK_TOLERANCE_S)
+      throw unauthenticated(
+        `the ID token was issued in the future (iat ${new Date(issuedAt * 1000).toISOString()}, the server's time ${at.toISOString()}): a token of now is needed`,
+      );
     const { principal, grant } = mapClaims(config.rules, claims, config.issuer);
     return { principal, grant, via: `oidc:${config.issuer}` };
   };

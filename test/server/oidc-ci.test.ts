@@ -75,13 +75,20 @@ const CLAIMS = {
 
 function sign(
   claims: Record<string, unknown> = CLAIMS,
-  options: { iss?: string; aud?: string; exp?: string | number; kid?: string; key?: CryptoKey } = {},
+  options: {
+    iss?: string;
+    aud?: string;
+    exp?: string | number;
+    iat?: number;
+    kid?: string;
+    key?: CryptoKey;
+  } = {},
 ) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
     .setIssuer(options.iss ?? issuer)
     .setAudience(options.aud ?? 'tollgate')
-    .setIssuedAt()
+    .setIssuedAt(options.iat)
     .setExpirationTime(options.exp ?? '10m')
     .sign(options.key ?? privateKey);
 }
@@ -128,6 +135,15 @@ describe('OIDC ID tokens from CI', () => {
     const hs = `${hsHeader}.${hsBody}.${createHmac('sha256', publicPem).update(`${hsHeader}.${hsBody}`).digest('base64url')}`;
     const cases: Array<[string, string | Promise<string>, RegExp]> = [
       ['expired', sign(CLAIMS, { exp: Math.floor(Date.now() / 1000) - 3600 }), /expired/],
+      // Minted for later (or by an issuer whose clock runs ahead): not a token of now.
+      [
+        'issued an hour from now',
+        sign(CLAIMS, {
+          iat: Math.floor(Date.now() / 1000) + 3600,
+          exp: Math.floor(Date.now() / 1000) + 4200,
+        }),
+        /issued in the future/,
+      ],
       ['another audience', sign(CLAIMS, { aud: 'someone-else' }), /another audience/],
       [
         'an issuer not configured',
