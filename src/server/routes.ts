@@ -29,6 +29,7 @@ import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { requestInvalid } from './http-errors.js';
 import { idempotency } from './idempotency.js';
+import type { Identity } from './identity.js';
 import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
 import {
@@ -221,11 +222,7 @@ export async function requestFor(
     as === undefined || as.trim() === ''
       ? principalOfIdentity(identity.principal)
       : principalOf(as, 'Tollgate-As');
-  // A token someone else made in a name the contract has come to give a standing to acts for nobody.
-  if (identity.madeBy !== undefined) {
-    const { assertTokenActsForItsName } = await import('../app/tokens.js');
-    assertTokenActsForItsName(principalOfIdentity(identity.principal).principal, identity.madeBy, contract);
-  }
+  await assertActsForItsName(identity, [contract]);
   return {
     services,
     contract,
@@ -236,6 +233,19 @@ export async function requestFor(
       ...(now !== undefined || deps.services.clock.fixed ? { timeSet: true } : {}),
     },
   };
+}
+
+/**
+ * Refuses a token someone else made in a name one of `contracts` has come to give a standing to
+ * (src/app/tokens.ts, assertTokenActsForItsName): it acts for nobody, so it neither records, nor
+ * replaces a contract, nor makes or revokes tokens. Other credentials pass.
+ * @throws TollgateError NOT_ALLOWED naming the token's name and its maker
+ */
+async function assertActsForItsName(identity: Identity, contracts: readonly Contract[]): Promise<void> {
+  if (identity.madeBy === undefined) return;
+  const { assertTokenActsForItsName } = await import('../app/tokens.js');
+  const principal = principalOfIdentity(identity.principal).principal;
+  for (const contract of contracts) assertTokenActsForItsName(principal, identity.madeBy, contract);
 }
 
 /**
@@ -410,6 +420,17 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         throw error;
       },
     );
+
+  /** The contracts in force for a token's pipelines (every pipeline's for `*`). */
+  const contractsCovering = async (pipelines: readonly string[] | '*') => {
+    const covered = pipelines === '*' || pipelines.includes('*') ? await pipelineNames() : pipelines;
+    const contracts: Contract[] = [];
+    for (const name of covered) {
+      const contract = await inForceOrNone(name);
+      if (contract) contracts.push(contract);
+    }
+    return contracts;
+  };
 
   const P = `${API}/pipelines/{pipeline}`;
   const S = `${P}/stages/{stage}`;
@@ -1305,17 +1326,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       assertFilesInside(contract);
       // The contract in force decides who may replace it: a token acting in a name it now gives a
       // standing to is judged against it too (requestFor judges it against the upload).
-      const identity = c.get('identity');
-      if (identity.madeBy !== undefined) {
-        const { assertTokenActsForItsName } = await import('../app/tokens.js');
-        const inForce = await inForceOrNone(pipeline);
-        if (inForce)
-          assertTokenActsForItsName(
-            principalOfIdentity(identity.principal).principal,
-            identity.madeBy,
-            inForce,
-          );
-      }
+      const inForce = await inForceOrNone(pipeline);
+      await assertActsForItsName(c.get('identity'), inForce ? [inForce] : []);
       const result = await updateContract(await requestFor(c, deps, pipeline, contract), { via: 'upload' });
       return answer(c, result, result.recorded ? 201 : 200);
     },
@@ -1398,13 +1410,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const identity = c.get('identity');
       authoriseTokenScope(identity.grant, body);
       // Not in the name of someone the contracts of its pipelines name, unless the maker is them.
-      const covered = body.pipelines.includes('*') ? await pipelineNames() : body.pipelines;
-      const contracts = [];
-      for (const name of covered) {
-        const contract = await inForceOrNone(name);
-        if (contract) contracts.push(contract);
-      }
-      assertTokenName(identity.principal, tokenPrincipal(body), contracts);
+      const contracts = await contractsCovering(body.pipelines);
+      await assertActsForItsName(identity, contracts);
+      // A token made in another's name makes tokens as its maker's: were it recorded as their
+      // maker, a token made "by erin" before any contract named erin would act for her forever.
+      const maker = identity.madeBy ?? identity.principal;
+      assertTokenName(maker, tokenPrincipal(body), contracts);
       const { token, record } = await createToken(
         deps.services,
         {
@@ -1414,7 +1425,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           ...(body.principal ? { principal: body.principal } : {}),
           ...(body.expiresIn ? { expiresIn: body.expiresIn } : {}),
         },
-        identity.principal,
+        maker,
         deps.services.clock.now(),
         'api',
       );
@@ -1463,6 +1474,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const target = (await listTokens(deps.services)).find((t) => t.id === id);
       if (!target) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
       authoriseTokenScope(identity.grant, target);
+      await assertActsForItsName(identity, await contractsCovering(target.pipelines));
       return answer(c, await revokeToken(deps.services, id, identity.principal, deps.services.clock.now()));
     },
   );

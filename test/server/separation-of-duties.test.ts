@@ -336,5 +336,43 @@ describe.each(BACKENDS)(
       expect((await errorOf(takeover)).message).toContain('made over the API by mallory');
       expect(await s.handle.store.head('shop')).toEqual(head);
     });
+
+    it('a token made in another name passes its maker on to every token it makes, so none launders the name', async () => {
+      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
+      const s = server;
+      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      const make = async (token: string, body: Record<string, unknown>) =>
+        s.call('POST', '/api/v1/tokens', token, { pipelines: ['shop'], ...body });
+      // Nobody called erin has a standing yet: mallory makes an admin token in that name, and
+      // with it, at once, an approver token "by erin herself".
+      const first = await make(mallory, { role: 'admin', principal: 'erin' });
+      expect(first.status).toBe(201);
+      const admin = ((await first.json()) as { token: string }).token;
+      const second = await make(admin, { role: 'approver', principal: 'erin' });
+      expect(second.status).toBe(201);
+      const child = (await second.json()) as { token: string; createdBy: string };
+      expect(child.createdBy).toBe('mallory');
+      const D = fakeDigest('laundered-name');
+      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+
+      // The admins make erin an approver: neither token acts for her, nor makes another that would.
+      expect((await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML)).status).toBe(201);
+      const head = await s.handle.store.head('shop');
+      const approval = await s.call('POST', `${base}/stages/prod/approvals`, child.token, {
+        artifact: D,
+        decision: 'approve',
+      });
+      expect(approval.status).toBe(403);
+      expect((await errorOf(approval)).message).toContain('made over the API by mallory');
+      expect(await s.handle.store.head('shop')).toEqual(head);
+      const tokens = (await s.handle.store.tokens.list()).length;
+      const third = await make(admin, { role: 'approver', principal: 'erin' });
+      expect(third.status).toBe(403);
+      expect((await errorOf(third)).message).toContain('made over the API by mallory');
+      expect((await s.handle.store.tokens.list()).length).toBe(tokens);
+    });
   },
 );
