@@ -81,6 +81,11 @@ function keyedStore(
       return value;
     });
   };
+  return withWrite(store, write);
+}
+
+/** A view of `store` whose `write` is `write` (which calls the store's own when it writes). */
+export function withWrite(store: LedgerStore, write: LedgerStore['write']): LedgerStore {
   return new Proxy(store, {
     get(target, property) {
       if (property === 'write') return write;
@@ -142,7 +147,8 @@ export function idempotency(
       );
     const principal = c.get('identity').principal;
     const line = requestLine(c);
-    const store = await services.store();
+    // The request's own store when a middleware before this one gave it one (an upload's).
+    const store = await (c.get('services') ?? services).store();
     const at = services.clock.now();
     if (at.getTime() - lastPurge > 60_000) {
       lastPurge = at.getTime();
@@ -171,7 +177,7 @@ export function idempotency(
     }
     const state = { wrote: false, replayed: false };
     const keyed = keyedStore(store, { principal, key, fingerprint, at }, state);
-    c.set('services', { ...services, store: () => Promise.resolve(keyed) });
+    c.set('services', { ...(c.get('services') ?? services), store: () => Promise.resolve(keyed) });
     await next();
     if (state.replayed) c.res.headers.set(REPLAYED_HEADER, 'true');
     // Keep the answer of a write that happened (ours, or the first one's when it never kept it).

@@ -24,11 +24,12 @@ import {
 import { type AppRequest, type AppServices, heldContract, principalOf } from '../app/services.js';
 import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
 import { jsonSyntaxError, lineColumnAt } from '../text/json-text.js';
 import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { requestInvalid } from './http-errors.js';
-import { idempotency } from './idempotency.js';
+import { idempotency, withWrite } from './idempotency.js';
 import type { Identity } from './identity.js';
 import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
@@ -319,6 +320,28 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         'this write takes no Idempotency-Key: its answer holds a secret shown once and never kept, so it cannot be replayed; after a timeout, list the tokens and revoke one made twice',
       );
   };
+  /**
+   * An upload streams for as long as its sender takes: its credential is asked again just before
+   * its write, so a token revoked or expired (a session ended) while the body arrived records
+   * nothing, where it would otherwise record evidence at the time the request began.
+   */
+  const stillAuthenticated = (action: Action) => async (c: ServerContext, next: () => Promise<void>) => {
+    const services = c.get('services') ?? deps.services;
+    const store = await services.store();
+    const first = c.get('identity');
+    const write: LedgerStore['write'] = async (pipeline, work) => {
+      const now = await c.get('reauthenticate')();
+      if (!now || now.principal !== first.principal)
+        throw new TollgateError(
+          'UNAUTHENTICATED',
+          'the credential was revoked or ended while the upload was being sent; nothing was stored',
+        );
+      authorise(now.grant, action, c.req.param('pipeline'), c.req.param('stage'));
+      return store.write(pipeline, work);
+    };
+    c.set('services', { ...services, store: () => Promise.resolve(withWrite(store, write)) });
+    await next();
+  };
   const define = (
     spec: Omit<ApiRoute, 'write'> & {
       summary: string;
@@ -383,6 +406,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
               step(authorised),
               ...(spec.upload ? [] : [jsonLimit]),
               ...(jsonBody ? [strictJson] : []),
+              // Before the key's middleware, so its write (after the whole body was read) is asked last.
+              ...(spec.upload ? [stillAuthenticated(spec.action)] : []),
               spec.keyed === false
                 ? step(refuseKey)
                 : idempotency(deps.services, {

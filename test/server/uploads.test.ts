@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createToken, revokeToken } from '../../src/app/tokens.js';
 import { FIXTURES, fakeDigest, junit } from '../support/cli.js';
 import { sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
@@ -254,4 +255,50 @@ describe('a 100 MB report', () => {
     // Held whole, the body alone would be over 100 MiB; streamed, what is in use stays a fraction.
     expect(peak).toBeLessThan(48 * 1024 * 1024);
   }, 120_000);
+});
+
+describe('a credential that ends while its upload streams', () => {
+  it('records nothing: revoked or expired before the body ended is 401, with or without a key', async () => {
+    const { s, entries } = await setUp();
+    const before = await entries();
+    for (const keyed of [false, true]) {
+      const made = await createToken(
+        s.services,
+        { role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' },
+        'test-setup',
+        s.services.clock.now(),
+      );
+      const report = Buffer.from(junit(['pass', 'pass'], 'unit'));
+      let revoked = false;
+      // The first half goes out with the token still valid; the operator revokes it (a leak was
+      // found) before the rest arrives.
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (!revoked) {
+            controller.enqueue(report.subarray(0, 40));
+            await revokeToken(s.services, made.record.id, 'operator', s.services.clock.now());
+            revoked = true;
+          } else {
+            controller.enqueue(report.subarray(40));
+            controller.close();
+          }
+        },
+      });
+      const answer = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${made.token}`,
+          'content-type': 'application/xml',
+          ...(keyed ? { 'idempotency-key': 'revoked-mid-upload' } : {}),
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      const text = await answer.text();
+      expect(answer.status, text).toBe(401);
+      expect(text).toContain('nothing was stored');
+      expect(text).not.toContain(made.token);
+      expect(await entries()).toBe(before);
+    }
+  });
 });
