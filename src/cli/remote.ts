@@ -11,10 +11,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
+import type { Decision } from '../decision.js';
 import { type ErrorCode, TollgateError } from '../errors.js';
 import { maskUrl as maskText } from '../text/secret-detector.js';
 
 const maskUrl = (url: string | URL) => maskText(String(url));
+const VERDICTS: ReadonlySet<string> = new Set(['allowed', 'blocked', 'pending']);
 
 /** The command paths that have a route; every other ledger verb is refused with --server. */
 export const REMOTE_VERBS: ReadonlySet<string> = new Set([
@@ -279,6 +281,37 @@ export class Remote {
       response.status >= 500 ? 'STORE_UNAVAILABLE' : 'USAGE',
       `the Tollgate server at ${maskUrl(this.base)} answered ${response.status} ${response.statusText} without an error document`,
     );
+  }
+
+  /**
+   * The decision a check or promotion answered, once it is one about what was asked: its exit code
+   * gates a CI job, so a document that is no decision (a server URL pointing at another service, a
+   * proxy's own JSON) or another request's decision fails the job instead of letting it through.
+   * @throws TollgateError STORE_UNAVAILABLE (exit 4) saying what the answer lacks
+   */
+  decisionOf<T extends Decision>(document: unknown, stage: string, digest: string): T {
+    const found = (document ?? {}) as Partial<Record<keyof Decision, unknown>>;
+    const artifact = (found.artifact ?? {}) as { digest?: unknown };
+    const problem =
+      typeof found.verdict !== 'string' || !VERDICTS.has(found.verdict)
+        ? `its verdict is ${JSON.stringify(found.verdict) ?? 'missing'}`
+        : !['gates', 'validated', 'risks', 'required'].every((list) =>
+              Array.isArray(found[list as keyof Decision]),
+            )
+          ? 'it lacks its gates and lists'
+          : typeof artifact.digest !== 'string' || artifact.digest.toLowerCase() !== digest.toLowerCase()
+            ? `it is about ${String(artifact.digest)}, not ${digest}`
+            : found.stage !== stage
+              ? `it is about stage ${String(found.stage)}, not ${stage}`
+              : found.pipeline !== this.pipeline
+                ? `it is about pipeline ${String(found.pipeline)}, not ${this.pipeline}`
+                : undefined;
+    if (problem !== undefined)
+      throw new TollgateError(
+        'STORE_UNAVAILABLE',
+        `the answer of ${maskUrl(this.base)} is not a decision about ${digest} entering ${stage} (${problem}): is TOLLGATE_SERVER a Tollgate server?`,
+      );
+    return document as T;
   }
 
   async request<T = unknown>(

@@ -17,10 +17,10 @@ export function defineCheck(program: Command): void {
       const remote = await remoteOfCommand(command);
       if (remote) {
         const digest = remoteDigestOf(flags);
-        const { document } = await remote.request<Decision>('GET', remote.stagePath(stage, '/check'), {
+        const { document } = await remote.request('GET', remote.stagePath(stage, '/check'), {
           query: { artifact: digest },
         });
-        await printDecision(command, document);
+        await printDecision(command, remote.decisionOf<Decision>(document, stage, digest));
         return;
       }
       await withContext(command, async (ctx) => {

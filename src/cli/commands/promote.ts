@@ -49,15 +49,19 @@ export function definePromote(program: Command): void {
         assertLocalOnly('--publish', flags.publish, 'run `tollgate publish` where the registry is reachable');
         assertLocalOnly('--copy-to', flags.copyTo, 'run `tollgate copy` where the registry is reachable');
         const digest = remoteDigestOf(flags);
-        const { status, headers, document } = await remote.request<
-          Decision & { promotion?: { message?: string } }
-        >('POST', remote.stagePath(stage, '/promotions'), {
+        const answer = await remote.request('POST', remote.stagePath(stage, '/promotions'), {
           json: {
             artifact: digest,
             ...(flags.override.length > 0 ? { overrides: flags.override } : {}),
             ...(flags.reason === undefined ? {} : { reason: flags.reason }),
           },
         });
+        const { status, headers } = answer;
+        const document = remote.decisionOf<Decision & { promotion?: { message?: string } }>(
+          answer.document,
+          stage,
+          digest,
+        );
         await printDecision(command, document);
         const [seq, hash] = (headers.get('tollgate-entry') ?? '').split(' ');
         const recorded = status === 201 && seq !== undefined && hash !== undefined;
