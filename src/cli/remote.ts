@@ -290,26 +290,58 @@ export class Remote {
    * @throws TollgateError STORE_UNAVAILABLE (exit 4) saying what the answer lacks
    */
   decisionOf<T extends Decision>(document: unknown, stage: string, digest: string): T {
-    const found = (document ?? {}) as Partial<Record<keyof Decision, unknown>>;
+    const found = (document ?? {}) as Record<string, unknown>;
     const artifact = (found.artifact ?? {}) as { digest?: unknown };
     const problem =
       typeof found.verdict !== 'string' || !VERDICTS.has(found.verdict)
         ? `its verdict is ${JSON.stringify(found.verdict) ?? 'missing'}`
-        : !['gates', 'validated', 'risks', 'required'].every((list) =>
-              Array.isArray(found[list as keyof Decision]),
-            )
+        : !['gates', 'validated', 'risks', 'required'].every((list) => Array.isArray(found[list]))
           ? 'it lacks its gates and lists'
-          : typeof artifact.digest !== 'string' || artifact.digest.toLowerCase() !== digest.toLowerCase()
-            ? `it is about ${String(artifact.digest)}, not ${digest}`
-            : found.stage !== stage
-              ? `it is about stage ${String(found.stage)}, not ${stage}`
-              : found.pipeline !== this.pipeline
-                ? `it is about pipeline ${String(found.pipeline)}, not ${this.pipeline}`
-                : undefined;
+          : (this.aboutOther(artifact.digest, digest, 'artifact') ??
+            this.aboutOther(found.stage, stage, 'stage') ??
+            this.aboutOther(found.pipeline, this.pipeline, 'pipeline'));
+    return this.answerOf<T>(document, `a decision about ${digest} entering ${stage}`, problem);
+  }
+
+  /** The drift report answered, once it is one between the stages asked (see decisionOf). */
+  driftOf<T>(document: unknown, upstream: string, stage: string): T {
+    const found = (document ?? {}) as Record<string, unknown>;
+    const from = (found.upstream ?? {}) as { stage?: unknown };
+    const to = (found.downstream ?? {}) as { stage?: unknown };
+    const problem =
+      typeof found.over !== 'boolean' || !Array.isArray(found.differences)
+        ? 'it says neither its differences nor whether a budget is over'
+        : (this.aboutOther(from.stage, upstream, 'stage') ?? this.aboutOther(to.stage, stage, 'stage'));
+    return this.answerOf<T>(document, `a drift report from ${upstream} to ${stage}`, problem);
+  }
+
+  /** The rollback check answered, once it is one of the stage asked (see decisionOf). */
+  rollbackCheckOf<T>(document: unknown, stage: string, digest: string | undefined): T {
+    const found = (document ?? {}) as Record<string, unknown>;
+    const problem =
+      !Number.isInteger(found.exitCode) || (found.exitCode as number) < 0 || (found.exitCode as number) > 4
+        ? `its exit code is ${JSON.stringify(found.exitCode) ?? 'missing'}`
+        : !Array.isArray(found.conditions)
+          ? 'it lacks its conditions'
+          : (this.aboutOther(found.stage, stage, 'stage') ??
+            this.aboutOther(found.pipeline, this.pipeline, 'pipeline') ??
+            (digest === undefined ? undefined : this.aboutOther(found.digest, digest, 'artifact')));
+    return this.answerOf<T>(document, `a rollback check of ${stage}`, problem);
+  }
+
+  /** Undefined when `found` is `asked` (digests compare case-insensitively), else what differs. */
+  private aboutOther(found: unknown, asked: string, what: string): string | undefined {
+    const same =
+      typeof found === 'string' &&
+      (what === 'artifact' ? found.toLowerCase() === asked.toLowerCase() : found === asked);
+    return same ? undefined : `it is about ${what} ${String(found)}, not ${asked}`;
+  }
+
+  private answerOf<T>(document: unknown, expected: string, problem: string | undefined): T {
     if (problem !== undefined)
       throw new TollgateError(
         'STORE_UNAVAILABLE',
-        `the answer of ${maskUrl(this.base)} is not a decision about ${digest} entering ${stage} (${problem}): is TOLLGATE_SERVER a Tollgate server?`,
+        `the answer of ${maskUrl(this.base)} is not ${expected} (${problem}): is TOLLGATE_SERVER a Tollgate server?`,
       );
     return document as T;
   }

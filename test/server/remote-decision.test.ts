@@ -53,7 +53,7 @@ function decision(overrides: Record<string, unknown>): string {
 }
 
 describe('a remote decision', () => {
-  it('that is not a decision about the artifact and stage asked fails the job (exit 4)', async () => {
+  it('that is not a decision about the artifact and stage asked fails the job (exit 4), as do drift and rollback answers', async () => {
     const env = { TOLLGATE_SERVER: url, TOLLGATE_TOKEN: 'tg_test', TOLLGATE_PIPELINE: 'shop' };
     const cases: Array<[string, string, number]> = [
       ['an empty document', '{}', 200],
@@ -82,6 +82,19 @@ describe('a remote decision', () => {
         expect(run.stderr, label).toContain('is not a decision');
         expect(run.stderr, label).not.toContain('internal error');
       }
+    }
+    // The other verbs whose exit code is read from the answer: drift (1 over budget) and a
+    // rollback check (1 tripped), which exited 0 on {} as "within budget" and "healthy".
+    answer = '{}';
+    status = 200;
+    for (const args of [
+      ['drift', 'dev', 'prod', '--json'],
+      ['rollback', 'check', 'prod', '--json'],
+      ['rollback', 'check', 'prod'],
+    ]) {
+      const run = await runCli(args, { cwd, env });
+      expect(run.code, `${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(4);
+      expect(run.stderr).toMatch(/is not a (drift report|rollback check)/);
     }
     // The decision asked for passes as it is.
     answer = decision({});

@@ -30,10 +30,10 @@ export function defineDrift(program: Command): void {
           flags.explain,
           "it reads the contract's drift classes: run it where the contract is, without --server",
         );
-        const { document } = await remote.request<DriftReport>('GET', remote.pipelinePath('/drift'), {
+        const { document } = await remote.request('GET', remote.pipelinePath('/drift'), {
           query: { from: upstream, to: stage },
         });
-        await print(document);
+        await print(remote.driftOf<DriftReport>(document, upstream, stage));
         return;
       }
       await withContext(command, async (ctx) => {

@@ -95,11 +95,15 @@ export function defineRollback(program: Command): void {
       const flags = flagsOf<{ artifact?: string }>(command);
       const remote = await remoteOfCommand(command);
       const check: RollbackCheck = remote
-        ? (
-            await remote.request<RollbackCheck>('GET', remote.stagePath(stage, '/rollback-check'), {
-              query: { artifact: flags.artifact },
-            })
-          ).document
+        ? remote.rollbackCheckOf<RollbackCheck>(
+            (
+              await remote.request('GET', remote.stagePath(stage, '/rollback-check'), {
+                query: { artifact: flags.artifact },
+              })
+            ).document,
+            stage,
+            flags.artifact,
+          )
         : await withContext(command, async (ctx) => {
             const { rollbackCheck } = await import('../../app/rollback.js');
             return rollbackCheck(ctx, stage, flags.artifact === undefined ? {} : { digest: flags.artifact });
