@@ -313,6 +313,18 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     }
     await next();
   };
+  /**
+   * Bodies are read as sent: a compressed one would be parsed (or kept as evidence, digested) as
+   * its compressed bytes, and decoding it would open the server to decompression bombs.
+   */
+  const refuseEncoded = (c: ServerContext) => {
+    const encoding = c.req.header('content-encoding');
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+      throw new TollgateError(
+        'MEDIA_TYPE_UNSUPPORTED',
+        `the body came with Content-Encoding: ${encoding.slice(0, 40)}, which this server does not decode: send it uncompressed`,
+      );
+  };
   const refuseKey = (c: ServerContext) => {
     if (c.req.header('idempotency-key') !== undefined)
       throw new TollgateError(
@@ -403,7 +415,10 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         request: Object.keys(body).length > 0 ? body : undefined,
         middleware: write
           ? [
-              step(authorised),
+              step((c) => {
+                authorised(c);
+                refuseEncoded(c);
+              }),
               ...(spec.upload ? [] : [jsonLimit]),
               ...(jsonBody ? [strictJson] : []),
               // Before the key's middleware, so its write (after the whole body was read) is asked last.

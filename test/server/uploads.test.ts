@@ -302,3 +302,50 @@ describe('a credential that ends while its upload streams', () => {
     }
   });
 });
+
+describe('a compressed body', () => {
+  it('is refused with 415 (never decoded, never stored as if it were the report)', async () => {
+    const { s, ci, entries } = await setUp();
+    const before = await entries();
+    const { gzipSync } = await import('node:zlib');
+    const report = junit(['pass'], 'unit');
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(report)],
+      ['br', Buffer.from(report)],
+      ['identity, gzip', gzipSync(report)],
+    ] as const) {
+      const answer = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ci}`,
+          'content-type': 'application/xml',
+          'content-encoding': encoding,
+        },
+        body,
+      });
+      const text = await answer.text();
+      expect(answer.status, `${encoding}: ${text}`).toBe(415);
+      expect(text).toContain('send it uncompressed');
+    }
+    const json = await s.call(
+      'POST',
+      `${base}/artifacts`,
+      ci,
+      { digest: fakeDigest('gzipped') },
+      { 'content-encoding': 'gzip' },
+    );
+    expect(json.status).toBe(415);
+    expect(await entries()).toBe(before);
+    // Saying so of a plain body changes nothing.
+    const plain = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ci}`,
+        'content-type': 'application/xml',
+        'content-encoding': 'identity',
+      },
+      body: report,
+    });
+    expect(plain.status).toBe(201);
+  });
+});
