@@ -96,10 +96,13 @@ export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; b
   }
   if (error instanceof HTTPException) {
     const code = codeOfHttpStatus(error.status);
+    // The route's validator refuses a body of another media type; every such route takes JSON.
     const message =
       error.message === 'Malformed JSON in request body'
         ? 'the request body is not valid JSON'
-        : error.message || `HTTP ${error.status}`;
+        : error.status === 415
+          ? 'this route takes a JSON body: send it with Content-Type: application/json'
+          : error.message || `HTTP ${error.status}`;
     return { status: STATUS_OF[code], body: { error: { code, message } } };
   }
   return {

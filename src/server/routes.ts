@@ -298,6 +298,14 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
    */
   const strictJson = async (c: Context, next: () => Promise<void>) => {
     if (JSON_MEDIA.test(mediaTypeOf(c))) {
+      // JSON is UTF-8 (RFC 8259) and is read as such: a body in another charset would be recorded
+      // as other text than was sent (a Latin-1 "é" as U+FFFD), so it is refused, not misread.
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(c.req.header('content-type') ?? '')?.[1];
+      if (charset !== undefined && !/^utf-?8$/i.test(charset))
+        throw new TollgateError(
+          'MEDIA_TYPE_UNSUPPORTED',
+          `the JSON body is declared as charset=${charset.slice(0, 40)}: send it in UTF-8 (Content-Type: application/json)`,
+        );
       const text = await c.req.text();
       if (text.trim() === '')
         throw new TollgateError('USAGE', 'the request body is empty: send a JSON object');

@@ -179,3 +179,47 @@ describe('JSON bodies over a socket', () => {
     expect(await (await s.services.store()).entriesForArtifact('checkout', E)).toEqual([]);
   });
 });
+
+describe('the media type of a JSON body', () => {
+  it('is JSON in UTF-8: another charset is refused (415) rather than misread, and a refusal says what to send', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const approver = await s.token({ role: 'approver', pipelines: ['checkout'], principal: 'erin' });
+    const D = fakeDigest('charsets');
+    expect((await s.call('POST', '/api/v1/pipelines/checkout/artifacts', ci, { digest: D })).status).toBe(
+      201,
+    );
+    const head = await s.handle.store.head('checkout');
+    const approve = (body: Buffer | string, type: string) =>
+      Promise.resolve(
+        s.app.request('/api/v1/pipelines/checkout/stages/prod/approvals', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${approver}`, 'content-type': type },
+          body: typeof body === 'string' ? body : new Uint8Array(body),
+        }),
+      );
+    const text = `{"artifact": "${D}", "decision": "reject", "comment": "déjà vu"}`;
+    // Read as UTF-8, the Latin-1 é would be recorded as U+FFFD: not what was sent.
+    for (const [body, type] of [
+      [Buffer.from(text, 'latin1'), 'application/json; charset=iso-8859-1'],
+      [Buffer.from(text, 'utf16le'), 'application/json; charset=UTF-16'],
+    ] as const) {
+      const refused = await approve(body, type);
+      const answer = (await refused.json()) as { error: { code: string; message: string } };
+      expect(refused.status, type).toBe(415);
+      expect(answer.error.message).toContain('UTF-8');
+    }
+    const wrongType = await approve(text, 'text/plain');
+    expect(wrongType.status).toBe(415);
+    expect(((await wrongType.json()) as { error: { message: string } }).error.message).toContain(
+      'application/json',
+    );
+    expect(await s.handle.store.head('checkout')).toEqual(head);
+    for (const type of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
+      // Recorded once (201), then the same rejection again changes nothing (200).
+      const accepted = await approve(text, type);
+      expect(accepted.status, type).toBeLessThan(300);
+    }
+  });
+});
