@@ -171,9 +171,11 @@ describe.each(BACKENDS)('Idempotency-Key on $title', (backend) => {
     const form = (reports: string[]) =>
       `${reports.map((r, i) => `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="r${i}.xml"\r\nContent-Type: application/xml\r\n\r\n${r}\r\n`).join('')}--${boundary}--\r\nepilogue`;
     const type = `multipart/form-data; boundary=${boundary}`;
-    const parts = await send(form([passing, passing]), 'unit-2', type);
+    // Two different reports: the same one twice would count once and be the record of unit-1.
+    const three = junit(['pass', 'pass', 'pass'], 'unit');
+    const parts = await send(form([passing, three]), 'unit-2', type);
     expect(parts.status).toBe(201);
-    const retried = await send(form([passing, passing]), 'unit-2', type);
+    const retried = await send(form([passing, three]), 'unit-2', type);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(await retried.text()).toBe(await parts.text());
     expect((await send(form([passing, failing]), 'unit-2', type)).status).toBe(422);
