@@ -21,7 +21,7 @@ const KEY = 'verifiedIn';
 
 interface Verification {
   at: string;
-  /** Ordering key: ledger seq for ledger entries; evidence after ledger entries of the same time. */
+  /** Ordering key: the ledger seq that recorded it; evidence the ledger does not place sorts last. */
   order: number;
   result: 'passed' | 'failed';
   actor: string;
@@ -56,7 +56,10 @@ function verificationsIn(context: GateContext, stage: string): Verification[] {
         ...(data.details ? { details: data.details } : {}),
       };
     });
-  return [...fromLedger, ...fromEvidence].sort((a, b) => byCodeUnits(a.at, b.at) || a.order - b.order);
+  // Ledger order first: recorders' clocks can disagree (two runners, one slow), and a failure
+  // entered after a pass must stay the latest word even when its time reads earlier. Only a
+  // record the ledger does not place (order unknown) falls back to its time, after the rest.
+  return [...fromLedger, ...fromEvidence].sort((a, b) => a.order - b.order || byCodeUnits(a.at, b.at));
 }
 
 export function evaluateVerifiedIn(config: VerifiedInRequirement, context: GateContext): GateResult {

@@ -41,6 +41,19 @@ describe('verifiedIn gate', () => {
     expect(evaluateVerifiedIn(config, contextOf(contract, { entries })).status).toBe('fail');
   });
 
+  it('takes the latest verification in ledger order, whatever clock each recorder read', () => {
+    // Two runners share the ledger; the one that reported the failure has a clock 2 minutes slow,
+    // so its later entry carries an earlier time. Sorting by time would let the pass stand.
+    const entries = [
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
+      verification('staging', '2026-11-26T09:20:00.000Z', 'passed'),
+      verification('staging', '2026-11-26T09:18:30.000Z', 'failed'),
+    ];
+    const result = evaluateVerifiedIn(config, contextOf(contract, { entries }));
+    expect(result.status).toBe('fail');
+    expect(result.required[0]!.text).toContain('failed at 2026-11-26T09:18:30.000Z');
+  });
+
   it("ignores another digest's verification and fails when the digest never entered", () => {
     const entries = [
       promotionEntry('staging', '2026-11-26T09:00:00.000Z', D2),
