@@ -28,6 +28,19 @@ export function authorOf(context: GateContext): string | undefined {
 }
 
 /**
+ * Why `actor` counts as the artifact's author under `notBy: author`, or undefined. The `author`
+ * label names the author, and whoever registered the artifact counts as well: the label is the
+ * registrant's own claim, so writing someone else's name in it must not let the registrant
+ * approve what they put in.
+ */
+function authorship(context: GateContext, actor: string): string | undefined {
+  if (authorOf(context) === actor) return `${actor} is the artifact's author`;
+  if (context.facts.ledger.registeredBy === actor)
+    return `${actor} registered the artifact (its author label names ${authorOf(context) || 'nobody'}; the registrant counts as an author too)`;
+  return undefined;
+}
+
+/**
  * The latest word of each person about this digest in this stage (withdrawals remove it). Words
  * given before the digest was last rolled back out of the stage no longer count: they approved
  * what was then known, and the rollback is news.
@@ -60,7 +73,10 @@ export function ineligibility(
     return `${actor} is not among ${config.from.join(', ')}`;
   }
   for (const rule of config.notBy) {
-    if (rule === 'author' && authorOf(context) === actor) return `${actor} is the artifact's author`;
+    if (rule === 'author') {
+      const why = authorship(context, actor);
+      if (why !== undefined) return why;
+    }
     if (rule === 'promoter' && context.facts.actor === actor) return `${actor} is the promoter`;
     if (rule.startsWith('attester:')) {
       const what = rule.slice('attester:'.length);
@@ -163,7 +179,10 @@ function eligibleCandidates(
 function exclusions(config: ApprovalsRequirement, context: GateContext): string {
   const excluded: string[] = [];
   const author = authorOf(context);
+  const registrant = context.facts.ledger.registeredBy;
   if (config.notBy.includes('author') && author) excluded.push(`${author} (author)`);
+  if (config.notBy.includes('author') && registrant && registrant !== author)
+    excluded.push(`${registrant} (registrant)`);
   if (config.notBy.includes('promoter')) excluded.push(`${context.facts.actor} (promoter)`);
   for (const rule of config.notBy.filter((r) => r.startsWith('attester:')))
     excluded.push(`attesters of ${rule.slice(9)}`);

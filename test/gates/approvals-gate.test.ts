@@ -70,6 +70,31 @@ describe('approvals gate: quorum with separation of duties', () => {
     expect(ineligibility(config, 'alice', context)).toBeUndefined();
   });
 
+  it('does not let the registrant name someone else as author and then approve', () => {
+    // dana registers her own build with `--label author=nobody`: the label is her own claim.
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('dana', '2026-11-26T09:00:00Z'),
+      approval('alice', '2026-11-26T09:10:00Z'),
+    ];
+    const context = contextOf(contract, { entries, actor: 'carol', labels: { author: 'nobody' } });
+    expect(ineligibility(config, 'dana', context)).toBe(
+      'dana registered the artifact (its author label names nobody; the registrant counts as an author too)',
+    );
+    const result = evaluateApprovals(config, context);
+    expect(result.status).toBe('pending');
+    expect(result.summary).toContain('1 of 2 approvals');
+    expect(result.required[0]!.text).toContain('can approve: bob');
+    const open = pipeline('      approvals: { count: 1, notBy: [author] }');
+    const anyone = evaluateApprovals(
+      open.stages.prod!.requires.approvals!,
+      contextOf(open, { entries: [register('2026-11-20T08:00:00Z', 'dana')], labels: { author: 'nobody' } }),
+    );
+    expect(anyone.required[0]!.text).toContain(
+      'can approve: anyone except nobody (author), dana (registrant)',
+    );
+  });
+
   it('lets a rejection block until it is withdrawn', () => {
     const base = [
       register('2026-11-20T08:00:00Z', 'dana'),

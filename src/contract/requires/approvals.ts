@@ -31,7 +31,7 @@ export const approvalsRequirement = z
       )
       .default([])
       .describe(
-        'Separation of duties: approvals by these people are recorded but not counted. `author` (the label `author`, else who registered the artifact), `promoter` (who promotes), `attester:SUITE` (who attested that test suite or evidence kind).',
+        'Separation of duties: approvals by these people are recorded but not counted. `author` (the label `author`, and who registered the artifact), `promoter` (who promotes), `attester:SUITE` (who attested that test suite or evidence kind).',
       ),
   })
   .describe(
