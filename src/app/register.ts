@@ -2,6 +2,7 @@ import { assertDigest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
+import { normaliseName } from '../policy/names.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
 import type { ImageRecord } from './image.js';
@@ -18,8 +19,9 @@ export interface RegisterOptions {
 }
 
 const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?$/;
+const AUTHOR_LABEL = 'author';
 
-/** Parses `key=value` pairs; keys are lower-case, values non-empty. */
+/** Parses `key=value` pairs; keys are lower-case, values non-empty, an `author` a valid name. */
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
   const labels = emptyRecord<string>();
   for (const pair of pairs) {
@@ -37,6 +39,17 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
         'USAGE',
         `label "${pair}": expected key=value with a value of 1 to 1024 characters`,
       );
+    // The author label is compared with approvers as a name (notBy: author): one that is no name
+    // ("Dana Smith", a hidden character, a look-alike letter) would match nobody, and the author's
+    // own approval would count.
+    if (key === AUTHOR_LABEL) {
+      const checked = normaliseName(value);
+      if (!checked.ok)
+        throw new TollgateError(
+          'NAME_INVALID',
+          `label "${pair}": the author is compared with approvers as a name, and ${JSON.stringify(value)} ${checked.problem}; give the author's login, one word (author=dana)`,
+        );
+    }
     if (hasOwnKey(labels, key) && labels[key] !== value)
       throw new TollgateError('USAGE', `label "${key}" is given twice with different values`);
     labels[key] = value;

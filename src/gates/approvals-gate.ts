@@ -8,7 +8,7 @@
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
 import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
-import { foldName } from '../policy/names.js';
+import { foldName, normaliseName } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -28,12 +28,29 @@ export function authorOf(context: GateContext): string | undefined {
 }
 
 /**
+ * Why the `author` label cannot be compared with anyone, or undefined when it can (or is absent).
+ * A label that is not a name (`Dana Smith`, `dana` with a zero-width space, a Cyrillic look-alike)
+ * would match no actor, and the author's own approval would count: nobody's approval can then be
+ * told apart from the author's. Registration refuses such labels; this covers older entries.
+ */
+export function unusableAuthorLabel(context: GateContext): string | undefined {
+  const label = context.facts.artifact.labels.author;
+  if (label === undefined) return undefined;
+  const checked = normaliseName(label);
+  return checked.ok
+    ? undefined
+    : `the artifact's author label ${JSON.stringify(label)} ${checked.problem}, so no approval can be told apart from the author's`;
+}
+
+/**
  * Why `actor` counts as the artifact's author under `notBy: author`, or undefined. The `author`
  * label names the author, and whoever registered the artifact counts as well: the label is the
  * registrant's own claim, so writing someone else's name in it must not let the registrant
  * approve what they put in.
  */
 function authorship(context: GateContext, actor: string): string | undefined {
+  const unusable = unusableAuthorLabel(context);
+  if (unusable !== undefined) return unusable;
   if (authorOf(context) === actor) return `${actor} is the artifact's author`;
   if (context.facts.ledger.registeredBy === actor)
     return `${actor} registered the artifact (its author label names ${authorOf(context) || 'nobody'}; the registrant counts as an author too)`;
@@ -100,6 +117,17 @@ function plural(n: number, word: string): string {
 }
 
 export function evaluateApprovals(config: ApprovalsRequirement, context: GateContext): GateResult {
+  const unusable = config.notBy.includes('author') ? unusableAuthorLabel(context) : undefined;
+  if (unusable !== undefined) {
+    return gateResult(KEY, 'fail', `notBy author cannot be enforced: ${unusable}`, {
+      required: [
+        {
+          gate: KEY,
+          text: `an author that is a name: ${unusable}; register the build again (a new digest) with --label author=LOGIN, one word as its author signs in`,
+        },
+      ],
+    });
+  }
   const words = latestWords(context);
   const rejections = words.filter((w) => w.decision === 'reject');
   const approvals = words.filter((w) => w.decision === 'approve');

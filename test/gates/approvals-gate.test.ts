@@ -95,6 +95,23 @@ describe('approvals gate: quorum with separation of duties', () => {
     );
   });
 
+  it('fails when the author label is no name an approver could have', () => {
+    // Recorded before registration checked the label: bob with a zero-width space matches nobody,
+    // so bob (the real author) approving would count.
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'ci-bot'),
+      approval('bob', '2026-11-26T09:00:00Z'),
+      approval('alice', '2026-11-26T09:10:00Z'),
+    ];
+    const context = contextOf(contract, { entries, actor: 'carol', labels: { author: 'bob\u200B' } });
+    const result = evaluateApprovals(config, context);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe(
+      'notBy author cannot be enforced: the artifact\'s author label "bob\u200B" contains an invisible character (U+200B), so no approval can be told apart from the author\'s',
+    );
+    expect(ineligibility(config, 'alice', context)).toContain('contains an invisible character');
+  });
+
   it('lets a rejection block until it is withdrawn', () => {
     const base = [
       register('2026-11-20T08:00:00Z', 'dana'),

@@ -10,7 +10,7 @@ import { recordApproval } from '../../src/app/approve.js';
 import { checkStage } from '../../src/app/check.js';
 import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
-import { registerArtifact } from '../../src/app/register.js';
+import { parseLabels, registerArtifact } from '../../src/app/register.js';
 import { contractSource, principalOf, requestOf } from '../../src/app/services.js';
 import { TollgateError } from '../../src/errors.js';
 import { normaliseName } from '../../src/policy/names.js';
@@ -62,6 +62,26 @@ describe('normaliseName', () => {
     expect(principalOf('Dana')).toEqual({ principal: 'dana', typed: 'Dana' });
     expect(principalOf('dana')).toEqual({ principal: 'dana' });
     expect(() => principalOf('d\u0430na')).toThrow(TollgateError);
+  });
+});
+
+describe('the author label is a name', () => {
+  it('refuses an author that would match no approver: spaces, hidden characters, look-alikes', () => {
+    // CI often copies the commit author into the label; a commit author is whatever its writer set.
+    for (const value of ['Dana Smith', 'dana\u200B', 'd\u0430na']) {
+      let error: unknown;
+      try {
+        parseLabels([`author=${value}`]);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, value).toBeInstanceOf(TollgateError);
+      expect((error as TollgateError).code, value).toBe('NAME_INVALID');
+      expect((error as TollgateError).message, value).toContain(
+        'the author is compared with approvers as a name',
+      );
+    }
+    expect(parseLabels(['author=Dana', 'title=Dana Smith'])).toEqual({ author: 'Dana', title: 'Dana Smith' });
   });
 });
 
