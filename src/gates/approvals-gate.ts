@@ -58,9 +58,11 @@ function authorship(context: GateContext, actor: string): string | undefined {
 }
 
 /**
- * The latest word of each person about this digest in this stage (withdrawals remove it). Words
- * given before the digest was last rolled back out of the stage no longer count: they approved
- * what was then known, and the rollback is news.
+ * The latest word of each person about this digest in this stage (withdrawals remove it).
+ * Approvals given before the digest was last rolled back out of the stage no longer count: they
+ * approved what was then known, and the rollback is news. A rejection stands across a rollback
+ * (the rollback bears it out) until its author withdraws it or approves: a "no" is never dropped
+ * silently.
  */
 export function latestWords(context: GateContext): ApprovalRecord[] {
   const digest = context.facts.artifact.digest;
@@ -68,11 +70,11 @@ export function latestWords(context: GateContext): ApprovalRecord[] {
   const latest = new Map<string, ApprovalRecord>();
   const records = [...(context.facts.ledger.approvals ?? [])].sort((a, b) => a.seq - b.seq);
   for (const record of records) {
-    if (record.artifact !== digest || record.stage !== context.stageName || record.seq < since) continue;
+    if (record.artifact !== digest || record.stage !== context.stageName) continue;
     if (record.decision === 'withdraw') latest.delete(record.actor);
     else latest.set(record.actor, record);
   }
-  return [...latest.values()];
+  return [...latest.values()].filter((word) => word.seq > since || word.decision === 'reject');
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateApprovals, ineligibility } from '../../src/gates/approvals-gate.js';
-import { approval, contextOf, pipeline, register, testsEvidence } from '../support/builders.js';
+import { evaluateApprovals, ineligibility, latestWords } from '../../src/gates/approvals-gate.js';
+import { rolledBackGate } from '../../src/gates/rolled-back-gate.js';
+import {
+  approval,
+  contextOf,
+  entry,
+  pipeline,
+  promotionEntry,
+  register,
+  testsEvidence,
+} from '../support/builders.js';
 
 const GROUPS = `groups:
   release-managers: [alice, bob, carol, dana]
@@ -129,6 +138,39 @@ describe('approvals gate: quorum with separation of duties', () => {
     expect(
       evaluateApprovals(config, contextOf(contract, { entries: withdrawn, actor: 'carol' })).status,
     ).toBe('pass');
+  });
+
+  it('keeps a rejection given before a rollback standing; only approvals are cleared by it', () => {
+    const prod = promotionEntry('prod', '2026-11-26T08:00:00Z');
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      prod,
+      approval('alice', '2026-11-26T08:30:00Z'),
+      approval('frank', '2026-11-26T08:40:00Z', 'reject', 'prod', 'do not ship this again'),
+      entry('rollback', {
+        stage: 'prod',
+        at: '2026-11-26T09:00:00Z',
+        actor: 'watch',
+        payload: { promotion: prod.seq, reason: 'error rate' },
+      }),
+      approval('bob', '2026-11-26T10:00:00Z'),
+      approval('carol', '2026-11-26T10:05:00Z'),
+    ];
+    const context = contextOf(contract, { entries, actor: 'erin' });
+    expect(latestWords(context).map((w) => `${w.actor} ${w.decision}`)).toEqual([
+      'frank reject',
+      'bob approve',
+      'carol approve',
+    ]);
+    const result = evaluateApprovals(config, context);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('rejected by frank');
+    expect(rolledBackGate.evaluate({}, context).status).toBe('fail');
+    // Withdrawn after the rollback, the rejection is gone; alice must approve again.
+    const withdrawn = [...entries, approval('frank', '2026-11-26T10:10:00Z', 'withdraw')];
+    const after = contextOf(contract, { entries: withdrawn, actor: 'erin' });
+    expect(evaluateApprovals(config, after).status).toBe('pass');
+    expect(latestWords(after).map((w) => w.actor)).toEqual(['bob', 'carol']);
   });
 
   it('counts approving twice once, and only approvals for this stage', () => {
