@@ -111,6 +111,8 @@ export function parseRecurrence(
       }
     }
   }
+  const combination = checkCombination(parts);
+  if (combination !== undefined) return fail(combination);
   if (
     parts.BYSETPOS !== undefined &&
     Object.keys(parts).every((k) => !k.startsWith('BY') || k === 'BYSETPOS')
@@ -121,6 +123,58 @@ export function parseRecurrence(
     .map(([key, value]) => `${key}=${value}`)
     .join(';');
   return { ok: true, value: { text, parts } };
+}
+
+/** Days in each month at most (February in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * Parts that RFC 5545 forbids together, or that select a day no month has. The expansion library
+ * reads the forbidden ones its own way (`FREQ=WEEKLY;BYDAY=1FR` becomes every Friday, widening an
+ * allow window), and a month with none of the listed days (`BYMONTH=2;BYMONTHDAY=30`) is a
+ * freeze that never happens.
+ */
+function checkCombination(parts: Record<string, string>): string | undefined {
+  const freq = parts.FREQ;
+  const positioned = (parts.BYDAY ?? '').split(',').find((day) => /\d/.test(day));
+  if (positioned !== undefined && freq !== 'MONTHLY' && freq !== 'YEARLY')
+    return `BYDAY=${positioned}: a position (1FR, -1FR) needs FREQ=MONTHLY or YEARLY (RFC 5545 §3.3.10); with FREQ=${freq} write the weekday alone, or use FREQ=MONTHLY for "the first Friday of the month"`;
+  if (positioned !== undefined && parts.BYWEEKNO !== undefined)
+    return `BYDAY=${positioned}: a position cannot go with BYWEEKNO (RFC 5545 §3.3.10)`;
+  // Within a month a weekday comes at most five times: 6FR in a month never happens.
+  const inMonth = freq === 'MONTHLY' || parts.BYMONTH !== undefined;
+  const beyond = (parts.BYDAY ?? '').split(',').find((day) => Number(/\d+/.exec(day)?.[0] ?? 0) > 5);
+  if (inMonth && beyond !== undefined)
+    return `BYDAY=${beyond}: a weekday comes at most 5 times in a month, so this window would never occur`;
+  if (parts.BYWEEKNO !== undefined && freq !== 'YEARLY')
+    return `BYWEEKNO needs FREQ=YEARLY (RFC 5545 §3.3.10), not FREQ=${freq}`;
+  if (parts.BYYEARDAY !== undefined && freq !== 'YEARLY' && freq !== 'HOURLY')
+    return `BYYEARDAY cannot go with FREQ=${freq} (RFC 5545 §3.3.10); use FREQ=YEARLY`;
+  if (parts.BYMONTHDAY !== undefined && freq === 'WEEKLY')
+    return 'BYMONTHDAY cannot go with FREQ=WEEKLY (RFC 5545 §3.3.10); use FREQ=MONTHLY';
+  if (parts.BYMONTH !== undefined && parts.BYMONTHDAY !== undefined) {
+    const days = parts.BYMONTHDAY.split(',').map(Number);
+    for (const month of parts.BYMONTH.split(',').map(Number)) {
+      const length = MONTH_DAYS[month - 1]!;
+      if (!days.some((day) => Math.abs(day) <= length))
+        return `BYMONTH=${month} with BYMONTHDAY=${parts.BYMONTHDAY}: ${MONTH_NAMES[month - 1]} has no such day (at most ${length}), so the window would never occur then`;
+    }
+  }
+  return undefined;
 }
 
 function closeTo(a: string, b: string): boolean {

@@ -269,6 +269,38 @@ describe('bad input', () => {
     expect(issues[0]!.path).toEqual(['deny', 0, 'rrule']);
   });
 
+  it.each([
+    // An allow window for the first Friday of the month that the library reads as every Friday.
+    ['FREQ=WEEKLY;BYDAY=1FR', 'a position (1FR, -1FR) needs FREQ=MONTHLY or YEARLY'],
+    ['FREQ=DAILY;BYDAY=-1FR', 'a position (1FR, -1FR) needs FREQ=MONTHLY or YEARLY'],
+    ['FREQ=YEARLY;BYWEEKNO=1;BYDAY=1MO', 'a position cannot go with BYWEEKNO'],
+    ['FREQ=MONTHLY;BYWEEKNO=1', 'BYWEEKNO needs FREQ=YEARLY'],
+    ['FREQ=MONTHLY;BYYEARDAY=1', 'BYYEARDAY cannot go with FREQ=MONTHLY'],
+    ['FREQ=WEEKLY;BYMONTHDAY=1', 'BYMONTHDAY cannot go with FREQ=WEEKLY'],
+    // Freezes that would never happen.
+    ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', 'BYMONTH=2 with BYMONTHDAY=30: February has no such day'],
+    ['FREQ=YEARLY;BYMONTH=3,6;BYMONTHDAY=31', 'BYMONTH=6 with BYMONTHDAY=31: June has no such day'],
+    ['FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=-31', 'April has no such day (at most 30)'],
+    ['FREQ=MONTHLY;BYDAY=6FR', 'BYDAY=6FR: a weekday comes at most 5 times in a month'],
+  ])('refuses RRULE %s, which the expansion would read otherwise or never match', (rrule, message) => {
+    const issues = checkWindows({ allow: [{ rrule, duration: '1h' }] });
+    expect(issues.map((i) => i.message).join('\n')).toContain(message);
+    expect(issues[0]!.path).toEqual(['allow', 0, 'rrule']);
+  });
+
+  it('takes RFC 5545 combinations that do occur', () => {
+    for (const rrule of [
+      'FREQ=MONTHLY;BYDAY=-1FR',
+      'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29',
+      'FREQ=YEARLY;BYMONTH=3,6;BYMONTHDAY=30,31',
+      'FREQ=YEARLY;BYDAY=20MO',
+      'FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO',
+      'FREQ=MONTHLY;BYMONTHDAY=31',
+      'FREQ=HOURLY;BYYEARDAY=1',
+    ])
+      expect(checkWindows({ deny: [{ rrule, duration: '1h' }] }), rrule).toEqual([]);
+  });
+
   it('refuses bad durations, mixed shapes and reversed ranges', () => {
     expect(checkWindows({ deny: [{ rrule: 'FREQ=DAILY', duration: '1h30' }] })[0]).toMatchObject({
       path: ['deny', 0, 'duration'],
