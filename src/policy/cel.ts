@@ -19,6 +19,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { byCodeUnits } from '../text/order.js';
+import { describeUnsafePattern } from './regex-safety.js';
 
 const TIMESTAMP = 'google.protobuf.Timestamp';
 
@@ -120,7 +121,7 @@ export function checkRule(source: string): RuleCheck {
     return { ok: false, message: `CEL: ${describeCelError(error, source)}` };
   }
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
-  const hasProblem = checkHasOperands(source);
+  const hasProblem = checkHasOperands(source) ?? checkPatterns(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
   const depth = comprehensionDepth(source);
   if (depth > MAX_COMPREHENSION_DEPTH)
@@ -188,6 +189,41 @@ function checkHasOperands(source: string): string | undefined {
           return `${message} in has(${text}) (column ${operand.start + 1} of the expression)`;
         }
       }
+    }
+    stack.push(args);
+  }
+  return undefined;
+}
+
+/**
+ * The pattern of every `matches()` must be written in the rule, and safe to run
+ * (src/policy/regex-safety.ts): cel-js runs it as a backtracking JavaScript RegExp, and the text
+ * it is matched against (a label, evidence) comes from whoever registered or attested.
+ */
+function checkPatterns(source: string): string | undefined {
+  let root: unknown;
+  try {
+    root = (env().parse(source) as unknown as { ast: unknown }).ast;
+  } catch {
+    return undefined;
+  }
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    if (!isNode(node)) continue;
+    const args = node.args;
+    if (node.op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
+      const pattern = (args[2] as unknown[] | undefined)?.[0];
+      const column = isNode(pattern) ? pattern.start + 1 : node.start + 1;
+      if (!isNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string')
+        return `matches() takes its pattern as a string written in the rule (column ${column} of the expression): a pattern built from data could be one that stalls every decision`;
+      const unsafe = describeUnsafePattern(pattern.args);
+      if (unsafe !== undefined)
+        return `the pattern ${JSON.stringify(pattern.args)} of matches() (column ${column} of the expression) ${unsafe}`;
     }
     stack.push(args);
   }

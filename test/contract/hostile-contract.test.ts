@@ -211,6 +211,36 @@ describe('CEL rules whose evaluation would stall decisions', () => {
     );
   });
 
+  it('refuses a matches() pattern that backtracks exponentially on a crafted label', () => {
+    // Loaded before; a version label of 40 digits and an x kept one decision busy for minutes.
+    const error = errorOf(rule('artifact.labels.version.matches("^([0-9]+\\\\.?)+$")'));
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: the pattern "\^\(\[0-9\]\+\\\\\.\?\)\+\$" of matches\(\) \(column 33 of the expression\) repeats a group that itself repeats or alternates/,
+    );
+    expect(errorOf(rule('artifact.labels.v.matches("(\\\\d|\\\\w)+x")')).message).toContain(
+      'repeats a group that itself repeats or alternates',
+    );
+    expect(errorOf(rule('artifact.labels.v.matches("(a+)\\\\1")')).message).toContain(
+      'refers back to a group',
+    );
+    expect(errorOf(rule('artifact.labels.v.matches(artifact.labels.pattern)')).message).toContain(
+      'matches() takes its pattern as a string written in the rule',
+    );
+    expect(errorOf(rule('artifact.labels.v.matches("[a-")')).message).toContain(
+      'is not a valid regular expression',
+    );
+  });
+
+  it('takes matches() patterns that cannot blow up', () => {
+    for (const cel of [
+      'artifact.labels.version.matches("^v?[0-9]+(\\\\.[0-9]+)*$")',
+      'artifact.labels.branch.matches("^(release|hotfix)/[a-z0-9-]+$")',
+      'artifact.labels.ticket.matches("^[A-Z]+-[0-9]+$")',
+      'artifact.labels.name.matches("^[a-z]+(-[a-z0-9]+)+$")',
+    ])
+      expect(() => validateContract(rule(cel), 'tollgate.yaml'), cel).not.toThrow();
+  });
+
   it('refuses a chain of operators too long to read, saying so rather than the stack overflow', () => {
     const error = errorOf(
       rule(Array.from({ length: 10_000 }, (_, i) => `artifact.labels.v == "${i}"`).join(' || ')),
