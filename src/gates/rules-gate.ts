@@ -7,6 +7,7 @@ import type { CompiledRuleEntry } from '../contract/requires/rules.js';
 import { upstreamOf } from '../contract/types.js';
 import { buildRuleContext, evaluateRule, type RuleContext } from '../policy/cel.js';
 import { groupsOf, peopleOf } from '../policy/people.js';
+import { ownValue } from '../records.js';
 import { authorOf, latestWords } from './approvals-gate.js';
 import {
   type DecisionItem,
@@ -29,7 +30,12 @@ export function ruleContextOf(context: GateContext, withEvidence = true): RuleCo
     stage: { name: context.stageName, purpose: context.stage.purpose, from: upstreamOf(context.stage) },
     actor: { name: facts.actor, groups: groupsOf(facts.actor, peopleOf(context.contract).groups) },
     now: facts.now,
-    evidence: withEvidence ? facts.evidence : [],
+    evidence: withEvidence
+      ? facts.evidence.map((record) => {
+          const seq = ownValue(facts.ledger.evidenceSeq ?? {}, record.id);
+          return seq === undefined ? record : { ...record, seq };
+        })
+      : [],
     promotions: facts.ledger.promotions.filter((p) => p.artifact === facts.artifact.digest),
     approvals: latestWords(context).map((w) => ({
       actor: w.actor,

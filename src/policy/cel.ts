@@ -353,6 +353,8 @@ export interface RuleFacts {
   actor: { name: string; groups: string[] };
   now: Date;
   evidence: ReadonlyArray<{
+    /** Where the ledger recorded it, when known: the order `latest` and `records` follow. */
+    seq?: number;
     stage: string | null;
     format: string;
     signer: { name: string } | null;
@@ -440,7 +442,10 @@ function summariseEvidence(records: RuleFacts['evidence']): Record<string, unkno
       suites?: Map<string, unknown>;
     }
   > = {};
-  const sorted = [...records].sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt));
+  // Ledger order, which no recorder's clock moves: a failure attested after a pass by a runner
+  // whose clock is slow is still the latest. Records the ledger does not place follow, by time.
+  const order = (record: RuleFacts['evidence'][number]) => record.seq ?? Number.MAX_SAFE_INTEGER;
+  const sorted = [...records].sort((a, b) => order(a) - order(b) || byCodeUnits(a.recordedAt, b.recordedAt));
   for (const record of sorted) {
     const kind = record.data.kind;
     byKind[kind] ??= { count: 0n, signed: 0n, stages: [], latest: null, records: [] };

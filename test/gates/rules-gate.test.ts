@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { EvidenceRecord } from '../../src/evidence/evidence.js';
 import { evaluateRules } from '../../src/gates/rules-gate.js';
 import {
   approval,
   contextOf,
+  D1,
+  entry,
   pipeline,
   promotionEntry,
   testsEvidence,
@@ -97,6 +100,45 @@ describe('rules gate', () => {
         contextOf(optional, { labels: { kind: 'hotfix' } }),
       ).status,
     ).toBe('fail');
+  });
+
+  it('takes the latest evidence in ledger order, whatever clock each recorder read', () => {
+    const verified = pipeline(`      rules:
+        - name: staging verification passed
+          cel: 'evidence.verification.latest.data.result == "passed"'`);
+    const record = (id: string, result: 'passed' | 'failed', recordedAt: string): EvidenceRecord => ({
+      id,
+      artifact: D1,
+      stage: 'staging',
+      format: 'verification',
+      sourceDigest: id,
+      signer: null,
+      actor: 'smoke-bot',
+      recordedAt,
+      data: { kind: 'verification', result },
+    });
+    // The runner that reported the failure, after the pass, has a clock 90 s slow.
+    const pass = record('sha256:pass', 'passed', '2026-11-25T09:30:00.000Z');
+    const fail = record('sha256:fail', 'failed', '2026-11-25T09:28:30.000Z');
+    const context = contextOf(verified, {
+      entries: [
+        promotionEntry('staging', '2026-11-25T09:00:00.000Z'),
+        entry('verification', {
+          stage: 'staging',
+          at: pass.recordedAt,
+          payload: { result: 'passed', evidence: pass.id },
+        }),
+        entry('verification', {
+          stage: 'staging',
+          at: fail.recordedAt,
+          payload: { result: 'failed', evidence: fail.id },
+        }),
+      ],
+      evidence: [pass, fail],
+    });
+    const result = evaluateRules(verified.stages.prod!.requires.rules!, context);
+    expect(result.status).toBe('fail');
+    expect(result.required[0]!.text).toContain('rule "staging verification passed"');
   });
 
   it('sees approvals and the promotion history', () => {
