@@ -8,7 +8,7 @@ import { upstreamOf } from '../contract/types.js';
 import { buildRuleContext, evaluateRule, type RuleContext } from '../policy/cel.js';
 import { groupsOf, peopleOf } from '../policy/people.js';
 import { ownValue } from '../records.js';
-import { authorOf, latestWords } from './approvals-gate.js';
+import { authorOf, ineligibility, latestWords } from './approvals-gate.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -42,8 +42,22 @@ export function ruleContextOf(context: GateContext, withEvidence = true): RuleCo
       decision: w.decision,
       at: w.at,
       ...(w.comment ? { comment: w.comment } : {}),
+      counted: w.decision === 'approve' && counts(context, w.actor),
     })),
   });
+}
+
+/**
+ * Whether an approval by `actor` counts in this stage: under its `approvals` section, when that
+ * section would count it (in `from`, not excluded by `notBy`); without one, when it is not the
+ * promoter's own (as for re-approving a rolled-back digest). A rule counting approvals by
+ * `decision` alone would count the author approving her own artifact.
+ */
+function counts(context: GateContext, actor: string): boolean {
+  const config = context.stage.requires.approvals;
+  return config === undefined
+    ? actor !== context.facts.actor
+    : ineligibility(config, actor, context) === undefined;
 }
 
 export function evaluateRules(config: readonly CompiledRuleEntry[], context: GateContext): GateResult {

@@ -15,7 +15,7 @@
  * - `promotions`: list<Promotion> — every promotion of the digest, oldest first
  * - `approvals`: list<Approval> — the latest word of each person about this digest and stage
  * where Promotion is { stage, status, actor, at: timestamp, verified, trusted } and Approval is
- * { actor, decision ("approve" or "reject"), at: timestamp, comment }.
+ * { actor, decision ("approve" or "reject"), at: timestamp, comment, counted }.
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { byCodeUnits } from '../text/order.js';
@@ -81,7 +81,7 @@ function createEnvironment(): Environment {
     })
     .registerType('tollgate.Approval', {
       ctor: CelApproval,
-      fields: { actor: 'string', decision: 'string', at: TIMESTAMP, comment: 'string' },
+      fields: { actor: 'string', decision: 'string', at: TIMESTAMP, comment: 'string', counted: 'bool' },
     })
     .registerVariable('artifact', 'tollgate.Artifact')
     .registerVariable('stage', 'tollgate.Stage')
@@ -363,7 +363,14 @@ export interface RuleFacts {
     data: { kind: string } & object;
   }>;
   promotions: ReadonlyArray<{ seq: number; stage: string; status: string; actor: string; at: string }>;
-  approvals: ReadonlyArray<{ actor: string; decision: string; at: string; comment?: string }>;
+  approvals: ReadonlyArray<{
+    actor: string;
+    decision: string;
+    at: string;
+    comment?: string;
+    /** An approval the stage counts (see `counted` in docs/policy.md); false for a rejection. */
+    counted: boolean;
+  }>;
 }
 
 /** The context rules see: CEL values (BigInt integers, Date timestamps, typed objects). */
@@ -425,6 +432,7 @@ export function buildRuleContext(facts: RuleFacts): RuleContext {
           decision: a.decision,
           at: new Date(a.at),
           comment: a.comment ?? '',
+          counted: a.counted,
         }),
     ),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvidenceRecord } from '../../src/evidence/evidence.js';
-import { evaluateRules } from '../../src/gates/rules-gate.js';
+import { evaluateRules, ruleContextOf } from '../../src/gates/rules-gate.js';
 import {
   approval,
   contextOf,
@@ -8,6 +8,7 @@ import {
   entry,
   pipeline,
   promotionEntry,
+  register,
   testsEvidence,
   verification,
 } from '../support/builders.js';
@@ -139,6 +140,40 @@ describe('rules gate', () => {
     const result = evaluateRules(verified.stages.prod!.requires.rules!, context);
     expect(result.status).toBe('fail');
     expect(result.required[0]!.text).toContain('rule "staging verification passed"');
+  });
+
+  it('marks which approvals count, so a rule does not count the author approving her own', () => {
+    const rule = `      rules:
+        - name: an approval that counts
+          cel: 'approvals.filter(a, a.counted).size() >= 1'`;
+    const withSection = pipeline(`      approvals: { count: 1, notBy: [author, promoter] }\n${rule}`);
+    const dana = [
+      ...entries,
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('dana', '2026-11-26T09:00:00Z'),
+    ];
+    const own = contextOf(withSection, { entries: dana, actor: 'erin' });
+    expect(ruleContextOf(own).approvals.map((a) => (a as unknown as { counted: boolean }).counted)).toEqual([
+      false,
+    ]);
+    expect(evaluateRules(withSection.stages.prod!.requires.rules!, own).status).toBe('fail');
+    const other = contextOf(withSection, {
+      entries: [...dana, approval('frank', '2026-11-26T09:05:00Z')],
+      actor: 'erin',
+    });
+    expect(evaluateRules(withSection.stages.prod!.requires.rules!, other).status).toBe('pass');
+    // Without an approvals section, the promoter's own approval does not count.
+    const bare = pipeline(rule);
+    const promoter = contextOf(bare, {
+      entries: [...entries, approval('erin', '2026-11-26T09:00:00Z')],
+      actor: 'erin',
+    });
+    expect(evaluateRules(bare.stages.prod!.requires.rules!, promoter).status).toBe('fail');
+    const rejected = contextOf(bare, {
+      entries: [...entries, approval('frank', '2026-11-26T09:00:00Z', 'reject')],
+      actor: 'erin',
+    });
+    expect(evaluateRules(bare.stages.prod!.requires.rules!, rejected).status).toBe('fail');
   });
 
   it('sees approvals and the promotion history', () => {
