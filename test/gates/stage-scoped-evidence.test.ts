@@ -4,6 +4,8 @@
  * staging, by ledger order. The attack — e2e results attested in staging before the digest was
  * promoted there — on SQLite and PostgreSQL.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attestTests } from '../../src/app/attest.js';
@@ -53,11 +55,13 @@ describe.each(BACKENDS)('evidence --in STAGE counts from the digest entering STA
     // The same suite run again in staging, now that the digest is there: it counts. (A second run
     // with the same report is a new fact only if its content differs, so a verification's time
     // cannot be replayed: attest a report with different content.)
+    const second = join(mkdtempSync(join(tmpdir(), 'tollgate-rerun-')), 'e2e-rerun.xml');
+    writeFileSync(second, '<testsuite name="e2e"><testcase name="checkout flow"/></testsuite>');
     const rerun = await attestTests(ci, {
       artifact: D,
       suite: 'e2e',
       stage: 'staging',
-      files: [JUNIT, JUNIT],
+      files: [JUNIT, second],
     });
     expect(rerun.stored).toBe(true);
     const allowed = await checkStage(ci, 'prod', D);
