@@ -53,6 +53,8 @@ export type ChainVerdict =
       reason: string;
       /** The evidence record that fails, when it is the evidence table that was changed. */
       evidence?: string;
+      /** The digest whose artifacts row fails, when it is the artifacts table that was changed. */
+      artifact?: string;
     };
 
 /**

@@ -10,6 +10,7 @@ import { checkEvidence, type EvidenceProblem } from './evidence-chain.js';
 import { GroupCommit } from './group-commit.js';
 import {
   type ChainVerdict,
+  canonicalJson,
   chainEntry,
   GENESIS_HASH,
   joinSlices,
@@ -19,6 +20,7 @@ import {
   verifyRows,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, OverviewIndex } from './ledger-store.js';
+import { registeredArtifact } from './ledger-view.js';
 import { indexEntry, overviewQueries, sqlOverviewIndex } from './overview-index.js';
 import { type Prepared, prepare, type SqlRunner } from './prepared-query.js';
 import { ReadMemo } from './read-memo.js';
@@ -223,6 +225,26 @@ function buildQueries(k: Kysely<Database>) {
     artifact: prepare(['pipeline', 'digest'], (p) =>
       k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
     ),
+    // The digest's first register entry: the hash-chained record of its registration.
+    registration: prepare(['pipeline', 'digest'], (p) =>
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.artifact', '=', p.digest)
+        .where('e.kind', '=', ENTRY.register)
+        .orderBy('e.seq')
+        .limit(sql.lit(1)),
+    ),
+    registerEntries: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('pipeline', '=', p.pipeline)
+        .where('kind', '=', ENTRY.register)
+        .orderBy('seq'),
+    ),
+    allArtifacts: prepare(['pipeline'], (p) =>
+      k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).orderBy('digest'),
+    ),
     unstagedEntries: prepare(['pipeline', 'kind'], (p) =>
       linkedEntries(k)
         .where('e.pipeline', '=', p.pipeline)
@@ -373,15 +395,27 @@ class SqlReader implements LedgerReader {
     return (await this.runner.execute<R>(query(values))).rows;
   }
 
+  /**
+   * The artifact as its verified register entry recorded it. The artifacts row beside it is only
+   * an index: a row with no register entry was inserted behind Tollgate's back (or its entry was
+   * hidden by an edited column), and nothing may be decided on it, so it stops the read.
+   */
   async getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined> {
+    const [entry] = await this.rows<LinkedEntryRow>(this.q.registration, { pipeline, digest });
+    if (entry) {
+      const registered = registeredArtifact([toVerifiedEntry(entry)]);
+      if (registered) return registered;
+      throw entryBroken(
+        pipeline,
+        Number(entry.seq),
+        'its register payload has no labels and source (the entry was not written by Tollgate)',
+      );
+    }
     const [row] = await this.rows<Database['artifacts']>(this.q.artifact, { pipeline, digest });
-    return (
-      row && {
-        digest: row.digest,
-        labels: parseStored(row.labels, `the artifacts row of ${digest}`),
-        registeredAt: row.registered_at,
-        source: row.source,
-      }
+    if (row === undefined) return undefined;
+    throw new TollgateError(
+      'LEDGER_CORRUPT',
+      `the artifacts row of ${digest} in pipeline ${pipeline} has no register entry in the ledger (the row was inserted, or its entry removed or edited, behind Tollgate's back); nothing was decided or recorded; run \`tollgate ledger verify\``,
     );
   }
 
@@ -698,14 +732,90 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     const chain = await this.verifyChain(pipeline);
     if (!chain.ok) return chain;
     const problem = await this.evidenceProblem(pipeline);
-    if (problem === undefined) return chain;
+    if (problem !== undefined)
+      return {
+        ok: false,
+        entries: chain.entries,
+        seq: problem.seq ?? 0,
+        evidence: problem.id,
+        reason: `evidence ${problem.id}: ${problem.reason}`,
+      };
+    const unregistered = await this.artifactProblem(pipeline);
+    if (unregistered === undefined) return chain;
     return {
       ok: false,
       entries: chain.entries,
-      seq: problem.seq ?? 0,
-      evidence: problem.id,
-      reason: `evidence ${problem.id}: ${problem.reason}`,
+      seq: unregistered.seq,
+      artifact: unregistered.digest,
+      reason: `the artifacts row of ${unregistered.digest}: ${unregistered.reason}`,
     };
+  }
+
+  /**
+   * The artifacts table against the register entries: each row must say what its digest's first
+   * register entry says (labels, source, time, actor), and each registered digest must have its
+   * row, so a row inserted or edited behind Tollgate's back is named here as well as refused
+   * where it is read (`getArtifact`).
+   */
+  private async artifactProblem(
+    pipeline: string,
+  ): Promise<{ digest: string; seq: number; reason: string } | undefined> {
+    const { rows: entries } = await this.runner.execute<LedgerEntryTable>(
+      this.q.registerEntries({ pipeline }),
+    );
+    const { rows } = await this.runner.execute<Database['artifacts']>(this.q.allArtifacts({ pipeline }));
+    const registered = new Map<string, ChainedEntry>();
+    for (const row of entries) {
+      if (row.artifact !== null && !registered.has(row.artifact)) registered.set(row.artifact, toEntry(row));
+    }
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.digest);
+      const entry = registered.get(row.digest);
+      if (entry === undefined)
+        return {
+          digest: row.digest,
+          seq: 0,
+          reason: "no register entry records it (the row was inserted behind Tollgate's back)",
+        };
+      const recorded = registeredArtifact([entry]);
+      let labels: unknown;
+      try {
+        labels = JSON.parse(row.labels);
+      } catch {
+        labels = undefined;
+      }
+      if (recorded === undefined)
+        return {
+          digest: row.digest,
+          seq: entry.seq,
+          reason: `register entry #${entry.seq} records no labels and source (it was not written by Tollgate)`,
+        };
+      const differs =
+        labels === undefined || canonicalJson(labels) !== canonicalJson(recorded.labels)
+          ? 'labels'
+          : row.source !== recorded.source
+            ? 'source'
+            : row.registered_at !== recorded.registeredAt
+              ? 'registration time'
+              : row.actor !== entry.actor
+                ? 'actor'
+                : undefined;
+      if (differs !== undefined)
+        return {
+          digest: row.digest,
+          seq: entry.seq,
+          reason: `register entry #${entry.seq} records another ${differs} (the row was edited)`,
+        };
+    }
+    for (const [digest, entry] of registered)
+      if (!seen.has(digest))
+        return {
+          digest,
+          seq: entry.seq,
+          reason: `register entry #${entry.seq} records it, but its row is missing from the artifacts table`,
+        };
+    return undefined;
   }
 
   private async evidenceProblem(pipeline: string): Promise<EvidenceProblem | undefined> {

@@ -69,27 +69,30 @@ for (const backend of BACKENDS) {
       await handle.dispose();
     });
 
-    it('stores and reads artifacts with labels', async () => {
-      await store.write('shop', (tx) =>
-        tx.insertArtifact(
-          'shop',
-          {
-            digest: D1,
-            labels: { version: '1.0.0' },
-            registeredAt: '2026-11-26T10:00:00Z',
-            source: 'digest',
-          },
-          'ci',
-        ),
-      );
-      expect(await store.getArtifact('shop', D1)).toEqual({
+    it('reads an artifact as its register entry records it; a row without one stops the read', async () => {
+      const artifact = {
         digest: D1,
         labels: { version: '1.0.0' },
         registeredAt: '2026-11-26T10:00:00Z',
         source: 'digest',
+      };
+      await store.write('shop', async (tx) => {
+        await tx.insertArtifact('shop', artifact, 'ci');
+        await tx.append('shop', {
+          kind: 'register',
+          stage: null,
+          artifact: D1,
+          actor: 'ci',
+          at: artifact.registeredAt,
+          payload: { labels: artifact.labels, source: artifact.source },
+        });
       });
+      expect(await store.getArtifact('shop', D1)).toEqual(artifact);
       expect(await store.getArtifact('other-pipeline', D1)).toBeUndefined();
       expect(await store.getArtifact('shop', D2)).toBeUndefined();
+      // The artifacts table is an index beside the chain: a row alone is not a registration.
+      await store.write('shop', (tx) => tx.insertArtifact('shop', { ...artifact, digest: D2 }, 'ci'));
+      await expect(store.getArtifact('shop', D2)).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     });
 
     it('inserts evidence once per id and lists it for its artifact only', async () => {

@@ -99,7 +99,14 @@ function printVerdict(
     );
   else
     write(
-      `ledger of ${verdict.pipeline} BROKEN at ${verdict.evidence === undefined ? `entry #${verdict.seq}` : `evidence ${verdict.evidence}`}: ${verdict.reason} (${verdict.location})`,
+      `ledger of ${verdict.pipeline} BROKEN at ${brokenPart(verdict)}: ${verdict.reason} (${verdict.location})`,
     );
   if (!verdict.ok) process.exitCode = EXIT.infrastructure;
+}
+
+/** What a broken verdict names: an evidence record, an artifacts row or an entry. */
+function brokenPart(verdict: { seq?: number; evidence?: string; artifact?: string }): string {
+  if (verdict.evidence !== undefined) return `evidence ${verdict.evidence}`;
+  if (verdict.artifact !== undefined) return `artifact ${verdict.artifact}`;
+  return `entry #${verdict.seq}`;
 }
