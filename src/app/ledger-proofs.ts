@@ -96,7 +96,10 @@ export async function verifySince(
   const pipeline = ctx.contract.pipeline;
   const store = await ctx.services.store();
   const chain = await store.verify(pipeline);
-  if (!chain.ok)
+  // A broken chain is named first; an evidence or artifacts row that no entry records comes after
+  // the truncation check, since entries cut off the end leave their rows behind.
+  const inTables = !chain.ok && (chain.evidence !== undefined || chain.artifact !== undefined);
+  if (!chain.ok && !inTables)
     return { ok: false, pipeline, seq: chain.seq, reason: `entry #${chain.seq}: ${chain.reason}` };
   const tree = await store.recomputeTree(pipeline, checkpoint.size);
   if (tree.size < checkpoint.size)
@@ -105,6 +108,7 @@ export async function verifySince(
       pipeline,
       reason: `the ledger has ${tree.size} entries, but the checkpoint saw ${checkpoint.size}: entries were cut off its end`,
     };
+  if (!chain.ok) return { ok: false, pipeline, reason: chain.reason };
   if (tree.mismatch) {
     const { ref, stored, computed } = tree.mismatch;
     return {
