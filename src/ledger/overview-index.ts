@@ -209,6 +209,12 @@ async function indexStage(
   let status: PromotionStatus | null = null;
   try {
     now = await stageNowOf(reader, pipeline, stage);
+  } catch {
+    // The stage's newest promotion or rollback does not verify: what it runs cannot be told, so
+    // its row is left as it was, and the dashboard reports the damage when it reads the pipeline.
+    return;
+  }
+  try {
     if (now)
       status = stageStatusOf(buildLedgerView(await reader.entriesForArtifact(pipeline, now.digest)), stage);
   } catch {

@@ -283,14 +283,12 @@ function buildQueries(k: Kysely<Database>) {
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).orderBy('e.seq', 'desc').limit(sql.lit(1)),
     ),
     latestInStage: prepare(['pipeline', 'stage', 'kind'], (p) =>
-      k
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('pipeline', '=', p.pipeline)
-        .where('stage', '=', p.stage)
-        .where('kind', '=', p.kind)
-        .orderBy('seq', 'desc')
-        .limit(1),
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.stage', '=', p.stage)
+        .where('e.kind', '=', p.kind)
+        .orderBy('e.seq', 'desc')
+        .limit(sql.lit(1)),
     ),
     head: prepare(['pipeline'], (p) =>
       k
@@ -449,8 +447,10 @@ class SqlReader implements LedgerReader {
   }
 
   async latestInStage(pipeline: string, stage: string, kind: string): Promise<ChainedEntry | undefined> {
-    const [row] = await this.rows<LedgerEntryTable>(this.q.latestInStage, { pipeline, stage, kind });
-    return row && toEntry(row);
+    // Verified as every read is: `status` names the digest a rollback's payload targets, and a
+    // promotion retried hands back the VSA in the stage's latest checkpoint entry.
+    const [row] = await this.rows<LinkedEntryRow>(this.q.latestInStage, { pipeline, stage, kind });
+    return row && toVerifiedEntry(row);
   }
 }
 
