@@ -99,6 +99,8 @@ interface LinkedEntryRow extends LedgerEntryTable {
   before_hash: string | null;
   /** The previous-hash entry seq + 1 names, or null when there is none (yet). */
   after_prev: string | null;
+  /** The pipeline's newest entry number: an entry before it always has a successor. */
+  head_seq: number | string | null;
 }
 
 function toEntry(row: LedgerEntryTable): ChainedEntry {
@@ -176,6 +178,10 @@ function linkProblem(row: LinkedEntryRow): string | undefined {
     return `its previous-hash ${row.prev_hash} does not match entry #${seq - 1}'s hash ${before}`;
   if (row.after_prev !== null && row.after_prev !== row.hash)
     return `entry #${seq + 1} names ${row.after_prev} as its previous hash, but this entry's hash is ${row.hash} (the entry was rewritten)`;
+  // No successor although newer entries exist: the one right after it was removed (a rejection or
+  // a failed verification deleted so that a decision reading this entry would not see it).
+  if (row.after_prev === null && row.head_seq !== null && Number(row.head_seq) > seq)
+    return `entry #${seq + 1} after it is missing, though the ledger goes on to #${Number(row.head_seq)} (an entry was removed)`;
   return undefined;
 }
 
@@ -212,7 +218,10 @@ function linkedEntries(k: Kysely<Database>) {
       j.onRef('n.pipeline', '=', 'e.pipeline').on(sql<boolean>`n.seq = e.seq + 1`),
     )
     .selectAll('e')
-    .select(['b.hash as before_hash', 'n.prev_hash as after_prev']);
+    .select(['b.hash as before_hash', 'n.prev_hash as after_prev'])
+    .select(
+      sql<number>`(select max(h.seq) from ledger_entries h where h.pipeline = e.pipeline)`.as('head_seq'),
+    );
 }
 
 /**

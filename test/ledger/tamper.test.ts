@@ -223,6 +223,25 @@ for (const backend of BACKENDS) {
         );
       });
 
+      it('a rejection deleted from the middle of the ledger stops the read at the entry before it', async () => {
+        await recordApproval(as('dana', hours(3)), 'prod', { artifact: D, decision: 'approve' });
+        await recordApproval(as('erin', hours(3)), 'prod', { artifact: D, decision: 'reject' });
+        // Another artifact's entry after it: the entry after the gap is not one the decision reads.
+        await registerArtifact(as('ci', hours(4)), { digest: fakeDigest('tamper-other') });
+        expect((await checkStage(as('ci', hours(30)), 'prod', D)).verdict).toBe('blocked');
+        const [approval] = await sql(
+          "select seq from ledger_entries where kind = 'approval' and actor = 'dana'",
+        );
+        await sql("delete from ledger_entries where kind = 'approval' and actor = 'erin'");
+        await expectRefused(
+          'prod',
+          hours(30),
+          new RegExp(
+            `ledger entry #${Number(approval!.seq)} of pipeline shop fails verification: entry #${Number(approval!.seq) + 1} after it is missing`,
+          ),
+        );
+      });
+
       it('an earlier `at` on the staging promotion does not satisfy soak', async () => {
         await recordApproval(as('dana', hours(3)), 'prod', { artifact: D, decision: 'approve' });
         expect((await checkStage(as('ci', hours(4)), 'prod', D)).verdict).toBe('pending');
