@@ -33,6 +33,7 @@ export interface SignedCheckpoint extends Checkpoint {
 }
 
 const ED25519 = 0x01;
+const EMPTY_ROOT = createHash('sha256').digest();
 const DASH = '\u2014';
 
 /** The note's text: origin, size and root hash, each on its own line. */
@@ -98,6 +99,14 @@ export function parseCheckpoint(note: string, source: string): SignedCheckpoint 
       source,
       3,
       `expected a base64 SHA-256 root hash, found ${JSON.stringify(rootText ?? '')}`,
+    );
+  // RFC 6962/9162: the empty tree's root is SHA-256 of nothing. A size-0 checkpoint with another
+  // root says something false, and every ledger would "extend" it.
+  if (sizeText === '0' && !root.equals(EMPTY_ROOT))
+    throw malformed(
+      source,
+      3,
+      `a tree of 0 entries has the root ${EMPTY_ROOT.toString('base64')} (SHA-256 of nothing), found ${JSON.stringify(rootText)}`,
     );
   const signatures: NoteSignature[] = [];
   const rest = note.slice(split + 2).split('\n');

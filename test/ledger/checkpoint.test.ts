@@ -307,6 +307,20 @@ for (const backend of BACKENDS) {
           ).size,
         ).toBe(1);
       });
+
+      it('refuses a checkpoint of 0 entries whose root is not the empty tree’s, instead of saying the ledger extends it', async () => {
+        const zero = join(dir, 'zero.txt');
+        writeFileSync(
+          zero,
+          `tollgate/shop\n0\n${Buffer.alloc(32, 7).toString('base64')}\n\n\u2014 a AAAAAAA=\n`,
+        );
+        await expect(verifySince(request(), { since: zero })).rejects.toMatchObject({
+          code: 'CHECKPOINT_INVALID',
+          message: expect.stringContaining('zero.txt:3: not a checkpoint: a tree of 0 entries has the root'),
+        });
+        const empty = createHash('sha256').digest().toString('base64');
+        expect(parseCheckpoint(`tollgate/shop\n0\n${empty}\n\n\u2014 a AAAAAAA=\n`, 'x').size).toBe(0);
+      });
     });
   });
 }
