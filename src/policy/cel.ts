@@ -159,11 +159,10 @@ function isNode(value: unknown): value is AstNode {
 }
 
 /**
- * cel-js does not type-check the operand of `has()`, so `has(artifact.lables.ticket)` would load
- * and quietly be false forever. Check each such operand as an expression of its own when it starts
- * from a context variable (a comprehension variable is not known outside its macro).
+ * The first problem `visit` finds in the parsed rule, walking every node (a rule that does not
+ * parse has none here: the type check reports it).
  */
-function checkHasOperands(source: string): string | undefined {
+function firstNodeProblem(source: string, visit: (node: AstNode) => string | undefined): string | undefined {
   let root: unknown;
   try {
     root = (env().parse(source) as unknown as { ast: unknown }).ast;
@@ -178,21 +177,30 @@ function checkHasOperands(source: string): string | undefined {
       continue;
     }
     if (!isNode(node)) continue;
-    const args = node.args;
-    if (node.op === 'call' && Array.isArray(args) && args[0] === 'has') {
-      const operand = (args[1] as unknown[] | undefined)?.[0];
-      if (isNode(operand) && VARIABLES.has(rootIdentifier(operand) ?? '')) {
-        const text = source.slice(operand.start, operand.end);
-        const check = env().check(text);
-        if (!check.valid) {
-          const message = check.error?.message.split('\n')[0] ?? 'invalid operand';
-          return `${message} in has(${text}) (column ${operand.start + 1} of the expression)`;
-        }
-      }
-    }
-    stack.push(args);
+    const problem = visit(node);
+    if (problem !== undefined) return problem;
+    stack.push(node.args);
   }
   return undefined;
+}
+
+/**
+ * cel-js does not type-check the operand of `has()`, so `has(artifact.lables.ticket)` would load
+ * and quietly be false forever. Check each such operand as an expression of its own when it starts
+ * from a context variable (a comprehension variable is not known outside its macro).
+ */
+function checkHasOperands(source: string): string | undefined {
+  return firstNodeProblem(source, (node) => {
+    const args = node.args;
+    if (node.op !== 'call' || !Array.isArray(args) || args[0] !== 'has') return undefined;
+    const operand = (args[1] as unknown[] | undefined)?.[0];
+    if (!isNode(operand) || !VARIABLES.has(rootIdentifier(operand) ?? '')) return undefined;
+    const text = source.slice(operand.start, operand.end);
+    const check = env().check(text);
+    if (check.valid) return undefined;
+    const message = check.error?.message.split('\n')[0] ?? 'invalid operand';
+    return `${message} in has(${text}) (column ${operand.start + 1} of the expression)`;
+  });
 }
 
 /**
@@ -201,33 +209,18 @@ function checkHasOperands(source: string): string | undefined {
  * it is matched against (a label, evidence) comes from whoever registered or attested.
  */
 function checkPatterns(source: string): string | undefined {
-  let root: unknown;
-  try {
-    root = (env().parse(source) as unknown as { ast: unknown }).ast;
-  } catch {
-    return undefined;
-  }
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    if (!isNode(node)) continue;
+  return firstNodeProblem(source, (node) => {
     const args = node.args;
-    if (node.op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
-      const pattern = (args[2] as unknown[] | undefined)?.[0];
-      const column = isNode(pattern) ? pattern.start + 1 : node.start + 1;
-      if (!isNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string')
-        return `matches() takes its pattern as a string written in the rule (column ${column} of the expression): a pattern built from data could be one that stalls every decision`;
-      const unsafe = describeUnsafePattern(pattern.args);
-      if (unsafe !== undefined)
-        return `the pattern ${JSON.stringify(pattern.args)} of matches() (column ${column} of the expression) ${unsafe}`;
-    }
-    stack.push(args);
-  }
-  return undefined;
+    if (node.op !== 'rcall' || !Array.isArray(args) || args[0] !== 'matches') return undefined;
+    const pattern = (args[2] as unknown[] | undefined)?.[0];
+    const column = isNode(pattern) ? pattern.start + 1 : node.start + 1;
+    if (!isNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string')
+      return `matches() takes its pattern as a string written in the rule (column ${column} of the expression): a pattern built from data could be one that stalls every decision`;
+    const unsafe = describeUnsafePattern(pattern.args);
+    return unsafe === undefined
+      ? undefined
+      : `the pattern ${JSON.stringify(pattern.args)} of matches() (column ${column} of the expression) ${unsafe}`;
+  });
 }
 
 /**
