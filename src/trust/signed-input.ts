@@ -95,7 +95,7 @@ export function readSignedInputBytes(
   source: string,
   options: ReadSignedInputOptions,
 ): SignedInput {
-  const sourceDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const sourceDigest = digestOf(bytes);
   return readSignedInputValue(parseJsonText(bytes.toString('utf8'), source), source, sourceDigest, options);
 }
 
