@@ -43,7 +43,20 @@ export function decide(
     let result = gate.evaluate(config, gate.key === signedByGate.key ? context : trusted);
     const override = options.overrides?.find((o) => o.gate === gate.key);
     // Nothing to waive in a pass, nor in a gate that had nothing to judge.
-    if (override && result.status !== 'pass' && result.status !== 'not-applicable') {
+    const waivable = override && result.status !== 'pass' && result.status !== 'not-applicable';
+    const refused = waivable ? gate.overrideRefusal?.(config, override.actor, context) : undefined;
+    if (override && refused !== undefined) {
+      result = {
+        ...result,
+        required: [
+          ...result.required,
+          {
+            gate: gate.key,
+            text: `the override of ${gate.key} by ${override.actor} does not apply: ${refused}`,
+          },
+        ],
+      };
+    } else if (override && waivable) {
       result = gateResult(gate.key, 'waived', `overridden by ${override.actor}: ${override.reason}`, {
         validated: result.validated,
         risks: [

@@ -92,20 +92,44 @@ export function ineligibility(
     return `${actor} is not among ${config.from.join(', ')}`;
   }
   for (const rule of config.notBy) {
-    if (rule === 'author') {
-      const why = authorship(context, actor);
-      if (why !== undefined) return why;
-    }
-    if (rule === 'promoter' && context.facts.actor === actor) return `${actor} is the promoter`;
-    if (rule.startsWith('attester:')) {
-      const what = rule.slice('attester:'.length);
-      const attested = context.facts.evidence.some(
-        (record) =>
-          foldName(record.actor) === actor &&
-          (record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what)),
-      );
-      if (attested) return `${actor} attested ${what}`;
-    }
+    const why = exclusion(rule, actor, context);
+    if (why !== undefined) return why;
+  }
+  return undefined;
+}
+
+/** Why one `notBy` rule excludes `actor`, or undefined. */
+function exclusion(rule: string, actor: string, context: GateContext): string | undefined {
+  if (rule === 'author') return authorship(context, actor);
+  if (rule === 'promoter') return context.facts.actor === actor ? `${actor} is the promoter` : undefined;
+  if (rule.startsWith('attester:')) {
+    const what = rule.slice('attester:'.length);
+    const attested = context.facts.evidence.some(
+      (record) =>
+        foldName(record.actor) === actor &&
+        (record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what)),
+    );
+    if (attested) return `${actor} attested ${what}`;
+  }
+  return undefined;
+}
+
+/**
+ * Why `actor` may not waive this gate for this artifact, or undefined. Separation of duties holds
+ * for a waiver as for an approval: an author (or an excluded attester) who may override gates
+ * would otherwise approve their own build with `--override approvals`. `notBy: promoter` is left
+ * out: whoever overrides is the promoter by construction, and the contract's `overrides` section
+ * names them on purpose.
+ */
+export function overrideRefusal(
+  config: ApprovalsRequirement,
+  actor: string,
+  context: GateContext,
+): string | undefined {
+  for (const rule of config.notBy) {
+    if (rule === 'promoter') continue;
+    const why = exclusion(rule, actor, context);
+    if (why !== undefined) return `${why}, and notBy: [${rule}] keeps them from waiving approvals too`;
   }
   return undefined;
 }
@@ -223,4 +247,5 @@ export const approvalsGate: GateDefinition<ApprovalsRequirement> = {
   key: KEY,
   select: (stage) => stage.requires.approvals,
   evaluate: evaluateApprovals,
+  overrideRefusal,
 };

@@ -68,6 +68,11 @@ export interface GateDefinition<Config> {
    */
   appliesTo?(context: GateContext): boolean;
   evaluate(config: Config, context: GateContext): GateResult;
+  /**
+   * Why `actor` may not waive this gate for this artifact even though the contract's `overrides`
+   * lets them override it (separation of duties), or undefined. Absent: any authorised override applies.
+   */
+  overrideRefusal?(config: Config, actor: string, context: GateContext): string | undefined;
 }
 
 /** Helper to build a result with empty lists filled in. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/decide.js';
 import { evaluateApprovals, ineligibility, latestWords } from '../../src/gates/approvals-gate.js';
 import { rolledBackGate } from '../../src/gates/rolled-back-gate.js';
 import {
@@ -204,5 +205,40 @@ describe('approvals gate: quorum with separation of duties', () => {
     expect(ineligibility(cfg, 'alice', contextOf(nested))).toBeUndefined();
     expect(ineligibility(cfg, 'frank', contextOf(nested))).toBeUndefined();
     expect(ineligibility(cfg, 'zoe', contextOf(nested))).toBe('zoe is not among group:sre');
+  });
+});
+
+describe('approvals gate: separation of duties holds for an override too', () => {
+  const facts = (actor: string) =>
+    contextOf(contract, {
+      entries: [register('2026-11-20T08:00:00Z', 'dana'), approval('alice', '2026-11-26T09:00:00Z')],
+      evidence: [testsEvidence('e2e', 'bob')],
+      actor,
+    }).facts;
+  const waive = (actor: string) => ({ overrides: [{ gate: 'approvals', reason: 'INC-9', actor }] });
+
+  it('does not let the author waive approvals for their own build', () => {
+    const decision = decide(contract, 'prod', facts('dana'), waive('dana'));
+    const gate = decision.gates.find((g) => g.gate === 'approvals')!;
+    expect(gate.status).toBe('pending');
+    expect(decision.verdict).not.toBe('allowed');
+    expect(decision.required.map((r) => r.text)).toContainEqual(
+      expect.stringContaining(
+        "the override of approvals by dana does not apply: dana is the artifact's author, and notBy: [author] keeps them from waiving approvals too",
+      ),
+    );
+  });
+
+  it('does not let an excluded attester waive it either', () => {
+    const gate = decide(contract, 'prod', facts('bob'), waive('bob')).gates.find(
+      (g) => g.gate === 'approvals',
+    )!;
+    expect(gate.status).toBe('pending');
+    expect(gate.required.map((r) => r.text)).toContainEqual(expect.stringContaining('bob attested e2e'));
+  });
+
+  it('lets someone outside notBy waive it, the promoter included, as the overrides section allows', () => {
+    const decision = decide(contract, 'prod', facts('carol'), waive('carol'));
+    expect(decision.gates.find((g) => g.gate === 'approvals')!.status).toBe('waived');
   });
 });
