@@ -62,7 +62,8 @@ export interface PromoteResult {
   checkpoint?: PromotionCheckpoint;
   /**
    * Set when nothing was recorded because the digest already is the stage's current, healthy
-   * promotion; `entry` is then that existing entry and `decision` the one it was recorded under.
+   * promotion; `entry` is then that existing entry and `decision` the one it was recorded under
+   * or, when another contract is in force now, the decision under the contract in force.
    */
   existing?: ExistingPromotion;
 }
@@ -142,12 +143,16 @@ export async function promote(
     const pin = await assertContractPinned(ctx, tx, `promote ${stageName}`);
     const facts = await readFacts(ctx, checked, tx, extra);
     const artifact = facts.artifact;
-    if (!options.again) {
-      const existing = await currentHealthyPromotion(tx, pipeline, stageName, facts);
-      if (existing) return existing;
-    }
+    const existing = options.again
+      ? undefined
+      : await currentHealthyPromotion(tx, pipeline, stageName, facts);
+    if (existing && existing.entry?.payload.contractDigest === ctx.contract.digest) return existing;
     const decision = decide(ctx.contract, stageName, facts, { overrides });
     if (decision.verdict !== 'allowed') return { decision };
+    // Recorded under another contract than the one in force: the retry is judged again, and only
+    // when the contract in force allows it too does it answer with the entry in place (recording
+    // nothing, so no downstream soak restarts). Before, it replayed the old contract's "allowed".
+    if (existing) return { ...existing, decision };
     const snapshots = snapshotsOf(ctx.services.factProviders, extra);
     // The pipeline's first promotion pins the contract it was decided under.
     if (pin === undefined) await recordFirstPin(ctx, tx);

@@ -5,10 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
+import { updateContract } from '../../src/app/contract-pin.js';
+import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
+import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { stageHistory } from '../../src/app/status.js';
+import type { Contract } from '../../src/contract/types.js';
 import { ENTRY } from '../../src/ledger/entry.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
@@ -18,6 +23,7 @@ const SHOP = contractOf(`version: 1
 pipeline: shop
 # A demo pipeline: the test plays time forward with the request's clock.
 demo: true
+admins: [admin]
 artifact: { type: oci }
 stages:
   staging: { purpose: release candidates }
@@ -26,6 +32,20 @@ stages:
     from: staging
     requires: { soak: 24h }
 `);
+
+// The same pipeline once staging asks for test results, which the digests here have none of.
+const SHOP_STRICTER = contractOf(
+  SHOP.text.replace(
+    'staging: { purpose: release candidates }',
+    'staging: { purpose: release candidates, requires: { tests: [{ suite: unit }] } }',
+  ),
+);
+
+/** Requests under `contract`, on the same ledger: what `-c FILE` does once that contract is in force. */
+function inForce(store: LedgerStore, contract: Contract) {
+  const services = createServices({ contracts: contractSource([contract]), store, clock: fixedClock(T0) });
+  return (principal: string, at: Date) => requestOf(services, { principal, pipeline: 'shop', at });
+}
 
 const D = fakeDigest('retry');
 const E = fakeDigest('next');
@@ -81,5 +101,34 @@ describe.each(BACKENDS)('promote twice ($name)', (backend) => {
     const back = await promote(as('ci', hours(3)), 'staging', D);
     expect(back.existing).toBeUndefined();
     expect((await stageHistory(as('viewer', hours(4)), 'staging')).map((p) => p.artifact)).toEqual([D, E, D]);
+  });
+
+  it('a retry under another contract in force is judged by that contract, not replayed', async () => {
+    const { as, store } = await setup();
+    const first = await promote(as('ci', hours(1)), 'staging', D);
+    expect(first.decision.verdict).toBe('allowed');
+    // The contract in force changes: staging now asks for unit tests, which D never had.
+    const under = inForce(store, SHOP_STRICTER);
+    await updateContract(under('admin', hours(2)));
+    const head = await store.head('shop');
+    const retry = await promote(under('ci-retry', hours(3)), 'staging', D);
+    expect(retry.decision.verdict).toBe('blocked');
+    expect(retry.decision.contract.digest).toBe(SHOP_STRICTER.digest);
+    expect(retry.existing).toBeUndefined();
+    expect(await store.head('shop')).toBe(head);
+  });
+
+  it('a retry the contract in force allows too answers with the entry in place and that decision', async () => {
+    const { as, store } = await setup();
+    const first = await promote(as('ci', hours(1)), 'staging', D);
+    const reworded = contractOf(SHOP.text.replace('release candidates', 'candidates for release'));
+    const under = inForce(store, reworded);
+    await updateContract(under('admin', hours(2)));
+    const head = await store.head('shop');
+    const retry = await promote(under('ci-retry', hours(3)), 'staging', D);
+    expect(retry.existing?.seq).toBe(first.entry?.seq);
+    expect(retry.decision.verdict).toBe('allowed');
+    expect(retry.decision.contract.digest).toBe(reworded.digest);
+    expect(await store.head('shop')).toBe(head);
   });
 });
