@@ -8,7 +8,7 @@
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
 import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
-import { foldName, normaliseName } from '../policy/names.js';
+import { foldName, mayBeSamePerson, normaliseName } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -51,11 +51,19 @@ export function unusableAuthorLabel(context: GateContext): string | undefined {
 function authorship(context: GateContext, actor: string): string | undefined {
   const unusable = unusableAuthorLabel(context);
   if (unusable !== undefined) return unusable;
-  if (authorOf(context) === actor) return `${actor} is the artifact's author`;
-  if (context.facts.ledger.registeredBy === actor)
-    return `${actor} registered the artifact (its author label names ${authorOf(context) || 'nobody'}; the registrant counts as an author too)`;
+  const author = authorOf(context);
+  if (author === actor) return `${actor} is the artifact's author`;
+  const registrant = context.facts.ledger.registeredBy;
+  if (registrant === actor)
+    return `${actor} registered the artifact (its author label names ${author || 'nobody'}; the registrant counts as an author too)`;
+  if (author && mayBeSamePerson(author, actor))
+    return `${actor} may be ${author}, the artifact's author${ONE_PERSON}`;
+  if (registrant && mayBeSamePerson(registrant, actor))
+    return `${actor} may be ${registrant}, who registered the artifact${ONE_PERSON}`;
   return undefined;
 }
+
+const ONE_PERSON = ' (a login and an e-mail address with that login before "@" count as one person)';
 
 /**
  * The latest word of each person about this digest in this stage (withdrawals remove it).
@@ -101,15 +109,23 @@ export function ineligibility(
 /** Why one `notBy` rule excludes `actor`, or undefined. */
 function exclusion(rule: string, actor: string, context: GateContext): string | undefined {
   if (rule === 'author') return authorship(context, actor);
-  if (rule === 'promoter') return context.facts.actor === actor ? `${actor} is the promoter` : undefined;
+  if (rule === 'promoter') {
+    const promoter = context.facts.actor;
+    if (promoter === actor) return `${actor} is the promoter`;
+    return mayBeSamePerson(promoter, actor)
+      ? `${actor} may be ${promoter}, the promoter${ONE_PERSON}`
+      : undefined;
+  }
   if (rule.startsWith('attester:')) {
     const what = rule.slice('attester:'.length);
-    const attested = context.facts.evidence.some(
-      (record) =>
-        foldName(record.actor) === actor &&
-        (record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what)),
-    );
-    if (attested) return `${actor} attested ${what}`;
+    const attesters = context.facts.evidence
+      .filter(
+        (record) => record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what),
+      )
+      .map((record) => foldName(record.actor));
+    if (attesters.includes(actor)) return `${actor} attested ${what}`;
+    const alias = attesters.find((attester) => mayBeSamePerson(attester, actor));
+    if (alias !== undefined) return `${actor} may be ${alias}, who attested ${what}${ONE_PERSON}`;
   }
   return undefined;
 }

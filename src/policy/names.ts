@@ -99,3 +99,20 @@ export function normaliseName(typed: string): NameCheck {
   }
   return { ok: true, name };
 }
+
+/**
+ * Whether two normalised names may name one person though they differ: a login and an e-mail
+ * address whose part before `@` is that login (`alice` and `alice@example.com`). The CLI names
+ * people by login and a server signing people in by e-mail by default, so the two forms meet in one
+ * ledger; separation of duties must not take them for two people. Two addresses at different
+ * domains are two people.
+ * @example mayBeSamePerson('alice', 'alice@example.com') // true
+ */
+export function mayBeSamePerson(a: string, b: string): boolean {
+  if (a === b) return true;
+  const atA = a.lastIndexOf('@');
+  const atB = b.lastIndexOf('@');
+  if (atA < 0 === atB < 0) return false;
+  const local = atA < 0 ? b.slice(0, atB) : a.slice(0, atA);
+  return local.length > 0 && local === (atA < 0 ? a : b);
+}

@@ -242,3 +242,33 @@ describe('approvals gate: separation of duties holds for an override too', () =>
     expect(decision.gates.find((g) => g.gate === 'approvals')!.status).toBe('waived');
   });
 });
+
+describe('approvals gate: a login and an e-mail address with it are one person', () => {
+  const anyone = pipeline('      approvals: { count: 2, notBy: [author, promoter, "attester:e2e"] }');
+  it('does not count the author signing in by e-mail, nor the registrant or promoter in the other form', () => {
+    const cfg = anyone.stages.prod!.requires.approvals!;
+    const context = contextOf(anyone, {
+      entries: [register('2026-11-20T08:00:00Z', 'ci@example.com')],
+      labels: { author: 'dana' },
+      actor: 'carol@example.com',
+    });
+    expect(ineligibility(cfg, 'dana@example.com', context)).toBe(
+      `dana@example.com may be dana, the artifact's author (a login and an e-mail address with that login before "@" count as one person)`,
+    );
+    expect(ineligibility(cfg, 'ci', context)).toContain(
+      'ci may be ci@example.com, who registered the artifact',
+    );
+    expect(ineligibility(cfg, 'carol', context)).toContain('carol may be carol@example.com, the promoter');
+    // Two addresses at different domains, and other logins, are other people.
+    expect(
+      ineligibility(cfg, 'dana@elsewhere.org', contextOf(anyone, { labels: { author: 'dana@example.com' } })),
+    ).toBeUndefined();
+    expect(ineligibility(cfg, 'alice', context)).toBeUndefined();
+  });
+
+  it('does not count an approval by someone who attested the excluded suite in the other form', () => {
+    const cfg = anyone.stages.prod!.requires.approvals!;
+    const context = contextOf(anyone, { evidence: [testsEvidence('e2e', 'bob@example.com')] });
+    expect(ineligibility(cfg, 'bob', context)).toContain('bob may be bob@example.com, who attested e2e');
+  });
+});
