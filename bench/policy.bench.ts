@@ -165,7 +165,7 @@ function benchCel(): BenchResult[] {
   const program = (text: string) => {
     const compiled = compileRule(text);
     if (!compiled.ok) throw new Error(compiled.message);
-    return compiled.program.run;
+    return compiled.program;
   };
   const rules = [program(source), program(second)];
   const N = 20_000;

@@ -5,7 +5,7 @@
  */
 import type { CompiledRuleEntry } from '../contract/requires/rules.js';
 import { upstreamOf } from '../contract/types.js';
-import { buildRuleContext, evaluateRule, type RuleContext } from '../policy/cel.js';
+import { buildRuleContext, evaluateRule, measureRuleContext, type RuleContext } from '../policy/cel.js';
 import { groupsOf, peopleOf } from '../policy/people.js';
 import { ownValue } from '../records.js';
 import { authorOf, ineligibility, latestWords } from './approvals-gate.js';
@@ -65,10 +65,12 @@ export function evaluateRules(config: readonly CompiledRuleEntry[], context: Gat
     context,
     config.some((rule) => rule.program.readsEvidence),
   );
+  // The sizes each rule's step bound is held against; only a rule with a comprehension or `in` has one.
+  const size = config.some((rule) => rule.program.cost.length > 0) ? measureRuleContext(cel) : undefined;
   const validated: DecisionItem[] = [];
   const required: DecisionItem[] = [];
   for (const rule of config) {
-    const outcome = evaluateRule(rule.program.run, cel, rule.cel);
+    const outcome = evaluateRule(rule.program, cel, rule.cel, size);
     if (!outcome.ok) {
       required.push({
         gate: KEY,

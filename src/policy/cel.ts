@@ -123,11 +123,11 @@ export function checkRule(source: string): RuleCheck {
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
   const hasProblem = checkHasOperands(source) ?? checkPatterns(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
-  const depth = comprehensionDepth(source);
+  const { depth } = analyseComprehensions(source);
   if (depth > MAX_COMPREHENSION_DEPTH)
     return {
       ok: false,
-      message: `CEL: comprehensions (all, exists, exists_one, map, filter) nested ${depth} deep; at most ${MAX_COMPREHENSION_DEPTH}: each level multiplies the evaluation time by its list's length (up to 1,000 items written in a rule), so a rule would stall every decision`,
+      message: `CEL: comprehensions (all, exists, exists_one, map, filter) nested ${depth} deep; at most ${MAX_COMPREHENSION_DEPTH}: each level multiplies the evaluation time by its list's length (up to 1,000 items written in a rule), so a rule would stall every decision; a walk down into the item (\`records.all(r, r.data.components.all(c, …))\`) does not count`,
     };
   const type = result.type ?? 'dyn';
   if (type !== 'bool' && type !== 'dyn') {
@@ -233,32 +233,167 @@ const MAX_COMPREHENSION_DEPTH = 2;
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
-/** How deep comprehensions nest in their bodies (a receiver is evaluated once, not per item). */
-function comprehensionDepth(source: string): number {
+/**
+ * One term of a rule's cost bound: `factor × longest^longest × total^total`, where `longest` is the
+ * most items one list, map or string of the decision's context holds, and `total` the items all of
+ * its lists and maps hold together (see `measureRuleContext`).
+ */
+interface CostTerm {
+  factor: number;
+  longest: number;
+  total: number;
+}
+
+/** What the syntax tree says about a rule's evaluation cost, before any data is known. */
+interface ComprehensionShape {
+  /**
+   * How deep comprehensions nest in their bodies, each multiplying the steps of the one around it (a
+   * receiver is evaluated once, not per item; a walk down into the item, as `r.data.components`
+   * inside `records.all(r, …)`, does not multiply).
+   */
+  depth: number;
+  /** The steps a rule can take at most: one per comprehension item, one per item `in` compares. */
+  cost: CostTerm[];
+}
+
+interface CostScope {
+  /** How many times this scope's body runs in one evaluation. */
+  runs: CostTerm;
+  /** The comprehension variable it binds, if any. */
+  variable?: string;
+  /** Its items are disjoint parts of the context (a path into it), so paths below them add up to `total`. */
+  disjoint: boolean;
+  /** How many times its comprehension sweeps over its disjoint parts (runs of the outermost one of a walk). */
+  sweeps: CostTerm;
+  parent?: CostScope;
+}
+
+const ONE: CostTerm = { factor: 1, longest: 0, total: 0 };
+const LONGEST: CostTerm = { factor: 1, longest: 1, total: 0 };
+
+function times(a: CostTerm, b: CostTerm): CostTerm {
+  return { factor: a.factor * b.factor, longest: a.longest + b.longest, total: a.total + b.total };
+}
+
+function isBound(scope: CostScope | undefined, name: string): boolean {
+  for (let s = scope; s !== undefined; s = s.parent) if (s.variable === name) return true;
+  return false;
+}
+
+/** How many items a list or map the rule iterates or searches holds at most. */
+function itemsOf(node: unknown): CostTerm {
+  if (isNode(node) && (node.op === 'list' || node.op === 'map') && Array.isArray(node.args))
+    return { factor: node.args.length, longest: 0, total: 0 };
+  return LONGEST;
+}
+
+/**
+ * Bounds a rule's steps as a sum of terms over the sizes of the data it will meet. A comprehension
+ * over a path into the context (`evidence.sbom.records`) takes at most `longest` items each time it
+ * runs; one over a path from the item of such an enclosing comprehension
+ * (`r.data.components` inside `records.all(r, …)`) meets a different part of the context each time,
+ * so all its runs together take at most `total` items. Anything else (a list the rule builds, with
+ * `split`, `map` or `+`) is taken as `longest` per run: `+` and literals make it longer only by a
+ * factor the rule's own size bounds.
+ */
+function analyseComprehensions(source: string): ComprehensionShape {
   let root: unknown;
   try {
     root = (env().parse(source) as unknown as { ast: unknown }).ast;
   } catch {
-    return 0;
+    return { depth: 0, cost: [] };
   }
   let deepest = 0;
-  const stack: Array<[unknown, number]> = [[root, 0]];
+  const cost: CostTerm[] = [];
+  const top: CostScope = { runs: ONE, disjoint: false, sweeps: ONE };
+  const stack: Array<[unknown, CostScope, number]> = [[root, top, 0]];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+    const [node, scope, depth] = stack.pop()!;
     if (Array.isArray(node)) {
-      for (const item of node) stack.push([item, depth]);
+      for (const item of node) stack.push([item, scope, depth]);
       continue;
     }
     if (!isNode(node)) continue;
     const args = node.args;
-    if (node.op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) {
-      deepest = Math.max(deepest, depth + 1);
-      stack.push([args[1], depth], [args[2], depth + 1]);
+    if (node.op === 'in' && Array.isArray(args)) {
+      cost.push(times(scope.runs, itemsOf(args[1])));
+    } else if (node.op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) {
+      const receiver = args[1];
+      const body = args[2] as unknown[];
+      const variable = isNode(body[0]) && typeof body[0].args === 'string' ? body[0].args : undefined;
+      const from = isNode(receiver) ? rootIdentifier(receiver) : undefined;
+      let items: CostTerm;
+      let disjoint = false;
+      let level = depth + 1;
+      let sweeps = scope.runs;
+      if (from !== undefined && from === scope.variable && scope.disjoint) {
+        // A walk down into each item does not multiply: it counts as part of its parent.
+        sweeps = scope.sweeps;
+        items = times(sweeps, { factor: 1, longest: 0, total: 1 });
+        disjoint = true;
+        level = depth;
+      } else {
+        items = times(scope.runs, itemsOf(receiver));
+        disjoint = from !== undefined && VARIABLES.has(from) && !isBound(scope, from);
+      }
+      deepest = Math.max(deepest, level);
+      cost.push(items);
+      stack.push(
+        [receiver, scope, depth],
+        [body, { runs: items, variable, disjoint, sweeps, parent: scope }, level],
+      );
       continue;
     }
-    stack.push([args, depth]);
+    stack.push([args, scope, depth]);
   }
-  return deepest;
+  return { depth: deepest, cost };
+}
+
+/**
+ * The most steps a rule may take in one evaluation. cel-js bounds a rule's size when it parses it
+ * (maxAstNodes, maxListElements) but not its evaluation, and offers no step or cost limit; ten
+ * million steps are a few seconds of cel-js, a quadratic rule over an SBOM of 100,000 components
+ * is ten billion.
+ */
+export const MAX_RULE_STEPS = 10_000_000;
+
+/** The sizes a rule's cost bound is taken over (see `CostTerm`). */
+export interface RuleContextSize {
+  longest: number;
+  total: number;
+}
+
+/** The sizes of the lists, maps and strings in a rule context, walked once per decision. */
+export function measureRuleContext(context: RuleContext): RuleContextSize {
+  let longest = 0;
+  let total = 0;
+  const stack: unknown[] = [context];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      // `split` makes a list of up to one item per character.
+      longest = Math.max(longest, value.length + 1);
+    } else if (Array.isArray(value)) {
+      longest = Math.max(longest, value.length);
+      total += value.length;
+      for (const item of value) stack.push(item);
+    } else if (value instanceof Map) {
+      longest = Math.max(longest, value.size);
+      total += value.size;
+      for (const [key, item] of value) stack.push(key, item);
+    } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      for (const item of Object.values(value)) stack.push(item);
+    }
+  }
+  return { longest, total };
+}
+
+/** The bound of a rule's steps over a context of this size. */
+function estimateRuleSteps(program: RuleProgram, size: RuleContextSize): number {
+  let steps = 0;
+  for (const term of program.cost)
+    steps += term.factor * size.longest ** term.longest * size.total ** term.total;
+  return steps;
 }
 
 function rootIdentifier(node: AstNode): string | undefined {
@@ -276,6 +411,8 @@ export interface RuleProgram {
   run: CompiledRule;
   /** The rule mentions `evidence`, whose conversion to CEL values is the costly part of a context. */
   readsEvidence: boolean;
+  /** The bound of its steps, as terms over the context's sizes (`estimateRuleSteps`). */
+  cost: readonly CostTerm[];
 }
 
 /**
@@ -288,13 +425,33 @@ export function compileRule(
   const check = checkRule(source);
   if (!check.ok) return check;
   const run = env().parse(source) as unknown as CompiledRule;
-  return { ok: true, program: { run, readsEvidence: /\bevidence\b/.test(source) } };
+  return {
+    ok: true,
+    program: { run, readsEvidence: /\bevidence\b/.test(source), cost: analyseComprehensions(source).cost },
+  };
 }
 
 export type RuleOutcome = { ok: true; value: boolean } | { ok: false; error: string };
 
-/** Evaluates a compiled rule; an error or a non-boolean result is returned, never thrown. */
-export function evaluateRule(rule: CompiledRule, context: RuleContext, source = ''): RuleOutcome {
+/**
+ * Evaluates a compiled rule; an error or a non-boolean result is returned, never thrown. With the
+ * context's `size`, a rule whose step bound over it exceeds `MAX_RULE_STEPS` is not run: it fails.
+ */
+export function evaluateRule(
+  program: RuleProgram,
+  context: RuleContext,
+  source = '',
+  size?: RuleContextSize,
+): RuleOutcome {
+  if (size !== undefined) {
+    const steps = estimateRuleSteps(program, size);
+    if (steps > MAX_RULE_STEPS)
+      return {
+        ok: false,
+        error: `the rule may take up to ${formatSteps(steps)} steps over this decision's data (its longest list, map or string holds ${size.longest.toLocaleString('en-US')} items, all of them ${size.total.toLocaleString('en-US')}), more than the budget of ${MAX_RULE_STEPS.toLocaleString('en-US')}: a comprehension or \`in\` inside another one's body multiplies their lengths; look items up in a map, or iterate a part of the item (\`records.all(r, r.data.components.all(c, …))\`)`,
+      };
+  }
+  const rule = program.run;
   let value: unknown;
   try {
     value = rule(context);
@@ -304,6 +461,10 @@ export function evaluateRule(rule: CompiledRule, context: RuleContext, source = 
   if (typeof value !== 'boolean')
     return { ok: false, error: `the rule gave ${describeValue(value)}, expected true or false` };
   return { ok: true, value };
+}
+
+function formatSteps(steps: number): string {
+  return steps < 1e15 ? Math.round(steps).toLocaleString('en-US') : steps.toExponential(1);
 }
 
 function describeValue(value: unknown): string {

@@ -256,6 +256,21 @@ describe('CEL rules whose evaluation would stall decisions', () => {
     ])
       expect(validateContract(rule(cel), 'tollgate.yaml').stages.dev?.requires.rules).toHaveLength(1);
   });
+
+  it('takes a walk down into each item, which does not multiply, however deep', () => {
+    const walk =
+      'evidence.sbom.records.all(r, r.data.components.all(c, c.licenses.all(l, l in ["MIT", "Apache-2.0"])))';
+    expect(validateContract(rule(walk), 'tollgate.yaml').stages.dev?.requires.rules).toHaveLength(1);
+    // One more list inside the walk multiplies it once: two levels.
+    const inner =
+      'evidence.sbom.records.all(r, r.data.components.all(c, promotions.all(p, p.stage != c.name)))';
+    expect(validateContract(rule(inner), 'tollgate.yaml').stages.dev?.requires.rules).toHaveLength(1);
+    // The same depth over lists that are not the enclosing item is three lists multiplied.
+    expect(
+      errorOf(rule('evidence.sbom.records.all(r, promotions.all(p, approvals.all(a, a.actor != p.actor)))'))
+        .message,
+    ).toContain('nested 3 deep; at most 2');
+  });
 });
 
 describe('contract size limit', () => {

@@ -3,12 +3,14 @@ import type { EvidenceRecord } from '../../src/evidence/evidence.js';
 import { evaluateRules, ruleContextOf } from '../../src/gates/rules-gate.js';
 import {
   approval,
+  component,
   contextOf,
   D1,
   entry,
   pipeline,
   promotionEntry,
   register,
+  sbom,
   testsEvidence,
   verification,
 } from '../support/builders.js';
@@ -188,5 +190,65 @@ describe('rules gate', () => {
       ],
     });
     expect(evaluateRules(withApprovals.stages.prod!.requires.rules!, context).status).toBe('pass');
+  });
+
+  describe('step budget', () => {
+    // 5,000 components: a rule comparing each with every other is 25 million steps.
+    const components = Array.from({ length: 5000 }, (_, i) => component(`lib-${i}`, '1.0.0'));
+    const evidence = [sbom(components, { artifact: D1 })];
+    const checked = (cel: string) =>
+      pipeline(`      rules:
+        - name: checked
+          cel: '${cel}'`);
+    const rulesOf = (cel: string) => checked(cel).stages.prod!.requires.rules!;
+    const plain = checked('true');
+
+    it('fails a rule nesting one list of the evidence in another without running it', () => {
+      const rules = rulesOf(
+        'evidence.sbom.latest.data.components.all(c, evidence.sbom.latest.data.components.exists_one(d, d.name == c.name))',
+      );
+      const result = evaluateRules(rules, contextOf(plain, { evidence }));
+      expect(result.status).toBe('fail');
+      expect(result.required.map((r) => r.text)).toEqual([
+        expect.stringMatching(
+          /^rule "checked" could not be evaluated, so it fails closed: the rule may take up to 25,005,000 steps over this decision.s data \(its longest list, map or string holds 5,000 items, all of them [\d,]+\), more than the budget of 10,000,000: /,
+        ),
+      ]);
+    });
+
+    it('counts the items an in searches inside a comprehension', () => {
+      const names = rulesOf(
+        'evidence.sbom.latest.data.components.all(c, c.name in evidence.sbom.latest.data.components.map(d, d.name))',
+      );
+      const result = evaluateRules(names, contextOf(plain, { evidence }));
+      expect(result.status).toBe('fail');
+      expect(result.required[0]!.text).toContain('more than the budget of 10,000,000');
+    });
+
+    it('runs a rule that walks each record into its own components, or searches a list it wrote', () => {
+      const walk = rulesOf(
+        'evidence.sbom.records.all(r, r.data.components.all(c, c.licenses.all(l, l in ["MIT", "Apache-2.0"])))',
+      );
+      expect(evaluateRules(walk, contextOf(plain, { evidence })).required).toEqual([]);
+      const missing = [
+        sbom([...components, component('gpl-lib', '1.0.0', ['GPL-3.0-only'])], { artifact: D1 }),
+      ];
+      expect(evaluateRules(walk, contextOf(plain, { evidence: missing })).required).toEqual([
+        expect.objectContaining({ text: expect.stringMatching(/^rule "checked": `.*` is false$/) }),
+      ]);
+    });
+
+    it('runs a nested rule over small lists', () => {
+      const nested = rulesOf('approvals.all(a, approvals.exists(b, b.actor != a.actor))');
+      const context = contextOf(plain, {
+        entries: [
+          ...entries,
+          approval('alice', '2026-11-26T09:00:00Z'),
+          approval('bob', '2026-11-26T09:00:00Z'),
+        ],
+        evidence,
+      });
+      expect(evaluateRules(nested, context).status).toBe('pass');
+    });
   });
 });
