@@ -4,7 +4,10 @@
  * repeats a group that itself repeats or alternates (`^([0-9]+\.?)+$`, `(\d|\w)+`) or refers back
  * to a group (`(a+)\1`) takes exponential time on a crafted input: a label of a few dozen
  * characters, set by whoever registers the artifact, would stall every decision and a server's
- * event loop with it. Such patterns are refused when the contract loads. Pure: no I/O.
+ * event loop with it. Such patterns are refused when the contract loads, and so are patterns the
+ * two engines read differently (`describeDialectDifference`). cel-js 8 cannot run RE2 instead: it
+ * registers `string.matches(string)` itself, refuses an overlapping overload, and cannot leave
+ * it out. Pure: no I/O.
  */
 
 interface Group {
@@ -127,7 +130,10 @@ export function describeUnsafePattern(pattern: string): string | undefined {
   try {
     new RegExp(pattern);
   } catch (error) {
-    return `is not a valid regular expression: ${(error as Error).message}`;
+    const flags = /\(\?[imsU-]+[:)]/.test(pattern)
+      ? ' (flags such as (?i) are RE2 syntax that JavaScript does not take: write [Aa] for either case)'
+      : '';
+    return `is not a valid regular expression: ${(error as Error).message}${flags}`;
   }
   const stack: Group[] = [{ variable: false, alternates: false, bodyStart: 0 }];
   let i = 0;
@@ -170,6 +176,62 @@ export function describeUnsafePattern(pattern: string): string | undefined {
     if (quantifier) {
       top.variable = true;
       i = quantifier.end;
+    }
+  }
+  return describeDialectDifference(pattern);
+}
+
+/** Escapes of a letter that mean the same in RE2 and in JavaScript (`\\x` only with two hex digits). */
+const SHARED_LETTER_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'b', 'B', 'n', 'r', 't', 'f', 'v']);
+
+/** What RE2 reads in an escape JavaScript takes for the letter itself. */
+const RE2_ESCAPES: Record<string, string> = {
+  A: 'the start of the text: write ^',
+  z: 'the end of the text: write $ (without the m flag, the end of the text in both)',
+  C: 'any byte',
+  Q: 'the start of a literal run (up to \\E): escape each character instead',
+  E: 'the end of a literal run',
+  p: 'a Unicode class',
+  P: 'a negated Unicode class',
+  a: 'the bell character',
+  x: 'a character code in braces: write \\xHH',
+};
+
+/**
+ * Where the pattern means one thing to RE2, which CEL specifies and a reader of the contract
+ * expects, and another to JavaScript's RegExp, which cel-js runs; or is RE2 syntax JavaScript
+ * reads its own way. Such a pattern would match other text than it says, so that a rule such as
+ * `!branch.matches("^main\\z")` (JavaScript: "mainz") holds for the very branch it is meant to stop.
+ * Lookaround is refused as RE2 refuses it: a contract moved to another CEL implementation would
+ * stop loading.
+ */
+function describeDialectDifference(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      i++;
+      if (!/[A-Za-z]/.test(next) || SHARED_LETTER_ESCAPES.has(next)) continue;
+      if (next === 'x' && /^[0-9A-Fa-f]{2}/.test(pattern.slice(i + 1))) continue;
+      const re2 = RE2_ESCAPES[next];
+      return re2 === undefined
+        ? `uses the escape \\${next}, which RE2, the engine CEL specifies, does not have`
+        : `uses the escape \\${next}, which JavaScript, the engine cel-js runs, reads as the letter ${next}, and RE2, the engine CEL specifies, as ${re2}`;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      else if (c === '[' && pattern[i + 1] === ':')
+        return 'uses a POSIX class such as [[:alpha:]], which RE2 reads as a class and JavaScript, which cel-js runs, as the characters [, :, a, l…: write the range, as [A-Za-z]';
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      if (pattern[i + 1] === '^') i++;
+      if (pattern[i + 1] === ']')
+        return 'starts a character class with ], which RE2 reads as the character ] and JavaScript, which cel-js runs, as an empty class: escape it as \\]';
+    } else if (c === '(' && /^\(\?(?:=|!|<=|<!)/.test(pattern.slice(i))) {
+      return 'uses lookaround ((?=, (?!, (?<=, (?<!), which RE2, the engine CEL specifies, does not have: a contract using it would not load in another CEL implementation';
     }
   }
   return undefined;

@@ -231,6 +231,14 @@ describe('CEL rules whose evaluation would stall decisions', () => {
     );
   });
 
+  it('refuses a matches() pattern JavaScript reads other than RE2, so a negated rule cannot pass by it', () => {
+    // Loaded before; cel-js read \z as the letter z, so the rule held for the branch main itself.
+    const error = errorOf(rule('!artifact.labels.branch.matches("^main\\\\z")'));
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: the pattern "\^main\\\\z" of matches\(\) \(column 33 of the expression\) uses the escape \\z, which JavaScript, the engine cel-js runs, reads as the letter z/,
+    );
+  });
+
   it('takes matches() patterns that cannot blow up', () => {
     for (const cel of [
       'artifact.labels.version.matches("^v?[0-9]+(\\\\.[0-9]+)*$")',

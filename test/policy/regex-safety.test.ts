@@ -38,3 +38,39 @@ describe('describeUnsafePattern', () => {
     expect(describeUnsafePattern(pattern)).toBeUndefined();
   });
 });
+
+// RE2 syntax from https://github.com/google/re2/wiki/Syntax: each of these is valid JavaScript
+// that matches other text than RE2 would, or RE2 refuses it.
+describe('patterns RE2 and JavaScript read differently', () => {
+  it.each([
+    ['^main\\z', 'reads as the letter z, and RE2, the engine CEL specifies, as the end of the text: write $'],
+    [
+      '\\Amain',
+      'reads as the letter A, and RE2, the engine CEL specifies, as the start of the text: write ^',
+    ],
+    ['^\\pL+$', 'reads as the letter p, and RE2, the engine CEL specifies, as a Unicode class'],
+    ['\\Qa.b\\E', 'reads as the letter Q'],
+    ['\\x{41}', 'a character code in braces: write \\xHH'],
+    ['\\e', 'uses the escape \\e, which RE2, the engine CEL specifies, does not have'],
+    ['^[[:alpha:]]+$', 'uses a POSIX class such as [[:alpha:]]'],
+    ['[]a]', 'starts a character class with ]'],
+    ['[^]a]', 'starts a character class with ]'],
+    ['^(?!main$).*', 'uses lookaround'],
+    ['(?<=v)[0-9]+', 'uses lookaround'],
+    ['(?i)main', 'flags such as (?i) are RE2 syntax that JavaScript does not take'],
+  ])('refuses %s', (pattern, message) => {
+    expect(describeUnsafePattern(pattern)).toContain(message);
+  });
+
+  it.each([
+    '^\\d+\\s\\w\\b$',
+    '\\x41\\t',
+    '^[a-z:]+$',
+    '[\\]a]',
+    '^v\\.[0-9]+$',
+    '(?:ab)+',
+    '(?<tag>v[0-9]+)',
+  ])('takes %s', (pattern) => {
+    expect(describeUnsafePattern(pattern)).toBeUndefined();
+  });
+});
