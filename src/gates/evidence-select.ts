@@ -1,6 +1,7 @@
 /** Picking the evidence records a gate reads. */
 import { shortDigest } from '../artifact/digest.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { ownValue } from '../records.js';
 import { byCodeUnits } from '../text/order.js';
 
 export type RecordOf<K extends EvidenceData['kind']> = EvidenceRecord & {
@@ -15,27 +16,41 @@ export function recordsOfKind<K extends EvidenceData['kind']>(
   return evidence.filter((record): record is RecordOf<K> => record.data.kind === kind);
 }
 
+/** Evidence id → the seq of the ledger entry that recorded it (`LedgerView.evidenceSeq`). */
+export type EvidenceSeq = Readonly<Record<string, number>>;
+
+/**
+ * Orders evidence records oldest first by ledger order: the seq of the entry that recorded each,
+ * which no recorder's clock moves. A record the ledger does not place sorts after the placed ones,
+ * by time; records of one entry (or both unplaced at one time) by id.
+ */
+export function byLedgerOrder(
+  evidenceSeq: EvidenceSeq = {},
+): (a: Pick<EvidenceRecord, 'id' | 'recordedAt'>, b: Pick<EvidenceRecord, 'id' | 'recordedAt'>) => number {
+  const order = (record: Pick<EvidenceRecord, 'id'>) =>
+    ownValue(evidenceSeq, record.id) ?? Number.MAX_SAFE_INTEGER;
+  return (a, b) => order(a) - order(b) || byCodeUnits(a.recordedAt, b.recordedAt) || byCodeUnits(a.id, b.id);
+}
+
 /**
  * The latest record per source (as named by `sourceOf`): a re-run of the same scanner or SBOM tool
- * replaces its earlier result, while different tools add up. Ties on time go to the later id.
+ * replaces its earlier result, while different tools add up. "Latest" is ledger order
+ * (`byLedgerOrder`), never the recorder's clock: a failing report attested after a passing one
+ * replaces it even when its recordedAt reads earlier. Returned oldest first.
  */
 export function latestPerSource<R extends EvidenceRecord>(
   records: readonly R[],
   sourceOf: (record: R) => string,
+  evidenceSeq?: EvidenceSeq,
 ): R[] {
+  const compare = byLedgerOrder(evidenceSeq);
   const latest = new Map<string, R>();
   for (const record of records) {
     const key = sourceOf(record);
     const current = latest.get(key);
-    if (
-      !current ||
-      record.recordedAt > current.recordedAt ||
-      (record.recordedAt === current.recordedAt && record.id > current.id)
-    ) {
-      latest.set(key, record);
-    }
+    if (!current || compare(record, current) > 0) latest.set(key, record);
   }
-  return [...latest.values()].sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt));
+  return [...latest.values()].sort(compare);
 }
 
 /** "a, b, c and 4 more" for lists in decision lines. */

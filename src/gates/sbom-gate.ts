@@ -4,7 +4,14 @@
  */
 import type { SbomPolicy } from '../contract/requires/sbom.js';
 import type { EvidenceRecord, SbomComponent } from '../evidence/evidence.js';
-import { imageNaming, latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
+import {
+  type EvidenceSeq,
+  imageNaming,
+  latestPerSource,
+  listSome,
+  type RecordOf,
+  recordsOfKind,
+} from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 import { licensePolicy } from './license-policy.js';
 
@@ -17,16 +24,24 @@ function label(component: SbomComponent): string {
 }
 
 /** Latest SBOM records per (standard, tool). */
-export function currentSboms(evidence: readonly EvidenceRecord[]): RecordOf<'sbom'>[] {
+export function currentSboms(
+  evidence: readonly EvidenceRecord[],
+  evidenceSeq?: EvidenceSeq,
+): RecordOf<'sbom'>[] {
   return latestPerSource(
     recordsOfKind(evidence, 'sbom'),
     (r) => `${r.format}|${r.data.standard}|${r.data.tool ?? ''}`,
+    evidenceSeq,
   );
 }
 
 /** Evaluates an `sbom` requirement against the facts' evidence. Pure. */
-export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceRecord[]): GateResult {
-  const sboms = currentSboms(evidence);
+export function evaluateSbom(
+  policy: SbomPolicy,
+  evidence: readonly EvidenceRecord[],
+  evidenceSeq?: EvidenceSeq,
+): GateResult {
+  const sboms = currentSboms(evidence, evidenceSeq);
   if (sboms.length === 0) {
     if (!policy.required) {
       return gateResult(GATE, 'pass', 'no SBOM (optional)', {
@@ -191,5 +206,5 @@ export function evaluateSbom(policy: SbomPolicy, evidence: readonly EvidenceReco
 export const sbomGate: GateDefinition<SbomPolicy> = {
   key: GATE,
   select: (stage) => stage.requires.sbom,
-  evaluate: (policy, { facts }) => evaluateSbom(policy, facts.evidence),
+  evaluate: (policy, { facts }) => evaluateSbom(policy, facts.evidence, facts.ledger.evidenceSeq),
 };

@@ -1,6 +1,7 @@
 import type { SuiteRequirement } from '../contract/requires/tests.js';
 import type { EvidenceRecord, TestSummary } from '../evidence/evidence.js';
 import { type LedgerView, ledgerRef, type PromotionRecord, recordedAfter } from '../ledger/ledger-view.js';
+import { byLedgerOrder, type EvidenceSeq } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
 
 type TestEvidence = EvidenceRecord & { data: TestSummary };
@@ -14,12 +15,16 @@ export function latestSuiteResults(
   evidence: readonly EvidenceRecord[],
   suite: string,
   stage?: string,
+  evidenceSeq?: EvidenceSeq,
 ): TestEvidence | undefined {
+  // Ledger order, never the recorder's clock: a failing run attested after a passing one stays
+  // the latest even when its recordedAt reads earlier.
+  const compare = byLedgerOrder(evidenceSeq);
   let latest: TestEvidence | undefined;
   for (const record of evidence) {
     if (!isTestEvidence(record) || record.data.suite !== suite) continue;
     if (stage !== undefined && record.stage !== stage) continue;
-    if (latest === undefined || record.recordedAt >= latest.recordedAt) latest = record;
+    if (latest === undefined || compare(record, latest) > 0) latest = record;
   }
   return latest;
 }
@@ -69,7 +74,7 @@ function checkSuite(
   if (requirement.in !== undefined && requirement.in !== stageName) {
     const stage = requirement.in;
     const entered = enteredAt(ledger, stage);
-    const early = latestSuiteResults(evidence, suite, stage);
+    const early = latestSuiteResults(evidence, suite, stage, ledger.evidenceSeq);
     if (!entered) {
       required.push({
         gate: 'tests',
@@ -79,7 +84,7 @@ function checkSuite(
       return { validated, risks, required };
     }
     usable = evidence.filter((record) => record.stage !== stage || recordedAfter(ledger, record, entered));
-    if (early && !latestSuiteResults(usable, suite, stage)) {
+    if (early && !latestSuiteResults(usable, suite, stage, ledger.evidenceSeq)) {
       required.push({
         gate: 'tests',
         text: `suite ${suite}${where}: the only results were recorded ${early.recordedAt}, before the digest entered ${stage} (${ledgerRef(entered.seq)}, ${entered.at}); run it there again`,
@@ -88,7 +93,7 @@ function checkSuite(
       return { validated, risks, required };
     }
   }
-  const record = latestSuiteResults(usable, suite, requirement.in);
+  const record = latestSuiteResults(usable, suite, requirement.in, ledger.evidenceSeq);
   if (!record) {
     required.push({ gate: 'tests', text: `suite ${suite} has no results${where} for this digest` });
     return { validated, risks, required };

@@ -15,7 +15,14 @@ import {
   type VulnerabilityFinding,
 } from '../evidence/evidence.js';
 import { byCodeUnits } from '../text/order.js';
-import { imageNaming, latestPerSource, listSome, type RecordOf, recordsOfKind } from './evidence-select.js';
+import {
+  type EvidenceSeq,
+  imageNaming,
+  latestPerSource,
+  listSome,
+  type RecordOf,
+  recordsOfKind,
+} from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 
 const GATE = 'vulnerabilities';
@@ -29,10 +36,14 @@ interface MergedFinding extends VulnerabilityFinding {
  * Latest scan per (format, scanner, type of target scanned): a re-scan of a directory or a lockfile
  * does not replace the scanner's scan of the image, whose findings it cannot see.
  */
-export function currentScans(evidence: readonly EvidenceRecord[]): RecordOf<'vulnerabilities'>[] {
+export function currentScans(
+  evidence: readonly EvidenceRecord[],
+  evidenceSeq?: EvidenceSeq,
+): RecordOf<'vulnerabilities'>[] {
   return latestPerSource(
     recordsOfKind(evidence, 'vulnerabilities'),
     (r) => `${r.format}|${r.data.scanner}|${r.data.target?.type ?? ''}`,
+    evidenceSeq,
   );
 }
 
@@ -94,8 +105,9 @@ export function evaluateVulnerabilities(
   evidence: readonly EvidenceRecord[],
   now: Date,
   artifactType?: 'oci' | 'file' | 'package',
+  evidenceSeq?: EvidenceSeq,
 ): GateResult {
-  const scans = currentScans(evidence);
+  const scans = currentScans(evidence, evidenceSeq);
   if (scans.length === 0) {
     return gateResult(GATE, 'fail', 'no vulnerability scan for this digest', {
       required: [
@@ -212,5 +224,11 @@ export const vulnerabilitiesGate: GateDefinition<VulnerabilitiesRequirement> = {
   key: GATE,
   select: (stage) => stage.requires.vulnerabilities,
   evaluate: (requirement, { facts, contract }) =>
-    evaluateVulnerabilities(requirement, facts.evidence, facts.now, contract.artifact.type),
+    evaluateVulnerabilities(
+      requirement,
+      facts.evidence,
+      facts.now,
+      contract.artifact.type,
+      facts.ledger.evidenceSeq,
+    ),
 };
