@@ -3,12 +3,21 @@
  * expanded here, so they work where no shell expands them (a GitHub Action's `with:`, a quoted
  * argument, a shell without globstar). Standard input is spooled to a private temporary file named
  * `stdin`, so every reader sees a real file: the same size limits, digests and error positions.
+ * The spool itself stops at the evidence size limit: an endless or huge stream is refused once it
+ * passes the limit, before it fills the disk.
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TollgateError } from '../errors.js';
+import { DEFAULT_MAX_EVIDENCE_BYTES, formatBytes } from '../evidence/json-input.js';
+
+export interface InputOptions {
+  /** Most bytes standard input may bring (default {@link DEFAULT_MAX_EVIDENCE_BYTES}). */
+  maxStdinBytes?: number;
+}
 
 export interface InputFiles {
   files: string[];
@@ -34,7 +43,9 @@ function isFile(path: string): boolean {
 export async function expandInputs(
   args: readonly string[],
   stdin: NodeJS.ReadableStream,
+  options: InputOptions = {},
 ): Promise<InputFiles> {
+  const maxBytes = options.maxStdinBytes ?? DEFAULT_MAX_EVIDENCE_BYTES;
   const files: string[] = [];
   let spool: string | undefined;
   const dispose = () => {
@@ -46,7 +57,7 @@ export async function expandInputs(
         if (spool) throw new TollgateError('USAGE', '"-" (standard input) can be given only once');
         spool = mkdtempSync(join(tmpdir(), 'tollgate-stdin-'));
         const path = join(spool, 'stdin');
-        await pipeline(stdin, createWriteStream(path, { mode: 0o600 }));
+        await pipeline(stdin, sizeLimit(maxBytes), createWriteStream(path, { mode: 0o600 }));
         files.push(path);
       } else if (GLOB.test(arg) && !isFile(arg)) {
         const { glob } = await import('tinyglobby');
@@ -70,8 +81,9 @@ export async function expandInputs(
 export async function expandOneInput(
   arg: string,
   stdin: NodeJS.ReadableStream,
+  options: InputOptions = {},
 ): Promise<InputFiles & { file: string }> {
-  const inputs = await expandInputs([arg], stdin);
+  const inputs = await expandInputs([arg], stdin, options);
   if (inputs.files.length !== 1) {
     inputs.dispose();
     throw new TollgateError(
@@ -80,4 +92,25 @@ export async function expandOneInput(
     );
   }
   return { ...inputs, file: inputs.files[0]! };
+}
+
+/** Passes bytes through until more than `maxBytes` came, then fails with EVIDENCE_TOO_LARGE. */
+function sizeLimit(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        callback(
+          new TollgateError(
+            'EVIDENCE_TOO_LARGE',
+            `- (standard input): more than ${formatBytes(maxBytes)} came, over the evidence size limit; nothing was recorded. Raise the limit (--max-evidence-bytes, where the command has it) or pass the report as a file`,
+            { position: { file: '-' } },
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 }

@@ -29,7 +29,8 @@ export function assertEvidenceSize(size: number, file: string, maxBytes = DEFAUL
   }
 }
 
-function formatBytes(bytes: number): string {
+/** `2.0 MiB (2097152 bytes)`, or `512 bytes` under 1 MiB. */
+export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB (${bytes} bytes)`;
   return `${bytes} bytes`;
 }

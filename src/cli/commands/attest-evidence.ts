@@ -77,13 +77,18 @@ function defineOne(
       await withContext(command, async (ctx) => {
         const { attestEvidence } = await import('../../app/attest-evidence.js');
         const { parseSize } = await import('../../text/size.js');
-        const input = await expandOneInput(arg, process.stdin);
+        const maxBytes = flags.maxEvidenceBytes === undefined ? undefined : parseSize(flags.maxEvidenceBytes);
+        const input = await expandOneInput(
+          arg,
+          process.stdin,
+          maxBytes === undefined ? {} : { maxStdinBytes: maxBytes },
+        );
         const result = await attestEvidence(ctx, {
           artifact: flags.artifact,
           file: input.file,
           ...(expected === undefined ? {} : { expected }),
           ...(flags.in === undefined ? {} : { stage: flags.in }),
-          ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
+          ...(maxBytes === undefined ? {} : { maxBytes }),
         }).finally(input.dispose);
         const { evidenceDocument } = await import('../../app/documents.js');
         print(evidenceDocument(result, expected) as EvidenceDocument | EvidenceDocument[]);

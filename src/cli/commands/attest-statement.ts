@@ -55,13 +55,19 @@ export function defineAttestStatement(attest: Command): void {
           const { attestStatements } = await import('../../app/attest-statement.js');
           const { statementsDocument } = await import('../../app/documents.js');
           const { parseSize } = await import('../../text/size.js');
-          const inputs = await expandInputs(args, process.stdin);
+          const maxBytes =
+            flags.maxEvidenceBytes === undefined ? undefined : parseSize(flags.maxEvidenceBytes);
+          const inputs = await expandInputs(
+            args,
+            process.stdin,
+            maxBytes === undefined ? {} : { maxStdinBytes: maxBytes },
+          );
           const recorded = await attestStatements(ctx, {
             artifact: flags.artifact,
             files: inputs.files,
             ...(flags.in === undefined ? {} : { stage: flags.in }),
             ...(flags.suite === undefined ? {} : { suite: flags.suite }),
-            ...(flags.maxEvidenceBytes === undefined ? {} : { maxBytes: parseSize(flags.maxEvidenceBytes) }),
+            ...(maxBytes === undefined ? {} : { maxBytes }),
           }).finally(inputs.dispose);
           return statementsDocument(recorded);
         });
