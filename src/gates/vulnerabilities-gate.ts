@@ -77,6 +77,31 @@ function mergeFindings(scans: readonly RecordOf<'vulnerabilities'>[]): MergedFin
   return [...merged.values()];
 }
 
+/** Id of a finding a scan suppressed but its record does not name (past the kept worst ones). */
+const UNLISTED = '(suppressed, unlisted)';
+
+/**
+ * The scan with the findings its report suppressed added back as findings. The record names the
+ * worst of them (`SUPPRESSED_FINDINGS_CAP`); the rest count at the severity of the least severe one
+ * named (never more lenient than the truth, since the named ones are the worst), or as unknown.
+ */
+function withSuppressedCounted(scan: RecordOf<'vulnerabilities'>): RecordOf<'vulnerabilities'> {
+  const d = scan.data;
+  if (d.suppressed === 0) return scan;
+  const named = d.suppressedFindings ?? [];
+  const source = `${d.scanner} (suppressed in the report)`;
+  const added: VulnerabilityFinding[] = named.map((s) => ({
+    id: s.id,
+    severity: s.severity,
+    ...(s.package ? { package: s.package } : {}),
+    ...(s.version ? { version: s.version } : {}),
+    source,
+  }));
+  const rest: Severity = named.at(-1)?.severity ?? 'unknown';
+  for (let i = named.length; i < d.suppressed; i++) added.push({ id: UNLISTED, severity: rest, source });
+  return { ...scan, data: { ...d, findings: [...d.findings, ...added] } };
+}
+
 /** When an allowance stops holding: the end of its day (UTC) for a date, the instant for a date-time. */
 export function allowanceEnd(until: string): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(until))
@@ -130,8 +155,10 @@ export function evaluateVulnerabilities(
     low: [],
     unknown: [],
   };
+  // A report's own suppressions are its producer's word: counted unless the contract honours them.
+  const honour = requirement.reportSuppressions === 'honour';
   const expiredSeen = new Set<VulnerabilityAllowance>();
-  for (const finding of mergeFindings(scans)) {
+  for (const finding of mergeFindings(honour ? scans : scans.map(withSuppressedCounted))) {
     const allowance = requirement.allow.find((a) => matchesAllowance(a, finding));
     if (allowance && now < allowanceEnd(allowance.until)) {
       risks.push({
@@ -203,9 +230,14 @@ export function evaluateVulnerabilities(
           `${s.id} (${s.severity})${s.package ? ` in ${s.package}${s.version ? `@${s.version}` : ''}` : ''}: ${s.reason}`,
       );
       const listed = named.length > 0 ? `: ${listSome(named)}` : '';
+      const unlisted = d.suppressed - (d.suppressedFindings ?? []).length;
+      const counting =
+        unlisted > 0
+          ? `are counted (the ${unlisted} the record does not name at the severity of the least severe one it names, or unknown), as the contract does not honour report-side suppressions (reportSuppressions: honour would)`
+          : 'are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would)';
       risks.push({
         gate: GATE,
-        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) were not counted${listed}`,
+        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) ${honour ? 'were not counted (the contract honours report-side suppressions)' : counting}${listed}`,
         evidence: [scan.id],
       });
     }

@@ -224,7 +224,7 @@ describe("attest scan on Trivy's own outputs (built CLI)", () => {
     gates = decision.gates;
     expect(gates.find((g) => g.gate === 'vulnerabilities')?.status).toBe('pass');
     expect(decision.risks.map((r) => r.text)).toContain(
-      '1 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) were not counted: CVE-2017-16137 (low) in debug@3.0.1: not_affected: vulnerable_code_not_in_execute_path (./vex.json)',
+      '1 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would): CVE-2017-16137 (low) in debug@3.0.1: not_affected: vulnerable_code_not_in_execute_path (./vex.json)',
     );
   });
 });

@@ -26,6 +26,7 @@ describe('sbom, vulnerabilities and provenance contract sections', () => {
     expect(requires.vulnerabilities).toEqual({
       critical: 0,
       allow: [{ id: 'CVE-1', reason: 'r', until: '2027-01-31' }],
+      reportSuppressions: 'count',
     });
     expect(requires.provenance).toEqual({ commitMatchesLabel: false });
   });

@@ -95,10 +95,10 @@ describe('vulnerabilities gate: limits per severity', () => {
       },
       { id: 'CVE-2026-8', severity: 'low', reason: 'vex-status not_affected' },
     ];
-    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
     expect(result.status).toBe('pass');
     expect(result.risks.map((r) => r.text)).toEqual([
-      '7 finding(s) suppressed in the grype report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-9 (critical) in openssl@3.0.1: fix-state not-fixed, CVE-2026-8 (low): vex-status not_affected',
+      '7 finding(s) suppressed in the grype report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-9 (critical) in openssl@3.0.1: fix-state not-fixed, CVE-2026-8 (low): vex-status not_affected',
     ]);
   });
 
@@ -114,9 +114,13 @@ describe('vulnerabilities gate: limits per severity', () => {
   });
 
   it('lists findings the report itself suppressed as remaining risk', () => {
-    const result = evaluateVulnerabilities(req({ critical: 0 }), [scan([], {}, 'trivy', 3)], NOW);
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [scan([], {}, 'trivy', 3)],
+      NOW,
+    );
     expect(result.risks.map((r) => r.text)).toEqual([
-      '3 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) were not counted',
+      '3 finding(s) suppressed in the trivy report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions)',
     ]);
   });
 });
@@ -302,15 +306,37 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ],
   });
 
-  it('names a critical a CycloneDX VEX statement set aside, with its justification', () => {
+  const SUPPRESSED_SARIF = {
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'scanner',
+            rules: [{ id: 'CVE-2026-5555', properties: { 'security-severity': '9.8' } }],
+          },
+        },
+        results: [
+          {
+            ruleId: 'CVE-2026-5555',
+            message: { text: 'openssl 3.0.1' },
+            locations: [{ physicalLocation: { artifactLocation: { uri: 'usr/lib/libssl.so.3' } } }],
+            suppressions: [{ kind: 'external', status: 'accepted', justification: 'vendor says unaffected' }],
+          },
+        ],
+      },
+    ],
+  };
+
+  it('names a critical a CycloneDX VEX statement set aside, with its justification, when the contract honours it', () => {
     const record = recordOf(
       vex({ state: 'not_affected', justification: 'code_not_reachable', detail: 'never loaded' }),
       'vex.json',
     );
-    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
     expect(result.status).toBe('pass');
     expect(result.risks.map((r) => r.text)).toEqual([
-      '1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-7777 (critical) in openssl@3.0.1: analysis.state not_affected (code_not_reachable): never loaded',
+      '1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-7777 (critical) in openssl@3.0.1: analysis.state not_affected (code_not_reachable): never loaded',
     ]);
   });
 
@@ -326,35 +352,12 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ]);
   });
 
-  it('names a SARIF result set aside by an accepted suppression, with its justification', () => {
-    const log = {
-      version: '2.1.0',
-      runs: [
-        {
-          tool: {
-            driver: {
-              name: 'scanner',
-              rules: [{ id: 'CVE-2026-5555', properties: { 'security-severity': '9.8' } }],
-            },
-          },
-          results: [
-            {
-              ruleId: 'CVE-2026-5555',
-              message: { text: 'openssl 3.0.1' },
-              locations: [{ physicalLocation: { artifactLocation: { uri: 'usr/lib/libssl.so.3' } } }],
-              suppressions: [
-                { kind: 'external', status: 'accepted', justification: 'vendor says unaffected' },
-              ],
-            },
-          ],
-        },
-      ],
-    };
-    const record = recordOf(log, 'scan.sarif');
-    const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+  it('names a SARIF result set aside by an accepted suppression, with its justification, when the contract honours it', () => {
+    const record = recordOf(SUPPRESSED_SARIF, 'scan.sarif');
+    const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
     expect(result.status).toBe('pass');
     expect(result.risks.map((r) => r.text)).toEqual([
-      '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) were not counted: CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
+      '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
     ]);
   });
 
@@ -438,5 +441,67 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     expect(result.required.map((r) => r.text)).toEqual([
       '2 critical finding(s), at most 0 allowed: CVE-2026-1111 in openssl@3.0.1, GHSA-aaaa-bbbb-cccc in left-pad@1.0.0',
     ]);
+  });
+
+  it('counts findings a report suppressed itself unless the contract honours them', () => {
+    const sarif = evaluateVulnerabilities(
+      req({ critical: 0 }),
+      [recordOf(SUPPRESSED_SARIF, 'scan.sarif')],
+      NOW,
+    );
+    expect(sarif.status).toBe('fail');
+    expect(sarif.required.map((r) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2026-5555 in usr/lib/libssl.so.3',
+    ]);
+    expect(sarif.risks.map((r) => r.text)).toEqual([
+      '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would): CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
+    ]);
+    const stated = vex({
+      state: 'not_affected',
+      justification: 'code_not_reachable',
+      detail: 'never loaded',
+    });
+    expect(evaluateVulnerabilities(req({ critical: 0 }), [recordOf(stated, 'vex.json')], NOW).status).toBe(
+      'fail',
+    );
+  });
+
+  it('counts a finding a Trivy ignore file or VEX set aside in real Trivy output', () => {
+    const parsed = normaliseDocument(
+      fixtureText('scans/trivy/integration__testdata__fixtures__convert__npm-with-suppressed.json.golden'),
+      'trivy.json',
+      'scan',
+    );
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const record = scan([], { data: parsed.data, format: parsed.format });
+    const counted = evaluateVulnerabilities(req({ low: 0 }), [record], NOW);
+    expect(counted.status).toBe('fail');
+    expect(counted.required.map((r) => r.text)).toEqual([
+      '1 low finding(s), at most 0 allowed: CVE-2017-16137 in debug@3.0.1',
+    ]);
+    expect(evaluateVulnerabilities(req({ low: 0, reportSuppressions: 'honour' }), [record], NOW).status).toBe(
+      'pass',
+    );
+  });
+
+  it('counts suppressed findings the record does not name at the least severe named severity', () => {
+    const record = scan([], {}, 'grype', 3);
+    if (record.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    record.data.suppressedFindings = [{ id: 'CVE-2026-9', severity: 'high', reason: 'ignore rule' }];
+    const result = evaluateVulnerabilities(req({ high: 2 }), [record], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '3 high finding(s), at most 2 allowed: (suppressed, unlisted), (suppressed, unlisted), CVE-2026-9',
+    ]);
+  });
+
+  it('lets an allowance in the contract accept a finding the report suppressed', () => {
+    const allowed = req({
+      critical: 0,
+      allow: [{ id: 'CVE-2026-5555', reason: 'vendor says unaffected', until: '2027-01-31' }],
+    });
+    expect(evaluateVulnerabilities(allowed, [recordOf(SUPPRESSED_SARIF, 'scan.sarif')], NOW).status).toBe(
+      'pass',
+    );
   });
 });

@@ -40,6 +40,12 @@ export const vulnerabilitiesRequirement = z
       .array(vulnerabilityAllowance)
       .default([])
       .describe('Accepted findings, each with a reason and an expiry.'),
+    reportSuppressions: z
+      .enum(['count', 'honour'])
+      .default('count')
+      .describe(
+        'Findings a report sets aside itself (SARIF suppressions, Grype ignoredMatches, Trivy ignore files and VEX, CycloneDX not_affected): `count` (default) counts them like any finding, since whoever produced the report could waive anything; `honour` leaves them uncounted. Either way they are listed as remaining risk.',
+      ),
   })
   .describe(
     'A vulnerability scan (SARIF, Grype, Trivy, CycloneDX VEX/VDR, in-toto vulns) attested for the digest, with at most this many findings per severity.',
