@@ -10,8 +10,13 @@
  *   span lines, and may hold `#` and the other quotes), provided only white space or a `# comment`
  *   follows the closing quote; in double quotes `\n` and `\r` become a newline and a carriage
  *   return, and every other backslash stays as written;
- * - any other value ends at the first `#`, and white space around it is trimmed; a value that then
- *   starts and ends with the same quote loses the two (`A='it''s'` is `it''s`).
+ * - any other value ends at a `#` that follows white space, and white space around it is trimmed;
+ *   a value that then starts and ends with the same quote loses the two (`A='it''s'` is `it''s`).
+ *
+ * dotenv ends an unquoted value at any `#`, docker compose only at one after white space: `A=a#b`
+ * is `a` to one and `a#b` to the other, so reading it either way could hide a difference the other
+ * tool deploys (`a#b` and `a#c` both read as `a`). Such a `#` (right after text, or right after the
+ * `=`) is refused with its line and column: quote the value, or put white space before the comment.
  *
  * Two things dotenv does silently are refused with the file and line: a key set twice (dotenv keeps
  * the last one, so the file says two things) and a line that is not an assignment (dotenv skips it;
@@ -58,7 +63,7 @@ export function parseEnvFile(text: string, file: string): ConfigMap {
       );
     }
     seen.set(key, lineNumber);
-    const { value, lines: used } = readValue(lines, index, match[0].length);
+    const { value, lines: used } = readValue(lines, index, match[0].length, file);
     setOwn(result, key, value);
     index += used;
   }
@@ -66,7 +71,12 @@ export function parseEnvFile(text: string, file: string): ConfigMap {
 }
 
 /** Reads the value starting at `column` of line `index`; returns it and how many lines it used. */
-function readValue(lines: string[], index: number, column: number): { value: string; lines: number } {
+function readValue(
+  lines: string[],
+  index: number,
+  column: number,
+  file: string,
+): { value: string; lines: number } {
   const line = lines[index]!;
   let start = column;
   while (start < line.length && /\s/.test(line[start]!)) start++;
@@ -76,6 +86,14 @@ function readValue(lines: string[], index: number, column: number): { value: str
     if (quoted !== undefined) return quoted;
   }
   const hash = line.indexOf('#', column);
+  if (hash !== -1 && !/[ \t]/.test(line[hash - 1] ?? '')) {
+    // Not quoting the value: it may be a secret.
+    throw inputError(
+      'CONFIG_INVALID',
+      { file, line: index + 1, column: hash + 1 },
+      `"#" right after ${hash === column ? 'the "="' : 'text'} in an unquoted value: dotenv ends the value there, docker compose keeps the "#" and what follows, so the file means two things; quote the value ("…#…") or put white space before a comment`,
+    );
+  }
   let value = (hash === -1 ? line.slice(column) : line.slice(column, hash)).trim();
   const first = value[0];
   if (value.length >= 2 && first !== undefined && QUOTES.has(first) && value.endsWith(first)) {

@@ -91,8 +91,35 @@ const DOTENV_MULTILINE = {
 };
 
 describe('dotenv corpus (motdotla/dotenv tests/)', () => {
+  it('refuses the one line of tests/.env where dotenv and docker compose disagree, and reads the rest as dotenv does', () => {
+    // Line 31, INLINE_COMMENTS_SPACE=inline comments start with a#number sign…: dotenv reads
+    // "inline comments start with a", docker compose keeps the "#" and the rest.
+    const bytes = corpus('dotenv', 'tests__.env');
+    const error = tollgateErrorOf(() => parseConfigBytes(bytes, 'tests/.env'));
+    expect(error.message).toMatch(
+      /^tests\/\.env:31:51: "#" right after text in an unquoted value: dotenv ends the value there, docker compose keeps/,
+    );
+    expect(error.message).not.toContain('number sign');
+    const without = bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((_, i) => i !== 30)
+      .join('\n');
+    const { INLINE_COMMENTS_SPACE: _refused, ...rest } = DOTENV_ENV;
+    expect(parseEnvFile(without, 'tests/.env')).toEqual(rest);
+  });
+
+  it('refuses a # right after text or right after the = in an unquoted value, so a.b#1 and a.b#2 never read alike', () => {
+    expect(tollgateErrorOf(() => parseEnvFile('A=1\nTOKEN=a.b#1\n', 'prod.env')).message).toMatch(
+      /^prod\.env:2:10: "#" right after text in an unquoted value/,
+    );
+    expect(tollgateErrorOf(() => parseEnvFile('COLOR=#fff\n', 'prod.env')).message).toMatch(
+      /^prod\.env:1:7: "#" right after the "=" in an unquoted value/,
+    );
+    expect(parseEnvFile('TOKEN="a.b#1"\nB=x # comment\n', 'prod.env')).toEqual({ TOKEN: 'a.b#1', B: 'x' });
+  });
+
   it.each([
-    ['tests__.env', DOTENV_ENV],
     ['tests__.env.multiline', DOTENV_MULTILINE],
     // tests/test-config.js reads .env.bom: the byte order mark is not part of the first key.
     ['tests__.env.bom', { BASIC: 'basic', SECOND: 'two' }],
@@ -121,7 +148,7 @@ describe('dotenv corpus (motdotla/dotenv tests/)', () => {
     ['A="x # y" # comment\n', { A: 'x # y' }],
     ['A="line\n#not a comment\nend"\nB=2\n', { A: 'line\n#not a comment\nend', B: '2' }],
     ['KEY: value\n', { KEY: 'value' }],
-    ['A= # only a comment\nB=#\n', { A: '', B: '' }],
+    ['A= # only a comment\nB=\t#\n', { A: '', B: '' }],
   ])('reads %j as dotenv.parse does', (text, expected) => {
     expect(parseEnvFile(text, '.env')).toEqual(expected);
   });
