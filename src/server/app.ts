@@ -106,6 +106,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const given = c.req.header('x-request-id');
     const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     c.set('requestId', id);
+    // Every answer, errors and replays included, says its Content-Type is the one to use: a JSON
+    // answer that echoes what a caller sent (a label, a name in an error) is never sniffed as HTML
+    // or script by a browser that is sent to it.
     // On a socket the id goes on Node's response itself, which writes it with whatever answer is
     // made (error, replay, stream): the answer's own headers then stay one plain object, which
     // @hono/node-server writes as it is, without building Fetch Headers for it and reading them
@@ -113,6 +116,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
       outgoing.setHeader('x-request-id', id);
+      outgoing.setHeader('x-content-type-options', 'nosniff');
       return next();
     }
     await next();
@@ -121,6 +125,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     // Every answer here is made by hono's context or `new Response`, whose headers can change.
     const headers = c.res.headers;
     if (headers.get('x-request-id') !== id) headers.set('x-request-id', id);
+    if (headers.get('x-content-type-options') === null) headers.set('x-content-type-options', 'nosniff');
   });
   app.use('*', observeRequests(metrics, options.log));
 

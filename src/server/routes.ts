@@ -84,6 +84,44 @@ const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/;
 /** Deepest nesting a JSON request body may have: none of them nests beyond three levels. */
 const MAX_BODY_DEPTH = 32;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A JSON body's text. JSON is UTF-8 (RFC 8259): bytes that are not would be read with U+FFFD in
+ * their place, so two different bodies (an idempotent retry's fingerprint, a comment recorded in
+ * the ledger) would become one text that nobody sent. The strict decoder costs what the lenient
+ * one did on valid text.
+ * @throws TollgateError USAGE at the line and column of the first byte that is not UTF-8
+ */
+function jsonBodyText(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    // The longest prefix that streams as UTF-8 (a character cut at its end may still complete)
+    // ends where the first byte that is not UTF-8 is: found by halving, on this error path only.
+    const streams = (end: number) => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let [good, bad] = [0, bytes.length];
+    while (bad - good > 1) {
+      const middle = (good + bad) >>> 1;
+      if (streams(middle)) good = middle;
+      else bad = middle;
+    }
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, good), { stream: true });
+    const { line, column } = lineColumnAt(before, before.length);
+    throw new TollgateError(
+      'USAGE',
+      `the request body is not UTF-8 at line ${line}, column ${column}: send JSON encoded as UTF-8 (RFC 8259)`,
+    );
+  }
+}
+
 /**
  * A use-case module the hottest routes import on first use (status, check): imported once, then
  * reached without another dynamic import per request (each is a couple of promise turns).
@@ -306,7 +344,10 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           'MEDIA_TYPE_UNSUPPORTED',
           `the JSON body is declared as charset=${charset.slice(0, 40)}: send it in UTF-8 (Content-Type: application/json)`,
         );
-      const text = await c.req.text();
+      const text = jsonBodyText(new Uint8Array(await c.req.arrayBuffer()));
+      // The validator reads the body as text from hono's public cache (typed as the value, holding
+      // its promise): the text checked here, not a second, lenient decoding of the same bytes.
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
       if (text.trim() === '')
         throw new TollgateError('USAGE', 'the request body is empty: send a JSON object');
       const problem = jsonSyntaxError(text, { refuseDuplicateKeys: true, maxDepth: MAX_BODY_DEPTH });

@@ -223,3 +223,91 @@ describe('the media type of a JSON body', () => {
     }
   });
 });
+
+describe('the bytes of a JSON body', () => {
+  it('are UTF-8: a body with bytes that are not is refused with where, never recorded with U+FFFD', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    socket = createAdaptorServer({ fetch: s.app.fetch }) as http.Server;
+    await new Promise<void>((resolve) => socket!.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(socket.address() as AddressInfo).port}/api/v1/pipelines/checkout`;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const D = fakeDigest('not-utf8');
+    const register = (label: Buffer, headers: Record<string, string> = {}) =>
+      new Promise<Answer>((resolve, reject) => {
+        const bytes = Buffer.concat([
+          Buffer.from(`{"digest": "${D}",\n "labels": {"note": "`),
+          label,
+          Buffer.from('"}}'),
+        ]);
+        const req = http.request(
+          `${base}/artifacts`,
+          {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${ci}`,
+              'content-type': 'application/json',
+              'content-length': String(bytes.length),
+              ...headers,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: JSON.parse(Buffer.concat(chunks).toString()),
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(bytes);
+      });
+    // A Latin-1 é, a lone continuation byte, an overlong slash, a surrogate: none is UTF-8.
+    for (const bad of [
+      Buffer.from('déjà', 'latin1'),
+      Buffer.from([0x61, 0x80]),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+    ]) {
+      const refused = await register(bad, { 'idempotency-key': `k-${bad.toString('hex')}` });
+      expect(refused.status, bad.toString('hex')).toBe(400);
+      expect(refused.body.error?.code).toBe('USAGE');
+      expect(refused.body.error?.message).toMatch(
+        /not UTF-8 at line 2, column 2\d: send JSON encoded as UTF-8/,
+      );
+    }
+    expect(await (await s.services.store()).entriesForArtifact('checkout', D)).toEqual([]);
+    // The same text in UTF-8 (a U+FFFD sent as such included) is taken as sent.
+    const taken = await register(Buffer.from('déjà \uFFFD'));
+    expect(taken.status).toBe(201);
+    expect(JSON.stringify(taken.body)).toContain('déjà \uFFFD');
+  });
+});
+
+describe('the headers of API answers', () => {
+  it('tell a browser not to sniff the type of answers, errors and replays, on a socket and called as a function', async () => {
+    server = await openTestServer(sqliteBackend);
+    const s = server;
+    socket = createAdaptorServer({ fetch: s.app.fetch }) as http.Server;
+    await new Promise<void>((resolve) => socket!.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(socket.address() as AddressInfo).port}/api/v1/pipelines/checkout`;
+    const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
+    const body = JSON.stringify({ digest: fakeDigest('sniff'), labels: { note: '<script>x()</script>' } });
+    const keyed = { headers: { 'idempotency-key': 'sniff-1' } };
+    const answers = [
+      await post(`${base}/artifacts`, ci, body, keyed),
+      await post(`${base}/artifacts`, ci, body, keyed),
+      await post(`${base}/artifacts`, ci, '{"digest": '),
+      await post(`${base}/artifacts`, 'tg_wrong', body),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 400, 401]);
+    expect(answers[1]!.headers['idempotent-replayed']).toBe('true');
+    for (const answer of answers) expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    for (const path of ['/api/v1/whoami', '/api/v1/no-such-route', '/healthz'])
+      expect((await s.app.request(path)).headers.get('x-content-type-options'), path).toBe('nosniff');
+  });
+});
