@@ -46,6 +46,10 @@ export const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
 ] as const;
 
+const duration = z
+  .string()
+  .refine((text) => parseExactDuration(text) !== undefined, 'a duration such as 8h or 30m');
+
 export const ciIssuerSchema = z.strictObject({
   issuer: z.url(),
   /** The `aud` the ID token must carry (what the CI job asks its issuer for). */
@@ -53,13 +57,15 @@ export const ciIssuerSchema = z.strictObject({
   /** Where the keys are; default: the issuer's discovery document's `jwks_uri`. */
   jwksUri: z.url().optional(),
   algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1).optional(),
+  /**
+   * The longest a token may live, `exp` minus `iat` (default 1h): a token stolen from a job's log
+   * is then worth an hour at most. GitHub Actions tokens live 5–10 minutes; GitLab's `id_tokens`
+   * live the job's timeout (1h unless the project sets another), so a longer one needs this raised.
+   */
+  maxTokenLifetime: duration.default('1h'),
   rules: z.array(claimRuleSchema).min(1),
 });
 export type CiIssuerConfig = z.infer<typeof ciIssuerSchema>;
-
-const duration = z
-  .string()
-  .refine((text) => parseExactDuration(text) !== undefined, 'a duration such as 8h or 30m');
 
 export const loginSchema = z.strictObject({
   issuer: z.url(),

@@ -7,6 +7,7 @@
  */
 import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { TollgateError } from '../errors.js';
+import { formatDuration, parseExactDuration } from '../policy/duration.js';
 import { mapClaims } from './claim-rules.js';
 import { ASYMMETRIC_ALGORITHMS, type CiIssuerConfig } from './config.js';
 import type { Authenticator } from './identity.js';
@@ -99,6 +100,31 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
       throw unauthenticated(
         `the ID token was issued in the future (iat ${new Date(issuedAt * 1000).toISOString()}, the server's time ${at.toISOString()}): a token of now is needed`,
       );
+    // jose bounds a token's age only when asked (maxTokenAge) and then from `iat` to now: a token
+    // minted to live a week would be refused only after the bound, and accepted until then.
+    // Its whole lifetime is what a leak of it is worth, so that is what is bounded.
+    const maxLifetimeS = (parseExactDuration(config.maxTokenLifetime) ?? 3_600_000) / 1000;
+    const lifetimeS = (claims.exp as number) - issuedAt;
+    if (lifetimeS > maxLifetimeS)
+      throw unauthenticated(
+        `the ID token lives ${formatDuration(lifetimeS * 1000)} (exp - iat), over the ${config.maxTokenLifetime} this server accepts from ${config.issuer} (ciIssuers[].maxTokenLifetime): ask the issuer for a shorter-lived token`,
+      );
+    // Several audiences: the token was also made for other parties, each able to replay it here.
+    // OpenID Connect Core 3.1.3.7 (steps 4 and 5): then `azp` must be present and name us, the
+    // party the token was issued to. A single audience is checked by jose; its `azp` is left alone
+    // (Google names the requesting service account there).
+    const audiences = claims.aud;
+    if (Array.isArray(audiences) && audiences.length > 1) {
+      const ours = typeof config.audience === 'string' ? [config.audience] : config.audience;
+      if (claims.azp === undefined)
+        throw unauthenticated(
+          `the ID token is for several audiences (${audiences.map(String).join(', ')}) and has no azp claim naming the one it was issued to: ask the issuer for a token with the single audience ${ours[0]}`,
+        );
+      if (typeof claims.azp !== 'string' || !ours.includes(claims.azp))
+        throw unauthenticated(
+          `the ID token was issued to ${JSON.stringify(claims.azp)} (azp), not to this server (${ours.join(', ')}): it is another party's token`,
+        );
+    }
     const { principal, grant } = mapClaims(config.rules, claims, config.issuer);
     return { principal, grant, via: `oidc:${config.issuer}` };
   };

@@ -77,7 +77,7 @@ function sign(
   claims: Record<string, unknown> = CLAIMS,
   options: {
     iss?: string;
-    aud?: string;
+    aud?: string | string[];
     exp?: string | number;
     iat?: number;
     kid?: string;
@@ -162,6 +162,46 @@ describe('OIDC ID tokens from CI', () => {
       expect(answer.body.error.code, what).toBe('UNAUTHENTICATED');
       expect(answer.body.error.message, what).toMatch(message);
     }
+  });
+
+  it('refuses a token that lives longer than the issuer may mint, and one shared by several audiences but not issued to this server', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // A token minted to live a day is worth a day to whoever lifts it from a job log.
+    const day = await whoami(await sign(CLAIMS, { iat: now, exp: now + 86_400 }));
+    expect(day.status).toBe(401);
+    expect(day.body.error.message).toMatch(/lives 1d \(exp - iat\), over the 1h this server accepts/);
+    const hourAndMinute = await whoami(await sign(CLAIMS, { iat: now - 60, exp: now + 3_600 }));
+    expect(hourAndMinute.status).toBe(401);
+    expect(hourAndMinute.body.error.message).toMatch(/lives 1h1m/);
+    expect((await whoami(await sign(CLAIMS, { iat: now, exp: now + 3_600 }))).status).toBe(200);
+
+    // OpenID Connect Core 3.1.3.7: several audiences need an azp, and it must name this server.
+    const shared = await whoami(await sign(CLAIMS, { aud: ['tollgate', 'other-service'] }));
+    expect(shared.status).toBe(401);
+    expect(shared.body.error.message).toMatch(/several audiences \(tollgate, other-service\) and has no azp/);
+    const theirs = await whoami(
+      await sign({ ...CLAIMS, azp: 'other-service' }, { aud: ['tollgate', 'other-service'] }),
+    );
+    expect(theirs.status).toBe(401);
+    expect(theirs.body.error.message).toMatch(/issued to "other-service" \(azp\), not to this server/);
+    const ours = await whoami(
+      await sign({ ...CLAIMS, azp: 'tollgate' }, { aud: ['tollgate', 'other-service'] }),
+    );
+    expect(ours.status).toBe(200);
+    // One audience: jose checks it; an azp beside it (a Google service account) is not ours to judge.
+    expect((await whoami(await sign({ ...CLAIMS, azp: '1234567890' }))).status).toBe(200);
+  });
+
+  it('takes the longest token lifetime from the configuration, and says where one is not a duration', () => {
+    const issuerYaml = (extra: string) =>
+      `ciIssuers:\n  - issuer: https://gitlab.example.com\n    audience: tollgate\n${extra}    rules: [{ match: {}, principal: p, role: ci, pipelines: [a] }]\n`;
+    expect(parseServerConfig(issuerYaml(''), 's.yaml').ciIssuers[0]!.maxTokenLifetime).toBe('1h');
+    expect(
+      parseServerConfig(issuerYaml('    maxTokenLifetime: 3h\n'), 's.yaml').ciIssuers[0]!.maxTokenLifetime,
+    ).toBe('3h');
+    expect(() => parseServerConfig(issuerYaml('    maxTokenLifetime: forever\n'), 's.yaml')).toThrow(
+      /s\.yaml:4:\d+: ciIssuers\.0\.maxTokenLifetime: a duration such as 8h or 30m/,
+    );
   });
 
   it('refuses a genuine token that no rule grants anything with 403, and keeps a rule to its stages', async () => {
