@@ -8,7 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { html } from 'hono/html';
 import * as oidc from 'openid-client';
 import type { AppServices } from '../app/services.js';
 import { TollgateError } from '../errors.js';
@@ -17,6 +19,7 @@ import { parseExactDuration } from '../policy/duration.js';
 import { mapClaims } from './claim-rules.js';
 import type { LoginConfig } from './config.js';
 import type { ServerEnv } from './env.js';
+import { toErrorAnswer } from './http-errors.js';
 import type { Authenticator } from './identity.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
@@ -52,6 +55,33 @@ function safeReturn(text: string | undefined): string {
   }
   if (url.origin !== HERE) return '/';
   return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** True when the client asks for HTML (a browser navigating), not when it takes anything (`*\/*`). */
+function acceptsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept);
+}
+
+/** A sign-in page carries no script and no style: it may only link back to this server. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+/** A small page for a sign-in that failed: what happened (escaped by hono's `html`), and a way back in. */
+function signInFailedPage(message: string) {
+  return html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sign-in failed · Tollgate</title></head>
+<body>
+<h1>Sign-in failed</h1>
+<p>${message}</p>
+<p><a href="/auth/login">Sign in again</a></p>
+</body>
+</html>
+`;
 }
 
 /**
@@ -115,6 +145,20 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   });
 
   app.get('/auth/callback', async (c) => {
+    try {
+      return await finishSignIn(c);
+    } catch (error) {
+      // A browser lands here from the provider: it is shown a page saying what went wrong and
+      // where to start again, not a JSON document. An API client still gets the one error shape.
+      if (!acceptsHtml(c.req.header('accept'))) throw error;
+      const { status, body } = toErrorAnswer(error);
+      if (status >= 500 && !(error instanceof TollgateError)) throw error;
+      c.set('errorCode', body.error.code);
+      return c.html(signInFailedPage(body.error.message), status, PAGE_HEADERS);
+    }
+  });
+
+  const finishSignIn = async (c: Context<ServerEnv>) => {
     const id = getCookie(c, LOGIN_COOKIE);
     const store = await services.store();
     const now = services.clock.now();
@@ -171,10 +215,17 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     } catch (error) {
       // A genuine person this server grants nothing: the dashboard's "not allowed" page says so
       // (a browser is what follows this redirect), rather than a JSON error.
-      if (error instanceof TollgateError && error.code === 'NOT_ALLOWED')
+      if (error instanceof TollgateError && error.code === 'NOT_ALLOWED') {
+        // Whoever signed in before in this browser is not the one sitting at it now.
+        await revokePresented(c);
+        deleteCookie(c, SESSION_COOKIE, cookie);
         return c.redirect(`/#/not-allowed?who=${encodeURIComponent(named)}`, 302);
+      }
       throw error;
     }
+    // Signing in again in this browser ends the session it held (another person's, or the same
+    // person's older one): a cookie copied before stops working, and one browser holds one session.
+    await revokePresented(c);
     const { principal, grant } = mapped;
     const session = newId();
     await store.sessions.insert({
@@ -187,11 +238,16 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     });
     setCookie(c, SESSION_COOKIE, session, { ...cookie, maxAge: Math.floor(sessionMs / 1000) });
     return c.redirect(data.return, 302);
-  });
+  };
 
-  app.post('/auth/logout', async (c) => {
+  /** Ends, in the database, the session whose cookie the request presents (the cookie is the caller's to drop or replace). */
+  const revokePresented = async (c: Context<ServerEnv>) => {
     const id = getCookie(c, SESSION_COOKIE);
     if (id) await (await services.store()).sessions.delete(sha256(id));
+  };
+
+  app.post('/auth/logout', async (c) => {
+    await revokePresented(c);
     deleteCookie(c, SESSION_COOKIE, cookie);
     return c.json({ signedOut: true });
   });

@@ -26,6 +26,8 @@ const PEOPLE: Record<string, { email: string; groups: string[]; email_verified?:
   uma: { email: 'uma@example.com', groups: ['release-managers'], email_verified: undefined },
   // Cognito writes the claim as a string.
   vic: { email: 'vic@example.com', groups: ['release-managers'], email_verified: 'true' },
+  // An unverified address that is markup: a page that shows it must show it as text.
+  xena: { email: '<img src=x onerror=alert(1)>@example.com', groups: [], email_verified: false },
 };
 
 beforeAll(async () => {
@@ -54,13 +56,17 @@ afterAll(async () => {
 });
 
 /** A browser: follows redirects by hand, keeps cookies per origin, sends Tollgate's requests to the app. */
-function browser() {
+function browser(always: Record<string, string> = {}) {
   const jars = new Map<string, Map<string, string>>();
   const jarOf = (origin: string) => jars.get(origin) ?? jars.set(origin, new Map()).get(origin)!;
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
     const origin = new URL(url).origin;
     const cookie = [...jarOf(origin)].map(([k, v]) => `${k}=${v}`).join('; ');
-    const headers = { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) };
+    const headers = {
+      ...always,
+      ...(init.headers as Record<string, string>),
+      ...(cookie ? { cookie } : {}),
+    };
     const res =
       origin === TOLLGATE
         ? await server.app.request(url, { ...init, headers })
@@ -88,10 +94,10 @@ function browser() {
 }
 
 /** Signs `login` in through the provider's login and consent pages; returns the browser. */
-async function signIn(login: string, back = '/dashboard') {
-  const b = browser();
+async function signIn(login: string, back = '/dashboard', b = browser()) {
   const { res, url } = await b.follow(`${TOLLGATE}/auth/login?return=${encodeURIComponent(back)}`);
-  expect(url).toMatch(/\/interaction\//);
+  // Signed in at the provider already (the same browser again): straight back, nothing to fill in.
+  if (!/\/interaction\//.test(url)) return { b, landed: { res, url } };
   expect(await res.text()).toMatch(/name="login"/);
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   let page = await b.follow(url, {
@@ -185,6 +191,84 @@ describe('people sign in with OIDC code + PKCE', () => {
     expect(await (await b.request(`${TOLLGATE}/api/v1/whoami`)).json()).toMatchObject({
       principal: 'vic@example.com',
     });
+  });
+
+  it('ends the session a browser held when it signs in again, as another person or the same one', async () => {
+    const { b } = await signIn('erin');
+    const first = b.jarOf(TOLLGATE).get('tollgate_session')!;
+    const withCookie = (session: string) =>
+      server.app.request('/api/v1/whoami', { headers: { cookie: `tollgate_session=${session}` } });
+    expect((await withCookie(first)).status).toBe(200);
+
+    // The same person again: a new session, and a copy of the old cookie no longer works.
+    const again = await signIn('erin', '/dashboard', b);
+    expect(again.landed.url).toBe(`${TOLLGATE}/dashboard`);
+    const second = b.jarOf(TOLLGATE).get('tollgate_session')!;
+    expect(second).not.toBe(first);
+    expect((await withCookie(first)).status).toBe(401);
+    expect((await withCookie(second)).status).toBe(200);
+
+    // Another person at the same browser (signed out at the provider): erin's session ends.
+    b.jarOf(new URL(issuer).origin).clear();
+    const vic = await signIn('vic', '/dashboard', b);
+    expect(vic.landed.url).toBe(`${TOLLGATE}/dashboard`);
+    expect((await withCookie(second)).status).toBe(401);
+    expect(await (await b.request(`${TOLLGATE}/api/v1/whoami`)).json()).toMatchObject({
+      principal: 'vic@example.com',
+    });
+    const third = b.jarOf(TOLLGATE).get('tollgate_session')!;
+
+    // A person no rule grants anything: sent to the "not allowed" page, holding no session at all.
+    b.jarOf(new URL(issuer).origin).clear();
+    const mallory = await signIn('mallory', '/dashboard', b);
+    expect(mallory.landed.url).toBe(`${TOLLGATE}/#/not-allowed?who=mallory%40example.com`);
+    expect(b.jarOf(TOLLGATE).get('tollgate_session')).toBeUndefined();
+    expect((await withCookie(third)).status).toBe(401);
+  });
+
+  it('shows a browser a page, not JSON, when the sign-in fails, and keeps JSON for API clients', async () => {
+    const page = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    // No sign-in under way (or a replayed callback): a page with the way back in.
+    const b = browser();
+    const none = await b.request(`${TOLLGATE}/auth/callback?code=made-up&state=made-up`, { headers: page });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(none.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const text = await none.text();
+    expect(text).toContain('no sign-in is under way in this browser');
+    expect(text).toContain('<a href="/auth/login">Sign in again</a>');
+
+    // A provider error or a forged state, after a real start: the same page.
+    expect((await b.request(`${TOLLGATE}/auth/login`)).status).toBe(302);
+    const forged = await b.request(`${TOLLGATE}/auth/callback?error=access_denied&state=made-up`, {
+      headers: page,
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toMatch(/Sign-in failed[\s\S]*the sign-in failed: /);
+
+    // What the provider vouched for is shown as text, never as markup.
+    const xena = browser(page);
+    const { res, url } = await xena.follow(`${TOLLGATE}/auth/login`);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect(await res.text()).toMatch(/name="login"/);
+    let landed = await xena.follow(url, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ prompt: 'login', login: 'xena', password: 'any' }).toString(),
+    });
+    if (/\/interaction\//.test(landed.url))
+      landed = await xena.follow(landed.url, { method: 'POST', headers: form, body: 'prompt=consent' });
+    expect(landed.res.status).toBe(401);
+    const shown = await landed.res.text();
+    expect(shown).toContain('&lt;img src=x onerror=alert(1)&gt;@example.com');
+    expect(shown).not.toContain('<img');
+
+    // An API client (no Accept: text/html) keeps the one error shape.
+    const api = await browser().request(`${TOLLGATE}/auth/callback?code=made-up&state=made-up`, {
+      headers: { accept: '*/*' },
+    });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
   });
 
   it('never redirects off the server after sign-in', async () => {
