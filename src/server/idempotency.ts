@@ -35,6 +35,23 @@ function reused(key: string): TollgateError {
   );
 }
 
+/** USAGE for a key outside the syntax: what was expected, and what was found. */
+function keyInvalid(key: string): TollgateError {
+  const chars = [...key];
+  const at = chars.findIndex((char) => !/^[\x21-\x7e]$/.test(char));
+  const code = at >= 0 ? chars[at]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0') : '';
+  const found =
+    key.length === 0
+      ? 'an empty value'
+      : at >= 0
+        ? `U+${code} at character ${at + 1}`
+        : `${chars.length} characters`;
+  return new TollgateError(
+    'USAGE',
+    `Idempotency-Key: expected 1 to 200 visible ASCII characters (a UUID is usual), compared exactly; found ${found}`,
+  );
+}
+
 /** Where a keyed request's write is remembered, and how to tell the request from another. */
 interface Slot {
   principal: string;
@@ -140,11 +157,9 @@ export function idempotency(
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) return next();
-    if (!KEY.test(key))
-      throw new TollgateError(
-        'USAGE',
-        'Idempotency-Key: expected 1 to 200 visible ASCII characters (a UUID is usual)',
-      );
+    // Keys are compared byte for byte and never normalised (case, spaces, Unicode forms): a key
+    // that could mean two things is refused, so no two spellings share, or split, one request.
+    if (!KEY.test(key)) throw keyInvalid(key);
     const principal = c.get('identity').principal;
     const line = requestLine(c);
     // The request's own store when a middleware before this one gave it one (an upload's).

@@ -94,6 +94,45 @@ describe.each(BACKENDS)('Idempotency-Key on $title', (backend) => {
     expect(await promotions(s)).toBe(3);
   });
 
+  it('refuses a key that could be spelled two ways, and compares keys exactly, never case-folded', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const D = fakeDigest(`idem-syntax-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const promote = (key: string) =>
+      s.call(
+        'POST',
+        `${base}/stages/dev/promotions`,
+        ci,
+        { artifact: D, again: true },
+        { 'idempotency-key': key },
+      );
+    // Spaces, control characters and non-ASCII (é as its UTF-8 bytes arrive on a socket) have
+    // several spellings a proxy or client may rewrite; an over-long key is no request id.
+    for (const [key, found] of [
+      ['deploy 1', 'U+0020 at character 7'],
+      ['deploy\t1', 'U+0009 at character 7'],
+      ['caf\u00c3\u00a9', 'U+00C3 at character 4'],
+      ['k'.repeat(201), '201 characters'],
+    ] as const) {
+      const refused = await promote(key);
+      expect(refused.status, found).toBe(400);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('USAGE');
+      expect(body.error.message).toContain(
+        `visible ASCII characters (a UUID is usual), compared exactly; found ${found}`,
+      );
+    }
+    expect(await promotions(s)).toBe(0);
+    // Keys are opaque: one that differs only in case is another request, written again.
+    expect((await promote('Promote-2')).status).toBe(201);
+    const recased = await promote('promote-2');
+    expect(recased.status).toBe(201);
+    expect(recased.headers.get('idempotent-replayed')).toBeNull();
+    expect(await promotions(s)).toBe(2);
+  });
+
   it('answers a retry after a crash between commit and answer from the write itself, appending nothing', async () => {
     server = await openTestServer(backend);
     const s = server;
