@@ -9,9 +9,12 @@
  * Daylight-saving time follows RFC 5545, verified by tests rather than assumed:
  * - an occurrence is a wall-clock time in the window's zone (`BYHOUR=15` is 15:00 in summer and
  *   in winter);
- * - an ambiguous wall time (the repeated hour in autumn) is its first instance;
- * - an occurrence whose wall time does not exist (the skipped hour in spring) is left out, as
- *   RFC 5545 requires; one-off ranges instead move such a time forward by the gap;
+ * - an ambiguous wall time (the repeated hour in autumn) is its first instance, except that a
+ *   deny window ends after the second: a freeze covers the longer reading;
+ * - a wall time that does not exist (the skipped hour in spring) moves forward by the gap, as
+ *   RFC 5545 §3.3.5 reads such a DATE-TIME and Temporal's "compatible" does, for occurrences and
+ *   one-off ranges alike: a freeze from 02:30 on the spring-forward night starts at 03:30 instead
+ *   of vanishing (§3.3.10 would drop the occurrence; a freeze must never vanish);
  * - in a duration, days are calendar days in the zone and hours are exact: `2d17h` from Friday
  *   15:00 ends Monday 08:00 local even when the clocks change that weekend, `65h` ends an hour
  *   later or earlier.
@@ -128,11 +131,11 @@ function compileWindow(
         'CONTRACT_INVALID',
         recurrence.ok ? 'invalid window duration' : recurrence.message,
       );
-    const ruleFrom = (startText: string) => {
+    const ruleFrom = (startText: string, zone = tz, ruleText = recurrence.value.text) => {
       const start = Temporal.PlainDateTime.from(startText);
       const dtstart = `${start.year.toString().padStart(4, '0')}${pad(start.month)}${pad(start.day)}T${pad(start.hour)}${pad(start.minute)}${pad(start.second)}`;
       return new RRuleTemporal({
-        rruleString: `DTSTART;TZID=${tz}:${dtstart}\nRRULE:${recurrence.value.text}`,
+        rruleString: `DTSTART;TZID=${zone}:${dtstart}\nRRULE:${ruleText}`,
       });
     };
     // rrule-temporal expands from DTSTART on every query, so a rule anchored in 2001 walks 25 years
@@ -144,7 +147,9 @@ function compileWindow(
       window.start === undefined && parts.COUNT === undefined && (parts.INTERVAL ?? '1') === '1';
     const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_START);
     const anchoredRules = new Map<string, RRuleTemporal>();
-    const ruleFor = (fromMs: number): RRuleTemporal => {
+    const ruleFor = (fromMs: number, wall = false): RRuleTemporal => {
+      if (wall)
+        return wallRule(window.start ?? (phaseFree ? anchorBefore(parts.FREQ!, fromMs) : DEFAULT_START));
       if (fixedRule) return fixedRule;
       const anchor = anchorBefore(parts.FREQ!, fromMs);
       let rule = anchoredRules.get(anchor);
@@ -155,6 +160,45 @@ function compileWindow(
         anchoredRules.set(anchor, rule);
       }
       return rule;
+    };
+    // The same rule on the wall clock alone (UTC has no gaps), to find the occurrences whose local
+    // time the zone skips. UNTIL is an instant, so it is checked on the real time instead.
+    const wallRules = new Map<string, RRuleTemporal>();
+    const wallText = Object.entries(parts)
+      .filter(([key]) => key !== 'UNTIL')
+      .map(([key, value]) => `${key}=${value}`)
+      .join(';');
+    const wallRule = (anchor: string): RRuleTemporal => {
+      let rule = wallRules.get(anchor);
+      if (!rule) {
+        rule = ruleFrom(anchor, 'UTC', wallText);
+        if (wallRules.size >= MAX_CHUNKS) wallRules.delete(wallRules.keys().next().value as string);
+        wallRules.set(anchor, rule);
+      }
+      return rule;
+    };
+    const untilPart = parts.UNTIL;
+    const beforeUntil = (start: Temporal.ZonedDateTime): boolean => {
+      if (untilPart === undefined) return true;
+      const date = `${untilPart.slice(0, 4)}-${untilPart.slice(4, 6)}-${untilPart.slice(6, 8)}`;
+      if (untilPart.length === 8)
+        return Temporal.PlainDate.compare(start.toPlainDate(), Temporal.PlainDate.from(date)) <= 0;
+      const time = `${untilPart.slice(9, 11)}:${untilPart.slice(11, 13)}:${untilPart.slice(13, 15)}`;
+      return start.epochMilliseconds <= Date.parse(`${date}T${time}Z`);
+    };
+    // Where the wall clock repeats an hour, a deny window covers both readings of its times (it
+    // starts at the first and ends after the last); an allow window takes the first, as RFC 5545
+    // reads an ambiguous DATE-TIME. A time the clock skips moves forward by the gap either way.
+    const endOf = (start: Temporal.ZonedDateTime): number => {
+      if (kind === 'allow')
+        return (
+          (duration.days > 0
+            ? start.add({ days: duration.days }).epochMilliseconds
+            : start.epochMilliseconds) + duration.exactMs
+        );
+      const local = start.toPlainDateTime();
+      const last = duration.days > 0 ? local.add({ days: duration.days }) : local;
+      return last.toZonedDateTime(tz, { disambiguation: 'later' }).epochMilliseconds + duration.exactMs;
     };
     // A calendar day lasts at most 25 hours, so this reaches back to every occurrence still running.
     const lookBackMs = duration.days * (DAY_MS + 3_600_000) + duration.exactMs;
@@ -175,11 +219,23 @@ function compileWindow(
         const at = occurrence.epochMilliseconds;
         if (at < startMs || at >= endMs) continue;
         // Days are added on the calendar of the zone, hours as exact time (RFC 5545 §3.3.6).
-        const end =
-          (duration.days > 0 ? occurrence.add({ days: duration.days }).epochMilliseconds : at) +
-          duration.exactMs;
-        out.push([at, end]);
+        out.push([at, endOf(occurrence)]);
       }
+      // The expansion library leaves out an occurrence whose wall time the zone skips (RFC 5545
+      // §3.3.10), so a freeze starting at 02:30 on the spring-forward night would vanish. Such an
+      // occurrence is kept, moved forward by the gap as RFC 5545 §3.3.5 reads a DATE-TIME in a gap.
+      // A gap just before the stretch can move an occurrence into it, hence the day before.
+      for (const [gapStart, gapEnd] of wallGaps(tz, startMs - DAY_MS, endMs)) {
+        const wall = ruleFor(startMs - 2 * DAY_MS, true);
+        for (const occurrence of wall.between(new Date(gapStart), new Date(gapEnd), true)) {
+          if (occurrence.epochMilliseconds >= gapEnd) continue;
+          const start = occurrence.toPlainDateTime().toZonedDateTime(tz, { disambiguation: 'compatible' });
+          const at = start.epochMilliseconds;
+          if (at < startMs || at >= endMs || !beforeUntil(start) || out.some(([s]) => s === at)) continue;
+          out.push([at, endOf(start)]);
+        }
+      }
+      out.sort((a, b) => a[0] - b[0]);
       if (chunks.size >= MAX_CHUNKS) chunks.delete(chunks.keys().next().value as number);
       chunks.set(chunk, out);
       return out;
@@ -202,7 +258,8 @@ function compileWindow(
     };
   }
   const fromMs = toInstantMs(window.from ?? '', tz) as number;
-  const untilMs = toInstantMs(window.until ?? '', tz) as number;
+  // A freeze ending in the repeated hour ends at its second reading, the longer freeze.
+  const untilMs = toInstantMs(window.until ?? '', tz, kind === 'deny' ? 'later' : 'compatible') as number;
   const label = `${window.name ? `${window.name}: ` : ''}${window.from} until ${window.until} (${tz})`;
   return {
     kind,
@@ -211,6 +268,23 @@ function compileWindow(
     tz,
     intervals: (a, b) => (untilMs > a && fromMs < b ? [[fromMs, untilMs]] : []),
   };
+}
+
+/**
+ * The wall-clock stretches `[start, end)` (local time read as UTC, in epoch milliseconds) that the
+ * zone skips when its clocks go forward between `fromMs` and `toMs`.
+ */
+export function wallGaps(tz: string, fromMs: number, toMs: number): Array<[number, number]> {
+  const gaps: Array<[number, number]> = [];
+  let at = Temporal.Instant.fromEpochMilliseconds(fromMs).toZonedDateTimeISO(tz);
+  for (;;) {
+    const next = at.getTimeZoneTransition('next');
+    if (!next || next.epochMilliseconds >= toMs) return gaps;
+    const before = next.subtract({ nanoseconds: 1 }).offsetNanoseconds / 1e6;
+    const after = next.offsetNanoseconds / 1e6;
+    if (after > before) gaps.push([next.epochMilliseconds + before, next.epochMilliseconds + after]);
+    at = next;
+  }
 }
 
 function pad(n: number): string {

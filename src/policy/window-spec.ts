@@ -150,15 +150,20 @@ export function isLocalDateTime(text: string): boolean {
 /**
  * An instant from a date, a local date-time (read in `tz`) or an instant with an offset. A local
  * time skipped by a daylight-saving change moves forward by the gap; a repeated one takes its
- * first instance (Temporal's "compatible", the same as RFC 5545 for explicit times).
+ * first instance (Temporal's "compatible", the same as RFC 5545 for explicit times), or its
+ * second with `later` (the end of a freeze, which covers the longer reading).
  */
-export function toInstantMs(text: string, tz: string): number | undefined {
+export function toInstantMs(
+  text: string,
+  tz: string,
+  disambiguation: 'compatible' | 'later' = 'compatible',
+): number | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
     if (!LOCAL.test(text)) return undefined;
     return Temporal.PlainDateTime.from(text, { overflow: 'reject' }).toZonedDateTime(tz, {
-      disambiguation: 'compatible',
+      disambiguation,
     }).epochMilliseconds;
   } catch {
     return undefined;

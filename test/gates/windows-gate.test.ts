@@ -38,4 +38,37 @@ describe('windows gate', () => {
     expect(result.status).toBe('fail');
     expect(result.summary).toContain('no opening within a year');
   });
+
+  it('keeps a freeze whose start falls in the spring-forward gap (Europe/Berlin and America/New_York)', () => {
+    for (const [tz, inside, before, after] of [
+      ['Europe/Berlin', '2026-03-29T01:45:00Z', '2026-03-29T00:59:59Z', '2026-03-29T03:30:00Z'],
+      ['America/New_York', '2026-03-08T07:45:00Z', '2026-03-08T06:59:59Z', '2026-03-08T09:30:00Z'],
+    ] as const) {
+      const freeze = pipeline(`      windows:
+        tz: ${tz}
+        deny: [{ name: night freeze, rrule: "FREQ=DAILY;BYHOUR=2;BYMINUTE=30", duration: 2h }]`);
+      const windows = freeze.stages.prod!.requires.windows!;
+      const verdict = (now: string) => evaluateWindows(windows, contextOf(freeze, { now })).status;
+      expect(verdict(inside)).toBe('pending');
+      expect(verdict(before)).toBe('pass');
+      expect(verdict(after)).toBe('pass');
+    }
+  });
+
+  it('covers both readings of the repeated hour with a freeze, and the first with an allow window', () => {
+    const freeze = pipeline(`      windows:
+        tz: America/New_York
+        deny: [{ name: night freeze, rrule: "FREQ=DAILY;BYHOUR=1;BYMINUTE=15", duration: 30m }]`);
+    const deny = freeze.stages.prod!.requires.windows!;
+    // 1 November 2026: 01:15 is 05:15Z (EDT) and again 06:15Z (EST).
+    expect(evaluateWindows(deny, contextOf(freeze, { now: '2026-11-01T05:30:00Z' })).status).toBe('pending');
+    expect(evaluateWindows(deny, contextOf(freeze, { now: '2026-11-01T06:30:00Z' })).status).toBe('pending');
+    expect(evaluateWindows(deny, contextOf(freeze, { now: '2026-11-01T06:45:00Z' })).status).toBe('pass');
+    const office = pipeline(`      windows:
+        tz: America/New_York
+        allow: [{ name: night slot, rrule: "FREQ=DAILY;BYHOUR=1;BYMINUTE=15", duration: 30m }]`);
+    const allow = office.stages.prod!.requires.windows!;
+    expect(evaluateWindows(allow, contextOf(office, { now: '2026-11-01T05:30:00Z' })).status).toBe('pass');
+    expect(evaluateWindows(allow, contextOf(office, { now: '2026-11-01T06:30:00Z' })).status).toBe('pending');
+  });
 });

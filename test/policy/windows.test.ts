@@ -71,16 +71,65 @@ describe('occurrences at wall times the clock skips or repeats', () => {
     deny: [{ rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30', duration: '1h', tz }],
   });
 
-  it('leaves out an occurrence whose local time does not exist (RFC 5545)', () => {
+  it('moves an occurrence whose local time does not exist forward by the gap (RFC 5545 §3.3.5)', () => {
+    // 29 March 2026, Berlin: 02:00 CET becomes 03:00 CEST, so 02:30 is read as 03:30 CEST (01:30Z).
     expect(intervalsOf(nightly('Europe/Berlin'), '2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual([
       ['2026-03-28T01:30:00.000Z', '2026-03-28T02:30:00.000Z'],
+      ['2026-03-29T01:30:00.000Z', '2026-03-29T02:30:00.000Z'],
       ['2026-03-30T00:30:00.000Z', '2026-03-30T01:30:00.000Z'],
+    ]);
+    // 8 March 2026, New York: 02:30 is read as 03:30 EDT (07:30Z).
+    expect(intervalsOf(nightly('America/New_York'), '2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z')).toEqual([
+      ['2026-03-08T07:30:00.000Z', '2026-03-08T08:30:00.000Z'],
     ]);
   });
 
-  it('takes the first of two instances of a repeated local time', () => {
-    const [first] = intervalsOf(nightly('Europe/Berlin'), '2026-10-24T23:00:00Z', '2026-10-25T12:00:00Z');
-    expect(first).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+  it('keeps a skipped occurrence for allow windows too, and respects UNTIL on the real time', () => {
+    const allow: WindowsSpec = {
+      allow: [{ rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30', duration: '1h', tz: 'Europe/Berlin' }],
+    };
+    expect(intervalsOf(allow, '2026-03-29T00:00:00Z', '2026-03-29T12:00:00Z')).toEqual([
+      ['2026-03-29T01:30:00.000Z', '2026-03-29T02:30:00.000Z'],
+    ]);
+    const ended: WindowsSpec = {
+      deny: [
+        {
+          rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30;UNTIL=20260329T011500Z',
+          duration: '1h',
+          tz: 'Europe/Berlin',
+        },
+      ],
+    };
+    expect(intervalsOf(ended, '2026-03-29T00:00:00Z', '2026-03-29T12:00:00Z')).toEqual([]);
+  });
+
+  it('starts at the first of two instances of a repeated local time; a freeze ends after the second', () => {
+    // 25 October 2026, Berlin: 02:30 happens at 00:30Z (CEST) and again at 01:30Z (CET).
+    const [deny] = intervalsOf(nightly('Europe/Berlin'), '2026-10-24T23:00:00Z', '2026-10-25T12:00:00Z');
+    expect(deny).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T02:30:00.000Z']);
+    const allow: WindowsSpec = {
+      allow: [{ rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30', duration: '1h', tz: 'Europe/Berlin' }],
+    };
+    expect(intervalsOf(allow, '2026-10-24T23:00:00Z', '2026-10-25T12:00:00Z')[0]).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+    ]);
+  });
+
+  it('ends a one-off freeze at the second reading of a repeated local time', () => {
+    const freeze: WindowsSpec = {
+      deny: [{ from: '2026-11-01T00:00', until: '2026-11-01T01:30', tz: 'America/New_York' }],
+    };
+    // 01:30 on 1 November 2026 is 05:30Z (EDT) and again 06:30Z (EST).
+    expect(intervalsOf(freeze, '2026-10-31T00:00:00Z', '2026-11-02T00:00:00Z')).toEqual([
+      ['2026-11-01T04:00:00.000Z', '2026-11-01T06:30:00.000Z'],
+    ]);
+    const allow: WindowsSpec = {
+      allow: [{ from: '2026-11-01T00:00', until: '2026-11-01T01:30', tz: 'America/New_York' }],
+    };
+    expect(intervalsOf(allow, '2026-10-31T00:00:00Z', '2026-11-02T00:00:00Z')).toEqual([
+      ['2026-11-01T04:00:00.000Z', '2026-11-01T05:30:00.000Z'],
+    ]);
   });
 
   it('moves a one-off local time inside the gap forward by the gap', () => {
