@@ -7,10 +7,19 @@ import { nearestKey } from './schema-issues.js';
 import { type Contract, upstreamOf } from './types.js';
 import type { Locator } from './yaml-document.js';
 
-/** `from` must name existing stages and must not form a cycle. */
+/** `from` must name existing stages and must not form a cycle; `drift` needs an upstream. */
 export function checkStageGraph(stages: Contract['stages'], locate: Locator, file: string): void {
   const names = Object.keys(stages);
   for (const [name, stage] of Object.entries(stages)) {
+    // Drift is measured against the upstream stages' config; without one the gate had nothing to
+    // compare and passed as "no config drift".
+    if (stage.requires.drift !== undefined && upstreamOf(stage).length === 0) {
+      throw inputError(
+        'CONTRACT_INVALID',
+        { file, ...locate.key(['stages', name, 'requires'], 'drift') },
+        `stages.${name}.requires.drift: stage ${name} has no upstream stage (\`from\`), so there is no config to compare and this gate checks nothing; add \`from\`, or remove \`drift\``,
+      );
+    }
     upstreamOf(stage).forEach((upstream, index, all) => {
       const path = Array.isArray(stage.from) ? ['stages', name, 'from', index] : ['stages', name, 'from'];
       if (all.indexOf(upstream) !== index) {

@@ -212,16 +212,16 @@ pipeline: shop
 demo: true
 artifact: { type: oci }
 stages:
-  dev: { purpose: fast feedback, requires: { drift: {} } }
-  prod: { purpose: live }
+  dev: { purpose: fast feedback }
+  prod: { purpose: live, from: dev, requires: { drift: { budget: { other: any } } } }
 `);
     const services = servicesOver(handle.store, [contract], { factProviders: [drift] });
     await registerArtifact(requestOf(services, { principal: 'ci' }), { digest: D });
-    const decision = await checkStage(requestOf(services, { principal: 'kim' }), 'dev', D);
+    const decision = await checkStage(requestOf(services, { principal: 'kim' }), 'prod', D);
     expect(decision.gates.find((g) => g.gate === 'drift')?.status).toBe('pass');
     // Not asked for a stage that does not use the gate.
-    await checkStage(requestOf(services, { principal: 'kim' }), 'prod', D);
-    expect(seen).toEqual(['kim@dev:fast feedback']);
+    await checkStage(requestOf(services, { principal: 'kim' }), 'dev', D);
+    expect(seen).toEqual(['kim@prod:live']);
   });
 });
 

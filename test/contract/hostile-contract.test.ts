@@ -162,6 +162,26 @@ describe('gates that check nothing', () => {
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    ['drift: {}', 'drift: { budget: {} }', 'drift: { declared: [{ path: /a, class: other, reason: r }] }'],
+  ])('refuses a drift section that names no budget class (`%s` and the like)', (...gates) => {
+    for (const gate of gates) {
+      const text = `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { ${gate} }\n`;
+      const error = errorOf(text);
+      expect(error.message).toMatch(/^tollgate\.yaml:10:\d+: stages\.prod\.requires\.drift/);
+      expect(error.message).toContain('a budget for at least one class');
+    }
+    const limited = `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { drift: { budget: { other: any } } }\n`;
+    expect(validateContract(limited, 'tollgate.yaml').stages.prod?.requires.drift).toBeDefined();
+  });
+
+  it('refuses drift on a stage without an upstream, which had nothing to compare and passed', () => {
+    const error = errorOf(base('    requires: { drift: { budget: { security: 0 } } }\n'));
+    expect(error.message).toBe(
+      'tollgate.yaml:7:17: stages.dev.requires.drift: stage dev has no upstream stage (`from`), so there is no config to compare and this gate checks nothing; add `from`, or remove `drift`',
+    );
+  });
+
   it('still loads a stage that requires nothing, which every decision lists as risk', () => {
     expect(validateContract(base('    requires: {}\n'), 'tollgate.yaml').stages.dev?.requires).toEqual({});
   });

@@ -88,6 +88,13 @@ export const driftRequirement = z
       .default([])
       .describe('Declared, intentional differences, each with a reason.'),
   })
+  // With no class named every class is "any": the gate would hold nothing against a budget and pass
+  // whatever differs, while the YAML reads as a drift check.
+  .refine((spec) => Object.keys(spec.budget).length > 0, {
+    path: ['budget'],
+    message:
+      'a budget for at least one class (flags, endpoints, data, security, other): without one every class is "any" and this gate checks nothing; write e.g. `budget: { security: 0, other: 10 }` (or `other: any` to only list differences as risk), or remove `drift`',
+  })
   // Patterns, expressions and expiry dates compiled once, when the contract loads.
   .transform((spec): DriftRequirement => compileDriftRequirement(spec))
   .describe(
