@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'NOT_ALLOWED'
   | 'PROMOTION_BLOCKED'
   | 'CLOCK_SET'
+  | 'CLOCK_BACKWARDS'
   | 'CONTRACT_CHANGED'
   | 'NAME_INVALID'
   | 'ROLLBACK_NO_TARGET'

@@ -8,6 +8,7 @@
 
 import type { SoakPolicy } from '../contract/requires/soak.js';
 import { upstreamOf } from '../contract/types.js';
+import { CLOCK_TOLERANCE_MS } from '../ledger/entry.js';
 import { isTrusted, latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import {
@@ -77,6 +78,20 @@ export function evaluateSoak(config: SoakPolicy, context: GateContext): GateResu
       continue;
     }
     const enteredMs = Date.parse(promotion.at);
+    // An entry dated after the decision was written by a clock running ahead (or this one runs
+    // behind): no soak can be measured from it. Within the tolerance it is clock skew between
+    // machines, and the soak simply has not started.
+    if (enteredMs > nowMs + CLOCK_TOLERANCE_MS) {
+      failed = true;
+      summaries.push(`entry into ${stage} dated after the decision`);
+      required.push({
+        gate: KEY,
+        text: `${duration.text} soak in ${stage}: the digest's promotion into ${stage} (${ledgerRef(promotion.seq)}) is dated ${promotion.at}, after this decision's time ${new Date(nowMs).toISOString()}; one of the two clocks is wrong, so no soak is counted. Fix the clock, then promote it into ${stage} again`,
+        evidence: ref,
+      });
+      continue;
+    }
+    const soakedMs = Math.max(0, nowMs - enteredMs);
     const endMs = enteredMs + needMs;
     if (nowMs >= endMs) {
       summaries.push(`${formatDuration(nowMs - enteredMs)} in ${stage}`);
@@ -87,7 +102,7 @@ export function evaluateSoak(config: SoakPolicy, context: GateContext): GateResu
       });
     } else {
       const end = new Date(endMs).toISOString();
-      summaries.push(`${formatDuration(nowMs - enteredMs)} of ${duration.text} in ${stage}`);
+      summaries.push(`${formatDuration(soakedMs)} of ${duration.text} in ${stage}`);
       required.push({
         gate: KEY,
         text: `soak in ${stage} ends ${end} (${formatDuration(endMs - nowMs)} from now; entered ${promotion.at})`,

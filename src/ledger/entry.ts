@@ -64,6 +64,13 @@ export interface ChainedEntry extends EntryContent {
  */
 export type WireEntry = Omit<ChainedEntry, 'body' | 'kind'> & { kind: string };
 
+/**
+ * How far an entry's time may fall behind its predecessor's (and a promotion's time lie ahead of
+ * a decision's) before a clock counts as wrong: clocks of CI runners and server replicas differ by
+ * seconds, and a request's time is taken when it starts, not when it appends.
+ */
+export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
 /** An entry to append; the store assigns `seq`, `prevHash` and `hash`. */
 export type NewEntry = Omit<EntryContent, 'pipeline' | 'seq'>;
 

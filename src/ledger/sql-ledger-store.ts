@@ -5,7 +5,7 @@ import { type CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
-import { type ChainedEntry, ENTRY, isEntryKind, type NewEntry } from './entry.js';
+import { type ChainedEntry, CLOCK_TOLERANCE_MS, ENTRY, isEntryKind, type NewEntry } from './entry.js';
 import { checkEvidence, type EvidenceProblem } from './evidence-chain.js';
 import { GroupCommit } from './group-commit.js';
 import {
@@ -515,7 +515,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     // A head this transaction appended itself (an earlier write of the same batch, under the
     // same lock) is known without reading it back.
     const headKey = `head:${pipeline}`;
-    let last = this.shared?.get(headKey) as Pick<LinkedEntryRow, 'seq' | 'hash' | 'body'> | undefined;
+    let last = this.shared?.get(headKey) as Pick<LinkedEntryRow, 'seq' | 'hash' | 'body' | 'at'> | undefined;
     if (!last) {
       const [stored] = await this.rows<LinkedEntryRow>(this.q.headEntry, { pipeline });
       if (stored) {
@@ -524,6 +524,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       }
       last = stored;
     }
+    if (last) assertClockForward(pipeline, last, entry);
     const chained = chainEntry(
       { pipeline, seq: last ? Number(last.seq) + 1 : 1, ...entry },
       last?.hash ?? GENESIS_HASH,
@@ -543,7 +544,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     await this.tree.extend(pipeline, chained.seq, chained.body, last?.body);
     // The dashboard's listing index moves with the entry, in the same transaction.
     await indexEntry(this, this.runner, this.q.overview, chained);
-    this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body });
+    this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body, at: chained.at });
     return chained;
   }
 
@@ -555,6 +556,31 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       );
     return this.tree.inclusion(pipeline, seq, size);
   }
+}
+
+/**
+ * Refuses an entry dated earlier than the pipeline's newest entry by more than
+ * `CLOCK_TOLERANCE_MS`. Soak counts from an entry's time, so a recorder whose clock was set back
+ * could date a promotion days in the past and have its soak already served. A demo pipeline's
+ * entries at a set clock (`clockSet`, on either side) may go anywhere in time.
+ * @throws TollgateError CLOCK_BACKWARDS naming both times
+ */
+function assertClockForward(
+  pipeline: string,
+  last: Pick<LinkedEntryRow, 'seq' | 'body' | 'at'>,
+  entry: NewEntry,
+): void {
+  const lastMs = Date.parse(last.at);
+  const atMs = Date.parse(entry.at);
+  if (!(atMs < lastMs - CLOCK_TOLERANCE_MS)) return;
+  if (entry.payload.clockSet === true) return;
+  const lastPayload = (parseStored<{ payload?: { clockSet?: unknown } }>(last.body, 'ledger head').payload ??
+    {}) as { clockSet?: unknown };
+  if (lastPayload.clockSet === true) return;
+  throw new TollgateError(
+    'CLOCK_BACKWARDS',
+    `the clock of this recorder reads ${entry.at}, but ledger entry #${Number(last.seq)} of pipeline ${pipeline} was recorded at ${last.at}: time would run backwards by ${Math.round((lastMs - atMs) / 1000)} s (more than the ${CLOCK_TOLERANCE_MS / 60_000} minutes allowed between machines). Nothing was recorded; set this machine's clock right (NTP) and run the command again.`,
+  );
 }
 
 /** `size` when it is a tree size the ledger has (1 … head); a USAGE error otherwise. */

@@ -42,6 +42,22 @@ describe('soak gate', () => {
     expect(newer.until).toBe('2026-11-27T22:00:00.000Z');
   });
 
+  it('fails, naming both times, when the promotion is dated after the decision', () => {
+    const entries = [promotionEntry('staging', '2026-11-30T09:00:00.000Z')];
+    const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-26T12:00:00Z' }));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('entry into staging dated after the decision');
+    expect(result.required[0]!.text).toContain(
+      "is dated 2026-11-30T09:00:00.000Z, after this decision's time",
+    );
+    expect(result.required[0]!.text).toContain('2026-11-26T12:00:00.000Z; one of the two clocks is wrong');
+    // A few seconds ahead is skew between machines: the soak has not started yet.
+    const skew = [promotionEntry('staging', '2026-11-26T12:00:05.000Z')];
+    const pending = evaluateSoak(config, contextOf(contract, { entries: skew, now: '2026-11-26T12:00:00Z' }));
+    expect(pending.status).toBe('pending');
+    expect(pending.summary).toBe('0s of 24h in staging');
+  });
+
   it('restarts when the digest re-enters the stage', () => {
     const entries = [
       promotionEntry('staging', '2026-11-24T09:00:00.000Z'),

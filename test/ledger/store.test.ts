@@ -107,6 +107,30 @@ for (const backend of BACKENDS) {
       expect(listed[0]!.data).toMatchObject({ kind: 'tests', suite: 'unit' });
     });
 
+    it('refuses an entry whose time runs backwards past the tolerance and records nothing', async () => {
+      await promoteEntry(store, 'staging', D1, '2026-11-26T10:00:00Z');
+      // Within a few minutes (clocks of two machines) is accepted.
+      await promoteEntry(store, 'staging', D2, '2026-11-26T09:56:00Z');
+      const error = await promoteEntry(store, 'prod', D1, '2026-11-20T10:00:00Z').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CLOCK_BACKWARDS' });
+      expect((error as Error).message).toContain(
+        'the clock of this recorder reads 2026-11-20T10:00:00Z, but ledger entry #2 of pipeline shop was recorded at 2026-11-26T09:56:00Z',
+      );
+      expect(await store.head('shop')).toBe(2);
+      // A demo pipeline at a set clock may go back in time.
+      await store.write('shop', (tx) =>
+        tx.append('shop', {
+          kind: ENTRY.promotion,
+          stage: 'prod',
+          artifact: D1,
+          actor: 'ci',
+          at: '2026-11-20T10:00:00Z',
+          payload: { contractDigest: fakeDigest('c'), clockSet: true },
+        }),
+      );
+      expect(await store.head('shop')).toBe(3);
+    });
+
     it('chains entries and verifies the chain', async () => {
       const first = await promoteEntry(store, 'dev', D1);
       const second = await promoteEntry(store, 'dev', D2);
