@@ -182,6 +182,26 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('refuses to sign a checkpoint over an entry edited in the database', async () => {
+      await sql(`update ledger_entries set body = replace(body, '"n":5', '"n":6') where seq = 5`);
+      await expect(ledgerCheckpoint(request(), { key: join(dir, 'log.key') })).rejects.toMatchObject({
+        code: 'LEDGER_CORRUPT',
+        message: expect.stringMatching(
+          /^ledger of shop fails verification at entry #5: .*no checkpoint was signed/,
+        ),
+      });
+    });
+
+    it('refuses to sign a checkpoint over a stored tree node edited in the database', async () => {
+      await sql(`update ledger_tree set hash = ? where node = (select min(node) from ledger_tree)`, [
+        'ab'.repeat(32),
+      ]);
+      await expect(ledgerCheckpoint(request(), { key: join(dir, 'log.key') })).rejects.toMatchObject({
+        code: 'LEDGER_CORRUPT',
+        message: expect.stringMatching(/stored Merkle tree node \d+:\d+ is (ab){32}, the entries give/),
+      });
+    });
+
     describe('ledger verify --since catches history rewritten after a checkpoint', () => {
       let checkpoint: string;
       beforeEach(async () => {
