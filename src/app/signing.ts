@@ -61,6 +61,15 @@ export interface VerifyVerdictOptions {
    * so the ledger cannot make it up.
    */
   consistencyProof?: (first: number, second: number) => Promise<Buffer[]>;
+  /**
+   * Asks the ledger, where one is at hand, whether the digest was rolled back from the stage after
+   * the VSA was issued (src/app/vsa.ts `vsaRolledBack`); a reason refuses the VSA. Without it
+   * nothing can know of a rollback: a VSA is a signed snapshot.
+   */
+  rolledBack?: (
+    verified: Extract<VsaVerification, { valid: true }>,
+    digest: string,
+  ) => Promise<string | undefined>;
 }
 
 /** Checks a signed Tollgate verdict for a digest and stage; a "no" is a value, not an error. */
@@ -84,7 +93,10 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
     },
     options.envelopeFile,
   );
-  if (!kept || !result.valid || !result.ledger) return result;
+  if (!result.valid) return result;
+  const revoked = await options.rolledBack?.(result, digest);
+  if (revoked !== undefined) return { valid: false, reason: revoked };
+  if (!kept || !result.ledger) return result;
   const { inconsistency } = await import('../trust/vsa-ledger.js');
   const vsa = result.ledger;
   const small = Math.min(kept.checkpoint.size, vsa.size);

@@ -17,7 +17,15 @@ import { ownValue } from '../records.js';
 import { signCheckpoint } from '../trust/checkpoint.js';
 import type { Envelope } from '../trust/dsse.js';
 import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
-import { buildVsa, DEMO_LEVEL, signVsa, toInputAttestation, verifyVsa } from '../trust/vsa.js';
+import {
+  buildVsa,
+  DEMO_LEVEL,
+  signVsa,
+  stagePolicyUri,
+  toInputAttestation,
+  type VsaVerification,
+  verifyVsa,
+} from '../trust/vsa.js';
 import type { VsaLedger } from '../trust/vsa-ledger.js';
 import { defaultOrigin } from './ledger-proofs.js';
 import { requireArtifact } from './register.js';
@@ -241,6 +249,8 @@ export async function verifyStoredVsa(
     allowDemo: ctx.contract.demo === true,
   });
   if (!result.valid) return { valid: false, reason: result.reason, seq: found.seq, ledger: false };
+  const revoked = await vsaRolledBack(ctx, stage, digest, result);
+  if (revoked !== undefined) return { valid: false, reason: revoked, seq: found.seq, ledger: false };
   return {
     valid: true,
     reason: result.reason,
@@ -250,4 +260,38 @@ export async function verifyStoredVsa(
     timeVerified: result.predicate.timeVerified,
     ledger: result.ledger !== undefined,
   };
+}
+
+/**
+ * Why a VSA that verified on its own no longer admits `digest` to `stage`: this pipeline's ledger
+ * rolled the digest back from the stage after the VSA was issued. A VSA is a signed snapshot and
+ * cannot be recalled once handed out; whoever can read the ledger sees the rollback, and a rollback
+ * revokes every VSA for that digest and stage issued before it (a later promotion issues a new one).
+ * "After" is by ledger position when the VSA carries its promotion's entry (`tollgateLedger`), else
+ * by time: a rollback recorded at or after the VSA's `timeVerified`. Undefined when nothing revokes
+ * it, and for a VSA of another pipeline, which this ledger says nothing about.
+ */
+export async function vsaRolledBack(
+  ctx: AppRequest,
+  stage: string,
+  digest: string,
+  vsa: Extract<VsaVerification, { valid: true }>,
+): Promise<string | undefined> {
+  const pipeline = ctx.contract.pipeline;
+  if (vsa.predicate.policy?.uri !== stagePolicyUri(pipeline, stage)) return undefined;
+  const store = await ctx.services.store();
+  const issuedSeq = vsa.ledger?.entry.seq;
+  const issuedAt = Date.parse(vsa.predicate.timeVerified);
+  const rollback = (await store.entriesForStage(pipeline, stage, [ENTRY.rollback])).find(
+    (entry) =>
+      entry.artifact === digest &&
+      (issuedSeq === undefined ? Date.parse(entry.at) >= issuedAt : entry.seq > issuedSeq),
+  );
+  if (rollback === undefined) return undefined;
+  const issued =
+    issuedSeq === undefined
+      ? `verified at ${vsa.predicate.timeVerified}`
+      : `issued with promotion entry #${issuedSeq}`;
+  const reason = typeof rollback.payload.reason === 'string' ? ` (${rollback.payload.reason})` : '';
+  return `${digest} was rolled back from stage ${stage} by ledger entry #${rollback.seq} at ${rollback.at}${reason}, after this VSA was ${issued}: a rollback revokes the VSAs issued before it`;
 }

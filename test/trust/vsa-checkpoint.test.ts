@@ -13,16 +13,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
 import { createServices } from '../../src/app/create-services.js';
-import { ledgerCheckpoint } from '../../src/app/ledger-proofs.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
+import { rollbackStage } from '../../src/app/rollback.js';
 import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
-import { storedVsa } from '../../src/app/vsa.js';
+import { storedVsa, verifyStoredVsa, vsaRolledBack } from '../../src/app/vsa.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { signCheckpoint } from '../../src/trust/checkpoint.js';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/trust/dsse.js';
-import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
+import { loadPrivateKey, loadPublicKey, readPrivateKeyFile } from '../../src/trust/keys.js';
 import { buildVsa, signVsa, verifyVsa } from '../../src/trust/vsa.js';
 import { checkVsaLedger, type VsaLedger } from '../../src/trust/vsa-ledger.js';
 import { openTestServer } from '../server/support.js';
@@ -169,6 +170,47 @@ for (const backend of BACKENDS) {
       expect(again.checkpoint).toEqual(result.checkpoint);
     });
 
+    it('refuses a VSA whose digest was rolled back from its stage after it was issued, where the ledger is at hand', async () => {
+      const { store } = await open();
+      const key = keyFile('ed25519', 'verifier');
+      const env = { TOLLGATE_VSA_KEY: key.privateFile };
+      const first = await promoteDev(store, env, A, 1);
+      const second = await promoteDev(store, env, B, 2);
+      const rollback = await rollbackStage(requestFor(store, env, 3), 'dev', { reason: 'error rate' });
+      expect(rollback.from.artifact).toBe(B);
+      const check = (file: string, digest: string) =>
+        verifyVerdictFile({
+          envelopeFile: file,
+          keyFile: key.publicFile,
+          allowDemo: true,
+          digest,
+          stage: 'dev',
+          pipeline: 'shop',
+          rolledBack: (verified, d) => vsaRolledBack(requestFor(store, env, 4), 'dev', d, verified),
+        });
+      const revoked = await check(second.file, B);
+      expect(revoked.valid).toBe(false);
+      expect(revoked.reason).toBe(
+        `${B} was rolled back from stage dev by ledger entry #${rollback.entry.seq} at ${rollback.entry.at} (error rate), after this VSA was issued with promotion entry #${second.result.entry!.seq}: a rollback revokes the VSAs issued before it`,
+      );
+      // The stored VSA, as the server and the report check it, is refused the same way.
+      expect(await verifyStoredVsa(requestFor(store, env, 4), 'dev', B)).toMatchObject({
+        valid: false,
+        reason: revoked.reason,
+      });
+      // The digest the stage went back to keeps its VSA; without the ledger nothing can know.
+      expect((await check(first.file, A)).valid).toBe(true);
+      expect(
+        await verifyVerdictFile({
+          envelopeFile: second.file,
+          keyFile: key.publicFile,
+          allowDemo: true,
+          digest: B,
+          stage: 'dev',
+        }),
+      ).toMatchObject({ valid: true });
+    });
+
     it('refuses a tampered proof, a swapped entry, a foreign checkpoint and a checkpoint by another key', async () => {
       const { store } = await open();
       const key = keyFile('ed25519', 'verifier');
@@ -303,9 +345,14 @@ for (const backend of BACKENDS) {
       // A kept checkpoint signed by another key is no checkpoint of this verifier: a usage error.
       const stranger = keyFile('ed25519', 'stranger');
       const strangerCkpt = join(dir, 'stranger.checkpoint');
+      // Signed directly: `ledger checkpoint` refuses this ledger, truncated behind Tollgate's back.
       writeFileSync(
         strangerCkpt,
-        (await ledgerCheckpoint(requestFor(store, env, 10), { key: stranger.privateFile })).note,
+        signCheckpoint(
+          { origin: 'tollgate/shop', ...(await store.treeHead('shop')) },
+          readPrivateKeyFile(stranger.privateFile),
+          stranger.privateFile,
+        ),
       );
       await expect(check(afterFile, A, store, strangerCkpt)).rejects.toThrow(/no signature line/);
     });
@@ -431,6 +478,23 @@ describe('tollgate verify --since on the command line', () => {
     expect(verify.stdout).toContain(
       `ledger entry #${b} of ${b} (tollgate/shop); consistent with kept.checkpoint (${a} entries)`,
     );
+    // After a rollback of B from dev, verify beside the contract reads the ledger and refuses B.
+    const rolled = await run(['rollback', 'dev', '--reason', 'error rate']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const args = ['verify', join(work, `${B.slice(7, 12)}.vsa`), '--key', join(work, 'v.pub')];
+    const again = await run([...args, '--digest', B, '--stage', 'dev', '--allow-demo']);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^NOT admitted: ${B} was rolled back from stage dev by ledger entry #\\d+ .*\\(error rate\\), after this VSA was issued with promotion entry #${b}`,
+      ),
+    );
+    // Offline, with no contract and no ledger, nothing can know of the rollback.
+    const offline = await runCli([...args, '--digest', B, '--stage', 'dev', '--allow-demo'], {
+      cwd: dir,
+      env,
+    });
+    expect(offline.code, offline.stderr).toBe(0);
   }, 120_000);
 });
 

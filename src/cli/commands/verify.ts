@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, TollgateError } from '../../errors.js';
 import { flagsOf, withContext, write } from '../run.js';
@@ -71,6 +72,10 @@ export function defineVerify(program: Command): void {
         );
       }
       const { verifyVerdictFile } = await import('../../app/signing.js');
+      // Where the ledger is at hand (a checkpoint to compare with, or a contract given or found
+      // here), a rollback of the digest from the stage after the VSA was issued revokes it.
+      const contract = flagsOf(command).contract ?? process.env.TOLLGATE_CONTRACT;
+      const ledgerAtHand = flags.since !== undefined || contract !== undefined || existsSync('tollgate.yaml');
       const result = await verifyVerdictFile({
         envelopeFile: envelope,
         keyFile: flags.key,
@@ -80,6 +85,15 @@ export function defineVerify(program: Command): void {
         ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
         ...(flags.requireLedger ? { requireLedger: true } : {}),
         ...(flags.allowDemo ? { allowDemo: true } : {}),
+        ...(ledgerAtHand
+          ? {
+              rolledBack: (verified, digest) =>
+                withContext(command, async (ctx) => {
+                  const { vsaRolledBack } = await import('../../app/vsa.js');
+                  return vsaRolledBack(ctx, flags.stage, digest, verified);
+                }),
+            }
+          : {}),
         ...(flags.since === undefined
           ? {}
           : {
