@@ -3,8 +3,8 @@
  * (PKCS#8 or SEC1). Everything else is refused with a message saying what the key is.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
+import { readTrustFileText } from './read-input.js';
 
 export type KeyAlgorithm = 'ed25519' | 'ecdsa-p256';
 
@@ -133,12 +133,7 @@ export function readPrivateKeyFile(path: string): PrivateKeyInfo {
   return loadPrivateKey(readKeyText(path), path);
 }
 
+/** Reads a PEM key file's text, at most 1 MiB. @throws TollgateError CONFIG_INVALID naming the file */
 export function readKeyText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new TollgateError('CONFIG_INVALID', `${path}: cannot read key file (${(cause as Error).message})`, {
-      cause,
-    });
-  }
+  return readTrustFileText(path, 'key file');
 }

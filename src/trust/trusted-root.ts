@@ -2,11 +2,11 @@
  * Sigstore trusted roots (Fulcio CAs, Rekor and CT log keys, timestamp authorities). Tollgate never
  * fetches one: the public-good root ships as a snapshot, and a contract may name its own file.
  */
-import { readFileSync } from 'node:fs';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TollgateError } from '../errors.js';
 import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import publicGoodRootJson from './public-good-trusted-root.json' with { type: 'json' };
+import { readTrustFileText } from './read-input.js';
 
 /**
  * Where the shipped snapshot came from (sigstore-python's embedded copy of the public-good TUF
@@ -90,15 +90,5 @@ export function publicGoodTrustedRoot(): TrustedRoot {
 /** Reads a trusted root file, or returns the shipped public-good snapshot when `path` is undefined. */
 export function readTrustedRoot(path?: string): TrustedRoot {
   if (path === undefined) return publicGoodTrustedRoot();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new TollgateError(
-      'CONFIG_INVALID',
-      `${path}: cannot read trusted root (${(cause as Error).message})`,
-      { cause },
-    );
-  }
-  return toTrustedRoot(parseJsonText(text, path), path);
+  return toTrustedRoot(parseJsonText(readTrustFileText(path, 'trusted root'), path), path);
 }

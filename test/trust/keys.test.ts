@@ -1,7 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TollgateError } from '../../src/errors.js';
-import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
+import { loadPrivateKey, loadPublicKey, readPublicKeyFile } from '../../src/trust/keys.js';
+import { MAX_TRUST_FILE_BYTES } from '../../src/trust/read-input.js';
+import { readTrustedRoot } from '../../src/trust/trusted-root.js';
 import { pemKeyPair } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -77,5 +82,34 @@ describe('PEM keys', () => {
     expect(() => loadPublicKey(broken, 'bad.pub')).toThrow(
       'bad.pub: the "PUBLIC KEY" block could not be decoded',
     );
+  });
+});
+
+describe('key and trusted-root files are read up to 1 MiB', () => {
+  it('refuses a key file or trusted root over 1 MiB, naming the file and the limit, and reads one at it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-key-limit-'));
+    try {
+      const { publicPem } = pemKeyPair('ed25519');
+      // A valid key padded with trailing blank lines to exactly 1 MiB still loads.
+      const atLimit = join(dir, 'at-limit.pub');
+      writeFileSync(atLimit, publicPem.padEnd(MAX_TRUST_FILE_BYTES, '\n'));
+      expect(readPublicKeyFile(atLimit).algorithm).toBe('ed25519');
+      const big = join(dir, 'big.pub');
+      writeFileSync(big, publicPem.padEnd(MAX_TRUST_FILE_BYTES + 1, '\n'));
+      expect(() => readPublicKeyFile(big)).toThrow(
+        `${big}: the key file is over the limit of 1048576 bytes (1 MiB)`,
+      );
+      expect(codeOf(() => readPublicKeyFile(big))).toBe('CONFIG_INVALID');
+      const root = join(dir, 'root.json');
+      writeFileSync(root, `{${' '.repeat(MAX_TRUST_FILE_BYTES)}}`);
+      expect(() => readTrustedRoot(root)).toThrow(
+        `${root}: the trusted root is over the limit of 1048576 bytes (1 MiB)`,
+      );
+      // A device that never ends is cut off at the limit too, not read until memory runs out.
+      if (existsSync('/dev/zero'))
+        expect(() => readPublicKeyFile('/dev/zero')).toThrow('/dev/zero: the key file is over the limit');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
