@@ -54,6 +54,6 @@ export async function checkStage(ctx: AppRequest, stageName: string, digest: str
   const pin = await store.whileUnchanged(['contract in force', pipeline], () =>
     pinnedContract(store, pipeline),
   );
-  const whatIf = await notInForceRisk(ctx.contract, pin);
+  const whatIf = await notInForceRisk(ctx.contract, pin, ctx.services.trustFiles);
   return whatIf === undefined ? decision : { ...decision, risks: [whatIf, ...decision.risks] };
 }

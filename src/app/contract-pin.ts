@@ -9,7 +9,6 @@
  * could name himself its admin. A contract without `admins` can never be changed.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { digestFile } from '../artifact/file-digest.js';
 import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
 import {
   type ContractPeople,
@@ -29,6 +28,7 @@ import {
   callerMarks,
   heldContract,
 } from './services.js';
+import { TrustFileDigests } from './trust-file-digests.js';
 
 /** The contract in force for a pipeline, as its latest `contract` entry records it. */
 export interface PinnedContract {
@@ -102,27 +102,42 @@ export function pinOf(entry: ChainedEntry): PinnedContract {
   };
 }
 
-/** What a trusted file that cannot be read is recorded as: it differs from any digest it may later have. */
-const UNREADABLE = 'unreadable';
-
 /**
- * The files a contract trusts by reference — `trust.keys.NAME` and
- * `trust.identities.NAME.trustedRoot` — each as the `sha256:` of its bytes (or `unreadable`), by
- * contract key. They are part of what the pin holds: the contract's digest covers its text only, and
- * whoever replaces `keys/ci.pub` would otherwise choose whom an unchanged contract trusts as `ci`.
- * The verifier key, config files and metrics file are not policy: they sign or feed decisions.
+ * The files a contract trusts by reference — `trust.keys.NAME`, `trust.identities.NAME.trustedRoot`
+ * and `trust.verifier.key` — each as the `sha256:` of its bytes (or `unreadable`), by contract key.
+ * They are part of what the pin holds: the contract's digest covers its text only, and whoever
+ * replaces `keys/ci.pub` would otherwise choose whom an unchanged contract trusts as `ci`, and
+ * whoever replaces the verifier key whose signature the VSAs, the ledger's checkpoints and the
+ * `checkpoint` gate rest on. Config files and the metrics file are not policy: they feed decisions.
+ * `digests` keeps each file's digest while its stat is unchanged (one per services object).
  */
-export async function trustFilesOf(contract: Contract): Promise<Record<string, string>> {
+export async function trustFilesOf(
+  contract: Contract,
+  digests: TrustFileDigests = new TrustFileDigests(),
+): Promise<Record<string, string>> {
   const refs: Array<[string, string]> = [];
   for (const [name, path] of Object.entries(contract.trust?.keys ?? {}))
     refs.push([`trust.keys.${name}`, path]);
   for (const [name, identity] of Object.entries(contract.trust?.identities ?? {}))
     if (identity.trustedRoot !== undefined)
       refs.push([`trust.identities.${name}.trustedRoot`, identity.trustedRoot]);
+  if (contract.trust?.verifier?.key !== undefined) refs.push([VERIFIER_KEY, contract.trust.verifier.key]);
   const files: Record<string, string> = {};
-  for (const [key, path] of refs)
-    files[key] = await digestFile(resolve(contract.root, path)).catch(() => UNREADABLE);
+  for (const [key, path] of refs) files[key] = await digests.digestOf(resolve(contract.root, path));
   return files;
+}
+
+const VERIFIER_KEY = 'trust.verifier.key';
+
+/**
+ * The contract keys whose trusted file differs between the pin and now, sorted. A key the pin does
+ * not hold under the pinned text was not recorded by the version that pinned it (the verifier key
+ * before it was pinned): it is compared once `contract update` records it, as a pin without
+ * `trustFiles` at all is.
+ */
+function changedSincePin(pin: PinnedContract, now: Record<string, string>): string[] {
+  const before = pin.trustFiles ?? {};
+  return changedTrustFiles(before, now).filter((key) => key in before);
 }
 
 /** The contract keys whose trusted file differs between `before` and `after`, sorted. */
@@ -135,11 +150,13 @@ function changedTrustFiles(before: Record<string, string>, after: Record<string,
 function describeTrustFile(contract: Contract, key: string): string {
   const [, section, name] = key.split('.');
   const path =
-    section === 'keys'
-      ? contract.trust?.keys[name!]
-      : section === 'identities'
-        ? contract.trust?.identities[name!]?.trustedRoot
-        : undefined;
+    key === VERIFIER_KEY
+      ? contract.trust?.verifier?.key
+      : section === 'keys'
+        ? contract.trust?.keys[name!]
+        : section === 'identities'
+          ? contract.trust?.identities[name!]?.trustedRoot
+          : undefined;
   return path === undefined ? key : `${key} (${path})`;
 }
 
@@ -174,8 +191,8 @@ export async function assertContractPinned(
   if (pin === undefined) return pin;
   if (pin.digest !== ctx.contract.digest) throw contractChanged(ctx.contract, pin, verb);
   if (pin.trustFiles !== undefined) {
-    const now = await trustFilesOf(ctx.contract);
-    const changed = changedTrustFiles(pin.trustFiles, now);
+    const now = await trustFilesOf(ctx.contract, ctx.services.trustFiles);
+    const changed = changedSincePin(pin, now);
     if (changed.length > 0) throw trustFilesChanged(ctx.contract, pin, changed, now, verb);
   }
   return pin;
@@ -190,6 +207,7 @@ export async function assertContractPinned(
 export async function notInForceRisk(
   contract: Contract,
   pin: PinnedContract | undefined,
+  digests?: TrustFileDigests,
 ): Promise<{ gate: string; text: string } | undefined> {
   if (pin === undefined) return undefined;
   const whatIf = 'a "what if": promote and every recording command refuse to run under it';
@@ -199,7 +217,7 @@ export async function notInForceRisk(
       text: `decided under ${contract.file} (${contract.digest}), which is not the contract in force for ${contract.pipeline} (${pin.digest}, ledger entry #${pin.seq}): ${whatIf}`,
     };
   if (pin.trustFiles === undefined) return undefined;
-  const changed = changedTrustFiles(pin.trustFiles, await trustFilesOf(contract));
+  const changed = changedSincePin(pin, await trustFilesOf(contract, digests));
   if (changed.length === 0) return undefined;
   return {
     gate: 'contract',
@@ -235,10 +253,16 @@ export async function recordFirstPin(ctx: AppRequest, tx: LedgerTransaction): Pr
 async function appendContract(
   ctx: AppRequest,
   tx: LedgerTransaction,
-  what: { previous: PinnedContract | undefined; via: ContractEntryPayload['via']; reason?: string },
+  what: {
+    previous: PinnedContract | undefined;
+    via: ContractEntryPayload['via'];
+    reason?: string;
+    /** The trusted files' digests when the caller already read them (`updateContract`). */
+    trustFiles?: Record<string, string>;
+  },
 ): Promise<ChainedEntry> {
   const { contract } = ctx;
-  const trustFiles = await trustFilesOf(contract);
+  const trustFiles = what.trustFiles ?? (await trustFilesOf(contract, ctx.services.trustFiles));
   const files = what.previous ? changedTrustFiles(what.previous.trustFiles ?? {}, trustFiles) : [];
   const payload: ContractEntryPayload = {
     digest: contract.digest,
@@ -354,9 +378,10 @@ export async function updateContract(
   return store.write(contract.pipeline, async (tx) => {
     const pin = await pinnedContract(tx, contract.pipeline);
     // The same text trusting other files is a change too (a replaced key file), and so is the
-    // first record of the files a pin from before they were recorded trusts.
-    const filesChanged =
-      pin !== undefined && changedTrustFiles(pin.trustFiles ?? {}, await trustFilesOf(contract)).length > 0;
+    // first record of the files a pin from before they were recorded trusts. Read once: the
+    // entry records the digests this comparison saw.
+    const trustFiles = await trustFilesOf(contract, ctx.services.trustFiles);
+    const filesChanged = pin !== undefined && changedTrustFiles(pin.trustFiles ?? {}, trustFiles).length > 0;
     if (pin?.digest === contract.digest && !filesChanged) {
       return {
         recorded: false,
@@ -379,6 +404,7 @@ export async function updateContract(
     }
     const entry = await appendContract(ctx, tx, {
       previous: pin,
+      trustFiles,
       via: options.via ?? 'update',
       ...(reason ? { reason } : {}),
     });

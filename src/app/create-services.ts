@@ -13,6 +13,7 @@ import {
   type Environment,
   systemClock,
 } from './services.js';
+import { TrustFileDigests } from './trust-file-digests.js';
 
 export interface AppServicesOptions {
   contracts: ContractSource;
@@ -24,6 +25,8 @@ export interface AppServicesOptions {
   env?: Environment;
   /** Default: the built-in providers (drift, rollback). */
   factProviders?: readonly AnyFactProvider[];
+  /** Default: a new one (each services object keeps its own trusted files' digests). */
+  trustFiles?: TrustFileDigests;
 }
 
 /**
@@ -44,6 +47,7 @@ export function createServices(options: AppServicesOptions): AppServices {
     clock: options.clock ?? systemClock,
     env: options.env ?? {},
     factProviders: options.factProviders ?? DEFAULT_FACT_PROVIDERS,
+    trustFiles: options.trustFiles ?? new TrustFileDigests(),
     async close() {
       if (opened) await (await opened).close();
     },

@@ -14,6 +14,7 @@ import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { LedgerReader, LedgerStore } from '../ledger/ledger-store.js';
 import { normaliseName } from '../policy/names.js';
 import type { Grant } from './authorise.js';
+import type { TrustFileDigests } from './trust-file-digests.js';
 
 /** The environment a process was started with (variables by name), injected, never read globally. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -107,6 +108,8 @@ export interface AppServices {
   readonly env: Environment;
   /** Facts from outside the ledger, each gathered only for a stage that uses its gate. */
   readonly factProviders: readonly AnyFactProvider[];
+  /** Digests of the files contracts trust, kept while each file's stat is unchanged (src/app/trust-file-digests.ts). */
+  readonly trustFiles: TrustFileDigests;
   /** Closes the store, when it was opened. */
   close(): Promise<void>;
 }

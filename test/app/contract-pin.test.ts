@@ -5,7 +5,7 @@
  * store backend, with the attacks as an attacker would make them.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,12 +19,15 @@ import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
 import { verifyLedger } from '../../src/app/status.js';
+import { TrustFileDigests } from '../../src/app/trust-file-digests.js';
+import { validateContract } from '../../src/contract/load-contract.js';
 import type { Contract } from '../../src/contract/types.js';
 import { TollgateError } from '../../src/errors.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+import { pemKeyPair } from '../trust/helpers.js';
 
 const head = `version: 1
 pipeline: shop
@@ -275,3 +278,84 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     expect(verdict.ok).toBe(false);
   });
 });
+
+describe.each(BACKENDS)(
+  'the verifier key is pinned, and trusted files are hashed once while unchanged ($title)',
+  (backend) => {
+    const KEYED = `${head}admins: [alice]
+trust:
+  keys: { ci: keys/ci.pub }
+  verifier: { key: keys/verifier.key }
+stages:
+  dev: { purpose: dev }
+  prod: { purpose: live, from: dev }
+`;
+
+    async function setup(digests: TrustFileDigests) {
+      handle = await backend.open();
+      dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-keys-'));
+      mkdirSync(join(dir, 'keys'));
+      writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
+      writeFileSync(join(dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
+      const contract = validateContract(KEYED, join(dir, 'tollgate.yaml'));
+      const services = createServices({
+        contracts: contractSource([contract]),
+        store: handle.store,
+        clock: systemClock,
+        trustFiles: digests,
+      });
+      const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
+      await registerArtifact(as('ci'), { digest: D });
+      await promote(as('ci'), 'dev', D);
+      return { as, keys: join(dir, 'keys') };
+    }
+
+    it('a swapped verifier key under the unchanged contract is refused until an admin records it', async () => {
+      const { as, keys } = await setup(new TrustFileDigests());
+      const pin = await pinnedContract(handle!.store, 'shop');
+      expect(Object.keys(pin!.trustFiles!).sort()).toEqual(['trust.keys.ci', 'trust.verifier.key']);
+      // The attack: whoever can write the folder makes his own key the one VSAs and checkpoints rest on.
+      writeFileSync(join(keys, 'verifier.key'), pemKeyPair('ed25519').privatePem);
+      const refused = await refusal(promote(as('mallory'), 'prod', D));
+      expect(refused.code).toBe('CONTRACT_CHANGED');
+      expect(refused.message).toContain(
+        'a file it trusts changed since: trust.verifier.key (keys/verifier.key) is sha256:',
+      );
+      expect((await checkStage(as('mallory'), 'prod', D)).risks[0]?.text).toContain(
+        'but trust.verifier.key (keys/verifier.key) changed since it was pinned',
+      );
+      expect((await updateContract(as('alice'), { reason: 'verifier key rotated' })).changes?.files).toEqual([
+        'trust.verifier.key',
+      ]);
+      expect((await promote(as('ci'), 'prod', D)).entry).toBeDefined();
+    });
+
+    it('check hashes the trusted files once while their stat is unchanged, and notices a swapped file', async () => {
+      // A clock an hour ahead: no file written by the test is "racily" new when hashed.
+      const digests = new TrustFileDigests({ nowNs: () => (BigInt(Date.now()) + 3_600_000n) * 1_000_000n });
+      const { as, keys } = await setup(digests);
+      await checkStage(as('ci'), 'prod', D);
+      const hashed = digests.hashed;
+      for (let i = 0; i < 5; i++)
+        expect((await checkStage(as('ci'), 'prod', D)).risks.map((r) => r.gate)).not.toContain('contract');
+      expect(digests.hashed).toBe(hashed);
+      // Replaced by rename (a new inode), as an editor or an attacker would.
+      writeFileSync(join(keys, 'ci.pub.new'), pemKeyPair('ed25519').publicPem);
+      renameSync(join(keys, 'ci.pub.new'), join(keys, 'ci.pub'));
+      expect((await checkStage(as('ci'), 'prod', D)).risks[0]?.text).toContain(
+        'but trust.keys.ci (keys/ci.pub) changed since it was pinned',
+      );
+      expect(digests.hashed).toBe(hashed + 1);
+    });
+
+    it('contract update reads each trusted file once', async () => {
+      // A clock at the epoch: every file counts as racily new, so nothing kept hides a second read.
+      const digests = new TrustFileDigests({ nowNs: () => 0n });
+      const { as, keys } = await setup(digests);
+      writeFileSync(join(keys, 'ci.pub'), pemKeyPair('ed25519').publicPem);
+      const before = digests.hashed;
+      expect((await updateContract(as('alice'))).recorded).toBe(true);
+      expect(digests.hashed - before).toBe(2);
+    });
+  },
+);
