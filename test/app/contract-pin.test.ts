@@ -22,9 +22,8 @@ import { verifyLedger } from '../../src/app/status.js';
 import { TrustFileDigests } from '../../src/app/trust-file-digests.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { Contract } from '../../src/contract/types.js';
-import { TollgateError } from '../../src/errors.js';
 import { ENTRY } from '../../src/ledger/entry.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
 import { pemKeyPair } from '../trust/helpers.js';
@@ -83,16 +82,6 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function refusal(promise: Promise<unknown>): Promise<TollgateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal, but it succeeded');
-}
-
 describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
   async function setup(first: Contract = STRICT) {
     handle = await backend.open();
@@ -136,7 +125,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
       () => attestTests(as('mallory', LOOSE), { artifact: D, suite: 'e2e', files: [join(dir!, 'unit.xml')] }),
       () => rollbackStage(as('mallory', LOOSE), 'dev', { reason: 'because' }),
     ]) {
-      const error = await refusal(attempt());
+      const error = await tollgateRejectionOf(attempt());
       expect(error.code).toBe('CONTRACT_CHANGED');
       expect(error.message).toContain(LOOSE.digest);
       expect(error.message).toContain(STRICT.digest);
@@ -166,13 +155,13 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     const { as, store } = await setup();
     await promote(as('ci'), 'dev', D);
     const before = await store.head('shop');
-    const mallory = await refusal(updateContract(as('mallory', LOOSE)));
+    const mallory = await tollgateRejectionOf(updateContract(as('mallory', LOOSE)));
     expect(mallory.code).toBe('NOT_ALLOWED');
     expect(mallory.message).toMatch(
       /mallory may not change the contract of shop: the contract in force .* allows alice, group:release/,
     );
     // carol is in the release group only in the new contract.
-    expect((await refusal(updateContract(as('carol', NEXT)))).code).toBe('NOT_ALLOWED');
+    expect((await tollgateRejectionOf(updateContract(as('carol', NEXT)))).code).toBe('NOT_ALLOWED');
     expect(await store.head('shop')).toBe(before);
     expect((await pinnedContract(store, 'shop'))?.digest).toBe(STRICT.digest);
   });
@@ -209,7 +198,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
       reason: 'prod needs unit tests',
     });
     // The old contract is now the changed one.
-    expect((await refusal(promote(as('ci', STRICT), 'prod', D))).code).toBe('CONTRACT_CHANGED');
+    expect((await tollgateRejectionOf(promote(as('ci', STRICT), 'prod', D))).code).toBe('CONTRACT_CHANGED');
     await recordApproval(as('dana', NEXT), 'prod', { artifact: D, decision: 'approve' });
     await recordApproval(as('erin', NEXT), 'prod', { artifact: D, decision: 'approve' });
     expect((await promote(as('ci', NEXT), 'prod', D)).entry).toBeDefined();
@@ -236,7 +225,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     const { as, store } = await setup(OLD);
     await promote(as('ci'), 'dev', D);
     expect((await pinnedContract(store, 'shop'))?.digest).toBe(OLD.digest);
-    expect((await refusal(updateContract(as('mallory', LOOSE)))).code).toBe('NOT_ALLOWED');
+    expect((await tollgateRejectionOf(updateContract(as('mallory', LOOSE)))).code).toBe('NOT_ALLOWED');
     const update = await updateContract(as('alice', NEXT), { reason: 'upgrade' });
     expect(update.recorded).toBe(true);
     expect(update.previous).toBe(OLD.digest);
@@ -245,7 +234,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
   it('a contract without admins can never be changed', async () => {
     const { as } = await setup(NO_ADMINS);
     await promote(as('ci'), 'dev', D);
-    const error = await refusal(updateContract(as('alice', STRICT)));
+    const error = await tollgateRejectionOf(updateContract(as('alice', STRICT)));
     expect(error.code).toBe('NOT_ALLOWED');
     expect(error.message).toContain('declares no `admins`, so nobody may change it');
   });
@@ -255,7 +244,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     const first = await updateContract(as('dana'));
     expect(first).toMatchObject({ recorded: true, digest: STRICT.digest });
     expect(first.previous).toBeUndefined();
-    expect((await refusal(promote(as('ci', LOOSE), 'dev', D))).code).toBe('CONTRACT_CHANGED');
+    expect((await tollgateRejectionOf(promote(as('ci', LOOSE), 'dev', D))).code).toBe('CONTRACT_CHANGED');
     expect((await promote(as('ci'), 'dev', D)).entry).toBeDefined();
     expect(await store.unstagedEntries('shop', ENTRY.contract)).toHaveLength(1);
   });
@@ -271,7 +260,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
       'update ledger_entries set body = replace(body, ?, ?) where seq = ?',
       [STRICT.digest, LOOSE.digest, pin!.seq],
     );
-    const error = await refusal(promote(as('mallory', LOOSE), 'prod', D));
+    const error = await tollgateRejectionOf(promote(as('mallory', LOOSE), 'prod', D));
     expect(error.code).toBe('LEDGER_CORRUPT');
     expect(error.message).toContain(`ledger entry #${pin!.seq} of pipeline shop fails verification`);
     const verdict = await verifyLedger(as('ci'));
@@ -316,7 +305,7 @@ stages:
       expect(Object.keys(pin!.trustFiles!).sort()).toEqual(['trust.keys.ci', 'trust.verifier.key']);
       // The attack: whoever can write the folder makes his own key the one VSAs and checkpoints rest on.
       writeFileSync(join(keys, 'verifier.key'), pemKeyPair('ed25519').privatePem);
-      const refused = await refusal(promote(as('mallory'), 'prod', D));
+      const refused = await tollgateRejectionOf(promote(as('mallory'), 'prod', D));
       expect(refused.code).toBe('CONTRACT_CHANGED');
       expect(refused.message).toContain(
         'a file it trusts changed since: trust.verifier.key (keys/verifier.key) is sha256:',

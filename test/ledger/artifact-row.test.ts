@@ -11,8 +11,7 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { type AppServices, contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { verifyLedger } from '../../src/app/status.js';
-import { TollgateError } from '../../src/errors.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
 
@@ -32,16 +31,6 @@ stages:
 const T0 = new Date('2026-11-24T09:00:00Z');
 const Z = fakeDigest('never-registered');
 const D = fakeDigest('registered');
-
-async function failure(promise: Promise<unknown>): Promise<TollgateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a TollgateError, but the call succeeded');
-}
 
 for (const backend of BACKENDS) {
   describe(`the artifacts table of a ${backend.title} ledger edited behind Tollgate`, () => {
@@ -68,12 +57,12 @@ for (const backend of BACKENDS) {
 
     it('an inserted row with the labels a rule wants decides nothing: check and promote stop (exit 4)', async () => {
       await insertRow(Z, '{"ticket":"T-1"}');
-      const check = await failure(checkStage(as('ci'), 'hotfix', Z));
+      const check = await tollgateRejectionOf(checkStage(as('ci'), 'hotfix', Z));
       expect(check.code).toBe('LEDGER_CORRUPT');
       expect(check.exitCode).toBe(4);
       expect(check.message).toContain(`artifacts row of ${Z}`);
       expect(check.message).toContain('has no register entry');
-      const promoted = await failure(promote(as('ci'), 'hotfix', Z));
+      const promoted = await tollgateRejectionOf(promote(as('ci'), 'hotfix', Z));
       expect(promoted.code).toBe('LEDGER_CORRUPT');
       expect(await handle.store.head('shop')).toBe(0);
       const verdict = await verifyLedger(as('auditor'));
@@ -83,7 +72,7 @@ for (const backend of BACKENDS) {
 
     it('registering a digest whose row was inserted stops instead of skipping its register entry', async () => {
       await insertRow(Z, '{"ticket":"T-1"}');
-      const refused = await failure(registerArtifact(as('ci'), { digest: Z }));
+      const refused = await tollgateRejectionOf(registerArtifact(as('ci'), { digest: Z }));
       expect(refused.code).toBe('LEDGER_CORRUPT');
       expect(await handle.store.head('shop')).toBe(0);
     });

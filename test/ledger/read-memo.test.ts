@@ -16,11 +16,10 @@ import { registerArtifact } from '../../src/app/register.js';
 import { type AppServices, contractSource, requestOf } from '../../src/app/services.js';
 import { stageStatus } from '../../src/app/status.js';
 import { createToken, verifyToken } from '../../src/app/tokens.js';
-import { TollgateError } from '../../src/errors.js';
 import { ReadMemo } from '../../src/ledger/read-memo.js';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
 
@@ -34,16 +33,6 @@ stages:
 
 const A = fakeDigest('memo-a');
 const B = fakeDigest('memo-b');
-
-async function rejection(promise: Promise<unknown>): Promise<TollgateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a TollgateError, but the call succeeded');
-}
 
 /**
  * A SQLite ledger in a fresh directory (no slice worker) and a second connection to the same file:
@@ -96,7 +85,7 @@ for (const backend of BACKENDS) {
       // Move the promotion's time back (a soak made to look served): its columns no longer say
       // what its hashed body says. No await on anything but the edit itself between the reads.
       await sql("update ledger_entries set at = '2020-01-01T00:00:00.000Z' where kind = 'promotion'");
-      const error = await rejection(stageStatus(as('reader')));
+      const error = await tollgateRejectionOf(stageStatus(as('reader')));
       expect(error.code).toBe('LEDGER_CORRUPT');
       expect(error.message).toMatch(/ledger entry #\d+ of pipeline shop fails verification/);
     });
@@ -134,7 +123,7 @@ for (const backend of BACKENDS) {
         'security',
         record.id,
       ]);
-      const error = await rejection(verifyToken(services, token, at));
+      const error = await tollgateRejectionOf(verifyToken(services, token, at));
       expect(error.code).toBe('UNAUTHENTICATED');
       expect(error.message).toMatch(/revoked/);
     });

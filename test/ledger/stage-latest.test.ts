@@ -9,8 +9,7 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { stageStatus } from '../../src/app/status.js';
-import { TollgateError } from '../../src/errors.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS, execBehindTheStore } from '../support/stores.js';
@@ -28,16 +27,6 @@ const V2 = fakeDigest('latest-2');
 const NEVER = fakeDigest('latest-never-in-prod');
 const T0 = new Date('2026-11-24T09:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-
-async function failure(promise: Promise<unknown>): Promise<TollgateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a TollgateError, but the call succeeded');
-}
 
 const openPipeline = pipelines();
 
@@ -57,7 +46,7 @@ describe.each(BACKENDS)('the newest entry of a stage, edited ($title)', (backend
       'update ledger_entries set body = replace(body, ?, ?) where seq = ?',
       [V1, NEVER, rollback.entry.seq],
     );
-    const refused = await failure(stageStatus(as('viewer', at(5))));
+    const refused = await tollgateRejectionOf(stageStatus(as('viewer', at(5))));
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toContain(
       `ledger entry #${rollback.entry.seq} of pipeline shop fails verification`,

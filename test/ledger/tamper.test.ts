@@ -16,10 +16,9 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { type AppServices, contractSource, fixedClock, requestOf } from '../../src/app/services.js';
 import { verifyLedger } from '../../src/app/status.js';
-import { TollgateError } from '../../src/errors.js';
 import { evidenceId } from '../../src/ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../../src/ledger/hash-chain.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
 
@@ -52,17 +51,6 @@ const D = fakeDigest('tamper');
 const T0 = new Date('2026-11-24T09:00:00Z');
 const hours = (n: number) => new Date(T0.getTime() + n * 3_600_000);
 
-/** The TollgateError a promise rejects with; fails the test when it resolves. */
-async function corruption(promise: Promise<unknown>): Promise<TollgateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TollgateError) return error;
-    throw error;
-  }
-  throw new Error('expected LEDGER_CORRUPT, but the call succeeded');
-}
-
 for (const backend of BACKENDS) {
   describe(`an attacker with the ${backend.name} database`, () => {
     let handle: StoreHandle;
@@ -93,11 +81,11 @@ for (const backend of BACKENDS) {
     /** Promote must refuse without appending, and `ledger verify` must name the same thing. */
     async function expectRefused(stage: string, at: Date, names: RegExp) {
       const before = await head();
-      const check = await corruption(checkStage(as('ci', at), stage, D));
+      const check = await tollgateRejectionOf(checkStage(as('ci', at), stage, D));
       expect(check.code).toBe('LEDGER_CORRUPT');
       expect(check.exitCode).toBe(4);
       expect(check.message).toMatch(names);
-      const promoted = await corruption(promote(as('ci', at), stage, D));
+      const promoted = await tollgateRejectionOf(promote(as('ci', at), stage, D));
       expect(promoted.code).toBe('LEDGER_CORRUPT');
       expect(promoted.message).toMatch(names);
       expect(await head()).toBe(before);
@@ -299,12 +287,12 @@ for (const backend of BACKENDS) {
           'approval-note',
           last,
         ]);
-        const check = await corruption(checkStage(as('ci', hours(30)), 'prod', D));
+        const check = await tollgateRejectionOf(checkStage(as('ci', hours(30)), 'prod', D));
         expect(check.code).toBe('LEDGER_CORRUPT');
         expect(check.message).toMatch(
           new RegExp(`ledger entry #${last} .*kind "approval-note".*expected one of`),
         );
-        const promoted = await corruption(promote(as('ci', hours(30)), 'prod', D));
+        const promoted = await tollgateRejectionOf(promote(as('ci', hours(30)), 'prod', D));
         expect(promoted.code).toBe('LEDGER_CORRUPT');
         expect(await head()).toBe(last);
       });
@@ -312,12 +300,12 @@ for (const backend of BACKENDS) {
       it('nothing is appended to a chain whose head was edited', async () => {
         const last = await head();
         await sql(`update ledger_entries set body = replace(body, '"ci"', '"mallory"') where seq = ${last}`);
-        const refused = await corruption(
+        const refused = await tollgateRejectionOf(
           recordApproval(as('dana', hours(3)), 'prod', { artifact: D, decision: 'approve' }),
         );
         expect(refused.message).toMatch(new RegExp(`ledger entry #${last} .*body hashes to`));
         expect(await head()).toBe(last);
-        const attest = await corruption(
+        const attest = await tollgateRejectionOf(
           attestTests(as('ci', hours(3)), { artifact: D, suite: 'unit', files: [join(dir, 'unit-bad.xml')] }),
         );
         expect(attest.code).toBe('LEDGER_CORRUPT');

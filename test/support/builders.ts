@@ -28,6 +28,17 @@ export function contractOf(yaml: string): Contract {
   return validateContract(yaml, 'tollgate.yaml');
 }
 
+/** The TollgateError a promise rejects with; any other error is rethrown, and resolving fails the test. */
+export async function tollgateRejectionOf(promise: Promise<unknown>): Promise<TollgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TollgateError) return error;
+    throw error;
+  }
+  throw new Error('expected a TollgateError, but the call succeeded');
+}
+
 /** The TollgateError `action` throws; any other error is rethrown, and no error fails the test. */
 export function tollgateErrorOf(action: () => unknown): TollgateError {
   try {
