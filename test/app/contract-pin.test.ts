@@ -337,6 +337,44 @@ stages:
       expect(digests.hashed).toBe(hashed + 1);
     });
 
+    it('a pin recorded before the verifier key was pinned is not refused for it, and contract update records it', async () => {
+      handle = await backend.open();
+      dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-keys-'));
+      mkdirSync(join(dir, 'keys'));
+      writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
+      writeFileSync(join(dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
+      const contract = validateContract(KEYED, join(dir, 'tollgate.yaml'));
+      const services = createServices({
+        contracts: contractSource([contract]),
+        store: handle.store,
+        clock: systemClock,
+      });
+      const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
+      // The pin an earlier Tollgate wrote: the same text, its trusted keys, no verifier key.
+      const ci = await new TrustFileDigests().digestOf(join(dir, 'keys/ci.pub'));
+      await handle.store.write('shop', (tx) =>
+        tx.append('shop', {
+          kind: ENTRY.contract,
+          stage: null,
+          artifact: null,
+          actor: 'ci',
+          at: new Date().toISOString(),
+          payload: {
+            digest: contract.digest,
+            previous: null,
+            text: contract.text,
+            via: 'first promotion',
+            trustFiles: { 'trust.keys.ci': ci },
+          },
+        }),
+      );
+      await registerArtifact(as('ci'), { digest: D });
+      expect((await promote(as('ci'), 'dev', D)).entry).toBeDefined();
+      const update = await updateContract(as('alice'));
+      expect(update.recorded).toBe(true);
+      expect(update.changes?.files).toEqual(['trust.verifier.key']);
+    });
+
     it('contract update reads each trusted file once', async () => {
       // A clock at the epoch: every file counts as racily new, so nothing kept hides a second read.
       const digests = new TrustFileDigests({ nowNs: () => 0n });
