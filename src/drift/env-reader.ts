@@ -14,9 +14,10 @@
  *   a value that then starts and ends with the same quote loses the two (`A='it''s'` is `it''s`).
  *
  * dotenv ends an unquoted value at any `#`, docker compose only at one after white space: `A=a#b`
- * is `a` to one and `a#b` to the other, so reading it either way could hide a difference the other
- * tool deploys (`a#b` and `a#c` both read as `a`). Such a `#` (right after text, or right after the
- * `=`) is refused with its line and column: quote the value, or put white space before the comment.
+ * is `a` to one and `a#b` to the other. The reader takes compose's, the longer reading: dotenv's
+ * value is compose's cut at its first `#`, so two values that read alike the compose way read alike
+ * the dotenv way too, and no difference either tool would deploy is hidden (`a#b` and `a#c` differ;
+ * to an application reading them with dotenv they would not, which drift then over-reports).
  *
  * Two things dotenv does silently are refused with the file and line: a key set twice (dotenv keeps
  * the last one, so the file says two things) and a line that is not an assignment (dotenv skips it;
@@ -63,7 +64,7 @@ export function parseEnvFile(text: string, file: string): ConfigMap {
       );
     }
     seen.set(key, lineNumber);
-    const { value, lines: used } = readValue(lines, index, match[0].length, file);
+    const { value, lines: used } = readValue(lines, index, match[0].length);
     setOwn(result, key, value);
     index += used;
   }
@@ -71,12 +72,7 @@ export function parseEnvFile(text: string, file: string): ConfigMap {
 }
 
 /** Reads the value starting at `column` of line `index`; returns it and how many lines it used. */
-function readValue(
-  lines: string[],
-  index: number,
-  column: number,
-  file: string,
-): { value: string; lines: number } {
+function readValue(lines: string[], index: number, column: number): { value: string; lines: number } {
   const line = lines[index]!;
   let start = column;
   while (start < line.length && /\s/.test(line[start]!)) start++;
@@ -85,15 +81,9 @@ function readValue(
     const quoted = readQuoted(lines, index, start + 1, quote);
     if (quoted !== undefined) return quoted;
   }
-  const hash = line.indexOf('#', column);
-  if (hash !== -1 && !/[ \t]/.test(line[hash - 1] ?? '')) {
-    // Not quoting the value: it may be a secret.
-    throw inputError(
-      'CONFIG_INVALID',
-      { file, line: index + 1, column: hash + 1 },
-      `"#" right after ${hash === column ? 'the "="' : 'text'} in an unquoted value: dotenv ends the value there, docker compose keeps the "#" and what follows, so the file means two things; quote the value ("…#…") or put white space before a comment`,
-    );
-  }
+  // A comment starts at a `#` after white space only (see the file's comment: the longer reading).
+  let hash = line.indexOf('#', column);
+  while (hash !== -1 && !/[ \t]/.test(line[hash - 1] ?? '')) hash = line.indexOf('#', hash + 1);
   let value = (hash === -1 ? line.slice(column) : line.slice(column, hash)).trim();
   const first = value[0];
   if (value.length >= 2 && first !== undefined && QUOTES.has(first) && value.endsWith(first)) {
