@@ -116,6 +116,19 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('signs the tree head stored at append time: an entry edited by SQL later does not change what it vouches for', async () => {
+      const before = await ledgerCheckpoint(request(), { key: join(dir, 'log.key') });
+      await sql(`update ledger_entries set body = replace(body, '"n":5', '"n":999') where seq = 5`);
+      expect((await bodies())[4]).toContain('"n":999');
+      const after = await ledgerCheckpoint(request(), { key: join(dir, 'log.key') });
+      // The signed root is the one of the entries as appended, so the edit is not vouched for...
+      expect(after.root).toBe(before.root);
+      // ...and the checkpoint proves the edit against it.
+      writeFileSync(join(dir, 'after.txt'), after.note);
+      const verdict = await verifySince(request(), { since: join(dir, 'after.txt') });
+      expect(verdict.ok).toBe(false);
+    });
+
     it('builds the tree of a ledger written before the tree existed, on first use', async () => {
       const before = await handle.store.treeHead('shop');
       await sql('delete from ledger_tree');
@@ -179,26 +192,6 @@ for (const backend of BACKENDS) {
         verifySince(request(), { since: join(dir, 'forged.txt'), key: join(dir, 'log.pub') }),
       ).rejects.toMatchObject({
         code: 'SIGNATURE_INVALID',
-      });
-    });
-
-    it('refuses to sign a checkpoint over an entry edited in the database', async () => {
-      await sql(`update ledger_entries set body = replace(body, '"n":5', '"n":6') where seq = 5`);
-      await expect(ledgerCheckpoint(request(), { key: join(dir, 'log.key') })).rejects.toMatchObject({
-        code: 'LEDGER_CORRUPT',
-        message: expect.stringMatching(
-          /^ledger of shop fails verification at entry #5: .*no checkpoint was signed/,
-        ),
-      });
-    });
-
-    it('refuses to sign a checkpoint over a stored tree node edited in the database', async () => {
-      await sql(`update ledger_tree set hash = ? where node = (select min(node) from ledger_tree)`, [
-        'ab'.repeat(32),
-      ]);
-      await expect(ledgerCheckpoint(request(), { key: join(dir, 'log.key') })).rejects.toMatchObject({
-        code: 'LEDGER_CORRUPT',
-        message: expect.stringMatching(/stored Merkle tree node \d+:\d+ is (ab){32}, the entries give/),
       });
     });
 
