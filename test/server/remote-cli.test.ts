@@ -109,11 +109,12 @@ beforeAll(async () => {
   });
   copyFixture(dir, 'sbom/cyclonedx/dropwizard-1.3.15__bom.json', 'bom.json');
   const { privateKey } = generateKeyPairSync('ed25519');
-  mkdirSync(join(dir, 'contracts', 'keys'));
-  writeFileSync(
-    join(dir, 'contracts', 'keys', 'verifier.key'),
-    privateKey.export({ type: 'pkcs8', format: 'pem' }),
-  );
+  // Beside both contract files: `contract push tollgate.yaml` reads the key beside it, and the pin
+  // holds the verifier key's digest, so a missing key would be a change of contract.
+  for (const folder of [join(dir, 'contracts', 'keys'), join(dir, 'keys')]) {
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'verifier.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  }
   copyFixture(dir, 'cdevents/conformance/testsuiterun_finished.json', 'event.json');
   copyFixture(dir, 'cdevents/conformance/artifact_signed.json', 'signed.json');
   for (const name of ['grype.json', 'slsa-v1.intoto.json'])
