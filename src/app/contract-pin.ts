@@ -381,7 +381,8 @@ export async function updateContract(
     // first record of the files a pin from before they were recorded trusts. Read once: the
     // entry records the digests this comparison saw.
     const trustFiles = await trustFilesOf(contract, ctx.services.trustFiles);
-    const filesChanged = pin !== undefined && changedTrustFiles(pin.trustFiles ?? {}, trustFiles).length > 0;
+    const changedFiles = pin === undefined ? [] : changedTrustFiles(pin.trustFiles ?? {}, trustFiles);
+    const filesChanged = changedFiles.length > 0;
     if (pin?.digest === contract.digest && !filesChanged) {
       return {
         recorded: false,
@@ -392,8 +393,20 @@ export async function updateContract(
         message: `${contract.digest} already is the contract in force for ${contract.pipeline} (ledger entry #${pin.seq}); nothing recorded`,
       };
     }
-    if (pin) assertContractAdmin(loadPinned(pin, contract.pipeline), pin, ctx.caller.principal);
-    else {
+    if (pin) {
+      try {
+        assertContractAdmin(loadPinned(pin, contract.pipeline), pin, ctx.caller.principal);
+      } catch (error) {
+        // The same text: say that what changed is the files it trusts, or the refusal reads as
+        // though the text differed.
+        if (pin.digest !== contract.digest || !(error instanceof TollgateError)) throw error;
+        throw new TollgateError(
+          error.code,
+          `the contract's text is the one in force, but the files it trusts changed (${changedFiles.map((key) => describeTrustFile(contract, key)).join(', ')}: replaced, or missing beside this contract file): ${error.message}`,
+          { cause: error },
+        );
+      }
+    } else {
       // Nothing pinned yet: the contract the process started with is in force. Pinning it as it is
       // needs nobody's leave (its first promotion would), but replacing it needs its admins, as
       // replacing a pinned one does: a server's pipeline admin must not rewrite a fresh server's

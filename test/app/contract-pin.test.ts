@@ -313,6 +313,12 @@ stages:
       expect((await checkStage(as('mallory'), 'prod', D)).risks[0]?.text).toContain(
         'but trust.verifier.key (keys/verifier.key) changed since it was pinned',
       );
+      // Not an admin: the refusal says the text is unchanged and names the file that is not.
+      const notAdmin = await tollgateRejectionOf(updateContract(as('mallory')));
+      expect(notAdmin.code).toBe('NOT_ALLOWED');
+      expect(notAdmin.message).toMatch(
+        /^the contract's text is the one in force, but the files it trusts changed \(trust\.verifier\.key \(keys\/verifier\.key\): replaced, or missing beside this contract file\): mallory may not change/,
+      );
       expect((await updateContract(as('alice'), { reason: 'verifier key rotated' })).changes?.files).toEqual([
         'trust.verifier.key',
       ]);
