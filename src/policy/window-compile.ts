@@ -225,7 +225,11 @@ function compileWindow(
       // §3.3.10), so a freeze starting at 02:30 on the spring-forward night would vanish. Such an
       // occurrence is kept, moved forward by the gap as RFC 5545 §3.3.5 reads a DATE-TIME in a gap.
       // A gap just before the stretch can move an occurrence into it, hence the day before.
-      for (const [gapStart, gapEnd] of wallGaps(tz, startMs - DAY_MS, endMs)) {
+      // An allow window with COUNT is the exception: the library's COUNT occurrences already leave
+      // the skipped one out without counting it (§3.3.10), so keeping it too would open the window
+      // COUNT + 1 times. Each reading errs towards "closed".
+      const gaps = kind === 'allow' && parts.COUNT !== undefined ? [] : wallGaps(tz, startMs - DAY_MS, endMs);
+      for (const [gapStart, gapEnd] of gaps) {
         const wall = ruleFor(startMs - 2 * DAY_MS, true);
         for (const occurrence of wall.between(new Date(gapStart), new Date(gapEnd), true)) {
           if (occurrence.epochMilliseconds >= gapEnd) continue;

@@ -55,6 +55,28 @@ describe('windows gate', () => {
     }
   });
 
+  it('opens an allow window with COUNT exactly COUNT times across the spring-forward gap', () => {
+    // RFC 5545 3.3.10: 02:30 on 29 March does not exist in Berlin, so that day is neither an
+    // occurrence nor counted: the three are 28, 30 and 31 March. Moving it to 03:30 as well would
+    // open the window a fourth time.
+    const slot = pipeline(`      windows:
+        tz: Europe/Berlin
+        allow: [{ name: three nights, rrule: "FREQ=DAILY;COUNT=3", start: "2026-03-28T02:30", duration: 30m }]`);
+    const allow = slot.stages.prod!.requires.windows!;
+    const verdict = (now: string) => evaluateWindows(allow, contextOf(slot, { now })).status;
+    expect(verdict('2026-03-28T01:45:00Z')).toBe('pass');
+    expect(verdict('2026-03-29T01:45:00Z')).toBe('pending');
+    expect(verdict('2026-03-30T00:45:00Z')).toBe('pass');
+    expect(verdict('2026-03-31T00:45:00Z')).toBe('pass');
+    const freeze = pipeline(`      windows:
+        tz: Europe/Berlin
+        deny: [{ name: three nights, rrule: "FREQ=DAILY;COUNT=3", start: "2026-03-28T02:30", duration: 30m }]`);
+    const deny = freeze.stages.prod!.requires.windows!;
+    // A freeze errs the other way: the skipped night is kept (from 03:30) beside the three.
+    expect(evaluateWindows(deny, contextOf(freeze, { now: '2026-03-29T01:45:00Z' })).status).toBe('pending');
+    expect(evaluateWindows(deny, contextOf(freeze, { now: '2026-03-31T00:45:00Z' })).status).toBe('pending');
+  });
+
   it('covers both readings of the repeated hour with a freeze, and the first with an allow window', () => {
     const freeze = pipeline(`      windows:
         tz: America/New_York
