@@ -9,10 +9,10 @@ import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
 import { field } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
-import type { Facts } from '../gates/gate.js';
+import type { DecisionItem, Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { type ArtifactFacts, artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
-import { notInForceRisk, pinnedContract } from './contract-pin.js';
+import { notInForceRequirement, pinnedContract } from './contract-pin.js';
 import { gatherExtraFacts } from './fact-provider.js';
 import type { AppRequest } from './services.js';
 
@@ -47,13 +47,36 @@ export async function checkStage(ctx: AppRequest, stageName: string, digest: str
   const store = await ctx.services.store();
   const extra = await gatherStageFacts(ctx, stageName, store);
   const decision = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
-  // `check` runs under any contract (a proposal's "what if"); it says so when that is not the
-  // contract in force, since recording commands would refuse it.
+  // `check` runs under any contract (a proposal's "what if"): every gate says what that contract
+  // would decide. When it is not the contract in force the answer is still no, since recording
+  // commands would refuse it: a CI gate that reads the exit code of `check -c loose.yaml` (or of a
+  // branch's edited tollgate.yaml) must not read a proposal as the pipeline's answer.
   const pipeline = ctx.contract.pipeline;
   // The same memo as the server's contract in force: the dashboard checks many doors per page.
   const pin = await store.whileUnchanged(['contract in force', pipeline], () =>
     pinnedContract(store, pipeline),
   );
-  const whatIf = await notInForceRisk(ctx.contract, pin, ctx.services.trustFiles);
-  return whatIf === undefined ? decision : { ...decision, risks: [whatIf, ...decision.risks] };
+  const whatIf = await notInForceRequirement(ctx.contract, pin, ctx.services.trustFiles);
+  return whatIf === undefined ? decision : notInForce(decision, whatIf);
+}
+
+/** The decision under a contract not in force: blocked by a failed `contract` gate, first. */
+function notInForce(decision: Decision, item: DecisionItem): Decision {
+  const { until: _, ...rest } = decision;
+  return {
+    ...rest,
+    verdict: 'blocked',
+    gates: [
+      {
+        gate: 'contract',
+        status: 'fail',
+        summary: 'not the contract in force',
+        validated: [],
+        risks: [],
+        required: [item],
+      },
+      ...decision.gates,
+    ],
+    required: [item, ...decision.required],
+  };
 }

@@ -17,6 +17,7 @@ import {
 } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
@@ -200,28 +201,28 @@ export async function assertContractPinned(
 
 /**
  * For a read-only decision (`check`) made under another contract than the one in force, or under
- * the pinned text with trusted files changed since: the remaining risk that says it is a "what
- * if", so a CI gate that runs `check -c loose.yaml` (or a branch's edited tollgate.yaml) does not
- * read as the pipeline's answer. Undefined when the contract is the one in force, or none is pinned.
+ * the pinned text with trusted files changed since: what the `contract` gate requires before the
+ * decision is the pipeline's answer (src/app/check.ts blocks it). Undefined when the contract is
+ * the one in force, or none is pinned.
  */
-export async function notInForceRisk(
+export async function notInForceRequirement(
   contract: Contract,
   pin: PinnedContract | undefined,
   digests?: TrustFileDigests,
-): Promise<{ gate: string; text: string } | undefined> {
+): Promise<DecisionItem | undefined> {
   if (pin === undefined) return undefined;
-  const whatIf = 'a "what if": promote and every recording command refuse to run under it';
+  const whatIf = 'the other gates say what it would decide (a "what if")';
   if (pin.digest !== contract.digest)
     return {
       gate: 'contract',
-      text: `decided under ${contract.file} (${contract.digest}), which is not the contract in force for ${contract.pipeline} (${pin.digest}, ledger entry #${pin.seq}): ${whatIf}`,
+      text: `decided under ${contract.file} (${contract.digest}), which is not the contract in force for ${contract.pipeline} (${pin.digest}, ledger entry #${pin.seq}): ${whatIf}; it decides nothing until an admin of the contract in force records it (\`tollgate contract update\`), and promote and every recording command refuse to run under it`,
     };
   if (pin.trustFiles === undefined) return undefined;
   const changed = changedSincePin(pin, await trustFilesOf(contract, digests));
   if (changed.length === 0) return undefined;
   return {
     gate: 'contract',
-    text: `decided under the contract in force, but ${changed.map((key) => describeTrustFile(contract, key)).join(', ')} changed since it was pinned (ledger entry #${pin.seq}): ${whatIf} until an admin records the change (\`tollgate contract update\`)`,
+    text: `decided under the contract in force, but ${changed.map((key) => describeTrustFile(contract, key)).join(', ')} changed since it was pinned (ledger entry #${pin.seq}): ${whatIf}; it decides nothing until an admin records the change (\`tollgate contract update\`), and promote and every recording command refuse to run until then`,
   };
 }
 

@@ -117,8 +117,9 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     const { as, store } = await setup();
     await promote(as('ci'), 'dev', D);
     const before = await store.head('shop');
-    // Under the loose contract prod would be allowed: the attack is worth making.
-    expect((await checkStage(as('mallory', LOOSE), 'prod', D)).verdict).toBe('allowed');
+    // Under the loose contract every gate of prod would pass: the attack is worth making.
+    const gates = (await checkStage(as('mallory', LOOSE), 'prod', D)).gates;
+    expect(gates.filter((g) => g.gate !== 'contract').every((g) => g.status === 'pass')).toBe(true);
     for (const attempt of [
       () => promote(as('mallory', LOOSE), 'prod', D),
       () => recordApproval(as('mallory', LOOSE), 'prod', { artifact: D, decision: 'approve' }),
@@ -133,22 +134,28 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     expect(await store.head('shop')).toBe(before);
   });
 
-  it('check under another contract than the one in force says it is a what if, not the answer', async () => {
+  it('check under another contract than the one in force shows its gates as a what if, and is blocked', async () => {
     const { as } = await setup();
-    expect((await checkStage(as('ci'), 'dev', D)).risks.map((r) => r.gate)).not.toContain('contract');
+    const first = await checkStage(as('ci'), 'dev', D);
+    expect(first.gates.map((g) => g.gate)).not.toContain('contract');
     await promote(as('ci'), 'dev', D);
-    // A CI gate running `check` with a branch's loosened contract: allowed, and it must say why that is no answer.
+    // A CI gate reading the exit code of `check` with a branch's loosened contract: every gate of
+    // the proposal passes, and the answer is still no.
     const loose = await checkStage(as('mallory', LOOSE), 'prod', D);
-    expect(loose.verdict).toBe('allowed');
-    expect(loose.risks[0]).toEqual({
+    expect(loose.verdict).toBe('blocked');
+    expect(loose.gates[0]).toMatchObject({ gate: 'contract', status: 'fail', summary: 'not the contract in force' });
+    expect(loose.gates.slice(1).every((g) => g.status === 'pass')).toBe(true);
+    expect(loose.required[0]).toEqual({
       gate: 'contract',
       text: expect.stringContaining(
         `(${LOOSE.digest}), which is not the contract in force for shop (${STRICT.digest}, ledger entry #`,
       ),
     });
-    expect(loose.risks[0]!.text).toContain('a "what if": promote and every recording command refuse');
+    expect(loose.required[0]!.text).toContain('the other gates say what it would decide (a "what if")');
+    expect(loose.required[0]!.text).toContain('`tollgate contract update`');
     const strict = await checkStage(as('ci'), 'prod', D);
-    expect(strict.risks.map((r) => r.gate)).not.toContain('contract');
+    expect(strict.gates.map((g) => g.gate)).not.toContain('contract');
+    expect(strict.required.map((r) => r.gate)).not.toContain('contract');
   });
 
   it('an admin listed only in the new contract cannot update it; nor can anyone not an admin', async () => {
@@ -310,7 +317,7 @@ stages:
       expect(refused.message).toContain(
         'a file it trusts changed since: trust.verifier.key (keys/verifier.key) is sha256:',
       );
-      expect((await checkStage(as('mallory'), 'prod', D)).risks[0]?.text).toContain(
+      expect((await checkStage(as('mallory'), 'prod', D)).required[0]?.text).toContain(
         'but trust.verifier.key (keys/verifier.key) changed since it was pinned',
       );
       // Not an admin: the refusal says the text is unchanged and names the file that is not.
@@ -332,14 +339,15 @@ stages:
       await checkStage(as('ci'), 'prod', D);
       const hashed = digests.hashed;
       for (let i = 0; i < 5; i++)
-        expect((await checkStage(as('ci'), 'prod', D)).risks.map((r) => r.gate)).not.toContain('contract');
+        expect((await checkStage(as('ci'), 'prod', D)).gates.map((g) => g.gate)).not.toContain('contract');
       expect(digests.hashed).toBe(hashed);
       // Replaced by rename (a new inode), as an editor or an attacker would.
       writeFileSync(join(keys, 'ci.pub.new'), pemKeyPair('ed25519').publicPem);
       renameSync(join(keys, 'ci.pub.new'), join(keys, 'ci.pub'));
-      expect((await checkStage(as('ci'), 'prod', D)).risks[0]?.text).toContain(
-        'but trust.keys.ci (keys/ci.pub) changed since it was pinned',
-      );
+      // A swapped key decides who is trusted as `ci`: the decision is no answer until it is recorded.
+      const swapped = await checkStage(as('ci'), 'prod', D);
+      expect(swapped.verdict).toBe('blocked');
+      expect(swapped.required[0]?.text).toContain('but trust.keys.ci (keys/ci.pub) changed since it was pinned');
       expect(digests.hashed).toBe(hashed + 1);
     });
 
