@@ -143,7 +143,11 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     // the proposal passes, and the answer is still no.
     const loose = await checkStage(as('mallory', LOOSE), 'prod', D);
     expect(loose.verdict).toBe('blocked');
-    expect(loose.gates[0]).toMatchObject({ gate: 'contract', status: 'fail', summary: 'not the contract in force' });
+    expect(loose.gates[0]).toMatchObject({
+      gate: 'contract',
+      status: 'fail',
+      summary: 'not the contract in force',
+    });
     expect(loose.gates.slice(1).every((g) => g.status === 'pass')).toBe(true);
     expect(loose.required[0]).toEqual({
       gate: 'contract',
@@ -347,7 +351,9 @@ stages:
       // A swapped key decides who is trusted as `ci`: the decision is no answer until it is recorded.
       const swapped = await checkStage(as('ci'), 'prod', D);
       expect(swapped.verdict).toBe('blocked');
-      expect(swapped.required[0]?.text).toContain('but trust.keys.ci (keys/ci.pub) changed since it was pinned');
+      expect(swapped.required[0]?.text).toContain(
+        'but trust.keys.ci (keys/ci.pub) changed since it was pinned',
+      );
       expect(digests.hashed).toBe(hashed + 1);
     });
 
