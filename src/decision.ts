@@ -18,6 +18,11 @@ export interface Decision {
   required: DecisionItem[];
   /** The contract declares a demo pipeline (`demo: true`): recording commands may run at a set clock. */
   demo?: true;
+  /**
+   * A `check` outside a demo pipeline at a time the caller set (`--now`, TOLLGATE_NOW) instead of
+   * the real time: a "what if", which every rendering says beside the verdict.
+   */
+  clockSet?: true;
   /** For `pending`: the earliest time every timed pending gate may have passed (the latest of their times). */
   until?: string;
 }

@@ -46,7 +46,9 @@ export async function checkStage(ctx: AppRequest, stageName: string, digest: str
   const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();
   const extra = await gatherStageFacts(ctx, stageName, store);
-  const decision = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
+  const decided = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));
+  // A set clock answers "what if" (soak and windows read it): the answer says so where it is read.
+  const decision: Decision = ctx.caller.timeSet && !decided.demo ? { ...decided, clockSet: true } : decided;
   // `check` runs under any contract (a proposal's "what if"): every gate says what that contract
   // would decide. When it is not the contract in force the answer is still no, since recording
   // commands would refuse it: a CI gate that reads the exit code of `check -c loose.yaml` (or of a

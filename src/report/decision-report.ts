@@ -30,6 +30,9 @@ function evidenceNote(item: DecisionItem): string {
   return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortDigest(e) : e)).join(', ')}]`;
 }
 
+const CLOCK_SET =
+  'set by the caller (--now or TOLLGATE_NOW), not the real time: a "what if", not the answer now';
+
 /** Plain text for a terminal. */
 export function renderDecisionText(decision: Decision): string {
   const lines: string[] = [];
@@ -38,6 +41,7 @@ export function renderDecisionText(decision: Decision): string {
   lines.push(`  purpose: ${decision.purpose}`);
   // The rules it was decided under: the contract pinned for the pipeline (docs/contract.md).
   lines.push(`  contract: ${decision.contract.digest}${decision.demo ? ' (a demo pipeline)' : ''}`);
+  if (decision.clockSet) lines.push(`  clock: ${decision.evaluatedAt}, ${CLOCK_SET}`);
   const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
   for (const gate of decision.gates) {
     lines.push(
@@ -75,6 +79,7 @@ export function renderDecisionMarkdown(decision: Decision): string {
   out.push(
     `Artifact \`${decision.artifact.digest}\`${decision.artifact.labels.version ? ` (version ${escapeMarkdown(decision.artifact.labels.version)})` : ''} · contract \`${shortDigest(decision.contract.digest)}\``,
   );
+  if (decision.clockSet) out.push('', `Clock \`${decision.evaluatedAt}\`, ${escapeMarkdown(CLOCK_SET)}`);
   out.push('');
   out.push('| gate | status | summary |');
   out.push('| --- | --- | --- |');

@@ -291,6 +291,8 @@ export const decisionSchema = z
     risks: z.array(item),
     required: z.array(item),
     until: z.string().optional(),
+    demo: z.literal(true).optional(),
+    clockSet: z.literal(true).optional(),
   })
   .openapi('Decision', { description: 'What `tollgate check --json` prints.' });
 

@@ -20,6 +20,7 @@ import { attestVerification } from '../../src/app/verification.js';
 import type { Contract } from '../../src/contract/types.js';
 import { TollgateError } from '../../src/errors.js';
 import { ENTRY } from '../../src/ledger/entry.js';
+import { renderDecisionMarkdown, renderDecisionText } from '../../src/report/decision-report.js';
 import { createServerApp } from '../../src/server/app.js';
 import { readPublicKeyFile } from '../../src/trust/keys.js';
 import { verifyVsa } from '../../src/trust/vsa.js';
@@ -117,6 +118,15 @@ describe.each(BACKENDS)('one clock for decisions that record ($name)', (backend)
     // The same time asked of check: a decision, nothing recorded.
     const whatIf = await checkStage(requestOf(services, { principal: 'ci', at: FUTURE }), 'prod', D);
     expect(whatIf).toMatchObject({ verdict: 'allowed', evaluatedAt: FUTURE.toISOString() });
+    // ... which says so wherever it is read: a TOLLGATE_NOW left in CI variables shows in the log.
+    expect(whatIf.clockSet).toBe(true);
+    expect(renderDecisionText(whatIf).split('\n')[3]).toBe(
+      `  clock: ${FUTURE.toISOString()}, set by the caller (--now or TOLLGATE_NOW), not the real time: a "what if", not the answer now`,
+    );
+    expect(renderDecisionMarkdown(whatIf)).toContain(`Clock \`${FUTURE.toISOString()}\`, set by the caller`);
+    const now = await checkStage(requestOf(services, { principal: 'ci' }), 'prod', D);
+    expect(now.clockSet).toBeUndefined();
+    expect(renderDecisionText(now)).not.toContain('clock:');
     expect((await handle.store.verify('shop')).entries).toBe(before);
   });
 
