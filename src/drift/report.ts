@@ -20,6 +20,7 @@ import {
   type DriftClass,
   type RawDifference,
 } from './types.js';
+import { compileValuePattern, type ValuePattern } from './value-pattern.js';
 
 /** A class budget: at most N undeclared differences, only declared ones, or any number. */
 export type BudgetValue = number | 'declared' | 'any';
@@ -32,7 +33,10 @@ export interface DriftDeclarationSpec {
   reason: string;
   /** Expiry: an ISO date (valid through that day, UTC) or date-time. */
   until?: string;
-  /** The downstream value (as text) must match this regular expression. */
+  /**
+   * The downstream value (as text) must match this regular expression, run by RE2 (linear time);
+   * it must end with `$` (see src/drift/value-pattern.ts).
+   */
   match?: string;
   /** The downstream value must be a number (or Kubernetes quantity) greater than the upstream's. */
   greaterThanUpstream?: boolean;
@@ -44,7 +48,7 @@ export interface DriftDeclaration extends DriftDeclarationSpec {
   /** `until` as epoch milliseconds: the first instant the declaration no longer holds. */
   expiresAt?: number;
   /** `match`, compiled. */
-  matcher?: RegExp;
+  matcher?: ValuePattern;
 }
 
 /** A stage's `requires.drift`, compiled. Classes missing from `budget` are `any`. */
@@ -59,7 +63,7 @@ export function compileDeclaration(spec: DriftDeclarationSpec): DriftDeclaration
     ...spec,
     pattern: compilePathPattern(spec.path),
     ...(spec.until === undefined ? {} : { expiresAt: expiryOf(spec.until) }),
-    ...(spec.match === undefined ? {} : { matcher: new RegExp(spec.match) }),
+    ...(spec.match === undefined ? {} : { matcher: compileValuePattern(spec.match) }),
   };
 }
 

@@ -169,15 +169,17 @@ describe('declarations', () => {
 
   it('checks a value pattern on the downstream value', () => {
     const ok = build({
-      declared: [{ path: '/database/host', class: 'endpoints', reason: 'r', match: '^db\\.prod\\.' }],
+      declared: [{ path: '/database/host', class: 'endpoints', reason: 'r', match: '^db\\.prod\\..*$' }],
     });
     expect(byPath(ok, '/database/host').declared).toBe(true);
     const bad = build({
-      declared: [{ path: '/database/host', class: 'endpoints', reason: 'r', match: '\\.staging\\.' }],
+      declared: [
+        { path: '/database/host', class: 'endpoints', reason: 'r', match: '\\.staging\\.internal$' },
+      ],
     });
     expect(byPath(bad, '/database/host')).toMatchObject({
       declared: false,
-      note: 'declaration 1 (r) requires the value to match /\\.staging\\./; "db.prod.internal" does not',
+      note: 'declaration 1 (r) requires the value to match /\\.staging\\.internal$/; "db.prod.internal" does not',
     });
   });
 

@@ -28,6 +28,8 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Kill the run after this many milliseconds (a run that would hang then fails instead). */
+  killAfterMs?: number;
 }
 
 /** Runs `tollgate ARGS` and collects its output; never throws on a non-zero exit. */
@@ -45,6 +47,7 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
       cwd: options.cwd,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.killAfterMs === undefined ? {} : { timeout: options.killAfterMs, killSignal: 'SIGKILL' }),
     });
     let stdout = '';
     let stderr = '';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type ClassPatterns, compileClassPatterns } from '../../drift/classify.js';
 import { compileKeyRules, type KeyRule } from '../../drift/diff.js';
 import { compileDriftRequirement, type DriftRequirement } from '../../drift/report.js';
+import { describeValuePatternProblem } from '../../drift/value-pattern.js';
 
 const driftClass = z.enum(['flags', 'endpoints', 'data', 'security', 'other']);
 
@@ -47,20 +48,17 @@ export const driftDeclaration = z
     match: z
       .string()
       .min(1)
-      .refine(
-        (value) => {
-          try {
-            new RegExp(value);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'a valid regular expression' },
-      )
+      .superRefine((value, context) => {
+        const problem = describeValuePatternProblem(value);
+        if (problem !== undefined)
+          context.addIssue({
+            code: 'custom',
+            message: `a regular expression RE2 can run, ending with $: this one ${problem}`,
+          });
+      })
       .optional()
       .describe(
-        'A regular expression this stage’s value must match (e.g. "^db\\.prod\\."); otherwise the difference is not excused.',
+        'A regular expression (RE2 syntax, matched in linear time) this stage’s value must match, ending with $ (e.g. "\\.prod\\.internal$"); otherwise the difference is not excused.',
       ),
     greaterThanUpstream: z
       .boolean()
