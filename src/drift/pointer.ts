@@ -74,7 +74,7 @@ export function compilePathPattern(text: string): PathPattern {
     matches(path) {
       const parsed = typeof path === 'string' ? parsePath(path) : path;
       if (namespace !== 'any' && namespace !== parsed.namespace) return false;
-      return matchSegments(compiled, 0, parsed.segments, 0);
+      return matchSegments(compiled, parsed.segments);
     },
   };
 }
@@ -84,23 +84,37 @@ export function matchPath(pattern: string, path: string | ParsedPath): boolean {
   return compilePathPattern(pattern).matches(path);
 }
 
-function matchSegments(pattern: Segment[], p: number, path: string[], s: number): boolean {
-  while (p < pattern.length) {
-    const head = pattern[p]!;
+/**
+ * Matches segment by segment, going back only to the last `**` (the wildcard algorithm of
+ * src/text/glob.ts, over segments): every other segment takes exactly one path segment, so the
+ * earliest place the segments after a `**` match is as good as any later one. Trying every split
+ * point of every `**` instead took time exponential in their number (`**` `/a/**` repeated twenty
+ * times over a path forty deep is 10^11 tries): a contract's pattern, or a config deep enough,
+ * stalled every drift report.
+ */
+function matchSegments(pattern: readonly Segment[], path: readonly string[]): boolean {
+  let p = 0;
+  let s = 0;
+  let star = -1;
+  let resume = 0;
+  while (s < path.length) {
+    const head = pattern[p];
     if (head === '**') {
-      // Collapse repeated `**` and try every split point.
-      while (p + 1 < pattern.length && pattern[p + 1] === '**') p++;
-      if (p + 1 === pattern.length) return true;
-      for (let next = s; next <= path.length; next++) {
-        if (matchSegments(pattern, p + 1, path, next)) return true;
-      }
+      star = p++;
+      resume = s;
+    } else if (head?.matches(path[s]!)) {
+      p++;
+      s++;
+    } else if (star !== -1) {
+      // Let the last `**` take one more segment and try again from there.
+      p = star + 1;
+      s = ++resume;
+    } else {
       return false;
     }
-    if (s >= path.length || !head.matches(path[s]!)) return false;
-    p++;
-    s++;
   }
-  return s === path.length;
+  while (pattern[p] === '**') p++;
+  return p === pattern.length;
 }
 
 /** True when the pattern has glob characters; otherwise it names exactly one path. */
