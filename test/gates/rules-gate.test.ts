@@ -211,9 +211,35 @@ describe('rules gate', () => {
       expect(result.status).toBe('fail');
       expect(result.required.map((r) => r.text)).toEqual([
         expect.stringMatching(
-          /^rule "checked" could not be evaluated, so it fails closed: the rule may take up to 25,005,000 steps over this decision.s data \(its longest list, map or string holds 5,000 items, all of them [\d,]+\), more than the budget of 10,000,000: /,
+          /^rule "checked" could not be evaluated, so it fails closed: the rule may take up to 25,005,000 steps over this decision.s data \(its longest list, map or string holds 5,000 items, all of them [\d,]+, its strings [\d,]+ characters\), more than the budget of 10,000,000: /,
         ),
       ]);
+    });
+
+    // A label of 200,000 characters: read once per component, it is a billion characters.
+    const notes = { notes: 'x'.repeat(200_000) };
+
+    it('fails a rule reading a long string from outside the item once per item', () => {
+      for (const cel of [
+        'evidence.sbom.latest.data.components.all(c, !artifact.labels.notes.contains(c.name))',
+        'evidence.sbom.latest.data.components.all(c, !(artifact.labels.notes + c.name).endsWith("zz"))',
+        'evidence.sbom.latest.data.components.all(c, size(artifact.labels.notes) > 0)',
+      ]) {
+        const result = evaluateRules(rulesOf(cel), contextOf(plain, { evidence, labels: notes }));
+        expect(result.status, cel).toBe('fail');
+        expect(result.required[0]!.text, cel).toMatch(
+          /could not be evaluated, so it fails closed: .*its strings [\d,]+ characters\), more than the budget of 10,000,000: .*string work/,
+        );
+      }
+    });
+
+    it('runs string work on each item own strings, and on a long string outside comprehensions', () => {
+      const rules = rulesOf(
+        'artifact.labels.notes.size() > 0 && evidence.sbom.latest.data.components.all(c, c.name.startsWith("lib-") && size(c.name + c.version) > 0)',
+      );
+      const result = evaluateRules(rules, contextOf(plain, { evidence, labels: notes }));
+      expect(result.required).toEqual([]);
+      expect(result.status).toBe('pass');
     });
 
     it('counts the items an in searches inside a comprehension', () => {
