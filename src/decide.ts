@@ -1,3 +1,4 @@
+import { describeLookalikes, shortDigest } from './artifact/digest.js';
 /**
  * The pure core: contract × facts → Decision. No I/O here (a lint rule enforces it); the use cases
  * in src/app gather the facts and call this.
@@ -75,6 +76,14 @@ export function decide(
     ...gates.flatMap((g) => g.risks),
     ...recordedOverrideRisks(facts.ledger, facts.artifact.digest),
   ];
+  // A look-alike never blocks (anyone who may register could then hold up someone else's release),
+  // but whoever reads this decision must compare the full digest, not the short one.
+  if (facts.lookalikes?.length) {
+    risks.push({
+      gate: 'artifact',
+      text: `${facts.artifact.digest} shares its short digest ${shortDigest(facts.artifact.digest)} with another registered artifact: ${describeLookalikes(facts.lookalikes)}; compare the full digest before trusting this decision`,
+    });
+  }
   // The rollback section says what will watch the promotion, and `rolledBack` only keeps a rolled-back
   // digest out: neither asks anything of an artifact entering, so alone they are no requirement.
   if (gates.every((g) => g.gate === rollbackGate.key || g.gate === rolledBackGate.key)) {
@@ -100,7 +109,11 @@ export function decide(
     pipeline: contract.pipeline,
     stage: stageName,
     purpose: stage.purpose,
-    artifact: { digest: facts.artifact.digest, labels: facts.artifact.labels },
+    artifact: {
+      digest: facts.artifact.digest,
+      labels: facts.artifact.labels,
+      ...(facts.lookalikes?.length ? { lookalikes: [...facts.lookalikes] } : {}),
+    },
     contract: { file: contract.file, digest: contract.digest },
     actor: facts.actor,
     evaluatedAt: facts.now.toISOString(),

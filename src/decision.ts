@@ -1,3 +1,4 @@
+import type { Lookalike } from './artifact/digest.js';
 import type { DecisionItem, GateResult } from './gates/gate.js';
 
 export type Verdict = 'allowed' | 'blocked' | 'pending';
@@ -8,7 +9,12 @@ export interface Decision {
   pipeline: string;
   stage: string;
   purpose: string;
-  artifact: { digest: string; labels: Record<string, string> };
+  artifact: {
+    digest: string;
+    labels: Record<string, string>;
+    /** Other registered artifacts with the same short digest: show the full digest, and say so. */
+    lookalikes?: Lookalike[];
+  };
   contract: { file: string; digest: string };
   actor: string;
   evaluatedAt: string;

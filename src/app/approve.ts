@@ -4,6 +4,7 @@
  * counts; saying the same thing twice records nothing new. The answer says at once when the
  * approval will not count (not among `from`, the author, an attester) so nobody waits for it.
  */
+import { describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { ineligibility, latestWords } from '../gates/approvals-gate.js';
@@ -26,6 +27,10 @@ export interface ApprovalOptions {
 }
 
 export interface ApprovalResult {
+  /** The full digest the word is about: a person compares this, never a short form. */
+  artifact: string;
+  /** Other registered artifacts with the same short digest (a warning sign), when there are any. */
+  lookalikes?: Lookalike[];
   /** The ledger entry, when something new was recorded. */
   entry?: ChainedEntry;
   /** What happened, for people. */
@@ -56,7 +61,8 @@ export async function recordApproval(
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const actor = ctx.caller.principal;
-  return store.write(pipeline, async (tx) => {
+  let lookalikes: Lookalike[] = [];
+  const result = await store.write(pipeline, async (tx): Promise<Omit<ApprovalResult, 'artifact'>> => {
     await assertContractPinned(ctx, tx, `${options.decision} ${stageName}`);
     const read = await readArtifactFacts(tx, pipeline, artifact.digest);
     if (!read) throw artifactNotRegistered(pipeline, artifact.digest);
@@ -67,6 +73,7 @@ export async function recordApproval(
       stage,
       facts: { ...read, actor: '', now: ctx.caller.at, extra: {} },
     };
+    lookalikes = read.lookalikes;
     const standing = latestWords(context).find((word) => word.actor === actor);
     const verb = options.decision === 'approve' ? 'approved' : 'rejected';
     const what = `${artifact.digest} for ${stageName}`;
@@ -99,7 +106,7 @@ export async function recordApproval(
     });
     if (options.withdraw)
       return { entry, message: `${actor} withdrew their ${standing?.decision} of ${what}` };
-    const result: ApprovalResult = { entry, message: `${actor} ${verb} ${what}` };
+    const result: Omit<ApprovalResult, 'artifact'> = { entry, message: `${actor} ${verb} ${what}` };
     const config = stage.requires.approvals;
     if (options.decision === 'approve' && config) {
       const why = ineligibility(config, actor, context);
@@ -118,4 +125,12 @@ export async function recordApproval(
     }
     return result;
   });
+  // Said first and loudly: the approver may have matched the short digest of another artifact.
+  if (lookalikes.length === 0) return { artifact: artifact.digest, ...result };
+  return {
+    ...result,
+    artifact: artifact.digest,
+    lookalikes,
+    message: `WARNING: ${artifact.digest} has a look-alike (${describeLookalikes(lookalikes)}); check that the full digest is the one you mean to ${options.decision}.\n${result.message}`,
+  };
 }

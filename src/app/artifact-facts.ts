@@ -3,6 +3,7 @@
  * entries, with the view the gates see. Every use case that looks at an artifact (check, promote,
  * approve, explain, status, history) reads it this way, in one place.
  */
+import type { Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
@@ -17,6 +18,8 @@ export interface ArtifactFacts {
   /** The artifact's ledger entries, oldest first. */
   entries: ChainedEntry[];
   ledger: LedgerView;
+  /** Other registered artifacts whose digest looks the same to a person (same short digest). */
+  lookalikes: Lookalike[];
 }
 
 /**
@@ -40,13 +43,14 @@ export async function readArtifactFacts(
   pipeline: string,
   digest: string,
 ): Promise<ArtifactFacts | undefined> {
-  const [evidence, history] = await Promise.all([
+  const [evidence, history, lookalikes] = await Promise.all([
     reader.listEvidence(pipeline, digest),
     readArtifactHistory(reader, pipeline, digest),
+    reader.lookalikes(pipeline, digest),
   ]);
   const { artifact, entries, ledger } = history;
   if (!artifact) return undefined;
-  return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger };
+  return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger, lookalikes };
 }
 
 /** The artifact's entries and ledger view without its evidence (`status`, `history`). */

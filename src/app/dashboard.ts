@@ -1,3 +1,4 @@
+import type { Lookalike } from '../artifact/digest.js';
 /**
  * The dashboard's read models: what the pages of `tollgate serve` (and `tollgate report --html`)
  * show that no single CLI verb prints. Each is built from the same use cases the CLI runs
@@ -458,7 +459,8 @@ function timelineRow(entry: ChainedEntry): TimelineEntry {
 export interface InboxItem {
   pipeline: string;
   stage: string;
-  artifact: Pick<Artifact, 'digest' | 'labels'>;
+  /** With the other registered artifacts of the same short digest, when there are any. */
+  artifact: Pick<Artifact, 'digest' | 'labels'> & { lookalikes?: Lookalike[] };
   /** The upstream stage the digest runs in. */
   from: string;
   /** The approvals gate as `check` sees it now. */
@@ -554,7 +556,11 @@ export async function approvalsInbox(
       items.push({
         pipeline: name,
         stage,
-        artifact: { digest: waiting.digest, labels: waiting.labels },
+        artifact: {
+          digest: waiting.digest,
+          labels: waiting.labels,
+          ...(facts.lookalikes.length ? { lookalikes: facts.lookalikes } : {}),
+        },
         from: waiting.from,
         gate: { status: gate.status, summary: gate.summary, required: gate.required.map((r) => r.text) },
         ...(word

@@ -159,6 +159,8 @@ export function approvalDocument(
     actor: request.actor,
     stage: request.stage,
     decision: request.withdraw ? 'withdraw' : request.decision,
+    artifact: result.artifact,
+    ...(result.lookalikes?.length ? { lookalikes: result.lookalikes } : {}),
     message: result.message,
     ...(result.notCounted ? { notCounted: result.notCounted } : {}),
   };

@@ -1,3 +1,4 @@
+import type { Lookalike } from '../artifact/digest.js';
 import { type Artifact, stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
@@ -32,6 +33,8 @@ export interface StageStatus {
     clockSet?: true;
     /** Gates overridden at its promotion. */
     overrides?: PromotionOverride[];
+    /** Other registered artifacts with the same short digest: show the full digest, and say so. */
+    lookalikes?: Lookalike[];
   };
 }
 
@@ -40,6 +43,8 @@ export type HistoryRow = PromotionRecord & {
   labels: Record<string, string>;
   /** Gates overridden at this promotion: who, which gate, why. */
   overrides?: PromotionOverride[];
+  /** Other registered artifacts with the same short digest: show the full digest, and say so. */
+  lookalikes?: Lookalike[];
 };
 
 /** The overrides recorded with promotion `seq`. */
@@ -59,7 +64,10 @@ export async function stageRow(
   const current = await stageNowOf(store, pipeline, stage);
   const row: StageStatus = { stage, purpose };
   if (current) {
-    const { artifact, ledger } = await readArtifactHistory(store, pipeline, current.digest);
+    const [{ artifact, ledger }, lookalikes] = await Promise.all([
+      readArtifactHistory(store, pipeline, current.digest),
+      store.lookalikes(pipeline, current.digest),
+    ]);
     const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
     const overrides = promotion ? overridesAt(ledger, promotion.seq) : [];
     if (artifact)
@@ -72,6 +80,7 @@ export async function stageRow(
         ...(promotion?.contractDigest ? { contractDigest: promotion.contractDigest } : {}),
         ...(promotion?.clockSet ? { clockSet: true as const } : {}),
         ...(overrides.length ? { overrides } : {}),
+        ...(lookalikes.length ? { lookalikes } : {}),
       };
   }
   return row;
@@ -107,18 +116,29 @@ export async function stageHistory(ctx: AppRequest, stageName: string): Promise<
   const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
   const out: HistoryRow[] = [];
   // A digest promoted several times is read once: its view and labels serve all its rows.
-  const seen = new Map<string, { ledger: LedgerView; labels: Record<string, string> }>();
+  const seen = new Map<
+    string,
+    { ledger: LedgerView; labels: Record<string, string>; lookalikes: Lookalike[] }
+  >();
   for (const entry of promotions.reverse()) {
     const digest = entry.artifact!;
     let known = seen.get(digest);
     if (!known) {
-      const { artifact, ledger } = await readArtifactHistory(store, pipeline, digest);
-      known = { ledger, labels: artifact?.labels ?? {} };
+      const [{ artifact, ledger }, lookalikes] = await Promise.all([
+        readArtifactHistory(store, pipeline, digest),
+        store.lookalikes(pipeline, digest),
+      ]);
+      known = { ledger, labels: artifact?.labels ?? {}, lookalikes };
       seen.set(digest, known);
     }
     const record = known.ledger.promotions.find((p) => p.seq === entry.seq)!;
     const overrides = overridesAt(known.ledger, entry.seq);
-    out.push({ ...record, labels: known.labels, ...(overrides.length ? { overrides } : {}) });
+    out.push({
+      ...record,
+      labels: known.labels,
+      ...(overrides.length ? { overrides } : {}),
+      ...(known.lookalikes.length ? { lookalikes: known.lookalikes } : {}),
+    });
   }
   return out;
 }

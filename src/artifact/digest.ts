@@ -54,3 +54,41 @@ export function shortDigest(digest: string): string {
   const [algorithm, hex = ''] = digest.split(':');
   return `${algorithm}:${hex.slice(0, 12)}`;
 }
+
+/** How many hex digits `shortDigest` shows: 48 bits, which a hostile builder can grind to match. */
+export const SHORT_HEX = 12;
+
+/**
+ * Another artifact registered in the same pipeline whose digest starts with the same
+ * `SHORT_HEX` hex digits: by chance this is vanishingly rare, so it is a warning sign (a digest
+ * ground to look like one an approver expects).
+ */
+export interface Lookalike {
+  digest: string;
+  registeredBy: string;
+  registeredAt: string;
+}
+
+/**
+ * The bounds of every digest that shares `digest`'s short form: `[low, high)`. Hex digits sort
+ * before "g" under the C collation and the usual locale ones alike, so an index range read finds them.
+ */
+export function shortPrefixRange(digest: string): { low: string; high: string } {
+  const low = shortDigest(digest);
+  return { low, high: `${low}g` };
+}
+
+/**
+ * The digest as people should read it: short, unless a look-alike is registered, when only the
+ * full digest tells the two apart (a prefix a few digits longer can be ground too).
+ */
+export function readableDigest(digest: string, lookalikes: readonly Lookalike[] | undefined): string {
+  return lookalikes?.length ? digest : shortDigest(digest);
+}
+
+/** "look-alike of sha256:…, registered by X at T" for each look-alike, joined. */
+export function describeLookalikes(lookalikes: readonly Lookalike[]): string {
+  return lookalikes
+    .map((l) => `look-alike of ${l.digest}, registered by ${l.registeredBy} at ${l.registeredAt}`)
+    .join('; ');
+}

@@ -1,3 +1,4 @@
+import type { Lookalike } from '../artifact/digest.js';
 /**
  * The shape every gate shares. A gate is a small pure function of its contract section and the
  * facts; it returns a result, never throws for a normal "no". See DESIGN.md "Architecture".
@@ -46,6 +47,8 @@ export interface Facts {
   actor: string;
   /** The evaluation time. */
   now: Date;
+  /** Other registered artifacts with the same short digest (look-alikes); absent or empty: none. */
+  lookalikes?: readonly Lookalike[];
   /** Facts gathered at the edges for particular gates (src/gates/extra-facts.ts). */
   extra: Readonly<ExtraFacts>;
 }

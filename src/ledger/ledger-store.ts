@@ -4,6 +4,7 @@
  * The ledger is append-only: promotions, rollbacks, approvals, verifications are entries; the state
  * of a promotion is derived from the entries after it, never updated in place.
  */
+import type { Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { ChainedEntry, EntryKind, NewEntry } from './entry.js';
@@ -16,6 +17,11 @@ import type { ConsistencyProof, InclusionProof, RecomputedTree, TreeHead } from 
 
 export interface LedgerReader {
   getArtifact(pipeline: string, digest: string): Promise<Artifact | undefined>;
+  /**
+   * Other artifacts of the pipeline whose digest shares `digest`'s short form (`shortDigest`): one
+   * index range read of the artifacts table, ordered by digest; usually empty.
+   */
+  lookalikes(pipeline: string, digest: string): Promise<Lookalike[]>;
   /** Ledger entries of one kind that belong to no stage (registrations, copies), oldest first. */
   unstagedEntries(pipeline: string, kind: EntryKind): Promise<ChainedEntry[]>;
   /**

@@ -2,6 +2,7 @@
  * LedgerStore over Kysely: the queries are written once here for both dialects.
  */
 import { type CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
+import { type Lookalike, shortPrefixRange } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
@@ -234,6 +235,16 @@ function buildQueries(k: Kysely<Database>) {
     artifact: prepare(['pipeline', 'digest'], (p) =>
       k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
     ),
+    // The artifacts sharing a short digest: a range over the primary key (pipeline, digest).
+    lookalikes: prepare(['pipeline', 'low', 'high'], (p) =>
+      k
+        .selectFrom('artifacts')
+        .select(['digest', 'actor', 'registered_at'])
+        .where('pipeline', '=', p.pipeline)
+        .where('digest', '>=', p.low)
+        .where('digest', '<', p.high)
+        .orderBy('digest'),
+    ),
     // The digest's first register entry: the hash-chained record of its registration.
     registration: prepare(['pipeline', 'digest'], (p) =>
       linkedEntries(k)
@@ -400,6 +411,16 @@ class SqlReader implements LedgerReader {
 
   protected async rows<R>(query: Prepared<string>, values: Record<string, unknown>): Promise<R[]> {
     return (await this.runner.execute<R>(query(values))).rows;
+  }
+
+  async lookalikes(pipeline: string, digest: string): Promise<Lookalike[]> {
+    const rows = await this.rows<Pick<Database['artifacts'], 'digest' | 'actor' | 'registered_at'>>(
+      this.q.lookalikes,
+      { pipeline, ...shortPrefixRange(digest) },
+    );
+    return rows
+      .filter((row) => row.digest !== digest)
+      .map((row) => ({ digest: row.digest, registeredBy: row.actor, registeredAt: row.registered_at }));
   }
 
   /**

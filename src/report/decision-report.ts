@@ -2,7 +2,7 @@
  * A Decision rendered for people (text), machines (JSON) and CI step summaries (Markdown).
  * All three carry the same content: verdict, one line per gate, validated / risks / required.
  */
-import { shortDigest } from '../artifact/digest.js';
+import { describeLookalikes, readableDigest, shortDigest } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
 
@@ -22,7 +22,7 @@ function statusWord(status: GateStatus): string {
 function artifactName(decision: Decision): string {
   const { labels } = decision.artifact;
   const version = labels.version ? ` (version ${labels.version})` : '';
-  return `${shortDigest(decision.artifact.digest)}${version}`;
+  return `${readableDigest(decision.artifact.digest, decision.artifact.lookalikes)}${version}`;
 }
 
 function evidenceNote(item: DecisionItem): string {
@@ -38,6 +38,8 @@ export function renderDecisionText(decision: Decision): string {
   const lines: string[] = [];
   const until = decision.until ? ` until ${decision.until}` : '';
   lines.push(`${decision.stage} ← ${artifactName(decision)}: ${decision.verdict.toUpperCase()}${until}`);
+  const { lookalikes } = decision.artifact;
+  if (lookalikes?.length) lines.push(`  WARNING ${describeLookalikes(lookalikes)}: compare the full digest`);
   lines.push(`  purpose: ${decision.purpose}`);
   // The rules it was decided under: the contract pinned for the pipeline (docs/contract.md).
   lines.push(`  contract: ${decision.contract.digest}${decision.demo ? ' (a demo pipeline)' : ''}`);
@@ -81,6 +83,12 @@ export function renderDecisionMarkdown(decision: Decision): string {
   );
   if (decision.clockSet) out.push('', `Clock \`${decision.evaluatedAt}\`, ${escapeMarkdown(CLOCK_SET)}`);
   out.push('');
+  if (decision.artifact.lookalikes?.length) {
+    out.push(
+      `> [!WARNING]\n> ${escapeMarkdown(describeLookalikes(decision.artifact.lookalikes))}: compare the full digest.`,
+    );
+    out.push('');
+  }
   out.push('| gate | status | summary |');
   out.push('| --- | --- | --- |');
   for (const gate of decision.gates)

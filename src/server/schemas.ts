@@ -264,7 +264,22 @@ export const tokenPath = z.object({
 // ── Response documents (what `tollgate VERB --json` prints) ─────────────────────────────────────
 
 const item = z.object({ gate: z.string(), text: z.string(), evidence: z.array(z.string()).optional() });
-const artifactRef = z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) });
+const lookalikes = z
+  .array(
+    z
+      .object({ digest: z.string(), registeredBy: z.string(), registeredAt: z.string() })
+      .openapi('Lookalike', {
+        description:
+          'Another artifact of the pipeline registered with the same short digest (first 12 hex digits): a warning sign.',
+      }),
+  )
+  .optional()
+  .describe('Other registered artifacts with the same short digest: compare full digests.');
+const artifactRef = z.object({
+  digest: z.string(),
+  labels: z.record(z.string(), z.string()),
+  lookalikes,
+});
 
 export const decisionSchema = z
   .object({
@@ -421,6 +436,8 @@ export const approvalSchema = z
     actor: z.string(),
     stage: z.string(),
     decision: z.enum(['approve', 'reject', 'withdraw']),
+    artifact: z.string().describe('The full digest the word is about'),
+    lookalikes,
     message: z.string(),
     notCounted: z.string().optional(),
   })
@@ -463,6 +480,7 @@ const stageStatusRow = z.object({
       contractDigest: z.string().optional().describe('The contract its promotion was decided under'),
       clockSet: z.literal(true).optional(),
       overrides: z.array(promotionOverride).optional(),
+      lookalikes,
     })
     .optional(),
 });
@@ -476,6 +494,7 @@ export const historySchema = z
     promotionRecord.extend({
       labels: z.record(z.string(), z.string()),
       overrides: z.array(promotionOverride).optional(),
+      lookalikes,
     }),
   )
   .openapi('History', { description: 'What `tollgate history STAGE --json` prints.' });
@@ -801,7 +820,7 @@ const inboxItemSchema = z
   .object({
     pipeline: z.string(),
     stage: z.string(),
-    artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()) }),
+    artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()), lookalikes }),
     from: z.string(),
     gate: z.object({ status: z.string(), summary: z.string(), required: z.array(z.string()) }),
     mine: z.object({ decision: z.string(), at: z.string(), comment: z.string().optional() }).optional(),

@@ -154,14 +154,51 @@ export function NotAllowed(props: { message?: string }) {
 }
 
 /** A digest, short, with the full one for screen readers and on hover. */
-export function Digest(props: { digest: string; link?: string }) {
-  const short = props.digest.replace(/^(sha\d+:)([0-9a-f]{12})[0-9a-f]*$/, '$1$2');
+/** Another registered artifact with the same short digest, as the API reports it. */
+export interface Lookalike {
+  digest: string;
+  registeredBy: string;
+  registeredAt: string;
+}
+
+/**
+ * A digest for people: its first 12 hex digits, or all of it when `full` (where a person approves)
+ * or when a look-alike is registered (a digest ground to share the short form: only the full one
+ * tells the two apart).
+ */
+export function Digest(props: {
+  digest: string;
+  link?: string;
+  full?: boolean;
+  lookalikes?: readonly Lookalike[];
+}) {
+  const long = props.full || (props.lookalikes?.length ?? 0) > 0;
+  const shown = long ? props.digest : props.digest.replace(/^(sha\d+:)([0-9a-f]{12})[0-9a-f]*$/, '$1$2');
   const text = (
-    <code class="digest" title={props.digest}>
-      {short}
+    <code class={long ? 'digest wrap' : 'digest'} title={props.digest}>
+      {shown}
     </code>
   );
   return props.link ? <a href={props.link}>{text}</a> : text;
+}
+
+/** The warning beside a digest that has look-alikes: which, registered by whom and when. */
+export function LookalikeNote(props: { lookalikes: readonly Lookalike[] | undefined }) {
+  if (!props.lookalikes?.length) return null;
+  return (
+    <div class="lookalike" role="note">
+      <strong>Look-alike digest.</strong> Another artifact registered in this pipeline starts with the same
+      digits; compare the full digest before you trust or approve it.
+      <ul>
+        {props.lookalikes.map((l) => (
+          <li key={l.digest}>
+            look-alike of <code class="digest wrap">{l.digest}</code>, registered by {l.registeredBy} at{' '}
+            <When at={l.registeredAt} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 /** Labels worth a glance (version first). */

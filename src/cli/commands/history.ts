@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { shortDigest } from '../../artifact/digest.js';
+import { describeLookalikes, readableDigest } from '../../artifact/digest.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 type HistoryRow = import('../../app/status.js').HistoryRow;
@@ -28,8 +28,10 @@ export function defineHistory(program: Command): void {
         const reason = row.statusReason ? ` — ${row.statusReason}` : '';
         const clock = row.clockSet ? '  [clock set]' : '';
         write(
-          `#${row.seq}  ${row.at}  ${shortDigest(row.artifact)}${version}  by ${row.actor}  ${row.status}${reason}${clock}`,
+          `#${row.seq}  ${row.at}  ${readableDigest(row.artifact, row.lookalikes)}${version}  by ${row.actor}  ${row.status}${reason}${clock}`,
         );
+        if (row.lookalikes?.length)
+          write(`    WARNING ${describeLookalikes(row.lookalikes)}: compare the full digest`);
         for (const o of row.overrides ?? []) write(`    override: ${o.gate} by ${o.actor} ("${o.reason}")`);
         // Rows are newest first: say where the contract they were decided under changed.
         const older = rows[i + 1];

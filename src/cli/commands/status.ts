@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { shortDigest } from '../../artifact/digest.js';
+import { describeLookalikes, readableDigest, shortDigest } from '../../artifact/digest.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineStatus(program: Command): void {
@@ -35,14 +35,16 @@ function print(command: Command, pipeline: string, rows: StatusRow[]): void {
       write(`  ${row.stage.padEnd(width)}  (nothing promoted yet)`);
       continue;
     }
-    const { artifact, since, status, contractDigest, clockSet, overrides } = row.current;
+    const { artifact, since, status, contractDigest, clockSet, overrides, lookalikes } = row.current;
     const labels = Object.entries(artifact.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     const contract = contractDigest ? `  contract ${shortDigest(contractDigest)}` : '';
     write(
-      `  ${row.stage.padEnd(width)}  ${shortDigest(artifact.digest)}  ${labels}  since ${since}  (${status})${contract}${clockSet ? '  [clock set]' : ''}`,
+      `  ${row.stage.padEnd(width)}  ${readableDigest(artifact.digest, lookalikes)}  ${labels}  since ${since}  (${status})${contract}${clockSet ? '  [clock set]' : ''}`,
     );
+    if (lookalikes?.length)
+      write(`  ${''.padEnd(width)}  WARNING ${describeLookalikes(lookalikes)}: compare the full digest`);
     for (const o of overrides ?? [])
       write(`  ${''.padEnd(width)}  override: ${o.gate} by ${o.actor} ("${o.reason}")`);
   }

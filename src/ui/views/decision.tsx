@@ -1,7 +1,19 @@
 /** One (artifact, stage): every gate's verdict and the three lists, exactly as `check` computes them. */
 import type { Decision, History } from '../api.js';
 import { enc } from '../api.js';
-import { Badge, countdown, Digest, href, Labels, Load, useApi, useNow, useTitle, When } from '../ui.js';
+import {
+  Badge,
+  countdown,
+  Digest,
+  href,
+  Labels,
+  Load,
+  LookalikeNote,
+  useApi,
+  useNow,
+  useTitle,
+  When,
+} from '../ui.js';
 
 type Item = Decision['validated'][number];
 
@@ -51,9 +63,11 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
             <Digest
               digest={d.artifact.digest}
               link={href(`/p/${enc(pipeline)}/a/${enc(d.artifact.digest)}`)}
+              lookalikes={d.artifact.lookalikes}
             />{' '}
             <Labels labels={d.artifact.labels} /> enter {stage}? <Badge status={d.verdict} />
           </h1>
+          <LookalikeNote lookalikes={d.artifact.lookalikes} />
           <p class="muted">
             {d.purpose}. Evaluated <When at={d.evaluatedAt} /> as if {d.actor} promotes
             {promoter ? ' (the last to promote into this stage)' : ' (you)'}, contract{' '}

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { Approval, ApprovalRequest, Inbox } from '../api.js';
 import { ApiError, enc, post } from '../api.js';
-import { Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
+import { Digest, href, Labels, Load, LookalikeNote, useApi, useTitle, When } from '../ui.js';
 
 type Item = Inbox['items'][number];
 
@@ -11,7 +11,9 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
-  const id = `${item.pipeline}-${item.stage}-${item.artifact.digest.slice(7, 19)}`;
+  // The full digest: two items whose digests share a prefix (a look-alike) must not share ids, or
+  // a label, a heading reference or a test would act on the wrong row.
+  const id = `${item.pipeline}-${item.stage}-${item.artifact.digest.replace(':', '-')}`;
   const send = async (decision: ApprovalRequest['decision']) => {
     setBusy(true);
     try {
@@ -36,9 +38,13 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
   return (
     <li class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>
-        {item.pipeline}: <Labels labels={item.artifact.labels} /> <Digest digest={item.artifact.digest} />{' '}
-        into {item.stage}
+        {item.pipeline}: <Labels labels={item.artifact.labels} /> into {item.stage}
       </h2>
+      {/* Where a person approves, the whole digest: compare it with the one the release names. */}
+      <p>
+        Artifact <Digest digest={item.artifact.digest} full />
+      </p>
+      <LookalikeNote lookalikes={item.artifact.lookalikes} />
       <p>
         Runs in {item.from}. Approvals: {item.gate.summary}. <a href={decisionLink}>See the whole decision</a>
       </p>
