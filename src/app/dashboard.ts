@@ -39,6 +39,8 @@ export interface PendingGate {
 export interface WaitingArtifact {
   digest: string;
   labels: Record<string, string>;
+  /** Other registered artifacts with the same short digest, when there are any. */
+  lookalikes?: Lookalike[];
   /** The upstream stage it runs in. */
   from: string;
   verdict: Decision['verdict'];
@@ -277,6 +279,7 @@ async function waitingAt(
     out.push({
       digest: there.artifact.digest,
       labels: there.artifact.labels,
+      ...(decision.artifact.lookalikes ? { lookalikes: decision.artifact.lookalikes } : {}),
       from: upstream,
       verdict: decision.verdict,
       pending: decision.gates

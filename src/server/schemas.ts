@@ -742,6 +742,7 @@ export const overviewPipelineSchema = z
           z.object({
             digest: z.string(),
             labels: z.record(z.string(), z.string()),
+            lookalikes,
             from: z.string(),
             verdict: z.enum(['allowed', 'blocked', 'pending']),
             pending: z.array(

@@ -182,18 +182,30 @@ export function Digest(props: {
   return props.link ? <a href={props.link}>{text}</a> : text;
 }
 
-/** The warning beside a digest that has look-alikes: which, registered by whom and when. */
-export function LookalikeNote(props: { lookalikes: readonly Lookalike[] | undefined }) {
+/** How many leading characters two digests share. */
+function sharedLength(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i += 1;
+  return i;
+}
+
+/**
+ * The warning beside a digest that has look-alikes: which, registered by whom and when, and from
+ * which hex digit they differ (comparing two 64-digit strings by eye is where people slip).
+ */
+export function LookalikeNote(props: { digest: string; lookalikes: readonly Lookalike[] | undefined }) {
   if (!props.lookalikes?.length) return null;
+  const prefix = props.digest.indexOf(':') + 1;
   return (
     <div class="lookalike" role="note">
       <strong>Look-alike digest.</strong> Another artifact registered in this pipeline starts with the same
-      digits; compare the full digest before you trust or approve it.
+      hex digits; compare the full digest before you trust or approve it.
       <ul>
         {props.lookalikes.map((l) => (
           <li key={l.digest}>
             look-alike of <code class="digest wrap">{l.digest}</code>, registered by {l.registeredBy} at{' '}
-            <When at={l.registeredAt} />
+            <When at={l.registeredAt} /> (the same first {sharedLength(props.digest, l.digest) - prefix} hex
+            digits)
           </li>
         ))}
       </ul>

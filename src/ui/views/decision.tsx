@@ -67,7 +67,7 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
             />{' '}
             <Labels labels={d.artifact.labels} /> enter {stage}? <Badge status={d.verdict} />
           </h1>
-          <LookalikeNote lookalikes={d.artifact.lookalikes} />
+          <LookalikeNote digest={d.artifact.digest} lookalikes={d.artifact.lookalikes} />
           <p class="muted">
             {d.purpose}. Evaluated <When at={d.evaluatedAt} /> as if {d.actor} promotes
             {promoter ? ' (the last to promote into this stage)' : ' (you)'}, contract{' '}

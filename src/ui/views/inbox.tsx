@@ -36,15 +36,21 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
   };
   const decisionLink = href(`/p/${enc(item.pipeline)}/s/${enc(item.stage)}/a/${enc(item.artifact.digest)}`);
   return (
-    <li class="card" aria-labelledby={`${id}-title`}>
+    <li class="card" aria-labelledby={`${id}-title ${id}-digest`}>
       <h2 id={`${id}-title`}>
         {item.pipeline}: <Labels labels={item.artifact.labels} /> into {item.stage}
+        {item.artifact.lookalikes?.length ? (
+          <>
+            {' '}
+            <span class="badge badge-lookalike">look-alike</span>
+          </>
+        ) : null}
       </h2>
       {/* Where a person approves, the whole digest: compare it with the one the release names. */}
-      <p>
+      <p id={`${id}-digest`}>
         Artifact <Digest digest={item.artifact.digest} full />
       </p>
-      <LookalikeNote lookalikes={item.artifact.lookalikes} />
+      <LookalikeNote digest={item.artifact.digest} lookalikes={item.artifact.lookalikes} />
       <p>
         Runs in {item.from}. Approvals: {item.gate.summary}. <a href={decisionLink}>See the whole decision</a>
       </p>

@@ -147,7 +147,11 @@ function PipelineCard(props: { pipeline: PipelineSummary }) {
                     <Digest
                       digest={stage.current.artifact.digest}
                       link={href(`/p/${enc(p.pipeline)}/a/${enc(stage.current.artifact.digest)}`)}
+                      lookalikes={stage.current.lookalikes}
                     />{' '}
+                    {stage.current.lookalikes?.length ? (
+                      <span class="badge badge-lookalike">look-alike</span>
+                    ) : null}{' '}
                     <Labels labels={stage.current.artifact.labels} />
                   </>
                 ) : (
@@ -166,7 +170,10 @@ function PipelineCard(props: { pipeline: PipelineSummary }) {
                     {stage.waiting.map((w) => (
                       <li key={w.digest}>
                         <a href={href(`/p/${enc(p.pipeline)}/s/${enc(stage.stage)}/a/${enc(w.digest)}`)}>
-                          <Digest digest={w.digest} /> <Labels labels={w.labels} />{' '}
+                          <Digest digest={w.digest} lookalikes={w.lookalikes} /> <Labels labels={w.labels} />{' '}
+                          {w.lookalikes?.length ? (
+                            <span class="badge badge-lookalike">look-alike</span>
+                          ) : null}{' '}
                           <Badge status={w.verdict} />
                         </a>
                         {w.pending.map((g) => (

@@ -154,7 +154,9 @@ export function StageGraph(props: { pipeline: PipelineSummary }) {
                   {s.stage}
                 </text>
                 <text x={at.x + 12} y={at.y + 46} class="node-text">
-                  {s.current ? s.current.artifact.digest.slice(0, 19) : 'nothing yet'}
+                  {s.current
+                    ? `${s.current.artifact.digest.slice(0, 19)}${s.current.lookalikes?.length ? ' ⚠ look-alike' : ''}`
+                    : 'nothing yet'}
                 </text>
                 <text x={at.x + 12} y={at.y + 68} class="node-text">
                   {line3}

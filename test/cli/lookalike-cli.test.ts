@@ -1,0 +1,76 @@
+/**
+ * Look-alike digests at the terminal: two artifacts registered in one pipeline whose digests share
+ * their first 16 hex digits. `status`, `history`, `check` (text, JSON, Markdown) and `approve` show
+ * the full digests and name the look-alike, where a person would otherwise compare 12 digits.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeWorkspace, runCli } from '../support/cli.js';
+
+const CONTRACT = `version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  dev:
+    purpose: fast feedback
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [promoter] }
+`;
+const SHARED = '0123456789abcdef';
+const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
+const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+
+describe('look-alike digests in the CLI', () => {
+  it('show both digests in full and say which is a look-alike of which, by whom and when', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const run = async (args: string[], actor = 'ci', code = 0) => {
+      const result = await runCli(args, { cwd: dir, env: { TOLLGATE_ACTOR: actor } });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}${result.stdout}`).toBe(code);
+      return result.stdout;
+    };
+    await run(['register', '--digest', GENUINE, '--label', 'version=1.0.0']);
+    await run(['register', '--digest', IMPOSTOR, '--label', 'version=1.0.0'], 'mallory');
+    await run(['promote', 'dev', '--artifact', GENUINE]);
+    await run(['promote', 'dev', '--artifact', IMPOSTOR]);
+
+    const status = await run(['status']);
+    expect(status).toContain(`dev   ${IMPOSTOR}  version=1.0.0`);
+    expect(status).toMatch(new RegExp(`WARNING look-alike of ${GENUINE}, registered by ci at \\S+`));
+
+    const history = await run(['history', 'dev']);
+    expect(history).toContain(`${IMPOSTOR} version=1.0.0  by ci`);
+    expect(history).toContain(`${GENUINE} version=1.0.0  by ci`);
+    expect(history).toContain(`WARNING look-alike of ${IMPOSTOR}, registered by mallory at`);
+    expect(history).toContain(`WARNING look-alike of ${GENUINE}, registered by ci at`);
+
+    const text = await run(['check', 'prod', '--artifact', IMPOSTOR], 'ci', 2);
+    expect(text).toContain(`prod ← ${IMPOSTOR} (version 1.0.0): PENDING`);
+    expect(text).toMatch(
+      /Remaining risk:\n {2}- \[artifact\] sha256:0123456789abcdefb+ shares its short digest/,
+    );
+    const json = JSON.parse(await run(['check', 'prod', '--artifact', IMPOSTOR, '--json'], 'ci', 2)) as {
+      artifact: { lookalikes?: Array<{ digest: string; registeredBy: string }> };
+      risks: Array<{ gate: string; text: string }>;
+    };
+    expect(json.artifact.lookalikes).toMatchObject([{ digest: GENUINE, registeredBy: 'ci' }]);
+    expect(json.risks.map((r) => r.gate)).toContain('artifact');
+    const markdown = await run(['check', 'prod', '--artifact', IMPOSTOR, '--markdown'], 'ci', 2);
+    expect(markdown).toContain(`> [!WARNING]\n> look-alike of ${GENUINE}, registered by ci at`);
+
+    const approved = await run(['approve', 'prod', '--artifact', GENUINE], 'erin');
+    expect(approved.split('\n')[0]).toBe(
+      `WARNING: ${GENUINE} has a look-alike (look-alike of ${IMPOSTOR}, registered by mallory at ${approved.match(/mallory at (\S+)\)/)?.[1]}); check that the full digest is the one you mean to approve.`,
+    );
+    expect(approved).toContain(`erin approved ${GENUINE} for prod`);
+    const rejected = JSON.parse(await run(['reject', 'prod', '--artifact', IMPOSTOR, '--json'], 'erin')) as {
+      artifact: string;
+      lookalikes?: Array<{ digest: string }>;
+      message: string;
+    };
+    expect(rejected.artifact).toBe(IMPOSTOR);
+    expect(rejected.lookalikes?.map((l) => l.digest)).toEqual([GENUINE]);
+    expect(rejected.message).toMatch(/^WARNING: /);
+  });
+});

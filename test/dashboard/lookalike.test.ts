@@ -1,0 +1,106 @@
+/**
+ * Look-alike digests in the dashboard, in Chromium: two artifacts whose digests share their first
+ * 16 hex digits wait at prod's door. The inbox shows each in full and flags it with the other, the
+ * two items have ids of their own, and approving one approves that one. With
+ * TOLLGATE_UPDATE_SCREENSHOTS=1 the flagged page replaces docs/screenshots/lookalike.png.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/app/open-ledger.js';
+import { ENTRY } from '../../src/ledger/entry.js';
+import { ROOT } from '../support/cli.js';
+import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+
+const available = chromiumAvailable();
+const SHOTS =
+  process.env.TOLLGATE_UPDATE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'tollgate-screenshots-'));
+const SHARED = '0123456789abcdef';
+const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
+const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+
+let world: World;
+let browser: Browser;
+
+describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    world = await openWorld();
+    await world.cli(['register', '--digest', GENUINE, '--label', 'version=2.0.0']);
+    await world.cli(['register', '--digest', IMPOSTOR, '--label', 'version=2.0.0'], 'mallory-ci');
+    // The genuine build waits in staging, the impostor in perf: both at prod's door.
+    await world.cli(['promote', 'dev', '--artifact', GENUINE]);
+    await world.cli(['promote', 'staging', '--artifact', GENUINE]);
+    await world.cli(['promote', 'dev', '--artifact', IMPOSTOR]);
+    await world.cli(['promote', 'perf', '--artifact', IMPOSTOR]);
+    await world.startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.dispose();
+    if (!SHOTS.startsWith(ROOT)) rmSync(SHOTS, { recursive: true, force: true });
+  });
+
+  async function signIn(page: Page, hash: string) {
+    await page.goto(`${world.url}/${hash}`);
+    await page.waitForLoadState('networkidle');
+    if (page.url().startsWith(world.issuer)) {
+      const field = page.locator('input[name="login"]');
+      if (await field.count()) {
+        await field.fill('erin');
+        await page.locator('input[name="password"]').fill('any');
+        await page.locator('button[type="submit"]').click();
+        await page.waitForLoadState('networkidle');
+      }
+      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
+        await page.locator('button[type="submit"]').click();
+    }
+    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
+  }
+
+  it('shows both in full, flags each with the other, and approves the one clicked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    await signIn(page, '#/inbox');
+    await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+    const cards = page.locator('ul.inbox > li.card');
+    await cards.nth(1).waitFor();
+    expect(await cards.count()).toBe(2);
+    // Each item is named by its own full digest (its heading and the digest it asks a word on).
+    const genuine = page.getByRole('listitem', { name: GENUINE });
+    const impostor = page.getByRole('listitem', { name: IMPOSTOR });
+    await expect(genuine.locator(':scope > p > code.digest').innerText()).resolves.toBe(GENUINE);
+    await expect(impostor.locator(':scope > p > code.digest').innerText()).resolves.toBe(IMPOSTOR);
+    await expect(genuine.getByRole('note').innerText()).resolves.toContain(
+      `look-alike of ${IMPOSTOR}, registered by mallory-ci at`,
+    );
+    await expect(impostor.getByRole('note').innerText()).resolves.toContain(
+      `look-alike of ${GENUINE}, registered by ci-bot at`,
+    );
+    // Every id in the page is unique, and each item's accessible name is its own.
+    const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    await page.screenshot({ path: join(SHOTS, 'lookalike.png'), fullPage: true });
+
+    // Approve the genuine one, found by its full digest.
+    await genuine.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(`erin@example.com approved ${GENUINE} for prod`).waitFor();
+    await expect(page.locator('p.notice').innerText()).resolves.toMatch(/^WARNING: /);
+    const store = await openStore(undefined, join(world.dir, 'data'));
+    try {
+      const approvals = [
+        ...(await store.entriesForArtifact('shop', GENUINE)),
+        ...(await store.entriesForArtifact('shop', IMPOSTOR)),
+      ].filter((e) => e.kind === ENTRY.approval);
+      expect(approvals.map((e) => [e.artifact, e.actor])).toEqual([[GENUINE, 'erin@example.com']]);
+    } finally {
+      await store.close();
+    }
+    await context.close();
+  });
+});
