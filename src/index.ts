@@ -39,6 +39,7 @@ export type {
 } from './app/services.js';
 export { contractSource, fixedClock, requestOf, systemClock } from './app/services.js';
 export { TrustFileDigests, type TrustFileDigestsOptions } from './app/trust-file-digests.js';
+export type { Lookalike } from './artifact/digest.js';
 export type { ContractLimits } from './contract/load-contract.js';
 export { DEFAULT_MAX_CONTRACT_BYTES, readContract, validateContract } from './contract/load-contract.js';
 export type { Artifact, Contract, ContractStage } from './contract/types.js';
