@@ -1,8 +1,8 @@
-import { describeLookalikes, shortDigest } from './artifact/digest.js';
 /**
  * The pure core: contract × facts → Decision. No I/O here (a lint rule enforces it); the use cases
  * in src/app gather the facts and call this.
  */
+import { describeLookalikes, shortDigest } from './artifact/digest.js';
 import type { Contract } from './contract/types.js';
 import type { Decision, Verdict } from './decision.js';
 import { type Facts, type GateResult, gateResult } from './gates/gate.js';
