@@ -7,10 +7,12 @@ import type { Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import type { SharedReport } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { verifyEvidence } from '../ledger/evidence-chain.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import { buildLedgerView, type LedgerView, registeredArtifact } from '../ledger/ledger-view.js';
+import { ownValue } from '../records.js';
 
 export interface ArtifactFacts {
   artifact: Artifact;
@@ -51,6 +53,43 @@ export async function readArtifactFacts(
   const { artifact, entries, ledger } = history;
   if (!artifact) return undefined;
   return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger, lookalikes };
+}
+
+/** Kinds whose gates judge one report as the artifact's result (tests, scans, SBOMs). */
+const REPORT_KINDS = new Set(['tests', 'vulnerabilities', 'sbom']);
+
+/**
+ * The records of other artifacts of the pipeline made from the same input bytes as one of
+ * `evidence`'s unsigned reports, each with the ledger entry that recorded it. Only rows that the
+ * other artifact's verified entries vouch for count. One indexed read per unsigned report, and one
+ * read of each other artifact's entries when there is any.
+ */
+export async function readSharedReports(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+  evidence: readonly EvidenceRecord[],
+): Promise<SharedReport[]> {
+  const sources = new Set(
+    evidence
+      .filter((record) => record.signer === null && REPORT_KINDS.has(record.data.kind))
+      .map((record) => record.sourceDigest),
+  );
+  const shared: SharedReport[] = [];
+  const seqOf = new Map<string, Readonly<Record<string, number>>>();
+  for (const source of sources) {
+    for (const row of await reader.evidenceBySource(pipeline, source)) {
+      if (row.artifact === digest) continue;
+      let seqs = seqOf.get(row.artifact);
+      if (seqs === undefined) {
+        seqs = buildLedgerView(await reader.entriesForArtifact(pipeline, row.artifact)).evidenceSeq ?? {};
+        seqOf.set(row.artifact, seqs);
+      }
+      const seq = ownValue(seqs, row.id);
+      if (seq !== undefined) shared.push({ source, artifact: row.artifact, id: row.id, seq });
+    }
+  }
+  return shared;
 }
 
 /** The artifact's entries and ledger view without its evidence (`status`, `history`). */

@@ -11,7 +11,12 @@ import { field } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { DecisionItem, Facts } from '../gates/gate.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
-import { type ArtifactFacts, artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
+import {
+  type ArtifactFacts,
+  artifactNotRegistered,
+  readArtifactFacts,
+  readSharedReports,
+} from './artifact-facts.js';
 import { notInForceRequirement, pinnedContract } from './contract-pin.js';
 import { gatherExtraFacts } from './fact-provider.js';
 import type { AppRequest } from './services.js';
@@ -38,7 +43,8 @@ export async function readFacts(
 ): Promise<Facts & ArtifactFacts> {
   const read = await readArtifactFacts(reader, ctx.contract.pipeline, digest);
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
-  return { ...read, actor: ctx.caller.principal, now: ctx.caller.at, extra };
+  const sharedReports = await readSharedReports(reader, ctx.contract.pipeline, digest, read.evidence);
+  return { ...read, actor: ctx.caller.principal, now: ctx.caller.at, extra, sharedReports };
 }
 
 /** `tollgate check`: evaluates the stage's contract for the digest, as the caller. Read-only. */

@@ -30,6 +30,7 @@ import {
   worstSeverity,
 } from './severity.js';
 import { toSpdxExpression } from './spdx-license.js';
+import { statedTime } from './stated-time.js';
 
 const WHAT = 'CycloneDX document';
 
@@ -100,6 +101,8 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
   const summary: SbomSummary = { kind: 'sbom', standard: 'cyclonedx', specVersion, components, counts };
   const tool = metadata ? readTool(metadata, reader) : undefined;
   if (tool) summary.tool = tool;
+  const ranAt = statedTime(metadata?.timestamp);
+  if (ranAt !== undefined) summary.ranAt = ranAt;
   if (subjectRaw) {
     const subject = readComponent(subjectRaw, () => 'metadata.component', reader);
     summary.subject = { name: subject.name };
@@ -365,6 +368,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   }
   if (metadata && isJsonObject(metadata.component))
     Object.assign(summary, componentImages(metadata.component));
+  const ranAt = statedTime(metadata?.timestamp);
+  if (ranAt !== undefined) summary.ranAt = ranAt;
   return summary;
 }
 

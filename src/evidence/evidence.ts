@@ -32,6 +32,12 @@ export interface TestSummary {
   /** Wall time reported by the files, in seconds, when they say. */
   durationSeconds?: number;
   /**
+   * When the report says it ran (ISO 8601 UTC; the latest time it states, src/evidence/stated-time.ts),
+   * absent when it says none. The report's own word: a later-recorded report stating an earlier run
+   * than the one it would replace is refused (docs/evidence.md "Which report counts").
+   */
+  ranAt?: string;
+  /**
    * For results read from a signed test-result statement: `sha256:` of the statement as signed (the
    * DSSE payload), which names one test run whatever file, wrapper or formatting carries it.
    */
@@ -107,6 +113,12 @@ export interface SbomSummary {
    * this artifact, never that it is about another (an image is registered by its manifest digest).
    */
   imageIds?: string[];
+  /**
+   * When the report says it ran (ISO 8601 UTC; the latest time it states, src/evidence/stated-time.ts),
+   * absent when it says none. The report's own word: a later-recorded report stating an earlier run
+   * than the one it would replace is refused (docs/evidence.md "Which report counts").
+   */
+  ranAt?: string;
   components: SbomComponent[];
   counts: {
     components: number;
@@ -194,6 +206,12 @@ export interface VulnerabilitySummary {
    * type, and the gate names a scan of no image for an OCI artifact.
    */
   target?: { type: string; name?: string };
+  /**
+   * When the report says it ran (ISO 8601 UTC; the latest time it states, src/evidence/stated-time.ts),
+   * absent when it says none. The report's own word: a later-recorded report stating an earlier run
+   * than the one it would replace is refused (docs/evidence.md "Which report counts").
+   */
+  ranAt?: string;
 }
 
 /** SLSA provenance: who built the artifact, from what. */

@@ -21,6 +21,7 @@ import {
   type TallyCounts,
   unlistedTests,
 } from './junit-counting.js';
+import { laterTime, statedTime } from './stated-time.js';
 import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
 import { doctypeText, type XmlDocumentKind, xmlErrorText } from './xml-errors.js';
 
@@ -38,6 +39,8 @@ export interface JunitTotals extends TallyCounts {
   repeats: number;
   /** The root element's `time`, else the sum of the test cases' `time`; absent when the file says neither. */
   durationSeconds?: number;
+  /** The latest `timestamp` of a `<testsuite>` or `<testsuites>` (ISO 8601 UTC); absent when none states one. */
+  ranAt?: string;
   /**
    * Test cases counted without looking for an earlier run of the same test, because the suites
    * open around them already held `retryMemory` test names. 0 except for giant single-suite reports.
@@ -158,6 +161,8 @@ export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
     merged.retriesUntracked += totals.retriesUntracked;
     if (totals.durationSeconds !== undefined) duration = (duration ?? 0) + totals.durationSeconds;
     if (merged.suite === undefined && totals.suite !== undefined) merged.suite = totals.suite;
+    const ranAt = laterTime(merged.ranAt, totals.ranAt);
+    if (ranAt !== undefined) merged.ranAt = ranAt;
   }
   if (merged.repeats > 0) merged.reruns = sumCounts(list.map((totals) => totals.reruns ?? totals));
   if (duration !== undefined) merged.durationSeconds = roundSeconds(duration);
@@ -207,6 +212,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
     summary.reruns = { repeats: totals.repeats, ...summaryCounts(totals.reruns), flaky: totals.reruns.flaky };
   }
   if (totals.durationSeconds !== undefined) summary.durationSeconds = totals.durationSeconds;
+  if (totals.ranAt !== undefined) summary.ranAt = totals.ranAt;
   return summary;
 }
 
@@ -247,6 +253,8 @@ class JunitCounter {
   private depth = 0;
   private sawRoot = false;
   private rootTime: number | undefined;
+  /** The latest suite `timestamp` seen: when the report says it ran. */
+  private ranAt: string | undefined;
   private testcaseTime = 0;
   private sawTestcaseTime = false;
   /** The open `<testsuite>`/`<testsuites>` elements, innermost last. */
@@ -341,6 +349,7 @@ class JunitCounter {
     if (repeats > 0) totals.reruns = merged;
     const duration = this.rootTime ?? (this.sawTestcaseTime ? this.testcaseTime : undefined);
     if (duration !== undefined) totals.durationSeconds = roundSeconds(duration);
+    if (this.ranAt !== undefined) totals.ranAt = this.ranAt;
     return totals;
   }
 
@@ -366,6 +375,7 @@ class JunitCounter {
       return;
     }
     if (name === 'testsuite' || name === 'testsuites') {
+      this.ranAt = laterTime(this.ranAt, statedTime(tag.attributes.timestamp));
       this.suites.push(openSuite(this.depth, tag.attributes));
       this.tally.openScope();
     } else if ((name === 'failure' || name === 'error') && this.suites.at(-1)?.depth === this.depth - 1) {

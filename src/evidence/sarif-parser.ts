@@ -17,6 +17,7 @@ import {
   UnresolvedReference,
 } from './sarif-descriptors.js';
 import { countSeverities, keepSuppressed, severityFromCvssScore, suppressedOf } from './severity.js';
+import { laterTime, statedTime } from './stated-time.js';
 
 const WHAT = 'SARIF log';
 
@@ -127,6 +128,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   const suppressedFindings: SuppressedFinding[] = [];
   const scanners: string[] = [];
   let scannerVersion: string | undefined;
+  let ranAt: string | undefined;
 
   for (let r = 0; r < runs.length; r++) {
     const runPath = `runs[${r}]`;
@@ -167,7 +169,10 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
     const invocations = reader.optArray(run.invocations, `${runPath}.invocations`);
     for (let i = 0; i < invocations.length; i++) {
       const path = `${runPath}.invocations[${i}]`;
-      checkInvocation(reader.object(invocations[i], path), path, driverName, tool, file);
+      const invocation = reader.object(invocations[i], path);
+      checkInvocation(invocation, path, driverName, tool, file);
+      // When the scan ran: the latest end (or start) time any invocation states (§3.20.7, §3.20.8).
+      ranAt = laterTime(ranAt, statedTime(invocation.endTimeUtc) ?? statedTime(invocation.startTimeUtc));
     }
     const conversion = reader.optObject(run.conversion, `${runPath}.conversion`);
     const converter = reader.optObject(conversion?.invocation, `${runPath}.conversion.invocation`);
@@ -225,6 +230,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   };
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (scannerVersion) summary.scannerVersion = scannerVersion;
+  if (ranAt !== undefined) summary.ranAt = ranAt;
   return summary;
 }
 

@@ -8,6 +8,7 @@ import type { SbomComponent, SbomSummary } from './evidence.js';
 import { describedImages, imageDigestOf, purlImageDigestOf, sha256HexOf } from './image-digests.js';
 import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import { toSpdxExpression } from './spdx-license.js';
+import { statedTime } from './stated-time.js';
 
 /** True for an SPDX 2.x JSON document. */
 export function isSpdx2(value: unknown): boolean {
@@ -156,6 +157,8 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
   const creators = creationInfo ? reader.optArray(creationInfo.creators, 'creationInfo.creators') : [];
   const tool = creators.find((c): c is string => typeof c === 'string' && c.startsWith('Tool:'));
   if (tool) summary.tool = tool.slice('Tool:'.length).trim();
+  const ranAt = statedTime(creationInfo?.created);
+  if (ranAt !== undefined) summary.ranAt = ranAt;
   if (subject) summary.subject = subjectOf(subject);
   const describes = describedImages(images);
   if (describes) summary.describes = describes;

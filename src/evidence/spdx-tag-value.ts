@@ -42,6 +42,7 @@ export function parseSpdxTagValue(text: string, file: string): JsonObject {
     new TollgateError('EVIDENCE_INVALID', `${file}:${line}: ${message}`, { position: { file, line } });
   const doc: JsonObject = {};
   const creators: string[] = [];
+  let created: string | undefined;
   const relationships: JsonObject[] = [];
   const packages: JsonObject[] = [];
   let current: JsonObject | undefined;
@@ -89,6 +90,7 @@ export function parseSpdxTagValue(text: string, file: string): JsonObject {
     }
     if (tag === 'SPDXVersion') doc.spdxVersion = value;
     else if (tag === 'Creator') creators.push(value);
+    else if (tag === 'Created' && current === undefined) created = value;
     else if (tag === 'Relationship') relationships.push(relationshipOf(value, lineNumber, invalid));
     else if (current !== undefined && tag === 'PackageLicenseInfoFromFiles') {
       // One licence per line, repeated: JSON's licenseInfoFromFiles array.
@@ -121,7 +123,8 @@ export function parseSpdxTagValue(text: string, file: string): JsonObject {
       doc.SPDXID = value;
     }
   }
-  if (creators.length > 0) doc.creationInfo = { creators };
+  if (creators.length > 0 || created !== undefined)
+    doc.creationInfo = { creators, ...(created === undefined ? {} : { created }) };
   if (relationships.length > 0) doc.relationships = relationships;
   doc.packages = packages;
   return doc;

@@ -1,8 +1,10 @@
 /** Picking the evidence records a gate reads. */
 import { shortDigest } from '../artifact/digest.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
+import { ledgerRef } from '../ledger/ledger-view.js';
 import { ownValue } from '../records.js';
 import { byCodeUnits } from '../text/order.js';
+import type { DecisionItem, SharedReport } from './gate.js';
 
 export type RecordOf<K extends EvidenceData['kind']> = EvidenceRecord & {
   data: Extract<EvidenceData, { kind: K }>;
@@ -51,6 +53,117 @@ export function latestPerSource<R extends EvidenceRecord>(
     if (!current || compare(record, current) > 0) latest.set(key, record);
   }
   return [...latest.values()].sort(compare);
+}
+
+/** When a record's report says it ran (`ranAt` of tests, scans and SBOMs), if it says. */
+function ranAtOf(record: EvidenceRecord): string | undefined {
+  const data = record.data as { ranAt?: unknown };
+  return typeof data.ranAt === 'string' ? data.ranAt : undefined;
+}
+
+/**
+ * What the reports' own run times say about the reports that count (one per source, as picked by
+ * ledger order): a `required` line for each that states an earlier run than a report of its source
+ * recorded before it (an old report replayed over a newer run: the newer run's result is what
+ * stands, so a run newer than it is required), a remaining-risk line for each that replaced an
+ * earlier report when either states no run time (the order could not be checked). A re-run stating
+ * a later or equal time replaces as before. Only ever adds lines: which report counts is unchanged,
+ * so a report stating a far-future time cannot shield itself from a later failing one.
+ * @example runOrderLines('tests', records, [latest], () => 'unit', () => 'suite unit', seq)
+ */
+export function runOrderLines<R extends EvidenceRecord>(
+  gate: string,
+  records: readonly R[],
+  current: readonly R[],
+  sourceOf: (record: R) => string,
+  label: (record: R) => string,
+  evidenceSeq?: EvidenceSeq,
+): { required: DecisionItem[]; risks: DecisionItem[] } {
+  const compare = byLedgerOrder(evidenceSeq);
+  const where = (record: R) => {
+    const seq = ownValue(evidenceSeq ?? {}, record.id);
+    return seq === undefined ? `recorded ${record.recordedAt}` : ledgerRef(seq);
+  };
+  const required: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  for (const latest of current) {
+    const source = sourceOf(latest);
+    const replaced = records.filter(
+      (record) => record !== latest && sourceOf(record) === source && compare(record, latest) < 0,
+    );
+    if (replaced.length === 0) continue;
+    const ran = ranAtOf(latest);
+    let newest: R | undefined;
+    for (const record of replaced) {
+      const time = ranAtOf(record);
+      if (time !== undefined && (newest === undefined || time > ranAtOf(newest)!)) newest = record;
+    }
+    const newestRan = newest && ranAtOf(newest);
+    if (ran !== undefined && newest !== undefined && newestRan !== undefined && newestRan > ran) {
+      required.push({
+        gate,
+        text: `${label(latest)}: the report that counts (${where(latest)}) says it ran ${ran}, before the report recorded ahead of it (${where(newest)}) that says it ran ${newestRan}: an older run recorded over a newer one does not replace it; record a run newer than ${newestRan}`,
+        evidence: [latest.id, newest.id],
+      });
+    } else if (ran === undefined || replaced.some((record) => ranAtOf(record) === undefined)) {
+      const missing = ran === undefined ? 'it states' : 'a report it replaced states';
+      risks.push({
+        gate,
+        text: `${label(latest)}: the report that counts (${where(latest)}) replaced ${replaced.length} recorded before it, and ${missing} no run time, so whether it is the newest run was not checked`,
+        evidence: [latest.id],
+      });
+    }
+  }
+  return { required, risks };
+}
+
+/**
+ * Lines for each unsigned record that counts whose very bytes were recorded for another artifact
+ * of the pipeline before it: an unsigned report names no artifact, so it may be another build's
+ * result attested for this digest. `refuse` (the default) makes each a `required` line, naming the
+ * other artifact and the ledger entry; `allow` a remaining-risk line. Signed records are left
+ * alone: their statement names this digest.
+ * @example sharedReportLines('tests', [record], facts.sharedReports, 'refuse', () => 'suite unit', seq)
+ */
+export function sharedReportLines<R extends EvidenceRecord>(
+  gate: string,
+  current: readonly R[],
+  shared: readonly SharedReport[] | undefined,
+  policy: 'refuse' | 'allow',
+  label: (record: R) => string,
+  evidenceSeq?: EvidenceSeq,
+): { required: DecisionItem[]; risks: DecisionItem[] } {
+  const required: DecisionItem[] = [];
+  const risks: DecisionItem[] = [];
+  if (shared === undefined || shared.length === 0) return { required, risks };
+  for (const record of current) {
+    if (record.signer !== null) continue;
+    const seq = ownValue(evidenceSeq ?? {}, record.id);
+    const earlier = shared
+      .filter(
+        (other) =>
+          other.source === record.sourceDigest &&
+          other.artifact !== record.artifact &&
+          (seq === undefined || other.seq < seq),
+      )
+      .sort((a, b) => a.seq - b.seq);
+    const first = earlier[0];
+    if (first === undefined) continue;
+    const more = earlier.length > 1 ? ` (and ${earlier.length - 1} more)` : '';
+    const here = seq === undefined ? '' : ` (${ledgerRef(seq)})`;
+    const what = `${label(record)}: the same report bytes (${shortDigest(record.sourceDigest)}…) were recorded for artifact ${first.artifact} at ${ledgerRef(first.seq)}${more} before this digest's${here}; an unsigned report names no artifact, so it may be that build's result`;
+    const evidence = [record.id, first.id, ledgerRef(first.seq)];
+    if (policy === 'allow') {
+      risks.push({ gate, text: `${what} (counted: sharedReports: allow)`, evidence });
+    } else {
+      required.push({
+        gate,
+        text: `${what}: attest this digest's own run, or signed evidence naming it (sharedReports: allow counts one run for several images)`,
+        evidence,
+      });
+    }
+  }
+  return { required, risks };
 }
 
 /** "a, b, c and 4 more" for lists in decision lines. */

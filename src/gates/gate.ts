@@ -51,6 +51,24 @@ export interface Facts {
   lookalikes?: readonly Lookalike[];
   /** Facts gathered at the edges for particular gates (src/gates/extra-facts.ts). */
   extra: Readonly<ExtraFacts>;
+  /**
+   * Records of other artifacts of the pipeline made from the same input bytes as one of this
+   * artifact's unsigned records (src/app/check.ts reads them); absent when not gathered (the gates
+   * then say nothing about shared reports).
+   */
+  sharedReports?: readonly SharedReport[];
+}
+
+/** Another artifact's record of the very report bytes one of this artifact's unsigned records holds. */
+export interface SharedReport {
+  /** The shared `sourceDigest`. */
+  source: string;
+  /** The other artifact's digest. */
+  artifact: string;
+  /** Its evidence record's id. */
+  id: string;
+  /** The ledger entry that recorded it. */
+  seq: number;
 }
 
 export interface GateContext {

@@ -11,8 +11,16 @@ import {
   listSome,
   type RecordOf,
   recordsOfKind,
+  runOrderLines,
+  sharedReportLines,
 } from './evidence-select.js';
-import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
+import {
+  type DecisionItem,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+  type SharedReport,
+} from './gate.js';
 import { licensePolicy } from './license-policy.js';
 
 const GATE = 'sbom';
@@ -28,11 +36,12 @@ export function currentSboms(
   evidence: readonly EvidenceRecord[],
   evidenceSeq?: EvidenceSeq,
 ): RecordOf<'sbom'>[] {
-  return latestPerSource(
-    recordsOfKind(evidence, 'sbom'),
-    (r) => `${r.format}|${r.data.standard}|${r.data.tool ?? ''}`,
-    evidenceSeq,
-  );
+  return latestPerSource(recordsOfKind(evidence, 'sbom'), sbomSource, evidenceSeq);
+}
+
+/** What a new SBOM replaces: the same format, standard and tool. */
+function sbomSource(record: RecordOf<'sbom'>): string {
+  return `${record.format}|${record.data.standard}|${record.data.tool ?? ''}`;
 }
 
 /** Evaluates an `sbom` requirement against the facts' evidence. Pure. */
@@ -40,6 +49,7 @@ export function evaluateSbom(
   policy: SbomPolicy,
   evidence: readonly EvidenceRecord[],
   evidenceSeq?: EvidenceSeq,
+  sharedReports?: readonly SharedReport[],
 ): GateResult {
   const sboms = currentSboms(evidence, evidenceSeq);
   if (sboms.length === 0) {
@@ -64,8 +74,26 @@ export function evaluateSbom(
   }
 
   const validated: DecisionItem[] = [];
-  const risks: DecisionItem[] = [];
-  const required: DecisionItem[] = [];
+  // An old SBOM recorded after a newer one must not stand in for it.
+  const { required, risks } = runOrderLines(
+    GATE,
+    recordsOfKind(evidence, 'sbom'),
+    sboms,
+    sbomSource,
+    (sbom) => `SBOM from ${sbom.data.tool ?? sbom.format}`,
+    evidenceSeq,
+  );
+  // Another build's SBOM attested for this digest: the same unsigned bytes recorded for another first.
+  const shared = sharedReportLines(
+    GATE,
+    sboms,
+    sharedReports,
+    policy.sharedReports,
+    (sbom) => `SBOM from ${sbom.data.tool ?? sbom.format}`,
+    evidenceSeq,
+  );
+  required.push(...shared.required);
+  risks.push(...shared.risks);
   const ids = sboms.map((r) => r.id);
   for (const record of sboms) {
     const d = record.data;
@@ -202,9 +230,10 @@ export function evaluateSbom(
   return gateResult(GATE, required.length === 0 ? 'pass' : 'fail', summary, { validated, risks, required });
 }
 
-/** `sbom: required | optional | { required, denyLicenses, bannedComponents }`. */
+/** `sbom: required | optional | { required, denyLicenses, bannedComponents, sharedReports }`. */
 export const sbomGate: GateDefinition<SbomPolicy> = {
   key: GATE,
   select: (stage) => stage.requires.sbom,
-  evaluate: (policy, { facts }) => evaluateSbom(policy, facts.evidence, facts.ledger.evidenceSeq),
+  evaluate: (policy, { facts }) =>
+    evaluateSbom(policy, facts.evidence, facts.ledger.evidenceSeq, facts.sharedReports),
 };

@@ -1,8 +1,8 @@
 import type { SuiteRequirement } from '../contract/requires/tests.js';
 import type { EvidenceRecord, TestSummary } from '../evidence/evidence.js';
 import { type LedgerView, ledgerRef, type PromotionRecord, recordedAfter } from '../ledger/ledger-view.js';
-import { byLedgerOrder, type EvidenceSeq } from './evidence-select.js';
-import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
+import { byLedgerOrder, type EvidenceSeq, runOrderLines, sharedReportLines } from './evidence-select.js';
+import { type DecisionItem, type GateDefinition, gateResult, type SharedReport } from './gate.js';
 
 type TestEvidence = EvidenceRecord & { data: TestSummary };
 
@@ -62,6 +62,7 @@ function checkSuite(
   evidence: readonly EvidenceRecord[],
   ledger: LedgerView,
   stageName: string,
+  sharedReports?: readonly SharedReport[],
 ) {
   const validated: DecisionItem[] = [];
   const risks: DecisionItem[] = [];
@@ -100,6 +101,33 @@ function checkSuite(
   }
   const t = countsFor(requirement, record.data);
   const ref = [record.id];
+  // An old passing report recorded after a newer failing one must not stand in for it.
+  const order = runOrderLines(
+    'tests',
+    usable.filter(
+      (r): r is TestEvidence =>
+        isTestEvidence(r) &&
+        r.data.suite === suite &&
+        (requirement.in === undefined || r.stage === requirement.in),
+    ),
+    [record],
+    () => suite,
+    () => `suite ${suite}`,
+    ledger.evidenceSeq,
+  );
+  required.push(...order.required);
+  risks.push(...order.risks);
+  // Another build's report attested for this digest: the same unsigned bytes recorded for another first.
+  const shared = sharedReportLines(
+    'tests',
+    [record],
+    sharedReports,
+    requirement.sharedReports,
+    () => `suite ${suite}`,
+    ledger.evidenceSeq,
+  );
+  required.push(...shared.required);
+  risks.push(...shared.risks);
   const broken = t.failed + t.errored;
   if (broken > requirement.maxFailed) {
     required.push({
@@ -195,7 +223,9 @@ export const testsGate: GateDefinition<SuiteRequirement[]> = {
   select: (stage) =>
     stage.requires.tests && stage.requires.tests.length > 0 ? stage.requires.tests : undefined,
   evaluate(suites, { facts, stageName }) {
-    const results = suites.map((suite) => checkSuite(suite, facts.evidence, facts.ledger, stageName));
+    const results = suites.map((suite) =>
+      checkSuite(suite, facts.evidence, facts.ledger, stageName, facts.sharedReports),
+    );
     const validated = results.flatMap((r) => r.validated);
     const risks = results.flatMap((r) => r.risks);
     const required = results.flatMap((r) => r.required);

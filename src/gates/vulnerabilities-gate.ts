@@ -22,8 +22,16 @@ import {
   listSome,
   type RecordOf,
   recordsOfKind,
+  runOrderLines,
+  sharedReportLines,
 } from './evidence-select.js';
-import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
+import {
+  type DecisionItem,
+  type GateDefinition,
+  type GateResult,
+  gateResult,
+  type SharedReport,
+} from './gate.js';
 
 const GATE = 'vulnerabilities';
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
@@ -40,11 +48,12 @@ export function currentScans(
   evidence: readonly EvidenceRecord[],
   evidenceSeq?: EvidenceSeq,
 ): RecordOf<'vulnerabilities'>[] {
-  return latestPerSource(
-    recordsOfKind(evidence, 'vulnerabilities'),
-    (r) => `${r.format}|${r.data.scanner}|${r.data.target?.type ?? ''}`,
-    evidenceSeq,
-  );
+  return latestPerSource(recordsOfKind(evidence, 'vulnerabilities'), scanSource, evidenceSeq);
+}
+
+/** What a re-scan replaces: the same format, scanner and type of target. */
+function scanSource(record: RecordOf<'vulnerabilities'>): string {
+  return `${record.format}|${record.data.scanner}|${record.data.target?.type ?? ''}`;
 }
 
 /** Target types of the scanners that read a report as an image scan (Trivy, Grype). */
@@ -131,6 +140,7 @@ export function evaluateVulnerabilities(
   now: Date,
   artifactType?: 'oci' | 'file' | 'package',
   evidenceSeq?: EvidenceSeq,
+  sharedReports?: readonly SharedReport[],
 ): GateResult {
   const scans = currentScans(evidence, evidenceSeq);
   if (scans.length === 0) {
@@ -144,8 +154,26 @@ export function evaluateVulnerabilities(
     });
   }
   const validated: DecisionItem[] = [];
-  const risks: DecisionItem[] = [];
-  const required: DecisionItem[] = [];
+  // An old clean scan recorded after a newer one with findings must not stand in for it.
+  const { required, risks } = runOrderLines(
+    GATE,
+    recordsOfKind(evidence, 'vulnerabilities'),
+    scans,
+    scanSource,
+    (scan) => `scan from ${scan.data.scanner} (${scan.format})`,
+    evidenceSeq,
+  );
+  // Another build's scan attested for this digest: the same unsigned bytes recorded for another first.
+  const shared = sharedReportLines(
+    GATE,
+    scans,
+    sharedReports,
+    requirement.sharedReports,
+    (scan) => `scan from ${scan.data.scanner} (${scan.format})`,
+    evidenceSeq,
+  );
+  required.push(...shared.required);
+  risks.push(...shared.risks);
   const ids = scans.map((s) => s.id);
 
   const counted: Record<Severity, MergedFinding[]> = {
@@ -262,5 +290,6 @@ export const vulnerabilitiesGate: GateDefinition<VulnerabilitiesRequirement> = {
       facts.now,
       contract.artifact.type,
       facts.ledger.evidenceSeq,
+      facts.sharedReports,
     ),
 };

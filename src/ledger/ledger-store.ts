@@ -31,6 +31,12 @@ export interface LedgerReader {
   latestUnstaged(pipeline: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
   /** Every evidence record for a digest, oldest first. */
   listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]>;
+  /**
+   * The evidence rows of any artifact of the pipeline whose input bytes have digest `source` (the
+   * record's `sourceDigest`), by artifact: where one raw report was attested for several digests.
+   * Rows as stored, not yet held against the chain.
+   */
+  evidenceBySource(pipeline: string, source: string): Promise<Array<{ id: string; artifact: string }>>;
   /** Every ledger entry that names `artifact`, oldest first. */
   entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */

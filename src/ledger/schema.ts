@@ -278,6 +278,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_tokens').addColumn('made_via', 'text').execute();
     },
   },
+  // The gates ask whether one raw report was attested for several digests: by its source digest.
+  '0009_evidence_source': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('evidence_source')
+        .on('evidence')
+        .columns(['pipeline', 'source_digest'])
+        .execute();
+    },
+  },
 };
 
 /** Migrations compiled into the bundle, in order. Add new ones with a higher prefix; never edit a shipped one. */

@@ -289,6 +289,16 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('recorded_at')
         .orderBy('id'),
     ),
+    // Served by evidence_source (migration 0009).
+    evidenceBySource: prepare(['pipeline', 'source'], (p) =>
+      k
+        .selectFrom('evidence')
+        .select(['id', 'artifact'])
+        .where('pipeline', '=', p.pipeline)
+        .where('source_digest', '=', p.source)
+        .orderBy('artifact')
+        .orderBy('id'),
+    ),
     entriesForArtifact: prepare(['pipeline', 'artifact'], (p) =>
       linkedEntries(k)
         .where('e.pipeline', '=', p.pipeline)
@@ -450,6 +460,10 @@ class SqlReader implements LedgerReader {
   async listEvidence(pipeline: string, digest: string): Promise<EvidenceRecord[]> {
     const rows = await this.rows<Database['evidence']>(this.q.evidence, { pipeline, artifact: digest });
     return rows.map(toEvidenceRecord);
+  }
+
+  async evidenceBySource(pipeline: string, source: string): Promise<Array<{ id: string; artifact: string }>> {
+    return this.rows<{ id: string; artifact: string }>(this.q.evidenceBySource, { pipeline, source });
   }
 
   async unstagedEntries(pipeline: string, kind: string): Promise<ChainedEntry[]> {

@@ -840,6 +840,8 @@ describe('parseJunit details', () => {
       failures: totals.failures,
       failuresOmitted: 0,
       durationSeconds: totals.durationSeconds,
+      // pytest's timestamp="2020-10-12T18:46:11.226119", without a zone: read as UTC.
+      ranAt: '2020-10-12T18:46:11.226Z',
     });
     expect(toTestSummary(totals, 'integration').suite).toBe('integration');
     expect(() => toTestSummary({ ...totals, suite: undefined })).toThrow(/suite name/);

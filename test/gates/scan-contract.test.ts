@@ -27,6 +27,7 @@ describe('sbom, vulnerabilities and provenance contract sections', () => {
       critical: 0,
       allow: [{ id: 'CVE-1', reason: 'r', until: '2027-01-31' }],
       reportSuppressions: 'count',
+      sharedReports: 'refuse',
     });
     expect(requires.provenance).toEqual({ commitMatchesLabel: false });
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compilePurlPattern, type PurlPattern } from '../../artifact/purl-pattern.js';
 import { isSpdxExpression } from '../../evidence/spdx-license.js';
+import { type SharedReports, sharedReports } from './shared-reports.js';
 
 /** A purl pattern: `pkg:TYPE/…`, where `*` matches any run of characters. */
 export const purlPattern = z
@@ -33,6 +34,7 @@ export const sbomPolicy = z
       .describe(
         'Package URL patterns no component may match. Without "@" any version matches; "*" matches any run of characters; qualifiers and subpath are ignored unless the pattern has them.',
       ),
+    sharedReports,
   })
   .describe('SBOM policy: presence, licence deny-list, banned components.');
 
@@ -46,13 +48,21 @@ export const sbomRequirement = z
         ),
       sbomPolicy,
     ],
-    { error: 'expected "required", "optional", or { required, denyLicenses, bannedComponents }' },
+    {
+      error:
+        'expected "required", "optional", or { required, denyLicenses, bannedComponents, sharedReports }',
+    },
   )
   .transform(
     (requirement): SbomPolicy =>
       typeof requirement === 'object'
         ? requirement
-        : { required: requirement === 'required', denyLicenses: [], bannedComponents: [] },
+        : {
+            required: requirement === 'required',
+            denyLicenses: [],
+            bannedComponents: [],
+            sharedReports: 'refuse',
+          },
   )
   .describe('A CycloneDX or SPDX SBOM attested for the digest (`tollgate attest sbom`).');
 
@@ -61,4 +71,5 @@ export interface SbomPolicy {
   required: boolean;
   denyLicenses: string[];
   bannedComponents: PurlPattern[];
+  sharedReports: SharedReports;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sharedReports } from './shared-reports.js';
 
 export const suiteRequirement = z
   .strictObject({
@@ -35,6 +36,7 @@ export const suiteRequirement = z
       .nonnegative()
       .optional()
       .describe('Tests that passed only on rerun allowed; within the allowance they are listed as risk.'),
+    sharedReports,
   })
   .describe('One test suite that must have passing results for this digest.');
 

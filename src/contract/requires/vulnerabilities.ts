@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sharedReports } from './shared-reports.js';
 
 const maxCount = (severity: string) =>
   z
@@ -46,6 +47,7 @@ export const vulnerabilitiesRequirement = z
       .describe(
         'Findings a report sets aside itself (SARIF suppressions, Grype ignoredMatches, Trivy ignore files and VEX, CycloneDX not_affected): `count` (default) counts them like any finding, since whoever produced the report could waive anything; `honour` leaves them uncounted. Either way they are listed as remaining risk.',
       ),
+    sharedReports,
   })
   .describe(
     'A vulnerability scan (SARIF, Grype, Trivy, CycloneDX VEX/VDR, in-toto vulns) attested for the digest, with at most this many findings per severity.',
