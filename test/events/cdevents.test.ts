@@ -161,7 +161,11 @@ describe('delivery to HTTP sinks', () => {
   });
 
   it('emits valid CloudEvents for promotions, approvals and rollbacks; retries a failing sink; dead-letters what never arrives; never fails the command', async () => {
-    const dir = makeWorkspace(CONTRACT, { 'unit.xml': junit(['pass']) });
+    // Each build its own run: one report's bytes attested for two digests block the second.
+    const dir = makeWorkspace(CONTRACT, {
+      'unit-1.xml': junit(['pass'], 'first'),
+      'unit-2.xml': junit(['pass'], 'second'),
+    });
     const env = {
       TOLLGATE_EVENT_SINKS: `${good.url},${flaky.url},${broken.url}`,
       TOLLGATE_EVENT_TIMEOUT: '2s',
@@ -170,10 +174,13 @@ describe('delivery to HTTP sinks', () => {
       expect((await runCli(['register', '--digest', digest], { cwd: dir, env })).code).toBe(0);
       expect(
         (
-          await runCli(['attest', 'tests', '--artifact', digest, '--suite', 'unit', 'unit.xml'], {
-            cwd: dir,
-            env,
-          })
+          await runCli(
+            ['attest', 'tests', '--artifact', digest, '--suite', 'unit', `unit-${digest === D1 ? 1 : 2}.xml`],
+            {
+              cwd: dir,
+              env,
+            },
+          )
         ).code,
       ).toBe(0);
       const promoted = await runCli(['promote', 'dev', '--artifact', digest], { cwd: dir, env });
