@@ -104,8 +104,8 @@ export function pinOf(entry: ChainedEntry): PinnedContract {
 }
 
 /**
- * The files a contract trusts by reference — `trust.keys.NAME`, `trust.identities.NAME.trustedRoot`
- * and `trust.verifier.key` — each as the `sha256:` of its bytes (or `unreadable`), by contract key.
+ * The files a contract trusts by reference — `trust.keys.NAME`, `trust.identities.NAME.trustedRoot`,
+ * `trust.verifier.key` and `trust.verifier.publicKey` — each as the `sha256:` of its bytes (or `unreadable`), by contract key.
  * They are part of what the pin holds: the contract's digest covers its text only, and whoever
  * replaces `keys/ci.pub` would otherwise choose whom an unchanged contract trusts as `ci`, and
  * whoever replaces the verifier key whose signature the VSAs, the ledger's checkpoints and the
@@ -123,12 +123,15 @@ export async function trustFilesOf(
     if (identity.trustedRoot !== undefined)
       refs.push([`trust.identities.${name}.trustedRoot`, identity.trustedRoot]);
   if (contract.trust?.verifier?.key !== undefined) refs.push([VERIFIER_KEY, contract.trust.verifier.key]);
+  if (contract.trust?.verifier?.publicKey !== undefined)
+    refs.push([VERIFIER_PUBLIC_KEY, contract.trust.verifier.publicKey]);
   const files: Record<string, string> = {};
   for (const [key, path] of refs) files[key] = await digests.digestOf(resolve(contract.root, path));
   return files;
 }
 
 const VERIFIER_KEY = 'trust.verifier.key';
+const VERIFIER_PUBLIC_KEY = 'trust.verifier.publicKey';
 
 /**
  * The contract keys whose trusted file differs between the pin and now, sorted. A key the pin does
@@ -153,11 +156,13 @@ function describeTrustFile(contract: Contract, key: string): string {
   const path =
     key === VERIFIER_KEY
       ? contract.trust?.verifier?.key
-      : section === 'keys'
-        ? contract.trust?.keys[name!]
-        : section === 'identities'
-          ? contract.trust?.identities[name!]?.trustedRoot
-          : undefined;
+      : key === VERIFIER_PUBLIC_KEY
+        ? contract.trust?.verifier?.publicKey
+        : section === 'keys'
+          ? contract.trust?.keys[name!]
+          : section === 'identities'
+            ? contract.trust?.identities[name!]?.trustedRoot
+            : undefined;
   return path === undefined ? key : `${key} (${path})`;
 }
 

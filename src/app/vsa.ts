@@ -16,7 +16,12 @@ import { verifyInclusion } from '../ledger/merkle.js';
 import { ownValue } from '../records.js';
 import { signCheckpoint } from '../trust/checkpoint.js';
 import type { Envelope } from '../trust/dsse.js';
-import { type PrivateKeyInfo, readPrivateKeyFile } from '../trust/keys.js';
+import {
+  type PrivateKeyInfo,
+  type PublicKeyInfo,
+  readPrivateKeyFile,
+  readPublicKeyFile,
+} from '../trust/keys.js';
 import {
   buildVsa,
   DEMO_LEVEL,
@@ -41,17 +46,59 @@ export interface VsaSigner {
 /**
  * The key that signs VSAs: TOLLGATE_VSA_KEY (a file path), else `trust.verifier.key` relative to
  * the contract; undefined when neither is set (then no VSA is emitted).
+ *
+ * The env var is the operator's, not the contract's: whoever can set an env var in CI could name
+ * any key, and sign VSAs, checkpoints and (through `verifyStoredVsa`) the rollback revocations with
+ * it. So the key it names must be the private half of the verifier key the contract pins —
+ * `trust.verifier.publicKey`, else the public half of `trust.verifier.key` — both files being
+ * pinned with the contract (contract-pin.ts). Only a contract that names no verifier key at all
+ * leaves the env var's key unchecked (nothing to check it against).
+ * @throws TollgateError CONFIG_INVALID when the signing key is not the pinned verifier key
  */
 export function loadVsaSigner(contract: Contract, env: Environment): VsaSigner | undefined {
   const configured = contract.trust?.verifier?.key;
-  const path =
-    env.TOLLGATE_VSA_KEY || (configured === undefined ? undefined : resolve(contract.root, configured));
+  const fromEnv = env.TOLLGATE_VSA_KEY || undefined;
+  const path = fromEnv ?? (configured === undefined ? undefined : resolve(contract.root, configured));
   if (path === undefined) return undefined;
+  const key = readPrivateKeyFile(path);
+  const source = fromEnv ? 'TOLLGATE_VSA_KEY' : `trust.verifier.key (${path})`;
+  const pinned = pinnedVerifierKey(contract, fromEnv !== undefined);
+  if (pinned !== undefined && pinned.key.keyId !== key.keyId)
+    throw new TollgateError(
+      'CONFIG_INVALID',
+      `${fromEnv ? `TOLLGATE_VSA_KEY (${fromEnv})` : source} is not the verifier key ${contract.file} pins: its public key has id ${key.keyId}, ${pinned.source} has ${pinned.key.keyId}; nothing is signed with a key the contract does not name. Use the pinned key, or have an admin record the new key in the contract (\`tollgate contract update\`)`,
+    );
   return {
-    key: readPrivateKeyFile(path),
-    source: env.TOLLGATE_VSA_KEY ? 'TOLLGATE_VSA_KEY' : `trust.verifier.key (${path})`,
-    verifierId: contract.trust?.verifier?.id ?? `tollgate:${contract.pipeline}`,
+    key,
+    source,
+    verifierId: verifierIdOf(contract),
   };
+}
+
+/** The VSA's `verifier.id`: `trust.verifier.id`, default `tollgate:<pipeline>`. */
+function verifierIdOf(contract: Contract): string {
+  return contract.trust?.verifier?.id ?? `tollgate:${contract.pipeline}`;
+}
+
+/**
+ * The public key the contract pins for its verifier: `trust.verifier.publicKey`, else (when the
+ * signing key comes from elsewhere) the public half of `trust.verifier.key`.
+ */
+function pinnedVerifierKey(
+  contract: Contract,
+  signingKeyFromEnv: boolean,
+): { key: PublicKeyInfo; source: string } | undefined {
+  const verifier = contract.trust?.verifier;
+  const [name, file] =
+    verifier?.publicKey !== undefined
+      ? ['trust.verifier.publicKey', verifier.publicKey]
+      : signingKeyFromEnv && verifier?.key !== undefined
+        ? ['trust.verifier.key', verifier.key]
+        : [undefined, undefined];
+  if (name === undefined || file === undefined) return undefined;
+  const path = resolve(contract.root, file);
+  // A private key file yields its public half (loadPublicKey accepts both).
+  return { key: readPublicKeyFile(path), source: `${name} (${file})` };
 }
 
 /** The artifact as a URI for the VSA's `resourceUri`: `oci://REPO@DIGEST` for OCI images. */
@@ -233,18 +280,20 @@ export async function verifyStoredVsa(
 ): Promise<StoredVsaVerification | undefined> {
   const found = await storedVsa(ctx, stage, digest);
   if (!found) return undefined;
-  const signer = loadVsaSigner(ctx.contract, ctx.services.env);
-  if (!signer)
+  // The pinned public key suffices to check: a server that only verifies needs no private key.
+  const key =
+    loadVsaSigner(ctx.contract, ctx.services.env)?.key ?? pinnedVerifierKey(ctx.contract, false)?.key;
+  if (!key)
     throw new TollgateError(
       'CONFIG_INVALID',
-      `no verifier key to check the VSA with: set trust.verifier.key in ${ctx.contract.file} or TOLLGATE_VSA_KEY`,
+      `no verifier key to check the VSA with: set trust.verifier.publicKey or trust.verifier.key in ${ctx.contract.file}, or TOLLGATE_VSA_KEY`,
     );
   const result = verifyVsa(found.envelope, {
-    key: signer.key,
+    key,
     digest,
     stage,
     pipeline: ctx.contract.pipeline,
-    verifierId: signer.verifierId,
+    verifierId: verifierIdOf(ctx.contract),
     // The pipeline's own VSA, checked under its own contract: a demo's is a demo's.
     allowDemo: ctx.contract.demo === true,
   });

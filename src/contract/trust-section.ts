@@ -55,7 +55,14 @@ export const trustSection = z
           .min(1)
           .optional()
           .describe(
-            'PEM private key (Ed25519 or ECDSA P-256) that signs the VSA at every promotion, relative to the contract; TOLLGATE_VSA_KEY (a file path) overrides it. Without a key no VSA is emitted.',
+            'PEM private key (Ed25519 or ECDSA P-256) that signs the VSA at every promotion, relative to the contract; TOLLGATE_VSA_KEY (a file path) may take its place only with the same public key. Without a key no VSA is emitted.',
+          ),
+        publicKey: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'PEM public key of the verifier, relative to the contract, pinned with it: the signing key (TOLLGATE_VSA_KEY or `key`) must be its private half, or promote and publish are refused. Lets CI keep the private key in a secret while the contract still says which key signs.',
           ),
       })
       .optional()

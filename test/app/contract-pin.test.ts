@@ -20,6 +20,7 @@ import { rollbackStage } from '../../src/app/rollback.js';
 import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
 import { verifyLedger } from '../../src/app/status.js';
 import { TrustFileDigests } from '../../src/app/trust-file-digests.js';
+import { verifyStoredVsa } from '../../src/app/vsa.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { Contract } from '../../src/contract/types.js';
 import { ENTRY } from '../../src/ledger/entry.js';
@@ -406,3 +407,70 @@ stages:
     });
   },
 );
+
+describe.each(BACKENDS)('TOLLGATE_VSA_KEY must be the verifier key the contract pins ($title)', (backend) => {
+  /** A workspace whose contract names `verifier` (YAML flow map), the pinned key files, and `env`. */
+  async function setup(verifier: string, env: Record<string, string>) {
+    handle = await backend.open();
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-vsa-env-'));
+    mkdirSync(join(dir, 'keys'));
+    const pinned = pemKeyPair('ed25519');
+    writeFileSync(join(dir, 'keys/verifier.key'), pinned.privatePem);
+    writeFileSync(join(dir, 'keys/verifier.pub'), pinned.publicPem);
+    // The CI secret holding the pinned private key, and a key of the attacker.
+    writeFileSync(join(dir, 'secret.key'), pinned.privatePem);
+    writeFileSync(join(dir, 'stranger.key'), pemKeyPair('ed25519').privatePem);
+    const contract = validateContract(
+      `${head}trust:\n  verifier: ${verifier}\nstages:\n  dev: { purpose: dev }\n`,
+      join(dir, 'tollgate.yaml'),
+    );
+    const as = (file: string) =>
+      requestOf(
+        createServices({
+          contracts: contractSource([contract]),
+          store: handle!.store,
+          clock: systemClock,
+          env: Object.fromEntries(
+            Object.entries(env).map(([k, v]) => [k, join(dir!, v.replace('FILE', file))]),
+          ),
+        }),
+        { principal: 'ci', pipeline: 'shop' },
+      );
+    await registerArtifact(as('secret.key'), { digest: D });
+    return { as };
+  }
+
+  it('refuses a TOLLGATE_VSA_KEY other than trust.verifier.key and records nothing', async () => {
+    const { as } = await setup('{ key: keys/verifier.key }', { TOLLGATE_VSA_KEY: 'FILE' });
+    const refused = await tollgateRejectionOf(promote(as('stranger.key'), 'dev', D));
+    expect(refused.code).toBe('CONFIG_INVALID');
+    expect(refused.message).toContain('is not the verifier key');
+    expect(refused.message).toContain('trust.verifier.key (keys/verifier.key) has');
+    expect(await pinnedContract(handle!.store, 'shop')).toBeUndefined();
+    // The same key, kept as a CI secret instead of beside the contract, signs.
+    expect((await promote(as('secret.key'), 'dev', D)).vsa).toBeDefined();
+  });
+
+  it('refuses a TOLLGATE_VSA_KEY other than trust.verifier.publicKey, which is pinned and verifies alone', async () => {
+    const { as } = await setup('{ publicKey: keys/verifier.pub }', { TOLLGATE_VSA_KEY: 'FILE' });
+    const refused = await tollgateRejectionOf(promote(as('stranger.key'), 'dev', D));
+    expect(refused.code).toBe('CONFIG_INVALID');
+    expect(refused.message).toContain('trust.verifier.publicKey (keys/verifier.pub) has');
+    const promoted = await promote(as('secret.key'), 'dev', D);
+    expect(promoted.vsa).toBeDefined();
+    const pin = await pinnedContract(handle!.store, 'shop');
+    expect(Object.keys(pin!.trustFiles!)).toEqual(['trust.verifier.publicKey']);
+    // Whoever only checks needs the public key alone.
+    const verifyOnly = requestOf(
+      createServices({
+        contracts: contractSource([validateContract(pin!.text, join(dir!, 'tollgate.yaml'))]),
+        store: handle!.store,
+        clock: systemClock,
+      }),
+      { principal: 'ci', pipeline: 'shop' },
+    );
+    expect((await verifyStoredVsa(verifyOnly, 'dev', D))?.valid).toBe(true);
+    // The stranger cannot verify either: a VSA check under his key is refused, not passed.
+    await expect(verifyStoredVsa(as('stranger.key'), 'dev', D)).rejects.toThrow('is not the verifier key');
+  });
+});
