@@ -24,7 +24,7 @@ import { verifyEvidence } from '../ledger/evidence-chain.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse.js';
 import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
-import { VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
+import { digestSet, VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
 import { registeredImages, registryClient } from './image.js';
 import { type AppRequest, assertRecordingClock, callerMarks, type Environment } from './services.js';
 import { loadVsaSigner, storedVsa } from './vsa.js';
@@ -137,9 +137,7 @@ export async function publishVerdict(
   ).filter((record) => used.has(record.id));
   const statement = {
     _type: STATEMENT_TYPE_V1,
-    subject: [
-      { name: `oci://${repositoryName(repo)}`, digest: { sha256: options.digest.slice('sha256:'.length) } },
-    ],
+    subject: [{ name: `oci://${repositoryName(repo)}`, digest: digestSet(image.digest, 'the image') }],
     predicateType: EVIDENCE_PREDICATE_TYPE,
     predicate: {
       pipeline,

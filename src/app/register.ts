@@ -1,4 +1,5 @@
 import { assertDigest } from '../artifact/digest.js';
+import { assertImageDigest } from '../artifact/oci-reference.js';
 import type { Artifact } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
@@ -96,7 +97,11 @@ export async function registerArtifact(
     digest = await digestPath(options.file);
     source = `file:${options.file}`;
   } else {
-    digest = assertDigest(options.digest!.trim(), field('digest'));
+    // An image is known by its sha256 manifest digest; sha512 is for other artifacts.
+    digest =
+      ctx.contract.artifact.type === 'oci'
+        ? assertImageDigest(options.digest!.trim(), field('digest'))
+        : assertDigest(options.digest!.trim(), field('digest'));
     source = 'digest';
   }
   const labels = options.labels ?? {};

@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { finished, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { TollgateError } from '../errors.js';
 import { type Digest, isDigest } from './digest.js';
-import type { ImageReference } from './oci-reference.js';
+import { assertImageDigest, type ImageReference } from './oci-reference.js';
 import {
   type RegistryRequest,
   type RegistryResponse,
@@ -291,6 +291,9 @@ export class RegistryClient {
    * @throws TollgateError IMAGE_NOT_FOUND when the registry has no such tag or digest
    */
   async getManifest(repo: Repository, reference: string): Promise<FetchedManifest> {
+    // Manifests are checked by their sha256: a reference by another digest could never match.
+    if (isDigest(reference))
+      assertImageDigest(reference, `${repo.registry}/${repo.repository}@${reference}: digest`);
     const response = await this.send(repo, {
       method: 'GET',
       path: `/v2/${repo.repository}/manifests/${reference}`,

@@ -4,8 +4,8 @@
  * or a ":" or is `localhost`; otherwise the image is on Docker Hub (`docker.io`, `library/` for a
  * one-word name).
  */
-import { TollgateError } from '../errors.js';
-import { assertDigest } from './digest.js';
+import { type FieldRef, msg, TollgateError } from '../errors.js';
+import { assertDigest, type Digest } from './digest.js';
 
 export interface ImageReference {
   /** The registry as written (`docker.io` for Docker Hub), lower-cased. */
@@ -29,6 +29,24 @@ function refuse(text: string, what: string): never {
 }
 
 /**
+ * Checks that `value` is a digest an OCI image can be known by here: `sha256:<64 hex>`. The
+ * registry's manifest digest is sha256, and Tollgate checks every manifest it reads by its sha256,
+ * copies and publishes by it, and names referrer tags after it; a `sha512:` digest of an image
+ * would be a second name for the same image that none of those parts can check, so it is refused
+ * here, at the first step, instead of failing later with a misleading message.
+ * @throws TollgateError DIGEST_INVALID naming `what`
+ */
+export function assertImageDigest(value: string, what: string | FieldRef): Digest {
+  const digest = assertDigest(value, what);
+  if (!digest.startsWith('sha256:'))
+    throw new TollgateError(
+      'DIGEST_INVALID',
+      msg`${what} "${value}" is not a sha256 digest: an OCI image is known by its sha256 manifest digest, the one its registry computes, and Tollgate checks, copies and publishes images by it`,
+    );
+  return digest;
+}
+
+/**
  * Parses an image reference. A tag and a digest may both be given (`repo:tag@sha256:…`); then the
  * digest is what is meant and the tag is kept only as a name.
  * @example parseImageReference('registry.example.com/shop/checkout:1.4.2')
@@ -41,7 +59,7 @@ export function parseImageReference(text: string): ImageReference {
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at !== -1) {
-    digest = assertDigest(rest.slice(at + 1), `image ${text}: digest`);
+    digest = assertImageDigest(rest.slice(at + 1), `image ${text}: digest`);
     rest = rest.slice(0, at);
   }
   let tag: string | undefined;

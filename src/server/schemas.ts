@@ -20,7 +20,8 @@ z.config({ jitless: false });
 type ShapeOf<T> = { [K in keyof T]-?: z.ZodType<T[K]> };
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-const DIGEST = /^sha(256|384|512):[0-9a-f]{64,128}$/;
+/** The digests the app accepts (src/artifact/digest.ts), exactly: no sha384, no sha256 of 128 digits. */
+const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 
 export const pipelineParam = z
   .string()
@@ -34,12 +35,12 @@ export const stageParam = z
 
 export const digestParam = z
   .string()
-  .regex(DIGEST, 'an artifact digest: sha256: and 64 hex digits')
+  .regex(DIGEST, 'an artifact digest: sha256: and 64 lower-case hex digits, or sha512: and 128')
   .openapi({ param: { name: 'digest', in: 'path' }, example: `sha256:${'ab'.repeat(32)}` });
 
 const digestValue = z
   .string()
-  .regex(DIGEST, 'an artifact digest: sha256: and 64 hex digits')
+  .regex(DIGEST, 'an artifact digest: sha256: and 64 lower-case hex digits, or sha512: and 128')
   .openapi({ example: `sha256:${'ab'.repeat(32)}` });
 
 export const pipelinePath = z.object({ pipeline: pipelineParam });

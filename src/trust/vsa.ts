@@ -71,7 +71,8 @@ export interface VsaPredicate {
 
 const OFFICIAL_LEVEL = /^SLSA_[A-Z]+_LEVEL_[0-4]$/;
 
-function digestSet(digest: string, what: string): Record<string, string> {
+/** A digest (`sha256:<hex>`) as an in-toto DigestSet (`{ sha256: "<hex>" }`). */
+export function digestSet(digest: string, what: string): Record<string, string> {
   const [algorithm, hex] = digest.split(':');
   if (algorithm === undefined || hex === undefined || hex === '') {
     throw new TollgateError('DIGEST_INVALID', `${what} "${digest}" is not a digest such as sha256:<hex>`);

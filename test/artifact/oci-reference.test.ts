@@ -34,6 +34,10 @@ describe('image references (distribution reference grammar)', () => {
     ['registry.example.com/app:bad tag', 'not a valid tag'],
     ['https://registry.example.com/app:1', 'no URL scheme'],
     ['app@sha256:abc', 'hex characters'],
+    [
+      `app@sha512:${'a'.repeat(128)}`,
+      'is not a sha256 digest: an OCI image is known by its sha256 manifest digest',
+    ],
   ])('refuses %s', (text, message) => {
     expect(() => parseImageReference(text)).toThrow(message);
   });

@@ -381,7 +381,7 @@ describe('bad input gets one error shape, the right status, and stores nothing',
       return body.error.message;
     };
     expect(await message(`${base}/stages/dev/check?artifact=sha256:xyz`)).toBe(
-      'the request is not valid: query.artifact: an artifact digest: sha256: and 64 hex digits',
+      'the request is not valid: query.artifact: an artifact digest: sha256: and 64 lower-case hex digits, or sha512: and 128',
     );
     expect(await message(`${base}/stages/Dev/check?artifact=${D}`)).toBe(
       'the request is not valid: param.stage: a stage name: lower-case letters, digits, ".", "_" or "-"',
