@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TollgateError } from '../errors.js';
-import { DEFAULT_MAX_EVIDENCE_BYTES, formatBytes } from '../evidence/json-input.js';
+import { DEFAULT_MAX_EVIDENCE_BYTES } from '../evidence/json-input.js';
+import { formatBytes } from '../text/size.js';
 
 export interface InputOptions {
   /** Most bytes standard input may bring (default {@link DEFAULT_MAX_EVIDENCE_BYTES}). */

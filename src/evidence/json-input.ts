@@ -5,6 +5,7 @@
  */
 import { inputError, TollgateError } from '../errors.js';
 import { isJsonObject } from '../text/json-text.js';
+import { formatBytes } from '../text/size.js';
 
 /** Default largest evidence file accepted: 256 MiB (`--max-evidence-bytes` / config may change it). */
 export const DEFAULT_MAX_EVIDENCE_BYTES = 256 * 1024 * 1024;
@@ -27,12 +28,6 @@ export function assertEvidenceSize(size: number, file: string, maxBytes = DEFAUL
       { position: { file } },
     );
   }
-}
-
-/** `2.0 MiB (2097152 bytes)`, or `512 bytes` under 1 MiB. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB (${bytes} bytes)`;
-  return `${bytes} bytes`;
 }
 
 export type JsonObject = Record<string, unknown>;

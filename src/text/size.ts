@@ -16,3 +16,9 @@ export function parseSize(text: string, what = 'a size'): number {
   const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
   return Number(match[1]) * factor;
 }
+
+/** `2.0 MiB (2097152 bytes)`, or `512 bytes` under 1 MiB. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB (${bytes} bytes)`;
+  return `${bytes} bytes`;
+}

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
+import { formatBytes } from '../text/size.js';
 
 /** Default largest attestation, envelope or bundle file accepted: 256 MiB. */
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024;
@@ -22,7 +23,7 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   if (size > maxBytes) {
     throw new TollgateError(
       'EVIDENCE_TOO_LARGE',
-      `${path}: file is ${size} bytes, over the limit of ${maxBytes} bytes; raise the limit (--max-size) if it is expected`,
+      `${path}: file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; raise the limit (--max-size) if it is expected`,
       { position: { file: path } },
     );
   }
@@ -62,7 +63,7 @@ export function readTrustFileText(path: string, what: string, maxBytes = MAX_TRU
       if (total > maxBytes)
         throw new TollgateError(
           'CONFIG_INVALID',
-          `${path}: the ${what} is over the limit of ${maxBytes} bytes (1 MiB); a ${what} is a few KiB at most, so this is not one`,
+          `${path}: the ${what} is over the limit of ${formatBytes(maxBytes)}; a ${what} is a few KiB at most, so this is not one`,
           { position: { file: path } },
         );
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TollgateError } from '../../src/errors.js';
 import { loadPrivateKey, loadPublicKey, readPublicKeyFile } from '../../src/trust/keys.js';
-import { MAX_TRUST_FILE_BYTES } from '../../src/trust/read-input.js';
+import { MAX_TRUST_FILE_BYTES, readTrustFileText } from '../../src/trust/read-input.js';
 import { readTrustedRoot } from '../../src/trust/trusted-root.js';
 import { pemKeyPair } from './helpers.js';
 
@@ -97,17 +97,21 @@ describe('key and trusted-root files are read up to 1 MiB', () => {
       const big = join(dir, 'big.pub');
       writeFileSync(big, publicPem.padEnd(MAX_TRUST_FILE_BYTES + 1, '\n'));
       expect(() => readPublicKeyFile(big)).toThrow(
-        `${big}: the key file is over the limit of 1048576 bytes (1 MiB)`,
+        `${big}: the key file is over the limit of 1.0 MiB (1048576 bytes)`,
       );
       expect(codeOf(() => readPublicKeyFile(big))).toBe('CONFIG_INVALID');
       const root = join(dir, 'root.json');
       writeFileSync(root, `{${' '.repeat(MAX_TRUST_FILE_BYTES)}}`);
       expect(() => readTrustedRoot(root)).toThrow(
-        `${root}: the trusted root is over the limit of 1048576 bytes (1 MiB)`,
+        `${root}: the trusted root is over the limit of 1.0 MiB (1048576 bytes)`,
       );
       // A device that never ends is cut off at the limit too, not read until memory runs out.
       if (existsSync('/dev/zero'))
         expect(() => readPublicKeyFile('/dev/zero')).toThrow('/dev/zero: the key file is over the limit');
+      // The message names the limit given, not the default.
+      expect(() => readTrustFileText(big, 'key file', 4096)).toThrow(
+        `${big}: the key file is over the limit of 4096 bytes; a key file`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
