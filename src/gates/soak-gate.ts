@@ -9,7 +9,7 @@
 import type { SoakPolicy } from '../contract/requires/soak.js';
 import { upstreamOf } from '../contract/types.js';
 import { CLOCK_TOLERANCE_MS } from '../ledger/entry.js';
-import { isTrusted, latestPromotion, ledgerRef } from '../ledger/ledger-view.js';
+import { isTrusted, latestPromotion, ledgerRef, type PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import {
   type DecisionItem,
@@ -78,6 +78,21 @@ export function evaluateSoak(config: SoakPolicy, context: GateContext): GateResu
       continue;
     }
     const enteredMs = Date.parse(promotion.at);
+    // A promotion dated before an earlier promotion of the digest (by more than clock skew) was
+    // written by a clock set back: an append is refused that (CLOCK_BACKWARDS), so the ledger is
+    // from before the check or was edited and chained again. Its time cannot start a soak.
+    const earlier =
+      context.contract.demo === true ? undefined : laterEarlierPromotion(ledger.promotions, promotion);
+    if (earlier !== undefined) {
+      failed = true;
+      summaries.push(`entry into ${stage} dated backwards`);
+      required.push({
+        gate: KEY,
+        text: `${duration.text} soak in ${stage}: the digest's promotion into ${stage} (${ledgerRef(promotion.seq)}) is dated ${promotion.at}, before its earlier promotion into ${earlier.stage} (${ledgerRef(earlier.seq)}, ${earlier.at}): time runs backwards in the ledger (see \`tollgate ledger verify\`), so no soak is counted from it. Promote it into ${stage} again`,
+        evidence: [...ref, ledgerRef(earlier.seq)],
+      });
+      continue;
+    }
     // An entry dated after the decision was written by a clock running ahead (or this one runs
     // behind): no soak can be measured from it. Within the tolerance it is clock skew between
     // machines, and the soak simply has not started.
@@ -139,3 +154,17 @@ export const soakGate: GateDefinition<SoakPolicy> = {
   select: (stage) => stage.requires.soak,
   evaluate: evaluateSoak,
 };
+
+/**
+ * An earlier promotion of the digest (lower sequence number, real clock) dated more than the clock
+ * tolerance after `promotion`, or undefined: the ledger's order says it came first.
+ */
+function laterEarlierPromotion(
+  promotions: readonly PromotionRecord[],
+  promotion: PromotionRecord,
+): PromotionRecord | undefined {
+  const enteredMs = Date.parse(promotion.at);
+  return promotions.find(
+    (p) => p.seq < promotion.seq && !p.clockSet && Date.parse(p.at) > enteredMs + CLOCK_TOLERANCE_MS,
+  );
+}

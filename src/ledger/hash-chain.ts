@@ -5,7 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import { fastCanonicalJson } from '../evidence/canonical-json.js';
-import type { ChainedEntry, EntryContent, StoredEntry } from './entry.js';
+import { type ChainedEntry, CLOCK_TOLERANCE_MS, type EntryContent, type StoredEntry } from './entry.js';
 
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
 
@@ -43,8 +43,35 @@ export function chainEntry(content: EntryContent, prevHash: string): ChainedEntr
   return { ...content, prevHash, hash: sha256(body), body };
 }
 
+/**
+ * A stored entry dated earlier than the entry before it by more than `CLOCK_TOLERANCE_MS`: an
+ * append would be refused that (CLOCK_BACKWARDS), so it was written by a version from before the
+ * check, or the ledger was edited and chained again. Entries at a set clock (`clockSet`, on either
+ * side) are exempt, as they are when appended.
+ */
+export interface TimeBackwards {
+  seq: number;
+  at: string;
+  /** The entry before it, and its time. */
+  previousSeq: number;
+  previousAt: string;
+}
+
+/** At most this many time-order findings are listed in a verdict (the count is exact). */
+export const MAX_TIME_BACKWARDS_LISTED = 20;
+
 export type ChainVerdict =
-  | { ok: true; entries: number; head: string }
+  | {
+      ok: true;
+      entries: number;
+      head: string;
+      /**
+       * Entries whose time runs backwards (the first {@link MAX_TIME_BACKWARDS_LISTED}), and how
+       * many there are; absent when none do. The chain is intact: this is a warning, since an
+       * append-only ledger cannot be repaired, but it is not a ledger to count soak from blindly.
+       */
+      timeBackwards?: { count: number; first: TimeBackwards[] };
+    }
   | {
       ok: false;
       entries: number;
@@ -148,7 +175,36 @@ export function joinSlices(near: ChainVerdict, nearLast: number, far: SliceVerdi
     };
   }
   if (!far.ok) return { ok: false, entries: nearLast + far.entries, seq: far.seq, reason: far.reason };
-  return { ok: true, entries: nearLast + far.entries, head: far.entries > 0 ? far.head : near.head };
+  // The seam itself (entry nearLast + 1 against nearLast) is for the caller, which has both rows.
+  const time = new TimeOrder();
+  time.add(near.timeBackwards);
+  time.add(far.timeBackwards);
+  const timeBackwards = time.result();
+  return {
+    ok: true,
+    entries: nearLast + far.entries,
+    head: far.entries > 0 ? far.head : near.head,
+    ...(timeBackwards === undefined ? {} : { timeBackwards }),
+  };
+}
+
+/**
+ * `verdict` with the time-order findings of `seam` (the two rows where verified slices meet, in
+ * order) added where they belong, in chain order.
+ */
+export function withSeam(verdict: ChainVerdict, seam: Iterable<StoredRow>): ChainVerdict {
+  if (!verdict.ok) return verdict;
+  const found = new TimeOrder();
+  for (const row of seam) found.observe(row);
+  if (found.count === 0) return verdict;
+  const time = new TimeOrder();
+  const seamSeq = found.first[0]!.seq;
+  const before = verdict.timeBackwards?.first.filter((t) => t.seq < seamSeq) ?? [];
+  const after = verdict.timeBackwards?.first.filter((t) => t.seq > seamSeq) ?? [];
+  time.add({ count: before.length, first: before });
+  time.add(found.result());
+  time.add({ count: (verdict.timeBackwards?.count ?? 0) - before.length, first: after });
+  return { ...verdict, timeBackwards: time.result()! };
 }
 
 /**
@@ -176,6 +232,47 @@ export function rowProblem(pipeline: string, row: StoredRow): string | undefined
 const COLUMNS_EDITED =
   'its columns (actor, artifact, at, kind, pipeline, seq, stage) disagree with its hashed body (a column was edited)';
 
+function atSetClock(body: string): boolean {
+  // Parsed only for an entry that goes backwards: rare, so the common path stays parse-free.
+  if (!body.includes('"clockSet":true')) return false;
+  try {
+    return (JSON.parse(body) as { payload?: { clockSet?: unknown } }).payload?.clockSet === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Collects the entries of a chain, seen oldest first, whose time runs backwards. */
+export class TimeOrder {
+  private previous: { seq: number; at: string; ms: number; body: string } | undefined;
+  count = 0;
+  readonly first: TimeBackwards[] = [];
+
+  /** Notes one row (already verified); rows must come in chain order. */
+  observe(row: StoredRow): void {
+    const seq = Number(row[0]);
+    const at = row[5];
+    const ms = Date.parse(at);
+    const previous = this.previous;
+    this.previous = { seq, at, ms, body: row[8] };
+    if (previous === undefined || !(ms < previous.ms - CLOCK_TOLERANCE_MS)) return;
+    if (atSetClock(row[8]) || atSetClock(previous.body)) return;
+    this.add({ count: 1, first: [{ seq, at, previousSeq: previous.seq, previousAt: previous.at }] });
+  }
+
+  /** Adds findings made elsewhere (another slice of the chain). */
+  add(found: { count: number; first: TimeBackwards[] } | undefined): void {
+    if (found === undefined) return;
+    this.count += found.count;
+    for (const item of found.first) if (this.first.length < MAX_TIME_BACKWARDS_LISTED) this.first.push(item);
+  }
+
+  /** The findings as a verdict carries them, or undefined when there are none. */
+  result(): { count: number; first: TimeBackwards[] } | undefined {
+    return this.count === 0 ? undefined : { count: this.count, first: [...this.first] };
+  }
+}
+
 /** Walks a chain one row at a time; `check` returns why the row breaks it, or undefined. */
 class ChainVerifier {
   private previous: string | undefined;
@@ -185,6 +282,7 @@ class ChainVerifier {
   first: number | undefined;
   private quotedPipeline = '';
   private pipeline: string | undefined;
+  private readonly time = new TimeOrder();
   linkedTo: string | undefined;
 
   constructor(from?: ChainStart) {
@@ -213,6 +311,7 @@ class ChainVerifier {
       this.quotedPipeline = JSON.stringify(pipeline);
     }
     if (!columnsMatchBody(row, seq, this.quotedPipeline)) return COLUMNS_EDITED;
+    this.time.observe(row);
     this.previous = hash;
     this.expectedSeq++;
     return undefined;
@@ -223,7 +322,13 @@ class ChainVerifier {
   }
 
   verdict(): ChainVerdict {
-    return { ok: true, entries: this.count, head: this.previous ?? this.linkedTo ?? GENESIS_HASH };
+    const timeBackwards = this.time.result();
+    return {
+      ok: true,
+      entries: this.count,
+      head: this.previous ?? this.linkedTo ?? GENESIS_HASH,
+      ...(timeBackwards === undefined ? {} : { timeBackwards }),
+    };
   }
 }
 

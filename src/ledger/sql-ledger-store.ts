@@ -19,6 +19,7 @@ import {
   type SliceVerdict,
   type StoredRow,
   verifyRows,
+  withSeam,
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, OverviewIndex } from './ledger-store.js';
 import { registeredArtifact } from './ledger-view.js';
@@ -932,7 +933,11 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
           verifyRows(rawRows(farQuery), pipeline, { seq: middle + 1 }),
         );
         const near = verifyRows(rawRows(this.q.chainSlice({ pipeline, from: 1, to: middle })), pipeline);
-        return joinSlices(near, middle, await far);
+        // Where the slices meet, time order is checked on the two rows themselves.
+        return withSeam(
+          joinSlices(near, middle, await far),
+          rawRows(this.q.chainSlice({ pipeline, from: middle, to: middle + 1 })),
+        );
       }
     }
     const query = this.q.chain({ pipeline });

@@ -584,6 +584,17 @@ export const ledgerVerdictSchema = z
     head: z.string().optional(),
     seq: z.number().optional(),
     reason: z.string().optional(),
+    timeBackwards: z
+      .object({
+        count: z.number(),
+        first: z.array(
+          z.object({ seq: z.number(), at: z.string(), previousSeq: z.number(), previousAt: z.string() }),
+        ),
+      })
+      .optional()
+      .describe(
+        'Entries dated more than 5 minutes before the entry they follow (a warning: the chain is intact)',
+      ),
     pipeline: z.string(),
     location: z.string(),
   })

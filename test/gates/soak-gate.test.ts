@@ -58,6 +58,28 @@ describe('soak gate', () => {
     expect(pending.summary).toBe('0s of 24h in staging');
   });
 
+  it('counts no soak from a promotion dated before an earlier promotion of the digest', () => {
+    // Written by a recorder whose clock was set back two days, before appends refused that.
+    const entries = [
+      promotionEntry('dev', '2026-11-28T09:00:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
+    ];
+    const result = evaluateSoak(config, contextOf(contract, { entries, now: '2026-11-28T12:00:00Z' }));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('entry into staging dated backwards');
+    expect(result.required[0]!.text).toContain(
+      'is dated 2026-11-26T09:00:00.000Z, before its earlier promotion into dev',
+    );
+    // Within the clock tolerance it is skew between machines, and the soak counts.
+    const skew = [
+      promotionEntry('dev', '2026-11-26T09:04:00.000Z'),
+      promotionEntry('staging', '2026-11-26T09:00:00.000Z'),
+    ];
+    expect(
+      evaluateSoak(config, contextOf(contract, { entries: skew, now: '2026-11-28T12:00:00Z' })).status,
+    ).toBe('pass');
+  });
+
   it('restarts when the digest re-enters the stage', () => {
     const entries = [
       promotionEntry('staging', '2026-11-24T09:00:00.000Z'),

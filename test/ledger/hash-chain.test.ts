@@ -9,9 +9,14 @@ import {
   toStoredRow,
   verifyChain,
   verifyRows,
+  withSeam,
 } from '../../src/ledger/hash-chain.js';
 
-function chain(n: number): StoredEntry[] {
+function chain(
+  n: number,
+  at: (seq: number) => string = () => 't',
+  setClock = new Set<number>(),
+): StoredEntry[] {
   const out: StoredEntry[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
@@ -23,15 +28,15 @@ function chain(n: number): StoredEntry[] {
         stage: 'dev',
         artifact: `a${seq}`,
         actor: 'ci',
-        at: 't',
-        payload: { n: seq },
+        at: at(seq),
+        payload: setClock.has(seq) ? { n: seq, clockSet: true } : { n: seq },
       },
       prev,
     );
     out.push({
       pipeline: 'p',
       actor: 'ci',
-      at: 't',
+      at: at(seq),
       seq,
       kind: e.kind,
       stage: e.stage,
@@ -157,5 +162,38 @@ describe('verifying a chain in two slices', () => {
   it('reports the first break when both slices are broken', () => {
     const entries = tampers['an edited body']!(tampers['an edited column']!(chain(10), 8), 3);
     expect(verifySplit(entries, 5)).toMatchObject({ ok: false, seq: 3 });
+  });
+});
+
+describe('time order of stored entries', () => {
+  // Entry 4 was written by a clock set back a day; entry 7 goes back 4 minutes (skew, allowed).
+  const times: Record<number, string> = { 4: '2026-11-25T10:00:00.000Z', 7: '2026-11-26T10:02:00.000Z' };
+  const at = (seq: number) => times[seq] ?? `2026-11-26T10:0${seq}:00.000Z`;
+
+  it('reports an entry dated more than 5 minutes before the one it follows, and the chain stays intact', () => {
+    const verdict = verifyChain(chain(9, at));
+    expect(verdict).toMatchObject({ ok: true, entries: 9 });
+    expect(verdict.ok && verdict.timeBackwards).toEqual({
+      count: 1,
+      first: [{ seq: 4, at: times[4], previousSeq: 3, previousAt: '2026-11-26T10:03:00.000Z' }],
+    });
+  });
+
+  it('exempts entries at a set clock, as appends do', () => {
+    const verdict = verifyChain(chain(9, at, new Set([4])));
+    expect(verdict.ok && verdict.timeBackwards).toBeUndefined();
+  });
+
+  it('finds the same in slices verified apart, at the seam too', () => {
+    const entries = chain(9, at);
+    const whole = verifyChain(entries);
+    for (let middle = 1; middle < 9; middle++) {
+      const near = verifyRows(entries.filter((e) => e.seq <= middle).map(toStoredRow), 'p');
+      const far = verifyRows(entries.filter((e) => e.seq > middle).map(toStoredRow), 'p', {
+        seq: middle + 1,
+      });
+      const seam = entries.filter((e) => e.seq === middle || e.seq === middle + 1).map(toStoredRow);
+      expect(withSeam(joinSlices(near, middle, far), seam), `split after #${middle}`).toEqual(whole);
+    }
   });
 });

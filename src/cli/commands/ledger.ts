@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, TollgateError } from '../../errors.js';
+import { CLOCK_TOLERANCE_MS } from '../../ledger/entry.js';
 import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineLedger(program: Command): void {
@@ -93,11 +94,20 @@ function printVerdict(
   verdict: Awaited<ReturnType<typeof import('../../app/status.js').verifyLedger>>,
 ): void {
   if (flagsOf(command).json) write(JSON.stringify(verdict, null, 2));
-  else if (verdict.ok)
+  else if (verdict.ok) {
     write(
       `ledger of ${verdict.pipeline} intact: ${verdict.entries} entries, head ${verdict.head} (${verdict.location})`,
     );
-  else
+    const backwards = verdict.timeBackwards;
+    if (backwards)
+      write(
+        `WARNING: time runs backwards at ${backwards.count} ${backwards.count === 1 ? 'entry' : 'entries'}, more than ${CLOCK_TOLERANCE_MS / 60_000} minutes before the entry each follows (an append would be refused that; written by an older Tollgate, or the ledger was edited and chained again); soak does not count from such a promotion:\n${backwards.first
+          .map((t) => `  entry #${t.seq} at ${t.at}, after #${t.previousSeq} at ${t.previousAt}`)
+          .join(
+            '\n',
+          )}${backwards.count > backwards.first.length ? `\n  … and ${backwards.count - backwards.first.length} more` : ''}`,
+      );
+  } else
     write(
       `ledger of ${verdict.pipeline} BROKEN at ${brokenPart(verdict)}: ${verdict.reason} (${verdict.location})`,
     );
