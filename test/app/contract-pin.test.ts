@@ -292,23 +292,28 @@ stages:
   prod: { purpose: live, from: dev }
 `;
 
-    async function setup(digests: TrustFileDigests) {
+    /** A store, and a folder holding KEYED and the key files it trusts; returns the contract. */
+    async function keyedWorkspace(): Promise<Contract> {
       handle = await backend.open();
       dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-keys-'));
       mkdirSync(join(dir, 'keys'));
       writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
       writeFileSync(join(dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
-      const contract = validateContract(KEYED, join(dir, 'tollgate.yaml'));
+      return validateContract(KEYED, join(dir, 'tollgate.yaml'));
+    }
+
+    async function setup(digests: TrustFileDigests) {
+      const contract = await keyedWorkspace();
       const services = createServices({
         contracts: contractSource([contract]),
-        store: handle.store,
+        store: handle!.store,
         clock: systemClock,
         trustFiles: digests,
       });
       const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
       await registerArtifact(as('ci'), { digest: D });
       await promote(as('ci'), 'dev', D);
-      return { as, keys: join(dir, 'keys') };
+      return { as, keys: join(dir!, 'keys') };
     }
 
     it('a swapped verifier key under the unchanged contract is refused until an admin records it', async () => {
@@ -359,21 +364,16 @@ stages:
     });
 
     it('a pin recorded before the verifier key was pinned is not refused for it, and contract update records it', async () => {
-      handle = await backend.open();
-      dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-keys-'));
-      mkdirSync(join(dir, 'keys'));
-      writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
-      writeFileSync(join(dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
-      const contract = validateContract(KEYED, join(dir, 'tollgate.yaml'));
+      const contract = await keyedWorkspace();
       const services = createServices({
         contracts: contractSource([contract]),
-        store: handle.store,
+        store: handle!.store,
         clock: systemClock,
       });
       const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
       // The pin an earlier Tollgate wrote: the same text, its trusted keys, no verifier key.
-      const ci = await new TrustFileDigests().digestOf(join(dir, 'keys/ci.pub'));
-      await handle.store.write('shop', (tx) =>
+      const ci = await new TrustFileDigests().digestOf(join(dir!, 'keys/ci.pub'));
+      await handle!.store.write('shop', (tx) =>
         tx.append('shop', {
           kind: ENTRY.contract,
           stage: null,

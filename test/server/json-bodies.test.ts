@@ -33,7 +33,7 @@ interface Answer {
 function post(
   url: string,
   token: string,
-  body: string,
+  body: string | Buffer,
   options: { chunked?: boolean; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const bytes = Buffer.from(body);
@@ -234,38 +234,12 @@ describe('the bytes of a JSON body', () => {
     const ci = await s.token({ role: 'ci', pipelines: ['checkout'], principal: 'ci-bot' });
     const D = fakeDigest('not-utf8');
     const register = (label: Buffer, headers: Record<string, string> = {}) =>
-      new Promise<Answer>((resolve, reject) => {
-        const bytes = Buffer.concat([
-          Buffer.from(`{"digest": "${D}",\n "labels": {"note": "`),
-          label,
-          Buffer.from('"}}'),
-        ]);
-        const req = http.request(
-          `${base}/artifacts`,
-          {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${ci}`,
-              'content-type': 'application/json',
-              'content-length': String(bytes.length),
-              ...headers,
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                body: JSON.parse(Buffer.concat(chunks).toString()),
-              }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(bytes);
-      });
+      post(
+        `${base}/artifacts`,
+        ci,
+        Buffer.concat([Buffer.from(`{"digest": "${D}",\n "labels": {"note": "`), label, Buffer.from('"}}')]),
+        { headers },
+      );
     // A Latin-1 é, a lone continuation byte, an overlong slash, a surrogate: none is UTF-8.
     for (const bad of [
       Buffer.from('déjà', 'latin1'),
