@@ -59,7 +59,7 @@ const digestOf = (p: number, a: number) =>
 function generate(file: string, names: string[]): number {
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
-  const entry = db.prepare('insert into ledger_entries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const entry = db.prepare('insert into ledger_entries (prev_hash, hash, body) values (?, ?, ?)');
   const artifact = db.prepare(
     'insert into artifacts (pipeline, digest, labels, source, registered_at, actor) values (?, ?, ?, ?, ?, ?)',
   );
@@ -90,7 +90,7 @@ function generate(file: string, names: string[]): number {
           },
           prev,
         );
-        entry.run(pipeline, seq, e.kind, e.stage, e.artifact, e.actor, e.at, e.prevHash, e.hash, e.body);
+        entry.run(e.prevHash, e.hash, e.body);
         prev = e.hash;
         total += 1;
       };

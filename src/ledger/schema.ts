@@ -2,7 +2,7 @@
  * Database tables and migrations, in code so the bundled CLI needs no migrations folder.
  * The same migrations run on SQLite and PostgreSQL; column types are chosen to mean the same on both.
  */
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, SqliteAdapter, sql } from 'kysely';
 import type { StoredEntry } from './entry.js';
 
 export interface ArtifactTable {
@@ -117,6 +117,103 @@ export interface Database {
   overview_pipelines: OverviewPipelineTable;
   read_models: ReadModelTable;
 }
+
+/**
+ * The columns of `ledger_entries` that reads filter on, each computed by the database from the
+ * hashed `body` (migration 0010), in the body's key order. The body is canonical JSON with the
+ * top-level keys actor, artifact, at, kind, payload, pipeline, prev, seq, stage
+ * (src/ledger/hash-chain.ts).
+ */
+const COMPUTED_COLUMNS = [
+  { name: 'actor', type: 'TEXT', notNull: true },
+  { name: 'artifact', type: 'TEXT', notNull: false },
+  { name: 'at', type: 'TEXT', notNull: true },
+  { name: 'kind', type: 'TEXT', notNull: true },
+  { name: 'pipeline', type: 'TEXT', notNull: true },
+  { name: 'seq', type: 'INTEGER', notNull: true },
+  { name: 'stage', type: 'TEXT', notNull: false },
+] as const;
+
+/**
+ * The ledger table and its indexes on SQLite, exactly as sqlite_schema keeps them (by name): the
+ * store refuses to open a ledger whose definition differs (src/ledger/sql-ledger-store.ts). The
+ * computed columns are STORED: a read costs what it did with plain columns, and SQLite refuses an
+ * UPDATE of them. (pipeline, seq) cannot be the PRIMARY KEY of a computed column on SQLite: the
+ * table keeps its rowid and a UNIQUE index makes the pair the key.
+ */
+export const SQLITE_LEDGER_DEFINITION: Readonly<Record<string, { type: string; sql: string }>> = {
+  ledger_entries: {
+    type: 'table',
+    sql: `CREATE TABLE ledger_entries (prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, ${COMPUTED_COLUMNS.map(
+      (c) =>
+        `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''} GENERATED ALWAYS AS (json_extract(body, '$.${c.name}')) STORED`,
+    ).join(', ')})`,
+  },
+  ledger_entries_pk: {
+    type: 'index',
+    sql: 'CREATE UNIQUE INDEX ledger_entries_pk ON ledger_entries (pipeline, seq)',
+  },
+  ledger_artifact: {
+    type: 'index',
+    sql: 'CREATE INDEX ledger_artifact ON ledger_entries (pipeline, artifact, seq)',
+  },
+  ledger_stage: {
+    type: 'index',
+    sql: 'CREATE INDEX ledger_stage ON ledger_entries (pipeline, stage, kind, seq)',
+  },
+};
+
+/**
+ * The generation expression of each computed column on PostgreSQL, as SQL. Only the parts of the
+ * body around the payload are parsed as JSON: `{"actor":…,"artifact":…,"at":…,"kind":…}` before
+ * `,"payload":` (a key's quotes inside a string are escaped, so its first occurrence is the
+ * top-level key) and `{"pipeline":…,"prev":…,"seq":…,"stage":…}` after the last `,"pipeline":`
+ * (keys inside the payload come before it). PostgreSQL's JSON parser refuses text the payload may
+ * hold (\u0000, an unpaired surrogate from a caller's comment): parsing the whole body would
+ * refuse such an entry.
+ */
+function postgresExpression(column: (typeof COMPUTED_COLUMNS)[number]): string {
+  const part =
+    column.name === 'pipeline' || column.name === 'seq' || column.name === 'stage'
+      ? `('{' || substring(body from '^.*,("pipeline":.*)$'))`
+      : `(left(body, strpos(body, ',"payload":') - 1) || '}')`;
+  const value = `(${part}::json ->> '${column.name}')`;
+  return column.type === 'INTEGER' ? `(${value}::integer)` : value;
+}
+
+/**
+ * Each computed column's expression as PostgreSQL's catalogue prints it (pg_get_expr, PostgreSQL
+ * 15), normalised by `normalisedPostgresExpression`: the store refuses to open a ledger whose
+ * columns are not computed this way.
+ */
+export const POSTGRES_LEDGER_EXPRESSIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  COMPUTED_COLUMNS.map((c) => {
+    const part =
+      c.name === 'pipeline' || c.name === 'seq' || c.name === 'stage'
+        ? `('{'::text || "substring"(body, '^.*,("pipeline":.*)$'::text))`
+        : `("left"(body, (strpos(body, ',"payload":'::text) - 1)) || '}'::text)`;
+    const value = `((${part})::json ->> '${c.name}'::text)`;
+    return [c.name, normalisedPostgresExpression(c.type === 'INTEGER' ? `(${value})::integer` : value)];
+  }),
+);
+
+/**
+ * A generation expression without what PostgreSQL versions may print differently: white space,
+ * parentheses, `::text` casts and quotes around function names.
+ */
+export function normalisedPostgresExpression(expression: string): string {
+  return expression
+    .replace(/::text\b/g, '')
+    .replace(/"(left|substring|strpos)"/g, '$1')
+    .replace(/[\s()]/g, '');
+}
+
+/** The indexes of the ledger table on PostgreSQL (pg_get_indexdef, without the table's schema). */
+export const POSTGRES_LEDGER_INDEXES: Readonly<Record<string, string>> = {
+  ledger_entries_pk: 'CREATE UNIQUE INDEX ledger_entries_pk ON ledger_entries USING btree (pipeline, seq)',
+  ledger_artifact: 'CREATE INDEX ledger_artifact ON ledger_entries USING btree (pipeline, artifact, seq)',
+  ledger_stage: 'CREATE INDEX ledger_stage ON ledger_entries USING btree (pipeline, stage, kind, seq)',
+};
 
 const migrations: Record<string, Migration> = {
   '0001_ledger': {
@@ -286,6 +383,51 @@ const migrations: Record<string, Migration> = {
         .on('evidence')
         .columns(['pipeline', 'source_digest'])
         .execute();
+    },
+  },
+  // The columns reads filter on (pipeline, seq, kind, stage, artifact; actor and at with them)
+  // become computed by the database from the hashed body: an UPDATE of one is refused, so no
+  // edited column can move an entry away from the artifact or stage a decision reads. Existing
+  // entries keep their bodies and hashes; their columns are recomputed from the bodies (a column
+  // edited behind Tollgate's back is put back to what its entry says).
+  '0010_ledger_columns_from_body': {
+    async up(db: Kysely<unknown>) {
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        // SQLite cannot make a column computed in place: the table is rebuilt, in the migration's
+        // transaction (src/ledger/sqlite-store.ts), rowids in chain order.
+        const damaged = await sql<{ pipeline: string; seq: number }>`
+          select pipeline, seq from ledger_entries where not json_valid(body) order by pipeline, seq limit 1`.execute(
+          db,
+        );
+        const first = damaged.rows[0];
+        if (first)
+          throw new Error(
+            `ledger entry #${first.seq} of pipeline ${first.pipeline} has a body that is not JSON (it was edited behind Tollgate's back); restore the ledger from a backup`,
+          );
+        await sql`alter table ledger_entries rename to ledger_entries_0008`.execute(db);
+        const { ledger_entries: table, ...indexes } = SQLITE_LEDGER_DEFINITION;
+        await sql.raw(table!.sql).execute(db);
+        await sql`insert into ledger_entries (prev_hash, hash, body)
+          select prev_hash, hash, body from ledger_entries_0008 order by pipeline, seq`.execute(db);
+        await sql`drop table ledger_entries_0008`.execute(db);
+        for (const index of Object.values(indexes)) await sql.raw(index.sql).execute(db);
+        return;
+      }
+      // PostgreSQL: the columns are dropped (with the key and indexes on them) and added back
+      // computed, in one rewrite of the table.
+      const alterations = [
+        ...COMPUTED_COLUMNS.map((c) => `drop column ${c.name}`),
+        ...COMPUTED_COLUMNS.map(
+          (c) =>
+            `add column ${c.name} ${c.type === 'INTEGER' ? 'integer' : 'text'}${c.notNull ? ' not null' : ''} generated always as (${postgresExpression(c)}) stored`,
+        ),
+      ];
+      await sql.raw(`alter table ledger_entries ${alterations.join(', ')}`).execute(db);
+      await sql`alter table ledger_entries add constraint ledger_entries_pk primary key (pipeline, seq)`.execute(
+        db,
+      );
+      await sql`create index ledger_artifact on ledger_entries (pipeline, artifact, seq)`.execute(db);
+      await sql`create index ledger_stage on ledger_entries (pipeline, stage, kind, seq)`.execute(db);
     },
   },
 };

@@ -29,6 +29,7 @@ import { ReadMemo } from './read-memo.js';
 import { type RequestStore, requestMemory, sqlRequestQueries, sqlRequestStore } from './request-store.js';
 import { type Database, type LedgerEntryTable, migrationProvider } from './schema.js';
 import { type SessionStore, sqlSessionStore } from './session-store.js';
+import { definitionChanged, ledgerDefinitionProblem } from './table-definition.js';
 import { sqlTokenStore, type TokenStore } from './token-store.js';
 import {
   type ConsistencyProof,
@@ -353,9 +354,9 @@ function buildQueries(k: Kysely<Database>) {
           .values(p)
           .onConflict((c) => c.columns(['pipeline', 'id']).doNothing()),
     ),
-    insertEntry: prepare(
-      ['pipeline', 'seq', 'kind', 'stage', 'artifact', 'actor', 'at', 'prev_hash', 'hash', 'body'],
-      (p) => k.insertInto('ledger_entries').values(p as unknown as LedgerEntryTable),
+    // The other columns are computed by the database from the body (src/ledger/schema.ts, 0010).
+    insertEntry: prepare(['prev_hash', 'hash', 'body'], (p) =>
+      k.insertInto('ledger_entries').values(p as unknown as LedgerEntryTable),
     ),
     // Both select the columns in the order `StoredRow` names them.
     chain: prepare(['pipeline'], (p) =>
@@ -566,13 +567,6 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       last?.hash ?? GENESIS_HASH,
     );
     await this.rows(this.q.insertEntry, {
-      pipeline,
-      seq: chained.seq,
-      kind: chained.kind,
-      stage: chained.stage,
-      artifact: chained.artifact,
-      actor: chained.actor,
-      at: chained.at,
       prev_hash: chained.prevHash,
       hash: chained.hash,
       body: chained.body,
@@ -677,7 +671,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     location: string,
     options: { upToDate?: boolean } = {},
   ) {
-    if (options.upToDate) return new SqlLedgerStore(kysely, capabilities, location);
+    if (options.upToDate) return SqlLedgerStore.checked(kysely, capabilities, location);
     const migrator = new Migrator({
       db: kysely,
       provider: migrationProvider,
@@ -700,7 +694,22 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
         { cause: error },
       );
     }
-    return new SqlLedgerStore(kysely, capabilities, location);
+    return SqlLedgerStore.checked(kysely, capabilities, location);
+  }
+
+  /**
+   * The store, once the ledger table is found to be the one Tollgate made (one catalogue query,
+   * src/ledger/table-definition.ts); LEDGER_CORRUPT, the connection closed, otherwise.
+   */
+  private static async checked(
+    kysely: Kysely<Database>,
+    capabilities: DialectCapabilities,
+    location: string,
+  ): Promise<SqlLedgerStore> {
+    const problem = await ledgerDefinitionProblem(capabilities.runner, capabilities.backend);
+    if (problem === undefined) return new SqlLedgerStore(kysely, capabilities, location);
+    await kysely.destroy();
+    throw definitionChanged(location, problem);
   }
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {

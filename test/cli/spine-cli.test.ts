@@ -224,7 +224,14 @@ describe('tollgate attest tests', () => {
       );
       expect(evidence.stderr).not.toContain('internal error');
       db.prepare('update evidence set data = ?').run([data]);
-      db.prepare("update ledger_entries set body = '{not json' where seq = 1").run();
+      // Text that is not JSON is refused by the database (the columns are computed from it); JSON
+      // that is not what was hashed is what an edit can leave.
+      expect(() => db.prepare("update ledger_entries set body = '{not json' where seq = 1").run()).toThrow(
+        /malformed JSON/,
+      );
+      db.prepare(
+        `update ledger_entries set body = replace(body, '"payload":{', '"payload":{"x":1,') where seq = 1`,
+      ).run();
       for (const args of [
         ['check', 'dev', '--artifact', D],
         ['status'],
@@ -324,7 +331,7 @@ describe('tollgate check / promote / status / history / ledger verify', () => {
 
     const db = openSqlite(join(dir, '.tollgate', 'ledger.db'));
     db.prepare(
-      "update ledger_entries set actor = 'mallory', body = replace(body, '\"tester\"', '\"mallory\"') where seq = 3",
+      'update ledger_entries set body = replace(body, \'"tester"\', \'"mallory"\') where seq = 3',
     ).run();
     db.close();
     const broken = await run(['ledger', 'verify']);

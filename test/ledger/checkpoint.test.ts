@@ -223,21 +223,12 @@ for (const backend of BACKENDS) {
         for (const [i, content] of contents.entries()) {
           const body = canonicalJson({ ...content, seq: i + 1, prev });
           const hash = sha256(body);
-          await sql(
-            'insert into ledger_entries (pipeline, seq, kind, stage, artifact, actor, at, prev_hash, hash, body) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            [
-              'shop',
-              i + 1,
-              content.kind,
-              content.stage,
-              content.artifact,
-              content.actor,
-              content.at,
-              prev,
-              hash,
-              body,
-            ],
-          );
+          // The other columns are computed from the body (migration 0010).
+          await sql('insert into ledger_entries (prev_hash, hash, body) values (?, ?, ?)', [
+            prev,
+            hash,
+            body,
+          ]);
           prev = hash;
         }
         if (tree) {

@@ -82,9 +82,11 @@ for (const backend of BACKENDS) {
       const first = await stageStatus(as('reader'));
       expect(first[0]!.current?.artifact.digest).toBe(A);
       expect(await stageStatus(as('reader'))).toEqual(first);
-      // Move the promotion's time back (a soak made to look served): its columns no longer say
-      // what its hashed body says. No await on anything but the edit itself between the reads.
-      await sql("update ledger_entries set at = '2020-01-01T00:00:00.000Z' where kind = 'promotion'");
+      // Move the promotion's time back (a soak made to look served): its body no longer hashes to
+      // its hash. No await on anything but the edit itself between the reads.
+      await sql(
+        "update ledger_entries set body = replace(body, at, '2020-01-01T00:00:00.000Z') where kind = 'promotion'",
+      );
       const error = await tollgateRejectionOf(stageStatus(as('reader')));
       expect(error.code).toBe('LEDGER_CORRUPT');
       expect(error.message).toMatch(/ledger entry #\d+ of pipeline shop fails verification/);
