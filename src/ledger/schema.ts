@@ -120,18 +120,18 @@ export interface Database {
 
 /**
  * The columns of `ledger_entries` that reads filter on, each computed by the database from the
- * hashed `body` (migration 0010), in the body's key order. The body is canonical JSON with the
+ * hashed `body` (migration 0010), in the order the table had them. The body is canonical JSON with the
  * top-level keys actor, artifact, at, kind, payload, pipeline, prev, seq, stage
  * (src/ledger/hash-chain.ts).
  */
 const COMPUTED_COLUMNS = [
-  { name: 'actor', type: 'TEXT', notNull: true },
-  { name: 'artifact', type: 'TEXT', notNull: false },
-  { name: 'at', type: 'TEXT', notNull: true },
-  { name: 'kind', type: 'TEXT', notNull: true },
   { name: 'pipeline', type: 'TEXT', notNull: true },
   { name: 'seq', type: 'INTEGER', notNull: true },
+  { name: 'kind', type: 'TEXT', notNull: true },
   { name: 'stage', type: 'TEXT', notNull: false },
+  { name: 'artifact', type: 'TEXT', notNull: false },
+  { name: 'actor', type: 'TEXT', notNull: true },
+  { name: 'at', type: 'TEXT', notNull: true },
 ] as const;
 
 /**
@@ -139,15 +139,19 @@ const COMPUTED_COLUMNS = [
  * store refuses to open a ledger whose definition differs (src/ledger/sql-ledger-store.ts). The
  * computed columns are STORED: a read costs what it did with plain columns, and SQLite refuses an
  * UPDATE of them. (pipeline, seq) cannot be the PRIMARY KEY of a computed column on SQLite: the
- * table keeps its rowid and a UNIQUE index makes the pair the key.
+ * table keeps its rowid and a UNIQUE index makes the pair the key. This is what the newest
+ * migration leaves: a later migration that changes the table updates it, and gives 0009 a copy of
+ * this one (a shipped migration must not change).
  */
 export const SQLITE_LEDGER_DEFINITION: Readonly<Record<string, { type: string; sql: string }>> = {
   ledger_entries: {
     type: 'table',
-    sql: `CREATE TABLE ledger_entries (prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, ${COMPUTED_COLUMNS.map(
+    // The small columns before the body, as before: a row's record is read up to the last column
+    // a query needs, and a large body spills into overflow pages.
+    sql: `CREATE TABLE ledger_entries (${COMPUTED_COLUMNS.map(
       (c) =>
         `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''} GENERATED ALWAYS AS (json_extract(body, '$.${c.name}')) STORED`,
-    ).join(', ')})`,
+    ).join(', ')}, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL)`,
   },
   ledger_entries_pk: {
     type: 'index',
