@@ -140,7 +140,7 @@ const COMPUTED_COLUMNS = [
  * computed columns are STORED: a read costs what it did with plain columns, and SQLite refuses an
  * UPDATE of them. (pipeline, seq) cannot be the PRIMARY KEY of a computed column on SQLite: the
  * table keeps its rowid and a UNIQUE index makes the pair the key. This is what the newest
- * migration leaves: a later migration that changes the table updates it, and gives 0009 a copy of
+ * migration leaves: a later migration that changes the table updates it, and gives 0010 a copy of
  * this one (a shipped migration must not change).
  */
 export const SQLITE_LEDGER_DEFINITION: Readonly<Record<string, { type: string; sql: string }>> = {
