@@ -169,6 +169,11 @@ function firstNodeProblem(source: string, visit: (node: AstNode) => string | und
   } catch {
     return undefined;
   }
+  return firstInTree(root, visit);
+}
+
+/** The first answer `visit` gives for a node of the tree under `root` (every node, any order). */
+function firstInTree<T>(root: unknown, visit: (node: AstNode) => T | undefined): T | undefined {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -177,8 +182,8 @@ function firstNodeProblem(source: string, visit: (node: AstNode) => string | und
       continue;
     }
     if (!isNode(node)) continue;
-    const problem = visit(node);
-    if (problem !== undefined) return problem;
+    const found = visit(node);
+    if (found !== undefined) return found;
     stack.push(node.args);
   }
   return undefined;
@@ -336,21 +341,10 @@ function stringWorkOperands(node: AstNode): unknown[] | undefined {
  * of the comprehension reads each string of the context at most once.
  */
 function readsOnlyTheItem(operand: unknown, scope: CostScope): boolean {
-  const stack: unknown[] = [operand];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    if (!isNode(node)) continue;
-    if (node.op === 'id') {
-      if (!scope.disjoint || node.args !== scope.variable) return false;
-      continue;
-    }
-    stack.push(node.args);
-  }
-  return true;
+  const other = firstInTree(operand, (node) =>
+    node.op === 'id' && (!scope.disjoint || node.args !== scope.variable) ? true : undefined,
+  );
+  return other === undefined;
 }
 
 function isBound(scope: CostScope | undefined, name: string): boolean {
