@@ -1,4 +1,3 @@
-import type { Lookalike } from '../artifact/digest.js';
 /**
  * The dashboard's read models: what the pages of `tollgate serve` (and `tollgate report --html`)
  * show that no single CLI verb prints. Each is built from the same use cases the CLI runs
@@ -11,6 +10,7 @@ import type { Lookalike } from '../artifact/digest.js';
  * the listing index (src/ledger/overview-index.ts: one row per stage, kept with every append),
  * then compute what they show from verified reads, as without a filter.
  */
+import type { Lookalike } from '../artifact/digest.js';
 import type { Artifact, Contract } from '../contract/types.js';
 import { upstreamOf } from '../contract/types.js';
 import type { Decision } from '../decision.js';

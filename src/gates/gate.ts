@@ -1,8 +1,8 @@
-import type { Lookalike } from '../artifact/digest.js';
 /**
  * The shape every gate shares. A gate is a small pure function of its contract section and the
  * facts; it returns a result, never throws for a normal "no". See DESIGN.md "Architecture".
  */
+import type { Lookalike } from '../artifact/digest.js';
 import type { Artifact, Contract, ContractStage } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { LedgerView } from '../ledger/ledger-view.js';
