@@ -307,6 +307,30 @@ function buildQueries(k: Kysely<Database>) {
         .where('e.artifact', '=', p.artifact)
         .orderBy('e.seq'),
     ),
+    // How many entries lie in [from, to]: with no gap, to − from + 1. The primary key's range.
+    entriesBetween: prepare(['pipeline', 'from', 'to'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(sql<number | string>`count(*)`.as('n'))
+        .where('pipeline', '=', p.pipeline)
+        .where('seq', '>=', p.from as unknown as number)
+        .where('seq', '<=', p.to as unknown as number),
+    ),
+    // The first entry in [from, to) whose successor is missing: where a gap begins.
+    firstGap: prepare(['pipeline', 'from', 'to'], (p) =>
+      k
+        .selectFrom('ledger_entries as c')
+        .leftJoin('ledger_entries as n', (j) =>
+          j.onRef('n.pipeline', '=', 'c.pipeline').on(sql<boolean>`n.seq = c.seq + 1`),
+        )
+        .select('c.seq')
+        .where('c.pipeline', '=', p.pipeline)
+        .where('c.seq', '>=', p.from as unknown as number)
+        .where('c.seq', '<', p.to as unknown as number)
+        .where('n.seq', 'is', null)
+        .orderBy('c.seq')
+        .limit(sql.lit(1)),
+    ),
     entriesForStage: prepare(['pipeline', 'stage'], (p) =>
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).where('e.stage', '=', p.stage).orderBy('e.seq'),
     ),
@@ -478,8 +502,32 @@ class SqlReader implements LedgerReader {
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {
-    return (await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact })).map(
-      toVerifiedEntry,
+    const rows = await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact });
+    const entries = rows.map(toVerifiedEntry);
+    await this.assertNoGapSince(pipeline, rows[0]);
+    return entries;
+  }
+
+  /**
+   * Every entry about an artifact lies at or after its first one, so an entry deleted anywhere
+   * from there to the head (a rejection, a rollback, a failed verification between two other
+   * artifacts' entries, whose neighbours this read never touches) leaves fewer rows in that range
+   * than its numbers span. One count over the primary key's range, bounded by the head the read
+   * saw (an append since is not a gap); the gap is located only when there is one. Entries cut off
+   * the end are what checkpoints find (docs/ledger.md).
+   */
+  private async assertNoGapSince(pipeline: string, first: LinkedEntryRow | undefined): Promise<void> {
+    if (first === undefined || first.head_seq === null) return;
+    const from = Number(first.seq);
+    const to = Number(first.head_seq);
+    const [count] = await this.rows<{ n: number | string }>(this.q.entriesBetween, { pipeline, from, to });
+    if (Number(count?.n ?? 0) === to - from + 1) return;
+    const [gap] = await this.rows<{ seq: number | string }>(this.q.firstGap, { pipeline, from, to });
+    const missing = gap === undefined ? from : Number(gap.seq) + 1;
+    throw entryBroken(
+      pipeline,
+      from,
+      `entry #${missing} is missing, though the ledger goes on to #${to} (an entry was removed after this artifact's first entry)`,
     );
   }
 

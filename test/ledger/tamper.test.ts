@@ -229,6 +229,21 @@ for (const backend of BACKENDS) {
         );
       });
 
+      it('a rejection deleted between other artifacts entries still stops the decision, naming the gap', async () => {
+        await recordApproval(as('dana', hours(3)), 'prod', { artifact: D, decision: 'approve' });
+        // Neither neighbour of the rejection is an entry the decision reads about this digest.
+        await registerArtifact(as('ci', hours(3)), { digest: fakeDigest('tamper-before') });
+        await recordApproval(as('erin', hours(3)), 'prod', { artifact: D, decision: 'reject' });
+        await registerArtifact(as('ci', hours(4)), { digest: fakeDigest('tamper-after') });
+        expect((await checkStage(as('ci', hours(30)), 'prod', D)).verdict).toBe('blocked');
+        const [rejection] = await sql(
+          "select seq from ledger_entries where kind = 'approval' and actor = 'erin'",
+        );
+        await sql("delete from ledger_entries where kind = 'approval' and actor = 'erin'");
+        const missing = Number(rejection!.seq);
+        await expectRefused('prod', hours(30), new RegExp(`entry #${missing} is missing`));
+      });
+
       it('an earlier `at` on the staging promotion does not satisfy soak', async () => {
         await recordApproval(as('dana', hours(3)), 'prod', { artifact: D, decision: 'approve' });
         expect((await checkStage(as('ci', hours(4)), 'prod', D)).verdict).toBe('pending');
