@@ -7,18 +7,24 @@
  * linear time (backreferences, lookaround) when the contract loads.
  *
  * re2js is loaded on first use, so that commands and contracts without a `match` never pay its
- * start-up (about 12 ms).
+ * start-up; the CLI's core bundle carries it (see `re2`).
  */
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 
-// Required, not imported, so that the bundles load it only when a contract has a `match`; the
-// same way in the CommonJS bundles (__filename) and from source or the ESM library.
-const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-
+// Required, not imported, so that it is loaded only when a contract has a `match`. In the CommonJS
+// bundles `require` is esbuild's: re2js is bundled into the CLI's core, where V8's code cache
+// covers it, and initialised on this first call (from node_modules it cost `check` ~11 ms, most of
+// it compiling). From source or the ESM library, where there is no `require`, Node's is made.
 let engine: typeof RE2JS | undefined;
 function re2(): typeof RE2JS {
-  engine ??= (load('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+  engine ??= (
+    (typeof require === 'function'
+      ? require('re2js')
+      : createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('re2js')) as {
+      RE2JS: typeof RE2JS;
+    }
+  ).RE2JS;
   return engine;
 }
 
