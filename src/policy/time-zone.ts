@@ -5,15 +5,28 @@
 import { nearestName } from '../text/nearest.js';
 
 /**
+ * The zones the platform lists (`Intl.supportedValuesOf`, its canonical names) and `UTC`: read in
+ * ~2.5 ms, where ICU's first DateTimeFormat of a process costs ~20 ms. A contract whose windows
+ * name listed zones is then checked without one, so a command that loads the contract but
+ * evaluates no window (`check staging`, `status`, `validate`) never pays for it.
+ */
+let listedZones: ReadonlySet<string> | undefined;
+
+/** True when `name` is listed exactly as written; `Etc/` names are left to ICU (`describeTimeZoneProblem`). */
+function isListedZone(name: string): boolean {
+  listedZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+  return listedZones.has(name) && !name.startsWith('Etc/');
+}
+
+/**
  * True when `name` is a time zone Temporal can compute with (`UTC`, `Europe/Berlin`; `+02:00` is
  * refused). Asked when a contract is compiled, never per decision.
  */
 export function isTimeZone(name: string): boolean {
   if (typeof name !== 'string' || !/^[A-Za-z]/.test(name)) return false;
-  // The platform's own time zone database, the same one Temporal's polyfill reads; asking Intl
-  // directly avoids starting the polyfill just to validate a contract. The first DateTimeFormat
-  // loads ICU's formatting data (~20 ms), which the windows' Temporal arithmetic needs next anyway;
-  // asking Intl.supportedValuesOf('timeZone') first only added its own cost (measured 2026-12-05).
+  if (isListedZone(name)) return true;
+  // Aliases (`US/Pacific`), other spellings (`europe/berlin`) and `Etc/` names: the platform's own
+  // time zone database, the same one Temporal's polyfill reads, through its first DateTimeFormat.
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;
@@ -59,7 +72,10 @@ const FIXED_ABBREVIATIONS: Readonly<Record<string, { offset: string; region: str
  */
 export function describeTimeZoneProblem(name: string): string | undefined {
   if (!isTimeZone(name)) return describeBadTimeZone(name);
-  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  // A listed name is canonical already, and not an `Etc/GMT` one (isListedZone leaves those out).
+  const canonical = isListedZone(name)
+    ? name
+    : new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   const posix = /^Etc\/GMT([+-])(\d+)$/.exec(canonical);
   if (posix) {
     const hours = posix[2]!.padStart(2, '0');

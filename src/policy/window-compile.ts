@@ -261,16 +261,25 @@ function compileWindow(
       },
     };
   }
-  const fromMs = toInstantMs(window.from ?? '', tz) as number;
-  // A freeze ending in the repeated hour ends at its second reading, the longer freeze.
-  const untilMs = toInstantMs(window.until ?? '', tz, kind === 'deny' ? 'later' : 'compatible') as number;
+  // Read in the zone when first asked, not when the contract loads: a command that evaluates no
+  // window (`check staging` of a contract with windows only in prod) then never starts ICU's zone
+  // rules (~20 ms). checkWindows has refused a from or until that does not read in the zone.
+  let instants: [number, number] | undefined;
   const label = `${window.name ? `${window.name}: ` : ''}${window.from} until ${window.until} (${tz})`;
   return {
     kind,
     index,
     label,
     tz,
-    intervals: (a, b) => (untilMs > a && fromMs < b ? [[fromMs, untilMs]] : []),
+    intervals: (a, b) => {
+      instants ??= [
+        toInstantMs(window.from ?? '', tz) as number,
+        // A freeze ending in the repeated hour ends at its second reading, the longer freeze.
+        toInstantMs(window.until ?? '', tz, kind === 'deny' ? 'later' : 'compatible') as number,
+      ];
+      const [fromMs, untilMs] = instants;
+      return untilMs > a && fromMs < b ? [[fromMs, untilMs]] : [];
+    },
   };
 }
 

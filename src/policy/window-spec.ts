@@ -115,8 +115,11 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
     if (window.from === undefined) issues.push({ path: [], message: 'a one-off window needs "from"' });
     if (window.until === undefined) issues.push({ path: [], message: 'a one-off window needs "until"' });
     if (window.from !== undefined && window.until !== undefined && isTimeZone(tz)) {
-      const from = toInstantMs(window.from, tz);
-      const until = toInstantMs(window.until, tz);
+      // Far apart, their order is their wall clocks' order in any zone, and no zone's rules (ICU's
+      // first DateTimeFormat, ~20 ms) are needed to load the contract (`orderedWithoutZone`).
+      const ordered = orderedWithoutZone(window.from, window.until);
+      const from = ordered ? 0 : toInstantMs(window.from, tz);
+      const until = ordered ? ordered.until : toInstantMs(window.until, tz);
       if (from === undefined) issues.push({ path: ['from'], message: badDateTime('from', window.from) });
       if (until === undefined) issues.push({ path: ['until'], message: badDateTime('until', window.until) });
       if (from !== undefined && until !== undefined && until <= from) {
@@ -132,6 +135,40 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
 
 function badDateTime(key: string, value: string): string {
   return `invalid ${key} ${JSON.stringify(value)}; expected a date (2026-12-20), a local date-time (2026-12-20T18:00) or an instant (2026-12-20T17:00:00Z)`;
+}
+
+/** No zone's offset from UTC has ever passed ±16 hours (Manila's before 1845: +15:56), so two differ by < 32 h. */
+const ZONE_ORDER_MARGIN_MS = 48 * 3_600_000;
+
+/**
+ * The order of a one-off window's `from` and `until` without reading either in a zone: `until` as
+ * a number that is after 0 exactly when `until` is after `from`, when the two read as UTC wall
+ * clocks (an instant's own) lie more than `ZONE_ORDER_MARGIN_MS` apart: no offset, and no
+ * daylight-saving gap, can reverse that. Undefined when they are closer, or either does not parse
+ * (then `toInstantMs` in the zone decides, and names what is wrong).
+ */
+function orderedWithoutZone(from: string, until: string): { until: number } | undefined {
+  const fromMs = utcWallMs(from);
+  const untilMs = utcWallMs(until);
+  if (fromMs === undefined || untilMs === undefined) return undefined;
+  const apart = untilMs - fromMs;
+  return Math.abs(apart) > ZONE_ORDER_MARGIN_MS ? { until: apart } : undefined;
+}
+
+/** An instant's time, or a local date-time's wall clock read as if in UTC; undefined when it does not parse. */
+function utcWallMs(text: string): number | undefined {
+  try {
+    if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
+    if (!LOCAL.test(text)) return undefined;
+    const t = Temporal.PlainDateTime.from(text, { overflow: 'reject' });
+    // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+    const wall = new Date(0);
+    wall.setUTCFullYear(t.year, t.month - 1, t.day);
+    wall.setUTCHours(t.hour, t.minute, t.second, t.millisecond);
+    return wall.getTime();
+  } catch {
+    return undefined;
+  }
 }
 
 const LOCAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
