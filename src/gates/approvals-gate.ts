@@ -106,6 +106,56 @@ export function ineligibility(
   return undefined;
 }
 
+/**
+ * Why `actor`'s approval would not count in this stage, as a person: under its `approvals` section,
+ * `ineligibility`; without one, when it is the promoter's own in either form (as for re-approving a
+ * rolled-back digest). Shared by the gate, the rules' `approvals[].counted` and `rolledBack`.
+ */
+export function approvalRefusal(
+  config: ApprovalsRequirement | undefined,
+  actor: string,
+  context: GateContext,
+): string | undefined {
+  if (config !== undefined) return ineligibility(config, actor, context);
+  const promoter = context.facts.actor;
+  if (promoter === actor) return `${actor} is the promoter`;
+  return mayBeSamePerson(promoter, actor)
+    ? `${actor} may be ${promoter}, the promoter${ONE_PERSON}`
+    : undefined;
+}
+
+/**
+ * Each approval among `words` with why it does not count, or undefined when it does. An eligible
+ * approval still adds nobody when another counted one may be the same person's in the other form
+ * (`alice` and `alice@example.com`), as separation of duties reads names: otherwise one person
+ * signing in by e-mail on the server and by login on the CLI would be two approvers. E-mail
+ * addresses are taken before logins, so a login beside two addresses at different domains (two
+ * people) adds nobody, and the count is the fewest people the names can stand for.
+ */
+export function approvalStandings(
+  config: ApprovalsRequirement | undefined,
+  words: readonly ApprovalRecord[],
+  context: GateContext,
+): Array<{ record: ApprovalRecord; why: string | undefined }> {
+  const approvals = words.filter((word) => word.decision === 'approve');
+  const refusals = new Map(approvals.map((r) => [r, approvalRefusal(config, r.actor, context)]));
+  const order = [...approvals].sort(
+    (a, b) => Number(!a.actor.includes('@')) - Number(!b.actor.includes('@')) || a.seq - b.seq,
+  );
+  const kept: ApprovalRecord[] = [];
+  for (const record of order) {
+    if (refusals.get(record) !== undefined) continue;
+    const same = kept.find((other) => mayBeSamePerson(other.actor, record.actor));
+    if (same === undefined) kept.push(record);
+    else
+      refusals.set(
+        record,
+        `${record.actor} may be ${same.actor}, whose approval already counts${ONE_PERSON}`,
+      );
+  }
+  return approvals.map((record) => ({ record, why: refusals.get(record) }));
+}
+
 /** Why one `notBy` rule excludes `actor`, or undefined. */
 function exclusion(rule: string, actor: string, context: GateContext): string | undefined {
   if (rule === 'author') return authorship(context, actor);
@@ -172,11 +222,9 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
   }
   const words = latestWords(context);
   const rejections = words.filter((w) => w.decision === 'reject');
-  const approvals = words.filter((w) => w.decision === 'approve');
   const counted: ApprovalRecord[] = [];
   const notCounted: Array<{ record: ApprovalRecord; why: string }> = [];
-  for (const record of approvals) {
-    const why = ineligibility(config, record.actor, context);
+  for (const { record, why } of approvalStandings(config, words, context)) {
     if (why === undefined) counted.push(record);
     else notCounted.push({ record, why });
   }
@@ -241,9 +289,13 @@ function eligibleCandidates(
 ): string[] | undefined {
   if (!config.from) return undefined;
   const { groups } = peopleOf(context.contract);
-  return [...expandPrincipals(config.from, groups)]
-    .filter((person) => !spoke.has(person) && ineligibility(config, person, context) === undefined)
-    .sort();
+  return (
+    [...expandPrincipals(config.from, groups)]
+      // Someone who spoke in another form (`alice@example.com` for `alice`) has spoken too.
+      .filter((person) => ![...spoke].some((actor) => mayBeSamePerson(actor, person)))
+      .filter((person) => ineligibility(config, person, context) === undefined)
+      .sort()
+  );
 }
 
 function exclusions(config: ApprovalsRequirement, context: GateContext): string {

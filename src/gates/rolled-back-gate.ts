@@ -10,7 +10,7 @@
  */
 import type { ContractStage } from '../contract/types.js';
 import { ledgerRef, type RollbackRecord, standingRollback } from '../ledger/ledger-view.js';
-import { ineligibility, latestWords } from './approvals-gate.js';
+import { approvalStandings, latestWords } from './approvals-gate.js';
 import { type GateContext, type GateDefinition, gateResult } from './gate.js';
 
 const GATE = 'rolledBack';
@@ -41,13 +41,9 @@ export const rolledBackGate: GateDefinition<object> = {
     const approvalsConfig = context.stage.requires.approvals;
     const words = latestWords(context);
     const rejected = words.filter((word) => word.decision === 'reject');
-    const approvals = words.filter(
-      (word) =>
-        word.decision === 'approve' &&
-        (approvalsConfig === undefined
-          ? word.actor !== context.facts.actor
-          : ineligibility(approvalsConfig, word.actor, context) === undefined),
-    );
+    const approvals = approvalStandings(approvalsConfig, words, context)
+      .filter((standing) => standing.why === undefined)
+      .map((standing) => standing.record);
     if (rejected.length === 0 && approvals.length > 0) {
       return gateResult(GATE, 'pass', `${what}; approved again since`, {
         validated: approvals.map((word) => ({

@@ -8,7 +8,7 @@ import { upstreamOf } from '../contract/types.js';
 import { buildRuleContext, evaluateRule, measureRuleContext, type RuleContext } from '../policy/cel.js';
 import { groupsOf, peopleOf } from '../policy/people.js';
 import { ownValue } from '../records.js';
-import { authorOf, ineligibility, latestWords } from './approvals-gate.js';
+import { approvalStandings, authorOf, latestWords } from './approvals-gate.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -37,27 +37,29 @@ export function ruleContextOf(context: GateContext, withEvidence = true): RuleCo
         })
       : [],
     promotions: facts.ledger.promotions.filter((p) => p.artifact === facts.artifact.digest),
-    approvals: latestWords(context).map((w) => ({
-      actor: w.actor,
-      decision: w.decision,
-      at: w.at,
-      ...(w.comment ? { comment: w.comment } : {}),
-      counted: w.decision === 'approve' && counts(context, w.actor),
-    })),
+    approvals: approvalWords(context),
   });
 }
 
 /**
- * Whether an approval by `actor` counts in this stage: under its `approvals` section, when that
- * section would count it (in `from`, not excluded by `notBy`); without one, when it is not the
- * promoter's own (as for re-approving a rolled-back digest). A rule counting approvals by
- * `decision` alone would count the author approving her own artifact.
+ * Each person's latest word, an approval marked `counted` when the stage's `approvals` section would
+ * count it (in `from`, not excluded by `notBy`, not the same person as another counted approver);
+ * without one, when it is not the promoter's own (as for re-approving a rolled-back digest). A rule
+ * counting approvals by `decision` alone would count the author approving her own artifact, and
+ * one counting `counted` must not count one person twice under two forms of a name.
  */
-function counts(context: GateContext, actor: string): boolean {
-  const config = context.stage.requires.approvals;
-  return config === undefined
-    ? actor !== context.facts.actor
-    : ineligibility(config, actor, context) === undefined;
+function approvalWords(context: GateContext) {
+  const words = latestWords(context);
+  const standings = new Map(
+    approvalStandings(context.stage.requires.approvals, words, context).map((s) => [s.record, s.why]),
+  );
+  return words.map((w) => ({
+    actor: w.actor,
+    decision: w.decision,
+    at: w.at,
+    ...(w.comment ? { comment: w.comment } : {}),
+    counted: w.decision === 'approve' && standings.get(w) === undefined,
+  }));
 }
 
 export function evaluateRules(config: readonly CompiledRuleEntry[], context: GateContext): GateResult {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
 import { evaluateApprovals, ineligibility, latestWords } from '../../src/gates/approvals-gate.js';
 import { rolledBackGate } from '../../src/gates/rolled-back-gate.js';
+import { evaluateRules, ruleContextOf } from '../../src/gates/rules-gate.js';
 import {
   approval,
   contextOf,
@@ -270,5 +271,87 @@ describe('approvals gate: a login and an e-mail address with it are one person',
     const cfg = anyone.stages.prod!.requires.approvals!;
     const context = contextOf(anyone, { evidence: [testsEvidence('e2e', 'bob@example.com')] });
     expect(ineligibility(cfg, 'bob', context)).toContain('bob may be bob@example.com, who attested e2e');
+  });
+
+  it('counts one person approving as a login and as an e-mail address once towards the quorum', () => {
+    const cfg = anyone.stages.prod!.requires.approvals!;
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice', '2026-11-26T09:00:00Z'),
+      approval('alice@example.com', '2026-11-26T09:01:00Z'),
+    ];
+    const result = evaluateApprovals(cfg, contextOf(anyone, { entries, actor: 'erin' }));
+    expect(result.status).toBe('pending');
+    expect(result.summary).toBe(
+      `1 of 2 approvals (alice's approval does not count: alice may be alice@example.com, whose approval already counts (a login and an e-mail address with that login before "@" count as one person))`,
+    );
+    // Two addresses at different domains are two people; the login beside them adds nobody.
+    const two = [...entries, approval('alice@elsewhere.org', '2026-11-26T09:02:00Z')];
+    const both = evaluateApprovals(cfg, contextOf(anyone, { entries: two, actor: 'erin' }));
+    expect(both.status).toBe('pass');
+    expect(both.validated.map((v) => v.text)).toEqual([
+      'approved by alice@example.com at 2026-11-26T09:01:00Z',
+      'approved by alice@elsewhere.org at 2026-11-26T09:02:00Z',
+    ]);
+  });
+
+  it('does not name someone whose other form already approved as able to approve', () => {
+    const listed = pipeline('      approvals: { count: 2, from: [alice, alice@example.com, bob] }');
+    const cfg = listed.stages.prod!.requires.approvals!;
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice@example.com', '2026-11-26T09:00:00Z'),
+    ];
+    const result = evaluateApprovals(cfg, contextOf(listed, { entries, actor: 'erin' }));
+    expect(result.status).toBe('pending');
+    expect(result.required[0]!.text).toContain('can approve: bob (');
+    const alsoAlice = [...entries, approval('alice', '2026-11-26T09:01:00Z')];
+    expect(evaluateApprovals(cfg, contextOf(listed, { entries: alsoAlice, actor: 'erin' })).summary).toMatch(
+      /^1 of 2 approvals/,
+    );
+  });
+});
+
+describe('approvals read by other gates: one person counts once in either form of the name', () => {
+  const prodEntry = promotionEntry('prod', '2026-11-26T08:00:00Z');
+  const rolledBack = [
+    register('2026-11-20T08:00:00Z', 'dana'),
+    prodEntry,
+    entry('rollback', {
+      stage: 'prod',
+      at: '2026-11-26T09:00:00Z',
+      actor: 'watch',
+      payload: { promotion: prodEntry.seq, reason: 'error rate' },
+    }),
+  ];
+
+  it('does not let the promoter re-admit a rolled-back digest by approving under an e-mail address', () => {
+    const bare = pipeline('      tests: [{ suite: unit }]');
+    const own = [...rolledBack, approval('erin@example.com', '2026-11-26T10:00:00Z')];
+    const context = contextOf(bare, { entries: own, actor: 'erin' });
+    expect(rolledBackGate.evaluate({}, context).status).toBe('fail');
+    const other = [...own, approval('frank', '2026-11-26T10:05:00Z')];
+    expect(rolledBackGate.evaluate({}, contextOf(bare, { entries: other, actor: 'erin' })).status).toBe(
+      'pass',
+    );
+  });
+
+  it('marks only one of a login and its e-mail address as counted for rules', () => {
+    const rules = pipeline(`      approvals: { count: 1 }
+      rules:
+        - name: two people approved
+          cel: 'approvals.filter(a, a.counted).size() >= 2'`);
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('alice', '2026-11-26T09:00:00Z'),
+      approval('alice@example.com', '2026-11-26T09:01:00Z'),
+    ];
+    const context = contextOf(rules, { entries, actor: 'erin' });
+    const counted = ruleContextOf(context).approvals.map((a) => {
+      const word = a as unknown as { actor: string; counted: boolean };
+      return `${word.actor} ${word.counted}`;
+    });
+    expect(counted).toEqual(['alice false', 'alice@example.com true']);
+    expect(evaluateRules(rules.stages.prod!.requires.rules!, context).status).toBe('fail');
   });
 });

@@ -167,6 +167,40 @@ describe.each(BACKENDS)('names compared as identities ($name)', (backend) => {
   });
 });
 
+describe.each(BACKENDS)('one person under a login and an e-mail address ($name)', (backend) => {
+  it('counts their two approvals once, says so to the second, and keeps the stage closed', async () => {
+    handle = await backend.open();
+    const twoPeople = CONTRACT.replace(
+      'approvals: { count: 1, notBy: [author, promoter] }',
+      'approvals: { count: 2 }',
+    );
+    const services = createServices({
+      contracts: contractSource([contractOf(twoPeople)]),
+      store: handle.store,
+    });
+    const as = (principal: string) => requestOf(services, { principal });
+    await registerArtifact(as('ci'), { digest: D });
+    await promote(as('ci'), 'staging', D);
+    const cli = await recordApproval(as('alice'), 'prod', { artifact: D, decision: 'approve' });
+    expect(cli.notCounted).toBeUndefined();
+    // The same person signed in to the server by e-mail.
+    const server = await recordApproval(as('Alice@Example.com'), 'prod', {
+      artifact: D,
+      decision: 'approve',
+    });
+    expect(server.entry).toBeDefined();
+    expect(server.notCounted).toBe(
+      'alice@example.com may be alice, whose approval already counts (a login and an e-mail address with that login before "@" count as one person)',
+    );
+    const attempt = await promote(as('ci'), 'prod', D);
+    expect(attempt.entry).toBeUndefined();
+    expect(attempt.decision.verdict).toBe('pending');
+    expect(attempt.decision.gates.find((g) => g.gate === 'approvals')?.summary).toMatch(/^1 of 2 approvals/);
+    await recordApproval(as('bob'), 'prod', { artifact: D, decision: 'approve' });
+    expect((await promote(as('ci'), 'prod', D)).decision.verdict).toBe('allowed');
+  });
+});
+
 describe('names at the CLI', () => {
   it('refuses a look-alike or invisible name with exit 3 and records nothing', async () => {
     const dir = makeWorkspace(CONTRACT);
