@@ -22,7 +22,9 @@ export const overrideGrant = z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('Gate keys they may override; all gates when absent.'),
+      .describe(
+        'Gate keys they may override; when absent, every gate but `from`, `rolledBack` and `checkpoint`, which must be named.',
+      ),
     stages: z
       .array(z.string().min(1))
       .min(1)

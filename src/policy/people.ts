@@ -11,7 +11,7 @@ import { foldName } from './names.js';
 export interface OverrideGrant {
   /** Users or `group:NAME`. */
   by: string[];
-  /** Gate keys this grant covers; all gates when absent. */
+  /** Gate keys this grant covers; when absent, every gate but those in EXPLICIT_OVERRIDE_GATES. */
   gates?: string[];
   /** Stages this grant covers; all stages when absent. */
   stages?: string[];
@@ -106,6 +106,15 @@ export function isPrincipal(
 }
 
 /**
+ * Gates a grant covers only when its `gates` names them. Each keeps something no reason can
+ * restore: `from` that the digest entering is the one that passed upstream (waived, a build seen
+ * nowhere enters prod), `rolledBack` a digest taken out for cause, `checkpoint` the ledger seal
+ * the VSA carries. A grant written as "break glass for on-call" (no `gates`) means soak, windows,
+ * approvals and the like, not letting a fresh local build skip staging.
+ */
+export const EXPLICIT_OVERRIDE_GATES: ReadonlySet<string> = new Set(['from', 'rolledBack', 'checkpoint']);
+
+/**
  * Whether `actor` may override `gate` in `stage`, and if not, who may.
  * @example canOverride(people, 'alice', 'soak', 'prod') // { allowed: true }
  */
@@ -117,7 +126,7 @@ export function canOverride(
 ): { allowed: true } | { allowed: false; reason: string } {
   const grants = people.overrides.filter(
     (grant) =>
-      (grant.gates === undefined || grant.gates.includes(gate)) &&
+      (grant.gates === undefined ? !EXPLICIT_OVERRIDE_GATES.has(gate) : grant.gates.includes(gate)) &&
       (grant.stages === undefined || grant.stages.includes(stage)),
   );
   if (grants.some((grant) => isPrincipal(actor, grant.by, people.groups))) return { allowed: true };
@@ -125,7 +134,7 @@ export function canOverride(
     return {
       allowed: false,
       // Say how to allow it: the fix is in the contract, not in the command.
-      reason: `the contract lets nobody override gate "${gate}" in stage ${stage}; an entry of its \`overrides\` ({ by: [...], gates: [${gate}], stages: [${stage}] }) names who may`,
+      reason: `the contract lets nobody override gate "${gate}" in stage ${stage}; an entry of its \`overrides\` ({ by: [...], gates: [${gate}], stages: [${stage}] }) names who may${EXPLICIT_OVERRIDE_GATES.has(gate) ? ` (a grant without \`gates\` does not cover ${gate}: it must be named)` : ''}`,
     };
   const who = [...new Set(grants.flatMap((grant) => grant.by))].join(', ');
   return {
