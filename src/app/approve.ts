@@ -7,7 +7,7 @@
 import { describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
-import { approvalStandings, latestWords } from '../gates/approvals-gate.js';
+import { approvalWouldNotCount, latestWords } from '../gates/approvals-gate.js';
 import type { GateContext } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
@@ -111,25 +111,7 @@ export async function recordApproval(
     if (options.decision === 'approve' && config) {
       // Judged as the gate will judge it, beside the standing words: the same person's approval
       // under the other form of their name (`alice` beside `alice@example.com`) adds nobody.
-      const mine = {
-        seq: entry.seq,
-        stage: stageName,
-        artifact: artifact.digest,
-        actor,
-        at,
-        decision: 'approve' as const,
-      };
-      const others = latestWords(context).filter((word) => word.actor !== actor);
-      const before = approvalStandings(config, others, context);
-      const after = approvalStandings(config, [...others, mine], context);
-      const displaced = before.find(
-        (b) => b.why === undefined && after.find((a) => a.record === b.record)?.why !== undefined,
-      );
-      const why =
-        after.find((a) => a.record === mine)?.why ??
-        (displaced === undefined
-          ? undefined
-          : `${actor} may be ${displaced.record.actor}, whose approval already counts (a login and an e-mail address with that login before "@" count as one person)`);
+      const why = approvalWouldNotCount(config, actor, context);
       const promoterNote =
         config.notBy.includes('promoter') && why === undefined
           ? ` (it will not count if ${actor} also promotes: notBy promoter)`

@@ -15,7 +15,7 @@ import type { Artifact, Contract } from '../contract/types.js';
 import { upstreamOf } from '../contract/types.js';
 import type { Decision } from '../decision.js';
 import { TollgateError } from '../errors.js';
-import { ineligibility, latestWords } from '../gates/approvals-gate.js';
+import { approvalWouldNotCount, latestWords } from '../gates/approvals-gate.js';
 import type { GateContext } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY, type WireEntry } from '../ledger/entry.js';
 import type { IndexedStage, LedgerStore } from '../ledger/ledger-store.js';
@@ -555,7 +555,7 @@ export async function approvalsInbox(
         facts: { ...facts, actor: '', now: caller.at, extra: {} },
       };
       const word = latestWords(context).find((w) => w.actor === caller.principal);
-      const why = ineligibility(definition.requires.approvals!, caller.principal, context);
+      const why = approvalWouldNotCount(definition.requires.approvals!, caller.principal, context);
       items.push({
         pipeline: name,
         stage,

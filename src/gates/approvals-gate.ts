@@ -156,6 +156,37 @@ export function approvalStandings(
   return approvals.map((record) => ({ record, why: refusals.get(record) }));
 }
 
+/**
+ * Why an approval by `actor`, added to the standing words, would add nobody to the quorum, or
+ * undefined when it would count: `ineligibility`, or the same person's approval under the other
+ * form of their name already counting (`alice` beside `alice@example.com`). For `tollgate approve`
+ * and the dashboard's inbox, which say at once when an approval will not help.
+ */
+export function approvalWouldNotCount(
+  config: ApprovalsRequirement,
+  actor: string,
+  context: GateContext,
+): string | undefined {
+  const others = latestWords(context).filter((word) => word.actor !== actor);
+  const mine: ApprovalRecord = {
+    seq: Number.MAX_SAFE_INTEGER,
+    stage: context.stageName,
+    artifact: context.facts.artifact.digest,
+    actor,
+    at: context.facts.now.toISOString(),
+    decision: 'approve',
+  };
+  const before = approvalStandings(config, others, context);
+  const after = new Map(approvalStandings(config, [...others, mine], context).map((s) => [s.record, s.why]));
+  const own = after.get(mine);
+  if (own !== undefined) return own;
+  // Kept, but in place of the same person's approval under the other form: adds nobody either.
+  const displaced = before.find((b) => b.why === undefined && after.get(b.record) !== undefined);
+  return displaced === undefined
+    ? undefined
+    : `${actor} may be ${displaced.record.actor}, whose approval already counts${ONE_PERSON}`;
+}
+
 /** Why one `notBy` rule excludes `actor`, or undefined. */
 function exclusion(rule: string, actor: string, context: GateContext): string | undefined {
   if (rule === 'author') return authorship(context, actor);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
-import { evaluateApprovals, ineligibility, latestWords } from '../../src/gates/approvals-gate.js';
+import {
+  approvalWouldNotCount,
+  evaluateApprovals,
+  ineligibility,
+  latestWords,
+} from '../../src/gates/approvals-gate.js';
 import { rolledBackGate } from '../../src/gates/rolled-back-gate.js';
 import { evaluateRules, ruleContextOf } from '../../src/gates/rules-gate.js';
 import {
@@ -293,6 +298,22 @@ describe('approvals gate: a login and an e-mail address with it are one person',
       'approved by alice@example.com at 2026-11-26T09:01:00Z',
       'approved by alice@elsewhere.org at 2026-11-26T09:02:00Z',
     ]);
+  });
+
+  it('tells an approver at once when their approval would add nobody, whichever form came first', () => {
+    const cfg = anyone.stages.prod!.requires.approvals!;
+    const base = [register('2026-11-20T08:00:00Z', 'dana')];
+    const approvedBy = (actor: string) => [...base, approval(actor, '2026-11-26T09:00:00Z')];
+    const one = '(a login and an e-mail address with that login before "@" count as one person)';
+    expect(
+      approvalWouldNotCount(cfg, 'alice@example.com', contextOf(anyone, { entries: approvedBy('alice') })),
+    ).toBe(`alice@example.com may be alice, whose approval already counts ${one}`);
+    expect(
+      approvalWouldNotCount(cfg, 'alice', contextOf(anyone, { entries: approvedBy('alice@example.com') })),
+    ).toBe(`alice may be alice@example.com, whose approval already counts ${one}`);
+    expect(
+      approvalWouldNotCount(cfg, 'bob', contextOf(anyone, { entries: approvedBy('alice') })),
+    ).toBeUndefined();
   });
 
   it('does not name someone whose other form already approved as able to approve', () => {
