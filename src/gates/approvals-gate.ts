@@ -8,7 +8,7 @@
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
 import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
-import { foldName, mayBeSamePerson, normaliseName } from '../policy/names.js';
+import { foldName, mayBeSamePerson, normaliseName, whySamePerson } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import {
   type DecisionItem,
@@ -57,13 +57,11 @@ function authorship(context: GateContext, actor: string): string | undefined {
   if (registrant === actor)
     return `${actor} registered the artifact (its author label names ${author || 'nobody'}; the registrant counts as an author too)`;
   if (author && mayBeSamePerson(author, actor))
-    return `${actor} may be ${author}, the artifact's author${ONE_PERSON}`;
+    return `${actor} may be ${author}, the artifact's author${whySamePerson(author, actor)}`;
   if (registrant && mayBeSamePerson(registrant, actor))
-    return `${actor} may be ${registrant}, who registered the artifact${ONE_PERSON}`;
+    return `${actor} may be ${registrant}, who registered the artifact${whySamePerson(registrant, actor)}`;
   return undefined;
 }
-
-const ONE_PERSON = ' (a login and an e-mail address with that login before "@" count as one person)';
 
 /**
  * The latest word of each person about this digest in this stage (withdrawals remove it).
@@ -120,7 +118,7 @@ export function approvalRefusal(
   const promoter = context.facts.actor;
   if (promoter === actor) return `${actor} is the promoter`;
   return mayBeSamePerson(promoter, actor)
-    ? `${actor} may be ${promoter}, the promoter${ONE_PERSON}`
+    ? `${actor} may be ${promoter}, the promoter${whySamePerson(promoter, actor)}`
     : undefined;
 }
 
@@ -150,7 +148,7 @@ export function approvalStandings(
     else
       refusals.set(
         record,
-        `${record.actor} may be ${same.actor}, whose approval already counts${ONE_PERSON}`,
+        `${record.actor} may be ${same.actor}, whose approval already counts${whySamePerson(same.actor, record.actor)}`,
       );
   }
   return approvals.map((record) => ({ record, why: refusals.get(record) }));
@@ -184,7 +182,7 @@ export function approvalWouldNotCount(
   const displaced = before.find((b) => b.why === undefined && after.get(b.record) !== undefined);
   return displaced === undefined
     ? undefined
-    : `${actor} may be ${displaced.record.actor}, whose approval already counts${ONE_PERSON}`;
+    : `${actor} may be ${displaced.record.actor}, whose approval already counts${whySamePerson(displaced.record.actor, actor)}`;
 }
 
 /** Why one `notBy` rule excludes `actor`, or undefined. */
@@ -194,7 +192,7 @@ function exclusion(rule: string, actor: string, context: GateContext): string | 
     const promoter = context.facts.actor;
     if (promoter === actor) return `${actor} is the promoter`;
     return mayBeSamePerson(promoter, actor)
-      ? `${actor} may be ${promoter}, the promoter${ONE_PERSON}`
+      ? `${actor} may be ${promoter}, the promoter${whySamePerson(promoter, actor)}`
       : undefined;
   }
   if (rule.startsWith('attester:')) {
@@ -206,7 +204,8 @@ function exclusion(rule: string, actor: string, context: GateContext): string | 
       .map((record) => foldName(record.actor));
     if (attesters.includes(actor)) return `${actor} attested ${what}`;
     const alias = attesters.find((attester) => mayBeSamePerson(attester, actor));
-    if (alias !== undefined) return `${actor} may be ${alias}, who attested ${what}${ONE_PERSON}`;
+    if (alias !== undefined)
+      return `${actor} may be ${alias}, who attested ${what}${whySamePerson(alias, actor)}`;
   }
   return undefined;
 }

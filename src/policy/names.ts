@@ -101,15 +101,85 @@ export function normaliseName(typed: string): NameCheck {
 }
 
 /**
- * Whether two normalised names may name one person though they differ: a login and an e-mail
- * address whose part before `@` is that login (`alice` and `alice@example.com`). The CLI names
- * people by login and a server signing people in by e-mail by default, so the two forms meet in one
- * ledger; separation of duties must not take them for two people. Two addresses at different
- * domains are two people.
+ * Letters of other scripts that read as a Latin letter once case-folded (from Unicode's
+ * confusables, UTS #39, the lower-case Cyrillic and Greek ones), and the digits read as letters.
+ * A name in one script is accepted (`normaliseName` refuses only mixes), so `ѕсоре` in Cyrillic
+ * is a valid name that a reviewer reads as `scope`: separation of duties must take the two for
+ * one person.
+ */
+const LATIN_LOOKALIKES: Readonly<Record<string, string>> = {
+  // Cyrillic
+  а: 'a',
+  ԁ: 'd',
+  е: 'e',
+  һ: 'h',
+  і: 'i',
+  ј: 'j',
+  к: 'k',
+  ӏ: 'l',
+  о: 'o',
+  р: 'p',
+  ԛ: 'q',
+  ѕ: 's',
+  ԝ: 'w',
+  х: 'x',
+  у: 'y',
+  ү: 'y',
+  с: 'c',
+  // Greek
+  α: 'a',
+  ϲ: 'c',
+  ι: 'i',
+  ϳ: 'j',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  υ: 'u',
+  χ: 'x',
+  γ: 'y',
+  // Digits
+  '0': 'o',
+  '1': 'l',
+};
+
+/**
+ * What a normalised name looks like: each look-alike letter replaced by the Latin one it reads as.
+ * @example skeletonOf('ѕсоре') // 'scope'
+ */
+export function skeletonOf(name: string): string {
+  let out = '';
+  for (const char of name) out += LATIN_LOOKALIKES[char] ?? char;
+  return out;
+}
+
+/**
+ * Why two normalised names may name one person though they differ, as a note for people, or
+ * undefined when they are two: a login and an e-mail address whose part before `@` is that login
+ * (`alice` and `alice@example.com`), or names that look alike (`ѕсоре` in Cyrillic and `scope`),
+ * or both. The CLI names people by login and a server signing people in by e-mail by default, so
+ * the two forms meet in one ledger; separation of duties must not take them for two people. Two
+ * addresses at different domains are two people.
+ * @example whySamePerson('alice', 'alice@example.com') // ' (a login and an e-mail address …)'
+ */
+export function whySamePerson(a: string, b: string): string | undefined {
+  if (a === b) return '';
+  const lookalike = skeletonOf(a) === skeletonOf(b);
+  if (lookalike) return ` (names that look alike, "${a}" and "${b}", count as one person)`;
+  return loginAndAddress(skeletonOf(a), skeletonOf(b))
+    ? ` (a login and an e-mail address with that login before "@" count as one person${a === skeletonOf(a) && b === skeletonOf(b) ? '' : ', and so do names that look alike'})`
+    : undefined;
+}
+
+/**
+ * Whether two normalised names may name one person though they differ ({@link whySamePerson}).
  * @example mayBeSamePerson('alice', 'alice@example.com') // true
  */
 export function mayBeSamePerson(a: string, b: string): boolean {
-  if (a === b) return true;
+  return whySamePerson(a, b) !== undefined;
+}
+
+function loginAndAddress(a: string, b: string): boolean {
   const atA = a.lastIndexOf('@');
   const atB = b.lastIndexOf('@');
   if (atA < 0 === atB < 0) return false;

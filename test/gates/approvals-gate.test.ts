@@ -8,6 +8,7 @@ import {
 } from '../../src/gates/approvals-gate.js';
 import { rolledBackGate } from '../../src/gates/rolled-back-gate.js';
 import { evaluateRules, ruleContextOf } from '../../src/gates/rules-gate.js';
+import { normaliseName } from '../../src/policy/names.js';
 import {
   approval,
   contextOf,
@@ -330,6 +331,37 @@ describe('approvals gate: a login and an e-mail address with it are one person',
     expect(evaluateApprovals(cfg, contextOf(listed, { entries: alsoAlice, actor: 'erin' })).summary).toMatch(
       /^1 of 2 approvals/,
     );
+  });
+});
+
+describe('approvals gate: names that look alike are one person', () => {
+  // Each a valid name in one script (normaliseName refuses only mixes), read as a Latin one.
+  const cyrillicScope = '\u0455\u0441\u043E\u0440\u0435'; // ѕсоре
+  const sergei = '\u0441\u0435\u0440\u0433\u0435\u0439'; // сергей: Cyrillic, and no look-alike of a Latin name
+  const anyone = pipeline('      approvals: { count: 2, notBy: [author] }');
+  const cfg = anyone.stages.prod!.requires.approvals!;
+
+  it('takes a whole-script look-alike of the author for the author', () => {
+    expect(normaliseName(cyrillicScope)).toEqual({ ok: true, name: cyrillicScope });
+    const context = contextOf(anyone, { entries: [register('2026-11-20T08:00:00Z', 'scope')] });
+    expect(ineligibility(cfg, cyrillicScope, context)).toBe(
+      `${cyrillicScope} may be scope, the artifact's author (names that look alike, "scope" and "${cyrillicScope}", count as one person)`,
+    );
+    expect(ineligibility(cfg, `${cyrillicScope}@example.com`, context)).toContain('may be scope');
+    expect(ineligibility(cfg, sergei, context)).toBeUndefined();
+  });
+
+  it('counts a name and its look-alike once towards the quorum', () => {
+    const cyrillicPaypal = '\u0440\u0430\u0443\u0440\u0430\u04CF'; // раураӏ
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('paypal', '2026-11-26T09:00:00Z'),
+      approval(cyrillicPaypal, '2026-11-26T09:01:00Z'),
+    ];
+    const result = evaluateApprovals(cfg, contextOf(anyone, { entries }));
+    expect(result.status).toBe('pending');
+    expect(result.summary).toMatch(/^1 of 2 approvals/);
+    expect(result.summary).toContain('names that look alike');
   });
 });
 
