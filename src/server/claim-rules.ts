@@ -1,7 +1,8 @@
 /**
  * Claim rules: an identity an issuer vouched for (the claims of an ID token) becomes a principal
  * and a grant by the first rule of the server's configuration whose patterns all match. A claim a
- * rule names but the token lacks never matches; a token no rule matches is refused.
+ * rule names but the token lacks never matches; a token no rule matches is refused. An `email` the
+ * issuer does not say it verified (`email_verified`) counts as absent.
  */
 import type { Grant } from '../app/authorise.js';
 import { TollgateError } from '../errors.js';
@@ -13,9 +14,22 @@ export interface ClaimMapping {
   grant: Grant;
 }
 
-/** A claim's value as text, or undefined when it is absent or not a scalar (lists: joined). */
+/**
+ * A claim's value as the rules see it. An address the provider has not verified is one anybody may
+ * have typed when signing up (OpenID Connect Core 5.1, `email_verified`): a rule granting
+ * `*@example.com` must not grant it to whoever typed `erin@example.com`, whatever claim names the
+ * person. Absent counts as not verified; Cognito writes the string "true".
+ */
+function claimOf(claims: Readonly<Record<string, unknown>>, name: string): unknown {
+  if (!Object.hasOwn(claims, name)) return undefined;
+  if (name === 'email' && claims.email_verified !== true && claims.email_verified !== 'true')
+    return undefined;
+  return claims[name];
+}
+
+/** A claim's value as text, or undefined when it is absent or not a scalar. */
 function claimText(claims: Readonly<Record<string, unknown>>, name: string): string | undefined {
-  const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
+  const value = claimOf(claims, name);
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
@@ -23,7 +37,7 @@ function claimText(claims: Readonly<Record<string, unknown>>, name: string): str
 
 /** A list claim (`groups`) matches when any member matches; a scalar when it does. */
 function claimValues(claims: Readonly<Record<string, unknown>>, name: string): string[] {
-  const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
+  const value = claimOf(claims, name);
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   const text = claimText(claims, name);
   return text === undefined ? [] : [text];
@@ -44,7 +58,9 @@ function principalOf(template: string, claims: Readonly<Record<string, unknown>>
     if (value === undefined)
       throw new TollgateError(
         'UNAUTHENTICATED',
-        `the token has no claim "${claim}", which names its principal`,
+        claim === 'email' && Object.hasOwn(claims, 'email')
+          ? "the token's email, which names its principal, is not verified by its issuer (email_verified)"
+          : `the token has no claim "${claim}", which names its principal`,
       );
     return value;
   });

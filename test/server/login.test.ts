@@ -56,7 +56,10 @@ afterAll(async () => {
 });
 
 /** A browser: follows redirects by hand, keeps cookies per origin, sends Tollgate's requests to the app. */
-function browser(always: Record<string, string> = {}) {
+function browser(
+  always: Record<string, string> = {},
+  app: { request: TestServer['app']['request'] } = server.app,
+) {
   const jars = new Map<string, Map<string, string>>();
   const jarOf = (origin: string) => jars.get(origin) ?? jars.set(origin, new Map()).get(origin)!;
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
@@ -69,7 +72,7 @@ function browser(always: Record<string, string> = {}) {
     };
     const res =
       origin === TOLLGATE
-        ? await server.app.request(url, { ...init, headers })
+        ? await app.request(url, { ...init, headers })
         : await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
@@ -384,5 +387,41 @@ ${rules}`,
     expect(otherIssuer.status).toBe(401);
     // The rules that granted it still grant it.
     expect((await whoami(server.app)).status).toBe(200);
+  });
+
+  it('never lets an unverified email match a rule, whatever claim names the person', async () => {
+    // A server naming people by \`sub\` and granting by address: trudy typed erin's address when
+    // signing up, and the provider never verified it.
+    const bySub = createServerApp({
+      services: server.services,
+      authenticators: [],
+      login: {
+        config: parseServerConfig(
+          `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  principalClaim: sub
+  rules:
+    - match: { email: "*@example.com" }
+      role: approver
+      pipelines: [checkout]
+`,
+          'server.yaml',
+        ).login!,
+        clientSecret: 'tollgate-secret',
+      },
+    }).app;
+    for (const login of ['trudy', 'uma']) {
+      const { b, landed } = await signIn(login, '/dashboard', browser({}, bySub));
+      expect(landed.url, login).toBe(`${TOLLGATE}/#/not-allowed?who=${login}`);
+      expect(b.jarOf(TOLLGATE).get('tollgate_session'), login).toBeUndefined();
+    }
+    // A verified address (true, or Cognito's "true") still matches.
+    for (const login of ['erin', 'vic']) {
+      const { b } = await signIn(login, '/dashboard', browser({}, bySub));
+      const me = await b.request(`${TOLLGATE}/api/v1/whoami`);
+      expect(await me.json(), login).toMatchObject({ principal: login, role: 'approver' });
+    }
   });
 });
