@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ROLES } from '../app/authorise.js';
 import { inputError, TollgateError } from '../errors.js';
 import { parseExactDuration } from '../policy/duration.js';
+import { unboundRuleProblem } from './shared-issuers.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const scope = z
@@ -50,21 +51,30 @@ const duration = z
   .string()
   .refine((text) => parseExactDuration(text) !== undefined, 'a duration such as 8h or 30m');
 
-export const ciIssuerSchema = z.strictObject({
-  issuer: z.url(),
-  /** The `aud` the ID token must carry (what the CI job asks its issuer for). */
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  /** Where the keys are; default: the issuer's discovery document's `jwks_uri`. */
-  jwksUri: z.url().optional(),
-  algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1).optional(),
-  /**
-   * The longest a token may live, `exp` minus `iat` (default 1h): a token stolen from a job's log
-   * is then worth an hour at most. GitHub Actions tokens live 5–10 minutes; GitLab's `id_tokens`
-   * live the job's timeout (1h unless the project sets another), so a longer one needs this raised.
-   */
-  maxTokenLifetime: duration.default('1h'),
-  rules: z.array(claimRuleSchema).min(1),
-});
+export const ciIssuerSchema = z
+  .strictObject({
+    issuer: z.url(),
+    /** The `aud` the ID token must carry (what the CI job asks its issuer for). */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** Where the keys are; default: the issuer's discovery document's `jwks_uri`. */
+    jwksUri: z.url().optional(),
+    algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1).optional(),
+    /**
+     * The longest a token may live, `exp` minus `iat` (default 1h): a token stolen from a job's log
+     * is then worth an hour at most. GitHub Actions tokens live 5–10 minutes; GitLab's `id_tokens`
+     * live the job's timeout (1h unless the project sets another), so a longer one needs this raised.
+     */
+    maxTokenLifetime: duration.default('1h'),
+    rules: z.array(claimRuleSchema).min(1),
+  })
+  // On an issuer that mints for anybody (github.com, gitlab.com), a rule must fix the owner.
+  .superRefine((config, context) => {
+    config.rules.forEach((rule, index) => {
+      const problem = unboundRuleProblem(config.issuer, rule.match);
+      if (problem !== undefined)
+        context.addIssue({ code: 'custom', path: ['rules', index, 'match'], message: problem, input: rule });
+    });
+  });
 export type CiIssuerConfig = z.infer<typeof ciIssuerSchema>;
 
 export const loginSchema = z.strictObject({

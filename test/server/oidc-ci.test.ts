@@ -226,4 +226,50 @@ describe('OIDC ID tokens from CI', () => {
       ),
     ).toThrow(/algorithms\.0/);
   });
+
+  it('refuses a rule on github.com or gitlab.com that does not fix the owner, since anybody there mints tokens for any audience', () => {
+    const GITHUB = 'https://token.actions.githubusercontent.com';
+    // The first rule fixes the owner on either issuer; the second is the one under test.
+    const configWith = (issuerUrl: string, match: string) =>
+      `ciIssuers:\n  - issuer: ${issuerUrl}\n    audience: tollgate\n    rules:\n      - match: { repository: shop/checkout, project_path: shop/checkout }\n        principal: ok\n        role: ci\n        pipelines: [checkout]\n      - match: ${match}\n        principal: p\n        role: ci\n        pipelines: [checkout]\n`;
+    const refused: Array<[string, string]> = [
+      [GITHUB, '{ ref: refs/heads/main }'],
+      [GITHUB, '{}'],
+      // A prefix: shop-evil/x and shopify/y too.
+      [GITHUB, '{ repository: "shop*" }'],
+      [GITHUB, '{ repository: "*/checkout" }'],
+      [GITHUB, '{ repository_owner: "shop*" }'],
+      [GITHUB, '{ repository: [shop/checkout, "*"] }'],
+      [GITHUB, '{ sub: "repo:shop*" }'],
+      // A custom subject made of what any repository can choose.
+      [GITHUB, '{ sub: "environment:prod" }'],
+      [GITHUB, '{ job_workflow_ref: "shop/workflows/.github/workflows/deploy.yml@refs/heads/main" }'],
+      [`${GITHUB}/acme`, '{ environment: prod }'],
+      ['https://gitlab.com', '{ project_path: "shop*", ref_protected: "true" }'],
+      ['https://gitlab.com', '{ sub: "project_path:*" }'],
+    ];
+    for (const [issuerUrl, match] of refused) {
+      expect(() => parseServerConfig(configWith(issuerUrl, match), 'server.yaml'), match).toThrow(
+        /server\.yaml:9:\d+: ciIssuers\.0\.rules\.1\.match: .*mints tokens for anybody/,
+      );
+    }
+    const accepted: Array<[string, string]> = [
+      [GITHUB, '{ repository: shop/checkout, ref: refs/heads/main }'],
+      [GITHUB, '{ repository: "shop/*", environment: prod }'],
+      [GITHUB, '{ repository_owner: shop, ref: refs/heads/main }'],
+      [GITHUB, '{ repository_owner_id: "1234" }'],
+      [GITHUB, '{ sub: "repo:shop/checkout:*" }'],
+      [GITHUB, '{ sub: "repository_owner_id:1234:*" }'],
+      ['https://gitlab.com', '{ project_path: "shop/*", ref_protected: "true" }'],
+      ['https://gitlab.com', '{ namespace_path: shop }'],
+      // One organisation's own instance: whom it mints for is that organisation's business.
+      ['https://gitlab.example.com', '{ project_path: "*" }'],
+    ];
+    for (const [issuerUrl, match] of accepted) {
+      expect(
+        parseServerConfig(configWith(issuerUrl, match), 'server.yaml').ciIssuers[0]!.rules,
+        match,
+      ).toHaveLength(2);
+    }
+  });
 });
