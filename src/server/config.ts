@@ -77,20 +77,29 @@ export const ciIssuerSchema = z
   });
 export type CiIssuerConfig = z.infer<typeof ciIssuerSchema>;
 
-export const loginSchema = z.strictObject({
-  issuer: z.url(),
-  clientId: z.string().min(1),
-  /** The client secret; default TOLLGATE_OIDC_CLIENT_SECRET (public clients with PKCE need none). */
-  clientSecret: z.string().min(1).optional(),
-  /** This server's callback URL as registered with the provider (`…/auth/callback`). */
-  redirectUri: z.url(),
-  scopes: z.array(z.string()).default(['openid', 'email', 'profile']),
-  /** The ID token claim that names a person in the ledger (it must match the contract's people). */
-  principalClaim: z.string().default('email'),
-  /** Rules as for CI issuers, without `principal`: a person is named by `principalClaim`. */
-  rules: z.array(claimRuleSchema.omit({ principal: true })).min(1),
-  sessionTtl: duration.default('8h'),
-});
+export const loginSchema = z
+  .strictObject({
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    /** The client secret; default TOLLGATE_OIDC_CLIENT_SECRET (public clients with PKCE need none). */
+    clientSecret: z.string().min(1).optional(),
+    /** This server's callback URL as registered with the provider (`…/auth/callback`). */
+    redirectUri: z.url(),
+    scopes: z.array(z.string()).default(['openid', 'email', 'profile']),
+    /** The ID token claim that names a person in the ledger (it must match the contract's people). */
+    principalClaim: z.string().default('email'),
+    /** Rules as for CI issuers, without `principal`: a person is named by `principalClaim`. */
+    rules: z.array(claimRuleSchema.omit({ principal: true })).min(1),
+    sessionTtl: duration.default('8h'),
+  })
+  // On a provider anybody can sign in with (Google), a rule must fix the organisation.
+  .superRefine((config, context) => {
+    config.rules.forEach((rule, index) => {
+      const problem = unboundRuleProblem(config.issuer, rule.match);
+      if (problem !== undefined)
+        context.addIssue({ code: 'custom', path: ['rules', index, 'match'], message: problem, input: rule });
+    });
+  });
 export type LoginConfig = z.infer<typeof loginSchema>;
 
 export const serverConfigSchema = z.strictObject({

@@ -1,14 +1,19 @@
 /**
- * CI issuers that mint ID tokens for anybody: every repository on github.com and every project on
- * gitlab.com gets a token from the same issuer, for whatever audience its job asks for (the
- * audience is the job's choice, not a secret). On such an issuer a claim rule grants whoever it
- * matches, so one that does not fix the owner (an organisation, a group) grants strangers:
+ * Issuers that vouch for anybody: every repository on github.com and every project on gitlab.com
+ * gets a CI token from the same issuer, for whatever audience its job asks for (the audience is the
+ * job's choice, not a secret), and anybody with a Google account can sign in through Google. On
+ * such an issuer a claim rule grants whoever it matches, so one that does not fix the owner (an
+ * organisation, a group, a domain) grants strangers:
  * `match: { ref: refs/heads/main }` is every main branch on GitHub, `repository: "shop*"` is
- * `shop-evil/x` too. The server's configuration refuses such a rule when it is read.
+ * `shop-evil/x` too, `match: {}` on Google is everyone. The server's configuration refuses such a
+ * rule when it is read.
  */
 
-/** How a claim can fix the owner: by an exact value, or a path whose first segment is exact. */
-type Binding = 'exact' | 'path' | 'subject';
+/**
+ * How a claim can fix the owner: by an exact value, a path whose first segment is exact, a subject
+ * that begins with one of those, or an address whose domain is exact.
+ */
+type Binding = 'exact' | 'path' | 'subject' | 'domain';
 
 interface SharedIssuer {
   /** Who mints there, for the message. */
@@ -19,6 +24,8 @@ interface SharedIssuer {
   claims: Readonly<Record<string, Binding>>;
   /** Literal beginnings of a `sub` that fix the owner (a custom `sub` starts with its first key). */
   subjectPrefixes: readonly RegExp[];
+  /** Why a rule there must fix the owner. */
+  why: string;
   /** The claims to use, as the message names them. */
   hint: string;
 }
@@ -36,6 +43,7 @@ const SHARED_ISSUERS: readonly SharedIssuer[] = [
     },
     // `repo:OWNER/…` by default; an organisation's custom subject begins with the key it chose.
     subjectPrefixes: [/^repo:[^/*]+\//, /^(repository_owner|repository_owner_id|repository_id):[^:*]+:/],
+    why: 'mints tokens for anybody, for any audience they ask for',
     hint: 'repository_owner, repository_owner_id, repository_id, repository (OWNER/NAME or OWNER/*) or sub (repo:OWNER/…)',
   },
   {
@@ -49,7 +57,17 @@ const SHARED_ISSUERS: readonly SharedIssuer[] = [
       sub: 'subject',
     },
     subjectPrefixes: [/^project_path:[^/*]+\//],
+    why: 'mints tokens for anybody, for any audience they ask for',
     hint: 'namespace_id, project_id, namespace_path or project_path (GROUP or GROUP/…) or sub (project_path:GROUP/…)',
+  },
+  {
+    // People signing in (login.issuer): anybody with a Google account can finish a sign-in.
+    name: 'Google (any Google account)',
+    is: (issuer) => /^https:\/\/accounts\.google\.com\/?$/.test(issuer),
+    claims: { hd: 'exact', email: 'domain', sub: 'exact' },
+    subjectPrefixes: [],
+    why: 'signs in anybody with a Google account',
+    hint: 'hd (the Workspace domain), email (NAME@DOMAIN or *@DOMAIN) or sub',
   },
 ];
 
@@ -65,6 +83,10 @@ function fixesOwner(pattern: string, binding: Binding, issuer: SharedIssuer): bo
       return star < 0 ? !pattern.startsWith('/') && pattern !== '' : /^[^/]+\//.test(literal);
     case 'subject':
       return issuer.subjectPrefixes.some((prefix) => prefix.test(literal));
+    case 'domain': {
+      const at = pattern.lastIndexOf('@');
+      return at >= 0 && at < pattern.length - 1 && !pattern.slice(at).includes('*');
+    }
   }
 }
 
@@ -88,5 +110,5 @@ export function unboundRuleProblem(
     );
   });
   if (binds) return undefined;
-  return `${shared.name} mints tokens for anybody, for any audience they ask for: this rule would grant whoever it matches. Match the owner, spelled out whole before any *: ${shared.hint}`;
+  return `${shared.name} ${shared.why}: this rule would grant whoever it matches. Match the owner, spelled out whole before any *: ${shared.hint}`;
 }

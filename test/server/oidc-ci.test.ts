@@ -272,4 +272,29 @@ describe('OIDC ID tokens from CI', () => {
       ).toHaveLength(2);
     }
   });
+
+  it('refuses a sign-in rule on Google that does not fix the domain, since anybody with a Google account can sign in', () => {
+    const loginWith = (issuerUrl: string, match: string) =>
+      `login:\n  issuer: ${issuerUrl}\n  clientId: tollgate\n  redirectUri: https://tollgate.example.com/auth/callback\n  principalClaim: sub\n  rules:\n    - match: ${match}\n      role: approver\n      pipelines: [checkout]\n`;
+    for (const match of [
+      '{}',
+      '{ email_verified: "true" }',
+      '{ email: "*" }',
+      '{ email: "*@*.example.com" }',
+      '{ hd: "*" }',
+    ])
+      expect(
+        () => parseServerConfig(loginWith('https://accounts.google.com', match), 'server.yaml'),
+        match,
+      ).toThrow(/server\.yaml:7:\d+: login\.rules\.0\.match: Google \(any Google account\) signs in anybody/);
+    for (const match of ['{ hd: example.com }', '{ email: "*@example.com" }', '{ email: erin@example.com }'])
+      expect(
+        parseServerConfig(loginWith('https://accounts.google.com', match), 'server.yaml').login!.rules,
+        match,
+      ).toHaveLength(1);
+    // A company's own provider: everyone who can sign in there is the company's business.
+    expect(
+      parseServerConfig(loginWith('https://sso.example.com', '{}'), 'server.yaml').login!.rules,
+    ).toHaveLength(1);
+  });
 });
