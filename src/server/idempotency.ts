@@ -8,8 +8,8 @@
  * answer (the first is still answering, or its replica died after the commit) runs the use case
  * again with that write replaced by the remembered value, so its answer is made from the same
  * facts and nothing is appended. The same key with a different request is refused (422): another
- * method, path, query or body — an upload's body too, digested as it streams — or, in a demo
- * pipeline, another `Tollgate-As` or `Tollgate-Now`.
+ * method, path, query or body — an upload's body too, digested as it streams —, another credential
+ * of the same principal or, in a demo pipeline, another `Tollgate-As` or `Tollgate-Now`.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppServices } from '../app/services.js';
@@ -31,7 +31,7 @@ export const KEY_LIFETIME_MS = 24 * 3_600_000;
 function reused(key: string): TollgateError {
   return new TollgateError(
     'IDEMPOTENCY_KEY_REUSED',
-    `Idempotency-Key ${key} was used for a different request; a retry must repeat the request exactly, a new request needs a new key`,
+    `Idempotency-Key ${key} was used for a different request, or by another credential; a retry must repeat the request exactly with the same credential, a new request needs a new key`,
   );
 }
 
@@ -113,12 +113,19 @@ export function withWrite(store: LedgerStore, write: LedgerStore['write']): Ledg
 }
 
 /**
- * What a request is, but for its body: method, path with query and, when a caller sets who acts
- * or when (a demo pipeline), those too — another name or time is another request.
+ * What a request is, but for its body: method, path with query, the credential it came with and,
+ * when a caller sets who acts or when (a demo pipeline), those too — another name or time is
+ * another request.
+ *
+ * Keys are kept per principal, and several credentials may carry one name: a token an admin made
+ * over the API in a name the contract gives a standing to acts for nobody, yet it would be
+ * answered the approval its namesake made under the same key, before its own request is judged.
+ * A retry comes with the credential it was first sent with (a CI job's fresh ID token is still
+ * `oidc:<issuer>`); another credential is another request.
  */
 function requestLine(c: ServerContext): string {
   const url = new URL(c.req.url);
-  const line = `${c.req.method} ${url.pathname}${url.search}`;
+  const line = `${c.req.method} ${url.pathname}${url.search}\nCredential: ${c.get('identity').via}`;
   const as = c.req.header('tollgate-as');
   const now = c.req.header('tollgate-now');
   if (as === undefined && now === undefined) return line;

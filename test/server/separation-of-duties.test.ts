@@ -374,5 +374,40 @@ describe.each(BACKENDS)(
       expect((await errorOf(third)).message).toContain('made over the API by mallory');
       expect((await s.handle.store.tokens.list()).length).toBe(tokens);
     });
+
+    it('cannot replay the answer of a write that a credential of the same name made under an Idempotency-Key', async () => {
+      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
+      const s = server;
+      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      const made = await s.call('POST', '/api/v1/tokens', mallory, {
+        role: 'approver',
+        pipelines: ['shop'],
+        principal: 'erin',
+      });
+      const forged = ((await made.json()) as { token: string }).token;
+      const D = fakeDigest('replayed-in-her-name');
+      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+      expect((await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML)).status).toBe(201);
+
+      const erin = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'erin' });
+      const body = { artifact: D, decision: 'approve' };
+      const key = { 'idempotency-key': 'approve-prod-1' };
+      const approved = await s.call('POST', `${base}/stages/prod/approvals`, erin, body, key);
+      expect(approved.status).toBe(201);
+      // Her own retry is answered as before.
+      const retried = await s.call('POST', `${base}/stages/prod/approvals`, erin, body, key);
+      expect(retried.status).toBe(201);
+      expect(retried.headers.get('idempotent-replayed')).toBe('true');
+      // The token mallory made in her name acts for nobody: the key does not make it act for her.
+      const head = await s.handle.store.head('shop');
+      const replayed = await s.call('POST', `${base}/stages/prod/approvals`, forged, body, key);
+      expect(replayed.status).toBe(422);
+      expect(replayed.headers.get('idempotent-replayed')).toBeNull();
+      expect((await errorOf(replayed)).message).toContain('by another credential');
+      expect(await s.handle.store.head('shop')).toEqual(head);
+    });
   },
 );
