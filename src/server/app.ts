@@ -21,7 +21,7 @@ import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
 import { requestInvalid, toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
-import { defineLogin, type LoginOptions } from './login.js';
+import { defineLogin, fromOwnPage, type LoginOptions } from './login.js';
 import {
   type LogSink,
   observeRequests,
@@ -155,8 +155,6 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     ...(options.login ? [defineLogin(app, { ...options.login, services })] : []),
   ];
 
-  const publicOrigin = options.login ? new URL(options.login.config.redirectUri).origin : undefined;
-
   // Every API request is authenticated before anything else is looked at.
   app.use(`${API}/*`, async (c, next) => {
     const at = services.clock.now();
@@ -176,11 +174,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     }
     // A browser sends the session cookie with any request, even one another site makes it send:
     // a write on a session must come from a page of this server (SameSite=Lax covers the rest).
-    // This server's pages are at the sign-in's redirect URI, where the cookie was set: behind a
-    // proxy that ends TLS, the request this process sees is http:// while the page is https://.
     if (identity.via === 'session' && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const origin = c.req.header('origin');
-      if (origin === undefined || (origin !== publicOrigin && origin !== new URL(c.req.url).origin))
+      if (!fromOwnPage(c, options.login?.config.redirectUri))
         throw new TollgateError(
           'NOT_ALLOWED',
           'a write with a session cookie must come from a page of this server (Origin)',

@@ -57,6 +57,22 @@ function safeReturn(text: string | undefined): string {
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
+/**
+ * True when a request a browser sent with the session cookie comes from a page of this server. A
+ * browser sends the cookie with a request another site of the same site (a sibling subdomain) makes
+ * it send: the `Origin` it names must be this server's pages', at the sign-in's redirect URI
+ * (behind a proxy that ends TLS, the request this process sees is http:// while the page is
+ * https://), or the one the request was made to. No `Origin` is no page of ours.
+ */
+export function fromOwnPage(c: Context, redirectUri: string | undefined): boolean {
+  const origin = c.req.header('origin');
+  if (origin === undefined) return false;
+  return (
+    (redirectUri !== undefined && origin === new URL(redirectUri).origin) ||
+    origin === new URL(c.req.url).origin
+  );
+}
+
 /** True when the client asks for HTML (a browser navigating), not when it takes anything (`*\/*`). */
 function acceptsHtml(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept);
@@ -247,6 +263,12 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   };
 
   app.post('/auth/logout', async (c) => {
+    // As for every write made with the session: another page must not sign the person out.
+    if (!fromOwnPage(c, config.redirectUri))
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        'signing out must come from a page of this server (Origin); the session is unchanged',
+      );
     await revokePresented(c);
     deleteCookie(c, SESSION_COOKIE, cookie);
     return c.json({ signedOut: true });

@@ -149,6 +149,16 @@ describe('people sign in with OIDC code + PKCE', () => {
     // Authenticated and allowed: the artifact simply is not registered.
     expect(own.status).toBe(404);
 
+    // Another page of the same site (a sibling subdomain, which SameSite=Lax lets send the cookie)
+    // or a request naming no page at all does not sign the person out.
+    for (const origin of ['http://wiki.localhost:8787', undefined]) {
+      const elsewhere = await b.request(`${TOLLGATE}/auth/logout`, {
+        method: 'POST',
+        headers: origin === undefined ? {} : { origin },
+      });
+      expect(elsewhere.status, origin).toBe(403);
+      expect((await b.request(`${TOLLGATE}/api/v1/whoami`)).status, origin).toBe(200);
+    }
     const out = await b.request(`${TOLLGATE}/auth/logout`, { method: 'POST', headers: { origin: TOLLGATE } });
     expect(out.status).toBe(200);
     expect(
