@@ -68,8 +68,8 @@ const KIND_OF: Partial<Record<EvidenceFormat, ExpectedEvidence>> = {
  * @param text the file's content (its size already checked with `assertEvidenceSize`, or pass `size`)
  * @param expected what the caller asked for; a different kind of document is refused with a message
  * naming both. A CycloneDX document is an SBOM, unless `scan` is expected or it has vulnerabilities
- * and no components (a VEX or VDR), then it is a scan; with neither expected and both present, the
- * result is the SBOM with the scan in `also`.
+ * and no components (a VEX or VDR), then it is a scan, refused when `sbom` is expected; with
+ * neither expected and both present, the result is the SBOM with the scan in `also`.
  * @example normaliseDocument(text, 'bom.json', 'sbom')
  */
 export function normaliseDocument(
@@ -102,15 +102,14 @@ export function normaliseDetected(
     return { type: 'wrapped', format, value };
   }
   if (format === 'cyclonedx') {
-    const isVex =
-      isJsonObject(value) &&
-      Array.isArray(value.vulnerabilities) &&
-      value.vulnerabilities.length > 0 &&
-      (!Array.isArray(value.components) || value.components.length === 0);
+    const isVex = isVexOnly(value);
     if (expected === 'scan' || (expected === undefined && isVex)) {
       return { type: 'evidence', format, data: parseCycloneDxVulnerabilities(value, file) };
     }
     if (expected === 'provenance') throw wrongKind(file, format, expected);
+    // A VEX or VDR lists no component: recorded as an SBOM it would be one of nothing, which passes
+    // every licence and component rule of `sbom: required` by having nothing to judge.
+    if (isVex) throw vexAsSbom(file, value);
     const sbom = parseCycloneDx(value, file);
     // A BOM with components and vulnerabilities (`grype -o cyclonedx-json`) is both an SBOM and a
     // scan; `attest evidence` records both, `attest sbom` only the SBOM.
@@ -142,6 +141,29 @@ export function normaliseDetected(
     case 'slsa':
       return { type: 'evidence', format, data: parseSlsaProvenance(value, SLSA_PROVENANCE_V1, file) };
   }
+}
+
+/**
+ * True for a CycloneDX document with vulnerabilities and no component (nested or the subject's):
+ * a VEX or VDR, read as a scan, never as an SBOM.
+ */
+function isVexOnly(value: unknown): boolean {
+  if (!isJsonObject(value) || !Array.isArray(value.vulnerabilities) || value.vulnerabilities.length === 0)
+    return false;
+  const metadata = isJsonObject(value.metadata) ? value.metadata : undefined;
+  const subject = isJsonObject(metadata?.component) ? metadata.component : undefined;
+  const listed = (list: unknown) => Array.isArray(list) && list.length > 0;
+  return !listed(value.components) && !listed(subject?.components);
+}
+
+function vexAsSbom(file: string, value: unknown) {
+  const count =
+    isJsonObject(value) && Array.isArray(value.vulnerabilities) ? value.vulnerabilities.length : 0;
+  return inputError(
+    'EVIDENCE_INVALID',
+    { file },
+    `expected ${EXPECTED_NAMES.sbom}, found a CycloneDX VEX or VDR: ${count} vulnerability statement(s) and no components, so it lists nothing an SBOM gate could judge; record it with \`tollgate attest scan\`, and the SBOM with \`attest sbom\``,
+  );
 }
 
 function wrongKind(file: string, format: EvidenceFormat, expected: ExpectedEvidence) {
@@ -187,7 +209,7 @@ export function normalisePredicate(
       throw inputError(
         'EVIDENCE_INVALID',
         { file },
-        `expected ${EXPECTED_NAMES[expected]}, found a statement with predicate type ${predicateType}`,
+        `expected ${EXPECTED_NAMES[expected]}, found a statement with predicate type ${predicateType}${CYCLONEDX_PREDICATE.test(predicateType) && kind === 'scan' ? ' holding a CycloneDX VEX or VDR (vulnerabilities and no components), read as a scan' : ''}`,
       );
     }
   }
@@ -211,8 +233,12 @@ function readPredicate(
   predicate: unknown,
   file: string,
 ): NormalisedEvidence | undefined {
-  if (CYCLONEDX_PREDICATE.test(predicateType))
+  if (CYCLONEDX_PREDICATE.test(predicateType)) {
+    // A CycloneDX VEX statement is a scan's word about vulnerabilities, not an SBOM of nothing.
+    if (isVexOnly(predicate))
+      return { format: 'cyclonedx', data: parseCycloneDxVulnerabilities(predicate, file) };
     return { format: 'cyclonedx', data: parseCycloneDx(predicate, file) };
+  }
   if (SPDX_PREDICATE.test(predicateType) || SPDX3_PREDICATE.test(predicateType)) {
     const format = detectJsonFormat(predicate);
     const data = format === 'spdx3' ? parseSpdx3(predicate, file) : parseSpdx2(predicate, file);

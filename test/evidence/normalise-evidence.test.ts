@@ -27,12 +27,16 @@ describe('normaliseDocument', () => {
     }
   });
 
-  it('reads a CycloneDX VEX (vulnerabilities, no components) as a scan unless an SBOM is asked for', () => {
+  it('reads a CycloneDX VEX (vulnerabilities, no components) as a scan and refuses it as an SBOM', () => {
     const vex = fixtureText('sbom/cyclonedx/VEX__CISA-Use-Cases__Case-2__vex.json');
     const auto = normaliseDocument(vex, 'vex.json');
     expect(auto.type === 'evidence' && auto.data.kind).toBe('vulnerabilities');
-    const asSbom = normaliseDocument(vex, 'vex.json', 'sbom');
-    expect(asSbom.type === 'evidence' && asSbom.data.kind).toBe('sbom');
+    // Recorded as an SBOM it was one of 0 components, which `sbom: required` and every licence rule passed.
+    const asSbom = tollgateErrorOf(() => normaliseDocument(vex, 'vex.json', 'sbom'));
+    expect(asSbom.code).toBe('EVIDENCE_INVALID');
+    expect(asSbom.message).toBe(
+      'vex.json: expected an SBOM (CycloneDX or SPDX), found a CycloneDX VEX or VDR: 19 vulnerability statement(s) and no components, so it lists nothing an SBOM gate could judge; record it with `tollgate attest scan`, and the SBOM with `attest sbom`',
+    );
     // A plain SBOM has no "vulnerabilities" key: given as a scan, it is refused, never "0 critical".
     const sbomAsScan = tollgateErrorOf(() =>
       normaliseDocument(fixtureText('sbom/cyclonedx/laravel-7.12.0__bom.1.4.json'), 'l.json', 'scan'),
@@ -122,6 +126,20 @@ describe('normalisePredicate', () => {
       format: 'spdx',
       data: { kind: 'sbom', counts: { components: 5 } },
     });
+  });
+
+  it('reads a CycloneDX predicate holding a VEX as a scan, refused where an SBOM is asked for', () => {
+    const vex = JSON.parse(fixtureText('sbom/cyclonedx/VEX__CISA-Use-Cases__Case-2__vex.json'));
+    expect(normalisePredicate('https://cyclonedx.org/bom', vex, 'p')).toMatchObject({
+      format: 'cyclonedx',
+      data: { kind: 'vulnerabilities', suppressed: 19 },
+    });
+    const error = tollgateErrorOf(() =>
+      normalisePredicate('https://cyclonedx.org/bom', vex, 'vex.intoto.json', 'sbom'),
+    );
+    expect(error.message).toBe(
+      'vex.intoto.json: expected an SBOM (CycloneDX or SPDX), found a statement with predicate type https://cyclonedx.org/bom holding a CycloneDX VEX or VDR (vulnerabilities and no components), read as a scan',
+    );
   });
 
   it("reads cosign's vuln predicate by sniffing the scanner result inside it", () => {
