@@ -7,6 +7,7 @@
  * misconfigurations with status EXCEPTION count as suppressed.
  */
 
+import { inputError } from '../errors.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
@@ -84,6 +85,34 @@ function assertVulnerabilityClasses(results: unknown[], file: string): void {
 }
 
 /**
+ * Refuses a report that detected an OS (`Metadata.OS.Family`) but has no `os-pkgs` result: Trivy
+ * writes one for every detected OS it scans, with no `Vulnerabilities` when it found none (its SL
+ * Micro golden), so without it the OS packages were not scanned (`--pkg-types library`,
+ * `--vuln-type library` before 0.50, or an OS that Trivy version cannot scan). Read as it stands,
+ * the image's OS packages would pass `critical: 0` unlooked-at. Results without `Class` (older
+ * Trivy) leave it unjudged; Family "none" is Trivy's word for no OS found (files skipped).
+ */
+function assertOsPackagesScanned(report: JsonObject, results: unknown[], file: string): void {
+  const metadata = isJsonObject(report.Metadata) ? report.Metadata : undefined;
+  const os = isJsonObject(metadata?.OS) ? metadata.OS : undefined;
+  const family = typeof os?.Family === 'string' ? os.Family.trim() : '';
+  if (family === '' || family === 'none') return;
+  const classes = results.map((result) => (isJsonObject(result) ? result.Class : undefined));
+  if (classes.some((c) => typeof c !== 'string' || c === 'os-pkgs')) return;
+  const name = typeof os?.Name === 'string' && os.Name !== '' ? ` ${os.Name}` : '';
+  let packageFindings = 0;
+  for (const result of results) {
+    if (isJsonObject(result) && Array.isArray(result.Vulnerabilities))
+      packageFindings += result.Vulnerabilities.length;
+  }
+  throw inputError(
+    'EVIDENCE_INVALID',
+    { file },
+    `incomplete vulnerability scan: the Trivy report detected the OS ${family}${name} but has no result of class os-pkgs, so the image's OS packages were not scanned (\`--pkg-types library\`, \`--vuln-type library\` before Trivy 0.50, or an OS this Trivy cannot scan); its ${packageFindings} language-package finding(s) are not recorded either. Scan OS packages too (\`--pkg-types os,library\`, the default), or use a scanner that reads this OS`,
+  );
+}
+
+/**
  * A misconfiguration's `Status`: FAIL (or none, as Trivy before 0.30 wrote only failures) is a
  * finding, EXCEPTION one the policy excepted (suppressed), PASS (`--include-non-failures`) none.
  */
@@ -123,6 +152,7 @@ export function parseTrivy(value: unknown, file: string): VulnerabilitySummary {
     }
     results = reader.array(report.Results, 'Results');
     assertVulnerabilityClasses(results, file);
+    assertOsPackagesScanned(report, results, file);
     resultsPath = 'Results';
     const trivy = reader.optObject(report.Trivy, 'Trivy');
     version = trivy ? reader.optString(trivy.Version, 'Trivy.Version') : undefined;

@@ -282,6 +282,23 @@ describe("Trivy's and Grype's own outputs", () => {
     expect(clean.type === 'evidence' && clean.data).toMatchObject({ kind: 'vulnerabilities', findings: [] });
   });
 
+  it('refuses a Trivy image report that detected an OS but scanned only language packages', () => {
+    // `trivy image --pkg-types library` writes the image's real report minus its os-pkgs result:
+    // here the spring4shell golden (debian 11.3, one Java finding) with that result taken out. Read
+    // as it stood, the OS packages passed `critical: 0` without being looked at.
+    const image = fixtureJson('scans/trivy/integration__testdata__spring4shell-jre11.json.golden') as {
+      Results: Array<{ Class?: string }>;
+    };
+    const libraryOnly = { ...image, Results: image.Results.filter((r) => r.Class !== 'os-pkgs') };
+    const error = tollgateErrorOf(() => normaliseDocument(JSON.stringify(libraryOnly), 'lib.json', 'scan'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      "lib.json: incomplete vulnerability scan: the Trivy report detected the OS debian 11.3 but has no result of class os-pkgs, so the image's OS packages were not scanned (`--pkg-types library`, `--vuln-type library` before Trivy 0.50, or an OS this Trivy cannot scan); its 1 language-package finding(s) are not recorded either. Scan OS packages too (`--pkg-types os,library`, the default), or use a scanner that reads this OS",
+    );
+    // The same report with its os-pkgs result, even one holding no vulnerability, is a scan.
+    expect(read('trivy/integration__testdata__spring4shell-jre11.json.golden').data.counts.critical).toBe(1);
+  });
+
   it('counts the secrets and failed misconfigurations of a Trivy report that also scanned for vulnerabilities', () => {
     // `trivy image --scanners vuln,secret` puts both kinds of result in one report: here the
     // results of two real goldens side by side. A secret found must not read as a clean scan.
