@@ -95,6 +95,12 @@ const LEVEL_SEVERITY: Record<string, Severity> = {
 /** How bad a level is, to take the worst of the tool's and the policies' (§3.19.5). */
 const LEVEL_RANK: Record<string, number> = { error: 3, warning: 2, note: 1, none: 0 };
 
+/** The values of `level` and `kind` (§3.27.10, §3.27.9), for the messages that refuse others. */
+const LEVEL_WORDS = 'one of "none", "note", "warning", "error" (SARIF §3.27.10)';
+const KINDS = new Set(['fail', 'pass', 'open', 'review', 'informational', 'notApplicable']);
+const KIND_WORDS =
+  'one of "fail", "pass", "open", "review", "informational", "notApplicable" (SARIF §3.27.9)';
+
 /** A level that says a problem was found: any but "none" (§3.27.10). */
 function hasLevel(level: string | undefined): boolean {
   return level !== undefined && level !== 'none';
@@ -191,6 +197,11 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       const result = reader.object(results[i], path);
       const kind = reader.optString(result.kind, `${path}.kind`) ?? 'fail';
       const ownLevel = reader.optString(result.level, `${path}.level`);
+      // A word outside the enums ("critical", "FAIL") would read as severity unknown, which only an
+      // `unknown` limit counts: a critical by its producer's word would pass `critical: 0`.
+      if (!KINDS.has(kind)) throw shapeError(file, `${path}.kind`, KIND_WORDS, kind, WHAT);
+      if (ownLevel !== undefined && !Object.hasOwn(LEVEL_RANK, ownLevel))
+        throw shapeError(file, `${path}.level`, LEVEL_WORDS, ownLevel, WHAT);
       // §3.27.9: a level other than "none" means kind "fail"; a log that says both is read by its level.
       if (NOT_A_PROBLEM.has(kind) && !hasLevel(ownLevel)) continue;
       if (result.baselineState === 'absent') continue;
@@ -208,9 +219,17 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       const invocation = invocationOf(result, invocations);
       const finding: VulnerabilityFinding = {
         id: ruleId ?? (typeof rule?.id === 'string' ? rule.id : 'unnamed-result'),
-        severity: severityOf(result, rule, hasLevel(ownLevel) ? 'fail' : kind, () =>
-          effectiveLevel(ownLevel, rule, tool, invocation, policies),
-        ),
+        severity: severityOf(result, rule, hasLevel(ownLevel) ? 'fail' : kind, () => {
+          const level = effectiveLevel(ownLevel, rule, tool, invocation, policies);
+          if (Object.hasOwn(LEVEL_RANK, level)) return level;
+          throw shapeError(
+            file,
+            `${path}`,
+            `its rule ${typeof rule?.id === 'string' ? `"${rule.id}" ` : ''}configured with a level ${LEVEL_WORDS} (defaultConfiguration, ruleConfigurationOverrides or policies)`,
+            level,
+            WHAT,
+          );
+        }),
         source: `sarif:${driverName}`,
       };
       const location = firstLocation(result);

@@ -211,6 +211,41 @@ describe('parseSarif: kind and level (SARIF 2.1.0 §3.27.9, §3.27.10)', () => {
   });
 });
 
+describe('parseSarif: a level or kind outside the enums is refused, never severity unknown', () => {
+  // Read as unknown, which only an `unknown` limit counts, a result its producer calls critical
+  // passed `vulnerabilities: {critical: 0, high: 0}`.
+  const refusal = (log: unknown) => tollgateErrorOf(() => parseSarif(log, 'c.sarif'));
+
+  it('refuses a result level that is no SARIF level', () => {
+    const error = refusal(runLog({ results: [{ ruleId: 'R', level: 'critical', message: { text: 'x' } }] }));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      'c.sarif: not a valid SARIF log: at runs[0].results[0].level: expected one of "none", "note", "warning", "error" (SARIF §3.27.10), found the string "critical"',
+    );
+    // Inherited property names are no level either.
+    expect(refusal(runLog({ results: [{ ruleId: 'R', level: 'constructor' }] })).code).toBe(
+      'EVIDENCE_INVALID',
+    );
+  });
+
+  it('refuses a result kind that is no SARIF kind', () => {
+    expect(
+      refusal(runLog({ results: [{ ruleId: 'R', kind: 'FAIL', message: { text: 'x' } }] })).message,
+    ).toBe(
+      'c.sarif: not a valid SARIF log: at runs[0].results[0].kind: expected one of "fail", "pass", "open", "review", "informational", "notApplicable" (SARIF §3.27.9), found the string "FAIL"',
+    );
+  });
+
+  it('refuses a rule whose default level is no SARIF level when a result takes its level from it', () => {
+    const rules = [{ id: 'R', defaultConfiguration: { level: 'high' } }];
+    const tool = { driver: { name: 'Scanner', rules } };
+    const error = refusal(runLog({ results: [{ ruleId: 'R', message: { text: 'x' } }], tool }));
+    expect(error.message).toBe(
+      'c.sarif: not a valid SARIF log: at runs[0].results[0]: expected its rule "R" configured with a level one of "none", "note", "warning", "error" (SARIF §3.27.10) (defaultConfiguration, ruleConfigurationOverrides or policies), found the string "high"',
+    );
+  });
+});
+
 describe('parseSarif: finding the rule (§3.27.6, §3.27.7, §3.52.3, §3.54.2)', () => {
   const driver = {
     name: 'Scanner',
