@@ -13,8 +13,25 @@ function safeDecode(text: string): string {
   }
 }
 
+/** Types whose namespace and name the purl spec makes case-insensitive (packageurl-python agrees). */
+const CASE_INSENSITIVE_TYPES = new Set(['bitbucket', 'github', 'gitlab', 'pypi']);
+
+/**
+ * The `/namespace/name` of a purl as the purl spec normalises it for its type: lower-case for the
+ * types above, and `_` read as `-` in a pypi name. Tools write `pkg:pypi/PyYAML@6.0.1` and
+ * `pkg:pypi/typing_extensions`; compared as written, a ban on `pkg:pypi/pyyaml` missed them.
+ */
+function foldPath(type: string, path: string): string {
+  const name = type.replace(/^pkg:/, '');
+  if (!CASE_INSENSITIVE_TYPES.has(name)) return type + path;
+  const lower = path.toLowerCase();
+  if (name !== 'pypi') return type + lower;
+  const slash = lower.lastIndexOf('/');
+  return type + lower.slice(0, slash + 1) + lower.slice(slash + 1).replaceAll('_', '-');
+}
+
 interface PurlParts {
-  /** `pkg:type/namespace/name`, type lower-cased, percent-decoded. */
+  /** `pkg:type/namespace/name`, type lower-cased, percent-decoded, folded as `foldPath` says. */
   base: string;
   version?: string;
   qualifiers?: string;
@@ -47,7 +64,7 @@ function splitPurl(purl: string): PurlParts {
   const base =
     typeEnd === -1
       ? rest.toLowerCase()
-      : rest.slice(0, typeEnd).toLowerCase() + safeDecode(rest.slice(typeEnd));
+      : foldPath(rest.slice(0, typeEnd).toLowerCase(), safeDecode(rest.slice(typeEnd)));
   const parts: PurlParts = { base };
   if (version !== undefined) parts.version = version;
   if (qualifiers !== undefined) parts.qualifiers = safeDecode(qualifiers);
@@ -64,8 +81,8 @@ export interface PurlPattern {
 }
 
 /**
- * Compiles a package URL pattern. Pattern and purl are percent-decoded and the type is compared
- * case-insensitively. A pattern without a version matches every version; qualifiers and subpath
+ * Compiles a package URL pattern. Pattern and purl are percent-decoded, the type is compared
+ * case-insensitively, and so are namespace and name of the types the purl spec folds (`foldPath`). A pattern without a version matches every version; qualifiers and subpath
  * are compared only when the pattern has them.
  * @example compilePurlPattern('pkg:npm/left-pad').matches('pkg:npm/left-pad@1.3.0') // true
  * @example compilePurlPattern('pkg:maven/org.apache.logging.log4j/log4j-core@2.1*').matches('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar') // true

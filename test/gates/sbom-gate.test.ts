@@ -199,6 +199,18 @@ describe('sbom gate: licence deny-list', () => {
   });
 });
 
+describe('sbom gate: banned components written another way than the SBOM writes them', () => {
+  it('fails on a pypi ban written lower-case when the SBOM spells the name as PyPI does', () => {
+    // syft and others write the name from the package metadata: `pkg:pypi/PyYAML@5.3.1`.
+    const record = sbom([component('PyYAML', '5.3.1', ['MIT'], 'pkg:pypi/PyYAML@5.3.1')]);
+    const result = evaluateSbom(policy({ bannedComponents: ['pkg:pypi/pyyaml@5.3*'] }), [record]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'banned component pkg:pypi/PyYAML@5.3.1 (matches pkg:pypi/pyyaml@5.3*); remove or replace it',
+    ]);
+  });
+});
+
 describe('sbom gate: banned components', () => {
   const banned = policy({
     bannedComponents: [

@@ -58,6 +58,17 @@ describe('matchesPurl', () => {
     expect(matchesPurl('pkg:NPM/%40angular/*', 'pkg:npm/@angular/router@17.0.0')).toBe(true);
   });
 
+  it('folds namespace and name the way the purl spec does for pypi, github, gitlab and bitbucket', () => {
+    // Tools write the name as the package metadata spells it; a ban written lower-case must hold.
+    expect(matchesPurl('pkg:pypi/pyyaml@5.*', 'pkg:pypi/PyYAML@5.3.1')).toBe(true);
+    expect(matchesPurl('pkg:pypi/typing-extensions', 'pkg:pypi/typing_extensions@4.10.0')).toBe(true);
+    expect(matchesPurl('pkg:pypi/Typing_Extensions', 'pkg:pypi/typing-extensions@4.10.0')).toBe(true);
+    expect(matchesPurl('pkg:github/acme/*', 'pkg:github/ACME/Widget@v1')).toBe(true);
+    // Other types keep their case (Maven coordinates are case-sensitive), and versions theirs.
+    expect(matchesPurl('pkg:maven/org.acme/widget', 'pkg:maven/org.acme/Widget@1.0')).toBe(false);
+    expect(matchesPurl('pkg:pypi/x@1.0RC1', 'pkg:pypi/x@1.0rc1')).toBe(false);
+  });
+
   it('does not match a pattern with a version against a purl without one', () => {
     expect(matchesPurl('pkg:npm/x@1.0.0', 'pkg:npm/x')).toBe(false);
   });
