@@ -4,6 +4,7 @@
  * docs/evidence.md.
  */
 
+import { ownValue } from '../records.js';
 import { isJsonObject } from '../text/json-text.js';
 import type {
   SbomComponent,
@@ -379,7 +380,19 @@ function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): S
   for (let i = 0; i < ratings.length; i++) {
     const rating = reader.object(ratings[i], `${path}.ratings[${i}]`);
     const named = reader.optString(rating.severity, `${path}.ratings[${i}].severity`);
-    const severity = named === undefined ? 'unknown' : (CYCLONEDX_SEVERITY[named.toLowerCase()] ?? 'unknown');
+    const known = named === undefined ? undefined : ownValue(CYCLONEDX_SEVERITY, named.toLowerCase());
+    // A word outside the enum with no score ("important", Red Hat's word for high) would read as
+    // unknown, which only an `unknown` limit counts: refused rather than passed under `high: 0`.
+    if (named !== undefined && known === undefined && typeof rating.score !== 'number') {
+      throw shapeError(
+        reader.file,
+        `${path}.ratings[${i}].severity`,
+        'one of "critical", "high", "medium", "low", "info", "none", "unknown" (or a "score" beside another word)',
+        named,
+        WHAT,
+      );
+    }
+    const severity = known ?? 'unknown';
     // A rating named "unknown" (or a word not in the spec) beside a score is rated by its score.
     if (severity === 'unknown' && typeof rating.score === 'number') {
       severities.push(severityFromCvssScore(rating.score));

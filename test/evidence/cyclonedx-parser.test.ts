@@ -141,6 +141,35 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
   });
 });
 
+describe('parseCycloneDxVulnerabilities: a severity word outside the enum', () => {
+  // Read as unknown, which only an `unknown` limit counts, Red Hat's "important" passed `high: 0`.
+  const bom = (rating: Record<string, unknown>) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    vulnerabilities: [{ id: 'CVE-2026-5151', ratings: [{ method: 'other', ...rating }] }],
+  });
+
+  it('refuses it when no score says how bad the finding is', () => {
+    const error = tollgateErrorOf(() =>
+      parseCycloneDxVulnerabilities(bom({ severity: 'important' }), 'v.json'),
+    );
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      'v.json: not a valid CycloneDX document: at vulnerabilities[0].ratings[0].severity: expected one of "critical", "high", "medium", "low", "info", "none", "unknown" (or a "score" beside another word), found the string "important"',
+    );
+    expect(
+      tollgateErrorOf(() => parseCycloneDxVulnerabilities(bom({ severity: 'constructor' }), 'v.json')).code,
+    ).toBe('EVIDENCE_INVALID');
+  });
+
+  it('rates it by the score beside it, and reads the enum in any case', () => {
+    expect(
+      parseCycloneDxVulnerabilities(bom({ severity: 'important', score: 8.1 }), 'v.json').counts.high,
+    ).toBe(1);
+    expect(parseCycloneDxVulnerabilities(bom({ severity: 'CRITICAL' }), 'v.json').counts.critical).toBe(1);
+  });
+});
+
 describe('parseCycloneDx on CycloneDX 1.5 and 1.6 samples', () => {
   it('1.5: tools as an object, group/name, nested components flattened, a licence name kept as a name', () => {
     const sbom = parseCycloneDx(sampleJson('cyclonedx-1.5.cdx.json'), 'storefront.cdx.json');
