@@ -184,6 +184,7 @@ export async function promote(
         ...(facts.extra.signers === undefined ? {} : { signers: facts.extra.signers }),
         timeVerified: ctx.caller.at,
         signer: vsaSigner,
+        waived: decision.gates.filter((gate) => gate.status === 'waived').map((gate) => gate.gate),
       },
       callerMarks(ctx),
     );

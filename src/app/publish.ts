@@ -228,6 +228,8 @@ export async function verifyImage(
     pipeline?: string;
     verifierId?: string;
     allowDemo?: boolean;
+    /** Refuse a VSA whose promotion had gates overridden (`--refuse-overridden`). */
+    refuseOverridden?: boolean;
     /** Refuse a VSA without its ledger entry, inclusion proof and checkpoint (`--require-ledger`). */
     requireLedger?: boolean;
   },
@@ -274,6 +276,7 @@ export async function verifyImage(
         ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
         ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
         ...(options.allowDemo ? { allowDemo: true } : {}),
+        ...(options.refuseOverridden ? { refuseOverridden: true } : {}),
         ...(options.requireLedger ? { requireLedger: true } : {}),
       },
       `${repositoryName(ref)}@${digest} (${location} ${shortDigest(layer.digest)})`,

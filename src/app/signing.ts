@@ -50,6 +50,8 @@ export interface VerifyVerdictOptions {
   requireLedger?: boolean;
   /** Admit a demo pipeline's VSA (`TOLLGATE_DEMO`), which is refused otherwise. */
   allowDemo?: boolean;
+  /** Refuse a VSA whose promotion had gates overridden (`TOLLGATE_OVERRIDDEN`), admitted otherwise. */
+  refuseOverridden?: boolean;
   /**
    * A checkpoint kept from earlier (a file): the VSA's ledger must be consistent with it — the same
    * ledger, neither forked, rewritten nor truncated since. Implies `requireLedger`.
@@ -90,6 +92,7 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
       ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
       ...(options.requireLedger || kept ? { requireLedger: true } : {}),
       ...(options.allowDemo ? { allowDemo: true } : {}),
+      ...(options.refuseOverridden ? { refuseOverridden: true } : {}),
     },
     options.envelopeFile,
   );

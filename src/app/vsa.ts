@@ -25,6 +25,8 @@ import {
 import {
   buildVsa,
   DEMO_LEVEL,
+  OVERRIDDEN_LEVEL,
+  overriddenGateLevel,
   signVsa,
   stagePolicyUri,
   toInputAttestation,
@@ -121,6 +123,8 @@ export interface EmitVsaInput {
   version?: string;
   /** The promotion's ledger entry, inclusion proof and checkpoint (see `sealPromotion`). */
   ledger?: VsaLedger;
+  /** The gates the promotion's overrides waived: the VSA says so in its verified levels. */
+  waived?: readonly string[];
 }
 
 function usedEvidence(input: EmitVsaInput): EvidenceRecord[] {
@@ -143,8 +147,14 @@ export function emitVsa(input: EmitVsaInput): Envelope {
     contractDigest: input.contract.digest,
     // The evidence the gates could use: under `signedBy`, untrusted evidence played no part.
     inputAttestations: usedEvidence(input).map(toInputAttestation),
-    // A demo pipeline may have decided at a set clock: its VSAs say so where verifiers look.
-    ...(input.contract.demo === true ? { verifiedLevels: [DEMO_LEVEL] } : {}),
+    // A demo pipeline may have decided at a set clock, and a break-glass promotion skipped gates:
+    // its VSAs say so where verifiers look.
+    verifiedLevels: [
+      ...(input.contract.demo === true ? [DEMO_LEVEL] : []),
+      ...(input.waived && input.waived.length > 0
+        ? [OVERRIDDEN_LEVEL, ...input.waived.map(overriddenGateLevel)]
+        : []),
+    ],
     ...(input.ledger ? { ledger: input.ledger } : {}),
   });
   return signVsa(statement, input.signer.key);

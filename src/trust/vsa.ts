@@ -24,6 +24,27 @@ export function stageLevel(stage: string): string {
  */
 export const DEMO_LEVEL = 'TOLLGATE_DEMO';
 
+/**
+ * The verified level of a promotion that entered with gates overridden (break glass), beside one
+ * `TOLLGATE_OVERRIDDEN_<gate>` level per gate waived: whoever admits the artifact can tell it from
+ * a promotion that passed every gate, and refuse it (`tollgate verify --refuse-overridden`, or a
+ * condition on the levels in an admission policy).
+ */
+export const OVERRIDDEN_LEVEL = 'TOLLGATE_OVERRIDDEN';
+
+/** The verified level naming one gate a promotion's overrides waived: `TOLLGATE_OVERRIDDEN_<gate>`. */
+export function overriddenGateLevel(gate: string): string {
+  return `${OVERRIDDEN_LEVEL}_${gate}`;
+}
+
+/** The gates a VSA's verified levels say were overridden (`TOLLGATE_OVERRIDDEN_<gate>`). */
+export function overriddenGates(levels: readonly unknown[]): string[] {
+  const prefix = `${OVERRIDDEN_LEVEL}_`;
+  return levels
+    .filter((level): level is string => typeof level === 'string' && level.startsWith(prefix))
+    .map((level) => level.slice(prefix.length));
+}
+
 /** The VSA `policy.uri` of a stage's contract: `tollgate:<pipeline>/stages/<stage>`. */
 export function stagePolicyUri(pipeline: string, stage: string): string {
   return `tollgate:${pipeline}/stages/${stage}`;
@@ -159,6 +180,11 @@ export interface VerifyVsaOptions {
    * Without it such a VSA admits nothing.
    */
   allowDemo?: boolean;
+  /**
+   * Refuse a VSA whose promotion had gates overridden (verified level `TOLLGATE_OVERRIDDEN`). Without
+   * it such a VSA is admitted, and the reason names the gates overridden.
+   */
+  refuseOverridden?: boolean;
   /** The verifier's clock, for refusing a verdict dated in the future (default: now). */
   now?: Date;
 }
@@ -239,6 +265,13 @@ export function verifyVsa(
       reason: `the VSA comes from a demo pipeline (verified level ${DEMO_LEVEL}): its decision was made at a clock somebody set, so it admits nothing outside a demo (--allow-demo admits it)`,
     };
   }
+  const overridden = levels.includes(OVERRIDDEN_LEVEL) ? overriddenGates(levels) : [];
+  if (levels.includes(OVERRIDDEN_LEVEL) && options.refuseOverridden) {
+    return {
+      valid: false,
+      reason: `the promotion entered with gates overridden (verified level ${OVERRIDDEN_LEVEL}: ${overridden.join(', ') || 'gates not named'}), and --refuse-overridden admits only promotions that passed every gate`,
+    };
+  }
   // A verdict made after the moment it is checked was made at a wrong clock (or ahead of time):
   // it admits nothing. A demo pipeline's clock is set on purpose, and --allow-demo says so.
   const time = predicate.timeVerified;
@@ -287,9 +320,12 @@ export function verifyVsa(
     };
   }
   const where = ledger ? `, ledger entry #${ledger.entry.seq} of ${ledger.size} (${ledger.origin})` : '';
+  const waived = levels.includes(OVERRIDDEN_LEVEL)
+    ? `; entered with gates overridden: ${overridden.join(', ') || 'gates not named'} (--refuse-overridden refuses it)`
+    : '';
   return {
     valid: true,
-    reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}${where}`,
+    reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}${where}${waived}`,
     statement,
     predicate: predicate as unknown as VsaPredicate,
     ...(ledger ? { ledger } : {}),

@@ -14,6 +14,7 @@ interface VerifyFlags {
   since?: string;
   requireLedger?: boolean;
   allowDemo?: boolean;
+  refuseOverridden?: boolean;
 }
 
 /** `tollgate verify VSA --key --digest --stage`: an admission controller's check of a Tollgate verdict. */
@@ -44,6 +45,10 @@ export function defineVerify(program: Command): void {
     .option(
       '--allow-demo',
       "admit a demo pipeline's verdict (verified level TOLLGATE_DEMO, decided at a set clock); refused without it",
+    )
+    .option(
+      '--refuse-overridden',
+      'refuse a verdict whose promotion entered with gates overridden (verified level TOLLGATE_OVERRIDDEN); admitted without it, naming the gates',
     )
     .option('--json', 'print the result as JSON')
     .action(async (envelope: string | undefined, _options, command: Command) => {
@@ -85,6 +90,8 @@ export function defineVerify(program: Command): void {
         ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
         ...(flags.requireLedger ? { requireLedger: true } : {}),
         ...(flags.allowDemo ? { allowDemo: true } : {}),
+        ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
+        ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
         ...(ledgerAtHand
           ? {
               rolledBack: (verified, digest) =>
