@@ -31,20 +31,24 @@ export function severityFromScore(score: string): Severity {
 
 /**
  * Reads a vulns v0.2 predicate: `scanner.uri` (a purl of the scanner), `scanner.version`,
- * `scanner.result[]` of `{ id, severity: [{ method, score }] }`; the worst severity entry wins.
+ * `scanner.result[]` of `{ id, severity: [{ method, score }] }`; the worst severity entry wins. The
+ * list and each result's severity list are required (an empty severity list reads as unknown).
  */
 export function parseIntotoVulns(predicate: unknown, file: string): VulnerabilitySummary {
   const reader = new JsonReader(file, 'in-toto vulns predicate');
   const root = reader.object(predicate, 'predicate');
   const scanner = reader.object(root.scanner, 'predicate.scanner');
   const uri = reader.optString(scanner.uri, 'predicate.scanner.uri');
-  const results = reader.optArray(scanner.result, 'predicate.scanner.result');
+  // Required by the spec: an empty list says the scanner found nothing, a missing one says nothing
+  // at all, and must not read as a clean scan.
+  const results = reader.array(scanner.result, 'predicate.scanner.result');
   const scannerName = uri ? scannerNameOf(uri) : 'in-toto-vulns';
   const findings: VulnerabilityFinding[] = [];
   for (let i = 0; i < results.length; i++) {
     const path = `predicate.scanner.result[${i}]`;
     const result = reader.object(results[i], path);
-    const severities = reader.optArray(result.severity, `${path}.severity`).map((entry, j) => {
+    // Required too; an empty list is a finding of unknown severity.
+    const severities = reader.array(result.severity, `${path}.severity`).map((entry, j) => {
       const item = reader.object(entry, `${path}.severity[${j}]`);
       const score = item.score;
       if (typeof score === 'number') return severityFromCvssScore(score);

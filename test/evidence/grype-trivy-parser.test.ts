@@ -226,6 +226,26 @@ describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
     ]);
   });
 
+  it('refuses a predicate without scanner.result, or a result without severity, instead of reading a clean scan', () => {
+    const statement = sampleJson('vulns-v0.2.intoto.json') as {
+      predicate: { scanner: { result?: Array<{ severity?: unknown }> } };
+    };
+    const withoutSeverity = structuredClone(statement.predicate);
+    delete withoutSeverity.scanner.result![0]!.severity;
+    expect(() => parseIntotoVulns(withoutSeverity, 'vulns.json')).toThrow(
+      /predicate\.scanner\.result\[0\]\.severity: expected an array/,
+    );
+    // The spec makes the list required: an empty one means nothing found, a missing one nothing said.
+    const withoutResult = structuredClone(statement.predicate);
+    delete withoutResult.scanner.result;
+    expect(() => parseIntotoVulns(withoutResult, 'vulns.json')).toThrow(
+      /vulns\.json.*predicate\.scanner\.result: expected an array/,
+    );
+    const empty = structuredClone(statement.predicate);
+    empty.scanner.result = [];
+    expect(parseIntotoVulns(empty, 'vulns.json').findings).toEqual([]);
+  });
+
   it('maps score words and numbers', () => {
     expect(['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a'].map(severityFromScore)).toEqual([
       'high',
