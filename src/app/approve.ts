@@ -24,6 +24,12 @@ export interface ApprovalOptions {
   comment?: string;
   /** Take back this person's standing approval or rejection instead. */
   withdraw?: boolean;
+  /**
+   * The full digests of the artifact's look-alikes that the approver was shown and told apart from
+   * it. When given (the server always gives it), approving a digest that has look-alikes is refused
+   * with LOOKALIKE_UNCONFIRMED unless every look-alike registered now is listed.
+   */
+  lookalikesSeen?: readonly string[];
 }
 
 export interface ApprovalResult {
@@ -40,6 +46,23 @@ export interface ApprovalResult {
 }
 
 const MAX_COMMENT = 2000;
+
+/**
+ * Refuses an approval of a digest with look-alikes unless the approver confirmed each one by its full
+ * digest: a hurried click or a script that only knows the short form must not approve the impostor.
+ */
+export function assertLookalikesSeen(
+  digest: string,
+  lookalikes: readonly Lookalike[],
+  seen: readonly string[],
+): void {
+  const unseen = lookalikes.filter((l) => !seen.includes(l.digest));
+  if (unseen.length === 0) return;
+  throw new TollgateError(
+    'LOOKALIKE_UNCONFIRMED',
+    msg`${digest} has ${unseen.length === 1 ? 'a look-alike' : `${unseen.length} look-alikes`} you have not confirmed (${describeLookalikes(unseen)}): compare the full digests, then approve again naming each look-alike in ${field('lookalikesSeen')}; nothing was recorded`,
+  );
+}
 
 export async function recordApproval(
   ctx: AppRequest,
@@ -74,6 +97,10 @@ export async function recordApproval(
       facts: { ...read, actor: '', now: ctx.caller.at, extra: {} },
     };
     lookalikes = read.lookalikes;
+    // Read inside the write, so a look-alike registered after the approver's page was drawn is one
+    // they have not seen: the approval waits for a confirmation that names it too.
+    if (options.decision === 'approve' && !options.withdraw && options.lookalikesSeen !== undefined)
+      assertLookalikesSeen(artifact.digest, lookalikes, options.lookalikesSeen);
     const standing = latestWords(context).find((word) => word.actor === actor);
     const verb = options.decision === 'approve' ? 'approved' : 'rejected';
     const what = `${artifact.digest} for ${stageName}`;

@@ -15,6 +15,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   days: '--days',
   comment: '--comment',
   withdraw: '--withdraw',
+  lookalikesSeen: '--lookalike-seen DIGEST',
   suite: '--suite NAME',
   now: '--now / TOLLGATE_NOW',
   role: '--role',

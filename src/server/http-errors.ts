@@ -22,6 +22,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   IMAGE_NOT_FOUND: 404,
   STAGE_UNKNOWN: 404,
   ARTIFACT_LABEL_CONFLICT: 409,
+  // An approval of a digest with look-alikes the approver has not confirmed by their full digests.
+  LOOKALIKE_UNCONFIRMED: 409,
   PROMOTION_BLOCKED: 409,
   CONTRACT_CHANGED: 409,
   CLOCK_BACKWARDS: 409,

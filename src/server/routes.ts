@@ -1039,6 +1039,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         decision: body.decision,
         ...(body.comment === undefined ? {} : { comment: body.comment }),
         ...(body.withdraw ? { withdraw: true } : {}),
+        // Always given: over HTTP nobody approves a look-alike without naming what they compared.
+        lookalikesSeen: body.lookalikesSeen ?? [],
       });
       const document = approvalDocument(result, {
         actor: request.caller.principal,

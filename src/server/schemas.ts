@@ -116,6 +116,13 @@ export const approvalBody = z
     decision: z.enum(['approve', 'reject']),
     comment: z.string().max(2000).optional(),
     withdraw: z.boolean().optional(),
+    lookalikesSeen: z
+      .array(digestValue)
+      .max(100)
+      .optional()
+      .describe(
+        "The full digests of the artifact's look-alikes the approver compared it with. Approving a digest that has look-alikes is refused (409 LOOKALIKE_UNCONFIRMED) unless every look-alike registered now is listed.",
+      ),
   })
   .strict()
   .openapi('ApprovalRequest');

@@ -183,7 +183,7 @@ export function Digest(props: {
 }
 
 /** How many leading characters two digests share. */
-function sharedLength(a: string, b: string): number {
+export function sharedLength(a: string, b: string): number {
   let i = 0;
   while (i < a.length && a[i] === b[i]) i += 1;
   return i;
@@ -210,6 +210,19 @@ export function LookalikeNote(props: { digest: string; lookalikes: readonly Look
         ))}
       </ul>
     </div>
+  );
+}
+
+/**
+ * A full digest with the digits from `from` on marked: where it stops matching the digest it is
+ * compared with, so the eye goes to the part that tells the two apart.
+ */
+export function MarkedDigest(props: { digest: string; from: number }) {
+  return (
+    <code class="digest wrap">
+      {props.digest.slice(0, props.from)}
+      <mark>{props.digest.slice(props.from)}</mark>
+    </code>
   );
 }
 

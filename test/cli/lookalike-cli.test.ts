@@ -1,7 +1,8 @@
 /**
  * Look-alike digests at the terminal: two artifacts registered in one pipeline whose digests share
  * their first 16 hex digits. `status`, `history`, `check` (text, JSON, Markdown) and `approve` show
- * the full digests and name the look-alike, where a person would otherwise compare 12 digits.
+ * the full digests and name the look-alike, where a person would otherwise compare 12 digits;
+ * `approve` refuses until each look-alike is named with `--lookalike-seen`.
  */
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli } from '../support/cli.js';
@@ -59,7 +60,23 @@ describe('look-alike digests in the CLI', () => {
     const markdown = await run(['check', 'prod', '--artifact', IMPOSTOR, '--markdown'], 'ci', 2);
     expect(markdown).toContain(`> [!WARNING]\n> look-alike of ${GENUINE}, registered by ci at`);
 
-    const approved = await run(['approve', 'prod', '--artifact', GENUINE], 'erin');
+    // Approving needs each look-alike named by its full digest: a script that knows one digest stops.
+    const unconfirmed = await runCli(['approve', 'prod', '--artifact', GENUINE], {
+      cwd: dir,
+      env: { TOLLGATE_ACTOR: 'erin' },
+    });
+    expect(unconfirmed.code).toBe(3);
+    expect(unconfirmed.stderr).toContain(
+      `${GENUINE} has a look-alike you have not confirmed (look-alike of ${IMPOSTOR}`,
+    );
+    expect(unconfirmed.stderr).toContain(
+      'naming each look-alike in --lookalike-seen DIGEST; nothing was recorded',
+    );
+    await run(['approve', 'prod', '--artifact', GENUINE, '--lookalike-seen', GENUINE], 'erin', 3);
+    const approved = await run(
+      ['approve', 'prod', '--artifact', GENUINE, '--lookalike-seen', IMPOSTOR],
+      'erin',
+    );
     expect(approved.split('\n')[0]).toBe(
       `WARNING: ${GENUINE} has a look-alike (look-alike of ${IMPOSTOR}, registered by mallory at ${approved.match(/mallory at (\S+)\)/)?.[1]}); check that the full digest is the one you mean to approve.`,
     );

@@ -2,7 +2,8 @@
  * Look-alike digests in the dashboard, in Chromium: two artifacts whose digests share their first
  * 16 hex digits wait at prod's door. The inbox shows each in full and flags it with the other, the
  * two items have ids of their own, and approving one approves that one. With
- * TOLLGATE_UPDATE_SCREENSHOTS=1 the flagged page replaces docs/screenshots/lookalike.png.
+ * TOLLGATE_UPDATE_SCREENSHOTS=1 the flagged page replaces docs/screenshots/lookalike.png and the
+ * confirm step docs/screenshots/lookalike-confirm.png.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,21 @@ describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 18
     await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
   }
 
-  it('shows both in full, flags each with the other, and approves the one clicked', async () => {
+  async function approvalsOf(): Promise<Array<[string | null, string]>> {
+    const store = await openStore(undefined, join(world.dir, 'data'));
+    try {
+      return [
+        ...(await store.entriesForArtifact('shop', GENUINE)),
+        ...(await store.entriesForArtifact('shop', IMPOSTOR)),
+      ]
+        .filter((e) => e.kind === ENTRY.approval)
+        .map((e) => [e.artifact, e.actor]);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('shows both in full, flags each with the other, asks to confirm, and approves the one clicked', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     await signIn(page, '#/inbox');
@@ -87,20 +102,30 @@ describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 18
     expect(new Set(ids).size).toBe(ids.length);
     await page.screenshot({ path: join(SHOTS, 'lookalike.png'), fullPage: true });
 
-    // Approve the genuine one, found by its full digest.
-    await genuine.getByRole('button', { name: 'Approve' }).click();
+    // Approve the genuine one, found by its full digest: the click asks first, naming both digests
+    // in full and the digit where they part, and records nothing until confirmed.
+    await genuine.getByRole('button', { name: 'Approve', exact: true }).click();
+    const confirm = genuine.getByRole('alertdialog');
+    await confirm.waitFor();
+    const marked = await confirm.locator('code.digest').allInnerTexts();
+    expect(marked).toEqual([GENUINE, IMPOSTOR]);
+    expect(await confirm.locator('mark').allInnerTexts()).toEqual(['a'.repeat(48), 'b'.repeat(48)]);
+    await expect(confirm.innerText()).resolves.toContain(
+      'The two share their first 16 hex digits and differ from digit 17: yours continues aaaaaaaa…, the look-alike bbbbbbbb…',
+    );
+    await confirm.screenshot({ path: join(SHOTS, 'lookalike-confirm.png') });
+    expect(await approvalsOf()).toEqual([]);
+    // Cancel leaves nothing behind; Approve again, then the confirm button that names the digest.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await genuine.getByRole('alertdialog').count()).toBe(0);
+    await genuine.getByRole('button', { name: 'Approve', exact: true }).click();
+    await genuine
+      .getByRole('alertdialog')
+      .getByRole('button', { name: `Approve ${GENUINE}` })
+      .click();
     await page.getByText(`erin@example.com approved ${GENUINE} for prod`).waitFor();
     await expect(page.locator('p.notice').innerText()).resolves.toMatch(/^WARNING: /);
-    const store = await openStore(undefined, join(world.dir, 'data'));
-    try {
-      const approvals = [
-        ...(await store.entriesForArtifact('shop', GENUINE)),
-        ...(await store.entriesForArtifact('shop', IMPOSTOR)),
-      ].filter((e) => e.kind === ENTRY.approval);
-      expect(approvals.map((e) => [e.artifact, e.actor])).toEqual([[GENUINE, 'erin@example.com']]);
-    } finally {
-      await store.close();
-    }
+    expect(await approvalsOf()).toEqual([[GENUINE, 'erin@example.com']]);
     await context.close();
   });
 });

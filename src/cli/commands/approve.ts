@@ -14,9 +14,20 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
     .requiredOption('--artifact <digest>', 'the registered artifact digest')
     .option('--comment <text>', 'why, for the ledger and every later decision')
     .option('--withdraw', `take back your standing ${decision === 'approve' ? 'approval' : 'rejection'}`)
+    .option(
+      '--lookalike-seen <digest>',
+      'the full digest of a look-alike you compared the artifact with; approving a digest with look-alikes needs each one (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--json', 'print the result as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
-      const flags = flagsOf<{ artifact: string; comment?: string; withdraw?: boolean }>(command);
+      const flags = flagsOf<{
+        artifact: string;
+        comment?: string;
+        withdraw?: boolean;
+        lookalikeSeen: string[];
+      }>(command);
       const remote = await remoteOfCommand(command);
       if (remote) {
         const { document } = await remote.request<{ recorded: boolean; seq?: number; message: string }>(
@@ -28,6 +39,7 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
               decision,
               ...(flags.comment === undefined ? {} : { comment: flags.comment }),
               ...(flags.withdraw ? { withdraw: true } : {}),
+              ...(flags.lookalikeSeen.length ? { lookalikesSeen: flags.lookalikeSeen } : {}),
             },
           },
         );
@@ -43,6 +55,8 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
           decision,
           ...(flags.comment === undefined ? {} : { comment: flags.comment }),
           ...(flags.withdraw ? { withdraw: true } : {}),
+          // The same rule as over HTTP: a script that knows only one digest cannot approve a look-alike.
+          lookalikesSeen: flags.lookalikeSeen,
         });
         if (flags.json) {
           const { approvalDocument } = await import('../../app/documents.js');

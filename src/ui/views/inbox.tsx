@@ -2,25 +2,106 @@
 import { useState } from 'preact/hooks';
 import type { Approval, ApprovalRequest, Inbox } from '../api.js';
 import { ApiError, enc, post } from '../api.js';
-import { Digest, href, Labels, Load, LookalikeNote, useApi, useTitle, When } from '../ui.js';
+import {
+  Digest,
+  href,
+  Labels,
+  Load,
+  LookalikeNote,
+  MarkedDigest,
+  sharedLength,
+  useApi,
+  useTitle,
+  When,
+} from '../ui.js';
 
 type Item = Inbox['items'][number];
+
+/**
+ * The step between Approve and the approval when the digest has look-alikes: both full digests, one
+ * above the other, the digits where they part marked, and a button that says which one it approves.
+ * The server refuses the approval without the look-alikes' digests this step sends.
+ */
+function LookalikeConfirm(props: {
+  id: string;
+  item: Item;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { digest, lookalikes = [] } = props.item.artifact;
+  const prefix = digest.indexOf(':') + 1;
+  return (
+    <div
+      class="confirm lookalike"
+      role="alertdialog"
+      aria-labelledby={`${props.id}-confirm`}
+      aria-modal="false"
+    >
+      <p id={`${props.id}-confirm`}>
+        <strong>Confirm which digest you approve.</strong> You are approving
+      </p>
+      <p>
+        <MarkedDigest
+          digest={digest}
+          from={Math.max(...lookalikes.map((l) => sharedLength(digest, l.digest)))}
+        />
+      </p>
+      {lookalikes.map((l) => {
+        const shared = sharedLength(digest, l.digest);
+        return (
+          <div key={l.digest}>
+            <p>
+              not its look-alike, registered by {l.registeredBy} at <When at={l.registeredAt} />:
+            </p>
+            <p>
+              <MarkedDigest digest={l.digest} from={shared} />
+            </p>
+            <p class="warn">
+              The two share their first {shared - prefix} hex digits and differ from digit{' '}
+              {shared - prefix + 1}: yours continues <code>{digest.slice(shared, shared + 8)}…</code>, the
+              look-alike <code>{l.digest.slice(shared, shared + 8)}…</code>. Check the full digest against the
+              one the release names.
+            </p>
+          </div>
+        );
+      })}
+      <div class="buttons">
+        <button type="button" disabled={props.busy} onClick={props.onConfirm}>
+          Approve {digest}
+        </button>
+        <button type="button" class="secondary" disabled={props.busy} onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
 
 function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: string }) => void }) {
   const { item } = props;
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+  const [confirming, setConfirming] = useState(false);
+  const lookalikes = item.artifact.lookalikes ?? [];
   // The full digest: two items whose digests share a prefix (a look-alike) must not share ids, or
   // a label, a heading reference or a test would act on the wrong row.
   const id = `${item.pipeline}-${item.stage}-${item.artifact.digest.replace(':', '-')}`;
-  const send = async (decision: ApprovalRequest['decision']) => {
+  const send = async (decision: ApprovalRequest['decision'], confirmed = false) => {
+    // An approval of a digest with look-alikes goes through the confirm step first.
+    if (decision === 'approve' && lookalikes.length > 0 && !confirmed) {
+      setResult(undefined);
+      setConfirming(true);
+      return;
+    }
     setBusy(true);
     try {
       const body: ApprovalRequest = {
         artifact: item.artifact.digest,
         decision,
         ...(comment.trim() ? { comment } : {}),
+        ...(decision === 'approve' && confirmed ? { lookalikesSeen: lookalikes.map((l) => l.digest) } : {}),
       };
       const answer = await post<Approval>(
         `/pipelines/${enc(item.pipeline)}/stages/${enc(item.stage)}/approvals`,
@@ -29,9 +110,13 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
       // The item may leave the inbox (its gate is met now): the notice is kept above the list.
       props.onDone({ ok: !answer.notCounted, text: answer.message });
     } catch (error) {
-      setResult({ ok: false, text: error instanceof ApiError ? error.message : String(error) });
+      // A look-alike registered since the page was drawn: reload so the confirm step names it too.
+      if (error instanceof ApiError && error.code === 'LOOKALIKE_UNCONFIRMED')
+        props.onDone({ ok: false, text: error.message });
+      else setResult({ ok: false, text: error instanceof ApiError ? error.message : String(error) });
     } finally {
       setBusy(false);
+      setConfirming(false);
     }
   };
   const decisionLink = href(`/p/${enc(item.pipeline)}/s/${enc(item.stage)}/a/${enc(item.artifact.digest)}`);
@@ -89,13 +174,27 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
             onInput={(e) => setComment(e.currentTarget.value)}
           />
           <div class="buttons">
-            <button type="submit" disabled={busy}>
+            <button type="submit" disabled={busy || confirming}>
               Approve
             </button>
-            <button type="button" class="secondary" disabled={busy} onClick={() => void send('reject')}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy || confirming}
+              onClick={() => void send('reject')}
+            >
               Reject
             </button>
           </div>
+          {confirming ? (
+            <LookalikeConfirm
+              id={id}
+              item={item}
+              busy={busy}
+              onConfirm={() => void send('approve', true)}
+              onCancel={() => setConfirming(false)}
+            />
+          ) : null}
         </form>
       ) : (
         <p class="muted">Your role may not approve in {item.stage}.</p>

@@ -1,0 +1,119 @@
+/**
+ * Approving a digest that has a look-alike, over HTTP, with the requests a hurried approver or a
+ * script would send: without naming the look-alike it compared, with its own digest in place of
+ * the look-alike, with a confirmation drawn before a second look-alike was registered. Each is
+ * refused with LOOKALIKE_UNCONFIRMED and records nothing; naming every look-alike records it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENTRY } from '../../src/ledger/entry.js';
+import { contractOf } from '../support/builders.js';
+import { BACKENDS } from '../support/stores.js';
+import { openTestServer, type TestServer } from './support.js';
+
+const SHOP = contractOf(`version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  dev: { purpose: fast feedback }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1 }
+`);
+const base = '/api/v1/pipelines/shop';
+const SHARED = '0123456789abcdef';
+const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
+const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+const SECOND = `sha256:${SHARED.slice(0, 12)}${'c'.repeat(52)}`;
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.dispose();
+  server = undefined;
+});
+
+async function errorOf(answer: Response): Promise<{ code: string; message: string }> {
+  return ((await answer.json()) as { error: { code: string; message: string } }).error;
+}
+
+describe.each(BACKENDS)('approving a look-alike over HTTP ($title)', (backend) => {
+  it('is refused until every look-alike is named by its full digest, and records nothing until then', async () => {
+    server = await openTestServer(backend, { contracts: [SHOP] });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+    const mallory = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'mallory' });
+    const erin = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'erin' });
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: GENUINE })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: GENUINE })).status).toBe(
+      201,
+    );
+    expect((await s.call('POST', `${base}/artifacts`, mallory, { digest: IMPOSTOR })).status).toBe(201);
+    const approvals = async () =>
+      (await s.handle.store.entriesForArtifact('shop', GENUINE)).filter((e) => e.kind === ENTRY.approval)
+        .length;
+
+    const refused: Array<[string, unknown]> = [
+      ['no confirmation at all', { artifact: GENUINE, decision: 'approve' }],
+      ['an empty confirmation', { artifact: GENUINE, decision: 'approve', lookalikesSeen: [] }],
+      [
+        'its own digest as the look-alike',
+        { artifact: GENUINE, decision: 'approve', lookalikesSeen: [GENUINE] },
+      ],
+    ];
+    for (const [what, body] of refused) {
+      const answer = await s.call('POST', `${base}/stages/prod/approvals`, erin, body);
+      expect(answer.status, what).toBe(409);
+      const error = await errorOf(answer);
+      expect(error.code, what).toBe('LOOKALIKE_UNCONFIRMED');
+      expect(error.message, what).toContain(`look-alike of ${IMPOSTOR}, registered by mallory at`);
+      expect(error.message, what).toContain('lookalikesSeen');
+    }
+    // A short form is no confirmation: the field takes full digests only.
+    const short = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+      artifact: GENUINE,
+      decision: 'approve',
+      lookalikesSeen: [IMPOSTOR.slice(0, 19)],
+    });
+    expect(short.status).toBe(400);
+    expect(await approvals()).toBe(0);
+
+    // A second look-alike registered after the approver compared the first: the old confirmation
+    // does not cover it, and the refusal names only the one not yet seen.
+    expect((await s.call('POST', `${base}/artifacts`, mallory, { digest: SECOND })).status).toBe(201);
+    const stale = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+      artifact: GENUINE,
+      decision: 'approve',
+      lookalikesSeen: [IMPOSTOR],
+    });
+    expect(stale.status).toBe(409);
+    const staleError = await errorOf(stale);
+    expect(staleError.message).toContain(`look-alike of ${SECOND}`);
+    expect(staleError.message).not.toContain(`look-alike of ${IMPOSTOR}`);
+    expect(await approvals()).toBe(0);
+
+    const confirmed = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+      artifact: GENUINE,
+      decision: 'approve',
+      lookalikesSeen: [IMPOSTOR, SECOND],
+    });
+    expect(confirmed.status).toBe(201);
+    const document = (await confirmed.json()) as { artifact: string; lookalikes: Array<{ digest: string }> };
+    expect(document.artifact).toBe(GENUINE);
+    expect(document.lookalikes.map((l) => l.digest).sort()).toEqual([IMPOSTOR, SECOND].sort());
+    expect(await approvals()).toBe(1);
+
+    // Taking a word back or saying no needs no confirmation: neither can let the wrong digest in.
+    const withdrawn = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+      artifact: GENUINE,
+      decision: 'approve',
+      withdraw: true,
+    });
+    expect(withdrawn.status).toBe(201);
+    const rejected = await s.call('POST', `${base}/stages/prod/approvals`, erin, {
+      artifact: IMPOSTOR,
+      decision: 'reject',
+    });
+    expect(rejected.status).toBe(201);
+  });
+});
