@@ -3,7 +3,7 @@
  * repository, then recorded as a ledger entry. The copy happens before the ledger is written: a
  * copy that fails records nothing, and the entry names only what is really at the destination.
  */
-import { assertDigest, shortDigest } from '../artifact/digest.js';
+import { assertDigest } from '../artifact/digest.js';
 import type { CopyResult } from '../artifact/oci-copy.js';
 import { formatImageReference, parseImageReference, repositoryName } from '../artifact/oci-reference.js';
 import { TollgateError } from '../errors.js';
@@ -53,7 +53,7 @@ export async function copyArtifact(
     if (!image) {
       throw new TollgateError(
         'USAGE',
-        `${shortDigest(digest)} was not registered from a registry (${artifact.source}): say where to copy it from with --from REGISTRY/REPO`,
+        `${digest} was not registered from a registry (${artifact.source}): say where to copy it from with --from REGISTRY/REPO`,
       );
     }
     from = image;
@@ -64,7 +64,7 @@ export async function copyArtifact(
     if (!promotion || !isTrusted(promotion)) {
       throw new TollgateError(
         'NOT_ALLOWED',
-        `${shortDigest(digest)} ${promotion ? `was promoted into ${options.stage} but is now ${promotion.status}` : `was never promoted into ${options.stage}`}: only a promoted digest is copied with --stage ${options.stage}`,
+        `${digest} ${promotion ? `was promoted into ${options.stage} but is now ${promotion.status}` : `was never promoted into ${options.stage}`}: only a promoted digest is copied with --stage ${options.stage}`,
       );
     }
   }

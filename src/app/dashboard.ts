@@ -377,6 +377,10 @@ export interface TimelineEntry
   /** Rollbacks: the digest the stage went back to. */
   target?: string;
   labels?: Record<string, string>;
+  /** Other registered artifacts sharing the row's artifact's short digest, when there are any. */
+  lookalikes?: Lookalike[];
+  /** The same for the rollback target. */
+  targetLookalikes?: Lookalike[];
 }
 
 export interface Timeline {
@@ -425,7 +429,16 @@ export async function pipelineTimeline(
     if (!row.artifact || histories.has(row.artifact)) continue;
     histories.set(row.artifact, await readArtifactHistory(store, pipeline, row.artifact));
   }
+  // A row names its digests short only when none has a look-alike: one range read per digest.
+  const lookalikes = new Map<string, Lookalike[]>();
+  for (const digest of out.flatMap((row) => [row.artifact, row.target])) {
+    if (digest && !lookalikes.has(digest)) lookalikes.set(digest, await store.lookalikes(pipeline, digest));
+  }
   for (const row of out) {
+    const alike = row.artifact ? lookalikes.get(row.artifact) : undefined;
+    if (alike?.length) row.lookalikes = alike;
+    const targetAlike = row.target ? lookalikes.get(row.target) : undefined;
+    if (targetAlike?.length) row.targetLookalikes = targetAlike;
     const history = row.artifact ? histories.get(row.artifact) : undefined;
     if (!history) continue;
     if (history.artifact) row.labels = history.artifact.labels;

@@ -5,7 +5,7 @@
  * passport, a windows view, a rollback check, a chain verdict) need no builder here.
  */
 
-import { shortDigest } from '../artifact/digest.js';
+import { flaggedDigest, shortHash } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
 import type { JunitTotals } from '../evidence/junit-parser.js';
@@ -20,7 +20,7 @@ import type { VerificationResult } from './verification.js';
 export function alreadyPromotedText(result: PromoteResult): string | undefined {
   const { existing, decision } = result;
   if (!existing) return undefined;
-  return `already promoted: ${shortDigest(decision.artifact.digest)} is ${decision.stage}'s current promotion (${existing.status}), ledger entry #${existing.seq} ${shortDigest(existing.hash)} at ${existing.at} by ${existing.actor}; nothing new recorded (--again records a new one)`;
+  return `already promoted: ${flaggedDigest(decision.artifact.digest, decision.artifact.lookalikes)} is ${decision.stage}'s current promotion (${existing.status}), ledger entry #${existing.seq} ${shortHash(existing.hash)} at ${existing.at} by ${existing.actor}; nothing new recorded (--again records a new one)`;
 }
 
 /**

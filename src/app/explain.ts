@@ -3,7 +3,7 @@
  * format, signer, stage produced in, time) and its standing in each stage: promoted (and how the
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
-import { assertDigest, shortDigest } from '../artifact/digest.js';
+import { assertDigest, describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
@@ -54,7 +54,8 @@ export interface PassportStage {
 }
 
 export interface Passport {
-  artifact: Artifact & { registeredBy?: string };
+  /** With the other registered artifacts of the same short digest, when there are any. */
+  artifact: Artifact & { registeredBy?: string; lookalikes?: Lookalike[] };
   evidence: PassportEvidence[];
   stages: PassportStage[];
 }
@@ -82,7 +83,7 @@ export function summariseEvidence(data: EvidenceData): string {
 /** The images a scan or SBOM names itself (`describes`), shortened: "; names image sha256:961769676411…". */
 function imagesNamed(describes: readonly string[] | undefined): string {
   if (!describes || describes.length === 0) return '';
-  return `; names image ${describes.map((digest) => `${shortDigest(digest)}…`).join(', ')}`;
+  return `; names image ${describes.join(', ')}`;
 }
 
 export async function explainArtifact(ctx: AppRequest, digest: string): Promise<Passport> {
@@ -91,7 +92,7 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
   // As decisions and `status` show it: from the hash-chained register entry (see artifactOf).
   const read = await readArtifactFacts(store, ctx.contract.pipeline, checked);
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, checked);
-  const { artifact, evidence: records, entries, ledger: view } = read;
+  const { artifact, evidence: records, entries, ledger: view, lookalikes } = read;
   const evidence = [...records]
     .sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt))
     .map((record) => ({
@@ -153,6 +154,7 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
     artifact: {
       ...artifact,
       ...(view.registeredBy === undefined ? {} : { registeredBy: view.registeredBy }),
+      ...(lookalikes.length ? { lookalikes } : {}),
     },
     evidence,
     stages,
@@ -170,6 +172,8 @@ export function renderPassport(passport: Passport): string {
   lines.push(
     `  registered ${artifact.registeredAt}${artifact.registeredBy ? ` by ${artifact.registeredBy}` : ''} from ${artifact.source}`,
   );
+  if (artifact.lookalikes?.length)
+    lines.push(`  WARNING ${describeLookalikes(artifact.lookalikes)}: compare the full digest`);
   lines.push('', `evidence (${passport.evidence.length})`);
   if (passport.evidence.length === 0) lines.push('  none');
   for (const item of passport.evidence) {

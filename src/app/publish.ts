@@ -5,7 +5,7 @@
  * `sha256-<hex>.att` layout; and `verify --image`, which reads them back and checks them.
  */
 
-import { shortDigest } from '../artifact/digest.js';
+import { shortHash } from '../artifact/digest.js';
 import { type Descriptor, MEDIA_TYPE, type RegistryClient, type Repository } from '../artifact/oci-client.js';
 import { formatImageReference, parseImageReference, repositoryName } from '../artifact/oci-reference.js';
 import {
@@ -92,7 +92,7 @@ async function targetRepository(
   if (!image) {
     throw new TollgateError(
       'USAGE',
-      `${shortDigest(digest)} was not registered from a registry: say where to publish with --to REGISTRY/REPO`,
+      `${digest} was not registered from a registry: say where to publish with --to REGISTRY/REPO`,
     );
   }
   return image;
@@ -109,7 +109,7 @@ export async function publishVerdict(
   if (!found) {
     throw new TollgateError(
       'NOT_ALLOWED',
-      `no signed VSA for ${shortDigest(options.digest)} in ${options.stage}: it was never promoted there, or no verifier key was configured then (trust.verifier.key or TOLLGATE_VSA_KEY)`,
+      `no signed VSA for ${options.digest} in ${options.stage}: it was never promoted there, or no verifier key was configured then (trust.verifier.key or TOLLGATE_VSA_KEY)`,
     );
   }
   const signer = loadVsaSigner(ctx.contract, ctx.services.env);
@@ -279,7 +279,7 @@ export async function verifyImage(
         ...(options.refuseOverridden ? { refuseOverridden: true } : {}),
         ...(options.requireLedger ? { requireLedger: true } : {}),
       },
-      `${repositoryName(ref)}@${digest} (${location} ${shortDigest(layer.digest)})`,
+      `${repositoryName(ref)}@${digest} (${location} ${shortHash(layer.digest)})`,
     );
     checks.push({ location, blob: layer.digest, result });
   }

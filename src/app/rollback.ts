@@ -2,7 +2,6 @@
  * Rollback use cases shared by the CLI and the server: `rollback check`, `watch`, and `rollback`
  * itself (ledger entry, then the user's command). The decision-section facts live in rollback-facts.ts.
  */
-import { shortDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/entry.js';
@@ -48,7 +47,7 @@ async function currentPromotion(
     throw new TollgateError(
       'USAGE',
       digest
-        ? `${shortDigest(digest)} was never promoted into ${stageName}`
+        ? `${digest} was never promoted into ${stageName}`
         : `nothing trusted is promoted into ${stageName}: there is no promotion to watch`,
     );
   }
@@ -189,7 +188,7 @@ export async function rollbackStage(
     if (seen && from && from.seq !== seen.seq) {
       throw new TollgateError(
         'NOT_ALLOWED',
-        `${stageName} changed while rolling back (its current promotion is now ledger #${from.seq}, ${shortDigest(from.artifact)}); look at \`tollgate history ${stageName}\` and run the rollback again if still needed`,
+        `${stageName} changed while rolling back (its current promotion is now ledger #${from.seq}, ${from.artifact}); look at \`tollgate history ${stageName}\` and run the rollback again if still needed`,
       );
     }
     if (!from) {
@@ -201,7 +200,7 @@ export async function rollbackStage(
     if (check && check.digest !== from.artifact) {
       throw new TollgateError(
         'NOT_ALLOWED',
-        `${stageName} changed while the conditions were evaluated (now ${shortDigest(from.artifact)}); run the rollback again`,
+        `${stageName} changed while the conditions were evaluated (now ${from.artifact}); run the rollback again`,
       );
     }
     const pinned = stage.rollback !== undefined && stage.rollback.target !== 'last-known-good';
@@ -217,14 +216,14 @@ export async function rollbackStage(
       if (digest === from.artifact) {
         throw new TollgateError(
           'ROLLBACK_NO_TARGET',
-          `the pinned rollback target ${shortDigest(digest)} is what runs in ${stageName} now; nothing was recorded`,
+          `the pinned rollback target ${digest} is what runs in ${stageName} now; nothing was recorded`,
         );
       }
       const bad = untrustedPinnedTarget(promotions, stageName, digest);
       if (bad) {
         throw new TollgateError(
           'ROLLBACK_NO_TARGET',
-          `the pinned rollback target ${shortDigest(digest)} (stages.${stageName}.rollback.target) ${describeUntrusted(bad, stageName)}: going back to it would return to a digest known bad there; change the target; nothing was recorded`,
+          `the pinned rollback target ${digest} (stages.${stageName}.rollback.target) ${describeUntrusted(bad, stageName)}: going back to it would return to a digest known bad there; change the target; nothing was recorded`,
         );
       }
       to = { digest, pinned: true };
@@ -233,7 +232,7 @@ export async function rollbackStage(
       if (!good) {
         throw new TollgateError(
           'ROLLBACK_NO_TARGET',
-          `no earlier good promotion in ${stageName} before ${shortDigest(from.artifact)} (ledger #${from.seq}): there is no last known good digest to roll back to; nothing was recorded`,
+          `no earlier good promotion in ${stageName} before ${from.artifact} (ledger #${from.seq}): there is no last known good digest to roll back to; nothing was recorded`,
         );
       }
       to = { digest: good.artifact, promotion: good, pinned: false };

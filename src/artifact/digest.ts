@@ -49,7 +49,12 @@ export function isDigest(value: string): value is Digest {
   }
 }
 
-/** A short form for people: `sha256:0123456789ab`. */
+/**
+ * The bare short form `sha256:0123456789ab`. Not for showing an artifact: a digest can be ground to
+ * share it, so artifacts are shown with `readableDigest` (short only once no look-alike is known to
+ * be registered) or in full; ledger hashes and contract digests, which no registrant picks, with
+ * `shortHash`. test/architecture/short-digest.test.ts keeps other callers out.
+ */
 export function shortDigest(digest: string): string {
   const [algorithm, hex = ''] = digest.split(':');
   return `${algorithm}:${hex.slice(0, 12)}`;
@@ -84,6 +89,23 @@ export function shortPrefixRange(digest: string): { low: string; high: string } 
  */
 export function readableDigest(digest: string, lookalikes: readonly Lookalike[] | undefined): string {
   return lookalikes?.length ? digest : shortDigest(digest);
+}
+
+/**
+ * A ledger entry hash, a contract digest or an evidence file's digest, shortened: none of these is
+ * registered as an artifact, so none has a look-alike an approver could be shown instead.
+ */
+export function shortHash(hash: string): string {
+  return shortDigest(hash);
+}
+
+/**
+ * The digest as one line for people who cannot see a separate warning (a CI test name, a one-line
+ * message): `readableDigest`, followed, when there are look-alikes, by what they are.
+ */
+export function flaggedDigest(digest: string, lookalikes: readonly Lookalike[] | undefined): string {
+  if (!lookalikes?.length) return shortDigest(digest);
+  return `${digest} (WARNING ${describeLookalikes(lookalikes)}: compare the full digest)`;
 }
 
 /** "look-alike of sha256:…, registered by X at T" for each look-alike, joined. */

@@ -1,5 +1,5 @@
 /** Picking the evidence records a gate reads. */
-import { shortDigest } from '../artifact/digest.js';
+import { shortHash } from '../artifact/digest.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { ledgerRef } from '../ledger/ledger-view.js';
 import { ownValue } from '../records.js';
@@ -151,7 +151,7 @@ export function sharedReportLines<R extends EvidenceRecord>(
     if (first === undefined) continue;
     const more = earlier.length > 1 ? ` (and ${earlier.length - 1} more)` : '';
     const here = seq === undefined ? '' : ` (${ledgerRef(seq)})`;
-    const what = `${label(record)}: the same report bytes (${shortDigest(record.sourceDigest)}…) were recorded for artifact ${first.artifact} at ${ledgerRef(first.seq)}${more} before this digest's${here}; an unsigned report names no artifact, so it may be that build's result`;
+    const what = `${label(record)}: the same report bytes (${shortHash(record.sourceDigest)}…) were recorded for artifact ${first.artifact} at ${ledgerRef(first.seq)}${more} before this digest's${here}; an unsigned report names no artifact, so it may be that build's result`;
     const evidence = [record.id, first.id, ledgerRef(first.seq)];
     if (policy === 'allow') {
       risks.push({ gate, text: `${what} (counted: sharedReports: allow)`, evidence });
@@ -204,6 +204,6 @@ export function imageNaming(
   const more = manifests.length > 1 ? ` (and ${manifests.length - 1} more)` : '';
   return {
     suffix: '',
-    risk: `${what} from ${record.format} names image ${shortDigest(manifests[0]!)}…${more}, not this artifact's ${shortDigest(record.artifact)}…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
+    risk: `${what} from ${record.format} names image ${manifests[0]!}${more}, not this artifact's ${record.artifact}: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)`,
   };
 }

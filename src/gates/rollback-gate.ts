@@ -5,7 +5,6 @@
  * pinned target that is not a registered artifact, since that rollback could not happen, or one
  * whose latest promotion into the stage was rolled back or failed verification (known bad there).
  */
-import { shortDigest } from '../artifact/digest.js';
 import type { ContractStage } from '../contract/types.js';
 import { ledgerRef, type PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
@@ -69,7 +68,7 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
       context.facts.artifact.digest,
     );
     if (target) {
-      targetText = `last known good ${shortDigest(target.artifact)}`;
+      targetText = `last known good ${target.artifact}`;
       validated.push({
         gate: GATE,
         text: `rollback target: last known good ${target.artifact} (promoted into ${stage} ${target.at} by ${target.actor})`,
@@ -83,7 +82,7 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
       });
     }
   } else {
-    targetText = `pinned ${shortDigest(config.target)}`;
+    targetText = `pinned ${config.target}`;
     bad = untrustedPinnedTarget(facts?.stagePromotions ?? [], stage, config.target);
     if (facts?.pinnedTargetRegistered === false) {
       status = 'fail';
@@ -112,7 +111,7 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
 
   const summary =
     status === 'fail'
-      ? `pinned rollback target ${shortDigest(config.target)} ${bad === undefined ? 'is not a registered artifact' : `is not good in ${stage} (${bad.status})`}`
+      ? `pinned rollback target ${config.target} ${bad === undefined ? 'is not a registered artifact' : `is not good in ${stage} (${bad.status})`}`
       : `${config.conditions.length} rollback condition(s) watched for ${within}; target ${targetText}` +
         (source === null ? '; no metrics source configured' : '');
   return gateResult(GATE, status, summary, { validated, risks, required });

@@ -2,7 +2,7 @@
  * A Decision rendered for people (text), machines (JSON) and CI step summaries (Markdown).
  * All three carry the same content: verdict, one line per gate, validated / risks / required.
  */
-import { describeLookalikes, readableDigest, shortDigest } from '../artifact/digest.js';
+import { describeLookalikes, readableDigest, shortHash } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
 
@@ -27,7 +27,7 @@ function artifactName(decision: Decision): string {
 
 function evidenceNote(item: DecisionItem): string {
   if (!item.evidence || item.evidence.length === 0) return '';
-  return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortDigest(e) : e)).join(', ')}]`;
+  return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortHash(e) : e)).join(', ')}]`;
 }
 
 const CLOCK_SET =
@@ -79,7 +79,7 @@ export function renderDecisionMarkdown(decision: Decision): string {
   );
   out.push('');
   out.push(
-    `Artifact \`${decision.artifact.digest}\`${decision.artifact.labels.version ? ` (version ${escapeMarkdown(decision.artifact.labels.version)})` : ''} · contract \`${shortDigest(decision.contract.digest)}\``,
+    `Artifact \`${decision.artifact.digest}\`${decision.artifact.labels.version ? ` (version ${escapeMarkdown(decision.artifact.labels.version)})` : ''} · contract \`${shortHash(decision.contract.digest)}\``,
   );
   if (decision.clockSet) out.push('', `Clock \`${decision.evaluatedAt}\`, ${escapeMarkdown(CLOCK_SET)}`);
   out.push('');

@@ -2,7 +2,7 @@
  * `rollback check` results for people: one block per condition with the current value, the
  * threshold, how long it has held and the verdict, then the overall verdict in a sentence.
  */
-import { shortDigest } from '../artifact/digest.js';
+
 import { formatDuration } from '../policy/duration.js';
 import type { RollbackCheck } from './check.js';
 
@@ -10,9 +10,7 @@ const MARK = { healthy: 'ok', tripped: 'TRIPPED', inconclusive: '??' } as const;
 
 export function formatRollbackCheck(check: RollbackCheck): string {
   const lines: string[] = [];
-  lines.push(
-    `rollback check ${check.pipeline}/${check.stage} ${shortDigest(check.digest)} at ${check.evaluatedAt}`,
-  );
+  lines.push(`rollback check ${check.pipeline}/${check.stage} ${check.digest} at ${check.evaluatedAt}`);
   lines.push(`  metrics: ${check.source}`);
   if (check.promotedAt) {
     lines.push(

@@ -816,6 +816,8 @@ export const timelineSchema = z
         result: z.string().optional(),
         target: z.string().optional(),
         labels: z.record(z.string(), z.string()).optional(),
+        lookalikes,
+        targetLookalikes: lookalikes,
       }),
     ),
     next: z.number().optional(),

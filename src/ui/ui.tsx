@@ -153,7 +153,6 @@ export function NotAllowed(props: { message?: string }) {
   );
 }
 
-/** A digest, short, with the full one for screen readers and on hover. */
 /** Another registered artifact with the same short digest, as the API reports it. */
 export interface Lookalike {
   digest: string;
@@ -162,24 +161,62 @@ export interface Lookalike {
 }
 
 /**
- * A digest for people: its first 12 hex digits, or all of it when `full` (where a person approves)
- * or when a look-alike is registered (a digest ground to share the short form: only the full one
- * tells the two apart).
+ * What the page knows of a digest's look-alikes: the API's list (absent or empty: none registered),
+ * or 'unknown' where the answer does not say.
+ */
+export type KnownLookalikes = readonly Lookalike[] | undefined | 'unknown';
+
+/**
+ * The one rule for showing a digest in the page: its first 12 hex digits only when the page knows
+ * no other registered artifact shares them; in full when one does (a digest ground to share the
+ * short form: only the full one tells the two apart) or when the page cannot tell.
+ */
+export function digestText(digest: string, lookalikes: KnownLookalikes): string {
+  if (lookalikes === 'unknown' || lookalikes?.length) return digest;
+  const colon = digest.indexOf(':');
+  return digest.slice(0, colon + 1 + 12);
+}
+
+/** A contract digest or a ledger hash, short: neither is registered, so neither has a look-alike. */
+export function hashText(hash: string): string {
+  return digestText(hash, undefined);
+}
+
+/** A page title naming a digest: by `digestText`, flagged first when it has look-alikes. */
+export function digestTitle(digest: string, lookalikes: KnownLookalikes): string {
+  const flagged = lookalikes !== 'unknown' && (lookalikes?.length ?? 0) > 0;
+  return `${flagged ? '⚠ look-alike ' : ''}${digestText(digest, lookalikes)}`;
+}
+
+/**
+ * A digest for people, by `digestText`, or all of it when `full` (where a person approves); with a
+ * look-alike badge beside it when one is registered, so a row in a list says so too.
  */
 export function Digest(props: {
   digest: string;
   link?: string;
   full?: boolean;
-  lookalikes?: readonly Lookalike[];
+  lookalikes: KnownLookalikes;
 }) {
-  const long = props.full || (props.lookalikes?.length ?? 0) > 0;
-  const shown = long ? props.digest : props.digest.replace(/^(sha\d+:)([0-9a-f]{12})[0-9a-f]*$/, '$1$2');
+  const shown = props.full ? props.digest : digestText(props.digest, props.lookalikes);
+  // Where the whole digest is shown on purpose (approving), the caller says why beside it.
+  const flagged = !props.full && props.lookalikes !== 'unknown' && (props.lookalikes?.length ?? 0) > 0;
   const text = (
-    <code class={long ? 'digest wrap' : 'digest'} title={props.digest}>
+    <code class={shown === props.digest ? 'digest wrap' : 'digest'} title={props.digest}>
       {shown}
     </code>
   );
-  return props.link ? <a href={props.link}>{text}</a> : text;
+  return (
+    <>
+      {props.link ? <a href={props.link}>{text}</a> : text}
+      {flagged ? (
+        <>
+          {' '}
+          <span class="badge badge-lookalike">look-alike</span>
+        </>
+      ) : null}
+    </>
+  );
 }
 
 /** How many leading characters two digests share. */

@@ -2,7 +2,8 @@
  * Look-alike digests at the terminal: two artifacts registered in one pipeline whose digests share
  * their first 16 hex digits. `status`, `history`, `check` (text, JSON, Markdown) and `approve` show
  * the full digests and name the look-alike, where a person would otherwise compare 12 digits;
- * `approve` refuses until each look-alike is named with `--lookalike-seen`.
+ * `approve` refuses until each look-alike is named with `--lookalike-seen`; `promote`, `explain` and
+ * `rollback` print both in full too.
  */
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli } from '../support/cli.js';
@@ -34,7 +35,18 @@ describe('look-alike digests in the CLI', () => {
     await run(['register', '--digest', GENUINE, '--label', 'version=1.0.0']);
     await run(['register', '--digest', IMPOSTOR, '--label', 'version=1.0.0'], 'mallory');
     await run(['promote', 'dev', '--artifact', GENUINE]);
-    await run(['promote', 'dev', '--artifact', IMPOSTOR]);
+    // The line a CI log keeps: the full digest and the warning, never the 12 digits both share.
+    const promoted = await runCli(['promote', 'dev', '--artifact', IMPOSTOR], {
+      cwd: dir,
+      env: { TOLLGATE_ACTOR: 'ci' },
+    });
+    expect(promoted.code).toBe(0);
+    expect(promoted.stderr).toContain(
+      `promoted ${IMPOSTOR} (WARNING look-alike of ${GENUINE}, registered by ci at `,
+    );
+
+    const explained = await run(['explain', IMPOSTOR]);
+    expect(explained).toContain(`WARNING look-alike of ${GENUINE}, registered by ci at`);
 
     const status = await run(['status']);
     expect(status).toContain(`dev   ${IMPOSTOR}  version=1.0.0`);
@@ -89,5 +101,9 @@ describe('look-alike digests in the CLI', () => {
     expect(rejected.artifact).toBe(IMPOSTOR);
     expect(rejected.lookalikes?.map((l) => l.digest)).toEqual([GENUINE]);
     expect(rejected.message).toMatch(/^WARNING: /);
+
+    // Rolling dev back from the impostor to the genuine build names both in full.
+    const rolled = await run(['rollback', 'dev', '--reason', 'wrong build']);
+    expect(rolled.split('\n')[0]).toMatch(new RegExp(`^rolled back dev: ${IMPOSTOR} → ${GENUINE} `));
   });
 });

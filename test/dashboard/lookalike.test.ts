@@ -128,4 +128,32 @@ describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 18
     expect(await approvalsOf()).toEqual([[GENUINE, 'erin@example.com']]);
     await context.close();
   });
+
+  it('names look-alikes in full in the timeline, the graph, the passport and the page titles', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    await signIn(page, '#/p/shop');
+    const rows = page.locator('ol.timeline li');
+    await rows.first().waitFor();
+    const texts = await rows.allInnerTexts();
+    // Every row about either artifact names it in full with a badge; none shows only the 12 digits.
+    const about = texts.filter((t) => t.includes(`sha256:${SHARED.slice(0, 12)}`));
+    expect(about.length).toBeGreaterThan(0);
+    for (const text of about) {
+      expect(text.includes(GENUINE) || text.includes(IMPOSTOR), text).toBe(true);
+      expect(text).toContain('look-alike');
+    }
+    await expect(page.locator('svg').first().innerHTML()).resolves.toContain('⚠ look-alike: open to compare');
+    await page.goto(`${world.url}/#/p/shop/a/${IMPOSTOR}`);
+    await page.getByRole('heading', { name: /Passport of/ }).waitFor();
+    await expect(page.getByRole('heading', { name: /Passport of/ }).innerText()).resolves.toContain(
+      `${IMPOSTOR} look-alike`,
+    );
+    await page.waitForFunction(() => document.title.startsWith('Passport ⚠'));
+    expect(await page.title()).toBe(`Passport ⚠ look-alike ${IMPOSTOR} · Tollgate`);
+    await page.goto(`${world.url}/#/p/shop/s/prod/a/${GENUINE}`);
+    await page.waitForFunction(() => document.title.startsWith('prod · ⚠'));
+    expect(await page.title()).toBe(`prod · ⚠ look-alike ${GENUINE} · Tollgate`);
+    await context.close();
+  });
 });

@@ -282,7 +282,7 @@ describe('sbom gate: the image the SBOM names', () => {
     expect(result.risks.filter((r) => r.text.includes('names image'))).toEqual([
       {
         gate: 'sbom',
-        text: "SBOM from spdx names image sha256:2731251dc349…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+        text: "SBOM from spdx names image sha256:2731251dc34951c0e50fcc643b4c5f74922dad1a5d98f302b504cf46cd5d9368, not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
         evidence: [record.id],
       },
     ]);

@@ -245,7 +245,7 @@ describe('vulnerabilities gate: the image the scan names', () => {
     expect(risk).toEqual([
       {
         gate: 'vulnerabilities',
-        text: "scan from trivy names image sha256:0bd0e9e03a02…, not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+        text: "scan from trivy names image sha256:0bd0e9e03a022c3b0226667621da84fc9bf562a9056130424b5bfbd8bcb0397f, not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
         evidence: [record.id],
       },
     ]);
@@ -262,7 +262,7 @@ describe('vulnerabilities gate: the image the scan names', () => {
   it('counts the other manifests the scan names, not its image id', () => {
     const result = evaluateVulnerabilities(req({}), [realScan(GRYPE, `sha256:${'a'.repeat(64)}`)], NOW);
     expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
-      "scan from grype names image sha256:d1630d3eb828… (and 1 more), not this artifact's sha256:aaaaaaaaaaaa…: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+      "scan from grype names image sha256:d1630d3eb8285a978301bcefc5b223e564ae300750af2fc9ea3f413c5376a47e (and 1 more), not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
     ]);
   });
 

@@ -69,9 +69,7 @@ describe('rollback section in a decision', () => {
     ]);
     expect(result.validated[2]?.evidence).toEqual(['ledger#1']);
     expect(result.risks).toEqual([]);
-    expect(result.summary).toBe(
-      '2 rollback condition(s) watched for 2h; target last known good sha256:bbbbbbbbbbbb',
-    );
+    expect(result.summary).toBe(`2 rollback condition(s) watched for 2h; target last known good ${d('b')}`);
   });
 
   it('lists conditions with no metrics source as a remaining risk', () => {

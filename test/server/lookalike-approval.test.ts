@@ -116,4 +116,31 @@ describe.each(BACKENDS)('approving a look-alike over HTTP ($title)', (backend) =
     });
     expect(rejected.status).toBe(201);
   });
+
+  it('flags a look-alike in the timeline rows and the passport, where the page would show the short form', async () => {
+    server = await openTestServer(backend, { contracts: [SHOP] });
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+    const viewer = await s.token({ role: 'reader', pipelines: ['shop'], principal: 'vera' });
+    const LONE = `sha256:${'9'.repeat(64)}`;
+    for (const digest of [GENUINE, LONE]) {
+      expect((await s.call('POST', `${base}/artifacts`, ci, { digest })).status).toBe(201);
+      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: digest })).status).toBe(
+        201,
+      );
+    }
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: IMPOSTOR })).status).toBe(201);
+    const timeline = (await (await s.call('GET', `${base}/timeline`, viewer)).json()) as {
+      entries: Array<{ artifact: string; lookalikes?: Array<{ digest: string }> }>;
+    };
+    const flagged = (digest: string) =>
+      timeline.entries.filter((e) => e.artifact === digest).map((e) => e.lookalikes?.map((l) => l.digest));
+    expect(flagged(GENUINE)).toEqual([[IMPOSTOR], [IMPOSTOR]]);
+    expect(flagged(IMPOSTOR)).toEqual([[GENUINE]]);
+    expect(flagged(LONE)).toEqual([undefined, undefined]);
+    const passport = (await (await s.call('GET', `${base}/artifacts/${GENUINE}`, viewer)).json()) as {
+      artifact: { lookalikes?: Array<{ digest: string }> };
+    };
+    expect(passport.artifact.lookalikes?.map((l) => l.digest)).toEqual([IMPOSTOR]);
+  });
 });

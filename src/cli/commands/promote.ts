@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { shortDigest } from '../../artifact/digest.js';
+import { flaggedDigest, shortHash } from '../../artifact/digest.js';
 import type { Decision } from '../../decision.js';
 import { assertLocalOnly, flagsOf, printDecision, remoteOfCommand, withContext } from '../run.js';
 import { artifactDigestOf, artifactOptions, remoteDigestOf } from './artifact-option.js';
@@ -67,7 +67,7 @@ export function definePromote(program: Command): void {
         const recorded = status === 201 && seq !== undefined && hash !== undefined;
         process.stderr.write(
           recorded
-            ? `promoted ${shortDigest(document.artifact.digest)} into ${stage}: ledger entry #${seq} ${shortDigest(hash)}\n`
+            ? `promoted ${flaggedDigest(document.artifact.digest, document.artifact.lookalikes)} into ${stage}: ledger entry #${seq} ${shortHash(hash)}\n`
             : `${document.promotion?.message ?? `not promoted: the decision is ${document.verdict}`}\n`,
         );
         if (recorded) {
@@ -103,7 +103,7 @@ export function definePromote(program: Command): void {
         const line =
           already ??
           (entry
-            ? `promoted ${shortDigest(decision.artifact.digest)} into ${stage}: ledger entry #${entry.seq} ${shortDigest(entry.hash)}`
+            ? `promoted ${flaggedDigest(decision.artifact.digest, decision.artifact.lookalikes)} into ${stage}: ledger entry #${entry.seq} ${shortHash(entry.hash)}`
             : `not promoted: the decision is ${decision.verdict}`);
         process.stderr.write(`${line}\n`);
         if (entry && !existing) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { rollbackDocument } from '../../app/documents.js';
-import { shortDigest } from '../../artifact/digest.js';
+import { shortHash } from '../../artifact/digest.js';
 import { EXIT, TollgateError } from '../../errors.js';
 import type { RollbackCheck } from '../../rollback/check.js';
 import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
@@ -60,9 +60,9 @@ export function defineRollback(program: Command): void {
           : `last known good, promoted ${done.to.promotion?.at} (ledger #${done.to.promotion?.seq})`;
         write(
           [
-            `rolled back ${stage}: ${shortDigest(done.from.artifact)} → ${shortDigest(done.to.digest)} (${target})`,
+            `rolled back ${stage}: ${done.from.artifact} → ${done.to.digest} (${target})`,
             `  why: ${done.reason}`,
-            `  recorded by ${done.actor}: ledger entry #${done.seq} ${shortDigest(done.hash)}; promotion #${done.from.seq} is now rolled-back`,
+            `  recorded by ${done.actor}: ledger entry #${done.seq} ${shortHash(done.hash)}; promotion #${done.from.seq} is now rolled-back`,
             `  deploy ${done.to.digest}`,
           ].join('\n'),
         );
@@ -176,7 +176,7 @@ export function defineWatch(program: Command): void {
           // Recorded at the time the condition tripped, not when the watch began.
           const done = await rollbackStage(renewed(ctx), stage, { check: result.last });
           write(
-            `rolled back ${stage}: ${shortDigest(done.from.artifact)} → ${shortDigest(done.to.digest)}; ledger entry #${done.entry.seq}`,
+            `rolled back ${stage}: ${done.from.artifact} → ${done.to.digest}; ledger entry #${done.entry.seq}`,
           );
           if (flags.exec) {
             const { runRollbackCommand } = await import('../rollback-command.js');
@@ -229,7 +229,7 @@ async function followRemote(
       if (stage !== undefined && entry.stage !== stage) return true;
       if (flags.json) write(JSON.stringify(entry));
       else {
-        const what = [entry.kind, entry.stage, entry.artifact ? shortDigest(entry.artifact) : null]
+        const what = [entry.kind, entry.stage, entry.artifact ?? null]
           .filter((part) => part !== null)
           .join(' ');
         write(`#${entry.seq}  ${entry.at}  ${what}  by ${entry.actor}`);

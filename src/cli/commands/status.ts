@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeLookalikes, readableDigest, shortDigest } from '../../artifact/digest.js';
+import { describeLookalikes, readableDigest, shortHash } from '../../artifact/digest.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineStatus(program: Command): void {
@@ -39,7 +39,7 @@ function print(command: Command, pipeline: string, rows: StatusRow[]): void {
     const labels = Object.entries(artifact.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    const contract = contractDigest ? `  contract ${shortDigest(contractDigest)}` : '';
+    const contract = contractDigest ? `  contract ${shortHash(contractDigest)}` : '';
     write(
       `  ${row.stage.padEnd(width)}  ${readableDigest(artifact.digest, lookalikes)}  ${labels}  since ${since}  (${status})${contract}${clockSet ? '  [clock set]' : ''}`,
     );

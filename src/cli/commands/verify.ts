@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { shortHash } from '../../artifact/digest.js';
 import { EXIT, TollgateError } from '../../errors.js';
 import { flagsOf, withContext, write } from '../run.js';
 
@@ -168,7 +169,7 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
       write(`${result.admitted ? 'admitted' : 'NOT admitted'}: ${result.image}`);
       for (const check of result.checks) {
         write(
-          `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${check.blob.slice(0, 19)}: ${check.result.reason}`,
+          `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${shortHash(check.blob)}: ${check.result.reason}`,
         );
       }
     }

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { shortDigest } from '../../artifact/digest.js';
 import { TollgateError } from '../../errors.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
@@ -33,7 +32,7 @@ export function defineVsa(program: Command): void {
         if (!found) {
           throw new TollgateError(
             'NOT_ALLOWED',
-            `no signed VSA for ${shortDigest(flags.artifact)} in ${stage}: it was never promoted there, or no verifier key was configured then`,
+            `no signed VSA for ${flags.artifact} in ${stage}: it was never promoted there, or no verifier key was configured then`,
           );
         }
         const text = `${JSON.stringify(found.envelope, null, 2)}\n`;

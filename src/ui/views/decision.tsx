@@ -5,6 +5,8 @@ import {
   Badge,
   countdown,
   Digest,
+  digestTitle,
+  hashText,
   href,
   Labels,
   Load,
@@ -35,7 +37,6 @@ function Items(props: { items: Item[]; empty: string }) {
 
 export function DecisionView(props: { pipeline: string; stage: string; digest: string; version: number }) {
   const { pipeline, stage, digest } = props;
-  useTitle(`${stage} · ${digest.slice(0, 19)}`);
   // As if the stage's usual promoter (the last one) promotes, so an approver looking at it sees
   // their own approval count; with no promotion there yet, as the viewer.
   const [history] = useApi<History>(
@@ -50,6 +51,10 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
     props.version,
   );
   const now = useNow();
+  // Until the decision says whether a look-alike is registered, the title names the full digest.
+  useTitle(
+    `${stage} · ${digestTitle(digest, loaded.state === 'ok' ? loaded.data.artifact.lookalikes : 'unknown')}`,
+  );
   return (
     <Load loaded={loaded} what={`the decision for ${stage}`}>
       {(d) => (
@@ -71,7 +76,7 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
           <p class="muted">
             {d.purpose}. Evaluated <When at={d.evaluatedAt} /> as if {d.actor} promotes
             {promoter ? ' (the last to promote into this stage)' : ' (you)'}, contract{' '}
-            {d.contract.digest.slice(0, 19)}.
+            {hashText(d.contract.digest)}.
             {d.until ? (
               <>
                 {' '}
@@ -159,7 +164,7 @@ export function StageView(props: { pipeline: string; stage: string; version: num
               <li key={r.seq}>
                 <span class="seq">#{r.seq}</span> <When at={r.at} />{' '}
                 <a href={href(`/p/${enc(pipeline)}/s/${enc(stage)}/a/${enc(r.artifact)}`)}>
-                  <Digest digest={r.artifact} />
+                  <Digest digest={r.artifact} lookalikes={r.lookalikes} />
                 </a>{' '}
                 <Labels labels={r.labels} /> <Badge status={r.status} />{' '}
                 <span class="muted">by {r.actor}</span>

@@ -109,7 +109,11 @@ export function HealthView(props: { pipeline: string; stage: string; version: nu
               Last known good target:{' '}
               {good ? (
                 <>
-                  <Digest digest={good.artifact} link={href(`/p/${enc(pipeline)}/a/${enc(good.artifact)}`)} />{' '}
+                  <Digest
+                    digest={good.artifact}
+                    link={href(`/p/${enc(pipeline)}/a/${enc(good.artifact)}`)}
+                    lookalikes={rows.find((r) => r.seq === good.seq)?.lookalikes}
+                  />{' '}
                   <Labels labels={rows.find((r) => r.seq === good.seq)?.labels} /> (promoted{' '}
                   <When at={good.at} />)
                 </>
@@ -124,7 +128,8 @@ export function HealthView(props: { pipeline: string; stage: string; version: nu
         {(r) => (
           <>
             <p>
-              Current: <Digest digest={r.digest} /> promoted <When at={r.promotedAt} />; overall{' '}
+              Current: <Digest digest={r.digest} lookalikes="unknown" /> promoted <When at={r.promotedAt} />
+              {'; overall '}
               <Badge status={r.verdict} />.{' '}
               {r.watching ? (
                 <>

@@ -133,7 +133,7 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
       </h2>
       {/* Where a person approves, the whole digest: compare it with the one the release names. */}
       <p id={`${id}-digest`}>
-        Artifact <Digest digest={item.artifact.digest} full />
+        Artifact <Digest digest={item.artifact.digest} full lookalikes={item.artifact.lookalikes} />
       </p>
       <LookalikeNote digest={item.artifact.digest} lookalikes={item.artifact.lookalikes} />
       <p>

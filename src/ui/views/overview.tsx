@@ -171,9 +171,6 @@ function PipelineCard(props: { pipeline: PipelineSummary }) {
                       <li key={w.digest}>
                         <a href={href(`/p/${enc(p.pipeline)}/s/${enc(stage.stage)}/a/${enc(w.digest)}`)}>
                           <Digest digest={w.digest} lookalikes={w.lookalikes} /> <Labels labels={w.labels} />{' '}
-                          {w.lookalikes?.length ? (
-                            <span class="badge badge-lookalike">look-alike</span>
-                          ) : null}{' '}
                           <Badge status={w.verdict} />
                         </a>
                         {w.pending.map((g) => (

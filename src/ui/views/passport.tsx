@@ -1,7 +1,7 @@
 /** An artifact's passport: its evidence (with signer and trust), its standing in every stage, its VSAs. */
 import type { Passport } from '../api.js';
 import { enc } from '../api.js';
-import { Badge, Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
+import { Badge, Digest, digestTitle, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
 import { VsaCheck } from './vsa.js';
 
 /** Evidence is signed-checked when it is recorded: a signer here is one the contract's trust accepted then. */
@@ -13,8 +13,11 @@ function signerText(signer: unknown): { text: string; trusted: boolean | undefin
 
 export function PassportView(props: { pipeline: string; digest: string; version: number }) {
   const { pipeline, digest } = props;
-  useTitle(`Passport ${digest.slice(0, 19)}`);
   const [loaded] = useApi<Passport>(`/pipelines/${enc(pipeline)}/artifacts/${enc(digest)}`, props.version);
+  // Until the passport says whether a look-alike is registered, the title names the full digest.
+  useTitle(
+    `Passport ${digestTitle(digest, loaded.state === 'ok' ? loaded.data.artifact.lookalikes : 'unknown')}`,
+  );
   return (
     <Load loaded={loaded} what={`artifact ${digest}`}>
       {(p) => (
@@ -23,7 +26,8 @@ export function PassportView(props: { pipeline: string; digest: string; version:
             <a href={href(`/p/${enc(pipeline)}`)}>{pipeline}</a>
           </p>
           <h1>
-            Passport of <Digest digest={p.artifact.digest} /> <Labels labels={p.artifact.labels} />
+            Passport of <Digest digest={p.artifact.digest} lookalikes={p.artifact.lookalikes} />{' '}
+            <Labels labels={p.artifact.labels} />
           </h1>
           <p class="muted">
             Registered <When at={p.artifact.registeredAt} /> from {p.artifact.source}

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { PipelineSummary, Timeline } from '../api.js';
 import { enc, get } from '../api.js';
-import { Badge, Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
+import { Badge, Digest, digestText, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
 import { LedgerState } from './overview.js';
 
 export function PipelineView(props: { pipeline: string; version: number }) {
@@ -155,7 +155,10 @@ export function StageGraph(props: { pipeline: PipelineSummary }) {
                 </text>
                 <text x={at.x + 12} y={at.y + 46} class="node-text">
                   {s.current
-                    ? `${s.current.artifact.digest.slice(0, 19)}${s.current.lookalikes?.length ? ' ⚠ look-alike' : ''}`
+                    ? s.current.lookalikes?.length
+                      ? // The box is too narrow for the full digest, and the short one is what a look-alike copies.
+                        '⚠ look-alike: open to compare'
+                      : digestText(s.current.artifact.digest, s.current.lookalikes)
                     : 'nothing yet'}
                 </text>
                 <text x={at.x + 12} y={at.y + 68} class="node-text">
@@ -202,7 +205,11 @@ export function TimelineList(props: { pipeline: string; version: number }) {
                   <li key={e.seq} class={`entry entry-${e.kind}`}>
                     <span class="seq">#{e.seq}</span> <When at={e.at} />{' '}
                     {e.artifact ? (
-                      <Digest digest={e.artifact} link={href(`/p/${enc(p)}/a/${enc(e.artifact)}`)} />
+                      <Digest
+                        digest={e.artifact}
+                        link={href(`/p/${enc(p)}/a/${enc(e.artifact)}`)}
+                        lookalikes={e.lookalikes}
+                      />
                     ) : null}{' '}
                     <Labels labels={e.labels} /> {KIND_TEXT[e.kind] ?? e.kind}{' '}
                     {e.stage ? (
@@ -218,7 +225,7 @@ export function TimelineList(props: { pipeline: string; version: number }) {
                     {e.target ? (
                       <>
                         {' '}
-                        to <Digest digest={e.target} />
+                        to <Digest digest={e.target} lookalikes={e.targetLookalikes} />
                       </>
                     ) : null}{' '}
                     <span class="muted">by {e.actor}</span>
