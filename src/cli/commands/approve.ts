@@ -3,7 +3,7 @@ import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 function defineWord(program: Command, decision: 'approve' | 'reject'): void {
   const verb = decision === 'approve' ? 'approve' : 'reject';
-  program
+  const command = program
     .command(verb)
     .description(
       decision === 'approve'
@@ -13,21 +13,25 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
     .argument('<stage>', 'the stage the artifact is to enter')
     .requiredOption('--artifact <digest>', 'the registered artifact digest')
     .option('--comment <text>', 'why, for the ledger and every later decision')
-    .option('--withdraw', `take back your standing ${decision === 'approve' ? 'approval' : 'rejection'}`)
-    .option(
+    .option('--withdraw', `take back your standing ${decision === 'approve' ? 'approval' : 'rejection'}`);
+  // Only an approval needs the look-alikes named: a rejection or a withdrawal can only hold a digest back.
+  if (decision === 'approve')
+    command.option(
       '--lookalike-seen <digest>',
       'the full digest of a look-alike you compared the artifact with; approving a digest with look-alikes needs each one (repeatable)',
       (v: string, all: string[]) => [...all, v],
       [] as string[],
-    )
+    );
+  command
     .option('--json', 'print the result as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{
         artifact: string;
         comment?: string;
         withdraw?: boolean;
-        lookalikeSeen: string[];
+        lookalikeSeen?: string[];
       }>(command);
+      const seen = flags.lookalikeSeen ?? [];
       const remote = await remoteOfCommand(command);
       if (remote) {
         const { document } = await remote.request<{ recorded: boolean; seq?: number; message: string }>(
@@ -39,7 +43,7 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
               decision,
               ...(flags.comment === undefined ? {} : { comment: flags.comment }),
               ...(flags.withdraw ? { withdraw: true } : {}),
-              ...(flags.lookalikeSeen.length ? { lookalikesSeen: flags.lookalikeSeen } : {}),
+              ...(seen.length ? { lookalikesSeen: seen } : {}),
             },
           },
         );
@@ -56,7 +60,7 @@ function defineWord(program: Command, decision: 'approve' | 'reject'): void {
           ...(flags.comment === undefined ? {} : { comment: flags.comment }),
           ...(flags.withdraw ? { withdraw: true } : {}),
           // The same rule as over HTTP: a script that knows only one digest cannot approve a look-alike.
-          lookalikesSeen: flags.lookalikeSeen,
+          lookalikesSeen: seen,
         });
         if (flags.json) {
           const { approvalDocument } = await import('../../app/documents.js');
