@@ -138,7 +138,7 @@ export async function recordApproval(
     if (options.decision === 'approve' && config) {
       // Judged as the gate will judge it, beside the standing words: the same person's approval
       // under the other form of their name (`alice` beside `alice@example.com`) adds nobody.
-      const why = approvalWouldNotCount(config, actor, context);
+      const why = approvalWouldNotCount(config, actor, context, ctx.caller.actingFor);
       const promoterNote =
         config.notBy.includes('promoter') && why === undefined
           ? ` (it will not count if ${actor} also promotes: notBy promoter)`

@@ -44,7 +44,15 @@ export async function readFacts(
   const read = await readArtifactFacts(reader, ctx.contract.pipeline, digest);
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
   const sharedReports = await readSharedReports(reader, ctx.contract.pipeline, digest, read.evidence);
-  return { ...read, actor: ctx.caller.principal, now: ctx.caller.at, extra, sharedReports };
+  const { actingFor } = ctx.caller;
+  return {
+    ...read,
+    actor: ctx.caller.principal,
+    ...(actingFor === undefined ? {} : { actingFor }),
+    now: ctx.caller.at,
+    extra,
+    sharedReports,
+  };
 }
 
 /** `tollgate check`: evaluates the stage's contract for the digest, as the caller. Read-only. */

@@ -568,7 +568,12 @@ export async function approvalsInbox(
         facts: { ...facts, actor: '', now: caller.at, extra: {} },
       };
       const word = latestWords(context).find((w) => w.actor === caller.principal);
-      const why = approvalWouldNotCount(definition.requires.approvals!, caller.principal, context);
+      const why = approvalWouldNotCount(
+        definition.requires.approvals!,
+        caller.principal,
+        context,
+        caller.actingFor,
+      );
       items.push({
         pipeline: name,
         stage,

@@ -149,6 +149,12 @@ export interface Caller {
   readonly typed?: string;
   /** What a server granted the caller (src/app/authorise.ts); absent for the CLI on a local ledger. */
   readonly grant?: Grant;
+  /**
+   * For a CI job a server authenticated: the person who triggered it, normalised, as the job's
+   * issuer signed it. Recorded with every write (`actingFor`); separation of duties takes the job
+   * for that person too.
+   */
+  readonly actingFor?: string;
   /** The time of the request: what a use case decides at and records. */
   readonly at: Date;
   /** True when `at` was set by someone (`--now`, a test) rather than read from a real clock. */
@@ -203,12 +209,27 @@ export function renewed<R extends AppRequest>(request: R): R {
 
 /**
  * What a record keeps about its caller beside the actor column: `clockSet` for records made at a
- * time someone set, so nobody mistakes a demo for history, and `actorTyped`, the name as the caller
- * wrote it when it differs from the normalised principal recorded as the actor.
+ * time someone set, so nobody mistakes a demo for history, `actorTyped`, the name as the caller
+ * wrote it when it differs from the normalised principal recorded as the actor, and `actingFor`,
+ * the person behind a CI job (whose approval or promotion it then also is).
  */
-export function callerMarks(request: AppRequest): { clockSet?: true; actorTyped?: string } {
-  const { timeSet, typed } = request.caller;
-  return { ...(timeSet ? { clockSet: true as const } : {}), ...(typed ? { actorTyped: typed } : {}) };
+export function callerMarks(request: AppRequest): {
+  clockSet?: true;
+  actorTyped?: string;
+  actingFor?: string;
+} {
+  const { timeSet, typed, actingFor } = request.caller;
+  return {
+    ...(timeSet ? { clockSet: true as const } : {}),
+    ...(typed ? { actorTyped: typed } : {}),
+    ...(actingFor ? { actingFor } : {}),
+  };
+}
+
+/** The caller as someone else would be: without the person behind a CI job. */
+export function withoutActingFor(caller: Caller): Caller {
+  const { actingFor: _theirs, ...rest } = caller;
+  return rest;
 }
 
 /**

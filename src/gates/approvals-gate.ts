@@ -92,13 +92,16 @@ export function ineligibility(
   config: ApprovalsRequirement,
   actor: string,
   context: GateContext,
+  /** When `actor` is a CI job: the person who triggered it, excluded as they would be. */
+  actingFor?: string,
 ): string | undefined {
   const { groups } = peopleOf(context.contract);
+  // `from` is not widened by the person behind a job: their push is not their approval.
   if (config.from && !expandPrincipals(config.from, groups).has(actor)) {
     return `${actor} is not among ${config.from.join(', ')}`;
   }
   for (const rule of config.notBy) {
-    const why = exclusion(rule, actor, context);
+    const why = exclusion(rule, actor, context, actingFor);
     if (why !== undefined) return why;
   }
   return undefined;
@@ -113,13 +116,45 @@ export function approvalRefusal(
   config: ApprovalsRequirement | undefined,
   actor: string,
   context: GateContext,
+  actingFor?: string,
 ): string | undefined {
-  if (config !== undefined) return ineligibility(config, actor, context);
+  if (config !== undefined) return ineligibility(config, actor, context, actingFor);
+  return promotership(actor, actingFor, context);
+}
+
+/** A name and the person behind it, as separation of duties compares them. */
+function namesOf(record: { actor: string; actingFor?: string }): string[] {
+  return record.actingFor === undefined || record.actingFor === record.actor
+    ? [record.actor]
+    : [record.actor, record.actingFor];
+}
+
+/**
+ * Why `actor` (or the person `actingFor` it, a CI job's trigger) counts as the promoter, or
+ * undefined. The promoter is the promoting caller and, when that caller is a CI job, the person
+ * who triggered it: otherwise alice approves, pushes, and her job promotes, one person doing both.
+ */
+function promotership(
+  actor: string,
+  actingFor: string | undefined,
+  context: GateContext,
+): string | undefined {
   const promoter = context.facts.actor;
-  if (promoter === actor) return `${actor} is the promoter`;
-  return mayBeSamePerson(promoter, actor)
-    ? `${actor} may be ${promoter}, the promoter${whySamePerson(promoter, actor)}`
-    : undefined;
+  const sides: Array<[string, string, string]> = [[promoter, 'is the promoter', 'the promoter']];
+  const behind = context.facts.actingFor;
+  if (behind !== undefined && behind !== promoter) {
+    const role = `triggered the promoting job ${promoter}`;
+    sides.push([behind, role, `who ${role}`]);
+  }
+  for (const name of namesOf({ actor, ...(actingFor === undefined ? {} : { actingFor }) })) {
+    const subject = name === actor ? actor : `${actor} acted for ${name}, who`;
+    for (const [other, is, who] of sides) {
+      if (other === name) return `${subject} ${is}`;
+      const why = whySamePerson(other, name);
+      if (why !== undefined) return `${subject} may be ${other}, ${who}${why}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -136,20 +171,33 @@ export function approvalStandings(
   context: GateContext,
 ): Array<{ record: ApprovalRecord; why: string | undefined }> {
   const approvals = words.filter((word) => word.decision === 'approve');
-  const refusals = new Map(approvals.map((r) => [r, approvalRefusal(config, r.actor, context)]));
+  const refusals = new Map(approvals.map((r) => [r, approvalRefusal(config, r.actor, context, r.actingFor)]));
   const order = [...approvals].sort(
     (a, b) => Number(!a.actor.includes('@')) - Number(!b.actor.includes('@')) || a.seq - b.seq,
   );
   const kept: ApprovalRecord[] = [];
   for (const record of order) {
     if (refusals.get(record) !== undefined) continue;
-    const same = kept.find((other) => mayBeSamePerson(other.actor, record.actor));
+    // A CI job's approval is its trigger's too: one person approving through two jobs, or by
+    // hand and through a job, is one approver.
+    let why: string | undefined;
+    const same = kept.find((other) => {
+      for (const theirs of namesOf(other))
+        for (const mine of namesOf(record)) {
+          const note = whySamePerson(theirs, mine);
+          if (note === undefined) continue;
+          const me = mine === record.actor ? record.actor : `${record.actor} acted for ${mine}, who`;
+          const them = theirs === other.actor ? theirs : `${theirs} (for whom ${other.actor} acted)`;
+          why =
+            mine === theirs && mine !== record.actor
+              ? `${me} already approved through ${other.actor}`
+              : `${me} may be ${them}, whose approval already counts${note}`;
+          return true;
+        }
+      return false;
+    });
     if (same === undefined) kept.push(record);
-    else
-      refusals.set(
-        record,
-        `${record.actor} may be ${same.actor}, whose approval already counts${whySamePerson(same.actor, record.actor)}`,
-      );
+    else refusals.set(record, why!);
   }
   return approvals.map((record) => ({ record, why: refusals.get(record) }));
 }
@@ -164,6 +212,8 @@ export function approvalWouldNotCount(
   config: ApprovalsRequirement,
   actor: string,
   context: GateContext,
+  /** When `actor` is a CI job: the person who triggered it. */
+  actingFor?: string,
 ): string | undefined {
   const others = latestWords(context).filter((word) => word.actor !== actor);
   const mine: ApprovalRecord = {
@@ -173,6 +223,7 @@ export function approvalWouldNotCount(
     actor,
     at: context.facts.now.toISOString(),
     decision: 'approve',
+    ...(actingFor === undefined ? {} : { actingFor }),
   };
   const before = approvalStandings(config, others, context);
   const after = new Map(approvalStandings(config, [...others, mine], context).map((s) => [s.record, s.why]));
@@ -185,16 +236,26 @@ export function approvalWouldNotCount(
     : `${actor} may be ${displaced.record.actor}, whose approval already counts${whySamePerson(displaced.record.actor, actor)}`;
 }
 
-/** Why one `notBy` rule excludes `actor`, or undefined. */
-function exclusion(rule: string, actor: string, context: GateContext): string | undefined {
+/**
+ * Why one `notBy` rule excludes `actor`, or the person `actingFor` it (a CI job's trigger), or
+ * undefined.
+ */
+function exclusion(
+  rule: string,
+  actor: string,
+  context: GateContext,
+  actingFor?: string,
+): string | undefined {
+  if (rule === 'promoter') return promotership(actor, actingFor, context);
+  const own = exclusionOfName(rule, actor, context);
+  if (own !== undefined || actingFor === undefined || actingFor === actor) return own;
+  const behind = exclusionOfName(rule, actingFor, context);
+  return behind === undefined ? undefined : `${actor} acted for ${actingFor}, and ${behind}`;
+}
+
+/** Why one `notBy` rule other than `promoter` excludes the name `actor`, or undefined. */
+function exclusionOfName(rule: string, actor: string, context: GateContext): string | undefined {
   if (rule === 'author') return authorship(context, actor);
-  if (rule === 'promoter') {
-    const promoter = context.facts.actor;
-    if (promoter === actor) return `${actor} is the promoter`;
-    return mayBeSamePerson(promoter, actor)
-      ? `${actor} may be ${promoter}, the promoter${whySamePerson(promoter, actor)}`
-      : undefined;
-  }
   if (rule.startsWith('attester:')) {
     const what = rule.slice('attester:'.length);
     const attesters = context.facts.evidence
@@ -284,7 +345,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
   }
 
   const missing = config.count - counted.length;
-  const candidates = eligibleCandidates(config, context, new Set(words.map((w) => w.actor)));
+  const candidates = eligibleCandidates(config, context, new Set(words.flatMap((w) => namesOf(w))));
   if (candidates !== undefined && candidates.length < missing) {
     const who = candidates.length
       ? `only ${candidates.join(', ')} can still approve`
@@ -336,6 +397,9 @@ function exclusions(config: ApprovalsRequirement, context: GateContext): string 
   if (config.notBy.includes('author') && registrant && registrant !== author)
     excluded.push(`${registrant} (registrant)`);
   if (config.notBy.includes('promoter')) excluded.push(`${context.facts.actor} (promoter)`);
+  const behind = context.facts.actingFor;
+  if (config.notBy.includes('promoter') && behind !== undefined && behind !== context.facts.actor)
+    excluded.push(`${behind} (who triggered the promoting job)`);
   for (const rule of config.notBy.filter((r) => r.startsWith('attester:')))
     excluded.push(`attesters of ${rule.slice(9)}`);
   return excluded.length ? ` except ${excluded.join(', ')}` : '';

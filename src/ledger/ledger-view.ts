@@ -54,6 +54,8 @@ export interface ApprovalRecord {
   /** `withdraw` takes back the person's earlier approval or rejection. */
   decision: 'approve' | 'reject' | 'withdraw';
   comment?: string;
+  /** When `actor` is a CI job: the person who triggered it, whose approval it also is. */
+  actingFor?: string;
 }
 
 export interface VerificationRecord {
@@ -269,7 +271,13 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
       const decision =
         payload.decision === 'reject' || payload.decision === 'withdraw' ? payload.decision : 'approve';
       const comment = text(payload.comment);
-      approvals.push({ ...base, decision, ...(comment ? { comment } : {}) });
+      const actingFor = text(payload.actingFor);
+      approvals.push({
+        ...base,
+        decision,
+        ...(comment ? { comment } : {}),
+        ...(actingFor ? { actingFor: foldName(actingFor) } : {}),
+      });
     } else if (entry.kind === ENTRY.verification && entry.stage && entry.artifact) {
       const details = text(payload.details);
       verifications.push({

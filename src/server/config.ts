@@ -65,6 +65,15 @@ export const ciIssuerSchema = z
      * live the job's timeout (1h unless the project sets another), so a longer one needs this raised.
      */
     maxTokenLifetime: duration.default('1h'),
+    /**
+     * The claim naming the person who triggered the job (default: `actor` on GitHub Actions,
+     * `user_login` elsewhere, as GitLab names it): separation of duties takes the job's principal
+     * for that person too (src/gates/approvals-gate.ts).
+     */
+    personClaim: z
+      .string()
+      .regex(/^[A-Za-z_][\w.-]*$/, 'a claim name such as actor or user_login')
+      .optional(),
     rules: z.array(claimRuleSchema).min(1),
   })
   // On an issuer that mints for anybody (github.com, gitlab.com), a rule must fix the owner.

@@ -12,6 +12,11 @@ export interface Identity {
   grant: Grant;
   /** How the caller authenticated: `token:<id>`, `oidc:<issuer>`, `session`. */
   via: string;
+  /**
+   * For a CI job: the person who triggered it, as its issuer signed it (ciIssuers[].personClaim),
+   * normalised. Separation of duties takes the job for that person too.
+   */
+  actingFor?: string;
   /** For an API token made over the API by someone else: its maker (see assertTokenActsForItsName). */
   madeBy?: string;
 }

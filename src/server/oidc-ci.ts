@@ -8,6 +8,7 @@
 import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { TollgateError } from '../errors.js';
 import { formatDuration, parseExactDuration } from '../policy/duration.js';
+import { normaliseName } from '../policy/names.js';
 import { mapClaims } from './claim-rules.js';
 import { ASYMMETRIC_ALGORITHMS, type CiIssuerConfig } from './config.js';
 import type { Authenticator } from './identity.js';
@@ -29,6 +30,38 @@ async function jwksUriOf(config: CiIssuerConfig): Promise<URL> {
     throw new Error(`${discovery} names the issuer ${String(document.issuer)}`);
   if (typeof document.jwks_uri !== 'string') throw new Error(`${discovery} has no jwks_uri`);
   return new URL(document.jwks_uri);
+}
+
+/** GitHub Actions' issuer, whose tokens name the triggering person in `actor`. */
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/** The claim naming the person who triggered a job: configured, else the issuer's usual one. */
+export function personClaimOf(config: CiIssuerConfig): string {
+  if (config.personClaim !== undefined) return config.personClaim;
+  // GitLab (gitlab.com and self-hosted, whatever its address) names the person `user_login`.
+  return config.issuer.replace(/\/$/, '') === GITHUB_ACTIONS_ISSUER ? 'actor' : 'user_login';
+}
+
+/**
+ * The person a verified token's job acts for, normalised, or undefined when the token names none.
+ * A name that cannot be compared is refused rather than dropped: dropped, the person's own
+ * approval would count beside their job's promotion.
+ * @throws TollgateError UNAUTHENTICATED naming the claim and what is wrong with it
+ */
+function personOf(config: CiIssuerConfig, claims: Readonly<Record<string, unknown>>): string | undefined {
+  const claim = personClaimOf(config);
+  if (!Object.hasOwn(claims, claim)) return undefined;
+  const value = claims[claim];
+  if (typeof value !== 'string')
+    throw unauthenticated(
+      `the ID token's ${claim} claim, which names the person who triggered the job (ciIssuers[].personClaim), is not a string`,
+    );
+  const checked = normaliseName(value);
+  if (!checked.ok)
+    throw unauthenticated(
+      `the ID token's ${claim} claim ${JSON.stringify(value)}, which names the person who triggered the job (ciIssuers[].personClaim), ${checked.problem}`,
+    );
+  return checked.name;
 }
 
 /** Looks like a JWT (three base64url parts). */
@@ -126,6 +159,12 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
         );
     }
     const { principal, grant } = mapClaims(config.rules, claims, config.issuer);
-    return { principal, grant, via: `oidc:${config.issuer}` };
+    const actingFor = personOf(config, claims);
+    return {
+      principal,
+      grant,
+      via: `oidc:${config.issuer}`,
+      ...(actingFor === undefined ? {} : { actingFor }),
+    };
   };
 }

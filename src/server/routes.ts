@@ -21,7 +21,13 @@ import {
   testsDocument,
   verificationDocument,
 } from '../app/documents.js';
-import { type AppRequest, type AppServices, heldContract, principalOf } from '../app/services.js';
+import {
+  type AppRequest,
+  type AppServices,
+  heldContract,
+  principalOf,
+  withoutActingFor,
+} from '../app/services.js';
 import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
@@ -257,10 +263,8 @@ export async function requestFor(
     if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/i.test(now))
       throw new TollgateError('USAGE', `Tollgate-Now "${now}": expected an ISO 8601 time with a zone`);
   }
-  const who =
-    as === undefined || as.trim() === ''
-      ? principalOfIdentity(identity.principal)
-      : principalOf(as, 'Tollgate-As');
+  const asItself = as === undefined || as.trim() === '';
+  const who = asItself ? principalOfIdentity(identity.principal) : principalOf(as, 'Tollgate-As');
   await assertActsForItsName(identity, [contract]);
   return {
     services,
@@ -268,6 +272,8 @@ export async function requestFor(
     caller: {
       ...who,
       grant: identity.grant,
+      // The person behind a CI job, unless the demo's --as names someone else acting.
+      ...(identity.actingFor !== undefined && asItself ? { actingFor: identity.actingFor } : {}),
       at,
       ...(now !== undefined || deps.services.clock.fixed ? { timeSet: true } : {}),
     },
@@ -941,7 +947,11 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const asPromoter =
         promoter === undefined
           ? request
-          : { ...request, caller: { ...request.caller, ...principalOf(promoter, 'promoter') } };
+          : {
+              ...request,
+              // The promoter named acts as themselves: the caller's own job's person is not theirs.
+              caller: { ...withoutActingFor(request.caller), ...principalOf(promoter, 'promoter') },
+            };
       const decision = await checkStage(asPromoter, stage, artifact);
       deps.metrics.decisions.inc({ pipeline: decision.pipeline, stage, verdict: decision.verdict });
       return answer(c, decision);
@@ -1478,6 +1488,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         pipelines: identity.grant.pipelines,
         ...(identity.grant.stages ? { stages: identity.grant.stages } : {}),
         via: identity.via,
+        ...(identity.actingFor === undefined ? {} : { actingFor: identity.actingFor }),
       });
     },
   );
