@@ -38,8 +38,12 @@ const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 /** The claim naming the person who triggered a job: configured, else the issuer's usual one. */
 export function personClaimOf(config: CiIssuerConfig): string {
   if (config.personClaim !== undefined) return config.personClaim;
-  // GitLab (gitlab.com and self-hosted, whatever its address) names the person `user_login`.
-  return config.issuer.replace(/\/$/, '') === GITHUB_ACTIONS_ISSUER ? 'actor' : 'user_login';
+  // GitHub's enterprise issuers sit under its address (`…/ENTERPRISE`); GitLab (gitlab.com and
+  // self-hosted, whatever its address) names the person `user_login`.
+  const issuer = config.issuer.replace(/\/$/, '');
+  return issuer === GITHUB_ACTIONS_ISSUER || issuer.startsWith(`${GITHUB_ACTIONS_ISSUER}/`)
+    ? 'actor'
+    : 'user_login';
 }
 
 /**

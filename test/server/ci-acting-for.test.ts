@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
+import { ciTokenAuthenticator, personClaimOf } from '../../src/server/oidc-ci.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
@@ -249,6 +249,12 @@ describe('a CI job acts for the person who triggered it', () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
       'triggering_actor claim "ali\u200bce", which names the person who triggered the job (ciIssuers[].personClaim), contains an invisible character',
     );
+    // GitHub's enterprise issuers sit under its address and name the person in actor as well.
+    const enterprise = parseServerConfig(
+      `ciIssuers:\n  - issuer: ${GITHUB}/acme\n    audience: tollgate\n    rules:\n      - { match: { repository_owner: acme }, principal: x, role: ci, pipelines: [shop] }\n`,
+      'server.yaml',
+    );
+    expect(personClaimOf(enterprise.ciIssuers[0]!)).toBe('actor');
     expect(() => configOf('    personClaim: "no such"\n')).toThrow(
       /server\.yaml:\d+:\d+.*ciIssuers\.0\.personClaim: a claim name such as actor or user_login/,
     );
