@@ -60,6 +60,11 @@ function authorship(context: GateContext, actor: string): string | undefined {
     return `${actor} may be ${author}, the artifact's author${whySamePerson(author, actor)}`;
   if (registrant && mayBeSamePerson(registrant, actor))
     return `${actor} may be ${registrant}, who registered the artifact${whySamePerson(registrant, actor)}`;
+  // A CI job registered it: the person who triggered the job put the build in as much as the job.
+  const behind = context.facts.ledger.registeredFor;
+  if (behind === actor) return `${actor} triggered the job that registered the artifact (${registrant})`;
+  if (behind && mayBeSamePerson(behind, actor))
+    return `${actor} may be ${behind}, who triggered the job that registered the artifact (${registrant})${whySamePerson(behind, actor)}`;
   return undefined;
 }
 
@@ -396,6 +401,9 @@ function exclusions(config: ApprovalsRequirement, context: GateContext): string 
   if (config.notBy.includes('author') && author) excluded.push(`${author} (author)`);
   if (config.notBy.includes('author') && registrant && registrant !== author)
     excluded.push(`${registrant} (registrant)`);
+  const registeredFor = context.facts.ledger.registeredFor;
+  if (config.notBy.includes('author') && registeredFor && registeredFor !== author)
+    excluded.push(`${registeredFor} (who triggered the registering job)`);
   if (config.notBy.includes('promoter')) excluded.push(`${context.facts.actor} (promoter)`);
   const behind = context.facts.actingFor;
   if (config.notBy.includes('promoter') && behind !== undefined && behind !== context.facts.actor)

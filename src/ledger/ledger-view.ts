@@ -29,6 +29,8 @@ export interface LedgerView {
   promotions: PromotionRecord[];
   /** Who registered the artifact (the `register` entry's actor), when known. */
   registeredBy?: string;
+  /** When a CI job registered it: the person who triggered the job (the entry's `actingFor`). */
+  registeredFor?: string;
   /** Approvals, rejections and withdrawals of the artifact, every stage, oldest first. */
   approvals?: ApprovalRecord[];
   /** Post-deploy verifications of the artifact, every stage, oldest first. */
@@ -256,6 +258,7 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
   const rollbacks: RollbackRecord[] = [];
   const overrides: OverrideRecord[] = [];
   let registeredBy: string | undefined;
+  let registeredFor: string | undefined;
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   for (const entry of entries) {
     const base = {
@@ -266,8 +269,11 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
       at: entry.at,
     };
     const payload = entry.payload;
-    if (entry.kind === ENTRY.register && registeredBy === undefined) registeredBy = base.actor;
-    else if (entry.kind === ENTRY.approval && entry.stage && entry.artifact) {
+    if (entry.kind === ENTRY.register && registeredBy === undefined) {
+      registeredBy = base.actor;
+      const person = text(payload.actingFor);
+      if (person !== undefined) registeredFor = foldName(person);
+    } else if (entry.kind === ENTRY.approval && entry.stage && entry.artifact) {
       const decision =
         payload.decision === 'reject' || payload.decision === 'withdraw' ? payload.decision : 'approve';
       const comment = text(payload.comment);
@@ -312,6 +318,7 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
   }
   return {
     ...(registeredBy === undefined ? {} : { registeredBy }),
+    ...(registeredFor === undefined ? {} : { registeredFor }),
     approvals,
     verifications,
     rollbacks,

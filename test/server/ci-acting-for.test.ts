@@ -42,6 +42,17 @@ stages:
     requires:
       approvals: { count: 2 }
 `);
+const AUTHOR = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  dev: { purpose: unit tests }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [author] }
+`);
 const base = '/api/v1/pipelines/shop';
 
 let jwksServer: Server;
@@ -231,6 +242,24 @@ describe('a CI job acts for the person who triggered it', () => {
     expect(await summary()).toMatch(/^1 of 2 approvals/);
     expect(await summary()).toContain(
       'github:shop/checkout:approve acted for alice, who may be alice@example.com, whose approval already counts',
+    );
+  });
+
+  it('does not count the approval of the person whose push made the job register the artifact under notBy author', async () => {
+    const s = await open(AUTHOR);
+    const D = fakeDigest('alice-pushed');
+    const job = await sign({ repository: 'shop/checkout', actor: 'alice' });
+    expect((await s.call('POST', `${base}/artifacts`, job, { digest: D })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, job, { artifact: D })).status).toBe(201);
+    const alice = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'alice@example.com' });
+    expect(await approve(s, alice, D)).toBe(201);
+    const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+    const check = (await (
+      await s.call('GET', `${base}/stages/prod/check?artifact=${D}`, root)
+    ).json()) as Decision;
+    expect(approvalsOf(check)?.status).not.toBe('pass');
+    expect(approvalsOf(check)?.summary).toContain(
+      'alice@example.com may be alice, who triggered the job that registered the artifact (github:shop/checkout)',
     );
   });
 
