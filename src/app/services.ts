@@ -150,11 +150,11 @@ export interface Caller {
   /** What a server granted the caller (src/app/authorise.ts); absent for the CLI on a local ledger. */
   readonly grant?: Grant;
   /**
-   * For a CI job a server authenticated: the person who triggered it, normalised, as the job's
-   * issuer signed it. Recorded with every write (`actingFor`); separation of duties takes the job
-   * for that person too.
+   * For a CI job a server authenticated: the people who triggered it, normalised, as the job's
+   * issuer signed them. Recorded with every write (`actingFor`); separation of duties takes the
+   * job for each of them too.
    */
-  readonly actingFor?: string;
+  readonly actingFor?: readonly string[];
   /** The time of the request: what a use case decides at and records. */
   readonly at: Date;
   /** True when `at` was set by someone (`--now`, a test) rather than read from a real clock. */
@@ -216,13 +216,13 @@ export function renewed<R extends AppRequest>(request: R): R {
 export function callerMarks(request: AppRequest): {
   clockSet?: true;
   actorTyped?: string;
-  actingFor?: string;
+  actingFor?: string[];
 } {
   const { timeSet, typed, actingFor } = request.caller;
   return {
     ...(timeSet ? { clockSet: true as const } : {}),
     ...(typed ? { actorTyped: typed } : {}),
-    ...(actingFor ? { actingFor } : {}),
+    ...(actingFor?.length ? { actingFor: [...actingFor] } : {}),
   };
 }
 

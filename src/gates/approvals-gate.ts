@@ -61,10 +61,11 @@ function authorship(context: GateContext, actor: string): string | undefined {
   if (registrant && mayBeSamePerson(registrant, actor))
     return `${actor} may be ${registrant}, who registered the artifact${whySamePerson(registrant, actor)}`;
   // A CI job registered it: the person who triggered the job put the build in as much as the job.
-  const behind = context.facts.ledger.registeredFor;
-  if (behind === actor) return `${actor} triggered the job that registered the artifact (${registrant})`;
-  if (behind && mayBeSamePerson(behind, actor))
-    return `${actor} may be ${behind}, who triggered the job that registered the artifact (${registrant})${whySamePerson(behind, actor)}`;
+  for (const behind of context.facts.ledger.registeredFor ?? []) {
+    if (behind === actor) return `${actor} triggered the job that registered the artifact (${registrant})`;
+    if (mayBeSamePerson(behind, actor))
+      return `${actor} may be ${behind}, who triggered the job that registered the artifact (${registrant})${whySamePerson(behind, actor)}`;
+  }
   return undefined;
 }
 
@@ -97,8 +98,8 @@ export function ineligibility(
   config: ApprovalsRequirement,
   actor: string,
   context: GateContext,
-  /** When `actor` is a CI job: the person who triggered it, excluded as they would be. */
-  actingFor?: string,
+  /** When `actor` is a CI job: the people who triggered it, excluded as they would be. */
+  actingFor?: readonly string[],
 ): string | undefined {
   const { groups } = peopleOf(context.contract);
   // `from` is not widened by the person behind a job: their push is not their approval.
@@ -121,17 +122,15 @@ export function approvalRefusal(
   config: ApprovalsRequirement | undefined,
   actor: string,
   context: GateContext,
-  actingFor?: string,
+  actingFor?: readonly string[],
 ): string | undefined {
   if (config !== undefined) return ineligibility(config, actor, context, actingFor);
   return promotership(actor, actingFor, context);
 }
 
-/** A name and the person behind it, as separation of duties compares them. */
-function namesOf(record: { actor: string; actingFor?: string }): string[] {
-  return record.actingFor === undefined || record.actingFor === record.actor
-    ? [record.actor]
-    : [record.actor, record.actingFor];
+/** A name and the people behind it, as separation of duties compares them. */
+function namesOf(record: { actor: string; actingFor?: readonly string[] | undefined }): string[] {
+  return [record.actor, ...(record.actingFor ?? []).filter((name) => name !== record.actor)];
 }
 
 /**
@@ -141,17 +140,17 @@ function namesOf(record: { actor: string; actingFor?: string }): string[] {
  */
 function promotership(
   actor: string,
-  actingFor: string | undefined,
+  actingFor: readonly string[] | undefined,
   context: GateContext,
 ): string | undefined {
   const promoter = context.facts.actor;
   const sides: Array<[string, string, string]> = [[promoter, 'is the promoter', 'the promoter']];
-  const behind = context.facts.actingFor;
-  if (behind !== undefined && behind !== promoter) {
+  for (const behind of context.facts.actingFor ?? []) {
+    if (behind === promoter) continue;
     const role = `triggered the promoting job ${promoter}`;
     sides.push([behind, role, `who ${role}`]);
   }
-  for (const name of namesOf({ actor, ...(actingFor === undefined ? {} : { actingFor }) })) {
+  for (const name of namesOf({ actor, actingFor })) {
     const subject = name === actor ? actor : `${actor} acted for ${name}, who`;
     for (const [other, is, who] of sides) {
       if (other === name) return `${subject} ${is}`;
@@ -217,8 +216,8 @@ export function approvalWouldNotCount(
   config: ApprovalsRequirement,
   actor: string,
   context: GateContext,
-  /** When `actor` is a CI job: the person who triggered it. */
-  actingFor?: string,
+  /** When `actor` is a CI job: the people who triggered it. */
+  actingFor?: readonly string[],
 ): string | undefined {
   const others = latestWords(context).filter((word) => word.actor !== actor);
   const mine: ApprovalRecord = {
@@ -228,7 +227,7 @@ export function approvalWouldNotCount(
     actor,
     at: context.facts.now.toISOString(),
     decision: 'approve',
-    ...(actingFor === undefined ? {} : { actingFor }),
+    ...(actingFor === undefined ? {} : { actingFor: [...actingFor] }),
   };
   const before = approvalStandings(config, others, context);
   const after = new Map(approvalStandings(config, [...others, mine], context).map((s) => [s.record, s.why]));
@@ -249,13 +248,17 @@ function exclusion(
   rule: string,
   actor: string,
   context: GateContext,
-  actingFor?: string,
+  actingFor?: readonly string[],
 ): string | undefined {
   if (rule === 'promoter') return promotership(actor, actingFor, context);
   const own = exclusionOfName(rule, actor, context);
-  if (own !== undefined || actingFor === undefined || actingFor === actor) return own;
-  const behind = exclusionOfName(rule, actingFor, context);
-  return behind === undefined ? undefined : `${actor} acted for ${actingFor}, and ${behind}`;
+  if (own !== undefined) return own;
+  for (const person of actingFor ?? []) {
+    if (person === actor) continue;
+    const behind = exclusionOfName(rule, person, context);
+    if (behind !== undefined) return `${actor} acted for ${person}, and ${behind}`;
+  }
+  return undefined;
 }
 
 /** Why one `notBy` rule other than `promoter` excludes the name `actor`, or undefined. */
@@ -401,13 +404,13 @@ function exclusions(config: ApprovalsRequirement, context: GateContext): string 
   if (config.notBy.includes('author') && author) excluded.push(`${author} (author)`);
   if (config.notBy.includes('author') && registrant && registrant !== author)
     excluded.push(`${registrant} (registrant)`);
-  const registeredFor = context.facts.ledger.registeredFor;
-  if (config.notBy.includes('author') && registeredFor && registeredFor !== author)
-    excluded.push(`${registeredFor} (who triggered the registering job)`);
+  for (const person of context.facts.ledger.registeredFor ?? [])
+    if (config.notBy.includes('author') && person !== author)
+      excluded.push(`${person} (who triggered the registering job)`);
   if (config.notBy.includes('promoter')) excluded.push(`${context.facts.actor} (promoter)`);
-  const behind = context.facts.actingFor;
-  if (config.notBy.includes('promoter') && behind !== undefined && behind !== context.facts.actor)
-    excluded.push(`${behind} (who triggered the promoting job)`);
+  for (const person of context.facts.actingFor ?? [])
+    if (config.notBy.includes('promoter') && person !== context.facts.actor)
+      excluded.push(`${person} (who triggered the promoting job)`);
   for (const rule of config.notBy.filter((r) => r.startsWith('attester:')))
     excluded.push(`attesters of ${rule.slice(9)}`);
   return excluded.length ? ` except ${excluded.join(', ')}` : '';

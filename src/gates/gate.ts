@@ -45,8 +45,8 @@ export interface Facts {
   ledger: LedgerView;
   /** Who is asking (the promoter for `promote`, `--as` for `check`). */
   actor: string;
-  /** When `actor` is a CI job: the person who triggered it (the promoter too, to `notBy: promoter`). */
-  actingFor?: string;
+  /** When `actor` is a CI job: the people who triggered it (promoters too, to `notBy: promoter`). */
+  actingFor?: readonly string[];
   /** The evaluation time. */
   now: Date;
   /** Other registered artifacts with the same short digest (look-alikes); absent or empty: none. */

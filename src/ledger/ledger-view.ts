@@ -29,8 +29,8 @@ export interface LedgerView {
   promotions: PromotionRecord[];
   /** Who registered the artifact (the `register` entry's actor), when known. */
   registeredBy?: string;
-  /** When a CI job registered it: the person who triggered the job (the entry's `actingFor`). */
-  registeredFor?: string;
+  /** When a CI job registered it: the people who triggered the job (the entry's `actingFor`). */
+  registeredFor?: string[];
   /** Approvals, rejections and withdrawals of the artifact, every stage, oldest first. */
   approvals?: ApprovalRecord[];
   /** Post-deploy verifications of the artifact, every stage, oldest first. */
@@ -56,8 +56,8 @@ export interface ApprovalRecord {
   /** `withdraw` takes back the person's earlier approval or rejection. */
   decision: 'approve' | 'reject' | 'withdraw';
   comment?: string;
-  /** When `actor` is a CI job: the person who triggered it, whose approval it also is. */
-  actingFor?: string;
+  /** When `actor` is a CI job: the people who triggered it, whose approval it also is. */
+  actingFor?: string[];
 }
 
 export interface VerificationRecord {
@@ -251,6 +251,14 @@ export function registeredArtifact(entries: readonly ViewEntry[]): Artifact | un
   };
 }
 
+/** The people a CI job acted for, as an entry records them (`actingFor`), folded; undefined for none. */
+function people(value: unknown): string[] | undefined {
+  const names = (Array.isArray(value) ? value : [value]).filter(
+    (name): name is string => typeof name === 'string' && name !== '',
+  );
+  return names.length > 0 ? names.map(foldName) : undefined;
+}
+
 /** Approvals, verifications, rollbacks, overrides and the registrant, from the same entries. */
 function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, 'promotions'> {
   const approvals: ApprovalRecord[] = [];
@@ -258,7 +266,7 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
   const rollbacks: RollbackRecord[] = [];
   const overrides: OverrideRecord[] = [];
   let registeredBy: string | undefined;
-  let registeredFor: string | undefined;
+  let registeredFor: string[] | undefined;
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   for (const entry of entries) {
     const base = {
@@ -271,18 +279,17 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
     const payload = entry.payload;
     if (entry.kind === ENTRY.register && registeredBy === undefined) {
       registeredBy = base.actor;
-      const person = text(payload.actingFor);
-      if (person !== undefined) registeredFor = foldName(person);
+      registeredFor = people(payload.actingFor);
     } else if (entry.kind === ENTRY.approval && entry.stage && entry.artifact) {
       const decision =
         payload.decision === 'reject' || payload.decision === 'withdraw' ? payload.decision : 'approve';
       const comment = text(payload.comment);
-      const actingFor = text(payload.actingFor);
+      const actingFor = people(payload.actingFor);
       approvals.push({
         ...base,
         decision,
         ...(comment ? { comment } : {}),
-        ...(actingFor ? { actingFor: foldName(actingFor) } : {}),
+        ...(actingFor ? { actingFor } : {}),
       });
     } else if (entry.kind === ENTRY.verification && entry.stage && entry.artifact) {
       const details = text(payload.details);

@@ -47,6 +47,8 @@ export const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
 ] as const;
 
+const claimName = z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a claim name such as actor or user_login');
+
 const duration = z
   .string()
   .refine((text) => parseExactDuration(text) !== undefined, 'a duration such as 8h or 30m');
@@ -66,14 +68,11 @@ export const ciIssuerSchema = z
      */
     maxTokenLifetime: duration.default('1h'),
     /**
-     * The claim naming the person who triggered the job (default: `actor` on GitHub Actions,
-     * `user_login` elsewhere, as GitLab names it): separation of duties takes the job's principal
-     * for that person too (src/gates/approvals-gate.ts).
+     * The claims naming the people who triggered the job (default: `actor` and `triggering_actor`
+     * on GitHub Actions, `user_login` elsewhere, as GitLab names it): separation of duties takes
+     * the job's principal for each of them too (src/gates/approvals-gate.ts).
      */
-    personClaim: z
-      .string()
-      .regex(/^[A-Za-z_][\w.-]*$/, 'a claim name such as actor or user_login')
-      .optional(),
+    personClaim: z.union([claimName, z.array(claimName).min(1)]).optional(),
     rules: z.array(claimRuleSchema).min(1),
   })
   // On an issuer that mints for anybody (github.com, gitlab.com), a rule must fix the owner.

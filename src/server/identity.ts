@@ -13,10 +13,11 @@ export interface Identity {
   /** How the caller authenticated: `token:<id>`, `oidc:<issuer>`, `session`. */
   via: string;
   /**
-   * For a CI job: the person who triggered it, as its issuer signed it (ciIssuers[].personClaim),
-   * normalised. Separation of duties takes the job for that person too.
+   * For a CI job: the people who triggered it (one, or two when one re-ran another's workflow), as
+   * its issuer signed them (ciIssuers[].personClaim), normalised. Separation of duties takes the
+   * job for each of them too.
    */
-  actingFor?: string;
+  actingFor?: readonly string[];
   /** For an API token made over the API by someone else: its maker (see assertTokenActsForItsName). */
   madeBy?: string;
 }

@@ -35,37 +35,43 @@ async function jwksUriOf(config: CiIssuerConfig): Promise<URL> {
 /** GitHub Actions' issuer, whose tokens name the triggering person in `actor`. */
 const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 
-/** The claim naming the person who triggered a job: configured, else the issuer's usual one. */
-export function personClaimOf(config: CiIssuerConfig): string {
-  if (config.personClaim !== undefined) return config.personClaim;
+/** The claims naming who triggered a job: configured, else the issuer's usual ones. */
+export function personClaimsOf(config: CiIssuerConfig): string[] {
+  if (config.personClaim !== undefined)
+    return typeof config.personClaim === 'string' ? [config.personClaim] : [...config.personClaim];
   // GitHub's enterprise issuers sit under its address (`…/ENTERPRISE`); GitLab (gitlab.com and
   // self-hosted, whatever its address) names the person `user_login`.
   const issuer = config.issuer.replace(/\/$/, '');
+  // On GitHub whoever re-runs a workflow (`triggering_actor`) sets it going as much as whoever
+  // first started it (`actor`): both count.
   return issuer === GITHUB_ACTIONS_ISSUER || issuer.startsWith(`${GITHUB_ACTIONS_ISSUER}/`)
-    ? 'actor'
-    : 'user_login';
+    ? ['actor', 'triggering_actor']
+    : ['user_login'];
 }
 
 /**
- * The person a verified token's job acts for, normalised, or undefined when the token names none.
- * A name that cannot be compared is refused rather than dropped: dropped, the person's own
- * approval would count beside their job's promotion.
+ * The people a verified token's job acts for, normalised and distinct, or undefined when the token
+ * names none. A name that cannot be compared is refused rather than dropped: dropped, the person's
+ * own approval would count beside their job's promotion.
  * @throws TollgateError UNAUTHENTICATED naming the claim and what is wrong with it
  */
-function personOf(config: CiIssuerConfig, claims: Readonly<Record<string, unknown>>): string | undefined {
-  const claim = personClaimOf(config);
-  if (!Object.hasOwn(claims, claim)) return undefined;
-  const value = claims[claim];
-  if (typeof value !== 'string')
-    throw unauthenticated(
-      `the ID token's ${claim} claim, which names the person who triggered the job (ciIssuers[].personClaim), is not a string`,
-    );
-  const checked = normaliseName(value);
-  if (!checked.ok)
-    throw unauthenticated(
-      `the ID token's ${claim} claim ${JSON.stringify(value)}, which names the person who triggered the job (ciIssuers[].personClaim), ${checked.problem}`,
-    );
-  return checked.name;
+function peopleOf(config: CiIssuerConfig, claims: Readonly<Record<string, unknown>>): string[] | undefined {
+  const people: string[] = [];
+  for (const claim of personClaimsOf(config)) {
+    if (!Object.hasOwn(claims, claim)) continue;
+    const value = claims[claim];
+    if (typeof value !== 'string')
+      throw unauthenticated(
+        `the ID token's ${claim} claim, which names a person who triggered the job (ciIssuers[].personClaim), is not a string`,
+      );
+    const checked = normaliseName(value);
+    if (!checked.ok)
+      throw unauthenticated(
+        `the ID token's ${claim} claim ${JSON.stringify(value)}, which names a person who triggered the job (ciIssuers[].personClaim), ${checked.problem}`,
+      );
+    if (!people.includes(checked.name)) people.push(checked.name);
+  }
+  return people.length > 0 ? people : undefined;
 }
 
 /** Looks like a JWT (three base64url parts). */
@@ -163,7 +169,7 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
         );
     }
     const { principal, grant } = mapClaims(config.rules, claims, config.issuer);
-    const actingFor = personOf(config, claims);
+    const actingFor = peopleOf(config, claims);
     return {
       principal,
       grant,

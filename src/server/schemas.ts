@@ -691,8 +691,8 @@ export const whoamiSchema = z
     pipelines: z.union([z.literal('*'), z.array(z.string())]),
     stages: z.array(z.string()).optional(),
     via: z.string(),
-    /** For a CI job: the person who triggered it, as its issuer signed it. */
-    actingFor: z.string().optional(),
+    /** For a CI job: the people who triggered it, as its issuer signed them. */
+    actingFor: z.array(z.string()).optional(),
   })
   .openapi('Whoami');
 

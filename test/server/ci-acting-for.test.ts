@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator, personClaimOf } from '../../src/server/oidc-ci.js';
+import { ciTokenAuthenticator, personClaimsOf } from '../../src/server/oidc-ci.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
@@ -158,13 +158,16 @@ describe('a CI job acts for the person who triggered it', () => {
       '/api/v1/whoami',
       await sign({ repository: 'shop/checkout', environment: 'prod', actor: 'Alice' }),
     );
-    expect(await github.json()).toMatchObject({ principal: 'github:shop/checkout@prod', actingFor: 'alice' });
+    expect(await github.json()).toMatchObject({
+      principal: 'github:shop/checkout@prod',
+      actingFor: ['alice'],
+    });
     const lab = await s.call(
       'GET',
       '/api/v1/whoami',
       await sign({ project_path: 'shop/checkout', user_login: 'bob' }, gitlab),
     );
-    expect(await lab.json()).toMatchObject({ principal: 'gitlab:shop/checkout', actingFor: 'bob' });
+    expect(await lab.json()).toMatchObject({ principal: 'gitlab:shop/checkout', actingFor: ['bob'] });
   });
 
   it('does not count the approval of alice@example.com when the job alice triggered promotes prod', async () => {
@@ -187,7 +190,28 @@ describe('a CI job acts for the person who triggered it', () => {
     expect((await s.call('POST', `${base}/stages/prod/promotions`, bobs, { artifact: D })).status).toBe(201);
     const [promotion] = await s.handle.store.entriesForStage('shop', 'prod', ['promotion']);
     expect(promotion?.actor).toBe('github:shop/checkout@prod');
-    expect(promotion?.payload.actingFor).toBe('bob');
+    expect(promotion?.payload.actingFor).toEqual(['bob']);
+  });
+
+  it('does not count the approval of alice when she re-ran the workflow bob started that promotes prod', async () => {
+    const s = await open();
+    const D = await inDev(s, 'alice-reruns');
+    const alice = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'alice' });
+    expect(await approve(s, alice, D)).toBe(201);
+    const rerun = await sign({
+      repository: 'shop/checkout',
+      environment: 'prod',
+      actor: 'bob',
+      triggering_actor: 'alice',
+    });
+    expect(await (await s.call('GET', '/api/v1/whoami', rerun)).json()).toMatchObject({
+      actingFor: ['bob', 'alice'],
+    });
+    const answer = await s.call('POST', `${base}/stages/prod/promotions`, rerun, { artifact: D });
+    expect(answer.status).toBe(200);
+    expect(approvalsOf((await answer.json()) as Decision)?.summary).toContain(
+      'alice triggered the promoting job github:shop/checkout@prod',
+    );
   });
 
   it('does not count an approval given through a job alice triggered when her job promotes, on GitLab too', async () => {
@@ -200,7 +224,7 @@ describe('a CI job acts for the person who triggered it', () => {
     });
     expect(await approve(s, approving, D)).toBe(201);
     const [approval] = await s.handle.store.entriesForStage('shop', 'prod', ['approval']);
-    expect(approval?.payload.actingFor).toBe('alice');
+    expect(approval?.payload.actingFor).toEqual(['alice']);
     const job = await sign({ project_path: 'shop/checkout', user_login: 'alice' }, gitlab);
     const check = (await (
       await s.call('GET', `${base}/stages/prod/check?artifact=${D}`, job)
@@ -271,19 +295,19 @@ describe('a CI job acts for the person who triggered it', () => {
       actor: 'bob',
       triggering_actor: 'alice',
     });
-    expect(await (await s.call('GET', '/api/v1/whoami', job)).json()).toMatchObject({ actingFor: 'alice' });
+    expect(await (await s.call('GET', '/api/v1/whoami', job)).json()).toMatchObject({ actingFor: ['alice'] });
     const hidden = await sign({ repository: 'shop/checkout', triggering_actor: 'ali\u200bce' });
     const refused = await s.call('GET', '/api/v1/whoami', hidden);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
-      'triggering_actor claim "ali\u200bce", which names the person who triggered the job (ciIssuers[].personClaim), contains an invisible character',
+      'triggering_actor claim "ali\u200bce", which names a person who triggered the job (ciIssuers[].personClaim), contains an invisible character',
     );
     // GitHub's enterprise issuers sit under its address and name the person in actor as well.
     const enterprise = parseServerConfig(
       `ciIssuers:\n  - issuer: ${GITHUB}/acme\n    audience: tollgate\n    rules:\n      - { match: { repository_owner: acme }, principal: x, role: ci, pipelines: [shop] }\n`,
       'server.yaml',
     );
-    expect(personClaimOf(enterprise.ciIssuers[0]!)).toBe('actor');
+    expect(personClaimsOf(enterprise.ciIssuers[0]!)).toEqual(['actor', 'triggering_actor']);
     expect(() => configOf('    personClaim: "no such"\n')).toThrow(
       /server\.yaml:\d+:\d+.*ciIssuers\.0\.personClaim: a claim name such as actor or user_login/,
     );
