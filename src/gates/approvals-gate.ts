@@ -291,9 +291,11 @@ export function overrideRefusal(
   actor: string,
   context: GateContext,
 ): string | undefined {
+  // The overrider is the promoter: when a CI job, the people who triggered it waive it as well.
+  const actingFor = actor === context.facts.actor ? context.facts.actingFor : undefined;
   for (const rule of config.notBy) {
     if (rule === 'promoter') continue;
-    const why = exclusion(rule, actor, context);
+    const why = exclusion(rule, actor, context, actingFor);
     if (why !== undefined) return `${why}, and notBy: [${rule}] keeps them from waiving approvals too`;
   }
   return undefined;

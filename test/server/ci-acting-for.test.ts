@@ -53,6 +53,19 @@ stages:
     requires:
       approvals: { count: 1, notBy: [author] }
 `);
+const WAIVED = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+overrides:
+  - { by: [hotfix-bot], gates: [approvals] }
+stages:
+  dev: { purpose: unit tests }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [author] }
+`);
 const base = '/api/v1/pipelines/shop';
 
 let jwksServer: Server;
@@ -93,6 +106,10 @@ ${extra}    rules:
       - match: { repository: "shop/*", job_workflow_ref: "*approve*" }
         principal: "github:{repository}:approve"
         role: approver
+        pipelines: [shop]
+      - match: { repository: shop/checkout, environment: hotfix }
+        principal: hotfix-bot
+        role: admin
         pipelines: [shop]
       - match: { repository: shop/checkout, environment: prod }
         principal: "github:{repository}@{environment}"
@@ -284,6 +301,24 @@ describe('a CI job acts for the person who triggered it', () => {
     expect(approvalsOf(check)?.status).not.toBe('pass');
     expect(approvalsOf(check)?.summary).toContain(
       'alice@example.com may be alice, who triggered the job that registered the artifact (github:shop/checkout)',
+    );
+  });
+
+  it('does not let the job of the artifact author waive approvals under notBy author', async () => {
+    const s = await open(WAIVED);
+    const D = fakeDigest('alice-waives');
+    const alice = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'alice' });
+    expect((await s.call('POST', `${base}/artifacts`, alice, { digest: D })).status).toBe(201);
+    expect((await s.call('POST', `${base}/stages/dev/promotions`, alice, { artifact: D })).status).toBe(201);
+    const job = await sign({ repository: 'shop/checkout', environment: 'hotfix', actor: 'alice' });
+    const answer = await s.call('POST', `${base}/stages/prod/promotions`, job, {
+      artifact: D,
+      overrides: ['approvals'],
+      reason: 'hotfix',
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.stringify(await answer.json())).toContain(
+      "the override of approvals by hotfix-bot does not apply: hotfix-bot acted for alice, and alice is the artifact's author",
     );
   });
 
