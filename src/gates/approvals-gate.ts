@@ -10,6 +10,7 @@ import type { ApprovalRecord } from '../ledger/ledger-view.js';
 import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
 import { foldName, mayBeSamePerson, normaliseName, whySamePerson } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
+import { ownValue } from '../records.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -266,15 +267,24 @@ function exclusionOfName(rule: string, actor: string, context: GateContext): str
   if (rule === 'author') return authorship(context, actor);
   if (rule.startsWith('attester:')) {
     const what = rule.slice('attester:'.length);
-    const attesters = context.facts.evidence
-      .filter(
-        (record) => record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what),
-      )
-      .map((record) => foldName(record.actor));
+    const records = context.facts.evidence.filter(
+      (record) => record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what),
+    );
+    const attesters = records.map((record) => foldName(record.actor));
     if (attesters.includes(actor)) return `${actor} attested ${what}`;
     const alias = attesters.find((attester) => mayBeSamePerson(attester, actor));
     if (alias !== undefined)
       return `${actor} may be ${alias}, who attested ${what}${whySamePerson(alias, actor)}`;
+    // A CI job attested it for someone (the person who triggered the job): theirs too.
+    const behind = context.facts.ledger.evidenceActingFor ?? {};
+    for (const record of records) {
+      for (const person of ownValue(behind, record.id) ?? []) {
+        const job = foldName(record.actor);
+        if (person === actor) return `${actor} triggered the job ${job} that attested ${what}`;
+        if (mayBeSamePerson(person, actor))
+          return `${actor} may be ${person}, who triggered the job ${job} that attested ${what}${whySamePerson(person, actor)}`;
+      }
+    }
   }
   return undefined;
 }

@@ -44,6 +44,11 @@ export interface LedgerView {
    * evidence id: where the record stands in the ledger's order, which no clock can move.
    */
   evidenceSeq?: Readonly<Record<string, number>>;
+  /**
+   * The people a CI job acted for when it attested each evidence record (the attest entry's
+   * `actingFor`), by evidence id; only records a job attested for someone are here.
+   */
+  evidenceActingFor?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One person's word about a digest in a stage; the latest word of each person counts. */
@@ -210,24 +215,33 @@ export function buildLedgerView(entries: readonly ViewEntry[]): LedgerView {
       }
     }
   }
-  return { promotions, ...people, evidenceSeq: evidenceSeqOf(entries) };
+  return { promotions, ...people, ...evidenceOrigins(entries) };
 }
 
-/** Evidence id → the seq of the first entry that recorded it. */
-function evidenceSeqOf(entries: readonly ViewEntry[]): Record<string, number> {
+/**
+ * Evidence id → the seq of the first entry that recorded it, and the people the CI job that
+ * recorded it acted for (that entry's `actingFor`), where it names any.
+ */
+function evidenceOrigins(
+  entries: readonly ViewEntry[],
+): Required<Pick<LedgerView, 'evidenceSeq' | 'evidenceActingFor'>> {
   const seqs = emptyRecord<number>();
-  const note = (id: unknown, seq: number) => {
-    if (typeof id === 'string' && !hasOwnKey(seqs, id)) setOwn(seqs, id, seq);
+  const actingFor = emptyRecord<readonly string[]>();
+  const note = (id: unknown, entry: ViewEntry) => {
+    if (typeof id !== 'string' || hasOwnKey(seqs, id)) return;
+    setOwn(seqs, id, entry.seq);
+    const behind = people(entry.payload.actingFor);
+    if (behind) setOwn(actingFor, id, behind);
   };
   for (const entry of entries) {
     if (entry.kind === ENTRY.attest && Array.isArray(entry.payload.evidence)) {
       for (const item of entry.payload.evidence as Array<Record<string, unknown> | null>)
-        note(item?.id, entry.seq);
+        note(item?.id, entry);
     } else if (entry.kind === ENTRY.verification) {
-      note(entry.payload.evidence, entry.seq);
+      note(entry.payload.evidence, entry);
     }
   }
-  return seqs;
+  return { evidenceSeq: seqs, evidenceActingFor: actingFor };
 }
 
 /**

@@ -13,7 +13,7 @@ import { parseServerConfig, type ServerConfig } from '../../src/server/config.js
 import { ciTokenAuthenticator, personClaimsOf } from '../../src/server/oidc-ci.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
-import { fakeDigest } from '../support/cli.js';
+import { fakeDigest, junit } from '../support/cli.js';
 import { sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
@@ -65,6 +65,18 @@ stages:
     from: dev
     requires:
       approvals: { count: 1, notBy: [author] }
+`);
+const ATTESTED = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  dev: { purpose: unit tests }
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      tests: [{ suite: unit }]
+      approvals: { count: 1, notBy: ["attester:unit"] }
 `);
 const base = '/api/v1/pipelines/shop';
 
@@ -346,5 +358,32 @@ describe('a CI job acts for the person who triggered it', () => {
     expect(() => configOf('    personClaim: "no such"\n')).toThrow(
       /server\.yaml:\d+:\d+.*ciIssuers\.0\.personClaim: a claim name such as actor or user_login/,
     );
+  });
+  it('does not count the approval of the person whose job attested the tests under notBy attester', async () => {
+    const s = await open(ATTESTED);
+    const D = await inDev(s, 'alice-attests');
+    const job = await sign({ repository: 'shop/checkout', actor: 'alice' });
+    const upload = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${job}`, 'content-type': 'application/xml' },
+      body: junit(['pass', 'pass'], 'unit'),
+    });
+    expect(upload.status).toBe(201);
+    const alice = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'alice@example.com' });
+    expect(await approve(s, alice, D)).toBe(201);
+    const admin = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'carol' });
+    const check = await s.call('GET', `${base}/stages/prod/check?artifact=${D}`, admin);
+    const decision = (await check.json()) as Decision;
+    expect(decision.verdict).not.toBe('allowed');
+    expect(approvalsOf(decision)?.summary).toContain(
+      'alice@example.com may be alice, who triggered the job github:shop/checkout that attested unit',
+    );
+    // Someone else's approval counts: the exclusion is about alice, not about the job.
+    const bob = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'bob' });
+    expect(await approve(s, bob, D)).toBe(201);
+    const again = (await (
+      await s.call('GET', `${base}/stages/prod/check?artifact=${D}`, admin)
+    ).json()) as Decision;
+    expect(approvalsOf(again)?.status).toBe('pass');
   });
 });
