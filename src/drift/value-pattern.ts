@@ -13,13 +13,15 @@ import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 
 // Required, not imported, so that it is loaded only when a contract has a `match`. In the CommonJS
-// bundles `require` is esbuild's: re2js is bundled into the CLI's core, where V8's code cache
-// covers it, and initialised on this first call (from node_modules it cost `check` ~11 ms, most of
-// it compiling). From source or the ESM library, where there is no `require`, Node's is made.
+// bundles (`__filename` is defined) `require` is esbuild's: re2js is bundled into the CLI's core,
+// where V8's code cache covers it, and initialised on this first call (from node_modules it cost
+// `check` ~11 ms, most of it compiling). The ESM library has no `require`, and esbuild's stand-in
+// for one there passes `typeof require === 'function'` but throws ("Dynamic require of re2js is not
+// supported"): there, and from source, Node's is made from the module's URL.
 let engine: typeof RE2JS | undefined;
 function re2(): typeof RE2JS {
   engine ??= (
-    (typeof require === 'function'
+    (typeof __filename === 'string' && typeof require === 'function'
       ? require('re2js')
       : createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('re2js')) as {
       RE2JS: typeof RE2JS;
