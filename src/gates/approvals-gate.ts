@@ -270,16 +270,16 @@ function exclusionOfName(rule: string, actor: string, context: GateContext): str
     const records = context.facts.evidence.filter(
       (record) => record.data.kind === what || (record.data.kind === 'tests' && record.data.suite === what),
     );
-    const attesters = records.map((record) => foldName(record.actor));
-    if (attesters.includes(actor)) return `${actor} attested ${what}`;
-    const alias = attesters.find((attester) => mayBeSamePerson(attester, actor));
+    // Each record with its attester's folded name, folded once for every check below.
+    const attested = records.map((record) => ({ id: record.id, attester: foldName(record.actor) }));
+    if (attested.some(({ attester }) => attester === actor)) return `${actor} attested ${what}`;
+    const alias = attested.find(({ attester }) => mayBeSamePerson(attester, actor))?.attester;
     if (alias !== undefined)
       return `${actor} may be ${alias}, who attested ${what}${whySamePerson(alias, actor)}`;
     // A CI job attested it for someone (the person who triggered the job): theirs too.
     const behind = context.facts.ledger.evidenceActingFor ?? {};
-    for (const record of records) {
-      for (const person of ownValue(behind, record.id) ?? []) {
-        const job = foldName(record.actor);
+    for (const { id, attester: job } of attested) {
+      for (const person of ownValue(behind, id) ?? []) {
         if (person === actor) return `${actor} triggered the job ${job} that attested ${what}`;
         if (mayBeSamePerson(person, actor))
           return `${actor} may be ${person}, who triggered the job ${job} that attested ${what}${whySamePerson(person, actor)}`;

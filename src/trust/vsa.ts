@@ -265,11 +265,14 @@ export function verifyVsa(
       reason: `the VSA comes from a demo pipeline (verified level ${DEMO_LEVEL}): its decision was made at a clock somebody set, so it admits nothing outside a demo (--allow-demo admits it)`,
     };
   }
-  const overridden = levels.includes(OVERRIDDEN_LEVEL) ? overriddenGates(levels) : [];
-  if (levels.includes(OVERRIDDEN_LEVEL) && options.refuseOverridden) {
+  // The gates an overridden promotion waived, named once for the refusal and for the verdict.
+  const overridden = levels.includes(OVERRIDDEN_LEVEL)
+    ? overriddenGates(levels).join(', ') || 'gates not named'
+    : undefined;
+  if (overridden !== undefined && options.refuseOverridden) {
     return {
       valid: false,
-      reason: `the promotion entered with gates overridden (verified level ${OVERRIDDEN_LEVEL}: ${overridden.join(', ') || 'gates not named'}), and --refuse-overridden admits only promotions that passed every gate`,
+      reason: `the promotion entered with gates overridden (verified level ${OVERRIDDEN_LEVEL}: ${overridden}), and --refuse-overridden admits only promotions that passed every gate`,
     };
   }
   // A verdict made after the moment it is checked was made at a wrong clock (or ahead of time):
@@ -320,9 +323,10 @@ export function verifyVsa(
     };
   }
   const where = ledger ? `, ledger entry #${ledger.entry.seq} of ${ledger.size} (${ledger.origin})` : '';
-  const waived = levels.includes(OVERRIDDEN_LEVEL)
-    ? `; entered with gates overridden: ${overridden.join(', ') || 'gates not named'} (--refuse-overridden refuses it)`
-    : '';
+  const waived =
+    overridden === undefined
+      ? ''
+      : `; entered with gates overridden: ${overridden} (--refuse-overridden refuses it)`;
   return {
     valid: true,
     reason: `PASSED for stage ${options.stage}, verified by ${String(verifier.id)} at ${String(predicate.timeVerified)}${where}${waived}`,

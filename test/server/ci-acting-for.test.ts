@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Contract } from '../../src/contract/types.js';
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
 import { ciTokenAuthenticator, personClaimsOf } from '../../src/server/oidc-ci.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
@@ -20,64 +21,29 @@ import { openTestServer, type TestServer } from './support.js';
 type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
-const SHOP = contractOf(`version: 1
+/** The shop pipeline with prod under `requires` (YAML lines at prod's indent), `head` before stages. */
+function shopWith(requires: string, head = ''): Contract {
+  return contractOf(`version: 1
 pipeline: shop
 artifact: { type: oci }
-stages:
+${head}stages:
   dev: { purpose: unit tests }
   prod:
     purpose: live
     from: dev
     requires:
-      approvals: { count: 1, notBy: [promoter] }
-`);
-const TWO = contractOf(`version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  dev: { purpose: unit tests }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 2 }
-`);
-const AUTHOR = contractOf(`version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  dev: { purpose: unit tests }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1, notBy: [author] }
-`);
-const WAIVED = contractOf(`version: 1
-pipeline: shop
-artifact: { type: oci }
-overrides:
-  - { by: [hotfix-bot], gates: [approvals] }
-stages:
-  dev: { purpose: unit tests }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1, notBy: [author] }
-`);
-const ATTESTED = contractOf(`version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  dev: { purpose: unit tests }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      tests: [{ suite: unit }]
-      approvals: { count: 1, notBy: ["attester:unit"] }
-`);
+${requires}`);
+}
+const SHOP = shopWith('      approvals: { count: 1, notBy: [promoter] }\n');
+const TWO = shopWith('      approvals: { count: 2 }\n');
+const AUTHOR = shopWith('      approvals: { count: 1, notBy: [author] }\n');
+const WAIVED = shopWith(
+  '      approvals: { count: 1, notBy: [author] }\n',
+  'overrides:\n  - { by: [hotfix-bot], gates: [approvals] }\n',
+);
+const ATTESTED = shopWith(
+  '      tests: [{ suite: unit }]\n      approvals: { count: 1, notBy: ["attester:unit"] }\n',
+);
 const base = '/api/v1/pipelines/shop';
 
 let jwksServer: Server;
