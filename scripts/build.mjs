@@ -51,6 +51,9 @@ const lazyChildProcess = {
 // zod's classic API re-exports every error-message locale (`z.locales`, 260 KB minified, half the
 // zod in the core), and Tollgate uses none of them: zod registers English by itself, from
 // locales/en.js, which stays. Dropping them keeps the core bundle, and its code cache, smaller.
+// The same for `z.fromJSONSchema` (JSON Schema to zod; Tollgate only goes the other way, with
+// `toJSONSchema`): its module's top level spreads zod's whole schema and check namespaces into an
+// object, which ran on every command that loads the contract. Calling it from the core throws.
 const noZodLocales = {
   name: 'no-zod-locales',
   setup(b) {
@@ -59,7 +62,20 @@ const noZodLocales = {
         ? { path: 'zod-locales', namespace: 'no-zod-locales' }
         : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'no-zod-locales' }, () => ({ contents: 'export {};', loader: 'js' }));
+    b.onLoad({ filter: /^zod-locales$/, namespace: 'no-zod-locales' }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/from-json-schema\.js$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'zod')}`)
+        ? { path: 'zod-from-json-schema', namespace: 'no-zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /^zod-from-json-schema$/, namespace: 'no-zod-locales' }, () => ({
+      contents:
+        "export function fromJSONSchema() { throw new Error('z.fromJSONSchema is not in the Tollgate CLI bundle (scripts/build.mjs)'); }",
+      loader: 'js',
+    }));
   },
 };
 

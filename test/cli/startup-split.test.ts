@@ -126,6 +126,17 @@ describe('start-up', () => {
     }
   });
 
+  it('leaves out of the core the zod code Tollgate never calls, which ran when the contract loaded', () => {
+    const core = readFileSync(join(ROOT, 'dist', 'core.cjs'), 'latin1');
+    // z.fromJSONSchema: its module spread all of zod's schema and check namespaces at load.
+    // Booleans: a failing toContain would print the whole 1.9 MB bundle.
+    expect(core.includes('External $ref is not supported'), 'from-json-schema is in the core').toBe(false);
+    expect(
+      core.includes('z.fromJSONSchema is not in the Tollgate CLI bundle'),
+      'the stand-in is missing',
+    ).toBe(true);
+  });
+
   it('keeps its bundles in ASCII, which the launcher reads without decoding UTF-8', () => {
     for (const bundle of ['tollgate.cjs', 'core.cjs'])
       expect(isAscii(readFileSync(join(ROOT, 'dist', bundle))), bundle).toBe(true);
