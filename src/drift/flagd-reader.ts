@@ -2,8 +2,9 @@
  * flagd flag definitions (https://flagd.dev/reference/flag-definitions/). Each flag becomes
  * `{ state, default?, variants, targeting?, metadata? }` where `default` is the flag's effective
  * default: `variants[defaultVariant]` when the flag is ENABLED, absent (the application's code
- * default) when it is DISABLED or `defaultVariant` is missing or null. Shared targeting rules are
- * kept under the key `$evaluators`, flag-set metadata under `$metadata`.
+ * default) when it is DISABLED or `defaultVariant` is missing or null. Shared targeting rules
+ * (`$evaluators`) are written into the targeting of each flag that references them (`{"$ref": x}`),
+ * as flagd does when it loads the file; flag-set metadata is kept under `$metadata`.
  */
 import { TollgateError } from '../errors.js';
 import type { ConfigMap, ConfigValue } from './types.js';
@@ -41,6 +42,10 @@ export function readFlagd(document: ConfigValue, file: string): FlagdRead {
   } else {
     throw invalid(file, `expected "flags" to be an object or an array, found ${describe(source)}`);
   }
+  const evaluators = document.$evaluators ?? {};
+  if (!isMap(evaluators)) {
+    throw invalid(file, `expected "$evaluators" to be an object, found ${describe(evaluators)}`);
+  }
   const flags: ConfigMap = {};
   const stats = { total: 0, disabled: 0, codeDefault: 0 };
   const seen = new Set<string>();
@@ -74,13 +79,55 @@ export function readFlagd(document: ConfigValue, file: string): FlagdRead {
     if (state === 'ENABLED' && typeof defaultVariant === 'string')
       normalised.default = variants[defaultVariant]!;
     normalised.variants = variants;
-    if (flag.targeting !== undefined) normalised.targeting = flag.targeting;
+    if (flag.targeting !== undefined)
+      normalised.targeting = resolveReferences(flag.targeting, evaluators, file, key, []);
     if (flag.metadata !== undefined) normalised.metadata = flag.metadata;
     setOwn(flags, key, normalised);
   }
-  if (document.$evaluators !== undefined) flags.$evaluators = document.$evaluators;
   if (document.metadata !== undefined) flags.$metadata = document.metadata;
   return { flags, stats };
+}
+
+/**
+ * flagd replaces each `"$ref": "name"` in a flag's targeting with the members of the evaluator
+ * `name` of the same file when it loads the file (flagd's and the OpenFeature providers'
+ * `transposeEvaluators`), so a flag's rules are what is compared. Compared apart, as one shared
+ * `$evaluators` map for the whole stage, a later file's evaluators replaced an earlier file's, and
+ * a changed rule in the earlier file, which its flags still use, showed as no drift at all.
+ * An unknown name is left as written (flagd fails that flag's evaluation; both sides compare alike).
+ */
+function resolveReferences(
+  value: ConfigValue,
+  evaluators: ConfigMap,
+  file: string,
+  flag: string,
+  trail: string[],
+): ConfigValue {
+  if (Array.isArray(value))
+    return value.map((item) => resolveReferences(item, evaluators, file, flag, trail));
+  if (!isMap(value)) return value;
+  const out: ConfigMap = {};
+  for (const [member, item] of Object.entries(value)) {
+    if (member === '$ref' && typeof item === 'string' && Object.hasOwn(evaluators, item)) {
+      if (trail.includes(item)) {
+        throw invalid(
+          file,
+          `flag "${flag}": evaluator "${item}" refers to itself (${[...trail, item].join(' → ')})`,
+        );
+      }
+      const evaluator = resolveReferences(evaluators[item]!, evaluators, file, flag, [...trail, item]);
+      if (!isMap(evaluator)) {
+        throw invalid(
+          file,
+          `flag "${flag}": evaluator "${item}" is not an object, found ${describe(evaluator)}`,
+        );
+      }
+      for (const [inner, rule] of Object.entries(evaluator)) setOwn(out, inner, rule);
+    } else {
+      setOwn(out, member, resolveReferences(item, evaluators, file, flag, trail));
+    }
+  }
+  return out;
 }
 
 function isMap(value: ConfigValue | undefined): value is ConfigMap {
