@@ -271,6 +271,69 @@ function classifyDifference(
   configs: readonly ConfigSet[],
   classes: ClassPatterns | undefined,
 ): Classification {
+  const own = classifyByPath(difference, configs, classes);
+  const inside = strictestInside(difference, classes);
+  return inside !== undefined && SEVERITY[inside.class] < SEVERITY[own.class] ? inside : own;
+}
+
+/**
+ * The order in which a map or list added, removed or replaced whole is charged: the first class
+ * any path inside it falls into. Security first: its budget is the one an attacker wants to pass.
+ */
+const SEVERITY: Readonly<Record<DriftClass, number>> = {
+  security: 0,
+  flags: 1,
+  endpoints: 2,
+  data: 3,
+  other: 4,
+};
+
+/**
+ * A map or list added, removed or replaced whole is one difference at its top path, and that path
+ * alone said `other` for `/admin` while `/admin/rbac/allowAll` inside it is security: a new section
+ * (or a new privileged Deployment) passed `security: 0` as other drift. Every path inside is
+ * classified as the difference would be if it stood there, and the strictest class found is kept,
+ * with the path that decided it. List items with a `name` or `key` read `name=x`, as in the diff.
+ */
+function strictestInside(
+  difference: RawDifference,
+  classes: ClassPatterns | undefined,
+): Classification | undefined {
+  let best: (Classification & { at: string }) | undefined;
+  const stack: Array<[string, ConfigValue]> = [];
+  for (const value of [difference.before, difference.after]) {
+    if (value !== null && typeof value === 'object') stack.push([difference.path, value]);
+  }
+  while (stack.length > 0) {
+    const [path, value] = stack.pop()!;
+    const children: Array<[string, ConfigValue]> = Array.isArray(value)
+      ? value.map((item, index) => {
+          const name = pairName(item);
+          return [name === undefined ? String(index) : `name=${escapeSegment(name)}`, item];
+        })
+      : Object.entries(value as Record<string, ConfigValue>).map(([key, item]) => [escapeSegment(key), item]);
+    for (const [segment, item] of children) {
+      const at = `${path}/${segment}`;
+      const found = classifyPath(at, classes);
+      if (best === undefined || SEVERITY[found.class] < SEVERITY[best.class]) best = { ...found, at };
+      if (best.class === 'security') break;
+      if (item !== null && typeof item === 'object') stack.push([at, item]);
+    }
+    if (best?.class === 'security') break;
+  }
+  if (best === undefined) return undefined;
+  const { at, ...classification } = best;
+  return {
+    ...classification,
+    reason: `${classification.reason} (at ${maskPathSecrets(at)}, inside the value)`,
+  };
+}
+
+function classifyByPath(
+  difference: RawDifference,
+  configs: readonly ConfigSet[],
+  classes: ClassPatterns | undefined,
+): Classification {
   const classification = classifyPath(difference.path, classes);
   if (classification.class !== 'other' || classification.rule.startsWith('contract:')) return classification;
   const path = difference.path;
