@@ -175,6 +175,28 @@ describe('gates that check nothing', () => {
     expect(validateContract(limited, 'tollgate.yaml').stages.prod?.requires.drift).toBeDefined();
   });
 
+  it.each(['"**"', '/**', '"k8s:**"', '/*', '"flagd:/*/*"', '/*/**'])(
+    'refuses a declared difference whose path %s is wildcards only, which excused every difference of its class',
+    (path) => {
+      const drift = `drift: { budget: { security: declared }, declared: [{ path: ${path}, class: security, reason: r }] }`;
+      const error = errorOf(
+        `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { ${drift} }\n`,
+      );
+      expect(error.code).toBe('CONTRACT_INVALID');
+      expect(error.message).toMatch(
+        /^tollgate\.yaml:10:\d+: stages\.prod\.requires\.drift\.declared\.0\.path/,
+      );
+      expect(error.message).toContain('so this declaration would excuse every security difference');
+    },
+  );
+
+  it('still loads declarations that name something beside their wildcards', () => {
+    const drift =
+      'drift: { budget: { endpoints: declared }, declared: [{ path: "**/url", class: endpoints, reason: r }, { path: "flagd:/*/default", class: flags, reason: r }, { path: /db/*, class: endpoints, reason: r }] }';
+    const text = `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { ${drift} }\n`;
+    expect(validateContract(text, 'tollgate.yaml').stages.prod?.requires.drift?.declared).toHaveLength(3);
+  });
+
   it('refuses drift on a stage without an upstream, which had nothing to compare and passed', () => {
     const error = errorOf(base('    requires: { drift: { budget: { security: 0 } } }\n'));
     expect(error.message).toBe(

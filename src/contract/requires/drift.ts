@@ -67,7 +67,24 @@ export const driftDeclaration = z
         'For data: this stage’s value must be a number or Kubernetes quantity greater than the upstream’s.',
       ),
   })
+  // A path of wildcards only (`**`, `/**`, `k8s:**`, `/*`) excuses every difference of its class
+  // wherever it is, reported as "within budget (+N declared)" with one reason: `budget: declared`
+  // read as a check while it held nothing. Saying `any` for the class lists them as risk honestly.
+  .superRefine((spec, context) => {
+    if (!onlyWildcards(spec.path)) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['path'],
+      message: `a path that names something: "${spec.path}" is wildcards only, so this declaration would excuse every ${spec.class} difference; name the paths it is for (e.g. /database/host, **/url), or set \`budget: { ${spec.class}: any }\` to allow them all as remaining risk`,
+    });
+  })
   .describe('An intentional difference between this stage’s config and its upstream’s.');
+
+/** True when no segment of a drift path pattern holds anything but `*` and `?`. */
+function onlyWildcards(path: string): boolean {
+  const body = path.replace(/^(?:flagd|k8s):/, '');
+  return body.split('/').every((segment) => /^[*?]*$/.test(segment));
+}
 
 export const driftRequirement = z
   .strictObject({
