@@ -11,6 +11,23 @@ import type { ConfigMap, ConfigSet, ConfigValue, RawDifference } from './types.j
 /** Built-in identity fields, tried in this order after the contract's key for the path. */
 export const IDENTITY_FIELDS = ['name', 'id', 'key'] as const;
 
+/**
+ * Lists whose order is their meaning, though their items have names: Kubernetes runs
+ * `initContainers` one after another, in order; Envoy runs `http_filters` in order, so moving
+ * `envoy.filters.http.jwt_authn` after the router turns authentication off. Matched by identity,
+ * their reordering showed as no difference; for them it is one `changed` difference at the list.
+ */
+const ORDERED_LISTS = new Set(['initContainers', 'http_filters']);
+
+/** True when the items both lists hold (by `field`) stand in another order in `b` than in `a`. */
+function reordered(a: ConfigValue[], b: ConfigValue[], field: string, common: ReadonlySet<string>): boolean {
+  const order = (items: ConfigValue[]) =>
+    items.map((item) => String((item as ConfigMap)[field])).filter((identity) => common.has(identity));
+  const before = order(a);
+  const after = order(b);
+  return before.some((identity, index) => identity !== after[index]);
+}
+
 /** Lists at paths matching `pattern` are matched item by item on `field`. */
 export interface KeyRule {
   pattern: PathPattern;
@@ -150,6 +167,9 @@ class Differ {
         this.diffValue(item, other, prefix);
       }
       this.segments.pop();
+    }
+    if (ORDERED_LISTS.has(this.segments[this.segments.length - 1] ?? '') && reordered(a, b, field, matched)) {
+      this.emit(this.here(prefix), 'changed', a, b);
     }
     if (matched.size === b.length) return;
     for (const item of b) {
