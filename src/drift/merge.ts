@@ -45,8 +45,12 @@ function mergeMaps(
   for (const [key, value] of Object.entries(base)) setOwn(result, key, value);
   for (const [key, value] of Object.entries(override)) {
     const childPath = `${path}/${escapeSegment(key)}`;
+    // `null` removes what an earlier file set. With nothing earlier it is kept and compared: in
+    // Helm it removes the chart's default, which a stage listing only its own values files does
+    // not show, so `networkPolicy: null` in prod against nothing in staging was no difference.
     if (value === null) {
-      delete result[key];
+      if (Object.hasOwn(result, key)) delete result[key];
+      else setOwn(result, key, null);
       continue;
     }
     const previous = Object.hasOwn(result, key) ? result[key] : undefined;
