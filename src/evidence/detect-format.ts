@@ -185,7 +185,15 @@ function unsupportedJson(value: unknown): string | undefined {
     return "syft's own JSON (`syft -o syft-json`; ask it for `-o cyclonedx-json` or `-o spdx-json`)";
   }
   if (isJsonObject(value.detector) && isJsonObject(value.manifests) && 'job' in value) {
-    return 'a GitHub dependency snapshot (`syft -o github-json`; ask it for `-o cyclonedx-json` or `-o spdx-json`)';
+    // Syft and Trivy both write GitHub's dependency-submission format; name the producer's own flags.
+    const detector = typeof value.detector.name === 'string' ? value.detector.name.toLowerCase() : '';
+    if (detector === 'trivy') {
+      return 'a GitHub dependency snapshot (`trivy --format github`; ask it for `--format cyclonedx` or `--format spdx-json`)';
+    }
+    if (detector === 'syft') {
+      return 'a GitHub dependency snapshot (`syft -o github-json`; ask it for `-o cyclonedx-json` or `-o spdx-json`)';
+    }
+    return `a GitHub dependency snapshot${detector ? ` written by ${JSON.stringify(value.detector.name)}` : ''} (ask the tool for CycloneDX or SPDX JSON instead)`;
   }
   return undefined;
 }

@@ -1,0 +1,186 @@
+/**
+ * Outputs of producers the other corpora lack (test/fixtures/producers/, copied unchanged, sources
+ * in test/fixtures/SOURCES.md): go-junit-report and gotestsum (Go's JUnit converters), gitleaks
+ * (a secret scanner: JUnit and SARIF), and Trivy's JUnit template, SPDX and GitHub snapshot
+ * outputs. Each expectation was counted from the file itself, independently of Tollgate's readers:
+ * for JUnit, the <testcase> elements and the <failure>, <error> and <skipped> elements inside them
+ * (every file here has at most one per test case); for SPDX, the packages other than the one the
+ * document DESCRIBES; for Trivy JSON, `Results[].Vulnerabilities[]`; for SARIF, the results.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/decide.js';
+import type { SbomSummary, VulnerabilitySummary } from '../../src/evidence/evidence.js';
+import { parseJunit, toTestSummary } from '../../src/evidence/junit-parser.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
+import { contractOf, factsOf, testEvidence, tollgateErrorOf } from '../support/builders.js';
+import { fixtureText } from './scan-helpers.js';
+
+const DIR = fileURLToPath(new URL('../fixtures/producers/', import.meta.url));
+
+interface JunitRow {
+  file: string;
+  tests: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  why: string;
+}
+
+const JUNIT: JunitRow[] = [
+  {
+    file: 'go-junit-report__testdata__001-report.xml',
+    ...{ tests: 5, passed: 2, failed: 1, errored: 0, skipped: 2 },
+    why: 'go-junit-report: pass, fail and skip in two packages',
+  },
+  {
+    file: 'go-junit-report__testdata__013-report.xml',
+    ...{ tests: 5, passed: 2, failed: 0, errored: 3, skipped: 0 },
+    why: 'go-junit-report: packages that failed to build are test cases with an <error>',
+  },
+  {
+    file: 'go-junit-report__testdata__030-report.xml',
+    ...{ tests: 17, passed: 8, failed: 9, errored: 0, skipped: 0 },
+    why: 'go-junit-report: failures with their output, several packages',
+  },
+  {
+    file: 'go-junit-report__testdata__105-report.xml',
+    ...{ tests: 1, passed: 0, failed: 0, errored: 1, skipped: 0 },
+    why: 'go-junit-report: a panic is an <error> without a <failure>',
+  },
+  {
+    file: 'go-junit-report__testdata__108-report.xml',
+    ...{ tests: 2, passed: 1, failed: 0, errored: 1, skipped: 0 },
+    why: 'go-junit-report: a panic after the tests passed is a failure of the package (an extra test case with an <error>)',
+  },
+  {
+    file: 'gotestsum__internal__junitxml__testdata__junitxml-report.golden',
+    ...{ tests: 60, passed: 42, failed: 13, errored: 0, skipped: 5 },
+    why: 'gotestsum: subtests, parallel failures and a failing TestMain',
+  },
+  {
+    file: 'gotestsum__internal__junitxml__testdata__junitxml-report-hide-skipped-tests.golden',
+    ...{ tests: 55, passed: 42, failed: 13, errored: 0, skipped: 0 },
+    why: 'gotestsum --junitfile-hide-skipped-tests: the skipped tests are left out, so they are not counted',
+  },
+  {
+    file: 'gitleaks__testdata__expected__report__junit_simple.xml',
+    ...{ tests: 2, passed: 0, failed: 2, errored: 0, skipped: 0 },
+    why: 'gitleaks --report-format junit: each secret found is a failed test case',
+  },
+  {
+    file: 'gitleaks__testdata__expected__report__junit_empty.xml',
+    ...{ tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
+    why: 'gitleaks with nothing found: one suite, no test case',
+  },
+  {
+    file: 'trivy__integration__testdata__alpine-310.junit.golden',
+    ...{ tests: 4, passed: 0, failed: 4, errored: 0, skipped: 0 },
+    why: 'Trivy --format template --template @contrib/junit.tpl: each vulnerability is a failed test case',
+  },
+];
+
+describe('JUnit from Go converters, gitleaks and Trivy', () => {
+  it.each(JUNIT)('$file: $why', async (row) => {
+    const summary = toTestSummary(await parseJunit({ path: join(DIR, row.file) }), 'producers');
+    expect({
+      tests: summary.tests,
+      passed: summary.passed,
+      failed: summary.failed,
+      errored: summary.errored,
+      skipped: summary.skipped,
+    }).toEqual({
+      tests: row.tests,
+      passed: row.passed,
+      failed: row.failed,
+      errored: row.errored,
+      skipped: row.skipped,
+    });
+  });
+
+  it('a gitleaks JUnit report with a secret found blocks a tests gate that allows no failure', async () => {
+    const totals = await parseJunit({
+      path: join(DIR, 'gitleaks__testdata__expected__report__junit_simple.xml'),
+    });
+    const summary = toTestSummary(totals, 'secrets');
+    const contract = contractOf(`version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+      tests: [{ suite: secrets }]
+`);
+    const decision = decide(contract, 'staging', factsOf({ evidence: [testEvidence(summary)] }));
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.required[0]?.text).toMatch(
+      /^suite secrets: 2 failed and 0 errored of 2, at most 0 allowed/,
+    );
+  });
+});
+
+describe('SARIF, SPDX and Trivy JSON from gitleaks and Trivy', () => {
+  it('gitleaks SARIF: the result of a rule its driver does not list reads at the SARIF default level', () => {
+    const result = normaliseDocument(
+      fixtureText('producers/gitleaks__testdata__expected__report__sarif_simple.sarif'),
+      'sarif_simple.sarif',
+      'scan',
+    );
+    if (result.type !== 'evidence') throw new Error(result.type);
+    const scan = result.data as VulnerabilitySummary;
+    expect(scan.scanner).toBe('gitleaks');
+    expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 1, low: 0, unknown: 0 });
+    expect(scan.findings.map((f) => [f.id, f.package])).toEqual([['test-rule', 'auth.py']]);
+  });
+
+  it('gitleaks baseline SARIF with "runs": [] is no scan', () => {
+    const error = tollgateErrorOf(() =>
+      normaliseDocument(
+        fixtureText('producers/gitleaks__testdata__baseline__baseline.sarif'),
+        'baseline.sarif',
+        'scan',
+      ),
+    );
+    expect(error.message).toMatch(/not a vulnerability scan: the SARIF log has no run/);
+  });
+
+  it('Trivy JSON of a go.mod scan with VEX: four findings of UNKNOWN severity, all fixable', () => {
+    const result = normaliseDocument(
+      fixtureText('producers/trivy__integration__testdata__gomod-vex.json.golden'),
+      'gomod-vex.json',
+      'scan',
+    );
+    if (result.type !== 'evidence') throw new Error(result.type);
+    const scan = result.data as VulnerabilitySummary;
+    expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 4 });
+    expect(scan.findings.filter((f) => f.fixedIn !== undefined)).toHaveLength(4);
+  });
+
+  it.each([
+    ['trivy__integration__testdata__conda-spdx.json.golden', 2, 2, ['MIT', 'OpenSSL']],
+    ['trivy__integration__testdata__julia-spdx.json.golden', 4, 3, []],
+  ])('Trivy SPDX %s: %i components, %i with a purl', (file, components, withPurl, licences) => {
+    const result = normaliseDocument(fixtureText(`producers/${file}`), file, 'sbom');
+    if (result.type !== 'evidence') throw new Error(result.type);
+    const sbom = result.data as SbomSummary;
+    expect(sbom.counts.components).toBe(components);
+    expect(sbom.counts.withPurl).toBe(withPurl);
+    expect([...new Set(sbom.components.flatMap((c) => c.licenses))].sort()).toEqual(licences);
+  });
+
+  it('a Trivy GitHub dependency snapshot is refused naming the flags Trivy takes, not syft', () => {
+    const error = tollgateErrorOf(() =>
+      normaliseDocument(
+        fixtureText('producers/trivy__integration__testdata__alpine-310.gsbom.golden'),
+        'alpine-310.gsbom',
+      ),
+    );
+    expect(error.message).toMatch(
+      /GitHub dependency snapshot \(`trivy --format github`; ask it for `--format cyclonedx`/,
+    );
+    expect(error.message).not.toMatch(/syft/);
+  });
+});
