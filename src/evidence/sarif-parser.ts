@@ -8,6 +8,7 @@
 import { inputError } from '../errors.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
+import { imageDigestOf, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import {
   defaultLevel,
@@ -135,6 +136,8 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   const scanners: string[] = [];
   let scannerVersion: string | undefined;
   let ranAt: string | undefined;
+  const repoDigests: Array<string | undefined> = [];
+  const imageIds: Array<string | undefined> = [];
 
   for (let r = 0; r < runs.length; r++) {
     const runPath = `runs[${r}]`;
@@ -148,6 +151,13 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       `${runPath}.tool.driver.version`,
     );
     reader.optArray(driver.rules, `${runPath}.tool.driver.rules`);
+    // Trivy (since aquasecurity/trivy#4020) names the image it scanned in the run's property bag
+    // (imageID, repoDigests), as its JSON's Metadata does.
+    if (isJsonObject(run.properties)) {
+      const named = run.properties;
+      if (Array.isArray(named.repoDigests)) repoDigests.push(...named.repoDigests.map(repoDigestOf));
+      imageIds.push(imageDigestOf(named.imageID));
+    }
     const tool = new SarifTool(driver, reader.optArray(toolObject.extensions, `${runPath}.tool.extensions`));
     const policies = reader.optArray(run.policies, `${runPath}.policies`);
     const who = `${runPath} of ${driverName}`;
@@ -250,6 +260,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
   if (scannerVersion) summary.scannerVersion = scannerVersion;
   if (ranAt !== undefined) summary.ranAt = ranAt;
+  Object.assign(summary, namedImageDigests(repoDigests, imageIds));
   return summary;
 }
 

@@ -91,8 +91,34 @@ describe('which image a raw scan names', () => {
     expect(describesOf(file, 'sbom')).toEqual(expected);
   });
 
-  it('SARIF names no image, even from an image scan', () => {
-    expect(describesOf('scans/trivy/integration__testdata__alpine-310.sarif.golden', 'scan')).toBeUndefined();
+  it('Trivy SARIF: the run property bag names the image, as its JSON Metadata does', () => {
+    // integration/testdata/alpine-310.sarif.golden, runs[0].properties: "imageID": "sha256:9617…",
+    // "repoDigests": null (an image tarball). The same image id as the JSON scan of that image.
+    const path = 'scans/trivy/integration__testdata__alpine-310.sarif.golden';
+    expect(describesOf(path, 'scan')).toEqual([
+      'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
+    ]);
+    // A registry image: Trivy writes its RepoDigests there too (pkg/report/sarif_test.go expects
+    // "repoDigests": ["debian@sha256:a8cc…"]); they come first, as manifest digests.
+    const log = fixtureJson(path) as { runs: { properties: Record<string, unknown> }[] };
+    log.runs[0]!.properties.repoDigests = [
+      'debian@sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534',
+    ];
+    const result = normaliseDocument(JSON.stringify(log), 'registry.sarif', 'scan');
+    if (result.type !== 'evidence' || result.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    expect(result.data.describes).toEqual([
+      'sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534',
+      'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
+    ]);
+    expect(result.data.imageIds).toEqual([
+      'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
+    ]);
+  });
+
+  it('SARIF of other tools names no image', () => {
+    expect(
+      describesOf('scans/grype/grype__presenter__sarif__testdata__snapshot__TestSarifPresenter_image.golden', 'scan'),
+    ).toBeUndefined();
   });
 });
 

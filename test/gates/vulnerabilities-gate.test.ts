@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
-import { fixtureText } from '../evidence/scan-helpers.js';
+import { fixtureJson, fixtureText } from '../evidence/scan-helpers.js';
 import { finding, scan, testsRecord } from '../support/builders.js';
 
 const req = (r: unknown) => vulnerabilitiesRequirement.parse(r);
@@ -274,6 +274,24 @@ describe('vulnerabilities gate: the image the scan names', () => {
     expect(result.validated[0]?.text).toMatch(/: \d+ finding\(s\); the report names this digest$/);
     const trivy = evaluateVulnerabilities(req({}), [realScan(TRIVY, IMAGE_ID)], NOW);
     expect(trivy.risks.some((r) => r.text.includes('names image'))).toBe(false);
+  });
+
+  it('lists a Trivy SARIF scan naming another image as remaining risk, as its JSON scan is', () => {
+    // The real alpine-310 SARIF with the repo digest Trivy writes for a registry image
+    // (pkg/report/sarif_test.go): before, SARIF named no image and this line was never given.
+    const log = fixtureJson('scans/trivy/integration__testdata__alpine-310.sarif.golden') as {
+      runs: { properties: Record<string, unknown> }[];
+    };
+    log.runs[0]!.properties.repoDigests = [
+      'debian@sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534',
+    ];
+    const parsed = normaliseDocument(JSON.stringify(log), 'trivy.sarif', 'scan');
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const record = scan([], { data: parsed.data, format: parsed.format, artifact: `sha256:${'a'.repeat(64)}` });
+    const result = evaluateVulnerabilities(req({}), [record], NOW);
+    expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
+      "scan from sarif names image sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534, not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
+    ]);
   });
 
   it('says nothing of images for a scan that names none', () => {
