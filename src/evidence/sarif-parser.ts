@@ -138,6 +138,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   let ranAt: string | undefined;
   const repoDigests: Array<string | undefined> = [];
   const imageIds: Array<string | undefined> = [];
+  let target: VulnerabilitySummary['target'];
 
   for (let r = 0; r < runs.length; r++) {
     const runPath = `runs[${r}]`;
@@ -153,10 +154,15 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
     reader.optArray(driver.rules, `${runPath}.tool.driver.rules`);
     // Trivy (since aquasecurity/trivy#4020) names the image it scanned in the run's property bag
     // (imageID, repoDigests), as its JSON's Metadata does.
+    // Trivy writes that bag only for an image scan (ArtifactType container_image), so it is also
+    // what tells its image scan from its file-system or config scan, which must not replace it.
     if (isJsonObject(run.properties)) {
       const named = run.properties;
       if (Array.isArray(named.repoDigests)) repoDigests.push(...named.repoDigests.map(repoDigestOf));
       imageIds.push(imageDigestOf(named.imageID));
+      if (driverName === 'Trivy' && typeof named.imageName === 'string' && named.imageName !== '') {
+        target ??= { type: 'container_image', name: named.imageName };
+      }
     }
     const tool = new SarifTool(driver, reader.optArray(toolObject.extensions, `${runPath}.tool.extensions`));
     const policies = reader.optArray(run.policies, `${runPath}.policies`);
@@ -261,6 +267,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   if (scannerVersion) summary.scannerVersion = scannerVersion;
   if (ranAt !== undefined) summary.ranAt = ranAt;
   Object.assign(summary, namedImageDigests(repoDigests, imageIds));
+  if (target) summary.target = target;
   return summary;
 }
 

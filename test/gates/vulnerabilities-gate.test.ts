@@ -287,11 +287,41 @@ describe('vulnerabilities gate: the image the scan names', () => {
     ];
     const parsed = normaliseDocument(JSON.stringify(log), 'trivy.sarif', 'scan');
     if (parsed.type !== 'evidence') throw new Error('not evidence');
-    const record = scan([], { data: parsed.data, format: parsed.format, artifact: `sha256:${'a'.repeat(64)}` });
+    const record = scan([], {
+      data: parsed.data,
+      format: parsed.format,
+      artifact: `sha256:${'a'.repeat(64)}`,
+    });
     const result = evaluateVulnerabilities(req({}), [record], NOW);
     expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
       "scan from sarif names image sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534, not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
     ]);
+  });
+
+  it('a clean Trivy SARIF of a file system does not replace the Trivy SARIF of the image', () => {
+    // Trivy writes the run property bag (imageName, imageID, repoDigests) only for an image scan;
+    // `trivy fs` or `trivy config` with `-f sarif` writes none. Both runs name the driver "Trivy".
+    // Before, both were the same source (sarif, Trivy) and the later clean run replaced the image
+    // scan: the image's 4 medium findings passed `medium: 0`.
+    const path = 'scans/trivy/integration__testdata__alpine-310.sarif.golden';
+    const imageParsed = normaliseDocument(fixtureText(path), path, 'scan');
+    const fsLog = fixtureJson(path) as { runs: { properties?: unknown; results: unknown[] }[] };
+    delete fsLog.runs[0]!.properties;
+    fsLog.runs[0]!.results = [];
+    const fsParsed = normaliseDocument(JSON.stringify(fsLog), 'fs.sarif', 'scan');
+    if (imageParsed.type !== 'evidence' || fsParsed.type !== 'evidence') throw new Error('not evidence');
+    const image = scan([], { data: imageParsed.data, format: 'sarif', recordedAt: '2026-11-20T00:00:00Z' });
+    const fs = scan([], { data: fsParsed.data, format: 'sarif', recordedAt: '2026-11-24T00:00:00Z' });
+    const result = evaluateVulnerabilities(req({ medium: 0 }), [image, fs], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('0 critical, 0 high, 4 medium, 0 low, 0 unknown');
+    // A clean re-scan of the image still replaces the image scan.
+    const cleanLog = fixtureJson(path) as { runs: { results: unknown[] }[] };
+    cleanLog.runs[0]!.results = [];
+    const cleanParsed = normaliseDocument(JSON.stringify(cleanLog), 'rescan.sarif', 'scan');
+    if (cleanParsed.type !== 'evidence') throw new Error('not evidence');
+    const rescan = scan([], { data: cleanParsed.data, format: 'sarif', recordedAt: '2026-11-24T00:00:00Z' });
+    expect(evaluateVulnerabilities(req({ medium: 0 }), [image, rescan], NOW).status).toBe('pass');
   });
 
   it('says nothing of images for a scan that names none', () => {
