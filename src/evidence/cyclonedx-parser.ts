@@ -367,8 +367,14 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       `${unjustified.length} vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: ${[...new Set(unjustified)].slice(0, 5).join(', ')}${unjustified.length > 5 ? ', …' : ''}`,
     ];
   }
-  if (metadata && isJsonObject(metadata.component))
+  if (metadata && isJsonObject(metadata.component)) {
     Object.assign(summary, componentImages(metadata.component));
+    // An image scan (Grype's and Trivy's BOMs name the image as a `container` component) is its own
+    // target type, so a scanner's later BOM of a directory or repository does not replace it.
+    const { type, name } = metadata.component;
+    if (type === 'container')
+      summary.target = typeof name === 'string' && name !== '' ? { type, name } : { type };
+  }
   const ranAt = statedTime(metadata?.timestamp);
   if (ranAt !== undefined) summary.ranAt = ranAt;
   return summary;

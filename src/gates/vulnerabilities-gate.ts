@@ -56,8 +56,8 @@ function scanSource(record: RecordOf<'vulnerabilities'>): string {
   return `${record.format}|${record.data.scanner}|${record.data.target?.type ?? ''}`;
 }
 
-/** Target types of the scanners that read a report as an image scan (Trivy, Grype). */
-const IMAGE_TARGETS = new Set(['container_image', 'image']);
+/** Target types that are an image: Trivy's `ArtifactType`, Grype's `source.type`, a CycloneDX component type. */
+const IMAGE_TARGETS = new Set(['container_image', 'image', 'container']);
 
 /**
  * Findings of all scans, the same vulnerability in the same package counted once across scanners

@@ -117,7 +117,10 @@ describe('which image a raw scan names', () => {
 
   it('SARIF of other tools names no image', () => {
     expect(
-      describesOf('scans/grype/grype__presenter__sarif__testdata__snapshot__TestSarifPresenter_image.golden', 'scan'),
+      describesOf(
+        'scans/grype/grype__presenter__sarif__testdata__snapshot__TestSarifPresenter_image.golden',
+        'scan',
+      ),
     ).toBeUndefined();
   });
 });

@@ -324,6 +324,34 @@ describe('vulnerabilities gate: the image the scan names', () => {
     expect(evaluateVulnerabilities(req({ medium: 0 }), [image, rescan], NOW).status).toBe('pass');
   });
 
+  it('a clean Grype CycloneDX scan of a directory does not replace its CycloneDX scan of the image', () => {
+    // grype/presenter/cyclonedx/testdata/snapshot: the image BOM's metadata.component is of type
+    // "container", the directory BOM's of type "file"; both name the tool grype. Before, the later
+    // directory scan replaced the image scan and its critical finding passed `critical: 0`.
+    const imageParsed = normaliseDocument(
+      fixtureText(
+        'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterImage.golden',
+      ),
+      'image.cdx.json',
+      'scan',
+    );
+    const dirLog = fixtureJson(
+      'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterDir.golden',
+    ) as { vulnerabilities: unknown[] };
+    dirLog.vulnerabilities = [];
+    const dirParsed = normaliseDocument(JSON.stringify(dirLog), 'dir.cdx.json', 'scan');
+    if (imageParsed.type !== 'evidence' || dirParsed.type !== 'evidence') throw new Error('not evidence');
+    const image = scan([], {
+      data: imageParsed.data,
+      format: 'cyclonedx',
+      recordedAt: '2026-11-20T00:00:00Z',
+    });
+    const dir = scan([], { data: dirParsed.data, format: 'cyclonedx', recordedAt: '2026-11-24T00:00:00Z' });
+    const result = evaluateVulnerabilities(req({ critical: 0 }), [image, dir], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('1 critical, 0 high, 0 medium, 1 low, 0 unknown');
+  });
+
   it('says nothing of images for a scan that names none', () => {
     const result = evaluateVulnerabilities(req({}), [scan([])], NOW);
     expect(result.validated[0]?.text).toBe(
