@@ -109,6 +109,7 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
     summary.subject = { name: subject.name };
     if (subject.version) summary.subject.version = subject.version;
     if (subject.purl) summary.subject.purl = subject.purl;
+    if (typeof subjectRaw.type === 'string' && subjectRaw.type !== '') summary.subject.type = subjectRaw.type;
     Object.assign(summary, componentImages(subjectRaw));
   }
   return summary;

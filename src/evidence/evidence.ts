@@ -100,8 +100,13 @@ export interface SbomSummary {
   specVersion: string;
   /** The tool that wrote the SBOM, when the document says (`CycloneDX Maven plugin 2.0.2`). */
   tool?: string;
-  /** What the SBOM describes (CycloneDX `metadata.component`, SPDX described package). */
-  subject?: { name: string; version?: string; purl?: string };
+  /**
+   * What the SBOM describes (CycloneDX `metadata.component`, SPDX described package). `type` is
+   * the document's word for what it is, when it says: the CycloneDX component `type` (`container`,
+   * `application`, `file`, …) or the SPDX 2 `primaryPackagePurpose` (`CONTAINER`, …). An SBOM of an
+   * image is not replaced by the same tool's SBOM of something else (docs/evidence.md).
+   */
+  subject?: { name: string; version?: string; purl?: string; type?: string };
   /**
    * The image digests (`sha256:<hex>`, lower-case, de-duplicated) the document says it describes,
    * when it names any: the purl, container hashes or digest version of its subject. What the

@@ -98,7 +98,7 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
     if (type === 'DESCRIBED_BY' && to === documentId && from) described.add(from);
   }
 
-  const all: Array<{ id: string | undefined; component: SbomComponent }> = [];
+  const all: Array<{ id: string | undefined; component: SbomComponent; purpose?: string }> = [];
   const images: Array<string | undefined> = [];
   for (let i = 0; i < packages.length; i++) {
     const path = `packages[${i}]`;
@@ -138,15 +138,17 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
     }
     const id = reader.optString(pkg.SPDXID, `${path}.SPDXID`);
     if (id !== undefined && described.has(id)) images.push(...packageImages(pkg));
-    all.push({ id, component });
+    const purpose = typeof pkg.primaryPackagePurpose === 'string' ? pkg.primaryPackagePurpose : undefined;
+    all.push({ id, component, ...(purpose ? { purpose } : {}) });
   }
 
   const describesAll = all.length > 0 && all.every((p) => p.id !== undefined && described.has(p.id));
   const acc = newAccumulator();
   let subject: SbomComponent | undefined;
-  for (const { id, component } of all) {
+  let subjectPurpose: string | undefined;
+  for (const { id, component, purpose } of all) {
     if (!describesAll && id !== undefined && described.has(id)) {
-      subject ??= component;
+      if (!subject) [subject, subjectPurpose] = [component, purpose];
       continue;
     }
     add(acc, component);
@@ -159,7 +161,7 @@ export function parseSpdx2(value: unknown, file: string): SbomSummary {
   if (tool) summary.tool = tool.slice('Tool:'.length).trim();
   const ranAt = statedTime(creationInfo?.created);
   if (ranAt !== undefined) summary.ranAt = ranAt;
-  if (subject) summary.subject = subjectOf(subject);
+  if (subject) summary.subject = subjectOf(subject, subjectPurpose);
   const describes = describedImages(images);
   if (describes) summary.describes = describes;
   return summary;
@@ -185,10 +187,11 @@ function packageImages(pkg: JsonObject): Array<string | undefined> {
   ];
 }
 
-function subjectOf(component: SbomComponent): NonNullable<SbomSummary['subject']> {
+function subjectOf(component: SbomComponent, type?: string): NonNullable<SbomSummary['subject']> {
   const subject: NonNullable<SbomSummary['subject']> = { name: component.name };
   if (component.version) subject.version = component.version;
   if (component.purl) subject.purl = component.purl;
+  if (type) subject.type = type;
   return subject;
 }
 

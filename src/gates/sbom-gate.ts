@@ -39,9 +39,13 @@ export function currentSboms(
   return latestPerSource(recordsOfKind(evidence, 'sbom'), sbomSource, evidenceSeq);
 }
 
-/** What a new SBOM replaces: the same format, standard and tool. */
+/**
+ * What a new SBOM replaces: the same format, standard and tool, and an SBOM of an image only
+ * another of an image (a tool's later SBOM of a directory must not hide what the image holds).
+ */
 function sbomSource(record: RecordOf<'sbom'>): string {
-  return `${record.format}|${record.data.standard}|${record.data.tool ?? ''}`;
+  const image = record.data.subject?.type?.toLowerCase() === 'container' ? '|image' : '';
+  return `${record.format}|${record.data.standard}|${record.data.tool ?? ''}${image}`;
 }
 
 /** Evaluates an `sbom` requirement against the facts' evidence. Pure. */

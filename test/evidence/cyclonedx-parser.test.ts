@@ -15,6 +15,7 @@ describe('parseCycloneDx on the real CycloneDX fixtures', () => {
       name: 'io.dropwizard/dropwizard-parent',
       version: '1.3.15',
       purl: 'pkg:maven/io.dropwizard/dropwizard-parent@1.3.15',
+      type: 'library',
     });
     // 133 components carry licences: 119 with at least one SPDX id/expression, 14 with names only.
     expect(sbom.counts).toEqual({
@@ -63,7 +64,7 @@ describe('parseCycloneDx on the real CycloneDX fixtures', () => {
   it('reads the VEX document as an SBOM with no components and its product as subject', () => {
     const vex = parseCycloneDx(fixtureJson(`${CDX}VEX__CISA-Use-Cases__Case-2__vex.json`), 'vex.json');
     expect(vex.counts.components).toBe(0);
-    expect(vex.subject).toEqual({ name: 'ABC', version: '4.2' });
+    expect(vex.subject).toEqual({ name: 'ABC', version: '4.2', type: 'application' });
   });
 });
 
@@ -232,7 +233,7 @@ describe('parseCycloneDx never drops a licence or a component', () => {
       },
       'bom.json',
     );
-    expect(sbom.subject).toEqual({ name: 'app' });
+    expect(sbom.subject).toEqual({ name: 'app', type: 'application' });
     expect(sbom.components.map((c) => [c.name, c.licenses])).toEqual([
       ['top', []],
       ['bundled', ['GPL-3.0-only']],

@@ -14,6 +14,7 @@ describe('parseSpdx2 (SPDX 2.3 JSON)', () => {
       name: 'checkout',
       version: '1.4.2',
       purl: 'pkg:npm/%40shop/checkout@1.4.2',
+      type: 'APPLICATION',
     });
     expect(sbom.components.map((c) => [c.name, c.purl])).toEqual([
       ['express', 'pkg:npm/express@4.21.1'],

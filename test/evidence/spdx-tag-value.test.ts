@@ -79,7 +79,7 @@ describe('SPDX 2 tag-value', () => {
       sbomOf(fixtureText('sbom/spdx/examples__SPDXJSONExample-v2.3.spdx.json'), 'x.json'),
     );
     expect(tagValue.counts.components).toBe(3);
-    expect(tagValue.subject).toEqual({ name: 'glibc', version: '2.11.1' });
+    expect(tagValue.subject).toEqual({ name: 'glibc', version: '2.11.1', type: 'SOURCE' });
     expect(tagValue.tool).toBe('LicenseFind-1.0');
     expect(tagValue.components.find((c) => c.name === 'Jena')?.purl).toBe(
       'pkg:maven/org.apache.jena/apache-jena@3.12.0',

@@ -300,3 +300,35 @@ describe('sbom gate: the image the SBOM names', () => {
     expect(result.risks).toEqual([]);
   });
 });
+
+describe('sbom gate: which SBOMs count', () => {
+  // syft's golden snapshots (test/fixtures/sbom/syft/): the image BOM's metadata.component is a
+  // "container", the directory BOM's a "file"; both name the tool "syft v0.42.0-bogus".
+  const IMAGE = 'sbom/syft/cyclonedxjson__testdata__snapshot__TestCycloneDxImageEncoder.golden';
+  const DIRECTORY = 'sbom/syft/cyclonedxxml__testdata__snapshot__TestCycloneDxDirectoryEncoder.golden';
+
+  /** The SBOM as read; `clean` drops its components, as a later run that no longer finds them. */
+  function recordOf(path: string, recordedAt: string, clean = false) {
+    const parsed = normaliseDocument(fixtureText(path), path, 'sbom');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'sbom') throw new Error('not an SBOM');
+    const data = clean
+      ? { ...parsed.data, components: [], counts: { ...parsed.data.counts, components: 0, withLicense: 0 } }
+      : parsed.data;
+    return sbom(data.components, { data, format: parsed.format, recordedAt });
+  }
+
+  it('a later SBOM of a directory from the same tool does not replace its SBOM of the image', () => {
+    const image = recordOf(IMAGE, '2026-11-20T00:00:00Z');
+    const directory = recordOf(DIRECTORY, '2026-11-24T00:00:00Z', true);
+    // Before, the directory SBOM replaced the image SBOM and the image's denied licence passed.
+    const result = evaluateSbom(policy({ denyLicenses: ['MIT'] }), [image, directory]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text).join('\n')).toContain('MIT');
+  });
+
+  it('a later SBOM of the image from the same tool still replaces its earlier one', () => {
+    const older = recordOf(IMAGE, '2026-11-20T00:00:00Z');
+    const newer = recordOf(IMAGE, '2026-11-24T00:00:00Z', true);
+    expect(evaluateSbom(policy({ denyLicenses: ['MIT'] }), [older, newer]).status).toBe('pass');
+  });
+});
