@@ -232,9 +232,14 @@ describe('vulnerabilities gate: the image the scan names', () => {
   const GRYPE = 'scans/grype/grype__presenter__explain__testdata__keycloak-test.json';
 
   function realScan(path: string, artifact: string) {
-    const result = normaliseDocument(fixtureText(path), path, 'scan');
+    return scanOf(fixtureText(path), path, { artifact });
+  }
+
+  /** A scan record of a report's text (a real one, or one derived from it). */
+  function scanOf(text: string, file: string, over: { artifact?: string; recordedAt?: string } = {}) {
+    const result = normaliseDocument(text, file, 'scan');
     if (result.type !== 'evidence') throw new Error('not evidence');
-    return scan([], { data: result.data, format: result.format, artifact });
+    return scan([], { data: result.data, format: result.format, ...over });
   }
 
   it('lists a Trivy scan naming another image as remaining risk, and still passes', () => {
@@ -285,13 +290,7 @@ describe('vulnerabilities gate: the image the scan names', () => {
     log.runs[0]!.properties.repoDigests = [
       'debian@sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534',
     ];
-    const parsed = normaliseDocument(JSON.stringify(log), 'trivy.sarif', 'scan');
-    if (parsed.type !== 'evidence') throw new Error('not evidence');
-    const record = scan([], {
-      data: parsed.data,
-      format: parsed.format,
-      artifact: `sha256:${'a'.repeat(64)}`,
-    });
+    const record = scanOf(JSON.stringify(log), 'trivy.sarif', { artifact: `sha256:${'a'.repeat(64)}` });
     const result = evaluateVulnerabilities(req({}), [record], NOW);
     expect(result.risks.map((r) => r.text).filter((t) => t.startsWith('scan from'))).toEqual([
       "scan from sarif names image sha256:a8cc1744bbdd5266678e3e8b3e6387e45c053218438897e86876f2eb104e5534, not this artifact's sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: it may describe another build (a multi-platform image registered by its index names its platforms' manifests)",
@@ -304,23 +303,18 @@ describe('vulnerabilities gate: the image the scan names', () => {
     // Before, both were the same source (sarif, Trivy) and the later clean run replaced the image
     // scan: the image's 4 medium findings passed `medium: 0`.
     const path = 'scans/trivy/integration__testdata__alpine-310.sarif.golden';
-    const imageParsed = normaliseDocument(fixtureText(path), path, 'scan');
+    const image = scanOf(fixtureText(path), path, { recordedAt: '2026-11-20T00:00:00Z' });
     const fsLog = fixtureJson(path) as { runs: { properties?: unknown; results: unknown[] }[] };
     delete fsLog.runs[0]!.properties;
     fsLog.runs[0]!.results = [];
-    const fsParsed = normaliseDocument(JSON.stringify(fsLog), 'fs.sarif', 'scan');
-    if (imageParsed.type !== 'evidence' || fsParsed.type !== 'evidence') throw new Error('not evidence');
-    const image = scan([], { data: imageParsed.data, format: 'sarif', recordedAt: '2026-11-20T00:00:00Z' });
-    const fs = scan([], { data: fsParsed.data, format: 'sarif', recordedAt: '2026-11-24T00:00:00Z' });
+    const fs = scanOf(JSON.stringify(fsLog), 'fs.sarif', { recordedAt: '2026-11-24T00:00:00Z' });
     const result = evaluateVulnerabilities(req({ medium: 0 }), [image, fs], NOW);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('0 critical, 0 high, 4 medium, 0 low, 0 unknown');
     // A clean re-scan of the image still replaces the image scan.
     const cleanLog = fixtureJson(path) as { runs: { results: unknown[] }[] };
     cleanLog.runs[0]!.results = [];
-    const cleanParsed = normaliseDocument(JSON.stringify(cleanLog), 'rescan.sarif', 'scan');
-    if (cleanParsed.type !== 'evidence') throw new Error('not evidence');
-    const rescan = scan([], { data: cleanParsed.data, format: 'sarif', recordedAt: '2026-11-24T00:00:00Z' });
+    const rescan = scanOf(JSON.stringify(cleanLog), 'rescan.sarif', { recordedAt: '2026-11-24T00:00:00Z' });
     expect(evaluateVulnerabilities(req({ medium: 0 }), [image, rescan], NOW).status).toBe('pass');
   });
 
@@ -328,25 +322,14 @@ describe('vulnerabilities gate: the image the scan names', () => {
     // grype/presenter/cyclonedx/testdata/snapshot: the image BOM's metadata.component is of type
     // "container", the directory BOM's of type "file"; both name the tool grype. Before, the later
     // directory scan replaced the image scan and its critical finding passed `critical: 0`.
-    const imageParsed = normaliseDocument(
-      fixtureText(
-        'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterImage.golden',
-      ),
-      'image.cdx.json',
-      'scan',
-    );
+    const imagePath =
+      'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterImage.golden';
+    const image = scanOf(fixtureText(imagePath), imagePath, { recordedAt: '2026-11-20T00:00:00Z' });
     const dirLog = fixtureJson(
       'scans/grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterDir.golden',
     ) as { vulnerabilities: unknown[] };
     dirLog.vulnerabilities = [];
-    const dirParsed = normaliseDocument(JSON.stringify(dirLog), 'dir.cdx.json', 'scan');
-    if (imageParsed.type !== 'evidence' || dirParsed.type !== 'evidence') throw new Error('not evidence');
-    const image = scan([], {
-      data: imageParsed.data,
-      format: 'cyclonedx',
-      recordedAt: '2026-11-20T00:00:00Z',
-    });
-    const dir = scan([], { data: dirParsed.data, format: 'cyclonedx', recordedAt: '2026-11-24T00:00:00Z' });
+    const dir = scanOf(JSON.stringify(dirLog), 'dir.cdx.json', { recordedAt: '2026-11-24T00:00:00Z' });
     const result = evaluateVulnerabilities(req({ critical: 0 }), [image, dir], NOW);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('1 critical, 0 high, 0 medium, 1 low, 0 unknown');
