@@ -7,6 +7,8 @@ import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
  * The last known good promotion of `stage`: the most recent promotion earlier than `current`
  * (default: the stage's latest promotion) that was neither rolled back nor failed verification,
  * and of a different digest — going "back" to the digest being rolled back would change nothing.
+ * A digest whose latest promotion into the stage was rolled back or failed verification is known
+ * bad there, however good an earlier promotion of it looked: it is never the target.
  * Returns undefined when there is none.
  * @example lastKnownGood(promotions, 'prod')?.artifact // 'sha256:…'
  */
@@ -16,13 +18,31 @@ export function lastKnownGood(
   current: PromotionRecord | undefined = latestIn(promotions, stage),
 ): PromotionRecord | undefined {
   if (current === undefined) return undefined;
+  const bad = knownBadIn(promotions, stage);
   let best: PromotionRecord | undefined;
   for (const promotion of promotions) {
     if (promotion.stage !== stage || promotion.seq >= current.seq) continue;
-    if (!isTrusted(promotion) || promotion.artifact === current.artifact) continue;
+    if (!isTrusted(promotion) || promotion.artifact === current.artifact || bad.has(promotion.artifact))
+      continue;
     if (best === undefined || promotion.seq > best.seq) best = promotion;
   }
   return best;
+}
+
+/**
+ * The digests whose latest promotion into `stage` was rolled back or failed verification: known
+ * bad there until a later good promotion of them. One pass, so a long history stays linear.
+ */
+function knownBadIn(promotions: readonly PromotionRecord[], stage: string): Set<string> {
+  const latest = new Map<string, PromotionRecord>();
+  for (const promotion of promotions) {
+    if (promotion.stage !== stage) continue;
+    const seen = latest.get(promotion.artifact);
+    if (seen === undefined || promotion.seq > seen.seq) latest.set(promotion.artifact, promotion);
+  }
+  const bad = new Set<string>();
+  for (const [digest, promotion] of latest) if (!isTrusted(promotion)) bad.add(digest);
+  return bad;
 }
 
 /**
@@ -34,9 +54,11 @@ export function rollbackTargetIfPromoted(
   stage: string,
   digest: string,
 ): PromotionRecord | undefined {
+  const bad = knownBadIn(promotions, stage);
   let best: PromotionRecord | undefined;
   for (const promotion of promotions) {
     if (promotion.stage !== stage || !isTrusted(promotion) || promotion.artifact === digest) continue;
+    if (bad.has(promotion.artifact)) continue;
     if (best === undefined || promotion.seq > best.seq) best = promotion;
   }
   return best;

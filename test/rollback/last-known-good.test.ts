@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromotionRecord, PromotionStatus } from '../../src/ledger/ledger-view.js';
-import { lastKnownGood, rollbackTargetIfPromoted } from '../../src/rollback/last-known-good.js';
+import { currentIn, lastKnownGood, rollbackTargetIfPromoted } from '../../src/rollback/last-known-good.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 let seq = 0;
@@ -44,6 +44,45 @@ describe('lastKnownGood', () => {
     const b = promotion('prod', d('b'));
     const c = promotion('prod', d('c'));
     expect(lastKnownGood([a, b, c], 'prod', b)?.artifact).toBe(d('a'));
+  });
+
+  it('never goes back to a digest that was later rolled back out of the stage', () => {
+    // a was good once (#1), then promoted again and rolled back (#3): a is known bad in prod, so
+    // rolling b back must not deploy a again on the strength of its older promotion.
+    const list = [
+      promotion('prod', d('9')),
+      promotion('prod', d('a')),
+      promotion('prod', d('b')),
+      promotion('prod', d('a'), 'rolled-back'),
+    ];
+    const current = list[2];
+    expect(lastKnownGood(list, 'prod', current)?.artifact).toBe(d('9'));
+    expect(rollbackTargetIfPromoted(list, 'prod', d('c'))?.artifact).toBe(d('b'));
+    expect(rollbackTargetIfPromoted(list, 'prod', d('b'))?.artifact).toBe(d('9'));
+  });
+
+  it('never goes back to a digest whose latest promotion failed verification there', () => {
+    // a failed verification on its second promotion (#4); c went on top and was rolled back, so b
+    // runs again. Rolling b back must not pick a's older promotion (#2).
+    const list = [
+      promotion('prod', d('9')),
+      promotion('prod', d('a')),
+      promotion('prod', d('b')),
+      promotion('prod', d('a'), 'failed'),
+      promotion('prod', d('c'), 'rolled-back'),
+    ];
+    const current = currentIn(list, 'prod');
+    expect(current?.artifact).toBe(d('b'));
+    expect(lastKnownGood(list, 'prod', current)?.artifact).toBe(d('9'));
+  });
+
+  it('takes a digest again once a later promotion of it was good', () => {
+    const list = [
+      promotion('prod', d('a'), 'rolled-back'),
+      promotion('prod', d('a'), 'verified'),
+      promotion('prod', d('b')),
+    ];
+    expect(lastKnownGood(list, 'prod')?.artifact).toBe(d('a'));
   });
 
   it('is undefined with no earlier good promotion, or none at all', () => {
