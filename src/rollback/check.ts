@@ -11,6 +11,7 @@ import {
   evaluateCondition,
   planMeasurements,
   rollbackExitCode,
+  unmeasuredCondition,
   type Verdict,
 } from './evaluate.js';
 import type { MetricsSource } from './metrics.js';
@@ -54,6 +55,17 @@ export async function checkRollback(options: CheckRollbackOptions): Promise<Roll
       let query = condition.prometheus;
       try {
         query = substituteQuery(condition.prometheus, variables, `rollback condition "${condition.name}"`);
+        if (promotedAt !== undefined && whole < promotedAt) {
+          // A clock behind the one that recorded the promotion (or a time set before it): every
+          // sample at that time describes what ran before, so it says nothing about this digest.
+          return unmeasuredCondition(
+            condition,
+            query,
+            times,
+            'inconclusive',
+            `the evaluation time ${new Date(whole).toISOString()} is before the promotion at ${new Date(promotedAt).toISOString()} (a clock behind the one that recorded it, or a time set before it): what was measured then describes the previous digest, so this condition is unknown, not healthy`,
+          );
+        }
         const named = { name: condition.name, promql: query };
         const first = times[0] as number;
         const answer =

@@ -196,23 +196,40 @@ export function erroredCondition(
   times: number[],
   error: { code: ErrorCode; message: string },
 ): ConditionEvaluation {
+  const unreachable = error.code === 'METRICS_UNAVAILABLE';
+  return {
+    ...unmeasuredCondition(
+      policy,
+      query,
+      times,
+      'error',
+      unreachable
+        ? `metrics unreachable, so this condition is unknown (inconclusive, not healthy): ${error.message}`
+        : `query failed: ${error.message}`,
+    ),
+    error,
+  };
+}
+
+/**
+ * A condition that could not be measured at all (`phase` says how each planned measurement ends):
+ * its verdict is inconclusive, `reason` says why, nothing is read as healthy.
+ */
+export function unmeasuredCondition(
+  policy: ConditionPolicy,
+  query: string,
+  times: number[],
+  phase: 'error' | 'inconclusive',
+  reason: string,
+): ConditionEvaluation {
   const measurements: Measurement[] = times.map((at) => ({
     at: new Date(at).toISOString(),
     value: null,
-    text: 'error',
-    phase: 'error',
+    text: phase === 'error' ? 'error' : 'no data',
+    phase,
   }));
   const base = summarise(policy, query, measurements, []);
-  const unreachable = error.code === 'METRICS_UNAVAILABLE';
-  return {
-    ...base,
-    verdict: 'inconclusive',
-    current: 'error',
-    reason: unreachable
-      ? `metrics unreachable, so this condition is unknown (inconclusive, not healthy): ${error.message}`
-      : `query failed: ${error.message}`,
-    error,
-  };
+  return { ...base, verdict: 'inconclusive', current: phase === 'error' ? 'error' : 'no data', reason };
 }
 
 function measure(

@@ -113,3 +113,33 @@ describe('JSON metrics source', () => {
     expect((error as TollgateError).code).toBe('METRICS_INVALID');
   });
 });
+
+describe('a rollback check at a time before the promotion', () => {
+  it('is inconclusive: what was measured then describes the previous digest', async () => {
+    // The previous digest was healthy all along; the clock evaluating is two minutes behind the one
+    // that recorded the promotion (or a time was set before it).
+    const source = new JsonMetricsSource(
+      writeMetrics({
+        series: {
+          'error rate': [0, 1, 2, 3, 4, 5].map((k) => ({ at: iso(T0 + k * MIN), value: 0.001 })),
+        },
+      }),
+    );
+    const policy = rollbackSection.parse({
+      within: '1h',
+      when: [{ name: 'error rate', prometheus: 'sum(errors)', above: 0.02, for: '2m', interval: '1m' }],
+    });
+    const variables = { digest: `sha256:${'d'.repeat(64)}`, stage: 'prod', pipeline: 'shop' };
+    const check = await checkRollback({
+      policy,
+      variables,
+      source,
+      now: T0 + 3 * MIN,
+      promotedAt: T0 + 5 * MIN,
+    });
+    expect(check.verdict).toBe('inconclusive');
+    expect(check.exitCode).toBe(2);
+    expect(check.conditions[0]?.reason).toMatch(/is before the promotion at 2026-11-26T10:05:00.000Z/);
+    expect(check.conditions[0]?.measurements.map((m) => m.phase)).toEqual(['inconclusive']);
+  });
+});
