@@ -80,7 +80,7 @@ export class PrometheusClient implements MetricsSource {
 
   async instant(query: MetricQuery, at: number): Promise<QueryAnswer> {
     const data = await this.call('api/v1/query', query, { query: query.promql, time: toSeconds(at) });
-    return toAnswer(data, query);
+    return toAnswer(data, query, 'instant');
   }
 
   async range(query: MetricQuery, start: number, end: number, stepMs: number): Promise<QueryAnswer> {
@@ -90,7 +90,7 @@ export class PrometheusClient implements MetricsSource {
       end: toSeconds(end),
       step: toSeconds(stepMs),
     });
-    return toAnswer(data, query);
+    return toAnswer(data, query, 'range');
   }
 
   private async call(path: string, query: MetricQuery, params: Record<string, string>): Promise<ApiSuccess> {
@@ -227,10 +227,28 @@ interface ApiSuccess {
   warnings: string[];
 }
 
-/** Turns `vector`, `matrix` and `scalar` results into series; a `string` result is not a number. */
-function toAnswer(data: ApiSuccess, query: MetricQuery): QueryAnswer {
+/**
+ * Turns `vector`, `matrix` and `scalar` results into series; a `string` result is not a number.
+ * An instant query answers a vector or a scalar, a range query a matrix: anything else is refused,
+ * because its samples would not sit at the measurement times (an instant query of a range vector,
+ * `x[5m]`, answers the raw samples of five minutes, none at the time asked), and a measurement
+ * with no sample would be read as no data — as healthy under `noData: pass`.
+ */
+function toAnswer(data: ApiSuccess, query: MetricQuery, kind: 'instant' | 'range'): QueryAnswer {
   const where = `condition "${query.name}"`;
   const series: Series[] = [];
+  if (kind === 'instant' && data.resultType === 'matrix') {
+    throw new TollgateError(
+      'METRICS_INVALID',
+      `${where}: the query returned a range vector (matrix), expected a number (an instant vector or a scalar): remove the [range] or wrap it in a function such as rate(…) or max_over_time(…)\n  query: ${query.promql}`,
+    );
+  }
+  if (kind === 'range' && data.resultType !== 'matrix' && data.resultType !== 'string') {
+    throw new TollgateError(
+      'METRICS_UNAVAILABLE',
+      `${where}: a range query returned a ${data.resultType} result, expected a matrix: the answer is not Prometheus's own`,
+    );
+  }
   switch (data.resultType) {
     case 'scalar': {
       series.push({ labels: {}, samples: [toSample(data.result, where)] });

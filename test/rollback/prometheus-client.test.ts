@@ -85,6 +85,22 @@ describe('PrometheusClient', () => {
     expect(answer.series).toEqual([]);
   });
 
+  it('refuses a vector answer to a range query: its one sample would speak for the whole window', async () => {
+    handler = (_request, _body, response) => {
+      response.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value: [61, '0.001'] }] },
+        }),
+      );
+    };
+    const error = await new PrometheusClient({ url: base })
+      .range(query, 1000, 61_000, 30_000)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'METRICS_UNAVAILABLE' });
+    expect((error as Error).message).toContain('a range query returned a vector result, expected a matrix');
+  });
+
   it("shows Prometheus's errorType and message; bad_data is the query's fault", async () => {
     handler = (_request, _body, response) => {
       response.statusCode = 400;

@@ -207,6 +207,25 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
     expect(result.conditions[1]?.error?.message).toContain('string result');
   });
 
+  it('refuses a range vector where a number is expected, even with noData pass', async () => {
+    // The raw samples of the last minute sit at scrape times, none at the time asked: read as
+    // "no data", noData pass would have called a series failing at 0.9 healthy.
+    const result = await check(
+      policy([
+        {
+          name: 'range vector',
+          prometheus: `tollgate_test_error_ratio{digest="${OTHER}"}[1m]`,
+          above: 0.02,
+          noData: 'pass',
+        },
+      ]),
+    );
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.exitCode).toBe(3);
+    expect(result.conditions[0]?.error?.code).toBe('METRICS_INVALID');
+    expect(result.conditions[0]?.error?.message).toContain('range vector (matrix)');
+  });
+
   it("shows Prometheus's own error for invalid PromQL (exit 3)", async () => {
     const result = await check(
       policy([{ name: 'broken', prometheus: 'sum(rate(tollgate_test_nan[5m])', above: 1 }]),
