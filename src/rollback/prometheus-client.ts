@@ -43,8 +43,21 @@ interface RawResponse {
   contentType: string;
   /** The `Location` of a redirect, which is never followed. */
   location: string;
+  /** The `Date` header: the answering host's clock, to the second ('' when absent). */
+  date: string;
+  /** This host's clock when the answer arrived (ms). */
+  receivedAt: number;
   body: string;
 }
+
+/**
+ * How far Prometheus's clock (its `Date` header) may be from Tollgate's before an answer is not
+ * trusted as healthy. Measurement times are Tollgate's and the promotion's time is Tollgate's,
+ * but Prometheus labels samples by its own clock: ahead, the first measurements after a promotion
+ * read samples from before it (the previous digest); behind, they read its newest samples as
+ * later ones. The header has whole seconds and the answer takes a while, hence a few seconds.
+ */
+export const CLOCK_SKEW_LIMIT_MS = 5_000;
 
 /** Prometheus error types that mean "the query is wrong" rather than "Prometheus is unwell". */
 const QUERY_ERROR_TYPES = new Set(['bad_data', 'execution', 'not_found', 'not_acceptable']);
@@ -153,6 +166,8 @@ export class PrometheusClient implements MetricsSource {
     const warnings = Array.isArray(parsed.warnings)
       ? parsed.warnings.filter((w): w is string => typeof w === 'string')
       : [];
+    const skew = clockSkew(response);
+    if (skew !== undefined) warnings.push(skew);
     return { resultType: data.resultType, result: data.result, warnings };
   }
 
@@ -203,6 +218,8 @@ export class PrometheusClient implements MetricsSource {
               statusText: response.statusMessage ?? '',
               contentType: String(response.headers['content-type'] ?? ''),
               location: String(response.headers.location ?? ''),
+              date: String(response.headers.date ?? ''),
+              receivedAt: Date.now(),
               body: Buffer.concat(chunks).toString('utf8'),
             }),
           );
@@ -298,6 +315,19 @@ function invalidShape(where: string, what: string, found: unknown) {
     'METRICS_INVALID',
     `${where}: malformed ${what} in Prometheus answer: ${excerpt(JSON.stringify(found) ?? '')}`,
   );
+}
+
+/**
+ * A warning when the answering host's clock (its `Date` header, whole seconds) is more than
+ * CLOCK_SKEW_LIMIT_MS from this host's: the measurements would not be the times they claim.
+ */
+function clockSkew(response: RawResponse): string | undefined {
+  const theirs = Date.parse(response.date);
+  if (Number.isNaN(theirs)) return undefined;
+  // The header drops the milliseconds: its second's middle is the best estimate.
+  const skew = theirs + 500 - response.receivedAt;
+  if (Math.abs(skew) <= CLOCK_SKEW_LIMIT_MS) return undefined;
+  return `Prometheus's clock is ${formatDuration(Math.abs(Math.round(skew / 1000) * 1000))} ${skew > 0 ? 'ahead of' : 'behind'} Tollgate's (its Date header ${response.date}): its samples are labelled by its clock and the measurement times and the promotion's by Tollgate's, so the measurements may describe another time (before the promotion); fix the clocks (NTP)`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,6 +2,7 @@
  * Rollback conditions against a real Prometheus scraping a test exporter (test/support/prometheus.ts).
  * Skips with a message when Prometheus is not installed, fails instead with TOLLGATE_REQUIRE_SERVICES=1.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollbackSection } from '../../src/contract/requires/rollback.js';
 import { TollgateError } from '../../src/errors.js';
@@ -17,6 +18,33 @@ import {
 } from '../support/prometheus.js';
 
 const binary = prometheusForTests();
+
+/** A loopback proxy to `target` that rewrites each answer's Date header by `shiftMs`: a skewed host clock. */
+async function startDateShiftingProxy(
+  target: string,
+  shiftMs: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((request, response) => {
+    const upstream = http.request(
+      new URL(request.url ?? '/', target),
+      { method: request.method, headers: request.headers, agent: false },
+      (answer) => {
+        const headers = { ...answer.headers, date: new Date(Date.now() + shiftMs).toUTCString() };
+        response.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OTHER = `sha256:${'b'.repeat(64)}`;
 const variables = { digest: DIGEST, stage: 'prod', pipeline: 'checkout' };
@@ -239,6 +267,34 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
     await expect(client.instant({ name: 'broken', promql: 'up{' }, Date.now())).rejects.toBeInstanceOf(
       TollgateError,
     );
+  });
+
+  it('is not healthy when the clock of Prometheus is minutes off from Tollgate', async () => {
+    // Prometheus on a host whose clock runs 3 minutes ahead (its Date header says so): the samples
+    // it labels "now" are from 3 minutes ago by Tollgate's clock, before a promotion just made.
+    const ahead = await startDateShiftingProxy(prometheus.url, 3 * 60_000);
+    try {
+      const skewed = new PrometheusClient({ url: ahead.url, timeoutMs: 5000 });
+      const healthyPolicy = policy([
+        { name: 'error ratio', prometheus: 'tollgate_test_error_ratio{digest=$digest}', above: 0.02 },
+      ]);
+      const now = Date.now();
+      const result = await checkRollback({
+        policy: healthyPolicy,
+        variables,
+        source: skewed,
+        now,
+        promotedAt: now - 1000,
+      });
+      expect(result.verdict).toBe('inconclusive');
+      expect(result.exitCode).toBe(2);
+      expect(result.conditions[0]?.warnings.join()).toContain("Prometheus's clock is 3m ahead of Tollgate's");
+      // The same Prometheus with its own Date header is healthy: the proxy changes the clock only.
+      const straight = await checkRollback({ policy: healthyPolicy, variables, source: client, now });
+      expect(straight.verdict).toBe('healthy');
+    } finally {
+      await ahead.close();
+    }
   });
 
   // Last: it stops Prometheus.
