@@ -9,6 +9,7 @@ import { ENTRY } from '../ledger/entry.js';
 import type { PromotionRecord } from '../ledger/ledger-view.js';
 import { formatDuration } from '../policy/duration.js';
 import { checkRollback, type RollbackCheck } from '../rollback/check.js';
+import { ROLLBACK_EXIT } from '../rollback/evaluate.js';
 import {
   currentIn,
   describeUntrusted,
@@ -74,13 +75,19 @@ export async function rollbackCheck(
     );
   }
   const current = await currentPromotion(ctx, stageName, options.digest);
-  return checkRollback({
+  const check = await checkRollback({
     policy,
     variables: { digest: current.artifact, stage: stageName, pipeline: ctx.contract.pipeline },
     source: await createMetricsSource(config, ctx.services.env),
     now: ctx.caller.at.getTime(),
     promotedAt: Date.parse(current.at),
   });
+  if (!ctx.caller.timeSet) return check;
+  // At a time someone set (`--now`, TOLLGATE_NOW) the check answers "what if", not "is it healthy
+  // now": outside a demo pipeline a healthy what-if exits 2, so a CI step left with TOLLGATE_NOW
+  // set never passes a deploy on the metrics of another time.
+  const whatIf = ctx.contract.demo !== true && check.exitCode === ROLLBACK_EXIT.healthy;
+  return { ...check, clockSet: true, ...(whatIf ? { exitCode: ROLLBACK_EXIT.inconclusive } : {}) };
 }
 
 export interface WatchOptions {
@@ -111,6 +118,14 @@ export async function watchStage(
   const every = Math.min(...policy.conditions.map((c) => c.intervalMs));
   const pause = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const clock = ctx.services.clock;
+  if (clock.fixed && ctx.contract.demo !== true) {
+    // A watch decides whether a deploy stays: at a set time it would evaluate once, at a moment
+    // that is not now, and end as if it had watched.
+    throw new TollgateError(
+      'CLOCK_SET',
+      msg`watch follows the real clock, not ${field('now')} ${ctx.caller.at.toISOString()}: at a set time it would evaluate once and end without watching. Only a demo pipeline (\`demo: true\` in ${ctx.contract.file}) may set the clock; \`tollgate rollback check ${stageName} --now …\` asks "what if".`,
+    );
+  }
   let evaluations = 0;
   for (let request = ctx; ; request = renewed(request)) {
     const check = await rollbackCheck(request, stageName);

@@ -42,6 +42,11 @@ export interface RollbackCheck {
   verdict: Verdict;
   /** Process exit code: 0 healthy, 1 tripped, 2 inconclusive, 3 query/contract error, 4 unreachable. */
   exitCode: number;
+  /**
+   * Evaluated at a time someone set (`--now`, TOLLGATE_NOW): a "what if". Outside a demo pipeline
+   * a healthy what-if exits 2, never 0.
+   */
+  clockSet?: true;
   conditions: ConditionEvaluation[];
 }
 

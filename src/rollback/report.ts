@@ -38,6 +38,8 @@ export function formatRollbackCheck(check: RollbackCheck): string {
 
 function summaryLine(check: RollbackCheck): string {
   const tripped = check.conditions.filter((c) => c.verdict === 'tripped').map((c) => c.name);
+  if (check.clockSet && check.verdict === 'healthy' && check.exitCode !== 0)
+    return `WHAT IF: healthy at the set time ${check.evaluatedAt} (--now / TOLLGATE_NOW), which says nothing about now; exit 2.`;
   switch (check.exitCode) {
     case 1:
       return `TRIPPED: ${tripped.join(', ')}. Roll back with: tollgate rollback ${check.stage}`;
