@@ -14,6 +14,7 @@ import {
   untrustedPinnedTarget,
 } from '../rollback/last-known-good.js';
 import { type ConditionPolicy, describeThreshold, type RollbackPolicy } from '../rollback/policy.js';
+import { selectsByDigest } from '../rollback/substitute.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -54,6 +55,16 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
       text:
         `${config.conditions.length} rollback condition(s) cannot be evaluated: no metrics source is configured ` +
         `(set metrics.prometheus.url in the contract or TOLLGATE_PROMETHEUS_URL): ${config.conditions.map((c) => `"${c.name}"`).join(', ')}`,
+    });
+  }
+
+  for (const condition of config.conditions) {
+    if (selectsByDigest(condition.prometheus)) continue;
+    // Without $digest the query measures the stage, whatever runs there: the samples right after
+    // a promotion (and any [range] in the query) still describe the previous digest.
+    risks.push({
+      gate: GATE,
+      text: `rollback condition "${condition.name}" does not select by $digest: right after a promotion it still measures the previous digest (its last samples and any [range] in the query), so an early healthy check speaks for the old build; add {…="$digest"} to the query`,
     });
   }
 

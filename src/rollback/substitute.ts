@@ -87,6 +87,19 @@ export function substituteQuery(promql: string, variables: QueryVariables, where
   return out;
 }
 
+/**
+ * True when the query selects by `$digest` where PromQL reads it (not in a `#` comment): found by
+ * substituting a marker, so strings and comments are read exactly as the query will be.
+ */
+export function selectsByDigest(promql: string): boolean {
+  const marker = 'tollgate-digest-marker';
+  try {
+    return substituteQuery(promql, { digest: marker, stage: '', pipeline: '' }, 'probe').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
 /** Names of the variables a query uses, for showing in decisions. */
 export function queryVariables(promql: string): string[] {
   const found = new Set<string>();

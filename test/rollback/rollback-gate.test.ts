@@ -11,10 +11,10 @@ const d = (c: string) => `sha256:${c.repeat(64)}`;
 const config: RollbackPolicy = rollbackSection.parse({
   within: '2h',
   when: [
-    { name: 'error rate', prometheus: 'sum(rate(e[5m]))', above: 0.02, for: '5m' },
+    { name: 'error rate', prometheus: 'sum(rate(e{digest="$digest"}[5m]))', above: 0.02, for: '5m' },
     {
       name: 'availability',
-      prometheus: 'avg(up)',
+      prometheus: 'avg(up{digest=$digest})',
       below: 0.99,
       for: '10m',
       interval: '1m',
@@ -70,6 +70,24 @@ describe('rollback section in a decision', () => {
     expect(result.validated[2]?.evidence).toEqual(['ledger#1']);
     expect(result.risks).toEqual([]);
     expect(result.summary).toBe(`2 rollback condition(s) watched for 2h; target last known good ${d('b')}`);
+  });
+
+  it('names a condition that does not select by $digest as a risk: early on it measures the previous build', () => {
+    const stageWide = rollbackSection.parse({
+      within: '2h',
+      when: [
+        { name: 'error rate', prometheus: 'sum(rate(e[5m])) # $digest in a comment', above: 0.02 },
+        { name: 'latency', prometheus: 'max(p99{image=~".*$digest"})', above: 1 },
+      ],
+    });
+    const result = run(
+      { metricsSource: 'Prometheus at http://prom:9090', stagePromotions: [previous(d('b'))] },
+      stageWide,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'rollback condition "error rate" does not select by $digest: right after a promotion it still measures the previous digest (its last samples and any [range] in the query), so an early healthy check speaks for the old build; add {…="$digest"} to the query',
+    ]);
   });
 
   it('lists conditions with no metrics source as a remaining risk', () => {
