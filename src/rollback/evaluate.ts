@@ -18,7 +18,7 @@
  *   answer (a partial response can leave out the failing series); otherwise healthy.
  * - Across conditions the worst wins: tripped > inconclusive > healthy.
  */
-import type { ErrorCode } from '../errors.js';
+import { type ErrorCode, TollgateError } from '../errors.js';
 import { formatDuration } from '../policy/duration.js';
 import type { QueryAnswer } from './metrics.js';
 import type { ConditionPolicy } from './policy.js';
@@ -111,7 +111,11 @@ export function evaluateCondition(
     for (let s = 0; s < samples.length; s += 1) {
       const sample = samples[s] as { at: number; value: number };
       const tally = tallies.get(Math.round(sample.at));
-      if (tally === undefined || tally.lastSeries === index) continue;
+      // A sample at a time not asked for: the source moved the grid (a query frontend aligning
+      // start to the step, a cache). Every planned time would then read as no data — healthy
+      // under `noData: pass` — so the answer is refused instead.
+      if (tally === undefined) throw offGrid(policy, sample.at, times);
+      if (tally.lastSeries === index) continue;
       tally.lastSeries = index;
       tally.present += 1;
       const value = sample.value;
@@ -146,6 +150,13 @@ export function evaluateCondition(
     measure(policy, at, tallies.get(at) as Tally, series.length, label, firstMissing),
   );
   return summarise(policy, query, measurements, answer.warnings);
+}
+
+function offGrid(policy: ConditionPolicy, at: number, times: number[]): TollgateError {
+  return new TollgateError(
+    'METRICS_INVALID',
+    `condition "${policy.name}": the metrics source answered a sample at ${new Date(at).toISOString()}, which is not one of the measurement times asked for (${new Date(times[0] as number).toISOString()} to ${new Date(times[times.length - 1] as number).toISOString()} every ${formatDuration(policy.intervalMs)}): a query frontend or cache in front of Prometheus moved the step grid (Cortex/Thanos align_queries_with_step); point Tollgate at Prometheus or turn the alignment off`,
+  );
 }
 
 /** What one measurement time saw across every series, gathered in one pass. */

@@ -19,23 +19,34 @@ import {
 
 const binary = prometheusForTests();
 
-/** A loopback proxy to `target` that rewrites each answer's Date header by `shiftMs`: a skewed host clock. */
-async function startDateShiftingProxy(
+/**
+ * A loopback proxy to a real Prometheus that can rewrite the form it is sent (a query frontend)
+ * and shift the Date header of its answers (a host whose clock is off).
+ */
+async function startProxy(
   target: string,
-  shiftMs: number,
+  change: { body?: (form: URLSearchParams) => void; dateShiftMs?: number },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((request, response) => {
-    const upstream = http.request(
-      new URL(request.url ?? '/', target),
-      { method: request.method, headers: request.headers, agent: false },
-      (answer) => {
-        const headers = { ...answer.headers, date: new Date(Date.now() + shiftMs).toUTCString() };
-        response.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      change.body?.(form);
+      const body = form.toString();
+      const headers = { ...request.headers, 'content-length': String(Buffer.byteLength(body)) };
+      const upstream = http.request(
+        new URL(request.url ?? '/', target),
+        { method: request.method, headers, agent: false },
+        (answer) => {
+          const date = new Date(Date.now() + (change.dateShiftMs ?? 0)).toUTCString();
+          response.writeHead(answer.statusCode ?? 502, { ...answer.headers, date });
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      upstream.end(body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -272,7 +283,7 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
   it('is not healthy when the clock of Prometheus is minutes off from Tollgate', async () => {
     // Prometheus on a host whose clock runs 3 minutes ahead (its Date header says so): the samples
     // it labels "now" are from 3 minutes ago by Tollgate's clock, before a promotion just made.
-    const ahead = await startDateShiftingProxy(prometheus.url, 3 * 60_000);
+    const ahead = await startProxy(prometheus.url, { dateShiftMs: 3 * 60_000 });
     try {
       const skewed = new PrometheusClient({ url: ahead.url, timeoutMs: 5000 });
       const healthyPolicy = policy([
@@ -294,6 +305,44 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
       expect(straight.verdict).toBe('healthy');
     } finally {
       await ahead.close();
+    }
+  });
+
+  it('refuses an answer on another step grid than asked (a query frontend aligning the step)', async () => {
+    // Cortex and Thanos query frontends can align start and end to a multiple of the step: the
+    // samples then sit between the measurement times, and every measurement read as no data was
+    // healthy under noData: pass, though the series fails at 0.9 throughout.
+    const aligning = await startProxy(prometheus.url, {
+      body: (form) => {
+        const step = Number(form.get('step'));
+        for (const key of ['start', 'end']) {
+          const value = form.get(key);
+          if (value !== null && step > 0) form.set(key, String(Math.floor(Number(value) / step) * step));
+        }
+      },
+    });
+    try {
+      const now = Math.floor(Date.now() / 1000) * 1000 + 500;
+      const result = await checkRollback({
+        policy: policy([
+          {
+            name: 'error ratio',
+            prometheus: `tollgate_test_error_ratio{digest="${OTHER}"}`,
+            above: 0.02,
+            for: '3s',
+            interval: '1s',
+            noData: 'pass',
+          },
+        ]),
+        variables,
+        source: new PrometheusClient({ url: aligning.url, timeoutMs: 5000 }),
+        now,
+      });
+      expect(result.verdict).toBe('inconclusive');
+      expect(result.exitCode).toBe(3);
+      expect(result.conditions[0]?.error?.message).toContain('not one of the measurement times asked for');
+    } finally {
+      await aligning.close();
     }
   });
 
