@@ -96,6 +96,41 @@ function damaged(what: string): TollgateError {
   );
 }
 
+/**
+ * The payload key under which an artifact's first entry records the contract entry in force when
+ * it was written: `{ seq, hash }`, or null while the pipeline had none.
+ */
+export const CONTRACT_ANCHOR = 'contractInForce';
+
+/** The contract entry an artifact's first entry names. */
+export interface ContractAnchor {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The contract entry `first` names, or null when it names none (nothing was pinned, or it was
+ * written before entries named one). A malformed value inside a verified body was not written by
+ * Tollgate: LEDGER_CORRUPT.
+ */
+function contractAnchorOf(first: ChainedEntry): ContractAnchor | null {
+  const value = first.payload[CONTRACT_ANCHOR];
+  if (value === undefined || value === null) return null;
+  const { seq, hash } = value as Partial<ContractAnchor>;
+  if (
+    Number.isInteger(seq) &&
+    (seq as number) >= 1 &&
+    (seq as number) < first.seq &&
+    typeof hash === 'string'
+  )
+    return { seq: seq as number, hash };
+  throw entryBroken(
+    first.pipeline,
+    first.seq,
+    `its ${CONTRACT_ANCHOR} is ${JSON.stringify(value)}, not the number and hash of an earlier contract entry (the entry was not written by Tollgate)`,
+  );
+}
+
 /** A ledger row read for use, with what its neighbours say about it (see `linkedEntries`). */
 interface LinkedEntryRow extends LedgerEntryTable {
   /** The hash of entry seq − 1, or null when there is none. */
@@ -331,6 +366,34 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('c.seq')
         .limit(sql.lit(1)),
     ),
+    // Whether the artifact has an entry yet: one probe of ledger_artifact.
+    artifactSeen: prepare(['pipeline', 'artifact'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select('seq')
+        .where('pipeline', '=', p.pipeline)
+        .where('artifact', '=', p.artifact)
+        .limit(sql.lit(1)),
+    ),
+    // The contract entry in force, as an artifact's first entry records it: one probe of ledger_stage.
+    latestContract: prepare(['pipeline'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['seq', 'hash'])
+        .where('pipeline', '=', p.pipeline)
+        .where('stage', 'is', null)
+        .where('kind', '=', ENTRY.contract)
+        .orderBy('seq', 'desc')
+        .limit(sql.lit(1)),
+    ),
+    // One entry by primary key: the contract entry an artifact's first entry names.
+    entryAt: prepare(['pipeline', 'seq'], (p) =>
+      k
+        .selectFrom('ledger_entries')
+        .select(['kind', 'hash'])
+        .where('pipeline', '=', p.pipeline)
+        .where('seq', '=', p.seq as unknown as number),
+    ),
     entriesForStage: prepare(['pipeline', 'stage'], (p) =>
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).where('e.stage', '=', p.stage).orderBy('e.seq'),
     ),
@@ -505,7 +568,38 @@ class SqlReader implements LedgerReader {
     const rows = await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact });
     const entries = rows.map(toVerifiedEntry);
     await this.assertNoGapSince(pipeline, rows[0]);
+    if (entries[0] !== undefined) await this.assertContractAnchorStands(entries[0]);
     return entries;
+  }
+
+  /**
+   * The contract entry in force when the artifact was first recorded (its first entry names it,
+   * {@link CONTRACT_ANCHOR}) must still be there, with the hash it had. Deleting a `contract
+   * update` puts the contract before it back in force, and the gap count above starts at the
+   * artifact's first entry, after the update: this one primary-key read is what sees it. A later
+   * contract entry lies inside the counted range; an earlier one is no longer in force. First
+   * entries written before the anchor existed name none, and are read as before.
+   */
+  private async assertContractAnchorStands(first: ChainedEntry): Promise<void> {
+    const anchor = contractAnchorOf(first);
+    if (anchor === null) return;
+    const [row] = await this.rows<{ kind: string; hash: string }>(this.q.entryAt, {
+      pipeline: first.pipeline,
+      seq: anchor.seq,
+    });
+    const named = `contract entry #${anchor.seq}, in force when this artifact was first recorded,`;
+    if (row === undefined)
+      throw entryBroken(
+        first.pipeline,
+        first.seq,
+        `${named} is missing (a contract change was removed, which would put the contract before it back in force)`,
+      );
+    if (row.kind !== ENTRY.contract || row.hash !== anchor.hash)
+      throw entryBroken(
+        first.pipeline,
+        first.seq,
+        `${named} is now ${row.kind === ENTRY.contract ? '' : `a ${row.kind} entry `}with hash ${row.hash}, not ${anchor.hash} (the entry was replaced)`,
+      );
   }
 
   /**
@@ -595,7 +689,8 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     return inserted;
   }
 
-  async append(pipeline: string, entry: NewEntry): Promise<ChainedEntry> {
+  async append(pipeline: string, next: NewEntry): Promise<ChainedEntry> {
+    const entry = next.artifact === null ? next : await this.anchoredToContract(pipeline, next);
     // Nothing is chained to a head that does not verify (edited, or not linked to its predecessor).
     // A head this transaction appended itself (an earlier write of the same batch, under the
     // same lock) is known without reading it back.
@@ -624,6 +719,25 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     await indexEntry(this, this.runner, this.q.overview, chained);
     this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body, at: chained.at });
     return chained;
+  }
+
+  /**
+   * The artifact's first entry (whatever its kind) records the contract entry in force, so a
+   * decision about it can tell when that entry was deleted later (`entriesForArtifact`). Two index
+   * probes, made only for entries that name an artifact; null when nothing is pinned yet.
+   */
+  private async anchoredToContract(pipeline: string, entry: NewEntry): Promise<NewEntry> {
+    const [seen] = await this.rows<{ seq: number }>(this.q.artifactSeen, {
+      pipeline,
+      artifact: entry.artifact,
+    });
+    if (seen !== undefined) return entry;
+    const [contract] = await this.rows<{ seq: number | string; hash: string }>(this.q.latestContract, {
+      pipeline,
+    });
+    const anchor: ContractAnchor | null =
+      contract === undefined ? null : { seq: Number(contract.seq), hash: contract.hash };
+    return { ...entry, payload: { ...entry.payload, [CONTRACT_ANCHOR]: anchor } };
   }
 
   async inclusionProof(pipeline: string, seq: number, size: number): Promise<InclusionProof> {
