@@ -59,6 +59,10 @@ export async function rollbackFactsFor({
   const target = stage.rollback?.target;
   if (target && target !== 'last-known-good') {
     facts.pinnedTargetRegistered = (await reader.getArtifact(pipeline, target)) !== undefined;
+    // Whether the target is known bad in the stage comes from the stage's entries, read without a
+    // gap count: its rollback or failed verification deleted between other artifacts' entries
+    // would pass this gate. Its own entries are counted from its first to the head (exit 4).
+    if (facts.pinnedTargetRegistered) await reader.entriesForArtifact(pipeline, target);
   }
   return facts;
 }

@@ -252,6 +252,12 @@ export async function rollbackStage(
       }
       to = { digest: good.artifact, promotion: good, pinned: false };
     }
+    // The stage's entries are read without a gap count: a rollback or failed verification of the
+    // target (or a later promotion) deleted between other artifacts' entries would leave no trace
+    // in them, and the target would look good. Reading the two digests' own entries counts every
+    // entry from each one's first to the head, so such a deletion stops the rollback (exit 4).
+    await tx.entriesForArtifact(pipeline, to.digest);
+    await tx.entriesForArtifact(pipeline, from.artifact);
     const entry = await tx.append(pipeline, {
       kind: ENTRY.rollback,
       stage: stageName,
