@@ -103,7 +103,7 @@ function damaged(what: string): TollgateError {
 export const CONTRACT_ANCHOR = 'contractInForce';
 
 /** The contract entry an artifact's first entry names. */
-export interface ContractAnchor {
+interface ContractAnchor {
   seq: number;
   hash: string;
 }
@@ -723,8 +723,8 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
 
   /**
    * The artifact's first entry (whatever its kind) records the contract entry in force, so a
-   * decision about it can tell when that entry was deleted later (`entriesForArtifact`). Two index
-   * probes, made only for entries that name an artifact; null when nothing is pinned yet.
+   * decision about it can tell when that entry was deleted later (`entriesForArtifact`). One index
+   * probe per entry that names an artifact, a second for its first; null when nothing is pinned yet.
    */
   private async anchoredToContract(pipeline: string, entry: NewEntry): Promise<NewEntry> {
     const [seen] = await this.rows<{ seq: number }>(this.q.artifactSeen, {
