@@ -102,6 +102,12 @@ function damaged(what: string): TollgateError {
  */
 export const CONTRACT_ANCHOR = 'contractInForce';
 
+/**
+ * The payload key under which every entry records the number of the contract entry in force when
+ * it was written (null while the pipeline had none).
+ */
+export const CONTRACT_ENTRY = 'contractEntry';
+
 /** The contract entry an artifact's first entry names. */
 interface ContractAnchor {
   seq: number;
@@ -690,7 +696,6 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
   }
 
   async append(pipeline: string, next: NewEntry): Promise<ChainedEntry> {
-    const entry = next.artifact === null ? next : await this.anchoredToContract(pipeline, next);
     // Nothing is chained to a head that does not verify (edited, or not linked to its predecessor).
     // A head this transaction appended itself (an earlier write of the same batch, under the
     // same lock) is known without reading it back.
@@ -704,6 +709,7 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       }
       last = stored;
     }
+    const entry = await this.markedWithContract(pipeline, next, last);
     if (last) assertClockForward(pipeline, last, entry);
     const chained = chainEntry(
       { pipeline, seq: last ? Number(last.seq) + 1 : 1, ...entry },
@@ -722,22 +728,34 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
   }
 
   /**
-   * The artifact's first entry (whatever its kind) records the contract entry in force, so a
-   * decision about it can tell when that entry was deleted later (`entriesForArtifact`). One index
-   * probe per entry that names an artifact, a second for its first; null when nothing is pinned yet.
+   * Every entry records the number of the contract entry in force when it was written
+   * ({@link CONTRACT_ENTRY}), and an artifact's first entry (whatever its kind) also its hash
+   * ({@link CONTRACT_ANCHOR}), so a decision about the artifact can tell when that entry was
+   * deleted later (`entriesForArtifact`). Before an artifact's first entry names a contract entry,
+   * the head's number is held against it: a newer contract entry the head saw and the index no
+   * longer finds was deleted, and the new artifact would be recorded under the contract before it.
+   * One index probe per append, a second per entry that names an artifact.
    */
-  private async anchoredToContract(pipeline: string, entry: NewEntry): Promise<NewEntry> {
+  private async markedWithContract(
+    pipeline: string,
+    entry: NewEntry,
+    head: Pick<LinkedEntryRow, 'seq' | 'body'> | undefined,
+  ): Promise<NewEntry> {
+    const [contract] = await this.rows<{ seq: number | string; hash: string }>(this.q.latestContract, {
+      pipeline,
+    });
+    const inForce = contract === undefined ? null : Number(contract.seq);
+    const payload = { ...entry.payload, [CONTRACT_ENTRY]: inForce };
+    if (entry.artifact === null) return { ...entry, payload };
     const [seen] = await this.rows<{ seq: number }>(this.q.artifactSeen, {
       pipeline,
       artifact: entry.artifact,
     });
-    if (seen !== undefined) return entry;
-    const [contract] = await this.rows<{ seq: number | string; hash: string }>(this.q.latestContract, {
-      pipeline,
-    });
+    if (seen !== undefined) return { ...entry, payload };
+    if (head !== undefined) assertContractNotRemoved(pipeline, head, inForce);
     const anchor: ContractAnchor | null =
       contract === undefined ? null : { seq: Number(contract.seq), hash: contract.hash };
-    return { ...entry, payload: { ...entry.payload, [CONTRACT_ANCHOR]: anchor } };
+    return { ...entry, payload: { ...payload, [CONTRACT_ANCHOR]: anchor } };
   }
 
   async inclusionProof(pipeline: string, seq: number, size: number): Promise<InclusionProof> {
@@ -748,6 +766,28 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       );
     return this.tree.inclusion(pipeline, seq, size);
   }
+}
+
+/**
+ * Refuses to record an artifact's first entry under an older contract entry than the one the head
+ * says was in force: the newer one was deleted (a `contract update` removed behind Tollgate's
+ * back). A head written before entries recorded it says nothing.
+ * @throws TollgateError LEDGER_CORRUPT naming both entries
+ */
+function assertContractNotRemoved(
+  pipeline: string,
+  head: Pick<LinkedEntryRow, 'seq' | 'body'>,
+  inForce: number | null,
+): void {
+  const payload = (parseStored<{ payload?: Record<string, unknown> }>(head.body, 'ledger head').payload ??
+    {}) as Record<string, unknown>;
+  const named = payload[CONTRACT_ENTRY];
+  if (typeof named !== 'number' || (inForce !== null && named <= inForce)) return;
+  throw entryBroken(
+    pipeline,
+    Number(head.seq),
+    `it was written under contract entry #${named}, but the newest contract entry is ${inForce === null ? 'none' : `#${inForce}`}: contract entry #${named} was removed, which would put the contract before it back in force`,
+  );
 }
 
 /**

@@ -45,6 +45,7 @@ const STRICT = contractOf(`${head}stages:
 const D = fakeDigest('anchor');
 const EARLIER = fakeDigest('anchor-earlier');
 const OTHER = fakeDigest('anchor-other');
+const LATER = fakeDigest('later-anchor');
 
 let handle: StoreHandle | undefined;
 let dir: string | undefined;
@@ -125,6 +126,35 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
     expect(promoted.message).toMatch(named);
     expect(await store.head('shop')).toBe(before);
     expect((await verifyLedger(as('auditor', LAX))).ok).toBe(false);
+  });
+
+  it('an artifact is not first recorded after the update was deleted: the head names it', async () => {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string, contract: Contract) =>
+      requestOf(createServices({ contracts: contractSource([contract]), store, clock: systemClock }), {
+        principal,
+        pipeline: 'shop',
+      });
+    await updateContract(as('alice', LAX));
+    await registerArtifact(as('ci', LAX), { digest: EARLIER });
+    const strict = await updateContract(as('alice', STRICT));
+    await registerArtifact(as('ci', STRICT), { digest: OTHER });
+    await registerArtifact(as('ci', STRICT), { digest: LATER });
+    // Deleted before D is first recorded: D's first entry would name the lax contract. The head
+    // (#5) is not a neighbour of the update (#3).
+    await sql(`delete from ledger_entries where seq = ${strict.entry.seq}`);
+    const before = await store.head('shop');
+    const refused = await tollgateRejectionOf(registerArtifact(as('ci', LAX), { digest: D }));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.exitCode).toBe(4);
+    expect(refused.message).toMatch(
+      new RegExp(
+        `ledger entry #${before} of pipeline shop fails verification: it was written under contract entry #${strict.entry.seq}, but the newest contract entry is #1`,
+      ),
+    );
+    expect(await store.head('shop')).toBe(before);
+    expect(await store.getArtifact('shop', D)).toBeUndefined();
   });
 
   it('an artifact first recorded before the anchor existed is read as before', async () => {
