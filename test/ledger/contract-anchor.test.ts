@@ -12,10 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
 import { updateContract } from '../../src/app/contract-pin.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
-import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
 import { verifyLedger } from '../../src/app/status.js';
 import type { Contract } from '../../src/contract/types.js';
 import { ENTRY } from '../../src/ledger/entry.js';
@@ -23,7 +21,7 @@ import { canonicalJson, sha256 } from '../../src/ledger/hash-chain.js';
 import { CONTRACT_ANCHOR } from '../../src/ledger/sql-ledger-store.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
 
 const head = `version: 1
 pipeline: shop
@@ -69,11 +67,7 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
     handle = await backend.open();
     dir = mkdtempSync(join(tmpdir(), 'tollgate-anchor-'));
     const store = handle.store;
-    const as = (principal: string, contract: Contract) =>
-      requestOf(createServices({ contracts: contractSource([contract]), store, clock: systemClock }), {
-        principal,
-        pipeline: 'shop',
-      });
+    const as = (principal: string, contract: Contract) => requestUnder(store, principal, contract);
     const lax = await updateContract(as('alice', LAX));
     await registerArtifact(as('ci', LAX), { digest: EARLIER });
     const strict = await updateContract(as('alice', STRICT));
@@ -97,10 +91,7 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
 
   it('an artifact first recorded while nothing is pinned names no contract entry', async () => {
     handle = await backend.open();
-    const as = requestOf(
-      createServices({ contracts: contractSource([STRICT]), store: handle.store, clock: systemClock }),
-      { principal: 'ci', pipeline: 'shop' },
-    );
+    const as = requestUnder(handle.store, 'ci', STRICT);
     await registerArtifact(as, { digest: D });
     const [first] = await handle.store.entriesForArtifact('shop', D);
     expect(first!.payload[CONTRACT_ANCHOR]).toBeNull();
@@ -131,11 +122,7 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
   it('an artifact is not first recorded after the update was deleted: the head names it', async () => {
     handle = await backend.open();
     const store = handle.store;
-    const as = (principal: string, contract: Contract) =>
-      requestOf(createServices({ contracts: contractSource([contract]), store, clock: systemClock }), {
-        principal,
-        pipeline: 'shop',
-      });
+    const as = (principal: string, contract: Contract) => requestUnder(store, principal, contract);
     await updateContract(as('alice', LAX));
     await registerArtifact(as('ci', LAX), { digest: EARLIER });
     const strict = await updateContract(as('alice', STRICT));

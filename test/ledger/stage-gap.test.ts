@@ -6,16 +6,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
-import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
 import { attestVerification } from '../../src/app/verification.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
 
 const CONTRACT = contractOf(`version: 1
 pipeline: shop
@@ -55,11 +53,7 @@ describe.each(BACKENDS)('a deleted rollback ($title)', (backend) => {
   async function setup() {
     handle = await backend.open();
     const store = handle.store;
-    const as = (principal: string) =>
-      requestOf(createServices({ contracts: contractSource([CONTRACT]), store, clock: systemClock }), {
-        principal,
-        pipeline: 'shop',
-      });
+    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
     for (const digest of [A, B, C]) await registerArtifact(as('ci'), { digest });
     await promote(as('ci'), 'prod', A);
     await promote(as('ci'), 'prod', B);
@@ -95,11 +89,7 @@ describe.each(BACKENDS)('a deleted failed verification of a pinned rollback targ
   it('no longer lets a promotion pass the rollback gate: check and promote stop with exit 4', async () => {
     handle = await backend.open();
     const store = handle.store;
-    const as = (principal: string) =>
-      requestOf(createServices({ contracts: contractSource([PINNED]), store, clock: systemClock }), {
-        principal,
-        pipeline: 'shop',
-      });
+    const as = (principal: string) => requestUnder(store, principal, PINNED);
     await registerArtifact(as('ci'), { digest: B });
     await promote(as('ci'), 'prod', B);
     await registerArtifact(as('ci'), { digest: X });

@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createServices } from '../../src/app/create-services.js';
 import { pgUserOf } from '../../src/app/open-ledger.js';
+import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
+import type { Contract } from '../../src/contract/types.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import {
@@ -175,4 +178,12 @@ export async function execBehindTheStore(
   } finally {
     await client.end();
   }
+}
+
+/** A request by `principal` under `contract` on the shared ledger of `store`: what `-c FILE` does. */
+export function requestUnder(store: LedgerStore, principal: string, contract: Contract) {
+  return requestOf(createServices({ contracts: contractSource([contract]), store, clock: systemClock }), {
+    principal,
+    pipeline: contract.pipeline,
+  });
 }
