@@ -7,7 +7,7 @@
  */
 import type { ApprovalsRequirement } from '../contract/requires/approvals.js';
 import type { ApprovalRecord } from '../ledger/ledger-view.js';
-import { lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
+import { lastFailedVerificationIn, lastRollbackOutOf, ledgerRef } from '../ledger/ledger-view.js';
 import { foldName, mayBeSamePerson, normaliseName, whySamePerson } from '../policy/names.js';
 import { expandPrincipals, peopleOf } from '../policy/people.js';
 import { ownValue } from '../records.js';
@@ -71,15 +71,31 @@ function authorship(context: GateContext, actor: string): string | undefined {
 }
 
 /**
- * The latest word of each person about this digest in this stage (withdrawals remove it).
- * Approvals given before the digest was last rolled back out of the stage no longer count: they
- * approved what was then known, and the rollback is news. A rejection stands across a rollback
- * (the rollback bears it out) until its author withdraws it or approves: a "no" is never dropped
- * silently.
+ * The latest ledger event that voided earlier approvals of this digest for this stage: its last
+ * rollback out of the stage, or its last failed post-deploy verification in the stage, whichever
+ * came later in the ledger. Either is news the approvers did not have.
  */
-export function latestWords(context: GateContext): ApprovalRecord[] {
+export function approvalsVoidedBy(context: GateContext): { seq: number; what: string } | undefined {
   const digest = context.facts.artifact.digest;
-  const since = lastRollbackOutOf(context.facts.ledger, digest, context.stageName)?.seq ?? 0;
+  const stage = context.stageName;
+  const rollback = lastRollbackOutOf(context.facts.ledger, digest, stage);
+  const failed = lastFailedVerificationIn(context.facts.ledger, digest, stage);
+  if (failed !== undefined && (rollback === undefined || failed.seq > rollback.seq)) {
+    return {
+      seq: failed.seq,
+      what: `the failed post-deploy verification in ${stage} reported by ${failed.actor} at ${failed.at} (${ledgerRef(failed.seq)})`,
+    };
+  }
+  if (rollback === undefined) return undefined;
+  return {
+    seq: rollback.seq,
+    what: `the rollback out of ${stage} by ${rollback.actor} at ${rollback.at} (${ledgerRef(rollback.seq)})`,
+  };
+}
+
+/** The latest word of each person about this digest in this stage, voided or not. */
+function allLatestWords(context: GateContext): ApprovalRecord[] {
+  const digest = context.facts.artifact.digest;
   const latest = new Map<string, ApprovalRecord>();
   const records = [...(context.facts.ledger.approvals ?? [])].sort((a, b) => a.seq - b.seq);
   for (const record of records) {
@@ -87,7 +103,29 @@ export function latestWords(context: GateContext): ApprovalRecord[] {
     if (record.decision === 'withdraw') latest.delete(record.actor);
     else latest.set(record.actor, record);
   }
-  return [...latest.values()].filter((word) => word.seq > since || word.decision === 'reject');
+  return [...latest.values()];
+}
+
+/**
+ * The latest word of each person about this digest in this stage (withdrawals remove it).
+ * Approvals given before the digest was last rolled back out of the stage, or before its last
+ * failed post-deploy verification there, no longer count: they approved what was then known, and
+ * the rollback or failure is news (`approvalsVoidedBy`). A rejection stands across either (it
+ * bears the rejection out) until its author withdraws it or approves: a "no" is never dropped
+ * silently.
+ */
+export function latestWords(context: GateContext): ApprovalRecord[] {
+  const since = approvalsVoidedBy(context)?.seq ?? 0;
+  return allLatestWords(context).filter((word) => word.seq > since || word.decision === 'reject');
+}
+
+/** Approvals that would stand but for `approvalsVoidedBy`, with why they no longer count. */
+function voidedApprovals(context: GateContext): Array<{ record: ApprovalRecord; why: string }> {
+  const voided = approvalsVoidedBy(context);
+  if (voided === undefined) return [];
+  return allLatestWords(context)
+    .filter((word) => word.decision === 'approve' && word.seq < voided.seq)
+    .map((record) => ({ record, why: `given before ${voided.what}; approve again` }));
 }
 
 /**
@@ -339,6 +377,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
     if (why === undefined) counted.push(record);
     else notCounted.push({ record, why });
   }
+  notCounted.push(...voidedApprovals(context));
   const validated: DecisionItem[] = counted.map((r) => ({
     gate: KEY,
     text: `approved by ${r.actor} at ${r.at}${r.comment ? `: "${r.comment}"` : ''}`,

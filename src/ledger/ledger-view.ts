@@ -144,6 +144,28 @@ export function lastRollbackOutOf(
 }
 
 /**
+ * The latest failed post-deploy verification of `digest` in `stage`, if any. Approvals of the
+ * digest for the stage given before it no longer count: they approved what was then known.
+ */
+export function lastFailedVerificationIn(
+  view: LedgerView,
+  digest: string,
+  stage: string,
+): VerificationRecord | undefined {
+  let last: VerificationRecord | undefined;
+  for (const verification of view.verifications ?? []) {
+    if (
+      verification.result === 'failed' &&
+      verification.artifact === digest &&
+      verification.stage === stage &&
+      (last === undefined || verification.seq > last.seq)
+    )
+      last = verification;
+  }
+  return last;
+}
+
+/**
  * The rollback that still holds `digest` out of `stage`: its latest rollback from there, unless the
  * digest has been promoted into the stage again since (re-approved or overridden, then admitted).
  */

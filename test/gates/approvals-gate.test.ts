@@ -172,7 +172,10 @@ describe('approvals gate: quorum with separation of duties', () => {
     ]);
     const result = evaluateApprovals(config, context);
     expect(result.status).toBe('fail');
-    expect(result.summary).toBe('rejected by frank');
+    // The decision says why alice's approval, from before the rollback, is gone.
+    expect(result.summary).toBe(
+      "rejected by frank (alice's approval does not count: given before the rollback out of prod by watch at 2026-11-26T09:00:00Z (ledger#30); approve again)",
+    );
     expect(rolledBackGate.evaluate({}, context).status).toBe('fail');
     // Withdrawn after the rollback, the rejection is gone; alice must approve again.
     const withdrawn = [...entries, approval('frank', '2026-11-26T10:10:00Z', 'withdraw')];
