@@ -21,7 +21,7 @@ import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
 import { requestInvalid, toErrorAnswer } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
-import { defineLogin, fromOwnPage, type LoginOptions } from './login.js';
+import { cookieNames, defineLogin, fromOwnPage, type LoginOptions, SESSION_COOKIE } from './login.js';
 import {
   type LogSink,
   observeRequests,
@@ -219,7 +219,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
     in: 'cookie',
-    name: 'tollgate_session',
+    // `__Host-tollgate_session` behind an https redirect URI (see cookieNames).
+    name: options.login ? cookieNames(options.login.config.redirectUri).session : SESSION_COOKIE,
     description: 'A signed-in person (OIDC authorization code + PKCE)',
   });
   app.doc31('/openapi.json', {

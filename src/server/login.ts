@@ -24,6 +24,22 @@ import type { Authenticator } from './identity.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
 const LOGIN_COOKIE = 'tollgate_login';
+
+/**
+ * The cookies' names and attributes. Behind an https public URL (the redirect URI) they are
+ * `__Host-` cookies: `Secure`, `Path=/`, no `Domain`, which a browser takes only from this very
+ * host over https. A sibling subdomain (or a man in the middle on plain http) can then neither
+ * set nor overwrite them, so nobody can plant their own session in a person's browser (session
+ * fixation: the person would approve as the attacker, or type into the attacker's account). Only
+ * the prefixed name is read then: a plain `tollgate_session` another host of the site set is
+ * ignored. Over plain http a browser refuses `Secure` cookies (Chromium and Firefox except on
+ * localhost), so the cookies keep their plain names, without `Secure`: for local use only.
+ */
+export function cookieNames(redirectUri: string): { session: string; login: string; secure: boolean } {
+  const secure = new URL(redirectUri).protocol === 'https:';
+  const prefix = secure ? '__Host-' : '';
+  return { session: `${prefix}${SESSION_COOKIE}`, login: `${prefix}${LOGIN_COOKIE}`, secure };
+}
 const LOGIN_TTL_MS = 10 * 60_000;
 
 export interface LoginOptions {
@@ -105,8 +121,7 @@ function signInFailedPage(message: string) {
  */
 export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions): Authenticator {
   const { config, services } = options;
-  const redirect = new URL(config.redirectUri);
-  const secure = redirect.protocol === 'https:';
+  const names = cookieNames(config.redirectUri);
   const sessionMs = parseExactDuration(config.sessionTtl) ?? 8 * 3_600_000;
   let discovered: Promise<oidc.Configuration> | undefined;
   const configuration = () => {
@@ -128,7 +143,8 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       });
     return discovered;
   };
-  const cookie = { httpOnly: true, secure, sameSite: 'Lax' as const, path: '/' };
+  // No `domain`, ever: a `__Host-` cookie with one is dropped by the browser.
+  const cookie = { httpOnly: true, secure: names.secure, sameSite: 'Lax' as const, path: '/' };
   const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
 
   app.get('/auth/login', async (c) => {
@@ -147,7 +163,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
     });
-    setCookie(c, LOGIN_COOKIE, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
+    setCookie(c, names.login, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
     const url = oidc.buildAuthorizationUrl(provider, {
       redirect_uri: config.redirectUri,
       scope: config.scopes.join(' '),
@@ -175,7 +191,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   });
 
   const finishSignIn = async (c: Context<ServerEnv>) => {
-    const id = getCookie(c, LOGIN_COOKIE);
+    const id = getCookie(c, names.login);
     const store = await services.store();
     const now = services.clock.now();
     const login = id ? await store.sessions.find(sha256(id), now) : undefined;
@@ -187,7 +203,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     }
     // One use: a replayed callback finds nothing.
     await store.sessions.delete(sha256(id));
-    deleteCookie(c, LOGIN_COOKIE, cookie);
+    deleteCookie(c, names.login, cookie);
     const data = login.data as { verifier: string; state: string; nonce: string; return: string };
     // The URL the provider redirected to, as registered (a proxy in front may change the host).
     const current = new URL(config.redirectUri);
@@ -234,7 +250,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       if (error instanceof TollgateError && error.code === 'NOT_ALLOWED') {
         // Whoever signed in before in this browser is not the one sitting at it now.
         await revokePresented(c);
-        deleteCookie(c, SESSION_COOKIE, cookie);
+        deleteCookie(c, names.session, cookie);
         return c.redirect(`/#/not-allowed?who=${encodeURIComponent(named)}`, 302);
       }
       throw error;
@@ -252,13 +268,13 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + sessionMs).toISOString(),
     });
-    setCookie(c, SESSION_COOKIE, session, { ...cookie, maxAge: Math.floor(sessionMs / 1000) });
+    setCookie(c, names.session, session, { ...cookie, maxAge: Math.floor(sessionMs / 1000) });
     return c.redirect(data.return, 302);
   };
 
   /** Ends, in the database, the session whose cookie the request presents (the cookie is the caller's to drop or replace). */
   const revokePresented = async (c: Context<ServerEnv>) => {
-    const id = getCookie(c, SESSION_COOKIE);
+    const id = getCookie(c, names.session);
     if (id) await (await services.store()).sessions.delete(sha256(id));
   };
 
@@ -270,12 +286,12 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         'signing out must come from a page of this server (Origin); the session is unchanged',
       );
     await revokePresented(c);
-    deleteCookie(c, SESSION_COOKIE, cookie);
+    deleteCookie(c, names.session, cookie);
     return c.json({ signedOut: true });
   });
 
   return async (credentials, at) => {
-    const id = credentials.cookies[SESSION_COOKIE];
+    const id = credentials.cookies[names.session];
     if (credentials.bearer !== undefined || id === undefined) return undefined;
     const found = await (await services.store()).sessions.find(sha256(id), at);
     if (found?.kind !== 'session')
