@@ -59,7 +59,7 @@ const HERE = 'http://tollgate.invalid';
  * Only a path on this server: never an absolute URL or `//host` (no open redirect). A browser
  * drops tabs and newlines from a URL and reads `\` as `/`, so `/<tab>/evil.example` would be
  * `//evil.example`: any control character or backslash sends the person to `/` instead, and what
- * is kept is the path as a URL parser resolves it on this server.
+ * is kept is the path as a URL parser resolves it on this server, unless that starts with `//`.
  */
 function safeReturn(text: string | undefined): string {
   if (!text?.startsWith('/') || text.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(text)) return '/';
@@ -70,6 +70,9 @@ function safeReturn(text: string | undefined): string {
     return '/';
   }
   if (url.origin !== HERE) return '/';
+  // Dot segments resolve away: `/.//evil.example` and `/a/..//evil.example` are the path
+  // `//evil.example`, which a browser reads as another host. A path kept must not start so.
+  if (url.pathname.startsWith('//')) return '/';
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
