@@ -113,10 +113,14 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     // made (error, replay, stream): the answer's own headers then stay one plain object, which
     // @hono/node-server writes as it is, without building Fetch Headers for it and reading them
     // back. Called as a function (app.request), the answer carries it.
+    // An API or sign-in answer is one caller's (their grant, their session): no cache, shared
+    // (a proxy in front) or the browser's, may keep it to hand to whoever asks next.
+    const personal = c.req.path.startsWith(`${API}/`) || c.req.path.startsWith('/auth/');
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
       outgoing.setHeader('x-request-id', id);
       outgoing.setHeader('x-content-type-options', 'nosniff');
+      if (personal) outgoing.setHeader('cache-control', 'no-store');
       return next();
     }
     await next();
@@ -126,6 +130,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const headers = c.res.headers;
     if (headers.get('x-request-id') !== id) headers.set('x-request-id', id);
     if (headers.get('x-content-type-options') === null) headers.set('x-content-type-options', 'nosniff');
+    if (personal && headers.get('cache-control') === null) headers.set('cache-control', 'no-store');
   });
   app.use('*', observeRequests(metrics, options.log));
 
