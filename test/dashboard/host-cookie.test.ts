@@ -13,10 +13,8 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
-import { parseServerConfig } from '../../src/server/config.js';
-import { openTestServer, type TestServer } from '../server/support.js';
+import { openLoginServer, type TestServer } from '../server/support.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
-import { sqliteBackend } from '../support/stores.js';
 import { CHROMIUM, chromiumAvailable } from './support.js';
 
 let browser: Browser | undefined;
@@ -66,21 +64,7 @@ it.skipIf(!chromiumAvailable())(
     provider = await startOpenIdProvider(`${url}/auth/callback`, {
       erin: { email: 'erin@example.com', groups: ['release-managers'] },
     });
-    const config = parseServerConfig(
-      `login:
-  issuer: ${provider.issuer}
-  clientId: tollgate
-  redirectUri: ${url}/auth/callback
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-`,
-      'server.yaml',
-    );
-    tollgate = await openTestServer(sqliteBackend, {
-      login: { config: config.login!, clientSecret: 'tollgate-secret' },
-    });
+    tollgate = await openLoginServer(provider.issuer, `${url}/auth/callback`);
     tls.on('request', getRequestListener(tollgate.app.fetch));
 
     browser = await chromium.launch({

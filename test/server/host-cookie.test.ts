@@ -6,10 +6,8 @@
  * app is called as a function, as a browser behind a TLS-ending proxy would reach it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerConfig } from '../../src/server/config.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
-import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import { openLoginServer, type TestServer } from './support.js';
 
 const TOLLGATE = 'https://tollgate.localhost';
 let provider: OpenIdProvider;
@@ -19,21 +17,7 @@ beforeAll(async () => {
   provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
     erin: { email: 'erin@example.com', groups: ['release-managers'] },
   });
-  const config = parseServerConfig(
-    `login:
-  issuer: ${provider.issuer}
-  clientId: tollgate
-  redirectUri: ${TOLLGATE}/auth/callback
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-`,
-    'server.yaml',
-  );
-  server = await openTestServer(sqliteBackend, {
-    login: { config: config.login!, clientSecret: 'tollgate-secret' },
-  });
+  server = await openLoginServer(provider.issuer, `${TOLLGATE}/auth/callback`);
 });
 afterAll(async () => {
   await server?.dispose();

@@ -9,8 +9,7 @@ import { sha256 } from '../../src/ledger/hash-chain.js';
 import { createServerApp } from '../../src/server/app.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
-import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import { openLoginServer, type TestServer } from './support.js';
 
 const TOLLGATE = 'http://localhost:8787';
 let provider: OpenIdProvider;
@@ -33,22 +32,7 @@ const PEOPLE: Record<string, { email: string; groups: string[]; email_verified?:
 beforeAll(async () => {
   provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, PEOPLE);
   issuer = provider.issuer;
-  const config = parseServerConfig(
-    `login:
-  issuer: ${issuer}
-  clientId: tollgate
-  redirectUri: ${TOLLGATE}/auth/callback
-  principalClaim: email
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-`,
-    'server.yaml',
-  );
-  server = await openTestServer(sqliteBackend, {
-    login: { config: config.login!, clientSecret: 'tollgate-secret' },
-  });
+  server = await openLoginServer(issuer, `${TOLLGATE}/auth/callback`);
 });
 afterAll(async () => {
   await server.dispose();
@@ -308,22 +292,7 @@ describe('people sign in with OIDC code + PKCE', () => {
   it('takes a write from its own https page behind a proxy that ends TLS, and still none from another site', async () => {
     // Deployed behind a proxy: the redirect URI (where the cookie is set, where the pages are) is
     // https, the request this process sees is http to the same host.
-    const config = parseServerConfig(
-      `login:
-  issuer: ${issuer}
-  clientId: tollgate
-  redirectUri: https://tollgate.example.com/auth/callback
-  principalClaim: email
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-`,
-      'server.yaml',
-    );
-    const proxied = await openTestServer(sqliteBackend, {
-      login: { config: config.login!, clientSecret: 'tollgate-secret' },
-    });
+    const proxied = await openLoginServer(issuer, 'https://tollgate.example.com/auth/callback');
     try {
       const now = new Date();
       await proxied.handle.store.sessions.insert({
@@ -346,7 +315,12 @@ describe('people sign in with OIDC code + PKCE', () => {
       const approve = (origin: string) =>
         proxied.app.request('http://tollgate.example.com/api/v1/pipelines/checkout/stages/prod/approvals', {
           method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: 'tollgate_session=a-session', origin },
+          // A __Host- cookie behind an https redirect URI (test/server/host-cookie.test.ts).
+          headers: {
+            'content-type': 'application/json',
+            cookie: '__Host-tollgate_session=a-session',
+            origin,
+          },
           body: JSON.stringify({ artifact: `sha256:${'cd'.repeat(32)}`, decision: 'approve' }),
         });
       // Authenticated and allowed: the artifact simply is not registered.

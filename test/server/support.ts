@@ -7,10 +7,11 @@ import { type AppServices, type ClockSource, contractSource } from '../../src/ap
 import { createToken } from '../../src/app/tokens.js';
 import type { Contract } from '../../src/contract/types.js';
 import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/server/app.js';
+import { parseServerConfig } from '../../src/server/config.js';
 import type { Authenticator } from '../../src/server/identity.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
-import type { Backend, StoreHandle } from '../support/stores.js';
+import { type Backend, type StoreHandle, sqliteBackend } from '../support/stores.js';
 
 export const CHECKOUT = contractOf(`version: 1
 pipeline: checkout
@@ -105,4 +106,25 @@ export async function openTestServer(
       await handle.dispose();
     },
   };
+}
+
+/**
+ * A server (SQLite) where people sign in at the OpenID provider `issuer`, coming back to
+ * `redirectUri`; the release-managers group approves in checkout.
+ */
+export function openLoginServer(issuer: string, redirectUri: string): Promise<TestServer> {
+  const config = parseServerConfig(
+    `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: ${redirectUri}
+  principalClaim: email
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+`,
+    'server.yaml',
+  );
+  return openTestServer(sqliteBackend, { login: { config: config.login!, clientSecret: 'tollgate-secret' } });
 }
