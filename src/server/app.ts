@@ -214,6 +214,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     contractsRoot: resolve(options.contractsRoot ?? '.'),
     maxEvidenceBytes: options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+    maxEventStreams: options.rateLimit?.streams ?? DEFAULT_SERVER_CONFIG.rateLimit.streams,
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -119,8 +119,10 @@ export const serverConfigSchema = z.strictObject({
       perMinute: z.number().int().min(1).default(3000),
       /** How many of them may come at once (default 600). */
       burst: z.number().int().min(1).default(600),
+      /** Event streams a principal may hold open at once on one replica (default 64). */
+      streams: z.number().int().min(1).default(64),
     })
-    .default({ perMinute: 3000, burst: 600 }),
+    .default({ perMinute: 3000, burst: 600, streams: 64 }),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -6,7 +6,7 @@
  * every subscriber of every replica within the poll interval.
  */
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ChainedEntry, WireEntry } from '../ledger/entry.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 
@@ -25,6 +25,8 @@ export interface EventStreamOptions {
    */
   stillAllowed?: () => Promise<boolean>;
   recheckPolls?: number;
+  /** Called once when the stream ends, however it ends (the client left, an error, stopping). */
+  onClose?: () => void;
 }
 
 /** What one event carries: the ledger entry as the chain holds it (without the hashed bytes). */
@@ -49,6 +51,14 @@ const HEARTBEAT_MS = 15_000;
 export function streamEntries(c: Context, options: EventStreamOptions): Response {
   const poll = options.pollMs ?? 500;
   return streamSSE(c, async (stream) => {
+    try {
+      await follow(stream);
+    } finally {
+      options.onClose?.();
+    }
+  });
+
+  async function follow(stream: SSEStreamingApi): Promise<void> {
     let last = options.after ?? (await options.store.head(options.pipeline));
     let quietSince = Date.now();
     // A reconnecting client waits this long before it tries again.
@@ -89,5 +99,5 @@ export function streamEntries(c: Context, options: EventStreamOptions): Response
       }
       if (entries.length < BATCH) await stream.sleep(poll);
     }
-  });
+  }
 }

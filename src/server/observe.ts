@@ -146,6 +146,8 @@ export interface RateLimitOptions {
   perMinute: number;
   /** How many may come at once. */
   burst: number;
+  /** Event streams a principal may hold open at once on this replica (default 64). */
+  streams?: number;
 }
 
 /**

@@ -58,6 +58,8 @@ export interface RouteDeps {
   maxEvidenceBytes: number;
   /** Largest JSON request body (register, promote, approve…), in bytes. */
   maxJsonBytes: number;
+  /** The most event streams one principal may hold open on this replica at once. */
+  maxEventStreams: number;
   metrics: ServerMetrics;
   /** Aborted when the server stops: live event streams end. */
   stopping: AbortSignal;
@@ -315,6 +317,8 @@ function principalOfIdentity(name: string): ReturnType<typeof principalOf> {
  */
 export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiRoute[] {
   const table: ApiRoute[] = [];
+  /** Event streams open on this replica, by principal (at most `deps.maxEventStreams` each). */
+  const openStreams = new Map<string, number>();
   const tooLarge = () => {
     throw new TollgateError(
       'BODY_TOO_LARGE',
@@ -1215,8 +1219,22 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           `Last-Event-ID "${last.slice(0, 40)}": expected the seq of an entry`,
         );
       const { principal } = c.get('identity');
+      // Each open stream asks the database every poll for as long as it stays open: without a
+      // bound, one reader opening streams at the request rate would soon hold thousands of them.
+      const open = openStreams.get(principal) ?? 0;
+      if (open >= deps.maxEventStreams)
+        throw new TollgateError(
+          'RATE_LIMITED',
+          `${principal} has ${open} event streams open on this server, the most one caller may: close one (one stream can serve many listeners)`,
+        );
+      openStreams.set(principal, open + 1);
       const reauthenticate = c.get('reauthenticate');
       return streamEntries(c, {
+        onClose: () => {
+          const left = (openStreams.get(principal) ?? 1) - 1;
+          if (left > 0) openStreams.set(principal, left);
+          else openStreams.delete(principal);
+        },
         store: await request.services.store(),
         pipeline: request.contract.pipeline,
         // Only as long as the caller is still who they were and may still read the pipeline.
