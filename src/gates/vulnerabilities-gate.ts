@@ -56,6 +56,53 @@ function scanSource(record: RecordOf<'vulnerabilities'>): string {
   return `${record.format}|${record.data.scanner}|${record.data.target?.type ?? ''}`;
 }
 
+/**
+ * The tool names a scan records, lower-cased: a SARIF log joins its runs' drivers with ", ", and a
+ * CycloneDX tool name carries its version (`trivy 0.50.0`), which is dropped.
+ */
+export function scannerNames(scanner: string): string[] {
+  return scanner
+    .split(', ')
+    .map((name) =>
+      name
+        .trim()
+        .replace(/ v?\d[\w.+-]*$/i, '')
+        .toLowerCase(),
+    )
+    .filter((name) => name !== '');
+}
+
+/**
+ * Tools known to scan dependencies or images for vulnerabilities, as their reports name them. A
+ * hint for the decision only: a name is whatever the report says, and the list is not complete.
+ */
+const KNOWN_SCANNERS = new Set([
+  'trivy',
+  'grype',
+  'snyk',
+  'snyk open source',
+  'snyk container',
+  'osv-scanner',
+  'docker scout',
+  'clair',
+  'anchore',
+  'dependency-check',
+  'govulncheck',
+]);
+
+/** What a parser records when the report names no tool: nothing to judge the tool by. */
+const NO_TOOL_NAMED = new Set(['sarif', 'cyclonedx', 'in-toto-vulns']);
+
+/** Whether a scan counts under the contract's `scanners` list (every scan does without one). */
+function fromNamedScanner(
+  scan: RecordOf<'vulnerabilities'>,
+  scanners: readonly string[] | undefined,
+): boolean {
+  if (!scanners) return true;
+  const wanted = new Set(scanners.map((name) => name.toLowerCase()));
+  return scannerNames(scan.data.scanner).some((name) => wanted.has(name));
+}
+
 /** Target types that are an image: Trivy's `ArtifactType`, Grype's `source.type`, a CycloneDX component type. */
 const IMAGE_TARGETS = new Set(['container_image', 'image', 'container']);
 
@@ -142,7 +189,33 @@ export function evaluateVulnerabilities(
   evidenceSeq?: EvidenceSeq,
   sharedReports?: readonly SharedReport[],
 ): GateResult {
-  const scans = currentScans(evidence, evidenceSeq);
+  // Scans by tools the contract does not name count for nothing: a linter's clean SARIF is no scan.
+  const wanted = requirement.scanners;
+  const counting = evidence.filter(
+    (record) =>
+      record.data.kind !== 'vulnerabilities' ||
+      fromNamedScanner(record as RecordOf<'vulnerabilities'>, wanted),
+  );
+  const ignored = wanted
+    ? currentScans(evidence, evidenceSeq).filter((scan) => !fromNamedScanner(scan, wanted))
+    : [];
+  const ignoredLines: DecisionItem[] = ignored.map((scan) => ({
+    gate: GATE,
+    text: `${scan.data.scanner}'s ${scan.format === 'sarif' ? 'SARIF' : scan.format} scan is not from a scanner the contract names (${wanted?.join(', ')}): its ${scan.data.findings.length} finding(s) are not counted`,
+    evidence: [scan.id],
+  }));
+  const scans = currentScans(counting, evidenceSeq);
+  if (scans.length === 0 && wanted) {
+    return gateResult(GATE, 'fail', `no scan by ${wanted.join(', ')} for this digest`, {
+      risks: ignoredLines,
+      required: [
+        {
+          gate: GATE,
+          text: `a vulnerability scan by ${wanted.length === 1 ? wanted[0] : `one of ${wanted.join(', ')}`} (the scanners the contract names) for this digest: \`tollgate attest scan --artifact DIGEST FILE\``,
+        },
+      ],
+    });
+  }
   if (scans.length === 0) {
     return gateResult(GATE, 'fail', 'no vulnerability scan for this digest', {
       required: [
@@ -157,7 +230,7 @@ export function evaluateVulnerabilities(
   // An old clean scan recorded after a newer one with findings must not stand in for it.
   const { required, risks } = runOrderLines(
     GATE,
-    recordsOfKind(evidence, 'vulnerabilities'),
+    recordsOfKind(counting, 'vulnerabilities'),
     scans,
     scanSource,
     (scan) => `scan from ${scan.data.scanner} (${scan.format})`,
@@ -173,7 +246,7 @@ export function evaluateVulnerabilities(
     evidenceSeq,
   );
   required.push(...shared.required);
-  risks.push(...shared.risks);
+  risks.push(...shared.risks, ...ignoredLines);
   const ids = scans.map((s) => s.id);
 
   const counted: Record<Severity, MergedFinding[]> = {
@@ -240,6 +313,16 @@ export function evaluateVulnerabilities(
       evidence: [scan.id],
     });
     if (named.risk) risks.push({ gate: GATE, text: named.risk, evidence: [scan.id] });
+    const unknown = scannerNames(d.scanner).filter(
+      (name) => !KNOWN_SCANNERS.has(name) && !NO_TOOL_NAMED.has(name),
+    );
+    if (!requirement.scanners && unknown.length > 0) {
+      risks.push({
+        gate: GATE,
+        text: `scan by ${d.scanner} counted as a vulnerability scan, but ${unknown.join(', ')} is not a vulnerability scanner Tollgate knows (a linter or code scanner finds no vulnerable packages); name the scanners that count with \`scanners: [trivy, grype]\``,
+        evidence: [scan.id],
+      });
+    }
     if (artifactType === 'oci' && d.target && !IMAGE_TARGETS.has(d.target.type)) {
       risks.push({
         gate: GATE,

@@ -416,6 +416,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
     expect(result.status).toBe('pass');
     expect(result.risks.map((r) => r.text)).toEqual([
+      'scan by scanner counted as a vulnerability scan, but scanner is not a vulnerability scanner Tollgate knows (a linter or code scanner finds no vulnerable packages); name the scanners that count with `scanners: [trivy, grype]`',
       '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
     ]);
   });
@@ -513,6 +514,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       '1 critical finding(s), at most 0 allowed: CVE-2026-5555 in usr/lib/libssl.so.3',
     ]);
     expect(sarif.risks.map((r) => r.text)).toEqual([
+      'scan by scanner counted as a vulnerability scan, but scanner is not a vulnerability scanner Tollgate knows (a linter or code scanner finds no vulnerable packages); name the scanners that count with `scanners: [trivy, grype]`',
       '1 finding(s) suppressed in the scanner report itself (VEX, ignore rules or suppressions) are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would): CVE-2026-5555 (critical) in usr/lib/libssl.so.3: suppressed external (accepted): vendor says unaffected',
     ]);
     const stated = vex({

@@ -47,6 +47,13 @@ export const vulnerabilitiesRequirement = z
       .describe(
         'Findings a report sets aside itself (SARIF suppressions, Grype ignoredMatches, Trivy ignore files and VEX, CycloneDX not_affected): `count` (default) counts them like any finding, since whoever produced the report could waive anything; `honour` leaves them uncounted. Either way they are listed as remaining risk.',
       ),
+    scanners: z
+      .array(z.string().trim().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "Scanners whose scans count (`trivy`, `grype`, `Snyk Open Source`, `osv-scanner`…), compared case-insensitively with the scanner name the scan records (a SARIF run's tool.driver.name, a CycloneDX tool name without its version). Scans by other tools are listed and not counted; without a scan by one of them the gate fails. Absent: every scan counts.",
+      ),
     sharedReports,
   })
   .describe(
