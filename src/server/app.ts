@@ -19,7 +19,7 @@ import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
-import { requestInvalid, toErrorAnswer } from './http-errors.js';
+import { requestInvalid, toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator, Identity } from './identity.js';
 import { cookieNames, defineLogin, fromOwnPage, type LoginOptions, SESSION_COOKIE } from './login.js';
 import {
@@ -44,7 +44,10 @@ export interface ServerAppOptions {
   maxEvidenceBytes?: number;
   /** Largest JSON request body, in bytes (default 1 MiB). */
   maxJsonBytes?: number;
-  /** Called with every failure the server answers 500 for, with the request id (logs). */
+  /**
+   * Called with every failure the server answers 500 for, and every one whose detail a caller is
+   * not shown (/readyz, an outage answered to an unauthenticated caller), with the request id (logs).
+   */
   onInternalError?: (error: unknown, requestId: string) => void;
   /** Reports whether the server can serve (database reachable, migrations applied); default: a store query. */
   ready?: () => Promise<void>;
@@ -135,8 +138,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   app.use('*', observeRequests(metrics, options.log));
 
   app.onError((error, c) => {
-    const { status, body } = toErrorAnswer(error);
-    if (status >= 500 && !(error instanceof TollgateError))
+    const authenticated = c.get('identity') !== undefined;
+    const { status, body } = toErrorAnswer(error, authenticated);
+    if ((status >= 500 && !(error instanceof TollgateError)) || withheldFrom(error, authenticated))
       options.onInternalError?.(error, c.get('requestId'));
     c.set('errorCode', body.error.code);
     if (error instanceof RateLimited) c.header('retry-after', String(error.retryAfter));
@@ -157,7 +161,20 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
 
   const authenticators = [
     ...options.authenticators,
-    ...(options.login ? [defineLogin(app, { ...options.login, services })] : []),
+    ...(options.login
+      ? [
+          defineLogin(app, {
+            ...options.login,
+            services,
+            limits: {
+              perMinute: options.rateLimit?.logins ?? DEFAULT_SERVER_CONFIG.rateLimit.logins,
+              pending: options.rateLimit?.pendingLogins ?? DEFAULT_SERVER_CONFIG.rateLimit.pendingLogins,
+              metrics,
+            },
+            ...(options.onInternalError ? { report: options.onInternalError } : {}),
+          }),
+        ]
+      : []),
   ];
 
   // Every API request is authenticated before anything else is looked at.
@@ -252,8 +269,19 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       else await (await services.store()).pipelines();
       return c.json({ ok: true });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return c.json({ error: { code: 'STORE_UNAVAILABLE', message: `not ready: ${message}` } }, 503);
+      // Anybody may ask (a load balancer does, unauthenticated): the reason is the log's, with
+      // the request id; the database's own words may name its host, user or URL.
+      options.onInternalError?.(error, c.get('requestId'));
+      c.set('errorCode', 'STORE_UNAVAILABLE');
+      return c.json(
+        {
+          error: {
+            code: 'STORE_UNAVAILABLE',
+            message: 'not ready: the store is unavailable; the server logged why with this request id',
+          },
+        },
+        503,
+      );
     }
   });
 

@@ -121,8 +121,12 @@ export const serverConfigSchema = z.strictObject({
       burst: z.number().int().min(1).default(600),
       /** Event streams a principal may hold open at once on one replica (default 64). */
       streams: z.number().int().min(1).default(64),
+      /** Sign-ins (`GET /auth/login`) one client address may start per minute on one replica (default 30). */
+      logins: z.number().int().min(1).default(30),
+      /** Sign-ins under way (started, not finished, under 10 minutes old) one replica keeps at most (default 10000). */
+      pendingLogins: z.number().int().min(1).default(10_000),
     })
-    .default({ perMinute: 3000, burst: 600, streams: 64 }),
+    .default({ perMinute: 3000, burst: 600, streams: 64, logins: 30, pendingLogins: 10_000 }),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -83,10 +83,27 @@ function codeOfHttpStatus(status: number): ErrorCode {
 }
 
 /**
- * The status and body for anything thrown while answering. Unexpected errors answer INTERNAL
- * without their message (it may name server paths or SQL); the caller logs them in full.
+ * True when `error`'s message is not for this caller: an outage of the database or the OpenID
+ * provider names where they are (host, port, user, database, the driver's own words), which a
+ * caller the server has not authenticated has no business learning. The server logs it instead.
  */
-export function toErrorAnswer(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
+export function withheldFrom(error: unknown, authenticated: boolean): boolean {
+  return !authenticated && error instanceof TollgateError && error.code === 'STORE_UNAVAILABLE';
+}
+
+/**
+ * The status and body for anything thrown while answering. Unexpected errors answer INTERNAL
+ * without their message (it may name server paths or SQL); the caller logs them in full. So do
+ * outages answered to a caller the server has not authenticated (see `withheldFrom`).
+ */
+export function toErrorAnswer(
+  error: unknown,
+  authenticated = true,
+): { status: ContentfulStatusCode; body: ErrorBody } {
+  if (withheldFrom(error, authenticated)) {
+    const message = 'a service this server needs is unavailable; the server logged why with this request id';
+    return { status: 503, body: { error: { code: 'STORE_UNAVAILABLE', message } } };
+  }
   if (error instanceof TollgateError) {
     // A contract's or config file's problem is located for the caller (its message names the place too).
     const located = error.code === 'CONTRACT_INVALID' || error.code === 'CONFIG_INVALID';

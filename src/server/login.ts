@@ -19,8 +19,9 @@ import { parseExactDuration } from '../policy/duration.js';
 import { mapClaims } from './claim-rules.js';
 import type { LoginConfig } from './config.js';
 import type { ServerEnv } from './env.js';
-import { toErrorAnswer } from './http-errors.js';
+import { toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator } from './identity.js';
+import { clientAddress, rateLimit, ServerMetrics } from './observe.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
 const LOGIN_COOKIE = 'tollgate_login';
@@ -47,6 +48,13 @@ export interface LoginOptions {
   services: AppServices;
   /** The client secret (the config's, else TOLLGATE_OIDC_CLIENT_SECRET); none for a public client. */
   clientSecret?: string;
+  /**
+   * Bounds on unauthenticated work: each `GET /auth/login` writes a row kept 10 minutes. `perMinute`
+   * sign-ins one client address may start (bursts of as many), `pending` under way on this replica.
+   */
+  limits?: { perMinute: number; pending: number; metrics: ServerMetrics };
+  /** Told of every failure whose detail a caller is not shown (logs), with the request id. */
+  report?: (error: unknown, requestId: string) => void;
 }
 
 function newId(): string {
@@ -150,7 +158,33 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   const cookie = { httpOnly: true, secure: names.secure, sameSite: 'Lax' as const, path: '/' };
   const rules = config.rules.map((rule) => ({ ...rule, principal: `{${config.principalClaim}}` }));
 
+  const limits = options.limits ?? { perMinute: 30, pending: 10_000, metrics: new ServerMetrics() };
+  const limitLogins = rateLimit({ perMinute: limits.perMinute, burst: limits.perMinute }, limits.metrics);
+  // The sign-ins this replica started that are still under way, by cookie hash, with when each
+  // ends; in the order they started, which is the order they end (one TTL).
+  const pending = new Map<string, number>();
+  const pendingNow = (at: number): number => {
+    for (const [hash, ends] of pending) {
+      if (ends > at) break;
+      pending.delete(hash);
+    }
+    return pending.size;
+  };
+
   app.get('/auth/login', async (c) => {
+    // Anybody may ask, and each asking writes a row: one client address may start only so many a
+    // minute, and this replica keeps only so many under way. The one over is refused, saying so;
+    // no sign-in under way is ever dropped to make room.
+    limitLogins(`client ${clientAddress(c)}`);
+    if (pendingNow(Date.now()) >= limits.pending) {
+      const [oldest] = pending.values();
+      c.header('retry-after', String(Math.max(1, Math.ceil(((oldest ?? 0) - Date.now()) / 1000))));
+      limits.metrics.rateLimited.inc();
+      throw new TollgateError(
+        'RATE_LIMITED',
+        `too many sign-ins are under way on this server (${limits.pending}, each kept 10 minutes); try again later`,
+      );
+    }
     const provider = await configuration();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -166,6 +200,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
     });
+    pending.set(sha256(id), Date.now() + LOGIN_TTL_MS);
     setCookie(c, names.login, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
     const url = oidc.buildAuthorizationUrl(provider, {
       redirect_uri: config.redirectUri,
@@ -186,8 +221,10 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       // A browser lands here from the provider: it is shown a page saying what went wrong and
       // where to start again, not a JSON document. An API client still gets the one error shape.
       if (!acceptsHtml(c.req.header('accept'))) throw error;
-      const { status, body } = toErrorAnswer(error);
+      // Nobody is signed in here: an outage's detail is the log's (see withheldFrom).
+      const { status, body } = toErrorAnswer(error, false);
       if (status >= 500 && !(error instanceof TollgateError)) throw error;
+      if (withheldFrom(error, false)) options.report?.(error, c.get('requestId'));
       c.set('errorCode', body.error.code);
       return c.html(signInFailedPage(body.error.message), status, PAGE_HEADERS);
     }
@@ -206,6 +243,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     }
     // One use: a replayed callback finds nothing.
     await store.sessions.delete(sha256(id));
+    pending.delete(sha256(id));
     deleteCookie(c, names.login, cookie);
     const data = login.data as { verifier: string; state: string; nonce: string; return: string };
     // The URL the provider redirected to, as registered (a proxy in front may change the host).

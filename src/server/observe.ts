@@ -3,7 +3,7 @@
  * id and principal — never a credential), and per-principal rate limits (429 with Retry-After).
  */
 
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
 import type { ServerEnv } from './env.js';
@@ -148,6 +148,20 @@ export interface RateLimitOptions {
   burst: number;
   /** Event streams a principal may hold open at once on this replica (default 64). */
   streams?: number;
+  /** Sign-ins one client address may start per minute on this replica (default 30, bursts of as many). */
+  logins?: number;
+  /** Sign-ins under way this replica keeps at most; the next is answered 503 (default 10000). */
+  pendingLogins?: number;
+}
+
+/**
+ * The address of the client this process is talking to: the socket's peer. `X-Forwarded-For` is
+ * not read (anybody can send it; behind a proxy every client is the proxy's address, which is
+ * limited as one). Called as a function (tests, `app.request`), from `env.incoming` when given.
+ */
+export function clientAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /**
@@ -155,7 +169,11 @@ export interface RateLimitOptions {
  * serves (so N replicas allow up to N times it; set the limit per replica). Answers 429 with
  * Retry-After, the whole seconds until a token is back.
  */
-export function rateLimit(options: RateLimitOptions, metrics: ServerMetrics, now: () => number = Date.now) {
+export function rateLimit(
+  options: Pick<RateLimitOptions, 'perMinute' | 'burst'>,
+  metrics: ServerMetrics,
+  now: () => number = Date.now,
+) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const perMs = options.perMinute / 60_000;
   return (principal: string): void => {

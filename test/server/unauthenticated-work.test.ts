@@ -1,0 +1,143 @@
+/**
+ * What anybody may ask without a credential costs the server little and tells them nothing about
+ * its insides: `/readyz` and an outage answered to an unauthenticated caller withhold the
+ * database's own words (its host, user, URL), which go to the server's log; `GET /auth/login`,
+ * which writes a row per request, is limited per client address (the socket's, never
+ * X-Forwarded-For) and in how many sign-ins may be under way at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/app/create-services.js';
+import { contractSource } from '../../src/app/services.js';
+import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import { createServerApp } from '../../src/server/app.js';
+import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
+import { startServer } from '../../src/server/serve.js';
+import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
+import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
+import { sqliteBackend } from '../support/stores.js';
+import { CHECKOUT, openTestServer, type TestServer } from './support.js';
+
+// Nothing listens on port 1: connecting is refused at once, and pg says where it tried.
+const UNREACHABLE = 'postgres://ledger_admin@127.0.0.1:1/ledger_prod';
+const TOLLGATE = 'http://localhost:8787';
+
+/** What a socket from `address` looks like to the app (what @hono/node-server passes as env). */
+const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
+
+function expectNoDetail(text: string): void {
+  expect(text).not.toContain('ledger_admin');
+  expect(text).not.toContain('127.0.0.1');
+  expect(text).not.toContain('ledger_prod');
+  expect(text).not.toContain('ECONNREFUSED');
+}
+
+describe('a store that cannot be reached', () => {
+  const logged: string[] = [];
+  const services = createServices({
+    contracts: contractSource([CHECKOUT]),
+    store: () => openPostgresStore(UNREACHABLE),
+  });
+  const { app } = createServerApp({
+    services,
+    authenticators: [apiTokenAuthenticator(services)],
+    onInternalError: (error, requestId) => logged.push(`${requestId} ${(error as Error).message}`),
+  });
+
+  it('is reported by /readyz without the database host, user or URL, which go to the log', async () => {
+    const res = await app.request('/readyz', { headers: { 'x-request-id': 'ready-1' } });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expectNoDetail(text);
+    expect(JSON.parse(text).error.code).toBe('STORE_UNAVAILABLE');
+    expect(logged.find((line) => line.startsWith('ready-1 '))).toContain('127.0.0.1:1/ledger_prod');
+  });
+
+  it('is answered to an unauthenticated caller without its detail, which goes to the log', async () => {
+    const res = await app.request('/api/v1/pipelines', {
+      headers: { authorization: `Bearer tg_0123456789abcdef_${'A'.repeat(43)}`, 'x-request-id': 'api-1' },
+    });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expectNoDetail(text);
+    expect(JSON.parse(text).error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(logged.find((line) => line.startsWith('api-1 '))).toContain('127.0.0.1:1/ledger_prod');
+  });
+});
+
+describe('GET /auth/login', () => {
+  let provider: OpenIdProvider;
+  let server: TestServer;
+  let loginConfig: NonNullable<ServerConfig['login']>;
+  beforeAll(async () => {
+    provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
+      erin: { email: 'erin@example.com', groups: ['release-managers'] },
+    });
+    const config = parseServerConfig(
+      `login:
+  issuer: ${provider.issuer}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+rateLimit:
+  logins: 3
+  pendingLogins: 5
+`,
+      'server.yaml',
+    );
+    loginConfig = config.login!;
+    server = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit: config.rateLimit,
+    });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await provider?.close();
+  });
+
+  const login = (address: string, headers: Record<string, string> = {}) =>
+    server.app.request(`${TOLLGATE}/auth/login`, { headers }, from(address));
+
+  it('limits each client address, whatever X-Forwarded-For says, and caps sign-ins under way', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('203.0.113.7')).status).toBe(302);
+    const over = await login('203.0.113.7');
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await over.json()).error.code).toBe('RATE_LIMITED');
+    // Anybody can write the header: it names no other client.
+    expect((await login('203.0.113.7', { 'x-forwarded-for': '192.0.2.44' })).status).toBe(429);
+    // Another address has its own allowance: two more sign-ins make five under way.
+    expect((await login('198.51.100.9')).status).toBe(302);
+    expect((await login('198.51.100.9')).status).toBe(302);
+    // The sixth is refused, saying why, and none of the five is dropped for it.
+    const full = await login('192.0.2.10');
+    expect(full.status).toBe(429);
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = await full.json();
+    expect(body.error.code).toBe('RATE_LIMITED');
+    expect(body.error.message).toContain('too many sign-ins are under way');
+  });
+
+  it('takes the client address from the socket when served on a port', async () => {
+    const handle = await sqliteBackend.open();
+    const running = await startServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      services: createServices({ contracts: contractSource([CHECKOUT]), store: handle.store }),
+      authenticators: [],
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit: { perMinute: 3000, burst: 600, logins: 2, pendingLogins: 100 },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await fetch(`${running.url}/auth/login`, { redirect: 'manual' })).status);
+      expect(statuses).toEqual([302, 302, 429]);
+    } finally {
+      await running.stop();
+      await handle.dispose();
+    }
+  });
+});
