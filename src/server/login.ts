@@ -185,22 +185,30 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         `too many sign-ins are under way on this server (${limits.pending}, each kept 10 minutes); try again later`,
       );
     }
-    const provider = await configuration();
+    // Its place is taken now, before anything is awaited: requests arriving together cannot all
+    // pass the check above. A sign-in that fails to start gives its place back.
+    const id = newId();
+    pending.set(sha256(id), Date.now() + LOGIN_TTL_MS);
+    let provider: oidc.Configuration;
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    const id = newId();
-    const now = services.clock.now();
-    const store = await services.store();
-    await store.sessions.purge(now);
-    await store.sessions.insert({
-      idHash: sha256(id),
-      kind: 'login',
-      data: { verifier, state, nonce, return: safeReturn(c.req.query('return')) },
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
-    });
-    pending.set(sha256(id), Date.now() + LOGIN_TTL_MS);
+    try {
+      provider = await configuration();
+      const now = services.clock.now();
+      const store = await services.store();
+      await store.sessions.purge(now);
+      await store.sessions.insert({
+        idHash: sha256(id),
+        kind: 'login',
+        data: { verifier, state, nonce, return: safeReturn(c.req.query('return')) },
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
+      });
+    } catch (error) {
+      pending.delete(sha256(id));
+      throw error;
+    }
     setCookie(c, names.login, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
     const url = oidc.buildAuthorizationUrl(provider, {
       redirect_uri: config.redirectUri,

@@ -121,6 +121,24 @@ rateLimit:
     expect(body.error.message).toContain('too many sign-ins are under way');
   });
 
+  it('caps sign-ins that arrive together as it caps them one by one', async () => {
+    const together = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit: { perMinute: 3000, burst: 600, logins: 100, pendingLogins: 3 },
+    });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          together.app.request(`${TOLLGATE}/auth/login`, {}, from(`192.0.2.${i + 1}`)),
+        ),
+      );
+      const statuses = answers.map((res) => res.status).sort();
+      expect(statuses).toEqual([302, 302, 302, 429, 429, 429, 429, 429]);
+    } finally {
+      await together.dispose();
+    }
+  });
+
   it('takes the client address from the socket when served on a port', async () => {
     const handle = await sqliteBackend.open();
     const running = await startServer({
