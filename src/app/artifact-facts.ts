@@ -45,13 +45,15 @@ export async function readArtifactFacts(
   pipeline: string,
   digest: string,
 ): Promise<ArtifactFacts | undefined> {
-  const [evidence, history, lookalikes] = await Promise.all([
+  const [evidence, history] = await Promise.all([
     reader.listEvidence(pipeline, digest),
     readArtifactHistory(reader, pipeline, digest),
-    reader.lookalikes(pipeline, digest),
   ]);
   const { artifact, entries, ledger } = history;
   if (!artifact) return undefined;
+  // After the artifact's own entries, so a break among them is what a decision names first; the
+  // look-alikes are read from their verified register entries (src/ledger/sql-ledger-store.ts).
+  const lookalikes = await reader.lookalikes(pipeline, digest);
   return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger, lookalikes };
 }
 

@@ -108,6 +108,24 @@ export const CONTRACT_ANCHOR = 'contractInForce';
  */
 export const CONTRACT_ENTRY = 'contractEntry';
 
+/**
+ * The payload key under which an artifact's first entry lists the digests of the look-alikes
+ * (same short digest) registered before it, when there are any.
+ */
+export const LOOKALIKE_ANCHOR = 'lookalikesKnown';
+
+/** The look-alikes `first` names; a malformed value inside a verified body: LEDGER_CORRUPT. */
+function lookalikeAnchorOf(first: ChainedEntry): string[] {
+  const value = first.payload[LOOKALIKE_ANCHOR];
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((digest) => typeof digest === 'string')) return value as string[];
+  throw entryBroken(
+    first.pipeline,
+    first.seq,
+    `its ${LOOKALIKE_ANCHOR} is ${JSON.stringify(value)}, not a list of digests (the entry was not written by Tollgate)`,
+  );
+}
+
 /** The contract entry an artifact's first entry names. */
 interface ContractAnchor {
   seq: number;
@@ -278,15 +296,26 @@ function buildQueries(k: Kysely<Database>) {
     artifact: prepare(['pipeline', 'digest'], (p) =>
       k.selectFrom('artifacts').selectAll().where('pipeline', '=', p.pipeline).where('digest', '=', p.digest),
     ),
-    // The artifacts sharing a short digest: a range over the primary key (pipeline, digest).
+    // The register entries of the digests sharing a short digest: a range of the ledger_artifact
+    // index (pipeline, artifact, seq), read from the hash chain rather than the artifacts table.
     lookalikes: prepare(['pipeline', 'low', 'high'], (p) =>
+      linkedEntries(k)
+        .where('e.pipeline', '=', p.pipeline)
+        .where('e.artifact', '>=', p.low)
+        .where('e.artifact', '<', p.high)
+        .where('e.kind', '=', ENTRY.register)
+        .orderBy('e.seq'),
+    ),
+    // The same range at append time, digests only: what a new artifact's first entry records.
+    lookalikeDigests: prepare(['pipeline', 'low', 'high'], (p) =>
       k
-        .selectFrom('artifacts')
-        .select(['digest', 'actor', 'registered_at'])
+        .selectFrom('ledger_entries')
+        .select('artifact')
+        .distinct()
         .where('pipeline', '=', p.pipeline)
-        .where('digest', '>=', p.low)
-        .where('digest', '<', p.high)
-        .orderBy('digest'),
+        .where('artifact', '>=', p.low)
+        .where('artifact', '<', p.high)
+        .where('kind', '=', ENTRY.register),
     ),
     // The digest's first register entry: the hash-chained record of its registration.
     registration: prepare(['pipeline', 'digest'], (p) =>
@@ -518,14 +547,27 @@ class SqlReader implements LedgerReader {
     return (await this.runner.execute<R>(query(values))).rows;
   }
 
+  /**
+   * Read from the look-alikes' verified register entries, not the artifacts table the chain does
+   * not cover: deleting a look-alike's artifacts row cannot hide it from an approver. Deleting its
+   * register entry is seen by the gap count (when it lies after the artifact's first entry) or by
+   * {@link LOOKALIKE_ANCHOR} (when before): see `entriesForArtifact`.
+   */
   async lookalikes(pipeline: string, digest: string): Promise<Lookalike[]> {
-    const rows = await this.rows<Pick<Database['artifacts'], 'digest' | 'actor' | 'registered_at'>>(
-      this.q.lookalikes,
-      { pipeline, ...shortPrefixRange(digest) },
-    );
-    return rows
-      .filter((row) => row.digest !== digest)
-      .map((row) => ({ digest: row.digest, registeredBy: row.actor, registeredAt: row.registered_at }));
+    const rows = await this.rows<LinkedEntryRow>(this.q.lookalikes, {
+      pipeline,
+      ...shortPrefixRange(digest),
+    });
+    const found = new Map<string, Lookalike>();
+    for (const entry of rows.map(toVerifiedEntry)) {
+      if (entry.artifact === null || entry.artifact === digest || found.has(entry.artifact)) continue;
+      found.set(entry.artifact, {
+        digest: entry.artifact,
+        registeredBy: entry.actor,
+        registeredAt: entry.at,
+      });
+    }
+    return [...found.values()].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
   }
 
   /**
@@ -574,8 +616,30 @@ class SqlReader implements LedgerReader {
     const rows = await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact });
     const entries = rows.map(toVerifiedEntry);
     await this.assertNoGapSince(pipeline, rows[0]);
-    if (entries[0] !== undefined) await this.assertContractAnchorStands(entries[0]);
+    if (entries[0] !== undefined) {
+      await this.assertContractAnchorStands(entries[0]);
+      await this.assertLookalikesStand(entries[0]);
+    }
     return entries;
+  }
+
+  /**
+   * Every look-alike registered before the artifact's first entry is named in it
+   * ({@link LOOKALIKE_ANCHOR}) and must still have its register entry: deleting it (with its
+   * artifacts row) would let an approval skip confirming it, and the gap count starts after it.
+   * One index range read, only for an artifact that had look-alikes when first recorded.
+   */
+  private async assertLookalikesStand(first: ChainedEntry): Promise<void> {
+    const named = lookalikeAnchorOf(first);
+    if (named.length === 0 || first.artifact === null) return;
+    const present = new Set((await this.lookalikes(first.pipeline, first.artifact)).map((l) => l.digest));
+    const missing = named.filter((digest) => !present.has(digest));
+    if (missing.length > 0)
+      throw entryBroken(
+        first.pipeline,
+        first.seq,
+        `the register entry of ${missing.join(', ')}, a look-alike registered before this artifact was first recorded, is missing (an entry was removed, which would let an approval skip confirming it)`,
+      );
   }
 
   /**
@@ -755,7 +819,23 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     if (head !== undefined) assertContractNotRemoved(pipeline, head, inForce);
     const anchor: ContractAnchor | null =
       contract === undefined ? null : { seq: Number(contract.seq), hash: contract.hash };
-    return { ...entry, payload: { ...payload, [CONTRACT_ANCHOR]: anchor } };
+    const lookalikes = (
+      await this.rows<{ artifact: string }>(this.q.lookalikeDigests, {
+        pipeline,
+        ...shortPrefixRange(entry.artifact),
+      })
+    )
+      .map((row) => row.artifact)
+      .filter((digest) => digest !== entry.artifact)
+      .sort();
+    return {
+      ...entry,
+      payload: {
+        ...payload,
+        [CONTRACT_ANCHOR]: anchor,
+        ...(lookalikes.length > 0 ? { [LOOKALIKE_ANCHOR]: lookalikes } : {}),
+      },
+    };
   }
 
   async inclusionProof(pipeline: string, seq: number, size: number): Promise<InclusionProof> {

@@ -41,8 +41,8 @@ const STRICT = contractOf(`${head}stages:
 `);
 
 const D = fakeDigest('anchor');
-const EARLIER = fakeDigest('anchor-earlier');
-const OTHER = fakeDigest('anchor-other');
+const EARLIER = fakeDigest('earlier-anchor');
+const OTHER = fakeDigest('other-anchor');
 const LATER = fakeDigest('later-anchor');
 
 let handle: StoreHandle | undefined;
