@@ -341,9 +341,13 @@ export async function vsaRolledBack(
   const store = await ctx.services.store();
   const issuedSeq = vsa.ledger?.entry.seq;
   const issuedAt = Date.parse(vsa.predicate.timeVerified);
-  const rollback = (await store.entriesForStage(pipeline, stage, [ENTRY.rollback])).find(
+  // The digest's own entries, not the stage's: their read counts every entry from the digest's
+  // first one to the head, so a rollback deleted behind Tollgate's back stops the check (exit 4)
+  // instead of leaving the VSA admitted.
+  const rollback = (await store.entriesForArtifact(pipeline, digest)).find(
     (entry) =>
-      entry.artifact === digest &&
+      entry.kind === ENTRY.rollback &&
+      entry.stage === stage &&
       (issuedSeq === undefined ? Date.parse(entry.at) >= issuedAt : entry.seq > issuedSeq),
   );
   if (rollback === undefined) return undefined;

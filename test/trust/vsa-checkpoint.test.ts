@@ -211,6 +211,34 @@ for (const backend of BACKENDS) {
       ).toMatchObject({ valid: true });
     });
 
+    it('stops the VSA check when the rollback that revoked it was deleted behind the store', async () => {
+      const handle = await open();
+      const key = keyFile('ed25519', 'verifier');
+      const env = { TOLLGATE_VSA_KEY: key.privateFile };
+      await promoteDev(handle.store, env, A, 1);
+      const second = await promoteDev(handle.store, env, B, 2);
+      // Other artifacts registered around it, so the deleted rollback lies between their entries.
+      await registerArtifact(requestFor(handle.store, env, 3), { digest: C });
+      const rollback = await rollbackStage(requestFor(handle.store, env, 3), 'dev', { reason: 'error rate' });
+      await registerArtifact(requestFor(handle.store, env, 3), { digest: fakeDigest('dvsackpt') });
+      await execBehindTheStore(
+        backend.name,
+        handle,
+        `delete from ledger_entries where seq = ${rollback.entry.seq}`,
+      );
+      await expect(
+        verifyVerdictFile({
+          envelopeFile: second.file,
+          keyFile: key.publicFile,
+          allowDemo: true,
+          digest: B,
+          stage: 'dev',
+          pipeline: 'shop',
+          rolledBack: (verified, d) => vsaRolledBack(requestFor(handle.store, env, 4), 'dev', d, verified),
+        }),
+      ).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    });
+
     it('refuses a tampered proof, a swapped entry, a foreign checkpoint and a checkpoint by another key', async () => {
       const { store } = await open();
       const key = keyFile('ed25519', 'verifier');
