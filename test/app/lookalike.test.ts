@@ -13,25 +13,10 @@ import { registerArtifact } from '../../src/app/register.js';
 import { contractSource, requestOf } from '../../src/app/services.js';
 import { stageHistory, stageStatus } from '../../src/app/status.js';
 import { renderDecisionMarkdown, renderDecisionText } from '../../src/report/decision-report.js';
-import { contractOf } from '../support/builders.js';
+import { APPROVED_PROD, GENUINE, IMPOSTOR } from '../support/lookalikes.js';
 import { BACKENDS, type StoreHandle } from '../support/stores.js';
 
-const CONTRACT = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  dev:
-    purpose: fast feedback
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1 }
-`);
-// The first 16 hex digits are the same: past the 12 a person is shown, and past a 16 one could add.
-const SHARED = '0123456789abcdef';
-const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
-const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+const CONTRACT = APPROVED_PROD;
 // Shares 11 digits only: a different short digest, no look-alike.
 const NEIGHBOUR = `sha256:0123456789a0${'c'.repeat(52)}`;
 const T0 = new Date('2026-11-24T09:00:00Z');

@@ -10,25 +10,11 @@ import { recordApproval } from '../../src/app/approve.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { LOOKALIKE_ANCHOR } from '../../src/ledger/sql-ledger-store.js';
-import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
+import { APPROVED_PROD, GENUINE, IMPOSTOR } from '../support/lookalikes.js';
 import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
 
-const CONTRACT = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  dev:
-    purpose: fast feedback
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1 }
-`);
-const SHARED = '0123456789abcdef';
-const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
-const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+const CONTRACT = APPROVED_PROD;
 const OTHER = fakeDigest('lookalike-other');
 
 let handle: StoreHandle | undefined;

@@ -6,25 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENTRY } from '../../src/ledger/entry.js';
-import { contractOf } from '../support/builders.js';
+import { APPROVED_PROD, GENUINE, IMPOSTOR, SHARED } from '../support/lookalikes.js';
 import { BACKENDS } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
-const SHOP = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  dev: { purpose: fast feedback }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1 }
-`);
+const SHOP = APPROVED_PROD;
 const base = '/api/v1/pipelines/shop';
-const SHARED = '0123456789abcdef';
-const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
-const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
 const SECOND = `sha256:${SHARED.slice(0, 12)}${'c'.repeat(52)}`;
 
 let server: TestServer | undefined;
