@@ -109,7 +109,11 @@ export const UNVERIFIED_READS: readonly SourcePatch[] = [
 export async function tollgatePatched(name: string, patches: readonly SourcePatch[]): Promise<TollgateAt> {
   const { build } = await import('esbuild');
   const { readFileSync } = await import('node:fs');
-  const dir = join(BENCH_ROOT, 'node_modules', '.cache', 'tollgate-bench', name);
+  // This checkout's code: its own folder (bench/run.mjs), never another checkout's bundle.
+  const dir = join(
+    process.env.TOLLGATE_BENCH_CHECKOUT_CACHE ?? join(BENCH_ROOT, 'node_modules', '.cache', 'tollgate-bench'),
+    name,
+  );
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'tollgate-patched.mjs');
   const applied = new Set<SourcePatch>();

@@ -6,16 +6,27 @@
 // dashboard`): those are replaced, the bench's other rows keep their last results (a bench may
 // also skip the work for them).
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'node_modules', '.cache', 'tollgate-bench');
+// node_modules may be shared between checkouts (a worktree links the main one's): bundles of this
+// checkout's code get a folder of their own, so two checkouts benchmarking at once never run each
+// other's code. Bundles of a named commit (bench/code-at.ts) are the same everywhere and stay shared.
+const out = join(
+  root,
+  'node_modules',
+  '.cache',
+  'tollgate-bench',
+  `checkout-${createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12)}`,
+);
 mkdirSync(out, { recursive: true });
 process.env.TOLLGATE_BENCH_ROOT = root;
+process.env.TOLLGATE_BENCH_CHECKOUT_CACHE = out;
 const only = process.argv.slice(2);
 const files = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
