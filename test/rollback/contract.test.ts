@@ -47,6 +47,23 @@ describe('stages.X.rollback schema', () => {
     ).toMatch(/when.0.failureLimit: a `failureLimit` below 3/);
   });
 
+  it('refuses at load a variable it could not substitute safely, naming the query', () => {
+    expect(
+      issues({
+        within: '1h',
+        when: [{ ...condition, prometheus: 'label_replace(up, "$stage", "x", "a", "(.*)")' }],
+      }),
+    ).toEqual([
+      'when.0.prometheus: variables where Tollgate can escape them: $stage stands in a label or metric name, which no value can be made into safely; write it in a label matcher ({label="$stage"} or {label=~"$stage"})',
+    ]);
+    expect(issues({ within: '1h', when: [{ ...condition, prometheus: 'up * $foo' }] })[0]).toMatch(
+      /^when.0.prometheus: variables where Tollgate can escape them: unknown variable \$foo/,
+    );
+    expect(issues({ within: '1h', when: [{ ...condition, prometheus: 'up{s=~"[$stage]"}' }] })[0]).toMatch(
+      /inside a character class/,
+    );
+  });
+
   it('refuses bad durations, bad targets, duplicate names, unknown keys and bad noData', () => {
     expect(issues({ within: '2 hours', when: [condition] })[0]).toMatch(/^within: expected a duration/);
     expect(issues({ within: '1h', target: 'latest', when: [condition] })[0]).toMatch(

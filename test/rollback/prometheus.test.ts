@@ -82,6 +82,9 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
     prometheus.exporter.set('tollgate_test_pods', { pod: 'b' }, 'NaN');
     prometheus.exporter.set('tollgate_test_pods_breach', { pod: 'a' }, 0.001);
     prometheus.exporter.set('tollgate_test_pods_breach', { pod: 'b', zone: 'eu' }, 0.3);
+    // Two stages whose names differ only where a regex dot matches anything.
+    prometheus.exporter.set('tollgate_test_stage_ratio', { stage: 'prod.eu', region: 'a' }, 0.001);
+    prometheus.exporter.set('tollgate_test_stage_ratio', { stage: 'prod-eu', region: 'b' }, 0.9);
     await waitFor(
       async () =>
         (await check(policy([{ name: 'seen', prometheus: 'tollgate_test_nan', above: 1 }]))).conditions[0]
@@ -197,6 +200,38 @@ describe.skipIf(!binary)('rollback conditions against a real Prometheus', () => 
     const alone = await check(policy([{ name: 'default', prometheus: query, above: 0.02 }]));
     expect(alone.verdict).toBe('inconclusive');
     expect(alone.exitCode).toBe(2);
+  });
+
+  it('selects the stage prod.eu and never prod-eu, in a regex matcher and in label_replace', async () => {
+    // label_replace rewrites the stage label to "" on the series its (anchored) regex matches;
+    // `unless on(stage)` then keeps only those. Unescaped, `prod.eu` also matched `prod-eu` (0.9).
+    const picked =
+      'label_replace(tollgate_test_stage_ratio, "stage", "", "stage", "$stage") unless on(stage) tollgate_test_stage_ratio';
+    const result = await checkRollback({
+      policy: policy([
+        { name: 'matcher count', prometheus: 'count(tollgate_test_stage_ratio{stage=~"$stage"})', above: 1 },
+        { name: 'matcher', prometheus: 'max(tollgate_test_stage_ratio{stage=~"$stage"})', above: 0.5 },
+        { name: 'label_replace count', prometheus: `count(${picked})`, above: 1 },
+        { name: 'label_replace', prometheus: `max(${picked})`, above: 0.5 },
+      ]),
+      variables: { ...variables, stage: 'prod.eu' },
+      source: client,
+      now: Date.now(),
+    });
+    expect(result.conditions.map((c) => [c.name, c.current, c.verdict])).toEqual([
+      ['matcher count', '1', 'healthy'],
+      ['matcher', '0.001', 'healthy'],
+      ['label_replace count', '1', 'healthy'],
+      ['label_replace', '0.001', 'healthy'],
+    ]);
+    // And the other stage selects its own series only: the failing one.
+    const other = await checkRollback({
+      policy: policy([{ name: 'label_replace', prometheus: `max(${picked})`, above: 0.5 }]),
+      variables: { ...variables, stage: 'prod-eu' },
+      source: client,
+      now: Date.now(),
+    });
+    expect([other.conditions[0]?.current, other.verdict]).toEqual(['0.9', 'tripped']);
   });
 
   it('treats NaN as no data and ±Inf as numbers', async () => {

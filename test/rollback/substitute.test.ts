@@ -55,6 +55,44 @@ describe('substituteQuery', () => {
     expect(substituteQuery('up{env="$stage"}', dotted, 'c')).toBe('up{env="prod.eu"}');
   });
 
+  it('escapes a value in label_replace: its regex matches the value only, its replacement never expands', () => {
+    const odd = { ...vars, stage: 'prod.eu', pipeline: 'a$1|b' };
+    // The fifth argument is a regex: a dot escaped, as in a matcher.
+    expect(substituteQuery('label_replace(up, "s", "x", "job", "$stage-(.*)")', odd, 'c')).toBe(
+      'label_replace(up, "s", "x", "job", "prod\\\\.eu-(.*)")',
+    );
+    // The third is a replacement: `$` is written `$$`, so `$1` in a value stays text.
+    expect(substituteQuery('label_replace(up, "s", "$1-$pipeline", "job", "(.*)")', odd, 'c')).toBe(
+      'label_replace(up, "s", "$1-a$$1|b", "job", "(.*)")',
+    );
+    expect(substituteQuery('label_join(up, "s", $stage, "a", "b")', odd, 'c')).toBe(
+      'label_join(up, "s", "prod.eu", "a", "b")',
+    );
+  });
+
+  it('refuses a value where it cannot tell how PromQL reads it', () => {
+    const refused = [
+      ['label_replace(up, "$stage", "a", "job", "(.*)")', /a label or metric name/],
+      ['label_join(up, "x", "-", "$stage")', /a label or metric name/],
+      ['count_values("$stage", up)', /cannot tell/],
+      ['up * $digest', /cannot tell/],
+      ['up == "$stage"', /cannot tell/],
+      ['{"$stage"}', /a label or metric name/],
+      ['up{env=~"[a-$stage]"}', /inside a character class/],
+      ['up{env=~"\\\\$stage"}', /after a backslash/],
+      ['up{env=~"\\x5b$stage]"}', /inside a character class/],
+      ['up{env=~"\\\\Q$stage\\\\E"}', /\\Q/],
+    ] as const;
+    for (const [query, message] of refused) {
+      expect(() => substituteQuery(query, vars, 'condition "x"'), query).toThrow(message);
+    }
+    // A class that is closed, a grouping and an escape before the value are fine.
+    expect(substituteQuery('up{env=~"[[:alpha:]]+$stage"}', vars, 'c')).toBe('up{env=~"[[:alpha:]]+prod"}');
+    expect(substituteQuery('sum by (a, b) (up{env=~"\\\\.$stage", x="$pipeline"})', vars, 'c')).toBe(
+      'sum by (a, b) (up{env=~"\\\\.prod", x="checkout"})',
+    );
+  });
+
   it('does not read an escaped quote as the end of a string', () => {
     expect(substituteQuery('up{a="\\"$stage"}', vars, 'c')).toBe('up{a="\\"prod"}');
   });

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { isDigest } from '../../artifact/digest.js';
+import { TollgateError } from '../../errors.js';
 import { formatDuration } from '../../policy/duration.js';
 import { type ConditionPolicy, conditionTiming, type RollbackPolicy } from '../../rollback/policy.js';
+import { substituteQuery } from '../../rollback/substitute.js';
 import { exactDuration as duration } from './duration.js';
 
 /** Measurements one condition may take per evaluation (one query_range). */
@@ -45,6 +47,8 @@ export const rollbackCondition = z
       .describe('What an empty result (or NaN) counts as; never healthy unless you say `pass`.'),
   })
   .superRefine((condition, ctx) => {
+    const placement = variablePlacement(condition.prometheus);
+    if (placement !== undefined) ctx.addIssue({ code: 'custom', message: placement, path: ['prometheus'] });
     if (condition.above === undefined && condition.below === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a threshold: `above` or `below` (or both)', path: ['above'] });
     }
@@ -105,6 +109,21 @@ export const rollbackCondition = z
     }),
   )
   .describe('One rollback condition: a metric query, a threshold, and how long it must hold.');
+
+/**
+ * Why the query's variables cannot be substituted safely (an unknown `$name`, a value where
+ * Tollgate cannot tell how PromQL reads it), found at load time with stand-in values so the
+ * contract error names the file and line; undefined when they can.
+ */
+function variablePlacement(promql: string): string | undefined {
+  try {
+    substituteQuery(promql, { digest: `sha256:${'0'.repeat(64)}`, stage: 'stage', pipeline: 'pipeline' }, '');
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof TollgateError)) throw error;
+    return `variables where Tollgate can escape them${error.message}`;
+  }
+}
 
 export const rollbackSection = z
   .strictObject({
