@@ -115,7 +115,9 @@ export function evaluateCondition(
       // start to the step, a cache). Every planned time would then read as no data — healthy
       // under `noData: pass` — so the answer is refused instead.
       if (tally === undefined) throw offGrid(policy, sample.at, times);
-      if (tally.lastSeries === index) continue;
+      // Two samples of one series at one time: Prometheus never answers so, and reading only the
+      // first would let a healthy value hide a breaching one after it (a merging proxy, a cache).
+      if (tally.lastSeries === index) throw repeatedSample(policy, sample.at, series[index]?.labels ?? {});
       tally.lastSeries = index;
       tally.present += 1;
       const value = sample.value;
@@ -159,6 +161,17 @@ function offGrid(policy: ConditionPolicy, at: number, times: number[]): Tollgate
   );
 }
 
+function repeatedSample(
+  policy: ConditionPolicy,
+  at: number,
+  labels: Readonly<Record<string, string>>,
+): TollgateError {
+  return new TollgateError(
+    'METRICS_INVALID',
+    `condition "${policy.name}": the metrics source answered two samples at ${new Date(at).toISOString()} for the series ${formatLabels(labels)}, which is not an answer Prometheus gives: the measurement is refused rather than read from one of them`,
+  );
+}
+
 /** What one measurement time saw across every series, gathered in one pass. */
 interface Tally {
   at: number;
@@ -171,7 +184,7 @@ interface Tally {
   min: number;
   minSeries: number;
   firstNan: number;
-  /** The series last counted here, so a series repeating a timestamp counts once. */
+  /** The series last counted here, to find a series repeating a timestamp. */
   lastSeries: number;
 }
 

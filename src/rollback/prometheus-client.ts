@@ -111,6 +111,9 @@ export class PrometheusClient implements MetricsSource {
     const form = new URLSearchParams({
       ...params,
       timeout: `${Math.max(1, Math.floor(this.timeoutMs / 1000))}s`,
+      // Thanos answers a query some stores could not serve with what the others had, unless told
+      // not to: a partial answer can leave out the failing series. Prometheus ignores the parameter.
+      partial_response: 'false',
     });
     const response = await this.post(url, form.toString());
     const where = `${this.description}, condition "${query.name}"`;
@@ -163,9 +166,10 @@ export class PrometheusClient implements MetricsSource {
         `${where}: answer has no data.resultType/result: ${excerpt(response.body)}`,
       );
     }
-    const warnings = Array.isArray(parsed.warnings)
-      ? parsed.warnings.filter((w): w is string => typeof w === 'string')
-      : [];
+    // Any warning or info, in whatever shape it came, makes the answer not healthy: a `warnings`
+    // that is a string, or holds objects, was dropped before and the answer read as complete.
+    // Prometheus 3's `infos` say what the query left out (ignored histograms, incompatible types).
+    const warnings = [...annotations(parsed.warnings, 'warning'), ...annotations(parsed.infos, 'info')];
     const skew = clockSkew(response);
     if (skew !== undefined) warnings.push(skew);
     return { resultType: data.resultType, result: data.result, warnings };
@@ -189,12 +193,20 @@ export class PrometheusClient implements MetricsSource {
     target.username = '';
     target.password = '';
     return new Promise((resolve, reject) => {
-      const fail = (cause: unknown, message: string) =>
+      // The request's `timeout` is an idle timeout: an answer trickling in a byte at a time never
+      // trips it, and a `watch` would wait forever instead of saying the metrics are unknown.
+      const deadline = setTimeout(() => {
+        request.destroy();
+        fail(undefined, `no answer within ${formatDuration(this.timeoutMs)}`);
+      }, this.timeoutMs);
+      const fail = (cause: unknown, message: string) => {
+        clearTimeout(deadline);
         reject(
           new TollgateError('METRICS_UNAVAILABLE', `${this.description} is unreachable: ${message}`, {
             cause,
           }),
         );
+      };
       const request = transport.request(
         target,
         // No kept-alive sockets: a CLI makes a handful of requests, and a reused socket to a stopped
@@ -212,7 +224,8 @@ export class PrometheusClient implements MetricsSource {
             }
             chunks.push(chunk);
           });
-          response.on('end', () =>
+          response.on('end', () => {
+            clearTimeout(deadline);
             resolve({
               status: response.statusCode ?? 0,
               statusText: response.statusMessage ?? '',
@@ -221,8 +234,8 @@ export class PrometheusClient implements MetricsSource {
               date: String(response.headers.date ?? ''),
               receivedAt: Date.now(),
               body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
+            });
+          });
           response.on('error', (error) => fail(error, error.message));
         },
       );
@@ -274,12 +287,16 @@ function toAnswer(data: ApiSuccess, query: MetricQuery, kind: 'instant' | 'range
     case 'vector': {
       for (const item of data.result as unknown[]) {
         if (!isRecord(item)) throw invalidShape(where, 'vector', item);
+        if (item.histogram !== undefined) throw histogramSamples(query, item.metric);
         series.push({ labels: toLabels(item.metric), samples: [toSample(item.value, where)] });
       }
       break;
     }
     case 'matrix': {
       for (const item of data.result as unknown[]) {
+        // A series that is a native histogram for part of the window has `histograms` beside its
+        // `values`: read alone, those times would be silent, healthy under `noData: pass`.
+        if (isRecord(item) && item.histograms !== undefined) throw histogramSamples(query, item.metric);
         if (!isRecord(item) || !Array.isArray(item.values)) throw invalidShape(where, 'matrix', item);
         series.push({
           labels: toLabels(item.metric),
@@ -310,6 +327,13 @@ function toLabels(metric: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(metric).map(([key, value]) => [key, String(value)]));
 }
 
+function histogramSamples(query: MetricQuery, metric: unknown): TollgateError {
+  return new TollgateError(
+    'METRICS_INVALID',
+    `condition "${query.name}": the query returned native histogram samples (series ${excerpt(JSON.stringify(metric) ?? '{}')}), expected a number: wrap it in histogram_quantile(…), histogram_count(…) or histogram_sum(…)\n  query: ${query.promql}`,
+  );
+}
+
 function invalidShape(where: string, what: string, found: unknown) {
   return new TollgateError(
     'METRICS_INVALID',
@@ -328,6 +352,19 @@ function clockSkew(response: RawResponse): string | undefined {
   const skew = theirs + 500 - response.receivedAt;
   if (Math.abs(skew) <= CLOCK_SKEW_LIMIT_MS) return undefined;
   return `Prometheus's clock is ${formatDuration(Math.abs(Math.round(skew / 1000) * 1000))} ${skew > 0 ? 'ahead of' : 'behind'} Tollgate's (its Date header ${response.date}): its samples are labelled by its clock and the measurement times and the promotion's by Tollgate's, so the measurements may describe another time (before the promotion); fix the clocks (NTP)`;
+}
+
+/**
+ * The `warnings` or `infos` of an answer as text, whatever their shape: a list of strings as
+ * Prometheus writes them, or a lone string or objects from something in front of it.
+ */
+function annotations(value: unknown, kind: 'warning' | 'info'): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items
+    .map((item) => (typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item))))
+    .filter((text) => text.trim() !== '')
+    .map((text) => (kind === 'info' ? `info: ${text}` : text));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

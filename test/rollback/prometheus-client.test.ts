@@ -252,3 +252,126 @@ describe('a vector of 150,000 series over HTTP', () => {
     expect(checked.conditions[0]?.series).toBe('errors{pod="p140001"}');
   }, 60_000);
 });
+
+/**
+ * Answers Prometheus 2.42 cannot give (Prometheus 3's `infos`, a proxy's odd `warnings`, native
+ * histograms, repeated samples, a trickle), served by the node:http stand-in above: each must
+ * leave the condition inconclusive or in error, never healthy.
+ */
+describe('PrometheusClient: answers that must not read as healthy', () => {
+  const at = 1_764_151_200;
+  const healthyVector = { resultType: 'vector', result: [{ metric: {}, value: [at, '0.001'] }] };
+  const judge = (when: Record<string, unknown>, timeoutMs = 5000) =>
+    checkRollback({
+      policy: rollbackSection.parse({
+        within: '1h',
+        when: [{ name: 'errors', prometheus: 'errors', ...when }],
+      }),
+      variables: { digest: `sha256:${'a'.repeat(64)}`, stage: 'prod', pipeline: 'checkout' },
+      source: new PrometheusClient({ url: base, timeoutMs }),
+      now: at * 1000,
+    });
+  const answer = (body: unknown) => {
+    handler = (_request, _body, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(body));
+    };
+  };
+
+  it('is inconclusive when warnings come as a string or as objects, or when Prometheus 3 sends infos', async () => {
+    for (const extra of [
+      { warnings: 'partial response: store eu-2 unavailable' },
+      { warnings: [{ message: 'store eu-2 unavailable' }] },
+      { infos: ['PromQL info: ignored histograms in a range containing both floats and histograms'] },
+    ]) {
+      answer({ status: 'success', data: healthyVector, ...extra });
+      const result = await judge({ above: 0.02 });
+      expect(result.verdict, JSON.stringify(extra)).toBe('inconclusive');
+      expect(result.exitCode).toBe(2);
+      expect(result.conditions[0]?.reason).toContain('may be incomplete or wrong');
+    }
+    answer({ status: 'success', data: healthyVector, infos: ['PromQL info: ignored histograms'] });
+    expect((await judge({ above: 0.02 })).conditions[0]?.warnings).toEqual([
+      'info: PromQL info: ignored histograms',
+    ]);
+  });
+
+  it('asks Thanos for no partial answer', async () => {
+    let form = new URLSearchParams();
+    handler = (_request, body, response) => {
+      form = new URLSearchParams(body);
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ status: 'success', data: healthyVector }));
+    };
+    expect((await judge({ above: 0.02 })).verdict).toBe('healthy');
+    expect(form.get('partial_response')).toBe('false');
+  });
+
+  it('refuses native histogram samples, which would read as silent times', async () => {
+    answer({
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [{ metric: { le: 'x' }, histogram: [at, { count: '3', sum: '1' }] }],
+      },
+    });
+    const instant = await judge({ above: 0.02, noData: 'pass' });
+    expect(instant.verdict).toBe('inconclusive');
+    expect(instant.exitCode).toBe(3);
+    expect(instant.conditions[0]?.error?.message).toContain('native histogram samples');
+    // Floats for part of the window and histograms for the rest: the histogram times were silent.
+    answer({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [{ metric: {}, values: [[at - 60, '0.001']], histograms: [[at, { count: '9', sum: '9' }]] }],
+      },
+    });
+    const range = await judge({ above: 0.02, for: '1m', interval: '1m', noData: 'pass' });
+    expect(range.verdict).toBe('inconclusive');
+    expect(range.conditions[0]?.error?.message).toContain('native histogram samples');
+  });
+
+  it('refuses two samples of one series at one time instead of reading the first', async () => {
+    answer({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          {
+            metric: { pod: 'a' },
+            values: [
+              [at - 60, '0.001'],
+              [at, '0.001'],
+              [at, '0.9'],
+            ],
+          },
+        ],
+      },
+    });
+    const result = await judge({ above: 0.02, for: '1m', interval: '1m', failureLimit: 1 });
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.exitCode).toBe(3);
+    expect(result.conditions[0]?.error?.message).toContain('two samples at 2025-11-26T10:00:00.000Z');
+  });
+
+  it('gives up on an answer that trickles in past the timeout', async () => {
+    handler = (_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const body = JSON.stringify({ status: 'success', data: healthyVector });
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (response.destroyed || sent >= body.length) {
+          clearInterval(drip);
+          if (!response.destroyed) response.end();
+          return;
+        }
+        response.write(body[sent]);
+        sent += 1;
+      }, 50);
+    };
+    const result = await judge({ above: 0.02 }, 600);
+    expect(result.exitCode).toBe(4);
+    expect(result.conditions[0]?.error?.message).toContain('no answer within 600ms');
+  });
+});
