@@ -249,13 +249,16 @@ function regexState(text: string): string | undefined {
 }
 
 /**
- * True when the query selects by `$digest` where PromQL reads it (not in a `#` comment): found by
- * substituting a marker, so strings and comments are read exactly as the query will be.
+ * True when the query selects by `$digest` where PromQL reads it: in a positive label matcher
+ * (`=` or `=~`), not in a `#` comment, a negative matcher (`!=`, `!~`: every other digest) or
+ * label_replace's replacement (a label written, not a series chosen). Found by substituting a
+ * marker, so strings and comments are read exactly as the query will be.
  */
 export function selectsByDigest(promql: string): boolean {
   const marker = 'tollgate-digest-marker';
   try {
-    return substituteQuery(promql, { digest: marker, stage: '', pipeline: '' }, 'probe').includes(marker);
+    const out = substituteQuery(promql, { digest: marker, stage: '', pipeline: '' }, 'probe');
+    return /(?<![!=<>])=~?\s*(["'`])(?:\\.|(?!\1)[^\\])*?tollgate-digest-marker/.test(out);
   } catch {
     return false;
   }

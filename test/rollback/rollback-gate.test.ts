@@ -72,12 +72,17 @@ describe('rollback section in a decision', () => {
     expect(result.summary).toBe(`2 rollback condition(s) watched for 2h; target last known good ${d('b')}`);
   });
 
-  it('names a condition that does not select by $digest as a risk: early on it measures the previous build', () => {
+  it('names a condition that does not select by $digest as a risk, also with a negative matcher or in a replacement', () => {
     const stageWide = rollbackSection.parse({
       within: '2h',
       when: [
         { name: 'error rate', prometheus: 'sum(rate(e[5m])) # $digest in a comment', above: 0.02 },
         { name: 'latency', prometheus: 'max(p99{image=~".*$digest"})', above: 1 },
+        // Every digest but this one: a healthy answer speaks for the others.
+        { name: 'others', prometheus: 'max(p99{image_digest!="$digest"})', above: 1 },
+        { name: 'others re', prometheus: "max(p99{image_digest!~ '$digest'})", above: 1 },
+        // The digest written into a label, not used to choose series.
+        { name: 'written', prometheus: 'max(label_replace(p99, "d", "$digest", "job", ".*"))', above: 1 },
       ],
     });
     const result = run(
@@ -85,9 +90,15 @@ describe('rollback section in a decision', () => {
       stageWide,
     );
     expect(result.status).toBe('pass');
-    expect(result.risks.map((r) => r.text)).toEqual([
-      'rollback condition "error rate" does not select by $digest: right after a promotion it still measures the previous digest (its last samples and any [range] in the query), so an early healthy check speaks for the old build; add {…="$digest"} to the query',
+    expect(result.risks.map((r) => r.text.replace(/ does not select by .*$/, ''))).toEqual([
+      'rollback condition "error rate"',
+      'rollback condition "others"',
+      'rollback condition "others re"',
+      'rollback condition "written"',
     ]);
+    expect(result.risks[0]?.text).toBe(
+      'rollback condition "error rate" does not select by $digest: right after a promotion it still measures the previous digest (its last samples and any [range] in the query), so an early healthy check speaks for the old build; add {…="$digest"} to the query',
+    );
   });
 
   it('lists conditions with no metrics source as a remaining risk', () => {
