@@ -165,6 +165,23 @@ function toSeries(
 }
 
 function toSamples(list: unknown[], path: string, fail: (p: string, m: string) => Error): Sample[] {
+  const samples = readSamples(list, path, fail);
+  // Two samples of one series at one time: whichever came last in the file would be read, so a
+  // healthy value written after a breaching one would hide it.
+  const seen = new Map<number, number>();
+  samples.forEach((sample, i) => {
+    const first = seen.get(sample.at);
+    if (first !== undefined)
+      throw fail(
+        `${path}[${i}].at`,
+        `a time not already given in this series, found ${new Date(sample.at).toISOString()} again (first at ${path}[${first}])`,
+      );
+    seen.set(sample.at, i);
+  });
+  return samples;
+}
+
+function readSamples(list: unknown[], path: string, fail: (p: string, m: string) => Error): Sample[] {
   return list.map((item, i) => {
     const where = `${path}[${i}]`;
     if (!isRecord(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);

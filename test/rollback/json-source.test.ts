@@ -102,6 +102,20 @@ describe('JSON metrics source', () => {
     expect(() => parseJsonMetrics({ series: {}, lookback: 'soon' }, 'm.json')).toThrow(/lookback/);
   });
 
+  it('refuses two samples of one series at one time, so a later healthy one cannot hide a breach', () => {
+    // The same instant written two ways: RFC 3339 and Unix seconds.
+    const twice = [
+      { at: iso(T0), value: 0.9 },
+      { at: T0 / 1000, value: 0.001 },
+    ];
+    expect(() => parseJsonMetrics({ series: { x: twice } }, 'm.json')).toThrow(
+      'm.json: series["x"][1].at: a time not already given in this series, found 2026-11-26T10:00:00.000Z again (first at series["x"][0])',
+    );
+    expect(() =>
+      parseJsonMetrics({ series: { x: [{ labels: { pod: 'a' }, samples: twice }] } }, 'm.json'),
+    ).toThrow(/series\["x"\]\[0\]\.samples\[1\]\.at: a time not already given/);
+  });
+
   it('reports an unreadable file as unavailable and broken JSON as invalid', async () => {
     const gone = new JsonMetricsSource('/nonexistent/metrics.json');
     await expect(gone.instant({ name: 'x', promql: '' }, T0)).rejects.toMatchObject({
