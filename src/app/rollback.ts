@@ -102,6 +102,17 @@ export interface WatchResult {
   /** Why the watch stopped. */
   ended: 'tripped' | 'window-ended' | 'fixed-clock';
   evaluations: number;
+  /**
+   * Evaluations that did not trip but could not see every condition's samples (an error,
+   * unreachable metrics, a warned answer): a breach then went unseen, and a later check only
+   * looks at its own `for` window.
+   */
+  unseen: number;
+  /**
+   * The watch's exit code: the last evaluation's, except that a watch whose window ended healthy
+   * after unseen evaluations takes the first unseen one's (2, 3 or 4), never 0.
+   */
+  exitCode: number;
 }
 
 /**
@@ -127,15 +138,33 @@ export async function watchStage(
     );
   }
   let evaluations = 0;
+  let unseen = 0;
+  let firstUnseen: RollbackCheck | undefined;
+  const result = (last: RollbackCheck, ended: WatchResult['ended']): WatchResult => ({
+    last,
+    ended,
+    evaluations,
+    unseen,
+    exitCode:
+      ended === 'window-ended' && last.verdict === 'healthy' && firstUnseen !== undefined
+        ? firstUnseen.exitCode
+        : last.exitCode,
+  });
   for (let request = ctx; ; request = renewed(request)) {
     const check = await rollbackCheck(request, stageName);
     evaluations += 1;
     options.onCheck(check);
-    if (check.verdict === 'tripped') return { last: check, ended: 'tripped', evaluations };
-    if (clock.fixed) return { last: check, ended: 'fixed-clock', evaluations };
+    if (check.verdict === 'tripped') return result(check, 'tripped');
+    // No data is not a hidden breach (there was nothing to breach); an error, unreachable metrics
+    // or a warned (possibly partial) answer is: the samples were there, Tollgate did not see them.
+    if (check.conditions.some((c) => c.error !== undefined || c.warnings.length > 0)) {
+      unseen += 1;
+      firstUnseen ??= check;
+    }
+    if (clock.fixed) return result(check, 'fixed-clock');
     const endsAt = check.watchEndsAt ? Date.parse(check.watchEndsAt) : 0;
     const left = endsAt - clock.now().getTime();
-    if (left <= 0) return { last: check, ended: 'window-ended', evaluations };
+    if (left <= 0) return result(check, 'window-ended');
     await pause(Math.min(every, left));
   }
 }

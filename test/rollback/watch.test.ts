@@ -90,6 +90,28 @@ describe('watchStage', () => {
     expect(result.evaluations).toBe(10);
     expect(result.last.evaluatedAt).toBe('2026-11-25T10:10:00.000Z');
     expect(result.last.verdict).toBe('healthy');
+    expect([result.unseen, result.exitCode]).toEqual([0, 0]);
+  });
+
+  it('does not end healthy when evaluations during the window could not see the metrics', async () => {
+    const samples = ['10:00', '10:04', '10:08'].map((t) => ({ at: `2026-11-25T${t}:00Z`, value: 0.001 }));
+    const dir = await workspace(samples);
+    const file = join(dir, 'metrics.json');
+    const { ctx, sleep } = movingClock(dir, T('10:01'));
+    let sleeps = 0;
+    // The metrics file is unreadable for the evaluations at 10:03 and 10:04, then whole again.
+    const breaking = async (ms: number) => {
+      sleeps += 1;
+      if (sleeps === 2) writeFileSync(file, '{ "series": ');
+      if (sleeps === 4) writeFileSync(file, JSON.stringify({ series: { 'error rate': samples } }));
+      await sleep(ms);
+    };
+    const seen: RollbackCheck[] = [];
+    const result = await watchStage(ctx, 'prod', { onCheck: (c) => seen.push(c), sleep: breaking });
+    await ctx.close();
+    expect(seen.map((c) => c.exitCode)).toEqual([0, 0, 3, 3, 0, 0, 0, 0, 0, 0]);
+    expect([result.ended, result.last.verdict, result.last.exitCode]).toEqual(['window-ended', 'healthy', 0]);
+    expect([result.unseen, result.exitCode]).toEqual([2, 3]);
   });
 
   it('with --rollback records the rollback when a condition trips (CLI, fixed clock: one evaluation)', async () => {

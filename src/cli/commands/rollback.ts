@@ -171,7 +171,11 @@ export function defineWatch(program: Command): void {
           'fixed-clock': 'the clock is fixed (--now / TOLLGATE_NOW): evaluated once',
         }[result.ended];
         process.stderr.write(`watch ${stage}: stopped after ${result.evaluations} evaluation(s): ${note}\n`);
-        process.exitCode = result.last.exitCode;
+        if (result.exitCode !== result.last.exitCode)
+          process.stderr.write(
+            `watch ${stage}: not healthy: ${result.unseen} of ${result.evaluations} evaluation(s) could not see the metrics (an error, unreachable, or a warned answer), and a breach then would not have been seen; the last evaluation covers only its own window\n`,
+          );
+        process.exitCode = result.exitCode;
         if (result.ended === 'tripped' && flags.rollback) {
           // Recorded at the time the condition tripped, not when the watch began.
           const done = await rollbackStage(renewed(ctx), stage, { check: result.last });
