@@ -99,6 +99,12 @@ interface OpenTestcase {
   issues: number;
   /** The report marks an earlier failed attempt inside this test case. */
   rerunMarked: boolean;
+  /**
+   * The first `<rerunFailure>`/`<rerunError>` in it: surefire's record of a rerun that failed too.
+   * Without a `<failure>`/`<error>` beside it nothing shows a final pass, so it fails the test.
+   */
+  rerunIssue: 'failure' | 'error' | undefined;
+  rerunMessage: string | undefined;
   time: number | undefined;
   /** First failure or error: its kind, message and `type` (the message when it has no other). */
   issueKind: 'failure' | 'error' | undefined;
@@ -270,6 +276,8 @@ class JunitCounter {
     error: false,
     issues: 0,
     rerunMarked: false,
+    rerunIssue: undefined,
+    rerunMessage: undefined,
     time: undefined,
     issueKind: undefined,
     message: undefined,
@@ -410,6 +418,8 @@ class JunitCounter {
     current.issues = 0;
     current.error = false;
     current.rerunMarked = false;
+    current.rerunIssue = undefined;
+    current.rerunMessage = undefined;
     current.time = undefined;
     current.issueKind = undefined;
     current.message = undefined;
@@ -440,14 +450,24 @@ class JunitCounter {
       // and rerun elements, pytest-rerunfailures' <rerun>. The test case's own outcome decides
       // (a <failure>/<error> beside them when every attempt failed); passed, it is flaky.
       case 'flakyFailure':
-      case 'rerunFailure':
         testcase.rerunMarked = true;
         this.countAttempt(true);
         return;
       case 'flakyError':
-      case 'rerunError':
         testcase.rerunMarked = true;
         this.countAttempt(false);
+        return;
+      // A rerun that failed as well: surefire writes these beside the <failure>/<error> of a test
+      // whose every run failed, never for one that passed in the end (that is <flakyFailure>).
+      case 'rerunFailure':
+      case 'rerunError':
+        testcase.rerunMarked = true;
+        this.countAttempt(tag.name === 'rerunFailure');
+        if (testcase.rerunIssue === undefined) {
+          testcase.rerunIssue = tag.name === 'rerunFailure' ? 'failure' : 'error';
+          const message = tag.attributes.message?.trim() || tag.attributes.type?.trim();
+          testcase.rerunMessage = message ? capMessage(message) : undefined;
+        }
         return;
       case 'rerun':
         testcase.rerunMarked = true;
@@ -565,6 +585,17 @@ class JunitCounter {
     }
     const suite = this.suites.at(-1);
     if (suite === undefined) throw this.invalid('a <testcase> outside any <testsuite>');
+    // A <rerunFailure>/<rerunError> with no <failure>/<error> beside it (a trimmed report, a
+    // converter that dropped the final run): no run is shown passing, so the test failed, and its
+    // last run is the failure the suite declares for it.
+    if (!testcase.failure && !testcase.error && testcase.rerunIssue !== undefined) {
+      if (testcase.rerunIssue === 'failure') testcase.failure = true;
+      else testcase.error = true;
+      testcase.issues += 1;
+      testcase.message =
+        testcase.rerunMessage ??
+        `every run failed (<rerun${testcase.rerunIssue === 'failure' ? 'Failure' : 'Error'}>)`;
+    }
     // A failure or error wins over a skip: JUnit's schema allows a test case one of them, and a
     // report that says both (Node's failing todo, a disabled test that ran) carries a failure.
     const outcome: Outcome = testcase.failure

@@ -535,6 +535,24 @@ describe('parseJunit details', () => {
     expect(totals.failures).toEqual([{ name: 'broken', kind: 'failure', message: 'final' }]);
   });
 
+  it('counts a rerunFailure or rerunError with no failure beside it as failed, never as a flaky pass', async () => {
+    // surefire writes <rerunFailure> only for a test whose reruns failed too; a report trimmed of
+    // the <failure> (or a converter that dropped the last run) shows no run passing.
+    const totals = await fromText(
+      `<testsuite name="S" tests="3" failures="2" errors="1">
+        <testcase name="stillBroken"><rerunFailure message="again" type="AssertionError"/><rerunFailure/></testcase>
+        <testcase name="stillErroring"><rerunError type="java.io.IOException"/></testcase>
+        <testcase name="skippedAfterFailing"><skipped/><rerunFailure message="boom"/></testcase>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 3, passed: 0, failed: 2, errored: 1, skipped: 0, flaky: 0 });
+    expect(totals.failures).toEqual([
+      { name: 'stillBroken', kind: 'failure', message: 'again' },
+      { name: 'stillErroring', kind: 'error', message: 'java.io.IOException' },
+      { name: 'skippedAfterFailing', kind: 'failure', message: 'boom' },
+    ]);
+  });
+
   it('counts a jest-junit suite that failed to run as one errored test', async () => {
     // Shape written by jest-junit's buildJsonResults for a suite with no results: tests="0",
     // errors="1", and one <testcase> carrying the <error>.
