@@ -80,6 +80,13 @@ const JUNIT: XmlDocumentKind = {
 
 /** `status` values of a test case that did not run; `notrun` is GoogleTest's, for `DISABLED_` tests. */
 const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped', 'notrun']);
+/**
+ * `status` values of a test case that failed: CTest writes `status="fail"` (with a `<failure>`),
+ * Pester `status="Failed"`. Without a `<failure>`/`<error>` element (a trimmed report) the status
+ * is the report's own word that the test failed, and it counts.
+ */
+const FAIL_STATUSES = new Set(['fail', 'failed', 'failure']);
+const ERROR_STATUSES = new Set(['error', 'errored']);
 /** GoogleTest's `result` of a test that did not run: `GTEST_SKIP()` (1.10 writes no <skipped>), `DISABLED_`. */
 const SKIP_RESULTS = new Set(['skipped', 'suppressed']);
 
@@ -105,6 +112,9 @@ interface OpenTestcase {
    */
   rerunIssue: 'failure' | 'error' | undefined;
   rerunMessage: string | undefined;
+  /** A `status` attribute saying the test failed or errored (`FAIL_STATUSES`), and its text. */
+  statusIssue: 'failure' | 'error' | undefined;
+  statusText: string | undefined;
   time: number | undefined;
   /** First failure or error: its kind, message and `type` (the message when it has no other). */
   issueKind: 'failure' | 'error' | undefined;
@@ -278,6 +288,8 @@ class JunitCounter {
     rerunMarked: false,
     rerunIssue: undefined,
     rerunMessage: undefined,
+    statusIssue: undefined,
+    statusText: undefined,
     time: undefined,
     issueKind: undefined,
     message: undefined,
@@ -393,9 +405,14 @@ class JunitCounter {
       // With a time on the root, test case times are not needed: skip parsing them.
       const time = this.rootTime === undefined ? parseSeconds(attributes.time) : undefined;
       const current = this.openCase(attributes.name ?? '', attributes.classname, attributes.file, false);
+      const status = attributes.status?.trim().toLowerCase();
       current.skipped =
-        (attributes.status !== undefined && SKIP_STATUSES.has(attributes.status)) ||
+        (status !== undefined && SKIP_STATUSES.has(status)) ||
         (attributes.result !== undefined && SKIP_RESULTS.has(attributes.result));
+      if (status !== undefined && (FAIL_STATUSES.has(status) || ERROR_STATUSES.has(status))) {
+        current.statusIssue = FAIL_STATUSES.has(status) ? 'failure' : 'error';
+        current.statusText = attributes.status;
+      }
       current.time = time;
     }
   }
@@ -420,6 +437,8 @@ class JunitCounter {
     current.rerunMarked = false;
     current.rerunIssue = undefined;
     current.rerunMessage = undefined;
+    current.statusIssue = undefined;
+    current.statusText = undefined;
     current.time = undefined;
     current.issueKind = undefined;
     current.message = undefined;
@@ -595,6 +614,13 @@ class JunitCounter {
       testcase.message =
         testcase.rerunMessage ??
         `every run failed (<rerun${testcase.rerunIssue === 'failure' ? 'Failure' : 'Error'}>)`;
+    }
+    // A status that says the test failed, with no element showing it: the report's word counts.
+    if (!testcase.failure && !testcase.error && testcase.statusIssue !== undefined) {
+      if (testcase.statusIssue === 'failure') testcase.failure = true;
+      else testcase.error = true;
+      testcase.issues += 1;
+      testcase.message = `status="${testcase.statusText}"`;
     }
     // A failure or error wins over a skip: JUnit's schema allows a test case one of them, and a
     // report that says both (Node's failing todo, a disabled test that ran) carries a failure.

@@ -553,6 +553,28 @@ describe('parseJunit details', () => {
     ]);
   });
 
+  it('counts a test case whose status says it failed or errored as such, also without a failure element', async () => {
+    // CTest writes status="fail", NUnit's JUnit transform and Pester status="Failed", each with a
+    // <failure>; a report trimmed of that element still says the test failed.
+    const totals = await fromText(
+      `<testsuite name="ctest">
+        <testcase name="a" status="fail"/>
+        <testcase name="b" status="Failed"/>
+        <testcase name="c" status="error"/>
+        <testcase name="d" status="fail"><failure message="Failed"/></testcase>
+        <testcase name="e" status="run"/>
+        <testcase name="f" status="passed"/>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 6, passed: 2, failed: 3, errored: 1, skipped: 0 });
+    expect(totals.failures.map((f) => [f.name, f.kind, f.message])).toEqual([
+      ['a', 'failure', 'status="fail"'],
+      ['b', 'failure', 'status="Failed"'],
+      ['c', 'error', 'status="error"'],
+      ['d', 'failure', 'Failed'],
+    ]);
+  });
+
   it('counts a jest-junit suite that failed to run as one errored test', async () => {
     // Shape written by jest-junit's buildJsonResults for a suite with no results: tests="0",
     // errors="1", and one <testcase> carrying the <error>.
