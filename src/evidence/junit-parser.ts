@@ -388,6 +388,13 @@ class JunitCounter {
       if (name === 'testcase') {
         throw this.invalid('a <testcase> inside a <testcase>; expected them side by side');
       }
+      // Its test cases and declared failures would be counted nowhere: a suite holds test cases,
+      // never the reverse.
+      if (name === 'testsuite' || name === 'testsuites') {
+        throw this.invalid(
+          `a <${name}> inside a <testcase>; expected suites to hold test cases, not the reverse`,
+        );
+      }
       // A <failure> or <error> anywhere in a test case fails it, even one a reporter wrote inside
       // <system-out> or another child: a failure must never be hidden by where it was put.
       if (name === 'failure' || name === 'error') this.openIssue(testcase, name, tag);

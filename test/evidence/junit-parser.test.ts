@@ -972,6 +972,19 @@ describe('parseJunit refuses what it must not read', () => {
     expect(error.message).toMatch(/^odd\.xml:3:\d+: a <testcase> inside a <testcase>/);
   });
 
+  it('refuses a <testsuite> inside a <testcase>, whose declared failures would count nowhere', async () => {
+    const error = await rejection(
+      fromText(
+        '<testsuite name="s">\n<testcase name="a">\n  <testsuite name="in" tests="2" failures="2"/></testcase></testsuite>',
+        'odd.xml',
+      ),
+    );
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(
+      /^odd\.xml:3:\d+: a <testsuite> inside a <testcase>; expected suites to hold test cases/,
+    );
+  });
+
   it('names the file when it cannot be read', async () => {
     const missing = join(FIXTURES, 'does-not-exist.xml');
     const error = await rejection(parseJunit({ path: missing }));
