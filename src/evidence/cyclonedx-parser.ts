@@ -298,6 +298,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
   const unjustified: string[] = [];
+  // The images whose findings the document sets aside: they are part of what it describes, so a
+  // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
+  const suppressedProducts: (string | undefined)[] = [];
   const vulnerabilities = reader.optArray(bom.vulnerabilities, 'vulnerabilities');
   for (let i = 0; i < vulnerabilities.length; i++) {
     const path = `vulnerabilities[${i}]`;
@@ -330,12 +333,15 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const title = reader.optString(vuln.description, `${path}.description`);
     if (title) base.title = title.length > 200 ? `${title.slice(0, 199)}…` : title;
     const affected: VulnerabilityFinding[] = [];
+    /** Image digests of the products these statements are about (an image purl, resolved or as the ref). */
+    const products: (string | undefined)[] = [];
     if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
       const ref = reader.string(affect.ref, `${path}.affects[${j}].ref`);
       const finding: VulnerabilityFinding = { ...base };
       const component = byRef.get(ref);
+      products.push(purlImageDigestOf(component ? component.purl : ref));
       if (component) {
         if (typeof component.name === 'string') finding.package = component.name;
         if (typeof component.version === 'string') finding.version = component.version;
@@ -351,6 +357,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
         : '';
       const reason = `analysis.state ${state}${justification ? ` (${justification})` : ''}${why}`;
       for (const finding of affected) suppressedFindings.push(suppressedOf(finding, reason));
+      suppressedProducts.push(...products);
       continue;
     }
     findings.push(...affected);
@@ -368,8 +375,12 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       `${unjustified.length} vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: ${[...new Set(unjustified)].slice(0, 5).join(', ')}${unjustified.length > 5 ? ', …' : ''}`,
     ];
   }
+  const own = metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : {};
+  const ownIds = own.imageIds ?? [];
+  const ownManifests = (own.describes ?? []).filter((digest) => !ownIds.includes(digest));
+  const named = namedImageDigests([...ownManifests, ...suppressedProducts], ownIds);
+  Object.assign(summary, named);
   if (metadata && isJsonObject(metadata.component)) {
-    Object.assign(summary, componentImages(metadata.component));
     // An image scan (Grype's and Trivy's BOMs name the image as a `container` component) is its own
     // target type, so a scanner's later BOM of a directory or repository does not replace it.
     const { type, name } = metadata.component;

@@ -258,8 +258,13 @@ export function evaluateVulnerabilities(
   };
   // A report's own suppressions are its producer's word: counted unless the contract honours them.
   const honour = requirement.reportSuppressions === 'honour';
+  // A report that names another image than this artifact speaks for that image: its VEX and
+  // ignore rules cannot set this artifact's findings aside, honoured or not.
+  const honoured = (scan: RecordOf<'vulnerabilities'>) => honour && !imageNaming('scan', scan).risk;
   const expiredSeen = new Set<VulnerabilityAllowance>();
-  for (const finding of mergeFindings(honour ? scans : scans.map(withSuppressedCounted))) {
+  for (const finding of mergeFindings(
+    scans.map((scan) => (honoured(scan) ? scan : withSuppressedCounted(scan))),
+  )) {
     const allowance = requirement.allow.find((a) => matchesAllowance(a, finding));
     if (allowance && now < allowanceEnd(allowance.until)) {
       risks.push({
@@ -342,13 +347,15 @@ export function evaluateVulnerabilities(
       );
       const listed = named.length > 0 ? `: ${listSome(named)}` : '';
       const unlisted = d.suppressed - (d.suppressedFindings ?? []).length;
-      const counting =
-        unlisted > 0
+      const elsewhere = honour && !honoured(scan);
+      const counting = elsewhere
+        ? `are counted although the contract honours report-side suppressions: the report names another image than this artifact, and what it sets aside there does not hold for ${scan.artifact}`
+        : unlisted > 0
           ? `are counted (the ${unlisted} the record does not name at the severity of the least severe one it names, or unknown), as the contract does not honour report-side suppressions (reportSuppressions: honour would)`
           : 'are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would)';
       risks.push({
         gate: GATE,
-        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) ${honour ? 'were not counted (the contract honours report-side suppressions)' : counting}${listed}`,
+        text: `${d.suppressed} finding(s) suppressed in the ${d.scanner} report itself (VEX, ignore rules or suppressions) ${honour && !elsewhere ? 'were not counted (the contract honours report-side suppressions)' : counting}${listed}`,
         evidence: [scan.id],
       });
     }

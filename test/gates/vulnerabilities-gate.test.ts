@@ -399,6 +399,41 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ]);
   });
 
+  it('counts what a VEX sets aside for another image digest, even when the contract honours report-side suppressions', () => {
+    const ours = `sha256:${'a'.repeat(64)}`;
+    const other = `sha256:${'b'.repeat(64)}`;
+    // A standalone VEX whose product is an image named by its purl, as the affected ref itself.
+    const statement = (product: string) => ({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-7777',
+          ratings: [{ severity: 'critical' }],
+          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+          affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
+        },
+      ],
+    });
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    const parsed = normaliseDocument(JSON.stringify(statement(other)), 'vex.json', 'scan');
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const elsewhere = scan([], { data: parsed.data, format: parsed.format, artifact: ours });
+    const result = evaluateVulnerabilities(honour, [elsewhere], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2026-7777 in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+    ]);
+    expect(result.risks.map((r) => r.text)).toContain(
+      `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) are counted although the contract honours report-side suppressions: the report names another image than this artifact, and what it sets aside there does not hold for ${ours}: CVE-2026-7777 (critical) in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: analysis.state not_affected (code_not_reachable)`,
+    );
+    // The same statement about this artifact's own digest is honoured.
+    const own = normaliseDocument(JSON.stringify(statement(ours)), 'vex.json', 'scan');
+    if (own.type !== 'evidence') throw new Error('not evidence');
+    const here = scan([], { data: own.data, format: own.format, artifact: ours });
+    expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
+  });
+
   it('counts a critical whose VEX statement says not_affected with no justification nor detail', () => {
     const record = recordOf(vex({ state: 'not_affected' }), 'vex.json');
     const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
