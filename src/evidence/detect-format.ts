@@ -195,6 +195,12 @@ function unsupportedJson(value: unknown): string | undefined {
     }
     return `a GitHub dependency snapshot${detector ? ` written by ${JSON.stringify(value.detector.name)}` : ''} (ask the tool for CycloneDX or SPDX JSON instead)`;
   }
+  if (typeof value['@context'] === 'string' && /^https?:\/\/openvex\.dev\/ns/.test(value['@context'])) {
+    return `an OpenVEX document (${Array.isArray(value.statements) ? value.statements.length : 0} statement(s)): statements are no scan, and who may waive what for which digest is the contract's to say; apply them where the scan runs (\`grype --vex FILE\`, \`trivy --vex FILE\`) and attest that scan, whose VEX-suppressed findings are then kept as suppressed, or accept a finding with a contract \`allow\` entry`;
+  }
+  if (isJsonObject(value.document) && value.document.category === 'csaf_vex') {
+    return 'a CSAF VEX document: statements are no scan; apply them where the scan runs (`trivy --vex FILE`) and attest that scan, or accept a finding with a contract `allow` entry';
+  }
   return undefined;
 }
 

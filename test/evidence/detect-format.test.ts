@@ -89,6 +89,35 @@ describe('detectFormat', () => {
     );
   });
 
+  it('names an OpenVEX or CSAF VEX document when it refuses one, and says where VEX belongs', () => {
+    const refuse = (text: string, file: string) => tollgateErrorOf(() => detectFormat(text, file)).message;
+    const openvex = JSON.stringify({
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://openvex.dev/docs/example/vex-9fb3463de1b57',
+      author: 'Wolfi J Inkinson',
+      timestamp: '2023-01-08T18:02:03.647787998-06:00',
+      version: 1,
+      statements: [
+        {
+          vulnerability: { name: 'CVE-2014-123456' },
+          products: [{ '@id': 'pkg:apk/distro/git@2.39.0-r1?arch=armv7' }],
+          status: 'not_affected',
+          justification: 'inline_mitigations_already_exist',
+        },
+      ],
+    });
+    expect(refuse(openvex, 'vex.openvex.json')).toMatch(
+      /^vex\.openvex\.json: not a known evidence format: found an OpenVEX document \(1 statement\(s\)\): statements are no scan, .*`grype --vex FILE`, `trivy --vex FILE`.* which Tollgate does not read; expected one of/,
+    );
+    const csaf = JSON.stringify({
+      document: { category: 'csaf_vex', csaf_version: '2.0' },
+      vulnerabilities: [],
+    });
+    expect(refuse(csaf, 'csaf.json')).toMatch(
+      /^csaf\.json: not a known evidence format: found a CSAF VEX document: /,
+    );
+  });
+
   it('reads CycloneDX XML, refuses other XML and empty files', () => {
     expect(
       detectFormat('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>', 'bom.xml'),
