@@ -80,6 +80,11 @@ const JUNIT: JunitRow[] = [
     ...{ tests: 4, passed: 0, failed: 4, errored: 0, skipped: 0 },
     why: 'Trivy --format template --template @contrib/junit.tpl: each vulnerability is a failed test case',
   },
+  {
+    file: 'junit.testlogger__docs__assets__TestResults.xml',
+    ...{ tests: 9, passed: 5, failed: 4, errored: 0, skipped: 0 },
+    why: '.NET JunitXml.TestLogger (dotnet test --logger junit): NUnit theory cases, one of them listed twice with the same name, both failing',
+  },
 ];
 
 describe('JUnit from Go converters, gitleaks and Trivy', () => {
@@ -97,6 +102,20 @@ describe('JUnit from Go converters, gitleaks and Trivy', () => {
       failed: row.failed,
       errored: row.errored,
       skipped: row.skipped,
+    });
+  });
+
+  it('a JunitXml.TestLogger report: the theory case listed twice counts twice, and its unparsable timestamp states no run time', async () => {
+    const totals = await parseJunit({ path: join(DIR, 'junit.testlogger__docs__assets__TestResults.xml') });
+    // timestamp="2019-09-01T 23:56:54Z" (a space after the T) is no date-time: ignored, not an error.
+    expect(totals.ranAt).toBeUndefined();
+    expect(totals.repeats).toBe(1);
+    expect(totals.reruns).toMatchObject({ tests: 8, passed: 5, failed: 3 });
+    expect(totals.failures[0]).toEqual({
+      name: 'Multiply_ReturnsEight(1,0)',
+      classname: 'UnitTestLibrary1.MathTests',
+      kind: 'failure',
+      message: 'Expected: 8\r\n  But was:  0',
     });
   });
 
