@@ -405,7 +405,9 @@ class JunitCounter {
       this.ranAt = laterTime(this.ranAt, statedTime(tag.attributes.timestamp));
       this.suites.push(openSuite(this.depth, tag.attributes));
       this.tally.openScope();
-    } else if ((name === 'failure' || name === 'error') && this.suites.at(-1)?.depth === this.depth - 1) {
+    } else if ((name === 'failure' || name === 'error') && this.suites.length > 0) {
+      // Directly in the suite (Ant's formatter) or deeper, in a <system-out> or another child: a
+      // failure is never hidden by where a report puts it, inside a test case or outside one.
       this.openSuiteIssue(name, tag);
     } else if (name === 'testcase') {
       const attributes = tag.attributes;

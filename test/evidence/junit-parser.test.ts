@@ -714,6 +714,21 @@ describe('parseJunit details', () => {
     ]);
   });
 
+  it('counts a <failure> or <error> a suite holds deeper than its direct children, in system-out or a wrapper', async () => {
+    const totals = await fromText(
+      `<testsuite name="com.example.Suite">
+        <testcase name="ok"/>
+        <system-out><failure message="setup broke"/></system-out>
+        <group><error type="java.lang.IllegalStateException"/></group>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 3, passed: 1, failed: 1, errored: 1 });
+    expect(totals.failures).toEqual([
+      { name: 'com.example.Suite', kind: 'failure', message: 'setup broke' },
+      { name: 'com.example.Suite', kind: 'error', message: 'java.lang.IllegalStateException' },
+    ]);
+  });
+
   it('counts the failures a suite declares when no test case in it shows one, and names the suite', async () => {
     const totals = await fromText(
       `<testsuites tests="6" failures="1" skipped="2">
