@@ -298,6 +298,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   const findings: VulnerabilityFinding[] = [];
   const suppressedFindings: SuppressedFinding[] = [];
   const unjustified: string[] = [];
+  const unscopedIds: string[] = [];
   // The images whose findings the document sets aside: they are part of what it describes, so a
   // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
   const suppressedProducts: (string | undefined)[] = [];
@@ -351,7 +352,11 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       }
       affected.push(finding);
     }
-    if (state !== undefined && NOT_APPLICABLE.has(state) && !bareNotAffected) {
+    // A statement that sets a finding aside must say for which product: with no `affects` it
+    // names none, and could be about anything (CISA's minimum requirements ask for the product).
+    const unscoped = state !== undefined && NOT_APPLICABLE.has(state) && affects.length === 0;
+    if (unscoped) unscopedIds.push(id);
+    if (state !== undefined && NOT_APPLICABLE.has(state) && !bareNotAffected && !unscoped) {
       const why = detail?.trim()
         ? `: ${detail.trim().length > 120 ? `${detail.trim().slice(0, 119)}…` : detail.trim()}`
         : '';
@@ -370,11 +375,18 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     suppressed: suppressedFindings.length,
   };
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
+  const caveats: string[] = [];
   if (unjustified.length > 0) {
-    summary.caveats = [
+    caveats.push(
       `${unjustified.length} vulnerability statement(s) say not_affected with neither analysis.justification nor analysis.detail, so they are counted as findings: ${[...new Set(unjustified)].slice(0, 5).join(', ')}${unjustified.length > 5 ? ', …' : ''}`,
-    ];
+    );
   }
+  if (unscopedIds.length > 0) {
+    caveats.push(
+      `${unscopedIds.length} vulnerability statement(s) set a finding aside with no "affects" naming the product they are about, so they are counted as findings: ${[...new Set(unscopedIds)].slice(0, 5).join(', ')}${unscopedIds.length > 5 ? ', …' : ''}`,
+    );
+  }
+  if (caveats.length > 0) summary.caveats = caveats;
   const own = metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : {};
   const ownIds = own.imageIds ?? [];
   const ownManifests = (own.describes ?? []).filter((digest) => !ownIds.includes(digest));

@@ -434,6 +434,29 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
   });
 
+  it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
+    const unscoped = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-7777',
+          ratings: [{ severity: 'critical' }],
+          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+        },
+      ],
+    };
+    const record = recordOf(unscoped, 'vex.json');
+    const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      '1 critical finding(s), at most 0 allowed: CVE-2026-7777',
+    ]);
+    expect(result.risks.map((r) => r.text)).toEqual([
+      'scan by cyclonedx: 1 vulnerability statement(s) set a finding aside with no "affects" naming the product they are about, so they are counted as findings: CVE-2026-7777',
+    ]);
+  });
+
   it('counts a critical whose VEX statement says not_affected with no justification nor detail', () => {
     const record = recordOf(vex({ state: 'not_affected' }), 'vex.json');
     const result = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
