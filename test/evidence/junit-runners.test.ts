@@ -56,6 +56,10 @@ const EXPECTED: Record<string, { why: string; every: Counts; merged?: Counts }> 
     why: '.NET (trx2junit): theory cases named with their arguments',
     every: { tests: 4, passed: 2, failed: 1, errored: 0, skipped: 1, flaky: 0 },
   },
+  'playwright-retries.xml': {
+    why: 'Playwright with retries (junit reporter, includeRetries): a flaky test holds <flakyFailure>, one that failed every run a <failure> or <error> and a <rerunFailure> or <rerunError>; the suites count tests, not attempts; one suite per browser',
+    every: { tests: 7, passed: 4, failed: 1, errored: 1, skipped: 1, flaky: 1 },
+  },
   'phpunit.xml': {
     why: 'PHPUnit: nested suites, data sets as "with data set #N", an error and a skip',
     every: { tests: 5, passed: 2, failed: 1, errored: 1, skipped: 1, flaky: 0 },
