@@ -15,6 +15,7 @@ import type {
   VulnerabilitySummary,
 } from './evidence.js';
 import {
+  describedImages,
   imageDigestOf,
   type NamedImageDigests,
   namedImageDigests,
@@ -387,6 +388,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     );
   }
   if (caveats.length > 0) summary.caveats = caveats;
+  const vexProducts = describedImages(suppressedProducts);
+  if (vexProducts) summary.vexProducts = vexProducts;
   const own = metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : {};
   const ownIds = own.imageIds ?? [];
   const ownManifests = (own.describes ?? []).filter((digest) => !ownIds.includes(digest));

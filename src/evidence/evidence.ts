@@ -205,6 +205,13 @@ export interface VulnerabilitySummary {
    */
   imageIds?: string[];
   /**
+   * The image digests of the products a CycloneDX VEX sets findings aside for (the image purls its
+   * `not_affected`, `false_positive` and `resolved` statements name). Kept also when the VEX comes
+   * in a statement: the subject says which artifact the statement is about, these say which image
+   * the waivers are about, and the `vulnerabilities` gate honours them only for that image.
+   */
+  vexProducts?: string[];
+  /**
    * What the report says it scanned, when the format says: Trivy's `ArtifactType` and
    * `ArtifactName` (`container_image`, `filesystem`, `repository`, …), Grype's `source.type` and
    * target (`image`, `directory`, `file`, …). A re-scan replaces an earlier one only of the same

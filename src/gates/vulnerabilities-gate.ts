@@ -258,9 +258,13 @@ export function evaluateVulnerabilities(
   };
   // A report's own suppressions are its producer's word: counted unless the contract honours them.
   const honour = requirement.reportSuppressions === 'honour';
-  // A report that names another image than this artifact speaks for that image: its VEX and
-  // ignore rules cannot set this artifact's findings aside, honoured or not.
-  const honoured = (scan: RecordOf<'vulnerabilities'>) => honour && !imageNaming('scan', scan).risk;
+  // A report that names another image than this artifact speaks for that image, and so does a VEX
+  // (also one in a statement about this artifact) whose statements name another image as their
+  // product: what they set aside there cannot set this artifact's findings aside.
+  const honoured = (scan: RecordOf<'vulnerabilities'>) =>
+    honour &&
+    !imageNaming('scan', scan).risk &&
+    (scan.data.vexProducts ?? []).every((digest) => digest === scan.artifact);
   const expiredSeen = new Set<VulnerabilityAllowance>();
   for (const finding of mergeFindings(
     scans.map((scan) => (honoured(scan) ? scan : withSuppressedCounted(scan))),
@@ -349,7 +353,7 @@ export function evaluateVulnerabilities(
       const unlisted = d.suppressed - (d.suppressedFindings ?? []).length;
       const elsewhere = honour && !honoured(scan);
       const counting = elsewhere
-        ? `are counted although the contract honours report-side suppressions: the report names another image than this artifact, and what it sets aside there does not hold for ${scan.artifact}`
+        ? `are counted although the contract honours report-side suppressions: the report is about another image than this artifact, and what it sets aside there does not hold for ${scan.artifact}`
         : unlisted > 0
           ? `are counted (the ${unlisted} the record does not name at the severity of the least severe one it names, or unknown), as the contract does not honour report-side suppressions (reportSuppressions: honour would)`
           : 'are counted, as the contract does not honour report-side suppressions (reportSuppressions: honour would)';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
-import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
+import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
 import { fixtureJson, fixtureText } from '../evidence/scan-helpers.js';
 import { finding, scan, testsRecord } from '../support/builders.js';
@@ -425,13 +425,48 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       '1 critical finding(s), at most 0 allowed: CVE-2026-7777 in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
     ]);
     expect(result.risks.map((r) => r.text)).toContain(
-      `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) are counted although the contract honours report-side suppressions: the report names another image than this artifact, and what it sets aside there does not hold for ${ours}: CVE-2026-7777 (critical) in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: analysis.state not_affected (code_not_reachable)`,
+      `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) are counted although the contract honours report-side suppressions: the report is about another image than this artifact, and what it sets aside there does not hold for ${ours}: CVE-2026-7777 (critical) in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: analysis.state not_affected (code_not_reachable)`,
     );
     // The same statement about this artifact's own digest is honoured.
     const own = normaliseDocument(JSON.stringify(statement(ours)), 'vex.json', 'scan');
     if (own.type !== 'evidence') throw new Error('not evidence');
     const here = scan([], { data: own.data, format: own.format, artifact: ours });
     expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
+  });
+
+  it('counts what a VEX in a statement about this artifact sets aside for another image, even under honour', () => {
+    const ours = `sha256:${'a'.repeat(64)}`;
+    const other = `sha256:${'b'.repeat(64)}`;
+    const predicate = (product: string) => ({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-7777',
+          ratings: [{ severity: 'critical' }],
+          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+          affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
+        },
+      ],
+    });
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    // The statement's subject (checked by src/trust) is this artifact; its VEX speaks of another image.
+    const read = (product: string) => {
+      const result = normalisePredicate(
+        'https://cyclonedx.org/bom',
+        predicate(product),
+        'vex.intoto.json',
+        'scan',
+      );
+      if (result === undefined) throw new Error('not read');
+      return scan([], { data: result.data, format: result.format, artifact: ours });
+    };
+    const elsewhere = evaluateVulnerabilities(honour, [read(other)], NOW);
+    expect(elsewhere.status).toBe('fail');
+    expect(elsewhere.required.map((r) => r.text)).toEqual([
+      `1 critical finding(s), at most 0 allowed: CVE-2026-7777 in pkg:oci/app@sha256%3A${'b'.repeat(64)}`,
+    ]);
+    expect(evaluateVulnerabilities(honour, [read(ours)], NOW).status).toBe('pass');
   });
 
   it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
