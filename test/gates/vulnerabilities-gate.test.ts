@@ -399,24 +399,25 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ]);
   });
 
+  /** A VEX whose one statement sets a critical aside for an image named by its purl, as the affected ref itself. */
+  const vexAbout = (product: string) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    vulnerabilities: [
+      {
+        id: 'CVE-2026-7777',
+        ratings: [{ severity: 'critical' }],
+        analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+        affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
+      },
+    ],
+  });
+
   it('counts what a VEX sets aside for another image digest, even when the contract honours report-side suppressions', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const other = `sha256:${'b'.repeat(64)}`;
-    // A standalone VEX whose product is an image named by its purl, as the affected ref itself.
-    const statement = (product: string) => ({
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      vulnerabilities: [
-        {
-          id: 'CVE-2026-7777',
-          ratings: [{ severity: 'critical' }],
-          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
-          affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
-        },
-      ],
-    });
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
-    const parsed = normaliseDocument(JSON.stringify(statement(other)), 'vex.json', 'scan');
+    const parsed = normaliseDocument(JSON.stringify(vexAbout(other)), 'vex.json', 'scan');
     if (parsed.type !== 'evidence') throw new Error('not evidence');
     const elsewhere = scan([], { data: parsed.data, format: parsed.format, artifact: ours });
     const result = evaluateVulnerabilities(honour, [elsewhere], NOW);
@@ -428,7 +429,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) are counted although the contract honours report-side suppressions: the report is about another image than this artifact, and what it sets aside there does not hold for ${ours}: CVE-2026-7777 (critical) in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: analysis.state not_affected (code_not_reachable)`,
     );
     // The same statement about this artifact's own digest is honoured.
-    const own = normaliseDocument(JSON.stringify(statement(ours)), 'vex.json', 'scan');
+    const own = normaliseDocument(JSON.stringify(vexAbout(ours)), 'vex.json', 'scan');
     if (own.type !== 'evidence') throw new Error('not evidence');
     const here = scan([], { data: own.data, format: own.format, artifact: ours });
     expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
@@ -437,24 +438,12 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   it('counts what a VEX in a statement about this artifact sets aside for another image, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const other = `sha256:${'b'.repeat(64)}`;
-    const predicate = (product: string) => ({
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      vulnerabilities: [
-        {
-          id: 'CVE-2026-7777',
-          ratings: [{ severity: 'critical' }],
-          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
-          affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
-        },
-      ],
-    });
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
     // The statement's subject (checked by src/trust) is this artifact; its VEX speaks of another image.
     const read = (product: string) => {
       const result = normalisePredicate(
         'https://cyclonedx.org/bom',
-        predicate(product),
+        vexAbout(product),
         'vex.intoto.json',
         'scan',
       );
@@ -470,17 +459,9 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   });
 
   it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
-    const unscoped = {
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      vulnerabilities: [
-        {
-          id: 'CVE-2026-7777',
-          ratings: [{ severity: 'critical' }],
-          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
-        },
-      ],
-    };
+    const vex = vexAbout(`sha256:${'a'.repeat(64)}`);
+    const { affects: _named, ...statement } = vex.vulnerabilities[0]!;
+    const unscoped = { ...vex, vulnerabilities: [statement] };
     const record = recordOf(unscoped, 'vex.json');
     const result = evaluateVulnerabilities(req({ critical: 0, reportSuppressions: 'honour' }), [record], NOW);
     expect(result.status).toBe('fail');
