@@ -169,6 +169,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
             limits: {
               perMinute: options.rateLimit?.logins ?? DEFAULT_SERVER_CONFIG.rateLimit.logins,
               pending: options.rateLimit?.pendingLogins ?? DEFAULT_SERVER_CONFIG.rateLimit.pendingLogins,
+              ipv6Prefix: options.rateLimit?.ipv6Prefix ?? DEFAULT_SERVER_CONFIG.rateLimit.ipv6Prefix,
               metrics,
             },
             ...(options.onInternalError ? { report: options.onInternalError } : {}),

@@ -125,8 +125,13 @@ export const serverConfigSchema = z.strictObject({
       logins: z.number().int().min(1).default(30),
       /** Sign-ins under way (started, not finished, under 10 minutes old) one replica keeps at most (default 10000). */
       pendingLogins: z.number().int().min(1).default(10_000),
+      /**
+       * Per-client limits count an IPv6 client by this many leading bits of its address (default 64:
+       * one host owns a /64 and may use any address in it); an IPv4 client by its address.
+       */
+      ipv6Prefix: z.number().int().min(16).max(128).default(64),
     })
-    .default({ perMinute: 3000, burst: 600, streams: 64, logins: 30, pendingLogins: 10_000 }),
+    .default({ perMinute: 3000, burst: 600, streams: 64, logins: 30, pendingLogins: 10_000, ipv6Prefix: 64 }),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -21,7 +21,7 @@ import type { LoginConfig } from './config.js';
 import type { ServerEnv } from './env.js';
 import { toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator } from './identity.js';
-import { clientAddress, rateLimit, ServerMetrics } from './observe.js';
+import { clientAddress, clientKey, rateLimit, ServerMetrics } from './observe.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
 const LOGIN_COOKIE = 'tollgate_login';
@@ -50,9 +50,10 @@ export interface LoginOptions {
   clientSecret?: string;
   /**
    * Bounds on unauthenticated work: each `GET /auth/login` writes a row kept 10 minutes. `perMinute`
-   * sign-ins one client address may start (bursts of as many), `pending` under way on this replica.
+   * sign-ins one client may start (bursts of as many), `pending` under way on this replica; a client
+   * is an IPv4 address or an IPv6 prefix of `ipv6Prefix` bits (default 64; see clientKey).
    */
-  limits?: { perMinute: number; pending: number; metrics: ServerMetrics };
+  limits?: { perMinute: number; pending: number; ipv6Prefix?: number; metrics: ServerMetrics };
   /** Told of every failure whose detail a caller is not shown (logs), with the request id. */
   report?: (error: unknown, requestId: string) => void;
 }
@@ -172,10 +173,10 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   };
 
   app.get('/auth/login', async (c) => {
-    // Anybody may ask, and each asking writes a row: one client address may start only so many a
-    // minute, and this replica keeps only so many under way. The one over is refused, saying so;
+    // Anybody may ask, and each asking writes a row: one client (an IPv4 address, an IPv6 host's
+    // /64) may start only so many a minute, and this replica keeps only so many under way. The one over is refused, saying so;
     // no sign-in under way is ever dropped to make room.
-    limitLogins(`client ${clientAddress(c)}`);
+    limitLogins(`client ${clientKey(clientAddress(c), limits.ipv6Prefix)}`);
     if (pendingNow(Date.now()) >= limits.pending) {
       const [oldest] = pending.values();
       c.header('retry-after', String(Math.max(1, Math.ceil(((oldest ?? 0) - Date.now()) / 1000))));

@@ -3,6 +3,7 @@
  * id and principal — never a credential), and per-principal rate limits (429 with Retry-After).
  */
 
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
@@ -152,6 +153,8 @@ export interface RateLimitOptions {
   logins?: number;
   /** Sign-ins under way this replica keeps at most; the next is answered 503 (default 10000). */
   pendingLogins?: number;
+  /** The prefix length an IPv6 client is counted by in per-client limits (default 64: one host's /64). */
+  ipv6Prefix?: number;
 }
 
 /**
@@ -162,6 +165,54 @@ export interface RateLimitOptions {
 export function clientAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The IPv6 prefix length a client is counted by when the configuration names none (one host's /64). */
+export const DEFAULT_IPV6_PREFIX = 64;
+
+/**
+ * Who a per-client limit counts: an IPv4 client by its address, an IPv6 client by its prefix
+ * (`ipv6Prefix` bits, default 64). One IPv6 host is given a whole /64 and picks any address in it
+ * (privacy addresses change by the hour; a tool picks a fresh one per request), so an allowance per
+ * address would be an allowance per request. An IPv4-mapped IPv6 address (`::ffff:192.0.2.7`, what
+ * a dual-stack socket reports for an IPv4 peer) is that IPv4 address. Anything else (no socket, an
+ * unparsable address) is counted as it is spelled.
+ * @example clientKey('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
+ */
+export function clientKey(address: string, ipv6Prefix: number = DEFAULT_IPV6_PREFIX): string {
+  if (isIPv4(address)) return address;
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return address;
+  // ::ffff:a.b.c.d (and the same written in hex) is an IPv4 peer on a dual-stack socket.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  const bits = Math.max(0, Math.min(128, Math.trunc(ipv6Prefix)));
+  const kept = groups.map((group, index) => {
+    const left = bits - index * 16;
+    if (left >= 16) return group;
+    if (left <= 0) return 0;
+    return group & (0xffff << (16 - left)) & 0xffff;
+  });
+  return `${kept.map((g) => g.toString(16)).join(':')}/${bits}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a zone id dropped), or undefined when it is not one. */
+function ipv6Groups(text: string): number[] | undefined {
+  const address = text.replace(/%.*$/, '');
+  if (!isIPv6(address)) return undefined;
+  let body = address;
+  // A trailing dotted IPv4 (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) is two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(body);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    body = `${body.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = body.split('::') as [string, string | undefined];
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const front = parse(head);
+  if (tail === undefined) return front;
+  const back = parse(tail);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
 }
 
 /**

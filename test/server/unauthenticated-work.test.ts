@@ -139,6 +139,53 @@ rateLimit:
     }
   });
 
+  it('counts an IPv6 client by its /64 and an IPv4-mapped address as the IPv4 address', async () => {
+    const per64 = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit: { perMinute: 3000, burst: 600, logins: 2, pendingLogins: 100 },
+    });
+    try {
+      const status = async (address: string) =>
+        (await per64.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status;
+      // One host picks a fresh address in its /64 for each request: one allowance all the same.
+      expect(await status('2001:db8:1:2::1')).toBe(302);
+      expect(await status('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe(302);
+      expect(await status('2001:db8:1:2:ffff::9%eth0')).toBe(429);
+      // The next /64 is another client.
+      expect(await status('2001:db8:1:3::1')).toBe(302);
+      // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d: the same client as a.b.c.d.
+      expect(await status('203.0.113.50')).toBe(302);
+      expect(await status('::ffff:203.0.113.50')).toBe(302);
+      expect(await status('::ffff:cb00:7132')).toBe(429);
+    } finally {
+      await per64.dispose();
+    }
+  });
+
+  it('counts IPv6 clients by the prefix length the configuration names', async () => {
+    const rateLimit = parseServerConfig(
+      'rateLimit: { logins: 1, ipv6Prefix: 48 }\n',
+      'server.yaml',
+    ).rateLimit;
+    expect(rateLimit.ipv6Prefix).toBe(48);
+    expect(() => parseServerConfig('rateLimit: { ipv6Prefix: 8 }\n', 'server.yaml')).toThrow(
+      /server\.yaml:1:.*rateLimit\.ipv6Prefix/,
+    );
+    const per48 = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit,
+    });
+    try {
+      const status = async (address: string) =>
+        (await per48.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status;
+      expect(await status('2001:db8:1:2::1')).toBe(302);
+      expect(await status('2001:db8:1:7::1')).toBe(429);
+      expect(await status('2001:db8:2::1')).toBe(302);
+    } finally {
+      await per48.dispose();
+    }
+  });
+
   it('takes the client address from the socket when served on a port', async () => {
     const handle = await sqliteBackend.open();
     const running = await startServer({
