@@ -16,13 +16,17 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
+import { sha256 } from '../ledger/hash-chain.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
 import { requestInvalid, toErrorAnswer, withheldFrom } from './http-errors.js';
-import type { Authenticator, Identity } from './identity.js';
+import type { Authenticator, Credentials, Identity } from './identity.js';
 import { cookieNames, defineLogin, fromOwnPage, type LoginOptions, SESSION_COOKIE } from './login.js';
 import {
+  clientAddress,
+  clientKey,
+  failedAuthLimit,
   type LogSink,
   observeRequests,
   RateLimited,
@@ -178,23 +182,43 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       : []),
   ];
 
+  const limits = { ...DEFAULT_SERVER_CONFIG.rateLimit, ...options.rateLimit };
+  const failures = failedAuthLimit({ perMinute: limits.authFailures }, metrics);
+  const sessionCookie = options.login ? cookieNames(options.login.config.redirectUri).session : undefined;
+
   // Every API request is authenticated before anything else is looked at.
   app.use(`${API}/*`, async (c, next) => {
     const at = services.clock.now();
-    const credentials = { cookies: getCookie(c), ...optionalBearer(c.req.header('authorization')) };
+    // What the caller presents as a credential (an Authorization header, well formed or not, or a
+    // session cookie): a refused one is a failed authentication of its client.
+    const authorization = c.req.header('authorization');
+    const presented =
+      authorization ?? (sessionCookie === undefined ? undefined : getCookie(c, sessionCookie));
+    const client = presented === undefined ? undefined : clientKey(clientAddress(c), limits.ipv6Prefix);
+    const presentedHash = presented === undefined ? undefined : sha256(presented);
+    if (client !== undefined && presentedHash !== undefined) failures.check(client, presentedHash);
     let identity: Identity | undefined;
-    for (const authenticate of authenticators) {
-      identity = await authenticate(credentials, at);
-      if (identity) break;
+    let credentials: Credentials = { cookies: {} };
+    try {
+      credentials = { cookies: getCookie(c), ...optionalBearer(authorization) };
+      for (const authenticate of authenticators) {
+        identity = await authenticate(credentials, at);
+        if (identity) break;
+      }
+      if (!identity) {
+        throw new TollgateError(
+          'UNAUTHENTICATED',
+          credentials.bearer === undefined
+            ? 'this API needs a credential: Authorization: Bearer <token> (TOLLGATE_TOKEN for the CLI)'
+            : 'the bearer credential is neither an API token nor an ID token from a configured issuer',
+        );
+      }
+    } catch (error) {
+      if (client !== undefined && error instanceof TollgateError && error.code === 'UNAUTHENTICATED')
+        failures.failed(client);
+      throw error;
     }
-    if (!identity) {
-      throw new TollgateError(
-        'UNAUTHENTICATED',
-        credentials.bearer === undefined
-          ? 'this API needs a credential: Authorization: Bearer <token> (TOLLGATE_TOKEN for the CLI)'
-          : 'the bearer credential is neither an API token nor an ID token from a configured issuer',
-      );
-    }
+    if (presentedHash !== undefined) failures.succeeded(presentedHash);
     // A browser sends the session cookie with any request, even one another site makes it send:
     // a write on a session must come from a page of this server (SameSite=Lax covers the rest).
     if (identity.via === 'session' && c.req.method !== 'GET' && c.req.method !== 'HEAD') {

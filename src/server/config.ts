@@ -130,8 +130,21 @@ export const serverConfigSchema = z.strictObject({
        * one host owns a /64 and may use any address in it); an IPv4 client by its address.
        */
       ipv6Prefix: z.number().int().min(16).max(128).default(64),
+      /**
+       * Failed authentications (a credential refused: unknown, forged, expired, revoked) one client may
+       * make per minute on one replica (default 30); past them, credentials it has not seen work are refused 429.
+       */
+      authFailures: z.number().int().min(1).default(30),
     })
-    .default({ perMinute: 3000, burst: 600, streams: 64, logins: 30, pendingLogins: 10_000, ipv6Prefix: 64 }),
+    .default({
+      perMinute: 3000,
+      burst: 600,
+      streams: 64,
+      logins: 30,
+      pendingLogins: 10_000,
+      ipv6Prefix: 64,
+      authFailures: 30,
+    }),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

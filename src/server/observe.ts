@@ -155,6 +155,8 @@ export interface RateLimitOptions {
   pendingLogins?: number;
   /** The prefix length an IPv6 client is counted by in per-client limits (default 64: one host's /64). */
   ipv6Prefix?: number;
+  /** Failed authentications one client may make per minute on this replica (default 30, bursts of as many). */
+  authFailures?: number;
 }
 
 /**
@@ -252,10 +254,73 @@ export class RateLimited extends TollgateError {
     readonly retryAfter: number,
     principal: string,
     perMinute: number,
+    message = `${principal} is over ${perMinute} requests a minute on this server; retry after ${retryAfter} s`,
   ) {
-    super(
-      'RATE_LIMITED',
-      `${principal} is over ${perMinute} requests a minute on this server; retry after ${retryAfter} s`,
-    );
+    super('RATE_LIMITED', message);
   }
+}
+
+/** How long a credential that authenticated stays known to the failed-authentication limit (an hour). */
+const KNOWN_GOOD_MS = 3_600_000;
+
+/**
+ * Failed authentications per client (an IPv4 address, an IPv6 prefix; see clientKey): a token
+ * bucket of `perMinute` failures (bursts of as many) that only failures drain. A client out of
+ * failures has every credential this replica has not seen authenticate in the last hour refused
+ * with 429 before it is checked, so a guesser learns nothing more, however many it sends; a
+ * credential that did authenticate lately (a person's session, a CI job's token behind the same
+ * proxy or NAT as the guesser) is still checked and still works. Known credentials are kept by
+ * their SHA-256, at most 10000, never the credential itself.
+ */
+export function failedAuthLimit(
+  options: { perMinute: number },
+  metrics: ServerMetrics,
+  now: () => number = Date.now,
+) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const known = new Map<string, number>();
+  const perMs = options.perMinute / 60_000;
+  const tokensOf = (client: string, t: number): number => {
+    const bucket = buckets.get(client);
+    return bucket === undefined
+      ? options.perMinute
+      : Math.min(options.perMinute, bucket.tokens + (t - bucket.at) * perMs);
+  };
+  return {
+    /** Throws RateLimited when `client` is out of failures and `credential` (its hash) is not known good. */
+    check(client: string, credentialHash: string): void {
+      const t = now();
+      const tokens = tokensOf(client, t);
+      if (tokens >= 1) return;
+      const seen = known.get(credentialHash);
+      if (seen !== undefined && t - seen < KNOWN_GOOD_MS) return;
+      metrics.rateLimited.inc();
+      const seconds = Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+      throw new RateLimited(
+        seconds,
+        client,
+        options.perMinute,
+        `too many failed authentications from this client (${client}: over ${options.perMinute} a minute on this server); retry after ${seconds} s`,
+      );
+    },
+    /** Counts one failed authentication against `client`. */
+    failed(client: string): void {
+      const t = now();
+      buckets.set(client, { tokens: Math.max(0, tokensOf(client, t) - 1), at: t });
+      if (buckets.size > 10_000) {
+        for (const [name, b] of buckets)
+          if (b.tokens + (t - b.at) * perMs >= options.perMinute) buckets.delete(name);
+      }
+    },
+    /** Remembers a credential that authenticated. */
+    succeeded(credentialHash: string): void {
+      const t = now();
+      if (known.has(credentialHash)) known.delete(credentialHash);
+      else if (known.size >= 10_000) {
+        const [oldest] = known.keys();
+        if (oldest !== undefined) known.delete(oldest);
+      }
+      known.set(credentialHash, t);
+    },
+  };
 }

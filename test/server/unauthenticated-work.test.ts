@@ -206,3 +206,54 @@ rateLimit:
     }
   });
 });
+
+describe('failed authentications', () => {
+  let server: TestServer;
+  let known: string;
+  beforeAll(async () => {
+    server = await openTestServer(sqliteBackend, {
+      rateLimit: { perMinute: 3000, burst: 600, authFailures: 3 },
+    });
+    known = await server.token({ role: 'reader', pipelines: ['checkout'], principal: 'reader-1' });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  const call = (address: string, authorization: string | undefined) =>
+    server.app.request(
+      '/api/v1/pipelines',
+      { headers: authorization === undefined ? {} : { authorization } },
+      from(address),
+    );
+  const guess = (n: number) => `Bearer tg_0123456789abcdef_${String(n).padStart(43, 'A')}`;
+
+  it('are limited per client: guesses past the allowance are refused unchecked, known credentials still work', async () => {
+    // A credential that worked from this client before the guessing started.
+    expect((await call('2001:db8:9:9::1', `Bearer ${known}`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await call('2001:db8:9:9::a', guess(i))).status).toBe(401);
+    // A malformed Authorization header is a failed authentication too.
+    expect((await call('2001:db8:9:9::b', 'Basic dXNlcjpwYXNz')).status).toBe(401);
+    // The allowance is spent: another guess, from any address of the /64, is refused before it is checked.
+    const over = await call('2001:db8:9:9::c', guess(3));
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = await over.json();
+    expect(body.error.code).toBe('RATE_LIMITED');
+    expect(body.error.message).toContain('too many failed authentications');
+    // The real caller behind the same client is not locked out by the guesser.
+    expect((await call('2001:db8:9:9::1', `Bearer ${known}`)).status).toBe(200);
+    // Another client has its own allowance, and a request without a credential is not a failure.
+    expect((await call('198.51.100.20', guess(4))).status).toBe(401);
+    expect((await call('2001:db8:9:9::d', undefined)).status).toBe(401);
+  });
+
+  it('refuses a credential the server has not seen work from a client out of failures', async () => {
+    for (let i = 0; i < 3; i++) expect((await call('192.0.2.99', guess(10 + i))).status).toBe(401);
+    // A genuine token first used now is not told apart from a guess: it waits with the client.
+    const fresh = await server.token({ role: 'reader', pipelines: ['checkout'], principal: 'reader-2' });
+    expect((await call('192.0.2.99', `Bearer ${fresh}`)).status).toBe(429);
+    expect((await call('::ffff:192.0.2.99', guess(20))).status).toBe(429);
+    expect((await call('192.0.2.100', `Bearer ${fresh}`)).status).toBe(200);
+  });
+});
