@@ -13,6 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
@@ -59,6 +60,11 @@ export interface ServerAppOptions {
   login?: Omit<LoginOptions, 'services'>;
   /** Where the JSON log lines go (one per request); default: none. */
   log?: LogSink;
+  /**
+   * Who may read `/metrics`: `credential` (default) a caller granted every pipeline (`--pipeline
+   * '*'`, any role), `public` anybody (keep it on an internal network then).
+   */
+  metricsAccess?: 'credential' | 'public';
   /** Per-principal limits on this replica; default 3000 a minute, bursts of 600. */
   rateLimit?: RateLimitOptions;
   /** How often live event streams look for new entries (default 500 ms). */
@@ -186,8 +192,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const failures = failedAuthLimit({ perMinute: limits.authFailures }, metrics);
   const sessionCookie = options.login ? cookieNames(options.login.config.redirectUri).session : undefined;
 
-  // Every API request is authenticated before anything else is looked at.
-  app.use(`${API}/*`, async (c, next) => {
+  // Every API request is authenticated before anything else is looked at (and /metrics, unless public).
+  const authenticated: MiddlewareHandler<ServerEnv> = async (c, next) => {
     const at = services.clock.now();
     // What the caller presents as a credential (an Authorization header, well formed or not, or a
     // session cookie): a refused one is a failed authentication of its client.
@@ -242,7 +248,10 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     });
     limit(identity.principal);
     await next();
-  });
+  };
+  app.use(`${API}/*`, authenticated);
+  const metricsAccess = options.metricsAccess ?? DEFAULT_SERVER_CONFIG.metrics.access;
+  if (metricsAccess !== 'public') app.use('/metrics', authenticated);
 
   assertDemoPipelines(services.contracts, options.demoPipelines ?? []);
 
@@ -285,9 +294,17 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     defineDashboard(app, { dir: options.dashboardDir, login: options.login !== undefined });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
+  app.get('/metrics', async (c) => {
+    // The series name every pipeline and stage, and how their decisions go: a caller who may read
+    // only some pipelines must not learn of the others, nor of how often prod is blocked.
+    const grant = c.get('identity')?.grant;
+    if (metricsAccess !== 'public' && grant?.pipelines !== '*')
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        "/metrics names every pipeline: it needs a credential granted every pipeline (tollgate token create --role reader --pipeline '*'), or metrics.access: public in the server configuration",
+      );
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   app.get('/readyz', async (c) => {
     try {
       if (options.ready) await options.ready();

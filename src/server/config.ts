@@ -113,6 +113,14 @@ export type LoginConfig = z.infer<typeof loginSchema>;
 export const serverConfigSchema = z.strictObject({
   ciIssuers: z.array(ciIssuerSchema).default([]),
   login: loginSchema.optional(),
+  /**
+   * `GET /metrics`: `credential` (default) needs a bearer credential (or session) granted every
+   * pipeline, since the series name pipelines and stages and how their decisions go; `public`
+   * answers anybody, as a scrape without credentials expects (keep it on an internal network then).
+   */
+  metrics: z
+    .strictObject({ access: z.enum(['credential', 'public']).default('credential') })
+    .default({ access: 'credential' }),
   rateLimit: z
     .strictObject({
       /** Requests a principal may make per minute on one replica (default 3000). */

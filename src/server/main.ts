@@ -81,6 +81,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     demoPipelines: demo,
     dashboardDir: dashboardDir(),
     rateLimit: config.rateLimit,
+    metricsAccess: config.metrics.access,
     log: stdoutLog,
     maxEvidenceBytes: maxEvidence
       ? parseSize(maxEvidence, 'a size for --max-evidence-bytes')

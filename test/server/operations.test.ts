@@ -3,9 +3,11 @@
  * credential), per-principal rate limits (429 with Retry-After), and the live event stream of a
  * pipeline's ledger entries, resumable with Last-Event-ID.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { createToken, revokeToken } from '../../src/app/tokens.js';
 import { sha256 } from '../../src/ledger/hash-chain.js';
+import { parseServerConfig } from '../../src/server/config.js';
 import { BACKENDS, sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
@@ -69,7 +71,8 @@ describe('operations', () => {
     expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
     expect((await s.call('GET', `${base}/status`, 'tg_wrong')).status).toBe(401);
 
-    const metrics = await (await s.app.request('/metrics')).text();
+    const scraper = await s.token({ role: 'reader', pipelines: ['*'], principal: 'prometheus' });
+    const metrics = await (await s.call('GET', '/metrics', scraper)).text();
     expect(metrics).toMatch(
       /tollgate_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/pipelines\/\{pipeline\}\/stages\/\{stage\}\/check",status="200"\} 1/,
     );
@@ -94,6 +97,39 @@ describe('operations', () => {
     for (const line of lines) {
       expect(line).not.toContain(ci);
       expect(line).not.toContain(ci.slice(20));
+    }
+  });
+
+  it('answers /metrics only to a credential granted every pipeline, unless configured public', async () => {
+    const s = await openTestServer(sqliteBackend);
+    try {
+      const scrape = (token?: string) => s.call('GET', '/metrics', token);
+      const none = await scrape();
+      expect(none.status).toBe(401);
+      expect(await none.text()).not.toContain('tollgate_');
+      expect((await scrape('tg_0123456789abcdef_wrong')).status).toBe(401);
+      // A reader of one pipeline would learn the names and verdicts of every other.
+      const some = await scrape(await s.token({ role: 'reader', pipelines: ['checkout'] }));
+      expect(some.status).toBe(403);
+      expect((await some.json()).error.message).toContain("--pipeline '*'");
+      const every = await scrape(
+        await s.token({ role: 'reader', pipelines: ['*'], principal: 'prometheus' }),
+      );
+      expect(every.status).toBe(200);
+      expect(await every.text()).toContain('tollgate_http_request_duration_seconds');
+    } finally {
+      await s.dispose();
+    }
+    expect(parseServerConfig('{}\n', 'server.yaml').metrics.access).toBe('credential');
+    const access = parseServerConfig('metrics: { access: public }\n', 'server.yaml').metrics.access;
+    expect(() => parseServerConfig('metrics: { access: open }\n', 'server.yaml')).toThrow(
+      /server\.yaml:1:.*metrics\.access/,
+    );
+    const open = await openTestServer(sqliteBackend, { metricsAccess: access });
+    try {
+      expect((await open.call('GET', '/metrics', undefined)).status).toBe(200);
+    } finally {
+      await open.dispose();
     }
   });
 
