@@ -27,7 +27,16 @@ export interface AppServicesOptions {
   factProviders?: readonly AnyFactProvider[];
   /** Default: a new one (each services object keeps its own trusted files' digests). */
   trustFiles?: TrustFileDigests;
+  /**
+   * When `store` is how to open one and an opening failed (the database down, not created yet): the
+   * least time, in ms, before the next call tries again (default 1000). Calls in between get the
+   * failure at once, and one opening at a time is ever under way.
+   */
+  storeRetryMs?: number;
 }
+
+/** Default for {@link AppServicesOptions.storeRetryMs}. */
+export const DEFAULT_STORE_RETRY_MS = 1000;
 
 /**
  * Builds the services a process shares.
@@ -36,12 +45,24 @@ export interface AppServicesOptions {
  */
 export function createServices(options: AppServicesOptions): AppServices {
   const given = options.store;
+  const retryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS;
   let opened: Promise<LedgerStore> | undefined =
     typeof given === 'function' ? undefined : Promise.resolve(given);
+  // When the last opening failed (real time, whatever the services' clock says): a server started
+  // while its database was down must not stay down once the database is back, and a burst of
+  // requests meanwhile must not become a burst of connection attempts.
+  let failedAt: number | undefined;
   return {
     contracts: options.contracts,
     store() {
-      opened ??= (given as () => Promise<LedgerStore>)();
+      if (opened === undefined || (failedAt !== undefined && Date.now() - failedAt >= retryMs)) {
+        failedAt = undefined;
+        const attempt = (given as () => Promise<LedgerStore>)();
+        opened = attempt;
+        attempt.catch(() => {
+          if (opened === attempt) failedAt = Date.now();
+        });
+      }
       return opened;
     },
     clock: options.clock ?? systemClock,
@@ -49,7 +70,9 @@ export function createServices(options: AppServicesOptions): AppServices {
     factProviders: options.factProviders ?? DEFAULT_FACT_PROVIDERS,
     trustFiles: options.trustFiles ?? new TrustFileDigests(),
     async close() {
-      if (opened) await (await opened).close();
+      // A store that never opened has nothing to close.
+      const store = await opened?.catch(() => undefined);
+      await store?.close();
     },
   };
 }

@@ -63,14 +63,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // arrived. Here, at the socket, not in the app: a test calling app.request() in one turn
   // means each call to see every change made before it.
   let batchReads: (() => void) | undefined;
-  options.services.store().then(
-    (store) => {
-      batchReads = () => store.batchReads?.();
-    },
-    // The store's failure to open is answered by the requests that need it (and /readyz).
-    () => undefined,
-  );
-  server.prependListener('request', () => batchReads?.());
+  let waiting = false;
+  const awaitStore = () => {
+    if (waiting) return;
+    waiting = true;
+    options.services.store().then(
+      (store) => {
+        batchReads = () => store.batchReads?.();
+      },
+      // The store's failure to open is answered by the requests that need it (and /readyz); it is
+      // opened again later (createServices), and looked for again at the next request.
+      () => {
+        waiting = false;
+      },
+    );
+  };
+  awaitStore();
+  server.prependListener('request', () => (batchReads ? batchReads() : awaitStore()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
