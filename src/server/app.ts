@@ -35,6 +35,7 @@ import {
   rateLimit,
   ServerMetrics,
 } from './observe.js';
+import { looksLikeJwt } from './oidc-ci.js';
 import { API, type ApiRoute, defineRoutes } from './routes.js';
 
 declare const TOLLGATE_VERSION: string;
@@ -202,7 +203,10 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       authorization ?? (sessionCookie === undefined ? undefined : getCookie(c, sessionCookie));
     const client = presented === undefined ? undefined : clientKey(clientAddress(c), limits.ipv6Prefix);
     const presentedHash = presented === undefined ? undefined : sha256(presented);
-    if (client !== undefined && presentedHash !== undefined) failures.check(client, presentedHash);
+    // An OIDC ID token is checked against its issuer's keys, not looked up: it cannot be guessed,
+    // costs no database query, and a CI job brings a new one each run (it would never be known).
+    if (client !== undefined && presentedHash !== undefined && !bearerIsJwt(authorization))
+      failures.check(client, presentedHash);
     let identity: Identity | undefined;
     let credentials: Credentials = { cookies: {} };
     try {
@@ -342,6 +346,12 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
 function useServerResponses(): void {
   // Its only lasting effect: installing the classes (overrideGlobalObjects, on by default).
   getRequestListener(() => new Response(null));
+}
+
+/** True when the Authorization header is a bearer JWT (an OIDC ID token from CI). */
+function bearerIsJwt(header: string | undefined): boolean {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match !== null && looksLikeJwt(match[1]!);
 }
 
 function optionalBearer(header: string | undefined): { bearer?: string } {

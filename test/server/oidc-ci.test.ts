@@ -24,6 +24,7 @@ let privateKey: CryptoKey;
 let publicPem: string;
 let otherKey: CryptoKey;
 let server: TestServer;
+let ciIssuers: ReturnType<typeof parseServerConfig>['ciIssuers'];
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true });
@@ -58,6 +59,7 @@ beforeAll(async () => {
 `,
     'server.yaml',
   );
+  ciIssuers = config.ciIssuers;
   server = await openTestServer(sqliteBackend, {
     authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
   });
@@ -296,5 +298,30 @@ describe('OIDC ID tokens from CI', () => {
     expect(
       parseServerConfig(loginWith('https://sso.example.com', '{}'), 'server.yaml').login!.rules,
     ).toHaveLength(1);
+  });
+
+  it('checks a fresh ID token from a client out of failed authentications, since a job gets a new one each run', async () => {
+    const limited = await openTestServer(sqliteBackend, {
+      authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(ciIssuers)],
+      rateLimit: { perMinute: 3000, burst: 600, authFailures: 2 },
+    });
+    try {
+      const from = { incoming: { socket: { remoteAddress: '203.0.113.61' } } };
+      const call = async (token: string) =>
+        (await limited.app.request('/api/v1/whoami', { headers: { authorization: `Bearer ${token}` } }, from))
+          .status;
+      const guess = (n: number) => `tg_0123456789abcdef_${String(n).padStart(43, 'A')}`;
+      expect(await call(guess(1))).toBe(401);
+      expect(await call(guess(2))).toBe(401);
+      expect(await call(guess(3))).toBe(429);
+      // A CI job behind the same egress address presents a token minted for this run: no stored
+      // secret is looked up for it, it cannot be guessed, and it is checked as always.
+      expect(await call(await sign())).toBe(200);
+      // A forged one is still refused, and counts.
+      expect(await call(await sign(CLAIMS, { key: otherKey }))).toBe(401);
+      expect(await call(guess(4))).toBe(429);
+    } finally {
+      await limited.dispose();
+    }
   });
 });
