@@ -309,10 +309,21 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       );
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
-  app.get('/readyz', async (c) => {
-    try {
+  // Anybody may ask, as often as they like: the requests that arrive while a check is under way
+  // share its answer, so a flood of them is one database query at a time, never one each.
+  let checking: Promise<void> | undefined;
+  const checkReady = () => {
+    checking ??= (async () => {
       if (options.ready) await options.ready();
       else await (await services.store()).pipelines();
+    })().finally(() => {
+      checking = undefined;
+    });
+    return checking;
+  };
+  app.get('/readyz', async (c) => {
+    try {
+      await checkReady();
       return c.json({ ok: true });
     } catch (error) {
       // Anybody may ask (a load balancer does, unauthenticated): the reason is the log's, with

@@ -257,3 +257,38 @@ describe('failed authentications', () => {
     expect((await call('192.0.2.100', `Bearer ${fresh}`)).status).toBe(200);
   });
 });
+
+describe('GET /readyz', () => {
+  it('answers requests that arrive together from one check of the store', async () => {
+    let checks = 0;
+    let open: () => void = () => undefined;
+    let gate = Promise.resolve();
+    const close = () => {
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+    };
+    const services = createServices({
+      contracts: contractSource([CHECKOUT]),
+      store: () => openPostgresStore(UNREACHABLE),
+    });
+    const { app } = createServerApp({
+      services,
+      authenticators: [],
+      ready: () => {
+        checks += 1;
+        return gate;
+      },
+    });
+    close();
+    const together = Array.from({ length: 20 }, () => app.request('/readyz'));
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    const statuses = (await Promise.all(together)).map((res) => res.status);
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(checks).toBe(1);
+    // The next one asks again: an answer is never kept past the check that made it.
+    expect((await app.request('/readyz')).status).toBe(200);
+    expect(checks).toBe(2);
+  });
+});
