@@ -284,7 +284,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     name: options.login ? cookieNames(options.login.config.redirectUri).session : SESSION_COOKIE,
     description: 'A signed-in person (OIDC authorization code + PKCE)',
   });
-  app.doc31('/openapi.json', {
+  const openApiConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Tollgate',
@@ -292,6 +292,14 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       description:
         'Environment promotion as entry contracts. Every answer is the document `tollgate VERB --json` prints; every error is { error: { code, message } }.',
     },
+  };
+  // Made once, at the first asking (every route is registered by then and none is added later):
+  // anybody may ask, and making it costs tens of milliseconds of CPU, so made per request (as
+  // `doc31` does) a few anonymous callers in a loop would keep the server's core busy.
+  let openApiText: string | undefined;
+  app.get('/openapi.json', (c) => {
+    openApiText ??= JSON.stringify(app.getOpenAPI31Document(openApiConfig));
+    return c.body(openApiText, 200, { 'content-type': 'application/json' });
   });
 
   if (options.dashboardDir)

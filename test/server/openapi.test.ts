@@ -4,7 +4,7 @@
  * of the table, with its method, operationId and path parameters.
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
@@ -25,6 +25,22 @@ beforeAll(async () => {
 afterAll(() => server.dispose());
 
 describe('/openapi.json', () => {
+  it('is made once and served as the same bytes to every caller', async () => {
+    const fresh = await openTestServer(sqliteBackend);
+    try {
+      const made = vi.spyOn(fresh.app, 'getOpenAPI31Document');
+      const first = await (await fresh.app.request('/openapi.json')).text();
+      for (let i = 0; i < 3; i++) {
+        const again = await fresh.app.request('/openapi.json');
+        expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await again.text()).toBe(first);
+      }
+      expect(made).toHaveBeenCalledTimes(1);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('is a valid OpenAPI 3.1 document, readable without a credential', async () => {
     expect(document.openapi).toBe('3.1.0');
     const validator = new Validator();
