@@ -8,7 +8,8 @@
  * answer (the first is still answering, or its replica died after the commit) runs the use case
  * again with that write replaced by the remembered value, so its answer is made from the same
  * facts and nothing is appended. The same key with a different request is refused (422): another
- * method, path, query or body — an upload's body too, digested as it streams —, another credential
+ * method, path, query or body — an upload's body too, digested as it streams, and its
+ * Content-Type (the boundary says what its parts are) —, another credential
  * of the same principal or, in a demo pipeline, another `Tollgate-As` or `Tollgate-Now`.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -123,9 +124,14 @@ export function withWrite(store: LedgerStore, write: LedgerStore['write']): Ledg
  * A retry comes with the credential it was first sent with (a CI job's fresh ID token is still
  * `oidc:<issuer>`); another credential is another request.
  */
-function requestLine(c: ServerContext): string {
+function requestLine(c: ServerContext, upload: boolean): string {
   const url = new URL(c.req.url);
-  const line = `${c.req.method} ${url.pathname}${url.search}\nCredential: ${c.get('identity').via}`;
+  let line = `${c.req.method} ${url.pathname}${url.search}\nCredential: ${c.get('identity').via}`;
+  // An upload's bytes mean what its Content-Type says: one file or multipart, and the parts are
+  // where the boundary says. The same bytes under another type (another boundary) are another
+  // request, never a retry of the first. (A JSON or YAML body means the same under any type the
+  // route takes.)
+  if (upload) line += `\nContent-Type: ${c.req.header('content-type') ?? ''}`;
   const as = c.req.header('tollgate-as');
   const now = c.req.header('tollgate-now');
   if (as === undefined && now === undefined) return line;
@@ -168,7 +174,7 @@ export function idempotency(
     // that could mean two things is refused, so no two spellings share, or split, one request.
     if (!KEY.test(key)) throw keyInvalid(key);
     const principal = c.get('identity').principal;
-    const line = requestLine(c);
+    const line = requestLine(c, options.upload);
     // The request's own store when a middleware before this one gave it one (an upload's).
     const store = await (c.get('services') ?? services).store();
     const at = services.clock.now();

@@ -275,6 +275,53 @@ describe.each(BACKENDS)('Idempotency-Key on $title', (backend) => {
     expect(entries.map((e) => e.actor)).toEqual(['dana']);
   });
 
+  it('takes the same bytes under another Content-Type for another request: the boundary says what the parts are', async () => {
+    server = await openTestServer(backend);
+    const s = server;
+    const ci = await s.token({ role: 'ci', pipelines: ['billing'] });
+    const D = fakeDigest(`idem-type-${backend.name}`);
+    expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
+    const part = (boundary: string, xml: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="unit.xml"\r\nContent-Type: application/xml\r\n\r\n${xml}\r\n--${boundary}--\r\n`;
+    const failing =
+      '<testsuite name="unit" tests="1" failures="1"><testcase name="pays"><failure message="broken"/></testcase></testsuite>';
+    // Read with boundary A: one passing report, whose output holds text. Read with boundary B: the
+    // text is the part, a failing report.
+    const bytes = part(
+      'A',
+      `<testsuite name="unit" tests="1" failures="0"><testcase name="pays"/><system-out><![CDATA[\r\n${part('B', failing)}]]></system-out></testsuite>`,
+    );
+    const upload = (boundary: string) =>
+      s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ci}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'idempotency-key': 'tests-1',
+        },
+        body: bytes,
+      });
+    const first = await upload('A');
+    expect(first.status).toBe(201);
+    expect(await first.text()).toContain('"failed": 0');
+    // Not a retry: the caller now attests a failing report, and must not be told it was recorded.
+    const other = await upload('B');
+    expect(other.status).toBe(422);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Without a key, the same bytes under boundary B attest the failing report indeed.
+    const plain = await s.app.request(`${base}/artifacts/${D}/tests?suite=unit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ci}`, 'content-type': 'multipart/form-data; boundary=B' },
+      body: bytes,
+    });
+    expect(await plain.text()).toContain('"failed": 1');
+    // The same request again is a retry.
+    const again = await upload('A');
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('refuses a malformed key and keeps nothing for a request that failed', async () => {
     server = await openTestServer(backend);
     const s = server;
