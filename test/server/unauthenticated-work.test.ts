@@ -11,6 +11,7 @@ import { contractSource } from '../../src/app/services.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import { createServerApp } from '../../src/server/app.js';
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
+import type { RateLimitOptions } from '../../src/server/observe.js';
 import { startServer } from '../../src/server/serve.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
@@ -98,6 +99,24 @@ rateLimit:
     await provider?.close();
   });
 
+  /** Runs `body` on a fresh server with these limits, `status` starting a sign-in from an address. */
+  const withLogins = async (
+    rateLimit: RateLimitOptions,
+    body: (status: (address: string) => Promise<number>) => Promise<void>,
+  ) => {
+    const fresh = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit,
+    });
+    try {
+      await body(
+        async (address) => (await fresh.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status,
+      );
+    } finally {
+      await fresh.dispose();
+    }
+  };
+
   const login = (address: string, headers: Record<string, string> = {}) =>
     server.app.request(`${TOLLGATE}/auth/login`, { headers }, from(address));
 
@@ -140,13 +159,7 @@ rateLimit:
   });
 
   it('counts an IPv6 client by its /64 and an IPv4-mapped address as the IPv4 address', async () => {
-    const per64 = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
-      rateLimit: { perMinute: 3000, burst: 600, logins: 2, pendingLogins: 100 },
-    });
-    try {
-      const status = async (address: string) =>
-        (await per64.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status;
+    await withLogins({ perMinute: 3000, burst: 600, logins: 2, pendingLogins: 100 }, async (status) => {
       // One host picks a fresh address in its /64 for each request: one allowance all the same.
       expect(await status('2001:db8:1:2::1')).toBe(302);
       expect(await status('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe(302);
@@ -157,9 +170,7 @@ rateLimit:
       expect(await status('203.0.113.50')).toBe(302);
       expect(await status('::ffff:203.0.113.50')).toBe(302);
       expect(await status('::ffff:cb00:7132')).toBe(429);
-    } finally {
-      await per64.dispose();
-    }
+    });
   });
 
   it('counts IPv6 clients by the prefix length the configuration names', async () => {
@@ -171,19 +182,11 @@ rateLimit:
     expect(() => parseServerConfig('rateLimit: { ipv6Prefix: 8 }\n', 'server.yaml')).toThrow(
       /server\.yaml:1:.*rateLimit\.ipv6Prefix/,
     );
-    const per48 = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
-      rateLimit,
-    });
-    try {
-      const status = async (address: string) =>
-        (await per48.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status;
+    await withLogins(rateLimit, async (status) => {
       expect(await status('2001:db8:1:2::1')).toBe(302);
       expect(await status('2001:db8:1:7::1')).toBe(429);
       expect(await status('2001:db8:2::1')).toBe(302);
-    } finally {
-      await per48.dispose();
-    }
+    });
   });
 
   it('takes the client address from the socket when served on a port', async () => {
