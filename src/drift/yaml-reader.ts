@@ -72,8 +72,9 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   // js-yaml turns a mapping key that is itself a map into the text "[object Object]", so an
   // unrendered template (`config: {{data}}`) would read as a map with that key. Refused instead.
   if ((text.includes('{') || text.includes('?')) && !text.includes(OBJECT_KEY)) {
+    const seen = new Set<object>();
     for (const document of present) {
-      if (hasObjectKey(document, 0)) throw mapAsKey(text, file);
+      if (hasObjectKey(document, 0, seen)) throw mapAsKey(text, file);
     }
   }
   // Without an anchor there is no alias, so nothing is shared and no copy is needed.
@@ -190,11 +191,18 @@ function scalarChecker(file: string): (event: 'open' | 'close', state: ListenerS
   };
 }
 
-function hasObjectKey(value: unknown, depth: number): boolean {
-  if (value === null || typeof value !== 'object' || depth > 1000) return false;
-  if (Array.isArray(value)) return value.some((item) => hasObjectKey(item, depth + 1));
+/**
+ * Looks at each map and list once: before the aliases are expanded, an alias shares the anchored
+ * value, so an alias bomb is a small graph of shared nodes that a walk without `seen` would follow
+ * once per path (9^10 paths for ten levels of nine aliases: minutes, before the alias budget ever
+ * ran). A `{` anywhere, even in a comment, used to start that walk.
+ */
+function hasObjectKey(value: unknown, depth: number, seen: Set<object>): boolean {
+  if (value === null || typeof value !== 'object' || depth > 1000 || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) return value.some((item) => hasObjectKey(item, depth + 1, seen));
   for (const [key, item] of Object.entries(value)) {
-    if (key === OBJECT_KEY || hasObjectKey(item, depth + 1)) return true;
+    if (key === OBJECT_KEY || hasObjectKey(item, depth + 1, seen)) return true;
   }
   return false;
 }
