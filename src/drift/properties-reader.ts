@@ -4,8 +4,14 @@
  * (whose leading white space is dropped); `#` or `!` as the first non-blank character starts a
  * comment line; the key ends at the first unescaped `=`, `:` or white space, and one `=` or `:`
  * with white space around it separates key and value; `\t \n \r \f \uXXXX` are escapes and a
- * backslash before any other character stands for that character. The file is read as UTF-8
- * (Java 9+ and Spring Boot read UTF-8 property files); keys stay flat (`a.b.c`).
+ * backslash before any other character stands for that character. Keys stay flat (`a.b.c`).
+ *
+ * Encoding: `Properties.load(InputStream)` and Spring Boot's loader (OriginTrackedPropertiesLoader)
+ * read ISO-8859-1; `Properties.load(Reader)` with UTF-8 and `ResourceBundle` (Java 9+) read UTF-8,
+ * the latter falling back to ISO-8859-1 on a malformed sequence. A file that is not valid UTF-8 is
+ * ISO-8859-1 to all of them and read so here; in a valid UTF-8 file, a non-ASCII character outside
+ * a comment (or a byte order mark) means one thing to some readers and another to the rest, so it
+ * is refused (`refuseAmbiguousEncoding`): `\uXXXX` escapes mean one thing to all.
  */
 import { inputError } from '../errors.js';
 import type { ConfigMap } from './types.js';
@@ -36,6 +42,40 @@ export function parseProperties(text: string, file: string): ConfigMap {
     setOwn(result, key, value);
   }
   return result;
+}
+
+/**
+ * For a file that decoded as UTF-8: refuses a byte order mark and the first non-ASCII character
+ * outside a comment line, with its line and column. ISO-8859-1 readers would read `é` (two bytes in
+ * UTF-8) as `Ã©`, so `city=Zürich` in one stage and `city=ZÃ¼rich` in the other compare as
+ * different here and equal to the application, and two UTF-8 spellings that differ here may be
+ * one value to it, or the other way round. The character is not quoted: it may be part of a password.
+ */
+export function refuseAmbiguousEncoding(bytes: Uint8Array, text: string, file: string): void {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw inputError(
+      'CONFIG_INVALID',
+      { file, line: 1, column: 1 },
+      'a UTF-8 byte order mark: Properties.load(InputStream) and Spring Boot read .properties files as ISO-8859-1 and see three characters (ï»¿) at the start of the first key (or of a first comment line, which is then no comment); save the file without the mark',
+    );
+  }
+  if (!bytes.some((byte) => byte >= 0x80)) return;
+  const natural = text.split(/\r\n|\r|\n/);
+  let continued = false;
+  for (let index = 0; index < natural.length; index++) {
+    const line = natural[index]!;
+    const start = stripLeading(line);
+    const comment = !continued && (start[0] === '#' || start[0] === '!');
+    continued = !comment && endsWithOddBackslashes(line);
+    if (comment) continue;
+    const at = line.search(/[^\u0000-\u007f]/);
+    if (at === -1) continue;
+    throw inputError(
+      'CONFIG_INVALID',
+      { file, line: index + 1, column: at + 1 },
+      'a non-ASCII character: Properties.load(InputStream) and Spring Boot read .properties files as ISO-8859-1, ResourceBundle and Properties.load(Reader) as UTF-8, so the two readings give different values and a difference could hide; write each non-ASCII character as a \\uXXXX escape (`native2ascii`, or `iconv` plus escaping), which every reader reads alike',
+    );
+  }
 }
 
 function* logicalLines(text: string): Generator<LogicalLine> {

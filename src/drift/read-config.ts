@@ -15,7 +15,7 @@ import { isFlagdDocument, readFlagd } from './flagd-reader.js';
 import { isK8sDocument, readK8s } from './k8s-reader.js';
 import { type ConfigPart, mergeConfig } from './merge.js';
 import { firstInexactJsonNumber } from './numbers.js';
-import { parseProperties } from './properties-reader.js';
+import { parseProperties, refuseAmbiguousEncoding } from './properties-reader.js';
 import type { ConfigFormat, ConfigSet, ConfigSource, ConfigValue } from './types.js';
 import { parseYamlDocuments } from './yaml-reader.js';
 
@@ -65,8 +65,9 @@ export async function readStageConfig(
 export function parseConfigBytes(bytes: Uint8Array, file: string, forced?: ConfigFormat): ConfigPart[] {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const named = forced ?? formatFromName(file);
-  const text = decode(bytes, file, named === 'properties');
+  const { text, utf8 } = decode(bytes, file, named === 'properties');
   const format = named ?? sniff(text, file);
+  if (format === 'properties' && utf8) refuseAmbiguousEncoding(bytes, text, file);
   const source: ConfigSource = { file, format, digest };
   switch (format) {
     case 'env':
@@ -160,11 +161,16 @@ function sniff(text: string, file: string): ConfigFormat {
   );
 }
 
-function decode(bytes: Uint8Array, file: string, latin1Fallback: boolean): string {
+function decode(bytes: Uint8Array, file: string, latin1Fallback: boolean): { text: string; utf8: boolean } {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), utf8: true };
   } catch {
-    if (latin1Fallback) return new TextDecoder('latin1').decode(bytes);
+    // Buffer's latin1 is ISO-8859-1, as Java's; TextDecoder('latin1') is windows-1252 (0x80 is €).
+    if (latin1Fallback)
+      return {
+        text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'),
+        utf8: false,
+      };
     throw invalid(file, 'expected UTF-8 text');
   }
 }
