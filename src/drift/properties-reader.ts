@@ -65,7 +65,7 @@ export function refuseAmbiguousEncoding(bytes: Uint8Array, text: string, file: s
   for (let index = 0; index < natural.length; index++) {
     const line = natural[index]!;
     const start = stripLeading(line);
-    const comment = !continued && (start[0] === '#' || start[0] === '!');
+    const comment: boolean = !continued && (start[0] === '#' || start[0] === '!');
     continued = !comment && endsWithOddBackslashes(line);
     if (comment) continue;
     const at = line.search(/[^\u0000-\u007f]/);
