@@ -10,6 +10,7 @@ import { inputError, TollgateError } from '../errors.js';
 import { lineColumnAt } from '../text/json-text.js';
 import { inexactNumber } from './numbers.js';
 import type { ConfigValue } from './types.js';
+import { yamlReadersDisagree } from './yaml-readings.js';
 
 // @types/js-yaml lags js-yaml 4.3: it lacks `types` and the `maxDepth` option.
 const yamlTypes = (
@@ -54,7 +55,7 @@ const LOAD_OPTIONS = { schema: SCHEMA, maxDepth: 1000 } as jsYaml.LoadOptions;
 export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   let documents: unknown[];
   const options =
-    NUMBER_HINT.test(text) || YAML11_HINT.test(text)
+    NUMBER_HINT.test(text) || YAML11_HINT.test(text) || READERS_HINT.test(text)
       ? { ...LOAD_OPTIONS, filename: file, listener: scalarChecker(file) }
       : { ...LOAD_OPTIONS, filename: file };
   try {
@@ -134,6 +135,9 @@ const YAML11_BOOLEAN = new Set(
 );
 // Checked with the "_" removed, as go-yaml v2 and PyYAML remove them; it must start with a sign or a digit.
 const YAML11_NUMBER = /^[-+]?(?:0x[0-9a-fA-F]+|0b[01]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)$/;
+// Forms on which Go's YAML, PyYAML and the core schema may disagree (yaml-readings.ts): 0o/0X/0B
+// prefixes, base 60, exponents, a sign before a dot, a plain `=`. Only then are scalars looked at.
+const READERS_HINT = /0[oObBxX]|\d:[0-5]?\d|\d[eE][-+]?\d|[-+]\.\d|(?:^|[\s:,[{-])=(?:$|[\s,\]}])/m;
 const YAML11_HINT = /\b(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\b|[0-9a-fA-F]_[0-9a-fA-F_]/;
 
 /** Why a plain scalar read as text here is read otherwise by YAML 1.1 readers; undefined when it is not. */
@@ -169,7 +173,7 @@ function scalarChecker(file: string): (event: 'open' | 'close', state: ListenerS
       return;
     }
     if (state.tag === '?' && typeof state.result === 'string') {
-      const why = yaml11Meaning(state.result);
+      const why = yaml11Meaning(state.result) ?? yamlReadersDisagree(state.result, 'text');
       if (why === undefined) return;
       const raw = state.input.slice(open, state.position);
       throw inputError(
@@ -183,8 +187,13 @@ function scalarChecker(file: string): (event: 'open' | 'close', state: ListenerS
     // Anchors and tags stand before the scalar (`&n 010`, `!!int "010"`); an alias (`*n`) was checked at its anchor.
     const written = raw.trim().split(/\s+/).pop() ?? '';
     if (written.startsWith('*')) return;
-    const unquoted = /^(["']).*\1$/.test(written) ? written.slice(1, -1) : written;
-    const why = inexactNumber(unquoted, state.result, true);
+    const quoted = /^(["']).*\1$/.test(written);
+    const unquoted = quoted ? written.slice(1, -1) : written;
+    // A plain number (no quotes, no tag such as `!!float`): do the other readers read the same number?
+    const plain = !quoted && !raw.includes('!');
+    const why =
+      inexactNumber(unquoted, state.result, true) ??
+      (plain ? yamlReadersDisagree(written, state.result) : undefined);
     if (why === undefined) return;
     const { line, column } = lineColumnAt(state.input, open + raw.lastIndexOf(written));
     throw inputError('CONFIG_INVALID', { file, line, column }, why);
