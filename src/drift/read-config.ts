@@ -131,6 +131,15 @@ function documentsToParts(
         'split the file, or force a reader with a "k8s:" or "yaml:" prefix',
     );
   }
+  if (documents.length > 1) {
+    // Helm (`-f values.yaml`, through go-yaml's Unmarshal) reads the first document only, PyYAML's
+    // safe_load refuses the file, Spring Boot merges the documents in order when their profiles are
+    // active: a key that only a later document sets, or sets again, is a value some reader never sees.
+    throw invalid(
+      file,
+      `${documents.length} YAML documents in a plain config file: Helm reads only the first, PyYAML refuses the file and Spring Boot merges them by profile, so the values compared may not be the ones the application reads; put each document in its own file and list them in the stage's config (later files override earlier ones, as helm -f does)`,
+    );
+  }
   return documents.map((document, index) => {
     if (document === null || typeof document !== 'object' || Array.isArray(document)) {
       throw invalid(

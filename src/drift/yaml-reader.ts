@@ -64,7 +64,12 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
     if (error instanceof jsYaml.YAMLException) {
       const mark = (error as { mark?: { line: number; column: number } }).mark;
       const position = mark === undefined ? { file } : { file, line: mark.line + 1, column: mark.column + 1 };
-      throw inputError('CONFIG_INVALID', position, `invalid YAML: ${error.reason}`, error);
+      const first =
+        error.reason === 'duplicated mapping key' && mark !== undefined
+          ? firstDuplicateLine(text, mark.line + 1)
+          : undefined;
+      const reason = first === undefined ? error.reason : `${error.reason} (first set on line ${first})`;
+      throw inputError('CONFIG_INVALID', position, `invalid YAML: ${reason}`, error);
     }
     throw error;
   }
@@ -112,6 +117,39 @@ function refuseTwoMergeKeys(text: string, file: string): void {
       );
     }
   }
+}
+
+/**
+ * The line of the first of two equal keys, the second being on `line` (js-yaml names only the
+ * second): the `yaml` package keeps positions. Keys are compared as js-yaml compares them, by their
+ * value as text (`1` and `"1"`, `0x10` and `16` are one key). Undefined when not found.
+ */
+function firstDuplicateLine(text: string, line: number): number | undefined {
+  let found: number | undefined;
+  for (const document of parseAllDocuments(text, { uniqueKeys: false })) {
+    if (!('contents' in document)) continue;
+    visit(document, {
+      Map(_, map) {
+        if (!isMap(map)) return undefined;
+        const seen = new Map<string, number>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
+          if (pair.key.value === '<<' && pair.key.type === Scalar.PLAIN) continue;
+          const key = String(pair.key.value);
+          const at = lineColumnAt(text, pair.key.range[0]).line;
+          const earlier = seen.get(key);
+          if (earlier !== undefined && at === line) {
+            found = earlier;
+            return visit.BREAK;
+          }
+          if (earlier === undefined) seen.set(key, at);
+        }
+        return undefined;
+      },
+    });
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 const OBJECT_KEY = '[object Object]';
