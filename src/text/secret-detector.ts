@@ -428,8 +428,21 @@ const SECRET_PARAMS = new Set(['sig', 'x-amz-signature', 'x-amz-credential', 'x-
 
 function isSecretPairName(name: string): boolean {
   const trimmed = name.trim();
-  return SECRET_PARAMS.has(trimmed.toLowerCase()) || isSecretKey(trimmed);
+  if (SECRET_PARAMS.has(trimmed.toLowerCase()) || isSecretKey(trimmed)) return true;
+  // A name with spaces may be prose ending in the real name: in a JAAS line `… required
+  // password="…"` the match starts at `required`, and "required password" describes a password.
+  const last = trimmed.slice(trimmed.lastIndexOf(' ') + 1);
+  return last !== trimmed && (SECRET_PARAMS.has(last.toLowerCase()) || isSecretKey(last));
 }
+
+/**
+ * An HTTP header line with a secret name (`X-Api-Key: …`, `X-Auth-Token: …`, `Cookie: …`) in a
+ * value, alone or one line of several. Groups: 1 the name, 2 the value.
+ */
+const HEADER_LINE = /^[ \t]*([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]+([^\r\n]*[^\s])/gm;
+
+/** curl's and many clients' `-u user:password` / `--user user:password`. Group 1: the password. */
+const USER_OPTION = /(?:^|\s)(?:-u|--user)(?:\s+|=)['"]?[^\s:'"]+:([^\s'"]+)/g;
 
 /**
  * Stand-ins that hold no secret: an upper-case placeholder in documentation
@@ -495,6 +508,23 @@ export function findSecrets(text: string): SecretFinding[] {
       if (bare === '' || isPlaceholder(bare) || !isSecretPairName(match[2]!)) continue;
       const end = match.index + match[0].length;
       found.push({ kind: `${match[2]!.trim()}=`, start: end - value.length, end });
+    }
+  }
+  if (text.includes(': ') || text.includes(':\t')) {
+    for (const match of text.matchAll(HEADER_LINE)) {
+      // The scheme of `Authorization: Bearer …` stays readable, as the Authorization-header shape leaves it.
+      const value = match[2]!.replace(/^(?:Bearer|Basic|Digest|Token|Bot)\s+/i, '');
+      if (isPlaceholder(value) || !isSecretKey(match[1]!)) continue;
+      const end = match.index + match[0].length;
+      found.push({ kind: `${match[1]}:`, start: end - value.length, end });
+    }
+  }
+  if (text.includes('-u')) {
+    for (const match of text.matchAll(USER_OPTION)) {
+      const password = match[1]!;
+      if (isPlaceholder(password)) continue;
+      const end = match.index + match[0].length;
+      found.push({ kind: '--user user:password', start: end - password.length, end });
     }
   }
   if (text.includes('-') && /\s/.test(text)) {
