@@ -48,7 +48,12 @@ describe('YAML scalars the readers read differently', () => {
   });
 
   it('refuses base 60 times and ports that PyYAML reads as numbers, as values and as keys', () => {
-    for (const text of ['backup: 12:30\n', 'ports: ["8080:80", 22:22]\n', 'elapsed: 1:20.5\n', '10:30: nightly\n']) {
+    for (const text of [
+      'backup: 12:30\n',
+      'ports: ["8080:80", 22:22]\n',
+      'elapsed: 1:20.5\n',
+      '10:30: nightly\n',
+    ]) {
       expect(refusal(text).message).toContain('a number to PyYAML (YAML 1.1)');
     }
     expect(refusal('a: 1\nb: [x, 190:20:30]\n').position).toMatchObject({ line: 2, column: 8 });
