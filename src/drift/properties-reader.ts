@@ -28,7 +28,7 @@ interface LogicalLine {
 export function parseProperties(text: string, file: string): ConfigMap {
   const result: ConfigMap = {};
   const seen = new Map<string, number>();
-  for (const logical of logicalLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)) {
+  for (const logical of logicalLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file)) {
     const { key, value } = splitEntry(logical, file);
     const first = seen.get(key);
     if (first !== undefined) {
@@ -78,13 +78,22 @@ export function refuseAmbiguousEncoding(bytes: Uint8Array, text: string, file: s
   }
 }
 
-function* logicalLines(text: string): Generator<LogicalLine> {
+function* logicalLines(text: string, file: string): Generator<LogicalLine> {
   const natural = text.split(/\r\n|\r|\n/);
   let index = 0;
   while (index < natural.length) {
     const startLine = index + 1;
-    let line = stripLeading(natural[index]!);
+    // Spring Boot splits at a line of exactly #--- or !--- (no leading white space).
+    const raw = natural[index]!;
+    let line = stripLeading(raw);
     index++;
+    if (raw === '#---' || raw === '!---') {
+      throw inputError(
+        'CONFIG_INVALID',
+        { file, line: startLine },
+        "a Spring Boot document separator (#--- or !---): Spring Boot applies the keys after it only when that document is active (spring.config.activate.on-profile), java.util.Properties reads it as a comment and every key as live; put each document in its own file and list them in the stage's config",
+      );
+    }
     if (line === '' || line[0] === '#' || line[0] === '!') continue;
     let joined = '';
     for (;;) {
