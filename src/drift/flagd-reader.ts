@@ -48,6 +48,9 @@ export function readFlagd(document: ConfigValue, file: string): FlagdRead {
   }
   const flags: ConfigMap = {};
   const stats = { total: 0, disabled: 0, codeDefault: 0 };
+  // Evaluators may refer to evaluators: ten levels that each use the one below twice are 2^10
+  // copies, forty are 2^40 (a small file that hung the reader). Bounded like YAML aliases.
+  const budget = { left: 1_000_000 + 16 * countNodes(document, 0) };
   const seen = new Set<string>();
   for (const [key, flag] of entries) {
     if (seen.has(key)) throw invalid(file, `flag "${key}" is defined twice`);
@@ -80,7 +83,7 @@ export function readFlagd(document: ConfigValue, file: string): FlagdRead {
       normalised.default = variants[defaultVariant]!;
     normalised.variants = variants;
     if (flag.targeting !== undefined)
-      normalised.targeting = resolveReferences(flag.targeting, evaluators, file, key, []);
+      normalised.targeting = resolveReferences(flag.targeting, evaluators, file, key, [], budget);
     if (flag.metadata !== undefined) normalised.metadata = flag.metadata;
     setOwn(flags, key, normalised);
   }
@@ -102,9 +105,16 @@ function resolveReferences(
   file: string,
   flag: string,
   trail: string[],
+  budget: { left: number },
 ): ConfigValue {
+  if (--budget.left < 0) {
+    throw invalid(
+      file,
+      `flag "${flag}": its evaluators ($ref) expand to too many values (more than 1,000,000 + 16 × the values in the file); an evaluator bomb is refused`,
+    );
+  }
   if (Array.isArray(value))
-    return value.map((item) => resolveReferences(item, evaluators, file, flag, trail));
+    return value.map((item) => resolveReferences(item, evaluators, file, flag, trail, budget));
   if (!isMap(value)) return value;
   const out: ConfigMap = {};
   for (const [member, item] of Object.entries(value)) {
@@ -115,7 +125,14 @@ function resolveReferences(
           `flag "${flag}": evaluator "${item}" refers to itself (${[...trail, item].join(' → ')})`,
         );
       }
-      const evaluator = resolveReferences(evaluators[item]!, evaluators, file, flag, [...trail, item]);
+      const evaluator = resolveReferences(
+        evaluators[item]!,
+        evaluators,
+        file,
+        flag,
+        [...trail, item],
+        budget,
+      );
       if (!isMap(evaluator)) {
         throw invalid(
           file,
@@ -124,10 +141,19 @@ function resolveReferences(
       }
       for (const [inner, rule] of Object.entries(evaluator)) setOwn(out, inner, rule);
     } else {
-      setOwn(out, member, resolveReferences(item, evaluators, file, flag, trail));
+      setOwn(out, member, resolveReferences(item, evaluators, file, flag, trail, budget));
     }
   }
   return out;
+}
+
+/** Values in a parsed document (aliases were expanded already, so nothing is shared). */
+function countNodes(value: ConfigValue | undefined, depth: number): number {
+  if (value === null || typeof value !== 'object' || depth > 1000) return 1;
+  let count = 1;
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    count += countNodes(item, depth + 1);
+  return count;
 }
 
 function isMap(value: ConfigValue | undefined): value is ConfigMap {
