@@ -78,7 +78,8 @@ export function parseYamlDocuments(text: string, file: string): ConfigValue[] {
   // js-yaml turns a mapping key that is itself a map into the text "[object Object]", so an
   // unrendered template (`config: {{data}}`) would read as a map with that key. Refused instead.
   if ((text.includes('{') || text.includes('?')) && !text.includes(OBJECT_KEY)) {
-    const seen = new Set<object>();
+    // Only aliases share values: without an anchor there is nothing to remember.
+    const seen = text.includes('&') ? new Set<object>() : undefined;
     for (const document of present) {
       if (hasObjectKey(document, 0, seen)) throw mapAsKey(text, file);
     }
@@ -244,9 +245,12 @@ function scalarChecker(file: string): (event: 'open' | 'close', state: ListenerS
  * once per path (9^10 paths for ten levels of nine aliases: minutes, before the alias budget ever
  * ran). A `{` anywhere, even in a comment, used to start that walk.
  */
-function hasObjectKey(value: unknown, depth: number, seen: Set<object>): boolean {
-  if (value === null || typeof value !== 'object' || depth > 1000 || seen.has(value)) return false;
-  seen.add(value);
+function hasObjectKey(value: unknown, depth: number, seen: Set<object> | undefined): boolean {
+  if (value === null || typeof value !== 'object' || depth > 1000) return false;
+  if (seen !== undefined) {
+    if (seen.has(value)) return false;
+    seen.add(value);
+  }
   if (Array.isArray(value)) return value.some((item) => hasObjectKey(item, depth + 1, seen));
   for (const [key, item] of Object.entries(value)) {
     if (key === OBJECT_KEY || hasObjectKey(item, depth + 1, seen)) return true;

@@ -90,6 +90,10 @@ function parseSignedInteger(plain: string, goPrefixes: boolean): number {
   return sign * Number(unsigned);
 }
 
+// A character no number form has, a sign that follows no exponent, or two dots.
+const NO_NUMBER = /[^0-9a-fA-FoOxX.:_+-]|(?<=.)(?<![eE])[-+]|\..*\./;
+const PLAIN_DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+
 function same(a: Reading, b: Reading): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
   return a === b;
@@ -108,6 +112,10 @@ function describe(reading: Reading): string {
 export function yamlReadersDisagree(text: string, ours: Reading): string | undefined {
   const first = text[0];
   if (first === undefined || (!/[-+.0-9]/.test(first) && text !== '=')) return undefined;
+  // The common case, a plain decimal (`8080`, `-0.25`), is one number to every reader.
+  if (PLAIN_DECIMAL.test(text)) return undefined;
+  // Nor is text that no reader takes for a number (`10.0.0.1`, `2026-01-01`, `3rd`) worth reading three times.
+  if (first >= '0' && first <= '9' && NO_NUMBER.test(text)) return undefined;
   const go = goReading(text);
   const py = pyReading(text);
   // A reader that cannot load the file shows nothing that could hide a difference (`=` to PyYAML).
