@@ -5,6 +5,7 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
+import ipaddr from 'ipaddr.js';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
 import type { ServerEnv } from './env.js';
@@ -183,38 +184,13 @@ export const DEFAULT_IPV6_PREFIX = 64;
  */
 export function clientKey(address: string, ipv6Prefix: number = DEFAULT_IPV6_PREFIX): string {
   if (isIPv4(address)) return address;
-  const groups = ipv6Groups(address);
-  if (groups === undefined) return address;
+  // A zone id (`fe80::1%eth0`) names the interface, not the host: node:net refuses it, ipaddr.js keeps it.
+  if (!isIPv6(address.replace(/%.*$/, ''))) return address;
   // ::ffff:a.b.c.d (and the same written in hex) is an IPv4 peer on a dual-stack socket.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
-    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
   const bits = Math.max(0, Math.min(128, Math.trunc(ipv6Prefix)));
-  const kept = groups.map((group, index) => {
-    const left = bits - index * 16;
-    if (left >= 16) return group;
-    if (left <= 0) return 0;
-    return group & (0xffff << (16 - left)) & 0xffff;
-  });
-  return `${kept.map((g) => g.toString(16)).join(':')}/${bits}`;
-}
-
-/** The eight 16-bit groups of an IPv6 address (a zone id dropped), or undefined when it is not one. */
-function ipv6Groups(text: string): number[] | undefined {
-  const address = text.replace(/%.*$/, '');
-  if (!isIPv6(address)) return undefined;
-  let body = address;
-  // A trailing dotted IPv4 (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) is two groups.
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(body);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    body = `${body.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = body.split('::') as [string, string | undefined];
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
-  const front = parse(head);
-  if (tail === undefined) return front;
-  const back = parse(tail);
-  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString().replace(/%.*$/, '')}/${bits}`).toString()}/${bits}`;
 }
 
 /**
