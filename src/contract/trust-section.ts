@@ -16,7 +16,7 @@ export const trustedIdentity = z
       .string()
       .min(1)
       .describe(
-        'Certificate subject (workflow URI or e-mail); "*" matches any run of characters, e.g. https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*.',
+        'Certificate subject (workflow URI or e-mail); "*" matches any run of characters, but a "*" before the pattern\'s first "@" does not reach over the subject\'s first "@" (between workflow and ref) unless it ends a pattern without "@", e.g. https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*.',
       ),
     trustedRoot: z
       .string()

@@ -7,7 +7,7 @@ import { SIGNABLE_KINDS, type SignedByRequirement } from '../contract/requires/s
 import { signerNames } from '../contract/trust-section.js';
 import type { Contract, ContractStage } from '../contract/types.js';
 import type { EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
-import { matchesGlob } from '../text/glob.js';
+import { matchesSubject } from '../trust/identity.js';
 import type { SignersFact } from './extra-facts.js';
 import { type DecisionItem, type GateDefinition, gateResult } from './gate.js';
 
@@ -57,7 +57,7 @@ function noLongerTrusted(signer: EvidenceSigner, current: SignersFact | undefine
   const pattern = Object.hasOwn(current.identities, signer.name)
     ? current.identities[signer.name]
     : undefined;
-  if (pattern !== undefined && matchesGlob(pattern, signer.subject)) return undefined;
+  if (pattern !== undefined && matchesSubject(pattern, signer.subject)) return undefined;
   return `signed by ${signer.name} as ${signer.subject}, which the contract no longer trusts as ${signer.name}${pattern === undefined ? '' : ` (subject now ${pattern})`}`;
 }
 

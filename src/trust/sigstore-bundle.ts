@@ -21,7 +21,7 @@ import type { EvidenceSigner } from '../evidence/evidence.js';
 import { isJsonObject as isObject } from '../text/json-text.js';
 import { decodeBase64Strict } from './base64.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './dsse.js';
-import { matchesSubject, type SigstoreIdentity } from './identity.js';
+import { matchesSubject, type SigstoreIdentity, subjectMismatch } from './identity.js';
 import type { NamedKey } from './keys.js';
 import { parseStatementBytes, type Statement, statementCovers, subjectDigests } from './statement.js';
 import { publicGoodTrustedRoot } from './trusted-root.js';
@@ -235,9 +235,7 @@ function keylessSigner(
           `${identity.name}: certificate issuer is ${JSON.stringify(issuer)}, expected ${JSON.stringify(identity.issuer)}`,
         );
       } else if (!matchesSubject(identity.subject, subject)) {
-        reasons.push(
-          `${identity.name}: certificate subject is ${JSON.stringify(subject)}, expected ${JSON.stringify(identity.subject)}`,
-        );
+        reasons.push(`${identity.name}: ${subjectMismatch(identity.subject, subject)}`);
       } else {
         return { signer: { name: identity.name, method: 'sigstore', subject } };
       }

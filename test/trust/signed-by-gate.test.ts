@@ -103,6 +103,22 @@ describe('signedBy against whom the contract trusts now', () => {
     expect(unreadable.setAside[0]?.reason).toBe(
       'signed by ci, whose key cannot be read now to confirm it is still trusted (keys/ci.pub: cannot read key file)',
     );
+    // A subject recorded under a pattern whose * reached over the first @ (into a branch name) is
+    // not trusted at the decision either.
+    const branch = record(
+      TESTS,
+      {
+        name: 'release',
+        method: 'sigstore',
+        subject: 'https://github.com/acme/shop/.github/workflows/evil.yml@refs/heads/x@refs/heads/main',
+      },
+      'test-result',
+    );
+    const onMain = partitionBySigner(config, [branch], {
+      keys: {},
+      identities: { release: 'https://github.com/acme/*@refs/heads/main' },
+    });
+    expect(onMain.kept).toEqual([]);
     // Without the fact (a library caller that gathers none), the recorded name is taken as before.
     expect(partitionBySigner(config, [byCi]).kept).toEqual([byCi]);
   });

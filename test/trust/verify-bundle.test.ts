@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { matchesSubject } from '../../src/trust/identity.js';
+import { matchesSubject, subjectMismatch } from '../../src/trust/identity.js';
 import { signStatement } from '../../src/trust/sign.js';
 import { signStatementBundle } from '../../src/trust/sign-bundle.js';
 import { verifyBundleFile } from '../../src/trust/verify-bundle.js';
@@ -89,5 +89,40 @@ describe('identity subject patterns', () => {
     expect(matchesSubject('https://github.com/acme/*', 'https://github.com/acmeevil/x')).toBe(false);
     expect(matchesSubject('a*a', 'a')).toBe(false);
     expect(matchesSubject('.*', 'anything')).toBe(false);
+  });
+
+  it('does not let a * reach over the first @ of a workflow subject into a branch name', () => {
+    // A branch may be called x/a.yml@refs/heads/main: evil.yml run on it must not pass for main.
+    const evil = 'https://github.com/acme/shop/.github/workflows/evil.yml@refs/heads/x/a.yml@refs/heads/main';
+    expect(matchesSubject('https://github.com/acme/shop/.github/workflows/*.yml@refs/heads/main', evil)).toBe(
+      false,
+    );
+    expect(matchesSubject('https://github.com/acme/*@refs/heads/main', evil)).toBe(false);
+    expect(matchesSubject('https://github.com/acme/*/release.yml', `${evil}/release.yml`)).toBe(false);
+    expect(
+      matchesSubject(
+        'https://github.com/org/repo/*',
+        'https://github.com/org/repo-evil/w.yml@refs/heads/main',
+      ),
+    ).toBe(false);
+    // What the patterns mean still matches: any workflow on main, any ref, an e-mail domain.
+    const main = 'https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main';
+    expect(matchesSubject('https://github.com/acme/shop/.github/workflows/*.yml@refs/heads/main', main)).toBe(
+      true,
+    );
+    expect(matchesSubject('https://github.com/acme/*@refs/heads/main', main)).toBe(true);
+    expect(matchesSubject('https://github.com/acme/shop/.github/workflows/*', evil)).toBe(true);
+    expect(matchesSubject('https://github.com/acme/shop/*@*', evil)).toBe(true);
+    expect(
+      matchesSubject(
+        'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*',
+        `${main.split('@')[0]}@refs/tags/v1@x`,
+      ),
+    ).toBe(true);
+    expect(matchesSubject('*@acme.example', 'dev@acme.example')).toBe(true);
+    expect(matchesSubject('*@acme.example', 'dev@evil.example@acme.example')).toBe(false);
+    expect(subjectMismatch('https://github.com/acme/*@refs/heads/main', evil)).toBe(
+      `certificate subject is "${evil}", expected "https://github.com/acme/*@refs/heads/main" (a "*" does not reach over the subject's first "@", which parts workflow from ref: the ref after it is "refs/heads/x/a.yml@refs/heads/main")`,
+    );
   });
 });
