@@ -47,8 +47,33 @@ function keyIdOf(publicKey: KeyObject): string {
     .digest('hex');
 }
 
-function pemLabel(pem: string): string | undefined {
-  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+/** The one key block of a PEM file: its label and its text, for decoding alone. */
+interface PemBlock {
+  label: string;
+  text: string;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g;
+
+/**
+ * The key block of a PEM file, or undefined when it has none. `EC PARAMETERS` (which
+ * `openssl ecparam -genkey` writes before the key, naming only the curve the key names again) is
+ * passed over. A file with two key blocks is refused: Node decodes the first, other tools may take
+ * another, and a reviewer may see only the one they expect, so which key is trusted would depend
+ * on who reads the file.
+ * @throws TollgateError KEY_UNSUPPORTED naming the file and the blocks
+ */
+function pemBlock(pem: string, source: string): PemBlock | undefined {
+  const blocks = [...pem.matchAll(PEM_BLOCK)]
+    .map((match) => ({ label: match[1] ?? '', text: match[0] }))
+    .filter((block) => block.label !== 'EC PARAMETERS');
+  if (blocks.length > 1) {
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: holds ${blocks.length} PEM blocks (${blocks.map((block) => `"${block.label}"`).join(', ')}); a key file must hold exactly one key, so that every reader trusts the same one`,
+    );
+  }
+  return blocks[0];
 }
 
 /**
@@ -58,13 +83,14 @@ function pemLabel(pem: string): string | undefined {
  * @example loadPublicKey(readFileSync('keys/ci.pub', 'utf8'), 'keys/ci.pub')
  */
 export function loadPublicKey(pem: string, source: string): PublicKeyInfo {
-  const label = pemLabel(pem);
-  if (label === undefined) {
+  const block = pemBlock(pem, source);
+  if (block === undefined) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',
       `${source}: not a PEM key: expected "-----BEGIN PUBLIC KEY-----"`,
     );
   }
+  const label = block.label;
   if (label.includes('ENCRYPTED')) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',
@@ -73,7 +99,7 @@ export function loadPublicKey(pem: string, source: string): PublicKeyInfo {
   }
   let key: KeyObject;
   try {
-    key = createPublicKey(pem);
+    key = createPublicKey(block.text);
   } catch (cause) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',
@@ -89,13 +115,14 @@ export function loadPublicKey(pem: string, source: string): PublicKeyInfo {
  * @example loadPrivateKey(readFileSync('keys/ci.key', 'utf8'), 'keys/ci.key')
  */
 export function loadPrivateKey(pem: string, source: string): PrivateKeyInfo {
-  const label = pemLabel(pem);
-  if (label === undefined) {
+  const block = pemBlock(pem, source);
+  if (block === undefined) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',
       `${source}: not a PEM key: expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN EC PRIVATE KEY-----"`,
     );
   }
+  const label = block.label;
   if (label.includes('ENCRYPTED')) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',
@@ -111,7 +138,7 @@ export function loadPrivateKey(pem: string, source: string): PrivateKeyInfo {
   }
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(pem);
+    privateKey = createPrivateKey(block.text);
   } catch (cause) {
     throw new TollgateError(
       'KEY_UNSUPPORTED',

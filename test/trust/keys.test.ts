@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,36 @@ describe('PEM keys', () => {
     expect(() => loadPublicKey(broken, 'bad.pub')).toThrow(
       'bad.pub: the "PUBLIC KEY" block could not be decoded',
     );
+  });
+});
+
+describe('PEM files with more than one block', () => {
+  it('refuses a file holding two keys, whichever comes first', () => {
+    const trusted = pemKeyPair('p256');
+    const other = pemKeyPair('ed25519');
+    for (const [text, labels] of [
+      [trusted.publicPem + other.publicPem, '"PUBLIC KEY", "PUBLIC KEY"'],
+      [other.publicPem + trusted.privatePem, '"PUBLIC KEY", "PRIVATE KEY"'],
+    ] as const) {
+      expect(() => loadPublicKey(text, 'keys/ci.pub')).toThrow(
+        `keys/ci.pub: holds 2 PEM blocks (${labels}); a key file must hold exactly one key, so that every reader trusts the same one`,
+      );
+    }
+    expect(codeOf(() => loadPrivateKey(trusted.privatePem + other.privatePem, 'ci.key'))).toBe(
+      'KEY_UNSUPPORTED',
+    );
+  });
+
+  it('refuses a certificate beside a key, and reads the key after EC PARAMETERS', () => {
+    const { publicPem, privatePem } = pemKeyPair('p256');
+    const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(() => loadPublicKey(certificate + publicPem, 'k.pub')).toThrow(
+      'k.pub: holds 2 PEM blocks ("CERTIFICATE", "PUBLIC KEY")',
+    );
+    // `openssl ecparam -name prime256v1 -genkey` writes the curve before the key.
+    const sec1 = createPrivateKey(privatePem).export({ type: 'sec1', format: 'pem' }).toString();
+    const ecparam = `-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n${sec1}`;
+    expect(loadPrivateKey(ecparam, 'ci.key').keyId).toBe(loadPublicKey(publicPem, 'ci.pub').keyId);
   });
 });
 
