@@ -92,7 +92,6 @@ export function defineVerify(program: Command): void {
         ...(flags.requireLedger ? { requireLedger: true } : {}),
         ...(flags.allowDemo ? { allowDemo: true } : {}),
         ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
-        ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
         ...(ledgerAtHand
           ? {
               rolledBack: (verified, digest) =>
