@@ -23,7 +23,7 @@ export function defineVerifyBundle(program: Command): void {
     .option('--key <file>', 'PEM public key (Ed25519 or ECDSA P-256) for key-signed bundles and envelopes')
     .option(
       '--identity <subject>',
-      'certificate subject for keyless bundles ("*" matches any run of characters)',
+      'certificate subject for keyless bundles ("*" matches any run of characters, but not over the subject\'s first "@" unless the pattern has one there: ...@*)',
     )
     .option('--issuer <url>', 'OIDC issuer for keyless bundles')
     .option(
