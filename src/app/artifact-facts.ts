@@ -52,8 +52,9 @@ export async function readArtifactFacts(
   const { artifact, entries, ledger } = history;
   if (!artifact) return undefined;
   // After the artifact's own entries, so a break among them is what a decision names first; the
-  // look-alikes are read from their verified register entries (src/ledger/sql-ledger-store.ts).
-  const lookalikes = await reader.lookalikes(pipeline, digest);
+  // look-alikes are read from their verified register entries (src/ledger/sql-ledger-store.ts),
+  // once: the entries' look-alike check hands over the ones it read.
+  const lookalikes = await history.lookalikes();
   return { artifact, evidence: verifyEvidence(pipeline, evidence, entries), entries, ledger, lookalikes };
 }
 
@@ -94,15 +95,23 @@ export async function readSharedReports(
   return shared;
 }
 
-/** The artifact's entries and ledger view without its evidence (`status`, `history`). */
+/**
+ * The artifact's entries and ledger view without its evidence (`status`, `history`), and its
+ * look-alikes to read after them (read once, with the entries' look-alike check, when it reads them).
+ */
 export async function readArtifactHistory(
   reader: LedgerReader,
   pipeline: string,
   digest: string,
-): Promise<{ artifact: Artifact | undefined; entries: ChainedEntry[]; ledger: LedgerView }> {
-  const entries = await reader.entriesForArtifact(pipeline, digest);
+): Promise<{
+  artifact: Artifact | undefined;
+  entries: ChainedEntry[];
+  ledger: LedgerView;
+  lookalikes: () => Promise<Lookalike[]>;
+}> {
+  const { entries, lookalikes } = await reader.entriesAndLookalikes(pipeline, digest);
   const artifact = await artifactOf(reader, pipeline, digest, entries);
-  return { artifact, entries, ledger: buildLedgerView(entries) };
+  return { artifact, entries, ledger: buildLedgerView(entries), lookalikes };
 }
 
 /** The error for a digest the pipeline has never registered (exit 3): it says what to run. */

@@ -37,8 +37,20 @@ export interface LedgerReader {
    * Rows as stored, not yet held against the chain.
    */
   evidenceBySource(pipeline: string, source: string): Promise<Array<{ id: string; artifact: string }>>;
-  /** Every ledger entry that names `artifact`, oldest first. */
+  /**
+   * Every ledger entry that names `artifact`, oldest first, each verified; stops (LEDGER_CORRUPT)
+   * when an entry from the artifact's first to the head is missing, or an anchor of its first entry
+   * (the contract in force, the look-alikes registered before it) no longer stands.
+   */
   entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]>;
+  /**
+   * {@link entriesForArtifact}, with the artifact's look-alikes ({@link lookalikes}) to read after
+   * them: answered from the read the look-alike check already made, when it made one.
+   */
+  entriesAndLookalikes(
+    pipeline: string,
+    artifact: string,
+  ): Promise<{ entries: ChainedEntry[]; lookalikes: () => Promise<Lookalike[]> }>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
   entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
   /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */

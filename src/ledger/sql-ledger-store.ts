@@ -613,26 +613,48 @@ class SqlReader implements LedgerReader {
   }
 
   async entriesForArtifact(pipeline: string, artifact: string): Promise<ChainedEntry[]> {
+    return (await this.checkedArtifactEntries(pipeline, artifact)).entries;
+  }
+
+  async entriesAndLookalikes(
+    pipeline: string,
+    artifact: string,
+  ): Promise<{ entries: ChainedEntry[]; lookalikes: () => Promise<Lookalike[]> }> {
+    const { entries, lookalikes } = await this.checkedArtifactEntries(pipeline, artifact);
+    return {
+      entries,
+      lookalikes: async () => lookalikes ?? (await this.lookalikes(pipeline, artifact)),
+    };
+  }
+
+  /**
+   * The artifact's entries, each verified, once the gap count and the anchors of its first entry
+   * stand; with the look-alikes when the look-alike check had to read them (else undefined).
+   */
+  private async checkedArtifactEntries(
+    pipeline: string,
+    artifact: string,
+  ): Promise<{ entries: ChainedEntry[]; lookalikes: Lookalike[] | undefined }> {
     const rows = await this.rows<LinkedEntryRow>(this.q.entriesForArtifact, { pipeline, artifact });
     const entries = rows.map(toVerifiedEntry);
     await this.assertNoGapSince(pipeline, rows[0]);
-    if (entries[0] !== undefined) {
-      await this.assertContractAnchorStands(entries[0]);
-      await this.assertLookalikesStand(entries[0]);
-    }
-    return entries;
+    if (entries[0] === undefined) return { entries, lookalikes: undefined };
+    await this.assertContractAnchorStands(entries[0]);
+    return { entries, lookalikes: await this.assertLookalikesStand(entries[0]) };
   }
 
   /**
    * Every look-alike registered before the artifact's first entry is named in it
    * ({@link LOOKALIKE_ANCHOR}) and must still have its register entry: deleting it (with its
    * artifacts row) would let an approval skip confirming it, and the gap count starts after it.
-   * One index range read, only for an artifact that had look-alikes when first recorded.
+   * One index range read, only for an artifact that had look-alikes when first recorded; the
+   * look-alikes it read are returned (undefined when it read none), so a decision reads them once.
    */
-  private async assertLookalikesStand(first: ChainedEntry): Promise<void> {
+  private async assertLookalikesStand(first: ChainedEntry): Promise<Lookalike[] | undefined> {
     const named = lookalikeAnchorOf(first);
-    if (named.length === 0 || first.artifact === null) return;
-    const present = new Set((await this.lookalikes(first.pipeline, first.artifact)).map((l) => l.digest));
+    if (named.length === 0 || first.artifact === null) return undefined;
+    const lookalikes = await this.lookalikes(first.pipeline, first.artifact);
+    const present = new Set(lookalikes.map((l) => l.digest));
     const missing = named.filter((digest) => !present.has(digest));
     if (missing.length > 0)
       throw entryBroken(
@@ -640,6 +662,7 @@ class SqlReader implements LedgerReader {
         first.seq,
         `the register entry of ${missing.join(', ')}, a look-alike registered before this artifact was first recorded, is missing (an entry was removed, which would let an approval skip confirming it)`,
       );
+    return lookalikes;
   }
 
   /**

@@ -5,8 +5,9 @@
  * the approval (LEDGER_CORRUPT, nothing recorded), whether the look-alike was registered before
  * the approved artifact (its first entry names it) or after (the gap count). On every backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordApproval } from '../../src/app/approve.js';
+import { readArtifactFacts } from '../../src/app/artifact-facts.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { LOOKALIKE_ANCHOR } from '../../src/ledger/sql-ledger-store.js';
@@ -60,6 +61,14 @@ describe.each(BACKENDS)('a look-alike hidden behind the store ($title)', (backen
     expect(JSON.parse(String(row?.body)).payload[LOOKALIKE_ANCHOR]).toEqual([GENUINE]);
     const [genuine] = await sql('select body from ledger_entries where seq = 1');
     expect(JSON.parse(String(genuine?.body)).payload[LOOKALIKE_ANCHOR]).toBeUndefined();
+  });
+
+  it('a decision reads the look-alikes its first entry names once', async () => {
+    await setup(GENUINE, IMPOSTOR);
+    const read = vi.spyOn(handle!.store, 'lookalikes');
+    const facts = await readArtifactFacts(handle!.store, 'shop', IMPOSTOR);
+    expect(facts?.lookalikes.map((l) => l.digest)).toEqual([GENUINE]);
+    expect(read).toHaveBeenCalledTimes(1);
   });
 
   it('an approval stops when a look-alike registered before the artifact is deleted with its entry', async () => {
