@@ -115,17 +115,27 @@ function allLatestWords(context: GateContext): ApprovalRecord[] {
  * silently.
  */
 export function latestWords(context: GateContext): ApprovalRecord[] {
-  const since = approvalsVoidedBy(context)?.seq ?? 0;
-  return allLatestWords(context).filter((word) => word.seq > since || word.decision === 'reject');
+  return weighedWords(context).standing;
 }
 
-/** Approvals that would stand but for `approvalsVoidedBy`, with why they no longer count. */
-function voidedApprovals(context: GateContext): Array<{ record: ApprovalRecord; why: string }> {
-  const voided = approvalsVoidedBy(context);
-  if (voided === undefined) return [];
-  return allLatestWords(context)
-    .filter((word) => word.decision === 'approve' && word.seq < voided.seq)
-    .map((record) => ({ record, why: `given before ${voided.what}; approve again` }));
+/**
+ * One pass over the latest words: those that stand (`latestWords`), and the approvals that would
+ * stand but for `approvalsVoidedBy`, with why they no longer count.
+ */
+function weighedWords(context: GateContext): {
+  standing: ApprovalRecord[];
+  voided: Array<{ record: ApprovalRecord; why: string }>;
+} {
+  const voidedBy = approvalsVoidedBy(context);
+  const since = voidedBy?.seq ?? 0;
+  const standing: ApprovalRecord[] = [];
+  const voided: Array<{ record: ApprovalRecord; why: string }> = [];
+  for (const word of allLatestWords(context)) {
+    if (word.seq > since || word.decision === 'reject') standing.push(word);
+    if (voidedBy !== undefined && word.decision === 'approve' && word.seq < voidedBy.seq)
+      voided.push({ record: word, why: `given before ${voidedBy.what}; approve again` });
+  }
+  return { standing, voided };
 }
 
 /**
@@ -369,7 +379,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
       ],
     });
   }
-  const words = latestWords(context);
+  const { standing: words, voided } = weighedWords(context);
   const rejections = words.filter((w) => w.decision === 'reject');
   const counted: ApprovalRecord[] = [];
   const notCounted: Array<{ record: ApprovalRecord; why: string }> = [];
@@ -377,7 +387,7 @@ export function evaluateApprovals(config: ApprovalsRequirement, context: GateCon
     if (why === undefined) counted.push(record);
     else notCounted.push({ record, why });
   }
-  notCounted.push(...voidedApprovals(context));
+  notCounted.push(...voided);
   const validated: DecisionItem[] = counted.map((r) => ({
     gate: KEY,
     text: `approved by ${r.actor} at ${r.at}${r.comment ? `: "${r.comment}"` : ''}`,
