@@ -5,8 +5,8 @@
  * when none changed, but a swapped file must still be noticed. One per services object (a process's
  * store scope), never a module-level cache.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { digestSmallFileSync } from '../artifact/file-digest.js';
 import { MAX_TRUST_FILE_BYTES } from '../trust/read-input.js';
 
 /** What a trusted file that cannot be read (or is too large to be one) is recorded as. */
@@ -64,7 +64,7 @@ export class TrustFileDigests {
     if (kept?.stat === signature && kept.changedNs + RACY_MARGIN_NS < kept.hashedNs) return kept.digest;
     const hashedNs = this.#nowNs();
     this.hashed++;
-    const digest = digestSmallFile(path);
+    const digest = digestTrustFile(path);
     // ctime moves with every change to the file and cannot be set back (mtime can, with utimes).
     this.#kept.set(path, { stat: signature, changedNs: info.ctimeNs, hashedNs, digest });
     return digest;
@@ -72,36 +72,14 @@ export class TrustFileDigests {
 }
 
 /**
- * `sha256:` of a file of at most {@link MAX_TRUST_FILE_BYTES}, read whole, or `unreadable` when it
- * cannot be opened, is not a regular file, is over the limit, or changed while it was read (as
- * `digestFile` refuses). Opened with O_NONBLOCK: a FIFO put in a key's place is refused at once
- * instead of waiting for a writer.
+ * `sha256:` of a file of at most {@link MAX_TRUST_FILE_BYTES}, or `unreadable` when `digestFile`'s
+ * rules refuse it (missing, not a regular file, a FIFO at once, changed while read) or it is over
+ * the limit.
  */
-function digestSmallFile(path: string): string {
-  let fd: number;
+function digestTrustFile(path: string): string {
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return digestSmallFileSync(path, MAX_TRUST_FILE_BYTES);
   } catch {
     return UNREADABLE;
   }
-  try {
-    const before = fstatSync(fd);
-    if (!before.isFile() || before.size > MAX_TRUST_FILE_BYTES) return UNREADABLE;
-    const bytes = readFileSync(fd);
-    if (bytes.length > MAX_TRUST_FILE_BYTES || changed(before, fstatSync(fd))) return UNREADABLE;
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  } catch {
-    return UNREADABLE;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function changed(before: Stats, after: Stats): boolean {
-  return (
-    after.size !== before.size ||
-    after.mtimeMs !== before.mtimeMs ||
-    after.ctimeMs !== before.ctimeMs ||
-    after.ino !== before.ino
-  );
 }

@@ -4,7 +4,7 @@
  * standard tools can reproduce.
  */
 import { createHash } from 'node:crypto';
-import { constants, type Dirent } from 'node:fs';
+import { closeSync, constants, type Dirent, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, stat } from 'node:fs/promises';
 import { TollgateError } from '../errors.js';
 import type { Digest } from './digest.js';
@@ -79,25 +79,101 @@ export async function digestPath(path: string): Promise<Digest> {
   return info.isDirectory() ? digestDirectory(path) : digestFile(path);
 }
 
+/**
+ * `digestFile` for a file of at most `maxBytes`, read whole and synchronously (no trip through
+ * libuv's thread pool: for small files read on every decision, such as a contract's key files).
+ * The same refusals as `digestFile`, and one more for a file over `maxBytes`.
+ * @throws TollgateError `FILE_UNREADABLE` naming the path when it is missing, unreadable, not a
+ *   regular file (a FIFO is refused at once), larger than `maxBytes`, or changed while it was read.
+ * @example digestSmallFileSync('keys/release.pub', 1024 * 1024) // 'sha256:9f86d0…'
+ */
+export function digestSmallFileSync(path: string, maxBytes: number): Digest {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FOR_DIGEST);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    const info = fstatSync(fd);
+    expectRegularFile(info, path);
+    if (info.size > maxBytes) throw overLimit(path, maxBytes);
+    const bytes = readFileSync(fd);
+    if (bytes.length > maxBytes) throw overLimit(path, maxBytes);
+    if (changedWhileRead(info, fstatSync(fd))) throw changedWhileDigested(path);
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  } catch (error) {
+    if (error instanceof TollgateError) throw error;
+    throw unreadable(path, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * O_NONBLOCK: opening a FIFO (or /dev/stdin as one) for reading would otherwise wait for a writer
+ * forever; opened at once, it is refused as not a regular file.
+ */
+const OPEN_FOR_DIGEST = constants.O_RDONLY | constants.O_NONBLOCK;
+
+interface FileInfo {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+function expectRegularFile(info: FileInfo, shown: string): void {
+  if (info.isFile()) return;
+  throw new TollgateError(
+    'FILE_UNREADABLE',
+    `${shown} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: expected a file to digest`,
+    { position: { file: shown } },
+  );
+}
+
+/**
+ * A file written to while it was read hashes to a mix of two versions that never existed as a
+ * whole: it is refused rather than digested.
+ */
+function changedWhileRead(before: FileInfo, after: FileInfo): boolean {
+  return (
+    after.size !== before.size ||
+    after.mtimeMs !== before.mtimeMs ||
+    after.ctimeMs !== before.ctimeMs ||
+    after.ino !== before.ino
+  );
+}
+
+function changedWhileDigested(shown: string): TollgateError {
+  return new TollgateError(
+    'FILE_UNREADABLE',
+    `${shown} changed while it was being digested: register it once it is complete and no longer written to`,
+    { position: { file: shown } },
+  );
+}
+
+function overLimit(shown: string, maxBytes: number): TollgateError {
+  return new TollgateError(
+    'FILE_UNREADABLE',
+    `${shown} is larger than ${maxBytes} bytes: expected a file of at most that size to digest`,
+    { position: { file: shown } },
+  );
+}
+
 /** Hex SHA-256 of a file; `shown` is how errors name it. */
 async function sha256File(path: string | Buffer, shown: string): Promise<string> {
   let handle: FileHandle;
   try {
-    // O_NONBLOCK: opening a FIFO (or /dev/stdin as one) for reading would otherwise wait for a
-    // writer forever; opened at once, it is refused below as not a regular file.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await open(path, OPEN_FOR_DIGEST);
   } catch (error) {
     throw unreadable(shown, error);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) {
-      throw new TollgateError(
-        'FILE_UNREADABLE',
-        `${shown} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: expected a file to digest`,
-        { position: { file: shown } },
-      );
-    }
+    expectRegularFile(info, shown);
     const hash = createHash('sha256');
     // Two buffers: the next read fills one while the other is hashed.
     let current = Buffer.allocUnsafe(DIGEST_CHUNK_BYTES);
@@ -110,21 +186,7 @@ async function sha256File(path: string | Buffer, shown: string): Promise<string>
       hash.update(current.subarray(0, bytesRead));
       [current, spare] = [spare, current];
     }
-    // A file written to while it was read hashes to a mix of two versions that never existed as a
-    // whole: refused rather than registered as the artifact.
-    const after = await handle.stat();
-    if (
-      after.size !== info.size ||
-      after.mtimeMs !== info.mtimeMs ||
-      after.ctimeMs !== info.ctimeMs ||
-      after.ino !== info.ino
-    ) {
-      throw new TollgateError(
-        'FILE_UNREADABLE',
-        `${shown} changed while it was being digested: register it once it is complete and no longer written to`,
-        { position: { file: shown } },
-      );
-    }
+    if (changedWhileRead(info, await handle.stat())) throw changedWhileDigested(shown);
     return hash.digest('hex');
   } catch (error) {
     if (error instanceof TollgateError) throw error;

@@ -1,10 +1,23 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestDirectory, digestFile, digestPath } from '../../src/artifact/file-digest.js';
+import {
+  digestDirectory,
+  digestFile,
+  digestPath,
+  digestSmallFileSync,
+} from '../../src/artifact/file-digest.js';
 import { TollgateError } from '../../src/errors.js';
 import { serviceAvailable } from '../support/services.js';
 
@@ -89,6 +102,67 @@ describe('digestFile', () => {
   it('refuses a directory', async () => {
     const error = await rejection(digestFile(work));
     expect(error.message).toBe(`${work} is a directory: expected a file to digest`);
+  });
+});
+
+/** The TollgateError `run` throws. */
+function thrown(run: () => unknown): TollgateError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateError);
+    return error as TollgateError;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('digestSmallFileSync', () => {
+  it('gives what digestFile gives, up to and including the limit', async () => {
+    const small = join(work, 'sync-small.txt');
+    writeFileSync(small, 'hello\n');
+    expect(digestSmallFileSync(small, 6)).toBe(await digestFile(small));
+  });
+
+  it('refuses a file over the limit, naming it', () => {
+    const small = join(work, 'sync-over.txt');
+    writeFileSync(small, 'hello\n');
+    const error = thrown(() => digestSmallFileSync(small, 5));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toBe(
+      `${small} is larger than 5 bytes: expected a file of at most that size to digest`,
+    );
+    expect(error.position).toEqual({ file: small });
+  });
+
+  it('refuses what digestFile refuses with the same messages', async () => {
+    const missing = join(work, 'sync-nope');
+    for (const path of [missing, work]) {
+      const sync = thrown(() => digestSmallFileSync(path, 1024));
+      const async = await rejection(digestFile(path));
+      expect([sync.code, sync.message, sync.position]).toEqual([async.code, async.message, async.position]);
+    }
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', () => {
+    const fifo = join(work, 'sync-pipe');
+    execFileSync('mkfifo', [fifo]);
+    expect(thrown(() => digestSmallFileSync(fifo, 1024)).message).toBe(
+      `${fifo} is not a regular file: expected a file to digest`,
+    );
+  });
+
+  it('refuses a file that another process writes to while it is read', async () => {
+    const file = join(work, 'sync-growing.bin');
+    writeFileSync(file, Buffer.alloc(32 * 1024 * 1024, 7));
+    const writer = spawn('sh', ['-c', 'while :; do printf x >> "$1"; done', 'sh', file], { stdio: 'ignore' });
+    try {
+      const start = statSync(file).size;
+      while (statSync(file).size === start) await new Promise((resolve) => setImmediate(resolve));
+      const error = thrown(() => digestSmallFileSync(file, 64 * 1024 * 1024));
+      expect(error.message).toMatch(`${file} changed while it was being digested`);
+    } finally {
+      writer.kill();
+    }
   });
 });
 
