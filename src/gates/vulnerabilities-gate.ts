@@ -93,14 +93,21 @@ const KNOWN_SCANNERS = new Set([
 /** What a parser records when the report names no tool: nothing to judge the tool by. */
 const NO_TOOL_NAMED = new Set(['sarif', 'cyclonedx', 'in-toto-vulns']);
 
-/** Whether a scan counts under the contract's `scanners` list (every scan does without one). */
+/**
+ * Whether a scan counts under the contract's `scanners` list, given as its lower-cased names
+ * ({@link namedScanners}, built once per evaluation); every scan does without one.
+ */
 function fromNamedScanner(
   scan: RecordOf<'vulnerabilities'>,
-  scanners: readonly string[] | undefined,
+  wanted: ReadonlySet<string> | undefined,
 ): boolean {
-  if (!scanners) return true;
-  const wanted = new Set(scanners.map((name) => name.toLowerCase()));
+  if (!wanted) return true;
   return scannerNames(scan.data.scanner).some((name) => wanted.has(name));
+}
+
+/** The contract's `scanners` list, lower-cased, as {@link fromNamedScanner} looks names up in it. */
+function namedScanners(scanners: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  return scanners && new Set(scanners.map((name) => name.toLowerCase()));
 }
 
 /** Target types that are an image: Trivy's `ArtifactType`, Grype's `source.type`, a CycloneDX component type. */
@@ -191,13 +198,14 @@ export function evaluateVulnerabilities(
 ): GateResult {
   // Scans by tools the contract does not name count for nothing: a linter's clean SARIF is no scan.
   const wanted = requirement.scanners;
+  const named = namedScanners(wanted);
   const counting = evidence.filter(
     (record) =>
       record.data.kind !== 'vulnerabilities' ||
-      fromNamedScanner(record as RecordOf<'vulnerabilities'>, wanted),
+      fromNamedScanner(record as RecordOf<'vulnerabilities'>, named),
   );
-  const ignored = wanted
-    ? currentScans(evidence, evidenceSeq).filter((scan) => !fromNamedScanner(scan, wanted))
+  const ignored = named
+    ? currentScans(evidence, evidenceSeq).filter((scan) => !fromNamedScanner(scan, named))
     : [];
   const ignoredLines: DecisionItem[] = ignored.map((scan) => ({
     gate: GATE,
