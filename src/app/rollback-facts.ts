@@ -62,7 +62,7 @@ export async function rollbackFactsFor({
     // Whether the target is known bad in the stage comes from the stage's entries, read without a
     // gap count: its rollback or failed verification deleted between other artifacts' entries
     // would pass this gate. Its own entries are counted from its first to the head (exit 4).
-    if (facts.pinnedTargetRegistered) await reader.entriesForArtifact(pipeline, target);
+    if (facts.pinnedTargetRegistered) await reader.assertArtifactEntriesIntact(pipeline, target);
   }
   return facts;
 }

@@ -285,8 +285,8 @@ export async function rollbackStage(
     // target (or a later promotion) deleted between other artifacts' entries would leave no trace
     // in them, and the target would look good. Reading the two digests' own entries counts every
     // entry from each one's first to the head, so such a deletion stops the rollback (exit 4).
-    await tx.entriesForArtifact(pipeline, to.digest);
-    await tx.entriesForArtifact(pipeline, from.artifact);
+    await tx.assertArtifactEntriesIntact(pipeline, to.digest);
+    await tx.assertArtifactEntriesIntact(pipeline, from.artifact);
     const entry = await tx.append(pipeline, {
       kind: ENTRY.rollback,
       stage: stageName,

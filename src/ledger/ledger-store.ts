@@ -51,6 +51,11 @@ export interface LedgerReader {
     pipeline: string,
     artifact: string,
   ): Promise<{ entries: ChainedEntry[]; lookalikes: () => Promise<Lookalike[]> }>;
+  /**
+   * The checks of {@link entriesForArtifact} alone (every entry verified, the gap count, the
+   * anchors), for a caller that needs to know the artifact's entries are intact, not the entries.
+   */
+  assertArtifactEntriesIntact(pipeline: string, artifact: string): Promise<void>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
   entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
   /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */

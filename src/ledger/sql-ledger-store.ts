@@ -627,6 +627,10 @@ class SqlReader implements LedgerReader {
     };
   }
 
+  async assertArtifactEntriesIntact(pipeline: string, artifact: string): Promise<void> {
+    await this.checkedArtifactEntries(pipeline, artifact);
+  }
+
   /**
    * The artifact's entries, each verified, once the gap count and the anchors of its first entry
    * stand; with the look-alikes when the look-alike check had to read them (else undefined).

@@ -114,3 +114,28 @@ describe.each(BACKENDS)('a deleted failed verification of a pinned rollback targ
     expect(await store.head('shop')).toBe(before);
   });
 });
+
+describe.each(BACKENDS)('the checks of an artifact read on their own ($title)', (backend) => {
+  it('assertArtifactEntriesIntact passes an intact artifact and stops where entriesForArtifact stops', async () => {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
+    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
+    await promote(as('ci'), 'prod', A);
+    const promoted = await promote(as('ci'), 'prod', B);
+    await registerArtifact(as('ci'), { digest: X });
+    await expect(store.assertArtifactEntriesIntact('shop', A)).resolves.toBeUndefined();
+    await expect(store.assertArtifactEntriesIntact('shop', B)).resolves.toBeUndefined();
+    await execBehindTheStore(
+      backend.name,
+      handle,
+      `delete from ledger_entries where seq = ${promoted.entry!.seq}`,
+    );
+    for (const digest of [A, B]) {
+      const read = await tollgateRejectionOf(store.entriesForArtifact('shop', digest));
+      const checked = await tollgateRejectionOf(store.assertArtifactEntriesIntact('shop', digest));
+      expect(read.code).toBe('LEDGER_CORRUPT');
+      expect([checked.code, checked.message]).toEqual([read.code, read.message]);
+    }
+  });
+});
