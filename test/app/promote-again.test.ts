@@ -14,24 +14,16 @@ import { stageHistory } from '../../src/app/status.js';
 import type { Contract } from '../../src/contract/types.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, twoStageContract } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS } from '../support/stores.js';
 
-const SHOP = contractOf(`version: 1
-pipeline: shop
-# A demo pipeline: the test plays time forward with the request's clock.
-demo: true
-admins: [admin]
-artifact: { type: oci }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires: { soak: 24h }
-`);
+const SHOP = twoStageContract(
+  '      soak: 24h',
+  // A demo pipeline: the test plays time forward with the request's clock.
+  'demo: true\nadmins: [admin]\nartifact: { type: oci }',
+);
 
 // The same pipeline once staging asks for test results, which the digests here have none of.
 const SHOP_STRICTER = contractOf(

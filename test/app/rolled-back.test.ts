@@ -10,28 +10,21 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { stageHistory } from '../../src/app/status.js';
-import { contractOf } from '../support/builders.js';
+import { twoStageContract } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS } from '../support/stores.js';
 
 // Prod is closed on 2026-11-24 from 10:00 to 11:00 (UTC): the rollback happens inside it.
-const SHOP = contractOf(`version: 1
-pipeline: shop
-# A demo pipeline: the test plays time forward with the request's clock.
-demo: true
+const SHOP = twoStageContract(
+  `      approvals: { count: 1, from: [alice, bob] }
+      windows: { deny: [{ name: incident review, from: "2026-11-24T10:00:00Z", until: "2026-11-24T11:00:00Z" }] }`,
+  // A demo pipeline: the test plays time forward with the request's clock.
+  `demo: true
 artifact: { type: oci }
 overrides:
-  - { by: [carol], gates: [windows, rolledBack, approvals] }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      approvals: { count: 1, from: [alice, bob] }
-      windows: { deny: [{ name: incident review, from: "2026-11-24T10:00:00Z", until: "2026-11-24T11:00:00Z" }] }
-`);
+  - { by: [carol], gates: [windows, rolledBack, approvals] }`,
+);
 
 const V101 = fakeDigest('1.0.1');
 const V102 = fakeDigest('1.0.2');

@@ -9,23 +9,15 @@ import { checkStage } from '../../src/app/check.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { attestVerification } from '../../src/app/verification.js';
-import { contractOf } from '../support/builders.js';
+import { twoStageContract } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS } from '../support/stores.js';
 
-const SHOP = contractOf(`version: 1
-pipeline: shop
-demo: true
-artifact: { type: oci }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      approvals: { count: 1, from: [alice, bob] }
-`);
+const SHOP = twoStageContract(
+  '      approvals: { count: 1, from: [alice, bob] }',
+  'demo: true\nartifact: { type: oci }',
+);
 const D = fakeDigest('voided-1.0.0');
 const T0 = new Date('2026-11-24T09:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);

@@ -12,22 +12,12 @@ import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
-import { contractOf } from '../support/builders.js';
+import { twoStageContract } from '../support/builders.js';
 import { FIXTURES, fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS } from '../support/stores.js';
 
-const CONTRACT = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      tests: [{ suite: e2e, in: staging }]
-`);
+const CONTRACT = twoStageContract('      tests: [{ suite: e2e, in: staging }]');
 const D = fakeDigest('stage-scoped');
 const JUNIT = join(FIXTURES, 'junit/tests__utils__TEST-action.surefire.report.calc.AllOkTest.xml');
 

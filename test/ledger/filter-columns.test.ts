@@ -24,7 +24,7 @@ import { openPostgresStore } from '../../src/ledger/postgres-store.js';
 import { migrationProvider } from '../../src/ledger/schema.js';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf, twoStageContract } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
 import { pipelines, type TestPipeline } from '../support/pipeline.js';
 import {
@@ -151,20 +151,13 @@ for (const backend of BACKENDS) {
   });
 }
 
-const ROLLBACK_CONTRACT = contractOf(`version: 1
-pipeline: shop
-demo: true
+const ROLLBACK_CONTRACT = twoStageContract(
+  '      approvals: { count: 1, from: [alice, bob] }',
+  `demo: true
 artifact: { type: oci }
 overrides:
-  - { by: [carol], gates: [windows, rolledBack, approvals] }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      approvals: { count: 1, from: [alice, bob] }
-`);
+  - { by: [carol], gates: [windows, rolledBack, approvals] }`,
+);
 const V1 = fakeDigest('1.0.1');
 const V2 = fakeDigest('1.0.2');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);

@@ -24,33 +24,15 @@ import { renderDecisionMarkdown, renderDecisionText } from '../../src/report/dec
 import { createServerApp } from '../../src/server/app.js';
 import { readPublicKeyFile } from '../../src/trust/keys.js';
 import { verifyVsa } from '../../src/trust/vsa.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, twoStageYaml } from '../support/builders.js';
 import { FIXTURES, fakeDigest, makeWorkspace, ROOT, runCli } from '../support/cli.js';
 import { BACKENDS, type StoreHandle } from '../support/stores.js';
 
-const REAL = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      soak: 24h
-`;
-const FREEZE = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      # A freeze over today and the next ten years: only a clock set past it could step out.
-      windows: { deny: [{ name: long freeze, from: "2026-01-01", until: "2036-01-01", tz: UTC }] }
-`;
+const REAL = twoStageYaml('      soak: 24h');
+const FREEZE = twoStageYaml(
+  // A freeze over today and the next ten years: only a clock set past it could step out.
+  '      windows: { deny: [{ name: long freeze, from: "2026-01-01", until: "2036-01-01", tz: UTC }] }',
+);
 const DEMO = REAL.replace('pipeline: shop\n', 'pipeline: shop\ndemo: true\n');
 
 const D = fakeDigest('clock');

@@ -9,23 +9,12 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { contractSource, requestOf } from '../../src/app/services.js';
 import { canOverride, peopleOf } from '../../src/policy/people.js';
-import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf, twoStageYaml } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, type StoreHandle } from '../support/stores.js';
 
-const contractWith = (grant: string) => `version: 1
-pipeline: shop
-artifact: { type: file }
-overrides:
-  - ${grant}
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      soak: 24h
-`;
+const contractWith = (grant: string) =>
+  twoStageYaml('      soak: 24h', `artifact: { type: file }\noverrides:\n  - ${grant}`);
 const D = fakeDigest('never in staging');
 
 describe('a grant without gates', () => {

@@ -7,25 +7,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/app/services.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, twoStageYaml } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
 const NOW = '2026-11-24T09:00:00.000Z';
-const FLOW = (name: string) => `version: 1
-pipeline: ${name}
-demo: true
-admins: [root]
-artifact: { type: oci }
-stages:
-  dev: { purpose: fast feedback }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1 }
-`;
+const FLOW = (name: string) =>
+  twoStageYaml('      approvals: { count: 1 }', 'demo: true\nadmins: [root]\nartifact: { type: oci }', {
+    pipeline: name,
+    first: 'dev',
+  });
 const STARTED = ['p-empty', 'p-failed', 'p-promoted', 'p-rolled', 'p-verified'];
 
 let server: TestServer | undefined;

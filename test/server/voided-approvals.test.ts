@@ -5,22 +5,14 @@
  * the CLI runs the same gate (test/app/voided-approvals.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { contractOf } from '../support/builders.js';
+import { twoStageContract } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
-const FLOW = contractOf(`version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  dev: { purpose: fast feedback }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1, notBy: [promoter] }
-`);
+const FLOW = twoStageContract('      approvals: { count: 1, notBy: [promoter] }', 'artifact: { type: oci }', {
+  first: 'dev',
+});
 const D = fakeDigest('voided-approvals');
 
 let server: TestServer | undefined;

@@ -138,6 +138,36 @@ ${prodRequires}
 `);
 }
 
+/**
+ * The YAML of the two-stage contract most tests write: `first` (staging, release candidates; or
+ * dev, fast feedback), then prod (live, from `first`) requiring `prodRequires` (YAML lines,
+ * indented 6). `head` holds the top-level keys after `pipeline:` (artifact type, demo, overrides,
+ * trust), one a line from column 0.
+ */
+export function twoStageYaml(
+  prodRequires: string,
+  head = 'artifact: { type: file }',
+  { pipeline = 'shop', first = 'staging' }: { pipeline?: string; first?: 'staging' | 'dev' } = {},
+): string {
+  const purpose = first === 'staging' ? 'release candidates' : 'fast feedback';
+  return `version: 1
+pipeline: ${pipeline}
+${head}
+stages:
+  ${first}: { purpose: ${purpose} }
+  prod:
+    purpose: live
+    from: ${first}
+    requires:
+${prodRequires}
+`;
+}
+
+/** {@link twoStageYaml}, loaded. */
+export function twoStageContract(...args: Parameters<typeof twoStageYaml>): Contract {
+  return contractOf(twoStageYaml(...args));
+}
+
 let seq = 0;
 /** A ledger entry; seq increases in call order. */
 export function entry(kind: EntryKind, over: Partial<ViewEntry> & { at: string }): ViewEntry {

@@ -7,24 +7,18 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { twoStageYaml } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { pemKeyPair } from './helpers.js';
 
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: file }
+const CONTRACT = twoStageYaml(
+  '      soak: 24h',
+  `artifact: { type: file }
 trust:
   verifier: { key: keys/verifier.key }
 overrides:
-  - { by: [carol], gates: [soak] }
-stages:
-  staging: { purpose: release candidates }
-  prod:
-    purpose: live
-    from: staging
-    requires:
-      soak: 24h
-`;
+  - { by: [carol], gates: [soak] }`,
+);
 
 const BROKEN_GLASS = fakeDigest('overridden');
 const CLEAN = fakeDigest('clean');
