@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stagingYaml } from '../support/builders.js';
 import { copyFixture, makeWorkspace, ROOT, runCli } from '../support/cli.js';
 
 const DIGEST = `sha256:${'2f1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
@@ -298,15 +299,7 @@ describe('attest sbom reads SPDX tag-value (built CLI)', () => {
 
 describe('attest tests with repeated test cases (built CLI)', () => {
   it('counts every test case, records the merged view, and the contract decides which the gate reads', async () => {
-    const contract = (reruns: boolean) => `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      tests: [{ suite: e2e, reruns: ${reruns} }]
-`;
+    const contract = (reruns: boolean) => stagingYaml(`      tests: [{ suite: e2e, reruns: ${reruns} }]`);
     const dir = makeWorkspace(contract(false));
     const run = (args: string[]) => runCli(args, { cwd: dir });
     expect((await run(['register', '--digest', DIGEST])).code).toBe(0);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
 import { parseJunit, toTestSummary } from '../../src/evidence/junit-parser.js';
-import { contractOf, factsOf, testEvidence } from '../support/builders.js';
+import { contractOf, factsOf, stagingYaml, testEvidence } from '../support/builders.js';
 
 const RUNNERS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/junit-runners');
 
@@ -195,15 +195,7 @@ describe('a failure is never hidden by a duplicate', () => {
   });
 });
 
-const CONTRACT = (suite: string) => `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      tests: [${suite}]
-`;
+const CONTRACT = (suite: string) => stagingYaml(`      tests: [${suite}]`);
 
 describe('the tests gate reads the view the contract asks for', () => {
   const summary = async (file: string) =>

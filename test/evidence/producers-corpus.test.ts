@@ -14,70 +14,78 @@ import { decide } from '../../src/decide.js';
 import type { SbomSummary, VulnerabilitySummary } from '../../src/evidence/evidence.js';
 import { parseJunit, toTestSummary } from '../../src/evidence/junit-parser.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
-import { contractOf, factsOf, testEvidence, tollgateErrorOf } from '../support/builders.js';
+import { contractOf, factsOf, stagingYaml, testEvidence, tollgateErrorOf } from '../support/builders.js';
 import { fixtureText } from './scan-helpers.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/producers/', import.meta.url));
 
 interface JunitRow {
   file: string;
+  /** Counted from the file: `tests: passed failed errored skipped`. */
+  counts: string;
+  why: string;
+}
+
+/** A summary's counts as a row writes them. */
+function countsOf(summary: {
   tests: number;
   passed: number;
   failed: number;
   errored: number;
   skipped: number;
-  why: string;
+}) {
+  return `${summary.tests}: ${summary.passed} passed ${summary.failed} failed ${summary.errored} errored ${summary.skipped} skipped`;
 }
 
 const JUNIT: JunitRow[] = [
   {
     file: 'go-junit-report__testdata__001-report.xml',
-    ...{ tests: 5, passed: 2, failed: 1, errored: 0, skipped: 2 },
+    counts: '5: 2 passed 1 failed 0 errored 2 skipped',
     why: 'go-junit-report: pass, fail and skip in two packages',
   },
   {
     file: 'go-junit-report__testdata__013-report.xml',
-    ...{ tests: 5, passed: 2, failed: 0, errored: 3, skipped: 0 },
+    counts: '5: 2 passed 0 failed 3 errored 0 skipped',
     why: 'go-junit-report: packages that failed to build are test cases with an <error>',
   },
   {
     file: 'go-junit-report__testdata__030-report.xml',
-    ...{ tests: 17, passed: 8, failed: 9, errored: 0, skipped: 0 },
+    counts: '17: 8 passed 9 failed 0 errored 0 skipped',
     why: 'go-junit-report: failures with their output, several packages',
   },
   {
     file: 'go-junit-report__testdata__105-report.xml',
-    ...{ tests: 1, passed: 0, failed: 0, errored: 1, skipped: 0 },
+    counts: '1: 0 passed 0 failed 1 errored 0 skipped',
     why: 'go-junit-report: a panic is an <error> without a <failure>',
   },
   {
     file: 'go-junit-report__testdata__108-report.xml',
-    ...{ tests: 2, passed: 1, failed: 0, errored: 1, skipped: 0 },
+    counts: '2: 1 passed 0 failed 1 errored 0 skipped',
     why: 'go-junit-report: a panic after the tests passed is a failure of the package (an extra test case with an <error>)',
   },
   {
     file: 'gotestsum__internal__junitxml__testdata__junitxml-report.golden',
-    ...{ tests: 60, passed: 42, failed: 13, errored: 0, skipped: 5 },
+    counts: '60: 42 passed 13 failed 0 errored 5 skipped',
     why: 'gotestsum: subtests, parallel failures and a failing TestMain',
   },
   {
     file: 'gotestsum__internal__junitxml__testdata__junitxml-report-hide-skipped-tests.golden',
-    ...{ tests: 55, passed: 42, failed: 13, errored: 0, skipped: 0 },
+    counts: '55: 42 passed 13 failed 0 errored 0 skipped',
     why: 'gotestsum --junitfile-hide-skipped-tests: the skipped tests are left out, so they are not counted',
   },
   {
     file: 'gitleaks__testdata__expected__report__junit_simple.xml',
-    ...{ tests: 2, passed: 0, failed: 2, errored: 0, skipped: 0 },
+    counts: '2: 0 passed 2 failed 0 errored 0 skipped',
     why: 'gitleaks --report-format junit: each secret found is a failed test case',
   },
   {
     file: 'gitleaks__testdata__expected__report__junit_empty.xml',
-    ...{ tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
+    counts: '0: 0 passed 0 failed 0 errored 0 skipped',
     why: 'gitleaks with nothing found: one suite, no test case',
   },
   {
     file: 'trivy__integration__testdata__alpine-310.junit.golden',
-    ...{ tests: 4, passed: 0, failed: 4, errored: 0, skipped: 0 },
+    counts: '4: 0 passed 4 failed 0 errored 0 skipped',
     why: 'Trivy --format template --template @contrib/junit.tpl: each vulnerability is a failed test case',
   },
   {
@@ -90,19 +98,7 @@ const JUNIT: JunitRow[] = [
 describe('JUnit from Go converters, gitleaks and Trivy', () => {
   it.each(JUNIT)('$file: $why', async (row) => {
     const summary = toTestSummary(await parseJunit({ path: join(DIR, row.file) }), 'producers');
-    expect({
-      tests: summary.tests,
-      passed: summary.passed,
-      failed: summary.failed,
-      errored: summary.errored,
-      skipped: summary.skipped,
-    }).toEqual({
-      tests: row.tests,
-      passed: row.passed,
-      failed: row.failed,
-      errored: row.errored,
-      skipped: row.skipped,
-    });
+    expect(countsOf(summary)).toBe(row.counts);
   });
 
   it('a JunitXml.TestLogger report: the theory case listed twice counts twice, and its unparsable timestamp states no run time', async () => {
@@ -124,15 +120,7 @@ describe('JUnit from Go converters, gitleaks and Trivy', () => {
       path: join(DIR, 'gitleaks__testdata__expected__report__junit_simple.xml'),
     });
     const summary = toTestSummary(totals, 'secrets');
-    const contract = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      tests: [{ suite: secrets }]
-`);
+    const contract = contractOf(stagingYaml('      tests: [{ suite: secrets }]'));
     const decision = decide(contract, 'staging', factsOf({ evidence: [testEvidence(summary)] }));
     expect(decision.verdict).toBe('blocked');
     expect(decision.required[0]?.text).toMatch(
@@ -141,15 +129,20 @@ stages:
   });
 });
 
+/** The evidence `file` of test/fixtures/producers/ reads as, read under the name `name`. */
+function evidenceOf<T>(file: string, name: string, kind: 'scan' | 'sbom'): T {
+  const result = normaliseDocument(fixtureText(`producers/${file}`), name, kind);
+  if (result.type !== 'evidence') throw new Error(result.type);
+  return result.data as T;
+}
+
 describe('SARIF, SPDX and Trivy JSON from gitleaks and Trivy', () => {
   it('gitleaks SARIF: the result of a rule its driver does not list reads at the SARIF default level', () => {
-    const result = normaliseDocument(
-      fixtureText('producers/gitleaks__testdata__expected__report__sarif_simple.sarif'),
+    const scan = evidenceOf<VulnerabilitySummary>(
+      'gitleaks__testdata__expected__report__sarif_simple.sarif',
       'sarif_simple.sarif',
       'scan',
     );
-    if (result.type !== 'evidence') throw new Error(result.type);
-    const scan = result.data as VulnerabilitySummary;
     expect(scan.scanner).toBe('gitleaks');
     expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 1, low: 0, unknown: 0 });
     expect(scan.findings.map((f) => [f.id, f.package])).toEqual([['test-rule', 'auth.py']]);
@@ -167,13 +160,11 @@ describe('SARIF, SPDX and Trivy JSON from gitleaks and Trivy', () => {
   });
 
   it('Trivy JSON of a go.mod scan with VEX: four findings of UNKNOWN severity, all fixable', () => {
-    const result = normaliseDocument(
-      fixtureText('producers/trivy__integration__testdata__gomod-vex.json.golden'),
+    const scan = evidenceOf<VulnerabilitySummary>(
+      'trivy__integration__testdata__gomod-vex.json.golden',
       'gomod-vex.json',
       'scan',
     );
-    if (result.type !== 'evidence') throw new Error(result.type);
-    const scan = result.data as VulnerabilitySummary;
     expect(scan.counts).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 4 });
     expect(scan.findings.filter((f) => f.fixedIn !== undefined)).toHaveLength(4);
   });
@@ -182,9 +173,7 @@ describe('SARIF, SPDX and Trivy JSON from gitleaks and Trivy', () => {
     ['trivy__integration__testdata__conda-spdx.json.golden', 2, 2, ['MIT', 'OpenSSL']],
     ['trivy__integration__testdata__julia-spdx.json.golden', 4, 3, []],
   ])('Trivy SPDX %s: %i components, %i with a purl', (file, components, withPurl, licences) => {
-    const result = normaliseDocument(fixtureText(`producers/${file}`), file, 'sbom');
-    if (result.type !== 'evidence') throw new Error(result.type);
-    const sbom = result.data as SbomSummary;
+    const sbom = evidenceOf<SbomSummary>(file, file, 'sbom');
     expect(sbom.counts.components).toBe(components);
     expect(sbom.counts.withPurl).toBe(withPurl);
     expect([...new Set(sbom.components.flatMap((c) => c.licenses))].sort()).toEqual(licences);

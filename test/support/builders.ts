@@ -163,6 +163,19 @@ ${prodRequires}
 `;
 }
 
+/** The YAML of a one-stage contract: staging (release candidate) requiring `requires` (YAML lines, indented 6). */
+export function stagingYaml(requires: string): string {
+  return `version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  staging:
+    purpose: release candidate
+    requires:
+${requires}
+`;
+}
+
 /** {@link twoStageYaml}, loaded. */
 export function twoStageContract(...args: Parameters<typeof twoStageYaml>): Contract {
   return contractOf(twoStageYaml(...args));
