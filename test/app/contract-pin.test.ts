@@ -5,10 +5,9 @@
  * store backend, with the attacks as an attacker would make them.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordApproval } from '../../src/app/approve.js';
 import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
@@ -26,7 +25,7 @@ import type { Contract } from '../../src/contract/types.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, storePerTest } from '../support/stores.js';
 import { pemKeyPair } from '../trust/helpers.js';
 
 const head = `version: 1
@@ -74,28 +73,21 @@ const NO_ADMINS = contractOf(`${head}stages:
 
 const D = fakeDigest('pinned');
 
-let handle: StoreHandle | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const scope = storePerTest();
 
 describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
   async function setup(first: Contract = STRICT) {
-    handle = await backend.open();
-    dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-'));
-    writeFileSync(join(dir, 'unit.xml'), junit(['pass', 'pass'], 'unit'));
-    const store = handle.store;
+    await scope.open(backend);
+    scope.scratch('tollgate-pin-');
+    writeFileSync(join(scope.dir, 'unit.xml'), junit(['pass', 'pass'], 'unit'));
+    const store = scope.handle.store;
     // One services object per contract, all on the one shared ledger: what `-c FILE` does.
     const servicesOf = (contract: Contract) =>
       createServices({ contracts: contractSource([contract]), store, clock: systemClock });
     const as = (principal: string, contract: Contract = first) =>
       requestOf(servicesOf(contract), { principal, pipeline: 'shop' });
     await registerArtifact(as('ci'), { digest: D });
-    await attestTests(as('ci'), { artifact: D, suite: 'unit', files: [join(dir, 'unit.xml')] });
+    await attestTests(as('ci'), { artifact: D, suite: 'unit', files: [join(scope.dir, 'unit.xml')] });
     return { as, store };
   }
 
@@ -124,7 +116,12 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     for (const attempt of [
       () => promote(as('mallory', LOOSE), 'prod', D),
       () => recordApproval(as('mallory', LOOSE), 'prod', { artifact: D, decision: 'approve' }),
-      () => attestTests(as('mallory', LOOSE), { artifact: D, suite: 'e2e', files: [join(dir!, 'unit.xml')] }),
+      () =>
+        attestTests(as('mallory', LOOSE), {
+          artifact: D,
+          suite: 'e2e',
+          files: [join(scope.dir, 'unit.xml')],
+        }),
       () => rollbackStage(as('mallory', LOOSE), 'dev', { reason: 'because' }),
     ]) {
       const error = await tollgateRejectionOf(attempt());
@@ -268,7 +265,7 @@ describe.each(BACKENDS)('the contract is pinned ($title)', (backend) => {
     // The attacker swaps the pinned digest for his own contract's, in the hashed body itself.
     await execBehindTheStore(
       backend.name,
-      handle!,
+      scope.handle,
       'update ledger_entries set body = replace(body, ?, ?) where seq = ?',
       [STRICT.digest, LOOSE.digest, pin!.seq],
     );
@@ -294,31 +291,31 @@ stages:
 
     /** A store, and a folder holding KEYED and the key files it trusts; returns the contract. */
     async function keyedWorkspace(): Promise<Contract> {
-      handle = await backend.open();
-      dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-keys-'));
-      mkdirSync(join(dir, 'keys'));
-      writeFileSync(join(dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
-      writeFileSync(join(dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
-      return validateContract(KEYED, join(dir, 'tollgate.yaml'));
+      await scope.open(backend);
+      scope.scratch('tollgate-pin-keys-');
+      mkdirSync(join(scope.dir, 'keys'));
+      writeFileSync(join(scope.dir, 'keys/ci.pub'), pemKeyPair('ed25519').publicPem);
+      writeFileSync(join(scope.dir, 'keys/verifier.key'), pemKeyPair('ed25519').privatePem);
+      return validateContract(KEYED, join(scope.dir, 'tollgate.yaml'));
     }
 
     async function setup(digests: TrustFileDigests) {
       const contract = await keyedWorkspace();
       const services = createServices({
         contracts: contractSource([contract]),
-        store: handle!.store,
+        store: scope.handle.store,
         clock: systemClock,
         trustFiles: digests,
       });
       const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
       await registerArtifact(as('ci'), { digest: D });
       await promote(as('ci'), 'dev', D);
-      return { as, keys: join(dir!, 'keys') };
+      return { as, keys: join(scope.dir, 'keys') };
     }
 
     it('a swapped verifier key under the unchanged contract is refused until an admin records it', async () => {
       const { as, keys } = await setup(new TrustFileDigests());
-      const pin = await pinnedContract(handle!.store, 'shop');
+      const pin = await pinnedContract(scope.handle.store, 'shop');
       expect(Object.keys(pin!.trustFiles!).sort()).toEqual(['trust.keys.ci', 'trust.verifier.key']);
       // The attack: whoever can write the folder makes his own key the one VSAs and checkpoints rest on.
       writeFileSync(join(keys, 'verifier.key'), pemKeyPair('ed25519').privatePem);
@@ -367,13 +364,13 @@ stages:
       const contract = await keyedWorkspace();
       const services = createServices({
         contracts: contractSource([contract]),
-        store: handle!.store,
+        store: scope.handle.store,
         clock: systemClock,
       });
       const as = (principal: string) => requestOf(services, { principal, pipeline: 'shop' });
       // The pin an earlier Tollgate wrote: the same text, its trusted keys, no verifier key.
-      const ci = await new TrustFileDigests().digestOf(join(dir!, 'keys/ci.pub'));
-      await handle!.store.write('shop', (tx) =>
+      const ci = await new TrustFileDigests().digestOf(join(scope.dir, 'keys/ci.pub'));
+      await scope.handle.store.write('shop', (tx) =>
         tx.append('shop', {
           kind: ENTRY.contract,
           stage: null,
@@ -411,27 +408,27 @@ stages:
 describe.each(BACKENDS)('TOLLGATE_VSA_KEY must be the verifier key the contract pins ($title)', (backend) => {
   /** A workspace whose contract names `verifier` (YAML flow map), the pinned key files, and `env`. */
   async function setup(verifier: string, env: Record<string, string>) {
-    handle = await backend.open();
-    dir = mkdtempSync(join(tmpdir(), 'tollgate-pin-vsa-env-'));
-    mkdirSync(join(dir, 'keys'));
+    await scope.open(backend);
+    scope.scratch('tollgate-pin-vsa-env-');
+    mkdirSync(join(scope.dir, 'keys'));
     const pinned = pemKeyPair('ed25519');
-    writeFileSync(join(dir, 'keys/verifier.key'), pinned.privatePem);
-    writeFileSync(join(dir, 'keys/verifier.pub'), pinned.publicPem);
+    writeFileSync(join(scope.dir, 'keys/verifier.key'), pinned.privatePem);
+    writeFileSync(join(scope.dir, 'keys/verifier.pub'), pinned.publicPem);
     // The CI secret holding the pinned private key, and a key of the attacker.
-    writeFileSync(join(dir, 'secret.key'), pinned.privatePem);
-    writeFileSync(join(dir, 'stranger.key'), pemKeyPair('ed25519').privatePem);
+    writeFileSync(join(scope.dir, 'secret.key'), pinned.privatePem);
+    writeFileSync(join(scope.dir, 'stranger.key'), pemKeyPair('ed25519').privatePem);
     const contract = validateContract(
       `${head}trust:\n  verifier: ${verifier}\nstages:\n  dev: { purpose: dev }\n`,
-      join(dir, 'tollgate.yaml'),
+      join(scope.dir, 'tollgate.yaml'),
     );
     const as = (file: string) =>
       requestOf(
         createServices({
           contracts: contractSource([contract]),
-          store: handle!.store,
+          store: scope.handle.store,
           clock: systemClock,
           env: Object.fromEntries(
-            Object.entries(env).map(([k, v]) => [k, join(dir!, v.replace('FILE', file))]),
+            Object.entries(env).map(([k, v]) => [k, join(scope.dir, v.replace('FILE', file))]),
           ),
         }),
         { principal: 'ci', pipeline: 'shop' },
@@ -446,7 +443,7 @@ describe.each(BACKENDS)('TOLLGATE_VSA_KEY must be the verifier key the contract 
     expect(refused.code).toBe('CONFIG_INVALID');
     expect(refused.message).toContain('is not the verifier key');
     expect(refused.message).toContain('trust.verifier.key (keys/verifier.key) has');
-    expect(await pinnedContract(handle!.store, 'shop')).toBeUndefined();
+    expect(await pinnedContract(scope.handle.store, 'shop')).toBeUndefined();
     // The same key, kept as a CI secret instead of beside the contract, signs.
     expect((await promote(as('secret.key'), 'dev', D)).vsa).toBeDefined();
   });
@@ -458,13 +455,13 @@ describe.each(BACKENDS)('TOLLGATE_VSA_KEY must be the verifier key the contract 
     expect(refused.message).toContain('trust.verifier.publicKey (keys/verifier.pub) has');
     const promoted = await promote(as('secret.key'), 'dev', D);
     expect(promoted.vsa).toBeDefined();
-    const pin = await pinnedContract(handle!.store, 'shop');
+    const pin = await pinnedContract(scope.handle.store, 'shop');
     expect(Object.keys(pin!.trustFiles!)).toEqual(['trust.verifier.publicKey']);
     // Whoever only checks needs the public key alone.
     const verifyOnly = requestOf(
       createServices({
-        contracts: contractSource([validateContract(pin!.text, join(dir!, 'tollgate.yaml'))]),
-        store: handle!.store,
+        contracts: contractSource([validateContract(pin!.text, join(scope.dir, 'tollgate.yaml'))]),
+        store: scope.handle.store,
         clock: systemClock,
       }),
       { principal: 'ci', pipeline: 'shop' },

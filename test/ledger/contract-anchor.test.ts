@@ -5,10 +5,9 @@
  * contract entry in force when it was written, and a decision that no longer finds that entry
  * stops (LEDGER_CORRUPT, exit 4, nothing recorded). On every store backend, by raw SQL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attestTests } from '../../src/app/attest.js';
 import { checkStage } from '../../src/app/check.js';
 import { updateContract } from '../../src/app/contract-pin.js';
@@ -21,7 +20,7 @@ import { canonicalJson, sha256 } from '../../src/ledger/hash-chain.js';
 import { CONTRACT_ANCHOR } from '../../src/ledger/sql-ledger-store.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
 
 const head = `version: 1
 pipeline: shop
@@ -45,18 +44,11 @@ const EARLIER = fakeDigest('earlier-anchor');
 const OTHER = fakeDigest('other-anchor');
 const LATER = fakeDigest('later-anchor');
 
-let handle: StoreHandle | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const scope = storePerTest();
 
 describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
   const sql = (statement: string, params: unknown[] = []) =>
-    execBehindTheStore(backend.name, handle!, statement, params);
+    execBehindTheStore(backend.name, scope.handle, statement, params);
 
   /**
    * LAX pinned (#1), another artifact (#2), STRICT recorded over LAX (#3), another artifact (#4),
@@ -64,9 +56,9 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
    * read after the deletion (#1) keeps its successor.
    */
   async function setup() {
-    handle = await backend.open();
-    dir = mkdtempSync(join(tmpdir(), 'tollgate-anchor-'));
-    const store = handle.store;
+    await scope.open(backend);
+    scope.scratch('tollgate-anchor-');
+    const store = scope.handle.store;
     const as = (principal: string, contract: Contract) => requestUnder(store, principal, contract);
     const lax = await updateContract(as('alice', LAX));
     await registerArtifact(as('ci', LAX), { digest: EARLIER });
@@ -82,18 +74,18 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
     const [first] = await store.entriesForArtifact('shop', D);
     expect(first!.kind).toBe(ENTRY.register);
     expect(first!.payload[CONTRACT_ANCHOR]).toEqual({ seq: update.seq, hash: update.hash });
-    writeFileSync(join(dir!, 'unit.xml'), junit(['pass', 'pass'], 'unit'));
-    await attestTests(as('ci', STRICT), { artifact: D, suite: 'unit', files: [join(dir!, 'unit.xml')] });
+    writeFileSync(join(scope.dir, 'unit.xml'), junit(['pass', 'pass'], 'unit'));
+    await attestTests(as('ci', STRICT), { artifact: D, suite: 'unit', files: [join(scope.dir, 'unit.xml')] });
     const entries = await store.entriesForArtifact('shop', D);
     expect(entries.map((e) => e.kind)).toEqual([ENTRY.register, ENTRY.attest]);
     expect(entries[1]!.payload).not.toHaveProperty(CONTRACT_ANCHOR);
   });
 
   it('an artifact first recorded while nothing is pinned names no contract entry', async () => {
-    handle = await backend.open();
-    const as = requestUnder(handle.store, 'ci', STRICT);
+    await scope.open(backend);
+    const as = requestUnder(scope.handle.store, 'ci', STRICT);
     await registerArtifact(as, { digest: D });
-    const [first] = await handle.store.entriesForArtifact('shop', D);
+    const [first] = await scope.handle.store.entriesForArtifact('shop', D);
     expect(first!.payload[CONTRACT_ANCHOR]).toBeNull();
     expect((await checkStage(as, 'dev', D)).verdict).toBe('blocked');
   });
@@ -120,8 +112,8 @@ describe.each(BACKENDS)('a deleted contract update ($title)', (backend) => {
   });
 
   it('an artifact is not first recorded after the update was deleted: the head names it', async () => {
-    handle = await backend.open();
-    const store = handle.store;
+    await scope.open(backend);
+    const store = scope.handle.store;
     const as = (principal: string, contract: Contract) => requestUnder(store, principal, contract);
     await updateContract(as('alice', LAX));
     await registerArtifact(as('ci', LAX), { digest: EARLIER });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach } from 'vitest';
 import { createServices } from '../../src/app/create-services.js';
 import { pgUserOf } from '../../src/app/open-ledger.js';
 import { contractSource, requestOf, systemClock } from '../../src/app/services.js';
@@ -186,4 +187,39 @@ export function requestUnder(store: LedgerStore, principal: string, contract: Co
     principal,
     pipeline: contract.pipeline,
   });
+}
+
+/**
+ * The store and scratch folder of the running test, both disposed after it (the `afterEach` is
+ * registered here): `open(backend)` opens the store, `scratch(prefix)` makes the folder.
+ */
+export function storePerTest() {
+  let handle: StoreHandle | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await handle?.dispose();
+    handle = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return {
+    async open(backend: Backend): Promise<StoreHandle> {
+      handle = await backend.open();
+      return handle;
+    },
+    scratch(prefix: string): string {
+      dir = mkdtempSync(join(tmpdir(), prefix));
+      return dir;
+    },
+    /** The store this test opened. */
+    get handle(): StoreHandle {
+      if (handle === undefined) throw new Error('no store opened in this test');
+      return handle;
+    },
+    /** The folder this test made. */
+    get dir(): string {
+      if (dir === undefined) throw new Error('no scratch folder made in this test');
+      return dir;
+    },
+  };
 }
