@@ -6,22 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { decisionToJunit } from '../../src/ci/junit-report.js';
 import { decide } from '../../src/decide.js';
-import { contractOf, factsOf } from '../support/builders.js';
+import { factsOf } from '../support/builders.js';
+import { APPROVED_PROD, GENUINE, IMPOSTOR } from '../support/lookalikes.js';
 
-const CONTRACT = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  dev: { purpose: fast feedback }
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1 }
-`);
-const SHARED = '0123456789abcdef';
-const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
-const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+const CONTRACT = APPROVED_PROD;
 const ARTIFACT = {
   digest: IMPOSTOR,
   labels: { version: '1.0.0' },

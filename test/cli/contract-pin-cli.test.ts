@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
+import { twoStageYaml } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 import { pemKeyPair } from '../trust/helpers.js';
 
@@ -86,22 +87,15 @@ describe('tollgate contract update', () => {
   }, 60_000);
 });
 
-const TRUSTING = `version: 1
-pipeline: shop
-artifact: { type: file }
+const TRUSTING = twoStageYaml(
+  `      signedBy: { by: [ci], require: [tests] }
+      tests: [{ suite: unit }]`,
+  `artifact: { type: file }
 admins: [alice]
 trust:
-  keys: { ci: keys/ci.pub }
-stages:
-  dev:
-    purpose: fast feedback
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      signedBy: { by: [ci], require: [tests] }
-      tests: [{ suite: unit }]
-`;
+  keys: { ci: keys/ci.pub }`,
+  { first: 'dev' },
+);
 
 function testResult(digest: string): string {
   return JSON.stringify({

@@ -6,23 +6,13 @@
  * `rollback` print both in full too.
  */
 import { describe, expect, it } from 'vitest';
+import { twoStageYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
+import { GENUINE, IMPOSTOR } from '../support/lookalikes.js';
 
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  dev:
-    purpose: fast feedback
-  prod:
-    purpose: live
-    from: dev
-    requires:
-      approvals: { count: 1, notBy: [promoter] }
-`;
-const SHARED = '0123456789abcdef';
-const GENUINE = `sha256:${SHARED}${'a'.repeat(48)}`;
-const IMPOSTOR = `sha256:${SHARED}${'b'.repeat(48)}`;
+const CONTRACT = twoStageYaml('      approvals: { count: 1, notBy: [promoter] }', undefined, {
+  first: 'dev',
+});
 
 describe('look-alike digests in the CLI', () => {
   it('show both digests in full and say which is a look-alike of which, by whom and when', async () => {
