@@ -6,20 +6,15 @@ import { copyFixture, makeWorkspace, ROOT, runCli } from '../support/cli.js';
 
 const DIGEST = `sha256:${'2f1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
 const COMMIT = '9f3c2a1b4d5e6f708192a3b4c5d6e7f8091a2b3c';
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      sbom: { denyLicenses: [AGPL-3.0-only], bannedComponents: ["pkg:npm/event-stream@3.3.6"] }
+const CONTRACT = stagingYaml(
+  `      sbom: { denyLicenses: [AGPL-3.0-only], bannedComponents: ["pkg:npm/event-stream@3.3.6"] }
       vulnerabilities:
         critical: 0
         high: 1
         allow: [{ id: CVE-2021-44228, reason: JNDI lookups disabled, until: 2027-01-31 }]
-      provenance: { builderId: "https://github.com/slsa-framework/*", sourceRepository: "github.com/example-shop/*", commitMatchesLabel: true }
-`;
+      provenance: { builderId: "https://github.com/slsa-framework/*", sourceRepository: "github.com/example-shop/*", commitMatchesLabel: true }`,
+  'artifact: { type: oci }',
+);
 
 function sample(dir: string, name: string): string {
   const target = join(dir, name);

@@ -5,18 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stagingYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 const DIGEST = `sha256:${'4c'.repeat(32)}`;
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      vulnerabilities: { critical: 0, high: 0 }
-`;
+const CONTRACT = stagingYaml('      vulnerabilities: { critical: 0, high: 0 }', 'artifact: { type: oci }');
 
 const result = (id: string) =>
   `{"ruleId": "${id}", "level": "error", "message": {"text": "${id}"}, "properties": {"security-severity": "8.1"}}`;

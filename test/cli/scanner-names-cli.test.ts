@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { stagingYaml } from '../support/builders.js';
 import { copyFixture, makeWorkspace, runCli } from '../support/cli.js';
 
 const DIGEST = `sha256:${'7c1ab0f1c0e4a6c1d8d4e2e0b1f6f2d4a9e1c3b5d7f9a1c3e5b7d9f1a3c5e7b9'}`;
-const contract = (scanners: string) => `version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  staging:
-    purpose: release candidate
-    requires:
-      vulnerabilities: { critical: 0${scanners} }
-`;
+const contract = (scanners: string) =>
+  stagingYaml(`      vulnerabilities: { critical: 0${scanners} }`, 'artifact: { type: oci }');
 
 interface Gate {
   gate: string;

@@ -163,11 +163,14 @@ ${prodRequires}
 `;
 }
 
-/** The YAML of a one-stage contract: staging (release candidate) requiring `requires` (YAML lines, indented 6). */
-export function stagingYaml(requires: string): string {
+/**
+ * The YAML of a one-stage contract: staging (release candidate) requiring `requires` (YAML lines,
+ * indented 6); `head` holds the top-level keys after `pipeline:`, as in {@link twoStageYaml}.
+ */
+export function stagingYaml(requires: string, head = 'artifact: { type: file }'): string {
   return `version: 1
 pipeline: shop
-artifact: { type: file }
+${head}
 stages:
   staging:
     purpose: release candidate
