@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollbackYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 import {
   type PrometheusServer,
@@ -13,27 +14,15 @@ import {
   waitFor,
 } from '../support/prometheus.js';
 
-const contract = (metrics: string, condition: string) => `version: 1
-pipeline: shop
-# A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
-demo: true
-artifact: { type: file }
-${metrics}
-stages:
-  prod:
-    purpose: live
-    rollback:
-      within: 2h
-      when:
-        - name: error rate
-          prometheus: ${condition}
-          above: 0.02
-          for: 2m
-          interval: 1m
-  prod-eu:
-    purpose: second region
-    from: prod
-`;
+const contract = (metrics: string, condition: string) =>
+  rollbackYaml({
+    within: '2h',
+    condition,
+    // A demo pipeline: the test plays time forward with --now / TOLLGATE_NOW.
+    head: `demo: true\nartifact: { type: file }\n${metrics}`,
+    when: '          for: 2m\n          interval: 1m\n',
+    after: '  prod-eu:\n    purpose: second region\n    from: prod\n',
+  });
 
 async function register(dir: string, file: string, now?: string): Promise<string> {
   const result = await runCli(['register', '--file', file, '--json', ...(now ? ['--now', now] : [])], {

@@ -5,22 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rollbackYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
-const contract = `version: 1
-pipeline: shop
-artifact: { type: file }
-metrics: { file: metrics.json }
-stages:
-  prod:
-    purpose: live
-    rollback:
-      within: 2h
-      when:
-        - name: error rate
-          prometheus: sum(rate(errors_total{digest="$digest"}[5m]))
-          above: 0.02
-`;
+const contract = rollbackYaml({
+  within: '2h',
+  condition: 'sum(rate(errors_total{digest="$digest"}[5m]))',
+  head: 'artifact: { type: file }\nmetrics: { file: metrics.json }',
+});
 
 describe('rollback check and watch at a set clock, outside a demo pipeline', () => {
   it('a healthy check at a set time exits 2, and watch refuses the set time', async () => {

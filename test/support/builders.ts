@@ -179,6 +179,39 @@ ${requires}
 `;
 }
 
+/**
+ * The YAML of a pipeline whose prod (live) rolls back within `within` when the error rate, the
+ * Prometheus query `condition`, is above 0.02; `when` adds lines to that condition (indented 10),
+ * `head` holds the top-level keys after `pipeline:`, `after` more stages (indented 2).
+ */
+export function rollbackYaml({
+  within,
+  condition,
+  head,
+  when = '',
+  after = '',
+}: {
+  within: string;
+  condition: string;
+  head: string;
+  when?: string;
+  after?: string;
+}): string {
+  return `version: 1
+pipeline: shop
+${head}
+stages:
+  prod:
+    purpose: live
+    rollback:
+      within: ${within}
+      when:
+        - name: error rate
+          prometheus: ${condition}
+          above: 0.02
+${when}${after}`;
+}
+
 /** {@link twoStageYaml}, loaded. */
 export function twoStageContract(...args: Parameters<typeof twoStageYaml>): Contract {
   return contractOf(twoStageYaml(...args));
