@@ -305,6 +305,16 @@ export class RegistryTransport {
           throw this.unavailable(request, attempt, started, last, error);
       }
       if (response) {
+        // Only the registry's own challenge is answered. A 401 from the storage a read was
+        // redirected to names a realm the registry did not choose: answering it would send the
+        // registry's credentials (Basic, to fetch a token) to whoever runs that storage.
+        if (response.status === 401 && response.url.origin !== this.origin) {
+          response.discard();
+          throw new TollgateError(
+            'REGISTRY_DENIED',
+            `registry ${this.registry} redirected ${request.method} ${request.path.split('?')[0]} to ${response.url.host}, which refused it (401); Tollgate answers only the registry's own authentication challenge and never sends its credentials to another host`,
+          );
+        }
         if (response.status === 401 && !authenticated) {
           response.discard();
           authenticated = true;

@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +215,47 @@ describe.runIf(registryAvailable())('tollgate copy', () => {
       expect(storage.headers.filter((h) => h.authorization !== undefined)).toEqual([]);
     } finally {
       await Promise.all([front.close(), storage.close()]);
+    }
+  });
+
+  it('never answers a 401 challenge from the storage a blob read is redirected to: the credentials stay with the registry', async () => {
+    // The storage origin is hostile: it answers every read 401 with a Bearer realm of its own and
+    // records what it is sent. The real registry cannot be made to answer that (its 401s name its
+    // own realm), hence this small server; the registry and the redirect in front of it are real.
+    const vault = `${target.host}/vault/stolen:1.0`;
+    const pushed = await pushTestImage(vault, PLATFORMS.slice(1), {
+      user: 'ci',
+      password: 'ci-secret-password',
+    });
+    const sent: string[] = [];
+    const storage = http.createServer((req, res) => {
+      sent.push(`${req.method} ${req.url} ${req.headers.authorization ?? '(none)'}`);
+      if (req.url?.startsWith('/token'))
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"token":"storage-token"}');
+      const realm = `http://${req.headers.host}/token`;
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="storage"` }).end();
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const storageHost = `127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    const front = await startFaultProxy(target.host);
+    try {
+      front.rules.push({ when: /^GET \/v2\/vault\/stolen\/blobs\//, fault: { redirect: storageHost } });
+      const env = { DOCKER_CONFIG: dockerConfigDir(front.host, 'ci', 'ci-secret-password') };
+      const dir = await registeredThrough(front.host, 'vault/stolen:1.0', env);
+      const result = await runCli(
+        ['copy', '--artifact', pushed.digest, '--to', `${source.host}/mirror/stolen:1.0`],
+        { cwd: dir, env: { HOME: dir, TOLLGATE_REGISTRY_TIMEOUT: '5s', ...env } },
+      );
+      expect(sent.some((line) => line.includes('/blobs/'))).toBe(true);
+      expect(sent.filter((line) => !line.endsWith('(none)'))).toEqual([]);
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toContain(`to ${storageHost}, which refused it (401)`);
+      expect(ledgerText(dir)).not.toContain('"kind":"copy"');
+    } finally {
+      await front.close();
+      await new Promise<void>((resolve) => storage.close(() => resolve()));
     }
   });
 
