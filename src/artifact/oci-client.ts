@@ -16,6 +16,7 @@ import {
   RegistryTransport,
   type RegistryTransportOptions,
   type RequestBody,
+  TimeoutError,
 } from './oci-transport.js';
 
 export const MEDIA_TYPE = {
@@ -113,13 +114,27 @@ async function readLimited(response: RegistryResponse, limit: number, what: stri
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      response.body.destroy();
-      throw new TollgateError('REGISTRY_INVALID', `${what} is over the ${limit}-byte limit`);
+  try {
+    for await (const chunk of response.chunks()) {
+      total += chunk.length;
+      if (total > limit) {
+        response.body.destroy();
+        throw new TollgateError('REGISTRY_INVALID', `${what} is over the ${limit}-byte limit`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof TollgateError) throw error;
+    // A body that trickles past the time budget, or a connection cut mid-body: the registry's fault.
+    const cause =
+      error instanceof TimeoutError
+        ? error.message
+        : ((error as NodeJS.ErrnoException).code ?? String(error));
+    throw new TollgateError(
+      'REGISTRY_UNAVAILABLE',
+      `${response.url.host}: reading ${what} failed after ${total} bytes (${cause}); nothing was recorded (TOLLGATE_REGISTRY_TIMEOUT sets the time budget)`,
+      { cause: error },
+    );
   }
   return Buffer.concat(chunks);
 }

@@ -105,7 +105,32 @@ export class RegistryResponse {
     readonly message: IncomingMessage,
     /** Where the answer came from, after redirects. */
     readonly url: URL,
+    /**
+     * When the operation's time budget ends (ms since the epoch): a small body read whole (a
+     * manifest, an error page, a token) must have arrived by then, however slowly it trickles.
+     */
+    readonly deadline?: number,
   ) {}
+
+  /**
+   * The body's chunks, up to the deadline: a body still arriving then is cut off and the read
+   * fails with a TimeoutError (a trickle of bytes never trips the per-attempt silence timeout).
+   */
+  async *chunks(): AsyncGenerator<Buffer> {
+    const message = this.message;
+    const timer =
+      this.deadline === undefined
+        ? undefined
+        : setTimeout(
+            () => message.destroy(new TimeoutError('the body was still arriving when the time budget ended')),
+            Math.max(0, this.deadline - Date.now()),
+          );
+    try {
+      for await (const chunk of message as AsyncIterable<Buffer>) yield chunk;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   get status(): number {
     return this.message.statusCode ?? 0;
@@ -136,7 +161,7 @@ export class RegistryResponse {
     const chunks: Buffer[] = [];
     let total = 0;
     try {
-      for await (const chunk of this.message as AsyncIterable<Buffer>) {
+      for await (const chunk of this.chunks()) {
         chunks.push(chunk);
         total += chunk.length;
         if (total >= limit) break;
@@ -174,7 +199,7 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-class TimeoutError extends Error {
+export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
@@ -296,6 +321,7 @@ export class RegistryTransport {
               : Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining)),
           idleMs: this.options.attemptTimeoutMs,
           follow: !request.manualRedirect,
+          deadline,
         });
       } catch (error) {
         // A body that refused itself (a blob whose bytes are not its digest) is not a network fault.
@@ -356,7 +382,10 @@ export class RegistryTransport {
    * storage URL carries its own signature, and credentials must not travel to another host. A
    * redirect from HTTPS to plain HTTP is refused unless the target could be reached over HTTP anyway.
    */
-  private async perform(url: URL, options: ExchangeOptions & { follow: boolean }): Promise<RegistryResponse> {
+  private async perform(
+    url: URL,
+    options: ExchangeOptions & { follow: boolean; deadline: number },
+  ): Promise<RegistryResponse> {
     let current = url;
     let headers = options.headers;
     for (let hops = 0; ; hops++) {
@@ -366,7 +395,7 @@ export class RegistryTransport {
       const status = message.statusCode ?? 0;
       const location = message.headers.location;
       if (!options.follow || !REDIRECT_STATUS.has(status) || !location) {
-        return new RegistryResponse(message, current);
+        return new RegistryResponse(message, current, options.deadline);
       }
       new RegistryResponse(message, current).discard();
       const next = new URL(location, current);
@@ -505,6 +534,7 @@ export class RegistryTransport {
         response = new RegistryResponse(
           await exchange(url, { method, headers, body, headersMs: wait, idleMs: wait }),
           url,
+          deadline,
         );
       } catch (error) {
         last = describeCause(error);

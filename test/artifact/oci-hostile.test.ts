@@ -79,6 +79,13 @@ beforeAll(async () => {
         if (!planted) return void res.writeHead(404).end();
         return void res.writeHead(200, { 'content-type': planted.contentType }).end(planted.body);
       }
+      // A manifest whose body trickles: a byte every 50 ms, never silent long enough to time out.
+      if (manifest && req.method === 'GET' && url.pathname.startsWith('/v2/trickle/')) {
+        res.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest, 'content-length': 4000 });
+        const timer = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       if (manifest && req.method === 'HEAD' && url.pathname.startsWith('/v2/catch-all/'))
         return void res.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end();
       if (manifest && req.method === 'GET') manifestGets.push(url.pathname);
@@ -362,6 +369,15 @@ describe('a hostile registry', () => {
     expect(new Set(reads).size).toBe(13);
     expect(mostInFlight).toBeGreaterThan(1);
     expect(mostInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it('gives up on a manifest that trickles in past the time budget instead of waiting for it', async () => {
+    // A byte every 50 ms keeps the connection from ever being silent, so only a budget on the
+    // whole body stops it: 4000 bytes would take 200 s.
+    const budgeted = new RegistryClient(transportOptionsFromEnv({ TOLLGATE_REGISTRY_TIMEOUT: '1s' }));
+    const error = await refusal(budgeted.getManifest({ registry: host, repository: 'trickle/app' }, '1.0'));
+    expect(error.code).toBe('REGISTRY_UNAVAILABLE');
+    expect(error.message).toContain('the time budget ended');
   });
 
   it('refuses a referrers answer that is not an index with a clear error, not a crash', async () => {
