@@ -539,6 +539,15 @@ export class RegistryClient {
     });
     if (response.status !== 201) return this.fail(response, repo, `uploading blob ${digest}`);
     response.discard();
+    // The registry says what it stored (distribution sends it on every 201): another digest means
+    // it kept other bytes than the ones checked on the way.
+    const stored = response.header('docker-content-digest');
+    if (stored !== null && stored !== digest) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the blob uploaded as ${digest} was stored as ${stored}`,
+      );
+    }
   }
 
   /** Uploads a blob held in memory unless the repository has it. */

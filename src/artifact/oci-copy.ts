@@ -214,7 +214,9 @@ export async function copyImage(
       throw new TollgateError('REGISTRY_INVALID', `copy of ${manifest.digest} was stored as ${written}`);
     }
   }
-  // Read back what a user of the destination will get.
+  // Read back what a user of the destination will get: the tag, and every manifest under it by
+  // digest (each read is hashed). A destination that answered 201 to a child's PUT but kept
+  // nothing (or something else) would otherwise serve an index whose platform cannot be pulled.
   const check = await client.getManifest(to, to.tag ?? digest);
   if (check.digest !== digest) {
     throw new TollgateError(
@@ -222,5 +224,21 @@ export async function copyImage(
       `${to.registry}/${to.repository}${to.tag ? `:${to.tag}` : ''} holds ${check.digest} after the copy, not ${digest}`,
     );
   }
+  await pool(
+    manifests.filter((manifest) => manifest !== top),
+    options.concurrency ?? 4,
+    async (manifest) => {
+      try {
+        await client.getManifest(to, manifest.digest);
+      } catch (error) {
+        if (!(error instanceof TollgateError && error.code === 'IMAGE_NOT_FOUND')) throw error;
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${to.registry}/${to.repository} accepted manifest ${manifest.digest} of ${digest} but does not hold it after the copy; the copy is not recorded`,
+          { cause: error },
+        );
+      }
+    },
+  );
   return { digest, mediaType: top.mediaType, manifests: manifests.length, blobs: counts, bytes };
 }

@@ -108,6 +108,14 @@ beforeAll(async () => {
           answer();
         }, 15);
       }
+      // A destination that answers 201 to a manifest PUT by digest and keeps nothing.
+      if (
+        manifest &&
+        req.method === 'PUT' &&
+        manifest[1] === 'liar/app' &&
+        manifest[2]!.startsWith('sha256:')
+      )
+        return void res.writeHead(201, { 'docker-content-digest': sha(Buffer.concat(chunks)) }).end();
       if (manifest && req.method === 'PUT') {
         const body = Buffer.concat(chunks);
         const planted = { body, contentType: String(req.headers['content-type']) };
@@ -116,7 +124,7 @@ beforeAll(async () => {
         return void res.writeHead(201, { 'docker-content-digest': sha(body) }).end();
       }
       if (blobPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        const bytes = blobs.get(blobPath[2]!);
+        const bytes = blobPath[1]!.startsWith('liar-blob/') ? undefined : blobs.get(blobPath[2]!);
         if (!bytes) return void res.writeHead(404).end();
         res.writeHead(200, { 'content-length': bytes.length });
         return void res.end(req.method === 'HEAD' ? undefined : bytes);
@@ -124,6 +132,9 @@ beforeAll(async () => {
       if (req.method === 'POST' && url.pathname.endsWith('/blobs/uploads/')) {
         return void res.writeHead(202, { location: `${url.pathname}upload-1` }).end();
       }
+      // A destination that keeps other bytes than it was sent, and says so in its digest header.
+      if (req.method === 'PUT' && url.pathname.startsWith('/v2/liar-blob/'))
+        return void res.writeHead(201, { 'docker-content-digest': sha('other bytes') }).end();
       if (req.method === 'PUT' && url.pathname.includes('/blobs/uploads/')) {
         const bytes = Buffer.concat(chunks);
         blobs.set(sha(bytes), bytes);
@@ -285,6 +296,46 @@ describe('a hostile registry', () => {
       expect(error.message).toContain(message);
       expect([...manifests.keys()].filter((key) => key.startsWith('prod/'))).toEqual([]);
     }
+  });
+
+  it('does not report a copy whose platform manifest the destination accepted but does not hold', async () => {
+    const config = blob('{}');
+    const child = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const index = plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociIndex,
+        manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: child, size: 10 }],
+      },
+      MEDIA_TYPE.ociIndex,
+    );
+    const error = await refusal(
+      copyImage(client(), repo(), index, { registry: host, repository: 'liar/app', tag: '1.0' }),
+    );
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(`accepted manifest ${child} of ${index} but does not hold it`);
+  });
+
+  it('does not report a copy whose blob the destination says it stored under another digest', async () => {
+    const config = blob('{"architecture":"amd64"}');
+    const image = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const error = await refusal(
+      copyImage(client(), repo(), image, { registry: host, repository: 'liar-blob/app', tag: '1.0' }),
+    );
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(
+      `the blob uploaded as ${config.digest} was stored as ${sha('other bytes')}`,
+    );
+    expect(manifests.has('liar-blob/app/1.0')).toBe(false);
   });
 
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
