@@ -562,41 +562,84 @@ export class RegistryClient {
 
   /**
    * The referrers of a digest through the referrers API, or undefined when the registry has none
-   * (404: then clients use the `sha256-<hex>` tag schema).
+   * (404: then clients use the `sha256-<hex>` tag schema). A list split into pages (`Link: <…>;
+   * rel="next"`, as the spec allows) is followed to its end, on the registry's own origin only; a
+   * page named twice (a loop) or more than MAX_REFERRERS referrers in all is refused.
    */
   async referrers(repo: Repository, digest: string): Promise<Descriptor[] | undefined> {
-    const response = await this.send(repo, {
-      method: 'GET',
-      path: `/v2/${repo.repository}/referrers/${digest}`,
-      scopes: [pull(repo)],
-      headers: { accept: MEDIA_TYPE.ociIndex },
-    });
-    if (response.status === 404) {
-      response.discard();
-      return undefined;
+    const where = `${repo.registry}/${repo.repository}: the referrers of ${digest}`;
+    const origin = this.transport(repo.registry).origin;
+    const all: Descriptor[] = [];
+    const pages = new Set<string>();
+    let path = `/v2/${repo.repository}/referrers/${digest}`;
+    for (;;) {
+      pages.add(path);
+      const response = await this.send(repo, {
+        method: 'GET',
+        path,
+        scopes: [pull(repo)],
+        headers: { accept: MEDIA_TYPE.ociIndex },
+      });
+      if (response.status === 404 && pages.size === 1) {
+        response.discard();
+        return undefined;
+      }
+      if (!response.ok) return this.fail(response, repo, `listing referrers of ${digest}`);
+      const contentType = (response.header('content-type') ?? '').split(';')[0]!.trim();
+      const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the referrers of ${digest}`);
+      // A registry without the API may answer 200 with something else (an HTML page, a proxy's error).
+      if (contentType !== MEDIA_TYPE.ociIndex) {
+        if (pages.size === 1) return undefined;
+        throw new TollgateError('REGISTRY_INVALID', `${where}: a later page is not an OCI index`);
+      }
+      let index: ManifestJson | null;
+      try {
+        index = JSON.parse(bytes.toString('utf8')) as ManifestJson | null;
+      } catch (cause) {
+        throw new TollgateError('REGISTRY_INVALID', `${where} are not JSON`, { cause });
+      }
+      const manifests = typeof index === 'object' && index !== null ? (index.manifests ?? []) : undefined;
+      if (!Array.isArray(manifests) || manifests.some((d) => typeof d !== 'object' || d === null)) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where} are not an index (expected "manifests": a list of descriptors)`,
+        );
+      }
+      all.push(...manifests);
+      if (all.length > MAX_REFERRERS) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where}: the registry lists more than ${MAX_REFERRERS} referrers; Tollgate refuses to read that many`,
+        );
+      }
+      const next = nextLink(response.header('link'));
+      if (next === undefined) return all;
+      const url = new URL(next, origin);
+      if (url.origin !== origin) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where}: the next page is on another host (${url.host}); Tollgate reads referrers from the registry only`,
+        );
+      }
+      path = `${url.pathname}${url.search}`;
+      if (pages.has(path)) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where}: the pages loop (${url.pathname}${url.search} is named twice)`,
+        );
+      }
     }
-    if (!response.ok) return this.fail(response, repo, `listing referrers of ${digest}`);
-    const contentType = (response.header('content-type') ?? '').split(';')[0]!.trim();
-    const bytes = await readLimited(response, MAX_MANIFEST_BYTES, `the referrers of ${digest}`);
-    // A registry without the API may answer 200 with something else (an HTML page, a proxy's error).
-    if (contentType !== MEDIA_TYPE.ociIndex) return undefined;
-    let index: ManifestJson | null;
-    try {
-      index = JSON.parse(bytes.toString('utf8')) as ManifestJson | null;
-    } catch (cause) {
-      throw new TollgateError(
-        'REGISTRY_INVALID',
-        `${repo.registry}/${repo.repository}: the referrers of ${digest} are not JSON`,
-        { cause },
-      );
-    }
-    const manifests = typeof index === 'object' && index !== null ? (index.manifests ?? []) : undefined;
-    if (!Array.isArray(manifests) || manifests.some((d) => typeof d !== 'object' || d === null)) {
-      throw new TollgateError(
-        'REGISTRY_INVALID',
-        `${repo.registry}/${repo.repository}: the referrers of ${digest} are not an index (expected "manifests": a list of descriptors)`,
-      );
-    }
-    return manifests;
   }
+}
+
+/** Referrers read for one digest at most (a real image has a handful; a hostile list has thousands). */
+export const MAX_REFERRERS = 1000;
+
+/** The target of `rel="next"` in a `Link` header (RFC 8288), if any. */
+function nextLink(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    if (/;\s*rel\s*=\s*"?(?:[^";,]*\s)?next(?:\s[^";,]*)?"?/i.test(match[2] ?? '')) return match[1];
+  }
+  return undefined;
 }

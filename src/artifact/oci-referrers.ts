@@ -11,6 +11,7 @@
 import { TollgateError } from '../errors.js';
 import {
   type Descriptor,
+  MAX_REFERRERS,
   type ManifestJson,
   MEDIA_TYPE,
   type RegistryClient,
@@ -132,7 +133,14 @@ export async function listReferrers(
   const fromApi = await client.referrers(repo, digest);
   if (fromApi !== undefined) return { referrers: fromApi, via: 'referrers-api' };
   const index = await readTagIndex(client, repo, digestTag(digest));
-  return { referrers: index.manifests ?? [], via: 'fallback-tag' };
+  const referrers = index.manifests ?? [];
+  if (referrers.length > MAX_REFERRERS) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${repo.registry}/${repo.repository}:${digestTag(digest)} lists more than ${MAX_REFERRERS} referrers; Tollgate refuses to read that many`,
+    );
+  }
+  return { referrers, via: 'fallback-tag' };
 }
 
 /** cosign's attestation config: an image config whose rootfs lists the layers. */

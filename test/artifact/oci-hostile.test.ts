@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { digestForImage, resolveImage } from '../../src/app/image.js';
 import type { AppRequest } from '../../src/app/services.js';
-import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
+import { MAX_REFERRERS, MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
 import { copyImage, MAX_INDEX_DEPTH, MAX_TREE_MANIFESTS } from '../../src/artifact/oci-copy.js';
+import { listReferrers } from '../../src/artifact/oci-referrers.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
 import { TollgateError } from '../../src/errors.js';
 
@@ -21,6 +22,8 @@ interface Planted {
   contentType: string;
   /** Docker-Content-Digest sent (default: the body's digest). */
   claimed?: string;
+  /** A `Link` header sent with it (a referrers page naming the next). */
+  link?: string;
 }
 
 const sha = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -75,9 +78,14 @@ beforeAll(async () => {
       const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
       const referrers = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname);
       if (referrers && req.method === 'GET') {
-        const planted = manifests.get(`${referrers[1]}/referrers/${referrers[2]}`);
+        const planted = manifests.get(`${referrers[1]}/referrers/${referrers[2]}${url.search}`);
         if (!planted) return void res.writeHead(404).end();
-        return void res.writeHead(200, { 'content-type': planted.contentType }).end(planted.body);
+        return void res
+          .writeHead(200, {
+            'content-type': planted.contentType,
+            ...(planted.link ? { link: planted.link } : {}),
+          })
+          .end(planted.body);
       }
       // A manifest whose body trickles: a byte every 50 ms, never silent long enough to time out.
       if (manifest && req.method === 'GET' && url.pathname.startsWith('/v2/trickle/')) {
@@ -442,6 +450,63 @@ describe('a hostile registry', () => {
       expect(error.code).toBe('REGISTRY_INVALID');
       expect(error.message).toContain(`the referrers of ${subject}`);
     }
+  });
+
+  it('follows referrers pages named by Link, and refuses pages that loop, leave the registry or list too many', async () => {
+    const subject = `sha256:${'b'.repeat(64)}`;
+    const path = `/v2/shop/app/referrers/${subject}`;
+    const descriptor = (i: number) => ({
+      mediaType: MEDIA_TYPE.ociManifest,
+      digest: sha(`referrer ${i}`),
+      size: 10,
+    });
+    const page = (search: string, list: unknown[], next?: string) =>
+      manifests.set(`shop/app/referrers/${subject}${search}`, {
+        body: Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: list }),
+        ),
+        contentType: MEDIA_TYPE.ociIndex,
+        ...(next ? { link: `<${next}>; rel="next"` } : {}),
+      });
+    // Two pages: the VSA on the second one is found.
+    page('', [descriptor(1)], `${path}?n=2`);
+    page('?n=2', [descriptor(2)]);
+    expect((await client().referrers(repo(), subject))?.map((d) => d.digest)).toEqual([
+      sha('referrer 1'),
+      sha('referrer 2'),
+    ]);
+    // A loop back to the first page.
+    page('?n=2', [descriptor(2)], path);
+    expect((await refusal(client().referrers(repo(), subject))).message).toContain('the pages loop');
+    // A next page on another host.
+    page('?n=2', [descriptor(2)], `http://198.51.100.7${path}?n=3`);
+    expect((await refusal(client().referrers(repo(), subject))).message).toContain(
+      'on another host (198.51.100.7)',
+    );
+    // Pages that never end, each listing a few hundred referrers.
+    for (let n = 1; n <= 5; n += 1)
+      page(
+        n === 1 ? '' : `?n=${n}`,
+        Array.from({ length: 300 }, (_, i) => descriptor(n * 1000 + i)),
+        `${path}?n=${n + 1}`,
+      );
+    const error = await refusal(client().referrers(repo(), subject));
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(`more than ${MAX_REFERRERS} referrers`);
+    // A registry without the API: the fallback tag's index is held to the same limit.
+    const other = `sha256:${'c'.repeat(64)}`;
+    plant(
+      'shop/app',
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE.ociIndex,
+        manifests: Array.from({ length: MAX_REFERRERS + 1 }, (_, i) => descriptor(i)),
+      },
+      MEDIA_TYPE.ociIndex,
+      `sha256-${'c'.repeat(64)}`,
+    );
+    const fallback = await refusal(listReferrers(client(), repo(), other));
+    expect(fallback.message).toContain(`more than ${MAX_REFERRERS} referrers`);
   });
 
   it('does not register REPO:TAG@DIGEST as coming from a tag that points at another digest', async () => {
