@@ -266,7 +266,22 @@ export async function verifyImage(
   }
   const checks: ImageVsaCheck[] = [];
   for (const { location, layer } of found) {
-    const bytes = await client.readBlob(ref, layer.digest, 16 * 1024 * 1024);
+    let bytes: Buffer;
+    try {
+      bytes = await client.readBlob(ref, layer.digest, 16 * 1024 * 1024);
+    } catch (error) {
+      // Anyone who can push next to the image can plant an envelope that cannot be read (other
+      // bytes than its digest, too large, missing): reported and ignored like any other invalid
+      // VSA, so it cannot hide the valid one. An unreachable or refusing registry still fails the command.
+      if (
+        !(error instanceof TollgateError) ||
+        error.code === 'REGISTRY_UNAVAILABLE' ||
+        error.code === 'REGISTRY_DENIED'
+      )
+        throw error;
+      checks.push({ location, blob: layer.digest, result: { valid: false, reason: error.message } });
+      continue;
+    }
     const result = verifyVsa(
       bytes.toString('utf8'),
       {

@@ -3,15 +3,21 @@
  * which has no referrers API: the `sha256-<hex>` fallback tag is used), checked with skopeo.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/artifact/oci-client.js';
-import { attachCosignAttestations } from '../../src/artifact/oci-referrers.js';
+import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
+import {
+  attachCosignAttestations,
+  PREDICATE_ANNOTATION,
+  pushReferrer,
+} from '../../src/artifact/oci-referrers.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
 import { loadPrivateKey } from '../../src/trust/keys.js';
 import { buildVsa, signVsa } from '../../src/trust/vsa.js';
 import { junit, makeWorkspace, runCli } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import {
   type LayoutImage,
   pushTestImage,
@@ -217,6 +223,68 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     expect(report.found).toHaveLength(2);
     expect(report.found[0].reason).toContain(`not about ${victim.digest}`);
     expect(report.found[1].reason).toContain('none of the 1 DSSE signature');
+  });
+
+  it('verify --image: an envelope planted next to the image that cannot be read does not hide the valid VSA', async () => {
+    const planted = `${registry.host}/shop/planted:1.0`;
+    const target = await pushTestImage(planted, [{ architecture: 'amd64', layers: [1024] }]);
+    const repo = { registry: registry.host, repository: 'shop/planted' };
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    const predicateType = 'https://slsa.dev/verification_summary/v1';
+    const vsa = signVsa(
+      buildVsa({
+        artifactDigest: target.digest,
+        verifierId: 'https://tollgate.example.com/shop',
+        timeVerified: new Date(),
+        pipeline: 'shop',
+        stage: 'dev',
+        contractDigest: `sha256:${'c'.repeat(64)}`,
+        inputAttestations: [],
+      }),
+      loadPrivateKey(verifier.privatePem, 'verifier'),
+    );
+    await attachCosignAttestations(client, repo, target.digest, [
+      { bytes: Buffer.from(JSON.stringify(vsa)), predicateType },
+    ]);
+    // Someone with push access plants a referrer whose envelope the registry path serves damaged.
+    const junk = Buffer.from('{"payloadType":"junk"}');
+    const manifest = await client.getManifest(repo, target.digest);
+    await pushReferrer(
+      client,
+      repo,
+      { mediaType: manifest.mediaType, digest: target.digest, size: manifest.bytes.length },
+      MEDIA_TYPE.dsse,
+      [{ bytes: junk, mediaType: MEDIA_TYPE.dsse, annotations: { [PREDICATE_ANNOTATION]: predicateType } }],
+      { [PREDICATE_ANNOTATION]: predicateType },
+    );
+    const junkDigest = `sha256:${createHash('sha256').update(junk).digest('hex')}`;
+    const proxy = await startFaultProxy(registry.host);
+    try {
+      proxy.rules.push({ when: new RegExp(`^GET /v2/shop/planted/blobs/${junkDigest}$`), fault: 'corrupt' });
+      const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+      const verify = await runCli(
+        [
+          'verify',
+          '--image',
+          `${proxy.host}/shop/planted@${target.digest}`,
+          '--stage',
+          'dev',
+          '--key',
+          'keys/verifier.pub',
+          '--json',
+        ],
+        { cwd: dir },
+      );
+      expect(verify.code, verify.stderr).toBe(0);
+      const report = JSON.parse(verify.stdout);
+      expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+        ['fallback-tag', false],
+        ['cosign', true],
+      ]);
+      expect(report.found[0].reason).toContain(`blob ${junkDigest} hashes to`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
