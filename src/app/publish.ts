@@ -6,7 +6,13 @@
  */
 
 import { shortHash } from '../artifact/digest.js';
-import { type Descriptor, MEDIA_TYPE, type RegistryClient, type Repository } from '../artifact/oci-client.js';
+import {
+  type Descriptor,
+  type FetchedManifest,
+  MEDIA_TYPE,
+  type RegistryClient,
+  type Repository,
+} from '../artifact/oci-client.js';
 import { formatImageReference, parseImageReference, repositoryName } from '../artifact/oci-reference.js';
 import {
   attachCosignAttestations,
@@ -216,6 +222,21 @@ export interface VerifyImageResult {
 }
 
 /**
+ * Anyone who can push next to an image can plant a referrer or an envelope that cannot be read
+ * (other bytes than its digest, too large, missing): it is reported and ignored like any other
+ * invalid VSA, so it cannot hide the valid one. An unreachable or refusing registry still fails.
+ */
+function plantedUnreadable(error: unknown): VsaVerification {
+  if (
+    !(error instanceof TollgateError) ||
+    error.code === 'REGISTRY_UNAVAILABLE' ||
+    error.code === 'REGISTRY_DENIED'
+  )
+    throw error;
+  return { valid: false, reason: error.message };
+}
+
+/**
  * Reads every VSA published next to an image (referrers and cosign's `.att` tag) and verifies each
  * as an admission controller would; admitted when at least one is valid for the stage.
  */
@@ -245,12 +266,19 @@ export async function verifyImage(
   const client = registryClient(env);
   await client.getManifest(ref, digest);
   const found: Array<{ location: ImageVsaCheck['location']; layer: Descriptor }> = [];
+  const checks: ImageVsaCheck[] = [];
   const { referrers, via } = await listReferrers(client, ref, digest);
   for (const referrer of referrers) {
     const type = referrer.annotations?.[PREDICATE_ANNOTATION];
     if (referrer.artifactType !== MEDIA_TYPE.dsse || (type !== undefined && type !== VSA_PREDICATE_TYPE))
       continue;
-    const manifest = await client.getManifest(ref, referrer.digest);
+    let manifest: FetchedManifest;
+    try {
+      manifest = await client.getManifest(ref, referrer.digest);
+    } catch (error) {
+      checks.push({ location: via, blob: referrer.digest, result: plantedUnreadable(error) });
+      continue;
+    }
     if (manifest.json.subject?.digest !== digest) continue;
     for (const layer of manifest.json.layers ?? []) {
       if (
@@ -264,22 +292,12 @@ export async function verifyImage(
     if (layer.annotations?.[COSIGN_PREDICATE_ANNOTATION] === VSA_PREDICATE_TYPE)
       found.push({ location: 'cosign', layer });
   }
-  const checks: ImageVsaCheck[] = [];
   for (const { location, layer } of found) {
     let bytes: Buffer;
     try {
       bytes = await client.readBlob(ref, layer.digest, 16 * 1024 * 1024);
     } catch (error) {
-      // Anyone who can push next to the image can plant an envelope that cannot be read (other
-      // bytes than its digest, too large, missing): reported and ignored like any other invalid
-      // VSA, so it cannot hide the valid one. An unreachable or refusing registry still fails the command.
-      if (
-        !(error instanceof TollgateError) ||
-        error.code === 'REGISTRY_UNAVAILABLE' ||
-        error.code === 'REGISTRY_DENIED'
-      )
-        throw error;
-      checks.push({ location, blob: layer.digest, result: { valid: false, reason: error.message } });
+      checks.push({ location, blob: layer.digest, result: plantedUnreadable(error) });
       continue;
     }
     const result = verifyVsa(

@@ -249,7 +249,7 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     // Someone with push access plants a referrer whose envelope the registry path serves damaged.
     const junk = Buffer.from('{"payloadType":"junk"}');
     const manifest = await client.getManifest(repo, target.digest);
-    await pushReferrer(
+    const pushed = await pushReferrer(
       client,
       repo,
       { mediaType: manifest.mediaType, digest: target.digest, size: manifest.bytes.length },
@@ -282,6 +282,31 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
         ['cosign', true],
       ]);
       expect(report.found[0].reason).toContain(`blob ${junkDigest} hashes to`);
+      // The referrer's own manifest served damaged: reported too, the valid VSA still admits.
+      proxy.rules.unshift({
+        when: new RegExp(`^GET /v2/shop/planted/manifests/${pushed.digest}$`),
+        fault: 'corrupt',
+      });
+      const again = await runCli(
+        [
+          'verify',
+          '--image',
+          `${proxy.host}/shop/planted@${target.digest}`,
+          '--stage',
+          'dev',
+          '--key',
+          'keys/verifier.pub',
+          '--json',
+        ],
+        { cwd: dir },
+      );
+      expect(again.code, again.stderr).toBe(0);
+      const second = JSON.parse(again.stdout);
+      expect(second.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+        ['fallback-tag', false],
+        ['cosign', true],
+      ]);
+      expect(second.found[0].reason).toContain('not the one asked for');
     } finally {
       await proxy.close();
     }
