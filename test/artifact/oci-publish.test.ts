@@ -260,53 +260,34 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     const junkDigest = `sha256:${createHash('sha256').update(junk).digest('hex')}`;
     const proxy = await startFaultProxy(registry.host);
     try {
-      proxy.rules.push({ when: new RegExp(`^GET /v2/shop/planted/blobs/${junkDigest}$`), fault: 'corrupt' });
       const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
-      const verify = await runCli(
-        [
-          'verify',
-          '--image',
-          `${proxy.host}/shop/planted@${target.digest}`,
-          '--stage',
-          'dev',
-          '--key',
-          'keys/verifier.pub',
-          '--json',
-        ],
-        { cwd: dir },
-      );
-      expect(verify.code, verify.stderr).toBe(0);
-      const report = JSON.parse(verify.stdout);
-      expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
-        ['fallback-tag', false],
-        ['cosign', true],
-      ]);
-      expect(report.found[0].reason).toContain(`blob ${junkDigest} hashes to`);
-      // The referrer's own manifest served damaged: reported too, the valid VSA still admits.
-      proxy.rules.unshift({
-        when: new RegExp(`^GET /v2/shop/planted/manifests/${pushed.digest}$`),
-        fault: 'corrupt',
-      });
-      const again = await runCli(
-        [
-          'verify',
-          '--image',
-          `${proxy.host}/shop/planted@${target.digest}`,
-          '--stage',
-          'dev',
-          '--key',
-          'keys/verifier.pub',
-          '--json',
-        ],
-        { cwd: dir },
-      );
-      expect(again.code, again.stderr).toBe(0);
-      const second = JSON.parse(again.stdout);
-      expect(second.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
-        ['fallback-tag', false],
-        ['cosign', true],
-      ]);
-      expect(second.found[0].reason).toContain('not the one asked for');
+      // First the envelope blob is served damaged, then (as well) the referrer's own manifest.
+      for (const [path, reason] of [
+        [`blobs/${junkDigest}`, `blob ${junkDigest} hashes to`],
+        [`manifests/${pushed.digest}`, 'not the one asked for'],
+      ] as const) {
+        proxy.rules.unshift({ when: new RegExp(`^GET /v2/shop/planted/${path}$`), fault: 'corrupt' });
+        const verify = await runCli(
+          [
+            'verify',
+            '--image',
+            `${proxy.host}/shop/planted@${target.digest}`,
+            '--stage',
+            'dev',
+            '--key',
+            'keys/verifier.pub',
+            '--json',
+          ],
+          { cwd: dir },
+        );
+        expect(verify.code, verify.stderr).toBe(0);
+        const report = JSON.parse(verify.stdout);
+        expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+          ['fallback-tag', false],
+          ['cosign', true],
+        ]);
+        expect(report.found[0].reason).toContain(reason);
+      }
     } finally {
       await proxy.close();
     }
