@@ -3,13 +3,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { stageOf } from '../contract/types.js';
+import { type Contract, stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
 import { ENTRY } from '../ledger/entry.js';
 import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { didYouMean } from '../text/nearest.js';
 import { authorise } from './authorise.js';
 import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
@@ -219,9 +220,30 @@ export async function attestTests(
       ? []
       : [`${repeated.join('; ')}: each report is counted once (${parts.length} distinct)`]),
     ...(options.stage === undefined ? [] : [await notEnteredNotice(ctx, artifact.digest, options.stage)]),
+    unreadSuiteNotice(ctx.contract, options.suite),
   ].filter((line): line is string => line !== undefined);
   const notice = notices.length === 0 ? undefined : notices.join('\n');
   return { totals, record, stored: inserted.length > 0, ...(notice === undefined ? {} : { notice }) };
+}
+
+/**
+ * Suite names the contract reads: `requires.tests[].suite` and `notBy: attester:SUITE` of every stage,
+ * and, for CEL rules (which may read `evidence.tests.suites.NAME`), any name their text mentions.
+ */
+function unreadSuiteNotice(contract: Contract, suite: string): string | undefined {
+  const named = new Set<string>();
+  let ruleText = '';
+  for (const stage of Object.values(contract.stages)) {
+    for (const requirement of stage.requires?.tests ?? []) named.add(requirement.suite);
+    for (const who of stage.requires?.approvals?.notBy ?? [])
+      if (who.startsWith('attester:')) named.add(who.slice('attester:'.length));
+    for (const rule of stage.requires?.rules ?? []) ruleText += `\n${rule.cel}`;
+  }
+  if (named.has(suite) || ruleText.includes(suite)) return undefined;
+  const suites = [...named].sort();
+  const listed = suites.length === 0 ? 'it reads no suite' : `its suites are ${suites.join(', ')}`;
+  // A typo (`--suite unt`) would otherwise be recorded in silence and never count for `unit`.
+  return `no stage of ${contract.file} reads suite "${suite}"${didYouMean(suite, suites)}; ${listed}: the results are kept, but no gate counts them`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { GATES } from '../gates/index.js';
 import { canOverride, peopleOf } from '../policy/people.js';
+import { didYouMean } from '../text/nearest.js';
 import { authorise } from './authorise.js';
 import type { AppRequest } from './services.js';
 
@@ -49,7 +50,7 @@ export function authoriseOverrides(
     if (!used.includes(gate)) {
       throw new TollgateError(
         'USAGE',
-        msg`${field('override')} ${gate}: stage ${stageName} has no gate "${gate}"; its gates are ${used.join(', ')}`,
+        msg`${field('override')} ${gate}: stage ${stageName} has no gate "${gate}"; its gates are ${used.join(', ')}${didYouMean(gate, used)}`,
       );
     }
     const allowed = canOverride(people, actor, gate, stageName);

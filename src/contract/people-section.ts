@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkPeople, type PeopleIssue, peopleOf } from '../policy/people.js';
 import { hasOwnKey } from '../records.js';
+import { didYouMean } from '../text/nearest.js';
 import { principal } from './requires/approvals.js';
 
 export const groupsSection = z
@@ -63,7 +64,10 @@ export function checkPolicyReferences(contract: {
   const stageNames = Object.keys(contract.stages);
   const checkStage = (name: string, path: (string | number)[]) => {
     if (!hasOwnKey(contract.stages, name))
-      issues.push({ path, message: `"${name}" names no stage; stages are ${stageNames.join(', ')}` });
+      issues.push({
+        path,
+        message: `"${name}" names no stage; stages are ${stageNames.join(', ')}${didYouMean(name, stageNames)}`,
+      });
   };
   for (const [name, stage] of Object.entries(contract.stages)) {
     const requires = stage.requires ?? {};

@@ -3,7 +3,7 @@
  * unknown key names the nearest known one, a map key the schema refuses says what it must be.
  */
 import type { z } from 'zod';
-import { nearestName } from '../text/nearest.js';
+import { didYouMean, nearestName } from '../text/nearest.js';
 import { contractSchema } from './schema.js';
 import type { Located, Locator, Path } from './yaml-document.js';
 
@@ -80,8 +80,12 @@ function describeExpected(issue: z.core.$ZodIssue): string {
       if (typeof issue.input === 'number' && !Number.isFinite(issue.input))
         return `expected a finite number, found ${Number.isNaN(issue.input) ? '.nan' : issue.input > 0 ? '.inf' : '-.inf'}`;
       return `expected ${issue.expected}${'input' in issue ? `, found ${kindOf(issue.input)}` : ''}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_value': {
+      // A misspelt word (`type: files`, `class: endpoint`) names the value it most likely meant.
+      const words = issue.values.filter((v): v is string => typeof v === 'string');
+      const hint = typeof issue.input === 'string' ? didYouMean(issue.input, words) : '';
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${hint}`;
+    }
     case 'invalid_format':
     case 'custom':
     case 'too_small':

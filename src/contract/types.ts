@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { TollgateError } from '../errors.js';
 import { ownValue } from '../records.js';
-import { nearestName } from '../text/nearest.js';
+import { didYouMean } from '../text/nearest.js';
 import type { contractSchema, stageSchema } from './schema.js';
 
 /** A validated contract, as the gates see it. */
@@ -41,10 +41,9 @@ export function stageOf(contract: Contract, name: string): ContractStage {
   const stage = ownValue(contract.stages, name);
   if (!stage) {
     const names = Object.keys(contract.stages);
-    const near = nearestName(name, names, Math.max(2, Math.floor(name.length / 2)));
     throw new TollgateError(
       'STAGE_UNKNOWN',
-      `${contract.file}: no stage "${name}"; stages are ${names.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
+      `${contract.file}: no stage "${name}"; stages are ${names.join(', ')}${didYouMean(name, names)}`,
     );
   }
   return stage;

@@ -5,6 +5,7 @@
  */
 
 import { hasOwnKey, ownValue } from '../records.js';
+import { didYouMean } from '../text/nearest.js';
 import { foldName } from './names.js';
 
 /** Who may override which gates, where (contract `overrides`). */
@@ -179,7 +180,14 @@ export function checkPeople(
     if (group !== undefined && !hasOwnKey(people.groups, group)) {
       issues.push({
         path,
-        message: `"${principal}" names no group; ${groupNames.length ? `groups are ${groupNames.join(', ')}` : 'the contract has no `groups` section'}`,
+        message: `"${principal}" names no group; ${
+          groupNames.length
+            ? `groups are ${groupNames.join(', ')}${didYouMean(
+                principal,
+                groupNames.map((g) => `group:${g}`),
+              )}`
+            : 'the contract has no `groups` section'
+        }`,
       });
     }
   };
@@ -204,7 +212,7 @@ export function checkPeople(
       if (!hasOwnKey(stages, stage)) {
         issues.push({
           path: ['overrides', index, 'stages', i],
-          message: `"${stage}" names no stage; stages are ${Object.keys(stages).join(', ')}`,
+          message: `"${stage}" names no stage; stages are ${Object.keys(stages).join(', ')}${didYouMean(stage, Object.keys(stages))}`,
         });
       }
     }

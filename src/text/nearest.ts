@@ -38,3 +38,12 @@ export function nearestName(
   }
   return bestDistance <= maxDistance ? best : undefined;
 }
+
+/**
+ * ` (did you mean "x"?)` for a name that is a likely typo of one of `candidates` (within half its
+ * length in edits, at least 2), else the empty string: appended to "names no …" messages.
+ */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  const near = nearestName(name, candidates, Math.max(2, Math.floor(name.length / 2)));
+  return near === undefined || near === name ? '' : ` (did you mean "${near}"?)`;
+}

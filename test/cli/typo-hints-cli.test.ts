@@ -1,0 +1,94 @@
+/**
+ * Typos a new user makes on the command line, named where they happen: `attest tests --suite unt`
+ * for a contract that reads `unit` is recorded (exit 0, as any evidence) but noted on stderr and in
+ * `--json`, naming the suite most likely meant, since no gate would ever count it; and
+ * `promote --override aprovals` suggests the gate.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
+
+const CONTRACT = `version: 1
+pipeline: billing
+artifact: { type: file }
+overrides:
+  - { by: [alice] }
+stages:
+  dev:
+    purpose: quick feedback
+    requires:
+      tests: [{ suite: unit }]
+  prod:
+    purpose: live
+    from: dev
+    requires:
+      approvals: { count: 1, notBy: [attester:smoke] }
+      rules: [{ name: perf, cel: 'has(evidence.tests.suites.load)' }]
+`;
+
+const report = (suite: string) =>
+  `<testsuite name="${suite}" tests="1"><testcase classname="${suite}" name="t"/></testsuite>\n`;
+
+describe('typos on the command line', () => {
+  const dir = makeWorkspace(CONTRACT, {
+    'unit.xml': report('unit'),
+    'smoke.xml': report('smoke'),
+    'load.xml': report('load'),
+    'other.xml': report('other'),
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const digest = fakeDigest('typo-hints-cli');
+  const attest = (suite: string, file: string) =>
+    runCli(['attest', 'tests', '--artifact', digest, '--suite', suite, '--json', file], { cwd: dir });
+
+  it('notes a suite no stage reads and names the nearest one', async () => {
+    expect((await runCli(['register', '--digest', digest], { cwd: dir })).code).toBe(0);
+    const typo = await attest('unt', 'unit.xml');
+    expect(typo.code, typo.stderr).toBe(0);
+    const note =
+      'no stage of tollgate.yaml reads suite "unt" (did you mean "unit"?); its suites are smoke, unit: the results are kept, but no gate counts them';
+    expect(typo.stderr).toContain(`tollgate: note: ${note}`);
+    expect((JSON.parse(typo.stdout) as { notice?: string }).notice).toBe(note);
+  });
+
+  it('notes a far-off suite without a suggestion', async () => {
+    const far = await attest('other', 'other.xml');
+    expect(far.code, far.stderr).toBe(0);
+    expect(far.stderr).toContain('reads suite "other"; its suites are smoke, unit:');
+    expect(far.stderr).not.toContain('did you mean');
+  });
+
+  it('says nothing for a suite a tests gate, a notBy attester or a rule reads', async () => {
+    for (const [suite, file] of [
+      ['unit', 'unit.xml'],
+      ['smoke', 'smoke.xml'],
+      ['load', 'load.xml'],
+    ] as const) {
+      const named = await attest(suite, file);
+      expect(named.code, named.stderr).toBe(0);
+      expect(named.stderr).toBe('');
+      expect(JSON.parse(named.stdout)).not.toHaveProperty('notice');
+    }
+  });
+
+  it('suggests the gate an override names', async () => {
+    const result = await runCli(
+      [
+        'promote',
+        'prod',
+        '--artifact',
+        digest,
+        '--override',
+        'aprovals',
+        '--reason',
+        'hotfix',
+        '--as',
+        'alice',
+      ],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('stage prod has no gate "aprovals"');
+    expect(result.stderr).toContain('(did you mean "approvals"?)');
+  });
+});
