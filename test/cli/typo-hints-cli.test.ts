@@ -51,14 +51,11 @@ describe('typos on the command line', () => {
     expect((JSON.parse(typo.stdout) as { notice?: string }).notice).toBe(note);
   });
 
-  it('notes a far-off suite without a suggestion', async () => {
+  it('notes a far-off suite without a suggestion, and no suite a tests gate, a notBy attester or a rule reads', async () => {
     const far = await attest('other', 'other.xml');
     expect(far.code, far.stderr).toBe(0);
     expect(far.stderr).toContain('reads suite "other"; its suites are smoke, unit:');
     expect(far.stderr).not.toContain('did you mean');
-  });
-
-  it('says nothing for a suite a tests gate, a notBy attester or a rule reads', async () => {
     for (const [suite, file] of [
       ['unit', 'unit.xml'],
       ['smoke', 'smoke.xml'],
