@@ -66,6 +66,23 @@ function documentedCommands(known: ReadonlySet<string>): {
   return { commands, unknown };
 }
 
+/** The exit codes a text lists as outcomes (`exit 0 healthy, 1 tripped, …`), up to `;`, `[` or the cell's end. */
+function exitCodesIn(text: string): number[] | undefined {
+  const list = /exit (0 [^;[|]*)/.exec(text)?.[1];
+  return list === undefined
+    ? undefined
+    : [...list.matchAll(/(?:^|, )([0-4]) [a-z]/g)].map((m) => Number(m[1]));
+}
+
+/** A command's row of the doc's command table, after its first cell. */
+function docRowOf(name: string): string | undefined {
+  const section = DOC.slice(DOC.indexOf('## Commands'), DOC.indexOf('### Digests'));
+  const row = section
+    .split('\n')
+    .find((line) => line.startsWith(`| \`${name} `) || line.startsWith(`| \`${name}\``));
+  return row?.slice(row.indexOf(' | ') + 3);
+}
+
 describe('docs/cli.md and the CLI', () => {
   const program = buildProgram();
   const cli = commandsOf(program);
@@ -99,5 +116,43 @@ describe('docs/cli.md and the CLI', () => {
     const table = DOC.slice(DOC.indexOf('## Global options'), DOC.indexOf('### Registries'));
     const documented = new Set([...table.matchAll(/^\| `[^|]*?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
     expect([...documented].sort()).toEqual([...globals].filter((flag) => flag !== '--version').sort());
+  });
+
+  it('lists in --help the exit codes docs/cli.md lists for the command', () => {
+    const mismatches: string[] = [];
+    const walk = (command: Command, path: string[]) => {
+      for (const sub of command.commands) {
+        const name = [...path, sub.name()].join(' ');
+        const help = exitCodesIn(sub.description());
+        const row = docRowOf(name);
+        const documented = row === undefined ? undefined : exitCodesIn(row);
+        if (help !== undefined && documented !== undefined && help.join() !== documented.join())
+          mismatches.push(
+            `${name}: --help says exit ${help.join(', ')}; docs/cli.md says ${documented.join(', ')}`,
+          );
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(program, []);
+    // The comparison found rows to compare (a broken lookup must not pass by finding none).
+    expect(exitCodesIn(docRowOf('drift') ?? '')).toEqual([0, 1]);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('names in --help the evidence formats docs/cli.md says attest reads', () => {
+    const attest = program.commands.find((command) => command.name() === 'attest')!;
+    const help = (name: string) => attest.commands.find((command) => command.name() === name)!.description();
+    for (const [name, formats] of [
+      [
+        'sbom',
+        ['CycloneDX 1.2–1.7 JSON or 1.0–1.7 XML', 'SPDX 2.2/2.3 JSON or tag-value', 'SPDX 3.0 JSON-LD'],
+      ],
+      ['provenance', ['SLSA provenance v1/v0.2/v0.1']],
+    ] as const) {
+      for (const format of formats) {
+        expect(docRowOf(`attest ${name}`), `docs/cli.md, attest ${name}`).toContain(format);
+        expect(help(name), `attest ${name} --help`).toContain(format);
+      }
+    }
   });
 });

@@ -102,7 +102,7 @@ export function defineAttestEvidence(attest: Command): void {
     attest,
     'sbom',
     'sbom',
-    'record an SBOM (CycloneDX 1.2–1.6 JSON, SPDX 2.3 JSON, SPDX 3.0 JSON-LD)',
+    'record an SBOM (CycloneDX 1.2–1.7 JSON or 1.0–1.7 XML, SPDX 2.2/2.3 JSON or tag-value, SPDX 3.0 JSON-LD)',
   );
   defineOne(
     attest,
@@ -114,7 +114,7 @@ export function defineAttestEvidence(attest: Command): void {
     attest,
     'provenance',
     'provenance',
-    'record SLSA provenance (v1 or v0.2; usually a signed statement)',
+    'record SLSA provenance v1/v0.2/v0.1 (usually a signed statement)',
   );
   defineOne(
     attest,

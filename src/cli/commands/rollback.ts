@@ -86,7 +86,7 @@ export function defineRollback(program: Command): void {
   rollback
     .command('check')
     .description(
-      "evaluate the stage's rollback conditions once; exit 0 healthy, 1 tripped, 2 inconclusive, 4 unreachable",
+      "evaluate the stage's rollback conditions once; exit 0 healthy, 1 tripped, 2 inconclusive, 3 query error, 4 unreachable",
     )
     .argument('<stage>', 'the stage whose current promotion is checked')
     .option('--artifact <digest>', 'check the latest promotion of this digest instead of the current one')
