@@ -8,6 +8,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   artifact: '--artifact',
   digest: '--digest',
   file: '--file',
+  image: '--image',
   override: '--override',
   reason: '--reason',
   result: '--result',

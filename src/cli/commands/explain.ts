@@ -11,6 +11,9 @@ export function defineExplain(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (digest: string, _options, command: Command) => {
       const { explainArtifact, renderPassport } = await import('../../app/explain.js');
+      const { assertDigest } = await import('../../artifact/digest.js');
+      // The digest is this command's argument: a malformed one is named as such, not as --artifact.
+      assertDigest(digest, 'explain DIGEST');
       const remote = await remoteOfCommand(command);
       const passport: Passport = remote
         ? (await remote.request<Passport>('GET', remote.artifactPath(digest))).document
