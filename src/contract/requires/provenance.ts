@@ -32,7 +32,7 @@ export const provenanceRequirement = z
     },
   )
   .transform(compileProvenancePolicy)
-  .describe('SLSA provenance (v1 or v0.2) attested for the digest (`tollgate attest provenance`).');
+  .describe('SLSA provenance (v1, v0.2 or v0.1) attested for the digest (`tollgate attest provenance`).');
 
 /** A stage's provenance policy once loaded: the shorthand as the object form, patterns compiled. */
 export interface ProvenancePolicy {
