@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Decision } from '../../decision.js';
 import { flagsOf, printDecision, remoteOfCommand, withContext } from '../run.js';
 import { artifactDigestOf, artifactOptions, remoteDigestOf } from './artifact-option.js';
@@ -11,7 +11,8 @@ export function defineCheck(program: Command): void {
       .argument('<stage>', 'the stage to enter'),
   )
     .option('--json', 'print the decision as one JSON document')
-    .option('--markdown', 'print the decision as a CI step summary')
+    // One document on standard output: JSON or Markdown, never one silently instead of the other.
+    .addOption(new Option('--markdown', 'print the decision as a CI step summary').conflicts('json'))
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ artifact?: string; image?: string }>(command);
       const remote = await remoteOfCommand(command);

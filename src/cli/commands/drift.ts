@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { DriftReport } from '../../drift/report.js';
 import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
@@ -12,7 +12,8 @@ export function defineDrift(program: Command): void {
     .argument('<stage>', 'the stage compared to; its requires.drift budget and declarations apply')
     .option('--explain <path>', 'say which rule classifies PATH (and show its difference, if any)')
     .option('--json', 'print the report as one JSON document')
-    .option('--markdown', 'print the report as a CI step summary')
+    // One document on standard output: JSON or Markdown, never one silently instead of the other.
+    .addOption(new Option('--markdown', 'print the report as a CI step summary').conflicts('json'))
     .action(async (upstream: string, stage: string, _options, command: Command) => {
       const flags = flagsOf<{ explain?: string }>(command);
       const print = async (report: DriftReport) => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { flaggedDigest, shortHash } from '../../artifact/digest.js';
 import type { Decision } from '../../decision.js';
 import { assertLocalOnly, flagsOf, printDecision, remoteOfCommand, withContext } from '../run.js';
@@ -12,7 +12,8 @@ export function definePromote(program: Command): void {
       .argument('<stage>', 'the stage to enter'),
   )
     .option('--json', 'print the decision as one JSON document')
-    .option('--markdown', 'print the decision as a CI step summary')
+    // One document on standard output: JSON or Markdown, never one silently instead of the other.
+    .addOption(new Option('--markdown', 'print the decision as a CI step summary').conflicts('json'))
     .option('--vsa-out <file>', 'write the signed verdict (VSA in a DSSE envelope) to this file')
     .option(
       '--override <gate>',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StageWindows } from '../../app/windows.js';
+import { TollgateError } from '../../errors.js';
 import type { WindowPeriod } from '../../policy/window-timeline.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
@@ -12,6 +13,12 @@ export function defineWindows(program: Command): void {
     .option('--json', 'print as one JSON object')
     .action(async (stage: string, _options, command: Command) => {
       const flags = flagsOf<{ days: string }>(command);
+      // Number('abc') is NaN and Number('1e1') is 10: say what was typed, and take digits only.
+      if (!/^[0-9]+$/.test(flags.days))
+        throw new TollgateError(
+          'USAGE',
+          `--days "${flags.days}": expected a whole number of days from 1 to 366`,
+        );
       const { formatDuration } = await import('../../policy/duration.js');
       const remote = await remoteOfCommand(command);
       const view: StageWindows = remote
