@@ -10,6 +10,7 @@ import type { VerificationSummary } from '../evidence/evidence.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
+import { didYouMean } from '../text/nearest.js';
 import { assertEvidenceStage, toEvidenceRecord } from './attest.js';
 import { assertContractPinned } from './contract-pin.js';
 import { requireArtifact } from './register.js';
@@ -69,7 +70,10 @@ export async function attestVerification(
   assertRecordingClock(ctx, 'attest verification');
   assertEvidenceStage(ctx, options.stage);
   if (options.result !== 'passed' && options.result !== 'failed') {
-    throw new TollgateError('USAGE', msg`${field('result')} "${options.result}": expected passed or failed`);
+    throw new TollgateError(
+      'USAGE',
+      msg`${field('result')} "${options.result}": expected passed or failed${didYouMean(options.result, ['passed', 'failed'])}`,
+    );
   }
   const result: 'passed' | 'failed' = options.result;
   let details: string | undefined;

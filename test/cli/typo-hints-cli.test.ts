@@ -2,7 +2,7 @@
  * Typos a new user makes on the command line, named where they happen: `attest tests --suite unt`
  * for a contract that reads `unit` is recorded (exit 0, as any evidence) but noted on stderr and in
  * `--json`, naming the suite most likely meant, since no gate would ever count it; and
- * `promote --override aprovals` suggests the gate.
+ * `promote --override aprovals` and `attest verification --result pass` suggest what was meant.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,14 @@ describe('typos on the command line', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('stage prod has no gate "aprovals"');
     expect(result.stderr).toContain('(did you mean "approvals"?)');
+  });
+
+  it('suggests the word a verification result meant', async () => {
+    const result = await runCli(
+      ['attest', 'verification', '--artifact', digest, '--in', 'dev', '--result', 'pass'],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('--result "pass": expected passed or failed (did you mean "passed"?)');
   });
 });
