@@ -220,29 +220,47 @@ export async function attestTests(
       ? []
       : [`${repeated.join('; ')}: each report is counted once (${parts.length} distinct)`]),
     ...(options.stage === undefined ? [] : [await notEnteredNotice(ctx, artifact.digest, options.stage)]),
-    unreadSuiteNotice(ctx.contract, options.suite),
+    unreadSuiteNotice(ctx.contract, options.suite, options.stage),
   ].filter((line): line is string => line !== undefined);
   const notice = notices.length === 0 ? undefined : notices.join('\n');
   return { totals, record, stored: inserted.length > 0, ...(notice === undefined ? {} : { notice }) };
 }
 
 /**
- * Suite names the contract reads: `requires.tests[].suite` and `notBy: attester:SUITE` of every stage,
- * and, for CEL rules (which may read `evidence.tests.suites.NAME`), any name their text mentions.
+ * A note when no gate will count these results: the suite is one no stage reads (a typo such as
+ * `--suite unt` would otherwise be recorded in silence and never count for `unit`), or every
+ * `tests` entry naming it asks for results produced in a stage (`in: staging`) other than the
+ * `--in` given (or none). Read means: a `requires.tests[].suite`, a `notBy: attester:SUITE`, or,
+ * since CEL rules may read `evidence.tests.suites.NAME` from any stage, any mention in a rule's text.
  */
-function unreadSuiteNotice(contract: Contract, suite: string): string | undefined {
+function unreadSuiteNotice(contract: Contract, suite: string, stage: string | undefined): string | undefined {
   const named = new Set<string>();
+  const inStages = new Set<string>();
+  let readAnywhere = false;
   let ruleText = '';
-  for (const stage of Object.values(contract.stages)) {
-    for (const requirement of stage.requires?.tests ?? []) named.add(requirement.suite);
-    for (const who of stage.requires?.approvals?.notBy ?? [])
-      if (who.startsWith('attester:')) named.add(who.slice('attester:'.length));
-    for (const rule of stage.requires?.rules ?? []) ruleText += `\n${rule.cel}`;
+  for (const each of Object.values(contract.stages)) {
+    for (const requirement of each.requires?.tests ?? []) {
+      named.add(requirement.suite);
+      if (requirement.suite !== suite) continue;
+      if (requirement.in === undefined) readAnywhere = true;
+      else inStages.add(requirement.in);
+    }
+    for (const who of each.requires?.approvals?.notBy ?? [])
+      if (who.startsWith('attester:')) {
+        named.add(who.slice('attester:'.length));
+        if (who === `attester:${suite}`) readAnywhere = true;
+      }
+    for (const rule of each.requires?.rules ?? []) ruleText += `\n${rule.cel}`;
   }
-  if (named.has(suite) || ruleText.includes(suite)) return undefined;
+  if (readAnywhere || ruleText.includes(suite)) return undefined;
+  if (inStages.size > 0) {
+    if (stage !== undefined && inStages.has(stage)) return undefined;
+    const wanted = [...inStages].sort();
+    const given = stage === undefined ? 'attested without --in' : `attested --in ${stage}`;
+    return `suite "${suite}" counts only as run in ${wanted.join(' or ')} (\`in: ${wanted[0]}\` in ${contract.file}): these results, ${given}, are kept, but no gate counts them; attest the run there with --in ${wanted[0]}`;
+  }
   const suites = [...named].sort();
   const listed = suites.length === 0 ? 'it reads no suite' : `its suites are ${suites.join(', ')}`;
-  // A typo (`--suite unt`) would otherwise be recorded in silence and never count for `unit`.
   return `no stage of ${contract.file} reads suite "${suite}"${didYouMean(suite, suites)}; ${listed}: the results are kept, but no gate counts them`;
 }
 

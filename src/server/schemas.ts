@@ -386,7 +386,7 @@ export const testsSchema = z
       .string()
       .optional()
       .describe(
-        'Present when results were attested in a stage the digest has not entered (no `in:` requirement will count them), or under a suite name no stage of the contract reads (a likely typo, with the nearest suite named): the results are kept either way.',
+        'Present when results were attested in a stage the digest has not entered (no `in:` requirement will count them), under a suite name no stage of the contract reads (a likely typo, with the nearest suite named), or of a suite read only `in:` another stage: the results are kept either way.',
       ),
   })
   .openapi('TestsRecorded', { description: 'What `tollgate attest tests --json` prints.' });

@@ -1,7 +1,8 @@
 /**
  * Typos a new user makes on the command line, named where they happen: `attest tests --suite unt`
  * for a contract that reads `unit` is recorded (exit 0, as any evidence) but noted on stderr and in
- * `--json`, naming the suite most likely meant, since no gate would ever count it; and
+ * `--json`, naming the suite most likely meant, since no gate would ever count it, and so is a
+ * suite read only `in: dev` attested without `--in`; and
  * `promote --override aprovals` and `attest verification --result pass` suggest what was meant.
  */
 import { rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ stages:
     purpose: live
     from: dev
     requires:
+      tests: [{ suite: e2e, in: dev }]
       approvals: { count: 1, notBy: [attester:smoke] }
       rules: [{ name: perf, cel: 'has(evidence.tests.suites.load)' }]
 `;
@@ -35,6 +37,7 @@ describe('typos on the command line', () => {
     'smoke.xml': report('smoke'),
     'load.xml': report('load'),
     'other.xml': report('other'),
+    'e2e.xml': report('e2e'),
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const digest = fakeDigest('typo-hints-cli');
@@ -46,7 +49,7 @@ describe('typos on the command line', () => {
     const typo = await attest('unt', 'unit.xml');
     expect(typo.code, typo.stderr).toBe(0);
     const note =
-      'no stage of tollgate.yaml reads suite "unt" (did you mean "unit"?); its suites are smoke, unit: the results are kept, but no gate counts them';
+      'no stage of tollgate.yaml reads suite "unt" (did you mean "unit"?); its suites are e2e, smoke, unit: the results are kept, but no gate counts them';
     expect(typo.stderr).toContain(`tollgate: note: ${note}`);
     expect((JSON.parse(typo.stdout) as { notice?: string }).notice).toBe(note);
   });
@@ -54,7 +57,7 @@ describe('typos on the command line', () => {
   it('notes a far-off suite without a suggestion, and no suite a tests gate, a notBy attester or a rule reads', async () => {
     const far = await attest('other', 'other.xml');
     expect(far.code, far.stderr).toBe(0);
-    expect(far.stderr).toContain('reads suite "other"; its suites are smoke, unit:');
+    expect(far.stderr).toContain('reads suite "other"; its suites are e2e, smoke, unit:');
     expect(far.stderr).not.toContain('did you mean');
     for (const [suite, file] of [
       ['unit', 'unit.xml'],
@@ -96,5 +99,27 @@ describe('typos on the command line', () => {
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('--result "pass": expected passed or failed (did you mean "passed"?)');
+  });
+
+  it('notes results of a suite read only in a stage, attested without --in or in another stage', async () => {
+    const none = await attest('e2e', 'e2e.xml');
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toContain(
+      'tollgate: note: suite "e2e" counts only as run in dev (`in: dev` in tollgate.yaml): these results, attested without --in, are kept, but no gate counts them; attest the run there with --in dev',
+    );
+    const elsewhere = await runCli(
+      ['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'prod', 'e2e.xml'],
+      { cwd: dir },
+    );
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stderr).toContain(
+      'these results, attested --in prod, are kept, but no gate counts them',
+    );
+    const there = await runCli(
+      ['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'dev', 'e2e.xml'],
+      { cwd: dir },
+    );
+    expect(there.code, there.stderr).toBe(0);
+    expect(there.stderr).not.toContain('counts only');
   });
 });
