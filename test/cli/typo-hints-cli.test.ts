@@ -41,8 +41,10 @@ describe('typos on the command line', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const digest = fakeDigest('typo-hints-cli');
-  const attest = (suite: string, file: string) =>
-    runCli(['attest', 'tests', '--artifact', digest, '--suite', suite, '--json', file], { cwd: dir });
+  const attest = (suite: string, file: string, ...more: string[]) =>
+    runCli(['attest', 'tests', '--artifact', digest, '--suite', suite, '--json', ...more, file], {
+      cwd: dir,
+    });
 
   it('notes a suite no stage reads and names the nearest one', async () => {
     expect((await runCli(['register', '--digest', digest], { cwd: dir })).code).toBe(0);
@@ -107,18 +109,12 @@ describe('typos on the command line', () => {
     expect(none.stderr).toContain(
       'tollgate: note: suite "e2e" counts only as run in dev (`in: dev` in tollgate.yaml): these results, attested without --in, are kept, but no gate counts them; attest the run there with --in dev',
     );
-    const elsewhere = await runCli(
-      ['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'prod', 'e2e.xml'],
-      { cwd: dir },
-    );
+    const elsewhere = await attest('e2e', 'e2e.xml', '--in', 'prod');
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(elsewhere.stderr).toContain(
       'these results, attested --in prod, are kept, but no gate counts them',
     );
-    const there = await runCli(
-      ['attest', 'tests', '--artifact', digest, '--suite', 'e2e', '--in', 'dev', 'e2e.xml'],
-      { cwd: dir },
-    );
+    const there = await attest('e2e', 'e2e.xml', '--in', 'dev');
     expect(there.code, there.stderr).toBe(0);
     expect(there.stderr).not.toContain('counts only');
   });
