@@ -10,7 +10,7 @@ import type { Decision } from '../decision.js';
 import { field } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { DecisionItem, Facts } from '../gates/gate.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
+import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
 import {
   type ArtifactFacts,
   artifactNotRegistered,
@@ -41,9 +41,16 @@ export async function readFacts(
   reader: LedgerReader,
   extra: ExtraFacts,
 ): Promise<Facts & ArtifactFacts> {
-  const read = await readArtifactFacts(reader, ctx.contract.pipeline, digest);
-  if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
-  const sharedReports = await readSharedReports(reader, ctx.contract.pipeline, digest, read.evidence);
+  // One scope: the shared reports' artifacts are counted for gaps only where the artifact's own
+  // read did not count already (one count per decision, not one per shared report).
+  const { read, sharedReports } = await readOnce(reader, async (scoped) => {
+    const read = await readArtifactFacts(scoped, ctx.contract.pipeline, digest);
+    if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
+    return {
+      read,
+      sharedReports: await readSharedReports(scoped, ctx.contract.pipeline, digest, read.evidence),
+    };
+  });
   const { actingFor } = ctx.caller;
   return {
     ...read,

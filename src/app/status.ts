@@ -3,7 +3,7 @@ import { type Artifact, stageOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { ChainVerdict } from '../ledger/hash-chain.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
+import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
 import { type LedgerView, type PromotionRecord, stageStatusOf } from '../ledger/ledger-view.js';
 import { stageNowOf } from '../ledger/overview-index.js';
 import { readArtifactHistory } from './artifact-facts.js';
@@ -55,7 +55,18 @@ function overridesAt(ledger: LedgerView, seq: number): PromotionOverride[] {
 }
 
 /** One stage's row of `status`: what it runs now and how that promotion stands. */
-export async function stageRow(
+export function stageRow(
+  reader: LedgerReader,
+  pipeline: string,
+  stage: string,
+  purpose: string,
+): Promise<StageStatus> {
+  // The stage's newest promotion and rollback, and the current digest's entries, each counted for
+  // gaps to the head: one count over their union.
+  return readOnce(reader, (store) => readStageRow(store, pipeline, stage, purpose));
+}
+
+async function readStageRow(
   store: LedgerReader,
   pipeline: string,
   stage: string,
@@ -111,8 +122,17 @@ async function readStageStatus(ctx: AppRequest): Promise<StageStatus[]> {
 /** `tollgate history STAGE`: every promotion into the stage, newest first, with its current status. */
 export async function stageHistory(ctx: AppRequest, stageName: string): Promise<HistoryRow[]> {
   stageOf(ctx.contract, stageName);
-  const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
+  // The stage's entries are counted for gaps from its first one to the head, and each digest's
+  // from its first: one count over their union.
+  return readOnce(await ctx.services.store(), (store) => readStageHistory(store, pipeline, stageName));
+}
+
+async function readStageHistory(
+  store: LedgerReader,
+  pipeline: string,
+  stageName: string,
+): Promise<HistoryRow[]> {
   const promotions = await store.entriesForStage(pipeline, stageName, [ENTRY.promotion]);
   const out: HistoryRow[] = [];
   // A digest promoted several times is read once: its view and labels serve all its rows.

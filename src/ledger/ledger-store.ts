@@ -60,6 +60,18 @@ export interface LedgerReader {
   entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
   /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */
   latestInStage(pipeline: string, stage: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
+  /**
+   * Runs `reads` on a reader of the same store or transaction that counts each entry once for
+   * gaps: the reads of one decision or one page, each of which counts from its first entry to the
+   * head, then pay for one count over the union of their ranges. Optional: a reader without it
+   * counts every read (see {@link readOnce}).
+   */
+  countOnce?<T>(reads: (reader: LedgerReader) => Promise<T>): Promise<T>;
+}
+
+/** `reads` in one gap-counting scope of `reader` when it has one ({@link LedgerReader.countOnce}). */
+export function readOnce<T>(reader: LedgerReader, reads: (reader: LedgerReader) => Promise<T>): Promise<T> {
+  return reader.countOnce ? reader.countOnce(reads) : reads(reader);
 }
 
 /** A row of the index: a stage's current digest and its promotion's status. */

@@ -538,6 +538,9 @@ function buildQueries(k: Kysely<Database>) {
 type Queries = ReturnType<typeof buildQueries>;
 
 class SqlReader implements LedgerReader {
+  /** In a read scope ({@link countOnce}): per pipeline, the range of entries found contiguous. */
+  protected counted?: Map<string, { from: number; to: number }>;
+
   constructor(
     protected readonly runner: SqlRunner,
     protected readonly q: Queries,
@@ -709,17 +712,66 @@ class SqlReader implements LedgerReader {
    */
   private async assertNoGapSince(pipeline: string, first: LinkedEntryRow | undefined): Promise<void> {
     if (first === undefined || first.head_seq === null) return;
-    const from = Number(first.seq);
-    const to = Number(first.head_seq);
-    const [count] = await this.rows<{ n: number | string }>(this.q.entriesBetween, { pipeline, from, to });
-    if (Number(count?.n ?? 0) === to - from + 1) return;
-    const [gap] = await this.rows<{ seq: number | string }>(this.q.firstGap, { pipeline, from, to });
-    const missing = gap === undefined ? from : Number(gap.seq) + 1;
-    throw entryBroken(
+    await this.assertNoGapBetween(
       pipeline,
-      from,
-      `entry #${missing} is missing, though the ledger goes on to #${to} (an entry was removed after this artifact's first entry)`,
+      Number(first.seq),
+      Number(first.head_seq),
+      "after this artifact's first entry",
     );
+  }
+
+  /**
+   * Throws LEDGER_CORRUPT when an entry numbered in [from, to] is missing. Inside a read scope
+   * ({@link countOnce}) the part of the range a read of the same scope already counted is not
+   * counted again: each entry is counted once per scope, so the reads of one decision (the
+   * artifact's own entries, those of every other artifact sharing a report with it) pay for one
+   * count over the union of their ranges, not one per read.
+   */
+  private async assertNoGapBetween(pipeline: string, from: number, to: number, where: string): Promise<void> {
+    const counted = this.counted?.get(pipeline);
+    const parts: Array<[number, number]> = [];
+    if (counted === undefined) parts.push([from, to]);
+    else {
+      if (from < counted.from) parts.push([from, Math.min(to, counted.from - 1)]);
+      if (to > counted.to) parts.push([Math.max(from, counted.to + 1), to]);
+    }
+    for (const [low, high] of parts) {
+      if (low > high) continue;
+      const [count] = await this.rows<{ n: number | string }>(this.q.entriesBetween, {
+        pipeline,
+        from: low,
+        to: high,
+      });
+      if (Number(count?.n ?? 0) === high - low + 1) continue;
+      const [gap] = await this.rows<{ seq: number | string }>(this.q.firstGap, {
+        pipeline,
+        from: low,
+        to: high,
+      });
+      const missing = gap === undefined ? low : Number(gap.seq) + 1;
+      throw entryBroken(
+        pipeline,
+        from,
+        `entry #${missing} is missing, though the ledger goes on to #${to} (an entry was removed ${where})`,
+      );
+    }
+    // The ranges counted in this scope stay one interval: a range apart from it is counted on its own.
+    if (this.counted === undefined) return;
+    if (counted === undefined || to < counted.from - 1 || from > counted.to + 1)
+      this.counted.set(pipeline, { from, to });
+    else this.counted.set(pipeline, { from: Math.min(from, counted.from), to: Math.max(to, counted.to) });
+  }
+
+  /**
+   * Runs `reads` on a reader of the same store or transaction whose gap counts are made once per
+   * entry (see `assertNoGapBetween`). For the reads of one decision; a scope inside a scope is the
+   * outer one.
+   */
+  async countOnce<T>(reads: (reader: LedgerReader) => Promise<T>): Promise<T> {
+    if (this.counted !== undefined) return reads(this);
+    const scoped = Object.create(this) as SqlReader;
+    scoped.counted = new Map();
+    return reads(scoped);
   }
 
   async entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]> {
@@ -728,6 +780,17 @@ class SqlReader implements LedgerReader {
     // Every row is verified, also those of other kinds: an entry whose kind column was edited
     // (a rejection made to look like something else) must stop the read, not drop out of it.
     const entries = rows.map(toVerifiedEntry);
+    // The stage's entries of every digest are what `history`, a rollback's last known good and the
+    // rollback gate's note read: an entry removed anywhere from the stage's first one to the head
+    // (a rollback or failed verification between other stages' entries) stops the read.
+    const [first] = rows;
+    if (first !== undefined && first.head_seq !== null)
+      await this.assertNoGapBetween(
+        pipeline,
+        Number(first.seq),
+        Number(first.head_seq),
+        `after stage ${stage}'s first entry`,
+      );
     return wanted ? entries.filter((entry) => wanted.has(entry.kind)) : entries;
   }
 
@@ -735,7 +798,18 @@ class SqlReader implements LedgerReader {
     // Verified as every read is: `status` names the digest a rollback's payload targets, and a
     // promotion retried hands back the VSA in the stage's latest checkpoint entry.
     const [row] = await this.rows<LinkedEntryRow>(this.q.latestInStage, { pipeline, stage, kind });
-    return row && toVerifiedEntry(row);
+    if (row === undefined) return undefined;
+    const entry = toVerifiedEntry(row);
+    // Newest of its kind only if none was removed after it: a later rollback or promotion deleted
+    // would make `status` and the dashboard show this one as current.
+    if (row.head_seq !== null)
+      await this.assertNoGapBetween(
+        pipeline,
+        entry.seq,
+        Number(row.head_seq),
+        `after this ${kind} in stage ${stage}`,
+      );
+    return entry;
   }
 }
 

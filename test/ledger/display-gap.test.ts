@@ -1,0 +1,191 @@
+/**
+ * What an approver reads before deciding (the rollback gate's last known good in `check` and on
+ * the dashboard's waiting rows, `history`, `status`) comes from a stage's entries of every digest.
+ * Those reads are counted for gaps from the first entry they read to the head, like an artifact's
+ * own read, so a rollback or a failed verification deleted between other stages' entries stops
+ * them (exit 4) instead of showing a clean history. On every backend.
+ */
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { attestTests } from '../../src/app/attest.js';
+import { checkStage } from '../../src/app/check.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { rollbackStage } from '../../src/app/rollback.js';
+import { stageHistory, stageStatus } from '../../src/app/status.js';
+import { ENTRY } from '../../src/ledger/entry.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import type { SqlRunner } from '../../src/ledger/prepared-query.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
+
+const [A, B, C, X, Y, D] = ['a', 'b', 'c', 'x', 'y', 'd'].map((name) =>
+  fakeDigest(`${name}-display-gap`),
+) as [string, string, string, string, string, string];
+
+/** prod rolls back to its last known good: `check` names it (the rollback gate's note). */
+const CONTRACT = contractOf(`version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  prod:
+    purpose: live
+    rollback:
+      within: 1h
+      when: [{ name: error rate, prometheus: 'sum(rate(errors{digest="$digest"}[5m]))', above: 0.02 }]
+`);
+
+/** Tests of the unit suite in staging: one raw report attested for several digests is shared. */
+const TESTED = contractOf(`version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  staging:
+    purpose: release candidates
+    requires:
+      tests: [{ suite: unit }]
+`);
+
+let handle: StoreHandle | undefined;
+afterEach(async () => {
+  await handle?.dispose();
+  handle = undefined;
+  vi.restoreAllMocks();
+});
+
+/** The rollback gate's note of a decision: the digest it would go back to. */
+function lastKnownGood(decision: Awaited<ReturnType<typeof checkStage>>): string | undefined {
+  const gate = decision.gates.find((g) => g.gate === 'rollback');
+  const note = gate?.validated.find((v) => v.text.startsWith('rollback target: last known good'));
+  return note?.text.split(' ')[5];
+}
+
+describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($title)', (backend) => {
+  /** A then B into prod; B rolled back to A between two registrations; D registered after. */
+  async function setup() {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
+    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
+    await promote(as('ci'), 'prod', A);
+    await promote(as('ci'), 'prod', B);
+    await registerArtifact(as('ci'), { digest: X });
+    const rolled = await rollbackStage(as('oncall'), 'prod', { reason: 'B broke checkout' });
+    await registerArtifact(as('ci'), { digest: Y });
+    // D is first recorded after the rollback: the count of its own entries starts after it.
+    await registerArtifact(as('ci'), { digest: D });
+    expect(lastKnownGood(await checkStage(as('ci'), 'prod', D))).toBe(A);
+    return { as, store, rollback: rolled.entry };
+  }
+
+  it('check stops with exit 4 instead of naming the rolled back digest as last known good', async () => {
+    const { as, store, rollback } = await setup();
+    expect(rollback.kind).toBe(ENTRY.rollback);
+    // The rollback's neighbours are registrations: no prod entry links to it.
+    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${rollback.seq}`);
+    const before = await store.head('shop');
+    const refused = await tollgateRejectionOf(checkStage(as('ci'), 'prod', D));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.exitCode).toBe(4);
+    expect(refused.message).toMatch(new RegExp(`entry #${rollback.seq} is missing`));
+    expect(await store.head('shop')).toBe(before);
+  });
+
+  it('history and status still stop with exit 4 when their reads share one gap count', async () => {
+    const { as, rollback } = await setup();
+    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${rollback.seq}`);
+    for (const read of [() => stageHistory(as('viewer'), 'prod'), () => stageStatus(as('viewer'))]) {
+      const refused = await tollgateRejectionOf(read());
+      expect(refused.code).toBe('LEDGER_CORRUPT');
+      expect(refused.message).toMatch(new RegExp(`entry #${rollback.seq} is missing`));
+    }
+  });
+});
+
+describe.each(BACKENDS)('a newer promotion deleted from a stage ($title)', (backend) => {
+  it('stops the read of the stage newest promotion with exit 4 instead of naming an older one', async () => {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
+    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
+    await promote(as('ci'), 'prod', A);
+    await registerArtifact(as('ci'), { digest: X });
+    const newer = await promote(as('ci'), 'prod', B);
+    await registerArtifact(as('ci'), { digest: Y });
+    expect((await store.latestInStage('shop', 'prod', ENTRY.promotion))?.artifact).toBe(B);
+    await execBehindTheStore(
+      backend.name,
+      handle,
+      `delete from ledger_entries where seq = ${newer.entry!.seq}`,
+    );
+    const refused = await tollgateRejectionOf(store.latestInStage('shop', 'prod', ENTRY.promotion));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.message).toMatch(new RegExp(`entry #${newer.entry!.seq} is missing`));
+  });
+});
+
+describe.each(BACKENDS)('the gap count of a decision with shared reports ($title)', (backend) => {
+  /** One raw unsigned test report attested for X, Y and then C: a decision about C reads theirs. */
+  async function setup() {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string) => requestUnder(store, principal, TESTED);
+    const xml =
+      '<testsuite name="unit" timestamp="2026-12-06T11:00:00" tests="1"><testcase classname="shop" name="pays"/></testsuite>';
+    for (const [name, digest] of [
+      ['x', X],
+      ['y', Y],
+      ['c', C],
+    ] as const) {
+      // Each after three registrations of other digests that no decision about C reads.
+      for (const spacer of ['one', 'two', 'three'])
+        await registerArtifact(as('ci'), { digest: fakeDigest(`${spacer}-${name}-spacer`) });
+      await registerArtifact(as('ci'), { digest });
+      await attestTests(as('ci'), {
+        artifact: digest,
+        suite: 'unit',
+        reports: [{ name: 'report.xml', stream: Readable.from([Buffer.from(xml)]) }],
+      });
+    }
+    return { as, store };
+  }
+
+  /** The ranges of the gap counts `work` runs on `store` (the count query's from and to). */
+  async function countedRanges(store: LedgerStore, work: () => Promise<unknown>): Promise<number[][]> {
+    const runner = (store as unknown as { runner: SqlRunner }).runner;
+    const execute = runner.execute.bind(runner);
+    const ranges: number[][] = [];
+    vi.spyOn(runner, 'execute').mockImplementation((query) => {
+      if (/count\(\*\)/.test(query.sql) && /"seq" >=/.test(query.sql))
+        ranges.push(query.parameters.slice(1).map(Number));
+      return execute(query);
+    });
+    await work();
+    return ranges;
+  }
+
+  it('counts each entry once per decision, not once per artifact sharing the report', async () => {
+    const { as, store } = await setup();
+    const decision = await checkStage(as('ci'), 'staging', C);
+    expect(decision.gates.find((g) => g.gate === 'tests')?.status).toBe('fail');
+    const head = await store.head('shop');
+    const ranges = await countedRanges(store, () => checkStage(as('ci'), 'staging', C));
+    const counted = ranges.reduce((sum, [from, to]) => sum + to! - from! + 1, 0);
+    // The union of the three reads' ranges: from X's first entry to the head, each entry once.
+    const [xFirst] = await store.entriesForArtifact('shop', X);
+    expect(counted).toBe(head - xFirst!.seq + 1);
+  });
+
+  it('still stops the decision when an entry is deleted in a shared artifact range only', async () => {
+    const { as, store } = await setup();
+    // The middle registration between X's entries and Y's, before C's first entry: neither of its
+    // neighbours is read, and only the count of X's read covers it.
+    const [middle] = await store.entriesForArtifact('shop', fakeDigest('two-y-spacer'));
+    const deleted = middle!.seq;
+    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${deleted}`);
+    const refused = await tollgateRejectionOf(checkStage(as('ci'), 'staging', C));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.message).toMatch(new RegExp(`entry #${deleted} is missing`));
+  });
+});
