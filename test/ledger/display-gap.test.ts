@@ -16,6 +16,7 @@ import { stageHistory, stageStatus } from '../../src/app/status.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import type { SqlRunner } from '../../src/ledger/prepared-query.js';
+import { openTestServer } from '../server/support.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
@@ -100,6 +101,32 @@ describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($
       expect(refused.code).toBe('LEDGER_CORRUPT');
       expect(refused.message).toMatch(new RegExp(`entry #${rollback.seq} is missing`));
     }
+  });
+});
+
+describe.each(BACKENDS)('the server under a deleted rollback ($title)', (backend) => {
+  it('answers a check with 500 LEDGER_CORRUPT instead of naming the rolled back digest', async () => {
+    const server = await openTestServer(backend, { contracts: [CONTRACT] });
+    handle = server.handle;
+    const as = (principal: string) => requestUnder(server.handle.store, principal, CONTRACT);
+    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
+    await promote(as('ci'), 'prod', A);
+    await promote(as('ci'), 'prod', B);
+    await registerArtifact(as('ci'), { digest: X });
+    const rolled = await rollbackStage(as('oncall'), 'prod', { reason: 'B broke checkout' });
+    await registerArtifact(as('ci'), { digest: Y });
+    await registerArtifact(as('ci'), { digest: D });
+    const token = await server.token({ role: 'admin', pipelines: ['shop'] });
+    const path = `/api/v1/pipelines/shop/stages/prod/check?artifact=${D}`;
+    expect((await server.call('GET', path, token)).status).toBe(200);
+    await execBehindTheStore(
+      backend.name,
+      handle,
+      `delete from ledger_entries where seq = ${rolled.entry.seq}`,
+    );
+    const answer = await server.call('GET', path, token);
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(await answer.json())).toMatch(/LEDGER_CORRUPT/);
   });
 });
 
