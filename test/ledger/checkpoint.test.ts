@@ -297,6 +297,55 @@ for (const backend of BACKENDS) {
         expect((await since()).ok).toBe(true);
       });
 
+      /** Appends `count` entries by SQL, each chained to the head with a hash the attacker computed. */
+      async function forgeAtHead(count: number) {
+        const [head] = await sql('select seq, hash, body from ledger_entries order by seq desc limit 1');
+        const { prev: _prev, ...content } = JSON.parse(String(head!.body)) as Record<string, unknown>;
+        let prev = String(head!.hash);
+        for (let i = 1; i <= count; i++) {
+          const seq = Number(head!.seq) + i;
+          const body = canonicalJson({ ...content, seq, actor: 'mallory', kind: 'approval', prev });
+          const hash = sha256(body);
+          await sql('insert into ledger_entries (prev_hash, hash, body) values (?, ?, ?)', [
+            prev,
+            hash,
+            body,
+          ]);
+          prev = hash;
+        }
+      }
+
+      it('two entries forged at the head with fresh hashes: the tree node they complete is missing', async () => {
+        await forgeAtHead(2);
+        // The chain links: nothing that reads only the entries can tell.
+        expect((await handle.store.verify('shop')).ok).toBe(true);
+        const verdict = await since();
+        expect(!verdict.ok && verdict.reason).toMatch(/stored Merkle tree node 1:13 is missing/);
+      });
+
+      it('one entry forged at the head extends the ledger as an append does: the limit the docs state', async () => {
+        // Entry 27 completes no tree node, so nothing Tollgate stored differs from a real append:
+        // only a signature over the entry itself could tell (docs/ledger.md).
+        await forgeAtHead(1);
+        expect((await handle.store.verify('shop')).ok).toBe(true);
+        expect((await since()).ok).toBe(true);
+      });
+
+      it('the head rewritten with a fresh hash has no successor to break, but a checkpoint that saw it does', async () => {
+        const { note } = await ledgerCheckpoint(request(), { key: join(dir, 'log.key') });
+        writeFileSync(checkpoint, note);
+        const [head] = await sql('select seq, body from ledger_entries order by seq desc limit 1');
+        const body = String(head!.body).replace('"actor":"ci"', '"actor":"cj"');
+        expect(body).not.toBe(String(head!.body));
+        await sql('update ledger_entries set body = ?, hash = ? where seq = ?', [
+          body,
+          sha256(body),
+          head!.seq,
+        ]);
+        expect((await handle.store.verify('shop')).ok).toBe(true);
+        expect((await since()).ok).toBe(false);
+      });
+
       it('reads a checkpoint it can parse, and names the line it cannot', async () => {
         const bad = join(dir, 'bad.txt');
         writeFileSync(bad, 'tollgate/shop\ntwenty\nAAAA\n\n\u2014 x AAAAAAAA\n');
