@@ -58,8 +58,17 @@ export interface LedgerReader {
   assertArtifactEntriesIntact(pipeline: string, artifact: string): Promise<void>;
   /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
   entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
-  /** The newest entry of one kind in a stage (one indexed read), or undefined when there is none. */
-  latestInStage(pipeline: string, stage: string, kind: EntryKind): Promise<ChainedEntry | undefined>;
+  /**
+   * The newest entry of one kind in a stage (one indexed read), or undefined when there is none
+   * (after entry `after`, when given). Counted for gaps from it to the head: a newer one deleted
+   * stops the read (LEDGER_CORRUPT) rather than let it pass as the newest.
+   */
+  latestInStage(
+    pipeline: string,
+    stage: string,
+    kind: EntryKind,
+    after?: number,
+  ): Promise<ChainedEntry | undefined>;
   /**
    * Runs `reads` on a reader of the same store or transaction that counts each entry once for
    * gaps: the reads of one decision or one page, each of which counts from its first entry to the

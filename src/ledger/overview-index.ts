@@ -35,17 +35,18 @@ const STAGE_KINDS: ReadonlySet<string> = new Set([ENTRY.promotion, ENTRY.rollbac
 
 /**
  * The digest a stage runs now: its latest promotion, or the target of a later rollback. Two
- * indexed reads of the newest entry of each kind, however long the stage's history.
+ * indexed reads of the newest entry of each kind, however long the stage's history, each counted
+ * for gaps from the entry it returns to the head (the entries since the newest promotion).
  */
 export async function stageNowOf(
   reader: LedgerReader,
   pipeline: string,
   stage: string,
 ): Promise<StageNow | undefined> {
-  const [promotion, rollback] = await Promise.all([
-    reader.latestInStage(pipeline, stage, ENTRY.promotion),
-    reader.latestInStage(pipeline, stage, ENTRY.rollback),
-  ]);
+  // Only a rollback after the newest promotion changes what runs: each read is counted for gaps
+  // from what it returns to the head, so a rollback long before the promotion is not looked for.
+  const promotion = await reader.latestInStage(pipeline, stage, ENTRY.promotion);
+  const rollback = await reader.latestInStage(pipeline, stage, ENTRY.rollback, promotion?.seq ?? 0);
   if (rollback && typeof rollback.payload.target === 'string' && rollback.seq > (promotion?.seq ?? 0))
     return { digest: rollback.payload.target, since: rollback.at, seq: rollback.seq, rolledBack: true };
   return promotion?.artifact != null

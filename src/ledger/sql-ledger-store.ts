@@ -436,11 +436,12 @@ function buildQueries(k: Kysely<Database>) {
     headEntry: prepare(['pipeline'], (p) =>
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).orderBy('e.seq', 'desc').limit(sql.lit(1)),
     ),
-    latestInStage: prepare(['pipeline', 'stage', 'kind'], (p) =>
+    latestInStage: prepare(['pipeline', 'stage', 'kind', 'after'], (p) =>
       linkedEntries(k)
         .where('e.pipeline', '=', p.pipeline)
         .where('e.stage', '=', p.stage)
         .where('e.kind', '=', p.kind)
+        .where('e.seq', '>', p.after as unknown as number)
         .orderBy('e.seq', 'desc')
         .limit(sql.lit(1)),
     ),
@@ -794,10 +795,15 @@ class SqlReader implements LedgerReader {
     return wanted ? entries.filter((entry) => wanted.has(entry.kind)) : entries;
   }
 
-  async latestInStage(pipeline: string, stage: string, kind: string): Promise<ChainedEntry | undefined> {
+  async latestInStage(
+    pipeline: string,
+    stage: string,
+    kind: string,
+    after = 0,
+  ): Promise<ChainedEntry | undefined> {
     // Verified as every read is: `status` names the digest a rollback's payload targets, and a
     // promotion retried hands back the VSA in the stage's latest checkpoint entry.
-    const [row] = await this.rows<LinkedEntryRow>(this.q.latestInStage, { pipeline, stage, kind });
+    const [row] = await this.rows<LinkedEntryRow>(this.q.latestInStage, { pipeline, stage, kind, after });
     if (row === undefined) return undefined;
     const entry = toVerifiedEntry(row);
     // Newest of its kind only if none was removed after it: a later rollback or promotion deleted
