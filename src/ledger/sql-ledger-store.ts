@@ -744,9 +744,10 @@ class SqlReader implements LedgerReader {
         to: high,
       });
       if (Number(count?.n ?? 0) === high - low + 1) continue;
+      // From the entry before a part that follows a counted range: its first entry may be the gap.
       const [gap] = await this.rows<{ seq: number | string }>(this.q.firstGap, {
         pipeline,
-        from: low,
+        from: low === from ? low : low - 1,
         to: high,
       });
       const missing = gap === undefined ? low : Number(gap.seq) + 1;
