@@ -199,6 +199,9 @@ const META_WORDS = new Set([
   'hours',
   'days',
   'ms',
+  // An Idempotency-Key names a request, not a credential: its header line, its error messages
+  // (`Idempotency-Key: must be visible ASCII …`) and a config key holding one are shown.
+  'idempotency',
 ]);
 
 /** `auth_header`, `sessionId`, `AWSAccessKeyId` hold the secret even though a meta word is in them. */

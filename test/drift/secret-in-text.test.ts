@@ -24,6 +24,8 @@ describe('secrets inside text values', () => {
       'Accept: application/json\nX-Auth-Token: ***\n',
     );
     expect(maskSecretsInText('Content-Type: text/plain')).toBe('Content-Type: text/plain');
+    // A key that names a request, not a credential, stays readable (the server's error messages quote it).
+    expect(maskSecretsInText('Idempotency-Key: deploy 42')).toBe('Idempotency-Key: deploy 42');
     expect(secretInValue('Cookie: session=Zx81kq')).toBeDefined();
   });
 
