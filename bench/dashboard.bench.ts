@@ -10,6 +10,7 @@
  * - the page's JavaScript ≤ 150 KB gzipped.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +53,12 @@ const ENDINGS: Record<number, 'failed' | 'passed' | 'rolled-back'> = {
   9: 'rolled-back',
 };
 
+// Digests as a builder makes them: the hash of something, so no two share a short digest. (Before
+// 2026-12-07 they were the pipeline and artifact numbers padded with zeros: every artifact of a
+// pipeline shared its first 12 hex digits with the other 999, a look-alike of each, and the
+// overview and inbox spent their time reading and verifying those look-alikes' register entries.)
 const digestOf = (p: number, a: number) =>
-  `sha256:${p.toString(16).padStart(8, '0')}${a.toString(16).padStart(56, '0')}`;
+  `sha256:${createHash('sha256').update(`svc-${p}/artifact-${a}`).digest('hex')}`;
 
 /** Writes the ledger straight into the table, chained as `append` chains it. */
 function generate(file: string, names: string[]): number {
