@@ -429,10 +429,13 @@ export async function pipelineTimeline(
     if (!row.artifact || histories.has(row.artifact)) continue;
     histories.set(row.artifact, await readArtifactHistory(store, pipeline, row.artifact));
   }
-  // A row names its digests short only when none has a look-alike: one range read per digest.
+  // A row names its digests short only when none has a look-alike: one range read per digest, or
+  // none where the check of a history's entries already read them.
   const lookalikes = new Map<string, Lookalike[]>();
   for (const digest of out.flatMap((row) => [row.artifact, row.target])) {
-    if (digest && !lookalikes.has(digest)) lookalikes.set(digest, await store.lookalikes(pipeline, digest));
+    if (!digest || lookalikes.has(digest)) continue;
+    const history = histories.get(digest);
+    lookalikes.set(digest, await (history ? history.lookalikes() : store.lookalikes(pipeline, digest)));
   }
   for (const row of out) {
     const alike = row.artifact ? lookalikes.get(row.artifact) : undefined;

@@ -75,10 +75,13 @@ async function readStageRow(
   const current = await stageNowOf(store, pipeline, stage);
   const row: StageStatus = { stage, purpose };
   if (current) {
-    const [{ artifact, ledger }, lookalikes] = await Promise.all([
-      readArtifactHistory(store, pipeline, current.digest),
-      store.lookalikes(pipeline, current.digest),
-    ]);
+    // The look-alikes after the entries, from the read their check already made when it made one.
+    const {
+      artifact,
+      ledger,
+      lookalikes: readLookalikes,
+    } = await readArtifactHistory(store, pipeline, current.digest);
+    const lookalikes = await readLookalikes();
     const promotion = ledger.promotions.filter((p) => p.stage === stage).at(-1);
     const overrides = promotion ? overridesAt(ledger, promotion.seq) : [];
     if (artifact)
@@ -144,11 +147,12 @@ async function readStageHistory(
     const digest = entry.artifact!;
     let known = seen.get(digest);
     if (!known) {
-      const [{ artifact, ledger }, lookalikes] = await Promise.all([
-        readArtifactHistory(store, pipeline, digest),
-        store.lookalikes(pipeline, digest),
-      ]);
-      known = { ledger, labels: artifact?.labels ?? {}, lookalikes };
+      const history = await readArtifactHistory(store, pipeline, digest);
+      known = {
+        ledger: history.ledger,
+        labels: history.artifact?.labels ?? {},
+        lookalikes: await history.lookalikes(),
+      };
       seen.set(digest, known);
     }
     const record = known.ledger.promotions.find((p) => p.seq === entry.seq)!;
