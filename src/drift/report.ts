@@ -4,7 +4,7 @@
  * against its budget. Pure apart from hashing secret values (with the hasher it is given).
  */
 
-import { secretOptionName } from '../text/secret-detector.js';
+import { secretListItems, secretOptionName } from '../text/secret-detector.js';
 import { createSecretHasher, type SecretHasher } from '../text/secret-hash.js';
 import { type Classification, type ClassPatterns, classifyPath } from './classify.js';
 import { diffConfigs, diffValues, type KeyRule } from './diff.js';
@@ -383,6 +383,20 @@ function siblingNames(path: string, configs: readonly ConfigSet[]): string[] {
   return names;
 }
 
+/**
+ * True when the list item at `path` (`/args/2`) holds a password once its list, in either config,
+ * is read as one command line (`[mysql, -uroot, -phunter2]`): the item alone does not say so.
+ */
+function secretInCommandList(path: string, configs: readonly ConfigSet[]): boolean {
+  const slash = path.lastIndexOf('/');
+  if (slash < 0 || !/^(?:0|[1-9]\d*)$/.test(path.slice(slash + 1))) return false;
+  const index = Number(path.slice(slash + 1));
+  return configs.some((config) => {
+    const list = lookupPath(config, path.slice(0, slash));
+    return Array.isArray(list) && secretListItems(list).has(index);
+  });
+}
+
 function withValues(
   difference: DriftDifference,
   before: ConfigValue | undefined,
@@ -392,7 +406,10 @@ function withValues(
 ): DriftDifference {
   const path = difference.path;
   difference.path = maskPathSecrets(difference.path);
-  if (isSecretDifference(path, before, after, siblingNames(path, configs))) {
+  if (
+    secretInCommandList(path, configs) ||
+    isSecretDifference(path, before, after, siblingNames(path, configs))
+  ) {
     difference.secret = true;
     if (before !== undefined) difference.beforeHash = hashSecret(before);
     if (after !== undefined) difference.afterHash = hashSecret(after);

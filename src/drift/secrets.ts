@@ -8,7 +8,8 @@
  * - it holds a secret whatever its key (a token format, a PEM private key, a JWT, a URL with a
  *   password, a secret query parameter, `Password=` in a connection string), or a map inside it has
  *   a secret key;
- * - it follows an option named like a secret in a list (`args: [--password, hunter2]`);
+ * - it follows an option named like a secret in a list (`args: [--password, hunter2]`), or the list
+ *   read as one command line holds a password (`[mysql, -uroot, -phunter2]`, `[sshpass, -p, pw]`);
  * - it looks random (key material) under a suspicious name (`/auth/client`, `webhook`, `nonce`).
  * Booleans and null are never secret: they carry no credential, and `password_required: true` reads
  * better shown. Reports show a secret value as a keyed hash (`src/text/secret-hash.ts`).
@@ -21,6 +22,7 @@ import {
   maskSecretsInText,
   secretInValue,
   secretKeyVerdict,
+  secretListItems,
   secretOptionName,
 } from '../text/secret-detector.js';
 import { namePath } from './names.js';
@@ -64,11 +66,15 @@ export function holdsSecret(
     return secrecy === 'suspicious' && looksRandom(value);
   }
   // `[--password, hunter2]`: an option named like a secret makes the next item its value.
+  // `[mysql, -uroot, -phunter2]`: the list read as one command line holds a password.
   if (Array.isArray(value))
-    return value.some(
-      (item, index) =>
-        holdsSecret(item, secrecy, depth + 1) ||
-        (secretOptionName(value[index - 1]) !== undefined && holdsSecret(item, 'secret', depth + 1)),
+    return (
+      secretListItems(value).size > 0 ||
+      value.some(
+        (item, index) =>
+          holdsSecret(item, secrecy, depth + 1) ||
+          (secretOptionName(value[index - 1]) !== undefined && holdsSecret(item, 'secret', depth + 1)),
+      )
     );
   // A name/value pair (`{name: DB_PASSWORD, value: …}`, `{key: API_TOKEN, value: …}`): the value is
   // named by its sibling, as in a Kubernetes `env` list compared by position.

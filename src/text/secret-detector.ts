@@ -447,6 +447,62 @@ const HEADER_LINE = /^[ \t]*([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]+([^\r\n]*[^\s])/g
 /** curl's and many clients' `-u user:password` / `--user user:password`. Group 1: the password. */
 const USER_OPTION = /(?:^|\s)(?:-u|--user)(?:\s+|=)['"]?[^\s:'"]+:([^\s'"]+)/g;
 
+/** A value on a command line: quoted, or one word. */
+const WORD = String.raw`('[^']*'|"[^"]*"|[^\s'"]+)`;
+
+/** Where a command starts: the line's start, a space, a path's last slash, a shell separator or a quote. */
+const COMMAND_START = String.raw`(?:^|[\s/;&|(\`"'])`;
+
+/**
+ * Passwords that tools take by a short option, which no secret word names: the MySQL and MariaDB
+ * clients' `-pPASSWORD` (attached only: `-p` alone prompts, and the next word is a database),
+ * `sshpass -p`, `redis-cli -a`, the MongoDB tools' `-p`, OpenLDAP's `-w`, sqlcmd's and bcp's `-P`,
+ * and `-p` after `docker login` and its kin (elsewhere `docker -p` publishes a port). Group 1: the
+ * value, the option and its value quoted together as the shell allows (`"-pMy Pw"`). The option
+ * must follow its command on the same line, before any `;`, `&` or `|`.
+ */
+const COMMAND_PASSWORDS: readonly RegExp[] = [
+  [
+    'mysql(?:dump|admin|import|check|show|pump|slap|binlog|sh)?|mariadb(?:-dump|-admin|-import|-check|-show|-slap)?',
+    'p',
+    '',
+  ],
+  ['sshpass', 'p', String.raw`\s*`],
+  ['redis-cli|valkey-cli|keydb-cli', 'a', String.raw`\s+`],
+  ['mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop', 'p', String.raw`\s+`],
+  ['ldap(?:search|add|modify|delete|modrdn|compare|whoami|passwd|exop)', 'w', String.raw`\s*`],
+  ['sqlcmd|bcp', 'P', String.raw`\s*`],
+  [
+    String.raw`(?:docker|podman|nerdctl|buildah|skopeo|oras|finch)\s+login|helm\s+registry\s+login`,
+    'p',
+    String.raw`\s*`,
+  ],
+].map(
+  ([commands, option, gap]) =>
+    new RegExp(
+      String.raw`${COMMAND_START}(?:${commands})(?=[\s"'])[^\n;&|]*?\s(?:"-${option}${gap}([^"]*)"|'-${option}${gap}([^']*)'|-${option}${gap}${WORD})`,
+      'dg',
+    ),
+);
+
+/** openssl's `-pass pass:…`, `-passin pass:…`, `-passout pass:…` and smbclient's `-U user%password`. Group 1: the password. */
+const INLINE_PASSWORDS: readonly RegExp[] = [
+  /(?:^|\s)-pass(?:in|out)?\s+['"]?pass:([^\s'"]+)/dg,
+  new RegExp(
+    String.raw`${COMMAND_START}smbclient(?=\s)[^\n;&|]*?\s(?:-U|--user)(?:\s+|=)['"]?[^\s%'"]+%([^\s'"]+)`,
+    'dg',
+  ),
+];
+
+const PASSWORD_OPTIONS = [...COMMAND_PASSWORDS, ...INLINE_PASSWORDS];
+/** One cheap look for any of the tools above, before their patterns run. */
+const PASSWORD_TOOLS = /-pass|mysql|mariadb|sshpass|-cli|mongo|ldap|sqlcmd|bcp|login|smbclient/;
+
+/** A shell variable standing for the value (`-p$MYSQL_PWD`, `-p"$PW"`): no secret is written there. */
+function isVariable(value: string): boolean {
+  return /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(value);
+}
+
 /**
  * Stand-ins that hold no secret: an upper-case placeholder in documentation
  * (`postgres://USER:PASSWORD@HOST`), an already masked value, or a reference resolved elsewhere
@@ -530,6 +586,19 @@ export function findSecrets(text: string): SecretFinding[] {
       found.push({ kind: '--user user:password', start: end - password.length, end });
     }
   }
+  if (PASSWORD_TOOLS.test(text)) {
+    for (const pattern of PASSWORD_OPTIONS) {
+      for (const match of text.matchAll(pattern)) {
+        // The first group that took part: the value inside quotes, or the word as written.
+        const group = match.findIndex((value, index) => index > 0 && value !== undefined);
+        const value = match[group]!;
+        const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
+        if (bare === '' || bare.startsWith('-') || isPlaceholder(bare) || isVariable(bare)) continue;
+        const [start, end] = match.indices![group]!;
+        found.push({ kind: 'a password option', start, end });
+      }
+    }
+  }
   if (text.includes('-') && /\s/.test(text)) {
     for (const match of text.matchAll(SPACED_OPTION)) {
       const value = match[3]!;
@@ -541,6 +610,31 @@ export function findSecrets(text: string): SecretFinding[] {
     }
   }
   return found;
+}
+
+/**
+ * The items of a command written as a list (`[mysql, -uroot, -phunter2]`, `[curl, -u, admin:pw]`,
+ * `[sshpass, -p, hunter2, ssh, h]`) that hold a secret when the list is read as one command line:
+ * the list's words joined by spaces, every item a secret overlaps marked. A map or list among the
+ * items ends the line there.
+ */
+export function secretListItems(items: readonly unknown[]): Set<number> {
+  const secret = new Set<number>();
+  if (items.length < 2) return secret;
+  const starts: number[] = [];
+  let text = '';
+  for (const item of items) {
+    starts.push(text.length);
+    const word = typeof item === 'string' || typeof item === 'number' ? String(item) : '';
+    text += `${word.replace(/\n/g, ' ')}${word === '' ? '\n' : ' '}`;
+  }
+  for (const finding of findSecrets(text)) {
+    for (let index = 0; index < items.length; index++) {
+      const end = index + 1 < starts.length ? starts[index + 1]! - 1 : text.length;
+      if (finding.start < end && finding.end > starts[index]!) secret.add(index);
+    }
+  }
+  return secret;
 }
 
 function decodeLoosely(text: string): string {

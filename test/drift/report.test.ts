@@ -328,6 +328,30 @@ describe('secrets', () => {
     expect(renderDriftJson(added)).not.toContain('p4ss-9');
   });
 
+  it('hides a password a tool takes by a short option, in a list read as one command or in one string', () => {
+    const job = (password: string) => ({
+      args: ['mysqldump', '-uroot', `-p${password}`, 'shop'],
+      login: ['sshpass', '-p', password, 'ssh', 'deploy@h'],
+      command: `redis-cli -h cache -a ${password} ping`,
+      ports: ['docker', 'run', '-p', '8080:80'],
+    });
+    const report = build({}, set(job('old-pass-1')), set(job('new-pass-2')));
+    expect(report.differences.map((d) => [d.path, d.secret])).toEqual([
+      ['/args/2', true],
+      ['/login/2', true],
+      ['/command', true],
+    ]);
+    for (const text of [renderDriftText(report), renderDriftMarkdown(report), renderDriftJson(report)])
+      expect(text).not.toMatch(/old-pass-1|new-pass-2/);
+    // A published port is not a password: its change is shown.
+    const port = build(
+      {},
+      set({ ports: ['docker', 'run', '-p', '8080:80'] }),
+      set({ ports: ['docker', 'run', '-p', '9090:80'] }),
+    );
+    expect(port.differences[0]).toMatchObject({ path: '/ports/3', before: '8080:80', after: '9090:80' });
+  });
+
   it('masks a secret that stands in a path: a map keyed by a token or by a URL with a password', () => {
     const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
     const keyed = build(
