@@ -35,12 +35,46 @@ export function transportOptionsFromEnv(env: Environment): RegistryTransportOpti
       durationSetting(env.TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT, 'TOLLGATE_REGISTRY_ATTEMPT_TIMEOUT', 30_000),
       budgetMs,
     ),
-    insecure: (env.TOLLGATE_INSECURE_REGISTRIES ?? '')
-      .split(',')
-      .map((entry) => entry.trim().toLowerCase())
-      .filter((entry) => entry !== ''),
+    insecure: insecureRegistries(env.TOLLGATE_INSECURE_REGISTRIES ?? ''),
     env,
   };
+}
+
+/**
+ * `host` or `host:port` as an HTTP origin's host (lower-case, `:80` dropped as a URL drops it), so
+ * that a registry name, an insecure entry and the host of a URL compare as equals.
+ */
+function plainHost(hostPort: string): string | undefined {
+  try {
+    const url = new URL(`http://${hostPort}`);
+    const bare = url.username === '' && url.password === '' && url.pathname === '/' && url.search === '';
+    return bare && url.hash === '' && url.host !== '' ? url.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * TOLLGATE_INSECURE_REGISTRIES: comma-separated `host[:port]`, each matched exactly. A bare host is
+ * that host on the default port only (as in Docker's insecure-registries, where a registry's name
+ * includes its port): `lab` does not let `lab:5000` (or any other service on that host) be reached,
+ * and sent credentials, in clear. An entry that is not a host[:port] is refused.
+ */
+function insecureRegistries(value: string): string[] {
+  const entries: string[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    const host = /^[a-z0-9.:[\]-]+$/.test(entry) ? plainHost(entry) : undefined;
+    if (host === undefined || hostOf(host) !== hostOf(entry)) {
+      throw new TollgateError(
+        'USAGE',
+        `TOLLGATE_INSECURE_REGISTRIES: "${raw.trim()}" is not a registry host[:port] (expected e.g. build-cache.internal:5000; no scheme, path, credentials or CIDR range)`,
+      );
+    }
+    entries.push(host);
+  }
+  return entries;
 }
 
 /** One challenge parsed from a `WWW-Authenticate` header. */
@@ -279,16 +313,25 @@ export class RegistryTransport {
   constructor(registry: string, options: RegistryTransportOptions) {
     this.registry = registry;
     this.options = options;
-    this.origin = `${this.plainHttpAllowed(registry) ? 'http' : 'https'}://${registryApiHost(registry)}`;
+    // As a URL writes it (`registry.example.com:443` is `https://registry.example.com`), so that the
+    // origin of an answer, which says whether it came from the registry itself, compares equal.
+    const scheme = this.plainHttpAllowed(registry) ? 'http' : 'https';
+    try {
+      this.origin = new URL(`${scheme}://${registryApiHost(registry)}`).origin;
+    } catch (cause) {
+      throw new TollgateError('USAGE', `registry "${registry}" is not a host[:port]`, { cause });
+    }
   }
 
+  /**
+   * True for a host[:port] reached over plain HTTP: loopback, or exactly an entry of
+   * TOLLGATE_INSECURE_REGISTRIES (a bare entry is the host on the default port only).
+   */
   private plainHttpAllowed(host: string): boolean {
     const lower = host.toLowerCase();
-    return (
-      isLoopbackRegistry(lower) ||
-      this.options.insecure.includes(lower) ||
-      this.options.insecure.includes(hostOf(lower))
-    );
+    if (isLoopbackRegistry(lower)) return true;
+    const normal = plainHost(lower);
+    return normal !== undefined && this.options.insecure.includes(normal);
   }
 
   private creds(repository: string): RegistryCredentials | undefined {
@@ -493,11 +536,18 @@ export class RegistryTransport {
         { cause },
       );
     }
-    // Credentials travel to the realm only over HTTPS, unless it is on loopback or listed as insecure.
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.plainHttpAllowed(url.host))) {
+    // Credentials travel to the realm only over HTTPS. Plain HTTP only when the registry itself is
+    // reached over plain HTTP (loopback or TOLLGATE_INSECURE_REGISTRIES) and so is the realm's host:
+    // a registry reached over HTTPS that names an http:// realm, even on loopback, would have the
+    // credentials sent in clear to whatever listens there.
+    const registryInClear = this.origin.startsWith('http:');
+    if (
+      url.protocol !== 'https:' &&
+      !(url.protocol === 'http:' && registryInClear && this.plainHttpAllowed(url.host))
+    ) {
       throw new TollgateError(
         'REGISTRY_DENIED',
-        `registry ${this.registry} named a token realm over ${url.protocol.replace(':', '')} (${url.host}); Tollgate sends credentials over HTTPS only (or to loopback and TOLLGATE_INSECURE_REGISTRIES hosts)`,
+        `registry ${this.registry}${registryInClear ? '' : ', reached over HTTPS,'} named a token realm over ${url.protocol.replace(':', '')} (${url.host}); Tollgate sends credentials over HTTPS only (plain HTTP only from a loopback or TOLLGATE_INSECURE_REGISTRIES registry to a realm that is one too)`,
       );
     }
     const creds = this.creds(scopeRepository(scopes));

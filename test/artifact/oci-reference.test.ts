@@ -64,9 +64,37 @@ describe('transport', () => {
     expect(new RegistryTransport('build-cache.internal:5000', options).origin).toBe(
       'http://build-cache.internal:5000',
     );
-    expect(new RegistryTransport('lab:5000', options).origin).toBe('http://lab:5000');
+    expect(new RegistryTransport('lab', options).origin).toBe('http://lab');
     expect(new RegistryTransport('build-cache.internal:5001', options).origin).toBe(
       'https://build-cache.internal:5001',
+    );
+  });
+
+  it('matches TOLLGATE_INSECURE_REGISTRIES entries exactly: a bare host is its default port only', () => {
+    const options = transportOptionsFromEnv({ TOLLGATE_INSECURE_REGISTRIES: 'lab, Cache.Internal:5000' });
+    // Another port of a listed host is another service: it is not reached, nor sent credentials, in clear.
+    expect(new RegistryTransport('lab:5000', options).origin).toBe('https://lab:5000');
+    expect(new RegistryTransport('lab:80', options).origin).toBe('http://lab');
+    expect(new RegistryTransport('cache.internal:5000', options).origin).toBe('http://cache.internal:5000');
+    expect(new RegistryTransport('cache.internal', options).origin).toBe('https://cache.internal');
+  });
+
+  it.each(['http://lab:5000', 'lab:5000/v2', 'user:pass@lab', '10.0.0.0/8', 'lab:99999'])(
+    'refuses the TOLLGATE_INSECURE_REGISTRIES entry %s, naming it',
+    (entry) => {
+      expect(() => transportOptionsFromEnv({ TOLLGATE_INSECURE_REGISTRIES: `lab, ${entry}` })).toThrow(
+        `TOLLGATE_INSECURE_REGISTRIES: "${entry}" is not a registry host[:port]`,
+      );
+    },
+  );
+
+  it('writes a registry origin as a URL does, so answers from the registry are known as its own', () => {
+    const options = transportOptionsFromEnv({});
+    expect(new RegistryTransport('registry.example.com:443', options).origin).toBe(
+      'https://registry.example.com',
+    );
+    expect(new RegistryTransport('Registry.Example.com', options).origin).toBe(
+      'https://registry.example.com',
     );
   });
 
