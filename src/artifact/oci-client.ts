@@ -390,7 +390,13 @@ export class RegistryClient {
     return { digest, subjectHeader: response.header('oci-subject') };
   }
 
-  async hasBlob(repo: Repository, digest: string): Promise<boolean> {
+  /**
+   * True when the repository holds the blob: a 200 to HEAD whose Content-Length is the blob's size
+   * and whose Docker-Content-Digest, when sent, is its digest. A 200 that does not say so (a
+   * registry or proxy answering 200 to any HEAD, or one holding other bytes under the name) is not
+   * taken at its word: the blob is treated as missing, so it is uploaded rather than skipped.
+   */
+  async hasBlob(repo: Repository, digest: string, size: number): Promise<boolean> {
     const response = await this.send(repo, {
       method: 'HEAD',
       path: `/v2/${repo.repository}/blobs/${digest}`,
@@ -399,7 +405,9 @@ export class RegistryClient {
     response.discard();
     if (response.status === 404) return false;
     if (!response.ok) return this.fail(response, repo, `looking for blob ${digest}`);
-    return true;
+    const length = response.header('content-length');
+    const claimed = response.header('docker-content-digest');
+    return length !== null && length.trim() === String(size) && (claimed === null || claimed === digest);
   }
 
   /** Opens a blob for streaming (redirects to storage followed). */
@@ -553,7 +561,7 @@ export class RegistryClient {
   /** Uploads a blob held in memory unless the repository has it. */
   async pushBlob(repo: Repository, bytes: Buffer, mediaType?: string): Promise<Descriptor> {
     const digest = sha256Digest(bytes);
-    if (!(await this.hasBlob(repo, digest))) {
+    if (!(await this.hasBlob(repo, digest, bytes.length))) {
       const location = await this.startUpload(repo);
       await this.finishUpload(repo, location, digest, bytes.length, () => bytes, true);
     }

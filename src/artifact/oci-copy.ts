@@ -145,7 +145,7 @@ async function copyBlob(
   to: Repository,
   blob: Descriptor,
 ): Promise<'skipped' | 'mounted' | 'uploaded'> {
-  if (await client.hasBlob(to, blob.digest)) return 'skipped';
+  if (await client.hasBlob(to, blob.digest, blob.size)) return 'skipped';
   let location: string;
   if (from.registry === to.registry && from.repository !== to.repository) {
     const mount = await client.mountBlob(to, blob.digest, from);

@@ -33,6 +33,8 @@ const manifests = new Map<string, Planted>();
 const blobs = new Map<string, Buffer>();
 /** `path authorization` of each request under /v2/private/. */
 const authorizations: string[] = [];
+/** `/v2/REPO DIGEST` of each blob upload finished. */
+const uploads: string[] = [];
 /** Manifest GETs by path, and the most answered at once (each answer under /v2/slow/ waits 15 ms). */
 const manifestGets: string[] = [];
 let inFlight = 0;
@@ -131,6 +133,17 @@ beforeAll(async () => {
         manifests.set(`${manifest[1]}/${sha(body)}`, planted);
         return void res.writeHead(201, { 'docker-content-digest': sha(body) }).end();
       }
+      // Destinations whose HEAD says 200 for blobs they do not hold: with no length (a catch-all),
+      // or with the right length but another digest.
+      if (blobPath && req.method === 'HEAD' && blobPath[1] === 'head-liar/app')
+        return void res.writeHead(200, { 'content-length': 0 }).end();
+      if (blobPath && req.method === 'HEAD' && blobPath[1] === 'head-other/app')
+        return void res
+          .writeHead(200, {
+            'content-length': blobs.get(blobPath[2]!)?.length ?? 0,
+            'docker-content-digest': sha('other bytes'),
+          })
+          .end();
       if (blobPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const bytes = blobPath[1]!.startsWith('liar-blob/') ? undefined : blobs.get(blobPath[2]!);
         if (!bytes) return void res.writeHead(404).end();
@@ -145,6 +158,7 @@ beforeAll(async () => {
         return void res.writeHead(201, { 'docker-content-digest': sha('other bytes') }).end();
       if (req.method === 'PUT' && url.pathname.includes('/blobs/uploads/')) {
         const bytes = Buffer.concat(chunks);
+        uploads.push(`${url.pathname.split('/blobs/')[0]} ${sha(bytes)}`);
         blobs.set(sha(bytes), bytes);
         return void res.writeHead(201).end();
       }
@@ -161,6 +175,7 @@ beforeEach(() => {
   manifests.clear();
   blobs.clear();
   authorizations.length = 0;
+  uploads.length = 0;
   manifestGets.length = 0;
   mostInFlight = 0;
 });
@@ -344,6 +359,40 @@ describe('a hostile registry', () => {
       `the blob uploaded as ${config.digest} was stored as ${sha('other bytes')}`,
     );
     expect(manifests.has('liar-blob/app/1.0')).toBe(false);
+  });
+
+  it.each([
+    ['answers 200 with no length for any blob', 'head-liar/app'],
+    ['answers 200 with the right length but another digest', 'head-other/app'],
+  ])('uploads a blob whose HEAD %s instead of skipping it', async (_how, destination) => {
+    const config = blob('{"architecture":"arm64"}');
+    const layer = blob('a layer the destination does not hold');
+    const image = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [layer] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const result = await copyImage(client(), repo(), image, {
+      registry: host,
+      repository: destination,
+      tag: '1.0',
+    });
+    expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
+    expect(uploads.sort()).toEqual(
+      [`/v2/${destination} ${config.digest}`, `/v2/${destination} ${layer.digest}`].sort(),
+    );
+  });
+
+  it('skips a blob whose HEAD gives its size and digest', async () => {
+    const config = blob('{"architecture":"s390x"}');
+    const image = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const result = await copyImage(client(), repo(), image, { registry: host, repository: 'shop/app' });
+    expect(result.blobs).toEqual({ total: 1, skipped: 1, mounted: 0, uploaded: 0 });
+    expect(uploads).toEqual([]);
   });
 
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
