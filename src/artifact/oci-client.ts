@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { finished, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { TollgateError } from '../errors.js';
 import { type Digest, isDigest } from './digest.js';
-import { assertImageDigest, type ImageReference } from './oci-reference.js';
+import { assertImageDigest, assertRepositoryPath, type ImageReference } from './oci-reference.js';
 import {
   type RegistryRequest,
   type RegistryResponse,
@@ -281,7 +281,9 @@ export class RegistryClient {
     return transport;
   }
 
-  private send(repo: Repository, request: RegistryRequest): Promise<RegistryResponse> {
+  /** Sends a request about `reference` (a tag or digest) in `repo`, both checked before they go into its path. */
+  private send(repo: Repository, request: RegistryRequest, reference?: string): Promise<RegistryResponse> {
+    assertRepositoryPath(repo.repository, reference);
     return this.transport(repo.registry).send(request);
   }
 
@@ -309,12 +311,16 @@ export class RegistryClient {
     // Manifests are checked by their sha256: a reference by another digest could never match.
     if (isDigest(reference))
       assertImageDigest(reference, `${repo.registry}/${repo.repository}@${reference}: digest`);
-    const response = await this.send(repo, {
-      method: 'GET',
-      path: `/v2/${repo.repository}/manifests/${reference}`,
-      scopes: [pull(repo)],
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
-    });
+    const response = await this.send(
+      repo,
+      {
+        method: 'GET',
+        path: `/v2/${repo.repository}/manifests/${reference}`,
+        scopes: [pull(repo)],
+        headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      },
+      reference,
+    );
     const name = `${repo.registry}/${repo.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     if (response.status === 404) {
       const detail = await errorDetail(response);
@@ -371,13 +377,17 @@ export class RegistryClient {
     mediaType: string,
   ): Promise<{ digest: Digest; subjectHeader: string | null }> {
     const digest = sha256Digest(bytes);
-    const response = await this.send(repo, {
-      method: 'PUT',
-      path: `/v2/${repo.repository}/manifests/${reference}`,
-      scopes: [push(repo)],
-      headers: { 'content-type': mediaType },
-      body: () => bytes,
-    });
+    const response = await this.send(
+      repo,
+      {
+        method: 'PUT',
+        path: `/v2/${repo.repository}/manifests/${reference}`,
+        scopes: [push(repo)],
+        headers: { 'content-type': mediaType },
+        body: () => bytes,
+      },
+      reference,
+    );
     if (!response.ok) return this.fail(response, repo, `storing manifest ${reference}`);
     response.discard();
     const claimed = response.header('docker-content-digest');
@@ -397,11 +407,15 @@ export class RegistryClient {
    * taken at its word: the blob is treated as missing, so it is uploaded rather than skipped.
    */
   async hasBlob(repo: Repository, digest: string, size: number): Promise<boolean> {
-    const response = await this.send(repo, {
-      method: 'HEAD',
-      path: `/v2/${repo.repository}/blobs/${digest}`,
-      scopes: [pull(repo)],
-    });
+    const response = await this.send(
+      repo,
+      {
+        method: 'HEAD',
+        path: `/v2/${repo.repository}/blobs/${digest}`,
+        scopes: [pull(repo)],
+      },
+      digest,
+    );
     response.discard();
     if (response.status === 404) return false;
     if (!response.ok) return this.fail(response, repo, `looking for blob ${digest}`);
@@ -412,11 +426,15 @@ export class RegistryClient {
 
   /** Opens a blob for streaming (redirects to storage followed). */
   async openBlob(repo: Repository, digest: string): Promise<RegistryResponse> {
-    const response = await this.send(repo, {
-      method: 'GET',
-      path: `/v2/${repo.repository}/blobs/${digest}`,
-      scopes: [pull(repo)],
-    });
+    const response = await this.send(
+      repo,
+      {
+        method: 'GET',
+        path: `/v2/${repo.repository}/blobs/${digest}`,
+        scopes: [pull(repo)],
+      },
+      digest,
+    );
     if (response.status === 404) {
       response.discard();
       throw new TollgateError(
@@ -479,12 +497,17 @@ export class RegistryClient {
     digest: string,
     from: Repository,
   ): Promise<{ mounted: true } | { mounted: false; location: string }> {
-    const response = await this.send(repo, {
-      method: 'POST',
-      path: `/v2/${repo.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`,
-      scopes: [push(repo), pull(from)],
-      manualRedirect: true,
-    });
+    assertRepositoryPath(from.repository);
+    const response = await this.send(
+      repo,
+      {
+        method: 'POST',
+        path: `/v2/${repo.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`,
+        scopes: [push(repo), pull(from)],
+        manualRedirect: true,
+      },
+      digest,
+    );
     if (response.status !== 201 && response.status !== 202)
       return this.fail(response, repo, `mounting blob ${digest} from ${from.repository}`);
     response.discard();
@@ -575,6 +598,7 @@ export class RegistryClient {
    * page named twice (a loop) or more than MAX_REFERRERS referrers in all is refused.
    */
   async referrers(repo: Repository, digest: string): Promise<Descriptor[] | undefined> {
+    assertRepositoryPath(repo.repository, digest);
     const where = `${repo.registry}/${repo.repository}: the referrers of ${digest}`;
     const origin = this.transport(repo.registry).origin;
     const all: Descriptor[] = [];

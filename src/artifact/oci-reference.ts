@@ -5,7 +5,7 @@
  * one-word name).
  */
 import { type FieldRef, msg, TollgateError } from '../errors.js';
-import { assertDigest, type Digest } from './digest.js';
+import { assertDigest, type Digest, isDigest } from './digest.js';
 
 export interface ImageReference {
   /** The registry as written (`docker.io` for Docker Hub), lower-cased. */
@@ -21,10 +21,15 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const HOST =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$/;
 
+/** `text` with any `user:password@` before the registry shown as `***@`: a message never repeats a password. */
+function withoutUserinfo(text: string): string {
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/@]+@(?=[^@]*\/)/i, '$1***@');
+}
+
 function refuse(text: string, what: string): never {
   throw new TollgateError(
     'USAGE',
-    `image "${text}": ${what} (expected REGISTRY/REPOSITORY:TAG or REGISTRY/REPOSITORY@sha256:…, e.g. registry.example.com/shop/checkout:1.4.2)`,
+    `image "${withoutUserinfo(text)}": ${what} (expected REGISTRY/REPOSITORY:TAG or REGISTRY/REPOSITORY@sha256:…, e.g. registry.example.com/shop/checkout:1.4.2)`,
   );
 }
 
@@ -58,6 +63,12 @@ export function parseImageReference(text: string): ImageReference {
   let rest = input;
   let digest: string | undefined;
   const at = rest.indexOf('@');
+  // A digest never holds a "/": an "@" followed by a path is `user:password@registry/…`.
+  if (at !== -1 && rest.slice(at + 1).includes('/'))
+    refuse(
+      text,
+      'a reference carries no credentials (user:password@registry): log in with `docker login` or `podman login` instead',
+    );
   if (at !== -1) {
     digest = assertImageDigest(rest.slice(at + 1), `image ${text}: digest`);
     rest = rest.slice(0, at);
@@ -91,6 +102,28 @@ export function parseImageReference(text: string): ImageReference {
     ...(tag === undefined ? {} : { tag }),
     ...(digest === undefined ? {} : { digest }),
   };
+}
+
+/**
+ * Checks a repository and a tag (or digest) before they go into a request path and a token scope:
+ * a repository or tag read from anywhere but parseImageReference (a ledger entry, a caller of the
+ * library) could otherwise hold `?`, `/..`, `:` or a space and ask for another path or scope.
+ * @throws TollgateError REGISTRY_INVALID naming what is wrong
+ */
+export function assertRepositoryPath(repository: string, reference?: string): void {
+  const parts = repository.split('/');
+  if (repository.length > 255 || parts.some((part) => !COMPONENT.test(part))) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `repository name ${JSON.stringify(repository)} is not one (expected lower-case path components such as shop/checkout)`,
+    );
+  }
+  if (reference !== undefined && !TAG.test(reference) && !isDigest(reference)) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${repository}: ${JSON.stringify(reference)} is neither a tag nor a digest`,
+    );
+  }
 }
 
 /** `registry/repository`, the name without tag or digest. */

@@ -395,6 +395,27 @@ describe('a hostile registry', () => {
     expect(uploads).toEqual([]);
   });
 
+  it.each([
+    ['a repository holding a scope', 'shop/app:push repository:other/app', '1.0'],
+    ['a repository climbing out of its path', 'shop/../../v2/other', '1.0'],
+    ['a tag holding a query', 'shop/app', '1.0?digest=x'],
+    ['a tag climbing out of its path', 'shop/app', '../../other/manifests/1.0'],
+  ])(
+    'sends no request for %s (a name not read through the reference grammar)',
+    async (_what, repository, tag) => {
+      plant(
+        'shop/app',
+        { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config: blob('{}') },
+        MEDIA_TYPE.ociManifest,
+        '1.0',
+      );
+      const error = await refusal(client().getManifest({ registry: host, repository }, tag));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toMatch(/is not one|is neither a tag nor a digest/);
+      expect(manifestGets).toEqual([]);
+    },
+  );
+
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
     const config = blob('{}');
     let digest = plant(

@@ -42,6 +42,22 @@ describe('image references (distribution reference grammar)', () => {
     expect(() => parseImageReference(text)).toThrow(message);
   });
 
+  it.each([
+    'dana:s3cret-pw@registry.example.com/shop/app:1',
+    `dana:s3cret-pw@registry.example.com/shop/app@${D}`,
+    'https://dana:s3cret-pw@registry.example.com/shop/app:1',
+  ])('refuses credentials written into the reference without repeating them: %s', (text) => {
+    let message = '';
+    try {
+      parseImageReference(text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/no URL scheme|carries no credentials/);
+    expect(message).toContain('***@registry.example.com/shop/app');
+    expect(message).not.toContain('s3cret-pw');
+  });
+
   it('knows loopback registries', () => {
     expect(isLoopbackRegistry('127.0.0.1:5000')).toBe(true);
     expect(isLoopbackRegistry('localhost')).toBe(true);
