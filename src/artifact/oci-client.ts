@@ -318,6 +318,9 @@ export class RegistryClient {
         path: `/v2/${repo.repository}/manifests/${reference}`,
         scopes: [pull(repo)],
         headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+        // A manifest by digest is checked against it wherever it comes from; by tag, nothing
+        // checks what the tag means but the registry's own answer.
+        stayOnRegistry: !isDigest(reference),
       },
       reference,
     );

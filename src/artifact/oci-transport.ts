@@ -121,6 +121,11 @@ export interface RegistryRequest {
   retryBody?: boolean;
   /** Do not follow redirects (upload locations answer 201/202 with Location). */
   manualRedirect?: boolean;
+  /**
+   * Follow redirects only within the registry's origin: for an answer nothing else checks (a tag's
+   * manifest, whose digest is what the tag is taken to mean), another host must not decide it.
+   */
+  stayOnRegistry?: boolean;
   /** Apply the per-attempt timeout to the headers (default true; off for long uploads). */
   timeout?: boolean;
 }
@@ -364,6 +369,7 @@ export class RegistryTransport {
               : Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining)),
           idleMs: this.options.attemptTimeoutMs,
           follow: !request.manualRedirect,
+          stayOnRegistry: request.stayOnRegistry === true,
           deadline,
         });
       } catch (error) {
@@ -427,7 +433,7 @@ export class RegistryTransport {
    */
   private async perform(
     url: URL,
-    options: ExchangeOptions & { follow: boolean; deadline: number },
+    options: ExchangeOptions & { follow: boolean; stayOnRegistry?: boolean; deadline: number },
   ): Promise<RegistryResponse> {
     let current = url;
     let headers = options.headers;
@@ -446,6 +452,12 @@ export class RegistryTransport {
         throw new TollgateError(
           'REGISTRY_INVALID',
           `registry ${this.registry}: more than ${MAX_REDIRECTS} redirects for ${url.pathname}`,
+        );
+      }
+      if (options.stayOnRegistry && next.origin !== this.origin) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `registry ${this.registry} redirected ${url.pathname} to ${next.host}: what a tag points at is read from the registry itself, never from a host it redirects to`,
         );
       }
       if (

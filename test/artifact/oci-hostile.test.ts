@@ -41,6 +41,8 @@ let inFlight = 0;
 let mostInFlight = 0;
 let server: http.Server;
 let host: string;
+let other: http.Server;
+let otherHost: string;
 
 function plant(repo: string, json: unknown, contentType: string, tag?: string): string {
   const body = Buffer.from(JSON.stringify(json));
@@ -98,6 +100,11 @@ beforeAll(async () => {
       }
       if (manifest && req.method === 'HEAD' && url.pathname.startsWith('/v2/catch-all/'))
         return void res.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end();
+      // Manifests under /v2/redirect/ are sent to another host, which answers shop/app's.
+      if (manifest && req.method === 'GET' && manifest[1] === 'redirect/app')
+        return void res
+          .writeHead(307, { location: `http://${otherHost}/v2/shop/app/manifests/${manifest[2]}` })
+          .end();
       if (manifest && req.method === 'GET') manifestGets.push(url.pathname);
       if (manifest && (req.method === 'GET' || req.method === 'HEAD')) {
         const answer = () => {
@@ -167,9 +174,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Another host, serving what the registry holds: where a hostile registry redirects to.
+  other = http.createServer((req, res) => {
+    const planted = manifests.get((req.url ?? '').replace(/^\/v2\/(.+)\/manifests\//, '$1/'));
+    if (!planted) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': planted.contentType }).end(planted.body);
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  otherHost = `127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => other.close(() => resolve()));
+});
 
 beforeEach(() => {
   manifests.clear();
@@ -415,6 +433,22 @@ describe('a hostile registry', () => {
       expect(manifestGets).toEqual([]);
     },
   );
+
+  it('does not let another host decide what a tag points at: a tag read is not redirected off the registry', async () => {
+    const config = blob('{}');
+    const digest = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
+      MEDIA_TYPE.ociManifest,
+      '1.0',
+    );
+    const redirected = { registry: host, repository: 'redirect/app' };
+    const error = await refusal(client().getManifest(redirected, '1.0'));
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain(`redirected /v2/redirect/app/manifests/1.0 to ${otherHost}`);
+    // By digest the bytes are checked against the digest, wherever they are served from.
+    expect((await client().getManifest(redirected, digest)).digest).toBe(digest);
+  });
 
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
     const config = blob('{}');
