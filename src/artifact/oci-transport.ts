@@ -321,11 +321,23 @@ export class RegistryTransport {
     // As a URL writes it (`registry.example.com:443` is `https://registry.example.com`), so that the
     // origin of an answer, which says whether it came from the registry itself, compares equal.
     const scheme = this.plainHttpAllowed(registry) ? 'http' : 'https';
+    let url: URL | undefined;
     try {
-      this.origin = new URL(`${scheme}://${registryApiHost(registry)}`).origin;
-    } catch (cause) {
-      throw new TollgateError('USAGE', `registry "${registry}" is not a host[:port]`, { cause });
+      url = new URL(`${scheme}://${registryApiHost(registry)}`);
+    } catch {
+      // refused below
     }
+    // A URL would silently drop `user:password@` and a path: a registry is a host[:port], no more.
+    if (url === undefined || url.username !== '' || url.password !== '' || url.href !== `${url.origin}/`) {
+      const shown = registry.includes('@')
+        ? `***@${registry.slice(registry.lastIndexOf('@') + 1)}`
+        : registry;
+      throw new TollgateError(
+        'USAGE',
+        `registry "${shown}" is not a host[:port] (credentials come from docker login or podman login, never from the name)`,
+      );
+    }
+    this.origin = url.origin;
   }
 
   /**

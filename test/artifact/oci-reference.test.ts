@@ -104,6 +104,20 @@ describe('transport', () => {
     },
   );
 
+  it.each(['dana:s3cret-pw@registry.example.com', 'registry.example.com/path', 'registry.example.com?x=1'])(
+    'refuses the registry name %s: a registry is a host and port only',
+    (registry) => {
+      let message = '';
+      try {
+        new RegistryTransport(registry, transportOptionsFromEnv({}));
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('is not a host[:port]');
+      expect(message).not.toContain('s3cret-pw');
+    },
+  );
+
   it('writes a registry origin as a URL does, so answers from the registry are known as its own', () => {
     const options = transportOptionsFromEnv({});
     expect(new RegistryTransport('registry.example.com:443', options).origin).toBe(
