@@ -220,6 +220,14 @@ export class BlobCheck extends Transform {
  * digest must be a digest: a path or a tag there would name something else on the registry.
  */
 function checkManifestShape(name: string, json: ManifestJson, mediaType: string, contentType: string): void {
+  // Docker's schema 1 (`fsLayers`, `schemaVersion: 1`) names its layers in another shape: served as a
+  // v2 type it would be read as something else than a registry or a runtime reads it.
+  if (json.schemaVersion !== 2) {
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${name}: the manifest has schemaVersion ${JSON.stringify(json.schemaVersion ?? null)}, not 2 (Docker schema 1 manifests are not read)`,
+    );
+  }
   if (
     json.mediaType !== undefined &&
     MANIFEST_MEDIA_TYPES.includes(contentType) &&

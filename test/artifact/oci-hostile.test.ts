@@ -450,6 +450,31 @@ describe('a hostile registry', () => {
     expect((await client().getManifest(redirected, digest)).digest).toBe(digest);
   });
 
+  it('refuses a Docker schema 1 manifest, also when it is served as a v2 type', async () => {
+    const config = blob('{}');
+    const schema1 = {
+      schemaVersion: 1,
+      name: 'shop/app',
+      tag: '1.0',
+      architecture: 'amd64',
+      fsLayers: [{ blobSum: config.digest }],
+      history: [{ v1Compatibility: '{}' }],
+    };
+    const asItself = plant('shop/app', schema1, 'application/vnd.docker.distribution.manifest.v1+prettyjws');
+    // With a config and layers a v2 reader takes for an image, and a schema 1 reader does not.
+    const asV2 = plant(
+      'shop/app',
+      { ...schema1, config, layers: [config] },
+      MEDIA_TYPE.dockerManifest,
+      '1.0',
+    );
+    for (const reference of [asItself, asV2, '1.0']) {
+      const error = await refusal(client().getManifest(repo(), reference));
+      expect(error.code).toBe('REGISTRY_INVALID');
+    }
+    expect((await refusal(client().getManifest(repo(), asV2))).message).toContain('schemaVersion 1, not 2');
+  });
+
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
     const config = blob('{}');
     let digest = plant(
