@@ -149,8 +149,14 @@ async function copyBlob(
   let location: string;
   if (from.registry === to.registry && from.repository !== to.repository) {
     const mount = await client.mountBlob(to, blob.digest, from);
-    if (mount.mounted) return 'mounted';
-    location = mount.location;
+    // A 201 is the registry's word that the blob is there now: held to it as a skip is (hasBlob),
+    // so a registry answering 201 to any mount does not get a copy reported without its blobs.
+    if (mount.mounted) {
+      if (await client.hasBlob(to, blob.digest, blob.size)) return 'mounted';
+      location = await client.startUpload(to);
+    } else {
+      location = mount.location;
+    }
   } else {
     location = await client.startUpload(to);
   }

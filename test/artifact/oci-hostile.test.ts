@@ -151,6 +151,19 @@ beforeAll(async () => {
             'docker-content-digest': sha('other bytes'),
           })
           .end();
+      // A destination that answers 201 to any mount, and holds only what was uploaded to it.
+      if (blobPath && req.method === 'HEAD' && blobPath[1] === 'mount-liar/app') {
+        const bytes = blobs.get(blobPath[2]!);
+        if (!bytes || !uploads.includes(`/v2/mount-liar/app ${blobPath[2]}`))
+          return void res.writeHead(404).end();
+        return void res.writeHead(200, { 'content-length': bytes.length }).end();
+      }
+      if (
+        req.method === 'POST' &&
+        url.pathname === '/v2/mount-liar/app/blobs/uploads/' &&
+        url.searchParams.has('mount')
+      )
+        return void res.writeHead(201).end();
       if (blobPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const bytes = blobPath[1]!.startsWith('liar-blob/') ? undefined : blobs.get(blobPath[2]!);
         if (!bytes) return void res.writeHead(404).end();
@@ -398,6 +411,25 @@ describe('a hostile registry', () => {
     expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
     expect(uploads.sort()).toEqual(
       [`/v2/${destination} ${config.digest}`, `/v2/${destination} ${layer.digest}`].sort(),
+    );
+  });
+
+  it('uploads a blob the destination says it mounted (201) but does not hold', async () => {
+    const config = blob('{"architecture":"ppc64le"}');
+    const layer = blob('a layer no mount brought');
+    const image = plant(
+      'shop/app',
+      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [layer] },
+      MEDIA_TYPE.ociManifest,
+    );
+    const result = await copyImage(client(), repo(), image, {
+      registry: host,
+      repository: 'mount-liar/app',
+      tag: '1.0',
+    });
+    expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
+    expect(uploads.sort()).toEqual(
+      [`/v2/mount-liar/app ${config.digest}`, `/v2/mount-liar/app ${layer.digest}`].sort(),
     );
   });
 
