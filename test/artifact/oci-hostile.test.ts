@@ -450,6 +450,9 @@ describe('a hostile registry', () => {
     ['a repository climbing out of its path', 'shop/../../v2/other', '1.0'],
     ['a tag holding a query', 'shop/app', '1.0?digest=x'],
     ['a tag climbing out of its path', 'shop/app', '../../other/manifests/1.0'],
+    ['a digest in upper-case hex', 'shop/app', `sha256:${'AB'.repeat(32)}`],
+    ['a digest with a space before it', 'shop/app', ` sha256:${'ab'.repeat(32)}`],
+    ['a digest with a newline after it', 'shop/app', `sha256:${'ab'.repeat(32)}\n`],
   ])(
     'sends no request for %s (a name not read through the reference grammar)',
     async (_what, repository, tag) => {
