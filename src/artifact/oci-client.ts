@@ -606,7 +606,8 @@ export class RegistryClient {
    * The referrers of a digest through the referrers API, or undefined when the registry has none
    * (404: then clients use the `sha256-<hex>` tag schema). A list split into pages (`Link: <…>;
    * rel="next"`, as the spec allows) is followed to its end, on the registry's own origin only; a
-   * page named twice (a loop) or more than MAX_REFERRERS referrers in all is refused.
+   * page named twice (a loop), an empty page naming another, or more than MAX_REFERRERS referrers
+   * in all is refused.
    */
   async referrers(repo: Repository, digest: string): Promise<Descriptor[] | undefined> {
     assertRepositoryPath(repo.repository, digest);
@@ -657,6 +658,14 @@ export class RegistryClient {
       }
       const next = nextLink(response.header('link'));
       if (next === undefined) return all;
+      // Every page but the last lists something: otherwise empty pages, each naming a new one,
+      // would be read without end (the referrer limit bounds only what pages list).
+      if (manifests.length === 0) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where}: page ${pages.size} lists no referrer but names a next page; Tollgate refuses to follow pages that list nothing`,
+        );
+      }
       const url = new URL(next, origin);
       if (url.origin !== origin) {
         throw new TollgateError(

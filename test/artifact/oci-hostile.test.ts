@@ -81,6 +81,16 @@ beforeAll(async () => {
       const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
       const blobPath = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
       const referrers = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname);
+      // Referrers pages without end, each empty and naming the next.
+      if (referrers && req.method === 'GET' && referrers[1] === 'endless/app') {
+        const n = Number(url.searchParams.get('n') ?? '1');
+        return void res
+          .writeHead(200, {
+            'content-type': MEDIA_TYPE.ociIndex,
+            link: `<${url.pathname}?n=${n + 1}>; rel="next"`,
+          })
+          .end(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [] }));
+      }
       if (referrers && req.method === 'GET') {
         const planted = manifests.get(`${referrers[1]}/referrers/${referrers[2]}${url.search}`);
         if (!planted) return void res.writeHead(404).end();
@@ -671,6 +681,14 @@ describe('a hostile registry', () => {
     );
     const fallback = await refusal(listReferrers(client(), repo(), other));
     expect(fallback.message).toContain(`more than ${MAX_REFERRERS} referrers`);
+  });
+
+  it('refuses referrers pages that list nothing and name another, instead of reading them without end', async () => {
+    const error = await refusal(
+      client().referrers({ registry: host, repository: 'endless/app' }, `sha256:${'b'.repeat(64)}`),
+    );
+    expect(error.code).toBe('REGISTRY_INVALID');
+    expect(error.message).toContain('page 1 lists no referrer but names a next page');
   });
 
   it('does not register REPO:TAG@DIGEST as coming from a tag that points at another digest', async () => {
