@@ -151,6 +151,25 @@ describe('transport', () => {
     );
   });
 
+  it('keeps quoted commas, escaped quotes and several challenges apart in WWW-Authenticate', () => {
+    expect(
+      parseAuthenticate(
+        'Bearer realm="https://auth.example.com/token?a=1,b=2",service="reg",scope="repository:shop/app:pull,push",error="insufficient_scope", Basic realm="say \\"hi\\", then go"',
+      ),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.example.com/token?a=1,b=2',
+          service: 'reg',
+          scope: 'repository:shop/app:pull,push',
+          error: 'insufficient_scope',
+        },
+      },
+      { scheme: 'basic', params: { realm: 'say "hi", then go' } },
+    ]);
+  });
+
   it('refuses a bad duration in TOLLGATE_REGISTRY_TIMEOUT', () => {
     expect(() => transportOptionsFromEnv({ TOLLGATE_REGISTRY_TIMEOUT: 'soon' })).toThrow(
       'TOLLGATE_REGISTRY_TIMEOUT="soon"',
