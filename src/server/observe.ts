@@ -195,36 +195,109 @@ export function clientKey(address: string, ipv6Prefix: number = DEFAULT_IPV6_PRE
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString().replace(/%.*$/, '')}/${bits}`).toString()}/${bits}`;
 }
 
+/** How many entries a bucket table may track before new keys share one bucket (see TokenBuckets). */
+export const MAX_TRACKED = 10_000;
+/** Entries a bucket table looks at, per use, for ones that refilled (see TokenBuckets). */
+const SWEEP_PER_USE = 4;
+/** The key of the bucket new keys share while a table is at its cap. */
+const OVERFLOW = '\u0000overflow';
+
+/**
+ * Token buckets by key (a principal, a client): `capacity` tokens, refilled at `perMs`. A full
+ * bucket is what a new one would be, so it is forgotten; what is forgotten is found by a sweep of
+ * a few entries per use, in turn (amortised O(1): no use ever walks the whole table, however many
+ * keys an attacker with many addresses brings). At most `maxEntries` keys have a bucket of their
+ * own; while the table is at that cap a key it does not know shares one overflow bucket with every
+ * other such key. A bucket that is not full is never dropped to make room: a client that spent its
+ * allowance keeps owing it, however many other clients arrive.
+ */
+export class TokenBuckets {
+  private readonly table = new Map<string, { tokens: number; at: number }>();
+  private cursor: Iterator<[string, { tokens: number; at: number }]> | undefined;
+
+  constructor(
+    readonly capacity: number,
+    readonly perMs: number,
+    readonly maxEntries: number = MAX_TRACKED,
+  ) {}
+
+  /** Keys tracked now, the overflow bucket included. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /**
+   * The key whose bucket counts `key` at `t`: itself, or the shared overflow bucket's while the
+   * table is full of buckets still refilling. Sweeps a few entries first.
+   */
+  slot(key: string, t: number): string {
+    this.sweep(t);
+    return this.table.has(key) || this.table.size < this.maxEntries ? key : OVERFLOW;
+  }
+
+  /** The tokens the bucket of `slot` holds at `t` (`capacity` for one not tracked). */
+  level(slot: string, t: number): number {
+    const bucket = this.table.get(slot);
+    return bucket === undefined
+      ? this.capacity
+      : Math.min(this.capacity, bucket.tokens + (t - bucket.at) * this.perMs);
+  }
+
+  /** Sets the bucket of `slot` (from {@link slot}) to `tokens` at `t`. */
+  set(slot: string, tokens: number, t: number): void {
+    const bucket = this.table.get(slot);
+    if (bucket === undefined) this.table.set(slot, { tokens, at: t });
+    else {
+      bucket.tokens = tokens;
+      bucket.at = t;
+    }
+  }
+
+  /** Looks at the next few entries in turn and forgets those that refilled. */
+  private sweep(t: number): void {
+    let restarted = false;
+    for (let looked = 0; looked < SWEEP_PER_USE; ) {
+      this.cursor ??= this.table.entries();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        // Once round per use at most: a small table is not looked at twice.
+        if (restarted || this.table.size === 0) return;
+        restarted = true;
+        continue;
+      }
+      looked++;
+      const [key, bucket] = next.value;
+      if (bucket.tokens + (t - bucket.at) * this.perMs >= this.capacity) this.table.delete(key);
+    }
+  }
+}
+
 /**
  * A token bucket per principal, in this process: each replica enforces the limit for what it
  * serves (so N replicas allow up to N times it; set the limit per replica). Answers 429 with
- * Retry-After, the whole seconds until a token is back.
+ * Retry-After, the whole seconds until a token is back. `tracked()` is how many buckets it holds.
  */
 export function rateLimit(
   options: Pick<RateLimitOptions, 'perMinute' | 'burst'>,
   metrics: ServerMetrics,
   now: () => number = Date.now,
+  maxEntries: number = MAX_TRACKED,
 ) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
   const perMs = options.perMinute / 60_000;
-  return (principal: string): void => {
+  const buckets = new TokenBuckets(options.burst, perMs, maxEntries);
+  const limit = (principal: string): void => {
     const t = now();
-    const bucket = buckets.get(principal) ?? { tokens: options.burst, at: t };
-    bucket.tokens = Math.min(options.burst, bucket.tokens + (t - bucket.at) * perMs);
-    bucket.at = t;
-    buckets.set(principal, bucket);
-    if (buckets.size > 10_000) {
-      // Forget full buckets: they are what a new bucket would be.
-      for (const [name, b] of buckets)
-        if (b.tokens + (t - b.at) * perMs >= options.burst) buckets.delete(name);
-    }
-    if (bucket.tokens < 1) {
+    const slot = buckets.slot(principal, t);
+    const tokens = buckets.level(slot, t);
+    if (tokens < 1) {
       metrics.rateLimited.inc();
-      const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+      const seconds = Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
       throw new RateLimited(seconds, principal, options.perMinute);
     }
-    bucket.tokens -= 1;
+    buckets.set(slot, tokens - 1, t);
   };
+  return Object.assign(limit, { tracked: () => buckets.size });
 }
 
 export class RateLimited extends TollgateError {
@@ -254,17 +327,15 @@ export function failedAuthLimit(
   options: { perMinute: number },
   metrics: ServerMetrics,
   now: () => number = Date.now,
+  maxEntries: number = MAX_TRACKED,
 ) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const known = new Map<string, number>();
   const perMs = options.perMinute / 60_000;
-  const tokensOf = (client: string, t: number): number => {
-    const bucket = buckets.get(client);
-    return bucket === undefined
-      ? options.perMinute
-      : Math.min(options.perMinute, bucket.tokens + (t - bucket.at) * perMs);
-  };
+  const buckets = new TokenBuckets(options.perMinute, perMs, maxEntries);
+  const known = new Map<string, number>();
+  const tokensOf = (client: string, t: number): number => buckets.level(buckets.slot(client, t), t);
   return {
+    /** Clients whose failures this replica tracks now. */
+    tracked: () => buckets.size,
     /** Throws RateLimited when `client` is out of failures and `credential` (its hash) is not known good. */
     check(client: string, credentialHash: string): void {
       const t = now();
@@ -284,11 +355,8 @@ export function failedAuthLimit(
     /** Counts one failed authentication against `client`. */
     failed(client: string): void {
       const t = now();
-      buckets.set(client, { tokens: Math.max(0, tokensOf(client, t) - 1), at: t });
-      if (buckets.size > 10_000) {
-        for (const [name, b] of buckets)
-          if (b.tokens + (t - b.at) * perMs >= options.perMinute) buckets.delete(name);
-      }
+      const slot = buckets.slot(client, t);
+      buckets.set(slot, Math.max(0, buckets.level(slot, t) - 1), t);
     },
     /** Remembers a credential that authenticated. */
     succeeded(credentialHash: string): void {
