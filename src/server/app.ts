@@ -170,6 +170,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     ),
   );
 
+  const limits = { ...DEFAULT_SERVER_CONFIG.rateLimit, ...options.rateLimit };
+  const failures = failedAuthLimit({ perMinute: limits.authFailures }, metrics);
   const authenticators = [
     ...options.authenticators,
     ...(options.login
@@ -182,6 +184,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
               pending: options.rateLimit?.pendingLogins ?? DEFAULT_SERVER_CONFIG.rateLimit.pendingLogins,
               ipv6Prefix: options.rateLimit?.ipv6Prefix ?? DEFAULT_SERVER_CONFIG.rateLimit.ipv6Prefix,
               metrics,
+              failures,
             },
             ...(options.onInternalError ? { report: options.onInternalError } : {}),
           }),
@@ -189,8 +192,6 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       : []),
   ];
 
-  const limits = { ...DEFAULT_SERVER_CONFIG.rateLimit, ...options.rateLimit };
-  const failures = failedAuthLimit({ perMinute: limits.authFailures }, metrics);
   const sessionCookie = options.login ? cookieNames(options.login.config.redirectUri).session : undefined;
 
   // Every API request is authenticated before anything else is looked at (and /metrics, unless public).

@@ -21,7 +21,7 @@ import type { LoginConfig } from './config.js';
 import type { ServerEnv } from './env.js';
 import { toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator } from './identity.js';
-import { clientAddress, clientKey, rateLimit, ServerMetrics } from './observe.js';
+import { clientAddress, clientKey, type FailedAuthLimit, rateLimit, ServerMetrics } from './observe.js';
 
 export const SESSION_COOKIE = 'tollgate_session';
 const LOGIN_COOKIE = 'tollgate_login';
@@ -53,7 +53,18 @@ export interface LoginOptions {
    * sign-ins one client may start (bursts of as many), `pending` under way on this replica; a client
    * is an IPv4 address or an IPv6 prefix of `ipv6Prefix` bits (default 64; see clientKey).
    */
-  limits?: { perMinute: number; pending: number; ipv6Prefix?: number; metrics: ServerMetrics };
+  limits?: {
+    perMinute: number;
+    pending: number;
+    ipv6Prefix?: number;
+    metrics: ServerMetrics;
+    /**
+     * The API's failed-authentication limit: a login or session cookie the database does not know
+     * (at `/auth/callback`, `/auth/logout`) is a failed authentication of its client, and a client
+     * out of failures is refused before its cookie is looked up.
+     */
+    failures?: FailedAuthLimit;
+  };
   /** Told of every failure whose detail a caller is not shown (logs), with the request id. */
   report?: (error: unknown, requestId: string) => void;
 }
@@ -239,12 +250,36 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     }
   });
 
+  /**
+   * Looks a cookie up as a credential: a client out of failed authentications is refused before
+   * the database is asked, and a cookie it does not know counts as one failure. Anybody may send
+   * any cookie, so otherwise each made-up one would cost a database query, unlimited.
+   */
+  const presentedCookie = async <T>(
+    c: Context<ServerEnv>,
+    id: string,
+    lookUp: (idHash: string) => Promise<T | undefined>,
+  ): Promise<T | undefined> => {
+    const client = clientKey(clientAddress(c), limits.ipv6Prefix);
+    limits.failures?.check(client, sha256(id));
+    const found = await lookUp(sha256(id));
+    if (found === undefined) limits.failures?.failed(client);
+    else limits.failures?.succeeded(sha256(id));
+    return found;
+  };
+
   const finishSignIn = async (c: Context<ServerEnv>) => {
     const id = getCookie(c, names.login);
     const store = await services.store();
     const now = services.clock.now();
-    const login = id ? await store.sessions.find(sha256(id), now) : undefined;
-    if (!id || !login || login.kind !== 'login') {
+    const login =
+      id === undefined
+        ? undefined
+        : await presentedCookie(c, id, async (hash) => {
+            const found = await store.sessions.find(hash, now);
+            return found?.kind === 'login' ? found : undefined;
+          });
+    if (!id || !login) {
       throw new TollgateError(
         'UNAUTHENTICATED',
         'no sign-in is under way in this browser (or it took over 10 minutes): start again at /auth/login',
@@ -335,7 +370,11 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         'NOT_ALLOWED',
         'signing out must come from a page of this server (Origin); the session is unchanged',
       );
-    await revokePresented(c);
+    const id = getCookie(c, names.session);
+    if (id !== undefined) {
+      const store = await services.store();
+      await presentedCookie(c, id, async (hash) => ((await store.sessions.delete(hash)) ? true : undefined));
+    }
     deleteCookie(c, names.session, cookie);
     return c.json({ signedOut: true });
   });

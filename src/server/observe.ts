@@ -311,6 +311,8 @@ export class RateLimited extends TollgateError {
   }
 }
 
+export type FailedAuthLimit = ReturnType<typeof failedAuthLimit>;
+
 /** How long a credential that authenticated stays known to the failed-authentication limit (an hour). */
 const KNOWN_GOOD_MS = 3_600_000;
 

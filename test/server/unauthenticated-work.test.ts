@@ -210,6 +210,93 @@ rateLimit:
   });
 });
 
+describe('made-up login and session cookies', () => {
+  let provider: OpenIdProvider;
+  let server: TestServer;
+  let finds = 0;
+  let deletes = 0;
+  beforeAll(async () => {
+    provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
+      erin: { email: 'erin@example.com', groups: ['release-managers'] },
+    });
+    const config = parseServerConfig(
+      `login:
+  issuer: ${provider.issuer}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+rateLimit:
+  authFailures: 3
+`,
+      'server.yaml',
+    );
+    server = await openTestServer(sqliteBackend, {
+      login: { config: config.login!, clientSecret: 'tollgate-secret' },
+      rateLimit: config.rateLimit,
+    });
+    // Counts the database look-ups the cookies cost (the real store answers them).
+    const sessions = (await server.services.store()).sessions;
+    const find = sessions.find.bind(sessions);
+    const remove = sessions.delete.bind(sessions);
+    sessions.find = (...args) => {
+      finds += 1;
+      return find(...args);
+    };
+    sessions.delete = (...args) => {
+      deletes += 1;
+      return remove(...args);
+    };
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await provider?.close();
+  });
+
+  const callback = (address: string, cookie: string | undefined) =>
+    server.app.request(
+      `${TOLLGATE}/auth/callback?code=x&state=y`,
+      { headers: cookie === undefined ? {} : { cookie } },
+      from(address),
+    );
+
+  it('at /auth/callback count as failed authentications, and past the allowance cost no look-up', async () => {
+    finds = 0;
+    for (let i = 0; i < 3; i++)
+      expect((await callback('2001:db8:77:1::1', `tollgate_login=made-up-${i}`)).status).toBe(401);
+    expect(finds).toBe(3);
+    // Any address of the /64, any number of further cookies: refused before the database is asked.
+    for (let i = 0; i < 20; i++) {
+      const over = await callback(`2001:db8:77:1::${i + 2}`, `tollgate_login=made-up-${i + 3}`);
+      expect(over.status).toBe(429);
+      expect((await over.json()).error.code).toBe('RATE_LIMITED');
+    }
+    expect(finds).toBe(3);
+    // No cookie at all is no credential: it asks the database nothing and is no failure.
+    expect((await callback('198.51.100.77', undefined)).status).toBe(401);
+    expect(finds).toBe(3);
+    // Another client has its own allowance.
+    expect((await callback('198.51.100.78', 'tollgate_login=made-up')).status).toBe(401);
+    expect(finds).toBe(4);
+  });
+
+  it('at /auth/logout count as failed authentications too', async () => {
+    deletes = 0;
+    const logout = (cookie: string) =>
+      server.app.request(
+        `${TOLLGATE}/auth/logout`,
+        { method: 'POST', headers: { cookie, origin: TOLLGATE } },
+        from('203.0.113.88'),
+      );
+    for (let i = 0; i < 3; i++) expect((await logout(`tollgate_session=made-up-${i}`)).status).toBe(200);
+    expect(deletes).toBe(3);
+    expect((await logout('tollgate_session=made-up-9')).status).toBe(429);
+    expect(deletes).toBe(3);
+  });
+});
+
 describe('failed authentications', () => {
   let server: TestServer;
   let known: string;
