@@ -110,7 +110,52 @@ export const loginSchema = z
   });
 export type LoginConfig = z.infer<typeof loginSchema>;
 
+const DEFAULT_CONNECTIONS = {
+  max: 4096,
+  perClient: 256,
+  headersTimeout: '10s',
+  requestTimeout: '5m',
+  keepAliveTimeout: '5s',
+};
+
+/**
+ * What one replica's socket accepts (Node's own defaults set no cap and give headers a minute):
+ * connections open at once, in all and per client (see clientKey), and how long a client may take.
+ */
+export const connectionsSchema = z
+  .strictObject({
+    /** Connections open at once on this replica; one more is closed as it arrives (default 4096). */
+    max: z.number().int().min(1).default(DEFAULT_CONNECTIONS.max),
+    /** Of them, from one client (an IPv4 address, an IPv6 prefix of `rateLimit.ipv6Prefix` bits; default 256). */
+    perClient: z.number().int().min(1).default(DEFAULT_CONNECTIONS.perClient),
+    /** A request's headers must have arrived this long after it began, or the connection is cut (default 10s). */
+    headersTimeout: duration.default(DEFAULT_CONNECTIONS.headersTimeout),
+    /** The whole request, body included (uploads), must have arrived this long after it began (default 5m). */
+    requestTimeout: duration.default(DEFAULT_CONNECTIONS.requestTimeout),
+    /** A kept-alive connection with no request is closed after this long (default 5s). */
+    keepAliveTimeout: duration.default(DEFAULT_CONNECTIONS.keepAliveTimeout),
+  })
+  .superRefine((config, context) => {
+    if (parseExactDuration(config.headersTimeout)! > parseExactDuration(config.requestTimeout)!)
+      context.addIssue({
+        code: 'custom',
+        path: ['headersTimeout'],
+        message: `at most requestTimeout (${config.requestTimeout}): the headers are part of the request`,
+        input: config.headersTimeout,
+      });
+    if (parseExactDuration(config.headersTimeout)! < 1000)
+      context.addIssue({
+        code: 'custom',
+        path: ['headersTimeout'],
+        message: 'at least 1s',
+        input: config.headersTimeout,
+      });
+  });
+export type ConnectionsConfig = z.infer<typeof connectionsSchema>;
+
 export const serverConfigSchema = z.strictObject({
+  /** The socket: connections open at once, and how long a client may take to send a request. */
+  connections: connectionsSchema.default(DEFAULT_CONNECTIONS),
   ciIssuers: z.array(ciIssuerSchema).default([]),
   login: loginSchema.optional(),
   /**

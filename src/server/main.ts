@@ -19,7 +19,7 @@ import { assertDemoPipelines, DEFAULT_MAX_EVIDENCE_BYTES } from './app.js';
 import { DEFAULT_SERVER_CONFIG, readServerConfig } from './config.js';
 import { stdoutLog } from './observe.js';
 import { ciTokenAuthenticator } from './oidc-ci.js';
-import { DEFAULT_LISTEN, parseListen, type RunningServer, startServer } from './serve.js';
+import { connectionLimits, DEFAULT_LISTEN, parseListen, type RunningServer, startServer } from './serve.js';
 import { apiTokenAuthenticator } from './token-auth.js';
 
 export interface ServeFlags {
@@ -81,6 +81,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     demoPipelines: demo,
     dashboardDir: dashboardDir(),
     rateLimit: config.rateLimit,
+    connections: connectionLimits(config.connections),
     metricsAccess: config.metrics.access,
     log: stdoutLog,
     maxEvidenceBytes: maxEvidence

@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { AppServices } from '../app/services.js';
 import { TollgateError } from '../errors.js';
+import { parseExactDuration } from '../policy/duration.js';
 import { createServerApp, type ServerAppOptions } from './app.js';
+import { type ConnectionsConfig, DEFAULT_SERVER_CONFIG } from './config.js';
+import { clientKey } from './observe.js';
 
 export interface ListenAddress {
   host: string;
@@ -45,18 +48,72 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** What the socket accepts; see `connections` in the server configuration (src/server/config.ts). */
+export interface ConnectionLimits {
+  /** Connections open at once; one more is closed as it arrives. */
+  max: number;
+  /** Connections open at once from one client (see clientKey); one more is closed as it arrives. */
+  perClient: number;
+  /** A request's headers must have arrived this long after it began (a slowloris is cut). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived this long after it began. */
+  requestTimeoutMs: number;
+  /** A kept-alive connection with no request is closed after this long. */
+  keepAliveTimeoutMs: number;
+}
+
+/** The configuration's `connections` in milliseconds. */
+export function connectionLimits(
+  config: ConnectionsConfig = DEFAULT_SERVER_CONFIG.connections,
+): ConnectionLimits {
+  return {
+    max: config.max,
+    perClient: config.perClient,
+    headersTimeoutMs: parseExactDuration(config.headersTimeout)!,
+    requestTimeoutMs: parseExactDuration(config.requestTimeout)!,
+    keepAliveTimeoutMs: parseExactDuration(config.keepAliveTimeout)!,
+  };
+}
+
 export interface StartServerOptions extends ServerAppOptions {
   listen: ListenAddress;
   services: AppServices;
+  /** Default: the configuration's defaults (4096 connections, 256 per client, headers within 10 s). */
+  connections?: ConnectionLimits;
 }
 
 /** Starts the API on `options.listen`. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { app, shutdown } = createServerApp(options);
+  const limits = options.connections ?? connectionLimits();
   const server = createAdaptorServer({
     fetch: app.fetch,
     hostname: options.listen.host,
     port: options.listen.port,
+    // Node's defaults cap nothing and give a request's headers a minute: a client sending them a
+    // byte at a time (a slowloris) would hold its connection that long, and enough of them every
+    // connection the process can hold. Timeouts are checked every second (Node's default: every 30).
+    serverOptions: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+  }) as import('node:http').Server;
+  server.maxConnections = limits.max;
+  // Per client too: otherwise one client holding `max` connections locks everybody else out.
+  const ipv6Prefix = options.rateLimit?.ipv6Prefix ?? DEFAULT_SERVER_CONFIG.rateLimit.ipv6Prefix;
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const client = clientKey(socket.remoteAddress ?? 'unknown', ipv6Prefix);
+    const count = (open.get(client) ?? 0) + 1;
+    open.set(client, count);
+    socket.once('close', () => {
+      const left = (open.get(client) ?? 1) - 1;
+      if (left <= 0) open.delete(client);
+      else open.set(client, left);
+    });
+    if (count > limits.perClient) socket.destroy();
   });
   // Requests that arrive in one turn of the event loop share one look at whether another process
   // committed (src/ledger/read-memo.ts): the first read of the turn asks, after all of them
@@ -101,7 +158,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: `http://${host}:${bound.port}`,
     stop(graceMs = 30_000) {
       stopping ??= (async () => {
-        const http = server as import('node:http').Server;
+        const http = server;
         shutdown();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         // Keep-alive connections with no request in flight close now, busy ones as soon as their
