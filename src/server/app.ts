@@ -183,6 +183,11 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
               perMinute: options.rateLimit?.logins ?? DEFAULT_SERVER_CONFIG.rateLimit.logins,
               pending: options.rateLimit?.pendingLogins ?? DEFAULT_SERVER_CONFIG.rateLimit.pendingLogins,
               ipv6Prefix: options.rateLimit?.ipv6Prefix ?? DEFAULT_SERVER_CONFIG.rateLimit.ipv6Prefix,
+              pendingPerNetwork:
+                options.rateLimit?.pendingLoginsPerNetwork ??
+                DEFAULT_SERVER_CONFIG.rateLimit.pendingLoginsPerNetwork,
+              networkIpv6Prefix:
+                options.rateLimit?.networkIpv6Prefix ?? DEFAULT_SERVER_CONFIG.rateLimit.networkIpv6Prefix,
               metrics,
               failures,
             },

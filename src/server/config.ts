@@ -184,6 +184,14 @@ export const serverConfigSchema = z.strictObject({
        */
       ipv6Prefix: z.number().int().min(16).max(128).default(64),
       /**
+       * Of `pendingLogins`, how many one network may hold (default 500): an IPv6 network of
+       * `networkIpv6Prefix` bits (default 48, a site's allocation), an IPv4 network its /24. One
+       * owner of a /48 has 65,536 /64s, each allowed `logins` a minute: without this it could fill
+       * the table and lock everybody out of signing in.
+       */
+      pendingLoginsPerNetwork: z.number().int().min(1).default(500),
+      networkIpv6Prefix: z.number().int().min(16).max(128).default(48),
+      /**
        * Failed authentications (a credential refused: unknown, forged, expired, revoked) one client may
        * make per minute on one replica (default 30); past them, credentials it has not seen work are refused 429.
        */
@@ -196,6 +204,8 @@ export const serverConfigSchema = z.strictObject({
       logins: 30,
       pendingLogins: 10_000,
       ipv6Prefix: 64,
+      pendingLoginsPerNetwork: 500,
+      networkIpv6Prefix: 48,
       authFailures: 30,
     }),
 });

@@ -57,6 +57,10 @@ export interface LoginOptions {
     perMinute: number;
     pending: number;
     ipv6Prefix?: number;
+    /** Sign-ins under way one network may hold (default: no limit but `pending`). */
+    pendingPerNetwork?: number;
+    /** The IPv6 prefix length a network is counted by (default 48); an IPv4 network is its /24. */
+    networkIpv6Prefix?: number;
     metrics: ServerMetrics;
     /**
      * The API's failed-authentication limit: a login or session cookie the database does not know
@@ -174,33 +178,60 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   const limitLogins = rateLimit({ perMinute: limits.perMinute, burst: limits.perMinute }, limits.metrics);
   // The sign-ins this replica started that are still under way, by cookie hash, with when each
   // ends; in the order they started, which is the order they end (one TTL).
-  const pending = new Map<string, number>();
+  const pending = new Map<string, { ends: number; network: string }>();
+  // How many of them each network started: one network (an IPv6 /48, an IPv4 /24) may hold only
+  // so many, or its owner, with 65,536 /64s each allowed its own sign-ins a minute, fills the table.
+  const perNetwork = new Map<string, number>();
+  const release = (hash: string) => {
+    const entry = pending.get(hash);
+    if (entry === undefined) return;
+    pending.delete(hash);
+    const left = (perNetwork.get(entry.network) ?? 1) - 1;
+    if (left <= 0) perNetwork.delete(entry.network);
+    else perNetwork.set(entry.network, left);
+  };
   const pendingNow = (at: number): number => {
-    for (const [hash, ends] of pending) {
+    for (const [hash, { ends }] of pending) {
       if (ends > at) break;
-      pending.delete(hash);
+      release(hash);
     }
     return pending.size;
+  };
+  const refuse = (c: Context, message: string, ends: number | undefined) => {
+    c.header('retry-after', String(Math.max(1, Math.ceil(((ends ?? 0) - Date.now()) / 1000))));
+    limits.metrics.rateLimited.inc();
+    return new TollgateError('RATE_LIMITED', message);
   };
 
   app.get('/auth/login', async (c) => {
     // Anybody may ask, and each asking writes a row: one client (an IPv4 address, an IPv6 host's
     // /64) may start only so many a minute, and this replica keeps only so many under way. The one over is refused, saying so;
     // no sign-in under way is ever dropped to make room.
-    limitLogins(`client ${clientKey(clientAddress(c), limits.ipv6Prefix)}`);
+    const address = clientAddress(c);
+    limitLogins(`client ${clientKey(address, limits.ipv6Prefix)}`);
     if (pendingNow(Date.now()) >= limits.pending) {
       const [oldest] = pending.values();
-      c.header('retry-after', String(Math.max(1, Math.ceil(((oldest ?? 0) - Date.now()) / 1000))));
-      limits.metrics.rateLimited.inc();
-      throw new TollgateError(
-        'RATE_LIMITED',
+      throw refuse(
+        c,
         `too many sign-ins are under way on this server (${limits.pending}, each kept 10 minutes); try again later`,
+        oldest?.ends,
+      );
+    }
+    const network = clientKey(address, limits.networkIpv6Prefix ?? 48, 24);
+    if ((perNetwork.get(network) ?? 0) >= (limits.pendingPerNetwork ?? Number.POSITIVE_INFINITY)) {
+      // The table's oldest sign-in ends first: before then no retry finds room (the network's may end later).
+      const [oldest] = pending.values();
+      throw refuse(
+        c,
+        `too many sign-ins are under way from your network (${network}: ${limits.pendingPerNetwork}, each kept 10 minutes); try again later`,
+        oldest?.ends,
       );
     }
     // Its place is taken now, before anything is awaited: requests arriving together cannot all
-    // pass the check above. A sign-in that fails to start gives its place back.
+    // pass the checks above. A sign-in that fails to start gives its place back.
     const id = newId();
-    pending.set(sha256(id), Date.now() + LOGIN_TTL_MS);
+    pending.set(sha256(id), { ends: Date.now() + LOGIN_TTL_MS, network });
+    perNetwork.set(network, (perNetwork.get(network) ?? 0) + 1);
     let provider: oidc.Configuration;
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -218,7 +249,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         expiresAt: new Date(now.getTime() + LOGIN_TTL_MS).toISOString(),
       });
     } catch (error) {
-      pending.delete(sha256(id));
+      release(sha256(id));
       throw error;
     }
     setCookie(c, names.login, id, { ...cookie, maxAge: LOGIN_TTL_MS / 1000 });
@@ -287,7 +318,7 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     }
     // One use: a replayed callback finds nothing.
     await store.sessions.delete(sha256(id));
-    pending.delete(sha256(id));
+    release(sha256(id));
     deleteCookie(c, names.login, cookie);
     const data = login.data as { verifier: string; state: string; nonce: string; return: string };
     // The URL the provider redirected to, as registered (a proxy in front may change the host).

@@ -158,6 +158,10 @@ export interface RateLimitOptions {
   pendingLogins?: number;
   /** The prefix length an IPv6 client is counted by in per-client limits (default 64: one host's /64). */
   ipv6Prefix?: number;
+  /** Sign-ins under way one network may hold on this replica (default 500). */
+  pendingLoginsPerNetwork?: number;
+  /** The prefix length an IPv6 network is counted by for `pendingLoginsPerNetwork` (default 48; IPv4: its /24). */
+  networkIpv6Prefix?: number;
   /** Failed authentications one client may make per minute on this replica (default 30, bursts of as many). */
   authFailures?: number;
 }
@@ -184,15 +188,25 @@ export const DEFAULT_IPV6_PREFIX = 64;
  * unparsable address) is counted as it is spelled.
  * @example clientKey('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
  */
-export function clientKey(address: string, ipv6Prefix: number = DEFAULT_IPV6_PREFIX): string {
-  if (isIPv4(address)) return address;
+export function clientKey(
+  address: string,
+  ipv6Prefix: number = DEFAULT_IPV6_PREFIX,
+  ipv4Prefix = 32,
+): string {
+  if (isIPv4(address)) return ipv4Network(address, ipv4Prefix);
   // A zone id (`fe80::1%eth0`) names the interface, not the host: node:net refuses it, ipaddr.js keeps it.
   if (!isIPv6(address.replace(/%.*$/, ''))) return address;
   // ::ffff:a.b.c.d (and the same written in hex) is an IPv4 peer on a dual-stack socket.
   const parsed = ipaddr.process(address);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
+  if (parsed.kind() === 'ipv4') return ipv4Network(parsed.toString(), ipv4Prefix);
   const bits = Math.max(0, Math.min(128, Math.trunc(ipv6Prefix)));
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString().replace(/%.*$/, '')}/${bits}`).toString()}/${bits}`;
+}
+
+/** An IPv4 address itself (`bits` 32), or its network: `192.0.2.0/24`. */
+function ipv4Network(address: string, bits: number): string {
+  if (bits >= 32) return address;
+  return `${ipaddr.IPv4.networkAddressFromCIDR(`${address}/${bits}`).toString()}/${bits}`;
 }
 
 /** How many entries a bucket table may track before new keys share one bucket (see TokenBuckets). */

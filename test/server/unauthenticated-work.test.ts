@@ -189,6 +189,48 @@ rateLimit:
     });
   });
 
+  it('caps the sign-ins under way from one network, however many /64s it holds', async () => {
+    const rateLimit = parseServerConfig(
+      'rateLimit: { logins: 100, pendingLogins: 100, pendingLoginsPerNetwork: 3 }\n',
+      'server.yaml',
+    ).rateLimit;
+    await withLogins(rateLimit, async (status) => {
+      // Three /64s of one /48: each its own client, all one network.
+      for (const n of [1, 2, 3]) expect(await status(`2001:db8:5:${n}::1`)).toBe(302);
+      expect(await status('2001:db8:5:ff::1')).toBe(429);
+      // Another /48 is another network, and IPv4 networks are /24s.
+      expect(await status('2001:db8:6:1::1')).toBe(302);
+      for (const n of [1, 2, 3]) expect(await status(`198.51.100.${n}`)).toBe(302);
+      expect(await status('::ffff:198.51.100.200')).toBe(429);
+      expect(await status('198.51.101.1')).toBe(302);
+    });
+  });
+
+  it('says the network is what is over, and counts networks by the prefix the configuration names', async () => {
+    const rateLimit = parseServerConfig(
+      'rateLimit: { logins: 100, pendingLogins: 100, pendingLoginsPerNetwork: 1, networkIpv6Prefix: 56 }\n',
+      'server.yaml',
+    ).rateLimit;
+    expect(() => parseServerConfig('rateLimit: { networkIpv6Prefix: 8 }\n', 'server.yaml')).toThrow(
+      /server\.yaml:1:.*rateLimit\.networkIpv6Prefix/,
+    );
+    const fresh = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit,
+    });
+    try {
+      const start = (address: string) => fresh.app.request(`${TOLLGATE}/auth/login`, {}, from(address));
+      expect((await start('2001:db8:7:100::1')).status).toBe(302);
+      const over = await start('2001:db8:7:1ff::1');
+      expect(over.status).toBe(429);
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await over.json()).error.message).toContain('from your network (2001:db8:7:100::/56');
+      expect((await start('2001:db8:7:200::1')).status).toBe(302);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('takes the client address from the socket when served on a port', async () => {
     const handle = await sqliteBackend.open();
     const running = await startServer({
