@@ -127,9 +127,11 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     // made (error, replay, stream): the answer's own headers then stay one plain object, which
     // @hono/node-server writes as it is, without building Fetch Headers for it and reading them
     // back. Called as a function (app.request), the answer carries it.
-    // An API or sign-in answer is one caller's (their grant, their session): no cache, shared
+    // An API, sign-in or metrics answer is one caller's (their grant, their session): no cache, shared
     // (a proxy in front) or the browser's, may keep it to hand to whoever asks next.
-    const personal = c.req.path.startsWith(`${API}/`) || c.req.path.startsWith('/auth/');
+    // `/metrics` too: read with a credential, it is for callers granted every pipeline only.
+    const personal =
+      c.req.path.startsWith(`${API}/`) || c.req.path.startsWith('/auth/') || c.req.path === '/metrics';
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
       outgoing.setHeader('x-request-id', id);

@@ -36,8 +36,12 @@ describe('answers made for one caller are never cached', () => {
     server = await openTestServer(sqliteBackend, { dashboardDir: dir });
     const reader = await server.token({ role: 'reader', pipelines: ['checkout'], principal: 'rita' });
     const bearer = { authorization: `Bearer ${reader}` };
+    const scraper = await server.token({ role: 'reader', pipelines: ['*'], principal: 'prometheus' });
     const asked: Array<[string, Record<string, string>]> = [
       ['/api/v1/whoami', bearer],
+      // The series name every pipeline: for a caller granted them all, not the next one asking.
+      ['/metrics', { authorization: `Bearer ${scraper}` }],
+      ['/metrics', {}],
       ['/api/v1/pipelines/checkout/status', bearer],
       ['/api/v1/pipelines/billing/status', bearer],
       ['/api/v1/whoami', {}],
