@@ -28,8 +28,11 @@ import {
   clientAddress,
   clientKey,
   failedAuthLimit,
+  forwardedClient,
   type LogSink,
   observeRequests,
+  peerAddress,
+  proxyNetworks,
   RateLimited,
   type RateLimitOptions,
   rateLimit,
@@ -66,6 +69,11 @@ export interface ServerAppOptions {
    * '*'`, any role), `public` anybody (keep it on an internal network then).
    */
   metricsAccess?: 'credential' | 'public';
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks, as the
+   * configuration's `trustedProxies`); default none: the socket's peer is the client.
+   */
+  trustedProxies?: readonly string[];
   /** Per-principal limits on this replica; default 3000 a minute, bursts of 600. */
   rateLimit?: RateLimitOptions;
   /** How often live event streams look for new entries (default 500 ms). */
@@ -149,6 +157,14 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     if (personal && headers.get('cache-control') === null) headers.set('cache-control', 'no-store');
   });
   app.use('*', observeRequests(metrics, options.log));
+  // Behind trusted proxies, the client is the one they name (default: none is trusted).
+  const proxies = proxyNetworks(options.trustedProxies ?? []);
+  if (proxies.length > 0)
+    app.use('*', async (c, next) => {
+      const client = forwardedClient(peerAddress(c), c.req.header('x-forwarded-for'), proxies);
+      if (client !== undefined) c.set('forwardedFor', client);
+      await next();
+    });
 
   app.onError((error, c) => {
     const authenticated = c.get('identity') !== undefined;

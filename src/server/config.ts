@@ -5,6 +5,7 @@
  * Read once at start; an invalid file stops the start with its file, line and what was expected.
  */
 import { readFileSync } from 'node:fs';
+import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../app/authorise.js';
@@ -153,7 +154,21 @@ export const connectionsSchema = z
   });
 export type ConnectionsConfig = z.infer<typeof connectionsSchema>;
 
+/** An address (`192.0.2.10`) or a network (`10.0.0.0/8`, `2001:db8::/32`). */
+const addressOrNetwork = z
+  .string()
+  .refine(
+    (text) => (text.includes('/') ? ipaddr.isValidCIDR(text) : ipaddr.isValid(text)),
+    'an IP address or a network such as 10.0.0.0/8 or 2001:db8::/32',
+  );
+
 export const serverConfigSchema = z.strictObject({
+  /**
+   * The reverse proxies in front of this server (addresses or networks; default none). A request
+   * whose socket peer is one of them has its client taken from `X-Forwarded-For` (the rightmost
+   * entry that is not a trusted proxy) for per-client limits; nobody else's header is read.
+   */
+  trustedProxies: z.array(addressOrNetwork).default([]),
   /** The socket: connections open at once, and how long a client may take to send a request. */
   connections: connectionsSchema.default(DEFAULT_CONNECTIONS),
   ciIssuers: z.array(ciIssuerSchema).default([]),

@@ -19,6 +19,11 @@ export interface ServerVariables {
   services?: AppServices;
   /** The digest of a keyed upload's body, taken as the route reads it (src/server/idempotency.ts). */
   uploadDigest?: UploadDigest;
+  /**
+   * The client's address when a trusted proxy named it (X-Forwarded-For; see clientAddress);
+   * absent: the socket's peer is the client.
+   */
+  forwardedFor?: string;
   /** The code of the error answered, for the log line. */
   errorCode?: string;
 }

@@ -81,6 +81,7 @@ export async function runServe(flags: ServeFlags, env: Environment): Promise<Run
     demoPipelines: demo,
     dashboardDir: dashboardDir(),
     rateLimit: config.rateLimit,
+    trustedProxies: config.trustedProxies,
     connections: connectionLimits(config.connections),
     metricsAccess: config.metrics.access,
     log: stdoutLog,

@@ -167,13 +167,69 @@ export interface RateLimitOptions {
 }
 
 /**
- * The address of the client this process is talking to: the socket's peer. `X-Forwarded-For` is
- * not read (anybody can send it; behind a proxy every client is the proxy's address, which is
- * limited as one). Called as a function (tests, `app.request`), from `env.incoming` when given.
+ * The address of the client: the socket's peer, unless that is a trusted proxy (see
+ * {@link forwardedClient}), whose `X-Forwarded-For` then names it. Nobody's `X-Forwarded-For` is
+ * read otherwise (anybody can write it). Called as a function (tests, `app.request`), the socket
+ * is `env.incoming`'s when given.
  */
 export function clientAddress(c: Context): string {
+  const forwarded = (c as Context<ServerEnv>).get('forwardedFor');
+  if (forwarded !== undefined) return forwarded;
+  return peerAddress(c);
+}
+
+/** The socket's peer (`unknown` without a socket). */
+export function peerAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** True when `address` is in one of the networks `[address, prefix]`. */
+function within(address: string, networks: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][]): boolean {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(address.replace(/%.*$/, ''));
+  } catch {
+    return false;
+  }
+  return networks.some(([network, bits]) => parsed.kind() === network.kind() && parsed.match(network, bits));
+}
+
+/**
+ * Parses trusted proxies (`192.0.2.10`, `10.0.0.0/8`, `2001:db8::/32`) into networks. An IPv4
+ * peer on a dual-stack socket is matched as IPv4: write IPv4 networks as such.
+ * @throws Error naming the one that is neither an address nor a network
+ */
+export function proxyNetworks(proxies: readonly string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
+  return proxies.map((text) =>
+    text.includes('/')
+      ? ipaddr.parseCIDR(text)
+      : [ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128],
+  );
+}
+
+/**
+ * The client a chain of trusted proxies names: when the socket's peer is one of `trusted`, the
+ * rightmost `X-Forwarded-For` entry that is not (each proxy appends the address it was called
+ * from, so entries left of the first untrusted one are whatever the client wrote). Undefined when
+ * the peer is not trusted (its header is nobody's word), or when no entry is usable: then the
+ * nearest proxy is the client.
+ */
+export function forwardedClient(
+  peer: string,
+  header: string | undefined,
+  trusted: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][],
+): string | undefined {
+  if (trusted.length === 0 || header === undefined || !within(peer, trusted)) return undefined;
+  const hops = header.split(',').map((hop) => hop.trim());
+  let client: string | undefined;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (!ipaddr.isValid(hop.replace(/%.*$/, ''))) return client;
+    client = hop;
+    if (!within(hop, trusted)) return hop;
+  }
+  return client;
 }
 
 /** The IPv6 prefix length a client is counted by when the configuration names none (one host's /64). */

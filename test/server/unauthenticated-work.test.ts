@@ -231,6 +231,48 @@ rateLimit:
     }
   });
 
+  it('counts the client a trusted proxy names, and reads nobody elses X-Forwarded-For', async () => {
+    const config = parseServerConfig(
+      'trustedProxies: [10.0.0.0/8, "2001:db8:ffff::1"]\nrateLimit: { logins: 1 }\n',
+      'server.yaml',
+    );
+    const fresh = await openTestServer(sqliteBackend, {
+      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+      rateLimit: config.rateLimit,
+      trustedProxies: config.trustedProxies,
+    });
+    try {
+      const start = async (peer: string, forwardedFor?: string) =>
+        (
+          await fresh.app.request(
+            `${TOLLGATE}/auth/login`,
+            { headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } },
+            from(peer),
+          )
+        ).status;
+      // Behind the proxy, each client has its own allowance.
+      expect(await start('10.0.0.5', '203.0.113.1')).toBe(302);
+      expect(await start('10.0.0.6', '203.0.113.1')).toBe(429);
+      expect(await start('2001:db8:ffff::1', '203.0.113.2')).toBe(302);
+      // What the client wrote itself, left of what the proxy appended, is not its address.
+      expect(await start('10.0.0.5', '203.0.113.9, 203.0.113.1')).toBe(429);
+      // Through two trusted proxies, the client is the one the first of them named.
+      expect(await start('10.0.0.5', '203.0.113.3, 10.0.0.7')).toBe(302);
+      // A caller that is not a trusted proxy is its own address, whatever it writes.
+      expect(await start('198.51.100.1', '203.0.113.50')).toBe(302);
+      expect(await start('198.51.100.1', '203.0.113.51')).toBe(429);
+      // A proxy that names nobody (or nothing usable) is the client.
+      expect(await start('10.0.0.8')).toBe(302);
+      expect(await start('10.0.0.8', 'unknown')).toBe(429);
+    } finally {
+      await fresh.dispose();
+    }
+    expect(parseServerConfig('{}\n', 'server.yaml').trustedProxies).toEqual([]);
+    expect(() =>
+      parseServerConfig('trustedProxies:\n  - 10.0.0.0/8\n  - proxy.internal\n', 'server.yaml'),
+    ).toThrow(/server\.yaml:3:.*trustedProxies\.1: an IP address or a network/);
+  });
+
   it('takes the client address from the socket when served on a port', async () => {
     const handle = await sqliteBackend.open();
     const running = await startServer({
