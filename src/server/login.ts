@@ -294,8 +294,8 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     const client = clientKey(clientAddress(c), limits.ipv6Prefix);
     limits.failures?.check(client, sha256(id));
     const found = await lookUp(sha256(id));
+    // One found is used up here (a login's cookie, a session signed out): nothing to remember as good.
     if (found === undefined) limits.failures?.failed(client);
-    else limits.failures?.succeeded(sha256(id));
     return found;
   };
 
