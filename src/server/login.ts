@@ -78,15 +78,20 @@ function newId(): string {
 }
 
 const HERE = 'http://tollgate.invalid';
+/** The longest path a sign-in returns to; a longer one returns to `/`. */
+const MAX_RETURN = 2048;
 
 /**
  * Only a path on this server: never an absolute URL or `//host` (no open redirect). A browser
  * drops tabs and newlines from a URL and reads `\` as `/`, so `/<tab>/evil.example` would be
  * `//evil.example`: any control character or backslash sends the person to `/` instead, and what
- * is kept is the path as a URL parser resolves it on this server, unless that starts with `//`.
+ * is kept is the path as a URL parser resolves it on this server, unless that starts with `//`,
+ * and at most 2048 characters.
  */
 function safeReturn(text: string | undefined): string {
-  if (!text?.startsWith('/') || text.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(text)) return '/';
+  // Kept in the sign-in's row: a page's address, not a store for whatever fits in a request line.
+  if (text === undefined || text.length > MAX_RETURN) return '/';
+  if (!text.startsWith('/') || text.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(text)) return '/';
   let url: URL;
   try {
     url = new URL(text, HERE);

@@ -289,6 +289,13 @@ describe('people sign in with OIDC code + PKCE', () => {
     }
   });
 
+  it('keeps a return path of up to 2048 characters and sends a longer one to the start page', async () => {
+    const fits = `/#/pipelines/${'a'.repeat(2048 - 14)}`;
+    expect((await signIn('erin', fits)).landed.url).toBe(`${TOLLGATE}${fits}`);
+    const { landed } = await signIn('erin', `/#/pipelines/${'a'.repeat(4000)}`);
+    expect(landed.url).toBe(`${TOLLGATE}/`);
+  });
+
   it('takes a write from its own https page behind a proxy that ends TLS, and still none from another site', async () => {
     // Deployed behind a proxy: the redirect URI (where the cookie is set, where the pages are) is
     // https, the request this process sees is http to the same host.
