@@ -78,7 +78,8 @@ interface SourcePatch {
 /**
  * Today's promotions without read verification: the same code, bundled with the checks replaced
  * by pass-throughs, so the difference is exactly what verifying costs. Entries are read without
- * their neighbours (no self-joins) and not checked (hash, columns against body, links), the head is
+ * their neighbours (no self-joins) and not checked (hash, columns against body, links, no count of
+ * the entries from an artifact's first one to the head), the head is
  * appended to unchecked, and evidence rows are used without holding them to the chain. Every patch
  * must find its text: a refactor that moves it fails the bench instead of measuring something else.
  */
@@ -86,7 +87,8 @@ export const UNVERIFIED_READS: readonly SourcePatch[] = [
   {
     file: 'src/ledger/sql-ledger-store.ts',
     from: /function linkedEntries\(k: Kysely<Database>\) \{[\s\S]*?\n\}\n/,
-    to: "function linkedEntries(k: Kysely<Database>) {\n  return k.selectFrom('ledger_entries as e').selectAll('e').select([sql<null>`null`.as('before_hash'), sql<null>`null`.as('after_prev')]);\n}\n",
+    // head_seq null too: the gap count from an artifact's first entry to the head is verification.
+    to: "function linkedEntries(k: Kysely<Database>) {\n  return k.selectFrom('ledger_entries as e').selectAll('e').select([sql<null>`null`.as('before_hash'), sql<null>`null`.as('after_prev'), sql<null>`null`.as('head_seq')]);\n}\n",
   },
   {
     file: 'src/ledger/sql-ledger-store.ts',
