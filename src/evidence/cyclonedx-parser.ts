@@ -113,7 +113,42 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
     if (typeof subjectRaw.type === 'string' && subjectRaw.type !== '') summary.subject.type = subjectRaw.type;
     Object.assign(summary, componentImages(subjectRaw));
   }
+  const link = ownBomLink(bom);
+  if (link) summary.bomLink = link;
   return summary;
+}
+
+/** A UUID, as a serial number `urn:uuid:<uuid>` and a BOM-link `urn:cdx:<uuid>/<version>` hold it. */
+const UUID = /^[\da-f]{8}(?:-[\da-f]{4}){3}-[\da-f]{12}$/i;
+
+/**
+ * A BOM's own BOM-link without a fragment, `urn:cdx:<serial>/<version>`: its `serialNumber`
+ * (`urn:uuid:<uuid>`) and `version` (1 when absent, as the spec defaults it); undefined without a
+ * serial number of that form.
+ */
+export function ownBomLink(bom: JsonObject): string | undefined {
+  const serial =
+    typeof bom.serialNumber === 'string' ? /^urn:uuid:(.+)$/i.exec(bom.serialNumber.trim()) : null;
+  if (!serial || !UUID.test(serial[1]!)) return undefined;
+  const version = bom.version === undefined || bom.version === null ? 1 : bom.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return undefined;
+  return `urn:cdx:${serial[1]!.toLowerCase()}/${version}`;
+}
+
+/**
+ * A CycloneDX BOM-link (`urn:cdx:<serial>/<version>#<bom-ref>`, the bom-ref percent-encoded): the
+ * BOM it names as `urn:cdx:<serial>/<version>`, and the bom-ref when it names one of its parts.
+ */
+export function parseBomLink(ref: string): { bom: string; ref?: string } | undefined {
+  const match = /^urn:cdx:([^/#]+)\/([1-9][0-9]*)(?:#(.*))?$/i.exec(ref.trim());
+  if (!match || !UUID.test(match[1]!)) return undefined;
+  const bom = `urn:cdx:${match[1]!.toLowerCase()}/${match[2]!}`;
+  if (match[3] === undefined || match[3] === '') return { bom };
+  try {
+    return { bom, ref: decodeURIComponent(match[3]) };
+  } catch {
+    return { bom, ref: match[3] };
+  }
 }
 
 /**
@@ -303,6 +338,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   // The images whose findings the document sets aside: they are part of what it describes, so a
   // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
   const suppressedProducts: (string | undefined)[] = [];
+  const suppressedBoms: string[] = [];
+  const ownLink = ownBomLink(bom);
+  const ownSubject = metadata && isJsonObject(metadata.component) ? metadata.component : undefined;
   const vulnerabilities = reader.optArray(bom.vulnerabilities, 'vulnerabilities');
   for (let i = 0; i < vulnerabilities.length; i++) {
     const path = `vulnerabilities[${i}]`;
@@ -337,13 +375,29 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const affected: VulnerabilityFinding[] = [];
     /** Image digests of the products these statements are about (an image purl, resolved or as the ref). */
     const products: (string | undefined)[] = [];
+    /** The other BOMs these statements name by BOM-links. */
+    const otherBoms: string[] = [];
     if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
       const ref = reader.string(affect.ref, `${path}.affects[${j}].ref`);
       const finding: VulnerabilityFinding = { ...base };
-      const component = byRef.get(ref);
-      products.push(purlImageDigestOf(component ? component.purl : ref));
+      // A BOM-link names a part of this document (its own serial and version) or of another BOM,
+      // whose components this one cannot show: the statement is about that BOM's product.
+      const link = parseBomLink(ref);
+      const otherBom = link && link.bom !== ownLink ? link.bom : undefined;
+      const component = otherBom
+        ? undefined
+        : link
+          ? link.ref === undefined
+            ? ownSubject
+            : byRef.get(link.ref)
+          : byRef.get(ref);
+      const image = otherBom ? undefined : purlImageDigestOf(component ? component.purl : ref);
+      products.push(image);
+      if (otherBom) otherBoms.push(otherBom);
+      const product = otherBom ?? image;
+      if (product) finding.product = product;
       if (component) {
         if (typeof component.name === 'string') finding.package = component.name;
         if (typeof component.version === 'string') finding.version = component.version;
@@ -364,6 +418,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       const reason = `analysis.state ${state}${justification ? ` (${justification})` : ''}${why}`;
       for (const finding of affected) suppressedFindings.push(suppressedOf(finding, reason));
       suppressedProducts.push(...products);
+      suppressedBoms.push(...otherBoms);
       continue;
     }
     findings.push(...affected);
@@ -390,6 +445,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   if (caveats.length > 0) summary.caveats = caveats;
   const vexProducts = describedImages(suppressedProducts);
   if (vexProducts) summary.vexProducts = vexProducts;
+  if (suppressedBoms.length > 0) summary.vexBoms = [...new Set(suppressedBoms)];
   const own = metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : {};
   const ownIds = own.imageIds ?? [];
   const ownManifests = (own.describes ?? []).filter((digest) => !ownIds.includes(digest));

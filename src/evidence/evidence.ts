@@ -108,6 +108,11 @@ export interface SbomSummary {
    */
   subject?: { name: string; version?: string; purl?: string; type?: string };
   /**
+   * A CycloneDX SBOM's own BOM-link, `urn:cdx:<serial>/<version>` (its `serialNumber` and `version`,
+   * 1 when absent), when it has a serial number: what a VEX's BOM-links must name to be about it.
+   */
+  bomLink?: string;
+  /**
    * The image digests (`sha256:<hex>`, lower-case, de-duplicated) the document says it describes,
    * when it names any: the purl, container hashes or digest version of its subject. What the
    * document claims, not checked against the record's artifact; the `sbom` gate says when they differ.
@@ -154,6 +159,12 @@ export interface VulnerabilityFinding {
   purl?: string;
   /** Version(s) that fix it, as the scanner reports them. */
   fixedIn?: string;
+  /**
+   * The product a CycloneDX statement names for it when that is not the document's own: an image
+   * digest (`sha256:<hex>`, from an image purl in `affects`) or another BOM (`urn:cdx:<serial>/<version>`,
+   * from a BOM-link). The `vulnerabilities` gate applies the statement only to that product.
+   */
+  product?: string;
   /** The scanner and, where it says, its data source (`grype:nvd`, `trivy:ghsa`, `sarif:ESLint`). */
   source: string;
   title?: string;
@@ -167,6 +178,8 @@ export interface SuppressedFinding {
   version?: string;
   /** The report's reason: `fix-state wont-fix`, `vex-status not_affected`, an ignore rule's own reason… */
   reason: string;
+  /** The product the statement that set it aside is about, as {@link VulnerabilityFinding.product}. */
+  product?: string;
 }
 
 /** Cap on suppressed findings kept per scan (worst first); `suppressed` still counts them all. */
@@ -211,6 +224,12 @@ export interface VulnerabilitySummary {
    * the waivers are about, and the `vulnerabilities` gate honours them only for that image.
    */
   vexProducts?: string[];
+  /**
+   * The other BOMs (`urn:cdx:<serial>/<version>`) whose components a CycloneDX VEX sets findings
+   * aside for, by BOM-links in `affects`: the gate honours those statements only when an SBOM with
+   * that serial number and version is attested for the artifact.
+   */
+  vexBoms?: string[];
   /**
    * What the report says it scanned, when the format says: Trivy's `ArtifactType` and
    * `ArtifactName` (`container_image`, `filesystem`, `repository`, …), Grype's `source.type` and

@@ -50,6 +50,7 @@ export function suppressedOf(finding: VulnerabilityFinding, reason: string): Sup
   const suppressed: SuppressedFinding = { id: finding.id, severity: finding.severity, reason };
   if (finding.package) suppressed.package = finding.package;
   if (finding.version) suppressed.version = finding.version;
+  if (finding.product) suppressed.product = finding.product;
   return suppressed;
 }
 

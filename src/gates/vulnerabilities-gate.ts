@@ -12,6 +12,7 @@ import {
   type EvidenceRecord,
   SEVERITIES,
   type Severity,
+  type SuppressedFinding,
   type VulnerabilityFinding,
 } from '../evidence/evidence.js';
 import { byCodeUnits } from '../text/order.js';
@@ -165,6 +166,82 @@ function withSuppressedCounted(scan: RecordOf<'vulnerabilities'>): RecordOf<'vul
   return { ...scan, data: { ...d, findings: [...d.findings, ...added] } };
 }
 
+/** A scan as it bears on its artifact: what its statements about other products take out. */
+interface ScanHere {
+  scan: RecordOf<'vulnerabilities'>;
+  /** Findings and waivers of statements about another image: not this artifact's, left out. */
+  elsewhere: Array<VulnerabilityFinding | SuppressedFinding>;
+  /** Waivers naming a product in a BOM no SBOM attested for the artifact is: counted as findings. */
+  unlinked: SuppressedFinding[];
+  /** Whether the suppressions the record does not name can be honoured (all its products are this artifact). */
+  unlistedHere: boolean;
+}
+
+/**
+ * Applies each statement of a scan only to the product it names (a CycloneDX VEX can speak of
+ * several): a finding or waiver about another image is left out for this artifact, and a waiver
+ * about a part of another BOM (a BOM-link) holds only when an SBOM with that serial number and
+ * version (`bomLinks`) is attested for the artifact; otherwise its finding counts.
+ */
+function scanHere(scan: RecordOf<'vulnerabilities'>, bomLinks: ReadonlySet<string>): ScanHere {
+  const d = scan.data;
+  const where = (product: string | undefined): 'here' | 'elsewhere' | 'unlinked' => {
+    if (product === undefined) return 'here';
+    if (product.startsWith('urn:cdx:')) return bomLinks.has(product) ? 'here' : 'unlinked';
+    return product === scan.artifact ? 'here' : 'elsewhere';
+  };
+  const elsewhere: Array<VulnerabilityFinding | SuppressedFinding> = [];
+  const findings = d.findings.filter((finding) => {
+    if (where(finding.product) !== 'elsewhere') return true;
+    elsewhere.push(finding);
+    return false;
+  });
+  const named = d.suppressedFindings ?? [];
+  const kept: SuppressedFinding[] = [];
+  const unlinked: SuppressedFinding[] = [];
+  for (const suppressed of named) {
+    const at = where(suppressed.product);
+    if (at === 'here') kept.push(suppressed);
+    else if (at === 'unlinked') unlinked.push(suppressed);
+    else elsewhere.push(suppressed);
+  }
+  const unlistedHere =
+    (d.vexProducts ?? []).every((digest) => digest === scan.artifact) &&
+    (d.vexBoms ?? []).every((link) => bomLinks.has(link));
+  if (elsewhere.length === 0 && unlinked.length === 0) return { scan, elsewhere, unlinked, unlistedHere };
+  const source = `${d.scanner} (set aside in the report for a product in another BOM)`;
+  const counted: VulnerabilityFinding[] = unlinked.map((s) => ({
+    id: s.id,
+    severity: s.severity,
+    ...(s.package ? { package: s.package } : {}),
+    ...(s.version ? { version: s.version } : {}),
+    source,
+  }));
+  const suppressed = d.suppressed - (named.length - kept.length);
+  const data = { ...d, findings: [...findings, ...counted], suppressed };
+  if (kept.length > 0) data.suppressedFindings = kept;
+  else delete data.suppressedFindings;
+  return { scan: { ...scan, data }, elsewhere, unlinked, unlistedHere };
+}
+
+/** Whether a scan says nothing about its artifact: every statement it makes is about another image. */
+function onlyElsewhere(here: ScanHere): boolean {
+  const d = here.scan.data;
+  return here.elsewhere.length > 0 && d.findings.length === 0 && d.suppressed === 0;
+}
+
+/** The BOM-links (`urn:cdx:<serial>/<version>`) of the CycloneDX SBOMs attested for an artifact. */
+function bomLinksOf(sboms: readonly RecordOf<'sbom'>[], artifact: string): Set<string> {
+  const links = new Set<string>();
+  for (const sbom of sboms) if (sbom.artifact === artifact && sbom.data.bomLink) links.add(sbom.data.bomLink);
+  return links;
+}
+
+/** The products named by statements, de-duplicated in order. */
+function productsOf(statements: ReadonlyArray<{ product?: string }>): string[] {
+  return [...new Set(statements.flatMap((s) => (s.product ? [s.product] : [])))];
+}
+
 /** When an allowance stops holding: the end of its day (UTC) for a date, the instant for a date-time. */
 export function allowanceEnd(until: string): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(until))
@@ -212,10 +289,21 @@ export function evaluateVulnerabilities(
     text: `${scan.data.scanner}'s ${scan.format === 'sarif' ? 'SARIF' : scan.format} scan is not from a scanner the contract names (${wanted?.join(', ')}): its ${scan.data.findings.length} finding(s) are not counted`,
     evidence: [scan.id],
   }));
-  const scans = currentScans(counting, evidenceSeq);
+  const current = currentScans(counting, evidenceSeq);
+  // Each statement applies only to the product it names: a report whose every statement is about
+  // other images says nothing about this artifact and is no scan of it.
+  const sboms = recordsOfKind(evidence, 'sbom');
+  const heres = current.map((scan) => scanHere(scan, bomLinksOf(sboms, scan.artifact)));
+  const aboutOthers: DecisionItem[] = heres.filter(onlyElsewhere).map(({ scan, elsewhere }) => ({
+    gate: GATE,
+    text: `${scan.data.scanner}'s ${scan.format} report speaks only of other images than this artifact (${listSome(productsOf(elsewhere))}): it is no scan of ${scan.artifact}, and its ${elsewhere.length} statement(s) were ignored`,
+    evidence: [scan.id],
+  }));
+  const kept = heres.filter((here) => !onlyElsewhere(here));
+  const scans = kept.map((here) => here.scan);
   if (scans.length === 0 && wanted) {
     return gateResult(GATE, 'fail', `no scan by ${wanted.join(', ')} for this digest`, {
-      risks: ignoredLines,
+      risks: [...ignoredLines, ...aboutOthers],
       required: [
         {
           gate: GATE,
@@ -226,6 +314,7 @@ export function evaluateVulnerabilities(
   }
   if (scans.length === 0) {
     return gateResult(GATE, 'fail', 'no vulnerability scan for this digest', {
+      risks: aboutOthers,
       required: [
         {
           gate: GATE,
@@ -239,7 +328,7 @@ export function evaluateVulnerabilities(
   const { required, risks } = runOrderLines(
     GATE,
     recordsOfKind(counting, 'vulnerabilities'),
-    scans,
+    current,
     scanSource,
     (scan) => `scan from ${scan.data.scanner} (${scan.format})`,
     evidenceSeq,
@@ -247,14 +336,14 @@ export function evaluateVulnerabilities(
   // Another build's scan attested for this digest: the same unsigned bytes recorded for another first.
   const shared = sharedReportLines(
     GATE,
-    scans,
+    current,
     sharedReports,
     requirement.sharedReports,
     (scan) => `scan from ${scan.data.scanner} (${scan.format})`,
     evidenceSeq,
   );
   required.push(...shared.required);
-  risks.push(...shared.risks, ...ignoredLines);
+  risks.push(...shared.risks, ...ignoredLines, ...aboutOthers);
   const ids = scans.map((s) => s.id);
 
   const counted: Record<Severity, MergedFinding[]> = {
@@ -266,13 +355,16 @@ export function evaluateVulnerabilities(
   };
   // A report's own suppressions are its producer's word: counted unless the contract honours them.
   const honour = requirement.reportSuppressions === 'honour';
-  // A report that names another image than this artifact speaks for that image, and so does a VEX
-  // (also one in a statement about this artifact) whose statements name another image as their
-  // product: what they set aside there cannot set this artifact's findings aside.
+  // A report that names another image than this artifact speaks for that image: what it sets aside
+  // there cannot set this artifact's findings aside. A VEX's statements about other products are
+  // already out (scanHere); the suppressions its record does not name could be any of them, so
+  // they are honoured only when every product it sets findings aside for is this artifact.
+  const unlistedHere = new Map(kept.map((here) => [here.scan.id, here.unlistedHere]));
   const honoured = (scan: RecordOf<'vulnerabilities'>) =>
     honour &&
     !imageNaming('scan', scan).risk &&
-    (scan.data.vexProducts ?? []).every((digest) => digest === scan.artifact);
+    (scan.data.suppressed <= (scan.data.suppressedFindings ?? []).length ||
+      unlistedHere.get(scan.id) !== false);
   const expiredSeen = new Set<VulnerabilityAllowance>();
   for (const finding of mergeFindings(
     scans.map((scan) => (honoured(scan) ? scan : withSuppressedCounted(scan))),
@@ -319,9 +411,23 @@ export function evaluateVulnerabilities(
     if (limit !== undefined) within.push(`${severity} ${findings.length}/${limit}`);
   }
 
-  for (const scan of scans) {
+  for (const { scan, elsewhere, unlinked } of kept) {
     const d = scan.data;
     const total = d.findings.length;
+    if (elsewhere.length > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${elsewhere.length} statement(s) in the ${d.scanner} report are about other images than this artifact (${listSome(productsOf(elsewhere))}), and were ignored for ${scan.artifact}: neither their findings nor what they set aside count here: ${listSome(elsewhere.map((f) => `${f.id} (${f.severity})`))}`,
+        evidence: [scan.id],
+      });
+    }
+    if (unlinked.length > 0) {
+      risks.push({
+        gate: GATE,
+        text: `${unlinked.length} finding(s) the ${d.scanner} report sets aside are counted: its statements name their product by a BOM-link into ${listSome([...new Set(unlinked.map((f) => f.product ?? ''))])}, and no CycloneDX SBOM attested for this artifact has that serial number and version: ${listSome(unlinked.map((f) => `${f.id} (${f.severity}): ${f.reason}`))}`,
+        evidence: [scan.id],
+      });
+    }
     // The image the report itself names: another one is remaining risk, never a refusal.
     const named = imageNaming('scan', scan);
     validated.push({

@@ -3,7 +3,7 @@ import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerab
 import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
 import { fixtureJson, fixtureText } from '../evidence/scan-helpers.js';
-import { finding, scan, testsRecord } from '../support/builders.js';
+import { finding, sbom, scan, testsRecord } from '../support/builders.js';
 
 const req = (r: unknown) => vulnerabilitiesRequirement.parse(r);
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -413,7 +413,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ],
   });
 
-  it('counts what a VEX sets aside for another image digest, even when the contract honours report-side suppressions', () => {
+  it('takes a VEX whose only statement is about another image digest for no scan of this artifact, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const other = `sha256:${'b'.repeat(64)}`;
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
@@ -422,12 +422,10 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const elsewhere = scan([], { data: parsed.data, format: parsed.format, artifact: ours });
     const result = evaluateVulnerabilities(honour, [elsewhere], NOW);
     expect(result.status).toBe('fail');
-    expect(result.required.map((r) => r.text)).toEqual([
-      '1 critical finding(s), at most 0 allowed: CVE-2026-7777 in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+    expect(result.summary).toBe('no vulnerability scan for this digest');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      `cyclonedx's cyclonedx report speaks only of other images than this artifact (${other}): it is no scan of ${ours}, and its 1 statement(s) were ignored`,
     ]);
-    expect(result.risks.map((r) => r.text)).toContain(
-      `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) are counted although the contract honours report-side suppressions: the report is about another image than this artifact, and what it sets aside there does not hold for ${ours}: CVE-2026-7777 (critical) in pkg:oci/app@sha256%3Abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: analysis.state not_affected (code_not_reachable)`,
-    );
     // The same statement about this artifact's own digest is honoured.
     const own = normaliseDocument(JSON.stringify(vexAbout(ours)), 'vex.json', 'scan');
     if (own.type !== 'evidence') throw new Error('not evidence');
@@ -435,7 +433,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
   });
 
-  it('counts what a VEX in a statement about this artifact sets aside for another image, even under honour', () => {
+  it('takes a VEX in a statement about this artifact that speaks only of another image for no scan, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const other = `sha256:${'b'.repeat(64)}`;
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
@@ -452,10 +450,130 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     };
     const elsewhere = evaluateVulnerabilities(honour, [read(other)], NOW);
     expect(elsewhere.status).toBe('fail');
-    expect(elsewhere.required.map((r) => r.text)).toEqual([
-      `1 critical finding(s), at most 0 allowed: CVE-2026-7777 in pkg:oci/app@sha256%3A${'b'.repeat(64)}`,
-    ]);
+    expect(elsewhere.summary).toBe('no vulnerability scan for this digest');
     expect(evaluateVulnerabilities(honour, [read(ours)], NOW).status).toBe('pass');
+  });
+
+  /** A VEX with one statement per product: each sets a critical aside for the image it names. */
+  const vexMixed = (statements: Array<{ id: string; product: string }>) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    vulnerabilities: statements.map(({ id, product }) => ({
+      id,
+      ratings: [{ severity: 'critical' }],
+      analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+      affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
+    })),
+  });
+
+  it('applies each statement of a VEX mixing this artifact and another image only to the product it names', () => {
+    const ours = `sha256:${'a'.repeat(64)}`;
+    const other = `sha256:${'b'.repeat(64)}`;
+    const parsed = normaliseDocument(
+      JSON.stringify(
+        vexMixed([
+          { id: 'CVE-2026-1111', product: ours },
+          { id: 'CVE-2026-2222', product: other },
+        ]),
+      ),
+      'vex.json',
+      'scan',
+    );
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const record = scan([], { data: parsed.data, format: parsed.format, artifact: ours });
+    const ignored = `1 statement(s) in the cyclonedx report are about other images than this artifact (${other}), and were ignored for ${ours}: neither their findings nor what they set aside count here: CVE-2026-2222 (critical)`;
+    // Honoured: the statement about this artifact sets its critical aside; the other one is not ours.
+    const honoured = evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [record],
+      NOW,
+    );
+    expect(honoured.status).toBe('pass');
+    expect(honoured.risks.map((r) => r.text)).toEqual([
+      ignored,
+      `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-1111 (critical) in pkg:oci/app@sha256%3A${'a'.repeat(64)}: analysis.state not_affected (code_not_reachable)`,
+    ]);
+    // Counted: only the statement about this artifact is a finding of it.
+    const counted = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    expect(counted.status).toBe('fail');
+    expect(counted.required.map((r) => r.text)).toEqual([
+      `1 critical finding(s), at most 0 allowed: CVE-2026-1111 in pkg:oci/app@sha256%3A${'a'.repeat(64)}`,
+    ]);
+    expect(counted.risks.map((r) => r.text)).toContain(ignored);
+  });
+
+  // CycloneDX/bom-examples VEX/vex.json names jackson-databind by a BOM-link into BOM
+  // urn:cdx:3e671687-…/1; the example SBOM beside it, VEX/bom.json, has serial 5f0f0da9-….
+  const LINKED = 'urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1';
+  const OURS = `sha256:${'a'.repeat(64)}`;
+  const bomLinkVex = (artifact = OURS) => {
+    const parsed = normaliseDocument(fixtureText('sbom/cyclonedx/VEX__vex.json'), 'vex.json', 'scan');
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    return scan([], { data: parsed.data, format: parsed.format, artifact });
+  };
+  /** The example SBOM, as published or with its serial number and version replaced. */
+  const exampleSbom = (over: { serialNumber?: string; version?: number; artifact?: string } = {}) => {
+    const { artifact = OURS, ...fields } = over;
+    const document = {
+      ...(fixtureJson('sbom/cyclonedx/VEX__bom.json') as Record<string, unknown>),
+      ...fields,
+    };
+    const parsed = normaliseDocument(JSON.stringify(document), 'bom.json', 'sbom');
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    return sbom([], { data: parsed.data, format: parsed.format, artifact });
+  };
+  const honourHigh = req({ high: 0, reportSuppressions: 'honour' });
+  const jackson =
+    'CVE-2020-25649 in urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0?type=jar';
+
+  it('counts what the bom-examples VEX sets aside through a BOM-link to a BOM not attested for this artifact, even under honour', () => {
+    for (const evidence of [[bomLinkVex()], [bomLinkVex(), exampleSbom()]]) {
+      const result = evaluateVulnerabilities(honourHigh, evidence, NOW);
+      expect(result.status).toBe('fail');
+      expect(result.required.map((r) => r.text)).toEqual([
+        `1 high finding(s), at most 0 allowed: ${jackson}`,
+      ]);
+      const counted = `1 finding(s) the cyclonedx report sets aside are counted: its statements name their product by a BOM-link into ${LINKED}, and no CycloneDX SBOM attested for this artifact has that serial number and version: CVE-2020-25649 (high): analysis.state not_affected (code_not_reachable): Automated dataflow`;
+      expect(result.risks.filter((r) => r.text.startsWith(counted))).toHaveLength(1);
+    }
+  });
+
+  it('honours a BOM-link waiver only with an SBOM of that serial number and version attested for this artifact', () => {
+    const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
+    const linked = exampleSbom({ serialNumber });
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked], NOW).status).toBe('pass');
+    // Another version of that BOM, or that BOM attested for another artifact, is not what the link names.
+    const version2 = exampleSbom({ serialNumber, version: 2 });
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), version2], NOW).status).toBe('fail');
+    const elsewhere = exampleSbom({ serialNumber, artifact: `sha256:${'b'.repeat(64)}` });
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), elsewhere], NOW).status).toBe('fail');
+  });
+
+  it('reads a BOM-link to the VEX document itself as a reference to its own component', () => {
+    const own = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      serialNumber: 'urn:uuid:0b7c3d4e-1f2a-4b5c-8d9e-0a1b2c3d4e5f',
+      version: 3,
+      components: [{ 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1' }],
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-7777',
+          ratings: [{ severity: 'critical' }],
+          analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+          affects: [{ ref: 'urn:cdx:0b7c3d4e-1f2a-4b5c-8d9e-0a1b2c3d4e5f/3#ssl' }],
+        },
+      ],
+    };
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [recordOf(own, 'vex.json')],
+      NOW,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text)).toEqual([
+      '1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-7777 (critical) in openssl@3.0.1: analysis.state not_affected (code_not_reachable)',
+    ]);
   });
 
   it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
