@@ -62,8 +62,10 @@ export interface SuiteListing {
   skipped: number;
   /**
    * Earlier failed attempts its test cases record as surefire does (`<flakyFailure>`/`<rerunFailure>`,
-   * `<flakyError>`/`<rerunError>`): surefire counts every attempt in the suite's `tests` and
-   * `failures`/`errors`, so a suite whose one flaky test failed twice declares `tests="3" failures="2"`.
+   * `<flakyError>`/`<rerunError>`), in suites surefire 3 marks as its own: it counts every attempt in
+   * the suite's `tests` and `failures`/`errors`, so a suite whose one flaky test failed twice declares
+   * `tests="3" failures="2"`. Other producers writing those elements (Playwright) count tests: there
+   * the attempts are not counted here, and account for no declared failure.
    */
   failedAttempts: number;
   erroredAttempts: number;

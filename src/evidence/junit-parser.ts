@@ -506,13 +506,16 @@ class JunitCounter {
   }
 
   /**
-   * A failed attempt a surefire test case records: surefire counts it in its suite's `tests` and
-   * `failures`/`errors`, so it accounts for that much of what the suite declares. pytest-rerunfailures'
-   * `<rerun>` is not counted: pytest declares only the final outcomes.
+   * A failed attempt a surefire test case records: surefire 3 counts it in its suite's `tests` and
+   * `failures`/`errors`, so it accounts for that much of what the suite declares. Only in a suite
+   * surefire marks as its own: Playwright, Gradle, marathon and surefire 2 write the same elements
+   * but count tests, not attempts, and there a declared failure no test case shows is another test's
+   * (a trimmed report). pytest-rerunfailures' `<rerun>` is not counted: pytest declares only the
+   * final outcomes.
    */
   private countAttempt(failure: boolean): void {
     const suite = this.suites.at(-1);
-    if (suite === undefined) return;
+    if (suite === undefined || !suite.countsAttempts) return;
     if (failure) suite.failedAttempts += 1;
     else suite.erroredAttempts += 1;
   }
@@ -665,12 +668,28 @@ class JunitCounter {
 interface OpenSuite extends SuiteListing {
   depth: number;
   name: string | undefined;
+  /** Whether its own `tests`, `failures` and `errors` count the failed attempts of rerun tests. */
+  countsAttempts: boolean;
+}
+
+/**
+ * Whether a suite is one surefire or failsafe 3 wrote (`xsi:noNamespaceSchemaLocation` naming
+ * surefire's test-report schema, written since 3.0.0-M4): those count every attempt of a rerun test.
+ */
+function surefireCounted(attributes: Record<string, string>): boolean {
+  for (const key in attributes) {
+    if (key === 'noNamespaceSchemaLocation' || key.endsWith(':noNamespaceSchemaLocation')) {
+      if (/\/surefire-test-report[\w.-]*\.xsd\s*$/.test(attributes[key]!)) return true;
+    }
+  }
+  return false;
 }
 
 function openSuite(depth: number, attributes: Record<string, string>): OpenSuite {
   return {
     depth,
     name: attributes.name,
+    countsAttempts: surefireCounted(attributes),
     declared: {
       tests: parseCount(attributes.tests),
       failures: parseCount(attributes.failures),

@@ -295,6 +295,10 @@ function expectConsistent(totals: JunitTotals) {
   expect(totals.failures.length + totals.failuresOmitted).toBe(totals.failed + totals.errored);
 }
 
+/** The schema attributes surefire 3 writes on its <testsuite> (junit-plugin's gh-237 report). */
+const SUREFIRE =
+  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report.xsd" version="3.0.2"';
+
 describe('parseJunit on the action-junit-report fixtures', () => {
   it('has an expectation for every fixture file', () => {
     const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
@@ -799,36 +803,66 @@ describe('parseJunit details', () => {
   });
 
   it("reads surefire's failed attempts as part of what a suite declares, and counts only what they leave unlisted", async () => {
-    // surefire with rerunFailingTestsCount counts every attempt in tests and failures/errors: a test
-    // that failed twice and then passed declares tests="3" failures="2" (junit-plugin's gh-237).
+    // surefire 3 with rerunFailingTestsCount counts every attempt in tests and failures/errors: a
+    // test that failed twice and then passed declares tests="3" failures="2" (junit-plugin's gh-237).
+    // Its suites name surefire's report schema, as that file's does.
     const flaky = await fromText(
       `<testsuites tests="3" failures="2">
-        <testsuite name="s" tests="3" failures="2">
+        <testsuite ${SUREFIRE} name="s" tests="3" failures="2">
           <testcase name="t"><flakyFailure message="1st"/><flakyFailure message="2nd"/></testcase>
         </testsuite>
       </testsuites>`,
     );
     expect(flaky).toMatchObject({ tests: 1, passed: 1, failed: 0, errored: 0, flaky: 1 });
     const flakyError = await fromText(
-      `<testsuite name="s" tests="2" errors="1"><testcase name="t"><flakyError/></testcase></testsuite>`,
+      `<testsuite ${SUREFIRE} name="s" tests="2" errors="1"><testcase name="t"><flakyError/></testcase></testsuite>`,
     );
     expect(flakyError).toMatchObject({ tests: 1, passed: 1, errored: 0 });
     // More failures declared than attempts shown: the rest is unlisted (1 failed, and 5 - 1 listed
     // - 2 attempts - 1 failed = 1 passed).
     const trimmed = await fromText(
-      `<testsuite name="s" tests="5" failures="3"><testcase name="t"><flakyFailure/><flakyFailure/></testcase></testsuite>`,
+      `<testsuite ${SUREFIRE} name="s" tests="5" failures="3"><testcase name="t"><flakyFailure/><flakyFailure/></testcase></testsuite>`,
     );
     expect(trimmed).toMatchObject({ tests: 3, passed: 2, failed: 1, errored: 0 });
     // A failed attempt never accounts for a declared error, nor a flaky error for a failure.
     const otherKind = await fromText(
-      `<testsuite name="s" tests="2" errors="1"><testcase name="t"><flakyFailure/></testcase></testsuite>`,
+      `<testsuite ${SUREFIRE} name="s" tests="2" errors="1"><testcase name="t"><flakyFailure/></testcase></testsuite>`,
     );
     expect(otherKind).toMatchObject({ tests: 2, passed: 1, errored: 1 });
     // pytest-rerunfailures declares final outcomes only: its <rerun> accounts for nothing.
     const pytest = await fromText(
-      `<testsuite name="s" tests="1" failures="1"><testcase name="t"><rerun/></testcase></testsuite>`,
+      `<testsuite ${SUREFIRE} name="s" tests="1" failures="1"><testcase name="t"><rerun/></testcase></testsuite>`,
     );
     expect(pytest).toMatchObject({ tests: 2, passed: 1, failed: 1 });
+  });
+
+  it('counts a declared failure that no test case shows in a trimmed Playwright suite listing only a flaky test', async () => {
+    // The chromium suite of test/fixtures/junit-runners/playwright-retries.xml as a run whose only
+    // failure was the voucher test, trimmed to its passing and flaky test cases. Playwright counts
+    // tests, not attempts: the <flakyFailure> is the flaky test, and failures="1" is another test.
+    const trimmed = await fromText(
+      `<testsuites id="" name="" tests="4" failures="1" skipped="1" errors="0" time="9.5">
+<testsuite name="checkout.spec.ts" timestamp="2026-12-01T10:00:00.000Z" hostname="chromium" tests="4" failures="1" skipped="1" time="9.5" errors="0">
+<testcase name="checkout › shows the basket" classname="checkout.spec.ts" time="0.812"></testcase>
+<testcase name="checkout › pays with a card" classname="checkout.spec.ts" time="1.204">
+<flakyFailure message="Expected: 200" type="expect.toBe" time="2.118"><stackTrace>Error</stackTrace></flakyFailure>
+</testcase>
+</testsuite>
+</testsuites>`,
+    );
+    expect(trimmed).toMatchObject({ tests: 4, passed: 2, failed: 1, errored: 0, skipped: 1, flaky: 1 });
+    expect(trimmed.failures).toEqual([
+      {
+        name: 'checkout.spec.ts',
+        kind: 'failure',
+        message: 'the suite declares 1 failure that no <testcase> in it shows',
+      },
+    ]);
+    // The same suite in surefire's shape: there the failure is the flaky test's own first attempt.
+    const surefire = await fromText(
+      `<testsuite ${SUREFIRE} name="checkout" tests="2" failures="1"><testcase name="pays"><flakyFailure/></testcase></testsuite>`,
+    );
+    expect(surefire).toMatchObject({ tests: 1, passed: 1, failed: 0, flaky: 1 });
   });
 
   it('ignores count attributes that are not whole numbers, and caps failure names of declared failures', async () => {
