@@ -6,6 +6,7 @@
  */
 
 import { inputError } from '../errors.js';
+import { ownValue } from '../records.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, namedImageDigests, repoDigestOf } from './image-digests.js';
@@ -419,12 +420,29 @@ function suppressionReason(suppressions: unknown[]): string {
     .join('; ');
 }
 
-function securitySeverity(properties: unknown): number | undefined {
+/** Severity words some converters write as `security-severity` instead of GitHub's score. */
+const SEVERITY_WORDS: Readonly<Record<string, Severity>> = {
+  critical: 'critical',
+  high: 'high',
+  medium: 'medium',
+  low: 'low',
+};
+
+/**
+ * A `security-severity` as a severity: a CVSS-like score (a number or a numeric string), or one of
+ * the words critical, high, medium, low in any case (`"Critical"`), which would otherwise be
+ * ignored and leave the result at its level (`note`, low); undefined for anything else.
+ */
+function securitySeverity(properties: unknown): Severity | undefined {
   if (!isJsonObject(properties)) return undefined;
   const raw = properties['security-severity'];
+  if (typeof raw === 'string') {
+    const word = ownValue(SEVERITY_WORDS, raw.trim().toLowerCase());
+    if (word !== undefined) return word;
+  }
   const score =
     typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
-  return Number.isFinite(score) ? score : undefined;
+  return Number.isFinite(score) ? severityFromCvssScore(score) : undefined;
 }
 
 function severityOf(
@@ -433,8 +451,8 @@ function severityOf(
   kind: string,
   level: () => string,
 ): Severity {
-  const score = securitySeverity(result.properties) ?? securitySeverity(rule?.properties);
-  if (score !== undefined) return severityFromCvssScore(score);
+  const stated = securitySeverity(result.properties) ?? securitySeverity(rule?.properties);
+  if (stated !== undefined) return stated;
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
   if (kind !== 'fail') return 'unknown';
   return LEVEL_SEVERITY[level()] ?? 'unknown';

@@ -95,6 +95,23 @@ describe('parseSarif severity mapping', () => {
     ]);
   });
 
+  it('reads a security-severity written as a severity word in any case, not the level note beside it', () => {
+    const rules = [
+      { id: 'RC', properties: { 'security-severity': 'Critical' } },
+      { id: 'RH', properties: { 'security-severity': 'HIGH' } },
+      { id: 'RM', properties: { 'security-severity': ' medium ' } },
+      { id: 'RX', properties: { 'security-severity': 'severe' } },
+    ];
+    const results = rules.map((r) => ({ ruleId: r.id, level: 'note', message: { text: r.id } }));
+    // A word that is no severity says nothing: the level decides, as without one.
+    expect(parseSarif(log(results, rules), 's.sarif').findings.map((f) => f.severity)).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+    ]);
+  });
+
   it('prefers the result security-severity over the rule one, and falls back to levels without it', () => {
     const rules = [
       { id: 'R', properties: { 'security-severity': '2.0' }, defaultConfiguration: { level: 'error' } },
