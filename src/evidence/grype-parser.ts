@@ -4,10 +4,11 @@
  * and are kept with the rules that set them aside.
  */
 
+import { ownValue } from '../records.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
-import { type JsonObject, JsonReader } from './json-input.js';
+import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import {
   countSeverities,
   keepSuppressed,
@@ -27,6 +28,11 @@ const GRYPE_SEVERITY: Record<string, Severity> = {
   negligible: 'low',
   unknown: 'unknown',
 };
+
+/** A Grype severity word, in any case, as a normalised severity; undefined for another word. */
+function grypeSeverity(word: string): Severity | undefined {
+  return ownValue(GRYPE_SEVERITY, word.trim().toLowerCase());
+}
 
 /** True when a parsed JSON value looks like a Grype JSON report. */
 export function isGrype(value: unknown): boolean {
@@ -155,9 +161,7 @@ function matchSeverity(severity: Severity, vuln: JsonObject, match: JsonObject):
   return worstSeverity([
     ...cvssSeverities(vuln),
     ...related.flatMap((record) => [
-      ...(typeof record.severity === 'string'
-        ? [GRYPE_SEVERITY[record.severity.toLowerCase()] ?? 'unknown']
-        : []),
+      ...(typeof record.severity === 'string' ? [grypeSeverity(record.severity) ?? 'unknown'] : []),
       ...cvssSeverities(record),
     ]),
   ]);
@@ -167,10 +171,22 @@ function readMatch(reader: JsonReader, match: JsonObject, path: string): Vulnera
   const vuln = reader.object(match.vulnerability, `${path}.vulnerability`);
   const artifact = reader.object(match.artifact, `${path}.artifact`);
   const rawSeverity = reader.optString(vuln.severity, `${path}.vulnerability.severity`) ?? 'Unknown';
+  const named = grypeSeverity(rawSeverity);
+  // A word outside Grype's scale would read as unknown, which only an `unknown` limit counts: an
+  // edited or foreign report is refused rather than passed under `high: 0`.
+  if (named === undefined) {
+    throw shapeError(
+      reader.file,
+      `${path}.vulnerability.severity`,
+      'one of Grype\'s severities "Critical", "High", "Medium", "Low", "Negligible", "Unknown"',
+      rawSeverity,
+      'Grype report',
+    );
+  }
   const namespace = reader.optString(vuln.namespace, `${path}.vulnerability.namespace`);
   const finding: VulnerabilityFinding = {
     id: reader.string(vuln.id, `${path}.vulnerability.id`),
-    severity: matchSeverity(GRYPE_SEVERITY[rawSeverity.toLowerCase()] ?? 'unknown', vuln, match),
+    severity: matchSeverity(named, vuln, match),
     package: reader.string(artifact.name, `${path}.artifact.name`),
     source: namespace ? `grype:${namespace}` : 'grype',
   };

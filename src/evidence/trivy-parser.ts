@@ -8,10 +8,11 @@
  */
 
 import { inputError } from '../errors.js';
+import { ownValue } from '../records.js';
 import { isJsonObject } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf } from './image-digests.js';
-import { type JsonObject, JsonReader, notAScan } from './json-input.js';
+import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import {
   countSeverities,
   keepSuppressed,
@@ -125,8 +126,21 @@ function misconfigurationState(status: unknown): 'failed' | 'excepted' | 'passed
 /** `ModifiedFindings[].Type` values whose findings this reader counts; `license` is not read. */
 const COUNTED_TYPES = new Set(['vulnerability', 'misconfiguration', 'secret']);
 
-function severityOf(raw: string | undefined): Severity {
-  return TRIVY_SEVERITY[(raw ?? 'UNKNOWN').toUpperCase()] ?? 'unknown';
+/**
+ * A Trivy `Severity` (in any case; absent is UNKNOWN). A word outside Trivy's scale would read as
+ * unknown, which only an `unknown` limit counts: an edited or foreign report is refused rather than
+ * passed under `high: 0`.
+ */
+function severityOf(reader: JsonReader, raw: string | undefined, path: string): Severity {
+  const severity = ownValue(TRIVY_SEVERITY, (raw ?? 'UNKNOWN').trim().toUpperCase());
+  if (severity !== undefined) return severity;
+  throw shapeError(
+    reader.file,
+    path,
+    'one of Trivy\'s severities "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"',
+    raw,
+    WHAT,
+  );
 }
 
 /**
@@ -239,7 +253,11 @@ const VENDOR_SEVERITY: readonly Severity[] = ['unknown', 'low', 'medium', 'high'
  * from a `critical` limit.
  */
 function vulnerabilitySeverity(reader: JsonReader, vuln: JsonObject, path: string): Severity {
-  const severity = severityOf(reader.optString(vuln.Severity, `${path}.Severity`));
+  const severity = severityOf(
+    reader,
+    reader.optString(vuln.Severity, `${path}.Severity`),
+    `${path}.Severity`,
+  );
   if (severity !== 'unknown') return severity;
   const rated: Severity[] = [];
   if (isJsonObject(vuln.VendorSeverity)) {
@@ -296,7 +314,11 @@ function readMisconfiguration(
     reader.string(misconfiguration.AVDID, `${path}.AVDID`);
   const finding: VulnerabilityFinding = {
     id,
-    severity: severityOf(reader.optString(misconfiguration.Severity, `${path}.Severity`)),
+    severity: severityOf(
+      reader,
+      reader.optString(misconfiguration.Severity, `${path}.Severity`),
+      `${path}.Severity`,
+    ),
     source: 'trivy:misconfig',
   };
   const avdId = reader.optString(misconfiguration.AVDID, `${path}.AVDID`);
@@ -312,7 +334,7 @@ function readSecret(reader: JsonReader, value: unknown, path: string, target: un
   const secret = reader.object(value, path);
   const finding: VulnerabilityFinding = {
     id: reader.string(secret.RuleID, `${path}.RuleID`),
-    severity: severityOf(reader.optString(secret.Severity, `${path}.Severity`)),
+    severity: severityOf(reader, reader.optString(secret.Severity, `${path}.Severity`), `${path}.Severity`),
     source: 'trivy:secret',
   };
   if (typeof target === 'string' && target !== '') finding.package = target;

@@ -257,3 +257,54 @@ describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
     ]);
   });
 });
+
+describe('severity words outside the scanner scale', () => {
+  const grype = (severity: string) => ({
+    matches: [
+      { vulnerability: { id: 'CVE-2026-1', severity }, artifact: { name: 'openssl', version: '3.0.1' } },
+    ],
+    source: { type: 'image', target: {} },
+    descriptor: { name: 'grype', version: '0.80.0' },
+  });
+  const trivy = (severity: string) => ({
+    SchemaVersion: 2,
+    ArtifactName: 'app',
+    ArtifactType: 'container_image',
+    Results: [
+      {
+        Target: 'app (debian 12.5)',
+        Class: 'os-pkgs',
+        Type: 'debian',
+        Vulnerabilities: [
+          {
+            VulnerabilityID: 'CVE-2026-1',
+            PkgName: 'openssl',
+            InstalledVersion: '3.0.1',
+            Severity: severity,
+          },
+        ],
+      },
+    ],
+  });
+
+  it('reads the scanner severities in any case', () => {
+    expect(parseGrype(grype('CRITICAL'), 'g.json').findings[0]!.severity).toBe('critical');
+    expect(parseGrype(grype('negligible'), 'g.json').findings[0]!.severity).toBe('low');
+    expect(parseTrivy(trivy('Critical'), 't.json').findings[0]!.severity).toBe('critical');
+  });
+
+  it('refuses a severity word neither scanner writes, which would read as unknown and pass high: 0', () => {
+    expect(tollgateErrorOf(() => parseGrype(grype('Important'), 'g.json')).message).toBe(
+      'g.json: not a valid Grype report: at matches[0].vulnerability.severity: expected one of Grype\'s severities "Critical", "High", "Medium", "Low", "Negligible", "Unknown", found the string "Important"',
+    );
+    expect(tollgateErrorOf(() => parseTrivy(trivy('IMPORTANT'), 't.json')).message).toBe(
+      't.json: not a valid Trivy report: at Results[0].Vulnerabilities[0].Severity: expected one of Trivy\'s severities "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", found the string "IMPORTANT"',
+    );
+  });
+
+  it('refuses a severity named like an object property instead of failing on it', () => {
+    expect(tollgateErrorOf(() => parseGrype(grype('constructor'), 'g.json')).message).toContain(
+      'at matches[0].vulnerability.severity: expected one of Grype',
+    );
+  });
+});
