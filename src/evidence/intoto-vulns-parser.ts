@@ -2,6 +2,7 @@
  * The in-toto vulnerability predicate (`https://in-toto.io/attestation/vulns/v0.2`) →
  * VulnerabilitySummary. It names vulnerabilities and their severities, but not the packages.
  */
+import { ownValue } from '../records.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { JsonReader } from './json-input.js';
 import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
@@ -23,7 +24,8 @@ const NAMED: Record<string, Severity> = {
 
 /** One severity entry's score: a word ("HIGH", "moderate") or a CVSS number ("7.5"). */
 export function severityFromScore(score: string): Severity {
-  const word = NAMED[score.trim().toLowerCase()];
+  // Own keys only: "constructor" is no severity (a plain lookup returned Object's function).
+  const word = ownValue(NAMED, score.trim().toLowerCase());
   if (word) return word;
   const number = Number(score);
   return score.trim() !== '' && Number.isFinite(number) ? severityFromCvssScore(number) : 'unknown';

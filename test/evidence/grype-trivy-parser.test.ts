@@ -247,14 +247,9 @@ describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
   });
 
   it('maps score words and numbers', () => {
-    expect(['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a'].map(severityFromScore)).toEqual([
-      'high',
-      'medium',
-      'low',
-      'critical',
-      'low',
-      'unknown',
-    ]);
+    expect(
+      ['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a', 'constructor'].map(severityFromScore),
+    ).toEqual(['high', 'medium', 'low', 'critical', 'low', 'unknown', 'unknown']);
   });
 });
 
