@@ -508,7 +508,7 @@ class JunitCounter {
   /**
    * A failed attempt a surefire test case records: surefire 3 counts it in its suite's `tests` and
    * `failures`/`errors`, so it accounts for that much of what the suite declares. Only in a suite
-   * surefire marks as its own: Playwright, Gradle, marathon and surefire 2 write the same elements
+   * surefire marks as its own: Playwright and unmarked surefire reports write the same elements
    * but count tests, not attempts, and there a declared failure no test case shows is another test's
    * (a trimmed report). pytest-rerunfailures' `<rerun>` is not counted: pytest declares only the
    * final outcomes.
