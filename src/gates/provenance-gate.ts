@@ -6,6 +6,7 @@
 import { comparableRepository, type ProvenancePolicy } from '../contract/requires/provenance.js';
 import type { Artifact } from '../contract/types.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import { atGlobNote } from '../text/glob.js';
 import { recordsOfKind } from './evidence-select.js';
 import { type DecisionItem, type GateDefinition, type GateResult, gateResult } from './gate.js';
 
@@ -43,7 +44,10 @@ export function evaluateProvenance(
     const ref = [record.id];
     const problems: string[] = [];
     if (policy.builderId !== undefined && !policy.builderId.matches(p.builderId)) {
-      problems.push(`builder ${p.builderId} does not match ${policy.builderId.pattern}`);
+      const note = atGlobNote(policy.builderId.pattern, p.builderId, 'builder id');
+      problems.push(
+        `builder ${p.builderId} does not match ${policy.builderId.pattern}${note === undefined ? '' : ` (${note})`}`,
+      );
     }
     const source = policy.sourceRepository;
     if (source !== undefined) {

@@ -66,3 +66,41 @@ function wildcardMatch(pattern: string, value: string, question: boolean): boole
   while (pattern[p] === '*') p++;
   return p === pattern.length;
 }
+
+/**
+ * Compiles a pattern for values of the form `WHAT@REF`: a GitHub workflow identity
+ * (`…/.github/workflows/release.yml@refs/heads/main`), a SLSA builder id written the same way, an
+ * e-mail address. `*` matches any run of characters and every other character itself, as in
+ * {@link compileGlob}, but the value's first `@` must stand where the pattern writes its first
+ * `@`: a `*` before it does not reach over it. A branch name may itself hold `@`, so a `*` free to
+ * swallow the first `@` would let a push to branch `x/a.yml@refs/heads/main` run `evil.yml` as
+ * `…/workflows/*.yml@refs/heads/main`. A pattern without `@` matches a value with one only through
+ * a final `*` (`…/workflows/*`: any workflow, any ref). A value without `@` is matched whole.
+ * @example compileAtGlob('https://github.com/acme/*@refs/heads/main').matches('https://github.com/acme/x@refs/heads/y@refs/heads/main') // false
+ */
+export function compileAtGlob(pattern: string): Glob {
+  const whole = compileGlob(pattern);
+  const patternAt = pattern.indexOf('@');
+  const head = compileGlob(patternAt === -1 ? pattern : pattern.slice(0, patternAt));
+  const tail = patternAt === -1 ? undefined : compileGlob(pattern.slice(patternAt + 1));
+  return {
+    pattern,
+    matches(value) {
+      const at = value.indexOf('@');
+      if (at === -1) return whole.matches(value);
+      const before = value.slice(0, at);
+      if (tail === undefined) return pattern.endsWith('*') && head.matches(before);
+      return head.matches(before) && tail.matches(value.slice(at + 1));
+    },
+  };
+}
+
+/**
+ * When `value` fails {@link compileAtGlob}`(pattern)` only because a `*` would have had to reach
+ * over its first `@`, the words saying so for a refusal (`noun` names the value: "subject");
+ * otherwise undefined.
+ */
+export function atGlobNote(pattern: string, value: string, noun: string): string | undefined {
+  if (!matchesGlob(pattern, value) || compileAtGlob(pattern).matches(value)) return undefined;
+  return `a "*" does not reach over the ${noun}'s first "@", which parts workflow from ref: the ref after it is ${JSON.stringify(value.slice(value.indexOf('@') + 1))}`;
+}

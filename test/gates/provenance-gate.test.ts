@@ -53,6 +53,38 @@ describe('provenance gate', () => {
     );
   });
 
+  it('does not let a builder id pattern star reach over the first @ into a branch named like a ref', () => {
+    const workflows = 'https://github.com/acme/shop/.github/workflows';
+    const onMain = req({ builderId: `${workflows}/*.yml@refs/heads/main` });
+    // A push of evil.yml to the branch `x/a.yml@refs/heads/main`: a plain glob lets the star run over the first @.
+    const branch = `${workflows}/evil.yml@refs/heads/x/a.yml@refs/heads/main`;
+    const evil = evaluateProvenance(onMain, [provenance({ builderId: branch })], labelled);
+    expect(evil.status).toBe('fail');
+    expect(evil.required[0]?.text).toContain(
+      `builder ${branch} does not match ${workflows}/*.yml@refs/heads/main (a "*" does not reach over the builder id's first "@", which parts workflow from ref: the ref after it is "refs/heads/x/a.yml@refs/heads/main")`,
+    );
+    const other = `${workflows}/x.yml@refs/heads/evil`;
+    expect(evaluateProvenance(onMain, [provenance({ builderId: other })], labelled).status).toBe('fail');
+    // The generator pattern, and a branch ending in what its tag part expects.
+    const tagged = req({ builderId: GENERATOR });
+    const lookalike =
+      'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/evil.yml@refs/heads/x@refs/tags/v2';
+    expect(evaluateProvenance(tagged, [provenance({ builderId: lookalike })], labelled).status).toBe('fail');
+    // The honest ones still pass.
+    const release = `${workflows}/release.yml@refs/heads/main`;
+    expect(evaluateProvenance(onMain, [provenance({ builderId: release })], labelled).status).toBe('pass');
+    const generator =
+      'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.1.0';
+    expect(evaluateProvenance(tagged, [provenance({ builderId: generator })], labelled).status).toBe('pass');
+    expect(
+      evaluateProvenance(
+        req({ builderId: 'https://cloudbuild.googleapis.com/*' }),
+        [provenance({ builderId: 'https://cloudbuild.googleapis.com/GoogleHostedWorker' })],
+        labelled,
+      ).status,
+    ).toBe('pass');
+  });
+
   it('matches the source repository without scheme, case or .git when the pattern has no scheme', () => {
     const pattern = req({ sourceRepository: 'github.com/example-shop/*' });
     expect(

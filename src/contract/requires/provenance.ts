@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compileGlob, type Glob } from '../../text/glob.js';
+import { compileAtGlob, compileGlob, type Glob } from '../../text/glob.js';
 
 export const provenancePolicy = z
   .strictObject({
@@ -8,7 +8,7 @@ export const provenancePolicy = z
       .min(1)
       .optional()
       .describe(
-        'Pattern the SLSA builder id must match; "*" matches any run of characters. Example: "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/*@refs/tags/v*".',
+        'Pattern the SLSA builder id must match; "*" matches any run of characters, but a "*" before the pattern\'s first "@" does not reach over the builder id\'s first "@" (between workflow and ref), as for identity subjects. Example: "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/*@refs/tags/v*".',
       ),
     sourceRepository: z
       .string()
@@ -60,7 +60,9 @@ export function comparableRepository(value: string, keepScheme: boolean): string
 function compileProvenancePolicy(policy: z.infer<typeof provenancePolicy> | 'required'): ProvenancePolicy {
   if (policy === 'required') return { commitMatchesLabel: false };
   const out: ProvenancePolicy = { commitMatchesLabel: policy.commitMatchesLabel };
-  if (policy.builderId !== undefined) out.builderId = compileGlob(policy.builderId);
+  // A builder id names a workflow at a ref (`…/generator.yml@refs/tags/v2.1.0`) as a certificate
+  // subject does, so it is matched by the subject rule: `*` does not reach over the first `@`.
+  if (policy.builderId !== undefined) out.builderId = compileAtGlob(policy.builderId);
   if (policy.sourceRepository !== undefined) {
     const keepScheme = policy.sourceRepository.includes('://');
     // Hosts and paths of repositories compare without regard to case (github.com/Acme = acme).
