@@ -165,6 +165,25 @@ function overLimit(shown: string, maxBytes: number): TollgateError {
 
 /** Hex SHA-256 of a file; `shown` is how errors name it. */
 async function sha256File(path: string | Buffer, shown: string): Promise<string> {
+  return (await hashFile(path, shown, ['sha256']))[0]!;
+}
+
+/**
+ * The hex digests of a file's bytes under each of `algorithms` (node:crypto names: `sha512`,
+ * `sha3-256`), in that order, from one streamed read, so all describe the same bytes.
+ * @throws TollgateError `FILE_UNREADABLE` naming the path when it is missing, unreadable, not a
+ * file, or changed while read.
+ * @example await hashFileWith('app.tar', ['sha256', 'sha512']) // ['9f86d0…', 'ee26b0…']
+ */
+export async function hashFileWith(path: string, algorithms: readonly string[]): Promise<string[]> {
+  return hashFile(path, path, algorithms);
+}
+
+async function hashFile(
+  path: string | Buffer,
+  shown: string,
+  algorithms: readonly string[],
+): Promise<string[]> {
   let handle: FileHandle;
   try {
     handle = await open(path, OPEN_FOR_DIGEST);
@@ -174,7 +193,7 @@ async function sha256File(path: string | Buffer, shown: string): Promise<string>
   try {
     const info = await handle.stat();
     expectRegularFile(info, shown);
-    const hash = createHash('sha256');
+    const hashes = algorithms.map((algorithm) => createHash(algorithm));
     // Two buffers: the next read fills one while the other is hashed.
     let current = Buffer.allocUnsafe(DIGEST_CHUNK_BYTES);
     let spare = Buffer.allocUnsafe(DIGEST_CHUNK_BYTES);
@@ -183,11 +202,11 @@ async function sha256File(path: string | Buffer, shown: string): Promise<string>
       const { bytesRead } = await pending;
       if (bytesRead === 0) break;
       pending = handle.read(spare, 0, DIGEST_CHUNK_BYTES, null);
-      hash.update(current.subarray(0, bytesRead));
+      for (const hash of hashes) hash.update(current.subarray(0, bytesRead));
       [current, spare] = [spare, current];
     }
     if (changedWhileRead(info, await handle.stat())) throw changedWhileDigested(shown);
-    return hash.digest('hex');
+    return hashes.map((hash) => hash.digest('hex'));
   } catch (error) {
     if (error instanceof TollgateError) throw error;
     throw unreadable(shown, error);

@@ -1,6 +1,7 @@
 /**
  * in-toto Statement v1: https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md
  */
+import { getHashes } from 'node:crypto';
 import { TollgateError } from '../errors.js';
 import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 
@@ -118,8 +119,25 @@ export function parseStatement(value: unknown, source: string): Statement {
   return { _type: type, subject, predicateType: value.predicateType, predicate: value.predicate ?? {} };
 }
 
-/** Parses statement bytes (JSON). */
+/**
+ * Parses statement bytes (JSON): the bytes a DSSE signature covers, or that `tollgate sign` is
+ * about to sign. Bytes starting with a UTF-8 byte-order mark are refused: JSON text exchanged
+ * between systems carries none (RFC 8259 §8.1), and readers differ on it (Go's encoding/json,
+ * and so cosign and slsa-verifier, refuse it where a lenient reader skips it), so one signed
+ * payload would be a statement to one verifier and garbage to another.
+ * @throws TollgateError EVIDENCE_INVALID
+ */
 export function parseStatementBytes(bytes: Buffer | string, source: string): Statement {
+  const bom =
+    typeof bytes === 'string'
+      ? bytes.charCodeAt(0) === 0xfeff
+      : bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  if (bom) {
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${source}: starts with a UTF-8 byte-order mark (EF BB BF); a signed in-toto statement must be JSON without one (RFC 8259 §8.1), as other verifiers refuse it: sign the statement saved without the mark`,
+    );
+  }
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   return parseStatement(parseJsonText(text, source), source);
 }
@@ -131,18 +149,109 @@ export function subjectDigests(statement: Statement): string[] {
   );
 }
 
-/** True when some subject of the statement carries `digest` (`sha256:<hex>`). */
-export function statementCovers(statement: Statement, digest: string): boolean {
+/**
+ * What Tollgate knows of an artifact's digests: DigestSet algorithm (lower-case) → lower-case hex.
+ * The registered digest is always one of them; with the artifact's bytes at hand, others computed
+ * from them may be too (`{ sha256: "…", sha512: "…" }`).
+ */
+export type KnownDigests = Readonly<Record<string, string>>;
+
+/** DigestSet algorithms Tollgate can compute from an artifact's bytes, with node:crypto's name for each. */
+const COMPUTABLE: Readonly<Record<string, string>> = {
+  sha224: 'sha224',
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+  sha512_224: 'sha512-224',
+  sha512_256: 'sha512-256',
+  sha3_224: 'sha3-224',
+  sha3_256: 'sha3-256',
+  sha3_384: 'sha3-384',
+  sha3_512: 'sha3-512',
+  sha1: 'sha1',
+  md5: 'md5',
+};
+
+/**
+ * The algorithms a statement's subjects name that Tollgate can compute from the artifact's bytes
+ * and this Node.js offers: DigestSet name → node:crypto name.
+ */
+export function computableAlgorithms(statement: Statement): Map<string, string> {
+  const offered = new Set(getHashes());
+  const out = new Map<string, string>();
+  for (const subject of statement.subject) {
+    for (const algorithm of Object.keys(subject.digest)) {
+      const node = Object.hasOwn(COMPUTABLE, algorithm) ? COMPUTABLE[algorithm] : undefined;
+      if (node !== undefined && offered.has(node)) out.set(algorithm, node);
+    }
+  }
+  return out;
+}
+
+function knownOf(digest: string | KnownDigests): KnownDigests {
+  if (typeof digest !== 'string') return digest;
   const [algorithm, hex] = digest.toLowerCase().split(':');
-  if (algorithm === undefined || hex === undefined) return false;
-  return statement.subject.some((subject) => subject.digest[algorithm] === hex);
+  return algorithm === undefined || hex === undefined ? {} : { [algorithm]: hex };
+}
+
+/** True when the subject names the artifact by some known algorithm and contradicts it by none. */
+function subjectIs(subject: ResourceDescriptor, known: KnownDigests): boolean {
+  let named = false;
+  for (const [algorithm, hex] of Object.entries(known)) {
+    if (!Object.hasOwn(subject.digest, algorithm)) continue;
+    if (subject.digest[algorithm] !== hex) return false;
+    named = true;
+  }
+  return named;
+}
+
+/**
+ * True when some subject of the statement is the artifact: it carries one of the artifact's known
+ * digests (`sha256:<hex>`, or each of a {@link KnownDigests}) and no other known algorithm of it
+ * disagrees. sha256 and sha512 of the same bytes name one artifact only if both are its digests.
+ */
+export function statementCovers(statement: Statement, digest: string | KnownDigests): boolean {
+  const known = knownOf(digest);
+  return statement.subject.some((subject) => subjectIs(subject, known));
+}
+
+/**
+ * Words for the first subject that names the artifact by one known digest and contradicts it by
+ * another (`sha256` agrees, `sha512` does not): such a statement describes other bytes, or none.
+ * Undefined when no subject does.
+ */
+export function subjectContradiction(
+  statement: Statement,
+  digest: string | KnownDigests,
+): string | undefined {
+  const known = knownOf(digest);
+  for (const [index, subject] of statement.subject.entries()) {
+    const agree: string[] = [];
+    const disagree: string[] = [];
+    for (const [algorithm, hex] of Object.entries(known)) {
+      if (!Object.hasOwn(subject.digest, algorithm)) continue;
+      (subject.digest[algorithm] === hex ? agree : disagree).push(algorithm);
+    }
+    if (agree.length > 0 && disagree.length > 0) {
+      const wrong = disagree[0]!;
+      return `subject[${index}] names the artifact by ${agree.join(', ')}, but its ${wrong} is ${subject.digest[wrong]} and the artifact's ${wrong} is ${known[wrong]}: every digest a subject lists must be the artifact's`;
+    }
+  }
+  return undefined;
 }
 
 /**
  * Refuses a statement none of whose subjects is the artifact, naming both digests.
  * @throws TollgateError EVIDENCE_SUBJECT_MISMATCH
  */
-export function assertSubjectMatches(statement: Statement, digest: string, source: string): void {
+export function assertSubjectMatches(
+  statement: Statement,
+  digest: string | KnownDigests,
+  source: string,
+): void {
+  const contradiction = subjectContradiction(statement, digest);
+  if (contradiction !== undefined)
+    throw new TollgateError('EVIDENCE_SUBJECT_MISMATCH', `${source}: ${contradiction}`);
   if (statementCovers(statement, digest)) return;
   const named = statement.subject
     .flatMap((subject) =>
@@ -153,6 +262,12 @@ export function assertSubjectMatches(statement: Statement, digest: string, sourc
     .join(', ');
   throw new TollgateError(
     'EVIDENCE_SUBJECT_MISMATCH',
-    `${source}: the statement is about ${named}, not about the artifact ${digest}`,
+    `${source}: the statement is about ${named}, not about the artifact ${
+      typeof digest === 'string'
+        ? digest
+        : Object.entries(digest)
+            .map(([a, h]) => `${a}:${h}`)
+            .join(', ')
+    }`,
   );
 }

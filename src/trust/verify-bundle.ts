@@ -3,7 +3,7 @@
  * `cosign verify-blob` / `verify-blob-attestation` would, offline.
  */
 import { assertDigest } from '../artifact/digest.js';
-import { digestFile } from '../artifact/file-digest.js';
+import { digestFile, hashFileWith } from '../artifact/file-digest.js';
 import { TollgateError } from '../errors.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
 import { parseJsonText } from '../text/json-text.js';
@@ -11,7 +11,14 @@ import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope 
 import { type NamedKey, readPublicKeyFile } from './keys.js';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './read-input.js';
 import { looksLikeBundle, parseBundle, verifyBundle } from './sigstore-bundle.js';
-import { parseStatementBytes, type Statement, statementCovers, subjectDigests } from './statement.js';
+import {
+  computableAlgorithms,
+  parseStatementBytes,
+  type Statement,
+  statementCovers,
+  subjectContradiction,
+  subjectDigests,
+} from './statement.js';
 import { readTrustedRoot } from './trusted-root.js';
 
 export interface VerifyBundleFileOptions {
@@ -40,6 +47,28 @@ export interface VerifyBundleResult {
 
 function invalid(reason: string): VerifyBundleResult {
   return { valid: false, reason };
+}
+
+/**
+ * With the artifact file at hand, a statement is held to every digest of it Tollgate can compute,
+ * not only the sha256 it was first matched by: a subject listing a sha256 that agrees and a sha512
+ * that does not describes other bytes. One more read of the file, only when the statement names
+ * such an algorithm; its sha256 must still be `sha256` (the file did not change in between).
+ */
+async function otherDigestsProblem(
+  statement: Statement,
+  artifactPath: string,
+  sha256: string,
+): Promise<string | undefined> {
+  const algorithms = computableAlgorithms(statement);
+  algorithms.delete('sha256');
+  if (algorithms.size === 0) return undefined;
+  algorithms.set('sha256', 'sha256');
+  const hexes = await hashFileWith(artifactPath, [...algorithms.values()]);
+  const known = Object.fromEntries([...algorithms.keys()].map((name, index) => [name, hexes[index]!]));
+  if (`sha256:${known.sha256}` !== sha256)
+    return `${artifactPath} changed while it was being verified (its sha256 is now ${known.sha256})`;
+  return subjectContradiction(statement, known);
 }
 
 /**
@@ -115,6 +144,10 @@ export async function verifyBundleFile(
         bundlePath,
       );
       if (!result.valid) return result;
+      if (result.statement !== undefined && options.artifactPath !== undefined) {
+        const problem = await otherDigestsProblem(result.statement, options.artifactPath, digest);
+        if (problem !== undefined) return invalid(problem);
+      }
       return {
         valid: true,
         reason: result.reason,
@@ -144,6 +177,10 @@ export async function verifyBundleFile(
         return invalid(
           `the statement is about ${subjectDigests(statement).join(', ')}, not about the artifact ${digest}`,
         );
+      }
+      if (options.artifactPath !== undefined) {
+        const problem = await otherDigestsProblem(statement, options.artifactPath, digest);
+        if (problem !== undefined) return invalid(problem);
       }
       const signer: EvidenceSigner = { name: result.key.name, method: 'key', subject: result.key.keyId };
       return {

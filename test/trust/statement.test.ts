@@ -121,10 +121,11 @@ describe('JSON syntax errors', () => {
 });
 
 describe('byte-order mark', () => {
-  it('ignores a leading BOM', () => {
+  it('refuses a leading BOM in statement bytes, which are what a signature covers', () => {
     const text = `\uFEFF${JSON.stringify(statementAbout(DIGEST_A))}`;
-    expect(parseStatementBytes(Buffer.from(text, 'utf8'), 's.json').predicateType).toBe(
-      'https://example.com/predicate/v1',
+    expect(() => parseStatementBytes(Buffer.from(text, 'utf8'), 's.json')).toThrow(
+      's.json: starts with a UTF-8 byte-order mark (EF BB BF)',
     );
+    expect(() => parseStatementBytes(text, 's.json')).toThrow('byte-order mark');
   });
 });
