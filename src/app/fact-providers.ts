@@ -44,7 +44,7 @@ export const checkpointFactProvider: FactProvider<'checkpoint'> = {
   },
 };
 
-/** Whom the contract trusts under each signer name now (`requires.signedBy`): key ids and subject patterns. */
+/** Whom the contract trusts under each signer name now (`requires.signedBy`): key ids, subject patterns and issuers. */
 export const signersFactProvider: FactProvider<'signers'> = {
   key: 'signers',
   applies: (stage) => stage.requires.signedBy !== undefined,
@@ -64,7 +64,10 @@ export const signersFactProvider: FactProvider<'signers'> = {
     const identities = Object.fromEntries(
       Object.entries(trust?.identities ?? {}).map(([name, identity]) => [name, identity.subject]),
     );
-    return { keys, identities, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}) };
+    const issuers = Object.fromEntries(
+      Object.entries(trust?.identities ?? {}).map(([name, identity]) => [name, identity.issuer]),
+    );
+    return { keys, identities, issuers, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}) };
   },
 };
 

@@ -279,6 +279,12 @@ export interface EvidenceSigner {
   method: 'key' | 'sigstore';
   /** The key id or certificate subject. */
   subject: string;
+  /**
+   * For a `sigstore` signer, the OIDC issuer its certificate names. Signers recorded before
+   * Tollgate stored it have none, and count under no identity at a decision that checks whom
+   * the contract trusts now: the issuer it requires cannot be confirmed for them.
+   */
+  issuer?: string;
 }
 
 /** One stored fact about one artifact digest. */

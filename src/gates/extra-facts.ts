@@ -43,6 +43,8 @@ export interface SignersFact {
   keys: Record<string, string>;
   /** Identity name → the certificate subject pattern the contract names now. */
   identities: Record<string, string>;
+  /** Identity name → the OIDC issuer the contract names now, compared exactly with the recorded one. */
+  issuers: Record<string, string>;
   /** Key name → why the key file the contract names cannot be read now. */
   unreadable?: Record<string, string>;
 }

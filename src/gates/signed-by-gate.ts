@@ -57,7 +57,14 @@ function noLongerTrusted(signer: EvidenceSigner, current: SignersFact | undefine
   const pattern = Object.hasOwn(current.identities, signer.name)
     ? current.identities[signer.name]
     : undefined;
-  if (pattern !== undefined && matchesSubject(pattern, signer.subject)) return undefined;
+  if (pattern !== undefined && matchesSubject(pattern, signer.subject)) {
+    const issuer = Object.hasOwn(current.issuers, signer.name) ? current.issuers[signer.name] : undefined;
+    if (issuer !== undefined && signer.issuer === issuer) return undefined;
+    if (signer.issuer === undefined) {
+      return `signed by ${signer.name} as ${signer.subject}, recorded without its certificate's issuer (before Tollgate stored it), so the issuer the contract requires${issuer === undefined ? '' : ` (${issuer})`} cannot be confirmed; attest the Sigstore bundle again`;
+    }
+    return `signed by ${signer.name} as ${signer.subject} with a certificate from issuer ${signer.issuer}, which the contract no longer trusts as ${signer.name}${issuer === undefined ? '' : ` (issuer now ${issuer})`}`;
+  }
   return `signed by ${signer.name} as ${signer.subject}, which the contract no longer trusts as ${signer.name}${pattern === undefined ? '' : ` (subject now ${pattern})`}`;
 }
 

@@ -237,7 +237,7 @@ function keylessSigner(
       } else if (!matchesSubject(identity.subject, subject)) {
         reasons.push(`${identity.name}: ${subjectMismatch(identity.subject, subject)}`);
       } else {
-        return { signer: { name: identity.name, method: 'sigstore', subject } };
+        return { signer: { name: identity.name, method: 'sigstore', subject, issuer } };
       }
     } catch (error) {
       reasons.push(`${identity.name}: ${failureText(error)}`);

@@ -24,7 +24,9 @@ const RELEASE: EvidenceSigner = {
   name: 'release',
   method: 'sigstore',
   subject: 'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1',
+  issuer: 'https://token.actions.githubusercontent.com',
 };
+const GITHUB = { release: 'https://token.actions.githubusercontent.com' };
 
 let counter = 0;
 function record(data: EvidenceData, signer: EvidenceSigner | null, format = 'junit'): EvidenceRecord {
@@ -84,11 +86,13 @@ describe('signedBy against whom the contract trusts now', () => {
     const now = {
       keys: { ci: 'f'.repeat(64) },
       identities: { release: 'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*' },
+      issuers: GITHUB,
     };
     expect(partitionBySigner(config, [byCi, byRelease], now).kept).toEqual([byCi, byRelease]);
     const rotated = partitionBySigner(config, [byCi, byRelease], {
       keys: { ci: 'e'.repeat(64) },
       identities: { release: 'https://github.com/acme/shop/.github/workflows/deploy.yml@*' },
+      issuers: GITHUB,
     });
     expect(rotated.kept).toEqual([]);
     expect(rotated.setAside.map((item) => item.reason)).toEqual([
@@ -98,6 +102,7 @@ describe('signedBy against whom the contract trusts now', () => {
     const unreadable = partitionBySigner(config, [byCi], {
       keys: {},
       identities: {},
+      issuers: {},
       unreadable: { ci: 'keys/ci.pub: cannot read key file' },
     });
     expect(unreadable.setAside[0]?.reason).toBe(
@@ -117,10 +122,55 @@ describe('signedBy against whom the contract trusts now', () => {
     const onMain = partitionBySigner(config, [branch], {
       keys: {},
       identities: { release: 'https://github.com/acme/*@refs/heads/main' },
+      issuers: GITHUB,
     });
     expect(onMain.kept).toEqual([]);
     // Without the fact (a library caller that gathers none), the recorded name is taken as before.
     expect(partitionBySigner(config, [byCi]).kept).toEqual([byCi]);
+  });
+});
+
+describe('signedBy and the issuer of a keyless signer', () => {
+  const config: SignedByRequirement = { by: ['release'] };
+  const subjects = { release: 'https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/*' };
+
+  it('sets aside a signature recorded under one issuer when the contract now requires another', () => {
+    const byRelease = record(TESTS, RELEASE, 'test-result');
+    const gitlab = { release: 'https://gitlab.com' };
+    const moved = partitionBySigner(config, [byRelease], { keys: {}, identities: subjects, issuers: gitlab });
+    expect(moved.kept).toEqual([]);
+    expect(moved.setAside.map((item) => item.reason)).toEqual([
+      `signed by release as ${RELEASE.subject} with a certificate from issuer https://token.actions.githubusercontent.com, which the contract no longer trusts as release (issuer now https://gitlab.com)`,
+    ]);
+    const result = signedByGate.evaluate(config, {
+      ...context([byRelease], config),
+      facts: {
+        ...context([byRelease], config).facts,
+        extra: { signers: { keys: {}, identities: subjects, issuers: gitlab } },
+      },
+    });
+    expect(result.status).toBe('fail');
+    // The same record under the issuer it was recorded with still counts.
+    const same = partitionBySigner(config, [byRelease], { keys: {}, identities: subjects, issuers: GITHUB });
+    expect(same.kept).toEqual([byRelease]);
+  });
+
+  it('fails a signature recorded without an issuer, saying the issuer cannot be confirmed', () => {
+    const { issuer: _dropped, ...recordedBefore } = RELEASE;
+    const old = record(TESTS, recordedBefore, 'test-result');
+    const now = { keys: {}, identities: subjects, issuers: GITHUB };
+    const partition = partitionBySigner(config, [old], now);
+    expect(partition.kept).toEqual([]);
+    expect(partition.setAside[0]?.reason).toBe(
+      `signed by release as ${RELEASE.subject}, recorded without its certificate's issuer (before Tollgate stored it), so the issuer the contract requires (https://token.actions.githubusercontent.com) cannot be confirmed; attest the Sigstore bundle again`,
+    );
+    const base = context([old], config);
+    const result = signedByGate.evaluate(config, {
+      ...base,
+      facts: { ...base.facts, extra: { signers: now } },
+    });
+    expect(result.status).toBe('fail');
+    expect(result.required[0]?.text).toContain('recorded without its certificate');
   });
 });
 

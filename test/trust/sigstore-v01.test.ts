@@ -19,7 +19,12 @@ describe('Sigstore bundle v0.1', () => {
       trustedRootPath: STAGING_ROOT,
     });
     expect(result.valid, result.reason).toBe(true);
-    expect(result.signer).toEqual({ name: 'a@tny.town', method: 'sigstore', subject: 'a@tny.town' });
+    expect(result.signer).toEqual({
+      name: 'a@tny.town',
+      method: 'sigstore',
+      subject: 'a@tny.town',
+      issuer: 'https://github.com/login/oauth',
+    });
   });
 
   it('fails with the public-good root: the staging CA is not trusted there', async () => {
