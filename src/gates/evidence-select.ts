@@ -61,13 +61,45 @@ function ranAtOf(record: EvidenceRecord): string | undefined {
   return typeof data.ranAt === 'string' ? data.ranAt : undefined;
 }
 
+/** The run time a record is ordered by, and the words that say where it comes from. */
+interface RunTime {
+  time: string;
+  ms: number;
+  /** "says it ran T (unsigned)", or, when the stated time is after the record's ledger time, that. */
+  says: string;
+}
+
+/**
+ * The run time a record counts with: the time its report states, but never later than the time
+ * the ledger recorded it. A report cannot have run after it was recorded, and the stated time is
+ * the report's own word (unsigned unless it came inside a signed statement): a report stating
+ * 2099 would otherwise require every later run, honest ones included, to be newer than 2099.
+ */
+function runTimeOf(record: EvidenceRecord): RunTime | undefined {
+  const stated = ranAtOf(record);
+  if (stated === undefined) return undefined;
+  const statedMs = Date.parse(stated);
+  const recordedMs = Date.parse(record.recordedAt);
+  if (Number.isNaN(statedMs)) return undefined;
+  const whose = record.signer === null ? 'unsigned' : `signed by ${record.signer.name}`;
+  if (!Number.isNaN(recordedMs) && statedMs > recordedMs) {
+    return {
+      time: record.recordedAt,
+      ms: recordedMs,
+      says: `was recorded ${record.recordedAt} (its report, ${whose}, says it ran ${stated}, after that: the ledger time is used)`,
+    };
+  }
+  return { time: stated, ms: statedMs, says: `says it ran ${stated} (${whose})` };
+}
+
 /**
  * What the reports' own run times say about the reports that count (one per source, as picked by
  * ledger order): a `required` line for each that states an earlier run than a report of its source
  * recorded before it (an old report replayed over a newer run: the newer run's result is what
  * stands, so a run newer than it is required), a remaining-risk line for each that replaced an
  * earlier report when either states no run time (the order could not be checked). A re-run stating
- * a later or equal time replaces as before. Only ever adds lines: which report counts is unchanged,
+ * a later or equal time replaces as before. A stated time after the record's ledger time counts as
+ * the ledger time (see {@link runTimeOf}), and the line says which time it used. Only ever adds lines: which report counts is unchanged,
  * so a report stating a far-future time cannot shield itself from a later failing one.
  * @example runOrderLines('tests', records, [latest], () => 'unit', () => 'suite unit', seq)
  */
@@ -92,18 +124,17 @@ export function runOrderLines<R extends EvidenceRecord>(
       (record) => record !== latest && sourceOf(record) === source && compare(record, latest) < 0,
     );
     if (replaced.length === 0) continue;
-    const ran = ranAtOf(latest);
-    let newest: R | undefined;
+    const ran = runTimeOf(latest);
+    let newest: { record: R; run: RunTime } | undefined;
     for (const record of replaced) {
-      const time = ranAtOf(record);
-      if (time !== undefined && (newest === undefined || time > ranAtOf(newest)!)) newest = record;
+      const run = runTimeOf(record);
+      if (run !== undefined && (newest === undefined || run.ms > newest.run.ms)) newest = { record, run };
     }
-    const newestRan = newest && ranAtOf(newest);
-    if (ran !== undefined && newest !== undefined && newestRan !== undefined && newestRan > ran) {
+    if (ran !== undefined && newest !== undefined && newest.run.ms > ran.ms) {
       required.push({
         gate,
-        text: `${label(latest)}: the report that counts (${where(latest)}) says it ran ${ran}, before the report recorded ahead of it (${where(newest)}) that says it ran ${newestRan}: an older run recorded over a newer one does not replace it; record a run newer than ${newestRan}`,
-        evidence: [latest.id, newest.id],
+        text: `${label(latest)}: the report that counts (${where(latest)}) ${ran.says}, before the report recorded ahead of it (${where(newest.record)}) that ${newest.run.says}: an older run recorded over a newer one does not replace it; record a run newer than ${newest.run.time}`,
+        evidence: [latest.id, newest.record.id],
       });
     } else if (ran === undefined || replaced.some((record) => ranAtOf(record) === undefined)) {
       const missing = ran === undefined ? 'it states' : 'a report it replaced states';

@@ -80,6 +80,31 @@ describe('a report stating an earlier run than the one it replaces', () => {
     expect(result.required.map((item) => item.text).join('\n')).toContain('1 failed');
   });
 
+  it('tests: a report stating a run after it was recorded is ordered by its ledger time, so it cannot block every later run', () => {
+    const FUTURE = '2099-01-01T00:00:00.000Z';
+    const AFTER_1 = '2026-11-25T11:30:00.000Z';
+    // A failing report that claims to have run in 2099, then the honest re-run that fixed it.
+    const fixed = judgeTests(failing(FUTURE, RECORDED_1), passing(AFTER_1, RECORDED_2));
+    expect(fixed.status).toBe('pass');
+    expect(fixed.required).toEqual([]);
+    // An older run recorded over it is still caught, against the ledger time, and the line says so.
+    const replayed = judgeTests(failing(FUTURE, RECORDED_1), passing(EARLY, RECORDED_2));
+    expect(replayed.status).toBe('fail');
+    const line = replayed.required.find((item) => item.text.includes('record a run newer than'));
+    expect(line?.text).toContain(`says it ran ${EARLY} (unsigned), before the report recorded ahead of it`);
+    expect(line?.text).toContain(
+      `was recorded ${RECORDED_1} (its report, unsigned, says it ran ${FUTURE}, after that: the ledger time is used)`,
+    );
+    expect(line?.text).toContain(`record a run newer than ${RECORDED_1}`);
+  });
+
+  it('tests: the run-order line says whether each stated time came signed', () => {
+    const signer = { name: 'ci', method: 'key' as const, subject: 'f'.repeat(64) };
+    const result = judgeTests({ ...failing(LATE, RECORDED_1), signer }, passing(EARLY, RECORDED_2));
+    const line = result.required.find((item) => item.text.includes('record a run newer than'));
+    expect(line?.text).toContain(`that says it ran ${LATE} (signed by ci)`);
+  });
+
   it('tests: when either report states no run time the order is named as unchecked risk', () => {
     const result = judgeTests(failing(undefined, RECORDED_1), passing(EARLY, RECORDED_2));
     expect(result.status).toBe('pass');
