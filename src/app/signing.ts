@@ -99,7 +99,8 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
   if (!result.valid) return result;
   const revoked = await options.rolledBack?.(result, digest);
   if (revoked !== undefined) return { valid: false, reason: revoked };
-  if (!kept || !result.ledger) return result;
+  const admitted = withRollbackWord(result, options.rolledBack !== undefined);
+  if (!kept || !result.ledger) return admitted;
   const { inconsistency } = await import('../trust/vsa-ledger.js');
   const vsa = result.ledger;
   const small = Math.min(kept.checkpoint.size, vsa.size);
@@ -119,7 +120,21 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
   const problem = inconsistency(kept.checkpoint, vsa, proof);
   if (problem) return { valid: false, reason: `against ${options.since}: ${problem}` };
   return {
-    ...result,
-    reason: `${result.reason}; consistent with ${options.since} (${kept.checkpoint.size} entries)`,
+    ...admitted,
+    reason: `${admitted.reason}; consistent with ${options.since} (${kept.checkpoint.size} entries)`,
   };
+}
+
+/**
+ * An admitted VSA's reason, saying whether a later rollback was looked for: a VSA is a signed
+ * snapshot, and checked away from the ledger it still verifies after the digest was rolled back.
+ */
+function withRollbackWord(
+  result: Extract<VsaVerification, { valid: true }>,
+  checked: boolean,
+): Extract<VsaVerification, { valid: true }> {
+  const word = checked
+    ? 'no rollback of it since, by the ledger'
+    : 'a later rollback was not checked (no ledger at hand: give -c or run beside tollgate.yaml)';
+  return { ...result, reason: `${result.reason}; ${word}` };
 }

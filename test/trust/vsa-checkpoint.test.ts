@@ -504,7 +504,7 @@ describe('tollgate verify --since on the command line', () => {
     const [a, b] = seqs;
     expect(verify.stdout).toMatch(/^admitted: /);
     expect(verify.stdout).toContain(
-      `ledger entry #${b} of ${b} (tollgate/shop); consistent with kept.checkpoint (${a} entries)`,
+      `ledger entry #${b} of ${b} (tollgate/shop); no rollback of it since, by the ledger; consistent with kept.checkpoint (${a} entries)`,
     );
     // After a rollback of B from dev, verify beside the contract reads the ledger and refuses B.
     const rolled = await run(['rollback', 'dev', '--reason', 'error rate']);
@@ -523,6 +523,16 @@ describe('tollgate verify --since on the command line', () => {
       env,
     });
     expect(offline.code, offline.stderr).toBe(0);
+    // And it says so: admitted, with the rollback not looked for.
+    expect(offline.stdout).toMatch(/^admitted: /);
+    expect(offline.stdout).toContain(
+      '; a later rollback was not checked (no ledger at hand: give -c or run beside tollgate.yaml)',
+    );
+    const offlineJson = await runCli([...args, '--digest', B, '--stage', 'dev', '--allow-demo', '--json'], {
+      cwd: dir,
+      env,
+    });
+    expect(JSON.parse(offlineJson.stdout)).toMatchObject({ valid: true, rollbackChecked: false });
   }, 120_000);
 });
 

@@ -119,6 +119,8 @@ export function defineVerify(program: Command): void {
             {
               valid: result.valid,
               reason: result.reason,
+              // Whether a rollback after the VSA was issued was looked for: only where the ledger is at hand.
+              rollbackChecked: ledgerAtHand,
               ...(result.valid ? { predicate: result.predicate } : {}),
             },
             null,
@@ -151,6 +153,7 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
         {
           image: result.image,
           valid: result.admitted,
+          rollbackChecked: false,
           found: result.checks.map((c) => ({
             location: c.location,
             blob: c.blob,
@@ -171,6 +174,11 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
           `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${shortHash(check.blob)}: ${check.result.reason}`,
         );
       }
+      // A VSA is a signed snapshot: read next to the image, it says nothing of a rollback since.
+      if (result.admitted)
+        write(
+          '  a later rollback was not checked (no ledger at hand: verify the envelope file with -c or beside tollgate.yaml)',
+        );
     }
   }
   process.exitCode = result.admitted ? EXIT.allowed : EXIT.blocked;
