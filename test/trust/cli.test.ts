@@ -77,6 +77,45 @@ describe('trust commands', () => {
     expect(rotated.stdout).toContain('which the contract no longer trusts as ci');
   });
 
+  it('sets aside keyless provenance once the contract names another issuer for its identity', async () => {
+    const issuerLine = (issuer: string) => `version: 1
+pipeline: shop
+artifact: { type: file }
+trust:
+  identities:
+    beacon:
+      issuer: ${issuer}
+      subject: https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/*@refs/heads/main
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      signedBy: { by: [beacon], kinds: [provenance] }
+      provenance: required
+`;
+    const dir = makeWorkspace(issuerLine('https://token.actions.githubusercontent.com'));
+    copyFixture(
+      dir,
+      'sigstore-bundles/happy-path-intoto-in-dsse-v3/bundle.sigstore.json',
+      'prov.sigstore.json',
+    );
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    const digest = 'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf';
+    expect((await run(['register', '--digest', digest])).code).toBe(0);
+    const attested = await run(['attest', 'provenance', '--artifact', digest, 'prov.sigstore.json']);
+    expect(attested.code, attested.stderr).toBe(0);
+    const before = await run(['check', 'dev', '--artifact', digest]);
+    expect(before.code, before.stdout).toBe(0);
+    // The identity now names another issuer: the certificate recorded under the first no longer counts.
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'tollgate.yaml'), issuerLine('https://gitlab.com'));
+    const after = await run(['check', 'dev', '--artifact', digest]);
+    expect(after.code, after.stdout).toBe(1);
+    expect(after.stdout).toContain(
+      'with a certificate from issuer https://token.actions.githubusercontent.com, which the contract no longer trusts as beacon (issuer now https://gitlab.com)',
+    );
+  });
+
   it('refuses one signed test-result statement as a second suite: it names no suite, --suite does', async () => {
     const dir = workspace();
     const run = (args: string[]) => runCli(args, { cwd: dir });
