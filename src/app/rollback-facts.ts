@@ -7,8 +7,9 @@
 import type { RollbackFacts } from '../gates/extra-facts.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
-import type { LedgerReader } from '../ledger/ledger-store.js';
+import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
 import { buildLedgerView, type PromotionRecord } from '../ledger/ledger-view.js';
+import { latestIn, oldestPossibleTarget } from '../rollback/last-known-good.js';
 import { describeMetricsSource, resolveMetricsSource } from '../rollback/metrics-config.js';
 import type { AppRequest, FactRequest } from './services.js';
 
@@ -23,7 +24,32 @@ export async function stagePromotions(
   pipeline: string,
   stage: string,
 ): Promise<PromotionRecord[]> {
-  const entries = await reader.entriesForStage(pipeline, stage, STAGE_KINDS);
+  return promotionsOf(await reader.entriesForStage(pipeline, stage, STAGE_KINDS), stage);
+}
+
+/**
+ * {@link stagePromotions}, counted for gaps only from the promotion `decisive` names on (see
+ * `LedgerReader.entriesForStage`): for a decision that reads nothing older (every promotion when
+ * it names none).
+ */
+async function stagePromotionsFrom(
+  reader: LedgerReader,
+  pipeline: string,
+  stage: string,
+  decisive: (promotions: PromotionRecord[]) => PromotionRecord | undefined,
+): Promise<PromotionRecord[]> {
+  let promotions: PromotionRecord[] | undefined;
+  const entries = await reader.entriesForStage(pipeline, stage, STAGE_KINDS, {
+    countFrom(entries) {
+      promotions = promotionsOf(entries, stage);
+      return decisive(promotions)?.seq;
+    },
+  });
+  // A reader that counted without asking (an empty stage, or one that counts every read whole).
+  return promotions ?? promotionsOf(entries, stage);
+}
+
+function promotionsOf(entries: readonly ChainedEntry[], stage: string): PromotionRecord[] {
   const byArtifact = new Map<string, ChainedEntry[]>();
   for (const entry of entries) {
     if (!entry.artifact) continue;
@@ -52,17 +78,39 @@ export async function rollbackFactsFor({
 }: FactRequest): Promise<RollbackFacts> {
   const pipeline = request.contract.pipeline;
   const source = metricsSourceOf(request);
-  const facts: RollbackFacts = {
-    metricsSource: source ? describeMetricsSource(source) : null,
-    stagePromotions: await stagePromotions(reader, pipeline, stageName),
-  };
   const target = stage.rollback?.target;
-  if (target && target !== 'last-known-good') {
-    facts.pinnedTargetRegistered = (await reader.getArtifact(pipeline, target)) !== undefined;
-    // Whether the target is known bad in the stage comes from the stage's entries, read without a
-    // gap count: its rollback or failed verification deleted between other artifacts' entries
-    // would pass this gate. Its own entries are counted from its first to the head (exit 4).
-    if (facts.pinnedTargetRegistered) await reader.assertArtifactEntriesIntact(pipeline, target);
-  }
-  return facts;
+  const pinned = target !== undefined && target !== 'last-known-good' ? target : undefined;
+  // The section reads the stage's promotions only from the target on: for a pinned digest its
+  // latest promotion into the stage (what says whether it is known bad there); else the oldest
+  // promotion the last known good can be for any digest checked (the facts are gathered once for
+  // every digest a page checks). What decides the answer (the target's status, newer promotions
+  // and theirs) lies at or after it, so the stage is counted for gaps from there, not from its
+  // first entry; with no such promotion, from its first entry. One scope: the pinned target's own
+  // count below adds only the entries before that promotion.
+  return readOnce(reader, async (scoped) => {
+    const facts: RollbackFacts = {
+      metricsSource: source ? describeMetricsSource(source) : null,
+      stagePromotions: await stagePromotionsFrom(scoped, pipeline, stageName, (promotions) =>
+        pinned === undefined
+          ? oldestPossibleTarget(promotions, stageName)
+          : latestOf(promotions, stageName, pinned),
+      ),
+    };
+    if (pinned !== undefined) {
+      facts.pinnedTargetRegistered = (await scoped.getArtifact(pipeline, pinned)) !== undefined;
+      // Whether the target is known bad in the stage comes from the stage's entries: its rollback
+      // or failed verification deleted between other artifacts' entries would pass this gate. Its
+      // own entries are counted from its first to the head (exit 4).
+      if (facts.pinnedTargetRegistered) await scoped.assertArtifactEntriesIntact(pipeline, pinned);
+    }
+    return facts;
+  });
+}
+
+/** The latest promotion of `digest` into `stage`, whatever its status. */
+function latestOf(promotions: readonly PromotionRecord[], stage: string, digest: string) {
+  return latestIn(
+    promotions.filter((p) => p.artifact === digest),
+    stage,
+  );
 }

@@ -56,8 +56,19 @@ export interface LedgerReader {
    * anchors), for a caller that needs to know the artifact's entries are intact, not the entries.
    */
   assertArtifactEntriesIntact(pipeline: string, artifact: string): Promise<void>;
-  /** Ledger entries in a stage, oldest first, optionally only of some kinds. */
-  entriesForStage(pipeline: string, stage: string, kinds?: readonly EntryKind[]): Promise<ChainedEntry[]>;
+  /**
+   * Ledger entries in a stage, oldest first, optionally only of some kinds; every entry of the
+   * stage verified. Counted for gaps from the stage's first entry to the head the read saw (a
+   * deleted one stops the read, LEDGER_CORRUPT). `countFrom`, handed the entries of `kinds`, may
+   * name a later entry: the one from which on everything the caller decides from lies (the rollback
+   * section's oldest possible target), and the count starts there instead.
+   */
+  entriesForStage(
+    pipeline: string,
+    stage: string,
+    kinds?: readonly EntryKind[],
+    options?: { countFrom?(entries: readonly ChainedEntry[]): number | undefined },
+  ): Promise<ChainedEntry[]>;
   /**
    * The newest entry of one kind in a stage (one indexed read), or undefined when there is none
    * (after entry `after`, when given). Counted for gaps from it to the head: a newer one deleted

@@ -776,24 +776,36 @@ class SqlReader implements LedgerReader {
     return reads(scoped);
   }
 
-  async entriesForStage(pipeline: string, stage: string, kinds?: readonly string[]): Promise<ChainedEntry[]> {
+  async entriesForStage(
+    pipeline: string,
+    stage: string,
+    kinds?: readonly string[],
+    options: { countFrom?(entries: readonly ChainedEntry[]): number | undefined } = {},
+  ): Promise<ChainedEntry[]> {
     const rows = await this.rows<LinkedEntryRow>(this.q.entriesForStage, { pipeline, stage });
     const wanted = kinds && kinds.length > 0 ? new Set(kinds) : undefined;
     // Every row is verified, also those of other kinds: an entry whose kind column was edited
     // (a rejection made to look like something else) must stop the read, not drop out of it.
-    const entries = rows.map(toVerifiedEntry);
+    const all = rows.map(toVerifiedEntry);
+    const entries = wanted ? all.filter((entry) => wanted.has(entry.kind)) : all;
     // The stage's entries of every digest are what `history`, a rollback's last known good and the
     // rollback gate's note read: an entry removed anywhere from the stage's first one to the head
-    // (a rollback or failed verification between other stages' entries) stops the read.
+    // (a rollback or failed verification between other stages' entries) stops the read. A caller
+    // whose decision reads only the entries from a later one on (`countFrom`) counts from there:
+    // never from before the stage's first entry, which would count more than the plain read.
     const [first] = rows;
-    if (first !== undefined && first.head_seq !== null)
+    if (first !== undefined && first.head_seq !== null) {
+      const from = Math.max(Number(first.seq), options.countFrom?.(entries) ?? 0);
       await this.assertNoGapBetween(
         pipeline,
-        Number(first.seq),
+        from,
         Number(first.head_seq),
-        `after stage ${stage}'s first entry`,
+        from === Number(first.seq)
+          ? `after stage ${stage}'s first entry`
+          : `after stage ${stage}'s entry #${from}`,
       );
-    return wanted ? entries.filter((entry) => wanted.has(entry.kind)) : entries;
+    }
+    return entries;
   }
 
   async latestInStage(

@@ -64,6 +64,22 @@ export function rollbackTargetIfPromoted(
   return best;
 }
 
+/**
+ * The oldest promotion {@link rollbackTargetIfPromoted} can answer with, whatever digest is
+ * checked: the best target of another digest than the best target's own (what a check of that
+ * digest gets). Everything that decides either answer (their statuses, newer promotions and their
+ * statuses) lies at or after it. Undefined when some digest checked would get no target (fewer than
+ * two digests good in the stage): then every promotion of the stage can decide.
+ * @example oldestPossibleTarget(promotions, 'prod')?.seq // count the ledger from here
+ */
+export function oldestPossibleTarget(
+  promotions: readonly PromotionRecord[],
+  stage: string,
+): PromotionRecord | undefined {
+  const best = rollbackTargetIfPromoted(promotions, stage, '');
+  return best === undefined ? undefined : rollbackTargetIfPromoted(promotions, stage, best.artifact);
+}
+
 /** The stage's latest promotion, whatever its status. */
 export function latestIn(promotions: readonly PromotionRecord[], stage: string): PromotionRecord | undefined {
   let latest: PromotionRecord | undefined;

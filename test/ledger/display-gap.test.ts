@@ -62,6 +62,20 @@ function lastKnownGood(decision: Awaited<ReturnType<typeof checkStage>>): string
   return note?.text.split(' ')[5];
 }
 
+/** The ranges of the gap counts `work` runs on `store` (the count query's from and to). */
+async function countedRanges(store: LedgerStore, work: () => Promise<unknown>): Promise<number[][]> {
+  const runner = (store as unknown as { runner: SqlRunner }).runner;
+  const execute = runner.execute.bind(runner);
+  const ranges: number[][] = [];
+  vi.spyOn(runner, 'execute').mockImplementation((query) => {
+    if (/count\(\*\)/.test(query.sql) && /"seq" >=/.test(query.sql))
+      ranges.push(query.parameters.slice(1).map(Number));
+    return execute(query);
+  });
+  await work();
+  return ranges;
+}
+
 describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($title)', (backend) => {
   /** A then B into prod; B rolled back to A between two registrations; D registered after. */
   async function setup() {
@@ -178,20 +192,6 @@ describe.each(BACKENDS)('the gap count of a decision with shared reports ($title
     return { as, store };
   }
 
-  /** The ranges of the gap counts `work` runs on `store` (the count query's from and to). */
-  async function countedRanges(store: LedgerStore, work: () => Promise<unknown>): Promise<number[][]> {
-    const runner = (store as unknown as { runner: SqlRunner }).runner;
-    const execute = runner.execute.bind(runner);
-    const ranges: number[][] = [];
-    vi.spyOn(runner, 'execute').mockImplementation((query) => {
-      if (/count\(\*\)/.test(query.sql) && /"seq" >=/.test(query.sql))
-        ranges.push(query.parameters.slice(1).map(Number));
-      return execute(query);
-    });
-    await work();
-    return ranges;
-  }
-
   it('counts each entry once per decision, not once per artifact sharing the report', async () => {
     const { as, store } = await setup();
     const decision = await checkStage(as('ci'), 'staging', C);
@@ -214,5 +214,60 @@ describe.each(BACKENDS)('the gap count of a decision with shared reports ($title
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'staging', C));
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toMatch(new RegExp(`entry #${deleted} is missing`));
+  });
+});
+
+describe.each(BACKENDS)('the gap count of the rollback section ($title)', (backend) => {
+  /**
+   * A, B into prod; Q into prod and rolled back to B; C into prod; R into prod and rolled back to
+   * C; D registered after. The last known good is C, for C itself B: nothing before B's
+   * promotion decides either. Each rollback lies between two registrations.
+   */
+  async function setup() {
+    handle = await backend.open();
+    const store = handle.store;
+    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
+    const Q = fakeDigest('q-display-gap');
+    const R = fakeDigest('r-display-gap');
+    for (const digest of [A, B, Q, R]) await registerArtifact(as('ci'), { digest });
+    const a = await promote(as('ci'), 'prod', A);
+    const b = await promote(as('ci'), 'prod', B);
+    await promote(as('ci'), 'prod', Q);
+    await registerArtifact(as('ci'), { digest: X });
+    const rolledQ = await rollbackStage(as('oncall'), 'prod', { reason: 'Q broke checkout' });
+    await registerArtifact(as('ci'), { digest: Y });
+    // C is first recorded after that rollback: the count of its own entries starts after it.
+    await registerArtifact(as('ci'), { digest: C });
+    await promote(as('ci'), 'prod', C);
+    await promote(as('ci'), 'prod', R);
+    const rolledR = await rollbackStage(as('oncall'), 'prod', { reason: 'R broke checkout' });
+    expect([rolledQ.to.digest, rolledR.to.digest]).toEqual([B, C]);
+    await registerArtifact(as('ci'), { digest: D });
+    return { as, store, a: a.entry!, b: b.entry!, rollbackOfQ: rolledQ.entry };
+  }
+
+  it('counts the stage from the oldest target a check can name, not from its first entry', async () => {
+    const { as, store, a, b } = await setup();
+    expect(lastKnownGood(await checkStage(as('ci'), 'prod', D))).toBe(C);
+    expect(lastKnownGood(await checkStage(as('ci'), 'prod', C))).toBe(B);
+    const ranges = await countedRanges(store, () => checkStage(as('ci'), 'prod', D));
+    const from = Math.min(...ranges.map(([low]) => low!));
+    expect(from).toBeGreaterThan(a.seq);
+    expect(from).toBe(b.seq);
+  });
+
+  it('still stops a check of the last known good itself when a rollback after its own target is deleted', async () => {
+    const { as, store, rollbackOfQ } = await setup();
+    await execBehindTheStore(
+      backend.name,
+      handle!,
+      `delete from ledger_entries where seq = ${rollbackOfQ.seq}`,
+    );
+    const before = await store.head('shop');
+    // Without the count, C would go back to Q: a digest rolled back out of prod.
+    const refused = await tollgateRejectionOf(checkStage(as('ci'), 'prod', C));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.message).toMatch(new RegExp(`entry #${rollbackOfQ.seq} is missing`));
+    expect(await store.head('shop')).toBe(before);
   });
 });

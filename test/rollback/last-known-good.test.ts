@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PromotionRecord, PromotionStatus } from '../../src/ledger/ledger-view.js';
-import { currentIn, lastKnownGood, rollbackTargetIfPromoted } from '../../src/rollback/last-known-good.js';
+import {
+  currentIn,
+  lastKnownGood,
+  oldestPossibleTarget,
+  rollbackTargetIfPromoted,
+} from '../../src/rollback/last-known-good.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 let seq = 0;
@@ -104,5 +109,30 @@ describe('rollbackTargetIfPromoted', () => {
     expect(rollbackTargetIfPromoted(list, 'prod', d('f'))?.artifact).toBe(d('c'));
     expect(rollbackTargetIfPromoted(list, 'prod', d('c'))?.artifact).toBe(d('a'));
     expect(rollbackTargetIfPromoted(list, 'dev', d('c'))).toBeUndefined();
+  });
+});
+
+describe('oldestPossibleTarget', () => {
+  it('is the target a check of the best target own digest gets, the older of the two answers', () => {
+    const list = [
+      promotion('prod', d('9')),
+      promotion('prod', d('a')),
+      promotion('prod', d('b')),
+      promotion('prod', d('c'), 'rolled-back'),
+      promotion('prod', d('b')),
+    ];
+    const oldest = oldestPossibleTarget(list, 'prod');
+    expect(oldest?.artifact).toBe(d('a'));
+    // Every digest checked gets a target at or after it: b gets a, any other digest b.
+    for (const digest of [d('9'), d('a'), d('b'), d('c'), d('f')])
+      expect(rollbackTargetIfPromoted(list, 'prod', digest)!.seq).toBeGreaterThanOrEqual(oldest!.seq);
+    expect(rollbackTargetIfPromoted(list, 'prod', d('b'))).toBe(oldest);
+  });
+
+  it('is undefined when a digest checked would get no target', () => {
+    const one = [promotion('prod', d('a')), promotion('prod', d('b'), 'failed'), promotion('prod', d('a'))];
+    expect(rollbackTargetIfPromoted(one, 'prod', d('a'))).toBeUndefined();
+    expect(oldestPossibleTarget(one, 'prod')).toBeUndefined();
+    expect(oldestPossibleTarget([], 'prod')).toBeUndefined();
   });
 });
