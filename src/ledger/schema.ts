@@ -202,14 +202,42 @@ export const POSTGRES_LEDGER_EXPRESSIONS: Readonly<Record<string, string>> = Obj
 );
 
 /**
- * A generation expression without what PostgreSQL versions may print differently: white space,
- * parentheses, `::text` casts and quotes around function names.
+ * A generation expression as pg_get_expr prints it, without what may print differently for the
+ * same expression: white space, parentheses, `::text` casts, double quotes around names (keywords
+ * such as "left" always; every name under `quote_all_identifiers = on`, a setting a role or
+ * database may carry) and a `pg_catalog.` qualifier (printed when another schema on the search
+ * path has a function of the same name). String literals ('…', a quote inside doubled) are kept
+ * exactly: the patterns the columns are cut from are what the comparison must hold to. PostgreSQL
+ * 15, 16 and 17 print these expressions alike (test/ledger/table-definition.test.ts).
  */
 export function normalisedPostgresExpression(expression: string): string {
-  return expression
-    .replace(/::text\b/g, '')
-    .replace(/"(left|substring|strpos)"/g, '$1')
-    .replace(/[\s()]/g, '');
+  return outsideLiterals(expression, (code) =>
+    code
+      .replace(/"/g, '')
+      .replace(/\bpg_catalog\./g, '')
+      .replace(/::text\b/g, '')
+      .replace(/[\s()]/g, ''),
+  );
+}
+
+/**
+ * An index definition as pg_get_indexdef prints it, without its table's schema (printed when the
+ * schema is not on the search path) and double quotes around names (`quote_all_identifiers`);
+ * literals (a partial index's condition) kept exactly.
+ */
+export function normalisedPostgresIndex(definition: string): string {
+  return outsideLiterals(definition, (code) => code.replace(/"/g, '')).replace(
+    / ON \S+ USING /,
+    ' ON ledger_entries USING ',
+  );
+}
+
+/** `text` with `normalise` applied to each part outside a string literal ('…', '' inside). */
+function outsideLiterals(text: string, normalise: (code: string) => string): string {
+  return text
+    .split(/('(?:[^']|'')*')/)
+    .map((part, i) => (i % 2 === 1 ? part : normalise(part)))
+    .join('');
 }
 
 /** The indexes of the ledger table on PostgreSQL (pg_get_indexdef, without the table's schema). */

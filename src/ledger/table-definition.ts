@@ -10,6 +10,7 @@ import { TollgateError } from '../errors.js';
 import type { SqlRunner } from './prepared-query.js';
 import {
   normalisedPostgresExpression,
+  normalisedPostgresIndex,
   POSTGRES_LEDGER_EXPRESSIONS,
   POSTGRES_LEDGER_INDEXES,
   SQLITE_LEDGER_DEFINITION,
@@ -85,7 +86,7 @@ function postgresProblem(rows: readonly CatalogueRow[]) {
     }
     if (row.what === 'index') {
       indexes.add(row.name);
-      const definition = (row.definition ?? '').replace(/ ON \S+ USING /, ' ON ledger_entries USING ');
+      const definition = normalisedPostgresIndex(row.definition ?? '');
       const expected = POSTGRES_LEDGER_INDEXES[row.name];
       if (expected === undefined) return `the index ${row.name} was added (${definition})`;
       if (definition !== expected)

@@ -44,3 +44,27 @@ describe.runIf(POSTGRES_AVAILABLE)('the PostgreSQL ledger beside schemas that co
     expect(dropped).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe.runIf(POSTGRES_AVAILABLE)(
+  'the PostgreSQL ledger under a setting that changes how definitions print',
+  () => {
+    it('opens with quote_all_identifiers on, as a role or database may set it', async () => {
+      const schema = await createSchema();
+      try {
+        const store = await openPostgresStore(schema.url);
+        await store.close();
+        // The catalogue now prints every name quoted ("body", "btree", ::"text"): the same table.
+        const url = new URL(schema.url);
+        url.searchParams.set('options', `${url.searchParams.get('options')} -c quote_all_identifiers=on`);
+        const quoted = await openPostgresStore(url.toString());
+        try {
+          expect(await quoted.head('p')).toBe(0);
+        } finally {
+          await quoted.close();
+        }
+      } finally {
+        await schema.drop();
+      }
+    });
+  },
+);
