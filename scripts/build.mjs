@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { libraryOptions } from './bundle/library-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -254,15 +255,7 @@ function dashboardPage() {
 // The library (`import … from 'tollgate'`, package.json "exports"): src/index.ts as ESM and as
 // CommonJS, with the dependencies left to node_modules (a library must not carry copies of them).
 // Its type declarations and API report come from scripts/build-types.mjs.
-const library = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  legalComments: 'none',
-  logLevel: 'warning',
-  entryPoints: [join(root, 'src/index.ts')],
-};
+const library = { ...libraryOptions, entryPoints: [join(root, 'src/index.ts')] };
 await build({ ...library, format: 'esm', outfile: join(root, 'dist/lib/index.mjs') });
 await build({
   ...library,
