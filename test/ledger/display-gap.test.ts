@@ -17,25 +17,22 @@ import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import type { SqlRunner } from '../../src/ledger/prepared-query.js';
 import { openTestServer } from '../server/support.js';
-import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { contractOf, rollbackYaml, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
 
 const [A, B, C, X, Y, D] = ['a', 'b', 'c', 'x', 'y', 'd'].map((name) =>
   fakeDigest(`${name}-display-gap`),
 ) as [string, string, string, string, string, string];
 
 /** prod rolls back to its last known good: `check` names it (the rollback gate's note). */
-const CONTRACT = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  prod:
-    purpose: live
-    rollback:
-      within: 1h
-      when: [{ name: error rate, prometheus: 'sum(rate(errors{digest="$digest"}[5m]))', above: 0.02 }]
-`);
+const CONTRACT = contractOf(
+  rollbackYaml({
+    within: '1h',
+    condition: `'sum(rate(errors{digest="$digest"}[5m]))'`,
+    head: 'artifact: { type: file }',
+  }),
+);
 
 /** Tests of the unit suite in staging: one raw report attested for several digests is shared. */
 const TESTED = contractOf(`version: 1
@@ -48,10 +45,8 @@ stages:
       tests: [{ suite: unit }]
 `);
 
-let handle: StoreHandle | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
+const scope = storePerTest();
+afterEach(() => {
   vi.restoreAllMocks();
 });
 
@@ -76,29 +71,37 @@ async function countedRanges(store: LedgerStore, work: () => Promise<unknown>): 
   return ranges;
 }
 
+/** A then B into prod; B rolled back to A between two registrations; D registered after. */
+async function rolledBackOn(store: LedgerStore) {
+  const as = (principal: string) => requestUnder(store, principal, CONTRACT);
+  for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
+  await promote(as('ci'), 'prod', A);
+  await promote(as('ci'), 'prod', B);
+  await registerArtifact(as('ci'), { digest: X });
+  const rolled = await rollbackStage(as('oncall'), 'prod', { reason: 'B broke checkout' });
+  await registerArtifact(as('ci'), { digest: Y });
+  // D is first recorded after the rollback: the count of its own entries starts after it.
+  await registerArtifact(as('ci'), { digest: D });
+  return { as, rollback: rolled.entry };
+}
+
 describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($title)', (backend) => {
-  /** A then B into prod; B rolled back to A between two registrations; D registered after. */
   async function setup() {
-    handle = await backend.open();
-    const store = handle.store;
-    const as = (principal: string) => requestUnder(store, principal, CONTRACT);
-    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
-    await promote(as('ci'), 'prod', A);
-    await promote(as('ci'), 'prod', B);
-    await registerArtifact(as('ci'), { digest: X });
-    const rolled = await rollbackStage(as('oncall'), 'prod', { reason: 'B broke checkout' });
-    await registerArtifact(as('ci'), { digest: Y });
-    // D is first recorded after the rollback: the count of its own entries starts after it.
-    await registerArtifact(as('ci'), { digest: D });
+    const store = (await scope.open(backend)).store;
+    const { as, rollback } = await rolledBackOn(store);
     expect(lastKnownGood(await checkStage(as('ci'), 'prod', D))).toBe(A);
-    return { as, store, rollback: rolled.entry };
+    return { as, store, rollback };
   }
 
   it('check stops with exit 4 instead of naming the rolled back digest as last known good', async () => {
     const { as, store, rollback } = await setup();
     expect(rollback.kind).toBe(ENTRY.rollback);
     // The rollback's neighbours are registrations: no prod entry links to it.
-    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${rollback.seq}`);
+    await execBehindTheStore(
+      backend.name,
+      scope.handle,
+      `delete from ledger_entries where seq = ${rollback.seq}`,
+    );
     const before = await store.head('shop');
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'prod', D));
     expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -109,7 +112,11 @@ describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($
 
   it('history and status still stop with exit 4 when their reads share one gap count', async () => {
     const { as, rollback } = await setup();
-    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${rollback.seq}`);
+    await execBehindTheStore(
+      backend.name,
+      scope.handle,
+      `delete from ledger_entries where seq = ${rollback.seq}`,
+    );
     for (const read of [() => stageHistory(as('viewer'), 'prod'), () => stageStatus(as('viewer'))]) {
       const refused = await tollgateRejectionOf(read());
       expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -121,22 +128,15 @@ describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($
 describe.each(BACKENDS)('the server under a deleted rollback ($title)', (backend) => {
   it('answers a check with 500 LEDGER_CORRUPT instead of naming the rolled back digest', async () => {
     const server = await openTestServer(backend, { contracts: [CONTRACT] });
-    handle = server.handle;
-    const as = (principal: string) => requestUnder(server.handle.store, principal, CONTRACT);
-    for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
-    await promote(as('ci'), 'prod', A);
-    await promote(as('ci'), 'prod', B);
-    await registerArtifact(as('ci'), { digest: X });
-    const rolled = await rollbackStage(as('oncall'), 'prod', { reason: 'B broke checkout' });
-    await registerArtifact(as('ci'), { digest: Y });
-    await registerArtifact(as('ci'), { digest: D });
+    scope.adopt(server.handle);
+    const { rollback } = await rolledBackOn(server.handle.store);
     const token = await server.token({ role: 'admin', pipelines: ['shop'] });
     const path = `/api/v1/pipelines/shop/stages/prod/check?artifact=${D}`;
     expect((await server.call('GET', path, token)).status).toBe(200);
     await execBehindTheStore(
       backend.name,
-      handle,
-      `delete from ledger_entries where seq = ${rolled.entry.seq}`,
+      scope.handle,
+      `delete from ledger_entries where seq = ${rollback.seq}`,
     );
     const answer = await server.call('GET', path, token);
     expect(answer.status).toBe(500);
@@ -146,8 +146,7 @@ describe.each(BACKENDS)('the server under a deleted rollback ($title)', (backend
 
 describe.each(BACKENDS)('a newer promotion deleted from a stage ($title)', (backend) => {
   it('stops the read of the stage newest promotion with exit 4 instead of naming an older one', async () => {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, CONTRACT);
     for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
     await promote(as('ci'), 'prod', A);
@@ -157,7 +156,7 @@ describe.each(BACKENDS)('a newer promotion deleted from a stage ($title)', (back
     expect((await store.latestInStage('shop', 'prod', ENTRY.promotion))?.artifact).toBe(B);
     await execBehindTheStore(
       backend.name,
-      handle,
+      scope.handle,
       `delete from ledger_entries where seq = ${newer.entry!.seq}`,
     );
     const refused = await tollgateRejectionOf(store.latestInStage('shop', 'prod', ENTRY.promotion));
@@ -169,8 +168,7 @@ describe.each(BACKENDS)('a newer promotion deleted from a stage ($title)', (back
 describe.each(BACKENDS)('the gap count of a decision with shared reports ($title)', (backend) => {
   /** One raw unsigned test report attested for X, Y and then C: a decision about C reads theirs. */
   async function setup() {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, TESTED);
     const xml =
       '<testsuite name="unit" timestamp="2026-12-06T11:00:00" tests="1"><testcase classname="shop" name="pays"/></testsuite>';
@@ -210,7 +208,7 @@ describe.each(BACKENDS)('the gap count of a decision with shared reports ($title
     // neighbours is read, and only the count of X's read covers it.
     const [middle] = await store.entriesForArtifact('shop', fakeDigest('two-y-spacer'));
     const deleted = middle!.seq;
-    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${deleted}`);
+    await execBehindTheStore(backend.name, scope.handle, `delete from ledger_entries where seq = ${deleted}`);
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'staging', C));
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toMatch(new RegExp(`entry #${deleted} is missing`));
@@ -224,8 +222,7 @@ describe.each(BACKENDS)('the gap count of the rollback section ($title)', (backe
    * promotion decides either. Each rollback lies between two registrations.
    */
   async function setup() {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, CONTRACT);
     const Q = fakeDigest('q-display-gap');
     const R = fakeDigest('r-display-gap');
@@ -260,7 +257,7 @@ describe.each(BACKENDS)('the gap count of the rollback section ($title)', (backe
     const { as, store, rollbackOfQ } = await setup();
     await execBehindTheStore(
       backend.name,
-      handle!,
+      scope.handle,
       `delete from ledger_entries where seq = ${rollbackOfQ.seq}`,
     );
     const before = await store.head('shop');

@@ -4,16 +4,16 @@
  * it rolled back "good" again, and the next rollback went back to it. The rollback now reads its
  * target's and its source's entries too, whose gap count runs to the head. On every backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { attestVerification } from '../../src/app/verification.js';
 import { ENTRY } from '../../src/ledger/entry.js';
-import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { contractOf, rollbackYaml, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, requestUnder, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, execBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
 
 const CONTRACT = contractOf(`version: 1
 pipeline: shop
@@ -30,29 +30,21 @@ const [A, B, C, X, Y] = ['a', 'b', 'c', 'x', 'y'].map((name) => fakeDigest(`${na
 ];
 
 /** prod rolls back to B, pinned: a promotion is blocked while B is known bad in prod. */
-const PINNED = contractOf(`version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  prod:
-    purpose: live
-    rollback:
-      within: 1h
-      target: ${B}
-      when: [{ name: error rate, prometheus: 'sum(rate(errors[5m]))', above: 0.02 }]
-`);
+const PINNED = contractOf(
+  rollbackYaml({
+    within: '1h',
+    target: B,
+    condition: "'sum(rate(errors[5m]))'",
+    head: 'artifact: { type: file }',
+  }),
+);
 
-let handle: StoreHandle | undefined;
-afterEach(async () => {
-  await handle?.dispose();
-  handle = undefined;
-});
+const scope = storePerTest();
 
 describe.each(BACKENDS)('a deleted rollback ($title)', (backend) => {
   /** A then B into prod, B rolled back (between two registrations), then C into prod. */
   async function setup() {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, CONTRACT);
     for (const digest of [A, B, C]) await registerArtifact(as('ci'), { digest });
     await promote(as('ci'), 'prod', A);
@@ -75,7 +67,11 @@ describe.each(BACKENDS)('a deleted rollback ($title)', (backend) => {
     const { as, store, rollback } = await setup();
     expect(rollback.kind).toBe(ENTRY.rollback);
     // Neither neighbour of the rollback is a prod entry: the stage read does not touch them.
-    await execBehindTheStore(backend.name, handle!, `delete from ledger_entries where seq = ${rollback.seq}`);
+    await execBehindTheStore(
+      backend.name,
+      scope.handle,
+      `delete from ledger_entries where seq = ${rollback.seq}`,
+    );
     const before = await store.head('shop');
     const refused = await tollgateRejectionOf(rollbackStage(as('oncall'), 'prod', { reason: 'C broke too' }));
     expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -87,8 +83,7 @@ describe.each(BACKENDS)('a deleted rollback ($title)', (backend) => {
 
 describe.each(BACKENDS)('a deleted failed verification of a pinned rollback target ($title)', (backend) => {
   it('no longer lets a promotion pass the rollback gate: check and promote stop with exit 4', async () => {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, PINNED);
     await registerArtifact(as('ci'), { digest: B });
     await promote(as('ci'), 'prod', B);
@@ -102,7 +97,7 @@ describe.each(BACKENDS)('a deleted failed verification of a pinned rollback targ
     // The verification's neighbours are registrations: no prod entry links to it.
     await execBehindTheStore(
       backend.name,
-      handle,
+      scope.handle,
       `delete from ledger_entries where seq = ${failed.entry.seq}`,
     );
     const before = await store.head('shop');
@@ -117,8 +112,7 @@ describe.each(BACKENDS)('a deleted failed verification of a pinned rollback targ
 
 describe.each(BACKENDS)('the checks of an artifact read on their own ($title)', (backend) => {
   it('assertArtifactEntriesIntact passes an intact artifact and stops where entriesForArtifact stops', async () => {
-    handle = await backend.open();
-    const store = handle.store;
+    const store = (await scope.open(backend)).store;
     const as = (principal: string) => requestUnder(store, principal, CONTRACT);
     for (const digest of [A, B]) await registerArtifact(as('ci'), { digest });
     await promote(as('ci'), 'prod', A);
@@ -128,7 +122,7 @@ describe.each(BACKENDS)('the checks of an artifact read on their own ($title)', 
     await expect(store.assertArtifactEntriesIntact('shop', B)).resolves.toBeUndefined();
     await execBehindTheStore(
       backend.name,
-      handle,
+      scope.handle,
       `delete from ledger_entries where seq = ${promoted.entry!.seq}`,
     );
     for (const digest of [A, B]) {

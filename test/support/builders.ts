@@ -180,20 +180,23 @@ ${requires}
 }
 
 /**
- * The YAML of a pipeline whose prod (live) rolls back within `within` when the error rate, the
- * Prometheus query `condition`, is above 0.02; `when` adds lines to that condition (indented 10),
- * `head` holds the top-level keys after `pipeline:`, `after` more stages (indented 2).
+ * The YAML of a pipeline whose prod (live) rolls back within `within` (to `target`, when given)
+ * when the error rate, the Prometheus query `condition`, is above 0.02; `when` adds lines to that
+ * condition (indented 10), `head` holds the top-level keys after `pipeline:`, `after` more stages
+ * (indented 2).
  */
 export function rollbackYaml({
   within,
   condition,
   head,
+  target,
   when = '',
   after = '',
 }: {
   within: string;
   condition: string;
   head: string;
+  target?: string;
   when?: string;
   after?: string;
 }): string {
@@ -204,7 +207,7 @@ stages:
   prod:
     purpose: live
     rollback:
-      within: ${within}
+      within: ${within}${target === undefined ? '' : `\n      target: ${target}`}
       when:
         - name: error rate
           prometheus: ${condition}

@@ -207,6 +207,11 @@ export function storePerTest() {
       handle = await backend.open();
       return handle;
     },
+    /** Disposes after the test a store opened elsewhere (a test server's). */
+    adopt(opened: StoreHandle): StoreHandle {
+      handle = opened;
+      return handle;
+    },
     scratch(prefix: string): string {
       dir = mkdtempSync(join(tmpdir(), prefix));
       return dir;
