@@ -91,6 +91,29 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     return { dir, result };
   }
 
+  /** `verify --image at --stage dev --key keys/verifier.pub` and `extra`, in `dir`. */
+  const verifyImage = (dir: string, at: string, ...extra: string[]) =>
+    runCli(['verify', '--image', at, '--stage', 'dev', '--key', 'keys/verifier.pub', ...extra], { cwd: dir });
+
+  /** What a `verify --image --json` report found: each envelope's location and validity. */
+  const found = (report: { found: Array<{ location: string; valid: boolean }> }) =>
+    report.found.map((f) => [f.location, f.valid]);
+
+  /** A VSA for `digest` at stage dev of pipeline shop, signed with `key` (the verifier's by default). */
+  const vsaFor = (digest: string, key = loadPrivateKey(verifier.privatePem, 'verifier')) =>
+    signVsa(
+      buildVsa({
+        artifactDigest: digest,
+        verifierId: 'https://tollgate.example.com/shop',
+        timeVerified: new Date(),
+        pipeline: 'shop',
+        stage: 'dev',
+        contractDigest: `sha256:${'c'.repeat(64)}`,
+        inputAttestations: [],
+      }),
+      key,
+    );
+
   it('publishes the VSA and the evidence as referrers (fallback tag) and in cosign .att, and verify --image admits it', async () => {
     const { dir, result } = await promoted();
     expect(result.stderr).toContain(`published next to ${registry.host}/shop/checkout`);
@@ -117,25 +140,13 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     ]);
     expect(att.layers.every((l) => l.mediaType === 'application/vnd.dsse.envelope.v1+json')).toBe(true);
 
-    const verify = await runCli(
-      [
-        'verify',
-        '--image',
-        `${registry.host}/shop/checkout@${image.digest}`,
-        '--stage',
-        'dev',
-        '--key',
-        'keys/verifier.pub',
-        '--json',
-      ],
-      { cwd: dir },
-    );
+    const verify = await verifyImage(dir, `${registry.host}/shop/checkout@${image.digest}`, '--json');
     expect(verify.code, verify.stderr).toBe(0);
     const report = JSON.parse(verify.stdout);
     expect(report.valid).toBe(true);
     // Read next to the image, with no ledger: it says a later rollback was not looked for.
     expect(report.rollbackChecked).toBe(false);
-    expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+    expect(found(report)).toEqual([
       ['fallback-tag', true],
       ['cosign', true],
     ]);
@@ -165,9 +176,7 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     );
     expect(prodStage.code).toBe(1);
     expect(prodStage.stdout).toContain('does not admit stage prod');
-    const byTag = await runCli(['verify', '--image', ref, '--stage', 'dev', '--key', 'keys/verifier.pub'], {
-      cwd: dir,
-    });
+    const byTag = await verifyImage(dir, ref);
     expect(byTag.code).toBe(3);
     expect(byTag.stderr).toContain('verify by digest');
   });
@@ -176,25 +185,7 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     const victimRef = `${registry.host}/shop/victim:1.0`;
     const victim = await pushTestImage(victimRef, [{ architecture: 'amd64', layers: [2048] }]);
     const client = new RegistryClient(transportOptionsFromEnv({}));
-    const key = loadPrivateKey(verifier.privatePem, 'verifier');
     const forgedKey = loadPrivateKey(other.privatePem, 'attacker');
-    const vsaFor = (digest: string, signer: typeof key) =>
-      Buffer.from(
-        JSON.stringify(
-          signVsa(
-            buildVsa({
-              artifactDigest: digest,
-              verifierId: 'https://tollgate.example.com/shop',
-              timeVerified: new Date(),
-              pipeline: 'shop',
-              stage: 'dev',
-              contractDigest: `sha256:${'c'.repeat(64)}`,
-              inputAttestations: [],
-            }),
-            signer,
-          ),
-        ),
-      );
     const predicateType = 'https://slsa.dev/verification_summary/v1';
     // A genuine VSA about another image, and a VSA about this one signed by another key.
     await attachCosignAttestations(
@@ -202,24 +193,12 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
       { registry: registry.host, repository: 'shop/victim' },
       victim.digest,
       [
-        { bytes: vsaFor(image.digest, key), predicateType },
-        { bytes: vsaFor(victim.digest, forgedKey), predicateType },
+        { bytes: Buffer.from(JSON.stringify(vsaFor(image.digest))), predicateType },
+        { bytes: Buffer.from(JSON.stringify(vsaFor(victim.digest, forgedKey))), predicateType },
       ],
     );
     const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
-    const verify = await runCli(
-      [
-        'verify',
-        '--image',
-        `${registry.host}/shop/victim@${victim.digest}`,
-        '--stage',
-        'dev',
-        '--key',
-        'keys/verifier.pub',
-        '--json',
-      ],
-      { cwd: dir },
-    );
+    const verify = await verifyImage(dir, `${registry.host}/shop/victim@${victim.digest}`, '--json');
     expect(verify.code).toBe(1);
     const report = JSON.parse(verify.stdout);
     expect(report.found).toHaveLength(2);
@@ -233,20 +212,8 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     const repo = { registry: registry.host, repository: 'shop/planted' };
     const client = new RegistryClient(transportOptionsFromEnv({}));
     const predicateType = 'https://slsa.dev/verification_summary/v1';
-    const vsa = signVsa(
-      buildVsa({
-        artifactDigest: target.digest,
-        verifierId: 'https://tollgate.example.com/shop',
-        timeVerified: new Date(),
-        pipeline: 'shop',
-        stage: 'dev',
-        contractDigest: `sha256:${'c'.repeat(64)}`,
-        inputAttestations: [],
-      }),
-      loadPrivateKey(verifier.privatePem, 'verifier'),
-    );
     await attachCosignAttestations(client, repo, target.digest, [
-      { bytes: Buffer.from(JSON.stringify(vsa)), predicateType },
+      { bytes: Buffer.from(JSON.stringify(vsaFor(target.digest))), predicateType },
     ]);
     // Someone with push access plants a referrer whose envelope the registry path serves damaged.
     const junk = Buffer.from('{"payloadType":"junk"}');
@@ -269,22 +236,10 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
         [`manifests/${pushed.digest}`, 'not the one asked for'],
       ] as const) {
         proxy.rules.unshift({ when: new RegExp(`^GET /v2/shop/planted/${path}$`), fault: 'corrupt' });
-        const verify = await runCli(
-          [
-            'verify',
-            '--image',
-            `${proxy.host}/shop/planted@${target.digest}`,
-            '--stage',
-            'dev',
-            '--key',
-            'keys/verifier.pub',
-            '--json',
-          ],
-          { cwd: dir },
-        );
+        const verify = await verifyImage(dir, `${proxy.host}/shop/planted@${target.digest}`, '--json');
         expect(verify.code, verify.stderr).toBe(0);
         const report = JSON.parse(verify.stdout);
-        expect(report.found.map((f: { location: string; valid: boolean }) => [f.location, f.valid])).toEqual([
+        expect(found(report)).toEqual([
           ['fallback-tag', false],
           ['cosign', true],
         ]);
@@ -300,22 +255,7 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);
     const client = new RegistryClient(transportOptionsFromEnv({}));
     // A genuine VSA, signed by the verifier key, from before checkpoints: no tollgateLedger.
-    const bytes = Buffer.from(
-      JSON.stringify(
-        signVsa(
-          buildVsa({
-            artifactDigest: old.digest,
-            verifierId: 'https://tollgate.example.com/shop',
-            timeVerified: new Date(),
-            pipeline: 'shop',
-            stage: 'dev',
-            contractDigest: `sha256:${'c'.repeat(64)}`,
-            inputAttestations: [],
-          }),
-          loadPrivateKey(verifier.privatePem, 'verifier'),
-        ),
-      ),
-    );
+    const bytes = Buffer.from(JSON.stringify(vsaFor(old.digest)));
     await attachCosignAttestations(client, { registry: registry.host, repository: 'shop/old' }, old.digest, [
       { bytes, predicateType: 'https://slsa.dev/verification_summary/v1' },
     ]);
@@ -324,15 +264,14 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
       'kept.checkpoint': 'x\n',
     });
     const at = `${registry.host}/shop/old@${old.digest}`;
-    const base = ['verify', '--image', at, '--stage', 'dev', '--key', 'keys/verifier.pub'];
-    const plain = await runCli(base, { cwd: dir });
+    const plain = await verifyImage(dir, at);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('  a later rollback was not checked (no ledger at hand');
-    const strict = await runCli([...base, '--require-ledger'], { cwd: dir });
+    const strict = await verifyImage(dir, at, '--require-ledger');
     expect(strict.code, strict.stdout).toBe(1);
     expect(strict.stdout).toContain('NOT admitted');
     expect(strict.stdout).toContain('carries no tollgateLedger');
-    const since = await runCli([...base, '--since', 'kept.checkpoint'], { cwd: dir });
+    const since = await verifyImage(dir, at, '--since', 'kept.checkpoint');
     expect(since.code).toBe(3);
     expect(since.stderr).toContain('does not take --since');
   });
