@@ -5,23 +5,10 @@
  * graph, 9^10 paths for ten levels of nine aliases, minutes of CPU before the budget ever ran.
  */
 import { describe, expect, it } from 'vitest';
+import { driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release-candidate verification
-    config: [values/staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [values/prod.yaml]
-    requires:
-      drift:
-        budget: { security: 0 }
-`;
+const CONTRACT = driftYaml('        budget: { security: 0 }');
 
 function bomb(levels: number): string {
   const lines = [

@@ -5,23 +5,10 @@
  * a YAML alias bomb is.
  */
 import { describe, expect, it } from 'vitest';
+import { driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release-candidate verification
-    config: [flags/staging.flagd.json]
-  prod:
-    purpose: live
-    from: staging
-    config: [flags/prod.flagd.json]
-    requires:
-      drift:
-        budget: { flags: 0 }
-`;
+const CONTRACT = driftYaml('        budget: { flags: 0 }', { config: ['flags/STAGE.flagd.json'] });
 
 function flags(levels: number): string {
   const evaluators: Record<string, unknown> = { e0: { '==': [{ var: 'email' }, 'a@example.com'] } };

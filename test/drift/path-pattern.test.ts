@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePathPattern } from '../../src/drift/pointer.js';
 import type { DriftReport } from '../../src/drift/report.js';
+import { driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 /** The definition: every split point of every `**` (exponential, so only for short inputs). */
@@ -41,24 +42,9 @@ describe('drift path patterns', () => {
     const depth = 40;
     const pattern = `${'**/a/'.repeat(20)}b`;
     const nested = (value: string) => `${'{a: '.repeat(depth)}${value}${'}'.repeat(depth)}\n`;
-    const contract = `version: 1
-pipeline: shop
-artifact: { type: file }
-drift:
-  classes:
-    security: ["${pattern}"]
-stages:
-  staging:
-    purpose: release-candidate verification
-    config: [values/staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [values/prod.yaml]
-    requires:
-      drift:
-        budget: { security: 0 }
-`;
+    const contract = driftYaml('        budget: { security: 0 }', {
+      top: `drift:\n  classes:\n    security: ["${pattern}"]\n`,
+    });
     const dir = makeWorkspace(contract, {
       'values/staging.yaml': `root: ${nested('1')}`,
       'values/prod.yaml': `root: ${nested('2')}`,

@@ -16,6 +16,7 @@ import { readStageConfig } from '../../src/drift/read-config.js';
 import { renderDriftExplain } from '../../src/drift/render.js';
 import { buildDriftReport, type DriftReport } from '../../src/drift/report.js';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
+import { driftYaml } from '../support/builders.js';
 import { type CliResult, fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
 /** mulberry32: the same corpus on every run. */
@@ -372,21 +373,19 @@ function files(stage: Stage, name: string): Record<string, string> {
   };
 }
 
-const CONTRACT = `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release-candidate verification
-    config: [values/staging.yaml, settings/staging.json, .env.staging, props/staging.properties, k8s:k8s/staging.yaml, same/staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [values/prod.yaml, settings/prod.json, .env.prod, props/prod.properties, k8s:k8s/prod.yaml, same/prod.yaml]
-    requires:
-      drift:
-        budget: { flags: any, endpoints: any, data: any, security: any, other: any }
-`;
+const CONTRACT = driftYaml(
+  '        budget: { flags: any, endpoints: any, data: any, security: any, other: any }',
+  {
+    config: [
+      'values/STAGE.yaml',
+      'settings/STAGE.json',
+      '.env.STAGE',
+      'props/STAGE.properties',
+      'k8s:k8s/STAGE.yaml',
+      'same/STAGE.yaml',
+    ],
+  },
+);
 
 const corpus = buildCorpus();
 const ALL_SECRETS = corpus.cases.flatMap((entry) => entry.secrets);

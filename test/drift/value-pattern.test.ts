@@ -7,26 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { DriftReport } from '../../src/drift/report.js';
 import { describeValuePatternProblem } from '../../src/drift/value-pattern.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { driftYaml, tollgateErrorOf } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
-const contract = (match: string) => `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: release-candidate verification
-    config: [values/staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [values/prod.yaml]
-    requires:
-      drift:
-        budget: { endpoints: declared }
+const contract = (match: string) =>
+  driftYaml(`        budget: { endpoints: declared }
         declared:
-          - { path: /database/host, class: endpoints, reason: own database, match: '${match}' }
-`;
+          - { path: /database/host, class: endpoints, reason: own database, match: '${match}' }`);
 
 const errorOf = (match: string) => tollgateErrorOf(() => validateContract(contract(match), 'tollgate.yaml'));
 

@@ -215,6 +215,34 @@ stages:
 ${when}${after}`;
 }
 
+/**
+ * The YAML of the drift pipeline the drift tests write: staging (release-candidate verification)
+ * then prod (live, from staging), each reading the `config` files (STAGE stands for the stage's
+ * name), prod requiring `drift` (YAML lines, indented 8, under `drift:`). `top` holds top-level
+ * keys before `stages:` (a `drift:` section), one a line from column 0.
+ */
+export function driftYaml(
+  drift: string,
+  { config = ['values/STAGE.yaml'], top = '' }: { config?: string[]; top?: string } = {},
+): string {
+  const files = (stage: string) => config.map((file) => file.replaceAll('STAGE', stage)).join(', ');
+  return `version: 1
+pipeline: shop
+artifact: { type: file }
+${top}stages:
+  staging:
+    purpose: release-candidate verification
+    config: [${files('staging')}]
+  prod:
+    purpose: live
+    from: staging
+    config: [${files('prod')}]
+    requires:
+      drift:
+${drift}
+`;
+}
+
 /** {@link twoStageYaml}, loaded. */
 export function twoStageContract(...args: Parameters<typeof twoStageYaml>): Contract {
   return contractOf(twoStageYaml(...args));
