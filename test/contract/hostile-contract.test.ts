@@ -16,10 +16,8 @@ import { GATE_KEYS } from '../../src/contract/schema.js';
 import { stageOf } from '../../src/contract/types.js';
 import { decide } from '../../src/decide.js';
 import { GATES } from '../../src/gates/index.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { contractErrorOf, tollgateErrorOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
-
-const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
 
 const base = (extra: string) => `version: 1
 pipeline: shop
@@ -33,7 +31,7 @@ describe('prototype names in a contract', () => {
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])(
     'refuses `from: %s` when no such stage exists',
     (name) => {
-      const error = errorOf(base(`  prod:\n    purpose: live\n    from: ${name}\n`));
+      const error = contractErrorOf(base(`  prod:\n    purpose: live\n    from: ${name}\n`));
       expect(error.code).toBe('CONTRACT_INVALID');
       // A name the stage-name pattern refuses is refused by the pattern; the others name no stage.
       expect(error.message).toMatch(
@@ -45,27 +43,27 @@ describe('prototype names in a contract', () => {
   );
 
   it('refuses verifiedIn, soak.in and override stages that are prototype names', () => {
-    expect(errorOf(base('    requires: { verifiedIn: constructor }\n')).message).toContain(
+    expect(contractErrorOf(base('    requires: { verifiedIn: constructor }\n')).message).toContain(
       'stages.dev.requires.verifiedIn: "constructor" names no stage; stages are dev',
     );
-    expect(errorOf(base('    requires: { soak: { duration: 1h, in: toString } }\n')).message).toContain(
-      '"toString" names no stage',
-    );
+    expect(
+      contractErrorOf(base('    requires: { soak: { duration: 1h, in: toString } }\n')).message,
+    ).toContain('"toString" names no stage');
     const grant = `${base('')}overrides:\n  - { by: [alice], stages: [constructor] }\n`;
-    expect(errorOf(grant).message).toContain('overrides.0.stages.0: "constructor" names no stage');
+    expect(contractErrorOf(grant).message).toContain('overrides.0.stages.0: "constructor" names no stage');
   });
 
   it('refuses group:NAME references to prototype names instead of crashing', () => {
     for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
       const text = base(`    requires: { approvals: { count: 1, from: ["group:${name}"] } }\n`);
-      expect(errorOf(text).message).toContain(`"group:${name}" names no group`);
+      expect(contractErrorOf(text).message).toContain(`"group:${name}" names no group`);
     }
     const grant = `${base('')}groups:\n  leads: [alice]\noverrides:\n  - { by: ["group:toString"] }\n`;
-    expect(errorOf(grant).message).toContain('"group:toString" names no group; groups are leads');
+    expect(contractErrorOf(grant).message).toContain('"group:toString" names no group; groups are leads');
   });
 
   it('refuses signedBy names that are prototype names', () => {
-    const error = errorOf(base('    requires: { signedBy: { by: [toString] } }\n'));
+    const error = contractErrorOf(base('    requires: { signedBy: { by: [toString] } }\n'));
     expect(error.message).toContain('"toString" is not a key or identity in the trust section');
   });
 
@@ -97,7 +95,7 @@ describe('names that read alike', () => {
   it('refuses a user written where a group of that name exists, wherever principals are listed', () => {
     // Loaded before: the approval of anyone calling themselves "release-managers" counted.
     const groups = 'groups:\n  release-managers: [alice, bob]\n';
-    const approvals = errorOf(
+    const approvals = contractErrorOf(
       `${base('    requires: { approvals: { count: 1, from: [release-managers] } }\n')}${groups}`,
     );
     expect(approvals.message).toBe(
@@ -110,7 +108,9 @@ describe('names that read alike', () => {
       'groups:\n  sre: [release-managers]\n  release-managers: [alice]\n',
     ]) {
       const text = `${base('')}${section}${section.startsWith('groups') ? '' : groups}`;
-      expect(errorOf(text).message).toContain('"release-managers" is a user, but the contract has a group');
+      expect(contractErrorOf(text).message).toContain(
+        '"release-managers" is a user, but the contract has a group',
+      );
     }
     const group = `${base('    requires: { approvals: { count: 1, from: ["group:release-managers"] } }\n')}${groups}`;
     expect(validateContract(group, 'tollgate.yaml').groups).toEqual({ 'release-managers': ['alice', 'bob'] });
@@ -119,11 +119,11 @@ describe('names that read alike', () => {
   it('refuses two groups whose names differ only in case', () => {
     // Loaded before: `group:Leads` named mallory's group, not alice's `leads`.
     const text = `${base('    requires: { approvals: { count: 1, from: ["group:Leads"] } }\n')}groups:\n  leads: [alice]\n  Leads: [mallory]\n`;
-    expect(errorOf(text).message).toBe(
+    expect(contractErrorOf(text).message).toBe(
       'tollgate.yaml:10:10: groups.Leads: group "Leads" differs from group "leads" only in case; names that read alike must not be two groups: rename one',
     );
     // Full-width and other non-ASCII group names are not group names at all.
-    expect(errorOf(`${base('')}groups:\n  ops: [alice]\n  ｏｐｓ: [mallory]\n`).message).toContain(
+    expect(contractErrorOf(`${base('')}groups:\n  ops: [alice]\n  ｏｐｓ: [mallory]\n`).message).toContain(
       'key "ｏｐｓ" is not a group name',
     );
   });
@@ -157,7 +157,7 @@ describe('gates that check nothing', () => {
       'stages.dev.requires.soak: a soak longer than 0: 0h waits for nothing (to require that the digest entered a stage, name it in `from`)',
     ],
   ])('refuses `%s`', (gate, message) => {
-    const error = errorOf(base(`    requires: { ${gate} }\n`));
+    const error = contractErrorOf(base(`    requires: { ${gate} }\n`));
     expect(error.message).toMatch(/^tollgate\.yaml:7:\d+: /);
     expect(error.message).toContain(message);
   });
@@ -167,7 +167,7 @@ describe('gates that check nothing', () => {
   ])('refuses a drift section that names no budget class (`%s` and the like)', (...gates) => {
     for (const gate of gates) {
       const text = `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { ${gate} }\n`;
-      const error = errorOf(text);
+      const error = contractErrorOf(text);
       expect(error.message).toMatch(/^tollgate\.yaml:10:\d+: stages\.prod\.requires\.drift/);
       expect(error.message).toContain('a budget for at least one class');
     }
@@ -179,7 +179,7 @@ describe('gates that check nothing', () => {
     'refuses a declared difference whose path %s is wildcards only, which excused every difference of its class',
     (path) => {
       const drift = `drift: { budget: { security: declared }, declared: [{ path: ${path}, class: security, reason: r }] }`;
-      const error = errorOf(
+      const error = contractErrorOf(
         `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: { ${drift} }\n`,
       );
       expect(error.code).toBe('CONTRACT_INVALID');
@@ -198,7 +198,7 @@ describe('gates that check nothing', () => {
   });
 
   it('refuses drift on a stage without an upstream, which had nothing to compare and passed', () => {
-    const error = errorOf(base('    requires: { drift: { budget: { security: 0 } } }\n'));
+    const error = contractErrorOf(base('    requires: { drift: { budget: { security: 0 } } }\n'));
     expect(error.message).toBe(
       'tollgate.yaml:7:17: stages.dev.requires.drift: stage dev has no upstream stage (`from`), so there is no config to compare and this gate checks nothing; add `from`, or remove `drift`',
     );
@@ -215,7 +215,7 @@ describe('names and settings that would silently match nothing', () => {
 
   it("refuses a suite's `in` that names no stage", () => {
     // Loaded before: evidence "in stagin" never exists, and the reviewer read staging.
-    expect(errorOf(twoStages('{ tests: [{ suite: e2e, in: stagin }] }')).message).toBe(
+    expect(contractErrorOf(twoStages('{ tests: [{ suite: e2e, in: stagin }] }')).message).toBe(
       'tollgate.yaml:10:43: stages.prod.requires.tests.0.in: "stagin" names no stage; stages are dev, prod',
     );
     expect(validateContract(twoStages('{ tests: [{ suite: e2e, in: dev }] }'), 'tollgate.yaml')).toBeTruthy();
@@ -223,7 +223,7 @@ describe('names and settings that would silently match nothing', () => {
 
   it('refuses an override grant for a gate that does not exist, suggesting the nearest', () => {
     const text = twoStages('{ soak: 1h }', 'overrides:\n  - { by: [alice], gates: [sok] }\n');
-    expect(errorOf(text).message).toBe(
+    expect(contractErrorOf(text).message).toBe(
       'tollgate.yaml:12:28: overrides.0.gates.0: "sok" is not a gate; did you mean "soak"?',
     );
   });
@@ -234,7 +234,7 @@ describe('names and settings that would silently match nothing', () => {
 
   it('refuses a rollback watched for no time', () => {
     const text = `${base('')}    rollback: { within: 0s, when: [{ name: errors, prometheus: up, above: 1 }] }\n`;
-    expect(errorOf(text).message).toBe(
+    expect(contractErrorOf(text).message).toBe(
       'tollgate.yaml:7:25: stages.dev.rollback.within: a `within` longer than 0: the conditions would never be watched after a promotion',
     );
   });
@@ -247,7 +247,7 @@ describe('CEL rules whose evaluation would stall decisions', () => {
 
   it('refuses comprehensions nested three deep: a billion steps from three lists of 1,000', () => {
     // Loaded before; evaluating it would take tens of seconds per decision (10^7 steps took 0.3 s).
-    const error = errorOf(rule(`${list}.all(a, ${list}.all(b, ${list}.all(c, a + b + c >= 0)))`));
+    const error = contractErrorOf(rule(`${list}.all(a, ${list}.all(b, ${list}.all(c, a + b + c >= 0)))`));
     expect(error.message).toMatch(
       /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: comprehensions \(all, exists, exists_one, map, filter\) nested 3 deep; at most 2/,
     );
@@ -255,27 +255,27 @@ describe('CEL rules whose evaluation would stall decisions', () => {
 
   it('refuses a matches() pattern that backtracks exponentially on a crafted label', () => {
     // Loaded before; a version label of 40 digits and an x kept one decision busy for minutes.
-    const error = errorOf(rule('artifact.labels.version.matches("^([0-9]+\\\\.?)+$")'));
+    const error = contractErrorOf(rule('artifact.labels.version.matches("^([0-9]+\\\\.?)+$")'));
     expect(error.message).toMatch(
       /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: the pattern "\^\(\[0-9\]\+\\\\\.\?\)\+\$" of matches\(\) \(column 33 of the expression\) repeats a group that itself repeats or alternates/,
     );
-    expect(errorOf(rule('artifact.labels.v.matches("(\\\\d|\\\\w)+x")')).message).toContain(
+    expect(contractErrorOf(rule('artifact.labels.v.matches("(\\\\d|\\\\w)+x")')).message).toContain(
       'repeats a group that itself repeats or alternates',
     );
-    expect(errorOf(rule('artifact.labels.v.matches("(a+)\\\\1")')).message).toContain(
+    expect(contractErrorOf(rule('artifact.labels.v.matches("(a+)\\\\1")')).message).toContain(
       'refers back to a group',
     );
-    expect(errorOf(rule('artifact.labels.v.matches(artifact.labels.pattern)')).message).toContain(
+    expect(contractErrorOf(rule('artifact.labels.v.matches(artifact.labels.pattern)')).message).toContain(
       'matches() takes its pattern as a string written in the rule',
     );
-    expect(errorOf(rule('artifact.labels.v.matches("[a-")')).message).toContain(
+    expect(contractErrorOf(rule('artifact.labels.v.matches("[a-")')).message).toContain(
       'is not a valid regular expression',
     );
   });
 
   it('refuses a matches() pattern JavaScript reads other than RE2, so a negated rule cannot pass by it', () => {
     // Loaded before; cel-js read \z as the letter z, so the rule held for the branch main itself.
-    const error = errorOf(rule('!artifact.labels.branch.matches("^main\\\\z")'));
+    const error = contractErrorOf(rule('!artifact.labels.branch.matches("^main\\\\z")'));
     expect(error.message).toMatch(
       /^tollgate\.yaml:10:16: stages\.dev\.requires\.rules\.0\.cel: rule "r": CEL: the pattern "\^main\\\\z" of matches\(\) \(column 33 of the expression\) uses the escape \\z, which JavaScript, the engine cel-js runs, reads as the letter z/,
     );
@@ -292,7 +292,7 @@ describe('CEL rules whose evaluation would stall decisions', () => {
   });
 
   it('refuses a chain of operators too long to read, saying so rather than the stack overflow', () => {
-    const error = errorOf(
+    const error = contractErrorOf(
       rule(Array.from({ length: 10_000 }, (_, i) => `artifact.labels.v == "${i}"`).join(' || ')),
     );
     expect(error.message).toContain('rule "r": CEL: the expression nests too deeply to read');
@@ -317,8 +317,9 @@ describe('CEL rules whose evaluation would stall decisions', () => {
     expect(validateContract(rule(inner), 'tollgate.yaml').stages.dev?.requires.rules).toHaveLength(1);
     // The same depth over lists that are not the enclosing item is three lists multiplied.
     expect(
-      errorOf(rule('evidence.sbom.records.all(r, promotions.all(p, approvals.all(a, a.actor != p.actor)))'))
-        .message,
+      contractErrorOf(
+        rule('evidence.sbom.records.all(r, promotions.all(p, approvals.all(a, a.actor != p.actor)))'),
+      ).message,
     ).toContain('nested 3 deep; at most 2');
   });
 });
@@ -327,7 +328,7 @@ describe('contract size limit', () => {
   it(`refuses a contract over ${DEFAULT_MAX_CONTRACT_BYTES} bytes before parsing it`, () => {
     // Invalid YAML past the limit: a parse would report it; the limit must be what is reported.
     const text = `version: 1\n${'#'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n: : :\n`;
-    const error = errorOf(text);
+    const error = contractErrorOf(text);
     expect(error.code).toBe('CONTRACT_INVALID');
     expect(error.message).toContain(`over the limit of ${DEFAULT_MAX_CONTRACT_BYTES} bytes`);
     expect(error.message).toContain('TOLLGATE_CONTRACT_MAX_BYTES');
@@ -337,7 +338,7 @@ describe('contract size limit', () => {
     // 400,000 three-byte characters: 1.2 MB in UTF-8 although under a million characters.
     const text = base(`    # ${'€'.repeat(400_000)}\n`);
     expect(text.length).toBeLessThan(DEFAULT_MAX_CONTRACT_BYTES);
-    expect(errorOf(text).message).toMatch(/contract is \d+ bytes, over the limit/);
+    expect(contractErrorOf(text).message).toMatch(/contract is \d+ bytes, over the limit/);
   });
 
   it('reads a file only up to the limit, and takes a raised limit', () => {

@@ -5,10 +5,8 @@ import { contractJsonSchema } from '../../src/contract/json-schema.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import { nearestKey } from '../../src/contract/schema-issues.js';
 import { starterContract } from '../../src/contract/starter-contract.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { contractErrorOf } from '../support/builders.js';
 import { ROOT, THREE_STAGES } from '../support/cli.js';
-
-const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
 
 describe('validateContract', () => {
   it('accepts the three-stage contract and normalises from and config', () => {
@@ -31,7 +29,9 @@ describe('validateContract', () => {
   });
 
   it('names file, line, column and the nearest key for an unknown key', () => {
-    const error = errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    requries: {}'));
+    const error = contractErrorOf(
+      THREE_STAGES.replace('    purpose: live', '    purpose: live\n    requries: {}'),
+    );
     expect(error.code).toBe('CONTRACT_INVALID');
     expect(error.message).toContain(
       'tollgate.yaml:18:5: unknown key "requries" in stages.prod; did you mean "requires"?',
@@ -40,7 +40,7 @@ describe('validateContract', () => {
   });
 
   it('suggests keys inside a test suite requirement', () => {
-    const error = errorOf(
+    const error = contractErrorOf(
       THREE_STAGES.replace('{ suite: integration, maxSkipped: 1 }', '{ suite: integration, maxSkiped: 1 }'),
     );
     expect(error.message).toMatch(
@@ -49,14 +49,14 @@ describe('validateContract', () => {
   });
 
   it('reports a wrong type with what was expected and what was found', () => {
-    const error = errorOf(THREE_STAGES.replace('minTests: 2', 'minTests: "two"'));
+    const error = contractErrorOf(THREE_STAGES.replace('minTests: 2', 'minTests: "two"'));
     expect(error.message).toMatch(
       /tollgate\.yaml:8:\d+: stages\.dev\.requires\.tests\.0\.minTests: expected number, found string "two"/,
     );
   });
 
   it('points at a map key its schema refuses and says what it must be', () => {
-    const error = errorOf(
+    const error = contractErrorOf(
       THREE_STAGES.replace('  staging:', '  Staging:').replace('from: staging', 'from: dev'),
     );
     expect(error.message).toBe(
@@ -66,19 +66,21 @@ describe('validateContract', () => {
   });
 
   it('refuses an upstream stage listed twice in from', () => {
-    const error = errorOf(THREE_STAGES.replace('    from: staging', '    from: [staging, dev, staging]'));
+    const error = contractErrorOf(
+      THREE_STAGES.replace('    from: staging', '    from: [staging, dev, staging]'),
+    );
     expect(error.message).toBe(
       'tollgate.yaml:18:26: stages.prod.from: "staging" is listed twice; expected each upstream stage once',
     );
   });
 
   it("names YAML's infinities instead of calling them null", () => {
-    const error = errorOf(THREE_STAGES.replace('minTests: 2', 'minTests: .inf'));
+    const error = contractErrorOf(THREE_STAGES.replace('minTests: 2', 'minTests: .inf'));
     expect(error.message).toMatch(/minTests: expected a finite number, found \.inf$/);
   });
 
   it('refuses a from that names no stage, suggesting the nearest', () => {
-    const error = errorOf(THREE_STAGES.replace('from: staging', 'from: stagin'));
+    const error = contractErrorOf(THREE_STAGES.replace('from: staging', 'from: stagin'));
     expect(error.message).toContain('tollgate.yaml:18:11: stages.prod.from: "stagin" names no stage');
     expect(error.message).toContain('did you mean "staging"?');
   });
@@ -88,21 +90,21 @@ describe('validateContract', () => {
       '    purpose: fast feedback',
       '    purpose: fast feedback\n    from: prod',
     );
-    const error = errorOf(cyclic);
+    const error = contractErrorOf(cyclic);
     expect(error.message).toMatch(/tollgate\.yaml:7:11: stages\.dev\.from: cycle dev → prod → staging → dev/);
   });
 
   it('refuses invalid YAML and duplicate keys with a position', () => {
-    expect(errorOf('version: 1\npipeline: [unclosed\n').message).toMatch(
+    expect(contractErrorOf('version: 1\npipeline: [unclosed\n').message).toMatch(
       /^tollgate\.yaml:\d+:\d+: invalid YAML/,
     );
-    expect(errorOf('version: 1\nversion: 1\n').message).toMatch(
+    expect(contractErrorOf('version: 1\nversion: 1\n').message).toMatch(
       /tollgate\.yaml:2:1: invalid YAML: .*[Uu]nique/,
     );
   });
 
   it('refuses a contract that is not a map', () => {
-    expect(errorOf('- a\n- b\n').message).toContain('expected a map');
+    expect(contractErrorOf('- a\n- b\n').message).toContain('expected a map');
   });
 
   it('shares settings through anchors, merge keys and top-level x- keys', () => {
@@ -134,12 +136,12 @@ stages:
     expect(contract.stages.staging?.requires.tests?.[0]).toMatchObject({ suite: 'unit', minTests: 5 });
     // Only top-level keys: an x- key inside a stage is still an unknown key.
     expect(
-      errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    x-note: hi')).message,
+      contractErrorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    x-note: hi')).message,
     ).toContain('tollgate.yaml:18:5: unknown key "x-note" in stages.prod');
   });
 
   it('refuses a merge key that does not merge a map, and a list or map used as a key', () => {
-    const merge = errorOf(
+    const merge = contractErrorOf(
       THREE_STAGES.replace('stages:', 'x-list: &list [a, b]\nstages:').replace(
         '    purpose: live',
         '    purpose: live\n    <<: *list',
@@ -151,23 +153,24 @@ stages:
     );
     // A merge of an alias to no anchor is reported as that.
     expect(
-      errorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    <<: *nowhere')).message,
+      contractErrorOf(THREE_STAGES.replace('    purpose: live', '    purpose: live\n    <<: *nowhere'))
+        .message,
     ).toBe(
       'tollgate.yaml:18:9: alias *nowhere names no anchor above it; expected &nowhere defined earlier in the file',
     );
-    const listKey = errorOf(THREE_STAGES.replace('  prod:', '  ? [prod]\n  :'));
+    const listKey = contractErrorOf(THREE_STAGES.replace('  prod:', '  ? [prod]\n  :'));
     expect(listKey.message).toBe('tollgate.yaml:16:5: a list used as a key; expected a name');
   });
 
   it('refuses an alias to no anchor, and an alias expansion bomb, at the alias', () => {
-    const unresolved = errorOf(
+    const unresolved = contractErrorOf(
       THREE_STAGES.replace('    purpose: live', '    purpose: live\n    rollback: *nowhere'),
     );
     expect(unresolved.code).toBe('CONTRACT_INVALID');
     expect(unresolved.message).toBe(
       'tollgate.yaml:18:15: alias *nowhere names no anchor above it; expected &nowhere defined earlier in the file',
     );
-    const bomb = errorOf(
+    const bomb = contractErrorOf(
       `version: 1
 pipeline: shop
 artifact: { type: file }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { contractErrorOf } from '../support/builders.js';
 
 const CONTRACT = `version: 1
 pipeline: billing
@@ -32,39 +32,37 @@ stages:
       approvals: { count: 1, from: [group:release-managers] }
 `;
 
-const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
-
 describe('contract typos name the nearest valid name', () => {
   it('suggests the stage a suite in names', () => {
     expect(validateContract(CONTRACT, 'tollgate.yaml').pipeline).toBe('billing');
-    expect(errorOf(CONTRACT.replace('in: staging', 'in: stagin')).message).toContain(
+    expect(contractErrorOf(CONTRACT.replace('in: staging', 'in: stagin')).message).toContain(
       'tollgate.yaml:22:33: stages.prod.requires.tests.0.in: "stagin" names no stage; stages are dev, staging, prod (did you mean "staging"?)',
     );
   });
 
   it('suggests the stage an override grant names', () => {
-    expect(errorOf(CONTRACT.replace('stages: [prod]', 'stages: [prd]')).message).toContain(
+    expect(contractErrorOf(CONTRACT.replace('stages: [prod]', 'stages: [prd]')).message).toContain(
       'overrides.0.stages.0: "prd" names no stage; stages are dev, staging, prod (did you mean "prod"?)',
     );
   });
 
   it('suggests the group a group reference names', () => {
     expect(
-      errorOf(CONTRACT.replace('[group:release-managers]', '[group:release-manager]')).message,
+      contractErrorOf(CONTRACT.replace('[group:release-managers]', '[group:release-manager]')).message,
     ).toContain(
       '"group:release-manager" names no group; groups are release-managers (did you mean "group:release-managers"?)',
     );
   });
 
   it('suggests the word a fixed list of words holds', () => {
-    expect(errorOf(CONTRACT.replace('type: file', 'type: files')).message).toContain(
+    expect(contractErrorOf(CONTRACT.replace('type: file', 'type: files')).message).toContain(
       'tollgate.yaml:3:19: artifact.type: expected one of "oci", "file", "package" (did you mean "file"?)',
     );
-    expect(errorOf(CONTRACT.replace('class: endpoints', 'class: endpoint')).message).toContain(
+    expect(contractErrorOf(CONTRACT.replace('class: endpoints', 'class: endpoint')).message).toContain(
       'stages.staging.requires.drift.declared.0.class: expected one of "flags", "endpoints", "data", "security", "other" (did you mean "endpoints"?)',
     );
     // A word far from every valid one gets the list alone.
-    const message = errorOf(CONTRACT.replace('type: file', 'type: zzzzzzz')).message;
+    const message = contractErrorOf(CONTRACT.replace('type: file', 'type: zzzzzzz')).message;
     expect(message).toContain('artifact.type: expected one of "oci", "file", "package"');
     expect(message).not.toContain('did you mean');
   });

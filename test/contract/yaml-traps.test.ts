@@ -5,9 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffContracts } from '../../src/contract/contract-diff.js';
 import { validateContract, validateContractInForce } from '../../src/contract/load-contract.js';
-import { tollgateErrorOf } from '../support/builders.js';
-
-const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
+import { contractErrorOf } from '../support/builders.js';
 
 const HEAD = `version: 1
 pipeline: shop
@@ -31,7 +29,7 @@ stages:
 `;
 
   it('refuses a map written beside a merge that also gives it, naming what it drops', () => {
-    const error = errorOf(REPLACED);
+    const error = contractErrorOf(REPLACED);
     expect(error.code).toBe('CONTRACT_INVALID');
     expect(error.message).toBe(
       'tollgate.yaml:14:5: "requires" is written here and also merged by <<; a merge is shallow, so this map replaces the merged one whole and drops its tests, approvals: write the whole "requires" here without merging it, or merge inside it (requires: { <<: *name, … })',
@@ -39,7 +37,7 @@ stages:
   });
 
   it('refuses a gate written beside a merge into requires that also gives it', () => {
-    const error = errorOf(`${HEAD}x-strict: &strict
+    const error = contractErrorOf(`${HEAD}x-strict: &strict
   approvals: { count: 2 }
 stages:
   dev: { purpose: d }
@@ -54,7 +52,7 @@ stages:
   });
 
   it('refuses a list written beside a merge that also gives it', () => {
-    const error = errorOf(`${HEAD}x-unit: &unit
+    const error = contractErrorOf(`${HEAD}x-unit: &unit
   tests: [{ suite: unit }]
 stages:
   dev:
@@ -68,7 +66,7 @@ stages:
   });
 
   it('refuses a stage merged into stages and written again', () => {
-    const error = errorOf(`${HEAD}x-stages: &stages
+    const error = contractErrorOf(`${HEAD}x-stages: &stages
   prod: { purpose: live, requires: { approvals: { count: 3 } } }
 stages:
   <<: *stages
@@ -87,11 +85,11 @@ stages:
     requires:
 `;
     // YAML takes the first: this loaded as count 1.
-    expect(errorOf(`${anchors}      <<: [*one, *two]\n`).message).toBe(
+    expect(contractErrorOf(`${anchors}      <<: [*one, *two]\n`).message).toBe(
       'tollgate.yaml:10:11: "approvals" is merged from two maps that give it differently; YAML takes the first, which a reader may not expect: give "approvals" here, or in one of the merged maps only',
     );
     // The second `<<` was ignored: this loaded as count 2, although *one comes last.
-    expect(errorOf(`${anchors}      <<: *two\n      <<: *one\n`).message).toMatch(
+    expect(contractErrorOf(`${anchors}      <<: *two\n      <<: *one\n`).message).toMatch(
       /^tollgate\.yaml:11:7: a second merge key \(<<\) in one map/,
     );
   });
@@ -147,14 +145,14 @@ describe('tags, numbers and YAML versions', () => {
     ['!!binary aGVsbG8=', '!!binary'],
     ['!!timestamp 2026-01-01', '!!timestamp'],
   ])('refuses the tag in %s at the value', (value, tag) => {
-    expect(errorOf(stage(value)).message).toBe(
+    expect(contractErrorOf(stage(value)).message).toBe(
       `tollgate.yaml:6:14: tag ${tag}: a contract gives tags no meaning; expected a plain value (remove the tag)`,
     );
   });
 
   it('refuses !!set and !!omap, and takes the core tags', () => {
-    expect(errorOf(stage('d', '{ tests: !!set { ? a } }')).message).toContain('tag !!set');
-    expect(errorOf(`${HEAD}stages: !!omap\n  - dev: { purpose: d }\n`).message).toContain(
+    expect(contractErrorOf(stage('d', '{ tests: !!set { ? a } }')).message).toContain('tag !!set');
+    expect(contractErrorOf(`${HEAD}stages: !!omap\n  - dev: { purpose: d }\n`).message).toContain(
       'tollgate.yaml:4:9: tag !!omap',
     );
     const contract = validateContract(
@@ -170,7 +168,7 @@ describe('tags, numbers and YAML versions', () => {
     ['0o10', 'number 0o10: write 8 in decimal'],
     ['0x1', 'number 0x1: write 1 in decimal'],
   ])('refuses the count %s, which YAML versions or readers take differently', (count, message) => {
-    const error = errorOf(stage('d', `{ tests: [{ suite: unit, maxFailed: ${count} }] }`));
+    const error = contractErrorOf(stage('d', `{ tests: [{ suite: unit, maxFailed: ${count} }] }`));
     expect(error.message).toMatch(new RegExp(`^tollgate\\.yaml:7:51: ${message.replace(/[().]/g, '\\$&')}`));
   });
 
@@ -188,7 +186,7 @@ describe('tags, numbers and YAML versions', () => {
 
   it('refuses %YAML 1.1, under which yes and 010 load as true and 8, and takes %YAML 1.2', () => {
     const body = `---\n${stage('d', '{ tests: [{ suite: unit, minTests: 10 }] }')}`;
-    const error = errorOf(`# shop\n%YAML 1.1\n${body}`);
+    const error = contractErrorOf(`# shop\n%YAML 1.1\n${body}`);
     expect(error.message).toBe(
       'tollgate.yaml:2:1: %YAML 1.1: a contract is read as YAML 1.2; under 1.1, yes, on, 010 and 1_000 would quietly mean true, true, 8 and 1000: remove the directive',
     );

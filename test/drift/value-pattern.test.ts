@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { DriftReport } from '../../src/drift/report.js';
 import { describeValuePatternProblem } from '../../src/drift/value-pattern.js';
-import { driftYaml, tollgateErrorOf } from '../support/builders.js';
+import { contractErrorOf, driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 const contract = (match: string) =>
@@ -15,7 +15,7 @@ const contract = (match: string) =>
         declared:
           - { path: /database/host, class: endpoints, reason: own database, match: '${match}' }`);
 
-const errorOf = (match: string) => tollgateErrorOf(() => validateContract(contract(match), 'tollgate.yaml'));
+const errorOf = (match: string) => contractErrorOf(contract(match));
 
 describe('drift declaration match patterns', () => {
   it('refuses a backreference at load, naming the line and why', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { contractErrorOf } from '../support/builders.js';
 
 const BASE = `version: 1
 pipeline: checkout
@@ -26,8 +26,6 @@ stages:
           cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'
 `;
 
-const errorOf = (text: string) => tollgateErrorOf(() => validateContract(text, 'tollgate.yaml'));
-
 describe('people, time and policy sections of the contract', () => {
   it('accepts every section and fills defaults', () => {
     const contract = validateContract(BASE, 'tollgate.yaml');
@@ -41,7 +39,7 @@ describe('people, time and policy sections of the contract', () => {
   });
 
   it('reports a rule that does not compile at the rule line, with the CEL error', () => {
-    const error = errorOf(BASE.replace('has(artifact.labels.ticket)', 'has(artifact.lables.ticket)'));
+    const error = contractErrorOf(BASE.replace('has(artifact.labels.ticket)', 'has(artifact.lables.ticket)'));
     expect(error.code).toBe('CONTRACT_INVALID');
     expect(error.message).toMatch(
       /^tollgate\.yaml:22:16: stages\.prod\.requires\.rules\.0\.cel: rule "hotfixes carry a ticket": CEL: No such key: lables in has\(artifact\.lables\.ticket\) \(column 54 of the expression\)$/,
@@ -50,7 +48,7 @@ describe('people, time and policy sections of the contract', () => {
 
   it('refuses a rule that is not boolean and one that names an unknown variable', () => {
     expect(
-      errorOf(
+      contractErrorOf(
         BASE.replace(
           `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
           "cel: 'artifact.digest'",
@@ -58,7 +56,7 @@ describe('people, time and policy sections of the contract', () => {
       ).message,
     ).toContain('a rule must be a boolean expression; this one gives string');
     expect(
-      errorOf(
+      contractErrorOf(
         BASE.replace(
           `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
           "cel: 'build.ok'",
@@ -68,30 +66,32 @@ describe('people, time and policy sections of the contract', () => {
   });
 
   it('reports an unknown time zone at its line with a suggestion', () => {
-    const error = errorOf(BASE.replace('tz: Europe/Berlin', 'tz: Europe/Berln'));
+    const error = contractErrorOf(BASE.replace('tz: Europe/Berlin', 'tz: Europe/Berln'));
     expect(error.message).toMatch(
       /^tollgate\.yaml:19:\d+: stages\.prod\.requires\.windows\.deny\.0\.tz: unknown time zone "Europe\/Berln".*did you mean "Europe\/Berlin"/,
     );
   });
 
   it('reports an invalid RRULE and an invalid duration', () => {
-    expect(errorOf(BASE.replace('BYDAY=FR;', 'BYDAY=FRI;')).message).toContain(
+    expect(contractErrorOf(BASE.replace('BYDAY=FR;', 'BYDAY=FRI;')).message).toContain(
       'stages.prod.requires.windows.deny.0.rrule: invalid RRULE',
     );
-    expect(errorOf(BASE.replace('soak: 24h', 'soak: 24 hours')).message).toMatch(
+    expect(contractErrorOf(BASE.replace('soak: 24h', 'soak: 24 hours')).message).toMatch(
       /tollgate\.yaml:15:\d+: stages\.prod\.requires\.soak: expected a duration such as "24h", "90m" or "1d12h"/,
     );
   });
 
   it('reports a group reference that names no group', () => {
-    const error = errorOf(BASE.replace('from: [group:release-managers]', 'from: [group:release-manager]'));
+    const error = contractErrorOf(
+      BASE.replace('from: [group:release-managers]', 'from: [group:release-manager]'),
+    );
     expect(error.message).toContain(
       'stages.prod.requires.approvals.from.0: "group:release-manager" names no group; groups are release-managers',
     );
   });
 
   it('reports a group that contains itself', () => {
-    const error = errorOf(
+    const error = contractErrorOf(
       BASE.replace(
         '  release-managers: [alice, bob]',
         '  release-managers: [alice, group:sre]\n  sre: [group:release-managers]',
@@ -103,16 +103,16 @@ describe('people, time and policy sections of the contract', () => {
   });
 
   it('reports separation-of-duties keywords it does not know', () => {
-    expect(errorOf(BASE.replace('notBy: [author, promoter]', 'notBy: [autor]')).message).toContain(
+    expect(contractErrorOf(BASE.replace('notBy: [author, promoter]', 'notBy: [autor]')).message).toContain(
       'expected "author", "promoter" or "attester:SUITE"',
     );
   });
 
   it('reports verifiedIn and soak stages that do not exist', () => {
-    expect(errorOf(BASE.replace('verifiedIn: staging', 'verifiedIn: stagin')).message).toContain(
+    expect(contractErrorOf(BASE.replace('verifiedIn: staging', 'verifiedIn: stagin')).message).toContain(
       'stages.prod.requires.verifiedIn: "stagin" names no stage',
     );
-    expect(errorOf(BASE.replace('soak: 24h', 'soak: { duration: 24h, in: qa }')).message).toContain(
+    expect(contractErrorOf(BASE.replace('soak: 24h', 'soak: { duration: 24h, in: qa }')).message).toContain(
       'stages.prod.requires.soak.in: "qa" names no stage',
     );
   });

@@ -28,6 +28,11 @@ export function contractOf(yaml: string): Contract {
   return validateContract(yaml, 'tollgate.yaml');
 }
 
+/** The TollgateError loading `yaml` as tollgate.yaml throws (its message names the line and column). */
+export function contractErrorOf(yaml: string): TollgateError {
+  return tollgateErrorOf(() => validateContract(yaml, 'tollgate.yaml'));
+}
+
 /** The TollgateError a promise rejects with; any other error is rethrown, and resolving fails the test. */
 export async function tollgateRejectionOf(promise: Promise<unknown>): Promise<TollgateError> {
   try {
