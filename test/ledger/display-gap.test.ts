@@ -19,7 +19,7 @@ import type { SqlRunner } from '../../src/ledger/prepared-query.js';
 import { openTestServer } from '../server/support.js';
 import { contractOf, rollbackYaml, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
+import { BACKENDS, deleteEntryBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
 
 const [A, B, C, X, Y, D] = ['a', 'b', 'c', 'x', 'y', 'd'].map((name) =>
   fakeDigest(`${name}-display-gap`),
@@ -97,11 +97,7 @@ describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($
     const { as, store, rollback } = await setup();
     expect(rollback.kind).toBe(ENTRY.rollback);
     // The rollback's neighbours are registrations: no prod entry links to it.
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${rollback.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, rollback.seq);
     const before = await store.head('shop');
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'prod', D));
     expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -112,11 +108,7 @@ describe.each(BACKENDS)('a deleted rollback under the pages an approver reads ($
 
   it('history and status still stop with exit 4 when their reads share one gap count', async () => {
     const { as, rollback } = await setup();
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${rollback.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, rollback.seq);
     for (const read of [() => stageHistory(as('viewer'), 'prod'), () => stageStatus(as('viewer'))]) {
       const refused = await tollgateRejectionOf(read());
       expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -133,11 +125,7 @@ describe.each(BACKENDS)('the server under a deleted rollback ($title)', (backend
     const token = await server.token({ role: 'admin', pipelines: ['shop'] });
     const path = `/api/v1/pipelines/shop/stages/prod/check?artifact=${D}`;
     expect((await server.call('GET', path, token)).status).toBe(200);
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${rollback.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, rollback.seq);
     const answer = await server.call('GET', path, token);
     expect(answer.status).toBe(500);
     expect(JSON.stringify(await answer.json())).toMatch(/LEDGER_CORRUPT/);
@@ -154,11 +142,7 @@ describe.each(BACKENDS)('a newer promotion deleted from a stage ($title)', (back
     const newer = await promote(as('ci'), 'prod', B);
     await registerArtifact(as('ci'), { digest: Y });
     expect((await store.latestInStage('shop', 'prod', ENTRY.promotion))?.artifact).toBe(B);
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${newer.entry!.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, newer.entry!.seq);
     const refused = await tollgateRejectionOf(store.latestInStage('shop', 'prod', ENTRY.promotion));
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toMatch(new RegExp(`entry #${newer.entry!.seq} is missing`));
@@ -208,7 +192,7 @@ describe.each(BACKENDS)('the gap count of a decision with shared reports ($title
     // neighbours is read, and only the count of X's read covers it.
     const [middle] = await store.entriesForArtifact('shop', fakeDigest('two-y-spacer'));
     const deleted = middle!.seq;
-    await execBehindTheStore(backend.name, scope.handle, `delete from ledger_entries where seq = ${deleted}`);
+    await deleteEntryBehindTheStore(backend.name, scope.handle, deleted);
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'staging', C));
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toMatch(new RegExp(`entry #${deleted} is missing`));
@@ -255,11 +239,7 @@ describe.each(BACKENDS)('the gap count of the rollback section ($title)', (backe
 
   it('still stops a check of the last known good itself when a rollback after its own target is deleted', async () => {
     const { as, store, rollbackOfQ } = await setup();
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${rollbackOfQ.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, rollbackOfQ.seq);
     const before = await store.head('shop');
     // Without the count, C would go back to Q: a digest rolled back out of prod.
     const refused = await tollgateRejectionOf(checkStage(as('ci'), 'prod', C));

@@ -13,7 +13,7 @@ import { attestVerification } from '../../src/app/verification.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf, rollbackYaml, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
+import { BACKENDS, deleteEntryBehindTheStore, requestUnder, storePerTest } from '../support/stores.js';
 
 const CONTRACT = contractOf(`version: 1
 pipeline: shop
@@ -67,11 +67,7 @@ describe.each(BACKENDS)('a deleted rollback ($title)', (backend) => {
     const { as, store, rollback } = await setup();
     expect(rollback.kind).toBe(ENTRY.rollback);
     // Neither neighbour of the rollback is a prod entry: the stage read does not touch them.
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${rollback.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, rollback.seq);
     const before = await store.head('shop');
     const refused = await tollgateRejectionOf(rollbackStage(as('oncall'), 'prod', { reason: 'C broke too' }));
     expect(refused.code).toBe('LEDGER_CORRUPT');
@@ -95,11 +91,7 @@ describe.each(BACKENDS)('a deleted failed verification of a pinned rollback targ
     const blocked = await checkStage(as('ci'), 'prod', C);
     expect(blocked.gates.find((g) => g.gate === 'rollback')?.status).toBe('fail');
     // The verification's neighbours are registrations: no prod entry links to it.
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${failed.entry.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, failed.entry.seq);
     const before = await store.head('shop');
     for (const attempt of [() => checkStage(as('ci'), 'prod', C), () => promote(as('ci'), 'prod', C)]) {
       const refused = await tollgateRejectionOf(attempt());
@@ -120,11 +112,7 @@ describe.each(BACKENDS)('the checks of an artifact read on their own ($title)', 
     await registerArtifact(as('ci'), { digest: X });
     await expect(store.assertArtifactEntriesIntact('shop', A)).resolves.toBeUndefined();
     await expect(store.assertArtifactEntriesIntact('shop', B)).resolves.toBeUndefined();
-    await execBehindTheStore(
-      backend.name,
-      scope.handle,
-      `delete from ledger_entries where seq = ${promoted.entry!.seq}`,
-    );
+    await deleteEntryBehindTheStore(backend.name, scope.handle, promoted.entry!.seq);
     for (const digest of [A, B]) {
       const read = await tollgateRejectionOf(store.entriesForArtifact('shop', digest));
       const checked = await tollgateRejectionOf(store.assertArtifactEntriesIntact('shop', digest));

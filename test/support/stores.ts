@@ -181,6 +181,15 @@ export async function execBehindTheStore(
   }
 }
 
+/** Deletes ledger entry `seq` from outside Tollgate, as {@link execBehindTheStore} runs SQL. */
+export async function deleteEntryBehindTheStore(
+  backend: 'sqlite' | 'postgres',
+  handle: StoreHandle,
+  seq: number,
+): Promise<void> {
+  await execBehindTheStore(backend, handle, `delete from ledger_entries where seq = ${seq}`);
+}
+
 /** A request by `principal` under `contract` on the shared ledger of `store`: what `-c FILE` does. */
 export function requestUnder(store: LedgerStore, principal: string, contract: Contract) {
   return requestOf(createServices({ contracts: contractSource([contract]), store, clock: systemClock }), {

@@ -29,7 +29,12 @@ import { checkVsaLedger, type VsaLedger } from '../../src/trust/vsa-ledger.js';
 import { openTestServer } from '../server/support.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
-import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
+import {
+  BACKENDS,
+  deleteEntryBehindTheStore,
+  execBehindTheStore,
+  type StoreHandle,
+} from '../support/stores.js';
 
 const require = createRequire(import.meta.url);
 const sigstore = require('@sigstore/verify/dist/tlog/merkle.js') as {
@@ -221,11 +226,7 @@ for (const backend of BACKENDS) {
       await registerArtifact(requestFor(handle.store, env, 3), { digest: C });
       const rollback = await rollbackStage(requestFor(handle.store, env, 3), 'dev', { reason: 'error rate' });
       await registerArtifact(requestFor(handle.store, env, 3), { digest: fakeDigest('dvsackpt') });
-      await execBehindTheStore(
-        backend.name,
-        handle,
-        `delete from ledger_entries where seq = ${rollback.entry.seq}`,
-      );
+      await deleteEntryBehindTheStore(backend.name, handle, rollback.entry.seq);
       await expect(
         verifyVerdictFile({
           envelopeFile: second.file,
