@@ -5,16 +5,21 @@
  */
 import {
   type Alias,
+  Composer,
+  type CST,
+  type Document,
   isAlias,
   isCollection,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
   type Node,
-  parseDocument,
+  Parser,
   visit,
   type YAMLMap,
+  YAMLParseError,
 } from 'yaml';
 import { inputError } from '../errors.js';
 import { checkYamlTraps } from './yaml-traps.js';
@@ -30,7 +35,7 @@ export interface Located {
 
 export class Locator {
   constructor(
-    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
   ) {}
 
@@ -86,15 +91,16 @@ export function readYamlDocument(
   options: ReadYamlOptions = {},
 ): { data: unknown; locate: Locator } {
   const lines = new LineCounter();
-  // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-    // Keys that are lists or maps are refused below, with a position, instead of a process warning.
-    logLevel: 'error',
-  });
+  const fail = (offset: number, message: string) => {
+    const { line, col: column } = lines.linePos(offset);
+    return inputError('CONTRACT_INVALID', { file, line, column }, message);
+  };
+  // The yaml library's parser builds its syntax tree without recursing, but turning that tree into
+  // a document recurses once a level: ten thousand `[` overflowed the stack. The depth is checked
+  // on the syntax tree, in between.
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  checkSyntaxDepth(tokens, fail);
+  const doc = composeDocument(tokens, text.length);
   const firstError = doc.errors[0];
   if (firstError) {
     const { line, col: column } = lines.linePos(firstError.pos[0]);
@@ -104,6 +110,8 @@ export function readYamlDocument(
       `invalid YAML: ${firstError.message.split('\n')[0]}`,
     );
   }
+  // Aliases nest one part in another: bounded before anything walks the document through them.
+  checkResolvedDepth(doc, (node, message) => fail(node?.range?.[0] ?? 0, message));
   const data = toPlainData(doc, lines, file);
   // After the expansion is known to be bounded (toPlainData): the traps compare merged values.
   if (options.traps !== false)
@@ -112,6 +120,100 @@ export function readYamlDocument(
       return inputError('CONTRACT_INVALID', { file, line, column }, message);
     });
   return { data, locate: new Locator(doc, lines) };
+}
+
+/**
+ * Most levels of lists and maps inside one another, aliases resolved. A real contract is about
+ * eight deep (`stages.prod.requires.rules[0].cel`); the limit keeps every recursive step after
+ * parsing (composing, resolving aliases, the schema, freezing) far from the stack's end.
+ */
+export const MAX_YAML_DEPTH = 64;
+
+const tooDeep = (what: string) =>
+  `${what} more than ${MAX_YAML_DEPTH} levels deep; a contract nests a few levels (stages.NAME.requires.GATE): expected a contract, not a nesting this deep`;
+
+/** One YAML document from the parser's tokens, composed as `parseDocument` does. */
+function composeDocument(tokens: CST.Token[], length: number): Document.Parsed {
+  // `merge`: YAML 1.1 merge keys (`<<: *defaults`), which contracts use to share stage settings.
+  const composer = new Composer({
+    uniqueKeys: true,
+    merge: true,
+    // Keys that are lists or maps are refused below, with a position, instead of a process warning.
+    logLevel: 'error',
+  });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (doc === undefined) {
+      doc = next;
+      continue;
+    }
+    doc.errors.push(
+      new YAMLParseError(
+        [next.range[0], next.range[1]],
+        'MULTIPLE_DOCS',
+        'Source contains multiple documents; expected one contract',
+      ),
+    );
+    break;
+  }
+  // compose(…, true) always yields a document, an empty one for empty text.
+  return doc!;
+}
+
+/** Throws at the first list or map nested more than MAX_YAML_DEPTH deep in the syntax tree. */
+function checkSyntaxDepth(tokens: CST.Token[], fail: (offset: number, message: string) => Error): void {
+  const stack: Array<[CST.Token | null | undefined, number]> = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token === undefined || token === null) continue;
+    if (token.type === 'document') stack.push([token.value, depth]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= MAX_YAML_DEPTH) throw fail(token.offset, tooDeep('lists and maps nested'));
+      for (const item of token.items)
+        stack.push(['key' in item ? item.key : undefined, depth + 1], [item.value, depth + 1]);
+    }
+  }
+}
+
+/**
+ * Throws when aliases nest the document more than MAX_YAML_DEPTH deep (`&a [[…]]`, then
+ * `&b [[… *a]]`, …), or when an alias names the list or map it is inside, which would make an
+ * endless value. Each node is measured once; the walk stops at the limit, so it recurses no deeper.
+ */
+function checkResolvedDepth(
+  doc: Document.Parsed,
+  fail: (node: { range?: [number, number, number] | null } | null | undefined, message: string) => Error,
+): void {
+  const heights = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  const height = (node: unknown, above: number, via: Alias | undefined): number => {
+    let target = node;
+    if (isAlias(node)) {
+      target = node.resolve(doc);
+      via = node;
+      if (open.has(target))
+        throw fail(
+          node,
+          `alias *${node.source} is inside the list or map &${node.source} names, which would make it endless; expected an alias of a part defined before it, outside it`,
+        );
+    }
+    if (!isCollection(target)) return 0;
+    const known = heights.get(target);
+    const own = known ?? 1;
+    if (above + own > MAX_YAML_DEPTH)
+      throw fail(via ?? target, tooDeep('with its aliases resolved, lists and maps nested'));
+    if (known !== undefined) return known;
+    open.add(target);
+    let deepest = 0;
+    for (const item of target.items) {
+      const parts = isPair(item) ? [item.key, item.value] : [item];
+      for (const part of parts) deepest = Math.max(deepest, height(part, above + 1, via));
+    }
+    open.delete(target);
+    heights.set(target, deepest + 1);
+    return deepest + 1;
+  };
+  height(doc.contents, 0, undefined);
 }
 
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */
@@ -123,7 +225,7 @@ const MAX_ALIASES = 100;
  * (`<<`) that merges no map, a list or map used as a key, and more aliases than any contract needs
  * (the "billion laughs" expansion).
  */
-function toPlainData(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): unknown {
+function toPlainData(doc: Document.Parsed, lines: LineCounter, file: string): unknown {
   const fail = (node: { range?: [number, number, number] | null } | null | undefined, message: string) => {
     const { line, col: column } = lines.linePos(node?.range?.[0] ?? 0);
     return inputError('CONTRACT_INVALID', { file, line, column }, message);

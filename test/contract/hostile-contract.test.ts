@@ -373,6 +373,61 @@ describe('contract size limit', () => {
   });
 });
 
+describe('deeply nested YAML', () => {
+  // Refused before by the stack running out ("invalid YAML: Maximum call stack size exceeded"), at a
+  // position somewhere in the middle of the nesting, or not at all with a smaller stack.
+  const head = 'version: 1\npipeline: shop\n';
+  const levels = 10_000;
+  const deep: Record<string, string> = {
+    'flow lists': `${head}artifact: ${'['.repeat(levels)}${']'.repeat(levels)}\n`,
+    'flow maps': `${head}artifact: ${'{a: '.repeat(levels)}1${'}'.repeat(levels)}\n`,
+    'block lists on one line': `${head}artifact:\n  ${'- '.repeat(levels)}x\n`,
+    'block maps': `${head}artifact:\n${Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} x\n`,
+    'lists and maps': `${head}artifact: ${'[{a: '.repeat(levels / 2)}1${'}]'.repeat(levels / 2)}\n`,
+    'an anchor of a deep list': `${head}x-deep: &deep ${'['.repeat(levels)}${']'.repeat(levels)}\nartifact: *deep\n`,
+  };
+
+  it.each(Object.keys(deep))('refuses %s nested 10,000 deep, naming the line and the limit', (name) => {
+    const error = errorOf(deep[name]!);
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:\d+:\d+: lists and maps nested more than 64 levels deep; /,
+    );
+    expect(error.message).not.toContain('call stack');
+  });
+
+  it('names the first list past the limit', () => {
+    // The top-level map is level 1: `x-n` holds 63 more levels, the 64th `[` is one too many.
+    const nested = (n: number) => `${base('')}x-n: ${'['.repeat(n)}${']'.repeat(n)}\n`;
+    expect(validateContract(nested(63), 'tollgate.yaml').pipeline).toBe('shop');
+    expect(errorOf(nested(64)).message).toMatch(
+      /^tollgate\.yaml:7:69: lists and maps nested more than 64 levels deep/,
+    );
+  });
+
+  it('refuses aliases that nest a document past the limit, each part of it within the limit', () => {
+    // Forty levels of lists, each holding the one before by alias: 1,600 levels once resolved.
+    const chain = Array.from(
+      { length: 40 },
+      (_, i) => `x-${i}: &a${i} ${'['.repeat(40)}${i === 0 ? '1' : `*a${i - 1}`}${']'.repeat(40)}`,
+    ).join('\n');
+    const error = errorOf(`${base('')}${chain}\n`);
+    expect(error.message).toMatch(
+      /^tollgate\.yaml:\d+:\d+: with its aliases resolved, lists and maps nested more than 64 levels deep/,
+    );
+  });
+
+  it('refuses an alias inside the list or map it names, which would be endless', () => {
+    for (const [text, where] of [
+      [`${base('')}x-loop: &loop [ *loop ]\n`, '7:17'],
+      [base('    requires: &r { tests: *r }\n'), '7:27'],
+    ] as const)
+      expect(errorOf(text).message).toContain(
+        `tollgate.yaml:${where}: alias *${where === '7:17' ? 'loop' : 'r'} is inside the list or map`,
+      );
+  });
+});
+
 describe('database URLs', () => {
   it.each([
     ['postgres://localhost:abc/test', 'has the port "abc"'],

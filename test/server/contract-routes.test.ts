@@ -55,6 +55,21 @@ function put(
 }
 
 describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
+  it('refuses an upload nested 10,000 deep with the line and the limit, not a stack overflow', async () => {
+    server = await openTestServer(backend, { contracts: [contractOf(V1)] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const head = await s.handle.store.head('shop');
+    const deep = V1.replace('{ type: oci }', `${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    const response = await put(s, `${base}/contract`, root, deep);
+    expect(response.status).toBe(422);
+    const { error } = (await response.json()) as { error: { code: string; message: string; line?: number } };
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.line).toBe(3);
+    expect(error.message).toContain('lists and maps nested more than 64 levels deep');
+    expect(await s.handle.store.head('shop')).toEqual(head);
+  });
+
   it('an upload is the recorded change, by an admin of the contract in force; versions are kept by digest', async () => {
     const v1 = contractOf(V1);
     const v2 = contractOf(V2);
