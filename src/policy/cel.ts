@@ -239,14 +239,18 @@ const MAX_COMPREHENSION_DEPTH = 2;
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
 /**
- * One term of a rule's cost bound: `factor × longest^longest × total^total × chars^chars`, where
- * `longest` is the most items one list, map or string of the decision's context holds, `total` the
- * items all of its lists and maps hold together, and `chars` the characters all its strings hold
- * together (see `measureRuleContext`).
+ * One term of a rule's cost bound:
+ * `factor × longest^longest × widest^widest × total^total × chars^chars`, where `longest` is the
+ * most items one list or map of the decision's context holds, `widest` the most items one list, map
+ * or string holds (a string of n characters reads n, and splits into up to n + 1 items), `total`
+ * the items all of its lists and maps hold together, and `chars` the characters all its strings
+ * hold together (see `measureRuleContext`). A long label thus weighs on string work and on lists
+ * the rule builds from strings, never on a comprehension over the context's own lists.
  */
 interface CostTerm {
   factor: number;
   longest: number;
+  widest?: number;
   total: number;
   chars?: number;
 }
@@ -272,6 +276,8 @@ interface CostScope {
   disjoint: boolean;
   /** How many times its comprehension sweeps over its disjoint parts (runs of the outermost one of a walk). */
   sweeps: CostTerm;
+  /** Its items are values of the context (not of a list the rule built), so lists below them are too. */
+  fromContext: boolean;
   parent?: CostScope;
 }
 
@@ -284,15 +290,18 @@ const LONGEST: CostTerm = { factor: 1, longest: 1, total: 0 };
  * 245 s, and `lowerAscii()` 34 s, under a bound of one million steps.
  */
 const CHARS_PER_STEP = 16;
-const TEXT: CostTerm = { factor: 1 / CHARS_PER_STEP, longest: 1, total: 0 };
+const WIDEST: CostTerm = { factor: 1, longest: 0, widest: 1, total: 0 };
+const TEXT: CostTerm = { factor: 1 / CHARS_PER_STEP, longest: 0, widest: 1, total: 0 };
 const CHARS: CostTerm = { factor: 1 / CHARS_PER_STEP, longest: 0, total: 0, chars: 1 };
 
 function times(a: CostTerm, b: CostTerm): CostTerm {
   const chars = (a.chars ?? 0) + (b.chars ?? 0);
+  const widest = (a.widest ?? 0) + (b.widest ?? 0);
   return {
     factor: a.factor * b.factor,
     longest: a.longest + b.longest,
     total: a.total + b.total,
+    ...(widest === 0 ? {} : { widest }),
     ...(chars === 0 ? {} : { chars }),
   };
 }
@@ -348,15 +357,41 @@ function readsOnlyTheItem(operand: unknown, scope: CostScope): boolean {
 }
 
 function isBound(scope: CostScope | undefined, name: string): boolean {
-  for (let s = scope; s !== undefined; s = s.parent) if (s.variable === name) return true;
-  return false;
+  return bindingOf(scope, name) !== undefined;
 }
 
-/** How many items a list or map the rule iterates or searches holds at most. */
-function itemsOf(node: unknown): CostTerm {
+function bindingOf(scope: CostScope | undefined, name: string): CostScope | undefined {
+  for (let s = scope; s !== undefined; s = s.parent) if (s.variable === name) return s;
+  return undefined;
+}
+
+/** True when `node` is a path into the context: from a variable, or from the item of a comprehension over one. */
+function isContextPath(node: unknown, scope: CostScope): boolean {
+  const from = isNode(node) ? rootIdentifier(node) : undefined;
+  if (from === undefined) return false;
+  const binding = bindingOf(scope, from);
+  return binding === undefined ? VARIABLES.has(from) : binding.fromContext;
+}
+
+/**
+ * How many items a list or map the rule iterates or searches holds at most: a literal its own
+ * items, a path into the context its longest list or map; anything else (`split`, `map`, `+`) may
+ * be as long as the longest string too.
+ */
+function itemsOf(node: unknown, scope: CostScope): CostTerm {
   if (isNode(node) && (node.op === 'list' || node.op === 'map') && Array.isArray(node.args))
     return { factor: node.args.length, longest: 0, total: 0 };
-  return LONGEST;
+  return isContextPath(node, scope) ? LONGEST : WIDEST;
+}
+
+/** The characters of the string literals in `operands`, which string work reads each time it runs. */
+function literalChars(operands: unknown[]): number {
+  let chars = 0;
+  firstInTree(operands, (node) => {
+    if (node.op === 'value' && typeof node.args === 'string') chars += node.args.length;
+    return undefined;
+  });
+  return chars;
 }
 
 /**
@@ -377,7 +412,7 @@ function analyseComprehensions(source: string): ComprehensionShape {
   }
   let deepest = 0;
   const cost: CostTerm[] = [];
-  const top: CostScope = { runs: ONE, disjoint: false, sweeps: ONE };
+  const top: CostScope = { runs: ONE, disjoint: false, sweeps: ONE, fromContext: false };
   const stack: Array<[unknown, CostScope, number]> = [[root, top, 0]];
   while (stack.length > 0) {
     const [node, scope, depth] = stack.pop()!;
@@ -397,9 +432,13 @@ function analyseComprehensions(source: string): ComprehensionShape {
           ? times(scope.sweeps, CHARS)
           : times(scope.runs, TEXT),
       );
+      // A string written in the rule is read whole each time too: the context's sizes do not bound it.
+      const written = literalChars(operands);
+      if (written > 0)
+        cost.push(times(scope.runs, { factor: written / CHARS_PER_STEP, longest: 0, total: 0 }));
     }
     if (node.op === 'in' && Array.isArray(args)) {
-      cost.push(times(scope.runs, itemsOf(args[1])));
+      cost.push(times(scope.runs, itemsOf(args[1], scope)));
     } else if (node.op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) {
       const receiver = args[1];
       const body = args[2] as unknown[];
@@ -416,14 +455,15 @@ function analyseComprehensions(source: string): ComprehensionShape {
         disjoint = true;
         level = depth;
       } else {
-        items = times(scope.runs, itemsOf(receiver));
+        items = times(scope.runs, itemsOf(receiver, scope));
         disjoint = from !== undefined && VARIABLES.has(from) && !isBound(scope, from);
       }
+      const fromContext = isContextPath(receiver, scope);
       deepest = Math.max(deepest, level);
       cost.push(items);
       stack.push(
         [receiver, scope, depth],
-        [body, { runs: items, variable, disjoint, sweeps, parent: scope }, level],
+        [body, { runs: items, variable, disjoint, sweeps, fromContext, parent: scope }, level],
       );
       continue;
     }
@@ -442,7 +482,10 @@ export const MAX_RULE_STEPS = 10_000_000;
 
 /** The sizes a rule's cost bound is taken over (see `CostTerm`). */
 export interface RuleContextSize {
+  /** The most items one list or map holds. */
   longest: number;
+  /** The most characters one string holds. */
+  longestString: number;
   total: number;
   /** The characters all strings of the context hold together (map keys included). */
   chars: number;
@@ -451,6 +494,7 @@ export interface RuleContextSize {
 /** The sizes of the lists, maps and strings in a rule context, walked once per decision. */
 export function measureRuleContext(context: RuleContext): RuleContextSize {
   let longest = 0;
+  let longestString = 0;
   let total = 0;
   let chars = 0;
   const stack: unknown[] = [context];
@@ -458,7 +502,7 @@ export function measureRuleContext(context: RuleContext): RuleContextSize {
     const value = stack.pop();
     if (typeof value === 'string') {
       // `split` makes a list of up to one item per character.
-      longest = Math.max(longest, value.length + 1);
+      longestString = Math.max(longestString, value.length);
       chars += value.length;
     } else if (Array.isArray(value)) {
       longest = Math.max(longest, value.length);
@@ -472,15 +516,21 @@ export function measureRuleContext(context: RuleContext): RuleContextSize {
       for (const item of Object.values(value)) stack.push(item);
     }
   }
-  return { longest, total, chars };
+  return { longest, longestString, total, chars };
 }
 
 /** The bound of a rule's steps over a context of this size. */
 function estimateRuleSteps(program: RuleProgram, size: RuleContextSize): number {
+  // `split` makes a list of up to one item per character, and one more.
+  const widest = Math.max(size.longest, size.longestString + 1);
   let steps = 0;
   for (const term of program.cost)
     steps +=
-      term.factor * size.longest ** term.longest * size.total ** term.total * size.chars ** (term.chars ?? 0);
+      term.factor *
+      size.longest ** term.longest *
+      widest ** (term.widest ?? 0) *
+      size.total ** term.total *
+      size.chars ** (term.chars ?? 0);
   return steps;
 }
 
@@ -536,7 +586,7 @@ export function evaluateRule(
     if (steps > MAX_RULE_STEPS)
       return {
         ok: false,
-        error: `the rule may take up to ${formatSteps(steps)} steps over this decision's data (its longest list, map or string holds ${size.longest.toLocaleString('en-US')} items, all of them ${size.total.toLocaleString('en-US')}, its strings ${size.chars.toLocaleString('en-US')} characters), more than the budget of ${MAX_RULE_STEPS.toLocaleString('en-US')}: a comprehension or \`in\` inside another one's body multiplies their lengths, and so does string work (\`size\`, \`matches\`, \`contains\`, \`+\`…) inside a comprehension on a string from outside its item, which reads that whole string for every item; look items up in a map, iterate a part of the item (\`records.all(r, r.data.components.all(c, …))\`), or do the work on the outside string once, outside the comprehension`,
+        error: `the rule may take up to ${formatSteps(steps)} steps over this decision's data (its longest list or map holds ${size.longest.toLocaleString('en-US')} items, its longest string ${size.longestString.toLocaleString('en-US')} characters, all its lists and maps ${size.total.toLocaleString('en-US')} items, all its strings ${size.chars.toLocaleString('en-US')} characters), more than the budget of ${MAX_RULE_STEPS.toLocaleString('en-US')}: a comprehension or \`in\` inside another one's body multiplies their lengths, and so does string work (\`size\`, \`matches\`, \`contains\`, \`+\`…) inside a comprehension on a string from outside its item, which reads that whole string for every item; look items up in a map, iterate a part of the item (\`records.all(r, r.data.components.all(c, …))\`), or do the work on the outside string once, outside the comprehension`,
       };
   }
   const rule = program.run;

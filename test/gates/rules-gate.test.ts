@@ -211,7 +211,7 @@ describe('rules gate', () => {
       expect(result.status).toBe('fail');
       expect(result.required.map((r) => r.text)).toEqual([
         expect.stringMatching(
-          /^rule "checked" could not be evaluated, so it fails closed: the rule may take up to 25,005,000 steps over this decision.s data \(its longest list, map or string holds 5,000 items, all of them [\d,]+, its strings [\d,]+ characters\), more than the budget of 10,000,000: /,
+          /^rule "checked" could not be evaluated, so it fails closed: the rule may take up to 25,005,000 steps over this decision.s data \(its longest list or map holds 5,000 items, its longest string [\d,]+ characters, all its lists and maps [\d,]+ items, all its strings [\d,]+ characters\), more than the budget of 10,000,000: /,
         ),
       ]);
     });
@@ -228,7 +228,7 @@ describe('rules gate', () => {
         const result = evaluateRules(rulesOf(cel), contextOf(plain, { evidence, labels: notes }));
         expect(result.status, cel).toBe('fail');
         expect(result.required[0]!.text, cel).toMatch(
-          /could not be evaluated, so it fails closed: .*its strings [\d,]+ characters\), more than the budget of 10,000,000: .*string work/,
+          /could not be evaluated, so it fails closed: .*all its strings [\d,]+ characters\), more than the budget of 10,000,000: .*string work/,
         );
       }
     });
@@ -275,6 +275,42 @@ describe('rules gate', () => {
         evidence,
       });
       expect(evaluateRules(nested, context).status).toBe('pass');
+    });
+
+    it('runs a nested rule over small lists beside a long label, which is no list it iterates', () => {
+      // Refused before: the 200,000-character label counted as the length of every list, so two
+      // approvals nested were bounded at 40 billion steps.
+      const nested = rulesOf('approvals.all(a, approvals.exists(b, b.actor == a.actor))');
+      const context = contextOf(plain, {
+        entries: [...entries, approval('alice', '2026-11-26T09:00:00Z')],
+        evidence,
+        labels: notes,
+      });
+      const result = evaluateRules(nested, context);
+      expect(result.required).toEqual([]);
+      expect(result.status).toBe('pass');
+    });
+
+    it('still counts a long label where the rule splits it into a list it searches for every item', () => {
+      const split = rulesOf(
+        'evidence.sbom.latest.data.components.all(c, !(c.name in artifact.labels.notes.split("x")))',
+      );
+      const result = evaluateRules(split, contextOf(plain, { evidence, labels: notes }));
+      expect(result.status).toBe('fail');
+      expect(result.required[0]!.text).toMatch(/its longest string 200,000 characters.*more than the budget/);
+    });
+
+    it('counts a long string written in the rule as read once per item, and runs it over a few', () => {
+      // size() of 40,000 characters for each of 5,000 components is 200 million characters read.
+      const literal = 'z'.repeat(40_000);
+      const cel = `evidence.sbom.latest.data.components.all(c, size(c.name) < size("${literal}"))`;
+      const costly = evaluateRules(rulesOf(cel), contextOf(plain, { evidence }));
+      expect(costly.status).toBe('fail');
+      expect(costly.required[0]!.text).toContain('more than the budget of 10,000,000');
+      const few = [sbom(components.slice(0, 10), { artifact: D1 })];
+      const cheap = evaluateRules(rulesOf(cel), contextOf(plain, { evidence: few }));
+      expect(cheap.required).toEqual([]);
+      expect(cheap.status).toBe('pass');
     });
   });
 });
