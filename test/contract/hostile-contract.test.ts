@@ -537,7 +537,10 @@ groups:
   });
 
   it('refuses an oversized contract and a malformed database URL with exit 3', async () => {
-    const dir = makeWorkspace(`${CONTRACT}# ${'x'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n`);
+    const dir = makeWorkspace(`${CONTRACT}# ${'x'.repeat(DEFAULT_MAX_CONTRACT_BYTES)}\n`, {
+      'dev.env': 'A=1\n',
+      'constructor.env': 'A=1\n',
+    });
     const big = await runCli(['validate'], { cwd: dir });
     expect(big.code).toBe(3);
     expect(big.stderr).toContain('over the limit of 1048576 bytes');

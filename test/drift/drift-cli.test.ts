@@ -129,6 +129,32 @@ describe('tollgate drift', () => {
   });
 });
 
+describe('validate and the config files a contract names', () => {
+  it('refuses a missing, malformed or outside config file at the contract line, as drift would', async () => {
+    // Accepted before: validate said "valid contract", then drift, check and promote refused it.
+    const valid = await runCli(['validate'], { cwd: workspace() });
+    expect(valid.code, valid.stderr).toBe(0);
+    const dir = workspace();
+    writeFileSync(join(dir, 'flags/prod.flagd.json'), '{ "flags": ');
+    writeFileSync(
+      join(dir, 'tollgate.yaml'),
+      CONTRACT.replace('.env.staging]', '.env.stagin]').replace('.env.prod]', '.env.prod, ../outside.env]'),
+    );
+    const result = await runCli(['validate'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(
+      'tollgate: tollgate.yaml:10:61: stages.staging.config.2: .env.stagin: cannot read the config file: no such file; the drift gate reads it: create it, or correct the path (relative to the contract)',
+    );
+    expect(lines[1]).toMatch(/^tollgate\.yaml:14:32: stages\.prod\.config\.1: flags\/prod\.flagd\.json:/);
+    expect(lines[2]).toMatch(
+      /^tollgate\.yaml:14:66: stages\.prod\.config\.3: \.\.\/outside\.env: .*outside the repository/,
+    );
+  });
+});
+
 describe('the drift gate in check and promote', () => {
   const digest = fakeDigest('drift');
 

@@ -4,7 +4,9 @@ import { write } from '../run.js';
 export function defineValidate(program: Command): void {
   program
     .command('validate')
-    .description('check a contract: unknown keys, wrong types, unknown or cyclic `from`')
+    .description(
+      'check a contract: unknown keys, wrong types, unknown or cyclic `from`, config files that do not read',
+    )
     .argument('[file]', 'contract file (default: --contract or tollgate.yaml)')
     .action(async (file: string | undefined, _options, command: Command) => {
       const { readContract } = await import('../../contract/load-contract.js');
@@ -15,6 +17,8 @@ export function defineValidate(program: Command): void {
         process.env.TOLLGATE_CONTRACT ??
         'tollgate.yaml';
       const contract = readContract(path, contractLimits({}, process.env));
+      const { checkContractFiles } = await import('../../app/contract-files.js');
+      await checkContractFiles(contract);
       const stages = Object.keys(contract.stages);
       write(
         `${path}: valid contract for pipeline ${contract.pipeline}: ${stages.length} stage(s) ${stages.join(' → ')} (${contract.digest})`,
