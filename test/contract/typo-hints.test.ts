@@ -33,6 +33,26 @@ stages:
 `;
 
 describe('contract typos name the nearest valid name', () => {
+  it('suggests the notBy word a misspelt one most likely means', () => {
+    // Refused before with only the list of words: nothing said which one was meant.
+    const notBy = (words: string) =>
+      errorOf(
+        CONTRACT.replace(
+          'from: [group:release-managers] }',
+          `from: [group:release-managers], notBy: [${words}] }`,
+        ),
+      ).message;
+    expect(notBy('promotr')).toContain(
+      'stages.prod.requires.approvals.notBy.0: expected "author", "promoter" or "attester:SUITE" (whoever attested that test suite or evidence kind) (did you mean "promoter"?)',
+    );
+    expect(notBy('author, Autor')).toContain(
+      'notBy.1: expected "author", "promoter" or "attester:SUITE" (whoever attested that test suite or evidence kind) (did you mean "author"?)',
+    );
+    expect(notBy('"attestor:e2e"')).toContain('(did you mean "attester:e2e"?)');
+    expect(notBy('attester')).toContain('(did you mean "attester:SUITE", naming the suite?)');
+    expect(notBy('release-managers')).not.toContain('did you mean');
+  });
+
   it('suggests the stage a suite in names', () => {
     expect(validateContract(CONTRACT, 'tollgate.yaml').pipeline).toBe('billing');
     expect(contractErrorOf(CONTRACT.replace('in: staging', 'in: stagin')).message).toContain(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { foldName } from '../../policy/names.js';
+import { nearestName } from '../../text/nearest.js';
 
 /**
  * A user name or `group:NAME`. User names load normalised (src/policy/names.ts: `Dana` is
@@ -12,6 +13,27 @@ export const principal = z
   .transform((name) => (name.startsWith('group:') ? name : foldName(name)))
   .describe('A user name, or `group:NAME` for a group from the top-level `groups`.');
 
+const NOT_BY = /^(author|promoter|attester:[A-Za-z0-9][A-Za-z0-9._-]*)$/;
+
+/** ` (did you mean …?)` for a misspelt `notBy` word (`promotr`, `Author`, `attestor:e2e`, `attester`). */
+function notByHint(input: unknown): string {
+  if (typeof input !== 'string') return '';
+  const colon = input.indexOf(':');
+  const word = colon === -1 ? input : input.slice(0, colon);
+  const near = nearestName(
+    word,
+    ['author', 'promoter', 'attester'],
+    Math.max(2, Math.floor(word.length / 2)),
+  );
+  if (near === undefined) return '';
+  if (near !== 'attester') return colon === -1 ? ` (did you mean "${near}"?)` : '';
+  const suite = colon === -1 ? '' : input.slice(colon + 1);
+  const meant = `attester:${suite}`;
+  return NOT_BY.test(meant)
+    ? ` (did you mean "${meant}"?)`
+    : ' (did you mean "attester:SUITE", naming the suite?)';
+}
+
 export const approvalsRequirement = z
   .strictObject({
     count: z.number().int().min(1).default(1).describe('How many eligible approvals are needed (default 1).'),
@@ -22,12 +44,10 @@ export const approvalsRequirement = z
       .describe('Who may approve: users and `group:NAME`. Anyone may approve when absent.'),
     notBy: z
       .array(
-        z
-          .string()
-          .regex(
-            /^(author|promoter|attester:[A-Za-z0-9][A-Za-z0-9._-]*)$/,
-            'expected "author", "promoter" or "attester:SUITE" (whoever attested that test suite or evidence kind)',
-          ),
+        z.string().regex(NOT_BY, {
+          error: (issue) =>
+            `expected "author", "promoter" or "attester:SUITE" (whoever attested that test suite or evidence kind)${notByHint(issue.input)}`,
+        }),
       )
       .default([])
       .describe(
