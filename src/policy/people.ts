@@ -218,10 +218,27 @@ export function checkPeople(
     }
   }
   for (const [stageName, stage] of Object.entries(stages)) {
-    const approvals = stage.requires?.approvals as { from?: string[] } | undefined;
+    const approvals = stage.requires?.approvals as { count?: number; from?: string[] } | undefined;
     for (const [i, principal] of (approvals?.from ?? []).entries()) {
       checkRef(principal, ['stages', stageName, 'requires', 'approvals', 'from', i]);
     }
+    // More approvals than `from` has people can never be given: the gate would refuse every digest
+    // for a reason no decision names. The names are an upper bound on the people (one person may
+    // have two forms of a name), so a count within it is never refused here.
+    const from = approvals?.from;
+    if (from === undefined || approvals?.count === undefined) continue;
+    if (
+      from.some(
+        (principal) => groupName(principal) !== undefined && !hasOwnKey(people.groups, groupName(principal)!),
+      )
+    )
+      continue;
+    const named = [...expandPrincipals(from, people.groups)].sort();
+    if (approvals.count > named.length)
+      issues.push({
+        path: ['stages', stageName, 'requires', 'approvals', 'count'],
+        message: `${approvals.count} approvals, but \`from\` names ${named.length === 0 ? 'nobody' : `${named.length} ${named.length === 1 ? 'person' : 'people'} (${named.join(', ')})`}: the gate could never pass; lower \`count\`, or add approvers to \`from\``,
+      });
   }
   return issues;
 }

@@ -204,6 +204,24 @@ describe('gates that check nothing', () => {
     );
   });
 
+  it('refuses more approvals than the people from names, which no digest could ever get', () => {
+    // Loaded before: the gate then refused every digest for want of approvers who do not exist.
+    const groups = 'groups: { release-managers: [alice, bob] }\n';
+    const approvals = (spec: string) => `${base(`    requires: { approvals: ${spec} }\n`)}${groups}`;
+    expect(errorOf(approvals('{ count: 3, from: [group:release-managers] }')).message).toBe(
+      'tollgate.yaml:7:37: stages.dev.requires.approvals.count: 3 approvals, but `from` names 2 people (alice, bob): the gate could never pass; lower `count`, or add approvers to `from`',
+    );
+    // Alice and alice are one person.
+    expect(errorOf(approvals('{ count: 2, from: [Alice, alice] }')).message).toContain(
+      '2 approvals, but `from` names 1 person (alice)',
+    );
+    const three = approvals('{ count: 3, from: [group:release-managers, carol] }');
+    expect(validateContract(three, 'tollgate.yaml').stages.dev?.requires.approvals?.count).toBe(3);
+    expect(
+      validateContract(base('    requires: { approvals: { count: 5 } }\n'), 'tollgate.yaml').pipeline,
+    ).toBe('shop');
+  });
+
   it('still loads a stage that requires nothing, which every decision lists as risk', () => {
     expect(validateContract(base('    requires: {}\n'), 'tollgate.yaml').stages.dev?.requires).toEqual({});
   });
