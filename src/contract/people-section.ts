@@ -62,11 +62,19 @@ export function checkPolicyReferences(contract: {
 }): PeopleIssue[] {
   const issues = checkPeople(peopleOf(contract), contract.stages);
   const stageNames = Object.keys(contract.stages);
-  const checkStage = (name: string, path: (string | number)[]) => {
+  // `self` is the stage whose soak or verifiedIn names `name`: a digest is decided before it enters
+  // that stage, so it cannot have soaked or been verified there yet, and the gate would refuse
+  // every first promotion.
+  const checkStage = (name: string, path: (string | number)[], self: string | undefined) => {
     if (!hasOwnKey(contract.stages, name))
       issues.push({
         path,
         message: `"${name}" names no stage; stages are ${stageNames.join(', ')}${didYouMean(name, stageNames)}`,
+      });
+    else if (name === self)
+      issues.push({
+        path,
+        message: `"${name}" is the stage this requirement guards; a digest is checked before it enters ${name}, so it cannot have soaked or been verified there yet and the gate would refuse every first promotion: name an upstream stage`,
       });
   };
   for (const [name, stage] of Object.entries(contract.stages)) {
@@ -84,17 +92,21 @@ export function checkPolicyReferences(contract: {
       }
       // One stage is most often written bare (`in: staging`): point at `in` itself then.
       for (const [i, s] of (inStages ?? []).entries())
-        checkStage(s, inStages?.length === 1 ? [...base, 'in'] : [...base, 'in', i]);
+        checkStage(s, inStages?.length === 1 ? [...base, 'in'] : [...base, 'in', i], name);
     }
     // A suite's `in` names the stage its evidence must come from; a typo would never match.
     const tests = requires.tests as { in?: string }[] | undefined;
+    // Results attested in the stage itself may count (tests run in its environment before the
+    // promotion is recorded): no `self` here.
     for (const [i, suite] of (tests ?? []).entries())
-      if (suite.in !== undefined) checkStage(suite.in, ['stages', name, 'requires', 'tests', i, 'in']);
+      if (suite.in !== undefined)
+        checkStage(suite.in, ['stages', name, 'requires', 'tests', i, 'in'], undefined);
     const verifiedIn = requires.verifiedIn as string | string[] | undefined;
-    if (typeof verifiedIn === 'string') checkStage(verifiedIn, ['stages', name, 'requires', 'verifiedIn']);
+    if (typeof verifiedIn === 'string')
+      checkStage(verifiedIn, ['stages', name, 'requires', 'verifiedIn'], name);
     else
       for (const [i, s] of (verifiedIn ?? []).entries())
-        checkStage(s, ['stages', name, 'requires', 'verifiedIn', i]);
+        checkStage(s, ['stages', name, 'requires', 'verifiedIn', i], name);
   }
   return issues;
 }

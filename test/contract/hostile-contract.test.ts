@@ -222,6 +222,22 @@ describe('gates that check nothing', () => {
     ).toBe('shop');
   });
 
+  it('refuses soak and verifiedIn naming the stage they guard, which no first promotion could meet', () => {
+    // Loaded before: a digest is decided before it enters the stage, so it never soaked or was verified there.
+    const prod = (requires: string) =>
+      `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: ${requires}\n`;
+    expect(errorOf(prod('{ verifiedIn: prod }')).message).toBe(
+      'tollgate.yaml:10:29: stages.prod.requires.verifiedIn: "prod" is the stage this requirement guards; a digest is checked before it enters prod, so it cannot have soaked or been verified there yet and the gate would refuse every first promotion: name an upstream stage',
+    );
+    expect(errorOf(prod('{ soak: { duration: 1h, in: [dev, prod] } }')).message).toContain(
+      'stages.prod.requires.soak.in.1: "prod" is the stage this requirement guards',
+    );
+    expect(
+      validateContract(prod('{ verifiedIn: dev, soak: { duration: 1h, in: dev } }'), 'tollgate.yaml')
+        .pipeline,
+    ).toBe('shop');
+  });
+
   it('still loads a stage that requires nothing, which every decision lists as risk', () => {
     expect(validateContract(base('    requires: {}\n'), 'tollgate.yaml').stages.dev?.requires).toEqual({});
   });
