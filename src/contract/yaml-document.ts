@@ -127,7 +127,7 @@ export function readYamlDocument(
  * eight deep (`stages.prod.requires.rules[0].cel`); the limit keeps every recursive step after
  * parsing (composing, resolving aliases, the schema, freezing) far from the stack's end.
  */
-export const MAX_YAML_DEPTH = 64;
+const MAX_YAML_DEPTH = 64;
 
 const tooDeep = (what: string) =>
   `${what} more than ${MAX_YAML_DEPTH} levels deep; a contract nests a few levels (stages.NAME.requires.GATE): expected a contract, not a nesting this deep`;
