@@ -208,11 +208,11 @@ describe('gates that check nothing', () => {
     // Loaded before: the gate then refused every digest for want of approvers who do not exist.
     const groups = 'groups: { release-managers: [alice, bob] }\n';
     const approvals = (spec: string) => `${base(`    requires: { approvals: ${spec} }\n`)}${groups}`;
-    expect(errorOf(approvals('{ count: 3, from: [group:release-managers] }')).message).toBe(
+    expect(contractErrorOf(approvals('{ count: 3, from: [group:release-managers] }')).message).toBe(
       'tollgate.yaml:7:37: stages.dev.requires.approvals.count: 3 approvals, but `from` names 2 people (alice, bob): the gate could never pass; lower `count`, or add approvers to `from`',
     );
     // Alice and alice are one person.
-    expect(errorOf(approvals('{ count: 2, from: [Alice, alice] }')).message).toContain(
+    expect(contractErrorOf(approvals('{ count: 2, from: [Alice, alice] }')).message).toContain(
       '2 approvals, but `from` names 1 person (alice)',
     );
     const three = approvals('{ count: 3, from: [group:release-managers, carol] }');
@@ -226,10 +226,10 @@ describe('gates that check nothing', () => {
     // Loaded before: a digest is decided before it enters the stage, so it never soaked or was verified there.
     const prod = (requires: string) =>
       `${base('')}  prod:\n    purpose: live\n    from: dev\n    requires: ${requires}\n`;
-    expect(errorOf(prod('{ verifiedIn: prod }')).message).toBe(
+    expect(contractErrorOf(prod('{ verifiedIn: prod }')).message).toBe(
       'tollgate.yaml:10:29: stages.prod.requires.verifiedIn: "prod" is the stage this requirement guards; a digest is checked before it enters prod, so it cannot have soaked or been verified there yet and the gate would refuse every first promotion: name an upstream stage',
     );
-    expect(errorOf(prod('{ soak: { duration: 1h, in: [dev, prod] } }')).message).toContain(
+    expect(contractErrorOf(prod('{ soak: { duration: 1h, in: [dev, prod] } }')).message).toContain(
       'stages.prod.requires.soak.in.1: "prod" is the stage this requirement guards',
     );
     expect(
@@ -422,7 +422,7 @@ describe('deeply nested YAML', () => {
   };
 
   it.each(Object.keys(deep))('refuses %s nested 10,000 deep, naming the line and the limit', (name) => {
-    const error = errorOf(deep[name]!);
+    const error = contractErrorOf(deep[name]!);
     expect(error.code).toBe('CONTRACT_INVALID');
     expect(error.message).toMatch(
       /^tollgate\.yaml:\d+:\d+: lists and maps nested more than 64 levels deep; /,
@@ -434,7 +434,7 @@ describe('deeply nested YAML', () => {
     // The top-level map is level 1: `x-n` holds 63 more levels, the 64th `[` is one too many.
     const nested = (n: number) => `${base('')}x-n: ${'['.repeat(n)}${']'.repeat(n)}\n`;
     expect(validateContract(nested(63), 'tollgate.yaml').pipeline).toBe('shop');
-    expect(errorOf(nested(64)).message).toMatch(
+    expect(contractErrorOf(nested(64)).message).toMatch(
       /^tollgate\.yaml:7:69: lists and maps nested more than 64 levels deep/,
     );
   });
@@ -445,7 +445,7 @@ describe('deeply nested YAML', () => {
       { length: 40 },
       (_, i) => `x-${i}: &a${i} ${'['.repeat(40)}${i === 0 ? '1' : `*a${i - 1}`}${']'.repeat(40)}`,
     ).join('\n');
-    const error = errorOf(`${base('')}${chain}\n`);
+    const error = contractErrorOf(`${base('')}${chain}\n`);
     expect(error.message).toMatch(
       /^tollgate\.yaml:\d+:\d+: with its aliases resolved, lists and maps nested more than 64 levels deep/,
     );
@@ -456,7 +456,7 @@ describe('deeply nested YAML', () => {
       [`${base('')}x-loop: &loop [ *loop ]\n`, '7:17'],
       [base('    requires: &r { tests: *r }\n'), '7:27'],
     ] as const)
-      expect(errorOf(text).message).toContain(
+      expect(contractErrorOf(text).message).toContain(
         `tollgate.yaml:${where}: alias *${where === '7:17' ? 'loop' : 'r'} is inside the list or map`,
       );
   });

@@ -36,7 +36,7 @@ describe('contract typos name the nearest valid name', () => {
   it('suggests the notBy word a misspelt one most likely means', () => {
     // Refused before with only the list of words: nothing said which one was meant.
     const notBy = (words: string) =>
-      errorOf(
+      contractErrorOf(
         CONTRACT.replace(
           'from: [group:release-managers] }',
           `from: [group:release-managers], notBy: [${words}] }`,
