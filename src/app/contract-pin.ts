@@ -19,7 +19,7 @@ import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
-import type { LedgerReader, LedgerTransaction } from '../ledger/ledger-store.js';
+import type { LedgerReader, LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
 import { authorise } from './authorise.js';
 import {
@@ -464,12 +464,38 @@ export async function contractInForce(
   compiled: CompiledContracts,
   root: string,
 ): Promise<Contract> {
-  const base = heldContract(services.contracts, pipeline);
   const store = await services.store();
   // Asked by every request: kept while the database is unchanged (src/ledger/read-memo.ts).
   const pin = await store.whileUnchanged(['contract in force', pipeline], () =>
     pinnedContract(store, pipeline),
   );
+  return contractOfPin(services, pipeline, pin, compiled, root);
+}
+
+/**
+ * {@link contractInForce} from what `store` keeps, without waiting: undefined when the pin is not
+ * kept or the database may have changed (then ask contractInForce).
+ * @throws TollgateError as contractInForce
+ */
+export function keptContractInForce(
+  services: AppServices,
+  store: LedgerStore,
+  pipeline: string,
+  compiled: CompiledContracts,
+  root: string,
+): Contract | undefined {
+  const kept = store.keptNow?.<PinnedContract | undefined>(['contract in force', pipeline]);
+  return kept && contractOfPin(services, pipeline, kept.value, compiled, root);
+}
+
+function contractOfPin(
+  services: AppServices,
+  pipeline: string,
+  pin: PinnedContract | undefined,
+  compiled: CompiledContracts,
+  root: string,
+): Contract {
+  const base = heldContract(services.contracts, pipeline);
   if (pin === undefined || base?.digest === pin.digest) return base ?? services.contracts.get(pipeline);
   let contract = compiled.get(pin.digest);
   if (contract === undefined) {

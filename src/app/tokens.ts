@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Contract } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { TokenRecord } from '../ledger/token-store.js';
 import { parseExactDuration } from '../policy/duration.js';
 import { normaliseName } from '../policy/names.js';
@@ -207,11 +208,36 @@ export async function verifyToken(
   presented: string,
   at: Date,
 ): Promise<TokenIdentity> {
+  const [id, secret] = tokenParts(presented);
+  const store = await services.store();
+  return tokenIdentityOf(await store.tokens.find(id), id, secret, at);
+}
+
+/**
+ * {@link verifyToken} from what the store keeps, without waiting: undefined when the token's
+ * record is not kept (or `store` keeps nothing); then ask verifyToken. Refuses as it does.
+ * @throws TollgateError UNAUTHENTICATED as verifyToken
+ */
+export function verifyKeptToken(store: LedgerStore, presented: string, at: Date): TokenIdentity | undefined {
+  const [id, secret] = tokenParts(presented);
+  const kept = store.tokens.findKept?.(id);
+  return kept?.value === undefined ? undefined : tokenIdentityOf(kept.value, id, secret, at);
+}
+
+/** A presented token's id and secret; @throws TollgateError UNAUTHENTICATED when it is malformed. */
+function tokenParts(presented: string): [id: string, secret: string] {
   const match = TOKEN.exec(presented);
   if (!match) throw unauthenticated('the API token is malformed: expected tg_<id>_<secret>');
-  const [, id, secret] = match as unknown as [string, string, string];
-  const store = await services.store();
-  const found = await store.tokens.find(id);
+  return [match[1] as string, match[2] as string];
+}
+
+/** Who the token with this record (undefined: no such token) authenticates at `at`. */
+function tokenIdentityOf(
+  found: { record: TokenRecord; secretHash: string } | undefined,
+  id: string,
+  secret: string,
+  at: Date,
+): TokenIdentity {
   const expected = Buffer.from(found?.secretHash ?? secretHash('no such token'));
   const actual = Buffer.from(secretHash(secret));
   // Compared in constant time, and compared even for an unknown id, so timing tells nothing.

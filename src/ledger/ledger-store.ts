@@ -172,6 +172,14 @@ export interface LedgerStore extends LedgerReader {
    */
   whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T>;
   /**
+   * What {@link whileUnchanged} keeps for `key`, when the database says without waiting that
+   * nothing changed since it was kept (the same rule, asked the same way); undefined when nothing
+   * is kept for it, something changed, a write of this store is under way, or the backend keeps
+   * nothing (PostgreSQL). Then ask {@link whileUnchanged}. A server answers its hottest read
+   * from it without a turn of the event loop; optional, so a store of your own need not have it.
+   */
+  keptNow?<T>(key: readonly unknown[]): { value: T } | undefined;
+  /**
    * Opens a batch of reads that ends with this turn of the event loop: until then, whether another
    * process committed is asked once, not before every {@link whileUnchanged} read (this store's
    * own writes still show at the next read). A socket server calls it as each request arrives, so

@@ -46,6 +46,19 @@ export class ReadMemo {
     return this.readAt(key, asked, load);
   }
 
+  /**
+   * The result kept for `key`, when the database says at once (without waiting for a write of
+   * this connection) that nothing changed since it was kept; else undefined, and nothing is
+   * forgotten or read: {@link read} does that. Counted as a hit when it answers.
+   */
+  keptNow<T>(key: string): { value: T } | undefined {
+    if (!this.changeStamp) return undefined;
+    const asked = this.changeStamp();
+    if (typeof asked !== 'string' || asked !== this.stamp || !this.kept.has(key)) return undefined;
+    this.hits++;
+    return { value: copied(this.kept.get(key) as T) };
+  }
+
   private async readAt<T>(key: string, asked: string | Promise<string>, load: () => Promise<T>): Promise<T> {
     const stamp = typeof asked === 'string' ? asked : await asked;
     if (stamp !== this.stamp) {

@@ -1124,6 +1124,10 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     return this.memo.read(JSON.stringify(key), load);
   }
 
+  keptNow<T>(key: readonly unknown[]): { value: T } | undefined {
+    return this.memo.keptNow<T>(JSON.stringify(key));
+  }
+
   batchReads(): void {
     this.capabilities.batchReads?.();
   }

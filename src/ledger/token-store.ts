@@ -30,6 +30,11 @@ export interface TokenStore {
   insert(record: TokenRecord, secretHash: string): Promise<void>;
   /** The token and its secret's hash, or undefined when no token has this id. */
   find(id: string): Promise<{ record: TokenRecord; secretHash: string } | undefined>;
+  /**
+   * What {@link find} keeps for `id` while the database is unchanged, when that can be told without
+   * waiting (src/ledger/read-memo.ts, keptNow); undefined when it must be read.
+   */
+  findKept?(id: string): { value: { record: TokenRecord; secretHash: string } | undefined } | undefined;
   /** Every token, newest first. */
   list(): Promise<TokenRecord[]>;
   /** Marks the token revoked; false when there is no such token or it was already revoked. */
@@ -119,6 +124,9 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
         return row && { record: toRecord(row), secretHash: row.secret_hash };
       };
       return memo ? memo.read(JSON.stringify(['token', id]), load) : load();
+    },
+    findKept(id) {
+      return memo?.keptNow(JSON.stringify(['token', id]));
     },
     async list() {
       return (await runner.execute<ApiTokenTable>(q.list({}))).rows.map(toRecord);

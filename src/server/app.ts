@@ -23,6 +23,7 @@ import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
 import { requestInvalid, toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator, Credentials, Identity } from './identity.js';
+import { type KeptReadAnswerer, keptReadAnswerer } from './kept-reads.js';
 import { cookieNames, defineLogin, fromOwnPage, type LoginOptions, SESSION_COOKIE } from './login.js';
 import {
   clientAddress,
@@ -36,10 +37,11 @@ import {
   RateLimited,
   type RateLimitOptions,
   rateLimit,
+  requestRecorder,
   ServerMetrics,
 } from './observe.js';
 import { looksLikeJwt } from './oidc-ci.js';
-import { API, type ApiRoute, defineRoutes } from './routes.js';
+import { API, type ApiRoute, defineRoutes, type KeptReadRoute } from './routes.js';
 
 declare const TOLLGATE_VERSION: string;
 
@@ -92,6 +94,11 @@ export interface ServerApp {
   /** Every API route, as the table defines it (the authorisation matrix test reads it). */
   routes: ApiRoute[];
   metrics: ServerMetrics;
+  /**
+   * For a socket's request listener, before the app's: answers a GET whose answer is kept
+   * (src/server/kept-reads.ts) and returns true, or returns false and leaves the request to the app.
+   */
+  answerKept: KeptReadAnswerer;
   /** Ends what would keep a stopping server open (live event streams). */
   shutdown(): void;
 }
@@ -125,8 +132,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const limit = rateLimit(options.rateLimit ?? DEFAULT_SERVER_CONFIG.rateLimit, metrics);
 
   app.use('*', async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    const id = requestIdOf(c.req.header('x-request-id'));
     c.set('requestId', id);
     // Every answer, errors and replays included, says its Content-Type is the one to use: a JSON
     // answer that echoes what a caller sent (a label, a name in an error) is never sniffed as HTML
@@ -142,9 +148,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       c.req.path.startsWith(`${API}/`) || c.req.path.startsWith('/auth/') || c.req.path === '/metrics';
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) {
-      outgoing.setHeader('x-request-id', id);
-      outgoing.setHeader('x-content-type-options', 'nosniff');
-      if (personal) outgoing.setHeader('cache-control', 'no-store');
+      answerHeaders(outgoing, id, personal);
       return next();
     }
     await next();
@@ -156,7 +160,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     if (headers.get('x-content-type-options') === null) headers.set('x-content-type-options', 'nosniff');
     if (personal && headers.get('cache-control') === null) headers.set('cache-control', 'no-store');
   });
-  app.use('*', observeRequests(metrics, options.log));
+  const record = requestRecorder(metrics, options.log);
+  app.use('*', observeRequests(record));
   // Behind trusted proxies, the client is the one they name (default: none is trusted).
   const proxies = proxyNetworks(options.trustedProxies ?? []);
   if (proxies.length > 0)
@@ -283,7 +288,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
 
   assertDemoPipelines(services.contracts, options.demoPipelines ?? []);
 
+  const keptReads: KeptReadRoute[] = [];
   const routes = defineRoutes(app, {
+    keptReads,
     services,
     metrics,
     stopping: stopping.signal,
@@ -374,7 +381,45 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     }
   });
 
-  return { app, routes, metrics, shutdown: () => stopping.abort() };
+  // On a socket, a GET whose answer is kept is answered through the same steps without hono
+  // (src/server/kept-reads.ts); called as a function, the app answers everything.
+  const answerKept = keptReadAnswerer({
+    services,
+    routes: keptReads,
+    authenticators,
+    failures,
+    limit,
+    ipv6Prefix: limits.ipv6Prefix,
+    // The client as clientAddress() reads it: the socket's peer, or who trusted proxies name.
+    clientAddressOf: (incoming) => {
+      const peer = incoming.socket.remoteAddress ?? 'unknown';
+      if (proxies.length === 0) return peer;
+      const header = incoming.headers['x-forwarded-for'];
+      return forwardedClient(peer, Array.isArray(header) ? header.join(', ') : header, proxies) ?? peer;
+    },
+    metrics,
+    record,
+    requestIdOf,
+    apiHeaders: (outgoing, id) => answerHeaders(outgoing, id, true),
+    bearerOf,
+  });
+
+  return { app, routes, metrics, answerKept, shutdown: () => stopping.abort() };
+}
+
+/** The id of a request: the caller's `X-Request-Id` when it is a plain one, else a new one. */
+function requestIdOf(given: string | undefined): string {
+  return given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * The headers every answer made on a socket carries, on Node's response (written with whatever
+ * answer is made): its request id, no sniffing, and for one caller's answer (API, sign-in) no-store.
+ */
+function answerHeaders(outgoing: ServerResponse, id: string, personal: boolean): void {
+  outgoing.setHeader('x-request-id', id);
+  outgoing.setHeader('x-content-type-options', 'nosniff');
+  if (personal) outgoing.setHeader('cache-control', 'no-store');
 }
 
 /**

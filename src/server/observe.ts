@@ -9,6 +9,7 @@ import ipaddr from 'ipaddr.js';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
 import type { ServerEnv } from './env.js';
+import type { Identity } from './identity.js';
 
 /** The server's metrics, on a registry of its own (several apps in one process do not collide). */
 export class ServerMetrics {
@@ -36,6 +37,11 @@ export class ServerMetrics {
     name: 'tollgate_evidence_bytes_total',
     help: 'Bytes of evidence uploaded, by pipeline and route (tests, evidence, statements)',
     labelNames: ['pipeline', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly keptAnswers = new Counter({
+    name: 'tollgate_http_kept_answers_total',
+    help: 'GET requests answered at once from reads kept while the database was unchanged (also counted in tollgate_http_request_duration_seconds)',
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({
@@ -85,10 +91,31 @@ export const stdoutLog: LogSink = (line) => {
  * Logs each request once answered and observes its latency. The route is the table's template
  * (`/api/v1/pipelines/{pipeline}/status`), so metrics have few labels and logs no query strings.
  */
-export function observeRequests(
-  metrics: ServerMetrics,
-  log: LogSink | undefined,
-): MiddlewareHandler<ServerEnv> {
+export function observeRequests(record: ReturnType<typeof requestRecorder>): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      record(
+        c.req.method,
+        c.req.routePath,
+        c.res.status,
+        start,
+        c.get('requestId'),
+        c.get('identity'),
+        c.res.status >= 400 ? c.get('errorCode') : undefined,
+      );
+    }
+  };
+}
+
+/**
+ * Observes one answered request's latency and writes its log line: the one way a request is
+ * recorded, whether hono answered it or a kept read did (src/server/kept-reads.ts). `path` is
+ * hono's route path (`/api/v1/pipelines/:pipeline/status`) or the table's (`{pipeline}`).
+ */
+export function requestRecorder(metrics: ServerMetrics, log: LogSink | undefined) {
   // The route table's paths in OpenAPI form, made once per path, not once per request, with their
   // JSON text for the log line.
   const routes = new Map<string, { route: string; json: string }>();
@@ -103,28 +130,26 @@ export function observeRequests(
     }
     return known;
   };
-  return async (c, next) => {
-    const start = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const { route, json } = routeOf(c.req.routePath);
-      const status = c.res.status;
-      const method = c.req.method;
-      metrics.requests.observe({ method, route, status: String(status) }, seconds);
-      if (log) {
-        const identity = c.get('identity');
-        const error = status >= 400 ? c.get('errorCode') : undefined;
-        // What JSON.stringify makes of { level, time, requestId, method, route, status, ms,
-        // principal?, via?, error? }, written out: the object, its two spreads and the walk over
-        // its keys cost more than the line (test/server/operations.test.ts parses it back). Every
-        // string a caller may have chosen goes through JSON.stringify.
-        const requestId = c.get('requestId');
-        log(
-          `{"level":${status >= 500 ? '"error"' : status >= 400 ? '"warn"' : '"info"'},"time":"${isoNow()}"${requestId === undefined ? '' : `,"requestId":${JSON.stringify(requestId)}`},"method":${JSON.stringify(method)},"route":${json},"status":${status},"ms":${Math.round(seconds * 1e5) / 100}${identity ? `,"principal":${JSON.stringify(identity.principal)},"via":${JSON.stringify(identity.via)}` : ''}${error ? `,"error":${JSON.stringify(error)}` : ''}}`,
-        );
-      }
+  return (
+    method: string,
+    path: string | undefined,
+    status: number,
+    start: bigint,
+    requestId: string | undefined,
+    identity: Identity | undefined,
+    error: string | undefined,
+  ): void => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const { route, json } = routeOf(path);
+    metrics.requests.observe({ method, route, status: String(status) }, seconds);
+    if (log) {
+      // What JSON.stringify makes of { level, time, requestId, method, route, status, ms,
+      // principal?, via?, error? }, written out: the object, its two spreads and the walk over
+      // its keys cost more than the line (test/server/operations.test.ts parses it back). Every
+      // string a caller may have chosen goes through JSON.stringify.
+      log(
+        `{"level":${status >= 500 ? '"error"' : status >= 400 ? '"warn"' : '"info"'},"time":"${isoNow()}"${requestId === undefined ? '' : `,"requestId":${JSON.stringify(requestId)}`},"method":${JSON.stringify(method)},"route":${json},"status":${status},"ms":${Math.round(seconds * 1e5) / 100}${identity ? `,"principal":${JSON.stringify(identity.principal)},"via":${JSON.stringify(identity.via)}` : ''}${error ? `,"error":${JSON.stringify(error)}` : ''}}`,
+      );
     }
   };
 }
@@ -367,7 +392,12 @@ export function rateLimit(
     }
     buckets.set(slot, tokens - 1, t);
   };
-  return Object.assign(limit, { tracked: () => buckets.size });
+  /** True when `principal` has a request left now (the limit would let it through), changing nothing but a sweep of refilled buckets. */
+  const allows = (principal: string): boolean => {
+    const t = now();
+    return buckets.level(buckets.slot(principal, t), t) >= 1;
+  };
+  return Object.assign(limit, { tracked: () => buckets.size, allows });
 }
 
 export class RateLimited extends TollgateError {
@@ -405,16 +435,24 @@ export function failedAuthLimit(
   const buckets = new TokenBuckets(options.perMinute, perMs, maxEntries);
   const known = new Map<string, number>();
   const tokensOf = (client: string, t: number): number => buckets.level(buckets.slot(client, t), t);
+  const knownGood = (credentialHash: string, t: number): boolean => {
+    const seen = known.get(credentialHash);
+    return seen !== undefined && t - seen < KNOWN_GOOD_MS;
+  };
   return {
     /** Clients whose failures this replica tracks now. */
     tracked: () => buckets.size,
+    /** True when {@link check} would refuse, changing nothing (a sweep forgets only refilled buckets). */
+    refuses(client: string, credentialHash: string): boolean {
+      const t = now();
+      return tokensOf(client, t) < 1 && !knownGood(credentialHash, t);
+    },
     /** Throws RateLimited when `client` is out of failures and `credential` (its hash) is not known good. */
     check(client: string, credentialHash: string): void {
       const t = now();
       const tokens = tokensOf(client, t);
       if (tokens >= 1) return;
-      const seen = known.get(credentialHash);
-      if (seen !== undefined && t - seen < KNOWN_GOOD_MS) return;
+      if (knownGood(credentialHash, t)) return;
       metrics.rateLimited.inc();
       const seconds = Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
       throw new RateLimited(

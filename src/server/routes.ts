@@ -8,7 +8,7 @@ import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/z
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type Action, authorise, authoriseTokenScope } from '../app/authorise.js';
-import { type CompiledContracts, contractInForce } from '../app/contract-pin.js';
+import { type CompiledContracts, contractInForce, keptContractInForce } from '../app/contract-pin.js';
 import {
   approvalDocument,
   cdEventDocument,
@@ -69,6 +69,28 @@ export interface RouteDeps {
   compiledContracts: CompiledContracts;
   /** The folder an uploaded contract's relative paths resolve against when its pipeline had no start-up file. */
   contractsRoot: string;
+  /** Where the routes that can answer from kept reads are listed (src/server/kept-reads.ts). */
+  keptReads?: KeptReadRoute[];
+}
+
+/**
+ * A read route that can answer at once from what the store keeps while the database is unchanged
+ * (a dashboard or a script polling status), on a socket, without going through hono: the same
+ * authorisation and path validation as the route's middleware, then the route's own kept answer.
+ */
+export interface KeptReadRoute {
+  route: ApiRoute;
+  /**
+   * The answer's text, or undefined when something must be read or waited for (then the app
+   * answers, as for any request). Throws what the app would refuse the request with; the caller
+   * then lets the app answer it, so errors have one shape and one source.
+   */
+  answer(
+    identity: Identity,
+    params: Record<string, string>,
+    header: (name: string) => string | undefined,
+    store: LedgerStore,
+  ): string | undefined;
 }
 
 /** One route of the table. */
@@ -168,19 +190,32 @@ function answerText(
  * body. @hono/zod-openapi's validators did the same with an async parse (never the JIT's) and an
  * async hook for each part, and looked for a Content-Type a GET never has.
  */
-function pathAndQuery(query: z.ZodType | undefined, params: z.ZodType | undefined) {
-  const parsed = (schema: z.ZodType, target: 'query' | 'param', value: unknown) => {
-    const result = schema.safeParse(value);
-    if (!result.success) throw requestInvalid(target, result.error);
-    return result.data as object;
+function pathAndQuery(query: z.ZodType | undefined, params: ParamsValidator | undefined) {
+  return (c: Context): void => {
+    if (query) c.req.addValidatedData('query', parsed(query, 'query', queryValues(c.req.url)));
+    if (params) c.req.addValidatedData('param', params(c.req.param() as Record<string, string>));
   };
-  // A path's parameters are a few names that the same callers send again and again (a dashboard
-  // polling one pipeline's status): what the schema made of the same strings is kept, frozen, and
-  // handed out again. Path schemas are strings checked against patterns, so the same strings
-  // always give the same answer; only accepted ones are kept, anything refused is parsed (and
-  // refused) every time. Bounded like the store's memo: full, it is emptied.
+}
+
+function parsed(schema: z.ZodType, target: 'query' | 'param', value: unknown): object {
+  const result = schema.safeParse(value);
+  if (!result.success) throw requestInvalid(target, result.error);
+  return result.data as object;
+}
+
+/** A route's path parameters as its schema makes them. @throws TollgateError as the app refuses a bad path */
+type ParamsValidator = (raw: Record<string, string>) => object;
+
+/**
+ * A path's parameters are a few names that the same callers send again and again (a dashboard
+ * polling one pipeline's status): what the schema made of the same strings is kept, frozen, and
+ * handed out again. Path schemas are strings checked against patterns, so the same strings
+ * always give the same answer; only accepted ones are kept, anything refused is parsed (and
+ * refused) every time. Bounded like the store's memo: full, it is emptied.
+ */
+function paramsValidator(schema: z.ZodType): ParamsValidator {
   const accepted = new Map<string, object>();
-  const validParams = (schema: z.ZodType, raw: Record<string, string>): object => {
+  return (raw) => {
     let key = '';
     for (const name in raw) key += `${name.length}:${name}${raw[name]?.length}:${raw[name]}`;
     let data = accepted.get(key);
@@ -190,10 +225,6 @@ function pathAndQuery(query: z.ZodType | undefined, params: z.ZodType | undefine
       accepted.set(key, data);
     }
     return data;
-  };
-  return (c: Context): void => {
-    if (query) c.req.addValidatedData('query', parsed(query, 'query', queryValues(c.req.url)));
-    if (params) c.req.addValidatedData('param', validParams(params, c.req.param() as Record<string, string>));
   };
 }
 
@@ -273,16 +304,40 @@ export async function requestFor(
   const identity = c.get('identity');
   const as = c.req.header('tollgate-as');
   const now = c.req.header('tollgate-now');
+  refuseSetClock(deps, pipeline, as, now);
+  const services = c.get('services') ?? deps.services;
+  // The contract in force is the ledger's (every replica reads the same), not this process's file.
+  const contract =
+    given ?? (await contractInForce(services, pipeline, deps.compiledContracts, deps.contractsRoot));
+  const request = requestOf(deps, services, identity, contract, as, now);
+  await assertActsForItsName(identity, [contract]);
+  return request;
+}
+
+/** Refuses who acts and what time it is set by the caller (`Tollgate-As`, `Tollgate-Now`) outside a demo pipeline. */
+function refuseSetClock(
+  deps: RouteDeps,
+  pipeline: string,
+  as: string | undefined,
+  now: string | undefined,
+): void {
   if ((as !== undefined || now !== undefined) && !deps.demoPipelines.has(pipeline)) {
     throw new TollgateError(
       'NOT_ALLOWED',
       `the server decides who acts and what time it is: --as and --now (Tollgate-As, Tollgate-Now) are refused unless pipeline ${pipeline} is in demo mode (an operator starts the server with \`--demo ${pipeline}\`, and its contract declares \`demo: true\`)`,
     );
   }
-  const services = c.get('services') ?? deps.services;
-  // The contract in force is the ledger's (every replica reads the same), not this process's file.
-  const contract =
-    given ?? (await contractInForce(services, pipeline, deps.compiledContracts, deps.contractsRoot));
+}
+
+/** The request of `identity` under `contract` (see {@link requestFor}, which also refuses a token acting for a name it may not). */
+function requestOf(
+  deps: RouteDeps,
+  services: AppServices,
+  identity: Identity,
+  contract: Contract,
+  as: string | undefined,
+  now: string | undefined,
+): AppRequest {
   let at = services.clock.now();
   if (now !== undefined) {
     at = new Date(now);
@@ -291,7 +346,6 @@ export async function requestFor(
   }
   const asItself = as === undefined || as.trim() === '';
   const who = asItself ? principalOfIdentity(identity.principal) : principalOf(as, 'Tollgate-As');
-  await assertActsForItsName(identity, [contract]);
   return {
     services,
     contract,
@@ -450,11 +504,22 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
        * Idempotency-Key is refused rather than silently ignored.
        */
       keyed?: false;
+      /**
+       * A read's answer from what is kept, without waiting (see {@link KeptReadRoute}): called
+       * after the route's authorisation and path validation, with the parameters as sent.
+       */
+      kept?: (
+        identity: Identity,
+        params: Record<string, string>,
+        header: (name: string) => string | undefined,
+        store: LedgerStore,
+      ) => string | undefined;
     },
     handler: (c: ServerContext) => Promise<Response>,
   ) => {
     const write = spec.method !== 'get';
-    table.push({ id: spec.id, method: spec.method, path: spec.path, action: spec.action, write });
+    const entry: ApiRoute = { id: spec.id, method: spec.method, path: spec.path, action: spec.action, write };
+    table.push(entry);
     // The whole request is documented; the path and query are validated here (see
     // pathAndQuery), the body by @hono/zod-openapi's validators as before.
     const { params, query, ...body } = spec.request ?? {};
@@ -484,10 +549,20 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     app.openAPIRegistry.registerPath(route);
     const authorised = (c: ServerContext) =>
       authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
-    const validate =
-      params || query
-        ? pathAndQuery(query as z.ZodType | undefined, params as z.ZodType | undefined)
-        : undefined;
+    const validParams = params ? paramsValidator(params as z.ZodType) : undefined;
+    const validate = params || query ? pathAndQuery(query as z.ZodType | undefined, validParams) : undefined;
+    const { kept } = spec;
+    if (kept && !write && !query)
+      deps.keptReads?.push({
+        route: entry,
+        // In the order of the read's middleware step and handler below.
+        answer: (identity, raw, header, store) => {
+          authorise(identity.grant, spec.action, raw.pipeline, raw.stage);
+          validParams?.(raw);
+          // The raw parameters, as the handler reads them (c.req.param).
+          return kept(identity, raw, header, store);
+        },
+      });
     // A JSON body is read once, checked for a key named twice, and kept for the validator.
     const jsonBody = !spec.upload && body.body?.content?.['application/json'] !== undefined;
     app.openapi(
@@ -604,6 +679,24 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       summary: 'What each stage runs now (tollgate status)',
       request: { params: s.pipelinePath },
       ok: { schema: s.statusSchema, description: 'One row per stage, in contract order' },
+      // The handler below, from what is kept: the contract in force, the caller as requestFor
+      // makes it, and the answer's text, each only while the database is unchanged.
+      kept: (identity, { pipeline }, header, store) => {
+        const as = header('tollgate-as');
+        const now = header('tollgate-now');
+        // A set clock or name, and a token made by someone else, are for the handler to judge.
+        if (as !== undefined || now !== undefined || identity.madeBy !== undefined) return undefined;
+        const contract = keptContractInForce(
+          deps.services,
+          store,
+          pipeline as string,
+          deps.compiledContracts,
+          deps.contractsRoot,
+        );
+        if (contract === undefined) return undefined;
+        requestOf(deps, deps.services, identity, contract, as, now);
+        return store.keptNow?.<string>(['status answer', contract.pipeline, contract.digest])?.value;
+      },
     },
     async (c) => {
       const { stageStatus } = await statusModule();

@@ -5,6 +5,7 @@
  * lock). SIGTERM stops accepting connections, lets requests in flight finish (a promotion commits
  * or rolls back as a whole), closes the store and exits.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { AppServices } from '../app/services.js';
@@ -84,7 +85,7 @@ export interface StartServerOptions extends ServerAppOptions {
 
 /** Starts the API on `options.listen`. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { app, shutdown } = createServerApp(options);
+  const { app, answerKept, shutdown } = createServerApp(options);
   const limits = options.connections ?? connectionLimits();
   const server = createAdaptorServer({
     fetch: app.fetch,
@@ -114,6 +115,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       else open.set(client, left);
     });
     if (count > limits.perClient) socket.destroy();
+  });
+  // A GET whose answer is kept is answered before the app is asked (src/server/kept-reads.ts).
+  const [answer] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  if (answer === undefined) throw new Error('@hono/node-server made a server without a request listener');
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!answerKept(req, res)) answer(req, res);
   });
   // Requests that arrive in one turn of the event loop share one look at whether another process
   // committed (src/ledger/read-memo.ts): the first read of the turn asks, after all of them
