@@ -129,9 +129,14 @@ export function keptReadAnswerer(options: KeptReadOptions): KeptReadAnswerer {
       return false;
     }
     if (text === undefined) return false;
-    // Answered: what the app does for an authenticated request it lets through.
+    // Answered: what the app does for an authenticated request it lets through. The limit allowed
+    // it a moment ago and only fills with time; should the clock step back, the app answers 429.
+    try {
+      limit(identity.principal);
+    } catch {
+      return false;
+    }
     failures.succeeded(presentedHash);
-    limit(identity.principal);
     const given = headers['x-request-id'];
     const requestId = options.requestIdOf(typeof given === 'string' ? given : undefined);
     options.apiHeaders(outgoing, requestId);
