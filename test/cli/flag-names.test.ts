@@ -1,14 +1,15 @@
 /**
  * Errors name the flag (or argument) a user typed: the application layer names request fields
  * (`field('image')`) and the CLI shows each as its flag. A field the CLI has no flag for was shown
- * as a bare word (`… or image REGISTRY/REPO:TAG`), and `explain`'s DIGEST argument as `--artifact`,
- * a flag `explain` does not have.
+ * as a bare word (`… or image REGISTRY/REPO:TAG`), and `explain`'s DIGEST argument as `--artifact`.
+ * `explain --artifact D`, the way every other command names an artifact, was refused as an unknown
+ * option: it is taken, and a malformed one is then named as `--artifact`.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flagOf } from '../../src/cli/flags.js';
-import { makeWorkspace, ROOT, runCli, THREE_STAGES } from '../support/cli.js';
+import { fakeDigest, makeWorkspace, ROOT, runCli, THREE_STAGES } from '../support/cli.js';
 
 /** Every `field('NAME')` the sources name in messages. */
 function fieldsNamed(): Set<string> {
@@ -47,5 +48,29 @@ describe('errors name the flag the user typed', () => {
       'tollgate: explain DIGEST "sha256:abc" has 3 hex characters: sha256 needs 64',
     );
     expect(result.stderr).not.toContain('--artifact');
+  });
+
+  it('takes the artifact of explain as --artifact too, like the other commands', async () => {
+    const digest = fakeDigest('flag-names-explain');
+    expect(
+      (await runCli(['register', '--digest', digest, '--label', 'version=7.1.0'], { cwd: dir })).code,
+    ).toBe(0);
+    const byFlag = await runCli(['explain', '--artifact', digest, '--json'], { cwd: dir });
+    expect(byFlag.code, byFlag.stderr).toBe(0);
+    const byArgument = await runCli(['explain', digest, '--json'], { cwd: dir });
+    expect(JSON.parse(byFlag.stdout)).toEqual(JSON.parse(byArgument.stdout));
+    expect(byFlag.stdout).toContain('7.1.0');
+
+    const malformed = await runCli(['explain', '--artifact', 'sha256:abc'], { cwd: dir });
+    expect(malformed.code).toBe(3);
+    expect(malformed.stderr).toContain(
+      'tollgate: --artifact "sha256:abc" has 3 hex characters: sha256 needs 64',
+    );
+    const both = await runCli(['explain', digest, '--artifact', digest], { cwd: dir });
+    expect(both.code).toBe(3);
+    expect(both.stderr).toContain('explain takes the digest once: as DIGEST or as --artifact, not both');
+    const neither = await runCli(['explain'], { cwd: dir });
+    expect(neither.code).toBe(3);
+    expect(neither.stderr).toContain('explain needs the artifact: tollgate explain sha256:…');
   });
 });
