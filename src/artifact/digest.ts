@@ -30,7 +30,9 @@ export function assertDigest(value: string, what: string | FieldRef = 'digest'):
   if (hex.length !== length) {
     throw new TollgateError(
       'DIGEST_INVALID',
-      msg`${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}`,
+      hex.length === SHORT_HEX
+        ? msg`${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}; the short form that status and history print is for reading only, since another artifact may share it: give the full digest (register prints it, and so does every --json output)`
+        : msg`${what} "${value}" has ${hex.length} hex characters: ${algorithm} needs ${length}`,
     );
   }
   if (hex !== hex.toLowerCase()) {

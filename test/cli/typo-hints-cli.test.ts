@@ -3,7 +3,8 @@
  * for a contract that reads `unit` is recorded (exit 0, as any evidence) but noted on stderr and in
  * `--json`, naming the suite most likely meant, since no gate would ever count it, and so is a
  * suite read only `in: dev` attested without `--in`; and
- * `promote --override aprovals` and `attest verification --result pass` suggest what was meant.
+ * `promote --override aprovals` and `attest verification --result pass` suggest what was meant; the
+ * 12-digit short digest `status` prints, pasted into `--artifact`, is refused saying why and what to give.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -117,5 +118,17 @@ describe('typos on the command line', () => {
     const there = await attest('e2e', 'e2e.xml', '--in', 'dev');
     expect(there.code, there.stderr).toBe(0);
     expect(there.stderr).not.toContain('counts only');
+  });
+
+  it('says why the short digest that status prints is refused, and what to give instead', async () => {
+    const short = digest.slice(0, 'sha256:'.length + 12);
+    const result = await runCli(['check', 'dev', '--artifact', short], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `--artifact "${short}" has 12 hex characters: sha256 needs 64; the short form that status and history print is for reading only, since another artifact may share it: give the full digest (register prints it, and so does every --json output)`,
+    );
+    const other = await runCli(['check', 'dev', '--artifact', digest.slice(0, 20)], { cwd: dir });
+    expect(other.code).toBe(3);
+    expect(other.stderr).not.toContain('short form');
   });
 });
