@@ -57,6 +57,17 @@ function isRole(role: string): role is Role {
   return (ROLES as readonly string[]).includes(role);
 }
 
+/**
+ * Refuses a role that is not one of ROLES, naming the ones there are. The CLI asks it before it sends
+ * `token create --server`, so a typo is named as the flag there too.
+ * @throws TollgateError USAGE
+ */
+export function checkRole(role: string): Role {
+  if (!isRole(role))
+    throw new TollgateError('USAGE', msg`${field('role')} "${role}": expected one of ${ROLES.join(', ')}`);
+  return role;
+}
+
 function secretHash(secret: string): string {
   return sha256(secret);
 }
@@ -73,11 +84,7 @@ export async function createToken(
   at: Date,
   via: 'api' | 'database' = 'database',
 ): Promise<CreatedToken> {
-  if (!isRole(options.role))
-    throw new TollgateError(
-      'USAGE',
-      msg`${field('role')} "${options.role}": expected one of ${ROLES.join(', ')}`,
-    );
+  const role = checkRole(options.role);
   if (options.pipelines.length === 0)
     throw new TollgateError(
       'USAGE',
@@ -117,7 +124,7 @@ export async function createToken(
   const record: TokenRecord = {
     id,
     principal,
-    role: options.role,
+    role,
     pipelines: every ? '*' : [...new Set(options.pipelines)],
     ...(options.stages && options.stages.length > 0 ? { stages: [...new Set(options.stages)] } : {}),
     createdAt: at.toISOString(),

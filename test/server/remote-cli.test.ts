@@ -450,6 +450,16 @@ describe('the CLI against a server: refusals', () => {
     expect(refused.stderr + listed.stderr).not.toContain('s3cret');
   });
 
+  it('token create --server names a mistyped role as the flag before sending it, as locally', async () => {
+    const typo = await runCli(['token', 'create', '--role', 'admn', '--pipeline', 'shop', '--server', url], {
+      cwd: dir,
+      env: { TOLLGATE_TOKEN: token },
+    });
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toContain('tollgate: --role "admn": expected one of reader, ci, approver, admin');
+    expect(typo.stderr).not.toContain('json.role');
+  });
+
   it('--image and --publish need a registry the CLI reaches: refused with --server', async () => {
     const image = await remote([
       'check',

@@ -117,6 +117,9 @@ export function defineToken(program: Command): void {
       };
       let document: { token: string } & TokenRecord;
       if (flags.server) {
+        // The server names a bad role in its request schema's words: say it as the flag, before sending.
+        const { checkRole } = await import('../../app/tokens.js');
+        checkRole(flags.role);
         document = (await callServer(flags.server, 'POST', '/tokens', request)) as typeof document;
       } else {
         const { createToken } = await import('../../app/tokens.js');
