@@ -69,6 +69,51 @@ export interface DialectCapabilities {
   changeStamp?(): string | Promise<string>;
   /** See {@link LedgerStore.batchReads}; absent where there is no change stamp to share. */
   batchReads?(): void;
+  /**
+   * A number that moves whenever another connection (another process, `sqlite3` on the file, a
+   * tamperer) commits, asked at once, also inside this connection's write transaction; absent
+   * where the database cannot tell (PostgreSQL). Ranges found without a gap are kept while it
+   * stays the same ({@link ContiguousRanges}).
+   */
+  othersVersion?(): number;
+}
+
+/**
+ * Per pipeline, a range of entries already counted without a gap, kept while no other connection
+ * committed. Tollgate never deletes a ledger entry, so entries counted present stay present while
+ * only this connection writes: its own writes are appends past the head, and a write that fails
+ * (its transaction or its savepoint rolled back, which may take entries counted inside it) forgets
+ * every range. A decision then counts only the entries appended since the last one, not the whole
+ * range from its artifact's first entry to the head again (O(appends), not O(ledger)).
+ */
+class ContiguousRanges {
+  private version: number | undefined;
+  private readonly ranges = new Map<string, { from: number; to: number }>();
+
+  constructor(private readonly othersVersion: () => number) {}
+
+  /** The range of `pipeline` known without a gap now; everything is forgotten when another connection committed. */
+  get(pipeline: string): { from: number; to: number } | undefined {
+    const version = this.othersVersion();
+    if (version !== this.version) {
+      this.ranges.clear();
+      this.version = version;
+    }
+    return this.ranges.get(pipeline);
+  }
+
+  /** [from, to] of `pipeline` was found without a gap (at the version {@link get} last saw). */
+  add(pipeline: string, from: number, to: number): void {
+    const kept = this.ranges.get(pipeline);
+    if (kept === undefined || to < kept.from - 1 || from > kept.to + 1)
+      this.ranges.set(pipeline, { from, to });
+    else this.ranges.set(pipeline, { from: Math.min(from, kept.from), to: Math.max(to, kept.to) });
+  }
+
+  forget(): void {
+    this.ranges.clear();
+    this.version = undefined;
+  }
 }
 
 /** Chains at least this long are verified in two halves at once when the dialect can. */
@@ -545,6 +590,8 @@ class SqlReader implements LedgerReader {
   constructor(
     protected readonly runner: SqlRunner,
     protected readonly q: Queries,
+    /** Ranges counted without a gap by earlier reads of this store (SQLite only). */
+    protected readonly contiguous?: ContiguousRanges,
   ) {}
 
   protected async rows<R>(query: Prepared<string>, values: Record<string, unknown>): Promise<R[]> {
@@ -730,11 +777,15 @@ class SqlReader implements LedgerReader {
    */
   private async assertNoGapBetween(pipeline: string, from: number, to: number, where: string): Promise<void> {
     const counted = this.counted?.get(pipeline);
-    const parts: Array<[number, number]> = [];
-    if (counted === undefined) parts.push([from, to]);
-    else {
-      if (from < counted.from) parts.push([from, Math.min(to, counted.from - 1)]);
-      if (to > counted.to) parts.push([Math.max(from, counted.to + 1), to]);
+    let parts: Array<[number, number]> = [[from, to]];
+    for (const known of [counted, this.contiguous?.get(pipeline)]) {
+      if (known === undefined) continue;
+      parts = parts.flatMap(
+        ([low, high]): Array<[number, number]> => [
+          ...(low < known.from ? [[low, Math.min(high, known.from - 1)] as [number, number]] : []),
+          ...(high > known.to ? [[Math.max(low, known.to + 1), high] as [number, number]] : []),
+        ],
+      );
     }
     for (const [low, high] of parts) {
       if (low > high) continue;
@@ -757,6 +808,7 @@ class SqlReader implements LedgerReader {
         `entry #${missing} is missing, though the ledger goes on to #${to} (an entry was removed ${where})`,
       );
     }
+    this.contiguous?.add(pipeline, from, to);
     // The ranges counted in this scope stay one interval: a range apart from it is counted on its own.
     if (this.counted === undefined) return;
     if (counted === undefined || to < counted.from - 1 || from > counted.to + 1)
@@ -841,8 +893,9 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     readonly tree: TreeStore,
     /** What the writes before this one in the same transaction left (src/ledger/group-commit.ts). */
     private readonly shared?: Map<string, unknown>,
+    contiguous?: ContiguousRanges,
   ) {
-    super(runner, q);
+    super(runner, q, contiguous);
   }
 
   async insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void> {
@@ -1038,10 +1091,13 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     readonly location: string,
     queries: Queries = buildQueries(kysely),
   ) {
-    super(capabilities.runner, queries);
+    const contiguous = capabilities.othersVersion
+      ? new ContiguousRanges(capabilities.othersVersion.bind(capabilities))
+      : undefined;
+    super(capabilities.runner, queries, contiguous);
     this.memo = new ReadMemo(capabilities.changeStamp?.bind(capabilities));
     this.writes = new GroupCommit(
-      (pipeline, body) => capabilities.write(pipeline, body),
+      (pipeline, body) => this.forgettingOnFailure(capabilities.write(pipeline, body)),
       undefined,
       capabilities.backend === 'postgres',
     );
@@ -1054,9 +1110,17 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
       q: queries.overview,
       write: (pipeline, work) =>
         this.writes.run(pipeline, (runner, shared) =>
-          work(
-            new SqlTransaction(runner, queries, new TreeStore(kysely, runner, queries.tree), shared),
-            runner,
+          this.forgettingOnFailure(
+            work(
+              new SqlTransaction(
+                runner,
+                queries,
+                new TreeStore(kysely, runner, queries.tree),
+                shared,
+                contiguous,
+              ),
+              runner,
+            ),
           ),
         ),
     });
@@ -1116,8 +1180,29 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
 
   async write<T>(pipeline: string, work: (tx: LedgerTransaction) => Promise<T>): Promise<T> {
     return this.writes.run(pipeline, (runner, shared) =>
-      work(new SqlTransaction(runner, this.q, new TreeStore(this.kysely, runner, this.q.tree), shared)),
+      this.forgettingOnFailure(
+        work(
+          new SqlTransaction(
+            runner,
+            this.q,
+            new TreeStore(this.kysely, runner, this.q.tree),
+            shared,
+            this.contiguous,
+          ),
+        ),
+      ),
     );
+  }
+
+  /**
+   * `work`, forgetting every kept gap-free range when it fails: its transaction's or savepoint's
+   * rollback may take entries a read inside it counted.
+   */
+  private forgettingOnFailure<T>(work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      this.contiguous?.forget();
+      throw error;
+    });
   }
 
   whileUnchanged<T>(key: readonly unknown[], load: () => Promise<T>): Promise<T> {

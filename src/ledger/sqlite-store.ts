@@ -80,6 +80,14 @@ class SqliteRunner implements SqlRunner {
     return this.currentStamp();
   }
 
+  /**
+   * SQLite's `data_version`: moves when another connection commits, never with this one's own
+   * writes; asked at once, also inside this connection's write transaction.
+   */
+  othersVersion(): number {
+    return (this.statement('pragma data_version').get() as { data_version: number }).data_version;
+  }
+
   private currentStamp(): string {
     let version = this.batchVersion;
     if (version === undefined) {
@@ -232,6 +240,7 @@ export async function openSqliteStore(
     write: (_pipeline, work) => runner.write(work),
     // data_version moves when another connection commits; total_changes() counts this one's rows.
     changeStamp: () => runner.changeStamp(),
+    othersVersion: () => runner.othersVersion(),
     batchReads: () => runner.batchReads(),
     ...(worker
       ? {

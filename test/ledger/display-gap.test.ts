@@ -13,6 +13,7 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import { stageHistory, stageStatus } from '../../src/app/status.js';
+import { TollgateError } from '../../src/errors.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import type { SqlRunner } from '../../src/ledger/prepared-query.js';
@@ -57,17 +58,31 @@ function lastKnownGood(decision: Awaited<ReturnType<typeof checkStage>>): string
   return note?.text.split(' ')[5];
 }
 
-/** The ranges of the gap counts `work` runs on `store` (the count query's from and to). */
-async function countedRanges(store: LedgerStore, work: () => Promise<unknown>): Promise<number[][]> {
+/**
+ * The ranges of the gap counts `work` runs on `store` (the count query's from and to). `warm`: as
+ * the store runs it, with the ranges earlier reads found gap-free still kept (SQLite keeps them
+ * while no other connection commits); otherwise those are forgotten first, so what one decision
+ * counts shows.
+ */
+async function countedRanges(
+  store: LedgerStore,
+  work: () => Promise<unknown>,
+  warm = false,
+): Promise<number[][]> {
+  if (!warm) (store as unknown as { contiguous?: { forget(): void } }).contiguous?.forget();
   const runner = (store as unknown as { runner: SqlRunner }).runner;
   const execute = runner.execute.bind(runner);
   const ranges: number[][] = [];
-  vi.spyOn(runner, 'execute').mockImplementation((query) => {
+  const spy = vi.spyOn(runner, 'execute').mockImplementation((query) => {
     if (/count\(\*\)/.test(query.sql) && /"seq" >=/.test(query.sql))
       ranges.push(query.parameters.slice(1).map(Number));
     return execute(query);
   });
-  await work();
+  try {
+    await work();
+  } finally {
+    spy.mockRestore();
+  }
   return ranges;
 }
 
@@ -246,5 +261,60 @@ describe.each(BACKENDS)('the gap count of the rollback section ($title)', (backe
     expect(refused.code).toBe('LEDGER_CORRUPT');
     expect(refused.message).toMatch(new RegExp(`entry #${rollbackOfQ.seq} is missing`));
     expect(await store.head('shop')).toBe(before);
+  });
+});
+
+describe('gap-free ranges kept between decisions (SQLite)', () => {
+  const sqlite = BACKENDS.find((b) => b.name === 'sqlite')!;
+  const tested = async () => {
+    const store = (await scope.open(sqlite)).store;
+    const as = (principal: string) => requestUnder(store, principal, TESTED);
+    for (const name of ['one', 'two', 'three'])
+      await registerArtifact(as('ci'), { digest: fakeDigest(`${name}-kept`) });
+    await registerArtifact(as('ci'), { digest: C });
+    for (const name of ['four', 'five', 'six'])
+      await registerArtifact(as('ci'), { digest: fakeDigest(`${name}-kept`) });
+    return { as, store };
+  };
+
+  it('counts only the entries appended since the last decision, while no other connection commits', async () => {
+    const { as, store } = await tested();
+    const [first] = await store.entriesForArtifact('shop', C);
+    const cold = await countedRanges(store, () => checkStage(as('ci'), 'staging', C));
+    expect(cold).toEqual([[first!.seq, await store.head('shop')]]);
+    const before = await store.head('shop');
+    await registerArtifact(as('ci'), { digest: fakeDigest('seven-kept') });
+    const warm = await countedRanges(store, () => checkStage(as('ci'), 'staging', C), true);
+    // Only the registration appended since: the rest was counted gap-free by the decision before.
+    expect(warm).toEqual([[before + 1, before + 1]]);
+    expect(await countedRanges(store, () => checkStage(as('ci'), 'staging', C), true)).toEqual([]);
+  });
+
+  it('counts again, and stops the decision, once another connection deleted an entry it had counted', async () => {
+    const { as, store } = await tested();
+    await checkStage(as('ci'), 'staging', C);
+    // Neither neighbour of it is read by a decision about C: only the count sees it go.
+    const [after] = await store.entriesForArtifact('shop', fakeDigest('five-kept'));
+    await deleteEntryBehindTheStore('sqlite', scope.handle, after!.seq);
+    const refused = await tollgateRejectionOf(checkStage(as('ci'), 'staging', C));
+    expect(refused.code).toBe('LEDGER_CORRUPT');
+    expect(refused.message).toMatch(new RegExp(`entry #${after!.seq} is missing`));
+  });
+
+  it('forgets every kept range when a write fails, since its rollback may take entries counted in it', async () => {
+    const { as, store } = await tested();
+    const [first] = await store.entriesForArtifact('shop', C);
+    await checkStage(as('ci'), 'staging', C);
+    const failed = await tollgateRejectionOf(
+      store.write('shop', async () => {
+        throw new TollgateError('USAGE', 'a write that fails');
+      }),
+    );
+    expect(failed.message).toBe('a write that fails');
+    // An append of this store's own after it: the decision reads again (nothing kept of its reads).
+    await registerArtifact(as('ci'), { digest: fakeDigest('seven-kept') });
+    expect(await countedRanges(store, () => checkStage(as('ci'), 'staging', C), true)).toEqual([
+      [first!.seq, await store.head('shop')],
+    ]);
   });
 });
