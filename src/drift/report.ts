@@ -156,6 +156,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
   const used = new Set<number>();
   const hashSecret = input.hashSecret ?? createSecretHasher();
   const configs = [input.upstream.config, input.downstream.config];
+  const commandLists = commandListSecrets();
   const raw = diffConfigs(
     input.upstream.config,
     input.downstream.config,
@@ -175,6 +176,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       difference.after,
       hashSecret,
       configs,
+      commandLists,
     );
     declarations.forEach((declaration, index) => {
       if (result.declared || !declaration.pattern.matches(difference.path)) return;
@@ -219,6 +221,7 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
             value,
             hashSecret,
             configs,
+            commandLists,
           ),
         );
       }
@@ -387,14 +390,33 @@ function siblingNames(path: string, configs: readonly ConfigSet[]): string[] {
  * True when the list item at `path` (`/args/2`) holds a password once its list, in either config,
  * is read as one command line (`[mysql, -uroot, -phunter2]`): the item alone does not say so.
  */
-function secretInCommandList(path: string, configs: readonly ConfigSet[]): boolean {
+function secretInCommandList(
+  path: string,
+  configs: readonly ConfigSet[],
+  commandLists: CommandListSecrets,
+): boolean {
   const slash = path.lastIndexOf('/');
   if (slash < 0 || !/^(?:0|[1-9]\d*)$/.test(path.slice(slash + 1))) return false;
   const index = Number(path.slice(slash + 1));
   return configs.some((config) => {
     const list = lookupPath(config, path.slice(0, slash));
-    return Array.isArray(list) && secretListItems(list).has(index);
+    return Array.isArray(list) && commandLists(list).has(index);
   });
+}
+
+/** `secretListItems` of a list, read once per report however many of its items differ. */
+type CommandListSecrets = (list: readonly unknown[]) => ReadonlySet<number>;
+
+function commandListSecrets(): CommandListSecrets {
+  const known = new Map<readonly unknown[], Set<number>>();
+  return (list) => {
+    let items = known.get(list);
+    if (items === undefined) {
+      items = secretListItems(list);
+      known.set(list, items);
+    }
+    return items;
+  };
 }
 
 function withValues(
@@ -403,11 +425,12 @@ function withValues(
   after: ConfigValue | undefined,
   hashSecret: SecretHasher,
   configs: readonly ConfigSet[],
+  commandLists: CommandListSecrets,
 ): DriftDifference {
   const path = difference.path;
   difference.path = maskPathSecrets(difference.path);
   if (
-    secretInCommandList(path, configs) ||
+    secretInCommandList(path, configs, commandLists) ||
     isSecretDifference(path, before, after, siblingNames(path, configs))
   ) {
     difference.secret = true;
