@@ -79,6 +79,21 @@ export interface DialectCapabilities {
 }
 
 /**
+ * Keeps one interval per pipeline: [from, to] merged into the kept one when they touch or
+ * overlap, or in its place when they lie apart (the newest range is the one the next read extends).
+ */
+function mergeInterval(
+  intervals: Map<string, { from: number; to: number }>,
+  pipeline: string,
+  from: number,
+  to: number,
+): void {
+  const kept = intervals.get(pipeline);
+  if (kept === undefined || to < kept.from - 1 || from > kept.to + 1) intervals.set(pipeline, { from, to });
+  else intervals.set(pipeline, { from: Math.min(from, kept.from), to: Math.max(to, kept.to) });
+}
+
+/**
  * Per pipeline, a range of entries already counted without a gap, kept while no other connection
  * committed. Tollgate never deletes a ledger entry, so entries counted present stay present while
  * only this connection writes: its own writes are appends past the head, and a write that fails
@@ -104,10 +119,7 @@ class ContiguousRanges {
 
   /** [from, to] of `pipeline` was found without a gap (at the version {@link get} last saw). */
   add(pipeline: string, from: number, to: number): void {
-    const kept = this.ranges.get(pipeline);
-    if (kept === undefined || to < kept.from - 1 || from > kept.to + 1)
-      this.ranges.set(pipeline, { from, to });
-    else this.ranges.set(pipeline, { from: Math.min(from, kept.from), to: Math.max(to, kept.to) });
+    mergeInterval(this.ranges, pipeline, from, to);
   }
 
   forget(): void {
@@ -810,10 +822,7 @@ class SqlReader implements LedgerReader {
     }
     this.contiguous?.add(pipeline, from, to);
     // The ranges counted in this scope stay one interval: a range apart from it is counted on its own.
-    if (this.counted === undefined) return;
-    if (counted === undefined || to < counted.from - 1 || from > counted.to + 1)
-      this.counted.set(pipeline, { from, to });
-    else this.counted.set(pipeline, { from: Math.min(from, counted.from), to: Math.max(to, counted.to) });
+    if (this.counted !== undefined) mergeInterval(this.counted, pipeline, from, to);
   }
 
   /**
