@@ -206,18 +206,46 @@ export function looksLikeApiToken(text: string): boolean {
 }
 
 /**
+ * A presented API token, read once: its id and its secret's digest (the one SHA-256 of a request's
+ * token, which its check compares and the server's failed-authentication limit knows it by). The
+ * secret itself is not kept.
+ */
+export interface PresentedToken {
+  /** The token as presented (`tg_<id>_<secret>`), to tell which credential this was read from. */
+  readonly text: string;
+  readonly id: string;
+  /** SHA-256 of the secret, as the token's record keeps it. */
+  readonly secretDigest: string;
+}
+
+/** Reads a presented token. @throws TollgateError UNAUTHENTICATED when it is malformed */
+export function presentedToken(presented: string): PresentedToken {
+  const token = readToken(presented);
+  if (!token) throw unauthenticated('the API token is malformed: expected tg_<id>_<secret>');
+  return token;
+}
+
+/** Reads a presented token; undefined when it is malformed. */
+export function readToken(presented: string): PresentedToken | undefined {
+  const match = TOKEN.exec(presented);
+  return match
+    ? { text: presented, id: match[1] as string, secretDigest: secretHash(match[2] as string) }
+    : undefined;
+}
+
+/**
  * Who a presented token authenticates, at time `at`.
  * @throws TollgateError UNAUTHENTICATED for a malformed, unknown, wrong, revoked or expired token
  * (saying which, but never echoing the token)
  */
 export async function verifyToken(
   services: AppServices,
-  presented: string,
+  presented: string | PresentedToken,
   at: Date,
 ): Promise<TokenIdentity> {
-  const [id, secret] = tokenParts(presented);
+  const token = typeof presented === 'string' ? presentedToken(presented) : presented;
   const store = await services.store();
-  return tokenIdentityOf(await store.tokens.find(id), id, secret, at);
+  return tokenIdentityOf(await store.tokens.find(token.id), token, at);
 }
 
 /**
@@ -225,28 +253,27 @@ export async function verifyToken(
  * record is not kept (or `store` keeps nothing); then ask verifyToken. Refuses as it does.
  * @throws TollgateError UNAUTHENTICATED as verifyToken
  */
-export function verifyKeptToken(store: LedgerStore, presented: string, at: Date): TokenIdentity | undefined {
-  const [id, secret] = tokenParts(presented);
-  const kept = store.tokens.findKept?.(id);
-  return kept?.value === undefined ? undefined : tokenIdentityOf(kept.value, id, secret, at);
+export function verifyKeptToken(
+  store: LedgerStore,
+  presented: string | PresentedToken,
+  at: Date,
+): TokenIdentity | undefined {
+  const token = typeof presented === 'string' ? presentedToken(presented) : presented;
+  const kept = store.tokens.findKept?.(token.id);
+  return kept?.value === undefined ? undefined : tokenIdentityOf(kept.value, token, at);
 }
 
-/** A presented token's id and secret; @throws TollgateError UNAUTHENTICATED when it is malformed. */
-function tokenParts(presented: string): [id: string, secret: string] {
-  const match = TOKEN.exec(presented);
-  if (!match) throw unauthenticated('the API token is malformed: expected tg_<id>_<secret>');
-  return [match[1] as string, match[2] as string];
-}
+/** What an unknown token's secret digest is compared with (so the comparison is made all the same). */
+const NO_SUCH_TOKEN = Buffer.from(secretHash('no such token'));
 
 /** Who the token with this record (undefined: no such token) authenticates at `at`. */
 function tokenIdentityOf(
   found: { record: TokenRecord; secretHash: string } | undefined,
-  id: string,
-  secret: string,
+  { id, secretDigest }: PresentedToken,
   at: Date,
 ): TokenIdentity {
-  const expected = Buffer.from(found?.secretHash ?? secretHash('no such token'));
-  const actual = Buffer.from(secretHash(secret));
+  const expected = found ? Buffer.from(found.secretHash) : NO_SUCH_TOKEN;
+  const actual = Buffer.from(secretDigest);
   // Compared in constant time, and compared even for an unknown id, so timing tells nothing.
   const same = expected.length === actual.length && timingSafeEqual(expected, actual);
   if (!found || !same) throw unauthenticated('the API token is not valid');

@@ -17,7 +17,6 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppServices, ContractSource } from '../app/services.js';
 import { TollgateError } from '../errors.js';
-import { sha256 } from '../ledger/hash-chain.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
@@ -42,6 +41,7 @@ import {
 } from './observe.js';
 import { looksLikeJwt } from './oidc-ci.js';
 import { API, type ApiRoute, defineRoutes, type KeptReadRoute } from './routes.js';
+import { presentedCredential } from './token-auth.js';
 
 declare const TOLLGATE_VERSION: string;
 
@@ -109,9 +109,15 @@ export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 /** The `Authorization: Bearer …` credential, if any. */
 function bearerOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new TollgateError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-  return match[1];
+  const bearer = bearerIn(header);
+  if (bearer === undefined)
+    throw new TollgateError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+  return bearer;
+}
+
+/** The credential of an `Authorization: Bearer …` header; undefined when the header is not one. */
+function bearerIn(header: string): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 }
 
 /** Builds the API app over the process's services. */
@@ -231,15 +237,21 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const presented =
       authorization ?? (sessionCookie === undefined ? undefined : getCookie(c, sessionCookie));
     const client = presented === undefined ? undefined : clientKey(clientAddress(c), limits.ipv6Prefix);
-    const presentedHash = presented === undefined ? undefined : sha256(presented);
+    // The Authorization header's bearer credential when it is well formed (refused below when not).
+    const bearer = authorization === undefined ? undefined : bearerIn(authorization);
+    const read = presented === undefined ? undefined : presentedCredential(presented, bearer);
     // An OIDC ID token is checked against its issuer's keys, not looked up: it cannot be guessed,
     // costs no database query, and a CI job brings a new one each run (it would never be known).
-    if (client !== undefined && presentedHash !== undefined && !bearerIsJwt(authorization))
-      failures.check(client, presentedHash);
+    if (client !== undefined && read !== undefined && !(bearer !== undefined && looksLikeJwt(bearer)))
+      failures.check(client, read.key);
     let identity: Identity | undefined;
     let credentials: Credentials = { cookies: {} };
     try {
-      credentials = { cookies: getCookie(c), ...optionalBearer(authorization) };
+      credentials = {
+        cookies: getCookie(c),
+        ...optionalBearer(authorization),
+        ...(read?.token === undefined ? {} : { token: read.token }),
+      };
       for (const authenticate of authenticators) {
         identity = await authenticate(credentials, at);
         if (identity) break;
@@ -257,7 +269,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         failures.failed(client);
       throw error;
     }
-    if (presentedHash !== undefined) failures.succeeded(presentedHash);
+    if (read !== undefined) failures.succeeded(read.key);
     // A browser sends the session cookie with any request, even one another site makes it send:
     // a write on a session must come from a page of this server (SameSite=Lax covers the rest).
     if (identity.via === 'session' && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -434,12 +446,6 @@ function answerHeaders(outgoing: ServerResponse, id: string, personal: boolean):
 function useServerResponses(): void {
   // Its only lasting effect: installing the classes (overrideGlobalObjects, on by default).
   getRequestListener(() => new Response(null));
-}
-
-/** True when the Authorization header is a bearer JWT (an OIDC ID token from CI). */
-function bearerIsJwt(header: string | undefined): boolean {
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match !== null && looksLikeJwt(match[1]!);
 }
 
 function optionalBearer(header: string | undefined): { bearer?: string } {

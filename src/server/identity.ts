@@ -4,6 +4,7 @@
  * and either vouches for a principal with a grant, refuses it (401), or passes it on to the next.
  */
 import type { Grant } from '../app/authorise.js';
+import type { PresentedToken } from '../app/tokens.js';
 
 /** A caller the server vouched for. */
 export interface Identity {
@@ -26,6 +27,12 @@ export interface Identity {
 export interface Credentials {
   /** The `Authorization: Bearer …` value. */
   bearer?: string;
+  /**
+   * The bearer read as an API token, when the server read it already (see presentedCredential in
+   * src/server/token-auth.ts): its token authenticator checks it without digesting it again. One
+   * read from another bearer is ignored.
+   */
+  token?: PresentedToken;
   /** Cookies by name. */
   cookies: Readonly<Record<string, string>>;
 }

@@ -12,9 +12,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from '../app/services.js';
-import { sha256 } from '../ledger/hash-chain.js';
+import type { PresentedToken } from '../app/tokens.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
-import type { Authenticator, Identity } from './identity.js';
+import type { Authenticator, Credentials, Identity } from './identity.js';
 import {
   clientKey,
   type failedAuthLimit,
@@ -23,6 +23,7 @@ import {
   type ServerMetrics,
 } from './observe.js';
 import type { KeptReadRoute } from './routes.js';
+import { presentedCredential } from './token-auth.js';
 
 export interface KeptReadOptions {
   services: AppServices;
@@ -66,9 +67,10 @@ export function keptReadAnswerer(options: KeptReadOptions): KeptReadAnswerer {
     return { kept, names, pattern: new RegExp(`^${source}$`) };
   });
   let store: LedgerStore | undefined;
-  const credentialsOf = (bearer: string | undefined) => ({
+  const credentialsOf = (bearer: string | undefined, token: PresentedToken | undefined): Credentials => ({
     cookies: {},
     ...(bearer === undefined ? {} : { bearer }),
+    ...(token === undefined ? {} : { token }),
   });
 
   return (incoming, outgoing) => {
@@ -109,12 +111,16 @@ export function keptReadAnswerer(options: KeptReadOptions): KeptReadAnswerer {
     const authorization = headers.authorization;
     let identity: Identity | undefined;
     let text: string | undefined;
-    const presentedHash = sha256(authorization);
+    let presented: ReturnType<typeof presentedCredential>;
     try {
       const at = services.clock.now();
       const client = clientKey(options.clientAddressOf(incoming), options.ipv6Prefix);
-      if (failures.refuses(client, presentedHash)) return false;
-      const credentials = credentialsOf(options.bearerOf(authorization));
+      // A malformed header throws: the app refuses it, and counts it as a failure.
+      const bearer = options.bearerOf(authorization);
+      // The credential's one SHA-256: the limit's key and, for an API token, what its check compares.
+      presented = presentedCredential(authorization, bearer);
+      if (failures.refuses(client, presented.key)) return false;
+      const credentials = credentialsOf(bearer, presented.token);
       // The app asks its authenticators in order: the first one decides here, when it can tell at
       // once; otherwise the app asks them all.
       identity = authenticators[0]?.known?.(credentials, at);
@@ -136,7 +142,7 @@ export function keptReadAnswerer(options: KeptReadOptions): KeptReadAnswerer {
     } catch {
       return false;
     }
-    failures.succeeded(presentedHash);
+    failures.succeeded(presented.key);
     const given = headers['x-request-id'];
     const requestId = options.requestIdOf(typeof given === 'string' ? given : undefined);
     options.apiHeaders(outgoing, requestId);

@@ -57,7 +57,10 @@ interface Served {
 /** `tollgate serve` in this process, over `store`, with a reader of every pipeline for /metrics. */
 async function serve(
   store: StoreHandle['store'],
-  options: { clock?: ClockSource; rateLimit?: { perMinute: number; burst: number } } = {},
+  options: {
+    clock?: ClockSource;
+    rateLimit?: { perMinute: number; burst: number; authFailures?: number };
+  } = {},
 ): Promise<Served> {
   const services = createServices({
     contracts: contractSource([LIVE, BILLING]),
@@ -248,6 +251,38 @@ describe('GET status answered from kept reads', () => {
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const refused = await served.get(STATUS, token);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('counts a bad token against its client, and lets through only the token seen to work', async () => {
+    const served = await serve((await sqliteStore()).store, {
+      rateLimit: { perMinute: 1_000_000, burst: 100_000, authFailures: 2 },
+    });
+    const { token, id } = await served.token({ role: 'reader', pipelines: ['checkout'] });
+    const other = await served.token({ role: 'reader', pipelines: ['checkout'] });
+    // The token works and is answered from kept reads (the first read keeps what the second is
+    // answered from); the metrics token is seen to work too.
+    for (let i = 0; i < 2; i++) expect((await served.get(STATUS, token)).status).toBe(200);
+    const kept = await served.kept();
+    expect(kept).toBeGreaterThan(0);
+    // A wrong secret for the kept token's id: its check refuses it, and the client is counted.
+    const secret = token.slice(`tg_${id}_`.length);
+    const wrong = `tg_${id}_${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`;
+    expect((await served.get(STATUS, wrong)).status).toBe(401);
+    expect((await served.get(STATUS, wrong)).status).toBe(401);
+    // Out of failures: guesses are refused unchecked, the right secret under another id among them.
+    const moved = await served.get(STATUS, `tg_${other.id}_${secret}`);
+    expect(moved.status).toBe(429);
+    expect((await moved.json()).error.message).toContain('too many failed authentications');
+    expect((await served.get(STATUS, wrong)).status).toBe(429);
+    // A real token this server has not seen work waits with the client.
+    expect((await served.get(STATUS, other.token)).status).toBe(429);
+    // The token seen to work is still answered, from kept reads, however its header is spelt.
+    expect((await served.get(STATUS, token)).status).toBe(200);
+    const spelt = await fetch(`${served.server.url}${STATUS}`, {
+      headers: { authorization: `bearer  ${token}` },
+    });
+    expect(spelt.status).toBe(200);
+    expect(await served.kept()).toBe(kept + 2);
   });
 
   it.skipIf(!POSTGRES_AVAILABLE)(
