@@ -53,7 +53,9 @@ export function defineDashboard(app: OpenAPIHono<ServerEnv>, options: DashboardO
         {
           error: {
             code: 'NOT_FOUND',
-            message: `the dashboard is not built (${join(options.dir, 'index.html')} is missing): run npm run build; the API is at /api/v1 (see /openapi.json)`,
+            // Where the server is installed is the operator's to know (its log), not every caller's.
+            message:
+              'the dashboard is not built on this server (its page is missing from the package: run npm run build where Tollgate is installed); the API is at /api/v1 (see /openapi.json)',
           },
         },
         404,

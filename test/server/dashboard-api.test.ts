@@ -268,11 +268,16 @@ describe('the dashboard page', () => {
     }
   });
 
-  it('says where the dashboard is when it was not built, and the API works without it', async () => {
+  it('says the dashboard is not built without naming where the server is installed, and the API works without it', async () => {
     server = await openTestServer(sqliteBackend, { dashboardDir: join(ROOT, 'no-such-dir') });
     const res = await server.app.request('/');
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/npm run build/);
+    const { message } = ((await res.json()) as { error: { message: string } }).error;
+    expect(message).toMatch(/not built.*npm run build/);
+    // A caller learns nothing of the server's filesystem: no folder, no file path.
+    expect(message).not.toContain('no-such-dir');
+    expect(message).not.toContain(ROOT);
+    expect(message).not.toContain('index.html');
     expect((await server.app.request('/healthz')).status).toBe(200);
   });
 });
