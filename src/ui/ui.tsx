@@ -219,6 +219,23 @@ export function Digest(props: {
   );
 }
 
+/**
+ * A decision item's text for people: its `…` spans as code, and the placeholder DIGEST in them as
+ * the artifact's full digest, so a command it names can be copied and run as it stands.
+ */
+export function ItemText(props: { text: string; digest: string }) {
+  const parts = props.text.split('`');
+  // An unmatched backtick: the text as written, nothing guessed.
+  if (parts.length % 2 === 0) return <>{props.text}</>;
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? <code class="wrap">{part.replace(/\bDIGEST\b/g, props.digest)}</code> : part,
+      )}
+    </>
+  );
+}
+
 /** How many leading characters two digests share. */
 export function sharedLength(a: string, b: string): number {
   let i = 0;
@@ -299,13 +316,24 @@ export function Badge(props: { status: string }) {
   return <span class={`badge badge-${props.status}`}>{STATUS_TEXT[props.status] ?? props.status}</span>;
 }
 
-/** A time, as the reader's locale writes it, with the exact instant in `datetime`. */
+/**
+ * A time as the reader's locale writes it, always with its zone ("… 14:05:00 CET"): approvers in
+ * several zones compare times in one ledger, and a bare wall-clock time reads as anybody's.
+ */
+export function timeText(date: Date, part: 'date-time' | 'time' = 'date-time'): string {
+  const options: Intl.DateTimeFormatOptions = { timeZoneName: 'short' };
+  return part === 'time'
+    ? date.toLocaleTimeString(undefined, options)
+    : date.toLocaleString(undefined, options);
+}
+
+/** A time, as the reader's locale writes it with its zone, and the exact instant in `datetime`. */
 export function When(props: { at: string | undefined }) {
   if (!props.at) return null;
   const date = new Date(props.at);
   return (
     <time dateTime={props.at} title={props.at}>
-      {Number.isNaN(date.getTime()) ? props.at : date.toLocaleString()}
+      {Number.isNaN(date.getTime()) ? props.at : timeText(date)}
     </time>
   );
 }

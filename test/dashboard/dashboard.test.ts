@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/app/open-ledger.js';
 import { ROOT } from '../support/cli.js';
@@ -65,8 +65,8 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
   });
 
   /** A browser of its own for `login` (cookies apart), every API answer it reads kept. */
-  async function personOf(login: string) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  async function personOf(login: string, options: BrowserContextOptions = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
     const page = await context.newPage();
     const bodies: string[] = [];
     page.on('response', async (res) => {
@@ -296,6 +296,88 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await tabTo(page, /^Re-run check/);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /enter prod\?/ }).waitFor();
+  });
+
+  it('says first under the question what is required next, with the command for this very digest', async () => {
+    const { page } = erin;
+    await open(erin, `#/p/shop/s/prod/a/${digests.v2}`);
+    await page.getByRole('heading', { name: /enter prod/ }).waitFor();
+    await expect(page.locator('p.verdict').innerText()).resolves.toBe(
+      'Not yet: the approvals gate is waiting. What is required next: 1 item under Required.',
+    );
+    // The command a Required item names is this artifact's, whole, ready to copy: no placeholder.
+    const required = page.locator('#required + ul');
+    await expect(required.locator('code').innerText()).resolves.toBe(
+      `tollgate approve prod --artifact ${digests.v2}`,
+    );
+    expect(await required.innerText()).not.toMatch(/DIGEST|`/);
+    await open(erin, '#/inbox');
+    const card = page.locator('ul.inbox li.card').first();
+    await expect(card.locator('li code').innerText()).resolves.toBe(
+      `tollgate approve prod --artifact ${digests.v2}`,
+    );
+    // Allowed, and in already: yes, and the risks that remain are counted where the eye lands first.
+    await open(erin, `#/p/shop/s/prod/a/${digests.v1}`);
+    await expect(page.locator('p.verdict').innerText()).resolves.toMatch(
+      /^Yes: every gate lets it into prod; nothing more is required\. \d+ remaining risks to weigh under Remaining risk\.$/,
+    );
+  });
+
+  it('writes every time with its zone, in the page and on the chart', async () => {
+    // A reader half an hour off the hour from UTC: a time without its zone would read as anybody's.
+    const asha = await personOf('erin', { timezoneId: 'Asia/Kolkata', locale: 'en-US' });
+    for (const view of [`#/p/shop/s/prod/a/${digests.v2}`, '#/p/shop', '#/p/shop/s/prod/health']) {
+      await open(asha, view);
+      await asha.page.locator('main time').first().waitFor();
+      const times = await asha.page.locator('main time').allInnerTexts();
+      expect(times.length, view).toBeGreaterThan(0);
+      for (const time of times) expect(time, view).toMatch(/GMT\+5:30/);
+    }
+    const axis = await asha.page.locator('svg.chart text.axis').allTextContents();
+    expect(axis.filter((t) => /:\d\d/.test(t))).toHaveLength(2);
+    for (const t of axis.filter((t) => /:\d\d/.test(t))) expect(t).toMatch(/GMT\+5:30/);
+    await asha.context.close();
+  });
+
+  it('fits every view in a 390 px phone screen, nothing wider than the page', async () => {
+    const { page } = erin;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const wider: string[] = [];
+      const views: Array<[string, RegExp]> = [
+        ['#/', /^Pipelines$/],
+        ['#/p/shop', /^Pipeline shop$/],
+        ['#/p/shop/s/prod', /^Stage prod$/],
+        [`#/p/shop/s/prod/a/${digests.v2}`, /enter prod/],
+        [`#/p/shop/s/prod/a/${digests.v1}`, /enter prod/],
+        ['#/inbox', /^Waiting for approval$/],
+        [`#/p/shop/a/${digests.v1}`, /^Passport of/],
+        ['#/p/shop/s/prod/health', /^Rollback health of prod$/],
+        ['#/p/shop/drift/staging/prod', /^Drift staging → prod/],
+      ];
+      for (const [view, heading] of views) {
+        await open(erin, view);
+        // The view asked for, drawn with its answers: not the one before it.
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.locator('main table, main ol, main ul, main svg').first().waitFor();
+        const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (over > 0) wider.push(`${view}: ${over} px wider than the screen`);
+      }
+      expect(wider).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
+  it('says a pipeline with nothing recorded has nothing to show yet, not empty headings', async () => {
+    const { page } = erin;
+    await open(erin, '#/p/billing');
+    await page.getByRole('heading', { name: 'Pipeline billing' }).waitFor();
+    await page.getByText('Nothing recorded in billing yet').waitFor();
+    await expect(page.locator('main').innerText()).resolves.toContain(
+      'Nothing to compare: no stage takes its builds from another',
+    );
   });
 
   it('approves from the inbox with the keyboard alone, and the decision changes', async () => {

@@ -8,6 +8,7 @@ import {
   digestTitle,
   hashText,
   href,
+  ItemText,
   Labels,
   Load,
   LookalikeNote,
@@ -19,13 +20,13 @@ import {
 
 type Item = Decision['validated'][number];
 
-function Items(props: { items: Item[]; empty: string }) {
+function Items(props: { items: Item[]; empty: string; digest: string }) {
   if (props.items.length === 0) return <p class="muted">{props.empty}</p>;
   return (
     <ul class="items">
       {props.items.map((item, i) => (
         <li key={`${item.gate}-${i}`}>
-          <span class="gate-name">{item.gate}</span> {item.text}
+          <span class="gate-name">{item.gate}</span> <ItemText text={item.text} digest={props.digest} />
           {item.evidence?.length ? (
             <span class="muted"> (evidence {item.evidence.map((e) => e.slice(0, 12)).join(', ')})</span>
           ) : null}
@@ -33,6 +34,31 @@ function Items(props: { items: Item[]; empty: string }) {
       ))}
     </ul>
   );
+}
+
+/** The gates named, "a, b and c". */
+function names(gates: readonly string[]): string {
+  return gates.length <= 1 ? (gates[0] ?? '') : `${gates.slice(0, -1).join(', ')} and ${gates.at(-1)}`;
+}
+
+/**
+ * The verdict in words, first thing under the question, saying where to look next: on a phone the
+ * Required list comes after everything validated and every risk.
+ */
+export function verdictText(d: Decision, stage: string): string {
+  const waiting = d.gates.filter((g) => g.status === 'pending').map((g) => g.gate);
+  const failing = d.gates.filter((g) => g.status === 'fail').map((g) => g.gate);
+  const next = d.required.length
+    ? ` What is required next: ${d.required.length} item${d.required.length === 1 ? '' : 's'} under Required.`
+    : '';
+  const risks = d.risks.length
+    ? ` ${d.risks.length} remaining risk${d.risks.length === 1 ? '' : 's'} to weigh under Remaining risk.`
+    : '';
+  if (d.verdict === 'allowed')
+    return `Yes: every gate lets it into ${stage}; nothing more is required.${risks}`;
+  if (d.verdict === 'pending')
+    return `Not yet: ${waiting.length ? `the ${names(waiting)} ${waiting.length === 1 ? 'gate is' : 'gates are'} waiting` : 'a gate is waiting'}.${next}`;
+  return `No: ${failing.length ? `the ${names(failing)} ${failing.length === 1 ? 'gate fails' : 'gates fail'}` : 'a gate fails'}.${next}`;
 }
 
 export function DecisionView(props: { pipeline: string; stage: string; digest: string; version: number }) {
@@ -73,6 +99,7 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
             <Labels labels={d.artifact.labels} /> enter {stage}? <Badge status={d.verdict} />
           </h1>
           <LookalikeNote digest={d.artifact.digest} lookalikes={d.artifact.lookalikes} />
+          <p class={`verdict verdict-${d.verdict}`}>{verdictText(d, stage)}</p>
           <p class="muted">
             {d.purpose}. Evaluated <When at={d.evaluatedAt} /> as if {d.actor} promotes
             {promoter ? ' (the last to promote into this stage)' : ' (you)'}, contract{' '}
@@ -90,15 +117,15 @@ export function DecisionView(props: { pipeline: string; stage: string; digest: s
           <div class="lists">
             <section aria-labelledby="validated">
               <h2 id="validated">Validated</h2>
-              <Items items={d.validated} empty="Nothing validated yet." />
+              <Items items={d.validated} empty="Nothing validated yet." digest={d.artifact.digest} />
             </section>
             <section aria-labelledby="risks">
               <h2 id="risks">Remaining risk</h2>
-              <Items items={d.risks} empty="No remaining risk." />
+              <Items items={d.risks} empty="No remaining risk." digest={d.artifact.digest} />
             </section>
             <section aria-labelledby="required">
               <h2 id="required">Required</h2>
-              <Items items={d.required} empty="Nothing more is required." />
+              <Items items={d.required} empty="Nothing more is required." digest={d.artifact.digest} />
             </section>
           </div>
           <h2>Gates</h2>

@@ -6,7 +6,7 @@
 import { lastKnownGood } from '../../rollback/last-known-good.js';
 import type { History, RollbackCheck } from '../api.js';
 import { enc } from '../api.js';
-import { Badge, Digest, href, Labels, Load, useApi, useTitle, When } from '../ui.js';
+import { Badge, Digest, href, Labels, Load, timeText, useApi, useTitle, When } from '../ui.js';
 
 type Condition = RollbackCheck['conditions'][number] & {
   name?: string;
@@ -69,10 +69,10 @@ export function ConditionChart(props: { condition: Condition }) {
         {lo}
       </text>
       <text x="44" y={H - 3} class="axis">
-        {new Date(t0).toLocaleTimeString()}
+        {timeText(new Date(t0), 'time')}
       </text>
       <text x={W - 8} y={H - 3} class="axis" text-anchor="end">
-        {new Date(t1).toLocaleTimeString()}
+        {timeText(new Date(t1), 'time')}
       </text>
       <path d={line} class="series" fill="none" />
       {points.map((m, i) => (

@@ -5,6 +5,7 @@ import { ApiError, enc, post } from '../api.js';
 import {
   Digest,
   href,
+  ItemText,
   Labels,
   Load,
   LookalikeNote,
@@ -142,7 +143,9 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
       {item.gate.required.length ? (
         <ul>
           {item.gate.required.map((r) => (
-            <li key={r}>{r}</li>
+            <li key={r}>
+              <ItemText text={r} digest={item.artifact.digest} />
+            </li>
           ))}
         </ul>
       ) : null}

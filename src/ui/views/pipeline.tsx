@@ -16,6 +16,12 @@ export function PipelineView(props: { pipeline: string; version: number }) {
           <LedgerState pipeline={p.pipeline} entries={p.entries} />
           <StageGraph pipeline={p} />
           <h2>Compare stages</h2>
+          {p.stages.some((s) => s.from.length > 0 || (s.current && s.rollback)) ? null : (
+            <p class="muted">
+              Nothing to compare: no stage takes its builds from another, and no stage is watched for
+              rollback.
+            </p>
+          )}
           <ul class="inline">
             {p.stages.flatMap((s) =>
               s.from.map((u) => (
@@ -200,6 +206,12 @@ export function TimelineList(props: { pipeline: string; version: number }) {
           const cursor = older.length ? next : t.next;
           return (
             <>
+              {rows.length === 0 ? (
+                <p class="muted">
+                  Nothing recorded in {p} yet: its timeline starts when a build is registered (
+                  <code>tollgate register</code>).
+                </p>
+              ) : null}
               <ol class="timeline">
                 {rows.map((e) => (
                   <li key={e.seq} class={`entry entry-${e.kind}`}>
