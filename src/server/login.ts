@@ -202,6 +202,8 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     }
     return pending.size;
   };
+  /** True when this replica started the sign-in whose login cookie hashes to `hash`, and it has not ended. */
+  const underWayHere = (hash: string): boolean => (pending.get(hash)?.ends ?? 0) > Date.now();
   const refuse = (c: Context, message: string, ends: number | undefined) => {
     c.header('retry-after', String(Math.max(1, Math.ceil(((ends ?? 0) - Date.now()) / 1000))));
     limits.metrics.rateLimited.inc();
@@ -289,15 +291,19 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
   /**
    * Looks a cookie up as a credential: a client out of failed authentications is refused before
    * the database is asked, and a cookie it does not know counts as one failure. Anybody may send
-   * any cookie, so otherwise each made-up one would cost a database query, unlimited.
+   * any cookie, so otherwise each made-up one would cost a database query, unlimited. A cookie
+   * `issued` by this replica and still under way is no guess (256 random bits it handed out
+   * itself): it is looked up whatever the client's failures, so a person who started a sign-in
+   * here finishes it even behind the same NAT or proxy as a guesser.
    */
   const presentedCookie = async <T>(
     c: Context<ServerEnv>,
     id: string,
     lookUp: (idHash: string) => Promise<T | undefined>,
+    issued = false,
   ): Promise<T | undefined> => {
     const client = clientKey(clientAddress(c), limits.ipv6Prefix);
-    limits.failures?.check(client, sha256(id));
+    if (!issued) limits.failures?.check(client, sha256(id));
     const found = await lookUp(sha256(id));
     // One found is used up here (a login's cookie, a session signed out): nothing to remember as good.
     if (found === undefined) limits.failures?.failed(client);
@@ -311,10 +317,15 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
     const login =
       id === undefined
         ? undefined
-        : await presentedCookie(c, id, async (hash) => {
-            const found = await store.sessions.find(hash, now);
-            return found?.kind === 'login' ? found : undefined;
-          });
+        : await presentedCookie(
+            c,
+            id,
+            async (hash) => {
+              const found = await store.sessions.find(hash, now);
+              return found?.kind === 'login' ? found : undefined;
+            },
+            underWayHere(sha256(id)),
+          );
     if (!id || !login) {
       throw new TollgateError(
         'UNAUTHENTICATED',
@@ -389,6 +400,9 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + sessionMs).toISOString(),
     });
+    // Known good from its first use: the API's failed-authentication limit would otherwise refuse
+    // it, new and unknown, to a person behind the same NAT as a guesser (issued here, no guess).
+    limits.failures?.succeeded(sha256(session));
     setCookie(c, names.session, session, { ...cookie, maxAge: Math.floor(sessionMs / 1000) });
     return c.redirect(data.return, 302);
   };

@@ -422,3 +422,47 @@ ${rules}`,
     }
   });
 });
+
+describe('a person behind the same NAT as somebody guessing login cookies', () => {
+  let guarded: TestServer;
+  beforeAll(async () => {
+    guarded = await openLoginServer(issuer, `${TOLLGATE}/auth/callback`, 'rateLimit:\n  authFailures: 3\n');
+  });
+  afterAll(async () => {
+    await guarded?.dispose();
+  });
+
+  it('finishes a sign-in this server started and uses its session, while the guesses get 429', async () => {
+    // One public address for the whole office: the guesser and the person share its allowance.
+    const office = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };
+    const fromOffice = {
+      request: (url: string, init?: RequestInit) => guarded.app.request(url, init, office),
+    } as unknown as TestServer['app'];
+    const guess = (n: number) =>
+      guarded.app.request(
+        `${TOLLGATE}/auth/callback?code=x&state=y`,
+        { headers: { cookie: `tollgate_login=made-up-${n}` } },
+        office,
+      );
+    for (let i = 0; i < 3; i++) expect((await guess(i)).status).toBe(401);
+    expect((await guess(3)).status).toBe(429);
+
+    // The login cookie this server handed out is no guess: the exchange is looked up and done.
+    const { b, landed } = await signIn('erin', '/dashboard', browser({}, fromOffice));
+    expect(landed.url).toBe(`${TOLLGATE}/dashboard`);
+    expect(b.jarOf(TOLLGATE).get('tollgate_session')).toMatch(/^[\w-]{43}$/);
+    // And the session it starts works at once from the same address, new as it is.
+    const me = await b.request(`${TOLLGATE}/api/v1/whoami`);
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { principal: string }).principal).toBe('erin@example.com');
+
+    // The guesser is still refused, a made-up session cookie too, before any look-up.
+    expect((await guess(4)).status).toBe(429);
+    const forged = await guarded.app.request(
+      `${TOLLGATE}/api/v1/whoami`,
+      { headers: { cookie: 'tollgate_session=made-up' } },
+      office,
+    );
+    expect(forged.status).toBe(429);
+  });
+});

@@ -112,7 +112,7 @@ export async function openTestServer(
  * A server (SQLite) where people sign in at the OpenID provider `issuer`, coming back to
  * `redirectUri`; the release-managers group approves in checkout.
  */
-export function openLoginServer(issuer: string, redirectUri: string): Promise<TestServer> {
+export function openLoginServer(issuer: string, redirectUri: string, more = ''): Promise<TestServer> {
   const config = parseServerConfig(
     `login:
   issuer: ${issuer}
@@ -123,8 +123,11 @@ export function openLoginServer(issuer: string, redirectUri: string): Promise<Te
     - match: { groups: release-managers }
       role: approver
       pipelines: [checkout]
-`,
+${more}`,
     'server.yaml',
   );
-  return openTestServer(sqliteBackend, { login: { config: config.login!, clientSecret: 'tollgate-secret' } });
+  return openTestServer(sqliteBackend, {
+    login: { config: config.login!, clientSecret: 'tollgate-secret' },
+    ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+  });
 }
