@@ -230,7 +230,7 @@ export function ItemText(props: { text: string; digest: string }) {
   return (
     <>
       {parts.map((part, i) =>
-        i % 2 === 1 ? <code class="wrap">{part.replace(/\bDIGEST\b/g, props.digest)}</code> : part,
+        i % 2 === 1 ? <code class="command">{part.replace(/\bDIGEST\b/g, props.digest)}</code> : part,
       )}
     </>
   );
