@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 
+/**
+ * Where the committed schema is published: the repository the README and docs/ci.md name for the
+ * GitHub Action (package.json names none). `tollgate init` writes it on the contract's first line.
+ */
+export const CONTRACT_SCHEMA_URL =
+  'https://raw.githubusercontent.com/acme/tollgate/main/schema/tollgate.schema.json';
+
 /** The editor JSON Schema, generated from the same zod definition the loader validates with. */
 export function contractJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(contractSchema, {
@@ -12,7 +19,7 @@ export function contractJsonSchema(): Record<string, unknown> {
     ...schema,
     // Top-level `x-` keys are ignored by the loader (a place for YAML anchors): editors allow them too.
     patternProperties: { [`^${EXTENSION_PREFIX}`]: {} },
-    $id: 'https://raw.githubusercontent.com/tollgate-dev/tollgate/main/schema/tollgate.schema.json',
+    $id: CONTRACT_SCHEMA_URL,
     title: 'Tollgate contract (tollgate.yaml)',
   };
 }

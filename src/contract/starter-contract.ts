@@ -1,9 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
+import { CONTRACT_SCHEMA_URL } from './json-schema.js';
 
 /** The commented contract `tollgate init` writes; tests check that it validates. */
 export function starterContract(pipeline: string): string {
-  return `# yaml-language-server: $schema=https://raw.githubusercontent.com/tollgate-dev/tollgate/main/schema/tollgate.schema.json
+  return `# yaml-language-server: $schema=${CONTRACT_SCHEMA_URL}
 # Tollgate contract: what an artifact must show before it may enter each stage.
 # Reference: docs/contract.md. Check it with \`tollgate validate\`.
 version: 1

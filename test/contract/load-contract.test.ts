@@ -207,4 +207,16 @@ describe('JSON Schema', () => {
     // Top-level x- keys, which the loader ignores, are allowed to editors too.
     expect(generated).toMatchObject({ additionalProperties: false, patternProperties: { '^x-': {} } });
   });
+
+  it('is named by tollgate init at the address of the repository the docs point CI at', () => {
+    const id = contractJsonSchema().$id as string;
+    expect(starterContract('svc').split('\n')[0]).toBe(`# yaml-language-server: $schema=${id}`);
+    // The GitHub Action the README and docs/ci.md use lives in the same repository as the schema.
+    const docs = ['README.md', 'docs/ci.md'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
+    const repositories = new Set([...docs.matchAll(/uses: ([\w.-]+\/tollgate)@/g)].map((match) => match[1]));
+    expect([...repositories]).toHaveLength(1);
+    expect(id).toBe(
+      `https://raw.githubusercontent.com/${[...repositories][0]}/main/schema/tollgate.schema.json`,
+    );
+  });
 });
