@@ -74,8 +74,18 @@ export interface FieldRef {
   readonly field: string;
 }
 
-/** A message made of text and field references. */
-export type MessageParts = ReadonlyArray<string | FieldRef>;
+/**
+ * A file a user named (`--key key`, a report, a config file), named inside an error message. It is
+ * printed as given (masked on its own, should a path hold a token), and never read together with
+ * the text around it as a secret: a file named `key` or `token` at the start of a message is not a
+ * `key: …` header line whose value is a secret, so its reason stays readable.
+ */
+export interface FileRef {
+  readonly file: string;
+}
+
+/** A message made of text, field references and file names. */
+export type MessageParts = ReadonlyArray<string | FieldRef | FileRef>;
 
 /** How fields read in the domain wording (`error.message`), where it differs from the field's name. */
 const FIELD_WORDS: Readonly<Record<string, string>> = {
@@ -95,6 +105,11 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   expiresIn: 'token lifetime',
 };
 
+/** Names the user's file `path` in a message built with {@link msg}. */
+export function fileRef(path: string): FileRef {
+  return { file: path };
+}
+
 /** References the request field `name` in a message built with {@link msg}. */
 export function field(name: string): FieldRef {
   return { field: name };
@@ -107,9 +122,9 @@ export function field(name: string): FieldRef {
  */
 export function msg(
   strings: TemplateStringsArray,
-  ...values: Array<string | number | FieldRef>
+  ...values: Array<string | number | FieldRef | FileRef>
 ): MessageParts {
-  const parts: Array<string | FieldRef> = [];
+  const parts: Array<string | FieldRef | FileRef> = [];
   strings.forEach((text, i) => {
     if (text !== '') parts.push(text);
     if (i < values.length) {
@@ -120,6 +135,10 @@ export function msg(
   return parts;
 }
 
+const FILE_MARK = '\uE000';
+const FILE_MARK_END = '\uE001';
+const FILE_MARKS = /\uE000(\d+)\uE001/g;
+
 /**
  * Renders message parts, naming each field with `name` (default: its domain wording). Secrets a
  * message quotes (a URL's password, a token, `Password=` in a connection string) are masked by the
@@ -129,13 +148,22 @@ export function renderMessage(
   parts: MessageParts,
   name: (field: string) => string | undefined = () => undefined,
 ): string {
-  return maskSecretsInText(
+  // File names stand aside while the text is masked (a private-use mark holds each one's place),
+  // then each is put back masked on its own. Text that holds the mark itself is read whole.
+  const aside = !parts.some((part) => typeof part === 'string' && part.includes(FILE_MARK));
+  const files: string[] = [];
+  const masked = maskSecretsInText(
     parts
-      .map((part) =>
-        typeof part === 'string' ? part : (name(part.field) ?? FIELD_WORDS[part.field] ?? part.field),
-      )
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        if ('file' in part)
+          return aside ? `${FILE_MARK}${files.push(part.file) - 1}${FILE_MARK_END}` : part.file;
+        return name(part.field) ?? FIELD_WORDS[part.field] ?? part.field;
+      })
       .join(''),
   );
+  if (files.length === 0) return masked;
+  return masked.replace(FILE_MARKS, (_, index: string) => maskSecretsInText(files[Number(index)] ?? ''));
 }
 
 /** Marks every TollgateError, whichever copy of this module made it (see `Symbol.hasInstance` below). */
@@ -165,7 +193,7 @@ export class TollgateError extends Error {
     message: string | MessageParts,
     options: { cause?: unknown; position?: SourcePosition } = {},
   ) {
-    const parts = typeof message === 'string' ? [message] : message;
+    const parts = typeof message === 'string' ? withFileNamed(message, options.position) : message;
     super(renderMessage(parts), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TollgateError';
     this.code = code;
@@ -184,6 +212,16 @@ export class TollgateError extends Error {
   }
 }
 
+/**
+ * A message that starts with the file it is located in (`key: cannot read …`, `key:3: …`), with
+ * that file name marked as one: the usual shape of an error about a file.
+ */
+function withFileNamed(message: string, position: SourcePosition | undefined): MessageParts {
+  const file = position?.file;
+  if (!file || !message.startsWith(file) || !/^[:\s]/.test(message.slice(file.length))) return [message];
+  return [fileRef(file), message.slice(file.length)];
+}
+
 /** Formats `file:line:column` for messages; parts that are unknown are left out. */
 export function formatPosition(position: SourcePosition): string {
   let text = position.file;
@@ -195,4 +233,38 @@ export function formatPosition(position: SourcePosition): string {
 /** Builds an input error located in a file: "file:line:col: message". */
 export function inputError(code: ErrorCode, position: SourcePosition, message: string, cause?: unknown) {
   return new TollgateError(code, `${formatPosition(position)}: ${message}`, { position, cause });
+}
+
+/** Why a file could not be read, in words, for the errno codes a user can act on. */
+const READ_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+};
+
+/**
+ * The one error for a file the user named that cannot be read (opened, stat'ed or read):
+ * `PATH: cannot read WHAT: REASON`, the reason in words (`no such file or directory`,
+ * `permission denied`…), located in the file.
+ * @param what what the file is for, in the message (default `the file`: `the key file`, `the contract`)
+ * @param hint what to do, after the reason
+ * @example unreadableFile('key', enoent, { what: 'the key file' }).message // 'key: cannot read the key file: no such file or directory'
+ */
+export function unreadableFile(
+  path: string,
+  cause: unknown,
+  options: { code?: ErrorCode; what?: string; hint?: string } = {},
+): TollgateError {
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    (errno !== undefined ? READ_FAILURES[errno] : undefined) ??
+    String((cause as Error | undefined)?.message ?? cause);
+  return new TollgateError(
+    options.code ?? 'FILE_UNREADABLE',
+    msg`${fileRef(path)}: cannot read ${options.what ?? 'the file'}: ${reason}${options.hint ? `; ${options.hint}` : ''}`,
+    { cause, position: { file: path } },
+  );
 }

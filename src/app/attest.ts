@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { type Contract, stageOf } from '../contract/types.js';
-import { field, msg, TollgateError } from '../errors.js';
+import { field, msg, TollgateError, unreadableFile } from '../errors.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
 import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
 import { ENTRY } from '../ledger/entry.js';
@@ -33,11 +33,7 @@ export async function assertReadableFile(path: string): Promise<number> {
     return info.size;
   } catch (cause) {
     if (cause instanceof TollgateError) throw cause;
-    throw new TollgateError(
-      'FILE_UNREADABLE',
-      `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      { cause },
-    );
+    throw unreadableFile(path, cause);
   }
 }
 

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContractLimits, readContract } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
-import { TollgateError } from '../errors.js';
+import { TollgateError, unreadableFile } from '../errors.js';
 
 /** The contract files of `dir`, sorted by path. */
 export function contractFilesIn(dir: string): string[] {
@@ -16,11 +16,7 @@ export function contractFilesIn(dir: string): string[] {
   try {
     names = readdirSync(dir).sort();
   } catch (cause) {
-    throw new TollgateError(
-      'USAGE',
-      `--contracts ${dir}: cannot read the folder (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      { cause },
-    );
+    throw unreadableFile(dir, cause, { code: 'USAGE', what: 'the --contracts folder' });
   }
   const files: string[] = [];
   for (const name of names) {

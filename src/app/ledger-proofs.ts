@@ -5,7 +5,7 @@
  * `ledger prove` gives an entry's inclusion proof for a third party to check.
  */
 import { readFileSync } from 'node:fs';
-import { TollgateError } from '../errors.js';
+import { TollgateError, unreadableFile } from '../errors.js';
 import { verifyConsistency, verifyInclusion } from '../ledger/merkle.js';
 import {
   checkpointText,
@@ -51,13 +51,7 @@ export function readCheckpoint(
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new TollgateError(
-      'FILE_UNREADABLE',
-      `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      {
-        cause,
-      },
-    );
+    throw unreadableFile(path, cause, { what: 'the checkpoint' });
   }
   const checkpoint = parseCheckpoint(text, path);
   if (key === undefined) return { checkpoint, signature: 'not checked (no --key)' };

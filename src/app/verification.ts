@@ -5,7 +5,7 @@
  * verifiedIn see it in order with promotions and rollbacks).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { field, msg, TollgateError } from '../errors.js';
+import { field, msg, TollgateError, unreadableFile } from '../errors.js';
 import type { VerificationSummary } from '../evidence/evidence.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
@@ -48,11 +48,7 @@ export async function readDetailsFile(path: string): Promise<Buffer> {
     size = info.size;
   } catch (cause) {
     if (cause instanceof TollgateError) throw cause;
-    throw new TollgateError(
-      'EVIDENCE_INVALID',
-      `${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      { cause },
-    );
+    throw unreadableFile(path, cause, { code: 'EVIDENCE_INVALID', what: 'the details file' });
   }
   if (size > MAX_DETAILS) {
     throw new TollgateError(

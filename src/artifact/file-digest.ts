@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, type Dirent, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, stat } from 'node:fs/promises';
-import { TollgateError } from '../errors.js';
+import { TollgateError, unreadableFile } from '../errors.js';
 import type { Digest } from './digest.js';
 
 /** Read size. 1 MiB reads keep SHA-256 at `openssl dgst` speed; 64 KiB reads reach ~0.7× of it. */
@@ -282,17 +282,5 @@ function isSpecial(entry: Dirent<Buffer>): boolean {
 }
 
 function unreadable(path: string, error: unknown): TollgateError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === 'ENOENT'
-      ? 'no such file or directory'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'ENOTDIR'
-          ? 'a part of the path is not a directory'
-          : String((error as Error | undefined)?.message ?? error);
-  return new TollgateError('FILE_UNREADABLE', `cannot read ${path}: ${reason}`, {
-    cause: error,
-    position: { file: path },
-  });
+  return unreadableFile(path, error);
 }

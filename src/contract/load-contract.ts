@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { inputError, TollgateError } from '../errors.js';
+import { inputError, TollgateError, unreadableFile } from '../errors.js';
 import { freezeDeep, withoutPrototypes } from '../records.js';
 import { adminsSection, groupsSection } from './people-section.js';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
@@ -165,11 +165,11 @@ export function readContract(path = 'tollgate.yaml', limits: ContractLimits = {}
     }
   } catch (cause) {
     if (cause instanceof TollgateError) throw cause;
-    throw new TollgateError(
-      'CONTRACT_NOT_FOUND',
-      `cannot read contract ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}; run \`tollgate init\` to write one, or pass --contract PATH`,
-      { cause, position: { file: path } },
-    );
+    throw unreadableFile(path, cause, {
+      code: 'CONTRACT_NOT_FOUND',
+      what: 'the contract',
+      hint: 'run `tollgate init` to write one, or pass --contract PATH',
+    });
   }
   return validateContract(contractTextOf(bytes, path), path, dirname(file), { maxBytes });
 }

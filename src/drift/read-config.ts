@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { inputError, TollgateError } from '../errors.js';
+import { inputError, TollgateError, unreadableFile } from '../errors.js';
 import { lineColumnAt, parseStrictJson } from '../text/json-text.js';
 import { parseEnvFile } from './env-reader.js';
 import { isFlagdDocument, readFlagd } from './flagd-reader.js';
@@ -229,19 +229,7 @@ function isInside(root: string, path: string): boolean {
 }
 
 function unreadable(file: string, error: unknown) {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : (error as Error).message;
-  return new TollgateError('CONFIG_INVALID', `${file}: cannot read the config file: ${why}`, {
-    position: { file },
-    cause: error,
-  });
+  return unreadableFile(file, error, { code: 'CONFIG_INVALID', what: 'the config file' });
 }
 
 function invalid(file: string, message: string) {

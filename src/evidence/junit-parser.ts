@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { TollgateError } from '../errors.js';
+import { TollgateError, unreadableFile } from '../errors.js';
 import { FAILED_NAMES_CAP, type TestSummary } from './evidence.js';
 import {
   type CaseRun,
@@ -742,17 +742,5 @@ function invalidAt(file: string, line: number, column: number, message: string):
 }
 
 function readError(file: string, error: unknown): TollgateError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EISDIR'
-        ? 'it is a directory; expected a JUnit XML file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : String((error as Error | undefined)?.message ?? error);
-  return new TollgateError('FILE_UNREADABLE', `cannot read ${file}: ${reason}`, {
-    cause: error,
-    position: { file },
-  });
+  return unreadableFile(file, error, { what: 'the JUnit XML file' });
 }

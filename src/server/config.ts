@@ -9,7 +9,7 @@ import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../app/authorise.js';
-import { inputError, TollgateError } from '../errors.js';
+import { inputError, unreadableFile } from '../errors.js';
 import { parseExactDuration } from '../policy/duration.js';
 import { unboundRuleProblem } from './shared-issuers.js';
 
@@ -263,11 +263,7 @@ export function readServerConfig(file: string): ServerConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new TollgateError(
-      'USAGE',
-      `--config ${file}: cannot read (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      { cause },
-    );
+    throw unreadableFile(file, cause, { code: 'USAGE', what: 'the --config file' });
   }
   return parseServerConfig(text, file);
 }

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { TollgateError } from '../errors.js';
+import { TollgateError, unreadableFile } from '../errors.js';
 import { formatBytes } from '../text/size.js';
 
 /** Default largest attestation, envelope or bundle file accepted: 256 MiB. */
@@ -15,10 +15,7 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   try {
     size = statSync(path).size;
   } catch (cause) {
-    throw new TollgateError('FILE_UNREADABLE', `${path}: cannot read (${(cause as Error).message})`, {
-      cause,
-      position: { file: path },
-    });
+    throw unreadableFile(path, cause);
   }
   if (size > maxBytes) {
     throw new TollgateError(
@@ -46,10 +43,7 @@ export function readTrustFileText(path: string, what: string, maxBytes = MAX_TRU
   try {
     fd = openSync(path, 'r');
   } catch (cause) {
-    throw new TollgateError('CONFIG_INVALID', `${path}: cannot read ${what} (${(cause as Error).message})`, {
-      cause,
-      position: { file: path },
-    });
+    throw unreadableFile(path, cause, { code: 'CONFIG_INVALID', what });
   }
   try {
     const chunks: Buffer[] = [];
@@ -70,10 +64,7 @@ export function readTrustFileText(path: string, what: string, maxBytes = MAX_TRU
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (cause) {
     if (cause instanceof TollgateError) throw cause;
-    throw new TollgateError('CONFIG_INVALID', `${path}: cannot read ${what} (${(cause as Error).message})`, {
-      cause,
-      position: { file: path },
-    });
+    throw unreadableFile(path, cause, { code: 'CONFIG_INVALID', what });
   } finally {
     closeSync(fd);
   }

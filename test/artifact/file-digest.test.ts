@@ -95,7 +95,7 @@ describe('digestFile', () => {
     const missing = join(work, 'nope.tar');
     const error = await rejection(digestFile(missing));
     expect(error.code).toBe('FILE_UNREADABLE');
-    expect(error.message).toBe(`cannot read ${missing}: no such file or directory`);
+    expect(error.message).toBe(`${missing}: cannot read the file: no such file or directory`);
     expect(error.position).toEqual({ file: missing });
   });
 
@@ -230,7 +230,7 @@ describe('digestDirectory', () => {
   it('refuses a missing path and a file', async () => {
     const missing = join(work, 'gone');
     expect((await rejection(digestDirectory(missing))).message).toBe(
-      `cannot read ${missing}: no such file or directory`,
+      `${missing}: cannot read the file: no such file or directory`,
     );
     const file = join(work, 'plain-file');
     writeFileSync(file, 'x');

@@ -51,7 +51,7 @@ describe('tollgate init / validate', () => {
       env: { TOLLGATE_CONTRACT: 'missing.yaml' },
     });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('cannot read contract missing.yaml');
+    expect(result.stderr).toContain('missing.yaml: cannot read the contract: no such file or directory');
     expect(result.stderr).toContain('tollgate init');
   });
 });

@@ -98,7 +98,7 @@ describe('start-up', () => {
       cwd: ROOT,
     }).catch((error: { code: number; stderr: string }) => error);
     expect((missing as { code: number }).code).toBe(3);
-    expect((missing as { stderr: string }).stderr).toContain('cannot read contract');
+    expect((missing as { stderr: string }).stderr).toContain('cannot read the contract');
     expect((missing as { stderr: string }).stderr).not.toContain('internal error');
   });
 

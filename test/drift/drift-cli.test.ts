@@ -146,7 +146,7 @@ describe('validate and the config files a contract names', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
-      'tollgate: tollgate.yaml:10:61: stages.staging.config.2: .env.stagin: cannot read the config file: no such file; the drift gate reads it: create it, or correct the path (relative to the contract)',
+      'tollgate: tollgate.yaml:10:61: stages.staging.config.2: .env.stagin: cannot read the config file: no such file or directory; the drift gate reads it: create it, or correct the path (relative to the contract)',
     );
     expect(lines[1]).toMatch(/^tollgate\.yaml:14:32: stages\.prod\.config\.1: flags\/prod\.flagd\.json:/);
     expect(lines[2]).toMatch(

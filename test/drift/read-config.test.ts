@@ -97,7 +97,7 @@ describe('reading a stage config', () => {
   it('reports an unreadable file by name', async () => {
     await expect(readStageConfig(['missing.yaml'], { root })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: 'missing.yaml: cannot read the config file: no such file',
+      message: 'missing.yaml: cannot read the config file: no such file or directory',
     });
     mkdirSync(join(root, 'dir.yaml'));
     await expect(readStageConfig(['dir.yaml'], { root })).rejects.toThrow(

@@ -1038,7 +1038,7 @@ describe('parseJunit refuses what it must not read', () => {
     const missing = join(FIXTURES, 'does-not-exist.xml');
     const error = await rejection(parseJunit({ path: missing }));
     expect(error.code).toBe('FILE_UNREADABLE');
-    expect(error.message).toBe(`cannot read ${missing}: no such file`);
+    expect(error.message).toBe(`${missing}: cannot read the JUnit XML file: no such file or directory`);
     const directory = await rejection(parseJunit({ path: FIXTURES }));
     expect(directory.message).toContain('it is a directory');
   });

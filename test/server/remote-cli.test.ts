@@ -393,7 +393,7 @@ describe('the CLI against a server: refusals', () => {
     expect(tests.stderr).toMatch(/^tollgate: broken\.xml:\d+:\d+: /m);
     const missing = await remote(['attest', 'cdevent', '--artifact', D, 'nowhere.json']);
     expect(missing.code).toBe(3);
-    expect(missing.stderr).toContain('nowhere.json: cannot read (ENOENT)');
+    expect(missing.stderr).toContain('nowhere.json: cannot read the file: no such file or directory');
   });
 
   it('needs a credential; a wrong one is refused by the server (exit 3)', async () => {

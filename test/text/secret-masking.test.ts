@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { serverEnv } from '../../src/ci/server-call.js';
+import { fileRef, renderMessage, TollgateError, unreadableFile } from '../../src/errors.js';
 import { parseSinkUrls } from '../../src/events/sinks.js';
 import { redactUrl } from '../../src/ledger/postgres-store.js';
 import { describeMetricsSource } from '../../src/rollback/metrics-config.js';
@@ -72,5 +73,49 @@ describe('URLs in messages', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('127.0.0.1:9');
     expect(result.stderr).not.toMatch(SECRETS);
+  });
+});
+
+describe('files named in messages', () => {
+  const enoent = Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+
+  it('a file named like a secret at the start of a message keeps its name and reason', () => {
+    for (const name of ['key', 'token', 'password', 'Authorization']) {
+      expect(unreadableFile(name, enoent).message).toBe(
+        `${name}: cannot read the file: no such file or directory`,
+      );
+      const located = new TollgateError('EVIDENCE_INVALID', `${name}: expected a PEM private key`, {
+        position: { file: name },
+      });
+      expect(located.message).toBe(`${name}: expected a PEM private key`);
+    }
+  });
+
+  it('still masks a header line, a password line and a token the message quotes around the file', () => {
+    expect(new TollgateError('USAGE', 'password: hunter2').message).toBe('password: ***');
+    expect(new TollgateError('USAGE', 'Authorization: Bearer t0k3nAbc123').message).toBe(
+      'Authorization: Bearer ***',
+    );
+    // Only the file is set aside: a secret after it, on its line or the next, is masked.
+    const quoting = new TollgateError(
+      'EVIDENCE_INVALID',
+      'key: rejected --password hunter2\npassword: s3cr3t',
+      {
+        position: { file: 'key' },
+      },
+    );
+    expect(quoting.message).toBe('key: rejected --password ***\npassword: ***');
+    // A file whose path holds a credential is masked on its own.
+    const url = 'https://bob:hunter2@files.example/key';
+    expect(unreadableFile(url, enoent).message).toBe(
+      'https://***@files.example/key: cannot read the file: no such file or directory',
+    );
+    // Text holding the mark that keeps a file's place is read whole, its marks left as they are.
+    expect(renderMessage(['\uE0000\uE001 ', fileRef('password'), ': hunter2'])).toBe(
+      '\uE0000\uE001 password: hunter2',
+    );
+    expect(renderMessage(['\uE0000\uE001\n', fileRef('password'), ': hunter2'])).toBe(
+      '\uE0000\uE001\npassword: ***',
+    );
   });
 });
