@@ -52,10 +52,52 @@ function plant(repo: string, json: unknown, contentType: string, tag?: string): 
   return digest;
 }
 
-function blob(bytes: string): { mediaType: string; digest: string; size: number } {
+type Descriptor = { mediaType: string; digest: string; size: number };
+
+function blob(bytes: string): Descriptor {
   const buffer = Buffer.from(bytes);
   blobs.set(sha(buffer), buffer);
   return { mediaType: 'application/octet-stream', digest: sha(buffer), size: buffer.length };
+}
+
+/**
+ * Plants an OCI image manifest in `repo` (default shop/app) whose config blob holds `configText`
+ * and whose layer blobs hold `layerTexts`, served as an OCI manifest and tagged `tag` if given.
+ */
+function plantedImage(
+  configText = '{}',
+  layerTexts: string[] = [],
+  {
+    repo = 'shop/app',
+    tag,
+    annotations,
+  }: { repo?: string; tag?: string; annotations?: Record<string, string> } = {},
+): { digest: string; config: Descriptor; layers: Descriptor[] } {
+  const config = blob(configText);
+  const layers = layerTexts.map(blob);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.ociManifest,
+    config,
+    layers,
+    ...(annotations ? { annotations } : {}),
+  };
+  return { digest: plant(repo, manifest, MEDIA_TYPE.ociManifest, tag), config, layers };
+}
+
+/** Plants an OCI index in shop/app over `children` (each an OCI manifest unless said), tagged `tag` if given. */
+function plantedIndex(children: Array<string | { digest: string; mediaType: string }>, tag?: string): string {
+  const manifests = children.map((child) =>
+    typeof child === 'string'
+      ? { mediaType: MEDIA_TYPE.ociManifest, digest: child, size: 10 }
+      : { ...child, size: 10 },
+  );
+  return plant(
+    'shop/app',
+    { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests },
+    MEDIA_TYPE.ociIndex,
+    tag,
+  );
 }
 
 beforeAll(async () => {
@@ -305,22 +347,8 @@ describe('a hostile registry', () => {
   });
 
   it('does not copy an index whose child is a tag: nothing is written at the destination', async () => {
-    const config = blob('{}');
-    plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-      'moving',
-    );
-    const index = plant(
-      'shop/app',
-      {
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPE.ociIndex,
-        manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: 'moving', size: 10 }],
-      },
-      MEDIA_TYPE.ociIndex,
-    );
+    plantedImage('{}', [], { tag: 'moving' });
+    const index = plantedIndex(['moving']);
     const error = await refusal(
       copyImage(client(), repo(), index, { registry: host, repository: 'prod/app', tag: '1.0' }),
     );
@@ -329,22 +357,8 @@ describe('a hostile registry', () => {
   });
 
   it('does not copy an index with a child it cannot copy, nor report the index copied without it', async () => {
-    const config = blob('{}');
-    const child = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-    );
-    const indexOf = (mediaType: string) =>
-      plant(
-        'shop/app',
-        {
-          schemaVersion: 2,
-          mediaType: MEDIA_TYPE.ociIndex,
-          manifests: [{ mediaType, digest: child, size: 10 }],
-        },
-        MEDIA_TYPE.ociIndex,
-      );
+    const child = plantedImage().digest;
+    const indexOf = (mediaType: string) => plantedIndex([{ mediaType, digest: child }]);
     for (const [mediaType, message] of [
       ['application/vnd.example.unknown+json', 'which Tollgate cannot copy'],
       [MEDIA_TYPE.dockerManifest, `but it is ${MEDIA_TYPE.ociManifest}`],
@@ -363,21 +377,8 @@ describe('a hostile registry', () => {
   });
 
   it('does not report a copy whose platform manifest the destination accepted but does not hold', async () => {
-    const config = blob('{}');
-    const child = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-    );
-    const index = plant(
-      'shop/app',
-      {
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPE.ociIndex,
-        manifests: [{ mediaType: MEDIA_TYPE.ociManifest, digest: child, size: 10 }],
-      },
-      MEDIA_TYPE.ociIndex,
-    );
+    const child = plantedImage().digest;
+    const index = plantedIndex([child]);
     const error = await refusal(
       copyImage(client(), repo(), index, { registry: host, repository: 'liar/app', tag: '1.0' }),
     );
@@ -386,12 +387,7 @@ describe('a hostile registry', () => {
   });
 
   it('does not report a copy whose blob the destination says it stored under another digest', async () => {
-    const config = blob('{"architecture":"amd64"}');
-    const image = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-    );
+    const { digest: image, config } = plantedImage('{"architecture":"amd64"}');
     const error = await refusal(
       copyImage(client(), repo(), image, { registry: host, repository: 'liar-blob/app', tag: '1.0' }),
     );
@@ -406,50 +402,37 @@ describe('a hostile registry', () => {
     ['answers 200 with no length for any blob', 'head-liar/app'],
     ['answers 200 with the right length but another digest', 'head-other/app'],
   ])('uploads a blob whose HEAD %s instead of skipping it', async (_how, destination) => {
-    const config = blob('{"architecture":"arm64"}');
-    const layer = blob('a layer the destination does not hold');
-    const image = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [layer] },
-      MEDIA_TYPE.ociManifest,
-    );
+    const {
+      digest: image,
+      config,
+      layers,
+    } = plantedImage('{"architecture":"arm64"}', ['a layer the destination does not hold']);
     const result = await copyImage(client(), repo(), image, {
       registry: host,
       repository: destination,
       tag: '1.0',
     });
     expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
-    expect(uploads.sort()).toEqual(
-      [`/v2/${destination} ${config.digest}`, `/v2/${destination} ${layer.digest}`].sort(),
-    );
+    expect(uploads.sort()).toEqual([config, ...layers].map((b) => `/v2/${destination} ${b.digest}`).sort());
   });
 
   it('uploads a blob the destination says it mounted (201) but does not hold', async () => {
-    const config = blob('{"architecture":"ppc64le"}');
-    const layer = blob('a layer no mount brought');
-    const image = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [layer] },
-      MEDIA_TYPE.ociManifest,
-    );
+    const {
+      digest: image,
+      config,
+      layers,
+    } = plantedImage('{"architecture":"ppc64le"}', ['a layer no mount brought']);
     const result = await copyImage(client(), repo(), image, {
       registry: host,
       repository: 'mount-liar/app',
       tag: '1.0',
     });
     expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
-    expect(uploads.sort()).toEqual(
-      [`/v2/mount-liar/app ${config.digest}`, `/v2/mount-liar/app ${layer.digest}`].sort(),
-    );
+    expect(uploads.sort()).toEqual([config, ...layers].map((b) => `/v2/mount-liar/app ${b.digest}`).sort());
   });
 
   it('skips a blob whose HEAD gives its size and digest', async () => {
-    const config = blob('{"architecture":"s390x"}');
-    const image = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-    );
+    const image = plantedImage('{"architecture":"s390x"}').digest;
     const result = await copyImage(client(), repo(), image, { registry: host, repository: 'shop/app' });
     expect(result.blobs).toEqual({ total: 1, skipped: 1, mounted: 0, uploaded: 0 });
     expect(uploads).toEqual([]);
@@ -466,12 +449,7 @@ describe('a hostile registry', () => {
   ])(
     'sends no request for %s (a name not read through the reference grammar)',
     async (_what, repository, tag) => {
-      plant(
-        'shop/app',
-        { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config: blob('{}') },
-        MEDIA_TYPE.ociManifest,
-        '1.0',
-      );
+      plantedImage('{}', [], { tag: '1.0' });
       const error = await refusal(client().getManifest({ registry: host, repository }, tag));
       expect(error.code).toBe('REGISTRY_INVALID');
       expect(error.message).toMatch(/is not one|is neither a tag nor a digest/);
@@ -480,13 +458,7 @@ describe('a hostile registry', () => {
   );
 
   it('does not let another host decide what a tag points at: a tag read is not redirected off the registry', async () => {
-    const config = blob('{}');
-    const digest = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-      '1.0',
-    );
+    const { digest } = plantedImage('{}', [], { tag: '1.0' });
     const redirected = { registry: host, repository: 'redirect/app' };
     const error = await refusal(client().getManifest(redirected, '1.0'));
     expect(error.code).toBe('REGISTRY_INVALID');
@@ -521,19 +493,10 @@ describe('a hostile registry', () => {
   });
 
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
-    const config = blob('{}');
-    let digest = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] },
-      MEDIA_TYPE.ociManifest,
-    );
+    let { digest } = plantedImage();
     let mediaType: string = MEDIA_TYPE.ociManifest;
     const wrap = () => {
-      digest = plant(
-        'shop/app',
-        { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [{ mediaType, digest, size: 10 }] },
-        MEDIA_TYPE.ociIndex,
-      );
+      digest = plantedIndex([{ mediaType, digest }]);
       mediaType = MEDIA_TYPE.ociIndex;
     };
     for (let i = 0; i < MAX_INDEX_DEPTH; i += 1) wrap();
@@ -568,20 +531,9 @@ describe('a hostile registry', () => {
   });
 
   it('reads a child listed twice once, and a wide index a few requests at a time', async () => {
-    const config = blob('{}');
     const children = Array.from({ length: 12 }, (_, i) => ({
       mediaType: MEDIA_TYPE.ociManifest,
-      digest: plant(
-        'slow/app',
-        {
-          schemaVersion: 2,
-          mediaType: MEDIA_TYPE.ociManifest,
-          config,
-          layers: [],
-          annotations: { i: `${i}` },
-        },
-        MEDIA_TYPE.ociManifest,
-      ),
+      digest: plantedImage('{}', [], { repo: 'slow/app', annotations: { i: `${i}` } }).digest,
       size: 10,
     }));
     const index = plant(
@@ -692,18 +644,8 @@ describe('a hostile registry', () => {
   });
 
   it('does not register REPO:TAG@DIGEST as coming from a tag that points at another digest', async () => {
-    const config = blob('{}');
-    const tested = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('tested')] },
-      MEDIA_TYPE.ociManifest,
-      '1.0',
-    );
-    const other = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('other')] },
-      MEDIA_TYPE.ociManifest,
-    );
+    const tested = plantedImage('{}', ['tested'], { tag: '1.0' }).digest;
+    const other = plantedImage('{}', ['other']).digest;
     const error = await refusal(resolveImage({}, `${host}/shop/app:1.0@${other}`, client()));
     expect(error.code).toBe('TAG_MOVED');
     expect(error.message).toContain(`the tag 1.0 points at ${tested}, not at ${other}`);
@@ -713,10 +655,8 @@ describe('a hostile registry', () => {
   });
 
   it("sends each repository its own scoped credentials, not the first repository's", async () => {
-    const config = blob('{}');
-    const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] };
-    plant('private/team-a/app', manifest, MEDIA_TYPE.ociManifest, '1.0');
-    plant('private/team-b/app', manifest, MEDIA_TYPE.ociManifest, '1.0');
+    plantedImage('{}', [], { repo: 'private/team-a/app', tag: '1.0' });
+    plantedImage('{}', [], { repo: 'private/team-b/app', tag: '1.0' });
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-scoped-auth-'));
     const basic = (user: string) => Buffer.from(`${user}:${user}-secret`).toString('base64');
     writeFileSync(
@@ -773,24 +713,8 @@ describe('a hostile registry', () => {
       { schemaVersion: 2, mediaType: MEDIA_TYPE.dockerManifest, config, layers: [blob('a')] },
       MEDIA_TYPE.dockerManifest,
     );
-    const arm = plant(
-      'shop/app',
-      { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [blob('b')] },
-      MEDIA_TYPE.ociManifest,
-    );
-    const index = plant(
-      'shop/app',
-      {
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPE.ociIndex,
-        manifests: [
-          { mediaType: MEDIA_TYPE.dockerManifest, digest: amd, size: 1 },
-          { mediaType: MEDIA_TYPE.ociManifest, digest: arm, size: 1 },
-        ],
-      },
-      MEDIA_TYPE.ociIndex,
-      '1.0',
-    );
+    const arm = plantedImage('{}', ['b']).digest;
+    const index = plantedIndex([{ mediaType: MEDIA_TYPE.dockerManifest, digest: amd }, arm], '1.0');
     expect((await client().getManifest(repo(), '1.0')).digest).toBe(index);
     const copied = await copyImage(client(), repo(), index, {
       registry: host,
