@@ -25,6 +25,44 @@ const TOLLGATE = 'http://localhost:8787';
 /** What a socket from `address` looks like to the app (what @hono/node-server passes as env). */
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
 
+type LoginConfig = NonNullable<ServerConfig['login']>;
+
+/**
+ * Starts an OpenID provider where erin is a release manager, and reads a server configuration
+ * that signs in through it (erin: approver of checkout), with `more` (YAML) after its login.
+ */
+async function signInThroughProvider(
+  more: string,
+): Promise<{ provider: OpenIdProvider; config: ServerConfig }> {
+  const provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
+    erin: { email: 'erin@example.com', groups: ['release-managers'] },
+  });
+  const config = parseServerConfig(
+    `login:
+  issuer: ${provider.issuer}
+  clientId: tollgate
+  redirectUri: ${TOLLGATE}/auth/callback
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [checkout]
+${more}`,
+    'server.yaml',
+  );
+  return { provider, config };
+}
+
+/** A test server on SQLite signing in with `login`, and these other options (limits, proxies). */
+function openLoginServer(
+  login: LoginConfig,
+  options: Omit<Parameters<typeof openTestServer>[1], 'login'> = {},
+): Promise<TestServer> {
+  return openTestServer(sqliteBackend, {
+    login: { config: login, clientSecret: 'tollgate-secret' },
+    ...options,
+  });
+}
+
 function expectNoDetail(text: string): void {
   expect(text).not.toContain('ledger_admin');
   expect(text).not.toContain('127.0.0.1');
@@ -68,31 +106,12 @@ describe('a store that cannot be reached', () => {
 describe('GET /auth/login', () => {
   let provider: OpenIdProvider;
   let server: TestServer;
-  let loginConfig: NonNullable<ServerConfig['login']>;
+  let loginConfig: LoginConfig;
   beforeAll(async () => {
-    provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
-      erin: { email: 'erin@example.com', groups: ['release-managers'] },
-    });
-    const config = parseServerConfig(
-      `login:
-  issuer: ${provider.issuer}
-  clientId: tollgate
-  redirectUri: ${TOLLGATE}/auth/callback
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-rateLimit:
-  logins: 3
-  pendingLogins: 5
-`,
-      'server.yaml',
-    );
-    loginConfig = config.login!;
-    server = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
-      rateLimit: config.rateLimit,
-    });
+    const setup = await signInThroughProvider('rateLimit:\n  logins: 3\n  pendingLogins: 5\n');
+    provider = setup.provider;
+    loginConfig = setup.config.login!;
+    server = await openLoginServer(loginConfig, { rateLimit: setup.config.rateLimit });
   });
   afterAll(async () => {
     await server?.dispose();
@@ -104,10 +123,7 @@ rateLimit:
     rateLimit: RateLimitOptions,
     body: (status: (address: string) => Promise<number>) => Promise<void>,
   ) => {
-    const fresh = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
-      rateLimit,
-    });
+    const fresh = await openLoginServer(loginConfig, { rateLimit });
     try {
       await body(
         async (address) => (await fresh.app.request(`${TOLLGATE}/auth/login`, {}, from(address))).status,
@@ -141,8 +157,7 @@ rateLimit:
   });
 
   it('caps sign-ins that arrive together as it caps them one by one', async () => {
-    const together = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+    const together = await openLoginServer(loginConfig, {
       rateLimit: { perMinute: 3000, burst: 600, logins: 100, pendingLogins: 3 },
     });
     try {
@@ -214,10 +229,7 @@ rateLimit:
     expect(() => parseServerConfig('rateLimit: { networkIpv6Prefix: 8 }\n', 'server.yaml')).toThrow(
       /server\.yaml:1:.*rateLimit\.networkIpv6Prefix/,
     );
-    const fresh = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
-      rateLimit,
-    });
+    const fresh = await openLoginServer(loginConfig, { rateLimit });
     try {
       const start = (address: string) => fresh.app.request(`${TOLLGATE}/auth/login`, {}, from(address));
       expect((await start('2001:db8:7:100::1')).status).toBe(302);
@@ -236,8 +248,7 @@ rateLimit:
       'trustedProxies: [10.0.0.0/8, "2001:db8:ffff::1"]\nrateLimit: { logins: 1 }\n',
       'server.yaml',
     );
-    const fresh = await openTestServer(sqliteBackend, {
-      login: { config: loginConfig, clientSecret: 'tollgate-secret' },
+    const fresh = await openLoginServer(loginConfig, {
       rateLimit: config.rateLimit,
       trustedProxies: config.trustedProxies,
     });
@@ -300,27 +311,9 @@ describe('made-up login and session cookies', () => {
   let finds = 0;
   let deletes = 0;
   beforeAll(async () => {
-    provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, {
-      erin: { email: 'erin@example.com', groups: ['release-managers'] },
-    });
-    const config = parseServerConfig(
-      `login:
-  issuer: ${provider.issuer}
-  clientId: tollgate
-  redirectUri: ${TOLLGATE}/auth/callback
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [checkout]
-rateLimit:
-  authFailures: 3
-`,
-      'server.yaml',
-    );
-    server = await openTestServer(sqliteBackend, {
-      login: { config: config.login!, clientSecret: 'tollgate-secret' },
-      rateLimit: config.rateLimit,
-    });
+    const setup = await signInThroughProvider('rateLimit:\n  authFailures: 3\n');
+    provider = setup.provider;
+    server = await openLoginServer(setup.config.login!, { rateLimit: setup.config.rateLimit });
     // Counts the database look-ups the cookies cost (the real store answers them).
     const sessions = (await server.services.store()).sessions;
     const find = sessions.find.bind(sessions);
