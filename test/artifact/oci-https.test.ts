@@ -3,7 +3,6 @@
  * answering with the token realm a test chooses: credentials go to a plain-HTTP realm only from a
  * registry that is itself reached in clear.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MEDIA_TYPE, RegistryClient } from '../../src/artifact/oci-client.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
 import { TollgateError } from '../../src/errors.js';
-import { dockerConfigDir } from '../support/registry.js';
+import { dockerConfigDir, selfSignedCertificate } from '../support/registry.js';
 
 const manifest = Buffer.from(
   JSON.stringify({
@@ -43,31 +42,9 @@ function tokenAnswer(req: http.IncomingMessage, res: http.ServerResponse, where:
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-https-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=tollgate-test-registry',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(join(dir, 'cert.pem'));
-  registry = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+  const { keyFile, certFile } = selfSignedCertificate(dir, 'registry', 'tollgate-test-registry', '127.0.0.1');
+  const cert = readFileSync(certFile);
+  registry = https.createServer({ key: readFileSync(keyFile), cert }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://x');
     if (url.pathname === '/token') return tokenAnswer(req, res, 'https');
     if (req.headers.authorization !== 'Bearer tok-123456')

@@ -74,21 +74,18 @@ function b64url(data: Buffer | string): string {
 }
 
 /**
- * A token server in distribution's format: JWTs (ES256, x5c header) granting what a user asks for.
- * GET is the token flow (docs/spec/auth/token.md: Basic credentials, `scope` and `service` in the
- * query, `{token}` back); POST is the OAuth2 flow (docs/spec/auth/oauth.md: a form with
- * `grant_type=refresh_token`, `refresh_token`, `client_id`, `service` and space-separated `scope`,
- * `{access_token}` back), which is how clients spend an identity token.
+ * Writes a self-signed P-256 certificate and its key (`NAME.crt`, `NAME.key` in `dir`), valid two
+ * days, for `commonName` and, when given, the IP address `ip` (for a TLS server a client reaches
+ * by that address). With openssl, so the certificate is not made by the code it tests.
  */
-async function startTokenServer(
+export function selfSignedCertificate(
   dir: string,
-  users: Record<string, string>,
-  refreshTokens: Record<string, string>,
-  issuer: string,
-  service: string,
-) {
-  const keyFile = join(dir, 'token.key');
-  const certFile = join(dir, 'token.crt');
+  name: string,
+  commonName: string,
+  ip?: string,
+): { keyFile: string; certFile: string } {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
   execFileSync(
     'openssl',
     [
@@ -106,10 +103,29 @@ async function startTokenServer(
       '-days',
       '2',
       '-subj',
-      '/CN=tollgate-test-token-issuer',
+      `/CN=${commonName}`,
+      ...(ip ? ['-addext', `subjectAltName=IP:${ip}`] : []),
     ],
     { stdio: 'ignore' },
   );
+  return { keyFile, certFile };
+}
+
+/**
+ * A token server in distribution's format: JWTs (ES256, x5c header) granting what a user asks for.
+ * GET is the token flow (docs/spec/auth/token.md: Basic credentials, `scope` and `service` in the
+ * query, `{token}` back); POST is the OAuth2 flow (docs/spec/auth/oauth.md: a form with
+ * `grant_type=refresh_token`, `refresh_token`, `client_id`, `service` and space-separated `scope`,
+ * `{access_token}` back), which is how clients spend an identity token.
+ */
+async function startTokenServer(
+  dir: string,
+  users: Record<string, string>,
+  refreshTokens: Record<string, string>,
+  issuer: string,
+  service: string,
+) {
+  const { keyFile, certFile } = selfSignedCertificate(dir, 'token', 'tollgate-test-token-issuer');
   const key = createPrivateKey(readFileSync(keyFile));
   const der = Buffer.from(
     readFileSync(certFile, 'utf8')
