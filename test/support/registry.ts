@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from './prometheus.js';
@@ -54,6 +55,13 @@ export interface TestRegistryOptions {
   users?: Record<string, string>;
   /** For `token`: OAuth2 refresh tokens the token server accepts (token → user), as identity tokens. */
   refreshTokens?: Record<string, string>;
+  /**
+   * Serve HTTPS with a self-signed certificate for 127.0.0.1 (`certificate` in the result, for a
+   * client to trust); the token server too, unless `tokenRealm` is `http`.
+   */
+  tls?: boolean;
+  /** With `tls` and `auth: token`: `http` keeps the token realm on plain HTTP. */
+  tokenRealm?: 'https' | 'http';
 }
 
 /** How a token request authenticated: no credentials, Basic, or an OAuth2 refresh token (POST). */
@@ -65,6 +73,8 @@ export interface TestRegistry {
   dir: string;
   /** The token server's request log (scopes asked for, user, how), for `auth: token`. */
   tokenRequests: Array<{ user: string | undefined; scopes: string[]; grant: TokenGrant }>;
+  /** With `tls`: the PEM certificate the registry (and an https token server) presents. */
+  certificate?: Buffer;
   stop(): Promise<void>;
 }
 
@@ -78,7 +88,7 @@ function b64url(data: Buffer | string): string {
  * days, for `commonName` and, when given, the IP address `ip` (for a TLS server a client reaches
  * by that address). With openssl, so the certificate is not made by the code it tests.
  */
-export function selfSignedCertificate(
+function selfSignedCertificate(
   dir: string,
   name: string,
   commonName: string,
@@ -124,6 +134,7 @@ async function startTokenServer(
   refreshTokens: Record<string, string>,
   issuer: string,
   service: string,
+  tls?: { key: Buffer; cert: Buffer },
 ) {
   const { keyFile, certFile } = selfSignedCertificate(dir, 'token', 'tollgate-test-token-issuer');
   const key = createPrivateKey(readFileSync(keyFile));
@@ -137,7 +148,7 @@ async function startTokenServer(
   const refuse = (response: http.ServerResponse, status: number, error: string) => {
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
   };
-  const server = http.createServer(async (request, response) => {
+  const answer = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://token');
     let user: string | undefined;
     let scopes: string[];
@@ -215,11 +226,23 @@ async function startTokenServer(
           }
         : { token, expires_in: 300 };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-  });
+  };
+  const server = tls ? https.createServer(tls, answer) : http.createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { server, port, certFile, requests };
+}
+
+/** The status a GET of `url` answers with, trusting `ca` for HTTPS. */
+function statusOf(url: string, ca?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith('https:') ? https : http).get(url, { ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
 }
 
 /** Starts a registry; `stop()` ends it (by PID) and removes its directory. */
@@ -230,6 +253,20 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   const users = options.users ?? { ci: 'ci-secret-password' };
   let auth = '';
   let token: Awaited<ReturnType<typeof startTokenServer>> | undefined;
+  let tls: { key: Buffer; cert: Buffer; files: string } | undefined;
+  if (options.tls) {
+    const { keyFile, certFile } = selfSignedCertificate(
+      dir,
+      'registry',
+      'tollgate-test-registry',
+      '127.0.0.1',
+    );
+    tls = {
+      key: readFileSync(keyFile),
+      cert: readFileSync(certFile),
+      files: `  tls:\n    certificate: ${certFile}\n    key: ${keyFile}\n`,
+    };
+  }
   if (options.auth === 'basic') {
     const file = join(dir, 'htpasswd');
     writeFileSync(file, '');
@@ -244,14 +281,16 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
       options.refreshTokens ?? {},
       'tollgate-test-issuer',
       'tollgate-test-registry',
+      tls && options.tokenRealm !== 'http' ? tls : undefined,
     );
-    auth = `auth:\n  token:\n    realm: http://127.0.0.1:${token.port}/token\n    service: tollgate-test-registry\n    issuer: tollgate-test-issuer\n    rootcertbundle: ${token.certFile}\n`;
+    const scheme = tls && options.tokenRealm !== 'http' ? 'https' : 'http';
+    auth = `auth:\n  token:\n    realm: ${scheme}://127.0.0.1:${token.port}/token\n    service: tollgate-test-registry\n    issuer: tollgate-test-issuer\n    rootcertbundle: ${token.certFile}\n`;
   }
   mkdirSync(join(dir, 'storage'));
   const config = join(dir, 'config.yml');
   writeFileSync(
     config,
-    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls?.files ?? ''}${auth}`,
   );
   const log = join(dir, 'registry.log');
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], {
@@ -282,9 +321,9 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   };
   for (let i = 0; i < 100; i++) {
     try {
-      const response = await fetch(`http://${host}/v2/`);
-      if (response.status === 200 || response.status === 401) {
-        return { host, dir, tokenRequests: token?.requests ?? [], stop };
+      const status = await statusOf(`${tls ? 'https' : 'http'}://${host}/v2/`, tls?.cert);
+      if (status === 200 || status === 401) {
+        return { host, dir, tokenRequests: token?.requests ?? [], certificate: tls?.cert, stop };
       }
     } catch {
       // not listening yet
