@@ -83,6 +83,12 @@ export function parseRecurrence(
   if (parts.UNTIL !== undefined && !/^\d{8}(T\d{6}Z)?$/.test(parts.UNTIL)) {
     return fail(`UNTIL=${parts.UNTIL}: expected a date YYYYMMDD or a UTC date-time YYYYMMDDTHHMMSSZ`);
   }
+  // The pattern admits 20260230 and 20261340T256161Z, which the expansion library throws on when
+  // the window is first evaluated.
+  if (parts.UNTIL !== undefined && !isCalendarTime(parts.UNTIL))
+    return fail(
+      `UNTIL=${parts.UNTIL}: no such date or time; expected a real date YYYYMMDD or UTC date-time YYYYMMDDTHHMMSSZ`,
+    );
   if (parts.WKST !== undefined && !(WEEKDAYS as readonly string[]).includes(parts.WKST)) {
     return fail(`WKST=${parts.WKST}: expected one of ${WEEKDAYS.join(', ')}`);
   }
@@ -175,6 +181,20 @@ function checkCombination(parts: Record<string, string>): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `YYYYMMDD` or `YYYYMMDDTHHMMSSZ` naming a date the calendar has and a time of day (no leap second). */
+function isCalendarTime(text: string): boolean {
+  const [y, m, d] = [text.slice(0, 4), text.slice(4, 6), text.slice(6, 8)].map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = m === 2 ? (leap ? 29 : 28) : (MONTH_DAYS[m - 1] ?? 0);
+  if (m < 1 || m > 12 || d < 1 || d > days) return false;
+  if (text.length === 8) return true;
+  return Number(text.slice(9, 11)) < 24 && Number(text.slice(11, 13)) < 60 && Number(text.slice(13, 15)) < 60;
 }
 
 function closeTo(a: string, b: string): boolean {

@@ -26,6 +26,7 @@ import { parseCalendarDuration } from './duration.js';
 import { parseRecurrence } from './recurrence.js';
 import {
   checkWindows,
+  DEFAULT_WINDOW_START,
   toInstantMs,
   type WindowKind,
   type WindowSpec,
@@ -53,8 +54,6 @@ const DAY_MS = 86_400_000;
 const CHUNK_MS = 16 * DAY_MS;
 /** Stretches kept per window: a little over two years. */
 const MAX_CHUNKS = 50;
-/** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
-const DEFAULT_START = '2001-01-01T00:00:00';
 
 /** The latest year, no later than the one of `ms` (UTC), whose 1 January is a Monday, as 2001's is. */
 export function alignedYearBefore(ms: number): number {
@@ -145,11 +144,13 @@ function compileWindow(
     const { parts } = recurrence.value;
     const phaseFree =
       window.start === undefined && parts.COUNT === undefined && (parts.INTERVAL ?? '1') === '1';
-    const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_START);
+    const fixedRule = phaseFree ? undefined : ruleFrom(window.start ?? DEFAULT_WINDOW_START);
     const anchoredRules = new Map<string, RRuleTemporal>();
     const ruleFor = (fromMs: number, wall = false): RRuleTemporal => {
       if (wall)
-        return wallRule(window.start ?? (phaseFree ? anchorBefore(parts.FREQ!, fromMs) : DEFAULT_START));
+        return wallRule(
+          window.start ?? (phaseFree ? anchorBefore(parts.FREQ!, fromMs) : DEFAULT_WINDOW_START),
+        );
       if (fixedRule) return fixedRule;
       const anchor = anchorBefore(parts.FREQ!, fromMs);
       let rule = anchoredRules.get(anchor);

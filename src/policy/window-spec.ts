@@ -7,6 +7,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { DURATION_EXAMPLES, parseCalendarDuration } from './duration.js';
 import { parseRecurrence } from './recurrence.js';
+import { neverOccurs } from './recurrence-occurs.js';
 import { describeTimeZoneProblem, isTimeZone } from './time-zone.js';
 
 /** One window as the contract writes it: `rrule` + `duration` (recurring) or `from` + `until` (one-off). */
@@ -26,6 +27,9 @@ export interface WindowSpec {
   /** IANA time zone; default the set's `tz`, else UTC. */
   tz?: string;
 }
+
+/** A rule without `start` is anchored here: a Monday, the first of a month and of a year. */
+export const DEFAULT_WINDOW_START = '2001-01-01T00:00:00';
 
 export interface WindowsSpec {
   /** Default time zone for every window of the set. */
@@ -91,6 +95,15 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
       if (!parsed.ok) issues.push({ path: ['rrule'], message: parsed.message });
       else if (parsed.value.parts.COUNT !== undefined && window.start === undefined) {
         issues.push({ path: ['rrule'], message: 'COUNT counts from DTSTART: give the window a "start"' });
+      } else if (window.start === undefined || isLocalDateTime(window.start)) {
+        // A deny window that never occurs is a freeze that never happens: refused now, not found
+        // out at the freeze that did not come.
+        const never = neverOccurs(parsed.value.parts, window.start ?? DEFAULT_WINDOW_START);
+        if (never !== undefined)
+          issues.push({
+            path: ['rrule'],
+            message: `invalid RRULE ${JSON.stringify(window.rrule)}: ${never}`,
+          });
       }
     }
     if (window.duration === undefined)

@@ -1,0 +1,116 @@
+/**
+ * Gates that can be known, without a clock, never to open or never to check anything: each is
+ * refused when the contract loads, at its line, saying what was expected.
+ */
+import { describe, expect, it } from 'vitest';
+import { validateContract } from '../../src/contract/load-contract.js';
+import { contractErrorOf } from '../support/builders.js';
+
+const withWindow = (kind: 'allow' | 'deny', window: string) => `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  prod:
+    purpose: live
+    requires:
+      windows:
+        ${kind}:
+          - ${window}
+`;
+
+describe('windows that never occur', () => {
+  it.each([
+    [
+      'the sixth Monday of a month',
+      'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6',
+      'no occurrence in the 10,000 MONTHLY periods',
+    ],
+    [
+      'the second Monday of a one-day weekly set',
+      'FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2',
+      'no occurrence in the 10,000 WEEKLY periods',
+    ],
+    [
+      'day 200 of the year in January',
+      'FREQ=YEARLY;BYYEARDAY=200;BYMONTH=1',
+      'no occurrence in the 10,000 YEARLY periods',
+    ],
+    [
+      'ISO week 20 in January',
+      'FREQ=YEARLY;BYWEEKNO=20;BYMONTH=1',
+      'no occurrence in the 10,000 YEARLY periods',
+    ],
+    [
+      '29 February every fourth year from 2001',
+      'FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29',
+      'no occurrence in the 10,000 YEARLY periods',
+    ],
+    [
+      'every seventh day on Tuesdays from a Monday',
+      'FREQ=DAILY;INTERVAL=7;BYDAY=TU',
+      'no occurrence from its start',
+    ],
+    [
+      'an UNTIL before the default start',
+      'FREQ=WEEKLY;BYDAY=FR;UNTIL=19991231',
+      "UNTIL=19991231 is before the rule's start (2001-01-01T00:00:00)",
+    ],
+  ])('refuses a freeze on %s, which would never happen', (_name, rrule, expected) => {
+    const error = contractErrorOf(withWindow('deny', `{ rrule: "${rrule}", duration: 1d }`));
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.message).toContain(
+      'tollgate.yaml:10:22: stages.prod.requires.windows.deny.0.rrule: invalid RRULE',
+    );
+    expect(error.message).toContain(expected);
+    expect(error.message).toContain('never occurs');
+  });
+
+  it('refuses an allow window whose UNTIL comes before its own start, which would never open', () => {
+    const error = contractErrorOf(
+      withWindow(
+        'allow',
+        '{ rrule: "FREQ=DAILY;UNTIL=20250101T000000Z", start: "2026-01-01T09:00", duration: 8h }',
+      ),
+    );
+    expect(error.message).toContain(
+      'stages.prod.requires.windows.allow.0.rrule: invalid RRULE "FREQ=DAILY;UNTIL=20250101T000000Z": UNTIL=20250101T000000Z is before the rule\'s start (2026-01-01T09:00)',
+    );
+  });
+
+  it.each(['20260230', '20261301', '20260101T240000Z', '20260101T126000Z'])(
+    'refuses UNTIL=%s, a date or time that does not exist',
+    (until) => {
+      const error = contractErrorOf(
+        withWindow('deny', `{ rrule: "FREQ=WEEKLY;UNTIL=${until}", duration: 1d }`),
+      );
+      expect(error.message).toContain(`UNTIL=${until}: no such date or time`);
+    },
+  );
+
+  it('still loads rules that occur rarely, late, or only up to an UNTIL near their start', () => {
+    for (const rrule of [
+      // Five Mondays in February: 2016, 2044.
+      'FREQ=YEARLY;BYMONTH=2;BYDAY=5MO',
+      'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO',
+      // From 2001 every third year reaches 2004.
+      'FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29',
+      'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;UNTIL=20010106',
+      'FREQ=YEARLY;BYWEEKNO=1;BYMONTH=12',
+    ])
+      expect(
+        () => validateContract(withWindow('deny', `{ rrule: "${rrule}", duration: 1d }`), 'tollgate.yaml'),
+        rrule,
+      ).not.toThrow();
+    // Every fourth year from a leap year.
+    expect(() =>
+      validateContract(
+        withWindow(
+          'deny',
+          '{ rrule: "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", start: "2004-01-01T00:00", duration: 1d }',
+        ),
+        'tollgate.yaml',
+      ),
+    ).not.toThrow();
+  });
+});
