@@ -1,5 +1,6 @@
 /**
- * The stage graph: every `from` names a stage once, and the stages form no cycle.
+ * The stage graph: every `from` names a stage once, the stages form no cycle, and no requirement
+ * asks for evidence from a stage the digest can only reach after the one it guards.
  */
 import { inputError } from '../errors.js';
 import { hasOwnKey, ownValue } from '../records.js';
@@ -55,4 +56,54 @@ export function checkStageGraph(stages: Contract['stages'], locate: Locator, fil
     state.set(name, 'black');
   };
   for (const name of names) visit(name, []);
+  checkDownstreamReferences(stages, locate, file);
+}
+
+/** The stages a digest can enter only after entering `name`: those with `name` upstream of them. */
+function downstreamOf(stages: Contract['stages'], name: string): Set<string> {
+  const below = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [other, stage] of Object.entries(stages))
+      if (!below.has(other) && upstreamOf(stage).some((up) => up === name || below.has(up))) {
+        below.add(other);
+        grew = true;
+      }
+  }
+  return below;
+}
+
+/**
+ * `soak.in`, `verifiedIn` and a suite's `in` naming a stage downstream of the one they guard: the
+ * digest must pass this stage (`from`) before it can enter that one, so it has not soaked, been
+ * verified or been tested there when it is first checked here, and the gate would refuse every
+ * first promotion. (The stage itself is refused for soak and verifiedIn in people-section.ts.)
+ */
+function checkDownstreamReferences(stages: Contract['stages'], locate: Locator, file: string): void {
+  for (const [name, stage] of Object.entries(stages)) {
+    const refs: Array<[string, (string | number)[], string]> = [];
+    const soakIn = stage.requires.soak?.in ?? [];
+    soakIn.forEach((s, i) => {
+      refs.push([s, soakIn.length === 1 ? ['soak', 'in'] : ['soak', 'in', i], 'soaked']);
+    });
+    const verifiedIn = stage.requires.verifiedIn;
+    if (typeof verifiedIn === 'string') refs.push([verifiedIn, ['verifiedIn'], 'been verified']);
+    else (verifiedIn ?? []).forEach((s, i) => refs.push([s, ['verifiedIn', i], 'been verified']));
+    (stage.requires.tests ?? []).forEach((suite, i) => {
+      if (suite.in !== undefined) refs.push([suite.in, ['tests', i, 'in'], 'been tested']);
+    });
+    if (refs.length === 0) continue;
+    const below = downstreamOf(stages, name);
+    for (const [ref, path, what] of refs) {
+      if (!below.has(ref)) continue;
+      const at = ['stages', name, 'requires', ...path];
+      const position = path[0] === 'soak' && path.length === 1 ? locate.key(at, 'in') : locate.value(at);
+      throw inputError(
+        'CONTRACT_INVALID',
+        { file, ...position },
+        `${at.join('.')}: "${ref}" comes after ${name} (its \`from\` leads back to ${name}): a digest enters ${name} before it can enter ${ref}, so it cannot have ${what} there yet and the gate would refuse every first promotion; name ${what === 'been tested' ? `${name} itself or ` : ''}a stage upstream of it`,
+      );
+    }
+  }
 }

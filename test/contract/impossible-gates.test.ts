@@ -114,3 +114,66 @@ describe('windows that never occur', () => {
     ).not.toThrow();
   });
 });
+
+const threeStages = (requires: string) => `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  dev:
+    purpose: fast feedback
+  staging:
+    purpose: release candidates
+    from: dev
+    requires:
+      ${requires}
+  perf:
+    purpose: load tests
+    from: staging
+  prod:
+    purpose: live
+    from: perf
+`;
+
+describe('evidence asked of a stage the digest reaches only later', () => {
+  it.each([
+    [
+      'tests: [{ suite: e2e, in: prod }]',
+      '11:33',
+      'stages.staging.requires.tests.0.in',
+      'been tested',
+      'name staging itself or a stage upstream of it',
+    ],
+    [
+      'verifiedIn: [dev, perf]',
+      '11:25',
+      'stages.staging.requires.verifiedIn.1',
+      'been verified',
+      'name a stage upstream of it',
+    ],
+    [
+      'soak: { duration: 1h, in: perf }',
+      '11:33',
+      'stages.staging.requires.soak.in',
+      'soaked',
+      'name a stage upstream of it',
+    ],
+  ])('refuses %s, which no first promotion could meet', (requires, at, path, what, hint) => {
+    const error = contractErrorOf(threeStages(requires));
+    const stage = /in: (\w+)|, (\w+)\]/.exec(requires)!;
+    const named = stage[1] ?? stage[2];
+    expect(error.message).toBe(
+      `tollgate.yaml:${at}: ${path}: "${named}" comes after staging (its \`from\` leads back to staging): a digest enters staging before it can enter ${named}, so it cannot have ${what} there yet and the gate would refuse every first promotion; ${hint}`,
+    );
+  });
+
+  it('still loads evidence asked of an upstream stage, a stage on another branch, and a suite run in the stage itself', () => {
+    const contract = validateContract(
+      threeStages('tests: [{ suite: unit, in: dev }, { suite: e2e, in: staging }]').replace(
+        '  prod:',
+        '  canary:\n    purpose: a branch\n    from: dev\n    requires: { verifiedIn: staging }\n  prod:',
+      ),
+      'tollgate.yaml',
+    );
+    expect(Object.keys(contract.stages)).toEqual(['dev', 'staging', 'perf', 'canary', 'prod']);
+  });
+});

@@ -58,4 +58,28 @@ describe.each(BACKENDS)('evidence --in STAGE counts from the digest entering STA
     expect(allowed.gates.find((g) => g.gate === 'tests')?.status).toBe('pass');
     expect(allowed.verdict).toBe('allowed');
   });
+
+  // A suite may name the stage it guards (deploy, test there, then promote): such results are
+  // proof about that stage only. They never stand in for the upstream stage, whose entry `from`
+  // checks on its own, and results from another stage never stand in for them.
+  it('counts results attested in the stage being entered for that stage only, never as upstream proof', async () => {
+    const OWN = twoStageContract('      tests: [{ suite: e2e, in: prod }]');
+    const ci = (await openPipeline(backend, OWN)).as('ci');
+    const digest = fakeDigest('own-stage');
+    await registerArtifact(ci, { digest });
+    await attestTests(ci, { artifact: digest, suite: 'e2e', stage: 'staging', files: [JUNIT] });
+    const fromStaging = await checkStage(ci, 'prod', digest);
+    expect(fromStaging.gates.find((g) => g.gate === 'tests')?.required[0]?.text).toBe(
+      'suite e2e has no results produced in prod for this digest',
+    );
+
+    await attestTests(ci, { artifact: digest, suite: 'e2e', stage: 'prod', files: [JUNIT] });
+    const notUpstream = await checkStage(ci, 'prod', digest);
+    expect(notUpstream.gates.find((g) => g.gate === 'tests')?.status).toBe('pass');
+    expect(notUpstream.gates.find((g) => g.gate === 'from')?.status).toBe('fail');
+    expect(notUpstream.verdict).toBe('blocked');
+
+    await promote(ci, 'staging', digest);
+    expect((await checkStage(ci, 'prod', digest)).verdict).toBe('allowed');
+  });
 });
