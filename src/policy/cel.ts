@@ -121,7 +121,7 @@ export function checkRule(source: string): RuleCheck {
     return { ok: false, message: `CEL: ${describeCelError(error, source)}` };
   }
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
-  const hasProblem = checkHasOperands(source) ?? checkPatterns(source);
+  const hasProblem = checkReadsContext(source) ?? checkHasOperands(source) ?? checkPatterns(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
   const { depth } = analyseComprehensions(source);
   if (depth > MAX_COMPREHENSION_DEPTH)
@@ -187,6 +187,34 @@ function firstInTree<T>(root: unknown, visit: (node: AstNode) => T | undefined):
     stack.push(node.args);
   }
   return undefined;
+}
+
+/**
+ * A rule must read the promotion it judges. One that reads none of the context (`true`, `1 == 1`,
+ * `"a" == "a"`) gives the same answer for every digest: a rules gate that says "validated" and
+ * checks nothing, or one that never passes. And `… || true` is true whatever the rest reads.
+ */
+function checkReadsContext(source: string): string | undefined {
+  let root: unknown;
+  try {
+    root = (env().parse(source) as unknown as { ast: unknown }).ast;
+  } catch {
+    return undefined;
+  }
+  const reads = firstInTree(root, (node) =>
+    node.op === 'id' && typeof node.args === 'string' && VARIABLES.has(node.args) ? true : undefined,
+  );
+  if (reads === undefined)
+    return `the rule reads nothing of the promotion (${[...VARIABLES].join(', ')}), so it gives the same answer for every digest and checks nothing; write the condition it stands for, or remove the rule`;
+  return firstInTree(root, (node) => {
+    if (node.op !== '||' || !Array.isArray(node.args)) return undefined;
+    const literal = (node.args as unknown[]).find(
+      (operand) => isNode(operand) && operand.op === 'value' && operand.args === true,
+    );
+    return isNode(literal)
+      ? `\`|| true\` (column ${literal.start + 1} of the expression) makes the rule true whatever the rest says, so it checks nothing; remove it`
+      : undefined;
+  });
 }
 
 /**

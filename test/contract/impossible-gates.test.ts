@@ -177,3 +177,43 @@ describe('evidence asked of a stage the digest reaches only later', () => {
     expect(Object.keys(contract.stages)).toEqual(['dev', 'staging', 'perf', 'canary', 'prod']);
   });
 });
+
+const withRule = (cel: string) => `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+  prod:
+    purpose: live
+    requires:
+      rules:
+        - name: gate
+          cel: '${cel}'
+`;
+
+describe('CEL rules that judge nothing', () => {
+  it.each(['true', '1 == 1', '!false', '"a" == "a"', '[1, 2].all(x, x > 0)', 'size("abc") == 3'])(
+    'refuses %s, which reads nothing of the promotion and passes or fails every digest alike',
+    (cel) => {
+      const error = contractErrorOf(withRule(cel));
+      expect(error.message).toContain(
+        'tollgate.yaml:10:16: stages.prod.requires.rules.0.cel: rule "gate": CEL: the rule reads nothing of the promotion',
+      );
+    },
+  );
+
+  it('refuses a rule or-ed with true, naming the column of the true', () => {
+    const error = contractErrorOf(withRule('artifact.labels.?kind.orValue("") == "app" || true'));
+    expect(error.message).toContain(
+      '`|| true` (column 47 of the expression) makes the rule true whatever the rest says',
+    );
+  });
+
+  it('still loads rules that read the promotion, however short', () => {
+    for (const cel of [
+      'has(artifact.labels.ticket)',
+      'now > timestamp("2026-01-01T00:00:00Z")',
+      'approvals.exists(a, a.actor == "dana") || stage.name == "dev"',
+    ])
+      expect(() => validateContract(withRule(cel), 'tollgate.yaml'), cel).not.toThrow();
+  });
+});

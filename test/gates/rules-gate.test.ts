@@ -201,7 +201,7 @@ describe('rules gate', () => {
         - name: checked
           cel: '${cel}'`);
     const rulesOf = (cel: string) => checked(cel).stages.prod!.requires.rules!;
-    const plain = checked('true');
+    const plain = checked('stage.name == "prod"');
 
     it('fails a rule nesting one list of the evidence in another without running it', () => {
       const rules = rulesOf(
