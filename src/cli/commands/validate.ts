@@ -5,7 +5,7 @@ export function defineValidate(program: Command): void {
   program
     .command('validate')
     .description(
-      'check a contract: unknown keys, wrong types, unknown or cyclic `from`, config files that do not read',
+      'check a contract: unknown keys, wrong types, unknown or cyclic `from`, config files and trust keys that do not read',
     )
     .argument('[file]', 'contract file (default: --contract or tollgate.yaml)')
     .action(async (file: string | undefined, _options, command: Command) => {
@@ -18,7 +18,7 @@ export function defineValidate(program: Command): void {
         'tollgate.yaml';
       const contract = readContract(path, contractLimits({}, process.env));
       const { checkContractFiles } = await import('../../app/contract-files.js');
-      await checkContractFiles(contract);
+      await checkContractFiles(contract, process.env);
       const stages = Object.keys(contract.stages);
       write(
         `${path}: valid contract for pipeline ${contract.pipeline}: ${stages.length} stage(s) ${stages.join(' → ')} (${contract.digest})`,
