@@ -121,7 +121,7 @@ export function checkRule(source: string): RuleCheck {
     return { ok: false, message: `CEL: ${describeCelError(error, source)}` };
   }
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
-  const hasProblem = checkReadsContext(source) ?? checkHasOperands(source) ?? checkPatterns(source);
+  const hasProblem = checkHasOperands(source) ?? checkPatterns(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
   const { depth } = analyseComprehensions(source);
   if (depth > MAX_COMPREHENSION_DEPTH)
@@ -133,6 +133,9 @@ export function checkRule(source: string): RuleCheck {
   if (type !== 'bool' && type !== 'dyn') {
     return { ok: false, message: `CEL: a rule must be a boolean expression; this one gives ${type}` };
   }
+  // Last: what the rule is made of is told first, then whether it judges anything.
+  const judgesNothing = checkReadsContext(source);
+  if (judgesNothing) return { ok: false, message: `CEL: ${judgesNothing}` };
   return { ok: true, type };
 }
 
