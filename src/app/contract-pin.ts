@@ -518,6 +518,9 @@ export function assertFilesInside(contract: Contract): void {
   for (const [name, identity] of Object.entries(contract.trust?.identities ?? {}))
     if (identity.trustedRoot) refs.push([`trust.identities.${name}.trustedRoot`, identity.trustedRoot]);
   if (contract.trust?.verifier?.key) refs.push(['trust.verifier.key', contract.trust.verifier.key]);
+  // Read and hashed into the pin like the others (trustFilesOf): never a file outside the folder.
+  if (contract.trust?.verifier?.publicKey)
+    refs.push(['trust.verifier.publicKey', contract.trust.verifier.publicKey]);
   if (contract.metrics?.file) refs.push(['metrics.file', contract.metrics.file]);
   for (const [name, stage] of Object.entries(contract.stages))
     for (const [i, path] of stage.config.entries()) refs.push([`stages.${name}.config[${i}]`, path]);

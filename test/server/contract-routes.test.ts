@@ -103,6 +103,20 @@ describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
     const escaped = await put(s, `${base}/contract`, root, outside);
     expect(escaped.status).toBe(422);
     expect(await escaped.text()).toContain('may only name files inside');
+    // The pinned verifier public key is a file reference too: its digest is recorded with the pin.
+    const pinnedOutside = await put(
+      s,
+      `${base}/contract`,
+      root,
+      V2.replace(
+        'artifact: { type: oci }',
+        'artifact: { type: oci }\ntrust: { verifier: { publicKey: /etc/passwd } }',
+      ),
+    );
+    expect(pinnedOutside.status).toBe(422);
+    expect(await pinnedOutside.text()).toContain(
+      'trust.verifier.publicKey is \\"/etc/passwd\\": an uploaded contract may only name files inside',
+    );
     expect((await put(s, `${base}/contract`, ci, V2)).status).toBe(403);
     // mallory is an admin only in the new contract: the one in force decides.
     const attacker = await put(s, `${base}/contract`, mallory, V2);
