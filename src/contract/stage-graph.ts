@@ -84,15 +84,14 @@ function checkDownstreamReferences(stages: Contract['stages'], locate: Locator, 
   for (const [name, stage] of Object.entries(stages)) {
     const refs: Array<[string, (string | number)[], string]> = [];
     const soakIn = stage.requires.soak?.in ?? [];
-    soakIn.forEach((s, i) => {
+    for (const [i, s] of soakIn.entries())
       refs.push([s, soakIn.length === 1 ? ['soak', 'in'] : ['soak', 'in', i], 'soaked']);
-    });
     const verifiedIn = stage.requires.verifiedIn;
     if (typeof verifiedIn === 'string') refs.push([verifiedIn, ['verifiedIn'], 'been verified']);
-    else (verifiedIn ?? []).forEach((s, i) => refs.push([s, ['verifiedIn', i], 'been verified']));
-    (stage.requires.tests ?? []).forEach((suite, i) => {
+    else
+      for (const [i, s] of (verifiedIn ?? []).entries()) refs.push([s, ['verifiedIn', i], 'been verified']);
+    for (const [i, suite] of (stage.requires.tests ?? []).entries())
       if (suite.in !== undefined) refs.push([suite.in, ['tests', i, 'in'], 'been tested']);
-    });
     if (refs.length === 0) continue;
     const below = downstreamOf(stages, name);
     for (const [ref, path, what] of refs) {

@@ -6,17 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
 import { contractErrorOf } from '../support/builders.js';
 
-const withWindow = (kind: 'allow' | 'deny', window: string) => `version: 1
+/** A contract whose one stage, prod, requires `requires` (YAML indented 6, lines from 8). */
+const prodRequiring = (requires: string) => `version: 1
 pipeline: shop
 artifact: { type: oci }
 stages:
   prod:
     purpose: live
     requires:
-      windows:
-        ${kind}:
-          - ${window}
+${requires}
 `;
+
+const withWindow = (kind: 'allow' | 'deny', window: string) =>
+  prodRequiring(`      windows:\n        ${kind}:\n          - ${window}`);
 
 describe('windows that never occur', () => {
   it.each([
@@ -178,17 +180,8 @@ describe('evidence asked of a stage the digest reaches only later', () => {
   });
 });
 
-const withRule = (cel: string) => `version: 1
-pipeline: shop
-artifact: { type: oci }
-stages:
-  prod:
-    purpose: live
-    requires:
-      rules:
-        - name: gate
-          cel: '${cel}'
-`;
+const withRule = (cel: string) =>
+  prodRequiring(`      rules:\n        - name: gate\n          cel: '${cel}'`);
 
 describe('CEL rules that judge nothing', () => {
   it.each(['true', '1 == 1', '!false', '"a" == "a"', '[1, 2].all(x, x > 0)', 'size("abc") == 3'])(
