@@ -16,16 +16,18 @@ const ZONE_MARGIN_MS = 48 * 3_600_000;
 const PERIODS = 10_000;
 
 /**
- * Parts with which a period may select no time at all. Without any of them, every period of an
- * INTERVAL=1 rule selects one (the month and month-day pairs are checked in recurrence.ts), so the
- * rule is not expanded at load.
+ * Parts with which a rule may select no time at all. Without them, an INTERVAL=1 rule occurs (the
+ * month and month-day pairs, and positions past the fifth in a month, are checked in
+ * recurrence.ts; a weekday at a position up to 5 comes in some month), so it is not expanded at
+ * load: the common rules (`FREQ=MONTHLY;BYDAY=-1FR`, a few milliseconds each to expand) cost nothing.
  */
 function mayBeEmpty(parts: Record<string, string>): boolean {
   return (
     parts.BYSETPOS !== undefined ||
     parts.BYYEARDAY !== undefined ||
     parts.BYWEEKNO !== undefined ||
-    /\d/.test(parts.BYDAY ?? '') ||
+    // The first Monday is never the 15th.
+    (/\d/.test(parts.BYDAY ?? '') && parts.BYMONTHDAY !== undefined) ||
     (parts.INTERVAL ?? '1') !== '1'
   );
 }

@@ -53,6 +53,11 @@ describe('windows that never occur', () => {
       'no occurrence from its start',
     ],
     [
+      'the first Monday on the 15th',
+      'FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=15',
+      'no occurrence in the 10,000 MONTHLY periods',
+    ],
+    [
       'an UNTIL before the default start',
       'FREQ=WEEKLY;BYDAY=FR;UNTIL=19991231',
       "UNTIL=19991231 is before the rule's start (2001-01-01T00:00:00)",
