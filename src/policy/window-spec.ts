@@ -60,7 +60,57 @@ export function checkWindows(spec: WindowsSpec): WindowIssue[] {
         issues.push({ ...issue, path: [kind, index, ...issue.path] });
     });
   }
+  // An allow window open at all times restricts nothing; without a freeze beside it, the gate
+  // would show "promotion window open" as validated and check nothing.
+  if (issues.length === 0 && spec.deny === undefined)
+    (spec.allow ?? []).forEach((window, index) => {
+      const always = alwaysOpen(window);
+      if (always !== undefined)
+        issues.push({
+          path: ['allow', index, 'duration'],
+          message: `${always}, so \`allow\` restricts nothing and, with no \`deny\`, this gate checks nothing: give the window a shorter duration, or remove \`windows\``,
+        });
+    });
   return issues;
+}
+
+/** The longest a period of each frequency lasts: in calendar days, else in exact time (a day is at most 25 hours). */
+const PERIODS: Record<string, { days?: number; maxMs: number }> = {
+  HOURLY: { maxMs: 3_600_000 },
+  DAILY: { days: 1, maxMs: 25 * 3_600_000 },
+  WEEKLY: { days: 7, maxMs: 7 * 25 * 3_600_000 },
+  MONTHLY: { days: 31, maxMs: 31 * 25 * 3_600_000 },
+  YEARLY: { days: 366, maxMs: 366 * 25 * 3_600_000 },
+};
+
+/**
+ * Why a checked recurring window is open at every moment from its start, or undefined: a rule that
+ * occurs once in every period (no BY part with a list, none that skips periods, no end) whose
+ * duration lasts at least the longest period. Only without its own `start`, from 2001: a later
+ * start is closed until then, which only a clock can tell.
+ */
+function alwaysOpen(window: WindowSpec): string | undefined {
+  if (window.rrule === undefined || window.start !== undefined) return undefined;
+  const parsed = parseRecurrence(window.rrule);
+  const duration = parseCalendarDuration(window.duration ?? '');
+  if (!parsed.ok || duration === undefined) return undefined;
+  const { parts } = parsed.value;
+  const once = Object.entries(parts).every(
+    ([key, value]) =>
+      ['FREQ', 'INTERVAL', 'WKST', 'BYHOUR', 'BYMINUTE', 'BYSECOND'].includes(key) ||
+      (key === 'BYDAY' && parts.FREQ === 'WEEKLY' && /^(MO|TU|WE|TH|FR|SA|SU)$/.test(value)),
+  );
+  if (!once || Object.values(parts).some((value) => value.includes(','))) return undefined;
+  const period = PERIODS[parts.FREQ ?? ''];
+  if (period === undefined) return undefined;
+  const every = Number(parts.INTERVAL ?? '1');
+  // A calendar day lasts at least 23 hours.
+  const covers =
+    (period.days !== undefined && duration.days >= period.days * every) ||
+    duration.days * 23 * 3_600_000 + duration.exactMs >= period.maxMs * every;
+  return covers
+    ? `the window is open all the time: ${parts.FREQ}${every > 1 ? ` every ${every}` : ''}, each occurrence lasting ${duration.text}, runs into the next`
+    : undefined;
 }
 
 function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowIssue[] {

@@ -122,6 +122,39 @@ describe('windows that never occur', () => {
   });
 });
 
+describe('allow windows open at all times', () => {
+  it.each([
+    ['FREQ=DAILY', '1d', 'DAILY, each occurrence lasting 1d'],
+    ['FREQ=HOURLY', '60m', 'HOURLY, each occurrence lasting 60m'],
+    ['FREQ=WEEKLY;BYDAY=MO;BYHOUR=9', '7d', 'WEEKLY, each occurrence lasting 7d'],
+    ['FREQ=DAILY;INTERVAL=2', '50h', 'DAILY every 2, each occurrence lasting 50h'],
+  ])(
+    'refuses %s lasting %s without a freeze beside it: the gate would check nothing',
+    (rrule, duration, what) => {
+      const error = contractErrorOf(withWindow('allow', `{ rrule: "${rrule}", duration: ${duration} }`));
+      expect(error.message).toContain(
+        `stages.prod.requires.windows.allow.0.duration: the window is open all the time: ${what}, runs into the next, so \`allow\` restricts nothing and, with no \`deny\`, this gate checks nothing`,
+      );
+    },
+  );
+
+  it('still loads windows with gaps, a later start, or a freeze beside them', () => {
+    for (const window of [
+      '{ rrule: "FREQ=DAILY;BYHOUR=8", duration: 23h }',
+      // A calendar day of 25 hours leaves an hour of 24h uncovered where clocks go back.
+      '{ rrule: "FREQ=DAILY;BYHOUR=8", duration: 24h, tz: Europe/Berlin }',
+      '{ rrule: "FREQ=WEEKLY;INTERVAL=2", duration: 1w }',
+      '{ rrule: "FREQ=DAILY", start: "2030-01-01T00:00", duration: 1d }',
+    ])
+      expect(() => validateContract(withWindow('allow', window), 'tollgate.yaml'), window).not.toThrow();
+    const withFreeze = withWindow('allow', '{ rrule: "FREQ=DAILY", duration: 1d }').replace(
+      '      windows:\n',
+      '      windows:\n        deny: [{ rrule: "FREQ=WEEKLY;BYDAY=FR", duration: 1d }]\n',
+    );
+    expect(() => validateContract(withFreeze, 'tollgate.yaml')).not.toThrow();
+  });
+});
+
 const threeStages = (requires: string) => `version: 1
 pipeline: shop
 artifact: { type: oci }
