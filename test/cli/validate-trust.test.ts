@@ -52,7 +52,7 @@ describe('validate and the files of the trust section', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      /^tollgate: tollgate\.yaml:7:11: trust\.keys\.gone: .*keys\/gone\.pub: cannot read key file \(ENOENT/,
+      /^tollgate: tollgate\.yaml:7:11: trust\.keys\.gone: .*keys\/gone\.pub: cannot read key file: no such file or directory/,
     );
     expect(lines[0]).toContain('evidence signed as gone is verified with it: expected a PEM public key');
     expect(lines[1]).toMatch(/^tollgate\.yaml:8:12: trust\.keys\.notes: .*keys\/README\.md: not a PEM key/);
