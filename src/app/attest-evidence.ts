@@ -17,6 +17,7 @@ import {
 } from '../evidence/normalise-evidence.js';
 import { decodeText } from '../text/byte-order-mark.js';
 import type { SignedInput, TrustSet } from '../trust/signed-input.js';
+import type { KnownDigests } from '../trust/statement.js';
 import { assertEvidenceStage, assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest } from './services.js';
@@ -81,6 +82,7 @@ export async function attestEvidence(
     const { loadTrustSet } = await import('./trust.js');
     const read = await readWrappedEvidence(result, bytes, file, {
       artifactDigest: artifact.digest,
+      ...(artifact.digests === undefined ? {} : { otherDigests: artifact.digests }),
       trust: loadTrustSet(ctx.contract),
       ...(options.expected === undefined ? {} : { expected: options.expected }),
     });
@@ -105,6 +107,8 @@ export async function attestEvidence(
 
 export interface ReadWrappedOptions {
   artifactDigest: string;
+  /** Other digests of the artifact's bytes its registration recorded (`{ sha512: "…" }`). */
+  otherDigests?: KnownDigests;
   trust: TrustSet;
   expected?: ExpectedEvidence;
 }
@@ -128,7 +132,11 @@ export async function readWrappedEvidence(
   const { readSignedInputBytes } = await import('../trust/signed-input.js');
   const { evidenceOfStatement } = await import('./attest-statement.js');
   const { expected } = options;
-  const readOptions = { artifactDigest: options.artifactDigest, trust: options.trust };
+  const readOptions = {
+    artifactDigest: options.artifactDigest,
+    ...(options.otherDigests === undefined ? {} : { otherDigests: options.otherDigests }),
+    trust: options.trust,
+  };
   let inputs: SignedInput[];
   if (result.format === 'attestation-list') {
     const { readAttestationList } = await import('../trust/attestation-list.js');

@@ -15,6 +15,7 @@ import {
   type SignedInput,
   type TrustSet,
 } from '../trust/signed-input.js';
+import { knownDigestsOf, uncheckedAlgorithms } from '../trust/statement.js';
 import { parseTestResultPredicate, TEST_RESULT_V01 } from '../trust/test-result-predicate.js';
 import { assertEvidenceStage, recordEvidence, toEvidenceRecord } from './attest.js';
 import { requireArtifact } from './register.js';
@@ -86,6 +87,11 @@ export interface AttestedStatement {
   predicateType: string;
   record: EvidenceRecord;
   stored: boolean;
+  /**
+   * Algorithms the statement's subject lists beside the artifact's digest that Tollgate holds no
+   * value for, so did not check (`sha512` for an artifact registered by `--digest`).
+   */
+  unchecked: string[];
 }
 
 /**
@@ -152,6 +158,7 @@ export async function attestStatements(
   const items = inputs.map(({ name: file, read }) => {
     const input = read({
       artifactDigest: artifact.digest,
+      ...(artifact.digests === undefined ? {} : { otherDigests: artifact.digests }),
       trust,
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     });
@@ -168,7 +175,14 @@ export async function attestStatements(
       data,
       signer: input.signer,
     });
-    return { file, wrapper: input.format, predicateType: input.statement.predicateType, record };
+    const unchecked = uncheckedAlgorithms(input.statement, knownDigestsOf(artifact.digest, artifact.digests));
+    return {
+      file,
+      wrapper: input.format,
+      predicateType: input.statement.predicateType,
+      record,
+      unchecked,
+    };
   });
   await refuseSuiteRelabel(ctx, artifact.digest, items);
   const inserted = await recordEvidence(

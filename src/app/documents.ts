@@ -129,6 +129,7 @@ export function statementsDocument(items: readonly AttestedStatement[]) {
     signer: item.record.signer,
     evidence: item.record.id,
     stored: item.stored,
+    unchecked: item.unchecked,
   }));
 }
 

@@ -85,6 +85,7 @@ export async function registerArtifact(
   let digest: string;
   let source: string;
   let image: ImageRecord | undefined;
+  let digests: Record<string, string> | undefined;
   if (options.image !== undefined) {
     // Resolved before the ledger is opened: a registry fault (exit 4) leaves nothing recorded.
     const { resolveImage, imageSource } = await import('./image.js');
@@ -93,8 +94,21 @@ export async function registerArtifact(
     source = imageSource(resolved.ref, digest);
     image = resolved.record;
   } else if (options.file !== undefined) {
-    const { digestPath } = await import('../artifact/file-digest.js');
-    digest = await digestPath(options.file);
+    const { digestPath, hashFileWith } = await import('../artifact/file-digest.js');
+    const { stat } = await import('node:fs/promises');
+    const isDirectory = await stat(options.file).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+    if (isDirectory) {
+      digest = await digestPath(options.file);
+    } else {
+      // The sha512 of the same read is recorded too: a signed subject listing a sha512 beside the
+      // sha256 is then checked whole at attest, not trusted for the half Tollgate knows.
+      const [sha256Hex, sha512Hex] = await hashFileWith(options.file, ['sha256', 'sha512']);
+      digest = `sha256:${sha256Hex}`;
+      digests = { sha512: sha512Hex! };
+    }
     source = `file:${options.file}`;
   } else {
     // An image is known by its sha256 manifest digest; sha512 is for other artifacts.
@@ -139,7 +153,7 @@ export async function registerArtifact(
       return { artifact: existing, created: false };
     }
     const at = ctx.caller.at.toISOString();
-    const artifact: Artifact = { digest, labels, registeredAt: at, source };
+    const artifact: Artifact = { digest, labels, registeredAt: at, source, ...(digests ? { digests } : {}) };
     await tx.insertArtifact(pipeline, artifact, ctx.caller.principal);
     await tx.append(pipeline, {
       kind: ENTRY.register,
@@ -147,7 +161,13 @@ export async function registerArtifact(
       artifact: digest,
       actor: ctx.caller.principal,
       at,
-      payload: { labels, source, ...(image ? { image } : {}), ...callerMarks(ctx) },
+      payload: {
+        labels,
+        source,
+        ...(digests ? { digests } : {}),
+        ...(image ? { image } : {}),
+        ...callerMarks(ctx),
+      },
     });
     return { artifact, created: true };
   });

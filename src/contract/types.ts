@@ -25,6 +25,12 @@ export interface Artifact {
   registeredAt: string;
   /** Where the digest came from: `file:PATH`, `digest`, `oci:REF`. */
   source: string;
+  /**
+   * Other digests of the same bytes, recorded when Tollgate read them (`register --file` of a
+   * file): DigestSet algorithm → lower-case hex, e.g. `{ sha512: "…" }`. Absent when the bytes
+   * were never read (`--digest`, `--image`, a directory) or the registration predates it.
+   */
+  digests?: Readonly<Record<string, string>>;
 }
 
 /** The upstream stages of a stage, always as a list. */

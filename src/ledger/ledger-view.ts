@@ -266,6 +266,18 @@ function evidenceOrigins(
   return { evidenceSeq: seqs, evidenceActingFor: actingFor };
 }
 
+function isDigestSet(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(
+      ([algorithm, hex]) =>
+        /^[a-z0-9_]+$/.test(algorithm) && typeof hex === 'string' && /^[0-9a-f]+$/.test(hex),
+    )
+  );
+}
+
 /**
  * The artifact as its `register` entry recorded it (digest, labels, source, time), or undefined
  * when `entries` (an artifact's entries, oldest first) hold no well-formed one. Registration
@@ -279,11 +291,15 @@ export function registeredArtifact(entries: readonly ViewEntry[]): Artifact | un
   if (typeof source !== 'string' || typeof labels !== 'object' || labels === null || Array.isArray(labels))
     return undefined;
   if (!Object.values(labels).every((value) => typeof value === 'string')) return undefined;
+  const { digests } = entry.payload;
+  // Registrations before the sha512 was recorded have none; one that is there must be well formed.
+  if (digests !== undefined && !isDigestSet(digests)) return undefined;
   return {
     digest: entry.artifact,
     labels: labels as Record<string, string>,
     registeredAt: entry.at,
     source,
+    ...(digests === undefined ? {} : { digests }),
   };
 }
 

@@ -13,7 +13,13 @@ import { isJsonObject as isObject } from '../text/json-text.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope } from './dsse.js';
 import { type ReadSignedInputOptions, readSignedInputValue, type SignedInput } from './signed-input.js';
 import { looksLikeBundle, parseBundle } from './sigstore-bundle.js';
-import { assertSubjectMatches, parseStatementBytes, type Statement, statementCovers } from './statement.js';
+import {
+  assertSubjectMatches,
+  knownDigestsOf,
+  parseStatementBytes,
+  type Statement,
+  statementCovers,
+} from './statement.js';
 
 interface ListEntry {
   /** Where the entry is in the file, e.g. `attestations[1].bundle`. */
@@ -140,10 +146,11 @@ export function readAttestationList(
       );
     }
   }
-  const about = wanted.filter(({ statement }) => statementCovers(statement, options.artifactDigest));
+  const known = knownDigestsOf(options.artifactDigest, options.otherDigests);
+  const about = wanted.filter(({ statement }) => statementCovers(statement, known));
   if (about.length === 0) {
     const first = wanted[0] as { entry: ListEntry; statement: Statement };
-    assertSubjectMatches(first.statement, options.artifactDigest, `${source}: ${first.entry.path}`);
+    assertSubjectMatches(first.statement, known, `${source}: ${first.entry.path}`);
   }
   return about.map(({ entry }) =>
     readSignedInputValue(entry.value, `${source}: ${entry.path}`, sourceDigest, options),

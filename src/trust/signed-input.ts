@@ -16,6 +16,8 @@ import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './read-input.js';
 import { looksLikeBundle, parseBundle, verifyBundle } from './sigstore-bundle.js';
 import {
   assertSubjectMatches,
+  type KnownDigests,
+  knownDigestsOf,
   looksLikeStatement,
   parseStatement,
   parseStatementBytes,
@@ -49,6 +51,11 @@ export interface SignedInput {
 export interface ReadSignedInputOptions {
   /** The registered artifact the statement must be about. */
   artifactDigest: string;
+  /**
+   * Other digests of the artifact's bytes its registration recorded (`{ sha512: "…" }`): a subject
+   * that names the artifact and lists one of these algorithms must agree with it too.
+   */
+  otherDigests?: KnownDigests;
   trust: TrustSet;
   /** Largest file accepted (default 256 MiB). */
   maxBytes?: number;
@@ -66,7 +73,7 @@ function isEmpty(trust: TrustSet): boolean {
 function signedStatement(
   payloadType: string,
   payload: Buffer,
-  artifactDigest: string,
+  artifactDigest: string | KnownDigests,
   source: string,
 ): Statement {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
@@ -110,6 +117,7 @@ export function readSignedInputValue(
   options: ReadSignedInputOptions,
 ): SignedInput {
   const { artifactDigest, trust } = options;
+  const known = knownDigestsOf(artifactDigest, options.otherDigests);
 
   if (looksLikeBundle(value)) {
     const bundle = parseBundle(value, source);
@@ -120,7 +128,7 @@ export function readSignedInputValue(
       );
     }
     const envelope = bundle.content.dsseEnvelope;
-    const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
+    const statement = signedStatement(envelope.payloadType, envelope.payload, known, source);
     const payloadDigest = digestOf(envelope.payload);
     if (isEmpty(trust))
       return { format: 'sigstore-bundle', statement, signer: null, sourceDigest, payloadDigest };
@@ -141,7 +149,7 @@ export function readSignedInputValue(
 
   if (looksLikeEnvelope(value)) {
     const envelope = parseEnvelope(value, source);
-    const statement = signedStatement(envelope.payloadType, envelope.payload, artifactDigest, source);
+    const statement = signedStatement(envelope.payloadType, envelope.payload, known, source);
     const payloadDigest = digestOf(envelope.payload);
     if (isEmpty(trust)) return { format: 'dsse', statement, signer: null, sourceDigest, payloadDigest };
     if (trust.keys.length === 0) {
@@ -179,7 +187,7 @@ export function readSignedInputValue(
 
   if (looksLikeStatement(value)) {
     const statement = parseStatement(value, source);
-    assertSubjectMatches(statement, artifactDigest, source);
+    assertSubjectMatches(statement, known, source);
     return { format: 'in-toto', statement, signer: null, sourceDigest };
   }
 

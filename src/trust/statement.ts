@@ -194,6 +194,31 @@ function knownOf(digest: string | KnownDigests): KnownDigests {
   return algorithm === undefined || hex === undefined ? {} : { [algorithm]: hex };
 }
 
+/**
+ * The artifact's known digests: its registered `alg:hex` digest and the other digests of the same
+ * bytes its registration recorded (`{ sha512: "…" }` for a file registered with `--file`).
+ * @example knownDigestsOf('sha256:9f86…', { sha512: 'ee26…' }) // { sha256: '9f86…', sha512: 'ee26…' }
+ */
+export function knownDigestsOf(digest: string, others: KnownDigests = {}): KnownDigests {
+  return { ...others, ...knownOf(digest) };
+}
+
+/**
+ * The algorithms a statement's subjects name beside one of the artifact's known digests that
+ * Tollgate holds no value for, so cannot check (a sha512 beside the sha256 of an artifact
+ * registered by `--digest`, or before registrations recorded the sha512).
+ */
+export function uncheckedAlgorithms(statement: Statement, digest: string | KnownDigests): string[] {
+  const known = knownOf(digest);
+  const out = new Set<string>();
+  for (const subject of statement.subject) {
+    if (!subjectIs(subject, known)) continue;
+    for (const algorithm of Object.keys(subject.digest))
+      if (!Object.hasOwn(known, algorithm)) out.add(algorithm);
+  }
+  return [...out].sort();
+}
+
 /** True when the subject names the artifact by some known algorithm and contradicts it by none. */
 function subjectIs(subject: ResourceDescriptor, known: KnownDigests): boolean {
   let named = false;

@@ -3,10 +3,12 @@
  * promoted, the VSA's subject an in-toto `sha512` DigestSet, statements matched by algorithm), and
  * an image, known by its sha256 manifest digest, is refused one at the first step.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { attestStatements } from '../../src/app/attest-statement.js';
 import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
@@ -63,5 +65,73 @@ describe('sha512 artifact digests', () => {
     expect(statementCovers(statement, SHA512)).toBe(true);
     // The same hex under another algorithm is another artifact.
     expect(statementCovers(statement, `sha256:${'5a'.repeat(32)}`)).toBe(false);
+  });
+});
+
+function statementAbout(digest: Record<string, string>): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'app.tar', digest }],
+      predicateType: 'https://example.com/opaque/v1',
+      predicate: {},
+    }),
+  );
+}
+
+describe('sha512 digests recorded at register --file', () => {
+  const bytes = Buffer.from('the release bytes\n');
+  const sha256Hex = createHash('sha256').update(bytes).digest('hex');
+  const sha512Hex = createHash('sha512').update(bytes).digest('hex');
+
+  async function registeredFile() {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-sha512-'));
+    writeFileSync(join(dir, 'app.tar'), bytes);
+    const ctx = await request('{ type: file }');
+    const { artifact } = await registerArtifact(ctx, { file: join(dir, 'app.tar') });
+    return { ctx, artifact };
+  }
+
+  it('records the sha512 of the file beside its sha256 digest', async () => {
+    const { ctx, artifact } = await registeredFile();
+    expect(artifact.digest).toBe(`sha256:${sha256Hex}`);
+    const stored = await (await ctx.services.store()).getArtifact('shop', artifact.digest);
+    expect(stored?.digests).toEqual({ sha512: sha512Hex });
+  });
+
+  it('attest refuses a subject whose sha256 matches but whose sha512 names other bytes', async () => {
+    const { ctx, artifact } = await registeredFile();
+    const other = createHash('sha512').update('other bytes').digest('hex');
+    const refused = await tollgateRejectionOf(
+      attestStatements(ctx, {
+        artifact: artifact.digest,
+        contents: [{ name: 'swap.json', bytes: statementAbout({ sha256: sha256Hex, sha512: other }) }],
+      }),
+    );
+    expect(refused.code).toBe('EVIDENCE_SUBJECT_MISMATCH');
+    expect(refused.message).toContain(`its sha512 is ${other} and the artifact's sha512 is ${sha512Hex}`);
+    expect(await (await ctx.services.store()).listEvidence('shop', artifact.digest)).toEqual([]);
+  });
+
+  it('attest takes a subject whose sha256 and sha512 are both the file and checks both', async () => {
+    const { ctx, artifact } = await registeredFile();
+    const [recorded] = await attestStatements(ctx, {
+      artifact: artifact.digest,
+      contents: [{ name: 'ok.json', bytes: statementAbout({ sha256: sha256Hex, sha512: sha512Hex }) }],
+    });
+    expect(recorded?.stored).toBe(true);
+    expect(recorded?.unchecked).toEqual([]);
+  });
+
+  it('an artifact registered by digest alone says its sha512 went unchecked', async () => {
+    const ctx = await request('{ type: file }');
+    await registerArtifact(ctx, { digest: `sha256:${sha256Hex}` });
+    const other = createHash('sha512').update('other bytes').digest('hex');
+    const [recorded] = await attestStatements(ctx, {
+      artifact: `sha256:${sha256Hex}`,
+      contents: [{ name: 'old.json', bytes: statementAbout({ sha256: sha256Hex, sha512: other }) }],
+    });
+    expect(recorded?.stored).toBe(true);
+    expect(recorded?.unchecked).toEqual(['sha512']);
   });
 });

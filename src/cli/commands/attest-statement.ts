@@ -82,6 +82,10 @@ export function defineAttestStatement(attest: Command): void {
           `recorded ${item.file}: ${item.kind} (${item.format}) from ${item.wrapper}, ${signer}` +
             `${item.stored ? '' : ' (already recorded)'}`,
         );
+        if (item.unchecked.length > 0)
+          write(
+            `  note: its subject also lists ${item.unchecked.join(', ')}, which Tollgate did not check: the artifact's registration recorded no ${item.unchecked.join(' or ')} digest (register --file records the sha512)`,
+          );
       }
     });
 }
