@@ -81,9 +81,14 @@ function insecureRegistries(value: string): string[] {
 export interface AuthChallenge {
   scheme: string;
   params: Record<string, string>;
+  /** Set when a parameter is given twice (RFC 9110 §11.2 allows each once): which one is meant is unknown. */
+  ambiguous?: string;
 }
 
-/** Parses `WWW-Authenticate` (RFC 7235): `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+/**
+ * Parses `WWW-Authenticate` (RFC 9110 §11.6.1): one or more challenges, such as
+ * `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`, in the order the registry gave them.
+ */
 export function parseAuthenticate(header: string): AuthChallenge[] {
   const challenges: AuthChallenge[] = [];
   // A token alone starts a challenge (its scheme); token=value pairs are that challenge's parameters.
@@ -95,8 +100,9 @@ export function parseAuthenticate(header: string): AuthChallenge[] {
       current = { scheme: name.toLowerCase(), params: {} };
       challenges.push(current);
     } else if (current) {
-      current.params[name.toLowerCase()] =
-        quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
+      const key = name.toLowerCase();
+      if (Object.hasOwn(current.params, key)) current.ambiguous ??= key;
+      current.params[key] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
     }
   }
   return challenges;
@@ -515,14 +521,34 @@ export class RegistryTransport {
     return undefined;
   }
 
+  /**
+   * Picks the challenge to answer from all the registry gave (RFC 9110 §11.6.1 allows several, in
+   * one header or many): the first Bearer challenge whose realm Tollgate would send credentials to,
+   * else the first Basic one. A challenge that names a parameter twice is not answered, since which
+   * realm is meant is unknown; nor is a Bearer one whose realm is not a URL or is refused (see
+   * `realmProblem`), so a registry offering a good and a bad realm is answered at the good one.
+   */
   private authenticate(header: string | null, request: RegistryRequest): void {
     const challenges = header ? parseAuthenticate(header) : [];
+    const skipped: string[] = [];
+    const usable = (challenge: AuthChallenge): boolean => {
+      const problem =
+        challenge.ambiguous !== undefined
+          ? `names ${challenge.ambiguous} twice`
+          : challenge.scheme === 'bearer'
+            ? this.realmProblem(challenge.params.realm)
+            : undefined;
+      if (problem !== undefined)
+        skipped.push(`a ${challenge.scheme === 'bearer' ? 'Bearer' : 'Basic'} challenge ${problem}`);
+      return problem === undefined;
+    };
     const chosen =
-      challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+      challenges.filter((c) => c.scheme === 'bearer').find(usable) ??
+      challenges.filter((c) => c.scheme === 'basic').find(usable);
     if (!chosen) {
       throw new TollgateError(
         'REGISTRY_DENIED',
-        `registry ${this.registry} refused ${request.method} ${request.path.split('?')[0]} (401) without a Basic or Bearer challenge Tollgate can answer`,
+        `registry ${this.registry} refused ${request.method} ${request.path.split('?')[0]} (401) without a Basic or Bearer challenge Tollgate can answer${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`,
       );
     }
     this.challenge = chosen;
@@ -538,42 +564,43 @@ export class RegistryTransport {
     }
   }
 
+  /**
+   * Why credentials must not go to a token realm, or undefined when they may. Credentials travel to
+   * the realm only over HTTPS. Plain HTTP only when the registry itself is reached over plain HTTP
+   * (loopback or TOLLGATE_INSECURE_REGISTRIES) and so is the realm's host: a registry reached over
+   * HTTPS that names an http:// realm, even on loopback, would have the credentials sent in clear
+   * to whatever listens there.
+   */
+  private realmProblem(realm: string | undefined): string | undefined {
+    if (!realm) return 'names no realm';
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      return 'names a token realm that is not a URL';
+    }
+    const registryInClear = this.origin.startsWith('http:');
+    if (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && registryInClear && this.plainHttpAllowed(url.host))
+    )
+      return undefined;
+    return `names a token realm over ${url.protocol.replace(':', '')} (${url.host})${registryInClear ? '' : ' from a registry reached over HTTPS'}; Tollgate sends credentials over HTTPS only (plain HTTP only from a loopback or TOLLGATE_INSECURE_REGISTRIES registry to a realm that is one too)`;
+  }
+
   /** A bearer token for the scopes, from the cache or the challenge's realm. */
   private async token(scopes: readonly string[], deadline: number): Promise<string> {
     const key = [...scopes].sort().join(' ');
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) return cached.token;
     const params = this.challenge?.params ?? {};
-    const realm = params.realm;
-    if (!realm)
+    const problem = this.realmProblem(params.realm);
+    if (problem !== undefined)
       throw new TollgateError(
         'REGISTRY_DENIED',
-        `registry ${this.registry} asked for a bearer token without naming a realm`,
+        `registry ${this.registry} asked for a bearer token in a challenge that ${problem}`,
       );
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch (cause) {
-      throw new TollgateError(
-        'REGISTRY_DENIED',
-        `registry ${this.registry} named a token realm that is not a URL`,
-        { cause },
-      );
-    }
-    // Credentials travel to the realm only over HTTPS. Plain HTTP only when the registry itself is
-    // reached over plain HTTP (loopback or TOLLGATE_INSECURE_REGISTRIES) and so is the realm's host:
-    // a registry reached over HTTPS that names an http:// realm, even on loopback, would have the
-    // credentials sent in clear to whatever listens there.
-    const registryInClear = this.origin.startsWith('http:');
-    if (
-      url.protocol !== 'https:' &&
-      !(url.protocol === 'http:' && registryInClear && this.plainHttpAllowed(url.host))
-    ) {
-      throw new TollgateError(
-        'REGISTRY_DENIED',
-        `registry ${this.registry}${registryInClear ? '' : ', reached over HTTPS,'} named a token realm over ${url.protocol.replace(':', '')} (${url.host}); Tollgate sends credentials over HTTPS only (plain HTTP only from a loopback or TOLLGATE_INSECURE_REGISTRIES registry to a realm that is one too)`,
-      );
-    }
+    const url = new URL(params.realm!);
     const creds = this.creds(scopeRepository(scopes));
     const headers: Record<string, string> = { accept: 'application/json' };
     let method: 'GET' | 'POST';

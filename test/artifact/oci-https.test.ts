@@ -72,7 +72,8 @@ describe.runIf(registryAvailable())('a registry reached over HTTPS', () => {
     }
     expect(error).toBeInstanceOf(TollgateError);
     expect((error as TollgateError).code).toBe('REGISTRY_DENIED');
-    expect((error as TollgateError).message).toContain('reached over HTTPS, named a token realm over http');
+    expect((error as TollgateError).message).toContain('names a token realm over http (127.0.0.1:');
+    expect((error as TollgateError).message).toContain('from a registry reached over HTTPS');
     expect((error as TollgateError).message).not.toContain('ci-secret-password');
     expect(clearRealm.tokenRequests).toEqual([]);
   });

@@ -88,7 +88,7 @@ function b64url(data: Buffer | string): string {
  * days, for `commonName` and, when given, the IP address `ip` (for a TLS server a client reaches
  * by that address). With openssl, so the certificate is not made by the code it tests.
  */
-function selfSignedCertificate(
+export function selfSignedCertificate(
   dir: string,
   name: string,
   commonName: string,
