@@ -94,21 +94,12 @@ export async function registerArtifact(
     source = imageSource(resolved.ref, digest);
     image = resolved.record;
   } else if (options.file !== undefined) {
-    const { digestPath, hashFileWith } = await import('../artifact/file-digest.js');
-    const { stat } = await import('node:fs/promises');
-    const isDirectory = await stat(options.file).then(
-      (info) => info.isDirectory(),
-      () => false,
-    );
-    if (isDirectory) {
-      digest = await digestPath(options.file);
-    } else {
-      // The sha512 of the same read is recorded too: a signed subject listing a sha512 beside the
-      // sha256 is then checked whole at attest, not trusted for the half Tollgate knows.
-      const [sha256Hex, sha512Hex] = await hashFileWith(options.file, ['sha256', 'sha512']);
-      digest = `sha256:${sha256Hex}`;
-      digests = { sha512: sha512Hex! };
-    }
+    // The sha512 of the same read is recorded too: a signed subject listing a sha512 beside the
+    // sha256 is then checked whole at attest, not trusted for the half Tollgate knows.
+    const { digestPathForRegister } = await import('../artifact/file-digest.js');
+    const read = await digestPathForRegister(options.file);
+    digest = read.digest;
+    if (read.sha512 !== undefined) digests = { sha512: read.sha512 };
     source = `file:${options.file}`;
   } else {
     // An image is known by its sha256 manifest digest; sha512 is for other artifacts.

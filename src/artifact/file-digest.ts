@@ -80,6 +80,24 @@ export async function digestPath(path: string): Promise<Digest> {
 }
 
 /**
+ * What `register --file PATH` records: `digestPath`'s digest and, for a file, the sha512 of the
+ * same read (hex), so a signed subject's `sha512` can be held against the bytes later. A directory
+ * has no sha512 (its digest is of a listing, not of bytes a subject would name).
+ * @example await digestPathForRegister('dist/app.tgz') // { digest: 'sha256:9f86d0…', sha512: 'ee26b0…' }
+ */
+export async function digestPathForRegister(path: string): Promise<{ digest: Digest; sha512?: string }> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  if (info.isDirectory()) return { digest: await digestDirectory(path) };
+  const [sha256Hex, sha512Hex] = await hashFile(path, path, ['sha256', 'sha512']);
+  return { digest: `sha256:${sha256Hex}`, sha512: sha512Hex! };
+}
+
+/**
  * `digestFile` for a file of at most `maxBytes`, read whole and synchronously (no trip through
  * libuv's thread pool: for small files read on every decision, such as a contract's key files).
  * The same refusals as `digestFile`, and one more for a file over `maxBytes`.
