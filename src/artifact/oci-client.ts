@@ -379,13 +379,15 @@ export class RegistryClient {
 
   /**
    * Stores a manifest under a tag or its digest and returns the digest of the bytes sent, after
-   * checking that the registry computed the same one.
+   * checking that the registry computed the same one and then serves it (`confirmManifest`).
+   * `confirm: false` leaves that check to a caller that reads every manifest back itself (copy).
    */
   async putManifest(
     repo: Repository,
     reference: string,
     bytes: Buffer,
     mediaType: string,
+    options: { confirm?: boolean } = {},
   ): Promise<{ digest: Digest; subjectHeader: string | null }> {
     const digest = sha256Digest(bytes);
     const response = await this.send(
@@ -408,7 +410,58 @@ export class RegistryClient {
         `${repo.registry}/${repo.repository}: stored manifest ${reference} as ${claimed}, but the bytes sent hash to ${digest}`,
       );
     }
+    if (options.confirm !== false)
+      await this.confirmManifest(repo, reference, digest, bytes.length, mediaType);
     return { digest, subjectHeader: response.header('oci-subject') };
+  }
+
+  /**
+   * A 201 to a manifest PUT is the registry's word that it now serves those bytes under
+   * `reference`: held to it as a skipped blob is (`hasBlob`), with a HEAD whose Content-Length is
+   * the manifest's and whose Docker-Content-Digest is its digest. A tag whose HEAD names no digest
+   * is read and hashed instead. A registry that answers 201 and keeps nothing, or other bytes,
+   * then fails the push, rather than have an attestation or a copy reported that nobody can read.
+   * @throws TollgateError REGISTRY_INVALID
+   */
+  private async confirmManifest(
+    repo: Repository,
+    reference: string,
+    digest: string,
+    size: number,
+    mediaType: string,
+  ): Promise<void> {
+    const response = await this.send(
+      repo,
+      {
+        method: 'HEAD',
+        path: `/v2/${repo.repository}/manifests/${reference}`,
+        scopes: [pull(repo)],
+        headers: { accept: mediaType },
+        stayOnRegistry: true,
+      },
+      reference,
+    );
+    response.discard();
+    const where = `${repo.registry}/${repo.repository}`;
+    if (response.status === 404)
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${where}: the registry accepted manifest ${reference} (${digest}) but does not hold it when asked right after; nothing was recorded`,
+      );
+    if (!response.ok) return this.fail(response, repo, `checking manifest ${reference} after storing it`);
+    const length = response.header('content-length')?.trim() ?? null;
+    const claimed = response.header('docker-content-digest');
+    if (length === String(size) && (claimed === digest || (claimed === null && reference === digest))) return;
+    if (
+      claimed === null &&
+      length === String(size) &&
+      (await this.getManifest(repo, reference)).digest === digest
+    )
+      return;
+    throw new TollgateError(
+      'REGISTRY_INVALID',
+      `${where}: after storing manifest ${reference} as ${digest} (${size} bytes), the registry serves ${claimed ?? 'a manifest of no stated digest'} of ${length ?? 'no stated'} bytes under it; nothing was recorded`,
+    );
   }
 
   /**
@@ -588,6 +641,15 @@ export class RegistryClient {
       throw new TollgateError(
         'REGISTRY_INVALID',
         `${repo.registry}/${repo.repository}: the blob uploaded as ${digest} was stored as ${stored}`,
+      );
+    }
+    // The 201 and its digest are the registry's word: held to it as a mount's 201 and a skip are
+    // (`hasBlob`), so a registry that keeps nothing does not have a copy or a push reported whose
+    // blob cannot be pulled.
+    if (!(await this.hasBlob(repo, digest, size))) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}: the registry answered 201 to the upload of blob ${digest} but, asked right after, does not hold it with its size ${size} and digest; nothing was recorded`,
       );
     }
   }

@@ -401,20 +401,25 @@ describe('a hostile registry', () => {
   it.each([
     ['answers 200 with no length for any blob', 'head-liar/app'],
     ['answers 200 with the right length but another digest', 'head-other/app'],
-  ])('uploads a blob whose HEAD %s instead of skipping it', async (_how, destination) => {
-    const {
-      digest: image,
-      config,
-      layers,
-    } = plantedImage('{"architecture":"arm64"}', ['a layer the destination does not hold']);
-    const result = await copyImage(client(), repo(), image, {
-      registry: host,
-      repository: destination,
-      tag: '1.0',
-    });
-    expect(result.blobs).toEqual({ total: 2, skipped: 0, mounted: 0, uploaded: 2 });
-    expect(uploads.sort()).toEqual([config, ...layers].map((b) => `/v2/${destination} ${b.digest}`).sort());
-  });
+  ])(
+    'uploads a blob whose HEAD %s instead of skipping it, and then refuses the copy that HEAD cannot confirm',
+    async (_how, destination) => {
+      const {
+        digest: image,
+        config,
+        layers,
+      } = plantedImage('{"architecture":"arm64"}', ['a layer the destination does not hold']);
+      const error = await refusal(
+        copyImage(client(), repo(), image, { registry: host, repository: destination, tag: '1.0' }),
+      );
+      // The same HEAD that said 200 asked again after the upload still does not give the blob's size
+      // and digest: the registry does not confirm it holds what it answered 201 to.
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain('answered 201 to the upload of blob');
+      expect(manifests.has(`${destination}/1.0`)).toBe(false);
+      expect(uploads.sort()).toEqual([config, ...layers].map((b) => `/v2/${destination} ${b.digest}`).sort());
+    },
+  );
 
   it('uploads a blob the destination says it mounted (201) but does not hold', async () => {
     const {
