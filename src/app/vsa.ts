@@ -344,7 +344,17 @@ export async function vsaRolledBack(
   // The digest's own entries, not the stage's: their read counts every entry from the digest's
   // first one to the head, so a rollback deleted behind Tollgate's back stops the check (exit 4)
   // instead of leaving the VSA admitted.
-  const rollback = (await store.entriesForArtifact(pipeline, digest)).find(
+  const entries = await store.entriesForArtifact(pipeline, digest);
+  // A VSA placed by its ledger entry must be placed in this ledger: another ledger of the same
+  // pipeline name signed with the same key (a ledger started afresh, a second server) numbers its
+  // entries otherwise, and an entry number from there, compared with this ledger's, would put a
+  // later rollback before the VSA and leave it admitted.
+  if (vsa.ledger !== undefined) {
+    const own = entries.find((entry) => entry.seq === issuedSeq);
+    if (own === undefined || own.hash !== vsa.ledger.entry.hash)
+      return `this VSA rests on promotion entry #${issuedSeq} (${vsa.ledger.entry.hash}) of ${vsa.ledger.origin}, which is not ${own === undefined ? `an entry of ${digest} in this ledger` : `this ledger's entry #${issuedSeq} (${own.hash})`}: it was issued by another ledger of pipeline ${pipeline}, so whether this ledger rolled ${digest} back after it cannot be told, and it is not admitted`;
+  }
+  const rollback = entries.find(
     (entry) =>
       entry.kind === ENTRY.rollback &&
       entry.stage === stage &&

@@ -1,0 +1,100 @@
+/**
+ * Attacker round 10 on signatures and VSAs: verdicts that were signed by the right key and are
+ * still not evidence of what they are shown for.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/app/create-services.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { rollbackStage } from '../../src/app/rollback.js';
+import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import { verifyVerdictFile } from '../../src/app/signing.js';
+import { vsaRolledBack } from '../../src/app/vsa.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
+import { type StoreHandle, sqliteBackend } from '../support/stores.js';
+
+const CONTRACT = `version: 1
+pipeline: shop
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
+artifact: { type: file }
+stages:
+  dev: { purpose: dev }
+`;
+
+const A = fakeDigest('a10round');
+const B = fakeDigest('b10round');
+
+let dir: string;
+const handles: StoreHandle[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-round10-'));
+});
+afterEach(async () => {
+  for (const handle of handles.splice(0)) await handle.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function requestFor(store: LedgerStore, env: Environment, minute: number) {
+  const services = createServices({
+    contracts: contractSource([contractOf(CONTRACT)]),
+    store,
+    env,
+    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+  });
+  return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+}
+
+async function ledger(): Promise<LedgerStore> {
+  const handle = await sqliteBackend.open();
+  handles.push(handle);
+  return handle.store;
+}
+
+describe('a VSA placed against the ledger at hand', () => {
+  it('is not admitted when its ledger entry is not this ledger s, so a rollback here cannot be placed after it', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'verifier.key');
+    const publicFile = join(dir, 'verifier.pub');
+    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const env = { TOLLGATE_VSA_KEY: keyFile };
+
+    // The old ledger of pipeline shop: many entries, then B's promotion, sealed at a high number.
+    const old = await ledger();
+    for (let n = 0; n < 12; n += 1)
+      await registerArtifact(requestFor(old, env, 1), { digest: fakeDigest(`${n}pad10round`) });
+    await registerArtifact(requestFor(old, env, 1), { digest: B });
+    const issued = await promote(requestFor(old, env, 1), 'dev', B);
+    const file = join(dir, 'b.vsa.json');
+    writeFileSync(file, JSON.stringify(issued.vsa));
+
+    // The ledger started afresh with the same key: B promoted, then rolled back to A, at low numbers.
+    const fresh = await ledger();
+    for (const [minute, digest] of [A, B].entries()) {
+      await registerArtifact(requestFor(fresh, env, 2 + minute), { digest });
+      await promote(requestFor(fresh, env, 2 + minute), 'dev', digest);
+    }
+    const rollback = await rollbackStage(requestFor(fresh, env, 4), 'dev', { reason: 'error rate' });
+    expect(rollback.entry.seq).toBeLessThan(issued.entry!.seq);
+
+    const verdict = await verifyVerdictFile({
+      envelopeFile: file,
+      keyFile: publicFile,
+      allowDemo: true,
+      digest: B,
+      stage: 'dev',
+      pipeline: 'shop',
+      rolledBack: (verified, d) => vsaRolledBack(requestFor(fresh, env, 5), 'dev', d, verified),
+    });
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain(`this VSA rests on promotion entry #${issued.entry!.seq}`);
+    expect(verdict.reason).toContain('it was issued by another ledger of pipeline shop');
+  });
+});
