@@ -71,7 +71,7 @@ export interface VerifyVerdictOptions {
   rolledBack?: (
     verified: Extract<VsaVerification, { valid: true }>,
     digest: string,
-  ) => Promise<string | undefined>;
+  ) => Promise<string | undefined | { unchecked: string }>;
 }
 
 /** Checks a signed Tollgate verdict for a digest and stage; a "no" is a value, not an error. */
@@ -98,8 +98,13 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
   );
   if (!result.valid) return result;
   const revoked = await options.rolledBack?.(result, digest);
-  if (revoked !== undefined) return { valid: false, reason: revoked };
-  const admitted = withRollbackWord(result, options.rolledBack !== undefined);
+  if (typeof revoked === 'string') return { valid: false, reason: revoked };
+  const admitted = withRollbackWord(
+    result,
+    options.rolledBack === undefined
+      ? 'no ledger at hand: give -c or run beside tollgate.yaml'
+      : revoked?.unchecked,
+  );
   if (!kept || !result.ledger) return admitted;
   const { inconsistency } = await import('../trust/vsa-ledger.js');
   const vsa = result.ledger;
@@ -131,10 +136,11 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
  */
 function withRollbackWord(
   result: Extract<VsaVerification, { valid: true }>,
-  checked: boolean,
+  unchecked: string | undefined,
 ): Extract<VsaVerification, { valid: true }> {
-  const word = checked
-    ? 'no rollback of it since, by the ledger'
-    : 'a later rollback was not checked (no ledger at hand: give -c or run beside tollgate.yaml)';
+  const word =
+    unchecked === undefined
+      ? 'no rollback of it since, by the ledger'
+      : `a later rollback was not checked (${unchecked})`;
   return { ...result, reason: `${result.reason}; ${word}` };
 }

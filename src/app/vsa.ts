@@ -309,7 +309,8 @@ export async function verifyStoredVsa(
   });
   if (!result.valid) return { valid: false, reason: result.reason, seq: found.seq, ledger: false };
   const revoked = await vsaRolledBack(ctx, stage, digest, result);
-  if (revoked !== undefined) return { valid: false, reason: revoked, seq: found.seq, ledger: false };
+  // The stored VSA passed the pipeline check above, so its rollbacks are this ledger's to find.
+  if (typeof revoked === 'string') return { valid: false, reason: revoked, seq: found.seq, ledger: false };
   return {
     valid: true,
     reason: result.reason,
@@ -321,6 +322,11 @@ export async function verifyStoredVsa(
   };
 }
 
+/** Why a later rollback of a VSA could not be looked for although a ledger is at hand. */
+export interface RollbackUnchecked {
+  unchecked: string;
+}
+
 /**
  * Why a VSA that verified on its own no longer admits `digest` to `stage`: this pipeline's ledger
  * rolled the digest back from the stage after the VSA was issued. A VSA is a signed snapshot and
@@ -328,16 +334,20 @@ export async function verifyStoredVsa(
  * revokes every VSA for that digest and stage issued before it (a later promotion issues a new one).
  * "After" is by ledger position when the VSA carries its promotion's entry (`tollgateLedger`), else
  * by time: a rollback recorded at or after the VSA's `timeVerified`. Undefined when nothing revokes
- * it, and for a VSA of another pipeline, which this ledger says nothing about.
+ * it. For a VSA of another pipeline, which this ledger says nothing about, `{ unchecked }` says so,
+ * so that nobody reports it as checked.
  */
 export async function vsaRolledBack(
   ctx: AppRequest,
   stage: string,
   digest: string,
   vsa: Extract<VsaVerification, { valid: true }>,
-): Promise<string | undefined> {
+): Promise<string | undefined | RollbackUnchecked> {
   const pipeline = ctx.contract.pipeline;
-  if (vsa.predicate.policy?.uri !== stagePolicyUri(pipeline, stage)) return undefined;
+  if (vsa.predicate.policy?.uri !== stagePolicyUri(pipeline, stage))
+    return {
+      unchecked: `the ledger at hand is pipeline ${pipeline}'s, and this VSA's policy is ${JSON.stringify(vsa.predicate.policy?.uri)}, not ${stagePolicyUri(pipeline, stage)}: give that pipeline's contract with -c`,
+    };
   const store = await ctx.services.store();
   const issuedSeq = vsa.ledger?.entry.seq;
   const issuedAt = Date.parse(vsa.predicate.timeVerified);

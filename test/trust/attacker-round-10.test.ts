@@ -41,14 +41,23 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function requestFor(store: LedgerStore, env: Environment, minute: number) {
+function requestFor(store: LedgerStore, env: Environment, minute: number, pipeline = 'shop') {
   const services = createServices({
-    contracts: contractSource([contractOf(CONTRACT)]),
+    contracts: contractSource([contractOf(CONTRACT.replace('pipeline: shop', `pipeline: ${pipeline}`))]),
     store,
     env,
     clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
   });
-  return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+  return requestOf(services, { principal: 'ci', pipeline });
+}
+
+function verifierKey(): { env: Environment; publicFile: string } {
+  const pair = generateKeyPairSync('ed25519');
+  const keyFile = join(dir, 'verifier.key');
+  const publicFile = join(dir, 'verifier.pub');
+  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  return { env: { TOLLGATE_VSA_KEY: keyFile }, publicFile };
 }
 
 async function ledger(): Promise<LedgerStore> {
@@ -59,12 +68,7 @@ async function ledger(): Promise<LedgerStore> {
 
 describe('a VSA placed against the ledger at hand', () => {
   it('is not admitted when its ledger entry is not this ledger s, so a rollback here cannot be placed after it', async () => {
-    const pair = generateKeyPairSync('ed25519');
-    const keyFile = join(dir, 'verifier.key');
-    const publicFile = join(dir, 'verifier.pub');
-    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    const env = { TOLLGATE_VSA_KEY: keyFile };
+    const { env, publicFile } = verifierKey();
 
     // The old ledger of pipeline shop: many entries, then B's promotion, sealed at a high number.
     const old = await ledger();
@@ -96,5 +100,32 @@ describe('a VSA placed against the ledger at hand', () => {
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toContain(`this VSA rests on promotion entry #${issued.entry!.seq}`);
     expect(verdict.reason).toContain('it was issued by another ledger of pipeline shop');
+  });
+
+  it('does not say a rollback was looked for when the VSA is of another pipeline than the ledger at hand', async () => {
+    const { env, publicFile } = verifierKey();
+    // One verifier key for two pipelines: sandbox promotes B and rolls it back; shop never saw it.
+    const sandbox = await ledger();
+    for (const [minute, digest] of [A, B].entries()) {
+      await registerArtifact(requestFor(sandbox, env, 1 + minute, 'sandbox'), { digest });
+      const promoted = await promote(requestFor(sandbox, env, 1 + minute, 'sandbox'), 'dev', digest);
+      if (digest === B) writeFileSync(join(dir, 'b.vsa.json'), JSON.stringify(promoted.vsa));
+    }
+    await rollbackStage(requestFor(sandbox, env, 3, 'sandbox'), 'dev', { reason: 'error rate' });
+    const shop = await ledger();
+    const verdict = await verifyVerdictFile({
+      envelopeFile: join(dir, 'b.vsa.json'),
+      keyFile: publicFile,
+      allowDemo: true,
+      digest: B,
+      stage: 'dev',
+      rolledBack: (verified, d) => vsaRolledBack(requestFor(shop, env, 4), 'dev', d, verified),
+    });
+    // Admitted, as any VSA checked away from its own ledger is, but never as checked by a ledger.
+    expect(verdict.valid).toBe(true);
+    expect(verdict.reason).not.toContain('no rollback of it since, by the ledger');
+    expect(verdict.reason).toContain(
+      'a later rollback was not checked (the ledger at hand is pipeline shop\'s, and this VSA\'s policy is "tollgate:sandbox/stages/dev"',
+    );
   });
 });

@@ -82,6 +82,8 @@ export function defineVerify(program: Command): void {
       // here), a rollback of the digest from the stage after the VSA was issued revokes it.
       const contract = flagsOf(command).contract ?? process.env.TOLLGATE_CONTRACT;
       const ledgerAtHand = flags.since !== undefined || contract !== undefined || existsSync('tollgate.yaml');
+      // Looked for only when the ledger at hand is the VSA's pipeline's.
+      let rollbackChecked = ledgerAtHand;
       const result = await verifyVerdictFile({
         envelopeFile: envelope,
         keyFile: flags.key,
@@ -97,7 +99,9 @@ export function defineVerify(program: Command): void {
               rolledBack: (verified, digest) =>
                 withContext(command, async (ctx) => {
                   const { vsaRolledBack } = await import('../../app/vsa.js');
-                  return vsaRolledBack(ctx, flags.stage, digest, verified);
+                  const revoked = await vsaRolledBack(ctx, flags.stage, digest, verified);
+                  if (typeof revoked === 'object') rollbackChecked = false;
+                  return revoked;
                 }),
             }
           : {}),
@@ -120,7 +124,7 @@ export function defineVerify(program: Command): void {
               valid: result.valid,
               reason: result.reason,
               // Whether a rollback after the VSA was issued was looked for: only where the ledger is at hand.
-              rollbackChecked: ledgerAtHand,
+              rollbackChecked,
               ...(result.valid ? { predicate: result.predicate } : {}),
             },
             null,
