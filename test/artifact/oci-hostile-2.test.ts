@@ -147,34 +147,24 @@ describe('a registry that answers a push with 201 and keeps nothing', () => {
     expect(refused.message).toContain('does not hold it');
   });
 
-  it('does not report an attestation pushed as a manifest the registry answered 201 to and did not keep', async () => {
-    const subject = { mediaType: MEDIA_TYPE.ociManifest, ...plantImage() };
-    const refused = await tollgateRejectionOf(
-      pushReferrer(
-        client(),
-        { registry: host, repository: 'forgets-manifests/app' },
-        subject,
-        'application/vnd.test',
-        [{ mediaType: MEDIA_TYPE.dsse, bytes: Buffer.from('{"payload":""}') }],
-      ),
-    );
-    expect(refused.code).toBe('REGISTRY_INVALID');
-    expect(refused.message).toContain('accepted manifest sha256:');
-    expect(refused.message).toContain('does not hold it when asked right after');
-  });
-
-  it('does not take a stored manifest the registry then serves with another length and digest', async () => {
-    const subject = { mediaType: MEDIA_TYPE.ociManifest, ...plantImage() };
-    const refused = await tollgateRejectionOf(
-      pushReferrer(
-        client(),
-        { registry: host, repository: 'shrinks-manifests/app' },
-        subject,
-        'application/vnd.test',
-        [{ mediaType: MEDIA_TYPE.dsse, bytes: Buffer.from('{"payload":""}') }],
-      ),
-    );
-    expect(refused.code).toBe('REGISTRY_INVALID');
-    expect(refused.message).toContain('the registry serves sha256:');
-  });
+  it.each([
+    ['answered 201 to and did not keep', 'forgets-manifests/app', 'does not hold it when asked right after'],
+    [
+      'keeps but then serves with another length and digest',
+      'shrinks-manifests/app',
+      'the registry serves sha256:',
+    ],
+  ])(
+    'does not report an attestation pushed as a manifest the registry %s',
+    async (_how, repository, said) => {
+      const subject = { mediaType: MEDIA_TYPE.ociManifest, ...plantImage() };
+      const refused = await tollgateRejectionOf(
+        pushReferrer(client(), { registry: host, repository }, subject, 'application/vnd.test', [
+          { mediaType: MEDIA_TYPE.dsse, bytes: Buffer.from('{"payload":""}') },
+        ]),
+      );
+      expect(refused.code).toBe('REGISTRY_INVALID');
+      expect(refused.message).toContain(said);
+    },
+  );
 });
