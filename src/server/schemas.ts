@@ -418,6 +418,10 @@ export const statementsSchema = z
       signer: z.unknown(),
       evidence: z.string(),
       stored: z.boolean(),
+      unchecked: z.array(z.string()).openapi({
+        description:
+          "Algorithms the statement's subject lists beside the artifact's digest that Tollgate holds no value for, so did not check (sha512 for an artifact registered by --digest).",
+      }),
     }),
   )
   .openapi('StatementsRecorded', { description: 'What `tollgate attest statement --json` prints.' });
