@@ -463,16 +463,27 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   return summary;
 }
 
-/** The worst severity among a vulnerability's ratings; a rating with only a score, or an unknown one with a score, maps like CVSS. */
+/** Rating methods whose `score` is a CVSS base score (0–10), banded as CVSS bands it. */
+const CVSS_METHODS = new Set(['cvssv2', 'cvssv3', 'cvssv31', 'cvssv4']);
+
+/**
+ * The severity of a vulnerability: the worst among its ratings, each rated by the worse of its
+ * severity word and its score's CVSS band when the score is a CVSS one (a CVSS method, or none
+ * named). A producer pairing a vendor's "low" with a CVSS 8.2 (Grype's CycloneDX output does) is
+ * read as high: the word cannot talk a score down. A score of another method (OWASP, SSVC, other)
+ * rates the finding only when no known word does. See docs/evidence.md.
+ */
 function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): Severity {
   const severities: Severity[] = [];
   for (let i = 0; i < ratings.length; i++) {
     const rating = reader.object(ratings[i], `${path}.ratings[${i}]`);
     const named = reader.optString(rating.severity, `${path}.ratings[${i}].severity`);
+    const method = reader.optString(rating.method, `${path}.ratings[${i}].method`);
     const known = named === undefined ? undefined : ownValue(CYCLONEDX_SEVERITY, named.toLowerCase());
+    const score = typeof rating.score === 'number' ? rating.score : undefined;
     // A word outside the enum with no score ("important", Red Hat's word for high) would read as
     // unknown, which only an `unknown` limit counts: refused rather than passed under `high: 0`.
-    if (named !== undefined && known === undefined && typeof rating.score !== 'number') {
+    if (named !== undefined && known === undefined && score === undefined) {
       throw shapeError(
         reader.file,
         `${path}.ratings[${i}].severity`,
@@ -481,12 +492,22 @@ function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): S
         WHAT,
       );
     }
-    const severity = known ?? 'unknown';
-    // A rating named "unknown" (or a word not in the spec) beside a score is rated by its score.
-    if (severity === 'unknown' && typeof rating.score === 'number') {
-      severities.push(severityFromCvssScore(rating.score));
+    const cvss = method === undefined || CVSS_METHODS.has(method.toLowerCase());
+    // A CVSS score outside 0–10 has no band: refused rather than read as the word beside it.
+    if (cvss && score !== undefined && !(score >= 0 && score <= 10)) {
+      throw shapeError(
+        reader.file,
+        `${path}.ratings[${i}].score`,
+        `a CVSS score from 0 to 10${method ? ` (method ${method})` : ''}`,
+        rating.score,
+        WHAT,
+      );
+    }
+    const word = known ?? 'unknown';
+    if (score !== undefined && (cvss || word === 'unknown')) {
+      severities.push(worstSeverity([word, severityFromCvssScore(score)]));
     } else if (named !== undefined) {
-      severities.push(severity);
+      severities.push(word);
     }
   }
   return worstSeverity(severities);

@@ -64,7 +64,7 @@ const READ_ONCE: Readonly<Record<string, ReadonlySet<string>>> = {
   vulnerability: new Set(['id', 'source', 'references', 'ratings', 'description', 'analysis', 'affects']),
   source: new Set(['name']),
   reference: new Set(['id']),
-  rating: new Set(['score', 'severity']),
+  rating: new Set(['score', 'severity', 'method']),
   analysis: new Set(['state']),
   target: new Set(['ref']),
 };

@@ -140,6 +140,57 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
       ['CVE-2026-4444', 'unknown'],
     ]);
   });
+
+  it('reads a vendor word beside a CVSS score as the worse of the two, as Grype writes low with 8.2', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      metadata: { tools: { components: [{ name: 'grype', version: '0.80.0' }] } },
+      vulnerabilities: [
+        {
+          id: 'CVE-2026-8282',
+          ratings: [{ score: 8.2, severity: 'low', method: 'CVSSv31', source: { name: 'debian' } }],
+        },
+        { id: 'CVE-2026-8283', ratings: [{ score: 9.1, severity: 'none' }] },
+        { id: 'CVE-2026-8284', ratings: [{ score: 5, severity: 'critical', method: 'CVSSv4' }] },
+      ],
+    };
+    const scan = parseCycloneDxVulnerabilities(bom, 'grype.cdx.json');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2026-8282', 'high'],
+      ['CVE-2026-8283', 'critical'],
+      ['CVE-2026-8284', 'critical'],
+    ]);
+  });
+
+  it('keeps the word of a rating whose score is of another method than CVSS', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [
+        { id: 'CVE-2026-8285', ratings: [{ score: 8, severity: 'medium', method: 'OWASP' }] },
+        { id: 'CVE-2026-8286', ratings: [{ score: 8, method: 'OWASP' }] },
+      ],
+    };
+    const scan = parseCycloneDxVulnerabilities(bom, 'vdr.json');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2026-8285', 'medium'],
+      ['CVE-2026-8286', 'high'],
+    ]);
+  });
+
+  it('refuses a CVSS score outside 0 to 10 rather than read the word beside it', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      vulnerabilities: [{ id: 'CVE-2026-8287', ratings: [{ score: 82, severity: 'low', method: 'CVSSv3' }] }],
+    };
+    const error = tollgateErrorOf(() => parseCycloneDxVulnerabilities(bom, 'vdr.json'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toBe(
+      'vdr.json: not a valid CycloneDX document: at vulnerabilities[0].ratings[0].score: expected a CVSS score from 0 to 10 (method CVSSv3), found number 82',
+    );
+  });
 });
 
 describe('parseCycloneDxVulnerabilities: a severity word outside the enum', () => {

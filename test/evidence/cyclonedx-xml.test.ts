@@ -127,6 +127,16 @@ describe('CycloneDX XML vulnerabilities (1.4 schema)', () => {
     expect(scan.findings[0]).toMatchObject({ source: 'cyclonedx:NVD', aliases: ['GHSA-645p-88qh-w398'] });
   });
 
+  it('reads a word beside a CVSS score as the worse of the two, as in JSON', () => {
+    const low = VEX_14.replace(/<components>[\s\S]*<\/components>/, '').replace(
+      '<score>9.8</score><severity>critical</severity><method>CVSSv3</method>',
+      '<score>9.8</score><severity>low</severity><method>CVSSv3</method>',
+    );
+    expect(scanOf(low).findings[0]).toMatchObject({ id: 'CVE-2018-7489', severity: 'critical' });
+    const owasp = low.replace('<method>CVSSv3</method>', '<method>OWASP</method>');
+    expect(scanOf(owasp).findings[0]).toMatchObject({ id: 'CVE-2018-7489', severity: 'low' });
+  });
+
   it('reads a BOM with components and vulnerabilities as an SBOM with a scan beside it', () => {
     const result = normaliseDocument(VEX_14, 'bom.xml');
     if (result.type !== 'evidence' || !result.also) throw new Error('expected an SBOM and a scan');

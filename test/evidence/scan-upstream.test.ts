@@ -196,11 +196,12 @@ const SCANS: ScanRow[] = [
   {
     file: 'grype/grype__presenter__cyclonedx__testdata__snapshot__TestCycloneDxPresenterImage.golden',
     format: 'cyclonedx',
-    counts: counts(1, 0, 0, 1),
+    counts: counts(1, 1, 0, 0),
     fixable: 0,
     suppressed: 0,
     ids: ['CVE-1999-0001', 'CVE-1999-0002'],
-    source: '`grype -o cyclonedx-json` of the same matches: ratings low and critical',
+    source:
+      '`grype -o cyclonedx-json` of the same matches: ratings low (beside its CVSS 8.2, so high) and critical',
   },
   {
     file: 'grype/grype__presenter__sarif__testdata__snapshot__TestSarifPresenter_image.golden',
