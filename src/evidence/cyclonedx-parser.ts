@@ -22,6 +22,7 @@ import {
   purlImageDigestOf,
   repoDigestOf,
   sha256HexOf,
+  unpinnedImagePurl,
 } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import {
@@ -111,6 +112,7 @@ export function parseCycloneDx(value: unknown, file: string): SbomSummary {
     if (subject.version) summary.subject.version = subject.version;
     if (subject.purl) summary.subject.purl = subject.purl;
     if (typeof subjectRaw.type === 'string' && subjectRaw.type !== '') summary.subject.type = subjectRaw.type;
+    if (subject.bomRef) summary.subject.bomRef = subject.bomRef;
     Object.assign(summary, componentImages(subjectRaw));
   }
   const link = ownBomLink(bom);
@@ -193,11 +195,15 @@ function readComponent(raw: JsonObject, path: () => string, reader: JsonReader):
   const name = typeof raw.name === 'string' ? raw.name : reader.string(raw.name, `${path()}.name`);
   const group = optionalText(raw, 'group', path, reader);
   // Keys in sorted order, absent ones undefined: canonical JSON of 100,000 of these then needs no re-sorting.
+  const purl = optionalText(raw, 'purl', path, reader);
+  const ref = raw['bom-ref'];
   const component: SbomComponent = {
+    // A bom-ref equal to the purl (cdxgen's, the Maven plugin's) is the purl: not stored twice.
+    bomRef: typeof ref === 'string' && ref !== '' && ref !== purl ? ref : undefined,
     licenseNames: undefined,
     licenses: [],
     name: group ? `${group}/${name}` : name,
-    purl: optionalText(raw, 'purl', path, reader),
+    purl,
     version: optionalText(raw, 'version', path, reader),
   };
   readLicenseChoices(raw.licenses, () => `${path()}.licenses`, reader, component);
@@ -339,6 +345,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
   const suppressedProducts: (string | undefined)[] = [];
   const suppressedBoms: string[] = [];
+  const suppressedUnpinned: string[] = [];
   const ownLink = ownBomLink(bom);
   const ownSubject = metadata && isJsonObject(metadata.component) ? metadata.component : undefined;
   const vulnerabilities = reader.optArray(bom.vulnerabilities, 'vulnerabilities');
@@ -375,8 +382,10 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const affected: VulnerabilityFinding[] = [];
     /** Image digests of the products these statements are about (an image purl, resolved or as the ref). */
     const products: (string | undefined)[] = [];
-    /** The other BOMs these statements name by BOM-links. */
+    /** The parts of other BOMs these statements name by BOM-links. */
     const otherBoms: string[] = [];
+    /** Image purls with no digest these statements name. */
+    const unpinnedProducts: string[] = [];
     if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
@@ -393,10 +402,18 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
             ? ownSubject
             : byRef.get(link.ref)
           : byRef.get(ref);
-      const image = otherBom ? undefined : purlImageDigestOf(component ? component.purl : ref);
+      const purl = component ? component.purl : ref;
+      const image = otherBom ? undefined : purlImageDigestOf(purl);
       products.push(image);
-      if (otherBom) otherBoms.push(otherBom);
-      const product = otherBom ?? image;
+      // An image named by a tag only may be another build: the statement's product is that purl,
+      // which the gate never takes for this artifact (docs/evidence.md, "Which image").
+      const unpinned = otherBom || image ? undefined : unpinnedImagePurl(purl);
+      if (unpinned) unpinnedProducts.push(unpinned);
+      // A part of another BOM is kept with its bom-ref, which the gate looks for in that SBOM.
+      const otherPart =
+        otherBom && link?.ref !== undefined ? `${otherBom}#${encodeURIComponent(link.ref)}` : otherBom;
+      if (otherPart) otherBoms.push(otherPart);
+      const product = otherPart ?? image ?? unpinned;
       if (product) finding.product = product;
       if (component) {
         if (typeof component.name === 'string') finding.package = component.name;
@@ -419,6 +436,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       for (const finding of affected) suppressedFindings.push(suppressedOf(finding, reason));
       suppressedProducts.push(...products);
       suppressedBoms.push(...otherBoms);
+      suppressedUnpinned.push(...unpinnedProducts);
       continue;
     }
     findings.push(...affected);
@@ -443,8 +461,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     );
   }
   if (caveats.length > 0) summary.caveats = caveats;
-  const vexProducts = describedImages(suppressedProducts);
-  if (vexProducts) summary.vexProducts = vexProducts;
+  const vexProducts = [...(describedImages(suppressedProducts) ?? []), ...new Set(suppressedUnpinned)];
+  if (vexProducts.length > 0) summary.vexProducts = vexProducts;
   if (suppressedBoms.length > 0) summary.vexBoms = [...new Set(suppressedBoms)];
   const own = metadata && isJsonObject(metadata.component) ? componentImages(metadata.component) : {};
   const ownIds = own.imageIds ?? [];

@@ -81,6 +81,11 @@ export interface OpaqueSummary {
 
 /** One package or library listed in an SBOM. */
 export interface SbomComponent {
+  /**
+   * The component's CycloneDX `bom-ref`, when it has one other than its purl (a bom-ref equal to
+   * the purl is not stored twice): what a VEX's BOM-link `urn:cdx:<serial>/<version>#<bom-ref>` names.
+   */
+  bomRef?: string;
   name: string;
   version?: string;
   /** Package URL (`pkg:npm/left-pad@1.3.0`), when the SBOM gives one. */
@@ -106,7 +111,7 @@ export interface SbomSummary {
    * `application`, `file`, …) or the SPDX 2 `primaryPackagePurpose` (`CONTAINER`, …). An SBOM of an
    * image is not replaced by the same tool's SBOM of something else (docs/evidence.md).
    */
-  subject?: { name: string; version?: string; purl?: string; type?: string };
+  subject?: { name: string; version?: string; purl?: string; type?: string; bomRef?: string };
   /**
    * A CycloneDX SBOM's own BOM-link, `urn:cdx:<serial>/<version>` (its `serialNumber` and `version`,
    * 1 when absent), when it has a serial number: what a VEX's BOM-links must name to be about it.
@@ -161,8 +166,11 @@ export interface VulnerabilityFinding {
   fixedIn?: string;
   /**
    * The product a CycloneDX statement names for it when that is not the document's own: an image
-   * digest (`sha256:<hex>`, from an image purl in `affects`) or another BOM (`urn:cdx:<serial>/<version>`,
-   * from a BOM-link). The `vulnerabilities` gate applies the statement only to that product.
+   * digest (`sha256:<hex>`, from an image purl in `affects`), an image purl with no digest (a tag
+   * only, `pkg:oci/app?tag=1.0`), or a part of another BOM (`urn:cdx:<serial>/<version>`, with
+   * `#<bom-ref>` percent-encoded when the BOM-link names a component). The `vulnerabilities` gate
+   * applies the statement only to that product, and a waiver only when the product is shown to be
+   * this artifact's.
    */
   product?: string;
   /** The scanner and, where it says, its data source (`grype:nvd`, `trivy:ghsa`, `sarif:ESLint`). */
@@ -219,15 +227,17 @@ export interface VulnerabilitySummary {
   imageIds?: string[];
   /**
    * The image digests of the products a CycloneDX VEX sets findings aside for (the image purls its
-   * `not_affected`, `false_positive` and `resolved` statements name). Kept also when the VEX comes
+   * `not_affected`, `false_positive` and `resolved` statements name; an image purl with a tag and no
+   * digest is kept as the purl, which is never this artifact). Kept also when the VEX comes
    * in a statement: the subject says which artifact the statement is about, these say which image
    * the waivers are about, and the `vulnerabilities` gate honours them only for that image.
    */
   vexProducts?: string[];
   /**
-   * The other BOMs (`urn:cdx:<serial>/<version>`) whose components a CycloneDX VEX sets findings
-   * aside for, by BOM-links in `affects`: the gate honours those statements only when an SBOM with
-   * that serial number and version is attested for the artifact.
+   * The parts of other BOMs (`urn:cdx:<serial>/<version>`, with `#<bom-ref>` when a component is
+   * named) a CycloneDX VEX sets findings aside for, by BOM-links in `affects`: the gate honours those
+   * statements only when an SBOM with that serial number and version, holding that bom-ref, is
+   * attested for the artifact.
    */
   vexBoms?: string[];
   /**

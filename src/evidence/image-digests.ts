@@ -49,6 +49,16 @@ export function purlImageDigestOf(value: unknown): string | undefined {
   }
 }
 
+/**
+ * An image purl (`pkg:oci/…`, `pkg:docker/…`) that names no digest, only a tag or nothing: a tag
+ * is mutable, so such a purl cannot show which build it is about. The purl itself, or undefined.
+ * @example unpinnedImagePurl('pkg:oci/app?tag=1.0') // 'pkg:oci/app?tag=1.0'
+ */
+export function unpinnedImagePurl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^pkg:(oci|docker)\//i.test(value.trim())) return undefined;
+  return purlImageDigestOf(value) === undefined ? value.trim() : undefined;
+}
+
 /** The candidates that are digests, de-duplicated in document order; undefined when there is none. */
 export function describedImages(candidates: ReadonlyArray<string | undefined>): string[] | undefined {
   const digests = [...new Set(candidates.filter((c): c is string => c !== undefined))];

@@ -167,61 +167,92 @@ function withSuppressedCounted(scan: RecordOf<'vulnerabilities'>): RecordOf<'vul
 }
 
 /** A scan as it bears on its artifact: what its statements about other products take out. */
+/** Why a waiver cannot be shown to be about this artifact, so that its finding counts. */
+type Unproven = 'unlinked' | 'no-part' | 'tag';
+
 interface ScanHere {
   scan: RecordOf<'vulnerabilities'>;
   /** Findings and waivers of statements about another image: not this artifact's, left out. */
   elsewhere: Array<VulnerabilityFinding | SuppressedFinding>;
-  /** Waivers naming a product in a BOM no SBOM attested for the artifact is: counted as findings. */
-  unlinked: SuppressedFinding[];
+  /** Waivers not shown to be about this artifact, by why: counted as findings. */
+  unproven: Record<Unproven, SuppressedFinding[]>;
   /** Whether the suppressions the record does not name can be honoured (all its products are this artifact). */
   unlistedHere: boolean;
 }
 
+/** The parts an SBOM holds that a BOM-link can name: bom-refs, and purls standing for them. */
+type BomParts = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * Where a statement's product is, for this artifact: `here` (no product, this image's digest, a
+ * part of a BOM attested for it), `elsewhere` (another image's digest), or why a waiver about it
+ * cannot be shown to be about this artifact: a BOM no SBOM attested for it is (`unlinked`), a
+ * bom-ref that SBOM does not hold (`no-part`), an image named by a mutable tag only (`tag`).
+ */
+function placeOf(
+  product: string | undefined,
+  artifact: string,
+  boms: BomParts,
+): 'here' | 'elsewhere' | Unproven {
+  if (product === undefined) return 'here';
+  if (product.startsWith('urn:cdx:')) {
+    const hash = product.indexOf('#');
+    const parts = boms.get(hash === -1 ? product : product.slice(0, hash));
+    if (!parts) return 'unlinked';
+    if (hash === -1) return 'here';
+    let ref: string;
+    try {
+      ref = decodeURIComponent(product.slice(hash + 1));
+    } catch {
+      return 'no-part';
+    }
+    return parts.has(ref) ? 'here' : 'no-part';
+  }
+  if (product.startsWith('sha256:')) return product === artifact ? 'here' : 'elsewhere';
+  return 'tag';
+}
+
 /**
  * Applies each statement of a scan only to the product it names (a CycloneDX VEX can speak of
- * several): a finding or waiver about another image is left out for this artifact, and a waiver
- * about a part of another BOM (a BOM-link) holds only when an SBOM with that serial number and
- * version (`bomLinks`) is attested for the artifact; otherwise its finding counts.
+ * several): a finding or waiver about another image is left out for this artifact; a waiver about
+ * a part of another BOM (a BOM-link) holds only when an SBOM with that serial number and version,
+ * holding that bom-ref, is attested for the artifact (`boms`), and a waiver about an image named
+ * by a tag only never holds; their findings count. A finding about a tagged image counts.
  */
-function scanHere(scan: RecordOf<'vulnerabilities'>, bomLinks: ReadonlySet<string>): ScanHere {
+function scanHere(scan: RecordOf<'vulnerabilities'>, boms: BomParts): ScanHere {
   const d = scan.data;
-  const where = (product: string | undefined): 'here' | 'elsewhere' | 'unlinked' => {
-    if (product === undefined) return 'here';
-    if (product.startsWith('urn:cdx:')) return bomLinks.has(product) ? 'here' : 'unlinked';
-    return product === scan.artifact ? 'here' : 'elsewhere';
-  };
   const elsewhere: Array<VulnerabilityFinding | SuppressedFinding> = [];
   const findings = d.findings.filter((finding) => {
-    if (where(finding.product) !== 'elsewhere') return true;
+    if (placeOf(finding.product, scan.artifact, boms) !== 'elsewhere') return true;
     elsewhere.push(finding);
     return false;
   });
   const named = d.suppressedFindings ?? [];
   const kept: SuppressedFinding[] = [];
-  const unlinked: SuppressedFinding[] = [];
+  const unproven: Record<Unproven, SuppressedFinding[]> = { unlinked: [], 'no-part': [], tag: [] };
   for (const suppressed of named) {
-    const at = where(suppressed.product);
+    const at = placeOf(suppressed.product, scan.artifact, boms);
     if (at === 'here') kept.push(suppressed);
-    else if (at === 'unlinked') unlinked.push(suppressed);
-    else elsewhere.push(suppressed);
+    else if (at === 'elsewhere') elsewhere.push(suppressed);
+    else unproven[at].push(suppressed);
   }
   const unlistedHere =
     (d.vexProducts ?? []).every((digest) => digest === scan.artifact) &&
-    (d.vexBoms ?? []).every((link) => bomLinks.has(link));
-  if (elsewhere.length === 0 && unlinked.length === 0) return { scan, elsewhere, unlinked, unlistedHere };
-  const source = `${d.scanner} (set aside in the report for a product in another BOM)`;
-  const counted: VulnerabilityFinding[] = unlinked.map((s) => ({
+    (d.vexBoms ?? []).every((link) => placeOf(link, scan.artifact, boms) === 'here');
+  const counting = [...unproven.unlinked, ...unproven['no-part'], ...unproven.tag];
+  if (elsewhere.length === 0 && counting.length === 0) return { scan, elsewhere, unproven, unlistedHere };
+  const counted: VulnerabilityFinding[] = counting.map((s) => ({
     id: s.id,
     severity: s.severity,
     ...(s.package ? { package: s.package } : {}),
     ...(s.version ? { version: s.version } : {}),
-    source,
+    source: `${d.scanner} (set aside in the report for a product not shown to be this artifact)`,
   }));
   const suppressed = d.suppressed - (named.length - kept.length);
   const data = { ...d, findings: [...findings, ...counted], suppressed };
   if (kept.length > 0) data.suppressedFindings = kept;
   else delete data.suppressedFindings;
-  return { scan: { ...scan, data }, elsewhere, unlinked, unlistedHere };
+  return { scan: { ...scan, data }, elsewhere, unproven, unlistedHere };
 }
 
 /** Whether a scan says nothing about its artifact: every statement it makes is about another image. */
@@ -230,11 +261,47 @@ function onlyElsewhere(here: ScanHere): boolean {
   return here.elsewhere.length > 0 && d.findings.length === 0 && d.suppressed === 0;
 }
 
-/** The BOM-links (`urn:cdx:<serial>/<version>`) of the CycloneDX SBOMs attested for an artifact. */
-function bomLinksOf(sboms: readonly RecordOf<'sbom'>[], artifact: string): Set<string> {
-  const links = new Set<string>();
-  for (const sbom of sboms) if (sbom.artifact === artifact && sbom.data.bomLink) links.add(sbom.data.bomLink);
-  return links;
+/**
+ * The CycloneDX SBOMs attested for an artifact, by BOM-link (`urn:cdx:<serial>/<version>`), with
+ * the parts a BOM-link can name in each: every bom-ref, and the purl of a component whose bom-ref
+ * is its purl (stored once) or that has none.
+ */
+function bomPartsOf(sboms: readonly RecordOf<'sbom'>[], artifact: string): Map<string, Set<string>> {
+  const boms = new Map<string, Set<string>>();
+  for (const sbom of sboms) {
+    const link = sbom.data.bomLink;
+    if (sbom.artifact !== artifact || !link) continue;
+    const parts = boms.get(link) ?? new Set<string>();
+    const subject: { bomRef?: string; purl?: string } = sbom.data.subject ?? {};
+    for (const part of [subject, ...sbom.data.components]) {
+      const ref = part.bomRef ?? part.purl;
+      if (ref) parts.add(ref);
+    }
+    boms.set(link, parts);
+  }
+  return boms;
+}
+
+/** Why a waiver's finding counts, by why its product is not shown to be this artifact. */
+const UNPROVEN_TEXT: Record<Unproven, (products: string) => string> = {
+  unlinked: (products) =>
+    `its statements name their product by a BOM-link into ${products}, and no CycloneDX SBOM attested for this artifact has that serial number and version`,
+  'no-part': (products) =>
+    `its statements name their product by a BOM-link to ${products}, and the CycloneDX SBOM attested for this artifact with that serial number and version holds no component with that bom-ref`,
+  tag: (products) =>
+    `its statements name the image by a tag only (${products}), and a tag can be moved to another build; a waiver holds for this artifact only when its purl names this digest (\`pkg:oci/NAME@sha256%3A…\`)`,
+};
+
+/** A product as a risk line names it: the BOM alone when no SBOM has it, a bom-ref decoded. */
+function shownProduct(product: string, why: Unproven): string {
+  const hash = product.indexOf('#');
+  if (hash === -1 || !product.startsWith('urn:cdx:')) return product;
+  if (why === 'unlinked') return product.slice(0, hash);
+  try {
+    return `${product.slice(0, hash)}#${decodeURIComponent(product.slice(hash + 1))}`;
+  } catch {
+    return product;
+  }
 }
 
 /** The products named by statements, de-duplicated in order. */
@@ -293,7 +360,7 @@ export function evaluateVulnerabilities(
   // Each statement applies only to the product it names: a report whose every statement is about
   // other images says nothing about this artifact and is no scan of it.
   const sboms = recordsOfKind(evidence, 'sbom');
-  const heres = current.map((scan) => scanHere(scan, bomLinksOf(sboms, scan.artifact)));
+  const heres = current.map((scan) => scanHere(scan, bomPartsOf(sboms, scan.artifact)));
   const aboutOthers: DecisionItem[] = heres.filter(onlyElsewhere).map(({ scan, elsewhere }) => ({
     gate: GATE,
     text: `${scan.data.scanner}'s ${scan.format} report speaks only of other images than this artifact (${listSome(productsOf(elsewhere))}): it is no scan of ${scan.artifact}, and its ${elsewhere.length} statement(s) were ignored`,
@@ -411,7 +478,7 @@ export function evaluateVulnerabilities(
     if (limit !== undefined) within.push(`${severity} ${findings.length}/${limit}`);
   }
 
-  for (const { scan, elsewhere, unlinked } of kept) {
+  for (const { scan, elsewhere, unproven } of kept) {
     const d = scan.data;
     const total = d.findings.length;
     if (elsewhere.length > 0) {
@@ -421,10 +488,11 @@ export function evaluateVulnerabilities(
         evidence: [scan.id],
       });
     }
-    if (unlinked.length > 0) {
+    for (const [why, waivers] of Object.entries(unproven) as Array<[Unproven, SuppressedFinding[]]>) {
+      if (waivers.length === 0) continue;
       risks.push({
         gate: GATE,
-        text: `${unlinked.length} finding(s) the ${d.scanner} report sets aside are counted: its statements name their product by a BOM-link into ${listSome([...new Set(unlinked.map((f) => f.product ?? ''))])}, and no CycloneDX SBOM attested for this artifact has that serial number and version: ${listSome(unlinked.map((f) => `${f.id} (${f.severity}): ${f.reason}`))}`,
+        text: `${waivers.length} finding(s) the ${d.scanner} report sets aside are counted: ${UNPROVEN_TEXT[why](listSome([...new Set(productsOf(waivers).map((p) => shownProduct(p, why)))]))}: ${listSome(waivers.map((f) => `${f.id} (${f.severity}): ${f.reason}`))}`,
         evidence: [scan.id],
       });
     }

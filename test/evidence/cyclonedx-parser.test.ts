@@ -64,7 +64,7 @@ describe('parseCycloneDx on the real CycloneDX fixtures', () => {
   it('reads the VEX document as an SBOM with no components and its product as subject', () => {
     const vex = parseCycloneDx(fixtureJson(`${CDX}VEX__CISA-Use-Cases__Case-2__vex.json`), 'vex.json');
     expect(vex.counts.components).toBe(0);
-    expect(vex.subject).toEqual({ name: 'ABC', version: '4.2', type: 'application' });
+    expect(vex.subject).toEqual({ name: 'ABC', version: '4.2', type: 'application', bomRef: 'product-ABC' });
   });
 });
 

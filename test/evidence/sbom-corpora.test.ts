@@ -452,8 +452,18 @@ describe('SBOM corpora: syft writes one catalogue in four encodings', () => {
     const spdxJson = read(`${SYFT}spdxjson__testdata__snapshot__TestSPDXJSONImageEncoder.golden`);
     const spdxTag = read(`${SYFT}spdxtagvalue__testdata__snapshot__TestSPDXTagValueImageEncoder.golden`);
     expect(byName(spdxTag)).toEqual(byName(spdxJson));
-    // The two standards agree on the packages; CycloneDX adds the distro as a component.
-    expect(byName(spdxJson)).toEqual(byName(cdxJson).filter((c) => c.name !== 'debian'));
+    // The two standards agree on the packages; CycloneDX adds the distro as a component, and its
+    // bom-refs (what a BOM-link names), which SPDX does not have.
+    expect(byName(spdxJson)).toEqual(
+      byName(cdxJson)
+        .filter((c) => c.name !== 'debian')
+        .map(({ bomRef: _bomRef, ...c }) => c),
+    );
+    expect(cdxJson.components.map((c) => c.bomRef)).toEqual([
+      '2f52f617f1548337',
+      'pkg:deb/debian/package-2@2.0.1?package-id=4b756c6f6fb127a3',
+      'os:debian@1.2.3',
+    ]);
   });
 });
 

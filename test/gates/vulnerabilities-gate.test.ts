@@ -550,6 +550,93 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), elsewhere], NOW).status).toBe('fail');
   });
 
+  it('counts a BOM-link waiver whose bom-ref the attested SBOM of that serial and version does not hold', () => {
+    const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
+    const document = fixtureJson('sbom/cyclonedx/VEX__bom.json') as {
+      components: Array<Record<string, unknown>>;
+    };
+    // The same SBOM with jackson-databind taken out: the link names a part it does not hold.
+    const without = document.components.filter((c) => c.name !== 'jackson-databind');
+    expect(without).toHaveLength(document.components.length - 1);
+    const parsed = normaliseDocument(
+      JSON.stringify({ ...document, serialNumber, components: without }),
+      'bom.json',
+      'sbom',
+    );
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const linked = sbom([], { data: parsed.data, format: parsed.format, artifact: OURS });
+    const result = evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked], NOW);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([`1 high finding(s), at most 0 allowed: ${jackson}`]);
+    const counted = `1 finding(s) the cyclonedx report sets aside are counted: its statements name their product by a BOM-link to ${LINKED}#pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0?type=jar, and the CycloneDX SBOM attested for this artifact with that serial number and version holds no component with that bom-ref: CVE-2020-25649 (high)`;
+    expect(result.risks.filter((r) => r.text.startsWith(counted))).toHaveLength(1);
+  });
+
+  it('honours a BOM-link waiver naming a part by a bom-ref other than its purl only when the SBOM holds it', () => {
+    const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
+    const vexOf = (ref: string) =>
+      recordOf(
+        {
+          bomFormat: 'CycloneDX',
+          specVersion: '1.6',
+          vulnerabilities: [
+            {
+              id: 'CVE-2026-7777',
+              ratings: [{ severity: 'critical' }],
+              analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+              affects: [{ ref: `urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#${encodeURIComponent(ref)}` }],
+            },
+          ],
+        },
+        'vex.json',
+      );
+    const parsed = normaliseDocument(
+      JSON.stringify({
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        serialNumber,
+        components: [
+          { 'bom-ref': 'ssl-1', name: 'openssl', version: '3.0.1', purl: 'pkg:deb/openssl@3.0.1' },
+        ],
+      }),
+      'bom.json',
+      'sbom',
+    );
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const bomRecord = sbom([], { data: parsed.data, format: parsed.format });
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    expect(evaluateVulnerabilities(honour, [vexOf('ssl-1'), bomRecord], NOW).status).toBe('pass');
+    // Its purl is not its bom-ref, and another bom-ref names nothing in it.
+    expect(evaluateVulnerabilities(honour, [vexOf('pkg:deb/openssl@3.0.1'), bomRecord], NOW).status).toBe(
+      'fail',
+    );
+    expect(evaluateVulnerabilities(honour, [vexOf('ssl-2'), bomRecord], NOW).status).toBe('fail');
+  });
+
+  it('counts a VEX waiver about an image named by a tag only, and honours one naming the digest', () => {
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    const ours = `sha256%3A${'a'.repeat(64)}`;
+    const about = (ref: string) =>
+      recordOf(
+        {
+          ...vexAbout(OURS),
+          vulnerabilities: [{ ...vexAbout(OURS).vulnerabilities[0]!, affects: [{ ref }] }],
+        },
+        'vex.json',
+      );
+    const pinned = evaluateVulnerabilities(honour, [about(`pkg:oci/app@${ours}?tag=1.0`)], NOW);
+    expect([pinned.status, pinned.required.map((r) => r.text)]).toEqual(['pass', []]);
+    for (const tagged of ['pkg:oci/app?tag=1.0', 'pkg:docker/acme/app@1.0']) {
+      const result = evaluateVulnerabilities(honour, [about(tagged)], NOW);
+      expect(result.status).toBe('fail');
+      expect(result.required.map((r) => r.text)).toEqual([
+        `1 critical finding(s), at most 0 allowed: CVE-2026-7777 in ${tagged}`,
+      ]);
+      const counted = `1 finding(s) the cyclonedx report sets aside are counted: its statements name the image by a tag only (${tagged}), and a tag can be moved to another build; a waiver holds for this artifact only when its purl names this digest`;
+      expect(result.risks.filter((r) => r.text.startsWith(counted))).toHaveLength(1);
+    }
+  });
+
   it('reads a BOM-link to the VEX document itself as a reference to its own component', () => {
     const own = {
       bomFormat: 'CycloneDX',
