@@ -4,7 +4,7 @@
  */
 import { ownValue } from '../records.js';
 import type { Severity, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
-import { JsonReader } from './json-input.js';
+import { JsonReader, shapeError } from './json-input.js';
 import { countSeverities, severityFromCvssScore, worstSeverity } from './severity.js';
 
 export const INTOTO_VULNS_V02 = 'https://in-toto.io/attestation/vulns/v0.2';
@@ -31,13 +31,23 @@ export function severityFromScore(score: string): Severity {
   return score.trim() !== '' && Number.isFinite(number) ? severityFromCvssScore(number) : 'unknown';
 }
 
+const WHAT = 'in-toto vulns predicate';
+
+/** Whether a score says how bad a finding is: a word of the scale (unknown included) or a CVSS number. */
+function readableScore(score: string | number): boolean {
+  if (typeof score === 'number') return score >= 0 && score <= 10;
+  if (ownValue(NAMED, score.trim().toLowerCase())) return true;
+  const number = Number(score);
+  return score.trim() !== '' && number >= 0 && number <= 10;
+}
+
 /**
  * Reads a vulns v0.2 predicate: `scanner.uri` (a purl of the scanner), `scanner.version`,
  * `scanner.result[]` of `{ id, severity: [{ method, score }] }`; the worst severity entry wins. The
  * list and each result's severity list are required (an empty severity list reads as unknown).
  */
 export function parseIntotoVulns(predicate: unknown, file: string): VulnerabilitySummary {
-  const reader = new JsonReader(file, 'in-toto vulns predicate');
+  const reader = new JsonReader(file, WHAT);
   const root = reader.object(predicate, 'predicate');
   const scanner = reader.object(root.scanner, 'predicate.scanner');
   const uri = reader.optString(scanner.uri, 'predicate.scanner.uri');
@@ -50,12 +60,28 @@ export function parseIntotoVulns(predicate: unknown, file: string): Vulnerabilit
     const path = `predicate.scanner.result[${i}]`;
     const result = reader.object(results[i], path);
     // Required too; an empty list is a finding of unknown severity.
-    const severities = reader.array(result.severity, `${path}.severity`).map((entry, j) => {
+    const entries = reader.array(result.severity, `${path}.severity`);
+    const scores = entries.map((entry, j) => {
       const item = reader.object(entry, `${path}.severity[${j}]`);
       const score = item.score;
-      if (typeof score === 'number') return severityFromCvssScore(score);
-      return severityFromScore(reader.string(score, `${path}.severity[${j}].score`));
+      return typeof score === 'number' ? score : reader.string(score, `${path}.severity[${j}].score`);
     });
+    const severities = scores.map((score) =>
+      typeof score === 'number' ? severityFromCvssScore(score) : severityFromScore(score),
+    );
+    // A score that is no word of the scale and no CVSS number ("severe", "n/a", 98) reads as
+    // unknown, which only an `unknown` limit counts: when no other entry rates the finding, the
+    // predicate is refused rather than passed under `critical: 0` (as Grype's, Trivy's and
+    // CycloneDX's readers refuse a word outside their scale).
+    if (scores.length > 0 && scores.every((score) => !readableScore(score))) {
+      throw shapeError(
+        file,
+        `${path}.severity[0].score`,
+        `a severity word (${Object.keys(NAMED).join(', ')}) or a CVSS score from 0 to 10, in at least one entry`,
+        scores[0],
+        WHAT,
+      );
+    }
     findings.push({
       id: reader.string(result.id, `${path}.id`),
       severity: worstSeverity(severities),

@@ -246,6 +246,26 @@ describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
     expect(parseIntotoVulns(empty, 'vulns.json').findings).toEqual([]);
   });
 
+  it('refuses a result whose every score is no severity word and no CVSS score, rather than read unknown', () => {
+    const statement = sampleJson('vulns-v0.2.intoto.json') as {
+      predicate: { scanner: { result: Array<{ severity: unknown }> } };
+    };
+    for (const scores of [['severe'], ['n/a', ''], [98]]) {
+      const predicate = structuredClone(statement.predicate);
+      predicate.scanner.result[0]!.severity = scores.map((score) => ({ method: 'vendor', score }));
+      expect(() => parseIntotoVulns(predicate, 'vulns.json')).toThrow(
+        /^vulns\.json: not a valid in-toto vulns predicate: at predicate\.scanner\.result\[0\]\.severity\[0\]\.score: expected a severity word \(critical, high, important, medium, moderate, low, negligible, info, none, unknown\) or a CVSS score from 0 to 10, in at least one entry/,
+      );
+    }
+    // Another entry that rates it is enough: the worst readable entry wins.
+    const rated = structuredClone(statement.predicate);
+    rated.scanner.result[0]!.severity = [
+      { method: 'vendor', score: 'severe' },
+      { method: 'nvd', score: '9.1' },
+    ];
+    expect(parseIntotoVulns(rated, 'vulns.json').findings[0]?.severity).toBe('critical');
+  });
+
   it('maps score words and numbers', () => {
     expect(
       ['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a', 'constructor'].map(severityFromScore),
