@@ -324,6 +324,17 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       );
     }
   }
+  // An empty list beside no components says nothing was looked at: no package is listed that the
+  // scanner could have matched, so it is no clean scan (it passed `critical: 0` as one).
+  const subjectParts =
+    metadata && isJsonObject(metadata.component) ? metadata.component.components : undefined;
+  const listsParts = [bom.components, subjectParts].some((list) => Array.isArray(list) && list.length > 0);
+  if (Array.isArray(bom.vulnerabilities) && bom.vulnerabilities.length === 0 && !listsParts) {
+    throw notAScan(
+      file,
+      'this CycloneDX document has an empty "vulnerabilities" list and no components: it lists nothing that was scanned, so it cannot show a clean scan; record the scanner\'s own report (Grype or Trivy JSON, SARIF) or a CycloneDX document that lists the components it scanned',
+    );
+  }
   const byRef = new Map<string, JsonObject>();
   const indexRefs = (items: unknown[]) => {
     const stack = [...items];

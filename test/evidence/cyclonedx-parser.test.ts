@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCycloneDx, parseCycloneDxVulnerabilities } from '../../src/evidence/cyclonedx-parser.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { tollgateErrorOf } from '../support/builders.js';
 import { fixtureJson, sampleJson } from './scan-helpers.js';
 
@@ -190,6 +191,40 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
     expect(error.message).toBe(
       'vdr.json: not a valid CycloneDX document: at vulnerabilities[0].ratings[0].score: expected a CVSS score from 0 to 10 (method CVSSv3), found number 82',
     );
+  });
+});
+
+describe('parseCycloneDxVulnerabilities: an empty list beside no components', () => {
+  const empty = (extra: Record<string, unknown> = {}) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    metadata: {
+      tools: { components: [{ name: 'acme-scanner' }] },
+      component: { type: 'container', name: 'app' },
+    },
+    vulnerabilities: [],
+    ...extra,
+  });
+
+  it('refuses it as a scan of nothing, which passed critical 0 as a clean scan', () => {
+    const error = tollgateErrorOf(() => parseCycloneDxVulnerabilities(empty(), 'cdx.json'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(
+      /^cdx\.json: not a vulnerability scan: this CycloneDX document has an empty "vulnerabilities" list and no components: it lists nothing that was scanned/,
+    );
+    const xml = tollgateErrorOf(() =>
+      normaliseDocument(
+        '<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><vulnerabilities/></bom>',
+        'cdx.xml',
+        'scan',
+      ),
+    );
+    expect(xml.message).toMatch(/^cdx\.xml: not a vulnerability scan: this CycloneDX document has an empty/);
+  });
+
+  it('reads it as a clean scan when the document lists what was scanned', () => {
+    const listed = empty({ components: [{ name: 'openssl', version: '3.0.1' }] });
+    expect(parseCycloneDxVulnerabilities(listed, 'cdx.json').findings).toEqual([]);
   });
 });
 

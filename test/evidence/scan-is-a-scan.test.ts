@@ -32,15 +32,25 @@ describe('a scan is a scan', () => {
     expect(auto.type === 'evidence' && [auto.data.kind, auto.also]).toEqual(['sbom', undefined]);
   });
 
-  it('reads a CycloneDX document with an empty "vulnerabilities" array as a scan that found nothing', () => {
+  it('reads a CycloneDX document with an empty "vulnerabilities" array as a scan that found nothing when it lists what it scanned', () => {
     const bom = JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [{ name: 'openssl', version: '3.0.1' }],
+      vulnerabilities: [],
+    });
+    const scan = normaliseDocument(bom, 'grype.cdx.json', 'scan');
+    expect(scan.type === 'evidence' && scan.data).toMatchObject({ kind: 'vulnerabilities', findings: [] });
+    // With no components it lists nothing that was scanned: no clean scan (it passed critical 0).
+    const nothing = JSON.stringify({
       bomFormat: 'CycloneDX',
       specVersion: '1.6',
       components: [],
       vulnerabilities: [],
     });
-    const scan = normaliseDocument(bom, 'grype.cdx.json', 'scan');
-    expect(scan.type === 'evidence' && scan.data).toMatchObject({ kind: 'vulnerabilities', findings: [] });
+    expect(refusal(nothing, 'grype.cdx.json')).toMatch(
+      /^grype\.cdx\.json: not a vulnerability scan: this CycloneDX document has an empty "vulnerabilities" list and no components/,
+    );
   });
 
   it('refuses a CycloneDX SBOM inside a cosign vuln attestation', () => {

@@ -58,7 +58,7 @@ describe('the run time each report states', () => {
       bomFormat: 'CycloneDX',
       specVersion: '1.5',
       metadata: { timestamp: '2026-12-06T10:00:00Z' },
-      components: [],
+      components: [{ name: 'openssl', version: '3.0.1' }],
       vulnerabilities: [],
     };
     expect(parseCycloneDx(bom, 'b.json').ranAt).toBe('2026-12-06T10:00:00.000Z');
