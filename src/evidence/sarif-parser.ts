@@ -236,17 +236,24 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
       const invocation = invocationOf(result, invocations);
       const finding: VulnerabilityFinding = {
         id: ruleId ?? (typeof rule?.id === 'string' ? rule.id : 'unnamed-result'),
-        severity: severityOf(result, rule, hasLevel(ownLevel) ? 'fail' : kind, () => {
-          const level = effectiveLevel(ownLevel, rule, tool, invocation, policies);
-          if (Object.hasOwn(LEVEL_RANK, level)) return level;
-          throw shapeError(
-            file,
-            `${path}`,
-            `its rule ${typeof rule?.id === 'string' ? `"${rule.id}" ` : ''}configured with a level ${LEVEL_WORDS} (defaultConfiguration, ruleConfigurationOverrides or policies)`,
-            level,
-            WHAT,
-          );
-        }),
+        severity: severityOf(
+          result,
+          rule,
+          hasLevel(ownLevel) ? 'fail' : kind,
+          () => {
+            const level = effectiveLevel(ownLevel, rule, tool, invocation, policies);
+            if (Object.hasOwn(LEVEL_RANK, level)) return level;
+            throw shapeError(
+              file,
+              `${path}`,
+              `its rule ${typeof rule?.id === 'string' ? `"${rule.id}" ` : ''}configured with a level ${LEVEL_WORDS} (defaultConfiguration, ruleConfigurationOverrides or policies)`,
+              level,
+              WHAT,
+            );
+          },
+          path,
+          file,
+        ),
         source: `sarif:${driverName}`,
       };
       const location = firstLocation(result);
@@ -433,16 +440,27 @@ const SEVERITY_WORDS: Readonly<Record<string, Severity>> = {
  * the words critical, high, medium, low in any case (`"Critical"`), which would otherwise be
  * ignored and leave the result at its level (`note`, low); undefined for anything else.
  */
-function securitySeverity(properties: unknown): Severity | undefined {
+function securitySeverity(properties: unknown, path: () => string, file: string): Severity | undefined {
   if (!isJsonObject(properties)) return undefined;
   const raw = properties['security-severity'];
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
   if (typeof raw === 'string') {
     const word = ownValue(SEVERITY_WORDS, raw.trim().toLowerCase());
     if (word !== undefined) return word;
   }
-  const score =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
-  return Number.isFinite(score) ? severityFromCvssScore(score) : undefined;
+  const score = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
+  // Another word ("severe"), a score off GitHub's 0–10 scale (a tool scoring 0–100) or another
+  // type read as unknown or fell back to the level (`note`, low): refused rather than passed.
+  if (!(score >= 0 && score <= 10)) {
+    throw shapeError(
+      file,
+      path(),
+      'a score from 0 to 10 (a number or numeric string) or one of the words critical, high, medium, low',
+      raw,
+      WHAT,
+    );
+  }
+  return severityFromCvssScore(score);
 }
 
 function severityOf(
@@ -450,8 +468,17 @@ function severityOf(
   rule: JsonObject | undefined,
   kind: string,
   level: () => string,
+  path: string,
+  file: string,
 ): Severity {
-  const stated = securitySeverity(result.properties) ?? securitySeverity(rule?.properties);
+  const stated =
+    securitySeverity(result.properties, () => `${path}.properties.security-severity`, file) ??
+    securitySeverity(
+      rule?.properties,
+      () =>
+        `${path} (its rule${typeof rule?.id === 'string' ? ` "${rule.id}"` : ''}).properties.security-severity`,
+      file,
+    );
   if (stated !== undefined) return stated;
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
   if (kind !== 'fail') return 'unknown';

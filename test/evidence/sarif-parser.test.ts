@@ -100,16 +100,37 @@ describe('parseSarif severity mapping', () => {
       { id: 'RC', properties: { 'security-severity': 'Critical' } },
       { id: 'RH', properties: { 'security-severity': 'HIGH' } },
       { id: 'RM', properties: { 'security-severity': ' medium ' } },
-      { id: 'RX', properties: { 'security-severity': 'severe' } },
+      { id: 'RB', properties: { 'security-severity': ' ' } },
     ];
     const results = rules.map((r) => ({ ruleId: r.id, level: 'note', message: { text: r.id } }));
-    // A word that is no severity says nothing: the level decides, as without one.
+    // A blank one says nothing: the level decides, as without one.
     expect(parseSarif(log(results, rules), 's.sarif').findings.map((f) => f.severity)).toEqual([
       'critical',
       'high',
       'medium',
       'low',
     ]);
+  });
+
+  it('refuses a security-severity that is no severity word and no score from 0 to 10', () => {
+    // "severe" fell back to the level note (low) and 99 (a 0-100 scale) read as unknown: both passed critical 0.
+    for (const [value, found] of [
+      ['severe', 'the string "severe"'],
+      ['99', 'the string "99"'],
+      [-1, 'number -1'],
+    ] as const) {
+      const rules = [{ id: 'RX', properties: { 'security-severity': value } }];
+      const results = [{ ruleId: 'RX', level: 'note', message: { text: 'x' } }];
+      const error = tollgateErrorOf(() => parseSarif(log(results, rules), 's.sarif'));
+      expect(error.code).toBe('EVIDENCE_INVALID');
+      expect(error.message).toContain(
+        `at runs[0].results[0] (its rule "RX").properties.security-severity: expected a score from 0 to 10 (a number or numeric string) or one of the words critical, high, medium, low, found ${found}`,
+      );
+      const onResult = [{ ruleId: 'RX', properties: { 'security-severity': value }, message: { text: 'x' } }];
+      expect(tollgateErrorOf(() => parseSarif(log(onResult, []), 's.sarif')).message).toContain(
+        'at runs[0].results[0].properties.security-severity: expected a score from 0 to 10',
+      );
+    }
   });
 
   it('prefers the result security-severity over the rule one, and falls back to levels without it', () => {
