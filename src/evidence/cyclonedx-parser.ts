@@ -177,6 +177,18 @@ function componentImages(component: JsonObject): NamedImageDigests {
   );
 }
 
+/**
+ * A `container` component that names no digest anywhere (no image purl with one, no `sha256:`
+ * version, no SHA-256 hash): an image known by its name and tag only, as `name:version`.
+ */
+function unpinnedContainer(component: JsonObject | undefined): string | undefined {
+  if (component?.type !== 'container' || typeof component.name !== 'string') return undefined;
+  if (componentImages(component).describes) return undefined;
+  return typeof component.version === 'string' && component.version !== ''
+    ? `${component.name}:${component.version}`
+    : component.name;
+}
+
 /** Optional string field; anything but a string, number, null or absent is a shape error. */
 function optionalText(
   raw: JsonObject,
@@ -418,7 +430,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
       products.push(image);
       // An image named by a tag only may be another build: the statement's product is that purl,
       // which the gate never takes for this artifact (docs/evidence.md, "Which image").
-      const unpinned = otherBom || image ? undefined : unpinnedImagePurl(purl);
+      const unpinned =
+        otherBom || image ? undefined : (unpinnedImagePurl(purl) ?? unpinnedContainer(component));
       if (unpinned) unpinnedProducts.push(unpinned);
       // A part of another BOM is kept with its bom-ref, which the gate looks for in that SBOM.
       const otherPart =

@@ -637,6 +637,30 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     }
   });
 
+  it('counts a VEX waiver about a container component named without a digest, and honours one with its digest', () => {
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    const about = (container: Record<string, unknown>) =>
+      recordOf(
+        {
+          ...vexAbout(OURS),
+          components: [{ 'bom-ref': 'img', type: 'container', name: 'registry.example/app', ...container }],
+          vulnerabilities: [{ ...vexAbout(OURS).vulnerabilities[0]!, affects: [{ ref: 'img' }] }],
+        },
+        'vex.json',
+      );
+    const tagged = evaluateVulnerabilities(honour, [about({ version: '1.0' })], NOW);
+    expect(tagged.status).toBe('fail');
+    expect(
+      tagged.risks.filter((r) =>
+        r.text.startsWith(
+          '1 finding(s) the cyclonedx report sets aside are counted: its statements name the image by a tag only (registry.example/app:1.0)',
+        ),
+      ),
+    ).toHaveLength(1);
+    const pinned = about({ version: '1.0', purl: `pkg:oci/app@sha256%3A${'a'.repeat(64)}` });
+    expect(evaluateVulnerabilities(honour, [pinned], NOW).status).toBe('pass');
+  });
+
   it('reads a BOM-link to the VEX document itself as a reference to its own component', () => {
     const own = {
       bomFormat: 'CycloneDX',
