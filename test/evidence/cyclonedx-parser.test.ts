@@ -126,38 +126,36 @@ describe('parseCycloneDxVulnerabilities', () => {
 });
 
 describe('parseCycloneDxVulnerabilities: ratings', () => {
+  /** Each vulnerability's id and severity, read from a VDR holding these. */
+  const severitiesOf = (vulnerabilities: unknown[]) =>
+    parseCycloneDxVulnerabilities(
+      { bomFormat: 'CycloneDX', specVersion: '1.6', vulnerabilities },
+      'vdr.json',
+    ).findings.map((f) => [f.id, f.severity]);
+
   it('rates a rating named "unknown" by the score beside it', () => {
-    const bom = {
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      vulnerabilities: [
+    expect(
+      severitiesOf([
         { id: 'CVE-2026-3333', ratings: [{ severity: 'unknown', score: 9.8, method: 'CVSSv31' }] },
         { id: 'CVE-2026-4444', ratings: [{ severity: 'unknown' }] },
-      ],
-    };
-    const scan = parseCycloneDxVulnerabilities(bom, 'vdr.json');
-    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ]),
+    ).toEqual([
       ['CVE-2026-3333', 'critical'],
       ['CVE-2026-4444', 'unknown'],
     ]);
   });
 
   it('reads a vendor word beside a CVSS score as the worse of the two, as Grype writes low with 8.2', () => {
-    const bom = {
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      metadata: { tools: { components: [{ name: 'grype', version: '0.80.0' }] } },
-      vulnerabilities: [
+    expect(
+      severitiesOf([
         {
           id: 'CVE-2026-8282',
           ratings: [{ score: 8.2, severity: 'low', method: 'CVSSv31', source: { name: 'debian' } }],
         },
         { id: 'CVE-2026-8283', ratings: [{ score: 9.1, severity: 'none' }] },
         { id: 'CVE-2026-8284', ratings: [{ score: 5, severity: 'critical', method: 'CVSSv4' }] },
-      ],
-    };
-    const scan = parseCycloneDxVulnerabilities(bom, 'grype.cdx.json');
-    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ]),
+    ).toEqual([
       ['CVE-2026-8282', 'high'],
       ['CVE-2026-8283', 'critical'],
       ['CVE-2026-8284', 'critical'],
@@ -165,16 +163,12 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
   });
 
   it('keeps the word of a rating whose score is of another method than CVSS', () => {
-    const bom = {
-      bomFormat: 'CycloneDX',
-      specVersion: '1.6',
-      vulnerabilities: [
+    expect(
+      severitiesOf([
         { id: 'CVE-2026-8285', ratings: [{ score: 8, severity: 'medium', method: 'OWASP' }] },
         { id: 'CVE-2026-8286', ratings: [{ score: 8, method: 'OWASP' }] },
-      ],
-    };
-    const scan = parseCycloneDxVulnerabilities(bom, 'vdr.json');
-    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ]),
+    ).toEqual([
       ['CVE-2026-8285', 'medium'],
       ['CVE-2026-8286', 'high'],
     ]);

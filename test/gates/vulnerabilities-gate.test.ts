@@ -400,8 +400,8 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ]);
   });
 
-  /** A VEX whose one statement sets a critical aside for an image named by its purl, as the affected ref itself. */
-  const vexAbout = (product: string) => ({
+  /** A VEX whose one statement sets a critical aside for what `ref` names. */
+  const vexRef = (ref: string) => ({
     bomFormat: 'CycloneDX',
     specVersion: '1.6',
     vulnerabilities: [
@@ -409,10 +409,13 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
         id: 'CVE-2026-7777',
         ratings: [{ severity: 'critical' }],
         analysis: { state: 'not_affected', justification: 'code_not_reachable' },
-        affects: [{ ref: `pkg:oci/app@${product.replace(':', '%3A')}` }],
+        affects: [{ ref }],
       },
     ],
   });
+
+  /** A VEX whose one statement sets a critical aside for an image named by its purl, as the affected ref itself. */
+  const vexAbout = (product: string) => vexRef(`pkg:oci/app@${product.replace(':', '%3A')}`);
 
   it('takes a VEX whose only statement is about another image digest for no scan of this artifact, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
@@ -576,18 +579,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
     const vexOf = (ref: string) =>
       recordOf(
-        {
-          bomFormat: 'CycloneDX',
-          specVersion: '1.6',
-          vulnerabilities: [
-            {
-              id: 'CVE-2026-7777',
-              ratings: [{ severity: 'critical' }],
-              analysis: { state: 'not_affected', justification: 'code_not_reachable' },
-              affects: [{ ref: `urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#${encodeURIComponent(ref)}` }],
-            },
-          ],
-        },
+        vexRef(`urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#${encodeURIComponent(ref)}`),
         'vex.json',
       );
     const parsed = normaliseDocument(
@@ -616,14 +608,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   it('counts a VEX waiver about an image named by a tag only, and honours one naming the digest', () => {
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
     const ours = `sha256%3A${'a'.repeat(64)}`;
-    const about = (ref: string) =>
-      recordOf(
-        {
-          ...vexAbout(OURS),
-          vulnerabilities: [{ ...vexAbout(OURS).vulnerabilities[0]!, affects: [{ ref }] }],
-        },
-        'vex.json',
-      );
+    const about = (ref: string) => recordOf(vexRef(ref), 'vex.json');
     const pinned = evaluateVulnerabilities(honour, [about(`pkg:oci/app@${ours}?tag=1.0`)], NOW);
     expect([pinned.status, pinned.required.map((r) => r.text)]).toEqual(['pass', []]);
     for (const tagged of ['pkg:oci/app?tag=1.0', 'pkg:docker/acme/app@1.0']) {
@@ -642,9 +627,8 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const about = (container: Record<string, unknown>) =>
       recordOf(
         {
-          ...vexAbout(OURS),
+          ...vexRef('img'),
           components: [{ 'bom-ref': 'img', type: 'container', name: 'registry.example/app', ...container }],
-          vulnerabilities: [{ ...vexAbout(OURS).vulnerabilities[0]!, affects: [{ ref: 'img' }] }],
         },
         'vex.json',
       );
