@@ -364,6 +364,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   const suppressedFindings: SuppressedFinding[] = [];
   const unjustified: string[] = [];
   const unscopedIds: string[] = [];
+  const danglingIds: string[] = [];
   // The images whose findings the document sets aside: they are part of what it describes, so a
   // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
   const suppressedProducts: (string | undefined)[] = [];
@@ -409,6 +410,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const otherBoms: string[] = [];
     /** Image purls with no digest these statements name. */
     const unpinnedProducts: string[] = [];
+    /** Whether a BOM-link into this document names a part it does not hold. */
+    let dangling = false;
     if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
@@ -425,6 +428,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
             ? ownSubject
             : byRef.get(link.ref)
           : byRef.get(ref);
+      if (link && !otherBom && !component) dangling = true;
       const purl = component ? component.purl : ref;
       const image = otherBom ? undefined : purlImageDigestOf(purl);
       products.push(image);
@@ -450,8 +454,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     }
     // A statement that sets a finding aside must say for which product: with no `affects` it
     // names none, and could be about anything (CISA's minimum requirements ask for the product).
-    const unscoped = state !== undefined && NOT_APPLICABLE.has(state) && affects.length === 0;
-    if (unscoped) unscopedIds.push(id);
+    // So must a BOM-link into this document: one naming a part it does not hold names none.
+    const unscoped = state !== undefined && NOT_APPLICABLE.has(state) && (affects.length === 0 || dangling);
+    if (unscoped) (dangling ? danglingIds : unscopedIds).push(id);
     if (state !== undefined && NOT_APPLICABLE.has(state) && !bareNotAffected && !unscoped) {
       const why = detail?.trim()
         ? `: ${detail.trim().length > 120 ? `${detail.trim().slice(0, 119)}…` : detail.trim()}`
@@ -482,6 +487,11 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   if (unscopedIds.length > 0) {
     caveats.push(
       `${unscopedIds.length} vulnerability statement(s) set a finding aside with no "affects" naming the product they are about, so they are counted as findings: ${[...new Set(unscopedIds)].slice(0, 5).join(', ')}${unscopedIds.length > 5 ? ', …' : ''}`,
+    );
+  }
+  if (danglingIds.length > 0) {
+    caveats.push(
+      `${danglingIds.length} vulnerability statement(s) set a finding aside for a BOM-link into this document that names no part of it (no component with that bom-ref), so they are counted as findings: ${[...new Set(danglingIds)].slice(0, 5).join(', ')}${danglingIds.length > 5 ? ', …' : ''}`,
     );
   }
   if (caveats.length > 0) summary.caveats = caveats;

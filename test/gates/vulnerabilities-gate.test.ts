@@ -672,6 +672,24 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     ]);
   });
 
+  it('counts a critical whose VEX statement sets it aside for a BOM-link into itself naming no part of it', () => {
+    const own = {
+      ...vexRef('urn:cdx:0b7c3d4e-1f2a-4b5c-8d9e-0a1b2c3d4e5f/3#ghost'),
+      serialNumber: 'urn:uuid:0b7c3d4e-1f2a-4b5c-8d9e-0a1b2c3d4e5f',
+      version: 3,
+      components: [{ 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1' }],
+    };
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [recordOf(own, 'vex.json')],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+    expect(result.risks.map((r) => r.text)).toContain(
+      'scan by cyclonedx: 1 vulnerability statement(s) set a finding aside for a BOM-link into this document that names no part of it (no component with that bom-ref), so they are counted as findings: CVE-2026-7777',
+    );
+  });
+
   it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
     const vex = vexAbout(`sha256:${'a'.repeat(64)}`);
     const { affects: _named, ...statement } = vex.vulnerabilities[0]!;
