@@ -913,6 +913,44 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     super(runner, q, contiguous);
   }
 
+  /**
+   * The pipeline's latest contract entry is read once a transaction, not once a write: every write
+   * of a group commit asks for it (the pin check, then `markedWithContract`), and under the
+   * pipeline's lock only an append of this same transaction can change it, which records the new
+   * one here (`append`). A write rolled back to its savepoint clears `shared` (group-commit.ts).
+   */
+  override async latestUnstaged(pipeline: string, kind: string): Promise<ChainedEntry | undefined> {
+    if (kind !== ENTRY.contract || this.shared === undefined) return super.latestUnstaged(pipeline, kind);
+    const key = `contract:${pipeline}`;
+    if (this.shared.has(key)) return (this.shared.get(key) as ChainedEntry | null) ?? undefined;
+    const entry = await super.latestUnstaged(pipeline, kind);
+    this.remember(pipeline, entry);
+    return entry;
+  }
+
+  /** Records the contract entry in force (or none) for the rest of the transaction. */
+  private remember(pipeline: string, contract: ChainedEntry | undefined): void {
+    this.shared?.set(`contract:${pipeline}`, contract ?? null);
+    this.shared?.set(
+      `contract-seq:${pipeline}`,
+      contract === undefined ? null : { seq: contract.seq, hash: contract.hash },
+    );
+  }
+
+  /** `seq` and `hash` of the contract entry in force, from `shared` when this transaction read it. */
+  private async latestContract(
+    pipeline: string,
+  ): Promise<{ seq: number | string; hash: string } | undefined> {
+    const key = `contract-seq:${pipeline}`;
+    if (this.shared?.has(key))
+      return (this.shared.get(key) as { seq: number; hash: string } | null) ?? undefined;
+    const [contract] = await this.rows<{ seq: number | string; hash: string }>(this.q.latestContract, {
+      pipeline,
+    });
+    this.shared?.set(key, contract ?? null);
+    return contract;
+  }
+
   async insertArtifact(pipeline: string, artifact: Artifact, actor: string): Promise<void> {
     await this.rows(this.q.insertArtifact, {
       pipeline,
@@ -976,6 +1014,8 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     // The dashboard's listing index moves with the entry, in the same transaction.
     await indexEntry(this, this.runner, this.q.overview, chained);
     this.shared?.set(headKey, { seq: chained.seq, hash: chained.hash, body: chained.body, at: chained.at });
+    if (chained.artifact !== null) this.shared?.set(seenKey(pipeline, chained.artifact), true);
+    if (chained.kind === ENTRY.contract) this.remember(pipeline, chained);
     return chained;
   }
 
@@ -993,12 +1033,12 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     entry: NewEntry,
     head: Pick<LinkedEntryRow, 'seq' | 'body'> | undefined,
   ): Promise<NewEntry> {
-    const [contract] = await this.rows<{ seq: number | string; hash: string }>(this.q.latestContract, {
-      pipeline,
-    });
+    const contract = await this.latestContract(pipeline);
     const inForce = contract === undefined ? null : Number(contract.seq);
     const payload = { ...entry.payload, [CONTRACT_ENTRY]: inForce };
     if (entry.artifact === null) return { ...entry, payload };
+    // An artifact this transaction appended an entry for has been seen (`append` remembers it).
+    if (this.shared?.has(seenKey(pipeline, entry.artifact))) return { ...entry, payload };
     const [seen] = await this.rows<{ seq: number }>(this.q.artifactSeen, {
       pipeline,
       artifact: entry.artifact,
@@ -1034,6 +1074,11 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
       );
     return this.tree.inclusion(pipeline, seq, size);
   }
+}
+
+/** The key under which a transaction remembers that `artifact` has an entry (`shared`). */
+function seenKey(pipeline: string, artifact: string): string {
+  return `seen:${pipeline}\u0000${artifact}`;
 }
 
 /**
@@ -1130,7 +1175,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
               new SqlTransaction(
                 runner,
                 queries,
-                new TreeStore(kysely, runner, queries.tree),
+                new TreeStore(kysely, runner, queries.tree, shared),
                 shared,
                 contiguous,
               ),
@@ -1200,7 +1245,7 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
           new SqlTransaction(
             runner,
             this.q,
-            new TreeStore(this.kysely, runner, this.q.tree),
+            new TreeStore(this.kysely, runner, this.q.tree, shared),
             shared,
             this.contiguous,
           ),

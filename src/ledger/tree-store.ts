@@ -74,12 +74,22 @@ export function treeQueries(k: Kysely<Database>) {
 
 type TreeQueries = ReturnType<typeof treeQueries>;
 
+/** The key of a node in a transaction's memory of the nodes it wrote. */
+function writtenKey(pipeline: string, ref: NodeRef): string {
+  return `tree:${pipeline}\u0000${ref.level}:${ref.index}`;
+}
+
 /** Tree operations over one connection (the store's, or a write transaction's). */
 export class TreeStore {
   constructor(
     private readonly k: Kysely<Database>,
     private readonly runner: SqlRunner,
     private readonly q: TreeQueries,
+    /**
+     * A write transaction's memory (src/ledger/group-commit.ts): the nodes its appends wrote, so
+     * the next append in the same batch finds its left node without reading it back.
+     */
+    private readonly written?: Map<string, unknown>,
   ) {}
 
   /**
@@ -94,7 +104,8 @@ export class TreeStore {
       let leftHash =
         left.level === 0 && previousBody !== undefined
           ? leafHash(previousBody)
-          : await this.node(pipeline, left);
+          : ((this.written?.get(writtenKey(pipeline, left)) as Buffer | undefined) ??
+            (await this.node(pipeline, left)));
       if (leftHash === undefined) {
         // A ledger from before the tree: build it over the entries already there, then go on.
         await this.rebuild(pipeline, seq - 1);
@@ -106,6 +117,7 @@ export class TreeStore {
       await this.runner.execute(
         this.q.insertNode({ pipeline, node: nodeKey(node), hash: hash.toString('hex') }),
       );
+      this.written?.set(writtenKey(pipeline, node), hash);
     }
   }
 
