@@ -317,8 +317,11 @@ export async function run(): Promise<BenchResult[]> {
     writeFileSync(join(dir, 'server.yaml'), SERVER_CONFIG);
     const sqlite = { TOLLGATE_DATA_DIR: join(dir, 'sqlite') };
 
+    // Asked for the evidence rows only (`TOLLGATE_BENCH_ROWS=evidence`): the others keep theirs.
+    const evidenceOnly = process.env.TOLLGATE_BENCH_ROWS?.startsWith('evidence') === true;
+
     // 1. GET status at 64 connections, against bare node:http answering the same bytes.
-    {
+    if (!evidenceOnly) {
       const token = tokenFor(dir, sqlite);
       const server = await startServe(dir, sqlite);
       children.push(server);
@@ -405,7 +408,7 @@ export async function run(): Promise<BenchResult[]> {
       drops.push(schema.drop);
       backends.push(['PostgreSQL', { TOLLGATE_DATABASE_URL: schema.url }]);
     }
-    for (const [label, env] of backends) {
+    for (const [label, env] of evidenceOnly ? [] : backends) {
       const n = 500;
       const { overHttp, inProcess, bareHttp, rounds, medianMs } = await promotionRates(dir, env, n, label);
       // Each promotion over HTTP pays the promotion and a bare round trip at least.
@@ -483,6 +486,7 @@ export async function run(): Promise<BenchResult[]> {
         pass: true,
       });
       stop(server);
+      if (evidenceOnly) return results;
 
       // 4. Three replicas, one killed mid-run, clients retrying with idempotency keys.
       const rschema = await newSchema();

@@ -24,9 +24,11 @@ describe.runIf(POSTGRES_AVAILABLE)('statements kept by a PostgreSQL connection',
   });
 
   const kept = async () =>
-    (await client.query<{ name: string }>('select name from pg_prepared_statements order by name')).rows.map(
-      (r) => r.name,
-    );
+    (
+      (await client.query('select name from pg_prepared_statements order by name')).rows as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
 
   it('a statement with parameters is parsed once and kept under a name of its text', async () => {
     const first = await client.query('select * from t where id = $1', [1]);
