@@ -100,6 +100,7 @@ export class TreeStore {
     const completed = completedBy(seq - 1);
     if (completed.length === 0) return;
     let hash = leafHash(body);
+    const rows: Array<{ ref: NodeRef; hash: Buffer }> = [];
     for (const { node, left } of completed) {
       let leftHash =
         left.level === 0 && previousBody !== undefined
@@ -114,11 +115,20 @@ export class TreeStore {
           throw new Error(`tree node ${left.level}:${left.index} missing after rebuild`);
       }
       hash = nodeHash(leftHash, hash);
-      await this.runner.execute(
-        this.q.insertNode({ pipeline, node: nodeKey(node), hash: hash.toString('hex') }),
-      );
-      this.written?.set(writtenKey(pipeline, node), hash);
+      rows.push({ ref: node, hash });
     }
+    // Every node this entry completes in one statement (one round trip under the pipeline's lock).
+    const values = rows.map((row) => ({ pipeline, node: nodeKey(row.ref), hash: row.hash.toString('hex') }));
+    await this.runner.execute(
+      values.length === 1
+        ? this.q.insertNode(values[0]!)
+        : this.k
+            .insertInto('ledger_tree')
+            .values(values as unknown as Array<Database['ledger_tree']>)
+            .onConflict((c) => c.columns(['pipeline', 'node']).doNothing())
+            .compile(),
+    );
+    for (const row of rows) this.written?.set(writtenKey(pipeline, row.ref), row.hash);
   }
 
   private async node(pipeline: string, ref: NodeRef): Promise<Buffer | undefined> {
