@@ -48,15 +48,8 @@ function capabilitiesOf(kysely: Kysely<Database>, schema: string): DialectCapabi
 export const NAMED_STATEMENTS = 256;
 
 /** A statement's name: the digest of its text, so one name never stands for two texts. */
-const names = new Map<string, string>();
 function statementName(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `tg_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
-    if (names.size >= 4 * NAMED_STATEMENTS) names.clear();
-    names.set(text, name);
-  }
-  return name;
+  return `tg_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
 }
 
 /** PostgreSQL's answer to a kept statement over a table whose columns changed since (a migration). */
@@ -76,7 +69,8 @@ function planOutdated(error: unknown): boolean {
  * transaction, fails as the transaction already has, with the first error).
  */
 export class PreparingClient extends pg.Client {
-  private readonly named = new Set<string>();
+  /** Text → name of the statements this connection keeps (at most {@link NAMED_STATEMENTS}). */
+  private readonly named = new Map<string, string>();
   private readonly unnamed = new Set<string>();
 
   // biome-ignore lint/suspicious/noExplicitAny: pg.Client's query is overloaded; the arguments pass through
@@ -91,9 +85,12 @@ export class PreparingClient extends pg.Client {
     )
       // biome-ignore lint/suspicious/noExplicitAny: as above
       return (super.query as (...a: any[]) => any)(...args);
-    const name = statementName(text);
-    if (!this.named.has(name) && this.named.size >= NAMED_STATEMENTS) return super.query(text, values);
-    this.named.add(name);
+    let name = this.named.get(text);
+    if (name === undefined) {
+      if (this.named.size >= NAMED_STATEMENTS) return super.query(text, values);
+      name = statementName(text);
+      this.named.set(text, name);
+    }
     return super.query({ name, text, values }).catch((error: unknown) => {
       if (!planOutdated(error)) throw error;
       this.unnamed.add(text);
