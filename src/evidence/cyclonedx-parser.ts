@@ -515,6 +515,15 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   return summary;
 }
 
+/**
+ * An OWASP Risk Rating score (0–9) by the methodology's own bands: below 3 low, below 6 medium,
+ * 6 to 9 high; off that scale unknown.
+ */
+function severityFromOwaspScore(score: number): Severity {
+  if (!(score >= 0 && score <= 9)) return 'unknown';
+  return score >= 6 ? 'high' : score >= 3 ? 'medium' : 'low';
+}
+
 /** Rating methods whose `score` is a CVSS base score (0–10), banded as CVSS bands it. */
 const CVSS_METHODS = new Set(['cvssv2', 'cvssv3', 'cvssv31', 'cvssv4']);
 
@@ -522,8 +531,9 @@ const CVSS_METHODS = new Set(['cvssv2', 'cvssv3', 'cvssv31', 'cvssv4']);
  * The severity of a vulnerability: the worst among its ratings, each rated by the worse of its
  * severity word and its score's CVSS band when the score is a CVSS one (a CVSS method, or none
  * named). A producer pairing a vendor's "low" with a CVSS 8.2 (Grype's CycloneDX output does) is
- * read as high: the word cannot talk a score down. A score of another method (OWASP, SSVC, other)
- * rates the finding only when no known word does. See docs/evidence.md.
+ * read as high: the word cannot talk a score down. An OWASP score rates the finding by OWASP's
+ * bands only when no known word does; a score of another method (SSVC, other: Grype's EPSS and
+ * KEV) rates it only beside a word outside the enum, so with no word it is unknown. See docs/evidence.md.
  */
 function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): Severity {
   const severities: Severity[] = [];
@@ -556,8 +566,19 @@ function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): S
       );
     }
     const word = known ?? 'unknown';
-    if (score !== undefined && (cvss || word === 'unknown')) {
+    if (score !== undefined && cvss) {
       severities.push(worstSeverity([word, severityFromCvssScore(score)]));
+    } else if (score !== undefined && word === 'unknown') {
+      // OWASP's risk score has its own bands. Another method's score beside a word of the
+      // producer's own ("important") is that word's number; with no word, or "unknown", it says
+      // nothing of severity (Grype's EPSS, a probability such as 0.03, and KEV, 1): unknown, not low.
+      severities.push(
+        method?.toLowerCase() === 'owasp'
+          ? severityFromOwaspScore(score)
+          : named !== undefined && known === undefined
+            ? severityFromCvssScore(score)
+            : 'unknown',
+      );
     } else if (named !== undefined) {
       severities.push(word);
     }

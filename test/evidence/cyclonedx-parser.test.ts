@@ -174,6 +174,44 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
     ]);
   });
 
+  it('reads a score of another method with no word as unknown, never low (Grype EPSS and KEV)', () => {
+    // Grype rates EPSS (a probability) and KEV (1 when listed) with method other and no word: read
+    // as a CVSS band they were low, and a finding nothing rated passed high: 0.
+    expect(
+      severitiesOf([
+        { id: 'CVE-2026-8288', ratings: [{ score: 0.03, method: 'other' }] },
+        {
+          id: 'CVE-2026-8289',
+          ratings: [
+            { score: 1, method: 'other' },
+            { score: 0.97, method: 'other' },
+          ],
+        },
+        {
+          id: 'CVE-2026-8290',
+          ratings: [
+            { score: 2, method: 'SSVC' },
+            { score: 0.1, severity: 'unknown', method: 'other' },
+          ],
+        },
+        {
+          id: 'CVE-2026-8291',
+          ratings: [
+            { score: 0.5, method: 'other' },
+            { severity: 'high', method: 'other' },
+          ],
+        },
+        { id: 'CVE-2026-8292', ratings: [{ score: 6.5, method: 'OWASP' }] },
+      ]),
+    ).toEqual([
+      ['CVE-2026-8288', 'unknown'],
+      ['CVE-2026-8289', 'unknown'],
+      ['CVE-2026-8290', 'unknown'],
+      ['CVE-2026-8291', 'high'],
+      ['CVE-2026-8292', 'high'],
+    ]);
+  });
+
   it('refuses a CVSS score outside 0 to 10 rather than read the word beside it', () => {
     const bom = {
       bomFormat: 'CycloneDX',
