@@ -33,6 +33,14 @@ export function severityFromScore(score: string): Severity {
 
 const WHAT = 'in-toto vulns predicate';
 
+/** Severity entry methods whose score is no severity: EPSS (a probability) and KEV (a listing). */
+const NO_SEVERITY_METHOD = /(?:^|[^a-z])(?:epss|kev)(?:$|[^a-z])/i;
+
+function methodOf(entry: unknown): string {
+  const method = (entry as { method?: unknown }).method;
+  return typeof method === 'string' ? method : '';
+}
+
 /** Whether a score says how bad a finding is: a word of the scale (unknown included) or a CVSS number. */
 function readableScore(score: string | number): boolean {
   if (typeof score === 'number') return score >= 0 && score <= 10;
@@ -66,18 +74,25 @@ export function parseIntotoVulns(predicate: unknown, file: string): Vulnerabilit
       const score = item.score;
       return typeof score === 'number' ? score : reader.string(score, `${path}.severity[${j}].score`);
     });
-    const severities = scores.map((score) =>
-      typeof score === 'number' ? severityFromCvssScore(score) : severityFromScore(score),
+    // An EPSS entry (a probability, 0.03) or a KEV one (1 when listed) rates no severity: read as
+    // a CVSS number it was low, and a finding nothing else rated passed `high: 0`.
+    const rates = entries.map((entry) => !NO_SEVERITY_METHOD.test(methodOf(entry)));
+    const severities = scores.map((score, j) =>
+      !rates[j]
+        ? 'unknown'
+        : typeof score === 'number'
+          ? severityFromCvssScore(score)
+          : severityFromScore(score),
     );
     // A score that is no word of the scale and no CVSS number ("severe", "n/a", 98) reads as
     // unknown, which only an `unknown` limit counts: when no other entry rates the finding, the
     // predicate is refused rather than passed under `critical: 0` (as Grype's, Trivy's and
     // CycloneDX's readers refuse a word outside their scale).
-    if (scores.length > 0 && scores.every((score) => !readableScore(score))) {
+    if (scores.length > 0 && scores.every((score, j) => !rates[j] || !readableScore(score))) {
       throw shapeError(
         file,
         `${path}.severity[0].score`,
-        `a severity word (${Object.keys(NAMED).join(', ')}) or a CVSS score from 0 to 10, in at least one entry`,
+        `a severity word (${Object.keys(NAMED).join(', ')}) or a CVSS score from 0 to 10, in at least one entry (an EPSS or KEV entry rates no severity)`,
         scores[0],
         WHAT,
       );

@@ -266,6 +266,24 @@ describe('parseIntotoVulns (in-toto vulns v0.2 predicate)', () => {
     expect(parseIntotoVulns(rated, 'vulns.json').findings[0]?.severity).toBe('critical');
   });
 
+  it('reads an EPSS or KEV entry as no severity, never as a low CVSS score', () => {
+    const statement = sampleJson('vulns-v0.2.intoto.json') as {
+      predicate: { scanner: { result: Array<{ severity: unknown }> } };
+    };
+    const predicate = structuredClone(statement.predicate);
+    predicate.scanner.result[0]!.severity = [
+      { method: 'EPSS', score: '0.03' },
+      { method: 'cisa-kev', score: 1 },
+      { method: 'vendor', score: 'unknown' },
+    ];
+    expect(parseIntotoVulns(predicate, 'vulns.json').findings[0]?.severity).toBe('unknown');
+    // With nothing else to rate it, the predicate is refused as any unrated result is.
+    predicate.scanner.result[0]!.severity = [{ method: 'epss', score: 0.03 }];
+    expect(() => parseIntotoVulns(predicate, 'vulns.json')).toThrow(
+      /at predicate\.scanner\.result\[0\]\.severity\[0\]\.score: expected .* in at least one entry \(an EPSS or KEV entry rates no severity\), found number 0\.03/,
+    );
+  });
+
   it('maps score words and numbers', () => {
     expect(
       ['Important', 'moderate', 'NEGLIGIBLE', '9.8', '3.1', 'n/a', 'constructor'].map(severityFromScore),
