@@ -49,7 +49,66 @@ function readBom(value: unknown, file: string): { bom: JsonObject; reader: JsonR
   const specVersion = reader.string(bom.specVersion, 'specVersion');
   if (!/^1\.\d+$/.test(specVersion))
     throw shapeError(file, 'specVersion', 'a CycloneDX 1.x version', specVersion, WHAT);
+  refuseSharedBomRefs(bom, file);
   return { bom, reader, specVersion };
+}
+
+/** A value met walking a BOM, linked to its parent so that its path is made only when needed. */
+interface BomNode {
+  value: unknown;
+  parent?: BomNode;
+  key?: string | number;
+}
+
+function pathOf(node: BomNode): string {
+  let path = '';
+  for (let at: BomNode | undefined = node; at?.parent; at = at.parent) {
+    path = typeof at.key === 'number' ? `[${at.key}]${path}` : `.${at.key}${path}`;
+  }
+  return path.replace(/^\./, '');
+}
+
+/**
+ * Refuses a BOM in which two parts (components, services, vulnerabilities, anything carrying one)
+ * share a `bom-ref`. The spec requires it unique within a BOM: a reference to a shared one (a VEX
+ * statement's `affects[].ref`, a BOM-link) names either, and read as the last one it pointed a
+ * waiver at whichever package came last. Names the second one's path and the first's.
+ */
+function refuseSharedBomRefs(bom: JsonObject, file: string): void {
+  const seen = new Map<string, BomNode>();
+  const stack: BomNode[] = [{ value: bom }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const { value } = node;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        if (typeof value[i] === 'object' && value[i] !== null)
+          stack.push({ value: value[i], parent: node, key: i });
+      }
+      continue;
+    }
+    const object = value as JsonObject;
+    const ref = object['bom-ref'];
+    if (typeof ref === 'string' && ref !== '') {
+      const first = seen.get(ref);
+      if (first) {
+        throw shapeError(
+          file,
+          `${pathOf(node)}.bom-ref`,
+          `a bom-ref no other part of the BOM has (CycloneDX requires it unique: a reference to it would name either part), but ${pathOf(first)}.bom-ref has it already`,
+          ref,
+          WHAT,
+        );
+      }
+      seen.set(ref, node);
+    }
+    const keys = Object.keys(object);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const child = object[keys[i]!];
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, parent: node, key: keys[i] });
+    }
+  }
 }
 
 /**

@@ -49,6 +49,9 @@ const LISTS = new Set([
   'properties',
   'affects',
   'cwes',
+  // 1.7's references to patents (`<bom-ref>patent-1</bom-ref>`): JSON's array of bom-ref strings,
+  // not a field that defines one.
+  'patentRefs',
 ]);
 
 /**
@@ -88,6 +91,8 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
   const open: Frame[] = [];
   // Depth inside an element of another namespace: it and all it holds are skipped.
   let foreign = 0;
+  /** Each bom-ref met, with the element and line that first gave it. */
+  const bomRefs = new Map<string, { name: string; line: number }>();
   parser.on('error', (error) => {
     throw invalid(parser.line, parser.column, xmlErrorText(error.message, CYCLONEDX));
   });
@@ -117,6 +122,20 @@ export function parseCycloneDxXml(text: string, file: string): JsonObject {
       if (attribute.prefix !== '' || attribute.local === 'xmlns') continue;
       attributes ??= {};
       attributes[attribute.local] = attribute.value;
+    }
+    // A bom-ref attribute names its part; the spec requires it unique within the BOM, as a
+    // reference to a shared one (a VEX statement's target) would name either part.
+    const ref = attributes?.['bom-ref'];
+    if (ref !== undefined && ref !== '') {
+      const first = bomRefs.get(ref);
+      if (first) {
+        throw invalid(
+          parser.line,
+          parser.column,
+          `<${element.local}> has bom-ref ${JSON.stringify(ref)}, which the <${first.name}> at line ${first.line} has already; expected every bom-ref unique within the BOM (a reference to it would name either)`,
+        );
+      }
+      bomRefs.set(ref, { name: element.local, line: parser.line });
     }
     const parent = open[open.length - 1];
     if (parent) parent.parent = true;

@@ -434,3 +434,51 @@ describe('parseCycloneDx refuses the wrong shape, naming the file and the path',
     ).toContain('at specVersion: expected a CycloneDX 1.x version, found the string "2.0"');
   });
 });
+
+describe('CycloneDX: a bom-ref two parts share', () => {
+  // Unique within a BOM by the spec; a VEX resolved a shared one to whichever part came last, so
+  // a waiver written for one package was taken for another.
+  const vex = (extra: Record<string, unknown>) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    components: [
+      { 'bom-ref': 'lib', name: 'openssl', version: '3.0.1', purl: 'pkg:deb/debian/openssl@3.0.1' },
+      { name: 'app', components: [{ 'bom-ref': 'lib', name: 'left-pad', version: '1.0.0' }] },
+    ],
+    vulnerabilities: [
+      {
+        id: 'CVE-2026-7001',
+        ratings: [{ severity: 'critical' }],
+        affects: [{ ref: 'lib' }],
+        analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+      },
+    ],
+    ...extra,
+  });
+
+  it('refuses the VEX and the SBOM, naming the second one and the first', () => {
+    const message =
+      'v.json: not a valid CycloneDX document: at components[1].components[0].bom-ref: expected a bom-ref no other part of the BOM has (CycloneDX requires it unique: a reference to it would name either part), but components[0].bom-ref has it already, found the string "lib"';
+    const scan = tollgateErrorOf(() => parseCycloneDxVulnerabilities(vex({}), 'v.json'));
+    expect(scan.code).toBe('EVIDENCE_INVALID');
+    expect(scan.message).toBe(message);
+    expect(tollgateErrorOf(() => parseCycloneDx(vex({}), 'v.json')).message).toBe(message);
+  });
+
+  it('refuses a service sharing a component bom-ref, and a vulnerability sharing one', () => {
+    const unique = vex({});
+    (unique.components[1]!.components as Array<Record<string, unknown>>)[0]!['bom-ref'] = 'pad';
+    expect(parseCycloneDxVulnerabilities(unique, 'v.json').suppressed).toBe(1);
+    expect(
+      tollgateErrorOf(() =>
+        parseCycloneDxVulnerabilities({ ...unique, services: [{ 'bom-ref': 'pad', name: 'api' }] }, 'v.json'),
+      ).message,
+    ).toMatch(
+      /^v\.json: not a valid CycloneDX document: at services\[0\]\.bom-ref: .*but components\[1\]\.components\[0\]\.bom-ref has it already/,
+    );
+    const vulnerabilities = [{ ...unique.vulnerabilities[0], 'bom-ref': 'lib' }];
+    expect(
+      tollgateErrorOf(() => parseCycloneDxVulnerabilities({ ...unique, vulnerabilities }, 'v.json')).message,
+    ).toMatch(/at vulnerabilities\[0\]\.bom-ref: .*but components\[0\]\.bom-ref has it already/);
+  });
+});

@@ -286,3 +286,51 @@ describe('broken CycloneDX XML, refused at its line', () => {
     );
   });
 });
+
+describe('CycloneDX XML: a bom-ref two parts share', () => {
+  it('refuses the document at the line of the second one', () => {
+    const xml = [
+      '<?xml version="1.0"?>',
+      '<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">',
+      '  <components>',
+      '    <component type="library" bom-ref="lib"><name>openssl</name><version>3.0.1</version></component>',
+      '    <component type="library" bom-ref="lib"><name>left-pad</name><version>1.0.0</version></component>',
+      '  </components>',
+      '  <vulnerabilities><vulnerability><id>CVE-2026-7001</id>',
+      '    <analysis><state>not_affected</state><justification>code_not_reachable</justification></analysis>',
+      '    <affects><target><ref>lib</ref></target></affects>',
+      '  </vulnerability></vulnerabilities>',
+      '</bom>',
+    ].join('\n');
+    const error = tollgateErrorOf(() => scanOf(xml));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(
+      /^vex\.xml:5:\d+: <component> has bom-ref "lib", which the <component> at line 4 has already; expected every bom-ref unique within the BOM/,
+    );
+    const services = xml
+      .replace(
+        '  </components>',
+        '  </components>\n  <services><service bom-ref="lib"><name>api</name></service></services>',
+      )
+      .replace('bom-ref="lib"><name>left-pad', 'bom-ref="pad"><name>left-pad');
+    expect(tollgateErrorOf(() => scanOf(services)).message).toMatch(
+      /^vex\.xml:7:\d+: <service> has bom-ref "lib", which the <component> at line 4/,
+    );
+  });
+
+  it('reads 1.7 patentRefs as the references they are, as the JSON list of strings', () => {
+    const bom = parseCycloneDxXml(
+      [
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.7">',
+        '  <components><component type="library"><name>a</name><patentAssertions>',
+        '    <patentAssertion bom-ref="pa-1"><assertionType>ownership</assertionType><patentRefs><bom-ref>patent-1</bom-ref></patentRefs></patentAssertion>',
+        '  </patentAssertions></component></components>',
+        '  <definitions><patents><patent bom-ref="patent-1"><patentNumber>1</patentNumber></patent></patents></definitions>',
+        '</bom>',
+      ].join('\n'),
+      'p.xml',
+    );
+    const component = (bom.components as Array<Record<string, unknown>>)[0]!;
+    expect(JSON.stringify(component.patentAssertions)).toContain('"patentRefs":["patent-1"]');
+  });
+});
