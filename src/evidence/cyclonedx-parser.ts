@@ -537,6 +537,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     suppressed: suppressedFindings.length,
   };
   if (suppressedFindings.length > 0) summary.suppressedFindings = keepSuppressed(suppressedFindings);
+  // Listing no components, with every statement setting a finding aside, it is a VEX: analysis of
+  // findings made elsewhere, no scan (OpenVEX and CSAF VEX are refused for the same reason).
+  if (!listsParts && findings.length === 0 && suppressedFindings.length > 0) summary.analysisOnly = true;
   const caveats: string[] = [];
   if (unjustified.length > 0) {
     caveats.push(

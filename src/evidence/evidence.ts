@@ -241,6 +241,12 @@ export interface VulnerabilitySummary {
    */
   vexBoms?: string[];
   /**
+   * True for a CycloneDX VEX that lists no components and whose every statement sets a finding
+   * aside: it states analysis and scanned nothing, so the `vulnerabilities` gate does not take it
+   * for a scan of the artifact (its statements still count beside a scan).
+   */
+  analysisOnly?: true;
+  /**
    * What the report says it scanned, when the format says: Trivy's `ArtifactType` and
    * `ArtifactName` (`container_image`, `filesystem`, `repository`, …), Grype's `source.type` and
    * target (`image`, `directory`, `file`, …). A re-scan replaces an earlier one only of the same

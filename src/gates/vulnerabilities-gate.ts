@@ -368,9 +368,18 @@ export function evaluateVulnerabilities(
   }));
   const kept = heres.filter((here) => !onlyElsewhere(here));
   const scans = kept.map((here) => here.scan);
-  if (scans.length === 0 && wanted) {
+  // A VEX listing no components whose every statement sets a finding aside scanned nothing: under
+  // honour it passed as a clean scan. Its statements still count beside a scan.
+  const analysisOnly: DecisionItem[] = scans
+    .filter((scan) => scan.data.analysisOnly)
+    .map((scan) => ({
+      gate: GATE,
+      text: `${scan.data.scanner}'s ${scan.format} report lists no components and only sets findings aside (a VEX): it states analysis and is no scan of ${scan.artifact}`,
+      evidence: [scan.id],
+    }));
+  if (scans.every((scan) => scan.data.analysisOnly) && wanted) {
     return gateResult(GATE, 'fail', `no scan by ${wanted.join(', ')} for this digest`, {
-      risks: [...ignoredLines, ...aboutOthers],
+      risks: [...ignoredLines, ...aboutOthers, ...analysisOnly],
       required: [
         {
           gate: GATE,
@@ -379,9 +388,9 @@ export function evaluateVulnerabilities(
       ],
     });
   }
-  if (scans.length === 0) {
+  if (scans.every((scan) => scan.data.analysisOnly)) {
     return gateResult(GATE, 'fail', 'no vulnerability scan for this digest', {
-      risks: aboutOthers,
+      risks: [...aboutOthers, ...analysisOnly],
       required: [
         {
           gate: GATE,
@@ -410,7 +419,7 @@ export function evaluateVulnerabilities(
     evidenceSeq,
   );
   required.push(...shared.required);
-  risks.push(...shared.risks, ...ignoredLines, ...aboutOthers);
+  risks.push(...shared.risks, ...ignoredLines, ...aboutOthers, ...analysisOnly);
   const ids = scans.map((s) => s.id);
 
   const counted: Record<Severity, MergedFinding[]> = {

@@ -417,6 +417,33 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   /** A VEX whose one statement sets a critical aside for an image named by its purl, as the affected ref itself. */
   const vexAbout = (product: string) => vexRef(`pkg:oci/app@${product.replace(':', '%3A')}`);
 
+  it('takes a VEX of no components whose every statement is a waiver for no scan, as an SBOM, even under honour', () => {
+    const ours = `sha256:${'a'.repeat(64)}`;
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    const parsed = normaliseDocument(JSON.stringify(vexAbout(ours)), 'vex.json', 'scan');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    expect(parsed.data.analysisOnly).toBe(true);
+    const vex = scan([], { data: parsed.data, format: parsed.format, artifact: ours });
+    const alone = evaluateVulnerabilities(honour, [vex], NOW);
+    expect(alone.status).toBe('fail');
+    expect(alone.summary).toBe('no vulnerability scan for this digest');
+    const noScan = `cyclonedx's cyclonedx report lists no components and only sets findings aside (a VEX): it states analysis and is no scan of ${ours}`;
+    expect(alone.risks.map((r) => r.text)).toEqual([noScan]);
+    const named = evaluateVulnerabilities({ ...honour, scanners: ['cyclonedx'] }, [vex], NOW);
+    expect([named.status, named.summary]).toEqual(['fail', 'no scan by cyclonedx for this digest']);
+    // Beside a scan its statements still count as ever: honoured, and counted when not.
+    expect(evaluateVulnerabilities(honour, [vex, scan([])], NOW).status).toBe('pass');
+    expect(evaluateVulnerabilities(req({ critical: 0 }), [vex, scan([])], NOW).status).toBe('fail');
+    // A VEX listing the components it speaks of stays a scan.
+    const listing = normaliseDocument(
+      JSON.stringify({ ...vexAbout(ours), components: [{ name: 'openssl', version: '3.0.1' }] }),
+      'vex.json',
+      'scan',
+    );
+    if (listing.type !== 'evidence' || listing.data.kind !== 'vulnerabilities') throw new Error('not a scan');
+    expect(listing.data.analysisOnly).toBeUndefined();
+  });
+
   it('takes a VEX whose only statement is about another image digest for no scan of this artifact, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const other = `sha256:${'b'.repeat(64)}`;
@@ -434,7 +461,8 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const own = normaliseDocument(JSON.stringify(vexAbout(ours)), 'vex.json', 'scan');
     if (own.type !== 'evidence') throw new Error('not evidence');
     const here = scan([], { data: own.data, format: own.format, artifact: ours });
-    expect(evaluateVulnerabilities(honour, [here], NOW).status).toBe('pass');
+    // Beside a scan of it: alone, a VEX of no components scans nothing.
+    expect(evaluateVulnerabilities(honour, [here, scan([])], NOW).status).toBe('pass');
   });
 
   it('takes a VEX in a statement about this artifact that speaks only of another image for no scan, even under honour', () => {
@@ -455,7 +483,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     const elsewhere = evaluateVulnerabilities(honour, [read(other)], NOW);
     expect(elsewhere.status).toBe('fail');
     expect(elsewhere.summary).toBe('no vulnerability scan for this digest');
-    expect(evaluateVulnerabilities(honour, [read(ours)], NOW).status).toBe('pass');
+    expect(evaluateVulnerabilities(honour, [read(ours), scan([])], NOW).status).toBe('pass');
   });
 
   /** A VEX with one statement per product: each sets a critical aside for the image it names. */
@@ -489,16 +517,17 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     // Honoured: the statement about this artifact sets its critical aside; the other one is not ours.
     const honoured = evaluateVulnerabilities(
       req({ critical: 0, reportSuppressions: 'honour' }),
-      [record],
+      [record, scan([])],
       NOW,
     );
     expect(honoured.status).toBe('pass');
     expect(honoured.risks.map((r) => r.text)).toEqual([
+      `cyclonedx's cyclonedx report lists no components and only sets findings aside (a VEX): it states analysis and is no scan of ${ours}`,
       ignored,
       `1 finding(s) suppressed in the cyclonedx report itself (VEX, ignore rules or suppressions) were not counted (the contract honours report-side suppressions): CVE-2026-1111 (critical) in pkg:oci/app@sha256%3A${'a'.repeat(64)}: analysis.state not_affected (code_not_reachable)`,
     ]);
     // Counted: only the statement about this artifact is a finding of it.
-    const counted = evaluateVulnerabilities(req({ critical: 0 }), [record], NOW);
+    const counted = evaluateVulnerabilities(req({ critical: 0 }), [record, scan([])], NOW);
     expect(counted.status).toBe('fail');
     expect(counted.required.map((r) => r.text)).toEqual([
       `1 critical finding(s), at most 0 allowed: CVE-2026-1111 in pkg:oci/app@sha256%3A${'a'.repeat(64)}`,
@@ -531,7 +560,10 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     'CVE-2020-25649 in urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0?type=jar';
 
   it('counts what the bom-examples VEX sets aside through a BOM-link to a BOM not attested for this artifact, even under honour', () => {
-    for (const evidence of [[bomLinkVex()], [bomLinkVex(), exampleSbom()]]) {
+    for (const evidence of [
+      [bomLinkVex(), scan([])],
+      [bomLinkVex(), exampleSbom(), scan([])],
+    ]) {
       const result = evaluateVulnerabilities(honourHigh, evidence, NOW);
       expect(result.status).toBe('fail');
       expect(result.required.map((r) => r.text)).toEqual([
@@ -545,12 +577,12 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   it('honours a BOM-link waiver only with an SBOM of that serial number and version attested for this artifact', () => {
     const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
     const linked = exampleSbom({ serialNumber });
-    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked], NOW).status).toBe('pass');
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked, scan([])], NOW).status).toBe('pass');
     // Another version of that BOM, or that BOM attested for another artifact, is not what the link names.
     const version2 = exampleSbom({ serialNumber, version: 2 });
-    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), version2], NOW).status).toBe('fail');
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), version2, scan([])], NOW).status).toBe('fail');
     const elsewhere = exampleSbom({ serialNumber, artifact: `sha256:${'b'.repeat(64)}` });
-    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), elsewhere], NOW).status).toBe('fail');
+    expect(evaluateVulnerabilities(honourHigh, [bomLinkVex(), elsewhere, scan([])], NOW).status).toBe('fail');
   });
 
   it('counts a BOM-link waiver whose bom-ref the attested SBOM of that serial and version does not hold', () => {
@@ -568,7 +600,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     );
     if (parsed.type !== 'evidence') throw new Error('not evidence');
     const linked = sbom([], { data: parsed.data, format: parsed.format, artifact: OURS });
-    const result = evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked], NOW);
+    const result = evaluateVulnerabilities(honourHigh, [bomLinkVex(), linked, scan([])], NOW);
     expect(result.status).toBe('fail');
     expect(result.required.map((r) => r.text)).toEqual([`1 high finding(s), at most 0 allowed: ${jackson}`]);
     const counted = `1 finding(s) the cyclonedx report sets aside are counted: its statements name their product by a BOM-link to ${LINKED}#pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0?type=jar, and the CycloneDX SBOM attested for this artifact with that serial number and version holds no component with that bom-ref: CVE-2020-25649 (high)`;
@@ -597,22 +629,22 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     if (parsed.type !== 'evidence') throw new Error('not evidence');
     const bomRecord = sbom([], { data: parsed.data, format: parsed.format });
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
-    expect(evaluateVulnerabilities(honour, [vexOf('ssl-1'), bomRecord], NOW).status).toBe('pass');
+    expect(evaluateVulnerabilities(honour, [vexOf('ssl-1'), bomRecord, scan([])], NOW).status).toBe('pass');
     // Its purl is not its bom-ref, and another bom-ref names nothing in it.
-    expect(evaluateVulnerabilities(honour, [vexOf('pkg:deb/openssl@3.0.1'), bomRecord], NOW).status).toBe(
-      'fail',
-    );
-    expect(evaluateVulnerabilities(honour, [vexOf('ssl-2'), bomRecord], NOW).status).toBe('fail');
+    expect(
+      evaluateVulnerabilities(honour, [vexOf('pkg:deb/openssl@3.0.1'), bomRecord, scan([])], NOW).status,
+    ).toBe('fail');
+    expect(evaluateVulnerabilities(honour, [vexOf('ssl-2'), bomRecord, scan([])], NOW).status).toBe('fail');
   });
 
   it('counts a VEX waiver about an image named by a tag only, and honours one naming the digest', () => {
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
     const ours = `sha256%3A${'a'.repeat(64)}`;
     const about = (ref: string) => recordOf(vexRef(ref), 'vex.json');
-    const pinned = evaluateVulnerabilities(honour, [about(`pkg:oci/app@${ours}?tag=1.0`)], NOW);
+    const pinned = evaluateVulnerabilities(honour, [about(`pkg:oci/app@${ours}?tag=1.0`), scan([])], NOW);
     expect([pinned.status, pinned.required.map((r) => r.text)]).toEqual(['pass', []]);
     for (const tagged of ['pkg:oci/app?tag=1.0', 'pkg:docker/acme/app@1.0']) {
-      const result = evaluateVulnerabilities(honour, [about(tagged)], NOW);
+      const result = evaluateVulnerabilities(honour, [about(tagged), scan([])], NOW);
       expect(result.status).toBe('fail');
       expect(result.required.map((r) => r.text)).toEqual([
         `1 critical finding(s), at most 0 allowed: CVE-2026-7777 in ${tagged}`,
