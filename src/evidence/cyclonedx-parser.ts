@@ -75,9 +75,31 @@ function pathOf(node: BomNode): string {
  * waiver at whichever package came last. Names the second one's path and the first's.
  */
 function refuseSharedBomRefs(bom: JsonObject, file: string): void {
-  const seen = new Map<string, BomNode>();
+  // A first pass keeps no paths (100,000 components); only a shared ref is walked again for them.
+  const seen = new Set<string>();
+  const values: unknown[] = [bom];
+  let shared: string | undefined;
+  while (values.length > 0 && shared === undefined) {
+    const value = values.pop() as JsonObject | unknown[];
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) values.push(item);
+      continue;
+    }
+    const ref = value['bom-ref'];
+    if (typeof ref === 'string' && ref !== '') {
+      if (seen.has(ref)) shared = ref;
+      seen.add(ref);
+    }
+    for (const key in value) {
+      const child = value[key];
+      if (typeof child === 'object' && child !== null) values.push(child);
+    }
+  }
+  if (shared === undefined) return;
+  // In document order: the first part giving it, and the second.
+  const holders: BomNode[] = [];
   const stack: BomNode[] = [{ value: bom }];
-  while (stack.length > 0) {
+  while (holders.length < 2) {
     const node = stack.pop()!;
     const { value } = node;
     if (Array.isArray(value)) {
@@ -88,20 +110,7 @@ function refuseSharedBomRefs(bom: JsonObject, file: string): void {
       continue;
     }
     const object = value as JsonObject;
-    const ref = object['bom-ref'];
-    if (typeof ref === 'string' && ref !== '') {
-      const first = seen.get(ref);
-      if (first) {
-        throw shapeError(
-          file,
-          `${pathOf(node)}.bom-ref`,
-          `a bom-ref no other part of the BOM has (CycloneDX requires it unique: a reference to it would name either part), but ${pathOf(first)}.bom-ref has it already`,
-          ref,
-          WHAT,
-        );
-      }
-      seen.set(ref, node);
-    }
+    if (object['bom-ref'] === shared) holders.push(node);
     const keys = Object.keys(object);
     for (let i = keys.length - 1; i >= 0; i--) {
       const child = object[keys[i]!];
@@ -109,6 +118,13 @@ function refuseSharedBomRefs(bom: JsonObject, file: string): void {
         stack.push({ value: child, parent: node, key: keys[i] });
     }
   }
+  throw shapeError(
+    file,
+    `${pathOf(holders[1]!)}.bom-ref`,
+    `a bom-ref no other part of the BOM has (CycloneDX requires it unique: a reference to it would name either part), but ${pathOf(holders[0]!)}.bom-ref has it already`,
+    shared,
+    WHAT,
+  );
 }
 
 /**
