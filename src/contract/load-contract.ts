@@ -11,8 +11,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { inputError, TollgateError, unreadableFile } from '../errors.js';
+import { expansionBudget } from '../policy/window-spec.js';
 import { freezeDeep, withoutPrototypes } from '../records.js';
 import { adminsSection, groupsSection } from './people-section.js';
+import { windowOccurrenceIssues } from './requires/windows.js';
 import { contractSchema, EXTENSION_PREFIX } from './schema.js';
 import { formatIssue, positionOf } from './schema-issues.js';
 import { checkStageGraph } from './stage-graph.js';
@@ -29,6 +31,11 @@ export const DEFAULT_MAX_CONTRACT_BYTES = 1024 * 1024;
 export interface ContractLimits {
   /** Largest contract accepted, in bytes (UTF-8). Default {@link DEFAULT_MAX_CONTRACT_BYTES}. */
   maxBytes?: number;
+  /**
+   * Periods of recurrence rules the load may expand to find windows that never occur, over all
+   * windows together. Default {@link DEFAULT_EXPANSION_PERIODS}; past it the contract is refused.
+   */
+  expansionPeriods?: number;
 }
 
 function tooLarge(file: string, size: number, maxBytes: number): TollgateError {
@@ -118,9 +125,17 @@ function loadContractText(
   for (const key of Object.keys(raw))
     if (key.startsWith(EXTENSION_PREFIX)) delete (raw as Record<string, unknown>)[key];
   const parsed = contractSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    const messages = parsed.error.issues.map((issue) => formatIssue(issue, locate, file));
-    const where = positionOf(parsed.error.issues[0]!, locate);
+  // The windows that never occur, found with one budget of expansion for the whole contract: a
+  // contract of thousands of such windows is refused when the budget is spent, not checked for an hour.
+  const issues: z.core.$ZodIssue[] = parsed.success
+    ? windowOccurrenceIssues(
+        (raw as { stages: Parameters<typeof windowOccurrenceIssues>[0] }).stages,
+        expansionBudget(limits.expansionPeriods),
+      ).map((issue) => ({ code: 'custom', input: undefined, ...issue }))
+    : parsed.error.issues;
+  if (!parsed.success || issues.length > 0) {
+    const messages = issues.map((issue) => formatIssue(issue, locate, file));
+    const where = positionOf(issues[0]!, locate);
     throw new TollgateError('CONTRACT_INVALID', messages.join('\n'), { position: { file, ...where } });
   }
   // Stage, group, signer and other names are keys the user chose; without a prototype, a stage

@@ -12,8 +12,60 @@ import { RRuleTemporal } from 'rrule-temporal';
 /** No zone is more than 16 hours from UTC: a wall time read in one moves by less than this. */
 const ZONE_MARGIN_MS = 48 * 3_600_000;
 
-/** The expansion library's default budget of periods, named in the message. */
+/** Periods of one rule expanded at most: a rule with no occurrence in them never occurs. */
 const PERIODS = 10_000;
+
+/**
+ * Periods that prove a rule never occurs when none of them has an occurrence (one more than the
+ * cycle, for a first period cut by the start). The Gregorian calendar repeats every 400 years
+ * (146,097 days, a whole number of weeks: weekdays, leap days and week numbers all repeat), so a
+ * YEARLY rule every `n` years meets every kind of year within 400 / gcd(n, 400) periods and a
+ * MONTHLY one every kind of month within 4,800 / gcd(n, 4,800); a rule of those with no occurrence
+ * there has none at all. Other frequencies take the plain limit.
+ */
+function periodLimit(freq: string | undefined, interval: number): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  if (freq === 'YEARLY') return 400 / gcd(interval, 400) + 1;
+  if (freq === 'MONTHLY') return 4_800 / gcd(interval, 4_800) + 1;
+  return PERIODS;
+}
+
+/**
+ * The expansion work the checks of one contract's windows may do together, in periods: a contract
+ * with thousands of windows that never occur (each costing its whole limit) would otherwise hold a
+ * server's CPU for an hour. Passed with the call (one per contract load), spent by `neverOccurs`.
+ */
+export interface ExpansionBudget {
+  /** Periods still to spend. */
+  remaining: number;
+  /** Set when a rule was refused because the periods left could not judge it. */
+  exhausted?: boolean;
+}
+
+/**
+ * Periods one contract load may expand: the limit of a few rules that never occur, or of
+ * hundreds of ordinary ones (those occur within a period or two).
+ */
+export const DEFAULT_EXPANSION_PERIODS = 30_000;
+
+/** The periods from the start to an occurrence at `ms`, of the rule's frequency, counting both ends. */
+function periodsUntil(freq: string | undefined, interval: number, startMs: number, ms: number): number {
+  const from = new Date(startMs);
+  const to = new Date(ms);
+  const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
+  const hours = Math.ceil((ms - startMs) / 3_600_000);
+  const count =
+    freq === 'YEARLY'
+      ? to.getUTCFullYear() - from.getUTCFullYear()
+      : freq === 'MONTHLY'
+        ? months
+        : freq === 'WEEKLY'
+          ? Math.ceil(hours / 168)
+          : freq === 'DAILY'
+            ? Math.ceil(hours / 24)
+            : hours;
+  return Math.floor(Math.max(0, count) / interval) + 1;
+}
 
 /**
  * Parts with which a rule may select no time at all. Without them, an INTERVAL=1 rule occurs (the
@@ -63,10 +115,16 @@ function wallMs(start: string): number {
 
 /**
  * Why the rule never occurs from `start` (a checked local date-time), or undefined when it may.
- * `parts` are a rule `parseRecurrence` accepted.
- * @example neverOccurs({ FREQ: 'MONTHLY', BYDAY: 'MO', BYSETPOS: '6' }, '2001-01-01T00:00') // 'no occurrence in …'
+ * `parts` are a rule `parseRecurrence` accepted. The periods expanded are taken from `budget`;
+ * when it runs out before the rule is judged, the rule is refused as too costly to check (fail
+ * closed: a window nobody checked is not let through).
+ * @example neverOccurs({ FREQ: 'MONTHLY', BYDAY: 'MO', BYSETPOS: '6' }, '2001-01-01T00:00', { remaining: 30_000 }) // 'no occurrence in …'
  */
-export function neverOccurs(parts: Record<string, string>, start: string): string | undefined {
+export function neverOccurs(
+  parts: Record<string, string>,
+  start: string,
+  budget: ExpansionBudget,
+): string | undefined {
   const startMs = wallMs(start);
   // Far before the start in any zone: no occurrence (each at or after the start) comes before it.
   if (parts.UNTIL !== undefined && untilMs(parts.UNTIL) + ZONE_MARGIN_MS < startMs)
@@ -79,17 +137,34 @@ export function neverOccurs(parts: Record<string, string>, start: string): strin
     .join(';');
   const iso = new Date(startMs).toISOString();
   const dtstart = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  const interval = Number(parts.INTERVAL ?? '1');
+  const limit = periodLimit(parts.FREQ, interval);
+  const allowed = Math.min(limit, budget.remaining);
+  const tooCostly = `the windows of this contract are too costly to check: expanding this rule from its start (${start}) to find whether it ever occurs would pass the budget of periods one contract load may expand; a window nobody checked is not let through: remove the windows that never occur, or give fewer rules with BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY or an INTERVAL`;
+  if (allowed <= 0) {
+    budget.exhausted = true;
+    return tooCostly;
+  }
   let first: { epochMilliseconds: number } | null;
   try {
     const rule = new RRuleTemporal({
       rruleString: `DTSTART;TZID=UTC:${dtstart}\nRRULE:${rest}`,
-      maxIterations: PERIODS,
+      maxIterations: allowed,
     });
     first = rule.next(new Date(startMs), true);
   } catch {
-    // The library gives up after PERIODS periods of the rule without an occurrence.
-    return `no occurrence in the ${PERIODS.toLocaleString('en-US')} ${parts.FREQ} periods from its start (${start}): its parts select no time together, so the window never occurs; check BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY and INTERVAL against the other parts`;
+    // The library gives up after `allowed` periods of the rule without an occurrence.
+    budget.remaining -= allowed;
+    if (allowed < limit) {
+      budget.exhausted = true;
+      return tooCostly;
+    }
+    return `no occurrence in the ${limit.toLocaleString('en-US')} ${parts.FREQ} periods from its start (${start})${limit < PERIODS ? ', which meet every kind of period the calendar has (it repeats every 400 years)' : ''}: its parts select no time together, so the window never occurs; check BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY and INTERVAL against the other parts`;
   }
+  budget.remaining -=
+    first === null
+      ? 1
+      : Math.min(allowed, periodsUntil(parts.FREQ, interval, startMs, first.epochMilliseconds));
   if (first === null)
     return `no occurrence from its start (${start}): its parts select no time together, so the window never occurs; check BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY and INTERVAL against the other parts`;
   if (parts.UNTIL !== undefined && untilMs(parts.UNTIL) + ZONE_MARGIN_MS < first.epochMilliseconds)

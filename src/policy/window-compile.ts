@@ -27,6 +27,7 @@ import { parseRecurrence } from './recurrence.js';
 import {
   checkWindows,
   DEFAULT_WINDOW_START,
+  expansionBudget,
   toInstantMs,
   type WindowKind,
   type WindowSpec,
@@ -95,7 +96,7 @@ export function anchorBefore(freq: string, ms: number): string {
  * @throws TollgateError CONTRACT_INVALID naming the first problem and its path.
  */
 export function compileWindows(spec: WindowsSpec): CompiledWindows {
-  const issues = checkWindows(spec);
+  const issues = checkWindows(spec, expansionBudget());
   if (issues.length > 0) {
     const issue = issues[0]!;
     throw new TollgateError(

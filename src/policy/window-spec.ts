@@ -7,7 +7,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { DURATION_EXAMPLES, parseCalendarDuration } from './duration.js';
 import { parseRecurrence } from './recurrence.js';
-import { neverOccurs } from './recurrence-occurs.js';
+import { DEFAULT_EXPANSION_PERIODS, type ExpansionBudget, neverOccurs } from './recurrence-occurs.js';
 import { describeTimeZoneProblem, isTimeZone } from './time-zone.js';
 
 /** One window as the contract writes it: `rrule` + `duration` (recurring) or `from` + `until` (one-off). */
@@ -47,10 +47,46 @@ export interface WindowIssue {
 export type WindowKind = 'allow' | 'deny';
 
 /**
- * Every problem in a `windows` section, each with its path, without stopping at the first.
- * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }) // []
+ * Every problem in a `windows` section, each with its path, without stopping at the first. Rules
+ * that may never occur are expanded to find out (`occurrenceIssues`) when `budget` is given: a
+ * contract load leaves them out here and checks every section's with one budget afterwards.
+ * @example checkWindows({ deny: [{ rrule: 'FREQ=WEEKLY;BYDAY=FR', duration: '3d', tz: 'Europe/Berlin' }] }, { remaining: 30_000 }) // []
  */
-export function checkWindows(spec: WindowsSpec): WindowIssue[] {
+export function checkWindows(spec: WindowsSpec, budget?: ExpansionBudget): WindowIssue[] {
+  const issues = shapeIssues(spec);
+  return issues.length > 0 || budget === undefined ? issues : occurrenceIssues(spec, budget);
+}
+
+/** A fresh budget of the periods one contract load may expand (see `ExpansionBudget`). */
+export function expansionBudget(periods = DEFAULT_EXPANSION_PERIODS): ExpansionBudget {
+  return { remaining: periods };
+}
+
+/**
+ * The recurring windows of a section `checkWindows` found no other problem in that never occur
+ * (a deny window that never occurs is a freeze that never happens: refused now, not found out at
+ * the freeze that did not come), or that `budget` runs out on, each with its path.
+ */
+export function occurrenceIssues(spec: WindowsSpec, budget: ExpansionBudget): WindowIssue[] {
+  const issues: WindowIssue[] = [];
+  for (const kind of ['allow', 'deny'] as const)
+    for (const [index, window] of (spec[kind] ?? []).entries()) {
+      if (window.rrule === undefined) continue;
+      const parsed = parseRecurrence(window.rrule);
+      if (!parsed.ok) continue;
+      const never = neverOccurs(parsed.value.parts, window.start ?? DEFAULT_WINDOW_START, budget);
+      if (never === undefined) continue;
+      issues.push({
+        path: [kind, index, 'rrule'],
+        message: `invalid RRULE ${JSON.stringify(window.rrule)}: ${never}`,
+      });
+      // Spent: the contract is refused, and the windows after this one would each say so again.
+      if (budget.exhausted) return issues;
+    }
+  return issues;
+}
+
+function shapeIssues(spec: WindowsSpec): WindowIssue[] {
   const issues: WindowIssue[] = [];
   const tzProblem = spec.tz === undefined ? undefined : describeTimeZoneProblem(spec.tz);
   if (tzProblem !== undefined) issues.push({ path: ['tz'], message: tzProblem });
@@ -145,15 +181,6 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
       if (!parsed.ok) issues.push({ path: ['rrule'], message: parsed.message });
       else if (parsed.value.parts.COUNT !== undefined && window.start === undefined) {
         issues.push({ path: ['rrule'], message: 'COUNT counts from DTSTART: give the window a "start"' });
-      } else if (window.start === undefined || isLocalDateTime(window.start)) {
-        // A deny window that never occurs is a freeze that never happens: refused now, not found
-        // out at the freeze that did not come.
-        const never = neverOccurs(parsed.value.parts, window.start ?? DEFAULT_WINDOW_START);
-        if (never !== undefined)
-          issues.push({
-            path: ['rrule'],
-            message: `invalid RRULE ${JSON.stringify(window.rrule)}: ${never}`,
-          });
       }
     }
     if (window.duration === undefined)

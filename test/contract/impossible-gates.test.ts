@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateContract } from '../../src/contract/load-contract.js';
-import { contractErrorOf } from '../support/builders.js';
+import { contractErrorOf, tollgateErrorOf } from '../support/builders.js';
 
 /** A contract whose one stage, prod, requires `requires` (YAML indented 6, lines from 8). */
 const prodRequiring = (requires: string) => `version: 1
@@ -25,7 +25,7 @@ describe('windows that never occur', () => {
     [
       'the sixth Monday of a month',
       'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6',
-      'no occurrence in the 10,000 MONTHLY periods',
+      'no occurrence in the 4,801 MONTHLY periods',
     ],
     [
       'the second Monday of a one-day weekly set',
@@ -35,17 +35,17 @@ describe('windows that never occur', () => {
     [
       'day 200 of the year in January',
       'FREQ=YEARLY;BYYEARDAY=200;BYMONTH=1',
-      'no occurrence in the 10,000 YEARLY periods',
+      'no occurrence in the 401 YEARLY periods',
     ],
     [
       'ISO week 20 in January',
       'FREQ=YEARLY;BYWEEKNO=20;BYMONTH=1',
-      'no occurrence in the 10,000 YEARLY periods',
+      'no occurrence in the 401 YEARLY periods',
     ],
     [
       '29 February every fourth year from 2001',
       'FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29',
-      'no occurrence in the 10,000 YEARLY periods',
+      'no occurrence in the 101 YEARLY periods',
     ],
     [
       'every seventh day on Tuesdays from a Monday',
@@ -55,7 +55,7 @@ describe('windows that never occur', () => {
     [
       'the first Monday on the 15th',
       'FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=15',
-      'no occurrence in the 10,000 MONTHLY periods',
+      'no occurrence in the 4,801 MONTHLY periods',
     ],
     [
       'an UNTIL before the default start',
@@ -246,5 +246,65 @@ describe('CEL rules that judge nothing', () => {
       'approvals.exists(a, a.actor == "dana") || stage.name == "dev"',
     ])
       expect(() => validateContract(withRule(cel), 'tollgate.yaml'), cel).not.toThrow();
+  });
+});
+
+describe('the budget of expansion one contract load may spend on windows', () => {
+  /** A contract with stages a and b, each denying the given rules. */
+  const twoStagesDenying = (a: string[], b: string[]) => `version: 1
+pipeline: shop
+artifact: { type: oci }
+stages:
+${[
+  ['a', a],
+  ['b', b],
+]
+  .map(
+    ([stage, rules]) =>
+      `  ${stage}:\n    purpose: ${stage}\n    requires:\n      windows:\n        deny:\n${(rules as string[])
+        .map((rrule) => `          - { rrule: "${rrule}", duration: 1d }`)
+        .join('\n')}`,
+  )
+  .join('\n')}
+`;
+  const SIXTH_MONDAY = 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6';
+
+  it('refuses many windows that never occur as too costly, naming the first over budget, across stages', () => {
+    // Each costs 4,801 periods: six fit in the default 30,000, the seventh (b's third) does not.
+    const error = contractErrorOf(
+      twoStagesDenying(Array(4).fill(SIXTH_MONDAY), Array(500).fill(SIXTH_MONDAY)),
+    );
+    expect(error.code).toBe('CONTRACT_INVALID');
+    const lines = error.message.split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[6]).toMatch(
+      /^tollgate\.yaml:\d+:\d+: stages\.b\.requires\.windows\.deny\.2\.rrule: invalid RRULE/,
+    );
+    expect(lines[6]).toContain('too costly to check');
+    expect(lines.slice(0, 6).every((line) => line.includes('never occurs'))).toBe(true);
+  });
+
+  it('counts the budget passed with the load, not one per windows section', () => {
+    const error = tollgateErrorOf(() =>
+      validateContract(twoStagesDenying([SIXTH_MONDAY], [SIXTH_MONDAY]), 'tollgate.yaml', '.', {
+        expansionPeriods: 4_801,
+      }),
+    );
+    expect(error.message).toContain('stages.b.requires.windows.deny.0.rrule');
+    expect(error.message).toContain('too costly to check');
+  });
+
+  it('loads an ordinary contract of BYSETPOS windows within a budget of a few periods', () => {
+    const ordinary = [
+      'FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1',
+      'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1',
+      'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
+      'FREQ=YEARLY;BYMONTH=9;BYDAY=MO;BYSETPOS=1',
+      'FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24,25,26;BYSETPOS=1',
+    ];
+    const contract = validateContract(twoStagesDenying(ordinary, ordinary), 'tollgate.yaml', '.', {
+      expansionPeriods: 10,
+    });
+    expect(contract.stages.b?.requires.windows?.deny).toHaveLength(5);
   });
 });

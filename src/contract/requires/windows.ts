@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { ExpansionBudget } from '../../policy/recurrence-occurs.js';
 import { buildWindows, type CompiledWindows } from '../../policy/window-compile.js';
-import { checkWindows } from '../../policy/window-spec.js';
+import { checkWindows, occurrenceIssues, type WindowsSpec } from '../../policy/window-spec.js';
 
 export const windowEntry = z
   .strictObject({
@@ -64,6 +65,8 @@ export const windowsRequirement = z
       });
       return z.NEVER;
     }
+    // Whether each rule ever occurs is checked after, with one budget for the whole contract
+    // (`windowOccurrenceIssues`): here the budget would be each section's.
     const issues = checkWindows(spec);
     for (const issue of issues)
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: spec });
@@ -72,3 +75,23 @@ export const windowsRequirement = z
   .describe(
     'When the stage may be entered, evaluated at promotion time; outside, the decision is pending until the next opening.',
   );
+
+/**
+ * The windows of a contract that passed the schema whose rules never occur, or that the load's
+ * `budget` of expansion runs out on, with their paths in the contract. `stages` is the contract's
+ * data as read (the schema turned the windows into compiled ones).
+ */
+export function windowOccurrenceIssues(
+  stages: Record<string, { requires?: { windows?: WindowsSpec } }>,
+  budget: ExpansionBudget,
+): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const [name, stage] of Object.entries(stages)) {
+    const windows = stage.requires?.windows;
+    if (windows === undefined) continue;
+    for (const issue of occurrenceIssues(windows, budget))
+      issues.push({ path: ['stages', name, 'requires', 'windows', ...issue.path], message: issue.message });
+    if (budget.exhausted) break;
+  }
+  return issues;
+}
