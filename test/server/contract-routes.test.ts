@@ -70,6 +70,27 @@ describe.each(BACKENDS)('contracts on the server ($title)', (backend) => {
     expect(await s.handle.store.head('shop')).toEqual(head);
   });
 
+  it('refuses an upload of a thousand windows that never occur at the first the load budget cannot judge', async () => {
+    server = await openTestServer(backend, { contracts: [contractOf(V1)] });
+    const s = server;
+    const root = await s.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
+    const head = await s.handle.store.head('shop');
+    // Windows from line 13; each is proven never to occur in 4,801 months, and the budget of one
+    // load (30,000 periods) judges six: the seventh, line 19, is refused as too costly to check.
+    const window = '          - { rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", duration: 1d }\n';
+    const hostile = `${V1}    requires:\n      windows:\n        deny:\n${window.repeat(1000)}`;
+    const response = await put(s, `${base}/contract`, root, hostile);
+    expect(response.status).toBe(422);
+    const { error } = (await response.json()) as { error: { code: string; message: string; line?: number } };
+    expect(error.code).toBe('CONTRACT_INVALID');
+    expect(error.line).toBe(13);
+    expect(error.message.split('\n')).toHaveLength(7);
+    expect(error.message).toContain(
+      'shop.yaml (upload):19:22: stages.prod.requires.windows.deny.6.rrule: invalid RRULE "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6": the windows of this contract are too costly to check',
+    );
+    expect(await s.handle.store.head('shop')).toEqual(head);
+  });
+
   it('an upload is the recorded change, by an admin of the contract in force; versions are kept by digest', async () => {
     const v1 = contractOf(V1);
     const v2 = contractOf(V2);
