@@ -161,9 +161,10 @@ export function neverOccurs(
     }
     return `no occurrence in the ${limit.toLocaleString('en-US')} ${parts.FREQ} periods from its start (${start})${limit < PERIODS ? ', which meet every kind of period the calendar has (it repeats every 400 years)' : ''}: its parts select no time together, so the window never occurs; check BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY and INTERVAL against the other parts`;
   }
+  // An end found without an occurrence may have walked every period allowed: it is charged them all.
   budget.remaining -=
     first === null
-      ? 1
+      ? allowed
       : Math.min(allowed, periodsUntil(parts.FREQ, interval, startMs, first.epochMilliseconds));
   if (first === null)
     return `no occurrence from its start (${start}): its parts select no time together, so the window never occurs; check BYSETPOS, BYYEARDAY, BYWEEKNO, positions in BYDAY and INTERVAL against the other parts`;
