@@ -41,8 +41,10 @@ export interface WaitingArtifact {
   labels: Record<string, string>;
   /** Other registered artifacts with the same short digest, when there are any. */
   lookalikes?: Lookalike[];
-  /** The upstream stage it runs in. */
+  /** The first upstream stage (in the contract's `from` order) it runs in. */
   from: string;
+  /** Every upstream stage it runs in now, in the contract's `from` order. */
+  runsIn: string[];
   verdict: Decision['verdict'];
   pending: PendingGate[];
   until?: string;
@@ -268,19 +270,26 @@ async function waitingAt(
 ): Promise<Array<WaitingArtifact & { decision: Decision }>> {
   const definition = ctx.contract.stages[stage]!;
   const here = rows.get(stage)?.current?.artifact.digest;
-  const seen = new Set<string>();
+  const seen = new Map<string, string[]>();
   const out: Array<WaitingArtifact & { decision: Decision }> = [];
   for (const upstream of upstreamOf(definition)) {
     const there = rows.get(upstream)?.current;
-    if (!there || there.artifact.digest === here || seen.has(there.artifact.digest)) continue;
+    if (!there || there.artifact.digest === here) continue;
     if (there.status === 'failed' || there.status === 'rolled-back') continue;
-    seen.add(there.artifact.digest);
+    // The same digest in a second upstream stage: one item, which names both stages.
+    const runsIn = seen.get(there.artifact.digest);
+    if (runsIn) {
+      runsIn.push(upstream);
+      continue;
+    }
+    seen.set(there.artifact.digest, [upstream]);
     const decision = await checkStage(asNoPromoter(ctx), stage, there.artifact.digest);
     out.push({
       digest: there.artifact.digest,
       labels: there.artifact.labels,
       ...(decision.artifact.lookalikes ? { lookalikes: decision.artifact.lookalikes } : {}),
       from: upstream,
+      runsIn: seen.get(there.artifact.digest)!,
       verdict: decision.verdict,
       pending: decision.gates
         .filter((gate) => gate.status === 'pending' || gate.status === 'fail')
@@ -480,8 +489,10 @@ export interface InboxItem {
   stage: string;
   /** With the other registered artifacts of the same short digest, when there are any. */
   artifact: Pick<Artifact, 'digest' | 'labels'> & { lookalikes?: Lookalike[] };
-  /** The upstream stage the digest runs in. */
+  /** The first upstream stage (in the contract's `from` order) the digest runs in. */
   from: string;
+  /** Every upstream stage the digest runs in now, in the contract's `from` order. */
+  runsIn: string[];
   /** The approvals gate as `check` sees it now. */
   gate: { status: string; summary: string; required: string[] };
   /** The caller's standing word on it, if any. */
@@ -586,6 +597,7 @@ export async function approvalsInbox(
           ...(facts.lookalikes.length ? { lookalikes: facts.lookalikes } : {}),
         },
         from: waiting.from,
+        runsIn: waiting.runsIn,
         gate: { status: gate.status, summary: gate.summary, required: gate.required.map((r) => r.text) },
         ...(word
           ? {

@@ -769,6 +769,11 @@ export const overviewPipelineSchema = z
             labels: z.record(z.string(), z.string()),
             lookalikes,
             from: z.string(),
+            runsIn: z
+              .array(z.string())
+              .describe(
+                'Every upstream stage the digest runs in now, in the contract `from` order; `from` is the first.',
+              ),
             verdict: z.enum(['allowed', 'blocked', 'pending']),
             pending: z.array(
               z.object({
@@ -850,6 +855,11 @@ const inboxItemSchema = z
     stage: z.string(),
     artifact: z.object({ digest: z.string(), labels: z.record(z.string(), z.string()), lookalikes }),
     from: z.string(),
+    runsIn: z
+      .array(z.string())
+      .describe(
+        'Every upstream stage the digest runs in now, in the contract `from` order; `from` is the first.',
+      ),
     gate: z.object({ status: z.string(), summary: z.string(), required: z.array(z.string()) }),
     mine: z.object({ decision: z.string(), at: z.string(), comment: z.string().optional() }).optional(),
     notCounted: z

@@ -177,6 +177,11 @@ export function digestText(digest: string, lookalikes: KnownLookalikes): string 
   return digest.slice(0, colon + 1 + 12);
 }
 
+/** Names for people: "a", "a and b", "a, b and c". */
+export function names(list: readonly string[]): string {
+  return list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+}
+
 /** A contract digest or a ledger hash, short: neither is registered, so neither has a look-alike. */
 export function hashText(hash: string): string {
   return digestText(hash, undefined);

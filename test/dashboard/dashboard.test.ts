@@ -370,6 +370,36 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     }
   });
 
+  it('keeps each short digest of the overview on one line on a phone, the whole digest in its title', async () => {
+    const { page } = erin;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await open(erin, '#/');
+      await page.getByRole('heading', { level: 1, name: /^Pipelines$/ }).waitFor();
+      await page.locator('table.stages code.digest').first().waitFor();
+      const shown = await page.evaluate(() =>
+        [...document.querySelectorAll('table.stages code.digest')].map((code) => ({
+          text: code.textContent ?? '',
+          title: code.getAttribute('title') ?? '',
+          lines: code.getClientRects().length,
+        })),
+      );
+      // dev runs v2, perf and staging v2, prod v1 with v2 waiting: five digests at least.
+      expect(shown.length).toBeGreaterThanOrEqual(5);
+      for (const digest of shown) {
+        expect(digest.text).toMatch(/^sha256:[0-9a-f]{12}$/);
+        expect(digest.title.startsWith(digest.text), digest.title).toBe(true);
+        expect(digest.title).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(digest.lines, `${digest.text} broken over lines`).toBe(1);
+      }
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(over).toBeLessThanOrEqual(0);
+      await shoot(page, 'overview-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
   it('says a pipeline with nothing recorded has nothing to show yet, not empty headings', async () => {
     const { page } = erin;
     await open(erin, '#/p/billing');
@@ -391,6 +421,8 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await shoot(page, 'inbox');
     const before = await page.evaluate(() => document.querySelector('ul.inbox')?.textContent ?? '');
     expect(before).toContain('1.1.0');
+    // prod comes from staging and perf, and 1.1.0 runs in both: the item names both, not the first.
+    expect(before).toContain('Runs in staging and perf.');
     await tabTo(page, /Comment/);
     await page.keyboard.type('load tests look fine');
     await tabTo(page, /^Approve/);

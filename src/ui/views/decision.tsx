@@ -12,6 +12,7 @@ import {
   Labels,
   Load,
   LookalikeNote,
+  names,
   useApi,
   useNow,
   useTitle,
@@ -34,11 +35,6 @@ function Items(props: { items: Item[]; empty: string; digest: string }) {
       ))}
     </ul>
   );
-}
-
-/** The gates named, "a, b and c". */
-function names(gates: readonly string[]): string {
-  return gates.length <= 1 ? (gates[0] ?? '') : `${gates.slice(0, -1).join(', ')} and ${gates.at(-1)}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   Load,
   LookalikeNote,
   MarkedDigest,
+  names,
   sharedLength,
   useApi,
   useTitle,
@@ -138,7 +139,8 @@ function InboxItem(props: { item: Item; onDone: (notice: { ok: boolean; text: st
       </p>
       <LookalikeNote digest={item.artifact.digest} lookalikes={item.artifact.lookalikes} />
       <p>
-        Runs in {item.from}. Approvals: {item.gate.summary}. <a href={decisionLink}>See the whole decision</a>
+        Runs in {names(item.runsIn)}. Approvals: {item.gate.summary}.{' '}
+        <a href={decisionLink}>See the whole decision</a>
       </p>
       {item.gate.required.length ? (
         <ul>
