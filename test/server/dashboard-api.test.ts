@@ -105,7 +105,7 @@ describe.each(BACKENDS)('the dashboard read models on $title', (backend) => {
     ]);
     // Waiting at prod's door: pending on the approvals gate, as `check` says.
     expect(checkout.stages[1]!.waiting).toMatchObject([
-      { digest: d1, verdict: 'pending', pending: [{ gate: 'approvals' }] },
+      { digest: d1, from: 'dev', runsIn: ['dev'], verdict: 'pending', pending: [{ gate: 'approvals' }] },
     ]);
 
     // A grant covering billing only sees billing: no other pipeline's name, count or state.
@@ -134,7 +134,7 @@ describe.each(BACKENDS)('the dashboard read models on $title', (backend) => {
       next?: number;
     };
     expect(await json<Inbox>(s.call('GET', '/api/v1/inbox', erin))).toMatchObject({
-      items: [{ stage: 'prod', artifact: { digest: d1 }, mayApprove: true }],
+      items: [{ stage: 'prod', artifact: { digest: d1 }, from: 'dev', runsIn: ['dev'], mayApprove: true }],
     });
     const [forDave] = (await json<Inbox>(s.call('GET', '/api/v1/inbox', dave))).items;
     expect(forDave?.notCounted).toBe('dave is not among group:release-managers');
