@@ -249,7 +249,6 @@ function statusOf(url: string, ca?: Buffer): Promise<number> {
 export async function startRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   if (!REGISTRY_BIN) throw new Error('docker-registry is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-registry-'));
-  const port = await freePort();
   const users = options.users ?? { ci: 'ci-secret-password' };
   let auth = '';
   let token: Awaited<ReturnType<typeof startTokenServer>> | undefined;
@@ -288,29 +287,18 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   }
   mkdirSync(join(dir, 'storage'));
   const config = join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls?.files ?? ''}${auth}`,
-  );
   const log = join(dir, 'registry.log');
-  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (stderr.length > 20000) stderr = stderr.slice(-10000);
-  });
-  const host = `127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
   const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
+    if (child && child.exitCode === null && child.pid !== undefined) {
+      const running = child;
+      process.kill(running.pid!, 'SIGTERM');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+          if (running.pid !== undefined && running.exitCode === null) process.kill(running.pid, 'SIGKILL');
           resolve();
         }, 3000);
-        child.once('exit', () => {
+        running.once('exit', () => {
           clearTimeout(timer);
           resolve();
         });
@@ -319,17 +307,44 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
     if (token) await new Promise<void>((resolve) => token!.server.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 100; i++) {
-    try {
-      const status = await statusOf(`${tls ? 'https' : 'http'}://${host}/v2/`, tls?.cert);
-      if (status === 200 || status === 401) {
-        return { host, dir, tokenRequests: token?.requests ?? [], certificate: tls?.cert, stop };
+  // A free port is only free until somebody takes it (another test's server, this registry's own
+  // token server listening on port 0): a registry that finds its port taken starts again on another.
+  let host = '';
+  let stderr = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    host = `127.0.0.1:${port}`;
+    writeFileSync(
+      config,
+      `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${tls?.files ?? ''}${auth}`,
+    );
+    const started: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child = started;
+    stderr = '';
+    started.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.length > 20000) stderr = stderr.slice(-10000);
+    });
+    for (let i = 0; i < 100; i++) {
+      try {
+        const status = await statusOf(`${tls ? 'https' : 'http'}://${host}/v2/`, tls?.cert);
+        // Answered, and by this registry: one that lost its port to another server has exited.
+        if (
+          (status === 200 || status === 401) &&
+          started.exitCode === null &&
+          !/address already in use/.test(stderr)
+        ) {
+          return { host, dir, tokenRequests: token?.requests ?? [], certificate: tls?.cert, stop };
+        }
+      } catch {
+        // not listening yet
       }
-    } catch {
-      // not listening yet
+      if (started.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (started.exitCode === null || !/address already in use/.test(stderr)) break;
   }
   writeFileSync(log, stderr);
   await stop();
