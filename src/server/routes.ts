@@ -1340,6 +1340,19 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           'USAGE',
           `Last-Event-ID "${last.slice(0, 40)}": expected the seq of an entry`,
         );
+      const store = await request.services.store();
+      const pipeline = request.contract.pipeline;
+      // Seqs are per pipeline: an id past the head was never an entry of this ledger (one kept
+      // from another pipeline's stream, another ledger's, made up). Followed, the stream would
+      // skip every entry up to it without a word.
+      if (last !== undefined) {
+        const head = await store.head(pipeline);
+        if (Number(last) > head)
+          throw new TollgateError(
+            'USAGE',
+            `${c.req.header('last-event-id') === undefined ? 'after' : 'Last-Event-ID'} ${last} is past the last entry of pipeline ${pipeline} (seq ${head}): it is not an entry of this pipeline's ledger; reconnect without it (or with ?after=0 for every entry)`,
+          );
+      }
       const { principal } = c.get('identity');
       // Each open stream asks the database every poll for as long as it stays open: without a
       // bound, one reader opening streams at the request rate would soon hold thousands of them.
@@ -1357,8 +1370,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           if (left > 0) openStreams.set(principal, left);
           else openStreams.delete(principal);
         },
-        store: await request.services.store(),
-        pipeline: request.contract.pipeline,
+        store,
+        pipeline,
         // Only as long as the caller is still who they were and may still read the pipeline.
         stillAllowed: async () => {
           const now = await reauthenticate?.();
