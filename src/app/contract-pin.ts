@@ -399,6 +399,17 @@ export async function updateContract(
         message: `${contract.digest} already is the contract in force for ${contract.pipeline} (ledger entry #${pin.seq}); nothing recorded`,
       };
     }
+    // Whatever stages it names, a contract governs all of them (and who may override, and whom
+    // it trusts): a credential bound to some stages, which acts only there, would otherwise
+    // rewrite what every other stage requires in one request. Pinning, as it is, the contract a
+    // process started with changes no rule and needs nobody's leave.
+    const stages = ctx.caller.grant?.stages;
+    const started = pin ? undefined : heldContract(ctx.services.contracts, contract.pipeline);
+    if (stages && (pin !== undefined || started?.digest !== contract.digest))
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        `this credential may act only in ${stages.join(', ')}, and a contract governs every stage of ${contract.pipeline}: a change of it is recorded by a credential not bound to stages`,
+      );
     if (pin) {
       try {
         assertContractAdmin(loadPinned(pin, contract.pipeline), pin, ctx.caller.principal);
@@ -417,7 +428,6 @@ export async function updateContract(
       // needs nobody's leave (its first promotion would), but replacing it needs its admins, as
       // replacing a pinned one does: a server's pipeline admin must not rewrite a fresh server's
       // rules before anything was promoted under them.
-      const started = heldContract(ctx.services.contracts, contract.pipeline);
       if (started !== undefined && started.digest !== contract.digest)
         assertContractAdmin(started, started, ctx.caller.principal);
     }
