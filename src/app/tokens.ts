@@ -36,6 +36,13 @@ export interface CreateTokenOptions {
   principal?: string;
   /** How long it lasts: a duration such as `30d` (default 90d, at most 366d). */
   expiresIn?: string;
+  /**
+   * The end of the credential making it (a token made over the API): the token never outlives
+   * its maker, or a leak of a short-lived credential (a CI job's ID token) would be worth a year
+   * and revoking a token would leave what it made working. An `expiresIn` past it is refused; the
+   * default lifetime is cut to it.
+   */
+  notAfter?: Date;
 }
 
 export interface CreatedToken {
@@ -51,6 +58,8 @@ export interface TokenIdentity {
   tokenId: string;
   /** Who made the token over the API, when that was someone other than its principal. */
   madeBy?: string;
+  /** When the token expires (ms since the epoch). */
+  expiresAt: number;
 }
 
 function isRole(role: string): role is Role {
@@ -119,6 +128,20 @@ export async function createToken(
       'USAGE',
       msg`${field('expiresIn')} "${options.expiresIn ?? ''}": expected a duration of at most 366d, such as 30d or 12h`,
     );
+  let expiresAt = at.getTime() + lifetimeMs;
+  const end = options.notAfter?.getTime();
+  if (end !== undefined && expiresAt > end) {
+    if (options.expiresIn !== undefined) {
+      const left = end - at.getTime();
+      const most =
+        left >= 60_000 ? `${Math.floor(left / 60_000)}m` : `${Math.max(0, Math.floor(left / 1000))}s`;
+      throw new TollgateError(
+        'NOT_ALLOWED',
+        `a token made by this credential lives at most until it ends, at ${new Date(end).toISOString()}: expiresIn ${options.expiresIn} would outlive it; ask for at most ${most}`,
+      );
+    }
+    expiresAt = end;
+  }
   const id = randomBytes(10).toString('hex').slice(0, 16);
   const secret = randomBytes(32).toString('base64url');
   const record: TokenRecord = {
@@ -129,7 +152,7 @@ export async function createToken(
     ...(options.stages && options.stages.length > 0 ? { stages: [...new Set(options.stages)] } : {}),
     createdAt: at.toISOString(),
     createdBy: by,
-    expiresAt: new Date(at.getTime() + lifetimeMs).toISOString(),
+    expiresAt: new Date(expiresAt).toISOString(),
     ...(via === 'api' ? { madeVia: 'api' as const } : {}),
   };
   const store = await services.store();
@@ -293,6 +316,7 @@ function tokenIdentityOf(
       ...(record.stages ? { stages: record.stages } : {}),
     },
     ...(madeByAnother(record) ? { madeBy: record.createdBy } : {}),
+    expiresAt: expiryOf(record),
   };
 }
 

@@ -21,6 +21,11 @@ export interface Identity {
   actingFor?: readonly string[];
   /** For an API token made over the API by someone else: its maker (see assertTokenActsForItsName). */
   madeBy?: string;
+  /**
+   * When the credential ends (ms since the epoch): an API token's expiry, an ID token's `exp`.
+   * A token it makes over the API ends no later (see CreateTokenOptions.notAfter).
+   */
+  expiresAt?: number;
 }
 
 /** What a request presents. */

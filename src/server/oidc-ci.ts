@@ -175,6 +175,7 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
       grant,
       via: `oidc:${config.issuer}`,
       ...(actingFor === undefined ? {} : { actingFor }),
+      expiresAt: (claims.exp as number) * 1000,
     };
   };
 }

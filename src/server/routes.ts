@@ -1679,6 +1679,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           ...(body.stages ? { stages: body.stages } : {}),
           ...(body.principal ? { principal: body.principal } : {}),
           ...(body.expiresIn ? { expiresIn: body.expiresIn } : {}),
+          // Never past the end of the credential making it.
+          ...(identity.expiresAt === undefined ? {} : { notAfter: new Date(identity.expiresAt) }),
         },
         maker,
         deps.services.clock.now(),

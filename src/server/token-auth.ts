@@ -30,8 +30,14 @@ export function apiTokenAuthenticator(services: AppServices): Authenticator {
   return authenticate;
 }
 
-function identityOf({ principal, grant, tokenId, madeBy }: TokenIdentity): Identity {
-  return { principal, grant, via: `token:${tokenId}`, ...(madeBy === undefined ? {} : { madeBy }) };
+function identityOf({ principal, grant, tokenId, madeBy, expiresAt }: TokenIdentity): Identity {
+  return {
+    principal,
+    grant,
+    via: `token:${tokenId}`,
+    ...(madeBy === undefined ? {} : { madeBy }),
+    expiresAt,
+  };
 }
 
 /** The bearer as an API token: as the server read it already, or read now. */
