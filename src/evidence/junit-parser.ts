@@ -115,6 +115,11 @@ interface OpenTestcase {
   /** A `status` attribute saying the test failed or errored (`FAIL_STATUSES`), and its text. */
   statusIssue: 'failure' | 'error' | undefined;
   statusText: string | undefined;
+  /** `status="notrun"` without GoogleTest's `result` attribute: CTest's word for a test it did not run. */
+  notRun: boolean;
+  /** The `message` of its `<skipped>` (first one), and whether it has one at all. */
+  skippedElement: boolean;
+  skipMessage: string | undefined;
   time: number | undefined;
   /** First failure or error: its kind, message and `type` (the message when it has no other). */
   issueKind: 'failure' | 'error' | undefined;
@@ -290,6 +295,9 @@ class JunitCounter {
     rerunMessage: undefined,
     statusIssue: undefined,
     statusText: undefined,
+    notRun: false,
+    skippedElement: false,
+    skipMessage: undefined,
     time: undefined,
     issueKind: undefined,
     message: undefined,
@@ -422,6 +430,9 @@ class JunitCounter {
         current.statusIssue = FAIL_STATUSES.has(status) ? 'failure' : 'error';
         current.statusText = attributes.status;
       }
+      // CTest (`--output-junit`) writes `status="notrun"` and a <skipped> for every test it did not
+      // run, also one whose executable is missing; GoogleTest's `notrun` comes with a `result`.
+      current.notRun = status === 'notrun' && attributes.result === undefined;
       current.time = time;
     }
   }
@@ -448,6 +459,9 @@ class JunitCounter {
     current.rerunMessage = undefined;
     current.statusIssue = undefined;
     current.statusText = undefined;
+    current.notRun = false;
+    current.skippedElement = false;
+    current.skipMessage = undefined;
     current.time = undefined;
     current.issueKind = undefined;
     current.message = undefined;
@@ -473,6 +487,10 @@ class JunitCounter {
     switch (tag.name) {
       case 'skipped':
         testcase.skipped = true;
+        if (!testcase.skippedElement) {
+          testcase.skippedElement = true;
+          testcase.skipMessage = tag.attributes.message?.trim();
+        }
         return;
       // Earlier failed attempts of this test case, as the report records them: surefire's flaky
       // and rerun elements, pytest-rerunfailures' <rerun>. The test case's own outcome decides
@@ -633,6 +651,21 @@ class JunitCounter {
       else testcase.error = true;
       testcase.issues += 1;
       testcase.message = `status="${testcase.statusText}"`;
+    }
+    // CTest counts a test it did not run as failed ("Not Run": its executable is missing, a fixture
+    // it needs failed, a required file is missing) unless the reason is one of its SKIP_ ones
+    // (SKIP_RETURN_CODE=77, SKIP_REGULAR_EXPRESSION_MATCHED); its JUnit report writes both as
+    // `status="notrun"` with a <skipped message="reason">. Read as CTest reads it, never as a skip.
+    if (
+      !testcase.failure &&
+      !testcase.error &&
+      testcase.notRun &&
+      testcase.skippedElement &&
+      !testcase.skipMessage?.startsWith('SKIP_')
+    ) {
+      testcase.error = true;
+      testcase.issues += 1;
+      testcase.message = capMessage(`not run: ${testcase.skipMessage || 'no reason given'}`);
     }
     // A failure or error wins over a skip: JUnit's schema allows a test case one of them, and a
     // report that says both (Node's failing todo, a disabled test that ran) carries a failure.
