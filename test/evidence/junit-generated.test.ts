@@ -36,6 +36,44 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ['needs_fixture', 'error', 'not run: Fixture dependency failed'],
     ],
   },
+  'pytest-junit.xml': {
+    why: 'pytest 9 --junitxml (xunit1): xfail is skipped, strict XPASS a failure, a collection error and setup and teardown errors errored, a failed test whose teardown also broke written as two test cases',
+    // pytest's summary: 4 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 4 errors (the test that
+    // failed and then broke in teardown is one failure and one error).
+    every: { tests: 13, passed: 3, failed: 4, errored: 4, skipped: 2, flaky: 0 },
+    failures: [
+      ['test_broken_import', 'error', 'collection failure'],
+      ['test_fails', 'failure', 'assert (1 + 1) == 3'],
+      ['test_xpass_strict', 'failure', '[XPASS(strict)] strict'],
+      ['test_setup_error', 'error', 'failed on setup with "RuntimeError: setup broke"'],
+      ['test_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+      ['test_fails_and_teardown_error', 'failure', 'assert False'],
+      ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+      ['test_param[2]', 'failure', 'assert 2 == 1'],
+    ],
+  },
+  'vitest-junit.xml': {
+    why: 'vitest 4 junit reporter: a file that fails to load and a failing beforeAll are failing test cases, todo is skipped, a test passing on retry is a plain pass, one failing every retry holds a failure per attempt',
+    // vitest's summary: 3 test files failed; tests 3 failed, 2 passed, 1 expected fail, 3 skipped,
+    // 1 todo. The report adds the file that did not load and the beforeAll as failing test cases.
+    every: { tests: 12, passed: 3, failed: 5, errored: 0, skipped: 4, flaky: 0 },
+    failures: [
+      ['broken.test.mjs', 'failure', 'module failed to load'],
+      ['with a failing beforeAll', 'failure', 'beforeAll broke'],
+      ['checkout > fails', 'failure', 'expected 2 to be 3 // Object.is equality'],
+      ['checkout > fails every attempt', 'failure', 'always'],
+      ['checkout > throws a non-assertion error', 'failure', "Cannot read properties of null (reading 'x')"],
+    ],
+  },
+  'TEST-com.example.CheckoutTest.surefire-rerun.xml': {
+    why: 'maven-surefire 3.2.5 with rerunFailingTestsCount and JUnit 5: rerunFailure and rerunError beside the last failure, flakyFailure and flakyError in tests that passed on rerun, a suite declaring tests 2 for 7 test cases',
+    // surefire's summary: Tests run: 7, Failures: 1, Errors: 1, Skipped: 2, Flakes: 2.
+    every: { tests: 7, passed: 3, failed: 1, errored: 1, skipped: 2, flaky: 2 },
+    failures: [
+      ['failsEveryRun', 'failure', 'totals differ ==> expected: <3> but was: <2>'],
+      ['errorsEveryRun', 'error', 'no connection'],
+    ],
+  },
 };
 
 describe('JUnit reports real producers wrote, counted as the producer counts the run', () => {
