@@ -28,6 +28,8 @@ export interface CaseRun {
   classname: string | undefined;
   file: string | undefined;
   outcome: Outcome;
+  /** The name of the suite it is in, to name a failing test case that has no name of its own. */
+  suite: string | undefined;
   /** The report marks an earlier failed attempt inside this test case (it passed only on rerun if it passed). */
   rerunMarked: boolean;
   message: string | undefined;
@@ -153,7 +155,13 @@ class View {
       return;
     }
     const failure: TestFailure = {
-      name: detach(run.name),
+      // GoogleTest writes a failing SetUpTestSuite/TearDownTestSuite, surefire a failing @BeforeAll,
+      // as a test case with name="": the decision names the suite rather than an empty string.
+      name: detach(
+        run.name.trim() === ''
+          ? `(a test case with no name in suite ${run.suite ?? '(unnamed suite)'})`
+          : run.name,
+      ),
       kind: run.outcome === FAILED ? 'failure' : 'error',
     };
     if (run.classname) failure.classname = detach(run.classname);

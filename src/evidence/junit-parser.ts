@@ -310,6 +310,7 @@ class JunitCounter {
     classname: undefined,
     file: undefined,
     outcome: PASSED,
+    suite: undefined,
     rerunMarked: false,
     message: undefined,
   };
@@ -606,6 +607,7 @@ class JunitCounter {
       run.classname = undefined;
       run.file = undefined;
       run.outcome = outcome;
+      run.suite = undefined;
       run.rerunMarked = false;
       run.message = `the suite declares ${count} ${what} that no <testcase> in it shows`;
       this.tally.addUnlisted(run, count);
@@ -686,6 +688,8 @@ class JunitCounter {
     run.classname = testcase.classname;
     run.file = testcase.file;
     run.outcome = outcome;
+    // Only a failing test case is ever named (and only by its suite when it has no name).
+    run.suite = outcome === FAILED || outcome === ERRORED ? suiteName(suite) : undefined;
     run.rerunMarked = testcase.rerunMarked;
     run.message = testcase.message;
     if (testcase.suiteLevel) this.tally.addUnlisted(run);

@@ -74,6 +74,18 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ['errorsEveryRun', 'error', 'no connection'],
     ],
   },
+  'gtest-junit.xml': {
+    why: 'GoogleTest --gtest_output=xml: DISABLED_ is status notrun result suppressed, GTEST_SKIP result skipped, a failure before a skip fails, a failing SetUpTestSuite or TearDownTestSuite is a test case with no name, named after its suite',
+    // GoogleTest's summary: 2 failed tests, 2 failed test suites (SetUpTestSuite or
+    // TearDownTestSuite), 4 skipped, 1 disabled: each failed suite is one failing test case here.
+    every: { tests: 11, passed: 2, failed: 4, errored: 0, skipped: 5, flaky: 0 },
+    failures: [
+      ['Wrong', 'failure', 't.cc:5\nExpected equality of these values:\n  5\n  2 * 2\n    Which is: 4'],
+      ['FailsThenSkips', 'failure', 't.cc:8\nFailed\nchecked first'],
+      ['(a test case with no name in suite Database)', 'failure', 't.cc:12\nFailed\ncannot connect'],
+      ['(a test case with no name in suite Cache)', 'failure', 't.cc:19\nFailed\ncache left dirty'],
+    ],
+  },
 };
 
 describe('JUnit reports real producers wrote, counted as the producer counts the run', () => {
