@@ -405,8 +405,10 @@ class JunitCounter {
         );
       }
       // A <failure> or <error> anywhere in a test case fails it, even one a reporter wrote inside
-      // <system-out> or another child: a failure must never be hidden by where it was put.
-      if (name === 'failure' || name === 'error') this.openIssue(testcase, name, tag);
+      // <system-out> or another child: a failure must never be hidden by where it was put, nor by
+      // how its name is spelt (`<Failure>`, `<x:error>`).
+      const issue = issueName(name);
+      if (issue !== undefined) this.openIssue(testcase, issue, tag);
       else if (this.depth === testcase.depth + 1) this.openTestcaseChild(testcase, tag);
       return;
     }
@@ -414,10 +416,10 @@ class JunitCounter {
       this.ranAt = laterTime(this.ranAt, statedTime(tag.attributes.timestamp));
       this.suites.push(openSuite(this.depth, tag.attributes));
       this.tally.openScope();
-    } else if ((name === 'failure' || name === 'error') && this.suites.length > 0) {
+    } else if (name !== 'testcase' && this.suites.length > 0 && issueName(name) !== undefined) {
       // Directly in the suite (Ant's formatter) or deeper, in a <system-out> or another child: a
       // failure is never hidden by where a report puts it, inside a test case or outside one.
-      this.openSuiteIssue(name, tag);
+      this.openSuiteIssue(issueName(name)!, tag);
     } else if (name === 'testcase') {
       const attributes = tag.attributes;
       // With a time on the root, test case times are not needed: skip parsing them.
@@ -426,7 +428,7 @@ class JunitCounter {
       const status = attributes.status?.trim().toLowerCase();
       current.skipped =
         (status !== undefined && SKIP_STATUSES.has(status)) ||
-        (attributes.result !== undefined && SKIP_RESULTS.has(attributes.result));
+        (attributes.result !== undefined && SKIP_RESULTS.has(attributes.result.trim().toLowerCase()));
       if (status !== undefined && (FAIL_STATUSES.has(status) || ERROR_STATUSES.has(status))) {
         current.statusIssue = FAIL_STATUSES.has(status) ? 'failure' : 'error';
         current.statusText = attributes.status;
@@ -520,6 +522,8 @@ class JunitCounter {
         testcase.rerunMarked = true;
         return;
       default:
+        // `<Skipped>`, `<x:skipped>`: a test that says it did not run is never read as a pass.
+        if (localName(tag.name) === 'skipped') testcase.skipped = true;
         return;
     }
   }
@@ -748,6 +752,23 @@ function parseCount(value: string | undefined): number {
   if (value === undefined || !/^\s*\d+\s*$/.test(value)) return 0;
   const count = Number(value);
   return Number.isSafeInteger(count) ? count : 0;
+}
+
+/**
+ * `failure` or `error` when `name` is one of them in any letter case, with or without a namespace
+ * prefix (`<Failure>`, `<ERROR>`, `<x:failure>`): a report that spells a failure so still failed.
+ */
+function issueName(name: string): 'failure' | 'error' | undefined {
+  if (name === 'failure' || name === 'error') return name;
+  const local = localName(name);
+  return local === 'failure' || local === 'error' ? local : undefined;
+}
+
+/** An element name without its namespace prefix, in lower case; '' for names no JUnit element has. */
+function localName(name: string): string {
+  const local = name.slice(name.lastIndexOf(':') + 1);
+  // Cheap reject before lower-casing: only 5- and 7-letter names are ever compared.
+  return local.length === 5 || local.length === 7 ? local.toLowerCase() : '';
 }
 
 function suiteName(suite: OpenSuite | undefined): string {
