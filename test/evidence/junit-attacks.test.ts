@@ -63,3 +63,39 @@ describe('GoogleTest result values are read in any letter case', () => {
     expect(counts(totals)).toEqual({ tests: 3, passed: 1, failed: 0, errored: 0, skipped: 2 });
   });
 });
+
+describe('a repeated name never clears a failure unless it is the same test, exactly', () => {
+  const failThenPass = (first: string, second: string) =>
+    parse(
+      `<testsuite name="s">${first.replace('/>', '><failure message="boom"/></testcase>')}${second}</testsuite>`,
+    );
+
+  it('keeps the failure when the passing repeat differs in classname case, whitespace or a look-alike letter', async () => {
+    const variants = [
+      ['<testcase classname="Cart" name="adds"/>', '<testcase classname="cart" name="adds"/>'],
+      ['<testcase classname="Cart" name="adds"/>', '<testcase classname="Cart" name="adds "/>'],
+      // Cyrillic а (U+0430) in place of the Latin a.
+      ['<testcase classname="Cart" name="adds"/>', '<testcase classname="Cart" name="\u0430dds"/>'],
+      // The same letter composed (U+00E9) and decomposed (e and U+0301).
+      ['<testcase classname="Cart" name="caf\u00e9"/>', '<testcase classname="Cart" name="cafe\u0301"/>'],
+    ];
+    for (const [first, second] of variants) {
+      const totals = await failThenPass(first!, second!);
+      expect(counts(totals)).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0 });
+      expect(totals.reruns).toBeUndefined();
+    }
+  });
+
+  it('keeps the failure when the same name passes in another suite, nested or beside it', async () => {
+    const totals = await parse(
+      `<testsuites>
+        <testsuite name="a"><testcase classname="C" name="t"><failure/></testcase>
+          <testsuite name="a-inner"><testcase classname="C" name="t"/></testsuite>
+        </testsuite>
+        <testsuite name="b"><testcase classname="C" name="t"/></testsuite>
+      </testsuites>`,
+    );
+    expect(counts(totals)).toEqual({ tests: 3, passed: 2, failed: 1, errored: 0, skipped: 0 });
+    expect(totals.reruns).toBeUndefined();
+  });
+});
