@@ -86,6 +86,17 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ['(a test case with no name in suite Cache)', 'failure', 't.cc:19\nFailed\ncache left dirty'],
     ],
   },
+  'gtest-environment-junit.xml': {
+    why: 'GoogleTest: a global environment whose TearDown fails after every test passed exits 1, and the report holds that failure in a suite NonTestSuiteFailure while its root declares failures 0',
+    every: { tests: 3, passed: 2, failed: 1, errored: 0, skipped: 0, flaky: 0 },
+    failures: [
+      [
+        '(a test case with no name in suite NonTestSuiteFailure)',
+        'failure',
+        'env.cc:5\nFailed\nenvironment teardown broke',
+      ],
+    ],
+  },
 };
 
 describe('JUnit reports real producers wrote, counted as the producer counts the run', () => {
