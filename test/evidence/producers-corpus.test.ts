@@ -93,6 +93,11 @@ const JUNIT: JunitRow[] = [
     counts: '9: 5 passed 4 failed 0 errored 0 skipped',
     why: '.NET JunitXml.TestLogger (dotnet test --logger junit): NUnit theory cases, one of them listed twice with the same name, both failing',
   },
+  {
+    file: 'quick-junit__crates__quick-junit-tests__tests__fixtures__basic_report.xml',
+    counts: '8: 3 passed 3 failed 1 errored 1 skipped',
+    why: "quick-junit (cargo-nextest's JUnit writer): a flaky pass, every retry failing beside a <failure>, and a test that passed on its last attempt but fails because nextest is told to fail flaky tests (a <failure> beside <flakyFailure>)",
+  },
 ];
 
 describe('JUnit from Go converters, gitleaks and Trivy', () => {
