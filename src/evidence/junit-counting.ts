@@ -157,14 +157,14 @@ class View {
     const failure: TestFailure = {
       // GoogleTest writes a failing SetUpTestSuite/TearDownTestSuite, surefire a failing @BeforeAll,
       // as a test case with name="": the decision names the suite rather than an empty string.
-      name: detach(
+      name: capName(
         run.name.trim() === ''
           ? `(a test case with no name in suite ${run.suite ?? '(unnamed suite)'})`
           : run.name,
       ),
       kind: run.outcome === FAILED ? 'failure' : 'error',
     };
-    if (run.classname) failure.classname = detach(run.classname);
+    if (run.classname) failure.classname = capName(run.classname);
     if (run.message) failure.message = detach(run.message);
     this.failures.push(failure);
     if (key !== undefined) this.keys.push(key);
@@ -393,6 +393,17 @@ function namesOf(scope: Scope, classname = '', file = ''): Map<string, number> {
 
 function failureKey(scope: Scope, run: CaseRun): string {
   return detach(`${scope.id}\u0000${run.classname ?? ''}\u0000${run.file ?? ''}\u0000${run.name}`);
+}
+
+/** Longest test name or classname kept in a failure entry, in characters (as failure messages). */
+export const FAILURE_NAME_CAP = 500;
+
+/**
+ * A detached copy of a name, cut at `FAILURE_NAME_CAP`: a report of a few huge names (one test case
+ * named with megabytes) must not make a record of megabytes in the ledger and the decision.
+ */
+function capName(name: string): string {
+  return detach(name.length <= FAILURE_NAME_CAP ? name : `${name.slice(0, FAILURE_NAME_CAP - 1)}…`);
 }
 
 export function isFailing(outcome: Outcome): boolean {

@@ -99,3 +99,17 @@ describe('a repeated name never clears a failure unless it is the same test, exa
     expect(totals.reruns).toBeUndefined();
   });
 });
+
+describe('a report cannot blow up the evidence it leaves', () => {
+  it('cuts failing test names and classnames at 500 characters, as messages are', async () => {
+    const long = 'x'.repeat(100_000);
+    const totals = await parse(
+      `<testsuite name="s"><testcase classname="${long}" name="${long}"><failure message="m"/></testcase></testsuite>`,
+    );
+    expect(totals.failed).toBe(1);
+    const [failure] = totals.failures;
+    expect(failure?.name).toHaveLength(500);
+    expect(failure?.name.endsWith('…')).toBe(true);
+    expect(failure?.classname).toHaveLength(500);
+  });
+});
