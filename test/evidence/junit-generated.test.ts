@@ -97,6 +97,20 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ],
     ],
   },
+  'catch2-junit.xml': {
+    why: 'Catch2 3.7 --reporter junit: a section is a test case of its own, SKIP is skipped, an exception errored; a failed mayfail or shouldfail test (skipped beside failure) is failed here, where Catch2 says failed as expected',
+    // Catch2's console summary: 8 test cases, 1 passed, 4 failed, 1 skipped, 2 failed as expected.
+    // The report lists sections as test cases (10 in all) and writes the shouldfail test that
+    // passed, which Catch2 counts failed, as a plain pass: nothing in the file says otherwise.
+    every: { tests: 10, passed: 4, failed: 4, errored: 1, skipped: 1, flaky: 0 },
+    failures: [
+      ['fails', 'failure', '2 + 2 == 5'],
+      ['throws', 'error', 'FAILED:'],
+      ['may fail and does', 'failure', 'false'],
+      ['should fail and does', 'failure', 'false'],
+      ['sections/second', 'failure', '1 == 2'],
+    ],
+  },
 };
 
 describe('JUnit reports real producers wrote, counted as the producer counts the run', () => {
