@@ -3,10 +3,11 @@
  * input that made each beside it; see test/fixtures/SOURCES.md), counted as the producer itself
  * counts the run: a report must not say less than the tool that wrote it.
  */
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseJunit } from '../../src/evidence/junit-parser.js';
+import { mergeTotals, parseJunit } from '../../src/evidence/junit-parser.js';
 
 const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/junit-generated');
 
@@ -122,4 +123,29 @@ describe('JUnit reports real producers wrote, counted as the producer counts the
       expect(totals.failures.map((f) => [f.name, f.kind, f.message ?? ''])).toEqual(expected.failures);
     });
   }
+});
+
+describe('a real surefire run of several classes, attested together', () => {
+  it('sums to surefire s own summary: Tests run 12, Failures 3, Errors 2, Skipped 2, Flakes 2', async () => {
+    const dir = join(GENERATED, 'surefire-nested');
+    const files = readdirSync(dir).filter((name) => name.endsWith('.xml'));
+    expect(files).toHaveLength(4);
+    const totals = mergeTotals(await Promise.all(files.map((name) => parseJunit({ path: join(dir, name) }))));
+    const { tests, passed, failed, errored, skipped, flaky } = totals;
+    expect({ tests, passed, failed, errored, skipped, flaky }).toEqual({
+      tests: 12,
+      passed: 5,
+      failed: 3,
+      errored: 2,
+      skipped: 2,
+      flaky: 2,
+    });
+    // The failing @BeforeAll of a @Nested class: a test case with name="" and an <error>.
+    expect(totals.failures).toContainEqual({
+      name: '(a test case with no name in suite com.example.InventoryTest$WhenTheDatabaseIsDown)',
+      classname: 'com.example.InventoryTest$WhenTheDatabaseIsDown',
+      kind: 'error',
+      message: 'database unreachable',
+    });
+  });
 });
