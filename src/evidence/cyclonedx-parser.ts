@@ -606,6 +606,31 @@ function severityFromOwaspScore(score: number): Severity {
 const CVSS_METHODS = new Set(['cvssv2', 'cvssv3', 'cvssv31', 'cvssv4']);
 
 /**
+ * A rating's `score` as a number: absent, null or blank is none; a numeric string (the XML reader
+ * keeps a score too large for a number as text) is its number. Anything else is refused: skipped,
+ * a critical scored "9.8" or "NaN" read as unknown, which passed `critical: 0`.
+ */
+function ratingScore(
+  raw: unknown,
+  path: string,
+  cvss: boolean,
+  method: string | undefined,
+  file: string,
+): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string' && raw.trim() === '') return undefined;
+  const score = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (Number.isFinite(score)) return score;
+  throw shapeError(
+    file,
+    path,
+    cvss ? `a CVSS score from 0 to 10${method ? ` (method ${method})` : ''}` : 'a number',
+    raw,
+    WHAT,
+  );
+}
+
+/**
  * The severity of a vulnerability: the worst among its ratings, each rated by the worse of its
  * severity word and its score's CVSS band when the score is a CVSS one (a CVSS method, or none
  * named). A producer pairing a vendor's "low" with a CVSS 8.2 (Grype's CycloneDX output does) is
@@ -620,7 +645,8 @@ function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): S
     const named = reader.optString(rating.severity, `${path}.ratings[${i}].severity`);
     const method = reader.optString(rating.method, `${path}.ratings[${i}].method`);
     const known = named === undefined ? undefined : ownValue(CYCLONEDX_SEVERITY, named.toLowerCase());
-    const score = typeof rating.score === 'number' ? rating.score : undefined;
+    const cvss = method === undefined || CVSS_METHODS.has(method.toLowerCase());
+    const score = ratingScore(rating.score, `${path}.ratings[${i}].score`, cvss, method, reader.file);
     // A word outside the enum with no score ("important", Red Hat's word for high) would read as
     // unknown, which only an `unknown` limit counts: refused rather than passed under `high: 0`.
     if (named !== undefined && known === undefined && score === undefined) {
@@ -632,7 +658,6 @@ function ratingSeverity(ratings: unknown[], path: string, reader: JsonReader): S
         WHAT,
       );
     }
-    const cvss = method === undefined || CVSS_METHODS.has(method.toLowerCase());
     // A CVSS score outside 0–10 has no band: refused rather than read as the word beside it.
     if (cvss && score !== undefined && !(score >= 0 && score <= 10)) {
       throw shapeError(

@@ -226,6 +226,60 @@ describe('parseCycloneDxVulnerabilities: ratings', () => {
   });
 });
 
+describe('parseCycloneDxVulnerabilities: a rating score that is no number', () => {
+  const vdr = (score: unknown) => ({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    components: [{ type: 'library', 'bom-ref': 'lib', name: 'lib', version: '1' }],
+    vulnerabilities: [
+      { id: 'CVE-2026-8301', ratings: [{ score, method: 'CVSSv31' }], affects: [{ ref: 'lib' }] },
+    ],
+  });
+
+  it('reads a CVSS score written as a numeric string by its band, not as unknown', () => {
+    // Read as unknown, a critical written "9.8" passed critical: 0.
+    const scan = parseCycloneDxVulnerabilities(vdr('9.8'), 'vdr.json');
+    expect(scan.findings.map((f) => f.severity)).toEqual(['critical']);
+    expect(parseCycloneDxVulnerabilities(vdr(' 7.5 '), 'vdr.json').findings[0]?.severity).toBe('high');
+  });
+
+  it('refuses a score that is no number at all instead of reading unknown', () => {
+    for (const [score, found] of [
+      ['NaN', 'the string "NaN"'],
+      ['9.8/10', 'the string "9.8/10"'],
+      [true, 'true'],
+      [{ value: 9.8 }, 'an object'],
+    ] as const) {
+      const error = tollgateErrorOf(() => parseCycloneDxVulnerabilities(vdr(score), 'vdr.json'));
+      expect(error.code).toBe('EVIDENCE_INVALID');
+      expect(error.message).toContain(
+        'at vulnerabilities[0].ratings[0].score: expected a CVSS score from 0 to 10',
+      );
+      expect(error.message).toContain(found);
+    }
+  });
+
+  it('refuses an XML score too large for a number, which read as unknown where its JSON twin was refused', () => {
+    const xml = `<?xml version="1.0"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">
+  <components><component type="library" bom-ref="lib"><name>lib</name><version>1</version></component></components>
+  <vulnerabilities><vulnerability><id>CVE-2026-8301</id>
+    <ratings><rating><score>1e400</score><method>CVSSv31</method></rating></ratings>
+    <affects><target><ref>lib</ref></target></affects>
+  </vulnerability></vulnerabilities>
+</bom>`;
+    const error = tollgateErrorOf(() => normaliseDocument(xml, 'vdr.xml', 'scan'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toContain(
+      'vulnerabilities[0].ratings[0].score: expected a CVSS score from 0 to 10',
+    );
+  });
+
+  it('takes a blank score as no score', () => {
+    expect(parseCycloneDxVulnerabilities(vdr(''), 'vdr.json').findings[0]?.severity).toBe('unknown');
+  });
+});
+
 describe('parseCycloneDxVulnerabilities: an empty list beside no components', () => {
   const empty = (extra: Record<string, unknown> = {}) => ({
     bomFormat: 'CycloneDX',
