@@ -11,6 +11,7 @@ import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf 
 import { type JsonObject, JsonReader, shapeError } from './json-input.js';
 import {
   countSeverities,
+  cvssScoreAt,
   keepSuppressed,
   severityFromCvssScore,
   suppressedOf,
@@ -140,12 +141,13 @@ function distroEolCaveats(reader: JsonReader, alertsByPackage: unknown[]): strin
   );
 }
 
-/** The worst CVSS base score of a vulnerability record's `cvss[]`, as a severity. */
-function cvssSeverities(record: JsonObject): Severity[] {
-  const scores = Array.isArray(record.cvss) ? record.cvss.filter(isJsonObject) : [];
-  return scores.flatMap((cvss) => {
-    const metrics = isJsonObject(cvss.metrics) ? cvss.metrics : undefined;
-    return typeof metrics?.baseScore === 'number' ? [severityFromCvssScore(metrics.baseScore)] : [];
+/** The CVSS base scores of a vulnerability record's `cvss[]` (at `path`), as severities. */
+function cvssSeverities(record: JsonObject, path: string, file: string): Severity[] {
+  const entries = Array.isArray(record.cvss) ? record.cvss : [];
+  return entries.flatMap((cvss, i) => {
+    const metrics = isJsonObject(cvss) && isJsonObject(cvss.metrics) ? cvss.metrics : undefined;
+    const score = cvssScoreAt(metrics?.baseScore, file, `${path}.cvss[${i}].metrics.baseScore`, WHAT);
+    return score === undefined ? [] : [severityFromCvssScore(score)];
   });
 }
 
@@ -153,17 +155,25 @@ function cvssSeverities(record: JsonObject): Severity[] {
  * The match's severity; when Grype says Unknown but the vulnerability's CVSS or a related record
  * (the NVD entry of a GHSA) rates it, the worst of those: "no severity" must not hide a 9.8.
  */
-function matchSeverity(severity: Severity, vuln: JsonObject, match: JsonObject): Severity {
+function matchSeverity(
+  severity: Severity,
+  vuln: JsonObject,
+  match: JsonObject,
+  path: string,
+  file: string,
+): Severity {
   if (severity !== 'unknown') return severity;
-  const related = Array.isArray(match.relatedVulnerabilities)
-    ? match.relatedVulnerabilities.filter(isJsonObject)
-    : [];
+  const related = Array.isArray(match.relatedVulnerabilities) ? match.relatedVulnerabilities : [];
   return worstSeverity([
-    ...cvssSeverities(vuln),
-    ...related.flatMap((record) => [
-      ...(typeof record.severity === 'string' ? [grypeSeverity(record.severity) ?? 'unknown'] : []),
-      ...cvssSeverities(record),
-    ]),
+    ...cvssSeverities(vuln, `${path}.vulnerability`, file),
+    ...related.flatMap((record, i) =>
+      isJsonObject(record)
+        ? [
+            ...(typeof record.severity === 'string' ? [grypeSeverity(record.severity) ?? 'unknown'] : []),
+            ...cvssSeverities(record, `${path}.relatedVulnerabilities[${i}]`, file),
+          ]
+        : [],
+    ),
   ]);
 }
 
@@ -186,7 +196,7 @@ function readMatch(reader: JsonReader, match: JsonObject, path: string): Vulnera
   const namespace = reader.optString(vuln.namespace, `${path}.vulnerability.namespace`);
   const finding: VulnerabilityFinding = {
     id: reader.string(vuln.id, `${path}.vulnerability.id`),
-    severity: matchSeverity(named, vuln, match),
+    severity: matchSeverity(named, vuln, match, path, reader.file),
     package: reader.string(artifact.name, `${path}.artifact.name`),
     source: namespace ? `grype:${namespace}` : 'grype',
   };

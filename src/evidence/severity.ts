@@ -6,6 +6,7 @@ import {
   type SuppressedFinding,
   type VulnerabilityFinding,
 } from './evidence.js';
+import { shapeError } from './json-input.js';
 
 /**
  * Maps a CVSS-style score (0–10) the way GitHub maps SARIF `security-severity`: 9.0 and above
@@ -18,6 +19,23 @@ export function severityFromCvssScore(score: number): Severity {
   if (score >= 7) return 'high';
   if (score >= 4) return 'medium';
   return 'low';
+}
+
+/**
+ * A CVSS base score a report gives: a number, or a numeric string, from 0 to 10; undefined when
+ * absent or null. Anything else (98, "NaN", "n/a", true) is refused at `path`: skipped, or banded
+ * as unknown, a critical passed `critical: 0`.
+ */
+export function cvssScoreAt(raw: unknown, file: string, path: string, what: string): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const score =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && raw.trim() !== ''
+        ? Number(raw.trim())
+        : Number.NaN;
+  if (score >= 0 && score <= 10) return score;
+  throw shapeError(file, path, 'a CVSS score from 0 to 10 (a number or numeric string)', raw, what);
 }
 
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };

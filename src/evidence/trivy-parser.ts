@@ -15,6 +15,7 @@ import { imageDigestOf, type NamedImageDigests, namedImageDigests, repoDigestOf 
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
 import {
   countSeverities,
+  cvssScoreAt,
   keepSuppressed,
   severityFromCvssScore,
   suppressedOf,
@@ -267,10 +268,14 @@ function vulnerabilitySeverity(reader: JsonReader, vuln: JsonObject, path: strin
     }
   }
   if (isJsonObject(vuln.CVSS)) {
-    for (const cvss of Object.values(vuln.CVSS)) {
+    // Each source's v4 and v3 scores, the worse of them, else its v2 score (an older rating).
+    for (const [source, cvss] of Object.entries(vuln.CVSS)) {
       if (!isJsonObject(cvss)) continue;
-      const score = typeof cvss.V3Score === 'number' ? cvss.V3Score : cvss.V2Score;
-      if (typeof score === 'number') rated.push(severityFromCvssScore(score));
+      const at = (field: string) =>
+        cvssScoreAt(cvss[field], reader.file, `${path}.CVSS.${source}.${field}`, WHAT);
+      const current = [at('V40Score'), at('V3Score')].filter((score) => score !== undefined);
+      const scores = current.length > 0 ? current : [at('V2Score')].filter((score) => score !== undefined);
+      rated.push(...scores.map(severityFromCvssScore));
     }
   }
   return worstSeverity(rated);

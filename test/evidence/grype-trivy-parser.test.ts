@@ -341,3 +341,84 @@ describe('severity words outside the scanner scale', () => {
     );
   });
 });
+
+describe('CVSS scores beside an unknown severity', () => {
+  const grype = (baseScore: unknown) => ({
+    matches: [
+      {
+        vulnerability: {
+          id: 'CVE-2026-2',
+          severity: 'Unknown',
+          cvss: [{ version: '3.1', metrics: { baseScore } }],
+        },
+        artifact: { name: 'openssl', version: '3.0.1' },
+      },
+    ],
+    source: { type: 'image', target: {} },
+    descriptor: { name: 'grype', version: '0.80.0' },
+  });
+  const trivy = (cvss: Record<string, unknown>) => ({
+    SchemaVersion: 2,
+    ArtifactName: 'app',
+    ArtifactType: 'container_image',
+    Results: [
+      {
+        Target: 'app (debian 12.5)',
+        Class: 'os-pkgs',
+        Type: 'debian',
+        Vulnerabilities: [
+          {
+            VulnerabilityID: 'CVE-2026-2',
+            PkgName: 'openssl',
+            InstalledVersion: '3.0.1',
+            Severity: 'UNKNOWN',
+            CVSS: { nvd: cvss },
+          },
+        ],
+      },
+    ],
+  });
+
+  it('reads a score written as a numeric string by its band', () => {
+    // Skipped, a 9.8 written "9.8" left the finding unknown and it passed critical: 0.
+    expect(parseGrype(grype('9.8'), 'g.json').findings[0]!.severity).toBe('critical');
+    expect(parseTrivy(trivy({ V3Score: '9.8' }), 't.json').findings[0]!.severity).toBe('critical');
+  });
+
+  it('reads a CVSS v4 score Trivy gives beside the v3 one, the worse of them', () => {
+    expect(parseTrivy(trivy({ V40Score: 9.3 }), 't.json').findings[0]!.severity).toBe('critical');
+    expect(parseTrivy(trivy({ V3Score: 5.3, V40Score: 9.3 }), 't.json').findings[0]!.severity).toBe(
+      'critical',
+    );
+  });
+
+  it('refuses a score off the 0 to 10 scale or no number, which read as unknown', () => {
+    for (const score of [98, 'NaN', -1, true]) {
+      const grypeError = tollgateErrorOf(() => parseGrype(grype(score), 'g.json'));
+      expect(grypeError.code).toBe('EVIDENCE_INVALID');
+      expect(grypeError.message).toContain(
+        'at matches[0].vulnerability.cvss[0].metrics.baseScore: expected a CVSS score from 0 to 10',
+      );
+      const trivyError = tollgateErrorOf(() => parseTrivy(trivy({ V3Score: score }), 't.json'));
+      expect(trivyError.code).toBe('EVIDENCE_INVALID');
+      expect(trivyError.message).toContain(
+        'at Results[0].Vulnerabilities[0].CVSS.nvd.V3Score: expected a CVSS score from 0 to 10',
+      );
+    }
+  });
+
+  it('refuses a bad score in a related record too', () => {
+    const report = grype(undefined);
+    (report.matches[0] as Record<string, unknown>).relatedVulnerabilities = [
+      { id: 'CVE-2026-2', severity: 'Unknown', cvss: [{ metrics: { baseScore: 'n/a' } }] },
+    ];
+    expect(tollgateErrorOf(() => parseGrype(report, 'g.json')).message).toContain(
+      'at matches[0].relatedVulnerabilities[0].cvss[0].metrics.baseScore: expected a CVSS score from 0 to 10',
+    );
+  });
+
+  it('leaves an absent or null score unread', () => {
+    expect(parseGrype(grype(null), 'g.json').findings[0]!.severity).toBe('unknown');
+    expect(parseTrivy(trivy({ V3Score: null, V2Score: 7.5 }), 't.json').findings[0]!.severity).toBe('high');
+  });
+});
