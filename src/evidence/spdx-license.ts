@@ -77,7 +77,23 @@ function normalise(text: string): string | undefined {
   const candidate = trimmed.replace(/\s+(and|or|with)\s+/gi, (_, op: string) => ` ${op.toUpperCase()} `);
   if (parses(candidate)) return candidate;
   const recased = withCanonicalCase(candidate);
-  return recased !== candidate && parses(recased) ? recased : undefined;
+  if (recased !== candidate && parses(recased)) return recased;
+  const placed = withPlaceholders(recased);
+  return placed !== recased && parses(placed) ? placed : undefined;
+}
+
+/**
+ * Writes NOASSERTION and NONE inside an expression as `LicenseRef-NOASSERTION` / `LicenseRef-NONE`.
+ * ClearlyDefined's declared licences join what it found with what it could not name
+ * ("Apache-2.0 AND NOASSERTION"), sbom-tool copies them into SPDX, and SPDX 3 reads such an operand
+ * as a licence of its own (tools-golang's NoAssertionLicense); spdx-expression-parse refuses it, so
+ * the whole expression went to free text, unchecked, and a denied licence it requires passed.
+ */
+function withPlaceholders(expression: string): string {
+  return expression.replace(/[A-Za-z0-9.+:-]+/g, (token) => {
+    const upper = token.toUpperCase();
+    return upper === 'NOASSERTION' || upper === 'NONE' ? `LicenseRef-${upper}` : token;
+  });
 }
 
 /** True when `text` parses as an SPDX licence expression. */

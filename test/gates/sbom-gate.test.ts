@@ -129,6 +129,65 @@ describe('sbom gate: licence deny-list', () => {
     expect(result.risks.map((r) => r.text).join('\n')).not.toContain('not SPDX expressions');
   });
 
+  it('denies a licence an expression joins with NOASSERTION or NONE, as ClearlyDefined writes them', () => {
+    // "GPL-3.0-only AND NOASSERTION" (ClearlyDefined's declared licence, which sbom-tool copies into
+    // SPDX) is no expression spdx-expression-parse accepts: read as free text it went unchecked and
+    // the gate passed a component that needs GPL-3.0-only whatever else applies.
+    const spdx = {
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'app',
+      documentNamespace: 'https://example.com/app',
+      creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: Microsoft.SBOMTool-2.2.7'] },
+      packages: [
+        { name: 'app', SPDXID: 'SPDXRef-app', downloadLocation: 'NOASSERTION' },
+        {
+          name: 'declared',
+          SPDXID: 'SPDXRef-a',
+          versionInfo: '1',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'NOASSERTION',
+          licenseDeclared: 'GPL-3.0-only AND NOASSERTION',
+        },
+        {
+          name: 'concluded',
+          SPDXID: 'SPDXRef-b',
+          versionInfo: '2',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'none and (MIT AND AGPL-3.0-only)',
+        },
+        {
+          name: 'choice',
+          SPDXID: 'SPDXRef-c',
+          versionInfo: '3',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'GPL-3.0-only OR NOASSERTION',
+        },
+      ],
+      relationships: [
+        {
+          spdxElementId: 'SPDXRef-DOCUMENT',
+          relationshipType: 'DESCRIBES',
+          relatedSpdxElement: 'SPDXRef-app',
+        },
+      ],
+    };
+    const parsed = normaliseDocument(JSON.stringify(spdx), 'app.spdx.json', 'sbom');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'sbom') throw new Error('not an SBOM');
+    expect(parsed.data.components.map((c) => [c.licenses, c.licenseNames])).toEqual([
+      [['GPL-3.0-only AND LicenseRef-NOASSERTION'], undefined],
+      [['LicenseRef-NONE AND (MIT AND AGPL-3.0-only)'], undefined],
+      [['GPL-3.0-only OR LicenseRef-NOASSERTION'], undefined],
+    ]);
+    const result = evaluateSbom(deny, [sbom([], { data: parsed.data, format: parsed.format })]);
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      'declared@1 is licensed GPL-3.0-only AND LicenseRef-NOASSERTION, which needs denied licence GPL-3.0-only',
+      'concluded@2 is licensed LicenseRef-NONE AND (MIT AND AGPL-3.0-only), which needs denied licence AGPL-3.0-only',
+    ]);
+  });
+
   it('validates no licence or banned-component check when no component could be checked', () => {
     // Two components with neither a licence nor a purl: nothing was judged, so nothing is validated.
     const bare = { ...component('bare', '1', []), purl: undefined };
