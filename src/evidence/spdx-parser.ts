@@ -237,6 +237,8 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
   let specVersion: string | undefined;
   let tool: string | undefined;
   const roots = new Set<string>();
+  const documents = new Set<string>(['SPDXRef-DOCUMENT']);
+  const describes: Array<{ from: string; to: string[] }> = [];
   const concluded = new Map<string, string[]>();
   const declared = new Map<string, string[]>();
   const packages: Array<{ id: string; element: JsonObject; path: string }> = [];
@@ -249,16 +251,29 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
       specVersion ??= reader.optString(element.specVersion, `${path}.specVersion`);
       const using = reader.optArray(element.createdUsing, `${path}.createdUsing`);
       const toolElement = typeof using[0] === 'string' ? byId.get(using[0]) : undefined;
-      if (!tool && toolElement && typeof toolElement.name === 'string') tool = toolElement.name;
+      // sbom-tool names its Tool element as an SPDX 2 creator line ("Tool: Microsoft.SBOMTool-…").
+      if (!tool && toolElement && typeof toolElement.name === 'string')
+        tool = toolElement.name.replace(/^Tool:\s*/, '');
     } else if (type === 'SpdxDocument' || type === 'Sbom') {
+      if (typeof element.spdxId === 'string') documents.add(element.spdxId);
       for (const [j, root] of reader.optArray(element.rootElement, `${path}.rootElement`).entries()) {
         roots.add(reader.string(root, `${path}.rootElement[${j}]`));
       }
     } else if (type === 'Relationship' || type === 'LifecycleScopedRelationship') {
-      const relType = element.relationshipType;
-      if (relType !== 'hasConcludedLicense' && relType !== 'hasDeclaredLicense') continue;
+      // The spec spells relationship types hasConcludedLicense; sbom-tool writes SPDX 2's
+      // HAS_CONCLUDED_LICENSE, and its root package by a DESCRIBES relationship, not rootElement.
+      const relType =
+        typeof element.relationshipType === 'string'
+          ? element.relationshipType.replaceAll('_', '').toLowerCase()
+          : undefined;
+      if (relType === 'describes' && typeof element.from === 'string') {
+        const to = reader.optArray(element.to, `${path}.to`).filter((t) => typeof t === 'string');
+        describes.push({ from: element.from, to });
+        continue;
+      }
+      if (relType !== 'hasconcludedlicense' && relType !== 'hasdeclaredlicense') continue;
       const from = reader.string(element.from, `${path}.from`);
-      const target = relType === 'hasConcludedLicense' ? concluded : declared;
+      const target = relType === 'hasconcludedlicense' ? concluded : declared;
       for (const [j, to] of reader.optArray(element.to, `${path}.to`).entries()) {
         const list = target.get(from) ?? [];
         list.push(reader.string(to, `${path}.to[${j}]`));
@@ -271,6 +286,9 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
   }
   if (specVersion === undefined) {
     throw shapeError(file, '@graph', 'a CreationInfo element with specVersion', undefined, what);
+  }
+  if (roots.size === 0) {
+    for (const { from, to } of describes) if (documents.has(from)) for (const id of to) roots.add(id);
   }
 
   // A licence reference as SPDX expression text: a listed licence's IRI, a LicenseExpression, or an
@@ -330,8 +348,11 @@ export function parseSpdx3(value: unknown, file: string): SbomSummary {
     };
     let purl = reader.optString(prop(element, 'packageUrl', 'software'), `${path}.software_packageUrl`);
     if (!purl) {
-      for (const identifier of reader.optArray(element.externalIdentifier, `${path}.externalIdentifier`)) {
-        if (isJsonObject(identifier) && identifier.externalIdentifierType === 'packageUrl') {
+      for (const entry of reader.optArray(element.externalIdentifier, `${path}.externalIdentifier`)) {
+        // Inline, or (sbom-tool) an ExternalIdentifier element referenced by its id, typed "purl".
+        const identifier = typeof entry === 'string' ? byId.get(entry) : entry;
+        const type = isJsonObject(identifier) ? identifier.externalIdentifierType : undefined;
+        if (isJsonObject(identifier) && (type === 'packageUrl' || type === 'purl')) {
           purl = typeof identifier.identifier === 'string' ? identifier.identifier : undefined;
           if (purl) break;
         }

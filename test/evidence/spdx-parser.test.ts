@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { parseSpdx, parseSpdx2, parseSpdx3 } from '../../src/evidence/spdx-parser.js';
 import { tollgateErrorOf } from '../support/builders.js';
-import { sampleJson } from './scan-helpers.js';
+import { fixtureJson, sampleJson } from './scan-helpers.js';
 
 describe('parseSpdx2 (SPDX 2.3 JSON)', () => {
   it('reads purls written with PACKAGE-MANAGER and takes the described package as subject', () => {
@@ -267,5 +267,54 @@ describe('parseSpdx3 (SPDX 3.0 JSON-LD)', () => {
     expect(error.message).toContain(
       'empty.json: not a valid SPDX 3 document: at @graph: expected a CreationInfo element',
     );
+  });
+});
+
+describe('parseSpdx3 on Microsoft sbom-tool output', () => {
+  // sbom-tool's SPDX 3.0 sample (test/fixtures/SOURCES.md) writes its own spellings: purls as
+  // ExternalIdentifier elements referenced by id with type "purl", licences as AnyLicenseInfo
+  // elements named by their expression behind HAS_CONCLUDED_LICENSE / HAS_DECLARED_LICENSE
+  // relationships, NOASSERTION as an Element of that name, and its root package by a DESCRIBES
+  // relationship from SPDXRef-DOCUMENT. Read by the spec's spellings only, every package had no
+  // purl and no licence: bannedComponents and denyLicenses checked nothing.
+  const sample = () =>
+    fixtureJson('sbom/sbom-tool/samples__spdx_3.0__manifest.spdx.json') as {
+      '@graph': Record<string, unknown>[];
+    };
+
+  it('reads the purls, the root package and the tool of the real sample', () => {
+    const sbom = parseSpdx3(sample(), 'manifest.spdx.json');
+    expect(sbom.tool).toBe('Microsoft.SBOMTool-0.0.0-preview.0');
+    expect(sbom.subject).toMatchObject({ name: 'sbom-tool sample', version: '4.0.3' });
+    expect(sbom.counts).toMatchObject({
+      components: 266,
+      withPurl: 266,
+      withLicense: 0,
+      withoutLicense: 266,
+    });
+    expect(sbom.components.find((c) => c.name === 'Castle.Core')).toMatchObject({
+      version: '5.1.1',
+      purl: 'pkg:nuget/Castle.Core@5.1.1',
+      licenses: [],
+    });
+    expect(sbom.components.some((c) => c.licenseNames !== undefined)).toBe(false);
+  });
+
+  it('reads a licence sbom-tool names in an AnyLicenseInfo element', () => {
+    const doc = sample();
+    const graph = doc['@graph'];
+    const castle = graph.find((e) => e.name === 'Castle.Core')!;
+    const declared = graph.find(
+      (e) => e.relationshipType === 'HAS_DECLARED_LICENSE' && e.from === castle.spdxId,
+    )!;
+    graph.push({
+      creationInfo: '_:creationinfo',
+      name: 'GPL-3.0-only',
+      spdxId: 'SPDXRef-AnyLicenseInfo-test',
+      type: 'AnyLicenseInfo',
+    });
+    declared.to = ['SPDXRef-AnyLicenseInfo-test'];
+    const component = parseSpdx3(doc, 'manifest.spdx.json').components.find((c) => c.name === 'Castle.Core');
+    expect(component?.licenses).toEqual(['GPL-3.0-only']);
   });
 });
