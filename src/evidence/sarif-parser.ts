@@ -18,7 +18,13 @@ import {
   SarifTool,
   UnresolvedReference,
 } from './sarif-descriptors.js';
-import { countSeverities, keepSuppressed, severityFromCvssScore, suppressedOf } from './severity.js';
+import {
+  countSeverities,
+  cvssScoreAt,
+  keepSuppressed,
+  severityFromCvssScore,
+  suppressedOf,
+} from './severity.js';
 import { laterTime, statedTime } from './stated-time.js';
 
 const WHAT = 'SARIF log';
@@ -253,6 +259,7 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
           },
           path,
           file,
+          driverName,
         ),
         source: `sarif:${driverName}`,
       };
@@ -470,6 +477,7 @@ function severityOf(
   level: () => string,
   path: string,
   file: string,
+  driverName: string,
 ): Severity {
   const stated =
     securitySeverity(result.properties, () => `${path}.properties.security-severity`, file) ??
@@ -480,9 +488,58 @@ function severityOf(
       file,
     );
   if (stated !== undefined) return stated;
+  if (driverName.toLowerCase() === 'dependency-check') {
+    const rated = dependencyCheckSeverity(result, rule, path, file);
+    if (rated !== undefined) return rated;
+  }
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
   if (kind !== 'fail') return 'unknown';
   return LEVEL_SEVERITY[level()] ?? 'unknown';
+}
+
+/** dependency-check's words for a severity without a CVSS score (its ReportTool.normalizeSeverity). */
+const DEPENDENCY_CHECK_WORDS: Readonly<Record<string, Severity>> = {
+  critical: 'critical',
+  high: 'high',
+  medium: 'medium',
+  moderate: 'medium',
+  low: 'low',
+  info: 'low',
+  informational: 'low',
+};
+
+/**
+ * The severity OWASP dependency-check gives a result besides its level, which it writes the same for
+ * every result ("error" up to 6.x, "warning" since 7): in the result's properties (6.x), else its
+ * rule's, an unscored source's `severity` word, else the CVSS v4, v3, then v2 score, as its
+ * ReportTool.determineScore ranks them; else the word that starts the rule's shortDescription
+ * ("High severity - CVE-…", 7 and later). Undefined when it says none.
+ */
+function dependencyCheckSeverity(
+  result: JsonObject,
+  rule: JsonObject | undefined,
+  path: string,
+  file: string,
+): Severity | undefined {
+  const bags: Array<[unknown, string]> = [
+    [result.properties, `${path}.properties`],
+    [rule?.properties, `${path} (its rule${typeof rule?.id === 'string' ? ` "${rule.id}"` : ''}).properties`],
+  ];
+  for (const [bag, at] of bags) {
+    if (!isJsonObject(bag)) continue;
+    const word =
+      typeof bag.severity === 'string'
+        ? ownValue(DEPENDENCY_CHECK_WORDS, bag.severity.toLowerCase())
+        : undefined;
+    if (word !== undefined) return word;
+    for (const key of ['cvssv4_baseScore', 'cvssv3_baseScore', 'cvssv2_score']) {
+      const score = cvssScoreAt(bag[key], file, `${at}.${key}`, WHAT);
+      if (score !== undefined) return severityFromCvssScore(score);
+    }
+  }
+  const short = isJsonObject(rule?.shortDescription) ? rule.shortDescription.text : undefined;
+  const stated = typeof short === 'string' ? /^(\w+) severity - /i.exec(short) : null;
+  return stated ? ownValue(DEPENDENCY_CHECK_WORDS, stated[1]!.toLowerCase()) : undefined;
 }
 
 function firstLocation(result: JsonObject): string | undefined {

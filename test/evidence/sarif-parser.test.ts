@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { parseSarif } from '../../src/evidence/sarif-parser.js';
 import { tollgateErrorOf } from '../support/builders.js';
-import { fixtureJson, fixtureText } from './scan-helpers.js';
+import { fixtureJson, fixtureText, sampleJson } from './scan-helpers.js';
 
 const parse = (name: string) => parseSarif(fixtureJson(`sarif/${name}`), name);
 
@@ -528,5 +528,58 @@ describe('parseSarif: version', () => {
     expect(refusalOf(noVersion)).toMatch(
       /^s\.sarif: this SARIF log has no "version" \(nor a versioned "\$schema"\); Tollgate reads SARIF 2\.1\.0/,
     );
+  });
+});
+
+describe('parseSarif on OWASP dependency-check output', () => {
+  // dependency-check writes one level for every result ("error" up to 6.x, "warning" since 7) and
+  // says how bad a vulnerability is elsewhere: up to 6.x in the result's cvssv3_baseScore,
+  // cvssv2_score and (unscored sources) severity properties; since 7 in the rule's
+  // security-severity when NVD gave a CVSS v3 or v4 score, else only in the rule's
+  // shortDescription ("High severity - CVE-…"). Read by its level, a CVSS 10.0 was high and an
+  // NVD "High" CVE with only a v2 score, or an npm "critical" advisory, was medium: both passed
+  // `critical: 0` or `high: 0`. Samples written after dependency-check's sarifReport.vsl.
+  const findings = (name: string) =>
+    parseSarif(sampleJson(name), name).findings.map((f) => [f.id, f.severity]);
+
+  it('reads the 6.x result properties in the order dependency-check rates them', () => {
+    expect(findings('dependency-check-6.sarif')).toEqual([
+      ['CVE-2021-44228', 'critical'],
+      ['CVE-2020-15522', 'medium'],
+      ['CVE-2014-0114', 'high'],
+      ['jquery:4', 'medium'],
+    ]);
+  });
+
+  it('reads the severity word of the rule short description when no security-severity is given', () => {
+    expect(findings('dependency-check-8.sarif')).toEqual([
+      ['CVE-2022-22965', 'critical'],
+      ['CVE-2012-0881', 'high'],
+      ['Fixed an mXSS-based bypass caused by nested forms inside MathML', 'low'],
+      ['GHSA-p6mc-m468-83gw', 'critical'],
+    ]);
+  });
+
+  it('refuses a dependency-check score off the CVSS scale', () => {
+    const log = sampleJson('dependency-check-6.sarif') as {
+      runs: Array<{ results: Array<{ properties: Record<string, unknown> }> }>;
+    };
+    log.runs[0]!.results[0]!.properties.cvssv3_baseScore = 98;
+    expect(tollgateErrorOf(() => parseSarif(log, 'dc.sarif')).message).toContain(
+      'at runs[0].results[0].properties.cvssv3_baseScore: expected a CVSS score from 0 to 10',
+    );
+  });
+
+  it('leaves another tool with the same property names to its level', () => {
+    const log = sampleJson('dependency-check-6.sarif') as {
+      runs: Array<{ tool: { driver: { name: string } } }>;
+    };
+    log.runs[0]!.tool.driver.name = 'other-scanner';
+    expect(parseSarif(log, 'other.sarif').findings.map((f) => f.severity)).toEqual([
+      'high',
+      'high',
+      'high',
+      'high',
+    ]);
   });
 });
