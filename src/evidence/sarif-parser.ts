@@ -492,6 +492,10 @@ function severityOf(
     const rated = dependencyCheckSeverity(result, rule, path, file);
     if (rated !== undefined) return rated;
   }
+  if (driverName.toLowerCase() === 'owasp dependency-track') {
+    const rated = dependencyTrackSeverity(result, path, file);
+    if (rated !== undefined) return rated;
+  }
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
   if (kind !== 'fail') return 'unknown';
   return LEVEL_SEVERITY[level()] ?? 'unknown';
@@ -540,6 +544,39 @@ function dependencyCheckSeverity(
   const short = isJsonObject(rule?.shortDescription) ? rule.shortDescription.text : undefined;
   const stated = typeof short === 'string' ? /^(\w+) severity - /i.exec(short) : null;
   return stated ? ownValue(DEPENDENCY_CHECK_WORDS, stated[1]!.toLowerCase()) : undefined;
+}
+
+/** Dependency-Track's Severity enum in its order: `severityRank` is the ordinal. */
+const DEPENDENCY_TRACK_RANKS: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'low', 'unknown'];
+
+/**
+ * The severity OWASP Dependency-Track states for a finding it exports: its template writes level
+ * "error" for CRITICAL and HIGH alike, and the severity itself as the result's `severityRank`
+ * (0 CRITICAL, 1 HIGH, 2 MEDIUM, 3 LOW, 4 INFO, 5 UNASSIGNED), else its `cvssV3BaseScore`.
+ * Undefined when it states neither (both blank).
+ */
+function dependencyTrackSeverity(result: JsonObject, path: string, file: string): Severity | undefined {
+  const bag = result.properties;
+  if (!isJsonObject(bag)) return undefined;
+  const raw = bag.severityRank;
+  if (raw !== undefined && raw !== null && !(typeof raw === 'string' && raw.trim() === '')) {
+    const rank = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+    const severity = Number.isInteger(rank) ? DEPENDENCY_TRACK_RANKS[rank] : undefined;
+    if (severity === undefined) {
+      throw shapeError(
+        file,
+        `${path}.properties.severityRank`,
+        'a Dependency-Track severity rank from 0 (CRITICAL) to 5 (UNASSIGNED)',
+        raw,
+        WHAT,
+      );
+    }
+    return severity;
+  }
+  const score = bag.cvssV3BaseScore;
+  if (typeof score === 'string' && score.trim() === '') return undefined;
+  const cvss = cvssScoreAt(score, file, `${path}.properties.cvssV3BaseScore`, WHAT);
+  return cvss === undefined ? undefined : severityFromCvssScore(cvss);
 }
 
 function firstLocation(result: JsonObject): string | undefined {

@@ -583,3 +583,33 @@ describe('parseSarif on OWASP dependency-check output', () => {
     ]);
   });
 });
+
+describe('parseSarif on OWASP Dependency-Track findings export', () => {
+  // Dependency-Track's SARIF template writes "error" for a CRITICAL and a HIGH finding alike and
+  // states which in the result's severityRank property (its Severity enum's ordinal: 0 CRITICAL,
+  // 1 HIGH, 2 MEDIUM, 3 LOW, 4 INFO, 5 UNASSIGNED). Read by its level, a critical was high and
+  // passed `critical: 0`. The fixture is Dependency-Track's own expected export (SOURCES.md).
+  const file = 'scans/dependency-track/apiserver__src__test__resources__unit__sarif__expected-all.sarif.json';
+
+  it('reads severityRank, so its critical finding counts as critical', () => {
+    const scan = parseSarif(fixtureJson(file), 'dt.sarif');
+    expect(scan.scanner).toBe('OWASP Dependency-Track');
+    expect(scan.findings.map((f) => [f.id, f.severity, f.package])).toEqual([
+      ['Vuln-1', 'critical', 'pkg:maven/org.acme/component1@1.1.4?type=jar'],
+      ['Vuln-2', 'high', 'pkg:maven/org.acme/component1@1.1.4?type=jar'],
+      ['Vuln-3', 'low', 'pkg:maven/org.acme/component1@1.1.4?type=jar'],
+      ['Vuln-3', 'low', 'pkg:maven/com.xyz/component2@2.78.123?type=jar'],
+      ['Vuln-4', 'medium', 'pkg:maven/com.xyz/component2@2.78.123?type=jar'],
+    ]);
+  });
+
+  it('refuses a severityRank outside the six Dependency-Track has', () => {
+    const log = fixtureJson(file) as {
+      runs: Array<{ results: Array<{ properties: Record<string, unknown> }> }>;
+    };
+    log.runs[0]!.results[0]!.properties.severityRank = '9';
+    expect(tollgateErrorOf(() => parseSarif(log, 'dt.sarif')).message).toContain(
+      'at runs[0].results[0].properties.severityRank: expected',
+    );
+  });
+});
