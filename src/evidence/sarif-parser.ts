@@ -24,6 +24,7 @@ import {
   keepSuppressed,
   severityFromCvssScore,
   suppressedOf,
+  worstSeverity,
 } from './severity.js';
 import { laterTime, statedTime } from './stated-time.js';
 
@@ -496,9 +497,20 @@ function severityOf(
     const rated = dependencyTrackSeverity(result, path, file);
     if (rated !== undefined) return rated;
   }
+  // Snyk (before security-severity) and dependency-check name the severity only at the start of the
+  // rule's shortDescription ("Critical severity - …") and give a critical and a high the same level.
+  const worded = shortDescriptionSeverity(rule);
   // kind open/review: "a human must look" — no level applies (§3.27.9), so the severity is unknown.
-  if (kind !== 'fail') return 'unknown';
-  return LEVEL_SEVERITY[level()] ?? 'unknown';
+  if (kind !== 'fail') return worded ?? 'unknown';
+  const byLevel = LEVEL_SEVERITY[level()] ?? 'unknown';
+  return worded === undefined ? byLevel : worstSeverity([byLevel, worded]);
+}
+
+/** The severity word a rule's shortDescription starts with ("High severity - CVE-…"), if any. */
+function shortDescriptionSeverity(rule: JsonObject | undefined): Severity | undefined {
+  const short = isJsonObject(rule?.shortDescription) ? rule.shortDescription.text : undefined;
+  const stated = typeof short === 'string' ? /^(\w+) severity - /i.exec(short) : null;
+  return stated ? ownValue(DEPENDENCY_CHECK_WORDS, stated[1]!.toLowerCase()) : undefined;
 }
 
 /** dependency-check's words for a severity without a CVSS score (its ReportTool.normalizeSeverity). */
@@ -541,9 +553,7 @@ function dependencyCheckSeverity(
       if (score !== undefined) return severityFromCvssScore(score);
     }
   }
-  const short = isJsonObject(rule?.shortDescription) ? rule.shortDescription.text : undefined;
-  const stated = typeof short === 'string' ? /^(\w+) severity - /i.exec(short) : null;
-  return stated ? ownValue(DEPENDENCY_CHECK_WORDS, stated[1]!.toLowerCase()) : undefined;
+  return shortDescriptionSeverity(rule);
 }
 
 /** Dependency-Track's Severity enum in its order: `severityRank` is the ordinal. */

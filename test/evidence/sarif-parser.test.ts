@@ -613,3 +613,27 @@ describe('parseSarif on OWASP Dependency-Track findings export', () => {
     );
   });
 });
+
+describe('parseSarif: a severity word starting the rule short description', () => {
+  // Snyk Open Source's SARIF (before it wrote security-severity) gives level "error" to a critical
+  // and a high vulnerability alike and names the severity only in the rule's shortDescription
+  // ("Critical severity - Remote Code Execution …"), as dependency-check does. Read by its level,
+  // log4shell was high and passed `critical: 0`. Sample written after snyk-fixtures/maven-with-vulns'
+  // snyk.sarif, with a critical rule added.
+  it('takes the worse of the level and the stated word', () => {
+    const scan = parseSarif(sampleJson('snyk-open-source.sarif'), 'snyk.sarif');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['SNYK-JAVA-ORGAPACHELOGGINGLOG4J-2314720', 'critical'],
+      ['SNYK-JAVA-COMMONSFILEUPLOAD-30082', 'high'],
+      ['SNYK-JAVA-ORGSPRINGFRAMEWORK-31325', 'medium'],
+    ]);
+  });
+
+  it('never reads a word as lower than the level', () => {
+    const log = sampleJson('snyk-open-source.sarif') as {
+      runs: Array<{ tool: { driver: { rules: Array<{ shortDescription: { text: string } }> } } }>;
+    };
+    log.runs[0]!.tool.driver.rules[1]!.shortDescription.text = 'Low severity - Denial of Service (DoS)';
+    expect(parseSarif(log, 'snyk.sarif').findings[1]?.severity).toBe('high');
+  });
+});
