@@ -262,9 +262,20 @@ function vulnerabilitySeverity(reader: JsonReader, vuln: JsonObject, path: strin
   if (severity !== 'unknown') return severity;
   const rated: Severity[] = [];
   if (isJsonObject(vuln.VendorSeverity)) {
-    for (const level of Object.values(vuln.VendorSeverity)) {
-      if (typeof level === 'number' && Number.isInteger(level))
-        rated.push(VENDOR_SEVERITY[level] ?? 'unknown');
+    for (const [source, level] of Object.entries(vuln.VendorSeverity)) {
+      // Another value (7, 3.5, "HIGH") was skipped, leaving a finding its vendor rated unknown.
+      const vendor =
+        typeof level === 'number' && Number.isInteger(level) ? VENDOR_SEVERITY[level] : undefined;
+      if (vendor === undefined) {
+        throw shapeError(
+          reader.file,
+          `${path}.VendorSeverity.${source}`,
+          "one of Trivy's vendor severities 0 (unknown), 1 (low), 2 (medium), 3 (high), 4 (critical)",
+          level,
+          WHAT,
+        );
+      }
+      rated.push(vendor);
     }
   }
   if (isJsonObject(vuln.CVSS)) {

@@ -417,6 +417,19 @@ describe('CVSS scores beside an unknown severity', () => {
     );
   });
 
+  it('refuses a VendorSeverity outside the Trivy scale 0 to 4, which was skipped and left a finding unknown', () => {
+    const report = trivy({});
+    const vuln = report.Results[0]!.Vulnerabilities[0] as Record<string, unknown>;
+    for (const level of [7, 3.5, 'HIGH']) {
+      vuln.VendorSeverity = { nvd: level };
+      expect(tollgateErrorOf(() => parseTrivy(report, 't.json')).message).toContain(
+        'at Results[0].Vulnerabilities[0].VendorSeverity.nvd: expected one of Trivy',
+      );
+    }
+    vuln.VendorSeverity = { nvd: 4, ghsa: 2 };
+    expect(parseTrivy(report, 't.json').findings[0]!.severity).toBe('critical');
+  });
+
   it('leaves an absent or null score unread', () => {
     expect(parseGrype(grype(null), 'g.json').findings[0]!.severity).toBe('unknown');
     expect(parseTrivy(trivy({ V3Score: null, V2Score: 7.5 }), 't.json').findings[0]!.severity).toBe('high');
