@@ -97,6 +97,20 @@ export function loadPublicKey(pem: string, source: string): PublicKeyInfo {
       `${source}: "${label}" is an encrypted private key; a public key ("PUBLIC KEY") is expected here`,
     );
   }
+  // Node reads the key out of an X.509 certificate too, and nothing else of it: its validity
+  // period, issuer and chain would be ignored, so an expired (or never trusted) certificate's key
+  // would be trusted for ever. Only a bare public key, or a private key's public half, is read.
+  if (label !== 'PUBLIC KEY' && !label.endsWith('PRIVATE KEY')) {
+    const what = label.includes('CERTIFICATE')
+      ? 'a certificate would be trusted for its key alone, its validity period, issuer and chain ignored: ' +
+        'name the key itself (`openssl x509 -pubkey -noout -in CERT`) if it is to be trusted without them, ' +
+        'or a keyless identity (trust.identities) for Sigstore certificates'
+      : 'expected "-----BEGIN PUBLIC KEY-----"';
+    throw new TollgateError(
+      'KEY_UNSUPPORTED',
+      `${source}: holds a "${label}" block, not a public key; ${what}`,
+    );
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(block.text);
