@@ -23,6 +23,7 @@ import {
 } from './hash-chain.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction, OverviewIndex } from './ledger-store.js';
 import { registeredArtifact } from './ledger-view.js';
+import { nodeKey } from './merkle.js';
 import { indexEntry, overviewQueries, sqlOverviewIndex } from './overview-index.js';
 import { type Prepared, prepare, type SqlRunner } from './prepared-query.js';
 import { ReadMemo } from './read-memo.js';
@@ -324,6 +325,32 @@ export function entryBroken(pipeline: string, seq: number, reason: string): Toll
 }
 
 /**
+ * The stored tree node that would hold entry `head + 1`: the level-1 node over entries
+ * 2i + 1 and 2i + 2, i = ⌊head / 2⌋. Nodes are written in the transaction that appends the entry
+ * completing them, so a ledger ending at `head` has no such node unless it once went on past
+ * `head`: entries were cut off its end (a rejection, a rollback or a failed verification at the
+ * head deleted), which the chain alone cannot show. It finds every cut but one: a single entry at
+ * an odd number, which no node covers alone until the next entry completes it.
+ */
+function pastHeadNode(head: number): number {
+  return nodeKey({ level: 1, index: Math.floor(head / 2) });
+}
+
+/** Why a ledger ending at `head` whose stored tree holds {@link pastHeadNode} was cut. */
+function cutReason(head: number): string {
+  const first = 2 * Math.floor(head / 2) + 1;
+  return `the ledger ends at entry #${head}, but the stored Merkle tree holds entry #${head + 1} (its node over entries #${first} and #${first + 1}, written when they were appended): entries were cut off the end of the ledger`;
+}
+
+/** LEDGER_CORRUPT: the stored tree holds entry `head + 1`, which the ledger no longer has. */
+function cutOffTheEnd(pipeline: string, head: number): TollgateError {
+  return new TollgateError(
+    'LEDGER_CORRUPT',
+    `pipeline ${pipeline}: ${cutReason(head)}; nothing was decided or recorded; run \`tollgate ledger verify\``,
+  );
+}
+
+/**
  * Ledger rows with their neighbours' links: the hash of the entry before each one and the
  * previous-hash of the entry after it, both found by primary key in the same query.
  */
@@ -435,13 +462,31 @@ function buildQueries(k: Kysely<Database>) {
         .orderBy('e.seq'),
     ),
     // How many entries lie in [from, to]: with no gap, to − from + 1. The primary key's range.
-    entriesBetween: prepare(['pipeline', 'from', 'to'], (p) =>
+    // `past`: whether the stored tree holds node `past` (the level-1 node past the head, see
+    // `pastHeadNode`; -1, which no node is, when the range does not end at the head).
+    entriesBetween: prepare(['pipeline', 'from', 'to', 'past'], (p) =>
       k
         .selectFrom('ledger_entries')
         .select(sql<number | string>`count(*)`.as('n'))
+        .select((eb) =>
+          eb
+            .selectFrom('ledger_tree')
+            .select(sql<number | string>`count(*)`.as('n'))
+            .where('pipeline', '=', p.pipeline)
+            .where('node', '=', p.past as unknown as number)
+            .as('past'),
+        )
         .where('pipeline', '=', p.pipeline)
         .where('seq', '>=', p.from as unknown as number)
         .where('seq', '<=', p.to as unknown as number),
+    ),
+    // Whether the stored tree holds one node: the level-1 node past an empty ledger's head.
+    treeNode: prepare(['pipeline', 'node'], (p) =>
+      k
+        .selectFrom('ledger_tree')
+        .select(sql<number | string>`count(*)`.as('n'))
+        .where('pipeline', '=', p.pipeline)
+        .where('node', '=', p.node as unknown as number),
     ),
     // The first entry in [from, to) whose successor is missing: where a gap begins.
     firstGap: prepare(['pipeline', 'from', 'to'], (p) =>
@@ -490,8 +535,20 @@ function buildQueries(k: Kysely<Database>) {
       linkedEntries(k).where('e.pipeline', '=', p.pipeline).where('e.stage', '=', p.stage).orderBy('e.seq'),
     ),
     // The head as `append` reads it: the whole row, checked before anything is chained to it.
+    // With `past`: whether the stored tree holds the level-1 node past it (`pastHeadNode`, in SQL:
+    // integer division on both databases).
     headEntry: prepare(['pipeline'], (p) =>
-      linkedEntries(k).where('e.pipeline', '=', p.pipeline).orderBy('e.seq', 'desc').limit(sql.lit(1)),
+      linkedEntries(k)
+        .select(
+          sql<
+            number | string
+          >`(select count(*) from ledger_tree t where t.pipeline = e.pipeline and t.node = (e.seq / 2) * 64 + 1)`.as(
+            'past',
+          ),
+        )
+        .where('e.pipeline', '=', p.pipeline)
+        .orderBy('e.seq', 'desc')
+        .limit(sql.lit(1)),
     ),
     latestInStage: prepare(['pipeline', 'stage', 'kind', 'after'], (p) =>
       linkedEntries(k)
@@ -801,11 +858,11 @@ class SqlReader implements LedgerReader {
     }
     for (const [low, high] of parts) {
       if (low > high) continue;
-      const [count] = await this.rows<{ n: number | string }>(this.q.entriesBetween, {
-        pipeline,
-        from: low,
-        to: high,
-      });
+      const [count] = await this.rows<{ n: number | string; past: number | string | null }>(
+        this.q.entriesBetween,
+        { pipeline, from: low, to: high, past: high === to ? pastHeadNode(to) : -1 },
+      );
+      if (Number(count?.past ?? 0) > 0) throw cutOffTheEnd(pipeline, to);
       if (Number(count?.n ?? 0) === high - low + 1) continue;
       // From the entry before a part that follows a counted range: its first entry may be the gap.
       const [gap] = await this.rows<{ seq: number | string }>(this.q.firstGap, {
@@ -992,10 +1049,19 @@ class SqlTransaction extends SqlReader implements LedgerTransaction {
     const headKey = `head:${pipeline}`;
     let last = this.shared?.get(headKey) as Pick<LinkedEntryRow, 'seq' | 'hash' | 'body' | 'at'> | undefined;
     if (!last) {
-      const [stored] = await this.rows<LinkedEntryRow>(this.q.headEntry, { pipeline });
+      const [stored] = await this.rows<LinkedEntryRow & { past: number | string }>(this.q.headEntry, {
+        pipeline,
+      });
       if (stored) {
         const problem = linkProblem(stored);
         if (problem !== undefined) throw entryBroken(pipeline, Number(stored.seq), problem);
+        if (Number(stored.past) > 0) throw cutOffTheEnd(pipeline, Number(stored.seq));
+      } else {
+        const [tree] = await this.rows<{ n: number | string }>(this.q.treeNode, {
+          pipeline,
+          node: pastHeadNode(0),
+        });
+        if (Number(tree?.n ?? 0) > 0) throw cutOffTheEnd(pipeline, 0);
       }
       last = stored;
     }
@@ -1362,6 +1428,12 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
   async verify(pipeline: string): Promise<ChainVerdict> {
     const chain = await this.verifyChain(pipeline);
     if (!chain.ok) return chain;
+    const [tree] = await this.rows<{ n: number | string }>(this.q.treeNode, {
+      pipeline,
+      node: pastHeadNode(chain.entries),
+    });
+    if (Number(tree?.n ?? 0) > 0)
+      return { ok: false, entries: chain.entries, seq: chain.entries, reason: cutReason(chain.entries) };
     const problem = await this.evidenceProblem(pipeline);
     if (problem !== undefined)
       return {

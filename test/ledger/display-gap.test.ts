@@ -75,7 +75,8 @@ async function countedRanges(
   const ranges: number[][] = [];
   const spy = vi.spyOn(runner, 'execute').mockImplementation((query) => {
     if (/count\(\*\)/.test(query.sql) && /"seq" >=/.test(query.sql))
-      ranges.push(query.parameters.slice(1).map(Number));
+      // [from, to]: the last two parameters (before them, the probe of the tree past the head).
+      ranges.push(query.parameters.slice(-2).map(Number));
     return execute(query);
   });
   try {
