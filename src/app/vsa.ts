@@ -30,6 +30,7 @@ import {
   signVsa,
   stagePolicyUri,
   toInputAttestation,
+  VSA_CLOCK_SKEW_MS,
   type VsaVerification,
   verifyVsa,
 } from '../trust/vsa.js';
@@ -363,6 +364,18 @@ export async function vsaRolledBack(
     const own = entries.find((entry) => entry.seq === issuedSeq);
     if (own === undefined || own.hash !== vsa.ledger.entry.hash)
       return `this VSA rests on promotion entry #${issuedSeq} (${vsa.ledger.entry.hash}) of ${vsa.ledger.origin}, which is not ${own === undefined ? `an entry of ${digest} in this ledger` : `this ledger's entry #${issuedSeq} (${own.hash})`}: it was issued by another ledger of pipeline ${pipeline}, so whether this ledger rolled ${digest} back after it cannot be told, and it is not admitted`;
+  } else if (
+    // A VSA from before it carried its entry is placed by time: the promotion it was issued for
+    // must be in this ledger by then. A ledger without it (restored from before it, or started
+    // afresh) cannot say whether it was rolled back since, so it does not vouch for the VSA.
+    !entries.some(
+      (entry) =>
+        entry.kind === ENTRY.promotion &&
+        entry.stage === stage &&
+        Date.parse(entry.at) <= issuedAt + VSA_CLOCK_SKEW_MS,
+    )
+  ) {
+    return `this VSA (verified at ${vsa.predicate.timeVerified}, without its ledger entry) is for a promotion this ledger has no record of: this ledger has no promotion of ${digest} into stage ${stage} by then (it was restored from before the promotion, or is another ledger of pipeline ${pipeline}), so whether ${digest} was rolled back since cannot be told, and it is not admitted`;
   }
   const rollback = entries.find(
     (entry) =>

@@ -2,14 +2,26 @@
  * Attacker round 11 on keys and signatures: files handed to Tollgate that look like a trusted
  * key but are something else.
  */
-import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/app/create-services.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import { verifyVerdictFile } from '../../src/app/signing.js';
+import { vsaRolledBack } from '../../src/app/vsa.js';
 import { TollgateError } from '../../src/errors.js';
-import { loadPublicKey, readPublicKeyFile } from '../../src/trust/keys.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { loadPublicKey, readPrivateKeyFile, readPublicKeyFile } from '../../src/trust/keys.js';
 import { signStatement } from '../../src/trust/sign.js';
+import type { Statement } from '../../src/trust/statement.js';
 import { verifyBundleFile } from '../../src/trust/verify-bundle.js';
+import { signVsa } from '../../src/trust/vsa.js';
+import { contractOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
+import { type StoreHandle, sqliteBackend } from '../support/stores.js';
 import { statementAbout, tempDir, writeTemp } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -56,5 +68,79 @@ describe('a certificate is not a key', () => {
     expect(result.valid).toBe(false);
     expect(result.reason).toContain(`${certPath}: holds a "CERTIFICATE" block, not a public key`);
     expect(() => readPublicKeyFile(certPath)).toThrow('not a public key');
+  });
+});
+
+const CONTRACT = `version: 1
+pipeline: shop
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
+artifact: { type: file }
+stages:
+  dev: { purpose: dev }
+`;
+
+describe('a VSA without its ledger entry, checked against the ledger at hand', () => {
+  const handles: StoreHandle[] = [];
+  afterEach(async () => {
+    for (const handle of handles.splice(0)) await handle.dispose();
+  });
+  function requestFor(store: LedgerStore, env: Environment, minute: number) {
+    const services = createServices({
+      contracts: contractSource([contractOf(CONTRACT)]),
+      store,
+      env,
+      clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+    });
+    return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+  }
+
+  it('is not admitted as checked by a ledger that never recorded its promotion (restored from before it)', async () => {
+    const dir = tempDir();
+    const pair = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'verifier.key');
+    const publicFile = join(dir, 'verifier.pub');
+    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const env = { TOLLGATE_VSA_KEY: keyFile };
+    const A = fakeDigest('a11round');
+    const B = fakeDigest('b11round');
+
+    // B promoted into dev; its VSA as one from before checkpoints: re-signed without tollgateLedger.
+    const issuing = await sqliteBackend.open();
+    handles.push(issuing);
+    await registerArtifact(requestFor(issuing.store, env, 1), { digest: B });
+    const issued = await promote(requestFor(issuing.store, env, 2), 'dev', B);
+    const statement = JSON.parse(Buffer.from(issued.vsa!.payload, 'base64').toString('utf8')) as Statement & {
+      predicate: Record<string, unknown>;
+    };
+    delete statement.predicate.tollgateLedger;
+    const file = join(dir, 'b.vsa.json');
+    writeFileSync(file, JSON.stringify(signVsa(statement, readPrivateKeyFile(keyFile))));
+
+    // The ledger at hand: the same pipeline put back to before B's promotion (B registered only).
+    const restored = await sqliteBackend.open();
+    handles.push(restored);
+    await registerArtifact(requestFor(restored.store, env, 1), { digest: A });
+    await promote(requestFor(restored.store, env, 2), 'dev', A);
+    await registerArtifact(requestFor(restored.store, env, 3), { digest: B });
+
+    const options = {
+      envelopeFile: file,
+      keyFile: publicFile,
+      allowDemo: true,
+      digest: B,
+      stage: 'dev',
+      pipeline: 'shop',
+    };
+    // Offline it is admitted, and says no rollback was looked for.
+    expect((await verifyVerdictFile(options)).valid).toBe(true);
+    const verdict = await verifyVerdictFile({
+      ...options,
+      rolledBack: (verified, d) => vsaRolledBack(requestFor(restored.store, env, 9), 'dev', d, verified),
+    });
+    expect(verdict.reason).not.toContain('no rollback of it since, by the ledger');
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain(`this ledger has no promotion of ${B} into stage dev`);
   });
 });
