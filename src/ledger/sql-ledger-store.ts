@@ -1356,6 +1356,11 @@ export class SqlLedgerStore extends SqlReader implements LedgerStore {
     return this.capabilities.write(pipeline, async (runner) => {
       const { rows } = await runner.execute<{ seq: number }>(this.q.head({ pipeline }));
       const size = rows[0] ? Number(rows[0].seq) : 0;
+      // A checkpoint or proof of a ledger cut back would vouch for the cut.
+      const { rows: past } = await runner.execute<{ n: number | string }>(
+        this.q.treeNode({ pipeline, node: pastHeadNode(size) }),
+      );
+      if (Number(past[0]?.n ?? 0) > 0) throw cutOffTheEnd(pipeline, size);
       return work(new TreeStore(this.kysely, runner, this.q.tree), size);
     });
   }

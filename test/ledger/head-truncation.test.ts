@@ -84,6 +84,8 @@ for (const backend of BACKENDS) {
       );
       expect(append.code).toBe('LEDGER_CORRUPT');
       expect(await head()).toBe(at);
+      // `ledger checkpoint` signs no tree head of the cut ledger, and no proof is read from it.
+      await expect(handle.store.treeHead('shop')).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
       const verdict = await verifyLedger(as('auditor', hours(4)));
       expect(verdict.ok).toBe(false);
     }
