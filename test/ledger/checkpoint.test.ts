@@ -285,7 +285,9 @@ for (const backend of BACKENDS) {
         await sql(`delete from ledger_entries where seq > ${ENTRIES - 2}`);
         // The stored tree still holds the entries cut (test/ledger/head-truncation.test.ts).
         const plain = await handle.store.verify('shop');
-        expect(!plain.ok && plain.reason).toMatch(/ends at entry #21, but the stored Merkle tree holds entry #22/);
+        expect(!plain.ok && plain.reason).toMatch(
+          /ends at entry #21, but the stored Merkle tree holds entry #22/,
+        );
         const verdict = await since();
         // The chain's own verdict comes first; a tree cut with the entries leaves the checkpoint's.
         expect(!verdict.ok && verdict.reason).toMatch(/entries were cut off the end/);
