@@ -330,7 +330,8 @@ export interface RollbackUnchecked {
 
 /**
  * Why a VSA that verified on its own no longer admits `digest` to `stage`: this pipeline's ledger
- * rolled the digest back from the stage after the VSA was issued. A VSA is a signed snapshot and
+ * rolled the digest back from the stage after the VSA was issued, or recorded a failed post-deploy
+ * verification of it there. A VSA is a signed snapshot and
  * cannot be recalled once handed out; whoever can read the ledger sees the rollback, and a rollback
  * revokes every VSA for that digest and stage issued before it (a later promotion issues a new one).
  * "After" is by ledger position when the VSA carries its promotion's entry (`tollgateLedger`), else
@@ -377,10 +378,14 @@ export async function vsaRolledBack(
   ) {
     return `this VSA (verified at ${vsa.predicate.timeVerified}, without its ledger entry) is for a promotion this ledger has no record of: this ledger has no promotion of ${digest} into stage ${stage} by then (it was restored from before the promotion, or is another ledger of pipeline ${pipeline}), so whether ${digest} was rolled back since cannot be told, and it is not admitted`;
   }
+  // A failed post-deploy verification in the stage revokes it too: the ledger no longer trusts the
+  // promotion (its status is `failed`, as a rolled-back one's is `rolled-back`; a later pass does
+  // not clear it), and approvals given before it are void the same way.
   const rollback = entries.find(
     (entry) =>
-      entry.kind === ENTRY.rollback &&
       entry.stage === stage &&
+      (entry.kind === ENTRY.rollback ||
+        (entry.kind === ENTRY.verification && entry.payload.result === 'failed')) &&
       (issuedSeq === undefined ? Date.parse(entry.at) >= issuedAt : entry.seq > issuedSeq),
   );
   if (rollback === undefined) return undefined;
@@ -388,6 +393,8 @@ export async function vsaRolledBack(
     issuedSeq === undefined
       ? `verified at ${vsa.predicate.timeVerified}`
       : `issued with promotion entry #${issuedSeq}`;
+  if (rollback.kind === ENTRY.verification)
+    return `${digest} failed post-deploy verification in stage ${stage} (ledger entry #${rollback.seq} at ${rollback.at}, reported by ${rollback.actor}), after this VSA was ${issued}: a failed verification revokes the VSAs issued before it, as a rollback does`;
   const reason = typeof rollback.payload.reason === 'string' ? ` (${rollback.payload.reason})` : '';
   return `${digest} was rolled back from stage ${stage} by ledger entry #${rollback.seq} at ${rollback.at}${reason}, after this VSA was ${issued}: a rollback revokes the VSAs issued before it`;
 }

@@ -11,6 +11,7 @@ import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
+import { attestVerification } from '../../src/app/verification.js';
 import { vsaRolledBack } from '../../src/app/vsa.js';
 import { TollgateError } from '../../src/errors.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
@@ -142,5 +143,62 @@ describe('a VSA without its ledger entry, checked against the ledger at hand', (
     expect(verdict.reason).not.toContain('no rollback of it since, by the ledger');
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toContain(`this ledger has no promotion of ${B} into stage dev`);
+  });
+});
+
+describe('a VSA checked against the ledger at hand, after its promotion failed post-deploy verification', () => {
+  const handles: StoreHandle[] = [];
+  afterEach(async () => {
+    for (const handle of handles.splice(0)) await handle.dispose();
+  });
+  function requestFor(store: LedgerStore, env: Environment, minute: number) {
+    const services = createServices({
+      contracts: contractSource([contractOf(CONTRACT)]),
+      store,
+      env,
+      clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+    });
+    return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+  }
+
+  it('is not admitted: the ledger no longer trusts the promotion it vouches for', async () => {
+    const dir = tempDir();
+    const pair = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'verifier.key');
+    const publicFile = join(dir, 'verifier.pub');
+    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const env = { TOLLGATE_VSA_KEY: keyFile };
+    const B = fakeDigest('b11failed');
+    const handle = await sqliteBackend.open();
+    handles.push(handle);
+    await registerArtifact(requestFor(handle.store, env, 1), { digest: B });
+    const issued = await promote(requestFor(handle.store, env, 2), 'dev', B);
+    const file = join(dir, 'b.vsa.json');
+    writeFileSync(file, JSON.stringify(issued.vsa));
+    const options = {
+      envelopeFile: file,
+      keyFile: publicFile,
+      allowDemo: true,
+      digest: B,
+      stage: 'dev',
+      pipeline: 'shop',
+      rolledBack: (verified: Parameters<typeof vsaRolledBack>[3], d: string) =>
+        vsaRolledBack(requestFor(handle.store, env, 9), 'dev', d, verified),
+    };
+    expect((await verifyVerdictFile(options)).valid).toBe(true);
+
+    // The deployment failed its post-deploy check; nobody has rolled it back yet.
+    const failed = await attestVerification(requestFor(handle.store, env, 3), {
+      artifact: B,
+      stage: 'dev',
+      result: 'failed',
+    });
+    const verdict = await verifyVerdictFile(options);
+    expect(verdict.reason).not.toContain('no rollback of it since, by the ledger');
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain(
+      `${B} failed post-deploy verification in stage dev (ledger entry #${failed.entry.seq}`,
+    );
   });
 });
