@@ -74,7 +74,7 @@ export async function digestPath(path: string): Promise<Digest> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   }
   return info.isDirectory() ? digestDirectory(path) : digestFile(path);
 }
@@ -90,7 +90,7 @@ export async function digestPathForRegister(path: string): Promise<{ digest: Dig
   try {
     info = await stat(path);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   }
   if (info.isDirectory()) return { digest: await digestDirectory(path) };
   const [sha256Hex, sha512Hex] = await hashFile(path, path, ['sha256', 'sha512']);
@@ -110,7 +110,7 @@ export function digestSmallFileSync(path: string, maxBytes: number): Digest {
   try {
     fd = openSync(path, OPEN_FOR_DIGEST);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   }
   try {
     const info = fstatSync(fd);
@@ -122,7 +122,7 @@ export function digestSmallFileSync(path: string, maxBytes: number): Digest {
     return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   } catch (error) {
     if (error instanceof TollgateError) throw error;
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   } finally {
     closeSync(fd);
   }
@@ -206,7 +206,7 @@ async function hashFile(
   try {
     handle = await open(path, OPEN_FOR_DIGEST);
   } catch (error) {
-    throw unreadable(shown, error);
+    throw unreadableFile(shown, error);
   }
   try {
     const info = await handle.stat();
@@ -227,7 +227,7 @@ async function hashFile(
     return hashes.map((hash) => hash.digest('hex'));
   } catch (error) {
     if (error instanceof TollgateError) throw error;
-    throw unreadable(shown, error);
+    throw unreadableFile(shown, error);
   } finally {
     await handle.close();
   }
@@ -238,7 +238,7 @@ async function expectKind(path: string, kind: 'directory'): Promise<void> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   }
   if (!info.isDirectory()) {
     throw new TollgateError('FILE_UNREADABLE', `${path} is not a ${kind}: expected a ${kind} to digest`, {
@@ -260,7 +260,7 @@ async function collectFiles(
   try {
     entries = await readdir(directory, { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
-    throw unreadable(directory.toString(), error);
+    throw unreadableFile(directory.toString(), error);
   }
   for (const entry of entries) {
     const name = entry.name;
@@ -297,8 +297,4 @@ async function collectFiles(
 
 function isSpecial(entry: Dirent<Buffer>): boolean {
   return entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice();
-}
-
-function unreadable(path: string, error: unknown): TollgateError {
-  return unreadableFile(path, error);
 }
