@@ -184,6 +184,24 @@ interface ScanHere {
 type BomParts = ReadonlyMap<string, ReadonlySet<string>>;
 
 /**
+ * A BOM-link's parts, or `undefined` for a product that is no BOM-link: the BOM
+ * (`urn:cdx:<serial>/<version>`), and after `#` the fragment as written and the bom-ref it
+ * percent-decodes to (`ref` absent when it does not decode: such a link names no part).
+ */
+function bomLinkParts(product: string): { bom: string; fragment?: string; ref?: string } | undefined {
+  if (!product.startsWith('urn:cdx:')) return undefined;
+  const hash = product.indexOf('#');
+  if (hash === -1) return { bom: product };
+  const bom = product.slice(0, hash);
+  const fragment = product.slice(hash + 1);
+  try {
+    return { bom, fragment, ref: decodeURIComponent(fragment) };
+  } catch {
+    return { bom, fragment };
+  }
+}
+
+/**
  * Where a statement's product is, for this artifact: `here` (no product, this image's digest, a
  * part of a BOM attested for it), `elsewhere` (another image's digest), or why a waiver about it
  * cannot be shown to be about this artifact: a BOM no SBOM attested for it is (`unlinked`), a
@@ -195,18 +213,12 @@ function placeOf(
   boms: BomParts,
 ): 'here' | 'elsewhere' | Unproven {
   if (product === undefined) return 'here';
-  if (product.startsWith('urn:cdx:')) {
-    const hash = product.indexOf('#');
-    const parts = boms.get(hash === -1 ? product : product.slice(0, hash));
+  const link = bomLinkParts(product);
+  if (link) {
+    const parts = boms.get(link.bom);
     if (!parts) return 'unlinked';
-    if (hash === -1) return 'here';
-    let ref: string;
-    try {
-      ref = decodeURIComponent(product.slice(hash + 1));
-    } catch {
-      return 'no-part';
-    }
-    return parts.has(ref) ? 'here' : 'no-part';
+    if (link.fragment === undefined) return 'here';
+    return link.ref !== undefined && parts.has(link.ref) ? 'here' : 'no-part';
   }
   if (product.startsWith('sha256:')) return product === artifact ? 'here' : 'elsewhere';
   return 'tag';
@@ -294,14 +306,10 @@ const UNPROVEN_TEXT: Record<Unproven, (products: string) => string> = {
 
 /** A product as a risk line names it: the BOM alone when no SBOM has it, a bom-ref decoded. */
 function shownProduct(product: string, why: Unproven): string {
-  const hash = product.indexOf('#');
-  if (hash === -1 || !product.startsWith('urn:cdx:')) return product;
-  if (why === 'unlinked') return product.slice(0, hash);
-  try {
-    return `${product.slice(0, hash)}#${decodeURIComponent(product.slice(hash + 1))}`;
-  } catch {
-    return product;
-  }
+  const link = bomLinkParts(product);
+  if (link?.fragment === undefined) return product;
+  if (why === 'unlinked') return link.bom;
+  return `${link.bom}#${link.ref ?? link.fragment}`;
 }
 
 /** The products named by statements, de-duplicated in order. */
@@ -360,7 +368,16 @@ export function evaluateVulnerabilities(
   // Each statement applies only to the product it names: a report whose every statement is about
   // other images says nothing about this artifact and is no scan of it.
   const sboms = recordsOfKind(evidence, 'sbom');
-  const heres = current.map((scan) => scanHere(scan, bomPartsOf(sboms, scan.artifact)));
+  // The scans judged are of one artifact: its SBOMs' parts are gathered once, not once a scan.
+  const bomsByArtifact = new Map<string, BomParts>();
+  const heres = current.map((scan) => {
+    let boms = bomsByArtifact.get(scan.artifact);
+    if (!boms) {
+      boms = bomPartsOf(sboms, scan.artifact);
+      bomsByArtifact.set(scan.artifact, boms);
+    }
+    return scanHere(scan, boms);
+  });
   const aboutOthers: DecisionItem[] = heres.filter(onlyElsewhere).map(({ scan, elsewhere }) => ({
     gate: GATE,
     text: `${scan.data.scanner}'s ${scan.format} report speaks only of other images than this artifact (${listSome(productsOf(elsewhere))}): it is no scan of ${scan.artifact}, and its ${elsewhere.length} statement(s) were ignored`,

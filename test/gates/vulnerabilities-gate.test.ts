@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vulnerabilitiesRequirement } from '../../src/contract/requires/vulnerabilities.js';
+import type { VulnerabilitySummary } from '../../src/evidence/evidence.js';
 import { normaliseDocument, normalisePredicate } from '../../src/evidence/normalise-evidence.js';
 import { allowanceEnd, evaluateVulnerabilities } from '../../src/gates/vulnerabilities-gate.js';
 import { fixtureJson, fixtureText } from '../evidence/scan-helpers.js';
@@ -635,6 +636,42 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       evaluateVulnerabilities(honour, [vexOf('pkg:deb/openssl@3.0.1'), bomRecord, scan([])], NOW).status,
     ).toBe('fail');
     expect(evaluateVulnerabilities(honour, [vexOf('ssl-2'), bomRecord, scan([])], NOW).status).toBe('fail');
+  });
+
+  it('counts a stored BOM-link waiver whose bom-ref does not percent-decode, shown as written', () => {
+    const serialNumber = 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79';
+    const link = 'urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1';
+    const parsed = normaliseDocument(
+      JSON.stringify({
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        serialNumber,
+        components: [{ 'bom-ref': 'ssl%zz', name: 'openssl', version: '3.0.1' }],
+      }),
+      'bom.json',
+      'sbom',
+    );
+    if (parsed.type !== 'evidence') throw new Error('not evidence');
+    const bomRecord = sbom([], { data: parsed.data, format: parsed.format });
+    const honour = req({ critical: 0, reportSuppressions: 'honour' });
+    // Read from a VEX, the fragment is stored escaped (#ssl%25zz) and names the part spelt ssl%zz.
+    const read = recordOf(vexRef(`${link}#ssl%zz`), 'vex.json');
+    expect(evaluateVulnerabilities(honour, [read, bomRecord, scan([])], NOW).status).toBe('pass');
+    // A record holding the fragment as written names no part, even one spelt so.
+    const data = read.data as VulnerabilitySummary;
+    const undecodable = `${link}#ssl%zz`;
+    const stored = scan([], {
+      data: {
+        ...data,
+        suppressedFindings: (data.suppressedFindings ?? []).map((f) => ({ ...f, product: undecodable })),
+        vexBoms: [undecodable],
+      },
+      format: read.format,
+    });
+    const result = evaluateVulnerabilities(honour, [stored, bomRecord, scan([])], NOW);
+    expect(result.status).toBe('fail');
+    const counted = `1 finding(s) the cyclonedx report sets aside are counted: its statements name their product by a BOM-link to ${undecodable}, and the CycloneDX SBOM attested for this artifact with that serial number and version holds no component with that bom-ref`;
+    expect(result.risks.filter((r) => r.text.startsWith(counted))).toHaveLength(1);
   });
 
   it('counts a VEX waiver about an image named by a tag only, and honours one naming the digest', () => {
