@@ -54,6 +54,17 @@ export interface RecomputedTree extends TreeHead {
   mismatch?: { ref: NodeRef; stored: string | undefined; computed: string };
 }
 
+/** Tree nodes stored: a node already there (written by an earlier append or rebuild) is kept. */
+function insertNodes(
+  k: Kysely<Database>,
+  rows: ReadonlyArray<Record<'pipeline' | 'node' | 'hash', unknown>>,
+) {
+  return k
+    .insertInto('ledger_tree')
+    .values(rows as unknown as Array<Database['ledger_tree']>)
+    .onConflict((c) => c.columns(['pipeline', 'node']).doNothing());
+}
+
 export function treeQueries(k: Kysely<Database>) {
   return {
     node: prepare(['pipeline', 'node'], (p) =>
@@ -63,12 +74,7 @@ export function treeQueries(k: Kysely<Database>) {
         .where('pipeline', '=', p.pipeline)
         .where('node', '=', p.node as unknown as number),
     ),
-    insertNode: prepare(['pipeline', 'node', 'hash'], (p) =>
-      k
-        .insertInto('ledger_tree')
-        .values(p as unknown as Database['ledger_tree'])
-        .onConflict((c) => c.columns(['pipeline', 'node']).doNothing()),
-    ),
+    insertNode: prepare(['pipeline', 'node', 'hash'], (p) => insertNodes(k, [p])),
   };
 }
 
@@ -120,13 +126,7 @@ export class TreeStore {
     // Every node this entry completes in one statement (one round trip under the pipeline's lock).
     const values = rows.map((row) => ({ pipeline, node: nodeKey(row.ref), hash: row.hash.toString('hex') }));
     await this.runner.execute(
-      values.length === 1
-        ? this.q.insertNode(values[0]!)
-        : this.k
-            .insertInto('ledger_tree')
-            .values(values as unknown as Array<Database['ledger_tree']>)
-            .onConflict((c) => c.columns(['pipeline', 'node']).doNothing())
-            .compile(),
+      values.length === 1 ? this.q.insertNode(values[0]!) : insertNodes(this.k, values).compile(),
     );
     for (const row of rows) this.written?.set(writtenKey(pipeline, row.ref), row.hash);
   }
