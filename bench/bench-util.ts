@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { esbuildArgs, NODE_BUNDLE } from './esbuild-options.mjs';
 
 /** The project root: bench/run.mjs runs from it (bundled benches live under node_modules/.cache). */
 export const BENCH_ROOT = process.env.TOLLGATE_BENCH_ROOT ?? process.cwd();
@@ -91,14 +92,11 @@ export function nodeStartMs(): number {
  */
 export function bundleBenchChild(name: string, work: string): string {
   const out = join(work, `${name}.mjs`);
+  // Packages bundled in: the child runs from `work`, where no node_modules resolves them.
   execFileSync(join(BENCH_ROOT, 'node_modules/esbuild/bin/esbuild'), [
     join(BENCH_ROOT, 'bench', `${name}.ts`),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node20',
+    ...esbuildArgs({ ...NODE_BUNDLE, logLevel: 'warning' }),
     `--outfile=${out}`,
-    '--log-level=warning',
   ]);
   return out;
 }

@@ -4,10 +4,11 @@
  * machine, with the same workload: the honest baseline for "no slower than before by more than X".
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_ROOT } from './bench-util.js';
+import { BENCH_BUNDLE } from './esbuild-options.mjs';
 
 /**
  * The last commit before decisions read only verified entries and chain-vouched evidence (issue 12,
@@ -31,6 +32,15 @@ export interface TollgateAt {
   }>;
 }
 
+/** The entry of a bundle of Tollgate's code, earlier or patched: what {@link TollgateAt} holds. */
+const ENTRY = [
+  "export { createContext } from './src/app/context.js';",
+  "export { promote } from './src/app/promote.js';",
+  "export { registerArtifact } from './src/app/register.js';",
+  "export { renewed } from './src/app/services.js';",
+  "export { openSqliteStore } from './src/ledger/sqlite-store.js';",
+].join('\n');
+
 /** Bundles `src/` of `commit` (once; kept in node_modules/.cache) and imports it. */
 export async function tollgateAt(commit: string): Promise<TollgateAt> {
   const dir = join(BENCH_ROOT, 'node_modules', '.cache', 'tollgate-bench', `at-${commit.slice(0, 12)}`);
@@ -42,28 +52,13 @@ export async function tollgateAt(commit: string): Promise<TollgateAt> {
       maxBuffer: 256 * 1024 * 1024,
     });
     execFileSync('tar', ['-x', '-C', dir], { input: archive });
-    const entry = join(dir, 'entry.ts');
-    writeFileSync(
-      entry,
-      [
-        "export { createContext } from './src/app/context.js';",
-        "export { promote } from './src/app/promote.js';",
-        "export { registerArtifact } from './src/app/register.js';",
-        "export { renewed } from './src/app/services.js';",
-        "export { openSqliteStore } from './src/ledger/sqlite-store.js';",
-      ].join('\n'),
-    );
     // Packages stay external: they resolve from the project's node_modules, as today's code does.
-    execFileSync(join(BENCH_ROOT, 'node_modules/esbuild/bin/esbuild'), [
-      entry,
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--packages=external',
-      `--outfile=${bundle}`,
-      '--log-level=error',
-    ]);
+    const { build } = await import('esbuild');
+    await build({
+      ...BENCH_BUNDLE,
+      stdin: { contents: ENTRY, resolveDir: dir, loader: 'ts' },
+      outfile: bundle,
+    });
   }
   return (await import(pathToFileURL(bundle).href)) as TollgateAt;
 }
@@ -120,24 +115,9 @@ export async function tollgatePatched(name: string, patches: readonly SourcePatc
   const bundle = join(dir, 'tollgate-patched.mjs');
   const applied = new Set<SourcePatch>();
   await build({
-    stdin: {
-      contents: [
-        "export { createContext } from './src/app/context.js';",
-        "export { promote } from './src/app/promote.js';",
-        "export { registerArtifact } from './src/app/register.js';",
-        "export { renewed } from './src/app/services.js';",
-        "export { openSqliteStore } from './src/ledger/sqlite-store.js';",
-      ].join('\n'),
-      resolveDir: BENCH_ROOT,
-      loader: 'ts',
-    },
+    ...BENCH_BUNDLE,
+    stdin: { contents: ENTRY, resolveDir: BENCH_ROOT, loader: 'ts' },
     outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
     plugins: [
       {
         name: 'patch-sources',

@@ -11,18 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_BUNDLE } from './esbuild-options.mjs';
+import { CHECKOUT_CONTRACT, PG_URL } from './server-workload.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PG_URL =
-  process.env.TOLLGATE_TEST_DATABASE_URL ??
-  `postgres://${encodeURIComponent(process.env.USER ?? 'root')}@127.0.0.1:5432/test`;
-const CONTRACT = `version: 1
-pipeline: checkout
-artifact: { type: oci }
-stages:
-  dev: { purpose: fast feedback }
-  prod: { purpose: live, from: dev }
-`;
 const ENTRY = [
   "export { createServices } from './src/app/create-services.js';",
   "export { promote } from './src/app/promote.js';",
@@ -56,16 +48,7 @@ async function bundleOf(ref) {
     outfile = join(srcRoot, 'pairs.mjs');
   }
   // Packages stay external and resolve from this checkout's node_modules, for both versions.
-  await build({
-    stdin: { contents: ENTRY, resolveDir: srcRoot, loader: 'ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await build({ ...BENCH_BUNDLE, stdin: { contents: ENTRY, resolveDir: srcRoot, loader: 'ts' }, outfile });
   return outfile;
 }
 
@@ -98,7 +81,7 @@ async function child(bundle, backend, n) {
   } else {
     store = await t.openSqliteStore(join(dir, 'ledger.db'));
   }
-  const contract = t.validateContract(CONTRACT, 'tollgate.yaml', dir);
+  const contract = t.validateContract(CHECKOUT_CONTRACT, 'tollgate.yaml', dir);
   const services = t.createServices({ contracts: t.contractSource([contract]), store });
   const request = () => t.requestOf(services, { principal: 'bench' });
   for (let i = 0; i < n; i++) {

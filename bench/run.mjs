@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BENCH_BUNDLE } from './esbuild-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // node_modules may be shared between checkouts (a worktree links the main one's): bundles of this
@@ -38,16 +39,7 @@ let failed = 0;
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, '');
   const outfile = join(out, `${name}.mjs`);
-  await build({
-    entryPoints: [join(root, 'bench', file)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await build({ ...BENCH_BUNDLE, entryPoints: [join(root, 'bench', file)], outfile });
   process.stdout.write(`bench ${name}…\n`);
   const started = Date.now();
   let results;

@@ -29,19 +29,10 @@ import { openPostgresStore } from '../src/ledger/postgres-store.js';
 import { openSqliteStore } from '../src/ledger/sqlite-store.js';
 import { BENCH_ROOT, type BenchResult, median, round1, round2 } from './bench-util.js';
 import { generateJunit } from './generate-junit.js';
+import { CHECKOUT_CONTRACT as CONTRACT, PG_URL } from './server-workload.mjs';
 
 const BIN = join(BENCH_ROOT, 'bin', 'tollgate.cjs');
-const CONTRACT = `version: 1
-pipeline: checkout
-artifact: { type: oci }
-stages:
-  dev: { purpose: fast feedback }
-  prod: { purpose: live, from: dev }
-`;
 const SERVER_CONFIG = 'rateLimit: { perMinute: 100000000, burst: 10000000 }\n';
-const PG_URL =
-  process.env.TOLLGATE_TEST_DATABASE_URL ??
-  `postgres://${encodeURIComponent(process.env.USER ?? 'root')}@127.0.0.1:5432/test`;
 
 const digestOf = (i: number, salt: string) => sha256(`${salt}-${i}`);
 
