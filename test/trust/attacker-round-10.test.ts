@@ -2,31 +2,20 @@
  * Attacker round 10 on signatures and VSAs: verdicts that were signed by the right key and are
  * still not evidence of what they are shown for.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
-import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import type { Environment } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
 import { vsaRolledBack } from '../../src/app/vsa.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
-import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
 import { type StoreHandle, sqliteBackend } from '../support/stores.js';
-
-const CONTRACT = `version: 1
-pipeline: shop
-# A demo pipeline: the test plays time forward with fixed request times.
-demo: true
-artifact: { type: file }
-stages:
-  dev: { purpose: dev }
-`;
+import { keyPairFiles, vsaContractText, vsaRequest } from './helpers.js';
 
 const A = fakeDigest('a10round');
 const B = fakeDigest('b10round');
@@ -42,22 +31,12 @@ afterEach(async () => {
 });
 
 function requestFor(store: LedgerStore, env: Environment, minute: number, pipeline = 'shop') {
-  const services = createServices({
-    contracts: contractSource([contractOf(CONTRACT.replace('pipeline: shop', `pipeline: ${pipeline}`))]),
-    store,
-    env,
-    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
-  });
-  return requestOf(services, { principal: 'ci', pipeline });
+  return vsaRequest(vsaContractText(pipeline), store, env, minute);
 }
 
 function verifierKey(): { env: Environment; publicFile: string } {
-  const pair = generateKeyPairSync('ed25519');
-  const keyFile = join(dir, 'verifier.key');
-  const publicFile = join(dir, 'verifier.pub');
-  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-  return { env: { TOLLGATE_VSA_KEY: keyFile }, publicFile };
+  const { privateFile, publicFile } = keyPairFiles(dir, 'verifier');
+  return { env: { TOLLGATE_VSA_KEY: privateFile }, publicFile };
 }
 
 async function ledger(): Promise<LedgerStore> {

@@ -2,6 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServices } from '../../src/app/create-services.js';
+import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { contractOf } from '../support/builders.js';
 
 export type KeyKind = 'ed25519' | 'p256';
 
@@ -43,4 +47,44 @@ export function writeTemp(dir: string, name: string, content: string | Buffer): 
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
+}
+
+/** A fresh key pair of `kind` written to `dir` as PEM files `NAME.key` (PKCS#8) and `NAME.pub` (SPKI). */
+export function keyPairFiles(
+  dir: string,
+  name: string,
+  kind: KeyKind = 'ed25519',
+): { privateFile: string; publicFile: string } {
+  const { privatePem, publicPem } = pemKeyPair(kind);
+  return {
+    privateFile: writeTemp(dir, `${name}.key`, privatePem),
+    publicFile: writeTemp(dir, `${name}.pub`, publicPem),
+  };
+}
+
+/**
+ * The demo contract (YAML) the VSA tests promote under: pipeline `pipeline` whose dev stage takes
+ * any registered file, then `moreStages` (YAML lines under `stages:`, indented by two).
+ */
+export function vsaContractText(pipeline = 'shop', moreStages = ''): string {
+  return `version: 1
+pipeline: ${pipeline}
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
+artifact: { type: file }
+stages:
+  dev: { purpose: dev }
+${moreStages}`;
+}
+
+/** A request by principal ci to `store` under the contract `yaml`, made at 2026-12-01 00:`minute` UTC. */
+export function vsaRequest(yaml: string, store: LedgerStore, env: Environment, minute = 0) {
+  const contract = contractOf(yaml);
+  const services = createServices({
+    contracts: contractSource([contract]),
+    store,
+    env,
+    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+  });
+  return requestOf(services, { principal: 'ci', pipeline: contract.pipeline });
 }

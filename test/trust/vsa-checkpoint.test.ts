@@ -5,18 +5,16 @@
  * the real store, the real signing and Sigstore's own Merkle verifier as the independent check.
  * Also `requires.checkpoint: true`: the gate says what it needs and never passes without a key.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
-import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
-import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import type { Environment } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
 import { storedVsa, verifyStoredVsa, vsaRolledBack } from '../../src/app/vsa.js';
 import { ENTRY } from '../../src/ledger/entry.js';
@@ -35,6 +33,7 @@ import {
   execBehindTheStore,
   type StoreHandle,
 } from '../support/stores.js';
+import { keyPairFiles, vsaContractText, vsaRequest } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const sigstore = require('@sigstore/verify/dist/tlog/merkle.js') as {
@@ -44,19 +43,15 @@ const sigstore = require('@sigstore/verify/dist/tlog/merkle.js') as {
   ): void;
 };
 
-const CONTRACT = `version: 1
-pipeline: shop
-# A demo pipeline: the test plays time forward with fixed request times.
-demo: true
-artifact: { type: file }
-stages:
-  dev: { purpose: dev }
-  prod:
+const CONTRACT = vsaContractText(
+  'shop',
+  `  prod:
     purpose: live
     from: dev
     requires:
       checkpoint: true
-`;
+`,
+);
 
 const A = fakeDigest('avsackpt');
 const B = fakeDigest('bvsackpt');
@@ -69,15 +64,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function keyFile(type: 'ed25519' | 'ec', name: string): { privateFile: string; publicFile: string } {
-  const pair =
-    type === 'ed25519'
-      ? generateKeyPairSync('ed25519')
-      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const privateFile = join(dir, `${name}.key`);
-  const publicFile = join(dir, `${name}.pub`);
-  writeFileSync(privateFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-  return { privateFile, publicFile };
+  return keyPairFiles(dir, name, type === 'ec' ? 'p256' : 'ed25519');
 }
 
 function payloadOf(envelope: { payload: string }): {
@@ -88,13 +75,7 @@ function payloadOf(envelope: { payload: string }): {
 }
 
 function requestFor(store: LedgerStore, env: Environment, minute = 0) {
-  const services = createServices({
-    contracts: contractSource([contractOf(CONTRACT)]),
-    store,
-    env,
-    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
-  });
-  return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+  return vsaRequest(CONTRACT, store, env, minute);
 }
 
 for (const backend of BACKENDS) {
@@ -461,10 +442,7 @@ for (const backend of BACKENDS) {
 describe('tollgate verify --since on the command line', () => {
   it('promote --json names the entry and the checkpoint; verify --since admits a VSA consistent with the kept checkpoint', async () => {
     const work = makeWorkspace(CONTRACT);
-    const pair = generateKeyPairSync('ed25519');
-    writeFileSync(join(work, 'v.key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeFileSync(join(work, 'v.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    const env = { TOLLGATE_VSA_KEY: join(work, 'v.key') };
+    const env = { TOLLGATE_VSA_KEY: keyPairFiles(work, 'v').privateFile };
     const run = (args: string[]) => runCli(args, { cwd: work, env });
     const seqs: number[] = [];
     for (const d of [A, B]) {
@@ -543,9 +521,7 @@ function readText(file: string): string {
 
 describe('promote over the server answers the document promote --json prints', () => {
   it('names the ledger entry and the checkpoint, and the stored VSA carries that checkpoint', async () => {
-    const pair = generateKeyPairSync('ed25519');
-    const keyPath = join(dir, 'server-verifier.key');
-    writeFileSync(keyPath, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const keyPath = keyPairFiles(dir, 'server-verifier').privateFile;
     const server = await openTestServer(BACKENDS[0]!, {
       contracts: [contractOf(`${CONTRACT}trust:\n  verifier: { key: ${JSON.stringify(keyPath)} }\n`)],
     });
