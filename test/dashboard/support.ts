@@ -5,12 +5,11 @@
  * PostgreSQL: missing, the tests skip with a message, unless TOLLGATE_REQUIRE_SERVICES=1.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, runCli, type Served, startServe } from '../support/cli.js';
-import { startOpenIdProvider } from '../support/openid-provider.js';
+import { ROOT, runCli, type Served, spawnServe } from '../support/cli.js';
+import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
+import { startOnFreePort } from '../support/ports.js';
 import { serviceAvailable } from '../support/services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -86,8 +85,10 @@ stages:
 
 export interface World {
   dir: string;
-  url: string;
-  issuer: string;
+  /** The dashboard's address, known once `startServer` has first run (the port is picked then). */
+  readonly url: string;
+  /** The OpenID provider's issuer, known once `startServer` has first run. */
+  readonly issuer: string;
   /** Runs the CLI on the server's ledger as `actor`, at `at` (default: the real clock). */
   cli(args: string[], actor?: string, at?: Date): Promise<string>;
   /** Registers a build file with a version label; returns its digest. */
@@ -97,15 +98,7 @@ export interface World {
   dispose(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Builds the world: contracts, config, OIDC provider, and a ledger with some history. */
+/** Builds the world: contracts, config and a ledger to fill; the OpenID provider starts with the server. */
 export async function openWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-dashboard-'));
   const contracts = join(dir, 'contracts');
@@ -125,30 +118,6 @@ export async function openWorld(): Promise<World> {
   writeFileSync(
     join(shop, 'config/prod.yaml'),
     `db:\n  host: prod-db.internal\n  password: ${SECRETS[1]}\nfeatures:\n  cache: 300\n`,
-  );
-
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const provider = await startOpenIdProvider(`${url}/auth/callback`, PEOPLE);
-  const issuer = provider.issuer;
-  writeFileSync(
-    join(dir, 'server.yaml'),
-    `login:
-  issuer: ${issuer}
-  clientId: tollgate
-  redirectUri: ${url}/auth/callback
-  principalClaim: email
-  rules:
-    - match: { groups: release-managers }
-      role: approver
-      pipelines: [shop, billing]
-    - match: { groups: helpers }
-      role: approver
-      pipelines: [shop]
-    - match: { groups: contractors }
-      role: reader
-      pipelines: [billing]
-`,
   );
 
   const data = join(dir, 'data');
@@ -172,12 +141,33 @@ export async function openWorld(): Promise<World> {
     return (JSON.parse(out) as { digest: string }).digest;
   };
 
+  // The dashboard's address is picked when the server first starts, and the OpenID provider and
+  // server.yaml are pointed at it; a server that lost that port to another process starts again on
+  // another (test/support/ports.ts). Started again later, it keeps its address: pages open in the
+  // browser reconnect to it.
+  let url: string | undefined;
+  let provider: OpenIdProvider | undefined;
   let server: Served | undefined;
+  const serve = (at: string) =>
+    spawnServe(['--contracts', contracts, '--data-dir', data, '--config', join(dir, 'server.yaml')], {
+      cwd: dir,
+      listen: at,
+      env: { TOLLGATE_OIDC_CLIENT_SECRET: 'tollgate-secret' },
+    });
   const startServer = async () => {
-    server = await startServe(
-      ['--contracts', contracts, '--data-dir', data, '--config', join(dir, 'server.yaml')],
-      { cwd: dir, listen: `127.0.0.1:${port}`, env: { TOLLGATE_OIDC_CLIENT_SECRET: 'tollgate-secret' } },
-    );
+    if (url !== undefined) {
+      server = await serve(new URL(url).host).ready;
+      return;
+    }
+    let tried = '';
+    server = await startOnFreePort(async (port) => {
+      tried = `http://127.0.0.1:${port}`;
+      await provider?.close();
+      provider = await startOpenIdProvider(`${tried}/auth/callback`, PEOPLE);
+      writeServerConfig(dir, provider.issuer, tried);
+      return serve(`127.0.0.1:${port}`);
+    });
+    url = tried;
   };
   const stopServer = async () => {
     await server?.stop('SIGTERM');
@@ -185,18 +175,47 @@ export async function openWorld(): Promise<World> {
 
   return {
     dir,
-    url,
-    issuer,
+    get url() {
+      if (url === undefined) throw new Error('the dashboard has no address before startServer');
+      return url;
+    },
+    get issuer() {
+      if (provider === undefined) throw new Error('the OpenID provider starts with the server');
+      return provider.issuer;
+    },
     cli,
     register,
     startServer,
     stopServer,
     async dispose() {
       await stopServer();
-      await provider.close();
+      await provider?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Writes server.yaml: sign-in at `issuer`, back to the dashboard at `url`, roles by group. */
+function writeServerConfig(dir: string, issuer: string, url: string): void {
+  writeFileSync(
+    join(dir, 'server.yaml'),
+    `login:
+  issuer: ${issuer}
+  clientId: tollgate
+  redirectUri: ${url}/auth/callback
+  principalClaim: email
+  rules:
+    - match: { groups: release-managers }
+      role: approver
+      pipelines: [shop, billing]
+    - match: { groups: helpers }
+      role: approver
+      pipelines: [shop]
+    - match: { groups: contractors }
+      role: reader
+      pipelines: [billing]
+`,
+  );
 }
 
 /** Writes the metrics file the prod rollback condition reads: error ratio of `digest` over the last hour. */

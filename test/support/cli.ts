@@ -87,6 +87,14 @@ export interface Served {
  * rejects with its standard error when it exits first.
  */
 export function startServe(args: string[], options: ServeOptions): Promise<Served> {
+  return spawnServe(args, options).ready;
+}
+
+/** Spawns `tollgate serve` as {@link startServe} does: the child at once, `ready` once it listens. */
+export function spawnServe(
+  args: string[],
+  options: ServeOptions,
+): { child: ChildProcess; ready: Promise<Served> } {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TOLLGATE_')) env[key] = value;
   Object.assign(env, options.env);
@@ -101,7 +109,7 @@ export function startServe(args: string[], options: ServeOptions): Promise<Serve
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return new Promise((resolveServed, reject) => {
+  const ready = new Promise<Served>((resolveServed, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       // The whole address: the line goes on after it, so a chunk ending inside it does not match.
@@ -111,6 +119,7 @@ export function startServe(args: string[], options: ServeOptions): Promise<Serve
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
+  return { child, ready };
 }
 
 /** A fresh directory holding `tollgate.yaml` with `contract` (and any extra files). */

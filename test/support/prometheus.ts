@@ -10,9 +10,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { startOnFreePort } from './ports.js';
 import { serviceAvailable } from './services.js';
 
 /**
@@ -45,20 +45,6 @@ export function findPrometheus(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 type Value = number | 'NaN' | '+Inf' | '-Inf';
@@ -168,30 +154,18 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       '',
     ].join('\n'),
   );
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    options.binary,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  let child: ChildProcess | undefined;
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let running = true;
   const stopPrometheus = async () => {
     if (!running) return;
     running = false;
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
+    const current = child;
+    if (current && current.exitCode === null && current.signalCode === null && current.pid !== undefined) {
+      const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+      process.kill(current.pid, 'SIGTERM');
       const timer = setTimeout(
-        () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+        () => current.pid !== undefined && current.exitCode === null && process.kill(current.pid, 'SIGKILL'),
         10_000,
       );
       await exited;
@@ -203,21 +177,44 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     await exporter.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`prometheus did not scrape the exporter in time: ${stderr}`);
-      const up = await instantValue(url, 'up{job="tollgate-test"}').catch(() => undefined);
-      if (up === '1') break;
-      await sleep(200);
-    }
+    // The port is free when asked and bound a moment later: a Prometheus that lost it to another
+    // process starts again on another port.
+    return await startOnFreePort((port) => {
+      const url = `http://127.0.0.1:${port}`;
+      const started: ChildProcess = spawn(
+        options.binary,
+        [
+          `--config.file=${config}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child = started;
+      stderr = '';
+      started.stderr?.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+      });
+      const ready = async (): Promise<PrometheusServer> => {
+        for (;;) {
+          if (started.exitCode !== null)
+            throw new Error(`prometheus exited with ${started.exitCode}: ${stderr}`);
+          if (Date.now() > deadline)
+            throw new Error(`prometheus did not scrape the exporter in time: ${stderr}`);
+          const up = await instantValue(url, 'up{job="tollgate-test"}').catch(() => undefined);
+          if (up === '1') return { url, pid: started.pid as number, exporter, stopPrometheus, stop };
+          await sleep(200);
+        }
+      };
+      return { child: started, ready: ready() };
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, pid: child.pid as number, exporter, stopPrometheus, stop };
 }
 
 /** The first sample value of an instant query, as Prometheus wrote it; undefined for no data. */

@@ -13,7 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './prometheus.js';
+import { startOnFreePort } from './ports.js';
 import { serviceAvailable } from './services.js';
 
 function findBinary(name: string): string | undefined {
@@ -311,44 +311,44 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   // token server listening on port 0): a registry that finds its port taken starts again on another.
   let host = '';
   let stderr = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    writeFileSync(
-      config,
-      `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${tls?.files ?? ''}${auth}`,
-    );
-    const started: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child = started;
-    stderr = '';
-    started.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.length > 20000) stderr = stderr.slice(-10000);
-    });
-    for (let i = 0; i < 100; i++) {
-      try {
-        const status = await statusOf(`${tls ? 'https' : 'http'}://${host}/v2/`, tls?.cert);
-        // Answered, and by this registry: one that lost its port to another server has exited.
-        if (
-          (status === 200 || status === 401) &&
-          started.exitCode === null &&
-          !/address already in use/.test(stderr)
-        ) {
-          return { host, dir, tokenRequests: token?.requests ?? [], certificate: tls?.cert, stop };
+  try {
+    return await startOnFreePort((port) => {
+      host = `127.0.0.1:${port}`;
+      const at = host;
+      writeFileSync(
+        config,
+        `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${at}\n${tls?.files ?? ''}${auth}`,
+      );
+      const started: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child = started;
+      stderr = '';
+      started.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.length > 20000) stderr = stderr.slice(-10000);
+      });
+      const ready = async (): Promise<TestRegistry> => {
+        for (let i = 0; i < 100; i++) {
+          try {
+            const status = await statusOf(`${tls ? 'https' : 'http'}://${at}/v2/`, tls?.cert);
+            if (status === 200 || status === 401)
+              return { host: at, dir, tokenRequests: token?.requests ?? [], certificate: tls?.cert, stop };
+          } catch {
+            // not listening yet
+          }
+          if (started.exitCode !== null) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
-      } catch {
-        // not listening yet
-      }
-      if (started.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    if (started.exitCode === null || !/address already in use/.test(stderr)) break;
+        throw new Error('no answer');
+      };
+      return { child: started, ready: ready() };
+    });
+  } catch (error) {
+    writeFileSync(log, stderr);
+    await stop();
+    throw new Error(`docker-registry did not start on ${host}: ${stderr.slice(-2000)}`, { cause: error });
   }
-  writeFileSync(log, stderr);
-  await stop();
-  throw new Error(`docker-registry did not start on ${host}: ${stderr.slice(-2000)}`);
 }
 
 export interface LayoutImage {
