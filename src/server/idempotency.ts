@@ -19,6 +19,7 @@ import { sha256 } from '../ledger/hash-chain.js';
 import type { LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import type { RememberedRequest } from '../ledger/request-store.js';
 import type { ServerContext, ServerEnv } from './env.js';
+import { principalKey } from './identity.js';
 import { UploadDigest } from './upload-digest.js';
 import { uploadStream } from './uploads.js';
 
@@ -173,7 +174,8 @@ export function idempotency(
     // Keys are compared byte for byte and never normalised (case, spaces, Unicode forms): a key
     // that could mean two things is refused, so no two spellings share, or split, one request.
     if (!KEY.test(key)) throw keyInvalid(key);
-    const principal = c.get('identity').principal;
+    // Scoped by the normalised name: a retry under another spelling of one principal is a retry.
+    const principal = principalKey(c.get('identity').principal);
     const line = requestLine(c, options.upload);
     // The request's own store when a middleware before this one gave it one (an upload's).
     const store = await (c.get('services') ?? services).store();

@@ -5,6 +5,7 @@
  */
 import type { Grant } from '../app/authorise.js';
 import type { PresentedToken } from '../app/tokens.js';
+import { foldName, normaliseName } from '../policy/names.js';
 
 /** A caller the server vouched for. */
 export interface Identity {
@@ -54,3 +55,22 @@ export type Authenticator = ((credentials: Credentials, at: Date) => Promise<Ide
    */
   known?: (credentials: Credentials, at: Date) => Identity | undefined;
 };
+
+/**
+ * The one key a principal is counted and scoped by (the per-principal rate limit, open event
+ * streams, Idempotency-Key scopes): its normalised name, as the ledger records it, so `Deployer`,
+ * `deployer` and full-width `ＤＥＰＬＯＹＥＲ` from an issuer's claims are one caller with one budget
+ * and one set of keys. A name that cannot be normalised (every route refuses it) is keyed by its
+ * folded form. Kept per name, bounded: every request of a caller presents the same one.
+ */
+export function principalKey(principal: string): string {
+  let key = principalKeys.get(principal);
+  if (key === undefined) {
+    const checked = normaliseName(principal);
+    key = checked.ok ? checked.name : foldName(principal);
+    if (principalKeys.size >= 1000) principalKeys.clear();
+    principalKeys.set(principal, key);
+  }
+  return key;
+}
+const principalKeys = new Map<string, string>();

@@ -9,7 +9,7 @@ import ipaddr from 'ipaddr.js';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { TollgateError } from '../errors.js';
 import type { ServerEnv } from './env.js';
-import type { Identity } from './identity.js';
+import { type Identity, principalKey } from './identity.js';
 
 /** The server's metrics, on a registry of its own (several apps in one process do not collide). */
 export class ServerMetrics {
@@ -381,9 +381,10 @@ export function rateLimit(
 ) {
   const perMs = options.perMinute / 60_000;
   const buckets = new TokenBuckets(options.burst, perMs, maxEntries);
+  // Counted by the normalised name: two spellings of one principal are one budget.
   const limit = (principal: string): void => {
     const t = now();
-    const slot = buckets.slot(principal, t);
+    const slot = buckets.slot(principalKey(principal), t);
     const tokens = buckets.level(slot, t);
     if (tokens < 1) {
       metrics.rateLimited.inc();
@@ -395,7 +396,7 @@ export function rateLimit(
   /** True when `principal` has a request left now (the limit would let it through), changing nothing but a sweep of refilled buckets. */
   const allows = (principal: string): boolean => {
     const t = now();
-    return buckets.level(buckets.slot(principal, t), t) >= 1;
+    return buckets.level(buckets.slot(principalKey(principal), t), t) >= 1;
   };
   return Object.assign(limit, { tracked: () => buckets.size, allows });
 }

@@ -36,7 +36,7 @@ import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { requestInvalid } from './http-errors.js';
 import { idempotency, withWrite } from './idempotency.js';
-import type { Identity } from './identity.js';
+import { type Identity, principalKey } from './identity.js';
 import type { ServerMetrics } from './observe.js';
 import * as s from './schemas.js';
 import {
@@ -1353,7 +1353,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
             `${c.req.header('last-event-id') === undefined ? 'after' : 'Last-Event-ID'} ${last} is past the last entry of pipeline ${pipeline} (seq ${head}): it is not an entry of this pipeline's ledger; reconnect without it (or with ?after=0 for every entry)`,
           );
       }
-      const { principal } = c.get('identity');
+      const principal = principalKey(c.get('identity').principal);
       // Each open stream asks the database every poll for as long as it stays open: without a
       // bound, one reader opening streams at the request rate would soon hold thousands of them.
       const open = openStreams.get(principal) ?? 0;
