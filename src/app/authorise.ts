@@ -127,3 +127,18 @@ export function authoriseTokenScope(grant: Grant | undefined, scope: TokenScope)
       `this credential manages tokens only for stages ${allowed.join(', ')}, not for ${beyond}: a token never covers more than the credential that makes it`,
     );
 }
+
+/**
+ * True when a grant may manage a token of `scope` ({@link authoriseTokenScope} lets it through):
+ * the tokens `GET /api/v1/tokens` lists to that grant. A stage-bound admin sees only tokens bound
+ * to its own stages of its own pipelines, never the prod tokens of a pipeline it touches in dev.
+ */
+export function withinTokenScope(grant: Grant | undefined, scope: TokenScope): boolean {
+  try {
+    authoriseTokenScope(grant, scope);
+    return true;
+  } catch (error) {
+    if (error instanceof TollgateError && error.code === 'NOT_ALLOWED') return false;
+    throw error;
+  }
+}

@@ -7,7 +7,7 @@
 import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { type Action, authorise, authoriseTokenScope } from '../app/authorise.js';
+import { type Action, authorise, authoriseTokenScope, withinTokenScope } from '../app/authorise.js';
 import { type CompiledContracts, contractInForce, keptContractInForce } from '../app/contract-pin.js';
 import {
   approvalDocument,
@@ -1703,12 +1703,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     async (c) => {
       const { listTokens } = await import('../app/tokens.js');
       const grant = c.get('identity').grant;
-      const visible = (await listTokens(deps.services)).filter(
-        (t) =>
-          grant.pipelines === '*' ||
-          (t.pipelines !== '*' &&
-            t.pipelines.every((p) => (grant.pipelines as readonly string[]).includes(p))),
-      );
+      // Only tokens the caller may manage: within its pipelines and, for a stage-bound admin,
+      // bound to its stages (a dev admin learns nothing of prod's tokens).
+      const visible = (await listTokens(deps.services)).filter((t) => withinTokenScope(grant, t));
       return answer(c, visible);
     },
   );
