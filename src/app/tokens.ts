@@ -43,6 +43,11 @@ export interface CreateTokenOptions {
    * default lifetime is cut to it.
    */
   notAfter?: Date;
+  /**
+   * The credential making it over the API, as the server names it (`token:<id>`, `oidc:<issuer>`,
+   * `session`): kept with the token, so revoking an API token revokes what it made.
+   */
+  madeWith?: string;
 }
 
 export interface CreatedToken {
@@ -154,6 +159,7 @@ export async function createToken(
     createdBy: by,
     expiresAt: new Date(expiresAt).toISOString(),
     ...(via === 'api' ? { madeVia: 'api' as const } : {}),
+    ...(via === 'api' && options.madeWith !== undefined ? { madeWith: options.madeWith } : {}),
   };
   const store = await services.store();
   await store.tokens.insert(record, secretHash(secret));
@@ -336,8 +342,17 @@ export async function listTokens(services: AppServices): Promise<TokenRecord[]> 
   return (await services.store()).tokens.list();
 }
 
+/** A revoked token, and the tokens revoked with it. */
+export type RevokedToken = TokenRecord & {
+  /** The ids of the tokens revoked with it now: those it made over the API, and those they made… */
+  revokedWith: string[];
+};
+
 /**
- * Revokes a token; revoking one already revoked changes nothing and answers the same.
+ * Revokes a token and, in the same statement, every token it made over the API, and every token
+ * those made, and so on: a stolen admin token's offspring stop working with it, not one request
+ * later. Revoking one already revoked changes nothing of it and answers the same, but revokes what
+ * it made that still works (a token revoked before its lineage was followed).
  * @throws TollgateError NOT_FOUND when there is no such token
  */
 export async function revokeToken(
@@ -345,10 +360,10 @@ export async function revokeToken(
   id: string,
   by: string,
   at: Date,
-): Promise<TokenRecord> {
+): Promise<RevokedToken> {
   const store = await services.store();
-  await store.tokens.revoke(id, by, at.toISOString());
+  const revoked = await store.tokens.revoke(id, by, at.toISOString());
   const found = await store.tokens.find(id);
   if (!found) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
-  return found.record;
+  return { ...found.record, revokedWith: revoked.filter((other) => other !== id).sort() };
 }

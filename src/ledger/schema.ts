@@ -48,6 +48,12 @@ export interface ApiTokenTable {
   revoked_by: string | null;
   /** 'api' for a token made over the API, null for one the operator made on the database (0008). */
   made_via: string | null;
+  /**
+   * The credential that made it over the API (0011): `token:<id>` for an API token (revoking that
+   * token revokes this one), `oidc:<issuer>` for a CI job's ID token, `session` for a signed-in
+   * person. Null for a token the operator made on the database, or made before 0011.
+   */
+  made_with: string | null;
 }
 
 /** A signed-in person's session, or a sign-in under way (src/ledger/session-store.ts). */
@@ -460,6 +466,15 @@ const migrations: Record<string, Migration> = {
       );
       await sql`create index ledger_artifact on ledger_entries (pipeline, artifact, seq)`.execute(db);
       await sql`create index ledger_stage on ledger_entries (pipeline, stage, kind, seq)`.execute(db);
+    },
+  },
+  // Which credential made a token over the API (`token:<id>`, `oidc:<issuer>`, `session`), so
+  // revoking a token revokes what it made. Tokens made before read null: made by nobody, revoked
+  // alone, as they were.
+  '0011_token_made_with': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('api_tokens').addColumn('made_with', 'text').execute();
+      await db.schema.createIndex('api_tokens_made_with').on('api_tokens').column('made_with').execute();
     },
   },
 };

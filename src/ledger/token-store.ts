@@ -3,7 +3,7 @@
  * kept; the token itself is shown once, when it is made (src/app/tokens.ts). Queries are written
  * once for both dialects, like the ledger's.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { TollgateError } from '../errors.js';
 import { prepare, type SqlRunner } from './prepared-query.js';
 import type { ReadMemo } from './read-memo.js';
@@ -24,6 +24,12 @@ export interface TokenRecord {
   revokedBy?: string;
   /** `api` when an API caller made it (`createdBy` is that caller); absent when the operator did, on the database. */
   madeVia?: 'api';
+  /**
+   * The credential that made it over the API: `token:<id>` (an API token: revoking it revokes this
+   * one), `oidc:<issuer>` (a CI job's ID token), `session` (a signed-in person). Absent for a token
+   * the operator made on the database, or one made before the server recorded it.
+   */
+  madeWith?: string;
 }
 
 export interface TokenStore {
@@ -37,8 +43,13 @@ export interface TokenStore {
   findKept?(id: string): { value: { record: TokenRecord; secretHash: string } | undefined } | undefined;
   /** Every token, newest first. */
   list(): Promise<TokenRecord[]>;
-  /** Marks the token revoked; false when there is no such token or it was already revoked. */
-  revoke(id: string, by: string, at: string): Promise<boolean>;
+  /**
+   * Marks the token revoked, and every token it made over the API, and every token those made, in
+   * one statement (nothing half-revoked). Returns the ids it revoked now: `id` among them unless it
+   * was revoked already (or there is no such token); tokens revoked before are left as they were,
+   * but what they made is revoked all the same.
+   */
+  revoke(id: string, by: string, at: string): Promise<string[]>;
 }
 
 function toRecord(row: ApiTokenTable): TokenRecord {
@@ -62,6 +73,7 @@ function toRecord(row: ApiTokenTable): TokenRecord {
     ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
     ...(row.revoked_by === null ? {} : { revokedBy: row.revoked_by }),
     ...(row.made_via === 'api' ? { madeVia: 'api' as const } : {}),
+    ...(row.made_with === null || row.made_with === undefined ? {} : { madeWith: row.made_with }),
   };
 }
 
@@ -82,6 +94,7 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
         'revoked_at',
         'revoked_by',
         'made_via',
+        'made_with',
       ],
       (p) => k.insertInto('api_tokens').values(p),
     ),
@@ -89,13 +102,19 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
     list: prepare([], () =>
       k.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id'),
     ),
-    revoke: prepare(['id', 'at', 'by'], (p) =>
-      k
-        .updateTable('api_tokens')
-        .set({ revoked_at: p.at, revoked_by: p.by })
-        .where('id', '=', p.id)
-        .where('revoked_at', 'is', null),
-    ),
+    // The token and its lineage (what it made, what those made…), through tokens revoked before
+    // too, revoked in one statement: atomic on both dialects, so a revocation is never half done.
+    revoke: prepare(['id', 'at', 'by'], (p) => ({
+      compile: () =>
+        sql<{ id: string }>`with recursive lineage (id) as (
+            select id from api_tokens where id = ${p.id}
+            union
+            select t.id from api_tokens t join lineage l on t.made_with = 'token:' || l.id
+          )
+          update api_tokens set revoked_at = ${p.at}, revoked_by = ${p.by}
+          where id in (select id from lineage) and revoked_at is null
+          returning id`.compile(k),
+    })),
   };
   return {
     async insert(record, secretHash) {
@@ -113,6 +132,7 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
           revoked_at: null,
           revoked_by: null,
           made_via: record.madeVia ?? null,
+          made_with: record.madeWith ?? null,
         }),
       );
     },
@@ -132,7 +152,7 @@ export function sqlTokenStore(k: Kysely<Database>, runner: SqlRunner, memo?: Rea
       return (await runner.execute<ApiTokenTable>(q.list({}))).rows.map(toRecord);
     },
     async revoke(id, by, at) {
-      return (await runner.execute(q.revoke({ id, by, at }))).affected > 0;
+      return (await runner.execute<{ id: string }>(q.revoke({ id, by, at }))).rows.map((row) => row.id);
     },
   };
 }

@@ -458,6 +458,13 @@ export function defineLogin(app: OpenAPIHono<ServerEnv>, options: LoginOptions):
         );
       throw error;
     }
-    return { principal: mapped.principal, grant: mapped.grant, via: 'session' };
+    // A token made over the API with the session ends when the session would (a stolen cookie
+    // mints nothing that outlives it; see CreateTokenOptions.notAfter).
+    return {
+      principal: mapped.principal,
+      grant: mapped.grant,
+      via: 'session',
+      expiresAt: Date.parse(found.expiresAt),
+    };
   };
 }

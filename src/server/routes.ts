@@ -1681,6 +1681,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
           ...(body.expiresIn ? { expiresIn: body.expiresIn } : {}),
           // Never past the end of the credential making it.
           ...(identity.expiresAt === undefined ? {} : { notAfter: new Date(identity.expiresAt) }),
+          // Which credential made it: revoking that token revokes this one.
+          madeWith: identity.via,
         },
         maker,
         deps.services.clock.now(),
@@ -1717,9 +1719,12 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       path: `${API}/tokens/{id}`,
       action: 'tokens',
       tag: 'identity',
-      summary: 'Revoke an API token (tollgate token revoke)',
+      summary: 'Revoke an API token and every token it made (tollgate token revoke)',
       request: { params: s.tokenPath },
-      ok: { schema: s.tokenRecordSchema, description: 'The token, revoked' },
+      ok: {
+        schema: s.revokedTokenSchema,
+        description: 'The token, revoked, and the ids of those revoked with it',
+      },
     },
     async (c) => {
       const { revokeToken, listTokens } = await import('../app/tokens.js');

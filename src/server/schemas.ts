@@ -716,8 +716,24 @@ export const tokenRecordSchema = z
       .literal('api')
       .optional()
       .describe('api when made over the API by createdBy; absent when the operator made it on the database'),
+    madeWith: z
+      .string()
+      .optional()
+      .describe(
+        'The credential that made it over the API: token:<id> (revoking that token revokes this one), oidc:<issuer> (a CI job), session (a signed-in person); absent when the operator made it on the database, or before this was recorded',
+      ),
   })
   .openapi('Token');
+
+export const revokedTokenSchema = tokenRecordSchema
+  .extend({
+    revokedWith: z
+      .array(z.string())
+      .describe(
+        'The ids of the tokens revoked with it now: every token it made over the API, and every token those made; empty when there were none still working',
+      ),
+  })
+  .openapi('RevokedToken');
 
 export const createdTokenSchema = z
   .object({ token: z.string().describe('Shown once; only its hash is stored.') })

@@ -27,12 +27,18 @@ const PEOPLE: Record<string, { email: string; groups: string[]; email_verified?:
   vic: { email: 'vic@example.com', groups: ['release-managers'], email_verified: 'true' },
   // An unverified address that is markup: a page that shows it must show it as text.
   xena: { email: '<img src=x onerror=alert(1)>@example.com', groups: [], email_verified: false },
+  // An admin of checkout (the ops group), who may make tokens with her session.
+  olga: { email: 'olga@example.com', groups: ['ops'] },
 };
 
 beforeAll(async () => {
   provider = await startOpenIdProvider(`${TOLLGATE}/auth/callback`, PEOPLE);
   issuer = provider.issuer;
-  server = await openLoginServer(issuer, `${TOLLGATE}/auth/callback`);
+  server = await openLoginServer(
+    issuer,
+    `${TOLLGATE}/auth/callback`,
+    '    - match: { groups: ops }\n      role: admin\n      pipelines: [checkout]\n',
+  );
 });
 afterAll(async () => {
   await server.dispose();
@@ -99,6 +105,29 @@ async function signIn(login: string, back = '/dashboard', b = browser()) {
 }
 
 describe('people sign in with OIDC code + PKCE', () => {
+  it('makes a token with a session that ends when the session does, and records it was made in a session', async () => {
+    const { b } = await signIn('olga');
+    const sessions = await server.handle.store.sessions.find(
+      sha256(b.jarOf(TOLLGATE).get('tollgate_session')!),
+      new Date(),
+    );
+    const end = Date.parse(sessions!.expiresAt);
+    const make = (body: Record<string, unknown>) =>
+      b.request(`${TOLLGATE}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: TOLLGATE },
+        body: JSON.stringify(body),
+      });
+    const refused = await make({ role: 'ci', pipelines: ['checkout'], expiresIn: '366d' });
+    expect(refused.status).toBe(403);
+    const made = await make({ role: 'ci', pipelines: ['checkout'] });
+    expect(made.status).toBe(201);
+    const record = (await made.json()) as { expiresAt: string; madeWith: string; createdBy: string };
+    expect(Date.parse(record.expiresAt)).toBe(end);
+    expect(record.madeWith).toBe('session');
+    expect(record.createdBy).toBe('olga@example.com');
+  });
+
   it('starts a session whose principal is the email the provider vouched for', async () => {
     const { b, landed } = await signIn('erin');
     expect(landed.url).toBe(`${TOLLGATE}/dashboard`);

@@ -158,27 +158,39 @@ export function defineToken(program: Command): void {
 
   token
     .command('revoke')
-    .description('revoke an API token by its id; it stops working at once')
+    .description(
+      'revoke an API token by its id, and every token it made over the API (and those made by them); they stop working at once',
+    )
     .argument('<id>', 'the token id (the part after tg_, or as `token list` shows it)')
     .option('--server <url>', 'revoke it over the API (with an admin token in TOLLGATE_TOKEN)')
-    .option('--json', 'print the revoked token as JSON')
+    .option('--json', 'print the revoked token as JSON (revokedWith: the ids revoked with it)')
     .action(async (id: string, _options, command: Command) => {
       const flags = flagsOf<TokenFlags>(command);
       const tokenId = /^tg_([a-z0-9]{16})/.exec(id)?.[1] ?? id;
-      let record: TokenRecord;
+      let record: TokenRecord & { revokedWith?: string[] };
       if (flags.server)
         record = (await callServer(
           flags.server,
           'DELETE',
           `/tokens/${encodeURIComponent(tokenId)}`,
-        )) as TokenRecord;
+        )) as TokenRecord & { revokedWith?: string[] };
       else {
         const { revokeToken } = await import('../../app/tokens.js');
         record = await withTokenServices(flags, (services, by) =>
           revokeToken(services, tokenId, by, new Date()),
         );
       }
-      if (flags.json) write(JSON.stringify(record, null, 2));
-      else write(`revoked ${describe(record)}`);
+      if (flags.json) {
+        write(JSON.stringify(record, null, 2));
+        return;
+      }
+      write(`revoked ${describe(record)}`);
+      // What it made over the API (and what those made) stops working with it: say how many.
+      const others = record.revokedWith ?? [];
+      write(
+        others.length === 0
+          ? 'revoked with it: no other token (it made none that still worked)'
+          : `revoked with it: ${others.length} token${others.length === 1 ? '' : 's'} it made, or that those made: ${others.join(', ')}`,
+      );
     });
 }
