@@ -473,8 +473,20 @@ const migrations: Record<string, Migration> = {
   // alone, as they were.
   '0011_token_made_with': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('api_tokens').addColumn('made_with', 'text').execute();
-      await db.schema.createIndex('api_tokens_made_with').on('api_tokens').column('made_with').execute();
+      // Run again over its own result (a ledger whose record of it was lost), it changes nothing.
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        const columns = await sql<{ name: string }>`select name from pragma_table_info('api_tokens')`.execute(
+          db,
+        );
+        if (!columns.rows.some((c) => c.name === 'made_with'))
+          await db.schema.alterTable('api_tokens').addColumn('made_with', 'text').execute();
+      } else await sql`alter table api_tokens add column if not exists made_with text`.execute(db);
+      await db.schema
+        .createIndex('api_tokens_made_with')
+        .ifNotExists()
+        .on('api_tokens')
+        .column('made_with')
+        .execute();
     },
   },
 };

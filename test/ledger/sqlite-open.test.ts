@@ -80,8 +80,9 @@ describe('opening the SQLite ledger', () => {
     const names = await known();
     const last = names.at(-1)!;
     // Forget the last migration: only the migrator records it again, which shows it ran instead
-    // of the store trusting the ledger to be up to date. (The last, 0010, rebuilds the ledger
-    // table from the entries' bodies: run again over its own table, it keeps every entry.)
+    // of the store trusting the ledger to be up to date. (The last ones stand being run again over
+    // their own result: 0010 rebuilds the ledger table from the entries' bodies, keeping every
+    // entry; 0011 adds its column only when it is missing.)
     const first = await openSqliteStore(file, { sliceWorker: false });
     await first.write('p', (tx) =>
       tx.append('p', {
