@@ -213,6 +213,9 @@ describe('a token revoked with the token that made it, over real HTTP', () => {
     const revoked = await runCli(['token', 'revoke', parent.id], { cwd: ROOT, env: served.handle.env });
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain(`revoked ${parent.id}  ops-bot  admin`);
+    const listed = await runCli(['token', 'list'], { cwd: ROOT, env: served.handle.env });
+    expect(listed.stdout).toContain(`${grandchild.id}  ops-bot  reader  pipelines checkout  revoked `);
+    expect(listed.stdout).toMatch(new RegExp(`${grandchild.id} .* made by ops-bot with token:${child.id}\n`));
     expect(revoked.stdout).toContain(
       `revoked with it: 2 tokens it made, or that those made: ${[child.id, grandchild.id].sort().join(', ')}`,
     );

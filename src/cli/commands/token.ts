@@ -79,7 +79,10 @@ function describe(record: TokenRecord): string {
   const pipelines = record.pipelines === '*' ? '*' : record.pipelines.join(',');
   const stages = record.stages ? ` stages ${record.stages.join(',')}` : '';
   const state = record.revokedAt ? `revoked ${record.revokedAt}` : `expires ${record.expiresAt}`;
-  return `${record.id}  ${record.principal}  ${record.role}  pipelines ${pipelines}${stages}  ${state}`;
+  // Who made it over the API, and with what: the lineage a revocation follows (token:<id>), or a
+  // CI job's or a session's, which the operator revokes one by one.
+  const made = record.madeWith === undefined ? '' : `  made by ${record.createdBy} with ${record.madeWith}`;
+  return `${record.id}  ${record.principal}  ${record.role}  pipelines ${pipelines}${stages}  ${state}${made}`;
 }
 
 const collect = (value: string, all: string[]) => [...all, value];
