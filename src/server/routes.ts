@@ -1699,7 +1699,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       path: `${API}/tokens`,
       action: 'tokens',
       tag: 'identity',
-      summary: 'Every API token, without secrets (tollgate token list)',
+      summary: "The API tokens within the caller's grant, without secrets (tollgate token list)",
       ok: { schema: s.tokenRecordSchema.array(), description: 'The tokens' },
     },
     async (c) => {
