@@ -444,6 +444,62 @@ function isSecretPairName(name: string): boolean {
  */
 const HEADER_LINE = /^[ \t]*([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]+([^\r\n]*[^\s])/gm;
 
+/**
+ * A YAML line `key: value` whose key may hold `_` and `.` (`db_password: …`, `- admin_password: "…"`,
+ * `datasource.password: …`), as a configuration file carried in one value writes it (a ConfigMap's
+ * `application.yml`). Groups: 1 what stands before the key (indentation, a list's `- `), 2 the key,
+ * 3 the value to the end of the line.
+ */
+const YAML_LINE = /^([ \t]*(?:-[ \t]+)?)([A-Za-z_][A-Za-z0-9_.-]{0,80}):[ \t]+([^\r\n]*[^\s])/dgm;
+
+/** A YAML block scalar's indicator (`|`, `>-`, `|2`), maybe with a comment: its lines follow. */
+const BLOCK_INDICATOR = /^[|>][-+1-9]{0,2}(?:[ \t]+#.*)?$/;
+
+/**
+ * A JSON (or JavaScript, Python) member `"key": value` with a quoted key (`{"password": "…"}`,
+ * `{'api_key': '…'}`), as `appsettings.json` in a ConfigMap writes it. Groups: 2 the key, 3 the
+ * value: a quoted string (escapes kept inside) or one bare word (a number).
+ */
+const JSON_MEMBER =
+  /(["'])([A-Za-z_$][A-Za-z0-9_.$ -]{0,80})\1\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s,{}[\]"'][^\s,}\]]*)/dg;
+
+/**
+ * An XML element with a secret name and text inside (`<password>…</password>`, Maven's
+ * `settings.xml`, `<ns:apiKey>…</ns:apiKey>`, a CDATA section). Groups: 1 the qualified name, 2
+ * the local name, 3 the content.
+ */
+const XML_ELEMENT =
+  /<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\s[^<>]*)?>(<!\[CDATA\[[\s\S]*?\]\]>|[^<]+)<\/\1\s*>/dg;
+
+/** .NET's `<add key="ApiKey" value="…"/>`: the value named by its key. Groups: 2 the key, 4 the value. */
+const KEY_VALUE_ATTRIBUTES = /\bkey\s*=\s*(["'])([^"'\n]{1,80})\1\s+value\s*=\s*(["'])([^"'\n]*)\3/dgi;
+
+/** Words that carry no credential as a value under a secret name: booleans and null. */
+function isNoCredential(value: string): boolean {
+  return /^(?:true|false|null|none|~|yes|no|on|off)$/i.test(value);
+}
+
+/**
+ * Where a YAML block scalar that starts on the line ending at `lineEnd` ends: after its last line
+ * indented more than `indent` (blank lines inside it kept).
+ */
+function blockScalarEnd(text: string, lineEnd: number, indent: number): number {
+  let end = lineEnd;
+  let at = lineEnd;
+  while (at < text.length) {
+    const next = text.indexOf('\n', at + 1);
+    const lineStop = next < 0 ? text.length : next;
+    const line = text.slice(at + 1, lineStop).replace(/\r$/, '');
+    if (line.trim() !== '') {
+      if ((/^[ \t]*/.exec(line)?.[0].length ?? 0) <= indent) break;
+      end = at + 1 + line.length;
+    }
+    if (next < 0) break;
+    at = next;
+  }
+  return end;
+}
+
 /** curl's and many clients' `-u user:password` / `--user user:password`. Group 1: the password. */
 const USER_OPTION = /(?:^|\s)(?:-u|--user)(?:\s+|=)['"]?[^\s:'"]+:([^\s'"]+)/g;
 
@@ -566,7 +622,15 @@ export function findSecrets(text: string): SecretFinding[] {
       const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
       if (bare === '' || isPlaceholder(bare) || !isSecretPairName(match[2]!)) continue;
       const end = match.index + match[0].length;
+      // `<add key="ApiKey" value="…"/>`: `key=` holds a name; the value is judged by it below.
+      if (match[2]!.trim().toLowerCase() === 'key' && /^\s+value\s*=/i.test(text.slice(end))) continue;
       found.push({ kind: `${match[2]!.trim()}=`, start: end - value.length, end });
+    }
+    for (const match of text.matchAll(KEY_VALUE_ATTRIBUTES)) {
+      const value = match[4]!;
+      if (value === '' || isPlaceholder(value) || !isSecretPairName(match[2]!)) continue;
+      const [start, end] = match.indices![4]!;
+      found.push({ kind: `${match[2]}`, start, end });
     }
   }
   if (text.includes(': ') || text.includes(':\t')) {
@@ -576,6 +640,16 @@ export function findSecrets(text: string): SecretFinding[] {
       if (isPlaceholder(value) || !isSecretKey(match[1]!)) continue;
       const end = match.index + match[0].length;
       found.push({ kind: `${match[1]}:`, start: end - value.length, end });
+    }
+  }
+  if (text.includes(':')) findConfigTextSecrets(text, found);
+  if (text.includes('<') && text.includes('</')) {
+    for (const match of text.matchAll(XML_ELEMENT)) {
+      const content = match[3]!;
+      const bare = content.replace(/^<!\[CDATA\[([\s\S]*)\]\]>$/, '$1').trim();
+      if (bare === '' || isPlaceholder(bare) || isNoCredential(bare) || !isSecretKey(match[2]!)) continue;
+      const [start, end] = match.indices![3]!;
+      found.push({ kind: `<${match[1]}>`, start, end });
     }
   }
   if (text.includes('-u')) {
@@ -610,6 +684,38 @@ export function findSecrets(text: string): SecretFinding[] {
     }
   }
   return found;
+}
+
+/**
+ * Secrets in a configuration file written inside a value: YAML lines whose secret key has `_` or
+ * `.` (or starts a block scalar), and JSON members with a secret key. Booleans, null and
+ * placeholders (`${DB_PASSWORD}`) carry none.
+ */
+function findConfigTextSecrets(text: string, found: SecretFinding[]): void {
+  for (const match of text.matchAll(YAML_LINE)) {
+    if (!isSecretKey(match[2]!)) continue;
+    const [valueStart, lineEnd] = match.indices![3]!;
+    const value = match[3]!;
+    if (BLOCK_INDICATOR.test(value)) {
+      const end = blockScalarEnd(text, lineEnd, match[1]!.length);
+      if (end > lineEnd) found.push({ kind: `${match[2]}:`, start: valueStart, end });
+      continue;
+    }
+    const quoted = /^(['"])(.*)\1$/s.exec(value);
+    const bare = (quoted?.[2] ?? value).replace(/^(?:Bearer|Basic|Digest|Token|Bot)\s+/i, '');
+    if (bare === '' || isPlaceholder(bare) || isNoCredential(bare)) continue;
+    const end = lineEnd - (quoted ? 1 : 0);
+    found.push({ kind: `${match[2]}:`, start: end - bare.length, end });
+  }
+  for (const match of text.matchAll(JSON_MEMBER)) {
+    if (!isSecretKey(match[2]!)) continue;
+    const value = match[3]!;
+    const quoted = /^(['"])(.*)\1$/s.exec(value);
+    const bare = quoted?.[2] ?? value;
+    if (bare === '' || isPlaceholder(bare) || (!quoted && isNoCredential(bare))) continue;
+    const [start, end] = match.indices![3]!;
+    found.push({ kind: `"${match[2]}":`, start: quoted ? start + 1 : start, end: quoted ? end - 1 : end });
+  }
 }
 
 /**
