@@ -19,6 +19,8 @@
  */
 export function keyWords(name: string): string[] {
   return name
+    .replace(/ł/g, 'l')
+    .replace(/Ł/g, 'L')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -41,10 +43,37 @@ const STRONG_STEMS = [
   'credential',
   'contrasena',
   'contrasenya',
+  // Password in German (`Passwort`, `Kennwort`), French, Dutch, Swedish, Finnish and Danish.
+  'passwort',
+  'kennwort',
+  'motdepasse',
+  'wachtwoord',
+  'losenord',
+  'salasana',
+  'adgangskode',
 ];
 
 /** Whole words that make a key secret wherever they stand (plurals included). */
-const STRONG_WORDS = new Set(['creds', 'cred', 'token', 'tokens', 'apikey', 'apikeys', 'privatekey']);
+const STRONG_WORDS = new Set([
+  'creds',
+  'cred',
+  'token',
+  'tokens',
+  'apikey',
+  'apikeys',
+  'privatekey',
+  // Password in Portuguese, Norwegian, Czech and Slovak, Polish (`hasło`), Turkish (`şifre`) and
+  // Italian: whole words, as their letters stand inside other words.
+  'senha',
+  'senhas',
+  'passord',
+  'heslo',
+  'hesla',
+  'haslo',
+  'hasla',
+  'sifre',
+  'parola',
+]);
 
 /**
  * Whole words that make a key secret when they name the value itself (the last words of its key),
