@@ -22,6 +22,15 @@ const WHITE = new Set([' ', '\t', '\f']);
 interface LogicalLine {
   text: string;
   line: number;
+  /** Where each natural line joined into `text` starts: its offset in `text`, its line and column. */
+  parts: { offset: number; line: number; column: number }[];
+}
+
+/** The line and column (1-based) of the file where `offset` of a logical line's text stands. */
+function placeOf(logical: LogicalLine, offset: number): { line: number; column: number } {
+  let part = logical.parts[0]!;
+  for (const next of logical.parts) if (next.offset <= offset) part = next;
+  return { line: part.line, column: part.column + offset - part.offset };
 }
 
 /** Parses a `.properties` file into a flat map of strings; a duplicate key or bad `\u` escape is CONFIG_INVALID. */
@@ -34,7 +43,7 @@ export function parseProperties(text: string, file: string): ConfigMap {
     if (first !== undefined) {
       throw inputError(
         'CONFIG_INVALID',
-        { file, line: logical.line },
+        { file, ...placeOf(logical, 0) },
         `duplicate key "${key}" (first set on line ${first})`,
       );
     }
@@ -90,12 +99,13 @@ function* logicalLines(text: string, file: string): Generator<LogicalLine> {
     if (raw === '#---' || raw === '!---') {
       throw inputError(
         'CONFIG_INVALID',
-        { file, line: startLine },
+        { file, line: startLine, column: 1 },
         "a Spring Boot document separator (#--- or !---): Spring Boot applies the keys after it only when that document is active (spring.config.activate.on-profile), java.util.Properties reads it as a comment and every key as live; put each document in its own file and list them in the stage's config",
       );
     }
     if (line === '' || line[0] === '#' || line[0] === '!') continue;
     let joined = '';
+    const parts = [{ offset: 0, line: startLine, column: raw.length - line.length + 1 }];
     for (;;) {
       if (!endsWithOddBackslashes(line)) {
         joined += line;
@@ -103,10 +113,12 @@ function* logicalLines(text: string, file: string): Generator<LogicalLine> {
       }
       joined += line.slice(0, -1);
       if (index >= natural.length) break;
-      line = stripLeading(natural[index]!);
+      const next = natural[index]!;
+      line = stripLeading(next);
       index++;
+      parts.push({ offset: joined.length, line: index, column: next.length - line.length + 1 });
     }
-    yield { text: joined, line: startLine };
+    yield { text: joined, line: startLine, parts };
   }
 }
 
@@ -146,12 +158,13 @@ function splitEntry(logical: LogicalLine, file: string): { key: string; value: s
     while (valueStart < text.length && WHITE.has(text[valueStart]!)) valueStart++;
   }
   return {
-    key: unescapeText(text.slice(0, keyEnd), logical.line, file),
-    value: unescapeText(text.slice(valueStart), logical.line, file),
+    key: unescapeText(text.slice(0, keyEnd), logical, 0, file),
+    value: unescapeText(text.slice(valueStart), logical, valueStart, file),
   };
 }
 
-function unescapeText(raw: string, line: number, file: string): string {
+/** `raw` (the logical line's text from `start`) with its escapes read. */
+function unescapeText(raw: string, logical: LogicalLine, start: number, file: string): string {
   if (raw.indexOf('\\') === -1) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
@@ -168,7 +181,7 @@ function unescapeText(raw: string, line: number, file: string): string {
       if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
         throw inputError(
           'CONFIG_INVALID',
-          { file, line },
+          { file, ...placeOf(logical, start + i - 1) },
           // Not quoted: the value may be a password (Java refuses it the same way, "Malformed \uxxxx encoding").
           'malformed \\uXXXX escape: expected four hex digits after "\\u"',
         );

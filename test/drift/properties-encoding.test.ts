@@ -46,7 +46,7 @@ describe('.properties documents', () => {
   it('refuses a Spring Boot document separator, after which keys apply only to a profile', () => {
     const text = 'server.port=8080\n#---\nspring.config.activate.on-profile=prod\nserver.timeout=5s\n';
     expect(tollgateErrorOf(() => read('app.properties', utf8(text))).message).toMatch(
-      /^app\.properties:2: a Spring Boot document separator \(#--- or !---\)/,
+      /^app\.properties:2:1: a Spring Boot document separator \(#--- or !---\)/,
     );
     expect(tollgateErrorOf(() => read('app.properties', utf8('a=1\n!---\nb=2\n'))).position).toMatchObject({
       line: 2,
