@@ -167,19 +167,19 @@ describe('.properties reader (java.util.Properties.load)', () => {
     });
   });
 
-  it('refuses a malformed \\u escape and duplicate keys, with the line', () => {
+  it('refuses a malformed \\u escape and duplicate keys, with the line and column', () => {
     expect(tollgateErrorOf(() => parseProperties('a=1\nb=\\u12g4\n', 'a.properties')).message).toMatch(
-      /^a\.properties:2: malformed/,
+      /^a\.properties:2:3: malformed/,
     );
     expect(tollgateErrorOf(() => parseProperties('a=1\n a : 2\n', 'a.properties')).message).toBe(
-      'a.properties:2: duplicate key "a" (first set on line 1)',
+      'a.properties:2:2: duplicate key "a" (first set on line 1)',
     );
   });
 
   it('does not quote the characters after a malformed \\u, which may be part of a password', () => {
     const error = tollgateErrorOf(() => parseProperties('db.password=C:\\\\x\\uSER5ecret\n', 'a.properties'));
     expect(error.message).toBe(
-      'a.properties:1: malformed \\uXXXX escape: expected four hex digits after "\\u"',
+      'a.properties:1:18: malformed \\uXXXX escape: expected four hex digits after "\\u"',
     );
     expect(error.message).not.toContain('SER5');
   });
