@@ -138,18 +138,35 @@ const LATIN_LOOKALIKES: Readonly<Record<string, string>> = {
   υ: 'u',
   χ: 'x',
   γ: 'y',
+  // Latin letters outside ASCII that read as an ASCII one: a name all in Latin passes the mixed
+  // script check, so `ɡreg` (script g) and `greg` must meet here.
+  ɡ: 'g',
+  ɑ: 'a',
+  ǀ: 'l',
+  ɩ: 'i',
+  ȷ: 'j',
+  ʋ: 'u',
   // Digits
   '0': 'o',
   '1': 'l',
 };
 
+/** Pairs of Latin letters that read as one (`rnartin` as `martin`, `vvill` as `will`), from UTS #39. */
+const LATIN_PAIRS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/rn/g, 'm'],
+  [/vv/g, 'w'],
+];
+
 /**
- * What a normalised name looks like: each look-alike letter replaced by the Latin one it reads as.
+ * What a normalised name looks like: each look-alike letter replaced by the Latin one it reads as,
+ * and each pair of letters read as one (`rn`, `vv`) by that one.
  * @example skeletonOf('ѕсоре') // 'scope'
+ * @example skeletonOf('rnartin') // 'martin'
  */
 export function skeletonOf(name: string): string {
   let out = '';
   for (const char of name) out += LATIN_LOOKALIKES[char] ?? char;
+  for (const [pair, letter] of LATIN_PAIRS) out = out.replace(pair, letter);
   return out;
 }
 

@@ -368,6 +368,48 @@ describe('approvals gate: names that look alike are one person', () => {
   });
 });
 
+describe('approvals gate: Latin names that look alike are one person', () => {
+  const anyone = pipeline('      approvals: { count: 2, notBy: [author, promoter] }');
+  const cfg = anyone.stages.prod!.requires.approvals!;
+  // Each all Latin (so normaliseName accepts it), read by a reviewer as the plain name beside it.
+  const pairs: [string, string][] = [
+    ['\u0261reg', 'greg'], // ɡ, Latin script g
+    ['\u0251lice', 'alice'], // ɑ, Latin alpha
+    ['\u01C0isa', 'lisa'], // ǀ, dental click
+    ['n\u0269ck', 'nick'], // ɩ, Latin iota
+    ['rnartin', 'martin'],
+    ['vvill', 'will'],
+  ];
+
+  it('accepts each as a name and takes it for the plain one', () => {
+    for (const [lookalike, plain] of pairs) {
+      expect(normaliseName(lookalike).ok).toBe(true);
+      const context = contextOf(anyone, { entries: [register('2026-11-20T08:00:00Z', plain)] });
+      expect([lookalike, ineligibility(cfg, lookalike, context)]).toEqual([
+        lookalike,
+        expect.stringContaining(`may be ${plain}, the artifact's author`),
+      ]);
+    }
+  });
+
+  it('counts the promoter once when approving under a look-alike spelling', () => {
+    const entries = [
+      register('2026-11-20T08:00:00Z', 'dana'),
+      approval('rnartin', '2026-11-26T09:00:00Z'),
+      approval('bob', '2026-11-26T09:01:00Z'),
+    ];
+    const result = evaluateApprovals(cfg, contextOf(anyone, { entries, actor: 'martin' }));
+    expect(result.status).toBe('pending');
+    expect(result.summary).toMatch(/^1 of 2 approvals/);
+  });
+
+  it('keeps different people apart', () => {
+    const context = contextOf(anyone, { entries: [register('2026-11-20T08:00:00Z', 'mary')] });
+    expect(ineligibility(cfg, 'marty', context)).toBeUndefined();
+    expect(ineligibility(cfg, 'gerg', context)).toBeUndefined();
+  });
+});
+
 describe('approvals read by other gates: one person counts once in either form of the name', () => {
   const prodEntry = promotionEntry('prod', '2026-11-26T08:00:00Z');
   const rolledBack = [
