@@ -164,6 +164,10 @@ const COMPOUNDS = [
   'connectionstring',
   'connstr',
   'sasl',
+  // PostgreSQL's password file, Redis' `requirepass` and `masterauth`.
+  'pgpass',
+  'requirepass',
+  'masterauth',
 ];
 
 /**
@@ -421,10 +425,11 @@ const URL_USERINFO =
 const MYSQL_DSN = /(^|[\s"'=])([^\s:@/"']+):([^\s@"']+)@(?=(?:tcp|tcp6|unix|udp)\()/g;
 
 /**
- * `name=value` pairs of query strings, connection strings (`;`), libpq DSNs (spaces) and command-line
- * options (`--db-password=…`, `-Dspring.datasource.password=…`).
+ * `name=value` pairs of query strings, connection strings (`;`), libpq DSNs (spaces), command-line
+ * options (`--db-password=…`, `-Dspring.datasource.password=…`) and `.npmrc` lines
+ * (`//registry.npmjs.org/:_authToken=…`, names starting with `_`).
  */
-const PAIR = /(^|[?&;\s"'-])([A-Za-z][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
+const PAIR = /(^|[?&;\s"'/:-])([A-Za-z_][A-Za-z0-9 _.-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
 
 /**
  * A command-line option and its value as two words (`--password hunter2`, `-token 'a b'`): the
@@ -487,10 +492,11 @@ const BLOCK_INDICATOR = /^[|>][-+1-9]{0,2}(?:[ \t]+#.*)?$/;
 /**
  * A JSON (or JavaScript, Python) member `"key": value` with a quoted key (`{"password": "…"}`,
  * `{'api_key': '…'}`), as `appsettings.json` in a ConfigMap writes it. Groups: 2 the key, 3 the
- * value: a quoted string (escapes kept inside) or one bare word (a number).
+ * value: a quoted string (escapes kept inside) or a number ending the member (`"pin": 4711}`), so
+ * that prose quoting a word (`--result "pass": expected passed`) is not read as one.
  */
 const JSON_MEMBER =
-  /(["'])([A-Za-z_$][A-Za-z0-9_.$ -]{0,80})\1\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s,{}[\]"'][^\s,}\]]*)/dg;
+  /(["'])([A-Za-z_$][A-Za-z0-9_.$ -]{0,80})\1\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|-?\d[\d.eE+-]*(?=\s*[,}\]]|\s*$))/dg;
 
 /**
  * An XML element with a secret name and text inside (`<password>…</password>`, Maven's
@@ -502,6 +508,28 @@ const XML_ELEMENT =
 
 /** .NET's `<add key="ApiKey" value="…"/>`: the value named by its key. Groups: 2 the key, 4 the value. */
 const KEY_VALUE_ATTRIBUTES = /\bkey\s*=\s*(["'])([^"'\n]{1,80})\1\s+value\s*=\s*(["'])([^"'\n]*)\3/dgi;
+
+/**
+ * A directive and its one value alone on a line, as `redis.conf`, `.netrc` and nginx write them
+ * (`requirepass …`, `  password …`, `password "…";`). Groups: 2 the directive, 3 the value.
+ */
+const DIRECTIVE_LINE =
+  /^([ \t]*)([A-Za-z_][A-Za-z0-9_.-]{0,80})[ \t]+("[^"\r\n]*"|'[^'\r\n]*'|[^\s"';#]+)[ \t]*;?[ \t]*$/dgm;
+
+/** A `.netrc` entry: `machine HOST` (or `default`) with a `login`; its `password` follows as a word. */
+const NETRC_ENTRY = /(?:^|\s)(?:machine\s+\S+|default)\s[\s\S]*?\blogin\s+\S+/;
+const NETRC_PASSWORD = /(?:^|\s)(?:password|account)\s+(\S+)/dg;
+
+/**
+ * A name that reads as a file (`ci.key`, `tls.pem`, `secrets.yaml`): at the start of a message
+ * line (`ci.key: "ENCRYPTED PRIVATE KEY" is encrypted`) it names the file the message is about,
+ * not a setting whose value follows.
+ */
+function looksLikeFileName(name: string): boolean {
+  return /\.(?:key|pem|pub|crt|cer|csr|der|p8|p12|pfx|jks|keystore|asc|gpg|sig|txt|json|ya?ml|env|properties|conf|cfg|ini|toml|xml)$/i.test(
+    name,
+  );
+}
 
 /** Words that carry no credential as a value under a secret name: booleans and null. */
 function isNoCredential(value: string): boolean {
@@ -671,7 +699,7 @@ export function findSecrets(text: string): SecretFinding[] {
       found.push({ kind: `${match[1]}:`, start: end - value.length, end });
     }
   }
-  if (text.includes(':')) findConfigTextSecrets(text, found);
+  findConfigTextSecrets(text, found);
   if (text.includes('<') && text.includes('</')) {
     for (const match of text.matchAll(XML_ELEMENT)) {
       const content = match[3]!;
@@ -715,14 +743,38 @@ export function findSecrets(text: string): SecretFinding[] {
   return found;
 }
 
+/** Secret directives alone on a line (`requirepass …`) and `.netrc` passwords. */
+function findDirectives(text: string, found: SecretFinding[]): void {
+  for (const match of text.matchAll(DIRECTIVE_LINE)) {
+    if (!isSecretKey(match[2]!) || looksLikeFileName(match[2]!)) continue;
+    const value = match[3]!;
+    const quoted = /^(['"])(.*)\1$/s.exec(value);
+    const bare = quoted?.[2] ?? value;
+    // A path names where the secret is kept (`ssl_certificate_key /etc/ssl/k.pem`), not the secret.
+    if (bare === '' || isPlaceholder(bare) || isNoCredential(bare) || (!quoted && /^[/.~]|[/\\]/.test(bare)))
+      continue;
+    const [start, end] = match.indices![3]!;
+    found.push({ kind: `${match[2]} …`, start: quoted ? start + 1 : start, end: quoted ? end - 1 : end });
+  }
+  if (NETRC_ENTRY.test(text)) {
+    for (const match of text.matchAll(NETRC_PASSWORD)) {
+      const [start, end] = match.indices![1]!;
+      found.push({ kind: '.netrc password', start, end });
+    }
+  }
+}
+
 /**
  * Secrets in a configuration file written inside a value: YAML lines whose secret key has `_` or
  * `.` (or starts a block scalar), and JSON members with a secret key. Booleans, null and
  * placeholders (`${DB_PASSWORD}`) carry none.
  */
 function findConfigTextSecrets(text: string, found: SecretFinding[]): void {
+  const colon = text.includes(':');
+  if (colon || /[ \t]/.test(text)) findDirectives(text, found);
+  if (!colon) return;
   for (const match of text.matchAll(YAML_LINE)) {
-    if (!isSecretKey(match[2]!)) continue;
+    if (!isSecretKey(match[2]!) || looksLikeFileName(match[2]!)) continue;
     const [valueStart, lineEnd] = match.indices![3]!;
     const value = match[3]!;
     if (BLOCK_INDICATOR.test(value)) {

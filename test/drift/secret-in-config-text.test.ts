@@ -111,3 +111,14 @@ stages:
     for (const out of [text.stdout, json.stdout]) expect(out).not.toMatch(/CmJson|CmXml|CmYaml|CmNet/);
   });
 });
+
+describe('file names at the start of a message line', () => {
+  it('are not read as YAML keys', () => {
+    expect(maskSecretsInText('ci.key: "ENCRYPTED PRIVATE KEY" is encrypted')).toBe(
+      'ci.key: "ENCRYPTED PRIVATE KEY" is encrypted',
+    );
+    expect(maskSecretsInText('p384.key: an ECDSA key on curve secp384r1 is not supported')).toContain(
+      'secp384r1',
+    );
+  });
+});
