@@ -65,9 +65,37 @@ const FIXED_ABBREVIATIONS: Readonly<Record<string, { offset: string; region: str
 };
 
 /**
+ * The obsolete SystemV names ICU still knows, by their abbreviation: the region whose clock they
+ * read as, and a zone that keeps their fixed offset. `SystemV/PST8` is UTC−08:00 all year, an hour
+ * off Los Angeles in summer; `SystemV/PST8PDT` follows the United States' rules of 2007, not a region.
+ */
+const SYSTEMV_REGIONS: Readonly<Record<string, { region: string; fixed: string }>> = {
+  AST: { region: 'America/Halifax', fixed: 'America/Puerto_Rico' },
+  EST: { region: 'America/New_York', fixed: 'America/Panama' },
+  CST: { region: 'America/Chicago', fixed: 'America/Regina' },
+  MST: { region: 'America/Denver', fixed: 'America/Phoenix' },
+  PST: { region: 'America/Los_Angeles', fixed: 'Pacific/Pitcairn' },
+  YST: { region: 'America/Anchorage', fixed: 'Pacific/Gambier' },
+  HST: { region: 'Pacific/Honolulu', fixed: 'Pacific/Honolulu' },
+};
+
+function systemVProblem(name: string, canonical: string): string | undefined {
+  const systemV = /^SystemV\/([A-Z]{3})(\d+)([A-Z]{3})?$/i.exec(canonical);
+  if (!systemV) return undefined;
+  const known = SYSTEMV_REGIONS[systemV[1]!.toUpperCase()];
+  const region = known?.region ?? 'Europe/Berlin';
+  if (systemV[3] === undefined && known && known.fixed !== known.region) {
+    const offset = `UTC−${systemV[2]!.padStart(2, '0')}:00`;
+    return `time zone ${JSON.stringify(name)} is a fixed ${offset} all year, not the clock of ${region}, which changes in summer; name the region: "${region}", or "${known.fixed}" for a fixed ${offset}`;
+  }
+  return `time zone ${JSON.stringify(name)} is an obsolete SystemV name; name the region: "${region}"`;
+}
+
+/**
  * What is wrong with a window's time zone, or undefined when it is a zone that means what it says.
  * Besides unknown names, refuses `Etc/GMT+N` and `Etc/GMT-N`, whose POSIX signs are inverted
- * (`Etc/GMT+2` is UTC−02:00), and `EST`/`MST`, fixed offsets that read as regional clocks.
+ * (`Etc/GMT+2` is UTC−02:00), `EST`/`MST` and `SystemV/PST8`, fixed offsets that read as regional
+ * clocks, and the other obsolete `SystemV/` names.
  * @example describeTimeZoneProblem('Etc/GMT+2') // '"Etc/GMT+2" is UTC−02:00, not UTC+02:00: …'
  */
 export function describeTimeZoneProblem(name: string): string | undefined {
@@ -82,6 +110,8 @@ export function describeTimeZoneProblem(name: string): string | undefined {
     const [reads, is] = posix[1] === '+' ? ['+', '−'] : ['−', '+'];
     return `time zone ${JSON.stringify(name)} is UTC${is}${hours}:00, not UTC${reads}${hours}:00: POSIX "Etc/GMT" names invert the sign; name the region whose clock you mean, such as "Europe/Berlin" or "America/Sao_Paulo"`;
   }
+  const systemV = systemVProblem(name, canonical);
+  if (systemV) return systemV;
   const fixed = FIXED_ABBREVIATIONS[name.toUpperCase()];
   if (fixed)
     return `time zone ${JSON.stringify(name)} is a fixed ${fixed.offset} all year, not the clock of ${fixed.region}, which changes in summer; name the region: "${fixed.region}", or "${fixed.fixed}" for a fixed ${fixed.offset}`;

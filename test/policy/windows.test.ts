@@ -287,6 +287,19 @@ describe('bad input', () => {
       'MST',
       'not the clock of America/Denver, which changes in summer; name the region: "America/Denver", or "America/Phoenix"',
     ],
+    // Loaded before: SystemV names read as a region's clock and are fixed offsets all year.
+    [
+      'SystemV/PST8',
+      'time zone "SystemV/PST8" is a fixed UTC−08:00 all year, not the clock of America/Los_Angeles',
+    ],
+    [
+      'systemv/est5',
+      'time zone "systemv/est5" is a fixed UTC−05:00 all year, not the clock of America/New_York',
+    ],
+    [
+      'SystemV/EST5EDT',
+      'time zone "SystemV/EST5EDT" is an obsolete SystemV name; name the region: "America/New_York"',
+    ],
     // Refused before too, but with "did you mean UTC?", which drops the offset.
     [
       'UTC+2',
