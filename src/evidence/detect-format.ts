@@ -6,11 +6,11 @@
  */
 
 import { inputError } from '../errors.js';
-import { isJsonObject, parseJsonText } from '../text/json-text.js';
+import { duplicateKeyRefusal, isJsonObject, type MergedDuplicate, parseJsonText } from '../text/json-text.js';
 import { isCycloneDx } from './cyclonedx-parser.js';
 import { parseCycloneDxXml } from './cyclonedx-xml.js';
 import { isGrype } from './grype-parser.js';
-import { isSarif } from './sarif-parser.js';
+import { isSarif, SARIF_DUPLICATE_KEYS } from './sarif-parser.js';
 import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
 import { isSpdx2, isSpdx3 } from './spdx-parser.js';
 import { isSpdxTagValue, parseSpdxTagValue } from './spdx-tag-value.js';
@@ -34,6 +34,8 @@ export interface DetectedFormat {
   format: EvidenceFormat;
   /** The parsed JSON value (CycloneDX XML: its JSON document model), so it is not parsed twice; absent for JUnit. */
   value?: unknown;
+  /** SARIF only: the repeated `security-severity` keys read as their worst value (`SARIF_DUPLICATE_KEYS`). */
+  merged?: MergedDuplicate[];
 }
 
 export const FORMAT_NAMES: Record<EvidenceFormat, string> = {
@@ -160,8 +162,18 @@ export function detectFormat(text: string, file: string): DetectedFormat {
       `not a known evidence format: the file is neither JSON, XML nor SPDX tag-value; ${expected}`,
     );
   }
-  const value = parseJsonText(text, file);
+  const merged: MergedDuplicate[] = [];
+  const value = parseJsonText(text, file, 'EVIDENCE_INVALID', { duplicates: SARIF_DUPLICATE_KEYS, merged });
   const format = detectJsonFormat(value);
+  // The SARIF exception is for SARIF only: in any other document the duplicate is refused as ever.
+  const first = merged[0];
+  if (first && format !== 'sarif') {
+    throw inputError(
+      'EVIDENCE_INVALID',
+      { file, line: first.line, column: first.column },
+      duplicateKeyRefusal(first.message),
+    );
+  }
   if (format === undefined) {
     const known = unsupportedJson(value);
     throw inputError(
@@ -172,7 +184,7 @@ export function detectFormat(text: string, file: string): DetectedFormat {
         : `not a known evidence format: ${expected}; found JSON ${describeTop(value)}`,
     );
   }
-  return { format, value };
+  return merged.length > 0 ? { format, value, merged } : { format, value };
 }
 
 /** An SPDX 2 YAML document: a top-level `spdxVersion:` key (YAML's spelling of the JSON field). */

@@ -133,7 +133,7 @@ export function normaliseDetected(
     case 'spdx3':
       return { type: 'evidence', format: 'spdx', data: parseSpdx3(value, file) };
     case 'sarif':
-      return { type: 'evidence', format, data: parseSarif(value, file) };
+      return { type: 'evidence', format, data: parseSarif(value, file, detected.merged) };
     case 'grype':
       return { type: 'evidence', format, data: parseGrype(value, file) };
     case 'trivy':

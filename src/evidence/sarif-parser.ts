@@ -7,7 +7,12 @@
 
 import { inputError } from '../errors.js';
 import { ownValue } from '../records.js';
-import { isJsonObject } from '../text/json-text.js';
+import {
+  type DuplicateKeyRule,
+  isJsonObject,
+  type JsonPath,
+  type MergedDuplicate,
+} from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, namedImageDigests, repoDigestOf } from './image-digests.js';
 import { type JsonObject, JsonReader, notAScan, shapeError } from './json-input.js';
@@ -125,7 +130,11 @@ const NOT_A_PROBLEM = new Set(['pass', 'notApplicable', 'informational']);
  * (gone since the baseline) and results of kind pass, notApplicable or informational (with no
  * level but `none`) are not findings. A log whose run did not complete or failed is refused.
  */
-export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
+export function parseSarif(
+  value: unknown,
+  file: string,
+  merged: readonly MergedDuplicate[] = [],
+): VulnerabilitySummary {
   const reader = new JsonReader(file, WHAT);
   const log = reader.object(value, '');
   if (typeof log.$schema === 'string' && EXTERNAL_PROPERTY_FILE.test(log.$schema)) {
@@ -284,7 +293,60 @@ export function parseSarif(value: unknown, file: string): VulnerabilitySummary {
   if (ranAt !== undefined) summary.ranAt = ranAt;
   Object.assign(summary, namedImageDigests(repoDigests, imageIds));
   if (target) summary.target = target;
+  if (merged.length > 0) summary.caveats = merged.map((duplicate) => mergedCaveat(log, duplicate));
   return summary;
+}
+
+/** Where a SARIF rule's or result's property bag sits: `runs[r].results[j]`, a driver's or extension's `rules[j]`. */
+function isSarifPropertyBag(path: JsonPath): boolean {
+  const n = (i: number) => typeof path[i] === 'number';
+  if (path[0] !== 'runs' || !n(1) || path[path.length - 1] !== 'properties') return false;
+  if (path.length === 5) return path[2] === 'results' && n(3);
+  if (path[2] !== 'tool') return false;
+  if (path.length === 7) return path[3] === 'driver' && path[4] === 'rules' && n(5);
+  return path.length === 8 && path[3] === 'extensions' && n(4) && path[5] === 'rules' && n(6);
+}
+
+/** A score written as a JSON number or a numeric string ("9.8", as dependency-check writes it). */
+function scoreOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/**
+ * The one duplicate key a SARIF log may have: OWASP dependency-check since 12.0 writes
+ * `security-severity` twice in one rule's property bag when NVD gives both a CVSS v3 and a v4
+ * score (its sarifReport.vsl). Read as the worst (highest) score, so neither the reader that keeps
+ * the first nor the one that keeps the last can pass what the other would refuse. Only there, only
+ * numbers: any other duplicate, or a word among the values, is refused as every duplicate key is.
+ */
+export const SARIF_DUPLICATE_KEYS: DuplicateKeyRule = {
+  allows: (path, key) => key === 'security-severity' && isSarifPropertyBag(path),
+  merge: (_path, _key, values) => {
+    const scores = values.map(scoreOf);
+    if (scores.some((score) => score === undefined)) return undefined;
+    let worst = 0;
+    for (let i = 1; i < values.length; i++) if (scores[i]! > scores[worst]!) worst = i;
+    return values[worst];
+  },
+};
+
+/** The caveat naming the rule (or result) whose repeated security-severity was read as its worst. */
+function mergedCaveat(log: JsonObject, duplicate: MergedDuplicate): string {
+  let bag: unknown = log;
+  for (const step of duplicate.path.slice(0, -1))
+    bag =
+      isJsonObject(bag) || Array.isArray(bag) ? (bag as Record<string | number, unknown>)[step] : undefined;
+  const owner = isJsonObject(bag) ? bag : {};
+  const isRule = duplicate.path.includes('rules');
+  const name = isRule ? owner.id : (owner.ruleId ?? (isJsonObject(owner.rule) ? owner.rule.id : undefined));
+  const where = `${duplicate.path
+    .map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`))
+    .join('')
+    .slice(1)}`;
+  const named = typeof name === 'string' ? ` "${name}"` : '';
+  return `${isRule ? 'rule' : 'result'}${named} gives security-severity ${duplicate.values.length} times (${duplicate.values.map((v) => JSON.stringify(v)).join(', ')}; dependency-check 12+ writes its CVSS v3 and v4 scores under the one key, line ${duplicate.line}): read as the worst, ${JSON.stringify(duplicate.value)} (${where})`;
 }
 
 /**

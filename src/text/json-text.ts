@@ -65,6 +65,41 @@ function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Where a value sits in a JSON document: object keys and array indexes from the top. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/**
+ * The one exception a format may make to "each key may appear once": a key named more than once
+ * at a place the format's producers are known to repeat it, read as one value the rule chooses.
+ */
+export interface DuplicateKeyRule {
+  /** True when `key` may be named more than once in the object at `path`; any other duplicate is refused. */
+  allows(path: JsonPath, key: string): boolean;
+  /** The one value to read for the values given (in document order), or undefined to refuse them. */
+  merge(path: JsonPath, key: string, values: unknown[]): unknown;
+}
+
+/** A duplicate key a {@link DuplicateKeyRule} let through, and the value read for it. */
+export interface MergedDuplicate {
+  /** Where the object holding the key sits. */
+  path: Array<string | number>;
+  key: string;
+  /** Every value the document gives, in order. */
+  values: unknown[];
+  /** The value read instead of JSON.parse's last one. */
+  value: unknown;
+  /** Line and column of the second naming of the key, and the refusal it would otherwise get. */
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParseJsonOptions {
+  /** Duplicate keys this format reads rather than refuses; merged ones are pushed to `merged`. */
+  duplicates?: DuplicateKeyRule;
+  merged?: MergedDuplicate[];
+}
+
 /** Deepest nesting `parseJsonText` accepts: no evidence format nests anywhere near this. */
 export const MAX_JSON_DEPTH = 1000;
 
@@ -74,7 +109,12 @@ export const MAX_JSON_DEPTH = 1000;
  * refused (duplicate keys could not be looked for beyond it). A leading byte-order mark is ignored.
  * @example parseJsonText('{"a": 1, "a": 2}', 'scan.json') // throws: scan.json:1:10: duplicate key "a" …
  */
-export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVIDENCE_INVALID'): unknown {
+export function parseJsonText(
+  raw: string,
+  file: string,
+  code: ErrorCode = 'EVIDENCE_INVALID',
+  options: ParseJsonOptions = {},
+): unknown {
   const text = withoutByteOrderMark(raw);
   let value: unknown;
   try {
@@ -93,21 +133,38 @@ export function parseJsonText(raw: string, file: string, code: ErrorCode = 'EVID
   }
   // Valid JSON: scalars and flat arrays cannot repeat a key, so only text with an object is scanned.
   if (typeof value === 'object' && value !== null && text.includes('{')) {
-    const error = duplicateKeyError(text);
+    const merged: MergedDuplicate[] = [];
+    const error = duplicateKeyError(text, options.duplicates, merged);
     if (error) {
-      const why = error.message.startsWith('duplicate key')
-        ? '; each key may appear once (readers disagree on which value counts, so the document is ambiguous)'
-        : '';
-      throw inputError(code, { file, ...lineColumnAt(text, error.offset) }, `${error.message}${why}`);
+      const message = error.message.startsWith('duplicate key')
+        ? duplicateKeyRefusal(error.message)
+        : error.message;
+      throw inputError(code, { file, ...lineColumnAt(text, error.offset) }, message);
+    }
+    for (const duplicate of merged) {
+      // JSON.parse kept the last value; the rule's choice replaces it.
+      let holder: unknown = value;
+      for (const step of duplicate.path) holder = (holder as Record<string | number, unknown>)[step];
+      (holder as Record<string, unknown>)[duplicate.key] = duplicate.value;
+      options.merged?.push(duplicate);
     }
   }
   return value;
 }
 
+/** The refusal of a duplicate key, as `parseJsonText` words it. */
+export function duplicateKeyRefusal(message: string): string {
+  return `${message}; each key may appear once (readers disagree on which value counts, so the document is ambiguous)`;
+}
+
 /** The first duplicate key (or nesting past {@link MAX_JSON_DEPTH}) in text already known to be valid JSON. */
-function duplicateKeyError(text: string): JsonSyntaxError | undefined {
+function duplicateKeyError(
+  text: string,
+  rule?: DuplicateKeyRule,
+  merged?: MergedDuplicate[],
+): JsonSyntaxError | undefined {
   try {
-    new JsonScanner(text, true, MAX_JSON_DEPTH).scanDocument();
+    new JsonScanner(text, true, MAX_JSON_DEPTH, rule, merged).scanDocument();
     return undefined;
   } catch (error) {
     if (error instanceof ScanError) return { offset: error.offset, message: error.message };
@@ -151,11 +208,15 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 class JsonScanner {
   private i = 0;
+  /** Where the scanner is, kept only when a duplicate-key rule needs it. */
+  private readonly path: Array<string | number> = [];
 
   constructor(
     private readonly text: string,
     private readonly refuseDuplicateKeys: boolean,
     private readonly maxDepth: number,
+    private readonly rule?: DuplicateKeyRule,
+    private readonly merged?: MergedDuplicate[],
   ) {}
 
   scanDocument(): void {
@@ -200,6 +261,9 @@ class JsonScanner {
     const start = this.i;
     this.i++;
     const keys = this.refuseDuplicateKeys ? new Set<string>() : undefined;
+    // With a rule: where each key's values stand, and where a key the rule lets repeat was named again.
+    const spans = this.rule ? new Map<string, Array<[number, number]>>() : undefined;
+    const repeats = new Map<string, number>();
     this.skipSpace();
     if (this.text[this.i] === '}') {
       this.i++;
@@ -211,14 +275,12 @@ class JsonScanner {
         throw this.fail(`expected a property name in double quotes, found ${this.found()}`);
       const keyAt = this.i;
       const raw = this.string();
+      let key: string | undefined;
       if (keys) {
-        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (keys.has(key)) {
-          const at = lineColumnAt(this.text, start);
-          throw this.fail(
-            `duplicate key ${JSON.stringify(key)} in the object that starts at line ${at.line}`,
-            keyAt,
-          );
+          if (!this.rule?.allows(this.path, key)) throw this.duplicate(key, start, keyAt);
+          if (!repeats.has(key)) repeats.set(key, keyAt);
         }
         keys.add(key);
       }
@@ -227,16 +289,44 @@ class JsonScanner {
         throw this.fail(`expected ':' after a property name, found ${this.found()}`);
       this.i++;
       this.skipSpace();
+      const valueAt = this.i;
+      if (spans && key !== undefined) this.path.push(key);
       this.value(depth + 1);
+      if (spans && key !== undefined) {
+        this.path.pop();
+        const seen = spans.get(key);
+        if (seen) seen.push([valueAt, this.i]);
+        else spans.set(key, [[valueAt, this.i]]);
+      }
       this.skipSpace();
       const next = this.text[this.i];
       if (next === '}') {
         this.i++;
+        for (const [repeated, secondAt] of repeats)
+          this.merge(repeated, spans!.get(repeated)!, start, secondAt);
         return;
       }
       if (next !== ',') throw this.fail(`expected ',' or '}' after a property value, found ${this.found()}`);
       this.i++;
     }
+  }
+
+  private duplicate(key: string, start: number, keyAt: number): ScanError {
+    const at = lineColumnAt(this.text, start);
+    return this.fail(
+      `duplicate key ${JSON.stringify(key)} in the object that starts at line ${at.line}`,
+      keyAt,
+    );
+  }
+
+  /** Reads a key the rule lets repeat as the one value it chooses, or refuses it as any duplicate. */
+  private merge(key: string, spans: Array<[number, number]>, start: number, secondAt: number): void {
+    const values = spans.map(([from, to]) => JSON.parse(this.text.slice(from, to)) as unknown);
+    const value = this.rule!.merge(this.path, key, values);
+    const refusal = this.duplicate(key, start, secondAt);
+    if (value === undefined) throw refusal;
+    const at = lineColumnAt(this.text, secondAt);
+    this.merged?.push({ path: [...this.path], key, values, value, ...at, message: refusal.message });
   }
 
   private array(depth: number): void {
@@ -246,9 +336,11 @@ class JsonScanner {
       this.i++;
       return;
     }
-    for (;;) {
+    for (let index = 0; ; index++) {
       this.skipSpace();
+      if (this.rule) this.path.push(index);
       this.value(depth + 1);
+      if (this.rule) this.path.pop();
       this.skipSpace();
       const next = this.text[this.i];
       if (next === ']') {

@@ -1,0 +1,111 @@
+/**
+ * OWASP dependency-check since 12.0 writes "security-severity" twice in one rule's properties when
+ * NVD gives both a CVSS v3 and a v4 score (its sarifReport.vsl). That one duplicate is read as the
+ * worst of its scores; every other duplicate key is still refused at its line and column.
+ */
+import { describe, expect, it } from 'vitest';
+import type { VulnerabilitySummary } from '../../src/evidence/evidence.js';
+import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
+import { tollgateErrorOf } from '../support/builders.js';
+import { sampleText } from './scan-helpers.js';
+
+function scanOf(text: string, file = 'dc.sarif'): VulnerabilitySummary {
+  const result = normaliseDocument(text, file, 'scan');
+  if (result.type !== 'evidence') throw new Error(`not evidence: ${result.type}`);
+  return result.data as VulnerabilitySummary;
+}
+
+/** A dependency-check 12 log of one rule whose property bag is `properties` (JSON text). */
+function oneRule(properties: string, resultProperties = ''): string {
+  return `{
+  "version": "2.1.0",
+  "runs": [{
+    "tool": { "driver": { "name": "dependency-check", "version": "12.1.0", "rules": [{
+      "id": "CVE-2024-0001",
+      "shortDescription": { "text": "Medium severity - CVE-2024-0001 in pkg:maven/a/b@1" },
+      "properties": ${properties}
+    }]}},
+    "results": [{ "ruleId": "CVE-2024-0001", "level": "warning", "message": { "text": "x" }${resultProperties} }]
+  }]
+}`;
+}
+
+describe('dependency-check 12 SARIF with security-severity given twice', () => {
+  it('reads each rule at the worse of its CVSS v3 and v4 scores, whichever comes first', () => {
+    const scan = scanOf(sampleText('dependency-check-12.sarif'));
+    // CVE-2024-38816: v3 7.5 then v4 9.3 (the higher second); CVE-2024-47072: v3 9.1 then v4 8.7.
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2024-38816', 'critical'],
+      ['CVE-2024-47072', 'critical'],
+    ]);
+    expect(scan.counts.critical).toBe(2);
+    expect(scan.caveats).toHaveLength(2);
+    expect(scan.caveats?.[0]).toMatch(
+      /^rule "CVE-2024-38816" gives security-severity 2 times \("7\.5", "9\.3"; .*line 40\): read as the worst, "9\.3"/,
+    );
+    expect(scan.caveats?.[1]).toMatch(
+      /^rule "CVE-2024-47072" .*\("9\.1", "8\.7"; .*read as the worst, "9\.1"/,
+    );
+  });
+
+  it('reads numbers as well as numeric strings, and a result bag as a rule bag', () => {
+    const text = oneRule(
+      '{ "security-severity": 9.8, "security-severity": 5.0, "source": "NVD" }',
+      ', "properties": { "security-severity": "4.0", "security-severity": "9.0" }',
+    );
+    const scan = scanOf(text);
+    expect(scan.findings.map((f) => f.severity)).toEqual(['critical']);
+    expect(scan.caveats).toHaveLength(2);
+    expect(scan.caveats?.[0]).toMatch(
+      /^rule "CVE-2024-0001" gives security-severity 2 times \(9\.8, 5; .*read as the worst, 9\.8/,
+    );
+    expect(scan.caveats?.[1]).toMatch(
+      /^result "CVE-2024-0001" gives .*\("4\.0", "9\.0"; .*read as the worst, "9\.0" \(runs\[0\]\.results\[0\]\.properties\)$/,
+    );
+  });
+
+  it('refuses a repeated security-severity outside a rule or result property bag', () => {
+    const text = `{
+  "version": "2.1.0",
+  "runs": [{
+    "tool": { "driver": { "name": "dependency-check", "rules": [] } },
+    "properties": { "security-severity": "1.0", "security-severity": "2.0" },
+    "results": []
+  }]
+}`;
+    const error = tollgateErrorOf(() => normaliseDocument(text, 'dc.sarif', 'scan'));
+    expect(error.code).toBe('EVIDENCE_INVALID');
+    expect(error.message).toMatch(
+      /^dc\.sarif:5:49: duplicate key "security-severity" in the object that starts at line 5; each key may appear once/,
+    );
+  });
+
+  it('refuses a repeated security-severity in the results of a document that is not SARIF', () => {
+    const text = `{"runs": [{"results": [{"properties": {"security-severity": 1, "security-severity": 2}}]}]}`;
+    const error = tollgateErrorOf(() => normaliseDocument(text, 'x.json'));
+    expect(error.message).toMatch(/^x\.json:1:64: duplicate key "security-severity"/);
+  });
+
+  it('refuses another key named twice inside a rule property bag', () => {
+    const text = oneRule('{ "security-severity": "9.8", "cvssv3_baseScore": 9.8, "cvssv3_baseScore": 5.0 }');
+    const error = tollgateErrorOf(() => normaliseDocument(text, 'dc.sarif', 'scan'));
+    expect(error.message).toMatch(/^dc\.sarif:7:76: duplicate key "cvssv3_baseScore"/);
+  });
+
+  it('refuses a repeated security-severity whose values are not all numbers', () => {
+    for (const second of ['"critical"', '"9.8 (v4)"', 'null', '[9.8]']) {
+      const text = oneRule(`{ "security-severity": "5.0", "security-severity": ${second} }`);
+      const error = tollgateErrorOf(() => normaliseDocument(text, 'dc.sarif', 'scan'));
+      expect(error.message).toMatch(
+        /^dc\.sarif:7:\d+: duplicate key "security-severity" in the object that starts at line 7/,
+      );
+    }
+  });
+
+  it('refuses a repeated security-severity score off the 0 to 10 scale as any such score', () => {
+    const text = oneRule('{ "security-severity": "5.0", "security-severity": "98" }');
+    expect(tollgateErrorOf(() => normaliseDocument(text, 'dc.sarif', 'scan')).message).toMatch(
+      /security-severity: expected a score from 0 to 10/,
+    );
+  });
+});
