@@ -2,10 +2,13 @@
  * Licence deny-lists over SPDX expressions. An expression is read as its choices (disjunctive
  * normal form: `(A OR B) AND C` offers {A, C} or {B, C}); a component is denied when every choice
  * contains a denied licence. Whether one licence is denied is spdx-satisfies' call, so `-or-later`
- * ranges and exceptions behave as SPDX defines them.
+ * ranges and exceptions behave as SPDX defines them. An exception that is not on the SPDX exception
+ * list (`AdditionRef-…`, a `LicenseRef-…` after WITH, an unknown id) is not honoured: the licence is
+ * judged as its base, and a denial names the exception it set aside.
  */
 import parseSpdx from 'spdx-expression-parse';
 import spdxSatisfies from 'spdx-satisfies';
+import { type UnhonouredException, withUnlistedExceptions } from '../evidence/spdx-license.js';
 
 type Node = parseSpdx.Info;
 
@@ -70,20 +73,33 @@ export function licensePolicy(denyList: readonly string[]): LicensePolicy {
     const cached = exprCache.get(expression);
     if (cached) return cached;
     let node: Node;
+    const { expression: parsed, unhonoured } = withUnlistedExceptions(expression);
     try {
-      node = parseSpdx(expression);
+      node = parseSpdx(parsed);
     } catch {
       exprCache.set(expression, []);
       return [];
     }
+    // A placeholder for `BASE WITH <unlisted>` is denied when its base is, and named with both.
+    const termDenied = (term: string): boolean => {
+      const set = unhonoured.get(term);
+      return isDenied(set ? set.base : term);
+    };
+    const named = (term: string): string => {
+      const set: UnhonouredException | undefined = unhonoured.get(term);
+      return set
+        ? `${set.base} (its exception ${set.exception} is not on the SPDX exception list and was not honoured)`
+        : term;
+    };
     const choices = choicesOf(node);
     let result: string[];
     if (!choices) {
-      result = [...new Set(termsOf(node).filter(isDenied))];
+      result = [...new Set(termsOf(node).filter(termDenied))];
     } else {
-      const deniedPerChoice = choices.map((choice) => choice.filter(isDenied));
+      const deniedPerChoice = choices.map((choice) => choice.filter(termDenied));
       result = deniedPerChoice.every((d) => d.length > 0) ? [...new Set(deniedPerChoice.flat())] : [];
     }
+    result = [...new Set(result.map(named))];
     exprCache.set(expression, result);
     return result;
   };

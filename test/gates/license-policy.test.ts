@@ -35,3 +35,23 @@ describe('licensePolicy', () => {
     expect(licensePolicy([]).deniedIn(['AGPL-3.0-only'])).toEqual([]);
   });
 });
+
+describe('licensePolicy with exceptions off the SPDX exception list', () => {
+  const policy = licensePolicy(['GPL-3.0-only']);
+
+  it('judges a licence with an unlisted exception as its base and names the exception', () => {
+    const note = (e: string) =>
+      `GPL-3.0-only (its exception ${e} is not on the SPDX exception list and was not honoured)`;
+    expect(policy.deniedIn(['GPL-3.0-only WITH AdditionRef-foo'])).toEqual([note('AdditionRef-foo')]);
+    expect(policy.deniedIn(['GPL-3.0-only WITH LicenseRef-foo'])).toEqual([note('LicenseRef-foo')]);
+    expect(policy.deniedIn(['Apache-2.0 AND GPL-3.0-only WITH Unknown-exception'])).toEqual([
+      note('Unknown-exception'),
+    ]);
+  });
+
+  it('keeps a listed exception lifting the denial, and a free choice avoiding it', () => {
+    expect(policy.deniedIn(['GPL-3.0-only WITH GCC-exception-3.1'])).toEqual([]);
+    expect(policy.deniedIn(['MIT OR GPL-3.0-only WITH AdditionRef-foo'])).toEqual([]);
+    expect(policy.deniedIn(['MIT WITH AdditionRef-foo'])).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sbomRequirement } from '../../src/contract/requires/sbom.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { evaluateSbom } from '../../src/gates/sbom-gate.js';
-import { fixtureText } from '../evidence/scan-helpers.js';
+import { fixtureText, sampleJson } from '../evidence/scan-helpers.js';
 import { component, sbom, testsRecord } from '../support/builders.js';
 
 const policy = (p: unknown) => sbomRequirement.parse(p);
@@ -389,5 +389,117 @@ describe('sbom gate: which SBOMs count', () => {
     const older = recordOf(IMAGE, '2026-11-20T00:00:00Z');
     const newer = recordOf(IMAGE, '2026-11-24T00:00:00Z', true);
     expect(evaluateSbom(policy({ denyLicenses: ['MIT'] }), [older, newer]).status).toBe('pass');
+  });
+});
+
+describe('evaluateSbom with a WITH exception that is not on the SPDX exception list', () => {
+  // An exception only adds permissions to its base licence; one Tollgate cannot read (SPDX 3
+  // AdditionRef-…, a LicenseRef-… after WITH, an unknown id) made the whole expression free text,
+  // unchecked, and a denied base licence passed denyLicenses.
+  const deny = policy({ denyLicenses: ['GPL-3.0-only', 'LGPL-2.1-or-later'] });
+  const evaluate = (text: string, file: string) => {
+    const parsed = normaliseDocument(text, file, 'sbom');
+    if (parsed.type !== 'evidence' || parsed.data.kind !== 'sbom') throw new Error('not an SBOM');
+    return {
+      data: parsed.data,
+      result: evaluateSbom(deny, [sbom([], { data: parsed.data, format: parsed.format })]),
+    };
+  };
+  const unhonoured = (exception: string) =>
+    `(its exception ${exception} is not on the SPDX exception list and was not honoured)`;
+
+  it('denies the base licence of an SPDX 2.3 JSON package whose exception is a LicenseRef or unknown', () => {
+    const spdx = {
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'app',
+      documentNamespace: 'https://example.com/app',
+      creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: example'] },
+      packages: [
+        { name: 'app', SPDXID: 'SPDXRef-app', downloadLocation: 'NOASSERTION' },
+        {
+          name: 'ref',
+          SPDXID: 'SPDXRef-a',
+          versionInfo: '1',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'GPL-3.0-only WITH LicenseRef-our-linking-exception',
+        },
+        {
+          name: 'unknown',
+          SPDXID: 'SPDXRef-b',
+          versionInfo: '2',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'MIT AND gpl-3.0-only with Vendor-exception-1.0',
+        },
+        {
+          name: 'listed',
+          SPDXID: 'SPDXRef-c',
+          versionInfo: '3',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'GPL-3.0-only WITH GCC-exception-3.1',
+        },
+        {
+          name: 'choice',
+          SPDXID: 'SPDXRef-d',
+          versionInfo: '4',
+          downloadLocation: 'NOASSERTION',
+          licenseConcluded: 'MIT OR GPL-3.0-only WITH LicenseRef-x',
+        },
+      ],
+      relationships: [
+        {
+          spdxElementId: 'SPDXRef-DOCUMENT',
+          relationshipType: 'DESCRIBES',
+          relatedSpdxElement: 'SPDXRef-app',
+        },
+      ],
+    };
+    const { data, result } = evaluate(JSON.stringify(spdx), 'app.spdx.json');
+    expect(data.components.map((c) => [c.licenses, c.licenseNames])).toEqual([
+      [['GPL-3.0-only WITH LicenseRef-our-linking-exception'], undefined],
+      [['MIT AND GPL-3.0-only WITH Vendor-exception-1.0'], undefined],
+      [['GPL-3.0-only WITH GCC-exception-3.1'], undefined],
+      [['MIT OR GPL-3.0-only WITH LicenseRef-x'], undefined],
+    ]);
+    expect(result.status).toBe('fail');
+    // A listed exception still lifts the denial of its base; a choice of MIT still avoids it.
+    expect(result.required.map((r) => r.text)).toEqual([
+      `ref@1 is licensed GPL-3.0-only WITH LicenseRef-our-linking-exception, which needs denied licence GPL-3.0-only ${unhonoured('LicenseRef-our-linking-exception')}`,
+      `unknown@2 is licensed MIT AND GPL-3.0-only WITH Vendor-exception-1.0, which needs denied licence GPL-3.0-only ${unhonoured('Vendor-exception-1.0')}`,
+    ]);
+  });
+
+  it('denies the base licence of an SPDX 3.0 package whose exception is an AdditionRef', () => {
+    const doc = sampleJson('spdx-3.0.1.spdx3.json') as { '@graph': Array<Record<string, unknown>> };
+    const lgpl = doc['@graph'].find((e) => e.spdxId === 'https://example.com/spdx/license/lgpl-2.1')!;
+    lgpl.simplelicensing_licenseExpression = 'LGPL-2.1-or-later WITH AdditionRef-mariadb-linking';
+    const { result } = evaluate(JSON.stringify(doc), 'inventory.spdx3.json');
+    expect(result.status).toBe('fail');
+    expect(result.required.map((r) => r.text)).toEqual([
+      `mariadb-java-client@3.4.1 is licensed LGPL-2.1-or-later WITH AdditionRef-mariadb-linking, which needs denied licence LGPL-2.1-or-later ${unhonoured('AdditionRef-mariadb-linking')}`,
+    ]);
+  });
+
+  it('denies the base licence of a CycloneDX expression whose exception is an AdditionRef', () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { name: 'addition', version: '1', licenses: [{ expression: 'GPL-3.0-only WITH AdditionRef-foo' }] },
+        {
+          name: 'listed',
+          version: '2',
+          licenses: [{ expression: 'GPL-3.0-only WITH Classpath-exception-2.0' }],
+        },
+        { name: 'plus', version: '3', licenses: [{ expression: 'GPL-3.0+ WITH LicenseRef-bar' }] },
+      ],
+    };
+    const { result } = evaluate(JSON.stringify(bom), 'bom.json');
+    expect(result.required.map((r) => r.text)).toEqual([
+      `addition@1 is licensed GPL-3.0-only WITH AdditionRef-foo, which needs denied licence GPL-3.0-only ${unhonoured('AdditionRef-foo')}`,
+      `plus@3 is licensed GPL-3.0+ WITH LicenseRef-bar, which needs denied licence GPL-3.0+ ${unhonoured('LicenseRef-bar')}`,
+    ]);
+    expect(result.risks.map((r) => r.text).join('\n')).not.toContain('not SPDX expressions');
   });
 });
