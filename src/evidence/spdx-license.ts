@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import parseSpdx from 'spdx-expression-parse';
+import { withUnlistedExceptions } from './spdx-exceptions.js';
 
 // The id lists spdx-expression-parse itself reads; required, as JSON, the same way in the CommonJS
 // bundles (__filename) and from source or the ESM library (import.meta.url).
@@ -27,51 +28,6 @@ export function toSpdxExpression(text: string): string | undefined {
   if (cache.size > 10_000) cache.clear();
   cache.set(text, result ?? null);
   return result;
-}
-
-/** SPDX exception ids by their lower-case form: the exceptions the SPDX exception list defines. */
-let exceptionIds: Set<string> | undefined;
-
-/** True when `id` is on the SPDX exception list (in any case). */
-export function isListedException(id: string): boolean {
-  exceptionIds ??= new Set((load('spdx-exceptions') as string[]).map((e) => e.toLowerCase()));
-  return exceptionIds.has(id.toLowerCase());
-}
-
-/** A licence whose `WITH` names no SPDX-listed exception: the exception is not honoured. */
-export interface UnhonouredException {
-  /** The licence before `WITH`, whose verdict stands. */
-  base: string;
-  /** What followed `WITH`: an `AdditionRef-…` (SPDX 3), a `LicenseRef-…`, an unknown id. */
-  exception: string;
-}
-
-/** The name that stands for `BASE WITH <unlisted>` while an expression is parsed. */
-const UNHONOURED_PREFIX = 'LicenseRef-tollgate-unhonoured-exception-';
-
-/**
- * Writes each `BASE WITH X` whose X is not an SPDX-listed exception as a placeholder licence and
- * says which base and exception each stands for. An exception only adds permissions to its base
- * licence, and one that is not listed says nothing Tollgate can read: the base's verdict stands.
- * spdx-expression-parse refuses such an expression outright, so without this it was free text,
- * unchecked, and `GPL-3.0-only WITH AdditionRef-foo` passed `denyLicenses: [GPL-3.0-only]`.
- * @example withUnlistedExceptions('MIT OR GPL-3.0-only WITH AdditionRef-x').expression // 'MIT OR LicenseRef-tollgate-unhonoured-exception-0'
- */
-export function withUnlistedExceptions(expression: string): {
-  expression: string;
-  unhonoured: Map<string, UnhonouredException>;
-} {
-  const unhonoured = new Map<string, UnhonouredException>();
-  const replaced = expression.replace(
-    /([A-Za-z0-9.+:-]+)\s+WITH\s+([A-Za-z0-9.+:-]+)/g,
-    (clause, base: string, exception: string) => {
-      if (isListedException(exception)) return clause;
-      const placeholder = `${UNHONOURED_PREFIX}${unhonoured.size}`;
-      unhonoured.set(placeholder, { base, exception });
-      return placeholder;
-    },
-  );
-  return { expression: replaced, unhonoured };
 }
 
 /** SPDX licence and exception ids by their lower-case form: SPDX ids match case-insensitively. */

@@ -8,7 +8,7 @@
  */
 import parseSpdx from 'spdx-expression-parse';
 import spdxSatisfies from 'spdx-satisfies';
-import { type UnhonouredException, withUnlistedExceptions } from '../evidence/spdx-license.js';
+import { type UnhonouredException, withUnlistedExceptions } from '../evidence/spdx-exceptions.js';
 
 type Node = parseSpdx.Info;
 
