@@ -261,9 +261,10 @@ class JsonScanner {
     const start = this.i;
     this.i++;
     const keys = this.refuseDuplicateKeys ? new Set<string>() : undefined;
-    // With a rule: where each key's values stand, and where a key the rule lets repeat was named again.
-    const spans = this.rule ? new Map<string, Array<[number, number]>>() : undefined;
-    const repeats = new Map<string, number>();
+    // With a rule, made when first needed: where the values of each key the rule lets repeat stand,
+    // and where such a key was named again. Other keys cost only their place in the path.
+    let spans: Map<string, Array<[number, number]>> | undefined;
+    let repeats: Map<string, number> | undefined;
     this.skipSpace();
     if (this.text[this.i] === '}') {
       this.i++;
@@ -280,6 +281,7 @@ class JsonScanner {
         key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (keys.has(key)) {
           if (!this.rule?.allows(this.path, key)) throw this.duplicate(key, start, keyAt);
+          repeats ??= new Map();
           if (!repeats.has(key)) repeats.set(key, keyAt);
         }
         keys.add(key);
@@ -290,19 +292,23 @@ class JsonScanner {
       this.i++;
       this.skipSpace();
       const valueAt = this.i;
-      if (spans && key !== undefined) this.path.push(key);
+      const tracked = this.rule !== undefined && key !== undefined;
+      if (tracked) this.path.push(key!);
       this.value(depth + 1);
-      if (spans && key !== undefined) {
+      if (tracked) {
         this.path.pop();
-        const seen = spans.get(key);
-        if (seen) seen.push([valueAt, this.i]);
-        else spans.set(key, [[valueAt, this.i]]);
+        if (this.rule!.allows(this.path, key!)) {
+          spans ??= new Map();
+          const seen = spans.get(key!);
+          if (seen) seen.push([valueAt, this.i]);
+          else spans.set(key!, [[valueAt, this.i]]);
+        }
       }
       this.skipSpace();
       const next = this.text[this.i];
       if (next === '}') {
         this.i++;
-        for (const [repeated, secondAt] of repeats)
+        for (const [repeated, secondAt] of repeats ?? [])
           this.merge(repeated, spans!.get(repeated)!, start, secondAt);
         return;
       }
