@@ -16,6 +16,7 @@ import { InboxView } from './views/inbox.js';
 import { OverviewView } from './views/overview.js';
 import { PassportView } from './views/passport.js';
 import { PipelineView } from './views/pipeline.js';
+import { showHiddenCharacters } from './visible-text.js';
 
 type Route =
   | { view: 'overview'; q: string; status: string; page: number }
@@ -237,4 +238,6 @@ function App() {
   );
 }
 
+// Before the first render: every text node, in every view, shows what a reader cannot see.
+showHiddenCharacters();
 render(<App />, document.getElementById('app')!);

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, get, snapshot } from './api.js';
+import { visibleText } from './visible-text.js';
 
 /** Where a link goes: hash routes, so the same page works from a server and from file://. */
 export function href(path: string): string {
@@ -373,6 +374,6 @@ export function useNow(): number {
 /** Sets the document's title, so each view is named for screen readers and history. */
 export function useTitle(title: string): void {
   useEffect(() => {
-    document.title = `${title} · Tollgate`;
+    document.title = `${visibleText(title)} · Tollgate`;
   }, [title]);
 }

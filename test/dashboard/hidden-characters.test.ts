@@ -1,0 +1,76 @@
+/**
+ * Characters a reader cannot see, in Chromium: a hostile CI job registers an artifact whose labels
+ * carry a right-to-left override (U+202E, which reverses what follows it on the line) and a
+ * zero-width space (a `2.0.0` that is another string than `2.0.0`). The page shows each as a
+ * visible `\uXXXX`, in the inbox where an approver reads them and in the pipeline's timeline.
+ */
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+
+const available = chromiumAvailable();
+const DIGEST = `sha256:${'c'.repeat(64)}`;
+const HIDDEN =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+let world: World;
+let browser: Browser;
+
+describe.skipIf(!available)('hidden characters in the dashboard', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    world = await openWorld();
+    await world.cli([
+      'register',
+      '--digest',
+      DIGEST,
+      '--label',
+      'version=2.0.0\u200b',
+      '--label',
+      'commit=\u202Edorp otni',
+    ]);
+    await world.cli(['promote', 'dev', '--artifact', DIGEST]);
+    await world.cli(['promote', 'staging', '--artifact', DIGEST]);
+    await world.startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.dispose();
+  });
+
+  async function signIn(page: Page, hash: string) {
+    await page.goto(`${world.url}/${hash}`);
+    await page.waitForLoadState('networkidle');
+    if (page.url().startsWith(world.issuer)) {
+      const field = page.locator('input[name="login"]');
+      if (await field.count()) {
+        await field.fill('erin');
+        await page.locator('input[name="password"]').fill('any');
+        await page.locator('button[type="submit"]').click();
+        await page.waitForLoadState('networkidle');
+      }
+      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
+        await page.locator('button[type="submit"]').click();
+    }
+    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
+  }
+
+  it('shows a right-to-left override and a zero-width space in labels as visible escapes', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    await signIn(page, '#/inbox');
+    const card = page.getByRole('listitem', { name: DIGEST });
+    await card.waitFor();
+    const labels = await card.locator('span.label').allInnerTexts();
+    expect(labels).toEqual(['2.0.0\\u200b', 'commit=\\u202edorp otni']);
+    expect(await page.evaluate(() => document.body.innerText)).not.toMatch(HIDDEN);
+
+    await page.goto(`${world.url}/#/p/shop`);
+    await page.locator('ol.timeline li').first().waitFor();
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).toContain('2.0.0\\u200b');
+    expect(text).not.toMatch(HIDDEN);
+    await context.close();
+  });
+});
