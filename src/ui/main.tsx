@@ -62,7 +62,12 @@ export function parseRoute(hash: string): Route {
   }
   if (a === 'signed-out' && parts.length === 1) return { view: 'signed-out' };
   if (a === 'no-sign-in' && parts.length === 1) return { view: 'no-sign-in' };
-  if (a === 'not-allowed' && parts.length === 1) return { view: 'not-allowed', who: query.get('who') ?? '' };
+  if (a === 'not-allowed' && parts.length === 1) {
+    // Any page may link here with any words in `who`, shown on this server's page: only a name
+    // (one word, as an email or a subject is) is shown as who signed in, a sentence is not.
+    const who = query.get('who') ?? '';
+    return { view: 'not-allowed', who: /^\S{1,256}$/u.test(who) ? who : '' };
+  }
   if (a === 'p' && b) {
     if (parts.length === 2) return { view: 'pipeline', pipeline: b };
     if (c === 's' && d && parts.length === 4) return { view: 'stage', pipeline: b, stage: d };

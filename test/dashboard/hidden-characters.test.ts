@@ -2,7 +2,8 @@
  * Characters a reader cannot see, in Chromium: a hostile CI job registers an artifact whose labels
  * carry a right-to-left override (U+202E, which reverses what follows it on the line) and a
  * zero-width space (a `2.0.0` that is another string than `2.0.0`). The page shows each as a
- * visible `\uXXXX`, in the inbox where an approver reads them and in the pipeline's timeline.
+ * visible `\uXXXX`, in the inbox where an approver reads them and in the pipeline's timeline. And a
+ * link from another site to the not-allowed page cannot put its own sentence in the page's mouth.
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,19 @@ describe.skipIf(!available)('hidden characters in the dashboard', { timeout: 180
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).toContain('2.0.0\\u200b');
     expect(text).not.toMatch(HIDDEN);
+    await context.close();
+  });
+
+  it('does not show a sentence an address carries as the name of who signed in', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    // A link another site hands the approver: the page is this server's, the words the attacker's.
+    const lure = 'Your session was revoked by security. Sign in again at https://evil.example/login. Alice';
+    await page.goto(`${world.url}/#/not-allowed?who=${encodeURIComponent(lure)}`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('You signed in, but this Tollgate server grants you no role');
+    expect(text).not.toContain('evil.example');
     await context.close();
   });
 });
