@@ -30,6 +30,8 @@ const SECURITY_HEADERS = {
   'content-security-policy': DASHBOARD_CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
+  // frame-ancestors says it to browsers that read CSP; this, to those that only know the older header.
+  'x-frame-options': 'DENY',
 };
 
 /** Adds `/` and `/assets/*` to `app`, read from `options.dir` (once; the files do not change while serving). */

@@ -132,6 +132,7 @@ const PAGE_HEADERS = {
     "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
 };
 
 /** A small page for a sign-in that failed: what happened (escaped by hono's `html`), and a way back in. */

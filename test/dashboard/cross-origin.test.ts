@@ -124,4 +124,16 @@ describe.skipIf(!available)('a hostile page of another origin', { timeout: 180_0
     expect(shown).toBe(0);
     await context.close();
   });
+
+  it('sends a policy that forbids inline script and framing, to browsers that know only X-Frame-Options too', async () => {
+    for (const path of ['/', '/assets/app.css', '/auth/callback']) {
+      const res = await fetch(`${world.url}${path}`, { headers: { accept: 'text/html' } });
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toContain('unsafe-inline');
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+    }
+    const page = await fetch(`${world.url}/`);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
+  });
 });
