@@ -85,8 +85,27 @@ const SKIP_STATUSES = new Set(['disabled', 'ignored', 'skipped', 'notrun']);
  * Pester `status="Failed"`. Without a `<failure>`/`<error>` element (a trimmed report) the status
  * is the report's own word that the test failed, and it counts.
  */
-const FAIL_STATUSES = new Set(['fail', 'failed', 'failure']);
-const ERROR_STATUSES = new Set(['error', 'errored']);
+const FAIL_STATUSES = new Set(['fail', 'failed', 'failure', 'failing']);
+/**
+ * `status` values of a test case that did not pass for another reason: Allure's `broken`,
+ * Playwright's `timedOut` and `interrupted`, a run timed out, aborted, crashed or cancelled. Read
+ * as errors (only ever stricter). Compared lowercased with spaces, `_` and `-` removed (`timed_out`).
+ * A word not listed here (`run`, `passed`, a word of one producer's own) leaves the outcome to the
+ * elements, as before.
+ */
+const ERROR_STATUSES = new Set([
+  'error',
+  'errored',
+  'broken',
+  'timeout',
+  'timedout',
+  'aborted',
+  'crashed',
+  'interrupted',
+  'cancelled',
+  'canceled',
+  'killed',
+]);
 /** GoogleTest's `result` of a test that did not run: `GTEST_SKIP()` (1.10 writes no <skipped>), `DISABLED_`. */
 const SKIP_RESULTS = new Set(['skipped', 'suppressed']);
 
@@ -425,7 +444,10 @@ class JunitCounter {
       // With a time on the root, test case times are not needed: skip parsing them.
       const time = this.rootTime === undefined ? parseSeconds(attributes.time) : undefined;
       const current = this.openCase(attributes.name ?? '', attributes.classname, attributes.file, false);
-      const status = attributes.status?.trim().toLowerCase();
+      const status = attributes.status
+        ?.trim()
+        .toLowerCase()
+        .replace(/[\s_-]+/g, '');
       current.skipped =
         (status !== undefined && SKIP_STATUSES.has(status)) ||
         (attributes.result !== undefined && SKIP_RESULTS.has(attributes.result.trim().toLowerCase()));

@@ -579,6 +579,33 @@ describe('parseJunit details', () => {
     ]);
   });
 
+  it('counts a test case whose status is broken, timeout, timedOut, aborted, crashed or interrupted as errored', async () => {
+    // Allure writes status="broken", Playwright "timedOut" and "interrupted"; each with no failure
+    // element used to count as a pass. Words that say the test did not pass never pass it.
+    const totals = await fromText(
+      `<testsuite name="s">
+        <testcase name="a" status="broken"/>
+        <testcase name="b" status="timeout"/>
+        <testcase name="c" status="timedOut"/>
+        <testcase name="d" status="timed_out"/>
+        <testcase name="e" status="Aborted"/>
+        <testcase name="f" status="crashed"/>
+        <testcase name="g" status="interrupted"/>
+        <testcase name="h" status="cancelled"/>
+        <testcase name="i" status="failing"/>
+        <testcase name="j" status="run"/>
+        <testcase name="k" status="whatever"/>
+      </testsuite>`,
+    );
+    expect(totals).toMatchObject({ tests: 11, passed: 2, failed: 1, errored: 8, skipped: 0 });
+    expect(totals.failures.map((f) => [f.name, f.kind, f.message])).toContainEqual([
+      'c',
+      'error',
+      'status="timedOut"',
+    ]);
+    expect(totals.failures.map((f) => [f.name, f.kind])).toContainEqual(['i', 'failure']);
+  });
+
   it('counts a jest-junit suite that failed to run as one errored test', async () => {
     // Shape written by jest-junit's buildJsonResults for a suite with no results: tests="0",
     // errors="1", and one <testcase> carrying the <error>.
