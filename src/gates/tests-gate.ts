@@ -142,10 +142,15 @@ function checkSuite(
       evidence: ref,
     });
   }
-  if (requirement.minTests !== undefined && t.tests < requirement.minTests) {
+  // `minTests` counts tests that ran (passed, failed or errored): one pass and 99 skips are not the
+  // hundred tests `minTests: 100` asks for.
+  const ran = t.passed + t.failed + t.errored;
+  const shortOfMin = requirement.minTests !== undefined && ran < requirement.minTests;
+  if (shortOfMin) {
+    const notCounted = t.skipped > 0 ? ` (${t.skipped} skipped not counted)` : '';
     required.push({
       gate: 'tests',
-      text: `suite ${suite}: ${t.tests} tests ran, at least ${requirement.minTests} required`,
+      text: `suite ${suite}: ${ran} tests ran${notCounted}, at least ${requirement.minTests} required`,
       evidence: ref,
     });
   }
@@ -195,12 +200,11 @@ function checkSuite(
   // A suite in which no test case ran tested nothing: a filter that matched nothing, a runner
   // that crashed before its first test, every test skipped. Only a contract that says so
   // (`minTests: 0`) lets it through. A CDEvent says how the run ended, not how many ran.
-  const ran = t.tests - t.skipped;
   const emptyText =
     t.tests === 0 ? 'the report holds no test cases' : `all ${t.tests} test case(s) were skipped: none ran`;
   if (record.format === 'cdevents' || requirement.minTests === 0) {
     if (ran === 0) risks.push({ gate: 'tests', text: `suite ${suite}: ${emptyText}`, evidence: ref });
-  } else if (ran === 0 && !(requirement.minTests !== undefined && t.tests < requirement.minTests)) {
+  } else if (ran === 0 && !shortOfMin) {
     required.push({
       gate: 'tests',
       text: `suite ${suite}: ${emptyText}, so nothing was tested (minTests: 0 accepts an empty suite)`,

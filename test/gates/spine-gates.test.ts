@@ -123,6 +123,20 @@ describe('tests gate', () => {
     expect(decision.required[0]?.text).toBe('suite unit: 1 tests ran, at least 2 required');
   });
 
+  it('counts for minTests only the tests that ran, never the skipped ones', () => {
+    // One pass and one skip are two test cases but one test run: minTests 2 asks for two that ran.
+    const decision = dev([testEvidence({ suite: 'unit', tests: 2, passed: 1, skipped: 1 })]);
+    expect(decision.verdict).toBe('blocked');
+    expect(decision.required.map((r) => r.text)).toEqual([
+      'suite unit: 1 tests ran (1 skipped not counted), at least 2 required',
+    ]);
+    // A failed or errored test ran: it counts toward minTests (and maxFailed judges it).
+    const ran = dev([testEvidence({ suite: 'unit', tests: 3, passed: 1, errored: 1, skipped: 1 })]);
+    expect(ran.required.map((r) => r.text)).not.toContainEqual(
+      expect.stringContaining('at least 2 required'),
+    );
+  });
+
   it('lists skipped tests within maxSkipped as risk and blocks beyond it', () => {
     const facts = (skipped: number) =>
       factsOf({

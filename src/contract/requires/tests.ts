@@ -9,7 +9,12 @@ export const suiteRequirement = z
       .min(1)
       .optional()
       .describe('Only evidence produced in this stage (`attest tests --in STAGE`) counts.'),
-    minTests: z.number().int().nonnegative().optional().describe('At least this many test cases.'),
+    minTests: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('At least this many tests that ran (passed, failed or errored); skipped tests do not count.'),
     maxFailed: z
       .number()
       .int()
