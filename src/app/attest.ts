@@ -6,7 +6,14 @@ import { Transform } from 'node:stream';
 import { type Contract, stageOf } from '../contract/types.js';
 import { field, msg, TollgateError, unreadableFile } from '../errors.js';
 import type { EvidenceData, EvidenceRecord, EvidenceSigner } from '../evidence/evidence.js';
-import { type JunitTotals, mergeTotals, parseJunit, toTestSummary } from '../evidence/junit-parser.js';
+import {
+  ACROSS_MEMORY,
+  AcrossReports,
+  type JunitTotals,
+  mergeTotals,
+  parseJunit,
+  toTestSummary,
+} from '../evidence/junit-parser.js';
 import { ENTRY } from '../ledger/entry.js';
 import { type EvidenceReference, evidenceId } from '../ledger/evidence-chain.js';
 import { canonicalJson, sha256 } from '../ledger/hash-chain.js';
@@ -184,9 +191,14 @@ export async function attestTests(
   // matches, an upload repeated) would count its tests twice and meet a `minTests` it does not.
   const namesByDigest = new Map<string, string>();
   const repeated: string[] = [];
+  // Not the same bytes but the same tests (the report re-encoded, a byte order mark or a newline
+  // added, overlapping shards): a test case already seen in an earlier report counts once.
+  // (One report alone has nothing to compare with: not remembered.)
+  const several = files.length + (Array.isArray(reports) ? reports.length : 2) > 1;
+  const across = several ? new AcrossReports() : undefined;
   const parse = async (input: string | NodeJS.ReadableStream, name: string) => {
     const { value, digest } = await withSourceDigest(input, (stream) =>
-      parseJunit({ stream, name }, { suite: options.suite }),
+      parseJunit({ stream, name }, { suite: options.suite, ...(across ? { across } : {}) }),
     );
     const first = namesByDigest.get(digest);
     if (first !== undefined) {
@@ -203,7 +215,7 @@ export async function attestTests(
   }
   for await (const report of reports) await parse(report.stream, report.name);
   if (parts.length === 0) throw new TollgateError('USAGE', 'attest tests needs at least one JUnit XML file');
-  const totals = mergeTotals(parts);
+  const totals = mergeTotals(parts, across);
   const record = toEvidenceRecord(ctx, artifact.digest, {
     stage: options.stage ?? null,
     format: 'junit',
@@ -215,6 +227,16 @@ export async function attestTests(
     ...(repeated.length === 0
       ? []
       : [`${repeated.join('; ')}: each report is counted once (${parts.length} distinct)`]),
+    ...((across?.duplicates ?? 0) === 0
+      ? []
+      : [
+          `${across?.duplicates} test case(s) appear in more than one report (same suite, classname and name): each counted once, and a failure in any report stays a failure (with reruns: true a later report's pass clears it, from the same hostname only)`,
+        ]),
+    ...((across?.untracked ?? 0) === 0
+      ? []
+      : [
+          `${across?.untracked} test case(s) were not compared with the other reports (more than ${ACROSS_MEMORY} test cases): one seen in two reports counts twice; attest fewer reports at a time`,
+        ]),
     ...(options.stage === undefined ? [] : [await notEnteredNotice(ctx, artifact.digest, options.stage)]),
     unreadSuiteNotice(ctx.contract, options.suite, options.stage),
   ].filter((line): line is string => line !== undefined);

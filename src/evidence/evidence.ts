@@ -25,7 +25,8 @@ export interface TestSummary {
   /**
    * The same reports with repeated test cases (same name, classname and file in one suite) merged
    * as reruns of one test; a failure is cleared only by a later pass. Present when some test case
-   * repeats. The `tests` gate reads it for a suite the contract declares retried (`reruns: true`);
+   * repeats, in its report (`repeats`) or in another report of the same attestation (counted once
+   * in both views; see `AcrossReports`). The `tests` gate reads it for a suite the contract declares retried (`reruns: true`);
    * otherwise every test case counts (the fields above).
    */
   reruns?: RerunCounts;

@@ -309,6 +309,21 @@ export class JunitTally {
     }
   }
 
+  /**
+   * Moves one test of `view` from one outcome to another, for a test case already counted in an
+   * earlier report (`AcrossReports`): a failing outcome it moves to is named by `run`.
+   */
+  adjust(view: 'every' | 'merged', from: Outcome, to: Outcome, flaky: number, run: CaseRun): void {
+    const counts = view === 'every' ? this.everyCase : this.merged;
+    counts.flaky += flaky;
+    if (from === to) return;
+    counts.move(from, to);
+    if (isFailing(to) && !isFailing(from)) {
+      const named = { ...run, outcome: to };
+      counts.addFailure(named, view === 'merged' ? `\u0001across\u0000${this.unlisted++}` : undefined);
+    }
+  }
+
   /** `names` is where the test is remembered for its reruns; undefined for one never matched. */
   private addFirstRun(scope: Scope, names: Map<string, number> | undefined, run: CaseRun): void {
     const { outcome } = run;
@@ -417,4 +432,140 @@ export function isFailing(outcome: Outcome): boolean {
  */
 export function detach(text: string): string {
   return ` ${text}`.slice(1);
+}
+
+/** Default number of test cases remembered to recognise one seen in an earlier report. */
+export const ACROSS_MEMORY = 400_000;
+
+/** What `AcrossReports` remembers of a test case seen in an earlier report. */
+interface SeenCase {
+  /** The report (`AcrossReports.startReport` count) it was first seen in. */
+  report: number;
+  /** Its `hostname` path (interned): a pass clears a failure across reports only on the same one. */
+  host: number;
+  /** Every-case view: its outcome, the worst of its runs (a failure anywhere stays a failure). */
+  every: Outcome;
+  everyFlaky: boolean;
+  /** Reruns-merged view: its outcome by the rerun rule (a failure is cleared only by a later pass). */
+  merged: Outcome;
+  mergedFailedOnce: boolean;
+  mergedFlaky: boolean;
+}
+
+/**
+ * Test cases seen in more than one report of one `attest tests` call. A report attested twice (the
+ * same run re-encoded, with a byte order mark or a newline added, so not the same bytes) or two
+ * overlapping shards would otherwise count each of its tests twice and meet a `minTests` they do not.
+ * A test case is the same when its suite's name path, classname, file and name are: seen in a
+ * later report it adds no test. In the every-case view its outcome is the worst of its runs (a
+ * failure in any report stays a failure, a pass counts over a skip); in the reruns-merged view a
+ * later report's run is a rerun, as within one report (a failure is cleared only by a later pass),
+ * except that a pass in a report from another `hostname` (another Playwright project, another
+ * machine) never clears a failure. Shards of disjoint test cases add up as before.
+ *
+ * Counts are adjusted in the tally of the report being read, so one report's counts may go below
+ * zero: only their sum (`mergeTotals`) is meaningful. A failure cleared in the merged view is
+ * listed in `cleared`, for `mergeTotals` to take out of the earlier report's names.
+ */
+export class AcrossReports {
+  private readonly seen = new Map<string, SeenCase>();
+  private readonly hosts = new Map<string, number>();
+  private report = 0;
+  /** Test cases of a later report that were already seen in an earlier one (counted once). */
+  duplicates = 0;
+  /** Test cases not remembered because `memory` test cases already were (compared with none). */
+  untracked = 0;
+  /** Merged-view failures of earlier reports that a later report's pass cleared. */
+  readonly cleared: Array<{ name: string; classname: string | undefined }> = [];
+
+  constructor(private readonly memory = ACROSS_MEMORY) {}
+
+  /** Called before each report is read. */
+  startReport(): void {
+    this.report += 1;
+  }
+
+  hostId(hostPath: string): number {
+    let id = this.hosts.get(hostPath);
+    if (id === undefined) {
+      id = this.hosts.size;
+      this.hosts.set(detach(hostPath), id);
+    }
+    return id;
+  }
+
+  /**
+   * Takes one closed test case of the current report. Returns true when it was seen in an earlier
+   * report and `tally` was adjusted for it (it must not be counted again); false when the tally
+   * counts it as usual.
+   */
+  take(key: string, host: number, run: CaseRun, tally: JunitTally): boolean {
+    const { outcome } = run;
+    const seen = this.seen.get(key);
+    if (seen === undefined) {
+      if (this.seen.size >= this.memory) {
+        this.untracked += 1;
+        return false;
+      }
+      const failing = isFailing(outcome);
+      this.seen.set(detach(key), {
+        report: this.report,
+        host,
+        every: outcome,
+        everyFlaky: outcome === PASSED && run.rerunMarked,
+        merged: outcome,
+        mergedFailedOnce: failing || run.rerunMarked,
+        mergedFlaky: outcome === PASSED && run.rerunMarked,
+      });
+      return false;
+    }
+    if (seen.report === this.report) {
+      // A repeat within this report: the tally counts it by its own rules; remember its outcome
+      // for later reports as the tally's views see it.
+      this.fold(seen, host, run, undefined);
+      return false;
+    }
+    this.duplicates += 1;
+    this.fold(seen, host, run, tally);
+    return true;
+  }
+
+  /** Folds a run into what is remembered; with `tally`, moves that report's counts to match. */
+  private fold(seen: SeenCase, host: number, run: CaseRun, tally: JunitTally | undefined): void {
+    const { outcome } = run;
+    // Every-case view: the worst outcome (failure or error, then pass, then skip).
+    const every = isFailing(seen.every)
+      ? seen.every
+      : isFailing(outcome) || outcome === PASSED
+        ? outcome
+        : seen.every;
+    const everyFlaky = every === PASSED && (seen.everyFlaky || (outcome === PASSED && run.rerunMarked));
+    // Merged view: the rerun rule, but a pass from another host never clears a failure, nor one of a
+    // test case with no name (a failing SetUpTestSuite: no test one can name again).
+    const before = seen.merged;
+    const clears = outcome === PASSED && (!isFailing(before) || (host === seen.host && run.name !== ''));
+    const merged: Outcome = clears
+      ? PASSED
+      : outcome === SKIPPED || outcome === PASSED
+        ? before
+        : isFailing(before)
+          ? before
+          : outcome;
+    const mergedFailedOnce = seen.mergedFailedOnce || isFailing(outcome) || run.rerunMarked;
+    const mergedFlaky = merged === PASSED && mergedFailedOnce;
+    if (tally !== undefined) {
+      tally.adjust('every', seen.every, every, Number(everyFlaky) - Number(seen.everyFlaky), run);
+      tally.adjust('merged', before, merged, Number(mergedFlaky) - Number(seen.mergedFlaky), run);
+      if (isFailing(before) && !isFailing(merged))
+        this.cleared.push({
+          name: capName(run.name),
+          classname: run.classname ? capName(run.classname) : undefined,
+        });
+    }
+    seen.every = every;
+    seen.everyFlaky = everyFlaky;
+    seen.merged = merged;
+    seen.mergedFailedOnce = mergedFailedOnce;
+    seen.mergedFlaky = mergedFlaky;
+  }
 }

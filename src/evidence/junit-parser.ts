@@ -9,6 +9,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { TollgateError, unreadableFile } from '../errors.js';
 import { FAILED_NAMES_CAP, type TestSummary } from './evidence.js';
 import {
+  type AcrossReports,
   type CaseRun,
   ERRORED,
   FAILED,
@@ -25,7 +26,7 @@ import { laterTime, statedTime } from './stated-time.js';
 import { UnsupportedEncoding, XmlDecoder } from './xml-encoding.js';
 import { doctypeText, type XmlDocumentKind, xmlErrorText } from './xml-errors.js';
 
-export { RETRY_MEMORY } from './junit-counting.js';
+export { ACROSS_MEMORY, AcrossReports, RETRY_MEMORY } from './junit-counting.js';
 
 /**
  * Totals of one JUnit report (or of several, summed by `mergeTotals`): every `<testcase>` is a
@@ -48,6 +49,11 @@ export interface JunitTotals extends TallyCounts {
   retriesUntracked: number;
   /** Number of files summed into these totals. */
   files: number;
+  /**
+   * Test cases of a later file already seen in an earlier one (same suite name, classname, file
+   * and name), counted once (`mergeTotals` with `AcrossReports`).
+   */
+  duplicates?: number;
   /** The suite name given in the options, carried for `toTestSummary`. */
   suite?: string;
 }
@@ -60,6 +66,11 @@ export interface ParseJunitOptions {
    * default `RETRY_MEMORY` (about 30 MB). Failing tests are remembered up to twice as many.
    */
   retryMemory?: number;
+  /**
+   * Shared by the reports of one `attest tests` call: a test case already seen in an earlier one
+   * counts once (see `AcrossReports`); sum the totals with `mergeTotals(list, across)`.
+   */
+  across?: AcrossReports;
 }
 
 export type JunitInput = { path: string } | { stream: NodeJS.ReadableStream; name: string };
@@ -167,7 +178,8 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
   const name = 'path' in input ? input.path : input.name;
   const source =
     'path' in input ? createReadStream(input.path, { highWaterMark: CHUNK_BYTES }) : input.stream;
-  const counter = new JunitCounter(name, options.retryMemory ?? RETRY_MEMORY);
+  options.across?.startReport();
+  const counter = new JunitCounter(name, options.retryMemory ?? RETRY_MEMORY, options.across);
   // UTF-8 unless a byte order mark or the XML declaration says otherwise (docs/evidence-junit.md).
   const decoder = new XmlDecoder();
   try {
@@ -188,11 +200,12 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
 /**
  * Sums the totals of several files (one `attest tests` call with several reports). Failure names
  * stay capped at `FAILED_NAMES_CAP`, the rest counted in `failuresOmitted`; durations add up.
- * Reruns are recognised within a file, never across files; the merged view of a file without
- * repeats is its own counts.
+ * Repeated test cases are recognised as reruns within a file; the merged view of a file without
+ * repeats is its own counts. With `across` (given to `parseJunit` for each file), a test case
+ * already seen in an earlier file counted once (`AcrossReports`).
  * @example mergeTotals([await parseJunit({ path: 'a.xml' }), await parseJunit({ path: 'b.xml' })])
  */
-export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
+export function mergeTotals(list: readonly JunitTotals[], across?: AcrossReports): JunitTotals {
   const merged: JunitTotals = { ...sumCounts(list), repeats: 0, retriesUntracked: 0, files: 0 };
   let duration: number | undefined;
   for (const totals of list) {
@@ -204,7 +217,23 @@ export function mergeTotals(list: readonly JunitTotals[]): JunitTotals {
     const ranAt = laterTime(merged.ranAt, totals.ranAt);
     if (ranAt !== undefined) merged.ranAt = ranAt;
   }
-  if (merged.repeats > 0) merged.reruns = sumCounts(list.map((totals) => totals.reruns ?? totals));
+  const duplicates = across?.duplicates ?? 0;
+  if (across !== undefined) {
+    merged.duplicates = duplicates;
+    merged.retriesUntracked += across.untracked;
+  }
+  if (merged.repeats > 0 || duplicates > 0) {
+    const reruns = sumCounts(list.map((totals) => totals.reruns ?? totals));
+    // A pass in a later report cleared a failure an earlier one lists: its name goes too.
+    for (const cleared of across?.cleared ?? []) {
+      const index = reruns.failures.findIndex(
+        (f) => f.name === cleared.name && f.classname === cleared.classname,
+      );
+      if (index === -1) reruns.failuresOmitted = Math.max(0, reruns.failuresOmitted - 1);
+      else reruns.failures.splice(index, 1);
+    }
+    merged.reruns = reruns;
+  }
   if (duration !== undefined) merged.durationSeconds = roundSeconds(duration);
   return merged;
 }
@@ -248,7 +277,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
   }
   const summary: TestSummary = { kind: 'tests', suite, ...summaryCounts(totals) };
   if (totals.flaky > 0) summary.flaky = totals.flaky;
-  if (totals.reruns !== undefined && totals.repeats > 0) {
+  if (totals.reruns !== undefined && (totals.repeats > 0 || (totals.duplicates ?? 0) > 0)) {
     summary.reruns = { repeats: totals.repeats, ...summaryCounts(totals.reruns), flaky: totals.reruns.flaky };
   }
   if (totals.durationSeconds !== undefined) summary.durationSeconds = totals.durationSeconds;
@@ -340,7 +369,11 @@ class JunitCounter {
   /** The end of the previous chunk when it could be the start of `"<<computed>>` (see `maskComputed`). */
   private carry = '';
 
-  constructor(file: string, retryMemory: number) {
+  constructor(
+    file: string,
+    retryMemory: number,
+    private readonly across: AcrossReports | undefined,
+  ) {
     this.file = file;
     this.tally = new JunitTally(retryMemory);
     const parser = this.parser;
@@ -394,7 +427,8 @@ class JunitCounter {
     if (!this.sawRoot) throw this.invalid('the file contains no XML element; expected a JUnit report');
     const { everyCase, merged, repeats, retriesUntracked } = this.tally.result();
     const totals: JunitTotals = { ...everyCase, repeats, retriesUntracked, files: 1 };
-    if (repeats > 0) totals.reruns = merged;
+    // Across reports a later report's run may change the merged view alone (`AcrossReports`).
+    if (repeats > 0 || this.across !== undefined) totals.reruns = merged;
     const duration = this.rootTime ?? (this.sawTestcaseTime ? this.testcaseTime : undefined);
     if (duration !== undefined) totals.durationSeconds = roundSeconds(duration);
     if (this.ranAt !== undefined) totals.ranAt = this.ranAt;
@@ -719,7 +753,20 @@ class JunitCounter {
     run.rerunMarked = testcase.rerunMarked;
     run.message = testcase.message;
     if (testcase.suiteLevel) this.tally.addUnlisted(run);
-    else this.tally.add(run);
+    else if (this.across === undefined || !this.takenAcross(run)) this.tally.add(run);
+  }
+
+  /** Hands a test case to `AcrossReports`; true when an earlier report already counted it. */
+  private takenAcross(run: CaseRun): boolean {
+    let path = '';
+    let hosts = '';
+    for (const suite of this.suites) {
+      path += `${suite.name ?? ''}\u0001`;
+      hosts += `${suite.host ?? ''}\u0001`;
+    }
+    const key = `${path}\u0000${run.classname ?? ''}\u0000${run.file ?? ''}\u0000${run.name}`;
+    const across = this.across!;
+    return across.take(key, across.hostId(hosts), run, this.tally);
   }
 
   private invalid(message: string): TollgateError {
@@ -731,6 +778,8 @@ class JunitCounter {
 interface OpenSuite extends SuiteListing {
   depth: number;
   name: string | undefined;
+  /** Its `hostname` (Playwright writes the project's name there). */
+  host: string | undefined;
   /** Whether its own `tests`, `failures` and `errors` count the failed attempts of rerun tests. */
   countsAttempts: boolean;
 }
@@ -752,6 +801,7 @@ function openSuite(depth: number, attributes: Record<string, string>): OpenSuite
   return {
     depth,
     name: attributes.name,
+    host: attributes.hostname,
     countsAttempts: surefireCounted(attributes),
     declared: {
       tests: parseCount(attributes.tests),

@@ -190,7 +190,7 @@ function checkSuite(
       text: `suite ${suite}: ${t.merged} repeated test case(s) merged as reruns (reruns: true); a failure counts as cleared only by a later pass`,
       evidence: ref,
     });
-  } else if (record.data.reruns !== undefined && !requirement.reruns) {
+  } else if (record.data.reruns !== undefined && record.data.reruns.repeats > 0 && !requirement.reruns) {
     risks.push({
       gate: 'tests',
       text: `suite ${suite}: ${record.data.reruns.repeats} test case(s) repeat an earlier one's name; each is counted as a test (declare reruns: true if the suite retries failed tests)`,

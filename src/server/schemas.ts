@@ -380,7 +380,7 @@ export const testsSchema = z
       })
       .optional()
       .describe(
-        'Present when some test case repeats an earlier one: the counts with repeats merged as reruns, read by the tests gate for a suite declared `reruns: true`.',
+        'Present when some test case repeats an earlier one, in its report or in another report of the same attestation (`repeats` counts only the former): the counts with repeats merged as reruns, read by the tests gate for a suite declared `reruns: true`.',
       ),
     notice: z
       .string()

@@ -1,5 +1,5 @@
 /** `attest … -` reads standard input; globs are expanded by Tollgate, as CI users write them. */
-import { copyFileSync, linkSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
@@ -15,8 +15,8 @@ async function workspace(files: Record<string, string>) {
 describe('attest inputs', () => {
   it('expands reports/**/*.xml itself (no shell), summing every match', async () => {
     const dir = await workspace({
-      'reports/unit/a.xml': junit(['pass', 'pass']),
-      'reports/unit/nested/b.xml': junit(['pass', 'fail', 'skip']),
+      'reports/unit/a.xml': junit(['pass', 'pass'], 'a'),
+      'reports/unit/nested/b.xml': junit(['pass', 'fail', 'skip'], 'b'),
       'reports/notes.txt': 'not a report',
     });
     const result = await runCli(
@@ -55,6 +55,39 @@ describe('attest inputs', () => {
     // The contract asks for two tests in dev: one report given twice is still one test.
     const check = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
     expect(check.code, check.stdout).toBe(1);
+  });
+
+  it('counts a real report attested again with a byte order mark added once, so it cannot meet minTests twice', async () => {
+    // pytest 9's own report: 13 test cases, 11 ran (3 passed, 4 failed, 4 errored). The contract asks
+    // for 20 that ran and tolerates the failures: only the report counted twice reached 20.
+    const contract = THREE_STAGES.replace(
+      '{ suite: unit, minTests: 2 }',
+      '{ suite: unit, minTests: 20, maxFailed: 20 }',
+    );
+    const dir = makeWorkspace(contract);
+    expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
+    const bytes = readFileSync(join(FIXTURES, 'junit-generated', 'pytest-junit.xml'));
+    writeFileSync(join(dir, 'a.xml'), bytes);
+    writeFileSync(
+      join(dir, 'b.xml'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes, Buffer.from('\n')]),
+    );
+    const result = await runCli(
+      ['attest', 'tests', '--artifact', D, '--suite', 'unit', 'a.xml', 'b.xml', '--json'],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      tests: 13,
+      passed: 3,
+      failed: 4,
+      errored: 4,
+      files: 2,
+    });
+    expect(result.stderr).toContain('13 test case(s) appear in more than one report');
+    const check = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
+    expect(check.code, check.stdout).toBe(1);
+    expect(check.stdout).toContain('suite unit: 11 tests ran (2 skipped not counted), at least 20 required');
   });
 
   it('refuses a glob that matches nothing, naming it', async () => {

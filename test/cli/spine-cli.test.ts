@@ -9,8 +9,9 @@ const D = fakeDigest('cli');
 
 async function registered(extra: Record<string, string> = {}, env: Record<string, string> = {}) {
   const dir = makeWorkspace(THREE_STAGES, {
-    'unit.xml': junit(['pass', 'pass', 'pass']),
-    'integration.xml': junit(['pass', 'pass', 'skip']),
+    // Suites of their own: the same test case in two reports of one attestation counts once.
+    'unit.xml': junit(['pass', 'pass', 'pass'], 'unit'),
+    'integration.xml': junit(['pass', 'pass', 'skip'], 'integration'),
     'e2e.xml': junit(['pass', 'pass']),
     'e2e-bad.xml': junit(['pass', 'fail']),
     ...extra,

@@ -137,6 +137,25 @@ describe('tests gate', () => {
     );
   });
 
+  it('says nothing of repeated test cases when only reports of one attestation overlapped', () => {
+    // The same test case in two reports counts once (reruns view recorded with repeats 0): no
+    // repeat within a report to warn about.
+    const reruns = {
+      repeats: 0,
+      tests: 2,
+      passed: 2,
+      failed: 0,
+      errored: 0,
+      skipped: 0,
+      flaky: 0,
+      failures: [],
+      failuresOmitted: 0,
+    };
+    const decision = dev([testEvidence({ suite: 'unit', tests: 2, passed: 2, reruns })]);
+    expect(decision.verdict).toBe('allowed');
+    expect(decision.risks.map((r) => r.text)).toEqual([]);
+  });
+
   it('lists skipped tests within maxSkipped as risk and blocks beyond it', () => {
     const facts = (skipped: number) =>
       factsOf({

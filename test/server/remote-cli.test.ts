@@ -91,7 +91,7 @@ let server: Served | undefined;
 beforeAll(async () => {
   dir = makeWorkspace(CONTRACT, {
     'unit.xml': junit(['pass', 'pass', 'fail']),
-    'unit-ok.xml': junit(['pass', 'pass']),
+    'unit-ok.xml': junit(['pass', 'pass'], 'ok'),
     // D3's own run: the very bytes of D's report attested for D3 would block it (sharedReports).
     'unit-d3.xml': junit(['pass', 'pass'], 'rebuild'),
     'contracts/shop.yaml': CONTRACT,

@@ -104,8 +104,8 @@ describe('JUnit reports in one multipart request', () => {
   it('sums every part, streamed, and names each by its filename', async () => {
     const { s, ci, entries } = await setUp();
     const body = multipart([
-      { filename: 'reports/unit-a.xml', type: 'application/xml', body: junit(['pass', 'fail']) },
-      { filename: 'reports/unit-b.xml', type: 'text/xml', body: junit(['pass', 'skip', 'error']) },
+      { filename: 'reports/unit-a.xml', type: 'application/xml', body: junit(['pass', 'fail'], 'a') },
+      { filename: 'reports/unit-b.xml', type: 'text/xml', body: junit(['pass', 'skip', 'error'], 'b') },
       { filename: 'reports/surefire.xml', body: PASSING },
     ]);
     const answer = await post(s, `${base}/artifacts/${D}/tests?suite=unit`, ci, chunked(body));
@@ -120,6 +120,18 @@ describe('JUnit reports in one multipart request', () => {
       stored: true,
     });
     expect(await entries()).toBe(2);
+  });
+
+  it('counts a report uploaded again with a newline added once, and keeps its failure', async () => {
+    const { s, ci } = await setUp();
+    const report = junit(['pass', 'fail', 'pass'], 'shard');
+    const body = multipart([
+      { filename: 'a.xml', type: 'application/xml', body: report },
+      { filename: 'a-again.xml', type: 'application/xml', body: `${report}\n` },
+    ]);
+    const answer = await post(s, `${base}/artifacts/${D}/tests?suite=unit`, ci, chunked(body));
+    expect(answer.status, await answer.clone().text()).toBe(201);
+    expect(await answer.json()).toMatchObject({ tests: 3, passed: 2, failed: 1, errored: 0, skipped: 0 });
   });
 
   it('one invalid report among several: 422 naming its part, nothing stored', async () => {
