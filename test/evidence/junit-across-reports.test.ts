@@ -15,8 +15,7 @@ const real = (name: string) => readFileSync(join(GENERATED, name));
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** What `attest tests` records for these reports, given in this order. */
-async function attested(reports: Buffer[]) {
-  const across = new AcrossReports();
+async function attested(reports: Buffer[], across = new AcrossReports()) {
   const list = [];
   for (const [index, bytes] of reports.entries()) {
     list.push(await parseJunit({ stream: Readable.from([bytes]), name: `r${index}.xml` }, { across }));
@@ -112,5 +111,13 @@ describe('test cases seen in more than one report of one attest', () => {
     const failed = (await attested([report('ci', FAIL), report('ci', skip)])).summary;
     expect(counts(failed)).toEqual({ tests: 1, passed: 0, failed: 1, errored: 0, skipped: 0 });
     expect(failed.reruns).toMatchObject({ failed: 1 });
+  });
+
+  it('says how many test cases it could not compare once its memory is full', async () => {
+    const two = report('ci', PASS + OTHER);
+    const { summary, across } = await attested([two, two], new AcrossReports(1));
+    // t is remembered and counted once; u is not remembered, so its copy counts again.
+    expect(across).toMatchObject({ duplicates: 1, untracked: 2 });
+    expect(summary.tests).toBe(3);
   });
 });
