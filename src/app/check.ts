@@ -3,6 +3,7 @@
  * outside the ledger (only those the stage's gates need), read the ledger's view of the artifact
  * once, and decide.
  */
+
 import { assertDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { decide } from '../decide.js';
@@ -17,6 +18,7 @@ import {
   readArtifactFacts,
   readSharedReports,
 } from './artifact-facts.js';
+import { resolveArtifactDigest } from './artifact-identity.js';
 import { notInForceRequirement, pinnedContract } from './contract-pin.js';
 import { gatherExtraFacts } from './fact-provider.js';
 import type { AppRequest } from './services.js';
@@ -64,7 +66,8 @@ export async function readFacts(
 
 /** `tollgate check`: evaluates the stage's contract for the digest, as the caller. Read-only. */
 export async function checkStage(ctx: AppRequest, stageName: string, digest: string): Promise<Decision> {
-  const checked = assertDigest(digest, field('artifact'));
+  // The sha512 of a registered artifact is that artifact: its history, never a fresh one.
+  const checked = await resolveArtifactDigest(ctx, digest);
   const store = await ctx.services.store();
   const extra = await gatherStageFacts(ctx, stageName, store);
   const decided = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));

@@ -3,6 +3,7 @@
  * format, signer, stage produced in, time) and its standing in each stage: promoted (and how the
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
+
 import { assertDigest, describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
@@ -13,6 +14,7 @@ import { ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { byCodeUnits } from '../text/order.js';
 import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
+import { resolveArtifactDigest } from './artifact-identity.js';
 import { checkStage } from './check.js';
 import type { AppRequest } from './services.js';
 
@@ -87,7 +89,7 @@ function imagesNamed(describes: readonly string[] | undefined): string {
 }
 
 export async function explainArtifact(ctx: AppRequest, digest: string): Promise<Passport> {
-  const checked = assertDigest(digest, field('artifact'));
+  const checked = await resolveArtifactDigest(ctx, digest);
   const store = await ctx.services.store();
   // As decisions and `status` show it: from the hash-chained register entry (see artifactOf).
   const read = await readArtifactFacts(store, ctx.contract.pipeline, checked);

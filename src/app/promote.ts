@@ -8,6 +8,7 @@ import { ENTRY } from '../ledger/entry.js';
 import type { LedgerTransaction } from '../ledger/ledger-store.js';
 import { isTrusted } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
+import { resolveArtifactDigest } from './artifact-identity.js';
 import { gatherStageFacts, readFacts } from './check.js';
 import { assertContractPinned, recordFirstPin } from './contract-pin.js';
 import { snapshotsOf } from './fact-provider.js';
@@ -133,7 +134,8 @@ export async function promote(
 ): Promise<PromoteResult> {
   assertRecordingClock(ctx, 'promote');
   const overrides = authoriseOverrides(ctx, stageName, options.overrides ?? [], options.reason);
-  const checked = assertDigest(digest, field('artifact'));
+  // The sha512 of a registered artifact is that artifact: its history, never a fresh one.
+  const checked = await resolveArtifactDigest(ctx, digest);
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const extra = await gatherStageFacts(ctx, stageName, store);

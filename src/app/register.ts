@@ -6,6 +6,7 @@ import { ENTRY } from '../ledger/entry.js';
 import { normaliseName } from '../policy/names.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
+import { artifactByAnyDigest } from './artifact-identity.js';
 import type { ImageRecord } from './image.js';
 import { type AppRequest, assertRecordingClock, callerMarks } from './services.js';
 
@@ -64,6 +65,19 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   return ak.length === bk.length && ak.every((k, i) => k === bk[i] && a[k] === b[k]);
 }
 
+/** A registered artifact's labels may not change, under any digest of its bytes. */
+function labelConflict(existing: Artifact, labels: Record<string, string>, given: string): TollgateError {
+  const show = (l: Record<string, string>) =>
+    Object.entries(l)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '(none)';
+  const named = given === existing.digest ? '' : ` (the same bytes as ${given})`;
+  return new TollgateError(
+    'ARTIFACT_LABEL_CONFLICT',
+    `${existing.digest}${named} is already registered with labels ${show(existing.labels)}; refusing to change them to ${show(labels)} (a digest's labels never change: a rebuilt artifact is a new digest)`,
+  );
+}
+
 /**
  * Registers an artifact by digest. Registering the same digest again is idempotent; registering it
  * with different labels is refused, because labels (version, commit, author) are part of what was
@@ -113,16 +127,46 @@ export async function registerArtifact(
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
-    const existing = await tx.getArtifact(pipeline, digest);
+    // One set of bytes is one artifact, whichever digest names it (artifact-identity.ts): the
+    // sha512 of an artifact registered by sha256 is that artifact, never a new one with a clean
+    // history (a build rolled back out of prod must not walk the stages again under its sha512).
+    const existing = await artifactByAnyDigest(tx, pipeline, digest);
+    if (!existing && digests?.sha512 !== undefined) {
+      // Bytes registered before by their sha512 alone: the same artifact, known by that digest.
+      // The sha256 this read adds is recorded on it, so `--digest sha256:…` finds it as well.
+      const bySha512 = await tx.getArtifact(pipeline, `sha512:${digests.sha512}`);
+      if (bySha512) {
+        if (Object.keys(labels).length > 0 && !sameLabels(bySha512.labels, labels)) {
+          throw labelConflict(bySha512, labels, digest);
+        }
+        await tx.append(pipeline, {
+          kind: ENTRY.register,
+          stage: null,
+          artifact: bySha512.digest,
+          actor: ctx.caller.principal,
+          at: ctx.caller.at.toISOString(),
+          payload: {
+            labels: bySha512.labels,
+            source,
+            digests: { ...digests, sha256: digest.slice('sha256:'.length) },
+            ...callerMarks(ctx),
+          },
+        });
+        return { artifact: bySha512, created: false };
+      }
+    }
     if (existing && image?.tag !== undefined) {
       // A known digest under another tag: the tag's registration is recorded (check --image reads it).
       const { registeredDigestOfTag } = await import('./image.js');
       const tagged = await registeredDigestOfTag(tx, pipeline, { ...image, tag: image.tag });
-      if (tagged !== digest && (Object.keys(labels).length === 0 || sameLabels(existing.labels, labels))) {
+      if (
+        tagged !== existing.digest &&
+        (Object.keys(labels).length === 0 || sameLabels(existing.labels, labels))
+      ) {
         await tx.append(pipeline, {
           kind: ENTRY.register,
           stage: null,
-          artifact: digest,
+          artifact: existing.digest,
           actor: ctx.caller.principal,
           at: ctx.caller.at.toISOString(),
           payload: { labels: existing.labels, source, image, ...callerMarks(ctx) },
@@ -132,14 +176,7 @@ export async function registerArtifact(
     }
     if (existing) {
       if (Object.keys(labels).length > 0 && !sameLabels(existing.labels, labels)) {
-        const show = (l: Record<string, string>) =>
-          Object.entries(l)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ') || '(none)';
-        throw new TollgateError(
-          'ARTIFACT_LABEL_CONFLICT',
-          `${digest} is already registered with labels ${show(existing.labels)}; refusing to change them to ${show(labels)} (a digest's labels never change: a rebuilt artifact is a new digest)`,
-        );
+        throw labelConflict(existing, labels, digest);
       }
       return { artifact: existing, created: false };
     }
@@ -167,7 +204,8 @@ export async function registerArtifact(
 /** The registered artifact, or a clear error saying how to register it. */
 export async function requireArtifact(ctx: AppRequest, digest: string): Promise<Artifact> {
   const checked = assertDigest(digest, field('artifact'));
-  const artifact = await (await ctx.services.store()).getArtifact(ctx.contract.pipeline, checked);
+  // By any digest recorded for its bytes (the sha512 of a file registered by sha256): one artifact.
+  const artifact = await artifactByAnyDigest(await ctx.services.store(), ctx.contract.pipeline, checked);
   if (!artifact) throw artifactNotRegistered(ctx.contract.pipeline, checked);
   return artifact;
 }

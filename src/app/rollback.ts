@@ -2,6 +2,7 @@
  * Rollback use cases shared by the CLI and the server: `rollback check`, `watch`, and `rollback`
  * itself (ledger entry, then the user's command). The decision-section facts live in rollback-facts.ts.
  */
+
 import { stageOf } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import type { ChainedEntry } from '../ledger/entry.js';
@@ -18,6 +19,7 @@ import {
 } from '../rollback/last-known-good.js';
 import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
+import { resolveArtifactDigest } from './artifact-identity.js';
 import { assertContractPinned } from './contract-pin.js';
 import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
 import { type AppRequest, assertRecordingClock, callerMarks, renewed } from './services.js';
@@ -41,8 +43,10 @@ async function currentPromotion(
 ): Promise<PromotionRecord> {
   const store = await ctx.services.store();
   const promotions = await stagePromotions(store, ctx.contract.pipeline, stageName);
-  const current = digest
-    ? promotions.filter((p) => p.artifact === digest).at(-1)
+  // Named by its sha512, the artifact is still the one promoted under its registered digest.
+  const named = digest === undefined ? undefined : await resolveArtifactDigest(ctx, digest, '--artifact');
+  const current = named
+    ? promotions.filter((p) => p.artifact === named).at(-1)
     : currentIn(promotions, stageName);
   if (!current) {
     throw new TollgateError(

@@ -31,7 +31,14 @@ export function defineRegister(program: Command): void {
         const labels = Object.entries(artifact.labels)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
-        const from = flags.image === undefined ? '' : ` (${flags.image})`;
+        // Named by another digest of the same bytes (its sha512): say which artifact that is.
+        const given = flags.digest?.trim();
+        const from =
+          flags.image !== undefined
+            ? ` (${flags.image})`
+            : given !== undefined && given !== artifact.digest
+              ? ` (the same bytes as ${given})`
+              : '';
         write(
           `${created ? 'registered' : 'already registered'} ${artifact.digest}${from}${labels ? ` ${labels}` : ''}`,
         );

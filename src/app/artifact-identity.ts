@@ -1,0 +1,60 @@
+import { assertDigest, type Digest } from '../artifact/digest.js';
+import type { Artifact } from '../contract/types.js';
+import { type FieldRef, field } from '../errors.js';
+import { ENTRY } from '../ledger/entry.js';
+import type { LedgerReader } from '../ledger/ledger-store.js';
+import type { AppRequest } from './services.js';
+
+/**
+ * One set of bytes is one artifact, whichever digest names it. An artifact is keyed by the digest
+ * it was registered under (`register --file` registers the sha256 and records the sha512 of the
+ * same read beside it, in its register entry's `digests`). A digest that is not a registered key
+ * is looked up among those recorded digests: `sha512:X` of an artifact registered as `sha256:Y`
+ * is that artifact, so its rejections, rollbacks, failed verifications and revoked approvals are
+ * its own, never left behind by naming the same bytes another way.
+ *
+ * The recorded digests are read from the hash-chained register entries (verified as every read for
+ * a decision is), both stores alike; the scan runs only when the direct, indexed read found nothing.
+ */
+export async function artifactByAnyDigest(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+): Promise<Artifact | undefined> {
+  const direct = await reader.getArtifact(pipeline, digest);
+  if (direct) return direct;
+  const colon = digest.indexOf(':');
+  const algorithm = digest.slice(0, colon);
+  const hex = digest.slice(colon + 1);
+  for (const entry of await reader.unstagedEntries(pipeline, ENTRY.register)) {
+    const { digests } = entry.payload;
+    if (
+      entry.artifact &&
+      entry.artifact !== digest &&
+      typeof digests === 'object' &&
+      digests !== null &&
+      !Array.isArray(digests) &&
+      Object.hasOwn(digests, algorithm) &&
+      (digests as Record<string, unknown>)[algorithm] === hex
+    ) {
+      return reader.getArtifact(pipeline, entry.artifact);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The digest an artifact is known by, for a digest a caller gave (`--artifact`, the API's
+ * `artifact`): checked for form (lower-case hex of the right length, a supported algorithm), then
+ * the registered key of the same bytes when the caller named them by another recorded digest.
+ * A digest nobody registered is returned as given, for the caller's own "not registered" answer.
+ */
+export async function resolveArtifactDigest(
+  ctx: AppRequest,
+  digest: string,
+  what: string | FieldRef = field('artifact'),
+): Promise<Digest> {
+  const checked = assertDigest(digest, what);
+  const found = await artifactByAnyDigest(await ctx.services.store(), ctx.contract.pipeline, checked);
+  return (found?.digest ?? checked) as Digest;
+}
