@@ -4,11 +4,9 @@
  * once, and decide.
  */
 
-import { assertDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
-import { field } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { DecisionItem, Facts } from '../gates/gate.js';
 import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';

@@ -4,11 +4,10 @@
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
 
-import { assertDigest, describeLookalikes, type Lookalike } from '../artifact/digest.js';
+import { describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
-import { field } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';

@@ -1,7 +1,5 @@
-import { assertDigest } from '../artifact/digest.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
-import { field } from '../errors.js';
 import type { Facts } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
