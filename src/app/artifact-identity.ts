@@ -1,7 +1,7 @@
 import { assertDigest, type Digest } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import { type FieldRef, field } from '../errors.js';
-import { ENTRY } from '../ledger/entry.js';
+import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
 import type { AppRequest } from './services.js';
 
@@ -26,7 +26,7 @@ export async function artifactByAnyDigest(
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
   const hex = digest.slice(colon + 1);
-  for (const entry of await reader.unstagedEntries(pipeline, ENTRY.register)) {
+  for (const entry of await aliasCandidates(reader, pipeline, algorithm)) {
     const { digests } = entry.payload;
     if (
       entry.artifact &&
@@ -41,6 +41,29 @@ export async function artifactByAnyDigest(
     }
   }
   return undefined;
+}
+
+/**
+ * The register entries that may record `algorithm`'s digest of an artifact keyed by another one.
+ * A sha256 is recorded only beside a sha512 key (bytes registered by their sha512 first, the file
+ * later): the register entries of sha512-keyed artifacts, one index range read that is empty on
+ * almost every ledger, so registering a new sha256 (every build) does not read the whole ledger.
+ * Any other digest (a sha512, recorded beside every `register --file`) is looked for in every
+ * register entry: rare, and read only when the direct read found nothing.
+ */
+async function aliasCandidates(
+  reader: LedgerReader,
+  pipeline: string,
+  algorithm: string,
+): Promise<ChainedEntry[]> {
+  if (algorithm !== 'sha256') return reader.unstagedEntries(pipeline, ENTRY.register);
+  const keyed = await reader.lookalikes(pipeline, 'sha512:');
+  const entries: ChainedEntry[] = [];
+  for (const { digest } of keyed) {
+    for (const entry of await reader.entriesForArtifact(pipeline, digest))
+      if (entry.kind === ENTRY.register) entries.push(entry);
+  }
+  return entries;
 }
 
 /**
