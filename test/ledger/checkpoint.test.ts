@@ -414,7 +414,9 @@ describe('tollgate ledger checkpoint / prove / verify --since', () => {
       // The stored tree still holds the entries cut (test/ledger/head-truncation.test.ts).
       const treeSays = await cli(['ledger', 'verify']);
       expect(treeSays.code).toBe(4);
-      expect(treeSays.stdout).toContain('the ledger ends at entry #1, but the stored Merkle tree holds entry #2');
+      expect(treeSays.stdout).toContain(
+        'the ledger ends at entry #1, but the stored Merkle tree holds entry #2',
+      );
       expect(treeSays.stdout).toContain('entries were cut off the end of the ledger');
       // A writer who cuts the tree too: the chain alone still verifies; the artifacts rows the cut
       // registrations left behind do not, and the checkpoint still knows how long the ledger was.
