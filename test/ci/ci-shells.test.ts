@@ -212,8 +212,8 @@ describe('GitHub Action (action/index.cjs)', () => {
 
   it('attests with a glob in args (no shell on the runner)', async () => {
     const dir = await workspace();
-    writeFileSync(join(dir, 'it-1.xml'), junit(['pass']));
-    writeFileSync(join(dir, 'it-2.xml'), junit(['pass', 'pass']));
+    writeFileSync(join(dir, 'it-1.xml'), junit(['pass'], 'it-1'));
+    writeFileSync(join(dir, 'it-2.xml'), junit(['pass', 'pass'], 'it-2'));
     const result = await run(
       process.execPath,
       [ACTION],
