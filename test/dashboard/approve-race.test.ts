@@ -4,12 +4,16 @@
  * candidate is B now, and the page has not reloaded). Approve on A's card records an approval of
  * A's full digest for prod, and none of B.
  */
-import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/app/open-ledger.js';
-import { ENTRY } from '../../src/ledger/entry.js';
-import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+import {
+  approvalEntries,
+  CHROMIUM,
+  chromiumAvailable,
+  openSignedIn,
+  openWorld,
+  type World,
+} from './support.js';
 
 const available = chromiumAvailable();
 const SHOWN = `sha256:${'1'.repeat(64)}`;
@@ -33,36 +37,10 @@ describe.skipIf(!available)('approving while the candidate changes', { timeout: 
     await world?.dispose();
   });
 
-  async function signIn(page: Page, hash: string) {
-    await page.goto(`${world.url}/${hash}`);
-    await page.waitForLoadState('networkidle');
-    if (page.url().startsWith(world.issuer)) {
-      const field = page.locator('input[name="login"]');
-      if (await field.count()) {
-        await field.fill('erin');
-        await page.locator('input[name="password"]').fill('any');
-        await page.locator('button[type="submit"]').click();
-        await page.waitForLoadState('networkidle');
-      }
-      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
-        await page.locator('button[type="submit"]').click();
-    }
-    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
-  }
+  const signIn = (page: Page, hash: string) => openSignedIn(world, page, hash);
 
-  async function approvals(): Promise<Array<[string | null, string | null]>> {
-    const store = await openStore(undefined, join(world.dir, 'data'));
-    try {
-      return [
-        ...(await store.entriesForArtifact('shop', SHOWN)),
-        ...(await store.entriesForArtifact('shop', NEWER)),
-      ]
-        .filter((e) => e.kind === ENTRY.approval)
-        .map((e) => [e.artifact, e.stage]);
-    } finally {
-      await store.close();
-    }
-  }
+  const approvals = async () =>
+    (await approvalEntries(world, [SHOWN, NEWER])).map((e) => [e.artifact, e.stage]);
 
   it('records an approval of the digest and stage the page showed, not the stage candidate at click time', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -7,12 +7,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/app/open-ledger.js';
-import { ENTRY } from '../../src/ledger/entry.js';
-import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+import {
+  approvalEntries,
+  CHROMIUM,
+  chromiumAvailable,
+  openSignedIn,
+  openWorld,
+  type World,
+} from './support.js';
 
 const available = chromiumAvailable();
 const DIGEST = `sha256:${'e'.repeat(64)}`;
@@ -56,31 +60,9 @@ describe.skipIf(!available)('a hostile page of another origin', { timeout: 180_0
     await world?.dispose();
   });
 
-  async function signIn(page: Page, hash: string) {
-    await page.goto(`${world.url}/${hash}`);
-    await page.waitForLoadState('networkidle');
-    if (page.url().startsWith(world.issuer)) {
-      const field = page.locator('input[name="login"]');
-      if (await field.count()) {
-        await field.fill('erin');
-        await page.locator('input[name="password"]').fill('any');
-        await page.locator('button[type="submit"]').click();
-        await page.waitForLoadState('networkidle');
-      }
-      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
-        await page.locator('button[type="submit"]').click();
-    }
-    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
-  }
+  const signIn = (page: Page, hash: string) => openSignedIn(world, page, hash);
 
-  async function approvals(): Promise<number> {
-    const store = await openStore(undefined, join(world.dir, 'data'));
-    try {
-      return (await store.entriesForArtifact('shop', DIGEST)).filter((e) => e.kind === ENTRY.approval).length;
-    } finally {
-      await store.close();
-    }
-  }
+  const approvals = async () => (await approvalEntries(world, [DIGEST])).length;
 
   it('cannot approve through the signed-in approver nor frame the dashboard', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -13,7 +13,16 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from 'p
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/app/open-ledger.js';
 import { ROOT } from '../support/cli.js';
-import { CHROMIUM, chromiumAvailable, openWorld, SECRETS, type World, writeMetrics } from './support.js';
+import {
+  CHROMIUM,
+  chromiumAvailable,
+  openSignedIn,
+  openWorld,
+  providerSignIn,
+  SECRETS,
+  type World,
+  writeMetrics,
+} from './support.js';
 
 const available = chromiumAvailable();
 const SHOTS =
@@ -81,26 +90,8 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
   }
 
   /** Goes to `path` (a hash route); signs in through the provider if the page sends us there. */
-  async function open(person: { page: Page; login: string }, hash: string) {
-    const { page } = person;
-    await page.goto(`${world.url}/${hash}`);
-    await page.waitForLoadState('networkidle');
-    if (page.url().startsWith(world.issuer)) await providerSignIn(page, person.login);
-    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
-  }
-
-  async function providerSignIn(page: Page, login: string) {
-    const field = page.locator('input[name="login"]');
-    if (await field.count()) {
-      await field.fill(login);
-      await page.locator('input[name="password"]').fill('any');
-      await page.locator('button[type="submit"]').click();
-      await page.waitForLoadState('networkidle');
-    }
-    if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count())) {
-      await page.locator('button[type="submit"]').click();
-    }
-  }
+  const open = (person: { page: Page; login: string }, hash: string) =>
+    openSignedIn(world, person.page, hash, person.login);
 
   async function shoot(page: Page, name: string) {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -560,7 +551,7 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await page.waitForURL((url) => !url.href.startsWith(`${world.url}/#`) || url.hash === '#/p/shop/s/prod', {
       timeout: 30_000,
     });
-    if (page.url().startsWith(world.issuer)) await providerSignIn(page, 'erin');
+    if (page.url().startsWith(world.issuer)) await providerSignIn(world, page, 'erin');
     await page.getByRole('heading', { name: 'Stage prod' }).waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).hash).toBe('#/p/shop/s/prod');
   });

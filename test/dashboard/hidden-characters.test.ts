@@ -7,7 +7,7 @@
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+import { CHROMIUM, chromiumAvailable, openSignedIn, openWorld, type World } from './support.js';
 
 const available = chromiumAvailable();
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -40,22 +40,7 @@ describe.skipIf(!available)('hidden characters in the dashboard', { timeout: 180
     await world?.dispose();
   });
 
-  async function signIn(page: Page, hash: string) {
-    await page.goto(`${world.url}/${hash}`);
-    await page.waitForLoadState('networkidle');
-    if (page.url().startsWith(world.issuer)) {
-      const field = page.locator('input[name="login"]');
-      if (await field.count()) {
-        await field.fill('erin');
-        await page.locator('input[name="password"]').fill('any');
-        await page.locator('button[type="submit"]').click();
-        await page.waitForLoadState('networkidle');
-      }
-      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
-        await page.locator('button[type="submit"]').click();
-    }
-    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
-  }
+  const signIn = (page: Page, hash: string) => openSignedIn(world, page, hash);
 
   it('shows a right-to-left override and a zero-width space in labels as visible escapes', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

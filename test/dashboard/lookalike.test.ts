@@ -10,10 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/app/open-ledger.js';
-import { ENTRY } from '../../src/ledger/entry.js';
 import { ROOT } from '../support/cli.js';
-import { CHROMIUM, chromiumAvailable, openWorld, type World } from './support.js';
+import {
+  approvalEntries,
+  CHROMIUM,
+  chromiumAvailable,
+  openSignedIn,
+  openWorld,
+  type World,
+} from './support.js';
 
 const available = chromiumAvailable();
 const SHOTS =
@@ -47,36 +52,10 @@ describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 18
     if (!SHOTS.startsWith(ROOT)) rmSync(SHOTS, { recursive: true, force: true });
   });
 
-  async function signIn(page: Page, hash: string) {
-    await page.goto(`${world.url}/${hash}`);
-    await page.waitForLoadState('networkidle');
-    if (page.url().startsWith(world.issuer)) {
-      const field = page.locator('input[name="login"]');
-      if (await field.count()) {
-        await field.fill('erin');
-        await page.locator('input[name="password"]').fill('any');
-        await page.locator('button[type="submit"]').click();
-        await page.waitForLoadState('networkidle');
-      }
-      if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count()))
-        await page.locator('button[type="submit"]').click();
-    }
-    await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
-  }
+  const signIn = (page: Page, hash: string) => openSignedIn(world, page, hash);
 
-  async function approvalsOf(): Promise<Array<[string | null, string]>> {
-    const store = await openStore(undefined, join(world.dir, 'data'));
-    try {
-      return [
-        ...(await store.entriesForArtifact('shop', GENUINE)),
-        ...(await store.entriesForArtifact('shop', IMPOSTOR)),
-      ]
-        .filter((e) => e.kind === ENTRY.approval)
-        .map((e) => [e.artifact, e.actor]);
-    } finally {
-      await store.close();
-    }
-  }
+  const approvalsOf = async () =>
+    (await approvalEntries(world, [GENUINE, IMPOSTOR])).map((e) => [e.artifact, e.actor]);
 
   it('shows both in full, flags each with the other, asks to confirm, and approves the one clicked', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -7,6 +7,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openStore } from '../../src/app/open-ledger.js';
+import type { ChainedEntry } from '../../src/ledger/entry.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import { ROOT, runCli, type Served, spawnServe } from '../support/cli.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
 import { startOnFreePort } from '../support/ports.js';
@@ -229,4 +233,38 @@ export function writeMetrics(world: World, values: number[]): void {
     join(world.dir, 'contracts/shop/metrics.json'),
     JSON.stringify({ lookback: '10m', series: { 'error rate': [{ labels: {}, samples }] } }),
   );
+}
+
+/** Signs `login` in at the provider's page (any password), confirming consent if it asks. */
+export async function providerSignIn(world: World, page: Page, login: string): Promise<void> {
+  const field = page.locator('input[name="login"]');
+  if (await field.count()) {
+    await field.fill(login);
+    await page.locator('input[name="password"]').fill('any');
+    await page.locator('button[type="submit"]').click();
+    await page.waitForLoadState('networkidle');
+  }
+  if (page.url().startsWith(world.issuer) && (await page.locator('button[type="submit"]').count())) {
+    await page.locator('button[type="submit"]').click();
+  }
+}
+
+/** Goes to `hash` (a hash route); signs `login` in through the provider if the page sends us there. */
+export async function openSignedIn(world: World, page: Page, hash: string, login = 'erin'): Promise<void> {
+  await page.goto(`${world.url}/${hash}`);
+  await page.waitForLoadState('networkidle');
+  if (page.url().startsWith(world.issuer)) await providerSignIn(world, page, login);
+  await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
+}
+
+/** The approval entries recorded for `digests` in pipeline `shop`, read from the server's ledger. */
+export async function approvalEntries(world: World, digests: readonly string[]): Promise<ChainedEntry[]> {
+  const store = await openStore(undefined, join(world.dir, 'data'));
+  try {
+    const entries: ChainedEntry[] = [];
+    for (const digest of digests) entries.push(...(await store.entriesForArtifact('shop', digest)));
+    return entries.filter((e) => e.kind === ENTRY.approval);
+  } finally {
+    await store.close();
+  }
 }
