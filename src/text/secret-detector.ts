@@ -14,15 +14,123 @@
  */
 
 /**
- * The lower-case words of a key: split on `_ - . / space`, camelCase and digit boundaries
- * (`DB_PASSWORD` → db, password; `apiKey` → api, key; `HTTPToken` → http, token).
+ * Letters of other scripts that look like Latin ones, as a key's author may type them by accident
+ * (a Russian keyboard layout) or on purpose (`раssword` with Cyrillic р and а hid its value):
+ * Cyrillic, Greek, Armenian and IPA look-alikes, after Unicode's confusables.txt (UTS #39), cut to
+ * the letters a secret word can hold. A small table rather than a confusables package: the
+ * packages on npm carry the whole 6,000-line table for skeletons of any text, where key words need
+ * these letters only. Cyrillic letters are folded in both cases alike (`н` and `Н` to h), so that
+ * the Cyrillic secret words below, folded the same way, are found in either case.
  */
-export function keyWords(name: string): string[] {
+const LOOK_ALIKE_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  // Cyrillic, both cases: а в е к м н о р с т у х ѕ і ј ԁ ԛ ԝ һ ӏ.
+  ...[...'авекмнорстухѕіјԁԛԝһӏ'].flatMap((letter, index) => {
+    const latin = 'abekmhopctyxsijdqwhl'[index]!;
+    return [
+      [letter, latin],
+      [letter.toUpperCase(), latin.toUpperCase()],
+    ] as const;
+  }),
+  // Greek, each case as it looks.
+  ...[...'αΑΒεΕΖΗιΙκΚΜΝνοΟρΡτΤυΥχΧϲϹϳ'].map(
+    (letter, index) => [letter, 'aABeEZHiIkKMNvoOpPtTuYxXcCj'[index]!] as const,
+  ),
+  // Armenian and IPA letters, and the dotless i and j.
+  ...[...'օսհոɑɡɩıȷ'].map((letter, index) => [letter, 'ouhnagiij'[index]!] as const),
+];
+const LOOK_ALIKES = new Map(LOOK_ALIKE_PAIRS);
+const LOOK_ALIKE = new RegExp(`[${[...LOOK_ALIKES.keys()].join('')}]`, 'gu');
+
+/** Characters that show nothing (zero-width space and joiners, soft hyphen): `pass\u200Bword`. */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * `name` with compatibility forms (full-width `ｐａｓｓ`, half-width katakana) and accents folded
+ * (`contraseña` → contrasena, `hasło` → haslo) and invisible characters dropped.
+ */
+function foldMarks(name: string): string {
   return name
+    .replace(INVISIBLE, '')
     .replace(/ł/g, 'l')
     .replace(/Ł/g, 'L')
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
+function foldEveryLookAlike(text: string): string {
+  return text.replace(LOOK_ALIKE, (letter) => LOOK_ALIKES.get(letter)!);
+}
+
+/**
+ * Look-alike letters of other scripts read as the Latin ones they look like, in each word that
+ * holds a Latin letter (`раssword`) or only look-alikes (`ТОКЕN`). A word of another script with
+ * letters of its own (`ключевой`, `имя`) is left whole: folded, it would leave Latin scraps (`k`,
+ * `ebo`) that a word list could take for a word.
+ */
+function foldLookAlikes(text: string): string {
+  return text.replace(/\p{L}+/gu, (word) => {
+    const folded = foldEveryLookAlike(word);
+    return folded === word || /^[A-Za-z]+$/.test(folded) || /[A-Za-z]/.test(word) ? folded : word;
+  });
+}
+
+/**
+ * Secret words in scripts that are not Latin, by the English word each reads as: password in
+ * Russian, Ukrainian and Bulgarian (`пароль`, as a stem: `пароли`, `паролем`), Chinese (`密码`,
+ * `密碼`, `口令`), Japanese (`パスワード`, `暗証番号`), Korean (`비밀번호`), Greek (`συνθηματικό`),
+ * Hebrew (`סיסמה`), Arabic (`كلمة المرور`, `كلمة السر`) and Hindi (`पासवर्ड`); token (`токен`,
+ * `トークン`, `令牌`) and secret (`секрет`, `秘密`, `密钥`). Found inside longer words, as the
+ * English stems are. Latin words of other languages (`Passwort`, `senha`, `contraseña`) are in the
+ * lists below. Key (`ключ`, `키`) is left out: standing inside other words (`ключевой`, key-word) it
+ * would hide plain values, and as a short whole word it is too rare in configs to be worth it.
+ */
+const OTHER_SCRIPT_WORDS: Readonly<Record<'password' | 'token' | 'secret', readonly string[]>> = {
+  password: [
+    'парол',
+    '密码',
+    '密碼',
+    '口令',
+    'パスワード',
+    '暗証番号',
+    '비밀번호',
+    'συνθηματικό',
+    'סיסמה',
+    'סיסמא',
+    'كلمة المرور',
+    'كلمة السر',
+    'पासवर्ड',
+  ],
+  token: ['токен', 'トークン', '令牌'],
+  secret: ['секрет', '秘密', '密钥', '密鑰'],
+};
+
+/** One pattern for each English word, finding its words in either case, written with `fold` applied. */
+function otherScriptPatterns(fold: (word: string) => string): Array<{ english: string; pattern: RegExp }> {
+  return Object.entries(OTHER_SCRIPT_WORDS).map(([english, words]) => ({
+    english,
+    pattern: new RegExp(words.map((word) => fold(word).replace(/\s+/g, '\\s*')).join('|'), 'giu'),
+  }));
+}
+const OTHER_SCRIPT_AS_WRITTEN = otherScriptPatterns(foldMarks);
+// Every look-alike of a word folded: a word mixing scripts (`пaроль` with a Latin a) is folded whole.
+const OTHER_SCRIPT_FOLDED = otherScriptPatterns((word) => foldEveryLookAlike(foldMarks(word)));
+
+/**
+ * The lower-case words of a key: split on `_ - . / space`, camelCase and digit boundaries
+ * (`DB_PASSWORD` → db, password; `apiKey` → api, key; `HTTPToken` → http, token). Look-alike
+ * letters of other scripts read as Latin (`раssword` with Cyrillic р and а → password), and secret
+ * words of other scripts as their English word (`пароль_бд` → password; `数据库密码` → password).
+ */
+export function keyWords(name: string): string[] {
+  let folded = foldMarks(name);
+  // Most keys are ASCII: only others can hold a word of another script or a look-alike.
+  if (/[^\x00-\x7f]/.test(folded)) {
+    for (const { english, pattern } of OTHER_SCRIPT_AS_WRITTEN)
+      folded = folded.replace(pattern, `_${english}_`);
+    folded = foldLookAlikes(folded);
+    for (const { english, pattern } of OTHER_SCRIPT_FOLDED) folded = folded.replace(pattern, `_${english}_`);
+  }
+  return folded
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
