@@ -624,6 +624,16 @@ const KEY_VALUE_ATTRIBUTES = /\bkey\s*=\s*(["'])([^"'\n]{1,80})\1\s+value\s*=\s*
 const DIRECTIVE_LINE =
   /^([ \t]*)([A-Za-z_][A-Za-z0-9_.-]{0,80})[ \t]+("[^"\r\n]*"|'[^'\r\n]*'|[^\s"';#]+)[ \t]*;?[ \t]*$/dgm;
 
+/**
+ * A line of PostgreSQL's password file, `.pgpass`: `hostname:port:database:username:password`,
+ * `\:` and `\\` escaped, `*` matching anything; the password is the rest of the line, as libpq
+ * reads it (`passwordFromFile` in `fe-connect.c`). The port is digits or `*`, the first four fields
+ * have no spaces, and the host is `*` or holds a letter or a dot, so that a MAC address
+ * (`00:11:22:33:44:55`) or a time is not one. Groups: 1 the host, 2 the password.
+ */
+const PGPASS_LINE =
+  /^[ \t]*((?:[^:\\\s#]|\\.)(?:[^:\\\s]|\\.)*):(?:\d{1,5}|\*):(?:[^:\\\s]|\\.)+:(?:[^:\\\s]|\\.)+:([^\r\n]*[^\s])/dgm;
+
 /** A `.netrc` entry: `machine HOST` (or `default`) with a `login`; its `password` follows as a word. */
 const NETRC_ENTRY = /(?:^|\s)(?:machine\s+\S+|default)\s[\s\S]*?\blogin\s+\S+/;
 const NETRC_PASSWORD = /(?:^|\s)(?:password|account)\s+(\S+)/dg;
@@ -851,7 +861,7 @@ export function findSecrets(text: string): SecretFinding[] {
   return found;
 }
 
-/** Secret directives alone on a line (`requirepass …`) and `.netrc` passwords. */
+/** Secret directives alone on a line (`requirepass …`), `.pgpass` lines and `.netrc` passwords. */
 function findDirectives(text: string, found: SecretFinding[]): void {
   for (const match of text.matchAll(DIRECTIVE_LINE)) {
     if (!isSecretKey(match[2]!) || looksLikeFileName(match[2]!)) continue;
@@ -863,6 +873,13 @@ function findDirectives(text: string, found: SecretFinding[]): void {
       continue;
     const [start, end] = match.indices![3]!;
     found.push({ kind: `${match[2]} …`, start: quoted ? start + 1 : start, end: quoted ? end - 1 : end });
+  }
+  for (const match of text.matchAll(PGPASS_LINE)) {
+    const host = match[1]!;
+    if (host !== '*' && !/[A-Za-z.]/.test(host)) continue;
+    if (isPlaceholder(match[2]!)) continue;
+    const [start, end] = match.indices![2]!;
+    found.push({ kind: '.pgpass password', start, end });
   }
   if (NETRC_ENTRY.test(text)) {
     for (const match of text.matchAll(NETRC_PASSWORD)) {
