@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, keyWords } from '../../src/text/secret-detector.js';
+import { isSecretKey, keyWords, maskSecretsInText } from '../../src/text/secret-detector.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 /** Each key and a word of its value, distinct per key so that a leak names the key that leaked. */
@@ -35,6 +35,13 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['pass\u200bword', 'Z3roWidth'],
 ];
 
+/** Plain keys whose values are config text naming a secret in another script, and a word of it. */
+const TEXTS: ReadonlyArray<readonly [string, string, string, string]> = [
+  ['app_env', 'DB_РАSSWORD=', 'T3xtEnv', '\nHOST=db'],
+  ['application_yml', 'spring:\n  пароль: ', 'T3xtYaml', '\n  host: db'],
+  ['settings_json', '{"db": {"密码": "', 'T3xtJson', '"}}'],
+];
+
 describe('secret key names in other scripts', () => {
   it('read look-alike letters as Latin and secret words of other scripts as English', () => {
     for (const [name] of KEYS) expect([name, isSecretKey(name)]).toEqual([name, true]);
@@ -50,9 +57,33 @@ describe('secret key names in other scripts', () => {
       expect([name, isSecretKey(name)]).toEqual([name, false]);
   });
 
+  it('name secrets inside config text carried in a value', () => {
+    for (const [text, masked] of [
+      ['раssword=hunter2', 'раssword=***'],
+      ['DB_РАSSWORD=hunter2\nHOST=db', 'DB_РАSSWORD=***\nHOST=db'],
+      ['spring:\n  пароль: hunter2\n', 'spring:\n  пароль: ***\n'],
+      ['{"раssword": "hunter2"}', '{"раssword": "***"}'],
+      ['<пароль>hunter2</пароль>', '<пароль>***</пароль>'],
+      ['mysql --пароль hunter2x', 'mysql --пароль ***'],
+      ['X-Аpi-Key: hunter2', 'X-Аpi-Key: ***'],
+      ['rеquirepass hunter2', 'rеquirepass ***'],
+      ['Раssword=hunter2;Server=db', 'Раssword=***;Server=db'],
+      ['https://db/?tоken=abc123', 'https://db/?tоken=***'],
+      ['数据库密码=hunter2', '数据库密码=***'],
+      // Plain settings of other scripts stay readable.
+      ['хост: db.example\nимя: app', 'хост: db.example\nимя: app'],
+      ['主机=db', '主机=db'],
+    ])
+      expect(maskSecretsInText(text!)).toBe(masked);
+  });
+
   it('never print their values in a drift report, and still count them', async () => {
     const config = (stage: string) =>
-      KEYS.map(([key, word]) => `${JSON.stringify(key)}: ${word}${stage}\n`).join('') + `host: db-${stage}\n`;
+      KEYS.map(([key, word]) => `${JSON.stringify(key)}: ${word}${stage}\n`).join('') +
+      TEXTS.map(
+        ([key, text, word, end]) => `${key}: ${JSON.stringify(`${text}${word}${stage}${end}`)}\n`,
+      ).join('') +
+      `host: db-${stage}\n`;
     const dir = makeWorkspace(
       `version: 1
 pipeline: shop
@@ -80,7 +111,7 @@ stages:
       readFileSync(join(dir, 'out', file), 'utf8'),
     );
     const report = JSON.parse(json.stdout) as { differences: Array<{ path: string; secret?: boolean }> };
-    for (const [key, word] of KEYS) {
+    for (const [key, word] of [...KEYS, ...TEXTS.map(([key, , word]) => [key, word] as const)]) {
       // The key is still reported as drifted, its value as a secret.
       const difference = report.differences.find((entry) => entry.path === `/${key}`);
       expect([key, difference?.secret]).toEqual([key, true]);
