@@ -133,6 +133,11 @@ export function resolveClockSetting(options: { now?: string }, env: NodeJS.Proce
   const trimmed = text.trim();
   const valid = DATE_ONLY.test(trimmed) || DATE_TIME.test(trimmed);
   const fixed = new Date(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+  if (valid && /T\d{2}:\d{2}:60/i.test(trimmed))
+    throw new TollgateError(
+      'USAGE',
+      `${where} "${text}" names a leap second (:60), which has no instant of its own on this clock (JavaScript's time, like POSIX time, has no leap seconds): use :59 or the next minute's :00`,
+    );
   if (!valid || Number.isNaN(fixed.getTime()) || !sameCalendarDate(trimmed, fixed)) {
     throw new TollgateError(
       'USAGE',

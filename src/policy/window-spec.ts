@@ -224,6 +224,8 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
 }
 
 function badDateTime(key: string, value: string): string {
+  if (LEAP_SECOND.test(value))
+    return `invalid ${key} ${JSON.stringify(value)}: a leap second (:60) has no instant of its own on this clock (JavaScript's time, like POSIX time, has no leap seconds, and would read it as :59); write :59 or the next minute's :00`;
   return `invalid ${key} ${JSON.stringify(value)}; expected a date (2026-12-20), a local date-time (2026-12-20T18:00) or an instant (2026-12-20T17:00:00Z)`;
 }
 
@@ -247,6 +249,7 @@ function orderedWithoutZone(from: string, until: string): { until: number } | un
 
 /** An instant's time, or a local date-time's wall clock read as if in UTC; undefined when it does not parse. */
 function utcWallMs(text: string): number | undefined {
+  if (LEAP_SECOND.test(text)) return undefined;
   try {
     if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
     if (!LOCAL.test(text)) return undefined;
@@ -261,11 +264,18 @@ function utcWallMs(text: string): number | undefined {
   }
 }
 
+/**
+ * A second of 60 (`23:59:60Z`, RFC 3339's leap second). Temporal reads it as :59, so a freeze
+ * written to end at a leap second would end one second early, and `12:00:60` on a day without
+ * one would load: refused instead, as `--now` refuses it.
+ */
+const LEAP_SECOND = /T\d{2}:\d{2}:60/i;
+
 const LOCAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
 const ABSOLUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 export function isLocalDateTime(text: string): boolean {
-  if (!LOCAL.test(text)) return false;
+  if (!LOCAL.test(text) || LEAP_SECOND.test(text)) return false;
   try {
     Temporal.PlainDateTime.from(text, { overflow: 'reject' });
     return true;
@@ -285,7 +295,7 @@ export function toInstantMs(
   tz: string,
   disambiguation: 'compatible' | 'later' = 'compatible',
 ): number | undefined {
-  if (typeof text !== 'string') return undefined;
+  if (typeof text !== 'string' || LEAP_SECOND.test(text)) return undefined;
   try {
     if (ABSOLUTE.test(text)) return Temporal.Instant.from(text).epochMilliseconds;
     if (!LOCAL.test(text)) return undefined;
