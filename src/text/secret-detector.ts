@@ -723,18 +723,30 @@ const COMMAND_PASSWORDS: readonly RegExp[] = [
     ),
 );
 
-/** openssl's `-pass pass:…`, `-passin pass:…`, `-passout pass:…` and smbclient's `-U user%password`. Group 1: the password. */
+/**
+ * openssl's `-pass pass:…`, `-passin pass:…`, `-passout pass:…`, smbclient's `-U user%password`,
+ * and Oracle's `user/password` logon: in a JDBC URL (`jdbc:oracle:thin:scott/tiger@db:1521:ORCL`,
+ * the form Oracle's JDBC guide documents) and as the logon argument of its tools (`sqlplus
+ * scott/tiger@orcl`, `expdp system/pw directory=…`; a word with `=` before the slash is a
+ * parameter such as `file=/tmp/x.dmp`, not a user). Group 1: the password.
+ */
 const INLINE_PASSWORDS: readonly RegExp[] = [
   /(?:^|\s)-pass(?:in|out)?\s+['"]?pass:([^\s'"]+)/dg,
   new RegExp(
     String.raw`${COMMAND_START}smbclient(?=\s)[^\n;&|]*?\s(?:-U|--user)(?:\s+|=)['"]?[^\s%'"]+%([^\s'"]+)`,
     'dg',
   ),
+  /\bjdbc:oracle:(?:thin|oci8?|kprb):[^\s/@:"']+\/("[^"\n]*"|[^\s@"']+)@/dg,
+  new RegExp(
+    String.raw`${COMMAND_START}(?:sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl)(?=\s)[^\n;&|]*?\s['"]?[^\s/@'"=-][^\s/@'"=]*\/("[^"\n]*"|[^\s@'"]+)`,
+    'dg',
+  ),
 ];
 
 const PASSWORD_OPTIONS = [...COMMAND_PASSWORDS, ...INLINE_PASSWORDS];
 /** One cheap look for any of the tools above, before their patterns run. */
-const PASSWORD_TOOLS = /-pass|mysql|mariadb|sshpass|-cli|mongo|ldap|sqlcmd|bcp|login|smbclient/;
+const PASSWORD_TOOLS =
+  /-pass|mysql|mariadb|sshpass|-cli|mongo|ldap|sqlcmd|bcp|login|smbclient|oracle|sqlplus|rman|exp|imp|sqlldr|dgmgrl/;
 
 /** A shell variable standing for the value (`-p$MYSQL_PWD`, `-p"$PW"`): no secret is written there. */
 function isVariable(value: string): boolean {

@@ -1,6 +1,7 @@
 /**
  * Values that carry a credential by their shape, under keys that name nothing secret
- * (`connection`, `note`, `line`): a `.pgpass` line (`host:port:db:user:password`) was printed;
+ * (`connection`, `note`, `line`): a `.pgpass` line (`host:port:db:user:password`) and an Oracle
+ * logon (`jdbc:oracle:thin:scott/tiger@db`, `sqlplus scott/tiger@orcl`) were printed;
  * URLs with a password, PEM private keys, AWS key ids, JWTs, GitHub and Slack tokens and bearer
  * credentials already were hidden, and stay so. Look-alikes of the pgpass shape that hold no
  * password (`host:port`, a MAC address, a time) stay shown.
@@ -20,6 +21,20 @@ const SHAPES: ReadonlyArray<readonly [string, string, string, string, string]> =
     'L1nesSt',
     'L1nesPr',
   ],
+  [
+    'jdbc',
+    'jdbc:oracle:thin:app/Or4StJ@db:1521:ORCL',
+    'jdbc:oracle:thin:app/Or4PrJ@db:1521:ORCL',
+    'Or4StJ',
+    'Or4PrJ',
+  ],
+  [
+    'command',
+    'sqlplus -S app/Or4StC@orcl @run.sql',
+    'sqlplus -S app/Or4PrC@orcl @run.sql',
+    'Or4StC',
+    'Or4PrC',
+  ],
   ['upstream', 'postgres://app:Ur1St@db/app', 'postgres://app:Ur1Pr@db/app', 'Ur1St', 'Ur1Pr'],
   ['ident', 'AKIAIOSFODNN7STAGING', 'AKIAIOSFODNN7PRODUCT', 'AKIAIOSFODNN7STAGING', 'AKIAIOSFODNN7PRODUCT'],
   ['mirror', `ghp_${'S'.repeat(36)}`, `ghp_${'P'.repeat(36)}`, 'S'.repeat(36), 'P'.repeat(36)],
@@ -37,6 +52,27 @@ describe('credential shapes under plain keys', () => {
     expect(maskSecretsInText('*:*:*:postgres:S3cret!\n# a comment: kept\n')).toBe(
       '*:*:*:postgres:***\n# a comment: kept\n',
     );
+  });
+
+  it('find the password of an Oracle logon, in a JDBC URL and on a command line', () => {
+    for (const [text, masked] of [
+      [
+        'jdbc:oracle:thin:scott/tiger@db.example:1521:ORCL',
+        'jdbc:oracle:thin:scott/***@db.example:1521:ORCL',
+      ],
+      ['jdbc:oracle:thin:scott/"ti ger"@//db:1521/ORCL', 'jdbc:oracle:thin:scott/***@//db:1521/ORCL'],
+      ['sqlplus scott/tiger@orcl', 'sqlplus scott/***@orcl'],
+      ['expdp system/Manager1 directory=d dumpfile=x.dmp', 'expdp system/*** directory=d dumpfile=x.dmp'],
+      ['rman target sys/pw@prod', 'rman target sys/***@prod'],
+      // No password written: the wallet, OS authentication, a script, a parameter, a variable.
+      ['jdbc:oracle:thin:@db.example:1521:ORCL', 'jdbc:oracle:thin:@db.example:1521:ORCL'],
+      ['sqlplus / as sysdba', 'sqlplus / as sysdba'],
+      ['sqlplus -S @/opt/run.sql', 'sqlplus -S @/opt/run.sql'],
+      ['imp file=/tmp/x.dmp full=y', 'imp file=/tmp/x.dmp full=y'],
+      ['sqlplus scott/$ORACLE_PW@orcl', 'sqlplus scott/$ORACLE_PW@orcl'],
+      ['import foo/bar', 'import foo/bar'],
+    ])
+      expect(maskSecretsInText(text!)).toBe(masked);
   });
 
   it('leave values that only look like a pgpass line shown', () => {
