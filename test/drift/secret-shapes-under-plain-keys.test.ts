@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { maskSecretsInText, secretInValue } from '../../src/text/secret-detector.js';
+import { driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 /** Each plain key, its value in staging and in prod, and the secret part of each that must never show. */
@@ -93,21 +94,10 @@ describe('credential shapes under plain keys', () => {
   it('never print them in a drift report, and still count them', async () => {
     const config = (index: 1 | 2) =>
       `${SHAPES.map((shape) => `${shape[0]}: ${JSON.stringify(shape[index])}\n`).join('')}endpoint: "db-${index}.internal:5432"\n`;
-    const dir = makeWorkspace(
-      `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: rc
-    config: [staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [prod.yaml]
-`,
-      { 'staging.yaml': config(1), 'prod.yaml': config(2) },
-    );
+    const dir = makeWorkspace(driftYaml('        budget: { security: 0 }', { config: ['STAGE.yaml'] }), {
+      'staging.yaml': config(1),
+      'prod.yaml': config(2),
+    });
     const text = await runCli(['drift', 'staging', 'prod'], { cwd: dir });
     const json = await runCli(['drift', 'staging', 'prod', '--json'], { cwd: dir });
     const report = JSON.parse(json.stdout) as { differences: Array<{ path: string; secret?: boolean }> };

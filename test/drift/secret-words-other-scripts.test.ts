@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSecretKey, keyWords, maskSecretsInText } from '../../src/text/secret-detector.js';
+import { driftYaml } from '../support/builders.js';
 import { makeWorkspace, runCli } from '../support/cli.js';
 
 /** Each key and a word of its value, distinct per key so that a leak names the key that leaked. */
@@ -84,24 +85,10 @@ describe('secret key names in other scripts', () => {
         ([key, text, word, end]) => `${key}: ${JSON.stringify(`${text}${word}${stage}${end}`)}\n`,
       ).join('') +
       `host: db-${stage}\n`;
-    const dir = makeWorkspace(
-      `version: 1
-pipeline: shop
-artifact: { type: file }
-stages:
-  staging:
-    purpose: rc
-    config: [staging.yaml]
-  prod:
-    purpose: live
-    from: staging
-    config: [prod.yaml]
-    requires:
-      drift:
-        budget: { security: 0 }
-`,
-      { 'staging.yaml': config('Staging'), 'prod.yaml': config('Prod') },
-    );
+    const dir = makeWorkspace(driftYaml('        budget: { security: 0 }', { config: ['STAGE.yaml'] }), {
+      'staging.yaml': config('Staging'),
+      'prod.yaml': config('Prod'),
+    });
     const text = await runCli(['drift', 'staging', 'prod'], { cwd: dir });
     const json = await runCli(['drift', 'staging', 'prod', '--json'], { cwd: dir });
     const markdown = await runCli(['drift', 'staging', 'prod', '--markdown'], { cwd: dir });
