@@ -122,8 +122,8 @@ const OTHER_SCRIPT_FOLDED = otherScriptPatterns((word) => foldEveryLookAlike(fol
  * words of other scripts as their English word (`пароль_бд` → password; `数据库密码` → password).
  */
 export function keyWords(name: string): string[] {
-  let folded = foldMarks(name);
-  // Most keys are ASCII: only others can hold a word of another script or a look-alike.
+  // Most keys are ASCII: only others have marks to fold, or a word of another script or a look-alike.
+  let folded = /[^\x00-\x7f]/.test(name) ? foldMarks(name) : name;
   if (/[^\x00-\x7f]/.test(folded)) {
     for (const { english, pattern } of OTHER_SCRIPT_AS_WRITTEN)
       folded = folded.replace(pattern, `_${english}_`);
