@@ -17,9 +17,9 @@
  * Letters of other scripts that look like Latin ones, as a key's author may type them by accident
  * (a Russian keyboard layout) or on purpose (`раssword` with Cyrillic р and а hid its value):
  * Cyrillic, Greek, Armenian and IPA look-alikes, after Unicode's confusables.txt (UTS #39), cut to
- * the letters a secret word can hold. A small table rather than a confusables package: the
- * packages on npm carry the whole 6,000-line table for skeletons of any text, where key words need
- * these letters only. Cyrillic letters are folded in both cases alike (`н` and `Н` to h), so that
+ * the letters a secret word can hold. A small table rather than a dependency carrying Unicode's
+ * whole confusables table (skeletons of any text): key words need only these letters, and a
+ * reviewer can read them at a glance. Cyrillic letters are folded in both cases alike (`н` and `Н` to h), so that
  * the Cyrillic secret words below, folded the same way, are found in either case.
  */
 const LOOK_ALIKE_PAIRS: ReadonlyArray<readonly [string, string]> = [
