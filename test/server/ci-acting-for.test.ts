@@ -5,20 +5,14 @@
  * yes: alice approves, pushes, and her job promotes prod, so one person both approved and promoted
  * under `notBy: [promoter]`; or she approves twice through two jobs.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../src/contract/types.js';
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator, personClaimsOf } from '../../src/server/oidc-ci.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
+import { personClaimsOf } from '../../src/server/oidc-ci.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest, junit } from '../support/cli.js';
 import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
-
-type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+import { type OidcIssuer, openCiServer, startOidcIssuer, type TestServer } from './support.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 /** The shop pipeline with prod under `requires` (YAML lines at prod's indent), `head` before stages. */
@@ -46,29 +40,16 @@ const ATTESTED = shopWith(
 );
 const base = '/api/v1/pipelines/shop';
 
-let jwksServer: Server;
-let jwks: string;
+/** Serves the JWKS for GitHub's issuer (jwksUri) and is itself the GitLab-like issuer. */
+let gitlabIssuer: OidcIssuer;
 let gitlab: string;
-let privateKey: CryptoKey;
 let server: TestServer | undefined;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  privateKey = pair.privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwksServer = createServer((req, res) => {
-    const here = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer: here, jwks_uri: `${here}/jwks` }));
-    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
-  gitlab = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
-  jwks = `${gitlab}/jwks`;
+  gitlabIssuer = await startOidcIssuer('RS256');
+  gitlab = gitlabIssuer.url;
 });
-afterAll(() => new Promise((resolve) => jwksServer.close(resolve)));
+afterAll(() => gitlabIssuer.close());
 afterEach(async () => {
   await server?.dispose();
   server = undefined;
@@ -78,7 +59,7 @@ function configOf(extra = ''): ServerConfig {
   return parseServerConfig(
     `ciIssuers:
   - issuer: ${GITHUB}
-    jwksUri: ${jwks}
+    jwksUri: ${gitlabIssuer.jwksUri}
     audience: tollgate
 ${extra}    rules:
       - match: { repository: "shop/*", job_workflow_ref: "*approve*" }
@@ -110,21 +91,11 @@ ${extra}    rules:
   );
 }
 
-function sign(claims: Record<string, unknown>, iss = GITHUB) {
-  return new SignJWT({ sub: 'repo:shop/checkout', ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(iss)
-    .setAudience('tollgate')
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(privateKey);
-}
+const sign = (claims: Record<string, unknown>, iss = GITHUB) =>
+  gitlabIssuer.mint({ sub: 'repo:shop/checkout', ...claims }, { iss });
 
 async function open(contract = SHOP, config = configOf()): Promise<TestServer> {
-  server = await openTestServer(sqliteBackend, {
-    contracts: [contract],
-    authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
-  });
+  server = await openCiServer(sqliteBackend, config, { contracts: [contract] });
   return server;
 }
 

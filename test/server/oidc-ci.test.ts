@@ -5,46 +5,25 @@
  * id, `alg: none`, and HS256 "signed" with the issuer's public key.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-
 import { parseServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import {
+  type MintOptions,
+  type OidcIssuer,
+  openCiServer,
+  type SigningKey,
+  startOidcIssuer,
+  type TestServer,
+} from './support.js';
 
-let issuerServer: Server;
-let issuer: string;
-let privateKey: CryptoKey;
+let issuer: OidcIssuer;
 let publicPem: string;
-let otherKey: CryptoKey;
+let otherKey: SigningKey;
 let server: TestServer;
-let ciIssuers: ReturnType<typeof parseServerConfig>['ciIssuers'];
-
-beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  privateKey = pair.privateKey;
-  publicPem = await exportSPKI(pair.publicKey);
-  otherKey = (await generateKeyPair('RS256')).privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    const base = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
-    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-  const config = parseServerConfig(
-    `ciIssuers:
-  - issuer: ${issuer}
+const ciYaml = () => `ciIssuers:
+  - issuer: ${issuer.url}
     audience: tollgate
     rules:
       - match: { repository: shop/checkout, ref: refs/heads/main }
@@ -56,17 +35,17 @@ beforeAll(async () => {
         principal: "github:{repository}@{environment}"
         role: ci
         pipelines: [checkout]
-`,
-    'server.yaml',
-  );
-  ciIssuers = config.ciIssuers;
-  server = await openTestServer(sqliteBackend, {
-    authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
-  });
+`;
+
+beforeAll(async () => {
+  issuer = await startOidcIssuer('RS256');
+  publicPem = await exportSPKI(issuer.publicKey);
+  otherKey = (await generateKeyPair('RS256')).privateKey;
+  server = await openCiServer(sqliteBackend, ciYaml());
 });
 afterAll(async () => {
   await server.dispose();
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await issuer.close();
 });
 
 const CLAIMS = {
@@ -75,30 +54,13 @@ const CLAIMS = {
   sub: 'repo:shop/checkout:ref:refs/heads/main',
 };
 
-function sign(
-  claims: Record<string, unknown> = CLAIMS,
-  options: {
-    iss?: string;
-    aud?: string | string[];
-    exp?: string | number;
-    iat?: number;
-    kid?: string;
-    key?: CryptoKey;
-  } = {},
-) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
-    .setIssuer(options.iss ?? issuer)
-    .setAudience(options.aud ?? 'tollgate')
-    .setIssuedAt(options.iat)
-    .setExpirationTime(options.exp ?? '10m')
-    .sign(options.key ?? privateKey);
-}
+const sign = (claims: Record<string, unknown> = CLAIMS, options: MintOptions = {}) =>
+  issuer.mint(claims, options);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const payload = () => ({
   ...CLAIMS,
-  iss: issuer,
+  iss: issuer.url,
   aud: 'tollgate',
   iat: Math.floor(Date.now() / 1000),
   exp: Math.floor(Date.now() / 1000) + 600,
@@ -122,7 +84,7 @@ describe('OIDC ID tokens from CI', () => {
         role: 'ci',
         pipelines: ['checkout'],
         stages: ['dev'],
-        via: `oidc:${issuer}`,
+        via: `oidc:${issuer.url}`,
       },
     });
     const prod = await whoami(await sign({ ...CLAIMS, ref: 'refs/tags/v1', environment: 'production' }));
@@ -301,8 +263,7 @@ describe('OIDC ID tokens from CI', () => {
   });
 
   it('checks a fresh ID token from a client out of failed authentications, since a job gets a new one each run', async () => {
-    const limited = await openTestServer(sqliteBackend, {
-      authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(ciIssuers)],
+    const limited = await openCiServer(sqliteBackend, ciYaml(), {
       rateLimit: { perMinute: 3000, burst: 600, authFailures: 2 },
     });
     try {

@@ -5,76 +5,46 @@
  * must count them as one too: otherwise each spelling gets its own budget, and a retry under
  * another spelling is written a second time instead of being answered the first answer.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { fakeDigest } from '../support/cli.js';
 import { BACKENDS, sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import { type OidcIssuer, openCiServer, startOidcIssuer, type TestServer } from './support.js';
 
-let issuerServer: Server;
-let issuer: string;
-let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let issuer: OidcIssuer;
 let server: TestServer | undefined;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  privateKey = pair.privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    const base = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
-    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+  issuer = await startOidcIssuer('ES256');
 });
 afterEach(async () => {
   await server?.dispose();
   server = undefined;
 });
 afterAll(async () => {
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await issuer.close();
 });
 
-const config = () =>
-  parseServerConfig(
-    `ciIssuers:
-  - issuer: ${issuer}
+const config = () => `ciIssuers:
+  - issuer: ${issuer.url}
     audience: tollgate
     rules:
       - match: { repository: shop/billing }
         principal: "{actor}"
         role: ci
         pipelines: [billing]
-`,
-    'server.yaml',
-  );
+`;
 
 const idToken = (actor: string) =>
-  new SignJWT({ repository: 'shop/billing', actor, sub: `repo:shop/billing:actor:${actor}` })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience('tollgate')
-    .setIssuedAt()
-    .setExpirationTime('600s')
-    .sign(privateKey);
+  issuer.mint(
+    { repository: 'shop/billing', actor, sub: `repo:shop/billing:actor:${actor}` },
+    { exp: '600s' },
+  );
 
 const SPELLINGS = ['Deployer', 'deployer', '\uff24\uff25\uff30\uff2c\uff2f\uff39\uff25\uff32'];
 
 describe('two spellings of one CI principal', () => {
   it('share one rate limit', async () => {
-    server = await openTestServer(sqliteBackend, {
-      authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config().ciIssuers)],
-      rateLimit: { perMinute: 1, burst: 2 },
-    });
+    server = await openCiServer(sqliteBackend, config(), { rateLimit: { perMinute: 1, burst: 2 } });
     const [first, second, third] = await Promise.all(SPELLINGS.map(idToken));
     expect((await server.call('GET', '/api/v1/whoami', first)).status).toBe(200);
     expect((await server.call('GET', '/api/v1/whoami', second)).status).toBe(200);
@@ -86,9 +56,7 @@ describe('two spellings of one CI principal', () => {
 
 describe.each(BACKENDS)('two spellings of one CI principal ($title)', (backend) => {
   it('share the scope of an Idempotency-Key: the retry under another spelling is replayed, recorded once', async () => {
-    server = await openTestServer(backend, {
-      authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config().ciIssuers)],
-    });
+    server = await openCiServer(backend, config());
     const s = server;
     const [upper, lower] = await Promise.all(SPELLINGS.slice(0, 2).map(idToken));
     const D = fakeDigest(`spellings-${backend.name}`);

@@ -2,13 +2,17 @@
  * A server app over a real store (SQLite file or a fresh PostgreSQL schema) with real API tokens,
  * called as a function (`app.request`), the way hono's own tests call theirs.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServices } from '../../src/app/create-services.js';
 import { type AppServices, type ClockSource, contractSource } from '../../src/app/services.js';
 import { createToken } from '../../src/app/tokens.js';
 import type { Contract } from '../../src/contract/types.js';
 import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/server/app.js';
-import { parseServerConfig } from '../../src/server/config.js';
+import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
 import type { Authenticator } from '../../src/server/identity.js';
+import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
 import { type Backend, type StoreHandle, sqliteBackend } from '../support/stores.js';
@@ -129,5 +133,80 @@ ${more}`,
   return openTestServer(sqliteBackend, {
     login: { config: config.login!, clientSecret: 'tollgate-secret' },
     ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+  });
+}
+
+export type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+/** What `mint` may set otherwise than a genuine token of now from this issuer. */
+export interface MintOptions {
+  /** `iss` (default: the issuer's own URL). */
+  iss?: string;
+  /** `aud` (default: tollgate). */
+  aud?: string | string[];
+  /** `exp`: a jose duration such as `10m` (the default) or seconds since the epoch. */
+  exp?: string | number;
+  /** `iat` in seconds since the epoch (default: now). */
+  iat?: number;
+  /** The header's key id (default: k1, the key the JWKS serves). */
+  kid?: string;
+  /** The key that signs (default: the issuer's own). */
+  key?: SigningKey;
+}
+
+/** A real OpenID issuer on loopback: a discovery document and a JWKS of one key, `k1`. */
+export interface OidcIssuer {
+  /** Its URL, the `iss` of what it mints. */
+  url: string;
+  /** Where its JWKS is served. */
+  jwksUri: string;
+  publicKey: SigningKey;
+  /** Signs an ID token with its key (or as `options` say). */
+  mint(claims: Record<string, unknown>, options?: MintOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startOidcIssuer(alg: 'ES256' | 'RS256' = 'RS256'): Promise<OidcIssuer> {
+  const pair = await generateKeyPair(alg, { extractable: true });
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg, use: 'sig' };
+  let url = '';
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/openid-configuration')
+      res.end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
+    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
+    else res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    jwksUri: `${url}/jwks`,
+    publicKey: pair.publicKey,
+    mint: (claims, options = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg, kid: options.kid ?? 'k1' })
+        .setIssuer(options.iss ?? url)
+        .setAudience(options.aud ?? 'tollgate')
+        .setIssuedAt(options.iat)
+        .setExpirationTime(options.exp ?? '10m')
+        .sign(options.key ?? pair.privateKey),
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
+
+/**
+ * A server taking API tokens and the CI ID tokens of the issuers a server.yaml's `ciIssuers`
+ * names (the YAML, or the configuration parsed from it).
+ */
+export function openCiServer(
+  backend: Backend,
+  config: string | ServerConfig,
+  options: Omit<Parameters<typeof openTestServer>[1] & object, 'authenticate'> = {},
+): Promise<TestServer> {
+  const { ciIssuers } = typeof config === 'string' ? parseServerConfig(config, 'server.yaml') : config;
+  return openTestServer(backend, {
+    ...options,
+    authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(ciIssuers)],
   });
 }

@@ -6,38 +6,19 @@
  * An expiresIn past the maker's end is refused (403, nothing made); without one, the default 90
  * days is cut to the maker's end.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerConfig } from '../../src/server/config.js';
-import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { sqliteBackend } from '../support/stores.js';
-import { openTestServer, type TestServer } from './support.js';
+import { type OidcIssuer, openCiServer, startOidcIssuer, type TestServer } from './support.js';
 
-let issuerServer: Server;
-let issuer: string;
-let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let issuer: OidcIssuer;
 let server: TestServer;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  privateKey = pair.privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    const base = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
-    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-  const config = parseServerConfig(
+  issuer = await startOidcIssuer('ES256');
+  server = await openCiServer(
+    sqliteBackend,
     `ciIssuers:
-  - issuer: ${issuer}
+  - issuer: ${issuer.url}
     audience: tollgate
     rules:
       - match: { repository: shop/infra }
@@ -45,25 +26,18 @@ beforeAll(async () => {
         role: admin
         pipelines: [checkout]
 `,
-    'server.yaml',
   );
-  server = await openTestServer(sqliteBackend, {
-    authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(config.ciIssuers)],
-  });
 });
 afterAll(async () => {
   await server.dispose();
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await issuer.close();
 });
 
 const idToken = (lifetimeS: number) =>
-  new SignJWT({ repository: 'shop/infra', sub: 'repo:shop/infra:ref:refs/heads/main' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience('tollgate')
-    .setIssuedAt()
-    .setExpirationTime(`${lifetimeS}s`)
-    .sign(privateKey);
+  issuer.mint(
+    { repository: 'shop/infra', sub: 'repo:shop/infra:ref:refs/heads/main' },
+    { exp: `${lifetimeS}s` },
+  );
 
 type Made = { token?: string; expiresAt?: string; error?: { code: string; message: string } };
 
