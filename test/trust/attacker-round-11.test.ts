@@ -81,35 +81,48 @@ stages:
   dev: { purpose: dev }
 `;
 
-describe('a VSA without its ledger entry, checked against the ledger at hand', () => {
-  const handles: StoreHandle[] = [];
-  afterEach(async () => {
-    for (const handle of handles.splice(0)) await handle.dispose();
-  });
-  function requestFor(store: LedgerStore, env: Environment, minute: number) {
-    const services = createServices({
-      contracts: contractSource([contractOf(CONTRACT)]),
-      store,
-      env,
-      clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
-    });
-    return requestOf(services, { principal: 'ci', pipeline: 'shop' });
-  }
+const handles: StoreHandle[] = [];
+afterEach(async () => {
+  for (const handle of handles.splice(0)) await handle.dispose();
+});
 
+/** A fresh SQLite ledger, disposed of after the test. */
+async function openLedger(): Promise<StoreHandle> {
+  const handle = await sqliteBackend.open();
+  handles.push(handle);
+  return handle;
+}
+
+/** A request as `ci` on the shop pipeline at `minute` past midnight, 1 December 2026. */
+function requestFor(store: LedgerStore, env: Environment, minute: number) {
+  const services = createServices({
+    contracts: contractSource([contractOf(CONTRACT)]),
+    store,
+    env,
+    clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+  });
+  return requestOf(services, { principal: 'ci', pipeline: 'shop' });
+}
+
+/** A new Ed25519 VSA key pair in a temporary folder, and the environment that signs with it. */
+function verifierKeys() {
+  const dir = tempDir();
+  const pair = generateKeyPairSync('ed25519');
+  const keyFile = join(dir, 'verifier.key');
+  const publicFile = join(dir, 'verifier.pub');
+  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  return { dir, keyFile, publicFile, env: { TOLLGATE_VSA_KEY: keyFile } };
+}
+
+describe('a VSA without its ledger entry, checked against the ledger at hand', () => {
   it('is not admitted as checked by a ledger that never recorded its promotion (restored from before it)', async () => {
-    const dir = tempDir();
-    const pair = generateKeyPairSync('ed25519');
-    const keyFile = join(dir, 'verifier.key');
-    const publicFile = join(dir, 'verifier.pub');
-    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    const env = { TOLLGATE_VSA_KEY: keyFile };
+    const { dir, keyFile, publicFile, env } = verifierKeys();
     const A = fakeDigest('a11round');
     const B = fakeDigest('b11round');
 
     // B promoted into dev; its VSA as one from before checkpoints: re-signed without tollgateLedger.
-    const issuing = await sqliteBackend.open();
-    handles.push(issuing);
+    const issuing = await openLedger();
     await registerArtifact(requestFor(issuing.store, env, 1), { digest: B });
     const issued = await promote(requestFor(issuing.store, env, 2), 'dev', B);
     const statement = JSON.parse(Buffer.from(issued.vsa!.payload, 'base64').toString('utf8')) as Statement & {
@@ -120,8 +133,7 @@ describe('a VSA without its ledger entry, checked against the ledger at hand', (
     writeFileSync(file, JSON.stringify(signVsa(statement, readPrivateKeyFile(keyFile))));
 
     // The ledger at hand: the same pipeline put back to before B's promotion (B registered only).
-    const restored = await sqliteBackend.open();
-    handles.push(restored);
+    const restored = await openLedger();
     await registerArtifact(requestFor(restored.store, env, 1), { digest: A });
     await promote(requestFor(restored.store, env, 2), 'dev', A);
     await registerArtifact(requestFor(restored.store, env, 3), { digest: B });
@@ -147,31 +159,10 @@ describe('a VSA without its ledger entry, checked against the ledger at hand', (
 });
 
 describe('a VSA checked against the ledger at hand, after its promotion failed post-deploy verification', () => {
-  const handles: StoreHandle[] = [];
-  afterEach(async () => {
-    for (const handle of handles.splice(0)) await handle.dispose();
-  });
-  function requestFor(store: LedgerStore, env: Environment, minute: number) {
-    const services = createServices({
-      contracts: contractSource([contractOf(CONTRACT)]),
-      store,
-      env,
-      clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
-    });
-    return requestOf(services, { principal: 'ci', pipeline: 'shop' });
-  }
-
   it('is not admitted: the ledger no longer trusts the promotion it vouches for', async () => {
-    const dir = tempDir();
-    const pair = generateKeyPairSync('ed25519');
-    const keyFile = join(dir, 'verifier.key');
-    const publicFile = join(dir, 'verifier.pub');
-    writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeFileSync(publicFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    const env = { TOLLGATE_VSA_KEY: keyFile };
+    const { dir, publicFile, env } = verifierKeys();
     const B = fakeDigest('b11failed');
-    const handle = await sqliteBackend.open();
-    handles.push(handle);
+    const handle = await openLedger();
     await registerArtifact(requestFor(handle.store, env, 1), { digest: B });
     const issued = await promote(requestFor(handle.store, env, 2), 'dev', B);
     const file = join(dir, 'b.vsa.json');
