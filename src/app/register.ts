@@ -15,6 +15,11 @@ export interface RegisterOptions {
   file?: string;
   /** A digest given directly (`sha256:…`). */
   digest?: string;
+  /**
+   * With a sha256 `digest` only: the sha512 (128 lower-case hex digits) of the same bytes, hashed
+   * in the same read by whoever holds them (a remote `register --file`); recorded as `file` records it.
+   */
+  sha512?: string;
   /** An image in a registry (`REGISTRY/REPO:TAG` or `REGISTRY/REPO@sha256:…`), resolved to its digest. */
   image?: string;
   labels?: Record<string, string>;
@@ -96,6 +101,8 @@ export async function registerArtifact(
       msg`register needs exactly one of ${field('file')} PATH, ${field('digest')} sha256:… or ${field('image')} REGISTRY/REPO:TAG`,
     );
   }
+  if (options.sha512 !== undefined && options.digest === undefined)
+    throw new TollgateError('USAGE', msg`${field('sha512')} goes with ${field('digest')} only`);
   let digest: string;
   let source: string;
   let image: ImageRecord | undefined;
@@ -122,6 +129,19 @@ export async function registerArtifact(
         ? assertImageDigest(options.digest!.trim(), field('digest'))
         : assertDigest(options.digest!.trim(), field('digest'));
     source = 'digest';
+    if (options.sha512 !== undefined) {
+      if (!digest.startsWith('sha256:'))
+        throw new TollgateError(
+          'USAGE',
+          msg`${field('sha512')} goes with a sha256 digest, the other digest of the same read; ${field('digest')} ${digest} is not one`,
+        );
+      if (!/^[0-9a-f]{128}$/.test(options.sha512))
+        throw new TollgateError(
+          'DIGEST_INVALID',
+          msg`${field('sha512')} "${options.sha512}": expected 128 lower-case hex digits (the sha512 of the bytes, no "sha512:")`,
+        );
+      digests = { sha512: options.sha512 };
+    }
   }
   const labels = options.labels ?? {};
   const store = await ctx.services.store();

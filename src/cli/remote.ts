@@ -303,6 +303,27 @@ export class Remote {
     return this.answerOf<T>(document, `a decision about ${digest} entering ${stage}`, problem);
   }
 
+  /**
+   * `decisionOf` for a decision asked by `digest`, which may be the sha512 of an artifact the
+   * server keeps under its sha256 (docs/trust.md, "The identity of an artifact"): the server then
+   * answers about that sha256. Such an answer is about what was asked once the server's passport
+   * of the artifact it names records that sha512; any other answer is judged as by `decisionOf`.
+   * @throws TollgateError STORE_UNAVAILABLE (exit 4) saying what the answer lacks
+   */
+  async decisionAbout<T extends Decision>(document: unknown, stage: string, digest: string): Promise<T> {
+    const asked = digest.toLowerCase();
+    const found = ((document ?? {}) as { artifact?: { digest?: unknown } }).artifact?.digest;
+    if (asked.startsWith('sha512:') && typeof found === 'string' && /^sha256:[0-9a-f]{64}$/.test(found)) {
+      const { document: passport } = await this.request<{
+        artifact?: { digest?: unknown; digests?: { sha512?: unknown } };
+      }>('GET', this.artifactPath(found));
+      const artifact = passport?.artifact;
+      if (artifact?.digest === found && `sha512:${String(artifact.digests?.sha512)}` === asked)
+        return this.decisionOf<T>(document, stage, found);
+    }
+    return this.decisionOf<T>(document, stage, digest);
+  }
+
   /** The drift report answered, once it is one between the stages asked (see decisionOf). */
   driftOf<T>(document: unknown, upstream: string, stage: string): T {
     const found = (document ?? {}) as Record<string, unknown>;

@@ -778,7 +778,11 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       const request = await requestFor(c, deps, pipelineOf(c));
       // The same label rules as the CLI's --label key=value.
       const labels = parseLabels(Object.entries(body.labels ?? {}).map(([k, v]) => `${k}=${v}`));
-      const result = await registerArtifact(request, { digest: body.digest, labels });
+      const result = await registerArtifact(request, {
+        digest: body.digest,
+        labels,
+        ...(body.sha512 === undefined ? {} : { sha512: body.sha512 }),
+      });
       return answer(c, registerDocument(result), result.created ? 201 : 200);
     },
   );

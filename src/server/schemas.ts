@@ -86,6 +86,13 @@ const labels = z.record(z.string(), z.string()).openapi({ example: { version: '1
 export const registerBody = z
   .object({
     digest: digestValue,
+    sha512: z
+      .string()
+      .regex(/^[0-9a-f]{128}$/, 'the sha512 of the same bytes: 128 lower-case hex digits, no "sha512:"')
+      .optional()
+      .describe(
+        'With a sha256 `digest`: the sha512 of the same bytes, hashed in the same read (`tollgate register --file` sends it), recorded beside it as a local `register --file` records it, so the sha512 names the artifact too.',
+      ),
     labels: labels.optional(),
   })
   .strict()

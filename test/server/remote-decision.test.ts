@@ -83,6 +83,16 @@ describe('a remote decision', () => {
         expect(run.stderr, label).not.toContain('internal error');
       }
     }
+    // Asked by a sha512, a decision about a sha256 is one about what was asked only when the
+    // server's passport of that sha256 records the sha512: here it records none.
+    answer = decision({});
+    status = 200;
+    const SHA512 = `sha512:${'ab'.repeat(64)}`;
+    for (const verb of ['check', 'promote']) {
+      const run = await runCli([verb, 'prod', '--artifact', SHA512, '--json'], { cwd, env });
+      expect(run.code, `${verb} by sha512\n${run.stdout}\n${run.stderr}`).toBe(4);
+      expect(run.stderr).toContain(`it is about artifact ${D}, not ${SHA512}`);
+    }
     // The other verbs whose exit code is read from the answer: drift (1 over budget) and a
     // rollback check (1 tripped), which exited 0 on {} as "within budget" and "healthy".
     answer = '{}';

@@ -21,7 +21,7 @@ export function defineCheck(program: Command): void {
         const { document } = await remote.request('GET', remote.stagePath(stage, '/check'), {
           query: { artifact: digest },
         });
-        await printDecision(command, remote.decisionOf<Decision>(document, stage, digest));
+        await printDecision(command, await remote.decisionAbout<Decision>(document, stage, digest));
         return;
       }
       await withContext(command, async (ctx) => {

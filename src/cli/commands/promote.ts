@@ -58,7 +58,7 @@ export function definePromote(program: Command): void {
           },
         });
         const { status, headers } = answer;
-        const document = remote.decisionOf<Decision & { promotion?: { message?: string } }>(
+        const document = await remote.decisionAbout<Decision & { promotion?: { message?: string } }>(
           answer.document,
           stage,
           digest,

@@ -49,13 +49,21 @@ export function defineRegister(program: Command): void {
         assertLocalOnly('--image', flags.image, 'give --digest (or --file, digested here)');
         if ((flags.file === undefined) === (flags.digest === undefined))
           throw new TollgateError('USAGE', 'register needs exactly one of --file PATH or --digest sha256:…');
-        // The file is digested here, where it is; only the digest and labels go to the server.
-        const { digestPath } = await import('../../artifact/file-digest.js');
-        const digest = flags.digest ?? (await digestPath(flags.file!));
+        // The file is digested here, where it is; its digests and labels go to the server, the
+        // sha512 of the same read beside the sha256 as a local register --file records it.
+        const { digestPathForRegister } = await import('../../artifact/file-digest.js');
+        const read = flags.file === undefined ? undefined : await digestPathForRegister(flags.file);
+        const digest = flags.digest ?? read!.digest;
         const { document } = await remote.request<Parameters<typeof print>[0]>(
           'POST',
           remote.pipelinePath('/artifacts'),
-          { json: { digest, labels: parseLabels(flags.label) } },
+          {
+            json: {
+              digest,
+              ...(read?.sha512 === undefined ? {} : { sha512: read.sha512 }),
+              labels: parseLabels(flags.label),
+            },
+          },
         );
         print(document);
         return;
