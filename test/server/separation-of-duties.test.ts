@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contractOf } from '../support/builders.js';
 import { FIXTURES, fakeDigest, junit } from '../support/cli.js';
-import { BACKENDS, sqliteBackend } from '../support/stores.js';
+import { BACKENDS, type Backend, sqliteBackend } from '../support/stores.js';
 import { openTestServer, type TestServer } from './support.js';
 
 const SHOP = contractOf(`version: 1
@@ -261,15 +261,27 @@ stages:
 const YAML = { 'content-type': 'application/yaml' };
 const TEAM_V2 = TEAM_V1.replace('from: [lead]', 'from: [lead, erin]');
 
+/** A server on TEAM_V1 with API tokens for root and mallory (admins of shop) and ci-bot (ci). */
+async function openTeam(backend: Backend) {
+  server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
+  const s = server;
+  const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
+  const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
+  const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+  return { s, root, mallory, ci };
+}
+
+/** Registers `digest` and promotes it into dev as `ci`. */
+async function inDev(s: TestServer, ci: string, digest: string): Promise<void> {
+  expect((await s.call('POST', `${base}/artifacts`, ci, { digest })).status).toBe(201);
+  expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: digest })).status).toBe(201);
+}
+
 describe.each(BACKENDS)(
   'a token made over the API in a name the contract comes to give a standing to ($title)',
   (backend) => {
     it('acts for nobody once the contract names that person; a token of their own still acts', async () => {
-      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
-      const s = server;
-      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
-      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
-      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      const { s, root, mallory, ci } = await openTeam(backend);
       // Today nobody called erin has a standing: mallory, an admin of the pipeline, may make the token.
       const made = await s.call('POST', '/api/v1/tokens', mallory, {
         role: 'approver',
@@ -280,8 +292,7 @@ describe.each(BACKENDS)(
       const forged = (await made.json()) as { token: string; createdBy: string; madeVia?: string };
       expect(forged).toMatchObject({ createdBy: 'mallory', madeVia: 'api' });
       const D = fakeDigest('made-in-her-name');
-      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
-      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+      await inDev(s, ci, D);
 
       // Then the admins make erin an approver of prod.
       const pushed = await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML);
@@ -338,11 +349,7 @@ describe.each(BACKENDS)(
     });
 
     it('a token made in another name passes its maker on to every token it makes, so none launders the name', async () => {
-      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
-      const s = server;
-      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
-      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
-      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      const { s, root, mallory, ci } = await openTeam(backend);
       const make = async (token: string, body: Record<string, unknown>) =>
         s.call('POST', '/api/v1/tokens', token, { pipelines: ['shop'], ...body });
       // Nobody called erin has a standing yet: mallory makes an admin token in that name, and
@@ -355,8 +362,7 @@ describe.each(BACKENDS)(
       const child = (await second.json()) as { token: string; createdBy: string };
       expect(child.createdBy).toBe('mallory');
       const D = fakeDigest('laundered-name');
-      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
-      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+      await inDev(s, ci, D);
 
       // The admins make erin an approver: neither token acts for her, nor makes another that would.
       expect((await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML)).status).toBe(201);
@@ -376,11 +382,7 @@ describe.each(BACKENDS)(
     });
 
     it('cannot replay the answer of a write that a credential of the same name made under an Idempotency-Key', async () => {
-      server = await openTestServer(backend, { contracts: [contractOf(TEAM_V1)] });
-      const s = server;
-      const root = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'root' });
-      const mallory = await s.token({ role: 'admin', pipelines: ['shop'], principal: 'mallory' });
-      const ci = await s.token({ role: 'ci', pipelines: ['shop'], principal: 'ci-bot' });
+      const { s, root, mallory, ci } = await openTeam(backend);
       const made = await s.call('POST', '/api/v1/tokens', mallory, {
         role: 'approver',
         pipelines: ['shop'],
@@ -388,8 +390,7 @@ describe.each(BACKENDS)(
       });
       const forged = ((await made.json()) as { token: string }).token;
       const D = fakeDigest('replayed-in-her-name');
-      expect((await s.call('POST', `${base}/artifacts`, ci, { digest: D })).status).toBe(201);
-      expect((await s.call('POST', `${base}/stages/dev/promotions`, ci, { artifact: D })).status).toBe(201);
+      await inDev(s, ci, D);
       expect((await s.call('PUT', `${base}/contract`, root, TEAM_V2, YAML)).status).toBe(201);
 
       const erin = await s.token({ role: 'approver', pipelines: ['shop'], principal: 'erin' });
