@@ -7,6 +7,34 @@ import { component, sbom, testsRecord } from '../support/builders.js';
 
 const policy = (p: unknown) => sbomRequirement.parse(p);
 
+/**
+ * An SPDX 2.3 JSON document by `creator` describing package `app`, with `packages` beside it: each
+ * given SPDXRef-a, -b, … and version 1, 2, … in order, and no download location.
+ */
+function spdxApp(creator: string, packages: Array<{ name: string } & Record<string, string>>) {
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: 'app',
+    documentNamespace: 'https://example.com/app',
+    creationInfo: { created: '2026-01-01T00:00:00Z', creators: [creator] },
+    packages: [
+      { name: 'app', SPDXID: 'SPDXRef-app', downloadLocation: 'NOASSERTION' },
+      ...packages.map(({ name, ...rest }, index) => ({
+        name,
+        SPDXID: `SPDXRef-${String.fromCharCode(97 + index)}`,
+        versionInfo: String(index + 1),
+        downloadLocation: 'NOASSERTION',
+        ...rest,
+      })),
+    ],
+    relationships: [
+      { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-app' },
+    ],
+  };
+}
+
 describe('sbom gate: presence', () => {
   it('required and missing: fails and says how to supply one', () => {
     const result = evaluateSbom(policy('required'), [testsRecord()]);
@@ -133,46 +161,11 @@ describe('sbom gate: licence deny-list', () => {
     // "GPL-3.0-only AND NOASSERTION" (ClearlyDefined's declared licence, which sbom-tool copies into
     // SPDX) is no expression spdx-expression-parse accepts: read as free text it went unchecked and
     // the gate passed a component that needs GPL-3.0-only whatever else applies.
-    const spdx = {
-      spdxVersion: 'SPDX-2.3',
-      dataLicense: 'CC0-1.0',
-      SPDXID: 'SPDXRef-DOCUMENT',
-      name: 'app',
-      documentNamespace: 'https://example.com/app',
-      creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: Microsoft.SBOMTool-2.2.7'] },
-      packages: [
-        { name: 'app', SPDXID: 'SPDXRef-app', downloadLocation: 'NOASSERTION' },
-        {
-          name: 'declared',
-          SPDXID: 'SPDXRef-a',
-          versionInfo: '1',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'NOASSERTION',
-          licenseDeclared: 'GPL-3.0-only AND NOASSERTION',
-        },
-        {
-          name: 'concluded',
-          SPDXID: 'SPDXRef-b',
-          versionInfo: '2',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'none and (MIT AND AGPL-3.0-only)',
-        },
-        {
-          name: 'choice',
-          SPDXID: 'SPDXRef-c',
-          versionInfo: '3',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'GPL-3.0-only OR NOASSERTION',
-        },
-      ],
-      relationships: [
-        {
-          spdxElementId: 'SPDXRef-DOCUMENT',
-          relationshipType: 'DESCRIBES',
-          relatedSpdxElement: 'SPDXRef-app',
-        },
-      ],
-    };
+    const spdx = spdxApp('Tool: Microsoft.SBOMTool-2.2.7', [
+      { name: 'declared', licenseConcluded: 'NOASSERTION', licenseDeclared: 'GPL-3.0-only AND NOASSERTION' },
+      { name: 'concluded', licenseConcluded: 'none and (MIT AND AGPL-3.0-only)' },
+      { name: 'choice', licenseConcluded: 'GPL-3.0-only OR NOASSERTION' },
+    ]);
     const parsed = normaliseDocument(JSON.stringify(spdx), 'app.spdx.json', 'sbom');
     if (parsed.type !== 'evidence' || parsed.data.kind !== 'sbom') throw new Error('not an SBOM');
     expect(parsed.data.components.map((c) => [c.licenses, c.licenseNames])).toEqual([
@@ -409,52 +402,12 @@ describe('evaluateSbom with a WITH exception that is not on the SPDX exception l
     `(its exception ${exception} is not on the SPDX exception list and was not honoured)`;
 
   it('denies the base licence of an SPDX 2.3 JSON package whose exception is a LicenseRef or unknown', () => {
-    const spdx = {
-      spdxVersion: 'SPDX-2.3',
-      dataLicense: 'CC0-1.0',
-      SPDXID: 'SPDXRef-DOCUMENT',
-      name: 'app',
-      documentNamespace: 'https://example.com/app',
-      creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: example'] },
-      packages: [
-        { name: 'app', SPDXID: 'SPDXRef-app', downloadLocation: 'NOASSERTION' },
-        {
-          name: 'ref',
-          SPDXID: 'SPDXRef-a',
-          versionInfo: '1',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'GPL-3.0-only WITH LicenseRef-our-linking-exception',
-        },
-        {
-          name: 'unknown',
-          SPDXID: 'SPDXRef-b',
-          versionInfo: '2',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'MIT AND gpl-3.0-only with Vendor-exception-1.0',
-        },
-        {
-          name: 'listed',
-          SPDXID: 'SPDXRef-c',
-          versionInfo: '3',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'GPL-3.0-only WITH GCC-exception-3.1',
-        },
-        {
-          name: 'choice',
-          SPDXID: 'SPDXRef-d',
-          versionInfo: '4',
-          downloadLocation: 'NOASSERTION',
-          licenseConcluded: 'MIT OR GPL-3.0-only WITH LicenseRef-x',
-        },
-      ],
-      relationships: [
-        {
-          spdxElementId: 'SPDXRef-DOCUMENT',
-          relationshipType: 'DESCRIBES',
-          relatedSpdxElement: 'SPDXRef-app',
-        },
-      ],
-    };
+    const spdx = spdxApp('Tool: example', [
+      { name: 'ref', licenseConcluded: 'GPL-3.0-only WITH LicenseRef-our-linking-exception' },
+      { name: 'unknown', licenseConcluded: 'MIT AND gpl-3.0-only with Vendor-exception-1.0' },
+      { name: 'listed', licenseConcluded: 'GPL-3.0-only WITH GCC-exception-3.1' },
+      { name: 'choice', licenseConcluded: 'MIT OR GPL-3.0-only WITH LicenseRef-x' },
+    ]);
     const { data, result } = evaluate(JSON.stringify(spdx), 'app.spdx.json');
     expect(data.components.map((c) => [c.licenses, c.licenseNames])).toEqual([
       [['GPL-3.0-only WITH LicenseRef-our-linking-exception'], undefined],
