@@ -24,6 +24,22 @@ function appliedIn(file: string): string[] {
   }
 }
 
+/** Makes the ledger `file` (every migration run) holding one entry in pipeline p, and closes it. */
+async function newLedgerOfOneEntry(file: string): Promise<void> {
+  const store = await openSqliteStore(file, { sliceWorker: false });
+  await store.write('p', (tx) =>
+    tx.append('p', {
+      kind: 'approval',
+      stage: 'dev',
+      artifact: `sha256:${'a'.repeat(64)}`,
+      actor: 'x',
+      at: '2026-12-05T00:00:00.000Z',
+      payload: {},
+    }),
+  );
+  await store.close();
+}
+
 describe('opening the SQLite ledger', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,18 +47,7 @@ describe('opening the SQLite ledger', () => {
   it('migrates a new ledger, then reopens it as it is, entries intact', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-open-'));
     const file = join(dir, 'ledger.db');
-    const first = await openSqliteStore(file, { sliceWorker: false });
-    await first.write('p', (tx) =>
-      tx.append('p', {
-        kind: 'approval',
-        stage: 'dev',
-        artifact: `sha256:${'a'.repeat(64)}`,
-        actor: 'x',
-        at: '2026-12-05T00:00:00.000Z',
-        payload: {},
-      }),
-    );
-    await first.close();
+    await newLedgerOfOneEntry(file);
     expect(appliedIn(file)).toEqual(await known());
     const again = await openSqliteStore(file, { sliceWorker: false });
     expect(await again.head('p')).toBe(1);
@@ -83,18 +88,7 @@ describe('opening the SQLite ledger', () => {
     // of the store trusting the ledger to be up to date. (The last ones stand being run again over
     // their own result: 0010 rebuilds the ledger table from the entries' bodies, keeping every
     // entry; 0011 adds its column only when it is missing.)
-    const first = await openSqliteStore(file, { sliceWorker: false });
-    await first.write('p', (tx) =>
-      tx.append('p', {
-        kind: 'approval',
-        stage: 'dev',
-        artifact: `sha256:${'a'.repeat(64)}`,
-        actor: 'x',
-        at: '2026-12-05T00:00:00.000Z',
-        payload: {},
-      }),
-    );
-    await first.close();
+    await newLedgerOfOneEntry(file);
     const db = openSqlite(file);
     db.prepare('delete from kysely_migration where name = ?').run([last]);
     db.close();
