@@ -97,6 +97,12 @@ describe('a remote register --file', () => {
     );
     const checked = JSON.parse((await remote(['check', 'dev', '--artifact', SHA512, '--json'])).stdout);
     expect(checked.artifact.digest).toBe(SHA256);
+    // Promoted by its sha512 (the ledger entries' hashes differ from the local ones: the register
+    // entry's source does).
+    const promoted = await remote(['promote', 'dev', '--artifact', SHA512, '--json']);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(JSON.parse(promoted.stdout).artifact.digest).toBe(SHA256);
+    expect(promoted.stderr).toMatch(/^promoted sha256:\S+ into dev: ledger entry #\d+/);
   });
 
   it('refuses a malformed sha512 with 400 naming the field, and stores nothing', async () => {
