@@ -78,7 +78,10 @@ export interface SuiteListing {
  * `skipped` attributes are not counted: nested suites repeat their children's, converters list a
  * suite's test cases beside it, and producers count differently (surefire-style reports count
  * `<failure>` elements, @web/test-runner counts one failed test in both `failures` and `errors`).
- * Two exceptions keep a declared failure from being lost. A suite that declares failures or
+ * Skips a suite declares beyond the skipped test cases it holds count as skipped tests, as many as
+ * it declares tests it does not hold (a reporter that leaves skipped tests out,
+ * mocha-junit-reporter's default). Two exceptions keep a declared
+ * failure from being lost. A suite that declares failures or
  * errors but holds no failing test case lists only part of what ran (a trimmed or stripped
  * report), and the tests it does not list count from its attributes: its failures and errors,
  * its skipped beyond those listed, the rest of its `tests` as passed. A suite that shows some
@@ -101,13 +104,22 @@ export function unlistedTests(suite: SuiteListing): {
   // for them: only what they do not account for is unlisted.
   const failed = Math.max(0, declared.failures - suite.failedAttempts);
   const errored = Math.max(0, declared.errors - suite.erroredAttempts);
+  const attempts = suite.failedAttempts + suite.erroredAttempts;
+  // Skips it declares beyond the skipped test cases it holds, in a suite that declares more tests
+  // than it holds, were left out of the report (mocha-junit-reporter leaves out pending tests unless
+  // `includePending`): they count as skipped, which can only make `maxSkipped` stricter; they never
+  // ran, so they never help `minTests`. Only as many as it declares tests it does not hold: CTest
+  // and cucumber declare a test Tollgate reads as errored (not run, an error) as skipped as well.
+  const leftOut = Math.max(
+    0,
+    Math.min(declared.skipped - suite.skipped, declared.tests - suite.listed - attempts),
+  );
   if (suite.withFailure + suite.withError > 0) {
     const missing = Math.max(failed, errored) - suite.issueElements;
-    return { failed: Math.max(0, missing), errored: 0, skipped: 0, passed: 0 };
+    return { failed: Math.max(0, missing), errored: 0, skipped: leftOut, passed: 0 };
   }
-  if (failed + errored === 0) return { failed: 0, errored: 0, skipped: 0, passed: 0 };
+  if (failed + errored === 0) return { failed: 0, errored: 0, skipped: leftOut, passed: 0 };
   const skipped = Math.max(0, declared.skipped - suite.skipped);
-  const attempts = suite.failedAttempts + suite.erroredAttempts;
   const passed = Math.max(0, declared.tests - suite.listed - attempts - failed - errored - skipped);
   return { failed, errored, skipped, passed };
 }

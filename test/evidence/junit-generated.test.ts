@@ -21,7 +21,7 @@ interface Counts {
 }
 
 /** Per file: what the producer says about the run, and the counts that follow from it. */
-const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, string, string][] }> = {
+const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, string, unknown][] }> = {
   'ctest-junit.xml': {
     why: 'CTest 3.25 --output-junit: a test it could not run (executable missing, fixture failed) is status notrun with a skipped element, and ctest counts it failed; only SKIP_ reasons and disabled tests are skips',
     // ctest's own summary of the same run: "40% tests passed, 6 tests failed out of 10" (fails,
@@ -51,6 +51,71 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ['test_fails_and_teardown_error', 'failure', 'assert False'],
       ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
       ['test_param[2]', 'failure', 'assert 2 == 1'],
+    ],
+  },
+  'pytest-xunit2.xml': {
+    why: 'pytest 9 --junitxml with junit_family xunit2: the same run as pytest-junit.xml without file and line attributes, counted the same',
+    // pytest's summary: 4 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 4 errors.
+    every: { tests: 13, passed: 3, failed: 4, errored: 4, skipped: 2, flaky: 0 },
+    failures: [
+      ['test_broken_import', 'error', 'collection failure'],
+      ['test_fails', 'failure', 'assert (1 + 1) == 3'],
+      ['test_xpass_strict', 'failure', '[XPASS(strict)] strict'],
+      ['test_setup_error', 'error', 'failed on setup with "RuntimeError: setup broke"'],
+      ['test_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+      ['test_fails_and_teardown_error', 'failure', 'assert False'],
+      ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+      ['test_param[2]', 'failure', 'assert 2 == 1'],
+    ],
+  },
+  'node-test-junit.xml': {
+    why: 'Node 20 node --test junit reporter: test cases directly under testsuites beside nested describe suites, a file that fails to load, skip and todo as skipped, a todo that failed and a test cancelled by a failing before hook as failed',
+    // Node's summary: tests 12, pass 3, fail 4, cancelled 1, skipped 2, todo 2. Node counts the todo
+    // that failed as todo, not as a failure; here it is failed (a failure wins over a skip). Its
+    // other todo and the two skips are skipped; the cancelled test has a failure element.
+    every: { tests: 12, passed: 3, failed: 6, errored: 0, skipped: 3, flaky: 0 },
+    failures: [
+      ['/tmp/gen-evidence/node-test/broken.test.mjs', 'failure', 'test failed'],
+      ['totals with tax', 'failure', 'Expected values to be strictly equal:12 !== 13'],
+      ['rejects an expired coupon', 'failure', 'coupon.expiresAt is undefined'],
+      ['rounds half up', 'failure', 'Expected values to be strictly equal:3 !== 2'],
+      ['async rejection', 'failure', 'payment gateway timed out'],
+      ['uses the fixture', 'failure', 'test did not finish before its parent and was cancelled'],
+    ],
+  },
+  'mocha-junit.xml': {
+    why: 'mocha 11 with mocha-junit-reporter: pending tests are left out of the report and declared only in the root skipped count, which counts as skipped; a failing before hook is a failing test case; retries leave only the last attempt',
+    // mocha's summary: 3 passing, 3 pending, 4 failing. The root declares tests 11 skipped 3.
+    every: { tests: 10, passed: 3, failed: 4, errored: 0, skipped: 3, flaky: 0 },
+    failures: [
+      // An attribute's newlines are spaces once XML has normalised it.
+      ['cart totals with tax', 'failure', 'Expected values to be strictly equal:  12 !== 13'],
+      ['cart fails every attempt', 'failure', 'stock service down'],
+      ['checkout "before all" hook for "pays"', 'failure', 'fixture server did not start'],
+      ['async rejects', 'failure', 'payment gateway timed out'],
+    ],
+  },
+  'jest-junit.xml': {
+    why: 'jest 30 with jest-junit 17 defaults: a test file that fails to load leaves no trace, a todo test is written as a plain passing test case, a beforeAll failure fails each test of its describe, test.failing passes',
+    // jest's summary: Tests: 3 failed, 1 skipped, 1 todo, 3 passed, 8 total; Test Suites: 2 failed.
+    // The report holds 8 test cases: the todo reads as a pass (nothing marks it), the broken file
+    // is not there (docs/evidence-junit.md, what a report cannot show).
+    every: { tests: 8, passed: 4, failed: 3, errored: 0, skipped: 1, flaky: 0 },
+    failures: [
+      ['cart totals with tax', 'failure', 'Error: expect(received).toBe(expected) // Object.is equality'],
+      ['cart same title', 'failure', 'TypeError: coupon.expiresAt is undefined'],
+      ['checkout pays', 'failure', 'Error: fixture server did not start'],
+    ],
+  },
+  'jest-junit-suite-errors.xml': {
+    why: 'jest-junit with reportTestSuiteErrors: the test file that failed to load is a suite declaring tests 0 with two failing test cases',
+    every: { tests: 10, passed: 4, failed: 4, errored: 1, skipped: 1, flaky: 0 },
+    failures: [
+      ['cart totals with tax', 'failure', 'Error: expect(received).toBe(expected) // Object.is equality'],
+      ['cart same title', 'failure', 'TypeError: coupon.expiresAt is undefined'],
+      ['checkout pays', 'failure', 'Error: fixture server did not start'],
+      ['jestp/broken.test.js', 'error', '● Test suite failed to run'],
+      ['jestp/broken.test.js', 'failure', expect.stringMatching(/^\{"code":"MODULE_NOT_FOUND"/)],
     ],
   },
   'vitest-junit.xml': {
