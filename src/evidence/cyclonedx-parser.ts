@@ -423,12 +423,14 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     );
   }
   const byRef = new Map<string, JsonObject>();
+  const partPurls = new Set<string>();
   const indexRefs = (items: unknown[]) => {
     const stack = [...items];
     while (stack.length > 0) {
       const item = stack.pop();
       if (!isJsonObject(item)) continue;
       if (typeof item['bom-ref'] === 'string') byRef.set(item['bom-ref'], item);
+      if (typeof item.purl === 'string') partPurls.add(item.purl);
       if (Array.isArray(item.components)) stack.push(...item.components);
     }
   };
@@ -440,6 +442,7 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   const unjustified: string[] = [];
   const unscopedIds: string[] = [];
   const danglingIds: string[] = [];
+  const strayIds: string[] = [];
   // The images whose findings the document sets aside: they are part of what it describes, so a
   // VEX about another image's digest is seen as such (docs/evidence.md, "Which image").
   const suppressedProducts: (string | undefined)[] = [];
@@ -487,6 +490,8 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     const unpinnedProducts: string[] = [];
     /** Whether a BOM-link into this document names a part it does not hold. */
     let dangling = false;
+    /** Whether a plain `ref` in a document that lists its parts names none of them. */
+    let stray = false;
     if (affects.length === 0) affected.push(base);
     for (let j = 0; j < affects.length; j++) {
       const affect = reader.object(affects[j], `${path}.affects[${j}]`);
@@ -504,6 +509,20 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
             : byRef.get(link.ref)
           : byRef.get(ref);
       if (link && !otherBom && !component) dangling = true;
+      // A plain ref is a bom-ref of this document (CycloneDX: refs name parts of the same BOM).
+      // In one that lists its parts, a ref none of them has (nor as its purl) names no product
+      // here: a mistyped or stale ref, or another version (`pkg:npm/lodash@4.17.21` where the BOM
+      // holds 4.17.20). An image purl is a statement about that image, read as such below.
+      if (
+        !link &&
+        !component &&
+        listsParts &&
+        !partPurls.has(ref) &&
+        !purlImageDigestOf(ref) &&
+        !unpinnedImagePurl(ref)
+      ) {
+        stray = true;
+      }
       const purl = component ? component.purl : ref;
       const image = otherBom ? undefined : purlImageDigestOf(purl);
       products.push(image);
@@ -530,8 +549,9 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
     // A statement that sets a finding aside must say for which product: with no `affects` it
     // names none, and could be about anything (CISA's minimum requirements ask for the product).
     // So must a BOM-link into this document: one naming a part it does not hold names none.
-    const unscoped = state !== undefined && NOT_APPLICABLE.has(state) && (affects.length === 0 || dangling);
-    if (unscoped) (dangling ? danglingIds : unscopedIds).push(id);
+    const unscoped =
+      state !== undefined && NOT_APPLICABLE.has(state) && (affects.length === 0 || dangling || stray);
+    if (unscoped) (dangling ? danglingIds : stray ? strayIds : unscopedIds).push(id);
     if (state !== undefined && NOT_APPLICABLE.has(state) && !bareNotAffected && !unscoped) {
       const why = detail?.trim()
         ? `: ${detail.trim().length > 120 ? `${detail.trim().slice(0, 119)}…` : detail.trim()}`
@@ -570,6 +590,11 @@ export function parseCycloneDxVulnerabilities(value: unknown, file: string): Vul
   if (danglingIds.length > 0) {
     caveats.push(
       `${danglingIds.length} vulnerability statement(s) set a finding aside for a BOM-link into this document that names no part of it (no component with that bom-ref), so they are counted as findings: ${[...new Set(danglingIds)].slice(0, 5).join(', ')}${danglingIds.length > 5 ? ', …' : ''}`,
+    );
+  }
+  if (strayIds.length > 0) {
+    caveats.push(
+      `${strayIds.length} vulnerability statement(s) set a finding aside for an "affects" ref that names no component of this document (no component has that bom-ref or purl), so they are counted as findings: ${[...new Set(strayIds)].slice(0, 5).join(', ')}${strayIds.length > 5 ? ', …' : ''}`,
     );
   }
   if (caveats.length > 0) summary.caveats = caveats;

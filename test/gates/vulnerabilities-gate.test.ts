@@ -759,6 +759,36 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
     );
   });
 
+  it('counts a critical whose VEX statement sets it aside for a plain ref no component of the document has', () => {
+    // The BOM holds openssl 3.0.1 (bom-ref ssl); the statement is about `ssl-3.0.2`, a ref it does
+    // not hold: a stale or mistyped ref names no product here, so it waives nothing.
+    const own = {
+      ...vexRef('ssl-3.0.2'),
+      components: [
+        { 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1', purl: 'pkg:generic/openssl@3.0.1' },
+      ],
+    };
+    const result = evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [recordOf(own, 'vex.json')],
+      NOW,
+    );
+    expect(result.status).toBe('fail');
+    expect(result.risks.map((r) => r.text)).toContain(
+      'scan by cyclonedx: 1 vulnerability statement(s) set a finding aside for an "affects" ref that names no component of this document (no component has that bom-ref or purl), so they are counted as findings: CVE-2026-7777',
+    );
+    // Named by its bom-ref, or by its purl, the same statement waives the finding.
+    for (const ref of ['ssl', 'pkg:generic/openssl@3.0.1']) {
+      const named = { ...own, vulnerabilities: vexRef(ref).vulnerabilities };
+      const waived = evaluateVulnerabilities(
+        req({ critical: 0, reportSuppressions: 'honour' }),
+        [recordOf(named, 'vex.json')],
+        NOW,
+      );
+      expect(waived.status).toBe('pass');
+    }
+  });
+
   it('counts a critical whose VEX statement sets it aside without naming the product it is about', () => {
     const vex = vexAbout(`sha256:${'a'.repeat(64)}`);
     const { affects: _named, ...statement } = vex.vulnerabilities[0]!;
