@@ -637,3 +637,28 @@ describe('parseSarif: a severity word starting the rule short description', () =
     expect(parseSarif(log, 'snyk.sarif').findings[1]?.severity).toBe('high');
   });
 });
+
+describe('parseSarif on ESLint 10 with @microsoft/eslint-formatter-sarif 3.1.0, run here', () => {
+  // test/fixtures/scans/eslint/eslint.sarif: ESLint's own summary of the run is "4 problems
+  // (3 errors, 1 warning)"; a fifth problem is silenced by an eslint-disable-next-line comment.
+  it('counts what ESLint reports, and the disabled problem as suppressed in source', () => {
+    const scan = parseSarif(fixtureJson('scans/eslint/eslint.sarif'), 'eslint.sarif');
+    expect(scan.scanner).toBe('ESLint');
+    expect(scan.scannerVersion).toBe('10.16.0');
+    expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['no-unused-vars', 'medium'],
+      ['eqeqeq', 'high'],
+      ['no-debugger', 'high'],
+      ['no-eval', 'high'],
+    ]);
+    expect(scan.suppressed).toBe(1);
+    expect(scan.suppressedFindings).toEqual([
+      {
+        id: 'no-eval',
+        severity: 'high',
+        reason: 'suppressed inSource',
+        package: expect.stringMatching(/app\.js$/),
+      },
+    ]);
+  });
+});

@@ -36,6 +36,8 @@ interface Reads {
 const CDX = 'cyclonedx-spec/';
 const SPDX = 'spdx-examples/';
 const SYFT = 'syft/';
+const NPM = 'npm-sbom/';
+const NPM_LICENCES = ['MIT', 'ISC', '(MIT OR GPL-3.0-or-later)', '(MIT AND Zlib)'];
 
 const READS: Array<[string, Reads]> = [
   // CycloneDX 1.7: the full example, twice; a licence name no deny-list can judge.
@@ -376,6 +378,17 @@ const READS: Array<[string, Reads]> = [
     `${SYFT}spdxtagvalue__testdata__snapshot__TestSPDXJSONSPDXIDs.golden`,
     { spec: 'SPDX-2.3', components: 3, withLicense: 0, licenses: [], subject: 'foobar/baz' },
   ],
+  // npm 11.19.1's own `npm sbom` of one project, in both formats: 14 packages (a scoped one, whose
+  // purl percent-encodes the @), licences as npm's package.json holds them, expressions in parentheses.
+  // Its CycloneDX names the root after the directory npm ran in (`sbomp`), its SPDX after package.json.
+  [
+    `${NPM}npm-sbom.spdx.json`,
+    { spec: 'SPDX-2.3', components: 14, withLicense: 14, licenses: NPM_LICENCES, subject: 'sbom-demo' },
+  ],
+  [
+    `${NPM}npm-sbom.cdx.json`,
+    { spec: '1.5', components: 14, withLicense: 14, licenses: NPM_LICENCES, subject: 'sbomp' },
+  ],
 ];
 
 const REFUSED: Array<[string, RegExp]> = [
@@ -469,6 +482,21 @@ describe('SBOM corpora: syft writes one catalogue in four encodings', () => {
 
 describe('SBOM corpora: licences as the sbom gate sees them', () => {
   const policy = (denyLicenses: string[]) => sbomRequirement.parse({ denyLicenses });
+
+  it('npm sbom in either format: a licence offered as a choice does not block, one required with AND does', () => {
+    for (const file of ['npm-sbom.spdx.json', 'npm-sbom.cdx.json']) {
+      const summary = read(`${NPM}${file}`);
+      expect(summary.components.find((c) => c.name === '@sindresorhus/is')?.purl).toBe(
+        'pkg:npm/%40sindresorhus/is@7.2.0',
+      );
+      expect(evaluateSbom(policy(['GPL-3.0-or-later']), [sbom(summary.components)]).status).toBe('pass');
+      const result = evaluateSbom(policy(['Zlib']), [sbom(summary.components)]);
+      expect(result.status).toBe('fail');
+      expect(result.required[0]?.text).toContain(
+        'pako@1.0.11 is licensed (MIT AND Zlib), which needs denied licence Zlib',
+      );
+    }
+  });
 
   it('a denied licence found only in evidence.licenses blocks', () => {
     const components = read(`${CDX}1.7__valid-evidence-1.7.xml`).components;
