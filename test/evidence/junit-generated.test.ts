@@ -7,7 +7,9 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mergeTotals, parseJunit } from '../../src/evidence/junit-parser.js';
+import { decide } from '../../src/decide.js';
+import { mergeTotals, parseJunit, toTestSummary } from '../../src/evidence/junit-parser.js';
+import { contractOf, factsOf, stagingYaml, testEvidence } from '../support/builders.js';
 
 const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/junit-generated');
 
@@ -118,6 +120,33 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
       ['jestp/broken.test.js', 'failure', expect.stringMatching(/^\{"code":"MODULE_NOT_FOUND"/)],
     ],
   },
+  'playwright-junit.xml': {
+    why: 'Playwright 1.65 junit reporter, retries 2, two projects: a test that passed on its second attempt is a plain pass (nothing in the report marks it flaky), one failing or erroring every attempt one failure or error, skip and fixme skipped',
+    // Playwright's summary (list reporter, the same tests): 6 failed, 2 flaky, 4 skipped, 2 passed.
+    // Its flaky tests are passes here: the default report does not show their failed attempts.
+    every: { tests: 14, passed: 4, failed: 2, errored: 4, skipped: 4, flaky: 0 },
+    failures: [
+      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+    ],
+  },
+  'playwright-junit-retries.xml': {
+    why: 'Playwright 1.65 junit reporter with PLAYWRIGHT_JUNIT_INCLUDE_RETRIES: a flakyFailure marks the test that passed on retry, counted passed and flaky; rerunFailure and rerunError beside the last failure or error; suites count tests, not attempts',
+    // Playwright's summary: 6 failed, 2 flaky, 4 skipped, 2 passed; here the 2 flaky are passed and flaky.
+    every: { tests: 14, passed: 4, failed: 2, errored: 4, skipped: 4, flaky: 2 },
+    failures: [
+      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+    ],
+  },
   'vitest-junit.xml': {
     why: 'vitest 4 junit reporter: a file that fails to load and a failing beforeAll are failing test cases, todo is skipped, a test passing on retry is a plain pass, one failing every retry holds a failure per attempt',
     // vitest's summary: 3 test files failed; tests 3 failed, 2 passed, 1 expected fail, 3 skipped,
@@ -212,5 +241,38 @@ describe('a real surefire run of several classes, attested together', () => {
       kind: 'error',
       message: 'database unreachable',
     });
+  });
+});
+
+describe('a real Playwright run with a flaky test, as the tests gate sees it', () => {
+  const decideOn = async (file: string, suite: string) => {
+    const data = toTestSummary(await parseJunit({ path: join(GENERATED, file) }), 'e2e');
+    return decide(
+      contractOf(stagingYaml(`      tests: [${suite}]`)),
+      'staging',
+      factsOf({ evidence: [testEvidence(data)] }),
+    );
+  };
+
+  it('names the flaky tests as a risk, and maxFlaky 0 blocks them, when the report includes retries', async () => {
+    // Only failures allowed, so that the flaky tests are what the decision is about.
+    const open = await decideOn('playwright-junit-retries.xml', '{ suite: e2e, maxFailed: 6 }');
+    expect(open.verdict).toBe('allowed');
+    expect(open.risks.map((r) => r.text)).toContain(
+      'suite e2e: 2 test(s) passed only on rerun (flaky; no maxFlaky set)',
+    );
+    const bounded = await decideOn(
+      'playwright-junit-retries.xml',
+      '{ suite: e2e, maxFailed: 6, maxFlaky: 0 }',
+    );
+    expect(bounded.verdict).toBe('blocked');
+    expect(bounded.required.map((r) => r.text)).toContain(
+      'suite e2e: 2 test(s) passed only on rerun (flaky), at most 0 allowed',
+    );
+  });
+
+  it('cannot see the flaky tests in the default report: maxFlaky 0 does not block it', async () => {
+    const plain = await decideOn('playwright-junit.xml', '{ suite: e2e, maxFailed: 6, maxFlaky: 0 }');
+    expect(plain.verdict).toBe('allowed');
   });
 });
