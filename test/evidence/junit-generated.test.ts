@@ -22,6 +22,28 @@ interface Counts {
   flaky: number;
 }
 
+/** The failing tests of one pytest run, the same in its xunit1 and xunit2 reports. */
+const PYTEST_FAILURES: [string, string, unknown][] = [
+  ['test_broken_import', 'error', 'collection failure'],
+  ['test_fails', 'failure', 'assert (1 + 1) == 3'],
+  ['test_xpass_strict', 'failure', '[XPASS(strict)] strict'],
+  ['test_setup_error', 'error', 'failed on setup with "RuntimeError: setup broke"'],
+  ['test_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+  ['test_fails_and_teardown_error', 'failure', 'assert False'],
+  ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
+  ['test_param[2]', 'failure', 'assert 2 == 1'],
+];
+
+/** The failing tests of one Playwright run (two projects), the same with and without retries. */
+const PLAYWRIGHT_FAILURES: [string, string, unknown][] = [
+  ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+  ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+  ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+  ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
+  ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
+  ['times out', 'error', 'Test timeout of 200ms exceeded.'],
+];
+
 /** Per file: what the producer says about the run, and the counts that follow from it. */
 const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, string, unknown][] }> = {
   'ctest-junit.xml': {
@@ -44,31 +66,13 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
     // pytest's summary: 4 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 4 errors (the test that
     // failed and then broke in teardown is one failure and one error).
     every: { tests: 13, passed: 3, failed: 4, errored: 4, skipped: 2, flaky: 0 },
-    failures: [
-      ['test_broken_import', 'error', 'collection failure'],
-      ['test_fails', 'failure', 'assert (1 + 1) == 3'],
-      ['test_xpass_strict', 'failure', '[XPASS(strict)] strict'],
-      ['test_setup_error', 'error', 'failed on setup with "RuntimeError: setup broke"'],
-      ['test_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
-      ['test_fails_and_teardown_error', 'failure', 'assert False'],
-      ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
-      ['test_param[2]', 'failure', 'assert 2 == 1'],
-    ],
+    failures: PYTEST_FAILURES,
   },
   'pytest-xunit2.xml': {
     why: 'pytest 9 --junitxml with junit_family xunit2: the same run as pytest-junit.xml without file and line attributes, counted the same',
     // pytest's summary: 4 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 4 errors.
     every: { tests: 13, passed: 3, failed: 4, errored: 4, skipped: 2, flaky: 0 },
-    failures: [
-      ['test_broken_import', 'error', 'collection failure'],
-      ['test_fails', 'failure', 'assert (1 + 1) == 3'],
-      ['test_xpass_strict', 'failure', '[XPASS(strict)] strict'],
-      ['test_setup_error', 'error', 'failed on setup with "RuntimeError: setup broke"'],
-      ['test_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
-      ['test_fails_and_teardown_error', 'failure', 'assert False'],
-      ['test_fails_and_teardown_error', 'error', 'failed on teardown with "RuntimeError: teardown broke"'],
-      ['test_param[2]', 'failure', 'assert 2 == 1'],
-    ],
+    failures: PYTEST_FAILURES,
   },
   'node-test-junit.xml': {
     why: 'Node 20 node --test junit reporter: test cases directly under testsuites beside nested describe suites, a file that fails to load, skip and todo as skipped, a todo that failed and a test cancelled by a failing before hook as failed',
@@ -125,27 +129,13 @@ const EXPECTED: Record<string, { why: string; every: Counts; failures: [string, 
     // Playwright's summary (list reporter, the same tests): 6 failed, 2 flaky, 4 skipped, 2 passed.
     // Its flaky tests are passes here: the default report does not show their failed attempts.
     every: { tests: 14, passed: 4, failed: 2, errored: 4, skipped: 4, flaky: 0 },
-    failures: [
-      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
-      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
-      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
-      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
-      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
-      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
-    ],
+    failures: PLAYWRIGHT_FAILURES,
   },
   'playwright-junit-retries.xml': {
     why: 'Playwright 1.65 junit reporter with PLAYWRIGHT_JUNIT_INCLUDE_RETRIES: a flakyFailure marks the test that passed on retry, counted passed and flaky; rerunFailure and rerunError beside the last failure or error; suites count tests, not attempts',
     // Playwright's summary: 6 failed, 2 flaky, 4 skipped, 2 passed; here the 2 flaky are passed and flaky.
     every: { tests: 14, passed: 4, failed: 2, errored: 4, skipped: 4, flaky: 2 },
-    failures: [
-      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
-      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
-      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
-      ['fails every attempt', 'failure', 'expect(received).toBe(expected) // Object.is equality'],
-      ['throws every attempt', 'error', 'coupon.expiresAt is undefined'],
-      ['times out', 'error', 'Test timeout of 200ms exceeded.'],
-    ],
+    failures: PLAYWRIGHT_FAILURES,
   },
   'vitest-junit.xml': {
     why: 'vitest 4 junit reporter: a file that fails to load and a failing beforeAll are failing test cases, todo is skipped, a test passing on retry is a plain pass, one failing every retry holds a failure per attempt',

@@ -418,6 +418,14 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
   /** A VEX whose one statement sets a critical aside for an image named by its purl, as the affected ref itself. */
   const vexAbout = (product: string) => vexRef(`pkg:oci/app@${product.replace(':', '%3A')}`);
 
+  /** The gate on one CycloneDX document, honouring the waivers it makes for critical: 0. */
+  const honouring = (doc: unknown) =>
+    evaluateVulnerabilities(
+      req({ critical: 0, reportSuppressions: 'honour' }),
+      [recordOf(doc, 'vex.json')],
+      NOW,
+    );
+
   it('takes a VEX of no components whose every statement is a waiver for no scan, as an SBOM, even under honour', () => {
     const ours = `sha256:${'a'.repeat(64)}`;
     const honour = req({ critical: 0, reportSuppressions: 'honour' });
@@ -748,11 +756,7 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
       version: 3,
       components: [{ 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1' }],
     };
-    const result = evaluateVulnerabilities(
-      req({ critical: 0, reportSuppressions: 'honour' }),
-      [recordOf(own, 'vex.json')],
-      NOW,
-    );
+    const result = honouring(own);
     expect(result.status).toBe('fail');
     expect(result.risks.map((r) => r.text)).toContain(
       'scan by cyclonedx: 1 vulnerability statement(s) set a finding aside for a BOM-link into this document that names no part of it (no component with that bom-ref), so they are counted as findings: CVE-2026-7777',
@@ -768,24 +772,14 @@ describe('vulnerabilities gate: what a CycloneDX or SARIF report sets aside', ()
         { 'bom-ref': 'ssl', name: 'openssl', version: '3.0.1', purl: 'pkg:generic/openssl@3.0.1' },
       ],
     };
-    const result = evaluateVulnerabilities(
-      req({ critical: 0, reportSuppressions: 'honour' }),
-      [recordOf(own, 'vex.json')],
-      NOW,
-    );
+    const result = honouring(own);
     expect(result.status).toBe('fail');
     expect(result.risks.map((r) => r.text)).toContain(
       'scan by cyclonedx: 1 vulnerability statement(s) set a finding aside for an "affects" ref that names no component of this document (no component has that bom-ref or purl), so they are counted as findings: CVE-2026-7777',
     );
     // Named by its bom-ref, or by its purl, the same statement waives the finding.
     for (const ref of ['ssl', 'pkg:generic/openssl@3.0.1']) {
-      const named = { ...own, vulnerabilities: vexRef(ref).vulnerabilities };
-      const waived = evaluateVulnerabilities(
-        req({ critical: 0, reportSuppressions: 'honour' }),
-        [recordOf(named, 'vex.json')],
-        NOW,
-      );
-      expect(waived.status).toBe('pass');
+      expect(honouring({ ...own, vulnerabilities: vexRef(ref).vulnerabilities }).status).toBe('pass');
     }
   });
 
