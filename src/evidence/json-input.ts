@@ -24,7 +24,7 @@ export function assertEvidenceSize(size: number, file: string, maxBytes = DEFAUL
   if (size > maxBytes) {
     throw new TollgateError(
       'EVIDENCE_TOO_LARGE',
-      `${file}: evidence file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; raise the limit (maxEvidenceBytes) or split the file`,
+      `${file}: evidence file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; raise the limit (--max-evidence-bytes, where the command has it) or split the file`,
       { position: { file } },
     );
   }

@@ -8,9 +8,11 @@ export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024;
 /**
  * Reads a whole input file after checking its size, so an oversized file is refused before it is
  * read into memory.
+ * @param limitFlag the flag that raises `maxBytes` for the command reading it, named in the refusal;
+ *   none for commands whose limit is fixed (`sign`, `verify`, `verify-bundle`)
  * @throws TollgateError EVIDENCE_TOO_LARGE, FILE_UNREADABLE
  */
-export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Buffer {
+export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES, limitFlag?: string): Buffer {
   let size: number;
   try {
     size = statSync(path).size;
@@ -20,7 +22,10 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   if (size > maxBytes) {
     throw new TollgateError(
       'EVIDENCE_TOO_LARGE',
-      `${path}: file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; raise the limit (--max-size) if it is expected`,
+      `${path}: file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; ` +
+        (limitFlag === undefined
+          ? 'no statement, envelope or bundle is that large'
+          : `raise the limit (${limitFlag}) if it is expected`),
       { position: { file: path } },
     );
   }

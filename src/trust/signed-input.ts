@@ -206,7 +206,8 @@ export function readSignedInputValue(
 /** Reads an in-toto input file (size-checked first). See {@link readSignedInputBytes}. */
 export function readSignedInputFile(path: string, options: ReadSignedInputOptions): SignedInput {
   return readSignedInputBytes(
-    readInputFile(path, options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES),
+    // Read for `attest`, whose statement, provenance, sbom, scan and evidence verbs take the flag.
+    readInputFile(path, options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES, '--max-evidence-bytes'),
     path,
     options,
   );

@@ -88,7 +88,7 @@ describe('normaliseDocument', () => {
     );
     expect(error.code).toBe('EVIDENCE_TOO_LARGE');
     expect(error.message).toBe(
-      'big.json: evidence file is 25 bytes, over the limit of 10 bytes; raise the limit (maxEvidenceBytes) or split the file',
+      'big.json: evidence file is 25 bytes, over the limit of 10 bytes; raise the limit (--max-evidence-bytes, where the command has it) or split the file',
     );
   });
 });
