@@ -17,13 +17,17 @@ import type { RE2JS } from 're2js';
 // where V8's code cache covers it, and initialised on this first call (from node_modules it cost
 // `check` ~11 ms, most of it compiling). The ESM library has no `require`, and esbuild's stand-in
 // for one there passes `typeof require === 'function'` but throws ("Dynamic require of re2js is not
-// supported"): there, and from source, Node's is made from the module's URL.
+// supported"): there, and from source, Node's is made from the module's URL. `node -e` sets a
+// global __filename and require, which an ES module sees too: a CommonJS module's own __filename
+// is told from it by not being the global one.
 let engine: typeof RE2JS | undefined;
 function re2(): typeof RE2JS {
+  const commonJs =
+    typeof __filename === 'string' &&
+    typeof require === 'function' &&
+    __filename !== (globalThis as { __filename?: unknown }).__filename;
   engine ??= (
-    (typeof __filename === 'string' && typeof require === 'function'
-      ? require('re2js')
-      : createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('re2js')) as {
+    (commonJs ? require('re2js') : createRequire(import.meta.url)('re2js')) as {
       RE2JS: typeof RE2JS;
     }
   ).RE2JS;

@@ -8,8 +8,8 @@ import parseSpdx from 'spdx-expression-parse';
 import { withUnlistedExceptions } from './spdx-exceptions.js';
 
 // The id lists spdx-expression-parse itself reads; required, as JSON, the same way in the CommonJS
-// bundles (__filename) and from source or the ESM library (import.meta.url).
-const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+// bundles (which define import.meta.url as their file's URL) and from source or the ESM library.
+const load = createRequire(import.meta.url);
 
 const cache = new Map<string, string | null>();
 

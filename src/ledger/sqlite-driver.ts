@@ -44,8 +44,9 @@ export interface OpenSqliteOptions {
   driver?: SqliteDriverName;
 }
 
-// In the CommonJS bundles __filename exists; from source (ESM: tests, the library) import.meta.url does.
-const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+// The CommonJS bundles define import.meta.url as their own file's URL (scripts/build.mjs). Not a
+// `typeof __filename` test: `node -e` sets a global __filename ('[eval]') that an ES module sees.
+const load = createRequire(import.meta.url);
 
 /**
  * Defined only in the CLI's core bundle (scripts/build.mjs), which carries better-sqlite3's

@@ -4,6 +4,8 @@
  * change to the public API cannot slip in unnoticed.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +35,25 @@ describe('the library', () => {
       { cwd: ROOT },
     );
     expect(stdout.trim()).toBe('function function function 1');
+  });
+
+  it('loads as ESM where a global __filename is set, as node -e and node -p set one', async () => {
+    // `node -e "import('tollgate')…"` runs CommonJS code that sets globalThis.__filename to
+    // '[eval]'; the ES module build once took that for its own file and failed to load at all.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-library-eval-'));
+    try {
+      const script = `import('tollgate').then(async (t) => {
+        const contract = t.readContract(${JSON.stringify(join(ROOT, 'examples/checkout/tollgate.yaml'))});
+        const store = await t.openLedger({ dataDir: ${JSON.stringify(dataDir)} });
+        await store.close();
+        console.log(contract.stages.prod.requires.drift.declared[0].match);
+      })`;
+      const { stdout, stderr } = await run(process.execPath, ['-e', script], { cwd: ROOT });
+      expect(stderr).toBe('');
+      expect(stdout.trim()).toBe('\\.prod\\.internal$');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('matches its API report (etc/tollgate.api.md): an unreviewed change to the public API fails', async () => {
