@@ -4,12 +4,12 @@
  * change to the public API cannot slip in unnoticed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { ROOT, THREE_STAGES } from '../support/cli.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +35,24 @@ describe('the library', () => {
       { cwd: ROOT },
     );
     expect(stdout.trim()).toBe('function function function 1');
+  });
+
+  it('runs the pure-core example of docs/library.md as written', async () => {
+    const doc = readFileSync(join(ROOT, 'docs/library.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Evaluate a contract in a test'));
+    const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet).toContain("decide(contract, 'dev'");
+    // Inside the repository, so `import … from 'tollgate'` finds the package by its own name.
+    const dir = mkdtempSync(join(ROOT, '.library-doc-'));
+    try {
+      writeFileSync(join(dir, 'tollgate.yaml'), THREE_STAGES);
+      writeFileSync(join(dir, 'example.mjs'), snippet!);
+      // The snippet asserts its verdict itself (assert.equal … 'blocked'): a throw fails here.
+      const { stderr } = await run(process.execPath, ['example.mjs'], { cwd: dir });
+      expect(stderr).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads as ESM where a global __filename is set, as node -e and node -p set one', async () => {
