@@ -304,7 +304,7 @@ describe('attest tests with repeated test cases (built CLI)', () => {
     expect(attest.stdout).toBe(
       'recorded suite e2e: 5 tests, 3 passed, 1 failed, 0 errored, 1 skipped\n' +
         '  failed: example.com/shop/cart.TestCheckoutRace\n' +
-        "  1 test case(s) repeat an earlier one's name; merged as reruns (contract reruns: true): 4 tests, 3 passed (1 flaky), 0 failed, 0 errored, 1 skipped\n",
+        "  1 test case(s) repeat an earlier one's name; merged as reruns (as a suite declared reruns: true reads them): 4 tests, 3 passed (1 flaky), 0 failed, 0 errored, 1 skipped\n",
     );
     const strict = await run(['check', 'staging', '--artifact', DIGEST]);
     expect(strict.code).toBe(1);

@@ -37,7 +37,7 @@ function defineAttestTests(attest: Command): void {
         const reruns = summary.reruns;
         if (reruns !== undefined) {
           write(
-            `  ${reruns.repeats > 0 ? `${reruns.repeats} test case(s) repeat an earlier one's name; merged` : 'runs in several reports merged'} as reruns (contract reruns: true): ` +
+            `  ${reruns.repeats > 0 ? `${reruns.repeats} test case(s) repeat an earlier one's name; merged` : 'runs in several reports merged'} as reruns (as a suite declared reruns: true reads them): ` +
               `${reruns.tests} tests, ${reruns.passed} passed (${reruns.flaky} flaky), ${reruns.failed} failed, ${reruns.errored} errored, ${reruns.skipped} skipped`,
           );
         }
