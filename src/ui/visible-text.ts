@@ -2,22 +2,16 @@
  * Every text the page shows, with the characters a reader cannot see made visible. A CI job writes
  * labels, test names and messages, scanner names, drift keys and comments; a bidirectional override
  * (U+202E) in one reverses what follows it on the line ("into prod" read from a label that says
- * otherwise), a zero-width space makes `1.4.2` and `1.4.2` two labels that look one. Such a
- * character is shown as `\uXXXX`, as the CLI shows it (src/text/terminal-text.ts); tab and newline
- * stay. Installed once as a Preact hook on every text node, so no view can forget it.
+ * otherwise), a zero-width space makes `1.4.2` and `1.4\u200b.2` two labels that look one. Such a
+ * character is shown as `\uXXXX`, as the CLI shows it (the one list of those characters is in
+ * src/text/terminal-text.ts); tab and newline stay. Installed once as a Preact hook on every text
+ * node, so no view can forget it.
  */
 import { options } from 'preact';
-
-// C0 and C1 controls but tab and newline, the soft hyphen, the Arabic letter mark, zero-width
-// space, joiners and marks, the bidirectional embeddings, overrides and isolates, word joiner and
-// invisible operators, and the byte order mark.
-const HIDDEN =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+import { toTerminalText } from '../text/terminal-text.js';
 
 /** `text` with every invisible or reordering character written as a visible `\uXXXX`. */
-export function visibleText(text: string): string {
-  return text.replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+export const visibleText = toTerminalText;
 
 let installed = false;
 

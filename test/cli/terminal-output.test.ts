@@ -1,6 +1,7 @@
 /**
  * What the CLI prints quotes reports, events and file names; none of them may drive the terminal
- * (ESC sequences, CR, bidirectional overrides). JSON output keeps the exact values.
+ * (ESC sequences, CR, bidirectional overrides), nor hide in it (a zero-width space making two
+ * labels look one). JSON output keeps the exact values.
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,24 @@ describe('terminal output', () => {
     const json = await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir });
     expect(json.stdout).not.toMatch(CONTROL);
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain(JSON.stringify(FORGED).slice(1, -1));
+  });
+
+  it('shows the characters the dashboard shows as escapes, zero-width and soft hyphen included', () => {
+    expect(toTerminalText('1.4\u200b.2 \u00ad\u2060\ufeff\u200d')).toBe(
+      '1.4\\u200b.2 \\u00ad\\u2060\\ufeff\\u200d',
+    );
+  });
+
+  it('a label with a zero-width space does not look like the label without it', async () => {
+    const dir = makeWorkspace(THREE_STAGES);
+    const label = 'version=1.4\u200b.2';
+    expect((await runCli(['register', '--digest', D, '--label', label], { cwd: dir })).code).toBe(0);
+    const explain = await runCli(['explain', D], { cwd: dir });
+    expect(explain.code, explain.stderr).toBe(0);
+    expect(explain.stdout).toContain('version=1.4\\u200b.2');
+    const json = await runCli(['explain', D, '--json'], { cwd: dir });
+    expect(json.stdout).not.toContain('\u200b');
+    expect(JSON.parse(json.stdout).artifact.labels.version).toBe('1.4\u200b.2');
   });
 
   it('a file name with control characters is escaped in an error', async () => {
