@@ -9,7 +9,12 @@
  * could name himself its admin. A contract without `admins` can never be changed.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { type ContractChanges, diffContracts } from '../contract/contract-diff.js';
+import {
+  type ContractChanges,
+  describeChanges,
+  diffContracts,
+  type StageChange,
+} from '../contract/contract-diff.js';
 import {
   type ContractPeople,
   readPeopleInForce,
@@ -17,6 +22,7 @@ import {
 } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
+import type { UpstreamRulesFact } from '../gates/extra-facts.js';
 import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
@@ -148,6 +154,94 @@ function changedSincePin(pin: PinnedContract, now: Record<string, string>): stri
 function changedTrustFiles(before: Record<string, string>, after: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...keys].filter((key) => before[key] !== after[key]).sort();
+}
+
+/**
+ * Sections of a contract whose change alters no decision: `admins` only says who may change it.
+ * Every other top-level section (`groups`, `trust`, `overrides`, `demo`, …) can change what a
+ * stage's gates decide.
+ */
+const SECTIONS_NO_DECISION_READS = new Set(['admins']);
+
+/** Whether a stage's change alters its rules: a requirement or a setting other than `purpose`. */
+function ruleChanged(change: StageChange): boolean {
+  return [change.added, change.removed, change.changed, change.settings].some((keys) => keys.length > 0);
+}
+
+/**
+ * What `inForce` changed in the rules of `stage` since `madeUnder`: the stage's requirements and
+ * settings, any section other than `admins`, and the files it trusts (a stage's `purpose` is
+ * words, not a rule). Undefined when the stage's rules are the same.
+ */
+function stageRulesChanged(madeUnder: PinnedContract, inForce: PinnedContract, stage: string): string | undefined {
+  if (madeUnder.seq === inForce.seq) return undefined;
+  const diff = diffContracts(madeUnder.text, inForce.text);
+  const files =
+    madeUnder.trustFiles === undefined || inForce.trustFiles === undefined
+      ? []
+      : changedTrustFiles(madeUnder.trustFiles, inForce.trustFiles);
+  const relevant: ContractChanges = {
+    stages: diff.stages
+      .filter((change) => change.stage === stage)
+      .map((change) => ({ ...change, settings: change.settings.filter((key) => key !== 'purpose') }))
+      .filter((change) => change.change !== 'changed' || ruleChanged(change)),
+    sections: diff.sections.filter((section) => !SECTIONS_NO_DECISION_READS.has(section)),
+    ...(files.length > 0 ? { files } : {}),
+  };
+  if (relevant.stages.length === 0 && relevant.sections.length === 0 && files.length === 0) return undefined;
+  return `the contract in force (${inForce.digest}, ledger entry #${inForce.seq}) changed what stage ${stage} requires since: ${describeChanges(relevant).join('; ')}`;
+}
+
+/**
+ * What the contract in force changed in the rules of `stage` since the contract `digest` that a
+ * decision (a promotion and its VSA) was made under. `madeAt` picks, among the contract entries
+ * that recorded `digest`, the one in force when the decision was made (a contract changed and
+ * changed back is recorded twice). Undefined when the stage's rules are the same, or when nothing
+ * was ever pinned (a ledger from before pinning). A string when they differ or when the pipeline
+ * never had `digest` as its contract, naming both contracts, their ledger entries and what changed.
+ */
+export async function stageRulesChangedSince(
+  store: Pick<LedgerReader, 'unstagedEntries'>,
+  pipeline: string,
+  stage: string,
+  digest: string,
+  madeAt: (pin: Pick<PinnedContract, 'seq' | 'at'>) => boolean,
+): Promise<string | undefined> {
+  const pins = (await store.unstagedEntries(pipeline, ENTRY.contract)).map(pinOf);
+  const inForce = pins.at(-1);
+  if (inForce === undefined) return undefined;
+  const recorded = pins.filter((pin) => pin.digest === digest);
+  const madeUnder = recorded.findLast(madeAt) ?? recorded.at(-1);
+  if (madeUnder === undefined)
+    return `it was made under contract ${digest}, which pipeline ${pipeline} never had (its contracts are recorded in ledger entries ${pins.map((pin) => `#${pin.seq}`).join(', ')}; the one in force is ${inForce.digest}, ledger entry #${inForce.seq})`;
+  const changed = stageRulesChanged(madeUnder, inForce, stage);
+  return changed && `it was made under contract ${digest} (ledger entry #${madeUnder.seq}), and ${changed}`;
+}
+
+/**
+ * For each of `stages`, the contracts of the pipeline under which the stage's rules differed from
+ * the contract in force, each with the ledger entries between which it was in force: a promotion
+ * recorded between them was decided under rules the contract in force has changed since (the
+ * `from` gate's `upstreamRules` fact). Empty lists while nothing is pinned or nothing changed.
+ */
+export async function upstreamRulesFact(
+  reader: Pick<LedgerReader, 'unstagedEntries'>,
+  pipeline: string,
+  stages: readonly string[],
+): Promise<UpstreamRulesFact> {
+  const pins = (await reader.unstagedEntries(pipeline, ENTRY.contract)).map(pinOf);
+  const inForce = pins.at(-1);
+  const fact: UpstreamRulesFact = {};
+  for (const stage of stages) {
+    const periods: UpstreamRulesFact[string] = [];
+    pins.forEach((pin, i) => {
+      const changed = inForce && stageRulesChanged(pin, inForce, stage);
+      const until = pins[i + 1]?.seq;
+      if (changed && until !== undefined) periods.push({ contract: pin.digest, from: pin.seq, until, changed });
+    });
+    fact[stage] = periods;
+  }
+  return fact;
 }
 
 /** Where a trusted file of the contract lives, for messages: `trust.keys.ci (keys/ci.pub)`. */

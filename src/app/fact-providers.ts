@@ -4,6 +4,7 @@
  * command does) loads neither config readers nor metrics code.
  */
 import { resolve } from 'node:path';
+import { upstreamOf } from '../contract/types.js';
 import { snapshotDriftReport } from '../drift/snapshot.js';
 import type { AnyFactProvider, FactProvider } from './services.js';
 
@@ -71,9 +72,23 @@ export const signersFactProvider: FactProvider<'signers'> = {
   },
 };
 
+/**
+ * For a stage with upstream stages (`from`): under which earlier contracts each upstream stage's
+ * rules differed from the contract in force (src/app/contract-pin.ts `upstreamRulesFact`).
+ */
+export const upstreamRulesFactProvider: FactProvider<'upstreamRules'> = {
+  key: 'upstreamRules',
+  applies: (stage) => upstreamOf(stage).length > 0,
+  async provide({ request, stage, reader }) {
+    const { upstreamRulesFact } = await import('./contract-pin.js');
+    return upstreamRulesFact(reader, request.contract.pipeline, upstreamOf(stage));
+  },
+};
+
 export const DEFAULT_FACT_PROVIDERS: readonly AnyFactProvider[] = [
   rollbackFactProvider,
   driftFactProvider,
   checkpointFactProvider,
   signersFactProvider,
+  upstreamRulesFactProvider,
 ];

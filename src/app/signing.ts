@@ -65,7 +65,7 @@ export interface VerifyVerdictOptions {
   consistencyProof?: (first: number, second: number) => Promise<Buffer[]>;
   /**
    * Asks the ledger, where one is at hand, whether the digest was rolled back from the stage after
-   * the VSA was issued (src/app/vsa.ts `vsaRolledBack`); a reason refuses the VSA. Without it
+   * the VSA was issued (src/app/vsa.ts `vsaRevoked`); a reason refuses the VSA. Without it
    * nothing can know of a rollback: a VSA is a signed snapshot.
    */
   rolledBack?: (

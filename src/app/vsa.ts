@@ -36,6 +36,7 @@ import {
 } from '../trust/vsa.js';
 import type { VsaLedger } from '../trust/vsa-ledger.js';
 import { defaultOrigin } from './ledger-proofs.js';
+import { stageRulesChangedSince } from './contract-pin.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest, Environment } from './services.js';
 
@@ -309,7 +310,7 @@ export async function verifyStoredVsa(
     allowDemo: ctx.contract.demo === true,
   });
   if (!result.valid) return { valid: false, reason: result.reason, seq: found.seq, ledger: false };
-  const revoked = await vsaRolledBack(ctx, stage, digest, result);
+  const revoked = await vsaRevoked(ctx, stage, digest, result);
   // The stored VSA passed the pipeline check above, so its rollbacks are this ledger's to find.
   if (typeof revoked === 'string') return { valid: false, reason: revoked, seq: found.seq, ledger: false };
   return {
@@ -331,7 +332,8 @@ export interface RollbackUnchecked {
 /**
  * Why a VSA that verified on its own no longer admits `digest` to `stage`: this pipeline's ledger
  * rolled the digest back from the stage after the VSA was issued, or recorded a failed post-deploy
- * verification of it there. A VSA is a signed snapshot and
+ * verification of it there, or the contract in force changed what the stage requires since the
+ * contract the VSA was made under (its `policy.digest`). A VSA is a signed snapshot and
  * cannot be recalled once handed out; whoever can read the ledger sees the rollback, and a rollback
  * revokes every VSA for that digest and stage issued before it (a later promotion issues a new one).
  * "After" is by ledger position when the VSA carries its promotion's entry (`tollgateLedger`), else
@@ -339,7 +341,7 @@ export interface RollbackUnchecked {
  * it. For a VSA of another pipeline, which this ledger says nothing about, `{ unchecked }` says so,
  * so that nobody reports it as checked.
  */
-export async function vsaRolledBack(
+export async function vsaRevoked(
   ctx: AppRequest,
   stage: string,
   digest: string,
@@ -378,6 +380,18 @@ export async function vsaRolledBack(
   ) {
     return `this VSA (verified at ${vsa.predicate.timeVerified}, without its ledger entry) is for a promotion this ledger has no record of: this ledger has no promotion of ${digest} into stage ${stage} by then (it was restored from before the promotion, or is another ledger of pipeline ${pipeline}), so whether ${digest} was rolled back since cannot be told, and it is not admitted`;
   }
+  // A verdict under rules the contract in force has changed for the stage since (a test or an
+  // approval added) skips what they add: it admits nothing until the digest is promoted again.
+  const policyDigest = vsa.predicate.policy?.digest?.sha256;
+  const stale = await stageRulesChangedSince(
+    store,
+    pipeline,
+    stage,
+    `sha256:${policyDigest}`,
+    (pin) => (issuedSeq === undefined ? Date.parse(pin.at) <= issuedAt + VSA_CLOCK_SKEW_MS : pin.seq < issuedSeq),
+  );
+  if (stale !== undefined)
+    return `this VSA no longer admits ${digest} to stage ${stage}: ${stale}. A verdict under older rules skips what the rules in force add; promote ${digest} to ${stage} again under the contract in force`;
   // A failed post-deploy verification in the stage revokes it too: the ledger no longer trusts the
   // promotion (its status is `failed`, as a rolled-back one's is `rolled-back`; a later pass does
   // not clear it), and approvals given before it are void the same way.

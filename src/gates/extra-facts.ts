@@ -49,10 +49,22 @@ export interface SignersFact {
   unreadable?: Record<string, string>;
 }
 
+/**
+ * The `from` gate's fact: for each upstream stage, the contracts under which its rules differed
+ * from the contract in force, each with the ledger entries between which it was in force
+ * (`from` < seq < `until`). A promotion into the upstream stage recorded then was decided under
+ * rules that have changed since (a test or an approval added), and carries this digest no further.
+ */
+export type UpstreamRulesFact = Record<
+  string,
+  { contract: string; from: number; until: number; changed: string }[]
+>;
+
 /** Every extra fact, by the key its provider hands it in under. Absent: not gathered for this stage. */
 export interface ExtraFacts {
   drift?: DriftFact;
   rollback?: RollbackFacts;
   checkpoint?: CheckpointFact;
   signers?: SignersFact;
+  upstreamRules?: UpstreamRulesFact;
 }

@@ -110,6 +110,36 @@ describe.each(BACKENDS)('promote twice ($name)', (backend) => {
     expect(await store.head('shop')).toBe(head);
   });
 
+  it('a promotion decided under rules the contract in force has changed carries the digest no further', async () => {
+    const { as, store } = await setup();
+    // Entries #1 and #2 register D and E; the first promotion pins SHOP (#3) and records itself (#4).
+    await promote(as('ci', hours(1)), 'staging', D);
+    // Staging now asks for unit tests; D entered staging without them, under the old contract.
+    const under = inForce(store, SHOP_STRICTER);
+    const update = await updateContract(under('admin', hours(2)));
+    const prod = await checkStage(under('viewer', hours(26)), 'prod', D);
+    expect(prod.verdict).toBe('blocked');
+    const from = prod.gates.find((gate) => gate.gate === 'from');
+    expect(from?.status).toBe('fail');
+    expect(prod.required.map((item) => item.text)).toContainEqual(
+      expect.stringContaining(
+        `was decided under contract ${SHOP.digest} (ledger entry #3), and the contract in force (${SHOP_STRICTER.digest}, ledger entry #${update.entry.seq}) changed what stage staging requires since: staging: requirements added: tests`,
+      ),
+    );
+  });
+
+  it('a change to another stage or to a stage s words leaves its promotions standing', async () => {
+    const { as, store } = await setup();
+    await promote(as('ci', hours(1)), 'staging', D);
+    const reworded = contractOf(
+      SHOP.text.replace('release candidates', 'candidates for release').replace('soak: 24h', 'soak: 25h'),
+    );
+    await updateContract(inForce(store, reworded)('admin', hours(2)));
+    const prod = await checkStage(inForce(store, reworded)('viewer', hours(26.5)), 'prod', D);
+    expect(prod.gates.find((gate) => gate.gate === 'from')?.status).toBe('pass');
+    expect(prod.verdict).toBe('allowed');
+  });
+
   it('a retry the contract in force allows too answers with the entry in place and that decision', async () => {
     const { as, store } = await setup();
     const first = await promote(as('ci', hours(1)), 'staging', D);

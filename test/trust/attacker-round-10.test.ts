@@ -11,7 +11,7 @@ import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import type { Environment } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
-import { vsaRolledBack } from '../../src/app/vsa.js';
+import { vsaRevoked } from '../../src/app/vsa.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { fakeDigest } from '../support/cli.js';
 import { type StoreHandle, sqliteBackend } from '../support/stores.js';
@@ -74,7 +74,7 @@ describe('a VSA placed against the ledger at hand', () => {
       digest: B,
       stage: 'dev',
       pipeline: 'shop',
-      rolledBack: (verified, d) => vsaRolledBack(requestFor(fresh, env, 5), 'dev', d, verified),
+      rolledBack: (verified, d) => vsaRevoked(requestFor(fresh, env, 5), 'dev', d, verified),
     });
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toContain(`this VSA rests on promotion entry #${issued.entry!.seq}`);
@@ -98,7 +98,7 @@ describe('a VSA placed against the ledger at hand', () => {
       allowDemo: true,
       digest: B,
       stage: 'dev',
-      rolledBack: (verified, d) => vsaRolledBack(requestFor(shop, env, 4), 'dev', d, verified),
+      rolledBack: (verified, d) => vsaRevoked(requestFor(shop, env, 4), 'dev', d, verified),
     });
     // Admitted, as any VSA checked away from its own ledger is, but never as checked by a ledger.
     expect(verdict.valid).toBe(true);

@@ -12,7 +12,7 @@ import { registerArtifact } from '../../src/app/register.js';
 import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
 import { attestVerification } from '../../src/app/verification.js';
-import { vsaRolledBack } from '../../src/app/vsa.js';
+import { vsaRevoked } from '../../src/app/vsa.js';
 import { TollgateError } from '../../src/errors.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { loadPublicKey, readPrivateKeyFile, readPublicKeyFile } from '../../src/trust/keys.js';
@@ -150,7 +150,7 @@ describe('a VSA without its ledger entry, checked against the ledger at hand', (
     expect((await verifyVerdictFile(options)).valid).toBe(true);
     const verdict = await verifyVerdictFile({
       ...options,
-      rolledBack: (verified, d) => vsaRolledBack(requestFor(restored.store, env, 9), 'dev', d, verified),
+      rolledBack: (verified, d) => vsaRevoked(requestFor(restored.store, env, 9), 'dev', d, verified),
     });
     expect(verdict.reason).not.toContain('no rollback of it since, by the ledger');
     expect(verdict.valid).toBe(false);
@@ -174,8 +174,8 @@ describe('a VSA checked against the ledger at hand, after its promotion failed p
       digest: B,
       stage: 'dev',
       pipeline: 'shop',
-      rolledBack: (verified: Parameters<typeof vsaRolledBack>[3], d: string) =>
-        vsaRolledBack(requestFor(handle.store, env, 9), 'dev', d, verified),
+      rolledBack: (verified: Parameters<typeof vsaRevoked>[3], d: string) =>
+        vsaRevoked(requestFor(handle.store, env, 9), 'dev', d, verified),
     };
     expect((await verifyVerdictFile(options)).valid).toBe(true);
 

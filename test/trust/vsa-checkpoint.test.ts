@@ -16,7 +16,7 @@ import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
 import type { Environment } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
-import { storedVsa, verifyStoredVsa, vsaRolledBack } from '../../src/app/vsa.js';
+import { storedVsa, verifyStoredVsa, vsaRevoked } from '../../src/app/vsa.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { signCheckpoint } from '../../src/trust/checkpoint.js';
@@ -172,7 +172,7 @@ for (const backend of BACKENDS) {
           digest,
           stage: 'dev',
           pipeline: 'shop',
-          rolledBack: (verified, d) => vsaRolledBack(requestFor(store, env, 4), 'dev', d, verified),
+          rolledBack: (verified, d) => vsaRevoked(requestFor(store, env, 4), 'dev', d, verified),
         });
       const revoked = await check(second.file, B);
       expect(revoked.valid).toBe(false);
@@ -216,7 +216,7 @@ for (const backend of BACKENDS) {
           digest: B,
           stage: 'dev',
           pipeline: 'shop',
-          rolledBack: (verified, d) => vsaRolledBack(requestFor(handle.store, env, 4), 'dev', d, verified),
+          rolledBack: (verified, d) => vsaRevoked(requestFor(handle.store, env, 4), 'dev', d, verified),
         }),
       ).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     });

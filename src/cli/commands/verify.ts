@@ -98,8 +98,8 @@ export function defineVerify(program: Command): void {
           ? {
               rolledBack: (verified, digest) =>
                 withContext(command, async (ctx) => {
-                  const { vsaRolledBack } = await import('../../app/vsa.js');
-                  const revoked = await vsaRolledBack(ctx, flags.stage, digest, verified);
+                  const { vsaRevoked } = await import('../../app/vsa.js');
+                  const revoked = await vsaRevoked(ctx, flags.stage, digest, verified);
                   if (typeof revoked === 'object') rollbackChecked = false;
                   return revoked;
                 }),
