@@ -21,12 +21,14 @@ import {
   validateContractInForce,
 } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
+import { readYamlDocument } from '../contract/yaml-document.js';
 import { TollgateError } from '../errors.js';
 import type { UpstreamRulesFact } from '../gates/extra-facts.js';
 import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
+import { hasOwnKey, ownValue } from '../records.js';
 import { authorise } from './authorise.js';
 import {
   type AppRequest,
@@ -157,11 +159,31 @@ function changedTrustFiles(before: Record<string, string>, after: Record<string,
 }
 
 /**
- * Sections of a contract whose change alters no decision: `admins` only says who may change it.
- * Every other top-level section (`groups`, `trust`, `overrides`, `demo`, …) can change what a
- * stage's gates decide.
+ * Which of a stage's gates (its `requires` keys) read each top-level section or trusted file, for
+ * those that only some gates read: `admins` says only who may change the contract and `overrides`
+ * who may waive a gate, so neither changes what passing requires. Any other section (`demo`,
+ * `artifact`, …) may change every decision.
  */
-const SECTIONS_NO_DECISION_READS = new Set(['admins']);
+const READ_BY: Record<string, readonly string[]> = {
+  admins: [],
+  overrides: [],
+  groups: ['approvals', 'rules'],
+  trust: ['signedBy', 'rules', 'checkpoint', 'provenance'],
+};
+
+/** The gates that read a trusted file: the verifier's key only makes checkpoints possible. */
+function fileReadBy(key: string): readonly string[] {
+  return key === VERIFIER_KEY || key === VERIFIER_PUBLIC_KEY ? ['checkpoint'] : READ_BY.trust!;
+}
+
+/** The gate keys `stage` requires in a contract's text (empty when the stage is absent). */
+function requiredGates(text: string, stage: string): string[] {
+  const data = readYamlDocument(text, 'the contract', { traps: false }).data as {
+    stages?: Record<string, { requires?: Record<string, unknown> } | undefined>;
+  };
+  const requires = ownValue(data?.stages ?? {}, stage)?.requires;
+  return requires !== null && typeof requires === 'object' ? Object.keys(requires) : [];
+}
 
 /** Whether a stage's change alters its rules: a requirement or a setting other than `purpose`. */
 function ruleChanged(change: StageChange): boolean {
@@ -170,12 +192,13 @@ function ruleChanged(change: StageChange): boolean {
 
 /**
  * What `inForce` changed in the rules of `stage` since `madeUnder`: the stage's requirements and
- * settings, any section other than `admins`, and the files it trusts (a stage's `purpose` is
- * words, not a rule). Undefined when the stage's rules are the same.
+ * settings (its `purpose` is words, not a rule), and the sections and trusted files its gates read
+ * ({@link READ_BY}). Undefined when the stage's rules are the same.
  */
 function stageRulesChanged(madeUnder: PinnedContract, inForce: PinnedContract, stage: string): string | undefined {
   if (madeUnder.seq === inForce.seq) return undefined;
   const diff = diffContracts(madeUnder.text, inForce.text);
+  const gates = new Set([...requiredGates(madeUnder.text, stage), ...requiredGates(inForce.text, stage)]);
   const files =
     madeUnder.trustFiles === undefined || inForce.trustFiles === undefined
       ? []
@@ -185,10 +208,13 @@ function stageRulesChanged(madeUnder: PinnedContract, inForce: PinnedContract, s
       .filter((change) => change.stage === stage)
       .map((change) => ({ ...change, settings: change.settings.filter((key) => key !== 'purpose') }))
       .filter((change) => change.change !== 'changed' || ruleChanged(change)),
-    sections: diff.sections.filter((section) => !SECTIONS_NO_DECISION_READS.has(section)),
-    ...(files.length > 0 ? { files } : {}),
+    sections: diff.sections.filter(
+      (section) => !hasOwnKey(READ_BY, section) || READ_BY[section]!.some((gate) => gates.has(gate)),
+    ),
   };
-  if (relevant.stages.length === 0 && relevant.sections.length === 0 && files.length === 0) return undefined;
+  const read = files.filter((key) => fileReadBy(key).some((gate) => gates.has(gate)));
+  if (read.length > 0) relevant.files = read;
+  if (relevant.stages.length === 0 && relevant.sections.length === 0 && read.length === 0) return undefined;
   return `the contract in force (${inForce.digest}, ledger entry #${inForce.seq}) changed what stage ${stage} requires since: ${describeChanges(relevant).join('; ')}`;
 }
 
