@@ -5,6 +5,8 @@
  * `ledger prove` gives an entry's inclusion proof for a third party to check.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Contract } from '../contract/types.js';
 import { TollgateError, unreadableFile } from '../errors.js';
 import { verifyConsistency, verifyInclusion } from '../ledger/merkle.js';
 import {
@@ -54,7 +56,7 @@ export function readCheckpoint(
     throw unreadableFile(path, cause, { what: 'the checkpoint' });
   }
   const checkpoint = parseCheckpoint(text, path);
-  if (key === undefined) return { checkpoint, signature: 'not checked (no --key)' };
+  if (key === undefined) return { checkpoint, signature: 'not checked (no --key, and the contract pins no verifier key)' };
   const publicKey = readPublicKeyFile(key);
   if (!verifyCheckpointSignature(checkpoint, publicKey, key))
     throw new TollgateError(
@@ -62,6 +64,16 @@ export function readCheckpoint(
       `${path}: no signature line by ${checkpoint.origin} verifies with ${key} (name, key id and Ed25519 signature must all match)`,
     );
   return { checkpoint, signature: `verified with ${key}` };
+}
+
+/**
+ * The file of the verifier key the contract pins (`trust.verifier.publicKey`, else the public half
+ * of `trust.verifier.key`), or undefined when it names none.
+ */
+function contractVerifierKeyFile(contract: Contract): string | undefined {
+  const verifier = contract.trust?.verifier;
+  const file = verifier?.publicKey ?? verifier?.key;
+  return file === undefined ? undefined : resolve(contract.root, file);
 }
 
 export type SinceVerdict =
@@ -80,13 +92,17 @@ export type SinceVerdict =
  * `tollgate ledger verify --since CHECKPOINT`: the chain verifies, the tree recomputed from the
  * entries matches the stored tree, the first `size` entries still hash to the checkpoint's root
  * (nothing in them was edited, removed, reordered or rewritten with fresh hashes), and the stored
- * tree's RFC 9162 consistency proof from the checkpoint to today verifies.
+ * tree's RFC 9162 consistency proof from the checkpoint to today verifies. The checkpoint's
+ * signature is checked with `key`, else with the verifier key the contract pins, when it names one.
  */
 export async function verifySince(
   ctx: AppRequest,
   options: { since: string; key?: string },
 ): Promise<SinceVerdict> {
-  const { checkpoint, signature } = readCheckpoint(options.since, options.key);
+  // Without --key, the verifier key the contract pins: a checkpoint anyone could have written
+  // proves nothing about the ledger someone kept, so it is checked whenever there is a key to check.
+  const key = options.key ?? contractVerifierKeyFile(ctx.contract);
+  const { checkpoint, signature } = readCheckpoint(options.since, key);
   const pipeline = ctx.contract.pipeline;
   const store = await ctx.services.store();
   const chain = await store.verify(pipeline);

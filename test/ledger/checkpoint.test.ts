@@ -14,11 +14,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app/create-services.js';
 import { ledgerCheckpoint, proveEntry, verifySince } from '../../src/app/ledger-proofs.js';
 import { contractSource, fixedClock, requestOf } from '../../src/app/services.js';
+import { validateContract } from '../../src/contract/load-contract.js';
 import { canonicalJson, sha256 } from '../../src/ledger/hash-chain.js';
 import { leafHash, StreamingTree, verifyConsistency, verifyInclusion } from '../../src/ledger/merkle.js';
 import { openSqlite } from '../../src/ledger/sqlite-driver.js';
 import { parseCheckpoint } from '../../src/trust/checkpoint.js';
-import { contractOf } from '../support/builders.js';
+import { contractOf, tollgateRejectionOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
 import { BACKENDS, execBehindTheStore, type StoreHandle } from '../support/stores.js';
 
@@ -193,6 +194,33 @@ for (const backend of BACKENDS) {
       ).rejects.toMatchObject({
         code: 'SIGNATURE_INVALID',
       });
+    });
+
+    it('checks a checkpoint against the verifier key the contract pins when no key is given', async () => {
+      // The contract pins log.pub; the attacker signs a checkpoint of the ledger with his own key.
+      const pinned = validateContract(
+        CONTRACT.text.replace('artifact:', 'trust: { verifier: { publicKey: log.pub } }\nartifact:'),
+        join(dir, 'tollgate.yaml'),
+      );
+      const pinnedRequest = () =>
+        requestOf(createServices({ contracts: contractSource([pinned]), store: handle.store }), {
+          principal: 'auditor',
+          pipeline: 'shop',
+        });
+      const other = generateKeyPairSync('ed25519');
+      writeFileSync(join(dir, 'mallory.key'), other.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const forged = await ledgerCheckpoint(request(), { key: join(dir, 'mallory.key') });
+      writeFileSync(join(dir, 'mallory.txt'), forged.note);
+      const refused = await tollgateRejectionOf(
+        verifySince(pinnedRequest(), { since: join(dir, 'mallory.txt') }),
+      );
+      expect(refused.code).toBe('SIGNATURE_INVALID');
+      expect(refused.message).toContain(`verifies with ${join(dir, 'log.pub')}`);
+      // Signed with the pinned key, it is checked and said to be.
+      const kept = await ledgerCheckpoint(request(), { key: join(dir, 'log.key') });
+      writeFileSync(join(dir, 'kept.txt'), kept.note);
+      const verdict = await verifySince(pinnedRequest(), { since: join(dir, 'kept.txt') });
+      expect(verdict).toMatchObject({ ok: true, signature: `verified with ${join(dir, 'log.pub')}` });
     });
 
     describe('ledger verify --since catches history rewritten after a checkpoint', () => {
