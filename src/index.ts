@@ -56,6 +56,7 @@ export type {
   ExtraFacts,
   RollbackFacts,
   SignersFact,
+  UpstreamRulesFact,
 } from './gates/extra-facts.js';
 export type { DecisionItem, Facts, GateResult, GateStatus } from './gates/gate.js';
 export type { ChainedEntry, EntryKind, NewEntry, ViewEntry } from './ledger/entry.js';

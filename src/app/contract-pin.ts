@@ -195,7 +195,11 @@ function ruleChanged(change: StageChange): boolean {
  * settings (its `purpose` is words, not a rule), and the sections and trusted files its gates read
  * ({@link READ_BY}). Undefined when the stage's rules are the same.
  */
-function stageRulesChanged(madeUnder: PinnedContract, inForce: PinnedContract, stage: string): string | undefined {
+function stageRulesChanged(
+  madeUnder: PinnedContract,
+  inForce: PinnedContract,
+  stage: string,
+): string | undefined {
   if (madeUnder.seq === inForce.seq) return undefined;
   const diff = diffContracts(madeUnder.text, inForce.text);
   const gates = new Set([...requiredGates(madeUnder.text, stage), ...requiredGates(inForce.text, stage)]);
@@ -263,7 +267,8 @@ export async function upstreamRulesFact(
     pins.forEach((pin, i) => {
       const changed = inForce && stageRulesChanged(pin, inForce, stage);
       const until = pins[i + 1]?.seq;
-      if (changed && until !== undefined) periods.push({ contract: pin.digest, from: pin.seq, until, changed });
+      if (changed && until !== undefined)
+        periods.push({ contract: pin.digest, from: pin.seq, until, changed });
     });
     fact[stage] = periods;
   }

@@ -56,7 +56,8 @@ export function readCheckpoint(
     throw unreadableFile(path, cause, { what: 'the checkpoint' });
   }
   const checkpoint = parseCheckpoint(text, path);
-  if (key === undefined) return { checkpoint, signature: 'not checked (no --key, and the contract pins no verifier key)' };
+  if (key === undefined)
+    return { checkpoint, signature: 'not checked (no --key, and the contract pins no verifier key)' };
   const publicKey = readPublicKeyFile(key);
   if (!verifyCheckpointSignature(checkpoint, publicKey, key))
     throw new TollgateError(

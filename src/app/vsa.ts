@@ -35,8 +35,8 @@ import {
   verifyVsa,
 } from '../trust/vsa.js';
 import type { VsaLedger } from '../trust/vsa-ledger.js';
-import { defaultOrigin } from './ledger-proofs.js';
 import { stageRulesChangedSince } from './contract-pin.js';
+import { defaultOrigin } from './ledger-proofs.js';
 import { requireArtifact } from './register.js';
 import type { AppRequest, Environment } from './services.js';
 
@@ -383,12 +383,8 @@ export async function vsaRevoked(
   // A verdict under rules the contract in force has changed for the stage since (a test or an
   // approval added) skips what they add: it admits nothing until the digest is promoted again.
   const policyDigest = vsa.predicate.policy?.digest?.sha256;
-  const stale = await stageRulesChangedSince(
-    store,
-    pipeline,
-    stage,
-    `sha256:${policyDigest}`,
-    (pin) => (issuedSeq === undefined ? Date.parse(pin.at) <= issuedAt + VSA_CLOCK_SKEW_MS : pin.seq < issuedSeq),
+  const stale = await stageRulesChangedSince(store, pipeline, stage, `sha256:${policyDigest}`, (pin) =>
+    issuedSeq === undefined ? Date.parse(pin.at) <= issuedAt + VSA_CLOCK_SKEW_MS : pin.seq < issuedSeq,
   );
   if (stale !== undefined)
     return `this VSA no longer admits ${digest} to stage ${stage}: ${stale}. A verdict under older rules skips what the rules in force add; promote ${digest} to ${stage} again under the contract in force`;
