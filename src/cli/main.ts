@@ -29,6 +29,11 @@ export function buildProgram(): Command {
       'run the verb on this Tollgate server (or TOLLGATE_SERVER; credential in TOLLGATE_TOKEN, pipeline from TOLLGATE_PIPELINE or the contract)',
     )
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's own refusals (an unknown option, flags that exclude each other, a missing
+    // argument) read like every other error: `tollgate: …` (docs/cli.md), not `error: …`.
+    .configureOutput({
+      outputError: (text, write) => write(`tollgate: ${text.replace(/^error: /, '')}`),
+    })
     .exitOverride()
     // A ledger verb without a route must never run locally when a server is named.
     .hook('preAction', (_program, action) => assertRemoteVerb(action, process.env));

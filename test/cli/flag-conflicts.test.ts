@@ -21,11 +21,27 @@ describe('flags that contradict each other or are not numbers', () => {
     ]) {
       const result = await runCli(args, { cwd: dir });
       expect(result.code, args.join(' ')).toBe(3);
-      expect(result.stderr).toContain("option '--markdown' cannot be used with option '--json'");
+      expect(result.stderr).toContain(
+        "tollgate: option '--markdown' cannot be used with option '--json'",
+      );
+      expect(result.stderr).not.toMatch(/^error:/m);
       expect(result.stdout).toBe('');
     }
     const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
     expect(JSON.parse(history.stdout)).toEqual([]);
+  });
+
+  it('names Tollgate on the unknown options and missing arguments commander refuses', async () => {
+    for (const [args, said] of [
+      [['check', 'dev', '--artifcat', digest], "tollgate: unknown option '--artifcat'"],
+      [['--contarct', 'x.yaml', 'status'], "tollgate: unknown option '--contarct'"],
+      [['drift', 'dev'], "tollgate: missing required argument 'stage'"],
+    ] as const) {
+      const result = await runCli([...args], { cwd: dir });
+      expect(result.code, args.join(' ')).toBe(3);
+      expect(result.stderr, args.join(' ')).toContain(said);
+      expect(result.stderr, args.join(' ')).not.toMatch(/^error:/m);
+    }
   });
 
   it('quotes a --days that is not a whole number as typed', async () => {
