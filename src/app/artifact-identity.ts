@@ -3,6 +3,7 @@ import type { Artifact } from '../contract/types.js';
 import { type FieldRef, field } from '../errors.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader } from '../ledger/ledger-store.js';
+import { type ArtifactFacts, readArtifactFacts } from './artifact-facts.js';
 import type { AppRequest } from './services.js';
 
 /**
@@ -23,6 +24,20 @@ export async function artifactByAnyDigest(
 ): Promise<Artifact | undefined> {
   const direct = await reader.getArtifact(pipeline, digest);
   if (direct) return direct;
+  const key = await registeredKeyOf(reader, pipeline, digest);
+  return key === undefined ? undefined : reader.getArtifact(pipeline, key);
+}
+
+/**
+ * The registered key of the bytes `digest` names when it is not a key itself but recorded beside
+ * one (see {@link artifactByAnyDigest}); undefined when no register entry records it. Only the
+ * scan: the caller has already read `digest` directly and found nothing.
+ */
+async function registeredKeyOf(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+): Promise<string | undefined> {
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
   const hex = digest.slice(colon + 1);
@@ -37,7 +52,7 @@ export async function artifactByAnyDigest(
       Object.hasOwn(digests, algorithm) &&
       (digests as Record<string, unknown>)[algorithm] === hex
     ) {
-      return reader.getArtifact(pipeline, entry.artifact);
+      return entry.artifact;
     }
   }
   return undefined;
@@ -79,11 +94,27 @@ export async function resolveArtifactDigest(
 ): Promise<Digest> {
   const checked = assertDigest(digest, what);
   const store = await ctx.services.store();
-  const pipeline = ctx.contract.pipeline;
   // A ledger that does not hold together is for the caller's own read to name (the gap, the row
   // without its entry), as it did before digests were resolved: the digest is passed on as given.
-  const direct = await store.getArtifact(pipeline, checked).catch(() => undefined);
-  if (direct) return checked;
-  const found = await artifactByAnyDigest(store, pipeline, checked).catch(() => undefined);
+  const found = await artifactByAnyDigest(store, ctx.contract.pipeline, checked).catch(() => undefined);
   return (found?.digest ?? checked) as Digest;
+}
+
+/**
+ * What the ledger holds about the artifact `digest` names, by any digest recorded for its bytes
+ * (see {@link artifactByAnyDigest}): the read of `digest` itself is the artifact's one read, and
+ * only when it finds no artifact are the recorded digests looked through and the registered key
+ * read instead. Undefined when neither names a registered artifact. A ledger that does not hold
+ * together is named by the read of `digest` as given; the scan's own faults leave it unregistered,
+ * as {@link resolveArtifactDigest} does.
+ */
+export async function readArtifactFactsByAnyDigest(
+  reader: LedgerReader,
+  pipeline: string,
+  digest: string,
+): Promise<ArtifactFacts | undefined> {
+  const read = await readArtifactFacts(reader, pipeline, digest);
+  if (read) return read;
+  const key = await registeredKeyOf(reader, pipeline, digest).catch(() => undefined);
+  return key === undefined ? undefined : readArtifactFacts(reader, pipeline, key);
 }

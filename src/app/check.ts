@@ -4,19 +4,16 @@
  * once, and decide.
  */
 
+import { assertDigest } from '../artifact/digest.js';
 import { stageOf } from '../contract/types.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
+import { field } from '../errors.js';
 import type { ExtraFacts } from '../gates/extra-facts.js';
 import type { DecisionItem, Facts } from '../gates/gate.js';
 import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
-import {
-  type ArtifactFacts,
-  artifactNotRegistered,
-  readArtifactFacts,
-  readSharedReports,
-} from './artifact-facts.js';
-import { resolveArtifactDigest } from './artifact-identity.js';
+import { type ArtifactFacts, artifactNotRegistered, readSharedReports } from './artifact-facts.js';
+import { readArtifactFactsByAnyDigest } from './artifact-identity.js';
 import { notInForceRequirement, pinnedContract } from './contract-pin.js';
 import { gatherExtraFacts } from './fact-provider.js';
 import type { AppRequest } from './services.js';
@@ -33,7 +30,9 @@ export function gatherStageFacts(
 
 /**
  * Everything the gates look at for one digest, read from `reader` (the store, or a write
- * transaction) in one read. A digest the pipeline never registered is refused here.
+ * transaction) in one read. The sha512 of a registered artifact is that artifact: its history,
+ * never a fresh one (src/app/artifact-identity.ts). A digest the pipeline never registered is
+ * refused here.
  */
 export async function readFacts(
   ctx: AppRequest,
@@ -44,11 +43,12 @@ export async function readFacts(
   // One scope: the shared reports' artifacts are counted for gaps only where the artifact's own
   // read did not count already (one count per decision, not one per shared report).
   const { read, sharedReports } = await readOnce(reader, async (scoped) => {
-    const read = await readArtifactFacts(scoped, ctx.contract.pipeline, digest);
+    const read = await readArtifactFactsByAnyDigest(scoped, ctx.contract.pipeline, digest);
     if (!read) throw artifactNotRegistered(ctx.contract.pipeline, digest);
+    const key = read.artifact.digest;
     return {
       read,
-      sharedReports: await readSharedReports(scoped, ctx.contract.pipeline, digest, read.evidence),
+      sharedReports: await readSharedReports(scoped, ctx.contract.pipeline, key, read.evidence),
     };
   });
   const { actingFor } = ctx.caller;
@@ -64,8 +64,7 @@ export async function readFacts(
 
 /** `tollgate check`: evaluates the stage's contract for the digest, as the caller. Read-only. */
 export async function checkStage(ctx: AppRequest, stageName: string, digest: string): Promise<Decision> {
-  // The sha512 of a registered artifact is that artifact: its history, never a fresh one.
-  const checked = await resolveArtifactDigest(ctx, digest);
+  const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();
   const extra = await gatherStageFacts(ctx, stageName, store);
   const decided = decide(ctx.contract, stageName, await readFacts(ctx, checked, store, extra));

@@ -4,16 +4,17 @@
  * promotion stands now, with its signed VSA if any), or what a check would decide now.
  */
 
-import { describeLookalikes, type Lookalike } from '../artifact/digest.js';
+import { assertDigest, describeLookalikes, type Lookalike } from '../artifact/digest.js';
 import type { Artifact } from '../contract/types.js';
 import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
+import { field } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { byCodeUnits } from '../text/order.js';
-import { artifactNotRegistered, readArtifactFacts } from './artifact-facts.js';
-import { resolveArtifactDigest } from './artifact-identity.js';
+import { artifactNotRegistered } from './artifact-facts.js';
+import { readArtifactFactsByAnyDigest } from './artifact-identity.js';
 import { checkStage } from './check.js';
 import type { AppRequest } from './services.js';
 
@@ -88,10 +89,11 @@ function imagesNamed(describes: readonly string[] | undefined): string {
 }
 
 export async function explainArtifact(ctx: AppRequest, digest: string): Promise<Passport> {
-  const checked = await resolveArtifactDigest(ctx, digest);
+  const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();
-  // As decisions and `status` show it: from the hash-chained register entry (see artifactOf).
-  const read = await readArtifactFacts(store, ctx.contract.pipeline, checked);
+  // As decisions and `status` show it: from the hash-chained register entry (see artifactOf); the
+  // sha512 of a registered artifact is that artifact.
+  const read = await readArtifactFactsByAnyDigest(store, ctx.contract.pipeline, checked);
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, checked);
   const { artifact, evidence: records, entries, ledger: view, lookalikes } = read;
   const evidence = [...records]

@@ -1,12 +1,13 @@
+import { assertDigest } from '../artifact/digest.js';
 import { decide } from '../decide.js';
 import type { Decision } from '../decision.js';
+import { field } from '../errors.js';
 import type { Facts } from '../gates/gate.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { LedgerTransaction } from '../ledger/ledger-store.js';
 import { isTrusted } from '../ledger/ledger-view.js';
 import type { Envelope } from '../trust/dsse.js';
-import { resolveArtifactDigest } from './artifact-identity.js';
 import { gatherStageFacts, readFacts } from './check.js';
 import { assertContractPinned, recordFirstPin } from './contract-pin.js';
 import { snapshotsOf } from './fact-provider.js';
@@ -132,8 +133,7 @@ export async function promote(
 ): Promise<PromoteResult> {
   assertRecordingClock(ctx, 'promote');
   const overrides = authoriseOverrides(ctx, stageName, options.overrides ?? [], options.reason);
-  // The sha512 of a registered artifact is that artifact: its history, never a fresh one.
-  const checked = await resolveArtifactDigest(ctx, digest);
+  const checked = assertDigest(digest, field('artifact'));
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   const extra = await gatherStageFacts(ctx, stageName, store);
