@@ -39,7 +39,7 @@ export function evidenceOfStatement(
   file: string,
   options: StatementEvidenceOptions = {},
 ): { format: string; data: EvidenceData } {
-  const { predicateType, predicate } = input.statement;
+  const { predicateType, predicate, merged } = input.statement;
   if (predicateType === TEST_RESULT_V01) {
     if (options.expected !== undefined) {
       throw new TollgateError(
@@ -55,7 +55,7 @@ export function evidenceOfStatement(
     }
     return { format: 'test-result', data: parseTestResultPredicate(predicate, options.suite, file) };
   }
-  const normalised = normalisePredicate(predicateType, predicate, file, options.expected);
+  const normalised = normalisePredicate(predicateType, predicate, file, options.expected, merged);
   if (normalised !== undefined) return normalised;
   if (options.expected !== undefined) {
     throw new TollgateError(

@@ -6,11 +6,11 @@
  */
 
 import { inputError } from '../errors.js';
-import { duplicateKeyRefusal, isJsonObject, type MergedDuplicate, parseJsonText } from '../text/json-text.js';
+import { isJsonObject, type JsonPath, type MergedDuplicate } from '../text/json-text.js';
 import { isCycloneDx } from './cyclonedx-parser.js';
 import { parseCycloneDxXml } from './cyclonedx-xml.js';
 import { isGrype } from './grype-parser.js';
-import { isSarif, SARIF_DUPLICATE_KEYS } from './sarif-parser.js';
+import { isSarif, parseJsonHoldingSarif } from './sarif-parser.js';
 import { isSlsaProvenanceV1Predicate } from './slsa-provenance-parser.js';
 import { isSpdx2, isSpdx3 } from './spdx-parser.js';
 import { isSpdxTagValue, parseSpdxTagValue } from './spdx-tag-value.js';
@@ -34,7 +34,7 @@ export interface DetectedFormat {
   format: EvidenceFormat;
   /** The parsed JSON value (CycloneDX XML: its JSON document model), so it is not parsed twice; absent for JUnit. */
   value?: unknown;
-  /** SARIF only: the repeated `security-severity` keys read as their worst value (`SARIF_DUPLICATE_KEYS`). */
+  /** SARIF only: the repeated `security-severity` keys read as their worst value (`parseJsonHoldingSarif`). */
   merged?: MergedDuplicate[];
 }
 
@@ -107,6 +107,31 @@ export function detectJsonFormat(value: unknown): EvidenceFormat | undefined {
   return undefined;
 }
 
+/** cosign's vulnerability scan predicate: a scanner's own report in `scanner.result`. */
+export const COSIGN_VULN_PREDICATE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+
+/** The scanner's report a cosign vuln predicate holds (`scanner.result`), undefined for none. */
+export function cosignVulnResult(predicate: unknown): unknown {
+  return isJsonObject(predicate) && isJsonObject(predicate.scanner) ? predicate.scanner.result : undefined;
+}
+
+/** Where an in-toto statement holds its cosign vuln predicate's report. */
+const COSIGN_RESULT: JsonPath = ['predicate', 'scanner', 'result'];
+
+/**
+ * Where a parsed JSON document holds a SARIF log Tollgate reads as SARIF: the document itself, or
+ * the report of an in-toto statement's cosign vuln predicate; undefined for none. Detected as the
+ * readers detect it, so the SARIF duplicate-key rule applies to exactly the logs the SARIF reader
+ * reads (src/evidence/sarif-parser.ts `parseJsonHoldingSarif`).
+ */
+export function sarifLogAt(value: unknown): JsonPath | undefined {
+  const format = detectJsonFormat(value);
+  if (format === 'sarif') return [];
+  if (format !== 'in-toto' || !isJsonObject(value) || value.predicateType !== COSIGN_VULN_PREDICATE)
+    return undefined;
+  return detectJsonFormat(cosignVulnResult(value.predicate)) === 'sarif' ? COSIGN_RESULT : undefined;
+}
+
 /** The first element name of an XML document, skipping the declaration, comments and doctype. */
 function firstXmlElement(text: string): string | undefined {
   const pattern = /<(\?[^>]*\?>|!--[\s\S]*?-->|![^>]*>|([A-Za-z_][\w:.-]*))/g;
@@ -162,18 +187,8 @@ export function detectFormat(text: string, file: string): DetectedFormat {
       `not a known evidence format: the file is neither JSON, XML nor SPDX tag-value; ${expected}`,
     );
   }
-  const merged: MergedDuplicate[] = [];
-  const value = parseJsonText(text, file, 'EVIDENCE_INVALID', { duplicates: SARIF_DUPLICATE_KEYS, merged });
+  const { value, merged } = parseJsonHoldingSarif(text, file, sarifLogAt);
   const format = detectJsonFormat(value);
-  // The SARIF exception is for SARIF only: in any other document the duplicate is refused as ever.
-  const first = merged[0];
-  if (first && format !== 'sarif') {
-    throw inputError(
-      'EVIDENCE_INVALID',
-      { file, line: first.line, column: first.column },
-      duplicateKeyRefusal(first.message),
-    );
-  }
   if (format === undefined) {
     const known = unsupportedJson(value);
     throw inputError(
@@ -184,7 +199,8 @@ export function detectFormat(text: string, file: string): DetectedFormat {
         : `not a known evidence format: ${expected}; found JSON ${describeTop(value)}`,
     );
   }
-  return merged.length > 0 ? { format, value, merged } : { format, value };
+  // A statement's own log is read with the statement (src/trust/statement.ts), which parses it again.
+  return merged.length > 0 && format === 'sarif' ? { format, value, merged } : { format, value };
 }
 
 /** An SPDX 2 YAML document: a top-level `spdxVersion:` key (YAML's spelling of the JSON field). */

@@ -4,9 +4,11 @@
  * `normaliseDocument` for raw files, and `normalisePredicate` for statements src/trust unwrapped.
  */
 import { inputError } from '../errors.js';
-import { isJsonObject } from '../text/json-text.js';
+import { isJsonObject, type MergedDuplicate } from '../text/json-text.js';
 import { parseCycloneDx, parseCycloneDxVulnerabilities } from './cyclonedx-parser.js';
 import {
+  COSIGN_VULN_PREDICATE,
+  cosignVulnResult,
   type DetectedFormat,
   detectFormat,
   detectJsonFormat,
@@ -177,7 +179,6 @@ function wrongKind(file: string, format: EvidenceFormat, expected: ExpectedEvide
 const CYCLONEDX_PREDICATE = /^https:\/\/cyclonedx\.org\/bom(\/v?[\d.]+)?$/;
 const SPDX_PREDICATE = /^https:\/\/spdx\.dev\/Document(\/v?[\d.]+)?$/;
 const SPDX3_PREDICATE = /^https:\/\/spdx\.org\/rdf\/3\./;
-const COSIGN_VULN_PREDICATE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
 
 /**
  * Normalises the predicate of an in-toto statement (already unwrapped and subject-checked by
@@ -186,7 +187,9 @@ const COSIGN_VULN_PREDICATE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
  *
  * Read: CycloneDX (`https://cyclonedx.org/bom[/vX]`), SPDX 2 (`https://spdx.dev/Document[/vX]`),
  * SPDX 3 (`https://spdx.org/rdf/3…`), SLSA provenance v1 and v0.2, in-toto vulns v0.2, and cosign's
- * vuln predicate (its `scanner.result` holding a Grype, Trivy or SARIF report).
+ * vuln predicate (its `scanner.result` holding a Grype, Trivy or SARIF report). `merged`: the
+ * repeated `security-severity` keys the statement's text gave in that SARIF report, read as their
+ * worst (src/trust/statement.ts, `Statement.merged`), named in the scan's caveats.
  * @example normalisePredicate(statement.predicateType, statement.predicate, 'sbom.intoto.json')
  */
 export function normalisePredicate(
@@ -194,8 +197,9 @@ export function normalisePredicate(
   predicate: unknown,
   file: string,
   expected?: ExpectedEvidence,
+  merged: readonly MergedDuplicate[] = [],
 ): NormalisedEvidence | undefined {
-  const result = readPredicate(predicateType, predicate, file);
+  const result = readPredicate(predicateType, predicate, file, merged);
   // A statement's subject, already checked against the artifact, is what names the image: the
   // digests its predicate names (a platform's manifest under an index's statement) are not kept.
   if (result && result.data.kind !== 'provenance') {
@@ -232,6 +236,7 @@ function readPredicate(
   predicateType: string,
   predicate: unknown,
   file: string,
+  merged: readonly MergedDuplicate[],
 ): NormalisedEvidence | undefined {
   if (CYCLONEDX_PREDICATE.test(predicateType)) {
     // A CycloneDX VEX statement is a scan's word about vulnerabilities, not an SBOM of nothing.
@@ -250,13 +255,11 @@ function readPredicate(
   if (predicateType === INTOTO_VULNS_V02)
     return { format: 'in-toto-vulns', data: parseIntotoVulns(predicate, file) };
   if (predicateType === COSIGN_VULN_PREDICATE) {
-    const scanner =
-      isJsonObject(predicate) && isJsonObject(predicate.scanner) ? predicate.scanner : undefined;
-    const inner = scanner?.result;
+    const inner = cosignVulnResult(predicate);
     const format = detectJsonFormat(inner);
     if (format === 'grype') return { format, data: parseGrype(inner, file) };
     if (format === 'trivy') return { format, data: parseTrivy(inner, file) };
-    if (format === 'sarif') return { format, data: parseSarif(inner, file) };
+    if (format === 'sarif') return { format, data: parseSarif(inner, file, merged) };
     if (format === 'cyclonedx') return { format, data: parseCycloneDxVulnerabilities(inner, file) };
     return undefined;
   }

@@ -5,13 +5,15 @@
  * else `warning`), raised by any policy in the log. docs/evidence.md has the table and the rules.
  */
 
-import { inputError } from '../errors.js';
+import { type ErrorCode, inputError } from '../errors.js';
 import { ownValue } from '../records.js';
 import {
   type DuplicateKeyRule,
+  duplicateKeyRefusal,
   isJsonObject,
   type JsonPath,
   type MergedDuplicate,
+  parseJsonText,
 } from '../text/json-text.js';
 import type { Severity, SuppressedFinding, VulnerabilityFinding, VulnerabilitySummary } from './evidence.js';
 import { imageDigestOf, namedImageDigests, repoDigestOf } from './image-digests.js';
@@ -315,14 +317,32 @@ function scoreOf(value: unknown): number | undefined {
 }
 
 /**
+ * Where a SARIF log read as one may sit in a JSON text Tollgate reads: the text itself (a SARIF
+ * file), or, in an in-toto statement, the scanner's report cosign's vuln predicate holds.
+ */
+const SARIF_LOG_PLACES: readonly JsonPath[] = [[], ['predicate', 'scanner', 'result']];
+
+/** `path` from the log at `at`, or undefined when it does not lie under `at`. */
+function fromLog(path: JsonPath, at: JsonPath): JsonPath | undefined {
+  if (path.length < at.length || at.some((step, i) => path[i] !== step)) return undefined;
+  return path.slice(at.length);
+}
+
+/**
  * The one duplicate key a SARIF log may have: OWASP dependency-check since 12.0 writes
  * `security-severity` twice in one rule's property bag when NVD gives both a CVSS v3 and a v4
  * score (its sarifReport.vsl). Read as the worst (highest) score, so neither the reader that keeps
  * the first nor the one that keeps the last can pass what the other would refuse. Only there, only
  * numbers: any other duplicate, or a word among the values, is refused as every duplicate key is.
+ * Applied by {@link parseJsonHoldingSarif}, which keeps only those of the log that is read.
  */
-export const SARIF_DUPLICATE_KEYS: DuplicateKeyRule = {
-  allows: (path, key) => key === 'security-severity' && isSarifPropertyBag(path),
+const SARIF_DUPLICATE_KEYS: DuplicateKeyRule = {
+  allows: (path, key) =>
+    key === 'security-severity' &&
+    SARIF_LOG_PLACES.some((at) => {
+      const inLog = fromLog(path, at);
+      return inLog !== undefined && isSarifPropertyBag(inLog);
+    }),
   merge: (_path, _key, values) => {
     const scores = values.map(scoreOf);
     if (scores.some((score) => score === undefined)) return undefined;
@@ -331,6 +351,42 @@ export const SARIF_DUPLICATE_KEYS: DuplicateKeyRule = {
     return values[worst];
   },
 };
+
+/**
+ * Parses JSON text that is, or may hold, a SARIF log: a SARIF file, or an in-toto statement (plain,
+ * or the payload of a DSSE envelope or Sigstore bundle) whose cosign vuln predicate holds one.
+ * Every path to a SARIF log enters here, so each reads dependency-check's repeated
+ * `security-severity` as the SARIF reader does ({@link SARIF_DUPLICATE_KEYS}). `logAt` says where
+ * the parsed document holds the log its reader will read as SARIF (undefined: none); a duplicate
+ * anywhere else, or in a log read as another format, is refused as `parseJsonText` refuses every
+ * duplicate, at its line and column. Returns the value and the log's repeated keys, their paths
+ * taken from the log, for {@link parseSarif}'s caveats.
+ * @throws TollgateError `code` (default EVIDENCE_INVALID) naming the file, line and column
+ */
+export function parseJsonHoldingSarif(
+  text: string,
+  file: string,
+  logAt: (value: unknown) => JsonPath | undefined,
+  code: ErrorCode = 'EVIDENCE_INVALID',
+): { value: unknown; merged: MergedDuplicate[] } {
+  const merged: MergedDuplicate[] = [];
+  const value = parseJsonText(text, file, code, { duplicates: SARIF_DUPLICATE_KEYS, merged });
+  if (merged.length === 0) return { value, merged };
+  const at = logAt(value);
+  const ofLog: MergedDuplicate[] = [];
+  for (const duplicate of merged) {
+    const inLog = at === undefined ? undefined : fromLog(duplicate.path, at);
+    if (inLog === undefined || !isSarifPropertyBag(inLog)) {
+      throw inputError(
+        code,
+        { file, line: duplicate.line, column: duplicate.column },
+        duplicateKeyRefusal(duplicate.message),
+      );
+    }
+    ofLog.push({ ...duplicate, path: [...inLog] });
+  }
+  return { value, merged: ofLog };
+}
 
 /** The caveat naming the rule (or result) whose repeated security-severity was read as its worst. */
 function mergedCaveat(log: JsonObject, duplicate: MergedDuplicate): string {

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TollgateError } from '../errors.js';
-import { isAttestationList } from '../evidence/detect-format.js';
+import { isAttestationList, sarifLogAt } from '../evidence/detect-format.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
-import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
+import { parseJsonHoldingSarif } from '../evidence/sarif-parser.js';
+import { isJsonObject as isObject } from '../text/json-text.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
 import type { SigstoreIdentity } from './identity.js';
 import type { NamedKey } from './keys.js';
@@ -103,7 +104,13 @@ export function readSignedInputBytes(
   options: ReadSignedInputOptions,
 ): SignedInput {
   const sourceDigest = digestOf(bytes);
-  return readSignedInputValue(parseJsonText(bytes.toString('utf8'), source), source, sourceDigest, options);
+  // A SARIF log in the file's own text is a plain statement's (read below as the statement, after a
+  // bundle or an envelope, whose payload is parsed on its own): anywhere else a repeated key is refused.
+  const { value, merged } = parseJsonHoldingSarif(bytes.toString('utf8'), source, (parsed) =>
+    looksLikeBundle(parsed) || looksLikeEnvelope(parsed) ? undefined : sarifLogAt(parsed),
+  );
+  const input = readSignedInputValue(value, source, sourceDigest, options);
+  return merged.length > 0 ? { ...input, statement: { ...input.statement, merged } } : input;
 }
 
 /**

@@ -3,7 +3,9 @@
  */
 import { getHashes } from 'node:crypto';
 import { TollgateError } from '../errors.js';
-import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
+import { sarifLogAt } from '../evidence/detect-format.js';
+import { parseJsonHoldingSarif } from '../evidence/sarif-parser.js';
+import { isJsonObject as isObject, type MergedDuplicate } from '../text/json-text.js';
 
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
 /** The pre-1.0 type still written by many tools (cosign attest, older SLSA generators); same layout. */
@@ -54,6 +56,12 @@ export interface Statement {
   subject: ResourceDescriptor[];
   predicateType: string;
   predicate: unknown;
+  /**
+   * The repeated `security-severity` keys of the SARIF log its cosign vuln predicate holds, as
+   * dependency-check 12+ writes them, read as their worst (src/evidence/sarif-parser.ts
+   * `parseJsonHoldingSarif`); paths from the log. Absent when the text repeats none.
+   */
+  merged?: MergedDuplicate[];
 }
 
 /** True when a JSON value claims to be an in-toto statement (has `_type`, `subject` or `predicateType`). */
@@ -139,7 +147,9 @@ export function parseStatementBytes(bytes: Buffer | string, source: string): Sta
     );
   }
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-  return parseStatement(parseJsonText(text, source), source);
+  const { value, merged } = parseJsonHoldingSarif(text, source, sarifLogAt);
+  const statement = parseStatement(value, source);
+  return merged.length > 0 ? { ...statement, merged } : statement;
 }
 
 /** The subject digests of a statement as `alg:hex` strings. */

@@ -4,9 +4,14 @@
  * worst of its scores; every other duplicate key is still refused at its line and column.
  */
 import { describe, expect, it } from 'vitest';
+import { evidenceOfStatement } from '../../src/app/attest-statement.js';
 import type { VulnerabilitySummary } from '../../src/evidence/evidence.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/trust/dsse.js';
+import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
+import { readSignedInputBytes } from '../../src/trust/signed-input.js';
 import { tollgateErrorOf } from '../support/builders.js';
+import { DIGEST_A, pemKeyPair, statementAbout } from '../trust/helpers.js';
 import { sampleText } from './scan-helpers.js';
 
 function scanOf(text: string, file = 'dc.sarif'): VulnerabilitySummary {
@@ -28,6 +33,41 @@ function oneRule(properties: string, resultProperties = ''): string {
     "results": [{ "ruleId": "CVE-2024-0001", "level": "warning", "message": { "text": "x" }${resultProperties} }]
   }]
 }`;
+}
+
+const COSIGN_VULN = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+
+/**
+ * An in-toto statement about DIGEST_A whose cosign vuln predicate holds `result` (JSON text, put in
+ * as written, so its duplicate keys stay), as a CI step writing the statement around the scanner's
+ * file does; `predicateType` another type to hold the same text elsewhere.
+ */
+function statementHolding(result: string, predicateType = COSIGN_VULN): string {
+  const around = JSON.stringify(
+    statementAbout(DIGEST_A, predicateType, {
+      invocation: { uri: '', event_id: '', 'builder.id': '' },
+      scanner: { uri: 'pkg:github/jeremylong/DependencyCheck@12.1.0', version: '12.1.0', result: 0 },
+      metadata: { scanStartedOn: '2026-11-24T09:20:00Z', scanFinishedOn: '2026-11-24T09:21:00Z' },
+    }),
+    null,
+    2,
+  );
+  return around.replace('"result": 0', `"result": ${result}`);
+}
+
+/** `statement` signed into a DSSE envelope by a fresh key, read as `attest` reads it, trusting that key. */
+function readSigned(statement: string) {
+  const ci = pemKeyPair('p256');
+  const key = { name: 'ci', ...loadPublicKey(ci.publicPem, 'ci.pub') };
+  const envelope = signEnvelope(
+    Buffer.from(statement),
+    IN_TOTO_PAYLOAD_TYPE,
+    loadPrivateKey(ci.privatePem, 'ci.key'),
+  );
+  return readSignedInputBytes(Buffer.from(JSON.stringify(envelope)), 'dc.intoto.json', {
+    artifactDigest: DIGEST_A,
+    trust: { keys: [key], identities: [] },
+  });
 }
 
 describe('dependency-check 12 SARIF with security-severity given twice', () => {
@@ -107,5 +147,61 @@ describe('dependency-check 12 SARIF with security-severity given twice', () => {
     expect(tollgateErrorOf(() => normaliseDocument(text, 'dc.sarif', 'scan')).message).toMatch(
       /security-severity: expected a score from 0 to 10/,
     );
+  });
+
+  it('reads the same log inside a signed statement or a plain one as it reads the file', () => {
+    const file = scanOf(sampleText('dependency-check-12.sarif'));
+    const statement = statementHolding(sampleText('dependency-check-12.sarif'));
+    const signed = readSigned(statement);
+    expect(signed.signer).toMatchObject({ name: 'ci', method: 'key' });
+    const plain = readSignedInputBytes(Buffer.from(statement), 'dc.intoto.json', {
+      artifactDigest: DIGEST_A,
+      trust: { keys: [], identities: [] },
+    });
+    // `attest scan` of the plain statement sniffs the file first, then reads the statement.
+    expect(normaliseDocument(statement, 'dc.intoto.json', 'scan').type).toBe('wrapped');
+    for (const input of [signed, plain]) {
+      const { format, data } = evidenceOfStatement(input, 'dc.intoto.json', { expected: 'scan' });
+      expect(format).toBe('sarif');
+      const scan = data as VulnerabilitySummary;
+      expect(scan.findings.map((f) => [f.id, f.severity])).toEqual([
+        ['CVE-2024-38816', 'critical'],
+        ['CVE-2024-47072', 'critical'],
+      ]);
+      expect(scan.counts).toEqual(file.counts);
+      // The caveat names the rule as in the file; its line is the statement's.
+      expect(scan.caveats).toHaveLength(2);
+      expect(scan.caveats?.[0]).toMatch(
+        /^rule "CVE-2024-38816" gives security-severity 2 times \("7\.5", "9\.3"; .*read as the worst, "9\.3" \(runs\[0\]\.tool\.driver\.rules\[0\]\.properties\)$/,
+      );
+    }
+  });
+
+  it('refuses every other duplicate key in a statement, the log not read as SARIF included', () => {
+    const log = sampleText('dependency-check-12.sarif');
+    const refusals = [
+      // Another key repeated beside the log's security-severity.
+      statementHolding(
+        log.replace('"cvssv3_baseScore": 7.5,', '"cvssv3_baseScore": 7.5, "cvssv3_baseScore": 1.0,'),
+      ),
+      // The same log under a predicate type whose result is not read as a scanner's report.
+      statementHolding(log, 'https://example.com/predicate/v1'),
+      // The same shape in a cosign vuln result that is no SARIF log.
+      statementHolding(
+        '{"runs": [{"results": [{"properties": {"security-severity": 1, "security-severity": 2}}]}]}',
+      ),
+      // The key repeated in the statement, outside the log.
+      statementHolding(log).replace('"version": "12.1.0"', '"security-severity": 1, "security-severity": 2'),
+    ];
+    for (const statement of refusals) {
+      const error = tollgateErrorOf(() => readSigned(statement));
+      expect(error.code).toBe('EVIDENCE_INVALID');
+      expect(error.message).toMatch(
+        /^dc\.intoto\.json: DSSE payload:\d+:\d+: duplicate key "(cvssv3_baseScore|security-severity)" in the object that starts at line \d+; each key may appear once/,
+      );
+      expect(tollgateErrorOf(() => normaliseDocument(statement, 'dc.intoto.json')).message).toMatch(
+        /^dc\.intoto\.json:\d+:\d+: duplicate key/,
+      );
+    }
   });
 });
