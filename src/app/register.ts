@@ -2,7 +2,8 @@ import { assertDigest } from '../artifact/digest.js';
 import { assertImageDigest } from '../artifact/oci-reference.js';
 import type { Artifact } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
-import { ENTRY } from '../ledger/entry.js';
+import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
+import type { LedgerTransaction } from '../ledger/ledger-store.js';
 import { normaliseName } from '../policy/names.js';
 import { emptyRecord, hasOwnKey } from '../records.js';
 import { artifactNotRegistered } from './artifact-facts.js';
@@ -84,6 +85,32 @@ function labelConflict(existing: Artifact, labels: Record<string, string>, given
 }
 
 /**
+ * Appends a register entry of `digest` by the caller, at the caller's time: the artifact's labels
+ * and source, with what this registration adds (the digests of its bytes, the image tag it came
+ * by), and the caller's marks.
+ */
+function appendRegistration(
+  ctx: AppRequest,
+  tx: LedgerTransaction,
+  digest: string,
+  payload: {
+    labels: Record<string, string>;
+    source: string;
+    digests?: Record<string, string>;
+    image?: ImageRecord;
+  },
+): Promise<ChainedEntry> {
+  return tx.append(ctx.contract.pipeline, {
+    kind: ENTRY.register,
+    stage: null,
+    artifact: digest,
+    actor: ctx.caller.principal,
+    at: ctx.caller.at.toISOString(),
+    payload: { ...payload, ...callerMarks(ctx) },
+  });
+}
+
+/**
  * Registers an artifact by digest. Registering the same digest again is idempotent; registering it
  * with different labels is refused, because labels (version, commit, author) are part of what was
  * validated and must not change under a digest.
@@ -159,18 +186,10 @@ export async function registerArtifact(
         if (Object.keys(labels).length > 0 && !sameLabels(bySha512.labels, labels)) {
           throw labelConflict(bySha512, labels, digest);
         }
-        await tx.append(pipeline, {
-          kind: ENTRY.register,
-          stage: null,
-          artifact: bySha512.digest,
-          actor: ctx.caller.principal,
-          at: ctx.caller.at.toISOString(),
-          payload: {
-            labels: bySha512.labels,
-            source,
-            digests: { ...digests, sha256: digest.slice('sha256:'.length) },
-            ...callerMarks(ctx),
-          },
+        await appendRegistration(ctx, tx, bySha512.digest, {
+          labels: bySha512.labels,
+          source,
+          digests: { ...digests, sha256: digest.slice('sha256:'.length) },
         });
         return { artifact: bySha512, created: false };
       }
@@ -183,14 +202,7 @@ export async function registerArtifact(
         tagged !== existing.digest &&
         (Object.keys(labels).length === 0 || sameLabels(existing.labels, labels))
       ) {
-        await tx.append(pipeline, {
-          kind: ENTRY.register,
-          stage: null,
-          artifact: existing.digest,
-          actor: ctx.caller.principal,
-          at: ctx.caller.at.toISOString(),
-          payload: { labels: existing.labels, source, image, ...callerMarks(ctx) },
-        });
+        await appendRegistration(ctx, tx, existing.digest, { labels: existing.labels, source, image });
         return { artifact: existing, created: false };
       }
     }
@@ -203,19 +215,11 @@ export async function registerArtifact(
     const at = ctx.caller.at.toISOString();
     const artifact: Artifact = { digest, labels, registeredAt: at, source, ...(digests ? { digests } : {}) };
     await tx.insertArtifact(pipeline, artifact, ctx.caller.principal);
-    await tx.append(pipeline, {
-      kind: ENTRY.register,
-      stage: null,
-      artifact: digest,
-      actor: ctx.caller.principal,
-      at,
-      payload: {
-        labels,
-        source,
-        ...(digests ? { digests } : {}),
-        ...(image ? { image } : {}),
-        ...callerMarks(ctx),
-      },
+    await appendRegistration(ctx, tx, digest, {
+      labels,
+      source,
+      ...(digests ? { digests } : {}),
+      ...(image ? { image } : {}),
     });
     return { artifact, created: true };
   });

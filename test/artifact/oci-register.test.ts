@@ -3,10 +3,11 @@
  * anonymous, behind htpasswd basic auth and behind a bearer-token flow; and the network faults a
  * registry gives (5xx, 429 Retry-After, no answer), through a fault-injecting proxy in front of it.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { makeWorkspace, runCli, THREE_STAGES } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import {
@@ -15,8 +16,10 @@ import {
   type LayoutImage,
   pushTestImage,
   registryAvailable,
+  skopeoPush,
   startRegistry,
   type TestRegistry,
+  writeOciLayout,
 } from '../support/registry.js';
 
 const PASSWORD = 'ci-secret-password';
@@ -134,6 +137,43 @@ describe.runIf(registryAvailable())('register --image against a real registry', 
     expect((await runCli(['register', '--image', ref], { cwd: dir })).code).toBe(0);
     const after = await runCli(['check', 'dev', '--image', ref, '--json'], { cwd: dir });
     expect(JSON.parse(after.stdout).artifact.digest).toBe(second.digest);
+  });
+
+  it('records a registered image under a second tag, so check --image reads that tag as well', async () => {
+    const dir = makeWorkspace(THREE_STAGES);
+    const layout = mkdtempSync(join(tmpdir(), 'tollgate-layout-'));
+    const image = writeOciLayout(layout, [{ architecture: 'amd64', layers: [1024] }]);
+    const [first, second] = [`${registry.host}/shop/tagged:1.0`, `${registry.host}/shop/tagged:stable`];
+    await skopeoPush(layout, first);
+    await skopeoPush(layout, second);
+    rmSync(layout, { recursive: true, force: true });
+    expect((await runCli(['register', '--image', first], { cwd: dir })).code).toBe(0);
+    const unknown = await runCli(['check', 'dev', '--image', second], { cwd: dir });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain(`run \`tollgate register --image ${second}\` first`);
+
+    const again = await runCli(['register', '--image', second, '--json'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ digest: image.digest, created: false });
+    const checked = await runCli(['check', 'dev', '--image', second, '--json'], { cwd: dir });
+    // Decided on the registered image (blocked: dev wants test results it has not got).
+    expect(checked.code, checked.stderr).toBe(1);
+    expect(JSON.parse(checked.stdout)).toMatchObject({
+      verdict: 'blocked',
+      artifact: { digest: image.digest },
+    });
+    // One artifact, registered under each tag once: registering the tag again records nothing.
+    expect((await runCli(['register', '--image', second], { cwd: dir })).code).toBe(0);
+    const store = await openSqliteStore(join(dir, '.tollgate', 'ledger.db'));
+    try {
+      const entries = await store.entriesForArtifact('shop', image.digest);
+      expect(entries.map((e) => [e.kind, (e.payload.image as { tag?: string } | undefined)?.tag])).toEqual([
+        ['register', '1.0'],
+        ['register', 'stable'],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('says how to register a tag that was never registered', async () => {
