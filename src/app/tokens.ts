@@ -342,6 +342,11 @@ export async function listTokens(services: AppServices): Promise<TokenRecord[]> 
   return (await services.store()).tokens.list();
 }
 
+/** The token with this id, without its secret; undefined when there is none. One read, not the list. */
+export async function findToken(services: AppServices, id: string): Promise<TokenRecord | undefined> {
+  return (await (await services.store()).tokens.find(id))?.record;
+}
+
 /** A revoked token, and the tokens revoked with it. */
 export type RevokedToken = TokenRecord & {
   /** The ids of the tokens revoked with it now: those it made over the API, and those they made… */

@@ -1731,12 +1731,15 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
       },
     },
     async (c) => {
-      const { revokeToken, listTokens } = await import('../app/tokens.js');
+      const { revokeToken, findToken } = await import('../app/tokens.js');
       const { id } = valid<z.infer<typeof s.tokenPath>>(c, 'param');
       const identity = c.get('identity');
-      const target = (await listTokens(deps.services)).find((t) => t.id === id);
-      if (!target) throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
-      authoriseTokenScope(identity.grant, target);
+      const target = await findToken(deps.services, id);
+      // A token beyond the caller's grant answers as one that does not exist, as the list hides
+      // it: a 403 for a real id and a 404 for a made-up one would tell an admin of one pipeline
+      // which ids name another's tokens.
+      if (!target || !withinTokenScope(identity.grant, target))
+        throw new TollgateError('NOT_FOUND', `there is no token ${id}`);
       await assertActsForItsName(identity, await contractsCovering(target.pipelines));
       return answer(c, await revokeToken(deps.services, id, identity.principal, deps.services.clock.now()));
     },

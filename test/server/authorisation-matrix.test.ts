@@ -29,6 +29,11 @@ const statement = () =>
 interface Sample {
   /** True when the request is about pipeline `checkout` (so a token for `billing` is out of scope). */
   scoped: boolean;
+  /**
+   * True when a caller allowed the act but out of scope is answered as if the thing did not exist
+   * (404 NOT_FOUND), not refused: a 403 would tell it the thing is there.
+   */
+  hidden?: boolean;
   send(s: TestServer, token: string): Promise<Response>;
 }
 
@@ -112,6 +117,7 @@ const SAMPLES: Record<string, Sample> = {
   listTokens: { scoped: false, send: get('/api/v1/tokens') },
   revokeToken: {
     scoped: true,
+    hidden: true,
     async send(s, token) {
       const victim = await s.token({ role: 'reader', pipelines: ['checkout'] });
       return s.call('DELETE', `/api/v1/tokens/${victim.slice(3, 19)}`, token);
@@ -165,6 +171,9 @@ describe('the authorisation matrix', () => {
         expect(res.status, `${role} ${scope} ${route.id}`).not.toBe(401);
         // An allowed request is answered, not merely "not refused": no server errors.
         expect(res.status, `${role} ${scope} ${route.id}: ${JSON.stringify(body.error)}`).toBeLessThan(500);
+      } else if (sample.hidden && roleAllows(role as Role, route.action)) {
+        expect(res.status, `${role} ${scope} ${route.id} must be hidden`).toBe(404);
+        expect(body.error?.code).toBe('NOT_FOUND');
       } else {
         expect(res.status, `${role} ${scope} ${route.id} must be refused`).toBe(403);
         expect(body.error?.code).toBe('NOT_ALLOWED');
