@@ -20,7 +20,7 @@ import { TollgateError } from '../errors.js';
 import { DEFAULT_SERVER_CONFIG } from './config.js';
 import { defineDashboard } from './dashboard.js';
 import type { ServerEnv } from './env.js';
-import { requestInvalid, toErrorAnswer, withheldFrom } from './http-errors.js';
+import { asCutShortBody, requestInvalid, toErrorAnswer, withheldFrom } from './http-errors.js';
 import type { Authenticator, Credentials, Identity } from './identity.js';
 import { type KeptReadAnswerer, keptReadAnswerer } from './kept-reads.js';
 import { cookieNames, defineLogin, fromOwnPage, type LoginOptions, SESSION_COOKIE } from './login.js';
@@ -177,7 +177,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       await next();
     });
 
-  app.onError((error, c) => {
+  app.onError((thrown, c) => {
+    // A body cut short by its client is the client's doing, not a fault of the server to report.
+    const error = asCutShortBody(thrown, c.req.header('content-length'));
     const authenticated = c.get('identity') !== undefined;
     const { status, body } = toErrorAnswer(error, authenticated);
     if ((status >= 500 && !(error instanceof TollgateError)) || withheldFrom(error, authenticated))

@@ -83,6 +83,28 @@ function codeOfHttpStatus(status: number): ErrorCode {
 }
 
 /**
+ * USAGE for a request body that ended before it was whole (the client closed the connection short
+ * of its Content-Length, or mid-chunk): the caller's doing, not a fault of the server to report.
+ * Nothing was stored: every write reads its body whole before it stores.
+ */
+export function cutShortBody(declaredLength: string | undefined, cause?: unknown): TollgateError {
+  const expected =
+    declaredLength === undefined ? 'its end' : `the ${declaredLength} bytes its Content-Length declares`;
+  return new TollgateError(
+    'USAGE',
+    `the request body ended early: the connection closed before ${expected} came; nothing was stored, send the whole body again`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** {@link cutShortBody} for Node's `aborted` error (what reading a body cut short throws); anything else as it was. */
+export function asCutShortBody(error: unknown, declaredLength: string | undefined): unknown {
+  if (!(error instanceof Error) || error.message !== 'aborted') return error;
+  if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') return error;
+  return cutShortBody(declaredLength, error);
+}
+
+/**
  * True when `error`'s message is not for this caller: an outage of the database or the OpenID
  * provider names where they are (host, port, user, database, the driver's own words), which a
  * caller the server has not authenticated has no business learning. The server logs it instead.

@@ -9,6 +9,7 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import type { Context } from 'hono';
 import { TollgateError } from '../errors.js';
 import type { ServerEnv } from './env.js';
+import { asCutShortBody, cutShortBody } from './http-errors.js';
 
 function tooLarge(name: string, maxBytes: number, seen?: number): TollgateError {
   const size = seen === undefined ? 'over' : `${seen} bytes, over`;
@@ -70,13 +71,19 @@ export function uploadStream(
       callback(null, chunk);
     },
     flush(callback) {
+      // A body read after its client went away ends at once, without an error: fewer bytes than
+      // declared is a body cut short, not an empty or malformed report.
+      if (declared !== undefined && seen < declared) return callback(cutShortBody(String(declared)));
       digest?.finish();
       callback();
     },
   });
   digest?.watch(counter);
   const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-  source.on('error', (error) => counter.destroy(error));
+  // Named for what it is before a parser reads it as a malformed report.
+  source.on('error', (error) =>
+    counter.destroy(asCutShortBody(error, c.req.header('content-length')) as Error),
+  );
   return source.pipe(counter);
 }
 
