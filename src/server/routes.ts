@@ -1357,7 +1357,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
             `${c.req.header('last-event-id') === undefined ? 'after' : 'Last-Event-ID'} ${last} is past the last entry of pipeline ${pipeline} (seq ${head}): it is not an entry of this pipeline's ledger; reconnect without it (or with ?after=0 for every entry)`,
           );
       }
-      const principal = principalKey(c.get('identity').principal);
+      const who = c.get('identity').principal;
+      const principal = principalKey(who);
       // Each open stream asks the database every poll for as long as it stays open: without a
       // bound, one reader opening streams at the request rate would soon hold thousands of them.
       const open = openStreams.get(principal) ?? 0;
@@ -1379,7 +1380,9 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
         // Only as long as the caller is still who they were and may still read the pipeline.
         stillAllowed: async () => {
           const now = await reauthenticate?.();
-          if (now?.principal !== principal) return false;
+          // The name as the credential spells it: the normalised key (`Release-Bot` counted as
+          // `release-bot`) never equals a name with a capital, and every such stream was ended.
+          if (now?.principal !== who) return false;
           try {
             authorise(now.grant, 'read', request.contract.pipeline, undefined);
             return true;

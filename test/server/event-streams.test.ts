@@ -50,3 +50,30 @@ it('bounds the event streams one principal holds open, and frees a place when on
   }
   expect(again.status).toBe(200);
 });
+
+it('keeps the stream of a principal whose name is spelled in capitals open across its rechecks', async () => {
+  server = await openTestServer(sqliteBackend, { eventPollMs: 20 });
+  const s = server;
+  // Streams are counted under the normalised name (release-bot); the recheck asks who the caller
+  // is now, under the name as its credential spells it.
+  const reader = await s.token({ role: 'reader', pipelines: ['checkout'], principal: 'Release-Bot' });
+  const ci = await s.token({ role: 'ci', pipelines: ['checkout'] });
+  const live = await s.call('GET', '/api/v1/pipelines/checkout/events', reader);
+  expect(live.status).toBe(200);
+  bodies.push(live.body);
+  const stream = live.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await stream.read()).value);
+  expect(text).toContain('event: ready');
+  // Rechecked every 10 polls (200 ms here): several rechecks pass before the entry is appended.
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  expect((await s.call('POST', '/api/v1/pipelines/checkout/artifacts', ci, { digest })).status).toBe(201);
+  while (!text.includes('event: register') && !text.includes('event: ended')) {
+    const { value, done } = await stream.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  expect(text).not.toContain('event: ended');
+  expect(text).toContain('event: register');
+});
