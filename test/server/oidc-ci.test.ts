@@ -4,7 +4,7 @@
  * caller could try is refused with 401: expired, another audience, another issuer, an unknown key
  * id, `alg: none`, and HS256 "signed" with the issuer's public key.
  */
-import { createHmac } from 'node:crypto';
+import { constants, createHmac, sign as cryptoSign, KeyObject } from 'node:crypto';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../../src/server/config.js';
@@ -58,6 +58,21 @@ const sign = (claims: Record<string, unknown> = CLAIMS, options: MintOptions = {
   issuer.mint(claims, options);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A JWT signed by the issuer's key with whatever header, as jose will not sign (PS256 on an RS256 key, unknown crit). */
+function signRaw(header: Record<string, unknown>, claims: Record<string, unknown> = payload()): string {
+  const input = `${b64({ typ: 'JWT', ...header })}.${b64(claims)}`;
+  const key = KeyObject.from(issuer.privateKey);
+  const signature =
+    header.alg === 'PS256'
+      ? cryptoSign('sha256', Buffer.from(input), {
+          key,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: 32,
+        })
+      : cryptoSign('sha256', Buffer.from(input), key);
+  return `${input}.${signature.toString('base64url')}`;
+}
 const payload = () => ({
   ...CLAIMS,
   iss: issuer.url,
@@ -119,6 +134,29 @@ describe('OIDC ID tokens from CI', () => {
       ['alg none', unsigned, /algorithm is not accepted|cannot be verified/],
       ['HS256 with the public key', hs, /algorithm is not accepted/],
       ['garbage', 'a.b.c', /not a readable JWT/],
+      // Valid from an hour on: not a token of now, whatever its iat says.
+      [
+        'not valid before an hour from now',
+        signRaw({ alg: 'RS256', kid: 'k1' }, { ...payload(), nbf: Math.floor(Date.now() / 1000) + 3600 }),
+        /not valid yet/,
+      ],
+      // A critical header extension this server does not understand: the token means more than it can check.
+      [
+        'a critical extension header',
+        signRaw({
+          alg: 'RS256',
+          kid: 'k1',
+          crit: ['https://example.com/bound'],
+          'https://example.com/bound': 'x',
+        }),
+        /cannot be verified \(Extension Header Parameter "https:\/\/example.com\/bound" is not recognized\)/,
+      ],
+      // The issuer's key k1 says RS256: the same RSA key under PS256 is not the key it published.
+      [
+        'the right kid under another algorithm than its key names',
+        signRaw({ alg: 'PS256', kid: 'k1' }),
+        /no key of the issuer's JWKS matches/,
+      ],
     ];
     for (const [what, token, message] of cases) {
       const answer = await whoami(await token);

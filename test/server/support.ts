@@ -161,6 +161,8 @@ export interface OidcIssuer {
   /** Where its JWKS is served. */
   jwksUri: string;
   publicKey: SigningKey;
+  /** Its signing key, for tokens jose will not sign (an unknown `crit`, another `alg` than the JWK's). */
+  privateKey: SigningKey;
   /** Signs an ID token with its key (or as `options` say). */
   mint(claims: Record<string, unknown>, options?: MintOptions): Promise<string>;
   close(): Promise<void>;
@@ -183,6 +185,7 @@ export async function startOidcIssuer(alg: 'ES256' | 'RS256' = 'RS256'): Promise
     url,
     jwksUri: `${url}/jwks`,
     publicKey: pair.publicKey,
+    privateKey: pair.privateKey,
     mint: (claims, options = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg, kid: options.kid ?? 'k1' })
