@@ -264,6 +264,25 @@ function step(check: (c: ServerContext) => void) {
   };
 }
 
+/**
+ * Refuses `as` or `now` in the query string: who acts and what time it is are set by the
+ * Tollgate-As and Tollgate-Now headers alone (and only in a demo pipeline). Ignored, `?now=2030-…`
+ * would be answered at the server's time and read as an answer at the caller's.
+ */
+function refuseSetInQuery(c: Context): void {
+  const url = c.req.url;
+  const start = url.indexOf('?');
+  if (start === -1) return;
+  const query = new URLSearchParams(url.slice(start + 1));
+  for (const name of ['as', 'now'] as const) {
+    if (!query.has(name)) continue;
+    throw new TollgateError(
+      'USAGE',
+      `the query parameter ${name} is not read: who acts and what time it is are set with the Tollgate-As and Tollgate-Now headers (--as, --now), and only in a pipeline in demo mode`,
+    );
+  }
+}
+
 function valid<T>(c: Context, target: 'json' | 'query' | 'param'): T {
   return (c.req.valid as (t: string) => unknown)(target) as T;
 }
@@ -581,6 +600,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
               step((c) => {
                 authorised(c);
                 refuseEncoded(c);
+                refuseSetInQuery(c);
               }),
               ...(spec.upload ? [] : [jsonLimit]),
               ...(jsonBody ? [strictJson] : []),
@@ -600,6 +620,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
             [
               step((c) => {
                 authorised(c);
+                refuseSetInQuery(c);
                 validate?.(c);
               }),
             ],
