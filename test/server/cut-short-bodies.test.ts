@@ -9,18 +9,14 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/create-services.js';
-import { contractSource } from '../../src/app/services.js';
-import { createToken } from '../../src/app/tokens.js';
-import { startServer } from '../../src/server/serve.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { FIXTURES, fakeDigest } from '../support/cli.js';
 import { sqliteBackend } from '../support/stores.js';
-import { BILLING, CHECKOUT } from './support.js';
+import { CHECKOUT, type ServedOverHttp, serveOverHttp } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
+let served: ServedOverHttp | undefined;
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await served?.dispose();
+  served = undefined;
 });
 
 const D = fakeDigest('cut-short');
@@ -41,31 +37,18 @@ function sendCutShort(port: number, head: string, body: Buffer): Promise<void> {
 
 describe('a request body cut short of its Content-Length, over a socket', () => {
   it('is refused as the caller s fault, reported as no server fault, and stores nothing', async () => {
-    const handle = await sqliteBackend.open();
-    cleanups.push(() => handle.dispose());
-    const services = createServices({ contracts: contractSource([CHECKOUT, BILLING]), store: handle.store });
     const lines: Array<{ route: string; status: number; error?: string }> = [];
     const internal: unknown[] = [];
     let answered: () => void = () => {};
-    const server = await startServer({
-      services,
-      authenticators: [apiTokenAuthenticator(services)],
-      listen: { host: '127.0.0.1', port: 0 },
+    served = await serveOverHttp(sqliteBackend, {
       log: (line) => {
         lines.push(JSON.parse(line));
         answered();
       },
       onInternalError: (error) => internal.push(error),
-      rateLimit: { perMinute: 1_000_000, burst: 100_000 },
     });
-    cleanups.push(() => server.stop(0));
-    const port = Number(new URL(server.url).port);
-    const { token } = await createToken(
-      services,
-      { role: 'admin', pipelines: ['*'], principal: 'root' },
-      'test-setup',
-      new Date(),
-    );
+    const { server, port, handle } = served;
+    const { token } = await served.token({ role: 'admin', pipelines: ['*'], principal: 'root' });
     const registered = await fetch(`${server.url}/api/v1/pipelines/checkout/artifacts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -8,17 +8,13 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/create-services.js';
-import { contractSource } from '../../src/app/services.js';
-import { createToken } from '../../src/app/tokens.js';
-import { startServer } from '../../src/server/serve.js';
-import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { sqliteBackend } from '../support/stores.js';
-import { BILLING, CHECKOUT } from './support.js';
+import { type ServedOverHttp, serveOverHttp } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
+let served: ServedOverHttp | undefined;
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await served?.dispose();
+  served = undefined;
 });
 
 /** One request written as it is, on its own connection; the status and body of the answer. */
@@ -42,20 +38,13 @@ function send(port: number, head: string[], body = ''): Promise<{ status: number
 
 describe('a header sent twice, over a socket', () => {
   it('is refused, whichever value comes first, on kept reads and writes alike', async () => {
-    const handle = await sqliteBackend.open();
-    cleanups.push(() => handle.dispose());
-    const services = createServices({ contracts: contractSource([CHECKOUT, BILLING]), store: handle.store });
-    const server = await startServer({
-      services,
-      authenticators: [apiTokenAuthenticator(services)],
-      listen: { host: '127.0.0.1', port: 0 },
-      log: () => {},
+    served = await serveOverHttp(sqliteBackend, {
       rateLimit: { perMinute: 1_000_000, burst: 100_000, authFailures: 1_000_000 },
     });
-    cleanups.push(() => server.stop(0));
-    const port = Number(new URL(server.url).port);
+    const { port, handle } = served;
+    const made = served;
     const token = async (role: string, pipelines: string[], principal: string) =>
-      (await createToken(services, { role, pipelines, principal }, 'test-setup', new Date())).token;
+      (await made.token({ role, pipelines, principal })).token;
     const reader = await token('reader', ['checkout'], 'rita');
     const admin = await token('admin', ['*'], 'root');
     const outsider = await token('reader', ['billing'], 'bill');

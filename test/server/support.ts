@@ -13,6 +13,7 @@ import { createServerApp, type ServerApp, type ServerAppOptions } from '../../sr
 import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
 import type { Authenticator } from '../../src/server/identity.js';
 import { ciTokenAuthenticator } from '../../src/server/oidc-ci.js';
+import { type RunningServer, type StartServerOptions, startServer } from '../../src/server/serve.js';
 import { apiTokenAuthenticator } from '../../src/server/token-auth.js';
 import { contractOf } from '../support/builders.js';
 import { type Backend, type StoreHandle, sqliteBackend } from '../support/stores.js';
@@ -212,4 +213,58 @@ export function openCiServer(
     ...options,
     authenticate: (services) => [apiTokenAuthenticator(services), ciTokenAuthenticator(ciIssuers)],
   });
+}
+
+/** `tollgate serve` in this process on a loopback port (real HTTP), over a store of `backend`. */
+export interface ServedOverHttp {
+  server: RunningServer;
+  port: number;
+  services: AppServices;
+  handle: StoreHandle;
+  /** Makes a token on the store, as `tollgate token create` does: the token and its record. */
+  token(options: {
+    role: string;
+    pipelines: string[];
+    stages?: string[];
+    principal?: string;
+  }): ReturnType<typeof createToken>;
+  /** Stops the server and closes the store. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Serves the checkout and billing contracts over real HTTP with API tokens, rate limits out of the
+ * way unless `options` sets them; `log` and `onInternalError` as given (default: silent).
+ */
+export async function serveOverHttp(
+  backend: Backend,
+  options: Partial<Omit<StartServerOptions, 'services' | 'authenticators' | 'listen'>> = {},
+): Promise<ServedOverHttp> {
+  const handle = await backend.open();
+  const services = createServices({ contracts: contractSource([CHECKOUT, BILLING]), store: handle.store });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      log: () => {},
+      rateLimit: { perMinute: 1_000_000, burst: 100_000 },
+      ...options,
+      services,
+      authenticators: [apiTokenAuthenticator(services)],
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+  } catch (error) {
+    await handle.dispose();
+    throw error;
+  }
+  return {
+    server,
+    port: server.address.port,
+    services,
+    handle,
+    token: (o) => createToken(services, o, 'test-setup', services.clock.now()),
+    async dispose() {
+      await server.stop(0).catch(() => undefined);
+      await handle.dispose().catch(() => undefined);
+    },
+  };
 }
