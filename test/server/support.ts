@@ -222,12 +222,7 @@ export interface ServedOverHttp {
   services: AppServices;
   handle: StoreHandle;
   /** Makes a token on the store, as `tollgate token create` does: the token and its record. */
-  token(options: {
-    role: string;
-    pipelines: string[];
-    stages?: string[];
-    principal?: string;
-  }): ReturnType<typeof createToken>;
+  token(options: Parameters<typeof createToken>[1]): ReturnType<typeof createToken>;
   /** Stops the server and closes the store. */
   dispose(): Promise<void>;
 }
