@@ -123,6 +123,7 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
     const config = issuers.find((candidate) => candidate.issuer === issuer);
     if (!config) throw unauthenticated(`ID tokens from ${String(issuer)} are not accepted by this server`);
     let claims: Record<string, unknown>;
+    let typ: string | undefined;
     try {
       const verified = await jwtVerify(token, await keysOf(config), {
         issuer: config.issuer,
@@ -133,9 +134,17 @@ export function ciTokenAuthenticator(issuers: readonly CiIssuerConfig[]): Authen
         requiredClaims: ['exp', 'iat', 'sub'],
       });
       claims = verified.payload as Record<string, unknown>;
+      typ = verified.protectedHeader.typ;
     } catch (cause) {
       throw unauthenticated(reason(cause), cause);
     }
+    // An ID token is typed JWT, or not typed at all. Another type is another kind of token signed by
+    // the same issuer's key for the same audience: an OAuth access token (`at+jwt`, RFC 9068), a
+    // logout or security event token; none of them says who signed in (RFC 8725 3.11).
+    if (typ !== undefined && !/^(application\/)?jwt$/i.test(typ))
+      throw unauthenticated(
+        `the token is typed ${JSON.stringify(typ)}, not an ID token (typed JWT or untyped): ${/at\+jwt$/i.test(typ) ? 'an OAuth access token does not say who signed in; ' : ''}ask the issuer for an ID token`,
+      );
     // jose checks `iat` only against a maximum age: a token issued after now (minted for later
     // use, or by an issuer whose clock runs ahead) would pass as long as it had not expired.
     const issuedAt = claims.iat as number;

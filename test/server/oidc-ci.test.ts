@@ -157,12 +157,32 @@ describe('OIDC ID tokens from CI', () => {
         signRaw({ alg: 'PS256', kid: 'k1' }),
         /no key of the issuer's JWKS matches/,
       ],
+      // Signed by the issuer for this audience, but not ID tokens: they say nobody signed in.
+      [
+        'an OAuth access token',
+        signRaw({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }),
+        /typed "at\+jwt".*access token/,
+      ],
+      [
+        'an OAuth access token, media type spelt out',
+        signRaw({ alg: 'RS256', kid: 'k1', typ: 'application/at+JWT' }),
+        /access token/,
+      ],
+      ['a logout token', signRaw({ alg: 'RS256', kid: 'k1', typ: 'logout+jwt' }), /not an ID token/],
     ];
     for (const [what, token, message] of cases) {
       const answer = await whoami(await token);
       expect(answer.status, what).toBe(401);
       expect(answer.body.error.code, what).toBe('UNAUTHENTICATED');
       expect(answer.body.error.message, what).toMatch(message);
+    }
+  });
+
+  it('takes an ID token typed JWT in any case, or untyped, as jose signs it', async () => {
+    for (const typ of ['JWT', 'jwt', 'application/jwt']) {
+      const answer = await whoami(signRaw({ alg: 'RS256', kid: 'k1', typ }));
+      expect(answer.status, typ).toBe(200);
+      expect(answer.body.principal, typ).toBe('github:shop/checkout');
     }
   });
 
