@@ -18,7 +18,10 @@ export interface RegisterOptions {
   digest?: string;
   /**
    * With a sha256 `digest` only: the sha512 (128 lower-case hex digits) of the same bytes, hashed
-   * in the same read by whoever holds them (a remote `register --file`); recorded as `file` records it.
+   * in the same read by whoever holds them (a remote `register --file`); recorded as `file` records it,
+   * marked `claimed: ['sha512']` in the register entry (Tollgate did not read the bytes). It may not
+   * attach a digest to an artifact already registered (ARTIFACT_DIGEST_CONFLICT); the same pair
+   * again is the idempotent re-register.
    */
   sha512?: string;
   /** An image in a registry (`REGISTRY/REPO:TAG` or `REGISTRY/REPO@sha256:…`), resolved to its digest. */
@@ -86,8 +89,8 @@ function labelConflict(existing: Artifact, labels: Record<string, string>, given
 
 /**
  * Appends a register entry of `digest` by the caller, at the caller's time: the artifact's labels
- * and source, with what this registration adds (the digests of its bytes, the image tag it came
- * by), and the caller's marks.
+ * and source, with what this registration adds (the digests of its bytes, those of them the caller
+ * claimed, the image tag it came by), and the caller's marks.
  */
 function appendRegistration(
   ctx: AppRequest,
@@ -97,6 +100,7 @@ function appendRegistration(
     labels: Record<string, string>;
     source: string;
     digests?: Record<string, string>;
+    claimed?: string[];
     image?: ImageRecord;
   },
 ): Promise<ChainedEntry> {
@@ -108,6 +112,37 @@ function appendRegistration(
     at: ctx.caller.at.toISOString(),
     payload: { ...payload, ...callerMarks(ctx) },
   });
+}
+
+/**
+ * The register entry's `claimed`: the algorithms of its `digests` the caller gave and Tollgate did
+ * not compute from bytes it read (a sha512 sent beside a sha256 over the API).
+ */
+const CLAIMED_SHA512 = 'sha512';
+
+/**
+ * A sha512 the caller gave (Tollgate did not read the bytes) that would attach a digest to an
+ * artifact already known by the other one, or tie together two known artifacts: refused, because
+ * the rebuild registered as `sha256:X` beside a passed build's sha512 would become that build and
+ * inherit its evidence, approvals and promotions.
+ */
+function unreadLink(
+  sha256: string,
+  sha512: string,
+  bySha256: Artifact | undefined,
+  bySha512: Artifact | undefined,
+): TollgateError {
+  const named = (given: string, found: Artifact) =>
+    found.digest === given ? given : `${given} (${found.digest})`;
+  const known = bySha512
+    ? bySha256
+      ? `${named(sha512, bySha512)} and ${named(sha256, bySha256)} are two registered artifacts`
+      : `${named(sha512, bySha512)} is registered without ${sha256}`
+    : `${named(sha256, bySha256!)} is registered ${bySha256!.digests?.sha512 || bySha256!.digest.startsWith('sha512:') ? 'with another sha512' : 'without a sha512'}`;
+  return new TollgateError(
+    'ARTIFACT_DIGEST_CONFLICT',
+    `${known}. Tollgate did not read these bytes, so it cannot vouch that they are the artifact already known as ${(bySha512 ?? bySha256)!.digest}; nothing was recorded. To link the two digests, run \`tollgate register --file\` where the ledger reads the bytes (a local ledger), or register by one digest only`,
+  );
 }
 
 /**
@@ -171,6 +206,8 @@ export async function registerArtifact(
     }
   }
   const labels = options.labels ?? {};
+  // A sha512 given beside the digest is the caller's word: Tollgate never read these bytes.
+  const claimed = options.sha512 !== undefined;
   const store = await ctx.services.store();
   const pipeline = ctx.contract.pipeline;
   return store.write(pipeline, async (tx) => {
@@ -178,6 +215,11 @@ export async function registerArtifact(
     // sha512 of an artifact registered by sha256 is that artifact, never a new one with a clean
     // history (a build rolled back out of prod must not walk the stages again under its sha512).
     const existing = await artifactByAnyDigest(tx, pipeline, digest);
+    if (claimed && digests?.sha512 !== undefined) {
+      const bySha512 = await artifactByAnyDigest(tx, pipeline, `sha512:${digests.sha512}`);
+      if ((existing || bySha512) && existing?.digest !== bySha512?.digest)
+        throw unreadLink(digest, `sha512:${digests.sha512}`, existing, bySha512);
+    }
     if (!existing && digests?.sha512 !== undefined) {
       // Bytes registered before by their sha512 alone: the same artifact, known by that digest.
       // The sha256 this read adds is recorded on it, so `--digest sha256:…` finds it as well.
@@ -219,6 +261,7 @@ export async function registerArtifact(
       labels,
       source,
       ...(digests ? { digests } : {}),
+      ...(claimed ? { claimed: [CLAIMED_SHA512] } : {}),
       ...(image ? { image } : {}),
     });
     return { artifact, created: true };

@@ -22,6 +22,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   IMAGE_NOT_FOUND: 404,
   STAGE_UNKNOWN: 404,
   ARTIFACT_LABEL_CONFLICT: 409,
+  // A sha512 the caller gave (not read by Tollgate) that would attach a digest to a known artifact.
+  ARTIFACT_DIGEST_CONFLICT: 409,
   // An approval of a digest with look-alikes the approver has not confirmed by their full digests.
   LOOKALIKE_UNCONFIRMED: 409,
   PROMOTION_BLOCKED: 409,

@@ -91,7 +91,7 @@ export const registerBody = z
       .regex(/^[0-9a-f]{128}$/, 'the sha512 of the same bytes: 128 lower-case hex digits, no "sha512:"')
       .optional()
       .describe(
-        'With a sha256 `digest`: the sha512 of the same bytes, hashed in the same read (`tollgate register --file` sends it), recorded beside it as a local `register --file` records it, so the sha512 names the artifact too.',
+        'With a sha256 `digest`: the sha512 of the same bytes, hashed in the same read (`tollgate register --file` sends it), recorded beside it as a local `register --file` records it, so the sha512 names the artifact too. The server never reads the bytes: a sha512 that would tie a digest to an artifact already registered is refused (409 ARTIFACT_DIGEST_CONFLICT).',
       ),
     labels: labels.optional(),
   })

@@ -6,7 +6,7 @@
  * start a clean history. Over real HTTP against a real `tollgate serve` on its own SQLite ledger.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDigest, makeWorkspace, runCli, type Served, startServe } from '../support/cli.js';
@@ -139,5 +139,50 @@ describe('a remote register --file', () => {
       expect(explained.code, named).toBe(3);
       expect(explained.stderr, named).toContain('not registered');
     }
+  });
+});
+
+/** GET `path` on the server with the token: its status and body. */
+async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(new URL(path, server!.url), { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('a sha512 the server did not read', () => {
+  it('does not make a rebuild the artifact that passed: 409, nothing recorded, the rebuild unknown', async () => {
+    const passed = createHash('sha512').update('the build that passed dev\n').digest('hex');
+    const rebuild = fakeDigest('a rebuild nobody tested');
+    expect((await remote(['register', '--digest', `sha512:${passed}`])).code).toBe(0);
+    expect((await remote(['promote', 'dev', '--artifact', `sha512:${passed}`])).code).toBe(0);
+    const history = JSON.parse((await remote(['explain', `sha512:${passed}`, '--json'])).stdout);
+    const refused = await postRegister({ digest: rebuild, sha512: passed });
+    expect(refused.status).toBe(409);
+    expect(refused.error?.code).toBe('ARTIFACT_DIGEST_CONFLICT');
+    expect(refused.error?.message).toContain(
+      `sha512:${passed} is registered without ${rebuild}. Tollgate did not read these bytes, so it cannot vouch that they are the artifact already known as sha512:${passed}; nothing was recorded`,
+    );
+    expect(refused.error?.message).toContain('tollgate register --file');
+    const checked = await get(`/api/v1/pipelines/shop/stages/dev/check?artifact=${rebuild}`);
+    expect(checked.status).toBe(404);
+    expect(checked.body).toMatchObject({ error: { code: 'ARTIFACT_NOT_FOUND' } });
+    const cli = await remote(['check', 'dev', '--artifact', rebuild]);
+    expect(cli.code).toBe(3);
+    expect(cli.stderr).toContain(`artifact ${rebuild} is not registered in pipeline shop`);
+    // The passed artifact's story is unchanged.
+    expect(JSON.parse((await remote(['explain', `sha512:${passed}`, '--json'])).stdout)).toEqual(history);
+  });
+
+  it('accepts a retry of the same remote register --file', async () => {
+    const bytes = 'the bytes of build 43\n';
+    writeFileSync(join(dir, 'retry.tgz'), bytes);
+    const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const sha512 = createHash('sha512').update(bytes).digest('hex');
+    const first = await remote(['register', '--file', 'retry.tgz', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ digest: sha256, digests: { sha512 }, created: true });
+    const again = await remote(['register', '--file', 'retry.tgz', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ digest: sha256, digests: { sha512 }, created: false });
+    expect((await remote(['check', 'dev', '--artifact', `sha512:${sha512}`])).code).toBe(0);
   });
 });
