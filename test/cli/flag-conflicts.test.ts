@@ -21,9 +21,7 @@ describe('flags that contradict each other or are not numbers', () => {
     ]) {
       const result = await runCli(args, { cwd: dir });
       expect(result.code, args.join(' ')).toBe(3);
-      expect(result.stderr).toContain(
-        "tollgate: option '--markdown' cannot be used with option '--json'",
-      );
+      expect(result.stderr).toContain("tollgate: option '--markdown' cannot be used with option '--json'");
       expect(result.stderr).not.toMatch(/^error:/m);
       expect(result.stdout).toBe('');
     }
