@@ -1,0 +1,100 @@
+/**
+ * Names as long as the API takes (128 characters, no space to break at) on a phone, in
+ * Chromium: a pipeline and a stage whose names are one unbroken word must wrap inside the page
+ * rather than push it sideways, so an approver still reads the decision and finds Approve without
+ * scrolling across. The approver's views are measured at 390 and 1280 px wide; with
+ * TOLLGATE_LONG_NAMES_SHOTS=DIR each is also saved there as a screenshot, to look at.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { CHROMIUM, chromiumAvailable, openSignedIn, openWorld, type World } from './support.js';
+
+const available = chromiumAvailable();
+const PIPELINE = `p${'ipeline'.repeat(16)}`.slice(0, 128);
+const STAGE = `s${'tage'.repeat(32)}`.slice(0, 128);
+const DIGEST = `sha256:${'3'.repeat(64)}`;
+const SHOTS = process.env.TOLLGATE_LONG_NAMES_SHOTS;
+
+let world: World;
+let browser: Browser;
+
+describe.skipIf(!available)('names of 128 characters on a phone', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    world = await openWorld();
+    const dir = join(world.dir, 'contracts', PIPELINE);
+    mkdirSync(dir, { recursive: true });
+    const contract = join(dir, 'tollgate.yaml');
+    writeFileSync(
+      contract,
+      `version: 1\npipeline: ${PIPELINE}\nartifact: { type: file }\nstages:\n  dev: { purpose: fast feedback }\n  ${STAGE}:\n    purpose: live traffic\n    from: dev\n    requires:\n      approvals: { count: 1 }\n`,
+    );
+    const cli = async (args: string[]) => {
+      const result = await runCli([...args, '--contract', contract, '--data-dir', join(world.dir, 'data')], {
+        cwd: dir,
+        env: { TOLLGATE_ACTOR: 'ci-bot' },
+      });
+      if (result.code !== 0) throw new Error(`tollgate ${args.join(' ')}: ${result.stderr}`);
+    };
+    await cli(['register', '--digest', DIGEST, '--label', `version=${'1.0.0-'.repeat(30)}`]);
+    await cli(['promote', 'dev', '--artifact', DIGEST]);
+    // The server picks its port and writes server.yaml on first start; the long pipeline is then
+    // added to the release managers' grant and the server started again on the same address.
+    await world.startServer();
+    await world.stopServer();
+    const config = join(world.dir, 'server.yaml');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(
+        'pipelines: [shop, billing]',
+        `pipelines: [shop, billing, ${PIPELINE}]`,
+      ),
+    );
+    await world.startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.dispose();
+  });
+
+  it('wraps a 128 character pipeline and stage name inside the screen on every view an approver opens', async () => {
+    const wider: string[] = [];
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1280, height: 800 },
+    ]) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      // Each view with its heading and the long name drawn in it: not the view before it.
+      const views: Array<[string, string, RegExp]> = [
+        ['#/', 'overview', /^Pipelines$/],
+        ['#/inbox', 'inbox', /^Waiting for approval$/],
+        [`#/p/${PIPELINE}`, 'pipeline', /^Pipeline p/],
+        [`#/p/${PIPELINE}/s/${STAGE}`, 'stage', /^Stage s/],
+        [`#/p/${PIPELINE}/s/${STAGE}/a/${DIGEST}`, 'decision', /enter s/],
+        [`#/p/${PIPELINE}/a/${DIGEST}`, 'passport', /^Passport of/],
+      ];
+      for (const [view, name, heading] of views) {
+        await openSignedIn(world, page, view);
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.waitForFunction(
+          (name) => (document.querySelector('main') as HTMLElement | null)?.innerText.includes(name),
+          STAGE.slice(0, 40),
+        );
+        if (SHOTS)
+          await page.screenshot({ path: join(SHOTS, `${name}-${viewport.width}.png`), fullPage: true });
+        const over = await page.evaluate(
+          () => (document.scrollingElement ?? document.documentElement).scrollWidth - window.innerWidth,
+        );
+        if (over > 0) wider.push(`${name} at ${viewport.width} px: ${over} px wider than the screen`);
+      }
+      await context.close();
+    }
+    expect(wider).toEqual([]);
+  });
+});
