@@ -25,9 +25,15 @@ import { vulnerabilitiesRequirement } from './requires/vulnerabilities.js';
 import { windowsRequirement } from './requires/windows.js';
 import { checkSignerReferences, trustSection } from './trust-section.js';
 
-const stageName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a stage name: lower-case letters, digits, ".", "_" or "-"');
+/**
+ * A pipeline's or a stage's name: it is a segment of the API's addresses, which take at most 128
+ * characters (src/server/schemas.ts), so a longer one would load here and then have every page
+ * and approval of it refused by the server.
+ */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const NAME_RULE = 'lower-case letters, digits, ".", "_" or "-", at most 128 characters';
+
+const stageName = z.string().regex(NAME_PATTERN, `a stage name: ${NAME_RULE}`);
 
 /** Every gate section a stage may require. One line per gate. */
 export const requiresShape = {
@@ -110,7 +116,7 @@ export const contractSchema = z
     version: z.literal(1).describe('Contract format version; always 1.'),
     pipeline: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a pipeline name: lower-case letters, digits, ".", "_" or "-"')
+      .regex(NAME_PATTERN, `a pipeline name: ${NAME_RULE}`)
       .describe('The deliverable this contract governs.'),
     artifact: artifactSchema,
     demo: z

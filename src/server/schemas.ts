@@ -6,6 +6,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../app/authorise.js';
+import { NAME_PATTERN } from '../contract/schema.js';
 import type { WireEntry } from '../ledger/entry.js';
 
 // These schemas validate every request's path, query and body, so they are built with zod's JIT
@@ -19,18 +20,20 @@ z.config({ jitless: false });
 /** The fields of a zod object that describes `T`: each of T's keys and no other, each a schema of its type. */
 type ShapeOf<T> = { [K in keyof T]-?: z.ZodType<T[K]> };
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 /** The digests the app accepts (src/artifact/digest.ts), exactly: no sha384, no sha256 of 128 digits. */
 const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 
 export const pipelineParam = z
   .string()
-  .regex(NAME, 'a pipeline name: lower-case letters, digits, ".", "_" or "-" (no "/" or "..")')
+  .regex(
+    NAME_PATTERN,
+    'a pipeline name: lower-case letters, digits, ".", "_" or "-", at most 128 characters (no "/" or "..")',
+  )
   .openapi({ param: { name: 'pipeline', in: 'path' }, example: 'checkout' });
 
 export const stageParam = z
   .string()
-  .regex(NAME, 'a stage name: lower-case letters, digits, ".", "_" or "-"')
+  .regex(NAME_PATTERN, 'a stage name: lower-case letters, digits, ".", "_" or "-", at most 128 characters')
   .openapi({ param: { name: 'stage', in: 'path' }, example: 'prod' });
 
 export const digestParam = z
@@ -136,7 +139,7 @@ export const approvalBody = z
 
 export const verificationBody = z
   .object({
-    stage: z.string().regex(NAME),
+    stage: z.string().regex(NAME_PATTERN),
     result: z.enum(['passed', 'failed']),
     details: z
       .string()
@@ -159,7 +162,7 @@ export const testsQuery = z.object({
     .openapi({ param: { name: 'suite', in: 'query' }, example: 'unit' }),
   in: z
     .string()
-    .regex(NAME)
+    .regex(NAME_PATTERN)
     .optional()
     .openapi({ param: { name: 'in', in: 'query' }, description: 'The stage the tests ran in.' }),
 });
@@ -175,7 +178,7 @@ export const evidenceQuery = z.object({
     }),
   in: z
     .string()
-    .regex(NAME)
+    .regex(NAME_PATTERN)
     .optional()
     .openapi({ param: { name: 'in', in: 'query' } }),
 });
@@ -183,7 +186,7 @@ export const evidenceQuery = z.object({
 export const statementQuery = z.object({
   in: z
     .string()
-    .regex(NAME)
+    .regex(NAME_PATTERN)
     .optional()
     .openapi({ param: { name: 'in', in: 'query' } }),
   suite: z
@@ -208,11 +211,11 @@ export const windowsQuery = z.object({
 export const driftQuery = z.object({
   from: z
     .string()
-    .regex(NAME)
+    .regex(NAME_PATTERN)
     .openapi({ param: { name: 'from', in: 'query' }, example: 'staging' }),
   to: z
     .string()
-    .regex(NAME)
+    .regex(NAME_PATTERN)
     .openapi({ param: { name: 'to', in: 'query' }, example: 'prod' }),
 });
 

@@ -60,9 +60,30 @@ describe('validateContract', () => {
       THREE_STAGES.replace('  staging:', '  Staging:').replace('from: staging', 'from: dev'),
     );
     expect(error.message).toBe(
-      'tollgate.yaml:9:3: stages: key "Staging" is not a stage name: lower-case letters, digits, ".", "_" or "-"',
+      'tollgate.yaml:9:3: stages: key "Staging" is not a stage name: lower-case letters, digits, ".", "_" or "-", at most 128 characters',
     );
     expect(error.position).toEqual({ file: 'tollgate.yaml', line: 9, column: 3 });
+  });
+
+  it('refuses a pipeline or stage name longer than the API takes, saying the limit', () => {
+    // 128 characters is the most a name in an address of the API may have: a longer one loaded
+    // here would give a pipeline whose every page and approval the server refuses.
+    const long = `s${'x'.repeat(128)}`;
+    const stage = contractErrorOf(THREE_STAGES.replaceAll(/\bstaging\b/g, long));
+    expect(stage.message.split('\n')[0]).toBe(
+      `tollgate.yaml:9:3: stages: key "${long}" is not a stage name: lower-case letters, digits, ".", "_" or "-", at most 128 characters`,
+    );
+    const pipeline = contractErrorOf(THREE_STAGES.replace('pipeline: shop', `pipeline: ${long}`));
+    expect(pipeline.message).toMatch(
+      /^tollgate\.yaml:2:\d+: pipeline: a pipeline name: .*, at most 128 characters/,
+    );
+    const longest = long.slice(0, 128);
+    const contract = validateContract(
+      THREE_STAGES.replace('pipeline: shop', `pipeline: ${longest}`).replaceAll(/\bstaging\b/g, longest),
+      'tollgate.yaml',
+    );
+    expect(contract.pipeline).toBe(longest);
+    expect(Object.keys(contract.stages)).toContain(longest);
   });
 
   it('refuses an upstream stage listed twice in from', () => {

@@ -384,7 +384,7 @@ describe('bad input gets one error shape, the right status, and stores nothing',
       'the request is not valid: query.artifact: an artifact digest: sha256: and 64 lower-case hex digits, or sha512: and 128',
     );
     expect(await message(`${base}/stages/Dev/check?artifact=${D}`)).toBe(
-      'the request is not valid: param.stage: a stage name: lower-case letters, digits, ".", "_" or "-"',
+      'the request is not valid: param.stage: a stage name: lower-case letters, digits, ".", "_" or "-", at most 128 characters',
     );
     expect(await message(`${base}/stages/Dev/check?artifact=nope`)).toMatch(
       /^the request is not valid: query\.artifact: /,
