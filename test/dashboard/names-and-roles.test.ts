@@ -1,14 +1,19 @@
 /**
- * Names as long as the API takes (128 characters, no space to break at) on a phone, in
+ * An approver's and a reader's eyes on one pipeline, in Chromium. Names as long as the API takes (128 characters, no space to break at) on a phone, in
  * Chromium: a pipeline and a stage whose names are one unbroken word must wrap inside the page
  * rather than push it sideways, so an approver still reads the decision and finds Approve without
  * scrolling across. The approver's views are measured at 390 and 1280 px wide; with
- * TOLLGATE_LONG_NAMES_SHOTS=DIR each is also saved there as a screenshot, to look at.
+ * TOLLGATE_NAMES_SHOTS=DIR each is also saved there as a screenshot, to look at. A reader
+ * of the pipeline finds no Approve or Reject (the inbox says their role may not approve, the
+ * decision offers only Re-run check), and an approval posted with the reader's session is refused
+ * and records nothing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/app/open-ledger.js';
+import { ENTRY } from '../../src/ledger/entry.js';
 import { runCli } from '../support/cli.js';
 import { CHROMIUM, chromiumAvailable, openSignedIn, openWorld, type World } from './support.js';
 
@@ -16,12 +21,24 @@ const available = chromiumAvailable();
 const PIPELINE = `p${'ipeline'.repeat(16)}`.slice(0, 128);
 const STAGE = `s${'tage'.repeat(32)}`.slice(0, 128);
 const DIGEST = `sha256:${'3'.repeat(64)}`;
-const SHOTS = process.env.TOLLGATE_LONG_NAMES_SHOTS;
+const SHOTS = process.env.TOLLGATE_NAMES_SHOTS;
 
 let world: World;
 let browser: Browser;
 
-describe.skipIf(!available)('names of 128 characters on a phone', { timeout: 180_000 }, () => {
+/** The approval entries of the long pipeline, read from the server's ledger. */
+async function approvals(): Promise<string[]> {
+  const store = await openStore(undefined, join(world.dir, 'data'));
+  try {
+    return (await store.entriesForArtifact(PIPELINE, DIGEST))
+      .filter((e) => e.kind === ENTRY.approval)
+      .map((e) => `${e.actor}`);
+  } finally {
+    await store.close();
+  }
+}
+
+describe.skipIf(!available)('long names and a reader, as people see them', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     world = await openWorld();
     const dir = join(world.dir, 'contracts', PIPELINE);
@@ -41,16 +58,16 @@ describe.skipIf(!available)('names of 128 characters on a phone', { timeout: 180
     await cli(['register', '--digest', DIGEST, '--label', `version=${'1.0.0-'.repeat(30)}`]);
     await cli(['promote', 'dev', '--artifact', DIGEST]);
     // The server picks its port and writes server.yaml on first start; the long pipeline is then
-    // added to the release managers' grant and the server started again on the same address.
+    // added to the release managers' and the contractors' grants and the server started again on the same address.
     await world.startServer();
     await world.stopServer();
     const config = join(world.dir, 'server.yaml');
     writeFileSync(
       config,
-      readFileSync(config, 'utf8').replace(
-        'pipelines: [shop, billing]',
-        `pipelines: [shop, billing, ${PIPELINE}]`,
-      ),
+      readFileSync(config, 'utf8')
+        .replace('pipelines: [shop, billing]', `pipelines: [shop, billing, ${PIPELINE}]`)
+        // mallory (a reader) reads the long pipeline too, and may approve nothing.
+        .replace('pipelines: [billing]', `pipelines: [billing, ${PIPELINE}]`),
     );
     await world.startServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -96,5 +113,45 @@ describe.skipIf(!available)('names of 128 characters on a phone', { timeout: 180
       await context.close();
     }
     expect(wider).toEqual([]);
+  });
+
+  it('shows a reader no Approve or Reject anywhere, and refuses an approval sent with their session', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await openSignedIn(world, page, '#/inbox', 'mallory');
+    await page.getByRole('heading', { level: 1, name: /^Waiting for approval$/ }).waitFor();
+    await page.waitForLoadState('networkidle');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'reader-inbox.png'), fullPage: true });
+    // What waits is shown, with why there is no form: the reader may read, not approve.
+    const card = page.getByRole('listitem', { name: DIGEST });
+    await card.waitFor();
+    await expect(card.innerText()).resolves.toContain(`Your role may not approve in ${STAGE}`);
+    expect(await page.locator('main button, main textarea').count()).toBe(0);
+    // The decision the reader may read offers only a re-run of the check.
+    await openSignedIn(world, page, `#/p/${PIPELINE}/s/${STAGE}/a/${DIGEST}`, 'mallory');
+    await page.waitForLoadState('networkidle');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'reader-decision.png'), fullPage: true });
+    await page.getByRole('heading', { level: 1, name: /enter s/ }).waitFor();
+    await page.getByRole('button', { name: 'Re-run check' }).waitFor();
+    expect(await page.locator('main button').allInnerTexts()).toEqual(['Re-run check']);
+    // The page's own origin and the reader's session cookie: the server's grant, not the page, decides.
+    const status = await page.evaluate(
+      async ([url, body]) =>
+        (
+          await fetch(url, {
+            method: 'POST',
+            credentials: 'include',
+            headers: { 'content-type': 'application/json' },
+            body,
+          })
+        ).status,
+      [
+        `${world.url}/api/v1/pipelines/${PIPELINE}/stages/${STAGE}/approvals`,
+        JSON.stringify({ artifact: DIGEST, decision: 'approve' }),
+      ] as const,
+    );
+    expect(status).toBe(403);
+    expect(await approvals()).toEqual([]);
+    await context.close();
   });
 });
