@@ -12,10 +12,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/app/open-ledger.js';
-import { ENTRY } from '../../src/ledger/entry.js';
 import { runCli } from '../support/cli.js';
-import { CHROMIUM, chromiumAvailable, openSignedIn, openWorld, type World } from './support.js';
+import {
+  approvalEntries,
+  CHROMIUM,
+  chromiumAvailable,
+  openSignedIn,
+  openWorld,
+  type World,
+} from './support.js';
 
 const available = chromiumAvailable();
 const PIPELINE = `p${'ipeline'.repeat(16)}`.slice(0, 128);
@@ -25,18 +30,6 @@ const SHOTS = process.env.TOLLGATE_NAMES_SHOTS;
 
 let world: World;
 let browser: Browser;
-
-/** The approval entries of the long pipeline, read from the server's ledger. */
-async function approvals(): Promise<string[]> {
-  const store = await openStore(undefined, join(world.dir, 'data'));
-  try {
-    return (await store.entriesForArtifact(PIPELINE, DIGEST))
-      .filter((e) => e.kind === ENTRY.approval)
-      .map((e) => `${e.actor}`);
-  } finally {
-    await store.close();
-  }
-}
 
 describe.skipIf(!available)('long names and a reader, as people see them', { timeout: 180_000 }, () => {
   beforeAll(async () => {
@@ -151,7 +144,7 @@ describe.skipIf(!available)('long names and a reader, as people see them', { tim
       ] as const,
     );
     expect(status).toBe(403);
-    expect(await approvals()).toEqual([]);
+    expect(await approvalEntries(world, [DIGEST], PIPELINE)).toEqual([]);
     await context.close();
   });
 });

@@ -257,12 +257,16 @@ export async function openSignedIn(world: World, page: Page, hash: string, login
   await page.waitForURL((url) => url.href.startsWith(world.url), { timeout: 30_000 });
 }
 
-/** The approval entries recorded for `digests` in pipeline `shop`, read from the server's ledger. */
-export async function approvalEntries(world: World, digests: readonly string[]): Promise<ChainedEntry[]> {
+/** The approval entries recorded for `digests` in `pipeline` (`shop`), read from the server's ledger. */
+export async function approvalEntries(
+  world: World,
+  digests: readonly string[],
+  pipeline = 'shop',
+): Promise<ChainedEntry[]> {
   const store = await openStore(undefined, join(world.dir, 'data'));
   try {
     const entries: ChainedEntry[] = [];
-    for (const digest of digests) entries.push(...(await store.entriesForArtifact('shop', digest)));
+    for (const digest of digests) entries.push(...(await store.entriesForArtifact(pipeline, digest)));
     return entries.filter((e) => e.kind === ENTRY.approval);
   } finally {
     await store.close();
