@@ -1,0 +1,173 @@
+/**
+ * Verdicts made under people or keys the contract in force has changed since: a `groups` change
+ * for a stage whose approvals name the group, and a `trust` change (in the contract's text, or in
+ * the bytes of a key file at the same path) for a stage that requires `signedBy`. Each makes the
+ * old promotion carry the digest no further (the `from` gate) and its VSA admit nothing.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordApproval } from '../../src/app/approve.js';
+import { checkStage } from '../../src/app/check.js';
+import { updateContract } from '../../src/app/contract-pin.js';
+import { createServices } from '../../src/app/create-services.js';
+import { promote } from '../../src/app/promote.js';
+import { registerArtifact } from '../../src/app/register.js';
+import { contractSource, type Environment, fixedClock, requestOf } from '../../src/app/services.js';
+import { verifyVerdictFile } from '../../src/app/signing.js';
+import { vsaRevoked } from '../../src/app/vsa.js';
+import { validateContract } from '../../src/contract/load-contract.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
+import { fakeDigest } from '../support/cli.js';
+import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { keyPairFiles, pemKeyPair } from './helpers.js';
+
+const A = fakeDigest('stale-people');
+
+/**
+ * Pipeline shop (admin: admin): `staging` needs one approval from group qa, whose members are
+ * `qa`, and `signedBy` from ci (the key `ciKey`, a path beside the contract); `prod` follows it.
+ */
+function shop(qa = '[alice, bob]', ciKey = 'keys/ci.pub'): string {
+  return `version: 1
+pipeline: shop
+# A demo pipeline: the test plays time forward with fixed request times.
+demo: true
+admins: [admin]
+artifact: { type: file }
+groups:
+  qa: ${qa}
+trust:
+  keys: { ci: ${ciKey} }
+stages:
+  staging:
+    purpose: release candidates
+    requires:
+      approvals: { count: 1, from: ['group:qa'] }
+      signedBy: { by: [ci] }
+  prod: { purpose: production, from: staging }
+`;
+}
+
+let dir: string;
+const handles: StoreHandle[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-stale-people-'));
+});
+afterEach(async () => {
+  for (const handle of handles.splice(0)) await handle.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(BACKENDS)('a promotion made under people or keys changed since ($name)', (backend) => {
+  /** A request by `principal` under `yaml` (its files beside it, in `dir`), at 2026-12-01 00:`minute`. */
+  function under(yaml: string, store: LedgerStore, env: Environment, principal: string, minute: number) {
+    const contract = validateContract(yaml, join(dir, 'tollgate.yaml'));
+    const services = createServices({
+      contracts: contractSource([contract]),
+      store,
+      env,
+      clock: fixedClock(new Date(Date.UTC(2026, 11, 1, 0, minute))),
+    });
+    return requestOf(services, { principal, pipeline: 'shop' });
+  }
+
+  /** A in staging, approved by alice, its VSA written to a file; `check` verifies it beside the ledger. */
+  async function promoted() {
+    const handle = await backend.open();
+    handles.push(handle);
+    const store = handle.store;
+    writeKey('keys/ci.pub');
+    const { privateFile, publicFile } = keyPairFiles(dir, 'verifier');
+    const env: Environment = { TOLLGATE_VSA_KEY: privateFile };
+    const as = (principal: string, minute: number, yaml = shop()) =>
+      under(yaml, store, env, principal, minute);
+    await registerArtifact(as('ci', 1), { digest: A });
+    await recordApproval(as('alice', 2), 'staging', { artifact: A, decision: 'approve' });
+    const staged = await promote(as('ci', 3), 'staging', A);
+    expect(staged.decision.verdict).toBe('allowed');
+    const file = join(dir, 'a.vsa.json');
+    writeFileSync(file, JSON.stringify(staged.vsa));
+    const check = (yaml: string) =>
+      verifyVerdictFile({
+        envelopeFile: file,
+        keyFile: publicFile,
+        allowDemo: true,
+        digest: A,
+        stage: 'staging',
+        pipeline: 'shop',
+        rolledBack: (verified, d) => vsaRevoked(as('viewer', 59, yaml), 'staging', d, verified),
+      });
+    /** What the `from` gate of prod says of A under `yaml`, in force. */
+    const fromGate = async (yaml: string) => {
+      const decision = await checkStage(as('viewer', 58, yaml), 'prod', A);
+      return decision.gates.find((gate) => gate.gate === 'from');
+    };
+    return { as, check, fromGate };
+  }
+
+  /** A fresh public key written at `path` (relative to the contract) in place of what was there. */
+  function writeKey(path: string): void {
+    const full = join(dir, path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    writeFileSync(full, pemKeyPair('ed25519').publicPem);
+  }
+
+  it('stands while nothing it was decided under changed', async () => {
+    const { check, fromGate } = await promoted();
+    expect((await check(shop())).valid).toBe(true);
+    expect((await fromGate(shop()))?.status).toBe('pass');
+  });
+
+  it('carries nothing once the group its approvals name gains a member', async () => {
+    const { as, check, fromGate } = await promoted();
+    const wider = shop('[alice, bob, carol]');
+    await updateContract(as('admin', 10, wider));
+    const from = await fromGate(wider);
+    expect(from?.status).toBe('fail');
+    expect(from?.required?.map((item) => item.text).join('\n')).toContain(
+      'changed what stage staging requires since: sections changed: groups',
+    );
+    const verdict = await check(wider);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain('sections changed: groups');
+  });
+
+  it('carries nothing once the group no longer holds the approver who approved it', async () => {
+    const { as, check, fromGate } = await promoted();
+    const withoutAlice = shop('[bob]');
+    await updateContract(as('admin', 10, withoutAlice));
+    expect((await fromGate(withoutAlice))?.status).toBe('fail');
+    expect((await check(withoutAlice)).valid).toBe(false);
+  });
+
+  it('carries nothing once the contract trusts another key file as ci', async () => {
+    const { as, check, fromGate } = await promoted();
+    writeKey('keys/ci-2027.pub');
+    const moved = shop('[alice, bob]', 'keys/ci-2027.pub');
+    await updateContract(as('admin', 10, moved));
+    const from = await fromGate(moved);
+    expect(from?.status).toBe('fail');
+    expect(from?.required?.map((item) => item.text).join('\n')).toContain('sections changed: trust');
+    const verdict = await check(moved);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain('sections changed: trust');
+  });
+
+  it('carries nothing once the key file at the same path holds another key', async () => {
+    const { as, check, fromGate } = await promoted();
+    // The contract's text is the same; only the bytes of keys/ci.pub differ.
+    writeKey('keys/ci.pub');
+    const update = await updateContract(as('admin', 10));
+    expect(update.recorded).toBe(true);
+    const from = await fromGate(shop());
+    expect(from?.status).toBe('fail');
+    expect(from?.required?.map((item) => item.text).join('\n')).toContain(
+      'changed what stage staging requires since: trusted files changed: trust.keys.ci',
+    );
+    const verdict = await check(shop());
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toContain('trusted files changed: trust.keys.ci');
+  });
+});
