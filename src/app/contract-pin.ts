@@ -9,6 +9,7 @@
  * could name himself its admin. A contract without `admins` can never be changed.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import {
   type ContractChanges,
   describeChanges,
@@ -185,6 +186,69 @@ function requiredGates(text: string, stage: string): string[] {
   return requires !== null && typeof requires === 'object' ? Object.keys(requires) : [];
 }
 
+type YamlMap = Record<string, unknown>;
+const mapOf = (value: unknown): YamlMap | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as YamlMap) : undefined;
+
+/**
+ * A pinned contract's `trust` section as whom it trusts: each key file and trusted root read as the
+ * `sha256:` of its bytes the pin recorded (a file the pin could not read stays its path), and the
+ * verifier's key files left out, which the trusted files compare for the `checkpoint` gate alone
+ * ({@link fileReadBy}). A key file moved with the same bytes trusts the same key; the same path
+ * holding another key does not.
+ */
+function trustByContent(pin: PinnedContract): unknown {
+  const data = mapOf(readYamlDocument(pin.text, 'the contract', { traps: false }).data);
+  const trust = mapOf(data?.trust);
+  if (trust === undefined) return data?.trust;
+  const files = pin.trustFiles ?? {};
+  const content = (key: string, path: unknown) => {
+    const digest = ownValue(files, key);
+    return digest !== undefined && SHA256.test(digest) ? digest : path;
+  };
+  const keys = mapOf(trust.keys);
+  const identities = mapOf(trust.identities);
+  const verifier = mapOf(trust.verifier);
+  return {
+    ...trust,
+    ...(keys && {
+      keys: Object.fromEntries(
+        Object.entries(keys).map(([name, path]) => [name, content(`trust.keys.${name}`, path)]),
+      ),
+    }),
+    ...(identities && {
+      identities: Object.fromEntries(
+        Object.entries(identities).map(([name, identity]) => {
+          const fields = mapOf(identity);
+          return [
+            name,
+            fields && hasOwnKey(fields, 'trustedRoot')
+              ? {
+                  ...fields,
+                  trustedRoot: content(`trust.identities.${name}.trustedRoot`, fields.trustedRoot),
+                }
+              : identity,
+          ];
+        }),
+      ),
+    }),
+    ...(verifier && {
+      verifier: Object.fromEntries(
+        Object.entries(verifier).filter(([key]) => key !== 'key' && key !== 'publicKey'),
+      ),
+    }),
+  };
+}
+
+/**
+ * Whether the `trust` sections of two pins trust the same keys and identities, their files compared
+ * by content ({@link trustByContent}). Only pins that recorded their files' digests can say so.
+ */
+function sameTrust(madeUnder: PinnedContract, inForce: PinnedContract): boolean {
+  if (madeUnder.trustFiles === undefined || inForce.trustFiles === undefined) return false;
+  return isDeepStrictEqual(trustByContent(madeUnder), trustByContent(inForce));
+}
+
 /** Whether a stage's change alters its rules: a requirement or a setting other than `purpose`. */
 function ruleChanged(change: StageChange): boolean {
   return [change.added, change.removed, change.changed, change.settings].some((keys) => keys.length > 0);
@@ -213,7 +277,9 @@ function stageRulesChanged(
       .map((change) => ({ ...change, settings: change.settings.filter((key) => key !== 'purpose') }))
       .filter((change) => change.change !== 'changed' || ruleChanged(change)),
     sections: diff.sections.filter(
-      (section) => !hasOwnKey(READ_BY, section) || READ_BY[section]!.some((gate) => gates.has(gate)),
+      (section) =>
+        (!hasOwnKey(READ_BY, section) || READ_BY[section]!.some((gate) => gates.has(gate))) &&
+        !(section === 'trust' && sameTrust(madeUnder, inForce)),
     ),
   };
   const read = files.filter((key) => fileReadBy(key).some((gate) => gates.has(gate)));

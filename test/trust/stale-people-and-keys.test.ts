@@ -2,9 +2,10 @@
  * Verdicts made under people or keys the contract in force has changed since: a `groups` change
  * for a stage whose approvals name the group, and a `trust` change (in the contract's text, or in
  * the bytes of a key file at the same path) for a stage that requires `signedBy`. Each makes the
- * old promotion carry the digest no further (the `from` gate) and its VSA admit nothing.
+ * old promotion carry the digest no further (the `from` gate) and its VSA admit nothing. A key file
+ * moved to another path with the same bytes changes whom the contract trusts in nothing, and does not.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -153,6 +154,16 @@ describe.each(BACKENDS)('a promotion made under people or keys changed since ($n
     const verdict = await check(moved);
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toContain('sections changed: trust');
+  });
+
+  it('stands when the key file moved to another path with the same bytes', async () => {
+    const { as, check, fromGate } = await promoted();
+    // Whom the contract trusts as ci is the key, not where its file lies.
+    copyFileSync(join(dir, 'keys/ci.pub'), join(dir, 'keys/ci-moved.pub'));
+    const moved = shop('[alice, bob]', 'keys/ci-moved.pub');
+    expect((await updateContract(as('admin', 10, moved))).recorded).toBe(true);
+    expect((await fromGate(moved))?.status).toBe('pass');
+    expect((await check(moved)).valid).toBe(true);
   });
 
   it('carries nothing once the key file at the same path holds another key', async () => {
