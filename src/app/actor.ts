@@ -15,6 +15,7 @@
 import { userInfo } from 'node:os';
 import { TollgateError } from '../errors.js';
 import { normaliseName } from '../policy/names.js';
+import { HOUR_24, HOUR_24_PROBLEM } from '../policy/window-spec.js';
 
 export type ActorSource = 'flag' | 'env' | 'github-actions' | 'gitlab-ci' | 'os';
 
@@ -133,6 +134,8 @@ export function resolveClockSetting(options: { now?: string }, env: NodeJS.Proce
   const trimmed = text.trim();
   const valid = DATE_ONLY.test(trimmed) || DATE_TIME.test(trimmed);
   const fixed = new Date(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+  if (valid && HOUR_24.test(trimmed))
+    throw new TollgateError('USAGE', `${where} "${text}": ${HOUR_24_PROBLEM}`);
   if (valid && /T\d{2}:\d{2}:60/i.test(trimmed))
     throw new TollgateError(
       'USAGE',

@@ -224,6 +224,7 @@ function checkWindow(window: WindowSpec, defaultTz: string | undefined): WindowI
 }
 
 function badDateTime(key: string, value: string): string {
+  if (HOUR_24.test(value)) return `invalid ${key} ${JSON.stringify(value)}: ${HOUR_24_PROBLEM}`;
   if (LEAP_SECOND.test(value))
     return `invalid ${key} ${JSON.stringify(value)}: a leap second (:60) has no instant of its own on this clock (JavaScript's time, like POSIX time, has no leap seconds, and would read it as :59); write :59 or the next minute's :00`;
   return `invalid ${key} ${JSON.stringify(value)}; expected a date (2026-12-20), a local date-time (2026-12-20T18:00) or an instant (2026-12-20T17:00:00Z)`;
@@ -270,6 +271,15 @@ function utcWallMs(text: string): number | undefined {
  * one would load: refused instead, as `--now` refuses it.
  */
 const LEAP_SECOND = /T\d{2}:\d{2}:60/i;
+
+/**
+ * Hour 24 (`T24:00`, ISO 8601's end of a day). Temporal refuses it, JavaScript's Date reads it as
+ * the next day's midnight: one wording for windows and `--now` (src/app/actor.ts), so a time a
+ * window refuses is not quietly accepted as the clock.
+ */
+export const HOUR_24 = /T24:/i;
+export const HOUR_24_PROBLEM =
+  "hour 24 is not a time of day here (JavaScript's Date reads it as the next day's 00:00, windows refuse it): write the next day's T00:00";
 
 const LOCAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
 const ABSOLUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveActorIdentity, resolveClockSetting } from '../../src/app/actor.js';
 import { TollgateError } from '../../src/errors.js';
+import { checkWindows } from '../../src/policy/window-spec.js';
 
 const os = () => 'osuser';
 
@@ -88,6 +89,25 @@ describe('clock', () => {
   it.each(['tomorrow', '2026-11-27T09:00:00', '2026-02-30', '2026-13-01T00:00:00Z'])('refuses %s', (text) => {
     expect(() => resolveClockSetting({ now: text }, {})).toThrow(
       /--now ".*" is not an ISO 8601 time with a zone/,
+    );
+  });
+
+  it('refuses hour 24 in --now and TOLLGATE_NOW with the wording windows use', () => {
+    // JavaScript's Date reads T24:00 as the next day's midnight; a window refuses the same text.
+    expect(() => resolveClockSetting({ now: '2026-12-31T24:00:00Z' }, {})).toThrow(
+      '--now "2026-12-31T24:00:00Z": hour 24 is not a time of day here',
+    );
+    expect(() => resolveClockSetting({}, { TOLLGATE_NOW: '2026-12-31T24:00+01:00' })).toThrow(
+      "TOLLGATE_NOW \"2026-12-31T24:00+01:00\": hour 24 is not a time of day here (JavaScript's Date reads it as the next day's 00:00, windows refuse it): write the next day's T00:00",
+    );
+    expect(
+      checkWindows({ deny: [{ from: '2026-12-31T20:00', until: '2026-12-31T24:00', tz: 'UTC' }] })[0]
+        ?.message,
+    ).toBe(
+      "invalid until \"2026-12-31T24:00\": hour 24 is not a time of day here (JavaScript's Date reads it as the next day's 00:00, windows refuse it): write the next day's T00:00",
+    );
+    expect(resolveClockSetting({ now: '2027-01-01T00:00:00Z' }, {}).fixed?.toISOString()).toBe(
+      '2027-01-01T00:00:00.000Z',
     );
   });
 });
