@@ -7,6 +7,7 @@
  * hash is enough: nobody can guess their way to it, and a leaked table gives nothing usable.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { NAME_PATTERN, NAME_RULE } from '../contract/schema.js';
 import type { Contract } from '../contract/types.js';
 import { field, msg, TollgateError } from '../errors.js';
 import { sha256 } from '../ledger/hash-chain.js';
@@ -19,7 +20,6 @@ import { type Grant, ROLES, type Role } from './authorise.js';
 import type { AppServices } from './services.js';
 
 const TOKEN = /^tg_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const PRINCIPAL = /^[^\s\p{Cc}]{1,200}$/u;
 
 /** Tokens last this long unless told otherwise; a year at most, so a forgotten token dies. */
@@ -108,11 +108,8 @@ export async function createToken(
   if (every && options.pipelines.length > 1)
     throw new TollgateError('USAGE', 'a token covers * (every pipeline) or named pipelines, not both');
   for (const name of [...(every ? [] : options.pipelines), ...(options.stages ?? [])]) {
-    if (!NAME.test(name))
-      throw new TollgateError(
-        'USAGE',
-        `"${name}" is not a pipeline or stage name: lower-case letters, digits, ".", "_" or "-"`,
-      );
+    if (!NAME_PATTERN.test(name))
+      throw new TollgateError('USAGE', `"${name}" is not a pipeline or stage name: ${NAME_RULE}`);
   }
   const principal = tokenPrincipal(options);
   if (!PRINCIPAL.test(principal))

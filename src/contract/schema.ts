@@ -28,10 +28,11 @@ import { checkSignerReferences, trustSection } from './trust-section.js';
 /**
  * A pipeline's or a stage's name: it is a segment of the API's addresses, which take at most 128
  * characters (src/server/schemas.ts), so a longer one would load here and then have every page
- * and approval of it refused by the server.
+ * and approval of it refused by the server. The one rule wherever a pipeline or stage is named:
+ * `tollgate init --pipeline`, a token's pipelines and stages, the server's sign-in and CI rules.
  */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-const NAME_RULE = 'lower-case letters, digits, ".", "_" or "-", at most 128 characters';
+export const NAME_RULE = 'lower-case letters, digits, ".", "_" or "-", at most 128 characters';
 
 const stageName = z.string().regex(NAME_PATTERN, `a stage name: ${NAME_RULE}`);
 

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
 import { CONTRACT_SCHEMA_URL } from './json-schema.js';
+import { NAME_PATTERN, NAME_RULE } from './schema.js';
 
 /** The commented contract `tollgate init` writes; tests check that it validates. */
 export function starterContract(pipeline: string): string {
@@ -48,12 +49,8 @@ stages:
 
 /** Writes the starter contract, refusing to overwrite unless `force`. */
 export function writeStarterContract(file: string, pipeline: string, force: boolean): void {
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(pipeline)) {
-    throw new TollgateError(
-      'USAGE',
-      `--pipeline "${pipeline}": expected lower-case letters, digits, ".", "_" or "-"`,
-    );
-  }
+  if (!NAME_PATTERN.test(pipeline))
+    throw new TollgateError('USAGE', `--pipeline "${pipeline}": expected a pipeline name: ${NAME_RULE}`);
   if (existsSync(file) && !force)
     throw new TollgateError('USAGE', `${file} already exists; pass --force to overwrite it`);
   writeFileSync(file, starterContract(pipeline));

@@ -9,14 +9,19 @@ import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../app/authorise.js';
+import { NAME_PATTERN, NAME_RULE } from '../contract/schema.js';
 import { inputError, unreadableFile } from '../errors.js';
 import { parseExactDuration } from '../policy/duration.js';
 import { unboundRuleProblem } from './shared-issuers.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const scope = z
   .array(
-    z.string().refine((name) => name === '*' || NAME.test(name), 'a pipeline name, or * for every pipeline'),
+    z
+      .string()
+      .refine(
+        (name) => name === '*' || NAME_PATTERN.test(name),
+        `a pipeline name (${NAME_RULE}), or * for every pipeline`,
+      ),
   )
   .min(1);
 
@@ -30,7 +35,7 @@ export const claimRuleSchema = z.strictObject({
   principal: z.string().min(1).max(200),
   role: z.enum(ROLES),
   pipelines: scope,
-  stages: z.array(z.string().regex(NAME)).optional(),
+  stages: z.array(z.string().regex(NAME_PATTERN, `a stage name: ${NAME_RULE}`)).optional(),
 });
 export type ClaimRule = z.infer<typeof claimRuleSchema>;
 

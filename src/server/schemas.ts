@@ -6,7 +6,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../app/authorise.js';
-import { NAME_PATTERN } from '../contract/schema.js';
+import { NAME_PATTERN, NAME_RULE } from '../contract/schema.js';
 import type { WireEntry } from '../ledger/entry.js';
 
 // These schemas validate every request's path, query and body, so they are built with zod's JIT
@@ -25,15 +25,12 @@ const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 
 export const pipelineParam = z
   .string()
-  .regex(
-    NAME_PATTERN,
-    'a pipeline name: lower-case letters, digits, ".", "_" or "-", at most 128 characters (no "/" or "..")',
-  )
+  .regex(NAME_PATTERN, `a pipeline name: ${NAME_RULE} (no "/" or "..")`)
   .openapi({ param: { name: 'pipeline', in: 'path' }, example: 'checkout' });
 
 export const stageParam = z
   .string()
-  .regex(NAME_PATTERN, 'a stage name: lower-case letters, digits, ".", "_" or "-", at most 128 characters')
+  .regex(NAME_PATTERN, `a stage name: ${NAME_RULE}`)
   .openapi({ param: { name: 'stage', in: 'path' }, example: 'prod' });
 
 export const digestParam = z
