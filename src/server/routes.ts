@@ -32,6 +32,7 @@ import { type Contract, upstreamOf } from '../contract/types.js';
 import { TollgateError } from '../errors.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import { jsonSyntaxError, lineColumnAt } from '../text/json-text.js';
+import { didYouMean } from '../text/nearest.js';
 import type { ServerContext, ServerEnv } from './env.js';
 import { streamEntries } from './events.js';
 import { requestInvalid } from './http-errors.js';
@@ -191,10 +192,33 @@ function answerText(
  * async hook for each part, and looked for a Content-Type a GET never has.
  */
 function pathAndQuery(query: z.ZodType | undefined, params: ParamsValidator | undefined) {
+  const accepted = query ? Object.keys((query as z.ZodObject).shape) : [];
   return (c: Context): void => {
-    if (query) c.req.addValidatedData('query', parsed(query, 'query', queryValues(c.req.url)));
+    // Only a request with a query string pays for reading it.
+    if (query || c.req.url.includes('?')) {
+      const values = queryValues(c.req.url);
+      refuseUnknownQuery(values, accepted);
+      if (query) c.req.addValidatedData('query', parsed(query, 'query', values));
+    }
     if (params) c.req.addValidatedData('param', params(c.req.param() as Record<string, string>));
   };
+}
+
+/**
+ * Refuses a query parameter the route does not read. Dropped, a misspelt filter (`?stauts=failed`
+ * on the overview, `?artifcat=` on a check) was answered as if absent: the whole list, or an
+ * answer about something else, read as the filtered one.
+ */
+function refuseUnknownQuery(values: Record<string, unknown>, accepted: readonly string[]): void {
+  for (const name of Object.keys(values)) {
+    if (accepted.includes(name)) continue;
+    throw new TollgateError(
+      'USAGE',
+      `the query parameter ${JSON.stringify(name)} is not read by this route${didYouMean(name, accepted)}: ${
+        accepted.length === 0 ? 'it reads no query parameters' : `it reads ${accepted.join(', ')}`
+      }`,
+    );
+  }
 }
 
 function parsed(schema: z.ZodType, target: 'query' | 'param', value: unknown): object {
@@ -574,7 +598,8 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
     const authorised = (c: ServerContext) =>
       authorise(c.get('identity').grant, spec.action, c.req.param('pipeline'), c.req.param('stage'));
     const validParams = params ? paramsValidator(params as z.ZodType) : undefined;
-    const validate = params || query ? pathAndQuery(query as z.ZodType | undefined, validParams) : undefined;
+    // Every route validates its query, one without a query schema too: it refuses any parameter.
+    const validate = pathAndQuery(query as z.ZodType | undefined, validParams);
     const { kept } = spec;
     if (kept && !write && !query)
       deps.keptReads?.push({
@@ -613,7 +638,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
                     maxUploadBytes: deps.maxEvidenceBytes,
                   }),
               // Where @hono/zod-openapi put its path and query validators: after the route's middleware.
-              ...(validate ? [step(validate)] : []),
+              step(validate),
             ]
           : // A read has no body to limit (looking for one costs a whole Fetch Request per call)
             // and is not idempotent-keyed: authorised, then its path and query validated, in one step.
@@ -621,7 +646,7 @@ export function defineRoutes(app: OpenAPIHono<ServerEnv>, deps: RouteDeps): ApiR
               step((c) => {
                 authorised(c);
                 refuseSetInQuery(c);
-                validate?.(c);
+                validate(c);
               }),
             ],
       } as never,
