@@ -12,7 +12,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type ContractChanges,
+  contractData,
   describeChanges,
+  diffContractData,
   diffContracts,
   type StageChange,
 } from '../contract/contract-diff.js';
@@ -22,7 +24,6 @@ import {
   validateContractInForce,
 } from '../contract/load-contract.js';
 import type { Contract } from '../contract/types.js';
-import { readYamlDocument } from '../contract/yaml-document.js';
 import { TollgateError } from '../errors.js';
 import type { UpstreamRulesFact } from '../gates/extra-facts.js';
 import type { DecisionItem } from '../gates/gate.js';
@@ -177,18 +178,19 @@ function fileReadBy(key: string): readonly string[] {
   return key === VERIFIER_KEY || key === VERIFIER_PUBLIC_KEY ? ['checkpoint'] : READ_BY.trust!;
 }
 
-/** The gate keys `stage` requires in a contract's text (empty when the stage is absent). */
-function requiredGates(text: string, stage: string): string[] {
-  const data = readYamlDocument(text, 'the contract', { traps: false }).data as {
-    stages?: Record<string, { requires?: Record<string, unknown> } | undefined>;
-  };
-  const requires = ownValue(data?.stages ?? {}, stage)?.requires;
+/** The gate keys `stage` requires in a contract read as data (empty when the stage is absent). */
+function requiredGates(data: YamlMap, stage: string): string[] {
+  const requires = mapOf(ownValue(mapOf(data.stages) ?? {}, stage))?.requires;
   return requires !== null && typeof requires === 'object' ? Object.keys(requires) : [];
 }
 
 type YamlMap = Record<string, unknown>;
 const mapOf = (value: unknown): YamlMap | undefined =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as YamlMap) : undefined;
+
+/** A pin with its text read once ({@link contractData}), for comparing it with others. */
+type ReadPin = PinnedContract & { readonly data: YamlMap };
+const readPin = (pin: PinnedContract): ReadPin => ({ ...pin, data: contractData(pin.text, 'the contract') });
 
 /**
  * A pinned contract's `trust` section as whom it trusts: each key file and trusted root read as the
@@ -197,10 +199,9 @@ const mapOf = (value: unknown): YamlMap | undefined =>
  * ({@link fileReadBy}). A key file moved with the same bytes trusts the same key; the same path
  * holding another key does not.
  */
-function trustByContent(pin: PinnedContract): unknown {
-  const data = mapOf(readYamlDocument(pin.text, 'the contract', { traps: false }).data);
-  const trust = mapOf(data?.trust);
-  if (trust === undefined) return data?.trust;
+function trustByContent(pin: ReadPin): unknown {
+  const trust = mapOf(pin.data.trust);
+  if (trust === undefined) return pin.data.trust;
   const files = pin.trustFiles ?? {};
   const content = (key: string, path: unknown) => {
     const digest = ownValue(files, key);
@@ -244,7 +245,7 @@ function trustByContent(pin: PinnedContract): unknown {
  * Whether the `trust` sections of two pins trust the same keys and identities, their files compared
  * by content ({@link trustByContent}). Only pins that recorded their files' digests can say so.
  */
-function sameTrust(madeUnder: PinnedContract, inForce: PinnedContract): boolean {
+function sameTrust(madeUnder: ReadPin, inForce: ReadPin): boolean {
   if (madeUnder.trustFiles === undefined || inForce.trustFiles === undefined) return false;
   return isDeepStrictEqual(trustByContent(madeUnder), trustByContent(inForce));
 }
@@ -260,13 +261,12 @@ function ruleChanged(change: StageChange): boolean {
  * ({@link READ_BY}). Undefined when the stage's rules are the same.
  */
 function stageRulesChanged(
-  madeUnder: PinnedContract,
-  inForce: PinnedContract,
+  madeUnder: ReadPin,
+  inForce: ReadPin,
   stage: string,
+  diff: ContractChanges = diffContractData(madeUnder.data, inForce.data),
 ): string | undefined {
-  if (madeUnder.seq === inForce.seq) return undefined;
-  const diff = diffContracts(madeUnder.text, inForce.text);
-  const gates = new Set([...requiredGates(madeUnder.text, stage), ...requiredGates(inForce.text, stage)]);
+  const gates = new Set([...requiredGates(madeUnder.data, stage), ...requiredGates(inForce.data, stage)]);
   const files =
     madeUnder.trustFiles === undefined || inForce.trustFiles === undefined
       ? []
@@ -310,7 +310,10 @@ export async function stageRulesChangedSince(
   const madeUnder = recorded.findLast(madeAt) ?? recorded.at(-1);
   if (madeUnder === undefined)
     return `it was made under contract ${digest}, which pipeline ${pipeline} never had (its contracts are recorded in ledger entries ${pins.map((pin) => `#${pin.seq}`).join(', ')}; the one in force is ${inForce.digest}, ledger entry #${inForce.seq})`;
-  const changed = stageRulesChanged(madeUnder, inForce, stage);
+  const changed =
+    madeUnder.seq === inForce.seq
+      ? undefined
+      : stageRulesChanged(readPin(madeUnder), readPin(inForce), stage);
   return changed && `it was made under contract ${digest} (ledger entry #${madeUnder.seq}), and ${changed}`;
 }
 
@@ -326,18 +329,22 @@ export async function upstreamRulesFact(
   stages: readonly string[],
 ): Promise<UpstreamRulesFact> {
   const pins = (await reader.unstagedEntries(pipeline, ENTRY.contract)).map(pinOf);
-  const inForce = pins.at(-1);
   const fact: UpstreamRulesFact = {};
-  for (const stage of stages) {
-    const periods: UpstreamRulesFact[string] = [];
-    pins.forEach((pin, i) => {
-      const changed = inForce && stageRulesChanged(pin, inForce, stage);
-      const until = pins[i + 1]?.seq;
-      if (changed && until !== undefined)
-        periods.push({ contract: pin.digest, from: pin.seq, until, changed });
+  for (const stage of stages) fact[stage] = [];
+  // Only earlier contracts can differ from the one in force; a pipeline pinned once reads nothing.
+  // Each text is read once and each earlier contract diffed once, whatever the number of stages.
+  if (pins.length < 2) return fact;
+  const inForce = readPin(pins.at(-1)!);
+  const earlier = pins.slice(0, -1).map((pin) => {
+    const read = readPin(pin);
+    return { read, diff: diffContractData(read.data, inForce.data) };
+  });
+  for (const stage of stages)
+    earlier.forEach(({ read, diff }, i) => {
+      const changed = stageRulesChanged(read, inForce, stage, diff);
+      if (changed)
+        fact[stage]!.push({ contract: read.digest, from: read.seq, until: pins[i + 1]!.seq, changed });
     });
-    fact[stage] = periods;
-  }
   return fact;
 }
 

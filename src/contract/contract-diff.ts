@@ -50,8 +50,19 @@ function keysDiffering(before: Data, after: Data, skip: readonly string[] = []):
  * @example diffContracts(oldText, newText).stages // [{ stage: 'prod', change: 'changed', added: ['approvals'], … }]
  */
 export function diffContracts(beforeText: string, afterText: string): ContractChanges {
-  const before = asMap(readYamlDocument(beforeText, 'the contract in force', { traps: false }).data);
-  const after = asMap(readYamlDocument(afterText, 'the new contract', { traps: false }).data);
+  return diffContractData(
+    contractData(beforeText, 'the contract in force'),
+    contractData(afterText, 'the new contract'),
+  );
+}
+
+/** A contract's text read as data to compare: its top-level map (`{}` for anything else). */
+export function contractData(text: string, what: string): Data {
+  return asMap(readYamlDocument(text, what, { traps: false }).data);
+}
+
+/** {@link diffContracts} of two contracts already read ({@link contractData}): each text is read once. */
+export function diffContractData(before: Data, after: Data): ContractChanges {
   const stagesBefore = asMap(before.stages);
   const stagesAfter = asMap(after.stages);
   const stages: StageChange[] = [];
