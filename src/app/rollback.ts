@@ -103,8 +103,13 @@ export interface WatchOptions {
 
 export interface WatchResult {
   last: RollbackCheck;
-  /** Why the watch stopped. */
-  ended: 'tripped' | 'window-ended' | 'fixed-clock';
+  /**
+   * Why the watch stopped. `superseded`: the stage's current promotion changed during the watch
+   * (rolled back, or another promotion landed), so the watched one was not seen to its window's end.
+   */
+  ended: 'tripped' | 'window-ended' | 'fixed-clock' | 'superseded';
+  /** With `superseded`: the promotion the stage runs now, as the check that found it saw it. */
+  supersededBy?: { digest: string; promotedAt?: string };
   evaluations: number;
   /**
    * Evaluations that did not trip but could not see every condition's samples (an error,
@@ -114,7 +119,8 @@ export interface WatchResult {
   unseen: number;
   /**
    * The watch's exit code: the last evaluation's, except that a watch whose window ended healthy
-   * after unseen evaluations takes the first unseen one's (2, 3 or 4), never 0.
+   * after unseen evaluations takes the first unseen one's (2, 3 or 4), never 0, and a superseded
+   * watch that did not trip exits 2 (or the first unseen one's code), never 0.
    */
   exitCode: number;
 }
@@ -150,14 +156,34 @@ export async function watchStage(
     evaluations,
     unseen,
     exitCode:
-      ended === 'window-ended' && last.verdict === 'healthy' && firstUnseen !== undefined
-        ? firstUnseen.exitCode
-        : last.exitCode,
+      ended === 'superseded' && last.verdict !== 'tripped'
+        ? (firstUnseen?.exitCode ?? ROLLBACK_EXIT.inconclusive)
+        : ended === 'window-ended' && last.verdict === 'healthy' && firstUnseen !== undefined
+          ? firstUnseen.exitCode
+          : last.exitCode,
   });
+  // The latest evaluation of the promotion being watched (the one current when the watch began).
+  let watched: RollbackCheck | undefined;
   for (let request = ctx; ; request = renewed(request)) {
     const check = await rollbackCheck(request, stageName);
+    if (
+      watched !== undefined &&
+      (check.digest !== watched.digest || check.promotedAt !== watched.promotedAt)
+    ) {
+      // Rolled back by someone else, or replaced by a newer promotion: each check measures the
+      // stage's current promotion, so going on would end on another promotion's window (one that
+      // ended long ago reads as "window ended, healthy") and pass the watched one unwatched.
+      return {
+        ...result(watched, 'superseded'),
+        supersededBy: {
+          digest: check.digest,
+          ...(check.promotedAt === undefined ? {} : { promotedAt: check.promotedAt }),
+        },
+      };
+    }
     evaluations += 1;
     options.onCheck(check);
+    watched = check;
     if (check.verdict === 'tripped') return result(check, 'tripped');
     // No data is not a hidden breach (there was nothing to breach); an error, unreachable metrics
     // or a warned (possibly partial) answer is: the samples were there, Tollgate did not see them.

@@ -144,4 +144,47 @@ describe('watchStage', () => {
     }[];
     expect(history.find((h) => h.artifact === b)?.status).toBe('rolled-back');
   });
+
+  it('stops without a pass when the watched promotion stops being the current one during the watch', async () => {
+    // Healthy throughout: what the watch of b says must come from b, not from what replaced it.
+    const samples = ['10:00', '10:04', '10:08', '10:12', '10:16', '10:20', '10:24', '10:28'].map((t) => ({
+      at: `2026-11-25T${t}:00Z`,
+      value: 0.001,
+    }));
+    const dir = await workspace(samples);
+    writeFileSync(join(dir, 'b.txt'), 'b\n');
+    const reg = await runCli(['register', '--file', 'b.txt', '--json', '--now', '2026-11-25T10:19:00Z'], {
+      cwd: dir,
+    });
+    const b = (JSON.parse(reg.stdout) as { digest: string }).digest;
+    expect(
+      (await runCli(['promote', 'prod', '--artifact', b, '--now', '2026-11-25T10:20:00Z'], { cwd: dir }))
+        .code,
+    ).toBe(0);
+    const { ctx, sleep } = movingClock(dir, T('10:21'));
+    let sleeps = 0;
+    // Someone rolls b back by hand while the watch sleeps: the stage runs a again, whose own
+    // watch window ended at 10:10.
+    const rollingBack = async (ms: number) => {
+      sleeps += 1;
+      if (sleeps === 1) {
+        const done = await runCli(
+          ['rollback', 'prod', '--reason', 'pager', '--now', '2026-11-25T10:21:30Z'],
+          {
+            cwd: dir,
+          },
+        );
+        expect(done.code).toBe(0);
+      }
+      await sleep(ms);
+    };
+    const seen: RollbackCheck[] = [];
+    const result = await watchStage(ctx, 'prod', { onCheck: (c) => seen.push(c), sleep: rollingBack });
+    await ctx.close();
+    expect(seen.map((c) => c.digest)).toEqual([b]);
+    expect(result.ended).toBe('superseded');
+    expect(result.last.digest).toBe(b);
+    expect(result.exitCode).toBe(2);
+    expect(result.evaluations).toBe(1);
+  });
 });

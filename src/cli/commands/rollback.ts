@@ -169,6 +169,7 @@ export function defineWatch(program: Command): void {
           tripped: 'a condition tripped',
           'window-ended': `the watch window ended at ${result.last.watchEndsAt}`,
           'fixed-clock': 'the clock is fixed (--now / TOLLGATE_NOW): evaluated once',
+          superseded: `${stage} no longer runs the watched promotion of ${result.last.digest} (promoted ${result.last.promotedAt}): it now runs ${result.supersededBy?.digest} (promoted ${result.supersededBy?.promotedAt}), after a rollback or another promotion; the watched promotion was not watched to the end of its window, so this is not a pass (exit ${result.exitCode})`,
         }[result.ended];
         process.stderr.write(`watch ${stage}: stopped after ${result.evaluations} evaluation(s): ${note}\n`);
         if (result.exitCode !== result.last.exitCode)
