@@ -8,7 +8,7 @@ import type { RollbackFacts } from '../gates/extra-facts.js';
 import type { ChainedEntry } from '../ledger/entry.js';
 import { ENTRY } from '../ledger/entry.js';
 import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
-import { buildLedgerView, type PromotionRecord } from '../ledger/ledger-view.js';
+import { buildLedgerView, type PromotionRecord, type RollbackRecord } from '../ledger/ledger-view.js';
 import { latestIn, oldestPossibleTarget } from '../rollback/last-known-good.js';
 import { describeMetricsSource, resolveMetricsSource } from '../rollback/metrics-config.js';
 import type { AppRequest, FactRequest } from './services.js';
@@ -25,6 +25,24 @@ export async function stagePromotions(
   stage: string,
 ): Promise<PromotionRecord[]> {
   return promotionsOf(await reader.entriesForStage(pipeline, stage, STAGE_KINDS), stage);
+}
+
+/**
+ * {@link stagePromotions} and the stage's rollbacks (oldest first), from one read: what the stage
+ * runs now depends on both (after a rollback, its target).
+ */
+export async function stageRecords(
+  reader: LedgerReader,
+  pipeline: string,
+  stage: string,
+): Promise<{ promotions: PromotionRecord[]; rollbacks: RollbackRecord[] }> {
+  const entries = await reader.entriesForStage(pipeline, stage, STAGE_KINDS);
+  // Rollback records are read entry by entry, whatever digest each names.
+  const rollbacks = buildLedgerView(entries).rollbacks ?? [];
+  return {
+    promotions: promotionsOf(entries, stage),
+    rollbacks: rollbacks.filter((r) => r.stage === stage).sort((x, y) => x.seq - y.seq),
+  };
 }
 
 /**

@@ -21,7 +21,7 @@ import { createMetricsSource } from '../rollback/metrics-config.js';
 import type { RollbackPolicy } from '../rollback/policy.js';
 import { resolveArtifactDigest } from './artifact-identity.js';
 import { assertContractPinned } from './contract-pin.js';
-import { metricsSourceOf, stagePromotions } from './rollback-facts.js';
+import { metricsSourceOf, stageRecords } from './rollback-facts.js';
 import { type AppRequest, assertRecordingClock, callerMarks, renewed } from './services.js';
 
 function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
@@ -35,6 +35,11 @@ function policyOf(ctx: AppRequest, stageName: string): RollbackPolicy {
   return stage.rollback;
 }
 
+/** Why no promotion of the stage is current, for messages. */
+function noPromotionRuns(stageName: string): string {
+  return `no promotion into ${stageName} runs there now (none was promoted, or the last rollback went to a pinned target never promoted into ${stageName})`;
+}
+
 /** The promotion being watched: the stage's latest trusted one, or the latest of `digest` there. */
 async function currentPromotion(
   ctx: AppRequest,
@@ -42,18 +47,18 @@ async function currentPromotion(
   digest?: string,
 ): Promise<PromotionRecord> {
   const store = await ctx.services.store();
-  const promotions = await stagePromotions(store, ctx.contract.pipeline, stageName);
+  const { promotions, rollbacks } = await stageRecords(store, ctx.contract.pipeline, stageName);
   // Named by its sha512, the artifact is still the one promoted under its registered digest.
   const named = digest === undefined ? undefined : await resolveArtifactDigest(ctx, digest, '--artifact');
   const current = named
     ? promotions.filter((p) => p.artifact === named).at(-1)
-    : currentIn(promotions, stageName);
+    : currentIn(promotions, stageName, rollbacks);
   if (!current) {
     throw new TollgateError(
       'USAGE',
       digest
         ? `${digest} was never promoted into ${stageName}`
-        : `nothing trusted is promoted into ${stageName}: there is no promotion to watch`,
+        : `${noPromotionRuns(stageName)}: there is no promotion to watch`,
     );
   }
   return current;
@@ -252,13 +257,15 @@ export async function rollbackStage(
 
   // What the person is rolling back, as seen before the lock: if another rollback or promotion
   // lands first, this one must not silently undo a different promotion.
-  const seen = currentIn(await stagePromotions(store, pipeline, stageName), stageName);
+  const before = await stageRecords(store, pipeline, stageName);
+  const seen = currentIn(before.promotions, stageName, before.rollbacks);
 
   return store.write(pipeline, async (tx) => {
     await assertContractPinned(ctx, tx, `rollback ${stageName}`);
-    const promotions = await stagePromotions(tx, pipeline, stageName);
-    // The promotion running now: one that failed verification is still running, and is the one to undo.
-    const from = currentIn(promotions, stageName);
+    const { promotions, rollbacks } = await stageRecords(tx, pipeline, stageName);
+    // The promotion running now: one that failed verification is still running, and is the one to
+    // undo; after an earlier rollback, the promotion that rollback went back to.
+    const from = currentIn(promotions, stageName, rollbacks);
     if (seen && from && from.seq !== seen.seq) {
       throw new TollgateError(
         'NOT_ALLOWED',
@@ -268,7 +275,7 @@ export async function rollbackStage(
     if (!from) {
       throw new TollgateError(
         'ROLLBACK_NO_TARGET',
-        `nothing trusted is promoted into ${stageName}: there is nothing to roll back`,
+        `${noPromotionRuns(stageName)}: there is nothing to roll back`,
       );
     }
     if (check && check.digest !== from.artifact) {

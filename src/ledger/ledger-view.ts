@@ -85,6 +85,10 @@ export interface RollbackRecord {
   /** The promotion entry rolled back, when named. */
   promotion?: number;
   reason?: string;
+  /** The digest the stage went back to (what it runs after the rollback), when recorded. */
+  target?: string;
+  /** The target's promotion into the stage, when the target was the last known good one. */
+  targetPromotion?: number;
 }
 
 export interface OverrideRecord {
@@ -353,10 +357,15 @@ function collectPeopleRecords(entries: readonly ViewEntry[]): Omit<LedgerView, '
     } else if (entry.kind === ENTRY.rollback && entry.stage && entry.artifact) {
       const reason = text(payload.reason);
       const promotion = typeof payload.promotion === 'number' ? payload.promotion : undefined;
+      const target = text(payload.target);
+      const targetPromotion =
+        typeof payload.targetPromotion === 'number' ? payload.targetPromotion : undefined;
       rollbacks.push({
         ...base,
         ...(promotion === undefined ? {} : { promotion }),
         ...(reason ? { reason } : {}),
+        ...(target ? { target } : {}),
+        ...(targetPromotion === undefined ? {} : { targetPromotion }),
       });
     } else if (
       entry.kind === ENTRY.promotion &&

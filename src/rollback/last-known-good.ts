@@ -1,7 +1,7 @@
 /**
  * The rollback target computed from the ledger. Pure.
  */
-import { isTrusted, type PromotionRecord } from '../ledger/ledger-view.js';
+import { isTrusted, type PromotionRecord, type RollbackRecord } from '../ledger/ledger-view.js';
 
 /**
  * The last known good promotion of `stage`: the most recent promotion earlier than `current`
@@ -120,14 +120,46 @@ export function describeUntrusted(promotion: PromotionRecord, stage: string): st
 /**
  * The promotion that runs in `stage` now, as far as the ledger says: its latest promotion unless
  * that was rolled back — a promotion that failed post-deploy verification still runs, and is what
- * a rollback must undo — else the latest trusted one (where the rollback went back to).
+ * a rollback must undo. After a rollback the stage runs that rollback's target: the promotion it
+ * names (`targetPromotion`, a last known good), else the target digest's latest promotion into the
+ * stage before it (a pinned target); undefined when the target was never promoted there, since no
+ * promotion of the stage runs. Only for rollbacks that name no target (none are written so) is it
+ * the latest trusted promotion. `rollbacks` are the stage's rollback records, any order.
+ * @example currentIn(promotions, 'prod', rollbacks)?.artifact // what `rollback check prod` measures
  */
 export function currentIn(
   promotions: readonly PromotionRecord[],
   stage: string,
+  rollbacks: readonly Pick<RollbackRecord, 'seq' | 'stage' | 'target' | 'targetPromotion'>[],
 ): PromotionRecord | undefined {
   const latest = latestIn(promotions, stage);
   if (latest === undefined || latest.status !== 'rolled-back') return latest;
+  // The newest rollback after the newest promotion decided what runs: nothing changed the stage
+  // since (the same rule as `status`). An older promotion of the undone digest can still read as
+  // trusted (b promoted twice, the second rolled back), so "the latest trusted" is not the answer.
+  let last: (typeof rollbacks)[number] | undefined;
+  for (const rollback of rollbacks) {
+    if (
+      rollback.stage === stage &&
+      rollback.seq > latest.seq &&
+      (last === undefined || rollback.seq > last.seq)
+    )
+      last = rollback;
+  }
+  if (last?.target !== undefined) {
+    const { target, targetPromotion, seq } = last;
+    let found: PromotionRecord | undefined;
+    for (const promotion of promotions) {
+      if (promotion.stage !== stage || promotion.artifact !== target || promotion.seq > seq) continue;
+      if (
+        targetPromotion !== undefined
+          ? promotion.seq === targetPromotion
+          : found === undefined || promotion.seq > found.seq
+      )
+        found = promotion;
+    }
+    return found;
+  }
   let trusted: PromotionRecord | undefined;
   for (const promotion of promotions) {
     if (

@@ -76,7 +76,9 @@ describe('lastKnownGood', () => {
       promotion('prod', d('a'), 'failed'),
       promotion('prod', d('c'), 'rolled-back'),
     ];
-    const current = currentIn(list, 'prod');
+    const current = currentIn(list, 'prod', [
+      { seq: 100, stage: 'prod', target: d('b'), targetPromotion: (list[2] as PromotionRecord).seq },
+    ]);
     expect(current?.artifact).toBe(d('b'));
     expect(lastKnownGood(list, 'prod', current)?.artifact).toBe(d('9'));
   });
@@ -134,5 +136,34 @@ describe('oldestPossibleTarget', () => {
     expect(rollbackTargetIfPromoted(one, 'prod', d('a'))).toBeUndefined();
     expect(oldestPossibleTarget(one, 'prod')).toBeUndefined();
     expect(oldestPossibleTarget([], 'prod')).toBeUndefined();
+  });
+});
+
+describe('currentIn', () => {
+  it('is the target of the rollback after the latest promotion, not an older promotion of the undone digest', () => {
+    // b promoted twice, the second rolled back to a: b's first promotion still reads as trusted.
+    const list = [
+      promotion('prod', d('a')),
+      promotion('prod', d('b')),
+      promotion('prod', d('b'), 'rolled-back'),
+    ];
+    const a = list[0] as PromotionRecord;
+    const rollbacks = [{ seq: 1000, stage: 'prod', target: d('a'), targetPromotion: a.seq }];
+    expect(currentIn(list, 'prod', rollbacks)).toBe(a);
+  });
+
+  it('is the pinned target own latest promotion there, or none when it was never promoted there', () => {
+    const list = [
+      promotion('prod', d('p')),
+      promotion('prod', d('a')),
+      promotion('prod', d('b'), 'rolled-back'),
+    ];
+    expect(currentIn(list, 'prod', [{ seq: 1000, stage: 'prod', target: d('p') }])).toBe(list[0]);
+    expect(currentIn(list, 'prod', [{ seq: 1000, stage: 'prod', target: d('9') }])).toBeUndefined();
+  });
+
+  it('is the latest promotion when nothing rolled it back', () => {
+    const list = [promotion('prod', d('a')), promotion('prod', d('b'), 'failed')];
+    expect(currentIn(list, 'prod', [{ seq: 0, stage: 'prod', target: d('a') }])).toBe(list[1]);
   });
 });

@@ -311,6 +311,54 @@ describe('rolling back a promotion that failed post-deploy verification', () => 
   });
 });
 
+describe('after a rollback the stage runs the rollback target', () => {
+  it('so check and a second rollback act on the target, not on an older promotion of the undone digest', async () => {
+    const dir = makeWorkspace(contract('metrics: { file: m.json }', 'up{digest="$digest"}'), {
+      'a.txt': 'a\n',
+      'b.txt': 'b\n',
+      'm.json': '{"series":{}}',
+    });
+    const [a, b] = [
+      await register(dir, 'a.txt', '2026-11-24T08:00:00Z'),
+      await register(dir, 'b.txt', '2026-11-24T08:00:00Z'),
+    ];
+    // b promoted twice in a row (the second with --again), then rolled back: the stage goes back to a.
+    for (const [digest, at, again] of [
+      [a, '2026-11-24T09:00:00Z', false],
+      [b, '2026-11-24T10:00:00Z', false],
+      [b, '2026-11-24T11:00:00Z', true],
+    ] as const) {
+      const promoted = await runCli(
+        ['promote', 'prod', '--artifact', digest, '--now', at, ...(again ? ['--again'] : [])],
+        { cwd: dir },
+      );
+      expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    }
+    const first = await runCli(
+      ['rollback', 'prod', '--reason', 'pager', '--now', '2026-11-24T11:10:00Z', '--json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { to: { digest: string } }).to.digest).toBe(a);
+    const status = await runCli(['status', '--json'], { cwd: dir });
+    expect(status.stdout).toContain(a);
+    // The check measures a, which runs, not b (rolled back), through b's earlier promotion.
+    const check = await runCli(['rollback', 'check', 'prod', '--json', '--now', '2026-11-24T11:11:00Z'], {
+      cwd: dir,
+    });
+    const checked = JSON.parse(check.stdout) as { digest: string; promotedAt: string };
+    expect([checked.digest, checked.promotedAt]).toEqual([a, '2026-11-24T09:00:00.000Z']);
+    // Rolling back again undoes a (there is nothing good before it), never b a second time.
+    const second = await runCli(['rollback', 'prod', '--reason', 'again', '--now', '2026-11-24T11:20:00Z'], {
+      cwd: dir,
+    });
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(`before ${a}`);
+  });
+});
+
 const binary = prometheusForTests();
 
 describe.skipIf(!binary)('rollback through the CLI against a real Prometheus', () => {
