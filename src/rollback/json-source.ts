@@ -16,7 +16,7 @@
  * ```
  *
  * A key maps either to one list of samples or to a list of `{ labels, samples }` series. `at` is
- * an RFC 3339 time or Unix seconds; `value` a number or `"NaN"`, `"+Inf"`, `"-Inf"`. The value at
+ * an RFC 3339 time with a zone or Unix seconds; `value` a number or `"NaN"`, `"+Inf"`, `"-Inf"`. The value at
  * an instant is, as in Prometheus, the latest sample at or before it and no older than `lookback`
  * (default 5m); a condition with no key, or no sample in reach, has no data.
  */
@@ -33,6 +33,9 @@ import {
 } from './metrics.js';
 
 const DEFAULT_LOOKBACK_MS = 5 * 60_000;
+
+/** An RFC 3339 date-time with its zone (`Z` or an offset). */
+const ZONED = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 export interface JsonMetricsDocument {
   lookbackMs: number;
@@ -137,6 +140,33 @@ export class JsonMetricsSource implements MetricsSource {
   }
 }
 
+/**
+ * The instant of an RFC 3339 date-time with a zone, or undefined when it has none or names a date
+ * or time that does not exist (JavaScript would roll February 30 over to March 2, and hour 24 to
+ * the next day): the fields read back in the text's own offset must be the ones written.
+ */
+function zonedInstant(text: string): number | undefined {
+  const match = ZONED.exec(text);
+  if (match === null) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  const [, year, month, day, hour, minute, second, zone] = match as unknown as string[];
+  const offsetMin = /^z$/i.test(zone as string)
+    ? 0
+    : (zone?.startsWith('-') ? -1 : 1) * (Number(zone?.substring(1, 3)) * 60 + Number(zone?.substring(4)));
+  const local = new Date(ms + offsetMin * 60_000);
+  const written = [year, month, day, hour, minute, second].map(Number);
+  const read = [
+    local.getUTCFullYear(),
+    local.getUTCMonth() + 1,
+    local.getUTCDate(),
+    local.getUTCHours(),
+    local.getUTCMinutes(),
+    local.getUTCSeconds(),
+  ];
+  return written.every((field, i) => field === read[i]) ? ms : undefined;
+}
+
 function latestAtOrBefore(samples: Sample[], t: number): Sample | undefined {
   let best: Sample | undefined;
   for (const sample of samples)
@@ -185,18 +215,16 @@ function readSamples(list: unknown[], path: string, fail: (p: string, m: string)
   return list.map((item, i) => {
     const where = `${path}[${i}]`;
     if (!isRecord(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);
-    let at: number;
+    let at: number | undefined;
     if (typeof item.at === 'number' && Number.isFinite(item.at)) at = Math.round(item.at * 1000);
-    else if (
-      typeof item.at === 'string' &&
-      /^\d{4}-\d{2}-\d{2}T/.test(item.at) &&
-      !Number.isNaN(Date.parse(item.at))
-    )
-      at = Date.parse(item.at);
-    else
+    // A zone is required: JavaScript reads a time without one in the machine's zone, so the same
+    // file would move a breach hours into or out of the window on another host. A date that does
+    // not exist (February 30, hour 24) is refused rather than rolled over.
+    else if (typeof item.at === 'string') at = zonedInstant(item.at);
+    if (at === undefined)
       throw fail(
         `${where}.at`,
-        `expected an RFC 3339 time or Unix seconds, found ${JSON.stringify(item.at)}`,
+        `expected an RFC 3339 time with a zone (2026-11-26T10:00:00Z, 2026-11-26T11:00:00+01:00) or Unix seconds, found ${JSON.stringify(item.at)}`,
       );
     try {
       return { at, value: parseSampleValue(item.value, `${where}.value`) };

@@ -102,6 +102,28 @@ describe('JSON metrics source', () => {
     expect(() => parseJsonMetrics({ series: {}, lookback: 'soon' }, 'm.json')).toThrow(/lookback/);
   });
 
+  it('refuses a time without a zone or with a date that does not exist, which would move a sample', () => {
+    // Without a zone, JavaScript reads the time in the machine zone: the same file would put a
+    // breach hours earlier or later on another host (out of the window, or into it).
+    for (const at of [
+      '2026-11-26T10:00:00',
+      '2026-11-26T10:00',
+      '2026-02-30T10:00:00Z',
+      '2026-11-26T24:00:00Z',
+    ]) {
+      expect(() => parseJsonMetrics({ series: { x: [{ at, value: 1 }] } }, 'm.json')).toThrow(
+        `m.json: series["x"][0].at: expected an RFC 3339 time with a zone (2026-11-26T10:00:00Z, 2026-11-26T11:00:00+01:00) or Unix seconds, found ${JSON.stringify(at)}`,
+      );
+    }
+    const zoned = parseJsonMetrics(
+      { series: { x: [{ at: '2026-11-26T11:00:00.5+01:00', value: 1 }] } },
+      'm.json',
+    );
+    expect(zoned.series.get('x')?.[0]?.samples[0]?.at).toBe(T0 + 500);
+    const lower = parseJsonMetrics({ series: { x: [{ at: '2026-11-26t10:00:00z', value: 1 }] } }, 'm.json');
+    expect(lower.series.get('x')?.[0]?.samples[0]?.at).toBe(T0);
+  });
+
   it('refuses two samples of one series at one time, so a later healthy one cannot hide a breach', () => {
     // The same instant written two ways: RFC 3339 and Unix seconds.
     const twice = [
