@@ -264,6 +264,29 @@ export function selectsByDigest(promql: string): boolean {
   }
 }
 
+/**
+ * Where the query uses PromQL's `@` modifier (outside strings and `#` comments), or -1. `@` fixes
+ * the time a selector is read at (`x @ 1764000000`, `@ start()`, `@ end()`), so a measurement
+ * would describe that time rather than its own.
+ */
+export function atModifierIndex(promql: string): number {
+  let quote: string | null = null;
+  for (let i = 0; i < promql.length; i += 1) {
+    const ch = promql[i];
+    if (quote !== null) {
+      // Escapes hold in "…" and '…'; a backtick string has none.
+      if (ch === '\\' && quote !== '`') i += 1;
+      else if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (ch === '#') {
+      const end = promql.indexOf('\n', i);
+      if (end === -1) return -1;
+      i = end;
+    } else if (ch === '@') return i;
+  }
+  return -1;
+}
+
 /** Names of the variables a query uses, for showing in decisions. */
 export function queryVariables(promql: string): string[] {
   const found = new Set<string>();

@@ -47,6 +47,27 @@ describe('stages.X.rollback schema', () => {
     ).toMatch(/when.0.failureLimit: a `failureLimit` below 3/);
   });
 
+  it('refuses the @ modifier, which pins every measurement to one time', () => {
+    // In a range query `@ start()` reads the window start at every step: a breach now would never
+    // be measured, and `x @ 1764000000` reads one healthy moment forever.
+    for (const prometheus of [
+      'max(errors{digest="$digest"} @ start())',
+      'errors @ 1764000000',
+      'rate(errors[5m] @end())',
+    ]) {
+      expect(issues({ within: '1h', when: [{ ...condition, prometheus }] })).toEqual([
+        'when.0.prometheus: no @ modifier: it evaluates the query at one fixed time, so a measurement would not describe its own time (a breach now could read as the healthy value of another time); remove it, or use offset to compare with the past',
+      ]);
+    }
+    // An @ in a string or a comment is not a modifier.
+    expect(
+      issues({
+        within: '1h',
+        when: [{ ...condition, prometheus: 'errors{mail="a\\"@b", q=`@`} # @ start()' }],
+      }),
+    ).toEqual([]);
+  });
+
   it('refuses at load a variable it could not substitute safely, naming the query', () => {
     expect(
       issues({

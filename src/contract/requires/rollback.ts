@@ -7,7 +7,7 @@ import { isDigest } from '../../artifact/digest.js';
 import { TollgateError } from '../../errors.js';
 import { formatDuration } from '../../policy/duration.js';
 import { type ConditionPolicy, conditionTiming, type RollbackPolicy } from '../../rollback/policy.js';
-import { substituteQuery } from '../../rollback/substitute.js';
+import { atModifierIndex, substituteQuery } from '../../rollback/substitute.js';
 import { exactDuration as duration } from './duration.js';
 
 /** Measurements one condition may take per evaluation (one query_range). */
@@ -49,6 +49,16 @@ export const rollbackCondition = z
   .superRefine((condition, ctx) => {
     const placement = variablePlacement(condition.prometheus);
     if (placement !== undefined) ctx.addIssue({ code: 'custom', message: placement, path: ['prometheus'] });
+    if (atModifierIndex(condition.prometheus) !== -1) {
+      // Measurements are read back at their own times (query_range steps); `@ start()` would read
+      // the window's start at every step, so a breach now is never measured.
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'no @ modifier: it evaluates the query at one fixed time, so a measurement would not describe its own time (a breach now could read as the healthy value of another time); remove it, or use offset to compare with the past',
+        path: ['prometheus'],
+      });
+    }
     if (condition.above === undefined && condition.below === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a threshold: `above` or `below` (or both)', path: ['above'] });
     }
