@@ -14,7 +14,7 @@ import {
   untrustedPinnedTarget,
 } from '../rollback/last-known-good.js';
 import { type ConditionPolicy, describeThreshold, type RollbackPolicy } from '../rollback/policy.js';
-import { selectsByDigest } from '../rollback/substitute.js';
+import { fallsBackToConstant, selectsByDigest } from '../rollback/substitute.js';
 import {
   type DecisionItem,
   type GateContext,
@@ -55,6 +55,14 @@ export function evaluateRollbackSection(config: RollbackPolicy, context: GateCon
       text:
         `${config.conditions.length} rollback condition(s) cannot be evaluated: no metrics source is configured ` +
         `(set metrics.prometheus.url in the contract or TOLLGATE_PROMETHEUS_URL): ${config.conditions.map((c) => `"${c.name}"`).join(', ')}`,
+    });
+  }
+
+  for (const condition of config.conditions) {
+    if (!fallsBackToConstant(condition.prometheus)) continue;
+    risks.push({
+      gate: GATE,
+      text: `rollback condition "${condition.name}" falls back to a constant (… or vector(…)) when its query finds nothing, so it never has no data and noData never applies: a wrong label or a digest not reported yet reads as that constant, healthy; put the fallback only in a numerator ((errors or vector(0)) / requests)`,
     });
   }
 

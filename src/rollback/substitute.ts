@@ -287,6 +287,41 @@ export function atModifierIndex(promql: string): number {
   return -1;
 }
 
+/**
+ * True when the whole query falls back to a constant (`… or vector(0)`, `… or on() vector(0)` at
+ * its top level, outside strings and comments): it then never answers empty, so `noData` never
+ * applies, and a query that matches nothing (a wrong label, a digest not reported yet) reads as
+ * that constant. Inside brackets (`(errors or vector(0)) / requests`) the fallback is left alone:
+ * another operand can still answer empty.
+ */
+export function fallsBackToConstant(promql: string): boolean {
+  let top = '';
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < promql.length; i += 1) {
+    const ch = promql[i] as string;
+    if (quote !== null) {
+      if (ch === '\\' && quote !== '`') i += 1;
+      else if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === '`') {
+      quote = ch;
+      top += ' ';
+    } else if (ch === '#') {
+      const end = promql.indexOf('\n', i);
+      i = end === -1 ? promql.length : end - 1;
+    } else if (ch === '(' || ch === '{' || ch === '[') {
+      if (depth === 0) top += ch;
+      depth += 1;
+    } else if (ch === ')' || ch === '}' || ch === ']') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) top += ch;
+    } else if (depth === 0) top += ch;
+  }
+  return /(?:^|[^\w])or\s*(?:(?:on|ignoring)\s*\(\)\s*)?vector\s*\(\)/i.test(top);
+}
+
 /** Names of the variables a query uses, for showing in decisions. */
 export function queryVariables(promql: string): string[] {
   const found = new Set<string>();

@@ -101,6 +101,42 @@ describe('rollback section in a decision', () => {
     );
   });
 
+  it('names a query that falls back to a constant at its top level as a risk: it never has no data', () => {
+    const fallback = rollbackSection.parse({
+      within: '2h',
+      when: [
+        { name: 'zero', prometheus: 'sum(rate(e{digest="$digest"}[5m])) or vector(0)', above: 0.02 },
+        { name: 'on', prometheus: 'max(p99{digest="$digest"}) OR on() vector(0)', above: 1 },
+        { name: 'ignoring', prometheus: 'max(p99{digest="$digest"}) or ignoring(job) vector(0)', above: 1 },
+        // Only in a numerator: no requests still gives no data.
+        {
+          name: 'ratio',
+          prometheus:
+            '(sum(rate(e{digest="$digest"}[5m])) or vector(0)) / sum(rate(r{digest="$digest"}[5m]))',
+          above: 0.02,
+        },
+        {
+          name: 'comment',
+          prometheus: 'max(p99{digest="$digest", q="or vector(0)"}) # or vector(0)',
+          above: 1,
+        },
+      ],
+    });
+    const result = run(
+      { metricsSource: 'Prometheus at http://prom:9090', stagePromotions: [previous(d('b'))] },
+      fallback,
+    );
+    expect(result.status).toBe('pass');
+    expect(result.risks.map((r) => r.text.replace(/ falls back .*$/, ''))).toEqual([
+      'rollback condition "zero"',
+      'rollback condition "on"',
+      'rollback condition "ignoring"',
+    ]);
+    expect(result.risks[0]?.text).toBe(
+      'rollback condition "zero" falls back to a constant (… or vector(…)) when its query finds nothing, so it never has no data and noData never applies: a wrong label or a digest not reported yet reads as that constant, healthy; put the fallback only in a numerator ((errors or vector(0)) / requests)',
+    );
+  });
+
   it('lists conditions with no metrics source as a remaining risk', () => {
     const result = run({ metricsSource: null, stagePromotions: [previous(d('b'))] });
     expect(result.status).toBe('pass');
