@@ -57,6 +57,27 @@ export interface ResolvedImage {
 }
 
 /**
+ * For `REPO:TAG@DIGEST`, that the tag points at the digest on the registry now: the reference says
+ * both name one image, and a tag that names another (moved, or never this image) is refused
+ * (TAG_MOVED, exit 3) naming both digests, rather than the tag being dropped unread. Nothing to
+ * check for a reference with only one of them.
+ */
+async function assertTagNamesDigest(
+  text: string,
+  ref: ImageReference,
+  client: RegistryClient,
+): Promise<void> {
+  if (ref.digest === undefined || ref.tag === undefined) return;
+  const { digest: tagged } = await client.getManifest(ref, ref.tag);
+  if (tagged !== ref.digest) {
+    throw new TollgateError(
+      'TAG_MOVED',
+      `${text}: the tag ${ref.tag} points at ${tagged}, not at ${ref.digest}; name the digest alone (${repositoryName(ref)}@${ref.digest}) or the tag alone`,
+    );
+  }
+}
+
+/**
  * Resolves an image to the digest of what the registry holds: a tag to the digest of its manifest
  * (the index itself for a multi-platform image, never one platform's), a digest checked to exist.
  */
@@ -67,17 +88,9 @@ export async function resolveImage(
 ): Promise<ResolvedImage> {
   const ref = parseImageOption(text);
   const manifest = await client.getManifest(ref, ref.digest ?? ref.tag!);
-  if (ref.digest !== undefined && ref.tag !== undefined) {
-    // The registration records the tag as where the digest came from (check --image REPO:TAG reads
-    // it back): a tag that names another digest is refused, not recorded as this one's source.
-    const { digest: tagged } = await client.getManifest(ref, ref.tag);
-    if (tagged !== ref.digest) {
-      throw new TollgateError(
-        'TAG_MOVED',
-        `${text}: the tag ${ref.tag} points at ${tagged}, not at ${ref.digest}; name the digest alone (${repositoryName(ref)}@${ref.digest}) or the tag alone`,
-      );
-    }
-  }
+  // The registration records the tag as where the digest came from (check --image REPO:TAG reads
+  // it back): a tag that names another digest is refused, not recorded as this one's source.
+  await assertTagNamesDigest(text, ref, client);
   return {
     ref,
     digest: manifest.digest,
@@ -159,6 +172,8 @@ export async function digestForImage(
     // Read and hashed, not asked with HEAD: a registry (or a proxy) that answers 200 to any HEAD
     // would otherwise vouch for an image it does not hold. A missing one is IMAGE_NOT_FOUND.
     await client.getManifest(ref, ref.digest);
+    // `REPO:TAG@DIGEST` says the tag is that image: checked, as register checks it, not ignored.
+    await assertTagNamesDigest(text, ref, client);
     return ref.digest;
   }
   const store = await ctx.services.store();

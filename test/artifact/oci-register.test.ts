@@ -186,6 +186,43 @@ describe.runIf(registryAvailable())('register --image against a real registry', 
       `run \`tollgate register --image ${registry.host}/shop/checkout:1.4.2\` first`,
     );
   });
+
+  it('refuses check and promote --image REPO:TAG@DIGEST when the tag points at another digest, as register does', async () => {
+    const dir = makeWorkspace(THREE_STAGES, {
+      'unit.xml': '<testsuite><testcase name="a"/><testcase name="b"/></testsuite>',
+    });
+    const ref = `${registry.host}/shop/pinned:2.0`;
+    const first = await pushTestImage(ref, [{ architecture: 'amd64', layers: [1536] }]);
+    expect((await runCli(['register', '--image', ref], { cwd: dir })).code).toBe(0);
+    const attest = await runCli(
+      ['attest', 'tests', '--artifact', first.digest, '--suite', 'unit', 'unit.xml'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(attest.code, attest.stderr).toBe(0);
+    // While the tag still names the digest, both together are accepted.
+    const agreeing = await runCli(['check', 'dev', '--image', `${ref}@${first.digest}`, '--json'], {
+      cwd: dir,
+    });
+    expect(agreeing.code, agreeing.stderr).toBe(0);
+
+    const second = await pushTestImage(ref, [{ architecture: 'amd64', layers: [1536] }]);
+    expect(second.digest).not.toBe(first.digest);
+    for (const verb of ['check', 'promote']) {
+      const moved = await runCli([verb, 'dev', '--image', `${ref}@${first.digest}`], { cwd: dir });
+      expect(moved.code, `${verb}: ${moved.stderr}`).toBe(3);
+      expect(moved.stderr).toContain(`the tag 2.0 points at ${second.digest}, not at ${first.digest}`);
+    }
+    const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
+    expect(history.stdout).not.toContain('promotion');
+    // The digest alone still names what was validated.
+    const byDigest = await runCli(
+      ['promote', 'dev', '--image', `${registry.host}/shop/pinned@${first.digest}`],
+      { cwd: dir },
+    );
+    expect(byDigest.code, byDigest.stderr).toBe(0);
+  });
 });
 
 describe.runIf(registryAvailable())('registry credentials', () => {
