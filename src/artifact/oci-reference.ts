@@ -92,8 +92,10 @@ export function parseImageReference(text: string): ImageReference {
   if (parts.length === 0 || parts.some((part) => !COMPONENT.test(part))) {
     refuse(text, 'repository path components must be lower-case letters, digits and separators');
   }
-  if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
+  // Docker Hub's other names first, then its `library/` rule (distribution's normalisation order):
+  // `index.docker.io/nginx` is `docker.io/library/nginx`, the image `nginx` names, not a second name.
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = 'docker.io';
+  if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');
   if (repository.length > 255) refuse(text, 'repository name longer than 255 characters');
   return {

@@ -25,6 +25,10 @@ describe('image references (distribution reference grammar)', () => {
       { registry: 'registry.example.com:443', repository: 'a/b/c', tag: 'v1', digest: D },
     ],
     ['index.docker.io/library/nginx:1', { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
+    // Docker Hub by any of its names is one registry: a one-word name is an official image there.
+    ['index.docker.io/nginx:1', { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
+    ['registry-1.docker.io/nginx:1', { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
+    ['docker.io/nginx:1', { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
   ])('%s', (text, expected) => {
     expect(parseImageReference(text)).toEqual(expected);
   });
