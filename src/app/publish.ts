@@ -18,6 +18,7 @@ import {
   attachCosignAttestations,
   COSIGN_PREDICATE_ANNOTATION,
   cosignAttestationLayers,
+  digestTag,
   listReferrers,
   PREDICATE_ANNOTATION,
   pushReferrer,
@@ -210,7 +211,7 @@ export async function publishVerdict(
 export interface ImageVsaCheck {
   /** Where the envelope was found: `referrers-api`, `fallback-tag` or `cosign`. */
   location: 'referrers-api' | 'fallback-tag' | 'cosign';
-  /** The blob holding the envelope. */
+  /** The blob holding the envelope; the fallback tag (`sha256-<hex>`) when that tag could not be read. */
   blob: string;
   result: VsaVerification;
 }
@@ -267,7 +268,11 @@ export async function verifyImage(
   await client.getManifest(ref, digest);
   const found: Array<{ location: ImageVsaCheck['location']; layer: Descriptor }> = [];
   const checks: ImageVsaCheck[] = [];
-  const { referrers, via } = await listReferrers(client, ref, digest);
+  const { referrers, via, unreadable } = await listReferrers(client, ref, digest);
+  // A fallback tag that holds no readable index was planted or damaged: reported like a planted
+  // envelope, and the cosign tag below is still read (it must not hide a valid VSA there).
+  if (unreadable !== undefined)
+    checks.push({ location: via, blob: digestTag(digest), result: { valid: false, reason: unreadable } });
   for (const referrer of referrers) {
     const type = referrer.annotations?.[PREDICATE_ANNOTATION];
     if (referrer.artifactType !== MEDIA_TYPE.dsse || (type !== undefined && type !== VSA_PREDICATE_TYPE))

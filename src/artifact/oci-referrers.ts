@@ -124,23 +124,35 @@ export async function pushReferrer(
   return { digest, via: 'fallback-tag' };
 }
 
-/** The referrers of a digest: from the referrers API when the registry has it, else from the fallback tag. */
+/**
+ * The referrers of a digest: from the referrers API when the registry has it, else from the fallback
+ * tag. The fallback tag is an ordinary tag anyone who can push to the repository can overwrite: when
+ * it holds no index Tollgate can read (an image manifest, a list over MAX_REFERRERS, bytes that are
+ * not their digest), the spec says to assume there are no referrers. Then none are listed and
+ * `unreadable` says why, so the caller still reads the other places (cosign's `.att` tag). A
+ * registry that does not answer or refuses the credentials still throws.
+ */
 export async function listReferrers(
   client: RegistryClient,
   repo: Repository,
   digest: string,
-): Promise<{ referrers: Descriptor[]; via: PushedReferrer['via'] }> {
+): Promise<{ referrers: Descriptor[]; via: PushedReferrer['via']; unreadable?: string }> {
   const fromApi = await client.referrers(repo, digest);
   if (fromApi !== undefined) return { referrers: fromApi, via: 'referrers-api' };
-  const index = await readTagIndex(client, repo, digestTag(digest));
-  const referrers = index.manifests ?? [];
-  if (referrers.length > MAX_REFERRERS) {
-    throw new TollgateError(
-      'REGISTRY_INVALID',
-      `${repo.registry}/${repo.repository}:${digestTag(digest)} lists more than ${MAX_REFERRERS} referrers; Tollgate refuses to read that many`,
-    );
+  try {
+    const index = await readTagIndex(client, repo, digestTag(digest));
+    const referrers = index.manifests ?? [];
+    if (referrers.length > MAX_REFERRERS) {
+      throw new TollgateError(
+        'REGISTRY_INVALID',
+        `${repo.registry}/${repo.repository}:${digestTag(digest)} lists more than ${MAX_REFERRERS} referrers; Tollgate refuses to read that many`,
+      );
+    }
+    return { referrers, via: 'fallback-tag' };
+  } catch (error) {
+    if (!(error instanceof TollgateError) || error.code !== 'REGISTRY_INVALID') throw error;
+    return { referrers: [], via: 'fallback-tag', unreadable: error.message };
   }
-  return { referrers, via: 'fallback-tag' };
 }
 
 /** cosign's attestation config: an image config whose rootfs lists the layers. */

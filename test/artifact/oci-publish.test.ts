@@ -250,6 +250,42 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     }
   });
 
+  it('verify --image: a manifest planted under the fallback tag that is not an index does not hide the cosign VSA', async () => {
+    const planted = `${registry.host}/shop/squatted:1.0`;
+    const target = await pushTestImage(planted, [{ architecture: 'amd64', layers: [1024] }]);
+    const repo = { registry: registry.host, repository: 'shop/squatted' };
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    await attachCosignAttestations(client, repo, target.digest, [
+      {
+        bytes: Buffer.from(JSON.stringify(vsaFor(target.digest))),
+        predicateType: 'https://slsa.dev/verification_summary/v1',
+      },
+    ]);
+    // Someone with push access puts an image manifest, not an index, under the sha256-<hex> tag.
+    const tag = `sha256-${target.digest.slice('sha256:'.length)}`;
+    const config = await client.pushBlob(repo, Buffer.from('{}'), MEDIA_TYPE.ociConfig);
+    await client.putManifest(
+      repo,
+      tag,
+      Buffer.from(
+        JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config, layers: [] }),
+      ),
+      MEDIA_TYPE.ociManifest,
+    );
+    const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+    const verify = await verifyImage(dir, `${planted.replace(':1.0', '')}@${target.digest}`, '--json');
+    expect(verify.code, verify.stderr).toBe(0);
+    const report = JSON.parse(verify.stdout);
+    expect(found(report)).toEqual([
+      ['fallback-tag', false],
+      ['cosign', true],
+    ]);
+    expect(report.found[0].reason).toContain(`${tag} is not an OCI index`);
+    const text = await verifyImage(dir, `${planted.replace(':1.0', '')}@${target.digest}`);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`✗ fallback-tag ${tag}:`);
+  });
+
   it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
     const oldRef = `${registry.host}/shop/old:1.0`;
     const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);

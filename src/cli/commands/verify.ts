@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { shortHash } from '../../artifact/digest.js';
+import { isDigest, shortHash } from '../../artifact/digest.js';
 import { EXIT, TollgateError } from '../../errors.js';
 import { flagsOf, withContext, write } from '../run.js';
 
@@ -175,7 +175,7 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
       write(`${result.admitted ? 'admitted' : 'NOT admitted'}: ${result.image}`);
       for (const check of result.checks) {
         write(
-          `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${shortHash(check.blob)}: ${check.result.reason}`,
+          `  ${check.result.valid ? '✓' : '✗'} ${check.location} ${isDigest(check.blob) ? shortHash(check.blob) : check.blob}: ${check.result.reason}`,
         );
       }
       // A VSA is a signed snapshot: read next to the image, it says nothing of a rollback since.
