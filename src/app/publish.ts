@@ -211,7 +211,7 @@ export async function publishVerdict(
 export interface ImageVsaCheck {
   /** Where the envelope was found: `referrers-api`, `fallback-tag` or `cosign`. */
   location: 'referrers-api' | 'fallback-tag' | 'cosign';
-  /** The blob holding the envelope; the fallback tag (`sha256-<hex>`) when that tag could not be read. */
+  /** The blob holding the envelope; the tag (`sha256-<hex>`, `sha256-<hex>.att`) when that tag could not be read. */
   blob: string;
   result: VsaVerification;
 }
@@ -293,7 +293,15 @@ export async function verifyImage(
         found.push({ location: via, layer });
     }
   }
-  for (const layer of await cosignAttestationLayers(client, ref, digest)) {
+  // The .att tag is anyone's with push access too: one that cannot be read is reported, not thrown,
+  // so it does not hide a valid VSA among the referrers.
+  let cosignLayers: Descriptor[] = [];
+  try {
+    cosignLayers = await cosignAttestationLayers(client, ref, digest);
+  } catch (error) {
+    checks.push({ location: 'cosign', blob: digestTag(digest, '.att'), result: plantedUnreadable(error) });
+  }
+  for (const layer of cosignLayers) {
     if (layer.annotations?.[COSIGN_PREDICATE_ANNOTATION] === VSA_PREDICATE_TYPE)
       found.push({ location: 'cosign', layer });
   }

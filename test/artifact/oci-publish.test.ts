@@ -286,6 +286,57 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     expect(text.stdout).toContain(`✗ fallback-tag ${tag}:`);
   });
 
+  it('verify --image: a manifest planted under the cosign .att tag that cannot be read does not hide the referrer VSA', async () => {
+    const planted = `${registry.host}/shop/squatted-att`;
+    const target = await pushTestImage(`${planted}:1.0`, [{ architecture: 'amd64', layers: [1024] }]);
+    const repo = { registry: registry.host, repository: 'shop/squatted-att' };
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    const predicateType = 'https://slsa.dev/verification_summary/v1';
+    const manifest = await client.getManifest(repo, target.digest);
+    await pushReferrer(
+      client,
+      repo,
+      { mediaType: manifest.mediaType, digest: target.digest, size: manifest.bytes.length },
+      MEDIA_TYPE.dsse,
+      [
+        {
+          bytes: Buffer.from(JSON.stringify(vsaFor(target.digest))),
+          mediaType: MEDIA_TYPE.dsse,
+          annotations: { [PREDICATE_ANNOTATION]: predicateType },
+        },
+      ],
+      { [PREDICATE_ANNOTATION]: predicateType },
+    );
+    // Someone with push access puts, under sha256-<hex>.att, a manifest Tollgate does not read (a
+    // descriptor whose size is no byte count; the registry only looks for the blob's digest).
+    const tag = `sha256-${target.digest.slice('sha256:'.length)}.att`;
+    const config = await client.pushBlob(repo, Buffer.from('{}'), MEDIA_TYPE.ociConfig);
+    await client.putManifest(
+      repo,
+      tag,
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPE.ociManifest,
+          config: { ...config, size: -1 },
+          layers: [],
+        }),
+      ),
+      MEDIA_TYPE.ociManifest,
+      { confirm: false },
+    );
+    const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+    const verify = await verifyImage(dir, `${planted}@${target.digest}`, '--json');
+    expect(verify.code, verify.stderr).toBe(0);
+    const report = JSON.parse(verify.stdout);
+    expect(found(report)).toEqual([
+      ['cosign', false],
+      ['fallback-tag', true],
+    ]);
+    expect(report.found[0].blob).toBe(tag);
+    expect(report.found[0].reason).toContain('expected a sha256:… digest and a size in bytes');
+  });
+
   it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
     const oldRef = `${registry.host}/shop/old:1.0`;
     const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);
