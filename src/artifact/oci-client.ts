@@ -728,7 +728,8 @@ export class RegistryClient {
           `${where}: page ${pages.size} lists no referrer but names a next page; Tollgate refuses to follow pages that list nothing`,
         );
       }
-      const url = new URL(next, origin);
+      // Relative to the page it came with (RFC 8288 §3.2), as `<?n=2>` or `<page2>` may be written.
+      const url = new URL(next, `${origin}${path}`);
       if (url.origin !== origin) {
         throw new TollgateError(
           'REGISTRY_INVALID',

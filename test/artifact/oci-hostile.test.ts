@@ -606,6 +606,13 @@ describe('a hostile registry', () => {
       sha('referrer 1'),
       sha('referrer 2'),
     ]);
+    // A next page named relative to the page (RFC 8288: resolved against the request's URL).
+    page('', [descriptor(1)], '?n=2');
+    expect((await client().referrers(repo(), subject))?.map((d) => d.digest)).toEqual([
+      sha('referrer 1'),
+      sha('referrer 2'),
+    ]);
+    page('', [descriptor(1)], `${path}?n=2`);
     // A loop back to the first page.
     page('?n=2', [descriptor(2)], path);
     expect((await refusal(client().referrers(repo(), subject))).message).toContain('the pages loop');
