@@ -47,7 +47,12 @@ export async function copyArtifact(
   }
   let from: { registry: string; repository: string };
   if (options.from !== undefined) {
-    from = parseImageReference(options.from);
+    const named = parseImageReference(options.from);
+    // Copied is always the registered digest: a --from that names another one is a mistake said
+    // out loud, not a digest dropped unread (the copy would be taken for that image's).
+    if (named.digest !== undefined && named.digest !== digest)
+      throw new TollgateError('USAGE', `--from ${options.from} names another digest than ${digest}`);
+    from = named;
   } else {
     const [image] = await registeredImages(store, pipeline, digest);
     if (!image) {

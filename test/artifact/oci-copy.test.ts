@@ -259,6 +259,35 @@ describe.runIf(registryAvailable())('tollgate copy', () => {
     }
   });
 
+  it('refuses --from naming another digest than the one copied, as --to does, and copies nothing', async () => {
+    const dir = await registered();
+    const other = `sha256:${'e'.repeat(64)}`;
+    const dest = `${source.host}/from-other/checkout:1.4.2`;
+    const result = await runCli(
+      ['copy', '--artifact', image.digest, '--from', `${source.host}/shop/checkout@${other}`, '--to', dest],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(
+      `--from ${source.host}/shop/checkout@${other} names another digest than ${image.digest}`,
+    );
+    expect(ledgerText(dir)).not.toContain('"kind":"copy"');
+    // Naming the digest copied is accepted.
+    const same = await runCli(
+      [
+        'copy',
+        '--artifact',
+        image.digest,
+        '--from',
+        `${source.host}/shop/checkout@${image.digest}`,
+        '--to',
+        dest,
+      ],
+      { cwd: dir },
+    );
+    expect(same.code, same.stderr).toBe(0);
+  });
+
   it('records nothing when the destination fails (exit 4)', async () => {
     const dir = await registered();
     const proxy = await startFaultProxy(target.host);
