@@ -273,10 +273,14 @@ export async function verifyImage(
   // envelope, and the cosign tag below is still read (it must not hide a valid VSA there).
   if (unreadable !== undefined)
     checks.push({ location: via, blob: digestTag(digest), result: { valid: false, reason: unreadable } });
+  const readReferrers = new Set<string>();
   for (const referrer of referrers) {
     const type = referrer.annotations?.[PREDICATE_ANNOTATION];
     if (referrer.artifactType !== MEDIA_TYPE.dsse || (type !== undefined && type !== VSA_PREDICATE_TYPE))
       continue;
+    // A referrer listed again is read once (each is a manifest of up to 4 MiB).
+    if (readReferrers.has(referrer.digest)) continue;
+    readReferrers.add(referrer.digest);
     let manifest: FetchedManifest;
     try {
       manifest = await client.getManifest(ref, referrer.digest);
@@ -305,7 +309,12 @@ export async function verifyImage(
     if (layer.annotations?.[COSIGN_PREDICATE_ANNOTATION] === VSA_PREDICATE_TYPE)
       found.push({ location: 'cosign', layer });
   }
+  // An envelope listed again in the same place (a manifest repeating one layer, referrers repeating
+  // one manifest) is read once: each read is up to 16 MiB, and a listing is cheap to repeat.
+  const seen = new Set<string>();
   for (const { location, layer } of found) {
+    if (seen.has(`${location} ${layer.digest}`)) continue;
+    seen.add(`${location} ${layer.digest}`);
     let bytes: Buffer;
     try {
       bytes = await client.readBlob(ref, layer.digest, 16 * 1024 * 1024);

@@ -337,6 +337,62 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     expect(report.found[0].reason).toContain('expected a sha256:… digest and a size in bytes');
   });
 
+  it('verify --image reads an envelope listed many times in one place once', async () => {
+    const planted = `${registry.host}/shop/repeated`;
+    const target = await pushTestImage(`${planted}:1.0`, [{ architecture: 'amd64', layers: [1024] }]);
+    const repo = { registry: registry.host, repository: 'shop/repeated' };
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    const tag = await attachCosignAttestations(client, repo, target.digest, [
+      {
+        bytes: Buffer.from(JSON.stringify(vsaFor(target.digest))),
+        predicateType: 'https://slsa.dev/verification_summary/v1',
+      },
+    ]);
+    // Someone with push access rewrites .att to list the one envelope 300 times: each read is up
+    // to 16 MiB, so a listing costs the pusher bytes and the verifier 300 times as many.
+    const att = await client.getManifest(repo, tag);
+    const layer = att.json.layers![0]!;
+    await client.putManifest(
+      repo,
+      tag,
+      Buffer.from(JSON.stringify({ ...att.json, layers: Array.from({ length: 300 }, () => layer) })),
+      MEDIA_TYPE.ociManifest,
+    );
+    // And the fallback tag's index lists one referrer 300 times.
+    const manifest = await client.getManifest(repo, target.digest);
+    const pushed = await pushReferrer(
+      client,
+      repo,
+      { mediaType: manifest.mediaType, digest: target.digest, size: manifest.bytes.length },
+      MEDIA_TYPE.dsse,
+      [{ bytes: Buffer.from('{"payloadType":"junk"}'), mediaType: MEDIA_TYPE.dsse }],
+    );
+    const fallback = `sha256-${target.digest.slice('sha256:'.length)}`;
+    const index = await client.getManifest(repo, fallback);
+    await client.putManifest(
+      repo,
+      fallback,
+      Buffer.from(
+        JSON.stringify({
+          ...index.json,
+          manifests: Array.from({ length: 300 }, () => index.json.manifests![0]),
+        }),
+      ),
+      MEDIA_TYPE.ociIndex,
+    );
+    const proxy = await startFaultProxy(registry.host);
+    try {
+      const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+      const verify = await verifyImage(dir, `${proxy.host}/shop/repeated@${target.digest}`, '--json');
+      expect(verify.code, verify.stderr).toBe(0);
+      expect(found(JSON.parse(verify.stdout))).toEqual([['cosign', true]]);
+      expect(proxy.seen.filter((line) => line.includes(`/blobs/${layer.digest}`))).toHaveLength(1);
+      expect(proxy.seen.filter((line) => line.includes(`/manifests/${pushed.digest}`))).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
     const oldRef = `${registry.host}/shop/old:1.0`;
     const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);
