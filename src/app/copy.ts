@@ -109,6 +109,7 @@ export async function copyArtifact(
         manifests: result.manifests,
         blobs: result.blobs,
         bytes: result.bytes,
+        ...(result.replaced === undefined ? {} : { replaced: result.replaced }),
         ...(options.stage === undefined ? {} : { promotedIn: options.stage }),
         ...callerMarks(ctx),
       },

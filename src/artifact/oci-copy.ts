@@ -31,6 +31,8 @@ export interface CopyResult {
   blobs: { total: number; skipped: number; mounted: number; uploaded: number };
   /** Bytes streamed from source to destination. */
   bytes: number;
+  /** The digest the destination tag named just before the copy, when it named another image. */
+  replaced?: string;
 }
 
 // Layers that may not be redistributed (Windows base layers): registries refuse them and copying
@@ -203,6 +205,17 @@ export async function copyImage(
 ): Promise<CopyResult> {
   const manifests = await readTree(client, from, digest, options.concurrency ?? 4);
   const top = manifests.at(-1)!;
+  // A tag is overwritten by the copy: what it named before is read first, so the copy can say which
+  // image it replaced there (a release tag holding another build is then on record, not lost).
+  let replaced: string | undefined;
+  if (to.tag !== undefined) {
+    try {
+      const before = await client.getManifest(to, to.tag);
+      if (before.digest !== digest) replaced = before.digest;
+    } catch (error) {
+      if (!(error instanceof TollgateError && error.code === 'IMAGE_NOT_FOUND')) throw error;
+    }
+  }
   const blobs = blobsOf(manifests);
   const counts = { total: blobs.length, skipped: 0, mounted: 0, uploaded: 0 };
   let bytes = 0;
@@ -249,5 +262,12 @@ export async function copyImage(
       }
     },
   );
-  return { digest, mediaType: top.mediaType, manifests: manifests.length, blobs: counts, bytes };
+  return {
+    digest,
+    mediaType: top.mediaType,
+    manifests: manifests.length,
+    blobs: counts,
+    bytes,
+    ...(replaced === undefined ? {} : { replaced }),
+  };
 }

@@ -288,6 +288,22 @@ describe.runIf(registryAvailable())('tollgate copy', () => {
     expect(same.code, same.stderr).toBe(0);
   });
 
+  it('says and records which image a copy replaced under the destination tag', async () => {
+    const dir = await registered();
+    const dest = `${source.host}/overwritten/checkout:1.4.2`;
+    const earlier = await pushTestImage(dest, [{ architecture: 'amd64', layers: [512] }]);
+    expect(earlier.digest).not.toBe(image.digest);
+    const result = await runCli(['copy', '--artifact', image.digest, '--to', dest], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`replaced ${earlier.digest}, which ${dest} named before`);
+    expect(skopeoDigest(dest)).toBe(image.digest);
+    expect(ledgerText(dir)).toContain(`"replaced":"${earlier.digest}"`);
+    // Copied again, the tag already names the digest: nothing is said to be replaced.
+    const again = await runCli(['copy', '--artifact', image.digest, '--to', dest, '--json'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).replaced).toBeUndefined();
+  });
+
   it('records nothing when the destination fails (exit 4)', async () => {
     const dir = await registered();
     const proxy = await startFaultProxy(target.host);

@@ -56,8 +56,11 @@ export function printCopy(result: {
   manifests: number;
   blobs: { total: number; skipped: number; mounted: number; uploaded: number };
   bytes: number;
+  replaced?: string;
   entry: { seq: number };
 }): string {
   const { blobs } = result;
-  return `copied ${result.digest} from ${result.from} to ${result.to}: ${result.manifests} manifest(s), ${blobs.total} blob(s) (${blobs.uploaded} uploaded, ${(result.bytes / 1048576).toFixed(1)} MiB; ${blobs.mounted} mounted; ${blobs.skipped} already there); digest checked at the destination; ledger entry #${result.entry.seq}`;
+  const replaced =
+    result.replaced === undefined ? '' : `; replaced ${result.replaced}, which ${result.to} named before`;
+  return `copied ${result.digest} from ${result.from} to ${result.to}: ${result.manifests} manifest(s), ${blobs.total} blob(s) (${blobs.uploaded} uploaded, ${(result.bytes / 1048576).toFixed(1)} MiB; ${blobs.mounted} mounted; ${blobs.skipped} already there); digest checked at the destination${replaced}; ledger entry #${result.entry.seq}`;
 }
