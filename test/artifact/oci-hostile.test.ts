@@ -497,6 +497,29 @@ describe('a hostile registry', () => {
     expect((await refusal(client().getManifest(repo(), asV2))).message).toContain('schemaVersion 1, not 2');
   });
 
+  it('does not overwrite a destination tag whose manifest it cannot read, and writes nothing', async () => {
+    const { digest: image } = plantedImage('{"architecture":"amd64"}', ['layer']);
+    const config = blob('{}');
+    plant(
+      'held/app',
+      {
+        schemaVersion: 1,
+        name: 'held/app',
+        fsLayers: [{ blobSum: config.digest }],
+        config,
+        layers: [config],
+      },
+      MEDIA_TYPE.dockerManifest,
+      '1.0',
+    );
+    const error = await refusal(
+      copyImage(client(), repo(), image, { registry: host, repository: 'held/app', tag: '1.0' }),
+    );
+    expect(error.message).toContain('schemaVersion 1, not 2');
+    expect(uploads).toEqual([]);
+    expect(manifests.has(`held/app/${image}`)).toBe(false);
+  });
+
   it('refuses indexes nested deeper than the limit, and copies nothing', async () => {
     let { digest } = plantedImage();
     let mediaType: string = MEDIA_TYPE.ociManifest;
