@@ -711,6 +711,15 @@ export class RegistryClient {
           `${where} are not an index (expected "manifests": a list of descriptors)`,
         );
       }
+      // Each referrer is then read by its digest: anything else there (a tag, nothing) would have
+      // another manifest read in its place, as the fallback tag's index is held to (checkManifestShape).
+      const bad = manifests.find((d) => typeof d.digest !== 'string' || !isDigest(d.digest));
+      if (bad !== undefined) {
+        throw new TollgateError(
+          'REGISTRY_INVALID',
+          `${where}: page ${pages.size} lists a referrer whose digest is ${JSON.stringify(bad.digest ?? null)}, not a sha256:… digest`,
+        );
+      }
       all.push(...manifests);
       if (all.length > MAX_REFERRERS) {
         throw new TollgateError(

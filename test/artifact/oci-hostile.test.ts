@@ -672,6 +672,28 @@ describe('a hostile registry', () => {
     expect(fallback.unreadable).toContain(`more than ${MAX_REFERRERS} referrers`);
   });
 
+  it('refuses a referrers answer listing a descriptor whose digest is not a digest, rather than read a tag in its place', async () => {
+    const subject = `sha256:${'d'.repeat(64)}`;
+    for (const digest of [undefined, 'latest', 42]) {
+      manifests.set(`shop/app/referrers/${subject}`, {
+        body: Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MEDIA_TYPE.ociIndex,
+            manifests: [
+              { mediaType: MEDIA_TYPE.ociManifest, artifactType: MEDIA_TYPE.dsse, digest, size: 10 },
+            ],
+          }),
+        ),
+        contentType: MEDIA_TYPE.ociIndex,
+      });
+      const error = await refusal(client().referrers(repo(), subject));
+      expect(error.code).toBe('REGISTRY_INVALID');
+      expect(error.message).toContain(`lists a referrer whose digest is ${JSON.stringify(digest ?? null)}`);
+    }
+    expect(manifestGets).toEqual([]);
+  });
+
   it('refuses referrers pages that list nothing and name another, instead of reading them without end', async () => {
     const error = await refusal(
       client().referrers({ registry: host, repository: 'endless/app' }, `sha256:${'b'.repeat(64)}`),
