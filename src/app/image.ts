@@ -62,7 +62,7 @@ export interface ResolvedImage {
  * (TAG_MOVED, exit 3) naming both digests, rather than the tag being dropped unread. Nothing to
  * check for a reference with only one of them.
  */
-async function assertTagNamesDigest(
+export async function assertTagNamesDigest(
   text: string,
   ref: ImageReference,
   client: RegistryClient,

@@ -32,7 +32,7 @@ import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../trust/dsse
 import type { PublicKeyInfo } from '../trust/keys.js';
 import { STATEMENT_TYPE_V1 } from '../trust/statement.js';
 import { digestSet, VSA_PREDICATE_TYPE, type VsaVerification, verifyVsa } from '../trust/vsa.js';
-import { registeredImages, registryClient } from './image.js';
+import { assertTagNamesDigest, registeredImages, registryClient } from './image.js';
 import { type AppRequest, assertRecordingClock, callerMarks, type Environment } from './services.js';
 import { loadVsaSigner, storedVsa } from './vsa.js';
 
@@ -266,6 +266,8 @@ export async function verifyImage(
   const digest = ref.digest;
   const client = registryClient(env);
   await client.getManifest(ref, digest);
+  // `REPO:TAG@DIGEST` says the tag is that image: "admitted" is not printed under a tag naming another.
+  await assertTagNamesDigest(text, ref, client);
   const found: Array<{ location: ImageVsaCheck['location']; layer: Descriptor }> = [];
   const checks: ImageVsaCheck[] = [];
   const { referrers, via, unreadable } = await listReferrers(client, ref, digest);

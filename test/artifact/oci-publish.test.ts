@@ -393,6 +393,28 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     }
   });
 
+  it('verify --image REPO:TAG@DIGEST admits only while the tag points at the digest, as check does', async () => {
+    const named = `${registry.host}/shop/verify-tag:1.0`;
+    const first = await pushTestImage(named, [{ architecture: 'amd64', layers: [1024] }]);
+    const repo = { registry: registry.host, repository: 'shop/verify-tag' };
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    await attachCosignAttestations(client, repo, first.digest, [
+      {
+        bytes: Buffer.from(JSON.stringify(vsaFor(first.digest))),
+        predicateType: 'https://slsa.dev/verification_summary/v1',
+      },
+    ]);
+    const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+    const agreeing = await verifyImage(dir, `${named}@${first.digest}`);
+    expect(agreeing.code, agreeing.stderr).toBe(0);
+    expect(agreeing.stdout).toContain(`admitted: ${named}@${first.digest}`);
+    const second = await pushTestImage(named, [{ architecture: 'amd64', layers: [1024] }]);
+    const moved = await verifyImage(dir, `${named}@${first.digest}`);
+    expect(moved.code, moved.stdout).toBe(3);
+    expect(moved.stderr).toContain(`the tag 1.0 points at ${second.digest}, not at ${first.digest}`);
+    expect(moved.stdout).not.toContain('admitted');
+  });
+
   it('verify --image --require-ledger refuses a VSA without its ledger proof, and --since is refused, not ignored', async () => {
     const oldRef = `${registry.host}/shop/old:1.0`;
     const old = await pushTestImage(oldRef, [{ architecture: 'amd64', layers: [1024] }]);
