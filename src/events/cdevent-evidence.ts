@@ -11,6 +11,7 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceData, TestSummary } from '../evidence/evidence.js';
+import { statedTime } from '../evidence/stated-time.js';
 import { isJsonObject, parseJsonText } from '../text/json-text.js';
 
 export interface CdEventEvidence {
@@ -41,6 +42,24 @@ function unwrap(value: unknown, file: string): Record<string, unknown> {
     );
   }
   return value;
+}
+
+/**
+ * The version of a package URL, percent-decoded (`pkg:oci/app@sha256%3A…?repository_url=…` →
+ * `sha256:…`), as purl-spec parses it: the subpath cut at `#` and the qualifiers at `?`, then the
+ * version is what follows the last `@`. An `@sha256:…` inside a qualifier or the subpath is not the
+ * version: `pkg:oci/app@latest?x=@sha256:…` is about whatever `latest` is, not that digest.
+ */
+function purlVersion(id: string): string | undefined {
+  if (!id.startsWith('pkg:')) return undefined;
+  const path = id.split('#')[0]!.split('?')[0]!;
+  const at = path.lastIndexOf('@');
+  if (at < 0) return undefined;
+  try {
+    return decodeURIComponent(path.slice(at + 1));
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when a JSON value looks like a CDEvent or a CloudEvent carrying one. */
@@ -100,6 +119,9 @@ export function cdEventEvidence(
     const failedName = `(test suite run ${typeof subject.id === 'string' ? subject.id : ''} reported ${outcome}${reason})`;
     const failed = outcome === 'failure' || outcome === 'error' ? 1 : 0;
     const errored = outcome === 'cancel' ? 1 : 0;
+    // The event's own time of the run, so an old run's event attested over a newer one's is seen
+    // as the replay it is (docs/evidence.md "Which report counts"), as a JUnit timestamp is.
+    const ranAt = statedTime(context.timestamp);
     const data: TestSummary = {
       kind: 'tests',
       suite: name,
@@ -111,6 +133,7 @@ export function cdEventEvidence(
       failures:
         failed + errored > 0 ? [{ name: failedName, kind: outcome === 'failure' ? 'failure' : 'error' }] : [],
       failuresOmitted: 0,
+      ...(ranAt === undefined ? {} : { ranAt }),
     };
     const environment =
       isJsonObject(content.environment) && typeof content.environment.id === 'string'
@@ -126,9 +149,7 @@ export function cdEventEvidence(
   }
   if (noun === 'artifact' && verb === 'signed') {
     const id = typeof subject.id === 'string' ? subject.id : '';
-    // The purl's version is the digest, percent-encoded: pkg:oci/app@sha256%3A…
-    const named = /@([a-z0-9]+(?:%3A|:)[0-9a-f]+)/i.exec(id)?.[1]?.replace(/%3A/i, ':');
-    if (named !== digest) {
+    if (purlVersion(id) !== digest) {
       throw new TollgateError(
         'EVIDENCE_SUBJECT_MISMATCH',
         `${file}: artifact.signed is about ${id || '(no subject.id)'}, not ${digest}`,

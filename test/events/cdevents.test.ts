@@ -366,6 +366,58 @@ stages:
     });
   });
 
+  it('refuses an artifact.signed event whose purl version is no digest, though a qualifier or subpath names this one', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT);
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const event = JSON.parse(conformance('artifact_signed'));
+    // purl-spec: the version is what follows the last @ before ?qualifiers and #subpath.
+    for (const id of [
+      `pkg:oci/checkout@latest?repository_url=registry.example.com%2Fshop@${D1}`,
+      `pkg:oci/checkout?repository_url=registry.example.com%2Fshop%2Fcheckout@${encodeURIComponent(D1)}`,
+      `pkg:oci/checkout@v1.4.2#@${D1}`,
+      `notapurl/checkout@${D1}`,
+    ]) {
+      event.subject.id = id;
+      const result = await runCli(['attest', 'cdevent', '--artifact', D1, '-'], {
+        cwd: dir,
+        input: JSON.stringify(event),
+      });
+      expect(result.code, id).toBe(3);
+      expect(result.stderr, id).toContain(`artifact.signed is about ${id}, not ${D1}`);
+    }
+    const explain = await runCli(['explain', D1, '--json'], { cwd: dir });
+    expect(JSON.parse(explain.stdout).evidence).toEqual([]);
+    // The colon may be percent-encoded in either case (sha256%3a…): the same version.
+    event.subject.id = `pkg:oci/checkout@${D1.replace(':', '%3a')}?repository_url=registry.example.com%2Fshop%2Fcheckout`;
+    const ours = await runCli(['attest', 'cdevent', '--artifact', D1, '-'], {
+      cwd: dir,
+      input: JSON.stringify(event),
+    });
+    expect(ours.code, ours.stderr).toBe(0);
+  });
+
+  it('an old successful run replayed after a newer failed one blocks the stage, by the events own timestamps', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT);
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const failed = JSON.parse(conformance('testsuiterun_finished'));
+    failed.context.timestamp = '2026-12-05T10:00:00Z';
+    const passed = JSON.parse(conformance('testsuiterun_finished'));
+    passed.context.id = 'a-run-of-yesterday';
+    passed.context.timestamp = '2026-12-04T10:00:00Z';
+    passed.subject.content.outcome = 'success';
+    for (const event of [failed, passed]) {
+      const result = await runCli(['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', '-', '--json'], {
+        cwd: dir,
+        input: JSON.stringify(event),
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).data.ranAt).toBe(new Date(event.context.timestamp).toISOString());
+    }
+    const check = await runCli(['check', 'dev', '--artifact', D1, '--json'], { cwd: dir });
+    expect(check.code, check.stdout).toBe(1);
+    expect(JSON.stringify(JSON.parse(check.stdout).required)).toContain('a run newer than');
+  });
+
   it('refuses event types that carry no evidence', async () => {
     const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'deployed.json': conformance('service_deployed') });
     expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
