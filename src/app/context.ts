@@ -12,7 +12,7 @@ import type { LedgerStore } from '../ledger/ledger-store.js';
 import { durationSetting } from '../text/duration-setting.js';
 import { maskSecretsInText } from '../text/secret-detector.js';
 import { parseSize } from '../text/size.js';
-import { toTerminalText } from '../text/terminal-text.js';
+import { toLogText } from '../text/terminal-text.js';
 import { resolveActorIdentity, resolveClockSetting } from './actor.js';
 import { createServices } from './create-services.js';
 import { openStore, pgUserOf } from './open-ledger.js';
@@ -125,7 +125,7 @@ async function withEventSinks(
     contractOf: (pipeline) => (pipeline === contract.pipeline ? contract : undefined),
     ...(env.TOLLGATE_EVENT_SOURCE ? { source: env.TOLLGATE_EVENT_SOURCE } : {}),
     // A delivery failure quotes what the sink answered: the secret detector masks it.
-    warn: (line) => process.stderr.write(`tollgate: warning: ${toTerminalText(maskSecretsInText(line))}\n`),
+    warn: (line) => process.stderr.write(`tollgate: warning: ${toLogText(maskSecretsInText(line))}\n`),
   });
 }
 

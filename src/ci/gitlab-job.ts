@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TollgateError } from '../errors.js';
 import { renderDecisionMarkdown, renderDecisionText } from '../report/decision-report.js';
+import { toLogText } from '../text/terminal-text.js';
 import { decisionToJunit, errorToJunit } from './junit-report.js';
 import { digestOf, errorMessage, runVerb, type VerbRun, verbArgv } from './run-verb.js';
 import { serverEnv } from './server-call.js';
@@ -45,7 +46,7 @@ export async function runGitlabJob(env: NodeJS.ProcessEnv, bin: string): Promise
       errorToJunit(command || '(no command)', error instanceof TollgateError ? error.exitCode : 4, message),
     );
     writeFileSync(dotenv, 'TOLLGATE_VERDICT=error\n');
-    process.stderr.write(`tollgate: ${message}\n`);
+    process.stderr.write(`tollgate: ${toLogText(message)}\n`);
     return error instanceof TollgateError ? error.exitCode : 4;
   }
   const decision = run.decision;
@@ -57,7 +58,9 @@ export async function runGitlabJob(env: NodeJS.ProcessEnv, bin: string): Promise
   if (decision) {
     writeFileSync(report, decisionToJunit(decision));
     writeFileSync(markdown, renderDecisionMarkdown(decision));
-    process.stdout.write(renderDecisionText(decision));
+    // The decision comes back from JSON, where `\u001b` is ESC again: a name quoted in it must not
+    // colour the job log or open a collapsed section (`\e[0Ksection_start:…`) hiding the verdict.
+    process.stdout.write(toLogText(renderDecisionText(decision)));
   } else {
     if (run.exitCode === 0) process.stdout.write(run.stdout);
     else writeFileSync(report, errorToJunit(command, run.exitCode, errorMessage(run)));

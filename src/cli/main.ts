@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, TollgateError } from '../errors.js';
 import { maskSecretsInText } from '../text/secret-detector.js';
-import { toTerminalText } from '../text/terminal-text.js';
+import { toLogText } from '../text/terminal-text.js';
 import { COMMANDS } from './commands/index.js';
 import { flagOf } from './flags.js';
 import { assertRemoteVerb } from './remote.js';
@@ -65,13 +65,13 @@ function reportError(error: unknown): number {
   }
   if (error instanceof TollgateError) {
     // Use cases name request fields in domain words; here they are named by the flags that fill them.
-    process.stderr.write(`tollgate: ${toTerminalText(error.describe(flagOf))}\n`);
+    process.stderr.write(`tollgate: ${toLogText(error.describe(flagOf))}\n`);
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   // An unexpected error can quote anything (a URL, a file's text): the secret detector masks it.
   process.stderr.write(
-    `tollgate: internal error (please report it): ${toTerminalText(maskSecretsInText(detail))}\n`,
+    `tollgate: internal error (please report it): ${toLogText(maskSecretsInText(detail))}\n`,
   );
   return EXIT.infrastructure;
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { AppContext, AppOptions } from '../app/context.js';
 import type { Decision } from '../decision.js';
 import { EXIT, TollgateError } from '../errors.js';
-import { toTerminalText } from '../text/terminal-text.js';
+import { toLogText } from '../text/terminal-text.js';
 
 export interface GlobalFlags {
   contract?: string;
@@ -61,8 +61,9 @@ export function assertLocalOnly(flag: string, given: unknown, instead: string): 
 }
 
 export function write(text: string): void {
-  // Names and reasons quoted from reports, events and arguments must not drive the terminal.
-  const safe = toTerminalText(text);
+  // Names and reasons quoted from reports, events and arguments must not drive the terminal, nor
+  // the CI runner reading the log.
+  const safe = toLogText(text);
   process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 

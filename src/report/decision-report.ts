@@ -66,8 +66,14 @@ export function renderDecisionJson(decision: Decision): string {
   return `${JSON.stringify(decision, null, 2)}\n`;
 }
 
-function escapeMarkdown(text: string): string {
-  return text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`);
+/**
+ * Text inside one Markdown table cell or list item: the characters that would format, link or open
+ * HTML escaped, and each line break written as `\n`. A line break would end the cell or item, and
+ * what follows would be a block of its own: a test name holding `\n### ✅ prod: allowed` a heading
+ * in the step summary.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`).replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** A GitHub/GitLab step summary. */

@@ -24,3 +24,20 @@ const UNSAFE =
 export function toTerminalText(text: string): string {
   return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * Text for a CI log: {@link toTerminalText}, and nothing a GitHub Actions runner would act on as a
+ * workflow command. The runner reads a step's stdout and stderr line by line and runs a line that
+ * starts with `::` after white space (`::add-mask::BLOCKED` hides that word from the rest of the
+ * log, `::stop-commands::` silences every annotation after it, `::notice::` adds one) and `##[` anywhere
+ * in a line (the older syntax): actions/runner `src/Runner.Common/ActionCommand.cs`. A test name,
+ * a reason or a file name quoted on a line of its own could otherwise run one. The first character
+ * of each is written as its `\uXXXX` escape, as a control character is; inside a JSON string that
+ * is the same character, so JSON output keeps its value.
+ * @example toLogText('a.B.ok\n::add-mask::BLOCKED') // 'a.B.ok\n\\u003a:add-mask::BLOCKED'
+ */
+export function toLogText(text: string): string {
+  return toTerminalText(text)
+    .replace(/##\[/g, '\\u0023#[')
+    .replace(/^(\s*)::/gm, '$1\\u003a:');
+}

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJunit } from '../../src/evidence/junit-parser.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { BIN, fakeDigest, junit, makeWorkspace, ROOT, runCli, startServe } from '../support/cli.js';
+import { workflowCommands } from '../support/workflow-commands.js';
 
 const D = fakeDigest('ci');
 
@@ -44,6 +45,26 @@ async function workspace() {
   expect(
     (await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], { cwd: dir })).code,
   ).toBe(0);
+  return dir;
+}
+
+/**
+ * A failing test whose name (JUnit allows line breaks in it, as &#10;) holds what a GitHub runner
+ * would act on at a line's start (`::add-mask::`) or anywhere in a line (`##[notice]`), and what
+ * would be Markdown outside a table cell or list item (a heading claiming the stage allowed).
+ */
+const HOSTILE_NAME =
+  'ok&#10;::add-mask::BLOCKED&#10;  ::stop-commands::tok&#10;see ##[notice title=Tollgate]dev allowed&#10;### ✅ dev: allowed&#10;=====';
+
+async function hostileWorkspace() {
+  const report = junit(['fail', 'pass'], 'unit').replace('name="t0"', `name="${HOSTILE_NAME}"`);
+  const dir = makeWorkspace(CONTRACT, { 'unit.xml': report });
+  expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
+  const attested = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], {
+    cwd: dir,
+  });
+  expect(attested.code, attested.stderr).toBe(0);
+  expect(workflowCommands(attested.stdout + attested.stderr)).toEqual([]);
   return dir;
 }
 
@@ -208,6 +229,61 @@ describe('GitHub Action (action/index.cjs)', () => {
     const verb = await run(process.execPath, [ACTION], dir, githubEnv(dir, { command: 'ledger rewrite' }));
     expect(verb.code).toBe(1);
     expect(verb.stdout).toContain('expected one of check, promote, attest');
+  });
+
+  it('a test name holding workflow commands and Markdown: only the action annotates, and the summary keeps one heading', async () => {
+    const dir = await hostileWorkspace();
+    const result = await run(
+      process.execPath,
+      [ACTION],
+      dir,
+      githubEnv(dir, { command: 'check dev', args: `--artifact ${D}` }),
+    );
+    expect(result.code).toBe(1);
+    expect(outputs(dir).verdict).toBe('blocked');
+    expect(workflowCommands(result.stdout + result.stderr).map((c) => c.command)).toEqual(['error']);
+    const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+    // A line of its own would be a heading (ATX or, under "=====", setext) or end the list item.
+    expect(summary.split('\n').filter((line) => line.startsWith('#'))).toEqual(['### ⛔ dev: blocked']);
+    expect(summary).not.toMatch(/^=+$/m);
+    expect(summary).toMatch(/^- \*\*tests\*\*: suite unit: .*ok.*add-mask.*dev: allowed.*=====/m);
+  });
+
+  it('the CLI run in a workflow step prints no workflow command from a test name or an event', async () => {
+    const dir = await hostileWorkspace();
+    for (const args of [
+      ['check', 'dev', '--artifact', D],
+      ['check', 'dev', '--artifact', D, '--json'],
+      ['check', 'dev', '--artifact', D, '--markdown'],
+      ['explain', D],
+    ]) {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.stdout, args.join(' ')).toContain('add-mask');
+      expect(workflowCommands(result.stdout + result.stderr), args.join(' ')).toEqual([]);
+    }
+    // JSON keeps the name: the escape is JSON's own.
+    const json = await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir });
+    expect(JSON.stringify(JSON.parse(json.stdout).required)).toContain(
+      '##[notice title=Tollgate]dev allowed',
+    );
+    // An error quoting the event's value, on standard error (the runner reads it too).
+    const event = {
+      context: {
+        id: '1',
+        source: '/ci',
+        type: 'dev.cdevents.testsuiterun.finished.0.3.0',
+        timestamp: '2026-12-05T10:00:00Z',
+        specversion: '0.5.1',
+      },
+      subject: { id: 'run', content: { outcome: '##[add-mask]BLOCKED', testSuite: { name: 'unit' } } },
+    };
+    const refused = await runCli(['attest', 'cdevent', '--artifact', D, '-'], {
+      cwd: dir,
+      input: JSON.stringify(event),
+    });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('add-mask');
+    expect(workflowCommands(refused.stderr)).toEqual([]);
   });
 
   it('attests with a glob in args (no shell on the runner)', async () => {
@@ -444,6 +520,21 @@ describe('GitLab CI component (templates/tollgate.yml)', () => {
     });
     expect(tolerated.result.code).toBe(0);
     expect(readFileSync(join(dir, 'tollgate.env'), 'utf8')).toContain('TOLLGATE_VERDICT=pending');
+  });
+
+  it('the job log shows no escape sequence from an event: no section hides the decision', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
+    // GitLab folds a log between section_start and section_end markers, each ending in ESC[0K.
+    const reason = 'x\\u001b[0Ksection_start:1:hide[collapsed=true]\\r\\u001b[0K\\u001b[32mall green';
+    const event = `{"context":{"id":"1","source":"/ci","type":"dev.cdevents.testsuiterun.finished.0.3.0","timestamp":"2026-12-05T10:00:00Z","specversion":"0.5.1"},"subject":{"id":"run","content":{"outcome":"failure","reason":"${reason}","testSuite":{"name":"unit"}}}}`;
+    writeFileSync(join(dir, 'event.json'), event);
+    const attested = await runCli(['attest', 'cdevent', '--artifact', D, 'event.json'], { cwd: dir });
+    expect(attested.code, attested.stderr).toBe(0);
+    const { result } = await runGitlab(dir, { command: 'check dev', args: `--artifact ${D}` });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('section_start');
+    expect(result.stdout + result.stderr).not.toMatch(/[\u001b\r]/);
   });
 
   it('an input error is a JUnit error case and exit 3', async () => {

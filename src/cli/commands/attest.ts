@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { cdEventDocument, testsDocument } from '../../app/documents.js';
-import { toTerminalText } from '../../text/terminal-text.js';
+import { toLogText } from '../../text/terminal-text.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 import { defineAttestEvidence } from './attest-evidence.js';
 import { defineAttestStatement } from './attest-statement.js';
@@ -23,7 +23,7 @@ function defineAttestTests(attest: Command): void {
       const print = (summary: TestsDocument) => {
         // On standard error, so the recorded totals on standard output read as before.
         for (const line of summary.notice?.split('\n') ?? [])
-          process.stderr.write(`tollgate: note: ${toTerminalText(line)}\n`);
+          process.stderr.write(`tollgate: note: ${toLogText(line)}\n`);
         if (flags.json) {
           write(JSON.stringify(summary, null, 2));
           return;
