@@ -104,12 +104,14 @@ async function withEventSinks(
   contract: Contract,
 ): Promise<LedgerStore> {
   if (!env.TOLLGATE_EVENT_SINKS?.trim()) return store;
-  const { EventSinks, parseSinkUrls } = await import('../events/sinks.js');
+  const { EventSinks, parseEventSource, parseSinkUrls } = await import('../events/sinks.js');
   const { emittingStore } = await import('../events/emitting-store.js');
   let urls: string[];
   let budgetMs: number;
+  let source: string | undefined;
   try {
     urls = parseSinkUrls(env.TOLLGATE_EVENT_SINKS);
+    source = env.TOLLGATE_EVENT_SOURCE ? parseEventSource(env.TOLLGATE_EVENT_SOURCE) : undefined;
     budgetMs = durationSetting(env.TOLLGATE_EVENT_TIMEOUT, 'TOLLGATE_EVENT_TIMEOUT', 10_000);
   } catch (error) {
     await store.close();
@@ -123,7 +125,7 @@ async function withEventSinks(
   return emittingStore(store, {
     sinks,
     contractOf: (pipeline) => (pipeline === contract.pipeline ? contract : undefined),
-    ...(env.TOLLGATE_EVENT_SOURCE ? { source: env.TOLLGATE_EVENT_SOURCE } : {}),
+    ...(source === undefined ? {} : { source }),
     // A delivery failure quotes what the sink answered: the secret detector masks it.
     warn: (line) => process.stderr.write(`tollgate: warning: ${toLogText(maskSecretsInText(line))}\n`),
   });

@@ -65,6 +65,23 @@ export function parseSinkUrls(text: string | undefined): string[] {
     });
 }
 
+/**
+ * Checks TOLLGATE_EVENT_SOURCE: a CloudEvent's `source` must be a non-empty URI reference, and the
+ * SDK refuses to build an event with another. Found only at delivery, every event of the command
+ * was lost (neither sent nor dead-lettered) with a warning, after the command had recorded them.
+ */
+export function parseEventSource(text: string): string {
+  try {
+    new CloudEvent({ specversion: '1.0', id: 'check', source: text, type: 'dev.cdevents.check' });
+  } catch {
+    throw new TollgateError(
+      'USAGE',
+      `TOLLGATE_EVENT_SOURCE "${text}" is not a URI reference, as a CloudEvent's source must be (e.g. /tollgate/shop or https://ci.example.com/tollgate/shop)`,
+    );
+  }
+  return text;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

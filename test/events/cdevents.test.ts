@@ -223,6 +223,28 @@ describe('delivery to HTTP sinks', () => {
     const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
     expect(history.stdout).toContain(D2);
   });
+
+  it('a TOLLGATE_EVENT_SOURCE that is no URI reference is refused before anything is recorded, not an event lost', async () => {
+    const dir = makeWorkspace(CONTRACT, { 'unit.xml': junit(['pass'], 'only') });
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    expect(
+      (await runCli(['attest', 'tests', '--artifact', D1, '--suite', 'unit', 'unit.xml'], { cwd: dir })).code,
+    ).toBe(0);
+    const before = good.received.length;
+    const env = { TOLLGATE_EVENT_SINKS: good.url, TOLLGATE_EVENT_SOURCE: 'tollgate shop' };
+    const promoted = await runCli(['promote', 'dev', '--artifact', D1], { cwd: dir, env });
+    expect(promoted.code, promoted.stderr).toBe(3);
+    expect(promoted.stderr).toContain('TOLLGATE_EVENT_SOURCE "tollgate shop" is not a URI reference');
+    const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
+    expect(history.stdout).not.toContain(D1);
+    // A URI reference is taken, and is the events' source.
+    env.TOLLGATE_EVENT_SOURCE = 'https://ci.example.com/tollgate/shop';
+    const again = await runCli(['promote', 'dev', '--artifact', D1], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(good.received.slice(before).map((r) => r.headers['ce-source'])).toEqual([
+      'https://ci.example.com/tollgate/shop',
+    ]);
+  });
 });
 
 describe('CDEvents as evidence (attest cdevent)', () => {
