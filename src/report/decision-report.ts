@@ -30,6 +30,15 @@ function evidenceNote(item: DecisionItem): string {
   return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortHash(e) : e)).join(', ')}]`;
 }
 
+/**
+ * A summary or item quoted on one line of the text: each line break written as `\n`. A test name
+ * or reason holding one would otherwise print a line of its own under the decision, such as
+ * `dev ← sha256:…: ALLOWED` or `Required:` `(none)`.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, '\\n');
+}
+
 const CLOCK_SET =
   'set by the caller (--now or TOLLGATE_NOW), not the real time: a "what if", not the answer now';
 
@@ -47,13 +56,13 @@ export function renderDecisionText(decision: Decision): string {
   const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
   for (const gate of decision.gates) {
     lines.push(
-      `  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${statusWord(gate.status).padEnd(7)} ${gate.summary}`,
+      `  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${statusWord(gate.status).padEnd(7)} ${oneLine(gate.summary)}`,
     );
   }
   const section = (title: string, items: DecisionItem[]) => {
     lines.push(`${title}:`);
     if (items.length === 0) lines.push('  (none)');
-    for (const item of items) lines.push(`  - [${item.gate}] ${item.text}${evidenceNote(item)}`);
+    for (const item of items) lines.push(`  - [${item.gate}] ${oneLine(item.text)}${evidenceNote(item)}`);
   };
   section('Validated', decision.validated);
   section('Remaining risk', decision.risks);
@@ -73,7 +82,7 @@ export function renderDecisionJson(decision: Decision): string {
  * in the step summary.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`).replace(/\r\n|\r|\n/g, '\\n');
+  return oneLine(text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`));
 }
 
 /** A GitHub/GitLab step summary. */

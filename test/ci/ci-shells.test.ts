@@ -261,6 +261,13 @@ describe('GitHub Action (action/index.cjs)', () => {
       expect(result.stdout, args.join(' ')).toContain('add-mask');
       expect(workflowCommands(result.stdout + result.stderr), args.join(' ')).toEqual([]);
     }
+    // Nor can a name print a line of its own in the text, such as a verdict: its line breaks show.
+    const text = await runCli(['check', 'dev', '--artifact', D], { cwd: dir });
+    const named = text.stdout.split('\n').filter((line) => line.includes('add-mask'));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatch(
+      /^ {2}- \[tests\] suite unit: .*ok\\n::add-mask::BLOCKED\\n {2}::stop-commands::tok.*### ✅ dev: allowed/,
+    );
     // JSON keeps the name: the escape is JSON's own.
     const json = await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir });
     expect(JSON.stringify(JSON.parse(json.stdout).required)).toContain(
