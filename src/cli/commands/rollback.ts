@@ -3,6 +3,7 @@ import type { rollbackDocument } from '../../app/documents.js';
 import { shortHash } from '../../artifact/digest.js';
 import { EXIT, TollgateError } from '../../errors.js';
 import type { RollbackCheck } from '../../rollback/check.js';
+import { toLogText } from '../../text/terminal-text.js';
 import { assertLocalOnly, flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 type RollbackDocument = ReturnType<typeof rollbackDocument>;
@@ -229,7 +230,8 @@ async function followRemote(
   let shown = 0;
   await followEvents(remote, {
     ...(after === undefined ? {} : { after }),
-    onNotice: (text) => process.stderr.write(`watch: ${text}\n`),
+    // A notice quotes the server's or the network's error message.
+    onNotice: (text) => process.stderr.write(`watch: ${toLogText(text)}\n`),
     onEntry: (entry) => {
       if (stage !== undefined && entry.stage !== stage) return true;
       if (flags.json) write(JSON.stringify(entry));
