@@ -21,7 +21,7 @@ function statusWord(status: GateStatus): string {
 
 function artifactName(decision: Decision): string {
   const { labels } = decision.artifact;
-  const version = labels.version ? ` (version ${labels.version})` : '';
+  const version = labels.version ? ` (version ${oneLine(labels.version)})` : '';
   return `${readableDigest(decision.artifact.digest, decision.artifact.lookalikes)}${version}`;
 }
 

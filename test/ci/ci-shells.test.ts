@@ -268,6 +268,15 @@ describe('GitHub Action (action/index.cjs)', () => {
     expect(named[0]).toMatch(
       /^ {2}- \[tests\] suite unit: .*ok\\n::add-mask::BLOCKED\\n {2}::stop-commands::tok.*### ✅ dev: allowed/,
     );
+    // The same for a label an image carries (its version, shown in the decision's first line).
+    const labelled = fakeDigest('labelled');
+    const label = 'version=1.0\n::add-mask::BLOCKED\ndev ← x: ALLOWED';
+    expect((await runCli(['register', '--digest', labelled, '--label', label], { cwd: dir })).code).toBe(0);
+    const header = await runCli(['check', 'dev', '--artifact', labelled], { cwd: dir });
+    expect(header.stdout.split('\n')[0]).toMatch(
+      /^dev ← .*\(version 1\.0\\n::add-mask::BLOCKED\\ndev ← x: ALLOWED\): BLOCKED$/,
+    );
+    expect(workflowCommands(header.stdout + header.stderr)).toEqual([]);
     // JSON keeps the name: the escape is JSON's own.
     const json = await runCli(['check', 'dev', '--artifact', D, '--json'], { cwd: dir });
     expect(JSON.stringify(JSON.parse(json.stdout).required)).toContain(
