@@ -6,15 +6,10 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { type ContractLimits, readContract } from '../contract/load-contract.js';
-import type { Contract } from '../contract/types.js';
-import { TollgateError } from '../errors.js';
-import type { LedgerStore } from '../ledger/ledger-store.js';
-import { durationSetting } from '../text/duration-setting.js';
-import { maskSecretsInText } from '../text/secret-detector.js';
 import { parseSize } from '../text/size.js';
-import { toLogText } from '../text/terminal-text.js';
 import { resolveActorIdentity, resolveClockSetting } from './actor.js';
 import { createServices } from './create-services.js';
+import { withEventSinks } from './event-sinks.js';
 import { openStore, pgUserOf } from './open-ledger.js';
 import {
   type AppRequest,
@@ -86,48 +81,11 @@ export function createCliServices(options: AppOptions): AppServices {
   return createServices({
     contracts: contractSource([contract]),
     store: async () =>
-      withEventSinks(await openStore(databaseUrl, dataDir, pgUserOf(env)), env, dataDir, contract),
+      withEventSinks(await openStore(databaseUrl, dataDir, pgUserOf(env)), env, dataDir, (pipeline) =>
+        pipeline === contract.pipeline ? contract : undefined,
+      ),
     clock,
     env,
-  });
-}
-
-/**
- * The store, emitting CDEvents for what it records when TOLLGATE_EVENT_SINKS names sinks
- * (src/events/); undelivered events go to TOLLGATE_EVENT_DEAD_LETTER (default
- * `<data dir>/events-dead-letter.jsonl`).
- */
-async function withEventSinks(
-  store: LedgerStore,
-  env: Environment,
-  dataDir: string,
-  contract: Contract,
-): Promise<LedgerStore> {
-  if (!env.TOLLGATE_EVENT_SINKS?.trim()) return store;
-  const { EventSinks, parseEventSource, parseSinkUrls } = await import('../events/sinks.js');
-  const { emittingStore } = await import('../events/emitting-store.js');
-  let urls: string[];
-  let budgetMs: number;
-  let source: string | undefined;
-  try {
-    urls = parseSinkUrls(env.TOLLGATE_EVENT_SINKS);
-    source = env.TOLLGATE_EVENT_SOURCE ? parseEventSource(env.TOLLGATE_EVENT_SOURCE) : undefined;
-    budgetMs = durationSetting(env.TOLLGATE_EVENT_TIMEOUT, 'TOLLGATE_EVENT_TIMEOUT', 10_000);
-  } catch (error) {
-    await store.close();
-    throw error instanceof TollgateError ? error : new TollgateError('USAGE', (error as Error).message);
-  }
-  const sinks = new EventSinks({
-    urls,
-    deadLetterFile: env.TOLLGATE_EVENT_DEAD_LETTER || join(dataDir, 'events-dead-letter.jsonl'),
-    budgetMs,
-  });
-  return emittingStore(store, {
-    sinks,
-    contractOf: (pipeline) => (pipeline === contract.pipeline ? contract : undefined),
-    ...(source === undefined ? {} : { source }),
-    // A delivery failure quotes what the sink answered: the secret detector masks it.
-    warn: (line) => process.stderr.write(`tollgate: warning: ${toLogText(maskSecretsInText(line))}\n`),
   });
 }
 

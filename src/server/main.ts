@@ -9,6 +9,7 @@ import { contractLimits } from '../app/context.js';
 import { readContractDir } from '../app/contract-dir.js';
 import { createServices } from '../app/create-services.js';
 import { dashboardDir } from '../app/dashboard-files.js';
+import { withEventSinks } from '../app/event-sinks.js';
 import { openStore, pgUserOf } from '../app/open-ledger.js';
 import { type AppServices, contractSource, type Environment } from '../app/services.js';
 import { readContract } from '../contract/load-contract.js';
@@ -51,9 +52,20 @@ export function createServerServices(flags: ServeFlags, env: Environment): AppSe
   const contracts = startContracts(flags, env);
   const databaseUrl = env.TOLLGATE_DATABASE_URL;
   const dataDir = resolve(flags.dataDir ?? env.TOLLGATE_DATA_DIR ?? '.tollgate');
+  const source = contractSource(contracts);
   return createServices({
-    contracts: contractSource(contracts),
-    store: () => openStore(databaseUrl, dataDir, pgUserOf(env)),
+    contracts: source,
+    // What the server records is announced as the CLI's is (docs/events.md): ignored, a server
+    // given TOLLGATE_EVENT_SINKS recorded every promotion and sent nothing, without a word.
+    store: async () =>
+      withEventSinks(await openStore(databaseUrl, dataDir, pgUserOf(env)), env, dataDir, (pipeline) => {
+        try {
+          return source.get(pipeline);
+        } catch {
+          // A pipeline the source does not hold: its events name the artifact generically.
+          return undefined;
+        }
+      }),
     env,
   });
 }

@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CdEvent, cdEventsOf, type EventEntry } from '../../src/events/cdevents.js';
-import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli } from '../support/cli.js';
+import { FIXTURES, fakeDigest, junit, makeWorkspace, runCli, startServe } from '../support/cli.js';
 
 const SCHEMAS = join(FIXTURES, 'cdevents');
 
@@ -222,6 +222,49 @@ describe('delivery to HTTP sinks', () => {
 
     const history = await runCli(['history', 'dev', '--json'], { cwd: dir });
     expect(history.stdout).toContain(D2);
+  });
+
+  it('a server given TOLLGATE_EVENT_SINKS announces the promotions recorded through it', async () => {
+    const dir = makeWorkspace(CONTRACT, { 'unit.xml': junit(['pass'], 'served') });
+    const serverEnv = {
+      TOLLGATE_DATA_DIR: join(dir, 'server-ledger'),
+      TOLLGATE_CONTRACT: join(dir, 'tollgate.yaml'),
+      TOLLGATE_EVENT_SINKS: good.url,
+      TOLLGATE_EVENT_SOURCE: 'https://tollgate.example.com/checkout',
+    };
+    const made = await runCli(
+      ['token', 'create', '--role', 'admin', '--pipeline', 'checkout', '--name', 'ci'],
+      {
+        cwd: dir,
+        env: serverEnv,
+      },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const server = await startServe([], { cwd: dir, env: serverEnv });
+    try {
+      const env = { TOLLGATE_SERVER: server.url, TOLLGATE_TOKEN: made.stdout.trim() };
+      const before = good.received.length;
+      for (const args of [
+        ['register', '--digest', D1],
+        ['attest', 'tests', '--artifact', D1, '--suite', 'unit', 'unit.xml'],
+        ['promote', 'dev', '--artifact', D1],
+      ]) {
+        const result = await runCli(args, { cwd: dir, env });
+        expect(result.code, result.stderr).toBe(0);
+      }
+      // The server delivers in the background once the write committed: wait for the sink.
+      await expect.poll(() => good.received.length - before).toBe(1);
+      const [received] = good.received.slice(before);
+      expect(received!.headers['ce-type']).toBe('dev.cdevents.service.deployed.0.3.0');
+      expect(received!.headers['ce-source']).toBe('https://tollgate.example.com/checkout');
+      const event = JSON.parse(received!.body) as CdEvent;
+      expect(validate(event)).toEqual([]);
+      expect(event.subject.content.artifactId).toBe(
+        `pkg:oci/checkout@${encodeURIComponent(D1)}?repository_url=${encodeURIComponent('registry.example.com/shop/checkout')}`,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a TOLLGATE_EVENT_SOURCE that is no URI reference is refused before anything is recorded, not an event lost', async () => {
