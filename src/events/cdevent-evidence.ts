@@ -96,7 +96,18 @@ export function cdEventEvidence(
       'EVIDENCE_INVALID',
       `${file}: context.type "${type}" is not a CDEvents type (dev.cdevents.<subject>.<predicate>.<version>)`,
     );
-  const [, noun, verb] = match;
+  const [, noun, verb, version] = match;
+  // The event types' versions are SemVer: a new major version may change what a field means (an
+  // outcome, the subject), so only the 0.x versions this reader follows are taken.
+  const major = version!.split('.')[0];
+  if (
+    major !== '0' &&
+    ((noun === 'testsuiterun' && verb === 'finished') || (noun === 'artifact' && verb === 'signed'))
+  )
+    throw new TollgateError(
+      'EVIDENCE_INVALID',
+      `${file}: ${type} is of major version ${major}; Tollgate reads versions 0.x of ${noun}.${verb}`,
+    );
   const content = isJsonObject(subject.content) ? subject.content : {};
   if (noun === 'testsuiterun' && verb === 'finished') {
     const outcome = content.outcome;

@@ -483,6 +483,33 @@ stages:
     expect(JSON.stringify(JSON.parse(check.stdout).required)).toContain('a run newer than');
   });
 
+  it('refuses a testsuiterun.finished or artifact.signed of a major version it does not know', async () => {
+    const dir = makeWorkspace(EVIDENCE_CONTRACT);
+    expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
+    const event = JSON.parse(conformance('testsuiterun_finished'));
+    event.subject.content.outcome = 'success';
+    event.context.type = 'dev.cdevents.testsuiterun.finished.1.0.0';
+    const result = await runCli(['attest', 'cdevent', '--artifact', D1, '--suite', 'auth', '-'], {
+      cwd: dir,
+      input: JSON.stringify(event),
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      'dev.cdevents.testsuiterun.finished.1.0.0 is of major version 1; Tollgate reads versions 0.x of testsuiterun.finished',
+    );
+    const signed = JSON.parse(conformance('artifact_signed'));
+    signed.subject.id = `pkg:oci/checkout@${encodeURIComponent(D1)}`;
+    signed.context.type = 'dev.cdevents.artifact.signed.2.0.0';
+    const refused = await runCli(['attest', 'cdevent', '--artifact', D1, '-'], {
+      cwd: dir,
+      input: JSON.stringify(signed),
+    });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('is of major version 2; Tollgate reads versions 0.x of artifact.signed');
+    const explain = await runCli(['explain', D1, '--json'], { cwd: dir });
+    expect(JSON.parse(explain.stdout).evidence).toEqual([]);
+  });
+
   it('refuses event types that carry no evidence', async () => {
     const dir = makeWorkspace(EVIDENCE_CONTRACT, { 'deployed.json': conformance('service_deployed') });
     expect((await runCli(['register', '--digest', D1], { cwd: dir })).code).toBe(0);
