@@ -5,6 +5,7 @@
 import { describeLookalikes, readableDigest, shortHash } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
+import { toTerminalText } from '../text/terminal-text.js';
 
 const MARK: Record<GateStatus, string> = {
   pass: '✓',
@@ -19,6 +20,17 @@ function statusWord(status: GateStatus): string {
   return status === 'not-applicable' ? 'n/a' : status;
 }
 
+/**
+ * A quoted string (a test name from a JUnit report, an approver's comment, a label, a reason) kept
+ * on its one line: a new line in it is shown as `\n`, as are the characters
+ * src/text/terminal-text.ts makes visible. Obeyed, a new line would start a line of the report
+ * that Tollgate never wrote ("Required:" then "(none)" under a blocked verdict, a Markdown heading
+ * "✅ dev: allowed"). Every output form quotes through it; JSON keeps the value as it was.
+ */
+function oneLine(text: string): string {
+  return toTerminalText(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
+}
+
 function artifactName(decision: Decision): string {
   const { labels } = decision.artifact;
   const version = labels.version ? ` (version ${oneLine(labels.version)})` : '';
@@ -27,16 +39,7 @@ function artifactName(decision: Decision): string {
 
 function evidenceNote(item: DecisionItem): string {
   if (!item.evidence || item.evidence.length === 0) return '';
-  return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortHash(e) : e)).join(', ')}]`;
-}
-
-/**
- * A summary or item quoted on one line of the text: each line break written as `\n`. A test name
- * or reason holding one would otherwise print a line of its own under the decision, such as
- * `dev ← sha256:…: ALLOWED` or `Required:` `(none)`.
- */
-function oneLine(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, '\\n');
+  return ` [${item.evidence.map((e) => (e.startsWith('sha256:') ? shortHash(e) : oneLine(e))).join(', ')}]`;
 }
 
 const CLOCK_SET =
@@ -46,23 +49,26 @@ const CLOCK_SET =
 export function renderDecisionText(decision: Decision): string {
   const lines: string[] = [];
   const until = decision.until ? ` until ${decision.until}` : '';
-  lines.push(`${decision.stage} ← ${artifactName(decision)}: ${decision.verdict.toUpperCase()}${until}`);
+  lines.push(
+    `${oneLine(decision.stage)} ← ${artifactName(decision)}: ${decision.verdict.toUpperCase()}${until}`,
+  );
   const { lookalikes } = decision.artifact;
   if (lookalikes?.length) lines.push(`  WARNING ${describeLookalikes(lookalikes)}: compare the full digest`);
-  lines.push(`  purpose: ${decision.purpose}`);
+  lines.push(`  purpose: ${oneLine(decision.purpose)}`);
   // The rules it was decided under: the contract pinned for the pipeline (docs/contract.md).
   lines.push(`  contract: ${decision.contract.digest}${decision.demo ? ' (a demo pipeline)' : ''}`);
   if (decision.clockSet) lines.push(`  clock: ${decision.evaluatedAt}, ${CLOCK_SET}`);
-  const width = Math.max(4, ...decision.gates.map((g) => g.gate.length));
+  const width = Math.max(4, ...decision.gates.map((g) => oneLine(g.gate).length));
   for (const gate of decision.gates) {
     lines.push(
-      `  ${MARK[gate.status]} ${gate.gate.padEnd(width)}  ${statusWord(gate.status).padEnd(7)} ${oneLine(gate.summary)}`,
+      `  ${MARK[gate.status]} ${oneLine(gate.gate).padEnd(width)}  ${statusWord(gate.status).padEnd(7)} ${oneLine(gate.summary)}`,
     );
   }
   const section = (title: string, items: DecisionItem[]) => {
     lines.push(`${title}:`);
     if (items.length === 0) lines.push('  (none)');
-    for (const item of items) lines.push(`  - [${item.gate}] ${oneLine(item.text)}${evidenceNote(item)}`);
+    for (const item of items)
+      lines.push(`  - [${oneLine(item.gate)}] ${oneLine(item.text)}${evidenceNote(item)}`);
   };
   section('Validated', decision.validated);
   section('Remaining risk', decision.risks);
@@ -76,13 +82,14 @@ export function renderDecisionJson(decision: Decision): string {
 }
 
 /**
- * Text inside one Markdown table cell or list item: the characters that would format, link or open
- * HTML escaped, and each line break written as `\n`. A line break would end the cell or item, and
- * what follows would be a block of its own: a test name holding `\n### ✅ prod: allowed` a heading
- * in the step summary.
+ * A quoted string as Markdown text that is only text: on one line (see `oneLine`); every character
+ * that could open markup escaped (a table cell's `|`, code, emphasis and strike-through that dress a
+ * failure as a pass, a link's brackets, HTML and comments hiding what follows, `&` starting an
+ * entity such as `&#x202E;`, a heading's `#`); and an `@` before a name written as code, so that
+ * a step summary or a pull-request comment mentions nobody.
  */
 export function escapeMarkdown(text: string): string {
-  return oneLine(text.replace(/[|\\`*_<>]/g, (c) => `\\${c}`));
+  return oneLine(text.replace(/[\\`*_~[\]<>&|#]/g, (c) => `\\${c}`)).replace(/(?<![A-Za-z0-9_])@/g, '`@`');
 }
 
 /** A GitHub/GitLab step summary. */
@@ -108,14 +115,14 @@ export function renderDecisionMarkdown(decision: Decision): string {
   out.push('| --- | --- | --- |');
   for (const gate of decision.gates)
     out.push(
-      `| ${gate.gate} | ${MARK[gate.status]} ${statusWord(gate.status)} | ${escapeMarkdown(gate.summary)} |`,
+      `| ${escapeMarkdown(gate.gate)} | ${MARK[gate.status]} ${statusWord(gate.status)} | ${escapeMarkdown(gate.summary)} |`,
     );
   const section = (title: string, items: DecisionItem[]) => {
     out.push('');
     out.push(`**${title}**`);
     out.push('');
     if (items.length === 0) out.push('- (none)');
-    for (const item of items) out.push(`- **${item.gate}**: ${escapeMarkdown(item.text)}`);
+    for (const item of items) out.push(`- **${escapeMarkdown(item.gate)}**: ${escapeMarkdown(item.text)}`);
   };
   section('Validated', decision.validated);
   section('Remaining risk', decision.risks);
