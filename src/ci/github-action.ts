@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Decision } from '../decision.js';
 import { TollgateError } from '../errors.js';
 import { escapeMarkdown, renderDecisionMarkdown } from '../report/decision-report.js';
+import { toOneLineText, toTerminalText } from '../text/terminal-text.js';
 import { digestOf, errorMessage, runVerb, type VerbRun, verbArgv } from './run-verb.js';
 import { githubIdToken, serverEnv } from './server-call.js';
 
@@ -37,8 +39,23 @@ function summary(env: NodeJS.ProcessEnv, markdown: string): void {
 
 function annotate(level: 'error' | 'warning' | 'notice', title: string, message: string): void {
   process.stdout.write(
-    `::${level} title=${escapeData(title).replace(/,/g, '%2C').replace(/:/g, '%3A')}::${escapeData(message)}\n`,
+    `::${level} title=${escapeData(title).replace(/,/g, '%2C').replace(/:/g, '%3A')}::${escapeData(toTerminalText(message))}\n`,
   );
+}
+
+/** What a decision requires, one item a line: a new line inside an item is shown, never obeyed. */
+function requiredLines(decision: Decision | undefined): string {
+  return (decision?.required ?? []).map((r) => toOneLineText(`[${r.gate}] ${r.text}`)).join('\n');
+}
+
+/**
+ * A message quoted in the step summary as code: an error quotes names and text from the files it
+ * read, which as Markdown could open a heading, a link or an HTML comment of their own.
+ */
+function codeBlock(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}text\n${toTerminalText(text)}\n${fence}`;
 }
 
 /** Runs the action; returns the process exit code. */
@@ -67,7 +84,7 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
     const message = error instanceof TollgateError ? error.message : String(error);
     const code = error instanceof TollgateError ? error.exitCode : 4;
     annotate('error', code === 4 ? 'Tollgate infrastructure error' : 'Tollgate input error', message);
-    summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${escapeMarkdown(message)}\n`);
+    summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${codeBlock(message)}\n`);
     setOutput(env, 'verdict', 'error');
     return 1;
   }
@@ -79,11 +96,8 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
   if (vsaPath && run.exitCode === 0) setOutput(env, 'vsa-path', vsaPath);
   if (decision) summary(env, renderDecisionMarkdown(decision));
   else if (run.exitCode === 0)
-    summary(
-      env,
-      `### ✅ tollgate ${escapeMarkdown(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`,
-    );
-  else summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${escapeMarkdown(errorMessage(run))}\n`);
+    summary(env, `### ✅ tollgate ${escapeMarkdown(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`);
+  else summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${codeBlock(errorMessage(run))}\n`);
   switch (run.exitCode) {
     case 0:
       return 0;
@@ -91,11 +105,11 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
       annotate(
         'error',
         `Tollgate: ${decision?.stage ?? command} blocked`,
-        (decision?.required ?? []).map((r) => `[${r.gate}] ${r.text}`).join('\n') || errorMessage(run),
+        requiredLines(decision) || errorMessage(run),
       );
       return 1;
     case 2: {
-      const what = (decision?.required ?? []).map((r) => `[${r.gate}] ${r.text}`).join('\n');
+      const what = requiredLines(decision);
       const until = decision?.until ? ` until ${decision.until}` : '';
       annotate(
         pendingSucceeds ? 'warning' : 'error',

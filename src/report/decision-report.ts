@@ -5,7 +5,7 @@
 import { describeLookalikes, readableDigest, shortHash } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
-import { toTerminalText } from '../text/terminal-text.js';
+import { toOneLineText } from '../text/terminal-text.js';
 
 const MARK: Record<GateStatus, string> = {
   pass: '✓',
@@ -22,14 +22,11 @@ function statusWord(status: GateStatus): string {
 
 /**
  * A quoted string (a test name from a JUnit report, an approver's comment, a label, a reason) kept
- * on its one line: a new line in it is shown as `\n`, as are the characters
- * src/text/terminal-text.ts makes visible. Obeyed, a new line would start a line of the report
- * that Tollgate never wrote ("Required:" then "(none)" under a blocked verdict, a Markdown heading
- * "✅ dev: allowed"). Every output form quotes through it; JSON keeps the value as it was.
+ * on its item's line, with what a reader cannot see made visible. Obeyed, a new line would start a
+ * line of the report that Tollgate never wrote ("Required:" then "(none)" under a blocked verdict, a
+ * Markdown heading "✅ dev: allowed"). Text and Markdown quote through it; JSON keeps the value.
  */
-function oneLine(text: string): string {
-  return toTerminalText(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
-}
+const oneLine = toOneLineText;
 
 function artifactName(decision: Decision): string {
   const { labels } = decision.artifact;

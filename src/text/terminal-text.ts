@@ -41,3 +41,14 @@ export function toLogText(text: string): string {
     .replace(/##\[/g, '\\u0023#[')
     .replace(/^(\s*)::/gm, '$1\\u003a:');
 }
+
+/**
+ * `text` for one line of a report: a new line in it shown as `\n` (CR as `\r`), then
+ * `toTerminalText`. A quoted string (a test name from a JUnit report, an approver's comment) that
+ * kept its new lines would add lines to the report that read as its own ("Required:" and "(none)"
+ * under a blocked verdict).
+ * @example toOneLineText('a\nb') // 'a\\nb'
+ */
+export function toOneLineText(text: string): string {
+  return toTerminalText(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
+}

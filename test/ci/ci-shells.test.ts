@@ -48,16 +48,8 @@ async function workspace() {
   return dir;
 }
 
-/**
- * A failing test whose name (JUnit allows line breaks in it, as &#10;) holds what a GitHub runner
- * would act on at a line's start (`::add-mask::`) or anywhere in a line (`##[notice]`), and what
- * would be Markdown outside a table cell or list item (a heading claiming the stage allowed).
- */
-const HOSTILE_NAME =
-  'ok&#10;::add-mask::BLOCKED&#10;  ::stop-commands::tok&#10;see ##[notice title=Tollgate]dev allowed&#10;### ✅ dev: allowed&#10;=====';
-
-async function hostileWorkspace() {
-  const report = junit(['fail', 'pass'], 'unit').replace('name="t0"', `name="${HOSTILE_NAME}"`);
+/** A workspace with D registered and `report` attested as its unit suite. */
+async function attestedWorkspace(report: string) {
   const dir = makeWorkspace(CONTRACT, { 'unit.xml': report });
   expect((await runCli(['register', '--digest', D], { cwd: dir })).code).toBe(0);
   const attested = await runCli(['attest', 'tests', '--artifact', D, '--suite', 'unit', 'unit.xml'], {
@@ -66,6 +58,31 @@ async function hostileWorkspace() {
   expect(attested.code, attested.stderr).toBe(0);
   expect(workflowCommands(attested.stdout + attested.stderr)).toEqual([]);
   return dir;
+}
+
+/**
+ * A failing test whose name (JUnit allows line breaks in it, as &#10;) holds what a GitHub runner
+ * would act on at a line's start (`::add-mask::`) or anywhere in a line (`##[notice]`), and what
+ * would be Markdown outside a table cell or list item (a heading claiming the stage allowed).
+ */
+const HOSTILE_NAME =
+  'ok&#10;::add-mask::BLOCKED&#10;  ::stop-commands::tok&#10;see ##[notice title=Tollgate]dev allowed&#10;### ✅ dev: allowed&#10;=====';
+
+function hostileWorkspace() {
+  return attestedWorkspace(junit(['fail', 'pass'], 'unit').replace('name="t0"', `name="${HOSTILE_NAME}"`));
+}
+
+// A failing test whose name holds new lines and a right-to-left override, as a JUnit producer
+// writes them (character references).
+const OVERRIDE_NAME = 't1&#10;Required: (none)&#10;# ✅ dev: allowed&#x202E;dellac';
+
+function overrideWorkspace() {
+  return attestedWorkspace(`<?xml version="1.0"?>
+<testsuites><testsuite name="unit" tests="2">
+  <testcase classname="shop" name="ok"/>
+  <testcase classname="shop" name="${OVERRIDE_NAME}"><failure message="m">trace</failure></testcase>
+</testsuite></testsuites>
+`);
 }
 
 function run(
@@ -216,6 +233,28 @@ describe('GitHub Action (action/index.cjs)', () => {
     expect(outputs(dir).verdict).toBe('pending');
   });
 
+  it('a failing test named with new lines and an override stays on its line in the summary and the annotation', async () => {
+    const dir = await overrideWorkspace();
+    const result = await run(
+      process.execPath,
+      [ACTION],
+      dir,
+      githubEnv(dir, { command: 'check dev', args: `--artifact ${D}` }),
+    );
+    expect(result.code).toBe(1);
+    const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+    expect(summary).toContain('### ⛔ dev: blocked');
+    expect(summary).toContain('t1\\nRequired: (none)\\n\\# ✅ dev: allowed\\u202e');
+    expect(summary).not.toMatch(/[\u001b\u202e]/);
+    expect(summary.split('\n')).not.toContain('# ✅ dev: allowed');
+    // One annotation, one line a required item: the name's new lines are shown, not obeyed.
+    const annotation = result.stdout.split('\n').find((line) => line.startsWith('::error'));
+    const message = annotation?.replace(/^::error title=[^:]*::/, '') ?? '';
+    for (const item of message.split('%0A')) expect(item, item).toMatch(/^\[(tests|approvals)\] /);
+    expect(message).toContain('t1\\nRequired: (none)');
+    expect(result.stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+
   it('an input error fails the step with its message; an unknown verb never runs', async () => {
     const dir = await workspace();
     const bad = await run(
@@ -226,6 +265,10 @@ describe('GitHub Action (action/index.cjs)', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error title=Tollgate input error::tollgate.yaml: no stage "qa"');
+    // The message is quoted as code in the step summary: what it quotes opens no Markdown.
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /^### ❌ tollgate check qa\n\n```text\ntollgate\.yaml: no stage "qa".*\n```\n$/,
+    );
     const verb = await run(process.execPath, [ACTION], dir, githubEnv(dir, { command: 'ledger rewrite' }));
     expect(verb.code).toBe(1);
     expect(verb.stdout).toContain('expected one of check, promote, attest');
@@ -551,6 +594,17 @@ describe('GitLab CI component (templates/tollgate.yml)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('section_start');
     expect(result.stdout + result.stderr).not.toMatch(/[\u001b\r]/);
+  });
+
+  it('a failing test named with new lines and an override stays on its line in the job log', async () => {
+    const dir = await overrideWorkspace();
+    const { result } = await runGitlab(dir, { command: 'check dev', args: `--artifact ${D}` });
+    expect(result.code).toBe(1);
+    // The decision printed in the job log shows the override and the new lines, as a terminal does.
+    expect(result.stdout).not.toMatch(/[\u001b\u202e]/);
+    expect(result.stdout).toContain('t1\\nRequired: (none)\\n# ✅ dev: allowed\\u202edellac');
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('Required:'))).toEqual(['Required:']);
+    expect(readFileSync(join(dir, 'tollgate-decision.md'), 'utf8')).not.toMatch(/[\u001b\u202e]/);
   });
 
   it('an input error is a JUnit error case and exit 3', async () => {
