@@ -76,9 +76,12 @@ export function evaluateProvenance(
       });
       continue;
     }
+    // Unsigned, the builder and source are the attester's word: validated is that the record
+    // claims them and the claim meets the policy, not that the artifact was built so.
+    const signed = record.signer === null ? '' : `signed by ${record.signer.name}, `;
     validated.push({
       gate: GATE,
-      text: `built by ${p.builderId}${from} (build type ${p.buildType}; recorded ${record.recordedAt} by ${record.actor})`,
+      text: `${record.signer === null ? 'unsigned provenance claims: ' : ''}built by ${p.builderId}${from} (build type ${p.buildType}; ${signed}recorded ${record.recordedAt} by ${record.actor})`,
       evidence: ref,
     });
     if (

@@ -40,6 +40,20 @@ describe('provenance gate', () => {
     expect(result.risks).toEqual([]);
   });
 
+  it('validates only the claim of unsigned provenance, and the build itself only when signed', () => {
+    // What the approver reads under Validated: an unsigned record is what its attester wrote, so
+    // it is no "built by" fact; a signed one is, and says who signed it.
+    const unsigned = evaluateProvenance(req({ builderId: GENERATOR }), [provenance()], labelled);
+    expect(unsigned.validated.map((item) => item.text)).toEqual([
+      expect.stringMatching(/^unsigned provenance claims: built by https:\/\/github\.com\/slsa-framework\//),
+    ]);
+    const signed = provenance({}, { signer: { name: 'ci', method: 'key', subject: 'k' } });
+    const result = evaluateProvenance(req({ builderId: GENERATOR }), [signed], labelled);
+    expect(result.validated.map((item) => item.text)).toEqual([
+      expect.stringMatching(/^built by https:\/\/github\.com\/slsa-framework\/.*; signed by ci, recorded /),
+    ]);
+  });
+
   it('passes a builder id matching the pattern and fails one that does not, naming both', () => {
     expect(evaluateProvenance(req({ builderId: GENERATOR }), [provenance()], labelled).status).toBe('pass');
     const result = evaluateProvenance(
