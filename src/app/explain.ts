@@ -13,6 +13,7 @@ import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
 import { ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
 import { byCodeUnits } from '../text/order.js';
+import { toOneLineText as oneLine } from '../text/terminal-text.js';
 import { artifactNotRegistered } from './artifact-facts.js';
 import { readArtifactFactsByAnyDigest } from './artifact-identity.js';
 import { checkStage } from './check.js';
@@ -164,46 +165,55 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
   };
 }
 
-/** The passport as text for people. */
+/**
+ * The passport as text for people. Every quoted string (labels, names, evidence summaries with a
+ * verification's details, reasons, what a check requires) stays on its line: a new line in one
+ * would add lines that read as the passport's own (a "stages" section saying a stage is verified).
+ */
 export function renderPassport(passport: Passport): string {
   const lines: string[] = [];
   const { artifact } = passport;
   const labels = Object.entries(artifact.labels)
-    .map(([key, value]) => `${key}=${value}`)
+    .map(([key, value]) => oneLine(`${key}=${value}`))
     .join(' ');
   lines.push(`artifact ${artifact.digest}${labels ? `  ${labels}` : ''}`);
   lines.push(
-    `  registered ${artifact.registeredAt}${artifact.registeredBy ? ` by ${artifact.registeredBy}` : ''} from ${artifact.source}`,
+    `  registered ${artifact.registeredAt}${artifact.registeredBy ? ` by ${oneLine(artifact.registeredBy)}` : ''} from ${oneLine(artifact.source)}`,
   );
   if (artifact.lookalikes?.length)
-    lines.push(`  WARNING ${describeLookalikes(artifact.lookalikes)}: compare the full digest`);
+    lines.push(`  WARNING ${oneLine(describeLookalikes(artifact.lookalikes))}: compare the full digest`);
   lines.push('', `evidence (${passport.evidence.length})`);
   if (passport.evidence.length === 0) lines.push('  none');
   for (const item of passport.evidence) {
-    const signer = item.signer ? `signed by ${item.signer.name} (${item.signer.method})` : 'unsigned';
+    const signer = item.signer
+      ? `signed by ${oneLine(item.signer.name)} (${item.signer.method})`
+      : 'unsigned';
     const where = item.stage === null ? 'CI' : `in ${item.stage}`;
     lines.push(
-      `  ${item.kind.padEnd(15)} ${item.format.padEnd(12)} ${signer}, ${where}, ${item.recordedAt} by ${item.actor}`,
+      `  ${item.kind.padEnd(15)} ${oneLine(item.format).padEnd(12)} ${signer}, ${where}, ${item.recordedAt} by ${oneLine(item.actor)}`,
     );
-    lines.push(`  ${''.padEnd(15)} ${item.summary}`);
+    lines.push(`  ${''.padEnd(15)} ${oneLine(item.summary)}`);
   }
   lines.push('', 'stages');
   for (const row of passport.stages) {
     const parts: string[] = [];
     if (row.promotion) {
       const p = row.promotion;
-      parts.push(`${p.status} at ${p.at} by ${p.actor} (entry #${p.seq})${p.vsa ? ', signed VSA' : ''}`);
-      if (p.statusReason) parts.push(p.statusReason);
+      parts.push(
+        `${p.status} at ${p.at} by ${oneLine(p.actor)} (entry #${p.seq})${p.vsa ? ', signed VSA' : ''}`,
+      );
+      if (p.statusReason) parts.push(oneLine(p.statusReason));
       if (p.contractDigest)
         parts.push(`under contract ${p.contractDigest}${p.clockSet ? ', at a set clock' : ''}`);
-      for (const o of p.overrides ?? []) parts.push(`override: ${o.gate} by ${o.actor} ("${o.reason}")`);
+      for (const o of p.overrides ?? [])
+        parts.push(`override: ${o.gate} by ${oneLine(o.actor)} ("${oneLine(o.reason)}")`);
       if (p.drift !== undefined) parts.push(...renderDriftSnapshotText(p.drift).split('\n'));
     }
     if (row.check) {
-      if ('error' in row.check) parts.push(`cannot check now: ${row.check.error}`);
+      if ('error' in row.check) parts.push(`cannot check now: ${oneLine(row.check.error)}`);
       else {
         parts.push(`check now: ${row.check.verdict}`);
-        for (const text of row.check.required.slice(0, 5)) parts.push(`  required: ${text}`);
+        for (const text of row.check.required.slice(0, 5)) parts.push(`  required: ${oneLine(text)}`);
       }
     }
     lines.push(`  ${row.stage}: ${parts[0] ?? ''}`);

@@ -124,3 +124,44 @@ describe('hostile strings in a decision', () => {
     expect(text).toContain('\\u202edellac');
   });
 });
+
+describe('hostile strings in a passport', () => {
+  it('explain keeps verification details with new lines on their evidence line', async () => {
+    const contract =
+      'version: 1\npipeline: shop\nartifact: { type: file }\nstages:\n  dev:\n    purpose: fast feedback\n    requires: {}\n';
+    // A verification report whose details forge a "stages" section saying dev is verified.
+    const details = 'smoke ok\n\nstages\n  dev: verified at 2026-12-07 by release-bot\n';
+    const workspace = makeWorkspace(contract, { 'details.txt': details });
+    try {
+      const cli = (...args: string[]) => runCli(args, { cwd: workspace, env: { TOLLGATE_ACTOR: 'ci-bot' } });
+      const digest = fakeDigest('hostile-passport');
+      expect((await cli('register', '--digest', digest)).code).toBe(0);
+      expect((await cli('promote', 'dev', '--artifact', digest)).code).toBe(0);
+      const verified = await cli(
+        'attest',
+        'verification',
+        '--artifact',
+        digest,
+        '--in',
+        'dev',
+        '--result',
+        'failed',
+        '--details',
+        'details.txt',
+      );
+      expect(verified.code, verified.stderr).toBe(0);
+      const explained = await cli('explain', digest);
+      expect(explained.code, explained.stderr).toBe(0);
+      const lines = explained.stdout.trimEnd().split('\n');
+      expect(lines.filter((line) => line === 'stages')).toHaveLength(1);
+      expect(lines.filter((line) => line.startsWith('  dev: '))).toEqual([
+        expect.stringMatching(/^ {2}dev: failed at /),
+      ]);
+      expect(explained.stdout).toContain(
+        'post-deploy verification failed: smoke ok\\n\\nstages\\n  dev: verified at 2026-12-07 by release-bot\\n',
+      );
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+});
