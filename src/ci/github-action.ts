@@ -10,7 +10,8 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Decision } from '../decision.js';
 import { TollgateError } from '../errors.js';
-import { escapeMarkdown, renderDecisionMarkdown } from '../report/decision-report.js';
+import { renderDecisionMarkdown } from '../report/decision-report.js';
+import { toMarkdownText } from '../text/markdown-text.js';
 import { toOneLineText, toTerminalText } from '../text/terminal-text.js';
 import { digestOf, errorMessage, runVerb, type VerbRun, verbArgv } from './run-verb.js';
 import { githubIdToken, serverEnv } from './server-call.js';
@@ -84,7 +85,7 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
     const message = error instanceof TollgateError ? error.message : String(error);
     const code = error instanceof TollgateError ? error.exitCode : 4;
     annotate('error', code === 4 ? 'Tollgate infrastructure error' : 'Tollgate input error', message);
-    summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${codeBlock(message)}\n`);
+    summary(env, `### ❌ tollgate ${toMarkdownText(command)}\n\n${codeBlock(message)}\n`);
     setOutput(env, 'verdict', 'error');
     return 1;
   }
@@ -96,8 +97,8 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
   if (vsaPath && run.exitCode === 0) setOutput(env, 'vsa-path', vsaPath);
   if (decision) summary(env, renderDecisionMarkdown(decision));
   else if (run.exitCode === 0)
-    summary(env, `### ✅ tollgate ${escapeMarkdown(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`);
-  else summary(env, `### ❌ tollgate ${escapeMarkdown(command)}\n\n${codeBlock(errorMessage(run))}\n`);
+    summary(env, `### ✅ tollgate ${toMarkdownText(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`);
+  else summary(env, `### ❌ tollgate ${toMarkdownText(command)}\n\n${codeBlock(errorMessage(run))}\n`);
   switch (run.exitCode) {
     case 0:
       return 0;

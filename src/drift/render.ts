@@ -3,6 +3,9 @@
  * Secret-looking values were already replaced by short hashes when the report was built, so no
  * rendering can print them.
  */
+
+import { toMarkdownCode, toMarkdownText } from '../text/markdown-text.js';
+import { toOneLineText as oneLine } from '../text/terminal-text.js';
 import { type ClassPatterns, explainPath } from './classify.js';
 import type { DriftDifference, DriftReport } from './report.js';
 import { DRIFT_CLASSES } from './types.js';
@@ -65,25 +68,31 @@ export function renderDriftText(report: DriftReport): string {
     if (differences.length === 0 && use.budget === 'any') continue;
     lines.push('', budgetLine(use));
     for (const difference of differences) {
-      lines.push(`  ${difference.kind.padEnd(7)} ${difference.path}  ${formatChange(difference)}`);
-      lines.push(`          ${status(difference)}`);
+      // A key, a value or a reason from a config file stays on its line (a new line shown as \n).
+      lines.push(
+        `  ${difference.kind.padEnd(7)} ${oneLine(difference.path)}  ${oneLine(formatChange(difference))}`,
+      );
+      lines.push(`          ${oneLine(status(difference))}`);
     }
   }
   if (report.stale.length > 0) {
     lines.push('', 'Stale declarations (no such difference any more):');
-    for (const entry of report.stale) lines.push(`  ${entry.path} (${entry.class}): ${entry.reason}`);
+    for (const entry of report.stale)
+      lines.push(`  ${oneLine(entry.path)} (${entry.class}): ${oneLine(entry.reason)}`);
   }
   if (report.expired.length > 0) {
     lines.push('', 'Expired declarations (they excuse nothing):');
     for (const entry of report.expired)
-      lines.push(`  ${entry.path} (${entry.class}) expired ${entry.until}: ${entry.reason}`);
+      lines.push(
+        `  ${oneLine(entry.path)} (${entry.class}) expired ${entry.until}: ${oneLine(entry.reason)}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
 
-function cell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ');
-}
+/** A config path as code, and values and reasons as text, that open no Markdown of their own. */
+const code = toMarkdownCode;
+const cell = toMarkdownText;
 
 /** The Markdown report: a budget table, then one table of differences per class. */
 export function renderDriftMarkdown(report: DriftReport): string {
@@ -103,19 +112,19 @@ export function renderDriftMarkdown(report: DriftReport): string {
     lines.push('', `#### ${name}`, '', '| kind | path | change | status |', '| --- | --- | --- | --- |');
     for (const difference of differences) {
       lines.push(
-        `| ${difference.kind} | \`${cell(difference.path)}\` | ${cell(formatChange(difference))} | ${cell(status(difference))} |`,
+        `| ${difference.kind} | ${code(difference.path)} | ${cell(formatChange(difference))} | ${cell(status(difference))} |`,
       );
     }
   }
   if (report.stale.length > 0) {
     lines.push('', '#### Stale declarations', '');
     for (const entry of report.stale)
-      lines.push(`- \`${cell(entry.path)}\` (${entry.class}): ${cell(entry.reason)}`);
+      lines.push(`- ${code(entry.path)} (${entry.class}): ${cell(entry.reason)}`);
   }
   if (report.expired.length > 0) {
     lines.push('', '#### Expired declarations', '');
     for (const entry of report.expired) {
-      lines.push(`- \`${cell(entry.path)}\` (${entry.class}) expired ${entry.until}: ${cell(entry.reason)}`);
+      lines.push(`- ${code(entry.path)} (${entry.class}) expired ${entry.until}: ${cell(entry.reason)}`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -138,7 +147,10 @@ export function renderDriftExplain(report: DriftReport, path: string, classes: C
       `  no difference at this path between ${report.upstream.stage} and ${report.downstream.stage}`,
     );
   } else {
-    lines.push(`  ${difference.kind}: ${formatChange(difference)}`, `  ${status(difference)}`);
+    lines.push(
+      `  ${difference.kind}: ${oneLine(formatChange(difference))}`,
+      `  ${oneLine(status(difference))}`,
+    );
   }
   return lines.join('\n');
 }

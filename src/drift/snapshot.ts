@@ -5,6 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { toOneLineText as oneLine } from '../text/terminal-text.js';
 import type { DriftDifference, DriftReport } from './report.js';
 import type { ConfigValue } from './types.js';
 
@@ -52,10 +53,10 @@ export function renderDriftSnapshotText(snapshot: unknown): string {
     lines.push(`  ${report.classes.map((use) => `${use.class} ${use.undeclared}/${use.budget}`).join(', ')}`);
     for (const difference of report.differences) {
       const status = difference.declared ? `declared: ${difference.reason}` : 'undeclared';
-      lines.push(`  ${difference.kind} ${difference.path} [${difference.class}] ${status}`);
+      lines.push(`  ${difference.kind} ${oneLine(difference.path)} [${difference.class}] ${oneLine(status)}`);
     }
     for (const stale of report.stale)
-      lines.push(`  stale declaration ${stale.path} (${stale.class}): ${stale.reason}`);
+      lines.push(`  stale declaration ${oneLine(stale.path)} (${stale.class}): ${oneLine(stale.reason)}`);
   }
   return lines.join('\n');
 }

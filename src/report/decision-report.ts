@@ -5,6 +5,7 @@
 import { describeLookalikes, readableDigest, shortHash } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
 import type { DecisionItem, GateStatus } from '../gates/gate.js';
+import { toMarkdownText } from '../text/markdown-text.js';
 import { toOneLineText } from '../text/terminal-text.js';
 
 const MARK: Record<GateStatus, string> = {
@@ -78,16 +79,7 @@ export function renderDecisionJson(decision: Decision): string {
   return `${JSON.stringify(decision, null, 2)}\n`;
 }
 
-/**
- * A quoted string as Markdown text that is only text: on one line (see `oneLine`); every character
- * that could open markup escaped (a table cell's `|`, code, emphasis and strike-through that dress a
- * failure as a pass, a link's brackets, HTML and comments hiding what follows, `&` starting an
- * entity such as `&#x202E;`, a heading's `#`); and an `@` before a name written as code, so that
- * a step summary or a pull-request comment mentions nobody.
- */
-export function escapeMarkdown(text: string): string {
-  return oneLine(text.replace(/[\\`*_~[\]<>&|#]/g, (c) => `\\${c}`)).replace(/(?<![A-Za-z0-9_])@/g, '`@`');
-}
+const escapeMarkdown = toMarkdownText;
 
 /** A GitHub/GitLab step summary. */
 export function renderDecisionMarkdown(decision: Decision): string {

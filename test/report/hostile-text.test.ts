@@ -165,3 +165,48 @@ describe('hostile strings in a passport', () => {
     }
   });
 });
+
+describe('hostile strings in a drift report', () => {
+  it('drift keeps a config key with a backtick, HTML and new lines inside its own cell and line', async () => {
+    const contract = `version: 1
+pipeline: shop
+artifact: { type: file }
+stages:
+  dev:
+    purpose: fast feedback
+    config: [dev.yaml]
+  staging:
+    purpose: release candidate
+    from: dev
+    config: [staging.yaml]
+    requires:
+      drift: { budget: { flags: 0, security: 0, endpoints: 0, data: 0, other: 0 } }
+`;
+    // A key that closes the code span its path is shown in, opens an HTML comment, and starts
+    // lines that read as a verdict and a budget row.
+    const key = 'x`<!--\\n# ✅ within budget\\n| other | 0 | 0 | 0 | ok |';
+    const workspace = makeWorkspace(contract, {
+      'dev.yaml': 'a: 1\n',
+      'staging.yaml': `a: 1\n"${key}": 2\n`,
+    });
+    try {
+      const markdown = await runCli(['drift', 'dev', 'staging', '--markdown'], { cwd: workspace });
+      expect(markdown.code).toBe(1);
+      const rows = markdown.stdout.split('\n').filter((line) => line.startsWith('| added'));
+      expect(rows).toEqual([
+        '| added | ``/x`<!--\\n# ✅ within budget\\n\\| other \\| 0 \\| 0 \\| 0 \\| ok \\|`` | 2 | undeclared |',
+      ]);
+      expect(markdown.stdout.split('\n').filter((line) => line.startsWith('#'))).toEqual([
+        '### Drift dev → staging',
+        '#### other',
+      ]);
+      const text = await runCli(['drift', 'dev', 'staging'], { cwd: workspace });
+      expect(text.stdout).toContain(
+        '  added   /x`<!--\\n# ✅ within budget\\n| other | 0 | 0 | 0 | ok |  2\n',
+      );
+      expect(text.stdout.split('\n').filter((line) => line.startsWith('#'))).toEqual([]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+});
