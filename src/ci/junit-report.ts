@@ -7,6 +7,7 @@
  */
 import { describeLookalikes, readableDigest } from '../artifact/digest.js';
 import type { Decision } from '../decision.js';
+import { toOneLineText } from '../text/terminal-text.js';
 
 function xml(text: string): string {
   return text
@@ -25,10 +26,11 @@ export function decisionToJunit(decision: Decision): string {
     ? `${readableDigest(digest, lookalikes)} (WARNING: look-alike)`
     : readableDigest(digest, lookalikes);
   const gateCases = decision.gates.map((gate) => {
-    const name = `${gate.gate}: ${gate.summary}`;
+    const name = toOneLineText(`${gate.gate}: ${gate.summary}`);
     const open = `    <testcase classname="tollgate.${xml(decision.pipeline)}.${xml(decision.stage)}" name="${xml(name)}" time="0">`;
-    const required = gate.required.map((item) => `- ${item.text}`).join('\n');
-    const risks = gate.risks.map((item) => `- ${item.text}`).join('\n');
+    // One line an item: a test name or comment with new lines in it adds no item of its own.
+    const required = gate.required.map((item) => `- ${toOneLineText(item.text)}`).join('\n');
+    const risks = gate.risks.map((item) => `- ${toOneLineText(item.text)}`).join('\n');
     const out = risks ? `\n      <system-out>${xml(`remaining risk:\n${risks}`)}</system-out>` : '';
     if (gate.status === 'fail') {
       return `${open}\n      <failure type="blocked" message="${xml(gate.summary)}">${xml(required || gate.summary)}</failure>${out}\n    </testcase>`;

@@ -605,6 +605,11 @@ describe('GitLab CI component (templates/tollgate.yml)', () => {
     expect(result.stdout).toContain('t1\\nRequired: (none)\\n# ✅ dev: allowed\\u202edellac');
     expect(result.stdout.split('\n').filter((line) => line.startsWith('Required:'))).toEqual(['Required:']);
     expect(readFileSync(join(dir, 'tollgate-decision.md'), 'utf8')).not.toMatch(/[\u001b\u202e]/);
+    // The merge request's test widget: one failure line a required item, the name's lines shown.
+    const report = readFileSync(join(dir, 'tollgate-report.xml'), 'utf8');
+    const failure = /<failure type="blocked" message="[^"]*">([^<]*)<\/failure>/.exec(report)?.[1] ?? '';
+    expect(failure).toContain('t1\\nRequired: (none)\\n# ✅ dev: allowed\\u202edellac');
+    for (const line of failure.split('\n')) expect(line, line).toMatch(/^- /);
   });
 
   it('an input error is a JUnit error case and exit 3', async () => {
