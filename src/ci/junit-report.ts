@@ -2,7 +2,8 @@
  * A decision as a JUnit XML report, so GitLab shows it in the merge request's test widget: one
  * test suite for the decision, one test case per gate. A passing or waived gate passes (a waiver's
  * risk in its system-out), a failing gate is a failure naming what is required, a pending gate is a
- * failure of type `pending` (the stage cannot be entered yet). A command that ended in an input or
+ * failure of type `pending` (the stage cannot be entered yet); each gate's system-out says what it
+ * validated and what risk remains. A command that ended in an input or
  * infrastructure error is one test case with an error.
  */
 import { describeLookalikes, readableDigest } from '../artifact/digest.js';
@@ -31,7 +32,13 @@ export function decisionToJunit(decision: Decision): string {
     // One line an item: a test name or comment with new lines in it adds no item of its own.
     const required = gate.required.map((item) => `- ${toOneLineText(item.text)}`).join('\n');
     const risks = gate.risks.map((item) => `- ${toOneLineText(item.text)}`).join('\n');
-    const out = risks ? `\n      <system-out>${xml(`remaining risk:\n${risks}`)}</system-out>` : '';
+    const validated = gate.validated.map((item) => `- ${toOneLineText(item.text)}`).join('\n');
+    // What the gate validated and what risk remains, as every other form of the decision says.
+    const said = [
+      ...(validated ? [`validated:\n${validated}`] : []),
+      ...(risks ? [`remaining risk:\n${risks}`] : []),
+    ].join('\n');
+    const out = said ? `\n      <system-out>${xml(said)}</system-out>` : '';
     if (gate.status === 'fail') {
       return `${open}\n      <failure type="blocked" message="${xml(gate.summary)}">${xml(required || gate.summary)}</failure>${out}\n    </testcase>`;
     }
@@ -47,12 +54,23 @@ export function decisionToJunit(decision: Decision): string {
   });
   // A look-alike blocks nothing, so it is no failure; a test case of its own keeps it in the list a
   // reader scans, not only in the suite's name.
-  const cases = lookalikes?.length
+  const lookalikeCases = lookalikes?.length
     ? [
         `    <testcase classname="tollgate.${xml(decision.pipeline)}.${xml(decision.stage)}" name="${xml(`artifact: WARNING ${describeLookalikes(lookalikes)}: compare the full digest ${digest}`)}" time="0">\n      <system-out>${xml(`${digest} shares its first 12 hex digits with another registered artifact: ${describeLookalikes(lookalikes)}`)}</system-out>\n    </testcase>`,
-        ...gateCases,
       ]
-    : gateCases;
+    : [];
+  // Risks of the decision itself, which no gate holds (a stage that requires nothing, an override
+  // recorded for the digest): a passing case of their own, or the widget shows them nowhere.
+  const gateRisks = new Set(decision.gates.flatMap((gate) => gate.risks));
+  const own = decision.risks.filter(
+    (risk) => !gateRisks.has(risk) && !(lookalikeCases.length > 0 && risk.gate === 'artifact'),
+  );
+  const ownCases = own.length
+    ? [
+        `    <testcase classname="tollgate.${xml(decision.pipeline)}.${xml(decision.stage)}" name="decision: remaining risk" time="0">\n      <system-out>${xml(`remaining risk:\n${own.map((risk) => `- [${toOneLineText(risk.gate)}] ${toOneLineText(risk.text)}`).join('\n')}`)}</system-out>\n    </testcase>`,
+      ]
+    : [];
+  const cases = [...lookalikeCases, ...gateCases, ...ownCases];
   const failures = decision.gates.filter((g) => g.status === 'fail' || g.status === 'pending').length;
   const skipped = decision.gates.filter((g) => g.status === 'not-applicable').length;
   const suite = `${decision.stage} ← ${shown}: ${decision.verdict}`;

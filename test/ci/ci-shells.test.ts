@@ -569,6 +569,10 @@ describe('GitLab CI component (templates/tollgate.yml)', () => {
       failed: 0,
     });
     expect(readFileSync(join(dir, 'tollgate-decision.md'), 'utf8')).toContain('### ✅ dev: allowed');
+    // A passing gate says what it validated, as every other form of the decision does.
+    expect(readFileSync(join(dir, 'tollgate-report.xml'), 'utf8')).toMatch(
+      /<system-out>validated:\n- suite unit: 2 passed of 2 .*<\/system-out>/,
+    );
     const pending = await runGitlab(dir, { command: 'check prod', args: `--artifact ${D}` });
     expect(pending.result.code).toBe(2);
     expect(readFileSync(join(dir, 'tollgate-report.xml'), 'utf8')).toContain('<failure type="pending"');
