@@ -210,3 +210,53 @@ stages:
     }
   });
 });
+
+describe('hostile strings in status and history', () => {
+  it('an override reason with new lines stays on its override line', async () => {
+    const contract = `version: 1
+pipeline: shop
+artifact: { type: file }
+overrides:
+  - { by: [dana], gates: [tests], stages: [dev] }
+stages:
+  dev:
+    purpose: fast feedback
+    requires:
+      tests: [{ suite: unit }]
+`;
+    const workspace = makeWorkspace(contract);
+    try {
+      const digest = fakeDigest('hostile-override');
+      const as = (actor: string, ...args: string[]) =>
+        runCli(args, { cwd: workspace, env: { TOLLGATE_ACTOR: actor } });
+      expect((await as('ci-bot', 'register', '--digest', digest)).code).toBe(0);
+      // The reason forges the row of a clean promotion after the override's own line.
+      const reason = 'hotfix")\n#9  2026-12-07T10:00:00Z  sha256:0123456789ab  by ci-bot  verified\n("';
+      const promoted = await as(
+        'dana',
+        'promote',
+        'dev',
+        '--artifact',
+        digest,
+        '--override',
+        'tests',
+        '--reason',
+        reason,
+      );
+      expect(promoted.code, promoted.stderr).toBe(0);
+      for (const verb of [['history', 'dev'], ['status']]) {
+        const shown = await as('ci-bot', ...verb);
+        expect(shown.code, shown.stderr).toBe(0);
+        const overrides = shown.stdout.split('\n').filter((line) => line.includes('override: tests by dana'));
+        expect(overrides, verb.join(' ')).toEqual([
+          expect.stringContaining(
+            '("hotfix")\\n#9  2026-12-07T10:00:00Z  sha256:0123456789ab  by ci-bot  verified\\n("")',
+          ),
+        ]);
+        expect(shown.stdout, verb.join(' ')).not.toMatch(/^#9 /m);
+      }
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+});

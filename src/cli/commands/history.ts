@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeLookalikes, readableDigest } from '../../artifact/digest.js';
+import { toOneLineText as oneLine } from '../../text/terminal-text.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 type HistoryRow = import('../../app/status.js').HistoryRow;
@@ -24,15 +25,16 @@ export function defineHistory(program: Command): void {
       }
       if (rows.length === 0) write(`no promotions into ${stage} yet`);
       for (const [i, row] of rows.entries()) {
-        const version = row.labels.version ? ` version=${row.labels.version}` : '';
-        const reason = row.statusReason ? ` — ${row.statusReason}` : '';
+        const version = row.labels.version ? ` version=${oneLine(row.labels.version)}` : '';
+        const reason = row.statusReason ? ` — ${oneLine(row.statusReason)}` : '';
         const clock = row.clockSet ? '  [clock set]' : '';
         write(
-          `#${row.seq}  ${row.at}  ${readableDigest(row.artifact, row.lookalikes)}${version}  by ${row.actor}  ${row.status}${reason}${clock}`,
+          `#${row.seq}  ${row.at}  ${readableDigest(row.artifact, row.lookalikes)}${version}  by ${oneLine(row.actor)}  ${row.status}${reason}${clock}`,
         );
         if (row.lookalikes?.length)
           write(`    WARNING ${describeLookalikes(row.lookalikes)}: compare the full digest`);
-        for (const o of row.overrides ?? []) write(`    override: ${o.gate} by ${o.actor} ("${o.reason}")`);
+        for (const o of row.overrides ?? [])
+          write(`    override: ${o.gate} by ${oneLine(o.actor)} ("${oneLine(o.reason)}")`);
         // Rows are newest first: say where the contract they were decided under changed.
         const older = rows[i + 1];
         if (older && older.contractDigest !== row.contractDigest)

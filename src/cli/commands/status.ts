@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeLookalikes, readableDigest, shortHash } from '../../artifact/digest.js';
+import { toOneLineText as oneLine } from '../../text/terminal-text.js';
 import { flagsOf, remoteOfCommand, withContext, write } from '../run.js';
 
 export function defineStatus(program: Command): void {
@@ -37,7 +38,7 @@ function print(command: Command, pipeline: string, rows: StatusRow[]): void {
     }
     const { artifact, since, status, contractDigest, clockSet, overrides, lookalikes } = row.current;
     const labels = Object.entries(artifact.labels)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => oneLine(`${k}=${v}`))
       .join(' ');
     const contract = contractDigest ? `  contract ${shortHash(contractDigest)}` : '';
     write(
@@ -46,6 +47,6 @@ function print(command: Command, pipeline: string, rows: StatusRow[]): void {
     if (lookalikes?.length)
       write(`  ${''.padEnd(width)}  WARNING ${describeLookalikes(lookalikes)}: compare the full digest`);
     for (const o of overrides ?? [])
-      write(`  ${''.padEnd(width)}  override: ${o.gate} by ${o.actor} ("${o.reason}")`);
+      write(`  ${''.padEnd(width)}  override: ${o.gate} by ${oneLine(o.actor)} ("${oneLine(o.reason)}")`);
   }
 }
