@@ -97,7 +97,10 @@ export async function runGithubAction(env: NodeJS.ProcessEnv, bin: string): Prom
   if (vsaPath && run.exitCode === 0) setOutput(env, 'vsa-path', vsaPath);
   if (decision) summary(env, renderDecisionMarkdown(decision));
   else if (run.exitCode === 0)
-    summary(env, `### ✅ tollgate ${toMarkdownText(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`);
+    summary(
+      env,
+      `### ✅ tollgate ${toMarkdownText(command)}\n\n\`\`\`json\n${run.stdout.trim().slice(0, 60_000)}\n\`\`\`\n`,
+    );
   else summary(env, `### ❌ tollgate ${toMarkdownText(command)}\n\n${codeBlock(errorMessage(run))}\n`);
   switch (run.exitCode) {
     case 0:
