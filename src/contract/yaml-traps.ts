@@ -79,7 +79,8 @@ function shortTag(tag: string): string {
 
 function checkNumber(node: Scalar, fail: Fail): void {
   if (typeof node.value !== 'number' && typeof node.value !== 'bigint') return;
-  if (node.type !== 'PLAIN' || node.source === undefined) return;
+  // Quoted too: `!!int "010"` makes the quoted text a number as the plain one would be.
+  if (node.source === undefined) return;
   if (!AMBIGUOUS_INTEGER.test(node.source)) return;
   const digits = node.source.replace(/^[-+]/, '');
   const octal = /^0[0-7_]+$/.test(digits) ? Number.parseInt(digits.replace(/_/g, ''), 8) : undefined;

@@ -172,6 +172,16 @@ describe('tags, numbers and YAML versions', () => {
     expect(error.message).toMatch(new RegExp(`^tollgate\\.yaml:7:51: ${message.replace(/[().]/g, '\\$&')}`));
   });
 
+  // Loaded before as 10, 16 and 15: a tag let a quoted count past the check of its notation.
+  it.each([
+    ['!!int "010"', 57, 'number 010: YAML 1.1 reads a leading zero as octal (8), YAML 1.2 as decimal (10)'],
+    ['!!int "0x10"', 57, 'number 0x10: write 16 in decimal'],
+    ["!<tag:yaml.org,2002:int> '0o17'", 76, 'number 0o17: write 15 in decimal'],
+  ])('refuses the count %s, a tag making a quoted notation a number', (count, column, message) => {
+    const error = contractErrorOf(stage('d', `{ tests: [{ suite: unit, maxFailed: ${count} }] }`));
+    expect(error.message.startsWith(`tollgate.yaml:7:${column}: ${message}`)).toBe(true);
+  });
+
   it('takes decimal counts, and a leading zero in text', () => {
     const contract = validateContract(
       stage('"007"', '{ tests: [{ suite: "010", minTests: 10, maxFailed: 0 }] }'),
@@ -193,3 +203,4 @@ describe('tags, numbers and YAML versions', () => {
     expect(validateContract(`%YAML 1.2\n${body}`, 'tollgate.yaml').stages.dev?.purpose).toBe('d');
   });
 });
+
