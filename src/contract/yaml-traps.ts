@@ -8,6 +8,9 @@
  *   else than it reads as;
  * - an integer written with a leading zero, or in hex or octal (`010`, `0o10`, `0x1`): YAML 1.1 and
  *   1.2 disagree on `010` (8 or 10), and a count is clearest in decimal;
+ * - a map key that loads as another name than it shows: a number or boolean written otherwise than
+ *   it loads (`1.10` is the name "1.1", `True` is "true", `~` is ""), and two keys YAML holds
+ *   apart that load as one name (`1` and `"1"`), the later replacing the earlier without a word;
  * - merge keys (`<<`) whose outcome is not what the map shows: a map with two `<<` keys, a key that
  *   two merged maps give differently (YAML takes the first), and a map or list written beside a
  *   merge that also gives it: the merge is shallow, so the written one replaces the merged one whole
@@ -59,7 +62,10 @@ export function checkYamlTraps(doc: Document, text: string, fail: Fail): void {
           `tag ${shortTag(tag)}: a contract gives tags no meaning; expected a plain value (remove the tag)`,
         );
       if (isScalar(node)) checkNumber(node, fail);
-      if (isMap(node)) checkMerges(doc, node, fail);
+      if (isMap(node)) {
+        checkKeys(doc, node, text, fail);
+        checkMerges(doc, node, fail);
+      }
       return undefined;
     },
   });
@@ -90,6 +96,41 @@ function checkNumber(node: Scalar, fail: Fail): void {
       ? `number ${node.source}: write ${String(node.value)} in decimal (a count in another base is easily misread), or quote it if it is text`
       : `number ${node.source}: YAML 1.1 reads a leading zero as octal${octal === undefined ? '' : ` (${octal})`}, YAML 1.2 as decimal (${String(node.value)}); write the number without leading zeros, or quote it if it is text`,
   );
+}
+
+/**
+ * The name a map key loads as: what the yaml library makes of a scalar key in a plain object
+ * (`String(value)`, and "" for null).
+ */
+function loadedName(key: Scalar): string {
+  return key.value === null || key.value === undefined ? '' : String(key.value);
+}
+
+/** Each key of `map` loads as the name it shows, and as no other key's name. */
+function checkKeys(doc: Document, map: YAMLMap, text: string, fail: Fail): void {
+  const names = new Map<string, Scalar>();
+  for (const pair of map.items) {
+    if (isMergeKey(pair.key)) continue;
+    const key = resolved(doc, pair.key);
+    if (!isScalar(key)) continue;
+    const name = loadedName(key);
+    const written = key.range ? text.slice(key.range[0], key.range[1]) : name;
+    if (typeof key.value !== 'string' && key.type === 'PLAIN' && written !== name)
+      throw fail(
+        pair.key as Node,
+        `key ${written} loads as the name ${JSON.stringify(name)}, not as written; quote it ("${written}") if it is a name`,
+      );
+    const earlier = names.get(name);
+    if (earlier !== undefined) {
+      const line = earlier.range ? text.slice(0, earlier.range[0]).split('\n').length : 1;
+      const shown = earlier.range ? text.slice(earlier.range[0], earlier.range[1]) : name;
+      throw fail(
+        pair.key as Node,
+        `key ${written} loads as the name ${JSON.stringify(name)}, as the key ${shown} on line ${line} does, and would replace it; expected each name once: remove or rename one`,
+      );
+    }
+    names.set(name, key);
+  }
 }
 
 const isMergeKey = (key: unknown): boolean =>

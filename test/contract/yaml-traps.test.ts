@@ -204,3 +204,43 @@ describe('tags, numbers and YAML versions', () => {
   });
 });
 
+describe('keys that load as another name than they show', () => {
+  // Loaded before as stage "1" with purpose lax and no approvals: YAML holds 1 and "1" as two
+  // keys, the loaded contract one, and the stricter definition above was dropped without a word.
+  it('refuses two keys of one map that load as one name, at the second', () => {
+    const stages = `${HEAD}stages:
+  1:
+    purpose: strict
+    requires: { approvals: { count: 2 } }
+  "1":
+    purpose: lax
+`;
+    expect(contractErrorOf(stages).message).toBe(
+      'tollgate.yaml:8:3: key "1" loads as the name "1", as the key 1 on line 5 does, and would replace it; expected each name once: remove or rename one',
+    );
+    const groups = `${HEAD}groups:\n  true: [alice]\n  "true": [mallory]\nstages:\n  dev: { purpose: d }\n`;
+    expect(contractErrorOf(groups).message).toMatch(
+      /^tollgate\.yaml:6:3: key "true" loads as the name "true", as the key true on line 5 does/,
+    );
+  });
+
+  it.each([
+    ['1.10', '1.1'],
+    ['True', 'true'],
+    ['1e3', '1000'],
+    ['~', ''],
+  ])('refuses the key %s, which loads as the name %j', (key, loaded) => {
+    const error = contractErrorOf(`${HEAD}stages:\n  ${key}:\n    purpose: d\n`);
+    expect(error.message).toBe(
+      `tollgate.yaml:5:3: key ${key} loads as the name ${JSON.stringify(loaded)}, not as written; quote it ("${key}") if it is a name`,
+    );
+  });
+
+  it('takes keys written as numbers or booleans that load as written, and quoted ones', () => {
+    const contract = validateContract(
+      `${HEAD}stages:\n  1: { purpose: one }\n  "1.10": { purpose: quoted }\n  true: { purpose: yes }\n`,
+      'tollgate.yaml',
+    );
+    expect(Object.keys(contract.stages)).toEqual(['1', '1.10', 'true']);
+  });
+});
