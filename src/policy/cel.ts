@@ -432,7 +432,7 @@ function literalChars(operands: unknown[]): number {
  * (`r.data.components` inside `records.all(r, …)`) meets a different part of the context each time,
  * so all its runs together take at most `total` items. Anything else (a list the rule builds, with
  * `split`, `map` or `+`) is taken as `longest` per run: `+` and literals make it longer only by a
- * factor the rule's own size bounds.
+ * factor the rule's own size bounds. A list or map literal inside a body costs its items per run.
  */
 function analyseComprehensions(source: string): ComprehensionShape {
   let root: unknown;
@@ -468,6 +468,10 @@ function analyseComprehensions(source: string): ComprehensionShape {
       if (written > 0)
         cost.push(times(scope.runs, { factor: written / CHARS_PER_STEP, longest: 0, total: 0 }));
     }
+    // A list or map written in the rule is built again, item by item, each time the body around
+    // it runs (cel-js keeps no constant), and what joins or compares it goes over those items.
+    if (scope !== top && (node.op === 'list' || node.op === 'map') && Array.isArray(args))
+      cost.push(times(scope.runs, { factor: args.length, longest: 0, total: 0 }));
     if (node.op === 'in' && Array.isArray(args)) {
       cost.push(times(scope.runs, itemsOf(args[1], scope)));
     } else if (node.op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) {

@@ -300,6 +300,21 @@ describe('rules gate', () => {
       expect(result.required[0]!.text).toMatch(/its longest string 200,000 characters.*more than the budget/);
     });
 
+    it('counts a list or map written in the rule as built once per item, and runs it over a few', () => {
+      // Ran before, two minutes for lists of 1,000: a literal is built again each time the body of
+      // a comprehension runs, and its items (here 600 per run of 90,000) were counted nowhere.
+      const list = `[${Array.from({ length: 300 }, (_, i) => i).join(', ')}]`;
+      const costly = evaluateRules(
+        rulesOf(`stage.name == "prod" && ${list}.all(x, ${list}.all(y, ${list} + ${list} != []))`),
+        contextOf(plain, { evidence }),
+      );
+      expect(costly.status).toBe('fail');
+      expect(costly.required[0]!.text).toContain('more than the budget of 10,000,000');
+      const licenses = `{${Array.from({ length: 300 }, (_, i) => `"license-${i}": true`).join(', ')}}`;
+      const allowed = rulesOf(`evidence.sbom.latest.data.components.all(c, !("GPL" in ${licenses}))`);
+      expect(evaluateRules(allowed, contextOf(plain, { evidence })).required).toEqual([]);
+    });
+
     it('counts a long string written in the rule as read once per item, and runs it over a few', () => {
       // size() of 40,000 characters for each of 5,000 components is 200 million characters read.
       const literal = 'z'.repeat(40_000);
