@@ -16,6 +16,7 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   Parser,
   visit,
   type YAMLMap,
@@ -44,13 +45,51 @@ export class Locator {
     return { line, column: col };
   }
 
-  /** The node at `path`, or the deepest existing ancestor when the path does not exist. */
+  /**
+   * The node at `path`, or the deepest existing ancestor when the path does not exist. The path is
+   * followed as the contract was loaded: through aliases to what they name, into the maps a merge
+   * key (`<<`) merges, and by a key's loaded name (`1:` is the stage "1"), so a position is that of
+   * the text the value was read from.
+   */
   node(path: Path): Node | undefined {
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = this.doc.getIn(path.slice(0, depth) as unknown[], true) as Node | undefined;
-      if (node && typeof node === 'object' && 'range' in node && node.range) return node;
+    let current = this.resolve(this.doc.contents);
+    for (const step of path) {
+      const next = this.resolve(this.pairOf(current, step)?.value ?? this.itemOf(current, step));
+      if (next === undefined || !next.range) break;
+      current = next;
     }
-    return this.doc.contents ?? undefined;
+    return current ?? undefined;
+  }
+
+  private resolve(node: unknown): Node | undefined {
+    const target = isAlias(node) ? node.resolve(this.doc) : node;
+    return target === null || target === undefined ? undefined : (target as Node);
+  }
+
+  private itemOf(list: Node | undefined, index: PropertyKey): unknown {
+    return isSeq(list) && typeof index === 'number' ? list.items[index] : undefined;
+  }
+
+  /** The pair giving `key` in `map`: its own, else the first a merge gives (as the loader reads it). */
+  private pairOf(map: Node | undefined, key: PropertyKey, seen = new Set<Node>()): Pair | undefined {
+    if (!isMap(map) || seen.has(map)) return undefined;
+    seen.add(map);
+    const merges: Pair[] = [];
+    for (const pair of (map as YAMLMap).items) {
+      if (!isScalar(pair.key)) continue;
+      const value = pair.key.value;
+      if (typeof value === 'symbol' && value.description === '<<') merges.push(pair);
+      else if ((value === null ? '' : String(value)) === String(key)) return pair;
+    }
+    for (const merge of merges) {
+      const source = this.resolve(merge.value);
+      const sources = isSeq(source) ? source.items.map((item) => this.resolve(item)) : [source];
+      for (const from of sources) {
+        const found = this.pairOf(from, key, seen);
+        if (found) return found;
+      }
+    }
+    return undefined;
   }
 
   /** Position of the value at `path`. */
@@ -61,14 +100,8 @@ export class Locator {
 
   /** Position of the key `key` inside the map at `path` (for unknown keys). */
   key(path: Path, key: string): Located {
-    const map = this.node(path);
-    if (map && isMap(map)) {
-      for (const pair of (map as YAMLMap).items) {
-        if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
-          return this.at(pair.key.range[0]);
-        }
-      }
-    }
+    const pair = this.pairOf(this.node(path), key);
+    if (isScalar(pair?.key) && pair.key.range) return this.at(pair.key.range[0]);
     return this.value(path);
   }
 }

@@ -205,6 +205,26 @@ stages:
     expect(bomb.message).toMatch(/^tollgate\.yaml:5:\d+: aliases expand to more than 100 nodes/);
   });
 
+  // Pointed before at the line naming the alias (`requires: *req`), at the map holding the merge,
+  // and at the key of a stage named by a number: never at the value that is wrong.
+  it('names the line of a wrong value given through an alias, a merge key or a number key', () => {
+    const head = 'version: 1\npipeline: shop\nartifact: { type: file }\n';
+    const aliased = contractErrorOf(
+      `${head}x-req: &req\n  tests: [{ suite: unit, minTests: -1 }]\nstages:\n  dev:\n    purpose: d\n    requires: *req\n`,
+    );
+    expect(aliased.message).toMatch(/^tollgate\.yaml:5:36: stages\.dev\.requires\.tests\.0\.minTests: /);
+    const unknown = contractErrorOf(
+      `${head}x-req: &req\n  tets: [{ suite: unit }]\nstages:\n  dev:\n    purpose: d\n    requires: *req\n`,
+    );
+    expect(unknown.message).toMatch(/^tollgate\.yaml:5:3: unknown key "tets" in stages\.dev\.requires/);
+    const merged = contractErrorOf(
+      `${head}x-gated: &gated\n  purpose: 5\nstages:\n  dev:\n    <<: *gated\n    from: [dev2]\n  dev2: { purpose: d }\n`,
+    );
+    expect(merged.message).toMatch(/^tollgate\.yaml:5:12: stages\.dev\.purpose: expected string/);
+    const numbered = contractErrorOf(`${head}stages:\n  1:\n    purpose: 5\n`);
+    expect(numbered.message).toMatch(/^tollgate\.yaml:6:14: stages\.1\.purpose: expected string/);
+  });
+
   it('finds near keys only when they are close', () => {
     expect(nearestKey('tets', ['tests', 'from'])).toBe('tests');
     expect(nearestKey('zzzzzzzz', ['tests', 'from'])).toBeUndefined();
