@@ -145,6 +145,9 @@ export function readYamlDocument(
   }
   // Aliases nest one part in another: bounded before anything walks the document through them.
   checkResolvedDepth(doc, (node, message) => fail(node?.range?.[0] ?? 0, message));
+  // Not for a contract already in force: an older Tollgate pinned it, and its admins must still
+  // be able to read it to replace it. Every contract pinned from now on passed it.
+  if (options.traps !== false) checkExpansion(doc, (node, message) => fail(node?.range?.[0] ?? 0, message));
   const data = toPlainData(doc, lines, file);
   // After the expansion is known to be bounded (toPlainData): the traps compare merged values.
   if (options.traps !== false)
@@ -247,6 +250,49 @@ function checkResolvedDepth(
     return deepest + 1;
   };
   height(doc.contents, 0, undefined);
+}
+
+/**
+ * Most lists, maps and values all aliases together may repeat. The yaml library bounds how many
+ * aliases there are (MAX_ALIASES), not what each repeats: 99 aliases of one list of 100,000 items
+ * written once are ten million, which took a 200 KB contract 13 s and 470 MB to load. Twenty
+ * stages sharing a `requires` of a hundred values by alias are 2,000.
+ */
+const MAX_REPEATED_NODES = 10_000;
+
+/**
+ * Throws at the first alias (in document order) past which all aliases together repeat more than
+ * MAX_REPEATED_NODES nodes. Runs after checkResolvedDepth: no alias is endless, and the recursion
+ * is at most MAX_YAML_DEPTH deep.
+ */
+function checkExpansion(
+  doc: Document.Parsed,
+  fail: (node: { range?: [number, number, number] | null } | null | undefined, message: string) => Error,
+): void {
+  const sizes = new Map<unknown, number>();
+  // Nodes a part stands for, its aliases resolved.
+  const size = (node: unknown): number => {
+    const target = isAlias(node) ? node.resolve(doc) : node;
+    if (!isCollection(target)) return 1;
+    const known = sizes.get(target);
+    if (known !== undefined) return known;
+    let total = 1;
+    for (const item of target.items) total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+    sizes.set(target, total);
+    return total;
+  };
+  let repeated = 0;
+  visit(doc, {
+    Alias(_key, alias) {
+      repeated += size(alias);
+      if (repeated > MAX_REPEATED_NODES)
+        throw fail(
+          alias,
+          `aliases repeat more than ${MAX_REPEATED_NODES.toLocaleString('en-US')} lists, maps and values of the document; expected a contract that shares a few settings by alias, not a YAML expansion (write long lists once)`,
+        );
+      return undefined;
+    },
+  });
 }
 
 /** Most aliases a contract may resolve: enough for any real one, too few for an expansion bomb. */

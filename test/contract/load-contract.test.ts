@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contractJsonSchema } from '../../src/contract/json-schema.js';
-import { validateContract } from '../../src/contract/load-contract.js';
+import { validateContract, validateContractInForce } from '../../src/contract/load-contract.js';
 import { nearestKey } from '../../src/contract/schema-issues.js';
 import { starterContract } from '../../src/contract/starter-contract.js';
 import { contractErrorOf } from '../support/builders.js';
@@ -223,6 +223,22 @@ stages:
     expect(merged.message).toMatch(/^tollgate\.yaml:5:12: stages\.dev\.purpose: expected string/);
     const numbered = contractErrorOf(`${head}stages:\n  1:\n    purpose: 5\n`);
     expect(numbered.message).toMatch(/^tollgate\.yaml:6:14: stages\.1\.purpose: expected string/);
+  });
+
+  // Loaded before: 99 aliases of one list of 1,000 items are 99,000 items, and a list of 100,000
+  // items so shared by 99 stages took a 200 KB contract 13 s and 470 MB to load, at every command.
+  it('refuses aliases that repeat more of the document than any contract shares, at the alias', () => {
+    const list = Array.from({ length: 1000 }, (_, i) => `c${i}.yaml`).join(', ');
+    const stages = Array.from({ length: 99 }, (_, i) => `  s${i}: { purpose: p, config: *files }`);
+    const text = `version: 1\npipeline: shop\nartifact: { type: file }\nx-files: &files [${list}]\nstages:\n${stages.join('\n')}\n`;
+    expect(contractErrorOf(text).message).toBe(
+      'tollgate.yaml:15:29: aliases repeat more than 10,000 lists, maps and values of the document; expected a contract that shares a few settings by alias, not a YAML expansion (write long lists once)',
+    );
+    const shared = stages.slice(0, 9).join('\n');
+    const fits = `version: 1\npipeline: shop\nartifact: { type: file }\nx-files: &files [${list}]\nstages:\n${shared}\n`;
+    expect(Object.keys(validateContract(fits, 'tollgate.yaml').stages)).toHaveLength(9);
+    // A contract an older Tollgate pinned still reads, so its admins can replace it.
+    expect(Object.keys(validateContractInForce(text, 'tollgate.yaml', '.').stages)).toHaveLength(99);
   });
 
   it('finds near keys only when they are close', () => {
