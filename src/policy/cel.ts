@@ -121,7 +121,7 @@ export function checkRule(source: string): RuleCheck {
     return { ok: false, message: `CEL: ${describeCelError(error, source)}` };
   }
   if (!result.valid) return { ok: false, message: `CEL: ${describeCelError(result.error, source)}` };
-  const hasProblem = checkHasOperands(source) ?? checkPatterns(source);
+  const hasProblem = checkHasOperands(source) ?? checkPatterns(source) ?? checkTextOrder(source);
   if (hasProblem) return { ok: false, message: `CEL: ${hasProblem}` };
   const { depth } = analyseComprehensions(source);
   if (depth > MAX_COMPREHENSION_DEPTH)
@@ -256,6 +256,31 @@ function checkPatterns(source: string): string | undefined {
     return unsafe === undefined
       ? undefined
       : `the pattern ${JSON.stringify(pattern.args)} of matches() (column ${column} of the expression) ${unsafe}`;
+  });
+}
+
+const ORDERINGS = new Set(['<', '<=', '>', '>=']);
+const NUMBER_TEXT = /^[-+]?\d+(\.\d+)?$/;
+
+/**
+ * `<`, `<=`, `>` or `>=` against a number written as text (`artifact.labels.coverage >= "80"`).
+ * Labels are text, and CEL orders text character by character: "9" >= "80" is true, "100" >= "80"
+ * false, so the rule would pass the digest it reads as refusing. Text against text that is no
+ * number (a date, a name) orders as it reads.
+ */
+function checkTextOrder(source: string): string | undefined {
+  return firstNodeProblem(source, (node) => {
+    if (!ORDERINGS.has(node.op) || !Array.isArray(node.args)) return undefined;
+    const index = (node.args as unknown[]).findIndex(
+      (operand) => isNode(operand) && operand.op === 'value' && typeof operand.args === 'string',
+    );
+    const literal = node.args[index] as AstNode | undefined;
+    if (literal === undefined || !NUMBER_TEXT.test(literal.args as string)) return undefined;
+    const text = literal.args as string;
+    const convert = `${text.includes('.') ? 'double' : 'int'}(…)`;
+    const number = text.replace(/^\+/, '');
+    const suggestion = index === 0 ? `${number} ${node.op} ${convert}` : `${convert} ${node.op} ${number}`;
+    return `${JSON.stringify(text)} is a number written as text (column ${literal.start + 1} of the expression): text is ordered character by character, so "9" > "80" and "100" < "80"; compare numbers (${suggestion})`;
   });
 }
 

@@ -65,6 +65,40 @@ describe('people, time and policy sections of the contract', () => {
     ).toContain('tollgate.yaml:22:16');
   });
 
+  // Loaded before, and true for a label "9": labels are text, and text orders digit by digit.
+  it.each([
+    ['artifact.labels.coverage >= "80"', 29, 'int\\(…\\) >= 80'],
+    ['"2" <= artifact.labels.major', 1, '2 <= int\\(…\\)'],
+    ['upstream.staging.actor > "-1.5"', 26, 'double\\(…\\) > -1\\.5'],
+  ])('refuses %s, an order of text against a number written as text', (cel, column, number) => {
+    const rule = BASE.replace(
+      `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
+      `cel: '${cel}'`,
+    );
+    expect(contractErrorOf(rule).message).toMatch(
+      new RegExp(
+        `^tollgate\\.yaml:22:16: .*CEL: ".*" is a number written as text \\(column ${column} of the expression\\): text is ordered character by character, so "9" > "80" and "100" < "80"; compare numbers \\(${number}\\)$`,
+      ),
+    );
+  });
+
+  it('still orders text against text that is no number, and numbers against numbers', () => {
+    for (const cel of [
+      'artifact.labels.release >= "2026-01"',
+      'int(artifact.labels.coverage) >= 80',
+      'artifact.labels.coverage == "80"',
+    ])
+      expect(() =>
+        validateContract(
+          BASE.replace(
+            `cel: 'artifact.labels.?kind.orValue("") != "hotfix" || has(artifact.labels.ticket)'`,
+            `cel: '${cel}'`,
+          ),
+          'tollgate.yaml',
+        ),
+      ).not.toThrow();
+  });
+
   it('reports an unknown time zone at its line with a suggestion', () => {
     const error = contractErrorOf(BASE.replace('tz: Europe/Berlin', 'tz: Europe/Berln'));
     expect(error.message).toMatch(
