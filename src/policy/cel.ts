@@ -609,6 +609,8 @@ export interface RuleProgram {
   run: CompiledRule;
   /** The rule mentions `evidence`, whose conversion to CEL values is the costly part of a context. */
   readsEvidence: boolean;
+  /** The rule reads a timestamp's calendar fields (`getHours`, `getDayOfYear`…), which cel-js reads in the process's zone. */
+  readsWallClock: boolean;
   /** The bound of its steps, as terms over the context's sizes (`estimateRuleSteps`). */
   cost: readonly CostTerm[];
 }
@@ -625,7 +627,12 @@ export function compileRule(
   const run = env().parse(source) as unknown as CompiledRule;
   return {
     ok: true,
-    program: { run, readsEvidence: /\bevidence\b/.test(source), cost: analyseComprehensions(source).cost },
+    program: {
+      run,
+      readsEvidence: /\bevidence\b/.test(source),
+      readsWallClock: /\.get[A-Z]\w*\s*\(/.test(source),
+      cost: analyseComprehensions(source).cost,
+    },
   };
 }
 
@@ -652,13 +659,34 @@ export function evaluateRule(
   const rule = program.run;
   let value: unknown;
   try {
-    value = rule(context);
+    value = program.readsWallClock ? inUtc(() => rule(context)) : rule(context);
   } catch (error) {
     return { ok: false, error: describeCelError(error, source) };
   }
   if (typeof value !== 'boolean')
     return { ok: false, error: `the rule gave ${describeValue(value)}, expected true or false` };
   return { ok: true, value };
+}
+
+/**
+ * Runs `run` with the process in UTC. cel-js reads a zone's wall time (`now.getHours("Europe/Berlin")`)
+ * by printing the timestamp in that zone and parsing the text back in the process's own zone, and
+ * `getDayOfYear()` counts local days: in a zone with daylight saving the text of an hour its clock
+ * skips reads as the hour after (Berlin's 02:30 read as 03:30 on New York's spring-forward night),
+ * so a rule answered differently by machine. UTC skips no hour, so the text reads back as printed.
+ * Evaluation is synchronous: nothing else runs, or starts a process, before the zone is restored.
+ */
+function inUtc<T>(run: () => T): T {
+  const env = globalThis.process?.env;
+  if (env === undefined || env.TZ === 'UTC') return run();
+  const zone = env.TZ;
+  env.TZ = 'UTC';
+  try {
+    return run();
+  } finally {
+    if (zone === undefined) delete env.TZ;
+    else env.TZ = zone;
+  }
 }
 
 function formatSteps(steps: number): string {
