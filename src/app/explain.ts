@@ -10,8 +10,9 @@ import type { Verdict } from '../decision.js';
 import { renderDriftSnapshotText } from '../drift/snapshot.js';
 import { field } from '../errors.js';
 import type { EvidenceData, EvidenceRecord } from '../evidence/evidence.js';
-import { ENTRY } from '../ledger/entry.js';
+import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { PromotionStatus } from '../ledger/ledger-view.js';
+import { isJsonObject } from '../text/json-text.js';
 import { byCodeUnits } from '../text/order.js';
 import { toOneLineText as oneLine } from '../text/terminal-text.js';
 import { artifactNotRegistered } from './artifact-facts.js';
@@ -56,9 +57,24 @@ export interface PassportStage {
   check?: { verdict: Verdict; required: string[] } | { error: string };
 }
 
+/**
+ * The digest a passport was asked by when it is not the one the artifact is kept under: another
+ * digest of the same bytes, recorded in register entry `seq`. `claimedBy` is there when that digest
+ * is the caller's word (`claimed` in the entry: a sha512 sent beside a sha256), not one Tollgate
+ * computed from bytes it read.
+ */
+export interface PassportAskedBy {
+  digest: string;
+  seq: number;
+  claimedBy?: string;
+}
+
 export interface Passport {
-  /** With the other registered artifacts of the same short digest, when there are any. */
-  artifact: Artifact & { registeredBy?: string; lookalikes?: Lookalike[] };
+  /**
+   * With the other registered artifacts of the same short digest, when there are any, and the
+   * digest it was asked by when that is not its own.
+   */
+  artifact: Artifact & { registeredBy?: string; lookalikes?: Lookalike[]; askedBy?: PassportAskedBy };
   evidence: PassportEvidence[];
   stages: PassportStage[];
 }
@@ -97,6 +113,7 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
   const read = await readArtifactFactsByAnyDigest(store, ctx.contract.pipeline, checked);
   if (!read) throw artifactNotRegistered(ctx.contract.pipeline, checked);
   const { artifact, evidence: records, entries, ledger: view, lookalikes } = read;
+  const askedBy = checked === artifact.digest ? undefined : askedByOf(entries, checked);
   const evidence = [...records]
     .sort((a, b) => byCodeUnits(a.recordedAt, b.recordedAt))
     .map((record) => ({
@@ -159,10 +176,30 @@ export async function explainArtifact(ctx: AppRequest, digest: string): Promise<
       ...artifact,
       ...(view.registeredBy === undefined ? {} : { registeredBy: view.registeredBy }),
       ...(lookalikes.length ? { lookalikes } : {}),
+      ...(askedBy === undefined ? {} : { askedBy }),
     },
     evidence,
     stages,
   };
+}
+
+/**
+ * The register entry that recorded `digest` beside the artifact's own, and whether that digest was
+ * the caller's word (`claimed`): a passport asked by a sha512 the server never hashed says so, as
+ * the register entry does, instead of reading as if Tollgate had linked the bytes itself.
+ */
+function askedByOf(entries: readonly ChainedEntry[], digest: string): PassportAskedBy | undefined {
+  const colon = digest.indexOf(':');
+  const algorithm = digest.slice(0, colon);
+  const hex = digest.slice(colon + 1);
+  for (const entry of entries) {
+    if (entry.kind !== ENTRY.register) continue;
+    const { digests, claimed } = entry.payload;
+    if (!isJsonObject(digests) || !Object.hasOwn(digests, algorithm) || digests[algorithm] !== hex) continue;
+    const byWord = Array.isArray(claimed) && claimed.includes(algorithm);
+    return { digest, seq: entry.seq, ...(byWord ? { claimedBy: entry.actor } : {}) };
+  }
+  return undefined;
 }
 
 /**
@@ -180,6 +217,13 @@ export function renderPassport(passport: Passport): string {
   lines.push(
     `  registered ${artifact.registeredAt}${artifact.registeredBy ? ` by ${oneLine(artifact.registeredBy)}` : ''} from ${oneLine(artifact.source)}`,
   );
+  const asked = artifact.askedBy;
+  if (asked)
+    lines.push(
+      asked.claimedBy === undefined
+        ? `  asked by ${asked.digest}: read from the same bytes (register entry #${asked.seq})`
+        : `  asked by ${asked.digest}: claimed by ${oneLine(asked.claimedBy)} beside it (register entry #${asked.seq}); Tollgate did not read the bytes, so the link rests on that word`,
+    );
   if (artifact.lookalikes?.length)
     lines.push(`  WARNING ${oneLine(describeLookalikes(artifact.lookalikes))}: compare the full digest`);
   lines.push('', `evidence (${passport.evidence.length})`);

@@ -105,6 +105,27 @@ describe('a remote register --file', () => {
     expect(promoted.stderr).toMatch(/^promoted sha256:\S+ into dev: ledger entry #\d+/);
   });
 
+  it('explains the sha512 the server took on the callers word as claimed, and the one read here as read', async () => {
+    for (const run of [local, remote]) expect((await run(['register', '--file', 'app.tgz'])).code).toBe(0);
+    const there = await remote(['explain', SHA512]);
+    expect(there.code, there.stderr).toBe(0);
+    expect(there.stdout).toMatch(/^artifact sha256:/);
+    expect(there.stdout).toContain(
+      `  asked by ${SHA512}: claimed by tester beside it (register entry #1); Tollgate did not read the bytes, so the link rests on that word`,
+    );
+    const json = JSON.parse((await remote(['explain', SHA512, '--json'])).stdout);
+    expect(json.artifact).toMatchObject({
+      digest: SHA256,
+      askedBy: { digest: SHA512, seq: 1, claimedBy: 'tester' },
+    });
+    const here = await local(['explain', SHA512]);
+    expect(here.code, here.stderr).toBe(0);
+    expect(here.stdout).toContain(`  asked by ${SHA512}: read from the same bytes (register entry #1)`);
+    expect(here.stdout).not.toContain('claimed');
+    // Asked by the digest it is kept under, the passport names no other.
+    expect((await remote(['explain', SHA256])).stdout).not.toContain('asked by');
+  });
+
   it('refuses a malformed sha512 with 400 naming the field, and stores nothing', async () => {
     const digest = fakeDigest('malformed sha512');
     const good = createHash('sha512').update('x').digest('hex');

@@ -34,6 +34,14 @@ export function PassportView(props: { pipeline: string; digest: string; version:
             {p.artifact.registeredBy ? ` by ${p.artifact.registeredBy}` : ''}. Full digest:{' '}
             <code class="wrap">{p.artifact.digest}</code>
           </p>
+          {p.artifact.askedBy ? (
+            <p class={p.artifact.askedBy.claimedBy === undefined ? 'muted' : 'notice'}>
+              Asked by <code class="wrap">{p.artifact.askedBy.digest}</code>:{' '}
+              {p.artifact.askedBy.claimedBy === undefined
+                ? `read from the same bytes (register entry #${p.artifact.askedBy.seq}).`
+                : `claimed by ${p.artifact.askedBy.claimedBy} beside it (register entry #${p.artifact.askedBy.seq}); Tollgate did not read the bytes, so the link rests on that word.`}
+            </p>
+          ) : null}
           <h2>Stages</h2>
           <table>
             <thead>
