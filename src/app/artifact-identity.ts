@@ -118,3 +118,41 @@ export async function readArtifactFactsByAnyDigest(
   const key = await registeredKeyOf(reader, pipeline, digest).catch(() => undefined);
   return key === undefined ? undefined : readArtifactFacts(reader, pipeline, key);
 }
+
+/** One digest that register entries tie to more than one artifact (see {@link digestConflictsOf}). */
+export interface DigestConflict {
+  /** The digest, `algorithm:hex`. */
+  digest: string;
+  /** Each artifact it names, with the first register entry that ties it there, in ledger order. */
+  artifacts: Array<{ artifact: string; seq: number }>;
+}
+
+/**
+ * The digests that name more than one artifact in `registers` (the pipeline's register entries,
+ * oldest first): as the key an artifact is registered under, or recorded in a register entry's
+ * `digests` beside another key. One set of bytes is one artifact, so a digest of two artifacts is
+ * a claim that was wrong: possible in ledgers written before a sha512 the caller gave was refused
+ * when it named a known artifact (ARTIFACT_DIGEST_CONFLICT). A lookup by that digest answers with
+ * one of them; the ledger cannot be repaired, so `ledger verify` names them for a person to judge.
+ */
+export function digestConflictsOf(registers: readonly ChainedEntry[]): DigestConflict[] {
+  const named = new Map<string, Map<string, number>>();
+  const note = (digest: string, artifact: string, seq: number) => {
+    const artifacts = named.get(digest) ?? new Map<string, number>();
+    named.set(digest, artifacts);
+    if (!artifacts.has(artifact)) artifacts.set(artifact, seq);
+  };
+  for (const entry of registers) {
+    if (entry.kind !== ENTRY.register || !entry.artifact) continue;
+    note(entry.artifact, entry.artifact, entry.seq);
+    const { digests } = entry.payload;
+    if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) continue;
+    for (const [algorithm, hex] of Object.entries(digests))
+      if (typeof hex === 'string') note(`${algorithm}:${hex}`, entry.artifact, entry.seq);
+  }
+  const conflicts: DigestConflict[] = [];
+  for (const [digest, artifacts] of named)
+    if (artifacts.size > 1)
+      conflicts.push({ digest, artifacts: [...artifacts].map(([artifact, seq]) => ({ artifact, seq })) });
+  return conflicts;
+}

@@ -7,6 +7,7 @@ import { type LedgerReader, readOnce } from '../ledger/ledger-store.js';
 import { type LedgerView, type PromotionRecord, stageStatusOf } from '../ledger/ledger-view.js';
 import { stageNowOf } from '../ledger/overview-index.js';
 import { readArtifactHistory } from './artifact-facts.js';
+import { type DigestConflict, digestConflictsOf } from './artifact-identity.js';
 import type { AppRequest } from './services.js';
 
 /** A gate overridden at a promotion: who, which gate, why. */
@@ -167,13 +168,26 @@ async function readStageHistory(
   return out;
 }
 
-/** `tollgate ledger verify`: recomputes the chain of the contract's pipeline. */
+/**
+ * `tollgate ledger verify`: recomputes the chain of the contract's pipeline. An intact chain is
+ * also read for digests its register entries tie to two artifacts (`digestConflicts`, a warning
+ * like `timeBackwards`: an append-only ledger cannot be repaired).
+ */
 export async function verifyLedger(
   ctx: AppRequest,
-): Promise<ChainVerdict & { pipeline: string; location: string }> {
+): Promise<ChainVerdict & { pipeline: string; location: string; digestConflicts?: DigestConflict[] }> {
   const store = await ctx.services.store();
-  const verdict = await store.verify(ctx.contract.pipeline);
-  return { ...verdict, pipeline: ctx.contract.pipeline, location: store.location };
+  const pipeline = ctx.contract.pipeline;
+  const verdict = await store.verify(pipeline);
+  const conflicts = verdict.ok
+    ? digestConflictsOf(await store.unstagedEntries(pipeline, ENTRY.register))
+    : [];
+  return {
+    ...verdict,
+    ...(conflicts.length ? { digestConflicts: conflicts } : {}),
+    pipeline,
+    location: store.location,
+  };
 }
 
 export function assertChainOk(verdict: ChainVerdict): void {

@@ -613,6 +613,17 @@ export const ledgerVerdictSchema = z
       .describe(
         'Entries dated more than 5 minutes before the entry they follow (a warning: the chain is intact)',
       ),
+    digestConflicts: z
+      .array(
+        z.object({
+          digest: z.string(),
+          artifacts: z.array(z.object({ artifact: z.string(), seq: z.number() })),
+        }),
+      )
+      .optional()
+      .describe(
+        'Digests that register entries tie to more than one artifact, each with the first entry tying it there (a warning: the chain is intact)',
+      ),
     pipeline: z.string(),
     location: z.string(),
   })

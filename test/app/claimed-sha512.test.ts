@@ -13,8 +13,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
+import { verifyLedger } from '../../src/app/status.js';
 import { ENTRY } from '../../src/ledger/entry.js';
 import { contractOf, tollgateRejectionOf } from '../support/builders.js';
+import { fakeDigest } from '../support/cli.js';
 import { pipelines } from '../support/pipeline.js';
 import { BACKENDS } from '../support/stores.js';
 
@@ -129,3 +131,81 @@ describe.each(BACKENDS)('a sha512 the caller claims ($name)', (backend) => {
     expect((await checkStage(ci, 'staging', sha256)).artifact.digest).toBe(`sha512:${PASSED}`);
   });
 });
+
+/**
+ * A ledger written before the ARTIFACT_DIGEST_CONFLICT check: a second register entry claimed the
+ * sha512 of an artifact already known, as a version without the check appended it (the artifacts
+ * row and the register entry, through the store). The chain is intact; `ledger verify` names the
+ * sha512, both artifacts and the entries that record it.
+ */
+describe.each(BACKENDS)(
+  'ledger verify of an old ledger where two artifacts claim one sha512 ($name)',
+  (backend) => {
+    it('names the sha512, both artifacts and their register entries, and the chain stays intact', async () => {
+      const { as, store } = await openPipeline(backend, SHOP, { clock: AT });
+      const ci = as('ci', AT);
+      const sha512 = hex('sha512', 'the build that passed staging\n');
+      const first = `sha256:${hex('sha256', 'the build that passed staging\n')}`;
+      await registerArtifact(ci, { digest: first, sha512 });
+      await registerArtifact(ci, { digest: fakeDigest('unrelated') });
+      // What an old version appended for the rebuild, without the conflict check.
+      await store.write('shop', async (tx) => {
+        await tx.insertArtifact(
+          'shop',
+          {
+            digest: REBUILD,
+            labels: {},
+            registeredAt: AT.toISOString(),
+            source: 'digest',
+            digests: { sha512 },
+          },
+          'mallory',
+        );
+        await tx.append('shop', {
+          kind: ENTRY.register,
+          stage: null,
+          artifact: REBUILD,
+          actor: 'mallory',
+          at: AT.toISOString(),
+          payload: { labels: {}, source: 'digest', digests: { sha512 }, claimed: ['sha512'] },
+        });
+      });
+      const verdict = await verifyLedger(ci);
+      expect(verdict.ok).toBe(true);
+      expect(verdict).toMatchObject({
+        digestConflicts: [
+          {
+            digest: `sha512:${sha512}`,
+            artifacts: [
+              { artifact: first, seq: 1 },
+              { artifact: REBUILD, seq: 3 },
+            ],
+          },
+        ],
+      });
+    });
+
+    it('finds nothing on a ledger where each digest names one artifact, however often it is recorded', async () => {
+      const { ci } = await passedBySha512Of(backend);
+      dir = mkdtempSync(join(tmpdir(), 'tollgate-claimed-'));
+      writeFileSync(join(dir, 'app.tgz'), 'the build that passed staging\n');
+      writeFileSync(join(dir, 'other.tgz'), 'another build\n');
+      await registerArtifact(ci, { file: join(dir, 'app.tgz') });
+      await registerArtifact(ci, { file: join(dir, 'app.tgz') });
+      await registerArtifact(ci, { file: join(dir, 'other.tgz') });
+      const digest = `sha256:${hex('sha256', 'build 42\n')}`;
+      await registerArtifact(ci, { digest, sha512: hex('sha512', 'build 42\n') });
+      await registerArtifact(ci, { digest, sha512: hex('sha512', 'build 42\n') });
+      const verdict = await verifyLedger(ci);
+      expect(verdict.ok).toBe(true);
+      expect(verdict).not.toHaveProperty('digestConflicts');
+    });
+  },
+);
+
+async function passedBySha512Of(backend: (typeof BACKENDS)[number]) {
+  const pipeline = await openPipeline(backend, SHOP, { clock: AT });
+  const ci = pipeline.as('ci', AT);
+  await registerArtifact(ci, { digest: `sha512:${PASSED}` });
+  return { ...pipeline, ci };
+}

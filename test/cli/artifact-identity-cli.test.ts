@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENTRY } from '../../src/ledger/entry.js';
+import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { twoStageYaml } from '../support/builders.js';
-import { makeWorkspace, runCli } from '../support/cli.js';
+import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
 
 const CONTRACT = twoStageYaml('      approvals: { count: 1 }', undefined, { first: 'dev' });
 
@@ -90,6 +92,47 @@ describe('one artifact whichever digest names it', () => {
     const status = await run(['status', '--json']);
     expect(status).toContain(app.sha512);
     expect(status).not.toContain(app.sha256);
+  });
+
+  it('warns in ledger verify of an old ledger where a second artifact claimed a known sha512', async () => {
+    const dir = makeWorkspace(CONTRACT);
+    const env = { TOLLGATE_ACTOR: 'ci', TOLLGATE_DATA_DIR: join(dir, 'data') };
+    writeFileSync(join(dir, 'app.tgz'), 'the app\n');
+    const app = digestsOf('the app\n');
+    expect((await runCli(['register', '--file', 'app.tgz'], { cwd: dir, env })).code).toBe(0);
+    const fine = await runCli(['ledger', 'verify'], { cwd: dir, env });
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).not.toContain('WARNING');
+    // A rebuild claiming the app's sha512, appended as a version without the conflict check did.
+    const rebuild = fakeDigest('a rebuild nobody tested');
+    const sha512 = app.sha512.slice('sha512:'.length);
+    const store = await openSqliteStore(join(dir, 'data', 'ledger.db'), { sliceWorker: false });
+    try {
+      await store.write('shop', async (tx) => {
+        const at = new Date().toISOString();
+        await tx.insertArtifact(
+          'shop',
+          { digest: rebuild, labels: {}, registeredAt: at, source: 'digest', digests: { sha512 } },
+          'mallory',
+        );
+        await tx.append('shop', {
+          kind: ENTRY.register,
+          stage: null,
+          artifact: rebuild,
+          actor: 'mallory',
+          at,
+          payload: { labels: {}, source: 'digest', digests: { sha512 }, claimed: ['sha512'] },
+        });
+      });
+    } finally {
+      await store.close();
+    }
+    const verified = await runCli(['ledger', 'verify'], { cwd: dir, env });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('ledger of shop intact: 2 entries');
+    expect(verified.stdout).toContain(
+      `WARNING: ${app.sha512} names 2 artifacts: ${app.sha256} (register entry #1), ${rebuild} (register entry #2); one set of bytes is one artifact`,
+    );
   });
 
   it('refuses upper-case hex, a sha256 of 63 or 65 digits and other algorithms', async () => {

@@ -107,6 +107,14 @@ function printVerdict(
             '\n',
           )}${backwards.count > backwards.first.length ? `\n  … and ${backwards.count - backwards.first.length} more` : ''}`,
       );
+    for (const conflict of verdict.digestConflicts ?? [])
+      write(
+        `WARNING: ${conflict.digest} names ${conflict.artifacts.length} artifacts: ${conflict.artifacts
+          .map((a) => `${a.artifact} (register entry #${a.seq})`)
+          .join(
+            ', ',
+          )}; one set of bytes is one artifact, so one of these was a wrong claim (recorded before Tollgate refused a digest that names a known artifact); compare the bytes before acting on ${conflict.digest}`,
+      );
   } else
     write(
       `ledger of ${verdict.pipeline} BROKEN at ${brokenPart(verdict)}: ${verdict.reason} (${verdict.location})`,
