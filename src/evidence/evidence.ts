@@ -39,6 +39,11 @@ export interface TestSummary {
    */
   ranAt?: string;
   /**
+   * Of `skipped`, the skips the report only declares (a suite's `skipped=`) with no test case for
+   * them (mocha-junit-reporter leaves pending tests out); absent when there are none.
+   */
+  declaredSkipped?: number;
+  /**
    * For results read from a signed test-result statement: `sha256:` of the statement as signed (the
    * DSSE payload), which names one test run whatever file, wrapper or formatting carries it.
    */

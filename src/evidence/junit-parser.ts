@@ -43,6 +43,11 @@ export interface JunitTotals extends TallyCounts {
   /** The latest `timestamp` of a `<testsuite>` or `<testsuites>` (ISO 8601 UTC); absent when none states one. */
   ranAt?: string;
   /**
+   * Of `skipped`, the skips suites only declare (`skipped=`) with no `<testcase>` for them
+   * (mocha-junit-reporter leaves pending tests out); absent when there are none.
+   */
+  declaredSkipped?: number;
+  /**
    * Test cases counted without looking for an earlier run of the same test, because the suites
    * open around them already held `retryMemory` test names. 0 except for giant single-suite reports.
    */
@@ -208,7 +213,9 @@ export async function parseJunit(input: JunitInput, options: ParseJunitOptions =
 export function mergeTotals(list: readonly JunitTotals[], across?: AcrossReports): JunitTotals {
   const merged: JunitTotals = { ...sumCounts(list), repeats: 0, retriesUntracked: 0, files: 0 };
   let duration: number | undefined;
+  let declaredSkipped = 0;
   for (const totals of list) {
+    declaredSkipped += totals.declaredSkipped ?? 0;
     merged.repeats += totals.repeats;
     merged.files += totals.files;
     merged.retriesUntracked += totals.retriesUntracked;
@@ -235,6 +242,7 @@ export function mergeTotals(list: readonly JunitTotals[], across?: AcrossReports
     merged.reruns = reruns;
   }
   if (duration !== undefined) merged.durationSeconds = roundSeconds(duration);
+  if (declaredSkipped > 0) merged.declaredSkipped = declaredSkipped;
   return merged;
 }
 
@@ -282,6 +290,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
   }
   if (totals.durationSeconds !== undefined) summary.durationSeconds = totals.durationSeconds;
   if (totals.ranAt !== undefined) summary.ranAt = totals.ranAt;
+  if (totals.declaredSkipped !== undefined) summary.declaredSkipped = totals.declaredSkipped;
   return summary;
 }
 
@@ -324,6 +333,8 @@ class JunitCounter {
   private rootTime: number | undefined;
   /** The latest suite `timestamp` seen: when the report says it ran. */
   private ranAt: string | undefined;
+  /** Skips closed suites declared beyond the skipped test cases they hold (`unlistedTests`). */
+  private declaredSkipped = 0;
   private testcaseTime = 0;
   private sawTestcaseTime = false;
   /** The open `<testsuite>`/`<testsuites>` elements, innermost last. */
@@ -432,6 +443,7 @@ class JunitCounter {
     const duration = this.rootTime ?? (this.sawTestcaseTime ? this.testcaseTime : undefined);
     if (duration !== undefined) totals.durationSeconds = roundSeconds(duration);
     if (this.ranAt !== undefined) totals.ranAt = this.ranAt;
+    if (this.declaredSkipped > 0) totals.declaredSkipped = this.declaredSkipped;
     return totals;
   }
 
@@ -675,6 +687,7 @@ class JunitCounter {
     add(FAILED, failed, failed === 1 ? 'failure' : 'failures');
     add(ERRORED, errored, errored === 1 ? 'error' : 'errors');
     add(SKIPPED, skipped, 'skipped');
+    this.declaredSkipped += skipped;
     add(PASSED, passed, 'passed');
     const parent = this.suites.at(-1);
     if (parent !== undefined) {

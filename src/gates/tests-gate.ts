@@ -201,7 +201,7 @@ function checkSuite(
   // that crashed before its first test, every test skipped. Only a contract that says so
   // (`minTests: 0`) lets it through. A CDEvent says how the run ended, not how many ran.
   const emptyText =
-    t.tests === 0 ? 'the report holds no test cases' : `all ${t.tests} test case(s) were skipped: none ran`;
+    t.tests === 0 ? 'the report holds no test cases' : allSkippedText(t.tests, record.data.declaredSkipped);
   if (record.format === 'cdevents' || requirement.minTests === 0) {
     if (ran === 0) risks.push({ gate: 'tests', text: `suite ${suite}: ${emptyText}`, evidence: ref });
   } else if (ran === 0 && !shortOfMin) {
@@ -219,6 +219,18 @@ function checkSuite(
     });
   }
   return { validated, risks, required };
+}
+
+/**
+ * A run in which all `tests` were skipped, said as the report says it: skips it only declares
+ * (`declared`, a suite's `skipped=` with no test case, mocha-junit-reporter's pending tests) are
+ * not test cases the report holds.
+ */
+function allSkippedText(tests: number, declared = 0): string {
+  const shown = Math.max(0, tests - declared);
+  if (declared === 0) return `all ${tests} test case(s) were skipped: none ran`;
+  if (shown === 0) return `no test case held, ${declared} declared skipped: none ran`;
+  return `all ${tests} tests were skipped (${shown} test case(s) skipped, ${declared} declared skipped with no test case): none ran`;
 }
 
 /** `tests`: per suite, results present, failures within `maxFailed`, `minTests`, `maxSkipped`, `maxFlaky`, optional `in`, `reruns`. */

@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide.js';
 import type { TestSummary } from '../../src/evidence/evidence.js';
+import { parseJunit, toTestSummary } from '../../src/evidence/junit-parser.js';
 import { contractOf, factsOf, promotion, testEvidence } from '../support/builders.js';
 import { THREE_STAGES } from '../support/cli.js';
 
@@ -234,6 +236,43 @@ describe('tests gate', () => {
     // A minTests the report falls short of says so once, in its own words.
     expect(dev([testEvidence({ suite: 'unit', tests: 0, passed: 0 })]).required.map((r) => r.text)).toEqual([
       'suite unit: 0 tests ran, at least 2 required',
+    ]);
+  });
+
+  it('says skips a report only declares are declared, not test cases', async () => {
+    // mocha-junit-reporter (default options) leaves pending tests out and declares them only in its
+    // root's skipped= (test/fixtures/junit-generated/mocha-junit.input.txt): a run of pending tests.
+    const report = (cases: string, held: number, skipped: number) =>
+      `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="Mocha Tests" time="0.000" tests="${skipped}" failures="0" skipped="${skipped}">
+  <testsuite name="Root Suite" timestamp="2026-12-07T18:55:22" tests="0" time="0.000" failures="0">
+  </testsuite>
+  <testsuite name="cart" timestamp="2026-12-07T18:55:22" tests="${held}" file="cart.spec.js" time="0.000" failures="0">${cases}
+  </testsuite>
+</testsuites>
+`;
+    const lenient = THREE_STAGES.replace('{ suite: integration, maxSkipped: 1 }', '{ suite: integration }');
+    const staging = async (xml: string) => {
+      const totals = await parseJunit({ stream: Readable.from([xml]), name: 'mocha.xml' });
+      const decision = decide(
+        contractOf(lenient),
+        'staging',
+        factsOf({
+          promotions: [promotion('dev')],
+          evidence: [testEvidence({ suite: 'unit' }), testEvidence(toTestSummary(totals, 'integration'))],
+        }),
+      );
+      expect(decision.verdict).toBe('blocked');
+      return decision.required.map((r) => r.text);
+    };
+    expect(await staging(report('', 0, 3))).toEqual([
+      'suite integration: no test case held, 3 declared skipped: none ran, so nothing was tested (minTests: 0 accepts an empty suite)',
+    ]);
+    const held = `
+    <testcase name="cart pays" time="0.000" classname="pays"><skipped/></testcase>
+    <testcase name="cart refunds" time="0.000" classname="refunds"><skipped/></testcase>`;
+    expect(await staging(report(held, 2, 5))).toEqual([
+      'suite integration: all 5 tests were skipped (2 test case(s) skipped, 3 declared skipped with no test case): none ran, so nothing was tested (minTests: 0 accepts an empty suite)',
     ]);
   });
 
