@@ -12,7 +12,7 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)
  * A stated time as ISO 8601 UTC (`2026-12-06T10:00:00.000Z`), or undefined when the value is
  * absent or not an ISO 8601 date-time. A time without a zone (what surefire and pytest write) is
  * read as UTC: two reports of one CI system write their times the same way, and only their order
- * matters.
+ * matters. A leap second (`23:59:60Z`) is read as the last millisecond of its minute.
  * @example statedTime('2026-12-06T11:00:00+01:00') // '2026-12-06T10:00:00.000Z'
  */
 export function statedTime(value: unknown): string | undefined {
@@ -21,7 +21,13 @@ export function statedTime(value: unknown): string | undefined {
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s = '00', fraction = '', zone = 'Z'] = match;
   const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${fraction.slice(0, 4)}${offset}`);
+  // A leap second (second 60, which RFC 3339 allows) has no instant of its own in JavaScript's
+  // time, like POSIX time, and Date refuses it: read as nothing, the report's run order would go
+  // unchecked. It came after :59 and before the next minute: its last millisecond says that.
+  const leap = s === '60';
+  const ms = Date.parse(
+    `${y}-${mo}-${d}T${h}:${mi}:${leap ? '59.999' : `${s}${fraction.slice(0, 4)}`}${offset}`,
+  );
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 

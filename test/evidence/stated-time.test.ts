@@ -19,6 +19,21 @@ describe('statedTime', () => {
   });
 });
 
+describe('a stated leap second', () => {
+  it('reads 23:59:60 as the last instant of its minute, after :59 and before the next minute', async () => {
+    // RFC 3339 allows second 60; JavaScript's Date (POSIX time) has no leap second and refuses it,
+    // so the report read as stating no run time and its run order went unchecked.
+    expect(statedTime('2016-12-31T23:59:60Z')).toBe('2016-12-31T23:59:59.999Z');
+    expect(statedTime('2016-12-31T23:59:60.5Z')).toBe('2016-12-31T23:59:59.999Z');
+    expect(statedTime('2017-01-01T00:59:60+01:00')).toBe('2016-12-31T23:59:59.999Z');
+    expect(statedTime('2016-12-31T23:59:61Z')).toBeUndefined();
+    const report = await junit(
+      '<testsuite name="a" timestamp="2016-12-31T23:59:60"><testcase name="t"/></testsuite>',
+    );
+    expect(toTestSummary(report, 'unit').ranAt).toBe('2016-12-31T23:59:59.999Z');
+  });
+});
+
 describe('the run time each report states', () => {
   it('JUnit: the latest testsuite timestamp, kept across merged files', async () => {
     const a = await junit(
