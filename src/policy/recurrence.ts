@@ -16,6 +16,7 @@ interface RangeRule {
 }
 
 const NUMBER_LISTS: Record<string, RangeRule> = {
+  // RFC 5545 allows 60 (a leap second); refused by name below.
   BYSECOND: { min: 0, max: 60 },
   BYMINUTE: { min: 0, max: 59 },
   BYHOUR: { min: 0, max: 23 },
@@ -25,6 +26,10 @@ const NUMBER_LISTS: Record<string, RangeRule> = {
   BYMONTH: { min: 1, max: 12 },
   BYSETPOS: { min: 1, max: 366, signed: true },
 };
+
+/** Why second 60 is refused, as the window loader says it (src/policy/window-spec.ts). */
+const LEAP_SECOND =
+  "a leap second (:60) has no instant of its own on this clock (JavaScript's time, like POSIX time, has no leap seconds)";
 
 const KNOWN = ['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYDAY', 'WKST', ...Object.keys(NUMBER_LISTS)];
 
@@ -83,6 +88,8 @@ export function parseRecurrence(
   if (parts.UNTIL !== undefined && !/^\d{8}(T\d{6}Z)?$/.test(parts.UNTIL)) {
     return fail(`UNTIL=${parts.UNTIL}: expected a date YYYYMMDD or a UTC date-time YYYYMMDDTHHMMSSZ`);
   }
+  if (parts.UNTIL !== undefined && parts.UNTIL.slice(13, 15) === '60')
+    return fail(`UNTIL=${parts.UNTIL}: ${LEAP_SECOND}; write :59 or the next minute's :00`);
   // The pattern admits 20260230 and 20261340T256161Z, which the expansion library throws on when
   // the window is first evaluated.
   if (parts.UNTIL !== undefined && !isCalendarTime(parts.UNTIL))
@@ -115,6 +122,10 @@ export function parseRecurrence(
         const allowed = range.signed ? `±${range.min}…${range.max}` : `${range.min}…${range.max}`;
         return fail(`${key} value "${item}": expected whole numbers in ${allowed}`);
       }
+      // A rule expanded on a clock without leap seconds never opens at one: a window that never
+      // opens is a freeze that never happens.
+      if (key === 'BYSECOND' && n === 60)
+        return fail(`${key} value "${item}": ${LEAP_SECOND}, so the rule would never open there; use 0…59`);
     }
   }
   const combination = checkCombination(parts);

@@ -38,6 +38,26 @@ describe('leap seconds', () => {
     ).toEqual(['deny.0.start']);
   });
 
+  it('refuses BYSECOND=60 and an UNTIL at second 60 in a rule, naming the leap second', () => {
+    // RFC 5545 allows BYSECOND=60 and second 60; the rule is expanded on a clock without leap
+    // seconds, where no window can open at one.
+    for (const [rrule, value] of [
+      ['FREQ=DAILY;BYHOUR=23;BYMINUTE=59;BYSECOND=60', 'BYSECOND value "60"'],
+      ['FREQ=DAILY;BYSECOND=0,60', 'BYSECOND value "60"'],
+      ['FREQ=DAILY;UNTIL=20161231T235960Z', 'UNTIL=20161231T235960Z'],
+    ]) {
+      const issues = checkWindows({ deny: [{ rrule, duration: '1h', tz: 'UTC' }] });
+      expect(
+        issues.map((issue) => issue.path.join('.')),
+        rrule,
+      ).toEqual(['deny.0.rrule']);
+      expect(issues[0]?.message, rrule).toContain(`${value}: a leap second (:60)`);
+    }
+    expect(checkWindows({ deny: [{ rrule: 'FREQ=DAILY;BYSECOND=59', duration: '1h', tz: 'UTC' }] })).toEqual(
+      [],
+    );
+  });
+
   it('says why --now at a leap second is refused', () => {
     expect(() => resolveClockSetting({ now: '2016-12-31T23:59:60Z' }, {})).toThrow(
       '--now "2016-12-31T23:59:60Z" names a leap second (:60)',
