@@ -536,9 +536,15 @@ const MYSQL_DSN = /(^|[\s"'=])([^\s:@/"']+):([^\s@"']+)@(?=(?:tcp|tcp6|unix|udp)
  * `name=value` pairs of query strings, connection strings (`;`), libpq DSNs (spaces), command-line
  * options (`--db-password=…`, `-Dspring.datasource.password=…`) and `.npmrc` lines
  * (`//registry.npmjs.org/:_authToken=…`, names starting with `_`).
+ *
+ * The names of this and the other shapes of config text below take letters beyond Latin
+ * (`\u00C0-\u1FFF`, `\u2C00-\uFFEF`), surrogate code units included: a look-alike outside the BMP
+ * (mathematical bold `𝐏`, U+1D40F) is two of them, and a name that stopped before it
+ * (`DB_𝐏ASSWORD=…` read as `DB_`) was no secret name, while the same key in a map was one
+ * (`keyWords` folds it by NFKD).
  */
 const PAIR =
-  /(^|[?&;\s"'/:-])([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9 _.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
+  /(^|[?&;\s"'/:-])([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9 _.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,40}?)\s*=\s*('[^']*'|"[^"]*"|[^&;\s"'#]*)/g;
 
 /**
  * A command-line option and its value as two words (`--password hunter2`, `-token 'a b'`): the
@@ -546,7 +552,7 @@ const PAIR =
  * without its dashes, 3 the value (quoted or one word not starting with a dash).
  */
 const SPACED_OPTION =
-  /(^|\s)--?([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,40})\s+('[^']*'|"[^"]*"|[^\s"'-][^\s"']*)/g;
+  /(^|\s)--?([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,40})\s+('[^']*'|"[^"]*"|[^\s"'-][^\s"']*)/g;
 
 /**
  * Whether an unquoted word after a secret option in free text reads as its value rather than prose
@@ -567,7 +573,7 @@ function looksLikeOptionValue(text: string): boolean {
 export function secretOptionName(item: unknown): string | undefined {
   if (typeof item !== 'string') return undefined;
   const option =
-    /^--?([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,40})$/.exec(
+    /^--?([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,40})$/.exec(
       item,
     );
   return option && isSecretKey(option[1]!) ? option[1] : undefined;
@@ -590,7 +596,7 @@ function isSecretPairName(name: string): boolean {
  * value, alone or one line of several. Groups: 1 the name, 2 the value.
  */
 const HEADER_LINE =
-  /^[ \t]*([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,60}):[ \t]+([^\r\n]*[^\s])/gm;
+  /^[ \t]*([A-Za-z\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,60}):[ \t]+([^\r\n]*[^\s])/gm;
 
 /**
  * A YAML line `key: value` whose key may hold `_` and `.` (`db_password: …`, `- admin_password: "…"`,
@@ -599,7 +605,7 @@ const HEADER_LINE =
  * 3 the value to the end of the line.
  */
 const YAML_LINE =
-  /^([ \t]*(?:-[ \t]+)?)([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,80}):[ \t]+([^\r\n]*[^\s])/dgm;
+  /^([ \t]*(?:-[ \t]+)?)([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,80}):[ \t]+([^\r\n]*[^\s])/dgm;
 
 /** A YAML block scalar's indicator (`|`, `>-`, `|2`), maybe with a comment: its lines follow. */
 const BLOCK_INDICATOR = /^[|>][-+1-9]{0,2}(?:[ \t]+#.*)?$/;
@@ -611,7 +617,7 @@ const BLOCK_INDICATOR = /^[|>][-+1-9]{0,2}(?:[ \t]+#.*)?$/;
  * that prose quoting a word (`--result "pass": expected passed`) is not read as one.
  */
 const JSON_MEMBER =
-  /(["'])([A-Za-z_$\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9_.$ \u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,80})\1\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|-?\d[\d.eE+-]*(?=\s*[,}\]]|\s*$))/dg;
+  /(["'])([A-Za-z_$\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9_.$ \u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,80})\1\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|-?\d[\d.eE+-]*(?=\s*[,}\]]|\s*$))/dg;
 
 /**
  * An XML element with a secret name and text inside (`<password>…</password>`, Maven's
@@ -619,7 +625,7 @@ const JSON_MEMBER =
  * the local name, 3 the content.
  */
 const XML_ELEMENT =
-  /<((?:[A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][\w.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]*:)?([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][\w.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]*))(?:\s[^<>]*)?>(<!\[CDATA\[[\s\S]*?\]\]>|[^<]+)<\/\1\s*>/dg;
+  /<((?:[A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][\w.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]*:)?([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][\w.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]*))(?:\s[^<>]*)?>(<!\[CDATA\[[\s\S]*?\]\]>|[^<]+)<\/\1\s*>/dg;
 
 /** .NET's `<add key="ApiKey" value="…"/>`: the value named by its key. Groups: 2 the key, 4 the value. */
 const KEY_VALUE_ATTRIBUTES = /\bkey\s*=\s*(["'])([^"'\n]{1,80})\1\s+value\s*=\s*(["'])([^"'\n]*)\3/dgi;
@@ -629,7 +635,7 @@ const KEY_VALUE_ATTRIBUTES = /\bkey\s*=\s*(["'])([^"'\n]{1,80})\1\s+value\s*=\s*
  * (`requirepass …`, `  password …`, `password "…";`). Groups: 2 the directive, 3 the value.
  */
 const DIRECTIVE_LINE =
-  /^([ \t]*)([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uD7FF\uF900-\uFFEF-]{0,80})[ \t]+("[^"\r\n]*"|'[^'\r\n]*'|[^\s"';#]+)[ \t]*;?[ \t]*$/dgm;
+  /^([ \t]*)([A-Za-z_\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF][A-Za-z0-9_.\u00AD\u00C0-\u1FFF\u200B-\u200D\u2060\u2C00-\uDFFF\uF900-\uFFEF-]{0,80})[ \t]+("[^"\r\n]*"|'[^'\r\n]*'|[^\s"';#]+)[ \t]*;?[ \t]*$/dgm;
 
 /**
  * A line of PostgreSQL's password file, `.pgpass`: `hostname:port:database:username:password`,

@@ -34,6 +34,8 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['パスワード', 'Jap4nesePw'],
   ['비밀번호', 'K0reanPw'],
   ['pass\u200bword', 'Z3roWidth'],
+  // Mathematical alphanumerics (U+1D400…, outside the BMP): NFKD reads them as Latin.
+  ['DB_\u{1D40F}ASSWORD', 'M4thBold'],
 ];
 
 /** Plain keys whose values are config text naming a secret in another script, and a word of it. */
@@ -41,6 +43,8 @@ const TEXTS: ReadonlyArray<readonly [string, string, string, string]> = [
   ['app_env', 'DB_РАSSWORD=', 'T3xtEnv', '\nHOST=db'],
   ['application_yml', 'spring:\n  пароль: ', 'T3xtYaml', '\n  host: db'],
   ['settings_json', '{"db": {"密码": "', 'T3xtJson', '"}}'],
+  ['math_env', 'DB_\u{1D40F}ASSWORD=', 'M4thEnv', '\nHOST=db'],
+  ['math_yml', 'spring:\n  db_\u{1D429}assword: ', 'M4thYaml', '\n  host: db'],
 ];
 
 describe('secret key names in other scripts', () => {
@@ -71,6 +75,15 @@ describe('secret key names in other scripts', () => {
       ['Раssword=hunter2;Server=db', 'Раssword=***;Server=db'],
       ['https://db/?tоken=abc123', 'https://db/?tоken=***'],
       ['数据库密码=hunter2', '数据库密码=***'],
+      // Mathematical bold P (U+1D40F) and p (U+1D429), outside the BMP, in each shape of config text.
+      ['DB_\u{1D40F}ASSWORD=hunter2\nHOST=db', 'DB_\u{1D40F}ASSWORD=***\nHOST=db'],
+      ['spring:\n  db_\u{1D429}assword: hunter2\n', 'spring:\n  db_\u{1D429}assword: ***\n'],
+      ['{"\u{1D429}assword": "hunter2"}', '{"\u{1D429}assword": "***"}'],
+      ['<\u{1D429}assword>hunter2</\u{1D429}assword>', '<\u{1D429}assword>***</\u{1D429}assword>'],
+      ['mysql --\u{1D429}assword hunter2x', 'mysql --\u{1D429}assword ***'],
+      ['X-Api-\u{1D40A}ey: hunter2', 'X-Api-\u{1D40A}ey: ***'],
+      ['\u{1D42B}equirepass hunter2', '\u{1D42B}equirepass ***'],
+      ['<add key="\u{1D400}piKey" value="hunter2"/>', '<add key="\u{1D400}piKey" value="***"/>'],
       // Plain settings of other scripts stay readable.
       ['хост: db.example\nимя: app', 'хост: db.example\nимя: app'],
       ['主机=db', '主机=db'],
