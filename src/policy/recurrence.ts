@@ -122,10 +122,12 @@ export function parseRecurrence(
         const allowed = range.signed ? `±${range.min}…${range.max}` : `${range.min}…${range.max}`;
         return fail(`${key} value "${item}": expected whole numbers in ${allowed}`);
       }
-      // A rule expanded on a clock without leap seconds never opens at one: a window that never
-      // opens is a freeze that never happens.
+      // The expansion library reads it as second 0 of the same minute: a window written to open
+      // at 23:59:60 opened at 23:59:00, a minute early, with no word said.
       if (key === 'BYSECOND' && n === 60)
-        return fail(`${key} value "${item}": ${LEAP_SECOND}, so the rule would never open there; use 0…59`);
+        return fail(
+          `${key} value "${item}": ${LEAP_SECOND}, and the rule would open at second 0 of that minute instead; use 0…59`,
+        );
     }
   }
   const combination = checkCombination(parts);

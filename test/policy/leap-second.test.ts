@@ -39,8 +39,8 @@ describe('leap seconds', () => {
   });
 
   it('refuses BYSECOND=60 and an UNTIL at second 60 in a rule, naming the leap second', () => {
-    // RFC 5545 allows BYSECOND=60 and second 60; the rule is expanded on a clock without leap
-    // seconds, where no window can open at one.
+    // RFC 5545 allows BYSECOND=60 and second 60; rrule-temporal, on a clock without leap seconds,
+    // expanded FREQ=DAILY;BYHOUR=23;BYMINUTE=59;BYSECOND=60 to 23:59:00, a minute early.
     for (const [rrule, value] of [
       ['FREQ=DAILY;BYHOUR=23;BYMINUTE=59;BYSECOND=60', 'BYSECOND value "60"'],
       ['FREQ=DAILY;BYSECOND=0,60', 'BYSECOND value "60"'],
@@ -52,6 +52,7 @@ describe('leap seconds', () => {
         rrule,
       ).toEqual(['deny.0.rrule']);
       expect(issues[0]?.message, rrule).toContain(`${value}: a leap second (:60)`);
+      if (value?.startsWith('BYSECOND')) expect(issues[0]?.message).toContain('second 0 of that minute');
     }
     expect(checkWindows({ deny: [{ rrule: 'FREQ=DAILY;BYSECOND=59', duration: '1h', tz: 'UTC' }] })).toEqual(
       [],
