@@ -217,6 +217,12 @@ function readSamples(list: unknown[], path: string, fail: (p: string, m: string)
     if (!isRecord(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);
     let at: number | undefined;
     if (typeof item.at === 'number' && Number.isFinite(item.at)) at = Math.round(item.at * 1000);
+    // RFC 3339 allows second 60; Date has no instant for it and would call it no time at all.
+    else if (typeof item.at === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:60/i.test(item.at))
+      throw fail(
+        `${where}.at`,
+        `${JSON.stringify(item.at)} names a leap second (:60), which has no instant of its own on this clock (JavaScript's time, like POSIX time, has no leap seconds): use :59 or the next minute's :00`,
+      );
     // A zone is required: JavaScript reads a time without one in the machine's zone, so the same
     // file would move a breach hours into or out of the window on another host. A date that does
     // not exist (February 30, hour 24) is refused rather than rolled over.

@@ -98,6 +98,12 @@ describe('JSON metrics source', () => {
     expect(() => parseJsonMetrics({ series: { x: [{ at: 'yesterday', value: 1 }] } }, 'm.json')).toThrow(
       /series\["x"\]\[0\]\.at: expected an RFC 3339 time/,
     );
+    // RFC 3339 allows second 60, so "not an RFC 3339 time" would be wrong: the leap second is named.
+    expect(() =>
+      parseJsonMetrics({ series: { x: [{ at: '2016-12-31T23:59:60Z', value: 1 }] } }, 'm.json'),
+    ).toThrow(
+      'm.json: series["x"][0].at: "2016-12-31T23:59:60Z" names a leap second (:60), which has no instant of its own on this clock',
+    );
     expect(() => parseJsonMetrics([], 'm.json')).toThrow(/m.json: \(root\)/);
     expect(() => parseJsonMetrics({ series: {}, lookback: 'soon' }, 'm.json')).toThrow(/lookback/);
   });
