@@ -5,6 +5,7 @@
  * (README and docs/dashboard.md show them), otherwise they go to a scratch folder so a test run
  * leaves the checkout as it found it.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -444,6 +445,13 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     await expect(page.locator('main').innerText()).resolves.toContain('PASSED for this digest and stage');
     await expect(page.locator('main').innerText()).resolves.toMatch(/tests\s+junit[\s\S]*suite unit/);
     await shoot(page, 'passport');
+    // Asked by the sha512 register --file read, the passport is v1's and says it was read, not claimed.
+    const sha512 = `sha512:${createHash('sha512').update('shop 1.0.0\n').digest('hex')}`;
+    await open(erin, `#/p/shop/a/${sha512}`);
+    await page.getByRole('heading', { name: /Passport of/ }).waitFor();
+    await expect(page.locator('main').innerText()).resolves.toMatch(
+      new RegExp(`Asked by ${sha512}: read from the same bytes \\(register entry #\\d+\\)`),
+    );
     await open(erin, '#/p/shop/s/prod/health');
     await page.getByRole('heading', { name: 'error rate' }).waitFor();
     await page.locator('svg.chart').waitFor();
