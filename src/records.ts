@@ -15,6 +15,17 @@ export function hasOwnKey(record: object, key: string): boolean {
   return Object.hasOwn(record, key);
 }
 
+/**
+ * `value` as a map (a plain object, not a list or null), or `undefined` for anything else: for
+ * reading data whose shape is not yet known, such as a contract's YAML read as data.
+ * @example mapOf({ a: 1 }) // { a: 1 }; mapOf([1]) // undefined; mapOf(null) ?? {} // {}
+ */
+export function mapOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 /** An empty object with no prototype, safe to index by any name. */
 export function emptyRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;

@@ -30,7 +30,7 @@ import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
 import { isPrincipal, peopleOf } from '../policy/people.js';
-import { hasOwnKey, ownValue } from '../records.js';
+import { hasOwnKey, mapOf, ownValue } from '../records.js';
 import { authorise } from './authorise.js';
 import {
   type AppRequest,
@@ -185,8 +185,6 @@ function requiredGates(data: YamlMap, stage: string): string[] {
 }
 
 type YamlMap = Record<string, unknown>;
-const mapOf = (value: unknown): YamlMap | undefined =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as YamlMap) : undefined;
 
 /** A pin with its text read once ({@link contractData}), for comparing it with others. */
 type ReadPin = PinnedContract & { readonly data: YamlMap };

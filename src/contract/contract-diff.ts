@@ -6,6 +6,7 @@
  * data, as written, so a change is reported in the words of the file.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { mapOf } from '../records.js';
 import { readYamlDocument } from './yaml-document.js';
 
 /** One stage's changes. A stage added lists its requirements as added; one removed, as removed. */
@@ -37,8 +38,8 @@ export interface ContractChanges {
 
 type Data = Record<string, unknown>;
 
-const asMap = (value: unknown): Data =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Data) : {};
+/** `value` as a map, `{}` for anything else: a missing or malformed section compares as empty. */
+const asMap = (value: unknown): Data => mapOf(value) ?? {};
 
 function keysDiffering(before: Data, after: Data, skip: readonly string[] = []): string[] {
   const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
