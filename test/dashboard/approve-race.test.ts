@@ -4,12 +4,12 @@
  * candidate is B now, and the page has not reloaded). Approve on A's card records an approval of
  * A's full digest for prod, and none of B.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   approvalEntries,
-  CHROMIUM,
   chromiumAvailable,
+  launchChromium,
   openSignedIn,
   openWorld,
   type World,
@@ -29,7 +29,7 @@ describe.skipIf(!available)('approving while the candidate changes', { timeout: 
     await world.cli(['promote', 'dev', '--artifact', SHOWN]);
     await world.cli(['promote', 'staging', '--artifact', SHOWN]);
     await world.startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

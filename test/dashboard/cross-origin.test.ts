@@ -7,12 +7,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   approvalEntries,
-  CHROMIUM,
   chromiumAvailable,
+  launchChromium,
   openSignedIn,
   openWorld,
   type World,
@@ -51,7 +51,7 @@ describe.skipIf(!available)('a hostile page of another origin', { timeout: 180_0
     });
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     evil = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/app/open-ledger.js';
 import { ROOT } from '../support/cli.js';
 import {
-  CHROMIUM,
   chromiumAvailable,
+  launchChromium,
   openSignedIn,
   openWorld,
   providerSignIn,
@@ -65,7 +65,7 @@ describe.skipIf(!available)('the dashboard in Chromium', { timeout: 180_000 }, (
     Object.assign(digests, { v0, v1, v2 });
     writeMetrics(world, [0.011, 0.014, 0.012, 0.018, 0.013]);
     await world.startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

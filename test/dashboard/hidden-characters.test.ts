@@ -5,9 +5,9 @@
  * visible `\uXXXX`, in the inbox where an approver reads them and in the pipeline's timeline. And a
  * link from another site to the not-allowed page cannot put its own sentence in the page's mouth.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, openSignedIn, openWorld, type World } from './support.js';
+import { chromiumAvailable, launchChromium, openSignedIn, openWorld, type World } from './support.js';
 
 const available = chromiumAvailable();
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -32,7 +32,7 @@ describe.skipIf(!available)('hidden characters in the dashboard', { timeout: 180
     await world.cli(['promote', 'dev', '--artifact', DIGEST]);
     await world.cli(['promote', 'staging', '--artifact', DIGEST]);
     await world.startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

@@ -11,11 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import { openLoginServer, type TestServer } from '../server/support.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-provider.js';
-import { CHROMIUM, chromiumAvailable } from './support.js';
+import { chromiumAvailable, launchChromium } from './support.js';
 
 let browser: Browser | undefined;
 let provider: OpenIdProvider | undefined;
@@ -67,10 +67,7 @@ it.skipIf(!chromiumAvailable())(
     tollgate = await openLoginServer(provider.issuer, `${url}/auth/callback`);
     tls.on('request', getRequestListener(tollgate.app.fetch));
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--ignore-certificate-errors'],
-    });
+    browser = await launchChromium('--ignore-certificate-errors');
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(`${url}/auth/login?return=/api/v1/whoami`);

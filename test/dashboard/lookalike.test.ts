@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import {
   approvalEntries,
-  CHROMIUM,
   chromiumAvailable,
+  launchChromium,
   openSignedIn,
   openWorld,
   type World,
@@ -43,7 +43,7 @@ describe.skipIf(!available)('look-alike digests in the dashboard', { timeout: 18
     await world.cli(['promote', 'dev', '--artifact', IMPOSTOR]);
     await world.cli(['promote', 'perf', '--artifact', IMPOSTOR]);
     await world.startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

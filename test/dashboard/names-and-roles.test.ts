@@ -12,13 +12,13 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import {
   approvalEntries,
-  CHROMIUM,
   chromiumAvailable,
+  launchChromium,
   openSignedIn,
   openWorld,
   type World,
@@ -65,7 +65,7 @@ describe.skipIf(!available)('long names and a reader, as people see them', { tim
         .replace('pipelines: [billing]', `pipelines: [billing, ${PIPELINE}]`),
     );
     await world.startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

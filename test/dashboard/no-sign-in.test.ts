@@ -5,24 +5,22 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { ROOT, startServe } from '../support/cli.js';
-import { CHROMIUM, chromiumAvailable } from './support.js';
+import { chromiumAvailable, withChromium } from './support.js';
 
 it.skipIf(!chromiumAvailable())('says sign-in is not set up when the server has none', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-no-login-'));
   cpSync(join(ROOT, 'examples/checkout'), dir, { recursive: true });
   const server = await startServe(['--contract', 'tollgate.yaml'], { cwd: dir });
-  let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/#/p/checkout`);
-    await page.getByRole('heading', { name: 'Sign-in is not set up on this server' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/');
+    await withChromium(async (browser) => {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/#/p/checkout`);
+      await page.getByRole('heading', { name: 'Sign-in is not set up on this server' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/');
+    });
   } finally {
-    await browser?.close();
     await server.stop('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,10 +6,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.js';
-import { CHROMIUM, chromiumAvailable } from './support.js';
+import { chromiumAvailable, withChromium } from './support.js';
 
 let dir: string;
 let digest: string;
@@ -91,8 +90,7 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
   });
 
   it.skipIf(!chromiumAvailable())('opens from file:// with no server and shows the views', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    try {
+    await withChromium(async (browser) => {
       const page = await browser.newPage();
       const requests: string[] = [];
       page.on('request', (req) => requests.push(req.url()));
@@ -133,8 +131,6 @@ describe('tollgate report --html', { timeout: 180_000 }, () => {
           return (window as unknown as { __ran?: boolean }).__ran === true;
         }),
       ).toBe(false);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { openStore } from '../../src/app/open-ledger.js';
 import type { ChainedEntry } from '../../src/ledger/entry.js';
 import { ENTRY } from '../../src/ledger/entry.js';
@@ -16,7 +16,7 @@ import { type OpenIdProvider, startOpenIdProvider } from '../support/openid-prov
 import { startOnFreePort } from '../support/ports.js';
 import { serviceAvailable } from '../support/services.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** True when Chromium can be driven; otherwise skips (or fails under TOLLGATE_REQUIRE_SERVICES=1). */
 export function chromiumAvailable(): boolean {
@@ -25,6 +25,24 @@ export function chromiumAvailable(): boolean {
     existsSync(CHROMIUM),
     `${CHROMIUM} is missing (bash scripts/ci/install-chromium.sh installs Debian's chromium)`,
   );
+}
+
+/**
+ * Starts Chromium for a test, without its sandbox (which needs privileges a CI container lacks);
+ * `args` adds switches. The caller closes it, as {@link withChromium} does.
+ */
+export function launchChromium(...args: string[]): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...args] });
+}
+
+/** Runs `use` with a Chromium of its own ({@link launchChromium}), closed afterwards whatever happens. */
+export async function withChromium<T>(use: (browser: Browser) => Promise<T>): Promise<T> {
+  const browser = await launchChromium();
+  try {
+    return await use(browser);
+  } finally {
+    await browser.close();
+  }
 }
 
 /** Secret values in the stages' config: they must never reach the page or an API answer. */
