@@ -199,34 +199,36 @@ export function requestUnder(store: LedgerStore, principal: string, contract: Co
 }
 
 /**
- * The store and scratch folder of the running test, both disposed after it (the `afterEach` is
- * registered here): `open(backend)` opens the store, `scratch(prefix)` makes the folder.
+ * The stores and scratch folder of the running test, all disposed after it (the `afterEach` is
+ * registered here, and disposes the stores in the order they were opened): `open(backend)` opens a
+ * store (a test may open several), `scratch(prefix)` makes the folder.
  */
 export function storePerTest() {
-  let handle: StoreHandle | undefined;
+  const handles: StoreHandle[] = [];
   let dir: string | undefined;
   afterEach(async () => {
-    await handle?.dispose();
-    handle = undefined;
+    for (const handle of handles.splice(0)) await handle.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   });
   return {
     async open(backend: Backend): Promise<StoreHandle> {
-      handle = await backend.open();
+      const handle = await backend.open();
+      handles.push(handle);
       return handle;
     },
     /** Disposes after the test a store opened elsewhere (a test server's). */
     adopt(opened: StoreHandle): StoreHandle {
-      handle = opened;
-      return handle;
+      handles.push(opened);
+      return opened;
     },
     scratch(prefix: string): string {
       dir = mkdtempSync(join(tmpdir(), prefix));
       return dir;
     },
-    /** The store this test opened. */
+    /** The store this test opened last. */
     get handle(): StoreHandle {
+      const handle = handles.at(-1);
       if (handle === undefined) throw new Error('no store opened in this test');
       return handle;
     },

@@ -2,10 +2,9 @@
  * Attacker round 10 on signatures and VSAs: verdicts that were signed by the right key and are
  * still not evidence of what they are shown for.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
 import { rollbackStage } from '../../src/app/rollback.js';
@@ -14,20 +13,16 @@ import { verifyVerdictFile } from '../../src/app/signing.js';
 import { vsaRevoked } from '../../src/app/vsa.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { fakeDigest } from '../support/cli.js';
-import { type StoreHandle, sqliteBackend } from '../support/stores.js';
+import { sqliteBackend, storePerTest } from '../support/stores.js';
 import { keyPairFiles, vsaContractText, vsaRequest } from './helpers.js';
 
 const A = fakeDigest('a10round');
 const B = fakeDigest('b10round');
 
+const scope = storePerTest();
 let dir: string;
-const handles: StoreHandle[] = [];
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-round10-'));
-});
-afterEach(async () => {
-  for (const handle of handles.splice(0)) await handle.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  dir = scope.scratch('tollgate-round10-');
 });
 
 function requestFor(store: LedgerStore, env: Environment, minute: number, pipeline = 'shop') {
@@ -40,9 +35,7 @@ function verifierKey(): { env: Environment; publicFile: string } {
 }
 
 async function ledger(): Promise<LedgerStore> {
-  const handle = await sqliteBackend.open();
-  handles.push(handle);
-  return handle.store;
+  return (await scope.open(sqliteBackend)).store;
 }
 
 describe('a VSA placed against the ledger at hand', () => {

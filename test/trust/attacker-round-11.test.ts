@@ -5,7 +5,7 @@
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app/create-services.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
@@ -22,7 +22,7 @@ import { verifyBundleFile } from '../../src/trust/verify-bundle.js';
 import { signVsa } from '../../src/trust/vsa.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest } from '../support/cli.js';
-import { type StoreHandle, sqliteBackend } from '../support/stores.js';
+import { type StoreHandle, sqliteBackend, storePerTest } from '../support/stores.js';
 import { statementAbout, tempDir, writeTemp } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -81,16 +81,11 @@ stages:
   dev: { purpose: dev }
 `;
 
-const handles: StoreHandle[] = [];
-afterEach(async () => {
-  for (const handle of handles.splice(0)) await handle.dispose();
-});
+const scope = storePerTest();
 
 /** A fresh SQLite ledger, disposed of after the test. */
-async function openLedger(): Promise<StoreHandle> {
-  const handle = await sqliteBackend.open();
-  handles.push(handle);
-  return handle;
+function openLedger(): Promise<StoreHandle> {
+  return scope.open(sqliteBackend);
 }
 
 /** A request as `ci` on the shop pipeline at `minute` past midnight, 1 December 2026. */

@@ -2,10 +2,9 @@
  * Attacker round 12 on VSAs: a verdict signed by the right key, for the right digest and stage, made
  * under rules the contract in force has changed for that stage since.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { updateContract } from '../../src/app/contract-pin.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
@@ -13,7 +12,7 @@ import type { Environment } from '../../src/app/services.js';
 import { verifyVerdictFile } from '../../src/app/signing.js';
 import { vsaRevoked } from '../../src/app/vsa.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, storePerTest } from '../support/stores.js';
 import { keyPairFiles, vsaRequest } from './helpers.js';
 
 const A = fakeDigest('a12round');
@@ -35,20 +34,12 @@ stages:
 const LOOSE = shop('{ purpose: dev }');
 const WITH_TESTS = shop('{ purpose: dev, requires: { tests: [{ suite: unit }] } }');
 
-let dir: string;
-const handles: StoreHandle[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-round12-'));
-});
-afterEach(async () => {
-  for (const handle of handles.splice(0)) await handle.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const scope = storePerTest();
 
 describe.each(BACKENDS)('a VSA made under an older contract ($name)', (backend) => {
   async function issued() {
-    const handle = await backend.open();
-    handles.push(handle);
+    const handle = await scope.open(backend);
+    const dir = scope.scratch('tollgate-round12-');
     const { privateFile, publicFile } = keyPairFiles(dir, 'verifier');
     const env: Environment = { TOLLGATE_VSA_KEY: privateFile };
     await registerArtifact(vsaRequest(LOOSE, handle.store, env, 1), { digest: A });

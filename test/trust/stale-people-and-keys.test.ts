@@ -5,10 +5,9 @@
  * old promotion carry the digest no further (the `from` gate) and its VSA admit nothing. A key file
  * moved to another path with the same bytes changes whom the contract trusts in nothing, and does not.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordApproval } from '../../src/app/approve.js';
 import { checkStage } from '../../src/app/check.js';
 import { updateContract } from '../../src/app/contract-pin.js';
@@ -21,7 +20,7 @@ import { vsaRevoked } from '../../src/app/vsa.js';
 import { validateContract } from '../../src/contract/load-contract.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { fakeDigest } from '../support/cli.js';
-import { BACKENDS, type StoreHandle } from '../support/stores.js';
+import { BACKENDS, storePerTest } from '../support/stores.js';
 import { keyPairFiles, pemKeyPair } from './helpers.js';
 
 const A = fakeDigest('stale-people');
@@ -51,20 +50,12 @@ stages:
 `;
 }
 
-let dir: string;
-const handles: StoreHandle[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-stale-people-'));
-});
-afterEach(async () => {
-  for (const handle of handles.splice(0)) await handle.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const scope = storePerTest();
 
 describe.each(BACKENDS)('a promotion made under people or keys changed since ($name)', (backend) => {
-  /** A request by `principal` under `yaml` (its files beside it, in `dir`), at 2026-12-01 00:`minute`. */
+  /** A request by `principal` under `yaml` (its files beside it, in the test's folder), at 2026-12-01 00:`minute`. */
   function under(yaml: string, store: LedgerStore, env: Environment, principal: string, minute: number) {
-    const contract = validateContract(yaml, join(dir, 'tollgate.yaml'));
+    const contract = validateContract(yaml, join(scope.dir, 'tollgate.yaml'));
     const services = createServices({
       contracts: contractSource([contract]),
       store,
@@ -76,9 +67,8 @@ describe.each(BACKENDS)('a promotion made under people or keys changed since ($n
 
   /** A in staging, approved by alice, its VSA written to a file; `check` verifies it beside the ledger. */
   async function promoted() {
-    const handle = await backend.open();
-    handles.push(handle);
-    const store = handle.store;
+    const { store } = await scope.open(backend);
+    const dir = scope.scratch('tollgate-stale-people-');
     writeKey('keys/ci.pub');
     const { privateFile, publicFile } = keyPairFiles(dir, 'verifier');
     const env: Environment = { TOLLGATE_VSA_KEY: privateFile };
@@ -110,7 +100,7 @@ describe.each(BACKENDS)('a promotion made under people or keys changed since ($n
 
   /** A fresh public key written at `path` (relative to the contract) in place of what was there. */
   function writeKey(path: string): void {
-    const full = join(dir, path);
+    const full = join(scope.dir, path);
     mkdirSync(join(full, '..'), { recursive: true });
     writeFileSync(full, pemKeyPair('ed25519').publicPem);
   }
@@ -159,7 +149,7 @@ describe.each(BACKENDS)('a promotion made under people or keys changed since ($n
   it('stands when the key file moved to another path with the same bytes', async () => {
     const { as, check, fromGate } = await promoted();
     // Whom the contract trusts as ci is the key, not where its file lies.
-    copyFileSync(join(dir, 'keys/ci.pub'), join(dir, 'keys/ci-moved.pub'));
+    copyFileSync(join(scope.dir, 'keys/ci.pub'), join(scope.dir, 'keys/ci-moved.pub'));
     const moved = shop('[alice, bob]', 'keys/ci-moved.pub');
     expect((await updateContract(as('admin', 10, moved))).recorded).toBe(true);
     expect((await fromGate(moved))?.status).toBe('pass');

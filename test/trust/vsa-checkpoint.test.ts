@@ -5,11 +5,10 @@
  * the real store, the real signing and Sigstore's own Merkle verifier as the independent check.
  * Also `requires.checkpoint: true`: the gate says what it needs and never passes without a key.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkStage } from '../../src/app/check.js';
 import { promote } from '../../src/app/promote.js';
 import { registerArtifact } from '../../src/app/register.js';
@@ -27,12 +26,7 @@ import { checkVsaLedger, type VsaLedger } from '../../src/trust/vsa-ledger.js';
 import { openTestServer } from '../server/support.js';
 import { contractOf } from '../support/builders.js';
 import { fakeDigest, makeWorkspace, runCli } from '../support/cli.js';
-import {
-  BACKENDS,
-  deleteEntryBehindTheStore,
-  execBehindTheStore,
-  type StoreHandle,
-} from '../support/stores.js';
+import { BACKENDS, deleteEntryBehindTheStore, execBehindTheStore, storePerTest } from '../support/stores.js';
 import { keyPairFiles, vsaContractText, vsaRequest } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -57,11 +51,11 @@ const A = fakeDigest('avsackpt');
 const B = fakeDigest('bvsackpt');
 const C = fakeDigest('cvsackpt');
 
+const scope = storePerTest();
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-vsa-ckpt-'));
+  dir = scope.scratch('tollgate-vsa-ckpt-');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function keyFile(type: 'ed25519' | 'ec', name: string): { privateFile: string; publicFile: string } {
   return keyPairFiles(dir, name, type === 'ec' ? 'p256' : 'ed25519');
@@ -80,15 +74,7 @@ function requestFor(store: LedgerStore, env: Environment, minute = 0) {
 
 for (const backend of BACKENDS) {
   describe(`VSAs sealed by a checkpoint on ${backend.name}`, () => {
-    const handles: StoreHandle[] = [];
-    const open = async () => {
-      const handle = await backend.open();
-      handles.push(handle);
-      return handle;
-    };
-    afterEach(async () => {
-      for (const handle of handles.splice(0)) await handle.dispose();
-    });
+    const open = () => scope.open(backend);
 
     /** Registers and promotes `digest` into dev; returns the result and the VSA written to a file. */
     async function promoteDev(store: LedgerStore, env: Environment, digest: string, minute: number) {
