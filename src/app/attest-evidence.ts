@@ -15,7 +15,7 @@ import {
   type ExpectedEvidence,
   normaliseDetected,
 } from '../evidence/normalise-evidence.js';
-import { decodeText } from '../text/byte-order-mark.js';
+import { byteOrderMark, decodeText } from '../text/byte-order-mark.js';
 import type { SignedInput, TrustSet } from '../trust/signed-input.js';
 import type { KnownDigests } from '../trust/statement.js';
 import { assertEvidenceStage, assertReadableFile, recordEvidence, toEvidenceRecord } from './attest.js';
@@ -151,7 +151,11 @@ export async function readWrappedEvidence(
       wanted: expected === undefined ? 'evidence Tollgate reads' : KIND_WORDS[expected],
     });
   } else {
-    inputs = [readSignedInputBytes(bytes, file, readOptions)];
+    // The statement detectFormat parsed is handed on, not parsed again, when it read the text signed
+    // input reads: the bytes as UTF-8, with no byte order mark (signed input reads a UTF-16 file as
+    // UTF-8, and refuses it).
+    const parsed = result.format === 'in-toto' && byteOrderMark(bytes) === undefined ? result : undefined;
+    inputs = [readSignedInputBytes(bytes, file, readOptions, parsed)];
   }
   const items = inputs.map((signed) => {
     const normalised = evidenceOfStatement(signed, file, expected === undefined ? {} : { expected });

@@ -34,7 +34,10 @@ export interface DetectedFormat {
   format: EvidenceFormat;
   /** The parsed JSON value (CycloneDX XML: its JSON document model), so it is not parsed twice; absent for JUnit. */
   value?: unknown;
-  /** SARIF only: the repeated `security-severity` keys read as their worst value (`parseJsonHoldingSarif`). */
+  /**
+   * SARIF, and an in-toto statement whose cosign vuln predicate holds a SARIF log: that log's
+   * repeated `security-severity` keys read as their worst value (`parseJsonHoldingSarif`).
+   */
   merged?: MergedDuplicate[];
 }
 
@@ -199,8 +202,10 @@ export function detectFormat(text: string, file: string): DetectedFormat {
         : `not a known evidence format: ${expected}; found JSON ${describeTop(value)}`,
     );
   }
-  // A statement's own log is read with the statement (src/trust/statement.ts), which parses it again.
-  return merged.length > 0 && format === 'sarif' ? { format, value, merged } : { format, value };
+  // A statement's log's keys go with it to src/trust/signed-input.ts, which reads it without parsing it again.
+  return merged.length > 0 && (format === 'sarif' || format === 'in-toto')
+    ? { format, value, merged }
+    : { format, value };
 }
 
 /** An SPDX 2 YAML document: a top-level `spdxVersion:` key (YAML's spelling of the JSON field). */

@@ -46,7 +46,13 @@ export type DocumentResult =
    * in-toto statement, DSSE envelope, Sigstore bundle or a list of them: unwrap in src/trust,
    * then normalisePredicate.
    */
-  | { type: 'wrapped'; format: 'in-toto' | 'dsse' | 'sigstore-bundle' | 'attestation-list'; value: unknown }
+  | {
+      type: 'wrapped';
+      format: 'in-toto' | 'dsse' | 'sigstore-bundle' | 'attestation-list';
+      value: unknown;
+      /** A statement's SARIF log's repeated keys, as `detectFormat` read them. */
+      merged?: MergedDuplicate[];
+    }
   /** JUnit XML: read by the tests parser. */
   | { type: 'junit'; format: 'junit' };
 
@@ -101,7 +107,7 @@ export function normaliseDetected(
     format === 'sigstore-bundle' ||
     format === 'attestation-list'
   ) {
-    return { type: 'wrapped', format, value };
+    return { type: 'wrapped', format, value, ...(detected.merged && { merged: detected.merged }) };
   }
   if (format === 'cyclonedx') {
     const isVex = isVexOnly(value);

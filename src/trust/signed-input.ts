@@ -9,7 +9,7 @@ import { TollgateError } from '../errors.js';
 import { isAttestationList, sarifLogAt } from '../evidence/detect-format.js';
 import type { EvidenceSigner } from '../evidence/evidence.js';
 import { parseJsonHoldingSarif } from '../evidence/sarif-parser.js';
-import { isJsonObject as isObject } from '../text/json-text.js';
+import { isJsonObject as isObject, type MergedDuplicate } from '../text/json-text.js';
 import { IN_TOTO_PAYLOAD_TYPE, looksLikeEnvelope, parseEnvelope, verifyEnvelope } from './dsse.js';
 import type { SigstoreIdentity } from './identity.js';
 import type { NamedKey } from './keys.js';
@@ -93,24 +93,50 @@ function digestOf(bytes: Uint8Array): string {
 }
 
 /**
+ * The JSON of an input's UTF-8 text as `detectFormat` parsed it (src/evidence/detect-format.ts):
+ * the value, and the repeated `security-severity` keys of the SARIF log a statement holds.
+ */
+export interface ParsedInput {
+  value: unknown;
+  merged?: MergedDuplicate[];
+}
+
+/**
  * Reads an in-toto input from bytes already in memory. A signed input whose signature verifies
  * with none of the trusted signers is refused (SIGNATURE_INVALID); when the contract trusts no
  * signer at all, signed input is accepted as unsigned (its signer is null).
+ * @param parsed the JSON of `bytes` as `detectFormat` parsed it from their UTF-8 text (they had no
+ * byte order mark): a plain statement is then not parsed again.
  * @throws TollgateError EVIDENCE_INVALID, EVIDENCE_SUBJECT_MISMATCH, SIGNATURE_INVALID
  */
 export function readSignedInputBytes(
   bytes: Buffer,
   source: string,
   options: ReadSignedInputOptions,
+  parsed?: ParsedInput,
 ): SignedInput {
   const sourceDigest = digestOf(bytes);
   // A SARIF log in the file's own text is a plain statement's (read below as the statement, after a
-  // bundle or an envelope, whose payload is parsed on its own): anywhere else a repeated key is refused.
-  const { value, merged } = parseJsonHoldingSarif(bytes.toString('utf8'), source, (parsed) =>
-    looksLikeBundle(parsed) || looksLikeEnvelope(parsed) ? undefined : sarifLogAt(parsed),
-  );
+  // bundle or an envelope, whose payload is parsed on its own): anywhere else a repeated key is
+  // refused. detectFormat parses all but bundles and envelopes by that rule, so what it parsed of
+  // them stands.
+  const { value, merged = [] } =
+    parsed !== undefined && !isWrapper(parsed.value)
+      ? parsed
+      : parseJsonHoldingSarif(bytes.toString('utf8'), source, (json) =>
+          isWrapper(json) ? undefined : sarifLogAt(json),
+        );
   const input = readSignedInputValue(value, source, sourceDigest, options);
   return merged.length > 0 ? { ...input, statement: { ...input.statement, merged } } : input;
+}
+
+/**
+ * True when `value` is read as a Sigstore bundle or a DSSE envelope (whatever its `_type`). For
+ * any other value `detectFormat` reads a SARIF log's repeated keys by the rule used here, so the
+ * value it parsed is the one this module would.
+ */
+function isWrapper(value: unknown): boolean {
+  return looksLikeBundle(value) || looksLikeEnvelope(value);
 }
 
 /**

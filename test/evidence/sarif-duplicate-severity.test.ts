@@ -4,13 +4,16 @@
  * worst of its scores; every other duplicate key is still refused at its line and column.
  */
 import { describe, expect, it } from 'vitest';
+import { attestEvidence } from '../../src/app/attest-evidence.js';
 import { evidenceOfStatement } from '../../src/app/attest-statement.js';
+import { registerArtifact } from '../../src/app/register.js';
 import type { VulnerabilitySummary } from '../../src/evidence/evidence.js';
 import { normaliseDocument } from '../../src/evidence/normalise-evidence.js';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/trust/dsse.js';
 import { loadPrivateKey, loadPublicKey } from '../../src/trust/keys.js';
 import { readSignedInputBytes } from '../../src/trust/signed-input.js';
-import { tollgateErrorOf } from '../support/builders.js';
+import { contractOf, tollgateErrorOf } from '../support/builders.js';
+import { requestUnder, sqliteBackend, storePerTest } from '../support/stores.js';
 import { DIGEST_A, pemKeyPair, statementAbout } from '../trust/helpers.js';
 import { sampleText } from './scan-helpers.js';
 
@@ -36,6 +39,7 @@ function oneRule(properties: string, resultProperties = ''): string {
 }
 
 const COSIGN_VULN = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+const scope = storePerTest();
 
 /**
  * An in-toto statement about DIGEST_A whose cosign vuln predicate holds `result` (JSON text, put in
@@ -175,6 +179,27 @@ describe('dependency-check 12 SARIF with security-severity given twice', () => {
         /^rule "CVE-2024-38816" gives security-severity 2 times \("7\.5", "9\.3"; .*read as the worst, "9\.3" \(runs\[0\]\.tool\.driver\.rules\[0\]\.properties\)$/,
       );
     }
+  });
+
+  it('keeps the caveats when attest scan records the plain statement it sniffed', async () => {
+    const { store } = await scope.open(sqliteBackend);
+    const request = requestUnder(
+      store,
+      'ci',
+      contractOf('version: 1\npipeline: shop\nartifact: { type: file }\nstages:\n  dev: { purpose: dev }\n'),
+    );
+    await registerArtifact(request, { digest: DIGEST_A });
+    const statement = statementHolding(sampleText('dependency-check-12.sarif'));
+    const result = await attestEvidence(request, {
+      artifact: DIGEST_A,
+      expected: 'scan',
+      content: { name: 'dc.intoto.json', bytes: Buffer.from(statement) },
+    });
+    expect(result.wrapper).toBe('in-toto');
+    const scan = result.records[0]?.record.data as VulnerabilitySummary;
+    expect(scan.counts).toEqual(scanOf(sampleText('dependency-check-12.sarif')).counts);
+    expect(scan.caveats).toHaveLength(2);
+    expect(scan.caveats?.[0]).toMatch(/^rule "CVE-2024-38816" gives security-severity 2 times/);
   });
 
   it('refuses every other duplicate key in a statement, the log not read as SARIF included', () => {
