@@ -26,8 +26,8 @@
  * value is compared as written.
  */
 import { inputError } from '../errors.js';
+import { setOwn } from '../records.js';
 import type { ConfigMap } from './types.js';
-import { setOwn } from './yaml-reader.js';
 
 const ASSIGNMENT = /^[ \t\f\v]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=[ \t]*|:[ \t]+)/;
 const QUOTES = new Set(["'", '"', '`']);

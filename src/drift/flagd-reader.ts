@@ -7,8 +7,8 @@
  * as flagd does when it loads the file; flag-set metadata is kept under `$metadata`.
  */
 import { TollgateError } from '../errors.js';
-import type { ConfigMap, ConfigValue } from './types.js';
-import { setOwn } from './yaml-reader.js';
+import { setOwn } from '../records.js';
+import { type ConfigMap, type ConfigValue, isConfigMap } from './types.js';
 
 export interface FlagdRead {
   flags: ConfigMap;
@@ -17,33 +17,33 @@ export interface FlagdRead {
 
 /** True when a parsed document looks like a flagd definition: `flags` holding flag objects with `variants`. */
 export function isFlagdDocument(document: ConfigValue): boolean {
-  if (!isMap(document)) return false;
+  if (!isConfigMap(document)) return false;
   const flags = document.flags;
-  const list = Array.isArray(flags) ? flags : isMap(flags) ? Object.values(flags) : undefined;
+  const list = Array.isArray(flags) ? flags : isConfigMap(flags) ? Object.values(flags) : undefined;
   if (list === undefined || list.length === 0) return false;
-  return list.every((flag) => isMap(flag) && isMap(flag.variants));
+  return list.every((flag) => isConfigMap(flag) && isConfigMap(flag.variants));
 }
 
 /** Normalises one parsed flagd document; a malformed flag is CONFIG_INVALID naming the file and flag. */
 export function readFlagd(document: ConfigValue, file: string): FlagdRead {
-  if (!isMap(document))
+  if (!isConfigMap(document))
     throw invalid(file, 'expected a flagd definition (an object with "flags"), found ' + describe(document));
   const source = document.flags;
   const entries: [string, ConfigValue][] = [];
   if (Array.isArray(source)) {
     source.forEach((flag, index) => {
-      const key = isMap(flag) ? flag.key : undefined;
+      const key = isConfigMap(flag) ? flag.key : undefined;
       if (typeof key !== 'string' || key === '')
         throw invalid(file, `flags[${index}]: expected a "key" string in a flag array`);
       entries.push([key, flag]);
     });
-  } else if (isMap(source)) {
+  } else if (isConfigMap(source)) {
     entries.push(...Object.entries(source));
   } else {
     throw invalid(file, `expected "flags" to be an object or an array, found ${describe(source)}`);
   }
   const evaluators = document.$evaluators ?? {};
-  if (!isMap(evaluators)) {
+  if (!isConfigMap(evaluators)) {
     throw invalid(file, `expected "$evaluators" to be an object, found ${describe(evaluators)}`);
   }
   const flags: ConfigMap = {};
@@ -55,12 +55,12 @@ export function readFlagd(document: ConfigValue, file: string): FlagdRead {
   for (const [key, flag] of entries) {
     if (seen.has(key)) throw invalid(file, `flag "${key}" is defined twice`);
     seen.add(key);
-    if (!isMap(flag)) throw invalid(file, `flag "${key}": expected an object, found ${describe(flag)}`);
+    if (!isConfigMap(flag)) throw invalid(file, `flag "${key}": expected an object, found ${describe(flag)}`);
     const { state, variants, defaultVariant } = flag;
     if (state !== 'ENABLED' && state !== 'DISABLED') {
       throw invalid(file, `flag "${key}": expected "state" ENABLED or DISABLED, found ${describe(state)}`);
     }
-    if (!isMap(variants) || Object.keys(variants).length === 0) {
+    if (!isConfigMap(variants) || Object.keys(variants).length === 0) {
       throw invalid(file, `flag "${key}": expected "variants" to be an object with at least one variant`);
     }
     if (defaultVariant !== undefined && defaultVariant !== null && typeof defaultVariant !== 'string') {
@@ -115,7 +115,7 @@ function resolveReferences(
   }
   if (Array.isArray(value))
     return value.map((item) => resolveReferences(item, evaluators, file, flag, trail, budget));
-  if (!isMap(value)) return value;
+  if (!isConfigMap(value)) return value;
   const out: ConfigMap = {};
   for (const [member, item] of Object.entries(value)) {
     if (member === '$ref' && typeof item === 'string' && Object.hasOwn(evaluators, item)) {
@@ -133,7 +133,7 @@ function resolveReferences(
         [...trail, item],
         budget,
       );
-      if (!isMap(evaluator)) {
+      if (!isConfigMap(evaluator)) {
         throw invalid(
           file,
           `flag "${flag}": evaluator "${item}" is not an object, found ${describe(evaluator)}`,
@@ -154,10 +154,6 @@ function countNodes(value: ConfigValue | undefined, depth: number): number {
   for (const item of Array.isArray(value) ? value : Object.values(value))
     count += countNodes(item, depth + 1);
   return count;
-}
-
-function isMap(value: ConfigValue | undefined): value is ConfigMap {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function describe(value: ConfigValue | undefined): string {

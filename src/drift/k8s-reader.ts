@@ -8,8 +8,8 @@
  * dropped so exported manifests compare like authored ones.
  */
 import { TollgateError } from '../errors.js';
-import type { ConfigMap, ConfigValue } from './types.js';
-import { setOwn } from './yaml-reader.js';
+import { setOwn } from '../records.js';
+import { type ConfigMap, type ConfigValue, isConfigMap } from './types.js';
 
 // `extensions` held Deployment, DaemonSet, ReplicaSet, Ingress, NetworkPolicy and PodSecurityPolicy
 // before they moved to apps, networking.k8s.io and policy under the same kind names: the same objects.
@@ -30,10 +30,10 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** True when the document is a Kubernetes object (apiVersion, kind and metadata.name) or a `List` of them. */
 export function isK8sDocument(document: ConfigValue): boolean {
-  if (!isMap(document) || typeof document.apiVersion !== 'string' || typeof document.kind !== 'string')
+  if (!isConfigMap(document) || typeof document.apiVersion !== 'string' || typeof document.kind !== 'string')
     return false;
   if (isListKind(document)) return true;
-  return isMap(document.metadata) && typeof document.metadata.name === 'string';
+  return isConfigMap(document.metadata) && typeof document.metadata.name === 'string';
 }
 
 /** The key of a resource: `Kind[.group]/namespace/name`. */
@@ -53,7 +53,11 @@ export function resourceKey(
 export function readK8s(documents: ConfigValue[], file: string): ConfigMap {
   const resources: ConfigMap = {};
   const visit = (document: ConfigValue, where: string) => {
-    if (!isMap(document) || typeof document.apiVersion !== 'string' || typeof document.kind !== 'string') {
+    if (
+      !isConfigMap(document) ||
+      typeof document.apiVersion !== 'string' ||
+      typeof document.kind !== 'string'
+    ) {
       throw invalid(file, `${where}: expected a Kubernetes object with apiVersion and kind`);
     }
     if (isListKind(document)) {
@@ -63,7 +67,7 @@ export function readK8s(documents: ConfigValue[], file: string): ConfigMap {
       return;
     }
     const metadata = document.metadata;
-    if (!isMap(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
+    if (!isConfigMap(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
       throw invalid(file, `${where} (${document.kind}): expected metadata.name`);
     }
     checkName(metadata.name, `${where} (${document.kind}) metadata.name`, file);
@@ -119,11 +123,11 @@ function checkName(name: string, what: string, file: string): void {
 function withoutClusterFields(resource: ConfigMap): ConfigMap {
   const { status: _status, ...rest } = resource;
   const metadata = rest.metadata;
-  if (isMap(metadata)) {
+  if (isConfigMap(metadata)) {
     const cleaned: ConfigMap = {};
     for (const [key, value] of Object.entries(metadata)) {
       if (CLUSTER_FIELDS.includes(key)) continue;
-      if (key === 'annotations' && isMap(value) && Object.hasOwn(value, LAST_APPLIED)) {
+      if (key === 'annotations' && isConfigMap(value) && Object.hasOwn(value, LAST_APPLIED)) {
         const { [LAST_APPLIED]: _lastApplied, ...annotations } = value;
         if (Object.keys(annotations).length > 0) cleaned.annotations = annotations;
         continue;
@@ -137,10 +141,6 @@ function withoutClusterFields(resource: ConfigMap): ConfigMap {
 
 function isListKind(document: ConfigMap): boolean {
   return typeof document.kind === 'string' && document.kind.endsWith('List') && Array.isArray(document.items);
-}
-
-function isMap(value: ConfigValue | undefined): value is ConfigMap {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function escapeKeyPart(segment: string): string {

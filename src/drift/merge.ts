@@ -6,9 +6,9 @@
  * always a mistake, and silently picking one would hide it.
  */
 import { TollgateError } from '../errors.js';
+import { setOwn } from '../records.js';
 import { escapeSegment } from './pointer.js';
 import type { ConfigMap, ConfigSet, ConfigSource, ConfigValue } from './types.js';
-import { setOwn } from './yaml-reader.js';
 
 /** What one file contributes: its source record and a map for one namespace. */
 export interface ConfigPart {

@@ -14,8 +14,8 @@
  * is refused (`refuseAmbiguousEncoding`): `\uXXXX` escapes mean one thing to all.
  */
 import { inputError } from '../errors.js';
+import { setOwn } from '../records.js';
 import type { ConfigMap } from './types.js';
-import { setOwn } from './yaml-reader.js';
 
 const WHITE = new Set([' ', '\t', '\f']);
 

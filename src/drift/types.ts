@@ -11,6 +11,11 @@ export type DriftClass = (typeof DRIFT_CLASSES)[number];
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 export type ConfigMap = { [key: string]: ConfigValue };
 
+/** True for a map (not a list, a scalar or null). */
+export function isConfigMap(value: ConfigValue | undefined): value is ConfigMap {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** The formats a configuration file can be read as. */
 export type ConfigFormat = 'yaml' | 'json' | 'env' | 'properties' | 'flagd' | 'k8s';
 

@@ -7,6 +7,7 @@
 import jsYaml from 'js-yaml';
 import { isMap, isScalar, parseAllDocuments, Scalar, visit } from 'yaml';
 import { inputError, TollgateError } from '../errors.js';
+import { setOwn } from '../records.js';
 import { lineColumnAt } from '../text/json-text.js';
 import { inexactNumber } from './numbers.js';
 import type { ConfigValue } from './types.js';
@@ -305,11 +306,4 @@ function expandAliases(
   }
   ancestors.delete(value);
   return copy;
-}
-
-/** Sets a property without ever touching the prototype (a key may be `__proto__`). */
-export function setOwn(object: { [key: string]: ConfigValue }, key: string, value: ConfigValue): void {
-  if (key === '__proto__')
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  else object[key] = value;
 }
