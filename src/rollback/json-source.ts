@@ -23,6 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { TollgateError } from '../errors.js';
 import { parseExactDuration } from '../policy/duration.js';
+import { isJsonObject } from '../text/json-text.js';
 import {
   type MetricQuery,
   type MetricsSource,
@@ -46,7 +47,7 @@ export interface JsonMetricsDocument {
 export function parseJsonMetrics(value: unknown, file: string): JsonMetricsDocument {
   const fail = (path: string, message: string) =>
     new TollgateError('METRICS_INVALID', `${file}: ${path}: ${message}`);
-  if (!isRecord(value)) throw fail('(root)', `expected an object with "series", found ${kindOf(value)}`);
+  if (!isJsonObject(value)) throw fail('(root)', `expected an object with "series", found ${kindOf(value)}`);
   let lookbackMs = DEFAULT_LOOKBACK_MS;
   if (value.lookback !== undefined) {
     const parsed = typeof value.lookback === 'string' ? parseExactDuration(value.lookback) : undefined;
@@ -54,14 +55,14 @@ export function parseJsonMetrics(value: unknown, file: string): JsonMetricsDocum
       throw fail('lookback', `expected a duration such as "5m", found ${JSON.stringify(value.lookback)}`);
     lookbackMs = parsed;
   }
-  if (!isRecord(value.series))
+  if (!isJsonObject(value.series))
     throw fail('series', `expected an object keyed by condition name, found ${kindOf(value.series)}`);
   const series = new Map<string, Series[]>();
   for (const [name, entry] of Object.entries(value.series)) {
     const path = `series[${JSON.stringify(name)}]`;
     if (!Array.isArray(entry))
       throw fail(path, `expected a list of samples or of { labels, samples }, found ${kindOf(entry)}`);
-    const isSeriesList = entry.length > 0 && entry.every((item) => isRecord(item) && 'samples' in item);
+    const isSeriesList = entry.length > 0 && entry.every((item) => isJsonObject(item) && 'samples' in item);
     const list: Series[] = isSeriesList
       ? entry.map((item, i) => toSeries(item as Record<string, unknown>, `${path}[${i}]`, fail))
       : [{ labels: {}, samples: toSamples(entry, path, fail) }];
@@ -181,7 +182,7 @@ function toSeries(
 ): Series {
   const labels: Record<string, string> = {};
   if (item.labels !== undefined) {
-    if (!isRecord(item.labels))
+    if (!isJsonObject(item.labels))
       throw fail(`${path}.labels`, `expected an object of strings, found ${kindOf(item.labels)}`);
     for (const [key, value] of Object.entries(item.labels)) {
       if (typeof value !== 'string')
@@ -214,7 +215,7 @@ function toSamples(list: unknown[], path: string, fail: (p: string, m: string) =
 function readSamples(list: unknown[], path: string, fail: (p: string, m: string) => Error): Sample[] {
   return list.map((item, i) => {
     const where = `${path}[${i}]`;
-    if (!isRecord(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);
+    if (!isJsonObject(item)) throw fail(where, `expected { "at", "value" }, found ${kindOf(item)}`);
     let at: number | undefined;
     if (typeof item.at === 'number' && Number.isFinite(item.at)) at = Math.round(item.at * 1000);
     // RFC 3339 allows second 60; Date has no instant for it and would call it no time at all.
@@ -241,10 +242,6 @@ function readSamples(list: unknown[], path: string, fail: (p: string, m: string)
       );
     }
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function kindOf(value: unknown): string {

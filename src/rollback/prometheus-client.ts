@@ -10,6 +10,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { TollgateError } from '../errors.js';
 import { formatDuration } from '../policy/duration.js';
+import { isJsonObject } from '../text/json-text.js';
 import { maskUrl } from '../text/secret-detector.js';
 import {
   type MetricQuery,
@@ -129,7 +130,7 @@ export class PrometheusClient implements MetricsSource {
           hintFor(response.status),
       );
     }
-    if (!isRecord(parsed) || (parsed.status !== 'success' && parsed.status !== 'error')) {
+    if (!isJsonObject(parsed) || (parsed.status !== 'success' && parsed.status !== 'error')) {
       throw new TollgateError(
         'METRICS_UNAVAILABLE',
         `${where}: HTTP ${response.status} answer is not a Prometheus API response: ${excerpt(response.body)}`,
@@ -157,7 +158,7 @@ export class PrometheusClient implements MetricsSource {
     }
     const data = parsed.data;
     if (
-      !isRecord(data) ||
+      !isJsonObject(data) ||
       typeof data.resultType !== 'string' ||
       (!Array.isArray(data.result) && data.resultType !== 'scalar' && data.resultType !== 'string')
     ) {
@@ -286,7 +287,7 @@ function toAnswer(data: ApiSuccess, query: MetricQuery, kind: 'instant' | 'range
     }
     case 'vector': {
       for (const item of data.result as unknown[]) {
-        if (!isRecord(item)) throw invalidShape(where, 'vector', item);
+        if (!isJsonObject(item)) throw invalidShape(where, 'vector', item);
         if (item.histogram !== undefined) throw histogramSamples(query, item.metric);
         series.push({ labels: toLabels(item.metric), samples: [toSample(item.value, where)] });
       }
@@ -296,8 +297,8 @@ function toAnswer(data: ApiSuccess, query: MetricQuery, kind: 'instant' | 'range
       for (const item of data.result as unknown[]) {
         // A series that is a native histogram for part of the window has `histograms` beside its
         // `values`: read alone, those times would be silent, healthy under `noData: pass`.
-        if (isRecord(item) && item.histograms !== undefined) throw histogramSamples(query, item.metric);
-        if (!isRecord(item) || !Array.isArray(item.values)) throw invalidShape(where, 'matrix', item);
+        if (isJsonObject(item) && item.histograms !== undefined) throw histogramSamples(query, item.metric);
+        if (!isJsonObject(item) || !Array.isArray(item.values)) throw invalidShape(where, 'matrix', item);
         series.push({
           labels: toLabels(item.metric),
           samples: item.values.map((pair) => toSample(pair, where)),
@@ -323,7 +324,7 @@ function toSample(pair: unknown, where: string) {
 
 function toLabels(metric: unknown): Record<string, string> {
   // fromEntries defines own properties, so a label named `__proto__` stays a label.
-  if (!isRecord(metric)) return {};
+  if (!isJsonObject(metric)) return {};
   return Object.fromEntries(Object.entries(metric).map(([key, value]) => [key, String(value)]));
 }
 
@@ -365,10 +366,6 @@ function annotations(value: unknown, kind: 'warning' | 'info'): string[] {
     .map((item) => (typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item))))
     .filter((text) => text.trim() !== '')
     .map((text) => (kind === 'info' ? `info: ${text}` : text));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Prometheus takes RFC 3339 or Unix seconds; seconds with millisecond precision keep the step grid exact. */
