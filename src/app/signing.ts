@@ -9,7 +9,7 @@ import { field, TollgateError } from '../errors.js';
 import type { Envelope } from '../trust/dsse.js';
 import { readKeyText, readPublicKeyFile } from '../trust/keys.js';
 import { readInputFile } from '../trust/read-input.js';
-import type { VsaVerification } from '../trust/vsa.js';
+import type { VerifyVsaOptions, VsaVerification } from '../trust/vsa.js';
 import { readCheckpoint } from './ledger-proofs.js';
 
 export interface SignStatementOptions {
@@ -33,25 +33,12 @@ export async function signStatementFile(options: SignStatementOptions): Promise<
   return signStatement(bytes, pem, options.statementFile, options.keyFile);
 }
 
-export interface VerifyVerdictOptions {
+/** What `tollgate verify` checks: {@link VerifyVsaOptions} but the key, read from `keyFile`. */
+export interface VerifyVerdictOptions extends Omit<VerifyVsaOptions, 'key' | 'now'> {
   /** The VSA in a DSSE envelope (written by `promote --vsa-out`). */
   envelopeFile: string;
   /** The verifier's PEM public key file. */
   keyFile: string;
-  /** The digest about to be admitted. */
-  digest: string;
-  /** The stage it must have been admitted to. */
-  stage: string;
-  /** Also require the VSA's policy to be this pipeline's stage. */
-  pipeline?: string;
-  /** Also require this verifier id. */
-  verifierId?: string;
-  /** Refuse a VSA that carries no ledger entry, inclusion proof and checkpoint (`tollgateLedger`). */
-  requireLedger?: boolean;
-  /** Admit a demo pipeline's VSA (`TOLLGATE_DEMO`), which is refused otherwise. */
-  allowDemo?: boolean;
-  /** Refuse a VSA whose promotion had gates overridden (`TOLLGATE_OVERRIDDEN`), admitted otherwise. */
-  refuseOverridden?: boolean;
   /**
    * A checkpoint kept from earlier (a file): the VSA's ledger must be consistent with it — the same
    * ledger, neither forked, rewritten nor truncated since. Implies `requireLedger`.
@@ -82,18 +69,10 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
   const { verifyVsa } = await import('../trust/vsa.js');
   // The kept checkpoint is read (and its signature checked) first: a bad file is a usage error.
   const kept = options.since === undefined ? undefined : readCheckpoint(options.since, options.keyFile);
+  const { envelopeFile, keyFile, since, consistencyProof, rolledBack, ...checks } = options;
   const result = verifyVsa(
     text,
-    {
-      key,
-      digest,
-      stage: options.stage,
-      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
-      ...(options.verifierId === undefined ? {} : { verifierId: options.verifierId }),
-      ...(options.requireLedger || kept ? { requireLedger: true } : {}),
-      ...(options.allowDemo ? { allowDemo: true } : {}),
-      ...(options.refuseOverridden ? { refuseOverridden: true } : {}),
-    },
+    { ...checks, key, digest, ...(kept ? { requireLedger: true } : {}) },
     options.envelopeFile,
   );
   if (!result.valid) return result;
