@@ -50,10 +50,8 @@ export interface TestSummary {
   statementDigest?: string;
 }
 
-/** A test summary's counts with repeated test cases merged as reruns. */
-export interface RerunCounts {
-  /** Test cases that repeated an earlier one and were merged into it. */
-  repeats: number;
+/** Counts of test cases in one view of a report. `tests = passed + failed + errored + skipped`. */
+export interface TestCounts {
   tests: number;
   passed: number;
   failed: number;
@@ -61,8 +59,16 @@ export interface RerunCounts {
   skipped: number;
   /** Passed tests that failed at least once first. */
   flaky: number;
+  /** Failed and errored tests, first `FAILED_NAMES_CAP` in document order. */
   failures: TestFailure[];
+  /** Failed and errored tests left out of `failures` by the cap. */
   failuresOmitted: number;
+}
+
+/** A test summary's counts with repeated test cases merged as reruns. */
+export interface RerunCounts extends TestCounts {
+  /** Test cases that repeated an earlier one and were merged into it. */
+  repeats: number;
 }
 
 export interface TestFailure {

@@ -14,7 +14,7 @@
  * Tests no `<testcase>` lists (a suite-level `<failure>`/`<error>`, the failures a suite declares
  * without listing one: `unlistedTests`) count in both views alike (`addUnlisted`).
  */
-import { FAILED_NAMES_CAP, type TestFailure } from './evidence.js';
+import { FAILED_NAMES_CAP, type TestCounts, type TestFailure } from './evidence.js';
 
 export const PASSED = 0;
 export const FAILED = 1;
@@ -33,21 +33,6 @@ export interface CaseRun {
   /** The report marks an earlier failed attempt inside this test case (it passed only on rerun if it passed). */
   rerunMarked: boolean;
   message: string | undefined;
-}
-
-/** Counts of one view. `tests = passed + failed + errored + skipped`. */
-export interface TallyCounts {
-  tests: number;
-  passed: number;
-  failed: number;
-  errored: number;
-  skipped: number;
-  /** Passed tests that failed at least once first. */
-  flaky: number;
-  /** Failed and errored tests, first `FAILED_NAMES_CAP` in document order. */
-  failures: TestFailure[];
-  /** Failed and errored tests left out of `failures` by the cap. */
-  failuresOmitted: number;
 }
 
 /** A suite's declared counts beside what the test cases in it show (`unlistedTests`). */
@@ -192,7 +177,7 @@ class View {
     this.keys.splice(index, 1);
   }
 
-  result(): TallyCounts {
+  result(): TestCounts {
     const [passed = 0, failed = 0, errored = 0, skipped = 0] = this.counts;
     return {
       tests: passed + failed + errored + skipped,
@@ -209,8 +194,8 @@ class View {
 
 /** What a tally found: both views, and how many test cases repeated an earlier one. */
 export interface TallyResult {
-  everyCase: TallyCounts;
-  merged: TallyCounts;
+  everyCase: TestCounts;
+  merged: TestCounts;
   /** Test cases that repeat the name, classname and file of an earlier one in the same suite. */
   repeats: number;
   /** Test cases counted without looking for an earlier run (memory cap reached). */

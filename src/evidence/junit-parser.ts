@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { TollgateError, unreadableFile } from '../errors.js';
-import { FAILED_NAMES_CAP, type TestSummary } from './evidence.js';
+import { FAILED_NAMES_CAP, type TestCounts, type TestSummary } from './evidence.js';
 import {
   type AcrossReports,
   type CaseRun,
@@ -19,7 +19,6 @@ import {
   RETRY_MEMORY,
   SKIPPED,
   type SuiteListing,
-  type TallyCounts,
   unlistedTests,
 } from './junit-counting.js';
 import { laterTime, statedTime } from './stated-time.js';
@@ -33,9 +32,9 @@ export { ACROSS_MEMORY, AcrossReports, RETRY_MEMORY } from './junit-counting.js'
  * test. `reruns` is the same report with repeated test cases merged as reruns, present when some
  * test case repeats an earlier one (same name, classname and file in one suite).
  */
-export interface JunitTotals extends TallyCounts {
+export interface JunitTotals extends TestCounts {
   /** Test cases merged as reruns when the suite is declared retried; absent when none repeats. */
-  reruns?: TallyCounts;
+  reruns?: TestCounts;
   /** Test cases that repeat an earlier one's name, classname and file in the same suite. */
   repeats: number;
   /** The root element's `time`, else the sum of the test cases' `time`; absent when the file says neither. */
@@ -246,8 +245,8 @@ export function mergeTotals(list: readonly JunitTotals[], across?: AcrossReports
   return merged;
 }
 
-function sumCounts(list: readonly TallyCounts[]): TallyCounts {
-  const sum: TallyCounts = {
+function sumCounts(list: readonly TestCounts[]): TestCounts {
+  const sum: TestCounts = {
     tests: 0,
     passed: 0,
     failed: 0,
@@ -294,7 +293,7 @@ export function toTestSummary(totals: JunitTotals, suite: string | undefined = t
   return summary;
 }
 
-function summaryCounts(counts: TallyCounts) {
+function summaryCounts(counts: TestCounts) {
   return {
     tests: counts.tests,
     passed: counts.passed,
