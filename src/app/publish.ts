@@ -254,6 +254,10 @@ export async function verifyImage(
     refuseOverridden?: boolean;
     /** Refuse a VSA without its ledger entry, inclusion proof and checkpoint (`--require-ledger`). */
     requireLedger?: boolean;
+    /** The verifier's clock (`--now`, TOLLGATE_NOW); default now. */
+    now?: Date;
+    /** Refuse a VSA older than this (`--max-age`). */
+    maxAge?: { ms: number; text: string };
   },
 ): Promise<VerifyImageResult> {
   const ref = parseImageReference(text);
@@ -335,6 +339,8 @@ export async function verifyImage(
         ...(options.allowDemo ? { allowDemo: true } : {}),
         ...(options.refuseOverridden ? { refuseOverridden: true } : {}),
         ...(options.requireLedger ? { requireLedger: true } : {}),
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
       },
       `${repositoryName(ref)}@${digest} (${location} ${shortHash(layer.digest)})`,
     );

@@ -6,6 +6,7 @@
  */
 import { assertDigest } from '../artifact/digest.js';
 import { field, TollgateError } from '../errors.js';
+import { DURATION_EXAMPLES, parseExactDuration } from '../policy/duration.js';
 import type { Envelope } from '../trust/dsse.js';
 import { readKeyText, readPublicKeyFile } from '../trust/keys.js';
 import { readInputFile } from '../trust/read-input.js';
@@ -34,11 +35,13 @@ export async function signStatementFile(options: SignStatementOptions): Promise<
 }
 
 /** What `tollgate verify` checks: {@link VerifyVsaOptions} but the key, read from `keyFile`. */
-export interface VerifyVerdictOptions extends Omit<VerifyVsaOptions, 'key' | 'now'> {
+export interface VerifyVerdictOptions extends Omit<VerifyVsaOptions, 'key' | 'maxAge'> {
   /** The VSA in a DSSE envelope (written by `promote --vsa-out`). */
   envelopeFile: string;
   /** The verifier's PEM public key file. */
   keyFile: string;
+  /** Refuse a VSA whose `timeVerified` is older than this duration (`30d`, `12h`: the contract's grammar). */
+  maxAge?: string;
   /**
    * A checkpoint kept from earlier (a file): the VSA's ledger must be consistent with it — the same
    * ledger, neither forked, rewritten nor truncated since. Implies `requireLedger`.
@@ -64,15 +67,30 @@ export interface VerifyVerdictOptions extends Omit<VerifyVsaOptions, 'key' | 'no
 /** Checks a signed Tollgate verdict for a digest and stage; a "no" is a value, not an error. */
 export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<VsaVerification> {
   const digest = assertDigest(options.digest, field('digest'));
+  const maxAge = options.maxAge === undefined ? undefined : maxAgeOf(options.maxAge);
   const key = readPublicKeyFile(options.keyFile);
   const text = readInputFile(options.envelopeFile).toString('utf8');
   const { verifyVsa } = await import('../trust/vsa.js');
   // The kept checkpoint is read (and its signature checked) first: a bad file is a usage error.
   const kept = options.since === undefined ? undefined : readCheckpoint(options.since, options.keyFile);
-  const { envelopeFile, keyFile, since, consistencyProof, rolledBack, ...checks } = options;
+  const {
+    envelopeFile,
+    keyFile,
+    since,
+    consistencyProof,
+    rolledBack,
+    maxAge: _maxAgeText,
+    ...checks
+  } = options;
   const result = verifyVsa(
     text,
-    { ...checks, key, digest, ...(kept ? { requireLedger: true } : {}) },
+    {
+      ...checks,
+      key,
+      digest,
+      ...(kept ? { requireLedger: true } : {}),
+      ...(maxAge === undefined ? {} : { maxAge }),
+    },
     options.envelopeFile,
   );
   if (!result.valid) return result;
@@ -107,6 +125,20 @@ export async function verifyVerdictFile(options: VerifyVerdictOptions): Promise<
     ...admitted,
     reason: `${admitted.reason}; consistent with ${options.since} (${kept.checkpoint.size} entries)`,
   };
+}
+
+/**
+ * A `--max-age` duration as the contract writes durations (`30d`, `12h`, `1w`), above zero.
+ * @throws TollgateError USAGE naming the flag and the grammar
+ */
+export function maxAgeOf(text: string): { ms: number; text: string } {
+  const ms = parseExactDuration(text.trim());
+  if (ms === undefined || ms <= 0)
+    throw new TollgateError(
+      'USAGE',
+      `--max-age "${text}" is not ${ms === undefined ? 'a duration' : 'above zero'}: expected a duration such as "30d", "12h" or ${DURATION_EXAMPLES}`,
+    );
+  return { ms, text: text.trim() };
 }
 
 /**

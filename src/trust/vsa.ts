@@ -5,6 +5,7 @@
  */
 import { TollgateError } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/evidence.js';
+import { formatDuration } from '../policy/duration.js';
 import { isJsonObject as isObject, parseJsonText } from '../text/json-text.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifyEnvelope } from './dsse.js';
 import type { NamedKey, PrivateKeyInfo, PublicKeyInfo } from './keys.js';
@@ -185,8 +186,13 @@ export interface VerifyVsaOptions {
    * it such a VSA is admitted, and the reason names the gates overridden.
    */
   refuseOverridden?: boolean;
-  /** The verifier's clock, for refusing a verdict dated in the future (default: now). */
+  /** The verifier's clock, for refusing a verdict dated in the future or too old (default: now). */
   now?: Date;
+  /**
+   * Refuse a VSA whose `timeVerified` is older than this, by the verifier's clock (`--max-age`): a
+   * VSA carries no expiry of its own. `text` is the duration as the user wrote it, for messages.
+   */
+  maxAge?: { ms: number; text: string };
 }
 
 /** How far ahead of the verifier's clock a VSA's `timeVerified` may be (clocks drift). */
@@ -289,7 +295,14 @@ export function verifyVsa(
   if (at > now + VSA_CLOCK_SKEW_MS && !(levels.includes(DEMO_LEVEL) && options.allowDemo)) {
     return {
       valid: false,
-      reason: `timeVerified ${time} is in the future (the verifier's clock says ${new Date(now).toISOString()}): a verdict dated ahead was made at a wrong clock, and admits nothing`,
+      reason: `${source}: timeVerified ${time} is in the future (the verifier's clock says ${new Date(now).toISOString()}, and at most ${formatDuration(VSA_CLOCK_SKEW_MS)} of clock drift is allowed): a verdict dated ahead was made at a wrong clock, and admits nothing`,
+    };
+  }
+  // A VSA carries no expiry: the consumer says how old a verdict it still takes.
+  if (options.maxAge !== undefined && now - at > options.maxAge.ms) {
+    return {
+      valid: false,
+      reason: `${source}: timeVerified ${new Date(at).toISOString()} is ${formatDuration(now - at)} before the verifier's clock (${new Date(now).toISOString()}), older than --max-age ${options.maxAge.text}: promote it again for a fresh verdict`,
     };
   }
   const policy = isObject(predicate.policy) ? predicate.policy : {};

@@ -141,7 +141,7 @@ describe('VSA', () => {
     const ahead = verifyVsa(dated('2027-01-01T00:00:00Z'), options);
     expect(ahead.valid).toBe(false);
     expect(ahead.reason).toBe(
-      "timeVerified 2027-01-01T00:00:00Z is in the future (the verifier's clock says 2026-11-26T10:00:00.000Z): a verdict dated ahead was made at a wrong clock, and admits nothing",
+      "VSA: timeVerified 2027-01-01T00:00:00Z is in the future (the verifier's clock says 2026-11-26T10:00:00.000Z, and at most 5m of clock drift is allowed): a verdict dated ahead was made at a wrong clock, and admits nothing",
     );
     for (const bad of [undefined, 'yesterday', '2026-11-26', 1764151200]) {
       const result = verifyVsa(dated(bad), options);

@@ -16,6 +16,7 @@ interface VerifyFlags {
   requireLedger?: boolean;
   allowDemo?: boolean;
   refuseOverridden?: boolean;
+  maxAge?: string;
 }
 
 /** `tollgate verify VSA --key --digest --stage`: an admission controller's check of a Tollgate verdict. */
@@ -51,9 +52,18 @@ export function defineVerify(program: Command): void {
       '--refuse-overridden',
       'refuse a verdict whose promotion entered with gates overridden (verified level TOLLGATE_OVERRIDDEN); admitted without it, naming the gates',
     )
+    .option(
+      '--max-age <duration>',
+      "refuse a VSA whose timeVerified is older than this (30d, 12h, 1w: the contract's durations), by the verifying clock (--now / TOLLGATE_NOW, else the real time)",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (envelope: string | undefined, _options, command: Command) => {
       const flags = flagsOf<VerifyFlags>(command);
+      // Read before anything else: a bad duration or clock is a usage error, not a refusal.
+      const { maxAgeOf } = await import('../../app/signing.js');
+      const { resolveClockSetting } = await import('../../app/actor.js');
+      if (flags.maxAge !== undefined) maxAgeOf(flags.maxAge);
+      const now = resolveClockSetting(flags.now === undefined ? {} : { now: flags.now }, process.env).fixed;
       if (flags.image !== undefined) {
         if (envelope !== undefined || flags.digest !== undefined) {
           throw new TollgateError(
@@ -68,7 +78,7 @@ export function defineVerify(program: Command): void {
             'verify --image does not take --since: verify the VSA envelope file (`tollgate vsa STAGE --artifact DIGEST -o vsa.json` writes it) with --digest and --since',
           );
         }
-        await verifyImageCommand(flags);
+        await verifyImageCommand(flags, now);
         return;
       }
       if (envelope === undefined || flags.digest === undefined) {
@@ -94,6 +104,8 @@ export function defineVerify(program: Command): void {
         ...(flags.requireLedger ? { requireLedger: true } : {}),
         ...(flags.allowDemo ? { allowDemo: true } : {}),
         ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
+        ...(flags.maxAge === undefined ? {} : { maxAge: flags.maxAge }),
+        ...(now === undefined ? {} : { now }),
         ...(ledgerAtHand
           ? {
               rolledBack: (verified, digest) =>
@@ -139,9 +151,10 @@ export function defineVerify(program: Command): void {
 }
 
 /** `verify --image REPO@DIGEST`: every VSA published next to the image, each checked. */
-async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
+async function verifyImageCommand(flags: VerifyFlags, now: Date | undefined): Promise<void> {
   const { verifyImage } = await import('../../app/publish.js');
   const { readPublicKeyFile } = await import('../../trust/keys.js');
+  const { maxAgeOf } = await import('../../app/signing.js');
   const key = readPublicKeyFile(flags.key);
   const result = await verifyImage(process.env, flags.image!, {
     key,
@@ -150,6 +163,9 @@ async function verifyImageCommand(flags: VerifyFlags): Promise<void> {
     ...(flags.verifier === undefined ? {} : { verifierId: flags.verifier }),
     ...(flags.allowDemo ? { allowDemo: true } : {}),
     ...(flags.requireLedger ? { requireLedger: true } : {}),
+    ...(flags.refuseOverridden ? { refuseOverridden: true } : {}),
+    ...(flags.maxAge === undefined ? {} : { maxAge: maxAgeOf(flags.maxAge) }),
+    ...(now === undefined ? {} : { now }),
   });
   if (flags.json) {
     write(
