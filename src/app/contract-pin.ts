@@ -29,7 +29,7 @@ import type { UpstreamRulesFact } from '../gates/extra-facts.js';
 import type { DecisionItem } from '../gates/gate.js';
 import { type ChainedEntry, ENTRY } from '../ledger/entry.js';
 import type { LedgerReader, LedgerStore, LedgerTransaction } from '../ledger/ledger-store.js';
-import { isPrincipal, peopleOf } from '../policy/people.js';
+import { groupName, isPrincipal, peopleOf } from '../policy/people.js';
 import { hasOwnKey, mapOf, ownValue } from '../records.js';
 import { authorise } from './authorise.js';
 import {
@@ -173,9 +173,95 @@ const READ_BY: Record<string, readonly string[]> = {
   trust: ['signedBy', 'rules', 'checkpoint', 'provenance'],
 };
 
-/** The gates that read a trusted file: the verifier's key only makes checkpoints possible. */
-function fileReadBy(key: string): readonly string[] {
-  return key === VERIFIER_KEY || key === VERIFIER_PUBLIC_KEY ? ['checkpoint'] : READ_BY.trust!;
+/**
+ * What a stage's gates read of `groups` and `trust`, in either of two versions of the contract: the
+ * groups its approvals name (and the groups those name, through members), the signer names its
+ * `signedBy` names, and whether it reads the verifier (`checkpoint`). `all` where which entries
+ * are read cannot be told: `rules` (CEL reads `actor.groups` and evidence signers as data), and
+ * `provenance` (it reads whether evidence is signed, by whichever trusted signer).
+ */
+interface StageReads {
+  groups: ReadonlySet<string> | 'all';
+  signers: ReadonlySet<string> | 'all';
+  verifier: boolean;
+}
+
+function stageReads(madeUnder: YamlMap, inForce: YamlMap, stage: string): StageReads {
+  const requires = [madeUnder, inForce].map(
+    (data) => mapOf(mapOf(ownValue(mapOf(data.stages) ?? {}, stage))?.requires) ?? {},
+  );
+  const has = (gate: string) => requires.some((r) => hasOwnKey(r, gate));
+  /** Strings under `requires.GATE.FIELD` in both versions; undefined when one is not a list of strings. */
+  const named = (gate: string, field: string): string[] | undefined => {
+    const names: string[] = [];
+    for (const r of requires) {
+      if (!hasOwnKey(r, gate)) continue;
+      const list = mapOf(r[gate])?.[field];
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) return undefined;
+      names.push(...(list as string[]));
+    }
+    return names;
+  };
+  let groups: Set<string> | 'all' = 'all';
+  const approvers = named('approvals', 'from');
+  if (!has('rules') && approvers !== undefined) {
+    // Groups name groups: the closure through both versions' members.
+    groups = new Set();
+    const visit = (principal: unknown) => {
+      const group = typeof principal === 'string' ? groupName(principal) : undefined;
+      if (group === undefined || (groups as Set<string>).has(group)) return;
+      (groups as Set<string>).add(group);
+      for (const data of [madeUnder, inForce]) {
+        const members = ownValue(mapOf(data.groups) ?? {}, group);
+        if (Array.isArray(members)) members.forEach(visit);
+      }
+    };
+    approvers.forEach(visit);
+  }
+  const signers = named('signedBy', 'by');
+  return {
+    groups,
+    signers: has('rules') || has('provenance') || signers === undefined ? 'all' : new Set(signers),
+    verifier: has('checkpoint'),
+  };
+}
+
+/** The contract keys of the trust section a stage reads that differ: `trust.keys.ci`, `trust.verifier`. */
+function trustEntriesChanged(before: unknown, after: unknown, reads: StageReads): string[] | 'all' {
+  const [was, now] = [mapOf(before) ?? {}, mapOf(after) ?? {}];
+  const rest = (trust: YamlMap) =>
+    Object.fromEntries(
+      Object.entries(trust).filter(([key]) => !['keys', 'identities', 'verifier'].includes(key)),
+    );
+  // A setting of the section as a whole (none today) may change every signer: the whole section.
+  if (reads.signers === 'all' || !isDeepStrictEqual(rest(was), rest(now))) return 'all';
+  const changed: string[] = [];
+  for (const section of ['keys', 'identities'])
+    for (const name of reads.signers) {
+      const entry = (trust: YamlMap) => ownValue(mapOf(trust[section]) ?? {}, name);
+      if (!isDeepStrictEqual(entry(was), entry(now))) changed.push(`trust.${section}.${name}`);
+    }
+  if (reads.verifier && !isDeepStrictEqual(was.verifier, now.verifier)) changed.push('trust.verifier');
+  return changed.sort();
+}
+
+/** The groups a stage reads that differ between two versions of the contract, as `groups.NAME`. */
+function groupsChanged(before: unknown, after: unknown, reads: StageReads): string[] | 'all' {
+  if (reads.groups === 'all') return 'all';
+  const [was, now] = [mapOf(before) ?? {}, mapOf(after) ?? {}];
+  return [...reads.groups]
+    .filter((name) => !isDeepStrictEqual(ownValue(was, name), ownValue(now, name)))
+    .sort()
+    .map((name) => `groups.${name}`);
+}
+
+/** Whether a stage reads a trusted file: a key or trusted root its `signedBy` names, or the verifier's key. */
+function fileRead(key: string, reads: StageReads): boolean {
+  if (key === VERIFIER_KEY || key === VERIFIER_PUBLIC_KEY) return reads.verifier;
+  if (reads.signers === 'all') return true;
+  const name = key.split('.')[2];
+  return name !== undefined && reads.signers.has(name);
 }
 
 /** The gate keys `stage` requires in a contract read as data (empty when the stage is absent). */
@@ -194,7 +280,7 @@ const readPin = (pin: PinnedContract): ReadPin => ({ ...pin, data: contractData(
  * A pinned contract's `trust` section as whom it trusts: each key file and trusted root read as the
  * `sha256:` of its bytes the pin recorded (a file the pin could not read stays its path), and the
  * verifier's key files left out, which the trusted files compare for the `checkpoint` gate alone
- * ({@link fileReadBy}). A key file moved with the same bytes trusts the same key; the same path
+ * ({@link fileRead}). A key file moved with the same bytes trusts the same key; the same path
  * holding another key does not.
  */
 function trustByContent(pin: ReadPin): unknown {
@@ -280,7 +366,19 @@ function stageRulesChanged(
         !(section === 'trust' && sameTrust(madeUnder, inForce)),
     ),
   };
-  const read = files.filter((key) => fileReadBy(key).some((gate) => gates.has(gate)));
+  // Of `groups` and `trust`, only the entries the stage's gates name count (where that can be told).
+  const reads = stageReads(madeUnder.data, inForce.data, stage);
+  relevant.sections = relevant.sections.flatMap((section) => {
+    if (section !== 'groups' && section !== 'trust') return [section];
+    const entries =
+      section === 'groups'
+        ? groupsChanged(madeUnder.data.groups, inForce.data.groups, reads)
+        : madeUnder.trustFiles === undefined || inForce.trustFiles === undefined
+          ? 'all' // Without the files' digests, whom the entries trust cannot be compared.
+          : trustEntriesChanged(trustByContent(madeUnder), trustByContent(inForce), reads);
+    return entries === 'all' ? [section] : entries;
+  });
+  const read = files.filter((key) => fileRead(key, reads));
   if (read.length > 0) relevant.files = read;
   if (relevant.stages.length === 0 && relevant.sections.length === 0 && read.length === 0) return undefined;
   return `the contract in force (${inForce.digest}, ledger entry #${inForce.seq}) changed what stage ${stage} requires since: ${describeChanges(relevant).join('; ')}`;
