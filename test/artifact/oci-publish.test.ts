@@ -15,7 +15,7 @@ import {
 } from '../../src/artifact/oci-referrers.js';
 import { transportOptionsFromEnv } from '../../src/artifact/oci-transport.js';
 import { loadPrivateKey } from '../../src/trust/keys.js';
-import { buildVsa, signVsa } from '../../src/trust/vsa.js';
+import { buildVsa, OVERRIDDEN_LEVEL, overriddenGateLevel, signVsa } from '../../src/trust/vsa.js';
 import { junit, makeWorkspace, runCli } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import {
@@ -204,6 +204,48 @@ describe.runIf(registryAvailable())('publishing the verdict next to the image', 
     expect(report.found).toHaveLength(2);
     expect(report.found[0].reason).toContain(`not about ${victim.digest}`);
     expect(report.found[1].reason).toContain('none of the 1 DSSE signature');
+  });
+
+  it('verify --image passes on --refuse-overridden and --max-age at the set clock, not dropping them', async () => {
+    const target = await pushTestImage(`${registry.host}/shop/waived:1.0`, [
+      { architecture: 'amd64', layers: [1024] },
+    ]);
+    const client = new RegistryClient(transportOptionsFromEnv({}));
+    const waived = signVsa(
+      buildVsa({
+        artifactDigest: target.digest,
+        verifierId: 'https://tollgate.example.com/shop',
+        timeVerified: new Date('2026-11-01T10:00:00Z'),
+        pipeline: 'shop',
+        stage: 'dev',
+        contractDigest: `sha256:${'c'.repeat(64)}`,
+        inputAttestations: [],
+        verifiedLevels: [OVERRIDDEN_LEVEL, overriddenGateLevel('tests')],
+      }),
+      loadPrivateKey(verifier.privatePem, 'verifier'),
+    );
+    await attachCosignAttestations(
+      client,
+      { registry: registry.host, repository: 'shop/waived' },
+      target.digest,
+      [
+        {
+          bytes: Buffer.from(JSON.stringify(waived)),
+          predicateType: 'https://slsa.dev/verification_summary/v1',
+        },
+      ],
+    );
+    const dir = makeWorkspace(CONTRACT, { 'keys/verifier.pub': verifier.publicPem });
+    const at = `${registry.host}/shop/waived@${target.digest}`;
+    const now = ['--now', '2026-11-02T10:00:00Z'];
+    expect((await verifyImage(dir, at, ...now)).code).toBe(0);
+    const refused = await verifyImage(dir, at, ...now, '--refuse-overridden');
+    expect(refused.code, refused.stdout).toBe(1);
+    expect(refused.stdout).toContain('--refuse-overridden admits only promotions that passed every gate');
+    const old = await verifyImage(dir, at, ...now, '--max-age', '12h');
+    expect(old.code, old.stdout).toBe(1);
+    expect(old.stdout).toContain('timeVerified 2026-11-01T10:00:00.000Z is 1d before');
+    expect(old.stdout).toContain('older than --max-age 12h');
   });
 
   it('verify --image: an envelope planted next to the image that cannot be read does not hide the valid VSA', async () => {
