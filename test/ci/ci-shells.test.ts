@@ -146,6 +146,11 @@ function githubEnv(
   return env;
 }
 
+/** The GitHub Action run as the runner runs it, in `dir`, with `inputs` (see {@link githubEnv}). */
+function runAction(dir: string, inputs: Record<string, string>) {
+  return run(process.execPath, [ACTION], dir, githubEnv(dir, inputs));
+}
+
 /** Outputs as the runner reads GITHUB_OUTPUT (name<<DELIMITER … DELIMITER). */
 function outputs(dir: string): Record<string, string> {
   const text = readFileSync(join(dir, 'output.txt'), 'utf8');
@@ -179,12 +184,7 @@ describe('GitHub Action (action/index.cjs)', () => {
 
   it('promotes: outputs verdict and digest, the Markdown decision in the step summary, success', async () => {
     const dir = await workspace();
-    const result = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'promote dev', args: `--artifact ${D}` }),
-    );
+    const result = await runAction(dir, { command: 'promote dev', args: `--artifact ${D}` });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(outputs(dir)).toEqual({ verdict: 'allowed', digest: D });
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
@@ -197,12 +197,7 @@ describe('GitHub Action (action/index.cjs)', () => {
 
   it('a blocked decision fails the step with an error annotation naming what is required', async () => {
     const dir = await workspace();
-    const result = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check staging', args: `--artifact ${D}` }),
-    );
+    const result = await runAction(dir, { command: 'check staging', args: `--artifact ${D}` });
     expect(result.code).toBe(1);
     expect(outputs(dir).verdict).toBe('blocked');
     expect(result.stdout).toMatch(
@@ -214,20 +209,14 @@ describe('GitHub Action (action/index.cjs)', () => {
   it('a pending decision fails the step, or succeeds with a warning when pending: succeed', async () => {
     const dir = await workspace();
     expect((await runCli(['promote', 'dev', '--artifact', D], { cwd: dir })).code).toBe(0);
-    const failing = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check prod', args: `--artifact ${D}` }),
-    );
+    const failing = await runAction(dir, { command: 'check prod', args: `--artifact ${D}` });
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('::error title=Tollgate%3A prod pending::');
-    const passing = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check prod', args: `--artifact ${D}`, pending: 'succeed' }),
-    );
+    const passing = await runAction(dir, {
+      command: 'check prod',
+      args: `--artifact ${D}`,
+      pending: 'succeed',
+    });
     expect(passing.code).toBe(0);
     expect(passing.stdout).toContain('::warning title=Tollgate%3A prod pending::[approvals]');
     expect(outputs(dir).verdict).toBe('pending');
@@ -235,12 +224,7 @@ describe('GitHub Action (action/index.cjs)', () => {
 
   it('a failing test named with new lines and an override stays on its line in the summary and the annotation', async () => {
     const dir = await overrideWorkspace();
-    const result = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check dev', args: `--artifact ${D}` }),
-    );
+    const result = await runAction(dir, { command: 'check dev', args: `--artifact ${D}` });
     expect(result.code).toBe(1);
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
     expect(summary).toContain('### ⛔ dev: blocked');
@@ -257,31 +241,21 @@ describe('GitHub Action (action/index.cjs)', () => {
 
   it('an input error fails the step with its message; an unknown verb never runs', async () => {
     const dir = await workspace();
-    const bad = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check qa', args: `--artifact ${D}` }),
-    );
+    const bad = await runAction(dir, { command: 'check qa', args: `--artifact ${D}` });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error title=Tollgate input error::tollgate.yaml: no stage "qa"');
     // The message is quoted as code in the step summary: what it quotes opens no Markdown.
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
       /^### ❌ tollgate check qa\n\n```text\ntollgate\.yaml: no stage "qa".*\n```\n$/,
     );
-    const verb = await run(process.execPath, [ACTION], dir, githubEnv(dir, { command: 'ledger rewrite' }));
+    const verb = await runAction(dir, { command: 'ledger rewrite' });
     expect(verb.code).toBe(1);
     expect(verb.stdout).toContain('expected one of check, promote, attest');
   });
 
   it('a test name holding workflow commands and Markdown: only the action annotates, and the summary keeps one heading', async () => {
     const dir = await hostileWorkspace();
-    const result = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'check dev', args: `--artifact ${D}` }),
-    );
+    const result = await runAction(dir, { command: 'check dev', args: `--artifact ${D}` });
     expect(result.code).toBe(1);
     expect(outputs(dir).verdict).toBe('blocked');
     expect(workflowCommands(result.stdout + result.stderr).map((c) => c.command)).toEqual(['error']);
@@ -349,12 +323,10 @@ describe('GitHub Action (action/index.cjs)', () => {
     const dir = await workspace();
     writeFileSync(join(dir, 'it-1.xml'), junit(['pass'], 'it-1'));
     writeFileSync(join(dir, 'it-2.xml'), junit(['pass', 'pass'], 'it-2'));
-    const result = await run(
-      process.execPath,
-      [ACTION],
-      dir,
-      githubEnv(dir, { command: 'attest tests', args: `--artifact ${D} --suite integration "it-*.xml"` }),
-    );
+    const result = await runAction(dir, {
+      command: 'attest tests',
+      args: `--artifact ${D} --suite integration "it-*.xml"`,
+    });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(outputs(dir).verdict).toBe('ok');
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('"tests": 3');
